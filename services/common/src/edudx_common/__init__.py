@@ -1,0 +1,1 @@
+"""Infrastructure shared by every EduDX service. Business rules never live here."""

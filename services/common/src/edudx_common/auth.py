@@ -1,0 +1,138 @@
+"""Who is calling: the principal taken from a verified access token, and role requirements."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from edudx_common.errors import Forbidden, Unauthorized
+from edudx_common.jwt import InvalidToken, TokenVerifier
+
+
+class Role(StrEnum):
+    SYSTEM_ADMIN = "system_admin"
+    AUTHORITY_ADMIN = "authority_admin"
+    REVIEWER = "reviewer"
+    PRINCIPAL = "principal"
+    SCHOOL_IT_OFFICER = "school_it_officer"
+    VIEWER = "viewer"
+
+
+ROLE_LABELS_VI: dict[Role, str] = {
+    Role.SYSTEM_ADMIN: "Quản trị hệ thống",
+    Role.AUTHORITY_ADMIN: "Quản trị đơn vị quản lý",
+    Role.REVIEWER: "Chuyên viên thẩm định",
+    Role.PRINCIPAL: "Hiệu trưởng",
+    Role.SCHOOL_IT_OFFICER: "Cán bộ phụ trách CNTT",
+    Role.VIEWER: "Người xem",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user or another service, as its verified token describes it."""
+
+    subject: str
+    kind: str  # "user" | "service"
+    user_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == "service"
+
+    @property
+    def is_system_admin(self) -> bool:
+        return Role.SYSTEM_ADMIN in self.roles
+
+    def has_any(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        kind = claims.get("kind")
+        roles = claims.get("roles") or []
+        if kind not in ("user", "service") or not isinstance(roles, list):
+            raise InvalidToken("unexpected claims")
+        user_id = _uuid_or_none(claims.get("sub")) if kind == "user" else None
+        if kind == "user" and user_id is None:
+            raise InvalidToken("user token without a user id")
+        return cls(
+            subject=str(claims["sub"]),
+            kind=kind,
+            user_id=user_id,
+            unit_id=_uuid_or_none(claims.get("unit_id")),
+            roles=frozenset(str(r) for r in roles),
+            claims=claims,
+        )
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Tiêu đề Authorization phải có dạng 'Bearer <token>'.",
+                           headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+async def get_optional_principal(request: Request) -> Principal | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        claims = await verifier.verify(token)
+        return Principal.from_claims(claims)
+    except InvalidToken as exc:
+        raise Unauthorized(
+            "Mã truy cập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+
+
+async def get_principal(principal: Annotated[Principal | None, Depends(get_optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("Vui lòng đăng nhập.", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role, allow_service: bool = False) -> Any:
+    """A dependency that lets through a system admin, one of `roles`, or (optionally) a service."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.is_system_admin or principal.has_any(*roles):
+            return principal
+        if allow_service and principal.is_service:
+            return principal
+        raise Forbidden()
+
+    return Depends(dependency)
+
+
+async def get_user_principal(principal: CurrentPrincipal) -> Principal:
+    if principal.is_service:
+        raise Forbidden("Thao tác này chỉ dành cho người dùng.")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_user_principal)]

@@ -1,0 +1,221 @@
+"""RFC 9457 problem details: one error base class, raised by services, rendered by one handler.
+
+`title` and `detail` are read by people, so they are Vietnamese; `code` is stable for programs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from edudx_common.logging import get_request_id
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("edudx.errors")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    code: str
+    request_id: str | None = None
+    errors: list[FieldError] | None = Field(default=None, description="Per-field or per-row errors")
+    extra: dict[str, Any] | None = Field(default=None, description="Machine-readable context")
+
+
+class ProblemError(Exception):
+    """Base of every error a service raises on purpose. Subclasses fix status, code and title."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Yêu cầu không hợp lệ"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+        self.headers = headers or {}
+
+    def to_problem(self) -> Problem:
+        return Problem(
+            type=f"https://edudx.vn/problems/{self.code}",
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            code=self.code,
+            request_id=get_request_id(),
+            errors=self.errors,
+            extra=self.extra,
+        )
+
+
+class BadRequest(ProblemError):
+    pass
+
+
+class Unauthorized(ProblemError):
+    status = 401
+    code = "unauthorized"
+    title = "Chưa đăng nhập hoặc phiên đăng nhập không hợp lệ"
+
+
+class Forbidden(ProblemError):
+    status = 403
+    code = "forbidden"
+    title = "Bạn không có quyền thực hiện thao tác này"
+
+
+class NotFound(ProblemError):
+    status = 404
+    code = "not_found"
+    title = "Không tìm thấy"
+
+
+class Conflict(ProblemError):
+    status = 409
+    code = "conflict"
+    title = "Xung đột trạng thái"
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    code = "stale_version"
+    title = "Dữ liệu đã được người khác thay đổi"
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    code = "payload_too_large"
+    title = "Dữ liệu gửi lên quá lớn"
+
+
+class Unprocessable(ProblemError):
+    status = 422
+    code = "validation_error"
+    title = "Dữ liệu không hợp lệ"
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    code = "too_many_requests"
+    title = "Quá nhiều yêu cầu, vui lòng thử lại sau"
+
+
+class BadGateway(ProblemError):
+    status = 502
+    code = "bad_gateway"
+    title = "Dịch vụ phía sau trả lời không hợp lệ"
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    code = "service_unavailable"
+    title = "Dịch vụ tạm thời không sẵn sàng"
+
+
+class GatewayTimeout(ProblemError):
+    status = 504
+    code = "gateway_timeout"
+    title = "Dịch vụ phía sau không trả lời kịp"
+
+
+_STATUS_TITLES = {
+    400: ("bad_request", "Yêu cầu không hợp lệ"),
+    401: ("unauthorized", Unauthorized.title),
+    403: ("forbidden", Forbidden.title),
+    404: ("not_found", NotFound.title),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ"),
+    406: ("not_acceptable", "Định dạng yêu cầu không được hỗ trợ"),
+    409: ("conflict", Conflict.title),
+    413: ("payload_too_large", PayloadTooLarge.title),
+    415: ("unsupported_media_type", "Kiểu dữ liệu không được hỗ trợ"),
+    429: ("too_many_requests", TooManyRequests.title),
+}
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+async def _handle_problem(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc.to_problem(), exc.headers)
+
+
+async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [FieldError(field=_field_name(tuple(e.get("loc", ()))), message=e.get("msg", "")) for e in exc.errors()]
+    problem = Unprocessable(
+        "Một số trường dữ liệu không hợp lệ, xem danh sách lỗi.", errors=errors
+    ).to_problem()
+    return problem_response(problem)
+
+
+async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "Lỗi yêu cầu"))
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    problem = Problem(
+        type=f"https://edudx.vn/problems/{code}", title=title, status=exc.status_code,
+        detail=detail, code=code, request_id=get_request_id(),
+    )
+    return problem_response(problem, dict(exc.headers or {}))
+
+
+async def _handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    problem = Problem(
+        type="https://edudx.vn/problems/internal_error", title="Lỗi hệ thống, vui lòng thử lại sau",
+        status=500, code="internal_error", request_id=get_request_id(),
+    )
+    return problem_response(problem)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _handle_problem)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+# Declared on routes so every error shape appears in OpenAPI.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": title}
+    for status, title in (
+        (400, "Yêu cầu không hợp lệ"), (401, "Chưa đăng nhập"), (403, "Không có quyền"),
+        (404, "Không tìm thấy"), (409, "Xung đột trạng thái"), (422, "Dữ liệu không hợp lệ"),
+    )
+}

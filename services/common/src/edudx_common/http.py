@@ -1,0 +1,136 @@
+"""Calls from one service to another: explicit timeouts, retries only where safe, service tokens.
+
+A downstream failure becomes our own problem: unreachable → 503, too slow → 504, 5xx → 502.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from edudx_common.errors import BadGateway, GatewayTimeout, ServiceUnavailable
+from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class ServiceTokenProvider:
+    """Client-credentials tokens from identity, cached until shortly before they expire."""
+
+    def __init__(self, *, identity_url: str, client_id: str, client_secret: str, timeout: float = 5.0) -> None:
+        self._url = identity_url.rstrip("/") + "/api/identity/auth/token"
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._timeout = timeout
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def token(self, *, force: bool = False) -> str:
+        async with self._lock:
+            if force or self._token is None or time.monotonic() > self._expires_at - 30:
+                await self._fetch()
+            assert self._token is not None
+            return self._token
+
+    async def _fetch(self) -> None:
+        data = {"grant_type": "client_credentials", "client_id": self._client_id,
+                "client_secret": self._client_secret}
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                response = await client.post(self._url, data=data)
+        except httpx.TimeoutException as exc:
+            raise GatewayTimeout("Dịch vụ định danh không trả lời kịp.") from exc
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable("Không kết nối được dịch vụ định danh.") from exc
+        if response.status_code != 200:
+            raise BadGateway(f"Dịch vụ định danh từ chối cấp mã dịch vụ (HTTP {response.status_code}).")
+        body = response.json()
+        self._token = body["access_token"]
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+
+
+class ServiceClient:
+    """One per downstream service, created in the lifespan and closed with it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        name: str,
+        timeout: float = 10.0,
+        token_provider: ServiceTokenProvider | None = None,
+        retries: int = 2,
+        backoff_seconds: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self._tokens = token_provider
+        self._retries = retries
+        self._backoff = backoff_seconds
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request; retry transport failures and 502/503/504 only when repeating is safe."""
+        method = method.upper()
+        retryable = method in IDEMPOTENT_METHODS or idempotency_key is not None
+        attempts = 1 + (self._retries if retryable else 0)
+        refreshed_token = False
+        attempt = 0
+        while True:
+            attempt += 1
+            request_headers = dict(headers or {})
+            if (request_id := get_request_id()) is not None:
+                request_headers[REQUEST_ID_HEADER] = request_id
+            if idempotency_key is not None:
+                request_headers["Idempotency-Key"] = idempotency_key
+            if self._tokens is not None:
+                request_headers["Authorization"] = f"Bearer {await self._tokens.token(force=refreshed_token)}"
+            try:
+                response = await self._client.request(method, url, headers=request_headers, **kwargs)
+            except httpx.TimeoutException as exc:
+                if attempt < attempts:
+                    await asyncio.sleep(self._backoff * attempt)
+                    continue
+                raise GatewayTimeout(f"Dịch vụ {self.name} không trả lời kịp.") from exc
+            except httpx.TransportError as exc:
+                if attempt < attempts:
+                    await asyncio.sleep(self._backoff * attempt)
+                    continue
+                raise ServiceUnavailable(f"Không kết nối được dịch vụ {self.name}.") from exc
+            if response.status_code == 401 and self._tokens is not None and not refreshed_token:
+                refreshed_token = True  # our cached service token may predate a key rotation
+                attempt -= 1
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < attempts:
+                await asyncio.sleep(self._backoff * attempt)
+                continue
+            if response.status_code >= 500:
+                raise BadGateway(f"Dịch vụ {self.name} gặp lỗi (HTTP {response.status_code}).")
+            return response
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)

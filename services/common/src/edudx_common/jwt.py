@@ -1,0 +1,122 @@
+"""Access-token verification: RS256 only, pinned audience and issuer, keys from identity's JWKS.
+
+Every JOSE failure becomes `InvalidToken`, so a malformed token can never surface as a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Protocol
+
+import httpx
+from jose import jwt
+from jose.exceptions import JOSEError
+
+ALGORITHM = "RS256"
+
+
+class InvalidToken(Exception):
+    """The token is not one we issued, or no longer valid. The message is for logs, not for users."""
+
+
+class KeySource(Protocol):
+    async def get_key(self, kid: str) -> dict[str, Any] | None: ...
+
+
+class StaticKeys:
+    """Keys known in-process (identity verifies its own tokens without calling itself)."""
+
+    def __init__(self, jwks: dict[str, Any]) -> None:
+        self._keys = {k["kid"]: k for k in jwks.get("keys", [])}
+
+    async def get_key(self, kid: str) -> dict[str, Any] | None:
+        return self._keys.get(kid)
+
+
+class RemoteJWKS:
+    """Identity's JWKS, cached; refetched when it is old or a token names a `kid` we have not seen.
+
+    Refetches on unknown `kid` are spaced by `min_refetch_seconds`, so a flood of forged tokens
+    with random `kid`s cannot turn into a flood of calls to identity.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        ttl_seconds: float = 600,
+        min_refetch_seconds: float = 5,
+    ) -> None:
+        self.url = url
+        self._client = client
+        self._ttl = ttl_seconds
+        self._min_refetch = min_refetch_seconds
+        self._keys: dict[str, dict[str, Any]] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get_key(self, kid: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        stale = now - self._fetched_at > self._ttl
+        if kid in self._keys and not stale:
+            return self._keys[kid]
+        if stale or now - self._fetched_at > self._min_refetch:
+            await self._refresh(force_after=self._fetched_at)
+        return self._keys.get(kid)
+
+    async def _refresh(self, *, force_after: float) -> None:
+        async with self._lock:
+            if self._fetched_at > force_after:  # another task refreshed while we waited
+                return
+            try:
+                if self._client is not None:
+                    response = await self._client.get(self.url, timeout=5)
+                else:
+                    async with httpx.AsyncClient(timeout=5) as client:
+                        response = await client.get(self.url)
+                response.raise_for_status()
+                self._keys = {k["kid"]: k for k in response.json().get("keys", []) if "kid" in k}
+            except (httpx.HTTPError, ValueError):
+                # Keep the keys we had: identity being briefly down must not reject valid tokens.
+                pass
+            self._fetched_at = time.monotonic()
+
+
+class TokenVerifier:
+    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except JOSEError as exc:
+            raise InvalidToken(f"malformed header: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 — any parse failure of attacker input is a bad token
+            raise InvalidToken(f"malformed token: {type(exc).__name__}") from exc
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("no kid")
+        key = await self.keys.get_key(kid)
+        if key is None:
+            raise InvalidToken(f"unknown kid {kid!r}")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require_exp": True, "require_iat": True, "require_sub": True,
+                         "require_aud": True, "require_iss": True},
+            )
+        except JOSEError as exc:
+            raise InvalidToken(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise InvalidToken(f"undecodable token: {type(exc).__name__}") from exc
+        return claims

@@ -1,0 +1,54 @@
+"""Settings base: every service reads its configuration from the environment (prefix `<SVC>_`)."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that appear in examples and must never run in production.
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret", "password"}
+
+
+class BaseServiceSettings(BaseSettings):
+    """Fields every service has. Subclasses set `model_config = service_config("IDENTITY_")`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: str = "development"  # development | test | production
+    database_url: str = "sqlite+aiosqlite:///./var/service.db"
+    # PostgreSQL schema this service owns; ignored on SQLite (one file per service there).
+    database_schema: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Token verification: every service checks tokens locally against identity's JWKS.
+    jwt_issuer: str = "edudx-identity"
+    jwt_audience: str = "edudx"
+    jwks_url: str = "http://127.0.0.1:8001/api/identity/.well-known/jwks.json"
+
+    # Service-to-service calls: this service's client credentials at identity.
+    identity_url: str = "http://127.0.0.1:8001"
+    service_client_id: str = ""
+    service_client_secret: str = ""
+
+    http_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> BaseServiceSettings:
+        if self.environment == "production":
+            for name in self.secret_fields():
+                if str(getattr(self, name)).strip().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(f"{name} must be set to a real secret in production")
+        return self
+
+    def secret_fields(self) -> list[str]:
+        """Names of fields that must hold a real secret in production."""
+        return ["service_client_secret"] if self.service_client_id else []
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def service_config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore")

@@ -1,0 +1,22 @@
+"""Text folding for search that ignores Vietnamese diacritics and case."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """'Trường THCS Hòa Bình' → 'truong thcs hoa binh'. `đ` has no decomposition, so it is mapped by hand."""
+    lowered = text.lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", lowered)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern matching every folded word of `query` in order, with LIKE wildcards escaped."""
+    words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in fold(query).split(" ") if w]
+    return "%" + "%".join(words) + "%"

@@ -1,0 +1,1 @@
+"""Identity & units: who everyone is, which unit they belong to, and what tree that unit sits in."""

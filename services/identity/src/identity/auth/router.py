@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Response, status
+
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from identity.auth import service
+from identity.auth.schemas import (
+    LoginRequest,
+    PasswordChange,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    RefreshRequest,
+    ServiceToken,
+    TokenPair,
+)
+from identity.deps import AuthKitDep, CurrentAccount, MailerDep
+
+router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/auth/login", response_model=TokenPair)
+async def login(body: LoginRequest, session: SessionDep, kit: AuthKitDep) -> TokenPair:
+    """Sign in with e-mail and password. Returns a short-lived access token and a refresh token.
+
+    After repeated failures the account is locked for a while (429 `account_locked` with `Retry-After`).
+    """
+    return await service.login(session, kit, email=str(body.email).lower(), password=body.password)
+
+
+@router.post("/auth/refresh", response_model=TokenPair)
+async def refresh_tokens(body: RefreshRequest, session: SessionDep, kit: AuthKitDep) -> TokenPair:
+    """Exchange a refresh token for a new pair. Each refresh token works once; reusing one ends the session."""
+    return await service.refresh(session, kit, refresh_token=body.refresh_token)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, session: SessionDep) -> Response:
+    """Revoke the refresh token and every token rotated from it."""
+    await service.logout(session, refresh_token=body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/auth/token", response_model=ServiceToken)
+async def issue_service_token(
+    kit: AuthKitDep,
+    grant_type: Annotated[str, Form(pattern="^client_credentials$")],
+    client_id: Annotated[str, Form(max_length=100)],
+    client_secret: Annotated[str, Form(max_length=200)],
+) -> ServiceToken:
+    """OAuth 2 client-credentials grant for EduDX services calling each other."""
+    return service.client_credentials(kit, client_id=client_id, client_secret=client_secret)
+
+
+@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
+async def request_password_reset(body: PasswordResetRequest, session: SessionDep, kit: AuthKitDep,
+                                 mailer: MailerDep, tasks: BackgroundTasks) -> dict[str, str]:
+    """E-mail a link to set a new password. The answer is the same whether or not the e-mail has an account."""
+    mail = await service.request_password_reset(session, kit, email=str(body.email).lower())
+    if mail is not None:
+        tasks.add_task(mailer.send, mail)  # runs after the commit: no e-mail for a token that was rolled back
+    return {"detail": "Nếu e-mail có tài khoản, hướng dẫn đặt lại mật khẩu đã được gửi."}
+
+
+@router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, kit: AuthKitDep) -> Response:
+    """Set a new password with the token from a reset or invitation e-mail. Signs out every session."""
+    await service.set_password_with_token(session, kit, token=body.token, new_password=body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, tags=["me"])
+async def change_password(body: PasswordChange, session: SessionDep, kit: AuthKitDep,
+                          account: CurrentAccount) -> Response:
+    """Change one's own password. Every refresh token is revoked: other devices must sign in again."""
+    await service.change_password(session, kit, account, current=body.current_password, new=body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/.well-known/jwks.json", tags=["auth"])
+async def jwks(kit: AuthKitDep, response: Response) -> dict[str, object]:
+    """Public keys that verify EduDX access tokens (RS256). Cache for a few minutes; refetch on an unknown `kid`."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return kit.jwks

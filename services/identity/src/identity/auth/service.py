@@ -1,0 +1,202 @@
+"""Login, token refresh and rotation, service credentials, password reset and change."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from edudx_common.db import utcnow
+from identity.auth import repository
+from identity.auth.models import PasswordToken, RefreshToken
+from identity.auth.passwords import Passwords
+from identity.auth.schemas import ServiceToken, TokenPair
+from identity.auth.tokens import TokenIssuer, random_token, token_hash
+from identity.config import Settings
+from identity.errors import (
+    AccountLocked,
+    InvalidClient,
+    InvalidCredentials,
+    InvalidPasswordToken,
+    InvalidRefreshToken,
+)
+from identity.mail import Mail
+from identity.units import repository as units_repository
+from identity.users import repository as users_repository
+from identity.users.models import User
+
+
+@dataclass(frozen=True)
+class AuthKit:
+    """What the auth rules need besides a session; built once in the lifespan."""
+
+    settings: Settings
+    passwords: Passwords
+    issuer: TokenIssuer
+    jwks: dict[str, Any]
+
+
+async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *, family_id: uuid.UUID | None = None) -> TokenPair:
+    roles = (await users_repository.roles_of(session, [user.id]))[user.id]
+    access_lifetime = timedelta(minutes=kit.settings.access_token_minutes)
+    access = kit.issuer.issue(subject=str(user.id), kind="user", roles=roles, lifetime=access_lifetime,
+                              extra={"unit_id": str(user.unit_id)})
+    refresh = random_token()
+    refresh_lifetime = timedelta(days=kit.settings.refresh_token_days)
+    session.add(RefreshToken(family_id=family_id or uuid.uuid4(), user_id=user.id, token_hash=token_hash(refresh),
+                             expires_at=utcnow() + refresh_lifetime))
+    await session.flush()
+    return TokenPair(access_token=access, expires_in=int(access_lifetime.total_seconds()), refresh_token=refresh,
+                     refresh_expires_in=int(refresh_lifetime.total_seconds()))
+
+
+async def _may_sign_in(session: AsyncSession, user: User) -> bool:
+    unit = await units_repository.get(session, user.unit_id)
+    return user.active and unit is not None and unit.active
+
+
+async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: str) -> TokenPair:
+    user = await users_repository.get_by_email(session, email)
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        retry_after = int((user.locked_until - now).total_seconds()) + 1
+        raise AccountLocked(f"Vui lòng thử lại sau {retry_after // 60 + 1} phút hoặc đặt lại mật khẩu.",
+                            headers={"Retry-After": str(retry_after)})
+    if not kit.passwords.verify(password, user.password_hash if user else None) or user is None:
+        if user is not None:
+            await _count_failure(session, kit, user)
+        raise InvalidCredentials()
+    if not await _may_sign_in(session, user):
+        raise InvalidCredentials("Tài khoản hoặc đơn vị đã ngừng hoạt động.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return await _issue_pair(session, kit, user)
+
+
+async def _count_failure(session: AsyncSession, kit: AuthKit, user: User) -> None:
+    """Count the failure and lock with exponential backoff; committed now, since the caller raises next."""
+    failures = user.failed_logins + 1
+    locked_until = user.locked_until
+    if failures >= kit.settings.lockout_threshold:
+        seconds = min(kit.settings.lockout_base_seconds * 2 ** (failures - kit.settings.lockout_threshold),
+                      kit.settings.lockout_max_seconds)
+        locked_until = utcnow() + timedelta(seconds=seconds)
+    # One UPDATE with the increment in SQL, so concurrent failures are all counted.
+    await session.execute(
+        update(User).where(col(User.id) == user.id)
+        .values(failed_logins=User.failed_logins + 1, locked_until=locked_until)
+    )
+    await session.commit()
+
+
+async def refresh(session: AsyncSession, kit: AuthKit, *, refresh_token: str) -> TokenPair:
+    stored = await repository.get_refresh(session, token_hash(refresh_token))
+    now = utcnow()
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        raise InvalidRefreshToken()
+    # Compare-and-set: of two concurrent refreshes with one token, exactly one wins.
+    result = await session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.replaced_at).is_(None),
+               col(RefreshToken.revoked_at).is_(None))
+        .values(replaced_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        # A replaced token came back: someone holds a copy. End the whole session family.
+        await repository.revoke_family(session, stored.family_id)
+        await session.commit()
+        raise InvalidRefreshToken("Phiên đăng nhập đã bị thu hồi vì mã làm mới được dùng lại. Vui lòng đăng nhập lại.")
+    user = await users_repository.get(session, stored.user_id)
+    if user is None or not await _may_sign_in(session, user):
+        raise InvalidRefreshToken()
+    return await _issue_pair(session, kit, user, family_id=stored.family_id)
+
+
+async def logout(session: AsyncSession, *, refresh_token: str) -> None:
+    stored = await repository.get_refresh(session, token_hash(refresh_token))
+    if stored is not None:
+        await repository.revoke_family(session, stored.family_id)
+
+
+def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str) -> ServiceToken:
+    expected = kit.settings.service_clients.get(client_id)
+    if expected is None or not hmac.compare_digest(expected.encode(), client_secret.encode()):
+        raise InvalidClient()
+    lifetime = timedelta(minutes=kit.settings.service_token_minutes)
+    token = kit.issuer.issue(subject=f"service:{client_id}", kind="service", roles=["service"], lifetime=lifetime)
+    return ServiceToken(access_token=token, expires_in=int(lifetime.total_seconds()))
+
+
+async def issue_password_token(session: AsyncSession, kit: AuthKit, user: User, *, purpose: str) -> Mail:
+    """Create a one-time link to set a password and the e-mail that carries it."""
+    await repository.expire_password_tokens(session, user.id)
+    raw = random_token()
+    lifetime = (timedelta(days=kit.settings.invite_token_days) if purpose == "invite"
+                else timedelta(minutes=kit.settings.reset_token_minutes))
+    session.add(PasswordToken(user_id=user.id, purpose=purpose, token_hash=token_hash(raw),
+                              expires_at=utcnow() + lifetime))
+    await session.flush()
+    link = f"{kit.settings.public_url.rstrip('/')}/dat-mat-khau?token={raw}"
+    if purpose == "invite":
+        subject = "EduDX: mời kích hoạt tài khoản"
+        intro = f"Tài khoản EduDX của {user.full_name} ({user.email}) đã được tạo."
+        validity = f"{kit.settings.invite_token_days} ngày"
+    else:
+        subject = "EduDX: đặt lại mật khẩu"
+        intro = f"Có yêu cầu đặt lại mật khẩu cho tài khoản {user.email}."
+        validity = f"{kit.settings.reset_token_minutes} phút"
+    text = (f"Xin chào {user.full_name},\n\n{intro}\nMở liên kết sau để đặt mật khẩu (hiệu lực {validity}):\n"
+            f"{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này.\n")
+    html = (f"<p>Xin chào {_escape(user.full_name)},</p><p>{_escape(intro)}</p>"
+            f'<p><a href="{_escape(link)}">Đặt mật khẩu</a> (hiệu lực {validity}).</p>'
+            "<p>Nếu bạn không yêu cầu, hãy bỏ qua thư này.</p>")
+    return Mail(to=user.email, subject=subject, text=text, html=html)
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+async def request_password_reset(session: AsyncSession, kit: AuthKit, *, email: str) -> Mail | None:
+    """Always answered the same way, so the endpoint does not tell which e-mails have accounts."""
+    user = await users_repository.get_by_email(session, email)
+    if user is None or not await _may_sign_in(session, user):
+        return None
+    return await issue_password_token(session, kit, user, purpose="reset")
+
+
+async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token: str, new_password: str) -> None:
+    stored = await repository.get_password_token(session, token_hash(token))
+    if stored is None or stored.used_at is not None or stored.expires_at <= utcnow():
+        raise InvalidPasswordToken()
+    user = await users_repository.get(session, stored.user_id)
+    if user is None or not user.active:
+        raise InvalidPasswordToken()
+    kit.passwords.check_strength(new_password, email=user.email)
+    stored.used_at = utcnow()
+    await _set_password(session, kit, user, new_password)
+
+
+async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, current: str, new: str) -> None:
+    if not kit.passwords.verify(current, user.password_hash):
+        raise InvalidCredentials("Mật khẩu hiện tại không đúng.")
+    kit.passwords.check_strength(new, email=user.email)
+    await _set_password(session, kit, user, new)
+
+
+async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
+    user.password_hash = kit.passwords.hash(password)
+    user.password_changed_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    # A new password ends every session that the old one opened, and every other link to set one.
+    await repository.revoke_all_for_user(session, user.id)
+    await repository.expire_password_tokens(session, user.id)
+    await session.flush()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from edudx_common.settings import BaseServiceSettings, service_config
+
+
+class Settings(BaseServiceSettings):
+    model_config = service_config("IDENTITY_")
+
+    database_url: str = "sqlite+aiosqlite:///./var/identity.db"
+
+    # PEM file of the RSA key that signs tokens now, and public keys of earlier ones that still verify.
+    jwt_private_key_file: str = "var/keys/identity-signing.pem"
+    jwt_previous_public_key_files: list[str] = Field(default_factory=list)
+    access_token_minutes: int = 15
+    service_token_minutes: int = 10
+    refresh_token_days: int = 14
+
+    # client_id → secret of each service allowed to call others with its own token.
+    service_clients: dict[str, str] = Field(default_factory=dict)
+
+    # Login backoff: after `lockout_threshold` consecutive failures the account is locked for
+    # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`.
+    lockout_threshold: int = 5
+    lockout_base_seconds: int = 60
+    lockout_max_seconds: int = 3600
+
+    password_min_length: int = 8
+    # Cheaper Argon2 parameters are for tests only; production keeps the library defaults.
+    password_hash_fast: bool = False
+    reset_token_minutes: int = 60
+    invite_token_days: int = 7
+
+    # E-mail for password resets and invitations. Without a host, messages are written to the log.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_use_tls: bool = False
+    mail_from: str = "EduDX <no-reply@edudx.local>"
+    public_url: str = "http://127.0.0.1:8000"
+
+    import_max_rows: int = 20_000
+    import_max_bytes: int = 10 * 1024 * 1024
+
+    def secret_fields(self) -> list[str]:
+        return [*super().secret_fields()]
+
+    @property
+    def all_service_secrets_real(self) -> bool:
+        return all(len(s) >= 16 for s in self.service_clients.values())

@@ -1,0 +1,38 @@
+"""Annotated dependency aliases used by identity's routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from edudx_common.auth import CurrentUser
+from edudx_common.db import SessionDep
+from edudx_common.errors import Unauthorized
+from identity.auth.service import AuthKit
+from identity.mail import Mailer
+from identity.users import repository as users_repository
+from identity.users.models import User
+
+
+def _auth_kit(request: Request) -> AuthKit:
+    kit: AuthKit = request.app.state.auth_kit
+    return kit
+
+
+def _mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
+async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
+    assert principal.user_id is not None
+    user = await users_repository.get(session, principal.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("Tài khoản không còn hoạt động.")
+    return user
+
+
+AuthKitDep = Annotated[AuthKit, Depends(_auth_kit)]
+MailerDep = Annotated[Mailer, Depends(_mailer)]
+CurrentAccount = Annotated[User, Depends(_current_account)]

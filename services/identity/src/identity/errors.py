@@ -1,0 +1,85 @@
+"""Problems identity raises on purpose. Codes are stable; titles are Vietnamese."""
+
+from __future__ import annotations
+
+from edudx_common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+
+
+class UnitNotFound(NotFound):
+    code = "unit_not_found"
+    title = "Không tìm thấy đơn vị"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    title = "Không tìm thấy người dùng"
+
+
+class UnitCodeTaken(Conflict):
+    code = "unit_code_taken"
+    title = "Mã đơn vị đã tồn tại"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    title = "Địa chỉ e-mail đã được dùng cho tài khoản khác"
+
+
+class InvalidTreeChange(Conflict):
+    code = "invalid_tree_change"
+    title = "Không thể thay đổi cây đơn vị như yêu cầu"
+
+
+class UnitInactive(Conflict):
+    code = "unit_inactive"
+    title = "Đơn vị đã ngừng hoạt động"
+
+
+class OutOfScope(Forbidden):
+    code = "out_of_scope"
+    title = "Ngoài phạm vi quản lý của bạn"
+
+
+class InvalidRoles(Unprocessable):
+    code = "invalid_roles"
+    title = "Vai trò không phù hợp"
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    title = "E-mail hoặc mật khẩu không đúng"
+
+
+class InvalidRefreshToken(Unauthorized):
+    code = "invalid_refresh_token"
+    title = "Phiên đăng nhập đã hết hạn hoặc bị thu hồi"
+
+
+class InvalidClient(Unauthorized):
+    code = "invalid_client"
+    title = "Thông tin xác thực dịch vụ không đúng"
+
+
+class AccountLocked(TooManyRequests):
+    code = "account_locked"
+    title = "Tài khoản tạm bị khoá do đăng nhập sai nhiều lần"
+
+
+class InvalidPasswordToken(Unprocessable):
+    code = "invalid_password_token"
+    title = "Liên kết đặt mật khẩu không hợp lệ hoặc đã hết hạn"
+
+
+class WeakPassword(Unprocessable):
+    code = "weak_password"
+    title = "Mật khẩu chưa đủ mạnh"
+
+
+class ImportRejected(Unprocessable):
+    code = "import_rejected"
+    title = "Tệp nhập có dòng không hợp lệ, chưa ghi dữ liệu nào"
+
+
+class ImportFileInvalid(Unprocessable):
+    code = "import_file_invalid"
+    title = "Không đọc được tệp nhập"

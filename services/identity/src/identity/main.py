@@ -1,0 +1,49 @@
+"""Identity service: `uvicorn --factory identity.main:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.jwt import StaticKeys
+from identity.auth.passwords import Passwords
+from identity.auth.router import router as auth_router
+from identity.auth.service import AuthKit
+from identity.auth.tokens import TokenIssuer
+from identity.config import Settings
+from identity.keys import load_signing_key
+from identity.mail import Mailer
+from identity.units.router import router as units_router
+from identity.users.router import router as users_router
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        signing_key = load_signing_key(settings.jwt_private_key_file, settings.jwt_previous_public_key_files)
+        app.state.auth_kit = AuthKit(
+            settings=settings,
+            passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length),
+            issuer=TokenIssuer(signing_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
+            jwks=signing_key.jwks,
+        )
+        app.state.mailer = Mailer(settings)
+        # Identity checks tokens against its own keys: no HTTP call to itself.
+        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):
+            yield
+
+    return create_service_app(
+        name="identity",
+        title="EduDX Identity",
+        description="Cây đơn vị, tài khoản, vai trò, đăng nhập và khoá công khai (JWKS) của EduDX.",
+        version=VERSION,
+        routers=[auth_router, users_router, units_router],
+        lifespan=lifespan,
+    )

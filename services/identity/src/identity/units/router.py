@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from edudx_common.auth import CurrentPrincipal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep, make_page
+from identity.units import service
+from identity.units.models import EducationLevel, UnitType
+from identity.units.schemas import (
+    UnitChangeRead,
+    UnitCreate,
+    UnitMerge,
+    UnitMove,
+    UnitRead,
+    UnitSummary,
+    UnitUpdate,
+)
+
+router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("", response_model=Page[UnitRead])
+async def list_units(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    q: Annotated[str | None, Query(max_length=200, description="Tìm theo tên hoặc mã, không phân biệt dấu")] = None,
+    type: Annotated[UnitType | None, Query(description="Loại đơn vị")] = None,  # noqa: A002
+    education_level: Annotated[EducationLevel | None, Query(description="Cấp học")] = None,
+    root_id: Annotated[uuid.UUID | None, Query(description="Chỉ trong cây con của đơn vị này")] = None,
+    ids: Annotated[list[uuid.UUID] | None, Query(description="Chỉ các đơn vị có id này")] = None,
+    include_inactive: bool = False,
+) -> Page[UnitRead]:
+    """Units in the caller's subtree (or in `root_id`'s, which must be in it), searched and filtered.
+
+    The search ignores Vietnamese diacritics and case: `truong hoa binh` finds "Trường … Hòa Bình".
+    """
+    items, total = await service.list_units(
+        session, principal, page, root_id=root_id, query=q, unit_type=type.value if type else None,
+        education_level=education_level.value if education_level else None, ids=ids,
+        include_inactive=include_inactive,
+    )
+    return make_page(UnitRead, items, total, page)
+
+
+@router.post("", response_model=UnitRead, status_code=status.HTTP_201_CREATED)
+async def create_unit(body: UnitCreate, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+    """Create a unit under a parent in the caller's subtree (authority admins)."""
+    return UnitRead.model_validate(await service.create_unit(session, principal, body))
+
+
+@router.get("/{unit_id}", response_model=UnitRead)
+async def get_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+    """One unit in the caller's subtree; 404 for any other."""
+    return UnitRead.model_validate(await service.get_visible(session, principal, unit_id))
+
+
+@router.patch("/{unit_id}", response_model=UnitRead)
+async def update_unit(unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep,
+                      principal: CurrentPrincipal) -> UnitRead:
+    """Rename a unit or change its type, levels and contacts. Recorded in the unit's history."""
+    return UnitRead.model_validate(await service.update_unit(session, principal, unit_id, body))
+
+
+@router.post("/{unit_id}/move", response_model=UnitRead)
+async def move_unit(unit_id: uuid.UUID, body: UnitMove, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+    """Move a unit, with everything below it, under another parent. History follows the unit."""
+    return UnitRead.model_validate(await service.move_unit(session, principal, unit_id, body.new_parent_id))
+
+
+@router.post("/{unit_id}/merge", response_model=UnitRead)
+async def merge_unit(unit_id: uuid.UUID, body: UnitMerge, session: SessionDep,
+                     principal: CurrentPrincipal) -> UnitRead:
+    """Merge this unit into another: its sub-units and accounts move over; it stays, inactive, as history.
+
+    Returns the receiving unit.
+    """
+    return UnitRead.model_validate(await service.merge_units(session, principal, unit_id, body.into_unit_id))
+
+
+@router.post("/{unit_id}/deactivate", response_model=UnitRead)
+async def deactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+    """Stop a unit (units are never deleted). It must have no active sub-units; its accounts can no longer sign in."""
+    return UnitRead.model_validate(await service.set_active(session, principal, unit_id, active=False))
+
+
+@router.post("/{unit_id}/reactivate", response_model=UnitRead)
+async def reactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+    """Bring a deactivated unit back."""
+    return UnitRead.model_validate(await service.set_active(session, principal, unit_id, active=True))
+
+
+@router.get("/{unit_id}/children", response_model=Page[UnitRead])
+async def list_children(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
+                        include_inactive: bool = False) -> Page[UnitRead]:
+    """Direct sub-units."""
+    items, total = await service.list_children(session, principal, unit_id, page, include_inactive=include_inactive)
+    return make_page(UnitRead, items, total, page)
+
+
+@router.get("/{unit_id}/subtree", response_model=Page[UnitRead])
+async def list_subtree(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
+                       include_inactive: bool = False) -> Page[UnitRead]:
+    """The unit and everything below it, at any depth, ordered by depth then name."""
+    items, total = await service.list_units(session, principal, page, root_id=unit_id,
+                                            include_inactive=include_inactive)
+    return make_page(UnitRead, items, total, page)
+
+
+@router.get("/{unit_id}/ancestors", response_model=list[UnitSummary])
+async def list_ancestors(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> list[UnitSummary]:
+    """The chain of managing units from the root down to the unit's parent."""
+    return [UnitSummary.model_validate(u) for u in await service.list_ancestors(session, principal, unit_id)]
+
+
+@router.get("/{unit_id}/history", response_model=Page[UnitChangeRead])
+async def get_unit_history(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                           page: PageParamsDep) -> Page[UnitChangeRead]:
+    """Changes to the unit and to units merged into it, newest first."""
+    items, total = await service.unit_history(session, principal, unit_id, page)
+    return make_page(UnitChangeRead, items, total, page)

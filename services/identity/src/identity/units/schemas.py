@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from identity.units.models import EducationLevel, UnitType
+
+
+class UnitBase(BaseModel):
+    name: str = Field(min_length=2, max_length=255, description="Tên đơn vị")
+    type: UnitType
+    education_levels: list[EducationLevel] = Field(default_factory=list, description="Cấp học (trường, trung tâm)")
+    address: str | None = Field(default=None, max_length=500)
+    email: EmailStr | None = Field(default=None, description="E-mail đầu mối")
+    phone: str | None = Field(default=None, max_length=40)
+
+    @field_validator("name")
+    @classmethod
+    def _strip_name(cls, value: str) -> str:
+        return " ".join(value.split())
+
+
+class UnitCreate(UnitBase):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$", description="Mã đơn vị (mã trường)")
+    parent_id: uuid.UUID | None = Field(description="Đơn vị quản lý trực tiếp")
+
+
+class UnitUpdate(BaseModel):
+    """Only the fields sent are changed. Moving and merging have their own endpoints."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=255)
+    type: UnitType | None = None
+    education_levels: list[EducationLevel] | None = None
+    address: str | None = Field(default=None, max_length=500)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class UnitMove(BaseModel):
+    new_parent_id: uuid.UUID = Field(description="Đơn vị quản lý mới")
+
+
+class UnitMerge(BaseModel):
+    into_unit_id: uuid.UUID = Field(description="Đơn vị nhận sáp nhập: nhận đơn vị con, tài khoản và lịch sử")
+
+
+class UnitRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    type: UnitType
+    education_levels: list[EducationLevel]
+    parent_id: uuid.UUID | None
+    depth: int
+    address: str | None
+    email: str | None
+    phone: str | None
+    active: bool
+    merged_into_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnitSummary(BaseModel):
+    """What anyone in scope may know of a unit: enough to show a breadcrumb."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    type: UnitType
+    depth: int
+
+
+class UnitChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    kind: str
+    actor_id: str | None
+    request_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: datetime

@@ -1,0 +1,277 @@
+"""Rules of the unit tree: who may see and change which units, and how moves and merges keep history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal, Role
+from edudx_common.db import utcnow
+from edudx_common.errors import Forbidden
+from edudx_common.logging import get_request_id
+from edudx_common.pagination import PageParams
+from edudx_common.text import fold
+from identity.errors import InvalidTreeChange, OutOfScope, UnitCodeTaken, UnitInactive, UnitNotFound
+from identity.units import repository
+from identity.units.models import Unit, UnitChange, UnitType
+from identity.units.schemas import UnitCreate, UnitUpdate
+from identity.users import repository as users_repository
+
+LEAF_TYPES = {UnitType.SCHOOL, UnitType.CENTER}
+SNAPSHOT_FIELDS = ("code", "name", "type", "education_levels", "parent_id", "address", "email", "phone", "active")
+
+
+def path_ids(path: str) -> list[uuid.UUID]:
+    return [uuid.UUID(part) for part in path.strip("/").split("/") if part]
+
+
+def child_path(parent: Unit | None, unit_id: uuid.UUID) -> str:
+    return f"{parent.path if parent else '/'}{unit_id.hex}/"
+
+
+def snapshot(unit: Unit) -> dict[str, Any]:
+    values = {name: getattr(unit, name) for name in SNAPSHOT_FIELDS}
+    values["parent_id"] = str(unit.parent_id) if unit.parent_id else None
+    return values
+
+
+def record(session: AsyncSession, unit: Unit, kind: str, principal: Principal | None,
+           before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+    repository.add_change(session, UnitChange(
+        unit_id=unit.id, kind=kind, actor_id=principal.subject if principal else None,
+        request_id=get_request_id(), before=before, after=after,
+    ))
+
+
+# --- scope -------------------------------------------------------------------------------------------
+
+async def scope_root(session: AsyncSession, principal: Principal) -> Unit | None:
+    """The top of what `principal` may see; None means the whole tree (system admins, services)."""
+    if principal.is_system_admin or principal.is_service:
+        return None
+    unit = await repository.get(session, principal.unit_id) if principal.unit_id else None
+    if unit is None:
+        raise Forbidden("Tài khoản chưa gắn với đơn vị nào.")
+    return unit
+
+
+def within(unit: Unit, root: Unit | None, *, strictly: bool = False) -> bool:
+    if root is None:
+        return True
+    if strictly and unit.id == root.id:
+        return False
+    return unit.path.startswith(root.path)
+
+
+async def get_visible(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
+    """The unit if it lies in the caller's subtree; otherwise 404, as if it did not exist."""
+    unit = await repository.get(session, unit_id)
+    if unit is None or not within(unit, await scope_root(session, principal)):
+        raise UnitNotFound(f"Không tìm thấy đơn vị {unit_id} trong phạm vi quản lý của bạn.")
+    return unit
+
+
+def ensure_admin(principal: Principal) -> None:
+    if not (principal.is_system_admin or Role.AUTHORITY_ADMIN in principal.roles):
+        raise Forbidden("Chỉ quản trị viên của đơn vị quản lý mới được thay đổi đơn vị.")
+
+
+async def get_manageable(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, *,
+                         strictly: bool) -> Unit:
+    """A unit the caller may change. `strictly`: below the caller's own unit, not the unit itself."""
+    ensure_admin(principal)
+    unit = await get_visible(session, principal, unit_id)
+    if not within(unit, await scope_root(session, principal), strictly=strictly):
+        raise OutOfScope("Bạn chỉ được thay đổi các đơn vị cấp dưới của đơn vị mình.")
+    return unit
+
+
+# --- validation ----------------------------------------------------------------------------------------
+
+def check_parent(parent: Unit | None, unit_type: UnitType) -> None:
+    if parent is None:
+        return
+    if not parent.active:
+        raise UnitInactive(f"Đơn vị quản lý '{parent.name}' đã ngừng hoạt động.")
+    if UnitType(parent.type) in LEAF_TYPES:
+        raise InvalidTreeChange(f"'{parent.name}' là trường/trung tâm, không thể có đơn vị trực thuộc.")
+    if unit_type == UnitType.MINISTRY:
+        raise InvalidTreeChange("Bộ GDĐT chỉ có thể là đơn vị gốc.")
+
+
+def check_levels(unit_type: UnitType, levels: list[str]) -> None:
+    if unit_type in LEAF_TYPES and not levels:
+        raise InvalidTreeChange("Trường/trung tâm phải có ít nhất một cấp học.")
+    if unit_type not in LEAF_TYPES and levels:
+        raise InvalidTreeChange("Chỉ trường/trung tâm mới có cấp học.")
+
+
+# --- queries -------------------------------------------------------------------------------------------
+
+async def list_units(session: AsyncSession, principal: Principal, page: PageParams, *, root_id: uuid.UUID | None,
+                     **filters: Any) -> tuple[list[Unit], int]:
+    root = await get_visible(session, principal, root_id) if root_id else await scope_root(session, principal)
+    return await repository.search(session, root_path=root.path if root else None,
+                                   limit=page.limit, offset=page.offset, **filters)
+
+
+async def list_children(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, page: PageParams,
+                        *, include_inactive: bool) -> tuple[list[Unit], int]:
+    unit = await get_visible(session, principal, unit_id)
+    return await repository.search(session, root_path=unit.path, parent_id=unit.id,
+                                   include_inactive=include_inactive, limit=page.limit, offset=page.offset)
+
+
+async def list_ancestors(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> list[Unit]:
+    """From the root down to the parent. Visible for any unit in scope: a school may see its Phòng's name."""
+    unit = await get_visible(session, principal, unit_id)
+    return await repository.get_many(session, path_ids(unit.path)[:-1])
+
+
+async def unit_history(session: AsyncSession, principal: Principal, unit_id: uuid.UUID,
+                       page: PageParams) -> tuple[list[UnitChange], int]:
+    """The unit's own history and that of every unit merged into it."""
+    unit = await get_visible(session, principal, unit_id)
+    ids = [unit.id, *await repository.merged_into(session, unit.id)]
+    return await repository.history(session, ids, limit=page.limit, offset=page.offset)
+
+
+# --- changes -------------------------------------------------------------------------------------------
+
+async def create_unit(session: AsyncSession, principal: Principal, data: UnitCreate) -> Unit:
+    ensure_admin(principal)
+    parent: Unit | None = None
+    if data.parent_id is None:
+        if not principal.is_system_admin:
+            raise OutOfScope("Chỉ quản trị hệ thống mới tạo được đơn vị gốc.")
+    else:
+        parent = await get_visible(session, principal, data.parent_id)
+    check_parent(parent, data.type)
+    check_levels(data.type, list(data.education_levels))
+    if await repository.get_by_code(session, data.code) is not None:
+        raise UnitCodeTaken(f"Mã đơn vị '{data.code}' đã được dùng.")
+    unit_id = uuid.uuid4()
+    unit = Unit(
+        id=unit_id, code=data.code, name=data.name, name_folded=fold(data.name), type=data.type.value,
+        education_levels=[lvl.value for lvl in data.education_levels], parent_id=parent.id if parent else None,
+        path=child_path(parent, unit_id), depth=parent.depth + 1 if parent else 0,
+        address=data.address, email=str(data.email) if data.email else None, phone=data.phone,
+    )
+    session.add(unit)
+    await session.flush()
+    record(session, unit, "created", principal, None, snapshot(unit))
+    return unit
+
+
+async def update_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, data: UnitUpdate) -> Unit:
+    unit = await get_manageable(session, principal, unit_id, strictly=False)
+    changes = data.model_dump(exclude_unset=True)
+    if "email" in changes and changes["email"] is not None:
+        changes["email"] = str(changes["email"])
+    return await apply_changes(session, principal, unit, changes)
+
+
+async def apply_changes(session: AsyncSession, principal: Principal | None, unit: Unit,
+                        changes: dict[str, Any]) -> Unit:
+    """Set plain fields (not parent) after checking the type/level rules; records history only on change."""
+    new_type = UnitType(changes.get("type") or unit.type)
+    levels = [str(lvl) for lvl in changes.get("education_levels", unit.education_levels)]
+    check_levels(new_type, levels)
+    if new_type in LEAF_TYPES and await repository.count_descendants(session, unit) > 0:
+        raise InvalidTreeChange("Đơn vị đang có đơn vị trực thuộc, không thể chuyển thành trường/trung tâm.")
+    before = snapshot(unit)
+    for name, value in changes.items():
+        if name == "education_levels":
+            value = [str(v) for v in value]
+        elif name == "type":
+            value = str(value)
+        setattr(unit, name, value)
+    unit.name_folded = fold(unit.name)
+    after = snapshot(unit)
+    if after != before:
+        unit.updated_at = utcnow()
+        record(session, unit, "updated", principal, before, after)
+        await session.flush()
+    return unit
+
+
+async def move_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID,
+                    new_parent_id: uuid.UUID) -> Unit:
+    unit = await get_manageable(session, principal, unit_id, strictly=True)
+    new_parent = await get_visible(session, principal, new_parent_id)
+    return await reparent(session, principal, unit, new_parent)
+
+
+async def reparent(session: AsyncSession, principal: Principal | None, unit: Unit, new_parent: Unit, *,
+                   merging: bool = False) -> Unit:
+    if new_parent.path.startswith(unit.path):
+        raise InvalidTreeChange("Không thể chuyển một đơn vị vào chính nó hoặc đơn vị trực thuộc nó.")
+    if unit.parent_id == new_parent.id:
+        return unit
+    if not merging:  # a merged unit is parked under the unit it went into, even a school
+        check_parent(new_parent, UnitType(unit.type))
+    before = snapshot(unit)
+    old_prefix = unit.path
+    new_prefix = child_path(new_parent, unit.id)
+    await repository.rewrite_subtree_paths(session, old_prefix=old_prefix, new_prefix=new_prefix,
+                                           depth_delta=new_parent.depth + 1 - unit.depth)
+    unit.parent_id = new_parent.id
+    unit.updated_at = utcnow()
+    await session.flush()
+    await session.refresh(unit)
+    record(session, unit, "moved", principal, before, snapshot(unit))
+    return unit
+
+
+async def merge_units(session: AsyncSession, principal: Principal, unit_id: uuid.UUID,
+                      into_unit_id: uuid.UUID) -> Unit:
+    """Merge `unit_id` into `into_unit_id`: children and accounts move over, the merged unit is kept,
+    inactive, under the receiving unit so that its history stays in the same scope."""
+    unit = await get_manageable(session, principal, unit_id, strictly=True)
+    target = await get_visible(session, principal, into_unit_id)
+    if target.id == unit.id or target.path.startswith(unit.path):
+        raise InvalidTreeChange("Không thể sáp nhập một đơn vị vào chính nó hoặc đơn vị trực thuộc nó.")
+    if not unit.active:
+        raise UnitInactive(f"Đơn vị '{unit.name}' đã ngừng hoạt động.")
+    if not target.active:
+        raise UnitInactive(f"Đơn vị nhận '{target.name}' đã ngừng hoạt động.")
+    if UnitType(target.type).is_authority != UnitType(unit.type).is_authority:
+        raise InvalidTreeChange("Chỉ sáp nhập trường vào trường, hoặc cơ quan quản lý vào cơ quan quản lý.")
+    for child in await repository.active_children(session, unit.id):
+        await reparent(session, principal, child, target)
+    moved_users = await users_repository.move_all(session, from_unit_id=unit.id, to_unit_id=target.id)
+    before = snapshot(unit)
+    await reparent(session, principal, unit, target, merging=True)
+    unit.active = False
+    unit.merged_into_id = target.id
+    unit.updated_at = utcnow()
+    if UnitType(target.type) in LEAF_TYPES:
+        target.education_levels = sorted({*target.education_levels, *unit.education_levels})
+        target.updated_at = utcnow()
+    record(session, unit, "merged", principal, before, {**snapshot(unit), "merged_into_id": str(target.id)})
+    record(session, target, "absorbed", principal, None,
+           {"merged_unit_id": str(unit.id), "merged_unit_code": unit.code, "users_moved": moved_users})
+    await session.flush()
+    return target
+
+
+async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, *, active: bool) -> Unit:
+    unit = await get_manageable(session, principal, unit_id, strictly=True)
+    if unit.active == active:
+        return unit
+    if active:
+        if unit.merged_into_id is not None:
+            raise InvalidTreeChange("Đơn vị đã sáp nhập không thể hoạt động lại.")
+        parent = await repository.get(session, unit.parent_id) if unit.parent_id else None
+        if parent is not None and not parent.active:
+            raise UnitInactive(f"Đơn vị quản lý '{parent.name}' đã ngừng hoạt động.")
+    elif await repository.count_descendants(session, unit) > 0:
+        raise InvalidTreeChange("Đơn vị còn đơn vị trực thuộc đang hoạt động: chuyển hoặc ngừng chúng trước.")
+    before = snapshot(unit)
+    unit.active = active
+    unit.updated_at = utcnow()
+    record(session, unit, "reactivated" if active else "deactivated", principal, before, snapshot(unit))
+    await session.flush()
+    return unit

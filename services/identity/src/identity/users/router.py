@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query, status
+
+from edudx_common.auth import CurrentPrincipal, Role
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep
+from identity.auth import service as auth_service
+from identity.deps import AuthKitDep, CurrentAccount, MailerDep
+from identity.units import repository as units_repository
+from identity.users import service
+from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
+
+router = APIRouter(tags=["users"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/users", response_model=Page[UserRead])
+async def list_users(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    unit_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Tìm theo họ tên hoặc e-mail, không phân biệt dấu")] = None,
+    role: Role | None = None,
+    include_inactive: bool = False,
+) -> Page[UserRead]:
+    """Accounts the caller may see: the subtree for authority admins and reviewers, otherwise the own unit."""
+    items, total = await service.list_users(session, principal, page, unit_id=unit_id, query=q,
+                                            role=role.value if role else None, include_inactive=include_inactive)
+    return Page[UserRead](items=await service.to_read(session, items), total=total, limit=page.limit,
+                          offset=page.offset)
+
+
+@router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+async def create_user(body: UserCreate, session: SessionDep, principal: CurrentPrincipal, kit: AuthKitDep,
+                      mailer: MailerDep, tasks: BackgroundTasks) -> UserRead:
+    """Create an account in a unit of the caller's subtree. The user sets a password from the invitation e-mail."""
+    user = await service.create_user(session, principal, body)
+    if body.send_invite:
+        tasks.add_task(mailer.send, await auth_service.issue_password_token(session, kit, user, purpose="invite"))
+    return (await service.to_read(session, [user]))[0]
+
+
+@router.get("/users/{user_id}", response_model=UserRead)
+async def get_user(user_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UserRead:
+    """One account the caller may see; 404 otherwise."""
+    return (await service.to_read(session, [await service.get_visible(session, principal, user_id)]))[0]
+
+
+@router.patch("/users/{user_id}", response_model=UserRead)
+async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep,
+                      principal: CurrentPrincipal) -> UserRead:
+    """Change an account's name, phone, unit, roles or active flag (authority admins, within their subtree)."""
+    user = await service.update_user(session, principal, user_id, body)
+    return (await service.to_read(session, [user]))[0]
+
+
+@router.get("/me", response_model=MeRead, tags=["me"])
+async def get_me(session: SessionDep, account: CurrentAccount) -> MeRead:
+    """The signed-in user, with their unit."""
+    return await _me(session, account)
+
+
+@router.patch("/me", response_model=MeRead, tags=["me"])
+async def update_me(body: ProfileUpdate, session: SessionDep, account: CurrentAccount) -> MeRead:
+    """Change one's own name or phone."""
+    return await _me(session, await service.update_profile(session, account, body))
+
+
+async def _me(session: SessionDep, account: object) -> MeRead:
+    read = (await service.to_read(session, [account]))[0]  # type: ignore[list-item]
+    unit = await units_repository.get(session, read.unit_id)
+    assert unit is not None
+    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)

@@ -1,0 +1,74 @@
+"""Helpers every test package uses: which database to run on, migrating it, emptying it, and keys."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from identity.keys import generate_private_key_pem
+
+REPO = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("EDUDX_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def on_postgres() -> bool:
+    return os.environ.get("EDUDX_TEST_DATABASE", "sqlite") == "postgresql"
+
+
+def database_url(tmp_dir: Path, name: str) -> tuple[str, str | None]:
+    """(url, schema) for a test database called `name`: a SQLite file, or a PostgreSQL schema."""
+    if on_postgres():
+        return POSTGRES_URL, f"test_{name}"
+    return f"sqlite+aiosqlite:///{tmp_dir / f'{name}.db'}", None
+
+
+def alembic_config(service: str, url: str) -> Config:
+    config = Config(str(REPO / "services" / service / "alembic.ini"))
+    config.attributes["database_url"] = url
+    return config
+
+
+def drop_schema_sync(url: str, schema: str) -> None:
+    """Start PostgreSQL runs from nothing: drop the test schema (and its version table) if a run left it."""
+    import asyncio
+
+    from edudx_common.db import create_engine
+
+    async def drop() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
+def migrate(service: str, url: str, schema: str | None, env_prefix: str, revision: str = "head") -> None:
+    if schema:
+        os.environ[f"{env_prefix}DATABASE_SCHEMA"] = schema
+    command.upgrade(alembic_config(service, url), revision)
+
+
+async def empty_tables(engine: AsyncEngine, metadata: MetaData) -> None:
+    async with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(table.delete())
+
+
+def write_key(directory: Path) -> Path:
+    path = directory / "signing.pem"
+    if not path.exists():
+        path.write_bytes(generate_private_key_pem())
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
