@@ -1,0 +1,175 @@
+"""Run the whole EduDX system on the embedded default: SQLite files under var/, every service that exists,
+the gateway on port 8000, demo data seeded. Ctrl-C stops everything.
+
+Started by `make run`; everything it needs is installed by scripts/bootstrap.sh first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# Start order matters: identity first (everyone verifies tokens against it), the gateway last.
+SERVICE_ORDER = ["identity", "submissions", "evidence", "scoring", "notifications"]
+FIRST_SERVICE_PORT = 8001
+
+
+def present_services() -> list[str]:
+    """Services that exist in this checkout; later ones are simply absent until they are built."""
+    return [name for name in SERVICE_ORDER if (REPO / "services" / name / "src" / name / "main.py").exists()]
+
+
+def service_secrets(var: Path, names: list[str]) -> dict[str, str]:
+    """Client secrets for service-to-service calls, made once and kept in var/ so restarts keep them."""
+    path = var / "service-secrets.json"
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    for name in names:
+        known.setdefault(name, secrets.token_urlsafe(24))
+    path.write_text(json.dumps(known, indent=2))
+    path.chmod(0o600)
+    return known
+
+
+def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dict[str, str]) -> dict[str, str]:
+    prefix = name.upper() + "_"
+    env = {
+        f"{prefix}ENVIRONMENT": "development",
+        f"{prefix}DATABASE_URL": f"sqlite+aiosqlite:///{var / (name + '.db')}",
+        f"{prefix}JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
+        f"{prefix}IDENTITY_URL": identity_url,
+        f"{prefix}SERVICE_CLIENT_ID": name,
+        f"{prefix}SERVICE_CLIENT_SECRET": secrets_by_service[name],
+        f"{prefix}LOG_JSON": "false",
+    }
+    if name == "identity":
+        env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
+        env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
+        env["IDENTITY_PUBLIC_URL"] = "http://127.0.0.1:8000"
+    return env
+
+
+def run_step(args: list[str], env: dict[str, str], what: str) -> str:
+    result = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        sys.stderr.write(f"✗ {what} thất bại:\n{result.stdout}\n{result.stderr}\n")
+        raise SystemExit(1)
+    return result.stdout
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], name: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"✗ {name} dừng khi khởi động (mã {process.returncode}); xem log phía trên.")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 — loopback URL we built
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise SystemExit(f"✗ {name} không sẵn sàng sau {timeout:.0f} giây")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EDUDX_PORT", "8000")))
+    parser.add_argument("--var", default=os.environ.get("EDUDX_VAR_DIR", str(REPO / "var")))
+    parser.add_argument("--no-seed", action="store_true", help="do not create the demo province and accounts")
+    args = parser.parse_args()
+
+    var = Path(args.var).resolve()
+    (var / "keys").mkdir(parents=True, exist_ok=True)
+    names = present_services()
+    ports = {name: FIRST_SERVICE_PORT + i for i, name in enumerate(names)}
+    identity_url = f"http://127.0.0.1:{ports['identity']}"
+    secrets_by_service = service_secrets(var, names)
+    python = sys.executable
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("IDENTITY_", "GATEWAY_"))}
+
+    envs = {name: {**base_env, **service_env(name, var, identity_url, secrets_by_service)} for name in names}
+    for name in names:
+        print(f"• {name}: áp dụng migration …", flush=True)
+        run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
+                 envs[name], f"migration {name}")
+    run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
+    demo = None
+    if not args.no_seed:
+        demo = json.loads(run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"], "dữ liệu mẫu"))
+
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def stop_all(*_: object) -> None:
+        for _name, process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for _name, process in reversed(processes):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
+    try:
+        for name in names:
+            process = subprocess.Popen(  # noqa: S603
+                [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
+                 "--port", str(ports[name]), "--no-access-log"], env=envs[name], cwd=REPO)
+            processes.append((name, process))
+            wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
+        gateway_env = {
+            **base_env,
+            "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
+            "GATEWAY_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
+            "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
+            "GATEWAY_LOG_JSON": "false",
+        }
+        gateway = subprocess.Popen(  # noqa: S603
+            [python, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
+             "--port", str(args.port), "--no-access-log"], env=gateway_env, cwd=REPO)
+        processes.append(("gateway", gateway))
+        wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
+        print_banner(args.port, ports, demo)
+        while all(process.poll() is None for _name, process in processes):
+            time.sleep(0.5)
+        dead = [name for name, process in processes if process.poll() is not None]
+        print(f"✗ dịch vụ đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống.", flush=True)
+        stop_all()
+        raise SystemExit(1)
+    except KeyboardInterrupt:
+        print("\nĐang dừng các dịch vụ …", flush=True)
+        stop_all()
+        print("Đã dừng.", flush=True)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def print_banner(port: int, ports: dict[str, int], demo: dict[str, object] | None) -> None:
+    lines = [
+        "",
+        "EduDX đang chạy (bản nhúng: SQLite trong var/)",
+        f"  Cổng vào (gateway):  http://127.0.0.1:{port}/",
+        f"  Tài liệu API:        http://127.0.0.1:{port}/api/docs",
+        "  Dịch vụ:             " + ", ".join(f"{n} :{p}" for n, p in ports.items()),
+    ]
+    if demo:
+        lines.append(f"  Tài khoản mẫu (mật khẩu chung: {demo['password']}):")
+        for account in demo["accounts"]:  # type: ignore[attr-defined]
+            lines.append(f"    {account['role']:<18} {account['email']:<40} {account['unit']}")
+    lines.append("  Nhấn Ctrl-C để dừng.")
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""`edudx-identity` commands for operators: signing key, demo data, first administrator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from edudx_common.db import create_engine, session_factory, session_scope
+from identity.auth.passwords import Passwords
+from identity.config import Settings
+from identity.keys import ensure_private_key_file
+from identity.seed import DEMO_PASSWORD, bootstrap_admin, seed_demo
+from identity.units.models import UnitType
+
+
+async def _seed_demo(settings: Settings) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    passwords = Passwords(fast=settings.password_hash_fast)
+    async for session in session_scope(session_factory(engine)):
+        accounts = await seed_demo(session, passwords)
+    await engine.dispose()
+    json.dump({"password": DEMO_PASSWORD,
+               "accounts": [{"email": a.email, "role": a.role.value, "unit": a.unit_name} for a in accounts]},
+              sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+async def _bootstrap_admin(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    async for session in session_scope(session_factory(engine)):
+        await bootstrap_admin(session, Passwords(), unit_code=args.unit_code, unit_name=args.unit_name,
+                              unit_type=UnitType(args.unit_type), email=args.email.lower(), password=args.password)
+    await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="edudx-identity")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("ensure-key", help="create the token signing key file if it does not exist")
+    commands.add_parser("seed-demo", help="create the demo province and accounts (idempotent); prints them as JSON")
+    admin = commands.add_parser("bootstrap-admin", help="create the root unit and a system administrator")
+    admin.add_argument("--unit-code", required=True)
+    admin.add_argument("--unit-name", required=True)
+    admin.add_argument("--unit-type", default=UnitType.DEPARTMENT.value, choices=[t.value for t in UnitType])
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.command == "ensure-key":
+        ensure_private_key_file(settings.jwt_private_key_file)
+    elif args.command == "seed-demo":
+        asyncio.run(_seed_demo(settings))
+    elif args.command == "bootstrap-admin":
+        asyncio.run(_bootstrap_admin(settings, args))
+
+
+if __name__ == "__main__":
+    main()
