@@ -28,9 +28,10 @@ def database_url(tmp_dir: Path, name: str) -> tuple[str, str | None]:
     return f"sqlite+aiosqlite:///{tmp_dir / f'{name}.db'}", None
 
 
-def alembic_config(service: str, url: str) -> Config:
+def alembic_config(service: str, url: str, schema: str | None = None) -> Config:
     config = Config(str(REPO / "services" / service / "alembic.ini"))
     config.attributes["database_url"] = url
+    config.attributes["database_schema"] = schema
     return config
 
 
@@ -49,10 +50,8 @@ def drop_schema_sync(url: str, schema: str) -> None:
     asyncio.run(drop())
 
 
-def migrate(service: str, url: str, schema: str | None, env_prefix: str, revision: str = "head") -> None:
-    if schema:
-        os.environ[f"{env_prefix}DATABASE_SCHEMA"] = schema
-    command.upgrade(alembic_config(service, url), revision)
+def migrate(service: str, url: str, schema: str | None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service, url, schema), revision)
 
 
 async def empty_tables(engine: AsyncEngine, metadata: MetaData) -> None:
@@ -72,3 +71,40 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def migration_drift(url: str, schema: str | None, metadata: MetaData) -> list[object]:
+    """Differences between the migrated database and the models (empty when they agree)."""
+    import asyncio
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from edudx_common.db import create_engine
+
+    async def compare() -> list[object]:
+        engine = create_engine(url, schema=schema)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync_conn: compare_metadata(MigrationContext.configure(sync_conn, opts={"compare_type": True}),
+                                                   metadata)
+            )
+        await engine.dispose()
+        return list(diff)
+
+    return asyncio.run(compare())
+
+
+def current_revision(url: str, schema: str | None) -> str | None:
+    import asyncio
+
+    from edudx_common.db import create_engine
+
+    async def read() -> str | None:
+        engine = create_engine(url, schema=schema)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        await engine.dispose()
+        return rows[0][0] if rows else None
+
+    return asyncio.run(read())

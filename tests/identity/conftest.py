@@ -22,7 +22,7 @@ def identity_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sett
     url, schema = database_url(tmp, "identity")
     if schema:
         drop_schema_sync(url, schema)
-    migrate("identity", url, schema, "IDENTITY_")
+    migrate("identity", url, schema)
     yield Settings(
         environment="test",
         database_url=url,

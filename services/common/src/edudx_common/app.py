@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from edudx_common import health
 from edudx_common.db import create_engine, ping, session_factory
-from edudx_common.errors import install_problem_handlers
+from edudx_common.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.settings import BaseServiceSettings
@@ -40,11 +40,33 @@ def create_service_app(
         openapi_tags=tags,
     )
     install_problem_handlers(app)
+    _document_problems(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     for router in routers:
         app.include_router(router, prefix=prefix)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Error responses are `application/problem+json` with the Problem schema, in the spec as on the wire."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = build()
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status[0] in "45":
+                        response["content"] = {
+                            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        }
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @asynccontextmanager

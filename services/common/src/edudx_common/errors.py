@@ -213,7 +213,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 # Declared on routes so every error shape appears in OpenAPI.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": title}
+    status: {"model": Problem, "description": title}
     for status, title in (
         (400, "Yêu cầu không hợp lệ"), (401, "Chưa đăng nhập"), (403, "Không có quyền"),
         (404, "Không tìm thấy"), (409, "Xung đột trạng thái"), (422, "Dữ liệu không hợp lệ"),

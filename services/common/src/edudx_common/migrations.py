@@ -18,8 +18,10 @@ from edudx_common.settings import BaseServiceSettings
 
 
 def run_migrations(metadata: MetaData, settings: BaseServiceSettings) -> None:
-    url = context.config.attributes.get("database_url") or settings.database_url
-    schema = None if url.startswith("sqlite") else settings.database_schema
+    # Tests pass the URL and schema as attributes; `alembic` on the command line takes them from settings.
+    attributes = context.config.attributes
+    url = attributes.get("database_url") or settings.database_url
+    schema = None if url.startswith("sqlite") else attributes.get("database_schema", settings.database_schema)
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=metadata, literal_binds=True, version_table_schema=schema,
                           render_as_batch=url.startswith("sqlite"))

@@ -13,6 +13,7 @@ from edudx_common.errors import Forbidden
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
 from identity.errors import EmailTaken, InvalidRoles, UnitInactive, UserNotFound
+from identity.units import repository as units_repository
 from identity.units import service as units_service
 from identity.units.models import Unit, UnitType
 from identity.users import repository
@@ -68,9 +69,10 @@ async def get_visible(session: AsyncSession, principal: Principal, user_id: uuid
         raise UserNotFound()
     root = await units_service.scope_root(session, principal)
     if root is not None:
-        unit = await units_service.get_visible(session, principal, user.unit_id) if user.unit_id else None
+        unit = await units_repository.get(session, user.unit_id)
         sees_subtree = principal.has_any(Role.AUTHORITY_ADMIN, Role.REVIEWER)
-        if unit is None or (not sees_subtree and unit.id != root.id):
+        visible = unit is not None and (units_service.within(unit, root) if sees_subtree else unit.id == root.id)
+        if not visible:
             raise UserNotFound()
     return user
 
