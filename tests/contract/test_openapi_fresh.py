@@ -9,7 +9,7 @@ import pytest
 from tests.support import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
-import export_openapi  # noqa: E402
+import export_openapi
 
 
 @pytest.mark.parametrize("service", export_openapi.present_services())

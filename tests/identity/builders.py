@@ -24,7 +24,7 @@ async def make_unit(
     session: AsyncSession,
     *,
     parent: Unit | None = None,
-    type: UnitType = UnitType.SCHOOL,  # noqa: A002
+    type: UnitType = UnitType.SCHOOL,
     name: str | None = None,
     code: str | None = None,
     levels: list[str] | None = None,

@@ -108,8 +108,9 @@ async def test_logout_revokes_refresh_token(client: httpx.AsyncClient, session: 
 
 async def test_service_credentials(client: httpx.AsyncClient, session: AsyncSession) -> None:
     units = await make_province(session)
-    good = await client.post("/api/identity/auth/token", data={
-        "grant_type": "client_credentials", "client_id": "submissions", "client_secret": "submissions-test-secret-0123"})
+    credentials = {"grant_type": "client_credentials", "client_id": "submissions"}
+    good = await client.post("/api/identity/auth/token",
+                             data={**credentials, "client_secret": "submissions-test-secret-0123"})
     bad = await client.post("/api/identity/auth/token", data={
         "grant_type": "client_credentials", "client_id": "submissions", "client_secret": "wrong"})
     token = good.json()["access_token"]

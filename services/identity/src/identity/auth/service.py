@@ -42,7 +42,8 @@ class AuthKit:
     jwks: dict[str, Any]
 
 
-async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *, family_id: uuid.UUID | None = None) -> TokenPair:
+async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
+                      family_id: uuid.UUID | None = None) -> TokenPair:
     roles = (await users_repository.roles_of(session, [user.id]))[user.id]
     access_lifetime = timedelta(minutes=kit.settings.access_token_minutes)
     access = kit.issuer.issue(subject=str(user.id), kind="user", roles=roles, lifetime=access_lifetime,

@@ -104,7 +104,8 @@ async def active_children(session: AsyncSession, parent_id: uuid.UUID) -> list[U
     return list(result.scalars())
 
 
-async def history(session: AsyncSession, unit_ids: Sequence[uuid.UUID], *, limit: int, offset: int) -> tuple[list[UnitChange], int]:
+async def history(session: AsyncSession, unit_ids: Sequence[uuid.UUID], *, limit: int,
+                  offset: int) -> tuple[list[UnitChange], int]:
     base = select(UnitChange).where(col(UnitChange.unit_id).in_(list(unit_ids)))
     total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
     rows = await session.execute(base.order_by(col(UnitChange.at).desc()).limit(limit).offset(offset))

@@ -30,7 +30,7 @@ async def list_units(
     principal: CurrentPrincipal,
     page: PageParamsDep,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo tên hoặc mã, không phân biệt dấu")] = None,
-    type: Annotated[UnitType | None, Query(description="Loại đơn vị")] = None,  # noqa: A002
+    type: Annotated[UnitType | None, Query(description="Loại đơn vị")] = None,
     education_level: Annotated[EducationLevel | None, Query(description="Cấp học")] = None,
     root_id: Annotated[uuid.UUID | None, Query(description="Chỉ trong cây con của đơn vị này")] = None,
     ids: Annotated[list[uuid.UUID] | None, Query(description="Chỉ các đơn vị có id này")] = None,

@@ -24,7 +24,7 @@ async def list_users(
     principal: CurrentPrincipal,
     page: PageParamsDep,
     unit_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Tìm theo họ tên hoặc e-mail, không phân biệt dấu")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Tìm theo họ tên hoặc e-mail, bỏ qua dấu")] = None,
     role: Role | None = None,
     include_inactive: bool = False,
 ) -> Page[UserRead]:

@@ -108,7 +108,7 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     roles = [r.value for r in changes["roles"]] if changes.get("roles") else current_roles
     ensure_may_grant(principal, [r for r in roles if r not in current_roles])
     check_roles_fit_unit(roles, unit)
-    if "full_name" in changes and changes["full_name"]:
+    if changes.get("full_name"):
         user.full_name = " ".join(changes["full_name"].split())
         user.full_name_folded = fold(user.full_name)
     if "phone" in changes:
