@@ -40,17 +40,20 @@ def service_secrets(var: Path, names: list[str]) -> dict[str, str]:
     return known
 
 
-def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dict[str, str]) -> dict[str, str]:
+def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dict[str, str],
+                postgres_url: str | None, schema_prefix: str) -> dict[str, str]:
     prefix = name.upper() + "_"
     env = {
         f"{prefix}ENVIRONMENT": "development",
-        f"{prefix}DATABASE_URL": f"sqlite+aiosqlite:///{var / (name + '.db')}",
+        f"{prefix}DATABASE_URL": postgres_url or f"sqlite+aiosqlite:///{var / (name + '.db')}",
         f"{prefix}JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
         f"{prefix}IDENTITY_URL": identity_url,
         f"{prefix}SERVICE_CLIENT_ID": name,
         f"{prefix}SERVICE_CLIENT_SECRET": secrets_by_service[name],
         f"{prefix}LOG_JSON": "false",
     }
+    if postgres_url:
+        env[f"{prefix}DATABASE_SCHEMA"] = schema_prefix + name
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -83,20 +86,28 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], name: str, timeout:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("EDUDX_PORT", "8000")))
+    parser.add_argument("--first-service-port", type=int,
+                        default=int(os.environ.get("EDUDX_FIRST_SERVICE_PORT", str(FIRST_SERVICE_PORT))),
+                        help="services listen on consecutive ports from here (identity first)")
     parser.add_argument("--var", default=os.environ.get("EDUDX_VAR_DIR", str(REPO / "var")))
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo province and accounts")
+    parser.add_argument("--postgres-url", default=os.environ.get("EDUDX_POSTGRES_URL"),
+                        help="run on PostgreSQL instead of SQLite, e.g. postgresql+asyncpg://postgres@127.0.0.1/test;"
+                             " each service gets its own schema")
+    parser.add_argument("--schema-prefix", default="", help="prefix of the per-service PostgreSQL schemas")
     args = parser.parse_args()
 
     var = Path(args.var).resolve()
     (var / "keys").mkdir(parents=True, exist_ok=True)
     names = present_services()
-    ports = {name: FIRST_SERVICE_PORT + i for i, name in enumerate(names)}
+    ports = {name: args.first_service_port + i for i, name in enumerate(names)}
     identity_url = f"http://127.0.0.1:{ports['identity']}"
     secrets_by_service = service_secrets(var, names)
     python = sys.executable
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("IDENTITY_", "GATEWAY_"))}
 
-    envs = {name: {**base_env, **service_env(name, var, identity_url, secrets_by_service)} for name in names}
+    envs = {name: {**base_env, **service_env(name, var, identity_url, secrets_by_service, args.postgres_url,
+                                             args.schema_prefix)} for name in names}
     for name in names:
         print(f"• {name}: áp dụng migration …", flush=True)
         run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
@@ -158,7 +169,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def print_banner(port: int, ports: dict[str, int], demo: dict[str, object] | None) -> None:
     lines = [
         "",
-        "EduDX đang chạy (bản nhúng: SQLite trong var/)",
+        "EduDX đang chạy",
         f"  Cổng vào (gateway):  http://127.0.0.1:{port}/",
         f"  Tài liệu API:        http://127.0.0.1:{port}/api/docs",
         "  Dịch vụ:             " + ", ".join(f"{n} :{p}" for n, p in ports.items()),

@@ -1,0 +1,111 @@
+"""The whole system as `make run` starts it: the embedded runner in a subprocess, real HTTP between
+real service processes, demo data seeded. On PostgreSQL runs, each service gets an `e2e_<service>` schema."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import POSTGRES_URL, REPO, drop_schema_sync, free_port, on_postgres
+from tests.servers import wait_until_up
+
+SCHEMA_PREFIX = "e2e_"
+
+
+@dataclass
+class RunningSystem:
+    gateway: str
+    services: dict[str, str]
+    var: Path
+    process: subprocess.Popen[str]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.gateway, timeout=30)
+
+    def login(self, email: str, password: str = "EduDX@2025") -> dict[str, str]:
+        response = httpx.post(f"{self.gateway}/api/identity/auth/login", json={"email": email, "password": password},
+                              timeout=30)
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _present_services() -> list[str]:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_embedded
+
+    return run_embedded.present_services()
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    var = tmp_path_factory.mktemp("embedded")
+    gateway_port = free_port()
+    first_port = free_port()
+    names = _present_services()
+    # consecutive ports from first_port: make sure none is taken
+    while any(_taken(first_port + i) for i in range(len(names))):
+        first_port = free_port()
+    command = [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(var),
+               "--port", str(gateway_port), "--first-service-port", str(first_port)]
+    if on_postgres():
+        for name in names:
+            drop_schema_sync(POSTGRES_URL, SCHEMA_PREFIX + name)
+        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", SCHEMA_PREFIX]
+    log = (var / "system.log").open("w")
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,  # noqa: S603
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    running = RunningSystem(gateway=f"http://127.0.0.1:{gateway_port}",
+                            services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
+                            var=var, process=process)
+    try:
+        wait_until_up(f"{running.gateway}/healthz", timeout=90)
+        _wait_for_banner(running)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def _wait_for_banner(running: RunningSystem, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while "Ctrl-C" not in output_of(running):
+        if time.monotonic() > deadline or running.process.poll() is not None:
+            raise RuntimeError(f"the runner printed no banner:\n{output_of(running)}")
+        time.sleep(0.1)
+
+
+def _taken(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def output_of(system: RunningSystem) -> str:
+    return (system.var / "system.log").read_text()
+
+
+def demo_accounts(system: RunningSystem) -> dict[str, str]:
+    """role → e-mail, from what the runner printed (the banner is the README's promise)."""
+    text = output_of(system)
+    accounts: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and "@" in parts[1] and parts[0].islower():
+            accounts.setdefault(parts[0], parts[1])
+    return accounts
+

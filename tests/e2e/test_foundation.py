@@ -1,0 +1,91 @@
+"""What a new user sees after `make run`: the gateway on its port, demo logins, tree scope, bad tokens refused."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from identity.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_UNITS
+from tests.e2e.conftest import RunningSystem, output_of
+from tests.tokens import BAD_TOKEN_KINDS, forge
+
+# A protected endpoint of each service, to prove it refuses bad tokens. A new service must add one here.
+PROTECTED_ENDPOINT = {"identity": "/api/identity/me"}
+
+
+def _subtree_codes(root_code: str) -> set[str]:
+    codes = {root_code}
+    changed = True
+    while changed:
+        before = len(codes)
+        codes |= {code for code, _n, _t, _l, parent in DEMO_UNITS if parent in codes}
+        changed = len(codes) != before
+    return codes
+
+
+def test_banner_prints_gateway_url_and_every_demo_login(system: RunningSystem) -> None:
+    text = output_of(system)
+
+    assert f"{system.gateway}/" in text
+    assert DEMO_PASSWORD in text
+    for email, _name, role, _unit in DEMO_ACCOUNTS:
+        assert email in text and role.value in text
+
+
+def test_admin_login_returns_tokens_and_units_are_its_subtree(system: RunningSystem) -> None:
+    login = httpx.post(f"{system.gateway}/api/identity/auth/login",
+                       json={"email": "cntt.longho@vinhlong.edu.vn", "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    units = httpx.get(f"{system.gateway}/api/identity/units", params={"limit": 500}, headers=headers)
+
+    assert login.status_code == 200
+    assert {"access_token", "refresh_token", "expires_in"} <= login.json().keys()
+    assert units.status_code == 200
+    assert {u["code"] for u in units.json()["items"]} == _subtree_codes("PGD-LH")
+    assert units.headers["x-request-id"]
+
+
+def test_school_user_gets_404_on_another_school(system: RunningSystem) -> None:
+    admin = system.login("cntt.so@vinhlong.edu.vn")
+    principal = system.login("hieutruong.hoabinh@vinhlong.edu.vn")
+    with system.client() as http:
+        other_school = http.get("/api/identity/units", params={"q": "long phuoc"}, headers=admin).json()["items"][0]
+        other_users = http.get("/api/identity/users", params={"unit_id": other_school["id"]}, headers=admin).json()
+        other_principal = other_users["items"][0]
+
+        unit = http.get(f"/api/identity/units/{other_school['id']}", headers=principal)
+        users = http.get("/api/identity/users", params={"unit_id": other_school["id"]}, headers=principal)
+        user = http.get(f"/api/identity/users/{other_principal['id']}", headers=principal)
+
+    assert unit.status_code == 404 and unit.headers["content-type"] == "application/problem+json"
+    assert users.status_code in (403, 404)
+    assert user.status_code == 404
+
+
+@pytest.mark.parametrize("kind", BAD_TOKEN_KINDS)
+def test_every_service_rejects_bad_tokens(system: RunningSystem, kind: str) -> None:
+    assert set(system.services) <= PROTECTED_ENDPOINT.keys(), "add a protected endpoint for the new service"
+    good = system.login("cntt.so@vinhlong.edu.vn")["Authorization"].split(" ", 1)[1]
+    private_pem = (system.var / "keys" / "identity-signing.pem").read_bytes()
+    headers = {"Authorization": f"Bearer {forge(kind, good, private_pem)}"}
+
+    for name, base in system.services.items():
+        direct = httpx.get(f"{base}{PROTECTED_ENDPOINT[name]}", headers=headers)
+        through_gateway = httpx.get(f"{system.gateway}{PROTECTED_ENDPOINT[name]}", headers=headers)
+        accepted = httpx.get(f"{system.gateway}{PROTECTED_ENDPOINT[name]}",
+                             headers={"Authorization": f"Bearer {good}"})
+
+        assert direct.status_code == 401, (name, kind, direct.text)
+        assert through_gateway.status_code == 401, (name, kind, through_gateway.text)
+        assert through_gateway.json()["code"] == "unauthorized"
+        assert accepted.status_code == 200
+
+
+def test_merged_openapi_and_docs(system: RunningSystem) -> None:
+    spec = httpx.get(f"{system.gateway}/api/openapi.json")
+    docs = httpx.get(f"{system.gateway}/api/docs")
+
+    assert spec.status_code == 200
+    assert "/api/identity/auth/login" in spec.json()["paths"]
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
