@@ -134,7 +134,7 @@ def main() -> None:
         for name in names:
             process = subprocess.Popen(  # noqa: S603
                 [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-                 "--port", str(ports[name]), "--no-access-log"], env=envs[name], cwd=REPO)
+                 "--port", str(ports[name]), "--no-access-log", "--no-proxy-headers"], env=envs[name], cwd=REPO)
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
         gateway_env = {
@@ -146,7 +146,9 @@ def main() -> None:
         }
         gateway = subprocess.Popen(  # noqa: S603
             [python, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
-             "--port", str(args.port), "--no-access-log"], env=gateway_env, cwd=REPO)
+             "--port", str(args.port), "--no-access-log",
+             # the gateway decides itself whether X-Forwarded-For is believed (GATEWAY_TRUST_FORWARDED_FOR)
+             "--no-proxy-headers"], env=gateway_env, cwd=REPO)
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
         print_banner(args.port, ports, demo)

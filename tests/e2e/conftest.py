@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import POSTGRES_URL, REPO, drop_schema_sync, free_port, on_postgres
 from tests.servers import wait_until_up
+from tests.support import POSTGRES_URL, REPO, drop_schema_sync, free_port, on_postgres
 
 SCHEMA_PREFIX = "e2e_"
 
@@ -61,7 +61,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
             drop_schema_sync(POSTGRES_URL, SCHEMA_PREFIX + name)
         command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", SCHEMA_PREFIX]
     log = (var / "system.log").open("w")
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,  # noqa: S603
+    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     running = RunningSystem(gateway=f"http://127.0.0.1:{gateway_port}",
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},

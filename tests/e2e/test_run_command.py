@@ -16,7 +16,7 @@ from tests.support import REPO, free_port
 
 
 def _children(pid: int) -> list[int]:
-    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)  # noqa: S607
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
     return [int(p) for p in result.stdout.split()]
 
 
@@ -31,7 +31,7 @@ def _alive(pid: int) -> bool:
 
 def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
     port, first = free_port(), free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(tmp_path), "--no-seed",
          "--port", str(port), "--first-service-port", str(first)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

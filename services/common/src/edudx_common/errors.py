@@ -23,6 +23,7 @@ log = logging.getLogger("edudx.errors")
 class FieldError(BaseModel):
     field: str
     message: str
+    row: int | None = Field(default=None, description="Số dòng trong tệp nhập, như Excel hiển thị (tiêu đề là dòng 1)")
 
 
 class Problem(BaseModel):

@@ -11,11 +11,22 @@ from typing import Any
 
 import httpx
 
-from edudx_common.errors import BadGateway, GatewayTimeout, ServiceUnavailable
+from edudx_common.errors import BadGateway, GatewayTimeout, ProblemError, ServiceUnavailable
 from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+def transport_problem(exc: httpx.TransportError, service: str) -> ProblemError:
+    """What a failed call to `service` means for our caller. The gateway maps its failures the same way."""
+    # Nothing reached the service: not processed, safe to retry later.
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return ServiceUnavailable(f"Dịch vụ {service} tạm thời không sẵn sàng. Vui lòng thử lại sau.",
+                                  extra={"service": service})
+    if isinstance(exc, httpx.TimeoutException):
+        return GatewayTimeout(f"Dịch vụ {service} không trả lời kịp. Vui lòng thử lại sau.", extra={"service": service})
+    return BadGateway(f"Dịch vụ {service} trả lời không hợp lệ.", extra={"service": service})
 
 
 class ServiceTokenProvider:
@@ -41,12 +52,10 @@ class ServiceTokenProvider:
         data = {"grant_type": "client_credentials", "client_id": self._client_id,
                 "client_secret": self._client_secret}
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(timeout=self._timeout, trust_env=False) as client:
                 response = await client.post(self._url, data=data)
-        except httpx.TimeoutException as exc:
-            raise GatewayTimeout("Dịch vụ định danh không trả lời kịp.") from exc
         except httpx.TransportError as exc:
-            raise ServiceUnavailable("Không kết nối được dịch vụ định danh.") from exc
+            raise transport_problem(exc, "identity") from exc
         if response.status_code != 200:
             raise BadGateway(f"Dịch vụ định danh từ chối cấp mã dịch vụ (HTTP {response.status_code}).")
         body = response.json()
@@ -77,6 +86,7 @@ class ServiceClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=transport,
+            trust_env=False,
         )
 
     async def aclose(self) -> None:
@@ -108,16 +118,11 @@ class ServiceClient:
                 request_headers["Authorization"] = f"Bearer {await self._tokens.token(force=refreshed_token)}"
             try:
                 response = await self._client.request(method, url, headers=request_headers, **kwargs)
-            except httpx.TimeoutException as exc:
-                if attempt < attempts:
-                    await asyncio.sleep(self._backoff * attempt)
-                    continue
-                raise GatewayTimeout(f"Dịch vụ {self.name} không trả lời kịp.") from exc
             except httpx.TransportError as exc:
                 if attempt < attempts:
                     await asyncio.sleep(self._backoff * attempt)
                     continue
-                raise ServiceUnavailable(f"Không kết nối được dịch vụ {self.name}.") from exc
+                raise transport_problem(exc, self.name) from exc
             if response.status_code == 401 and self._tokens is not None and not refreshed_token:
                 refreshed_token = True  # our cached service token may predate a key rotation
                 attempt -= 1

@@ -74,7 +74,8 @@ class RemoteJWKS:
                 if self._client is not None:
                     response = await self._client.get(self.url, timeout=5)
                 else:
-                    async with httpx.AsyncClient(timeout=5) as client:
+                    # trust_env=False: a host-wide HTTP(S)_PROXY must not sit between us and our keys.
+                    async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
                         response = await client.get(self.url)
                 response.raise_for_status()
                 self._keys = {k["kid"]: k for k in response.json().get("keys", []) if "kid" in k}

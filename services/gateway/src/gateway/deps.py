@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gateway.config import Settings
+from gateway.errors import UnknownService
+from gateway.ratelimit import RateLimits
+from gateway.upstreams import Upstream
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_upstream(service: str, request: Request) -> Upstream:
+    upstreams: dict[str, Upstream] = request.app.state.upstreams
+    upstream = upstreams.get(service)
+    if upstream is None:
+        raise UnknownService(f"Không có dịch vụ '{service}' sau cổng API.", extra={"service": service})
+    return upstream
+
+
+def enforce_rate_limits(request: Request) -> None:
+    rate_limits: RateLimits = request.app.state.rate_limits
+    rate_limits.check(request)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+RateLimited = Annotated[None, Depends(enforce_rate_limits)]

@@ -1,0 +1,91 @@
+"""The gateway app: `uvicorn --factory gateway.main:create_app`, or the `edudx-gateway` command.
+
+No database: the lifespan holds one HTTP client per service, the token verifier, the rate-limit counters
+and the merged OpenAPI cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+import uvicorn
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from edudx_common import health
+from edudx_common.errors import install_problem_handlers
+from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
+from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
+from gateway import __version__, openapi, proxy, spa
+from gateway.config import Settings
+from gateway.ratelimit import RateLimits
+from gateway.upstreams import close_upstreams, create_upstreams
+
+
+def create_app(settings: Settings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="EduDX gateway",
+        version=__version__,
+        lifespan=partial(_lifespan, settings=settings, key_source=key_source),
+        # The document served at /api/openapi.json is the merged one, not this app's own.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=[REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location"],
+        max_age=600,
+    )
+    # Added last, so outermost: even a CORS refusal carries a request id.
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    app.include_router(openapi.router)
+    app.include_router(proxy.router)
+    app.include_router(spa.create_router(settings.spa_dir))
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI, *, settings: Settings, key_source: KeySource | None) -> AsyncIterator[None]:
+    configure_logging("gateway", settings.log_level, settings.log_json)
+    upstreams = create_upstreams(settings)
+    app.state.upstreams = upstreams
+    app.state.token_verifier = TokenVerifier(
+        key_source or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    app.state.rate_limits = RateLimits(settings)
+    app.state.openapi = openapi.OpenAPICatalogue(
+        upstreams, ttl=settings.openapi_cache_seconds, timeout=settings.openapi_fetch_timeout_seconds
+    )
+    app.state.readiness_checks = {
+        name: partial(upstream.check_health, settings.readiness_timeout_seconds)
+        for name, upstream in upstreams.items()
+    }
+    try:
+        yield
+    finally:
+        await close_upstreams(upstreams)
+
+
+def main() -> None:
+    settings = Settings()
+    # proxy_headers=False: whether X-Forwarded-For is believed is `GATEWAY_TRUST_FORWARDED_FOR`'s call alone
+    # (uvicorn would otherwise already believe it from 127.0.0.1).
+    uvicorn.run(
+        "gateway.main:create_app", factory=True, host=settings.host, port=settings.port,
+        proxy_headers=False, log_config=None,
+    )
+
+
+if __name__ == "__main__":
+    main()

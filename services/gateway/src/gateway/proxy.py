@@ -1,0 +1,169 @@
+"""The reverse proxy: `/api/<service>/…` to that service, bodies streamed both ways and never held whole.
+
+Uploads from phones on slow 4G and large evidence downloads pass through here, so the gateway's memory per
+request stays at a few buffers whatever the body size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote_from_bytes
+
+import anyio
+import httpx
+import structlog
+from fastapi import APIRouter, Request, Response
+from starlette.requests import ClientDisconnect
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from edudx_common.auth import OptionalPrincipal
+from edudx_common.errors import NotFound
+from edudx_common.http import transport_problem
+from edudx_common.logging import get_request_id
+from gateway.deps import RateLimited, SettingsDep, UpstreamDep
+from gateway.upstreams import Upstream
+
+log = structlog.get_logger("edudx.gateway")
+
+PROXY_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+# RFC 9110 §7.6.1: these describe one connection, not the message; every `Proxy-*` header too.
+HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"te", b"trailer", b"transfer-encoding", b"upgrade"})
+# Set here from what the gateway itself saw, never copied from the client.
+_SET_BY_GATEWAY = frozenset({b"host", b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto",
+                             b"x-forwarded-host", b"forwarded"})
+# The gateway's own server already answered any `Expect: 100-continue` while reading the body.
+_REQUEST_ONLY_HERE = frozenset({b"expect"})
+# The server sending our response writes its own Date and Server; relaying the service's would send two.
+_RESPONSE_ONLY_HERE = frozenset({b"date", b"server"})
+# Escapes the client already made and reserved characters are forwarded byte for byte.
+_PATH_SAFE = "/%!$&'()*+,;=:@-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS)
+async def proxy(
+    request: Request,
+    upstream: UpstreamDep,
+    _rate_limited: RateLimited,
+    _principal: OptionalPrincipal,
+    settings: SettingsDep,
+) -> Response:
+    """Forward the request unchanged to the service that owns the prefix and relay its answer.
+
+    The dependencies run in order: unknown service (404), rate limit (429), then a token, when one is sent,
+    must verify (401). Requests without a token pass: each service decides what is public.
+    """
+    if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
+        raise NotFound("Đường dẫn không hợp lệ.")
+    upstream_request = upstream.client.build_request(
+        request.method,
+        _target_url(upstream, request.scope),
+        headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
+        content=_request_body(request),
+    )
+    try:
+        upstream_response = await upstream.client.send(upstream_request, stream=True)
+    except ClientDisconnect:
+        # The client left mid-upload: nobody is waiting for an answer; 499 only shows in the request log.
+        return Response(status_code=499)
+    except httpx.TransportError as exc:
+        log.warning("upstream_failed", service=upstream.name, error=type(exc).__name__, detail=str(exc))
+        raise transport_problem(exc, upstream.name) from exc
+    return UpstreamResponse(upstream_response, service=upstream.name)
+
+
+class UpstreamResponse(StreamingResponse):
+    """The service's answer relayed as it arrives: status, headers (repeated ones too) and the raw body bytes.
+
+    Raw bytes: a gzip body stays gzip, its Content-Length stays true, and the gateway spends no CPU on it.
+    """
+
+    def __init__(self, upstream: httpx.Response, *, service: str) -> None:
+        super().__init__(upstream.aiter_raw(), status_code=upstream.status_code)
+        self.raw_headers = _response_headers(upstream.headers.raw, status=upstream.status_code)
+        self._upstream = upstream
+        self._service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the client went away mid-download: the service must not keep sending into a dead end.
+            with anyio.CancelScope(shield=True):
+                await self._upstream.aclose()
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except httpx.TransportError as exc:
+            # Status and headers are already with the client, so no problem document can follow. Returning
+            # without the final body message makes the server drop the connection: the client sees a broken
+            # body, never a complete-looking truncated one.
+            log.warning("upstream_stream_broken", service=self._service, error=type(exc).__name__)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _target_url(upstream: Upstream, scope: Scope) -> httpx.URL:
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    target = quote_from_bytes(raw_path, safe=_PATH_SAFE)
+    if query := scope.get("query_string"):
+        target += "?" + quote_from_bytes(query, safe=_QUERY_SAFE)
+    return upstream.client.base_url.copy_with(raw_path=target.encode("ascii"))
+
+
+def _request_body(request: Request) -> AsyncIterator[bytes] | None:
+    # Without either header the request has no body; streaming an empty one would make httpx announce
+    # `Transfer-Encoding: chunked` on a GET.
+    if "content-length" in request.headers or "transfer-encoding" in request.headers:
+        return request.stream()
+    return None
+
+
+def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tuple[bytes, bytes]]:
+    raw = request.headers.raw
+    headers = _without(raw, HOP_BY_HOP | _SET_BY_GATEWAY | _REQUEST_ONLY_HERE)
+    peer = request.client.host if request.client else "unknown"
+    forwarded_for, proto, host = peer, request.url.scheme, request.headers.get("host", "")
+    if trust_forwarded_for:
+        if chain := ", ".join(request.headers.getlist("x-forwarded-for")):
+            forwarded_for = f"{chain}, {peer}"
+        proto = request.headers.get("x-forwarded-proto", proto)
+        host = request.headers.get("x-forwarded-host", host)
+    headers += [
+        (b"x-forwarded-for", forwarded_for.encode("latin-1")),
+        (b"x-forwarded-proto", proto.encode("latin-1")),
+        (b"x-forwarded-host", host.encode("latin-1")),
+    ]
+    if request_id := get_request_id():
+        headers.append((b"x-request-id", request_id.encode("latin-1")))
+    return headers
+
+
+def _response_headers(raw: list[tuple[bytes, bytes]], *, status: int) -> list[tuple[bytes, bytes]]:
+    headers = _without(raw, HOP_BY_HOP | _RESPONSE_ONLY_HERE)
+    if status in (204, 304):
+        # No body follows these; a Content-Length here describes another response and the server would
+        # wait for bytes that never come.
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    return headers
+
+
+def _without(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> list[tuple[bytes, bytes]]:
+    # Headers named in `Connection` are hop-by-hop for this message too (RFC 9110 §7.6.1).
+    named = {
+        token.strip().lower()
+        for key, value in raw if key.lower() == b"connection"
+        for token in value.split(b",")
+    }
+    return [
+        (key, value)
+        for key, value in raw
+        if (lower := key.lower()) not in names and lower not in named and not lower.startswith(b"proxy-")
+    ]

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.openapi import merge_specs
+from tests.gateway.conftest import StartGateway, UpstreamApp, closed_port_url
+
+PROBLEM = {"type": "object", "properties": {"code": {"type": "string"}, "title": {"type": "string"}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _spec(service: str, item: dict[str, Any], *, extra_schemas: dict[str, Any] | None = None) -> dict[str, Any]:
+    ok = {"content": {"application/json": {"schema": _ref("ItemPage")}}}
+    problem = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": service, "version": "1"},
+        "paths": {
+            f"/api/{service}/items": {"get": {"tags": [service], "responses": {"200": ok, "404": problem},
+                                              "security": [{"HTTPBearer": []}]}},
+            "/healthz": {"get": {"responses": {"200": {"description": "ok"}}}},
+        },
+        "components": {
+            "schemas": {
+                "Problem": PROBLEM,
+                "Item": item,
+                "ItemPage": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Item")}}},
+                **(extra_schemas or {}),
+            },
+            "securitySchemes": {"HTTPBearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "tags": [{"name": service, "description": f"{service} things"}],
+    }
+
+
+CAMPAIGN = {"type": "object", "properties": {"deadline": {"type": "string", "format": "date-time"}}}
+RUBRIC = {"type": "object", "properties": {"max_points": {"type": "number"}}}
+
+
+def test_merge_shares_identical_schemas_and_prefixes_clashing_ones() -> None:
+    merged = merge_specs({
+        "submissions": _spec("submissions", CAMPAIGN, extra_schemas={"Campaign": CAMPAIGN}),
+        "scoring": _spec("scoring", RUBRIC),
+    })
+
+    schemas = merged["components"]["schemas"]
+    assert schemas["Problem"] == PROBLEM
+    assert "Item" not in schemas
+    assert schemas["SubmissionsItem"] == CAMPAIGN
+    assert schemas["ScoringItem"] == RUBRIC
+    # ItemPage is spelled the same in both but refers to different Items, so it clashes too.
+    assert schemas["SubmissionsItemPage"]["properties"]["items"]["items"] == _ref("SubmissionsItem")
+    assert schemas["ScoringItemPage"]["properties"]["items"]["items"] == _ref("ScoringItem")
+    assert schemas["Campaign"] == CAMPAIGN
+    assert set(merged["paths"]) == {"/api/submissions/items", "/api/scoring/items"}
+    scoring_get = merged["paths"]["/api/scoring/items"]["get"]
+    assert scoring_get["responses"]["200"]["content"]["application/json"]["schema"] == _ref("ScoringItemPage")
+    assert scoring_get["responses"]["404"]["content"]["application/problem+json"]["schema"] == _ref("Problem")
+    assert scoring_get["security"] == [{"HTTPBearer": []}]
+    assert merged["components"]["securitySchemes"] == {"HTTPBearer": {"type": "http", "scheme": "bearer"}}
+    assert [t["name"] for t in merged["tags"]] == ["submissions", "scoring"]
+    assert "x-edudx-unavailable" not in merged
+
+
+def test_merge_renames_do_not_depend_on_service_order() -> None:
+    one = merge_specs({"submissions": _spec("submissions", CAMPAIGN), "scoring": _spec("scoring", RUBRIC)})
+    other = merge_specs({"scoring": _spec("scoring", RUBRIC), "submissions": _spec("submissions", CAMPAIGN)})
+
+    assert one["components"] == other["components"]
+
+
+def test_merge_keeps_a_prefixed_name_unique() -> None:
+    # "ScoringItem" is already a schema of its own in submissions; the renamed one must not overwrite it.
+    taken = {"type": "string"}
+    merged = merge_specs({
+        "submissions": _spec("submissions", CAMPAIGN, extra_schemas={"ScoringItem": taken}),
+        "scoring": _spec("scoring", RUBRIC),
+    })
+
+    schemas = merged["components"]["schemas"]
+    assert schemas["ScoringItem"] == taken
+    assert schemas["ScoringItem2"] == RUBRIC
+    assert schemas["ScoringItemPage"]["properties"]["items"]["items"] == _ref("ScoringItem2")
+
+
+async def test_merged_document_through_the_gateway(start_gateway: StartGateway, upstream: UpstreamApp) -> None:
+    upstream.openapi["submissions"] = _spec("submissions", CAMPAIGN)
+    upstream.openapi["scoring"] = _spec("scoring", RUBRIC)
+    client = await start_gateway(
+        {"submissions": upstream.url, "scoring": upstream.url, "notifications": closed_port_url()}
+    )
+    fetches_before = upstream.openapi_fetches["scoring"]
+
+    first = await client.get("/api/openapi.json")
+    second = await client.get("/api/openapi.json")
+
+    assert first.status_code == 200
+    merged = first.json()
+    assert set(merged["paths"]) == {"/api/submissions/items", "/api/scoring/items"}
+    assert {"Problem", "SubmissionsItem", "ScoringItem"} <= set(merged["components"]["schemas"])
+    assert merged["x-edudx-unavailable"] == ["notifications"]
+    assert second.json() == merged
+    assert upstream.openapi_fetches["scoring"] == fetches_before + 1  # the second answer came from the cache
+
+
+async def test_swagger_ui_reads_the_merged_document(start_gateway: StartGateway, upstream: UpstreamApp) -> None:
+    client = await start_gateway({"submissions": upstream.url})
+
+    docs = await client.get("/api/docs")
+    fastapi_defaults = [await client.get(path) for path in ("/openapi.json", "/docs", "/redoc")]
+
+    assert docs.status_code == 200
+    assert "/api/openapi.json" in docs.text
+    assert [r.status_code for r in fastapi_defaults] == [404, 404, 404]
