@@ -7,6 +7,7 @@ import pytest
 
 from identity.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_UNITS
 from tests.e2e.conftest import RunningSystem, output_of
+from tests.identity.sheets import UNIT_HEADER, XLSX_TYPE, xlsx
 from tests.tokens import BAD_TOKEN_KINDS, forge
 
 # A protected endpoint of each service, to prove it refuses bad tokens. A new service must add one here.
@@ -89,3 +90,43 @@ def test_merged_openapi_and_docs(system: RunningSystem) -> None:
     assert spec.status_code == 200
     assert "/api/identity/auth/login" in spec.json()["paths"]
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_import_500_schools_under_a_phong_through_the_gateway(system: RunningSystem) -> None:
+    admin = system.login("cntt.so@vinhlong.edu.vn")
+    with system.client() as http:
+        phong = http.get("/api/identity/units", params={"q": "mang thit", "type": "district_office"},
+                         headers=admin).json()["items"][0]
+        rows = [UNIT_HEADER] + [
+            [str(i), f"E2E{i:04d}", f"Trường Tiểu học Thử Nghiệm {i}", "Trường", "Tiểu học", "", "", "", ""]
+            for i in range(1, 501)
+        ]
+        params = {"parent_id": phong["id"]}
+
+        def post(content: bytes) -> httpx.Response:
+            return http.post("/api/identity/units/import", params=params, headers=admin,
+                             files={"file": ("danh-sach-truong.xlsx", content, XLSX_TYPE)})
+
+        def count() -> int:
+            return int(http.get(f"/api/identity/units/{phong['id']}/subtree", params={"limit": 1},
+                                headers=admin).json()["total"])
+
+        before = count()
+        first = post(xlsx(rows))
+        after_first = count()
+        second = post(xlsx(rows))
+        bad_rows = [row[:] for row in rows]
+        bad_rows[57][4] = "Đại học"  # Excel row 58 (the header is row 1)
+        bad_rows[1][2] = "Trường Tiểu học Đổi Tên"
+        refused = post(xlsx(bad_rows))
+        after_refused = http.get("/api/identity/units", params={"q": "E2E0001"}, headers=admin).json()["items"][0]
+        after_all = count()
+
+    assert first.status_code == 200, first.text
+    assert first.json()["created"] == 500
+    assert after_first == before + 500
+    assert second.json()["created"] == 0 and second.json()["updated"] == 0 and second.json()["unchanged"] == 500
+    assert refused.status_code == 422 and refused.json()["code"] == "import_rejected"
+    assert [e["row"] for e in refused.json()["errors"]] == [58]
+    assert after_refused["name"] == "Trường Tiểu học Thử Nghiệm 1"  # the valid change in that file was not written
+    assert after_all == after_first

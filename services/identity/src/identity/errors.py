@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from edudx_common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from edudx_common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 
 
 class UnitNotFound(NotFound):
@@ -83,3 +91,8 @@ class ImportRejected(Unprocessable):
 class ImportFileInvalid(Unprocessable):
     code = "import_file_invalid"
     title = "Không đọc được tệp nhập"
+
+
+class ImportTooLarge(PayloadTooLarge):
+    code = "import_too_large"
+    title = "Tệp nhập quá lớn"

@@ -3,13 +3,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 
-from edudx_common.auth import CurrentPrincipal
+from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
-from identity.units import service
+from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
+from identity.imports.upload import TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
+from identity.units import importer, service
 from identity.units.models import EducationLevel, UnitType
 from identity.units.schemas import (
     UnitChangeRead,
@@ -124,3 +126,44 @@ async def get_unit_history(unit_id: uuid.UUID, session: SessionDep, principal: C
     """Changes to the unit and to units merged into it, newest first."""
     items, total = await service.unit_history(session, principal, unit_id, page)
     return make_page(UnitChangeRead, items, total, page)
+
+
+PARENT_ID_HELP = "Đơn vị quản lý mặc định cho các dòng để trống cột đơn vị quản lý"
+
+
+@router.post("/import", response_model=ImportReport, responses=TOO_LARGE_RESPONSE,
+             dependencies=[require_roles(Role.AUTHORITY_ADMIN)])
+async def import_units(
+    file: Annotated[UploadFile, File(description="Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limits: ImportLimitsDep,
+    parent_id: Annotated[uuid.UUID | None, Query(description=PARENT_ID_HELP)] = None,
+    mode: Annotated[ImportMode, Query(description=MODE_HELP)] = ImportMode.ALL_OR_NOTHING,
+    dry_run: Annotated[bool, Query(description=DRY_RUN_HELP)] = False,
+) -> ImportReport:
+    """Create or update units from a spreadsheet (authority admins, inside their subtree).
+
+    The header row must be within the first 10 rows of the first sheet; column names ignore diacritics,
+    case and punctuation. Columns (other names accepted in brackets):
+
+    - **Mã đơn vị** (Mã trường, Mã): required; letters without diacritics, digits, `.` `_` `-`.
+    - **Tên đơn vị** (Tên trường, Tên): required.
+    - **Loại đơn vị** (Loại): Trường, Trung tâm, Phòng GDĐT, Sở GDĐT, Bộ GDĐT, or `school`, `center`,
+      `district_office`, `department`, `ministry`. Blank: school (or the stored type).
+    - **Cấp học**: Mầm non, Tiểu học, THCS, THPT, GDTX, or combined: `TH&THCS`, `THCS, THPT`,
+      `TH, THCS và THPT`, `Liên cấp TH-THCS`. Required for schools and centres, none for authorities.
+    - **Đơn vị quản lý** (Mã đơn vị quản lý, Đơn vị cấp trên): the managing unit's **code**, an existing unit
+      in your subtree or another row of the same file, in any order. Blank: `parent_id`.
+    - **Địa chỉ**; **E-mail đầu mối** (E-mail, Thư điện tử); **Điện thoại** (Số điện thoại, SĐT: digits,
+      spaces, `+ . - ( )`).
+
+    Rows are matched to existing units by code. A row equal to the stored unit is `unchanged` and writes
+    nothing; a different one updates the unit, and moves it when its managing unit differs. A blank optional
+    cell keeps the stored value. Every row is checked before anything is written; errors name the row as
+    Excel numbers it (header = row 1). In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
+    listing every bad row, and nothing is written. Changes are recorded in each unit's history.
+    """
+    sheet = await read_upload(file, importer.COLUMNS, limits)
+    return await importer.import_units(session, principal, sheet, default_parent_id=parent_id, mode=mode,
+                                       dry_run=dry_run)

@@ -3,16 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, status
+from fastapi import APIRouter, BackgroundTasks, File, Query, UploadFile, status
 
-from edudx_common.auth import CurrentPrincipal, Role
+from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
 from identity.auth import service as auth_service
 from identity.deps import AuthKitDep, CurrentAccount, MailerDep
+from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
+from identity.imports.upload import TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
 from identity.units import repository as units_repository
-from identity.users import service
+from identity.users import importer, service
 from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
 
 router = APIRouter(tags=["users"], responses=PROBLEM_RESPONSES)
@@ -76,3 +78,45 @@ async def _me(session: SessionDep, account: object) -> MeRead:
     unit = await units_repository.get(session, read.unit_id)
     assert unit is not None
     return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)
+
+
+@router.post("/users/import", response_model=ImportReport, responses=TOO_LARGE_RESPONSE,
+             dependencies=[require_roles(Role.AUTHORITY_ADMIN)])
+async def import_users(
+    file: Annotated[UploadFile, File(description="Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limits: ImportLimitsDep,
+    kit: AuthKitDep,
+    mailer: MailerDep,
+    tasks: BackgroundTasks,
+    mode: Annotated[ImportMode, Query(description=MODE_HELP)] = ImportMode.ALL_OR_NOTHING,
+    dry_run: Annotated[bool, Query(description=DRY_RUN_HELP)] = False,
+    send_invites: Annotated[bool, Query(description="Gửi e-mail mời đặt mật khẩu cho tài khoản mới")] = True,
+) -> ImportReport:
+    """Create or update accounts from a spreadsheet (authority admins, in units of their subtree).
+
+    The header row must be within the first 10 rows of the first sheet; column names ignore diacritics,
+    case and punctuation. Columns (other names accepted in brackets):
+
+    - **E-mail** (Thư điện tử): required; the login, matched case-insensitively to existing accounts.
+    - **Họ và tên** (Họ tên): required.
+    - **Điện thoại** (Số điện thoại, SĐT).
+    - **Mã đơn vị** (Mã trường): required; an active unit in your subtree.
+    - **Vai trò**: one or more, separated by `,` or `;`: Hiệu trưởng (`principal`), Cán bộ CNTT / Phụ trách
+      CNTT / Đầu mối CNTT / Viên chức CNTT (`school_it_officer`), Chuyên viên / Thẩm định (`reviewer`),
+      Quản trị / Quản trị đơn vị (`authority_admin`), Người xem (`viewer`). School roles need a school or
+      centre, authority roles a Sở/Phòng/Bộ. Required for new accounts; blank keeps an account's roles.
+
+    New accounts have no password: with `send_invites` each gets an invitation e-mail, sent once the import
+    is committed. Existing accounts in your subtree are updated when the row differs (never invited again);
+    an e-mail already used by an account outside your subtree is an error. Every row is checked before
+    anything is written; errors name the row as Excel numbers it (header = row 1). In `all_or_nothing` mode
+    any invalid row gives 422 `import_rejected` listing every bad row, and nothing is written.
+    """
+    sheet = await read_upload(file, importer.COLUMNS, limits)
+    report, created = await importer.import_users(session, principal, sheet, mode=mode, dry_run=dry_run)
+    if send_invites:
+        for user in created:
+            tasks.add_task(mailer.send, await auth_service.issue_password_token(session, kit, user, purpose="invite"))
+    return report

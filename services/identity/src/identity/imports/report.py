@@ -1,0 +1,61 @@
+"""Collecting row errors and the verdict every import ends with."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from edudx_common.errors import FieldError, ProblemError
+from identity.errors import ImportRejected
+from identity.imports.schemas import ImportMode, ImportReport, RowError
+from identity.imports.spreadsheet import Sheet
+
+
+class RowErrors:
+    """Errors by row, each naming the column as the file's header writes it."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self._sheet = sheet
+        self._items: list[RowError] = []
+        self.rows: set[int] = set()
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self._items.append(RowError(row=row, column=self._sheet.header(column), message=f"Dòng {row}: {message}"))
+        self.rows.add(row)
+
+    def check(self, row: int, column: str, rule: Callable[..., None], *args: Any) -> None:
+        """Run one of a service's rules: its problem becomes this row's error instead of the request's."""
+        try:
+            rule(*args)
+        except ProblemError as exc:
+            self.add(row, column, (exc.detail or exc.title).rstrip("."))
+
+    def __contains__(self, row: int) -> bool:
+        return row in self.rows
+
+    @property
+    def items(self) -> list[RowError]:
+        return sorted(self._items, key=lambda e: e.row)  # stable: a row's errors keep their order
+
+
+def reject_if_needed(errors: RowErrors, *, mode: ImportMode, total_rows: int) -> None:
+    """All-or-nothing with an invalid row: refuse the whole file, listing every bad row (dry run or not)."""
+    if mode is not ImportMode.ALL_OR_NOTHING or not errors.rows:
+        return
+    bad = len(errors.rows)
+    raise ImportRejected(
+        f"{bad}/{total_rows} dòng không hợp lệ, chưa ghi dữ liệu nào. Sửa các dòng được liệt kê rồi nhập lại, "
+        "hoặc chọn chế độ chỉ nhập các dòng hợp lệ (mode=valid_only).",
+        errors=[FieldError(row=e.row, field=e.column, message=e.message) for e in errors.items],
+        extra={"total_rows": total_rows, "invalid_rows": bad},
+    )
+
+
+def make_report(errors: RowErrors, outcomes: Counter[str], *, mode: ImportMode, dry_run: bool,
+                total_rows: int) -> ImportReport:
+    return ImportReport(
+        dry_run=dry_run, mode=mode, total_rows=total_rows, created=outcomes["created"],
+        updated=outcomes["updated"], unchanged=outcomes["unchanged"], skipped=len(errors.rows),
+        errors=errors.items,
+    )

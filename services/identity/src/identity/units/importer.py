@@ -1,0 +1,380 @@
+"""Bulk import of units from a spreadsheet (the school list a Sở keeps in Excel).
+
+Every row is checked with the same tree rules as the interactive endpoints (`units/service.py`); then rows
+are created, or updated by code, parents before children. The managing unit is named by its code, which may
+be an existing unit or another row of the same file, in any order. A blank optional cell keeps what is
+stored, so re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal
+from edudx_common.text import fold
+from identity.imports.report import RowErrors, make_report, reject_if_needed
+from identity.imports.schemas import ImportMode, ImportReport
+from identity.imports.spreadsheet import Column, Sheet, SheetRow, compact
+from identity.units import repository
+from identity.units import service as units_service
+from identity.units.models import EducationLevel, Unit, UnitType
+from identity.units.service import LEAF_TYPES
+
+COLUMNS = (
+    Column("code", "Mã đơn vị", ("Mã đơn vị", "Mã trường", "Mã", "Mã ĐV", "unit_code"), required=True),
+    Column("name", "Tên đơn vị", ("Tên đơn vị", "Tên trường", "Tên"), required=True),
+    Column("type", "Loại đơn vị", ("Loại đơn vị", "Loại", "unit_type")),
+    Column("levels", "Cấp học", ("Cấp học", "education_levels")),
+    Column("parent_code", "Đơn vị quản lý", ("Đơn vị quản lý", "Mã đơn vị quản lý", "Đơn vị cấp trên",
+                                             "Mã đơn vị cấp trên", "Cơ quan quản lý")),
+    Column("address", "Địa chỉ", ("Địa chỉ",)),
+    Column("email", "E-mail", ("E-mail đầu mối", "E-mail", "Thư điện tử", "Địa chỉ e-mail")),
+    Column("phone", "Điện thoại", ("Điện thoại", "Số điện thoại", "SĐT")),
+)
+
+_TYPE_WORDS: dict[UnitType, tuple[str, ...]] = {
+    UnitType.SCHOOL: ("Trường", "Trường học"),
+    UnitType.CENTER: ("Trung tâm", "Trung tâm GDTX", "Trung tâm GDNN-GDTX"),
+    UnitType.DISTRICT_OFFICE: ("Phòng", "Phòng GDĐT", "Phòng GD&ĐT", "Phòng Giáo dục",
+                               "Phòng Giáo dục và Đào tạo"),
+    UnitType.DEPARTMENT: ("Sở", "Sở GDĐT", "Sở GD&ĐT", "Sở Giáo dục và Đào tạo"),
+    UnitType.MINISTRY: ("Bộ", "Bộ GDĐT", "Bộ GD&ĐT", "Bộ Giáo dục và Đào tạo"),
+}
+TYPE_NAMES = {compact(word): t for t, words in _TYPE_WORDS.items() for word in (t.value, *words)}
+
+_LEVEL_WORDS: dict[EducationLevel, tuple[str, ...]] = {
+    EducationLevel.PRESCHOOL: ("MN", "Mầm non", "Mẫu giáo", "Nhà trẻ"),
+    EducationLevel.PRIMARY: ("TH", "Tiểu học"),
+    EducationLevel.LOWER_SECONDARY: ("THCS", "Trung học cơ sở"),
+    EducationLevel.UPPER_SECONDARY: ("THPT", "Trung học phổ thông"),
+    EducationLevel.CONTINUING: ("GDTX", "Giáo dục thường xuyên"),
+}
+LEVEL_NAMES = {compact(word): lvl for lvl, words in _LEVEL_WORDS.items() for word in (lvl.value, *words)}
+_LEVEL_SEPARATORS = re.compile(r"\s*(?:[&,;/+-]|\bva\b)\s*")
+_LEVEL_PREFIX = re.compile(r"^lien cap\b\s*:?\s*")
+_CODE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+_PHONE = re.compile(r"^[0-9 +.()-]{1,40}$")
+
+_TYPE_HINT = "dùng: Trường, Trung tâm, Phòng GDĐT, Sở GDĐT, Bộ GDĐT"
+_LEVEL_HINT = "dùng: Mầm non, Tiểu học, THCS, THPT, GDTX, hoặc ghép như TH&THCS"
+
+
+def parse_levels(text: str) -> list[str]:
+    """'TH, THCS và THPT' → ['tieu_hoc', 'thcs', 'thpt'] in the enum's order; ValueError on an unknown one."""
+    folded = _LEVEL_PREFIX.sub("", fold(text))
+    found: set[EducationLevel] = set()
+    for token in _LEVEL_SEPARATORS.split(folded):
+        if not token.strip():
+            continue
+        level = LEVEL_NAMES.get(compact(token))
+        if level is None:
+            raise ValueError(token)
+        found.add(level)
+    if not found:
+        raise ValueError(text)
+    return [lvl.value for lvl in EducationLevel if lvl in found]
+
+
+@dataclass(eq=False)
+class _Row:
+    """One row of the file and, once checked, what importing it will do."""
+
+    number: int
+    code: str
+    name: str
+    type: UnitType | None  # None: not given
+    levels: list[str] | None  # None: not given
+    parent_code: str
+    contacts: dict[str, str]  # address / email / phone given in the file
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    existing: Unit | None = None
+    parent: _Row | Unit | None = None  # the planned managing unit (None: a root, or kept when keeps_parent)
+    keeps_parent: bool = False
+    anchor: _Row | None = None  # the nearest row of the file above this one in the planned tree
+    plan: Unit | None = None  # the unit as it will be: the real new unit, or a detached copy of an existing one
+    changes: dict[str, Any] = field(default_factory=dict)
+    moves: bool = False
+
+    @property
+    def outcome(self) -> str:
+        if self.existing is None:
+            return "created"
+        return "updated" if self.changes or self.moves else "unchanged"
+
+
+async def import_units(session: AsyncSession, principal: Principal, sheet: Sheet, *,
+                       default_parent_id: uuid.UUID | None, mode: ImportMode, dry_run: bool) -> ImportReport:
+    units_service.ensure_admin(principal)
+    root = await units_service.scope_root(session, principal)
+    default_parent: Unit | None = None
+    if default_parent_id is not None:
+        default_parent = await units_service.get_visible(session, principal, default_parent_id)
+        units_service.check_parent(default_parent, UnitType.SCHOOL)
+
+    errors = RowErrors(sheet)
+    rows = _unique([_parse(r, errors) for r in sheet.rows], errors)
+    known = await repository.get_by_codes(
+        session, [r.code for r in rows] + [r.parent_code for r in rows if r.parent_code]
+    )
+    by_code = {r.code: r for r in rows}
+    for row in rows:
+        _attach_existing(row, known, root, errors)
+    for row in rows:
+        _resolve_parent(row, by_code, known, default_parent, root, errors)
+    ordered = _order(rows, errors)
+    for row in ordered:
+        await _check(session, row, root, errors)
+    reject_if_needed(errors, mode=mode, total_rows=len(sheet.rows))
+
+    valid = [r for r in ordered if r.number not in errors]
+    if not dry_run:
+        tracked = {u.id: u for u in known.values()}
+        if default_parent is not None:
+            tracked[default_parent.id] = default_parent
+        await _apply(session, principal, valid, tracked)
+    return make_report(errors, Counter(r.outcome for r in valid), mode=mode, dry_run=dry_run,
+                       total_rows=len(sheet.rows))
+
+
+# --- reading rows ------------------------------------------------------------------------------------------
+
+def _parse(source: SheetRow, errors: RowErrors) -> _Row | None:
+    n = source.number
+    code, name = source.get("code"), source.get("name")
+    if not code:
+        errors.add(n, "code", "thiếu mã đơn vị")
+    elif not _CODE.match(code):
+        errors.add(n, "code", f"mã đơn vị '{code}' chỉ được gồm chữ không dấu, số và . _ - (tối đa 40 ký tự)")
+    if not name:
+        errors.add(n, "name", "thiếu tên đơn vị")
+    elif not 2 <= len(name) <= 255:
+        errors.add(n, "name", "tên đơn vị phải dài từ 2 đến 255 ký tự")
+
+    unit_type: UnitType | None = None
+    if raw_type := source.get("type"):
+        unit_type = TYPE_NAMES.get(compact(raw_type))
+        if unit_type is None:
+            errors.add(n, "type", f"loại đơn vị '{raw_type}' không hợp lệ ({_TYPE_HINT})")
+
+    levels: list[str] | None = None
+    if raw_levels := source.get("levels"):
+        try:
+            levels = parse_levels(raw_levels)
+        except ValueError:
+            errors.add(n, "levels", f"cấp học '{raw_levels}' không hợp lệ ({_LEVEL_HINT})")
+
+    contacts: dict[str, str] = {}
+    if address := source.get("address"):
+        if len(address) > 500:
+            errors.add(n, "address", "địa chỉ dài quá 500 ký tự")
+        contacts["address"] = address
+    if email := source.get("email"):
+        try:
+            contacts["email"] = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors.add(n, "email", f"e-mail '{email}' không hợp lệ")
+    if phone := source.get("phone"):
+        if not _PHONE.match(phone) or not any(ch.isdigit() for ch in phone):
+            errors.add(n, "phone", f"số điện thoại '{phone}' chỉ được gồm chữ số, khoảng trắng và + . - ( )")
+        contacts["phone"] = phone
+
+    if not code or not _CODE.match(code):
+        return None
+    return _Row(number=n, code=code, name=name, type=unit_type, levels=levels,
+                parent_code=source.get("parent_code"), contacts=contacts)
+
+
+def _unique(rows: list[_Row | None], errors: RowErrors) -> list[_Row]:
+    first: dict[str, _Row] = {}
+    for row in rows:
+        if row is None:
+            continue
+        if row.code in first:
+            errors.add(row.number, "code", f"mã đơn vị '{row.code}' trùng với dòng {first[row.code].number}")
+        else:
+            first[row.code] = row
+    return list(first.values())
+
+
+def _attach_existing(row: _Row, known: dict[str, Unit], root: Unit | None, errors: RowErrors) -> None:
+    unit = known.get(row.code)
+    if unit is None:
+        return
+    if not units_service.within(unit, root):
+        # Its name and place are not the caller's business: say only that the code is taken.
+        errors.add(row.number, "code", f"mã đơn vị '{row.code}' đã được dùng cho một đơn vị ngoài phạm vi quản lý "
+                                       "của bạn")
+        return
+    row.existing = unit
+    row.id = unit.id
+    if not unit.active:
+        merged = " (đã sáp nhập)" if unit.merged_into_id else ""
+        errors.add(row.number, "code", f"đơn vị mã '{row.code}' đã ngừng hoạt động{merged}: kích hoạt lại trước "
+                                       "khi nhập")
+
+
+def _resolve_parent(row: _Row, by_code: dict[str, _Row], known: dict[str, Unit], default_parent: Unit | None,
+                    root: Unit | None, errors: RowErrors) -> None:
+    if row.parent_code:
+        if row.parent_code == row.code:
+            errors.add(row.number, "parent_code", "đơn vị không thể là đơn vị quản lý của chính nó")
+            return
+        target: _Row | Unit | None = by_code.get(row.parent_code) or known.get(row.parent_code)
+        if target is None or (isinstance(target, Unit) and not units_service.within(target, root)):
+            errors.add(row.number, "parent_code", f"đơn vị quản lý '{row.parent_code}' không tồn tại trong tệp "
+                                                  "hoặc trong phạm vi quản lý của bạn")
+            return
+        row.parent = target
+    elif default_parent is not None:
+        row.parent = by_code.get(default_parent.code, default_parent)
+    elif row.existing is not None:
+        row.keeps_parent = True
+    elif root is not None:  # only a system admin creates a root unit
+        errors.add(row.number, "parent_code", "thiếu mã đơn vị quản lý (hoặc chọn đơn vị quản lý mặc định khi "
+                                              "nhập)")
+
+
+# --- order and cycles --------------------------------------------------------------------------------------
+
+def _anchor(row: _Row, by_id: dict[uuid.UUID, _Row]) -> _Row | None:
+    """The nearest row of the file above `row` once imported: it must be in place before `row` is.
+
+    Above an existing unit that is not in the file, that is its nearest ancestor that is in the file
+    (the unit moves with it)."""
+    if isinstance(row.parent, _Row):
+        return row.parent
+    if isinstance(row.parent, Unit):
+        ancestors = units_service.path_ids(row.parent.path)
+    elif row.keeps_parent and row.existing is not None:
+        ancestors = units_service.path_ids(row.existing.path)[:-1]
+    else:
+        return None
+    return next((by_id[i] for i in reversed(ancestors) if i in by_id), None)
+
+
+def _order(rows: list[_Row], errors: RowErrors) -> list[_Row]:
+    """Rows with every anchor before the rows it carries; rows whose anchors loop are errors."""
+    by_id = {r.existing.id: r for r in rows if r.existing is not None}
+    for row in rows:
+        row.anchor = _anchor(row, by_id)
+    done: set[_Row] = set()
+    ordered: list[_Row] = []
+    for row in rows:
+        chain: list[_Row] = []
+        position: dict[_Row, int] = {}
+        node: _Row | None = row
+        while node is not None and node not in done and node not in position:
+            position[node] = len(chain)
+            chain.append(node)
+            node = node.anchor
+        if node is not None and node in position:
+            cycle = chain[position[node]:]
+            for member in cycle:
+                if len(cycle) == 1:
+                    message = "không thể đặt đơn vị dưới chính nó hoặc dưới một đơn vị trực thuộc nó"
+                else:
+                    start = cycle.index(member)
+                    loop = [*cycle[start:], *cycle[:start], member]
+                    message = "vòng lặp đơn vị quản lý: " + " → ".join(c.code for c in loop)
+                errors.add(member.number, "parent_code", message)
+        for member in reversed(chain):
+            done.add(member)
+            ordered.append(member)
+    return ordered
+
+
+# --- rules -------------------------------------------------------------------------------------------------
+
+async def _check(session: AsyncSession, row: _Row, root: Unit | None, errors: RowErrors) -> None:
+    """Check one row against the tree rules, its anchors already checked; plan what importing it does."""
+    n = row.number
+    if n in errors:
+        return
+    if row.anchor is not None and row.anchor.number in errors:
+        which = "đơn vị quản lý" if row.parent is row.anchor else "đơn vị cấp trên"
+        errors.add(n, "parent_code", f"{which} '{row.anchor.code}' (dòng {row.anchor.number}) có lỗi nên dòng này "
+                                     "chưa nhập được")
+        return
+    existing = row.existing
+    unit_type = row.type or (UnitType(existing.type) if existing else UnitType.SCHOOL)
+    if row.levels is not None:
+        levels = row.levels
+    elif existing is not None and unit_type in LEAF_TYPES:
+        levels = [lvl.value for lvl in EducationLevel if lvl.value in existing.education_levels]
+    else:
+        levels = []
+    errors.check(n, "levels", units_service.check_levels, unit_type, levels)
+
+    parent = row.parent.plan if isinstance(row.parent, _Row) else row.parent
+    parent_id = existing.parent_id if row.keeps_parent and existing else (parent.id if parent else None)
+    moves = existing is not None and parent_id != existing.parent_id
+    if existing is None or moves:
+        if moves and root is not None and existing is not None and existing.id == root.id:
+            errors.add(n, "parent_code", "không thể chuyển đơn vị của chính bạn sang đơn vị quản lý khác")
+        errors.check(n, "parent_code", units_service.check_parent, parent, unit_type)
+    if (existing is not None and unit_type in LEAF_TYPES and UnitType(existing.type) not in LEAF_TYPES
+            and await repository.count_descendants(session, existing) > 0):
+        errors.add(n, "type", "đơn vị đang có đơn vị trực thuộc, không thể chuyển thành trường/trung tâm")
+    if n in errors:
+        return
+
+    # New rows: the unit to insert (path set when written). Existing rows: a detached copy, for the rules
+    # that look at the managing unit of rows below.
+    row.plan = Unit(
+        id=row.id, code=row.code, name=row.name, name_folded=fold(row.name), type=unit_type.value,
+        education_levels=levels, parent_id=parent_id, path=existing.path if existing else "",
+        depth=existing.depth if existing else 0, active=existing.active if existing else True,
+        address=row.contacts.get("address"), email=row.contacts.get("email"), phone=row.contacts.get("phone"),
+    )
+    if existing is not None:
+        wanted: dict[str, Any] = {"name": row.name, "type": unit_type.value, "education_levels": levels,
+                                  **row.contacts}
+        row.changes = {k: v for k, v in wanted.items() if not _same(k, v, getattr(existing, k))}
+        row.moves = moves
+
+
+def _same(key: str, new: Any, stored: Any) -> bool:
+    if key == "education_levels":
+        return set(new) == set(stored or [])
+    return bool(new == stored)
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+
+async def _apply(session: AsyncSession, principal: Principal, rows: list[_Row], tracked: dict[uuid.UUID, Unit]) -> None:
+    """Write the checked rows, in order. `tracked`: every unit loaded for the import, by id."""
+    created: list[Unit] = []
+    for row in rows:
+        parent = tracked[row.parent.id] if isinstance(row.parent, _Row) else row.parent
+        if row.existing is None:
+            assert row.plan is not None
+            unit = row.plan
+            unit.path = units_service.child_path(parent, unit.id)
+            unit.depth = parent.depth + 1 if parent else 0
+            session.add(unit)
+            tracked[unit.id] = unit
+            created.append(unit)
+            continue
+        unit = row.existing
+        if row.changes:
+            await units_service.apply_changes(session, principal, unit, dict(row.changes))
+        if row.moves:
+            assert parent is not None
+            await session.flush()  # new units must exist before anything moves under them
+            old_prefix = unit.path
+            await units_service.reparent(session, principal, unit, parent)
+            # The move rewrote paths in one UPDATE: reload the loaded units it touched.
+            for other in tracked.values():
+                if other is not unit and other.path.startswith(old_prefix):
+                    await session.refresh(other)
+    await session.flush()
+    for unit in created:
+        units_service.record(session, unit, "created", principal, None, units_service.snapshot(unit))
+    await session.flush()
