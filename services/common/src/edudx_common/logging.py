@@ -10,7 +10,9 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import MutableMapping
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,7 +61,7 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     logging.getLogger("uvicorn.access").disabled = True
 
 
-def _add_request_id(_logger: object, _name: str, event: dict[str, object]) -> dict[str, object]:
+def _add_request_id(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     request_id = _request_id.get()
     if request_id and "request_id" not in event:
         event["request_id"] = request_id

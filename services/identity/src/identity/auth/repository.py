@@ -19,14 +19,14 @@ async def get_refresh(session: AsyncSession, token_hash: str) -> RefreshToken | 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
     await session.execute(
-        update(RefreshToken).where(RefreshToken.family_id == family_id, col(RefreshToken.revoked_at).is_(None))
+        update(RefreshToken).where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
 
 async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(
-        update(RefreshToken).where(RefreshToken.user_id == user_id, col(RefreshToken.revoked_at).is_(None))
+        update(RefreshToken).where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -39,6 +39,6 @@ async def get_password_token(session: AsyncSession, token_hash: str) -> Password
 async def expire_password_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
     """A newer link makes older ones useless."""
     await session.execute(
-        update(PasswordToken).where(PasswordToken.user_id == user_id, col(PasswordToken.used_at).is_(None))
+        update(PasswordToken).where(col(PasswordToken.user_id) == user_id, col(PasswordToken.used_at).is_(None))
         .values(used_at=utcnow())
     )

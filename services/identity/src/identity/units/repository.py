@@ -35,7 +35,7 @@ async def get_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str,
 async def get_many(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Unit]:
     if not ids:
         return []
-    result = await session.execute(select(Unit).where(col(Unit.id).in_(list(ids))).order_by(Unit.depth))
+    result = await session.execute(select(Unit).where(col(Unit.id).in_(list(ids))).order_by(col(Unit.depth)))
     return list(result.scalars())
 
 
@@ -73,7 +73,8 @@ async def search(
     if not include_inactive:
         stmt = stmt.where(col(Unit.active).is_(True))
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = await session.execute(stmt.order_by(Unit.depth, Unit.name_folded, Unit.code).limit(limit).offset(offset))
+    ordered = stmt.order_by(col(Unit.depth), col(Unit.name_folded), col(Unit.code))
+    rows = await session.execute(ordered.limit(limit).offset(offset))
     return list(rows.scalars()), int(total)
 
 

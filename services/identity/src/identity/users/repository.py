@@ -45,7 +45,7 @@ async def roles_of(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict
 
 
 async def set_roles(session: AsyncSession, user_id: uuid.UUID, roles: Sequence[str]) -> None:
-    await session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+    await session.execute(delete(UserRole).where(col(UserRole.user_id) == user_id))
     for role in sorted(set(roles)):
         session.add(UserRole(user_id=user_id, role=role))
     await session.flush()
@@ -82,7 +82,7 @@ async def search(
 
 async def move_all(session: AsyncSession, *, from_unit_id: uuid.UUID, to_unit_id: uuid.UUID) -> int:
     result = await session.execute(
-        update(User).where(User.unit_id == from_unit_id).values(unit_id=to_unit_id)
+        update(User).where(col(User.unit_id) == from_unit_id).values(unit_id=to_unit_id)
         .execution_options(synchronize_session="fetch")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
