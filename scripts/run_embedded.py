@@ -129,6 +129,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
 
+    # Installed explicitly: a shell that starts us in the background hands us SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
     try:
         for name in names:

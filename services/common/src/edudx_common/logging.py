@@ -59,6 +59,8 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     structlog.contextvars.bind_contextvars(service=service)
     # uvicorn's access log repeats what RequestContextMiddleware logs, without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # One line per outgoing call at INFO would drown the request log; failures are logged by the callers.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _add_request_id(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
