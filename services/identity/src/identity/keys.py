@@ -52,6 +52,19 @@ def ensure_private_key_file(path: str) -> None:
     file.chmod(0o600)
 
 
+def _public_key(pem: bytes, name: str) -> rsa.RSAPublicKey:
+    """The public key of a PEM file holding either half: an operator may keep the old private key file."""
+    if b"PRIVATE KEY" in pem:
+        private = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError(f"{name} is not an RSA key")
+        return private.public_key()
+    public = serialization.load_pem_public_key(pem)
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise ValueError(f"{name} is not an RSA key")
+    return public
+
+
 def load_signing_key(private_key_file: str, previous_public_key_files: list[str]) -> SigningKey:
     private_pem = Path(private_key_file).read_bytes()
     private_key = serialization.load_pem_private_key(private_pem, password=None)
@@ -60,8 +73,5 @@ def load_signing_key(private_key_file: str, previous_public_key_files: list[str]
     current = public_jwk(private_key.public_key())
     keys = [current]
     for file in previous_public_key_files:
-        loaded = serialization.load_pem_public_key(Path(file).read_bytes())
-        if not isinstance(loaded, rsa.RSAPublicKey):
-            raise ValueError(f"{file} is not an RSA public key")
-        keys.append(public_jwk(loaded))
+        keys.append(public_jwk(_public_key(Path(file).read_bytes(), file)))
     return SigningKey(kid=current["kid"], private_pem=private_pem, jwks={"keys": keys})
