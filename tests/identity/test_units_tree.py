@@ -200,3 +200,21 @@ async def test_admin_cannot_touch_own_unit_position(client: httpx.AsyncClient, s
                                  json={"new_parent_id": str(units["p2"].id)}, headers=await login(client, admin))
 
     assert response.status_code in (403, 404)
+
+
+async def test_filter_by_several_types_and_levels_and_ancestor_ids(client: httpx.AsyncClient,
+                                                                  session: AsyncSession) -> None:
+    units = await make_province(session)
+    await make_unit(session, parent=units["p1"], type=UnitType.CENTER, name="Trung tâm GDTX", code="TT-1",
+                    levels=["gdtx"])
+    admin = await make_user(session, units["so"], Role.AUTHORITY_ADMIN)
+
+    primary_or_lower_secondary = await client.get(
+        "/api/identity/units",
+        params=[("type", "school"), ("type", "center"), ("education_level", "tieu_hoc"),
+                ("education_level", "thcs")],
+        headers=await login(client, admin))
+    items = primary_or_lower_secondary.json()["items"]
+
+    assert {u["code"] for u in items} == {"T-HB", "T-LP", "T-DT"}
+    assert next(u for u in items if u["code"] == "T-DT")["ancestor_ids"] == [str(units["so"].id), str(units["p2"].id)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import String, cast, func, literal, update
+from sqlalchemy import String, cast, func, literal, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -44,8 +44,8 @@ async def search(
     *,
     root_path: str | None,
     query: str | None = None,
-    unit_type: str | None = None,
-    education_level: str | None = None,
+    unit_types: Sequence[str] | None = None,
+    education_levels: Sequence[str] | None = None,
     parent_id: uuid.UUID | None = None,
     ids: Sequence[uuid.UUID] | None = None,
     include_inactive: bool = False,
@@ -61,11 +61,12 @@ async def search(
         stmt = stmt.where(
             col(Unit.name_folded).like(pattern, escape="\\") | col(Unit.code).ilike(pattern, escape="\\")
         )
-    if unit_type:
-        stmt = stmt.where(Unit.type == unit_type)
-    if education_level:
-        # Levels are a JSON list; its text form holds each level quoted.
-        stmt = stmt.where(cast(Unit.education_levels, String).like(f'%"{education_level}"%'))
+    if unit_types:
+        stmt = stmt.where(col(Unit.type).in_(list(unit_types)))
+    if education_levels:
+        # Levels are a JSON list whose text form holds each level quoted; any of the asked levels matches.
+        levels_text = cast(Unit.education_levels, String)
+        stmt = stmt.where(or_(*(levels_text.like(f'%"{level}"%') for level in education_levels)))
     if parent_id is not None:
         stmt = stmt.where(Unit.parent_id == parent_id)
     if ids is not None:

@@ -32,8 +32,9 @@ async def list_units(
     principal: CurrentPrincipal,
     page: PageParamsDep,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo tên hoặc mã, không phân biệt dấu")] = None,
-    type: Annotated[UnitType | None, Query(description="Loại đơn vị")] = None,
-    education_level: Annotated[EducationLevel | None, Query(description="Cấp học")] = None,
+    type: Annotated[list[UnitType] | None, Query(description="Loại đơn vị (lặp lại để chọn nhiều)")] = None,
+    education_level: Annotated[list[EducationLevel] | None,
+                               Query(description="Cấp học: đơn vị có ít nhất một cấp trong danh sách")] = None,
     root_id: Annotated[uuid.UUID | None, Query(description="Chỉ trong cây con của đơn vị này")] = None,
     ids: Annotated[list[uuid.UUID] | None, Query(description="Chỉ các đơn vị có id này")] = None,
     include_inactive: bool = False,
@@ -43,8 +44,8 @@ async def list_units(
     The search ignores Vietnamese diacritics and case: `truong hoa binh` finds "Trường … Hòa Bình".
     """
     items, total = await service.list_units(
-        session, principal, page, root_id=root_id, query=q, unit_type=type.value if type else None,
-        education_level=education_level.value if education_level else None, ids=ids,
+        session, principal, page, root_id=root_id, query=q, unit_types=[t.value for t in type or []],
+        education_levels=[lvl.value for lvl in education_level or []], ids=ids,
         include_inactive=include_inactive,
     )
     return make_page(UnitRead, items, total, page)

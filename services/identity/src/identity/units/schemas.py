@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from identity.units.models import EducationLevel, UnitType
 
@@ -57,6 +57,7 @@ class UnitRead(BaseModel):
     education_levels: list[EducationLevel]
     parent_id: uuid.UUID | None
     depth: int
+    ancestor_ids: list[uuid.UUID] = Field(description="Các đơn vị quản lý từ gốc xuống đơn vị cha")
     address: str | None
     email: str | None
     phone: str | None
@@ -64,6 +65,18 @@ class UnitRead(BaseModel):
     merged_into_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ancestors_from_path(cls, data: Any) -> Any:
+        # Other services keep a target's ancestors to check scope and roll up results without asking again.
+        path = getattr(data, "path", None)
+        if isinstance(path, str):
+            ids = [uuid.UUID(part) for part in path.strip("/").split("/") if part]
+            return {**{name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)},
+                    "ancestor_ids": ids[:-1]}
+        return data
 
 
 class UnitSummary(BaseModel):
