@@ -17,11 +17,22 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 # Start order matters: identity first (everyone verifies tokens against it), the gateway last.
 SERVICE_ORDER = ["identity", "submissions", "evidence", "scoring", "notifications"]
 FIRST_SERVICE_PORT = 8001
+# Who receives whose events (only services present are wired).
+EVENT_CONSUMERS = {"submissions": ["notifications", "scoring"], "evidence": ["notifications", "scoring"],
+                   "scoring": ["notifications"]}
+
+
+def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
+    """The command that seeds a service's demo data once every service is up (identity seeds before)."""
+    if name == "submissions":
+        return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"]]
+    return None
 
 
 def present_services() -> list[str]:
@@ -41,7 +52,7 @@ def service_secrets(var: Path, names: list[str]) -> dict[str, str]:
 
 
 def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dict[str, str],
-                postgres_url: str | None, schema_prefix: str) -> dict[str, str]:
+                postgres_url: str | None, schema_prefix: str, service_urls: dict[str, str]) -> dict[str, str]:
     prefix = name.upper() + "_"
     env = {
         f"{prefix}ENVIRONMENT": "development",
@@ -54,6 +65,8 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
     }
     if postgres_url:
         env[f"{prefix}DATABASE_SCHEMA"] = schema_prefix + name
+    receivers = {c: service_urls[c] for c in EVENT_CONSUMERS.get(name, []) if c in service_urls}
+    env[f"{prefix}EVENT_RECEIVERS"] = json.dumps(receivers)
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -104,10 +117,13 @@ def main() -> None:
     identity_url = f"http://127.0.0.1:{ports['identity']}"
     secrets_by_service = service_secrets(var, names)
     python = sys.executable
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("IDENTITY_", "GATEWAY_"))}
+    # Settings of ours in the caller's environment must not leak into the embedded system.
+    prefixes = tuple(f"{n.upper()}_" for n in [*SERVICE_ORDER, "gateway"])
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
+    service_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     envs = {name: {**base_env, **service_env(name, var, identity_url, secrets_by_service, args.postgres_url,
-                                             args.schema_prefix)} for name in names}
+                                             args.schema_prefix, service_urls)} for name in names}
     for name in names:
         print(f"• {name}: áp dụng migration …", flush=True)
         run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
@@ -139,6 +155,12 @@ def main() -> None:
                  "--port", str(ports[name]), "--no-access-log", "--no-proxy-headers"], env=envs[name], cwd=REPO)
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
+        if demo:
+            for name in names:
+                if (step := demo_step(name, demo)) is not None:
+                    seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
+                    if seeded.startswith("{") and "title" in (details := json.loads(seeded)):
+                        demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
         gateway_env = {
             **base_env,
             "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
@@ -182,6 +204,7 @@ def print_banner(port: int, ports: dict[str, int], demo: dict[str, object] | Non
         lines.append(f"  Tài khoản mẫu (mật khẩu chung: {demo['password']}):")
         for account in demo["accounts"]:  # type: ignore[attr-defined]
             lines.append(f"    {account['role']:<18} {account['email']:<40} {account['unit']}")
+        lines += [f"  {note}" for note in demo.get("notes", [])]  # type: ignore[attr-defined]
     lines.append("  Nhấn Ctrl-C để dừng.")
     print("\n".join(lines), flush=True)
 

@@ -55,6 +55,7 @@ def migrate(service: str, url: str, schema: str | None, revision: str = "head") 
 
 
 async def empty_tables(engine: AsyncEngine, metadata: MetaData) -> None:
+    """Delete every row of `metadata`'s tables (use `service_metadata`: only that service's tables)."""
     async with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             await conn.execute(table.delete())

@@ -11,7 +11,7 @@ from tests.identity.sheets import UNIT_HEADER, XLSX_TYPE, xlsx
 from tests.tokens import BAD_TOKEN_KINDS, forge
 
 # A protected endpoint of each service, to prove it refuses bad tokens. A new service must add one here.
-PROTECTED_ENDPOINT = {"identity": "/api/identity/me"}
+PROTECTED_ENDPOINT = {"identity": "/api/identity/me", "submissions": "/api/submissions/campaigns"}
 
 
 def _subtree_codes(root_code: str) -> set[str]:

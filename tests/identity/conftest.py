@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
-import identity.models  # noqa: F401
+import identity.models
+from edudx_common.migrations import service_metadata
 from identity.config import Settings
 from identity.main import create_app
 from tests.support import database_url, drop_schema_sync, empty_tables, migrate, write_key
@@ -47,7 +47,7 @@ async def client(identity_app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=identity_app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
         yield http
-    await empty_tables(identity_app.state.engine, SQLModel.metadata)  # type: ignore[attr-defined]
+    await empty_tables(identity_app.state.engine, service_metadata(identity.models))  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlmodel import SQLModel
 
-import identity.models  # noqa: F401
+import identity.models
+from edudx_common.migrations import service_metadata
 from tests.support import (
     alembic_config,
     current_revision,
@@ -36,11 +36,11 @@ def test_upgrade_downgrade_upgrade_and_no_drift(fresh_database: tuple[str, str |
 
     migrate("identity", url, schema)
     assert current_revision(url, schema) == head
-    assert migration_drift(url, schema, SQLModel.metadata) == []
+    assert migration_drift(url, schema, service_metadata(identity.models)) == []
 
     command.downgrade(config, "-1")
     assert current_revision(url, schema) == script.get_revision(head).down_revision  # type: ignore[union-attr]
 
     command.upgrade(config, "head")
     assert current_revision(url, schema) == head
-    assert migration_drift(url, schema, SQLModel.metadata) == []
+    assert migration_drift(url, schema, service_metadata(identity.models)) == []

@@ -1,7 +1,5 @@
-from sqlmodel import SQLModel
-
-import identity.models  # noqa: F401 — registers every table on SQLModel.metadata
-from edudx_common.migrations import run_migrations
+import identity.models
+from edudx_common.migrations import run_migrations, service_metadata
 from identity.config import Settings
 
-run_migrations(SQLModel.metadata, Settings())
+run_migrations(service_metadata(identity.models), Settings())

@@ -41,6 +41,7 @@ class Principal:
     user_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    name: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -69,6 +70,7 @@ class Principal:
             user_id=user_id,
             unit_id=_uuid_or_none(claims.get("unit_id")),
             roles=frozenset(str(r) for r in roles),
+            name=str(claims["name"]) if claims.get("name") else None,
             claims=claims,
         )
 

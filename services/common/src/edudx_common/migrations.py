@@ -7,6 +7,7 @@ database the service will use.
 from __future__ import annotations
 
 import asyncio
+from types import ModuleType
 from typing import Any
 
 from alembic import context
@@ -15,6 +16,18 @@ from sqlalchemy.engine import Connection
 
 from edudx_common.db import create_engine
 from edudx_common.settings import BaseServiceSettings
+
+
+def service_metadata(models: ModuleType) -> MetaData:
+    """The tables of one service only (its `models` module's `__all__`).
+
+    SQLModel keeps every table of the process in one global MetaData; where several services are imported
+    together (tests, tools) that would mix their tables into each other's migrations and drift checks.
+    """
+    metadata = MetaData()
+    for name in models.__all__:
+        getattr(models, name).__table__.to_metadata(metadata)
+    return metadata
 
 
 def run_migrations(metadata: MetaData, settings: BaseServiceSettings) -> None:

@@ -19,10 +19,11 @@ async def _seed_demo(settings: Settings) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     passwords = Passwords(fast=settings.password_hash_fast)
     async for session in session_scope(session_factory(engine)):
-        accounts = await seed_demo(session, passwords)
+        accounts, unit_ids = await seed_demo(session, passwords)
     await engine.dispose()
     json.dump({"password": DEMO_PASSWORD,
-               "accounts": [{"email": a.email, "role": a.role.value, "unit": a.unit_name} for a in accounts]},
+               "accounts": [{"email": a.email, "role": a.role.value, "unit": a.unit_name} for a in accounts],
+               "units": unit_ids},
               sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 

@@ -67,7 +67,8 @@ class DemoAccount:
     unit_name: str
 
 
-async def seed_demo(session: AsyncSession, passwords: Passwords) -> list[DemoAccount]:
+async def seed_demo(session: AsyncSession, passwords: Passwords) -> tuple[list[DemoAccount], dict[str, str]]:
+    """Create what is missing; return the demo accounts and the demo units' ids by code."""
     units: dict[str, Unit] = await units_repository.get_by_codes(session, [u[0] for u in DEMO_UNITS])
     for code, name, unit_type, levels, parent_code in DEMO_UNITS:
         if code in units:
@@ -87,7 +88,7 @@ async def seed_demo(session: AsyncSession, passwords: Passwords) -> list[DemoAcc
             user.password_hash = passwords.hash(DEMO_PASSWORD)
         accounts.append(DemoAccount(email=email, role=role, unit_name=unit.name))
     await session.flush()
-    return accounts
+    return accounts, {code: str(unit.id) for code, unit in units.items()}
 
 
 async def bootstrap_admin(session: AsyncSession, passwords: Passwords, *, unit_code: str, unit_name: str,

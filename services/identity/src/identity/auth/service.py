@@ -47,7 +47,8 @@ async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
     roles = (await users_repository.roles_of(session, [user.id]))[user.id]
     access_lifetime = timedelta(minutes=kit.settings.access_token_minutes)
     access = kit.issuer.issue(subject=str(user.id), kind="user", roles=roles, lifetime=access_lifetime,
-                              extra={"unit_id": str(user.unit_id)})
+                              # the name lets other services record who acted without asking identity
+                              extra={"unit_id": str(user.unit_id), "name": user.full_name})
     refresh = random_token()
     refresh_lifetime = timedelta(days=kit.settings.refresh_token_days)
     session.add(RefreshToken(family_id=family_id or uuid.uuid4(), user_id=user.id, token_hash=token_hash(refresh),

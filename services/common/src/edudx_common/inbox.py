@@ -1,0 +1,76 @@
+"""The receiving side of events between services: each event's effects happen once.
+
+Producers deliver at least once (`edudx_common.outbox`): after a timeout or a crash the same event comes
+again, with the same id. A receiver's `POST /api/<service>/events` route records the event id with
+`accept_once` in the same transaction as the event's effects, and skips the effects when the id was seen:
+
+    @router.post("/events", status_code=204)
+    async def receive_event(envelope: EventEnvelope, session: SessionDep, _: CallingService) -> None:
+        if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
+            await handle(session, envelope)  # effects; committed with the inbox row, or rolled back with it
+
+A duplicate is answered 2xx like the first delivery, so the producer stops sending it. A receiver that
+cannot handle an event yet answers 503 (retried later); one that never will answers 422 (the producer marks
+it failed, for operators). Importing this module adds the `inbox_events` table to the service's metadata.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel
+from pydantic import Field as SchemaField
+from sqlalchemy import Column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Executable
+from sqlmodel import Field, SQLModel, col
+
+from edudx_common.db import UTCDateTime, utcnow
+
+EVENT_TYPE_MAX_LENGTH = 100
+
+
+class EventEnvelope(BaseModel):
+    """An event as it travels from producer to receiver: the body of `POST /api/<receiver>/events`."""
+
+    id: uuid.UUID = SchemaField(description="Event id, the same on every redelivery (also sent as Idempotency-Key)")
+    type: str = SchemaField(max_length=EVENT_TYPE_MAX_LENGTH, description="What happened, e.g. `submission.submitted`")
+    occurred_at: AwareDatetime = SchemaField(description="When the producer recorded the event (UTC)")
+    payload: dict[str, Any] = SchemaField(
+        default_factory=dict, description="Event data as JSON: ids are strings, times ISO 8601 strings"
+    )
+
+
+class InboxEvent(SQLModel, table=True):
+    """An event this service has accepted; its primary key is what makes redeliveries harmless."""
+
+    __tablename__ = "inbox_events"
+
+    event_id: uuid.UUID = Field(primary_key=True)
+    event_type: str = Field(max_length=EVENT_TYPE_MAX_LENGTH)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+async def accept_once(session: AsyncSession, *, event_id: uuid.UUID, event_type: str) -> bool:
+    """Record `event_id` in the caller's transaction: True the first time, False when already accepted.
+
+    One `INSERT … ON CONFLICT DO NOTHING`: a concurrent duplicate waits for the first transaction and then
+    finds the row (False), or inserts it if the first rolled back (True). The caller's transaction is never
+    left aborted, so it can still commit and answer 2xx for a duplicate.
+    """
+    dialect = session.get_bind().dialect.name
+    values = {"event_id": event_id, "event_type": event_type, "received_at": utcnow()}
+    statement: Executable
+    if dialect == "postgresql":
+        statement = (postgresql.insert(InboxEvent).values(**values)
+                     .on_conflict_do_nothing(index_elements=["event_id"]).returning(col(InboxEvent.event_id)))
+    elif dialect == "sqlite":
+        statement = (sqlite.insert(InboxEvent).values(**values)
+                     .on_conflict_do_nothing(index_elements=["event_id"]).returning(col(InboxEvent.event_id)))
+    else:
+        raise NotImplementedError(f"accept_once supports PostgreSQL and SQLite, not {dialect}")
+    result = await session.execute(statement)
+    return result.first() is not None

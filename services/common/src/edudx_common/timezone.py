@@ -1,0 +1,48 @@
+"""Time as people here read it: stored in UTC, entered and shown in Asia/Ho_Chi_Minh, dates as dd/mm/yyyy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, PlainSerializer
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def assume_vietnam(value: datetime) -> datetime:
+    """A time without an offset was typed by someone in Vietnam; any time is then kept in UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=VIETNAM)
+    return value.astimezone(UTC)
+
+
+def in_vietnam(value: datetime) -> datetime:
+    return value.astimezone(VIETNAM)
+
+
+def format_vn(value: datetime, *, with_time: bool = True) -> str:
+    local = in_vietnam(value)
+    return local.strftime("%H:%M %d/%m/%Y") if with_time else local.strftime("%d/%m/%Y")
+
+
+def describe_delay(seconds: float) -> str:
+    """'2 ngày 3 giờ', '45 phút' — how late, in words a principal reads."""
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} ngày"] if days else []
+    if hours:
+        parts.append(f"{hours} giờ")
+    if mins and not days:
+        parts.append(f"{mins} phút")
+    return " ".join(parts) or "dưới 1 phút"
+
+
+# For API schemas: accepts ISO times with or without an offset (without: Vietnam time), shows Vietnam time.
+LocalDateTime = Annotated[
+    datetime,
+    AfterValidator(assume_vietnam),
+    PlainSerializer(lambda value: in_vietnam(value).isoformat(), return_type=str, when_used="json"),
+]

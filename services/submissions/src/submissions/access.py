@@ -1,0 +1,62 @@
+"""Who may do what in the submissions service, from the caller's token and the tree paths we keep.
+
+Paths ("/<root hex>/…/<unit hex>/") hold every ancestor, so "is the caller's unit above this one" is a
+substring test: no call to identity on the request path.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from edudx_common.auth import Principal, Role
+
+AUTHORITY_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
+REVIEW_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER)
+PREPARE_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
+
+
+def unit_in_path(unit_id: uuid.UUID | None, path: str) -> bool:
+    return unit_id is not None and f"/{unit_id.hex}/" in path
+
+
+def path_pattern(unit_id: uuid.UUID) -> str:
+    """A LIKE pattern for paths passing through `unit_id`."""
+    return f"%/{unit_id.hex}/%"
+
+
+def sees_everything(principal: Principal) -> bool:
+    return principal.is_system_admin or principal.is_service
+
+
+def manages_campaign(principal: Principal, issuer_path: str) -> bool:
+    """Authority admins of the issuing unit or above it."""
+    return principal.is_system_admin or (
+        principal.has_any(Role.AUTHORITY_ADMIN) and unit_in_path(principal.unit_id, issuer_path))
+
+
+def sees_submission(principal: Principal, unit_path: str) -> bool:
+    """The unit itself and every unit above it."""
+    return sees_everything(principal) or unit_in_path(principal.unit_id, unit_path)
+
+
+def prepares_submission(principal: Principal, unit_id: uuid.UUID) -> bool:
+    return principal.unit_id == unit_id and principal.has_any(*PREPARE_ROLES)
+
+
+def acts_for_school(principal: Principal, unit_id: uuid.UUID, unit_path: str) -> bool:
+    """An authority admin above the school, acting on its behalf (recorded as such)."""
+    return principal.unit_id != unit_id and (
+        principal.is_system_admin
+        or (principal.has_any(Role.AUTHORITY_ADMIN) and unit_in_path(principal.unit_id, unit_path)))
+
+
+def reviews_for_issuer(principal: Principal, issuer_path: str) -> bool:
+    """Reviewers and admins of the issuing unit, or of an authority above it."""
+    return principal.is_system_admin or (
+        principal.has_any(*REVIEW_ROLES) and unit_in_path(principal.unit_id, issuer_path))
+
+
+def reviews_in_between(principal: Principal, issuer_path: str, unit_path: str) -> bool:
+    """Reviewers of an authority between the issuer and the school (the Phòng of a Sở campaign)."""
+    return (principal.has_any(*REVIEW_ROLES) and unit_in_path(principal.unit_id, unit_path)
+            and not unit_in_path(principal.unit_id, issuer_path))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from edudx_common.db import UTCDateTime, new_id, utcnow
+
+
+class CampaignKind(StrEnum):
+    ANNUAL_PLAN = "annual_plan"  # kế hoạch năm
+    SEMESTER_REVIEW = "semester_review"  # sơ kết học kỳ
+    YEAR_END_REPORT = "year_end_report"  # tổng kết + tự chấm điểm
+    DX_SELF_ASSESSMENT = "dx_self_assessment"  # tự đánh giá mức độ CĐS (QĐ 4725)
+    AD_HOC_LIST = "ad_hoc_list"  # danh sách, số liệu đột xuất
+
+
+class LatePolicy(StrEnum):
+    ACCEPT_LATE = "accept_late"  # accepted and flagged with how late
+    HARD_CUTOFF = "hard_cutoff"  # refused after the deadline (unless the unit has an extension)
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("opens_at < due_at", name="ck_campaigns_window"),
+        CheckConstraint("status IN ('draft', 'published', 'closed', 'archived')", name="ck_campaigns_status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    issuer_unit_id: uuid.UUID = Field(index=True)
+    # "/<root hex>/…/<issuer hex>/": who may see and manage the campaign, without asking identity.
+    issuer_path: str = Field(max_length=2000, index=True)
+    issuer_name: str = Field(max_length=255)
+    school_year_id: uuid.UUID = Field(foreign_key="school_years.id", index=True)
+    title: str = Field(max_length=500)
+    title_folded: str = Field(max_length=500)
+    kind: str = Field(max_length=30)
+    legal_reference: str | None = Field(default=None, max_length=500)
+    instructions: str | None = None
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opens_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    late_policy: str = Field(max_length=20, default=LatePolicy.ACCEPT_LATE.value)
+    rubric_id: uuid.UUID | None = None  # a rubric of the scoring service
+    outline_id: uuid.UUID | None = None  # where the outline was copied from
+    outline: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # {"unit_types": [...], "education_levels": [...]} or {"unit_ids": [...]}
+    target_rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Schools' submissions pass the managing Phòng first, which accepts them for the issuer (Sở).
+    two_level_review: bool = False
+    status: str = Field(max_length=20, default=CampaignStatus.DRAFT.value, index=True)
+    version: int = 1
+    copied_from_id: uuid.UUID | None = None
+    created_by: str | None = Field(default=None, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class CampaignTarget(SQLModel, table=True):
+    """A unit that must submit, with what identity told us about it when it became a target."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "unit_id", name="uq_campaign_targets_unit"),
+        Index("ix_campaign_targets_campaign_active", "campaign_id", "withdrawn_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    campaign_id: uuid.UUID = Field(foreign_key="campaigns.id")
+    unit_id: uuid.UUID = Field(index=True)
+    unit_code: str = Field(max_length=40)
+    unit_name: str = Field(max_length=255)
+    unit_name_folded: str = Field(max_length=300)
+    unit_type: str = Field(max_length=20)
+    education_levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # "/<root hex>/…/<unit hex>/": scope checks and roll-ups by sub-authority are string prefix work.
+    unit_path: str = Field(max_length=2000, index=True)
+    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    extension_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    extension_reason: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from edudx_common.auth import CurrentPrincipal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep, make_page
+from submissions.campaigns import repository, service
+from submissions.campaigns.models import CampaignStatus
+from submissions.campaigns.schemas import (
+    CampaignCopy,
+    CampaignCreate,
+    CampaignRead,
+    CampaignSummary,
+    CampaignUpdate,
+    Extension,
+    TargetAdd,
+    TargetRead,
+)
+from submissions.deps import EventsDep, IdentityDep
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("", response_model=Page[CampaignSummary])
+async def list_campaigns(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    q: Annotated[str | None, Query(max_length=200, description="Tìm theo tiêu đề, bỏ qua dấu")] = None,
+    school_year_id: uuid.UUID | None = None,
+    status: CampaignStatus | None = None,
+) -> Page[CampaignSummary]:
+    """Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
+    it. Latest deadline first."""
+    items, total = await service.list_campaigns(session, principal, page, query=q, school_year_id=school_year_id,
+                                                status=status.value if status else None)
+    return make_page(CampaignSummary, items, total, page)
+
+
+@router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
+async def create_campaign(body: CampaignCreate, session: SessionDep, principal: CurrentPrincipal,
+                          identity: IdentityDep) -> CampaignRead:
+    """Create a draft campaign issued by the caller's unit (or a unit below it). Times without an offset are
+    Vietnam time. The outline is copied from the library (`outline_id`) or given inline."""
+    return CampaignRead.model_validate(await service.create_campaign(session, principal, identity, body))
+
+
+@router.get("/{campaign_id}", response_model=CampaignRead)
+async def get_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+    """One campaign, with its outline."""
+    return CampaignRead.model_validate(await service.get_visible(session, principal, campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=CampaignRead)
+async def update_campaign(campaign_id: uuid.UUID, body: CampaignUpdate, session: SessionDep,
+                          principal: CurrentPrincipal, events: EventsDep) -> CampaignRead:
+    """Change a draft freely; once published only wording, attachments, the deadline (targets are told) and the
+    late policy."""
+    return CampaignRead.model_validate(await service.update_campaign(session, principal, events, campaign_id, body))
+
+
+@router.post("/{campaign_id}/publish", response_model=CampaignRead)
+async def publish_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                           identity: IdentityDep, events: EventsDep) -> CampaignRead:
+    """Publish: the targets are chosen from the unit tree now and frozen; every target is notified."""
+    campaign = await service.publish_campaign(session, principal, identity, events, campaign_id)
+    return CampaignRead.model_validate(campaign)
+
+
+@router.get("/{campaign_id}/targets/preview", response_model=list[TargetRead])
+async def preview_targets(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                          identity: IdentityDep) -> list[TargetRead]:
+    """The units the campaign's rule would select if it were published now (nothing is saved)."""
+    campaign = await service.get_managed(session, principal, campaign_id)
+    units = await service.resolve_targets(identity, campaign)
+    return [TargetRead.model_validate(service.target_row(campaign, u), from_attributes=True) for u in units]
+
+
+@router.post("/{campaign_id}/close", response_model=CampaignRead)
+async def close_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+    """No more submissions; reviews go on."""
+    return CampaignRead.model_validate(await service.transition(session, principal, campaign_id, "close"))
+
+
+@router.post("/{campaign_id}/reopen", response_model=CampaignRead)
+async def reopen_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+    """Open a closed campaign again."""
+    return CampaignRead.model_validate(await service.transition(session, principal, campaign_id, "reopen"))
+
+
+@router.post("/{campaign_id}/archive", response_model=CampaignRead)
+async def archive_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+    """Archive a closed campaign: read-only from now on."""
+    return CampaignRead.model_validate(await service.transition(session, principal, campaign_id, "archive"))
+
+
+@router.post("/{campaign_id}/copy", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
+async def copy_campaign(campaign_id: uuid.UUID, body: CampaignCopy, session: SessionDep,
+                        principal: CurrentPrincipal) -> CampaignRead:
+    """A new draft of the same campaign for another school year (default: the next), dates moved by a year."""
+    return CampaignRead.model_validate(await service.copy_campaign(session, principal, campaign_id, body))
+
+
+@router.get("/{campaign_id}/targets", response_model=Page[TargetRead])
+async def list_targets(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
+                       q: Annotated[str | None, Query(max_length=200)] = None,
+                       include_withdrawn: bool = False) -> Page[TargetRead]:
+    """The campaign's targets the caller may see, by name."""
+    campaign = await service.get_visible(session, principal, campaign_id)
+    pattern = None if service.sees_campaign_targets(principal, campaign) else service.own_pattern(principal)
+    items, total = await repository.targets(session, campaign.id, include_withdrawn=include_withdrawn,
+                                            path_pattern=pattern, query=q, limit=page.limit, offset=page.offset)
+    return make_page(TargetRead, items, total, page)
+
+
+@router.post("/{campaign_id}/targets", response_model=TargetRead, status_code=status.HTTP_201_CREATED)
+async def add_target(campaign_id: uuid.UUID, body: TargetAdd, session: SessionDep, principal: CurrentPrincipal,
+                     identity: IdentityDep) -> TargetRead:
+    """Add a unit to a published campaign (it must be under the issuer)."""
+    return TargetRead.model_validate(await service.add_target(session, principal, identity, campaign_id, body.unit_id))
+
+
+@router.delete("/{campaign_id}/targets/{unit_id}", response_model=TargetRead)
+async def withdraw_target(campaign_id: uuid.UUID, unit_id: uuid.UUID, session: SessionDep,
+                          principal: CurrentPrincipal) -> TargetRead:
+    """Withdraw a unit: it no longer has to submit; what it submitted is kept."""
+    return TargetRead.model_validate(await service.withdraw_target(session, principal, campaign_id, unit_id))
+
+
+@router.put("/{campaign_id}/targets/{unit_id}/extension", response_model=TargetRead)
+async def set_extension(campaign_id: uuid.UUID, unit_id: uuid.UUID, body: Extension, session: SessionDep,
+                        principal: CurrentPrincipal) -> TargetRead:
+    """Give one unit a later deadline (or remove it with `due_at: null`)."""
+    return TargetRead.model_validate(await service.set_extension(session, principal, campaign_id, unit_id, body))

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+from edudx_common.timezone import LocalDateTime
+from submissions.campaigns.models import CampaignKind, CampaignStatus, LatePolicy
+from submissions.outlines.schemas import OutlineDefinition
+
+UNIT_TYPES_DEFAULT = ["school", "center"]
+
+
+class Attachment(BaseModel):
+    title: str = Field(min_length=1, max_length=300, description="Ví dụ 'Công văn 719/PGDĐT-TCCB'")
+    url: AnyHttpUrl
+
+
+class TargetRule(BaseModel):
+    """Either every unit of the given types and levels under the issuer, or an explicit list."""
+
+    unit_types: list[str] = Field(default_factory=lambda: list(UNIT_TYPES_DEFAULT))
+    education_levels: list[str] = Field(default_factory=list, description="Rỗng: mọi cấp học")
+    unit_ids: list[uuid.UUID] | None = Field(default=None, description="Danh sách đơn vị cụ thể")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TargetRule:
+        if self.unit_ids is not None and not self.unit_ids:
+            raise ValueError("danh sách đơn vị không được rỗng")
+        if self.unit_ids is None and not self.unit_types:
+            raise ValueError("cần ít nhất một loại đơn vị")
+        return self
+
+
+class CampaignBase(BaseModel):
+    title: str = Field(min_length=3, max_length=500)
+    kind: CampaignKind
+    legal_reference: str | None = Field(default=None, max_length=500,
+                                        description="Ví dụ 'Công văn 2664/SGDĐT-VP ngày 05/11/2021'")
+    instructions: str | None = Field(default=None, max_length=20_000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+    opens_at: LocalDateTime
+    due_at: LocalDateTime = Field(description="Hạn nộp; không kèm múi giờ thì hiểu là giờ Việt Nam")
+    late_policy: LatePolicy = LatePolicy.ACCEPT_LATE
+    rubric_id: uuid.UUID | None = None
+    two_level_review: bool = Field(default=False, description="Phòng tiếp nhận trước, rồi chuyển lên Sở")
+
+
+class CampaignCreate(CampaignBase):
+    school_year_id: uuid.UUID
+    issuer_unit_id: uuid.UUID | None = Field(default=None, description="Mặc định: đơn vị của người tạo")
+    outline_id: uuid.UUID | None = Field(default=None, description="Sao chép đề cương từ thư viện")
+    outline: OutlineDefinition | None = Field(default=None, description="Hoặc một đề cương riêng")
+    targets: TargetRule = Field(default_factory=TargetRule)
+
+    @model_validator(mode="after")
+    def _check(self) -> CampaignCreate:
+        if self.opens_at >= self.due_at:
+            raise ValueError("thời điểm mở phải trước hạn nộp")
+        if self.outline_id is not None and self.outline is not None:
+            raise ValueError("chọn đề cương từ thư viện hoặc soạn riêng, không cả hai")
+        return self
+
+
+class CampaignUpdate(BaseModel):
+    """Only the fields sent change. Once published, only wording, attachments and the deadline may change."""
+
+    title: str | None = Field(default=None, min_length=3, max_length=500)
+    kind: CampaignKind | None = None
+    legal_reference: str | None = Field(default=None, max_length=500)
+    instructions: str | None = Field(default=None, max_length=20_000)
+    attachments: list[Attachment] | None = None
+    opens_at: LocalDateTime | None = None
+    due_at: LocalDateTime | None = None
+    late_policy: LatePolicy | None = None
+    rubric_id: uuid.UUID | None = None
+    two_level_review: bool | None = None
+    outline_id: uuid.UUID | None = None
+    outline: OutlineDefinition | None = None
+    targets: TargetRule | None = None
+
+
+PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy"}
+
+
+class CampaignRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    issuer_unit_id: uuid.UUID
+    issuer_name: str
+    school_year_id: uuid.UUID
+    title: str
+    kind: CampaignKind
+    legal_reference: str | None
+    instructions: str | None
+    attachments: list[dict[str, Any]]
+    opens_at: LocalDateTime
+    due_at: LocalDateTime
+    late_policy: LatePolicy
+    rubric_id: uuid.UUID | None
+    outline_id: uuid.UUID | None
+    outline: OutlineDefinition | None
+    target_rule: dict[str, Any]
+    two_level_review: bool
+    status: CampaignStatus
+    version: int
+    copied_from_id: uuid.UUID | None
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+    published_at: LocalDateTime | None
+    closed_at: LocalDateTime | None
+
+
+class CampaignSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    issuer_unit_id: uuid.UUID
+    issuer_name: str
+    school_year_id: uuid.UUID
+    title: str
+    kind: CampaignKind
+    due_at: LocalDateTime
+    status: CampaignStatus
+
+
+class CampaignCopy(BaseModel):
+    school_year_id: uuid.UUID | None = Field(default=None, description="Mặc định: năm học kế tiếp")
+
+
+class TargetAdd(BaseModel):
+    unit_id: uuid.UUID
+
+
+class Extension(BaseModel):
+    due_at: LocalDateTime | None = Field(description="Hạn mới của đơn vị; null để bỏ gia hạn")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class TargetRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    unit_id: uuid.UUID
+    unit_code: str
+    unit_name: str
+    unit_type: str
+    education_levels: list[str]
+    added_at: LocalDateTime
+    withdrawn_at: LocalDateTime | None
+    extension_due_at: LocalDateTime | None
+    extension_reason: str | None

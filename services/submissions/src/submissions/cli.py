@@ -1,0 +1,51 @@
+"""`python -m submissions.cli` commands for operators."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from edudx_common.db import create_engine, session_factory, session_scope
+from edudx_common.http import ServiceClient, ServiceTokenProvider
+from submissions.clients.identity import IdentityClient
+from submissions.config import Settings
+from submissions.events import EventSink
+from submissions.outlines.service import seed_templates
+from submissions.seed import seed_demo
+
+
+async def _run(settings: Settings, command: str, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
+                                  client_secret=settings.service_client_secret)
+    identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens)
+    try:
+        async for session in session_scope(session_factory(engine)):
+            if command == "seed-templates":
+                await seed_templates(session)
+            else:
+                events = EventSink(tuple(settings.event_receivers))
+                campaign = await seed_demo(session, IdentityClient(identity), events,
+                                           issuer_unit_id=args.issuer_unit_id)
+                json.dump({"campaign_id": str(campaign.id), "title": campaign.title}, sys.stdout, ensure_ascii=False)
+                sys.stdout.write("\n")
+    finally:
+        await identity.aclose()
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m submissions.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("seed-templates", help="add the shared outline templates (idempotent)")
+    demo = commands.add_parser("seed-demo", help="templates, the current school year and a published demo campaign "
+                                                 "(needs identity running)")
+    demo.add_argument("--issuer-unit-id", required=True, help="the issuing Phòng/Sở")
+    args = parser.parse_args(argv)
+    asyncio.run(_run(Settings(), args.command, args))
+
+
+if __name__ == "__main__":
+    main()

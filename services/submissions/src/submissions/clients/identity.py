@@ -1,0 +1,76 @@
+"""What the submissions service asks identity: the units a campaign targets (only the fields we read)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from edudx_common.errors import BadGateway
+from edudx_common.http import ServiceClient
+from submissions.errors import InvalidTargets
+
+PAGE = 500
+IDS_PER_CALL = 100  # keeps the query string short
+
+
+class UnitInfo(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    type: str
+    education_levels: list[str]
+    ancestor_ids: list[uuid.UUID]
+    active: bool
+
+    @property
+    def path(self) -> str:
+        return "/" + "".join(f"{a.hex}/" for a in [*self.ancestor_ids, self.id])
+
+
+class IdentityClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self._client = client
+
+    async def unit(self, unit_id: uuid.UUID) -> UnitInfo:
+        response = await self._client.get(f"/api/identity/units/{unit_id}", params={"include_inactive": True})
+        if response.status_code == 404:
+            raise InvalidTargets(f"Đơn vị {unit_id} không tồn tại.")
+        _expect_ok(response.status_code)
+        return UnitInfo.model_validate(response.json())
+
+    async def units_under(self, root_id: uuid.UUID, *, unit_types: Sequence[str],
+                          education_levels: Sequence[str]) -> list[UnitInfo]:
+        """Every active unit in `root_id`'s subtree of the given types having any of the given levels."""
+        params: list[tuple[str, str | int]] = [("root_id", str(root_id)), ("limit", PAGE)]
+        params += [("type", t) for t in unit_types] + [("education_level", lvl) for lvl in education_levels]
+        return await self._all_pages(params)
+
+    async def units_by_ids(self, root_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[UnitInfo]:
+        """The given units, if they are active and inside `root_id`'s subtree (others are left out)."""
+        found: list[UnitInfo] = []
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), IDS_PER_CALL):
+            chunk = unique[start : start + IDS_PER_CALL]
+            params: list[tuple[str, str | int]] = [("root_id", str(root_id)), ("limit", PAGE)]
+            params += [("ids", str(i)) for i in chunk]
+            found += await self._all_pages(params)
+        return found
+
+    async def _all_pages(self, params: list[tuple[str, str | int]]) -> list[UnitInfo]:
+        units: list[UnitInfo] = []
+        offset = 0
+        while True:
+            response = await self._client.get("/api/identity/units", params=[*params, ("offset", offset)])
+            _expect_ok(response.status_code)
+            body = response.json()
+            units += [UnitInfo.model_validate(u) for u in body["items"]]
+            offset += len(body["items"])
+            if not body["items"] or offset >= body["total"]:
+                return units
+
+
+def _expect_ok(status: int) -> None:
+    if status != 200:
+        raise BadGateway(f"Dịch vụ identity trả lời HTTP {status}.")

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from edudx_common.settings import BaseServiceSettings, service_config
+
+
+class Settings(BaseServiceSettings):
+    model_config = service_config("SUBMISSIONS_")
+
+    database_url: str = "sqlite+aiosqlite:///./var/submissions.db"
+    # Receivers of this service's events: name → base URL (POST /api/<name>/events). Empty: events wait.
+    event_receivers: dict[str, str] = Field(default_factory=dict)
+    # How long a resubmission may take by default when a reviewer does not set a date.
+    default_resubmission_days: int = 7

@@ -1,0 +1,33 @@
+"""Annotated dependency aliases used by the submissions routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from submissions.clients.identity import IdentityClient
+from submissions.events import EventSink
+from submissions.workflow.service import Clock
+
+
+def _identity(request: Request) -> IdentityClient:
+    client: IdentityClient = request.app.state.identity
+    return client
+
+
+def _events(request: Request) -> EventSink:
+    sink: EventSink = request.app.state.events
+    return sink
+
+
+IdentityDep = Annotated[IdentityClient, Depends(_identity)]
+EventsDep = Annotated[EventSink, Depends(_events)]
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(_clock)]

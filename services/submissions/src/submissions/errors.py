@@ -1,0 +1,75 @@
+"""Problems the submissions service raises on purpose."""
+
+from __future__ import annotations
+
+from edudx_common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+
+
+class SchoolYearNotFound(NotFound):
+    code = "school_year_not_found"
+    title = "Không tìm thấy năm học"
+
+
+class SchoolYearExists(Conflict):
+    code = "school_year_exists"
+    title = "Năm học đã tồn tại"
+
+
+class OutlineNotFound(NotFound):
+    code = "outline_not_found"
+    title = "Không tìm thấy đề cương"
+
+
+class InvalidOutline(Unprocessable):
+    code = "invalid_outline"
+    title = "Đề cương không hợp lệ"
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+    title = "Không tìm thấy đợt báo cáo"
+
+
+class CampaignStateConflict(Conflict):
+    code = "campaign_state_conflict"
+    title = "Trạng thái đợt báo cáo không cho phép thao tác này"
+
+
+class InvalidTargets(Unprocessable):
+    code = "invalid_targets"
+    title = "Đối tượng báo cáo không hợp lệ"
+
+
+class SubmissionNotFound(NotFound):
+    code = "submission_not_found"
+    title = "Không tìm thấy báo cáo"
+
+
+class SubmissionStateConflict(Conflict):
+    code = "submission_state_conflict"
+    title = "Trạng thái báo cáo không cho phép thao tác này"
+
+
+class StaleSubmission(PreconditionFailed):
+    code = "stale_submission"
+    title = "Báo cáo đã được người khác lưu trước"
+
+
+class InvalidContent(Unprocessable):
+    code = "invalid_content"
+    title = "Nội dung báo cáo không hợp lệ"
+
+
+class IncompleteSubmission(Unprocessable):
+    code = "incomplete_submission"
+    title = "Báo cáo còn thiếu nội dung bắt buộc"
+
+
+class DeadlinePassed(Conflict):
+    code = "deadline_passed"
+    title = "Đã hết hạn nộp báo cáo"
+
+
+class NotAllowed(Forbidden):
+    code = "not_allowed"
+    title = "Bạn không có quyền thực hiện thao tác này"

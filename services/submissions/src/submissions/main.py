@@ -1,0 +1,56 @@
+"""Submissions service: `uvicorn --factory submissions.main:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.db import utcnow
+from edudx_common.http import ServiceClient, ServiceTokenProvider
+from edudx_common.outbox import OutboxDispatcher
+from submissions.campaigns.router import router as campaigns_router
+from submissions.clients.identity import IdentityClient
+from submissions.config import Settings
+from submissions.events import EventSink
+from submissions.outlines.router import router as outlines_router
+from submissions.school_years.router import router as school_years_router
+from submissions.workflow.router import router as workflow_router
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
+                                      client_secret=settings.service_client_secret)
+        identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens,
+                                 timeout=settings.http_timeout_seconds)
+        receivers = {name: ServiceClient(url, name=name, token_provider=tokens, retries=0,
+                                         timeout=settings.http_timeout_seconds)
+                     for name, url in settings.event_receivers.items()}
+        app.state.identity = IdentityClient(identity)
+        app.state.events = EventSink(tuple(receivers))
+        app.state.clock = utcnow
+        try:
+            async with database_and_tokens(app, settings, service="submissions"):
+                dispatcher = OutboxDispatcher(app.state.session_factory, receivers)
+                async with dispatcher.running(idle_seconds=1.0):
+                    yield
+        finally:
+            for client in (identity, *receivers.values()):
+                await client.aclose()
+
+    return create_service_app(
+        name="submissions",
+        title="EduDX Submissions",
+        description="Năm học, đợt báo cáo, đề cương, báo cáo của đơn vị và quy trình thẩm định.",
+        version=VERSION,
+        routers=[school_years_router, outlines_router, campaigns_router, workflow_router],
+        lifespan=lifespan,
+    )

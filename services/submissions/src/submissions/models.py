@@ -1,0 +1,18 @@
+"""Every table of the submissions service, imported in one place for Alembic and tests."""
+
+from edudx_common.outbox import OutboxMessage
+from submissions.campaigns.models import Campaign, CampaignTarget
+from submissions.outlines.models import Outline
+from submissions.school_years.models import SchoolYear
+from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
+
+__all__ = [
+           "Campaign",
+           "CampaignTarget",
+           "OutboxMessage",
+           "Outline",
+           "SchoolYear",
+           "Submission",
+           "SubmissionEvent",
+           "SubmissionVersion",
+]

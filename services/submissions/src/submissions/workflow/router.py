@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+
+from edudx_common.auth import CurrentPrincipal, Principal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES, ProblemError
+from submissions.deps import ClockDep, EventsDep
+from submissions.workflow import repository, service
+from submissions.workflow.schemas import (
+    DraftUpdate,
+    ReturnRequest,
+    ReviewDecision,
+    SubmissionEventRead,
+    SubmissionRead,
+    SubmissionVersionRead,
+    SubmitRequest,
+)
+
+router = APIRouter(tags=["submissions"], responses=PROBLEM_RESPONSES)
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+    code = "version_required"
+    title = "Thiếu phiên bản dữ liệu đã đọc"
+
+
+def _base_version(if_match: str | None, body_version: int | None) -> int:
+    """The version the client read: `If-Match: "7"` (or W/"7"), or `base_version` in the body."""
+    if if_match:
+        try:
+            return int(if_match.removeprefix("W/").strip('"'))
+        except ValueError as exc:
+            raise PreconditionRequired("Tiêu đề If-Match phải là phiên bản, ví dụ \"7\".") from exc
+    if body_version is not None:
+        return body_version
+    raise PreconditionRequired("Gửi phiên bản đã đọc (If-Match hoặc base_version) để không ghi đè người khác.")
+
+
+def _read(principal: Principal, ctx: service.Context, response: Response | None = None) -> SubmissionRead:
+    if response is not None:
+        response.headers["ETag"] = f'"{ctx.submission.version}"'
+    return SubmissionRead.model_validate({
+        **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
+        "due_at": service.effective_due(ctx), "late_text": service.late_text(ctx.submission),
+        "allowed_actions": service.allowed_actions(principal, ctx),
+    })
+
+
+@router.post("/campaigns/{campaign_id}/submissions", response_model=SubmissionRead)
+async def open_submission(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: ClockDep,
+                          response: Response, unit_id: uuid.UUID | None = None) -> SubmissionRead:
+    """The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
+    created as an empty draft the first time. Its `ETag` is the version to send back when saving."""
+    submission = await service.open_draft(session, principal, clock, campaign_id, unit_id)
+    return _read(principal, await service.load(session, principal, submission.id), response)
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionRead)
+async def get_submission(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                         response: Response) -> SubmissionRead:
+    """One submission: the school's own, or one below the caller's unit."""
+    return _read(principal, await service.load(session, principal, submission_id), response)
+
+
+@router.patch("/submissions/{submission_id}", response_model=SubmissionRead,
+              responses={412: {"description": "Người khác đã lưu trước"}, 428: {"description": "Thiếu phiên bản"}})
+async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: SessionDep, principal: CurrentPrincipal,
+                     clock: ClockDep, response: Response,
+                     if_match: Annotated[str | None, Header()] = None) -> SubmissionRead:
+    """Save some answers of a draft (autosave-friendly: only the fields sent change; null clears one).
+    Send the version you read as `If-Match`; if someone saved since, 412 and nothing is written."""
+    ctx = await service.save_draft(session, principal, clock, submission_id, body.values,
+                                   _base_version(if_match, body.base_version))
+    return _read(principal, ctx, response)
+
+
+@router.post("/submissions/{submission_id}/submit", response_model=SubmissionRead,
+             responses={412: {"description": "Người khác đã lưu trước"}})
+async def submit_submission(submission_id: uuid.UUID, body: SubmitRequest, session: SessionDep,
+                            principal: CurrentPrincipal, events: EventsDep, clock: ClockDep, response: Response,
+                            if_match: Annotated[str | None, Header()] = None) -> SubmissionRead:
+    """Submit (principal; or an authority admin for the school, recorded as such). Required answers are checked
+    (422 lists what is missing by section); the submitted content becomes an immutable version; a late
+    submission is flagged with how late, or refused under a hard cut-off."""
+    ctx = await service.submit(session, principal, events, clock, submission_id,
+                               _base_version(if_match, body.base_version), body.note)
+    return _read(principal, ctx, response)
+
+
+@router.post("/submissions/{submission_id}/start-review", response_model=SubmissionRead)
+async def start_review(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                       clock: ClockDep) -> SubmissionRead:
+    """A reviewer takes the submission up."""
+    return _read(principal, await service.start_review(session, principal, clock, submission_id))
+
+
+@router.post("/submissions/{submission_id}/return", response_model=SubmissionRead)
+async def return_submission(submission_id: uuid.UUID, body: ReturnRequest, session: SessionDep,
+                            principal: CurrentPrincipal, events: EventsDep, clock: ClockDep,
+                            request: Request) -> SubmissionRead:
+    """Return for revision with reasons (general, per section, per criterion) and a resubmission deadline."""
+    days = request.app.state.settings.default_resubmission_days
+    ctx = await service.return_submission(session, principal, events, clock, submission_id, body, days)
+    return _read(principal, ctx)
+
+
+@router.post("/submissions/{submission_id}/forward", response_model=SubmissionRead)
+async def forward_submission(submission_id: uuid.UUID, body: ReviewDecision, session: SessionDep,
+                             principal: CurrentPrincipal, clock: ClockDep) -> SubmissionRead:
+    """Two-level campaigns: the managing Phòng accepts the school's submission for the issuing Sở."""
+    return _read(principal, await service.forward(session, principal, clock, submission_id, body.comment))
+
+
+@router.post("/submissions/{submission_id}/approve", response_model=SubmissionRead)
+async def approve_submission(submission_id: uuid.UUID, body: ReviewDecision, session: SessionDep,
+                             principal: CurrentPrincipal, events: EventsDep, clock: ClockDep) -> SubmissionRead:
+    """Approve (reviewers of the issuing authority)."""
+    return _read(principal, await service.approve(session, principal, events, clock, submission_id, body.comment))
+
+
+@router.get("/submissions/{submission_id}/history", response_model=list[SubmissionEventRead])
+async def get_history(submission_id: uuid.UUID, session: SessionDep,
+                      principal: CurrentPrincipal) -> list[SubmissionEventRead]:
+    """Who did what and when, oldest first (consecutive autosaves by one person are one line)."""
+    ctx = await service.load(session, principal, submission_id)
+    return [SubmissionEventRead.model_validate(e) for e in await repository.events(session, ctx.submission.id)]
+
+
+@router.get("/submissions/{submission_id}/versions", response_model=list[SubmissionVersionRead])
+async def list_versions(submission_id: uuid.UUID, session: SessionDep,
+                        principal: CurrentPrincipal) -> list[SubmissionVersionRead]:
+    """Every submitted version, as submitted."""
+    ctx = await service.load(session, principal, submission_id)
+    return [SubmissionVersionRead.model_validate(v) for v in await repository.versions(session, ctx.submission.id)]
+
+
+@router.get("/submissions/{submission_id}/versions/{number}", response_model=SubmissionVersionRead)
+async def get_version(submission_id: uuid.UUID, number: int, session: SessionDep,
+                      principal: CurrentPrincipal) -> SubmissionVersionRead:
+    """One submitted version."""
+    ctx = await service.load(session, principal, submission_id)
+    version = await repository.version(session, ctx.submission.id, number)
+    if version is None:
+        raise service.SubmissionNotFound(f"Không có phiên bản {number}.")
+    return SubmissionVersionRead.model_validate(version)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from edudx_common.timezone import LocalDateTime
+from submissions.workflow.models import SubmissionStatus
+
+
+class DraftUpdate(BaseModel):
+    values: dict[str, Any] = Field(description="Giá trị theo mã trường của đề cương; null để xoá câu trả lời")
+    base_version: int | None = Field(default=None, description="Phiên bản đã đọc (hoặc gửi tiêu đề If-Match)")
+
+
+class SubmitRequest(BaseModel):
+    base_version: int | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReturnReasons(BaseModel):
+    general: str | None = Field(default=None, max_length=5000)
+    sections: dict[str, str] = Field(default_factory=dict, description="Nhận xét theo số mục đề cương")
+    criteria: dict[str, str] = Field(default_factory=dict, description="Nhận xét theo mã tiêu chí")
+
+    @model_validator(mode="after")
+    def _some_reason(self) -> ReturnReasons:
+        if not ((self.general or "").strip() or any(v.strip() for v in self.sections.values())
+                or any(v.strip() for v in self.criteria.values())):
+            raise ValueError("cần ít nhất một nhận xét khi trả lại báo cáo")
+        return self
+
+
+class ReturnRequest(BaseModel):
+    reasons: ReturnReasons
+    resubmission_due_at: LocalDateTime | None = Field(default=None, description="Hạn nộp lại (mặc định 7 ngày)")
+
+
+class ReviewDecision(BaseModel):
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class SubmissionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_name: str
+    unit_code: str
+    status: SubmissionStatus
+    content: dict[str, Any]
+    version: int
+    submit_count: int
+    due_at: LocalDateTime = Field(description="Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)")
+    first_submitted_at: LocalDateTime | None
+    last_submitted_at: LocalDateTime | None
+    late_seconds: int | None
+    late_text: str | None = Field(description="Ví dụ 'nộp muộn 2 ngày 3 giờ'")
+    resubmission_due_at: LocalDateTime | None
+    return_reasons: dict[str, Any] | None
+    forwarded_at: LocalDateTime | None
+    approved_at: LocalDateTime | None
+    updated_at: LocalDateTime
+    updated_by: str | None
+    allowed_actions: list[str] = Field(description="Thao tác người gọi được làm lúc này")
+
+
+class SubmissionEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    actor_id: str
+    actor_name: str | None
+    actor_unit_id: uuid.UUID | None
+    on_behalf: bool
+    version_number: int | None
+    detail: dict[str, Any] | None
+    at: LocalDateTime
+
+
+class SubmissionVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    content: dict[str, Any]
+    submitted_at: LocalDateTime
+    submitted_by: str
+    submitted_by_name: str | None
+    on_behalf: bool
+    late_seconds: int | None

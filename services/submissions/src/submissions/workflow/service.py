@@ -1,0 +1,375 @@
+"""The submission workflow: draft → submitted → under review → returned → resubmitted → (forwarded) → approved.
+
+Rules that must never break live here: who may act at each step, that a submitted version is never changed,
+that two people saving one draft cannot overwrite each other, and how lateness is judged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal, Role
+from edudx_common.errors import FieldError
+from edudx_common.timezone import describe_delay
+from submissions.access import (
+    acts_for_school,
+    prepares_submission,
+    reviews_for_issuer,
+    reviews_in_between,
+    sees_submission,
+)
+from submissions.campaigns import repository as campaigns_repository
+from submissions.campaigns import service as campaigns_service
+from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, LatePolicy
+from submissions.errors import (
+    DeadlinePassed,
+    IncompleteSubmission,
+    InvalidContent,
+    NotAllowed,
+    StaleSubmission,
+    SubmissionNotFound,
+    SubmissionStateConflict,
+)
+from submissions.events import EventSink
+from submissions.outlines.schemas import OutlineDefinition
+from submissions.outlines.validation import check_values, missing_required
+from submissions.workflow import repository
+from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
+from submissions.workflow.schemas import ReturnRequest
+
+Clock = Callable[[], datetime]
+EDIT_COALESCE = timedelta(minutes=15)
+EDITABLE = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
+AWAITING_REVIEW = {SubmissionStatus.SUBMITTED, SubmissionStatus.RESUBMITTED}
+
+
+@dataclass(frozen=True)
+class Context:
+    """A submission with the campaign and target it belongs to: what every rule needs to look at."""
+
+    submission: Submission
+    campaign: Campaign
+    target: CampaignTarget
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+async def load(session: AsyncSession, principal: Principal, submission_id: uuid.UUID) -> Context:
+    submission = await repository.get(session, submission_id)
+    if submission is None:
+        raise SubmissionNotFound()
+    target = await session.get(CampaignTarget, submission.target_id)
+    campaign = await campaigns_repository.get(session, submission.campaign_id)
+    assert target is not None and campaign is not None
+    if not sees_submission(principal, target.unit_path):
+        raise SubmissionNotFound()
+    return Context(submission, campaign, target)
+
+
+def effective_due(ctx: Context) -> datetime:
+    if ctx.submission.status == SubmissionStatus.RETURNED and ctx.submission.resubmission_due_at:
+        return ctx.submission.resubmission_due_at
+    return ctx.target.extension_due_at or ctx.campaign.due_at
+
+
+def late_text(submission: Submission) -> str | None:
+    if submission.late_seconds is None or submission.late_seconds <= 0:
+        return None
+    return f"nộp muộn {describe_delay(submission.late_seconds)}"
+
+
+def allowed_actions(principal: Principal, ctx: Context) -> list[str]:
+    """What the caller may do now — the SPA shows exactly these buttons; the server checks them again."""
+    actions = []
+    status = SubmissionStatus(ctx.submission.status)
+    open_campaign = ctx.campaign.status == CampaignStatus.PUBLISHED and ctx.target.withdrawn_at is None
+    school_side = prepares_submission(principal, ctx.target.unit_id) or acts_for_school(
+        principal, ctx.target.unit_id, ctx.target.unit_path)
+    if open_campaign and status in EDITABLE and school_side:
+        actions.append("edit")
+        if (principal.has_any(Role.PRINCIPAL) and principal.unit_id == ctx.target.unit_id) or acts_for_school(
+                principal, ctx.target.unit_id, ctx.target.unit_path):
+            actions.append("submit")
+    stage = review_stage(principal, ctx)
+    for action in ("start_review", "return", "forward", "approve"):
+        if stage is not None and _review_allowed(action, stage, ctx) is None:
+            actions.append(action)
+    return actions
+
+
+# --- drafting ------------------------------------------------------------------------------------------
+
+
+async def open_draft(session: AsyncSession, principal: Principal, clock: Clock, campaign_id: uuid.UUID,
+                     unit_id: uuid.UUID | None) -> Submission:
+    """The unit's submission for the campaign, created as an empty draft on first use."""
+    unit_id = unit_id or principal.unit_id
+    if unit_id is None:
+        raise NotAllowed("Tài khoản chưa gắn với đơn vị nào.")
+    campaign = await campaigns_service.get_visible(session, principal, campaign_id)
+    target = await campaigns_repository.target(session, campaign.id, unit_id)
+    if target is None or not sees_submission(principal, target.unit_path):
+        raise SubmissionNotFound("Đơn vị không phải đối tượng của đợt báo cáo này.")
+    existing = await repository.for_unit(session, campaign.id, unit_id)
+    if existing is not None:
+        return existing
+    ctx_check = Context(Submission(campaign_id=campaign.id, target_id=target.id, unit_id=unit_id), campaign, target)
+    _ensure_can_edit(principal, ctx_check, clock())
+    submission = Submission(campaign_id=campaign.id, target_id=target.id, unit_id=unit_id,
+                            updated_by=_who(principal))
+    session.add(submission)
+    await session.flush()
+    await _record(session, submission, principal, "created", target)
+    return submission
+
+
+def _ensure_can_edit(principal: Principal, ctx: Context, now: datetime) -> None:
+    if not (prepares_submission(principal, ctx.target.unit_id)
+            or acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)):
+        raise NotAllowed("Chỉ cán bộ của trường (hoặc quản trị viên cấp trên thay mặt trường) được soạn báo cáo.")
+    if ctx.campaign.status != CampaignStatus.PUBLISHED:
+        raise SubmissionStateConflict("Đợt báo cáo không còn mở.")
+    if ctx.target.withdrawn_at is not None:
+        raise SubmissionStateConflict("Đơn vị đã được rút khỏi đợt báo cáo.")
+    if now < ctx.campaign.opens_at:
+        raise SubmissionStateConflict("Đợt báo cáo chưa đến thời điểm mở.")
+    if SubmissionStatus(ctx.submission.status) not in EDITABLE:
+        raise SubmissionStateConflict("Báo cáo đã nộp không sửa được; chờ cấp trên trả lại nếu cần sửa.")
+
+
+async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
+                     values: dict[str, Any], base_version: int) -> Context:
+    """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written."""
+    ctx = await load(session, principal, submission_id)
+    now = clock()
+    _ensure_can_edit(principal, ctx, now)
+    outline = _outline(ctx.campaign)
+    if outline is None:
+        raise InvalidContent("Đợt báo cáo không có đề cương: chỉ cần nộp minh chứng.")
+    errors = check_values(outline, values)
+    if errors:
+        raise InvalidContent(errors=[FieldError(field=e.field, message=e.message) for e in errors])
+    content = {**ctx.submission.content, **values}
+    content = {k: v for k, v in content.items() if v is not None}
+    await _write(session, ctx.submission, base_version, content=content, updated_at=now, updated_by=_who(principal))
+    await _record_edit(session, ctx.submission, principal, ctx.target, now, list(values))
+    return ctx
+
+
+async def _write(session: AsyncSession, submission: Submission, base_version: int, **values: Any) -> None:
+    if not await repository.compare_and_set(session, submission, base_version, values):
+        current = await repository.get(session, submission.id)
+        await session.refresh(submission)
+        raise StaleSubmission(
+            f"{submission.updated_by or 'Người khác'} đã lưu báo cáo (phiên bản {submission.version}) sau khi bạn mở."
+            " Tải lại để xem thay đổi; nội dung bạn đang soạn vẫn còn trên máy.",
+            extra={"current_version": current.version if current else None})
+
+
+# --- submitting ----------------------------------------------------------------------------------------
+
+
+async def submit(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
+                 submission_id: uuid.UUID, base_version: int, note: str | None) -> Context:
+    ctx = await load(session, principal, submission_id)
+    now = clock()
+    on_behalf = acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)
+    is_principal = principal.has_any(Role.PRINCIPAL) and principal.unit_id == ctx.target.unit_id
+    if not (is_principal or on_behalf):
+        raise NotAllowed("Chỉ Hiệu trưởng (hoặc cấp quản lý thay mặt trường) được nộp báo cáo.")
+    _ensure_can_edit(principal, ctx, now)
+    outline = _outline(ctx.campaign)
+    if outline is not None:
+        missing = missing_required(outline, ctx.submission.content)
+        if missing:
+            raise IncompleteSubmission(
+                f"Còn {len(missing)} nội dung bắt buộc chưa hoàn thành.",
+                errors=[FieldError(field=m.field, message=m.message) for m in missing],
+                extra={"sections": sorted({m.section for m in missing if m.section})})
+    resubmitting = ctx.submission.status == SubmissionStatus.RETURNED
+    due = effective_due(ctx)
+    late = max(0, int((now - due).total_seconds()))
+    if late and ctx.campaign.late_policy == LatePolicy.HARD_CUTOFF:
+        raise DeadlinePassed(f"Hạn nộp là {due.isoformat()}; đợt báo cáo không nhận báo cáo muộn.")
+    number = ctx.submission.submit_count + 1
+    values: dict[str, Any] = {
+        "status": (SubmissionStatus.RESUBMITTED if resubmitting else SubmissionStatus.SUBMITTED).value,
+        "submit_count": number, "last_submitted_at": now, "updated_at": now, "updated_by": _who(principal),
+    }
+    if not resubmitting:
+        values |= {"first_submitted_at": now, "late_seconds": late}
+    await _write(session, ctx.submission, base_version, **values)
+    session.add(SubmissionVersion(submission_id=ctx.submission.id, number=number, content=dict(ctx.submission.content),
+                                  submitted_at=now, submitted_by=principal.subject,
+                                  submitted_by_name=principal.name, on_behalf=on_behalf, late_seconds=late or None))
+    detail: dict[str, Any] = {"late_seconds": late} if late else {}
+    if note:
+        detail["note"] = note
+    await _record(session, ctx.submission, principal, "resubmitted" if resubmitting else "submitted", ctx.target,
+            version_number=number, detail=detail or None, on_behalf=on_behalf, at=now)
+    await session.flush()
+    await events.emit(session, "submission.submitted", {
+        **_payload(ctx), "version": number, "late_seconds": late, "resubmission": resubmitting,
+        "on_behalf": on_behalf})
+    return ctx
+
+
+# --- reviewing -----------------------------------------------------------------------------------------
+
+
+def review_stage(principal: Principal, ctx: Context) -> str | None:
+    """'issuer' for reviewers of the issuing authority (or above), 'intermediate' for the managing Phòng of a
+    two-level campaign, None for anyone else."""
+    if reviews_for_issuer(principal, ctx.campaign.issuer_path):
+        return "issuer"
+    if ctx.campaign.two_level_review and reviews_in_between(principal, ctx.campaign.issuer_path, ctx.target.unit_path):
+        return "intermediate"
+    return None
+
+
+def _two_level(ctx: Context) -> bool:
+    """Two-level only applies when there is an authority between the issuer and the school."""
+    issuer_depth = ctx.campaign.issuer_path.count("/") - 1
+    unit_depth = ctx.target.unit_path.count("/") - 1
+    return ctx.campaign.two_level_review and unit_depth - issuer_depth > 1
+
+
+def _review_allowed(action: str, stage: str, ctx: Context) -> str | None:
+    """None when `action` is allowed at `stage` now; otherwise why not (Vietnamese)."""
+    status = SubmissionStatus(ctx.submission.status)
+    forwarded = ctx.submission.forwarded_at is not None
+    if status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED, SubmissionStatus.APPROVED):
+        return "Báo cáo không ở trạng thái chờ thẩm định."
+    if stage == "intermediate":
+        if forwarded:
+            return "Báo cáo đã được chuyển lên cấp trên."
+        if action == "approve":
+            return "Cấp trung gian chỉ tiếp nhận và chuyển lên, không phê duyệt."
+        if action == "start_review" and status not in AWAITING_REVIEW:
+            return "Báo cáo đang được thẩm định."
+        return None
+    # issuer
+    if _two_level(ctx) and not forwarded:
+        return "Báo cáo chờ đơn vị quản lý trực tiếp tiếp nhận trước."
+    if action == "forward":
+        return "Chỉ cấp trung gian mới chuyển báo cáo lên."
+    if action == "start_review" and status == SubmissionStatus.UNDER_REVIEW:
+        return "Báo cáo đang được thẩm định."
+    return None
+
+
+def _ensure_review(principal: Principal, ctx: Context, action: str) -> str:
+    stage = review_stage(principal, ctx)
+    if stage is None:
+        raise NotAllowed("Bạn không phải người thẩm định của đợt báo cáo này.")
+    reason = _review_allowed(action, stage, ctx)
+    if reason is not None:
+        raise SubmissionStateConflict(reason)
+    return stage
+
+
+async def start_review(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID) -> Context:
+    ctx = await load(session, principal, submission_id)
+    _ensure_review(principal, ctx, "start_review")
+    now = clock()
+    await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.UNDER_REVIEW.value,
+                 updated_at=now)
+    await _record(session, ctx.submission, principal, "review_started", ctx.target, at=now)
+    return ctx
+
+
+async def return_submission(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
+                            submission_id: uuid.UUID, data: ReturnRequest, default_days: int) -> Context:
+    ctx = await load(session, principal, submission_id)
+    _ensure_review(principal, ctx, "return")
+    now = clock()
+    due = data.resubmission_due_at or now + timedelta(days=default_days)
+    if due <= now:
+        raise SubmissionStateConflict("Hạn nộp lại phải ở tương lai.")
+    reasons = data.reasons.model_dump(exclude_none=True)
+    await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.RETURNED.value,
+                 return_reasons=reasons, resubmission_due_at=due, forwarded_at=None, updated_at=now)
+    await _record(session, ctx.submission, principal, "returned", ctx.target, at=now,
+            detail={"reasons": reasons, "resubmission_due_at": due.isoformat()})
+    await session.flush()
+    await events.emit(session, "submission.returned", {**_payload(ctx), "reasons": reasons,
+                                                        "resubmission_due_at": due.isoformat()})
+    return ctx
+
+
+async def forward(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
+                  comment: str | None) -> Context:
+    ctx = await load(session, principal, submission_id)
+    _ensure_review(principal, ctx, "forward")
+    now = clock()
+    await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.FORWARDED.value,
+                 forwarded_at=now, updated_at=now)
+    await _record(session, ctx.submission, principal, "forwarded", ctx.target, at=now,
+            detail={"comment": comment} if comment else None)
+    return ctx
+
+
+async def approve(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
+                  submission_id: uuid.UUID, comment: str | None) -> Context:
+    ctx = await load(session, principal, submission_id)
+    _ensure_review(principal, ctx, "approve")
+    now = clock()
+    await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.APPROVED.value,
+                 approved_at=now, updated_at=now)
+    await _record(session, ctx.submission, principal, "approved", ctx.target, at=now,
+            detail={"comment": comment} if comment else None)
+    await session.flush()
+    await events.emit(session, "submission.approved", {**_payload(ctx), "comment": comment})
+    return ctx
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _outline(campaign: Campaign) -> OutlineDefinition | None:
+    return OutlineDefinition.model_validate(campaign.outline) if campaign.outline else None
+
+
+def _who(principal: Principal) -> str:
+    return principal.name or principal.subject
+
+
+def _payload(ctx: Context) -> dict[str, Any]:
+    return {"submission_id": str(ctx.submission.id), "campaign_id": str(ctx.campaign.id),
+            "campaign_title": ctx.campaign.title, "unit_id": str(ctx.target.unit_id),
+            "unit_name": ctx.target.unit_name, "unit_path": ctx.target.unit_path}
+
+
+async def _record(session: AsyncSession, submission: Submission, principal: Principal, action: str,
+                  target: CampaignTarget, *, version_number: int | None = None, detail: dict[str, Any] | None = None,
+                  on_behalf: bool | None = None, at: datetime | None = None) -> None:
+    if on_behalf is None:
+        on_behalf = action in ("created", "edited") and principal.unit_id != target.unit_id
+    last = await repository.last_event(session, submission.id)
+    event = SubmissionEvent(submission_id=submission.id, seq=(last.seq + 1) if last else 1, action=action,
+                            actor_id=principal.subject,
+                            actor_name=principal.name, actor_unit_id=principal.unit_id, on_behalf=on_behalf,
+                            version_number=version_number, detail=detail)
+    if at is not None:
+        event.at = at
+    session.add(event)
+    await session.flush()  # the next event's sequence number reads this one
+
+
+async def _record_edit(session: AsyncSession, submission: Submission, principal: Principal, target: CampaignTarget,
+                       now: datetime, field_ids: list[str]) -> None:
+    """Autosave writes often: consecutive saves by one person within 15 minutes are one history line."""
+    last = await repository.last_event(session, submission.id)
+    if (last is not None and last.action == "edited" and last.actor_id == principal.subject
+            and now - last.at < EDIT_COALESCE):
+        repository.touch_event(last, now)
+        return
+    await _record(session, submission, principal, "edited", target, detail={"fields": field_ids[:20], "saves": 1},
+                  at=now)

@@ -1,0 +1,32 @@
+"""A school's report through the gateway, on the demo campaign the run command publishes."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import RunningSystem, output_of
+from tests.submissions.builders import FULL_ANSWERS
+
+
+def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSystem) -> None:
+    officer = system.login("cntt.hoabinh@vinhlong.edu.vn")
+    principal = system.login("hieutruong.hoabinh@vinhlong.edu.vn")
+    phong = system.login("cntt.longho@vinhlong.edu.vn")
+    other_school = system.login("hieutruong.longphuoc@vinhlong.edu.vn")
+    with system.client() as http:
+        campaigns = http.get("/api/submissions/campaigns", headers=officer).json()
+        campaign = campaigns["items"][0]
+        draft = http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=officer).json()
+        saved = http.patch(f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
+                           headers={**officer, "If-Match": f'"{draft["version"]}"'})
+        submitted = http.post(f"/api/submissions/submissions/{draft['id']}/submit", json={},
+                              headers={**principal, "If-Match": saved.headers["etag"]})
+        seen_by_phong = http.get(f"/api/submissions/submissions/{draft['id']}", headers=phong)
+        hidden_from_other_school = http.get(f"/api/submissions/submissions/{draft['id']}", headers=other_school)
+        targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", headers=phong).json()
+
+    assert "Đợt báo cáo mẫu" in output_of(system)
+    assert campaigns["total"] == 1 and campaign["status"] == "published"
+    assert saved.status_code == 200, saved.text
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert seen_by_phong.status_code == 200 and "start_review" in seen_by_phong.json()["allowed_actions"]
+    assert hidden_from_other_school.status_code == 404
+    assert {t["unit_code"] for t in targets["items"]} >= {"86703001", "86702001", "86704001"}

@@ -1,0 +1,133 @@
+"""Boundaries between schools and between Phòng, and two people saving one draft at once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Role
+from tests.identity.builders import make_province, make_user
+from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
+
+
+async def _sở_campaign(client, id_session, sign_in):  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    so_admin = await sign_in(await make_user(id_session, units["so"], Role.AUTHORITY_ADMIN))
+    year = await make_school_year(client, so_admin)
+    campaign = await make_campaign(client, so_admin, school_year_id=year,
+                                   levels=["mam_non", "tieu_hoc", "thcs", "thpt"])
+    return units, so_admin, campaign
+
+
+async def test_schools_and_phong_stay_inside_their_scope(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                         sign_in) -> None:  # type: ignore[no-untyped-def]
+    units, so_admin, campaign = await _sở_campaign(client, id_session, sign_in)
+    school_a = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
+    school_b = await sign_in(await make_user(id_session, units["s12"], Role.SCHOOL_IT_OFFICER))
+    p1_reviewer = await sign_in(await make_user(id_session, units["p1"], Role.REVIEWER))
+    p2_reviewer = await sign_in(await make_user(id_session, units["p2"], Role.REVIEWER))
+
+    mine = await open_submission(client, school_a, campaign["id"])
+    saved = await save(client, school_a, mine, {"s3_posts": 3})
+    other_reads = await client.get(f"{API}/submissions/{mine['id']}", headers=school_b)
+    other_writes = await save(client, school_b, saved.json(), {"s3_posts": 99})
+    other_opens = await client.post(f"{API}/campaigns/{campaign['id']}/submissions",
+                                    params={"unit_id": str(units["s11"].id)}, headers=school_b)
+    own_phong = await client.get(f"{API}/submissions/{mine['id']}", headers=p1_reviewer)
+    other_phong = await client.get(f"{API}/submissions/{mine['id']}", headers=p2_reviewer)
+    p2_targets = (await client.get(f"{API}/campaigns/{campaign['id']}/targets", headers=p2_reviewer)).json()
+    so_targets = (await client.get(f"{API}/campaigns/{campaign['id']}/targets", headers=so_admin)).json()
+    school_targets = (await client.get(f"{API}/campaigns/{campaign['id']}/targets", headers=school_b)).json()
+
+    assert saved.status_code == 200
+    assert other_reads.status_code == 404 and other_reads.json()["code"] == "submission_not_found"
+    assert other_writes.status_code == 404
+    assert other_opens.status_code == 404
+    assert own_phong.status_code == 200
+    assert other_phong.status_code == 404
+    assert {t["unit_code"] for t in p2_targets["items"]} == {"T-DT", "T-HS"}
+    assert so_targets["total"] == 5
+    assert [t["unit_code"] for t in school_targets["items"]] == ["T-LP"]
+
+
+async def test_draft_campaign_is_invisible_to_schools(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                      sign_in) -> None:  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    admin = await sign_in(await make_user(id_session, units["p1"], Role.AUTHORITY_ADMIN))
+    school = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
+    year = await make_school_year(client, admin)
+    draft = await make_campaign(client, admin, school_year_id=year, publish=False)
+
+    listed = await client.get(f"{API}/campaigns", headers=school)
+    direct = await client.get(f"{API}/campaigns/{draft['id']}", headers=school)
+    await client.post(f"{API}/campaigns/{draft['id']}/publish", headers=admin)
+    listed_after = await client.get(f"{API}/campaigns", headers=school)
+
+    assert listed.json()["total"] == 0
+    assert direct.status_code == 404
+    assert [c["id"] for c in listed_after.json()["items"]] == [draft["id"]]
+
+
+async def test_two_concurrent_edits_one_wins_nothing_lost(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                          sign_in) -> None:  # type: ignore[no-untyped-def]
+    units, _admin, campaign = await _sở_campaign(client, id_session, sign_in)
+    principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL, name="Hiệu trưởng"))
+    officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER, name="Cán bộ CNTT"))
+    draft = await open_submission(client, officer, campaign["id"])
+
+    results = await asyncio.gather(
+        save(client, officer, draft, {"s3_posts": 41, "s1_result": "Bản của cán bộ CNTT"}),
+        save(client, principal, draft, {"s3_posts": 50, "s2_result": "Bản của hiệu trưởng"}),
+    )
+    winner = next(r for r in results if r.status_code == 200)
+    loser = next(r for r in results if r.status_code != 200)
+    stored = (await client.get(f"{API}/submissions/{draft['id']}", headers=officer)).json()
+    retried = await save(client, officer, stored, {"s4c_result": "Bổ sung sau khi tải lại"})
+
+    assert sorted(r.status_code for r in results) == [200, 412]
+    assert loser.json()["code"] == "stale_submission"
+    assert loser.json()["extra"]["current_version"] == stored["version"]
+    assert stored["content"] == winner.json()["content"]  # the winner's answers are all there, untouched
+    assert stored["version"] == draft["version"] + 1
+    assert retried.status_code == 200
+
+
+async def test_save_without_version_is_refused(client: httpx.AsyncClient, id_session: AsyncSession,
+                                               sign_in) -> None:  # type: ignore[no-untyped-def]
+    units, _admin, campaign = await _sở_campaign(client, id_session, sign_in)
+    officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER))
+    draft = await open_submission(client, officer, campaign["id"])
+
+    no_version = await client.patch(f"{API}/submissions/{draft['id']}", json={"values": {"s3_posts": 1}},
+                                    headers=officer)
+    wrong_type = await save(client, officer, draft, {"s3_posts": "nhiều", "unknown_field": 1,
+                                                     "s4_infrastructure": [{"item": "Máy", "quantity": -1}]})
+
+    assert no_version.status_code == 428 and no_version.json()["code"] == "version_required"
+    assert wrong_type.status_code == 422 and wrong_type.json()["code"] == "invalid_content"
+    fields = {e["field"] for e in wrong_type.json()["errors"]}
+    assert fields == {"s3_posts", "unknown_field", "s4_infrastructure[1].quantity"}
+
+
+async def test_authority_submits_on_behalf_and_hard_cutoff(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                           sign_in, clock) -> None:  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    admin = await sign_in(await make_user(id_session, units["p1"], Role.AUTHORITY_ADMIN, name="Phạm Văn Hùng"))
+    year = await make_school_year(client, admin)
+    campaign = await make_campaign(client, admin, school_year_id=year, late_policy="hard_cutoff")
+    for_school = await open_submission(client, admin, campaign["id"], unit_id=str(units["s11"].id))
+    filled = await save(client, admin, for_school, FULL_ANSWERS)
+    submitted = await submit(client, admin, filled.json())
+    other = await open_submission(client, admin, campaign["id"], unit_id=str(units["s12"].id))
+    other_filled = await save(client, admin, other, FULL_ANSWERS)
+    clock.now = datetime.fromisoformat(campaign["due_at"]) + timedelta(minutes=1)
+    too_late = await submit(client, admin, other_filled.json())
+    history = (await client.get(f"{API}/submissions/{for_school['id']}/history", headers=admin)).json()
+
+    assert submitted.status_code == 200
+    assert history[-1]["action"] == "submitted" and history[-1]["on_behalf"] is True
+    assert history[-1]["actor_name"] == "Phạm Văn Hùng"
+    assert too_late.status_code == 409 and too_late.json()["code"] == "deadline_passed"
