@@ -3,8 +3,11 @@ served over HTTP that de-duplicates with the inbox, and a clock the tests move i
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +39,18 @@ received_events = Table(
 )
 
 
+async def eventually(check: Callable[[], object], *, within: float = 5.0) -> None:
+    """Wait until `check()` (sync or async) is truthy: something a background task or another thread does."""
+    for _ in range(int(within / 0.02)):
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not true within {within} s")
+
+
 class Clock:
     """Real time plus an offset the test moves forward: backoffs and leases pass without sleeping."""
 
@@ -47,6 +62,11 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.offset += timedelta(seconds=seconds)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 async def create_database(
@@ -63,7 +83,7 @@ async def create_database(
     engine = create_engine(url, schema=schema)
     async with engine.begin() as conn:
         # No service owns these tables yet, so no migrations: create exactly these, not all of SQLModel's.
-        tables = [model.__table__ for model in models]
+        tables = [table_of(model) for model in models]
         await conn.run_sync(lambda sync_conn: SQLModel.metadata.create_all(sync_conn, tables=tables))
     return engine, url, schema
 
@@ -71,7 +91,7 @@ async def create_database(
 async def empty(engine: AsyncEngine, *tables: Table | type[SQLModel]) -> None:
     async with engine.begin() as conn:
         for table in tables:
-            await conn.execute((table if isinstance(table, Table) else table.__table__).delete())
+            await conn.execute((table if isinstance(table, Table) else table_of(table)).delete())
 
 
 @dataclass
@@ -85,6 +105,17 @@ class Receiver:
     posts: list[EventEnvelope] = field(default_factory=list)  # every POST that reached it, duplicates too
     idempotency_keys: list[str | None] = field(default_factory=list)
     unavailable: bool = False
+    # Open: answers at once. Closed (`hang()`): every request waits until the test calls `let_go()`.
+    gate: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.gate.set()
+
+    def hang(self) -> None:
+        self.gate.clear()
+
+    def let_go(self) -> None:
+        self.gate.set()
 
     def post_count(self, event_id: uuid.UUID) -> int:
         return sum(1 for envelope in self.posts if envelope.id == event_id)
@@ -97,12 +128,13 @@ class Receiver:
 
     async def inbox_size(self) -> int:
         async with self.engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(InboxEvent.__table__))).scalar_one())
+            return int((await conn.execute(select(func.count()).select_from(table_of(InboxEvent)))).scalar_one())
 
     async def reset(self) -> None:
         self.posts.clear()
         self.idempotency_keys.clear()
         self.unavailable = False
+        self.gate.set()
         await empty(self.engine, received_events, InboxEvent)
 
     def app(self) -> FastAPI:
@@ -117,6 +149,8 @@ class Receiver:
         ) -> None:
             receiver.posts.append(envelope)
             receiver.idempotency_keys.append(idempotency_key)
+            if not receiver.gate.is_set():
+                await asyncio.to_thread(receiver.gate.wait, 10)
             if receiver.unavailable:
                 raise ServiceUnavailable("Đang bảo trì, vui lòng gửi lại sau.")
             if envelope.type == "submission.submitted" and "submission_id" not in envelope.payload:

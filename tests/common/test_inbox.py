@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from edudx_common.db import session_factory
 from edudx_common.inbox import EventEnvelope, InboxEvent, accept_once
@@ -17,17 +17,21 @@ from tests.common.event_support import create_database, empty
 
 
 @pytest.fixture(scope="module")
-async def sessions(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def inbox_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
     engine, _url, _schema = await create_database(tmp_path_factory.mktemp("inbox"), "inbox", InboxEvent)
-    yield session_factory(engine)
+    yield engine
     await engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def sessions(inbox_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(inbox_engine)
+
+
 @pytest.fixture(autouse=True)
-async def _empty_inbox(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+async def _empty_inbox(inbox_engine: AsyncEngine) -> AsyncIterator[None]:
     yield
-    async with sessions() as session:
-        await empty(session.bind, InboxEvent)  # type: ignore[arg-type]
+    await empty(inbox_engine, InboxEvent)
 
 
 async def _accept_and_commit(sessions: async_sessionmaker[AsyncSession], event_id: uuid.UUID) -> bool:

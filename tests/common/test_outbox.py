@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from edudx_common.db import session_factory
 from edudx_common.http import ServiceClient
@@ -28,6 +29,7 @@ from tests.common.event_support import (
     create_database,
     create_receiver,
     empty,
+    eventually,
 )
 from tests.support import free_port, on_postgres
 
@@ -106,9 +108,9 @@ async def publish(
 
 
 async def messages(sessions: Sessions, *, receiver: str | None = None) -> list[OutboxMessage]:
-    statement = select(OutboxMessage).order_by(OutboxMessage.created_at)  # type: ignore[arg-type]
+    statement = select(OutboxMessage).order_by(col(OutboxMessage.created_at))
     if receiver is not None:
-        statement = statement.where(OutboxMessage.receiver == receiver)
+        statement = statement.where(col(OutboxMessage.receiver) == receiver)
     async with sessions() as session:
         return list((await session.execute(statement)).scalars())
 
@@ -286,6 +288,27 @@ async def test_each_receiver_progresses_on_its_own(
     assert {row.status for row in await messages(sessions)} == {"delivered"}
 
 
+async def test_a_hanging_receiver_does_not_hold_up_the_others(
+    sessions: Sessions, notifications: Receiver, notifications_url: str, scoring: Receiver,
+    make_client: Callable[[str, str], ServiceClient],
+) -> None:
+    scoring.hang()
+    with scoring.serving() as scoring_url:
+        clients = {"notifications": make_client(notifications_url, "notifications"),
+                   "scoring": make_client(scoring_url, "scoring")}
+        async with OutboxDispatcher(sessions, clients).running(idle_seconds=0.02):
+            stuck = await publish(sessions, receivers=["scoring"])
+            await eventually(lambda: scoring.posts)
+            flowing = await publish(sessions, receivers=["notifications"])
+
+            await eventually(notifications.processed)
+
+            assert await notifications.processed() == [flowing]
+            assert scoring.post_count(stuck) == 1
+            assert await scoring.processed() == []
+        scoring.let_go()
+
+
 async def test_a_dispatcher_serves_only_the_receivers_it_has_clients_for(
     sessions: Sessions, notifications: Receiver, notifications_url: str,
     make_client: Callable[[str, str], ServiceClient],
@@ -336,20 +359,17 @@ async def test_run_forever_survives_a_failing_pass_and_stops_when_cancelled(
     class DatabaseBlipsOnce(OutboxDispatcher):
         blipped = False
 
-        async def _claim(self) -> Any:
+        async def _claim(self, receiver: str) -> Any:
             if not self.blipped:
                 self.blipped = True
                 raise ConnectionError("database restarted")
-            return await super()._claim()
+            return await super()._claim(receiver)
 
     dispatcher = DatabaseBlipsOnce(sessions, {"notifications": make_client(notifications_url, "notifications")})
 
     async with dispatcher.running(idle_seconds=0.02) as task:
         event_id = await publish(sessions)
-        for _ in range(250):
-            if await notifications.processed():
-                break
-            await asyncio.sleep(0.02)
+        await eventually(notifications.processed)
         assert dispatcher.blipped
         assert not task.done()
 

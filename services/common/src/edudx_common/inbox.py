@@ -4,14 +4,17 @@ Producers deliver at least once (`edudx_common.outbox`): after a timeout or a cr
 again, with the same id. A receiver's `POST /api/<service>/events` route records the event id with
 `accept_once` in the same transaction as the event's effects, and skips the effects when the id was seen:
 
-    @router.post("/events", status_code=204)
-    async def receive_event(envelope: EventEnvelope, session: SessionDep, _: CallingService) -> None:
+    @router.post("/events", status_code=204, dependencies=[require_roles(allow_service=True)])
+    async def receive_event(envelope: EventEnvelope, session: SessionDep) -> None:
         if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
-            await handle(session, envelope)  # effects; committed with the inbox row, or rolled back with it
+            await handle(session, envelope)  # effects: committed with the inbox row, or rolled back with it
 
-A duplicate is answered 2xx like the first delivery, so the producer stops sending it. A receiver that
-cannot handle an event yet answers 503 (retried later); one that never will answers 422 (the producer marks
-it failed, for operators). Importing this module adds the `inbox_events` table to the service's metadata.
+A duplicate is answered 2xx like the first delivery, so the producer stops sending it; so is an event
+type the receiver does not care about. A receiver that cannot handle an event yet answers 503 (retried
+later); one that never will answers 422 (the producer marks it failed, for operators).
+
+Importing this module adds the `inbox_events` table to the service's metadata: list `InboxEvent` in the
+service's `models.__all__` so its migrations create it.
 """
 
 from __future__ import annotations

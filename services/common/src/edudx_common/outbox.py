@@ -10,7 +10,8 @@ when its lease runs out, so receivers de-duplicate by event id (`edudx_common.in
 Events are not ordered: a retried event can arrive after later ones, so receivers treat each as a fact with
 its `occurred_at`, and ask the producer's API when they need the current state.
 
-Importing this module adds the `outbox_messages` table to the service's metadata (and so to its migrations).
+Importing this module adds the `outbox_messages` table to SQLModel's metadata: list `OutboxMessage` in the
+producing service's `models.__all__` so its migrations create it.
 """
 
 from __future__ import annotations
@@ -143,11 +144,11 @@ def envelope(message: _Claimed | OutboxMessage) -> dict[str, Any]:
 class OutboxDispatcher:
     """Delivers due outbox messages to their receivers. Safe to run in every replica of a service.
 
-    Each pass claims a batch in a short transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so replicas take
-    different rows) and pushes the rows' due time forward by `lease_seconds`; delivers outside any
-    transaction; then records the outcomes in a second transaction. A message whose outcome was never
-    recorded (crash, cancellation) is due again when the lease ends. `lease_seconds` must exceed the
-    receivers' client timeout: a batch is delivered concurrently, so one pass takes about one timeout.
+    Each pass claims a batch of one receiver's due messages in a short transaction (PostgreSQL:
+    `FOR UPDATE SKIP LOCKED`, so replicas take different rows) that pushes their due time forward by
+    `lease_seconds`; delivers them concurrently, outside any transaction; then records the outcomes in a
+    second transaction. A message whose outcome was never recorded (crash, cancellation) is due again when
+    the lease ends. `lease_seconds` must exceed the receivers' client timeout (one pass takes about one).
 
     Only receivers present in `clients` are served; other receivers' messages wait (see `pending_counts`).
     """
@@ -179,23 +180,36 @@ class OutboxDispatcher:
         self._random = random.Random()  # noqa: S311 — jitter spreads retries; it needs no secrecy
 
     async def deliver_due(self) -> int:
-        """One pass: claim up to a batch of due messages, deliver them, record the outcomes.
+        """One pass: for each receiver, claim up to a batch of due messages, deliver them, record the outcomes.
 
         Returns how many were delivered. Raises only when the database fails (claiming or recording).
         """
-        delivered, _claimed = await self._pass()
+        passes = await asyncio.gather(*(self._pass(receiver) for receiver in self._clients), return_exceptions=True)
+        delivered = 0
+        for outcome in passes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+            delivered += outcome[0]
         return delivered
 
     async def run_forever(self, *, idle_seconds: float = 1.0) -> None:
-        """Deliver until cancelled. A full batch is followed at once by the next; otherwise wait `idle_seconds`.
+        """Deliver until cancelled, one loop per receiver: a receiver that hangs never holds up the others.
 
-        Never stops on an error (a database outage, a bug in one pass): it logs it and tries again later.
+        After a full batch the next pass starts at once; otherwise a loop waits `idle_seconds`. Never stops
+        on an error (a database outage, a bug in one pass): it logs it and tries again later.
         """
+        if not self._clients:
+            await asyncio.Event().wait()  # nothing to deliver to: idle until cancelled, like the others
+        async with asyncio.TaskGroup() as group:
+            for receiver in self._clients:
+                group.create_task(self._run_receiver(receiver, idle_seconds), name=f"outbox-{receiver}")
+
+    async def _run_receiver(self, receiver: str, idle_seconds: float) -> None:
         while True:
             try:
-                _delivered, claimed = await self._pass()
+                _delivered, claimed = await self._pass(receiver)
             except Exception:
-                log.exception("outbox_pass_failed")
+                log.exception("outbox_pass_failed", receiver=receiver)
                 claimed = 0
             if claimed < self._batch_size:
                 await asyncio.sleep(idle_seconds)
@@ -211,8 +225,9 @@ class OutboxDispatcher:
             with suppress(asyncio.CancelledError):
                 await task
 
-    async def _pass(self) -> tuple[int, int]:
-        claimed = await self._claim()
+    async def _pass(self, receiver: str) -> tuple[int, int]:
+        """(delivered, claimed) for one batch of `receiver`'s due messages."""
+        claimed = await self._claim(receiver)
         if not claimed:
             return 0, 0
         outcomes = await asyncio.gather(*(self._deliver(message) for message in claimed))
@@ -220,13 +235,13 @@ class OutboxDispatcher:
         await self._record_outcomes(results)
         return sum(1 for _, outcome in results if outcome.status is OutboxStatus.DELIVERED), len(claimed)
 
-    async def _claim(self) -> list[_Claimed]:
+    async def _claim(self, receiver: str) -> list[_Claimed]:
         now = self._clock()
         table = OutboxMessage
         due = (
             col(table.status) == OutboxStatus.PENDING,
             col(table.next_attempt_at) <= now,
-            col(table.receiver).in_(list(self._clients)),
+            col(table.receiver) == receiver,
         )
         async with self._sessions() as session, session.begin():
             candidates = select(col(table.id)).where(*due).order_by(col(table.next_attempt_at)).limit(self._batch_size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
@@ -15,8 +16,10 @@ from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.identity import IdentityClient
 from submissions.config import Settings
 from submissions.events import EventSink
+from submissions.exports.router import router as exports_router
 from submissions.outlines.router import router as outlines_router
 from submissions.school_years.router import router as school_years_router
+from submissions.status.router import router as status_router
 from submissions.workflow.router import router as workflow_router
 
 VERSION = "0.1.0"
@@ -37,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.identity = IdentityClient(identity)
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow
+        app.state.pdf_limiter = anyio.CapacityLimiter(1)
         try:
             async with database_and_tokens(app, settings, service="submissions"):
                 dispatcher = OutboxDispatcher(app.state.session_factory, receivers)
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EduDX Submissions",
         description="Năm học, đợt báo cáo, đề cương, báo cáo của đơn vị và quy trình thẩm định.",
         version=VERSION,
-        routers=[school_years_router, outlines_router, campaigns_router, workflow_router],
+        routers=[school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
+                 exports_router],
         lifespan=lifespan,
     )

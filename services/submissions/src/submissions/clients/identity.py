@@ -23,6 +23,7 @@ class UnitInfo(BaseModel):
     education_levels: list[str]
     ancestor_ids: list[uuid.UUID]
     active: bool
+    address: str | None = None
 
     @property
     def path(self) -> str:
@@ -69,6 +70,16 @@ class IdentityClient:
             offset += len(body["items"])
             if not body["items"] or offset >= body["total"]:
                 return units
+
+    async def units_including_inactive(self, ids: Sequence[uuid.UUID]) -> list[UnitInfo]:
+        """The given units wherever they are, inactive ones too (names for roll-ups of frozen targets)."""
+        found: list[UnitInfo] = []
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), IDS_PER_CALL):
+            params: list[tuple[str, str | int]] = [("limit", PAGE), ("include_inactive", "true")]
+            params += [("ids", str(i)) for i in unique[start : start + IDS_PER_CALL]]
+            found += await self._all_pages(params)
+        return found
 
 
 def _expect_ok(status: int) -> None:

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+
+from edudx_common.auth import CurrentPrincipal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from submissions.deps import IdentityDep
+from submissions.errors import InvalidContent, SubmissionNotFound
+from submissions.exports.docx import render_docx
+from submissions.exports.pdf import render_pdf
+from submissions.exports.report import build_report
+from submissions.outlines.schemas import OutlineDefinition
+from submissions.workflow import repository as workflow_repository
+from submissions.workflow import service as workflow_service
+
+router = APIRouter(tags=["submissions"], responses=PROBLEM_RESPONSES)
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@router.get("/submissions/{submission_id}/export", response_class=Response,
+            responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()},
+                             "description": "Văn bản để in, ký, đóng dấu"}})
+async def export_submission(
+    submission_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    identity: IdentityDep,
+    format: Annotated[Literal["pdf", "docx"], Query(description="pdf hoặc docx")] = "pdf",
+    version: Annotated[int | None, Query(ge=1, description="Phiên bản đã nộp; mặc định bản mới nhất")] = None,
+) -> Response:
+    """The report as a printable document in the Vietnamese administrative layout (Quốc hiệu, tiêu ngữ, unit,
+    số/ký hiệu, place and date, sections, signature block for the Hiệu trưởng), to print, sign, stamp and
+    upload as evidence. Without `version`: the latest submitted version, or the draft if never submitted."""
+    ctx = await workflow_service.load(session, principal, submission_id)
+    if not ctx.campaign.outline:
+        raise InvalidContent("Đợt báo cáo không có đề cương để in.")
+    number = version or (ctx.submission.submit_count or None)
+    submitted = await workflow_repository.version(session, ctx.submission.id, number) if number else None
+    if number is not None and submitted is None:
+        raise SubmissionNotFound(f"Không có phiên bản {number}.")
+    school = await identity.unit(ctx.target.unit_id)
+    parent_id = school.ancestor_ids[-1] if school.ancestor_ids else None
+    governing = (await identity.unit(parent_id)).name if parent_id else ctx.campaign.issuer_name
+    report = build_report(
+        outline=OutlineDefinition.model_validate(ctx.campaign.outline),
+        content=submitted.content if submitted else ctx.submission.content,
+        unit_name=ctx.target.unit_name, unit_code=ctx.target.unit_code, governing_body=governing,
+        address=school.address, campaign_title=ctx.campaign.title, legal_reference=ctx.campaign.legal_reference,
+        issuer_name=ctx.campaign.issuer_name, version_number=submitted.number if submitted else None,
+        submitted_at=submitted.submitted_at if submitted else None,
+        late_seconds=submitted.late_seconds if submitted else None,
+    )
+    if format == "pdf":
+        # WeasyPrint is CPU-bound and not thread-safe: one render at a time per process, off the event loop.
+        body = await anyio.to_thread.run_sync(render_pdf, report, limiter=request.app.state.pdf_limiter)
+    else:
+        body = await anyio.to_thread.run_sync(render_docx, report)
+    name = f"Báo cáo - {ctx.target.unit_name} - {ctx.campaign.title[:80]}.{format}"
+    ascii_name = f"bao-cao-{ctx.target.unit_code}.{format}"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(body, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": disposition})

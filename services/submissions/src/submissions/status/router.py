@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from edudx_common.auth import CurrentPrincipal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep
+from edudx_common.timezone import describe_delay
+from submissions.campaigns.schemas import CampaignSummary
+from submissions.deps import ClockDep, IdentityDep
+from submissions.status import export, service
+from submissions.status.schemas import (
+    STATUS_LABELS_VI,
+    ExportFormat,
+    GroupStatus,
+    StatusView,
+    TargetStatus,
+    TargetStatusRead,
+)
+
+router = APIRouter(prefix="/campaigns", tags=["status"], responses=PROBLEM_RESPONSES)
+
+
+def _filters(
+    status: Annotated[list[TargetStatus] | None, Query(
+        description="Chỉ các đơn vị ở trạng thái này (lặp lại để chọn nhiều)")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Tìm theo tên hoặc mã đơn vị, bỏ qua dấu")] = None,
+    group_id: Annotated[uuid.UUID | None, Query(description="Chỉ các đơn vị thuộc nhóm này (id của nhóm)")] = None,
+    group_unit_id: Annotated[uuid.UUID | None, Query(
+        description="Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp "
+                    "ban hành, đơn vị của người xem với cán bộ cấp dưới)")] = None,
+) -> service.StatusFilters:
+    return service.StatusFilters(statuses=frozenset(status or ()), query=q, group_id=group_id,
+                                 group_unit_id=group_unit_id)
+
+
+FiltersDep = Annotated[service.StatusFilters, Depends(_filters)]
+FormatDep = Annotated[ExportFormat, Query(description="xlsx hoặc csv")]
+
+
+@router.get("/{campaign_id}/status", response_model=StatusView)
+async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                              identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
+                              page: PageParamsDep) -> StatusView:
+    """Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
+    returned, approved — with counts, completeness and timeliness per sub-authority and in total.
+
+    Groups are the units directly under the viewing unit (`group_unit`): a Sở sees one group per Phòng and one
+    per school directly under it; a Phòng sees one per school. Issuer-side users see every target, other
+    authority users the targets under their unit; school users get 403.
+
+    `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
+    first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
+    `totals` and `groups` always cover the whole scope; `status`, `q` and `group_id` filter only the list of
+    `targets`, which is paged with `limit`/`offset` and ordered by group then name.
+    """
+    report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
+                                         now=clock())
+    lines = report.lines[page.offset : page.offset + page.limit]
+    return StatusView(
+        campaign=CampaignSummary.model_validate(report.campaign),
+        as_of=report.as_of,
+        group_unit=report.group_unit,
+        totals=report.totals.counts(),
+        groups=[GroupStatus(unit=g.unit, is_target=g.is_target, **g.tally.counts().model_dump())
+                for g in report.groups],
+        targets=Page[TargetStatusRead](items=[_target_read(line) for line in lines], total=len(report.lines),
+                                       limit=page.limit, offset=page.offset),
+    )
+
+
+@router.get(
+    "/{campaign_id}/status/export",
+    response_class=Response,
+    responses={200: {"description": "Tệp XLSX (trang 'Đơn vị' và 'Tổng hợp') hoặc CSV UTF-8 có BOM",
+                     "content": {media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                                 for media_type in export.MEDIA_TYPES.values()}}},
+)
+async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                                 identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
+                                 format: FormatDep = ExportFormat.XLSX) -> Response:
+    """The status view as a file: every target matching the filters (no paging), in Vietnamese, times in
+    Vietnam time. XLSX has a second sheet with the roll-up by group and the totals; CSV is UTF-8 with a BOM
+    so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987 `filename*`."""
+    report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
+                                         now=clock())
+    body = await asyncio.to_thread(export.build, report, format)
+    return Response(body, media_type=export.MEDIA_TYPES[format], headers={
+        "Content-Disposition": export.content_disposition(export.filename(report, format)),
+        "Cache-Control": "private, no-store",
+    })
+
+
+def _target_read(line: service.TargetLine) -> TargetStatusRead:
+    row = line.row
+    return TargetStatusRead(
+        unit_id=row.unit_id, unit_code=row.unit_code, unit_name=row.unit_name, unit_type=row.unit_type,
+        group_id=uuid.UUID(line.group_hex), status=line.status, status_label=STATUS_LABELS_VI[line.status],
+        submission_id=row.submission_id, workflow_status=line.workflow_status, due_at=line.due_at,
+        extension_due_at=row.extension_due_at, resubmission_due_at=row.resubmission_due_at,
+        first_submitted_at=row.first_submitted_at, last_submitted_at=row.last_submitted_at,
+        late_seconds=row.late_seconds,
+        late_text=f"nộp muộn {describe_delay(row.late_seconds)}" if row.late_seconds else None,
+        overdue_seconds=line.overdue_seconds,
+        overdue_text=f"quá hạn {describe_delay(line.overdue_seconds)}" if line.overdue_seconds else None,
+        approved_at=row.approved_at, updated_at=row.updated_at,
+    )

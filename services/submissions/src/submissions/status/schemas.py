@@ -1,0 +1,113 @@
+"""API shapes of the reviewer status views."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from edudx_common.pagination import Page
+from edudx_common.timezone import LocalDateTime
+from submissions.campaigns.schemas import CampaignSummary
+from submissions.workflow.models import SubmissionStatus
+
+
+class TargetStatus(StrEnum):
+    """Where one target stands, as a reviewer reads it (the workflow status plus the clock)."""
+
+    NOT_STARTED = "not_started"  # no submission yet, deadline not passed
+    DRAFT = "draft"  # drafting, deadline not passed
+    OVERDUE = "overdue"  # never submitted and the deadline passed
+    SUBMITTED_ON_TIME = "submitted_on_time"  # waiting for or under review; first submission on time
+    SUBMITTED_LATE = "submitted_late"  # same, first submission late
+    RETURNED = "returned"  # sent back for revision
+    APPROVED = "approved"
+
+
+STATUS_LABELS_VI: dict[TargetStatus, str] = {
+    TargetStatus.NOT_STARTED: "Chưa bắt đầu",
+    TargetStatus.DRAFT: "Đang soạn",
+    TargetStatus.OVERDUE: "Quá hạn",
+    TargetStatus.SUBMITTED_ON_TIME: "Nộp đúng hạn",
+    TargetStatus.SUBMITTED_LATE: "Nộp muộn",
+    TargetStatus.RETURNED: "Bị trả lại",
+    TargetStatus.APPROVED: "Đã duyệt",
+}
+
+WORKFLOW_LABELS_VI: dict[SubmissionStatus, str] = {
+    SubmissionStatus.DRAFT: "Bản nháp",
+    SubmissionStatus.SUBMITTED: "Đã nộp",
+    SubmissionStatus.UNDER_REVIEW: "Đang thẩm định",
+    SubmissionStatus.RETURNED: "Bị trả lại",
+    SubmissionStatus.RESUBMITTED: "Đã nộp lại",
+    SubmissionStatus.FORWARDED: "Đã chuyển lên cấp trên",
+    SubmissionStatus.APPROVED: "Đã duyệt",
+}
+
+
+class ExportFormat(StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+class UnitRef(BaseModel):
+    id: uuid.UUID
+    code: str | None
+    name: str
+    type: str | None
+
+
+class StatusCounts(BaseModel):
+    targets: int = Field(description="Đơn vị phải nộp (không tính đơn vị đã rút khỏi đợt)")
+    not_started: int
+    draft: int
+    overdue: int
+    submitted_on_time: int
+    submitted_late: int
+    returned: int
+    approved: int
+    submitted: int = Field(description="Đơn vị đã nộp ít nhất một lần: nộp đúng hạn + nộp muộn + bị trả lại + "
+                                       "đã duyệt")
+    submitted_first_on_time: int = Field(description="Trong số đã nộp, đơn vị nộp lần đầu đúng hạn")
+    completeness: float | None = Field(description="% đã nộp trên số phải nộp, làm tròn 1 chữ số; null khi "
+                                                   "không có đơn vị nào")
+    timeliness: float | None = Field(description="% nộp lần đầu đúng hạn trên số đã nộp, làm tròn 1 chữ số; "
+                                                 "null khi chưa ai nộp")
+
+
+class GroupStatus(StatusCounts):
+    unit: UnitRef = Field(description="Đơn vị trực thuộc đơn vị tổng hợp (Phòng, hoặc trường trực thuộc)")
+    is_target: bool = Field(description="Nhóm là chính một đơn vị phải nộp (trường trực thuộc đơn vị tổng hợp)")
+
+
+class TargetStatusRead(BaseModel):
+    unit_id: uuid.UUID
+    unit_code: str
+    unit_name: str
+    unit_type: str
+    group_id: uuid.UUID = Field(description="Nhóm (đơn vị trực thuộc đơn vị tổng hợp) chứa đơn vị này")
+    status: TargetStatus
+    status_label: str = Field(description="Ví dụ 'Nộp muộn'")
+    submission_id: uuid.UUID | None
+    workflow_status: SubmissionStatus | None = Field(description="Bước của quy trình; null khi chưa mở báo cáo")
+    due_at: LocalDateTime = Field(description="Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)")
+    extension_due_at: LocalDateTime | None
+    resubmission_due_at: LocalDateTime | None
+    first_submitted_at: LocalDateTime | None
+    last_submitted_at: LocalDateTime | None
+    late_seconds: int | None = Field(description="Lần nộp đầu muộn bao nhiêu giây (0: đúng hạn)")
+    late_text: str | None = Field(description="Ví dụ 'nộp muộn 2 ngày 3 giờ'")
+    overdue_seconds: int | None = Field(description="Chỉ với trạng thái quá hạn: đã quá hạn bao nhiêu giây")
+    overdue_text: str | None = Field(description="Ví dụ 'quá hạn 1 ngày 4 giờ'")
+    approved_at: LocalDateTime | None
+    updated_at: LocalDateTime | None = Field(description="Lần cuối báo cáo thay đổi")
+
+
+class StatusView(BaseModel):
+    campaign: CampaignSummary
+    as_of: LocalDateTime = Field(description="Thời điểm tính trạng thái (quá hạn so với thời điểm này)")
+    group_unit: UnitRef = Field(description="Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó")
+    totals: StatusCounts = Field(description="Mọi đơn vị trong phạm vi, không phụ thuộc bộ lọc danh sách")
+    groups: list[GroupStatus] = Field(description="Theo từng đơn vị trực thuộc, cũng không phụ thuộc bộ lọc")
+    targets: Page[TargetStatusRead] = Field(description="Danh sách đơn vị theo bộ lọc, theo nhóm rồi theo tên")

@@ -1,0 +1,314 @@
+"""Reviewer status views of a Sở campaign: per-target status, roll-up by Phòng, filters, access, XLSX/CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import openpyxl
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Role
+from edudx_common.db import utcnow
+from edudx_common.timezone import in_vietnam
+from identity.units.models import Unit, UnitType
+from submissions.status.service import group_hex_of, percent, target_status
+from tests.identity.builders import make_province, make_unit, make_user
+from tests.submissions.builders import API, make_campaign, make_school_year
+from tests.submissions.conftest import MovableClock
+from tests.submissions.status_builders import counts, drafted, extend, review, status_view, submitted
+
+ALL_LEVELS = ["mam_non", "tieu_hoc", "thcs", "thpt"]
+ORDER = ["T-HB", "T-LH", "T-LP", "T-PD", "T-HS", "T-DT", "T-NP", "T-TL", "T-LVL"]
+XLSX_HEADERS = ["STT", "Mã đơn vị", "Tên đơn vị", "Đơn vị quản lý", "Trạng thái", "Hạn nộp", "Nộp lần đầu", "Muộn",
+                "Quá hạn", "Bước xử lý", "Nộp lần cuối", "Duyệt lúc"]
+
+
+def expected(targets: int, *, first_on_time: int, **by_status: int) -> dict[str, Any]:
+    statuses = ["not_started", "draft", "overdue", "submitted_on_time", "submitted_late", "returned", "approved"]
+    values = {s: by_status.get(s, 0) for s in statuses}
+    done = values["submitted_on_time"] + values["submitted_late"] + values["returned"] + values["approved"]
+    return {"targets": targets, **values, "submitted": done, "submitted_first_on_time": first_on_time,
+            "completeness": percent(done, targets), "timeliness": percent(first_on_time, done)}
+
+
+# Phòng Long Hồ: approved (on time), returned (on time), two overdue (a draft, nothing).
+P1 = expected(4, approved=1, returned=1, overdue=2, first_on_time=2)
+# Phòng Mang Thít: late, under review on time, a draft and nothing yet (both with an extension).
+P2 = expected(4, submitted_late=1, submitted_on_time=1, draft=1, not_started=1, first_on_time=1)
+# The upper-secondary school directly under the Sở: submitted late, then approved.
+S0 = expected(1, approved=1, first_on_time=0)
+TOTAL = expected(9, not_started=1, draft=1, overdue=2, submitted_on_time=1, submitted_late=1, returned=1,
+                 approved=2, first_on_time=3)
+
+
+@dataclass
+class Scenario:
+    units: dict[str, Unit]
+    campaign: dict[str, Any]
+    due: datetime
+    now: datetime
+    so_admin: dict[str, str]
+    resubmission_due: datetime
+    extension_due: datetime
+
+
+@pytest.fixture
+async def scenario(client: httpx.AsyncClient, id_session: AsyncSession, sign_in, clock: MovableClock) -> Scenario:  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    extra = {
+        "s13": ("p1", "Trường Tiểu học Phú Đức", "T-PD", ["tieu_hoc"]),
+        "s14": ("p1", "Trường THCS Lộc Hòa", "T-LH", ["thcs"]),
+        "s23": ("p2", "Trường Tiểu học Tân Long", "T-TL", ["tieu_hoc"]),
+        "s24": ("p2", "Trường THCS Nhơn Phú", "T-NP", ["thcs"]),
+        "s25": ("p2", "Trường THCS Bình Phước", "T-BP", ["thcs"]),  # withdrawn below
+    }
+    for key, (parent, name, code, levels) in extra.items():
+        units[key] = await make_unit(id_session, parent=units[parent], name=name, code=code, levels=levels)
+    so_admin = await sign_in(await make_user(id_session, units["so"], Role.AUTHORITY_ADMIN, name="Trần Văn Sở"))
+    year = await make_school_year(client, so_admin)
+    due = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    campaign = await make_campaign(client, so_admin, school_year_id=year, due_at=due, levels=ALL_LEVELS)
+    cid = campaign["id"]
+    withdrawn = await client.delete(f"{API}/campaigns/{cid}/targets/{units['s25'].id}", headers=so_admin)
+    assert withdrawn.status_code == 200
+
+    # before the deadline
+    clock.now = due - timedelta(days=1)
+    resubmission_due = due + timedelta(days=10)
+    extension_due = due + timedelta(days=7)
+    approved = await submitted(client, so_admin, cid, units["s11"].id)
+    await review(client, so_admin, approved, "approve")
+    returned = await submitted(client, so_admin, cid, units["s12"].id)
+    await review(client, so_admin, returned, "return", resubmission_due_at=resubmission_due.isoformat())
+    under_review = await submitted(client, so_admin, cid, units["s24"].id)
+    await review(client, so_admin, under_review, "start-review")
+    await drafted(client, so_admin, cid, units["s13"].id)
+    await drafted(client, so_admin, cid, units["s21"].id)
+    await drafted(client, so_admin, cid, units["s22"].id)
+    await extend(client, so_admin, cid, units["s22"].id, extension_due)
+    await extend(client, so_admin, cid, units["s23"].id, extension_due)
+
+    # one day and two hours after it
+    clock.now = now = due + timedelta(days=1, hours=2)
+    late = await submitted(client, so_admin, cid, units["s21"].id)
+    assert late["late_seconds"] == 26 * 3600
+    late_then_approved = await submitted(client, so_admin, cid, units["s0"].id)
+    await review(client, so_admin, late_then_approved, "approve")
+    return Scenario(units, campaign, due, now, so_admin, resubmission_due, extension_due)
+
+
+async def test_so_sees_completeness_and_timeliness_per_phong_and_in_total(client: httpx.AsyncClient,
+                                                                         scenario: Scenario) -> None:
+    s, units = scenario, scenario.units
+    response = await status_view(client, s.so_admin, s.campaign["id"])
+    view = response.json()
+
+    assert response.status_code == 200, response.text
+    assert view["group_unit"]["id"] == str(units["so"].id) and view["group_unit"]["name"] == "Sở GDĐT Vĩnh Long"
+    assert datetime.fromisoformat(view["as_of"]) == s.now
+    assert view["campaign"]["id"] == s.campaign["id"]
+    assert [(g["unit"]["name"], g["is_target"]) for g in view["groups"]] == [
+        ("Phòng GDĐT Long Hồ", False), ("Phòng GDĐT Mang Thít", False), ("Trường THPT Lưu Văn Liệt", True)]
+    assert view["groups"][0]["unit"]["code"] == "P-LH" and view["groups"][0]["unit"]["type"] == "district_office"
+    assert [counts(g) for g in view["groups"]] == [P1, P2, S0]
+    assert view["totals"] == TOTAL
+    assert (P1["completeness"], P1["timeliness"]) == (50.0, 100.0)
+    assert (P2["completeness"], P2["timeliness"]) == (50.0, 50.0)
+    assert (TOTAL["completeness"], TOTAL["timeliness"]) == (55.6, 60.0)
+
+    rows = {t["unit_code"]: t for t in view["targets"]["items"]}
+    assert view["targets"]["total"] == 9 and "T-BP" not in rows  # the withdrawn school is not counted
+    assert [t["unit_code"] for t in view["targets"]["items"]] == [
+        "T-HB", "T-LH", "T-LP", "T-PD",  # Long Hồ, by name
+        "T-HS", "T-DT", "T-NP", "T-TL",  # Mang Thít
+        "T-LVL"]
+    assert {code: r["status"] for code, r in rows.items()} == {
+        "T-HB": "approved", "T-LP": "returned", "T-PD": "overdue", "T-LH": "overdue", "T-DT": "submitted_late",
+        "T-NP": "submitted_on_time", "T-HS": "draft", "T-TL": "not_started", "T-LVL": "approved"}
+    assert rows["T-DT"]["status_label"] == "Nộp muộn" and rows["T-DT"]["late_text"] == "nộp muộn 1 ngày 2 giờ"
+    assert rows["T-DT"]["group_id"] == str(units["p2"].id) and rows["T-LVL"]["group_id"] == str(units["s0"].id)
+    assert rows["T-NP"]["workflow_status"] == "under_review" and rows["T-NP"]["late_seconds"] == 0
+    assert rows["T-LH"]["overdue_seconds"] == 26 * 3600 and rows["T-LH"]["overdue_text"] == "quá hạn 1 ngày 2 giờ"
+    assert rows["T-LH"]["submission_id"] is None and rows["T-LH"]["workflow_status"] is None
+    assert rows["T-PD"]["workflow_status"] == "draft" and rows["T-PD"]["overdue_seconds"] == 26 * 3600
+    assert datetime.fromisoformat(rows["T-LH"]["due_at"]) == s.due and rows["T-LH"]["due_at"].endswith("+07:00")
+    assert datetime.fromisoformat(rows["T-HS"]["due_at"]) == s.extension_due
+    assert datetime.fromisoformat(rows["T-LP"]["due_at"]) == s.resubmission_due
+    assert rows["T-HS"]["overdue_seconds"] is None and rows["T-HB"]["approved_at"] is not None
+
+
+async def test_list_is_paged_filtered_and_searched_while_counts_cover_everything(client: httpx.AsyncClient,
+                                                                                 scenario: Scenario) -> None:
+    s, units, cid = scenario, scenario.units, scenario.campaign["id"]
+    page = (await status_view(client, s.so_admin, cid, limit=3, offset=3)).json()
+    overdue = (await status_view(client, s.so_admin, cid, status="overdue")).json()
+    waiting = (await status_view(client, s.so_admin, cid, status=["draft", "not_started"])).json()
+    searched = (await status_view(client, s.so_admin, cid, q="truong hoa binh")).json()
+    by_code = (await status_view(client, s.so_admin, cid, q="t-lvl")).json()
+    one_group = (await status_view(client, s.so_admin, cid, group_id=str(units["p2"].id))).json()
+    nothing = (await status_view(client, s.so_admin, cid, q="không có trường này")).json()
+    bad_status = await status_view(client, s.so_admin, cid, status="late")
+
+    assert [t["unit_code"] for t in page["targets"]["items"]] == ["T-PD", "T-HS", "T-DT"]
+    assert (page["targets"]["total"], page["targets"]["limit"], page["targets"]["offset"]) == (9, 3, 3)
+    assert {t["unit_code"] for t in overdue["targets"]["items"]} == {"T-PD", "T-LH"}
+    assert [t["unit_code"] for t in waiting["targets"]["items"]] == ["T-HS", "T-TL"]
+    assert [t["unit_name"] for t in searched["targets"]["items"]] == ["Trường THCS Hòa Bình"]
+    assert [t["unit_code"] for t in by_code["targets"]["items"]] == ["T-LVL"]
+    assert [t["unit_code"] for t in one_group["targets"]["items"]] == ["T-HS", "T-DT", "T-NP", "T-TL"]
+    assert nothing["targets"] == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    for view in (page, overdue, waiting, searched, one_group, nothing):
+        assert view["totals"] == TOTAL and len(view["groups"]) == 3
+    assert bad_status.status_code == 422
+
+
+async def test_phong_reviewer_sees_only_its_schools(client: httpx.AsyncClient, id_session: AsyncSession, sign_in,  # type: ignore[no-untyped-def]
+                                                    scenario: Scenario) -> None:
+    s, units, cid = scenario, scenario.units, scenario.campaign["id"]
+    reviewer = await sign_in(await make_user(id_session, units["p2"], Role.REVIEWER))
+    view = (await status_view(client, reviewer, cid)).json()
+    searched_elsewhere = (await status_view(client, reviewer, cid, q="hoa binh")).json()
+    rolled_up_above = await status_view(client, reviewer, cid, group_unit_id=str(units["so"].id))
+    other_phong = await status_view(client, reviewer, cid, group_unit_id=str(units["p1"].id))
+    so_under_p1 = (await status_view(client, s.so_admin, cid, group_unit_id=str(units["p1"].id))).json()
+
+    assert view["group_unit"]["id"] == str(units["p2"].id) and view["group_unit"]["name"] == "Phòng GDĐT Mang Thít"
+    assert [(g["unit"]["code"], g["is_target"]) for g in view["groups"]] == [
+        ("T-HS", True), ("T-DT", True), ("T-NP", True), ("T-TL", True)]  # by folded name
+    assert view["totals"] == P2
+    assert [counts(g)["targets"] for g in view["groups"]] == [1, 1, 1, 1]
+    assert {t["unit_code"] for t in view["targets"]["items"]} == {"T-NP", "T-HS", "T-TL", "T-DT"}
+    assert searched_elsewhere["targets"]["total"] == 0
+    assert rolled_up_above.status_code == 404 and rolled_up_above.json()["code"] == "group_unit_not_found"
+    assert other_phong.status_code == 404 and other_phong.json()["code"] == "group_unit_not_found"
+    assert so_under_p1["group_unit"]["name"] == "Phòng GDĐT Long Hồ" and so_under_p1["totals"] == P1
+    assert [g["unit"]["code"] for g in so_under_p1["groups"]] == ["T-HB", "T-LH", "T-LP", "T-PD"]
+
+
+async def test_school_users_and_outsiders_are_refused(client: httpx.AsyncClient, id_session: AsyncSession,  # type: ignore[no-untyped-def]
+                                                      sign_in, scenario: Scenario) -> None:
+    units, cid = scenario.units, scenario.campaign["id"]
+    principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
+    other_so = await make_unit(id_session, type=UnitType.DEPARTMENT, name="Sở GDĐT Trà Vinh", code="SO-TV")
+    outsider = await sign_in(await make_user(id_session, other_so, Role.AUTHORITY_ADMIN))
+
+    school = await status_view(client, principal, cid)
+    school_export = await client.get(f"{API}/campaigns/{cid}/status/export", headers=principal)
+    foreign = await status_view(client, outsider, cid)
+    anonymous = await client.get(f"{API}/campaigns/{cid}/status")
+
+    assert school.status_code == 403 and school.json()["code"] == "not_allowed"
+    assert school_export.status_code == 403
+    assert foreign.status_code == 404 and foreign.json()["code"] == "campaign_not_found"
+    assert anonymous.status_code == 401
+
+
+async def test_export_xlsx_has_the_rows_and_the_roll_up_in_vietnamese(client: httpx.AsyncClient,
+                                                                      scenario: Scenario) -> None:
+    s, cid = scenario, scenario.campaign["id"]
+    response = await client.get(f"{API}/campaigns/{cid}/status/export", params={"format": "xlsx"},
+                                headers=s.so_admin)
+    overdue_only = await client.get(f"{API}/campaigns/{cid}/status/export", params={"status": "overdue"},
+                                    headers=s.so_admin)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="tinh-hinh-nop-bao-cao-') and disposition.isascii()
+    encoded = disposition.split("filename*=UTF-8''", 1)[1]
+    expected_name = (f"Tình hình nộp báo cáo - {s.campaign['title']} - {in_vietnam(s.now):%d-%m-%Y}.xlsx")
+    assert unquote(encoded) == expected_name
+
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Đơn vị", "Tổng hợp"]
+    sheet = book["Đơn vị"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == XLSX_HEADERS
+    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["C"].width > 30
+    by_code = {r[1]: r for r in rows[1:]}
+    assert [r[1] for r in rows[1:]] == ORDER
+    assert [r[0] for r in rows[1:]] == list(range(1, 10))
+    assert {r[4] for r in rows[1:]} == {"Chưa bắt đầu", "Đang soạn", "Nộp đúng hạn", "Nộp muộn", "Bị trả lại",
+                                        "Đã duyệt", "Quá hạn"}
+    assert by_code["T-DT"][2:5] == ("Trường TH&THCS Đức Thành", "Phòng GDĐT Mang Thít", "Nộp muộn")
+    assert by_code["T-DT"][5] == in_vietnam(s.due).replace(tzinfo=None)  # Vietnam wall-clock time
+    assert by_code["T-DT"][6] == in_vietnam(s.now).replace(tzinfo=None)
+    assert by_code["T-DT"][7] == "1 ngày 2 giờ" and by_code["T-DT"][9] == "Đã nộp"
+    assert by_code["T-LH"][8] == "1 ngày 2 giờ" and by_code["T-LH"][9] == "Chưa mở báo cáo"
+    assert by_code["T-LVL"][3] == "Sở GDĐT Vĩnh Long"  # directly under the Sở
+    assert sheet["F2"].number_format == "dd/mm/yyyy hh:mm"
+
+    summary = list(book["Tổng hợp"].iter_rows(values_only=True))
+    assert summary[0][0] == f"Tình hình nộp báo cáo: {s.campaign['title']}"
+    assert summary[4][:3] == ("Đơn vị", "Mã", "Phải nộp") and summary[4][-2:] == ("Hoàn thành (%)", "Đúng hạn (%)")
+    table = {r[0]: r[1:] for r in summary[5:]}
+    assert list(table) == ["Phòng GDĐT Long Hồ", "Phòng GDĐT Mang Thít", "Trường THPT Lưu Văn Liệt", "Tổng cộng"]
+    assert table["Phòng GDĐT Long Hồ"] == ("P-LH", 4, 0, 0, 2, 0, 0, 1, 1, 2, 50.0, 100.0)
+    assert table["Tổng cộng"] == (None, 9, 1, 1, 2, 1, 1, 1, 2, 5, 55.6, 60.0)
+
+    overdue_rows = list(openpyxl.load_workbook(io.BytesIO(overdue_only.content))["Đơn vị"].iter_rows(values_only=True))
+    assert [r[1] for r in overdue_rows[1:]] == ["T-LH", "T-PD"]
+
+
+async def test_export_csv_is_utf8_with_bom_and_the_same_rows(client: httpx.AsyncClient, scenario: Scenario) -> None:
+    s, cid = scenario, scenario.campaign["id"]
+    response = await client.get(f"{API}/campaigns/{cid}/status/export", params={"format": "csv"},
+                                headers=s.so_admin)
+    searched = await client.get(f"{API}/campaigns/{cid}/status/export", params={"format": "csv", "q": "hoa binh"},
+                                headers=s.so_admin)
+
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "filename*=UTF-8''T%C3%ACnh%20h%C3%ACnh%20n%E1%BB%99p" in response.headers["content-disposition"]
+    assert response.headers["content-disposition"].endswith(".csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == XLSX_HEADERS
+    assert [r[1] for r in rows[1:]] == ORDER
+    by_code = {r[1]: r for r in rows[1:]}
+    assert by_code["T-DT"][4] == "Nộp muộn" and by_code["T-DT"][5] == in_vietnam(s.due).strftime("%d/%m/%Y %H:%M")
+    assert by_code["T-TL"][4] == "Chưa bắt đầu" and by_code["T-TL"][6] == ""
+    searched_rows = list(csv.reader(io.StringIO(searched.content.decode("utf-8-sig"))))
+    assert [r[2] for r in searched_rows[1:]] == ["Trường THCS Hòa Bình"]
+
+
+# --- rules, without the app ----------------------------------------------------------------------------
+
+DUE = datetime(2022, 6, 10, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("workflow", "late", "now", "status"), [
+    (None, None, DUE, "not_started"),  # exactly at the deadline is still on time
+    (None, None, DUE + timedelta(seconds=1), "overdue"),
+    ("draft", None, DUE - timedelta(days=1), "draft"),
+    ("draft", None, DUE + timedelta(days=1), "overdue"),
+    ("submitted", 0, DUE + timedelta(days=1), "submitted_on_time"),
+    ("under_review", 3600, DUE, "submitted_late"),
+    ("resubmitted", 0, DUE, "submitted_on_time"),
+    ("forwarded", 60, DUE, "submitted_late"),
+    ("returned", 0, DUE + timedelta(days=30), "returned"),
+    ("approved", 7200, DUE, "approved"),
+])
+def test_target_status(workflow: str | None, late: int | None, now: datetime, status: str) -> None:
+    assert target_status(workflow, late, DUE, now) == status
+
+
+def test_percentages_round_half_up_and_zero_of_zero_is_null() -> None:
+    assert [percent(1, 16), percent(5, 9), percent(2, 3), percent(0, 4), percent(4, 4)] == [6.3, 55.6, 66.7, 0.0,
+                                                                                              100.0]
+    assert percent(0, 0) is None
+
+
+def test_group_is_the_child_of_the_group_unit_on_the_path() -> None:
+    so, phong, school = (uuid.uuid4().hex for _ in range(3))
+    assert group_hex_of(f"/{so}/{phong}/{school}/", so) == phong
+    assert group_hex_of(f"/{so}/{phong}/{school}/", phong) == school
+    assert group_hex_of(f"/{so}/{school}/", school) == school
