@@ -45,7 +45,9 @@ EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")  # submission.
 RECEIVER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,49}$")  # a service name, as in its URL prefix
 LAST_ERROR_MAX_LENGTH = 500
 # Answers that mean "not now" rather than "never": the event is sent again later.
-RETRY_LATER_STATUSES = frozenset({408, 425, 429})
+# Retried like an outage: timeouts and throttling, and 401/403/404, which in practice mean a receiver being
+# deployed (no /events route yet) or credentials being fixed, not an event it will never take.
+RETRY_LATER_STATUSES = frozenset({401, 403, 404, 408, 425, 429})
 
 
 class OutboxStatus(StrEnum):

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -42,12 +42,16 @@ async def status_rows(session: AsyncSession, campaign_id: uuid.UUID, *, path_pat
     With `query`, each row also says whether the unit's folded name or its code matches it (`matches`): the
     roll-up covers every target while the list shows only the matches, from this one result.
     """
+    return (await session.execute(status_query(campaign_id, path_patterns=path_patterns, query=query))).all()
+
+
+def status_query(campaign_id: uuid.UUID, *, path_patterns: Sequence[str], query: str | None) -> Select[Any]:
     columns: list[Any] = list(COLUMNS)
     if query:
         pattern = like_pattern(query)
         columns.append((col(CampaignTarget.unit_name_folded).like(pattern, escape="\\")
                         | col(CampaignTarget.unit_code).ilike(pattern, escape="\\")).label("matches"))
-    stmt = (
+    return (
         select(*columns)
         .select_from(CampaignTarget)
         .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
@@ -55,4 +59,3 @@ async def status_rows(session: AsyncSession, campaign_id: uuid.UUID, *, path_pat
         .where(col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
                *(col(CampaignTarget.unit_path).like(p) for p in path_patterns))
     )
-    return (await session.execute(stmt)).all()
