@@ -84,35 +84,6 @@ class CampaignUpdate(BaseModel):
 PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy"}
 
 
-class CampaignRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    issuer_unit_id: uuid.UUID
-    issuer_name: str
-    school_year_id: uuid.UUID
-    title: str
-    kind: CampaignKind
-    legal_reference: str | None
-    instructions: str | None
-    attachments: list[dict[str, Any]]
-    opens_at: LocalDateTime
-    due_at: LocalDateTime
-    late_policy: LatePolicy
-    rubric_id: uuid.UUID | None
-    outline_id: uuid.UUID | None
-    outline: OutlineDefinition | None
-    target_rule: dict[str, Any]
-    two_level_review: bool
-    status: CampaignStatus
-    version: int
-    copied_from_id: uuid.UUID | None
-    created_at: LocalDateTime
-    updated_at: LocalDateTime
-    published_at: LocalDateTime | None
-    closed_at: LocalDateTime | None
-
-
 class CampaignSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -124,6 +95,25 @@ class CampaignSummary(BaseModel):
     kind: CampaignKind
     due_at: LocalDateTime
     status: CampaignStatus
+
+
+class CampaignRead(CampaignSummary):
+    legal_reference: str | None
+    instructions: str | None
+    attachments: list[dict[str, Any]]
+    opens_at: LocalDateTime
+    late_policy: LatePolicy
+    rubric_id: uuid.UUID | None
+    outline_id: uuid.UUID | None
+    outline: OutlineDefinition | None
+    target_rule: dict[str, Any]
+    two_level_review: bool
+    version: int
+    copied_from_id: uuid.UUID | None
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+    published_at: LocalDateTime | None
+    closed_at: LocalDateTime | None
 
 
 class CampaignCopy(BaseModel):

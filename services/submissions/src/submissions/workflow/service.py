@@ -90,12 +90,10 @@ def allowed_actions(principal: Principal, ctx: Context) -> list[str]:
     actions = []
     status = SubmissionStatus(ctx.submission.status)
     open_campaign = ctx.campaign.status == CampaignStatus.PUBLISHED and ctx.target.withdrawn_at is None
-    school_side = prepares_submission(principal, ctx.target.unit_id) or acts_for_school(
-        principal, ctx.target.unit_id, ctx.target.unit_path)
-    if open_campaign and status in EDITABLE and school_side:
+    on_behalf = acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)
+    if open_campaign and status in EDITABLE and (prepares_submission(principal, ctx.target.unit_id) or on_behalf):
         actions.append("edit")
-        if (principal.has_any(Role.PRINCIPAL) and principal.unit_id == ctx.target.unit_id) or acts_for_school(
-                principal, ctx.target.unit_id, ctx.target.unit_path):
+        if _is_principal_of(principal, ctx.target) or on_behalf:
             actions.append("submit")
     stage = review_stage(principal, ctx)
     for action in ("start_review", "return", "forward", "approve"):
@@ -165,12 +163,11 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
 
 async def _write(session: AsyncSession, submission: Submission, base_version: int, **values: Any) -> None:
     if not await repository.compare_and_set(session, submission, base_version, values):
-        current = await repository.get(session, submission.id)
-        await session.refresh(submission)
+        await session.refresh(submission)  # what the winner wrote
         raise StaleSubmission(
             f"{submission.updated_by or 'Người khác'} đã lưu báo cáo (phiên bản {submission.version}) sau khi bạn mở."
             " Tải lại để xem thay đổi; nội dung bạn đang soạn vẫn còn trên máy.",
-            extra={"current_version": current.version if current else None})
+            extra={"current_version": submission.version})
 
 
 # --- submitting ----------------------------------------------------------------------------------------
@@ -181,8 +178,7 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     ctx = await load(session, principal, submission_id)
     now = clock()
     on_behalf = acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)
-    is_principal = principal.has_any(Role.PRINCIPAL) and principal.unit_id == ctx.target.unit_id
-    if not (is_principal or on_behalf):
+    if not (_is_principal_of(principal, ctx.target) or on_behalf):
         raise NotAllowed("Chỉ Hiệu trưởng (hoặc cấp quản lý thay mặt trường) được nộp báo cáo.")
     _ensure_can_edit(principal, ctx, now)
     outline = _outline(ctx.campaign)
@@ -331,6 +327,10 @@ async def approve(session: AsyncSession, principal: Principal, events: EventSink
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
+
+def _is_principal_of(principal: Principal, target: CampaignTarget) -> bool:
+    return principal.has_any(Role.PRINCIPAL) and principal.unit_id == target.unit_id
 
 
 def _outline(campaign: Campaign) -> OutlineDefinition | None:
