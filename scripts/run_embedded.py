@@ -51,6 +51,17 @@ def service_secrets(var: Path, names: list[str]) -> dict[str, str]:
     return known
 
 
+def s3_credentials(var: Path) -> dict[str, str]:
+    """The local S3 server's keys, made once and kept in var/ with the objects they protect."""
+    path = var / "s3-credentials.json"
+    if not path.exists():
+        path.write_text(json.dumps({"access_key": "edudx" + secrets.token_hex(4),
+                                    "secret_key": secrets.token_urlsafe(24)}))
+        path.chmod(0o600)
+    keys: dict[str, str] = json.loads(path.read_text())
+    return keys
+
+
 def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dict[str, str],
                 postgres_url: str | None, schema_prefix: str, service_urls: dict[str, str]) -> dict[str, str]:
     prefix = name.upper() + "_"
@@ -67,6 +78,8 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         env[f"{prefix}DATABASE_SCHEMA"] = schema_prefix + name
     receivers = {c: service_urls[c] for c in EVENT_CONSUMERS.get(name, []) if c in service_urls}
     env[f"{prefix}EVENT_RECEIVERS"] = json.dumps(receivers)
+    if name == "evidence" and "submissions" in service_urls:
+        env["EVIDENCE_SUBMISSIONS_URL"] = service_urls["submissions"]
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -148,7 +161,18 @@ def main() -> None:
     # Installed explicitly: a shell that starts us in the background hands us SIGINT ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
+    interrupted = False
     try:
+        if "evidence" in names:
+            # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
+            from evidence.storage.local_s3 import start_local_s3
+
+            keys = s3_credentials(var)
+            s3_process, endpoint, access_key, secret_key = start_local_s3(
+                var / "s3", access_key=keys["access_key"], secret_key=keys["secret_key"])
+            processes.append(("s3", s3_process))
+            envs["evidence"].update(EVIDENCE_S3_ENDPOINT=endpoint, EVIDENCE_S3_ACCESS_KEY=access_key,
+                                    EVIDENCE_S3_SECRET_KEY=secret_key)
         for name in names:
             process = subprocess.Popen(  # noqa: S603
                 [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
@@ -180,11 +204,14 @@ def main() -> None:
             time.sleep(0.5)
         dead = [name for name, process in processes if process.poll() is not None]
         print(f"✗ dịch vụ đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống.", flush=True)
-        stop_all()
         raise SystemExit(1)
     except KeyboardInterrupt:
+        interrupted = True
         print("\nĐang dừng các dịch vụ …", flush=True)
+    finally:
+        # Also when start-up failed half-way: nothing we started is left running.
         stop_all()
+    if interrupted:
         print("Đã dừng.", flush=True)
 
 

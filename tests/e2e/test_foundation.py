@@ -11,7 +11,8 @@ from tests.identity.sheets import UNIT_HEADER, XLSX_TYPE, xlsx
 from tests.tokens import BAD_TOKEN_KINDS, forge
 
 # A protected endpoint of each service, to prove it refuses bad tokens. A new service must add one here.
-PROTECTED_ENDPOINT = {"identity": "/api/identity/me", "submissions": "/api/submissions/campaigns"}
+PROTECTED_ENDPOINT = {"identity": "/api/identity/me", "submissions": "/api/submissions/campaigns",
+                      "evidence": "/api/evidence/files/00000000-0000-0000-0000-000000000000"}
 
 
 def _subtree_codes(root_code: str) -> set[str]:
@@ -80,7 +81,7 @@ def test_every_service_rejects_bad_tokens(system: RunningSystem, kind: str) -> N
         assert direct.status_code == 401, (name, kind, direct.text)
         assert through_gateway.status_code == 401, (name, kind, through_gateway.text)
         assert through_gateway.json()["code"] == "unauthorized"
-        assert accepted.status_code == 200
+        assert accepted.status_code in (200, 404)  # accepted: the token passed, whatever the resource
 
 
 def test_merged_openapi_and_docs(system: RunningSystem) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,13 +18,16 @@ from edudx_common.auth import Role
 from edudx_common.db import utcnow
 from edudx_common.timezone import in_vietnam
 from identity.units.models import Unit, UnitType
-from submissions.status.service import group_hex_of, percent, target_status
+from submissions.status.service import percent
 from tests.identity.builders import make_province, make_unit, make_user
 from tests.submissions.builders import API, make_campaign, make_school_year
 from tests.submissions.conftest import MovableClock
 from tests.submissions.status_builders import counts, drafted, extend, review, status_view, submitted
 
 ALL_LEVELS = ["mam_non", "tieu_hoc", "thcs", "thpt"]
+# The list: by folded name ("truong mam non …" < "truong th&thcs …" < "truong thcs …" < "truong thpt …" < …).
+BY_NAME = ["T-HS", "T-DT", "T-HB", "T-LH", "T-NP", "T-LVL", "T-LP", "T-PD", "T-TL"]
+# The export: by group (Long Hồ, Mang Thít, the THPT school), then name.
 ORDER = ["T-HB", "T-LH", "T-LP", "T-PD", "T-HS", "T-DT", "T-NP", "T-TL", "T-LVL"]
 XLSX_HEADERS = ["STT", "Mã đơn vị", "Tên đơn vị", "Đơn vị quản lý", "Trạng thái", "Hạn nộp", "Nộp lần đầu", "Muộn",
                 "Quá hạn", "Bước xử lý", "Nộp lần cuối", "Duyệt lúc"]
@@ -126,10 +128,7 @@ async def test_so_sees_completeness_and_timeliness_per_phong_and_in_total(client
 
     rows = {t["unit_code"]: t for t in view["targets"]["items"]}
     assert view["targets"]["total"] == 9 and "T-BP" not in rows  # the withdrawn school is not counted
-    assert [t["unit_code"] for t in view["targets"]["items"]] == [
-        "T-HB", "T-LH", "T-LP", "T-PD",  # Long Hồ, by name
-        "T-HS", "T-DT", "T-NP", "T-TL",  # Mang Thít
-        "T-LVL"]
+    assert [t["unit_code"] for t in view["targets"]["items"]] == BY_NAME
     assert {code: r["status"] for code, r in rows.items()} == {
         "T-HB": "approved", "T-LP": "returned", "T-PD": "overdue", "T-LH": "overdue", "T-DT": "submitted_late",
         "T-NP": "submitted_on_time", "T-HS": "draft", "T-TL": "not_started", "T-LVL": "approved"}
@@ -155,15 +154,17 @@ async def test_list_is_paged_filtered_and_searched_while_counts_cover_everything
     by_code = (await status_view(client, s.so_admin, cid, q="t-lvl")).json()
     one_group = (await status_view(client, s.so_admin, cid, group_id=str(units["p2"].id))).json()
     nothing = (await status_view(client, s.so_admin, cid, q="không có trường này")).json()
+    past_the_end = (await status_view(client, s.so_admin, cid, offset=50)).json()
     bad_status = await status_view(client, s.so_admin, cid, status="late")
 
-    assert [t["unit_code"] for t in page["targets"]["items"]] == ["T-PD", "T-HS", "T-DT"]
+    assert [t["unit_code"] for t in page["targets"]["items"]] == ["T-LH", "T-NP", "T-LVL"]
     assert (page["targets"]["total"], page["targets"]["limit"], page["targets"]["offset"]) == (9, 3, 3)
-    assert {t["unit_code"] for t in overdue["targets"]["items"]} == {"T-PD", "T-LH"}
+    assert [t["unit_code"] for t in overdue["targets"]["items"]] == ["T-LH", "T-PD"]
     assert [t["unit_code"] for t in waiting["targets"]["items"]] == ["T-HS", "T-TL"]
     assert [t["unit_name"] for t in searched["targets"]["items"]] == ["Trường THCS Hòa Bình"]
     assert [t["unit_code"] for t in by_code["targets"]["items"]] == ["T-LVL"]
     assert [t["unit_code"] for t in one_group["targets"]["items"]] == ["T-HS", "T-DT", "T-NP", "T-TL"]
+    assert [t["unit_code"] for t in past_the_end["targets"]["items"]] == [] and past_the_end["targets"]["total"] == 9
     assert nothing["targets"] == {"items": [], "total": 0, "limit": 50, "offset": 0}
     for view in (page, overdue, waiting, searched, one_group, nothing):
         assert view["totals"] == TOTAL and len(view["groups"]) == 3
@@ -280,35 +281,20 @@ async def test_export_csv_is_utf8_with_bom_and_the_same_rows(client: httpx.Async
     assert [r[2] for r in searched_rows[1:]] == ["Trường THCS Hòa Bình"]
 
 
-# --- rules, without the app ----------------------------------------------------------------------------
+async def test_deadline_itself_is_still_on_time(client: httpx.AsyncClient, scenario: Scenario,
+                                               clock: MovableClock) -> None:
+    clock.now = scenario.due
+    at_deadline = {t["unit_code"]: t["status"] for t in
+                   (await status_view(client, scenario.so_admin, scenario.campaign["id"])).json()["targets"]["items"]}
+    clock.now = scenario.due + timedelta(seconds=1)
+    just_after = {t["unit_code"]: t["status"] for t in
+                  (await status_view(client, scenario.so_admin, scenario.campaign["id"])).json()["targets"]["items"]}
 
-DUE = datetime(2022, 6, 10, 10, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(("workflow", "late", "now", "status"), [
-    (None, None, DUE, "not_started"),  # exactly at the deadline is still on time
-    (None, None, DUE + timedelta(seconds=1), "overdue"),
-    ("draft", None, DUE - timedelta(days=1), "draft"),
-    ("draft", None, DUE + timedelta(days=1), "overdue"),
-    ("submitted", 0, DUE + timedelta(days=1), "submitted_on_time"),
-    ("under_review", 3600, DUE, "submitted_late"),
-    ("resubmitted", 0, DUE, "submitted_on_time"),
-    ("forwarded", 60, DUE, "submitted_late"),
-    ("returned", 0, DUE + timedelta(days=30), "returned"),
-    ("approved", 7200, DUE, "approved"),
-])
-def test_target_status(workflow: str | None, late: int | None, now: datetime, status: str) -> None:
-    assert target_status(workflow, late, DUE, now) == status
+    assert (at_deadline["T-LH"], at_deadline["T-PD"], at_deadline["T-DT"]) == ("not_started", "draft", "submitted_late")
+    assert (just_after["T-LH"], just_after["T-PD"], just_after["T-HS"]) == ("overdue", "overdue", "draft")
 
 
 def test_percentages_round_half_up_and_zero_of_zero_is_null() -> None:
     assert [percent(1, 16), percent(5, 9), percent(2, 3), percent(0, 4), percent(4, 4)] == [6.3, 55.6, 66.7, 0.0,
                                                                                               100.0]
     assert percent(0, 0) is None
-
-
-def test_group_is_the_child_of_the_group_unit_on_the_path() -> None:
-    so, phong, school = (uuid.uuid4().hex for _ in range(3))
-    assert group_hex_of(f"/{so}/{phong}/{school}/", so) == phong
-    assert group_hex_of(f"/{so}/{phong}/{school}/", phong) == school
-    assert group_hex_of(f"/{so}/{school}/", school) == school

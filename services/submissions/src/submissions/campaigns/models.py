@@ -78,6 +78,8 @@ class CampaignTarget(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "unit_id", name="uq_campaign_targets_unit"),
         Index("ix_campaign_targets_campaign_active", "campaign_id", "withdrawn_at"),
+        # The status view's list, by name, a page at a time: no sort of every target (bench/RESULTS.md).
+        Index("ix_campaign_targets_campaign_name", "campaign_id", "unit_name_folded", "unit_code"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

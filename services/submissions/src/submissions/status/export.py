@@ -119,7 +119,7 @@ def _target_values(report: StatusReport, when: Any) -> Iterator[list[Any]]:
         row = line.row
         yield [
             n, row.unit_code, row.unit_name, report.managing_name(line), STATUS_LABELS_VI[line.status],
-            when(line.due_at), when(row.first_submitted_at), _delay(row.late_seconds), _delay(line.overdue_seconds),
+            when(row.due_at), when(row.first_submitted_at), _delay(row.late_seconds), _delay(line.overdue_seconds),
             _workflow_label(line), when(row.last_submitted_at), when(row.approved_at),
         ]
 

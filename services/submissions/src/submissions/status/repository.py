@@ -1,31 +1,44 @@
-"""The one query behind the status views: every active target of a campaign with its submission, if any."""
+"""The queries behind the status views.
+
+Where a target stands depends on its submission and on the clock, so the status is an SQL expression of
+"now" and the deadlines: the database counts per group and status (a few hundred result rows, whatever the
+number of targets) and filters, sorts and pages the list. Python never walks every target of a view: on
+PostgreSQL with 30,000 targets that is several times faster than fetching every row (bench/RESULTS.md).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import CampaignTarget
-from submissions.workflow.models import Submission
+from submissions.workflow.models import Submission, SubmissionStatus
 
-# Only what the view shows or counts: no ORM objects, no submission content.
-COLUMNS: tuple[Any, ...] = (
+# A path is "/" then 32-hex-digit ids, each closed by "/": a unit's child starts 33 characters after it.
+_CHILD_OFFSET = 33
+_HEX_LENGTH = 32
+_STILL_OPEN = (SubmissionStatus.RETURNED.value, SubmissionStatus.APPROVED.value)
+
+# What the list shows of each target: no ORM objects, no submission content.
+DETAIL_COLUMNS: tuple[Any, ...] = (
     col(CampaignTarget.unit_id),
     col(CampaignTarget.unit_code),
     col(CampaignTarget.unit_name),
     col(CampaignTarget.unit_name_folded),
     col(CampaignTarget.unit_type),
-    col(CampaignTarget.unit_path),
     col(CampaignTarget.extension_due_at),
     col(Submission.id).label("submission_id"),
-    col(Submission.status),
+    col(Submission.status).label("workflow_status"),
     col(Submission.first_submitted_at),
     col(Submission.last_submitted_at),
     col(Submission.late_seconds),
@@ -35,27 +48,137 @@ COLUMNS: tuple[Any, ...] = (
 )
 
 
-async def status_rows(session: AsyncSession, campaign_id: uuid.UUID, *, path_patterns: Sequence[str],
-                      query: str | None) -> Sequence[Row[Any]]:
-    """Active targets whose path matches every pattern, left-joined to their submission.
+@dataclass(frozen=True)
+class Scope:
+    """The targets a view covers (active ones, every path pattern matching) and how they are judged."""
 
-    With `query`, each row also says whether the unit's folded name or its code matches it (`matches`): the
-    roll-up covers every target while the list shows only the matches, from this one result.
-    """
-    return (await session.execute(status_query(campaign_id, path_patterns=path_patterns, query=query))).all()
+    campaign_id: uuid.UUID
+    campaign_due: datetime
+    now: datetime
+    group_unit_id: uuid.UUID
+    path_patterns: tuple[str, ...] = ()
 
 
-def status_query(campaign_id: uuid.UUID, *, path_patterns: Sequence[str], query: str | None) -> Select[Any]:
-    columns: list[Any] = list(COLUMNS)
-    if query:
-        pattern = like_pattern(query)
-        columns.append((col(CampaignTarget.unit_name_folded).like(pattern, escape="\\")
-                        | col(CampaignTarget.unit_code).ilike(pattern, escape="\\")).label("matches"))
+def status_expression(scope: Scope) -> ColumnElement[str]:
+    """The rule, in SQL. Never submitted: not started / draft until the unit's deadline (its extension, or
+    the campaign's), overdue after it — submitting exactly at the deadline is on time, as the workflow judges
+    it. Returned and approved as such. Otherwise submitted, on time or late by the first submission."""
+    status = col(Submission.status)
+    deadline = func.coalesce(col(CampaignTarget.extension_due_at), literal(scope.campaign_due, UTCDateTime()))
+    return case(
+        (and_(or_(status.is_(None), status == SubmissionStatus.DRAFT.value),
+              deadline < literal(scope.now, UTCDateTime())), "overdue"),
+        (status.is_(None), "not_started"),
+        (status == SubmissionStatus.DRAFT.value, "draft"),
+        (status.in_(_STILL_OPEN), status),
+        (col(Submission.late_seconds) > 0, "submitted_late"),
+        else_="submitted_on_time",
+    )
+
+
+def due_expression(scope: Scope) -> ColumnElement[datetime]:
+    """The deadline that applies to the unit now: its resubmission date when returned, else its extension,
+    else the campaign's."""
+    return case(
+        (and_(col(Submission.status) == SubmissionStatus.RETURNED.value,
+              col(Submission.resubmission_due_at).is_not(None)), col(Submission.resubmission_due_at)),
+        else_=func.coalesce(col(CampaignTarget.extension_due_at), literal(scope.campaign_due, UTCDateTime())),
+    )
+
+
+def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
+    """The id (hex) of the group unit's child on the target's path; the group unit itself if the path ends
+    there. Found by position, not by a fixed offset: targets added later may sit under a moved branch."""
+    unit_hex = literal(scope.group_unit_id.hex)
+    path = col(CampaignTarget.unit_path)
+    position = func.instr(path, unit_hex) if dialect == "sqlite" else func.strpos(path, unit_hex)
+    child = func.substr(path, position + _CHILD_OFFSET, _HEX_LENGTH)
+    return func.coalesce(func.nullif(child, ""), unit_hex)
+
+
+def _targets(scope: Scope, *columns: Any) -> Select[Any]:
     return (
         select(*columns)
         .select_from(CampaignTarget)
         .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
-                                    col(Submission.campaign_id) == campaign_id))
+                                    col(Submission.campaign_id) == scope.campaign_id))
+        .where(col(CampaignTarget.campaign_id) == scope.campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
+               *(col(CampaignTarget.unit_path).like(p) for p in scope.path_patterns))
+    )
+
+
+def _matches(query: str) -> ColumnElement[bool]:
+    pattern = like_pattern(query)
+    return (col(CampaignTarget.unit_name_folded).like(pattern, escape="\\")
+            | col(CampaignTarget.unit_code).ilike(pattern, escape="\\"))
+
+
+def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any]:
+    first_on_time = and_(col(Submission.first_submitted_at).is_not(None), col(Submission.late_seconds) == 0)
+    judged = _targets(scope, group_expression(scope, dialect).label("group_key"),
+                      status_expression(scope).label("status"),
+                      case((first_on_time, 1), else_=0).label("first_on_time"),
+                      case((_matches(query), 1), else_=0).label("matched") if query else literal(1).label("matched"),
+                      ).subquery()
+    # Grouped outside: PostgreSQL cannot match a GROUP BY expression whose parameters are numbered apart.
+    return (select(judged.c.group_key, judged.c.status, func.count().label("targets"),
+                   func.sum(judged.c.first_on_time).label("first_on_time"),
+                   func.sum(judged.c.matched).label("matched"))
+            .group_by(judged.c.group_key, judged.c.status))
+
+
+async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> Sequence[Row[Any]]:
+    """(group_key, status, targets, first_on_time, matched) for every group and status present: `matched`
+    counts the targets `query` finds, so the length of any filtered list is known without counting it."""
+    return (await session.execute(rollup_query(scope, _dialect(session), query=query))).all()
+
+
+def list_query(scope: Scope, dialect: str, *, statuses: Collection[str], query: str | None,
+               group_hex: str | None) -> Select[Any]:
+    group_key = group_expression(scope, dialect)
+    stmt = _targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
+                    due_expression(scope).label("due_at"), group_key.label("group_key"))
+    if query:
+        stmt = stmt.where(_matches(query))
+    if group_hex is not None:
+        stmt = stmt.where(group_key == group_hex)
+    if statuses:
+        judged = stmt.subquery()
+        return (select(judged).where(judged.c.status.in_(list(statuses)))
+                .order_by(judged.c.unit_name_folded, judged.c.unit_code))
+    # Unfiltered by status, the database sorts the targets alone and looks up only the page's submissions.
+    return stmt.order_by(col(CampaignTarget.unit_name_folded), col(CampaignTarget.unit_code))
+
+
+async def listed(session: AsyncSession, scope: Scope, *, statuses: Collection[str], query: str | None,
+                 group_hex: str | None, limit: int | None, offset: int) -> Sequence[Row[Any]]:
+    """Targets matching the filters, by name, with their status, deadline and group."""
+    stmt = list_query(scope, _dialect(session), statuses=statuses, query=query, group_hex=group_hex)
+    return (await session.execute(stmt.limit(limit).offset(offset))).all()
+
+
+async def targets_among(session: AsyncSession, campaign_id: uuid.UUID,
+                        unit_ids: Collection[uuid.UUID]) -> Sequence[Any]:
+    """Which of these units are active targets themselves (a school directly under the viewer's unit)."""
+    if not unit_ids:
+        return []
+    result = await session.execute(
+        select(col(CampaignTarget.unit_id), col(CampaignTarget.unit_code), col(CampaignTarget.unit_name),
+               col(CampaignTarget.unit_type))
+        .where(col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.unit_id).in_(list(unit_ids)),
+               col(CampaignTarget.withdrawn_at).is_(None)))
+    return result.all()
+
+
+async def some_path(session: AsyncSession, campaign_id: uuid.UUID, path_patterns: Sequence[str]) -> str | None:
+    """The path of one active target matching every pattern, if there is one."""
+    result = await session.execute(
+        select(col(CampaignTarget.unit_path))
         .where(col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
                *(col(CampaignTarget.unit_path).like(p) for p in path_patterns))
-    )
+        .limit(1))
+    return result.scalar_one_or_none()
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name

@@ -52,16 +52,16 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
 
     Groups are the units directly under the viewing unit (`group_unit`): a Sở sees one group per Phòng and one
     per school directly under it; a Phòng sees one per school. Issuer-side users see every target, other
-    authority users the targets under their unit; school users get 403.
+    authority users the targets under their unit; school users get 403. `group_unit_id` rolls up under a unit
+    below instead (404 `group_unit_not_found` for a unit outside the caller's scope).
 
     `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
     first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
     `totals` and `groups` always cover the whole scope; `status`, `q` and `group_id` filter only the list of
-    `targets`, which is paged with `limit`/`offset` and ordered by group then name.
+    `targets`, which is paged with `limit`/`offset` and ordered by name (folded), then code.
     """
     report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
-                                         now=clock())
-    lines = report.lines[page.offset : page.offset + page.limit]
+                                         now=clock(), limit=page.limit, offset=page.offset)
     return StatusView(
         campaign=CampaignSummary.model_validate(report.campaign),
         as_of=report.as_of,
@@ -69,7 +69,7 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
         totals=report.totals.counts(),
         groups=[GroupStatus(unit=g.unit, is_target=g.is_target, **g.tally.counts().model_dump())
                 for g in report.groups],
-        targets=Page[TargetStatusRead](items=[_target_read(line) for line in lines], total=len(report.lines),
+        targets=Page[TargetStatusRead](items=[_target_read(line) for line in report.lines], total=report.total,
                                        limit=page.limit, offset=page.offset),
     )
 
@@ -84,11 +84,12 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
 async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                                  identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
                                  format: FormatDep = ExportFormat.XLSX) -> Response:
-    """The status view as a file: every target matching the filters (no paging), in Vietnamese, times in
-    Vietnam time. XLSX has a second sheet with the roll-up by group and the totals; CSV is UTF-8 with a BOM
-    so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987 `filename*`."""
+    """The status view as a file: every target matching the filters (no paging), by group then name, in
+    Vietnamese, times in Vietnam time. XLSX has a second sheet with the roll-up by group and the totals; CSV
+    is UTF-8 with a BOM so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987
+    `filename*`."""
     report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
-                                         now=clock())
+                                         now=clock(), limit=None, by_group=True)
     body = await asyncio.to_thread(export.build, report, format)
     return Response(body, media_type=export.MEDIA_TYPES[format], headers={
         "Content-Disposition": export.content_disposition(export.filename(report, format)),
@@ -101,7 +102,7 @@ def _target_read(line: service.TargetLine) -> TargetStatusRead:
     return TargetStatusRead(
         unit_id=row.unit_id, unit_code=row.unit_code, unit_name=row.unit_name, unit_type=row.unit_type,
         group_id=uuid.UUID(line.group_hex), status=line.status, status_label=STATUS_LABELS_VI[line.status],
-        submission_id=row.submission_id, workflow_status=line.workflow_status, due_at=line.due_at,
+        submission_id=row.submission_id, workflow_status=line.workflow_status, due_at=row.due_at,
         extension_due_at=row.extension_due_at, resubmission_due_at=row.resubmission_due_at,
         first_submitted_at=row.first_submitted_at, last_submitted_at=row.last_submitted_at,
         late_seconds=row.late_seconds,

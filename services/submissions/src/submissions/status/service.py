@@ -1,14 +1,16 @@
 """Where every target of a campaign stands, rolled up by the sub-authorities of the viewer's unit.
 
-One query reads the targets in the caller's scope with their submissions (a few columns each); statuses,
-groups and counts are computed here from that one result, so the counts always cover the whole scope while
-the list below them is filtered and paged.
+The database judges and counts (see repository): one grouped query gives the counts of every group and
+status, a second one the page of the list. Counts always cover the caller's whole scope; filters narrow only
+the list. Group units that are not targets themselves (a Phòng) are named by identity, in one call per view
+(per 100 groups), made while the database reads the page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,14 +25,12 @@ from edudx_common.text import fold
 from submissions.access import AUTHORITY_ROLES, path_pattern, sees_everything
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign
-from submissions.clients.identity import IdentityClient
+from submissions.clients.identity import IDS_PER_CALL, IdentityClient
 from submissions.errors import NotAllowed
 from submissions.status import repository
 from submissions.status.schemas import StatusCounts, TargetStatus, UnitRef
 from submissions.workflow.models import SubmissionStatus
 
-# A path is "/" followed by 32-hex-digit ids each closed by "/": the child of a unit sits 33 characters on.
-_SEGMENT = 33
 _SUBMITTED = frozenset({TargetStatus.SUBMITTED_ON_TIME, TargetStatus.SUBMITTED_LATE, TargetStatus.RETURNED,
                         TargetStatus.APPROVED})
 _UNKNOWN_UNIT = "(đơn vị không còn trong danh mục)"
@@ -53,17 +53,19 @@ class StatusFilters:
 
 @dataclass(slots=True)
 class TargetLine:
-    """One target: its row from the query and what was judged from it."""
+    """One target of the list: its row (details, `status`, `due_at`, `group_key`) and what follows from it."""
 
     row: Row[Any]
     status: TargetStatus
-    due_at: datetime
-    group_hex: str
     overdue_seconds: int | None
 
     @property
+    def group_hex(self) -> str:
+        return str(self.row.group_key)
+
+    @property
     def workflow_status(self) -> SubmissionStatus | None:
-        return SubmissionStatus(self.row.status) if self.row.status else None
+        return SubmissionStatus(self.row.workflow_status) if self.row.workflow_status else None
 
 
 class Tally:
@@ -98,7 +100,7 @@ class Tally:
 @dataclass
 class Group:
     unit: UnitRef
-    is_target: bool
+    is_target: bool = False
     tally: Tally = field(default_factory=Tally)
 
 
@@ -109,31 +111,16 @@ class StatusReport:
     group_unit: UnitRef
     totals: Tally
     groups: list[Group]
-    lines: list[TargetLine] = field(repr=False)  # filtered, by group then name
+    lines: list[TargetLine] = field(repr=False)  # the page asked for, or every match
+    total: int  # targets matching the filters
     groups_by_hex: dict[str, Group] = field(repr=False)
 
     def managing_name(self, line: TargetLine) -> str:
         """The group a target belongs to, or the viewer's unit for a target directly under it."""
-        group = self.groups_by_hex[line.group_hex]
-        return self.group_unit.name if group.is_target else group.unit.name
-
-
-# --- rules ---------------------------------------------------------------------------------------------
-
-
-def target_status(workflow_status: str | None, late_seconds: int | None, due_at: datetime,
-                  now: datetime) -> TargetStatus:
-    """Never submitted: not started / draft until the deadline, overdue after it (submitting exactly at the
-    deadline is on time, as the workflow judges it). Submitted: on time or late by the first submission."""
-    if workflow_status is None or workflow_status == SubmissionStatus.DRAFT:
-        if now > due_at:
-            return TargetStatus.OVERDUE
-        return TargetStatus.NOT_STARTED if workflow_status is None else TargetStatus.DRAFT
-    if workflow_status == SubmissionStatus.RETURNED:
-        return TargetStatus.RETURNED
-    if workflow_status == SubmissionStatus.APPROVED:
-        return TargetStatus.APPROVED
-    return TargetStatus.SUBMITTED_LATE if late_seconds else TargetStatus.SUBMITTED_ON_TIME
+        group = self.groups_by_hex.get(line.group_hex)
+        if group is None or group.is_target:
+            return self.group_unit.name
+        return group.unit.name
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -143,109 +130,108 @@ def percent(part: int, whole: int) -> float | None:
     return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def group_hex_of(unit_path: str, group_unit_hex: str) -> str:
-    """The id (hex) of the child of the group unit on the path; the group unit itself if the path ends there."""
-    start = unit_path.find(group_unit_hex) + _SEGMENT
-    return unit_path[start : start + 32] or group_unit_hex
-
-
 # --- the view ------------------------------------------------------------------------------------------
 
 
 async def status_report(session: AsyncSession, principal: Principal, identity: IdentityClient, *,
-                        campaign_id: uuid.UUID, filters: StatusFilters, now: datetime) -> StatusReport:
+                        campaign_id: uuid.UUID, filters: StatusFilters, now: datetime, limit: int | None,
+                        offset: int = 0, by_group: bool = False) -> StatusReport:
     """Issuer-side users see every target; authority users below the issuer (a Phòng in a Sở campaign) see the
-    targets in their subtree; school users are refused. Counts cover the whole scope, the list is filtered."""
+    targets in their subtree; school users are refused. The list is by name (`by_group`: by group, then name)
+    and holds `limit` lines from `offset` (None: all of them)."""
     campaign = await campaigns_service.get_visible(session, principal, campaign_id)
     if not (sees_everything(principal) or principal.has_any(*AUTHORITY_ROLES)):
         raise NotAllowed("Chỉ cán bộ của cơ quan quản lý mới xem được tình hình nộp báo cáo.")
-    issuer_side = campaigns_service.sees_campaign_targets(principal, campaign)
-    scope_root = campaign.issuer_unit_id if issuer_side else principal.unit_id
-    assert scope_root is not None
-    group_unit_id = filters.group_unit_id or scope_root
-    patterns = [] if issuer_side else [campaigns_service.own_pattern(principal)]
-    if group_unit_id != scope_root:
-        patterns.append(path_pattern(group_unit_id))
-    rows = await repository.status_rows(session, campaign.id, path_patterns=patterns, query=filters.query)
-    if group_unit_id != scope_root and not _strictly_below(rows, group_unit_id, scope_root):
-        raise GroupUnitNotFound("Đơn vị tổng hợp phải là đơn vị của bạn (hoặc đơn vị ban hành) hoặc một đơn vị "
-                                "cấp dưới có đơn vị phải nộp báo cáo.")
+    scope = await _scope(session, principal, campaign, filters.group_unit_id, now)
 
-    group_unit_hex = group_unit_id.hex
-    lines, groups = _judge(rows, campaign, group_unit_hex, now)
-    names = await _unit_names(identity, campaign, group_unit_id, groups)
-    group_unit = names.get(group_unit_hex) or UnitRef(id=group_unit_id, code=None, name=_UNKNOWN_UNIT, type=None)
-    for hex_id, group in groups.items():
-        if not group.is_target:
-            group.unit = names.get(hex_id) or group.unit
+    cells = await repository.rollup(session, scope, query=filters.query)
+    groups = _groups(cells)
+    await _name_target_groups(session, campaign.id, groups)
+    statuses = {s.value for s in filters.statuses}
+    group_hex = filters.group_id.hex if filters.group_id else None
+    total = sum(int(c.matched) for c in cells
+                if (not statuses or c.status in statuses) and (group_hex is None or c.group_key == group_hex))
+
+    # Identity names the other groups while the database reads the page.
+    naming = asyncio.ensure_future(_name_other_groups(identity, campaign, scope.group_unit_id, groups))
+    try:
+        rows = await repository.listed(session, scope, statuses=statuses, query=filters.query,
+                                       group_hex=group_hex, limit=limit, offset=offset) if total > offset else []
+    except BaseException:
+        naming.cancel()
+        raise
+    group_unit = await naming
+
     ordered = sorted(groups.items(), key=lambda item: (fold(item[1].unit.name), item[1].unit.code or ""))
-    rank = {hex_id: i for i, (hex_id, _) in enumerate(ordered)}
     totals = Tally()
     for _, group in ordered:
         totals.add(group.tally)
-    selected = _select(lines, filters)
-    selected.sort(key=lambda line: (rank[line.group_hex], line.row.unit_name_folded, line.row.unit_code))
+    lines = [_line(row, now) for row in rows]
+    if by_group:
+        rank = {hex_id: i for i, (hex_id, _) in enumerate(ordered)}
+        lines.sort(key=lambda line: rank.get(line.group_hex, len(rank)))  # stable: by name within a group
     return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, totals=totals,
-                        groups=[g for _, g in ordered], lines=selected, groups_by_hex=groups)
+                        groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups)
 
 
-def _strictly_below(rows: Sequence[Row[Any]], unit_id: uuid.UUID, scope_root: uuid.UUID) -> bool:
-    """Rows are already limited to paths through `unit_id`: it must sit below the scope's root on them."""
-    if not rows:
-        return False
-    path = rows[0].unit_path
-    return path.find(unit_id.hex) > path.find(scope_root.hex) >= 0
+async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign, group_unit_id: uuid.UUID | None,
+                 now: datetime) -> repository.Scope:
+    """Targets the caller may see, rolled up under `group_unit_id`: by default the issuer for issuer-side
+    users and the caller's own unit for the others; otherwise a unit below that one."""
+    issuer_side = campaigns_service.sees_campaign_targets(principal, campaign)
+    scope_root = campaign.issuer_unit_id if issuer_side else principal.unit_id
+    assert scope_root is not None
+    patterns = [] if issuer_side else [campaigns_service.own_pattern(principal)]
+    group_unit_id = group_unit_id or scope_root
+    if group_unit_id != scope_root:
+        patterns.append(path_pattern(group_unit_id))
+        path = await repository.some_path(session, campaign.id, patterns)
+        if path is None or not path.find(group_unit_id.hex) > path.find(scope_root.hex) >= 0:
+            raise GroupUnitNotFound("Đơn vị tổng hợp phải là đơn vị của bạn (hoặc đơn vị ban hành), hoặc một đơn "
+                                    "vị cấp dưới có đơn vị phải nộp báo cáo.")
+    return repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
+                            group_unit_id=group_unit_id, path_patterns=tuple(patterns))
 
 
-def _judge(rows: Iterable[Row[Any]], campaign: Campaign, group_unit_hex: str,
-           now: datetime) -> tuple[list[TargetLine], dict[str, Group]]:
-    lines: list[TargetLine] = []
+def _groups(cells: Iterable[Row[Any]]) -> dict[str, Group]:
     groups: dict[str, Group] = {}
-    campaign_due = campaign.due_at
-    for row in rows:
-        if row.status == SubmissionStatus.RETURNED and row.resubmission_due_at is not None:
-            due = row.resubmission_due_at
-        else:
-            due = row.extension_due_at or campaign_due
-        status = target_status(row.status, row.late_seconds, due, now)
-        group_hex = group_hex_of(row.unit_path, group_unit_hex)
-        group = groups.get(group_hex)
+    for cell in cells:
+        group = groups.get(cell.group_key)
         if group is None:
-            is_target = group_hex == row.unit_id.hex
-            group = groups[group_hex] = Group(unit=_placeholder(group_hex, row if is_target else None),
-                                              is_target=is_target)
-        group.tally.by_status[status] += 1
-        if status in _SUBMITTED and row.late_seconds == 0:
-            group.tally.first_on_time += 1
-        overdue = int((now - due).total_seconds()) if status == TargetStatus.OVERDUE else None
-        lines.append(TargetLine(row, status, due, group_hex, overdue))
-    return lines, groups
+            unit = UnitRef(id=uuid.UUID(cell.group_key), code=None, name=_UNKNOWN_UNIT, type=None)
+            group = groups[cell.group_key] = Group(unit)
+        group.tally.by_status[TargetStatus(cell.status)] += int(cell.targets)
+        group.tally.first_on_time += int(cell.first_on_time or 0)
+    return groups
 
 
-def _placeholder(group_hex: str, target_row: Row[Any] | None) -> UnitRef:
-    """A group that is itself a target is named from its row; others are named by identity afterwards."""
-    if target_row is not None:
-        return UnitRef(id=target_row.unit_id, code=target_row.unit_code, name=target_row.unit_name,
-                       type=target_row.unit_type)
-    return UnitRef(id=uuid.UUID(group_hex), code=None, name=_UNKNOWN_UNIT, type=None)
+async def _name_target_groups(session: AsyncSession, campaign_id: uuid.UUID, groups: dict[str, Group]) -> None:
+    """A group that is a target itself (a school directly under the group unit) is named from the targets."""
+    for target in await repository.targets_among(session, campaign_id, [g.unit.id for g in groups.values()]):
+        group = groups[target.unit_id.hex]
+        group.unit = UnitRef(id=target.unit_id, code=target.unit_code, name=target.unit_name, type=target.unit_type)
+        group.is_target = True
 
 
-async def _unit_names(identity: IdentityClient, campaign: Campaign, group_unit_id: uuid.UUID,
-                      groups: dict[str, Group]) -> dict[str, UnitRef]:
-    """Names of the group unit and of the groups that are not targets (a Phòng), in one call to identity for
-    the view, not one per row. Inactive units keep their name: targets were frozen under them."""
+async def _name_other_groups(identity: IdentityClient, campaign: Campaign, group_unit_id: uuid.UUID,
+                             groups: dict[str, Group]) -> UnitRef:
+    """Name the other groups (a Phòng) and return the group unit, from identity: one call for the view, or
+    one per IDS_PER_CALL groups at once. Inactive units keep their name: targets were frozen under them."""
     missing = [g.unit.id for g in groups.values() if not g.is_target]
-    known = {g.unit.id.hex: g.unit for g in groups.values() if g.is_target}
     if group_unit_id == campaign.issuer_unit_id and not missing:
-        return {**known, group_unit_id.hex: UnitRef(id=group_unit_id, code=None, name=campaign.issuer_name,
-                                                    type=None)}
-    units = await identity.units_including_inactive([group_unit_id, *missing])
-    return {**known, **{u.id.hex: UnitRef(id=u.id, code=u.code, name=u.name, type=u.type) for u in units}}
+        return UnitRef(id=group_unit_id, code=None, name=campaign.issuer_name, type=None)
+    ids = [group_unit_id, *missing]
+    chunks = [ids[start : start + IDS_PER_CALL] for start in range(0, len(ids), IDS_PER_CALL)]
+    found = await asyncio.gather(*(identity.units_including_inactive(chunk) for chunk in chunks))
+    named = {u.id: UnitRef(id=u.id, code=u.code, name=u.name, type=u.type) for units in found for u in units}
+    for unit_id in missing:
+        if unit_id in named:
+            groups[unit_id.hex].unit = named[unit_id]
+    fallback = campaign.issuer_name if group_unit_id == campaign.issuer_unit_id else _UNKNOWN_UNIT
+    return named.get(group_unit_id) or UnitRef(id=group_unit_id, code=None, name=fallback, type=None)
 
 
-def _select(lines: list[TargetLine], filters: StatusFilters) -> list[TargetLine]:
-    statuses, group_hex = filters.statuses, filters.group_id.hex if filters.group_id else None
-    return [line for line in lines
-            if (not statuses or line.status in statuses)
-            and (not filters.query or line.row.matches)
-            and (group_hex is None or line.group_hex == group_hex)]
+def _line(row: Row[Any], now: datetime) -> TargetLine:
+    status = TargetStatus(row.status)
+    overdue = int((now - row.due_at).total_seconds()) if status == TargetStatus.OVERDUE else None
+    return TargetLine(row, status, overdue)

@@ -1,0 +1,159 @@
+"""Evidence files: upload (streamed), catalogue, metadata, download, delete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+
+from edudx_common.auth import CurrentUser
+from edudx_common.db import SessionDep, utcnow
+from edudx_common.errors import PROBLEM_RESPONSES
+from evidence.deps import SettingsDep, StorageDep, SubmissionsDep, UnitTreeDep
+from evidence.errors import FileTooLarge, QuotaExceeded
+from evidence.files import repository, service
+from evidence.files.inspection import INLINE_TYPES
+from evidence.files.models import EvidenceItem
+from evidence.files.names import content_disposition
+from evidence.files.schemas import Catalogue, DownloadLink, EvidenceRead, UploadResult
+from evidence.files.upload import LimitExceeded, read_upload
+
+router = APIRouter(tags=["evidence"], responses=PROBLEM_RESPONSES)
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["submission_id", "file"],
+            "properties": {
+                "submission_id": {"type": "string", "format": "uuid"},
+                "criterion_codes": {"type": "string", "description": "Mã tiêu chí, cách nhau bởi dấu phẩy"},
+                "title": {"type": "string"}, "description": {"type": "string"},
+                "replaces_id": {"type": "string", "format": "uuid",
+                                "description": "Minh chứng cũ (của bản đã nộp) mà tệp này thay thế"},
+                "file": {"type": "string", "format": "binary", "description": "Gửi sau các trường khác"},
+            },
+        }}},
+    },
+}
+
+
+def _read(item: EvidenceItem, codes: list[str] | None = None) -> EvidenceRead:
+    return EvidenceRead.model_validate(item).model_copy(update={"codes": codes or []})
+
+
+@router.post("/files", response_model=UploadResult, status_code=201, openapi_extra=UPLOAD_BODY,
+             responses={200: {"model": UploadResult, "description": "Tệp đã có trong báo cáo (duplicate=true)"},
+                        413: {"description": "Tệp hoặc tổng dung lượng vượt giới hạn"},
+                        503: {"description": "Kho lưu trữ tệp không sẵn sàng"}})
+async def upload_file(request: Request, session: SessionDep, principal: CurrentUser, storage: StorageDep,
+                      submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep) -> Response:
+    """Upload one evidence file to a submission (multipart: `submission_id`, optional `criterion_codes`,
+    `title`, `description`, `replaces_id`, then `file`). The type is decided by the content: PDF, JPEG, PNG,
+    HEIC/HEIF, DOCX, XLSX, PPTX, MP4. 201 with the new item; 200 with `duplicate=true` when the same bytes are
+    already in the submission."""
+    limits = service.Limits(settings.max_file_bytes, settings.submission_quota_bytes)
+    state: dict[str, int] = {}
+
+    async def before_file(fields: dict[str, list[str]]) -> int:
+        raw = (fields.get("submission_id") or [""])[-1].strip()
+        try:
+            submission_id = uuid.UUID(raw)
+        except ValueError:
+            raise service.InvalidUpload("Thiếu hoặc sai 'submission_id' (phải gửi trước trường 'file').") from None
+        info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
+        state["limit"] = await service.upload_limit(session, principal, info, limits)
+        request.state.submission = info
+        return state["limit"]
+
+    try:
+        upload = await read_upload(request.stream(), request.headers.get("content-type", ""),
+                                   before_file=before_file, spool_dir=settings.spool_dir)
+    except LimitExceeded as exc:
+        if exc.limit < limits.max_file_bytes:
+            raise QuotaExceeded(f"Tệp vượt quá dung lượng còn lại của báo cáo ({exc.limit / 1_000_000:g} MB).") \
+                from None
+        raise FileTooLarge(service.too_large_text(exc.limit)) from None
+    try:
+        item, duplicate = await service.store_upload(session, principal, request.state.submission, upload,
+                                                     storage=storage)
+    finally:
+        upload.discard()
+    body = UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate})
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if duplicate else 201)
+
+
+@router.get("/submissions/{submission_id}/files", response_model=Catalogue)
+async def list_files(submission_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
+                     submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep) -> Catalogue:
+    """The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes."""
+    info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
+    items = await repository.list_for_submission(session, info.id)
+    codes = service.catalogue_codes(items)
+    return Catalogue(submission_id=info.id, items=[_read(i, codes[i.id]) for i in items],
+                     total_bytes=sum(i.size or 0 for i in items), quota_bytes=settings.submission_quota_bytes)
+
+
+@router.get("/files/{item_id}", response_model=EvidenceRead)
+async def get_file(item_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
+                   tree: UnitTreeDep) -> EvidenceRead:
+    """One evidence item's metadata."""
+    return _read(await service.item_in_scope(session, principal, item_id, tree=tree))
+
+
+@router.get("/files/{item_id}/download", response_model=DownloadLink,
+            responses={307: {"description": "Chuyển tới đường dẫn tải ngắn hạn (khi redirect=true)"}})
+async def download_file(item_id: uuid.UUID, session: SessionDep, principal: CurrentUser, tree: UnitTreeDep,
+                        storage: StorageDep, settings: SettingsDep, redirect: bool = False) -> Response:
+    """A short-lived presigned URL to the object (PDF and images open inline), or a 307 to it."""
+    item = await service.item_in_scope(session, principal, item_id, tree=tree)
+    if item.storage_key is None:
+        raise service.EvidenceNotFound("Minh chứng này là đường liên kết, không có tệp để tải.")
+    content_type = item.content_type or "application/octet-stream"
+    url = await storage.presigned_get(
+        item.storage_key, seconds=settings.presign_seconds, content_type=content_type,
+        disposition=content_disposition(item.original_name or "minh-chung", inline=content_type in INLINE_TYPES))
+    if redirect:
+        return RedirectResponse(url, status_code=307)
+    link = DownloadLink(url=url, expires_at=utcnow() + timedelta(seconds=settings.presign_seconds))
+    return JSONResponse(link.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/files/{item_id}/content", response_class=StreamingResponse,
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "Nội dung tệp"}})
+async def get_file_content(item_id: uuid.UUID, session: SessionDep, principal: CurrentUser, tree: UnitTreeDep,
+                           storage: StorageDep) -> Response:
+    """The file's bytes streamed through the service (inline for PDF and images)."""
+    item = await service.item_in_scope(session, principal, item_id, tree=tree)
+    if item.storage_key is None:
+        raise service.EvidenceNotFound("Minh chứng này là đường liên kết, không có tệp để tải.")
+    content_type = item.content_type or "application/octet-stream"
+    chunks = storage.get_stream(item.storage_key)
+    first = await anext(chunks, b"")  # a missing object or a storage outage becomes a problem, not a cut stream
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    headers = {
+        "Content-Disposition": content_disposition(item.original_name or "minh-chung",
+                                                   inline=content_type in INLINE_TYPES),
+        "Content-Length": str(item.size or 0),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+    return StreamingResponse(body(), media_type=content_type, headers=headers)
+
+
+@router.delete("/files/{item_id}", status_code=204)
+async def delete_file(item_id: uuid.UUID, session: SessionDep, principal: CurrentUser, tree: UnitTreeDep,
+                      submissions: SubmissionsDep, storage: StorageDep) -> Response:
+    """Delete an item of the current draft (draft or returned submission only)."""
+    item = await service.item_in_scope(session, principal, item_id, tree=tree)
+    info = await service.submission_in_scope(principal, item.submission_id, submissions=submissions, tree=tree)
+    await service.delete_item(session, principal, item, info, storage=storage)
+    return Response(status_code=204)

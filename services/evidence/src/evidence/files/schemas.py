@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from edudx_common.timezone import LocalDateTime
+
+
+class EvidenceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    submission_id: uuid.UUID
+    unit_id: uuid.UUID
+    kind: str = Field(description="file | link")
+    title: str
+    description: str | None
+    criterion_codes: list[str] = Field(description="Tiêu chí mà minh chứng hỗ trợ, ví dụ ['1.1', '2.3']")
+    codes: list[str] = Field(default_factory=list,
+                             description="Mã trong danh mục minh chứng, mỗi tiêu chí một mã, ví dụ 'H1.1-01'")
+    original_name: str | None = Field(description="Tên tệp gốc (chỉ để hiển thị)")
+    size: int | None
+    content_type: str | None
+    sha256: str | None
+    url: str | None
+    draft_number: int = Field(description="Bản nháp thứ mấy của báo cáo (lần nộp thứ n → bản n)")
+    replaces_id: uuid.UUID | None
+    uploaded_by: str
+    uploaded_by_name: str | None
+    created_at: LocalDateTime
+    review_state: str = Field(description="pending | accepted | insufficient | wrong")
+    review_reason: str | None
+    reviewed_at: LocalDateTime | None
+
+
+class UploadResult(EvidenceRead):
+    duplicate: bool = Field(default=False, description="Tệp giống hệt (cùng SHA-256) đã có trong báo cáo")
+
+
+class Catalogue(BaseModel):
+    submission_id: uuid.UUID
+    items: list[EvidenceRead]
+    total_bytes: int
+    quota_bytes: int
+
+
+class DownloadLink(BaseModel):
+    url: str
+    expires_at: datetime

@@ -1,0 +1,195 @@
+"""Rules for evidence files: who may add, see and remove them, and how a file becomes a stored item."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import anyio.to_thread
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal
+from edudx_common.scope import UnitTree, is_in_scope
+from evidence.access import EDITABLE_STATUSES, prepares_evidence
+from evidence.clients.submissions import SubmissionInfo, SubmissionsClient
+from evidence.errors import (
+    EvidenceImmutable,
+    EvidenceNotFound,
+    InvalidUpload,
+    NotAllowed,
+    QuotaExceeded,
+    SubmissionLocked,
+    SubmissionNotFound,
+)
+from evidence.files import repository
+from evidence.files.inspection import inspect_file
+from evidence.files.models import EvidenceItem, EvidenceKind
+from evidence.files.names import display_name
+from evidence.files.upload import SpooledUpload
+from evidence.storage.base import ObjectStorage
+
+log = logging.getLogger("edudx.evidence")
+CRITERION_CODE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,3}[a-z]?$")
+MAX_CRITERIA = 20
+GENERAL_CODE = "C"  # items not attached to a criterion yet: "HC-01"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int
+    quota_bytes: int
+
+
+async def submission_in_scope(principal: Principal, submission_id: uuid.UUID, *, submissions: SubmissionsClient,
+                              tree: UnitTree) -> SubmissionInfo:
+    info = await submissions.submission(submission_id)
+    if not await is_in_scope(principal, info.unit_id, tree):
+        raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
+    return info
+
+
+async def item_in_scope(session: AsyncSession, principal: Principal, item_id: uuid.UUID, *,
+                        tree: UnitTree) -> EvidenceItem:
+    item = await repository.get(session, item_id)
+    if item is None or not await is_in_scope(principal, item.unit_id, tree):
+        raise EvidenceNotFound("Không tìm thấy minh chứng trong phạm vi quản lý của bạn.")
+    return item
+
+
+def ensure_editable(principal: Principal, info: SubmissionInfo) -> None:
+    if not prepares_evidence(principal, info.unit_id):
+        raise NotAllowed("Chỉ cán bộ của trường (hiệu trưởng, phụ trách CNTT) hoặc quản trị cấp trên được "
+                         "thay đổi minh chứng.")
+    if info.status not in EDITABLE_STATUSES:
+        raise SubmissionLocked("Báo cáo đã nộp: minh chứng của bản đã nộp không thay đổi được. "
+                               "Chỉ thêm được minh chứng khi báo cáo ở trạng thái nháp hoặc bị trả lại.")
+
+
+async def upload_limit(session: AsyncSession, principal: Principal, info: SubmissionInfo, limits: Limits) -> int:
+    """How many bytes the coming file may have; refuses before any byte is read when nothing is left."""
+    ensure_editable(principal, info)
+    remaining = limits.quota_bytes - await repository.used_bytes(session, info.id)
+    if remaining <= 0:
+        raise QuotaExceeded(_quota_text(limits.quota_bytes))
+    return min(limits.max_file_bytes, remaining)
+
+
+def _quota_text(quota: int) -> str:
+    return f"Tổng dung lượng minh chứng của báo cáo không được vượt quá {quota / 1_000_000:g} MB."
+
+
+def too_large_text(limit: int) -> str:
+    return f"Tệp vượt quá dung lượng cho phép ({limit / 1_000_000:g} MB). Hãy nén hoặc chia nhỏ tệp."
+
+
+def parse_criteria(values: Sequence[str]) -> list[str]:
+    codes: list[str] = []
+    for value in values:
+        for code in (c.strip() for c in value.split(",")):
+            if not code:
+                continue
+            if not CRITERION_CODE.match(code):
+                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ (ví dụ hợp lệ: 1, 1.2, 4a).")
+            if code not in codes:
+                codes.append(code)
+    if len(codes) > MAX_CRITERIA:
+        raise InvalidUpload(f"Một minh chứng gắn với tối đa {MAX_CRITERIA} tiêu chí.")
+    return codes
+
+
+def _one(fields: dict[str, list[str]], name: str, max_length: int) -> str | None:
+    values = fields.get(name) or []
+    value = values[-1].strip() if values else ""
+    if len(value) > max_length:
+        raise InvalidUpload(f"Trường '{name}' dài quá {max_length} ký tự.")
+    return value or None
+
+
+async def store_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo, upload: SpooledUpload,
+                       *, storage: ObjectStorage) -> tuple[EvidenceItem, bool]:
+    """Check the spooled file, store it, then write its row. Returns (item, was it already there)."""
+    file_type = await anyio.to_thread.run_sync(inspect_file, upload.path, upload.size)
+    existing = await repository.by_sha256(session, info.id, upload.sha256)
+    if existing is not None:
+        return existing, True
+    name = display_name(upload.filename, file_type.extension)
+    replaces_id = await _replaced_item(session, info, _one(upload.fields, "replaces_id", 40))
+    item = EvidenceItem(
+        submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.FILE.value,
+        title=_one(upload.fields, "title", 500) or name.rsplit(".", 1)[0] or name,
+        description=_one(upload.fields, "description", 4000),
+        criterion_codes=parse_criteria(upload.fields.get("criterion_codes", [])),
+        original_name=name, storage_key=f"{info.id}/{uuid.uuid4()}", size=upload.size,
+        content_type=file_type.mime, sha256=upload.sha256, replaces_id=replaces_id,
+        uploaded_by=principal.subject, uploaded_by_name=principal.name,
+    )
+    assert item.storage_key is not None
+    await storage.put_file(item.storage_key, upload.path, size=upload.size, content_type=file_type.mime)
+    # The object store is outside the transaction: commit here so that a failed write removes the object
+    # (the sweeper removes what a crash between the two leaves behind).
+    try:
+        session.add(item)
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        await _forget_object(storage, item.storage_key)
+        existing = await repository.by_sha256(session, info.id, upload.sha256)
+        if existing is None:
+            raise
+        return existing, True  # the same file won a concurrent race
+    except BaseException:
+        await session.rollback()
+        await _forget_object(storage, item.storage_key)
+        raise
+    return item, False
+
+
+async def _forget_object(storage: ObjectStorage, key: str) -> None:
+    try:
+        await storage.delete(key)
+    except Exception:  # noqa: BLE001 - the sweeper will remove it; the original error matters more
+        log.warning("could not delete object %s after a failed write; the sweeper will", key)
+
+
+async def _replaced_item(session: AsyncSession, info: SubmissionInfo, raw: str | None) -> uuid.UUID | None:
+    if raw is None:
+        return None
+    try:
+        replaced_id = uuid.UUID(raw)
+    except ValueError:
+        raise InvalidUpload("'replaces_id' phải là mã minh chứng hợp lệ.") from None
+    replaced = await repository.get(session, replaced_id)
+    if replaced is None or replaced.submission_id != info.id:
+        raise InvalidUpload("Minh chứng được thay thế không thuộc báo cáo này.")
+    return replaced_id
+
+
+async def delete_item(session: AsyncSession, principal: Principal, item: EvidenceItem, info: SubmissionInfo, *,
+                      storage: ObjectStorage) -> None:
+    ensure_editable(principal, info)
+    if item.draft_number != info.draft_number:
+        raise EvidenceImmutable("Minh chứng này thuộc bản báo cáo đã nộp nên không xóa được; "
+                                "hãy tải lên minh chứng thay thế.")
+    key = item.storage_key
+    await session.delete(item)
+    await session.commit()
+    if key is not None:
+        await _forget_object(storage, key)
+
+
+def catalogue_codes(items: Sequence[EvidenceItem]) -> dict[uuid.UUID, list[str]]:
+    """`H<criterion>-<seq>` per criterion, in upload order; an item serving three criteria has three codes."""
+    counters: dict[str, int] = defaultdict(int)
+    codes: dict[uuid.UUID, list[str]] = {}
+    for item in items:
+        item_codes = []
+        for criterion in item.criterion_codes or [GENERAL_CODE]:
+            counters[criterion] += 1
+            item_codes.append(f"H{criterion}-{counters[criterion]:02d}")
+        codes[item.id] = item_codes
+    return codes

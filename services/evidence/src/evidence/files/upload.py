@@ -1,0 +1,152 @@
+"""Reading a multipart upload from the request stream: text fields first, then one file part.
+
+The file is never held in memory: each chunk is hashed, counted against the limit and appended to a spool
+file on disk (the content checks — pypdf, zip structure — need the whole file anyway, and nothing reaches the
+object store before the checks pass). Text fields must come before the file so that permission and quota are
+decided before the first byte of the file is spooled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import anyio.to_thread
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from evidence.errors import InvalidUpload
+
+MAX_FIELDS = 30
+MAX_FIELD_BYTES = 8000
+FILE_FIELD = "file"
+
+
+class LimitExceeded(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+@dataclass
+class SpooledUpload:
+    fields: dict[str, list[str]]
+    filename: str | None
+    path: Path
+    size: int
+    sha256: str
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class _Part:
+    name: str = ""
+    filename: str | None = None
+    data: bytearray = field(default_factory=bytearray)
+
+
+class _Spool:
+    def __init__(self, directory: str | None, limit: int) -> None:
+        self.file: IO[bytes] = tempfile.NamedTemporaryFile(prefix="evidence-", dir=directory, delete=False)
+        self.path = Path(self.file.name)
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.limit = limit
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise LimitExceeded(self.limit)
+        self.hash.update(chunk)
+        self.file.write(chunk)
+
+
+def _end_header(events: list[tuple[str, Any]], header: dict[str, bytes]) -> None:
+    events.append(("header", (header["field"], header["value"])))
+    header.update(field=b"", value=b"")
+
+
+async def read_upload(
+    stream: AsyncIterator[bytes],
+    content_type: str,
+    *,
+    before_file: Callable[[dict[str, list[str]]], Awaitable[int]],
+    spool_dir: str | None = None,
+) -> SpooledUpload:
+    """Parse the body; `before_file(fields)` runs when the file part starts and returns its byte limit."""
+    mime, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if mime != b"multipart/form-data" or not boundary:
+        raise InvalidUpload("Yêu cầu phải có dạng multipart/form-data, gồm trường 'file'.")
+
+    events: list[tuple[str, Any]] = []
+    header: dict[str, bytes] = {"field": b"", "value": b""}
+    callbacks: Any = {
+        "on_part_begin": lambda: events.append(("begin", None)),
+        "on_part_data": lambda data, start, end: events.append(("data", bytes(data[start:end]))),
+        "on_part_end": lambda: events.append(("end", None)),
+        "on_header_field": lambda data, start, end: header.__setitem__("field", header["field"] + data[start:end]),
+        "on_header_value": lambda data, start, end: header.__setitem__("value", header["value"] + data[start:end]),
+        "on_header_end": lambda: _end_header(events, header),
+        "on_headers_finished": lambda: events.append(("headers_done", None)),
+    }
+    parser = MultipartParser(boundary, callbacks)
+    fields: dict[str, list[str]] = {}
+    part = _Part()
+    spool: _Spool | None = None
+    filename: str | None = None
+    done_file = False
+    in_file = False
+    try:
+        async for chunk in stream:
+            parser.write(chunk)
+            for kind, value in events:
+                if kind == "begin":
+                    part = _Part()
+                elif kind == "header":
+                    name, raw = value
+                    if name.lower() == b"content-disposition":
+                        _, disposition = parse_options_header(raw)
+                        part.name = disposition.get(b"name", b"").decode("utf-8", "replace")
+                        raw_filename = disposition.get(b"filename")
+                        part.filename = raw_filename.decode("utf-8", "replace") if raw_filename is not None else None
+                elif kind == "headers_done":
+                    if part.name == FILE_FIELD:
+                        if done_file:
+                            raise InvalidUpload("Mỗi yêu cầu chỉ được gửi một tệp.")
+                        limit = await before_file(fields)
+                        spool = _Spool(spool_dir, limit)
+                        filename = part.filename
+                        in_file = True
+                elif kind == "data":
+                    if in_file:
+                        assert spool is not None
+                        await anyio.to_thread.run_sync(spool.write, value)
+                    else:
+                        part.data += value
+                        if len(part.data) > MAX_FIELD_BYTES:
+                            raise InvalidUpload(f"Trường '{part.name}' quá dài.")
+                elif kind == "end":
+                    if in_file:
+                        in_file, done_file = False, True
+                    elif part.name:
+                        if sum(len(v) for v in fields.values()) >= MAX_FIELDS:
+                            raise InvalidUpload("Quá nhiều trường dữ liệu.")
+                        fields.setdefault(part.name, []).append(part.data.decode("utf-8", "replace"))
+            events.clear()
+        parser.finalize()
+        if spool is None or not done_file:
+            raise InvalidUpload("Thiếu tệp minh chứng (trường 'file').")
+        spool.file.close()
+        return SpooledUpload(fields=fields, filename=filename, path=spool.path, size=spool.size,
+                             sha256=spool.hash.hexdigest())
+    except BaseException:
+        if spool is not None:
+            spool.file.close()
+            spool.path.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,5 @@
+"""Every table of the evidence service, imported in one place for Alembic and tests."""
+
+from evidence.files.models import EvidenceItem
+
+__all__ = ["EvidenceItem"]

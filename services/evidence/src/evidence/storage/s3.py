@@ -1,0 +1,172 @@
+"""Object storage through the `minio` client (S3 API: MinIO, SeaweedFS, AWS).
+
+The client is synchronous: every call runs in a worker thread. Connection failures become a 503 problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import queue
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+from urllib3.exceptions import HTTPError
+
+from evidence.errors import StorageUnavailable
+from evidence.storage.base import StoredObject
+
+T = TypeVar("T")
+PART_SIZE = 10 * 1024 * 1024
+READ_CHUNK = 256 * 1024
+STREAM_QUEUE_CHUNKS = 8  # bounded: the producer waits when the uploader falls behind
+
+
+class _Abort:
+    """Put on the queue when the producer fails: the upload must fail too, never store a truncated object."""
+
+
+class _QueueReader(io.RawIOBase):
+    """A file-like object `put_object` reads from, fed with chunks by the event loop through a bounded queue."""
+
+    def __init__(self) -> None:
+        self.chunks: queue.Queue[bytes | _Abort | None] = queue.Queue(maxsize=STREAM_QUEUE_CHUNKS)
+        self._buffer = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = -1 if size is None else size
+        while not self._done and (size < 0 or len(self._buffer) < size):
+            chunk = self.chunks.get()
+            if isinstance(chunk, _Abort):
+                raise OSError("upload aborted by its producer")
+            if chunk is None:
+                self._done = True
+            else:
+                self._buffer += chunk
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def abort(self) -> None:
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.chunks.get_nowait()
+        self.chunks.put_nowait(_Abort())
+
+    async def put(self, item: bytes | _Abort | None) -> None:
+        while True:
+            try:
+                self.chunks.put_nowait(item)
+                return
+            except queue.Full:
+                await anyio.sleep(0.002)
+
+
+class S3Storage:
+    def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = False,
+                 region: str = "us-east-1", timeout: float = 30.0, retries: int = 2) -> None:
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=min(timeout, 3.0), read=timeout),
+            retries=urllib3.Retry(total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+            maxsize=32,
+        )
+        self.bucket = bucket
+        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
+                            region=region, http_client=http)
+
+    async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+        except (HTTPError, OSError) as exc:
+            raise StorageUnavailable("Không kết nối được kho lưu trữ tệp. Vui lòng thử lại sau.") from exc
+
+    async def ping(self) -> None:
+        await self._run(self.client.bucket_exists, self.bucket)
+
+    async def ensure_bucket(self) -> None:
+        if not await self._run(self.client.bucket_exists, self.bucket):
+            try:
+                await self._run(self.client.make_bucket, self.bucket)
+            except S3Error as exc:
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+
+    async def put_file(self, key: str, path: Path, *, size: int, content_type: str) -> None:
+        def put() -> None:
+            with path.open("rb") as data:
+                self.client.put_object(self.bucket, key, data, size, content_type=content_type,
+                                       part_size=PART_SIZE)
+
+        await self._run(put)
+
+    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], *, content_type: str) -> int:
+        reader = _QueueReader()
+        size = 0
+
+        async def upload() -> None:
+            await self._run(self.client.put_object, self.bucket, key, reader, -1, content_type=content_type,
+                            part_size=PART_SIZE)
+
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(upload)
+                try:
+                    async for chunk in chunks:
+                        size += len(chunk)
+                        await reader.put(chunk)
+                except BaseException:
+                    reader.abort()
+                    raise
+                await reader.put(None)
+        except BaseExceptionGroup as group:
+            raise group.exceptions[0] from None
+        return size
+
+    async def get_stream(self, key: str) -> AsyncIterator[bytes]:
+        response = await self._run(self.client.get_object, self.bucket, key)
+        try:
+            stream = response.stream(READ_CHUNK)
+            while True:
+                chunk = await self._run(next, stream, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            response.close()
+            response.release_conn()
+
+    async def stat(self, key: str) -> StoredObject | None:
+        try:
+            info = await self._run(self.client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"):
+                return None
+            raise
+        return StoredObject(key=key, size=int(info.size or 0), last_modified=info.last_modified)
+
+    async def delete(self, key: str) -> None:
+        await self._run(self.client.remove_object, self.bucket, key)
+
+    async def presigned_get(self, key: str, *, seconds: int, content_type: str, disposition: str) -> str:
+        headers = {"response-content-type": content_type, "response-content-disposition": disposition}
+        return await self._run(self.client.presigned_get_object, self.bucket, key,
+                               expires=timedelta(seconds=seconds), response_headers=headers)
+
+    async def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]:
+        items = await self._run(lambda: list(self.client.list_objects(self.bucket, prefix=prefix, recursive=True)))
+        for item in items:
+            if item.object_name and not item.is_dir:
+                yield StoredObject(key=item.object_name, size=int(item.size or 0),
+                                   last_modified=item.last_modified)
