@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:07:33.154664
+Create Date: 2026-11-23 16:49:25.203414
 """
 
 from collections.abc import Sequence
@@ -125,6 +125,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
         batch_op.create_index('ix_campaign_targets_campaign_active', ['campaign_id', 'withdrawn_at'], unique=False)
+        batch_op.create_index('ix_campaign_targets_campaign_name', ['campaign_id', 'unit_name_folded', 'unit_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_campaign_targets_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_campaign_targets_unit_path'), ['unit_path'], unique=False)
 
@@ -218,6 +219,7 @@ def downgrade() -> None:
     with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_targets_unit_path'))
         batch_op.drop_index(batch_op.f('ix_campaign_targets_unit_id'))
+        batch_op.drop_index('ix_campaign_targets_campaign_name')
         batch_op.drop_index('ix_campaign_targets_campaign_active')
 
     op.drop_table('campaign_targets')

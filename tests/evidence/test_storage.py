@@ -7,12 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-import evidence.models as evidence_models
-from edudx_common.migrations import service_metadata
 from evidence.config import Settings
 from evidence.main import make_storage
 from tests.evidence.conftest import S3Server
-from tests.support import migration_drift
 
 
 async def test_streams_of_unknown_length_are_stored_in_parts_and_aborted_cleanly(
@@ -39,11 +36,6 @@ async def test_streams_of_unknown_length_are_stored_in_parts_and_aborted_cleanly
     assert await storage.stat(f"{key}-broken") is None
     assert await storage.stat(key) is None
     assert s3.keys("stream-test/") == []
-
-
-def test_migrations_match_models(evidence_settings: Settings) -> None:
-    assert migration_drift(evidence_settings.database_url, evidence_settings.database_schema,
-                           service_metadata(evidence_models)) == []
 
 
 async def test_sweeper_removes_old_objects_without_a_row_and_keeps_the_rest(
