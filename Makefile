@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help install install-dev run test test-postgres lint openapi migration clean
+.PHONY: help install install-dev run test test-postgres lint openapi migration bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,7 +24,8 @@ test-postgres: install-dev ## run the suite against PostgreSQL at 127.0.0.1:5432
 
 lint: install-dev ## ruff and mypy
 	@$(PY) -m ruff check services tests scripts
-	@$(PY) -m mypy services/common/src services/identity/src services/gateway/src
+	@$(PY) -m mypy services/common/src services/identity/src services/gateway/src services/submissions/src \
+		services/evidence/src
 
 openapi: install-dev ## export every service's OpenAPI spec into openapi/
 	@$(PY) scripts/export_openapi.py
@@ -36,6 +37,9 @@ migration: install-dev ## new migration: make migration SERVICE=identity MESSAGE
 		$(PY) -m alembic -c services/$(SERVICE)/alembic.ini upgrade head
 	@$(shell echo $(SERVICE) | tr a-z A-Z)_DATABASE_URL=sqlite+aiosqlite:///var/autogen-$(SERVICE).db \
 		$(PY) -m alembic -c services/$(SERVICE)/alembic.ini revision --autogenerate -m "$(MESSAGE)"
+
+bench: install-dev ## benchmarks on PostgreSQL at 127.0.0.1:5432 (see bench/RESULTS.md)
+	@$(PY) bench/status_view.py
 
 clean: ## remove the embedded databases, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

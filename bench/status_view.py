@@ -10,7 +10,7 @@ directly. The Sở admin signs in at identity and calls `GET /campaigns/{id}/sta
 (also filtered, and as a Phòng reviewer), then exports every target as XLSX and CSV; the views are measured
 again with the list's index `ix_campaign_targets_campaign_name`, and the queries in process with their plans.
 
-Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About 4 minutes.
+Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About 3 minutes.
 """
 
 from __future__ import annotations

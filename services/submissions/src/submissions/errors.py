@@ -70,6 +70,11 @@ class DeadlinePassed(Conflict):
     title = "Đã hết hạn nộp báo cáo"
 
 
+class GroupUnitNotFound(NotFound):
+    code = "group_unit_not_found"
+    title = "Không tìm thấy đơn vị tổng hợp"
+
+
 class NotAllowed(Forbidden):
     code = "not_allowed"
     title = "Bạn không có quyền thực hiện thao tác này"

@@ -20,13 +20,12 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
-from edudx_common.errors import NotFound
 from edudx_common.text import fold
 from submissions.access import AUTHORITY_ROLES, path_pattern, sees_everything
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IDS_PER_CALL, IdentityClient
-from submissions.errors import NotAllowed
+from submissions.errors import GroupUnitNotFound, NotAllowed
 from submissions.status import repository
 from submissions.status.schemas import StatusCounts, TargetStatus, UnitRef
 from submissions.workflow.models import SubmissionStatus
@@ -34,11 +33,6 @@ from submissions.workflow.models import SubmissionStatus
 _SUBMITTED = frozenset({TargetStatus.SUBMITTED_ON_TIME, TargetStatus.SUBMITTED_LATE, TargetStatus.RETURNED,
                         TargetStatus.APPROVED})
 _UNKNOWN_UNIT = "(đơn vị không còn trong danh mục)"
-
-
-class GroupUnitNotFound(NotFound):
-    code = "group_unit_not_found"
-    title = "Không tìm thấy đơn vị tổng hợp"
 
 
 @dataclass(frozen=True)
