@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from evidence.files.names import content_disposition, display_name
+from evidence.files.names import display_name
 from tests.evidence.conftest import S3Server, World
 from tests.evidence.samples import (
     API,
@@ -202,8 +202,3 @@ def test_display_name_keeps_vietnamese_and_drops_paths_and_controls(raw: str | N
     assert display_name(raw, "pdf" if shown.endswith("pdf") else "docx") == shown
 
 
-def test_content_disposition_has_ascii_fallback_and_rfc5987_name() -> None:
-    header = content_disposition("Đề án chuyển đổi số.pdf", inline=False)
-
-    assert header.startswith('attachment; filename="De an chuyen doi so.pdf"; ')
-    assert unquote(header.split("filename*=UTF-8\'\'")[1]) == "Đề án chuyển đổi số.pdf"

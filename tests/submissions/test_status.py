@@ -224,7 +224,7 @@ async def test_export_xlsx_has_the_rows_and_the_roll_up_in_vietnamese(client: ht
     assert response.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith('attachment; filename="tinh-hinh-nop-bao-cao-') and disposition.isascii()
+    assert disposition.startswith('attachment; filename="Tinh hinh nop bao cao - ') and disposition.isascii()
     encoded = disposition.split("filename*=UTF-8''", 1)[1]
     expected_name = (f"Tình hình nộp báo cáo - {s.campaign['title']} - {in_vietnam(s.now):%d-%m-%Y}.xlsx")
     assert unquote(encoded) == expected_name

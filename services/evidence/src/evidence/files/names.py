@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from urllib.parse import quote
 
 MAX_NAME = 200
 FALLBACK = "minh-chung"
@@ -20,12 +19,3 @@ def display_name(raw: str | None, extension: str) -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: MAX_NAME - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else name[:MAX_NAME]
     return name
-
-
-def content_disposition(name: str, *, inline: bool) -> str:
-    """RFC 6266 with an ASCII fallback and the real (Vietnamese) name in RFC 5987 `filename*`."""
-    plain = name.replace("đ", "d").replace("Đ", "D")
-    ascii_name = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
-    ascii_name = "".join(ch for ch in ascii_name if ch.isalnum() or ch in " ._-()") or FALLBACK
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
 from edudx_common.auth import CurrentUser
 from edudx_common.db import SessionDep, utcnow
+from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from evidence.deps import SettingsDep, StorageDep, SubmissionsDep, UnitTreeDep
 from evidence.errors import FileTooLarge, QuotaExceeded
 from evidence.files import repository, service
 from evidence.files.inspection import INLINE_TYPES
 from evidence.files.models import EvidenceItem
-from evidence.files.names import content_disposition
 from evidence.files.schemas import Catalogue, DownloadLink, EvidenceRead, UploadResult
 from evidence.files.upload import LimitExceeded, read_upload
 

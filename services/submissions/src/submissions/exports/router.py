@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from submissions.deps import IdentityDep
 from submissions.errors import InvalidContent, SubmissionNotFound
@@ -67,6 +67,4 @@ async def export_submission(
     else:
         body = await anyio.to_thread.run_sync(render_docx, report)
     name = f"Báo cáo - {ctx.target.unit_name} - {ctx.campaign.title[:80]}.{format}"
-    ascii_name = f"bao-cao-{ctx.target.unit_code}.{format}"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(body, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": disposition})
+    return Response(body, media_type=MEDIA_TYPES[format], headers={"Content-Disposition": content_disposition(name)})

@@ -11,11 +11,9 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import xlsxwriter
 
-from edudx_common.text import fold
 from edudx_common.timezone import describe_delay, format_vn, in_vietnam
 from submissions.status.schemas import STATUS_LABELS_VI, WORKFLOW_LABELS_VI, ExportFormat
 from submissions.status.service import StatusReport, Tally, TargetLine
@@ -153,9 +151,3 @@ def _neutral(value: str) -> str:
 def filename(report: StatusReport, fmt: ExportFormat) -> str:
     title = _UNSAFE_FILENAME.sub("-", report.campaign.title).strip(" .-")[:120]
     return f"Tình hình nộp báo cáo - {title} - {in_vietnam(report.as_of):%d-%m-%Y}.{fmt.value}"
-
-
-def content_disposition(name: str) -> str:
-    """RFC 6266 with an RFC 5987 UTF-8 name for browsers, and an ASCII fallback for the rest."""
-    fallback = _NOT_ASCII_WORD.sub("-", fold(name)).strip("-") or "export"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

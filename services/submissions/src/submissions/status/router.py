@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
 from edudx_common.timezone import describe_delay
@@ -92,7 +93,7 @@ async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, pr
                                          now=clock(), limit=None, by_group=True)
     body = await asyncio.to_thread(export.build, report, format)
     return Response(body, media_type=export.MEDIA_TYPES[format], headers={
-        "Content-Disposition": export.content_disposition(export.filename(report, format)),
+        "Content-Disposition": content_disposition(export.filename(report, format)),
         "Cache-Control": "private, no-store",
     })
 
