@@ -54,14 +54,22 @@ async def test_campaign_and_submission_events_reach_a_receiver_that_was_down(
 
             await eventually(both_processed, within=20)
 
-        async with app.state.session_factory() as session:
-            statuses = (await session.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all()
+        async def statuses() -> dict[str, int]:
+            async with app.state.session_factory() as session:
+                rows = (await session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all()
+            return {status: count for status, count in rows}
+
+        async def all_recorded() -> bool:  # the receiver has applied them; the producer records it right after
+            return (await statuses()).get("delivered") == 2
+
+        await eventually(all_recorded, within=10)
+        final = await statuses()
 
     types = [p.type for p in receiver.posts]
     assert sorted(set(types)) == ["campaign.published", "submission.submitted"]
     assert len(set(await receiver.processed())) == 2  # each event applied once
-    assert dict(statuses) == {"delivered": 2}
+    assert final == {"delivered": 2}
     published = next(p for p in receiver.posts if p.type == "campaign.published")
     assert published.payload["campaign_id"] == campaign["id"]
     assert published.payload["target_count"] == 2
