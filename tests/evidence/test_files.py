@@ -49,6 +49,7 @@ async def test_pdf_uploads_lists_and_downloads_back(client: httpx.AsyncClient, w
     assert s3.keys(f"{submission_id}/") != [] and len(s3.keys()) == 1
     assert "Kế hoạch" not in s3.keys()[0]
     assert catalogue.status_code == 200 and catalogue.json()["items"][0]["codes"] == ["H1.1-01", "H2.3-01"]
+    assert item["codes"] == ["H1.1-01", "H2.3-01"]
     assert catalogue.json()["total_bytes"] == len(content)
     assert through_service.status_code == 200 and through_service.content == content
     disposition = through_service.headers["content-disposition"]
@@ -165,6 +166,7 @@ async def test_same_file_twice_in_one_submission_is_recognised(client: httpx.Asy
 
     assert first.status_code == 201 and second.status_code == 200
     assert second.json()["duplicate"] is True and second.json()["id"] == first.json()["id"]
+    assert first.json()["codes"] == second.json()["codes"] == ["HC-01"]
     assert elsewhere.status_code == 201
     assert len(s3.keys()) == 2
 

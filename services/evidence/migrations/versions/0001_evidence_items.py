@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:39:11.087041
+Create Date: 2026-11-23 17:06:10.323280
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,8 @@ def upgrade() -> None:
     sa.CheckConstraint("kind <> 'file' OR (storage_key IS NOT NULL AND sha256 IS NOT NULL AND size > 0)", name='ck_evidence_items_file_fields'),
     sa.CheckConstraint("kind <> 'link' OR url IS NOT NULL", name='ck_evidence_items_link_url'),
     sa.CheckConstraint("kind IN ('file', 'link')", name='ck_evidence_items_kind'),
+    sa.CheckConstraint("review_state IN ('pending', 'accepted') OR review_reason IS NOT NULL", name='ck_evidence_items_review_reason'),
+    sa.CheckConstraint("review_state IN ('pending', 'accepted', 'insufficient', 'wrong')", name='ck_evidence_items_review_state'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('storage_key'),
     sa.UniqueConstraint('submission_id', 'sha256', name='uq_evidence_items_submission_sha256')

@@ -60,6 +60,11 @@ class InvalidLink(Unprocessable):
     title = "Đường liên kết không hợp lệ"
 
 
+class ReviewReasonRequired(Unprocessable):
+    code = "review_reason_required"
+    title = "Cần ghi lý do thẩm định"
+
+
 class StorageUnavailable(ServiceUnavailable):
     code = "storage_unavailable"
     title = "Kho lưu trữ tệp tạm thời không sẵn sàng"

@@ -36,6 +36,10 @@ class EvidenceItem(SQLModel, table=True):
         CheckConstraint("kind <> 'file' OR (storage_key IS NOT NULL AND sha256 IS NOT NULL AND size > 0)",
                         name="ck_evidence_items_file_fields"),
         CheckConstraint("kind <> 'link' OR url IS NOT NULL", name="ck_evidence_items_link_url"),
+        CheckConstraint("review_state IN ('pending', 'accepted', 'insufficient', 'wrong')",
+                        name="ck_evidence_items_review_state"),
+        CheckConstraint("review_state IN ('pending', 'accepted') OR review_reason IS NOT NULL",
+                        name="ck_evidence_items_review_reason"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

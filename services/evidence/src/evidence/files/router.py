@@ -1,4 +1,4 @@
-"""Evidence files: upload (streamed), catalogue, metadata, download, delete."""
+"""Evidence items: file upload (streamed), links, catalogue (JSON and XLSX), metadata, download, review, delete."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
@@ -15,10 +16,10 @@ from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from evidence.deps import SettingsDep, StorageDep, SubmissionsDep, UnitTreeDep
 from evidence.errors import FileTooLarge, QuotaExceeded
-from evidence.files import repository, service
+from evidence.files import export, repository, service
 from evidence.files.inspection import INLINE_TYPES
 from evidence.files.models import EvidenceItem
-from evidence.files.schemas import Catalogue, DownloadLink, EvidenceRead, UploadResult
+from evidence.files.schemas import Catalogue, DownloadLink, EvidenceRead, LinkCreate, ReviewCreate, UploadResult
 from evidence.files.upload import LimitExceeded, read_upload
 
 router = APIRouter(tags=["evidence"], responses=PROBLEM_RESPONSES)
@@ -41,8 +42,8 @@ UPLOAD_BODY = {
 }
 
 
-def _read(item: EvidenceItem, codes: list[str] | None = None) -> EvidenceRead:
-    return EvidenceRead.model_validate(item).model_copy(update={"codes": codes or []})
+def _read(item: EvidenceItem, codes: list[str]) -> EvidenceRead:
+    return EvidenceRead.model_validate(item).model_copy(update={"codes": codes})
 
 
 @router.post("/files", response_model=UploadResult, status_code=201, openapi_extra=UPLOAD_BODY,
@@ -82,8 +83,22 @@ async def upload_file(request: Request, session: SessionDep, principal: CurrentU
                                                      storage=storage)
     finally:
         upload.discard()
-    body = UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate})
+    codes = await service.codes_of(session, item)
+    body = UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate, "codes": codes})
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if duplicate else 201)
+
+
+@router.post("/links", response_model=EvidenceRead, status_code=201)
+async def create_link(payload: LinkCreate, session: SessionDep, principal: CurrentUser, submissions: SubmissionsDep,
+                      tree: UnitTreeDep) -> EvidenceRead:
+    """Add a link as evidence (portal article, LMS course, TEMIS or CSDL ngành record): an http(s) URL of at
+    most 2000 characters, a title and an optional note. Same rules as a file: school users of the unit (or an
+    authority admin above it), only while the submission is a draft or returned."""
+    info = await service.submission_in_scope(principal, payload.submission_id, submissions=submissions, tree=tree)
+    item = await service.create_link(session, principal, info, url=payload.url, title=payload.title,
+                                     note=payload.note, criterion_codes=payload.criterion_codes,
+                                     replaces_id=payload.replaces_id)
+    return _read(item, await service.codes_of(session, item))
 
 
 @router.get("/submissions/{submission_id}/files", response_model=Catalogue)
@@ -97,11 +112,40 @@ async def list_files(submission_id: uuid.UUID, session: SessionDep, principal: C
                      total_bytes=sum(i.size or 0 for i in items), quota_bytes=settings.submission_quota_bytes)
 
 
+@router.get("/submissions/{submission_id}/catalogue.xlsx", response_class=Response,
+            responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}},
+                             "description": "Danh mục minh chứng (XLSX), giờ Việt Nam"}})
+async def export_catalogue(submission_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
+                           submissions: SubmissionsDep, tree: UnitTreeDep) -> Response:
+    """The evidence catalogue as an XLSX file: code, criteria, title, file or link, size, uploader, time
+    (dd/mm/yyyy HH:MM, Vietnam time), review state and reason; header row frozen."""
+    info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
+    items = await repository.list_for_submission(session, info.id)
+    codes = service.catalogue_codes(items)
+    rows = [_read(i, codes[i.id]) for i in items]
+    content = await anyio.to_thread.run_sync(export.catalogue_xlsx, rows)
+    name = f"Danh mục minh chứng - {str(info.id)[:8]}.xlsx"
+    return Response(content, media_type=export.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
+
+
 @router.get("/files/{item_id}", response_model=EvidenceRead)
 async def get_file(item_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
                    tree: UnitTreeDep) -> EvidenceRead:
-    """One evidence item's metadata."""
-    return _read(await service.item_in_scope(session, principal, item_id, tree=tree))
+    """One evidence item's metadata (a file or a link)."""
+    item = await service.item_in_scope(session, principal, item_id, tree=tree)
+    return _read(item, await service.codes_of(session, item))
+
+
+@router.post("/files/{item_id}/review", response_model=EvidenceRead)
+async def review_file(item_id: uuid.UUID, payload: ReviewCreate, session: SessionDep, principal: CurrentUser,
+                      tree: UnitTreeDep) -> EvidenceRead:
+    """Mark an item (file or link) accepted, insufficient or wrong; `reason` is required unless accepted.
+    Reviewers and admins of an authority above the school only; the school sees the mark in the catalogue.
+    A mark does not make the item editable: that follows the submission (returned → upload a replacement)."""
+    item = await service.item_in_scope(session, principal, item_id, tree=tree)
+    await service.review_item(session, principal, item, state=payload.state, reason=payload.reason)
+    return _read(item, await service.codes_of(session, item))
 
 
 @router.get("/files/{item_id}/download", response_model=DownloadLink,

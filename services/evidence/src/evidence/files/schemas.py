@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,22 @@ class EvidenceRead(BaseModel):
     review_state: str = Field(description="pending | accepted | insufficient | wrong")
     review_reason: str | None
     reviewed_at: LocalDateTime | None
+
+
+class LinkCreate(BaseModel):
+    submission_id: uuid.UUID
+    url: str = Field(description="Địa chỉ http:// hoặc https://, tối đa 2000 ký tự")
+    title: str = Field(max_length=500, description="Tên minh chứng, ví dụ 'Bài viết trên cổng thông tin'")
+    note: str | None = Field(default=None, max_length=4000, description="Ghi chú (lưu là mô tả của minh chứng)")
+    criterion_codes: list[str] = Field(default_factory=list, description="Tiêu chí, ví dụ ['1.1', '2.3']")
+    replaces_id: uuid.UUID | None = Field(default=None,
+                                          description="Minh chứng cũ (của bản đã nộp) mà liên kết này thay thế")
+
+
+class ReviewCreate(BaseModel):
+    state: Literal["accepted", "insufficient", "wrong"] = Field(
+        description="accepted (đạt) | insufficient (chưa đủ) | wrong (sai tài liệu, hết hạn, sai cơ quan ban hành)")
+    reason: str | None = Field(default=None, max_length=2000, description="Bắt buộc khi không phải accepted")
 
 
 class UploadResult(EvidenceRead):

