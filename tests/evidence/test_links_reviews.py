@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from edudx_common.auth import Role
 from edudx_common.timezone import in_vietnam
 from tests.evidence.conftest import Database, S3Server, World
-from tests.evidence.samples import API, pdf_bytes, upload
+from tests.evidence.samples import API, PNG_1X1, pdf_bytes, upload
 from tests.identity.builders import make_user
 from tests.submissions.builders import FULL_ANSWERS, save, submit
 
@@ -232,3 +232,44 @@ async def test_catalogue_exports_to_xlsx_with_vietnamese_headers_and_local_times
     created = in_vietnam(datetime.fromisoformat(file["created_at"])).replace(tzinfo=None, second=0, microsecond=0)
     assert isinstance(first[6], datetime) and first[6].replace(second=0, microsecond=0) == created
     assert sheet["G2"].number_format == "dd/mm/yyyy hh:mm"
+
+
+async def test_link_with_a_screenshot_of_the_page(client: httpx.AsyncClient, world: World) -> None:
+    submission_id = world.s11_submission["id"]
+    shot = (await upload(client, world.s11_officer, submission_id, PNG_1X1, name="anh-chup.png",
+                         mime="image/png")).json()
+    pdf = (await upload(client, world.s11_officer, submission_id, pdf_bytes())).json()
+
+    with_shot = await add_link(client, world.s11_officer, submission_id, screenshot_id=shot["id"])
+    not_an_image = await add_link(client, world.s11_officer, submission_id, screenshot_id=pdf["id"])
+    other_school = await upload(client, world.s21_officer, world.s21_submission["id"], PNG_1X1, name="x.png",
+                                mime="image/png")
+    foreign = await add_link(client, world.s11_officer, submission_id, screenshot_id=other_school.json()["id"])
+
+    assert with_shot.status_code == 201 and with_shot.json()["screenshot_id"] == shot["id"]
+    assert not_an_image.status_code == 422 and not_an_image.json()["code"] == "invalid_link"
+    assert foreign.status_code == 422
+    assert sum(1 for i in await catalogue(client, world) if i["kind"] == "link") == 1
+
+
+async def test_returned_submission_replaces_an_item_and_the_catalogue_says_so(client: httpx.AsyncClient,
+                                                                             world: World) -> None:
+    submission_id = world.s11_submission["id"]
+    old = (await upload(client, world.s11_officer, submission_id, pdf_bytes("bản cũ"), criterion_codes="2.1")).json()
+    async with httpx.AsyncClient(base_url=world.submissions_url) as sub:
+        saved = await save(sub, world.s11_officer, world.s11_submission, FULL_ANSWERS)
+        await submit(sub, world.s11_principal, saved.json())
+        returned = await sub.post(f"/api/submissions/submissions/{submission_id}/return", headers=world.so_admin,
+                                  json={"reasons": {"criteria": {"2.1": "Quyết định hết hiệu lực"}}})
+    assert returned.status_code == 200, returned.text
+
+    new = await upload(client, world.s11_officer, submission_id, pdf_bytes("bản mới"), criterion_codes="2.1",
+                       replaces_id=old["id"])
+    delete_old = await client.delete(f"{API}/files/{old['id']}", headers=world.s11_officer)
+    items = {i["id"]: i for i in await catalogue(client, world)}
+
+    assert new.status_code == 201, new.text
+    assert new.json()["replaces_id"] == old["id"] and new.json()["draft_number"] == 2
+    assert delete_old.status_code == 409  # the submitted version's evidence stays as it was
+    assert items[old["id"]]["replaced_by_id"] == new.json()["id"]
+    assert items[new.json()["id"]]["replaced_by_id"] is None

@@ -13,6 +13,9 @@ class Settings(BaseServiceSettings):
 
     # S3-compatible object storage (MinIO in production, SeaweedFS `weed mini` embedded and in tests).
     s3_endpoint: str = "127.0.0.1:8333"  # host:port, no scheme
+    # The address browsers and phones reach the store at, used only to sign URLs (downloads, direct uploads):
+    # host:port, or a URL whose https:// scheme turns TLS on. None: the internal endpoint.
+    s3_public_endpoint: str | None = None
     s3_access_key: str = ""
     s3_secret_key: str = ""
     s3_secure: bool = False
@@ -23,6 +26,8 @@ class Settings(BaseServiceSettings):
     max_file_bytes: int = 50 * 1000 * 1000
     submission_quota_bytes: int = 500 * 1000 * 1000
     presign_seconds: int = 300
+    # Direct uploads (presigned PUT): a phone on a slow 4G link may need a long time for 50 MB.
+    upload_presign_seconds: int = 3600
     # Objects without a metadata row older than this are removed by the sweeper; 0 turns the loop off.
     sweep_after_minutes: int = 60
     sweep_interval_seconds: float = 600.0

@@ -15,6 +15,11 @@ class EvidenceNotFound(NotFound):
     title = "Không tìm thấy minh chứng"
 
 
+class UploadNotFound(NotFound):
+    code = "upload_not_found"
+    title = "Không tìm thấy lượt tải lên"
+
+
 class NotAllowed(Forbidden):
     code = "not_allowed"
     title = "Bạn không có quyền thực hiện thao tác này"

@@ -26,7 +26,8 @@ VERSION = "0.1.0"
 def make_storage(settings: Settings) -> ObjectStorage:
     return S3Storage(endpoint=settings.s3_endpoint, access_key=settings.s3_access_key,
                      secret_key=settings.s3_secret_key, bucket=settings.s3_bucket, secure=settings.s3_secure,
-                     region=settings.s3_region, timeout=settings.s3_timeout_seconds)
+                     region=settings.s3_region, timeout=settings.s3_timeout_seconds,
+                     public_endpoint=settings.s3_public_endpoint)
 
 
 def create_app(settings: Settings | None = None, *, storage: ObjectStorage | None = None) -> FastAPI:

@@ -59,6 +59,8 @@ class EvidenceItem(SQLModel, table=True):
     # Links.
     url: str | None = Field(default=None, max_length=2000)
     replaces_id: uuid.UUID | None = None
+    # For a link: an image item of the same submission showing the page (a screenshot).
+    screenshot_id: uuid.UUID | None = None
     uploaded_by: str = Field(max_length=80)
     uploaded_by_name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -66,3 +68,33 @@ class EvidenceItem(SQLModel, table=True):
     review_reason: str | None = Field(default=None, max_length=2000)
     reviewed_by: str | None = Field(default=None, max_length=80)
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class PendingUpload(SQLModel, table=True):
+    """A direct (presigned PUT) upload that was asked for and not yet confirmed.
+
+    The client PUTs the file to `staging_key`; `complete` checks it and turns it into an evidence item. A
+    completed upload keeps its row (with `item_id`) until it expires, so completing twice answers the same
+    item; the sweeper removes expired rows and their staging objects.
+    """
+
+    __tablename__ = "pending_uploads"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    submission_id: uuid.UUID = Field(index=True)
+    unit_id: uuid.UUID = Field(index=True)
+    staging_key: str = Field(max_length=200, unique=True)
+    file_name: str | None = Field(default=None, max_length=255)
+    declared_size: int
+    declared_content_type: str | None = Field(default=None, max_length=120)
+    title: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=4000)
+    criterion_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    replaces_id: uuid.UUID | None = None
+    # For a link: an image item of the same submission showing the page (a screenshot).
+    screenshot_id: uuid.UUID | None = None
+    uploaded_by: str = Field(max_length=80)
+    uploaded_by_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    item_id: uuid.UUID | None = None

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from evidence.files.models import EvidenceItem
+from evidence.files.models import EvidenceItem, PendingUpload
 
 
 async def get(session: AsyncSession, item_id: uuid.UUID) -> EvidenceItem | None:
@@ -35,5 +36,18 @@ async def used_bytes(session: AsyncSession, submission_id: uuid.UUID) -> int:
 async def known_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     if not keys:
         return set()
+    """Keys an evidence item or a pending upload (its staging object) refers to."""
     result = await session.execute(select(col(EvidenceItem.storage_key)).where(col(EvidenceItem.storage_key).in_(keys)))
-    return {k for k in result.scalars().all() if k is not None}
+    staged = await session.execute(select(col(PendingUpload.staging_key))
+                                   .where(col(PendingUpload.staging_key).in_(keys)))
+    return {k for k in [*result.scalars().all(), *staged.scalars().all()] if k is not None}
+
+
+async def pending(session: AsyncSession, upload_id: uuid.UUID) -> PendingUpload | None:
+    return await session.get(PendingUpload, upload_id)
+
+
+async def expired_pending(session: AsyncSession, before: datetime, limit: int) -> Sequence[PendingUpload]:
+    result = await session.execute(select(PendingUpload).where(col(PendingUpload.expires_at) < before)
+                                   .order_by(col(PendingUpload.expires_at)).limit(limit))
+    return result.scalars().all()

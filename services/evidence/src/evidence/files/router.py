@@ -1,9 +1,10 @@
-"""Evidence items: file upload (streamed), links, catalogue (JSON and XLSX), metadata, download, review, delete."""
+"""Evidence items: file upload (streamed, or direct to the bucket with a presigned PUT), links, catalogue
+(JSON and XLSX), metadata, download, review, delete."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import anyio.to_thread
@@ -15,11 +16,19 @@ from edudx_common.db import SessionDep, utcnow
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from evidence.deps import SettingsDep, StorageDep, SubmissionsDep, UnitTreeDep
-from evidence.errors import FileTooLarge, QuotaExceeded
 from evidence.files import export, repository, service
 from evidence.files.inspection import INLINE_TYPES
 from evidence.files.models import EvidenceItem
-from evidence.files.schemas import Catalogue, DownloadLink, EvidenceRead, LinkCreate, ReviewCreate, UploadResult
+from evidence.files.schemas import (
+    Catalogue,
+    DownloadLink,
+    EvidenceRead,
+    LinkCreate,
+    ReviewCreate,
+    UploadCreate,
+    UploadResult,
+    UploadTicket,
+)
 from evidence.files.upload import LimitExceeded, read_upload
 
 router = APIRouter(tags=["evidence"], responses=PROBLEM_RESPONSES)
@@ -42,8 +51,15 @@ UPLOAD_BODY = {
 }
 
 
-def _read(item: EvidenceItem, codes: list[str]) -> EvidenceRead:
-    return EvidenceRead.model_validate(item).model_copy(update={"codes": codes})
+def _read(item: EvidenceItem, codes: list[str], replaced_by: uuid.UUID | None = None) -> EvidenceRead:
+    return EvidenceRead.model_validate(item).model_copy(update={"codes": codes, "replaced_by_id": replaced_by})
+
+
+def _catalogue_rows(items: Sequence[EvidenceItem]) -> list[EvidenceRead]:
+    """Every item with its codes and, when a later draft replaced it, the item that did."""
+    codes = service.catalogue_codes(items)
+    replaced_by = {i.replaces_id: i.id for i in items if i.replaces_id is not None}
+    return [_read(i, codes[i.id], replaced_by.get(i.id)) for i in items]
 
 
 @router.post("/files", response_model=UploadResult, status_code=201, openapi_extra=UPLOAD_BODY,
@@ -74,10 +90,7 @@ async def upload_file(request: Request, session: SessionDep, principal: CurrentU
         upload = await read_upload(request.stream(), request.headers.get("content-type", ""),
                                    before_file=before_file, spool_dir=settings.spool_dir)
     except LimitExceeded as exc:
-        if exc.limit < limits.max_file_bytes:
-            raise QuotaExceeded(f"Tệp vượt quá dung lượng còn lại của báo cáo ({exc.limit / 1_000_000:g} MB).") \
-                from None
-        raise FileTooLarge(service.too_large_text(exc.limit)) from None
+        raise service.size_refusal(exc.limit, limits) from None
     try:
         item, duplicate = await service.store_upload(session, principal, request.state.submission, upload,
                                                      storage=storage)
@@ -86,6 +99,50 @@ async def upload_file(request: Request, session: SessionDep, principal: CurrentU
     codes = await service.codes_of(session, item)
     body = UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate, "codes": codes})
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if duplicate else 201)
+
+
+@router.post("/uploads", response_model=UploadTicket, status_code=201,
+             responses={413: {"description": "Tệp hoặc tổng dung lượng vượt giới hạn"}})
+async def create_upload(payload: UploadCreate, session: SessionDep, principal: CurrentUser, storage: StorageDep,
+                        submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep) -> Response:
+    """Start a direct upload (for phones on a poor connection): the same checks as `POST /files` (permission,
+    draft, quota, size), then a presigned URL the client PUTs the whole file to, straight to the object store.
+    A broken transfer is simply sent again to the same URL while it is valid. Then call
+    `POST /uploads/{upload_id}/complete`: nothing becomes evidence before the service has checked the bytes."""
+    info = await service.submission_in_scope(principal, payload.submission_id, submissions=submissions, tree=tree)
+    details = service.FileDetails(
+        filename=payload.file_name, title=(payload.title or "").strip() or None,
+        description=(payload.description or "").strip() or None,
+        criterion_codes=service.parse_criteria(payload.criterion_codes),
+        replaces_id=str(payload.replaces_id) if payload.replaces_id else None)
+    pending, url = await service.create_pending_upload(
+        session, principal, info, file_name=payload.file_name, size=payload.size,
+        content_type=payload.content_type, details=details,
+        limits=service.Limits(settings.max_file_bytes, settings.submission_quota_bytes), storage=storage,
+        seconds=settings.upload_presign_seconds)
+    ticket = UploadTicket(upload_id=pending.id, url=url, headers={"Content-Type": "application/octet-stream"},
+                          expires_at=pending.expires_at)
+    return JSONResponse(ticket.model_dump(mode="json"), status_code=201, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/uploads/{upload_id}/complete", response_model=UploadResult,
+             responses={200: {"model": UploadResult,
+                              "description": "Đã xác nhận trước đó, hoặc tệp đã có trong báo cáo (duplicate=true)"},
+                        413: {"description": "Tệp hoặc tổng dung lượng vượt giới hạn"},
+                        503: {"description": "Kho lưu trữ tệp không sẵn sàng"}})
+async def complete_upload(upload_id: uuid.UUID, session: SessionDep, principal: CurrentUser, storage: StorageDep,
+                          submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep) -> Response:
+    """Confirm a direct upload: the service reads the staged object, checks its size and content exactly as
+    for `POST /files`, and adds the evidence item (201), or answers the item already holding the same bytes
+    (200, `duplicate=true`). Calling it again answers the same item (200). A refused file is removed and the
+    upload closed; 404 `upload_not_found` before the file has arrived (the upload stays open)."""
+    item, duplicate, repeated = await service.complete_upload(
+        session, principal, upload_id, submissions=submissions, tree=tree, storage=storage,
+        limits=service.Limits(settings.max_file_bytes, settings.submission_quota_bytes),
+        spool_dir=settings.spool_dir)
+    codes = await service.codes_of(session, item)
+    body = UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate, "codes": codes})
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if duplicate or repeated else 201)
 
 
 @router.post("/links", response_model=EvidenceRead, status_code=201)
@@ -97,7 +154,7 @@ async def create_link(payload: LinkCreate, session: SessionDep, principal: Curre
     info = await service.submission_in_scope(principal, payload.submission_id, submissions=submissions, tree=tree)
     item = await service.create_link(session, principal, info, url=payload.url, title=payload.title,
                                      note=payload.note, criterion_codes=payload.criterion_codes,
-                                     replaces_id=payload.replaces_id)
+                                     replaces_id=payload.replaces_id, screenshot_id=payload.screenshot_id)
     return _read(item, await service.codes_of(session, item))
 
 
@@ -107,8 +164,7 @@ async def list_files(submission_id: uuid.UUID, session: SessionDep, principal: C
     """The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes."""
     info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
     items = await repository.list_for_submission(session, info.id)
-    codes = service.catalogue_codes(items)
-    return Catalogue(submission_id=info.id, items=[_read(i, codes[i.id]) for i in items],
+    return Catalogue(submission_id=info.id, items=_catalogue_rows(items),
                      total_bytes=sum(i.size or 0 for i in items), quota_bytes=settings.submission_quota_bytes)
 
 
@@ -120,9 +176,7 @@ async def export_catalogue(submission_id: uuid.UUID, session: SessionDep, princi
     """The evidence catalogue as an XLSX file: code, criteria, title, file or link, size, uploader, time
     (dd/mm/yyyy HH:MM, Vietnam time), review state and reason; header row frozen."""
     info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
-    items = await repository.list_for_submission(session, info.id)
-    codes = service.catalogue_codes(items)
-    rows = [_read(i, codes[i.id]) for i in items]
+    rows = _catalogue_rows(await repository.list_for_submission(session, info.id))
     content = await anyio.to_thread.run_sync(export.catalogue_xlsx, rows)
     name = f"Danh mục minh chứng - {str(info.id)[:8]}.xlsx"
     return Response(content, media_type=export.XLSX_MEDIA_TYPE,

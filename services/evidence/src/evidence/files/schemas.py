@@ -28,6 +28,8 @@ class EvidenceRead(BaseModel):
     url: str | None
     draft_number: int = Field(description="Bản nháp thứ mấy của báo cáo (lần nộp thứ n → bản n)")
     replaces_id: uuid.UUID | None
+    replaced_by_id: uuid.UUID | None = Field(default=None, description="Minh chứng mới thay thế minh chứng này")
+    screenshot_id: uuid.UUID | None = Field(default=None, description="Ảnh chụp trang của liên kết (một tệp ảnh)")
     uploaded_by: str
     uploaded_by_name: str | None
     created_at: LocalDateTime
@@ -44,6 +46,8 @@ class LinkCreate(BaseModel):
     criterion_codes: list[str] = Field(default_factory=list, description="Tiêu chí, ví dụ ['1.1', '2.3']")
     replaces_id: uuid.UUID | None = Field(default=None,
                                           description="Minh chứng cũ (của bản đã nộp) mà liên kết này thay thế")
+    screenshot_id: uuid.UUID | None = Field(default=None,
+                                            description="Ảnh chụp trang: một tệp ảnh đã tải lên cùng báo cáo")
 
 
 class ReviewCreate(BaseModel):
@@ -66,3 +70,27 @@ class Catalogue(BaseModel):
 class DownloadLink(BaseModel):
     url: str
     expires_at: datetime
+
+
+class UploadCreate(BaseModel):
+    submission_id: uuid.UUID
+    file_name: str | None = Field(default=None, max_length=1000,
+                                  description="Tên tệp trên máy (chỉ để hiển thị, được làm sạch)")
+    size: int = Field(gt=0, description="Kích thước tệp (byte); phải đúng bằng kích thước tệp gửi lên")
+    content_type: str | None = Field(default=None, max_length=120,
+                                     description="Loại tệp do máy khai báo; không được tin, loại thật xác định "
+                                                 "từ nội dung khi xác nhận")
+    criterion_codes: list[str] = Field(default_factory=list, description="Tiêu chí, ví dụ ['1.1', '2.3']")
+    title: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=4000)
+    replaces_id: uuid.UUID | None = Field(default=None,
+                                          description="Minh chứng cũ (của bản đã nộp) mà tệp này thay thế")
+
+
+class UploadTicket(BaseModel):
+    upload_id: uuid.UUID
+    url: str = Field(description="Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập); "
+                                 "mất kết nối thì gửi lại cả tệp tới cùng địa chỉ khi còn hạn")
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(default_factory=dict, description="Header gửi kèm yêu cầu PUT")
+    expires_at: LocalDateTime

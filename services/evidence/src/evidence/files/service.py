@@ -7,22 +7,27 @@ import re
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import anyio.to_thread
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
 from edudx_common.db import utcnow
+from edudx_common.errors import ProblemError
 from edudx_common.scope import UnitTree, is_in_scope
 from evidence.access import EDITABLE_STATUSES, prepares_evidence, reviews_evidence
 from evidence.clients.submissions import SubmissionInfo, SubmissionsClient
 from evidence.errors import (
+    EmptyFile,
     EvidenceImmutable,
     EvidenceNotFound,
+    FileTooLarge,
     InvalidLink,
     InvalidUpload,
     NotAllowed,
@@ -30,13 +35,14 @@ from evidence.errors import (
     ReviewReasonRequired,
     SubmissionLocked,
     SubmissionNotFound,
+    UploadNotFound,
 )
 from evidence.files import repository
 from evidence.files.inspection import inspect_file
-from evidence.files.models import EvidenceItem, EvidenceKind, ReviewState
+from evidence.files.models import EvidenceItem, EvidenceKind, PendingUpload, ReviewState
 from evidence.files.names import display_name
-from evidence.files.upload import SpooledUpload
-from evidence.storage.base import ObjectStorage
+from evidence.files.upload import LimitExceeded, SpooledUpload, spool_stream
+from evidence.storage.base import ObjectChanged, ObjectStorage
 
 log = logging.getLogger("edudx.evidence")
 CRITERION_CODE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,3}[a-z]?$")
@@ -44,6 +50,7 @@ MAX_CRITERIA = 20
 GENERAL_CODE = "C"  # items not attached to a criterion yet: "HC-01"
 MAX_URL = 2000
 LINK_SCHEMES = ("http", "https")
+STAGING_PREFIX = "staging/"  # direct uploads land here; evidence objects are `<submission>/<uuid>`
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,31 @@ def too_large_text(limit: int) -> str:
     return f"Tệp vượt quá dung lượng cho phép ({limit / 1_000_000:g} MB). Hãy nén hoặc chia nhỏ tệp."
 
 
+def size_refusal(limit: int, limits: Limits) -> ProblemError:
+    """The problem for a file above `limit` (an `upload_limit` answer): the per-file limit or the quota left."""
+    if limit < limits.max_file_bytes:
+        return QuotaExceeded(f"Tệp vượt quá dung lượng còn lại của báo cáo ({limit / 1_000_000:g} MB).")
+    return FileTooLarge(too_large_text(limit))
+
+
+@dataclass(frozen=True)
+class FileDetails:
+    """What the uploader says about a file (never its type: that comes from the bytes)."""
+
+    filename: str | None
+    title: str | None
+    description: str | None
+    criterion_codes: list[str]
+    replaces_id: str | None
+
+
+def details_from_fields(filename: str | None, fields: dict[str, list[str]]) -> FileDetails:
+    return FileDetails(filename=filename, title=_one(fields, "title", 500),
+                       description=_one(fields, "description", 4000),
+                       criterion_codes=parse_criteria(fields.get("criterion_codes", [])),
+                       replaces_id=_one(fields, "replaces_id", 40))
+
+
 def parse_criteria(values: Sequence[str]) -> list[str]:
     codes: list[str] = []
     for value in values:
@@ -117,26 +149,41 @@ def _one(fields: dict[str, list[str]], name: str, max_length: int) -> str | None
     return value or None
 
 
+StoreObject = Callable[[str, str], Awaitable[None]]  # (storage key, checked content type)
+
+
 async def store_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo, upload: SpooledUpload,
                        *, storage: ObjectStorage) -> tuple[EvidenceItem, bool]:
-    """Check the spooled file, store it, then write its row. Returns (item, was it already there)."""
+    """Check the spooled multipart file, store it, then write its row. Returns (item, was it already there)."""
+    details = details_from_fields(upload.filename, upload.fields)
+
+    async def put(key: str, mime: str) -> None:
+        await storage.put_file(key, upload.path, size=upload.size, content_type=mime)
+
+    return await store_checked_file(session, principal, info, upload, details, storage=storage, store=put)
+
+
+async def store_checked_file(session: AsyncSession, principal: Principal, info: SubmissionInfo,
+                             upload: SpooledUpload, details: FileDetails, *, storage: ObjectStorage,
+                             store: StoreObject) -> tuple[EvidenceItem, bool]:
+    """Inspect the spooled bytes; unless the same bytes are already in the submission, `store` the object
+    under a fresh key and commit its row. Shared by the streamed upload and the direct (presigned) one."""
     file_type = await anyio.to_thread.run_sync(inspect_file, upload.path, upload.size)
     existing = await repository.by_sha256(session, info.id, upload.sha256)
     if existing is not None:
         return existing, True
-    name = display_name(upload.filename, file_type.extension)
-    replaces_id = await _replaced_item(session, info, _one(upload.fields, "replaces_id", 40))
+    name = display_name(details.filename, file_type.extension)
+    replaces_id = await _replaced_item(session, info, details.replaces_id)
     item = EvidenceItem(
         submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.FILE.value,
-        title=_one(upload.fields, "title", 500) or name.rsplit(".", 1)[0] or name,
-        description=_one(upload.fields, "description", 4000),
-        criterion_codes=parse_criteria(upload.fields.get("criterion_codes", [])),
+        title=details.title or name.rsplit(".", 1)[0] or name, description=details.description,
+        criterion_codes=details.criterion_codes,
         original_name=name, storage_key=f"{info.id}/{uuid.uuid4()}", size=upload.size,
         content_type=file_type.mime, sha256=upload.sha256, replaces_id=replaces_id,
         uploaded_by=principal.subject, uploaded_by_name=principal.name,
     )
     assert item.storage_key is not None
-    await storage.put_file(item.storage_key, upload.path, size=upload.size, content_type=file_type.mime)
+    await store(item.storage_key, file_type.mime)
     # The object store is outside the transaction: commit here so that a failed write removes the object
     # (the sweeper removes what a crash between the two leaves behind).
     try:
@@ -154,6 +201,107 @@ async def store_upload(session: AsyncSession, principal: Principal, info: Submis
         await _forget_object(storage, item.storage_key)
         raise
     return item, False
+
+
+class NotUploadedYet(UploadNotFound):
+    """`complete` before the file reached the staging key: the upload stays open (the client may PUT again)."""
+
+
+async def create_pending_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo, *,
+                                file_name: str | None, size: int, content_type: str | None,
+                                details: FileDetails, limits: Limits, storage: ObjectStorage,
+                                seconds: int) -> tuple[PendingUpload, str]:
+    """A direct upload: the same permission, draft, quota and size checks as a streamed upload, then a
+    pending row and a presigned PUT URL for its staging key. Returns (row, url)."""
+    limit = await upload_limit(session, principal, info, limits)
+    if size <= 0:
+        raise EmptyFile("Tệp rỗng: không có nội dung để tải lên.")
+    if size > limit:
+        raise size_refusal(limit, limits)
+    replaces_id = await _replaced_item(session, info, details.replaces_id)
+    pending = PendingUpload(
+        submission_id=info.id, unit_id=info.unit_id, staging_key=f"{STAGING_PREFIX}{info.id}/{uuid.uuid4()}",
+        file_name=file_name, declared_size=size, declared_content_type=content_type, title=details.title,
+        description=details.description, criterion_codes=details.criterion_codes,
+        replaces_id=replaces_id,
+        uploaded_by=principal.subject, uploaded_by_name=principal.name,
+        expires_at=utcnow() + timedelta(seconds=seconds),
+    )
+    url = await storage.presigned_put(pending.staging_key, seconds=seconds)
+    session.add(pending)
+    await session.commit()
+    return pending, url
+
+
+async def complete_upload(session: AsyncSession, principal: Principal, upload_id: uuid.UUID, *,
+                          submissions: SubmissionsClient, tree: UnitTree, storage: ObjectStorage, limits: Limits,
+                          spool_dir: str | None) -> tuple[EvidenceItem, bool, bool]:
+    """Turn a PUT staging object into an evidence item. Returns (item, duplicate, already completed before).
+
+    Every refusal (permission, draft, quota, size, content) removes the staging object and the pending row,
+    except 'nothing uploaded yet' and outages (5xx), after which the client may simply try again.
+    """
+    pending = await repository.pending(session, upload_id)
+    if pending is None or pending.uploaded_by != principal.subject \
+            or not await is_in_scope(principal, pending.unit_id, tree):
+        raise UploadNotFound("Không tìm thấy lượt tải lên (có thể đã hết hạn). Hãy bắt đầu tải lên lại.")
+    if pending.item_id is not None:
+        done = await repository.get(session, pending.item_id)
+        if done is None:
+            raise UploadNotFound("Minh chứng của lượt tải lên này đã bị xóa.")
+        return done, False, True
+    upload_key, staging_key = pending.id, pending.staging_key
+    try:
+        info = await submission_in_scope(principal, pending.submission_id, submissions=submissions, tree=tree)
+        item, duplicate = await _check_and_store_staged(session, principal, info, pending, storage=storage,
+                                                        limits=limits, spool_dir=spool_dir)
+    except ProblemError as exc:
+        if not isinstance(exc, NotUploadedYet) and exc.status < 500:
+            await session.rollback()
+            await session.execute(delete(PendingUpload).where(PendingUpload.id == upload_key))  # type: ignore[arg-type]
+            await session.commit()
+            await _forget_object(storage, staging_key)
+        raise
+    await session.execute(update(PendingUpload).where(PendingUpload.id == upload_key)  # type: ignore[arg-type]
+                          .values(item_id=item.id))
+    await session.commit()
+    await _forget_object(storage, staging_key)
+    return item, duplicate, False
+
+
+async def _check_and_store_staged(session: AsyncSession, principal: Principal, info: SubmissionInfo,
+                                  pending: PendingUpload, *, storage: ObjectStorage, limits: Limits,
+                                  spool_dir: str | None) -> tuple[EvidenceItem, bool]:
+    limit = await upload_limit(session, principal, info, limits)
+    staged = await storage.stat(pending.staging_key)
+    if staged is None:
+        raise NotUploadedYet("Chưa nhận được tệp: hãy gửi tệp (PUT) tới đường dẫn tải lên rồi xác nhận lại.")
+    if staged.size > limit:
+        raise size_refusal(limit, limits)
+    if staged.size != pending.declared_size:
+        raise InvalidUpload(f"Tệp đã tải lên ({staged.size} byte) khác kích thước đã khai báo "
+                            f"({pending.declared_size} byte). Hãy tải lên lại.")
+    changed = InvalidUpload("Tệp tạm đã bị thay đổi trong khi đang kiểm tra. Hãy tải lên lại.")
+    try:
+        upload = await spool_stream(storage.get_stream(pending.staging_key, match_etag=staged.etag), limit=limit,
+                                    spool_dir=spool_dir, filename=pending.file_name)
+    except LimitExceeded as exc:
+        raise size_refusal(exc.limit, limits) from None
+    except ObjectChanged:
+        raise changed from None
+    details = FileDetails(filename=pending.file_name, title=pending.title, description=pending.description,
+                          criterion_codes=list(pending.criterion_codes),
+                          replaces_id=str(pending.replaces_id) if pending.replaces_id else None)
+
+    async def copy(key: str, mime: str) -> None:
+        # Server-side copy of exactly the bytes inspected: refused if the phone PUT something else meanwhile.
+        if not await storage.copy(pending.staging_key, key, content_type=mime, match_etag=staged.etag):
+            raise changed
+
+    try:
+        return await store_checked_file(session, principal, info, upload, details, storage=storage, store=copy)
+    finally:
+        upload.discard()
 
 
 def check_url(raw: str) -> str:
@@ -182,8 +330,8 @@ def check_url(raw: str) -> str:
 
 
 async def create_link(session: AsyncSession, principal: Principal, info: SubmissionInfo, *, url: str, title: str,
-                      note: str | None, criterion_codes: Sequence[str],
-                      replaces_id: uuid.UUID | None) -> EvidenceItem:
+                      note: str | None, criterion_codes: Sequence[str], replaces_id: uuid.UUID | None,
+                      screenshot_id: uuid.UUID | None = None) -> EvidenceItem:
     """A link as evidence (portal article, LMS course, TEMIS record), under the same rules as a file."""
     ensure_editable(principal, info)
     checked = check_url(url)
@@ -191,10 +339,16 @@ async def create_link(session: AsyncSession, principal: Principal, info: Submiss
     if not name:
         raise InvalidLink("Hãy đặt tên cho minh chứng (ví dụ 'Bài viết trên cổng thông tin của trường').")
     replaced = await _replaced_item(session, info, str(replaces_id) if replaces_id else None)
+    if screenshot_id is not None:
+        screenshot = await session.get(EvidenceItem, screenshot_id)
+        if (screenshot is None or screenshot.submission_id != info.id or screenshot.kind != EvidenceKind.FILE.value
+                or not (screenshot.content_type or "").startswith("image/")):
+            raise InvalidLink("Ảnh chụp màn hình phải là một tệp ảnh đã tải lên cùng báo cáo này.")
     item = EvidenceItem(
         submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.LINK.value,
         title=name, description=(note or "").strip() or None, criterion_codes=parse_criteria(criterion_codes),
-        url=checked, replaces_id=replaced, uploaded_by=principal.subject, uploaded_by_name=principal.name,
+        url=checked, replaces_id=replaced, screenshot_id=screenshot_id, uploaded_by=principal.subject,
+        uploaded_by_name=principal.name,
     )
     session.add(item)
     await session.flush()

@@ -1,6 +1,8 @@
 """Objects without a metadata row are leftovers (a crash between storing and committing): remove old ones.
 
 Only objects older than `older_than` are touched, so an upload between its object and its row is never hit.
+Direct uploads: a pending upload whose URL expired more than `older_than` ago is closed (row and staging object
+removed); a staging object is kept only while its pending row exists, so one without a row is an orphan too.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from edudx_common.db import utcnow
 from evidence.files import repository
+from evidence.files.models import PendingUpload
 from evidence.storage.base import ObjectStorage
 
 log = logging.getLogger("edudx.evidence.sweeper")
@@ -21,10 +25,11 @@ BATCH = 500
 
 async def sweep_orphans(sessions: async_sessionmaker[AsyncSession], storage: ObjectStorage, *,
                         older_than: timedelta, now: datetime | None = None) -> list[str]:
-    """Delete objects older than `older_than` that no row refers to; return their keys."""
+    """Close expired pending uploads, delete objects older than `older_than` that no row refers to; return
+    the keys of the objects removed."""
     cutoff = (now or utcnow()) - older_than
+    removed = await sweep_expired_uploads(sessions, storage, before=cutoff)
     old = [o.key async for o in storage.list_objects() if o.last_modified is None or o.last_modified < cutoff]
-    removed: list[str] = []
     for start in range(0, len(old), BATCH):
         batch = old[start : start + BATCH]
         async with sessions() as session:
@@ -36,6 +41,26 @@ async def sweep_orphans(sessions: async_sessionmaker[AsyncSession], storage: Obj
     if removed:
         log.info("removed %d orphaned objects", len(removed))
     return removed
+
+
+async def sweep_expired_uploads(sessions: async_sessionmaker[AsyncSession], storage: ObjectStorage, *,
+                                before: datetime) -> list[str]:
+    """Remove pending uploads that expired before `before`, and their staging objects (if any)."""
+    removed: list[str] = []
+    while True:
+        async with sessions() as session:
+            expired = await repository.expired_pending(session, before, BATCH)
+            if not expired:
+                return removed
+            for pending in expired:
+                # A completed upload's staging object is already gone; a missing object is not an error.
+                if pending.item_id is None and await storage.stat(pending.staging_key) is not None:
+                    await storage.delete(pending.staging_key)
+                    removed.append(pending.staging_key)
+            ids = [p.id for p in expired]
+            await session.execute(delete(PendingUpload).where(PendingUpload.id.in_(ids)))  # type: ignore[attr-defined]
+            await session.commit()
+        log.info("closed %d expired direct uploads", len(ids))
 
 
 async def run_sweeper(sessions: async_sessionmaker[AsyncSession], storage: ObjectStorage, *,

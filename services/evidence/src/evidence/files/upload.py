@@ -66,6 +66,22 @@ class _Spool:
         self.file.write(chunk)
 
 
+async def spool_stream(chunks: AsyncIterator[bytes], *, limit: int, spool_dir: str | None = None,
+                       filename: str | None = None) -> SpooledUpload:
+    """Write a byte stream to a spool file, hashing and counting it against `limit` (LimitExceeded above)."""
+    spool = _Spool(spool_dir, limit)
+    try:
+        async for chunk in chunks:
+            await anyio.to_thread.run_sync(spool.write, chunk)
+        spool.file.close()
+    except BaseException:
+        spool.file.close()
+        spool.path.unlink(missing_ok=True)
+        raise
+    return SpooledUpload(fields={}, filename=filename, path=spool.path, size=spool.size,
+                         sha256=spool.hash.hexdigest())
+
+
 def _end_header(events: list[tuple[str, Any]], header: dict[str, bytes]) -> None:
     events.append(("header", (header["field"], header["value"])))
     header.update(field=b"", value=b"")

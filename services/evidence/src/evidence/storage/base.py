@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Protocol
 
 
+class ObjectChanged(Exception):
+    """A conditional read (`match_etag`) found the object gone or replaced."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
     size: int
     last_modified: datetime | None
+    etag: str | None = None
 
 
 class ObjectStorage(Protocol):
@@ -27,13 +32,21 @@ class ObjectStorage(Protocol):
         """Store a stream of unknown length in multipart parts; return its size. Memory stays at a few parts."""
         ...
 
-    def get_stream(self, key: str) -> AsyncIterator[bytes]: ...
+    def get_stream(self, key: str, *, match_etag: str | None = None) -> AsyncIterator[bytes]: ...
 
     async def stat(self, key: str) -> StoredObject | None: ...
 
     async def delete(self, key: str) -> None: ...
 
     async def presigned_get(self, key: str, *, seconds: int, content_type: str, disposition: str) -> str: ...
+
+    async def presigned_put(self, key: str, *, seconds: int) -> str:
+        """A URL a client PUTs the whole object to, directly (no credentials, valid `seconds`)."""
+        ...
+
+    async def copy(self, source: str, target: str, *, content_type: str, match_etag: str | None = None) -> bool:
+        """Server-side copy; False when the source is gone or (with `match_etag`) has changed since."""
+        ...
 
     def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]: ...
 

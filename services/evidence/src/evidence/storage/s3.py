@@ -17,11 +17,12 @@ import anyio
 import anyio.to_thread
 import urllib3
 from minio import Minio
+from minio.commonconfig import REPLACE, CopySource
 from minio.error import S3Error
 from urllib3.exceptions import HTTPError
 
 from evidence.errors import StorageUnavailable
-from evidence.storage.base import StoredObject
+from evidence.storage.base import ObjectChanged, StoredObject
 
 T = TypeVar("T")
 # The minio client holds several parts in memory while it uploads them in parallel: 5 MiB (S3's minimum)
@@ -29,6 +30,15 @@ T = TypeVar("T")
 PART_SIZE = 5 * 1024 * 1024
 READ_CHUNK = 256 * 1024
 STREAM_QUEUE_CHUNKS = 8  # bounded: the producer waits when the uploader falls behind
+MISSING = ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
+
+
+def split_endpoint(raw: str, secure: bool) -> tuple[str, bool]:
+    """`host:port` keeps the internal `secure`; `https://host` / `http://host:port` set it from the scheme."""
+    for scheme, is_secure in (("https://", True), ("http://", False)):
+        if raw.lower().startswith(scheme):
+            return raw[len(scheme):].rstrip("/"), is_secure
+    return raw.rstrip("/"), secure
 
 
 class _Abort:
@@ -78,7 +88,8 @@ class _QueueReader(io.RawIOBase):
 
 class S3Storage:
     def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = False,
-                 region: str = "us-east-1", timeout: float = 30.0, retries: int = 2) -> None:
+                 region: str = "us-east-1", timeout: float = 30.0, retries: int = 2,
+                 public_endpoint: str | None = None) -> None:
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=min(timeout, 3.0), read=timeout),
             retries=urllib3.Retry(total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
@@ -87,6 +98,14 @@ class S3Storage:
         self.bucket = bucket
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
                             region=region, http_client=http)
+        # URLs handed to browsers and phones are signed for the address they reach (the host is part of the
+        # signature). Presigning is local computation: with the region fixed this client never connects.
+        self.signer = self.client
+        if public_endpoint:
+            host, public_secure = split_endpoint(public_endpoint, secure)
+            if (host, public_secure) != (endpoint, secure):
+                self.signer = Minio(host, access_key=access_key, secret_key=secret_key, secure=public_secure,
+                                    region=region)
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
@@ -136,8 +155,14 @@ class S3Storage:
             raise group.exceptions[0] from None
         return size
 
-    async def get_stream(self, key: str) -> AsyncIterator[bytes]:
-        response = await self._run(self.client.get_object, self.bucket, key)
+    async def get_stream(self, key: str, *, match_etag: str | None = None) -> AsyncIterator[bytes]:
+        headers = {"If-Match": match_etag} if match_etag else None
+        try:
+            response = await self._run(self.client.get_object, self.bucket, key, request_headers=headers)
+        except S3Error as exc:
+            if match_etag and exc.code in (*MISSING, "PreconditionFailed"):
+                raise ObjectChanged(key) from exc
+            raise
         try:
             stream = response.stream(READ_CHUNK)
             while True:
@@ -153,18 +178,32 @@ class S3Storage:
         try:
             info = await self._run(self.client.stat_object, self.bucket, key)
         except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"):
+            if exc.code in MISSING:
                 return None
             raise
-        return StoredObject(key=key, size=int(info.size or 0), last_modified=info.last_modified)
+        return StoredObject(key=key, size=int(info.size or 0), last_modified=info.last_modified, etag=info.etag)
 
     async def delete(self, key: str) -> None:
         await self._run(self.client.remove_object, self.bucket, key)
 
     async def presigned_get(self, key: str, *, seconds: int, content_type: str, disposition: str) -> str:
         headers = {"response-content-type": content_type, "response-content-disposition": disposition}
-        return await self._run(self.client.presigned_get_object, self.bucket, key,
+        return await self._run(self.signer.presigned_get_object, self.bucket, key,
                                expires=timedelta(seconds=seconds), response_headers=headers)
+
+    async def presigned_put(self, key: str, *, seconds: int) -> str:
+        return await self._run(self.signer.presigned_put_object, self.bucket, key, expires=timedelta(seconds=seconds))
+
+    async def copy(self, source: str, target: str, *, content_type: str, match_etag: str | None = None) -> bool:
+        try:
+            await self._run(self.client.copy_object, self.bucket, target,
+                            CopySource(self.bucket, source, match_etag=match_etag),
+                            metadata={"Content-Type": content_type}, metadata_directive=REPLACE)
+        except S3Error as exc:
+            if exc.code in (*MISSING, "PreconditionFailed"):
+                return False
+            raise
+        return True
 
     async def list_objects(self, prefix: str = "") -> AsyncIterator[StoredObject]:
         items = await self._run(lambda: list(self.client.list_objects(self.bucket, prefix=prefix, recursive=True)))
