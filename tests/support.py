@@ -15,6 +15,8 @@ from identity.keys import generate_private_key_pem
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("EDUDX_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+# Two checkouts may run their PostgreSQL suites at once against one server: each gives its own prefix.
+SCHEMA_PREFIX = os.environ.get("EDUDX_TEST_SCHEMA_PREFIX", "test_")
 
 
 def on_postgres() -> bool:
@@ -24,7 +26,7 @@ def on_postgres() -> bool:
 def database_url(tmp_dir: Path, name: str) -> tuple[str, str | None]:
     """(url, schema) for a test database called `name`: a SQLite file, or a PostgreSQL schema."""
     if on_postgres():
-        return POSTGRES_URL, f"test_{name}"
+        return POSTGRES_URL, f"{SCHEMA_PREFIX}{name}"
     return f"sqlite+aiosqlite:///{tmp_dir / f'{name}.db'}", None
 
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from tests.servers import wait_until_up
-from tests.support import POSTGRES_URL, REPO, drop_schema_sync, free_port, on_postgres
+from tests.support import POSTGRES_URL, REPO, SCHEMA_PREFIX, drop_schema_sync, free_port, on_postgres
 
-SCHEMA_PREFIX = "e2e_"
+E2E_SCHEMA_PREFIX = f"{SCHEMA_PREFIX}e2e_"
 
 
 @dataclass
@@ -58,8 +58,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
                "--port", str(gateway_port), "--first-service-port", str(first_port)]
     if on_postgres():
         for name in names:
-            drop_schema_sync(POSTGRES_URL, SCHEMA_PREFIX + name)
-        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", SCHEMA_PREFIX]
+            drop_schema_sync(POSTGRES_URL, E2E_SCHEMA_PREFIX + name)
+        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", E2E_SCHEMA_PREFIX]
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
