@@ -221,14 +221,14 @@ async def test_catalogue_exports_to_xlsx_with_vietnamese_headers_and_local_times
     assert sheet is not None and sheet.title == "Danh mục minh chứng" and sheet.freeze_panes == "A2"
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Mã minh chứng", "Tiêu chí", "Tên minh chứng", "Tệp/Liên kết", "Kích thước",
-                       "Người tải lên", "Thời gian", "Trạng thái thẩm định", "Lý do")
+                       "Người tải lên", "Thời gian", "Trạng thái thẩm định", "Lý do", "Ghi chú")
     first, second = rows[1], rows[2]
     assert first[:4] == ("H1.1-01, H2-01", "1.1, 2", "=HYPERLINK(\"http://x\")", "Quyết định số 12.pdf")
     assert sheet["C2"].data_type == "s"  # a title is never a formula
     assert str(first[4]).endswith((" B", " KB")) and first[5] == "Nguyễn Thị Minh"
-    assert first[7:] == ("Chưa thẩm định", None)
+    assert first[7:] == ("Chưa thẩm định", None, None)
     assert second[:6] == ("H2-02", "2", "Bài viết trên cổng thông tin", PORTAL, None, "Hiệu trưởng HB")
-    assert second[7:] == ("Không đúng", "Sai cơ quan ban hành")
+    assert second[7:] == ("Không đúng", "Sai cơ quan ban hành", None)
     created = in_vietnam(datetime.fromisoformat(file["created_at"])).replace(tzinfo=None, second=0, microsecond=0)
     assert isinstance(first[6], datetime) and first[6].replace(second=0, microsecond=0) == created
     assert sheet["G2"].number_format == "dd/mm/yyyy hh:mm"
@@ -273,3 +273,10 @@ async def test_returned_submission_replaces_an_item_and_the_catalogue_says_so(cl
     assert delete_old.status_code == 409  # the submitted version's evidence stays as it was
     assert items[old["id"]]["replaced_by_id"] == new.json()["id"]
     assert items[new.json()["id"]]["replaced_by_id"] is None
+    exported = await client.get(f"{API}/submissions/{submission_id}/catalogue.xlsx", headers=world.p1_reviewer)
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert sheet is not None
+    notes = {row[0]: row[9] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    old_code, new_code = ", ".join(old["codes"]), ", ".join(new.json()["codes"])
+    assert old_code != new_code
+    assert notes == {old_code: f"Đã thay bằng {new_code}", new_code: f"Thay cho {old_code}"}

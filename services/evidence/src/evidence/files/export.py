@@ -18,7 +18,7 @@ SHEET_NAME = "Danh mục minh chứng"
 # (header, width in characters)
 COLUMNS = [
     ("Mã minh chứng", 18), ("Tiêu chí", 12), ("Tên minh chứng", 45), ("Tệp/Liên kết", 45), ("Kích thước", 12),
-    ("Người tải lên", 26), ("Thời gian", 17), ("Trạng thái thẩm định", 20), ("Lý do", 45),
+    ("Người tải lên", 26), ("Thời gian", 17), ("Trạng thái thẩm định", 20), ("Lý do", 45), ("Ghi chú", 30),
 ]
 REVIEW_LABELS_VI = {
     "pending": "Chưa thẩm định",
@@ -41,6 +41,18 @@ def human_size(size: int | None) -> str:
     raise AssertionError("unreachable")
 
 
+def replacement_notes(items: Sequence[EvidenceRead]) -> dict[str, str]:
+    """Item id → 'Đã thay bằng H2.1-02' / 'Thay cho H2.1-01', so a reviewer sees what a returned school changed."""
+    codes = {item.id: ", ".join(item.codes) or item.title for item in items}
+    notes: dict[str, str] = {}
+    for item in items:
+        if item.replaced_by_id is not None and item.replaced_by_id in codes:
+            notes[str(item.id)] = f"Đã thay bằng {codes[item.replaced_by_id]}"
+        if item.replaces_id is not None and item.replaces_id in codes:
+            notes[str(item.id)] = f"Thay cho {codes[item.replaces_id]}"
+    return notes
+
+
 def catalogue_xlsx(items: Sequence[EvidenceRead]) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
@@ -50,14 +62,16 @@ def catalogue_xlsx(items: Sequence[EvidenceRead]) -> bytes:
                                   "valign": "vcenter"})
     when = workbook.add_format({"num_format": DATE_FORMAT})
     sheet = workbook.add_worksheet(SHEET_NAME)
+    notes = replacement_notes(items)
     for col, (title, width) in enumerate(COLUMNS):
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, title, header)
     for row, item in enumerate(items, start=1):
         texts = [", ".join(item.codes), ", ".join(item.criterion_codes), item.title,
                  item.url or item.original_name or "", human_size(item.size), item.uploaded_by_name or item.uploaded_by]
-        review = [REVIEW_LABELS_VI.get(item.review_state, item.review_state), item.review_reason or ""]
-        for col, text in [*enumerate(texts), (7, review[0]), (8, review[1])]:
+        review = [REVIEW_LABELS_VI.get(item.review_state, item.review_state), item.review_reason or "",
+                  notes.get(str(item.id), "")]
+        for col, text in [*enumerate(texts), *enumerate(review, start=7)]:
             if text:  # empty cells stay blank, not empty strings
                 sheet.write_string(row, col, text)
         sheet.write_datetime(row, 6, in_vietnam(item.created_at).replace(tzinfo=None), when)
