@@ -280,3 +280,17 @@ async def test_returned_submission_replaces_an_item_and_the_catalogue_says_so(cl
     old_code, new_code = ", ".join(old["codes"]), ", ".join(new.json()["codes"])
     assert old_code != new_code
     assert notes == {old_code: f"Đã thay bằng {new_code}", new_code: f"Thay cho {old_code}"}
+
+
+async def test_a_link_carries_the_attributes_a_rubric_asks_for(client: httpx.AsyncClient, world: World) -> None:
+    submission_id = world.s11_submission["id"]
+    attributes = {"solution_name": "K12Online", "acquisition": "Thuê"}
+    created = await add_link(client, world.s11_officer, submission_id, url="https://k12online.vn/truong/hoabinh",
+                             title="Hệ thống LMS của trường", criterion_codes=["I.3"], attributes=attributes)
+    bad_key = await add_link(client, world.s11_officer, submission_id, attributes={"Tên giải pháp": "K12Online"})
+    blank_value = await add_link(client, world.s11_officer, submission_id, attributes={"acquisition": "  "})
+
+    assert created.status_code == 201, created.text
+    assert created.json()["attributes"] == attributes
+    assert [i["attributes"] for i in await catalogue(client, world)] == [attributes]
+    assert bad_key.status_code == 422 and blank_value.status_code == 422

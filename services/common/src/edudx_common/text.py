@@ -20,3 +20,8 @@ def like_pattern(query: str) -> str:
     """A LIKE pattern matching every folded word of `query` in order, with LIKE wildcards escaped."""
     words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in fold(query).split(" ") if w]
     return "%" + "%".join(words) + "%"
+
+
+# A rubric criterion's code as rubrics write it and evidence refers to it: '1', '1.2', '4a', 'I.3', 'II.3.1'.
+# Scoring defines criteria with it and evidence tags items with it, so both must accept the same codes.
+CRITERION_CODE = re.compile(r"^([0-9]{1,3}|[IVX]{1,5})(\.[0-9]{1,3}){0,3}[a-z]?$")

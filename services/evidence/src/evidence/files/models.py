@@ -61,6 +61,9 @@ class EvidenceItem(SQLModel, table=True):
     replaces_id: uuid.UUID | None = None
     # For a link: an image item of the same submission showing the page (a screenshot).
     screenshot_id: uuid.UUID | None = None
+    # Structured facts a rubric asks of the evidence, e.g. {"solution_name": "K12Online", "acquisition": "Thuê"}.
+    attributes: dict[str, str] = Field(default_factory=dict,
+                                       sa_column=Column(JSON, nullable=False, server_default="{}"))
     uploaded_by: str = Field(max_length=80)
     uploaded_by_name: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -150,11 +150,13 @@ async def create_link(payload: LinkCreate, session: SessionDep, principal: Curre
                       tree: UnitTreeDep) -> EvidenceRead:
     """Add a link as evidence (portal article, LMS course, TEMIS or CSDL ngành record): an http(s) URL of at
     most 2000 characters, a title and an optional note. Same rules as a file: school users of the unit (or an
-    authority admin above it), only while the submission is a draft or returned."""
+    authority admin above it), only while the submission is a draft or returned. `attributes` carry what a
+    rubric asks of the link, e.g. the solution's name and whether it was built, rented or bought."""
     info = await service.submission_in_scope(principal, payload.submission_id, submissions=submissions, tree=tree)
     item = await service.create_link(session, principal, info, url=payload.url, title=payload.title,
                                      note=payload.note, criterion_codes=payload.criterion_codes,
-                                     replaces_id=payload.replaces_id, screenshot_id=payload.screenshot_id)
+                                     replaces_id=payload.replaces_id, screenshot_id=payload.screenshot_id,
+                                     attributes=payload.attributes)
     return _read(item, await service.codes_of(session, item))
 
 

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from edudx_common.timezone import LocalDateTime
+
+ATTRIBUTE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 
 class EvidenceRead(BaseModel):
@@ -30,6 +32,9 @@ class EvidenceRead(BaseModel):
     replaces_id: uuid.UUID | None
     replaced_by_id: uuid.UUID | None = Field(default=None, description="Minh chứng mới thay thế minh chứng này")
     screenshot_id: uuid.UUID | None = Field(default=None, description="Ảnh chụp trang của liên kết (một tệp ảnh)")
+    attributes: dict[str, str] = Field(default_factory=dict,
+                                       description="Thuộc tính mà bộ tiêu chí yêu cầu, ví dụ tên giải pháp, "
+                                                   "hình thức (tự xây dựng / thuê / mua)")
     uploaded_by: str
     uploaded_by_name: str | None
     created_at: LocalDateTime
@@ -48,6 +53,11 @@ class LinkCreate(BaseModel):
                                           description="Minh chứng cũ (của bản đã nộp) mà liên kết này thay thế")
     screenshot_id: uuid.UUID | None = Field(default=None,
                                             description="Ảnh chụp trang: một tệp ảnh đã tải lên cùng báo cáo")
+    attributes: dict[Annotated[str, StringConstraints(pattern=ATTRIBUTE_KEY_PATTERN)],
+                     Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]] = Field(
+        default_factory=dict, max_length=20,
+        description="Thuộc tính có cấu trúc mà bộ tiêu chí yêu cầu (khóa chữ thường, ví dụ "
+                    "{'solution_name': 'K12Online', 'acquisition': 'Thuê'})")
 
 
 class ReviewCreate(BaseModel):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from edudx_common.auth import Principal
 from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.scope import UnitTree, is_in_scope
+from edudx_common.text import CRITERION_CODE
 from evidence.access import EDITABLE_STATUSES, prepares_evidence, reviews_evidence
 from evidence.clients.submissions import SubmissionInfo, SubmissionsClient
 from evidence.errors import (
@@ -45,7 +45,6 @@ from evidence.files.upload import LimitExceeded, SpooledUpload, spool_stream
 from evidence.storage.base import ObjectChanged, ObjectStorage
 
 log = logging.getLogger("edudx.evidence")
-CRITERION_CODE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,3}[a-z]?$")
 MAX_CRITERIA = 20
 GENERAL_CODE = "C"  # items not attached to a criterion yet: "HC-01"
 MAX_URL = 2000
@@ -133,7 +132,7 @@ def parse_criteria(values: Sequence[str]) -> list[str]:
             if not code:
                 continue
             if not CRITERION_CODE.match(code):
-                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ (ví dụ hợp lệ: 1, 1.2, 4a).")
+                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ (ví dụ hợp lệ: 1, 1.2, 4a, I.3).")
             if code not in codes:
                 codes.append(code)
     if len(codes) > MAX_CRITERIA:
@@ -331,7 +330,8 @@ def check_url(raw: str) -> str:
 
 async def create_link(session: AsyncSession, principal: Principal, info: SubmissionInfo, *, url: str, title: str,
                       note: str | None, criterion_codes: Sequence[str], replaces_id: uuid.UUID | None,
-                      screenshot_id: uuid.UUID | None = None) -> EvidenceItem:
+                      screenshot_id: uuid.UUID | None = None,
+                      attributes: Mapping[str, str] | None = None) -> EvidenceItem:
     """A link as evidence (portal article, LMS course, TEMIS record), under the same rules as a file."""
     ensure_editable(principal, info)
     checked = check_url(url)
@@ -347,7 +347,8 @@ async def create_link(session: AsyncSession, principal: Principal, info: Submiss
     item = EvidenceItem(
         submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.LINK.value,
         title=name, description=(note or "").strip() or None, criterion_codes=parse_criteria(criterion_codes),
-        url=checked, replaces_id=replaced, screenshot_id=screenshot_id, uploaded_by=principal.subject,
+        url=checked, replaces_id=replaced, screenshot_id=screenshot_id, attributes=dict(attributes or {}),
+        uploaded_by=principal.subject,
         uploaded_by_name=principal.name,
     )
     session.add(item)
