@@ -28,10 +28,19 @@ EVENT_CONSUMERS = {"submissions": ["notifications", "scoring"], "evidence": ["no
                    "scoring": ["notifications"]}
 
 
+# Demo data is seeded in this order once every service is up (identity seeds before): the campaign needs
+# the rubric's id.
+DEMO_ORDER = ["scoring", "submissions"]
+
+
 def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
-    """The command that seeds a service's demo data once every service is up (identity seeds before)."""
+    """The command that seeds a service's demo data; what it prints (JSON) is merged into `demo`."""
+    if name == "scoring":
+        return ["-m", "scoring.cli", "seed-demo"]
     if name == "submissions":
-        return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"]]
+        rubric = demo.get("rubrics", {}).get("seed-004-cntt")
+        return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"],
+                *(["--rubric-id", rubric] if rubric else [])]
     return None
 
 
@@ -78,8 +87,10 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         env[f"{prefix}DATABASE_SCHEMA"] = schema_prefix + name
     receivers = {c: service_urls[c] for c in EVENT_CONSUMERS.get(name, []) if c in service_urls}
     env[f"{prefix}EVENT_RECEIVERS"] = json.dumps(receivers)
-    if name == "evidence" and "submissions" in service_urls:
-        env["EVIDENCE_SUBMISSIONS_URL"] = service_urls["submissions"]
+    if name in ("evidence", "scoring") and "submissions" in service_urls:
+        env[f"{prefix}SUBMISSIONS_URL"] = service_urls["submissions"]
+    if name == "scoring" and "evidence" in service_urls:
+        env["SCORING_EVIDENCE_URL"] = service_urls["evidence"]
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -180,11 +191,13 @@ def main() -> None:
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
         if demo:
-            for name in names:
+            for name in [n for n in DEMO_ORDER if n in names]:
                 if (step := demo_step(name, demo)) is not None:
                     seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
-                    if seeded.startswith("{") and "title" in (details := json.loads(seeded)):
+                    details = json.loads(seeded) if seeded.startswith("{") else {}
+                    if "title" in details:
                         demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
+                    demo.update({k: v for k, v in details.items() if k == "rubrics"})
         gateway_env = {
             **base_env,
             "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),

@@ -28,7 +28,7 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> No
             else:
                 events = EventSink(tuple(settings.event_receivers))
                 campaign = await seed_demo(session, IdentityClient(identity), events,
-                                           issuer_unit_id=args.issuer_unit_id)
+                                           issuer_unit_id=args.issuer_unit_id, rubric_id=args.rubric_id)
                 json.dump({"campaign_id": str(campaign.id), "title": campaign.title}, sys.stdout, ensure_ascii=False)
                 sys.stdout.write("\n")
     finally:
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = commands.add_parser("seed-demo", help="templates, the current school year and a published demo campaign "
                                                  "(needs identity running)")
     demo.add_argument("--issuer-unit-id", required=True, help="the issuing Phòng/Sở")
+    demo.add_argument("--rubric-id", help="the scoring service's rubric the campaign is scored against")
     args = parser.parse_args(argv)
     asyncio.run(_run(Settings(), args.command, args))
 

@@ -28,7 +28,7 @@ def current_school_year_name(now: datetime) -> str:
 
 
 async def seed_demo(session: AsyncSession, identity: IdentityClient, events: EventSink, *,
-                    issuer_unit_id: str) -> Campaign:
+                    issuer_unit_id: str, rubric_id: str | None = None) -> Campaign:
     outline = await outlines_service.seed_templates(session)
     now = utcnow()
     year_name = current_school_year_name(now)
@@ -46,6 +46,7 @@ async def seed_demo(session: AsyncSession, identity: IdentityClient, events: Eve
         opens_at=now - timedelta(days=1),
         due_at=datetime(now.year, now.month, now.day, 10, tzinfo=UTC) + timedelta(days=14),  # 17:00 Vietnam time
         school_year_id=year.id, issuer_unit_id=issuer_unit_id, outline_id=outline.id,  # type: ignore[arg-type]
+        rubric_id=rubric_id,  # type: ignore[arg-type]
         targets=TargetRule(unit_types=["school"], education_levels=["tieu_hoc", "thcs"]),
     ))
     return await campaigns_service.publish_campaign(session, SEED_PRINCIPAL, identity, events, campaign.id)

@@ -11,7 +11,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
-from edudx_common.auth import CurrentUser
+from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep, utcnow
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
@@ -161,9 +161,10 @@ async def create_link(payload: LinkCreate, session: SessionDep, principal: Curre
 
 
 @router.get("/submissions/{submission_id}/files", response_model=Catalogue)
-async def list_files(submission_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
+async def list_files(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                      submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep) -> Catalogue:
-    """The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes."""
+    """The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes.
+    Services may read it too (scoring checks the evidence of a criterion before accepting its score)."""
     info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
     items = await repository.list_for_submission(session, info.id)
     return Catalogue(submission_id=info.id, items=_catalogue_rows(items),

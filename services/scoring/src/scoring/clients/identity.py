@@ -1,0 +1,50 @@
+"""What scoring asks identity: units' names and places in the tree (only the fields we read)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from edudx_common.errors import BadGateway
+from edudx_common.http import ServiceClient
+
+PAGE = 500
+IDS_PER_CALL = 100  # keeps the query string short
+
+
+class UnitInfo(BaseModel):
+    id: uuid.UUID
+    name: str
+    ancestor_ids: list[uuid.UUID]
+
+    @property
+    def path(self) -> str:
+        return "/" + "".join(f"{a.hex}/" for a in [*self.ancestor_ids, self.id])
+
+
+class IdentityClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self._client = client
+
+    async def unit(self, unit_id: uuid.UUID) -> UnitInfo | None:
+        response = await self._client.get(f"/api/identity/units/{unit_id}", params={"include_inactive": True})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise BadGateway(f"Dịch vụ identity trả lời HTTP {response.status_code}.")
+        return UnitInfo.model_validate(response.json())
+
+    async def names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Names of the given units (inactive ones too); unknown ids are left out."""
+        names: dict[uuid.UUID, str] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), IDS_PER_CALL):
+            params: list[tuple[str, str | int]] = [("limit", PAGE), ("include_inactive", "true")]
+            params += [("ids", str(i)) for i in unique[start : start + IDS_PER_CALL]]
+            response = await self._client.get("/api/identity/units", params=params)
+            if response.status_code != 200:
+                raise BadGateway(f"Dịch vụ identity trả lời HTTP {response.status_code}.")
+            names.update({uuid.UUID(u["id"]): u["name"] for u in response.json()["items"]})
+        return names

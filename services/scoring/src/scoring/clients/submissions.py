@@ -1,0 +1,74 @@
+"""What scoring asks the submissions service: a submission's unit and state, a campaign's rubric and issuer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from edudx_common.errors import BadGateway
+from edudx_common.http import ServiceClient
+from scoring.errors import CampaignNotFound, SubmissionNotFound
+
+
+class SubmissionInfo(BaseModel):
+    id: uuid.UUID
+    campaign_id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_name: str
+    status: str
+    submit_count: int
+    updated_at: datetime
+
+
+class CampaignInfo(BaseModel):
+    id: uuid.UUID
+    title: str
+    kind: str
+    status: str
+    issuer_unit_id: uuid.UUID
+    issuer_name: str | None = None
+    rubric_id: uuid.UUID | None
+    school_year_id: uuid.UUID
+    copied_from_id: uuid.UUID | None = None
+
+
+class SchoolYearInfo(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class SubmissionsClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self._client = client
+
+    async def submission(self, submission_id: uuid.UUID) -> SubmissionInfo:
+        response = await self._client.get(f"/api/submissions/submissions/{submission_id}")
+        if response.status_code == 404:
+            raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
+        _expect_ok(response.status_code)
+        return SubmissionInfo.model_validate(response.json())
+
+    async def campaign(self, campaign_id: uuid.UUID) -> CampaignInfo:
+        response = await self._client.get(f"/api/submissions/campaigns/{campaign_id}")
+        if response.status_code == 404:
+            raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi quản lý của bạn.")
+        _expect_ok(response.status_code)
+        return CampaignInfo.model_validate(response.json())
+
+    async def target_count(self, campaign_id: uuid.UUID) -> int:
+        response = await self._client.get(f"/api/submissions/campaigns/{campaign_id}/targets", params={"limit": 1})
+        _expect_ok(response.status_code)
+        return int(response.json()["total"])
+
+    async def school_year_name(self, school_year_id: uuid.UUID) -> str | None:
+        response = await self._client.get("/api/submissions/school-years")
+        _expect_ok(response.status_code)
+        years = [SchoolYearInfo.model_validate(y) for y in response.json()]
+        return next((y.name for y in years if y.id == school_year_id), None)
+
+
+def _expect_ok(status: int) -> None:
+    if status != 200:
+        raise BadGateway(f"Dịch vụ submissions trả lời HTTP {status}.")

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from edudx_common.settings import BaseServiceSettings, service_config
+
+
+class Settings(BaseServiceSettings):
+    model_config = service_config("SCORING_")
+
+    database_url: str = "sqlite+aiosqlite:///./var/scoring.db"
+    submissions_url: str = "http://127.0.0.1:8002"
+    evidence_url: str = "http://127.0.0.1:8003"
+    # Receivers of this service's events (results.published): name → base URL. Empty: events wait.
+    event_receivers: dict[str, str] = Field(default_factory=dict)
+    # Where the public badge links to (a school's portal shows it; the link opens the published result).
+    public_base_url: str = "http://127.0.0.1:8000"

@@ -1,0 +1,60 @@
+"""Problems the scoring service raises on purpose."""
+
+from __future__ import annotations
+
+from edudx_common.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+
+class RubricNotFound(NotFound):
+    code = "rubric_not_found"
+    title = "Không tìm thấy bộ tiêu chí"
+
+
+class RubricInvalid(Unprocessable):
+    code = "rubric_invalid"
+    title = "Bộ tiêu chí không hợp lệ"
+
+
+class RubricFileInvalid(Unprocessable):
+    code = "rubric_file_invalid"
+    title = "Tệp bộ tiêu chí không đọc được"
+
+
+class SubmissionNotFound(NotFound):
+    code = "submission_not_found"
+    title = "Không tìm thấy báo cáo"
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+    title = "Không tìm thấy đợt báo cáo"
+
+
+class NoRubric(Conflict):
+    code = "campaign_without_rubric"
+    title = "Đợt báo cáo không chấm điểm theo bộ tiêu chí"
+
+
+class NotAllowed(Forbidden):
+    code = "not_allowed"
+    title = "Bạn không có quyền thực hiện thao tác này"
+
+
+class ScoresLocked(Conflict):
+    code = "scores_locked"
+    title = "Không thể chấm điểm ở trạng thái hiện tại của báo cáo"
+
+
+class InvalidScores(Unprocessable):
+    code = "invalid_scores"
+    title = "Điểm không hợp lệ"
+
+
+class EvidenceMissing(Unprocessable):
+    code = "evidence_required"
+    title = "Tiêu chí cần minh chứng"
+
+
+class ResultsNotPublished(NotFound):
+    code = "results_not_published"
+    title = "Kết quả chưa được công bố"

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from edudx_common.auth import CurrentPrincipal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.inbox import EventEnvelope, accept_once
+from scoring import events
+from scoring.deps import SubmissionsDep
+from scoring.errors import NotAllowed
+
+router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def receive_event(event: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
+                        submissions: SubmissionsDep) -> Response:
+    """Another service's event (service tokens only). Redeliveries of an accepted event id are answered 204
+    and change nothing."""
+    if not principal.is_service:
+        raise NotAllowed("Chỉ các dịch vụ của hệ thống được gửi sự kiện.")
+    if await accept_once(session, event_id=event.id, event_type=event.type):
+        await events.handle(session, event, submissions=submissions)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

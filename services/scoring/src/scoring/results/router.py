@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Query, Response, status
+
+from edudx_common.auth import CurrentPrincipal, CurrentUser
+from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
+from edudx_common.errors import PROBLEM_RESPONSES
+from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
+from scoring.results import export, service
+from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
+from scoring.sheets.evidence_codes import evidence_codes_by_criterion
+
+router = APIRouter(prefix="/campaigns/{campaign_id}/results", tags=["results"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("", response_model=CampaignResultsRead)
+async def get_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                      submissions: SubmissionsDep, identity: IdentityDep, tree: UnitTreeDep) -> CampaignResultsRead:
+    """Results of every unit that has submitted: final score (review score where given), class or levels,
+    rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
+    year beside this one. For the issuing authority and those above it; an authority below the issuer sees
+    its own units."""
+    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    computation = await service.compute(session, campaign, submissions=submissions, identity=identity, within=within)
+    return service.to_read(computation)
+
+
+@router.get("/export", response_class=Response, responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})
+async def export_results(
+    campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, submissions: SubmissionsDep,
+    identity: IdentityDep, evidence: EvidenceDep, tree: UnitTreeDep,
+    include_units: Annotated[bool, Query(description="Thêm một trang cho mỗi đơn vị (STT | Nội dung | Điểm "
+                                                     "chuẩn | Tự chấm | Điểm thẩm định | Minh chứng)")] = False,
+) -> Response:
+    """The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
+    one sheet per unit in the familiar layout."""
+    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    computation = await service.compute(session, campaign, submissions=submissions, identity=identity, within=within)
+    codes = {}
+    if include_units:
+        for result in computation.results:
+            codes[result.sheet.submission_id] = evidence_codes_by_criterion(
+                await evidence.items(result.sheet.submission_id))
+    body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, include_units=include_units,
+                                                                      evidence=codes))
+    name = f"Kết quả - {campaign.title[:100].replace('/', '-')}.xlsx"
+    return Response(body, media_type=export.XLSX_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name)})
+
+
+@router.put("/settings", response_model=CampaignResultsRead)
+async def update_settings(campaign_id: uuid.UUID, body: ResultsSettingsUpdate, session: SessionDep,
+                          principal: CurrentUser, submissions: SubmissionsDep, identity: IdentityDep,
+                          tree: UnitTreeDep) -> CampaignResultsRead:
+    """Whether the campaign's ranking is shown and published (some authorities publish classes only)."""
+    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    await service.update_settings(session, principal, campaign, within, ranking_enabled=body.ranking_enabled)
+    return service.to_read(await service.compute(session, campaign, submissions=submissions, identity=identity))
+
+
+@router.post("/publish", response_model=CampaignResultsRead)
+async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
+                          submissions: SubmissionsDep, identity: IdentityDep, tree: UnitTreeDep, events: EventsDep,
+                          clock: ClockDep) -> CampaignResultsRead:
+    """Publish the results of the approved submissions (the issuing authority's admins). Each school then
+    sees its final score and class, the public DX level shows the published level, and the units are told.
+    Publishing again replaces what was published."""
+    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
+    school_year = await submissions.school_year_name(campaign.school_year_id)
+    computation.settings = await service.publish(session, principal, computation, within, events=events, clock=clock,
+                                                 school_year=school_year)
+    return service.to_read(computation)
+
+
+@router.delete("/publication", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def unpublish_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
+                            submissions: SubmissionsDep, tree: UnitTreeDep) -> Response:
+    """Withdraw a publication (e.g. published by mistake): schools and the public badge no longer show it."""
+    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    await service.unpublish(session, principal, campaign, within)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/published", response_model=PublishedResultsRead)
+async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                                submissions: SubmissionsDep, tree: UnitTreeDep) -> PublishedResultsRead:
+    """The published results (classes, and ranks where the campaign publishes them), for every signed-in user
+    of the issuer's subtree, schools included. 404 `results_not_published` before publication."""
+    campaign = await submissions.campaign(campaign_id)
+    return await service.published(session, principal, campaign, tree)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+from edudx_common.timezone import LocalDateTime
+
+
+class GroupLevelRead(BaseModel):
+    code: str
+    title: str
+    total: float
+    level: str | None
+
+
+class ResultRow(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    group_id: uuid.UUID | None = Field(description="Đơn vị trực thuộc đơn vị ban hành chứa đơn vị này")
+    group_name: str | None
+    submission_id: uuid.UUID
+    submission_status: str
+    self_total: float
+    final_total: float
+    max_total: float
+    classification: str | None
+    classification_note: str | None
+    group_levels: list[GroupLevelRead]
+    reviewed_count: int
+    criteria_count: int
+    large_gap: bool = Field(description="Có tiêu chí chênh lệch lớn giữa tự chấm và thẩm định")
+    rank: int | None = Field(description="Thứ hạng (hạng bằng nhau khi bằng điểm); trống khi không xếp hạng")
+    tied: bool = Field(description="Đồng hạng với đơn vị khác")
+    previous_total: float | None = Field(description="Điểm năm học trước (đợt được sao chép sang đợt này)")
+    previous_classification: str | None
+
+
+class ClassCount(BaseModel):
+    label: str = Field(description="Tên loại/mức; 'Chưa xếp loại' cho đơn vị chưa có loại")
+    count: int
+
+
+class GroupSummary(BaseModel):
+    group_id: uuid.UUID | None
+    group_name: str | None
+    unit_count: int
+    average_total: float | None
+    distribution: list[ClassCount]
+
+
+class PreviousYear(BaseModel):
+    campaign_id: uuid.UUID
+    campaign_title: str
+    unit_count: int
+    average_total: float | None
+    distribution: list[ClassCount]
+
+
+class CampaignResultsRead(BaseModel):
+    campaign_id: uuid.UUID
+    campaign_title: str
+    rubric_id: uuid.UUID
+    mode: str
+    ranking_enabled: bool
+    published_at: LocalDateTime | None
+    target_count: int
+    scored_count: int = Field(description="Số đơn vị đã nộp báo cáo (có kết quả)")
+    average_total: float | None
+    distribution: list[ClassCount]
+    groups: list[GroupSummary]
+    previous_year: PreviousYear | None
+    rows: list[ResultRow]
+
+
+class ResultsSettingsUpdate(BaseModel):
+    ranking_enabled: bool = Field(description="Công bố thứ hạng; tắt để chỉ công bố xếp loại")
+
+
+class PublishedResultRead(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    classification: str | None
+    group_levels: list[GroupLevelRead]
+    final_total: float
+    max_total: float
+    rank: int | None
+    published_at: LocalDateTime
+
+
+class PublishedResultsRead(BaseModel):
+    campaign_id: uuid.UUID
+    campaign_title: str
+    school_year: str | None
+    published_at: LocalDateTime
+    rows: list[PublishedResultRead]

@@ -1,0 +1,299 @@
+"""A campaign's results: every unit's final score and class, the ranking (ties share a rank), the distribution
+by class, summaries per sub-authority, last school year beside this one, and publication.
+
+Computed from this service's own tables in two queries whatever the number of units; other services are asked
+only for the campaign, the target count and the names of the sub-authorities.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal, Role
+from edudx_common.scope import UnitTree
+from scoring.clients.identity import IdentityClient
+from scoring.clients.submissions import CampaignInfo, SubmissionsClient
+from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
+from scoring.events import EventSink
+from scoring.results import repository
+from scoring.results.models import CampaignResults, PublishedResult
+from scoring.results.schemas import (
+    CampaignResultsRead,
+    ClassCount,
+    GroupLevelRead,
+    GroupSummary,
+    PreviousYear,
+    PublishedResultRead,
+    PublishedResultsRead,
+    ResultRow,
+)
+from scoring.rubrics import service as rubrics
+from scoring.rubrics.definition import RubricDefinition, ordered_bands
+from scoring.sheets import repository as sheets_repository
+from scoring.sheets.calculation import SheetOutcome
+from scoring.sheets.models import ScoreSheet
+from scoring.sheets.service import sheet_outcome
+
+NOT_CLASSIFIED = "Chưa xếp loại"
+RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
+
+
+def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
+    """Standard competition ranking ("1224"): equal totals share a rank, the next rank skips the tied places."""
+    order = sorted(range(len(totals)), key=lambda i: totals[i], reverse=True)
+    ranks = [0] * len(totals)
+    for place, index in enumerate(order):
+        previous = order[place - 1] if place else None
+        ranks[index] = ranks[previous] if previous is not None and totals[previous] == totals[index] else place + 1
+    return ranks
+
+
+@dataclass
+class UnitResult:
+    sheet: ScoreSheet
+    outcome: SheetOutcome
+    group_id: uuid.UUID | None = None
+    group_name: str | None = None
+    rank: int | None = None
+    tied: bool = False
+    previous_total: Decimal | None = None
+    previous_classification: str | None = None
+
+
+@dataclass
+class Computation:
+    campaign: CampaignInfo
+    definition: RubricDefinition
+    settings: CampaignResults | None
+    results: list[UnitResult]
+    target_count: int
+    previous: tuple[CampaignInfo, list[UnitResult]] | None
+
+    @property
+    def ranking_enabled(self) -> bool:
+        return self.settings.ranking_enabled if self.settings else True
+
+
+def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
+    """The unit directly under the issuer on a unit's path (the Phòng of a school in a Sở campaign)."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    if issuer_id.hex in parts:
+        below = parts[parts.index(issuer_id.hex) + 1:]
+        if len(below) > 1:  # the unit itself is not its own sub-authority
+            return uuid.UUID(below[0])
+    return None
+
+
+async def _unit_results(session: AsyncSession, campaign: CampaignInfo,
+                        definition: RubricDefinition) -> list[UnitResult]:
+    """Units that have submitted at least once; drafts never appear in results."""
+    sheets = [s for s in await sheets_repository.sheets_of_campaign(session, campaign.id) if s.submit_count > 0]
+    scores = await sheets_repository.scores_of_campaign(session, campaign.id)
+    return [UnitResult(sheet=s, outcome=sheet_outcome(definition, scores.get(s.id, []))) for s in sheets]
+
+
+async def campaign_in_scope(principal: Principal, campaign_id: uuid.UUID, *, submissions: SubmissionsClient,
+                            tree: UnitTree) -> tuple[CampaignInfo, uuid.UUID | None]:
+    """The campaign and the subtree root whose rows the caller sees (None: all of them). Results are for
+    authorities: the issuer and those above it see every unit, an authority below the issuer its own units."""
+    campaign = await submissions.campaign(campaign_id)
+    if campaign.rubric_id is None:
+        raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
+    if principal.is_system_admin or principal.is_service:
+        return campaign, None
+    if not principal.has_any(*RESULT_ROLES) or principal.unit_id is None:
+        raise NotAllowed("Kết quả tổng hợp dành cho đơn vị quản lý; đơn vị xem điểm của mình trong báo cáo.")
+    if principal.unit_id == campaign.issuer_unit_id \
+            or principal.unit_id in (await tree.ancestor_ids(campaign.issuer_unit_id) or []):
+        return campaign, None
+    if campaign.issuer_unit_id in (await tree.ancestor_ids(principal.unit_id) or []):
+        return campaign, principal.unit_id
+    raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi quản lý của bạn.")
+
+
+async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                  identity: IdentityClient, within: uuid.UUID | None = None) -> Computation:
+    assert campaign.rubric_id is not None
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
+    results = await _unit_results(session, campaign, definition)
+    if within is not None:
+        results = [r for r in results if f"/{within.hex}/" in r.sheet.unit_path]
+    settings = await repository.settings(session, campaign.id)
+    for result in results:
+        result.group_id = _group_of(result.sheet.unit_path, campaign.issuer_unit_id)
+    names = await identity.names([r.group_id for r in results if r.group_id is not None])
+    for result in results:
+        result.group_name = names.get(result.group_id) if result.group_id else None
+    for result, rank in zip(results, competition_ranks([r.outcome.final_total for r in results]), strict=True):
+        result.rank = rank
+    shared = Counter(r.rank for r in results)
+    for result in results:
+        result.tied = shared[result.rank] > 1
+    previous = await _previous_year(session, campaign, results, submissions=submissions)
+    return Computation(campaign=campaign, definition=definition, settings=settings, results=results,
+                       target_count=await submissions.target_count(campaign.id), previous=previous)
+
+
+async def _previous_year(session: AsyncSession, campaign: CampaignInfo, results: list[UnitResult], *,
+                         submissions: SubmissionsClient) -> tuple[CampaignInfo, list[UnitResult]] | None:
+    """The campaign this one was copied from (last school year's), scored the same way, beside this one."""
+    if campaign.copied_from_id is None:
+        return None
+    try:
+        earlier = await submissions.campaign(campaign.copied_from_id)
+    except CampaignNotFound:
+        return None
+    if earlier.rubric_id is None:
+        return None
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id))
+    before = await _unit_results(session, earlier, definition)
+    by_unit = {r.sheet.unit_id: r for r in before}
+    for result in results:
+        match = by_unit.get(result.sheet.unit_id)
+        if match is not None:
+            result.previous_total = match.outcome.final_total
+            result.previous_classification = match.outcome.classification.label
+    return earlier, before
+
+
+def _distribution(definition: RubricDefinition, results: Sequence[UnitResult]) -> list[ClassCount]:
+    """Counts per class, best class first, every class listed even when empty, then the unclassified."""
+    counts = Counter(r.outcome.classification.label or NOT_CLASSIFIED for r in results)
+    bands = definition.bands or (definition.groups[0].bands if definition.groups else [])
+    labels = [b.label for b in reversed(ordered_bands(bands))]
+    out = [ClassCount(label=label, count=counts.pop(label, 0)) for label in labels]
+    out += [ClassCount(label=label, count=n) for label, n in sorted(counts.items())]
+    return out
+
+
+def _average(results: Sequence[UnitResult]) -> float | None:
+    if not results:
+        return None
+    total = sum((r.outcome.final_total for r in results), Decimal(0)) / len(results)
+    return float(round(total, 2))
+
+
+def _group_levels(result: UnitResult) -> list[GroupLevelRead]:
+    return [GroupLevelRead(code=g.code, title=g.title, total=float(g.final_total), level=g.level)
+            for g in result.outcome.groups]
+
+
+def to_read(computation: Computation) -> CampaignResultsRead:
+    definition, results = computation.definition, computation.results
+    ranking = computation.ranking_enabled
+    rows = [ResultRow(
+        unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, group_id=r.group_id, group_name=r.group_name,
+        submission_id=r.sheet.submission_id, submission_status=r.sheet.submission_status,
+        self_total=float(r.outcome.self_total), final_total=float(r.outcome.final_total),
+        max_total=float(r.outcome.max_total), classification=r.outcome.classification.label,
+        classification_note=r.outcome.classification.note, group_levels=_group_levels(r),
+        reviewed_count=r.outcome.reviewed_count, criteria_count=r.outcome.criteria_count,
+        large_gap=r.outcome.large_gap, rank=r.rank if ranking else None, tied=r.tied and ranking,
+        previous_total=float(r.previous_total) if r.previous_total is not None else None,
+        previous_classification=r.previous_classification)
+        for r in sorted(results, key=lambda r: (r.rank or 0, r.sheet.unit_name))]
+    by_group: dict[uuid.UUID | None, list[UnitResult]] = {}
+    for result in results:
+        by_group.setdefault(result.group_id, []).append(result)
+    groups = [GroupSummary(group_id=gid, group_name=members[0].group_name, unit_count=len(members),
+                           average_total=_average(members), distribution=_distribution(definition, members))
+              for gid, members in sorted(by_group.items(), key=lambda kv: kv[1][0].group_name or "")]
+    previous = None
+    if computation.previous is not None:
+        earlier, before = computation.previous
+        previous = PreviousYear(campaign_id=earlier.id, campaign_title=earlier.title, unit_count=len(before),
+                                average_total=_average(before), distribution=_distribution(definition, before))
+    settings = computation.settings
+    return CampaignResultsRead(
+        campaign_id=computation.campaign.id, campaign_title=computation.campaign.title,
+        rubric_id=computation.campaign.rubric_id or uuid.UUID(int=0), mode=definition.mode.value,
+        ranking_enabled=ranking, published_at=settings.published_at if settings else None,
+        target_count=computation.target_count, scored_count=len(results), average_total=_average(results),
+        distribution=_distribution(definition, results), groups=groups, previous_year=previous, rows=rows)
+
+
+def _ensure_publisher(principal: Principal, campaign: CampaignInfo, scope_root: uuid.UUID | None) -> None:
+    if principal.is_system_admin:
+        return
+    if scope_root is not None or not principal.has_any(Role.AUTHORITY_ADMIN):
+        raise NotAllowed("Chỉ quản trị của đơn vị ban hành đợt báo cáo được thay đổi và công bố kết quả.")
+
+
+async def update_settings(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
+                          scope_root: uuid.UUID | None, *, ranking_enabled: bool) -> CampaignResults:
+    _ensure_publisher(principal, campaign, scope_root)
+    settings = await repository.settings(session, campaign.id, for_update=True)
+    if settings is None:
+        settings = CampaignResults(campaign_id=campaign.id)
+        session.add(settings)
+    settings.ranking_enabled = ranking_enabled
+    await session.flush()
+    return settings
+
+
+async def publish(session: AsyncSession, principal: Principal, computation: Computation, scope_root: uuid.UUID | None,
+                  *, events: EventSink, clock: Callable[[], datetime], school_year: str | None) -> CampaignResults:
+    """Publish the results of the approved submissions: a snapshot the schools and the public badge read,
+    and a `results.published` event so each unit hears of it. Publishing again replaces the snapshot."""
+    campaign = computation.campaign
+    _ensure_publisher(principal, campaign, scope_root)
+    now = clock()
+    settings = await repository.settings(session, campaign.id, for_update=True)
+    if settings is None:
+        settings = CampaignResults(campaign_id=campaign.id)
+        session.add(settings)
+    settings.published_at, settings.published_by, settings.published_by_name = now, principal.subject, principal.name
+    settings.publication_count += 1
+    ranking = settings.ranking_enabled
+    approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
+    ranks = competition_ranks([r.outcome.final_total for r in approved])
+    rows = [PublishedResult(
+        campaign_id=campaign.id, unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, campaign_title=campaign.title,
+        campaign_kind=campaign.kind, school_year=school_year, classification=r.outcome.classification.label,
+        group_levels=[g.model_dump(mode="json") for g in _group_levels(r)], final_total=r.outcome.final_total,
+        max_total=r.outcome.max_total, rank=rank if ranking else None, published_at=now)
+        for r, rank in zip(approved, ranks, strict=True)]
+    await repository.replace_published(session, campaign.id, rows)
+    await events.emit(session, "results.published", {
+        "campaign_id": str(campaign.id), "campaign_title": campaign.title,
+        "issuer_unit_id": str(campaign.issuer_unit_id),
+        "published_at": now.isoformat(), "unit_ids": [str(r.unit_id) for r in rows]})
+    return settings
+
+
+async def unpublish(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
+                    scope_root: uuid.UUID | None) -> None:
+    _ensure_publisher(principal, campaign, scope_root)
+    settings = await repository.settings(session, campaign.id, for_update=True)
+    if settings is None or settings.published_at is None:
+        raise ResultsNotPublished("Kết quả của đợt này chưa được công bố.")
+    settings.published_at = None
+    await repository.replace_published(session, campaign.id, [])
+
+
+async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
+                    tree: UnitTree) -> PublishedResultsRead:
+    """The published results, for every signed-in user of the issuer's subtree (schools included)."""
+    settings = await repository.settings(session, campaign.id)
+    if settings is None or settings.published_at is None:
+        raise ResultsNotPublished("Kết quả của đợt này chưa được công bố.")
+    if not (principal.is_system_admin or principal.is_service) and principal.unit_id != campaign.issuer_unit_id:
+        ancestors = await tree.ancestor_ids(principal.unit_id) if principal.unit_id else None
+        if not ancestors or campaign.issuer_unit_id not in ancestors:
+            raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi của bạn.")
+    rows = await repository.published_of_campaign(session, campaign.id)
+    return PublishedResultsRead(
+        campaign_id=campaign.id, campaign_title=campaign.title, school_year=rows[0].school_year if rows else None,
+        published_at=settings.published_at,
+        rows=[PublishedResultRead(unit_id=r.unit_id, unit_name=r.unit_name, classification=r.classification,
+                                  group_levels=[GroupLevelRead.model_validate(g) for g in r.group_levels],
+                                  final_total=float(r.final_total), max_total=float(r.max_total), rank=r.rank,
+                                  published_at=r.published_at)
+              for r in sorted(rows, key=lambda r: (r.rank or 0, r.unit_name))])

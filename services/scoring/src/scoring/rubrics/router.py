@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+import anyio
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+
+from edudx_common.auth import CurrentPrincipal, CurrentUser
+from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
+from edudx_common.errors import PROBLEM_RESPONSES, PayloadTooLarge
+from scoring.deps import UnitTreeDep
+from scoring.errors import RubricFileInvalid
+from scoring.rubrics import exchange, repository, service
+from scoring.rubrics.definition import RubricDefinition
+from scoring.rubrics.schemas import RubricImportResult, RubricRead, RubricSummary
+
+router = APIRouter(prefix="/rubrics", tags=["rubrics"], responses=PROBLEM_RESPONSES)
+
+
+async def _read(session: SessionDep, rubric_id: uuid.UUID) -> RubricRead:
+    rubric = await service.get_rubric(session, rubric_id)
+    return service.to_read(rubric, latest_version=await repository.latest_version(session, rubric.family_id))
+
+
+@router.get("", response_model=list[RubricSummary])
+async def list_rubrics(session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep) -> list[RubricSummary]:
+    """The newest version of each rubric the caller may use: templates, its unit's and those of the
+    authorities above it."""
+    return [RubricSummary.model_validate(r) for r in await service.list_rubrics(session, principal, tree)]
+
+
+@router.post("", response_model=RubricRead, status_code=status.HTTP_201_CREATED)
+async def create_rubric(body: RubricDefinition, session: SessionDep, principal: CurrentUser) -> RubricRead:
+    """Create a rubric owned by the caller's unit (authority admins). It is checked before it is saved:
+    criteria must add up to their group, groups to the total, and bands must cover the range with no gap or
+    overlap; 422 `rubric_invalid` lists every problem, naming the group or criterion."""
+    rubric = await service.create_rubric(session, principal, body)
+    return service.to_read(rubric, latest_version=rubric.version)
+
+
+@router.post("/import", response_model=RubricImportResult, status_code=status.HTTP_201_CREATED)
+async def import_rubric(
+    file: Annotated[UploadFile, File(description="Tệp .xlsx (theo mẫu xuất từ EduDX) hoặc .json")],
+    session: SessionDep,
+    principal: CurrentUser,
+    response: Response,
+    dry_run: Annotated[bool, Query(description="Chỉ đọc và kiểm tra, không lưu")] = False,
+    new_version_of: Annotated[uuid.UUID | None, Query(
+        description="Lưu thành phiên bản mới của bộ tiêu chí này (mặc định: bộ tiêu chí mới)")] = None,
+) -> RubricImportResult:
+    """Bring a rubric from a file: the XLSX layout that `export` writes (sheets Tiêu chí, Xếp loại, Thiết
+    lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200)."""
+    data = await file.read(exchange.MAX_FILE_BYTES + 1)
+    if len(data) > exchange.MAX_FILE_BYTES:
+        raise PayloadTooLarge(f"Tệp bộ tiêu chí tối đa {exchange.MAX_FILE_BYTES // 1_000_000} MB.")
+    if data.lstrip()[:1] in (b"{", b"\xef"):
+        definition = exchange.from_json(data)
+    elif data[:2] == b"PK":
+        definition = await anyio.to_thread.run_sync(exchange.from_xlsx, data)
+    else:
+        raise RubricFileInvalid("Chỉ nhận tệp .xlsx hoặc .json.")
+    service.checked(definition)
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+        return RubricImportResult(definition=definition)
+    if new_version_of is not None:
+        rubric = await service.create_version(session, principal, await service.get_rubric(session, new_version_of),
+                                              definition)
+    else:
+        rubric = await service.create_rubric(session, principal, definition)
+    return RubricImportResult(definition=definition, rubric=service.to_read(rubric, latest_version=rubric.version))
+
+
+@router.get("/{rubric_id}", response_model=RubricRead)
+async def get_rubric(rubric_id: uuid.UUID, session: SessionDep, _principal: CurrentPrincipal) -> RubricRead:
+    """One rubric version with its whole definition."""
+    return await _read(session, rubric_id)
+
+
+@router.get("/{rubric_id}/versions", response_model=list[RubricSummary])
+async def list_versions(rubric_id: uuid.UUID, session: SessionDep,
+                        _principal: CurrentPrincipal) -> list[RubricSummary]:
+    """Every version of the rubric this one belongs to, newest first."""
+    rubric = await service.get_rubric(session, rubric_id)
+    return [RubricSummary.model_validate(r) for r in await repository.list_versions(session, rubric.family_id)]
+
+
+@router.post("/{rubric_id}/versions", response_model=RubricRead, status_code=status.HTTP_201_CREATED)
+async def create_version(rubric_id: uuid.UUID, body: RubricDefinition, session: SessionDep,
+                         principal: CurrentUser) -> RubricRead:
+    """Save a changed rubric as its next version (the owner unit's admins). Campaigns that use an earlier
+    version keep scoring against it."""
+    rubric = await service.create_version(session, principal, await service.get_rubric(session, rubric_id), body)
+    return service.to_read(rubric, latest_version=rubric.version)
+
+
+@router.get("/{rubric_id}/export", response_class=Response,
+            responses={200: {"content": {exchange.XLSX_MEDIA_TYPE: {}, "application/json": {}}}})
+async def export_rubric(rubric_id: uuid.UUID, session: SessionDep, _principal: CurrentPrincipal,
+                        format: Annotated[Literal["xlsx", "json"], Query()] = "xlsx") -> Response:
+    """The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON."""
+    rubric = await service.get_rubric(session, rubric_id)
+    definition = service.definition_of(rubric)
+    name = f"Bộ tiêu chí - {rubric.title[:80].replace('/', '-')} - v{rubric.version}.{format}"
+    if format == "json":
+        body, media = exchange.to_json(definition), "application/json"
+    else:
+        body, media = await anyio.to_thread.run_sync(exchange.to_xlsx, definition), exchange.XLSX_MEDIA_TYPE
+    return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})

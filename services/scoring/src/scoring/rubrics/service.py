@@ -1,0 +1,127 @@
+"""Rubric rules: who may maintain which rubric, what makes a definition acceptable, versions, templates."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from importlib import resources
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal, Role
+from edudx_common.scope import UnitTree
+from scoring.errors import NotAllowed, RubricInvalid, RubricNotFound
+from scoring.rubrics import repository
+from scoring.rubrics.definition import RubricDefinition, dec, problems
+from scoring.rubrics.models import Rubric
+from scoring.rubrics.schemas import RubricRead
+
+# The rubrics every installation starts with (file in rubrics/templates/ → stable key).
+TEMPLATES = {"seed-004-cntt": "seed_004_cntt.json", "qd-4725-reference": "qd_4725_reference.json"}
+_CACHE_LIMIT = 256
+_definitions: dict[uuid.UUID, RubricDefinition] = {}
+
+
+def checked(definition: RubricDefinition) -> RubricDefinition:
+    """The definition if it can be used; otherwise 422 listing every problem, the first one in `detail`."""
+    found = problems(definition)
+    if found:
+        raise RubricInvalid(f"Bộ tiêu chí không hợp lệ: {found[0].message}", errors=found)
+    return definition
+
+
+def definition_of(rubric: Rubric) -> RubricDefinition:
+    """The parsed definition; versions never change, so a parsed one is kept (a few hundred at most)."""
+    cached = _definitions.get(rubric.id)
+    if cached is None:
+        if len(_definitions) >= _CACHE_LIMIT:
+            _definitions.clear()
+        cached = _definitions[rubric.id] = RubricDefinition.model_validate(rubric.definition)
+    return cached
+
+
+def to_read(rubric: Rubric, *, latest_version: int) -> RubricRead:
+    definition = definition_of(rubric)
+    total = sum((dec(g.max_points) for g in definition.groups), Decimal(0))
+    return RubricRead.model_validate({
+        **{name: getattr(rubric, name) for name in ("id", "family_id", "version", "title", "mode", "owner_unit_id",
+                                                    "is_template", "created_by_name", "created_at")},
+        "definition": definition, "criteria_count": len(definition.criteria()), "max_total": float(total),
+        "is_latest": rubric.version == latest_version})
+
+
+def _ensure_maintainer(principal: Principal, owner_unit_id: uuid.UUID | None) -> None:
+    if principal.is_system_admin:
+        return
+    if not principal.has_any(Role.AUTHORITY_ADMIN) or principal.unit_id is None:
+        raise NotAllowed("Chỉ quản trị của đơn vị quản lý (Sở, Phòng) được soạn bộ tiêu chí.")
+    if owner_unit_id is not None and owner_unit_id != principal.unit_id:
+        raise NotAllowed("Chỉ đơn vị sở hữu bộ tiêu chí được tạo phiên bản mới; hãy tạo bộ tiêu chí của đơn vị "
+                         "mình từ tệp xuất của bộ này.")
+    if owner_unit_id is None:
+        raise NotAllowed("Mẫu dùng chung chỉ quản trị hệ thống được sửa; hãy tạo bộ tiêu chí của đơn vị mình "
+                         "từ tệp xuất của mẫu.")
+
+
+async def create_rubric(session: AsyncSession, principal: Principal, definition: RubricDefinition) -> Rubric:
+    _ensure_maintainer(principal, principal.unit_id)
+    return await _store(session, principal, checked(definition), family_id=uuid.uuid4(), version=1,
+                        owner_unit_id=principal.unit_id)
+
+
+async def create_version(session: AsyncSession, principal: Principal, rubric: Rubric,
+                         definition: RubricDefinition) -> Rubric:
+    _ensure_maintainer(principal, rubric.owner_unit_id)
+    version = await repository.latest_version(session, rubric.family_id) + 1
+    return await _store(session, principal, checked(definition), family_id=rubric.family_id, version=version,
+                        owner_unit_id=rubric.owner_unit_id, is_template=rubric.is_template)
+
+
+async def _store(session: AsyncSession, principal: Principal, definition: RubricDefinition, *, family_id: uuid.UUID,
+                 version: int, owner_unit_id: uuid.UUID | None, is_template: bool = False,
+                 template_key: str | None = None) -> Rubric:
+    rubric = Rubric(family_id=family_id, version=version, owner_unit_id=owner_unit_id, title=definition.title,
+                    mode=definition.mode.value, is_template=is_template, template_key=template_key,
+                    definition=definition.model_dump(mode="json"), created_by=principal.subject,
+                    created_by_name=principal.name)
+    session.add(rubric)
+    await session.flush()
+    return rubric
+
+
+async def get_rubric(session: AsyncSession, rubric_id: uuid.UUID) -> Rubric:
+    """Rubrics are not secret (a school reads the one it is scored against): any signed-in caller reads one."""
+    rubric = await repository.get(session, rubric_id)
+    if rubric is None:
+        raise RubricNotFound("Không tìm thấy bộ tiêu chí.")
+    return rubric
+
+
+async def list_rubrics(session: AsyncSession, principal: Principal, tree: UnitTree) -> Sequence[Rubric]:
+    """Templates, and the rubrics of the caller's unit and of the authorities above it (a Phòng may use
+    its Sở's rubric); a system admin sees all."""
+    if principal.is_system_admin or principal.is_service:
+        return await repository.list_latest(session, owner_ids=None)
+    owners: list[uuid.UUID] = []
+    if principal.unit_id is not None:
+        owners = [principal.unit_id, *(await tree.ancestor_ids(principal.unit_id) or [])]
+    return await repository.list_latest(session, owner_ids=owners)
+
+
+def template_definition(key: str) -> RubricDefinition:
+    text = resources.files("scoring.rubrics.templates").joinpath(TEMPLATES[key]).read_text("utf-8")
+    return RubricDefinition.model_validate(json.loads(text))
+
+
+async def ensure_templates(session: AsyncSession, principal: Principal) -> dict[str, Rubric]:
+    """The seed-004 rubric and the QĐ 4725 reference template, created once (by their keys)."""
+    found: dict[str, Rubric] = {}
+    for key in TEMPLATES:
+        rubric = await repository.get_by_template_key(session, key)
+        if rubric is None:
+            rubric = await _store(session, principal, checked(template_definition(key)), family_id=uuid.uuid4(),
+                                  version=1, owner_unit_id=None, is_template=True, template_key=key)
+        found[key] = rubric
+    return found

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint, Uuid
+from sqlmodel import Field, SQLModel
+
+from edudx_common.db import UTCDateTime, new_id, utcnow
+
+POINTS = Numeric(8, 2)
+
+
+class ScoreSheet(SQLModel, table=True):
+    """The scores of one submission against its campaign's rubric.
+
+    The submission's state is a copy kept up to date by the submissions service's events (and refreshed from
+    its API whenever someone writes scores), so results for thousands of units need no call per unit.
+    """
+
+    __tablename__ = "score_sheets"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    submission_id: uuid.UUID = Field(unique=True)
+    campaign_id: uuid.UUID = Field(index=True)
+    unit_id: uuid.UUID = Field(index=True)
+    unit_name: str = Field(max_length=300)
+    unit_path: str = Field(max_length=2000)
+    rubric_id: uuid.UUID = Field(index=True)
+    submission_status: str = Field(max_length=20)
+    submit_count: int = 0
+    # When the copied state was true at the producer: an older event never overwrites a newer state.
+    status_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CriterionScore(SQLModel, table=True):
+    """A criterion's self-score (by the school) and review score (by the reviewer), side by side."""
+
+    __tablename__ = "criterion_scores"
+    __table_args__ = (UniqueConstraint("sheet_id", "criterion_code", name="uq_criterion_scores_sheet_code"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    sheet_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("score_sheets.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True))
+    criterion_code: str = Field(max_length=20)
+
+    self_points: Decimal | None = Field(default=None, sa_column=Column(POINTS))
+    self_passed: bool | None = None
+    self_items: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    self_level_code: str | None = Field(default=None, max_length=20)
+    self_note: str | None = Field(default=None, max_length=4000)
+    evidence_item_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    self_by: str | None = Field(default=None, max_length=80)
+    self_by_name: str | None = Field(default=None, max_length=200)
+    self_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+    review_points: Decimal | None = Field(default=None, sa_column=Column(POINTS))
+    review_passed: bool | None = None
+    review_items: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    review_level_code: str | None = Field(default=None, max_length=20)
+    review_comment: str | None = Field(default=None, max_length=4000)
+    review_by: str | None = Field(default=None, max_length=80)
+    review_by_name: str | None = Field(default=None, max_length=200)
+    review_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import uuid
+
+import anyio
+from fastapi import APIRouter, Response
+
+from edudx_common.auth import CurrentPrincipal, CurrentUser
+from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
+from edudx_common.errors import PROBLEM_RESPONSES
+from scoring.deps import ClockDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
+from scoring.results import export
+from scoring.results import repository as results_repository
+from scoring.sheets import repository, service
+from scoring.sheets.calculation import outcome
+from scoring.sheets.evidence_codes import evidence_codes_by_criterion
+from scoring.sheets.schemas import ReviewScoresUpdate, ScoreSheetRead, SelfScoresUpdate
+
+router = APIRouter(prefix="/submissions/{submission_id}", tags=["scores"], responses=PROBLEM_RESPONSES)
+
+
+async def _read(session: SessionDep, principal: CurrentPrincipal, ctx: service.Context) -> ScoreSheetRead:
+    sheet = await repository.sheet_for_submission(session, ctx.info.id)
+    scores = await repository.scores(session, sheet.id) if sheet else []
+    published = await results_repository.is_published(session, ctx.info.campaign_id)
+    return service.to_read(principal, ctx, sheet, scores, published=published)
+
+
+@router.get("/scores", response_model=ScoreSheetRead)
+async def get_scores(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                     submissions: SubmissionsDep, tree: UnitTreeDep) -> ScoreSheetRead:
+    """The submission's score sheet against its campaign's rubric: every criterion with its self-score and
+    review score, group subtotals, totals and the class or levels, all computed here. The school sees review
+    scores, the final score and the class once the authority publishes the results."""
+    ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
+    return await _read(session, principal, ctx)
+
+
+@router.patch("/self-scores", response_model=ScoreSheetRead)
+async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, session: SessionDep,
+                           principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
+                           identity: IdentityDep, evidence: EvidenceDep, clock: ClockDep) -> ScoreSheetRead:
+    """Self-score one or more criteria (tự chấm) while the submission is a draft or returned: points on the
+    criterion's step up to its maximum, the blocks reached, the level, or đạt / chưa đạt for a mandatory
+    condition, each with a note and its evidence. A criterion that requires evidence cannot get more than 0
+    (or đạt) without an evidence item of this submission for it (422 `evidence_required`). All entries are
+    checked first; nothing is saved if one is wrong (422 `invalid_scores`, one error per entry)."""
+    ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
+    await service.save_self_scores(session, principal, ctx, body.scores, identity=identity, evidence=evidence,
+                                   clock=clock)
+    return await _read(session, principal, ctx)
+
+
+@router.patch("/review-scores", response_model=ScoreSheetRead)
+async def save_review_scores(submission_id: uuid.UUID, body: ReviewScoresUpdate, session: SessionDep,
+                             principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
+                             identity: IdentityDep, clock: ClockDep) -> ScoreSheetRead:
+    """Review-score criteria (điểm thẩm định) with a comment, by a reviewer or admin of an authority above the
+    school, after submission and before approval. The final score of a criterion is its review score."""
+    ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
+    await service.save_review_scores(session, principal, ctx, body.scores, identity=identity, clock=clock)
+    return await _read(session, principal, ctx)
+
+
+@router.get("/scores/export", response_class=Response,
+            responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})
+async def export_scores(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                        submissions: SubmissionsDep, evidence: EvidenceDep, tree: UnitTreeDep) -> Response:
+    """The score sheet as XLSX in the familiar layout (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định
+    | Minh chứng, with the catalogue codes of each criterion's evidence). What the caller may see, as above."""
+    ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
+    sheet = await repository.sheet_for_submission(session, ctx.info.id)
+    scores = await repository.scores(session, sheet.id) if sheet else []
+    own, review = service.marks_of(scores)
+    if not service.sees_review(principal, ctx.info.unit_id,
+                               published=await results_repository.is_published(session, ctx.info.campaign_id)):
+        review = {}
+    codes = evidence_codes_by_criterion(await evidence.items(ctx.info.id))
+    body = await anyio.to_thread.run_sync(lambda: export.unit_xlsx(ctx.definition, outcome(ctx.definition, own, review),
+                                                                   ctx.info.unit_name, codes))
+    name = f"Bảng điểm - {ctx.info.unit_name[:100].replace('/', '-')}.xlsx"
+    return Response(body, media_type=export.XLSX_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name)})

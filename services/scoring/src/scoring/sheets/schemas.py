@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+from edudx_common.timezone import LocalDateTime
+
+POINTS_HELP = "Điểm (tiêu chí chấm điểm trực tiếp), theo bước điểm, từ 0 đến điểm chuẩn"
+
+
+class AnswerFields(BaseModel):
+    criterion_code: str = Field(max_length=20)
+    points: float | None = Field(default=None, description=POINTS_HELP)
+    passed: bool | None = Field(default=None, description="Điều kiện bắt buộc: đạt (true) / chưa đạt (false)")
+    item_codes: list[str] | None = Field(default=None, max_length=50,
+                                         description="Tiêu chí theo khối điểm: mã các khối đạt được")
+    level_code: str | None = Field(default=None, max_length=20, description="Tiêu chí theo mức: mã mức đạt được")
+
+
+class SelfScoreInput(AnswerFields):
+    note: str | None = Field(default=None, max_length=4000, description="Giải trình của đơn vị")
+    evidence_item_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=50,
+        description="Minh chứng kèm theo (của báo cáo này); trống: các minh chứng đã gắn mã tiêu chí")
+
+
+class ReviewScoreInput(AnswerFields):
+    comment: str | None = Field(default=None, max_length=4000, description="Nhận xét của người thẩm định")
+
+
+class SelfScoresUpdate(BaseModel):
+    scores: list[SelfScoreInput] = Field(min_length=1, max_length=500)
+
+
+class ReviewScoresUpdate(BaseModel):
+    scores: list[ReviewScoreInput] = Field(min_length=1, max_length=500)
+
+
+class MarkRead(BaseModel):
+    points: float | None
+    passed: bool | None
+    item_codes: list[str] | None
+    level_code: str | None
+    by_name: str | None
+    at: LocalDateTime | None
+
+
+class SelfMarkRead(MarkRead):
+    note: str | None
+    evidence_item_ids: list[uuid.UUID]
+
+
+class ReviewMarkRead(MarkRead):
+    comment: str | None
+
+
+class CriterionScoreRead(BaseModel):
+    code: str
+    group_code: str
+    kind: str
+    max_points: float
+    evidence_required: bool
+    self_score: SelfMarkRead | None
+    review: ReviewMarkRead | None = Field(description="Ẩn với đơn vị cho đến khi kết quả được công bố "
+                                                      "(nhận xét hiện khi báo cáo bị trả lại)")
+    final_points: float | None
+    gap: float | None = Field(description="Điểm thẩm định − điểm tự chấm")
+    large_gap: bool
+    level: str | None = Field(description="Mức riêng của tiêu chí (nếu bộ tiêu chí có)")
+
+
+class GroupScoreRead(BaseModel):
+    code: str
+    title: str
+    max_points: float
+    self_total: float
+    final_total: float | None
+    level: str | None
+    failed_conditions: list[str]
+
+
+class ScoreSheetRead(BaseModel):
+    submission_id: uuid.UUID
+    campaign_id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_name: str
+    rubric_id: uuid.UUID
+    rubric_title: str
+    mode: str
+    submission_status: str
+    can_self_score: bool
+    can_review: bool
+    results_published: bool
+    criteria: list[CriterionScoreRead]
+    groups: list[GroupScoreRead]
+    max_total: float
+    self_total: float
+    self_classification: str | None
+    final_total: float | None = Field(description="Điểm cuối cùng: điểm thẩm định nếu có, nếu không là tự chấm")
+    classification: str | None
+    classification_note: str | None
+    scored_count: int
+    criteria_count: int
+    reviewed_count: int
+    gap_total: float | None
+    large_gap: bool

@@ -1,0 +1,295 @@
+"""Self-scores and review scores: who may score when, what a score must satisfy, and what each side sees.
+
+The submissions service owns the submission's state; every write asks it afresh (so a score can never slip in
+after a submit whose event has not arrived yet), and its events keep the sheet's copy current for results.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal, Role
+from edudx_common.errors import FieldError
+from edudx_common.scope import UnitTree, is_in_scope
+from scoring.clients.evidence import EvidenceClient, EvidenceInfo
+from scoring.clients.identity import IdentityClient
+from scoring.clients.submissions import CampaignInfo, SubmissionInfo, SubmissionsClient
+from scoring.errors import EvidenceMissing, InvalidScores, NoRubric, NotAllowed, ScoresLocked, SubmissionNotFound
+from scoring.rubrics import service as rubrics
+from scoring.rubrics.definition import Criterion, CriterionKind, RubricDefinition
+from scoring.rubrics.models import Rubric
+from scoring.sheets import repository
+from scoring.sheets.calculation import Answer, InvalidMark, Mark, SheetOutcome, evaluate, outcome
+from scoring.sheets.models import CriterionScore, ScoreSheet
+from scoring.sheets.schemas import (
+    AnswerFields,
+    CriterionScoreRead,
+    GroupScoreRead,
+    ReviewMarkRead,
+    ReviewScoreInput,
+    ScoreSheetRead,
+    SelfMarkRead,
+    SelfScoreInput,
+)
+
+Clock = Callable[[], datetime]
+
+PREPARE_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
+REVIEW_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER)
+SELF_EDITABLE = frozenset({"draft", "returned"})
+REVIEWABLE = frozenset({"submitted", "under_review", "resubmitted", "forwarded"})
+
+
+@dataclass(frozen=True)
+class Context:
+    info: SubmissionInfo
+    campaign: CampaignInfo
+    rubric: Rubric
+    definition: RubricDefinition
+
+
+async def load_context(session: AsyncSession, principal: Principal, submission_id: uuid.UUID, *,
+                       submissions: SubmissionsClient, tree: UnitTree) -> Context:
+    info = await submissions.submission(submission_id)
+    if not await is_in_scope(principal, info.unit_id, tree):
+        raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
+    campaign = await submissions.campaign(info.campaign_id)
+    if campaign.rubric_id is None:
+        raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
+    rubric = await rubrics.get_rubric(session, campaign.rubric_id)
+    return Context(info, campaign, rubric, rubrics.definition_of(rubric))
+
+
+def prepares(principal: Principal, unit_id: uuid.UUID) -> bool:
+    """The school's principal and IT officer, or an authority admin above it acting for the school."""
+    if principal.is_system_admin:
+        return True
+    if principal.unit_id == unit_id:
+        return principal.has_any(*PREPARE_ROLES)
+    return principal.has_any(Role.AUTHORITY_ADMIN)
+
+
+def reviews(principal: Principal, unit_id: uuid.UUID) -> bool:
+    """Reviewers and admins of an authority above the unit (never the school itself)."""
+    return principal.is_system_admin or (principal.unit_id != unit_id and principal.has_any(*REVIEW_ROLES))
+
+
+async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: IdentityClient) -> ScoreSheet:
+    """The submission's sheet, created on first use, with the state just read from the submissions service."""
+    sheet = await repository.sheet_for_submission(session, ctx.info.id, for_update=True)
+    if sheet is None:
+        unit = await identity.unit(ctx.info.unit_id)
+        sheet = ScoreSheet(submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=ctx.info.unit_id,
+                           unit_name=ctx.info.unit_name, unit_path=unit.path if unit else f"/{ctx.info.unit_id.hex}/",
+                           rubric_id=ctx.rubric.id, submission_status=ctx.info.status,
+                           submit_count=ctx.info.submit_count, status_at=ctx.info.updated_at)
+        try:
+            async with session.begin_nested():
+                session.add(sheet)
+        except IntegrityError:  # created at the same moment by another request or an event
+            found = await repository.sheet_for_submission(session, ctx.info.id, for_update=True)
+            assert found is not None
+            sheet = found
+    if ctx.info.updated_at >= sheet.status_at:
+        sheet.submission_status, sheet.submit_count = ctx.info.status, ctx.info.submit_count
+        sheet.status_at = ctx.info.updated_at
+    return sheet
+
+
+def _answer(entry: AnswerFields) -> Answer:
+    return Answer(points=None if entry.points is None else Decimal(str(entry.points)), passed=entry.passed,
+                  item_codes=entry.item_codes, level_code=entry.level_code)
+
+
+def _marks(definition: RubricDefinition,
+           entries: Sequence[AnswerFields]) -> list[tuple[Criterion, Mark]]:
+    """Every entry checked against its criterion; all problems at once (422), nothing written on any."""
+    criteria = definition.criteria()
+    errors: list[FieldError] = []
+    marks: list[tuple[Criterion, Mark]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        field = f"scores[{index}]"
+        found = criteria.get(entry.criterion_code)
+        if found is None:
+            errors.append(FieldError(field=field, message=f"Bộ tiêu chí không có tiêu chí '{entry.criterion_code}'."))
+            continue
+        if entry.criterion_code in seen:
+            errors.append(FieldError(field=field, message=f"Tiêu chí {entry.criterion_code} được chấm hai lần."))
+            continue
+        seen.add(entry.criterion_code)
+        try:
+            marks.append((found[1], evaluate(definition, found[1], _answer(entry))))
+        except InvalidMark as exc:
+            errors.append(FieldError(field=field, message=str(exc)))
+    if errors:
+        raise InvalidScores(errors[0].message if len(errors) == 1 else f"{len(errors)} điểm không hợp lệ: "
+                            f"{errors[0].message}", errors=errors)
+    return marks
+
+
+def _credits(mark: Mark) -> bool:
+    """A mark that claims something, and so needs its evidence: points above 0, or a condition met."""
+    return mark.points > 0 or mark.passed is True
+
+
+def check_evidence(criterion: Criterion, mark: Mark, linked: Sequence[uuid.UUID] | None,
+                   items: Sequence[EvidenceInfo]) -> list[uuid.UUID]:
+    """The evidence the score rests on; refuses a required-evidence criterion scored without any, and
+    evidence missing the attributes the rubric asks for (e.g. the solution's name, built / rented / bought)."""
+    by_id = {i.id: i for i in items}
+    unknown = [i for i in linked or [] if i not in by_id]
+    if unknown:
+        raise InvalidScores(f"Tiêu chí {criterion.code}: minh chứng {unknown[0]} không thuộc báo cáo này.")
+    chosen = [by_id[i] for i in linked] if linked is not None else \
+        [i for i in items if criterion.code in i.criterion_codes]
+    usable = [i for i in chosen if i.usable]
+    if criterion.evidence_required and _credits(mark):
+        if not usable:
+            expected = f" ({criterion.evidence_expected})" if criterion.evidence_expected else ""
+            raise EvidenceMissing(f"Tiêu chí {criterion.code} cần minh chứng{expected} trước khi chấm điểm lớn hơn "
+                                  f"0 hoặc chọn đạt. Hãy tải lên minh chứng và gắn mã tiêu chí {criterion.code}.")
+        if criterion.evidence_attributes and not any(_has_attributes(criterion, i) for i in usable):
+            wanted = ", ".join(a.label + (f" ({' / '.join(a.choices)})" if a.choices else "")
+                               for a in criterion.evidence_attributes)
+            raise EvidenceMissing(f"Tiêu chí {criterion.code}: minh chứng phải ghi rõ {wanted}.")
+    return [i.id for i in chosen]
+
+
+def _has_attributes(criterion: Criterion, item: EvidenceInfo) -> bool:
+    return all(item.attributes.get(a.key) and (not a.choices or item.attributes[a.key] in a.choices)
+               for a in criterion.evidence_attributes)
+
+
+async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Context,
+                           entries: Sequence[SelfScoreInput], *, identity: IdentityClient, evidence: EvidenceClient,
+                           clock: Clock) -> ScoreSheet:
+    if not prepares(principal, ctx.info.unit_id):
+        raise NotAllowed("Chỉ hiệu trưởng, cán bộ phụ trách CNTT của đơn vị (hoặc quản trị đơn vị quản lý) được "
+                         "tự chấm điểm.")
+    if ctx.info.status not in SELF_EDITABLE:
+        raise ScoresLocked("Báo cáo đã nộp: điểm tự chấm chỉ sửa được khi báo cáo là bản nháp hoặc bị trả lại.")
+    marks = _marks(ctx.definition, entries)
+    needs_items = any(c.evidence_required or e.evidence_item_ids for (c, _), e in zip(marks, entries, strict=True))
+    items = await evidence.items(ctx.info.id) if needs_items else []
+    evidence_ids = [check_evidence(c, m, e.evidence_item_ids, items) for (c, m), e in zip(marks, entries,
+                                                                                         strict=True)]
+    sheet = await ensure_sheet(session, ctx, identity=identity)
+    existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
+    now = clock()
+    for ((criterion, mark), entry), ids in zip(zip(marks, entries, strict=True), evidence_ids, strict=True):
+        row = existing.get(criterion.code) or CriterionScore(sheet_id=sheet.id, criterion_code=criterion.code)
+        row.self_points, row.self_passed = mark.points, mark.passed
+        row.self_items = list(dict.fromkeys(entry.item_codes)) if entry.item_codes is not None else None
+        row.self_level_code, row.self_note = entry.level_code, (entry.note or "").strip() or None
+        row.evidence_item_ids = [str(i) for i in ids]
+        row.self_by, row.self_by_name, row.self_at = principal.subject, principal.name, now
+        session.add(row)
+    sheet.updated_at = now
+    await session.flush()
+    return sheet
+
+
+async def save_review_scores(session: AsyncSession, principal: Principal, ctx: Context,
+                             entries: Sequence[ReviewScoreInput], *, identity: IdentityClient,
+                             clock: Clock) -> ScoreSheet:
+    if not reviews(principal, ctx.info.unit_id):
+        raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được chấm điểm "
+                         "thẩm định.")
+    if ctx.info.status not in REVIEWABLE:
+        raise ScoresLocked("Chỉ chấm điểm thẩm định khi báo cáo đã nộp và chưa được duyệt.")
+    marks = _marks(ctx.definition, entries)
+    sheet = await ensure_sheet(session, ctx, identity=identity)
+    existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
+    now = clock()
+    for (criterion, mark), entry in zip(marks, entries, strict=True):
+        row = existing.get(criterion.code) or CriterionScore(sheet_id=sheet.id, criterion_code=criterion.code)
+        row.review_points, row.review_passed = mark.points, mark.passed
+        row.review_items = list(dict.fromkeys(entry.item_codes)) if entry.item_codes is not None else None
+        row.review_level_code, row.review_comment = entry.level_code, (entry.comment or "").strip() or None
+        row.review_by, row.review_by_name, row.review_at = principal.subject, principal.name, now
+        session.add(row)
+    sheet.updated_at = now
+    await session.flush()
+    return sheet
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+def marks_of(scores: Sequence[CriterionScore]) -> tuple[dict[str, Mark], dict[str, Mark]]:
+    """(self marks, review marks) by criterion code, as stored (points already worked out on save)."""
+    own = {s.criterion_code: Mark(s.self_points or Decimal(0), s.self_passed) for s in scores if s.self_at}
+    review = {s.criterion_code: Mark(s.review_points or Decimal(0), s.review_passed) for s in scores if s.review_at}
+    return own, review
+
+
+def sheet_outcome(definition: RubricDefinition, scores: Sequence[CriterionScore]) -> SheetOutcome:
+    own, review = marks_of(scores)
+    return outcome(definition, own, review)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def sees_review(principal: Principal, unit_id: uuid.UUID, *, published: bool) -> bool:
+    """A school sees review scores, the final score and the class only once results are published."""
+    return published or principal.unit_id != unit_id or principal.is_system_admin
+
+
+def to_read(principal: Principal, ctx: Context, sheet: ScoreSheet | None, scores: Sequence[CriterionScore], *,
+            published: bool) -> ScoreSheetRead:
+    """The sheet as the caller may see it (`sees_review`; reviewer comments reach the school as soon as the
+    submission is returned to it)."""
+    unit_id, status = ctx.info.unit_id, ctx.info.status
+    reveal = sees_review(principal, unit_id, published=published)
+    sees_comments = reveal or status == "returned"
+    result = sheet_outcome(ctx.definition, scores)
+    rows: Mapping[str, CriterionScore] = {s.criterion_code: s for s in scores}
+    criteria = []
+    for item in result.criteria:
+        _, criterion = ctx.definition.criteria()[item.code]
+        row = rows.get(item.code)
+        self_read = SelfMarkRead(
+            points=_float(row.self_points), passed=row.self_passed, item_codes=row.self_items,
+            level_code=row.self_level_code, by_name=row.self_by_name, at=row.self_at, note=row.self_note,
+            evidence_item_ids=[uuid.UUID(i) for i in row.evidence_item_ids]) if row and row.self_at else None
+        review_read = ReviewMarkRead(
+            points=_float(row.review_points) if reveal else None,
+            passed=row.review_passed if reveal else None,
+            item_codes=row.review_items if reveal else None,
+            level_code=row.review_level_code if reveal else None, by_name=row.review_by_name,
+            at=row.review_at, comment=row.review_comment) if row and row.review_at and sees_comments else None
+        final = item.final_mark if reveal else item.self_mark
+        criteria.append(CriterionScoreRead(
+            code=item.code, group_code=item.group_code, kind=criterion.kind.value, max_points=float(item.max_points),
+            evidence_required=criterion.evidence_required, self_score=self_read, review=review_read,
+            final_points=_float(final.points) if final and criterion.kind is not CriterionKind.MANDATORY else None,
+            gap=_float(item.gap) if reveal else None, large_gap=item.large_gap and reveal,
+            level=item.level if reveal else None))
+    groups = [GroupScoreRead(code=g.code, title=g.title, max_points=float(g.max_points),
+                             self_total=float(g.self_total), final_total=float(g.final_total) if reveal else None,
+                             level=g.level if reveal else None, failed_conditions=g.failed_conditions)
+              for g in result.groups]
+    return ScoreSheetRead(
+        submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=unit_id, unit_name=ctx.info.unit_name,
+        rubric_id=ctx.rubric.id, rubric_title=ctx.rubric.title, mode=ctx.definition.mode.value,
+        submission_status=status, can_self_score=prepares(principal, unit_id) and status in SELF_EDITABLE,
+        can_review=reviews(principal, unit_id) and status in REVIEWABLE, results_published=published,
+        criteria=criteria, groups=groups, max_total=float(result.max_total), self_total=float(result.self_total),
+        self_classification=result.self_classification.label,
+        final_total=float(result.final_total) if reveal else None,
+        classification=result.classification.label if reveal else None,
+        classification_note=result.classification.note if reveal else result.self_classification.note,
+        scored_count=result.scored_count, criteria_count=result.criteria_count,
+        reviewed_count=result.reviewed_count if reveal else 0,
+        gap_total=_float(result.gap_total) if reveal else None, large_gap=result.large_gap and reveal)
+
