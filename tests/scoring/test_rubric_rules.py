@@ -82,7 +82,7 @@ def test_points_must_be_on_the_step_and_within_the_maximum(seed_004: RubricDefin
     if accepted:
         assert evaluate(seed_004, criterion, Answer(points=Decimal(points))).points == Decimal(points)
     else:
-        with pytest.raises(InvalidMark, match="Tiêu chí 1.2"):
+        with pytest.raises(InvalidMark, match=r"Tiêu chí 1\.2"):
             evaluate(seed_004, criterion, Answer(points=Decimal(points)))
 
 
@@ -141,9 +141,8 @@ def test_the_4725_template_levels_each_group(qd_4725: RubricDefinition) -> None:
     (MandatoryFailure.NOT_CLASSIFIED, None, None),
     (MandatoryFailure.NO_EFFECT, "Mức 3", "Mức 3"),
 ])
-def test_a_failed_mandatory_condition_has_the_effect_its_setting_says(qd_4725: RubricDefinition, effect: MandatoryFailure,
-                                                                      group_level: str | None,
-                                                                      overall: str | None) -> None:
+def test_a_failed_mandatory_condition_has_the_effect_its_setting_says(
+        qd_4725: RubricDefinition, effect: MandatoryFailure, group_level: str | None, overall: str | None) -> None:
     rubric = qd_4725.model_copy(update={"mandatory_failure": effect})
     marks = {c.code: Mark(Decimal(str(c.max_points)), True if c.kind.value == "mandatory" else None)
              for group in rubric.groups for c in group.criteria}

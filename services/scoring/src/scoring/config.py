@@ -13,5 +13,3 @@ class Settings(BaseServiceSettings):
     evidence_url: str = "http://127.0.0.1:8003"
     # Receivers of this service's events (results.published): name → base URL. Empty: events wait.
     event_receivers: dict[str, str] = Field(default_factory=dict)
-    # Where the public badge links to (a school's portal shows it; the link opens the published result).
-    public_base_url: str = "http://127.0.0.1:8000"

@@ -1,0 +1,184 @@
+"""Results of a campaign of 300 schools against an independent calculation, the XLSX export, publication,
+and the public DX level; the QĐ 4725 self-assessment with evidence attributes."""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from openpyxl import load_workbook
+
+from edudx_common.db import utcnow
+from scoring.sheets.models import CriterionScore, ScoreSheet
+from tests.scoring.conftest import Stack, World
+from tests.scoring.test_rubric_rules import SEED_004_MAXIMA
+from tests.submissions.builders import make_campaign, open_submission
+
+API = "/api/scoring"
+STEP = Decimal("0.25")
+
+
+def expected_class(total: Decimal) -> str:
+    """Seed 004, written out again on purpose: Xuất sắc 90–100, Tốt 80–89, Khá 70–79, Trung bình 50–69, Yếu < 50."""
+    if total >= 90:
+        return "Xuất sắc"
+    if total >= 80:
+        return "Tốt"
+    if total >= 70:
+        return "Khá"
+    if total >= 50:
+        return "Trung bình"
+    return "Yếu"
+
+
+async def make_scored_schools(stack: Stack, world: World, count: int, seed: int = 4725) -> dict[uuid.UUID, Any]:
+    """`count` submitted schools under the two Phòng with random self and review scores; every fifth school
+    copies an earlier school's scores so that ties occur. Returns unit id → (name, final total, phòng)."""
+    rng = random.Random(seed)
+    phong = [world.units["p1"], world.units["p2"]]
+    so = world.units["so"]
+    expected: dict[uuid.UUID, Any] = {}
+    earlier: list[dict[str, tuple[Decimal, Decimal | None]]] = []
+    async with stack.services["scoring"].sessions() as session:
+        for n in range(count):
+            parent = phong[n % 2]
+            unit_id = uuid.uuid4()
+            if n % 5 == 4:
+                marks = earlier[rng.randrange(len(earlier))]
+            else:
+                marks = {}
+                for code, maximum in SEED_004_MAXIMA.items():
+                    own = STEP * rng.randint(0, int(maximum / STEP))
+                    review = STEP * rng.randint(0, int(maximum / STEP)) if rng.random() < 0.4 else None
+                    marks[code] = (own, review)
+                earlier.append(marks)
+            sheet = ScoreSheet(submission_id=uuid.uuid4(), campaign_id=uuid.UUID(world.campaign["id"]),
+                               unit_id=unit_id, unit_name=f"Trường số {n:03d}",
+                               unit_path=f"/{so.id.hex}/{parent.id.hex}/{unit_id.hex}/",
+                               rubric_id=uuid.UUID(world.rubrics["seed-004-cntt"]), submission_status="approved",
+                               submit_count=1, status_at=utcnow())
+            session.add(sheet)
+            await session.flush()
+            now = utcnow()
+            for code, (own, review) in marks.items():
+                session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code, self_points=own, self_at=now,
+                                           review_points=review, review_at=now if review is not None else None))
+            final = sum(((review if review is not None else own) for own, review in marks.values()), Decimal(0))
+            expected[unit_id] = (sheet.unit_name, final, parent.name)
+        await session.commit()
+    return expected
+
+
+async def test_ranking_and_export_of_300_schools_match_an_independent_calculation(stack: Stack,
+                                                                                 world: World) -> None:
+    expected = await make_scored_schools(stack, world, 300)
+    totals = [total for _, total, _ in expected.values()]
+    rank_of = {uid: 1 + sum(1 for other in totals if other > total) for uid, (_, total, _) in expected.items()}
+    assert len(set(rank_of.values())) < 300  # the data really has ties
+    async with httpx.AsyncClient(base_url=stack.url("scoring"), timeout=60) as scoring:
+        results = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results", headers=world.users["so_admin"])
+        exported = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results/export",
+                                     headers=world.users["so_admin"])
+        phong_view = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results",
+                                       headers=world.users["p1_reviewer"])
+
+    assert results.status_code == 200, results.text
+    body = results.json()
+    rows = {uuid.UUID(r["unit_id"]): r for r in body["rows"]}
+    assert rows.keys() == expected.keys()
+    for unit_id, (name, total, phong_name) in expected.items():
+        row = rows[unit_id]
+        assert (row["unit_name"], Decimal(str(row["final_total"])), row["classification"], row["rank"],
+                row["group_name"]) == (name, total, expected_class(total), rank_of[unit_id], phong_name)
+        assert row["tied"] == (sum(1 for t in totals if t == total) > 1)
+    counts = {label: sum(1 for t in totals if expected_class(t) == label)
+              for label in ("Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu")}
+    assert {c["label"]: c["count"] for c in body["distribution"]} == counts
+    assert {g["group_name"]: g["unit_count"] for g in body["groups"]} == {"Phòng GDĐT Long Hồ": 150,
+                                                                          "Phòng GDĐT Mang Thít": 150}
+    assert [r["rank"] for r in body["rows"]] == sorted(r["rank"] for r in body["rows"])
+
+    # A Phòng under the issuing Sở sees its own schools only.
+    assert phong_view.status_code == 200
+    assert {r["group_name"] for r in phong_view.json()["rows"]} == {"Phòng GDĐT Long Hồ"}
+    assert len(phong_view.json()["rows"]) == 150
+
+    sheet = load_workbook(io.BytesIO(exported.content))["Tổng hợp"]
+    table = list(sheet.iter_rows(values_only=True))
+    header, lines = table[0], table[1:]
+    assert header == ("STT", "Đơn vị", "Đơn vị quản lý", "Tự chấm", "Điểm thẩm định", "Xếp loại", "Thứ hạng",
+                      "Trạng thái")
+    by_name = {name: (total, uid) for uid, (name, total, _) in expected.items()}
+    assert [line[0] for line in lines] == list(range(1, 301))
+    for line in lines:
+        total, unit_id = by_name[line[1]]
+        tied = sum(1 for t in totals if t == total) > 1
+        assert Decimal(str(line[4])) == total and line[5] == expected_class(total)
+        assert line[6] == (f"{rank_of[unit_id]} (đồng hạng)" if tied else rank_of[unit_id])
+
+
+async def test_classes_only_when_the_campaign_publishes_no_ranking(stack: Stack, world: World) -> None:
+    await make_scored_schools(stack, world, 12)
+    url = f"{API}/campaigns/{world.campaign['id']}/results"
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        changed = await scoring.put(f"{url}/settings", json={"ranking_enabled": False}, headers=world.users["so_admin"])
+        by_reviewer = await scoring.put(f"{url}/settings", json={"ranking_enabled": True},
+                                        headers=world.users["p1_reviewer"])
+        published = await scoring.post(f"{url}/publish", headers=world.users["so_admin"])
+
+    assert changed.status_code == 200 and by_reviewer.status_code == 403
+    assert all(r["rank"] is None and not r["tied"] for r in changed.json()["rows"])
+    assert all(r["rank"] is None for r in published.json()["rows"]) and published.json()["published_at"]
+
+
+async def test_the_public_badge_shows_the_published_level_and_nothing_else(stack: Stack, world: World) -> None:
+    expected = await make_scored_schools(stack, world, 3)
+    unit_id, (name, total, _) = next(iter(expected.items()))
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        before = await scoring.get(f"{API}/public/units/{unit_id}/dx-level")
+        await scoring.post(f"{API}/campaigns/{world.campaign['id']}/results/publish", headers=world.users["so_admin"])
+        level = await scoring.get(f"{API}/public/units/{unit_id}/dx-level")
+        badge = await scoring.get(f"{API}/public/units/{unit_id}/badge")
+
+    assert (before.status_code, before.json()["code"]) == (404, "results_not_published")
+    assert level.status_code == 200 and badge.status_code == 200
+    body = level.json()
+    assert body["unit_name"] == name and body["current"]["level"] == expected_class(total)
+    assert body["current"]["school_year"] == "2021-2022"
+    text = level.text + badge.text
+    for private in (str(total), f"{float(total)}", "Người dùng", "rank", "@"):
+        assert private not in text
+    assert expected_class(total) in badge.text and name in badge.text
+    assert badge.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors *" in badge.headers["content-security-policy"]
+
+
+async def test_a_4725_self_assessment_needs_links_with_their_attributes(stack: Stack, world: World) -> None:
+    officer = world.users["s11_officer"]
+    async with httpx.AsyncClient(base_url=stack.url("submissions")) as sub:
+        campaign = await make_campaign(sub, world.users["so_admin"], school_year_id=world.school_year_id,
+                                       rubric_id=world.rubrics["qd-4725-reference"], kind="dx_self_assessment",
+                                       title="Tự đánh giá mức độ chuyển đổi số năm 2024")
+        submission = await open_submission(sub, officer, campaign["id"])
+    link = {"submission_id": submission["id"], "url": "https://k12online.vn/hoabinh", "title": "Hệ thống LMS",
+            "criterion_codes": ["I.3"]}
+    scores = {"scores": [{"criterion_code": "I.3", "item_codes": ["a", "b", "c", "d", "e"]}]}
+    url = f"{API}/submissions/{submission['id']}/self-scores"
+    async with httpx.AsyncClient(base_url=stack.url("evidence")) as ev, \
+            httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        await ev.post("/api/evidence/links", json=link, headers=officer)
+        bare = await scoring.patch(url, json=scores, headers=officer)
+        await ev.post("/api/evidence/links", headers=officer, json={
+            **link, "attributes": {"solution_name": "K12Online", "acquisition": "Thuê"}})
+        described = await scoring.patch(url, json=scores, headers=officer)
+
+    assert (bare.status_code, bare.json()["code"]) == (422, "evidence_required")
+    assert "Tên giải pháp" in bare.json()["detail"] and "Tự xây dựng / Thuê / Mua" in bare.json()["detail"]
+    assert described.status_code == 200, described.text
+    i3 = next(c for c in described.json()["criteria"] if c["code"] == "I.3")
+    assert i3["self_score"]["points"] == 30 and len(i3["self_score"]["evidence_item_ids"]) == 2
+    assert described.json()["groups"][0]["self_total"] == 30
