@@ -11,9 +11,14 @@ from typing import Any
 
 import httpx
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from edudx_common.db import utcnow
+from scoring.cli import refresh_summaries
+from scoring.config import Settings
+from scoring.rubrics.service import template_definition
 from scoring.sheets.models import CriterionScore, ScoreSheet
+from scoring.sheets.service import refresh_summary
 from tests.scoring.conftest import Stack, World
 from tests.scoring.test_rubric_rules import SEED_004_MAXIMA
 from tests.submissions.builders import make_campaign, open_submission
@@ -39,6 +44,7 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
     """`count` submitted schools under the two Phòng with random self and review scores; every fifth school
     copies an earlier school's scores so that ties occur. Returns unit id → (name, final total, phòng)."""
     rng = random.Random(seed)
+    definition = template_definition("seed-004-cntt")
     phong = [world.units["p1"], world.units["p2"]]
     so = world.units["so"]
     expected: dict[uuid.UUID, Any] = {}
@@ -67,6 +73,7 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
             for code, (own, review) in marks.items():
                 session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code, self_points=own, self_at=now,
                                            review_points=review, review_at=now if review is not None else None))
+            await refresh_summary(session, sheet, definition)  # as a score write does
             final = sum(((review if review is not None else own) for own, review in marks.values()), Decimal(0))
             expected[unit_id] = (sheet.unit_name, final, parent.name)
         await session.commit()
@@ -182,3 +189,23 @@ async def test_a_4725_self_assessment_needs_links_with_their_attributes(stack: S
     i3 = next(c for c in described.json()["criteria"] if c["code"] == "I.3")
     assert i3["self_score"]["points"] == 30 and len(i3["self_score"]["evidence_item_ids"]) == 2
     assert described.json()["groups"][0]["self_total"] == 30
+
+
+async def test_refresh_summaries_rewrites_only_stale_ones(stack: Stack, world: World,
+                                                          stack_servers: dict[str, Any]) -> None:
+    expected = await make_scored_schools(stack, world, 4)
+    stale = next(iter(expected))
+    async with stack.services["scoring"].sessions() as session:
+        await session.execute(update(ScoreSheet).where(ScoreSheet.unit_id == stale).values(summary=None))
+        await session.commit()
+    url, schema = stack_servers["dbs"]["scoring"]
+
+    rewritten = await refresh_summaries(Settings(database_url=url, database_schema=schema))
+    again = await refresh_summaries(Settings(database_url=url, database_schema=schema))
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        rows = (await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results",
+                                  headers=world.users["so_admin"])).json()["rows"]
+
+    assert (rewritten, again) == (1, 0)
+    assert {uuid.UUID(r["unit_id"]): Decimal(str(r["final_total"])) for r in rows} == {
+        unit_id: total for unit_id, (_, total, _) in expected.items()}

@@ -4,11 +4,13 @@ return and resubmit, approve, publish; what the school, the reviewer and the pub
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from scoring.sheets.models import ScoreSheet
@@ -131,6 +133,8 @@ async def test_year_end_scoring_from_self_score_to_published_class(stack: Stack,
         final_view = (await scoring.get(f"{scores}/scores", headers=users["s11_principal"])).json()
         listing = (await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results/published",
                                      headers=users["s21_officer"])).json()
+        workbook = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results/export",
+                                     params={"include_units": True}, headers=users["so_admin"])
 
     assert (before.status_code, before.json()["code"]) == (404, "results_not_published")
     assert school_publishes.status_code == 403
@@ -144,6 +148,15 @@ async def test_year_end_scoring_from_self_score_to_published_class(stack: Stack,
     assert [(r["unit_name"], r["classification"]) for r in listing["rows"]] == [
         ("Trường Tiểu học Long Phước", "Xuất sắc"), ("Trường THCS Hòa Bình", "Tốt")]
 
+    book = load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames == ["Tổng hợp", "Trường Tiểu học Long Phước", "Trường THCS Hòa Bình"]
+    unit_rows = list(book["Trường THCS Hòa Bình"].iter_rows(values_only=True))
+    assert unit_rows[0] == ("STT", "Nội dung", "Điểm chuẩn", "Tự chấm", "Điểm thẩm định", "Minh chứng")
+    by_code = {row[0]: row for row in unit_rows[1:] if row[0]}
+    assert by_code["4.4"][2:] == (10, 9.75, 0, "H4.4-01")
+    assert by_code["4"][2:5] == (30, 29.75, 19.75)
+    assert unit_rows[-2][1:5] == ("Tổng cộng", 100, 99.75, 89.75)
+    assert unit_rows[-1][1:5] == ("Xếp loại", None, "Xuất sắc", "Tốt")
 
 async def test_required_evidence_before_points(stack: Stack, world: World) -> None:
     async with httpx.AsyncClient(base_url=stack.url("submissions")) as sub:
@@ -168,3 +181,4 @@ async def test_required_evidence_before_points(stack: Stack, world: World) -> No
     assert (off_step.status_code, off_step.json()["code"]) == (422, "invalid_scores")
     assert len(off_step.json()["errors"]) == 2
     assert (other_school.status_code, other_school.json()["code"]) == (404, "submission_not_found")
+

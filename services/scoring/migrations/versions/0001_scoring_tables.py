@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:55:26.397201
+Create Date: 2026-11-23 18:12:48.899065
 """
 
 from collections.abc import Sequence
@@ -112,6 +112,7 @@ def upgrade() -> None:
     sa.Column('submission_status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('submit_count', sa.Integer(), nullable=False),
     sa.Column('status_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=True),
     sa.Column('created_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),

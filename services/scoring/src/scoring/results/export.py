@@ -38,9 +38,10 @@ STATUS_LABELS = {"submitted": "Đã nộp", "under_review": "Đang thẩm địn
                  "resubmitted": "Nộp lại", "forwarded": "Chuyển cấp trên", "approved": "Đã duyệt"}
 
 
-def results_xlsx(computation: Computation, *, include_units: bool = False,
+def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, SheetOutcome] | None = None,
                  evidence: Mapping[uuid.UUID, Mapping[str, Sequence[str]]] | None = None) -> bytes:
-    """`evidence`: per submission, the catalogue codes of each criterion's evidence (for the unit sheets)."""
+    """`unit_outcomes`: per submission, its full outcome, to add one sheet per unit; `evidence`: per submission,
+    the catalogue codes of each criterion's evidence (for those sheets)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True,
                                             "strings_to_formulas": False, "strings_to_urls": False,
@@ -72,12 +73,13 @@ def results_xlsx(computation: Computation, *, include_units: bool = False,
         _write_row(sheet, row, cells, points)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(len(ordered), 1), len(columns) - 1)
-    if include_units:
+    if unit_outcomes is not None:
         used: set[str] = {SUMMARY_SHEET}
         for result in ordered:
             unit_sheet = workbook.add_worksheet(_sheet_name(result.sheet.unit_name, used))
             codes = (evidence or {}).get(result.sheet.submission_id, {})
-            write_unit_sheet(unit_sheet, definition, result.outcome, header, points, evidence_codes=codes)
+            write_unit_sheet(unit_sheet, definition, unit_outcomes[result.sheet.submission_id], header, points,
+                             evidence_codes=codes)
     workbook.close()
     return buffer.getvalue()
 

@@ -13,7 +13,9 @@ from edudx_common.errors import PROBLEM_RESPONSES
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.results import export, service
 from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
+from scoring.sheets import repository as sheets_repository
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
+from scoring.sheets.service import sheet_outcome
 
 router = APIRouter(prefix="/campaigns/{campaign_id}/results", tags=["results"], responses=PROBLEM_RESPONSES)
 
@@ -41,12 +43,15 @@ async def export_results(
     one sheet per unit in the familiar layout."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
     computation = await service.compute(session, campaign, submissions=submissions, identity=identity, within=within)
-    codes = {}
+    codes, outcomes = {}, None
     if include_units:
+        outcomes = {}
         for result in computation.results:
-            codes[result.sheet.submission_id] = evidence_codes_by_criterion(
-                await evidence.items(result.sheet.submission_id))
-    body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, include_units=include_units,
+            submission_id = result.sheet.submission_id
+            codes[submission_id] = evidence_codes_by_criterion(await evidence.items(submission_id))
+            outcomes[submission_id] = sheet_outcome(computation.definition,
+                                                    await sheets_repository.scores(session, result.sheet.id))
+    body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
                                                                       evidence=codes))
     name = f"Kết quả - {campaign.title[:100].replace('/', '-')}.xlsx"
     return Response(body, media_type=export.XLSX_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name)})

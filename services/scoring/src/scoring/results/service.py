@@ -37,9 +37,8 @@ from scoring.results.schemas import (
 from scoring.rubrics import service as rubrics
 from scoring.rubrics.definition import RubricDefinition, ordered_bands
 from scoring.sheets import repository as sheets_repository
-from scoring.sheets.calculation import SheetOutcome
+from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summary
 from scoring.sheets.models import ScoreSheet
-from scoring.sheets.service import sheet_outcome
 
 NOT_CLASSIFIED = "Chưa xếp loại"
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
@@ -95,8 +94,8 @@ async def _unit_results(session: AsyncSession, campaign: CampaignInfo,
                         definition: RubricDefinition) -> list[UnitResult]:
     """Units that have submitted at least once; drafts never appear in results."""
     sheets = [s for s in await sheets_repository.sheets_of_campaign(session, campaign.id) if s.submit_count > 0]
-    scores = await sheets_repository.scores_of_campaign(session, campaign.id)
-    return [UnitResult(sheet=s, outcome=sheet_outcome(definition, scores.get(s.id, []))) for s in sheets]
+    unscored = outcome(definition, {}, {}, with_criteria=False)
+    return [UnitResult(sheet=s, outcome=outcome_from_summary(s.summary) if s.summary else unscored) for s in sheets]
 
 
 async def campaign_in_scope(principal: Principal, campaign_id: uuid.UUID, *, submissions: SubmissionsClient,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from scoring.rubrics.definition import (
     Band,
@@ -20,7 +21,6 @@ from scoring.rubrics.definition import (
     MandatoryFailure,
     OverallLevel,
     RubricDefinition,
-    band_for,
     criterion_step,
     dec,
     num,
@@ -140,77 +140,170 @@ class SheetOutcome:
         return self.scored_count == self.criteria_count
 
 
-def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark],
-            review_marks: Mapping[str, Mark]) -> SheetOutcome:
-    final_marks = {**self_marks, **review_marks}
+@dataclass(frozen=True)
+class _Bands:
+    """Bands lowest first with their edges as decimals: found once per rubric, used for every sheet."""
+
+    labels: tuple[str, ...]
+    edges: tuple[tuple[Decimal | None, bool, Decimal | None, bool], ...]
+
+    @classmethod
+    def of(cls, bands: list[Band]) -> _Bands:
+        ordered = ordered_bands(bands)
+        return cls(tuple(b.label for b in ordered),
+                   tuple((None if b.min is None else dec(b.min), b.min_inclusive,
+                          None if b.max is None else dec(b.max), b.max_inclusive) for b in ordered))
+
+    def find(self, value: Decimal) -> int | None:
+        for index, (low, low_in, high, high_in) in enumerate(self.edges):
+            if low is not None and (value < low or (value == low and not low_in)):
+                continue
+            if high is not None and (value > high or (value == high and not high_in)):
+                continue
+            return index
+        return None
+
+
+@dataclass(frozen=True)
+class _Criterion:
+    code: str
+    mandatory: bool
+    max_points: Decimal
+    gap_threshold: Decimal
+    bands: _Bands | None
+
+
+@dataclass(frozen=True)
+class _Group:
+    code: str
+    title: str
+    max_points: Decimal
+    criteria: tuple[_Criterion, ...]
+    bands: _Bands | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    groups: tuple[_Group, ...]
+    total_bands: _Bands | None
+    maximum: Decimal
+
+
+_COMPILED: dict[int, tuple[RubricDefinition, _Compiled]] = {}
+
+
+def _compiled(definition: RubricDefinition) -> _Compiled:
+    """The definition with every number already a Decimal and every band set sorted (results compute thousands
+    of sheets against one rubric). Keyed by the object, which rubric versions never change once parsed."""
+    cached = _COMPILED.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1]
+    ratio = dec(definition.large_gap_ratio)
+    groups = tuple(_Group(
+        code=g.code, title=g.title, max_points=dec(g.max_points),
+        criteria=tuple(_Criterion(code=c.code, mandatory=c.kind is CriterionKind.MANDATORY,
+                                  max_points=dec(c.max_points), gap_threshold=dec(c.max_points) * ratio,
+                                  bands=_Bands.of(c.bands) if c.bands else None) for c in g.criteria),
+        bands=_Bands.of(bands) if (bands := definition.group_bands(g)) else None) for g in definition.groups)
+    compiled = _Compiled(groups=groups,
+                         total_bands=_Bands.of(definition.bands) if definition.mode is ClassificationMode.TOTAL_BANDS
+                         and definition.bands else None,
+                         maximum=sum((g.max_points for g in groups), ZERO))
+    if len(_COMPILED) >= 256:
+        _COMPILED.clear()
+    _COMPILED[id(definition)] = (definition, compiled)
+    return compiled
+
+
+def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review_marks: Mapping[str, Mark], *,
+            with_criteria: bool = True) -> SheetOutcome:
+    """Everything computed about one sheet. `with_criteria=False` leaves out the per-criterion details (a
+    campaign's results need only totals, levels and flags, for thousands of sheets)."""
+    rubric = _compiled(definition)
+    scored = reviewed_count = 0
+    large_gap = False
+    gap_total: Decimal | None = None
     criteria: list[CriterionOutcome] = []
-    for group in definition.groups:
+    groups: list[GroupOutcome] = []
+    self_levels: list[tuple[str | None, int | None]] = []
+    self_failed_by_group: list[list[str]] = []
+    effect = definition.mandatory_failure
+    for group in rubric.groups:
+        self_total = final_total = ZERO
+        self_failed: list[str] = []
+        final_failed: list[str] = []
         for criterion in group.criteria:
-            own, review, final = (self_marks.get(criterion.code), review_marks.get(criterion.code),
-                                  final_marks.get(criterion.code))
-            gap = review.points - own.points if own and review and criterion.kind is not CriterionKind.MANDATORY \
-                else None
-            threshold = dec(criterion.max_points) * dec(definition.large_gap_ratio)
-            level = band_for(criterion.bands, final.points) if final and criterion.bands else None
-            criteria.append(CriterionOutcome(
-                code=criterion.code, group_code=group.code, max_points=dec(criterion.max_points), self_mark=own,
-                review_mark=review, final_mark=final, gap=gap,
-                large_gap=gap is not None and threshold > 0 and abs(gap) >= threshold,
-                level=level[1].label if level else None))
-    self_groups, self_class = _classify(definition, self_marks)
-    final_groups, final_class = _classify(definition, final_marks)
-    groups = [GroupOutcome(code=f.code, title=f.title, max_points=f.max_points, self_total=s.final_total,
-                           final_total=f.final_total, level=f.level, level_rank=f.level_rank,
-                           failed_conditions=f.failed_conditions) for s, f in zip(self_groups, final_groups,
-                                                                                    strict=True)]
+            code = criterion.code
+            own, review = self_marks.get(code), review_marks.get(code)
+            final = review if review is not None else own
+            gap = None
+            if own is not None:
+                self_total += own.points
+                if criterion.mandatory and own.passed is False:
+                    self_failed.append(code)
+                if review is not None and not criterion.mandatory:
+                    gap = review.points - own.points
+            if final is not None:
+                final_total += final.points
+                if criterion.mandatory and final.passed is False:
+                    final_failed.append(code)
+            flagged = gap is not None and criterion.gap_threshold > 0 and abs(gap) >= criterion.gap_threshold
+            scored += final is not None
+            if review is not None:
+                reviewed_count += 1
+                gap_total = (gap_total or ZERO) + review.points - (own.points if own is not None else ZERO)
+            large_gap = large_gap or flagged
+            if with_criteria:
+                level = criterion.bands.find(final.points) if final is not None and criterion.bands else None
+                criteria.append(CriterionOutcome(
+                    code=code, group_code=group.code, max_points=criterion.max_points, self_mark=own,
+                    review_mark=review, final_mark=final, gap=gap, large_gap=flagged,
+                    level=criterion.bands.labels[level] if level is not None and criterion.bands else None))
+        self_levels.append(_level(group.bands, self_total, self_failed, effect))
+        self_failed_by_group.append(self_failed)
+        label, rank = _level(group.bands, final_total, final_failed, effect)
+        groups.append(GroupOutcome(code=group.code, title=group.title, max_points=group.max_points,
+                                   self_total=self_total, final_total=final_total, level=label, level_rank=rank,
+                                   failed_conditions=final_failed))
     self_total = sum((g.self_total for g in groups), ZERO)
     final_total = sum((g.final_total for g in groups), ZERO)
-    reviewed = [c for c in criteria if c.review_mark is not None]
-    gap_total = (sum((c.review_mark.points for c in reviewed if c.review_mark), ZERO)
-                 - sum((c.self_mark.points for c in reviewed if c.self_mark), ZERO)) if reviewed else None
-    maximum = sum((dec(g.max_points) for g in definition.groups), ZERO)
+    self_failed_all = [code for failed in self_failed_by_group for code in failed]
+    final_failed_all = [code for g in groups for code in g.failed_conditions]
     return SheetOutcome(
-        criteria=criteria, groups=groups, max_total=maximum, self_total=self_total, final_total=final_total,
-        self_classification=self_class, classification=final_class,
-        failed_conditions=[code for g in groups for code in g.failed_conditions],
-        scored_count=sum(1 for c in criteria if c.final_mark is not None), reviewed_count=len(reviewed),
-        gap_total=gap_total, large_gap=any(c.large_gap for c in criteria),
-        criteria_count=len(criteria), group_levels={g.code: g.level for g in groups})
+        criteria=criteria, groups=groups, max_total=rubric.maximum, self_total=self_total, final_total=final_total,
+        self_classification=_overall(definition, rubric, self_total, self_levels, self_failed_all),
+        classification=_overall(definition, rubric, final_total, [(g.level, g.level_rank) for g in groups],
+                                final_failed_all),
+        failed_conditions=final_failed_all,
+        scored_count=scored, reviewed_count=reviewed_count, gap_total=gap_total, large_gap=large_gap,
+        criteria_count=sum(len(g.criteria) for g in rubric.groups), group_levels={g.code: g.level for g in groups})
 
 
-def _classify(definition: RubricDefinition, marks: Mapping[str, Mark]) -> tuple[list[GroupOutcome], Classification]:
+def _overall(definition: RubricDefinition, rubric: _Compiled, total: Decimal,
+             levels: list[tuple[str | None, int | None]], failed: list[str]) -> Classification:
     effect = definition.mandatory_failure
-    groups: list[GroupOutcome] = []
-    for group in definition.groups:
-        total = sum((marks[c.code].points for c in group.criteria if c.code in marks), ZERO)
-        failed = [c.code for c in group.criteria
-                  if c.kind is CriterionKind.MANDATORY and c.code in marks and marks[c.code].passed is False]
-        label, rank = _level(definition.group_bands(group), total, failed, effect)
-        groups.append(GroupOutcome(code=group.code, title=group.title, max_points=dec(group.max_points),
-                                   self_total=total, final_total=total, level=label, level_rank=rank,
-                                   failed_conditions=failed))
-    failed_all = [code for g in groups for code in g.failed_conditions]
+    note = _failure_note(failed, effect)
     if definition.mode is ClassificationMode.TOTAL_BANDS:
-        label, rank = _level(definition.bands, sum((g.final_total for g in groups), ZERO), failed_all, effect)
-        return groups, Classification(label, rank, _failure_note(failed_all, effect))
+        label, rank = _level(rubric.total_bands, total, failed, effect)
+        return Classification(label, rank, note)
     if definition.overall_level is OverallLevel.NONE:
-        return groups, Classification(None, None, _failure_note(failed_all, effect))
-    if any(g.level_rank is None for g in groups):
-        return groups, Classification(None, None, _failure_note(failed_all, effect) or "Chưa đủ mức của các nhóm.")
-    weakest = min(groups, key=lambda g: g.level_rank or 0)
-    return groups, Classification(weakest.level, weakest.level_rank, _failure_note(failed_all, effect))
+        return Classification(None, None, note)
+    if any(rank is None for _, rank in levels):
+        return Classification(None, None, note or "Chưa đủ mức của các nhóm.")
+    label, rank = min(levels, key=lambda level: level[1] or 0)
+    return Classification(label, rank, note)
 
 
-def _level(bands: list[Band], total: Decimal, failed: list[str],
+def _level(bands: _Bands | None, total: Decimal, failed: list[str],
            effect: MandatoryFailure) -> tuple[str | None, int | None]:
-    if not bands:
+    if bands is None:
         return None, None
     if failed and effect is MandatoryFailure.NOT_CLASSIFIED:
         return None, None
     if failed and effect is MandatoryFailure.CAP_LOWEST:
-        return ordered_bands(bands)[0].label, 0
-    found = band_for(bands, total)
-    return (found[1].label, found[0]) if found else (None, None)
+        return bands.labels[0], 0
+    found = bands.find(total)
+    return (bands.labels[found], found) if found is not None else (None, None)
 
 
 def _failure_note(failed: list[str], effect: MandatoryFailure) -> str | None:
@@ -220,3 +313,47 @@ def _failure_note(failed: list[str], effect: MandatoryFailure) -> str | None:
     if effect is MandatoryFailure.CAP_LOWEST:
         return f"Chưa đạt điều kiện bắt buộc ({codes}): hạ xuống mức thấp nhất."
     return f"Chưa đạt điều kiện bắt buộc ({codes}): chưa xếp mức."
+
+
+# --- stored summaries -----------------------------------------------------------------------------------------
+# A sheet keeps the summary of its outcome, refreshed whenever its scores change, so a campaign's results read one
+# row per unit instead of recomputing from every criterion score. Bump SUMMARY_VERSION when the calculation
+# changes; `python -m scoring.cli refresh-summaries` recomputes stored summaries.
+
+SUMMARY_VERSION = 1
+
+
+def summary_of(result: SheetOutcome) -> dict[str, Any]:
+    def klass(c: Classification) -> dict[str, Any]:
+        return {"label": c.label, "rank": c.rank, "note": c.note}
+
+    return {
+        "version": SUMMARY_VERSION, "max_total": str(result.max_total), "self_total": str(result.self_total),
+        "final_total": str(result.final_total), "self_classification": klass(result.self_classification),
+        "classification": klass(result.classification), "failed_conditions": result.failed_conditions,
+        "scored_count": result.scored_count, "reviewed_count": result.reviewed_count,
+        "criteria_count": result.criteria_count, "large_gap": result.large_gap,
+        "gap_total": None if result.gap_total is None else str(result.gap_total),
+        "groups": [{"code": g.code, "title": g.title, "max_points": str(g.max_points), "self_total": str(g.self_total),
+                    "final_total": str(g.final_total), "level": g.level, "level_rank": g.level_rank,
+                    "failed_conditions": g.failed_conditions} for g in result.groups],
+    }
+
+
+def outcome_from_summary(summary: Mapping[str, Any]) -> SheetOutcome:
+    """The outcome a summary was made from, without its per-criterion details."""
+    def klass(c: Mapping[str, Any]) -> Classification:
+        return Classification(c["label"], c["rank"], c["note"])
+
+    groups = [GroupOutcome(code=g["code"], title=g["title"], max_points=Decimal(g["max_points"]),
+                           self_total=Decimal(g["self_total"]), final_total=Decimal(g["final_total"]), level=g["level"],
+                           level_rank=g["level_rank"], failed_conditions=list(g["failed_conditions"]))
+              for g in summary["groups"]]
+    return SheetOutcome(
+        criteria=[], groups=groups, max_total=Decimal(summary["max_total"]), self_total=Decimal(summary["self_total"]),
+        final_total=Decimal(summary["final_total"]), self_classification=klass(summary["self_classification"]),
+        classification=klass(summary["classification"]), failed_conditions=list(summary["failed_conditions"]),
+        scored_count=summary["scored_count"], reviewed_count=summary["reviewed_count"],
+        gap_total=None if summary["gap_total"] is None else Decimal(summary["gap_total"]),
+        large_gap=summary["large_gap"], criteria_count=summary["criteria_count"],
+        group_levels={g.code: g.level for g in groups})

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
@@ -32,6 +33,9 @@ class ScoreSheet(SQLModel, table=True):
     submit_count: int = 0
     # When the copied state was true at the producer: an older event never overwrites a newer state.
     status_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The outcome of the scores (totals, class, levels, flags), refreshed on every score change: results of a
+    # campaign read one row per unit. None until the first score.
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

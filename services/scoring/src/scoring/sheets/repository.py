@@ -28,13 +28,3 @@ async def sheets_of_campaign(session: AsyncSession, campaign_id: uuid.UUID) -> S
     found = await session.execute(select(ScoreSheet).where(col(ScoreSheet.campaign_id) == campaign_id)
                                   .order_by(col(ScoreSheet.unit_name)))
     return found.scalars().all()
-
-
-async def scores_of_campaign(session: AsyncSession, campaign_id: uuid.UUID) -> dict[uuid.UUID, list[CriterionScore]]:
-    """Every criterion score of a campaign's sheets in one query, grouped by sheet."""
-    query = (select(CriterionScore).join(ScoreSheet, col(ScoreSheet.id) == col(CriterionScore.sheet_id))
-             .where(col(ScoreSheet.campaign_id) == campaign_id))
-    grouped: dict[uuid.UUID, list[CriterionScore]] = {}
-    for score in (await session.execute(query)).scalars():
-        grouped.setdefault(score.sheet_id, []).append(score)
-    return grouped

@@ -26,7 +26,7 @@ from scoring.rubrics import service as rubrics
 from scoring.rubrics.definition import Criterion, CriterionKind, RubricDefinition
 from scoring.rubrics.models import Rubric
 from scoring.sheets import repository
-from scoring.sheets.calculation import Answer, InvalidMark, Mark, SheetOutcome, evaluate, outcome
+from scoring.sheets.calculation import Answer, InvalidMark, Mark, SheetOutcome, evaluate, outcome, summary_of
 from scoring.sheets.models import CriterionScore, ScoreSheet
 from scoring.sheets.schemas import (
     AnswerFields,
@@ -193,7 +193,7 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
         row.self_by, row.self_by_name, row.self_at = principal.subject, principal.name, now
         session.add(row)
     sheet.updated_at = now
-    await session.flush()
+    await refresh_summary(session, sheet, ctx.definition)
     return sheet
 
 
@@ -217,8 +217,16 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
         row.review_by, row.review_by_name, row.review_at = principal.subject, principal.name, now
         session.add(row)
     sheet.updated_at = now
-    await session.flush()
+    await refresh_summary(session, sheet, ctx.definition)
     return sheet
+
+
+async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: RubricDefinition) -> None:
+    """Store the sheet's outcome summary from its current scores (in the transaction that changed them)."""
+    await session.flush()
+    scores = await repository.scores(session, sheet.id)
+    sheet.summary = summary_of(sheet_outcome(definition, scores))
+    await session.flush()
 
 
 # --- reading --------------------------------------------------------------------------------------------------

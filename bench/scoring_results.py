@@ -1,0 +1,237 @@
+"""Benchmark: a campaign's results and its ranking export for 300 and 3,000 schools, on PostgreSQL.
+
+    .venv/bin/python bench/scoring_results.py [--sizes 300,3000] [--requests 10]
+
+What runs: identity (uvicorn in a thread), submissions and scoring (each its own uvicorn process, as deployed)
+on PostgreSQL schemas `bench_identity`, `bench_submissions`, `bench_scoring`, migrated by Alembic and dropped at
+the end. Per size: the campaign of `bench/status_view.py` (one Sở, size/100 Phòng, `size` targets), scored with
+the seed-004 rubric; every target has a score sheet with 21 self-scores and, for 40% of the criteria, a review
+score (inserted directly). The Sở admin calls `GET /campaigns/{id}/results` (every unit's score, class and rank,
+distribution, per-Phòng summaries) and `GET /campaigns/{id}/results/export` (the ranking as XLSX) over loopback
+HTTP. The requirement: both complete in under 2 s for 3,000 schools.
+
+Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import httpx  # noqa: E402
+import status_view  # noqa: E402
+from sqlalchemy import insert, select, text, update  # noqa: E402
+
+from edudx_common.auth import Principal  # noqa: E402
+from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
+from identity.config import Settings as IdentitySettings  # noqa: E402
+from identity.main import create_app as create_identity_app  # noqa: E402
+from scoring.rubrics.service import definition_of, ensure_templates  # noqa: E402
+from scoring.sheets.calculation import Mark, outcome, summary_of  # noqa: E402
+from scoring.sheets.models import CriterionScore, ScoreSheet  # noqa: E402
+from submissions.campaigns.models import Campaign, CampaignTarget  # noqa: E402
+from tests.servers import serve, wait_until_up  # noqa: E402
+from tests.support import drop_schema_sync, free_port, migrate, write_key  # noqa: E402
+
+POSTGRES_URL = status_view.POSTGRES_URL
+SCORING_SCHEMA = "bench_scoring"
+SCORING_SECRET = "bench-scoring-secret-0123456789"
+STEP = Decimal("0.25")
+
+
+def drop_scoring_schema() -> None:
+    drop_schema_sync(POSTGRES_URL, SCORING_SCHEMA)
+
+
+async def score(data: status_view.Dataset) -> dict[str, int]:
+    """Attach the seed-004 rubric to the campaign and give every target a scored sheet."""
+    rng = random.Random(data.size)  # noqa: S311 - test data, not secrets
+    sub_engine = create_engine(POSTGRES_URL, schema=status_view.SUBMISSIONS_SCHEMA)
+    sc_engine = create_engine(POSTGRES_URL, schema=SCORING_SCHEMA)
+    try:
+        async with session_factory(sc_engine)() as session:
+            rubric = (await ensure_templates(session, Principal(subject="bench", kind="service")))["seed-004-cntt"]
+            await session.commit()
+            definition = rubric.definition
+            parsed = definition_of(rubric)
+        async with sub_engine.begin() as conn:
+            await conn.execute(update(Campaign).where(Campaign.id == data.campaign_id).values(rubric_id=rubric.id))
+            targets = (await conn.execute(select(CampaignTarget.unit_id, CampaignTarget.unit_name,
+                                                 CampaignTarget.unit_path)
+                                          .where(CampaignTarget.campaign_id == data.campaign_id))).all()
+        maxima = {c["code"]: Decimal(str(c["max_points"])) for g in definition["groups"] for c in g["criteria"]}
+        now = utcnow()
+        sheets: list[dict[str, Any]] = []
+        scores: list[dict[str, Any]] = []
+        for unit_id, unit_name, unit_path in targets:
+            sheet_id = uuid.uuid4()
+            own_marks: dict[str, Mark] = {}
+            review_marks: dict[str, Mark] = {}
+            sheets.append({"id": sheet_id, "submission_id": uuid.uuid4(), "campaign_id": data.campaign_id,
+                           "unit_id": unit_id, "unit_name": unit_name, "unit_path": unit_path, "rubric_id": rubric.id,
+                           "submission_status": "approved", "submit_count": 1, "status_at": now, "created_at": now,
+                           "updated_at": now})
+            for code, maximum in maxima.items():
+                own = STEP * rng.randint(int(maximum / STEP) // 2, int(maximum / STEP))
+                reviewed = rng.random() < 0.4
+                scores.append({"id": uuid.uuid4(), "sheet_id": sheet_id, "criterion_code": code, "self_points": own,
+                               "self_at": now, "evidence_item_ids": [],
+                               "review_points": STEP * rng.randint(0, int(maximum / STEP)) if reviewed else None,
+                               "review_at": now if reviewed else None})
+                own_marks[code] = Mark(scores[-1]["self_points"])
+                if reviewed:
+                    review_marks[code] = Mark(scores[-1]["review_points"])
+            # what a score write stores with the sheet (scoring.sheets.service.refresh_summary)
+            sheets[-1]["summary"] = summary_of(outcome(parsed, own_marks, review_marks))
+        async with sc_engine.begin() as conn:
+            for chunk in status_view._chunks(sheets, 2000):
+                await conn.execute(insert(ScoreSheet.__table__), chunk)
+            for chunk in status_view._chunks(scores, 5000):
+                await conn.execute(insert(CriterionScore.__table__), chunk)
+        async with sc_engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+        return {"sheets": len(sheets), "criterion_scores": len(scores)}
+    finally:
+        await sub_engine.dispose()
+        await sc_engine.dispose()
+
+
+def start_service(name: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    wait_until_up(f"{base_url}/healthz")
+    return process, base_url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="300,3000")
+    parser.add_argument("--requests", type=int, default=10, help="measured requests per size (after warm-ups)")
+    parser.add_argument("--profile", action="store_true", help="also profile one computation in process")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    status_view.require_postgres()
+    began = time.perf_counter()
+    status_view.drop_schemas()
+    drop_scoring_schema()
+    tmp = Path(tempfile.mkdtemp(prefix="edudx-bench-scoring-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        migrate("identity", POSTGRES_URL, status_view.IDENTITY_SCHEMA)
+        migrate("submissions", POSTGRES_URL, status_view.SUBMISSIONS_SCHEMA)
+        migrate("scoring", POSTGRES_URL, SCORING_SCHEMA)
+        identity_settings = IdentitySettings(
+            environment="test", database_url=POSTGRES_URL, database_schema=status_view.IDENTITY_SCHEMA,
+            jwt_private_key_file=str(write_key(tmp)), password_hash_fast=True,
+            service_clients={"submissions": status_view.SERVICE_SECRET, "scoring": SCORING_SECRET},
+            log_json=False, log_level="WARNING")
+        with serve(create_identity_app(identity_settings)) as identity_url:
+            datasets, counts = [], []
+            for size in sizes:
+                data = asyncio.run(status_view.build(size, identity_url))
+                datasets.append(data)
+                counts.append(asyncio.run(score(data)))
+                print(f"built and scored {size:,} schools", file=sys.stderr)
+            submissions, submissions_url = status_view.start_submissions(identity_url, tmp / "submissions.log")
+            processes.append(submissions)
+            scoring, scoring_url = start_service("scoring", {
+                "SCORING_ENVIRONMENT": "test", "SCORING_DATABASE_URL": POSTGRES_URL,
+                "SCORING_DATABASE_SCHEMA": SCORING_SCHEMA, "SCORING_IDENTITY_URL": identity_url,
+                "SCORING_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
+                "SCORING_SUBMISSIONS_URL": submissions_url, "SCORING_SERVICE_CLIENT_ID": "scoring",
+                "SCORING_SERVICE_CLIENT_SECRET": SCORING_SECRET, "SCORING_LOG_LEVEL": "WARNING",
+                "SCORING_LOG_JSON": "false"}, tmp / "scoring.log")
+            processes.append(scoring)
+            timings = []
+            with httpx.Client(base_url=scoring_url, timeout=120) as http:
+                for data in datasets:
+                    so = status_view.login(identity_url, data.admin_email)
+                    url = f"/api/scoring/campaigns/{data.campaign_id}/results"
+                    timings.append(status_view.timed("results (JSON, every unit)", data.size, args.requests,
+                                                     partial(http.get, url, headers=so), warmup=2))
+                    timings.append(status_view.timed("ranking export (XLSX)", data.size, args.requests,
+                                                     partial(http.get, f"{url}/export", headers=so), warmup=2))
+                    check = http.get(url, headers=so).json()
+                    assert len(check["rows"]) == data.size and check["rows"][0]["rank"] == 1
+            if args.profile:
+                asyncio.run(profile(datasets[-1], identity_url, submissions_url))
+        report(sizes, counts, timings, time.perf_counter() - began)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=15)
+        status_view.drop_schemas()
+        drop_scoring_schema()
+
+
+async def profile(data: status_view.Dataset, identity_url: str, submissions_url: str) -> None:
+    """Where the time of one results computation goes, in this process (printed to stderr)."""
+    import cProfile
+    import pstats
+
+    from edudx_common.http import ServiceClient, ServiceTokenProvider
+    from scoring.clients.identity import IdentityClient
+    from scoring.clients.submissions import SubmissionsClient
+    from scoring.results import service
+
+    tokens = ServiceTokenProvider(identity_url=identity_url, client_id="scoring", client_secret=SCORING_SECRET)
+    identity = ServiceClient(identity_url, name="identity", token_provider=tokens)
+    submissions = ServiceClient(submissions_url, name="submissions", token_provider=tokens)
+    engine = create_engine(POSTGRES_URL, schema=SCORING_SCHEMA)
+    try:
+        async with session_factory(engine)() as session:
+            campaign = await SubmissionsClient(submissions).campaign(data.campaign_id)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            started = time.perf_counter()
+            computation = await service.compute(session, campaign, submissions=SubmissionsClient(submissions),
+                                                identity=IdentityClient(identity))
+            service.to_read(computation).model_dump_json()
+            profiler.disable()
+            print(f"in process: {time.perf_counter() - started:.3f} s", file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+    finally:
+        await engine.dispose()
+        await identity.aclose()
+        await submissions.aclose()
+
+
+def report(sizes: list[int], counts: list[dict[str, int]], timings: list[status_view.Timing], seconds: float) -> None:
+    print("### Machine")
+    print("\n".join(status_view.machine()))
+    print("\n### Data")
+    for size, count in zip(sizes, counts, strict=True):
+        print(f"- {size:,} schools: {count['sheets']:,} score sheets, {count['criterion_scores']:,} criterion scores")
+    print("\n### Results and ranking export over loopback HTTP (ms)")
+    print("| request | schools | n | p50 | p95 | max | response |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for timing in timings:
+        print(timing.row())
+    largest = [t for t in timings if t.size == max(sizes)]
+    verdict = all(t.pct(95) < 2000 for t in largest)
+    print(f"\nAt {max(sizes):,} schools every p95 is {'under' if verdict else 'OVER'} 2 s. "
+          f"Run took {seconds:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()
