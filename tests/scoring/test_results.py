@@ -40,7 +40,9 @@ def expected_class(total: Decimal) -> str:
     return "Yếu"
 
 
-async def make_scored_schools(stack: Stack, world: World, count: int, seed: int = 4725) -> dict[uuid.UUID, Any]:
+async def make_scored_schools(stack: Stack, world: World, count: int, seed: int = 4725, *,
+                              campaign_id: str | None = None,
+                              unit_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, Any]:
     """`count` submitted schools under the two Phòng with random self and review scores; every fifth school
     copies an earlier school's scores so that ties occur. Returns unit id → (name, final total, phòng)."""
     rng = random.Random(seed)
@@ -52,7 +54,7 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
     async with stack.services["scoring"].sessions() as session:
         for n in range(count):
             parent = phong[n % 2]
-            unit_id = uuid.uuid4()
+            unit_id = unit_ids[n] if unit_ids else uuid.uuid4()
             if n % 5 == 4:
                 marks = earlier[rng.randrange(len(earlier))]
             else:
@@ -62,7 +64,7 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
                     review = STEP * rng.randint(0, int(maximum / STEP)) if rng.random() < 0.4 else None
                     marks[code] = (own, review)
                 earlier.append(marks)
-            sheet = ScoreSheet(submission_id=uuid.uuid4(), campaign_id=uuid.UUID(world.campaign["id"]),
+            sheet = ScoreSheet(submission_id=uuid.uuid4(), campaign_id=uuid.UUID(campaign_id or world.campaign["id"]),
                                unit_id=unit_id, unit_name=f"Trường số {n:03d}",
                                unit_path=f"/{so.id.hex}/{parent.id.hex}/{unit_id.hex}/",
                                rubric_id=uuid.UUID(world.rubrics["seed-004-cntt"]), submission_status="approved",
@@ -209,3 +211,29 @@ async def test_refresh_summaries_rewrites_only_stale_ones(stack: Stack, world: W
     assert (rewritten, again) == (1, 0)
     assert {uuid.UUID(r["unit_id"]): Decimal(str(r["final_total"])) for r in rows} == {
         unit_id: total for unit_id, (_, total, _) in expected.items()}
+
+
+async def test_results_show_last_school_year_beside_this_one(stack: Stack, world: World) -> None:
+    last_year = await make_scored_schools(stack, world, 6, seed=2023)
+    async with httpx.AsyncClient(base_url=stack.url("submissions")) as sub:
+        copied = await sub.post(f"/api/submissions/campaigns/{world.campaign['id']}/copy", json={},
+                                headers=world.users["so_admin"])
+    assert copied.status_code == 201, copied.text
+    units = [*list(last_year)[:4], uuid.uuid4()]  # four schools scored both years, one new
+    this_year = await make_scored_schools(stack, world, 5, seed=2024, campaign_id=copied.json()["id"],
+                                          unit_ids=units)
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        results = (await scoring.get(f"{API}/campaigns/{copied.json()['id']}/results",
+                                     headers=world.users["so_admin"])).json()
+
+    rows = {uuid.UUID(r["unit_id"]): r for r in results["rows"]}
+    assert rows.keys() == this_year.keys()
+    for unit_id, row in rows.items():
+        before = last_year.get(unit_id)
+        assert (None if row["previous_total"] is None else Decimal(str(row["previous_total"]))) == \
+            (before[1] if before else None)
+        assert row["previous_classification"] == (expected_class(before[1]) if before else None)
+    previous = results["previous_year"]
+    assert previous["campaign_id"] == world.campaign["id"] and previous["unit_count"] == 6
+    average = sum((total for _, total, _ in last_year.values()), Decimal(0)) / 6
+    assert Decimal(str(previous["average_total"])) == round(average, 2)
