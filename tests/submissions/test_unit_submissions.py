@@ -22,16 +22,18 @@ async def test_a_school_sees_its_campaigns_with_the_state_of_its_submission(
     due = utcnow() + timedelta(days=3)
     campaign = await make_campaign(client, admin, school_year_id=year, due_at=due)
     await make_campaign(client, admin, school_year_id=year, publish=False, title="Bản nháp chưa ban hành")
+    other = await make_campaign(client, admin, school_year_id=year, due_at=due + timedelta(days=30))
 
     before = (await client.get(f"{API}/submissions", headers=principal)).json()
     draft = await open_submission(client, principal, campaign["id"])
     saved = (await save(client, principal, draft, {"s3_posts": 12})).json()
     extended = await client.put(f"{API}/campaigns/{campaign['id']}/targets/{units['s11'].id}/extension",
                                 json={"due_at": (due + timedelta(days=5)).isoformat()}, headers=admin)
-    after = (await client.get(f"{API}/submissions", headers=principal)).json()
+    after = (await client.get(f"{API}/submissions", params={"campaign_id": campaign["id"]},
+                              headers=principal)).json()
 
-    assert before["total"] == 1
-    [line] = before["items"]
+    assert before["total"] == 2 and before["items"][0]["campaign"]["id"] == other["id"]  # latest deadline first
+    line = before["items"][1]
     assert line["campaign"]["id"] == campaign["id"] and line["unit_id"] == str(units["s11"].id)
     assert line["submission_id"] is None and line["status"] is None and line["version"] is None
     assert extended.status_code == 200

@@ -24,7 +24,8 @@ async def for_unit(session: AsyncSession, campaign_id: uuid.UUID, unit_id: uuid.
     return result.scalar_one_or_none()
 
 
-async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: str | None, limit: int,
+async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: str | None,
+                  campaign_id: uuid.UUID | None, limit: int,
                   offset: int) -> tuple[list[tuple[CampaignTarget, Campaign, Submission | None]], int]:
     """Every non-draft campaign the unit is (still) a target of, with its submission if opened; latest deadline
     first. `path_pattern` keeps only targets under the caller's unit."""
@@ -37,6 +38,8 @@ async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: st
     )
     if path_pattern is not None:
         stmt = stmt.where(col(CampaignTarget.unit_path).like(path_pattern))
+    if campaign_id is not None:
+        stmt = stmt.where(col(CampaignTarget.campaign_id) == campaign_id)
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await session.execute(stmt.order_by(col(Campaign.due_at).desc(), col(Campaign.id)).limit(limit)
                                  .offset(offset))

@@ -58,11 +58,13 @@ def _read(principal: Principal, ctx: service.Context, response: Response | None 
 async def list_unit_submissions(
     session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
     unit_id: Annotated[uuid.UUID | None, Query(description="Mặc định: đơn vị của người gọi")] = None,
+    campaign_id: Annotated[uuid.UUID | None, Query(description="Chỉ đợt báo cáo này")] = None,
 ) -> Page[UnitSubmissionRead]:
     """A unit's work: every published, closed or archived campaign it must answer (not withdrawn), with its
     submission's state when it opened one — the school's dashboard. Latest deadline first. Authority users may
-    name a unit below theirs; a unit outside the caller's scope has no lines."""
-    lines, total = await service.list_for_unit(session, principal, page, unit_id)
+    name a unit below theirs; a unit outside the caller's scope has no lines. `campaign_id` keeps one campaign's
+    line (how a link to a campaign finds the school's submission)."""
+    lines, total = await service.list_for_unit(session, principal, page, unit_id, campaign_id)
     return Page[UnitSubmissionRead](items=[_unit_line(line) for line in lines], total=total, limit=page.limit,
                                     offset=page.offset)
 

@@ -91,8 +91,8 @@ class UnitLine:
         return self.target.extension_due_at or self.campaign.due_at
 
 
-async def list_for_unit(session: AsyncSession, principal: Principal, page: PageParams,
-                        unit_id: uuid.UUID | None) -> tuple[list[UnitLine], int]:
+async def list_for_unit(session: AsyncSession, principal: Principal, page: PageParams, unit_id: uuid.UUID | None,
+                        campaign_id: uuid.UUID | None = None) -> tuple[list[UnitLine], int]:
     """The unit's campaigns and submissions (the caller's unit by default); a unit outside the caller's scope
     simply has none."""
     unit_id = unit_id or principal.unit_id
@@ -104,8 +104,8 @@ async def list_for_unit(session: AsyncSession, principal: Principal, page: PageP
         return [], 0
     if unit_id is None:
         return [], 0
-    rows, total = await repository.of_unit(session, unit_id, path_pattern=pattern, limit=page.limit,
-                                           offset=page.offset)
+    rows, total = await repository.of_unit(session, unit_id, path_pattern=pattern, campaign_id=campaign_id,
+                                           limit=page.limit, offset=page.offset)
     return [UnitLine(*row) for row in rows], total
 
 
