@@ -218,7 +218,9 @@ try {
     await page.getByRole("button", { name: "Tiếp tục soạn" }).click();
     await page.waitForURL(/\/submissions\//);
     await page.getByRole("button", { name: "Xem lại và nộp" }).click();
-    await page.getByRole("button", { name: "Nộp báo cáo" }).click();
+    await page.locator(".submit-drawer").getByText("Hiệu trưởng xem lại nội dung").waitFor();
+    await page.waitForTimeout(400); // the drawer slides in
+    await page.getByRole("button", { name: "Nộp báo cáo", exact: true }).click();
     await page.locator(".submit-drawer").getByText("Báo cáo còn thiếu nội dung bắt buộc").waitFor();
     await page.screenshot({ path: join(OUT, "06-submit-refused-desktop.png") });
     await page.getByRole("button", { name: "Quay lại sửa" }).click();
@@ -230,8 +232,9 @@ try {
     await waitSaved(page);
     await page.getByRole("button", { name: "Xem lại và nộp" }).click();
     await page.locator(".submit-drawer").getByText("Hiệu trưởng xem lại nội dung").waitFor();
+    await page.waitForTimeout(400);
     await shoot(page, "08-review-and-submit");
-    await page.getByRole("button", { name: "Nộp báo cáo" }).click();
+    await page.getByRole("button", { name: "Nộp báo cáo", exact: true }).click();
     await page.locator(".ant-tag").getByText("Đã nộp", { exact: true }).first().waitFor();
     await shoot(page, "09-submitted-report", { fullPage: false });
   });
@@ -279,7 +282,10 @@ try {
     await page.getByText("Đã trả lại báo cáo cho trường.").waitFor();
   });
 
-  await step("school sees the comments, fixes and resubmits", async () => {
+  await step("school sees the comments; two people editing get a conflict message that loses nothing", async () => {
+    const p = principal.page;
+    await p.goto(submissionUrl); // the principal opens the returned report first …
+    await p.getByText("Báo cáo bị trả lại để sửa").waitFor();
     const { page } = officer;
     current = page;
     await page.goto(`${BASE}/`);
@@ -287,16 +293,32 @@ try {
     await page.getByText("Báo cáo bị trả lại để sửa").waitFor();
     await page.getByText("Đề nghị nhà trường bổ sung minh chứng mục 3").first().waitFor();
     await shoot(page, "13-returned-with-comments");
-    await answer(page, "s3_posts", "56");
+    await answer(page, "s3_posts", "56"); // … the IT officer saves a change …
     await waitSaved(page);
+    current = p;
+    await answer(p, "s4c_result", "Phương hướng: học bạ số ở mọi khối lớp, thêm 20 tin bài mỗi học kỳ."); // … and the principal's save is refused
+    await p.locator('.save-state[data-state="conflict"]').waitFor();
+    await p.getByRole("button", { name: "Giữ thay đổi của tôi, cập nhật phần còn lại" }).waitFor();
+    await shoot(p, "14-edit-conflict");
+    await p.getByRole("button", { name: "Giữ thay đổi của tôi, cập nhật phần còn lại" }).click();
+    await waitSaved(p);
+    if ((await field(p, "s3_posts").inputValue()) !== "56") throw new Error("the other person's answer was lost");
+    if (!(await field(p, "s4c_result").inputValue()).includes("thêm 20 tin bài")) throw new Error("our answer was lost");
+  });
+
+  await step("history and comments; the principal resubmits", async () => {
+    const { page } = officer;
+    current = page;
+    await page.reload();
     await page.getByRole("tab", { name: "Lịch sử và nhận xét" }).click();
     await page.getByText("Trả lại để sửa").first().waitFor();
-    await shoot(page, "14-history");
+    await shoot(page, "15-history");
     const p = principal.page;
     current = p;
-    await p.goto(submissionUrl);
     await p.getByRole("button", { name: "Xem lại và nộp" }).click();
-    await p.getByRole("button", { name: "Nộp lại báo cáo" }).click();
+    await p.locator(".submit-drawer").getByText("Hiệu trưởng xem lại nội dung").waitFor();
+    await p.waitForTimeout(400);
+    await p.getByRole("button", { name: "Nộp lại báo cáo", exact: true }).click();
     await p.locator(".ant-tag").getByText("Đã nộp lại", { exact: true }).first().waitFor();
   });
 
@@ -312,7 +334,7 @@ try {
     await o.goto(`${BASE}/`);
     await o.getByText("Đã hoàn thành hoặc đã đóng").waitFor();
     await o.locator(".campaign-card").getByText("Đã duyệt", { exact: true }).waitFor();
-    await shoot(o, "15-school-approved");
+    await shoot(o, "16-school-approved");
   });
 
   await step("export of the printable report", async () => {
@@ -333,7 +355,7 @@ try {
     await page.getByLabel("Loại báo cáo").click();
     await page.getByTitle("Kế hoạch năm").click();
     await page.getByLabel("Căn cứ (công văn)").fill("Công văn 2664/SGDĐT-VP");
-    await shoot(page, "16-wizard-general");
+    await shoot(page, "17-wizard-general");
     await page.getByRole("button", { name: "Tiếp tục" }).click();
     await page.getByRole("button", { name: "Tiếp tục" }).click();
     await page.getByLabel("Mở từ (giờ Việt Nam)").fill("01/12/2026 07:00");
@@ -344,7 +366,7 @@ try {
     await page.getByText("THCS", { exact: true }).click();
     await page.getByRole("button", { name: "Xem trước đơn vị" }).click();
     await page.getByText(/đơn vị sẽ phải nộp báo cáo, hạn 21\/12\/2026 17:00/).waitFor();
-    await shoot(page, "17-wizard-preview");
+    await shoot(page, "18-wizard-preview");
     await page.getByRole("button", { name: "Lưu bản nháp" }).click();
     await page.getByText("Bản nháp", { exact: true }).waitFor();
   });
@@ -356,7 +378,7 @@ try {
     await page.getByPlaceholder(/Tìm theo tên hoặc mã/).fill("truong hoa binh");
     await page.getByPlaceholder(/Tìm theo tên hoặc mã/).press("Enter");
     await page.locator(".ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" }).waitFor();
-    await shoot(page, "18-units");
+    await shoot(page, "19-units");
     await page.goto(`${BASE}/admin/users`);
     await page.locator(".ant-table-row").first().waitFor();
     await page.getByRole("button", { name: "Nhập từ Excel" }).click();
@@ -364,7 +386,7 @@ try {
     await page.getByRole("button", { name: "Kiểm tra tệp" }).click();
     await page.getByText("Kết quả kiểm tra (chưa ghi gì)").waitFor();
     await page.locator(".ant-modal .ant-table-row").first().waitFor();
-    await shoot(page, "19-users-import-errors");
+    await shoot(page, "20-users-import-errors");
   });
 
   await step("account page, language switch, error page", async () => {
@@ -372,15 +394,15 @@ try {
     current = page;
     await page.goto(`${BASE}/account`);
     await page.getByText("Đổi mật khẩu").first().waitFor();
-    await shoot(page, "20-account");
+    await shoot(page, "21-account");
     await page.goto(`${BASE}/`);
     await page.getByText("EN", { exact: true }).click();
     await page.getByText("Our reports").first().waitFor();
-    await shoot(page, "21-dashboard-english");
+    await shoot(page, "22-dashboard-english");
     await page.getByText("VI", { exact: true }).click();
     await page.goto(`${BASE}/submissions/00000000-0000-4000-8000-000000000000`);
     await page.getByRole("button", { name: "Về trang chủ" }).waitFor();
-    await shoot(page, "22-error-not-found");
+    await shoot(page, "23-error-not-found");
   });
 } catch {
   // reported by step(); fall through to the summary
