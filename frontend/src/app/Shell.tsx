@@ -1,6 +1,6 @@
 import { LogoutOutlined, MenuOutlined, UserOutlined } from "@ant-design/icons";
-import { Button, Drawer, Dropdown, Grid, Layout, Menu, Segmented, Spin } from "antd";
-import { Suspense, useMemo, useState } from "react";
+import { Button, Drawer, Dropdown, Layout, Menu, Segmented, Spin } from "antd";
+import { Suspense, useEffect, useMemo, useState } from "react";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { ROLE_LABELS } from "../auth/roles";
@@ -24,6 +24,20 @@ function LangSwitch() {
   );
 }
 
+const WIDE = "(min-width: 768px)";
+
+/** Desktop header or phone drawer, known at the first render (no jump once the page has painted). */
+function useWide(): boolean {
+  const [wide, setWide] = useState(() => window.matchMedia(WIDE).matches);
+  useEffect(() => {
+    const query = window.matchMedia(WIDE);
+    const change = () => setWide(query.matches);
+    query.addEventListener("change", change);
+    return () => query.removeEventListener("change", change);
+  }, []);
+  return wide;
+}
+
 export function PageLoading() {
   return (
     <div className="page-loading" aria-busy="true">
@@ -39,7 +53,7 @@ export function Shell() {
   const { lang } = useLang();
   const location = useLocation();
   const navigate = useNavigate();
-  const screens = Grid.useBreakpoint();
+  const wide = useWide();
   const [drawer, setDrawer] = useState(false);
   const items = useMemo(() => (me ? NAV_ITEMS.filter((item) => item.visible(me)) : []), [me]);
 
@@ -53,7 +67,6 @@ export function Shell() {
     label: <Link to={item.path} onClick={() => setDrawer(false)}>{lang === "en" ? item.label[1] : item.label[0]}</Link>,
   }));
   const selected = activeNavPath(location.pathname, items);
-  const wide = screens.md ?? true;
   const roleText = me.roles.map((r) => ROLE_LABELS[r][lang === "en" ? 1 : 0]).join(", ");
 
   const account = (
