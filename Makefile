@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help install install-dev run test test-postgres lint openapi migration bench clean
+.PHONY: help install install-dev spa spa-test run test test-postgres lint openapi client migration bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -13,10 +13,16 @@ install: ## install the runtime into .venv
 install-dev: ## install the runtime and the test tools into .venv
 	@scripts/bootstrap.sh dev
 
-run: install ## run the whole system on SQLite with demo data (gateway on :8000)
+spa: ## install the SPA's npm packages (npm ci) and build frontend/dist when it is missing or stale
+	@scripts/build_spa.sh
+
+spa-test: spa ## the SPA's unit tests (Vitest) and type check
+	@cd frontend && npx tsc -b && npx vitest run
+
+run: install spa ## run the whole system on SQLite with demo data (gateway on :8000, SPA at /)
 	@$(PY) scripts/run_embedded.py
 
-test: install-dev ## install what the tests need and run the whole suite (SQLite)
+test: install-dev spa-test ## install what the tests need and run the whole suite (SQLite; browser tests included)
 	@$(PY) -m pytest
 
 test-postgres: install-dev ## run the suite against PostgreSQL at 127.0.0.1:5432 (database test)
@@ -30,6 +36,10 @@ lint: install-dev ## ruff and mypy
 openapi: install-dev ## export every service's OpenAPI spec into openapi/
 	@$(PY) scripts/export_openapi.py
 
+client: ## regenerate the SPA's typed API client (frontend/src/api/generated) from openapi/*.json
+	@scripts/build_spa.sh --packages-only
+	@cd frontend && node scripts/generate-client.mjs
+
 migration: install-dev ## new migration: make migration SERVICE=identity MESSAGE="add x"
 	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=identity MESSAGE="add x"'; exit 2; }
 	@rm -f var/autogen-$(SERVICE).db
@@ -38,9 +48,10 @@ migration: install-dev ## new migration: make migration SERVICE=identity MESSAGE
 	@$(shell echo $(SERVICE) | tr a-z A-Z)_DATABASE_URL=sqlite+aiosqlite:///var/autogen-$(SERVICE).db \
 		$(PY) -m alembic -c services/$(SERVICE)/alembic.ini revision --autogenerate -m "$(MESSAGE)"
 
-bench: install-dev ## benchmarks on PostgreSQL at 127.0.0.1:5432 (see bench/RESULTS.md)
+bench: install-dev spa ## benchmarks on PostgreSQL at 127.0.0.1:5432, SPA first-load budget (see bench/RESULTS.md)
 	@$(PY) bench/status_view.py
 	@$(PY) bench/scoring_results.py
+	@$(PY) bench/spa_bundle.py --no-build
 
 clean: ## remove the embedded databases, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,9 @@ def _present_services() -> list[str]:
     return run_embedded.present_services()
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    var = tmp_path_factory.mktemp("embedded")
+@contextmanager
+def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Iterator[RunningSystem]:
+    """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit."""
     gateway_port = free_port()
     first_port = free_port()
     names = _present_services()
@@ -58,8 +59,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
                "--port", str(gateway_port), "--first-service-port", str(first_port)]
     if on_postgres():
         for name in names:
-            drop_schema_sync(POSTGRES_URL, E2E_SCHEMA_PREFIX + name)
-        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", E2E_SCHEMA_PREFIX]
+            drop_schema_sync(POSTGRES_URL, schema_prefix + name)
+        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", schema_prefix]
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -78,6 +79,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    with embedded_system(tmp_path_factory.mktemp("embedded")) as running:
+        yield running
 
 
 def _wait_for_banner(running: RunningSystem, timeout: float = 30) -> None:

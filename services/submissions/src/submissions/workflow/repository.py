@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
 
@@ -21,6 +22,28 @@ async def for_unit(session: AsyncSession, campaign_id: uuid.UUID, unit_id: uuid.
     result = await session.execute(select(Submission).where(col(Submission.campaign_id) == campaign_id,
                                                             col(Submission.unit_id) == unit_id))
     return result.scalar_one_or_none()
+
+
+async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: str | None,
+                  campaign_id: uuid.UUID | None, limit: int,
+                  offset: int) -> tuple[list[tuple[CampaignTarget, Campaign, Submission | None]], int]:
+    """Every non-draft campaign the unit is (still) a target of, with its submission if opened; latest deadline
+    first. `path_pattern` keeps only targets under the caller's unit."""
+    stmt = (
+        select(CampaignTarget, Campaign, Submission)
+        .join(Campaign, col(Campaign.id) == col(CampaignTarget.campaign_id))
+        .outerjoin(Submission, col(Submission.target_id) == col(CampaignTarget.id))
+        .where(col(CampaignTarget.unit_id) == unit_id, col(CampaignTarget.withdrawn_at).is_(None),
+               col(Campaign.status) != CampaignStatus.DRAFT.value)
+    )
+    if path_pattern is not None:
+        stmt = stmt.where(col(CampaignTarget.unit_path).like(path_pattern))
+    if campaign_id is not None:
+        stmt = stmt.where(col(CampaignTarget.campaign_id) == campaign_id)
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = await session.execute(stmt.order_by(col(Campaign.due_at).desc(), col(Campaign.id)).limit(limit)
+                                 .offset(offset))
+    return [(target, campaign, submission) for target, campaign, submission in rows.all()], int(total)
 
 
 async def compare_and_set(session: AsyncSession, submission: Submission, expected_version: int,

@@ -3,11 +3,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES, ProblemError
+from edudx_common.pagination import Page, PageParamsDep
+from submissions.campaigns.schemas import CampaignSummary
 from submissions.deps import ClockDep, EventsDep
 from submissions.workflow import repository, service
 from submissions.workflow.schemas import (
@@ -18,6 +20,7 @@ from submissions.workflow.schemas import (
     SubmissionRead,
     SubmissionVersionRead,
     SubmitRequest,
+    UnitSubmissionRead,
 )
 
 router = APIRouter(tags=["submissions"], responses=PROBLEM_RESPONSES)
@@ -49,6 +52,37 @@ def _read(principal: Principal, ctx: service.Context, response: Response | None 
         "due_at": service.effective_due(ctx), "late_text": service.late_text(ctx.submission),
         "allowed_actions": service.allowed_actions(principal, ctx),
     })
+
+
+@router.get("/submissions", response_model=Page[UnitSubmissionRead])
+async def list_unit_submissions(
+    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
+    unit_id: Annotated[uuid.UUID | None, Query(description="Mặc định: đơn vị của người gọi")] = None,
+    campaign_id: Annotated[uuid.UUID | None, Query(description="Chỉ đợt báo cáo này")] = None,
+) -> Page[UnitSubmissionRead]:
+    """A unit's work: every published, closed or archived campaign it must answer (not withdrawn), with its
+    submission's state when it opened one — the school's dashboard. Latest deadline first. Authority users may
+    name a unit below theirs; a unit outside the caller's scope has no lines. `campaign_id` keeps one campaign's
+    line (how a link to a campaign finds the school's submission)."""
+    lines, total = await service.list_for_unit(session, principal, page, unit_id, campaign_id)
+    return Page[UnitSubmissionRead](items=[_unit_line(line) for line in lines], total=total, limit=page.limit,
+                                    offset=page.offset)
+
+
+def _unit_line(line: service.UnitLine) -> UnitSubmissionRead:
+    submission = line.submission
+    return UnitSubmissionRead(
+        campaign=CampaignSummary.model_validate(line.campaign), unit_id=line.target.unit_id,
+        unit_name=line.target.unit_name, due_at=line.due_at,
+        submission_id=submission.id if submission else None,
+        status=submission.status if submission else None,  # type: ignore[arg-type]
+        version=submission.version if submission else None,
+        first_submitted_at=submission.first_submitted_at if submission else None,
+        last_submitted_at=submission.last_submitted_at if submission else None,
+        late_seconds=submission.late_seconds if submission else None,
+        late_text=service.late_text(submission) if submission else None,
+        updated_at=submission.updated_at if submission else None,
+    )
 
 
 @router.post("/campaigns/{campaign_id}/submissions", response_model=SubmissionRead)

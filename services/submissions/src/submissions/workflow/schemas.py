@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
+from submissions.campaigns.schemas import CampaignSummary
 from submissions.workflow.models import SubmissionStatus
 
 
@@ -90,3 +91,20 @@ class SubmissionVersionRead(BaseModel):
     submitted_by_name: str | None
     on_behalf: bool
     late_seconds: int | None
+
+
+class UnitSubmissionRead(BaseModel):
+    """One campaign a unit must answer, with the unit's submission when one was opened."""
+
+    campaign: CampaignSummary
+    unit_id: uuid.UUID
+    unit_name: str
+    due_at: LocalDateTime = Field(description="Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)")
+    submission_id: uuid.UUID | None = Field(description="null khi đơn vị chưa mở báo cáo")
+    status: SubmissionStatus | None = Field(description="Bước của quy trình; null khi chưa mở báo cáo")
+    version: int | None
+    first_submitted_at: LocalDateTime | None
+    last_submitted_at: LocalDateTime | None
+    late_seconds: int | None
+    late_text: str | None = Field(description="Ví dụ 'nộp muộn 2 ngày 3 giờ'")
+    updated_at: LocalDateTime | None

@@ -16,12 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, Role
 from edudx_common.errors import FieldError
+from edudx_common.pagination import PageParams
 from edudx_common.timezone import describe_delay
 from submissions.access import (
     acts_for_school,
+    path_pattern,
     prepares_submission,
     reviews_for_issuer,
     reviews_in_between,
+    sees_everything,
     sees_submission,
 )
 from submissions.campaigns import repository as campaigns_repository
@@ -71,6 +74,39 @@ async def load(session: AsyncSession, principal: Principal, submission_id: uuid.
     if not sees_submission(principal, target.unit_path):
         raise SubmissionNotFound()
     return Context(submission, campaign, target)
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """A campaign the unit must answer; `submission` is None until the unit opens its draft."""
+
+    target: CampaignTarget
+    campaign: Campaign
+    submission: Submission | None
+
+    @property
+    def due_at(self) -> datetime:
+        if self.submission is not None:
+            return effective_due(Context(self.submission, self.campaign, self.target))
+        return self.target.extension_due_at or self.campaign.due_at
+
+
+async def list_for_unit(session: AsyncSession, principal: Principal, page: PageParams, unit_id: uuid.UUID | None,
+                        campaign_id: uuid.UUID | None = None) -> tuple[list[UnitLine], int]:
+    """The unit's campaigns and submissions (the caller's unit by default); a unit outside the caller's scope
+    simply has none."""
+    unit_id = unit_id or principal.unit_id
+    if sees_everything(principal):
+        pattern = None
+    elif principal.unit_id is not None:
+        pattern = path_pattern(principal.unit_id)
+    else:
+        return [], 0
+    if unit_id is None:
+        return [], 0
+    rows, total = await repository.of_unit(session, unit_id, path_pattern=pattern, campaign_id=campaign_id,
+                                           limit=page.limit, offset=page.offset)
+    return [UnitLine(*row) for row in rows], total
 
 
 def effective_due(ctx: Context) -> datetime:

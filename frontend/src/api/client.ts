@@ -1,0 +1,64 @@
+// The one typed client of every service's API through the gateway. Types come from src/api/generated
+// (`make client`), so a changed endpoint breaks the build instead of the screen.
+import createClient from "openapi-fetch";
+import { authFetch } from "../auth/session";
+import type { AllPaths } from "./generated";
+import { ApiError, asApiError, toProblem } from "./problem";
+
+export const api = createClient<AllPaths>({ baseUrl: "", fetch: authFetch });
+
+interface Outcome<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** The data of a successful call; otherwise an ApiError carrying the server's problem. */
+export async function call<T>(request: Promise<Outcome<T>>): Promise<T> {
+  let outcome: Outcome<T>;
+  try {
+    outcome = await request;
+  } catch (error) {
+    throw asApiError(error);
+  }
+  if (outcome.error !== undefined || !outcome.response.ok) {
+    throw new ApiError(toProblem(outcome.error, outcome.response.status));
+  }
+  return outcome.data as T;
+}
+
+/** The file name a download names in its Content-Disposition (RFC 5987 `filename*` first). */
+export function fileNameOf(response: Response, fallback: string): string {
+  const header = response.headers.get("content-disposition") ?? "";
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (star) return decodeURIComponent(star[1]);
+  const plain = /filename="?([^";]+)"?/i.exec(header);
+  return plain ? plain[1] : fallback;
+}
+
+/** Save a blob the API returned under the name the server gave it. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Call an endpoint that answers a file, and save it. */
+export async function download(request: Promise<Outcome<Blob>>, fallbackName: string): Promise<void> {
+  let outcome: Outcome<Blob>;
+  try {
+    outcome = await request;
+  } catch (error) {
+    throw asApiError(error);
+  }
+  if (!outcome.response.ok || !outcome.data) {
+    const body = await outcome.response.clone().json().catch(() => outcome.error);
+    throw new ApiError(toProblem(body, outcome.response.status));
+  }
+  saveBlob(outcome.data, fileNameOf(outcome.response, fallbackName));
+}

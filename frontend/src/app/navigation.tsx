@@ -1,0 +1,36 @@
+// The menu, built from one list: a screen of a service that arrives later (scoring: results, rankings and
+// rubrics; notifications: the feed) is one more entry here and one more route in routes.tsx.
+import { ApartmentOutlined, FileDoneOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
+import type { ReactNode } from "react";
+import { ADMIN_ROLES, AUTHORITY_ROLES, hasAny, isSchoolUser, type Me } from "../auth/roles";
+
+export interface NavItem {
+  path: string;
+  label: [vi: string, en: string];
+  icon: ReactNode;
+  visible: (me: Me) => boolean;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { path: "/", label: ["Báo cáo của trường", "Our reports"], icon: <HomeOutlined />, visible: isSchoolUser },
+  { path: "/campaigns", label: ["Đợt báo cáo", "Campaigns"], icon: <FileDoneOutlined />,
+    visible: (me) => hasAny(me, AUTHORITY_ROLES) },
+  { path: "/admin/units", label: ["Đơn vị", "Units"], icon: <ApartmentOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
+  { path: "/admin/users", label: ["Người dùng", "Users"], icon: <TeamOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
+];
+
+/** Links other services put in e-mails: these paths must keep working. */
+export const DEEP_LINKS = {
+  campaign: (id: string) => `/campaigns/${id}`,
+  submission: (id: string) => `/submissions/${id}`,
+  notifications: "/notifications",
+  account: "/account",
+} as const;
+
+/** The menu entry a path belongs to (the longest matching prefix). */
+export function activeNavPath(pathname: string, items: NavItem[]): string | undefined {
+  return items
+    .map((item) => item.path)
+    .filter((path) => (path === "/" ? pathname === "/" : pathname === path || pathname.startsWith(`${path}/`)))
+    .sort((a, b) => b.length - a.length)[0];
+}

@@ -1,0 +1,41 @@
+// Every screen, loaded on first visit (route-level code splitting keeps the first load small). The paths in
+// DEEP_LINKS (navigation.tsx) are promised to other services' e-mails: keep them.
+//
+// Screens of services still to come join here: scoring (results and ranking, rubrics, the self-scoring
+// table inside the submission page) and notifications (`/notifications`, the bell in the Shell), each using
+// the client `make client` generates from its spec.
+import type { ComponentType } from "react";
+import { createBrowserRouter, type RouteObject } from "react-router";
+import { NotFoundPage, RouteErrorPage } from "../pages/ErrorPages";
+import { Shell } from "./Shell";
+
+const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
+
+export const routes: RouteObject[] = [
+  { path: "/login", lazy: page(() => import("../pages/LoginPage")), errorElement: <RouteErrorPage /> },
+  {
+    path: "/",
+    element: <Shell />,
+    errorElement: <RouteErrorPage />,
+    children: [
+      {
+        errorElement: <RouteErrorPage />,
+        children: [
+          { index: true, lazy: page(() => import("../pages/HomePage")) },
+          { path: "campaigns", lazy: page(() => import("../pages/review/CampaignListPage")) },
+          { path: "campaigns/new", lazy: page(() => import("../pages/review/CampaignWizardPage")) },
+          { path: "campaigns/:campaignId", lazy: page(() => import("../pages/CampaignLinkPage")) },
+          { path: "submissions/:submissionId", lazy: page(() => import("../pages/submission/SubmissionPage")) },
+          { path: "admin/units", lazy: page(() => import("../pages/admin/UnitsPage")) },
+          { path: "admin/users", lazy: page(() => import("../pages/admin/UsersPage")) },
+          { path: "account", lazy: page(() => import("../pages/account/AccountPage")) },
+          { path: "*", element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+];
+
+export function createRouter() {
+  return createBrowserRouter(routes);
+}

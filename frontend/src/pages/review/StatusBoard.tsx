@@ -1,0 +1,122 @@
+// Where every target of a campaign stands: totals, a chart and a table by sub-authority, and the list of
+// units with filters and a search that ignores diacritics (the server folds both sides); XLSX/CSV export.
+import { DownloadOutlined } from "@ant-design/icons";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { App, Button, Card, Input, Select, Space, Statistic, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { Link } from "react-router";
+import { api, call, download } from "../../api/client";
+import type { GroupStatus, TargetStatus, TargetStatusRead } from "../../api/types";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { TARGET_STATUS } from "../../components/tags";
+import { useLang, useT } from "../../i18n/lang";
+import { formatDateTime } from "../../lib/deadline";
+
+const PAGE = 25;
+const ORDER: TargetStatus[] = ["approved", "submitted_on_time", "submitted_late", "returned", "draft", "not_started", "overdue"];
+const percent = (value: number | null | undefined) => (value === null || value === undefined ? "—" : `${String(value).replace(".", ",")}%`);
+
+function Bars({ groups }: { groups: GroupStatus[] }) {
+  const t = useT();
+  const { lang } = useLang();
+  return (
+    <figure className="bar-chart" aria-label={t("Tình hình nộp theo đơn vị", "Submission status by unit")}>
+      {groups.map((group) => (
+        <div key={group.unit.id} className="bar-row">
+          <span className="bar-label" title={group.unit.name}>{group.unit.name}</span>
+          <span className="bar-track" role="img" aria-label={`${group.unit.name}: ${ORDER.filter((s) => group[s]).map((s) => `${TARGET_STATUS[s][lang]} ${group[s]}`).join(", ")}`}>
+            {ORDER.map((s) => group[s] > 0 && <span key={s} style={{ width: `${(group[s] / Math.max(1, group.targets)) * 100}%`, background: TARGET_STATUS[s].color }} title={`${TARGET_STATUS[s][lang]}: ${group[s]}`} />)}
+          </span>
+          <span className="small nowrap">{percent(group.completeness)}</span>
+        </div>
+      ))}
+      <figcaption className="legend small">
+        {ORDER.map((s) => <span key={s}><i style={{ background: TARGET_STATUS[s].color }} />{TARGET_STATUS[s][lang]}</span>)}
+      </figcaption>
+    </figure>
+  );
+}
+
+export function StatusBoard({ campaignId }: { campaignId: string }) {
+  const t = useT();
+  const { lang } = useLang();
+  const { message } = App.useApp();
+  const [statuses, setStatuses] = useState<TargetStatus[]>([]);
+  const [q, setQ] = useState("");
+  const [groupId, setGroupId] = useState<string | undefined>();
+  const [page, setPage] = useState(1);
+  const filters = { status: statuses.length ? statuses : undefined, q: q || undefined, group_id: groupId };
+  const query = useQuery({
+    queryKey: ["campaign-status", campaignId, statuses, q, groupId, page],
+    queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}/status", {
+      params: { path: { campaign_id: campaignId }, query: { ...filters, limit: PAGE, offset: (page - 1) * PAGE } },
+    })),
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+  const view = query.data;
+  const exportAs = async (format: "xlsx" | "csv") => {
+    try {
+      await download(api.GET("/api/submissions/campaigns/{campaign_id}/status/export", {
+        params: { path: { campaign_id: campaignId }, query: { ...filters, format } }, parseAs: "blob",
+      }), `tinh-hinh-nop.${format}`);
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  if (query.error && !view) return <ProblemAlert error={query.error} />;
+  const totals = view?.totals;
+  return (
+    <>
+      <div className="stat-grid">
+        <Card size="small"><Statistic title={t("Đơn vị phải nộp", "Targets")} value={totals?.targets ?? "—"} /></Card>
+        <Card size="small"><Statistic title={t("Đã nộp", "Submitted")} value={totals?.submitted ?? "—"} /></Card>
+        <Card size="small"><Statistic title={t("Tỉ lệ đã nộp", "Completeness")} value={percent(totals?.completeness)} /></Card>
+        <Card size="small"><Statistic title={t("Tỉ lệ đúng hạn", "On time")} value={percent(totals?.timeliness)} /></Card>
+        <Card size="small"><Statistic title={t("Quá hạn", "Overdue")} value={totals?.overdue ?? "—"} valueStyle={{ color: totals?.overdue ? "#cf1322" : undefined }} /></Card>
+        <Card size="small"><Statistic title={t("Đã duyệt", "Approved")} value={totals?.approved ?? "—"} /></Card>
+      </div>
+      {view && view.groups.length > 0 && (
+        <Card size="small" className="mb" title={t(`Theo đơn vị trực thuộc ${view.group_unit.name}`, `By unit under ${view.group_unit.name}`)}>
+          <Bars groups={view.groups} />
+          <Table<GroupStatus> className="mt" size="small" rowKey={(g) => g.unit.id} dataSource={view.groups} pagination={false} scroll={{ x: 640 }}
+            onRow={(g) => ({ onClick: () => { setGroupId(g.unit.id); setPage(1); }, style: { cursor: "pointer" } })}
+            columns={[
+              { title: t("Đơn vị", "Unit"), render: (_, g) => <Button type="link" style={{ padding: 0 }} onClick={() => { setGroupId(g.unit.id); setPage(1); }}>{g.unit.name}</Button> },
+              { title: t("Phải nộp", "Targets"), dataIndex: "targets", width: 90 },
+              { title: t("Đã nộp", "Submitted"), dataIndex: "submitted", width: 90 },
+              { title: t("Tỉ lệ nộp", "Completeness"), dataIndex: "completeness", width: 110, render: percent },
+              { title: t("Đúng hạn", "On time"), dataIndex: "timeliness", width: 100, render: percent },
+              { title: t("Quá hạn", "Overdue"), dataIndex: "overdue", width: 90 },
+            ]} />
+        </Card>
+      )}
+      <Card size="small" className="units-card" title={t("Danh sách đơn vị", "Units")} extra={
+        <Space wrap>
+          <Button size="small" icon={<DownloadOutlined />} onClick={() => void exportAs("xlsx")}>XLSX</Button>
+          <Button size="small" icon={<DownloadOutlined />} onClick={() => void exportAs("csv")}>CSV</Button>
+        </Space>
+      }>
+        <div className="filters">
+          <Input.Search allowClear placeholder={t("Tìm trường (không cần dấu), ví dụ: hoa binh", "Search schools (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
+            onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 320 }} />
+          <Select mode="multiple" allowClear placeholder={t("Trạng thái", "Status")} style={{ minWidth: 220 }} value={statuses}
+            onChange={(v) => { setStatuses(v); setPage(1); }} options={ORDER.map((s) => ({ value: s, label: TARGET_STATUS[s][lang] }))} />
+          <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} style={{ minWidth: 220 }} value={groupId}
+            onChange={(v) => { setGroupId(v); setPage(1); }} options={(view?.groups ?? []).map((g) => ({ value: g.unit.id, label: g.unit.name }))} />
+        </div>
+        <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []} scroll={{ x: 760 }}
+          pagination={{ current: page, pageSize: PAGE, total: view?.targets.total ?? 0, onChange: setPage, showSizeChanger: false }}
+          columns={[
+            { title: t("Đơn vị", "Unit"), render: (_, row) => <><div>{row.unit_name}</div><div className="muted small">{row.unit_code}</div></> },
+            { title: t("Trạng thái", "Status"), dataIndex: "status", width: 150, render: (s: TargetStatus) => <Tag color={TARGET_STATUS[s].color}>{TARGET_STATUS[s][lang]}</Tag> },
+            { title: t("Hạn", "Deadline"), dataIndex: "due_at", width: 150, render: (v: string) => formatDateTime(v) },
+            { title: t("Nộp lần cuối", "Last submitted"), dataIndex: "last_submitted_at", width: 150, render: (v: string | null) => formatDateTime(v) || "—" },
+            { title: t("Ghi chú", "Note"), width: 170, render: (_, row) => <Typography.Text type={row.overdue_text || row.late_text ? "danger" : undefined}>{row.overdue_text ?? row.late_text ?? ""}</Typography.Text> },
+            { title: "", width: 110, render: (_, row) => row.submission_id && <Link to={`/submissions/${row.submission_id}`}>{t("Mở báo cáo", "Open")}</Link> },
+          ]} />
+      </Card>
+      {view && <div className="muted small mt">{t("Số liệu tính đến", "As of")} {formatDateTime(view.as_of)}</div>}
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+import { useQuery } from "@tanstack/react-query";
+import { Button, Card, Empty, Skeleton, Typography } from "antd";
+import { Link } from "react-router";
+import { api, call } from "../../api/client";
+import type { UnitSubmission } from "../../api/types";
+import { useMe } from "../../auth/AuthProvider";
+import { PageTitle } from "../../components/PageTitle";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { CAMPAIGN_KINDS, DeadlineTag, SubmissionStatusTag } from "../../components/tags";
+import { useLang, useT } from "../../i18n/lang";
+import { formatDateTime } from "../../lib/deadline";
+import { DEEP_LINKS } from "../../app/navigation";
+
+const TO_DO = new Set([null, "draft", "returned"]);
+
+export function lineGroup(line: Pick<UnitSubmission, "status" | "campaign">): "todo" | "waiting" | "done" {
+  if (line.status === "approved" || line.campaign.status !== "published") return "done";
+  return TO_DO.has(line.status ?? null) ? "todo" : "waiting";
+}
+
+function LineCard({ line }: { line: UnitSubmission }) {
+  const t = useT();
+  const { lang } = useLang();
+  const group = lineGroup(line);
+  const href = line.submission_id ? DEEP_LINKS.submission(line.submission_id) : DEEP_LINKS.campaign(line.campaign.id);
+  const action =
+    group !== "todo" ? t("Xem báo cáo", "View report") : line.status === "returned" ? t("Sửa và nộp lại", "Fix and resubmit")
+      : line.submission_id ? t("Tiếp tục soạn", "Continue") : t("Bắt đầu soạn", "Start");
+  return (
+    <Card className="campaign-card" title={line.campaign.title} size="small"
+      actions={[<Link key="open" to={href}><Button type={group === "todo" ? "primary" : "default"}>{action}</Button></Link>]}>
+      <div className="card-facts">
+        <SubmissionStatusTag status={line.status} />
+        {group === "todo" && <DeadlineTag due={line.due_at} />}
+        {line.late_text && <Typography.Text type="warning">{line.late_text}</Typography.Text>}
+      </div>
+      <div className="muted small">{CAMPAIGN_KINDS[line.campaign.kind][lang === "en" ? 1 : 0]}</div>
+      <div className="small">{t("Đơn vị ban hành", "Issued by")}: {line.campaign.issuer_name}</div>
+      <div className="small">{t("Hạn nộp", "Deadline")}: <strong>{formatDateTime(line.due_at)}</strong></div>
+      {line.last_submitted_at && <div className="small">{t("Nộp lần cuối", "Last submitted")}: {formatDateTime(line.last_submitted_at)}</div>}
+    </Card>
+  );
+}
+
+export default function SchoolDashboard() {
+  const me = useMe();
+  const t = useT();
+  const query = useQuery({
+    queryKey: ["unit-submissions"],
+    queryFn: () => call(api.GET("/api/submissions/submissions", { params: { query: { limit: 200 } } })),
+  });
+  const lines = query.data?.items ?? [];
+  const groups = [
+    { key: "todo", title: t("Cần thực hiện", "To do"), empty: t("Không có báo cáo nào đang chờ trường soạn hoặc nộp.", "Nothing is waiting for your school.") },
+    { key: "waiting", title: t("Đã nộp, chờ thẩm định", "Submitted, awaiting review"), empty: null },
+    { key: "done", title: t("Đã hoàn thành hoặc đã đóng", "Done or closed"), empty: null },
+  ] as const;
+  return (
+    <>
+      <PageTitle title={t("Báo cáo của trường", "Our reports")} sub={<span className="muted">{me.unit_name}</span>} />
+      {query.error ? <ProblemAlert error={query.error} action={<Button onClick={() => query.refetch()}>{t("Thử lại", "Retry")}</Button>} /> : null}
+      {query.isPending ? (
+        <div className="campaign-cards"><Card><Skeleton active /></Card><Card><Skeleton active /></Card></div>
+      ) : (
+        groups.map((group) => {
+          const mine = lines.filter((line) => lineGroup(line) === group.key);
+          if (mine.length === 0 && !group.empty) return null;
+          return (
+            <section key={group.key} className="mb" aria-label={group.title}>
+              <Typography.Title level={2} style={{ fontSize: 18 }}>{group.title}</Typography.Title>
+              {mine.length === 0 ? <Empty description={group.empty} /> : (
+                <div className="campaign-cards">{mine.map((line) => <LineCard key={line.campaign.id} line={line} />)}</div>
+              )}
+            </section>
+          );
+        })
+      )}
+    </>
+  );
+}

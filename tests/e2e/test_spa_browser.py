@@ -1,0 +1,103 @@
+"""The SPA in a real browser: headless Debian Chromium driven by playwright-core (`frontend/e2e/run.mjs`)
+against its own embedded run (free ports, its own var folder), with the built SPA served by the gateway.
+
+Screenshots of every main screen, at 1280 px and 375 px wide, go to `var/screenshots/` (git-ignored).
+The flow runs once, on the SQLite pass: the PostgreSQL pass covers the same services through the API tests
+(set EDUDX_SPA_BROWSER_ON_POSTGRES=1 to run it there too).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.e2e.conftest import embedded_system, output_of
+from tests.identity.sheets import xlsx
+from tests.support import REPO, on_postgres
+
+FRONTEND = REPO / "frontend"
+SCREENSHOTS = REPO / "var" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _missing() -> str | None:
+    if not (FRONTEND / "dist" / "index.html").exists():
+        return "the SPA is not built (make spa)"
+    if not (FRONTEND / "node_modules" / "playwright-core").exists():
+        return "frontend packages are not installed (make spa)"
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (scripts/bootstrap.sh installs Debian's chromium)"
+    return None
+
+
+def _page(text: list[str], size: tuple[int, int], noise_rows: int = 0) -> Image.Image:
+    """A white page with Vietnamese text, and (for a heavier file) rows of noise that do not compress."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, size[0] // 28)
+    for i, line in enumerate(text):
+        draw.text((size[0] // 12, size[1] // 10 + i * size[0] // 18), line, fill="black", font=font)
+    if noise_rows:
+        noise = Image.frombytes("RGB", (size[0], noise_rows), os.urandom(size[0] * noise_rows * 3))
+        image.paste(noise, (0, size[1] - noise_rows))
+    return image
+
+
+def sample_files(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = folder / "ke-hoach-ung-dung-cntt.pdf"
+    _page(["PHÒNG GD&ĐT LONG HỒ", "TRƯỜNG THCS HÒA BÌNH", "", "KẾ HOẠCH", "Ứng dụng CNTT năm học 2026-2027"],
+          (1240, 1754), noise_rows=500).save(pdf, "PDF", resolution=150, quality=95)
+    photo = folder / "phong-may-tinh.jpg"
+    _page(["Phòng máy tính", "Trường THCS Hòa Bình", "40 máy, cáp quang"], (1600, 1200), noise_rows=200).save(
+        photo, "JPEG", quality=90)
+    users = folder / "nguoi-dung.xlsx"
+    users.write_bytes(xlsx([
+        ["E-mail", "Họ và tên", "Mã đơn vị", "Vai trò"],
+        ["gv.moi@vinhlong.edu.vn", "Nguyễn Văn Mới", "86703001", "Cán bộ CNTT"],
+        ["khong-phai-email", "Trần Thị Lỗi", "86703001", "Hiệu trưởng"],
+        ["ht.khac@vinhlong.edu.vn", "Lê Văn Sai", "MA-KHONG-CO", "Hiệu trưởng"],
+    ]))
+    return {"pdf": pdf, "photo": photo, "bad-users": users}
+
+
+def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
+    if on_postgres() and os.environ.get("EDUDX_SPA_BROWSER_ON_POSTGRES") != "1":
+        pytest.skip("the browser flow runs on the SQLite pass")
+    if (missing := _missing()) is not None:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    files = sample_files(tmp_path / "files")
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    var = tmp_path / "embedded"
+    var.mkdir()
+    index = (FRONTEND / "dist" / "index.html").read_text()
+    asset = index.split('src="', 1)[1].split('"', 1)[0]
+    with embedded_system(var) as system:
+        # What `make run` relies on: the index for client routes (deep links), hashed assets cached for a year.
+        with system.client() as http:
+            deep_link = http.get("/submissions/3f0c1c38-0000-4000-8000-000000000000")
+            script = http.get(asset)
+        assert deep_link.status_code == 200 and 'id="root"' in deep_link.text
+        assert script.status_code == 200 and "immutable" in script.headers["cache-control"]
+        command = ["node", "e2e/run.mjs", "--base-url", system.gateway, "--out", str(SCREENSHOTS)]
+        for name, path in files.items():
+            command += [f"--{name}", str(path)]
+        result = subprocess.run(command, cwd=FRONTEND, capture_output=True, text=True, timeout=420,
+                                env={**os.environ, "CHROMIUM": CHROMIUM}, check=False)
+        log = output_of(system)
+    print(result.stdout)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- system log (tail) ---\n{log[-4000:]}"
+    assert "0 failed" in result.stdout
+    shots = {p.name for p in SCREENSHOTS.glob("*.png")}
+    assert {"02-school-dashboard-desktop.png", "02-school-dashboard-375.png", "12-review-pdf-preview-desktop.png",
+            "12-review-pdf-preview-375.png", "04-upload-progress-desktop.png",
+            "05-phone-upload-retrying-375.png"} <= shots
+

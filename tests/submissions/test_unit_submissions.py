@@ -1,0 +1,84 @@
+"""A unit's work list (`GET /submissions`): the school dashboard's one call, scoped like every other read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Role
+from edudx_common.db import utcnow
+from tests.identity.builders import make_province, make_user
+from tests.submissions.builders import API, make_campaign, make_school_year, open_submission, save, submit
+
+
+async def test_a_school_sees_its_campaigns_with_the_state_of_its_submission(
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in) -> None:  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    admin = await sign_in(await make_user(id_session, units["p1"], Role.AUTHORITY_ADMIN))
+    principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
+    year = await make_school_year(client, admin)
+    due = utcnow() + timedelta(days=3)
+    campaign = await make_campaign(client, admin, school_year_id=year, due_at=due)
+    await make_campaign(client, admin, school_year_id=year, publish=False, title="Bản nháp chưa ban hành")
+    other = await make_campaign(client, admin, school_year_id=year, due_at=due + timedelta(days=30))
+
+    before = (await client.get(f"{API}/submissions", headers=principal)).json()
+    draft = await open_submission(client, principal, campaign["id"])
+    saved = (await save(client, principal, draft, {"s3_posts": 12})).json()
+    extended = await client.put(f"{API}/campaigns/{campaign['id']}/targets/{units['s11'].id}/extension",
+                                json={"due_at": (due + timedelta(days=5)).isoformat()}, headers=admin)
+    after = (await client.get(f"{API}/submissions", params={"campaign_id": campaign["id"]},
+                              headers=principal)).json()
+
+    assert before["total"] == 2 and before["items"][0]["campaign"]["id"] == other["id"]  # latest deadline first
+    line = before["items"][1]
+    assert line["campaign"]["id"] == campaign["id"] and line["unit_id"] == str(units["s11"].id)
+    assert line["submission_id"] is None and line["status"] is None and line["version"] is None
+    assert extended.status_code == 200
+    [line] = after["items"]
+    assert line["submission_id"] == draft["id"] and line["status"] == "draft"
+    assert line["version"] == saved["version"] == 2
+    assert line["due_at"] == extended.json()["extension_due_at"]
+
+
+async def test_submitted_and_late_submissions_show_as_such(
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, clock) -> None:  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    admin = await sign_in(await make_user(id_session, units["p1"], Role.AUTHORITY_ADMIN))
+    principal = await sign_in(await make_user(id_session, units["s12"], Role.PRINCIPAL))
+    year = await make_school_year(client, admin)
+    campaign = await make_campaign(client, admin, school_year_id=year, due_at=utcnow() + timedelta(hours=1),
+                                   outline={"sections": [{"number": "1", "title": "Mục", "fields": []}]})
+    draft = await open_submission(client, principal, campaign["id"])
+    clock.now = utcnow() + timedelta(days=2, hours=1)
+    submitted = await submit(client, principal, draft)
+
+    [line] = (await client.get(f"{API}/submissions", headers=principal)).json()["items"]
+
+    assert submitted.status_code == 200, submitted.text
+    assert line["status"] == "submitted" and line["late_seconds"] > 0
+    assert line["late_text"].startswith("nộp muộn 2 ngày")
+    assert line["last_submitted_at"] is not None
+
+
+async def test_other_units_lists_follow_the_tree(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                 sign_in) -> None:  # type: ignore[no-untyped-def]
+    units = await make_province(id_session)
+    admin = await sign_in(await make_user(id_session, units["p1"], Role.AUTHORITY_ADMIN))
+    other_school = await sign_in(await make_user(id_session, units["s12"], Role.SCHOOL_IT_OFFICER))
+    other_phong = await sign_in(await make_user(id_session, units["p2"], Role.REVIEWER))
+    year = await make_school_year(client, admin)
+    await make_campaign(client, admin, school_year_id=year)
+    s11 = {"unit_id": str(units["s11"].id)}
+
+    by_admin = (await client.get(f"{API}/submissions", params=s11, headers=admin)).json()
+    by_other_school = (await client.get(f"{API}/submissions", params=s11, headers=other_school)).json()
+    by_other_phong = (await client.get(f"{API}/submissions", params=s11, headers=other_phong)).json()
+    own_phong = (await client.get(f"{API}/submissions", headers=admin)).json()
+
+    assert [line["unit_name"] for line in by_admin["items"]] == ["Trường THCS Hòa Bình"]
+    assert by_other_school == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert by_other_phong["total"] == 0
+    assert own_phong["total"] == 0  # the Phòng itself is not a target
