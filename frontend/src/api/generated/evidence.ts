@@ -123,7 +123,8 @@ export interface paths {
          * Create Link
          * @description Add a link as evidence (portal article, LMS course, TEMIS or CSDL ngành record): an http(s) URL of at
          *     most 2000 characters, a title and an optional note. Same rules as a file: school users of the unit (or an
-         *     authority admin above it), only while the submission is a draft or returned.
+         *     authority admin above it), only while the submission is a draft or returned. `attributes` carry what a
+         *     rubric asks of the link, e.g. the solution's name and whether it was built, rented or bought.
          */
         post: operations["create_link_api_evidence_links_post"];
         delete?: never;
@@ -163,6 +164,7 @@ export interface paths {
         /**
          * List Files
          * @description The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes.
+         *     Services may read it too (scoring checks the evidence of a criterion before accepting its score).
          */
         get: operations["list_files_api_evidence_submissions__submission_id__files_get"];
         put?: never;
@@ -249,6 +251,13 @@ export interface components {
         };
         /** EvidenceRead */
         EvidenceRead: {
+            /**
+             * Attributes
+             * @description Thuộc tính mà bộ tiêu chí yêu cầu, ví dụ tên giải pháp, hình thức (tự xây dựng / thuê / mua)
+             */
+            attributes?: {
+                [key: string]: string;
+            };
             /**
              * Codes
              * @description Mã trong danh mục minh chứng, mỗi tiêu chí một mã, ví dụ 'H1.1-01'
@@ -343,6 +352,13 @@ export interface components {
         };
         /** LinkCreate */
         LinkCreate: {
+            /**
+             * Attributes
+             * @description Thuộc tính có cấu trúc mà bộ tiêu chí yêu cầu (khóa chữ thường, ví dụ {'solution_name': 'K12Online', 'acquisition': 'Thuê'})
+             */
+            attributes?: {
+                [key: string]: string;
+            };
             /**
              * Criterion Codes
              * @description Tiêu chí, ví dụ ['1.1', '2.3']
@@ -465,6 +481,13 @@ export interface components {
         };
         /** UploadResult */
         UploadResult: {
+            /**
+             * Attributes
+             * @description Thuộc tính mà bộ tiêu chí yêu cầu, ví dụ tên giải pháp, hình thức (tự xây dựng / thuê / mua)
+             */
+            attributes?: {
+                [key: string]: string;
+            };
             /**
              * Codes
              * @description Mã trong danh mục minh chứng, mỗi tiêu chí một mã, ví dụ 'H1.1-01'
