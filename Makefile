@@ -25,7 +25,7 @@ test-postgres: install-dev ## run the suite against PostgreSQL at 127.0.0.1:5432
 lint: install-dev ## ruff and mypy
 	@$(PY) -m ruff check services tests scripts
 	@$(PY) -m mypy services/common/src services/identity/src services/gateway/src services/submissions/src \
-		services/evidence/src
+		services/evidence/src services/notifications/src
 
 openapi: install-dev ## export every service's OpenAPI spec into openapi/
 	@$(PY) scripts/export_openapi.py

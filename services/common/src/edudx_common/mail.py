@@ -4,8 +4,9 @@
 makes the MIME message (plain text and HTML alternatives, UTF-8, our Message-ID); `SmtpSender` sends over one
 connection that it opens on first use and reuses, with TLS (implicit or STARTTLS) and authentication.
 
-Errors are sorted for callers that retry: `TransientMailError` (server down, timeout, 4xx reply: try again
-later) and `PermanentMailError` (5xx reply: the same message will never be accepted).
+Errors are sorted for callers that retry: `TransientMailError` (timeout, 4xx reply: try again later; its
+subclass `MailServerUnavailable` when no connection could be made at all) and `PermanentMailError` (5xx reply:
+the same message will never be accepted).
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ class TransientMailError(Exception):
     """Not sent now; the same message may be accepted later (server down, timeout, 4xx reply)."""
 
 
+class MailServerUnavailable(TransientMailError):
+    """No connection to the server at all: the next messages would fail the same way."""
+
+
 class PermanentMailError(Exception):
     """The server refused the message for good (5xx reply): sending it again will not help."""
 
@@ -120,8 +125,8 @@ class SmtpSender:
 
     async def send(self, message: EmailMessage) -> None:
         """Send `message` to everyone in its To and Cc. Raises TransientMailError or PermanentMailError."""
+        client = await self._connected()
         try:
-            client = await self._connected()
             errors, _reply = await client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             await self._drop()
@@ -152,7 +157,14 @@ class SmtpSender:
             use_tls=config.use_tls, start_tls=config.starttls and not config.use_tls, timeout=config.timeout,
             tls_context=config.tls_context,
         )
-        await client.connect()
+        try:
+            await client.connect()
+        except aiosmtplib.SMTPResponseException as exc:  # greeting, TLS or AUTH refused
+            client.close()
+            raise _classify(exc) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            client.close()
+            raise MailServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
         self._client = client
         return client
 
