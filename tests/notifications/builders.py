@@ -19,6 +19,7 @@ from edudx_common.inbox import InboxEvent
 from edudx_common.timezone import VIETNAM
 from identity.units.models import Unit, UnitType
 from identity.users.models import User
+from notifications.delivery.models import Notification, OutgoingEmail
 from tests.common.event_support import eventually
 from tests.identity.builders import PASSWORD, make_unit, make_user
 from tests.submissions.builders import make_campaign, make_school_year
@@ -142,3 +143,22 @@ def envelope(event_type: str, payload: dict[str, Any], *, occurred_at: datetime 
              event_id: uuid.UUID | None = None) -> dict[str, Any]:
     return {"id": str(event_id or uuid.uuid4()), "type": event_type,
             "occurred_at": (occurred_at or utcnow()).isoformat(), "payload": payload}
+
+
+async def make_emails(sessions: async_sessionmaker[AsyncSession], count: int, *, now: datetime | None = None,
+                      kind: str = "results_published", unit_path: str = "/", to: str = "r{i}@truong.edu.vn",
+                      ) -> list[str]:
+    """`count` e-mails waiting to be sent (one notification), one recipient each. Returns their Message-IDs."""
+    now = now or utcnow()
+    notification = Notification(kind=kind, dedupe_key=f"test:{uuid.uuid4()}", status="expanded", created_at=now)
+    rows = [OutgoingEmail(notification_id=notification.id, message_id=f"<test.{uuid.uuid4().hex}@edudx.example.vn>",
+                          kind=kind, category="results", unit_path=unit_path, to_addresses=[to.format(i=i)],
+                          subject=f"[EduDX] Thư thử số {i}", body_text=f"Nội dung thư số {i}",
+                          body_html=f"<p>Nội dung thư số {i}</p>", next_attempt_at=now, created_at=now,
+                          give_up_at=now + timedelta(days=3))
+            for i in range(count)]
+    async with sessions() as session, session.begin():
+        session.add(notification)
+        await session.flush()
+        session.add_all(rows)
+    return [r.message_id for r in rows]

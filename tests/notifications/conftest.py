@@ -10,7 +10,9 @@ engine, at times it chooses on a `MovableClock` that the app shares. E-mails go 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -137,3 +139,16 @@ async def api(system: System, databases: Databases, smtp: tuple[Recorder, int],
     await empty_tables(engines[2], service_metadata(notifications_models))
     await empty_tables(engines[1], service_metadata(submissions_models))
     await empty_tables(engines[0], service_metadata(identity_models))
+
+
+@asynccontextmanager
+async def worker_with(system: System, databases: Databases, clock: MovableClock,
+                      **settings: Any) -> AsyncIterator[Worker]:
+    """A worker with some settings changed (another SMTP server, a dead one …)."""
+    changed = system.settings.model_copy(update=settings)
+    identity, submissions = service_clients(changed)
+    try:
+        yield Worker(changed, databases.notifications, clock=clock, identity=identity, submissions=submissions)
+    finally:
+        for client in (identity, submissions):
+            await client.aclose()

@@ -57,7 +57,7 @@ class Worker:
         self.settings = settings
         self.name = name or worker_name()
         self.clock = clock
-        self._sessions = sessions
+        self.sessions = sessions
         self.submissions = SubmissionsClient(submissions)
         self.directory = Directory(sessions, IdentityClient(identity), ttl_seconds=settings.directory_ttl_seconds)
         quiet = QuietHours(settings.quiet_hours_start, settings.quiet_hours_end)
@@ -98,9 +98,9 @@ class Worker:
 
     async def reconcile_due(self, now: datetime, *, limit: int = 20) -> list[SyncReport]:
         synced_before = now - timedelta(seconds=self.settings.reconcile_interval_seconds)
-        async with self._sessions() as session:
+        async with self.sessions() as session:
             ids = await campaigns_repository.campaigns_to_sync(session, synced_before=synced_before, limit=limit)
-        return [await reconcile(self._sessions, self.submissions, campaign_id, now=now) for campaign_id in ids]
+        return [await reconcile(self.sessions, self.submissions, campaign_id, now=now) for campaign_id in ids]
 
     async def run_forever(self, *, steps: tuple[str, ...] = STEPS) -> None:
         """Each step in its own loop, so a slow SMTP server never holds up planning. Errors are logged; the loop

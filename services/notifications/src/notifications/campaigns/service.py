@@ -11,13 +11,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.campaigns import repository
 from notifications.campaigns.models import CampaignState, ReminderPolicy, TargetState, TrackedCampaign, TrackedTarget
 from notifications.reminders.schedule import DEFAULT_POLICY, Policy, escalation_times, next_after, reminder_slots
+
+# The time of a fact we never had: older than every real one.
+NO_FACT = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_policy(row: ReminderPolicy | None) -> Policy:
@@ -116,13 +119,16 @@ async def add_targets(session: AsyncSession, campaign: TrackedCampaign, unit_ids
     return new
 
 
-async def _target(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID,
-                  fact_at: datetime) -> TrackedTarget:
-    """The target, created from the first fact that mentions it (it was a target at that time)."""
+def new_target(campaign: TrackedCampaign, unit_id: uuid.UUID) -> TrackedTarget:
+    """A target first heard of now: what we know of it is as old as can be, so the fact that named it applies."""
+    return TrackedTarget(campaign_id=campaign.id, unit_id=unit_id, state=TargetState.PENDING.value,
+                         state_fact_at=NO_FACT, membership_fact_at=NO_FACT, due_at=campaign.due_at)
+
+
+async def _target(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID) -> TrackedTarget:
     target = await repository.target(session, campaign.id, unit_id)
     if target is None:
-        target = TrackedTarget(campaign_id=campaign.id, unit_id=unit_id, state=TargetState.PENDING.value,
-                               state_fact_at=fact_at, membership_fact_at=fact_at, due_at=campaign.due_at)
+        target = new_target(campaign, unit_id)
         session.add(target)
         await session.flush()
     return target
@@ -130,10 +136,10 @@ async def _target(session: AsyncSession, campaign: TrackedCampaign, unit_id: uui
 
 async def set_membership(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, *, withdrawn: bool,
                          fact_at: datetime, now: datetime, unit_name: str | None = None) -> TrackedTarget:
-    target = await _target(session, campaign, unit_id, fact_at)
+    target = await _target(session, campaign, unit_id)
     if unit_name:
         target.unit_name = unit_name
-    if fact_at > target.membership_fact_at or (fact_at == target.membership_fact_at and withdrawn):
+    if fact_at > target.membership_fact_at:
         target.withdrawn = withdrawn
         target.membership_fact_at = fact_at
     await session.flush()
@@ -144,7 +150,7 @@ async def set_membership(session: AsyncSession, campaign: TrackedCampaign, unit_
 async def set_extension(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, *,
                         extension_due_at: datetime | None, fact_at: datetime, now: datetime) -> bool:
     """Returns whether the fact was newer than what we knew (and so applied)."""
-    target = await _target(session, campaign, unit_id, fact_at)
+    target = await _target(session, campaign, unit_id)
     if target.extension_fact_at is not None and fact_at <= target.extension_fact_at:
         return False
     target.extension_due_at = extension_due_at
@@ -167,7 +173,7 @@ class SubmissionFacts:
 async def set_state(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, facts: SubmissionFacts, *,
                     now: datetime) -> bool:
     """Returns whether the fact was newer than what we knew (and so applied)."""
-    target = await _target(session, campaign, unit_id, facts.fact_at)
+    target = await _target(session, campaign, unit_id)
     target.unit_name = facts.unit_name or target.unit_name
     target.submission_id = facts.submission_id or target.submission_id
     if facts.submitted_at is not None and (target.last_submitted_at is None

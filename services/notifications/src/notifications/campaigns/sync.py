@@ -76,9 +76,7 @@ async def reconcile(sessions: async_sessionmaker[AsyncSession], submissions: Sub
                 seen.add(line.unit_id)
                 target = known.get(line.unit_id)
                 if target is None:
-                    target = known[line.unit_id] = TrackedTarget(
-                        campaign_id=campaign_id, unit_id=line.unit_id, state=TargetState.PENDING.value,
-                        state_fact_at=page.as_of, membership_fact_at=page.as_of, due_at=campaign.due_at)
+                    target = known[line.unit_id] = service.new_target(campaign, line.unit_id)
                     session.add(target)
                 changed += _apply_line(target, line, page.as_of)
         withdrawn = 0

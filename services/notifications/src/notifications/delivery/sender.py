@@ -116,6 +116,8 @@ class Sender:
         """Claim one batch of due e-mails and send them over a few SMTP connections."""
         now = now or self._clock()
         report = SendReport()
+        if self._quiet.contains(now):  # whatever is waiting (a retry, a manual resend) waits for the morning
+            return report
         async with self._sessions() as session, session.begin():
             claimed = await repository.claim_emails(session, owner=self._owner, now=now, lease=self._lease,
                                                     limit=self._batch)
