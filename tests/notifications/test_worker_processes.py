@@ -39,7 +39,7 @@ def worker_processes(system: System, smtp_port: int, log_dir: object) -> Iterato
     logs = []
 
     def start() -> subprocess.Popen[bytes]:
-        log = open(f"{log_dir}/worker-{len(processes)}.log", "wb")  # noqa: SIM115 — closed below
+        log = open(f"{log_dir}/worker-{len(processes)}.log", "wb")
         logs.append(log)
         process = subprocess.Popen([sys.executable, "-m", "notifications.cli", "worker", "--steps", "send"],
                                    cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
