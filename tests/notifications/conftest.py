@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -27,9 +28,10 @@ from identity.config import Settings as IdentitySettings
 from identity.main import create_app as create_identity_app
 from notifications.config import Settings
 from notifications.main import create_app
-from notifications.worker import Worker, service_clients
+from notifications.worker import RunReport, Worker, service_clients
 from submissions.config import Settings as SubmissionsSettings
 from submissions.main import create_app as create_submissions_app
+from tests.notifications.builders import District, make_district, sign_in, today_vn, vn, wait_for_events
 from tests.notifications.support import MovableClock, Recorder
 from tests.servers import serve
 from tests.smtp import smtp_server
@@ -152,3 +154,37 @@ async def worker_with(system: System, databases: Databases, clock: MovableClock,
     finally:
         for client in (identity, submissions):
             await client.aclose()
+
+
+@dataclass
+class Harness:
+    """What a notifications test works with, and the steps every test starts with."""
+
+    api: httpx.AsyncClient
+    system: System
+    databases: Databases
+    worker: Worker
+    clock: MovableClock
+    inbox: Recorder
+
+    async def district(self, schools: int, *, hour: int = 10) -> tuple[District, dict[str, str]]:
+        """Today at `hour` in Vietnam, a Phòng with `schools` schools, and its admin signed in."""
+        self.clock.set(vn(today_vn(), hour))
+        district = await make_district(self.databases.identity, schools=schools)
+        return district, await sign_in(self.system.identity.url, district.phong_admin)
+
+    async def sign_in(self, user: Any) -> dict[str, str]:
+        return await sign_in(self.system.identity.url, user)
+
+    async def events(self, count: int) -> None:
+        await wait_for_events(self.databases.notifications, count)
+
+    async def run_at(self, at: datetime) -> RunReport:
+        self.clock.set(at)
+        return await self.worker.run_once()
+
+
+@pytest.fixture
+async def harness(api: httpx.AsyncClient, system: System, databases: Databases, worker: Worker,
+                  clock: MovableClock, smtp: tuple[Recorder, int]) -> Harness:
+    return Harness(api, system, databases, worker, clock, smtp[0])

@@ -9,19 +9,17 @@ import httpx
 from sqlalchemy import select
 
 from notifications.delivery.models import OutgoingEmail
-from notifications.worker import Worker
 from tests.notifications.builders import (
     make_district,
     make_emails,
     publish_campaign,
-    sign_in,
     submit_for,
     today_vn,
     vn,
     wait_for_events,
 )
-from tests.notifications.conftest import Databases, System, worker_with
-from tests.notifications.support import MovableClock, Recorder
+from tests.notifications.conftest import Databases, Harness, worker_with
+from tests.notifications.support import Recorder
 from tests.smtp import smtp_server
 from tests.support import free_port
 
@@ -32,8 +30,10 @@ async def _emails(databases: Databases) -> list[OutgoingEmail]:
 
 
 async def test_smtp_down_for_a_while_messages_are_retried_with_backoff_and_all_delivered_once(
-    api: httpx.AsyncClient, system: System, databases: Databases, clock: MovableClock,
+    harness: Harness,
 ) -> None:
+    h = harness
+    system, databases, clock = h.system, h.databases, h.clock
     clock.set(vn(today_vn(), 9))
     message_ids = await make_emails(databases.notifications, 20, now=clock())
     port = free_port()  # nothing listens there yet: the mail server is down
@@ -68,9 +68,11 @@ async def test_smtp_down_for_a_while_messages_are_retried_with_backoff_and_all_d
 
 
 async def test_refused_address_is_a_failure_the_authority_admin_of_the_subtree_sees_and_retries(
-    api: httpx.AsyncClient, system: System, databases: Databases, clock: MovableClock, smtp: tuple[Recorder, int],
+    harness: Harness,
 ) -> None:
-    recorder = smtp[0]
+    h = harness
+    api, system, databases, clock, inbox = h.api, h.system, h.databases, h.clock, h.inbox
+    recorder = inbox
     clock.set(vn(today_vn(), 9))
     district = await make_district(databases.identity, schools=1)
     other = await make_district(databases.identity, schools=1)
@@ -81,10 +83,10 @@ async def test_refused_address_is_a_failure_the_authority_admin_of_the_subtree_s
 
     async with worker_with(system, databases, clock) as worker:
         report = (await worker.run_once(steps=("send",))).send
-        phong_admin = await sign_in(system.identity.url, district.phong_admin)
-        so_admin = await sign_in(system.identity.url, district.so_admin)
-        other_admin = await sign_in(system.identity.url, other.phong_admin)
-        principal = await sign_in(system.identity.url, school.principal)
+        phong_admin = await h.sign_in(district.phong_admin)
+        so_admin = await h.sign_in(district.so_admin)
+        other_admin = await h.sign_in(other.phong_admin)
+        principal = await h.sign_in(school.principal)
         failed = await api.get("/api/notifications/deliveries", params={"status": "failed"}, headers=phong_admin)
         from_above = await api.get("/api/notifications/deliveries", params={"status": "failed"}, headers=so_admin)
         elsewhere = await api.get("/api/notifications/deliveries", params={"status": "failed"}, headers=other_admin)
@@ -112,17 +114,15 @@ async def test_refused_address_is_a_failure_the_authority_admin_of_the_subtree_s
     assert {e.status for e in await _emails(databases)} == {"sent"}
 
 
-async def test_returned_at_night_feed_at_once_email_with_the_reasons_in_the_morning(
-    api: httpx.AsyncClient, system: System, databases: Databases, worker: Worker, clock: MovableClock,
-    smtp: tuple[Recorder, int],
-) -> None:
-    recorder = smtp[0]
+async def test_returned_at_night_feed_at_once_email_with_the_reasons_in_the_morning(harness: Harness) -> None:
+    h = harness
+    api, system, databases, worker, clock, inbox = h.api, h.system, h.databases, h.worker, h.clock, h.inbox
+    recorder = inbox
     today = today_vn()
+    district, admin = await h.district(1, hour=22)
     clock.set(vn(today, 22, 30))
-    district = await make_district(databases.identity, schools=1)
     school = district.schools[0]
-    admin = await sign_in(system.identity.url, district.phong_admin)
-    reviewer = await sign_in(system.identity.url, district.phong_reviewer)
+    reviewer = await h.sign_in(district.phong_reviewer)
     campaign = await publish_campaign(system.submissions.url, admin, due_at=vn(today + timedelta(days=10), 17))
     submission = await submit_for(system.submissions.url, admin, campaign["id"], school.unit.id)
     resubmit_by = vn(today + timedelta(days=5), 16, 30)
@@ -135,7 +135,7 @@ async def test_returned_at_night_feed_at_once_email_with_the_reasons_in_the_morn
     await wait_for_events(databases.notifications, 3)
 
     night = await worker.run_once()
-    feed = await api.get("/api/notifications/feed", headers=await sign_in(system.identity.url, school.principal))
+    feed = await api.get("/api/notifications/feed", headers=await h.sign_in(school.principal))
     clock.set(vn(today + timedelta(days=1), 6, 59))
     before_seven = (await worker.run_once(steps=("send",))).send
     clock.set(vn(today + timedelta(days=1), 7, 0))

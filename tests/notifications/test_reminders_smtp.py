@@ -5,34 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 from sqlalchemy import func, select
 
 from notifications.delivery.models import OutgoingEmail
-from notifications.worker import Worker
-from tests.notifications.builders import (
-    make_district,
-    publish_campaign,
-    sign_in,
-    submit_for,
-    today_vn,
-    vn,
-    wait_for_events,
-)
-from tests.notifications.conftest import Databases, System
-from tests.notifications.support import MovableClock, Recorder
+from tests.notifications.builders import publish_campaign, submit_for, today_vn, vn, wait_for_events
+from tests.notifications.conftest import Harness
 
 
 async def test_fifty_targets_ten_submitted_reminders_follow_the_schedule_to_exactly_the_others(
-    api: httpx.AsyncClient, system: System, databases: Databases, worker: Worker, clock: MovableClock,
-    smtp: tuple[Recorder, int],
+    harness: Harness,
 ) -> None:
-    inbox = smtp[0]
-    today = today_vn()
-    clock.set(vn(today, 10))
-    district = await make_district(databases.identity, schools=50)
-    admin = await sign_in(system.identity.url, district.phong_admin)
-    due_day = today + timedelta(days=10)
+    h = harness
+    district, admin = await h.district(50)
+    system, databases, worker, clock, inbox = h.system, h.databases, h.worker, h.clock, h.inbox
+    due_day = today_vn() + timedelta(days=10)
     campaign = await publish_campaign(system.submissions.url, admin, due_at=vn(due_day, 17))
     for school in district.schools[:10]:
         await submit_for(system.submissions.url, admin, campaign["id"], school.unit.id)
