@@ -40,6 +40,8 @@ migration: install-dev ## new migration: make migration SERVICE=identity MESSAGE
 
 bench: install-dev ## benchmarks on PostgreSQL at 127.0.0.1:5432 (see bench/RESULTS.md)
 	@$(PY) bench/status_view.py
+	@$(PY) bench/notifications_planning.py
+	@$(PY) bench/notifications_sending.py
 
 clean: ## remove the embedded databases, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

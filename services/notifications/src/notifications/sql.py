@@ -51,6 +51,15 @@ async def insert_missing(session: AsyncSession, model: type[SQLModel], rows: Seq
     return inserted
 
 
+async def insert_ignoring_existing(session: AsyncSession, model: type[SQLModel], rows: Sequence[dict[str, Any]],
+                                   *, key: Iterable[str]) -> None:
+    """Like `insert_missing` without reporting what was new: sent as one batched statement (executemany),
+    which is much cheaper for thousands of rows."""
+    if rows:
+        statement = _insert(session, table_of(model)).on_conflict_do_nothing(index_elements=list(key))
+        await session.execute(statement, list(rows))
+
+
 async def upsert(session: AsyncSession, model: type[SQLModel], rows: Sequence[dict[str, Any]],
                  *, key: Iterable[str]) -> None:
     """Insert `rows`, replacing every other column of those whose `key` exists."""

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from edudx_common.errors import ProblemError
 from notifications.campaigns import repository as campaigns_repository
 from notifications.delivery import repository
-from notifications.delivery.compose import Composition, Delivery, Links, World, compose
+from notifications.delivery.compose import Delivery, Links, World, compose
 from notifications.delivery.models import (
     EmailStatus,
     Notification,
@@ -30,7 +30,7 @@ from notifications.directory.service import Directory
 from notifications.feed.models import FeedItem
 from notifications.preferences import repository as preferences_repository
 from notifications.preferences.categories import MUTE_COLUMN, Category
-from notifications.sql import insert_missing
+from notifications.sql import insert_ignoring_existing
 from notifications.timing import QuietHours
 
 log = structlog.get_logger("notifications.expander")
@@ -73,9 +73,23 @@ class Expander:
                                                        retry_at=now + timedelta(minutes=1))
             log.warning("expansion_postponed", error=str(exc.detail or exc), count=len(claimed))
             return 0
+        composed = [(notification, compose(notification, world)) for notification in claimed]
         async with self._sessions() as session, session.begin():
-            for notification in claimed:
-                await self._write(session, notification, compose(notification, world), now)
+            held = await repository.finish_notifications(session, [
+                (n.id, NotificationStatus.SKIPPED if c.skipped else NotificationStatus.EXPANDED, c.skipped)
+                for n, c in composed], owner=self._owner, now=now)
+            emails, feed = [], []
+            for notification, composition in composed:
+                if notification.id not in held:
+                    log.warning("notification_taken_over", notification_id=str(notification.id))
+                    continue
+                for delivery in composition.deliveries:
+                    if email := self._email_row(notification, delivery, now):
+                        emails.append(email)
+                    feed += [_feed_row(notification, delivery, user_id, now)
+                             for user_id in dict.fromkeys(delivery.feed_users)]
+            await insert_ignoring_existing(session, OutgoingEmail, emails, key=["message_id"])
+            await insert_ignoring_existing(session, FeedItem, feed, key=["notification_id", "user_id"])
         return len(claimed)
 
     async def _load(self, claimed: list[Notification], now: datetime) -> World:
@@ -120,23 +134,6 @@ class Expander:
 
         return World(now=now, links=self._links, campaigns=campaigns, targets=targets, units=units, muted=muted,
                      overdue=overdue, arrivals=arrivals)
-
-    async def _write(self, session: AsyncSession, notification: Notification, composition: Composition,
-                     now: datetime) -> None:
-        status = NotificationStatus.SKIPPED if composition.skipped else NotificationStatus.EXPANDED
-        if not await repository.finish_notification(session, notification.id, owner=self._owner, now=now,
-                                                    status=status, note=composition.skipped):
-            log.warning("notification_taken_over", notification_id=str(notification.id))
-            return
-        emails, feed = [], []
-        for delivery in composition.deliveries:
-            if email := self._email_row(notification, delivery, now):
-                emails.append(email)
-            feed += [_feed_row(notification, delivery, user_id, now) for user_id in dict.fromkeys(delivery.feed_users)]
-        if emails:
-            await insert_missing(session, OutgoingEmail, emails, key=["message_id"])
-        if feed:
-            await insert_missing(session, FeedItem, feed, key=["notification_id", "user_id"])
 
     def _email_row(self, notification: Notification, delivery: Delivery, now: datetime) -> dict[str, object] | None:
         nobody = not delivery.has_recipients

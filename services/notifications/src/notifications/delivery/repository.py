@@ -60,16 +60,25 @@ async def claim_notifications(session: AsyncSession, *, owner: str, now: datetim
     return list(result.scalars())
 
 
-async def finish_notification(session: AsyncSession, notification_id: uuid.UUID, *, owner: str, now: datetime,
-                              status: NotificationStatus, note: str | None = None) -> bool:
-    """Close a claimed notification; False (and nothing written) when another worker took it over."""
-    result = await session.execute(
-        update(Notification)
-        .where(col(Notification.id) == notification_id, col(Notification.status) == NotificationStatus.PLANNED.value,
-               col(Notification.lease_owner) == owner)
-        .values(status=status.value, expanded_at=now, lease_owner=None, lease_until=None, note=note)
-        .execution_options(synchronize_session=False))
-    return bool(getattr(result, "rowcount", 0))
+async def finish_notifications(session: AsyncSession, outcomes: Sequence[tuple[uuid.UUID, NotificationStatus,
+                                                                            str | None]],
+                               *, owner: str, now: datetime) -> set[uuid.UUID]:
+    """Close claimed notifications (id, status, note); returns those this worker still held (others were taken
+    over after our lease ran out, and are left to their new holder)."""
+    groups: dict[tuple[NotificationStatus, str | None], list[uuid.UUID]] = {}
+    for notification_id, status, note in outcomes:
+        groups.setdefault((status, note), []).append(notification_id)
+    held: set[uuid.UUID] = set()
+    for (status, note), ids in groups.items():
+        result = await session.execute(
+            update(Notification)
+            .where(col(Notification.id).in_(ids), col(Notification.status) == NotificationStatus.PLANNED.value,
+                   col(Notification.lease_owner) == owner)
+            .values(status=status.value, expanded_at=now, lease_owner=None, lease_until=None, note=note)
+            .returning(col(Notification.id))
+            .execution_options(synchronize_session=False))
+        held.update(result.scalars())
+    return held
 
 
 async def release_notifications(session: AsyncSession, ids: Sequence[uuid.UUID], *, owner: str, error: str,

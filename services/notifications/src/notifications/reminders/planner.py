@@ -47,22 +47,18 @@ class Planner:
         async with self._sessions() as session:
             groups = await campaigns_repository.due_reminder_groups(session, now)
             policies = await campaigns_repository.policies(session, list({c for c, _due, _n in groups}))
-        for campaign_id, due_at, _count in groups:
+        for campaign_id, due_at, count in groups:
             slots = reminder_slots(due_at, to_policy(policies.get(campaign_id)))
             slot = last_passed(slots, now)
             next_at = next_after([s.at for s in slots], now)
             async with self._sessions() as session, session.begin():
-                units = await campaigns_repository.due_reminder_units(session, campaign_id, due_at, now)
                 if slot is not None and now - slot.at <= self._catch_up:
-                    rows = [delivery_repository.notification_row(
-                        kind=NotificationKind.DEADLINE_REMINDER.value, now=now, unit_id=unit_id,
-                        campaign_id=campaign_id, dedupe_key=f"reminder:{campaign_id}:{unit_id}:{slot.key(due_at)}",
+                    report.reminders += await campaigns_repository.plan_reminders(
+                        session, campaign_id, due_at, now, slot_key=slot.key(due_at),
                         data={"slot": slot.kind.value, "days": slot.days, "due_at": due_at.isoformat(),
                               "slot_at": slot.at.isoformat()})
-                        for unit_id in units]
-                    report.reminders += await delivery_repository.add_notifications(session, rows)
                 else:
-                    report.skipped_late += len(units)
+                    report.skipped_late += count
                 await campaigns_repository.advance_reminders(session, campaign_id, due_at, now, next_at)
 
     async def plan_escalations(self, now: datetime, report: PlanReport) -> None:
