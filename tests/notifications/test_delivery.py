@@ -153,3 +153,4 @@ async def test_returned_at_night_feed_at_once_email_with_the_reasons_in_the_morn
         assert text in mail.text and text in mail.html_text, text
     link = f"https://edudx.example.vn/submissions/{submission['id']}"
     assert link in mail.text and f'href="{link}"' in mail.html
+    assert "Mọi thông báo của anh/chị: https://edudx.example.vn/notifications" in mail.text

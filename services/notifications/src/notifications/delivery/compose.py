@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -124,6 +124,7 @@ def _to_authority(world: World, unit_id: uuid.UUID, role: Role, category: Catego
 
 def _delivery(world: World, unit_id: uuid.UUID, unit: UnitInfo | None, people: list[Any], category: Category,
               content: Content, link: str, *, copy_contact: bool) -> Delivery:
+    content = replace(content, feed_url=world.links.absolute("/notifications"))
     to = list(dict.fromkeys(p.email for p in people if not world.muted(p.user_id, category)))
     cc = [unit.email] if copy_contact and unit is not None and unit.email and unit.email not in to else []
     return Delivery(unit_id=unit_id, unit=unit, to=to or cc, cc=cc if to else [],

@@ -33,6 +33,7 @@ class Content:
     why: str = ""  # why the reader gets this mail and whether it can be turned off
     feed_title: str = ""
     feed_body: str = ""
+    feed_url: str | None = None  # the SPA's notifications page
 
 
 def render_text(content: Content) -> str:
@@ -50,6 +51,8 @@ def render_text(content: Content) -> str:
     if content.action is not None:
         lines += [f"{content.action[0]}: {content.action[1]}", ""]
     lines += ["--", BRAND, AUTOMATIC]
+    if content.feed_url:
+        lines.append(f"Mọi thông báo của anh/chị: {content.feed_url}")
     if content.why:
         lines.append(content.why)
     return "\n".join(lines) + "\n"
@@ -83,7 +86,9 @@ def render_html(content: Content) -> str:
         label, url = content.action
         parts.append(f'<p style="margin:24px 0"><a href="{escape(url, quote=True)}" style="background:#0b69a3;'
                      f'color:#ffffff;padding:10px 18px;border-radius:4px;text-decoration:none">{escape(label)}</a></p>')
-    parts.append(f'<p style="margin-top:24px;color:#7b8794;font-size:12px">{escape(AUTOMATIC)}'
+    feed = (f'<br>Mọi thông báo của anh/chị: <a href="{escape(content.feed_url, quote=True)}">'
+            f"{escape(content.feed_url)}</a>" if content.feed_url else "")
+    parts.append(f'<p style="margin-top:24px;color:#7b8794;font-size:12px">{escape(AUTOMATIC)}{feed}'
                  + (f"<br>{escape(content.why)}" if content.why else "") + "</p>")
     parts.append("</div></body></html>")
     return "".join(parts)
