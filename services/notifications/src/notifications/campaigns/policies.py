@@ -101,7 +101,7 @@ async def reset_policy(session: AsyncSession, principal: Principal, tree: UnitTr
 
 
 async def _reschedule(session: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> None:
-    local = await repository.get_campaign(session, campaign_id)
+    local = await repository.get_campaign(session, campaign_id, lock=True)
     if local is not None:
         await service.reschedule(session, local, now=now)
 

@@ -88,7 +88,7 @@ async def _known_campaign(session: AsyncSession, envelope: EventEnvelope,
     campaign_id = _uuid(envelope.payload, "campaign_id")
     if not await ensure_campaign(session, context.submissions, campaign_id, now=context.now):
         raise InvalidEvent(f"Dịch vụ submissions không biết đợt báo cáo {campaign_id}.")
-    campaign = await campaigns_repository.get_campaign(session, campaign_id)
+    campaign = await campaigns_repository.get_campaign(session, campaign_id, lock=True)  # campaign, then targets
     assert campaign is not None
     return campaign
 

@@ -52,6 +52,8 @@ class Planner:
             slot = last_passed(slots, now)
             next_at = next_after([s.at for s in slots], now)
             async with self._sessions() as session, session.begin():
+                # Writers of a campaign's targets take its row first (events do too): no deadlock between them.
+                await campaigns_repository.get_campaign(session, campaign_id, lock=True)
                 if slot is not None and now - slot.at <= self._catch_up:
                     report.reminders += await campaigns_repository.plan_reminders(
                         session, campaign_id, due_at, now, slot_key=slot.key(due_at),
@@ -66,6 +68,7 @@ class Planner:
             due = await campaigns_repository.campaigns_due_for_escalation(session, now)
         for campaign in due:
             async with self._sessions() as session, session.begin():
+                await campaigns_repository.get_campaign(session, campaign.id, lock=True)
                 times = escalation_times(campaign.due_at, await policy_for(session, campaign.id))
                 passed = [t for t in times if t <= now]
                 if passed and now - passed[-1] <= self._catch_up:
