@@ -5,8 +5,8 @@ makes the MIME message (plain text and HTML alternatives, UTF-8, our Message-ID)
 connection that it opens on first use and reuses, with TLS (implicit or STARTTLS) and authentication.
 
 Errors are sorted for callers that retry: `TransientMailError` (timeout, 4xx reply: try again later; its
-subclass `MailServerUnavailable` when no connection could be made at all) and `PermanentMailError` (5xx reply:
-the same message will never be accepted).
+subclass `MailServerUnavailable` when no usable connection could be made — server down, TLS or login refused)
+and `PermanentMailError` (a 5xx reply to this message: it will never be accepted).
 """
 
 from __future__ import annotations
@@ -159,10 +159,9 @@ class SmtpSender:
         )
         try:
             await client.connect()
-        except aiosmtplib.SMTPResponseException as exc:  # greeting, TLS or AUTH refused
-            client.close()
-            raise _classify(exc) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            # Unreachable, or the greeting, TLS or login refused (even with a 5xx): a fault of the connection or
+            # of our settings, not of any message — every message waits for it to be fixed.
             client.close()
             raise MailServerUnavailable(f"{type(exc).__name__}: {exc}") from exc
         self._client = client

@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,7 +106,7 @@ class Worker:
     async def run_forever(self, *, steps: tuple[str, ...] = STEPS) -> None:
         """Each step in its own loop, so a slow SMTP server never holds up planning. Errors are logged; the loop
         goes on (the database or identity may come back)."""
-        loops = {
+        loops: dict[str, tuple[Callable[[], Awaitable[int]], float]] = {
             "plan": (self._plan_pass, self.settings.planner_interval_seconds),
             "expand": (lambda: self.expander.expand_due(self.clock()), self.settings.idle_seconds),
             "send": (self._send_pass, self.settings.idle_seconds),
@@ -128,10 +129,10 @@ class Worker:
         await self.reconcile_due(self.clock())
         return 0
 
-    async def _loop(self, step: str, work: object, idle: float) -> None:
+    async def _loop(self, step: str, work: Callable[[], Awaitable[int]], idle: float) -> None:
         while True:
             try:
-                busy = await work()  # type: ignore[operator]
+                busy = await work()
             except Exception:
                 log.exception("worker_step_failed", step=step, worker=self.name)
                 busy = 0
