@@ -31,7 +31,7 @@ test-postgres: install-dev ## run the suite against PostgreSQL at 127.0.0.1:5432
 lint: install-dev ## ruff and mypy
 	@$(PY) -m ruff check services tests scripts
 	@$(PY) -m mypy services/common/src services/identity/src services/gateway/src services/submissions/src \
-		services/evidence/src services/scoring/src
+		services/evidence/src services/scoring/src services/notifications/src
 
 openapi: install-dev ## export every service's OpenAPI spec into openapi/
 	@$(PY) scripts/export_openapi.py
@@ -52,6 +52,8 @@ bench: install-dev spa ## benchmarks on PostgreSQL at 127.0.0.1:5432, SPA first-
 	@$(PY) bench/status_view.py
 	@$(PY) bench/scoring_results.py
 	@$(PY) bench/spa_bundle.py --no-build
+	@$(PY) bench/notifications_planning.py
+	@$(PY) bench/notifications_sending.py
 
 clean: ## remove the embedded databases, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

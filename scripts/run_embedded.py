@@ -72,7 +72,8 @@ def s3_credentials(var: Path) -> dict[str, str]:
 
 
 def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dict[str, str],
-                postgres_url: str | None, schema_prefix: str, service_urls: dict[str, str]) -> dict[str, str]:
+                postgres_url: str | None, schema_prefix: str, service_urls: dict[str, str],
+                public_url: str = "http://127.0.0.1:8000") -> dict[str, str]:
     prefix = name.upper() + "_"
     env = {
         f"{prefix}ENVIRONMENT": "development",
@@ -87,14 +88,17 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         env[f"{prefix}DATABASE_SCHEMA"] = schema_prefix + name
     receivers = {c: service_urls[c] for c in EVENT_CONSUMERS.get(name, []) if c in service_urls}
     env[f"{prefix}EVENT_RECEIVERS"] = json.dumps(receivers)
-    if name in ("evidence", "scoring") and "submissions" in service_urls:
+    if name in ("evidence", "scoring", "notifications") and "submissions" in service_urls:
         env[f"{prefix}SUBMISSIONS_URL"] = service_urls["submissions"]
     if name == "scoring" and "evidence" in service_urls:
         env["SCORING_EVIDENCE_URL"] = service_urls["evidence"]
+    if name == "notifications":
+        # No SMTP server in the embedded run: e-mails are written to this log (the in-app feed works as usual).
+        env["NOTIFICATIONS_APP_BASE_URL"] = public_url
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
-        env["IDENTITY_PUBLIC_URL"] = "http://127.0.0.1:8000"
+        env["IDENTITY_PUBLIC_URL"] = public_url
     return env
 
 
@@ -146,8 +150,9 @@ def main() -> None:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
     service_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    public_url = f"http://127.0.0.1:{args.port}"
     envs = {name: {**base_env, **service_env(name, var, identity_url, secrets_by_service, args.postgres_url,
-                                             args.schema_prefix, service_urls)} for name in names}
+                                             args.schema_prefix, service_urls, public_url)} for name in names}
     for name in names:
         print(f"• {name}: áp dụng migration …", flush=True)
         run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],

@@ -29,10 +29,11 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
+def smtp_server(*, handler: Any = None, port: int | None = None) -> Iterator[tuple[Inbox, int]]:
+    """A server on `port` (default: a free one) handing what it gets to `handler` (default: a new Inbox)."""
     inbox = Inbox()
-    port = free_port()  # aiosmtpd refuses port 0
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    port = port or free_port()  # aiosmtpd refuses port 0
+    controller = Controller(handler or inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield inbox, port

@@ -56,6 +56,15 @@ def migrate(service: str, url: str, schema: str | None, revision: str = "head") 
     command.upgrade(alembic_config(service, url, schema), revision)
 
 
+def migrated_database(tmp_dir: Path, service: str, name: str) -> tuple[str, str | None]:
+    """(url, schema) of a fresh database called `name` with `service`'s migrations applied."""
+    url, schema = database_url(tmp_dir, name)
+    if schema:
+        drop_schema_sync(url, schema)
+    migrate(service, url, schema)
+    return url, schema
+
+
 async def empty_tables(engine: AsyncEngine, metadata: MetaData) -> None:
     """Delete every row of `metadata`'s tables (use `service_metadata`: only that service's tables)."""
     async with engine.begin() as conn:

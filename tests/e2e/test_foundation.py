@@ -13,7 +13,8 @@ from tests.tokens import BAD_TOKEN_KINDS, forge
 # A protected endpoint of each service, to prove it refuses bad tokens. A new service must add one here.
 PROTECTED_ENDPOINT = {"identity": "/api/identity/me", "submissions": "/api/submissions/campaigns",
                       "evidence": "/api/evidence/files/00000000-0000-0000-0000-000000000000",
-                      "scoring": "/api/scoring/rubrics"}
+                      "scoring": "/api/scoring/rubrics",
+                      "notifications": "/api/notifications/feed"}
 
 
 def _subtree_codes(root_code: str) -> set[str]:

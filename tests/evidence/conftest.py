@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +29,7 @@ from submissions.main import create_app as create_submissions_app
 from tests.identity.builders import make_province, make_user
 from tests.servers import serve
 from tests.submissions.builders import make_campaign, make_school_year, open_submission
-from tests.support import database_url, drop_schema_sync, empty_tables, migrate, write_key
+from tests.support import empty_tables, migrated_database, write_key
 
 SUBMISSIONS_SECRET = "submissions-test-secret-0123456"
 EVIDENCE_SECRET = "evidence-test-secret-0123456789"
@@ -68,18 +67,10 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         stop_local_s3(process)
 
 
-def _migrated(tmp: Path, service: str, name: str) -> tuple[str, str | None]:
-    url, schema = database_url(tmp, name)
-    if schema:
-        drop_schema_sync(url, schema)
-    migrate(service, url, schema)
-    return url, schema
-
-
 @pytest.fixture(scope="session")
 def identity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str | None]]:
     tmp = tmp_path_factory.mktemp("ev-identity")
-    url, schema = _migrated(tmp, "identity", "ev_identity")
+    url, schema = migrated_database(tmp, "identity", "ev_identity")
     settings = IdentitySettings(environment="test", database_url=url, database_schema=schema,
                                 jwt_private_key_file=str(write_key(tmp)), password_hash_fast=True,
                                 service_clients={"submissions": SUBMISSIONS_SECRET, "evidence": EVIDENCE_SECRET},
@@ -95,7 +86,7 @@ def _jwks(base_url: str) -> str:
 @pytest.fixture(scope="session")
 def submissions_server(tmp_path_factory: pytest.TempPathFactory,
                        identity_server: tuple[str, str, str | None]) -> Iterator[tuple[str, str, str | None]]:
-    url, schema = _migrated(tmp_path_factory.mktemp("ev-submissions"), "submissions", "ev_submissions")
+    url, schema = migrated_database(tmp_path_factory.mktemp("ev-submissions"), "submissions", "ev_submissions")
     identity_url = identity_server[0]
     settings = SubmissionsSettings(environment="test", database_url=url, database_schema=schema,
                                    identity_url=identity_url, jwks_url=_jwks(identity_url),
@@ -120,7 +111,7 @@ async def databases(identity_server: tuple[str, str, str | None],
 @pytest.fixture(scope="session")
 def evidence_settings(tmp_path_factory: pytest.TempPathFactory, identity_server: tuple[str, str, str | None],
                       submissions_server: tuple[str, str, str | None], s3: S3Server) -> Settings:
-    url, schema = _migrated(tmp_path_factory.mktemp("evidence"), "evidence", "evidence")
+    url, schema = migrated_database(tmp_path_factory.mktemp("evidence"), "evidence", "evidence")
     identity_url = identity_server[0]
     return Settings(environment="test", database_url=url, database_schema=schema, identity_url=identity_url,
                     jwks_url=_jwks(identity_url), submissions_url=submissions_server[0],

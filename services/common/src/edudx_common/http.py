@@ -13,6 +13,7 @@ import httpx
 
 from edudx_common.errors import BadGateway, GatewayTimeout, ProblemError, ServiceUnavailable
 from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
+from edudx_common.settings import BaseServiceSettings
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -139,3 +140,12 @@ class ServiceClient:
 
     async def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("POST", url, **kwargs)
+
+
+def downstream_clients(settings: BaseServiceSettings, **urls: str) -> dict[str, ServiceClient]:
+    """A client for identity and for each other service named in `urls` (name → base URL), all presenting this
+    service's own token. Close them with the lifespan."""
+    tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
+                                  client_secret=settings.service_client_secret)
+    return {name: ServiceClient(url, name=name, token_provider=tokens, timeout=settings.http_timeout_seconds)
+            for name, url in {"identity": settings.identity_url, **urls}.items()}

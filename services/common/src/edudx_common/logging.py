@@ -21,6 +21,13 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 # A client-supplied id is kept only when it looks like an id, so logs cannot be forged through it.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Paths whose last segment is a credential (calendar feeds fetched without a login): never written to logs.
+_SECRET_IN_PATH = re.compile(r"^(?P<keep>/api/[a-z-]+/calendar/)[^/]+(?P<suffix>\.ics)$")
+
+
+def loggable_path(path: str) -> str:
+    """The path as it may appear in a log: a secret token in it is replaced by `***`."""
+    return _SECRET_IN_PATH.sub(r"\g<keep>***\g<suffix>", path)
 
 
 def get_request_id() -> str | None:
@@ -103,7 +110,7 @@ class RequestContextMiddleware:
                 self.log.info(
                     "request",
                     method=scope.get("method"),
-                    path=scope.get("path"),
+                    path=loggable_path(str(scope.get("path", ""))),
                     status=status_holder["status"],
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )

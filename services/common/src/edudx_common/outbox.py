@@ -20,8 +20,8 @@ import asyncio
 import random
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -34,6 +34,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, U
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel, col
 
+from edudx_common.background import in_background
 from edudx_common.db import UTCDateTime, new_id, utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.http import ServiceClient
@@ -216,16 +217,9 @@ class OutboxDispatcher:
             if claimed < self._batch_size:
                 await asyncio.sleep(idle_seconds)
 
-    @asynccontextmanager
-    async def running(self, *, idle_seconds: float = 1.0) -> AsyncIterator[asyncio.Task[None]]:
+    def running(self, *, idle_seconds: float = 1.0) -> AbstractAsyncContextManager[asyncio.Task[None]]:
         """Run `run_forever` in a background task for the duration of a lifespan; cancel it on exit."""
-        task = asyncio.create_task(self.run_forever(idle_seconds=idle_seconds), name="outbox-dispatcher")
-        try:
-            yield task
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        return in_background(self.run_forever(idle_seconds=idle_seconds), name="outbox-dispatcher")
 
     async def _pass(self, receiver: str) -> tuple[int, int]:
         """(delivered, claimed) for one batch of `receiver`'s due messages."""

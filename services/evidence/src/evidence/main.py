@@ -11,7 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
-from edudx_common.http import ServiceClient, ServiceTokenProvider
+from edudx_common.http import downstream_clients
 from edudx_common.scope import RemoteUnitTree
 from evidence.clients.submissions import SubmissionsClient
 from evidence.config import Settings
@@ -35,12 +35,8 @@ def create_app(settings: Settings | None = None, *, storage: ObjectStorage | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
-                                      client_secret=settings.service_client_secret)
-        identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens,
-                                 timeout=settings.http_timeout_seconds)
-        submissions = ServiceClient(settings.submissions_url, name="submissions", token_provider=tokens,
-                                    timeout=settings.http_timeout_seconds)
+        clients = downstream_clients(settings, submissions=settings.submissions_url)
+        identity, submissions = clients["identity"], clients["submissions"]
         objects = storage or make_storage(settings)
         app.state.storage = objects
         app.state.submissions = SubmissionsClient(submissions)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edudx_common.settings import BaseServiceSettings, service_config
+from edudx_common.mail import MailSettings
+from edudx_common.settings import service_config
 
 
-class Settings(BaseServiceSettings):
+class Settings(MailSettings):
     model_config = service_config("IDENTITY_")
 
     database_url: str = "sqlite+aiosqlite:///./var/identity.db"
@@ -32,14 +33,8 @@ class Settings(BaseServiceSettings):
     reset_token_minutes: int = 60
     invite_token_days: int = 7
 
-    # E-mail for password resets and invitations. Without a host, messages are written to the log.
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = True
-    smtp_use_tls: bool = False
-    mail_from: str = "EduDX <no-reply@edudx.local>"
+    # E-mail for password resets and invitations: IDENTITY_SMTP_* and IDENTITY_MAIL_FROM (see MailSettings).
+    # Without a host, messages are written to the log.
     public_url: str = "http://127.0.0.1:8000"
 
     import_max_rows: int = 20_000

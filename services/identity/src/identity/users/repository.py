@@ -56,8 +56,9 @@ async def search(
     *,
     root_path: str | None,
     unit_id: uuid.UUID | None = None,
+    unit_ids: Sequence[uuid.UUID] | None = None,
     query: str | None = None,
-    role: str | None = None,
+    roles: Sequence[str] = (),
     include_inactive: bool = False,
     limit: int = 50,
     offset: int = 0,
@@ -67,12 +68,14 @@ async def search(
         stmt = stmt.where(col(Unit.path).startswith(root_path, autoescape=True))
     if unit_id is not None:
         stmt = stmt.where(User.unit_id == unit_id)
+    if unit_ids is not None:
+        stmt = stmt.where(col(User.unit_id).in_(list(unit_ids)))
     if query:
         pattern = like_pattern(query)
         stmt = stmt.where(col(User.full_name_folded).like(pattern, escape="\\")
                           | col(User.email).like(pattern, escape="\\"))
-    if role:
-        stmt = stmt.where(col(User.id).in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if roles:
+        stmt = stmt.where(col(User.id).in_(select(UserRole.user_id).where(col(UserRole.role).in_(list(roles)))))
     if not include_inactive:
         stmt = stmt.where(col(User.active).is_(True))
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()

@@ -26,13 +26,19 @@ async def list_users(
     principal: CurrentPrincipal,
     page: PageParamsDep,
     unit_id: uuid.UUID | None = None,
+    unit_ids: Annotated[list[uuid.UUID] | None, Query(
+        max_length=100, description="Chỉ tài khoản của các đơn vị này (lặp lại, tối đa 100): người nhận của nhiều "
+                                    "đơn vị trong một lần gọi")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo họ tên hoặc e-mail, bỏ qua dấu")] = None,
-    role: Role | None = None,
+    role: Annotated[list[Role] | None, Query(
+        description="Có một trong các vai trò này (lặp lại để chọn nhiều)")] = None,
     include_inactive: bool = False,
 ) -> Page[UserRead]:
-    """Accounts the caller may see: the subtree for authority admins and reviewers, otherwise the own unit."""
-    items, total = await service.list_users(session, principal, page, unit_id=unit_id, query=q,
-                                            role=role.value if role else None, include_inactive=include_inactive)
+    """Accounts the caller may see: the subtree for authority admins and reviewers, otherwise the own unit.
+
+    Ordered by name then e-mail. `unit_ids` outside the caller's subtree simply match nothing."""
+    items, total = await service.list_users(session, principal, page, unit_id=unit_id, unit_ids=unit_ids, query=q,
+                                            roles=[r.value for r in role or []], include_inactive=include_inactive)
     return Page[UserRead](items=await service.to_read(session, items), total=total, limit=page.limit,
                           offset=page.offset)
 

@@ -48,18 +48,18 @@ async def to_read(session: AsyncSession, users: list[User]) -> list[UserRead]:
 
 
 async def list_users(session: AsyncSession, principal: Principal, page: PageParams, *,
-                     unit_id: uuid.UUID | None, query: str | None, role: str | None,
-                     include_inactive: bool) -> tuple[list[User], int]:
+                     unit_id: uuid.UUID | None, query: str | None, roles: list[str],
+                     include_inactive: bool, unit_ids: list[uuid.UUID] | None = None) -> tuple[list[User], int]:
     """Authority admins and reviewers see accounts in their subtree; everyone else, their own unit's."""
     root = await units_service.scope_root(session, principal)
     if root is not None and not principal.has_any(Role.AUTHORITY_ADMIN, Role.REVIEWER):
-        if unit_id is not None and unit_id != root.id:
+        if (unit_id is not None and unit_id != root.id) or any(u != root.id for u in unit_ids or []):
             raise Forbidden("Bạn chỉ xem được tài khoản của đơn vị mình.")
         unit_id = root.id
     if unit_id is not None:
         await units_service.get_visible(session, principal, unit_id)
-    return await repository.search(session, root_path=root.path if root else None, unit_id=unit_id, query=query,
-                                   role=role, include_inactive=include_inactive,
+    return await repository.search(session, root_path=root.path if root else None, unit_id=unit_id,
+                                   unit_ids=unit_ids, query=query, roles=roles, include_inactive=include_inactive,
                                    limit=page.limit, offset=page.offset)
 
 

@@ -82,21 +82,24 @@ async def preview_targets(campaign_id: uuid.UUID, session: SessionDep, principal
 
 
 @router.post("/{campaign_id}/close", response_model=CampaignRead)
-async def close_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+async def close_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                         events: EventsDep) -> CampaignRead:
     """No more submissions; reviews go on."""
-    return CampaignRead.model_validate(await service.transition(session, principal, campaign_id, "close"))
+    return CampaignRead.model_validate(await service.transition(session, principal, events, campaign_id, "close"))
 
 
 @router.post("/{campaign_id}/reopen", response_model=CampaignRead)
-async def reopen_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+async def reopen_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                          events: EventsDep) -> CampaignRead:
     """Open a closed campaign again."""
-    return CampaignRead.model_validate(await service.transition(session, principal, campaign_id, "reopen"))
+    return CampaignRead.model_validate(await service.transition(session, principal, events, campaign_id, "reopen"))
 
 
 @router.post("/{campaign_id}/archive", response_model=CampaignRead)
-async def archive_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> CampaignRead:
+async def archive_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                           events: EventsDep) -> CampaignRead:
     """Archive a closed campaign: read-only from now on."""
-    return CampaignRead.model_validate(await service.transition(session, principal, campaign_id, "archive"))
+    return CampaignRead.model_validate(await service.transition(session, principal, events, campaign_id, "archive"))
 
 
 @router.post("/{campaign_id}/copy", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
@@ -120,20 +123,22 @@ async def list_targets(campaign_id: uuid.UUID, session: SessionDep, principal: C
 
 @router.post("/{campaign_id}/targets", response_model=TargetRead, status_code=status.HTTP_201_CREATED)
 async def add_target(campaign_id: uuid.UUID, body: TargetAdd, session: SessionDep, principal: CurrentPrincipal,
-                     identity: IdentityDep) -> TargetRead:
+                     identity: IdentityDep, events: EventsDep) -> TargetRead:
     """Add a unit to a published campaign (it must be under the issuer)."""
-    return TargetRead.model_validate(await service.add_target(session, principal, identity, campaign_id, body.unit_id))
+    return TargetRead.model_validate(
+        await service.add_target(session, principal, identity, events, campaign_id, body.unit_id))
 
 
 @router.delete("/{campaign_id}/targets/{unit_id}", response_model=TargetRead)
 async def withdraw_target(campaign_id: uuid.UUID, unit_id: uuid.UUID, session: SessionDep,
-                          principal: CurrentPrincipal) -> TargetRead:
+                          principal: CurrentPrincipal, events: EventsDep) -> TargetRead:
     """Withdraw a unit: it no longer has to submit; what it submitted is kept."""
-    return TargetRead.model_validate(await service.withdraw_target(session, principal, campaign_id, unit_id))
+    return TargetRead.model_validate(await service.withdraw_target(session, principal, events, campaign_id, unit_id))
 
 
 @router.put("/{campaign_id}/targets/{unit_id}/extension", response_model=TargetRead)
 async def set_extension(campaign_id: uuid.UUID, unit_id: uuid.UUID, body: Extension, session: SessionDep,
-                        principal: CurrentPrincipal) -> TargetRead:
+                        principal: CurrentPrincipal, events: EventsDep) -> TargetRead:
     """Give one unit a later deadline (or remove it with `due_at: null`)."""
-    return TargetRead.model_validate(await service.set_extension(session, principal, campaign_id, unit_id, body))
+    return TargetRead.model_validate(
+        await service.set_extension(session, principal, events, campaign_id, unit_id, body))

@@ -211,7 +211,7 @@ async def publish_campaign(session: AsyncSession, principal: Principal, identity
     return campaign
 
 
-async def add_target(session: AsyncSession, principal: Principal, identity: IdentityClient,
+async def add_target(session: AsyncSession, principal: Principal, identity: IdentityClient, events: EventSink,
                      campaign_id: uuid.UUID, unit_id: uuid.UUID) -> CampaignTarget:
     campaign = await get_managed(session, principal, campaign_id)
     if campaign.status != CampaignStatus.PUBLISHED:
@@ -220,18 +220,18 @@ async def add_target(session: AsyncSession, principal: Principal, identity: Iden
     unit = found[0] if found else None
     if unit is None or unit.id == campaign.issuer_unit_id:
         raise InvalidTargets("Đơn vị không thuộc phạm vi của đơn vị ban hành hoặc đã ngừng hoạt động.")
-    existing = await repository.target(session, campaign.id, unit_id)
-    if existing is not None:
-        existing.withdrawn_at = None  # withdrawn earlier, back again: its submission is still there
-        await session.flush()
-        return existing
-    target = target_row(campaign, unit)
-    repository.add_targets(session, [target])
+    target = await repository.target(session, campaign.id, unit_id)
+    if target is not None:
+        target.withdrawn_at = None  # withdrawn earlier, back again: its submission is still there
+    else:
+        target = target_row(campaign, unit)
+        repository.add_targets(session, [target])
     await session.flush()
+    await events.emit(session, "campaign.target_added", _target_event(campaign, target))
     return target
 
 
-async def withdraw_target(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID,
+async def withdraw_target(session: AsyncSession, principal: Principal, events: EventSink, campaign_id: uuid.UUID,
                           unit_id: uuid.UUID) -> CampaignTarget:
     """The unit no longer has to submit; what it already submitted is kept."""
     campaign = await get_managed(session, principal, campaign_id)
@@ -240,11 +240,12 @@ async def withdraw_target(session: AsyncSession, principal: Principal, campaign_
         raise InvalidTargets("Đơn vị không phải đối tượng của đợt báo cáo.")
     target.withdrawn_at = target.withdrawn_at or utcnow()
     await session.flush()
+    await events.emit(session, "campaign.target_withdrawn", _target_event(campaign, target))
     return target
 
 
-async def set_extension(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, unit_id: uuid.UUID,
-                        data: Extension) -> CampaignTarget:
+async def set_extension(session: AsyncSession, principal: Principal, events: EventSink, campaign_id: uuid.UUID,
+                        unit_id: uuid.UUID, data: Extension) -> CampaignTarget:
     campaign = await get_managed(session, principal, campaign_id)
     target = await repository.target(session, campaign.id, unit_id)
     if target is None or target.withdrawn_at is not None:
@@ -254,21 +255,32 @@ async def set_extension(session: AsyncSession, principal: Principal, campaign_id
     target.extension_due_at = data.due_at
     target.extension_reason = data.reason if data.due_at else None
     await session.flush()
+    await events.emit(session, "campaign.extension_changed", {
+        **_target_event(campaign, target), "reason": target.extension_reason})
     return target
+
+
+def _target_event(campaign: Campaign, target: CampaignTarget) -> dict[str, Any]:
+    """A target's facts: `unit_due_at` is its own deadline (the extension when it has one)."""
+    return {**_event_base(campaign), "unit_id": str(target.unit_id), "unit_name": target.unit_name,
+            "extension_due_at": target.extension_due_at.isoformat() if target.extension_due_at else None,
+            "unit_due_at": (target.extension_due_at or campaign.due_at).isoformat()}
 
 
 # --- life cycle ----------------------------------------------------------------------------------------
 
+# action → (from, to, event)
 _TRANSITIONS = {
-    "close": ({CampaignStatus.PUBLISHED}, CampaignStatus.CLOSED),
-    "reopen": ({CampaignStatus.CLOSED}, CampaignStatus.PUBLISHED),
-    "archive": ({CampaignStatus.CLOSED}, CampaignStatus.ARCHIVED),
+    "close": ({CampaignStatus.PUBLISHED}, CampaignStatus.CLOSED, "campaign.closed"),
+    "reopen": ({CampaignStatus.CLOSED}, CampaignStatus.PUBLISHED, "campaign.reopened"),
+    "archive": ({CampaignStatus.CLOSED}, CampaignStatus.ARCHIVED, "campaign.archived"),
 }
 
 
-async def transition(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, action: str) -> Campaign:
+async def transition(session: AsyncSession, principal: Principal, events: EventSink, campaign_id: uuid.UUID,
+                     action: str) -> Campaign:
     campaign = await get_managed(session, principal, campaign_id)
-    allowed_from, to = _TRANSITIONS[action]
+    allowed_from, to, event_type = _TRANSITIONS[action]
     if CampaignStatus(campaign.status) not in allowed_from:
         raise CampaignStateConflict(f"Không thể '{action}' đợt báo cáo đang ở trạng thái '{campaign.status}'.")
     campaign.status = to.value
@@ -280,6 +292,7 @@ async def transition(session: AsyncSession, principal: Principal, campaign_id: u
     campaign.version += 1
     campaign.updated_at = now
     await session.flush()
+    await events.emit(session, event_type, {**_event_base(campaign), "status": to.value})
     return campaign
 
 

@@ -1,0 +1,190 @@
+"""Facts about campaigns and targets, applied whatever order they arrive in, and the reminder times they imply.
+
+Each fact comes with the producer's time: an event's `occurred_at`, or the submissions API's `as_of` /
+`updated_at` when we reconcile. A fact older than the one a field already reflects is ignored, so a late or
+redelivered event never undoes a newer one. After any change the affected targets are rescheduled: their next
+reminder is the first slot of their own deadline after `now`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.campaigns import repository
+from notifications.campaigns.models import CampaignState, ReminderPolicy, TargetState, TrackedCampaign, TrackedTarget
+from notifications.reminders.schedule import DEFAULT_POLICY, Policy, escalation_times, next_after, reminder_slots
+
+# The time of a fact we never had: older than every real one.
+NO_FACT = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_policy(row: ReminderPolicy | None) -> Policy:
+    if row is None:
+        return DEFAULT_POLICY
+    return Policy(days_before=tuple(sorted(set(row.days_before), reverse=True)), on_due_day=row.on_due_day,
+                  overdue_every_days=row.overdue_every_days, overdue_for_days=row.overdue_for_days,
+                  send_time=time(row.send_minute // 60, row.send_minute % 60), escalate=row.escalate)
+
+
+async def policy_for(session: AsyncSession, campaign_id: uuid.UUID) -> Policy:
+    return to_policy(await repository.policy(session, campaign_id))
+
+
+@dataclass(frozen=True)
+class CampaignFacts:
+    campaign_id: uuid.UUID
+    title: str
+    issuer_unit_id: uuid.UUID
+    due_at: datetime
+    fact_at: datetime
+    kind: str | None = None
+    status: CampaignState | None = None  # None: the fact says nothing about it
+
+
+async def apply_campaign(session: AsyncSession, facts: CampaignFacts, *, now: datetime) -> TrackedCampaign:
+    """Create or update the campaign from `facts`; reschedule its targets when the deadline or status changed."""
+    campaign = await repository.get_campaign(session, facts.campaign_id, lock=True)
+    if campaign is None:
+        campaign = TrackedCampaign(
+            id=facts.campaign_id, title=facts.title, issuer_unit_id=facts.issuer_unit_id, kind=facts.kind,
+            due_at=facts.due_at, due_fact_at=facts.fact_at, status=(facts.status or CampaignState.OPEN).value,
+            status_fact_at=facts.fact_at, created_at=now, updated_at=now)
+        session.add(campaign)
+        await session.flush()
+        await reschedule(session, campaign, now=now)
+        return campaign
+    changed = False
+    if facts.fact_at > campaign.due_fact_at:
+        campaign.title, campaign.issuer_unit_id = facts.title, facts.issuer_unit_id
+        campaign.kind = facts.kind or campaign.kind
+        if facts.due_at != campaign.due_at:
+            campaign.due_at = facts.due_at
+            campaign.revision += 1
+            changed = True
+        campaign.due_fact_at = facts.fact_at
+    if facts.status is not None and facts.fact_at > campaign.status_fact_at:
+        changed = changed or campaign.status != facts.status.value
+        campaign.status = facts.status.value
+        campaign.status_fact_at = facts.fact_at
+    campaign.updated_at = now
+    await session.flush()
+    if changed:
+        await reschedule(session, campaign, now=now)
+    return campaign
+
+
+async def reschedule(session: AsyncSession, campaign: TrackedCampaign, *, now: datetime,
+                     unit_ids: Sequence[uuid.UUID] | None = None) -> None:
+    """Each outstanding target's next reminder: the first slot of its deadline after `now` (earlier slots are not
+    sent late), unless it is still waiting for a slot of that same deadline whose time has come (the planner
+    will send that one). Everything else is never reminded; nothing is reminded while the campaign is not
+    open."""
+    if campaign.status != CampaignState.OPEN.value:
+        await repository.clear_reminders(session, campaign.id)
+        campaign.next_escalation_at = None
+        await session.flush()
+        return
+    policy = await policy_for(session, campaign.id)
+    await repository.recompute_due(session, campaign, unit_ids)
+    for due in await repository.outstanding_deadlines(session, campaign.id, unit_ids):
+        times = [slot.at for slot in reminder_slots(due, policy)]
+        await repository.set_next_reminder(session, campaign.id, due, next_after(times, now), unit_ids,
+                                           keep=[t for t in times if t <= now])
+    await repository.set_next_reminder(session, campaign.id, None, None, unit_ids)
+    escalations = escalation_times(campaign.due_at, policy)
+    waiting = campaign.next_escalation_at
+    if waiting is None or waiting > now or waiting not in escalations:
+        campaign.next_escalation_at = next_after(escalations, now)
+    await session.flush()
+
+
+# --- targets -------------------------------------------------------------------------------------------
+
+
+async def add_targets(session: AsyncSession, campaign: TrackedCampaign, unit_ids: Sequence[uuid.UUID], *,
+                      fact_at: datetime, now: datetime) -> list[uuid.UUID]:
+    """Targets of a published campaign; those we already know keep what we know. Returns the new ones."""
+    rows = [{"campaign_id": campaign.id, "unit_id": unit_id, "unit_name": None, "state": TargetState.PENDING.value,
+             "state_fact_at": fact_at, "withdrawn": False, "membership_fact_at": fact_at, "extension_due_at": None,
+             "extension_fact_at": None, "resubmission_due_at": None, "due_at": campaign.due_at,
+             "revision": 0, "submission_id": None, "last_submitted_at": None, "next_reminder_at": None}
+            for unit_id in dict.fromkeys(unit_ids)]
+    new = await repository.add_targets(session, rows)
+    await reschedule(session, campaign, now=now, unit_ids=new)
+    return new
+
+
+def new_target(campaign: TrackedCampaign, unit_id: uuid.UUID) -> TrackedTarget:
+    """A target first heard of now: what we know of it is as old as can be, so the fact that named it applies."""
+    return TrackedTarget(campaign_id=campaign.id, unit_id=unit_id, state=TargetState.PENDING.value,
+                         state_fact_at=NO_FACT, membership_fact_at=NO_FACT, due_at=campaign.due_at)
+
+
+async def _target(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID) -> TrackedTarget:
+    target = await repository.target(session, campaign.id, unit_id)
+    if target is None:
+        target = new_target(campaign, unit_id)
+        session.add(target)
+        await session.flush()
+    return target
+
+
+async def set_membership(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, *, withdrawn: bool,
+                         fact_at: datetime, now: datetime, unit_name: str | None = None) -> TrackedTarget:
+    target = await _target(session, campaign, unit_id)
+    if unit_name:
+        target.unit_name = unit_name
+    if fact_at > target.membership_fact_at:
+        target.withdrawn = withdrawn
+        target.membership_fact_at = fact_at
+    await session.flush()
+    await reschedule(session, campaign, now=now, unit_ids=[unit_id])
+    return target
+
+
+async def set_extension(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, *,
+                        extension_due_at: datetime | None, fact_at: datetime, now: datetime) -> bool:
+    """Returns whether the fact was newer than what we knew (and so applied)."""
+    target = await _target(session, campaign, unit_id)
+    if target.extension_fact_at is not None and fact_at <= target.extension_fact_at:
+        return False
+    target.extension_due_at = extension_due_at
+    target.extension_fact_at = fact_at
+    await session.flush()
+    await reschedule(session, campaign, now=now, unit_ids=[unit_id])
+    return True
+
+
+@dataclass(frozen=True)
+class SubmissionFacts:
+    state: TargetState
+    fact_at: datetime
+    submission_id: uuid.UUID | None = None
+    unit_name: str | None = None
+    resubmission_due_at: datetime | None = None
+    submitted_at: datetime | None = None
+
+
+async def set_state(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, facts: SubmissionFacts, *,
+                    now: datetime) -> bool:
+    """Returns whether the fact was newer than what we knew (and so applied)."""
+    target = await _target(session, campaign, unit_id)
+    target.unit_name = facts.unit_name or target.unit_name
+    target.submission_id = facts.submission_id or target.submission_id
+    if facts.submitted_at is not None and (target.last_submitted_at is None
+                                           or facts.submitted_at > target.last_submitted_at):
+        target.last_submitted_at = facts.submitted_at
+    applied = facts.fact_at > target.state_fact_at
+    if applied:
+        target.state = facts.state.value
+        target.state_fact_at = facts.fact_at
+        if facts.state == TargetState.RETURNED:
+            target.resubmission_due_at = facts.resubmission_due_at
+    await session.flush()
+    await reschedule(session, campaign, now=now, unit_ids=[unit_id])
+    return applied

@@ -1,0 +1,88 @@
+"""`python -m notifications.cli` commands for operators.
+
+    worker [--steps plan,expand,send,reconcile]   run the background work as its own process (any number of
+                                                  them, against one PostgreSQL; stop with SIGTERM or Ctrl-C)
+    run-once                                      every step once, then exit (cron, or a quick check)
+    reconcile CAMPAIGN_ID                         compare one campaign with the submissions service now
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import uuid
+from dataclasses import asdict
+
+from edudx_common.db import utcnow
+from edudx_common.logging import configure_logging
+from notifications.campaigns.sync import reconcile
+from notifications.config import Settings
+from notifications.worker import STEPS, build_runtime
+
+
+async def _worker(settings: Settings, steps: tuple[str, ...]) -> None:
+    runtime = build_runtime(settings, clock=utcnow)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with runtime.worker.running(steps=steps):
+            sys.stderr.write(f"notifications worker {runtime.worker.name}: {', '.join(steps)}\n")
+            await stop.wait()
+    finally:
+        await runtime.aclose()
+
+
+async def _run_once(settings: Settings) -> None:
+    runtime = build_runtime(settings, clock=utcnow)
+    try:
+        report = await runtime.worker.run_once()
+        json.dump(asdict(report), sys.stdout, default=str, ensure_ascii=False)
+        sys.stdout.write("\n")
+    finally:
+        await runtime.aclose()
+
+
+async def _reconcile(settings: Settings, campaign_id: uuid.UUID) -> None:
+    runtime = build_runtime(settings, clock=utcnow)
+    try:
+        report = await reconcile(runtime.worker.sessions, runtime.worker.submissions, campaign_id, now=utcnow())
+        json.dump(asdict(report), sys.stdout, default=str, ensure_ascii=False)
+        sys.stdout.write("\n")
+    finally:
+        await runtime.aclose()
+
+
+def _steps(value: str) -> tuple[str, ...]:
+    steps = tuple(s.strip() for s in value.split(",") if s.strip())
+    unknown = set(steps) - set(STEPS)
+    if unknown or not steps:
+        raise argparse.ArgumentTypeError(f"steps are {', '.join(STEPS)}")
+    return steps
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m notifications.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    worker = commands.add_parser("worker", help="plan, expand, send and reconcile until stopped")
+    worker.add_argument("--steps", type=_steps, default=STEPS, help=f"comma-separated, default {','.join(STEPS)}")
+    commands.add_parser("run-once", help="every step once, then exit")
+    sync = commands.add_parser("reconcile", help="compare one campaign with the submissions service")
+    sync.add_argument("campaign_id", type=uuid.UUID)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging("notifications", settings.log_level, settings.log_json)
+    if args.command == "worker":
+        asyncio.run(_worker(settings, args.steps))
+    elif args.command == "run-once":
+        asyncio.run(_run_once(settings))
+    else:
+        asyncio.run(_reconcile(settings, args.campaign_id))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Who to write to for a unit, from identity, cached in `unit_contacts` for `ttl_seconds`.
+
+Many units are looked up at once (a reminder round for thousands of schools): units missing or stale in the
+cache are fetched together, 100 per call, with a few calls in flight.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from edudx_common.auth import Role
+from notifications.clients.identity import IdentityClient, IdentityUnit, IdentityUser
+from notifications.directory import repository
+from notifications.directory.models import UnitContact
+
+# The roles this service writes to: a school's principal and IT officer, an authority's admins and reviewers.
+RECIPIENT_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER, Role.AUTHORITY_ADMIN, Role.REVIEWER)
+SCHOOL_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: uuid.UUID
+    name: str
+    code: str
+    type: str
+    email: str | None
+    parent_id: uuid.UUID | None
+    path: str
+    active: bool
+    people: tuple[Person, ...]
+
+    def with_roles(self, *roles: Role) -> list[Person]:
+        return [p for p in self.people if p.roles & {r.value for r in roles}]
+
+
+class Directory:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], identity: IdentityClient, *,
+                 ttl_seconds: float) -> None:
+        self._sessions = sessions
+        self._identity = identity
+        self._ttl = timedelta(seconds=ttl_seconds)
+
+    async def units(self, unit_ids: Iterable[uuid.UUID], *, now: datetime) -> dict[uuid.UUID, UnitInfo]:
+        """The units that exist, by id (unknown ids are left out). Asks identity only for what is stale."""
+        wanted = set(unit_ids)
+        if not wanted:
+            return {}
+        async with self._sessions() as session:
+            cached = await repository.get_many(session, wanted)
+        fresh = {c.unit_id: c for c in cached if c.fetched_at > now - self._ttl}
+        stale = wanted - fresh.keys()
+        if stale:
+            fetched = await self._fetch(stale, now)
+            async with self._sessions() as session, session.begin():
+                await repository.upsert(session, fetched)
+            fresh.update({c.unit_id: c for c in fetched})
+            # Identity does not know them (any more): keep what we had rather than nothing.
+            fresh.update({c.unit_id: c for c in cached if c.unit_id not in fresh})
+        return {unit_id: _info(contact) for unit_id, contact in fresh.items()}
+
+    async def _fetch(self, unit_ids: set[uuid.UUID], now: datetime) -> list[UnitContact]:
+        units = await self._identity.units(sorted(unit_ids))
+        users = await self._identity.users_of([u.id for u in units], [r.value for r in RECIPIENT_ROLES])
+        by_unit: dict[uuid.UUID, list[IdentityUser]] = {}
+        for user in users:
+            by_unit.setdefault(user.unit_id, []).append(user)
+        return [_contact(unit, by_unit.get(unit.id, []), now) for unit in units]
+
+
+def _contact(unit: IdentityUnit, users: list[IdentityUser], now: datetime) -> UnitContact:
+    people: list[dict[str, Any]] = [
+        {"user_id": str(u.id), "email": u.email, "full_name": u.full_name,
+         "roles": sorted(set(u.roles) & {r.value for r in RECIPIENT_ROLES})}
+        for u in sorted(users, key=lambda u: u.email) if u.active
+    ]
+    return UnitContact(unit_id=unit.id, name=unit.name, code=unit.code, type=unit.type, email=unit.email,
+                       parent_id=unit.parent_id, path=unit.path, active=unit.active, people=people, fetched_at=now)
+
+
+def _info(contact: UnitContact) -> UnitInfo:
+    people = tuple(Person(user_id=uuid.UUID(p["user_id"]), email=p["email"], full_name=p["full_name"],
+                          roles=frozenset(p["roles"])) for p in contact.people)
+    return UnitInfo(id=contact.unit_id, name=contact.name, code=contact.code, type=contact.type, email=contact.email,
+                    parent_id=contact.parent_id, path=contact.path, active=contact.active, people=people)

@@ -1,0 +1,61 @@
+"""Notifications service: `uvicorn --factory notifications.main:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.db import utcnow
+from edudx_common.scope import RemoteUnitTree
+from notifications.calendar_feeds.router import router as calendar_router
+from notifications.campaigns.router import router as campaigns_router
+from notifications.clients.identity import IdentityClient
+from notifications.clients.submissions import SubmissionsClient
+from notifications.config import Settings
+from notifications.delivery.router import router as deliveries_router
+from notifications.events.router import router as events_router
+from notifications.feed.router import router as feed_router
+from notifications.preferences.router import router as preferences_router
+from notifications.timing import Clock
+from notifications.worker import Worker, service_clients
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        identity, submissions = service_clients(settings)
+        # Tests replace app.state.clock to move time; everything reads it through this indirection.
+        app.state.clock = clock
+        app.state.identity = IdentityClient(identity)
+        app.state.submissions = SubmissionsClient(submissions)
+        app.state.unit_tree = RemoteUnitTree(identity)
+        try:
+            async with database_and_tokens(app, settings, service="notifications"), AsyncExitStack() as stack:
+                worker = Worker(settings, app.state.session_factory, clock=lambda: app.state.clock(),
+                                identity=identity, submissions=submissions)
+                app.state.worker = worker
+                app.state.directory = worker.directory
+                if settings.run_workers:
+                    await stack.enter_async_context(worker.running())
+                yield
+        finally:
+            for client in (identity, submissions):
+                await client.aclose()
+
+    return create_service_app(
+        name="notifications",
+        title="EduDX Notifications",
+        description="Nhắc hạn nộp báo cáo, thư điện tử, bảng tin trong ứng dụng, tuỳ chọn nhận thư và lịch hạn nộp "
+                    "(ICS).",
+        version=VERSION,
+        routers=[feed_router, preferences_router, campaigns_router, calendar_router, deliveries_router,
+                 events_router],
+        lifespan=lifespan,
+    )

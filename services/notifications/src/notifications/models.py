@@ -1,0 +1,22 @@
+"""Every table of the notifications service, imported in one place for Alembic and tests."""
+
+from edudx_common.inbox import InboxEvent
+from notifications.calendar_feeds.models import CalendarFeed
+from notifications.campaigns.models import ReminderPolicy, TrackedCampaign, TrackedTarget
+from notifications.delivery.models import Notification, OutgoingEmail
+from notifications.directory.models import UnitContact
+from notifications.feed.models import FeedItem
+from notifications.preferences.models import NotificationPreference
+
+__all__ = [
+    "CalendarFeed",
+    "FeedItem",
+    "InboxEvent",
+    "Notification",
+    "NotificationPreference",
+    "OutgoingEmail",
+    "ReminderPolicy",
+    "TrackedCampaign",
+    "TrackedTarget",
+    "UnitContact",
+]
