@@ -449,6 +449,8 @@ export interface paths {
         /**
          * List Users
          * @description Accounts the caller may see: the subtree for authority admins and reviewers, otherwise the own unit.
+         *
+         *     Ordered by name then e-mail. `unit_ids` outside the caller's subtree simply match nothing.
          */
         get: operations["list_users_api_identity_users_get"];
         put?: never;
@@ -2896,8 +2898,11 @@ export interface operations {
                 offset?: number;
                 /** @description Tìm theo họ tên hoặc e-mail, bỏ qua dấu */
                 q?: string | null;
-                role?: components["schemas"]["Role"] | null;
+                /** @description Có một trong các vai trò này (lặp lại để chọn nhiều) */
+                role?: components["schemas"]["Role"][] | null;
                 unit_id?: string | null;
+                /** @description Chỉ tài khoản của các đơn vị này (lặp lại, tối đa 100): người nhận của nhiều đơn vị trong một lần gọi */
+                unit_ids?: string[] | null;
             };
             header?: never;
             path?: never;

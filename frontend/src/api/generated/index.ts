@@ -3,25 +3,28 @@
 
 import type { paths as EvidencePaths } from "./evidence";
 import type { paths as IdentityPaths } from "./identity";
+import type { paths as NotificationsPaths } from "./notifications";
 import type { paths as ScoringPaths } from "./scoring";
 import type { paths as SubmissionsPaths } from "./submissions";
 
 export type { components as EvidenceComponents, paths as EvidencePaths } from "./evidence";
 export type { components as IdentityComponents, paths as IdentityPaths } from "./identity";
+export type { components as NotificationsComponents, paths as NotificationsPaths } from "./notifications";
 export type { components as ScoringComponents, paths as ScoringPaths } from "./scoring";
 export type { components as SubmissionsComponents, paths as SubmissionsPaths } from "./submissions";
 
 /** The services whose specs exist: a client is made for each (src/api/client.ts). */
-export const SERVICES = ["evidence", "identity", "scoring", "submissions"] as const;
+export const SERVICES = ["evidence", "identity", "notifications", "scoring", "submissions"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Each service's paths type, by name. */
 export interface ServicePaths {
   "evidence": EvidencePaths;
   "identity": IdentityPaths;
+  "notifications": NotificationsPaths;
   "scoring": ScoringPaths;
   "submissions": SubmissionsPaths;
 }
 
 /** Every path of every service (their prefixes never overlap): the one typed client's map. */
-export type AllPaths = EvidencePaths & IdentityPaths & ScoringPaths & SubmissionsPaths;
+export type AllPaths = EvidencePaths & IdentityPaths & NotificationsPaths & ScoringPaths & SubmissionsPaths;
