@@ -70,7 +70,8 @@ interface Job {
 
 let jobCounter = 0;
 
-function Uploader({ submissionId, code }: { submissionId: string; code: string }) {
+/** Uploads tagged with one code: an outline section ("3") or a rubric criterion ("2.1"). */
+export function Uploader({ submissionId, code, compact = false }: { submissionId: string; code: string; compact?: boolean }) {
   const t = useT();
   const queryClient = useQueryClient();
   const [jobs, setJobs] = useState<Job[]>([]);
@@ -105,14 +106,14 @@ function Uploader({ submissionId, code }: { submissionId: string; code: string }
   return (
     <div className="uploader">
       <div className="upload-row">
-        <Button icon={<UploadOutlined />} onClick={() => fileInput.current?.click()}>{t("Tải tệp minh chứng", "Upload evidence")}</Button>
-        <Button icon={<CameraOutlined />} onClick={() => cameraInput.current?.click()}>{t("Chụp ảnh", "Take a photo")}</Button>
+        <Button size={compact ? "small" : undefined} icon={<UploadOutlined />} onClick={() => fileInput.current?.click()}>{compact ? t("Tải lên", "Upload") : t("Tải tệp minh chứng", "Upload evidence")}</Button>
+        <Button size={compact ? "small" : undefined} icon={<CameraOutlined />} onClick={() => cameraInput.current?.click()} aria-label={t("Chụp ảnh", "Take a photo")}>{compact ? null : t("Chụp ảnh", "Take a photo")}</Button>
         <input ref={fileInput} type="file" multiple accept={FILE_ACCEPT} hidden aria-label={t("Chọn tệp minh chứng", "Choose evidence files")} data-testid={`file-${code}`}
           onChange={(e) => { start(e.target.files); e.target.value = ""; }} />
         <input ref={cameraInput} type="file" accept="image/*" capture="environment" hidden aria-label={t("Chụp ảnh minh chứng", "Photograph evidence")} data-testid={`camera-${code}`}
           onChange={(e) => { start(e.target.files); e.target.value = ""; }} />
       </div>
-      <div className="muted small">{t("PDF, ảnh (JPEG, PNG, HEIC), Word, Excel, PowerPoint, video MP4; tối đa 50 MB mỗi tệp.", "PDF, images (JPEG, PNG, HEIC), Word, Excel, PowerPoint, MP4 video; up to 50 MB per file.")}</div>
+      {!compact && <div className="muted small">{t("PDF, ảnh (JPEG, PNG, HEIC), Word, Excel, PowerPoint, video MP4; tối đa 50 MB mỗi tệp.", "PDF, images (JPEG, PNG, HEIC), Word, Excel, PowerPoint, MP4 video; up to 50 MB per file.")}</div>}
       {jobs.map((job) => (
         <Upload key={job.key} job={job} onRetry={() => run(job.key, job.file)} onDismiss={() => setJobs((all) => all.filter((j) => j.key !== job.key))} />
       ))}
