@@ -5,7 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Empty, Form, Input, List, Modal, Popconfirm, Progress, Space, Spin, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { api, call, download } from "../../api/client";
-import type { Evidence } from "../../api/types";
+import type { Evidence, UploadResult } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
@@ -71,7 +71,13 @@ interface Job {
 let jobCounter = 0;
 
 /** Uploads tagged with one code: an outline section ("3") or a rubric criterion ("2.1"). */
-export function Uploader({ submissionId, code, compact = false }: { submissionId: string; code: string; compact?: boolean }) {
+export function Uploader({ submissionId, code, compact = false, onUploaded }: {
+  submissionId: string;
+  code: string;
+  compact?: boolean;
+  /** Told of each finished upload (a duplicate answers the item already holding the same bytes). */
+  onUploaded?: (result: UploadResult) => void;
+}) {
   const t = useT();
   const queryClient = useQueryClient();
   const [jobs, setJobs] = useState<Job[]>([]);
@@ -87,7 +93,8 @@ export function Uploader({ submissionId, code, compact = false }: { submissionId
     const title = file.name.replace(/\.[^.]+$/, "");
     uploadEvidence({ file, submissionId, criterionCodes: [code], title }, (state) =>
       setJobs((all) => all.map((job) => (job.key === key ? { ...job, state } : job))), controller.signal)
-      .then(() => {
+      .then((result) => {
+        onUploaded?.(result);
         void queryClient.invalidateQueries({ queryKey: ["evidence", submissionId] });
         setTimeout(() => setJobs((all) => all.filter((job) => job.key !== key)), 2500);
       })

@@ -4,10 +4,11 @@
 import { ExclamationCircleFilled, FileExcelOutlined, WarningFilled } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, Empty, Input, Modal, Radio, Select, Space, Statistic, Tag, Typography } from "antd";
-import { Fragment, useState, type ReactNode } from "react";
+import { Fragment, useRef, useState, type ReactNode } from "react";
+import { Link } from "react-router";
 import { api, call, download } from "../../api/client";
 import { asApiError } from "../../api/problem";
-import type { Evidence } from "../../api/types";
+import type { Evidence, UploadResult } from "../../api/types";
 import type { ScoringComponents } from "../../api/generated";
 import { PageLoading } from "../../app/Shell";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -117,7 +118,7 @@ function EvidencePicker({ criterion, items, chosen, onChoose, disabled }: {
   const live = items.filter((i) => !i.replaced_by_id);
   const tagged = live.filter((i) => i.criterion_codes.includes(criterion.code)).map((i) => i.id);
   return (
-    <Select mode="multiple" disabled={disabled} style={{ width: "100%" }} value={chosen ?? tagged} onChange={onChoose} maxTagTextLength={28}
+    <Select mode="multiple" disabled={disabled} style={{ width: "100%" }} value={chosen ?? tagged} onChange={onChoose}
       aria-label={`${t("Minh chứng tiêu chí", "Evidence of criterion")} ${criterion.code}`} data-testid={`evidence-pick-${criterion.code}`}
       placeholder={criterion.evidence_required ? t("Cần minh chứng", "Evidence required") : t("Chọn minh chứng", "Choose evidence")}
       optionFilterProp="label"
@@ -151,7 +152,7 @@ function TotalsBar({ sheet, running, runningClass, children }: { sheet: ScoreShe
   return (
     <div className="score-totals" data-testid="score-totals">
       <Statistic title={t("Tự chấm (đã lưu)", "Self-score (saved)")} value={formatPoints(sheet.self_total, lang)} suffix={`/ ${formatPoints(sheet.max_total, lang)}`} />
-      <div><div className="muted small">{t("Xếp loại theo tự chấm", "Class by self-score")}</div><ClassTag label={sheet.self_classification} /></div>
+      <div data-testid="self-class"><div className="muted small">{t("Xếp loại theo tự chấm", "Class by self-score")}</div><ClassTag label={sheet.self_classification} /></div>
       {running !== undefined && Math.abs(running - sheet.self_total) > 1e-9 && (
         <div className="running-total" aria-live="polite">
           <div className="muted small">{t("Đang nhập (chưa lưu)", "Being typed (unsaved)")}</div>
@@ -161,7 +162,7 @@ function TotalsBar({ sheet, running, runningClass, children }: { sheet: ScoreShe
       {final && (
         <>
           <Statistic title={t("Điểm thẩm định", "Reviewed score")} value={formatPoints(sheet.final_total, lang)} suffix={`/ ${formatPoints(sheet.max_total, lang)}`} />
-          <div><div className="muted small">{t("Xếp loại", "Class")}</div><ClassTag label={sheet.classification} /></div>
+          <div data-testid="final-class"><div className="muted small">{t("Xếp loại", "Class")}</div><ClassTag label={sheet.classification} /></div>
         </>
       )}
       <span className="muted small">{t(`Đã chấm ${sheet.scored_count}/${sheet.criteria_count} tiêu chí`, `${sheet.scored_count}/${sheet.criteria_count} criteria scored`)}</span>
@@ -283,7 +284,20 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
   const { message } = App.useApp();
   const catalogue = useCatalogue(submissionId);
   const items = catalogue.data?.items ?? [];
-  const { rows, dirty, criteria, entries, problems, update, send, busy, error, serverErrors } = useScoreRows(submissionId, definition, () => initialRows(sheet));
+  const { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, serverErrors } = useScoreRows(submissionId, definition, () => initialRows(sheet));
+  const latestItems = useRef(items);
+  latestItems.current = items;
+  /** A file uploaded from a row counts for that criterion — also when the report already held the same file. */
+  const uploaded = (code: string, result: UploadResult) => {
+    if (!result.duplicate || result.criterion_codes.includes(code)) return;
+    setRows((all) => {
+      const current = all[code]?.evidence ?? latestItems.current.filter((i) => !i.replaced_by_id && i.criterion_codes.includes(code)).map((i) => i.id);
+      return { ...all, [code]: { ...all[code], evidence: [...new Set([...current, result.id])] } };
+    });
+    setDirty((all) => new Set(all).add(code));
+    message.info(t(`Tệp này đã có trong báo cáo (${(result.codes ?? []).join(", ")}): đã chọn làm minh chứng cho tiêu chí ${code}.`,
+      `This file is already in the report (${(result.codes ?? []).join(", ")}): chosen as evidence for criterion ${code}.`), 6);
+  };
   const [uploading, setUploading] = useState<string | null>(null);
   const scores = new Map(sheet.criteria.map((c) => [c.code, c]));
   const running = runningTotals(definition, entries);
@@ -375,7 +389,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
                         <EvidencePicker criterion={criterion} items={items} chosen={row.evidence} disabled={!editable}
                           onChoose={(ids) => update(criterion.code, { evidence: ids })} />
                         {editable && (uploading === criterion.code
-                          ? <Uploader submissionId={submissionId} code={criterion.code} compact />
+                          ? <Uploader submissionId={submissionId} code={criterion.code} compact onUploaded={(result) => uploaded(criterion.code, result)} />
                           : <Button type="link" size="small" className="link-button" onClick={() => setUploading(criterion.code)}>{t(`Tải minh chứng mới cho tiêu chí ${criterion.code}`, `Upload new evidence for ${criterion.code}`)}</Button>)}
                       </td>
                     </tr>
@@ -540,7 +554,8 @@ export function ScoresTab({ submissionId, reviewer }: { submissionId: string; re
       {sheet.data.results_published && (
         <Alert className="mb" type="success" showIcon data-testid="published-result"
           title={t("Kết quả đã được công bố", "Results have been published")}
-          description={<Space wrap>{t("Điểm chính thức", "Final score")}: <strong>{formatPoints(sheet.data.final_total)} / {formatPoints(sheet.data.max_total)}</strong> {t("Xếp loại", "Class")}: <ClassTag label={sheet.data.classification} /></Space>} />
+          description={<Space wrap>{t("Điểm chính thức", "Final score")}: <strong>{formatPoints(sheet.data.final_total)} / {formatPoints(sheet.data.max_total)}</strong> {t("Xếp loại", "Class")}: <ClassTag label={sheet.data.classification} />
+            <Link to={`/campaigns/${sheet.data.campaign_id}/results`}>{t("Xem kết quả các đơn vị", "See every unit's results")}</Link></Space>} />
       )}
       <SelfScoring key={sheet.data.submission_status} submissionId={submissionId} sheet={sheet.data} definition={definition} editable={sheet.data.can_self_score} />
     </>
