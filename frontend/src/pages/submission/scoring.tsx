@@ -249,12 +249,13 @@ export function ScoreHead({ columns }: { columns: [vi: string, en: string, class
 
 /** A group's row with its subtotals. */
 export function GroupRow({ code, title, max, cells }: { code: string; title: string; max: number; cells: ReactNode[] }) {
+  const t = useT();
   const { lang } = useLang();
   return (
     <tr className="group-row">
       <td className="col-no">{code}</td>
       <td>{title}</td>
-      <td className="col-max">{formatPoints(max, lang)}</td>
+      <td className="col-max" data-label={t("Điểm chuẩn", "Max")}>{formatPoints(max, lang)}</td>
       {cells}
     </tr>
   );
@@ -554,7 +555,9 @@ export function ScoresTab({ submissionId, reviewer }: { submissionId: string; re
       {sheet.data.results_published && (
         <Alert className="mb" type="success" showIcon data-testid="published-result"
           title={t("Kết quả đã được công bố", "Results have been published")}
-          description={<Space wrap>{t("Điểm chính thức", "Final score")}: <strong>{formatPoints(sheet.data.final_total)} / {formatPoints(sheet.data.max_total)}</strong> {t("Xếp loại", "Class")}: <ClassTag label={sheet.data.classification} />
+          description={<Space wrap>
+            <span>{t("Điểm chính thức", "Final score")}: <strong>{formatPoints(sheet.data.final_total)} / {formatPoints(sheet.data.max_total)}</strong></span>
+            <span>{t("Xếp loại", "Class")}: <ClassTag label={sheet.data.classification} /></span>
             <Link to={`/campaigns/${sheet.data.campaign_id}/results`}>{t("Xem kết quả các đơn vị", "See every unit's results")}</Link></Space>} />
       )}
       <SelfScoring key={sheet.data.submission_status} submissionId={submissionId} sheet={sheet.data} definition={definition} editable={sheet.data.can_self_score} />
