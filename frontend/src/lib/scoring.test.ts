@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classFor, entryPoints, formatPoints, isScored, parsePoints, pointsProblem, roundToStep, runningTotals, stepOf, type Band, type RubricDefinition } from "./scoring";
+import { ApiError } from "../api/problem";
+import { classFor, entryPoints, formatPoints, isScored, parsePoints, pointsProblem, roundToStep, rowErrors, runningTotals, stepOf, type Band, type RubricDefinition } from "./scoring";
 
 // The seed-004 classes: Xuất sắc 90–100, Tốt 80–<90, Khá 70–<80, Trung bình 50–<70, Yếu <50.
 const BANDS: Band[] = [
@@ -91,5 +92,24 @@ describe("class from the bands", () => {
   });
   it("is null without bands", () => {
     expect(classFor(undefined, 50)).toBeNull();
+  });
+});
+
+describe("a refused save, by row", () => {
+  it("puts each invalid entry on the criterion it was sent for", () => {
+    const error = new ApiError({ title: "Điểm không hợp lệ", status: 422, code: "invalid_scores", errors: [
+      { field: "scores[1]", message: "Tiêu chí 2.3: điểm tối đa 10." },
+    ] });
+    expect(rowErrors(error, ["1.1", "2.3"])).toEqual({ "2.3": "Tiêu chí 2.3: điểm tối đa 10." });
+  });
+  it("finds the criterion an evidence_required problem names", () => {
+    const detail = "Tiêu chí 1.2 cần minh chứng (Kế hoạch) trước khi chấm điểm lớn hơn 0 hoặc chọn đạt.";
+    const error = new ApiError({ title: "Tiêu chí cần minh chứng", detail, status: 422, code: "evidence_required" });
+    expect(rowErrors(error, ["1.1", "1.2"])).toEqual({ "1.2": detail });
+    const attributes = new ApiError({ title: "Tiêu chí cần minh chứng", detail: "Tiêu chí I.3: minh chứng phải ghi rõ Tên giải pháp.", status: 422, code: "evidence_required" });
+    expect(Object.keys(rowErrors(attributes, ["I.3"]))).toEqual(["I.3"]);
+  });
+  it("is empty without an error", () => {
+    expect(rowErrors(null, ["1.1"])).toEqual({});
   });
 });

@@ -2,6 +2,7 @@
 // running totals, and the class the bands give. The server computes the figures that count (the sheet it
 // returns after a save); this only keeps the table honest between two saves.
 import type { ScoringComponents } from "../api/generated";
+import { asApiError } from "../api/problem";
 
 type S = ScoringComponents["schemas"];
 export type RubricDefinition = S["RubricDefinition"];
@@ -110,4 +111,21 @@ function inBand(band: Band, value: number): boolean {
 /** The label of the band a total falls in ("Tốt" for 85 with the seed-004 bands), null when none. */
 export function classFor(bands: Band[] | undefined, total: number): string | null {
   return (bands ?? []).find((band) => inBand(band, total))?.label ?? null;
+}
+
+/** Per-criterion messages from a refused save: `evidence_required` names the criterion, `invalid_scores` lists entries. */
+export function rowErrors(error: unknown, sent: string[]): Record<string, string> {
+  if (!error) return {};
+  const { problem } = asApiError(error);
+  const out: Record<string, string> = {};
+  for (const e of problem.errors ?? []) {
+    const index = /scores\[(\d+)\]/.exec(e.field)?.[1];
+    const code = index !== undefined ? sent[Number(index)] : undefined;
+    if (code) out[code] = e.message;
+  }
+  if (problem.code === "evidence_required") {
+    const code = /Tiêu chí (\S+?)[: ]/.exec(problem.detail ?? "")?.[1];
+    if (code) out[code] = problem.detail ?? problem.title;
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // phones), links, and inline preview of PDFs and images.
 import { CameraOutlined, DeleteOutlined, EyeOutlined, LinkOutlined, PaperClipOutlined, ReloadOutlined, UploadOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Empty, Form, Input, List, Modal, Popconfirm, Progress, Space, Spin, Tag, Typography } from "antd";
+import { App, Button, Empty, Form, Input, List, Modal, Popconfirm, Progress, Select, Space, Spin, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { api, call, download } from "../../api/client";
 import type { Evidence, UploadResult } from "../../api/types";
@@ -71,9 +71,11 @@ interface Job {
 let jobCounter = 0;
 
 /** Uploads tagged with one code: an outline section ("3") or a rubric criterion ("2.1"). */
-export function Uploader({ submissionId, code, compact = false, onUploaded }: {
+export function Uploader({ submissionId, code, extraCodes = [], compact = false, onUploaded }: {
   submissionId: string;
   code: string;
+  /** More codes the uploads carry: the rubric criteria a section's file is evidence for. */
+  extraCodes?: string[];
   compact?: boolean;
   /** Told of each finished upload (a duplicate answers the item already holding the same bytes). */
   onUploaded?: (result: UploadResult) => void;
@@ -91,7 +93,7 @@ export function Uploader({ submissionId, code, compact = false, onUploaded }: {
     const controller = new AbortController();
     aborts.current.set(key, controller);
     const title = file.name.replace(/\.[^.]+$/, "");
-    uploadEvidence({ file, submissionId, criterionCodes: [code], title }, (state) =>
+    uploadEvidence({ file, submissionId, criterionCodes: [code, ...extraCodes], title }, (state) =>
       setJobs((all) => all.map((job) => (job.key === key ? { ...job, state } : job))), controller.signal)
       .then((result) => {
         onUploaded?.(result);
@@ -128,7 +130,7 @@ export function Uploader({ submissionId, code, compact = false, onUploaded }: {
   );
 }
 
-function LinkForm({ submissionId, code, onDone }: { submissionId: string; code: string; onDone: () => void }) {
+function LinkForm({ submissionId, codes, onDone }: { submissionId: string; codes: string[]; onDone: () => void }) {
   const t = useT();
   const queryClient = useQueryClient();
   const [error, setError] = useState<unknown>(null);
@@ -138,7 +140,7 @@ function LinkForm({ submissionId, code, onDone }: { submissionId: string; code: 
       setBusy(true);
       setError(null);
       try {
-        await call(api.POST("/api/evidence/links", { body: { submission_id: submissionId, url: v.url.trim(), title: v.title.trim(), criterion_codes: [code] } }));
+        await call(api.POST("/api/evidence/links", { body: { submission_id: submissionId, url: v.url.trim(), title: v.title.trim(), criterion_codes: codes } }));
         await queryClient.invalidateQueries({ queryKey: ["evidence", submissionId] });
         onDone();
       } catch (e) {
@@ -237,11 +239,18 @@ export function EvidenceList({ items, editable, onPreview, onReview }: {
 }
 
 /** Evidence of one section for the school: list, upload, link, preview. */
-export function SectionEvidence({ submissionId, code, editable }: { submissionId: string; code: string; editable: boolean }) {
+export function SectionEvidence({ submissionId, code, editable, criteria = [] }: {
+  submissionId: string;
+  code: string;
+  editable: boolean;
+  /** The rubric's criteria under this section: new evidence can be tagged with them for self-scoring. */
+  criteria?: { code: string; text: string }[];
+}) {
   const t = useT();
   const catalogue = useCatalogue(submissionId);
   const [preview, setPreview] = useState<Evidence | null>(null);
   const [linking, setLinking] = useState(false);
+  const [tags, setTags] = useState<string[]>([]);
   const items = itemsFor(catalogue.data?.items ?? [], code);
   return (
     <div className="section-evidence">
@@ -250,8 +259,16 @@ export function SectionEvidence({ submissionId, code, editable }: { submissionId
       <EvidenceList items={items} editable={editable} onPreview={setPreview} />
       {editable && (
         <>
-          <Uploader submissionId={submissionId} code={code} />
-          {linking ? <LinkForm submissionId={submissionId} code={code} onDone={() => setLinking(false)} />
+          {criteria.length > 0 && (
+            <div className="mb">
+              <label className="small" htmlFor={`criteria-${code}`}>{t("Minh chứng mới dùng cho tiêu chí chấm điểm", "New evidence counts for the scoring criteria")}</label>
+              <Select id={`criteria-${code}`} mode="multiple" allowClear style={{ width: "100%" }} value={tags} onChange={setTags}
+                placeholder={t("Chọn tiêu chí (ví dụ 2.1) để dùng khi tự chấm điểm", "Choose criteria (e.g. 2.1) to use when self-scoring")}
+                options={criteria.map((c) => ({ value: c.code, label: `${c.code}. ${c.text.length > 70 ? `${c.text.slice(0, 68)}…` : c.text}` }))} />
+            </div>
+          )}
+          <Uploader submissionId={submissionId} code={code} extraCodes={tags} />
+          {linking ? <LinkForm submissionId={submissionId} codes={[code, ...tags]} onDone={() => setLinking(false)} />
             : <Button type="link" icon={<LinkOutlined />} onClick={() => setLinking(true)} style={{ paddingLeft: 0 }}>{t("Thêm minh chứng là liên kết", "Add a link as evidence")}</Button>}
         </>
       )}

@@ -7,13 +7,12 @@ import { Alert, App, Button, Checkbox, Empty, Input, Modal, Radio, Select, Space
 import { Fragment, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { api, call, download } from "../../api/client";
-import { asApiError } from "../../api/problem";
 import type { Evidence, UploadResult } from "../../api/types";
 import type { ScoringComponents } from "../../api/generated";
 import { PageLoading } from "../../app/Shell";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
-import { classFor, formatPoints, isScored, parsePoints, pointsProblem, runningTotals, stepOf, type Criterion, type Entry, type RubricDefinition } from "../../lib/scoring";
+import { classFor, formatPoints, isScored, parsePoints, pointsProblem, rowErrors, runningTotals, stepOf, type Criterion, type Entry, type RubricDefinition } from "../../lib/scoring";
 import { EvidencePreview, Uploader, useCatalogue } from "./evidence";
 
 type S = ScoringComponents["schemas"];
@@ -259,23 +258,6 @@ export function GroupRow({ code, title, max, cells }: { code: string; title: str
       {cells}
     </tr>
   );
-}
-
-/** Per-criterion messages from a refused save: `evidence_required` names the criterion, `invalid_scores` lists entries. */
-function rowErrors(error: unknown, sent: string[]): Record<string, string> {
-  if (!error) return {};
-  const { problem } = asApiError(error);
-  const out: Record<string, string> = {};
-  for (const e of problem.errors ?? []) {
-    const index = /scores\[(\d+)\]/.exec(e.field)?.[1];
-    const code = index !== undefined ? sent[Number(index)] : undefined;
-    if (code) out[code] = e.message;
-  }
-  if (problem.code === "evidence_required") {
-    const code = /Tiêu chí (\S+?)[: ]/.exec(problem.detail ?? "")?.[1];
-    if (code) out[code] = problem.detail ?? problem.title;
-  }
-  return out;
 }
 
 /** The school's self-scoring table (tự chấm điểm) beside the rubric. */
