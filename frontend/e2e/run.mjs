@@ -190,6 +190,12 @@ try {
     await cdp.send("Network.enable");
     // A slow uplink (about 3G) so that the progress bar is seen moving.
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 40, downloadThroughput: 2_000_000, uploadThroughput: 250_000 });
+    // The plan is also the evidence of criterion 1.2 of the rubric: tagged at upload, used when self-scoring.
+    await page.locator("#section-1 .section-evidence .ant-select").first().click();
+    await page.keyboard.type("1.2");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Escape");
+    await page.locator("#section-1 .section-evidence .ant-select-selection-item").filter({ hasText: "1.2." }).waitFor();
     await page.getByTestId("file-1").setInputFiles(args.pdf);
     const progress = page.locator(".upload-progress").filter({ hasText: "Đang tải lên" });
     await progress.waitFor();
@@ -238,6 +244,7 @@ try {
     // Off the 0,25 step: said in the row, nothing sent.
     await page.locator("#self-1\\.2").fill("2,6");
     await criterionRow(page, "1.2").getByText("Điểm chấm theo bước 0,25 (ví dụ 2,5)").waitFor();
+    await shoot(page, "24a-self-scoring-step");
     for (const [code, points] of Object.entries(SELF_SCORES)) await page.locator(`#self-${css(code)}`).fill(points);
     await page.getByTestId("running-total").filter({ hasText: "90,25" }).waitFor();
     await page.locator(".total-row").getByText("Xuất sắc").waitFor();
@@ -245,20 +252,21 @@ try {
     // Points without evidence tagged with the criterion: refused by the server, shown on the row.
     await page.getByRole("button", { name: /Lưu điểm tự chấm/ }).click();
     await page.getByText("Tiêu chí cần minh chứng").waitFor();
-    await criterionRow(page, "1.2").locator(".score-error").getByText(/cần minh chứng/).waitFor();
-    await criterionRow(page, "1.2").scrollIntoViewIfNeeded();
+    await criterionRow(page, "1.3").locator(".score-error").getByText(/cần minh chứng/).waitFor();
+    await criterionRow(page, "1.3").scrollIntoViewIfNeeded();
     await shoot(page, "24-self-scoring-evidence-required");
     // A new file uploaded from a row carries the criterion's code …
     await criterionRow(page, "4.2").getByRole("button", { name: "Tải minh chứng mới cho tiêu chí 4.2" }).click();
     await page.getByTestId("file-4.2").setInputFiles(args["decision-pdf"]);
     await criterionRow(page, "4.2").locator(".ant-select-selection-item").getByText(/quyet-dinh-phan-cong/).waitFor({ timeout: 60_000 });
     // … the same file again is the report's existing item, chosen for the row …
-    await criterionRow(page, "1.2").getByRole("button", { name: "Tải minh chứng mới cho tiêu chí 1.2" }).click();
-    await page.getByTestId("file-1.2").setInputFiles(args.pdf);
-    await page.getByText(/Tệp này đã có trong báo cáo \(H1-01\): đã chọn làm minh chứng cho tiêu chí 1.2/).waitFor({ timeout: 60_000 });
-    await criterionRow(page, "1.2").locator(".ant-select-selection-item").first().waitFor();
-    // … and the others rest on the plan uploaded in section 1, chosen in each row.
-    const required = ["1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "2.3", "2.4", "3.2", "3.3", "3.4", "3.5", "3.6", "4.1", "4.3", "4.4", "4.5"];
+    await criterionRow(page, "1.3").getByRole("button", { name: "Tải minh chứng mới cho tiêu chí 1.3" }).click();
+    await page.getByTestId("file-1.3").setInputFiles(args.pdf);
+    await page.getByText(/Tệp này đã có trong báo cáo \(H1-01.*\): đã chọn làm minh chứng cho tiêu chí 1.3/).waitFor({ timeout: 60_000 });
+    await criterionRow(page, "1.3").locator(".ant-select-selection-item").first().waitFor();
+    // … 1.2 has the plan tagged with its code in section 1, the others choose it in their row.
+    await criterionRow(page, "1.2").locator(".ant-select-selection-item").getByText(/ke-hoach-ung-dung-cntt/).waitFor();
+    const required = ["1.4", "1.5", "1.6", "2.1", "2.2", "2.3", "2.4", "3.2", "3.3", "3.4", "3.5", "3.6", "4.1", "4.3", "4.4", "4.5"];
     for (const code of required) {
       await criterionRow(page, code).locator(".col-evidence .ant-select").click();
       await page.keyboard.type("ke-hoach-ung");
