@@ -151,7 +151,7 @@ function TotalsBar({ sheet, running, runningClass, children }: { sheet: ScoreShe
   return (
     <div className="score-totals" data-testid="score-totals">
       <Statistic title={t("Tự chấm (đã lưu)", "Self-score (saved)")} value={formatPoints(sheet.self_total, lang)} suffix={`/ ${formatPoints(sheet.max_total, lang)}`} />
-      <div data-testid="self-class"><div className="muted small">{t("Xếp loại theo tự chấm", "Class by self-score")}</div><ClassTag label={sheet.self_classification} /></div>
+      <div data-testid="self-class"><div className="muted small">{t("Xếp loại theo tự chấm", "Class by self-score")}</div>{sheet.scored_count > 0 ? <ClassTag label={sheet.self_classification} /> : <Tag>{t("Chưa chấm", "Not scored yet")}</Tag>}</div>
       {running !== undefined && Math.abs(running - sheet.self_total) > 1e-9 && (
         <div className="running-total" aria-live="polite">
           <div className="muted small">{t("Đang nhập (chưa lưu)", "Being typed (unsaved)")}</div>
