@@ -2,13 +2,17 @@
 // running EduDX (the embedded run started by tests/e2e/test_spa_browser.py):
 //
 //   node e2e/run.mjs --base-url http://127.0.0.1:8000 --out ../var/screenshots --pdf report.pdf --photo photo.jpg \
-//     --bad-users users.xlsx
+//     --bad-users users.xlsx --bad-rubric rubric.xlsx --decision-pdf decision.pdf
 //
 // An IT officer signs in, fills the seed-004 report, uploads a PDF (progress shown on a slowed link) and a
 // phone photo through the camera input (with the connection dropped and back: the upload retries); the
 // principal's first submit is refused by section, then the report is completed and submitted; a reviewer at
 // the Sở opens the status board, searches without diacritics, opens the report, previews the PDF and returns
 // it with comments; the school fixes and resubmits; the reviewer approves; the school sees it approved.
+// Scoring: the IT officer self-scores the 21 criteria of the seed-004 rubric (the 0,25 step and the evidence
+// rule refused on the row, evidence uploaded or chosen per criterion), the reviewer scores beside the school's
+// scores (large gap flagged), the Phòng publishes the results (distribution, ranks, export) and the school
+// sees its final score and class; rubrics listed, viewed, exported, and an import checked (row errors, preview).
 // Also: the campaign wizard, units and users admin with an import showing row errors, the account page, the
 // language switch, an error page. Every main screen is saved at 1280 px and 375 px wide. Prints
 // "N passed, M failed" and exits 1 on any failure (with a screenshot named FAILED-…).
@@ -99,6 +103,20 @@ async function waitSaved(page) {
 
 let submissionUrl = "";
 
+// The self-scores of the seed-004 report's 21 criteria (90,25 points: Xuất sắc by the school's own count).
+const SELF_SCORES = {
+  "1.1": "3", "1.2": "4,5", "1.3": "2", "1.4": "4,75", "1.5": "3", "1.6": "2",
+  "2.1": "5", "2.2": "5", "2.3": "9", "2.4": "5",
+  "3.1": "5", "3.2": "4", "3.3": "4,5", "3.4": "3", "3.5": "2", "3.6": "3",
+  "4.1": "5", "4.2": "3", "4.3": "2", "4.4": "8", "4.5": "7,5",
+};
+const css = (code) => code.replace(".", "\\.");
+const criterionRow = (page, code) => page.locator(`#criterion-${css(code)}`);
+async function scoresTab(page, name) {
+  await page.getByRole("tab", { name }).click();
+  await page.locator(".score-table").first().waitFor();
+}
+
 try {
   await step("login page", async () => {
     const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN" });
@@ -172,6 +190,12 @@ try {
     await cdp.send("Network.enable");
     // A slow uplink (about 3G) so that the progress bar is seen moving.
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 40, downloadThroughput: 2_000_000, uploadThroughput: 250_000 });
+    // The plan is also the evidence of criterion 1.2 of the rubric: tagged at upload, used when self-scoring.
+    await page.locator("#section-1 .section-evidence .ant-select").first().click();
+    await page.keyboard.type("1.2");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Escape");
+    await page.locator("#section-1 .section-evidence .ant-select-selection-item").filter({ hasText: "1.2." }).waitFor();
     await page.getByTestId("file-1").setInputFiles(args.pdf);
     const progress = page.locator(".upload-progress").filter({ hasText: "Đang tải lên" });
     await progress.waitFor();
@@ -209,6 +233,54 @@ try {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 2) throw new Error(`the editor is ${overflow}px wider than the phone`);
     await context.close();
+  });
+
+
+  await step("IT officer self-scores the 21 criteria; the step and the evidence rule are enforced", async () => {
+    const { page } = officer;
+    current = page;
+    await page.goto(submissionUrl);
+    await scoresTab(page, "Tự chấm điểm");
+    // Off the 0,25 step: said in the row, nothing sent.
+    await page.locator("#self-1\\.2").fill("2,6");
+    await criterionRow(page, "1.2").getByText("Điểm chấm theo bước 0,25 (ví dụ 2,5)").waitFor();
+    await shoot(page, "24a-self-scoring-step");
+    for (const [code, points] of Object.entries(SELF_SCORES)) await page.locator(`#self-${css(code)}`).fill(points);
+    await page.getByTestId("running-total").filter({ hasText: "90,25" }).waitFor();
+    await page.locator(".total-row").getByText("Xuất sắc").waitFor();
+    await criterionRow(page, "2.3").getByPlaceholder("Ghi chú (không bắt buộc)").fill("Dùng phần mềm quản lý trường học và học bạ số.");
+    // Points without evidence tagged with the criterion: refused by the server, shown on the row.
+    await page.getByRole("button", { name: /Lưu điểm tự chấm/ }).click();
+    await page.getByText("Tiêu chí cần minh chứng").waitFor();
+    await criterionRow(page, "1.3").locator(".score-error").getByText(/cần minh chứng/).waitFor();
+    await criterionRow(page, "1.3").scrollIntoViewIfNeeded();
+    await shoot(page, "24-self-scoring-evidence-required");
+    // A new file uploaded from a row carries the criterion's code …
+    await criterionRow(page, "4.2").getByRole("button", { name: "Tải minh chứng mới cho tiêu chí 4.2" }).click();
+    await page.getByTestId("file-4.2").setInputFiles(args["decision-pdf"]);
+    await criterionRow(page, "4.2").locator(".ant-select-selection-item").getByText(/quyet-dinh-phan-cong/).waitFor({ timeout: 60_000 });
+    // … the same file again is the report's existing item, chosen for the row …
+    await criterionRow(page, "1.3").getByRole("button", { name: "Tải minh chứng mới cho tiêu chí 1.3" }).click();
+    await page.getByTestId("file-1.3").setInputFiles(args.pdf);
+    await page.getByText(/Tệp này đã có trong báo cáo \(H1-01.*\): đã chọn làm minh chứng cho tiêu chí 1.3/).waitFor({ timeout: 60_000 });
+    await criterionRow(page, "1.3").locator(".ant-select-selection-item").first().waitFor();
+    // … 1.2 has the plan tagged with its code in section 1, the others choose it in their row.
+    await criterionRow(page, "1.2").locator(".ant-select-selection-item").getByText(/ke-hoach-ung-dung-cntt/).waitFor();
+    const required = ["1.4", "1.5", "1.6", "2.1", "2.2", "2.3", "2.4", "3.2", "3.3", "3.4", "3.5", "3.6", "4.1", "4.3", "4.4", "4.5"];
+    for (const code of required) {
+      await criterionRow(page, code).locator(".col-evidence .ant-select").click();
+      await page.keyboard.type("ke-hoach-ung");
+      await page.locator(".ant-select-item-option-active").filter({ hasText: "ke-hoach-ung-dung-cntt" }).last().waitFor();
+      await page.keyboard.press("Enter");
+      await criterionRow(page, code).locator(".ant-select-selection-item").first().waitFor();
+      await page.keyboard.press("Escape");
+    }
+    await page.getByRole("button", { name: /Lưu điểm tự chấm/ }).click();
+    await page.getByText("Đã lưu điểm tự chấm (21 tiêu chí).").waitFor();
+    await page.getByTestId("score-totals").getByText("21/21 tiêu chí", { exact: false }).waitFor();
+    await page.getByTestId("self-class").getByText("Xuất sắc").waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(page, "25-self-scoring");
   });
 
   const principal = await session(PRINCIPAL);
@@ -272,6 +344,23 @@ try {
     await page.getByText("Đã nhận thẩm định.").waitFor();
     await page.waitForTimeout(1500); // let the PDF viewer paint
     await shoot(page, "12-review-pdf-preview");
+    // Scores: the school's beside the reviewer's, a large gap flagged, the totals and class.
+    await scoresTab(page, "Chấm điểm");
+    await page.getByRole("button", { name: "Lấy điểm tự chấm cho ô còn trống" }).click();
+    await page.locator("#review-2\\.3").fill("4");
+    await page.locator("#review-criterion-2\\.3").getByPlaceholder("Nhận xét (không bắt buộc)").fill("Mới triển khai phân hệ quản lý học sinh; chưa có phân hệ tài chính, tài sản.");
+    await page.locator("#review-4\\.4").fill("7");
+    await page.getByTestId("review-running-total").filter({ hasText: "84,25" }).waitFor();
+    await page.getByRole("button", { name: /Lưu điểm thẩm định/ }).click();
+    await page.getByText("Đã lưu điểm thẩm định (21 tiêu chí).").waitFor();
+    await page.locator("#review-criterion-2\\.3 .gap-flag").waitFor();
+    await page.getByTestId("final-class").getByText("Tốt").waitFor();
+    await page.locator("#review-criterion-1\\.2 .evidence-link").first().click();
+    await page.locator(".ant-modal iframe.preview-frame").waitFor();
+    await page.keyboard.press("Escape");
+    await page.locator("#review-criterion-2\\.3").scrollIntoViewIfNeeded();
+    await shoot(page, "26-review-scoring");
+    await page.getByRole("tab", { name: "Nội dung" }).click();
     await page.locator("#section-3").getByRole("button", { name: "Chưa đủ" }).first().click();
     await page.getByPlaceholder(/văn bản hết hiệu lực/).fill("Ảnh chưa thấy rõ số máy tính trong phòng.");
     await page.getByRole("button", { name: "Lưu" }).click();
@@ -313,6 +402,10 @@ try {
     await page.getByRole("tab", { name: "Lịch sử và nhận xét" }).click();
     await page.getByText("Trả lại để sửa").first().waitFor();
     await shoot(page, "15-history");
+    // The reviewer's comment on a criterion reaches the school with the return (the scores stay hidden).
+    await scoresTab(page, "Tự chấm điểm");
+    await criterionRow(page, "2.3").getByText("Mới triển khai phân hệ quản lý học sinh").waitFor();
+    if (await page.getByTestId("final-class").count()) throw new Error("the school sees the review scores before publication");
     const p = principal.page;
     current = p;
     await p.getByRole("button", { name: "Xem lại và nộp" }).click();
@@ -387,6 +480,69 @@ try {
     await page.getByText("Kết quả kiểm tra (chưa ghi gì)").waitFor();
     await page.locator(".ant-modal .ant-table-row").first().waitFor();
     await shoot(page, "20-users-import-errors");
+  });
+
+
+  await step("the Phòng publishes the results: distribution, ranks, export", async () => {
+    const { page } = admin;
+    current = page;
+    await page.goto(`${BASE}/campaigns`);
+    await page.getByRole("link", { name: /Báo cáo tổng kết ứng dụng CNTT/ }).first().click();
+    await page.getByRole("button", { name: "Kết quả chấm điểm" }).click();
+    await page.waitForURL(/\/results$/);
+    const row = page.locator(".ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" });
+    await row.getByText("84,25").waitFor();
+    await row.getByText("Tốt", { exact: true }).waitFor();
+    await page.locator(".class-chart").waitFor();
+    const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Xuất Excel" }).click()]);
+    if (!file.suggestedFilename().endsWith(".xlsx")) throw new Error(`results export named ${file.suggestedFilename()}`);
+    await shoot(page, "27-results");
+    await page.getByRole("button", { name: "Công bố kết quả" }).click();
+    await page.locator(".ant-modal-confirm-title").getByText("Công bố kết quả?").waitFor();
+    await page.locator(".ant-modal-confirm").getByRole("button", { name: "Công bố" }).click();
+    await page.getByText("Đã công bố kết quả.").waitFor();
+    await page.getByText(/^Đã công bố \d/).waitFor();
+  });
+
+  await step("the school sees its final score and class once published", async () => {
+    const { page } = officer;
+    current = page;
+    await page.goto(submissionUrl);
+    await scoresTab(page, "Tự chấm điểm");
+    const result = page.getByTestId("published-result");
+    await result.getByText("84,25 / 100").waitFor();
+    await result.locator(".class-tag").getByText("Tốt").waitFor();
+    await criterionRow(page, "2.3").getByText("Mới triển khai phân hệ quản lý học sinh").waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(page, "28-school-published-result");
+    await result.getByRole("link", { name: "Xem kết quả các đơn vị" }).click();
+    await page.locator(".ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" }).getByText("Tốt").waitFor();
+    await shoot(page, "29-published-list");
+  });
+
+  await step("rubrics: list, the seed-004 rubric, import with a dry run", async () => {
+    const { page } = admin;
+    current = page;
+    await page.goto(`${BASE}/rubrics`);
+    await page.getByRole("link", { name: /Tiêu chuẩn đánh giá nhiệm vụ công nghệ thông tin/ }).first().click();
+    await page.locator(".rubric-table").getByText("Ứng dụng CNTT trong công tác quản lý, điều hành").waitFor();
+    await shoot(page, "30-rubric");
+    await page.getByRole("button", { name: "Xuất" }).click();
+    const [file] = await Promise.all([page.waitForEvent("download"), page.getByText("Tệp Excel (XLSX)").click()]);
+    const exported = join(OUT, "..", "rubric-export.xlsx");
+    await file.saveAs(exported);
+    await page.goto(`${BASE}/rubrics`);
+    await page.getByRole("button", { name: "Nhập từ tệp" }).click();
+    if (args["bad-rubric"]) {
+      await page.getByTestId("rubric-file").setInputFiles(args["bad-rubric"]);
+      await page.getByRole("button", { name: "Kiểm tra tệp" }).click();
+      await page.locator(".ant-modal .ant-table-row").first().waitFor();
+      await shoot(page, "31-rubric-import-errors");
+    }
+    await page.getByTestId("rubric-file").setInputFiles(exported);
+    await page.getByRole("button", { name: "Kiểm tra tệp" }).click();
+    await page.getByText(/Tệp hợp lệ \(chưa ghi gì\)/).waitFor();
+    await shoot(page, "32-rubric-import-preview");
   });
 
   await step("account page, language switch, error page", async () => {

@@ -8,12 +8,14 @@ The flow runs once, on the SQLite pass: the PostgreSQL pass covers the same serv
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.e2e.conftest import embedded_system, output_of
@@ -49,6 +51,27 @@ def _page(text: list[str], size: tuple[int, int], noise_rows: int = 0) -> Image.
     return image
 
 
+def bad_rubric() -> bytes:
+    """A rubric workbook in the export's layout with mistakes the import must name by sheet and row: no title,
+    an unknown setting, points that are not a number."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheets = {
+        "Tiêu chí": [["Mã", "Nội dung", "Loại", "Điểm chuẩn", "Bước điểm"],
+                     ["1", "Ứng dụng CNTT trong dạy học", "Nhóm", 10, None],
+                     ["1.1", "Giáo viên dùng bài giảng điện tử", "Điểm", "mười", None]],
+        "Thiết lập": [["Thiết lập", "Giá trị"], ["Màu nền", "xanh"]],
+    }
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
 def sample_files(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     pdf = folder / "ke-hoach-ung-dung-cntt.pdf"
@@ -64,7 +87,12 @@ def sample_files(folder: Path) -> dict[str, Path]:
         ["khong-phai-email", "Trần Thị Lỗi", "86703001", "Hiệu trưởng"],
         ["ht.khac@vinhlong.edu.vn", "Lê Văn Sai", "MA-KHONG-CO", "Hiệu trưởng"],
     ]))
-    return {"pdf": pdf, "photo": photo, "bad-users": users}
+    decision = folder / "quyet-dinh-phan-cong.pdf"
+    _page(["TRƯỜNG THCS HÒA BÌNH", "", "QUYẾT ĐỊNH", "Phân công lãnh đạo phụ trách CNTT"], (1240, 1754)).save(
+        decision, "PDF", resolution=150)
+    rubric = folder / "bo-tieu-chi-loi.xlsx"
+    rubric.write_bytes(bad_rubric())
+    return {"pdf": pdf, "photo": photo, "bad-users": users, "bad-rubric": rubric, "decision-pdf": decision}
 
 
 def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
@@ -99,5 +127,7 @@ def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
     shots = {p.name for p in SCREENSHOTS.glob("*.png")}
     assert {"02-school-dashboard-desktop.png", "02-school-dashboard-375.png", "12-review-pdf-preview-desktop.png",
             "12-review-pdf-preview-375.png", "04-upload-progress-desktop.png",
-            "05-phone-upload-retrying-375.png"} <= shots
+            "05-phone-upload-retrying-375.png", "25-self-scoring-desktop.png", "25-self-scoring-375.png",
+            "26-review-scoring-desktop.png", "27-results-desktop.png", "28-school-published-result-375.png",
+            "30-rubric-desktop.png", "31-rubric-import-errors-desktop.png"} <= shots
 

@@ -10,13 +10,15 @@ describe("navigation", () => {
 
   it("shows administrators the admin screens and reviewers only campaigns", () => {
     expect(NAV_ITEMS.filter((i) => i.visible(me(["authority_admin"]))).map((i) => i.path)).toEqual([
-      "/campaigns", "/admin/units", "/admin/users",
+      "/campaigns", "/rubrics", "/admin/units", "/admin/users",
     ]);
-    expect(NAV_ITEMS.filter((i) => i.visible(me(["reviewer"]))).map((i) => i.path)).toEqual(["/campaigns"]);
+    expect(NAV_ITEMS.filter((i) => i.visible(me(["reviewer"]))).map((i) => i.path)).toEqual(["/campaigns", "/rubrics"]);
   });
 
   it("marks the entry of a nested page", () => {
     expect(activeNavPath("/campaigns/abc", NAV_ITEMS)).toBe("/campaigns");
+    expect(activeNavPath("/campaigns/abc/results", NAV_ITEMS)).toBe("/campaigns");
+    expect(activeNavPath("/rubrics/xyz", NAV_ITEMS)).toBe("/rubrics");
     expect(activeNavPath("/", NAV_ITEMS)).toBe("/");
     expect(activeNavPath("/account", NAV_ITEMS)).toBeUndefined();
   });

@@ -1,6 +1,5 @@
-// The menu, built from one list: a screen of a service that arrives later (scoring: results, rankings and
-// rubrics; notifications: the feed) is one more entry here and one more route in routes.tsx.
-import { ApartmentOutlined, FileDoneOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
+// The menu, built from one list: a screen of a service that arrives later (notifications: the feed) is one more entry here and one more route in routes.tsx.
+import { ApartmentOutlined, FileDoneOutlined, OrderedListOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
 import type { ReactNode } from "react";
 import { ADMIN_ROLES, AUTHORITY_ROLES, hasAny, isSchoolUser, type Me } from "../auth/roles";
 
@@ -15,6 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/", label: ["Báo cáo của trường", "Our reports"], icon: <HomeOutlined />, visible: isSchoolUser },
   { path: "/campaigns", label: ["Đợt báo cáo", "Campaigns"], icon: <FileDoneOutlined />,
     visible: (me) => hasAny(me, AUTHORITY_ROLES) },
+  { path: "/rubrics", label: ["Bộ tiêu chí", "Rubrics"], icon: <OrderedListOutlined />, visible: (me) => hasAny(me, AUTHORITY_ROLES) },
   { path: "/admin/units", label: ["Đơn vị", "Units"], icon: <ApartmentOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
   { path: "/admin/users", label: ["Người dùng", "Users"], icon: <TeamOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
 ];

@@ -1,8 +1,8 @@
 // Every screen, loaded on first visit (route-level code splitting keeps the first load small). The paths in
 // DEEP_LINKS (navigation.tsx) are promised to other services' e-mails: keep them.
 //
-// Screens of services still to come join here: scoring (results and ranking, rubrics, the self-scoring
-// table inside the submission page) and notifications (`/notifications`, the bell in the Shell), each using
+// Scoring: results and ranking (`/campaigns/:id/results`), rubrics (`/rubrics`); the self-scoring and
+// review-scoring tables live inside the submission page. Still to come: notifications (`/notifications`, the bell in the Shell), each using
 // the client `make client` generates from its spec.
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
@@ -25,6 +25,9 @@ export const routes: RouteObject[] = [
           { path: "campaigns", lazy: page(() => import("../pages/review/CampaignListPage")) },
           { path: "campaigns/new", lazy: page(() => import("../pages/review/CampaignWizardPage")) },
           { path: "campaigns/:campaignId", lazy: page(() => import("../pages/CampaignLinkPage")) },
+          { path: "campaigns/:campaignId/results", lazy: page(() => import("../pages/results/ResultsPage")) },
+          { path: "rubrics", lazy: page(() => import("../pages/results/RubricsPage")) },
+          { path: "rubrics/:rubricId", lazy: page(() => import("../pages/results/RubricsPage")) },
           { path: "submissions/:submissionId", lazy: page(() => import("../pages/submission/SubmissionPage")) },
           { path: "admin/units", lazy: page(() => import("../pages/admin/UnitsPage")) },
           { path: "admin/users", lazy: page(() => import("../pages/admin/UsersPage")) },

@@ -1,6 +1,8 @@
 // A campaign as its issuer and reviewers see it: status board, details, targets; publish, close, reopen.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { TrophyOutlined } from "@ant-design/icons";
 import { App, Button, Descriptions, Popconfirm, Space, Table, Tabs, Tag } from "antd";
+import { useNavigate } from "react-router";
 import { api, call } from "../../api/client";
 import type { Campaign, TargetRead } from "../../api/types";
 import { PageLoading } from "../../app/Shell";
@@ -73,6 +75,7 @@ export default function CampaignDetailPage({ campaignId }: { campaignId: string 
   const me = useMe();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const query = useQuery({
     queryKey: ["campaign", campaignId],
     queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: campaignId } } })),
@@ -95,8 +98,11 @@ export default function CampaignDetailPage({ campaignId }: { campaignId: string 
     <>
       <PageTitle title={campaign.title} sub={
         <Space wrap><CampaignStatusTag status={campaign.status} />{campaign.status === "published" && <DeadlineTag due={campaign.due_at} />}<span className="muted small">{campaign.issuer_name} · {t("hạn", "due")} {formatDateTime(campaign.due_at)}</span></Space>
-      } extra={admin && (
+      } extra={(admin || (campaign.rubric_id && campaign.status !== "draft")) && (
         <Space wrap>
+          {campaign.rubric_id && campaign.status !== "draft" && (
+            <Button icon={<TrophyOutlined />} onClick={() => navigate(`/campaigns/${campaign.id}/results`)}>{t("Kết quả chấm điểm", "Scoring results")}</Button>
+          )}
           {campaign.status === "draft" && (
             <Popconfirm title={t("Ban hành đợt báo cáo? Danh sách đơn vị được chốt và các trường được thông báo.", "Publish? The targets are frozen and every school is notified.")}
               okText={t("Ban hành", "Publish")} cancelText={t("Huỷ", "Cancel")}

@@ -12,6 +12,7 @@ import { useT } from "../../i18n/lang";
 import { baseFieldId, problemsByField, problemsBySection, sectionProgress, walkSections, type FieldProblem, type OutlineSection } from "../../lib/outline";
 import { itemsFor, SectionEvidence, useCatalogue } from "./evidence";
 import { FieldInput } from "./FieldInput";
+import { useRubric } from "./scoring";
 import { useAutosave, type Autosave } from "./useAutosave";
 
 const two = (n: number) => String(n).padStart(2, "0");
@@ -30,8 +31,9 @@ function SaveIndicator({ autosave }: { autosave: Autosave }) {
   return <span className="save-state" role="status" aria-live="polite" data-state={autosave.state}>{view[0]} {view[1]}</span>;
 }
 
-function SectionCard({ section, submission, autosave, problems, reason, editable }: {
+function SectionCard({ section, submission, autosave, problems, reason, editable, criteria }: {
   section: OutlineSection;
+  criteria?: { code: string; text: string }[];
   submission: Submission;
   autosave: Autosave;
   problems: FieldProblem[];
@@ -61,7 +63,7 @@ function SectionCard({ section, submission, autosave, problems, reason, editable
           );
         })}
       </Form>
-      <SectionEvidence submissionId={submission.id} code={section.number} editable={editable} />
+      <SectionEvidence submissionId={submission.id} code={section.number} editable={editable} criteria={criteria} />
     </Card>
   );
 }
@@ -167,6 +169,9 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
   const sections = useMemo(() => walkSections(outline?.sections ?? []), [outline]);
   const reasons = (submission.return_reasons as { sections?: Record<string, string> } | null)?.sections ?? {};
   const canSubmit = submission.allowed_actions.includes("submit");
+  // With a rubric, a section's new evidence can carry the codes of the criteria of the group numbered alike.
+  const rubric = useRubric(campaign.rubric_id);
+  const criteriaOf = (number: string) => rubric.data?.definition.groups.find((g) => g.code === number)?.criteria;
 
   // Messages of the last submit stay until the field is changed; a refused save's until the next save.
   const saveProblems = autosave.state === "invalid" ? (autosave.error?.problem.errors ?? []) : [];
@@ -248,7 +253,7 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
         </nav>
         <div>
           {sections.map((section) => (
-            <SectionCard key={section.number} section={section} submission={submission} autosave={tracked} editable
+            <SectionCard key={section.number} section={section} submission={submission} autosave={tracked} editable criteria={criteriaOf(section.number)}
               problems={grouped.get(section.number) ?? []} reason={reasons[section.number]} />
           ))}
           {grouped.get("") && <Alert type="error" title={grouped.get("")!.map((p) => p.message).join("; ")} />}

@@ -19,6 +19,7 @@ import { Editor } from "./Editor";
 import { HistoryPanel } from "./HistoryPanel";
 import { ReadView } from "./ReadView";
 import { ReviewView } from "./ReviewView";
+import { ScoresTab } from "./scoring";
 
 export const REVIEW_ACTIONS = ["start_review", "return", "forward", "approve"];
 
@@ -76,6 +77,7 @@ export function ReturnReasons({ submission, campaign }: { submission: Submission
 export default function SubmissionPage() {
   const { submissionId = "" } = useParams();
   const t = useT();
+  const me = useMe();
   const submission = useQuery({
     queryKey: ["submission", submissionId],
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}", { params: { path: { submission_id: submissionId } } })),
@@ -93,6 +95,7 @@ export default function SubmissionPage() {
   const c = campaign.data;
   const editing = s.allowed_actions.includes("edit");
   const reviewing = s.allowed_actions.some((a) => REVIEW_ACTIONS.includes(a));
+  const school = isSchoolUser(me);
   const content = editing ? <Editor submission={s} campaign={c} /> : reviewing ? <ReviewView submission={s} campaign={c} /> : <ReadView submission={s} campaign={c} />;
   return (
     <>
@@ -109,6 +112,7 @@ export default function SubmissionPage() {
       <ReturnReasons submission={s} campaign={c} />
       <Tabs defaultActiveKey="content" items={[
         { key: "content", label: editing ? t("Soạn báo cáo", "Report") : t("Nội dung", "Content"), children: content },
+        ...(c.rubric_id ? [{ key: "scores", label: school ? t("Tự chấm điểm", "Self-scoring") : t("Chấm điểm", "Scoring"), children: <ScoresTab submissionId={s.id} reviewer={!school} /> }] : []),
         { key: "history", label: t("Lịch sử và nhận xét", "History and comments"), children: <HistoryPanel submission={s} campaign={c} /> },
       ]} />
     </>

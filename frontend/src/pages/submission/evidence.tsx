@@ -2,10 +2,10 @@
 // phones), links, and inline preview of PDFs and images.
 import { CameraOutlined, DeleteOutlined, EyeOutlined, LinkOutlined, PaperClipOutlined, ReloadOutlined, UploadOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Empty, Form, Input, List, Modal, Popconfirm, Progress, Space, Spin, Tag, Typography } from "antd";
+import { App, Button, Empty, Form, Input, List, Modal, Popconfirm, Progress, Select, Space, Spin, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { api, call, download } from "../../api/client";
-import type { Evidence } from "../../api/types";
+import type { Evidence, UploadResult } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
@@ -70,7 +70,16 @@ interface Job {
 
 let jobCounter = 0;
 
-function Uploader({ submissionId, code }: { submissionId: string; code: string }) {
+/** Uploads tagged with one code: an outline section ("3") or a rubric criterion ("2.1"). */
+export function Uploader({ submissionId, code, extraCodes = [], compact = false, onUploaded }: {
+  submissionId: string;
+  code: string;
+  /** More codes the uploads carry: the rubric criteria a section's file is evidence for. */
+  extraCodes?: string[];
+  compact?: boolean;
+  /** Told of each finished upload (a duplicate answers the item already holding the same bytes). */
+  onUploaded?: (result: UploadResult) => void;
+}) {
   const t = useT();
   const queryClient = useQueryClient();
   const [jobs, setJobs] = useState<Job[]>([]);
@@ -84,9 +93,10 @@ function Uploader({ submissionId, code }: { submissionId: string; code: string }
     const controller = new AbortController();
     aborts.current.set(key, controller);
     const title = file.name.replace(/\.[^.]+$/, "");
-    uploadEvidence({ file, submissionId, criterionCodes: [code], title }, (state) =>
+    uploadEvidence({ file, submissionId, criterionCodes: [code, ...extraCodes], title }, (state) =>
       setJobs((all) => all.map((job) => (job.key === key ? { ...job, state } : job))), controller.signal)
-      .then(() => {
+      .then((result) => {
+        onUploaded?.(result);
         void queryClient.invalidateQueries({ queryKey: ["evidence", submissionId] });
         setTimeout(() => setJobs((all) => all.filter((job) => job.key !== key)), 2500);
       })
@@ -105,14 +115,14 @@ function Uploader({ submissionId, code }: { submissionId: string; code: string }
   return (
     <div className="uploader">
       <div className="upload-row">
-        <Button icon={<UploadOutlined />} onClick={() => fileInput.current?.click()}>{t("Tải tệp minh chứng", "Upload evidence")}</Button>
-        <Button icon={<CameraOutlined />} onClick={() => cameraInput.current?.click()}>{t("Chụp ảnh", "Take a photo")}</Button>
+        <Button size={compact ? "small" : undefined} icon={<UploadOutlined />} onClick={() => fileInput.current?.click()}>{compact ? t("Tải lên", "Upload") : t("Tải tệp minh chứng", "Upload evidence")}</Button>
+        <Button size={compact ? "small" : undefined} icon={<CameraOutlined />} onClick={() => cameraInput.current?.click()} aria-label={t("Chụp ảnh", "Take a photo")}>{compact ? null : t("Chụp ảnh", "Take a photo")}</Button>
         <input ref={fileInput} type="file" multiple accept={FILE_ACCEPT} hidden aria-label={t("Chọn tệp minh chứng", "Choose evidence files")} data-testid={`file-${code}`}
           onChange={(e) => { start(e.target.files); e.target.value = ""; }} />
         <input ref={cameraInput} type="file" accept="image/*" capture="environment" hidden aria-label={t("Chụp ảnh minh chứng", "Photograph evidence")} data-testid={`camera-${code}`}
           onChange={(e) => { start(e.target.files); e.target.value = ""; }} />
       </div>
-      <div className="muted small">{t("PDF, ảnh (JPEG, PNG, HEIC), Word, Excel, PowerPoint, video MP4; tối đa 50 MB mỗi tệp.", "PDF, images (JPEG, PNG, HEIC), Word, Excel, PowerPoint, MP4 video; up to 50 MB per file.")}</div>
+      {!compact && <div className="muted small">{t("PDF, ảnh (JPEG, PNG, HEIC), Word, Excel, PowerPoint, video MP4; tối đa 50 MB mỗi tệp.", "PDF, images (JPEG, PNG, HEIC), Word, Excel, PowerPoint, MP4 video; up to 50 MB per file.")}</div>}
       {jobs.map((job) => (
         <Upload key={job.key} job={job} onRetry={() => run(job.key, job.file)} onDismiss={() => setJobs((all) => all.filter((j) => j.key !== job.key))} />
       ))}
@@ -120,7 +130,7 @@ function Uploader({ submissionId, code }: { submissionId: string; code: string }
   );
 }
 
-function LinkForm({ submissionId, code, onDone }: { submissionId: string; code: string; onDone: () => void }) {
+function LinkForm({ submissionId, codes, onDone }: { submissionId: string; codes: string[]; onDone: () => void }) {
   const t = useT();
   const queryClient = useQueryClient();
   const [error, setError] = useState<unknown>(null);
@@ -130,7 +140,7 @@ function LinkForm({ submissionId, code, onDone }: { submissionId: string; code: 
       setBusy(true);
       setError(null);
       try {
-        await call(api.POST("/api/evidence/links", { body: { submission_id: submissionId, url: v.url.trim(), title: v.title.trim(), criterion_codes: [code] } }));
+        await call(api.POST("/api/evidence/links", { body: { submission_id: submissionId, url: v.url.trim(), title: v.title.trim(), criterion_codes: codes } }));
         await queryClient.invalidateQueries({ queryKey: ["evidence", submissionId] });
         onDone();
       } catch (e) {
@@ -229,11 +239,18 @@ export function EvidenceList({ items, editable, onPreview, onReview }: {
 }
 
 /** Evidence of one section for the school: list, upload, link, preview. */
-export function SectionEvidence({ submissionId, code, editable }: { submissionId: string; code: string; editable: boolean }) {
+export function SectionEvidence({ submissionId, code, editable, criteria = [] }: {
+  submissionId: string;
+  code: string;
+  editable: boolean;
+  /** The rubric's criteria under this section: new evidence can be tagged with them for self-scoring. */
+  criteria?: { code: string; text: string }[];
+}) {
   const t = useT();
   const catalogue = useCatalogue(submissionId);
   const [preview, setPreview] = useState<Evidence | null>(null);
   const [linking, setLinking] = useState(false);
+  const [tags, setTags] = useState<string[]>([]);
   const items = itemsFor(catalogue.data?.items ?? [], code);
   return (
     <div className="section-evidence">
@@ -242,8 +259,16 @@ export function SectionEvidence({ submissionId, code, editable }: { submissionId
       <EvidenceList items={items} editable={editable} onPreview={setPreview} />
       {editable && (
         <>
-          <Uploader submissionId={submissionId} code={code} />
-          {linking ? <LinkForm submissionId={submissionId} code={code} onDone={() => setLinking(false)} />
+          {criteria.length > 0 && (
+            <div className="mb">
+              <label className="small" htmlFor={`criteria-${code}`}>{t("Minh chứng mới dùng cho tiêu chí chấm điểm", "New evidence counts for the scoring criteria")}</label>
+              <Select id={`criteria-${code}`} mode="multiple" allowClear style={{ width: "100%" }} value={tags} onChange={setTags}
+                placeholder={t("Chọn tiêu chí (ví dụ 2.1) để dùng khi tự chấm điểm", "Choose criteria (e.g. 2.1) to use when self-scoring")}
+                options={criteria.map((c) => ({ value: c.code, label: `${c.code}. ${c.text.length > 70 ? `${c.text.slice(0, 68)}…` : c.text}` }))} />
+            </div>
+          )}
+          <Uploader submissionId={submissionId} code={code} extraCodes={tags} />
+          {linking ? <LinkForm submissionId={submissionId} codes={[code, ...tags]} onDone={() => setLinking(false)} />
             : <Button type="link" icon={<LinkOutlined />} onClick={() => setLinking(true)} style={{ paddingLeft: 0 }}>{t("Thêm minh chứng là liên kết", "Add a link as evidence")}</Button>}
         </>
       )}

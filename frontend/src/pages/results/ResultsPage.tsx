@@ -1,0 +1,187 @@
+// `/campaigns/:campaignId/results`: a campaign's scoring results. Authorities see every unit's final score,
+// class and rank (ties shared), the distribution by class, per sub-authority summaries and last year's
+// figures; they export, switch the ranking on or off and publish. Schools see the published list.
+import { FileExcelOutlined, TrophyOutlined } from "@ant-design/icons";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, App, Button, Card, Empty, Space, Switch, Table, Tag, Typography } from "antd";
+import { Link, useParams } from "react-router";
+import { api, call, download } from "../../api/client";
+import type { ScoringComponents } from "../../api/generated";
+import { PageLoading } from "../../app/Shell";
+import { useMe } from "../../auth/AuthProvider";
+import { ADMIN_ROLES, hasAny, isSchoolUser } from "../../auth/roles";
+import { PageTitle } from "../../components/PageTitle";
+import { SUBMISSION_STATUS } from "../../components/tags";
+import { useLang, useT } from "../../i18n/lang";
+import { formatDateTime } from "../../lib/deadline";
+import { formatPoints } from "../../lib/scoring";
+import { ErrorScreen } from "../ErrorPages";
+import { ClassTag } from "../submission/scoring";
+
+type S = ScoringComponents["schemas"];
+type ResultRow = S["ResultRow"];
+type ClassCount = S["ClassCount"];
+type GroupSummary = S["GroupSummary"];
+type PublishedRow = S["PublishedResultRead"];
+
+const CLASS_COLORS: Record<string, string> = { "Xuất sắc": "#389e0d", "Tốt": "#1677ff", "Khá": "#13c2c2", "Trung bình": "#fa8c16", "Yếu": "#cf1322" };
+
+/** Units per class as horizontal bars (the count and the share beside each). */
+function Distribution({ counts, caption }: { counts: ClassCount[]; caption: string }) {
+  const t = useT();
+  const total = counts.reduce((sum, c) => sum + c.count, 0);
+  const top = Math.max(1, ...counts.map((c) => c.count));
+  if (!total) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("Chưa có đơn vị nào được chấm điểm", "No unit has been scored yet")} />;
+  return (
+    <figure className="bar-chart class-chart" aria-label={caption}>
+      {counts.map((c) => (
+        <div key={c.label} className="bar-row">
+          <span className="bar-label">{c.label}</span>
+          <span className="bar-track" role="img" aria-label={`${c.label}: ${c.count}`}>
+            {c.count > 0 && <span style={{ width: `${(c.count / top) * 100}%`, background: CLASS_COLORS[c.label] ?? "#597ef7" }} />}
+          </span>
+          <span className="small nowrap">{c.count} ({Math.round((c.count / total) * 100)}%)</span>
+        </div>
+      ))}
+      <figcaption className="muted small">{caption}</figcaption>
+    </figure>
+  );
+}
+
+function RankCell({ row }: { row: { rank: number | null; tied?: boolean } }) {
+  const t = useT();
+  if (row.rank === null) return <span className="muted">—</span>;
+  return <span className="nowrap">{row.rank}{row.tied && <Tag className="tied-tag" color="gold">{t("đồng hạng", "tied")}</Tag>}</span>;
+}
+
+/** What a school (or anyone below the issuer) sees: the published list. */
+function PublishedResults({ campaignId }: { campaignId: string }) {
+  const t = useT();
+  const { lang } = useLang();
+  const query = useQuery({
+    queryKey: ["results-published", campaignId],
+    queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results/published", { params: { path: { campaign_id: campaignId } } })),
+    retry: false,
+  });
+  if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
+  if (!query.data) return <PageLoading />;
+  const data = query.data;
+  const ranked = data.rows.some((r) => r.rank !== null);
+  return (
+    <>
+      <PageTitle title={t("Kết quả đánh giá", "Results")} sub={<Space wrap><Typography.Text strong>{data.campaign_title}</Typography.Text>
+        <span className="muted small">{t("Công bố lúc", "Published")} {formatDateTime(data.published_at)}{data.school_year ? ` · ${t("năm học", "school year")} ${data.school_year}` : ""}</span></Space>} />
+      <Table<PublishedRow> rowKey="unit_id" size="small" dataSource={data.rows} pagination={{ pageSize: 50, hideOnSinglePage: true }} scroll={{ x: 520 }} columns={[
+        ...(ranked ? [{ title: t("Hạng", "Rank"), width: 110, render: (_: unknown, r: PublishedRow) => <RankCell row={{ rank: r.rank, tied: data.rows.filter((x) => x.rank === r.rank).length > 1 }} /> }] : []),
+        { title: t("Đơn vị", "Unit"), dataIndex: "unit_name" },
+        { title: t("Điểm", "Score"), width: 100, align: "right" as const, render: (_: unknown, r: PublishedRow) => `${formatPoints(r.final_total, lang)} / ${formatPoints(r.max_total, lang)}` },
+        { title: t("Xếp loại", "Class"), width: 120, render: (_: unknown, r: PublishedRow) => <ClassTag label={r.classification} /> },
+      ]} />
+    </>
+  );
+}
+
+function AuthorityResults({ campaignId }: { campaignId: string }) {
+  const t = useT();
+  const { lang } = useLang();
+  const me = useMe();
+  const { message, modal } = App.useApp();
+  const queryClient = useQueryClient();
+  const key = ["results", campaignId];
+  const query = useQuery({
+    queryKey: key,
+    queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results", { params: { path: { campaign_id: campaignId } } })),
+  });
+  if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
+  if (!query.data) return <PageLoading />;
+  const data = query.data;
+  const admin = hasAny(me, ADMIN_ROLES);
+  const path = { params: { path: { campaign_id: campaignId } } };
+  const approved = data.rows.filter((r) => r.submission_status === "approved").length;
+
+  const setRanking = async (on: boolean) => {
+    try {
+      queryClient.setQueryData(key, await call(api.PUT("/api/scoring/campaigns/{campaign_id}/results/settings", { ...path, body: { ranking_enabled: on } })));
+      message.success(on ? t("Đã bật xếp hạng.", "Ranking on.") : t("Đã tắt xếp hạng.", "Ranking off."));
+    } catch (e) {
+      message.error((e as Error).message, 8);
+    }
+  };
+  const publish = () => modal.confirm({
+    title: t("Công bố kết quả?", "Publish the results?"),
+    content: t(`Kết quả của ${approved} báo cáo đã phê duyệt sẽ được công bố: mỗi trường thấy điểm và xếp loại của mình${data.ranking_enabled ? ", kèm thứ hạng" : ""}. Công bố lại sẽ thay thế lần trước.`,
+      `The results of ${approved} approved reports will be published: each school sees its score and class${data.ranking_enabled ? " and rank" : ""}. Publishing again replaces the previous publication.`),
+    okText: t("Công bố", "Publish"),
+    cancelText: t("Huỷ", "Cancel"),
+    onOk: async () => {
+      try {
+        queryClient.setQueryData(key, await call(api.POST("/api/scoring/campaigns/{campaign_id}/results/publish", path)));
+        await queryClient.invalidateQueries({ queryKey: ["results-published", campaignId] });
+        message.success(t("Đã công bố kết quả.", "Results published."));
+      } catch (e) {
+        message.error((e as Error).message, 8);
+      }
+    },
+  });
+  const exportXlsx = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/export", { ...path, parseAs: "blob" }), "ket-qua.xlsx").catch((e: Error) => message.error(e.message));
+  const previous = data.previous_year;
+
+  return (
+    <>
+      <PageTitle title={t("Kết quả chấm điểm", "Scoring results")} sub={
+        <Space wrap size={[8, 4]}>
+          <Link to={`/campaigns/${campaignId}`}>{data.campaign_title}</Link>
+          {data.published_at ? <Tag color="green">{t("Đã công bố", "Published")} {formatDateTime(data.published_at)}</Tag> : <Tag>{t("Chưa công bố", "Not published")}</Tag>}
+        </Space>
+      } extra={
+        <Space wrap>
+          <Button icon={<FileExcelOutlined />} onClick={() => void exportXlsx()}>{t("Xuất Excel", "Export XLSX")}</Button>
+          {admin && <Button type="primary" icon={<TrophyOutlined />} disabled={approved === 0} onClick={publish}>{data.published_at ? t("Công bố lại", "Publish again") : t("Công bố kết quả", "Publish results")}</Button>}
+        </Space>
+      } />
+      <div className="stat-grid">
+        <Card size="small"><div className="muted small">{t("Đã chấm / phải nộp", "Scored / targets")}</div><strong className="big-number">{data.scored_count} / {data.target_count}</strong></Card>
+        <Card size="small"><div className="muted small">{t("Điểm trung bình", "Average")}</div><strong className="big-number">{formatPoints(data.average_total, lang)}</strong></Card>
+        <Card size="small"><div className="muted small">{t("Đã phê duyệt (sẽ công bố)", "Approved (to publish)")}</div><strong className="big-number">{approved}</strong></Card>
+        {previous && <Card size="small"><div className="muted small">{t("Năm trước: trung bình", "Last year: average")}</div><strong className="big-number">{formatPoints(previous.average_total, lang)}</strong><div className="muted small">{previous.campaign_title}</div></Card>}
+      </div>
+      <div className="results-grid mb">
+        <Card size="small" title={t("Phân bố theo xếp loại", "Distribution by class")}>
+          <Distribution counts={data.distribution} caption={t(`${data.scored_count} đơn vị đã chấm điểm`, `${data.scored_count} units scored`)} />
+          {previous && <><Typography.Title level={5} className="mt">{t("Năm học trước", "Last school year")}</Typography.Title>
+            <Distribution counts={previous.distribution} caption={`${previous.campaign_title} (${previous.unit_count})`} /></>}
+        </Card>
+        <Card size="small" title={t("Theo đơn vị quản lý", "By sub-authority")}>
+          <Table<GroupSummary> rowKey={(g) => g.group_id ?? "none"} size="small" pagination={false} dataSource={data.groups} scroll={{ x: 420 }} columns={[
+            { title: t("Đơn vị quản lý", "Authority"), render: (_, g) => g.group_name ?? t("Trực thuộc", "Direct") },
+            { title: t("Số đơn vị", "Units"), dataIndex: "unit_count", width: 80, align: "right" },
+            { title: t("Trung bình", "Average"), width: 90, align: "right", render: (_, g) => formatPoints(g.average_total, lang) },
+            { title: t("Xếp loại", "Classes"), render: (_, g) => <Space size={[4, 4]} wrap>{g.distribution.filter((d) => d.count).map((d) => <Tag key={d.label}>{d.label}: {d.count}</Tag>)}</Space> },
+          ]} />
+        </Card>
+      </div>
+      <Card size="small" title={t("Kết quả từng đơn vị", "Results by unit")} extra={
+        <label className="nowrap small">{t("Xếp hạng", "Ranking")} <Switch size="small" checked={data.ranking_enabled} disabled={!admin} onChange={(on) => void setRanking(on)} aria-label={t("Bật/tắt xếp hạng", "Ranking on/off")} /></label>
+      }>
+        <Table<ResultRow> rowKey="submission_id" size="small" dataSource={data.rows} pagination={{ pageSize: 50, hideOnSinglePage: true }} scroll={{ x: 860 }} columns={[
+          ...(data.ranking_enabled ? [{ title: t("Hạng", "Rank"), width: 120, render: (_: unknown, r: ResultRow) => <RankCell row={r} /> }] : []),
+          { title: t("Đơn vị", "Unit"), render: (_: unknown, r: ResultRow) => <Link to={`/submissions/${r.submission_id}`}>{r.unit_name}</Link> },
+          { title: t("Đơn vị quản lý", "Authority"), dataIndex: "group_name", render: (v: string | null) => v ?? "—" },
+          { title: t("Tự chấm", "Self"), width: 80, align: "right" as const, render: (_: unknown, r: ResultRow) => formatPoints(r.self_total, lang) },
+          { title: t("Điểm", "Score"), width: 80, align: "right" as const, render: (_: unknown, r: ResultRow) => <strong>{formatPoints(r.final_total, lang)}</strong> },
+          { title: t("Xếp loại", "Class"), width: 130, render: (_: unknown, r: ResultRow) => <><ClassTag label={r.classification} />{r.classification_note && <div className="muted small">{r.classification_note}</div>}</> },
+          ...(previous ? [{ title: t("Năm trước", "Last year"), width: 120, render: (_: unknown, r: ResultRow) => r.previous_total === null ? "—" : <span>{formatPoints(r.previous_total, lang)} {r.previous_classification && <span className="muted small">({r.previous_classification})</span>}</span> }] : []),
+          { title: t("Trạng thái", "Status"), width: 130, render: (_: unknown, r: ResultRow) => <>{SUBMISSION_STATUS[r.submission_status as keyof typeof SUBMISSION_STATUS]?.[lang] ?? r.submission_status}{r.large_gap && <div><Tag color="orange">{t("chênh lệch lớn", "large gap")}</Tag></div>}</> },
+        ]} />
+      </Card>
+      {!data.rows.length && <Alert className="mt" type="info" showIcon title={t("Chưa có báo cáo nào được chấm điểm.", "No report has been scored yet.")} />}
+    </>
+  );
+}
+
+export default function ResultsPage() {
+  const { campaignId = "" } = useParams();
+  const me = useMe();
+  if (isSchoolUser(me)) return <PublishedResults campaignId={campaignId} />;
+  return <AuthorityResults campaignId={campaignId} />;
+}
