@@ -46,6 +46,11 @@ let failed = 0;
 const shots = [];
 let current = null;
 
+/** The submit drawer's primary button (its accessible name changes while it is busy). */
+function submitButton(page) {
+  return page.locator(".submit-drawer .ant-drawer-footer button.ant-btn-primary");
+}
+
 async function step(name, work) {
   const started = Date.now();
   try {
@@ -292,7 +297,7 @@ try {
     await page.getByRole("button", { name: "Xem lại và nộp" }).click();
     await page.locator(".submit-drawer").getByText("Hiệu trưởng xem lại nội dung").waitFor();
     await page.waitForTimeout(400); // the drawer slides in
-    await page.getByRole("button", { name: "Nộp báo cáo", exact: true }).click();
+    await submitButton(page).click();
     await page.locator(".submit-drawer").getByText("Báo cáo còn thiếu nội dung bắt buộc").waitFor();
     await page.screenshot({ path: join(OUT, "06-submit-refused-desktop.png") });
     await page.getByRole("button", { name: "Quay lại sửa" }).click();
@@ -306,7 +311,7 @@ try {
     await page.locator(".submit-drawer").getByText("Hiệu trưởng xem lại nội dung").waitFor();
     await page.waitForTimeout(400);
     await shoot(page, "08-review-and-submit");
-    await page.getByRole("button", { name: "Nộp báo cáo", exact: true }).click();
+    await submitButton(page).click();
     await page.locator(".ant-tag").getByText("Đã nộp", { exact: true }).first().waitFor();
     await shoot(page, "09-submitted-report", { fullPage: false });
   });

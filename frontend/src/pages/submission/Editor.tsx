@@ -129,6 +129,7 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
 
   return (
     <Drawer open={open} onClose={onClose} size="large" className="submit-drawer" title={t("Xem lại và nộp báo cáo", "Review and submit")}
+      afterOpenChange={(visible) => { if (visible) setError(null); }}
       footer={
         <Space wrap>
           <Button type="primary" size="large" loading={busy} onClick={submit}>{resubmitting ? t("Nộp lại báo cáo", "Resubmit the report") : t("Nộp báo cáo", "Submit the report")}</Button>
