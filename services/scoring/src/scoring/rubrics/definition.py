@@ -272,9 +272,3 @@ def ordered_bands(bands: list[Band]) -> list[Band]:
     """Lowest first: the index is the band's rank when levels of different groups are compared."""
     return sorted(bands, key=lambda b: (b.min is not None, dec(b.min) if b.min is not None else Decimal(0)))
 
-
-def band_for(bands: list[Band], value: Decimal) -> tuple[int, Band] | None:
-    for index, band in enumerate(ordered_bands(bands)):
-        if band.contains(value):
-            return index, band
-    return None

@@ -24,7 +24,7 @@ async def _read(session: SessionDep, principal: CurrentPrincipal, ctx: service.C
     sheet = await repository.sheet_for_submission(session, ctx.info.id)
     scores = await repository.scores(session, sheet.id) if sheet else []
     published = await results_repository.is_published(session, ctx.info.campaign_id)
-    return service.to_read(principal, ctx, sheet, scores, published=published)
+    return service.to_read(principal, ctx, scores, published=published)
 
 
 @router.get("/scores", response_model=ScoreSheetRead)

@@ -253,7 +253,7 @@ def sees_review(principal: Principal, unit_id: uuid.UUID, *, published: bool) ->
     return published or principal.unit_id != unit_id or principal.is_system_admin
 
 
-def to_read(principal: Principal, ctx: Context, sheet: ScoreSheet | None, scores: Sequence[CriterionScore], *,
+def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore], *,
             published: bool) -> ScoreSheetRead:
     """The sheet as the caller may see it (`sees_review`; reviewer comments reach the school as soon as the
     submission is returned to it)."""
