@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from urllib.parse import unquote
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
@@ -65,13 +66,17 @@ async def test_presigned_url_is_refused_by_s3_after_it_expires(client: httpx.Asy
                                                                evidence_app: object) -> None:
     item = (await upload(client, world.s11_officer, world.s11_submission["id"], pdf_bytes())).json()
     settings = evidence_app.state.settings  # type: ignore[attr-defined]
-    evidence_app.state.settings = settings.model_copy(update={"presign_seconds": 1})  # type: ignore[attr-defined]
+    # Long enough that a loaded CI machine still fetches it fresh; then wait until S3's clock says it expired.
+    evidence_app.state.settings = settings.model_copy(update={"presign_seconds": 5})  # type: ignore[attr-defined]
     try:
         url = (await client.get(f"{API}/files/{item['id']}/download", headers=world.s11_officer)).json()["url"]
     finally:
         evidence_app.state.settings = settings  # type: ignore[attr-defined]
     fresh = await fetch(url)
-    await asyncio.sleep(2.5)
+    query = parse_qs(urlsplit(url).query)
+    signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    expires = signed + timedelta(seconds=int(query["X-Amz-Expires"][0]))
+    await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 1.5)
     expired = await fetch(url)
     tampered = await fetch(url.replace(item["submission_id"], world.s21_submission["id"]))
 
