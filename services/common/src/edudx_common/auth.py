@@ -118,6 +118,26 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+# Who acts on a school's report once the unit tree has put the caller in scope (the caller is already known to
+# be the school itself or an authority above it): submissions, evidence and scoring apply the same two rules.
+PREPARE_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
+REVIEW_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER)
+
+
+def prepares_for(principal: Principal, unit_id: uuid.UUID) -> bool:
+    """The school's principal and IT officer, or an authority admin above it acting for the school."""
+    if principal.is_system_admin:
+        return True
+    if principal.unit_id == unit_id:
+        return principal.has_any(*PREPARE_ROLES)
+    return principal.has_any(Role.AUTHORITY_ADMIN)
+
+
+def reviews_for(principal: Principal, unit_id: uuid.UUID) -> bool:
+    """Reviewers and admins of an authority above the unit (never the school itself)."""
+    return principal.is_system_admin or (principal.unit_id != unit_id and principal.has_any(*REVIEW_ROLES))
+
+
 def require_roles(*roles: Role, allow_service: bool = False) -> Any:
     """A dependency that lets through a system admin, one of `roles`, or (optionally) a service."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -142,10 +143,15 @@ class ServiceClient:
         return await self.request("POST", url, **kwargs)
 
 
-def downstream_clients(settings: BaseServiceSettings, **urls: str) -> dict[str, ServiceClient]:
-    """A client for identity and for each other service named in `urls` (name → base URL), all presenting this
-    service's own token. Close them with the lifespan."""
+def downstream_clients(settings: BaseServiceSettings, *, receivers: Mapping[str, str] | None = None,
+                       **urls: str) -> tuple[dict[str, ServiceClient], dict[str, ServiceClient]]:
+    """(clients, event receivers): a client for identity and for each service named in `urls`, and one for each
+    receiver of this service's events (name → base URL), all presenting this service's own token. Receivers do
+    not retry inside a call: the outbox retries a failed delivery itself. Close them all with the lifespan."""
     tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
                                   client_secret=settings.service_client_secret)
-    return {name: ServiceClient(url, name=name, token_provider=tokens, timeout=settings.http_timeout_seconds)
-            for name, url in {"identity": settings.identity_url, **urls}.items()}
+    clients = {name: ServiceClient(url, name=name, token_provider=tokens, timeout=settings.http_timeout_seconds)
+               for name, url in {"identity": settings.identity_url, **urls}.items()}
+    outbox = {name: ServiceClient(url, name=name, token_provider=tokens, retries=0,
+                                  timeout=settings.http_timeout_seconds) for name, url in (receivers or {}).items()}
+    return clients, outbox

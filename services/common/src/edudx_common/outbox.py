@@ -85,6 +85,18 @@ class OutboxMessage(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
+@dataclass(frozen=True)
+class EventSink:
+    """Where a producer writes its events: the outbox, addressed to the configured receivers (none: dropped,
+    e.g. a service run alone)."""
+
+    receivers: tuple[str, ...]
+
+    async def emit(self, session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
+        if self.receivers:
+            add_event(session, event_type=event_type, payload=payload, receivers=self.receivers)
+
+
 def add_event(
     session: AsyncSession, *, event_type: str, payload: Mapping[str, Any], receivers: Sequence[str]
 ) -> uuid.UUID:

@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, *, storage: ObjectStorage | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        clients = downstream_clients(settings, submissions=settings.submissions_url)
+        clients, _ = downstream_clients(settings, submissions=settings.submissions_url)
         identity, submissions = clients["identity"], clients["submissions"]
         objects = storage or make_storage(settings)
         app.state.storage = objects

@@ -159,7 +159,7 @@ class Runtime:
 
 def service_clients(settings: Settings) -> tuple[ServiceClient, ServiceClient]:
     """identity and submissions, with this service's own token."""
-    clients = downstream_clients(settings, submissions=settings.submissions_url)
+    clients, _ = downstream_clients(settings, submissions=settings.submissions_url)
     return clients["identity"], clients["submissions"]
 
 

@@ -9,7 +9,6 @@ Out: `results.published`, written to the outbox in the publishing transaction (t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,24 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.inbox import EventEnvelope
-from edudx_common.outbox import add_event
+from edudx_common.outbox import EventSink
 from scoring.clients.submissions import SubmissionsClient
 from scoring.sheets import repository as sheets
 from scoring.sheets.models import ScoreSheet
+
+__all__ = ["EventSink", "handle"]
 
 log = structlog.get_logger("scoring.events")
 
 SUBMISSION_STATES = {"submission.submitted": "submitted", "submission.returned": "returned",
                      "submission.approved": "approved"}
 
-
-@dataclass(frozen=True)
-class EventSink:
-    receivers: tuple[str, ...]
-
-    async def emit(self, session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
-        if self.receivers:
-            add_event(session, event_type=event_type, payload=payload, receivers=self.receivers)
 
 
 async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: SubmissionsClient) -> None:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.db import utcnow
-from edudx_common.http import ServiceClient, ServiceTokenProvider
+from edudx_common.http import downstream_clients
 from edudx_common.outbox import OutboxDispatcher
 from edudx_common.scope import RemoteUnitTree
 from scoring.clients.evidence import EvidenceClient
@@ -31,17 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
-                                      client_secret=settings.service_client_secret)
-
-        def client(url: str, name: str, retries: int = 2) -> ServiceClient:
-            return ServiceClient(url, name=name, token_provider=tokens, timeout=settings.http_timeout_seconds,
-                                 retries=retries)
-
-        identity = client(settings.identity_url, "identity")
-        submissions = client(settings.submissions_url, "submissions")
-        evidence = client(settings.evidence_url, "evidence")
-        receivers = {name: client(url, name, retries=0) for name, url in settings.event_receivers.items()}
+        clients, receivers = downstream_clients(settings, receivers=settings.event_receivers,
+                                                submissions=settings.submissions_url, evidence=settings.evidence_url)
+        identity, submissions, evidence = clients["identity"], clients["submissions"], clients["evidence"]
         app.state.identity = IdentityClient(identity)
         app.state.submissions = SubmissionsClient(submissions)
         app.state.evidence = EvidenceClient(evidence)

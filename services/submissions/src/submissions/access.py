@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import uuid
 
-from edudx_common.auth import Principal, Role
+from edudx_common.auth import PREPARE_ROLES, REVIEW_ROLES, Principal, Role
 
 AUTHORITY_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
-REVIEW_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER)
-PREPARE_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
 
 
 def unit_in_path(unit_id: uuid.UUID | None, path: str) -> bool:

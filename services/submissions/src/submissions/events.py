@@ -9,18 +9,6 @@ submission.returned, submission.approved. Every campaign event carries `campaign
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from edudx_common.outbox import EventSink
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from edudx_common.outbox import add_event
-
-
-@dataclass(frozen=True)
-class EventSink:
-    receivers: tuple[str, ...]
-
-    async def emit(self, session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
-        if self.receivers:
-            add_event(session, event_type=event_type, payload=payload, receivers=self.receivers)
+__all__ = ["EventSink"]

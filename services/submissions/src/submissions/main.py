@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.db import utcnow
-from edudx_common.http import ServiceClient, ServiceTokenProvider
+from edudx_common.http import downstream_clients
 from edudx_common.outbox import OutboxDispatcher
 from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.identity import IdentityClient
@@ -30,13 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
-                                      client_secret=settings.service_client_secret)
-        identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens,
-                                 timeout=settings.http_timeout_seconds)
-        receivers = {name: ServiceClient(url, name=name, token_provider=tokens, retries=0,
-                                         timeout=settings.http_timeout_seconds)
-                     for name, url in settings.event_receivers.items()}
+        clients, receivers = downstream_clients(settings, receivers=settings.event_receivers)
+        identity = clients["identity"]
         app.state.identity = IdentityClient(identity)
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow

@@ -16,12 +16,12 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import Principal
+from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.scope import UnitTree, is_in_scope
 from edudx_common.text import CRITERION_CODE
-from evidence.access import EDITABLE_STATUSES, prepares_evidence, reviews_evidence
+from evidence.access import EDITABLE_STATUSES
 from evidence.clients.submissions import SubmissionInfo, SubmissionsClient
 from evidence.errors import (
     EmptyFile,
@@ -75,7 +75,7 @@ async def item_in_scope(session: AsyncSession, principal: Principal, item_id: uu
 
 
 def ensure_editable(principal: Principal, info: SubmissionInfo) -> None:
-    if not prepares_evidence(principal, info.unit_id):
+    if not prepares_for(principal, info.unit_id):
         raise NotAllowed("Chỉ cán bộ của trường (hiệu trưởng, phụ trách CNTT) hoặc quản trị cấp trên được "
                          "thay đổi minh chứng.")
     if info.status not in EDITABLE_STATUSES:
@@ -360,7 +360,7 @@ async def review_item(session: AsyncSession, principal: Principal, item: Evidenc
                       reason: str | None) -> EvidenceItem:
     """Mark an item accepted, insufficient or wrong. Only the authority above the school reviews; a mark
     changes nothing about who may edit the item (that follows the submission's state)."""
-    if not reviews_evidence(principal, item.unit_id):
+    if not reviews_for(principal, item.unit_id):
         raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được thẩm định "
                          "minh chứng.")
     text = (reason or "").strip() or None

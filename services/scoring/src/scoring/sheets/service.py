@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import Principal, Role
+from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.errors import FieldError
 from edudx_common.scope import UnitTree, is_in_scope
 from scoring.clients.evidence import EvidenceClient, EvidenceInfo
@@ -41,8 +41,6 @@ from scoring.sheets.schemas import (
 
 Clock = Callable[[], datetime]
 
-PREPARE_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
-REVIEW_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER)
 SELF_EDITABLE = frozenset({"draft", "returned"})
 REVIEWABLE = frozenset({"submitted", "under_review", "resubmitted", "forwarded"})
 
@@ -65,20 +63,6 @@ async def load_context(session: AsyncSession, principal: Principal, submission_i
         raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
     rubric = await rubrics.get_rubric(session, campaign.rubric_id)
     return Context(info, campaign, rubric, rubrics.definition_of(rubric))
-
-
-def prepares(principal: Principal, unit_id: uuid.UUID) -> bool:
-    """The school's principal and IT officer, or an authority admin above it acting for the school."""
-    if principal.is_system_admin:
-        return True
-    if principal.unit_id == unit_id:
-        return principal.has_any(*PREPARE_ROLES)
-    return principal.has_any(Role.AUTHORITY_ADMIN)
-
-
-def reviews(principal: Principal, unit_id: uuid.UUID) -> bool:
-    """Reviewers and admins of an authority above the unit (never the school itself)."""
-    return principal.is_system_admin or (principal.unit_id != unit_id and principal.has_any(*REVIEW_ROLES))
 
 
 async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: IdentityClient) -> ScoreSheet:
@@ -171,7 +155,7 @@ def _has_attributes(criterion: Criterion, item: EvidenceInfo) -> bool:
 async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Context,
                            entries: Sequence[SelfScoreInput], *, identity: IdentityClient, evidence: EvidenceClient,
                            clock: Clock) -> ScoreSheet:
-    if not prepares(principal, ctx.info.unit_id):
+    if not prepares_for(principal, ctx.info.unit_id):
         raise NotAllowed("Chỉ hiệu trưởng, cán bộ phụ trách CNTT của đơn vị (hoặc quản trị đơn vị quản lý) được "
                          "tự chấm điểm.")
     if ctx.info.status not in SELF_EDITABLE:
@@ -200,7 +184,7 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
 async def save_review_scores(session: AsyncSession, principal: Principal, ctx: Context,
                              entries: Sequence[ReviewScoreInput], *, identity: IdentityClient,
                              clock: Clock) -> ScoreSheet:
-    if not reviews(principal, ctx.info.unit_id):
+    if not reviews_for(principal, ctx.info.unit_id):
         raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được chấm điểm "
                          "thẩm định.")
     if ctx.info.status not in REVIEWABLE:
@@ -290,8 +274,8 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
     return ScoreSheetRead(
         submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=unit_id, unit_name=ctx.info.unit_name,
         rubric_id=ctx.rubric.id, rubric_title=ctx.rubric.title, mode=ctx.definition.mode.value,
-        submission_status=status, can_self_score=prepares(principal, unit_id) and status in SELF_EDITABLE,
-        can_review=reviews(principal, unit_id) and status in REVIEWABLE, results_published=published,
+        submission_status=status, can_self_score=prepares_for(principal, unit_id) and status in SELF_EDITABLE,
+        can_review=reviews_for(principal, unit_id) and status in REVIEWABLE, results_published=published,
         criteria=criteria, groups=groups, max_total=float(result.max_total), self_total=float(result.self_total),
         self_classification=result.self_classification.label,
         final_total=float(result.final_total) if reveal else None,
