@@ -181,3 +181,12 @@ def test_competition_ranking_shares_ranks_on_ties() -> None:
     totals = [Decimal(x) for x in ("90", "95.5", "90", "70", "95.5", "60")]
     assert competition_ranks(totals) == [3, 1, 3, 5, 1, 6]
     assert competition_ranks([]) == []
+
+
+def test_nothing_scored_is_no_class_yet(seed_004: RubricDefinition) -> None:
+    empty = outcome(seed_004, {}, {})
+    one = outcome(seed_004, {"1.1": Mark(Decimal(0))}, {})
+
+    assert (empty.classification.label, empty.self_classification.label) == (None, None)
+    assert empty.classification.note == "Chưa chấm điểm."
+    assert (one.classification.label, one.self_classification.label) == ("Yếu", "Yếu")

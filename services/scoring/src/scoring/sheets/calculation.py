@@ -118,6 +118,10 @@ class Classification:
     note: str | None = None  # why there is no class, or why it was lowered
 
 
+# Nothing scored yet is no class at all (not the lowest one).
+NOT_SCORED = Classification(None, None, "Chưa chấm điểm.")
+
+
 @dataclass(frozen=True)
 class SheetOutcome:
     criteria: list[CriterionOutcome]
@@ -220,7 +224,7 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
     """Everything computed about one sheet. `with_criteria=False` leaves out the per-criterion details (a
     campaign's results need only totals, levels and flags, for thousands of sheets)."""
     rubric = _compiled(definition)
-    scored = reviewed_count = 0
+    scored = self_scored = reviewed_count = 0
     large_gap = False
     gap_total: Decimal | None = None
     criteria: list[CriterionOutcome] = []
@@ -249,6 +253,7 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
                     final_failed.append(code)
             flagged = gap is not None and criterion.gap_threshold > 0 and abs(gap) >= criterion.gap_threshold
             scored += final is not None
+            self_scored += own is not None
             if review is not None:
                 reviewed_count += 1
                 gap_total = (gap_total or ZERO) + review.points - (own.points if own is not None else ZERO)
@@ -271,9 +276,10 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
     final_failed_all = [code for g in groups for code in g.failed_conditions]
     return SheetOutcome(
         criteria=criteria, groups=groups, max_total=rubric.maximum, self_total=self_total, final_total=final_total,
-        self_classification=_overall(definition, rubric, self_total, self_levels, self_failed_all),
+        self_classification=_overall(definition, rubric, self_total, self_levels, self_failed_all)
+        if self_scored else NOT_SCORED,
         classification=_overall(definition, rubric, final_total, [(g.level, g.level_rank) for g in groups],
-                                final_failed_all),
+                                final_failed_all) if scored else NOT_SCORED,
         failed_conditions=final_failed_all,
         scored_count=scored, reviewed_count=reviewed_count, gap_total=gap_total, large_gap=large_gap,
         criteria_count=sum(len(g.criteria) for g in rubric.groups), group_levels={g.code: g.level for g in groups})
