@@ -8,6 +8,7 @@ import re
 import pytest
 import yaml
 
+from tests.contract.settings_names import settings_classes, variable_names
 from tests.support import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -46,19 +47,12 @@ NOT_READ_BY_GATEWAY = {"database_url", "database_schema", "identity_url", "servi
 SETTING_LINE = re.compile(r"^#? ?([A-Z][A-Z0-9_]+)=", re.MULTILINE)
 
 
-def _settings_classes() -> dict[str, type]:
-    import importlib
-
-    names = [p.parent.name for p in (REPO / "services").glob("*/src/*/config.py")]
-    return {name: importlib.import_module(f"{name}.config").Settings for name in sorted(names)}
-
-
 def _documented() -> set[str]:
     return set(SETTING_LINE.findall((REPO / ".env.example").read_text()))
 
 
 def test_every_setting_of_every_service_is_documented_in_the_env_example() -> None:
-    classes = _settings_classes()
+    classes = settings_classes()
     assert set(classes) == {"identity", "submissions", "evidence", "scoring", "notifications", "gateway"}
     documented = _documented()
     missing = []
@@ -77,8 +71,8 @@ def test_the_gateway_really_ignores_the_settings_left_out() -> None:
 
 
 def test_the_env_example_names_no_setting_that_does_not_exist() -> None:
-    classes = _settings_classes()
-    fields = {s.model_config["env_prefix"] + f.upper() for s in classes.values() for f in s.model_fields}
+    classes = settings_classes()
+    fields = {name for settings in classes.values() for name in variable_names(settings)}
     prefixes = tuple(s.model_config["env_prefix"] for s in classes.values())
     compose_variables = {m.group(1) for m in VARIABLE.finditer((REPO / "docker-compose.yml").read_text())}
 
