@@ -48,7 +48,7 @@ def _present_services() -> list[str]:
 
 @contextmanager
 def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgres_url: str = POSTGRES_URL,
-                    restored: bool = False) -> Iterator[RunningSystem]:
+                    restored: bool = False, start_timeout: float = 90) -> Iterator[RunningSystem]:
     """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit.
     `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded."""
     gateway_port = free_port()
@@ -72,7 +72,7 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgr
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
                             var=var, process=process)
     try:
-        wait_until_up(f"{running.gateway}/healthz", timeout=90)
+        wait_until_up(f"{running.gateway}/healthz", timeout=start_timeout)
         _wait_for_banner(running)
         yield running
     finally:

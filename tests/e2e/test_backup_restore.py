@@ -35,6 +35,8 @@ pytestmark = [pytest.mark.postgres,
 SCHEMAS = ["identity", "submissions", "evidence", "scoring", "notifications"]
 BUCKET = "edudx-evidence"  # the embedded run's default (EVIDENCE_S3_BUCKET)
 OFFICER = "cntt.hoabinh@vinhlong.edu.vn"
+# Two systems start one after the other (migrations, seeding, six processes): generous on a loaded machine.
+START_TIMEOUT = 240
 # One query counts every table: a method of its own, not the script's.
 COUNT_ROWS = """
 SELECT table_schema || '.' || table_name AS name,
@@ -110,7 +112,7 @@ def object_digests(store: dict[str, str]) -> dict[str, str]:
 
 def run_script(*args: str, database_url: str, store: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **store, "EDUDX_BACKUP_DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, str(REPO / "scripts" / "backup.py"), *args], env=env,  # noqa: S603
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "backup.py"), *args], env=env,
                           capture_output=True, text=True, check=False, timeout=300)
 
 
@@ -154,7 +156,8 @@ def seen_through_the_api(system: RunningSystem, submission_id: str) -> tuple[dic
             assert content.status_code == 200, content.text
             digests[item["id"]] = hashlib.sha256(content.content).hexdigest()
     body = submission.json()
-    return {"status": body["status"], "values": body["values"], "evidence_items": len(catalogue.json()["items"])}, digests
+    report = {"status": body["status"], "values": body["values"], "evidence_items": len(catalogue.json()["items"])}
+    return report, digests
 
 
 def test_data_and_evidence_survive_a_restore_into_an_empty_database_and_bucket(tmp_path: Path) -> None:
@@ -162,7 +165,8 @@ def test_data_and_evidence_survive_a_restore_into_an_empty_database_and_bucket(t
     source_var.mkdir()
     target_var.mkdir()
     with scratch_database("source") as source_url, scratch_database("restore") as target_url:
-        with embedded_system(source_var, schema_prefix="", postgres_url=source_url) as system:
+        with embedded_system(source_var, schema_prefix="", postgres_url=source_url,
+                             start_timeout=START_TIMEOUT) as system:
             submission_id, uploaded = report_with_evidence(system)
             report_before, _ = seen_through_the_api(system, submission_id)
         # The system is stopped: its database and bucket hold still while they are backed up and counted.
@@ -188,7 +192,8 @@ def test_data_and_evidence_survive_a_restore_into_an_empty_database_and_bucket(t
             assert object_digests(store) == objects_after
         rows_after = row_counts(target_url)
 
-        with embedded_system(target_var, schema_prefix="", postgres_url=target_url, restored=True) as restored:
+        with embedded_system(target_var, schema_prefix="", postgres_url=target_url, restored=True,
+                             start_timeout=START_TIMEOUT) as restored:
             report_after, served = seen_through_the_api(restored, submission_id)
 
     assert {name.split(".")[0] for name in rows_before} == set(SCHEMAS)
