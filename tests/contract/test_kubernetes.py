@@ -8,12 +8,14 @@ the kustomize features the files use (and fails on any other, so none is silentl
 from __future__ import annotations
 
 import copy
+import functools
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
+import kubernetes_validate.utils
 import pytest
 import yaml
 
@@ -26,6 +28,9 @@ OVERLAY = K8S / "overlays" / "production"
 # The oldest Kubernetes release still maintained when this was written; the manifests use nothing newer.
 KUBERNETES_VERSION = "1.32.0"
 RENDERER_FEATURES = {"apiVersion", "kind", "resources", "namespace", "images", "replicas", "labels"}
+# kubernetes-validate (1.37.0, pinned) parses its large definitions file again for every resource; parsed once,
+# the ~90 validations here take a quarter of the time. The validation itself is unchanged.
+kubernetes_validate.utils.schema_contents = functools.cache(kubernetes_validate.utils.schema_contents)
 API_SERVICES = ["identity", "submissions", "evidence", "scoring", "notifications", "gateway"]
 SERVICES_WITH_MIGRATIONS = sorted(p.parent.name for p in (REPO / "services").glob("*/alembic.ini"))
 
