@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import urllib3
 from minio import Minio
+from minio.error import MinioException
 
 SERVICES = ["identity", "submissions", "evidence", "scoring", "notifications"]
 MANIFEST = "manifest.json"
@@ -152,11 +155,15 @@ def backup(database_url: str, schemas: list[str], store: Store, out: Path) -> Pa
     started = datetime.now(UTC)
     folder = out / f"edudx-{started:%Y%m%dT%H%M%SZ}"
     folder.mkdir(parents=True)
-    dump_path = folder / DUMP
-    counts = asyncio.run(dump_database(database_url, schemas, dump_path))
-    # After the snapshot: an upload finishing meanwhile gives an object without a row, which the evidence
-    # sweeper removes after a restore; an object is never missing for a row the dump holds unless it was deleted.
-    objects = copy_objects_out(store, folder / OBJECTS)
+    try:
+        dump_path = folder / DUMP
+        counts = asyncio.run(dump_database(database_url, schemas, dump_path))
+        # After the snapshot: an upload finishing meanwhile gives an object without a row, which the evidence
+        # sweeper removes after a restore; an object is missing for a row of the dump only if it was deleted.
+        objects = copy_objects_out(store, folder / OBJECTS)
+    except BaseException:
+        shutil.rmtree(folder)  # a half-written backup must not be mistaken for one
+        raise
     manifest = {
         "format": FORMAT_VERSION,
         "created_at": started.isoformat(),
@@ -287,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"restored {args.folder}")
     except BackupError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (OSError, asyncpg.PostgresError, MinioException, urllib3.exceptions.HTTPError) as error:
+        # Unreachable servers, refused credentials: one line an operator can act on, not a traceback.
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -29,9 +29,6 @@ from tests.evidence.samples import pdf_bytes
 from tests.submissions.builders import FULL_ANSWERS
 from tests.support import POSTGRES_URL, REPO, on_postgres
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not on_postgres(), reason="pg_dump/pg_restore need PostgreSQL (EDUDX_TEST_DATABASE)")]
-
 SCHEMAS = ["identity", "submissions", "evidence", "scoring", "notifications"]
 BUCKET = "edudx-evidence"  # the embedded run's default (EVIDENCE_S3_BUCKET)
 OFFICER = "cntt.hoabinh@vinhlong.edu.vn"
@@ -160,6 +157,8 @@ def seen_through_the_api(system: RunningSystem, submission_id: str) -> tuple[dic
     return report, digests
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(not on_postgres(), reason="pg_dump/pg_restore need PostgreSQL (EDUDX_TEST_DATABASE)")
 def test_data_and_evidence_survive_a_restore_into_an_empty_database_and_bucket(tmp_path: Path) -> None:
     source_var, target_var = tmp_path / "source", tmp_path / "restored"
     source_var.mkdir()
@@ -203,3 +202,31 @@ def test_data_and_evidence_survive_a_restore_into_an_empty_database_and_bucket(t
     assert sorted(objects_before.values()) == sorted(uploaded.values())
     assert report_after == report_before and report_before["status"] == "draft"
     assert served == uploaded
+
+
+@pytest.mark.parametrize("damage", ["dump", "object", "missing object"])
+def test_a_damaged_backup_is_refused_before_anything_is_written(tmp_path: Path, damage: str) -> None:
+    folder = tmp_path / "edudx-20261123T220000Z"
+    (folder / "objects" / "a").mkdir(parents=True)
+    (folder / "postgres.dump").write_bytes(b"PGDMP dump")
+    (folder / "objects" / "a" / "plan.pdf").write_bytes(b"%PDF-1.7 plan")
+    manifest = {"format": 1, "created_at": "2026-11-23T22:00:00+00:00",
+                "database": {"schemas": SCHEMAS, "dump": "postgres.dump", "row_counts": {},
+                             "sha256": hashlib.sha256(b"PGDMP dump").hexdigest()},
+                "bucket": {"name": BUCKET, "objects": [{"key": "a/plan.pdf", "size": 13, "content_type": None,
+                                                        "metadata": {},
+                                                        "sha256": hashlib.sha256(b"%PDF-1.7 plan").hexdigest()}]}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    if damage == "dump":
+        (folder / "postgres.dump").write_bytes(b"PGDMP dumq")
+    elif damage == "object":
+        (folder / "objects" / "a" / "plan.pdf").write_bytes(b"%PDF-1.7 plam")
+    else:
+        (folder / "objects" / "a" / "plan.pdf").unlink()
+
+    # Nothing listens at these addresses: a restore that got past the checks would fail on connecting.
+    result = run_script("restore", str(folder), database_url="postgresql://nobody@127.0.0.1:9/none",
+                        store={"EVIDENCE_S3_ENDPOINT": "127.0.0.1:9"})
+
+    assert result.returncode == 1
+    assert "checksum" in result.stderr and "Traceback" not in result.stderr
