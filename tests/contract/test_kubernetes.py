@@ -202,3 +202,11 @@ def test_config_and_secrets_hold_real_setting_names_and_only_placeholder_secrets
     referenced = {ref[kind]["name"] for r in RENDERED for c in _containers(r) for ref in c.get("envFrom", [])
                   for kind in ("configMapRef", "secretRef") if kind in ref}
     assert referenced == {"edudx-config", "edudx-secrets"}
+
+
+def test_a_drain_takes_at_most_one_pod_of_each_deployment() -> None:
+    budgets = by_kind(RENDERED, "PodDisruptionBudget")
+    for name, deployment in by_kind(RENDERED, "Deployment").items():
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert budgets[name]["spec"]["selector"]["matchLabels"].items() <= pod_labels.items(), name
+        assert budgets[name]["spec"]["maxUnavailable"] == 1, name
