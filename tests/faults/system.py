@@ -254,15 +254,17 @@ def wait_for(check: Any, timeout: float = 60, every: float = 0.2) -> Any:
 ADMIN = "cntt.longho@vinhlong.edu.vn"  # the demo Phòng's authority admin: prepares and submits for its schools
 
 
-def open_drafts(system: FaultSystem, count: int) -> list[dict[str, Any]]:
-    """`count` new drafts of the demo campaign, for schools that have none yet (each test takes its own)."""
+def open_drafts(system: FaultSystem, count: int, *, every_target: bool = False) -> list[dict[str, Any]]:
+    """`count` new drafts of the demo campaign, for schools that have none yet (each test takes its own);
+    with `every_target`, the submission of every school, opened when it was not."""
     admin = system.login(ADMIN)
     with system.client() as http:
         campaign = http.get("/api/submissions/campaigns", headers=admin).json()["items"][0]
         targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", params={"limit": 500},
                            headers=admin).json()["items"]
         taken = {row[0] for row in system.rows("submissions", "SELECT unit_id::text FROM submissions")}
-        free = [t for t in targets if str(t["unit_id"]) not in taken]
+        free = [t for t in targets if every_target or str(t["unit_id"]) not in taken]
+        count = len(free) if every_target else count
         assert len(free) >= count, f"the demo campaign has {len(free)} schools without a draft, {count} wanted"
         drafts = []
         for target in free[:count]:

@@ -1,0 +1,128 @@
+"""The submissions service SIGKILLed while submit requests are in flight, a few times at random moments: each
+submit is recorded whole (status, version snapshot, history entry and outbox event, all of them) or not at
+all, every submit acknowledged with 2xx is recorded, and the recorded events are delivered after the restart."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import Any
+
+import httpx
+
+from tests.faults.conftest import POSTGRES_ONLY, Report
+from tests.faults.system import ADMIN, FaultSystem, open_drafts, wait_for
+from tests.submissions.builders import FULL_ANSWERS
+
+pytestmark = POSTGRES_ONLY
+
+ROUNDS = 3
+RECEIVERS = ("notifications", "scoring")  # who gets submission.submitted in the embedded wiring
+
+STATE_SQL = """
+SELECT s.id::text, s.status, s.submit_count,
+       (SELECT count(*) FROM submission_versions v WHERE v.submission_id = s.id),
+       (SELECT count(*) FROM submission_events e WHERE e.submission_id = s.id
+         AND e.action IN ('submitted', 'resubmitted')),
+       (SELECT count(*) FROM outbox_messages o WHERE o.event_type = 'submission.submitted'
+         AND o.payload->>'submission_id' = s.id::text AND o.receiver = 'notifications'),
+       (SELECT count(*) FROM outbox_messages o WHERE o.event_type = 'submission.submitted'
+         AND o.payload->>'submission_id' = s.id::text AND o.receiver = 'scoring')
+FROM submissions s WHERE s.id::text = ANY(:ids)
+"""
+
+
+def _state(system: FaultSystem, ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = system.rows("submissions", STATE_SQL, ids=ids)
+    return {r[0]: {"status": r[1], "submit_count": r[2], "versions": r[3], "history": r[4],
+                   "outbox_notifications": r[5], "outbox_scoring": r[6]} for r in rows}
+
+
+def _prepare(system: FaultSystem, http: httpx.Client, admin: dict[str, str], ids: list[str]) -> dict[str, str]:
+    """Every submission ready to submit (full answers, returned when it was submitted); their ETags."""
+    etags = {}
+    for submission_id in ids:
+        url = f"/api/submissions/submissions/{submission_id}"
+        current = http.get(url, headers=admin)
+        assert current.status_code == 200, current.text
+        if current.json()["status"] in ("submitted", "under_review"):
+            if current.json()["status"] == "submitted":
+                assert http.post(f"{url}/start-review", headers=admin).status_code == 200
+            returned = http.post(f"{url}/return", headers=admin, json={"reasons": {"general": "Bổ sung minh chứng."}})
+            assert returned.status_code == 200, returned.text
+            current = http.get(url, headers=admin)
+        elif current.json()["status"] == "draft":
+            current = http.patch(url, json={"values": FULL_ANSWERS},
+                                 headers={**admin, "If-Match": current.headers["etag"]})
+            assert current.status_code == 200, current.text
+        etags[submission_id] = current.headers["etag"]
+    return etags
+
+
+def test_submit_is_recorded_whole_or_not_at_all_when_the_service_is_killed(
+        system: FaultSystem, report: Report) -> None:
+    admin = system.login(ADMIN)
+    ids = [d["id"] for d in open_drafts(system, 0, every_target=True)]
+    seed = random.randrange(1_000_000)
+    chance = random.Random(seed)
+    rounds: list[dict[str, Any]] = []
+    acknowledged_total = 0
+
+    for _round in range(ROUNDS):
+        with system.client() as http:
+            etags = _prepare(system, http, admin, ids)
+        before = _state(system, ids)
+        answers: dict[str, str] = {}
+        go = threading.Event()
+
+        def submit(submission_id: str) -> None:
+            with system.client(timeout=30) as http:
+                go.wait()
+                try:
+                    response = http.post(f"/api/submissions/submissions/{submission_id}/submit", json={},
+                                         headers={**admin, "If-Match": etags[submission_id]})
+                    answers[submission_id] = str(response.status_code)
+                except httpx.HTTPError as error:
+                    answers[submission_id] = type(error).__name__
+
+        threads = [threading.Thread(target=submit, args=(i,), daemon=True) for i in ids]
+        for thread in threads:
+            thread.start()
+        delay = chance.uniform(0.02, 0.4)
+        go.set()
+        time.sleep(delay)
+        system.kill("submissions")
+        for thread in threads:
+            thread.join(timeout=40)
+        system.start_service("submissions")
+        after = _state(system, ids)
+        rounds.append({"kill_after_seconds": round(delay, 3), "answers": dict(sorted(answers.items())),
+                       "recorded": sum(after[i]["submit_count"] - before[i]["submit_count"] for i in ids),
+                       "not_recorded": sum(after[i]["submit_count"] == before[i]["submit_count"] for i in ids)})
+
+        for submission_id in ids:
+            row, was = after[submission_id], before[submission_id]
+            # whole or nothing: the four records of a submit always agree
+            assert row["submit_count"] == row["versions"] == row["history"] == row["outbox_notifications"] == \
+                row["outbox_scoring"], (submission_id, row)
+            assert row["submit_count"] - was["submit_count"] in (0, 1), (submission_id, was, row)
+            if row["submit_count"] > was["submit_count"]:
+                assert row["status"] == "submitted"
+            else:
+                assert row["status"] == was["status"], (submission_id, was, row)
+            if answers.get(submission_id, "").startswith("2"):
+                acknowledged_total += 1
+                assert row["submit_count"] == was["submit_count"] + 1, (submission_id, answers, row)
+
+    def undelivered() -> int:
+        return int(system.rows("submissions", "SELECT count(*) FROM outbox_messages WHERE status <> 'delivered'")[0][0])
+
+    wait_for(lambda: undelivered() == 0, timeout=90)
+    final = _state(system, ids)
+    report.update({"submissions": len(ids), "rounds": rounds, "random_seed": seed,
+                   "submits_sent": len(ids) * ROUNDS, "acknowledged_2xx": acknowledged_total,
+                   "final_rows": final, "outbox_not_delivered_after_restart": undelivered()})
+
+    assert undelivered() == 0
+    assert sum(r["submit_count"] for r in final.values()) > 0, "no submit was recorded in any round"
