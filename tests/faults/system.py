@@ -254,22 +254,28 @@ def wait_for(check: Any, timeout: float = 60, every: float = 0.2) -> Any:
 ADMIN = "cntt.longho@vinhlong.edu.vn"  # the demo Phòng's authority admin: prepares and submits for its schools
 
 
-def open_drafts(system: FaultSystem, count: int, *, every_target: bool = False) -> list[dict[str, Any]]:
-    """`count` new drafts of the demo campaign, for schools that have none yet (each test takes its own);
-    with `every_target`, the submission of every school, opened when it was not."""
+def editable_submissions(system: FaultSystem) -> list[dict[str, Any]]:
+    """The demo campaign's submission of every school, opened when it was not, returned for revision when it
+    was submitted (so each can be saved and submitted again), as read now (`version` for If-Match)."""
     admin = system.login(ADMIN)
+    submissions = []
     with system.client() as http:
         campaign = http.get("/api/submissions/campaigns", headers=admin).json()["items"][0]
         targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", params={"limit": 500},
                            headers=admin).json()["items"]
-        taken = {row[0] for row in system.rows("submissions", "SELECT unit_id::text FROM submissions")}
-        free = [t for t in targets if every_target or str(t["unit_id"]) not in taken]
-        count = len(free) if every_target else count
-        assert len(free) >= count, f"the demo campaign has {len(free)} schools without a draft, {count} wanted"
-        drafts = []
-        for target in free[:count]:
-            response = http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions",
-                                 params={"unit_id": target["unit_id"]}, headers=admin)
-            assert response.status_code == 200, response.text
-            drafts.append(response.json())
-    return drafts
+        for target in targets:
+            opened = http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions",
+                               params={"unit_id": target["unit_id"]}, headers=admin)
+            assert opened.status_code == 200, opened.text
+            url = f"/api/submissions/submissions/{opened.json()['id']}"
+            if opened.json()["status"] in ("submitted", "resubmitted"):
+                assert http.post(f"{url}/start-review", headers=admin).status_code == 200
+            if opened.json()["status"] not in EDITABLE:
+                returned = http.post(f"{url}/return", headers=admin,
+                                     json={"reasons": {"general": "Đề nghị bổ sung minh chứng."}})
+                assert returned.status_code == 200, returned.text
+            submissions.append(http.get(url, headers=admin).json())
+    return submissions
+
+
+EDITABLE = ("draft", "returned")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from tests.faults.conftest import POSTGRES_ONLY, Report
-from tests.faults.system import ADMIN, FaultSystem, open_drafts, wait_for
+from tests.faults.system import ADMIN, FaultSystem, editable_submissions, wait_for
 from tests.submissions.builders import FULL_ANSWERS
 
 pytestmark = POSTGRES_ONLY
@@ -39,31 +39,21 @@ def _state(system: FaultSystem, ids: list[str]) -> dict[str, dict[str, Any]]:
                    "outbox_notifications": r[5], "outbox_scoring": r[6]} for r in rows}
 
 
-def _prepare(system: FaultSystem, http: httpx.Client, admin: dict[str, str], ids: list[str]) -> dict[str, str]:
-    """Every submission ready to submit (full answers, returned when it was submitted); their ETags."""
+def _prepare(system: FaultSystem, http: httpx.Client, admin: dict[str, str]) -> dict[str, str]:
+    """Every school's submission ready to submit (editable, full answers); their ETags."""
     etags = {}
-    for submission_id in ids:
-        url = f"/api/submissions/submissions/{submission_id}"
-        current = http.get(url, headers=admin)
-        assert current.status_code == 200, current.text
-        if current.json()["status"] in ("submitted", "resubmitted", "under_review"):
-            if current.json()["status"] != "under_review":
-                assert http.post(f"{url}/start-review", headers=admin).status_code == 200
-            returned = http.post(f"{url}/return", headers=admin, json={"reasons": {"general": "Bổ sung minh chứng."}})
-            assert returned.status_code == 200, returned.text
-            current = http.get(url, headers=admin)
-        elif current.json()["status"] == "draft":
-            current = http.patch(url, json={"values": FULL_ANSWERS},
-                                 headers={**admin, "If-Match": current.headers["etag"]})
-            assert current.status_code == 200, current.text
-        etags[submission_id] = current.headers["etag"]
+    for submission in editable_submissions(system):
+        saved = http.patch(f"/api/submissions/submissions/{submission['id']}", json={"values": FULL_ANSWERS},
+                           headers={**admin, "If-Match": f'"{submission["version"]}"'})
+        assert saved.status_code == 200, saved.text
+        etags[submission["id"]] = saved.headers["etag"]
     return etags
 
 
 def test_submit_is_recorded_whole_or_not_at_all_when_the_service_is_killed(
         system: FaultSystem, report: Report) -> None:
     admin = system.login(ADMIN)
-    ids = [d["id"] for d in open_drafts(system, 0, every_target=True)]
+    ids = [s["id"] for s in editable_submissions(system)]
     seed = random.randrange(1_000_000)
     chance = random.Random(seed)
     rounds: list[dict[str, Any]] = []
@@ -73,7 +63,7 @@ def test_submit_is_recorded_whole_or_not_at_all_when_the_service_is_killed(
     for _round in range(ROUNDS):
         round_started = time.monotonic()
         with system.client() as http:
-            etags = _prepare(system, http, admin, ids)
+            etags = _prepare(system, http, admin)
         before = _state(system, ids)
         answers: dict[str, str] = {}
         go, first_acknowledged = threading.Event(), threading.Event()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.faults.conftest import POSTGRES_ONLY, Report
-from tests.faults.system import ADMIN, FaultSystem, open_drafts, wait_for
+from tests.faults.system import ADMIN, FaultSystem, editable_submissions, wait_for
 from tests.faults.traffic import Traffic, reader, run_traffic, saver
 
 pytestmark = POSTGRES_ONLY
@@ -25,7 +25,7 @@ def _all_ready(system: FaultSystem) -> bool:
 def test_services_recover_from_a_postgres_restart_and_lose_no_acknowledged_save(
         system: FaultSystem, report: Report) -> None:
     admin = system.login(ADMIN)
-    drafts = open_drafts(system, 3)
+    drafts = editable_submissions(system)[:3]
     traffic = Traffic()
     workers = [saver(system, traffic, admin, draft) for draft in drafts]
     workers += [reader(system, traffic, admin, drafts[0]["id"]) for _ in range(2)]
