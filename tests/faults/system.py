@@ -7,8 +7,8 @@ exactly what a fault test must not do."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import os
+import shutil
 import signal
 import socket
 import subprocess

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 from tests.faults.conftest import POSTGRES_ONLY, Report
 from tests.faults.system import ADMIN, FaultSystem, editable_submissions, wait_for

@@ -62,7 +62,8 @@ class Traffic:
         return [a for a in self.answers[since:] if a.status is None or a.status >= 400]
 
 
-def _send(http: httpx.Client, traffic: Traffic, what: str, method: str, url: str, **kwargs: Any) -> httpx.Response | None:
+def _send(http: httpx.Client, traffic: Traffic, what: str, method: str, url: str,
+          **kwargs: Any) -> httpx.Response | None:
     try:
         response = http.request(method, url, **kwargs)
     except httpx.HTTPError as error:

@@ -16,7 +16,6 @@ from sqlalchemy import exc as sqlalchemy_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from edudx_common.db import database_unavailable
-
 from edudx_common.logging import get_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
