@@ -88,6 +88,8 @@ def test_submit_is_recorded_whole_or_not_at_all_when_the_service_is_killed(
                 assert row["submit_count"] == was["submit_count"] + 1, (submission_id, answers, row)
             else:
                 in_flight_total += 1
+                # cut mid-request (502) or refused while the service was down (503): never a 500 or a hang
+                assert answers.get(submission_id) in ("502", "503"), (submission_id, answers)
 
     def undelivered() -> int:
         return int(system.rows("submissions", "SELECT count(*) FROM outbox_messages WHERE status <> 'delivered'")[0][0])

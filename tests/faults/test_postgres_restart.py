@@ -10,7 +10,7 @@ import httpx
 
 from tests.faults.conftest import POSTGRES_ONLY, Report
 from tests.faults.system import ADMIN, FaultSystem, editable_submissions, wait_for
-from tests.faults.traffic import Traffic, reader, run_traffic, saver
+from tests.faults.traffic import REQUEST_BOUND_SECONDS, Traffic, reader, run_traffic, saver
 
 pytestmark = POSTGRES_ONLY
 
@@ -49,6 +49,7 @@ def test_services_recover_from_a_postgres_restart_and_lose_no_acknowledged_save(
                              id=d["id"])[0][0] for d in drafts}
     report.update({
         "requests": len(traffic.answers), "by_status": traffic.by_status(),
+        "slowest_answer_seconds": traffic.slowest_seconds(), "request_bound_seconds": REQUEST_BOUND_SECONDS,
         "errors": [f"{a.what}: {a.status} {a.content_type} {a.error}" for a in failures][:20],
         "answers_before_restart": marks["restart"], "answers_until_all_ready": marks["ready"],
         "after_ready_by_status": traffic.by_status(marks["ready"]),

@@ -24,6 +24,7 @@ class Answer:
     status: int | None  # None: no HTTP answer at all (refused, reset, timed out)
     content_type: str = ""
     error: str = ""
+    seconds: float = 0.0
 
 
 @dataclass
@@ -58,19 +59,23 @@ class Traffic:
     def by_status(self, since: int = 0) -> dict[str, int]:
         return dict(Counter(str(a.status) for a in self.answers[since:]))
 
+    def slowest_seconds(self) -> float:
+        return round(max((a.seconds for a in self.answers), default=0.0), 2)
+
     def failures(self, since: int = 0) -> list[Answer]:
         return [a for a in self.answers[since:] if a.status is None or a.status >= 400]
 
 
 def _send(http: httpx.Client, traffic: Traffic, what: str, method: str, url: str,
           **kwargs: Any) -> httpx.Response | None:
+    started = time.monotonic()
     try:
         response = http.request(method, url, **kwargs)
     except httpx.HTTPError as error:
-        traffic.record(Answer(what, None, error=type(error).__name__))
+        traffic.record(Answer(what, None, error=type(error).__name__, seconds=time.monotonic() - started))
         return None
     traffic.record(Answer(what, response.status_code, response.headers.get("content-type", ""),
-                          response.text[:300] if response.status_code >= 400 else ""))
+                          response.text[:300] if response.status_code >= 400 else "", time.monotonic() - started))
     return response
 
 
