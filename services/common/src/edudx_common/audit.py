@@ -167,7 +167,7 @@ async def unit_path_via(tree: UnitTree, unit_id: uuid.UUID) -> str:
     return unit_path_from(await tree.ancestor_ids(unit_id) or [], unit_id)
 
 
-async def record(
+def record(
     session: AsyncSession,
     *,
     action: str,
@@ -180,7 +180,7 @@ async def record(
     after: Mapping[str, Any] | None = None,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
-    """Add one audit record to the caller's transaction (flushed, committed with the change).
+    """Add one audit record to the caller's transaction (written by its next flush, committed with the change).
 
     Pass `before`/`after` snapshots (only changed fields are kept) or ready `changes` (e.g. counts of an
     import); secret-looking fields are dropped from both.
@@ -198,7 +198,6 @@ async def record(
         changes=diff or None,
     )
     session.add(entry)
-    await session.flush()
     return entry
 
 
