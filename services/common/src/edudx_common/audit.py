@@ -30,7 +30,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column, Index, func, select
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         description="Nhắc hạn nộp báo cáo, thư điện tử, bảng tin trong ứng dụng, tuỳ chọn nhận thư và lịch hạn nộp "
                     "(ICS).",
         version=VERSION,
-        routers=[audit_router("notifications"), feed_router, preferences_router, campaigns_router, calendar_router, deliveries_router,
+        routers=[audit_router("notifications"),
+                 feed_router, preferences_router, campaigns_router, calendar_router, deliveries_router,
                  events_router],
         lifespan=lifespan,
     )

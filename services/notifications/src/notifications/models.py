@@ -8,7 +8,8 @@ from notifications.directory.models import UnitContact
 from notifications.feed.models import FeedItem
 from notifications.preferences.models import NotificationPreference
 
-__all__ = ["AuditRecord",
+__all__ = [
+    "AuditRecord",
     "CalendarFeed",
     "FeedItem",
     "InboxEvent",

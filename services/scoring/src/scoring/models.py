@@ -6,5 +6,6 @@ from scoring.results.models import CampaignResults, PublishedResult
 from scoring.rubrics.models import Rubric
 from scoring.sheets.models import CriterionScore, ScoreSheet
 
-__all__ = ["AuditRecord", "CampaignResults", "CriterionScore", "InboxEvent", "OutboxMessage", "PublishedResult", "Rubric",
+__all__ = ["AuditRecord",
+           "CampaignResults", "CriterionScore", "InboxEvent", "OutboxMessage", "PublishedResult", "Rubric",
            "ScoreSheet"]

@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EduDX Submissions",
         description="Năm học, đợt báo cáo, đề cương, báo cáo của đơn vị và quy trình thẩm định.",
         version=VERSION,
-        routers=[audit_router("submissions"), school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
+        routers=[audit_router("submissions"),
+                 school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
                  exports_router],
         lifespan=lifespan,
     )

@@ -349,7 +349,7 @@ async def copy_campaign(session: AsyncSession, principal: Principal, campaign_id
     )
     session.add(copy)
     await session.flush()
-    _audit(session, principal, "campaign.copied", copy, after={**_audited(copy), "copied_from_id": campaign.id})
+    _audit(session, principal, "campaign.copied", copy, after={**_audited(copy), "copied_from_id": source.id})
     return copy
 
 
