@@ -50,7 +50,8 @@ async def test_bodies_over_their_limit_are_413_and_never_reach_the_service(
 
     small_json = await client.post("/api/evidence/sink", content=b"{" + b" " * 900 + b"}",
                                    headers={"content-type": "application/json"})
-    big_json = await client.post("/api/evidence/sink", content=b"x" * 1001, headers={"content-type": "application/json"})
+    big_json = await client.post("/api/evidence/sink", content=b"x" * 1001,
+                                 headers={"content-type": "application/json"})
     upload = await client.post("/api/evidence/sink", content=b"x" * 4000,
                                headers={"content-type": "multipart/form-data; boundary=abc"})
     big_upload = await client.post("/api/evidence/sink", content=b"x" * 5001,

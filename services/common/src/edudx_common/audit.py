@@ -292,9 +292,9 @@ async def search(session: AsyncSession, principal: Principal, query: AuditFilter
     return rows, total
 
 
-EXPORT_HEADERS = ("Mã bản ghi", "Thời điểm (UTC)", "Mã yêu cầu", "Thao tác", "Loại người thực hiện", "Mã người thực hiện",
-                  "Vai trò", "Đơn vị người thực hiện", "Đơn vị liên quan", "Loại đối tượng", "Mã đối tượng",
-                  "Thay đổi")
+EXPORT_HEADERS = ("Mã bản ghi", "Thời điểm (UTC)", "Mã yêu cầu", "Thao tác", "Loại người thực hiện",
+                  "Mã người thực hiện", "Vai trò", "Đơn vị người thực hiện", "Đơn vị liên quan", "Loại đối tượng",
+                  "Mã đối tượng", "Thay đổi")
 
 
 def export_csv(rows: Iterable[AuditRecord]) -> bytes:
@@ -305,7 +305,8 @@ def export_csv(rows: Iterable[AuditRecord]) -> bytes:
     for row in rows:
         read = AuditRecordRead.of(row)
         writer.writerow([
-            read.id, read.occurred_at.isoformat(), read.request_id or "", read.action, read.actor_kind, read.actor_id or "",
+            read.id, read.occurred_at.isoformat(), read.request_id or "", read.action, read.actor_kind,
+            read.actor_id or "",
             " ".join(read.actor_roles), read.actor_unit_id or "", read.unit_id or "", read.target_type,
             read.target_id or "", _json_text(read.changes),
         ])
