@@ -346,3 +346,45 @@ def audit_router(service: str) -> APIRouter:
                         headers={"Content-Disposition": content_disposition(name)})
 
     return router
+
+
+# --- the migration every service runs ------------------------------------------------------------------------
+
+
+def create_table_in_migration(op: Any) -> None:
+    """The `audit_log` table, its indexes and its append-only triggers, as each service's migration creates them
+    (`op` is alembic's). Frozen as released: a later change to the table is a new migration in each service,
+    never an edit here."""
+    import sqlalchemy as sa
+    from sqlmodel.sql.sqltypes import AutoString
+
+    op.create_table(
+        TABLE,
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("occurred_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("request_id", AutoString(length=64), nullable=True),
+        sa.Column("action", AutoString(length=60), nullable=False),
+        sa.Column("actor_kind", AutoString(length=10), nullable=False),
+        sa.Column("actor_id", sa.Uuid(), nullable=True),
+        sa.Column("actor_roles", AutoString(length=200), nullable=False),
+        sa.Column("actor_unit_id", sa.Uuid(), nullable=True),
+        sa.Column("unit_id", sa.Uuid(), nullable=True),
+        sa.Column("unit_path", AutoString(length=2000), nullable=True),
+        sa.Column("target_type", AutoString(length=40), nullable=False),
+        sa.Column("target_id", AutoString(length=100), nullable=True),
+        sa.Column("changes", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table(TABLE, schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_action_occurred_at", ["action", "occurred_at"], unique=False)
+        batch_op.create_index("ix_audit_log_actor_id", ["actor_id"], unique=False)
+        batch_op.create_index("ix_audit_log_occurred_at", ["occurred_at"], unique=False)
+    # Append-only in the database too: UPDATE and DELETE on audit_log are refused whoever asks.
+    for statement in append_only_statements(op.get_bind().dialect.name):
+        op.execute(statement)
+
+
+def drop_table_in_migration(op: Any) -> None:
+    for statement in drop_append_only_statements(op.get_bind().dialect.name):
+        op.execute(statement)
+    op.drop_table(TABLE)
