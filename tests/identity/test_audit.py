@@ -174,3 +174,20 @@ async def test_audit_log_refuses_update_and_delete(identity_app: object, client:
                 await conn.execute(text(statement))
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'x'"))).scalar_one() == 0
+
+
+async def test_own_profile_change_records_which_fields_not_their_values(client: httpx.AsyncClient,
+                                                                         session: AsyncSession) -> None:
+    units = await make_province(session)
+    user = await make_user(session, units["s21"], Role.SCHOOL_IT_OFFICER)
+    admin = await make_user(session, units["p2"], Role.AUTHORITY_ADMIN)
+
+    changed = await client.patch("/api/identity/me", headers=await login(client, user),
+                                 json={"full_name": "Phạm Thị Duyên", "phone": "0912345678"})
+    assert changed.status_code == 200, changed.text
+
+    [record] = await _records(client, await login(client, admin), action="user.profile_updated",
+                              target_id=str(user.id))
+    assert record["changes"] == {"personal_fields_changed": ["full_name", "phone"]}
+    assert record["actor_id"] == str(user.id) and record["request_id"] == changed.headers["X-Request-ID"]
+    assert "0912345678" not in json.dumps(record) and "Duyên" not in json.dumps(record)

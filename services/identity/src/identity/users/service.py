@@ -144,11 +144,17 @@ def _personal_changes(before: dict[str, Any], user: User) -> dict[str, Any]:
 
 
 async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate) -> User:
+    personal = _personal_snapshot(user)
     if data.full_name:
         user.full_name = " ".join(data.full_name.split())
         user.full_name_folded = fold(user.full_name)
     if "phone" in data.model_fields_set:
         user.phone = data.phone
     user.updated_at = utcnow()
+    if changes := _personal_changes(personal, user):
+        unit = await units_repository.get(session, user.unit_id)
+        audit.record(session, action="user.profile_updated",
+                     actor=audit.Actor(kind="user", user_id=user.id, unit_id=user.unit_id), target_type="user",
+                     target_id=user.id, unit_id=user.unit_id, unit_path=unit.path if unit else None, changes=changes)
     await session.flush()
     return user
