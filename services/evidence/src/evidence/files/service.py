@@ -64,6 +64,8 @@ async def submission_in_scope(principal: Principal, submission_id: uuid.UUID, *,
     info = await submissions.submission(submission_id)
     if not await is_in_scope(principal, info.unit_id, tree):
         raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
+    if principal.is_service:  # services read; the path only serves the audit trail of a person's change
+        return info
     return info.model_copy(update={"unit_path": await audit.unit_path_via(tree, info.unit_id)})
 
 

@@ -64,8 +64,9 @@ async def load_context(session: AsyncSession, principal: Principal, submission_i
     if campaign.rubric_id is None:
         raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
     rubric = await rubrics.get_rubric(session, campaign.rubric_id)
-    return Context(info, campaign, rubric, rubrics.definition_of(rubric),
-                   await audit.unit_path_via(tree, info.unit_id))
+    # The path serves the audit trail of a person's change (cached: scope was just checked against the same tree).
+    unit_path = "" if principal.is_service else await audit.unit_path_via(tree, info.unit_id)
+    return Context(info, campaign, rubric, rubrics.definition_of(rubric), unit_path)
 
 
 async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: IdentityClient) -> ScoreSheet:
@@ -218,7 +219,7 @@ def _audit_scores(session: AsyncSession, principal: Principal, ctx: Context, act
                   before: dict[str, float | None], after: dict[str, float | None]) -> None:
     """Points per criterion code that changed (criteria not in this save keep their points)."""
     audit.record(session, action=action, actor=principal, target_type="submission", target_id=ctx.info.id,
-                 unit_id=ctx.info.unit_id, unit_path=ctx.unit_path,
+                 unit_id=ctx.info.unit_id, unit_path=ctx.unit_path or None,
                  before={code: before.get(code) for code in after}, after=after)
 
 
