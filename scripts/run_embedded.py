@@ -178,6 +178,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
     interrupted = False
+    object_store_origins: list[str] = []  # browsers PUT uploads and load previews there: the gateway's CSP allows it
     try:
         if "evidence" in names:
             # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
@@ -189,6 +190,7 @@ def main() -> None:
             processes.append(("s3", s3_process))
             envs["evidence"].update(EVIDENCE_S3_ENDPOINT=endpoint, EVIDENCE_S3_ACCESS_KEY=access_key,
                                     EVIDENCE_S3_SECRET_KEY=secret_key)
+            object_store_origins.append(f"http://{endpoint}")
         for name in names:
             process = subprocess.Popen(  # noqa: S603
                 [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
@@ -209,6 +211,7 @@ def main() -> None:
             "GATEWAY_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
             "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
             "GATEWAY_LOG_JSON": "false",
+            "GATEWAY_OBJECT_STORE_ORIGINS": json.dumps(object_store_origins),
         }
         gateway = subprocess.Popen(  # noqa: S603
             [python, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",

@@ -97,3 +97,15 @@ async def test_requests_beyond_the_per_user_limit_are_429_for_that_user_only(
     assert "Tài khoản" in (await client.get("/api/identity/units", headers=busy)).json()["detail"]
     assert (await client.get("/api/identity/units", headers=other)).status_code == 200
     assert (await client.get("/api/identity/units")).status_code == 200  # anonymous: the address limit only
+
+
+async def test_the_object_store_is_allowed_for_uploads_and_previews_only(start_gateway: StartGateway,
+                                                                       upstream: UpstreamApp) -> None:
+    client = await start_gateway({"identity": upstream.url}, object_store_origins=["https://s3.edudx.vn"])
+
+    policy = dict(part.strip().split(" ", 1) for part in
+                  (await client.get("/")).headers["content-security-policy"].split(";"))
+
+    for directive in ("connect-src", "img-src", "frame-src"):
+        assert "https://s3.edudx.vn" in policy[directive]
+    assert policy["script-src"] == "'self'" and policy["default-src"] == "'self'"

@@ -34,6 +34,9 @@ class Settings(BaseServiceSettings):
     # Security headers and limits (gateway.hardening). Paths other sites may show in a frame (regexes on the path).
     embeddable_paths: list[str] = Field(default_factory=lambda: [r"^/api/scoring/public/units/[^/]+/badge$"])
     hsts_max_age_seconds: int = 31_536_000
+    # Origins of the object store as browsers reach it (EVIDENCE_S3_PUBLIC_ENDPOINT): the SPA uploads there with
+    # presigned PUTs and previews files from there, so the CSP allows it for connect, img and frame sources.
+    object_store_origins: list[str] = Field(default_factory=list)
     # Request bodies: uploads (multipart, octet-stream) up to the evidence file limit plus the form's overhead;
     # everything else (JSON) is small.
     max_upload_body_bytes: int = 52_000_000

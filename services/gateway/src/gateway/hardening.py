@@ -16,11 +16,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from edudx_common.errors import PayloadTooLarge, problem_response
 from gateway.config import Settings
 
-# The SPA's policy. antd (CSS-in-JS) writes inline <style> elements, so styles need 'unsafe-inline'; scripts
-# do not, and script injection is what CSP is here to stop.
-SPA_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-           "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-           "frame-ancestors 'none'")
+
+def spa_csp(object_store_origins: list[str]) -> str:
+    """The SPA's policy. antd (CSS-in-JS) writes inline <style> elements, so styles need 'unsafe-inline'; scripts
+    do not, and script injection is what CSP is here to stop. The object store is where uploads go (presigned
+    PUT) and previews come from (img, iframe)."""
+    store = "".join(f" {origin}" for origin in object_store_origins)
+    return (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob:{store}; font-src 'self' data:; connect-src 'self'{store}; "
+            f"frame-src 'self' blob:{store}; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'")
 # Upload requests by media type; every other body (JSON, forms) gets the small limit.
 _UPLOAD_MEDIA_TYPES = ("multipart/form-data", "application/octet-stream")
 
@@ -42,6 +47,7 @@ class SecurityMiddleware:
         self.trust_forwarded_proto = settings.trust_forwarded_for
         self.embeddable = [re.compile(p) for p in settings.embeddable_paths]
         self.hsts = f"max-age={settings.hsts_max_age_seconds}; includeSubDomains"
+        self.csp = spa_csp(settings.object_store_origins).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,7 +96,7 @@ class SecurityMiddleware:
     def _headers(self, scope: Scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
         extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if not any(p.match(scope.get("path", "")) for p in self.embeddable):
-            extra += [(b"x-frame-options", b"DENY"), (b"content-security-policy", SPA_CSP.encode())]
+            extra += [(b"x-frame-options", b"DENY"), (b"content-security-policy", self.csp)]
         if self._over_tls(scope, headers):
             extra.append((b"strict-transport-security", self.hsts.encode()))
         return extra
