@@ -20,10 +20,10 @@ from gateway.config import Settings
 def spa_csp(object_store_origins: list[str]) -> str:
     """The SPA's policy. antd (CSS-in-JS) writes inline <style> elements, so styles need 'unsafe-inline'; scripts
     do not, and script injection is what CSP is here to stop. The object store is where uploads go (presigned
-    PUT) and previews come from (img, iframe)."""
+    PUT) and previews come from (img, iframe); previews are also held as blob: URLs the page itself made."""
     store = "".join(f" {origin}" for origin in object_store_origins)
     return (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data: blob:{store}; font-src 'self' data:; connect-src 'self'{store}; "
+            f"img-src 'self' data: blob:{store}; font-src 'self' data:; connect-src 'self' blob:{store}; "
             f"frame-src 'self' blob:{store}; object-src 'none'; base-uri 'self'; form-action 'self'; "
             "frame-ancestors 'none'")
 # Upload requests by media type; every other body (JSON, forms) gets the small limit.
