@@ -92,7 +92,7 @@ def _self(user: User) -> audit.Actor:
 
 
 async def _record_user_event(session: AsyncSession, user: User | None, action: str, actor: audit.Actor) -> None:
-    """An audit record about an account (none for an unknown e-mail: the attempt is kept, the address is not)."""
+    """An audit record about an account; for an unknown e-mail the attempt is kept, the address is not."""
     unit = await units_repository.get(session, user.unit_id) if user is not None else None
     audit.record(session, action=action, actor=actor, target_type="user", target_id=user.id if user else None,
                  unit_id=unit.id if unit else None, unit_path=unit.path if unit else None)
