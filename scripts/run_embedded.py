@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,13 +172,17 @@ def start_service(python: str, name: str, port: int, env: dict[str, str]) -> sub
          "--port", str(port), "--no-access-log", "--no-proxy-headers"], env=env, cwd=REPO)
 
 
-def gateway_env(base_env: dict[str, str], ports: dict[str, int]) -> dict[str, str]:
+def gateway_env(base_env: dict[str, str], ports: dict[str, int],
+                object_store_origins: Sequence[str] = ()) -> dict[str, str]:
+    """The gateway's settings. `object_store_origins`: where browsers PUT uploads and load previews (the S3
+    server), allowed by the gateway's CSP."""
     return {
         **base_env,
         "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
         "GATEWAY_JWKS_URL": f"http://127.0.0.1:{ports['identity']}/api/identity/.well-known/jwks.json",
         "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
         "GATEWAY_LOG_JSON": "false",
+        "GATEWAY_OBJECT_STORE_ORIGINS": json.dumps(list(object_store_origins)),
     }
 
 
@@ -228,6 +233,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
     interrupted = False
+    object_store_origins: list[str] = []  # browsers PUT uploads and load previews there: the gateway's CSP allows it
     try:
         if "evidence" in names:
             # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
@@ -239,13 +245,14 @@ def main() -> None:
             processes.append(("s3", s3_process))
             envs["evidence"].update(EVIDENCE_S3_ENDPOINT=endpoint, EVIDENCE_S3_ACCESS_KEY=access_key,
                                     EVIDENCE_S3_SECRET_KEY=secret_key)
+            object_store_origins.append(f"http://{endpoint}")
         for name in names:
             process = start_service(python, name, ports[name], envs[name])
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
         if demo:
             seed_services(python, names, envs, demo)
-        gateway = start_gateway(python, args.port, gateway_env(base_env, ports))
+        gateway = start_gateway(python, args.port, gateway_env(base_env, ports, object_store_origins))
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
         print_banner(args.port, ports, demo)
