@@ -27,7 +27,7 @@ class Outbox:
     def __init__(self) -> None:
         self.sent: list[Mail] = []
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail, *, message_id: str | None = None) -> None:
         self.sent.append(mail)
 
 

@@ -1,10 +1,7 @@
 """Identity's own e-mails (invitations, password resets) while the SMTP server is down.
 
-Known defect, found by the fault tests (issue 9): identity sends its mail once, after the commit, and only
-logs a failure. An invitation asked for while the server is down is lost: nothing holds it until the server is
-back (notifications has an outbox for its mail — tests/notifications/test_delivery.py — identity has none).
-The test states the behaviour we want; it is expected to fail (strict) until identity keeps such mails in an
-outbox and sends them once the server answers again, and then must be turned into a plain test."""
+The mail is recorded in the transaction that creates its one-time link (identity.mail, receiver `mail` of the
+outbox); the dispatcher retries with backoff until the server takes it, once, and then erases its body."""
 
 from __future__ import annotations
 
@@ -13,9 +10,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
+from edudx_common.outbox import OutboxMessage
 from identity.config import Settings
 from identity.mail import Mailer
 from tests.identity.builders import login, make_province, make_user
@@ -34,10 +33,14 @@ def smtp_port_nobody_listens_on(identity_app: object, identity_settings: Setting
     identity_app.state.mailer = original  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, reason="identity has no outbox for its e-mails yet: a mail sent while the SMTP "
-                                       "server is down is lost (issue 9, fault tests)")
+async def outbox_rows(identity_app: object) -> list[OutboxMessage]:
+    async with identity_app.state.session_factory() as db:  # type: ignore[attr-defined]
+        return list((await db.execute(select(OutboxMessage))).scalars())
+
+
 async def test_invitation_asked_for_while_smtp_is_down_arrives_once_when_it_is_back(
-        client: httpx.AsyncClient, session: AsyncSession, smtp_port_nobody_listens_on: int) -> None:
+        identity_app: object, client: httpx.AsyncClient, session: AsyncSession,
+        smtp_port_nobody_listens_on: int) -> None:
     units = await make_province(session)
     admin = await make_user(session, units["p1"], Role.AUTHORITY_ADMIN)
     headers = await login(client, admin)
@@ -45,13 +48,34 @@ async def test_invitation_asked_for_while_smtp_is_down_arrives_once_when_it_is_b
             "roles": ["school_it_officer"]}
 
     created = await client.post("/api/identity/users", json=body, headers=headers)
+    assert created.status_code == 201
+    # The first attempt (right after the response) found no server: the mail waits, with its reason.
+    [waiting] = await outbox_rows(identity_app)
+    assert (waiting.status, waiting.receiver, waiting.attempts) == ("pending", "mail", 1)
+    assert waiting.last_error and "MailServerUnavailable" in waiting.last_error
+    assert body["email"] in waiting.payload["to"]
+
     with smtp_server(port=smtp_port_nobody_listens_on) as (inbox, _port):  # the server is back
-        for _ in range(60):
+        for _ in range(300):  # the dispatcher's next attempt comes after a backoff of about 2 s
             if inbox.to(body["email"]):
                 break
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(2.5)  # a further round of the dispatcher must not send it again
         received = inbox.to(body["email"])
 
-    assert created.status_code == 201
     assert [m["Subject"] for m in received] == ["EduDX: mời kích hoạt tài khoản"]
+    [sent] = await outbox_rows(identity_app)
+    assert sent.status == "delivered" and sent.attempts >= 2
+    assert sent.payload == {}  # the body held the one-time link: erased once sent
+    assert received[0]["Message-ID"] == f"<{sent.event_id}@identity.edudx>"
+
+
+async def test_a_refused_request_queues_no_mail(identity_app: object, client: httpx.AsyncClient,
+                                                session: AsyncSession) -> None:
+    units = await make_province(session)
+    admin = await make_user(session, units["p1"], Role.AUTHORITY_ADMIN)
+    headers = await login(client, admin)
+    refused = await client.post("/api/identity/users", headers=headers, json={
+        "email": "x@vinhlong.edu.vn", "full_name": "X", "unit_id": str(units["s11"].id), "roles": ["no_such_role"]})
+    assert refused.status_code == 422
+    assert await outbox_rows(identity_app) == []

@@ -20,7 +20,7 @@ import asyncio
 import random
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -129,7 +129,9 @@ def add_event(
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class ClaimedMessage:
+    """An outbox message as a delivery sees it."""
+
     id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
@@ -140,13 +142,16 @@ class _Claimed:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class DeliveryOutcome:
+    """What became of one delivery: DELIVERED, PENDING (try again later, after `retry_after_seconds` at the
+    least) or FAILED (never: an operator looks)."""
+
     status: OutboxStatus  # DELIVERED, PENDING (try again later) or FAILED
     error: str | None = None
     retry_after_seconds: float | None = None
 
 
-def envelope(message: _Claimed | OutboxMessage) -> dict[str, Any]:
+def envelope(message: ClaimedMessage | OutboxMessage) -> dict[str, Any]:
     """The JSON body a receiver gets: the shape of `edudx_common.inbox.EventEnvelope`."""
     return {
         "id": str(message.event_id),
@@ -154,6 +159,11 @@ def envelope(message: _Claimed | OutboxMessage) -> dict[str, Any]:
         "occurred_at": message.created_at.isoformat(),
         "payload": message.payload,
     }
+
+
+# A receiver reached by other means than `POST /api/<receiver>/events`, e.g. an SMTP server for a service's
+# own e-mails. It must not raise for a delivery that failed: it says so in its outcome.
+Deliverer = Callable[[ClaimedMessage], Awaitable[DeliveryOutcome]]
 
 
 class OutboxDispatcher:
@@ -165,7 +175,9 @@ class OutboxDispatcher:
     second transaction. A message whose outcome was never recorded (crash, cancellation) is due again when
     the lease ends. `lease_seconds` must exceed the receivers' client timeout (one pass takes about one).
 
-    Only receivers present in `clients` are served; other receivers' messages wait (see `pending_counts`).
+    Only receivers present in `clients` (HTTP) or `deliverers` (anything else) are served; other receivers'
+    messages wait (see `pending_counts`). With `erase_payload_on_delivery` a delivered message keeps only its
+    envelope: for payloads that must not outlive their delivery (an e-mail holding a one-time link).
     """
 
     def __init__(
@@ -173,6 +185,8 @@ class OutboxDispatcher:
         session_factory: async_sessionmaker[AsyncSession],
         clients: Mapping[str, ServiceClient],
         *,
+        deliverers: Mapping[str, Deliverer] | None = None,
+        erase_payload_on_delivery: bool = False,
         path_template: str = "/api/{receiver}/events",
         batch_size: int = 50,
         lease_seconds: float = 60.0,
@@ -185,6 +199,8 @@ class OutboxDispatcher:
             raise ValueError("batch_size ≥ 1, lease and backoff > 0, 0 ≤ jitter < 1")
         self._sessions = session_factory
         self._clients = dict(clients)
+        self._receivers: dict[str, Deliverer] = {name: self._post for name in self._clients} | dict(deliverers or {})
+        self._erase_payload = erase_payload_on_delivery
         self._path_template = path_template
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
@@ -199,7 +215,7 @@ class OutboxDispatcher:
 
         Returns how many were delivered. Raises only when the database fails (claiming or recording).
         """
-        passes = await asyncio.gather(*(self._pass(receiver) for receiver in self._clients), return_exceptions=True)
+        passes = await asyncio.gather(*(self._pass(receiver) for receiver in self._receivers), return_exceptions=True)
         delivered = 0
         for outcome in passes:
             if isinstance(outcome, BaseException):
@@ -213,10 +229,10 @@ class OutboxDispatcher:
         After a full batch the next pass starts at once; otherwise a loop waits `idle_seconds`. Never stops
         on an error (a database outage, a bug in one pass): it logs it and tries again later.
         """
-        if not self._clients:
+        if not self._receivers:
             await asyncio.Event().wait()  # nothing to deliver to: idle until cancelled, like the others
         async with asyncio.TaskGroup() as group:
-            for receiver in self._clients:
+            for receiver in self._receivers:
                 group.create_task(self._run_receiver(receiver, idle_seconds), name=f"outbox-{receiver}")
 
     async def _run_receiver(self, receiver: str, idle_seconds: float) -> None:
@@ -243,7 +259,7 @@ class OutboxDispatcher:
         await self._record_outcomes(results)
         return sum(1 for _, outcome in results if outcome.status is OutboxStatus.DELIVERED), len(claimed)
 
-    async def _claim(self, receiver: str) -> list[_Claimed]:
+    async def _claim(self, receiver: str) -> list[ClaimedMessage]:
         now = self._clock()
         table = OutboxMessage
         due = (
@@ -270,9 +286,16 @@ class OutboxDispatcher:
                 .execution_options(synchronize_session=False)
             )
             rows = (await session.execute(claim)).all()
-        return [_Claimed(*row) for row in rows]
+        return [ClaimedMessage(*row) for row in rows]
 
-    async def _deliver(self, message: _Claimed) -> _Outcome:
+    async def _deliver(self, message: ClaimedMessage) -> DeliveryOutcome:
+        try:
+            return await self._receivers[message.receiver](message)
+        except Exception as exc:  # a deliverer that broke its promise not to raise: try again later
+            log.exception("outbox_delivery_error", receiver=message.receiver, event_id=str(message.event_id))
+            return DeliveryOutcome(OutboxStatus.PENDING, f"{type(exc).__name__}: {exc}")
+
+    async def _post(self, message: ClaimedMessage) -> DeliveryOutcome:
         client = self._clients[message.receiver]
         try:
             response = await client.post(
@@ -283,19 +306,16 @@ class OutboxDispatcher:
                 headers={REQUEST_ID_HEADER: message.event_id.hex},
             )
         except ProblemError as exc:  # unreachable, too slow, 5xx, or no service token: try again later
-            return _Outcome(OutboxStatus.PENDING, f"{exc.status} {exc.code}: {exc.detail or exc}")
-        except Exception as exc:
-            log.exception("outbox_delivery_error", receiver=message.receiver, event_id=str(message.event_id))
-            return _Outcome(OutboxStatus.PENDING, f"{type(exc).__name__}: {exc}")
+            return DeliveryOutcome(OutboxStatus.PENDING, f"{exc.status} {exc.code}: {exc.detail or exc}")
         status = response.status_code
         if 200 <= status < 300:
-            return _Outcome(OutboxStatus.DELIVERED)
+            return DeliveryOutcome(OutboxStatus.DELIVERED)
         error = f"HTTP {status}: {response.text[:300]}"
         if status in RETRY_LATER_STATUSES:
-            return _Outcome(OutboxStatus.PENDING, error, _retry_after(response))
-        return _Outcome(OutboxStatus.FAILED, error)
+            return DeliveryOutcome(OutboxStatus.PENDING, error, _retry_after(response))
+        return DeliveryOutcome(OutboxStatus.FAILED, error)
 
-    async def _record_outcomes(self, results: list[tuple[_Claimed, _Outcome]]) -> None:
+    async def _record_outcomes(self, results: list[tuple[ClaimedMessage, DeliveryOutcome]]) -> None:
         now = self._clock()
         table = OutboxMessage
         async with self._sessions() as session, session.begin():
@@ -306,7 +326,8 @@ class OutboxDispatcher:
                 statement: Update
                 if outcome.status is OutboxStatus.DELIVERED:
                     statement = update(table).where(*still_pending).values(
-                        status=OutboxStatus.DELIVERED, delivered_at=now)
+                        status=OutboxStatus.DELIVERED, delivered_at=now,
+                        **({"payload": {}} if self._erase_payload else {}))
                 elif outcome.status is OutboxStatus.FAILED:
                     statement = update(table).where(*latest_claim).values(
                         status=OutboxStatus.FAILED, last_error=_short(outcome.error))

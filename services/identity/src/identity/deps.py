@@ -10,7 +10,7 @@ from edudx_common.auth import CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.errors import Unauthorized
 from identity.auth.service import AuthKit
-from identity.mail import Mailer
+from identity.mail import MailOutbox
 from identity.users import repository as users_repository
 from identity.users.models import User
 
@@ -20,9 +20,9 @@ def _auth_kit(request: Request) -> AuthKit:
     return kit
 
 
-def _mailer(request: Request) -> Mailer:
-    mailer: Mailer = request.app.state.mailer
-    return mailer
+def _mail_outbox(request: Request) -> MailOutbox:
+    outbox: MailOutbox = request.app.state.mail_outbox
+    return outbox
 
 
 async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
@@ -34,5 +34,5 @@ async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
 
 
 AuthKitDep = Annotated[AuthKit, Depends(_auth_kit)]
-MailerDep = Annotated[Mailer, Depends(_mailer)]
+MailOutboxDep = Annotated[MailOutbox, Depends(_mail_outbox)]
 CurrentAccount = Annotated[User, Depends(_current_account)]

@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.jwt import StaticKeys
+from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
 from identity.auth.tokens import TokenIssuer
 from identity.config import Settings
 from identity.keys import load_signing_key
-from identity.mail import Mailer
+from identity.mail import MAIL_RECEIVER, Mailer, MailOutbox, mail_deliverer
 from identity.units.router import router as units_router
 from identity.users.router import router as users_router
 
@@ -38,7 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.mailer = Mailer(settings)
         # Identity checks tokens against its own keys: no HTTP call to itself.
         async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):
-            yield
+            dispatcher = OutboxDispatcher(
+                app.state.session_factory, {}, erase_payload_on_delivery=True,
+                deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},
+                # An SMTP conversation may take the whole client timeout: the lease outlasts it.
+                lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
+            app.state.mail_outbox = MailOutbox(dispatcher)
+            async with dispatcher.running(idle_seconds=2.0):
+                yield
 
     return create_service_app(
         name="identity",

@@ -1,7 +1,9 @@
 """Every table of identity, imported in one place for Alembic and tests."""
+
 from edudx_common.audit import AuditRecord
+from edudx_common.outbox import OutboxMessage
 from identity.auth.models import PasswordToken, RefreshToken
 from identity.units.models import Unit, UnitChange
 from identity.users.models import User, UserRole
 
-__all__ = ["AuditRecord", "PasswordToken", "RefreshToken", "Unit", "UnitChange", "User", "UserRole"]
+__all__ = ["AuditRecord", "OutboxMessage", "PasswordToken", "RefreshToken", "Unit", "UnitChange", "User", "UserRole"]

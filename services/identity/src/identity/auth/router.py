@@ -16,7 +16,7 @@ from identity.auth.schemas import (
     ServiceToken,
     TokenPair,
 )
-from identity.deps import AuthKitDep, CurrentAccount, MailerDep
+from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
 
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
@@ -56,11 +56,11 @@ async def issue_service_token(
 
 @router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
 async def request_password_reset(body: PasswordResetRequest, session: SessionDep, kit: AuthKitDep,
-                                 mailer: MailerDep, tasks: BackgroundTasks) -> dict[str, str]:
+                                 outbox: MailOutboxDep, tasks: BackgroundTasks) -> dict[str, str]:
     """E-mail a link to set a new password. The answer is the same whether or not the e-mail has an account."""
     mail = await service.request_password_reset(session, kit, email=str(body.email).lower())
     if mail is not None:
-        tasks.add_task(mailer.send, mail)  # runs after the commit: no e-mail for a token that was rolled back
+        outbox.send_after_commit(session, mail, tasks)  # recorded with the token: no mail without it
     return {"detail": "Nếu e-mail có tài khoản, hướng dẫn đặt lại mật khẩu đã được gửi."}
 
 

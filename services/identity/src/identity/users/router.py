@@ -10,7 +10,7 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
 from identity.auth import service as auth_service
-from identity.deps import AuthKitDep, CurrentAccount, MailerDep
+from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.upload import TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
 from identity.units import repository as units_repository
@@ -45,11 +45,12 @@ async def list_users(
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
 async def create_user(body: UserCreate, session: SessionDep, principal: CurrentPrincipal, kit: AuthKitDep,
-                      mailer: MailerDep, tasks: BackgroundTasks) -> UserRead:
+                      outbox: MailOutboxDep, tasks: BackgroundTasks) -> UserRead:
     """Create an account in a unit of the caller's subtree. The user sets a password from the invitation e-mail."""
     user = await service.create_user(session, principal, body)
     if body.send_invite:
-        tasks.add_task(mailer.send, await auth_service.issue_password_token(session, kit, user, purpose="invite"))
+        invitation = await auth_service.issue_password_token(session, kit, user, purpose="invite")
+        outbox.send_after_commit(session, invitation, tasks)
     return (await service.to_read(session, [user]))[0]
 
 
@@ -94,7 +95,7 @@ async def import_users(
     principal: CurrentPrincipal,
     limits: ImportLimitsDep,
     kit: AuthKitDep,
-    mailer: MailerDep,
+    outbox: MailOutboxDep,
     tasks: BackgroundTasks,
     mode: Annotated[ImportMode, Query(description=MODE_HELP)] = ImportMode.ALL_OR_NOTHING,
     dry_run: Annotated[bool, Query(description=DRY_RUN_HELP)] = False,
@@ -124,5 +125,6 @@ async def import_users(
     report, created = await importer.import_users(session, principal, sheet, mode=mode, dry_run=dry_run)
     if send_invites:
         for user in created:
-            tasks.add_task(mailer.send, await auth_service.issue_password_token(session, kit, user, purpose="invite"))
+            invitation = await auth_service.issue_password_token(session, kit, user, purpose="invite")
+            outbox.send_after_commit(session, invitation, tasks)
     return report
