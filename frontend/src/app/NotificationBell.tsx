@@ -5,7 +5,7 @@ import { Badge, Button, Popover, Spin } from "antd";
 import { lazy, Suspense, useRef, useState } from "react";
 import { useLang } from "../i18n/lang";
 import { badgeText, bellLabel } from "../lib/notifications";
-import { useUnreadCount } from "../pages/notifications/queries";
+import { useUnreadCount } from "../pages/notifications/unreadCount";
 
 const NotificationPanel = lazy(() => import("../pages/notifications/NotificationPanel"));
 

@@ -6,7 +6,8 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { DEEP_LINKS } from "../../app/navigation";
 import { FeedItemRow } from "./FeedItemRow";
-import { useFeed, useFeedChanges, useUnreadCount } from "./queries";
+import { useFeed, useFeedChanges } from "./queries";
+import { useUnreadCount } from "./unreadCount";
 
 const LATEST = 8;
 

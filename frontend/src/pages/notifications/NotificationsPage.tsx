@@ -10,7 +10,8 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { DAY_GROUP_LABELS, groupByDay } from "../../lib/notifications";
 import { FeedItemRow } from "./FeedItemRow";
-import { useFeed, useFeedChanges, useUnreadCount } from "./queries";
+import { useFeed, useFeedChanges } from "./queries";
+import { useUnreadCount } from "./unreadCount";
 
 const PAGE_SIZE = 20;
 
