@@ -400,8 +400,20 @@ try {
     if (!(before >= 1) || !(await page.locator(".bell-badge .ant-badge-count").count())) throw new Error(`the badge reads ${before}`);
     if (!(await bell.getAttribute("aria-label"))?.includes(`${before} chưa đọc`)) throw new Error("the bell does not say its count");
     await returned.locator(".feed-time").filter({ hasText: /vừa xong|phút trước/ }).waitFor();
-    await shoot(page, "33-bell-open");
+    // Shot at each width with the bell opened there (a popover keeps the place it opened at).
+    await page.screenshot({ path: join(OUT, "33-bell-open-desktop.png") });
+    await page.keyboard.press("Escape");
+    await page.locator(".notification-panel").waitFor({ state: "detached" });
+    await page.setViewportSize(PHONE);
+    await bell.click();
+    await returned.waitFor();
+    await page.screenshot({ path: join(OUT, "33-bell-open-375.png") });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 2) throw new Error(`the open bell is ${overflow}px wider than a 375px phone screen`);
+    shots.push("33-bell-open");
+    // Opened from the phone: the item's link leads to the report.
     await returned.locator(".feed-title").click();
+    await page.setViewportSize(DESKTOP);
     await page.waitForURL((url) => url.href === submissionUrl);
     await page.getByText("Báo cáo bị trả lại để sửa").waitFor();
     await page.locator(`.bell-button[data-unread="${before - 1}"]`).waitFor();

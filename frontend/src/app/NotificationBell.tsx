@@ -31,11 +31,13 @@ export function NotificationBell() {
       }}
       destroyOnHidden
       rootClassName="bell-popover"
-      content={open ? (
+      // Always some content: antd never opens a popover whose content is empty. The panel (and its chunk)
+      // loads only once the bell is opened.
+      content={(
         <Suspense fallback={<div className="notification-panel notification-panel-loading"><Spin /></div>}>
-          <NotificationPanel onClose={close} />
+          {open && <NotificationPanel onClose={close} />}
         </Suspense>
-      ) : null}
+      )}
     >
       <Button ref={button} type="text" className="header-icon bell-button" aria-label={bellLabel(count, lang)}
         aria-haspopup="dialog" aria-expanded={open} data-unread={count ?? ""}

@@ -83,7 +83,7 @@ export default function NotificationsPage() {
                           aria-label={item.read_at
                             ? t(`Đánh dấu chưa đọc: ${item.title}`, `Mark unread: ${item.title}`)
                             : t(`Đánh dấu đã đọc: ${item.title}`, `Mark read: ${item.title}`)}>
-                          <span className="feed-action-text">{item.read_at ? t("Chưa đọc", "Unread") : t("Đã đọc", "Read")}</span>
+                          <span className="feed-action-text">{item.read_at ? t("Đánh dấu chưa đọc", "Mark unread") : t("Đánh dấu đã đọc", "Mark read")}</span>
                         </Button>
                       } />
                   ))}
