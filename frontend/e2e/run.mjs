@@ -628,7 +628,8 @@ try {
     const second = await url.inputValue();
     if (second === first) throw new Error("regenerating kept the same link");
     if (args["calendar-urls"]) writeFileSync(args["calendar-urls"], JSON.stringify({ first, second }));
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.locator(".ant-popconfirm").waitFor({ state: "hidden" });
+    await page.locator(".calendar-url").evaluate((el) => el.closest(".ant-card").scrollIntoView());
     await shoot(page, "21-account");
     await page.goto(`${BASE}/`);
     await page.getByText("EN", { exact: true }).click();
