@@ -407,6 +407,7 @@ try {
     await page.setViewportSize(PHONE);
     await bell.click();
     await returned.waitFor();
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running")); // the popover's zoom-in
     await page.screenshot({ path: join(OUT, "33-bell-open-375.png") });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 2) throw new Error(`the open bell is ${overflow}px wider than a 375px phone screen`);
