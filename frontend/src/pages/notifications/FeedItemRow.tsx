@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Link } from "react-router";
 import type { FeedItem } from "../../api/types";
 import { useLang } from "../../i18n/lang";
@@ -12,7 +13,7 @@ export function FeedItemRow({ item, now, onOpen, actions, compact = false }: {
   item: FeedItem;
   now: Date;
   onOpen: (item: FeedItem) => void;
-  actions?: React.ReactNode;
+  actions?: ReactNode;
   compact?: boolean;
 }) {
   const { lang } = useLang();
