@@ -2,21 +2,23 @@
 // running EduDX (the embedded run started by tests/e2e/test_spa_browser.py):
 //
 //   node e2e/run.mjs --base-url http://127.0.0.1:8000 --out ../var/screenshots --pdf report.pdf --photo photo.jpg \
-//     --bad-users users.xlsx --bad-rubric rubric.xlsx --decision-pdf decision.pdf
+//     --bad-users users.xlsx --bad-rubric rubric.xlsx --decision-pdf decision.pdf [--calendar-urls urls.json]
 //
 // An IT officer signs in, fills the seed-004 report, uploads a PDF (progress shown on a slowed link) and a
 // phone photo through the camera input (with the connection dropped and back: the upload retries); the
 // principal's first submit is refused by section, then the report is completed and submitted; a reviewer at
 // the Sở opens the status board, searches without diacritics, opens the report, previews the PDF and returns
-// it with comments; the school fixes and resubmits; the reviewer approves; the school sees it approved.
+// it with comments; the school sees the return in the notifications bell and the feed page, fixes and
+// resubmits; the reviewer approves; the school sees it approved.
 // Scoring: the IT officer self-scores the 21 criteria of the seed-004 rubric (the 0,25 step and the evidence
 // rule refused on the row, evidence uploaded or chosen per criterion), the reviewer scores beside the school's
 // scores (large gap flagged), the Phòng publishes the results (distribution, ranks, export) and the school
 // sees its final score and class; rubrics listed, viewed, exported, and an import checked (row errors, preview).
-// Also: the campaign wizard, units and users admin with an import showing row errors, the account page, the
+// Also: the campaign wizard, units and users admin with an import showing row errors, the account page (a
+// deadline calendar link made and made anew: --calendar-urls receives both for the caller to fetch), the
 // language switch, an error page. Every main screen is saved at 1280 px and 375 px wide. Prints
 // "N passed, M failed" and exits 1 on any failure (with a screenshot named FAILED-…).
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -376,6 +378,62 @@ try {
     await page.getByText("Đã trả lại báo cáo cho trường.").waitFor();
   });
 
+  await step("the school sees the return in the bell, opens it from there, and it becomes read", async () => {
+    const { page } = officer;
+    current = page;
+    const bell = page.locator(".bell-button");
+    const returned = page.locator(".notification-panel .feed-item").filter({ hasText: "Báo cáo bị trả lại" }).first();
+    // The return travels submissions → notifications (outbox) and is expanded by the notifications worker:
+    // reload until the bell lists it (each reload asks the server afresh).
+    for (let attempt = 1; ; attempt++) {
+      await page.goto(`${BASE}/`);
+      await page.locator('.bell-button:not([data-unread=""])').waitFor();
+      await bell.click();
+      await page.locator(".notification-panel[data-loaded]").waitFor();
+      if (await returned.count()) break;
+      if (attempt === 30) throw new Error("the returned report never reached the bell");
+      await page.keyboard.press("Escape");
+      await page.waitForTimeout(1000);
+    }
+    if ((await returned.getAttribute("data-unread")) !== "true") throw new Error("the new notification is not marked unread");
+    const before = Number(await bell.getAttribute("data-unread"));
+    if (!(before >= 1) || !(await page.locator(".bell-badge .ant-badge-count").count())) throw new Error(`the badge reads ${before}`);
+    if (!(await bell.getAttribute("aria-label"))?.includes(`${before} chưa đọc`)) throw new Error("the bell does not say its count");
+    await returned.locator(".feed-time").filter({ hasText: /vừa xong|phút trước/ }).waitFor();
+    // Shot at each width with the bell opened there (a popover keeps the place it opened at).
+    await page.screenshot({ path: join(OUT, "33-bell-open-desktop.png") });
+    await page.keyboard.press("Escape");
+    await page.locator(".notification-panel").waitFor({ state: "detached" });
+    await page.setViewportSize(PHONE);
+    await bell.click();
+    await returned.waitFor();
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running")); // the popover's zoom-in
+    await page.screenshot({ path: join(OUT, "33-bell-open-375.png") });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 2) throw new Error(`the open bell is ${overflow}px wider than a 375px phone screen`);
+    shots.push("33-bell-open");
+    // Opened from the phone: the item's link leads to the report.
+    await returned.locator(".feed-title").click();
+    await page.setViewportSize(DESKTOP);
+    await page.waitForURL((url) => url.href === submissionUrl);
+    await page.getByText("Báo cáo bị trả lại để sửa").waitFor();
+    await page.locator(`.bell-button[data-unread="${before - 1}"]`).waitFor();
+    // The feed page: the item is read now; the unread filter leaves it out; marking it unread counts again.
+    await page.goto(`${BASE}/notifications`);
+    const row = page.locator(".feed-card .feed-item").filter({ hasText: "Báo cáo bị trả lại" }).first();
+    await row.waitFor();
+    if ((await row.getAttribute("data-unread")) !== "false") throw new Error("the opened notification is still unread");
+    await shoot(page, "34-notifications");
+    await page.locator(".feed-toolbar .ant-segmented-item").filter({ hasText: "Chưa đọc" }).click();
+    await page.waitForURL(/filter=unread/);
+    await row.waitFor({ state: "detached" });
+    await page.goto(`${BASE}/notifications`);
+    await row.getByRole("button", { name: /Đánh dấu chưa đọc/ }).click();
+    await page.locator(`.bell-button[data-unread="${before}"]`).waitFor();
+    await row.getByRole("button", { name: /Đánh dấu đã đọc/ }).click();
+    await page.locator(`.bell-button[data-unread="${before - 1}"]`).waitFor();
+  });
+
   await step("school sees the comments; two people editing get a conflict message that loses nothing", async () => {
     const p = principal.page;
     await p.goto(submissionUrl); // the principal opens the returned report first …
@@ -555,6 +613,24 @@ try {
     current = page;
     await page.goto(`${BASE}/account`);
     await page.getByText("Đổi mật khẩu").first().waitFor();
+    // The deadline calendar: a link made, shown once with its webcal:// twin, then made anew (the first stops).
+    await page.getByLabel("Tên gợi nhớ").fill("Điện thoại của cán bộ CNTT");
+    await page.getByRole("button", { name: "Tạo đường dẫn lịch" }).click();
+    const url = page.locator("#calendar-url");
+    await url.waitFor();
+    const first = await url.inputValue();
+    const webcal = await page.getByRole("link", { name: "Mở trong ứng dụng lịch" }).getAttribute("href");
+    if (!/^https?:\/\/.+\.ics$/.test(first) || webcal !== first.replace(/^https?:/, "webcal:")) throw new Error(`calendar links ${first} / ${webcal}`);
+    await page.locator(".calendar-feeds").getByText("Điện thoại của cán bộ CNTT").waitFor();
+    await page.getByRole("button", { name: "Tạo lại đường dẫn" }).click();
+    await page.locator(".ant-popconfirm").getByText("Đường dẫn cũ sẽ ngừng hoạt động ngay", { exact: false }).waitFor();
+    await page.locator(".ant-popconfirm").getByRole("button", { name: "Tạo lại" }).click();
+    await page.getByText("đường dẫn cũ đã ngừng hoạt động").waitFor();
+    const second = await url.inputValue();
+    if (second === first) throw new Error("regenerating kept the same link");
+    if (args["calendar-urls"]) writeFileSync(args["calendar-urls"], JSON.stringify({ first, second }));
+    await page.locator(".ant-popconfirm").waitFor({ state: "hidden" });
+    await page.locator(".calendar-url").evaluate((el) => el.closest(".ant-card").scrollIntoView());
     await shoot(page, "21-account");
     await page.goto(`${BASE}/`);
     await page.getByText("EN", { exact: true }).click();

@@ -9,16 +9,20 @@ The flow runs once, on the SQLite pass: the PostgreSQL pass covers the same serv
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
+import httpx
+import icalendar
 import pytest
 import xlsxwriter
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.e2e.conftest import embedded_system, output_of
+from tests.e2e.conftest import RunningSystem, embedded_system, output_of
 from tests.identity.sheets import xlsx
 from tests.support import REPO, on_postgres
 
@@ -95,6 +99,29 @@ def sample_files(folder: Path) -> dict[str, Path]:
     return {"pdf": pdf, "photo": photo, "bad-users": users, "bad-rubric": rubric, "decision-pdf": decision}
 
 
+def check_calendar_links(system: RunningSystem, urls: dict[str, str]) -> None:
+    """The calendar link the account page made, fetched as a calendar app would (no login): the regenerated one
+    serves text/calendar with the school's deadline of the seeded campaign, the first one no longer works."""
+    headers = system.login("cntt.longho@vinhlong.edu.vn")  # the Phòng that issued the seeded campaign
+    with system.client() as http:
+        campaigns = http.get("/api/submissions/campaigns", headers=headers)
+        assert campaigns.status_code == 200, campaigns.text
+        seeded = [c for c in campaigns.json()["items"] if c["title"].startswith("Báo cáo tổng kết ứng dụng CNTT")]
+        assert len(seeded) == 1, campaigns.text
+        due = datetime.fromisoformat(seeded[0]["due_at"])
+    assert urls["second"].startswith(system.gateway) and urls["first"] != urls["second"]
+    fresh = httpx.get(urls["second"], timeout=30)
+    assert fresh.status_code == 200, fresh.text
+    assert fresh.headers["content-type"].startswith("text/calendar")
+    events = [e for e in icalendar.Calendar.from_ical(fresh.content).walk("VEVENT")
+              if seeded[0]["title"] in str(e["SUMMARY"])]
+    assert len(events) == 1, fresh.text
+    assert events[0].decoded("DTEND") == due
+    assert httpx.get(urls["first"], timeout=30).status_code == 404
+
+
+# Start-up (up to 90 s) plus the flow's own 420 s limit: more than the suite's 300 s default.
+@pytest.mark.timeout(720)
 def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
     if on_postgres() and os.environ.get("EDUDX_SPA_BROWSER_ON_POSTGRES") != "1":
         pytest.skip("the browser flow runs on the SQLite pass")
@@ -115,19 +142,24 @@ def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
             script = http.get(asset)
         assert deep_link.status_code == 200 and 'id="root"' in deep_link.text
         assert script.status_code == 200 and "immutable" in script.headers["cache-control"]
-        command = ["node", "e2e/run.mjs", "--base-url", system.gateway, "--out", str(SCREENSHOTS)]
+        calendar_urls = tmp_path / "calendar-urls.json"
+        command = ["node", "e2e/run.mjs", "--base-url", system.gateway, "--out", str(SCREENSHOTS),
+                   "--calendar-urls", str(calendar_urls)]
         for name, path in files.items():
             command += [f"--{name}", str(path)]
         result = subprocess.run(command, cwd=FRONTEND, capture_output=True, text=True, timeout=420,
                                 env={**os.environ, "CHROMIUM": CHROMIUM}, check=False)
         log = output_of(system)
-    print(result.stdout)
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- system log (tail) ---\n{log[-4000:]}"
-    assert "0 failed" in result.stdout
+        print(result.stdout)
+        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- system log (tail) ---\n{log[-4000:]}"
+        assert "0 failed" in result.stdout
+        check_calendar_links(system, json.loads(calendar_urls.read_text()))
     shots = {p.name for p in SCREENSHOTS.glob("*.png")}
     assert {"02-school-dashboard-desktop.png", "02-school-dashboard-375.png", "12-review-pdf-preview-desktop.png",
             "12-review-pdf-preview-375.png", "04-upload-progress-desktop.png",
             "05-phone-upload-retrying-375.png", "25-self-scoring-desktop.png", "25-self-scoring-375.png",
             "26-review-scoring-desktop.png", "27-results-desktop.png", "28-school-published-result-375.png",
-            "30-rubric-desktop.png", "31-rubric-import-errors-desktop.png"} <= shots
+            "30-rubric-desktop.png", "31-rubric-import-errors-desktop.png", "33-bell-open-desktop.png",
+            "33-bell-open-375.png", "34-notifications-desktop.png", "34-notifications-375.png",
+            "21-account-desktop.png", "21-account-375.png"} <= shots
 

@@ -1,9 +1,10 @@
 // Short names for the generated schema types the screens use (no hand-written API shapes).
-import type { EvidenceComponents, IdentityComponents, SubmissionsComponents } from "./generated";
+import type { EvidenceComponents, IdentityComponents, NotificationsComponents, SubmissionsComponents } from "./generated";
 
 type S = SubmissionsComponents["schemas"];
 type E = EvidenceComponents["schemas"];
 type I = IdentityComponents["schemas"];
+type N = NotificationsComponents["schemas"];
 
 export type Campaign = S["CampaignRead"];
 export type CampaignSummary = S["CampaignSummary"];
@@ -27,3 +28,8 @@ export type UnitType = I["UnitType"];
 export type EducationLevel = I["EducationLevel"];
 export type User = I["UserRead"];
 export type ImportReport = I["ImportReport"];
+export type FeedItem = N["FeedItemRead"];
+export type CalendarFeed = N["CalendarFeedRead"];
+export type CalendarFeedCreated = N["CalendarFeedCreated"];
+export type CategoryPreference = N["CategoryPreference"];
+export type NotificationCategory = N["Category"];

@@ -7,6 +7,7 @@ import { ROLE_LABELS } from "../auth/roles";
 import { useLang, useT } from "../i18n/lang";
 import { ErrorScreen } from "../pages/ErrorPages";
 import { activeNavPath, DEEP_LINKS, NAV_ITEMS } from "./navigation";
+import { NotificationBell } from "./NotificationBell";
 
 function LangSwitch() {
   const { lang, setLang } = useLang();
@@ -46,7 +47,7 @@ export function PageLoading() {
   );
 }
 
-/** The signed-in frame: header with the role's menu, language switch and account; the page below. */
+/** The signed-in frame: header with the role's menu, notifications bell, language switch and account; the page below. */
 export function Shell() {
   const { signedIn, me, meError, logout, loadingMe } = useAuth();
   const t = useT();
@@ -107,6 +108,7 @@ export function Shell() {
         ) : (
           <div className="shell-spacer" />
         )}
+        <NotificationBell />
         <LangSwitch />
         {account}
       </Layout.Header>

@@ -1,4 +1,5 @@
-// The menu, built from one list: a screen of a service that arrives later (notifications: the feed) is one more entry here and one more route in routes.tsx.
+// The menu, built from one list: a new screen is one more entry here and one more route in routes.tsx. The
+// notifications feed has no menu entry: the bell in the header leads to it.
 import { ApartmentOutlined, FileDoneOutlined, OrderedListOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
 import type { ReactNode } from "react";
 import { ADMIN_ROLES, AUTHORITY_ROLES, hasAny, isSchoolUser, type Me } from "../auth/roles";

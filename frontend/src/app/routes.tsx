@@ -2,8 +2,8 @@
 // DEEP_LINKS (navigation.tsx) are promised to other services' e-mails: keep them.
 //
 // Scoring: results and ranking (`/campaigns/:id/results`), rubrics (`/rubrics`); the self-scoring and
-// review-scoring tables live inside the submission page. Still to come: notifications (`/notifications`, the bell in the Shell), each using
-// the client `make client` generates from its spec.
+// review-scoring tables live inside the submission page. Notifications: the feed (`/notifications`); the bell
+// in the Shell's header opens the latest items.
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
 import { NotFoundPage, RouteErrorPage } from "../pages/ErrorPages";
@@ -31,6 +31,7 @@ export const routes: RouteObject[] = [
           { path: "submissions/:submissionId", lazy: page(() => import("../pages/submission/SubmissionPage")) },
           { path: "admin/units", lazy: page(() => import("../pages/admin/UnitsPage")) },
           { path: "admin/users", lazy: page(() => import("../pages/admin/UsersPage")) },
+          { path: "notifications", lazy: page(() => import("../pages/notifications/NotificationsPage")) },
           { path: "account", lazy: page(() => import("../pages/account/AccountPage")) },
           { path: "*", element: <NotFoundPage /> },
         ],

@@ -7,6 +7,8 @@ import { PageTitle } from "../../components/PageTitle";
 import { fieldErrors, ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { CalendarFeedsCard } from "./CalendarFeedsCard";
+import { NotificationPreferencesCard } from "./NotificationPreferencesCard";
 
 export default function AccountPage() {
   const me = useMe();
@@ -30,6 +32,8 @@ export default function AccountPage() {
           { key: "lang", label: t("Ngôn ngữ", "Language"), children: <Segmented value={lang} onChange={(v) => setLang(v as "vi" | "en")} options={[{ value: "vi", label: "Tiếng Việt" }, { value: "en", label: "English" }]} /> },
         ]} />
       </Card>
+      <CalendarFeedsCard />
+      <NotificationPreferencesCard />
       <Card title={t("Đổi mật khẩu", "Change password")} style={{ maxWidth: 520 }}>
         {error ? <div className="mb"><ProblemAlert error={error} showErrors={false} /></div> : null}
         <Form form={form} layout="vertical" onFinish={async (v: { current_password: string; new_password: string }) => {
