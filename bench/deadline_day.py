@@ -304,15 +304,63 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def run_load(plan: dict[str, Any], phase: str, work: Path) -> dict[str, Any]:
-    plan_path, out_path = work / f"plan-{phase}.json", work / f"result-{phase}.json"
-    plan_path.write_text(json.dumps(plan))
+def run_load(plan: dict[str, Any], phase: str, work: Path, profile: dict[str, int] | None = None,
+             profile_seconds: int = 0) -> dict[str, Any]:
+    """Run the load process; with `profile`, py-spy samples those processes once the logins are done."""
+    plan_path, out_path, ready = work / f"plan-{phase}.json", work / f"result-{phase}.json", work / f"ready-{phase}"
+    plan_path.write_text(json.dumps({**plan, "ready_file": str(ready)}))
     before = load_average()
-    subprocess.run([sys.executable, str(REPO / "bench" / "deadline_load.py"), str(plan_path), phase,  # noqa: S603
-                    str(out_path)], cwd=REPO, check=True)
+    load = subprocess.Popen([sys.executable, str(REPO / "bench" / "deadline_load.py"), str(plan_path),  # noqa: S603
+                             phase, str(out_path)], cwd=REPO)
+    spies = []
+    if profile:
+        while not ready.exists() and load.poll() is None:
+            time.sleep(0.2)
+        for name, pid in profile.items():
+            spies.append(subprocess.Popen(  # noqa: S603 - py-spy from our venv, our own children
+                [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", str(profile_seconds),
+                 "-r", "50", "--nonblocking", "-f", "raw", "-o", str(work / f"profile-{name}.txt")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    if load.wait() != 0:
+        sys.exit(f"the load process failed ({load.returncode})")
+    for spy in spies:
+        spy.wait(timeout=120)
     result: dict[str, Any] = json.loads(out_path.read_text())
     result["load_before"], result["load_after"] = before, load_average()
+    if profile:
+        result["profiles"] = {name: summarize_profile(work / f"profile-{name}.txt") for name in profile}
     return result
+
+
+def summarize_profile(path: Path, top: int = 14) -> str:
+    """py-spy's collapsed stacks → the share of samples spent in (inclusive) our functions and library leaves."""
+    if not path.exists():
+        return "(no profile: py-spy could not attach)"
+    inclusive: dict[str, int] = {}
+    leaves: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = stack.split(";")
+        for frame in set(frames):
+            if "/services/" in frame:
+                inclusive[frame] = inclusive.get(frame, 0) + count
+        leaf = frames[-1]
+        leaves[leaf] = leaves.get(leaf, 0) + count
+
+    def short(frame: str) -> str:
+        return frame.replace(str(REPO) + "/", "").replace(str(Path(sys.executable).parent.parent) + "/lib/python3.11/"
+                                                            "site-packages/", "")
+
+    lines = [f"{total} samples", "inclusive, our code:"]
+    lines += [f"  {n / total:6.1%}  {short(f)}" for f, n in sorted(inclusive.items(), key=lambda x: -x[1])[:top]]
+    lines.append("self (leaf frames):")
+    lines += [f"  {n / total:6.1%}  {short(f)}" for f, n in sorted(leaves.items(), key=lambda x: -x[1])[:top]]
+    return "\n".join(lines)
 
 
 def start_nginx(work: Path, upstream_port: int) -> subprocess.Popen[bytes]:
@@ -466,6 +514,9 @@ def report(args: argparse.Namespace, data: dict[str, Any], mix: dict[str, Any], 
             lines.append(f"Target ≥ 200 req/s with 0 errors (p95 ≤ {P95_LIMIT_MS} ms): "
                          + ("**met**" if ok else f"**not met** (best error-free: "
                             f"{best['throughput']:.0f} req/s, p95 {best['p95']:.0f} ms)" if best else "**not met**"))
+        if name == "without uploads" and mix.get("profiles"):
+            for proc, summary in mix["profiles"].items():
+                lines += ["", f"Profile of {proc} (py-spy, 50 Hz, this mix):", "```", summary, "```"]
         errors = [e for lv in levels for e in lv["error_samples"]]
         if errors:
             lines += ["", "Errors seen (first ones):", "```", *errors[:6], "```"]
@@ -532,6 +583,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=6000, help="at most this many requests per level")
     parser.add_argument("--upload-mb", type=int, default=50)
     parser.add_argument("--scale", action="store_true", help="also the scale curve (about 8 more minutes)")
+    parser.add_argument("--profile", action="store_true",
+                        help="py-spy the gateway and submissions during the mix without uploads")
     parser.add_argument("--no-append", action="store_true", help="print the report only")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -556,8 +609,9 @@ def main() -> None:
                 "max_requests": args.max_requests, "stop_above_ms": P95_LIMIT_MS,
                 "mixes": {"without uploads": non_upload, "with uploads": {**non_upload, "upload": 10}}}
         print("• deadline-day mixes …", file=sys.stderr, flush=True)
-        mix = run_load(plan, "mix", work)
         pids = child_pids(system.pid)
+        profiled = {n: pids[n] for n in ("gateway", "submissions")} if args.profile else None
+        mix = run_load(plan, "mix", work, profiled, profile_seconds=int(args.seconds * len(plan["levels"])))
         print("• gateway overhead …", file=sys.stderr, flush=True)
         nginx = start_nginx(work, FIRST_SERVICE_PORT + 1)  # submissions
         plan["overhead"] = {
