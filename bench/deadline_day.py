@@ -332,6 +332,11 @@ def run_load(plan: dict[str, Any], phase: str, work: Path, profile: dict[str, in
     return result
 
 
+_OUR_PACKAGES = tuple(f"{p}/" for p in ("edudx_common", "identity", "submissions", "evidence", "scoring",
+                                          "notifications", "gateway"))
+_IDLE = {"Runner.run", "EpollSelector.select", "Condition.wait", "BaseEventLoop._run_once"}
+
+
 def summarize_profile(path: Path, top: int = 14) -> str:
     """py-spy's collapsed stacks → the share of samples spent in (inclusive) our functions and library leaves."""
     if not path.exists():
@@ -347,7 +352,7 @@ def summarize_profile(path: Path, top: int = 14) -> str:
         total += count
         frames = stack.split(";")
         for frame in set(frames):
-            if "/services/" in frame:
+            if frame.split("(", 1)[-1].startswith(_OUR_PACKAGES):
                 inclusive[frame] = inclusive.get(frame, 0) + count
         leaf = frames[-1]
         leaves[leaf] = leaves.get(leaf, 0) + count
@@ -356,7 +361,9 @@ def summarize_profile(path: Path, top: int = 14) -> str:
         return frame.replace(str(REPO) + "/", "").replace(str(Path(sys.executable).parent.parent) + "/lib/python3.11/"
                                                             "site-packages/", "")
 
-    lines = [f"{total} samples", "inclusive, our code:"]
+    busy = total - sum(n for leaf, n in leaves.items() if leaf.split(" (")[0] in _IDLE or not leaf.strip())
+    lines = [f"{total} samples, {busy} busy (not waiting in the event loop or an idle worker thread); "
+             "shares are of all samples", "inclusive, our code:"]
     lines += [f"  {n / total:6.1%}  {short(f)}" for f, n in sorted(inclusive.items(), key=lambda x: -x[1])[:top]]
     lines.append("self (leaf frames):")
     lines += [f"  {n / total:6.1%}  {short(f)}" for f, n in sorted(leaves.items(), key=lambda x: -x[1])[:top]]
@@ -559,8 +566,9 @@ def report(args: argparse.Namespace, data: dict[str, Any], mix: dict[str, Any], 
     if scale:
         lines += ["### Scale curve", "", scale, ""]
     lines += ["### Reproduce", "```", "make bench-deadline   # = .venv/bin/python bench/deadline_day.py --scale",
-              f".venv/bin/python bench/deadline_day.py --label {args.label} --levels {args.levels} --seconds "
-              f"{args.seconds}", "```", f"Whole run: {seconds:.0f} s.", ""]
+              f".venv/bin/python bench/deadline_day.py --label {args.label} --schools {args.schools} --active "
+              f"{args.active} --levels {args.levels} --seconds {args.seconds}{' --profile' if args.profile else ''}",
+              "```", f"Whole run: {seconds:.0f} s.", ""]
     return "\n".join(lines)
 
 
@@ -585,9 +593,17 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="also the scale curve (about 8 more minutes)")
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the gateway and submissions during the mix without uploads")
+    parser.add_argument("--scale-only", action="store_true", help="only the scale curve, as its own section")
     parser.add_argument("--no-append", action="store_true", help="print the report only")
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.scale_only:
+        section = (f"## Scale curve, run `{args.label}` — {NOW:%Y-%m-%d %H:%M} UTC\n\n" + "\n".join(machine())
+                   + "\n\n" + scale_curve() + f"\nWhole run: {time.perf_counter() - started:.0f} s.\n")
+        print(section)
+        if not args.no_append:
+            append_results(section)
+        return
     work = Path(tempfile.mkdtemp(prefix="edudx-deadline-"))
     var = work / "var"
     var.mkdir()
