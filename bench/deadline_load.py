@@ -19,6 +19,8 @@ import random
 import sys
 import time
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,10 +104,19 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def save_draft(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
+@asynccontextmanager
+async def checked_out(province: Province) -> AsyncIterator[Draft]:
+    """A draft nobody else is working on (open ones first), given back afterwards."""
     pool = province.open or province.ready
     draft = pool.popleft()
     try:
+        yield draft
+    finally:
+        pool.append(draft)
+
+
+async def save_draft(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
+    async with checked_out(province) as draft:
         keys = rng.sample(sorted(province.answers), k=3)
         response = await http.patch(f"/api/submissions/submissions/{draft.id}",
                                     headers={**_bearer(draft.token), "If-Match": f'"{draft.version}"'},
@@ -114,8 +125,6 @@ async def save_draft(http: httpx.AsyncClient, province: Province, rng: random.Ra
             draft.version = response.json()["version"]
         else:
             tally.failed("save", f"{response.status_code} {response.text}")
-    finally:
-        pool.append(draft)
     return "save"
 
 
@@ -134,9 +143,7 @@ async def read_status(http: httpx.AsyncClient, province: Province, rng: random.R
 
 
 async def upload(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
-    pool = province.open or province.ready
-    draft = pool.popleft()
-    try:
+    async with checked_out(province) as draft:
         body = bytearray(rng.choice(province.uploads))
         # A few random bytes inside the image stream: every upload is a different file (no duplicate refusal).
         spot = len(body) // 2
@@ -149,8 +156,6 @@ async def upload(http: httpx.AsyncClient, province: Province, rng: random.Random
             tally.bytes_up += len(body)
         else:
             tally.failed("upload", f"{response.status_code} {response.text}")
-    finally:
-        pool.append(draft)
     return "upload"
 
 
