@@ -479,13 +479,16 @@ def machine() -> list[str]:
 
 def _mix_table(levels: list[dict[str, Any]]) -> list[str]:
     lines = ["| clients | requests | seconds | req/s | p50 ms | p95 ms | p99 ms | errors | upload MB/s "
-             "| p95 by kind (ms) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| p95 by kind (ms) | CPU ms per request (our processes, not PostgreSQL) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for lv in levels:
         kinds = ", ".join(f"{k} {v['p95']:.0f} (n={v['n']})" for k, v in lv["by_kind"].items())
+        cpu = lv.get("cpu_ms_per_request", {})
+        cpu_text = (f"**{sum(cpu.values()):.1f}**: " + ", ".join(f"{n} {v:.1f}" for n, v in cpu.items() if v >= 0.05)
+                    if cpu else "")
         lines.append(f"| {lv['concurrency']} | {lv['requests']} | {lv['seconds']:.1f} | {lv['throughput']:.1f} | "
                      f"{lv['p50']:.0f} | {lv['p95']:.0f} | {lv['p99']:.0f} | {lv['errors']} | {lv['mb_per_s']:.1f} "
-                     f"| {kinds} |")
+                     f"| {kinds} | {cpu_text} |")
     return lines
 
 
@@ -626,6 +629,7 @@ def main() -> None:
                 "mixes": {"without uploads": non_upload, "with uploads": {**non_upload, "upload": 10}}}
         print("• deadline-day mixes …", file=sys.stderr, flush=True)
         pids = child_pids(system.pid)
+        plan["pids"] = pids
         profiled = {n: pids[n] for n in ("gateway", "submissions")} if args.profile else None
         mix = run_load(plan, "mix", work, profiled, profile_seconds=int(args.seconds * len(plan["levels"])))
         print("• gateway overhead …", file=sys.stderr, flush=True)

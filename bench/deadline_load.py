@@ -100,6 +100,19 @@ async def login(identity_url: str, emails: list[str], password: str) -> dict[str
     return tokens
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU each service process has used so far (/proc/<pid>/stat), whatever else runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
+
+
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -198,11 +211,14 @@ async def run_level(http: httpx.AsyncClient, province: Province, mix: dict[str, 
                 continue
             tally.latencies[kind].append(time.perf_counter() - start)
 
+    cpu_before = cpu_seconds(province.plan["pids"])
     started = time.perf_counter()
     await asyncio.gather(*(client(concurrency * 1000 + i) for i in range(concurrency)))
     elapsed = time.perf_counter() - started
+    cpu_used = {n: t - cpu_before.get(n, t) for n, t in cpu_seconds(province.plan["pids"]).items()}
     every = [s for samples in tally.latencies.values() for s in samples]
     return {
+        "cpu_ms_per_request": {n: t * 1000 / max(1, len(every)) for n, t in sorted(cpu_used.items())},
         "concurrency": concurrency, "seconds": elapsed, "requests": len(every),
         "errors": sum(tally.errors.values()), "error_samples": tally.error_samples,
         "throughput": len(every) / elapsed, "p50": pct(every, 50), "p95": pct(every, 95), "p99": pct(every, 99),
