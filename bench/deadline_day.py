@@ -78,6 +78,7 @@ P95_LIMIT_MS = 500
 MB = 1000 * 1000
 RESULTS = REPO / "bench" / "RESULTS.md"
 HEADING = "# Benchmark: deadline day (bench/deadline_day.py)"
+RUNS_MARKER = "<!-- deadline-day runs, newest first (bench/deadline_day.py adds each run here) -->"
 
 
 # --- the topology ------------------------------------------------------------------------------------------
@@ -581,6 +582,10 @@ def append_results(section: str) -> None:
     if HEADING not in current:
         current = current.rstrip() + f"\n\n---\n\n{HEADING}\n\n"
     head, rest = current.split(HEADING, 1)
+    if RUNS_MARKER in rest:  # a written summary stays on top, the runs follow it
+        summary, runs = rest.split(RUNS_MARKER, 1)
+        RESULTS.write_text(f"{head}{HEADING}{summary}{RUNS_MARKER}\n\n{section}\n{runs.lstrip()}")
+        return
     RESULTS.write_text(f"{head}{HEADING}\n\n{section}\n{rest.lstrip()}")
 
 
