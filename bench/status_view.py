@@ -343,7 +343,11 @@ def start_submissions(identity_url: str, log: Path) -> tuple[subprocess.Popen[by
         env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     # A loaded shared machine takes a minute to import and start the service (seen in the deadline-day runs).
-    wait_until_up(f"{base_url}/healthz", timeout=180)
+    try:
+        wait_until_up(f"{base_url}/healthz", timeout=180)
+    except RuntimeError:
+        process.terminate()  # not left behind when the bench gives up
+        raise
     return process, base_url
 
 
