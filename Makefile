@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help install install-dev spa spa-test run test test-postgres lint openapi client migration bench clean
+.PHONY: help install install-dev spa spa-test run test test-postgres lint openapi client migration bench bench-deadline clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ bench: install-dev spa ## benchmarks on PostgreSQL at 127.0.0.1:5432, SPA first-
 	@$(PY) bench/spa_bundle.py --no-build
 	@$(PY) bench/notifications_planning.py
 	@$(PY) bench/notifications_sending.py
+
+bench-deadline: install-dev ## deadline-day load on PostgreSQL + S3: mixes, gateway vs nginx, uploads, scale curve (~15 min)
+	@$(PY) bench/deadline_day.py --scale
 
 clean: ## remove the embedded databases, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

@@ -342,7 +342,12 @@ def start_submissions(identity_url: str, log: Path) -> tuple[subprocess.Popen[by
          "--port", str(port), "--no-access-log", "--log-level", "warning"],
         env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{base_url}/healthz")
+    # A loaded shared machine takes a minute to import and start the service (seen in the deadline-day runs).
+    try:
+        wait_until_up(f"{base_url}/healthz", timeout=180)
+    except RuntimeError:
+        process.terminate()  # not left behind when the bench gives up
+        raise
     return process, base_url
 
 

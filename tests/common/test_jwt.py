@@ -108,3 +108,57 @@ async def test_claims_are_checked(key_server, tmp_path) -> None:  # type: ignore
         await verifier.verify(str(jwt.encode({"iss": "edudx-identity", "aud": "edudx", "sub": "u",
                                               "iat": int(time.time())}, key.private_pem.decode(),
                                              algorithm="RS256", headers={"kid": key.kid})))
+
+
+class CountingKeys:
+    """A key source that counts lookups: each lookup is one full verification of a token."""
+
+    def __init__(self, jwks: dict[str, object]) -> None:
+        self.keys = {k["kid"]: k for k in jwks["keys"]}  # type: ignore[attr-defined]
+        self.lookups = 0
+
+    async def get_key(self, kid: str) -> dict[str, object] | None:
+        self.lookups += 1
+        return self.keys.get(kid)
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    key = _key(tmp_path, "k")
+    keys = CountingKeys(key.jwks)
+    now = [time.time()]
+    verifier = TokenVerifier(keys, issuer="edudx-identity", audience="edudx", remember_seconds=300,
+                             clock=lambda: now[0])
+    token = _token(key.private_pem, key.kid)  # expires in 60 s
+
+    first = await verifier.verify(token)
+    first["sub"] = "changed by a caller"  # callers get copies: the remembered claims stay as verified
+    assert (await verifier.verify(token))["sub"] == "u1"
+    assert keys.lookups == 1  # the second call did not verify again
+
+    now[0] += 61  # past `exp`, though well within remember_seconds: not answered from memory any more
+    await verifier.verify(token)  # (jose checks `exp` against the real time, which has not moved)
+    assert keys.lookups == 2
+
+
+async def test_remembered_tokens_are_checked_again_after_a_while(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    key = _key(tmp_path, "k")
+    keys = CountingKeys(key.jwks)
+    now = [time.time()]
+    verifier = TokenVerifier(keys, issuer="edudx-identity", audience="edudx", remember_seconds=10,
+                             max_remembered=2, clock=lambda: now[0])
+    token = _token(key.private_pem, key.kid)
+    await verifier.verify(token)
+
+    keys.keys.clear()  # the key is withdrawn from the JWKS
+    await verifier.verify(token)  # still remembered
+    now[0] += 11
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+
+    keys.keys.update({k["kid"]: k for k in key.jwks["keys"]})
+    tokens = [_token(key.private_pem, key.kid, sub=f"u{i}") for i in range(3)]
+    for t in tokens:
+        await verifier.verify(t)
+    lookups = keys.lookups
+    await verifier.verify(tokens[0])  # the oldest was dropped to keep at most two
+    assert keys.lookups == lookups + 1

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
@@ -13,6 +14,10 @@ from submissions.errors import InvalidTargets
 
 PAGE = 500
 IDS_PER_CALL = 100  # keeps the query string short
+# The status view names the same Phòng on every read (a call to identity each time: bench/RESULTS.md, deadline
+# day); a renamed unit shows its new name after at most this long.
+NAMES_FRESH_SECONDS = 60.0
+_NAMES_KEPT = 50_000
 
 
 class UnitInfo(BaseModel):
@@ -31,8 +36,10 @@ class UnitInfo(BaseModel):
 
 
 class IdentityClient:
-    def __init__(self, client: ServiceClient) -> None:
+    def __init__(self, client: ServiceClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
+        self._clock = clock
+        self._named: dict[uuid.UUID, tuple[UnitInfo, float]] = {}  # unit id → (unit, when identity said so)
 
     async def unit(self, unit_id: uuid.UUID) -> UnitInfo:
         response = await self._client.get(f"/api/identity/units/{unit_id}", params={"include_inactive": True})
@@ -72,13 +79,25 @@ class IdentityClient:
                 return units
 
     async def units_including_inactive(self, ids: Sequence[uuid.UUID]) -> list[UnitInfo]:
-        """The given units wherever they are, inactive ones too (names for roll-ups of frozen targets)."""
+        """The given units wherever they are, inactive ones too (names for roll-ups of frozen targets).
+        What identity said less than NAMES_FRESH_SECONDS ago is not asked again."""
+        now = self._clock()
         found: list[UnitInfo] = []
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), IDS_PER_CALL):
+        missing: list[uuid.UUID] = []
+        for unit_id in dict.fromkeys(ids):
+            known = self._named.get(unit_id)
+            if known is not None and now - known[1] < NAMES_FRESH_SECONDS:
+                found.append(known[0])
+            else:
+                missing.append(unit_id)
+        for start in range(0, len(missing), IDS_PER_CALL):
             params: list[tuple[str, str | int]] = [("limit", PAGE), ("include_inactive", "true")]
-            params += [("ids", str(i)) for i in unique[start : start + IDS_PER_CALL]]
-            found += await self._all_pages(params)
+            params += [("ids", str(i)) for i in missing[start : start + IDS_PER_CALL]]
+            fetched = await self._all_pages(params)
+            if len(self._named) + len(fetched) > _NAMES_KEPT:
+                self._named.clear()
+            self._named.update((unit.id, (unit, now)) for unit in fetched)
+            found += fetched
         return found
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
@@ -22,6 +23,10 @@ async def for_unit(session: AsyncSession, campaign_id: uuid.UUID, unit_id: uuid.
     result = await session.execute(select(Submission).where(col(Submission.campaign_id) == campaign_id,
                                                             col(Submission.unit_id) == unit_id))
     return result.scalar_one_or_none()
+
+
+_NOT_ON_DASHBOARD: tuple[Any, ...] = (col(Campaign.outline), col(Campaign.attachments), col(Campaign.instructions),
+                                     col(Campaign.target_rule), col(Submission.content), col(Submission.return_reasons))
 
 
 async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: str | None,
@@ -41,7 +46,9 @@ async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: st
     if campaign_id is not None:
         stmt = stmt.where(col(CampaignTarget.campaign_id) == campaign_id)
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = await session.execute(stmt.order_by(col(Campaign.due_at).desc(), col(Campaign.id)).limit(limit)
+    # The dashboard shows none of the large JSON (outline, answers): not read, not decoded, never lazy-loaded.
+    page = stmt.options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
+    rows = await session.execute(page.order_by(col(Campaign.due_at).desc(), col(Campaign.id)).limit(limit)
                                  .offset(offset))
     return [(target, campaign, submission) for target, campaign, submission in rows.all()], int(total)
 

@@ -1,0 +1,305 @@
+"""The load-generating process of bench/deadline_day.py: closed-loop httpx clients over loopback.
+
+    .venv/bin/python bench/deadline_load.py PLAN.json PHASE OUT.json
+
+Runs in its own process so the clients' CPU is not counted in any service's process and a slow client loop
+cannot stall the services. PLAN.json (written by deadline_day.py) names the gateway, the accounts, the
+submissions to work on and the upload files; PHASE is `mix` (the deadline-day mixes at increasing
+concurrency) or `overhead` (one read endpoint directly, through the gateway and through nginx). Each level is
+bounded by a number of requests and a number of seconds, whichever comes first. Writes the raw figures as
+JSON to OUT.json; deadline_day.py makes the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+# Loopback; a request that takes this long has failed for our purposes.
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+LIMITS = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+
+
+def pct(samples: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) in milliseconds; 0 when there are no samples."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+@dataclass
+class Draft:
+    """One open draft the load works on; checked out by one client at a time so saves never race."""
+
+    id: str
+    token: str
+    version: int
+    complete: bool
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    error_samples: list[str] = field(default_factory=list)
+    bytes_up: int = 0
+
+    def failed(self, kind: str, what: str) -> None:
+        self.errors[kind] += 1
+        if len(self.error_samples) < 10:
+            self.error_samples.append(f"{kind}: {what}"[:300])
+
+
+class Province:
+    """Everything the clients need: tokens, drafts (open for saving, complete ones ready to submit)."""
+
+    def __init__(self, plan: dict[str, Any], tokens: dict[str, str]) -> None:
+        self.plan = plan
+        self.open: deque[Draft] = deque()
+        self.ready: deque[Draft] = deque()
+        rng = random.Random(10)  # noqa: S311 - load shape, not secrets
+        drafts = [Draft(d["id"], tokens[d["email"]], d["version"], d["complete"]) for d in plan["drafts"]]
+        rng.shuffle(drafts)
+        for draft in drafts:
+            (self.ready if draft.complete else self.open).append(draft)
+        self.school_tokens = sorted({d.token for d in drafts})
+        self.reviewer_tokens = [tokens[r["email"]] for r in plan["reviewers"]]
+        self.uploads = [Path(p).read_bytes() for p in plan["upload_files"]]
+        self.answers: dict[str, Any] = plan["answers"]
+        self.submitted = 0
+
+
+async def login(identity_url: str, emails: list[str], password: str) -> dict[str, str]:
+    """Tokens from identity's real login. Straight at identity, not through the gateway: the gateway allows
+    20 logins a minute per address, and on the real deadline day the schools come from thousands of
+    addresses, not from one loopback client. The logins are set-up, not part of any measured figure."""
+    tokens: dict[str, str] = {}
+    gate = asyncio.Semaphore(4)
+
+    async def one(email: str) -> None:
+        async with gate:
+            response = await http.post("/api/identity/auth/login", json={"email": email, "password": password})
+            response.raise_for_status()
+            tokens[email] = response.json()["access_token"]
+
+    async with httpx.AsyncClient(base_url=identity_url, timeout=TIMEOUT) as http:
+        await asyncio.gather(*(one(e) for e in emails))
+    return tokens
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU each service process has used so far (/proc/<pid>/stat), whatever else runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def checked_out(province: Province) -> AsyncIterator[Draft]:
+    """A draft nobody else is working on (open ones first), given back afterwards."""
+    pool = province.open or province.ready
+    draft = pool.popleft()
+    try:
+        yield draft
+    finally:
+        pool.append(draft)
+
+
+async def save_draft(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
+    async with checked_out(province) as draft:
+        keys = rng.sample(sorted(province.answers), k=3)
+        response = await http.patch(f"/api/submissions/submissions/{draft.id}",
+                                    headers={**_bearer(draft.token), "If-Match": f'"{draft.version}"'},
+                                    json={"values": {k: province.answers[k] for k in keys}})
+        if response.status_code == 200:
+            draft.version = response.json()["version"]
+        else:
+            tally.failed("save", f"{response.status_code} {response.text}")
+    return "save"
+
+
+async def read_status(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
+    if rng.random() < 0.5:
+        kind = "read_dashboard"
+        response = await http.get("/api/submissions/submissions", params={"limit": 20},
+                                  headers=_bearer(rng.choice(province.school_tokens)))
+    else:
+        kind = "read_status_view"
+        response = await http.get(f"/api/submissions/campaigns/{province.plan['campaign_id']}/status",
+                                  params={"limit": 50}, headers=_bearer(rng.choice(province.reviewer_tokens)))
+    if response.status_code != 200:
+        tally.failed(kind, f"{response.status_code} {response.text}")
+    return kind
+
+
+async def upload(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
+    async with checked_out(province) as draft:
+        body = bytearray(rng.choice(province.uploads))
+        # A few random bytes inside the image stream: every upload is a different file (no duplicate refusal).
+        spot = len(body) // 2
+        body[spot:spot + 16] = os.urandom(16)
+        response = await http.post(
+            "/api/evidence/files", headers=_bearer(draft.token),
+            data={"submission_id": draft.id, "criterion_codes": "1.1", "title": "Minh chứng ngày hạn chót"},
+            files={"file": ("Kế hoạch ứng dụng CNTT.pdf", bytes(body), "application/pdf")})
+        if response.status_code == 201:
+            tally.bytes_up += len(body)
+        else:
+            tally.failed("upload", f"{response.status_code} {response.text}")
+    return "upload"
+
+
+async def submit(http: httpx.AsyncClient, province: Province, rng: random.Random, tally: Tally) -> str:
+    if not province.ready:
+        return await save_draft(http, province, rng, tally)
+    draft = province.ready.popleft()
+    response = await http.post(f"/api/submissions/submissions/{draft.id}/submit", headers=_bearer(draft.token),
+                               json={"base_version": draft.version})
+    if response.status_code == 200:
+        province.submitted += 1
+    else:
+        tally.failed("submit", f"{response.status_code} {response.text}")
+    return "submit"
+
+
+OPERATIONS = {"save": save_draft, "read": read_status, "upload": upload, "submit": submit}
+
+
+async def run_level(http: httpx.AsyncClient, province: Province, mix: dict[str, int], concurrency: int,
+                    seconds: float, max_requests: int) -> dict[str, Any]:
+    """`concurrency` clients, each sending its next request as soon as the last one is answered."""
+    tally = Tally()
+    names = list(mix)
+    weights = [mix[n] for n in names]
+    sent = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def client(seed: int) -> None:
+        nonlocal sent
+        rng = random.Random(seed)  # noqa: S311 - load shape, not secrets
+        while sent < max_requests and time.perf_counter() < stop_at:
+            sent += 1
+            operation = OPERATIONS[rng.choices(names, weights)[0]]
+            start = time.perf_counter()
+            try:
+                kind = await operation(http, province, rng, tally)
+            except httpx.HTTPError as exc:
+                tally.failed(operation.__name__, f"{type(exc).__name__} {exc}")
+                continue
+            tally.latencies[kind].append(time.perf_counter() - start)
+
+    cpu_before = cpu_seconds(province.plan["pids"])
+    started = time.perf_counter()
+    await asyncio.gather(*(client(concurrency * 1000 + i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    cpu_used = {n: t - cpu_before.get(n, t) for n, t in cpu_seconds(province.plan["pids"]).items()}
+    every = [s for samples in tally.latencies.values() for s in samples]
+    return {
+        "cpu_ms_per_request": {n: t * 1000 / max(1, len(every)) for n, t in sorted(cpu_used.items())},
+        "concurrency": concurrency, "seconds": elapsed, "requests": len(every),
+        "errors": sum(tally.errors.values()), "error_samples": tally.error_samples,
+        "throughput": len(every) / elapsed, "p50": pct(every, 50), "p95": pct(every, 95), "p99": pct(every, 99),
+        "mb_per_s": tally.bytes_up / 1e6 / elapsed,
+        "by_kind": {k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "errors": tally.errors.get(k, 0)}
+                    for k, v in sorted(tally.latencies.items())},
+    }
+
+
+async def phase_mix(plan: dict[str, Any]) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=plan["gateway"], timeout=TIMEOUT, limits=LIMITS) as http:
+        emails = sorted({d["email"] for d in plan["drafts"]} | {r["email"] for r in plan["reviewers"]})
+        start = time.perf_counter()
+        tokens = await login(plan["identity"], emails, plan["password"])
+        login_seconds = time.perf_counter() - start
+        await asyncio.to_thread(Path(plan["ready_file"]).touch)  # the profiler starts now
+        province = Province(plan, tokens)
+        out: dict[str, Any] = {"logins": len(tokens), "login_seconds": login_seconds, "mixes": {}}
+        for name, mix in plan["mixes"].items():
+            levels = []
+            for concurrency in plan["levels"]:
+                level = await run_level(http, province, mix, concurrency, plan["seconds"], plan["max_requests"])
+                levels.append(level)
+                print(f"{name} c={concurrency}: {level['throughput']:.0f} req/s p95 {level['p95']:.0f} ms "
+                      f"errors {level['errors']}", file=sys.stderr, flush=True)
+            out["mixes"][name] = levels
+        out["submitted"] = province.submitted
+        return out
+
+
+async def phase_overhead(plan: dict[str, Any]) -> dict[str, Any]:
+    """The same GET against each base URL, alternating, same concurrency: throughput and latency per path."""
+    overhead = plan["overhead"]
+    tokens = await login(plan["identity"], [overhead["email"]], plan["password"])
+    headers = _bearer(tokens[overhead["email"]])
+    results: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    clients = {name: httpx.AsyncClient(base_url=url, timeout=TIMEOUT, limits=LIMITS, headers=headers)
+               for name, url in overhead["targets"].items()}
+    try:
+        for http in clients.values():  # warm-up: connections, caches
+            for _ in range(20):
+                (await http.get(overhead["path"])).raise_for_status()
+        for _round in range(overhead["rounds"]):
+            for name, http in clients.items():
+                results[name].append(await _hammer(http, overhead["path"], overhead["concurrency"],
+                                                   overhead["requests"], overhead["seconds"]))
+    finally:
+        for http in clients.values():
+            await http.aclose()
+    return {"path": overhead["path"], "concurrency": overhead["concurrency"], "runs": results}
+
+
+async def _hammer(http: httpx.AsyncClient, path: str, concurrency: int, requests: int,
+                  seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    left = requests
+    stop_at = time.perf_counter() + seconds
+
+    async def client() -> None:
+        nonlocal left, errors
+        while left > 0 and time.perf_counter() < stop_at:
+            left -= 1
+            start = time.perf_counter()
+            response = await http.get(path)
+            latencies.append(time.perf_counter() - start)
+            errors += response.status_code != 200
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), "errors": errors, "throughput": len(latencies) / elapsed,
+            "p50": pct(latencies, 50), "p95": pct(latencies, 95)}
+
+
+def main() -> None:
+    plan_path, phase, out_path = sys.argv[1:4]
+    plan = json.loads(Path(plan_path).read_text())
+    result = asyncio.run(phase_mix(plan) if phase == "mix" else phase_overhead(plan))
+    Path(out_path).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
