@@ -44,6 +44,17 @@ def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
     return None
 
 
+def seed_services(demo: dict[str, Any], names: list[str], envs: dict[str, dict[str, str]]) -> None:
+    """Seed each running service's demo data (after identity's), in DEMO_ORDER."""
+    for name in [n for n in DEMO_ORDER if n in names]:
+        if (step := demo_step(name, demo)) is not None:
+            seeded = run_step([sys.executable, *step], envs[name], f"dữ liệu mẫu {name}").strip()
+            details = json.loads(seeded) if seeded.startswith("{") else {}
+            if "title" in details:
+                demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
+            demo.update({k: v for k, v in details.items() if k == "rubrics"})
+
+
 def present_services() -> list[str]:
     """Services that exist in this checkout; later ones are simply absent until they are built."""
     return [name for name in SERVICE_ORDER if (REPO / "services" / name / "src" / name / "main.py").exists()]
@@ -196,13 +207,7 @@ def main() -> None:
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
         if demo:
-            for name in [n for n in DEMO_ORDER if n in names]:
-                if (step := demo_step(name, demo)) is not None:
-                    seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
-                    details = json.loads(seeded) if seeded.startswith("{") else {}
-                    if "title" in details:
-                        demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
-                    demo.update({k: v for k, v in details.items() if k == "rubrics"})
+            seed_services(demo, names, envs)
         gateway_env = {
             **base_env,
             "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),

@@ -49,18 +49,28 @@ def _present_services() -> list[str]:
 @contextmanager
 def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Iterator[RunningSystem]:
     """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit."""
+    postgres = ["--postgres-url", POSTGRES_URL, "--schema-prefix", schema_prefix] if on_postgres() else []
+    with running_script("run_embedded.py", var, postgres, schema_prefix=schema_prefix if on_postgres() else None,
+                        ) as running:
+        yield running
+
+
+@contextmanager
+def running_script(script: str, var: Path, args: list[str], *, schema_prefix: str | None) -> Iterator[RunningSystem]:
+    """One of the run scripts on free ports with its own `var` folder (and, given `schema_prefix`, emptied
+    PostgreSQL schemas), stopped (Ctrl-C) on exit. Its own output goes to `var/system.log`."""
     gateway_port = free_port()
     first_port = free_port()
     names = _present_services()
     # consecutive ports from first_port: make sure none is taken
     while any(_taken(first_port + i) for i in range(len(names))):
         first_port = free_port()
-    command = [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(var),
-               "--port", str(gateway_port), "--first-service-port", str(first_port)]
-    if on_postgres():
+    command = [sys.executable, str(REPO / "scripts" / script), "--var", str(var),
+               "--port", str(gateway_port), "--first-service-port", str(first_port), *args]
+    if schema_prefix is not None:
         for name in names:
             drop_schema_sync(POSTGRES_URL, schema_prefix + name)
-        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", schema_prefix]
+    var.mkdir(parents=True, exist_ok=True)
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -68,14 +78,14 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Ite
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
                             var=var, process=process)
     try:
-        wait_until_up(f"{running.gateway}/healthz", timeout=90)
+        wait_until_up(f"{running.gateway}/healthz", timeout=120)
         _wait_for_banner(running)
         yield running
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()

@@ -19,6 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_service: str | None = None  # set by configure_logging
+# Requests not worth a log line each: probes and scrapes, every few seconds.
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # A client-supplied id is kept only when it looks like an id, so logs cannot be forged through it.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths whose last segment is a credential (calendar feeds fetched without a login): never written to logs.
@@ -40,6 +43,7 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_service,
         _add_request_id,
         structlog.processors.add_log_level,
         structlog.stdlib.ExtraAdder(),
@@ -63,11 +67,24 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    structlog.contextvars.bind_contextvars(service=service)
+    # Request handlers do not run in the context that called us (uvicorn's lifespan task): the name is added to
+    # every line by a processor rather than bound to this context only.
+    global _service
+    _service = service
     # uvicorn's access log repeats what RequestContextMiddleware logs, without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # uvicorn's own lines (shutdown, errors) in the same format as ours, from here on.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     # One line per outgoing call at INFO would drown the request log; failures are logged by the callers.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _add_service(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if _service is not None:
+        event.setdefault("service", _service)
+    return event
 
 
 def _add_request_id(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -106,7 +123,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.log_requests and scope.get("path") not in ("/healthz", "/readyz"):
+            if self.log_requests and scope.get("path") not in _QUIET_PATHS:
                 self.log.info(
                     "request",
                     method=scope.get("method"),
