@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -175,21 +176,7 @@ def main() -> None:
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def stop_all(*_: object) -> None:
-        for _name, process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-        for _name, process in reversed(processes):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    # Installed explicitly: a shell that starts us in the background hands us SIGINT ignored.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
-    interrupted = False
-    try:
+    def start() -> None:
         if "evidence" in names:
             # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
             from evidence.storage.local_s3 import start_local_s3
@@ -223,19 +210,50 @@ def main() -> None:
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
         print_banner(args.port, ports, demo)
-        while all(process.poll() is None for _name, process in processes):
-            time.sleep(0.5)
-        dead = [name for name, process in processes if process.poll() is not None]
-        print(f"✗ dịch vụ đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống.", flush=True)
+
+    run_until_stopped(start, processes)
+
+
+def run_until_stopped(start: Callable[[], None], processes: list[tuple[str, subprocess.Popen[bytes]]], *,
+                      stop_timeout: float = 10) -> None:
+    """`start()` the system (it adds what it starts to `processes`), then wait for Ctrl-C, SIGTERM or a process
+    that dies; stop every process in all three cases, and also when start-up fails half-way."""
+    # Installed explicitly: a shell that starts us in the background hands us SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
+    interrupted = False
+    try:
+        start()
+        dead = wait_for_first_exit(processes)
+        print(f"✗ tiến trình đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống.", flush=True)
         raise SystemExit(1)
     except KeyboardInterrupt:
         interrupted = True
         print("\nĐang dừng các dịch vụ …", flush=True)
     finally:
-        # Also when start-up failed half-way: nothing we started is left running.
-        stop_all()
+        stop_processes(processes, timeout=stop_timeout)
     if interrupted:
         print("Đã dừng.", flush=True)
+
+
+def wait_for_first_exit(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> list[str]:
+    """Block while every process runs; then the names of those that stopped."""
+    while all(process.poll() is None for _name, process in processes):
+        time.sleep(0.5)
+    return [name for name, process in processes if process.poll() is not None]
+
+
+def stop_processes(processes: list[tuple[str, subprocess.Popen[bytes]]], timeout: float = 10) -> None:
+    """SIGTERM every process still running, the last started first; kill those not gone within `timeout`."""
+    for _name, process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    for _name, process in reversed(processes):
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

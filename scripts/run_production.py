@@ -19,10 +19,8 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -54,17 +52,7 @@ class Topology:
         self.processes.append((name, process))
         return process
 
-    def stop(self) -> None:
-        """SIGTERM everything, newest first (the gateway before the services it forwards to); kill stragglers."""
-        for _name, process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-        for _name, process in reversed(self.processes):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    def close_logs(self) -> None:
         for log in self.logs:
             log.close()
 
@@ -115,6 +103,21 @@ def uvicorn_command(app: str, port: int, workers: int, host: str = "127.0.0.1") 
             "--workers", str(workers), "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
 
 
+def run_together(steps: dict[str, tuple[list[str], dict[str, str]]]) -> None:
+    """Run independent one-off commands (what → (command, environment)) at once; stop if any fails."""
+    running = {what: subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE,  # noqa: S603
+                                      stderr=subprocess.STDOUT, text=True)
+               for what, (command, env) in steps.items()}
+    failed = []
+    for what, process in running.items():
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            failed.append(f"✗ {what} thất bại:\n{output}")
+    if failed:
+        sys.stderr.write("\n".join(failed) + "\n")
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     var = Path(args.var).resolve()
@@ -144,10 +147,8 @@ def main(argv: list[str] | None = None) -> None:
         envs["notifications"].update({k: v for k, v in settings.items() if k.startswith("NOTIFICATIONS_")})
     python = sys.executable
     topology = Topology(gateway_port=args.port, ports=ports, var=var)
-    signal.signal(signal.SIGINT, embedded._interrupt)
-    signal.signal(signal.SIGTERM, embedded._interrupt)
-    interrupted = False
-    try:
+
+    def start() -> None:
         if "evidence" in names:
             # The object store exists before a deploy, like the database: started first, its keys in var/.
             from evidence.storage.local_s3 import start_local_s3
@@ -160,17 +161,18 @@ def main(argv: list[str] | None = None) -> None:
                                     EVIDENCE_S3_SECRET_KEY=secret_key)
             envs["evidence"].update({k: v for k, v in settings.items() if k.startswith("EVIDENCE_")})
         # Migrations are a step of their own, as a deploy runs them (a Job) before the new version starts.
-        for name in names:
-            print(f"• {name}: áp dụng migration …", flush=True)
-            embedded.run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
-                              envs[name], f"migration {name}")
+        # Each service migrates its own schema: all at once.
+        print(f"• áp dụng migration: {', '.join(names)} …", flush=True)
+        run_together({f"migration {name}": ([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini",
+                                             "upgrade", "head"], envs[name]) for name in names})
         embedded.run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
         demo = json.loads(embedded.run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"],
                                             "dữ liệu mẫu")) if args.seed else None
-        for name in names:
-            process = topology.start(name, uvicorn_command(f"{name}.main:create_app", ports[name], args.workers),
-                                     envs[name])
-            embedded.wait_healthy(f"{service_urls[name]}/healthz", process, name, timeout=90)
+        # Services find each other lazily (tokens, JWKS on first use): they start together.
+        started = {name: topology.start(name, uvicorn_command(f"{name}.main:create_app", ports[name], args.workers),
+                                        envs[name]) for name in names}
+        for name, process in started.items():
+            embedded.wait_healthy(f"{service_urls[name]}/healthz", process, name, timeout=180)
         for index in range(args.notification_workers if "notifications" in names else 0):
             topology.start(f"notifications-worker-{index + 1}", [python, "-m", "notifications.cli", "worker"],
                            envs["notifications"])
@@ -185,20 +187,13 @@ def main(argv: list[str] | None = None) -> None:
         gateway = topology.start("gateway", uvicorn_command("gateway.main:create_app", args.port,
                                                             args.gateway_workers or args.workers, args.host),
                                  gateway_env)
-        embedded.wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway", timeout=90)
+        embedded.wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway", timeout=180)
         print_banner(topology, args, demo)
-        while all(process.poll() is None for _name, process in topology.processes):
-            time.sleep(0.5)
-        dead = [name for name, process in topology.processes if process.poll() is not None]
-        print(f"✗ tiến trình đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống (xem {var / 'logs'}).", flush=True)
-        raise SystemExit(1)
-    except KeyboardInterrupt:
-        interrupted = True
-        print("\nĐang dừng các tiến trình …", flush=True)
+
+    try:
+        embedded.run_until_stopped(start, topology.processes, stop_timeout=20)
     finally:
-        topology.stop()
-    if interrupted:
-        print("Đã dừng.", flush=True)
+        topology.close_logs()
 
 
 def print_banner(topology: Topology, args: argparse.Namespace, demo: dict[str, Any] | None) -> None:

@@ -56,7 +56,8 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Ite
 
 
 @contextmanager
-def running_script(script: str, var: Path, args: list[str], *, schema_prefix: str | None) -> Iterator[RunningSystem]:
+def running_script(script: str, var: Path, args: list[str], *, schema_prefix: str | None,
+                   start_timeout: float = 120) -> Iterator[RunningSystem]:
     """One of the run scripts on free ports with its own `var` folder (and, given `schema_prefix`, emptied
     PostgreSQL schemas), stopped (Ctrl-C) on exit. Its own output goes to `var/system.log`."""
     gateway_port = free_port()
@@ -78,7 +79,7 @@ def running_script(script: str, var: Path, args: list[str], *, schema_prefix: st
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
                             var=var, process=process)
     try:
-        wait_until_up(f"{running.gateway}/healthz", timeout=120)
+        wait_until_up(f"{running.gateway}/healthz", timeout=start_timeout)
         _wait_for_banner(running)
         yield running
     finally:

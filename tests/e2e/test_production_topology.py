@@ -20,7 +20,8 @@ from tests.evidence.samples import pdf_bytes
 from tests.smtp import Inbox, smtp_server
 from tests.support import POSTGRES_URL, SCHEMA_PREFIX, on_postgres
 
-pytestmark = [pytest.mark.postgres,
+# Start-up counts towards the first test: some fifteen processes on a machine other tests keep busy.
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(900),
               pytest.mark.skipif(not on_postgres(), reason="the production topology runs on PostgreSQL")]
 
 METRICS_TOKEN = "metrics-token-for-the-e2e-test"
@@ -35,7 +36,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runni
                 # No quiet hours: the test may run at night in Vietnam. Workers look for work often.
                 "--set", "NOTIFICATIONS_QUIET_HOURS_START=00:00", "--set", "NOTIFICATIONS_QUIET_HOURS_END=00:00",
                 "--set", "NOTIFICATIONS_IDLE_SECONDS=0.2", "--set", f"GATEWAY_METRICS_TOKEN={METRICS_TOKEN}"]
-        with running_script("run_production.py", var, args, schema_prefix=f"{SCHEMA_PREFIX}prod_") as system:
+        with running_script("run_production.py", var, args, schema_prefix=f"{SCHEMA_PREFIX}prod_",
+                            start_timeout=300) as system:
             yield system, inbox
 
 

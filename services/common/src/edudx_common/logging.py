@@ -10,7 +10,8 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -35,6 +36,16 @@ def loggable_path(path: str) -> str:
 
 def get_request_id() -> str | None:
     return _request_id.get()
+
+
+@contextmanager
+def request_id_set(request_id: str) -> Iterator[None]:
+    """Work outside an HTTP request (a command, a test) done under `request_id`: logged with it, passed on."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
 
 
 def configure_logging(service: str, level: str = "INFO", json_output: bool = True) -> None:

@@ -28,6 +28,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -36,6 +37,9 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edudx_common.errors import NotFound
+
+# `*_created` timestamps double the series for nothing Prometheus needs.
+disable_created_metrics()
 
 HTTP_REQUESTS = Counter(
     "edudx_http_requests_total", "HTTP requests answered, by route template and status code.",
@@ -114,7 +118,7 @@ def route_template(scope: Scope) -> str:
     if ":path}" in template:  # a catch-all parameter spans any number of segments: no prefix to recover
         return str(template)
     segments = str(scope.get("path", "")).rstrip("/").split("/")
-    own = str(template).rstrip("/").split("/")
+    own = str(template).strip("/").split("/")
     prefix = "/".join(segments[: max(len(segments) - len(own), 0)])
     return prefix + str(template)
 
