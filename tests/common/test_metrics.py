@@ -110,6 +110,11 @@ def test_route_template_puts_back_the_prefixes_of_included_routers() -> None:
     assert route_template(scope) == "/api/scoring/submissions/{submission_id}/scores"
     assert route_template({"path": "/nowhere"}) == "unmatched"
 
+    class CatchAll:
+        path, path_format = "/api/{service}/{path:path}", "/api/{service}/{path}"
+
+    assert route_template({"route": CatchAll(), "path": "/api/scoring/a/b/c"}) == "/api/{service}/{path}"
+
 
 def test_several_processes_of_a_service_report_their_sum(tmp_path: Path) -> None:
     """uvicorn --workers N and notifications' worker processes: one folder, summed by any process's /metrics."""

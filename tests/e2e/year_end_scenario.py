@@ -55,14 +55,29 @@ def _submit(http: httpx.Client, submission_id: str, officer: dict[str, str], pri
                   headers={**principal, "If-Match": saved.headers["etag"]}))
 
 
-def _scoring_sees(http: httpx.Client, submission_id: str, headers: dict[str, str], status: str,
-                  within: float = 60) -> dict[str, Any]:
-    """The school's score sheet once scoring has taken in the submissions service's event (`status`)."""
+def _sheet(http: httpx.Client, submission_id: str, headers: dict[str, str], status: str,
+           within: float = 60) -> dict[str, Any]:
+    """The school's score sheet once it shows the submission `status` (the sheet asks submissions for it)."""
     deadline = time.monotonic() + within
     while True:
         sheet = _ok(http.get(f"/api/scoring/submissions/{submission_id}/scores", headers=headers))
-        if sheet.get("submission_status") == status or time.monotonic() > deadline:
+        if sheet["submission_status"] == status:
             return sheet
+        assert time.monotonic() < deadline, f"the score sheet still shows {sheet['submission_status']}, not {status}"
+        time.sleep(0.3)
+
+
+def _scoring_learned(http: httpx.Client, campaign_id: str, submission_id: str, headers: dict[str, str],
+                     status: str, within: float = 60) -> None:
+    """Wait until scoring's own record of the submission (from the submissions service's events, which is what
+    publishing uses) has `status`."""
+    deadline = time.monotonic() + within
+    while True:
+        rows = _ok(http.get(f"/api/scoring/campaigns/{campaign_id}/results", headers=headers))["rows"]
+        known = [row["submission_status"] for row in rows if row["submission_id"] == submission_id]
+        if known == [status]:
+            return
+        assert time.monotonic() < deadline, f"scoring still holds {known} for the submission, not {status}"
         time.sleep(0.3)
 
 
@@ -86,7 +101,7 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
             for code, points in SEED_004_MAXIMA.items()]}))
         _submit(http, submission_id, officer, principal)
 
-        _scoring_sees(http, submission_id, phong, "submitted")
+        _sheet(http, submission_id, phong, "submitted")
         outcome.reviewed = _ok(http.patch(f"{scores}/review-scores", headers=phong, json={"scores": [
             {"criterion_code": "4.4", "points": 0, "comment": "Chưa có kế hoạch đô thị thông minh năm 2022"}]}))
         outcome.school_before_publication = _ok(http.get(f"{scores}/scores", headers=principal))
@@ -96,13 +111,13 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
         _ok(http.post(f"/api/submissions/submissions/{submission_id}/return",
                       json={"reasons": {"criteria": {"4.4": "Bổ sung kế hoạch đô thị thông minh"}}},
                       headers={**phong, "X-Request-ID": outcome.request_ids["return"]}))
-        outcome.returned_view = _scoring_sees(http, submission_id, officer, "returned")
+        outcome.returned_view = _sheet(http, submission_id, officer, "returned")
         _ok(http.patch(f"{scores}/self-scores", headers=officer, json={"scores": [
             {"criterion_code": "4.4", "points": 9.75, "note": "Đã bổ sung kế hoạch (minh chứng mới)"}]}))
         _submit(http, submission_id, officer, principal)
-        _scoring_sees(http, submission_id, phong, "submitted")
+        _sheet(http, submission_id, phong, "resubmitted")
         _ok(http.post(f"/api/submissions/submissions/{submission_id}/approve", json={}, headers=phong))
-        _scoring_sees(http, submission_id, phong, "approved")
+        _scoring_learned(http, campaign["id"], submission_id, phong, "approved")
 
         outcome.published = _ok(http.post(f"/api/scoring/campaigns/{campaign['id']}/results/publish",
                                           headers=phong))

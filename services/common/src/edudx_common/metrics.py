@@ -115,7 +115,7 @@ def route_template(scope: Scope) -> str:
     template = getattr(route, "path_format", None)
     if not template:
         return UNMATCHED_ROUTE
-    if ":path}" in template:  # a catch-all parameter spans any number of segments: no prefix to recover
+    if ":path}" in str(getattr(route, "path", "")):  # a catch-all spans any number of segments: no prefix to add
         return str(template)
     segments = str(scope.get("path", "")).rstrip("/").split("/")
     own = str(template).strip("/").split("/")
