@@ -130,14 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     ports = {name: args.first_service_port + i for i, name in enumerate(names)}
     service_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     public_url = settings.get("NOTIFICATIONS_APP_BASE_URL", f"http://127.0.0.1:{args.port}")
-    secrets_by_service = embedded.service_secrets(var, names)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
-    envs = {
-        name: production_env(name, {**base_env, **embedded.service_env(
-            name, var, service_urls["identity"], secrets_by_service, args.postgres_url, args.schema_prefix,
-            service_urls, public_url)}, metrics_dir=var / "metrics" / name, settings=settings)
-        for name in names
-    }
+    base_env = embedded.outside_env()
+    envs = {name: production_env(name, env, metrics_dir=var / "metrics" / name, settings=settings)
+            for name, env in embedded.service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix,
+                                                   public_url).items()}
     if "notifications" in envs:
         envs["notifications"]["NOTIFICATIONS_RUN_WORKERS"] = "false"
         if args.smtp_host:
@@ -177,13 +173,9 @@ def main(argv: list[str] | None = None) -> None:
             topology.start(f"notifications-worker-{index + 1}", [python, "-m", "notifications.cli", "worker"],
                            envs["notifications"])
         if demo:
-            embedded.seed_services(demo, names, envs)
-        gateway_env = production_env("gateway", {
-            **base_env,
-            "GATEWAY_SERVICES": json.dumps(service_urls),
-            "GATEWAY_JWKS_URL": f"{service_urls['identity']}/api/identity/.well-known/jwks.json",
-            "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
-        }, metrics_dir=var / "metrics" / "gateway", settings=settings)
+            embedded.seed_services(python, names, envs, demo)
+        gateway_env = production_env("gateway", embedded.gateway_env(base_env, ports),
+                                     metrics_dir=var / "metrics" / "gateway", settings=settings)
         gateway = topology.start("gateway", uvicorn_command("gateway.main:create_app", args.port,
                                                             args.gateway_workers or args.workers, args.host),
                                  gateway_env)

@@ -47,19 +47,23 @@ def _present_services() -> list[str]:
 
 
 @contextmanager
-def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Iterator[RunningSystem]:
-    """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit."""
-    postgres = ["--postgres-url", POSTGRES_URL, "--schema-prefix", schema_prefix] if on_postgres() else []
-    with running_script("run_embedded.py", var, postgres, schema_prefix=schema_prefix if on_postgres() else None,
-                        ) as running:
+def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgres_url: str = POSTGRES_URL,
+                    restored: bool = False, start_timeout: float = 90) -> Iterator[RunningSystem]:
+    """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit.
+    `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded."""
+    args = ["--postgres-url", postgres_url, "--schema-prefix", schema_prefix] if on_postgres() else []
+    if restored:
+        args.append("--no-seed")
+    with running_script("run_embedded.py", var, args, postgres_url=postgres_url, start_timeout=start_timeout,
+                        emptied_schema_prefix=schema_prefix if on_postgres() and not restored else None) as running:
         yield running
 
 
 @contextmanager
-def running_script(script: str, var: Path, args: list[str], *, schema_prefix: str | None,
-                   start_timeout: float = 120) -> Iterator[RunningSystem]:
-    """One of the run scripts on free ports with its own `var` folder (and, given `schema_prefix`, emptied
-    PostgreSQL schemas), stopped (Ctrl-C) on exit. Its own output goes to `var/system.log`."""
+def running_script(script: str, var: Path, args: list[str], *, emptied_schema_prefix: str | None,
+                   postgres_url: str = POSTGRES_URL, start_timeout: float = 90) -> Iterator[RunningSystem]:
+    """One of the run scripts on free ports with its own `var` folder (its output in `var/system.log`), stopped
+    (Ctrl-C) on exit. With `emptied_schema_prefix`, the services' PostgreSQL schemas are dropped first."""
     gateway_port = free_port()
     first_port = free_port()
     names = _present_services()
@@ -68,9 +72,8 @@ def running_script(script: str, var: Path, args: list[str], *, schema_prefix: st
         first_port = free_port()
     command = [sys.executable, str(REPO / "scripts" / script), "--var", str(var),
                "--port", str(gateway_port), "--first-service-port", str(first_port), *args]
-    if schema_prefix is not None:
-        for name in names:
-            drop_schema_sync(POSTGRES_URL, schema_prefix + name)
+    for name in names if emptied_schema_prefix is not None else []:
+        drop_schema_sync(postgres_url, f"{emptied_schema_prefix}{name}")
     var.mkdir(parents=True, exist_ok=True)
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,

@@ -35,7 +35,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runni
                 # No quiet hours: the test may run at night in Vietnam. Workers look for work often.
                 "--set", "NOTIFICATIONS_QUIET_HOURS_START=00:00", "--set", "NOTIFICATIONS_QUIET_HOURS_END=00:00",
                 "--set", "NOTIFICATIONS_IDLE_SECONDS=0.2", "--set", f"GATEWAY_METRICS_TOKEN={METRICS_TOKEN}"]
-        with running_script("run_production.py", var, args, schema_prefix=f"{SCHEMA_PREFIX}prod_",
+        with running_script("run_production.py", var, args, emptied_schema_prefix=f"{SCHEMA_PREFIX}prod_",
                             start_timeout=300) as system:
             yield system, inbox
 
