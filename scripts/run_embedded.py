@@ -140,13 +140,26 @@ def service_envs(var: Path, ports: dict[str, int], base_env: dict[str, str], pos
                                              schema_prefix, service_urls, public_url)} for name in ports}
 
 
+def migrate_all(python: str, names: list[str], envs: dict[str, dict[str, str]]) -> None:
+    """Every service's migrations, all at once: each service migrates only its own database or schema."""
+    running = {name: subprocess.Popen(  # noqa: S603
+        [python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"], env=envs[name],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for name in names}
+    failed = []
+    for name, process in running.items():
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            failed.append(f"✗ migration {name} thất bại:\n{output}")
+    if failed:
+        sys.stderr.write("\n".join(failed) + "\n")
+        raise SystemExit(1)
+
+
 def migrate_and_seed_identity(python: str, names: list[str], envs: dict[str, dict[str, str]], *,
                               seed: bool) -> dict[str, Any] | None:
     """Every service's migrations, the signing key, and (with `seed`) identity's demo province and accounts."""
-    for name in names:
-        print(f"• {name}: áp dụng migration …", flush=True)
-        run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
-                 envs[name], f"migration {name}")
+    print(f"• áp dụng migration: {', '.join(names)} …", flush=True)
+    migrate_all(python, names, envs)
     run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
     if not seed:
         return None

@@ -16,7 +16,6 @@ The helpers that work out settings are shared with scripts/run_embedded.py (`mak
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -103,21 +102,6 @@ def uvicorn_command(app: str, port: int, workers: int, host: str = "127.0.0.1") 
             "--workers", str(workers), "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
 
 
-def run_together(steps: dict[str, tuple[list[str], dict[str, str]]]) -> None:
-    """Run independent one-off commands (what → (command, environment)) at once; stop if any fails."""
-    running = {what: subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE,  # noqa: S603
-                                      stderr=subprocess.STDOUT, text=True)
-               for what, (command, env) in steps.items()}
-    failed = []
-    for what, process in running.items():
-        output, _ = process.communicate()
-        if process.returncode != 0:
-            failed.append(f"✗ {what} thất bại:\n{output}")
-    if failed:
-        sys.stderr.write("\n".join(failed) + "\n")
-        raise SystemExit(1)
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     var = Path(args.var).resolve()
@@ -157,13 +141,7 @@ def main(argv: list[str] | None = None) -> None:
                                     EVIDENCE_S3_SECRET_KEY=secret_key)
             envs["evidence"].update({k: v for k, v in settings.items() if k.startswith("EVIDENCE_")})
         # Migrations are a step of their own, as a deploy runs them (a Job) before the new version starts.
-        # Each service migrates its own schema: all at once.
-        print(f"• áp dụng migration: {', '.join(names)} …", flush=True)
-        run_together({f"migration {name}": ([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini",
-                                             "upgrade", "head"], envs[name]) for name in names})
-        embedded.run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
-        demo = json.loads(embedded.run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"],
-                                            "dữ liệu mẫu")) if args.seed else None
+        demo = embedded.migrate_and_seed_identity(python, names, envs, seed=args.seed)
         # Services find each other lazily (tokens, JWKS on first use): they start together.
         started = {name: topology.start(name, uvicorn_command(f"{name}.main:create_app", ports[name], args.workers),
                                         envs[name]) for name in names}
