@@ -81,6 +81,17 @@ def _scoring_learned(http: httpx.Client, campaign_id: str, submission_id: str, h
         time.sleep(0.3)
 
 
+def _notified(http: httpx.Client, headers: dict[str, str], kind: str, within: float = 60) -> None:
+    """Wait until the user's in-app feed holds a notification of `kind`."""
+    deadline = time.monotonic() + within
+    while True:
+        items = _ok(http.get("/api/notifications/feed", headers=headers))["items"]
+        if any(item["kind"] == kind for item in items):
+            return
+        assert time.monotonic() < deadline, f"no {kind} in the feed: {[item['kind'] for item in items]}"
+        time.sleep(0.3)
+
+
 def run_year_end(system: RunningSystem) -> ScenarioOutcome:
     officer, principal, phong = system.login(SCHOOL_OFFICER), system.login(PRINCIPAL), system.login(PHONG)
     with system.client() as http:
@@ -112,6 +123,7 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
                       json={"reasons": {"criteria": {"4.4": "Bổ sung kế hoạch đô thị thông minh"}}},
                       headers={**phong, "X-Request-ID": outcome.request_ids["return"]}))
         outcome.returned_view = _sheet(http, submission_id, officer, "returned")
+        _notified(http, officer, "submission_returned")  # the school corrects once it has been told
         _ok(http.patch(f"{scores}/self-scores", headers=officer, json={"scores": [
             {"criterion_code": "4.4", "points": 9.75, "note": "Đã bổ sung kế hoạch (minh chứng mới)"}]}))
         _submit(http, submission_id, officer, principal)
