@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,13 +140,26 @@ def service_envs(var: Path, ports: dict[str, int], base_env: dict[str, str], pos
                                              schema_prefix, service_urls, public_url)} for name in ports}
 
 
+def migrate_all(python: str, names: list[str], envs: dict[str, dict[str, str]]) -> None:
+    """Every service's migrations, all at once: each service migrates only its own database or schema."""
+    running = {name: subprocess.Popen(  # noqa: S603
+        [python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"], env=envs[name],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for name in names}
+    failed = []
+    for name, process in running.items():
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            failed.append(f"✗ migration {name} thất bại:\n{output}")
+    if failed:
+        sys.stderr.write("\n".join(failed) + "\n")
+        raise SystemExit(1)
+
+
 def migrate_and_seed_identity(python: str, names: list[str], envs: dict[str, dict[str, str]], *,
                               seed: bool) -> dict[str, Any] | None:
     """Every service's migrations, the signing key, and (with `seed`) identity's demo province and accounts."""
-    for name in names:
-        print(f"• {name}: áp dụng migration …", flush=True)
-        run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
-                 envs[name], f"migration {name}")
+    print(f"• áp dụng migration: {', '.join(names)} …", flush=True)
+    migrate_all(python, names, envs)
     run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
     if not seed:
         return None
@@ -219,22 +232,9 @@ def main() -> None:
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def stop_all(*_: object) -> None:
-        for _name, process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-        for _name, process in reversed(processes):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    # Installed explicitly: a shell that starts us in the background hands us SIGINT ignored.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
-    interrupted = False
     object_store_origins: list[str] = []  # browsers PUT uploads and load previews there: the gateway's CSP allows it
-    try:
+
+    def start() -> None:
         if "evidence" in names:
             # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
             from evidence.storage.local_s3 import start_local_s3
@@ -256,19 +256,50 @@ def main() -> None:
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
         print_banner(args.port, ports, demo)
-        while all(process.poll() is None for _name, process in processes):
-            time.sleep(0.5)
-        dead = [name for name, process in processes if process.poll() is not None]
-        print(f"✗ dịch vụ đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống.", flush=True)
+
+    run_until_stopped(start, processes)
+
+
+def run_until_stopped(start: Callable[[], None], processes: list[tuple[str, subprocess.Popen[bytes]]], *,
+                      stop_timeout: float = 10) -> None:
+    """`start()` the system (it adds what it starts to `processes`), then wait for Ctrl-C, SIGTERM or a process
+    that dies; stop every process in all three cases, and also when start-up fails half-way."""
+    # Installed explicitly: a shell that starts us in the background hands us SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
+    interrupted = False
+    try:
+        start()
+        dead = wait_for_first_exit(processes)
+        print(f"✗ tiến trình đã dừng: {', '.join(dead)} — dừng toàn bộ hệ thống.", flush=True)
         raise SystemExit(1)
     except KeyboardInterrupt:
         interrupted = True
         print("\nĐang dừng các dịch vụ …", flush=True)
     finally:
-        # Also when start-up failed half-way: nothing we started is left running.
-        stop_all()
+        stop_processes(processes, timeout=stop_timeout)
     if interrupted:
         print("Đã dừng.", flush=True)
+
+
+def wait_for_first_exit(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> list[str]:
+    """Block while every process runs; then the names of those that stopped."""
+    while all(process.poll() is None for _name, process in processes):
+        time.sleep(0.5)
+    return [name for name, process in processes if process.poll() is not None]
+
+
+def stop_processes(processes: list[tuple[str, subprocess.Popen[bytes]]], timeout: float = 10) -> None:
+    """SIGTERM every process still running, the last started first; kill those not gone within `timeout`."""
+    for _name, process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    for _name, process in reversed(processes):
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -23,6 +23,7 @@ from edudx_common.app import create_service_app
 from edudx_common.db import SessionDep, create_engine, session_factory, utcnow
 from edudx_common.errors import ServiceUnavailable, Unprocessable
 from edudx_common.inbox import EventEnvelope, InboxEvent, accept_once
+from edudx_common.logging import get_request_id
 from tests.servers import serve
 from tests.support import database_url
 
@@ -104,6 +105,7 @@ class Receiver:
     engine: AsyncEngine  # for the test's own reads, on the test's event loop
     posts: list[EventEnvelope] = field(default_factory=list)  # every POST that reached it, duplicates too
     idempotency_keys: list[str | None] = field(default_factory=list)
+    request_ids: list[str | None] = field(default_factory=list)  # what its logs carried for each POST
     unavailable: bool = False
     # Open: answers at once. Closed (`hang()`): every request waits until the test calls `let_go()`.
     gate: threading.Event = field(default_factory=threading.Event)
@@ -133,6 +135,7 @@ class Receiver:
     async def reset(self) -> None:
         self.posts.clear()
         self.idempotency_keys.clear()
+        self.request_ids.clear()
         self.unavailable = False
         self.gate.set()
         await empty(self.engine, received_events, InboxEvent)
@@ -149,6 +152,7 @@ class Receiver:
         ) -> None:
             receiver.posts.append(envelope)
             receiver.idempotency_keys.append(idempotency_key)
+            receiver.request_ids.append(get_request_id())
             if not receiver.gate.is_set():
                 await asyncio.to_thread(receiver.gate.wait, 10)
             if receiver.unavailable:

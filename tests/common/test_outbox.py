@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from edudx_common.db import session_factory
 from edudx_common.http import ServiceClient
+from edudx_common.logging import request_id_set
 from edudx_common.outbox import (
     OutboxDispatcher,
     OutboxMessage,
@@ -144,6 +145,24 @@ async def test_only_committed_events_are_delivered_in_the_envelope(
     assert message.delivered_at is not None
     assert envelope.occurred_at == message.created_at
     assert await dispatcher.deliver_due() == 0
+
+
+async def test_the_receiver_logs_under_the_request_id_that_caused_the_event(
+    sessions: Sessions, notifications: Receiver, notifications_url: str,
+    make_client: Callable[[str, str], ServiceClient],
+) -> None:
+    with request_id_set("req-submit-0001"):
+        caused = await publish(sessions, payload={"submission_id": "s1"})
+    background = await publish(sessions, payload={"submission_id": "s2"})  # a command: no request around it
+    dispatcher = OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
+                                  clock=Clock())
+
+    assert await dispatcher.deliver_due() == 2
+
+    seen = {envelope.id: request_id for envelope, request_id in zip(notifications.posts, notifications.request_ids,
+                                                                    strict=True)}
+    assert seen == {caused: "req-submit-0001", background: background.hex}
+    assert [envelope.payload for envelope in notifications.posts if envelope.id == caused] == [{"submission_id": "s1"}]
 
 
 async def test_a_receiver_that_is_down_gets_each_event_once_when_it_is_back(

@@ -51,20 +51,30 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgr
                     restored: bool = False, start_timeout: float = 90) -> Iterator[RunningSystem]:
     """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit.
     `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded."""
+    args = ["--postgres-url", postgres_url, "--schema-prefix", schema_prefix] if on_postgres() else []
+    if restored:
+        args.append("--no-seed")
+    with running_script("run_embedded.py", var, args, postgres_url=postgres_url, start_timeout=start_timeout,
+                        emptied_schema_prefix=schema_prefix if on_postgres() and not restored else None) as running:
+        yield running
+
+
+@contextmanager
+def running_script(script: str, var: Path, args: list[str], *, emptied_schema_prefix: str | None,
+                   postgres_url: str = POSTGRES_URL, start_timeout: float = 90) -> Iterator[RunningSystem]:
+    """One of the run scripts on free ports with its own `var` folder (its output in `var/system.log`), stopped
+    (Ctrl-C) on exit. With `emptied_schema_prefix`, the services' PostgreSQL schemas are dropped first."""
     gateway_port = free_port()
     first_port = free_port()
     names = _present_services()
     # consecutive ports from first_port: make sure none is taken
     while any(_taken(first_port + i) for i in range(len(names))):
         first_port = free_port()
-    command = [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(var),
-               "--port", str(gateway_port), "--first-service-port", str(first_port)]
-    if on_postgres():
-        for name in names if not restored else []:
-            drop_schema_sync(postgres_url, schema_prefix + name)
-        command += ["--postgres-url", postgres_url, "--schema-prefix", schema_prefix]
-    if restored:
-        command.append("--no-seed")
+    command = [sys.executable, str(REPO / "scripts" / script), "--var", str(var),
+               "--port", str(gateway_port), "--first-service-port", str(first_port), *args]
+    for name in names if emptied_schema_prefix is not None else []:
+        drop_schema_sync(postgres_url, f"{emptied_schema_prefix}{name}")
+    var.mkdir(parents=True, exist_ok=True)
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -79,7 +89,7 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgr
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()

@@ -13,6 +13,7 @@ from edudx_common.db import create_engine, ping, session_factory
 from edudx_common.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import RequestContextMiddleware, configure_logging
+from edudx_common.metrics import ScrapeSource, install_metrics
 from edudx_common.settings import BaseServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -27,6 +28,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     lifespan: Lifespan,
     tags: list[dict[str, Any]] | None = None,
+    metrics_sources: Sequence[ScrapeSource] = (),
 ) -> FastAPI:
     prefix = f"/api/{name}"
     app = FastAPI(
@@ -41,6 +43,8 @@ def create_service_app(
     )
     install_problem_handlers(app)
     _document_problems(app)
+    install_metrics(app, service=name, sources=metrics_sources)
+    # Added last, so outermost: the request id is set before anything else runs.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     for router in routers:

@@ -10,7 +10,8 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -19,6 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_service: str | None = None  # set by configure_logging
+# Requests not worth a log line each: probes and scrapes, every few seconds.
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # A client-supplied id is kept only when it looks like an id, so logs cannot be forged through it.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths whose last segment is a credential (calendar feeds fetched without a login): never written to logs.
@@ -43,12 +47,23 @@ def get_request_id() -> str | None:
     return _request_id.get()
 
 
+@contextmanager
+def request_id_set(request_id: str) -> Iterator[None]:
+    """Work outside an HTTP request (a command, a test) done under `request_id`: logged with it, passed on."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
+
+
 def configure_logging(service: str, level: str = "INFO", json_output: bool = True) -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_service,
         _add_request_id,
         structlog.processors.add_log_level,
         structlog.stdlib.ExtraAdder(),
@@ -72,15 +87,28 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    structlog.contextvars.bind_contextvars(service=service)
+    # Request handlers do not run in the context that called us (uvicorn's lifespan task): the name is added to
+    # every line by a processor rather than bound to this context only.
+    global _service
+    _service = service
     # uvicorn's access log repeats what RequestContextMiddleware logs, without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # uvicorn's own lines (shutdown, errors) in the same format as ours, from here on.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     # One line per outgoing call at INFO would drown the request log; failures are logged by the callers.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Database drivers log statements with their bound values (e-mails, names) at DEBUG: never into our logs,
     # whatever level the service runs at.
     for driver in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
         logging.getLogger(driver).setLevel(logging.WARNING)
+
+
+def _add_service(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if _service is not None:
+        event.setdefault("service", _service)
+    return event
 
 
 def _add_request_id(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -119,7 +147,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.log_requests and scope.get("path") not in ("/healthz", "/readyz"):
+            if self.log_requests and scope.get("path") not in _QUIET_PATHS:
                 self.log.info(
                     "request",
                     method=scope.get("method"),

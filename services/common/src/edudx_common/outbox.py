@@ -38,7 +38,7 @@ from edudx_common.background import in_background
 from edudx_common.db import UTCDateTime, new_id, utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.http import ServiceClient
-from edudx_common.logging import REQUEST_ID_HEADER
+from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
 
 log = structlog.get_logger("edudx.outbox")
 
@@ -49,6 +49,10 @@ LAST_ERROR_MAX_LENGTH = 500
 # Retried like an outage: timeouts and throttling, and 401/403/404, which in practice mean a receiver being
 # deployed (no /events route yet) or credentials being fixed, not an event it will never take.
 RETRY_LATER_STATUSES = frozenset({401, 403, 404, 408, 425, 429})
+# The id of the request that caused an event travels with its stored payload under this key (no schema change
+# in every producer), and leaves it again at delivery: as the receiver's `X-Request-ID`, so one request's lines
+# can be followed from the producer's log into the consumer's.
+_REQUEST_ID_KEY = "_request_id"
 
 
 class OutboxStatus(StrEnum):
@@ -120,6 +124,8 @@ def add_event(
         body = to_jsonable_python(dict(payload))
     except PydanticSerializationError as exc:
         raise ValueError(f"event payload is not JSON-serialisable: {exc}") from exc
+    if (request_id := get_request_id()) is not None:
+        body[_REQUEST_ID_KEY] = request_id
     event_id = new_id()
     now = utcnow()
     for name in names:
@@ -157,8 +163,14 @@ def envelope(message: ClaimedMessage | OutboxMessage) -> dict[str, Any]:
         "id": str(message.event_id),
         "type": message.event_type,
         "occurred_at": message.created_at.isoformat(),
-        "payload": message.payload,
+        "payload": {k: v for k, v in message.payload.items() if k != _REQUEST_ID_KEY},
     }
+
+
+def request_id_of(message: ClaimedMessage | OutboxMessage) -> str:
+    """The request id the receiver is given: that of the request that caused the event, else the event id
+    (an event recorded outside a request, by a command or a background job)."""
+    return str(message.payload.get(_REQUEST_ID_KEY) or message.event_id.hex)
 
 
 # A receiver reached by other means than `POST /api/<receiver>/events`, e.g. an SMTP server for a service's
@@ -302,8 +314,7 @@ class OutboxDispatcher:
                 self._path_template.format(receiver=message.receiver),
                 json=envelope(message),
                 idempotency_key=str(message.event_id),
-                # Outside a request there is no request id: the event id ties the receiver's log to ours.
-                headers={REQUEST_ID_HEADER: message.event_id.hex},
+                headers={REQUEST_ID_HEADER: request_id_of(message)},
             )
         except ProblemError as exc:  # unreachable, too slow, 5xx, or no service token: try again later
             return DeliveryOutcome(OutboxStatus.PENDING, f"{exc.status} {exc.code}: {exc.detail or exc}")

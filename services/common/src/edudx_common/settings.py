@@ -33,6 +33,10 @@ class BaseServiceSettings(BaseSettings):
 
     http_timeout_seconds: float = 10.0
 
+    # Bearer token `/metrics` asks for; empty: open (services are scraped on the internal network; the gateway
+    # serves its own `/metrics` only when this is set). See edudx_common.metrics.
+    metrics_token: str = ""
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> BaseServiceSettings:
         if self.environment == "production":

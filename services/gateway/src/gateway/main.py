@@ -18,6 +18,7 @@ from edudx_common import health
 from edudx_common.errors import install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
+from edudx_common.metrics import install_metrics
 from gateway import __version__, openapi, proxy, spa
 from gateway.config import Settings
 from gateway.hardening import SecurityMiddleware
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     )
     # Inside the request id (its 413 carries one), outside CORS (a CORS refusal has the headers too).
     app.add_middleware(SecurityMiddleware, settings=settings)
+    # Public-facing, unlike the services: /metrics only with GATEWAY_METRICS_TOKEN (see edudx_common.metrics).
+    install_metrics(app, service="gateway", token_required=True)
     # Added last, so outermost: even a CORS refusal carries a request id.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)

@@ -11,6 +11,7 @@ from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.http import downstream_clients
+from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
 from edudx_common.scope import RemoteUnitTree
 from scoring.clients.evidence import EvidenceClient
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         routers=[audit_router("scoring"), rubrics_router, sheets_router, results_router, public_router, events_router],
         lifespan=lifespan,
+        metrics_sources=[outbox_depth_source("scoring")],
     )

@@ -12,6 +12,7 @@ from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.http import downstream_clients
+from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
 from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.identity import IdentityClient
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                  school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
                  exports_router],
         lifespan=lifespan,
+        metrics_sources=[outbox_depth_source("submissions")],
     )

@@ -20,6 +20,7 @@ from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
+from edudx_common.metrics import EVIDENCE_UPLOAD_BYTES
 from edudx_common.scope import UnitTree, is_in_scope
 from edudx_common.text import CRITERION_CODE
 from evidence.access import EDITABLE_STATUSES
@@ -204,6 +205,7 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
         await session.rollback()
         await _forget_object(storage, item.storage_key)
         raise
+    EVIDENCE_UPLOAD_BYTES.inc(upload.size)
     return item, False
 
 

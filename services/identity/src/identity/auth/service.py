@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from edudx_common import audit
 from edudx_common.db import utcnow
+from edudx_common.metrics import AUTH_FAILURES
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
 from identity.auth.passwords import Passwords
@@ -69,6 +70,7 @@ async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: st
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         retry_after = int((user.locked_until - now).total_seconds()) + 1
+        AUTH_FAILURES.labels("locked").inc()
         raise AccountLocked(f"Vui lòng thử lại sau {retry_after // 60 + 1} phút hoặc đặt lại mật khẩu.",
                             headers={"Retry-After": str(retry_after)})
     if not kit.passwords.verify(password, user.password_hash if user else None) or user is None:
@@ -77,8 +79,10 @@ async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: st
             await _count_failure(session, kit, user)
         else:
             await session.commit()  # the record stays although the request fails
+        AUTH_FAILURES.labels("bad_credentials").inc()
         raise InvalidCredentials()
     if not await _may_sign_in(session, user):
+        AUTH_FAILURES.labels("inactive").inc()
         raise InvalidCredentials("Tài khoản hoặc đơn vị đã ngừng hoạt động.")
     user.failed_logins = 0
     user.locked_until = None
@@ -149,6 +153,7 @@ async def logout(session: AsyncSession, *, refresh_token: str) -> None:
 def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str) -> ServiceToken:
     expected = kit.settings.service_clients.get(client_id)
     if expected is None or not hmac.compare_digest(expected.encode(), client_secret.encode()):
+        AUTH_FAILURES.labels("bad_client").inc()
         raise InvalidClient()
     lifetime = timedelta(minutes=kit.settings.service_token_minutes)
     token = kit.issuer.issue(subject=f"service:{client_id}", kind="service", roles=["service"], lifetime=lifetime)

@@ -44,6 +44,7 @@ from edudx_common.mail import (
     TransientMailError,
     build_message,
 )
+from edudx_common.metrics import EMAILS_FAILED, EMAILS_RETRIED, EMAILS_SENT
 from notifications.campaigns import repository as campaigns_repository
 from notifications.campaigns.models import OUTSTANDING, CampaignState
 from notifications.delivery import repository
@@ -186,6 +187,7 @@ class Sender:
         except PermanentMailError as exc:
             await self._failed(email, f"Máy chủ thư từ chối: {exc}")
             report.failed += 1
+            EMAILS_FAILED.labels(email.kind).inc()
             return True
         except TransientMailError as exc:
             await self._retry(email, str(exc), report)
@@ -194,6 +196,7 @@ class Sender:
         async with self._sessions() as session, session.begin():
             kept = await repository.mark_sent(session, email.id, owner=self._owner, now=now)
         report.sent += 1
+        EMAILS_SENT.labels(email.kind).inc()
         if not kept:
             report.lost_leases.append(email.message_id)
             log.warning("sent_after_lease_lost", message_id=email.message_id)
@@ -204,6 +207,7 @@ class Sender:
         if now >= email.give_up_at:
             await self._failed(email, f"Không gửi được sau {email.attempts} lần thử: {error}")
             report.failed += 1
+            EMAILS_FAILED.labels(email.kind).inc()
             return
         delay = min(self._retry_max, self._retry_base * 2 ** max(0, email.attempts - 1))
         delay *= 1 + self._random.uniform(-0.2, 0.2)
@@ -211,6 +215,7 @@ class Sender:
         async with self._sessions() as session, session.begin():
             await repository.mark_retry(session, email.id, owner=self._owner, at=at, error=error)
         report.retried += 1
+        EMAILS_RETRIED.labels(email.kind).inc()
 
     async def _failed(self, email: OutgoingEmail, error: str) -> None:
         async with self._sessions() as session, session.begin():
