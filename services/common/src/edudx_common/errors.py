@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from edudx_common.logging import get_request_id
@@ -196,6 +197,16 @@ async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, dict(exc.headers or {}))
 
 
+async def _handle_integrity(_request: Request, exc: Exception) -> JSONResponse:
+    # A rule the database guards (unique, check) caught what two simultaneous requests both passed in code,
+    # e.g. two "create" clicks at once: the later one is a conflict to retry, not a server failure.
+    log.warning("database constraint refused a write", exc_info=exc)
+    problem = Conflict("Dữ liệu vừa được thay đổi bởi một yêu cầu khác cùng lúc. Vui lòng tải lại và thử lại.")
+    problem_body = problem.to_problem().model_copy(update={"code": "concurrent_change",
+                                                           "type": "https://edudx.vn/problems/concurrent_change"})
+    return problem_response(problem_body)
+
+
 async def _handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     problem = Problem(
@@ -209,6 +220,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(IntegrityError, _handle_integrity)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 
