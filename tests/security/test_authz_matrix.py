@@ -4,25 +4,18 @@ anonymous caller, through the gateway on the real system, against the one table 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningSystem, embedded_system
+from tests.e2e.conftest import RunningSystem
 from tests.security.authz_table import ROLES, TABLE, expected_of_rule_is_consistent
 from tests.security.matrix import Cell, merged_operations, observed_rows, run_matrix
 from tests.security.world import build_world
 from tests.support import on_postgres
 
 pytestmark = pytest.mark.skipif(on_postgres(), reason="the matrix runs once, on the SQLite pass (one system start)")
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    with embedded_system(tmp_path_factory.mktemp("authz")) as running:
-        yield running
 
 
 def test_the_table_names_every_operation_of_the_merged_openapi_and_nothing_else() -> None:
