@@ -47,7 +47,8 @@ def _present_services() -> list[str]:
 
 
 @contextmanager
-def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Iterator[RunningSystem]:
+def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX,
+                    start_timeout: float = 90) -> Iterator[RunningSystem]:
     """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit."""
     gateway_port = free_port()
     first_port = free_port()
@@ -68,7 +69,7 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX) -> Ite
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
                             var=var, process=process)
     try:
-        wait_until_up(f"{running.gateway}/healthz", timeout=90)
+        wait_until_up(f"{running.gateway}/healthz", timeout=start_timeout)
         _wait_for_banner(running)
         yield running
     finally:

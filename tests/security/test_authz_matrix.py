@@ -28,7 +28,7 @@ def test_the_table_names_every_operation_of_the_merged_openapi_and_nothing_else(
 
 
 def test_the_gateway_serves_the_same_operations_the_table_covers(system: RunningSystem) -> None:
-    spec = httpx.get(f"{system.gateway}/openapi.json", timeout=30).json()
+    spec = httpx.get(f"{system.gateway}/api/openapi.json", timeout=30).json()
     served = {f"{m.upper()} {p}" for p, item in spec["paths"].items() for m in item
               if m in ("get", "post", "put", "patch", "delete")}
     assert served >= set(TABLE), sorted(set(TABLE) - served)

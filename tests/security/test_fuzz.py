@@ -42,7 +42,7 @@ def problem_json_errors(ctx: Any, response: Any, case: Any) -> bool | None:
 
 def fuzz(system: RunningSystem, token: str) -> tuple[int, list[str]]:
     """(requests sent, failures) over every operation of the merged spec."""
-    spec = httpx.get(f"{system.gateway}/openapi.json", timeout=30).json()
+    spec = httpx.get(f"{system.gateway}/api/openapi.json", timeout=30).json()
     schema = schemathesis.openapi.from_dict(spec)
     failures: list[str] = []
     sent = 0
