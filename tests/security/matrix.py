@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -36,6 +38,17 @@ def merged_operations(openapi_dir: Path = REPO / "openapi") -> set[str]:
         for path, item in spec["paths"].items():
             operations.update(f"{method.upper()} {path}" for method in item if method in METHODS)
     return operations
+
+
+def served_spec(gateway: str, timeout: float = 120) -> dict[str, Any]:
+    """The gateway's merged document once every service is in it (a service slow to answer is left out and
+    marked `x-edudx-unavailable` until the gateway asks again)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        spec: dict[str, Any] = httpx.get(f"{gateway}/api/openapi.json", timeout=30).json()
+        if "x-edudx-unavailable" not in spec or time.monotonic() > deadline:
+            return spec
+        time.sleep(2)
 
 
 @dataclass(frozen=True)
