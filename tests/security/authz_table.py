@@ -124,7 +124,9 @@ async def _add_target(world: Any, ref: str, role: str) -> Request:
 
 
 async def _open_submission(world: Any, ref: str, role: str) -> Request:
-    return {"params": {"unit_id": world.target_school_of(ref)}}
+    # a campaign of its own: opening an existing draft is reading it (reviewers and viewers may), opening a
+    # new one is preparing it (they may not) — a shared campaign would make the answer depend on cell order
+    return {"campaign_id": await world.fresh_campaign_for(ref), "params": {"unit_id": world.target_school_of(ref)}}
 
 
 async def _save_draft(world: Any, ref: str, role: str) -> Request:
@@ -273,7 +275,7 @@ TABLE.update({
     "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-4 3-4 1"),
     "GET /api/submissions/campaigns/{campaign_id}/status/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-4 3-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/submissions":
-        Rule("campaign", "aaa aa4 3a4 aa4 aa4 a-4 a-4 1", _open_submission),
+        Rule("campaign", "aaa aa4 334 aa4 334 a-4 a-4 1", _open_submission),
     "GET /api/submissions/campaigns/{campaign_id}/targets": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/targets":
         Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", _add_target),

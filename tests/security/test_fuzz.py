@@ -22,7 +22,7 @@ from tests.support import on_postgres
 
 pytestmark = pytest.mark.skipif(on_postgres(), reason="fuzzing runs once, on the SQLite pass")
 
-EXAMPLES_PER_OPERATION = 3
+EXAMPLES_PER_OPERATION = 2
 # operations the fuzzer must not call with a real token: it would end the session the rest of the run uses
 # (logout, refresh rotate the caller's tokens; a changed password locks the demo account out)
 SKIPPED = {("POST", "/api/identity/auth/logout"), ("POST", "/api/identity/me/password"),
