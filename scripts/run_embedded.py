@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,75 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], name: str, timeout:
     raise SystemExit(f"✗ {name} không sẵn sàng sau {timeout:.0f} giây")
 
 
+def outside_env() -> dict[str, str]:
+    """The caller's environment without settings of ours: they must not leak into the embedded system."""
+    prefixes = tuple(f"{n.upper()}_" for n in [*SERVICE_ORDER, "gateway"])
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+
+
+def service_envs(var: Path, ports: dict[str, int], base_env: dict[str, str], postgres_url: str | None,
+                 schema_prefix: str, public_url: str) -> dict[str, dict[str, str]]:
+    """Each service's whole environment, services listening on `ports`."""
+    service_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    secrets_by_service = service_secrets(var, list(ports))
+    return {name: {**base_env, **service_env(name, var, service_urls["identity"], secrets_by_service, postgres_url,
+                                             schema_prefix, service_urls, public_url)} for name in ports}
+
+
+def migrate_and_seed_identity(python: str, names: list[str], envs: dict[str, dict[str, str]], *,
+                              seed: bool) -> dict[str, Any] | None:
+    """Every service's migrations, the signing key, and (with `seed`) identity's demo province and accounts."""
+    for name in names:
+        print(f"• {name}: áp dụng migration …", flush=True)
+        run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
+                 envs[name], f"migration {name}")
+    run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
+    if not seed:
+        return None
+    demo: dict[str, Any] = json.loads(run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"],
+                                               "dữ liệu mẫu"))
+    return demo
+
+
+def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]], demo: dict[str, Any]) -> None:
+    """The other services' demo data, once they are up; what each prints is merged into `demo`."""
+    for name in [n for n in DEMO_ORDER if n in names]:
+        if (step := demo_step(name, demo)) is not None:
+            seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
+            details = json.loads(seeded) if seeded.startswith("{") else {}
+            if "title" in details:
+                demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
+            demo.update({k: v for k, v in details.items() if k == "rubrics"})
+
+
+def start_service(python: str, name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603
+        [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--no-proxy-headers"], env=env, cwd=REPO)
+
+
+def gateway_env(base_env: dict[str, str], ports: dict[str, int],
+                object_store_origins: Sequence[str] = ()) -> dict[str, str]:
+    """The gateway's settings. `object_store_origins`: where browsers PUT uploads and load previews (the S3
+    server), allowed by the gateway's CSP."""
+    return {
+        **base_env,
+        "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
+        "GATEWAY_JWKS_URL": f"http://127.0.0.1:{ports['identity']}/api/identity/.well-known/jwks.json",
+        "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
+        "GATEWAY_LOG_JSON": "false",
+        "GATEWAY_OBJECT_STORE_ORIGINS": json.dumps(list(object_store_origins)),
+    }
+
+
+def start_gateway(python: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603
+        [python, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log",
+         # the gateway decides itself whether X-Forwarded-For is believed (GATEWAY_TRUST_FORWARDED_FOR)
+         "--no-proxy-headers"], env=env, cwd=REPO)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("EDUDX_PORT", "8000")))
@@ -142,25 +212,10 @@ def main() -> None:
     (var / "keys").mkdir(parents=True, exist_ok=True)
     names = present_services()
     ports = {name: args.first_service_port + i for i, name in enumerate(names)}
-    identity_url = f"http://127.0.0.1:{ports['identity']}"
-    secrets_by_service = service_secrets(var, names)
     python = sys.executable
-    # Settings of ours in the caller's environment must not leak into the embedded system.
-    prefixes = tuple(f"{n.upper()}_" for n in [*SERVICE_ORDER, "gateway"])
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-
-    service_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    public_url = f"http://127.0.0.1:{args.port}"
-    envs = {name: {**base_env, **service_env(name, var, identity_url, secrets_by_service, args.postgres_url,
-                                             args.schema_prefix, service_urls, public_url)} for name in names}
-    for name in names:
-        print(f"• {name}: áp dụng migration …", flush=True)
-        run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
-                 envs[name], f"migration {name}")
-    run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
-    demo = None
-    if not args.no_seed:
-        demo = json.loads(run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"], "dữ liệu mẫu"))
+    base_env = outside_env()
+    envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}")
+    demo = migrate_and_seed_identity(python, names, envs, seed=not args.no_seed)
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 
@@ -178,6 +233,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the system as cleanly as Ctrl-C
     interrupted = False
+    object_store_origins: list[str] = []  # browsers PUT uploads and load previews there: the gateway's CSP allows it
     try:
         if "evidence" in names:
             # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
@@ -189,32 +245,14 @@ def main() -> None:
             processes.append(("s3", s3_process))
             envs["evidence"].update(EVIDENCE_S3_ENDPOINT=endpoint, EVIDENCE_S3_ACCESS_KEY=access_key,
                                     EVIDENCE_S3_SECRET_KEY=secret_key)
+            object_store_origins.append(f"http://{endpoint}")
         for name in names:
-            process = subprocess.Popen(  # noqa: S603
-                [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-                 "--port", str(ports[name]), "--no-access-log", "--no-proxy-headers"], env=envs[name], cwd=REPO)
+            process = start_service(python, name, ports[name], envs[name])
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
         if demo:
-            for name in [n for n in DEMO_ORDER if n in names]:
-                if (step := demo_step(name, demo)) is not None:
-                    seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
-                    details = json.loads(seeded) if seeded.startswith("{") else {}
-                    if "title" in details:
-                        demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
-                    demo.update({k: v for k, v in details.items() if k == "rubrics"})
-        gateway_env = {
-            **base_env,
-            "GATEWAY_SERVICES": json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()}),
-            "GATEWAY_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
-            "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
-            "GATEWAY_LOG_JSON": "false",
-        }
-        gateway = subprocess.Popen(  # noqa: S603
-            [python, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
-             "--port", str(args.port), "--no-access-log",
-             # the gateway decides itself whether X-Forwarded-For is believed (GATEWAY_TRUST_FORWARDED_FOR)
-             "--no-proxy-headers"], env=gateway_env, cwd=REPO)
+            seed_services(python, names, envs, demo)
+        gateway = start_gateway(python, args.port, gateway_env(base_env, ports, object_store_origins))
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
         print_banner(args.port, ports, demo)

@@ -47,9 +47,10 @@ def _present_services() -> list[str]:
 
 
 @contextmanager
-def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX,
-                    start_timeout: float = 90) -> Iterator[RunningSystem]:
-    """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit."""
+def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgres_url: str = POSTGRES_URL,
+                    restored: bool = False, start_timeout: float = 90) -> Iterator[RunningSystem]:
+    """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit.
+    `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded."""
     gateway_port = free_port()
     first_port = free_port()
     names = _present_services()
@@ -59,9 +60,11 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX,
     command = [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(var),
                "--port", str(gateway_port), "--first-service-port", str(first_port)]
     if on_postgres():
-        for name in names:
-            drop_schema_sync(POSTGRES_URL, schema_prefix + name)
-        command += ["--postgres-url", POSTGRES_URL, "--schema-prefix", schema_prefix]
+        for name in names if not restored else []:
+            drop_schema_sync(postgres_url, schema_prefix + name)
+        command += ["--postgres-url", postgres_url, "--schema-prefix", schema_prefix]
+    if restored:
+        command.append("--no-seed")
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})

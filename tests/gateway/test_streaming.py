@@ -53,8 +53,9 @@ async def test_client_leaving_an_upload_aborts_the_service_request(
 
 
 async def test_large_upload_arrives_intact(start_gateway: StartGateway, upstream: UpstreamApp) -> None:
-    client = await start_gateway({"evidence": upstream.url})
     chunk_size, chunks = 1 << 20, 200
+    # Larger than the default upload limit on purpose: streaming is what is tested here, not the limit.
+    client = await start_gateway({"evidence": upstream.url}, max_upload_body_bytes=chunk_size * chunks)
     block = random.Random(4725).randbytes(chunk_size)
     sent = hashlib.sha256()
 
@@ -65,7 +66,8 @@ async def test_large_upload_arrives_intact(start_gateway: StartGateway, upstream
             yield chunk
 
     response = await client.put(
-        "/api/evidence/sink", content=body(), headers={"content-length": str(chunk_size * chunks)}
+        "/api/evidence/sink", content=body(),
+        headers={"content-length": str(chunk_size * chunks), "content-type": "application/octet-stream"},
     )
 
     assert response.status_code == 200

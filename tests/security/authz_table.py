@@ -377,6 +377,20 @@ TABLE.update({
 })
 
 
+async def _audit_of_unit(world: Any, ref: str, role: str) -> Request:
+    return {"params": {"unit_id": world.units[ref]}}
+
+
+# Audit trails (one per service, edudx_common.audit): authority admins read their subtree. A unit out of scope
+# is not refused but filtered: the rows are limited to the caller's subtree whatever `unit_id` asks for.
+AUDIT = "aaa aaa 333 aaa 333 3-3 3-3 1"
+TABLE.update({
+    f"GET /api/{service}/audit{suffix}": Rule("unit", AUDIT, _audit_of_unit)
+    for service in ("identity", "submissions", "evidence", "scoring", "notifications")
+    for suffix in ("", "/export.csv")
+})
+
+
 async def _service_token(world: Any) -> Request:
     return {"data": {"grant_type": "client_credentials", "client_id": "authz-matrix", "client_secret": "sai"}}
 

@@ -21,6 +21,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Records
+         * @description The audit trail of this service, newest first. System admins see every record; authority admins
+         *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
+         */
+        get: operations["list_audit_records_api_identity_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/audit/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit Records
+         * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
+         *     Vietnamese headers.
+         */
+        get: operations["export_audit_records_api_identity_audit_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/auth/login": {
         parameters: {
             query?: never;
@@ -531,6 +573,44 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditRecordRead */
+        AuditRecordRead: {
+            /** Action */
+            action: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Kind */
+            actor_kind: string;
+            /** Actor Roles */
+            actor_roles: string[];
+            /** Actor Unit Id */
+            actor_unit_id: string | null;
+            /**
+             * Changes
+             * @description Trường đã thay đổi: {tên: {before, after}}, hoặc số liệu của thao tác (nhập tệp…)
+             */
+            changes: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Request Id */
+            request_id: string | null;
+            /** Target Id */
+            target_id: string | null;
+            /** Target Type */
+            target_type: string;
+            /** Unit Id */
+            unit_id: string | null;
+        };
         /** Body_import_units_api_identity_units_import_post */
         Body_import_units_api_identity_units_import_post: {
             /**
@@ -657,6 +737,17 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** Page[AuditRecordRead] */
+        Page_AuditRecordRead_: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** Page[UnitChangeRead] */
         Page_UnitChangeRead_: {
@@ -1085,6 +1176,184 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_audit_records_api_identity_audit_get: {
+        parameters: {
+            query?: {
+                /** @description Một hoặc nhiều mã thao tác */
+                action?: string[] | null;
+                /** @description Người thực hiện */
+                actor_id?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Từ thời điểm (kể cả), ISO 8601 */
+                occurred_from?: string | null;
+                /** @description Đến trước thời điểm, ISO 8601 */
+                occurred_to?: string | null;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                target_id?: string | null;
+                target_type?: string | null;
+                /** @description Chỉ đơn vị này và các đơn vị trực thuộc */
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_records_api_identity_audit_export_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Một hoặc nhiều mã thao tác */
+                action?: string[] | null;
+                /** @description Người thực hiện */
+                actor_id?: string | null;
+                /** @description Từ thời điểm (kể cả), ISO 8601 */
+                occurred_from?: string | null;
+                /** @description Đến trước thời điểm, ISO 8601 */
+                occurred_to?: string | null;
+                target_id?: string | null;
+                target_type?: string | null;
+                /** @description Chỉ đơn vị này và các đơn vị trực thuộc */
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nhật ký, tệp CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, event, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
@@ -48,6 +48,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+CONNECT_TIMEOUT_SECONDS = 5.0
+POOL_TIMEOUT_SECONDS = 10.0
+# SQLSTATEs that say "the server is not there right now", not "this statement is wrong": class 08 (connection
+# exceptions), 57P01-57P03 (shut down by an administrator or a crash; still starting up).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached (answer 503, try again) rather than a bug (500).
+
+    Covers a connection cut while in use (a restart), a refused or timed-out connect (the server is down) and
+    a pool that had no connection to give in time."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    seen: BaseException | None = error
+    for _ in range(6):  # the driver's error sits a few causes below SQLAlchemy's
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionError | TimeoutError):
+            return True
+        sqlstate = getattr(seen, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def create_engine(database_url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
     """An async engine. SQLite gets WAL and foreign keys; PostgreSQL gets the service's schema."""
     connect_args: dict[str, Any] = {}
@@ -58,7 +87,9 @@ def create_engine(database_url: str, *, schema: str | None = None, echo: bool = 
     else:
         if schema:
             connect_args["server_settings"] = {"search_path": schema}
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # While the server is away a request must fail soon (503), not wait for asyncpg's 60 s connect timeout.
+        connect_args["timeout"] = CONNECT_TIMEOUT_SECONDS
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_SECONDS)
     engine = create_async_engine(database_url, echo=echo, connect_args=connect_args, **kwargs)
     if database_url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -12,9 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import exc as sqlalchemy_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from edudx_common.db import database_unavailable
 from edudx_common.logging import get_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -216,11 +217,36 @@ async def _handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem)
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    title = "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại sau ít phút"
+
+
+# Seconds a client is asked to wait before trying again while the database is away (a restart takes a few).
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+async def _handle_connection_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that is restarting or down is a 503 the client may retry, not a 500; the rest are bugs."""
+    if not database_unavailable(exc):
+        return await _handle_unexpected(request, exc)
+    log.warning("database unavailable: %s", type(exc).__name__)
+    problem = DatabaseUnavailable(
+        "Hệ thống không kết nối được cơ sở dữ liệu. Những gì chưa được xác nhận đã lưu thì chưa được lưu; "
+        "hãy thử lại sau ít phút."
+    )
+    return problem_response(problem.to_problem(), {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _handle_problem)
+    for connection_error in (sqlalchemy_errors.DBAPIError, sqlalchemy_errors.TimeoutError, ConnectionError,
+                             TimeoutError):
+        app.add_exception_handler(connection_error, _handle_connection_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
-    app.add_exception_handler(IntegrityError, _handle_integrity)
+    # more specific than DBAPIError above: Starlette picks the nearest class in the exception's MRO
+    app.add_exception_handler(sqlalchemy_errors.IntegrityError, _handle_integrity)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

@@ -30,6 +30,15 @@ def loggable_path(path: str) -> str:
     return _SECRET_IN_PATH.sub(r"\g<keep>***\g<suffix>", path)
 
 
+def mask_email(address: str | None) -> str | None:
+    """An address as logs may hold it outside development: the domain (useful to operators), not the person
+    ('nguyen.van.a@vinhlong.edu.vn' → 'n***@vinhlong.edu.vn'). Nghị định 13/2023: logs keep no more than needed."""
+    if not address:
+        return address
+    local, at, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}" if at else "***"
+
+
 def get_request_id() -> str | None:
     return _request_id.get()
 
@@ -68,6 +77,10 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     logging.getLogger("uvicorn.access").disabled = True
     # One line per outgoing call at INFO would drown the request log; failures are logged by the callers.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Database drivers log statements with their bound values (e-mails, names) at DEBUG: never into our logs,
+    # whatever level the service runs at.
+    for driver in ("aiosqlite", "asyncpg", "sqlalchemy.engine"):
+        logging.getLogger(driver).setLevel(logging.WARNING)
 
 
 def _add_request_id(_logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

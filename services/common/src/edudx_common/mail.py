@@ -20,6 +20,7 @@ from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
+from edudx_common.logging import mask_email
 from edudx_common.settings import BaseServiceSettings
 
 log = logging.getLogger("edudx.mail")
@@ -138,7 +139,8 @@ class SmtpSender:
             await self._drop()
             raise TransientMailError(f"{type(exc).__name__}: {exc}") from exc
         if errors:  # some recipients refused, the others accepted: the message went out
-            log.warning("some recipients refused", extra={"refused": {k: str(v) for k, v in errors.items()}})
+            refused = {mask_email(k): str(v) for k, v in errors.items()}
+            log.warning("some recipients refused", extra={"refused": refused})
 
     async def close(self) -> None:
         if self._client is not None and self._client.is_connected:

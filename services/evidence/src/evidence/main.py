@@ -11,6 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.audit import audit_router
 from edudx_common.http import downstream_clients
 from edudx_common.scope import RemoteUnitTree
 from evidence.clients.submissions import SubmissionsClient
@@ -66,6 +67,6 @@ def create_app(settings: Settings | None = None, *, storage: ObjectStorage | Non
         title="EduDX Evidence",
         description="Minh chứng của báo cáo: tệp (PDF, ảnh, tài liệu Office, video) và đường liên kết.",
         version=VERSION,
-        routers=[files_router],
+        routers=[audit_router("evidence"), files_router],
         lifespan=lifespan,
     )

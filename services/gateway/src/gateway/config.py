@@ -31,6 +31,20 @@ class Settings(BaseServiceSettings):
     upstream_max_connections: int = 200
     upstream_max_keepalive_connections: int = 50
 
+    # Security headers and limits (gateway.hardening). Paths other sites may show in a frame (regexes on the path).
+    embeddable_paths: list[str] = Field(default_factory=lambda: [r"^/api/scoring/public/units/[^/]+/badge$"])
+    hsts_max_age_seconds: int = 31_536_000
+    # Origins of the object store as browsers reach it (EVIDENCE_S3_PUBLIC_ENDPOINT): the SPA uploads there with
+    # presigned PUTs and previews files from there, so the CSP allows it for connect, img and frame sources.
+    object_store_origins: list[str] = Field(default_factory=list)
+    # Request bodies: uploads (multipart, octet-stream) up to the evidence file limit plus the form's overhead;
+    # everything else (JSON) is small.
+    max_upload_body_bytes: int = 52_000_000
+    max_json_body_bytes: int = 2_000_000
+    # Every API request, per client address and per signed-in user (a school's NAT puts many users on one address).
+    requests_per_minute_per_ip: int = 1200
+    requests_per_minute_per_user: int = 600
+
     login_rate_per_minute: int = 20
     password_reset_rate_per_minute: int = 5
     # True only behind a proxy that sets X-Forwarded-For: then the address that proxy appended (the last one)

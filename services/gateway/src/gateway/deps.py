@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from edudx_common.auth import OptionalPrincipal
 from gateway.config import Settings
 from gateway.errors import UnknownService
 from gateway.ratelimit import RateLimits
@@ -28,6 +29,12 @@ def enforce_rate_limits(request: Request) -> None:
     rate_limits.check(request)
 
 
+def enforce_user_rate_limit(request: Request, principal: OptionalPrincipal) -> None:
+    rate_limits: RateLimits = request.app.state.rate_limits
+    rate_limits.check_user(principal)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
 RateLimited = Annotated[None, Depends(enforce_rate_limits)]
+UserRateLimited = Annotated[None, Depends(enforce_user_rate_limit)]

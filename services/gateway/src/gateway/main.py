@@ -20,6 +20,7 @@ from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from gateway import __version__, openapi, proxy, spa
 from gateway.config import Settings
+from gateway.hardening import SecurityMiddleware
 from gateway.ratelimit import RateLimits
 from gateway.upstreams import close_upstreams, create_upstreams
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         expose_headers=[REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location"],
         max_age=600,
     )
+    # Inside the request id (its 413 carries one), outside CORS (a CORS refusal has the headers too).
+    app.add_middleware(SecurityMiddleware, settings=settings)
     # Added last, so outermost: even a CORS refusal carries a request id.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)

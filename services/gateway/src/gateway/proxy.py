@@ -21,7 +21,7 @@ from edudx_common.auth import OptionalPrincipal
 from edudx_common.errors import NotFound
 from edudx_common.http import transport_problem
 from edudx_common.logging import get_request_id
-from gateway.deps import RateLimited, SettingsDep, UpstreamDep
+from gateway.deps import RateLimited, SettingsDep, UpstreamDep, UserRateLimited
 from gateway.upstreams import Upstream
 
 log = structlog.get_logger("edudx.gateway")
@@ -50,12 +50,14 @@ async def proxy(
     upstream: UpstreamDep,
     _rate_limited: RateLimited,
     _principal: OptionalPrincipal,
+    _user_rate_limited: UserRateLimited,
     settings: SettingsDep,
 ) -> Response:
     """Forward the request unchanged to the service that owns the prefix and relay its answer.
 
-    The dependencies run in order: unknown service (404), rate limit (429), then a token, when one is sent,
-    must verify (401). Requests without a token pass: each service decides what is public.
+    The dependencies run in order: unknown service (404), rate limits per address (429), then a token, when one
+    is sent, must verify (401), then the user's rate limit (429). Requests without a token pass: each service
+    decides what is public.
     """
     if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
         raise NotFound("Đường dẫn không hợp lệ.")

@@ -1,4 +1,5 @@
-"""Per-IP limits on the endpoints worth guessing at: login and password reset.
+"""Per-IP limits on the endpoints worth guessing at (login, password reset), and a general limit on every API
+request per client address and per signed-in user.
 
 The counters live in this process's memory on purpose: no extra moving part for a few thousand schools.
 The price: with N gateway replicas a client gets up to N × the limit, and a restart forgets. Identity's
@@ -14,6 +15,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from edudx_common.auth import Principal
 from edudx_common.errors import TooManyRequests
 from gateway.config import Settings
 
@@ -74,20 +76,33 @@ class RateLimits:
                 settings.password_reset_rate_per_minute
             ),
         }
+        self._per_ip = SlidingWindowLimiter(settings.requests_per_minute_per_ip)
+        self._per_user = SlidingWindowLimiter(settings.requests_per_minute_per_user)
 
     def check(self, request: Request) -> None:
+        """Before the token is looked at: the client address's general limit, then the guessable endpoints'."""
+        address = client_address(request, trust_forwarded_for=self._trust_forwarded_for)
+        _refuse_after(self._per_ip.hit(address), "Có quá nhiều yêu cầu từ địa chỉ mạng của bạn.")
         path = request.url.path.rstrip("/")
         limiter = self._limiters.get((request.method, path))
-        if limiter is None:
-            return
-        retry_after = limiter.hit(client_address(request, trust_forwarded_for=self._trust_forwarded_for))
-        if retry_after is not None:
-            seconds = max(1, math.ceil(retry_after))
-            raise TooManyRequests(
-                f"Bạn đã thử quá nhiều lần. Vui lòng thử lại sau {seconds} giây.",
-                headers={"Retry-After": str(seconds)},
-                extra={"retry_after_seconds": seconds},
-            )
+        if limiter is not None:
+            _refuse_after(limiter.hit(address), "Bạn đã thử quá nhiều lần.")
+
+    def check_user(self, principal: Principal | None) -> None:
+        """After the token verified: the signed-in user's limit, wherever the user connects from."""
+        if principal is not None and principal.kind == "user":
+            _refuse_after(self._per_user.hit(principal.subject), "Tài khoản của bạn gửi quá nhiều yêu cầu.")
+
+
+def _refuse_after(retry_after: float | None, reason: str) -> None:
+    if retry_after is None:
+        return
+    seconds = max(1, math.ceil(retry_after))
+    raise TooManyRequests(
+        f"{reason} Vui lòng thử lại sau {seconds} giây.",
+        headers={"Retry-After": str(seconds)},
+        extra={"retry_after_seconds": seconds},
+    )
 
 
 def client_address(request: Request, *, trust_forwarded_for: bool) -> str:

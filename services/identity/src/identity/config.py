@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from edudx_common.mail import MailSettings
-from edudx_common.settings import service_config
+from edudx_common.settings import PLACEHOLDER_SECRETS, service_config
 
 
 class Settings(MailSettings):
@@ -45,4 +45,15 @@ class Settings(MailSettings):
 
     @property
     def all_service_secrets_real(self) -> bool:
-        return all(len(s) >= 16 for s in self.service_clients.values())
+        return all(len(s) >= 16 and s.strip().lower() not in PLACEHOLDER_SECRETS for s in self.service_clients.values())
+
+    @model_validator(mode="after")
+    def _production_ready(self) -> Settings:
+        """The services' secrets are identity's too (it checks them), and cheap hashing is for tests."""
+        if self.environment == "production":
+            if not self.all_service_secrets_real:
+                raise ValueError("every IDENTITY_SERVICE_CLIENTS secret must be a real secret of 16+ characters "
+                                 "in production")
+            if self.password_hash_fast:
+                raise ValueError("IDENTITY_PASSWORD_HASH_FAST is for tests only, never in production")
+        return self

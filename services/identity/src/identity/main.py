@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.audit import audit_router
 from edudx_common.jwt import StaticKeys
 from identity.auth.passwords import Passwords
 from identity.auth.router import router as auth_router
@@ -44,6 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EduDX Identity",
         description="Cây đơn vị, tài khoản, vai trò, đăng nhập và khoá công khai (JWKS) của EduDX.",
         version=VERSION,
-        routers=[auth_router, users_router, units_router],
+        routers=[audit_router("identity"), auth_router, users_router, units_router],
         lifespan=lifespan,
     )

@@ -1,7 +1,7 @@
 """Every table of identity, imported in one place for Alembic and tests."""
-
+from edudx_common.audit import AuditRecord
 from identity.auth.models import PasswordToken, RefreshToken
 from identity.units.models import Unit, UnitChange
 from identity.users.models import User, UserRole
 
-__all__ = ["PasswordToken", "RefreshToken", "Unit", "UnitChange", "User", "UserRole"]
+__all__ = ["AuditRecord", "PasswordToken", "RefreshToken", "Unit", "UnitChange", "User", "UserRole"]

@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.scope import RemoteUnitTree
 from notifications.calendar_feeds.router import router as calendar_router
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         description="Nhắc hạn nộp báo cáo, thư điện tử, bảng tin trong ứng dụng, tuỳ chọn nhận thư và lịch hạn nộp "
                     "(ICS).",
         version=VERSION,
-        routers=[feed_router, preferences_router, campaigns_router, calendar_router, deliveries_router,
+        routers=[audit_router("notifications"),
+                 feed_router, preferences_router, campaigns_router, calendar_router, deliveries_router,
                  events_router],
         lifespan=lifespan,
     )

@@ -1,5 +1,5 @@
 """Every table of the notifications service, imported in one place for Alembic and tests."""
-
+from edudx_common.audit import AuditRecord
 from edudx_common.inbox import InboxEvent
 from notifications.calendar_feeds.models import CalendarFeed
 from notifications.campaigns.models import ReminderPolicy, TrackedCampaign, TrackedTarget
@@ -9,6 +9,7 @@ from notifications.feed.models import FeedItem
 from notifications.preferences.models import NotificationPreference
 
 __all__ = [
+    "AuditRecord",
     "CalendarFeed",
     "FeedItem",
     "InboxEvent",

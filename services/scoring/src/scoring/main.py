@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.http import downstream_clients
 from edudx_common.outbox import OutboxDispatcher
@@ -55,6 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Bộ tiêu chí, tự chấm và chấm thẩm định, xếp loại, xếp hạng, công bố kết quả và mức độ "
                     "chuyển đổi số công khai.",
         version=VERSION,
-        routers=[rubrics_router, sheets_router, results_router, public_router, events_router],
+        routers=[audit_router("scoring"), rubrics_router, sheets_router, results_router, public_router, events_router],
         lifespan=lifespan,
     )

@@ -9,6 +9,7 @@ import anyio
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
+from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.http import downstream_clients
 from edudx_common.outbox import OutboxDispatcher
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EduDX Submissions",
         description="Năm học, đợt báo cáo, đề cương, báo cáo của đơn vị và quy trình thẩm định.",
         version=VERSION,
-        routers=[school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
+        routers=[audit_router("submissions"),
+                 school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
                  exports_router],
         lifespan=lifespan,
     )

@@ -1,12 +1,12 @@
 """Every table of the submissions service, imported in one place for Alembic and tests."""
-
+from edudx_common.audit import AuditRecord
 from edudx_common.outbox import OutboxMessage
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.outlines.models import Outline
 from submissions.school_years.models import SchoolYear
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
-__all__ = [
+__all__ = ["AuditRecord",
            "Campaign",
            "CampaignTarget",
            "OutboxMessage",

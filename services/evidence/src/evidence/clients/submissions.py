@@ -16,6 +16,8 @@ class SubmissionInfo(BaseModel):
     unit_id: uuid.UUID
     status: str
     submit_count: int
+    # Not from the API: filled from the unit tree when the caller's scope is checked (for the audit trail).
+    unit_path: str = ""
 
     @property
     def draft_number(self) -> int:

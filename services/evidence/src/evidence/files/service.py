@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
@@ -63,7 +64,9 @@ async def submission_in_scope(principal: Principal, submission_id: uuid.UUID, *,
     info = await submissions.submission(submission_id)
     if not await is_in_scope(principal, info.unit_id, tree):
         raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
-    return info
+    if principal.is_service:  # services read; the path only serves the audit trail of a person's change
+        return info
+    return info.model_copy(update={"unit_path": await audit.unit_path_via(tree, info.unit_id)})
 
 
 async def item_in_scope(session: AsyncSession, principal: Principal, item_id: uuid.UUID, *,
@@ -187,6 +190,8 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
     # (the sweeper removes what a crash between the two leaves behind).
     try:
         session.add(item)
+        await session.flush()
+        _audit(session, principal, info, "evidence.uploaded", item)
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -353,7 +358,19 @@ async def create_link(session: AsyncSession, principal: Principal, info: Submiss
     )
     session.add(item)
     await session.flush()
+    _audit(session, principal, info, "evidence.linked", item)
     return item
+
+
+def _audit(session: AsyncSession, principal: Principal, info: SubmissionInfo, action: str,
+           item: EvidenceItem) -> None:
+    facts = {"submission_id": item.submission_id, "kind": item.kind, "title": item.title,
+             "criterion_codes": item.criterion_codes, "size": item.size, "sha256": item.sha256, "url": item.url,
+             "replaces_id": item.replaces_id}
+    audit.record(session, action=action, actor=principal, target_type="evidence_item", target_id=item.id,
+                 unit_id=info.unit_id, unit_path=info.unit_path or None,
+                 before=facts if action == "evidence.deleted" else None,
+                 after=None if action == "evidence.deleted" else facts)
 
 
 async def review_item(session: AsyncSession, principal: Principal, item: EvidenceItem, *, state: str,
@@ -408,6 +425,7 @@ async def delete_item(session: AsyncSession, principal: Principal, item: Evidenc
         raise EvidenceImmutable("Minh chứng này thuộc bản báo cáo đã nộp nên không xóa được; "
                                 "hãy tải lên minh chứng thay thế.")
     key = item.storage_key
+    _audit(session, principal, info, "evidence.deleted", item)
     await session.delete(item)
     await session.commit()
     if key is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from edudx_common import audit
 from edudx_common.db import utcnow
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
@@ -71,15 +72,30 @@ async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: st
         raise AccountLocked(f"Vui lòng thử lại sau {retry_after // 60 + 1} phút hoặc đặt lại mật khẩu.",
                             headers={"Retry-After": str(retry_after)})
     if not kit.passwords.verify(password, user.password_hash if user else None) or user is None:
+        await _record_user_event(session, user, "auth.login_failed", audit.ANONYMOUS)
         if user is not None:
             await _count_failure(session, kit, user)
+        else:
+            await session.commit()  # the record stays although the request fails
         raise InvalidCredentials()
     if not await _may_sign_in(session, user):
         raise InvalidCredentials("Tài khoản hoặc đơn vị đã ngừng hoạt động.")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    await _record_user_event(session, user, "auth.login", _self(user))
     return await _issue_pair(session, kit, user)
+
+
+def _self(user: User) -> audit.Actor:
+    return audit.Actor(kind="user", user_id=user.id, unit_id=user.unit_id)
+
+
+async def _record_user_event(session: AsyncSession, user: User | None, action: str, actor: audit.Actor) -> None:
+    """An audit record about an account; for an unknown e-mail the attempt is kept, the address is not."""
+    unit = await units_repository.get(session, user.unit_id) if user is not None else None
+    audit.record(session, action=action, actor=actor, target_type="user", target_id=user.id if user else None,
+                 unit_id=unit.id if unit else None, unit_path=unit.path if unit else None)
 
 
 async def _count_failure(session: AsyncSession, kit: AuthKit, user: User) -> None:
@@ -125,6 +141,9 @@ async def logout(session: AsyncSession, *, refresh_token: str) -> None:
     stored = await repository.get_refresh(session, token_hash(refresh_token))
     if stored is not None:
         await repository.revoke_family(session, stored.family_id)
+        user = await users_repository.get(session, stored.user_id)
+        if user is not None:
+            await _record_user_event(session, user, "auth.logout", _self(user))
 
 
 def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str) -> ServiceToken:
@@ -184,6 +203,8 @@ async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token:
     kit.passwords.check_strength(new_password, email=user.email)
     stored.used_at = utcnow()
     await _set_password(session, kit, user, new_password)
+    await _record_user_event(session, user, f"auth.password_{'set' if stored.purpose == 'invite' else 'reset'}",
+                             _self(user))
 
 
 async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, current: str, new: str) -> None:
@@ -191,6 +212,7 @@ async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, cu
         raise InvalidCredentials("Mật khẩu hiện tại không đúng.")
     kit.passwords.check_strength(new, email=user.email)
     await _set_password(session, kit, user, new)
+    await _record_user_event(session, user, "auth.password_changed", _self(user))
 
 
 async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:

@@ -6,10 +6,15 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common import audit
+from edudx_common.auth import Principal
 from edudx_common.errors import FieldError, ProblemError
 from identity.errors import ImportRejected
 from identity.imports.schemas import ImportMode, ImportReport, RowError
 from identity.imports.spreadsheet import Sheet
+from identity.units.models import Unit
 
 
 class RowErrors:
@@ -59,3 +64,12 @@ def make_report(errors: RowErrors, outcomes: Counter[str], *, mode: ImportMode, 
         updated=outcomes["updated"], unchanged=outcomes["unchanged"], skipped=len(errors.rows),
         errors=errors.items,
     )
+
+
+def record_import(session: AsyncSession, principal: Principal, root: Unit | None, action: str,
+                  report: ImportReport) -> None:
+    """One audit record per applied import, with its counts (each created or changed unit has its own too)."""
+    audit.record(session, action=action, actor=principal, target_type="import",
+                 unit_id=root.id if root else None, unit_path=root.path if root else None,
+                 changes={"mode": report.mode, "total_rows": report.total_rows, "created": report.created,
+                          "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped})

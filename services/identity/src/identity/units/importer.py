@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
 from edudx_common.text import fold
-from identity.imports.report import RowErrors, make_report, reject_if_needed
+from identity.imports.report import RowErrors, make_report, record_import, reject_if_needed
 from identity.imports.schemas import ImportMode, ImportReport
 from identity.imports.spreadsheet import Column, Sheet, SheetRow, compact
 from identity.units import repository
@@ -139,8 +139,11 @@ async def import_units(session: AsyncSession, principal: Principal, sheet: Sheet
         if default_parent is not None:
             tracked[default_parent.id] = default_parent
         await _apply(session, principal, valid, tracked)
-    return make_report(errors, Counter(r.outcome for r in valid), mode=mode, dry_run=dry_run,
-                       total_rows=len(sheet.rows))
+    report = make_report(errors, Counter(r.outcome for r in valid), mode=mode, dry_run=dry_run,
+                         total_rows=len(sheet.rows))
+    if not dry_run:
+        record_import(session, principal, root, "unit.imported", report)
+    return report
 
 
 # --- reading rows ------------------------------------------------------------------------------------------

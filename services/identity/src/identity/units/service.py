@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.errors import Forbidden
@@ -43,6 +44,8 @@ def record(session: AsyncSession, unit: Unit, kind: str, principal: Principal | 
         unit_id=unit.id, kind=kind, actor_id=principal.subject if principal else None,
         request_id=get_request_id(), before=before, after=after,
     ))
+    audit.record(session, action=f"unit.{kind}", actor=principal, target_type="unit", target_id=unit.id,
+                 unit_id=unit.id, unit_path=unit.path, before=before, after=after)
 
 
 # --- scope -------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import ROLE_LABELS_VI, Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.text import fold
-from identity.imports.report import RowErrors, make_report, reject_if_needed
+from identity.imports.report import RowErrors, make_report, record_import, reject_if_needed
 from identity.imports.schemas import ImportMode, ImportReport
 from identity.imports.spreadsheet import Column, Sheet, SheetRow, compact
 from identity.units import repository as units_repository
@@ -117,6 +117,8 @@ async def import_users(session: AsyncSession, principal: Principal, sheet: Sheet
         created = await _apply(session, valid)
     report = make_report(errors, Counter(r.outcome for r in valid), mode=mode, dry_run=dry_run,
                          total_rows=len(sheet.rows))
+    if not dry_run:
+        record_import(session, principal, root, "user.imported", report)
     return report, created
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.errors import Forbidden
@@ -92,6 +93,9 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     session.add(user)
     await session.flush()
     await repository.set_roles(session, user.id, [r.value for r in data.roles])
+    audit.record(session, action="user.created", actor=principal, target_type="user", target_id=user.id,
+                 unit_id=unit.id, unit_path=unit.path,
+                 after={"unit_id": unit.id, "roles": sorted(r.value for r in data.roles), "active": user.active})
     return user
 
 
@@ -108,6 +112,8 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     roles = [r.value for r in changes["roles"]] if changes.get("roles") else current_roles
     ensure_may_grant(principal, [r for r in roles if r not in current_roles])
     check_roles_fit_unit(roles, unit)
+    before = {"unit_id": user.unit_id, "roles": sorted(current_roles), "active": user.active}
+    personal = _personal_snapshot(user)
     if changes.get("full_name"):
         user.full_name = " ".join(changes["full_name"].split())
         user.full_name_folded = fold(user.full_name)
@@ -119,16 +125,36 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     if roles != current_roles:
         await repository.set_roles(session, user.id, roles)
     user.updated_at = utcnow()
+    audit.record(session, action="user.updated", actor=principal, target_type="user", target_id=user.id,
+                 unit_id=unit.id, unit_path=unit.path, before=before,
+                 after={"unit_id": user.unit_id, "roles": sorted(roles), "active": user.active},
+                 changes=_personal_changes(personal, user))
     await session.flush()
     return user
 
 
+def _personal_snapshot(user: User) -> dict[str, Any]:
+    return {"full_name": user.full_name, "phone": user.phone}
+
+
+def _personal_changes(before: dict[str, Any], user: User) -> dict[str, Any]:
+    """Which personal fields changed, without their values: the trail need not hold a second copy of them."""
+    changed = sorted(k for k, v in _personal_snapshot(user).items() if before[k] != v)
+    return {"personal_fields_changed": changed} if changed else {}
+
+
 async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate) -> User:
+    personal = _personal_snapshot(user)
     if data.full_name:
         user.full_name = " ".join(data.full_name.split())
         user.full_name_folded = fold(user.full_name)
     if "phone" in data.model_fields_set:
         user.phone = data.phone
     user.updated_at = utcnow()
+    if changes := _personal_changes(personal, user):
+        unit = await units_repository.get(session, user.unit_id)
+        audit.record(session, action="user.profile_updated",
+                     actor=audit.Actor(kind="user", user_id=user.id, unit_id=user.unit_id), target_type="user",
+                     target_id=user.id, unit_id=user.unit_id, unit_path=unit.path if unit else None, changes=changes)
     await session.flush()
     return user

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree, is_in_scope
 from notifications.campaigns import repository, service
@@ -78,6 +79,7 @@ async def set_policy(session: AsyncSession, principal: Principal, tree: UnitTree
         raise InvalidPolicy(f"Giờ gửi nhắc {body.send_time:%H:%M} nằm trong khung giờ không gửi thư "
                             f"({quiet.start:%H:%M}–{quiet.end:%H:%M}).")
     policy = await repository.policy(session, campaign_id) or ReminderPolicy(campaign_id=campaign_id)
+    before = audit.snapshot(policy, POLICY_FIELDS)
     policy.days_before = list(body.days_before)
     policy.on_due_day, policy.escalate = body.on_due_day, body.escalate
     policy.overdue_every_days, policy.overdue_for_days = body.overdue_every_days, body.overdue_for_days
@@ -85,8 +87,21 @@ async def set_policy(session: AsyncSession, principal: Principal, tree: UnitTree
     policy.updated_by, policy.updated_at = principal.subject, now
     session.add(policy)
     await session.flush()
+    await _audit(session, principal, tree, campaign, "reminder_policy.changed", before,
+                 audit.snapshot(policy, POLICY_FIELDS))
     await _reschedule(session, campaign_id, now)
     return campaign, policy
+
+
+# What the audit trail compares when a schedule changes.
+POLICY_FIELDS = ("days_before", "on_due_day", "escalate", "overdue_every_days", "overdue_for_days", "send_minute")
+
+
+async def _audit(session: AsyncSession, principal: Principal, tree: UnitTree, campaign: CampaignRef, action: str,
+                 before: dict[str, object] | None, after: dict[str, object] | None) -> None:
+    audit.record(session, action=action, actor=principal, target_type="campaign", target_id=campaign.id,
+                 unit_id=campaign.issuer_unit_id, unit_path=await audit.unit_path_via(tree, campaign.issuer_unit_id),
+                 before=before, after=after)
 
 
 async def reset_policy(session: AsyncSession, principal: Principal, tree: UnitTree, submissions: SubmissionsClient,
@@ -94,6 +109,8 @@ async def reset_policy(session: AsyncSession, principal: Principal, tree: UnitTr
     campaign = await _authorised(session, principal, tree, submissions, campaign_id, manage=True)
     policy = await repository.policy(session, campaign_id)
     if policy is not None:
+        await _audit(session, principal, tree, campaign, "reminder_policy.reset", audit.snapshot(policy, POLICY_FIELDS),
+                     None)
         await session.delete(policy)
         await session.flush()
     await _reschedule(session, campaign_id, now)

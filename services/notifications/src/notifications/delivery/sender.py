@@ -34,6 +34,7 @@ from typing import Protocol
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from edudx_common.logging import mask_email
 from edudx_common.mail import (
     Mail,
     MailServerUnavailable,
@@ -68,8 +69,13 @@ class LogTransport:
     async def send(self, message: EmailMessage) -> None:
         body = message.get_body(preferencelist=("plain",))
         text = body.get_content() if body is not None and self._show_body else "(hidden)"
+        def who(header: str | None) -> str | None:
+            if self._show_body or not header:
+                return header
+            return ", ".join(str(mask_email(a.strip())) for a in str(header).split(","))
+
         self._log.warning("smtp not configured; mail written here instead", extra={
-            "to": message["To"], "cc": message["Cc"], "subject": message["Subject"],
+            "to": who(message["To"]), "cc": who(message["Cc"]), "subject": message["Subject"],
             "message_id": message["Message-ID"], "body": text})
 
     async def close(self) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Query, Response, status
 
+from edudx_common import audit
 from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
@@ -63,7 +64,8 @@ async def update_settings(campaign_id: uuid.UUID, body: ResultsSettingsUpdate, s
                           tree: UnitTreeDep) -> CampaignResultsRead:
     """Whether the campaign's ranking is shown and published (some authorities publish classes only)."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    await service.update_settings(session, principal, campaign, within, ranking_enabled=body.ranking_enabled)
+    await service.update_settings(session, principal, campaign, within, ranking_enabled=body.ranking_enabled,
+                                  issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
     return service.to_read(await service.compute(session, campaign, submissions=submissions, identity=identity))
 
 
@@ -77,8 +79,9 @@ async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
     computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
     school_year = await submissions.school_year_name(campaign.school_year_id)
-    computation.settings = await service.publish(session, principal, computation, within, events=events, clock=clock,
-                                                 school_year=school_year)
+    computation.settings = await service.publish(
+        session, principal, computation, within, events=events, clock=clock, school_year=school_year,
+        issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
     return service.to_read(computation)
 
 
@@ -87,7 +90,8 @@ async def unpublish_results(campaign_id: uuid.UUID, session: SessionDep, princip
                             submissions: SubmissionsDep, tree: UnitTreeDep) -> Response:
     """Withdraw a publication (e.g. published by mistake): schools and the public badge no longer show it."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    await service.unpublish(session, principal, campaign, within)
+    await service.unpublish(session, principal, campaign, within,
+                            issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree
 from scoring.clients.identity import IdentityClient
@@ -225,20 +227,29 @@ def _ensure_publisher(principal: Principal, campaign: CampaignInfo, scope_root: 
         raise NotAllowed("Chỉ quản trị của đơn vị ban hành đợt báo cáo được thay đổi và công bố kết quả.")
 
 
+def _audit(session: AsyncSession, principal: Principal, campaign: CampaignInfo, issuer_path: str, action: str,
+           **changes: Any) -> None:
+    audit.record(session, action=action, actor=principal, target_type="campaign", target_id=campaign.id,
+                 unit_id=campaign.issuer_unit_id, unit_path=issuer_path, **changes)
+
+
 async def update_settings(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
-                          scope_root: uuid.UUID | None, *, ranking_enabled: bool) -> CampaignResults:
+                          scope_root: uuid.UUID | None, *, ranking_enabled: bool, issuer_path: str) -> CampaignResults:
     _ensure_publisher(principal, campaign, scope_root)
     settings = await repository.settings(session, campaign.id, for_update=True)
     if settings is None:
         settings = CampaignResults(campaign_id=campaign.id)
         session.add(settings)
+    _audit(session, principal, campaign, issuer_path, "results.settings_changed",
+           before={"ranking_enabled": settings.ranking_enabled}, after={"ranking_enabled": ranking_enabled})
     settings.ranking_enabled = ranking_enabled
     await session.flush()
     return settings
 
 
 async def publish(session: AsyncSession, principal: Principal, computation: Computation, scope_root: uuid.UUID | None,
-                  *, events: EventSink, clock: Callable[[], datetime], school_year: str | None) -> CampaignResults:
+                  *, events: EventSink, clock: Callable[[], datetime], school_year: str | None,
+                  issuer_path: str) -> CampaignResults:
     """Publish the results of the approved submissions: a snapshot the schools and the public badge read,
     and a `results.published` event so each unit hears of it. Publishing again replaces the snapshot."""
     campaign = computation.campaign
@@ -260,6 +271,8 @@ async def publish(session: AsyncSession, principal: Principal, computation: Comp
         max_total=r.outcome.max_total, rank=rank if ranking else None, published_at=now)
         for r, rank in zip(approved, ranks, strict=True)]
     await repository.replace_published(session, campaign.id, rows)
+    _audit(session, principal, campaign, issuer_path, "results.published",
+           changes={"publication": settings.publication_count, "units": len(rows), "ranking_enabled": ranking})
     await events.emit(session, "results.published", {
         "campaign_id": str(campaign.id), "campaign_title": campaign.title,
         "issuer_unit_id": str(campaign.issuer_unit_id),
@@ -268,13 +281,14 @@ async def publish(session: AsyncSession, principal: Principal, computation: Comp
 
 
 async def unpublish(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
-                    scope_root: uuid.UUID | None) -> None:
+                    scope_root: uuid.UUID | None, *, issuer_path: str) -> None:
     _ensure_publisher(principal, campaign, scope_root)
     settings = await repository.settings(session, campaign.id, for_update=True)
     if settings is None or settings.published_at is None:
         raise ResultsNotPublished("Kết quả của đợt này chưa được công bố.")
     settings.published_at = None
     await repository.replace_published(session, campaign.id, [])
+    _audit(session, principal, campaign, issuer_path, "results.unpublished")
 
 
 async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo,

@@ -10,6 +10,7 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree
 from scoring.errors import NotAllowed, RubricInvalid, RubricNotFound
@@ -88,6 +89,10 @@ async def _store(session: AsyncSession, principal: Principal, definition: Rubric
                     created_by_name=principal.name)
     session.add(rubric)
     await session.flush()
+    # The owner's own unit only: rubrics keep no tree path, so only system admins and the owner see these.
+    audit.record(session, action="rubric.created" if version == 1 else "rubric.version_created",
+                 actor=principal, target_type="rubric", target_id=rubric.id, unit_id=owner_unit_id,
+                 after={"title": rubric.title, "version": version, "family_id": family_id})
     return rubric
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.errors import FieldError
 from edudx_common.scope import UnitTree, is_in_scope
@@ -51,6 +52,7 @@ class Context:
     campaign: CampaignInfo
     rubric: Rubric
     definition: RubricDefinition
+    unit_path: str  # the school's place in the tree, for the audit trail
 
 
 async def load_context(session: AsyncSession, principal: Principal, submission_id: uuid.UUID, *,
@@ -62,7 +64,9 @@ async def load_context(session: AsyncSession, principal: Principal, submission_i
     if campaign.rubric_id is None:
         raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
     rubric = await rubrics.get_rubric(session, campaign.rubric_id)
-    return Context(info, campaign, rubric, rubrics.definition_of(rubric))
+    # The path serves the audit trail of a person's change (cached: scope was just checked against the same tree).
+    unit_path = "" if principal.is_service else await audit.unit_path_via(tree, info.unit_id)
+    return Context(info, campaign, rubric, rubrics.definition_of(rubric), unit_path)
 
 
 async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: IdentityClient) -> ScoreSheet:
@@ -167,6 +171,7 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
                                                                                          strict=True)]
     sheet = await ensure_sheet(session, ctx, identity=identity)
     existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
+    before = {code: _float(row.self_points) for code, row in existing.items()}
     now = clock()
     for ((criterion, mark), entry), ids in zip(zip(marks, entries, strict=True), evidence_ids, strict=True):
         row = existing.get(criterion.code) or CriterionScore(sheet_id=sheet.id, criterion_code=criterion.code)
@@ -176,6 +181,8 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
         row.evidence_item_ids = [str(i) for i in ids]
         row.self_by, row.self_by_name, row.self_at = principal.subject, principal.name, now
         session.add(row)
+    _audit_scores(session, principal, ctx, "score.self_changed", before,
+                  {criterion.code: _float(mark.points) for criterion, mark in marks})
     sheet.updated_at = now
     await refresh_summary(session, sheet, ctx.definition)
     return sheet
@@ -192,6 +199,7 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
     marks = _marks(ctx.definition, entries)
     sheet = await ensure_sheet(session, ctx, identity=identity)
     existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
+    before = {code: _float(row.review_points) for code, row in existing.items()}
     now = clock()
     for (criterion, mark), entry in zip(marks, entries, strict=True):
         row = existing.get(criterion.code) or CriterionScore(sheet_id=sheet.id, criterion_code=criterion.code)
@@ -200,9 +208,19 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
         row.review_level_code, row.review_comment = entry.level_code, (entry.comment or "").strip() or None
         row.review_by, row.review_by_name, row.review_at = principal.subject, principal.name, now
         session.add(row)
+    _audit_scores(session, principal, ctx, "score.review_changed", before,
+                  {criterion.code: _float(mark.points) for criterion, mark in marks})
     sheet.updated_at = now
     await refresh_summary(session, sheet, ctx.definition)
     return sheet
+
+
+def _audit_scores(session: AsyncSession, principal: Principal, ctx: Context, action: str,
+                  before: dict[str, float | None], after: dict[str, float | None]) -> None:
+    """Points per criterion code that changed (criteria not in this save keep their points)."""
+    audit.record(session, action=action, actor=principal, target_type="submission", target_id=ctx.info.id,
+                 unit_id=ctx.info.unit_id, unit_path=ctx.unit_path or None,
+                 before={code: before.get(code) for code in after}, after=after)
 
 
 async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: RubricDefinition) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
@@ -109,7 +110,26 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
     )
     session.add(campaign)
     await session.flush()
+    _audit(session, principal, "campaign.created", campaign, after=_audited(campaign))
     return campaign
+
+
+# Fields of a campaign the audit trail compares (the outline is large: its change shows as `outline_id`).
+AUDITED_FIELDS = ("title", "kind", "status", "legal_reference", "opens_at", "due_at", "late_policy", "rubric_id",
+                  "outline_id", "target_rule", "two_level_review")
+
+
+def _audited(campaign: Campaign) -> dict[str, Any]:
+    return audit.snapshot(campaign, AUDITED_FIELDS)
+
+
+def _audit(session: AsyncSession, principal: Principal, action: str, campaign: Campaign, *,
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           target: CampaignTarget | None = None) -> None:
+    """Campaign-wide changes belong to the issuer; a change for one target, to that unit."""
+    audit.record(session, action=action, actor=principal, target_type="campaign", target_id=campaign.id,
+                 unit_id=target.unit_id if target else campaign.issuer_unit_id,
+                 unit_path=target.unit_path if target else campaign.issuer_path, before=before, after=after)
 
 
 async def _outline_copy(session: AsyncSession, principal: Principal, outline_id: uuid.UUID | None,
@@ -132,6 +152,7 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
                 "Đợt báo cáo đã ban hành chỉ sửa được tiêu đề, căn cứ, hướng dẫn, tệp đính kèm, hạn nộp và "
                 f"quy định nộp muộn (không sửa được: {', '.join(refused) or 'mọi trường khi đã đóng'}).")
     old_due = campaign.due_at
+    before = _audited(campaign)
     if "outline_id" in changes or "outline" in changes:
         campaign.outline = await _outline_copy(session, principal, data.outline_id, data.outline)
         campaign.outline_id = data.outline_id
@@ -152,6 +173,7 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
     campaign.version += 1
     campaign.updated_at = utcnow()
     await session.flush()
+    _audit(session, principal, "campaign.updated", campaign, before=before, after=_audited(campaign))
     if campaign.status == CampaignStatus.PUBLISHED and campaign.due_at != old_due:
         await events.emit(session, "campaign.deadline_changed", {
             **_event_base(campaign), "old_due_at": old_due.isoformat(),
@@ -206,6 +228,10 @@ async def publish_campaign(session: AsyncSession, principal: Principal, identity
     campaign.published_at = utcnow()
     campaign.version += 1
     await session.flush()
+    audit.record(session, action="campaign.published", actor=principal, target_type="campaign",
+                 target_id=campaign.id, unit_id=campaign.issuer_unit_id, unit_path=campaign.issuer_path,
+                 before={"status": CampaignStatus.DRAFT.value}, after={"status": campaign.status},
+                 changes={"target_count": len(units)})
     await events.emit(session, "campaign.published", {**_event_base(campaign), "target_count": len(units),
                                                       "target_unit_ids": [str(u.id) for u in units]})
     return campaign
@@ -227,6 +253,7 @@ async def add_target(session: AsyncSession, principal: Principal, identity: Iden
         target = target_row(campaign, unit)
         repository.add_targets(session, [target])
     await session.flush()
+    _audit(session, principal, "campaign.target_added", campaign, target=target)
     await events.emit(session, "campaign.target_added", _target_event(campaign, target))
     return target
 
@@ -240,6 +267,7 @@ async def withdraw_target(session: AsyncSession, principal: Principal, events: E
         raise InvalidTargets("Đơn vị không phải đối tượng của đợt báo cáo.")
     target.withdrawn_at = target.withdrawn_at or utcnow()
     await session.flush()
+    _audit(session, principal, "campaign.target_withdrawn", campaign, target=target)
     await events.emit(session, "campaign.target_withdrawn", _target_event(campaign, target))
     return target
 
@@ -252,9 +280,12 @@ async def set_extension(session: AsyncSession, principal: Principal, events: Eve
         raise InvalidTargets("Đơn vị không phải đối tượng của đợt báo cáo.")
     if data.due_at is not None and data.due_at <= campaign.due_at:
         raise InvalidTargets("Hạn gia hạn phải sau hạn chung của đợt báo cáo.")
+    before = audit.snapshot(target, ("extension_due_at", "extension_reason"))
     target.extension_due_at = data.due_at
     target.extension_reason = data.reason if data.due_at else None
     await session.flush()
+    _audit(session, principal, "campaign.extension_changed", campaign, target=target, before=before,
+           after=audit.snapshot(target, ("extension_due_at", "extension_reason")))
     await events.emit(session, "campaign.extension_changed", {
         **_target_event(campaign, target), "reason": target.extension_reason})
     return target
@@ -283,6 +314,7 @@ async def transition(session: AsyncSession, principal: Principal, events: EventS
     allowed_from, to, event_type = _TRANSITIONS[action]
     if CampaignStatus(campaign.status) not in allowed_from:
         raise CampaignStateConflict(f"Không thể '{action}' đợt báo cáo đang ở trạng thái '{campaign.status}'.")
+    before = {"status": campaign.status}
     campaign.status = to.value
     now = utcnow()
     if to == CampaignStatus.CLOSED:
@@ -292,6 +324,7 @@ async def transition(session: AsyncSession, principal: Principal, events: EventS
     campaign.version += 1
     campaign.updated_at = now
     await session.flush()
+    _audit(session, principal, event_type, campaign, before=before, after={"status": campaign.status})
     await events.emit(session, event_type, {**_event_base(campaign), "status": to.value})
     return campaign
 
@@ -316,6 +349,7 @@ async def copy_campaign(session: AsyncSession, principal: Principal, campaign_id
     )
     session.add(copy)
     await session.flush()
+    _audit(session, principal, "campaign.copied", copy, after={**_audited(copy), "copied_from_id": source.id})
     return copy
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
@@ -383,6 +384,11 @@ def _payload(ctx: Context) -> dict[str, Any]:
             "unit_name": ctx.target.unit_name, "unit_path": ctx.target.unit_path}
 
 
+# Drafts are opened and saved often: the submission's own history keeps those; the audit trail keeps the
+# decisions (submit, review, return, approve).
+UNAUDITED_ACTIONS = frozenset({"created", "edited"})
+
+
 async def _record(session: AsyncSession, submission: Submission, principal: Principal, action: str,
                   target: CampaignTarget, *, version_number: int | None = None, detail: dict[str, Any] | None = None,
                   on_behalf: bool | None = None, at: datetime | None = None) -> None:
@@ -397,6 +403,11 @@ async def _record(session: AsyncSession, submission: Submission, principal: Prin
         event.at = at
     session.add(event)
     await session.flush()  # the next event's sequence number reads this one
+    if action not in UNAUDITED_ACTIONS:
+        audit.record(session, action=f"submission.{action}", actor=principal, target_type="submission",
+                     target_id=submission.id, unit_id=target.unit_id, unit_path=target.unit_path,
+                     after={"status": submission.status},
+                     changes={"on_behalf": on_behalf, "version_number": version_number, **(detail or {})})
 
 
 async def _record_edit(session: AsyncSession, submission: Submission, principal: Principal, target: CampaignTarget,

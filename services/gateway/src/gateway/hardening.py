@@ -1,0 +1,119 @@
+"""Browser security headers and request body limits, for every response the gateway sends.
+
+Plain ASGI (not BaseHTTPMiddleware) so streamed uploads and downloads pass through untouched:
+- headers are added to the response start, keeping any the service set itself;
+- a body over its limit is refused with 413 before a byte is read when Content-Length says so, and cut off
+  (413 if no response has started) when a chunked body grows past it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edudx_common.errors import PayloadTooLarge, problem_response
+from gateway.config import Settings
+
+
+def spa_csp(object_store_origins: list[str]) -> str:
+    """The SPA's policy. antd (CSS-in-JS) writes inline <style> elements, so styles need 'unsafe-inline'; scripts
+    do not, and script injection is what CSP is here to stop. The object store is where uploads go (presigned
+    PUT) and previews come from (img, iframe); previews are also held as blob: URLs the page itself made."""
+    store = "".join(f" {origin}" for origin in object_store_origins)
+    return (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob:{store}; font-src 'self' data:; connect-src 'self' blob:{store}; "
+            f"frame-src 'self' blob:{store}; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'")
+# Upload requests by media type; every other body (JSON, forms) gets the small limit.
+_UPLOAD_MEDIA_TYPES = ("multipart/form-data", "application/octet-stream")
+
+
+class BodyTooLarge(PayloadTooLarge):
+    """A body over its limit. Raised while a chunked body is read, it reaches the app's problem handlers
+    (413 problem+json), wherever in the app the read happened."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Dữ liệu gửi lên vượt quá giới hạn {limit / 1_000_000:.1f} MB cho loại yêu cầu này.",
+                         extra={"limit_bytes": limit}, headers={"Connection": "close"})
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.json_limit = settings.max_json_body_bytes
+        self.upload_limit = settings.max_upload_body_bytes
+        self.trust_forwarded_proto = settings.trust_forwarded_for
+        self.embeddable = [re.compile(p) for p in settings.embeddable_paths]
+        self.hsts = f"max-age={settings.hsts_max_age_seconds}; includeSubDomains"
+        self.csp = spa_csp(settings.object_store_origins).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(_lower(scope.get("headers", [])))
+        limit = self._limit(headers.get(b"content-type", b""))
+        extra = self._headers(scope, headers)
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *((k, v) for k, v in extra if k not in present)]}
+            await send(message)
+
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send_with_headers, limit)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send_with_headers)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope, receive, send_with_headers, limit)
+
+    def _limit(self, content_type: bytes) -> int:
+        media_type = content_type.split(b";", 1)[0].strip().decode("latin-1").lower()
+        return self.upload_limit if media_type in _UPLOAD_MEDIA_TYPES else self.json_limit
+
+    def _headers(self, scope: Scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+        extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+        if not any(p.match(scope.get("path", "")) for p in self.embeddable):
+            extra += [(b"x-frame-options", b"DENY"), (b"content-security-policy", self.csp)]
+        if self._over_tls(scope, headers):
+            extra.append((b"strict-transport-security", self.hsts.encode()))
+        return extra
+
+    def _over_tls(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        if scope.get("scheme") == "https":
+            return True
+        # Only a proxy we trust says how the client reached it; from anyone else the header means nothing.
+        forwarded = headers.get(b"x-forwarded-proto", b"").split(b",")[-1].strip().lower()
+        return self.trust_forwarded_proto and forwarded == b"https"
+
+    @staticmethod
+    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        # Connection: close — the rest of the body is not read, so the connection cannot serve another request.
+        error = BodyTooLarge(limit)
+        await problem_response(error.to_problem(), error.headers)(scope, receive, send)
+
+
+def _lower(raw: Iterable[tuple[bytes, bytes]]) -> Iterable[tuple[bytes, bytes]]:
+    return ((k.lower(), v) for k, v in raw)
