@@ -115,7 +115,7 @@ def default_params(world: World, target: str, ref: str) -> dict[str, str]:
 
 def outcome_of(response: httpx.Response) -> str:
     status = response.status_code
-    if status >= 500:
+    if status >= 500 or status == 429:  # a refused rate says nothing about authorization
         return f"!{status}"
     if status not in (401, 403, 404):
         return "a"
