@@ -134,7 +134,7 @@ async def run_cell(world: World, operation: str, rule: Rule, role: str, subject:
     async with gate:
         try:
             request = dict(await rule.request(world, ref, role)) if rule.request else {}
-        except AssertionError as exc:  # a factory could not build the cell's resource
+        except (AssertionError, httpx.TransportError) as exc:  # a factory could not build the cell's resource
             return Cell(operation, role, subject), "!setup", str(exc)[:300]
         params = {**default_params(world, rule.target, ref), **{k: request.pop(k) for k in list(request)
                                                                  if "{" + k + "}" in template}}
@@ -143,7 +143,10 @@ async def run_cell(world: World, operation: str, rule: Rule, role: str, subject:
             return Cell(operation, role, subject), "-", f"no {rule.target} for {ref}"
         path = template.format(**params)
         headers = {**(world.headers[role] if role != "anonymous" else {}), **request.pop("headers", {})}
-        response = await world.http.request(method, path, headers=headers, **request)
+        try:
+            response = await world.http.request(method, path, headers=headers, **request)
+        except httpx.TransportError as exc:  # the connection broke: a failed cell, listed with the others
+            return Cell(operation, role, subject), "!connection", repr(exc)
     return Cell(operation, role, subject), outcome_of(response), f"{response.status_code} {response.text[:160]}"
 
 
