@@ -196,7 +196,12 @@ def gateway_env(base_env: dict[str, str], ports: dict[str, int],
         "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
         "GATEWAY_LOG_JSON": "false",
         "GATEWAY_OBJECT_STORE_ORIGINS": json.dumps(list(object_store_origins)),
+        # the general limits suit people; a test that drives every operation from one address raises them
+        **{k: v for k, v in os.environ.items() if k in GENERAL_RATE_LIMIT_SETTINGS},
     }
+
+
+GENERAL_RATE_LIMIT_SETTINGS = ("GATEWAY_REQUESTS_PER_MINUTE_PER_IP", "GATEWAY_REQUESTS_PER_MINUTE_PER_USER")
 
 
 def start_gateway(python: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -198,6 +198,16 @@ async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, dict(exc.headers or {}))
 
 
+async def _handle_integrity(_request: Request, exc: Exception) -> JSONResponse:
+    # A rule the database guards (unique, check) caught what two simultaneous requests both passed in code,
+    # e.g. two "create" clicks at once: the later one is a conflict to retry, not a server failure.
+    log.warning("database constraint refused a write", exc_info=exc)
+    problem = Conflict("Dữ liệu vừa được thay đổi bởi một yêu cầu khác cùng lúc. Vui lòng tải lại và thử lại.")
+    problem_body = problem.to_problem().model_copy(update={"code": "concurrent_change",
+                                                           "type": "https://edudx.vn/problems/concurrent_change"})
+    return problem_response(problem_body)
+
+
 async def _handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     problem = Problem(
@@ -235,6 +245,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         app.add_exception_handler(connection_error, _handle_connection_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
+    # more specific than DBAPIError above: Starlette picks the nearest class in the exception's MRO
+    app.add_exception_handler(sqlalchemy_errors.IntegrityError, _handle_integrity)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 

@@ -1,0 +1,399 @@
+"""THE authorization table: for every operation of the merged OpenAPI, who may call it on what.
+
+One row per operation: `Rule(target, expect, request)`.
+
+`target` says what the subject columns point at (a unit, a campaign, a submission …; see `SUBJECT_UNITS`).
+`expect` holds 7 groups of 3 characters — one group per role in `ROLES` order, one character per subject
+(own unit, a unit in scope, a unit out of scope) — and one last character for an anonymous caller:
+
+    a  allowed: the call passed authorization (2xx, or a state/validation answer such as 409/412/422, or a
+       wrong password / client secret refused with the operation's own code)
+    1  401      3  403      4  404 (hidden: "not found in your scope")
+    -  no such cell (e.g. a school has no unit below it; operations on "me" have no other subject)
+
+To add an operation: add a row here (the meta-check names any operation that has none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+ROLES = ("system_admin", "so_admin", "so_reviewer", "phong_admin", "viewer", "principal", "it_officer")
+SUBJECTS = ("own", "in", "out")
+
+# role → subject → (unit key for authority-level targets, unit key for school-level targets)
+SUBJECT_UNITS: dict[str, dict[str, tuple[str | None, str | None]]] = {
+    **{role: {"own": ("SO", None), "in": ("LH", "HB"), "out": ("CT", "CTS")}
+       for role in ("system_admin", "so_admin", "so_reviewer")},
+    **{role: {"own": ("LH", None), "in": ("HB", "HB"), "out": ("MT", "CN")} for role in ("phong_admin", "viewer")},
+    **{role: {"own": ("HB", "HB"), "in": (None, None), "out": ("LP", "LP")} for role in ("principal", "it_officer")},
+}
+# targets whose subject is a school's resource; the others are an authority's (or any unit's)
+SCHOOL_TARGETS = {"school", "submission", "submitted", "evidence", "upload"}
+# targets that belong to a person: own = the caller's, out = another user's
+PERSONAL_TARGETS = {"calendar_feed", "calendar_token", "feed_item"}
+
+Request = dict[str, Any]  # path params and httpx keyword arguments (json, data, files, params, headers)
+RequestBuilder = Callable[[Any, str, str], Awaitable[Request]]  # (world, ref, role) → request
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: str
+    expect: str
+    request: RequestBuilder | None = None
+
+
+def expected_of_rule_is_consistent(rule: Rule) -> bool:
+    """7 groups of 3 outcome characters and one for anonymous callers, nothing else."""
+    groups = rule.expect.split()
+    return (len(groups) == len(ROLES) + 1 and all(len(g) == len(SUBJECTS) for g in groups[:-1])
+            and len(groups[-1]) == 1 and set(rule.expect) <= set("a134- "))
+
+
+# --- request builders: the body each operation needs to pass validation, so only authorization decides ---
+
+def body(**fields: Any) -> RequestBuilder:
+    async def build(world: Any, ref: str, role: str) -> Request:
+        return {"json": fields}
+    return build
+
+
+def call(fn: Callable[[Any, str, str], Awaitable[Request]]) -> RequestBuilder:
+    return fn
+
+
+async def _fresh_unit(world: Any, ref: str, role: str) -> Request:
+    return {"unit_id": await world.fresh_unit_under(ref)}
+
+
+async def _merge(world: Any, ref: str, role: str) -> Request:
+    unit_id = await world.fresh_unit_under(ref)
+    into = await world.fresh_unit_under(ref)
+    return {"unit_id": unit_id, "json": {"into_unit_id": into}}
+
+
+async def _move(world: Any, ref: str, role: str) -> Request:
+    return {"unit_id": await world.fresh_unit_under(ref), "json": {"new_parent_id": world.units[ref]}}
+
+
+async def _create_unit(world: Any, ref: str, role: str) -> Request:
+    from tests.security.world import unique
+    code = unique("8")[:8]
+    return {"json": {"code": code, "name": f"Trường mới {code}", "type": "school", "education_levels": ["thcs"],
+                     "parent_id": world.units[ref]}}
+
+
+async def _create_user(world: Any, ref: str, role: str) -> Request:
+    from tests.security.world import unique
+    return {"json": {"email": f"{unique('moi')}@kiemthu.edu.vn", "full_name": "Người dùng mới",
+                     "unit_id": world.units[ref], "roles": ["viewer"], "send_invite": False}}
+
+
+async def _create_campaign(world: Any, ref: str, role: str) -> Request:
+    from datetime import timedelta
+
+    from edudx_common.db import utcnow
+    from submissions.outlines.seed import SEED_004_DEFINITION
+    now = utcnow()
+    return {"json": {"title": "Đợt báo cáo mới", "kind": "year_end_report", "school_year_id": world.school_year_id,
+                     "issuer_unit_id": world.units[ref], "opens_at": (now - timedelta(days=1)).isoformat(),
+                     "due_at": (now + timedelta(days=10)).isoformat(), "outline": SEED_004_DEFINITION}}
+
+
+async def _fresh_campaign(world: Any, ref: str, role: str) -> Request:
+    return {"campaign_id": await world.fresh_campaign_for(ref)}
+
+
+async def _fresh_campaign_target(world: Any, ref: str, role: str) -> Request:
+    return {"campaign_id": await world.fresh_campaign_for(ref), "unit_id": world.target_school_of(ref)}
+
+
+async def _target(world: Any, ref: str, role: str) -> Request:
+    return {"unit_id": world.target_school_of(ref)}
+
+
+async def _extension(world: Any, ref: str, role: str) -> Request:
+    return {"unit_id": world.target_school_of(ref), "json": {"due_at": None, "reason": "Gia hạn kiểm thử"}}
+
+
+async def _add_target(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"unit_id": world.target_school_of(ref)}}
+
+
+async def _open_submission(world: Any, ref: str, role: str) -> Request:
+    # a campaign of its own: opening an existing draft is reading it (reviewers and viewers may), opening a
+    # new one is preparing it (they may not) — a shared campaign would make the answer depend on cell order
+    return {"campaign_id": await world.fresh_campaign_for(ref), "params": {"unit_id": world.target_school_of(ref)}}
+
+
+async def _save_draft(world: Any, ref: str, role: str) -> Request:
+    from tests.submissions.builders import FULL_ANSWERS
+    # a stale version: an allowed caller is told 412, a refused one never gets that far
+    return {"json": {"values": FULL_ANSWERS}, "headers": {"If-Match": '"1"'}}
+
+
+async def _submit(world: Any, ref: str, role: str) -> Request:
+    return {"json": {}, "headers": {"If-Match": '"1"'}}
+
+
+async def _version(world: Any, ref: str, role: str) -> Request:
+    return {"number": "1"}
+
+
+async def _fresh_evidence(world: Any, ref: str, role: str) -> Request:
+    return {"item_id": await world.fresh_evidence(ref)}
+
+
+async def _upload_file(world: Any, ref: str, role: str) -> Request:
+    from tests.security.world import unique_pdf
+    return {"data": {"submission_id": world.submissions[ref]["id"], "title": "Minh chứng"},
+            "files": {"file": ("minh-chung.pdf", unique_pdf(), "application/pdf")}}
+
+
+async def _create_link(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"submission_id": world.submissions[ref]["id"], "title": "Cổng thông tin",
+                     "url": "https://thcshoabinh.edu.vn/tin-tuc"}}
+
+
+async def _create_upload(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"submission_id": world.submissions[ref]["id"], "size": 1000, "file_name": "ke-hoach.pdf",
+                     "content_type": "application/pdf"}}
+
+
+async def _fresh_upload(world: Any, ref: str, role: str) -> Request:
+    return {"upload_id": await world.fresh_upload(ref)}
+
+
+async def _login(world: Any, ref: str, role: str) -> Request:
+    from tests.security.world import DEMO_PASSWORD, ROLE_ACCOUNTS
+    return {"json": {"email": ROLE_ACCOUNTS["principal"], "password": DEMO_PASSWORD}}
+
+
+async def _refresh(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"refresh_token": await world.fresh_refresh_token()}}
+
+
+async def _import_file(world: Any, ref: str, role: str) -> Request:
+    return {"files": {"file": ("danh-sach.xlsx", b"not a workbook", "application/vnd.openxmlformats-officedocument"
+                                                                     ".spreadsheetml.sheet")},
+            "params": {"dry_run": "true"}}
+
+
+async def _import_units(world: Any, ref: str, role: str) -> Request:
+    return {**await _import_file(world, ref, role), "params": {"dry_run": "true", "parent_id": world.units[ref]}}
+
+
+async def _event(world: Any, ref: str, role: str) -> Request:
+    import uuid
+
+    from edudx_common.db import utcnow
+    return {"json": {"id": str(uuid.uuid4()), "type": "authz.check", "occurred_at": utcnow().isoformat(),
+                     "payload": {}}}
+
+
+async def _rubric(world: Any, ref: str, role: str) -> Request:
+    from tests.security.world import RUBRIC_BODY
+    return {"json": RUBRIC_BODY}
+
+
+async def _outline(world: Any, ref: str, role: str) -> Request:
+    from submissions.outlines.seed import SEED_004_DEFINITION
+    return {"json": {"name": "Đề cương mới", "definition": SEED_004_DEFINITION}}
+
+
+async def _fresh_feed(world: Any, ref: str, role: str) -> Request:
+    feed_id, _token = await world.fresh_calendar_feed(ref)
+    return {"feed_id": feed_id}
+
+
+async def _fresh_results_campaign(world: Any, ref: str, role: str) -> Request:
+    return {"campaign_id": await world.fresh_campaign_for(ref)}
+
+
+async def _calendar_feed(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"scope": "unit", "unit_id": world.units[ref], "name": "Lịch đơn vị"}}
+
+
+SCORES = {"scores": [{"criterion_code": "1.1", "points": 1}]}
+
+# SYS SOA SOR PHA VIE PRI ITO ANON — own/in/out each
+TABLE: dict[str, Rule] = {}
+
+# public operations that do not look at the caller, tried once with a token and once without (logins and
+# password resets are rate-limited per address: one cell per role would trip the limit)
+PUBLIC_ONCE = "a-- --- --- --- --- --- --- a"
+TABLE.update({
+    # --- identity ---
+    "GET /api/identity/.well-known/jwks.json": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a"),
+    "POST /api/identity/auth/login": Rule("none", PUBLIC_ONCE, _login),
+    "POST /api/identity/auth/logout": Rule("none", PUBLIC_ONCE, _refresh),
+    "POST /api/identity/auth/password-reset": Rule("none", PUBLIC_ONCE, body(email="khongton.tai@kiemthu.edu.vn")),
+    "POST /api/identity/auth/password-reset/confirm":
+        Rule("none", PUBLIC_ONCE, body(token="khong-hop-le", new_password="Mat-khau-moi-2025!")),
+    "POST /api/identity/auth/refresh": Rule("none", PUBLIC_ONCE, _refresh),
+    "POST /api/identity/auth/token": Rule("none", PUBLIC_ONCE, call(lambda w, r, role: _service_token(w))),
+    "GET /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "PATCH /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", body(phone=None)),
+    "POST /api/identity/me/password":
+        Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1",
+             body(current_password="sai-mat-khau", new_password="Mat-khau-moi-2025!")),
+    "GET /api/identity/units": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/identity/units": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _create_unit),
+    "POST /api/identity/units/import": Rule("unit", "aaa aaa 333 aaa 333 3-3 3-3 1", _import_units),
+    "GET /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "PATCH /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", body(phone=None)),
+    "GET /api/identity/units/{unit_id}/ancestors": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "GET /api/identity/units/{unit_id}/children": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "POST /api/identity/units/{unit_id}/deactivate": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _fresh_unit),
+    "GET /api/identity/units/{unit_id}/history": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "POST /api/identity/units/{unit_id}/merge": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _merge),
+    "POST /api/identity/units/{unit_id}/move": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _move),
+    "POST /api/identity/units/{unit_id}/reactivate": Rule("unit", "aaa 3a4 333 3a4 333 3-3 3-3 1"),
+    "GET /api/identity/units/{unit_id}/subtree": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "GET /api/identity/users": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/identity/users": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _create_user),
+    "POST /api/identity/users/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _import_file),
+    "GET /api/identity/users/{user_id}": Rule("user", "aaa aa4 aa4 aa4 a44 a-4 a-4 1"),
+    "PATCH /api/identity/users/{user_id}": Rule("user", "aaa aa4 333 aa4 333 3-3 3-3 1", body(phone=None)),
+    # --- submissions ---
+    "GET /api/submissions/campaigns": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/submissions/campaigns": Rule("unit", "aaa aa3 333 aa3 333 3-3 3-3 1", _create_campaign),
+    "GET /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "PATCH /api/submissions/campaigns/{campaign_id}":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", body(instructions="Nộp đúng hạn.")),
+    "POST /api/submissions/campaigns/{campaign_id}/archive":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", _fresh_campaign),
+    "POST /api/submissions/campaigns/{campaign_id}/close":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", _fresh_campaign),
+    "POST /api/submissions/campaigns/{campaign_id}/copy":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", body(school_year_id=None)),
+    "POST /api/submissions/campaigns/{campaign_id}/publish": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
+    "POST /api/submissions/campaigns/{campaign_id}/reopen": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
+    "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-4 3-4 1"),
+    "GET /api/submissions/campaigns/{campaign_id}/status/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-4 3-4 1"),
+    "POST /api/submissions/campaigns/{campaign_id}/submissions":
+        Rule("campaign", "aaa aa4 334 aa4 334 a-4 a-4 1", _open_submission),
+    "GET /api/submissions/campaigns/{campaign_id}/targets": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "POST /api/submissions/campaigns/{campaign_id}/targets":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", _add_target),
+    "GET /api/submissions/campaigns/{campaign_id}/targets/preview": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
+    "DELETE /api/submissions/campaigns/{campaign_id}/targets/{unit_id}":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", _fresh_campaign_target),
+    "PUT /api/submissions/campaigns/{campaign_id}/targets/{unit_id}/extension":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", _extension),
+    "GET /api/submissions/outlines": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/submissions/outlines": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _outline),
+    "GET /api/submissions/outlines/{outline_id}": Rule("outline", "aa- a4- a4- a-- a-- --- --- -"),
+    "PUT /api/submissions/outlines/{outline_id}": Rule("outline", "aa- a4- 33- a-- 3-- --- --- -", _outline),
+    "GET /api/submissions/school-years": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/submissions/school-years": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", body(name="2019-2020")),
+    "GET /api/submissions/submissions": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "GET /api/submissions/submissions/{submission_id}": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "PATCH /api/submissions/submissions/{submission_id}":
+        Rule("submission", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _save_draft),
+    "POST /api/submissions/submissions/{submission_id}/approve":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(comment=None)),
+    "GET /api/submissions/submissions/{submission_id}/export": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/forward":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(comment=None)),
+    "GET /api/submissions/submissions/{submission_id}/history": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/return":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(reasons={"general": "Bổ sung minh chứng."})),
+    "POST /api/submissions/submissions/{submission_id}/start-review":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/submit":
+        Rule("submission", "-aa -a4 -34 -a4 -34 a-4 3-4 1", _submit),
+    "GET /api/submissions/submissions/{submission_id}/versions": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/submissions/submissions/{submission_id}/versions/{number}":
+        Rule("submitted", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1", _version),
+    # --- evidence ---
+    "POST /api/evidence/files": Rule("school", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _upload_file),
+    "DELETE /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _fresh_evidence),
+    "GET /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/evidence/files/{item_id}/content": Rule("evidence", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/evidence/files/{item_id}/download": Rule("evidence", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "POST /api/evidence/files/{item_id}/review":
+        Rule("evidence", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(state="accepted")),
+    "POST /api/evidence/links": Rule("school", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _create_link),
+    "GET /api/evidence/submissions/{submission_id}/catalogue.xlsx": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/evidence/submissions/{submission_id}/files": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "POST /api/evidence/uploads": Rule("school", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _create_upload),
+    "POST /api/evidence/uploads/{upload_id}/complete": Rule("upload", "-aa -44 -44 -44 -44 4-4 4-4 1", _fresh_upload),
+    # --- scoring ---
+    "GET /api/scoring/campaigns/{campaign_id}/results": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-3 3-3 1"),
+    "GET /api/scoring/campaigns/{campaign_id}/results/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-3 3-3 1"),
+    "DELETE /api/scoring/campaigns/{campaign_id}/results/publication":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-3 3-3 1"),
+    "POST /api/scoring/campaigns/{campaign_id}/results/publish":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-3 3-3 1", _fresh_results_campaign),
+    "GET /api/scoring/campaigns/{campaign_id}/results/published": Rule("campaign", "aaa aaa aaa aaa aaa a-a a-a 1"),
+    "PUT /api/scoring/campaigns/{campaign_id}/results/settings":
+        Rule("campaign", "aaa aa4 334 aa4 334 3-3 3-3 1", body(ranking_enabled=True)),
+    "POST /api/scoring/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "GET /api/scoring/public/units/{unit_id}/badge": Rule("school", "-aa -aa -aa -aa -aa a-a a-a a"),
+    "GET /api/scoring/public/units/{unit_id}/dx-level": Rule("school", "-aa -aa -aa -aa -aa a-a a-a a"),
+    "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _rubric),
+    "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", _import_file),
+    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
+    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- a3- 33- a-- 3-- --- --- -", _rubric),
+    "PATCH /api/scoring/submissions/{submission_id}/review-scores":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(**SCORES)),
+    "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/scoring/submissions/{submission_id}/scores/export": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "PATCH /api/scoring/submissions/{submission_id}/self-scores":
+        Rule("submission", "-aa -a4 -34 -a4 -34 a-4 a-4 1", body(**SCORES)),
+    # --- notifications ---
+    "GET /api/notifications/calendar-feeds": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/notifications/calendar-feeds": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1", _calendar_feed),
+    "DELETE /api/notifications/calendar-feeds/{feed_id}":
+        Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
+    "POST /api/notifications/calendar-feeds/{feed_id}/regenerate":
+        Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
+    "GET /api/notifications/calendar/{token}.ics": Rule("calendar_token", "a-a a-a a-a a-a a-a a-a a-a a"),
+    "POST /api/notifications/campaigns/{campaign_id}/reconcile": Rule("campaign", "aaa aa4 334 aa4 334 4-4 4-4 1"),
+    "DELETE /api/notifications/campaigns/{campaign_id}/reminder-policy":
+        Rule("campaign", "aaa aa4 334 aa4 334 4-4 4-4 1"),
+    "GET /api/notifications/campaigns/{campaign_id}/reminder-policy": Rule("campaign", "aaa aa4 aa4 aa4 aa4 4-4 4-4 1"),
+    "PUT /api/notifications/campaigns/{campaign_id}/reminder-policy":
+        Rule("campaign", "aaa aa4 334 aa4 334 4-4 4-4 1", body(days_before=[7, 1])),
+    "GET /api/notifications/deliveries": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
+    "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
+    "POST /api/notifications/deliveries/{delivery_id}/retry":
+        Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
+    "POST /api/notifications/events": Rule("none", "a-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "GET /api/notifications/feed": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/notifications/feed/read-all": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "GET /api/notifications/feed/unread-count": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/notifications/feed/{item_id}/read": Rule("feed_item", "--4 --4 --4 --4 --4 a-- a-4 1"),
+    "POST /api/notifications/feed/{item_id}/unread": Rule("feed_item", "--4 --4 --4 --4 --4 a-- a-4 1"),
+    "GET /api/notifications/preferences/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
+    "PUT /api/notifications/preferences/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", body(email={})),
+})
+
+
+async def _audit_of_unit(world: Any, ref: str, role: str) -> Request:
+    return {"params": {"unit_id": world.units[ref]}}
+
+
+# Audit trails (one per service, edudx_common.audit): authority admins read their subtree. A unit out of scope
+# is not refused but filtered: the rows are limited to the caller's subtree whatever `unit_id` asks for.
+AUDIT = "aaa aaa 333 aaa 333 3-3 3-3 1"
+TABLE.update({
+    f"GET /api/{service}/audit{suffix}": Rule("unit", AUDIT, _audit_of_unit)
+    for service in ("identity", "submissions", "evidence", "scoring", "notifications")
+    for suffix in ("", "/export.csv")
+})
+
+
+async def _service_token(world: Any) -> Request:
+    return {"data": {"grant_type": "client_credentials", "client_id": "authz-matrix", "client_secret": "sai"}}
+
+
+async def _delivery(world: Any) -> Request:
+    return {"delivery_id": world.delivery_id}

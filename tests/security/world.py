@@ -1,0 +1,254 @@
+"""The data the authorization matrix runs against, built through the gateway as real users would build it.
+
+The demo province of the embedded run gives the accounts (one per role); on top of it a second province
+(out of everybody's scope but the system admin's) and, in each province, the campaigns, submissions,
+evidence, rubrics, outlines, calendar feeds and users the matrix points at. Resources are filed by the
+*unit key* they belong to, so a cell "phòng admin × out of scope" finds the Mang Thít school's submission.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from edudx_common.db import utcnow
+from submissions.outlines.seed import SEED_004_DEFINITION
+from tests.evidence.samples import pdf_bytes
+from tests.submissions.builders import FULL_ANSWERS
+
+DEMO_PASSWORD = "EduDX@2025"
+
+# role → demo e-mail (identity's seed); the unit each belongs to is read from its token
+ROLE_ACCOUNTS: dict[str, str] = {
+    "system_admin": "admin@edudx.vn",
+    "so_admin": "cntt.so@vinhlong.edu.vn",
+    "so_reviewer": "thamdinh.so@vinhlong.edu.vn",
+    "phong_admin": "cntt.longho@vinhlong.edu.vn",
+    "viewer": "xem.longho@vinhlong.edu.vn",
+    "principal": "hieutruong.hoabinh@vinhlong.edu.vn",
+    "it_officer": "cntt.hoabinh@vinhlong.edu.vn",
+}
+
+# unit key → demo unit code; CT and CTS are made here (a second province)
+UNIT_CODES: dict[str, str] = {
+    "SO": "SGD-VL", "LH": "PGD-LH", "MT": "PGD-MT",
+    "HB": "86703001", "LP": "86702001", "CN": "86712001", "THPT": "86720001",
+}
+SCHOOL_KEYS = ("HB", "LP", "CN", "CTS")
+# which authority issues the campaign a school reports in
+ISSUER_OF: dict[str, str] = {"HB": "LH", "LP": "LH", "CN": "MT", "CTS": "CT", "THPT": "SO"}
+PARENT_OF: dict[str, str] = {"HB": "LH", "LP": "LH", "CN": "MT", "CTS": "CT", "THPT": "SO"}
+# the school each authority's campaign targets
+TARGET_OF: dict[str, str] = {"SO": "THPT", "LH": "HB", "MT": "CN", "CT": "CTS"}
+
+_counter = itertools.count(1)
+
+
+def unique_pdf() -> bytes:
+    """Evidence with the same bytes is the same evidence (the service returns the existing item): vary them."""
+    return pdf_bytes(f"Kế hoạch ứng dụng CNTT {unique('')}")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter):04d}{uuid.uuid4().hex[:4]}"
+
+
+@dataclass
+class World:
+    http: httpx.AsyncClient
+    headers: dict[str, dict[str, str]]  # role → Authorization header
+    units: dict[str, str]  # unit key → id
+    school_year_id: str = ""
+    rubric_id: str = ""  # the seed-004 rubric every campaign here scores against
+    campaigns: dict[str, str] = field(default_factory=dict)  # issuer key → published campaign
+    submissions: dict[str, dict[str, Any]] = field(default_factory=dict)  # school key → submission (a draft)
+    submitted: dict[str, dict[str, Any]] = field(default_factory=dict)  # school key → a submitted one
+    evidence: dict[str, str] = field(default_factory=dict)  # school key → evidence file id
+    users: dict[str, str] = field(default_factory=dict)  # unit key → a plain user of that unit
+    role_users: dict[str, str] = field(default_factory=dict)  # role → its own user id
+    rubrics: dict[str, str] = field(default_factory=dict)  # unit key → rubric it maintains
+    outlines: dict[str, str] = field(default_factory=dict)  # unit key → outline it maintains
+    feeds: dict[str, str] = field(default_factory=dict)  # role → a calendar feed of that user
+    feed_tokens: dict[str, str] = field(default_factory=dict)  # role → that feed's secret token
+    feed_items: dict[str, str] = field(default_factory=dict)  # role → an in-app feed item of that user
+    refresh_tokens: list[str] = field(default_factory=list)
+    delivery_id: str = ""  # an e-mail delivery that does not exist: only admins get as far as looking it up
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers["system_admin"]
+
+    async def ok(self, method: str, url: str, *, role: str = "system_admin", expect: int | tuple[int, ...] = 200,
+                 **kwargs: Any) -> Any:
+        response = await self.http.request(method, url, headers={**self.headers[role], **kwargs.pop("headers", {})},
+                                           **kwargs)
+        expected = expect if isinstance(expect, tuple) else (expect,)
+        assert response.status_code in expected, f"{method} {url} → {response.status_code} {response.text}"
+        return response.json() if response.content and "json" in response.headers.get("content-type", "") else None
+
+    # --- factories: fresh resources for cells whose call would change or destroy what it points at ---
+
+    async def fresh_unit(self, parent_key: str) -> str:
+        code = unique("9")[:8]
+        created = await self.ok("POST", "/api/identity/units", expect=201, json={
+            "code": code, "name": f"Trường kiểm thử phân quyền {code}", "type": "school",
+            "education_levels": ["thcs"], "parent_id": self.units[parent_key]})
+        return str(created["id"])
+
+    async def fresh_unit_under(self, key: str) -> str:
+        """A new school beside a school, or below an authority: something a destructive call may consume."""
+        return await self.fresh_unit(PARENT_OF.get(key, key))
+
+    def target_school_of(self, key: str) -> str:
+        """The school a campaign of `key` targets (a school key stands for itself)."""
+        return self.units[TARGET_OF.get(key, key)]
+
+    async def fresh_campaign_for(self, key: str) -> str:
+        school = TARGET_OF.get(key, key)
+        return await self.fresh_campaign(ISSUER_OF[school], [school])
+
+    def campaign_of(self, key: str) -> str:
+        return self.campaigns[key] if key in self.campaigns else self.campaigns[ISSUER_OF[key]]
+
+    async def fresh_upload(self, school_key: str) -> str:
+        """A direct upload whose bytes have reached the S3 server: only `complete` is left to do."""
+        content = unique_pdf()
+        created = await self.ok("POST", "/api/evidence/uploads", expect=201, json={
+            "submission_id": self.submissions[school_key]["id"], "size": len(content), "file_name": "ke-hoach.pdf",
+            "content_type": "application/pdf"})
+        async with httpx.AsyncClient(timeout=30) as s3:
+            sent = await s3.put(created["url"], content=content, headers=created.get("headers") or {})
+        assert sent.status_code == 200, sent.text
+        return str(created["upload_id"])
+
+    async def fresh_refresh_token(self) -> str:
+        """One of the refresh tokens the first logins gave (logins are rate-limited: no new ones per cell)."""
+        return self.refresh_tokens.pop()
+
+    async def fresh_campaign(self, issuer_key: str, school_keys: list[str], *, publish: bool = True) -> str:
+        now = utcnow()
+        created = await self.ok("POST", "/api/submissions/campaigns", expect=201, json={
+            "title": f"Đợt kiểm thử phân quyền {unique('')}", "kind": "year_end_report",
+            "school_year_id": self.school_year_id, "issuer_unit_id": self.units[issuer_key],
+            "opens_at": (now - timedelta(days=1)).isoformat(), "due_at": (now + timedelta(days=20)).isoformat(),
+            "outline": SEED_004_DEFINITION, "rubric_id": self.rubric_id,
+            "targets": {"unit_ids": [self.units[k] for k in school_keys]}})
+        if publish:
+            await self.ok("POST", f"/api/submissions/campaigns/{created['id']}/publish")
+        return str(created["id"])
+
+    async def fresh_submission(self, school_key: str, *, submitted: bool = False) -> dict[str, Any]:
+        """A draft with every answer filled (or submitted), in a campaign of its own."""
+        campaign_id = await self.fresh_campaign(ISSUER_OF[school_key], [school_key])
+        return await self._open_filled(campaign_id, school_key, submitted=submitted)
+
+    async def _open_filled(self, campaign_id: str, school_key: str, *, submitted: bool = False) -> dict[str, Any]:
+        draft = await self.ok("POST", f"/api/submissions/campaigns/{campaign_id}/submissions",
+                              params={"unit_id": self.units[school_key]})
+        saved = await self.ok("PATCH", f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
+                              headers={"If-Match": f'"{draft["version"]}"'})
+        if submitted:
+            saved = await self.ok("POST", f"/api/submissions/submissions/{draft['id']}/submit", json={},
+                                  headers={"If-Match": f'"{saved["version"]}"'})
+        return dict(saved)
+
+    async def fresh_evidence(self, school_key: str) -> str:
+        submission_id = self.submissions[school_key]["id"]
+        created = await self.ok("POST", "/api/evidence/files", expect=(200, 201),
+                                data={"submission_id": submission_id, "title": "Kế hoạch ứng dụng CNTT",
+                                      "criterion_codes": "1.1"},
+                                files={"file": ("ke-hoach.pdf", unique_pdf(), "application/pdf")})
+        return str(created["id"])
+
+    async def fresh_calendar_feed(self, role: str) -> tuple[str, str]:
+        created = await self.ok("POST", "/api/notifications/calendar-feeds", role=role, expect=201,
+                                json={"scope": "user", "name": "Lịch hạn nộp"})
+        token = str(created["url"]).rsplit("/", 1)[-1].removesuffix(".ics")
+        return str(created["id"]), token
+
+
+async def login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
+    response = await http.post("/api/identity/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def build_world(http: httpx.AsyncClient) -> World:
+    logins = await asyncio.gather(*(login(http, email) for email in ROLE_ACCOUNTS.values()))
+    world = World(http=http, units={}, headers={
+        role: {"Authorization": f"Bearer {tokens['access_token']}"} for role, tokens in zip(ROLE_ACCOUNTS, logins,
+                                                                                           strict=True)},
+                  refresh_tokens=[tokens["refresh_token"] for tokens in logins])
+    listed = await world.ok("GET", "/api/identity/units", params={"limit": 200})
+    by_code = {u["code"]: str(u["id"]) for u in listed["items"]}
+    world.units = {key: by_code[code] for key, code in UNIT_CODES.items() if code in by_code}
+    # the second province: a Sở and one school, nobody's business but the system admin's
+    ct = await world.ok("POST", "/api/identity/units", expect=201, json={
+        "code": unique("SGD-CT-"), "name": "Sở Giáo dục và Đào tạo Cần Thơ (kiểm thử)", "type": "department",
+        "parent_id": None})
+    world.units["CT"] = str(ct["id"])
+    cts = await world.ok("POST", "/api/identity/units", expect=201, json={
+        "code": unique("927")[:8], "name": "Trường THCS Cái Răng (kiểm thử)", "type": "school",
+        "education_levels": ["thcs"], "parent_id": world.units["CT"]})
+    world.units["CTS"] = str(cts["id"])
+
+    for role in ROLE_ACCOUNTS:
+        me = await world.ok("GET", "/api/identity/me", role=role)
+        world.role_users[role] = str(me["id"])
+    for key in ("SO", "LH", "MT", "HB", "LP", "CN", "CT", "CTS"):
+        created = await world.ok("POST", "/api/identity/users", expect=201, json={
+            "email": f"{unique('nguoidung')}@kiemthu.edu.vn", "full_name": "Người dùng kiểm thử",
+            "unit_id": world.units[key], "roles": ["viewer"], "send_invite": False})
+        world.users[key] = str(created["id"])
+
+    years = await world.ok("GET", "/api/submissions/school-years")
+    world.school_year_id = str((years["items"] if isinstance(years, dict) else years)[0]["id"])
+    rubrics = await world.ok("GET", "/api/scoring/rubrics")
+    world.rubric_id = str(next(r["id"] for r in rubrics if r["title"].startswith("Tiêu chuẩn đánh giá nhiệm vụ")))
+    for key in ("SO", "LH"):
+        owner = "so_admin" if key == "SO" else "phong_admin"
+        rubric = await world.ok("POST", "/api/scoring/rubrics", role=owner, expect=201, json=RUBRIC_BODY)
+        world.rubrics[key] = str(rubric["id"])
+        outline = await world.ok("POST", "/api/submissions/outlines", role=owner, expect=201,
+                                 json={"name": f"Đề cương {key}", "definition": SEED_004_DEFINITION})
+        world.outlines[key] = str(outline["id"])
+
+    for issuer, schools in {"SO": ["THPT"], "LH": ["HB"], "MT": ["CN"], "CT": ["CTS"]}.items():
+        world.campaigns[issuer] = await world.fresh_campaign(issuer, schools)
+    # LP reports in a campaign of its own, so the HB school's "out of scope" campaign is one it is not in
+    world.campaigns["LP"] = await world.fresh_campaign("LH", ["LP"])
+    for school in SCHOOL_KEYS:
+        campaign = world.campaigns[school if school == "LP" else ISSUER_OF[school]]
+        world.submissions[school] = await world._open_filled(campaign, school)
+    for school in SCHOOL_KEYS:
+        world.evidence[school] = await world.fresh_evidence(school)
+        world.submitted[school] = await world.fresh_submission(school, submitted=True)
+    for role in ROLE_ACCOUNTS:
+        world.feeds[role], world.feed_tokens[role] = await world.fresh_calendar_feed(role)
+    # the school's staff hear of the campaigns published above through events: wait until they have
+    for _attempt in range(60):
+        for role in ROLE_ACCOUNTS:
+            feed = await world.ok("GET", "/api/notifications/feed", role=role)
+            items = feed["items"] if isinstance(feed, dict) else feed
+            if items:
+                world.feed_items[role] = str(items[0]["id"])
+        if {"principal", "it_officer"} <= world.feed_items.keys():
+            break
+        await asyncio.sleep(1)
+    world.delivery_id = str(uuid.uuid4())  # see PASSED_AUTHORIZATION in matrix.py
+    return world
+
+
+RUBRIC_BODY: dict[str, Any] = {
+    "title": "Bộ tiêu chí kiểm thử phân quyền",
+    "groups": [{"code": "1", "title": "Dạy học", "max_points": 10, "criteria": [
+        {"code": "1.1", "text": "Bài giảng điện tử", "max_points": 10}]}],
+    "max_total": 10,
+    "bands": [{"label": "Chưa đạt", "max": 5, "max_inclusive": False}, {"label": "Đạt", "min": 5}],
+}
