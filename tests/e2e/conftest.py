@@ -67,8 +67,10 @@ def running_script(script: str, var: Path, args: list[str], *, emptied_schema_pr
     gateway_port = free_port()
     first_port = free_port()
     names = _present_services()
-    # consecutive ports from first_port: make sure none is taken
-    while any(_taken(first_port + i) for i in range(len(names))):
+    # consecutive ports from first_port: make sure none is taken, nor the gateway's (the kernel hands out
+    # neighbouring free ports: the gateway's was once one of the services', and the gateway found it bound)
+    while gateway_port in range(first_port, first_port + len(names)) or any(
+            _taken(first_port + i) for i in range(len(names))):
         first_port = free_port()
     command = [sys.executable, str(REPO / "scripts" / script), "--var", str(var),
                "--port", str(gateway_port), "--first-service-port", str(first_port), *args]
