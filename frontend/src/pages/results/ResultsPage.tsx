@@ -28,7 +28,6 @@ type GroupSummary = S["GroupSummary"];
 type PublishedRow = S["PublishedResultRead"];
 
 const PAGE = 50;
-const NOT_CLASSIFIED = "Chưa xếp loại";
 
 const CLASS_COLORS: Record<string, string> = { "Xuất sắc": "#389e0d", "Tốt": "#1677ff", "Khá": "#13c2c2", "Trung bình": "#fa8c16", "Yếu": "#cf1322" };
 
@@ -198,7 +197,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
           <Input.Search allowClear placeholder={t("Tìm theo tên đơn vị (không cần dấu)", "Search by unit name (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
             onSearch={(v) => filter(setQ)(v.trim())} style={{ maxWidth: 320 }} />
           <Select allowClear placeholder={t("Xếp loại", "Class")} aria-label={t("Lọc theo xếp loại", "Filter by class")} style={{ minWidth: 150 }} value={classification}
-            onChange={filter(setClassification)} options={[...data.distribution.map((c) => c.label), ...(data.distribution.some((c) => c.label === NOT_CLASSIFIED) ? [] : [NOT_CLASSIFIED])].map((label) => ({ value: label, label }))} />
+            onChange={filter(setClassification)} options={data.distribution.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` }))} />
           {data.groups.some((g) => g.group_id) && <Select allowClear placeholder={t("Đơn vị quản lý", "Sub-authority")} aria-label={t("Lọc theo đơn vị quản lý", "Filter by sub-authority")} style={{ minWidth: 200 }} value={groupId}
             onChange={filter(setGroupId)} options={data.groups.filter((g) => g.group_id).map((g) => ({ value: g.group_id as string, label: g.group_name ?? "—" }))} />}
           <Select aria-label={t("Sắp xếp", "Sort")} style={{ minWidth: 170 }} value={sort} onChange={filter(setSort)}
