@@ -28,6 +28,7 @@ from scoring.events import EventSink
 from scoring.results import repository
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, select_page
 from scoring.results.models import CampaignResults, PublishedResult
+from scoring.results.repository import SubmittedSheet
 from scoring.results.schemas import (
     CampaignResultsRead,
     ClassCount,
@@ -40,9 +41,7 @@ from scoring.results.schemas import (
 )
 from scoring.rubrics import service as rubrics
 from scoring.rubrics.definition import RubricDefinition, ordered_bands
-from scoring.sheets import repository as sheets_repository
 from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summary
-from scoring.sheets.models import ScoreSheet
 
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
@@ -59,7 +58,7 @@ def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
 
 @dataclass
 class UnitResult:
-    sheet: ScoreSheet
+    sheet: SubmittedSheet
     outcome: SheetOutcome
     group_id: uuid.UUID | None = None
     group_name: str | None = None
@@ -93,10 +92,10 @@ def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
     return None
 
 
-async def _unit_results(session: AsyncSession, campaign: CampaignInfo,
-                        definition: RubricDefinition) -> list[UnitResult]:
+async def _unit_results(session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition,
+                        within: uuid.UUID | None = None) -> list[UnitResult]:
     """Units that have submitted at least once; drafts never appear in results."""
-    sheets = [s for s in await sheets_repository.sheets_of_campaign(session, campaign.id) if s.submit_count > 0]
+    sheets = await repository.submitted_sheets(session, campaign.id, within=within)
     unscored = outcome(definition, {}, {}, with_criteria=False)
     return [UnitResult(sheet=s, outcome=outcome_from_summary(s.summary) if s.summary else unscored) for s in sheets]
 
@@ -124,9 +123,7 @@ async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions:
                   identity: IdentityClient, within: uuid.UUID | None = None) -> Computation:
     assert campaign.rubric_id is not None
     definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
-    results = await _unit_results(session, campaign, definition)
-    if within is not None:
-        results = [r for r in results if f"/{within.hex}/" in r.sheet.unit_path]
+    results = await _unit_results(session, campaign, definition, within)
     settings = await repository.settings(session, campaign.id)
     for result in results:
         result.group_id = _group_of(result.sheet.unit_path, campaign.issuer_unit_id)
