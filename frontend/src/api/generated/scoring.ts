@@ -1839,8 +1839,6 @@ export interface operations {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
                 classification?: string | null;
-                /** @description Chỉ đơn vị thuộc đơn vị quản lý này */
-                group_id?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */

@@ -33,19 +33,35 @@ class ResultsFilter:
     sort: ResultsSort = ResultsSort.RANK
 
 
+SearchQuery = Annotated[str | None, Query(max_length=200, description="Tìm theo tên đơn vị, không phân biệt dấu")]
+ClassQuery = Annotated[str | None, Query(
+    max_length=100, description=f"Chỉ đơn vị có xếp loại/mức này; '{NOT_CLASSIFIED}' cho đơn vị chưa có")]
+SortQuery = Annotated[ResultsSort, Query(description="rank: theo thứ hạng (mặc định); name: theo tên")]
+
+
 def _results_filter(
-    q: Annotated[str | None, Query(max_length=200, description="Tìm theo tên đơn vị, không phân biệt dấu")] = None,
-    classification: Annotated[str | None, Query(
-        max_length=100, description=f"Chỉ đơn vị có xếp loại/mức này; '{NOT_CLASSIFIED}' cho đơn vị chưa có")] = None,
+    q: SearchQuery = None,
+    classification: ClassQuery = None,
     group_id: Annotated[uuid.UUID | None, Query(description="Chỉ đơn vị thuộc đơn vị quản lý này")] = None,
-    sort: Annotated[ResultsSort, Query(description="rank: theo thứ hạng (mặc định); name: theo tên")] = \
-        ResultsSort.RANK,
+    sort: SortQuery = ResultsSort.RANK,
 ) -> ResultsFilter:
     return ResultsFilter(q=q.strip() or None if q else None, classification=classification, group_id=group_id,
                          sort=sort)
 
 
 ResultsFilterDep = Annotated[ResultsFilter, Depends(_results_filter)]
+
+
+def _published_filter(
+    q: SearchQuery = None,
+    classification: ClassQuery = None,
+    sort: SortQuery = ResultsSort.RANK,
+) -> ResultsFilter:
+    """The published snapshot keeps no sub-authority, so it is not filtered by one."""
+    return _results_filter(q=q, classification=classification, group_id=None, sort=sort)
+
+
+PublishedFilterDep = Annotated[ResultsFilter, Depends(_published_filter)]
 
 
 def select_page(rows: Sequence[T], chosen: ResultsFilter, page: PageParams, *, name: Callable[[T], str],

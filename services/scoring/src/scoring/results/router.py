@@ -14,7 +14,7 @@ from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.results import export, service
-from scoring.results.listing import ResultsFilterDep
+from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
 from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
 from scoring.sheets import repository as sheets_repository
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
@@ -102,7 +102,7 @@ async def unpublish_results(campaign_id: uuid.UUID, session: SessionDep, princip
 @router.get("/published", response_model=PublishedResultsRead)
 async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                                 submissions: SubmissionsDep, tree: UnitTreeDep, page: PageParamsDep,
-                                chosen: ResultsFilterDep) -> PublishedResultsRead:
+                                chosen: PublishedFilterDep) -> PublishedResultsRead:
     """The published results (classes, and ranks where the campaign publishes them), for every signed-in user
     of the issuer's subtree, schools included. 404 `results_not_published` before publication."""
     campaign = await submissions.campaign(campaign_id)
