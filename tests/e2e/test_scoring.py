@@ -22,6 +22,9 @@ def test_demo_school_self_scores_against_the_seed_004_rubric(system: RunningSyst
                                       json={"scores": [{"criterion_code": "1.1", "points": 2}]})
         rubrics = http.get("/api/scoring/rubrics", headers=phong).json()
         public = http.get(f"/api/scoring/public/units/{draft['unit_id']}/dx-level")
+        results_url = f"/api/scoring/campaigns/{campaign['id']}/results"
+        results = http.get(results_url, params={"q": "long phuoc", "limit": 10, "sort": "name"}, headers=phong)
+        too_many = http.get(results_url, params={"limit": 1000}, headers=phong)
 
     assert campaign["rubric_id"] is not None
     assert sheet.status_code == 200, sheet.text
@@ -33,3 +36,7 @@ def test_demo_school_self_scores_against_the_seed_004_rubric(system: RunningSyst
     assert {r["id"] for r in rubrics} >= {campaign["rubric_id"]}
     assert (public.status_code, public.json()["code"]) == (404, "results_not_published")
     assert public.headers["content-type"].startswith("application/problem+json")
+    # Results are paged through the gateway; a draft is never among them, and the page size is bounded.
+    assert results.status_code == 200, results.text
+    assert (results.json()["total"], results.json()["limit"], results.json()["rows"]) == (0, 10, [])
+    assert too_many.status_code == 422 and too_many.headers["content-type"].startswith("application/problem+json")

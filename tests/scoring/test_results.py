@@ -82,22 +82,40 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
     return expected
 
 
+async def all_rows(scoring: httpx.AsyncClient, url: str, headers: dict[str, str], **query: Any) -> list[Any]:
+    """Every row of a paginated results list, page by page (100 a page), checking `total` on the way."""
+    rows: list[Any] = []
+    while True:
+        page = await scoring.get(url, params={**query, "limit": 100, "offset": len(rows)}, headers=headers)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert (body["limit"], body["offset"]) == (100, len(rows))
+        rows += body["rows"]
+        if not body["rows"]:
+            assert len(rows) == body["total"]
+            return rows
+
+
 async def test_ranking_and_export_of_300_schools_match_an_independent_calculation(stack: Stack,
                                                                                  world: World) -> None:
     expected = await make_scored_schools(stack, world, 300)
     totals = [total for _, total, _ in expected.values()]
     rank_of = {uid: 1 + sum(1 for other in totals if other > total) for uid, (_, total, _) in expected.items()}
     assert len(set(rank_of.values())) < 300  # the data really has ties
+    url = f"{API}/campaigns/{world.campaign['id']}/results"
     async with httpx.AsyncClient(base_url=stack.url("scoring"), timeout=60) as scoring:
-        results = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results", headers=world.users["so_admin"])
-        exported = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results/export",
-                                     headers=world.users["so_admin"])
-        phong_view = await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results",
-                                       headers=world.users["p1_reviewer"])
+        results = await scoring.get(url, headers=world.users["so_admin"])
+        listed = await all_rows(scoring, url, world.users["so_admin"])
+        second = await scoring.get(url, params={"limit": 50, "offset": 50}, headers=world.users["so_admin"])
+        exported = await scoring.get(f"{url}/export", headers=world.users["so_admin"])
+        phong_view = await all_rows(scoring, url, world.users["p1_reviewer"])
 
     assert results.status_code == 200, results.text
     body = results.json()
-    rows = {uuid.UUID(r["unit_id"]): r for r in body["rows"]}
+    assert (body["total"], body["limit"], body["offset"], len(body["rows"])) == (300, 50, 0, 50)
+    assert body["approved_count"] == 300 and body["scored_count"] == 300
+    rows = {uuid.UUID(r["unit_id"]): r for r in listed}
+    assert len(listed) == 300
     assert rows.keys() == expected.keys()
     for unit_id, (name, total, phong_name) in expected.items():
         row = rows[unit_id]
@@ -109,12 +127,14 @@ async def test_ranking_and_export_of_300_schools_match_an_independent_calculatio
     assert {c["label"]: c["count"] for c in body["distribution"]} == counts
     assert {g["group_name"]: g["unit_count"] for g in body["groups"]} == {"Phòng GDĐT Long Hồ": 150,
                                                                           "Phòng GDĐT Mang Thít": 150}
-    assert [r["rank"] for r in body["rows"]] == sorted(r["rank"] for r in body["rows"])
+    assert [r["rank"] for r in listed] == sorted(rank_of.values())
+    # Page 2 shows the true ranks among all 300 schools, not ranks within the page.
+    assert [r["rank"] for r in second.json()["rows"]] == sorted(rank_of.values())[50:100]
+    assert [r["unit_id"] for r in second.json()["rows"]] == [r["unit_id"] for r in listed[50:100]]
 
     # A Phòng under the issuing Sở sees its own schools only.
-    assert phong_view.status_code == 200
-    assert {r["group_name"] for r in phong_view.json()["rows"]} == {"Phòng GDĐT Long Hồ"}
-    assert len(phong_view.json()["rows"]) == 150
+    assert {r["group_name"] for r in phong_view} == {"Phòng GDĐT Long Hồ"}
+    assert len(phong_view) == 150
 
     sheet = load_workbook(io.BytesIO(exported.content))["Tổng hợp"]
     table = list(sheet.iter_rows(values_only=True))
@@ -128,6 +148,49 @@ async def test_ranking_and_export_of_300_schools_match_an_independent_calculatio
         tied = sum(1 for t in totals if t == total) > 1
         assert Decimal(str(line[4])) == total and line[5] == expected_class(total)
         assert line[6] == (f"{rank_of[unit_id]} (đồng hạng)" if tied else rank_of[unit_id])
+
+
+async def test_results_are_filtered_searched_and_sorted_on_the_server(stack: Stack, world: World) -> None:
+    expected = await make_scored_schools(stack, world, 40, seed=10)
+    totals = [total for _, total, _ in expected.values()]
+    rank_of = {uid: 1 + sum(1 for other in totals if other > total) for uid, (_, total, _) in expected.items()}
+    url = f"{API}/campaigns/{world.campaign['id']}/results"
+    admin = world.users["so_admin"]
+    some_class = expected_class(next(iter(expected.values()))[1])
+    async with httpx.AsyncClient(base_url=stack.url("scoring"), timeout=60) as scoring:
+        searched = await all_rows(scoring, url, admin, q="truong SO 01")  # no diacritics, any case
+        in_p2 = await all_rows(scoring, url, admin, group_id=str(world.units["p2"].id))
+        in_class = await all_rows(scoring, url, admin, classification=some_class)
+        by_name = await all_rows(scoring, url, admin, sort="name")
+        nothing = await scoring.get(url, params={"q": "không có trường này"}, headers=admin)
+        summary = nothing.json()
+        too_many = await scoring.get(url, params={"limit": 501}, headers=admin)
+        bad_sort = await scoring.get(url, params={"sort": "score"}, headers=admin)
+        await scoring.post(f"{url}/publish", headers=admin)
+        school = world.users["s11_officer"]
+        published = await scoring.get(f"{url}/published", params={"limit": 10, "offset": 10}, headers=school)
+        published_search = await scoring.get(f"{url}/published", params={"q": "SỐ 03"}, headers=school)
+
+    def names(rows: list[Any]) -> set[str]:
+        return {r["unit_name"] for r in rows}
+
+    assert names(searched) == {f"Trường số {n:03d}" for n in range(40) if "01" in f"{n:03d}"}
+    assert {r["rank"] for r in searched} == {rank_of[uuid.UUID(r["unit_id"])] for r in searched}
+    assert names(in_p2) == {name for name, _, phong in expected.values() if phong == "Phòng GDĐT Mang Thít"}
+    assert names(in_class) == {name for name, total, _ in expected.values() if expected_class(total) == some_class}
+    assert [r["unit_name"] for r in by_name] == sorted(name for name, _, _ in expected.values())
+    # The figures stay those of every unit whatever the filter shows.
+    assert (summary["total"], summary["rows"], summary["scored_count"]) == (0, [], 40)
+    assert sum(c["count"] for c in summary["distribution"]) == 40
+    ranks = sorted(rank_of.values())
+    assert published.status_code == 200, published.text
+    assert (published.json()["total"], [r["rank"] for r in published.json()["rows"]]) == (40, ranks[10:20])
+    assert [r["tied"] for r in published.json()["rows"]] == [ranks.count(r) > 1 for r in ranks[10:20]]
+    assert {r["unit_name"] for r in published_search.json()["rows"]} == {
+        f"Trường số {n:03d}" for n in range(40) if "03" in f"{n:03d}"}
+    for refused in (too_many, bad_sort):
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_classes_only_when_the_campaign_publishes_no_ranking(stack: Stack, world: World) -> None:

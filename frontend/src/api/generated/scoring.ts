@@ -54,8 +54,9 @@ export interface paths {
          * Get Results
          * @description Results of every unit that has submitted: final score (review score where given), class or levels,
          *     rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
-         *     year beside this one. For the issuing authority and those above it; an authority below the issuer sees
-         *     its own units.
+         *     year beside this one, all over every unit; `rows` is one page of the units matching the filters (ranks
+         *     stay those among every unit). For the issuing authority and those above it; an authority below the issuer
+         *     sees its own units.
          */
         get: operations["get_results_api_scoring_campaigns__campaign_id__results_get"];
         put?: never;
@@ -512,6 +513,11 @@ export interface components {
         };
         /** CampaignResultsRead */
         CampaignResultsRead: {
+            /**
+             * Approved Count
+             * @description Số báo cáo đã phê duyệt (sẽ được công bố)
+             */
+            approved_count: number;
             /** Average Total */
             average_total: number | null;
             /**
@@ -525,14 +531,21 @@ export interface components {
             distribution: components["schemas"]["ClassCount"][];
             /** Groups */
             groups: components["schemas"]["GroupSummary"][];
+            /** Limit */
+            limit: number;
             /** Mode */
             mode: string;
+            /** Offset */
+            offset: number;
             previous_year: components["schemas"]["PreviousYear"] | null;
             /** Published At */
             published_at: string | null;
             /** Ranking Enabled */
             ranking_enabled: boolean;
-            /** Rows */
+            /**
+             * Rows
+             * @description Một trang các đơn vị khớp bộ lọc; thứ hạng tính trên mọi đơn vị
+             */
             rows: components["schemas"]["ResultRow"][];
             /**
              * Rubric Id
@@ -546,6 +559,11 @@ export interface components {
             scored_count: number;
             /** Target Count */
             target_count: number;
+            /**
+             * Total
+             * @description Số đơn vị khớp bộ lọc (mọi trang)
+             */
+            total: number;
         };
         /** ClassCount */
         ClassCount: {
@@ -876,6 +894,11 @@ export interface components {
             /** Rank */
             rank: number | null;
             /**
+             * Tied
+             * @description Đồng hạng với đơn vị khác
+             */
+            tied: boolean;
+            /**
              * Unit Id
              * Format: uuid
              */
@@ -892,12 +915,24 @@ export interface components {
             campaign_id: string;
             /** Campaign Title */
             campaign_title: string;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
             /** Published At */
             published_at: string;
-            /** Rows */
+            /**
+             * Rows
+             * @description Một trang các đơn vị khớp bộ lọc
+             */
             rows: components["schemas"]["PublishedResultRead"][];
             /** School Year */
             school_year: string | null;
+            /**
+             * Total
+             * @description Số đơn vị khớp bộ lọc (mọi trang)
+             */
+            total: number;
         };
         /** ResultRow */
         ResultRow: {
@@ -969,6 +1004,11 @@ export interface components {
              */
             ranking_enabled: boolean;
         };
+        /**
+         * ResultsSort
+         * @enum {string}
+         */
+        ResultsSort: "rank" | "name";
         /** ReviewMarkRead */
         ReviewMarkRead: {
             /** At */
@@ -1478,7 +1518,20 @@ export interface operations {
     };
     get_results_api_scoring_campaigns__campaign_id__results_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
+                classification?: string | null;
+                /** @description Chỉ đơn vị thuộc đơn vị quản lý này */
+                group_id?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                /** @description Tìm theo tên đơn vị, không phân biệt dấu */
+                q?: string | null;
+                /** @description rank: theo thứ hạng (mặc định); name: theo tên */
+                sort?: components["schemas"]["ResultsSort"];
+            };
             header?: never;
             path: {
                 campaign_id: string;
@@ -1783,7 +1836,18 @@ export interface operations {
     };
     get_published_results_api_scoring_campaigns__campaign_id__results_published_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
+                classification?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                /** @description Tìm theo tên đơn vị, không phân biệt dấu */
+                q?: string | null;
+                /** @description rank: theo thứ hạng (mặc định); name: theo tên */
+                sort?: components["schemas"]["ResultsSort"];
+            };
             header?: never;
             path: {
                 campaign_id: string;

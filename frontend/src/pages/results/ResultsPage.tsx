@@ -1,9 +1,12 @@
 // `/campaigns/:campaignId/results`: a campaign's scoring results. Authorities see every unit's final score,
 // class and rank (ties shared), the distribution by class, per sub-authority summaries and last year's
 // figures; they export, switch the ranking on or off and publish. Schools see the published list.
+// The unit tables are paged, searched and filtered by the server (30,000 units would not fit in one response);
+// the figures above them always cover every unit.
 import { FileExcelOutlined, TrophyOutlined } from "@ant-design/icons";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Empty, Space, Switch, Table, Tag, Typography } from "antd";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, App, Button, Card, Empty, Input, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
@@ -23,6 +26,8 @@ type ResultRow = S["ResultRow"];
 type ClassCount = S["ClassCount"];
 type GroupSummary = S["GroupSummary"];
 type PublishedRow = S["PublishedResultRead"];
+
+const PAGE = 50;
 
 const CLASS_COLORS: Record<string, string> = { "Xuất sắc": "#389e0d", "Tốt": "#1677ff", "Khá": "#13c2c2", "Trung bình": "#fa8c16", "Yếu": "#cf1322" };
 
@@ -58,9 +63,14 @@ function RankCell({ row }: { row: { rank: number | null; tied?: boolean } }) {
 function PublishedResults({ campaignId }: { campaignId: string }) {
   const t = useT();
   const { lang } = useLang();
+  const [q, setQ] = useState("");
+  const [page, setPage] = useState(1);
   const query = useQuery({
-    queryKey: ["results-published", campaignId],
-    queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results/published", { params: { path: { campaign_id: campaignId } } })),
+    queryKey: ["results-published", campaignId, q, page],
+    queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results/published", {
+      params: { path: { campaign_id: campaignId }, query: { q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE } },
+    })),
+    placeholderData: keepPreviousData,
     retry: false,
   });
   if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
@@ -71,8 +81,13 @@ function PublishedResults({ campaignId }: { campaignId: string }) {
     <>
       <PageTitle title={t("Kết quả đánh giá", "Results")} sub={<Space wrap><Typography.Text strong>{data.campaign_title}</Typography.Text>
         <span className="muted small">{t("Công bố lúc", "Published")} {formatDateTime(data.published_at)}{data.school_year ? ` · ${t("năm học", "school year")} ${data.school_year}` : ""}</span></Space>} />
-      <Table<PublishedRow> rowKey="unit_id" size="small" dataSource={data.rows} pagination={{ pageSize: 50, hideOnSinglePage: true }} scroll={{ x: 520 }} columns={[
-        ...(ranked ? [{ title: t("Hạng", "Rank"), width: 110, render: (_: unknown, r: PublishedRow) => <RankCell row={{ rank: r.rank, tied: data.rows.filter((x) => x.rank === r.rank).length > 1 }} /> }] : []),
+      <div className="filters">
+        <Input.Search allowClear placeholder={t("Tìm theo tên đơn vị (không cần dấu)", "Search by unit name (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
+          onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 360 }} />
+      </div>
+      <Table<PublishedRow> rowKey="unit_id" size="small" loading={query.isFetching} dataSource={data.rows} scroll={{ x: 520 }}
+        pagination={{ current: page, pageSize: PAGE, total: data.total, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true }} columns={[
+        ...(ranked ? [{ title: t("Hạng", "Rank"), width: 110, render: (_: unknown, r: PublishedRow) => <RankCell row={r} /> }] : []),
         { title: t("Đơn vị", "Unit"), dataIndex: "unit_name" },
         { title: t("Điểm", "Score"), width: 100, align: "right" as const, render: (_: unknown, r: PublishedRow) => `${formatPoints(r.final_total, lang)} / ${formatPoints(r.max_total, lang)}` },
         { title: t("Xếp loại", "Class"), width: 120, render: (_: unknown, r: PublishedRow) => <ClassTag label={r.classification} /> },
@@ -88,20 +103,34 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
   const { message, modal } = App.useApp();
   const queryClient = useQueryClient();
   const key = ["results", campaignId];
+  const [q, setQ] = useState("");
+  const [classification, setClassification] = useState<string | undefined>();
+  const [groupId, setGroupId] = useState<string | undefined>();
+  const [sort, setSort] = useState<"rank" | "name">("rank");
+  const [page, setPage] = useState(1);
   const query = useQuery({
-    queryKey: key,
-    queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results", { params: { path: { campaign_id: campaignId } } })),
+    queryKey: [...key, q, classification, groupId, sort, page],
+    queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results", {
+      params: {
+        path: { campaign_id: campaignId },
+        query: { q: q || undefined, classification, group_id: groupId, sort, limit: PAGE, offset: (page - 1) * PAGE },
+      },
+    })),
+    placeholderData: keepPreviousData,
   });
   if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
   if (!query.data) return <PageLoading />;
   const data = query.data;
   const admin = hasAny(me, ADMIN_ROLES);
   const path = { params: { path: { campaign_id: campaignId } } };
-  const approved = data.rows.filter((r) => r.submission_status === "approved").length;
+  const approved = data.approved_count;
+  const filtered = Boolean(q || classification || groupId);
+  const filter = <T,>(set: (v: T) => void) => (v: T) => { set(v); setPage(1); };
 
   const setRanking = async (on: boolean) => {
     try {
-      queryClient.setQueryData(key, await call(api.PUT("/api/scoring/campaigns/{campaign_id}/results/settings", { ...path, body: { ranking_enabled: on } })));
+      await call(api.PUT("/api/scoring/campaigns/{campaign_id}/results/settings", { ...path, body: { ranking_enabled: on } }));
+      await queryClient.invalidateQueries({ queryKey: key });
       message.success(on ? t("Đã bật xếp hạng.", "Ranking on.") : t("Đã tắt xếp hạng.", "Ranking off."));
     } catch (e) {
       message.error((e as Error).message, 8);
@@ -115,7 +144,8 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
     cancelText: t("Huỷ", "Cancel"),
     onOk: async () => {
       try {
-        queryClient.setQueryData(key, await call(api.POST("/api/scoring/campaigns/{campaign_id}/results/publish", path)));
+        await call(api.POST("/api/scoring/campaigns/{campaign_id}/results/publish", path));
+        await queryClient.invalidateQueries({ queryKey: key });
         await queryClient.invalidateQueries({ queryKey: ["results-published", campaignId] });
         message.success(t("Đã công bố kết quả.", "Results published."));
       } catch (e) {
@@ -163,7 +193,19 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
       <Card size="small" title={t("Kết quả từng đơn vị", "Results by unit")} extra={
         <label className="nowrap small">{t("Xếp hạng", "Ranking")} <Switch size="small" checked={data.ranking_enabled} disabled={!admin} onChange={(on) => void setRanking(on)} aria-label={t("Bật/tắt xếp hạng", "Ranking on/off")} /></label>
       }>
-        <Table<ResultRow> rowKey="submission_id" size="small" dataSource={data.rows} pagination={{ pageSize: 50, hideOnSinglePage: true }} scroll={{ x: 860 }} columns={[
+        <div className="filters">
+          <Input.Search allowClear placeholder={t("Tìm theo tên đơn vị (không cần dấu)", "Search by unit name (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
+            onSearch={(v) => filter(setQ)(v.trim())} style={{ maxWidth: 320 }} />
+          <Select allowClear placeholder={t("Xếp loại", "Class")} aria-label={t("Lọc theo xếp loại", "Filter by class")} style={{ minWidth: 150 }} value={classification}
+            onChange={filter(setClassification)} options={data.distribution.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` }))} />
+          {data.groups.some((g) => g.group_id) && <Select allowClear placeholder={t("Đơn vị quản lý", "Sub-authority")} aria-label={t("Lọc theo đơn vị quản lý", "Filter by sub-authority")} style={{ minWidth: 200 }} value={groupId}
+            onChange={filter(setGroupId)} options={data.groups.filter((g) => g.group_id).map((g) => ({ value: g.group_id as string, label: g.group_name ?? "—" }))} />}
+          <Select aria-label={t("Sắp xếp", "Sort")} style={{ minWidth: 170 }} value={sort} onChange={filter(setSort)}
+            options={[{ value: "rank", label: t("Theo thứ hạng", "By rank") }, { value: "name", label: t("Theo tên đơn vị", "By name") }]} />
+        </div>
+        <Table<ResultRow> rowKey="submission_id" size="small" loading={query.isFetching} dataSource={data.rows} scroll={{ x: 860 }}
+          pagination={{ current: page, pageSize: PAGE, total: data.total, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true,
+            showTotal: (total) => t(`${total} đơn vị`, `${total} units`) }} columns={[
           ...(data.ranking_enabled ? [{ title: t("Hạng", "Rank"), width: 120, render: (_: unknown, r: ResultRow) => <RankCell row={r} /> }] : []),
           { title: t("Đơn vị", "Unit"), render: (_: unknown, r: ResultRow) => <Link to={`/submissions/${r.submission_id}`}>{r.unit_name}</Link> },
           { title: t("Đơn vị quản lý", "Authority"), dataIndex: "group_name", render: (v: string | null) => v ?? "—" },
@@ -174,7 +216,8 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
           { title: t("Trạng thái", "Status"), width: 130, render: (_: unknown, r: ResultRow) => <>{SUBMISSION_STATUS[r.submission_status as keyof typeof SUBMISSION_STATUS]?.[lang] ?? r.submission_status}{r.large_gap && <div><Tag color="orange">{t("chênh lệch lớn", "large gap")}</Tag></div>}</> },
         ]} />
       </Card>
-      {!data.rows.length && <Alert className="mt" type="info" showIcon title={t("Chưa có báo cáo nào được chấm điểm.", "No report has been scored yet.")} />}
+      {filtered && !data.total && <Alert className="mt" type="info" showIcon title={t("Không có đơn vị nào khớp bộ lọc.", "No unit matches the filters.")} />}
+      {!data.scored_count && <Alert className="mt" type="info" showIcon title={t("Chưa có báo cáo nào được chấm điểm.", "No report has been scored yet.")} />}
     </>
   );
 }

@@ -2,12 +2,39 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from scoring.results.models import CampaignResults, PublishedResult
+from scoring.sheets.models import ScoreSheet
+
+
+class SubmittedSheet(NamedTuple):
+    """What results need of a score sheet: its stored summary, never its criterion scores."""
+
+    id: uuid.UUID
+    submission_id: uuid.UUID
+    unit_id: uuid.UUID
+    unit_name: str
+    unit_path: str
+    submission_status: str
+    summary: dict[str, Any] | None
+
+
+async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *,
+                           within: uuid.UUID | None = None) -> list[SubmittedSheet]:
+    """The sheets of units that have submitted at least once (drafts never appear in results), as plain
+    tuples: tens of thousands of ORM objects would cost more than the rest of the request; `within`: only
+    units in that unit's subtree."""
+    query = select(*(col(getattr(ScoreSheet, name)) for name in SubmittedSheet._fields)).where(
+        col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.submit_count) > 0)
+    if within is not None:
+        query = query.where(col(ScoreSheet.unit_path).like(f"%/{within.hex}/%"))
+    found = await session.execute(query.order_by(col(ScoreSheet.unit_name)))
+    return [SubmittedSheet(*row) for row in found.tuples()]
 
 
 async def settings(session: AsyncSession, campaign_id: uuid.UUID, *,

@@ -11,8 +11,10 @@ from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.results import export, service
+from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
 from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
 from scoring.sheets import repository as sheets_repository
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
@@ -23,14 +25,16 @@ router = APIRouter(prefix="/campaigns/{campaign_id}/results", tags=["results"], 
 
 @router.get("", response_model=CampaignResultsRead)
 async def get_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                      submissions: SubmissionsDep, identity: IdentityDep, tree: UnitTreeDep) -> CampaignResultsRead:
+                      submissions: SubmissionsDep, identity: IdentityDep, tree: UnitTreeDep, page: PageParamsDep,
+                      chosen: ResultsFilterDep) -> CampaignResultsRead:
     """Results of every unit that has submitted: final score (review score where given), class or levels,
     rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
-    year beside this one. For the issuing authority and those above it; an authority below the issuer sees
-    its own units."""
+    year beside this one, all over every unit; `rows` is one page of the units matching the filters (ranks
+    stay those among every unit). For the issuing authority and those above it; an authority below the issuer
+    sees its own units."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
     computation = await service.compute(session, campaign, submissions=submissions, identity=identity, within=within)
-    return service.to_read(computation)
+    return service.to_read(computation, chosen, page)
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})
@@ -97,8 +101,9 @@ async def unpublish_results(campaign_id: uuid.UUID, session: SessionDep, princip
 
 @router.get("/published", response_model=PublishedResultsRead)
 async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                                submissions: SubmissionsDep, tree: UnitTreeDep) -> PublishedResultsRead:
+                                submissions: SubmissionsDep, tree: UnitTreeDep, page: PageParamsDep,
+                                chosen: PublishedFilterDep) -> PublishedResultsRead:
     """The published results (classes, and ranks where the campaign publishes them), for every signed-in user
     of the issuer's subtree, schools included. 404 `results_not_published` before publication."""
     campaign = await submissions.campaign(campaign_id)
-    return await service.published(session, principal, campaign, tree)
+    return await service.published(session, principal, campaign, tree, chosen, page)

@@ -70,7 +70,11 @@ class CampaignResultsRead(BaseModel):
     distribution: list[ClassCount]
     groups: list[GroupSummary]
     previous_year: PreviousYear | None
-    rows: list[ResultRow]
+    approved_count: int = Field(description="Số báo cáo đã phê duyệt (sẽ được công bố)")
+    rows: list[ResultRow] = Field(description="Một trang các đơn vị khớp bộ lọc; thứ hạng tính trên mọi đơn vị")
+    total: int = Field(description="Số đơn vị khớp bộ lọc (mọi trang)")
+    limit: int
+    offset: int
 
 
 class ResultsSettingsUpdate(BaseModel):
@@ -85,6 +89,7 @@ class PublishedResultRead(BaseModel):
     final_total: float
     max_total: float
     rank: int | None
+    tied: bool = Field(description="Đồng hạng với đơn vị khác")
     published_at: LocalDateTime
 
 
@@ -93,4 +98,7 @@ class PublishedResultsRead(BaseModel):
     campaign_title: str
     school_year: str | None
     published_at: LocalDateTime
-    rows: list[PublishedResultRead]
+    rows: list[PublishedResultRead] = Field(description="Một trang các đơn vị khớp bộ lọc")
+    total: int = Field(description="Số đơn vị khớp bộ lọc (mọi trang)")
+    limit: int
+    offset: int

@@ -19,13 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common import audit
 from edudx_common.auth import Principal, Role
+from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
 from scoring.events import EventSink
 from scoring.results import repository
+from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, select_page
 from scoring.results.models import CampaignResults, PublishedResult
+from scoring.results.repository import SubmittedSheet
 from scoring.results.schemas import (
     CampaignResultsRead,
     ClassCount,
@@ -38,11 +41,8 @@ from scoring.results.schemas import (
 )
 from scoring.rubrics import service as rubrics
 from scoring.rubrics.definition import RubricDefinition, ordered_bands
-from scoring.sheets import repository as sheets_repository
 from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summary
-from scoring.sheets.models import ScoreSheet
 
-NOT_CLASSIFIED = "Chưa xếp loại"
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
 
@@ -58,7 +58,7 @@ def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
 
 @dataclass
 class UnitResult:
-    sheet: ScoreSheet
+    sheet: SubmittedSheet
     outcome: SheetOutcome
     group_id: uuid.UUID | None = None
     group_name: str | None = None
@@ -92,10 +92,10 @@ def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
     return None
 
 
-async def _unit_results(session: AsyncSession, campaign: CampaignInfo,
-                        definition: RubricDefinition) -> list[UnitResult]:
+async def _unit_results(session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition,
+                        within: uuid.UUID | None = None) -> list[UnitResult]:
     """Units that have submitted at least once; drafts never appear in results."""
-    sheets = [s for s in await sheets_repository.sheets_of_campaign(session, campaign.id) if s.submit_count > 0]
+    sheets = await repository.submitted_sheets(session, campaign.id, within=within)
     unscored = outcome(definition, {}, {}, with_criteria=False)
     return [UnitResult(sheet=s, outcome=outcome_from_summary(s.summary) if s.summary else unscored) for s in sheets]
 
@@ -123,9 +123,7 @@ async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions:
                   identity: IdentityClient, within: uuid.UUID | None = None) -> Computation:
     assert campaign.rubric_id is not None
     definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
-    results = await _unit_results(session, campaign, definition)
-    if within is not None:
-        results = [r for r in results if f"/{within.hex}/" in r.sheet.unit_path]
+    results = await _unit_results(session, campaign, definition, within)
     settings = await repository.settings(session, campaign.id)
     for result in results:
         result.group_id = _group_of(result.sheet.unit_path, campaign.issuer_unit_id)
@@ -186,9 +184,15 @@ def _group_levels(result: UnitResult) -> list[GroupLevelRead]:
             for g in result.outcome.groups]
 
 
-def to_read(computation: Computation) -> CampaignResultsRead:
+def to_read(computation: Computation, chosen: ResultsFilter | None = None,
+            page: PageParams | None = None) -> CampaignResultsRead:
+    """Figures over every unit; rows only for the page asked for (`chosen` filters, by rank by default)."""
     definition, results = computation.definition, computation.results
     ranking = computation.ranking_enabled
+    page = page or PageParams()
+    shown, total = select_page(results, chosen or ResultsFilter(), page, name=lambda r: r.sheet.unit_name,
+                               rank=lambda r: r.rank, classification=lambda r: r.outcome.classification.label,
+                               group_id=lambda r: r.group_id)
     rows = [ResultRow(
         unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, group_id=r.group_id, group_name=r.group_name,
         submission_id=r.sheet.submission_id, submission_status=r.sheet.submission_status,
@@ -199,7 +203,7 @@ def to_read(computation: Computation) -> CampaignResultsRead:
         large_gap=r.outcome.large_gap, rank=r.rank if ranking else None, tied=r.tied and ranking,
         previous_total=float(r.previous_total) if r.previous_total is not None else None,
         previous_classification=r.previous_classification)
-        for r in sorted(results, key=lambda r: (r.rank or 0, r.sheet.unit_name))]
+        for r in shown]
     by_group: dict[uuid.UUID | None, list[UnitResult]] = {}
     for result in results:
         by_group.setdefault(result.group_id, []).append(result)
@@ -217,7 +221,9 @@ def to_read(computation: Computation) -> CampaignResultsRead:
         rubric_id=computation.campaign.rubric_id or uuid.UUID(int=0), mode=definition.mode.value,
         ranking_enabled=ranking, published_at=settings.published_at if settings else None,
         target_count=computation.target_count, scored_count=len(results), average_total=_average(results),
-        distribution=_distribution(definition, results), groups=groups, previous_year=previous, rows=rows)
+        distribution=_distribution(definition, results), groups=groups, previous_year=previous,
+        approved_count=sum(1 for r in results if r.sheet.submission_status == "approved"),
+        rows=rows, total=total, limit=page.limit, offset=page.offset)
 
 
 def _ensure_publisher(principal: Principal, campaign: CampaignInfo, scope_root: uuid.UUID | None) -> None:
@@ -291,9 +297,10 @@ async def unpublish(session: AsyncSession, principal: Principal, campaign: Campa
     _audit(session, principal, campaign, issuer_path, "results.unpublished")
 
 
-async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
-                    tree: UnitTree) -> PublishedResultsRead:
-    """The published results, for every signed-in user of the issuer's subtree (schools included)."""
+async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo, tree: UnitTree,
+                    chosen: ResultsFilter | None = None, page: PageParams | None = None) -> PublishedResultsRead:
+    """The published results, for every signed-in user of the issuer's subtree (schools included): a page of
+    them, ties marked over every published row."""
     settings = await repository.settings(session, campaign.id)
     if settings is None or settings.published_at is None:
         raise ResultsNotPublished("Kết quả của đợt này chưa được công bố.")
@@ -302,11 +309,15 @@ async def published(session: AsyncSession, principal: Principal, campaign: Campa
         if not ancestors or campaign.issuer_unit_id not in ancestors:
             raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi của bạn.")
     rows = await repository.published_of_campaign(session, campaign.id)
+    page = page or PageParams()
+    shown, total = select_page(rows, chosen or ResultsFilter(), page, name=lambda r: r.unit_name,
+                               rank=lambda r: r.rank, classification=lambda r: r.classification)
+    shared = Counter(r.rank for r in rows if r.rank is not None)
     return PublishedResultsRead(
         campaign_id=campaign.id, campaign_title=campaign.title, school_year=rows[0].school_year if rows else None,
-        published_at=settings.published_at,
+        published_at=settings.published_at, total=total, limit=page.limit, offset=page.offset,
         rows=[PublishedResultRead(unit_id=r.unit_id, unit_name=r.unit_name, classification=r.classification,
                                   group_levels=[GroupLevelRead.model_validate(g) for g in r.group_levels],
                                   final_total=float(r.final_total), max_total=float(r.max_total), rank=r.rank,
-                                  published_at=r.published_at)
-              for r in sorted(rows, key=lambda r: (r.rank or 0, r.unit_name))])
+                                  tied=r.rank is not None and shared[r.rank] > 1, published_at=r.published_at)
+              for r in shown])
