@@ -222,6 +222,26 @@ async def test_a_receiver_answering_503_is_retried_later(
     assert await notifications.processed() == [event_id]
 
 
+async def test_a_simultaneous_write_at_the_receiver_409_concurrent_change_is_retried_later(
+    sessions: Sessions, notifications: Receiver, notifications_url: str,
+    make_client: Callable[[str, str], ServiceClient],
+) -> None:
+    clock = Clock()
+    dispatcher = OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
+                                  clock=clock)
+    event_id = await publish(sessions, payload={"submission_id": "s-1", "collide_first_time": True})
+
+    assert await dispatcher.deliver_due() == 0
+    [message] = await messages(sessions)
+    assert message.status == "pending"
+    assert "HTTP 409" in (message.last_error or "") and "concurrent_change" in (message.last_error or "")
+
+    clock.advance(3)
+    assert await dispatcher.deliver_due() == 1
+    assert notifications.post_count(event_id) == 2
+    assert await notifications.processed() == [event_id]
+
+
 async def test_a_permanent_rejection_is_marked_failed_and_not_retried(
     sessions: Sessions, notifications: Receiver, notifications_url: str,
     make_client: Callable[[str, str], ServiceClient],

@@ -205,7 +205,9 @@ async def _handle_integrity(_request: Request, exc: Exception) -> JSONResponse:
     problem = Conflict("Dữ liệu vừa được thay đổi bởi một yêu cầu khác cùng lúc. Vui lòng tải lại và thử lại.")
     problem_body = problem.to_problem().model_copy(update={"code": "concurrent_change",
                                                            "type": "https://edudx.vn/problems/concurrent_change"})
-    return problem_response(problem_body)
+    # Retry-After: the same request is expected to succeed once the other write is committed (event
+    # dispatchers, for one, send the event again instead of giving it up).
+    return problem_response(problem_body, headers={"Retry-After": "1"})
 
 
 async def _handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:

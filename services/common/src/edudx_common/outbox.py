@@ -322,7 +322,7 @@ class OutboxDispatcher:
         if 200 <= status < 300:
             return DeliveryOutcome(OutboxStatus.DELIVERED)
         error = f"HTTP {status}: {response.text[:300]}"
-        if status in RETRY_LATER_STATUSES:
+        if status in RETRY_LATER_STATUSES or _concurrent_change(response):
             return DeliveryOutcome(OutboxStatus.PENDING, error, _retry_after(response))
         return DeliveryOutcome(OutboxStatus.FAILED, error)
 
@@ -357,6 +357,18 @@ class OutboxDispatcher:
         exponential = self._backoff_base * 2 ** min(max(attempts - 1, 0), 32)
         delay = min(exponential, self._backoff_max) * self._random.uniform(1 - self._jitter, 1 + self._jitter)
         return min(max(delay, retry_after or 0.0), self._backoff_max)
+
+
+def _concurrent_change(response: httpx.Response) -> bool:
+    """A 409 `concurrent_change`: the receiver met a simultaneous write (two events about one campaign handled
+    at once) and asks for the event again; other conflicts are answers about the event itself."""
+    if response.status_code != 409:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("code") == "concurrent_change"
 
 
 def _retry_after(response: httpx.Response) -> float | None:
