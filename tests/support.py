@@ -90,6 +90,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def system_ports(services: int) -> tuple[int, int]:
+    """(gateway port, first of `services` consecutive service ports) for a run script, all free and apart: the
+    kernel hands out neighbouring free ports, and a gateway once got one of the services' ports and found it
+    bound (every call then reached that service)."""
+    gateway_port = free_port()
+    first_port = free_port()
+    while gateway_port in range(first_port, first_port + services) or any(
+            port_taken(first_port + i) for i in range(services)):
+        first_port = free_port()
+    return gateway_port, first_port
+
+
 def migration_drift(url: str, schema: str | None, metadata: MetaData) -> list[object]:
     """Differences between the migrated database and the models (empty when they agree)."""
     import asyncio

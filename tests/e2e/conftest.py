@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.servers import wait_until_up
-from tests.support import POSTGRES_URL, REPO, SCHEMA_PREFIX, drop_schema_sync, free_port, on_postgres
+from tests.support import POSTGRES_URL, REPO, SCHEMA_PREFIX, drop_schema_sync, on_postgres, system_ports
 
 E2E_SCHEMA_PREFIX = f"{SCHEMA_PREFIX}e2e_"
 
@@ -64,14 +64,8 @@ def running_script(script: str, var: Path, args: list[str], *, emptied_schema_pr
                    postgres_url: str = POSTGRES_URL, start_timeout: float = 90) -> Iterator[RunningSystem]:
     """One of the run scripts on free ports with its own `var` folder (its output in `var/system.log`), stopped
     (Ctrl-C) on exit. With `emptied_schema_prefix`, the services' PostgreSQL schemas are dropped first."""
-    gateway_port = free_port()
-    first_port = free_port()
     names = _present_services()
-    # consecutive ports from first_port: make sure none is taken, nor the gateway's (the kernel hands out
-    # neighbouring free ports: the gateway's was once one of the services', and the gateway found it bound)
-    while gateway_port in range(first_port, first_port + len(names)) or any(
-            _taken(first_port + i) for i in range(len(names))):
-        first_port = free_port()
+    gateway_port, first_port = system_ports(len(names))
     command = [sys.executable, str(REPO / "scripts" / script), "--var", str(var),
                "--port", str(gateway_port), "--first-service-port", str(first_port), *args]
     for name in names if emptied_schema_prefix is not None else []:
@@ -109,13 +103,6 @@ def _wait_for_banner(running: RunningSystem, timeout: float = 30) -> None:
         if time.monotonic() > deadline or running.process.poll() is not None:
             raise RuntimeError(f"the runner printed no banner:\n{output_of(running)}")
         time.sleep(0.1)
-
-
-def _taken(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def output_of(system: RunningSystem) -> str:

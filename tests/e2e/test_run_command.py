@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.servers import wait_until_up
-from tests.support import REPO, free_port
+from tests.support import REPO, system_ports
 
 
 def _children(pid: int) -> list[int]:
@@ -30,14 +30,14 @@ def _alive(pid: int) -> bool:
 
 
 def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    port, first = free_port(), free_port()
+    port, first = system_ports(len(list((REPO / "services").glob("*/src/*/main.py"))))
     process = subprocess.Popen(
         [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(tmp_path), "--no-seed",
          "--port", str(port), "--first-service-port", str(first)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=120)
         children = _children(process.pid)
         assert len(children) >= 2  # identity and the gateway at least
         assert httpx.get(f"http://127.0.0.1:{port}/api/identity/.well-known/jwks.json").status_code == 200

@@ -34,7 +34,7 @@ async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *,
     if within is not None:
         query = query.where(col(ScoreSheet.unit_path).like(f"%/{within.hex}/%"))
     found = await session.execute(query.order_by(col(ScoreSheet.unit_name)))
-    return [SubmittedSheet(*row) for row in found.tuples()]
+    return [SubmittedSheet(*row) for row in found]
 
 
 async def settings(session: AsyncSession, campaign_id: uuid.UUID, *,
