@@ -5,6 +5,8 @@ import { Badge, Button, Popover, Spin } from "antd";
 import { lazy, Suspense, useRef, useState } from "react";
 import { useLang } from "../i18n/lang";
 import { badgeText, bellLabel } from "../lib/notifications";
+import type { FeedItem } from "../api/types";
+import { useFeedChanges } from "../pages/notifications/queries";
 import { useUnreadCount } from "../pages/notifications/unreadCount";
 
 const NotificationPanel = lazy(() => import("../pages/notifications/NotificationPanel"));
@@ -14,10 +16,16 @@ export function NotificationBell() {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const unread = useUnreadCount();
+  const { markRead } = useFeedChanges();
   const count = unread.data?.unread;
   const close = () => {
     setOpen(false);
     button.current?.focus();
+  };
+  // Here, not in the panel: opening an item closes (unmounts) the panel at once.
+  const openItem = (item: FeedItem) => {
+    if (!item.read_at) markRead.mutate(item.id);
+    close();
   };
   return (
     <Popover
@@ -35,7 +43,7 @@ export function NotificationBell() {
       // loads only once the bell is opened.
       content={(
         <Suspense fallback={<div className="notification-panel notification-panel-loading"><Spin /></div>}>
-          {open && <NotificationPanel onClose={close} />}
+          {open && <NotificationPanel onClose={close} onOpenItem={openItem} />}
         </Suspense>
       )}
     >

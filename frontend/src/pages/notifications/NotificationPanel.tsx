@@ -11,11 +11,16 @@ import { useUnreadCount } from "./unreadCount";
 
 const LATEST = 8;
 
-export default function NotificationPanel({ onClose }: { onClose: () => void }) {
+import type { FeedItem } from "../../api/types";
+
+// `onOpenItem` belongs to the bell, which stays mounted: the panel is gone as soon as an item is opened, and the
+// mark-as-read and the badge's refresh after it must not depend on the panel being there.
+export default function NotificationPanel({ onClose, onOpenItem }:
+  { onClose: () => void; onOpenItem: (item: FeedItem) => void }) {
   const t = useT();
   const feed = useFeed({ page: 1, pageSize: LATEST, unreadOnly: false });
   const unread = useUnreadCount();
-  const { markRead, markAllRead } = useFeedChanges();
+  const { markAllRead } = useFeedChanges();
   const panel = useRef<HTMLDivElement>(null);
   const now = new Date();
 
@@ -46,10 +51,7 @@ export default function NotificationPanel({ onClose }: { onClose: () => void }) 
           ) : (
             <ul className="feed-list">
               {items.map((item) => (
-                <FeedItemRow key={item.id} item={item} now={now} compact onOpen={(opened) => {
-                  if (!opened.read_at) markRead.mutate(opened.id);
-                  onClose();
-                }} />
+                <FeedItemRow key={item.id} item={item} now={now} compact onOpen={onOpenItem} />
               ))}
             </ul>
           )}
