@@ -239,7 +239,7 @@ class AuditFilter(BaseModel):
     target_id: str | None = None
 
 
-def _audit_filter(
+async def _audit_filter(
     occurred_from: Annotated[datetime | None, Query(description="Từ thời điểm (kể cả), ISO 8601")] = None,
     occurred_to: Annotated[datetime | None, Query(description="Đến trước thời điểm, ISO 8601")] = None,
     action: Annotated[list[str] | None, Query(max_length=60, description="Một hoặc nhiều mã thao tác")] = None,

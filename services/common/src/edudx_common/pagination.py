@@ -16,7 +16,7 @@ class PageParams(BaseModel):
     offset: int = 0
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Số bản ghi tối đa mỗi trang")] = 50,
     offset: Annotated[int, Query(ge=0, description="Bỏ qua bao nhiêu bản ghi")] = 0,
 ) -> PageParams:

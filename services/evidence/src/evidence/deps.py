@@ -12,22 +12,22 @@ from evidence.config import Settings
 from evidence.storage.base import ObjectStorage
 
 
-def _storage(request: Request) -> ObjectStorage:
+async def _storage(request: Request) -> ObjectStorage:
     storage: ObjectStorage = request.app.state.storage
     return storage
 
 
-def _submissions(request: Request) -> SubmissionsClient:
+async def _submissions(request: Request) -> SubmissionsClient:
     client: SubmissionsClient = request.app.state.submissions
     return client
 
 
-def _tree(request: Request) -> UnitTree:
+async def _tree(request: Request) -> UnitTree:
     tree: UnitTree = request.app.state.unit_tree
     return tree
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -11,12 +11,12 @@ from gateway.ratelimit import RateLimits
 from gateway.upstreams import Upstream
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_upstream(service: str, request: Request) -> Upstream:
+async def get_upstream(service: str, request: Request) -> Upstream:
     upstreams: dict[str, Upstream] = request.app.state.upstreams
     upstream = upstreams.get(service)
     if upstream is None:
@@ -24,12 +24,12 @@ def get_upstream(service: str, request: Request) -> Upstream:
     return upstream
 
 
-def enforce_rate_limits(request: Request) -> None:
+async def enforce_rate_limits(request: Request) -> None:
     rate_limits: RateLimits = request.app.state.rate_limits
     rate_limits.check(request)
 
 
-def enforce_user_rate_limit(request: Request, principal: OptionalPrincipal) -> None:
+async def enforce_user_rate_limit(request: Request, principal: OptionalPrincipal) -> None:
     rate_limits: RateLimits = request.app.state.rate_limits
     rate_limits.check_user(principal)
 

@@ -15,12 +15,12 @@ from identity.users import repository as users_repository
 from identity.users.models import User
 
 
-def _auth_kit(request: Request) -> AuthKit:
+async def _auth_kit(request: Request) -> AuthKit:
     kit: AuthKit = request.app.state.auth_kit
     return kit
 
 
-def _mail_outbox(request: Request) -> MailOutbox:
+async def _mail_outbox(request: Request) -> MailOutbox:
     outbox: MailOutbox = request.app.state.mail_outbox
     return outbox
 

@@ -14,27 +14,27 @@ from notifications.config import Settings
 from notifications.timing import Clock
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock()
 
 
-def _submissions(request: Request) -> SubmissionsClient:
+async def _submissions(request: Request) -> SubmissionsClient:
     client: SubmissionsClient = request.app.state.submissions
     return client
 
 
-def _identity(request: Request) -> IdentityClient:
+async def _identity(request: Request) -> IdentityClient:
     client: IdentityClient = request.app.state.identity
     return client
 
 
-def _tree(request: Request) -> UnitTree:
+async def _tree(request: Request) -> UnitTree:
     tree: UnitTree = request.app.state.unit_tree
     return tree
 

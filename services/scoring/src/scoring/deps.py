@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,8 +16,8 @@ from scoring.config import Settings
 from scoring.events import EventSink
 
 
-def _state(name: str) -> Callable[[Request], Any]:
-    def get(request: Request) -> Any:
+def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    async def get(request: Request) -> Any:
         return getattr(request.app.state, name)
 
     return get

@@ -11,12 +11,12 @@ from submissions.events import EventSink
 from submissions.workflow.service import Clock
 
 
-def _identity(request: Request) -> IdentityClient:
+async def _identity(request: Request) -> IdentityClient:
     client: IdentityClient = request.app.state.identity
     return client
 
 
-def _events(request: Request) -> EventSink:
+async def _events(request: Request) -> EventSink:
     sink: EventSink = request.app.state.events
     return sink
 
@@ -25,7 +25,7 @@ IdentityDep = Annotated[IdentityClient, Depends(_identity)]
 EventsDep = Annotated[EventSink, Depends(_events)]
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 

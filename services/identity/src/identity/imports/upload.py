@@ -20,7 +20,7 @@ class ImportLimits:
     max_rows: int
 
 
-def _limits(request: Request) -> ImportLimits:
+async def _limits(request: Request) -> ImportLimits:
     settings = request.app.state.settings
     return ImportLimits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
 

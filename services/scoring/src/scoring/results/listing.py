@@ -39,7 +39,7 @@ ClassQuery = Annotated[str | None, Query(
 SortQuery = Annotated[ResultsSort, Query(description="rank: theo thứ hạng (mặc định); name: theo tên")]
 
 
-def _results_filter(
+async def _results_filter(
     q: SearchQuery = None,
     classification: ClassQuery = None,
     group_id: Annotated[uuid.UUID | None, Query(description="Chỉ đơn vị thuộc đơn vị quản lý này")] = None,
@@ -52,13 +52,13 @@ def _results_filter(
 ResultsFilterDep = Annotated[ResultsFilter, Depends(_results_filter)]
 
 
-def _published_filter(
+async def _published_filter(
     q: SearchQuery = None,
     classification: ClassQuery = None,
     sort: SortQuery = ResultsSort.RANK,
 ) -> ResultsFilter:
     """The published snapshot keeps no sub-authority, so it is not filtered by one."""
-    return _results_filter(q=q, classification=classification, group_id=None, sort=sort)
+    return await _results_filter(q=q, classification=classification, group_id=None, sort=sort)
 
 
 PublishedFilterDep = Annotated[ResultsFilter, Depends(_published_filter)]

@@ -27,7 +27,7 @@ from submissions.status.schemas import (
 router = APIRouter(prefix="/campaigns", tags=["status"], responses=PROBLEM_RESPONSES)
 
 
-def _filters(
+async def _filters(
     status: Annotated[list[TargetStatus] | None, Query(
         description="Chỉ các đơn vị ở trạng thái này (lặp lại để chọn nhiều)")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo tên hoặc mã đơn vị, bỏ qua dấu")] = None,
