@@ -106,6 +106,7 @@ class UpstreamApp:
             Route("/api/{svc}/openapi.json", self.get_openapi),
             Route("/api/{svc}/sink", self.sink, methods=["POST", "PUT"]),
             Route("/api/{svc}/slow", self.slow),
+            Route("/api/{svc}/stall", self.stall, methods=["POST"]),
             Route("/api/{svc}/gzip", lambda _: Response(self.gzip_body, headers={"content-encoding": "gzip"})),
             Route("/api/{svc}/download", self.download),
             Route("/api/{svc}/endless", self.endless),
@@ -161,6 +162,14 @@ class UpstreamApp:
                 return Response(status_code=499)
             await asyncio.sleep(0.02)
         return PlainTextResponse("late")
+
+    async def stall(self, request: Request) -> Response:
+        """Takes the request and never reads its body (storage behind the service hung), until told to stop."""
+        probe = request.query_params["probe"]
+        self.signals[f"{probe}:entered"].set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.signals[probe].wait(), 20)
+        return PlainTextResponse("stalled")
 
     async def download(self, request: Request) -> Response:
         confirmed = self.signals[request.query_params["probe"]]

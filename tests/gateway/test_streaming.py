@@ -5,6 +5,7 @@ bounded wait) if the gateway held a whole body before passing it on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 from collections.abc import AsyncIterator
@@ -50,6 +51,35 @@ async def test_client_leaving_an_upload_aborts_the_service_request(
 
     await within(upstream.signals[f"{probe}:aborted"].wait(), 10,
                  "the service kept waiting for the rest of an upload whose client had left")
+
+
+async def test_service_that_stops_reading_an_upload_is_504(
+    start_gateway: StartGateway, upstream: UpstreamApp
+) -> None:
+    # The gateway's side of an upload is timed per write: a phone may be slow, a service that stops reading
+    # (its storage hung) must not hold the upload, the connection and the phone forever.
+    client = await start_gateway({"evidence": upstream.url}, upstream_write_timeout_seconds=0.5)
+    probe, size = new_probe(), 40_000_000  # far more than the socket buffers between gateway and service hold
+    reader, writer = await asyncio.open_connection(client.base_url.host, client.base_url.port)
+    writer.write(f"POST /api/evidence/stall?probe={probe} HTTP/1.1\r\nHost: gw\r\n"
+                 f"Content-Type: application/octet-stream\r\nContent-Length: {size}\r\n\r\n".encode())
+
+    async def upload() -> None:
+        with contextlib.suppress(ConnectionError):
+            for _ in range(size // 1_000_000):
+                writer.write(b"x" * 1_000_000)
+                await writer.drain()
+
+    sending = asyncio.create_task(upload())
+    try:
+        await within(upstream.signals[f"{probe}:entered"].wait(), 10, "the upload never reached the service")
+        status = await within(reader.readline(), 20, "the gateway kept waiting for a service that stopped reading")
+    finally:
+        upstream.signals[probe].set()
+        sending.cancel()
+        writer.close()
+
+    assert status.startswith(b"HTTP/1.1 504 "), status
 
 
 async def test_large_upload_arrives_intact(start_gateway: StartGateway, upstream: UpstreamApp) -> None:

@@ -21,13 +21,26 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 
 
 def transport_problem(exc: httpx.TransportError, service: str) -> ProblemError:
-    """What a failed call to `service` means for our caller. The gateway maps its failures the same way."""
+    """What a failed call to `service` means for our caller."""
     # Nothing reached the service: not processed, safe to retry later.
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return ServiceUnavailable(f"Dịch vụ {service} tạm thời không sẵn sàng. Vui lòng thử lại sau.",
-                                  extra={"service": service})
+        return unreachable_problem(service)
     if isinstance(exc, httpx.TimeoutException):
-        return GatewayTimeout(f"Dịch vụ {service} không trả lời kịp. Vui lòng thử lại sau.", extra={"service": service})
+        return too_slow_problem(service)
+    return bad_answer_problem(service)
+
+
+# The three outcomes, also used by the gateway (whose proxy client raises its own exception types).
+def unreachable_problem(service: str) -> ProblemError:
+    return ServiceUnavailable(f"Dịch vụ {service} tạm thời không sẵn sàng. Vui lòng thử lại sau.",
+                              extra={"service": service})
+
+
+def too_slow_problem(service: str) -> ProblemError:
+    return GatewayTimeout(f"Dịch vụ {service} không trả lời kịp. Vui lòng thử lại sau.", extra={"service": service})
+
+
+def bad_answer_problem(service: str) -> ProblemError:
     return BadGateway(f"Dịch vụ {service} trả lời không hợp lệ.", extra={"service": service})
 
 

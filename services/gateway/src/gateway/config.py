@@ -24,12 +24,13 @@ class Settings(BaseServiceSettings):
     cors_origins: list[str] = Field(default_factory=list)
 
     upstream_connect_timeout_seconds: float = 3.0
-    # httpx applies these per read or write, not per request: a long download that keeps flowing never times out,
-    # a service that goes silent for this long does.
+    # Per read or write, not per request: a long download or upload that keeps flowing never times out, a service
+    # that goes silent (or stops reading an upload) for this long does.
     upstream_read_timeout_seconds: float = 60.0
     upstream_write_timeout_seconds: float = 60.0
+    # Per service; idle connections are kept for reuse this long.
     upstream_max_connections: int = 200
-    upstream_max_keepalive_connections: int = 50
+    upstream_keepalive_seconds: float = 15.0
 
     # Security headers and limits (gateway.hardening). Paths other sites may show in a frame (regexes on the path).
     embeddable_paths: list[str] = Field(default_factory=lambda: [r"^/api/scoring/public/units/[^/]+/badge$"])

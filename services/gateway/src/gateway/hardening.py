@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edudx_common.errors import PayloadTooLarge, problem_response
@@ -79,6 +80,7 @@ class SecurityMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    await _discard_rest(receive)
                     raise BodyTooLarge(limit)
             return message
 
@@ -113,6 +115,23 @@ class SecurityMiddleware:
         # Connection: close — the rest of the body is not read, so the connection cannot serve another request.
         error = BodyTooLarge(limit)
         await problem_response(error.to_problem(), error.headers)(scope, receive, send)
+
+
+# After a 413 the connection is closed. Closing it with the client's bytes still unread makes the kernel reset it,
+# and a client still sending then gets the reset instead of the 413. So a little more of the body is read and
+# dropped first (nginx's "lingering close"), bounded: a client that keeps sending is cut off all the same.
+_LINGER_BYTES = 1_000_000
+_LINGER_SECONDS = 1.0
+
+
+async def _discard_rest(receive: Receive) -> None:
+    discarded = 0
+    with anyio.move_on_after(_LINGER_SECONDS):
+        while discarded < _LINGER_BYTES:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+            discarded += len(message.get("body", b""))
 
 
 def _lower(raw: Iterable[tuple[bytes, bytes]]) -> Iterable[tuple[bytes, bytes]]:

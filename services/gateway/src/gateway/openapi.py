@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import aiohttp
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -78,12 +78,11 @@ class OpenAPICatalogue:
     async def _fetch(self, upstream: Upstream) -> Spec | None:
         headers = {REQUEST_ID_HEADER: rid} if (rid := get_request_id()) else {}
         try:
-            response = await upstream.client.get(
-                f"{upstream.prefix}/openapi.json", headers=headers, timeout=self._timeout
-            )
-            response.raise_for_status()
-            spec = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+            async with upstream.session.get(upstream.url(f"{upstream.prefix}/openapi.json"), headers=headers,
+                                            timeout=aiohttp.ClientTimeout(total=self._timeout)) as response:
+                response.raise_for_status()
+                spec = json.loads(await response.read())
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("openapi_unavailable", service=upstream.name, error=type(exc).__name__)
             return None
         if not isinstance(spec, dict) or not isinstance(spec.get("paths"), dict):

@@ -6,11 +6,11 @@ request stays at a few buffers whatever the body size.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import quote_from_bytes
 
-import anyio
-import httpx
+import aiohttp
 import structlog
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
@@ -19,10 +19,9 @@ from starlette.types import Receive, Scope, Send
 
 from edudx_common.auth import OptionalPrincipal
 from edudx_common.errors import NotFound
-from edudx_common.http import transport_problem
 from edudx_common.logging import get_request_id
 from gateway.deps import RateLimited, SettingsDep, UpstreamDep, UserRateLimited
-from gateway.upstreams import Upstream
+from gateway.upstreams import upstream_problem
 
 log = structlog.get_logger("edudx.gateway")
 
@@ -61,21 +60,65 @@ async def proxy(
     """
     if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
         raise NotFound("Đường dẫn không hợp lệ.")
-    upstream_request = upstream.client.build_request(
-        request.method,
-        _target_url(upstream, request.scope),
-        headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
-        content=_request_body(request),
-    )
+    body = _RequestBody(request, settings.upstream_write_timeout_seconds) if _has_body(request) else None
     try:
-        upstream_response = await upstream.client.send(upstream_request, stream=True)
-    except ClientDisconnect:
-        # The client left mid-upload: nobody is waiting for an answer; 499 only shows in the request log.
-        return Response(status_code=499)
-    except httpx.TransportError as exc:
+        async with asyncio.timeout(None) as write_deadline:
+            if body is not None:
+                body.time_writes_with(write_deadline)
+            upstream_response = await upstream.session.request(
+                request.method,
+                upstream.url(_target(request.scope)),
+                headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
+                data=body.chunks() if body is not None else None,
+                allow_redirects=False,
+            )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        if body is not None and isinstance(body.failure, ClientDisconnect):
+            # The client left mid-upload: nobody is waiting for an answer; 499 only shows in the request log.
+            return Response(status_code=499)
+        if body is not None and body.failure is not None:
+            # Reading the client's body failed on our side (e.g. over its size limit: 413), not the service's.
+            raise body.failure from None
         log.warning("upstream_failed", service=upstream.name, error=type(exc).__name__, detail=str(exc))
-        raise transport_problem(exc, upstream.name) from exc
+        raise upstream_problem(exc, upstream.name) from exc
+    finally:
+        if body is not None:
+            body.time_writes_with(None)
     return UpstreamResponse(upstream_response, service=upstream.name)
+
+
+class _RequestBody:
+    """The client's body as aiohttp pulls it, chunk by chunk, never held whole.
+
+    Remembers why reading the client's body failed (aiohttp reports any failure of the body as its own connection
+    error): the client left, or the body broke a limit of ours. It also times the service's side of each chunk:
+    aiohttp has no write timeout, so a service that stops reading an upload for `write_timeout` seconds ends the
+    request (504). The time the client takes is not counted: a phone on slow 4G may pause as long as it likes.
+    """
+
+    def __init__(self, request: Request, write_timeout: float) -> None:
+        self.failure: Exception | None = None
+        self._request = request
+        self._write_timeout = write_timeout
+        self._deadline: asyncio.Timeout | None = None
+
+    def time_writes_with(self, deadline: asyncio.Timeout | None) -> None:
+        self._deadline = deadline
+
+    def _reschedule(self, seconds: float | None) -> None:
+        if self._deadline is not None:
+            self._deadline.reschedule(None if seconds is None else asyncio.get_running_loop().time() + seconds)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._request.stream():
+                if chunk:
+                    self._reschedule(self._write_timeout)
+                    yield chunk
+                    self._reschedule(None)
+        except Exception as exc:
+            self.failure = exc
+            raise
 
 
 class UpstreamResponse(StreamingResponse):
@@ -84,51 +127,55 @@ class UpstreamResponse(StreamingResponse):
     Raw bytes: a gzip body stays gzip, its Content-Length stays true, and the gateway spends no CPU on it.
     """
 
-    def __init__(self, upstream: httpx.Response, *, service: str) -> None:
-        super().__init__(upstream.aiter_raw(), status_code=upstream.status_code)
-        self.raw_headers = _response_headers(upstream.headers.raw, status=upstream.status_code)
+    def __init__(self, upstream: aiohttp.ClientResponse, *, service: str) -> None:
+        super().__init__(upstream.content.iter_any(), status_code=upstream.status)
+        self.raw_headers = _response_headers(list(upstream.raw_headers), status=upstream.status)
         self._upstream = upstream
         self._service = service
+        self._complete = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            # Also when the client went away mid-download: the service must not keep sending into a dead end.
-            with anyio.CancelScope(shield=True):
-                await self._upstream.aclose()
+            # A complete answer gives its connection back to the pool. Otherwise (the client went away
+            # mid-download, the service broke off) the connection is closed: the service must not keep sending
+            # into a dead end, and a half-read connection cannot carry another request.
+            if self._complete:
+                self._upstream.release()
+            else:
+                self._upstream.close()
 
     async def stream_response(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         try:
             async for chunk in self.body_iterator:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             # Status and headers are already with the client, so no problem document can follow. Returning
             # without the final body message makes the server drop the connection: the client sees a broken
             # body, never a complete-looking truncated one.
             log.warning("upstream_stream_broken", service=self._service, error=type(exc).__name__)
             return
+        self._complete = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _target_url(upstream: Upstream, scope: Scope) -> httpx.URL:
+def _target(scope: Scope) -> str:
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     target = quote_from_bytes(raw_path, safe=_PATH_SAFE)
     if query := scope.get("query_string"):
         target += "?" + quote_from_bytes(query, safe=_QUERY_SAFE)
-    return upstream.client.base_url.copy_with(raw_path=target.encode("ascii"))
+    return target
 
 
-def _request_body(request: Request) -> AsyncIterator[bytes] | None:
-    # Without either header the request has no body; streaming an empty one would make httpx announce
+def _has_body(request: Request) -> bool:
+    # Without either header the request has no body; an empty streamed one would make the client announce
     # `Transfer-Encoding: chunked` on a GET.
-    if "content-length" in request.headers or "transfer-encoding" in request.headers:
-        return request.stream()
-    return None
+    return "content-length" in request.headers or "transfer-encoding" in request.headers
 
 
-def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tuple[bytes, bytes]]:
+def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tuple[str, str]]:
     raw = request.headers.raw
     headers = _without(raw, HOP_BY_HOP | _SET_BY_GATEWAY | _REQUEST_ONLY_HERE)
     peer = request.client.host if request.client else "unknown"
@@ -145,7 +192,7 @@ def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tup
     ]
     if request_id := get_request_id():
         headers.append((b"x-request-id", request_id.encode("latin-1")))
-    return headers
+    return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in headers]
 
 
 def _response_headers(raw: list[tuple[bytes, bytes]], *, status: int) -> list[tuple[bytes, bytes]]:
