@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,3 +131,29 @@ async def test_authority_submits_on_behalf_and_hard_cutoff(client: httpx.AsyncCl
     assert history[-1]["action"] == "submitted" and history[-1]["on_behalf"] is True
     assert history[-1]["actor_name"] == "Phạm Văn Hùng"
     assert too_late.status_code == 409 and too_late.json()["code"] == "deadline_passed"
+
+
+async def test_autosaves_by_one_person_within_15_minutes_are_one_history_line(  # type: ignore[no-untyped-def]
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, clock) -> None:
+    units, _, campaign = await _sở_campaign(client, id_session, sign_in)
+    officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER, name="CNTT Hòa Bình"))
+    principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL, name="Hiệu trưởng Hòa Bình"))
+    start = datetime.now(UTC).replace(microsecond=0)
+    draft = await open_submission(client, officer, campaign["id"])
+    saved = draft
+    for at, who, posts in ((0, officer, 1), (5, officer, 2), (14, officer, 3),  # one line, 3 saves
+                           (16, principal, 4),  # someone else: a new line
+                           (40, principal, 5)):  # the same person after a pause: a new line
+        clock.now = start + timedelta(minutes=at)
+        answer = await save(client, who, saved, {"s3_posts": posts})
+        assert answer.status_code == 200, answer.text
+        saved = answer.json()
+
+    history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=principal)).json()
+
+    edits = [(e["actor_name"], e["detail"]["saves"], datetime.fromisoformat(e["at"]))
+             for e in history if e["action"] == "edited"]
+    assert edits == [("CNTT Hòa Bình", 3, start + timedelta(minutes=14)),
+                     ("Hiệu trưởng Hòa Bình", 1, start + timedelta(minutes=16)),
+                     ("Hiệu trưởng Hòa Bình", 1, start + timedelta(minutes=40))]
+    assert saved["content"]["s3_posts"] == 5 and saved["version"] == draft["version"] + 5

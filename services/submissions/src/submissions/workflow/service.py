@@ -66,12 +66,10 @@ class Context:
 
 
 async def load(session: AsyncSession, principal: Principal, submission_id: uuid.UUID) -> Context:
-    submission = await repository.get(session, submission_id)
-    if submission is None:
+    found = await repository.with_context(session, submission_id)
+    if found is None:
         raise SubmissionNotFound()
-    target = await session.get(CampaignTarget, submission.target_id)
-    campaign = await campaigns_repository.get(session, submission.campaign_id)
-    assert target is not None and campaign is not None
+    submission, target, campaign = found
     if not sees_submission(principal, target.unit_path):
         raise SubmissionNotFound()
     return Context(submission, campaign, target)
@@ -370,8 +368,23 @@ def _is_principal_of(principal: Principal, target: CampaignTarget) -> bool:
     return principal.has_any(Role.PRINCIPAL) and principal.unit_id == target.unit_id
 
 
+# Parsed outlines by (campaign, version): every autosave checks its values against the campaign's outline, and
+# parsing its JSON each time cost more than the check. A campaign's version changes with any edit of it.
+_OUTLINES: dict[tuple[uuid.UUID, int], OutlineDefinition] = {}
+_OUTLINES_KEPT = 256
+
+
 def _outline(campaign: Campaign) -> OutlineDefinition | None:
-    return OutlineDefinition.model_validate(campaign.outline) if campaign.outline else None
+    if not campaign.outline:
+        return None
+    key = (campaign.id, campaign.version)
+    outline = _OUTLINES.get(key)
+    if outline is None:
+        outline = OutlineDefinition.model_validate(campaign.outline)
+        if len(_OUTLINES) >= _OUTLINES_KEPT:
+            del _OUTLINES[next(iter(_OUTLINES))]  # the oldest
+        _OUTLINES[key] = outline
+    return outline
 
 
 def _who(principal: Principal) -> str:
@@ -416,7 +429,7 @@ async def _record_edit(session: AsyncSession, submission: Submission, principal:
     last = await repository.last_event(session, submission.id)
     if (last is not None and last.action == "edited" and last.actor_id == principal.subject
             and now - last.at < EDIT_COALESCE):
-        repository.touch_event(last, now)
+        await repository.touch_event(session, last, now)
         return
     await _record(session, submission, principal, "edited", target, detail={"fields": field_ids[:20], "saves": 1},
                   at=now)
