@@ -52,9 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EduDX Submissions",
         description="Năm học, đợt báo cáo, đề cương, báo cáo của đơn vị và quy trình thẩm định.",
         version=VERSION,
-        routers=[audit_router("submissions"),
-                 school_years_router, outlines_router, campaigns_router, workflow_router, status_router,
-                 exports_router],
+        # Routes are tried in order: the deadline-day ones (autosave, dashboard, submit, status) first. No path of
+        # one router is matched by another's, so the order changes nothing else.
+        routers=[workflow_router, status_router, audit_router("submissions"),
+                 school_years_router, outlines_router, campaigns_router, exports_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("submissions")],
     )

@@ -1,4 +1,7 @@
-"""Every route and dependency of every app is a coroutine.
+"""The routes of every app: none is hidden behind an earlier one, and every route and dependency is a coroutine.
+
+Routes are tried in order (submissions puts its deadline-day routes first), so a route whose paths an earlier
+route also matches would never answer.
 
 FastAPI runs a plain `def` dependency or endpoint in a worker thread: each one costs a hand-off to the thread
 pool and back on every request. In the deadline-day benchmark four such one-line dependencies of the gateway
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,3 +63,17 @@ def test_no_route_or_dependency_runs_in_a_thread(service: str) -> None:
 
     assert routes, "no routes found: the walk over the app's routers no longer matches FastAPI's"
     assert sync == [], f"make these `async def` (or run the blocking part in a thread explicitly): {sync}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_route_is_hidden_behind_an_earlier_one(service: str) -> None:
+    routes = list(_routes(importlib.import_module(f"{service}.main").create_app().routes))
+    hidden = []
+
+    for later_index, later in enumerate(routes):
+        example = re.sub(r"\{[^}]+\}", "x1", later.path)  # a path only `later` is written for
+        for earlier in routes[:later_index]:
+            if earlier.methods & later.methods and earlier.path_regex.match(example):
+                hidden.append(f"{sorted(later.methods)} {later.path} behind {earlier.path}")
+
+    assert hidden == []
