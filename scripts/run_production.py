@@ -68,8 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--schema-prefix", default="prod_",
                         help="each service's tables go into schema <prefix><service>; runs with different "
                              "prefixes do not collide on one server")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes per service")
-    parser.add_argument("--gateway-workers", type=int, default=None, help="default: --workers")
+    parser.add_argument("--workers", type=worker_counts, default=worker_counts("1"), metavar="N[,SERVICE=N…]",
+                        help="uvicorn worker processes per service: one number for all, then exceptions, "
+                             "e.g. 1,submissions=2,gateway=2")
     parser.add_argument("--notification-workers", type=int, default=2,
                         help="separate `notifications.cli worker` processes (planning, expanding, sending)")
     parser.add_argument("--seed", action="store_true", help="create the demo province, accounts and campaign")
@@ -82,9 +83,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         name, sep, _value = item.partition("=")
         if not sep or not name.startswith(SETTING_PREFIXES):
             parser.error(f"--set {item!r}: expected NAME=VALUE with NAME starting with one of {SETTING_PREFIXES}")
-    if args.workers < 1 or args.notification_workers < 0:
-        parser.error("--workers ≥ 1, --notification-workers ≥ 0")
+    if args.notification_workers < 0:
+        parser.error("--notification-workers ≥ 0")
     return args
+
+
+def worker_counts(spec: str) -> dict[str, int]:
+    """`2` → every service 2; `1,submissions=2,gateway=2` → 1 each except those. Key "" holds the default."""
+    counts: dict[str, int] = {}
+    for part in spec.split(","):
+        name, _, number = part.strip().rpartition("=")
+        if not number.isdigit() or int(number) < 1:
+            raise argparse.ArgumentTypeError(f"{part!r}: a number of workers ≥ 1, optionally SERVICE=N")
+        counts[name] = int(number)
+    counts.setdefault("", 1)
+    return counts
+
+
+def workers_of(counts: dict[str, int], service: str) -> int:
+    return counts.get(service, counts[""])
 
 
 def production_env(name: str, env: dict[str, str], *, metrics_dir: Path, settings: dict[str, str]) -> dict[str, str]:
@@ -145,7 +162,8 @@ def main(argv: list[str] | None = None) -> None:
         # Migrations are a step of their own, as a deploy runs them (a Job) before the new version starts.
         demo = embedded.migrate_and_seed_identity(python, names, envs, seed=args.seed)
         # Services find each other lazily (tokens, JWKS on first use): they start together.
-        started = {name: topology.start(name, uvicorn_command(f"{name}.main:create_app", ports[name], args.workers),
+        started = {name: topology.start(name, uvicorn_command(f"{name}.main:create_app", ports[name],
+                                                              workers_of(args.workers, name)),
                                         envs[name]) for name in names}
         for name, process in started.items():
             embedded.wait_healthy(f"{service_urls[name]}/healthz", process, name, timeout=180)
@@ -157,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
         gateway_env = production_env("gateway", embedded.gateway_env(base_env, ports, object_store_origins),
                                      metrics_dir=var / "metrics" / "gateway", settings=settings)
         gateway = topology.start("gateway", uvicorn_command("gateway.main:create_app", args.port,
-                                                            args.gateway_workers or args.workers, args.host),
+                                                            workers_of(args.workers, "gateway"), args.host),
                                  gateway_env)
         embedded.wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway", timeout=180)
         print_banner(topology, args, demo)
@@ -173,7 +191,9 @@ def print_banner(topology: Topology, args: argparse.Namespace, demo: dict[str, A
     workers = [name for name, _process in topology.processes if name.startswith("notifications-worker")]
     print("\n".join([
         f"  PostgreSQL:          {args.postgres_url} (schema {args.schema_prefix}<dịch vụ>)",
-        f"  Tiến trình uvicorn mỗi dịch vụ: {args.workers}; tiến trình gửi thư: {len(workers)}",
+        "  Tiến trình uvicorn: " + ", ".join(f"{name} {workers_of(args.workers, name)}"
+                                              for name in [*topology.ports, "gateway"])
+        + f"; tiến trình gửi thư: {len(workers)}",
         f"  Nhật ký JSON:        {topology.var / 'logs'}",
         "  Chỉ số Prometheus:   http://127.0.0.1:<cổng dịch vụ>/metrics (không qua gateway)",
         "  Sẵn sàng (production topology).",

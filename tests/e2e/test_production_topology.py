@@ -32,6 +32,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runni
     with smtp_server() as (inbox, smtp_port):
         args = ["--postgres-url", POSTGRES_URL, "--seed", "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
                 "--schema-prefix", f"{SCHEMA_PREFIX}prod_",
+                # Two workers of one service, as a replica set scales it: they share its metrics and database.
+                "--workers", "1,submissions=2",
                 # No quiet hours: the test may run at night in Vietnam. Workers look for work often.
                 "--set", "NOTIFICATIONS_QUIET_HOURS_START=00:00", "--set", "NOTIFICATIONS_QUIET_HOURS_END=00:00",
                 "--set", "NOTIFICATIONS_IDLE_SECONDS=0.2", "--set", f"GATEWAY_METRICS_TOKEN={METRICS_TOKEN}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.servers import wait_until_up
 from tests.support import REPO, system_ports
@@ -54,3 +56,16 @@ def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in children)
+
+
+def test_workers_are_given_per_service() -> None:
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_production
+
+    counts = run_production.worker_counts("1,submissions=2,gateway=3")
+
+    assert [run_production.workers_of(counts, s) for s in ("identity", "submissions", "gateway")] == [1, 2, 3]
+    assert run_production.workers_of(run_production.worker_counts("2"), "scoring") == 2
+    for wrong in ("0", "submissions=0", "submissions=two", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            run_production.worker_counts(wrong)
