@@ -56,7 +56,7 @@ bench: install-dev spa ## benchmarks on PostgreSQL at 127.0.0.1:5432, SPA first-
 	@$(PY) bench/notifications_sending.py
 
 bench-deadline: install-dev ## deadline-day load on PostgreSQL + S3: mixes, gateway vs nginx, uploads, scale curve (~15 min)
-	@$(PY) bench/deadline_day.py --scale
+	@$(PY) bench/deadline_day.py --scale --profile
 
 clean: ## remove the embedded databases, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

@@ -1,12 +1,14 @@
 """Benchmark: deadline day for a province — the whole system on PostgreSQL and S3, loaded from another process.
 
     .venv/bin/python bench/deadline_day.py [--label after] [--schools 3000] [--levels 4,8,16,32,64]
-                                           [--seconds 15] [--scale] [--no-append]
-    make bench-deadline
+                                           [--seconds 15] [--workers 1,submissions=2,gateway=2]
+                                           [--profile] [--scale] [--mix-only] [--no-append]
+    make bench-deadline      # everything, with profiles and the scale curve
 
 What runs (loopback; ports 18700–18799): the production-like topology, `scripts/run_production.py`, on
 PostgreSQL (schemas `perf_*`, dropped first) with SeaweedFS — migrations as their own step, identity,
-submissions, evidence, scoring, notifications each its own uvicorn process (`--workers N` each), two
+submissions, evidence, scoring, notifications each its own uvicorn process group (by default two workers for
+submissions and the gateway, which do most of each request's work, one for the others), two
 notification worker processes, and the gateway on :18700, its per-address limits lifted (see UNLIMITED). Then a
 province is seeded straight into the services' databases with their own models (the rows the API would have
 written: units, users with an argon2 hash, 4 campaigns with their targets, drafts with their history, submitted
@@ -14,13 +16,13 @@ versions): 3,000 schools under 30 Phòng, a principal and an IT officer per scho
 Campaign A is due in 8 hours (80% drafts, 60% of them complete), B in a week, C and D are last year's and
 closed.
 
-Load: `bench/deadline_load.py`, a separate process, logs in through the gateway as the principals of
-`--active` schools and the reviewers, then runs closed-loop clients at each concurrency level, bounded in
-requests and seconds: the deadline-day mix (70% draft saves, 15% reads — school dashboard and reviewer
-status view —, 10% evidence uploads of 1–10 MB PDFs, 5% submits) and the same mix without uploads. Then the
-gateway overhead (one read endpoint direct, through the gateway, through nginx), uploads of a 50 MB PDF
-through the gateway against `Minio.fput_object` with the RSS of the gateway and evidence processes, and with
-`--scale` the scale curve (bench/status_view.py and bench/scoring_results.py at 300, 3,000, 30,000).
+Load: `bench/deadline_load.py`, a separate process (aiohttp on uvloop: it shares the two cores), logs in through
+the gateway as the principals of `--active` schools and the reviewers, then runs closed-loop clients at each
+concurrency level, bounded in requests and seconds: the deadline-day mix (70% draft saves, 15% reads — school
+dashboard and reviewer status view —, 10% evidence uploads of 1–10 MB PDFs, 5% submits) and the same mix without
+uploads. Then the gateway overhead (one read endpoint direct, through the gateway, through nginx), uploads of a 50
+MB PDF through the gateway against `Minio.fput_object` with the RSS of the gateway and evidence processes, and
+with `--scale` the scale curve (bench/status_view.py and bench/scoring_results.py at 300, 3,000, 30,000).
 
 Writes its section of bench/RESULTS.md (a new run under the heading, earlier runs kept below it).
 """
@@ -99,18 +101,24 @@ def drop_schemas() -> None:
 
 # The load comes from one loopback address and a few hundred principals; on the real day it comes from thousands
 # of addresses. The gateway's per-address and per-user limits would measure themselves, so they are lifted.
+# Two cores: the services that do most of each request's work get a process per core; the others one.
+DEFAULT_WORKERS = "1,submissions=2,gateway=2"
 UNLIMITED = ["--set", "GATEWAY_REQUESTS_PER_MINUTE_PER_IP=10000000",
              "--set", "GATEWAY_REQUESTS_PER_MINUTE_PER_USER=10000000"]
 
 
-def start_system(var: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+class MixOnly(Exception):
+    """--mix-only: the run ends after the first mix."""
+
+
+def start_system(var: Path, workers: str = "1") -> subprocess.Popen[bytes]:
     """The production-like topology (scripts/run_production.py): migrations first, each service its own
     uvicorn process group, two notification workers, the gateway."""
     log = (var / "system.log").open("ab")
     process = subprocess.Popen(  # noqa: S603 - our own launcher
         [sys.executable, str(REPO / "scripts" / "run_production.py"), "--seed", "--postgres-url", POSTGRES_URL,
          "--schema-prefix", PREFIX, "--port", str(GATEWAY_PORT), "--first-service-port", str(FIRST_SERVICE_PORT),
-         "--workers", str(workers), "--var", str(var), *UNLIMITED], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+         "--workers", workers, "--var", str(var), *UNLIMITED], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -152,6 +160,28 @@ def child_pids(parent: int) -> dict[str, int]:
             if f"{name}.main:create_app" in cmdline:
                 found[name] = int(stat.parent.name)
     return found
+
+
+def uvicorn_workers(supervisor: int) -> list[int]:
+    """The worker processes of a uvicorn started with --workers N (none with one worker)."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == supervisor and "spawn_main" in " ".join(
+                    cmdline(int(stat.parent.name))):
+                workers.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return sorted(workers)
+
+
+def by_service(kib: dict[str, int]) -> dict[str, float]:
+    """`gateway`, `gateway#2` … → the largest per service, in MiB."""
+    out: dict[str, float] = {}
+    for name, value in kib.items():
+        service = name.split("#")[0]
+        out[service] = max(out.get(service, 0.0), value / 1024)
+    return out
 
 
 def cmdline(pid: int) -> list[str]:
@@ -330,7 +360,7 @@ def run_load(plan: dict[str, Any], phase: str, work: Path, profile: dict[str, in
         for name, pid in profile.items():
             spies.append(subprocess.Popen(  # noqa: S603 - py-spy from our venv, our own children
                 [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-d", str(profile_seconds),
-                 "-r", "50", "--nonblocking", "-f", "raw", "-o", str(work / f"profile-{name}.txt")],
+                 "-r", "50", "--nonblocking", "--subprocesses", "-f", "raw", "-o", str(work / f"profile-{name}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     if load.wait() != 0:
         sys.exit(f"the load process failed ({load.returncode})")
@@ -429,7 +459,11 @@ def uploads(var: Path, pids: dict[str, int], spare: dict[str, Any], work: Path, 
     s3_port = next(a.split("=", 1)[1] for a in s3_args if a.startswith("-s3.port="))
     keys = json.loads((var / "s3-credentials.json").read_text())
     minio = Minio(f"127.0.0.1:{s3_port}", access_key=keys["access_key"], secret_key=keys["secret_key"], secure=False)
-    watched = {"gateway": pids["gateway"], "evidence": pids["evidence"]}
+    # With several uvicorn workers the service's process only supervises: the workers hold the uploads.
+    watched: dict[str, int] = {}
+    for service in ("gateway", "evidence"):
+        for index, pid in enumerate(uvicorn_workers(pids[service]) or [pids[service]]):
+            watched[service if index == 0 else f"{service}#{index + 1}"] = pid
     measured: list[evidence_upload.Run] = []
     with httpx.Client(base_url=GATEWAY, timeout=evidence_upload.REQUEST_TIMEOUT) as http:
         token = httpx.post(f"{IDENTITY}/api/identity/auth/login",
@@ -473,7 +507,7 @@ def scale_curve() -> str:
 # --- the report -----------------------------------------------------------------------------------------------
 
 
-def machine() -> list[str]:
+def machine(workers: str = "1") -> list[str]:
     mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal"))
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -481,23 +515,27 @@ def machine() -> list[str]:
     nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True, check=False).stderr.strip()  # noqa: S607
     pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version", "test"],  # noqa: S607
                         capture_output=True, text=True, check=False).stdout.strip()
-    libs = ", ".join(f"{p} {version(p)}" for p in ("fastapi", "uvicorn", "httpx", "sqlalchemy", "asyncpg", "minio"))
+    libs = ", ".join(f"{p} {version(p)}" for p in ("fastapi", "uvicorn", "aiohttp", "sqlalchemy", "asyncpg", "minio"))
     return [f"- CPU: {cpu}, {os.cpu_count()} logical CPUs, RAM {mem_kib / 1024 / 1024:.1f} GiB; shared with other "
             "people's test runs (load average given with each figure)",
             f"- Python {platform.python_version()}, {platform.system()} {platform.release()}; PostgreSQL {pg}; {nginx}",
             f"- {libs}",
-            "- scripts/run_production.py: every service one uvicorn process, gateway one, two notification workers"]
+            f"- scripts/run_production.py --workers {workers}: uvicorn worker processes per service "
+            "(one number for all, then exceptions); two notification workers"]
 
 
 def _mix_table(levels: list[dict[str, Any]]) -> list[str]:
     lines = ["| clients | requests | seconds | req/s | p50 ms | p95 ms | p99 ms | errors | upload MB/s "
-             "| p95 by kind (ms) | CPU ms per request (our processes, not PostgreSQL) |",
+             "| p95 by kind (ms) | CPU ms per request: all of the system, PostgreSQL and the load generator |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for lv in levels:
         kinds = ", ".join(f"{k} {v['p95']:.0f} (n={v['n']})" for k, v in lv["by_kind"].items())
         cpu = lv.get("cpu_ms_per_request", {})
-        cpu_text = (f"**{sum(cpu.values()):.1f}**: " + ", ".join(f"{n} {v:.1f}" for n, v in cpu.items() if v >= 0.05)
-                    if cpu else "")
+        # The machine's budget: n cores give n × 1,000 ms of CPU a second, so the total bounds the throughput.
+        cores = os.cpu_count() or 1
+        cpu_text = (f"**{sum(cpu.values()):.1f}** (≤ {1000 * cores / sum(cpu.values()):.0f} req/s on {cores} cores): "
+                    + ", ".join(f"{n} {v:.1f}" for n, v in cpu.items() if v >= 0.05)
+                    if cpu and sum(cpu.values()) > 0 else "")
         lines.append(f"| {lv['concurrency']} | {lv['requests']} | {lv['seconds']:.1f} | {lv['throughput']:.1f} | "
                      f"{lv['p50']:.0f} | {lv['p95']:.0f} | {lv['p99']:.0f} | {lv['errors']} | {lv['mb_per_s']:.1f} "
                      f"| {kinds} | {cpu_text} |")
@@ -518,7 +556,7 @@ def _knee(levels: list[dict[str, Any]]) -> str:
 
 def report(args: argparse.Namespace, data: dict[str, Any], mix: dict[str, Any], overhead: dict[str, Any] | None,
            upload: dict[str, Any] | None, scale: str | None, seconds: float) -> str:
-    lines = [f"## Run `{args.label}` — {NOW:%Y-%m-%d %H:%M} UTC", "", "### Machine", *machine(), "",
+    lines = [f"## Run `{args.label}` — {NOW:%Y-%m-%d %H:%M} UTC", "", "### Machine", *machine(args.workers), "",
              "### Data",
              f"- {data['schools']:,} schools under {data['phong']} Phòng (under the demo Sở), {data['users']:,} users, "
              f"{data['campaigns']} campaigns, {data['submission_rows']:,} submissions (drafts with history, "
@@ -568,21 +606,24 @@ def report(args: argparse.Namespace, data: dict[str, Any], mix: dict[str, Any], 
                   "| run | path | seconds | MB/s | gateway peak RSS MiB | evidence peak RSS MiB |",
                   "|---:|---|---:|---:|---:|---:|"]
         for n, r in enumerate(upload["runs"], 1):
-            peak = {k: max(r["peak_kib"].get(k, 0), r["hwm_kib"].get(k, 0)) / 1024 for k in ("gateway", "evidence")}
+            sampled, hwm = by_service(r["peak_kib"]), by_service(r["hwm_kib"])
+            peak = {k: max(sampled.get(k, 0), hwm.get(k, 0)) for k in ("gateway", "evidence")}
             lines.append(f"| {n} | {r['kind']} | {r['seconds']:.2f} | {r['mb_s']:.1f} | {peak['gateway']:.0f} | "
                          f"{peak['evidence']:.0f} |")
         gw = statistics.median(r["mb_s"] for r in upload["runs"] if r["kind"] == "gateway")
         direct = statistics.median(r["mb_s"] for r in upload["runs"] if r["kind"] == "direct")
-        idle = {k: v / 1024 for k, v in upload["idle_kib"].items()}
+        idle = by_service(upload["idle_kib"])
         lines += ["", f"- median MB/s: gateway {gw:.1f}, direct {direct:.1f}, ratio **{gw / direct:.2f}**; idle RSS "
                   f"gateway {idle['gateway']:.0f} MiB, evidence {idle['evidence']:.0f} MiB "
                   "(peak = max of 50 ms samples "
-                  "and VmHWM)", ""]
+                  "and VmHWM; with several uvicorn workers, of the largest worker)", ""]
     if scale:
         lines += ["### Scale curve", "", scale, ""]
-    lines += ["### Reproduce", "```", "make bench-deadline   # = .venv/bin/python bench/deadline_day.py --scale",
+    lines += ["### Reproduce", "```",
+              "make bench-deadline   # = .venv/bin/python bench/deadline_day.py --scale --profile",
               f".venv/bin/python bench/deadline_day.py --label {args.label} --schools {args.schools} --active "
-              f"{args.active} --levels {args.levels} --seconds {args.seconds}{' --profile' if args.profile else ''}",
+              f"{args.active} --levels {args.levels} --seconds {args.seconds} --workers {args.workers}"
+              f"{' --profile' if args.profile else ''}",
               "```", f"Whole run: {seconds:.0f} s.", ""]
     return "\n".join(lines)
 
@@ -614,9 +655,10 @@ def main() -> None:
                         help="py-spy the gateway and submissions during the mix without uploads")
     parser.add_argument("--scale-only", action="store_true", help="only the scale curve, as its own section")
     parser.add_argument("--no-append", action="store_true", help="print the report only")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="uvicorn workers per service (CPU per request is read for 1 only: with more, the "
-                             "figures count the supervising process)")
+    parser.add_argument("--mix-only", action="store_true",
+                        help="only the mix without uploads (a quick comparison of settings)")
+    parser.add_argument("--workers", default=DEFAULT_WORKERS, metavar="N[,SERVICE=N…]",
+                        help="uvicorn workers per service, as scripts/run_production.py takes them")
     args = parser.parse_args()
     started = time.perf_counter()
     if args.scale_only:
@@ -632,6 +674,8 @@ def main() -> None:
     drop_schemas()
     system = start_system(var, args.workers)
     nginx = None
+    overhead: dict[str, Any] | None = None
+    upload: dict[str, Any] | None = None
     try:
         print("• seeding the province …", file=sys.stderr, flush=True)
         data = asyncio.run(seed(args.schools, args.active))
@@ -646,11 +690,15 @@ def main() -> None:
                 "levels": [int(x) for x in args.levels.split(",")], "seconds": args.seconds,
                 "max_requests": args.max_requests, "stop_above_ms": P95_LIMIT_MS,
                 "mixes": {"without uploads": non_upload, "with uploads": {**non_upload, "upload": 10}}}
+        if args.mix_only:
+            del plan["mixes"]["with uploads"]
         print("• deadline-day mixes …", file=sys.stderr, flush=True)
         pids = child_pids(system.pid)
         plan["pids"] = pids
         profiled = {n: pids[n] for n in ("gateway", "submissions")} if args.profile else None
         mix = run_load(plan, "mix", work, profiled, profile_seconds=int(args.seconds * len(plan["levels"])))
+        if args.mix_only:
+            raise MixOnly
         print("• gateway overhead …", file=sys.stderr, flush=True)
         nginx = start_nginx(work, FIRST_SERVICE_PORT + 1)  # submissions
         plan["overhead"] = {
@@ -661,6 +709,8 @@ def main() -> None:
         overhead = run_load(plan, "overhead", work)
         print("• uploads …", file=sys.stderr, flush=True)
         upload = uploads(var, pids, data["spare"], work, args.upload_mb, 3)
+    except MixOnly:
+        pass  # neither overhead nor uploads measured
     finally:
         if nginx is not None:
             nginx.terminate()
