@@ -216,13 +216,17 @@ async def upstream() -> AsyncIterator[UpstreamApp]:
 
 @contextlib.asynccontextmanager
 async def raw_upstream() -> AsyncIterator[str]:
-    """A TCP server that breaks HTTP, chosen by the request path: `garbage`, `truncated`, else hang up."""
+    """A TCP server that breaks HTTP, chosen by the request path: `garbage`, `truncated` (a small body cut short),
+    `truncated-large` (a body of 10 MB cut short after 1 MB), else hang up."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         path = head.split(b" ", 2)[1]
         if b"garbage" in path:
             writer.write(b"this is not HTTP at all\r\n\r\n")
+        elif b"truncated-large" in path:
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/pdf\r\ncontent-length: 10000000\r\n\r\n"
+                         + b"x" * 1_000_000)
         elif b"truncated" in path:
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 1000\r\n\r\n" + b"x" * 10)
         await writer.drain()

@@ -178,15 +178,26 @@ async def test_broken_http_from_service_is_502(start_gateway: StartGateway, beha
 
 
 async def test_service_breaking_mid_body_breaks_the_client_stream(start_gateway: StartGateway) -> None:
-    # Status and headers were relayed before the body broke, so no problem document can follow. The gateway
-    # drops the connection: the client sees an incomplete body instead of a complete-looking short one.
+    # A large body is streamed: status and headers were relayed before the body broke, so no problem document
+    # can follow. The gateway drops the connection: the client sees an incomplete body, never a complete-looking
+    # short one.
     async with raw_upstream() as url:
         client = await start_gateway({"broken": url})
 
-        async with client.stream("GET", "/api/broken/truncated") as response:
+        async with client.stream("GET", "/api/broken/truncated-large") as response:
             assert response.status_code == 200
             with pytest.raises(httpx.RemoteProtocolError):
                 await response.aread()
+
+
+async def test_service_breaking_a_small_body_is_502(start_gateway: StartGateway) -> None:
+    # A small body is read whole before anything is sent, so the client gets a clean problem instead.
+    async with raw_upstream() as url:
+        client = await start_gateway({"broken": url})
+
+        response = await client.get("/api/broken/truncated")
+
+    assert_problem(response, 502, "bad_gateway")
 
 
 async def test_cors_allows_configured_origins_only(start_gateway: StartGateway, upstream: UpstreamApp) -> None:

@@ -17,10 +17,11 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from edudx_common.auth import OptionalPrincipal
+from edudx_common.auth import get_optional_principal
 from edudx_common.errors import NotFound
 from edudx_common.logging import get_request_id
-from gateway.deps import RateLimited, SettingsDep, UpstreamDep, UserRateLimited
+from gateway.checks import enforce_rate_limits, enforce_user_rate_limit, get_upstream
+from gateway.config import Settings
 from gateway.upstreams import upstream_problem
 
 log = structlog.get_logger("edudx.gateway")
@@ -40,24 +41,24 @@ _RESPONSE_ONLY_HERE = frozenset({b"date", b"server"})
 _PATH_SAFE = "/%!$&'()*+,;=:@-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
 
+# Answers up to this size are relayed whole; larger ones, and those of unknown length, are streamed.
+WHOLE_BODY_BYTES = 256 * 1024
+
 router = APIRouter(include_in_schema=False)
 
 
-@router.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS)
-async def proxy(
-    request: Request,
-    upstream: UpstreamDep,
-    _rate_limited: RateLimited,
-    _principal: OptionalPrincipal,
-    _user_rate_limited: UserRateLimited,
-    settings: SettingsDep,
-) -> Response:
+async def proxy(request: Request) -> Response:
     """Forward the request unchanged to the service that owns the prefix and relay its answer.
 
-    The dependencies run in order: unknown service (404), rate limits per address (429), then a token, when one
-    is sent, must verify (401), then the user's rate limit (429). Requests without a token pass: each service
-    decides what is public.
+    The checks run in order: unknown service (404), rate limits per address (429), then a token, when one is
+    sent, must verify (401), then the user's rate limit (429). Requests without a token pass: each service
+    decides what is public. A plain route, not one with FastAPI dependencies: every API request passes here,
+    and solving the dependencies cost more than the checks themselves.
     """
+    upstream = get_upstream(request.path_params["service"], request)
+    enforce_rate_limits(request)
+    enforce_user_rate_limit(request, await get_optional_principal(request))
+    settings: Settings = request.app.state.settings
     if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
         raise NotFound("Đường dẫn không hợp lệ.")
     body = _RequestBody(request, settings.upstream_write_timeout_seconds) if _has_body(request) else None
@@ -84,7 +85,27 @@ async def proxy(
     finally:
         if body is not None:
             body.time_writes_with(None)
+    if upstream_response.content_length is not None and upstream_response.content_length <= WHOLE_BODY_BYTES:
+        return await _whole(upstream_response, service=upstream.name)
     return UpstreamResponse(upstream_response, service=upstream.name)
+
+
+async def _whole(upstream: aiohttp.ClientResponse, *, service: str) -> Response:
+    """A small answer (most API answers) read whole, then sent. Streaming costs a task group per response in the
+    server; a few kilobytes are not worth it. Nothing has reached the client yet, so a failure is a clean 502."""
+    try:
+        content = await upstream.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        upstream.close()
+        log.warning("upstream_failed", service=service, error=type(exc).__name__, detail=str(exc))
+        raise upstream_problem(exc, service) from exc
+    upstream.release()
+    answer = Response(content, status_code=upstream.status)
+    answer.raw_headers = _response_headers(list(upstream.raw_headers), status=upstream.status)
+    return answer
+
+
+router.add_route("/api/{service}/{path:path}", proxy, methods=PROXY_METHODS)
 
 
 class _RequestBody:
@@ -216,3 +237,4 @@ def _without(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> list[tu
         for key, value in raw
         if (lower := key.lower()) not in names and lower not in named and not lower.startswith(b"proxy-")
     ]
+
