@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -498,8 +499,10 @@ def scale_curve() -> str:
         before = load_average()
         done = subprocess.run([sys.executable, str(REPO / "bench" / script), *args], cwd=REPO,  # noqa: S603
                               capture_output=True, text=True, check=False)
+        # The script's own headings go below this run's "### Scale curve".
+        report = re.sub(r"^(#{1,3}) ", lambda m: "###" + m.group(1) + " ", done.stdout, flags=re.M)
         out.append(f"#### `bench/{script} {' '.join(args)}` (load average before: {before})\n\n"
-                   + (done.stdout if done.returncode == 0 else f"FAILED ({done.returncode}):\n```\n"
+                   + (report if done.returncode == 0 else f"FAILED ({done.returncode}):\n```\n"
                       f"{done.stderr[-3000:]}\n```\n"))
     return "\n".join(out)
 

@@ -103,6 +103,20 @@ def node_version() -> str:
         return "?"
 
 
+def replace_section(results: Path, heading: str, text: str) -> None:
+    """This benchmark's section of RESULTS.md holds its last run: an earlier one (up to the next benchmark's
+    heading) is replaced, or the section is added at the end."""
+    current = results.read_text() if results.exists() else ""
+    section = f"{heading}\n\n{text.strip()}\n"
+    if heading in current:
+        before, after = current.split(heading, 1)
+        following = after.find("\n# Benchmark:")
+        rest = after[following:].lstrip("\n") if following >= 0 else ""
+        results.write_text(before + section + ("\n---\n\n" + rest if rest else ""))
+    else:
+        results.write_text(current.rstrip() + "\n\n---\n\n" + section)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-build", action="store_true", help="measure frontend/dist as it is")
@@ -114,9 +128,8 @@ def main() -> None:
     text, ok = measure(args.budget_kb)
     print(text)
     if not args.no_append:
-        with (REPO / "bench" / "RESULTS.md").open("a") as out:
-            out.write("\n\n# Benchmark: SPA first-load budget\n\n" + text + "\n")
-        print("\n(appended to bench/RESULTS.md)", file=sys.stderr)
+        replace_section(REPO / "bench" / "RESULTS.md", "# Benchmark: SPA first-load budget", text)
+        print("\n(written to bench/RESULTS.md)", file=sys.stderr)
     sys.exit(0 if ok else 1)
 
 
