@@ -226,3 +226,13 @@ async def test_health_and_readiness_per_service(start_gateway: StartGateway, ups
     assert ready.json()["checks"] == {"files": "ok"}
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"] == {"files": "ok", "scoring": "error: ClientConnectorError"}
+
+
+async def test_proxied_requests_are_counted_by_route(start_gateway: StartGateway, upstream: UpstreamApp) -> None:
+    client = await start_gateway({"files": upstream.url}, metrics_token="metrics-secret")
+
+    await client.get("/api/files/items")
+    metrics = await client.get("/metrics", headers={"authorization": "Bearer metrics-secret"})
+
+    assert metrics.status_code == 200
+    assert 'method="GET",route="/api/{service}/{path}",service="gateway",status="200"' in metrics.text

@@ -15,6 +15,7 @@ import structlog
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from edudx_common.auth import get_optional_principal
@@ -55,6 +56,8 @@ async def proxy(request: Request) -> Response:
     decides what is public. A plain route, not one with FastAPI dependencies: every API request passes here,
     and solving the dependencies cost more than the checks themselves.
     """
+    # FastAPI names only its own routes in the scope; the request metrics label each request by this template.
+    request.scope["route"] = PROXY_ROUTE
     upstream = get_upstream(request.path_params["service"], request)
     enforce_rate_limits(request)
     enforce_user_rate_limit(request, await get_optional_principal(request))
@@ -105,7 +108,8 @@ async def _whole(upstream: aiohttp.ClientResponse, *, service: str) -> Response:
     return answer
 
 
-router.add_route("/api/{service}/{path:path}", proxy, methods=PROXY_METHODS)
+PROXY_ROUTE = Route("/api/{service}/{path:path}", proxy, methods=PROXY_METHODS)
+router.routes.append(PROXY_ROUTE)
 
 
 class _RequestBody:
