@@ -37,7 +37,6 @@ import platform
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -69,6 +68,7 @@ from submissions.campaigns.models import Campaign, CampaignTarget  # noqa: E402
 from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion  # noqa: E402
+from tests.servers import stop_launcher  # noqa: E402
 from tests.submissions.builders import FULL_ANSWERS  # noqa: E402
 
 POSTGRES_URL = os.environ.get("EDUDX_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -135,45 +135,33 @@ def start_system(var: Path, workers: str = "1") -> subprocess.Popen[bytes]:
     sys.exit("the system did not start within 300 s")
 
 
-def stop_system(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+def children(parent: int) -> dict[int, str]:
+    """The processes `parent` started: pid → command line."""
+    found: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found[int(stat.parent.name)] = " ".join(cmdline(int(stat.parent.name)))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def child_pids(parent: int) -> dict[str, int]:
     """The service processes the launcher started, by name (gateway, evidence, …, s3)."""
     found: dict[str, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if int(fields[1]) != parent:
-            continue
-        if "weed" in cmdline and " mini" in cmdline:
-            found["s3"] = int(stat.parent.name)
+    for pid, command in children(parent).items():
+        if "weed" in command and " mini" in command:
+            found["s3"] = pid
         for name in ("gateway", "identity", "submissions", "evidence", "scoring", "notifications"):
-            if f"{name}.main:create_app" in cmdline:
-                found[name] = int(stat.parent.name)
+            if f"{name}.main:create_app" in command:
+                found[name] = pid
     return found
 
 
 def uvicorn_workers(supervisor: int) -> list[int]:
     """The worker processes of a uvicorn started with --workers N (none with one worker)."""
-    workers = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == supervisor and "spawn_main" in " ".join(
-                    cmdline(int(stat.parent.name))):
-                workers.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return sorted(workers)
+    return sorted(pid for pid, command in children(supervisor).items() if "spawn_main" in command)
 
 
 def by_service(kib: dict[str, int]) -> dict[str, float]:
@@ -718,7 +706,7 @@ def main() -> None:
         if nginx is not None:
             nginx.terminate()
             nginx.wait(timeout=10)
-        stop_system(system)
+        stop_launcher(system)
     scale = None
     if args.scale:
         print("• scale curve …", file=sys.stderr, flush=True)

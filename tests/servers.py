@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -44,3 +46,14 @@ def wait_until_up(url: str, timeout: float = 20) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def stop_launcher(process: subprocess.Popen[Any], timeout: float = 60) -> None:
+    """Ctrl-C a launcher (run_embedded.py, run_production.py), as a person would: it stops what it started.
+    Killed if it has not finished within `timeout`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -4,7 +4,6 @@ real service processes, demo data seeded. On PostgreSQL runs, each service gets 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import wait_until_up
+from tests.servers import stop_launcher, wait_until_up
 from tests.support import POSTGRES_URL, REPO, SCHEMA_PREFIX, drop_schema_sync, on_postgres, system_ports
 
 E2E_SCHEMA_PREFIX = f"{SCHEMA_PREFIX}e2e_"
@@ -82,12 +81,7 @@ def running_script(script: str, var: Path, args: list[str], *, emptied_schema_pr
         _wait_for_banner(running)
         yield running
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_launcher(process)
         log.close()
 
 
