@@ -94,7 +94,8 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
     if name == "scoring" and "evidence" in service_urls:
         env["SCORING_EVIDENCE_URL"] = service_urls["evidence"]
     if name == "notifications":
-        # No SMTP server in the embedded run: e-mails are written to this log (the in-app feed works as usual).
+        # Without NOTIFICATIONS_SMTP_HOST from the caller, e-mails are written to this run's log (the in-app feed
+        # works as usual); the banner says which.
         env["NOTIFICATIONS_APP_BASE_URL"] = public_url
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
@@ -125,19 +126,51 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], name: str, timeout:
     raise SystemExit(f"✗ {name} không sẵn sàng sau {timeout:.0f} giây")
 
 
-def outside_env() -> dict[str, str]:
-    """The caller's environment without settings of ours: they must not leak into the embedded system."""
-    prefixes = tuple(f"{n.upper()}_" for n in [*SERVICE_ORDER, "gateway"])
-    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+SETTING_PREFIXES = tuple(f"{n.upper()}_" for n in [*SERVICE_ORDER, "gateway"])
+# Settings this run gives only when the person running it gave none (`IDENTITY_LOG_JSON=true make run` wins).
+# Every other setting the run writes is its wiring — where each database, key, service and the S3 server is — and
+# stays the run's own: an `IDENTITY_DATABASE_URL` left exported from a production shell must not point the demo
+# seed at that database.
+RUN_DEFAULTS = frozenset({"ENVIRONMENT", "LOG_JSON", "APP_BASE_URL", "PUBLIC_URL"})
+
+
+def outside_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without any service setting (`IDENTITY_…`, `NOTIFICATIONS_…`, `GATEWAY_…`)."""
+    environ = dict(os.environ if environ is None else environ)
+    return {k: v for k, v in environ.items() if not k.startswith(SETTING_PREFIXES)}
+
+
+def caller_settings(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The service settings the person running this gave (e.g. `NOTIFICATIONS_SMTP_HOST`): they reach the services,
+    over the run's defaults (see `with_caller_settings`)."""
+    environ = dict(os.environ if environ is None else environ)
+    return {k: v for k, v in environ.items() if k.startswith(SETTING_PREFIXES)}
+
+
+def with_caller_settings(name: str, env: dict[str, str], caller: dict[str, str]) -> dict[str, str]:
+    """`env` (a service's or the gateway's) with the caller's settings of that service laid over the run's defaults;
+    the run's wiring is kept. Settings of other services stay out."""
+    prefix = name.upper() + "_"
+    merged = dict(env)
+    for key, value in caller.items():
+        if not key.startswith(prefix):
+            continue
+        if key in env and key.removeprefix(prefix) not in RUN_DEFAULTS and env[key] != value:
+            print(f"• bỏ qua {key} của người chạy: bản nhúng tự đặt giá trị này ({env[key]})", flush=True)
+            continue
+        merged[key] = value
+    return merged
 
 
 def service_envs(var: Path, ports: dict[str, int], base_env: dict[str, str], postgres_url: str | None,
-                 schema_prefix: str, public_url: str) -> dict[str, dict[str, str]]:
-    """Each service's whole environment, services listening on `ports`."""
+                 schema_prefix: str, public_url: str,
+                 caller: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """Each service's whole environment, services listening on `ports`; `caller`: the person's own settings."""
     service_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     secrets_by_service = service_secrets(var, list(ports))
-    return {name: {**base_env, **service_env(name, var, service_urls["identity"], secrets_by_service, postgres_url,
-                                             schema_prefix, service_urls, public_url)} for name in ports}
+    return {name: with_caller_settings(name, {**base_env, **service_env(
+        name, var, service_urls["identity"], secrets_by_service, postgres_url, schema_prefix, service_urls,
+        public_url)}, caller or {}) for name in ports}
 
 
 def migrate_all(python: str, names: list[str], envs: dict[str, dict[str, str]]) -> None:
@@ -232,7 +265,9 @@ def main() -> None:
     ports = {name: args.first_service_port + i for i, name in enumerate(names)}
     python = sys.executable
     base_env = outside_env()
-    envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}")
+    caller = caller_settings()
+    envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}",
+                        caller)
     demo = migrate_and_seed_identity(python, names, envs, seed=not args.no_seed)
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -257,10 +292,11 @@ def main() -> None:
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
         if demo:
             seed_services(python, names, envs, demo)
-        gateway = start_gateway(python, args.port, gateway_env(base_env, ports, object_store_origins))
+        gateway = start_gateway(python, args.port, with_caller_settings(
+            "gateway", gateway_env(base_env, ports, object_store_origins), caller))
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
-        print_banner(args.port, ports, demo)
+        print_banner(args.port, ports, demo, mail_destinations(envs))
 
     run_until_stopped(start, processes)
 
@@ -311,14 +347,33 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def print_banner(port: int, ports: dict[str, int], demo: dict[str, object] | None) -> None:
+def mail_destinations(envs: dict[str, dict[str, str]]) -> list[str]:
+    """Where each service that sends e-mail sends it: the SMTP server the caller set, or this run's log."""
+    lines = []
+    for name, what in (("notifications", "nhắc hạn, thông báo"), ("identity", "mời tài khoản, đặt lại mật khẩu")):
+        if name not in envs:
+            continue
+        prefix = name.upper() + "_"
+        env = envs[name]
+        if host := env.get(f"{prefix}SMTP_HOST"):
+            where = f"máy chủ SMTP {host}:{env.get(f'{prefix}SMTP_PORT', '587')} ({prefix}SMTP_HOST)"
+        else:
+            where = f"ghi vào log của lần chạy này (chưa đặt {prefix}SMTP_HOST)"
+        lines.append(f"    {name} ({what}): {where}")
+    return lines
+
+
+def print_banner(port: int, ports: dict[str, int], demo: dict[str, object] | None,
+                 mail: Sequence[str] = ()) -> None:
     lines = [
         "",
-        "EduDX đang chạy",
+        "EduDX đang chạy (bản nhúng: SQLite trong var/)",
         f"  Cổng vào (gateway):  http://127.0.0.1:{port}/",
         f"  Tài liệu API:        http://127.0.0.1:{port}/api/docs",
         "  Dịch vụ:             " + ", ".join(f"{n} :{p}" for n, p in ports.items()),
     ]
+    if mail:
+        lines += ["  E-mail:", *mail]
     if demo:
         lines.append(f"  Tài khoản mẫu (mật khẩu chung: {demo['password']}):")
         for account in demo["accounts"]:  # type: ignore[attr-defined]

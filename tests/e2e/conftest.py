@@ -45,6 +45,17 @@ def _present_services() -> list[str]:
     return run_embedded.present_services()
 
 
+def isolated_environment() -> dict[str, str]:
+    """This process's environment without service settings: the run scripts hand a person's settings (e.g. an
+    exported NOTIFICATIONS_SMTP_HOST) to the services, and a test's system must not send mail there. Only the
+    general rate limits a test raises on purpose (tests/security) pass."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_embedded
+
+    kept = {k: v for k, v in os.environ.items() if k in run_embedded.GENERAL_RATE_LIMIT_SETTINGS}
+    return {**run_embedded.outside_env(dict(os.environ)), **kept}
+
+
 @contextmanager
 def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgres_url: str = POSTGRES_URL,
                     restored: bool = False, start_timeout: float = 90) -> Iterator[RunningSystem]:
@@ -72,7 +83,7 @@ def running_script(script: str, var: Path, args: list[str], *, emptied_schema_pr
     var.mkdir(parents=True, exist_ok=True)
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**isolated_environment(), "PYTHONUNBUFFERED": "1"})
     running = RunningSystem(gateway=f"http://127.0.0.1:{gateway_port}",
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
                             var=var, process=process)
