@@ -18,7 +18,7 @@ if [ ! -f node_modules/.installed ] || [ "$(cat node_modules/.installed)" != "$l
 fi
 [ "${1:-}" = "--packages-only" ] && exit 0
 
-sources_digest=$(find src index.html vite.config.ts tsconfig.json package-lock.json -type f -print0 | sort -z \
+sources_digest=$(find src index.html vite.config.ts vite.plugins.ts tsconfig.json package-lock.json -type f -print0 | sort -z \
   | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ -f dist/index.html ] && [ -f dist/.sources ] && [ "$(cat dist/.sources)" = "$sources_digest" ]; then
   exit 0

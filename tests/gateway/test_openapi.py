@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 from gateway.openapi import merge_specs
@@ -106,12 +111,46 @@ async def test_merged_document_through_the_gateway(start_gateway: StartGateway, 
     assert upstream.openapi_fetches["scoring"] == fetches_before + 1  # the second answer came from the cache
 
 
-async def test_swagger_ui_reads_the_merged_document(start_gateway: StartGateway, upstream: UpstreamApp) -> None:
-    client = await start_gateway({"submissions": upstream.url})
+async def test_swagger_ui_reads_the_merged_document_from_shipped_files_under_a_strict_csp(
+        start_gateway: StartGateway, upstream: UpstreamApp, tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>EduDX</title>")
+    (tmp_path / "assets" / "swagger-ui-bundle-AbC123.js").write_text("window.SwaggerUIBundle = function () {};")
+    (tmp_path / "assets" / "swagger-ui-Xy9.css").write_text("body {}")
+    (tmp_path / "api-docs.json").write_text(json.dumps({
+        "swagger_ui_version": "5.35.0", "script": "assets/swagger-ui-bundle-AbC123.js",
+        "stylesheet": "assets/swagger-ui-Xy9.css"}))
+    client = await start_gateway({"submissions": upstream.url}, spa_dir=str(tmp_path))
 
     docs = await client.get("/api/docs")
+    script = await client.get("/assets/swagger-ui-bundle-AbC123.js")
     fastapi_defaults = [await client.get(path) for path in ("/openapi.json", "/docs", "/redoc")]
 
     assert docs.status_code == 200
+    assert '<script src="/assets/swagger-ui-bundle-AbC123.js"></script>' in docs.text
+    assert '<link rel="stylesheet" href="/assets/swagger-ui-Xy9.css">' in docs.text
     assert "/api/openapi.json" in docs.text
-    assert [r.status_code for r in fastapi_defaults] == [404, 404, 404]
+    assert not re.search(r"(src|href)=\"(https?:)?//", docs.text), "nothing from another host"
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    # Exactly our scripts: this origin's files and the one inline start-up script, by its hash.
+    policy = dict(d.strip().split(" ", 1) for d in docs.headers["content-security-policy"].split(";"))
+    inline = re.findall(r"<script>(.*?)</script>", docs.text, re.S)
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert policy["script-src"] == f"'self' 'sha256-{digest}'"
+    assert policy["default-src"] == "'none'" and policy["connect-src"] == "'self'"
+    assert "unsafe-inline" not in policy["script-src"] and "unsafe-eval" not in policy["script-src"]
+    # FastAPI's own pages are off: /docs and /redoc are mere client routes of the SPA here.
+    assert fastapi_defaults[0].status_code == 404
+    assert [r.text for r in fastapi_defaults[1:]] == ["<!doctype html><title>EduDX</title>"] * 2
+
+
+async def test_docs_without_a_build_say_where_the_document_is(start_gateway: StartGateway,
+                                                              upstream: UpstreamApp) -> None:
+    client = await start_gateway({"submissions": upstream.url}, spa_dir="/nonexistent/edudx-spa")
+
+    docs = await client.get("/api/docs")
+
+    assert docs.status_code == 503
+    assert "make spa" in docs.text and 'href="/api/openapi.json"' in docs.text
+    assert "<script" not in docs.text

@@ -58,6 +58,8 @@ class Settings(BaseServiceSettings):
 
     # Relative paths are taken from the working directory.
     spa_dir: str = "frontend/dist"
+    # JSON answers of at least this many bytes are sent gzip-compressed to clients that accept it; 0 turns it off.
+    compress_json_min_bytes: int = 1024
 
     @field_validator("services")
     @classmethod

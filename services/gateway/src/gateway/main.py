@@ -20,6 +20,7 @@ from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from edudx_common.metrics import install_metrics
 from gateway import __version__, openapi, proxy, spa
+from gateway.compression import JSONCompressionMiddleware
 from gateway.config import Settings
 from gateway.hardening import SecurityMiddleware
 from gateway.ratelimit import RateLimits
@@ -48,6 +49,9 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         expose_headers=[REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location"],
         max_age=600,
     )
+    # gzip for whole JSON answers (the API and the merged OpenAPI document), see gateway.compression.
+    if settings.compress_json_min_bytes > 0:
+        app.add_middleware(JSONCompressionMiddleware, min_bytes=settings.compress_json_min_bytes)
     # Inside the request id (its 413 carries one), outside CORS (a CORS refusal has the headers too).
     app.add_middleware(SecurityMiddleware, settings=settings)
     # Public-facing, unlike the services: /metrics only with GATEWAY_METRICS_TOKEN (see edudx_common.metrics).

@@ -1,4 +1,4 @@
-"""One OpenAPI document for the whole API, merged from each service's own, plus Swagger UI to read it.
+"""One OpenAPI document for the whole API, merged from each service's own, plus Swagger UI to read it (`/api/docs`).
 
 Component names clash when two services publish different schemas under one name. Then every service that
 defines that name gets its own prefixed copy (`identity` + `Unit` → `IdentityUnit`) and the `$ref`s of that
@@ -14,16 +14,16 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
-from gateway import __version__
+from gateway import __version__, docs
 from gateway.upstreams import Upstream
 
 log = structlog.get_logger("edudx.gateway")
@@ -48,9 +48,9 @@ async def get_openapi(request: Request) -> JSONResponse:
 
 
 @router.get(DOCS_URL)
-async def get_docs() -> HTMLResponse:
-    """Swagger UI over the merged document."""
-    return get_swagger_ui_html(openapi_url=OPENAPI_URL, title="EduDX API")
+async def get_docs(request: Request) -> HTMLResponse:
+    """Swagger UI over the merged document, from the files the SPA build ships (see `gateway.docs`)."""
+    return docs.page(Path(request.app.state.settings.spa_dir), OPENAPI_URL)
 
 
 class OpenAPICatalogue:

@@ -2,10 +2,12 @@
 
 Vite names everything under `assets/` by content hash, so those files never change and are cached for a
 year; `index.html` names the current hashes, so browsers revalidate it on every visit (cheap with its ETag).
+The build writes Brotli and gzip copies of its text files; the best one the client accepts is sent.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from edudx_common.errors import NotFound
+from gateway.compression import PREFERENCE, preferred_encoding
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -61,8 +64,25 @@ def _inside(root: Path, path: str) -> Path | None:
 
 
 def _file_response(request: Request, file: Path, cache_control: str) -> Response:
-    response = FileResponse(file, stat_result=os.stat(file), headers={"Cache-Control": cache_control})
+    """The file, or the Brotli or gzip copy the build made beside it (`name.br`, `name.gz`) when the client accepts
+    it: sent as it is, with `Content-Encoding`. Every answer for a file that has copies says `Vary: Accept-Encoding`
+    and each copy has its own ETag (from its own size and time), so caches keep them apart."""
+    encodings = tuple(coding for coding in PREFERENCE if _copy(file, coding).is_file())
+    chosen = preferred_encoding(request.headers.get("accept-encoding", ""), encodings) if encodings else None
+    sent = _copy(file, chosen) if chosen else file
+    headers = {"Cache-Control": cache_control}
+    if encodings:
+        headers["Vary"] = "Accept-Encoding"
+    if chosen:
+        headers["Content-Encoding"] = chosen
+    # The media type is the original file's (`app.js.br` is JavaScript, encoded).
+    media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    response = FileResponse(sent, stat_result=os.stat(sent), headers=headers, media_type=media_type)
     etag = response.headers["etag"]
     if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
-        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
+        return Response(status_code=304, headers={"ETag": etag, **headers})
     return response
+
+
+def _copy(file: Path, coding: str) -> Path:
+    return file.with_name(file.name + {"br": ".br", "gzip": ".gz"}[coding])
