@@ -1,0 +1,55 @@
+// /api/docs in headless Debian Chromium (playwright-core): Swagger UI must list the API's operations from files
+// the gateway serves itself, under its CSP, with no request leaving the machine.
+//
+//   node e2e/api-docs.mjs --base-url http://127.0.0.1:8000
+//
+// Prints one JSON object (read by tests/e2e/test_api_docs_browser.py): the operations shown, every URL the page
+// asked for, CSP violations and page errors. Exits 1 when the page did not render any operation.
+import { chromium } from "playwright-core";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"],
+});
+const result = { requests: [], cspViolations: [], pageErrors: [], operations: [], status: null, contentEncodings: {} };
+try {
+  const context = await browser.newContext();
+  context.on("request", (request) => result.requests.push(request.url()));
+  context.on("response", (response) => {
+    const encoding = response.headers()["content-encoding"];
+    if (encoding) result.contentEncodings[new URL(response.url()).pathname] = encoding;
+  });
+  const page = await context.newPage();
+  // Violations are reported to the page as events; collected before any script of the page runs.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) result.cspViolations.push(message.text());
+  });
+  page.on("pageerror", (error) => result.pageErrors.push(String(error)));
+  const response = await page.goto(`${BASE}/api/docs`, { waitUntil: "load" });
+  result.status = response?.status() ?? null;
+  await page.locator(".opblock .opblock-summary-path").first().waitFor({ timeout: 60_000 });
+  await page.waitForLoadState("networkidle");
+  result.operations = await page.locator(".opblock").evaluateAll((blocks) =>
+    blocks.map((b) => `${b.querySelector(".opblock-summary-method")?.textContent?.trim()} ` +
+      `${b.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`));
+  result.title = await page.locator(".information-container .title").first().textContent().catch(() => null);
+  result.cspViolations.push(...(await page.evaluate(() => window.__cspViolations)));
+} catch (error) {
+  result.error = String(error);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.operations.length > 0 ? 0 : 1);
