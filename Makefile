@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help install install-dev spa spa-test run test test-postgres lint openapi client migration bench bench-deadline clean
+.PHONY: help install install-dev spa spa-test run test check-runtime test-postgres lint openapi client migration bench bench-deadline clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,8 +22,11 @@ spa-test: spa ## the SPA's unit tests (Vitest) and type check
 run: install spa ## run the whole system on SQLite with demo data (gateway on :8000, SPA at /)
 	@$(PY) scripts/run_embedded.py
 
-test: install-dev spa-test ## install what the tests need and run the whole suite (SQLite; browser tests included)
+test: install-dev spa-test check-runtime ## install what the tests need and run the whole suite (SQLite; browser tests included)
 	@$(PY) -m pytest
+
+check-runtime: install-dev spa ## prove the runtime set alone (requirements.txt + services) runs EduDX: pip check, imports, smoke
+	@$(PY) scripts/check_runtime.py
 
 test-postgres: install-dev ## run the suite against PostgreSQL at 127.0.0.1:5432 (database test)
 	@EDUDX_TEST_DATABASE=postgresql $(PY) -m pytest

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what EduDX needs into .venv: the pinned Python packages, then every service in editable mode.
 # Usage: scripts/bootstrap.sh [runtime|dev]. Re-running is cheap: nothing is reinstalled unless a
-# requirements file or a service's pyproject.toml changed.
+# requirements file or a service's pyproject.toml changed. EDUDX_VENV names another environment than .venv
+# (scripts/check_runtime.py builds the runtime-only one that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 kind=${1:-runtime}
+venv=${EDUDX_VENV:-.venv}
 python=${PYTHON:-python3}
 if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
   echo "EduDX needs Python 3.11 (found: $("$python" --version 2>&1)). Set PYTHON=/path/to/python3.11." >&2
@@ -27,23 +29,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-[ -x .venv/bin/python ] || "$python" -m venv .venv
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 
 requirements=requirements.txt
 [ "$kind" = dev ] && requirements=requirements-dev.txt
-stamp=".venv/.installed-$kind"
+stamp="$venv/.installed-$kind"
 digest=$(cat requirements*.txt services/*/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
   exit 0
 fi
 
-echo "Installing Python packages ($requirements) into .venv …"
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -r "$requirements"
+echo "Installing Python packages ($requirements) into $venv …"
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet -r "$requirements"
 editable=()
 for service in services/*/; do
   [ -f "$service/pyproject.toml" ] && editable+=(-e "$service")
 done
 # --no-deps: every dependency is already pinned by the requirements file.
-.venv/bin/python -m pip install --quiet --no-deps "${editable[@]}"
+"$venv/bin/python" -m pip install --quiet --no-deps "${editable[@]}"
 echo "$digest" > "$stamp"

@@ -102,3 +102,35 @@ def test_build_context_leaves_out_local_state() -> None:
 
 def _position(stage: Stage, keyword: str) -> int:
     return max(i for i, (instruction, _) in enumerate(stage.instructions) if instruction == keyword)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_image_installs_exactly_the_runtime_set(service: str) -> None:
+    """requirements.txt, then the shared package and the service itself with --no-deps — what `make run` installs
+    (scripts/bootstrap.sh runtime) and scripts/check_runtime.py proves sufficient. No dev requirements, no package
+    named on its own, no index in the final stage."""
+    stages = stages_of(REPO / "services" / service / "Dockerfile")
+    pip_runs = [run for stage in stages for run in stage.all("RUN") if re.search(r"\bpip\b", run)]
+
+    assert all("requirements-dev" not in run for run in pip_runs)
+    wheels = [run for run in pip_runs if "pip wheel" in run]
+    assert len(wheels) == 2, wheels
+    assert wheels[0].split("-r ", 1)[1].split()[0] == "requirements.txt"
+    services_wheel = wheels[1].split()
+    assert "--no-deps" in services_wheel
+    assert [w for w in services_wheel if w.startswith("./services/")] == ["./services/common", f"./services/{service}"]
+    installs = [run for run in pip_runs if "pip install" in run]
+    assert installs == [run for run in stages[-1].all("RUN") if "pip install" in run], "installs only in the image"
+    assert all(re.search(r"pip install (--no-cache-dir )?--no-index /wheels/\*", run) for run in installs), installs
+
+
+def test_make_run_installs_the_same_runtime_set() -> None:
+    bootstrap = (REPO / "scripts" / "bootstrap.sh").read_text()
+    makefile = (REPO / "Makefile").read_text()
+
+    assert re.search(r"^run: install\b", makefile, re.M) and "scripts/bootstrap.sh runtime" in makefile
+    assert 'requirements=requirements.txt\n[ "$kind" = dev ] && requirements=requirements-dev.txt' in bootstrap
+    assert '-m pip install --quiet --no-deps "${editable[@]}"' in bootstrap
+    # ...and the README's test command proves that set alone runs EduDX.
+    assert re.search(r"^test: .*\bcheck-runtime\b", makefile, re.M)
+    assert "scripts/check_runtime.py" in makefile
