@@ -123,3 +123,16 @@ async def test_json_compression_can_be_turned_off(start_gateway: StartGateway, u
     answer, _ = await _raw(client, f"/api/identity/echo?pad={'x' * 3000}", "gzip")
 
     assert "content-encoding" not in answer.headers
+
+
+async def test_scripts_and_styles_carry_no_document_policy(client: httpx.AsyncClient) -> None:
+    """CSP and X-Frame-Options act on documents only; a script (nosniff) never is one. The index keeps them."""
+    script = await client.get("/assets/app-3f9a1c.js")
+    index = await client.get("/")
+    logo = await client.get("/assets/logo-1a2b.png")
+
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in script.headers and "x-frame-options" not in script.headers
+    for document_or_other in (index, logo):
+        assert "script-src 'self'" in document_or_other.headers["content-security-policy"]
+        assert document_or_other.headers["x-frame-options"] == "DENY"

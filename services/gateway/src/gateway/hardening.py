@@ -27,6 +27,15 @@ def spa_csp(object_store_origins: list[str]) -> str:
             f"img-src 'self' data: blob:{store}; font-src 'self' data:; connect-src 'self' blob:{store}; "
             f"frame-src 'self' blob:{store}; object-src 'none'; base-uri 'self'; form-action 'self'; "
             "frame-ancestors 'none'")
+# Headers that only mean something on a document (HTML, SVG, anything a browser may render as a page).
+_DOCUMENT_ONLY = frozenset({b"content-security-policy", b"x-frame-options"})
+_SCRIPT_OR_STYLE = frozenset({b"text/javascript", b"application/javascript", b"text/css"})
+
+
+def _is_script_or_style(content_type: bytes) -> bool:
+    return content_type.split(b";", 1)[0].strip().lower() in _SCRIPT_OR_STYLE
+
+
 # Upload requests by media type; every other body (JSON, forms) gets the small limit.
 _UPLOAD_MEDIA_TYPES = ("multipart/form-data", "application/octet-stream")
 
@@ -63,9 +72,12 @@ class SecurityMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  *((k, v) for k, v in extra if k not in present)]}
+                present = {k.lower(): v for k, v in message.get("headers", [])}
+                # A script or stylesheet (nosniff) is never rendered as a document, so a document's policy on it
+                # does nothing; left off, it saves ~450 bytes on each of the ~20 files of a first load.
+                skipped = _DOCUMENT_ONLY if _is_script_or_style(present.get(b"content-type", b"")) else ()
+                message = {**message, "headers": [*message.get("headers", []), *(
+                    (k, v) for k, v in extra if k not in present and k not in skipped)]}
             await send(message)
 
         declared = headers.get(b"content-length")
