@@ -164,8 +164,9 @@ def free_port_block(size: int) -> int:
 
 
 @contextmanager
-def embedded_run(var: Path) -> Iterator[str]:
-    """`scripts/run_embedded.py` from this (the runtime) interpreter; yields the gateway's URL."""
+def embedded_run(var: Path, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """`scripts/run_embedded.py` from this interpreter (the runtime one here; benches reuse it), with only the
+    service `settings` given (none of the caller's); yields the gateway's URL."""
     port = free_port_block(8)
     log = (var / "run.log").open("w")
     environment = {k: v for k, v in os.environ.items() if not k.startswith(
@@ -173,7 +174,7 @@ def embedded_run(var: Path) -> Iterator[str]:
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, str(REPO / "scripts" / "run_embedded.py"), "--var", str(var), "--port", str(port),
          "--first-service-port", str(port + 1)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-        env={**environment, "PYTHONUNBUFFERED": "1"})
+        env={**environment, **(settings or {}), "PYTHONUNBUFFERED": "1"})
     gateway = f"http://127.0.0.1:{port}"
     try:
         import httpx

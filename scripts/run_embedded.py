@@ -296,7 +296,9 @@ def main() -> None:
             "gateway", gateway_env(base_env, ports, object_store_origins), caller))
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
-        print_banner(args.port, ports, demo, mail_destinations(envs))
+        where = f"bản nhúng: PostgreSQL, schema {args.schema_prefix}<dịch vụ>" if args.postgres_url else \
+            f"bản nhúng: SQLite trong {var.relative_to(REPO) if var.is_relative_to(REPO) else var}/"
+        print_banner(args.port, ports, demo, mail_destinations(envs), where)
 
     run_until_stopped(start, processes)
 
@@ -364,10 +366,10 @@ def mail_destinations(envs: dict[str, dict[str, str]]) -> list[str]:
 
 
 def print_banner(port: int, ports: dict[str, int], demo: dict[str, object] | None,
-                 mail: Sequence[str] = ()) -> None:
+                 mail: Sequence[str] = (), kind: str = "bản nhúng: SQLite trong var/") -> None:
     lines = [
         "",
-        "EduDX đang chạy (bản nhúng: SQLite trong var/)",
+        f"EduDX đang chạy ({kind})",
         f"  Cổng vào (gateway):  http://127.0.0.1:{port}/",
         f"  Tài liệu API:        http://127.0.0.1:{port}/api/docs",
         "  Dịch vụ:             " + ", ".join(f"{n} :{p}" for n, p in ports.items()),

@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def print_banner(topology: Topology, args: argparse.Namespace, demo: dict[str, Any] | None) -> None:
-    embedded.print_banner(topology.gateway_port, topology.ports, demo)
+    embedded.print_banner(topology.gateway_port, topology.ports, demo, kind="như production")
     workers = [name for name, _process in topology.processes if name.startswith("notifications-worker")]
     print("\n".join([
         f"  PostgreSQL:          {args.postgres_url} (schema {args.schema_prefix}<dịch vụ>)",
