@@ -1,4 +1,5 @@
-// Every screen, loaded on first visit (route-level code splitting keeps the first load small). The paths in
+// Every screen, and the signed-in frame (Shell), loaded on first visit (route-level code splitting keeps the first
+// load small). The paths in
 // DEEP_LINKS (navigation.tsx) are promised to other services' e-mails: keep them.
 //
 // Scoring: results and ranking (`/campaigns/:id/results`), rubrics (`/rubrics`); the self-scoring and
@@ -7,7 +8,6 @@
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
 import { NotFoundPage, RouteErrorPage } from "../pages/ErrorPages";
-import { Shell } from "./Shell";
 
 const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
 
@@ -15,7 +15,9 @@ export const routes: RouteObject[] = [
   { path: "/login", lazy: page(() => import("../pages/LoginPage")), errorElement: <RouteErrorPage /> },
   {
     path: "/",
-    element: <Shell />,
+    // Lazy too: a visitor's first screen (the login page) does not need the header, menu and bell. React Router
+    // loads this and the matched screen's module at the same time.
+    lazy: async () => ({ Component: (await import("./Shell")).Shell }),
     errorElement: <RouteErrorPage />,
     children: [
       {
