@@ -61,7 +61,8 @@ def measure(budget_kb: float) -> tuple[str, bool]:
     sizes = {f: gzipped(DIST / f) for f in shell}
     raw = sum((DIST / f).stat().st_size for f in shell)
     total = sum(sizes.values())
-    all_js = sorted(DIST.glob("assets/*.js"))
+    # Swagger UI (for /api/docs, see frontend/vite.plugins.ts) ships in the build but is no part of the SPA.
+    all_js = sorted(p for p in DIST.glob("assets/*.js") if not p.name.startswith("swagger-ui"))
     ok = total <= budget_kb * 1000
     lines = [
         f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC, Node {node_version()}, "
