@@ -41,6 +41,14 @@ try {
   result.status = response?.status() ?? null;
   await page.locator(".opblock .opblock-summary-path").first().waitFor({ timeout: 60_000 });
   await page.waitForLoadState("networkidle");
+  // Swagger UI renders the tag sections a few at a time: wait until the number of operations stops growing.
+  let shown = -1;
+  for (let stable = 0, waited = 0; stable < 4 && waited < 30_000; waited += 300) {
+    const count = await page.locator(".opblock").count();
+    stable = count === shown ? stable + 1 : 0;
+    shown = count;
+    await page.waitForTimeout(300);
+  }
   result.operations = await page.locator(".opblock").evaluateAll((blocks) =>
     blocks.map((b) => `${b.querySelector(".opblock-summary-method")?.textContent?.trim()} ` +
       `${b.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`));
