@@ -55,10 +55,10 @@ bench: install-dev spa ## benchmarks on PostgreSQL at 127.0.0.1:5432, SPA first-
 	@$(PY) bench/status_view.py
 	@$(PY) bench/scoring_results.py
 	@$(PY) bench/spa_bundle.py --no-build
-	@$(PY) bench/spa_first_load.py
 	@$(PY) bench/json_compression.py
 	@$(PY) bench/notifications_planning.py
 	@$(PY) bench/notifications_sending.py
+	@$(PY) bench/spa_first_load.py
 
 bench-deadline: install-dev ## deadline-day load on PostgreSQL + S3: mixes, gateway vs nginx, uploads, scale curve (~15 min)
 	@$(PY) bench/deadline_day.py --scale --profile
