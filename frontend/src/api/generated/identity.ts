@@ -611,22 +611,6 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_import_units_api_identity_units_import_post */
-        Body_import_units_api_identity_units_import_post: {
-            /**
-             * File
-             * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
-             */
-            file: string;
-        };
-        /** Body_import_users_api_identity_users_import_post */
-        Body_import_users_api_identity_users_import_post: {
-            /**
-             * File
-             * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
-             */
-            file: string;
-        };
         /** Body_issue_service_token_api_identity_auth_token_post */
         Body_issue_service_token_api_identity_auth_token_post: {
             /** Client Id */
@@ -3079,7 +3063,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_import_units_api_identity_units_import_post"];
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -3148,6 +3138,15 @@ export interface operations {
             };
             /** @description Dữ liệu không hợp lệ */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3494,7 +3493,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_import_users_api_identity_users_import_post"];
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -3563,6 +3568,15 @@ export interface operations {
             };
             /** @description Dữ liệu không hợp lệ */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
