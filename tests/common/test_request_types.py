@@ -18,6 +18,8 @@ import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from edudx_common.types import PartialUpdate
+
 SERVICES = ("identity", "submissions", "evidence", "scoring", "notifications")
 SINGLE_LINE_FIELD = re.compile(r"^(title|name|code|label|subject|short_name|full_name|[a-z_]+_(name|title|code))$")
 
@@ -101,3 +103,30 @@ def test_every_title_name_and_code_in_a_request_is_single_line(service: str) -> 
                  if SINGLE_LINE_FIELD.match(name) and str in leaves
                  and not all(_refuses(info, v) for v in ("Dòng 1\r\nBcc: x@example.com", "a\x00b", "a\u2028b"))]
     assert offenders == [], f"use edudx_common.types.single_line for {offenders}"
+
+
+def _patch_models(service: str) -> list[type[BaseModel]]:
+    main = importlib.import_module(f"{service}.main")
+    config = importlib.import_module(f"{service}.config")
+    spec = main.create_app(config.Settings(environment="test")).openapi()
+    names = {name for operations in spec["paths"].values() for method, operation in operations.items()
+             if method == "patch"
+             for content in operation.get("requestBody", {}).get("content", {}).values()
+             for name in re.findall(r"#/components/schemas/([A-Za-z0-9_]+)", str(content.get("schema", {})))}
+    return [m for m in _request_models(service) if m.__name__ in names]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_partial_updates_refuse_null_except_for_clearable_fields(service: str) -> None:
+    for model in _patch_models(service):
+        if any(info.is_required() for info in model.model_fields.values()):
+            continue  # not "only the fields sent change"
+        assert issubclass(model, PartialUpdate), f"{model.__name__} must extend edudx_common.types.PartialUpdate"
+        for name in model.model_fields:
+            refused = True
+            try:
+                model.model_validate({name: None})
+                refused = False
+            except ValidationError as exc:
+                assert exc.errors()[0]["loc"] == (name,)
+            assert refused == (name not in model.clearable), f"{model.__name__}.{name}"

@@ -6,6 +6,11 @@
   file names, PDF lines and spreadsheet cells; a CR/LF there broke the mail builder. Trimmed, no control
   characters (C0, DEL, C1) nor Unicode line/paragraph separators.
 
+- `PartialUpdate`: the base of a PATCH body where only the fields sent change. Its fields are optional so that
+  they may be left out, not so that they may be null: `null` is refused (422) except for the fields listed in
+  `clearable` (those whose stored value may be empty). `"education_levels": null` used to reach a NOT NULL
+  column and answer 500.
+
 `tests/common/test_request_types.py` walks every service's request schemas and fails on a float, Decimal or
 title/name/code string field that does not use these.
 """
@@ -14,9 +19,9 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -38,3 +43,14 @@ def _refuse_control_characters(text: str) -> str:
 # Trimmed, no control characters; a field states its length with Field(min_length=…, max_length=…) or
 # Annotated[SingleLine, StringConstraints(max_length=…)].
 SingleLine = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_refuse_control_characters)]
+
+
+class PartialUpdate(BaseModel):
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError("not_nullable", "Không được gửi null; bỏ trường này nếu không muốn thay đổi.")
+        return value

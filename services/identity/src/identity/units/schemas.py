@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from edudx_common.types import SingleLine
+from edudx_common.types import PartialUpdate, SingleLine
 from identity.units.models import EducationLevel, UnitType
 
 
@@ -29,8 +29,11 @@ class UnitCreate(UnitBase):
     parent_id: uuid.UUID | None = Field(description="Đơn vị quản lý trực tiếp")
 
 
-class UnitUpdate(BaseModel):
-    """Only the fields sent are changed. Moving and merging have their own endpoints."""
+class UnitUpdate(PartialUpdate):
+    """Only the fields sent are changed; null only clears the address, e-mail or phone. Moving and merging have
+    their own endpoints."""
+
+    clearable = frozenset({"address", "email", "phone"})
 
     name: SingleLine | None = Field(default=None, min_length=2, max_length=255)
     type: UnitType | None = None

@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from edudx_common.auth import Role
-from edudx_common.types import SingleLine
+from edudx_common.types import PartialUpdate, SingleLine
 
 
 class UserCreate(BaseModel):
@@ -23,7 +23,10 @@ class UserCreate(BaseModel):
         return " ".join(value.split())
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(PartialUpdate):
+    """Only the fields sent are changed; null only clears the phone."""
+
+    clearable = frozenset({"phone"})
     full_name: SingleLine | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     unit_id: uuid.UUID | None = None
@@ -31,8 +34,10 @@ class UserUpdate(BaseModel):
     active: bool | None = None
 
 
-class ProfileUpdate(BaseModel):
-    """What users may change about themselves."""
+class ProfileUpdate(PartialUpdate):
+    """What users may change about themselves; null only clears the phone."""
+
+    clearable = frozenset({"phone"})
 
     full_name: SingleLine | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, max_length=40)

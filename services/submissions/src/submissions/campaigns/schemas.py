@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import SingleLine
+from edudx_common.types import PartialUpdate, SingleLine
 from submissions.campaigns.models import CampaignKind, CampaignStatus, LatePolicy
 from submissions.outlines.schemas import OutlineDefinition
 
@@ -64,8 +64,11 @@ class CampaignCreate(CampaignBase):
         return self
 
 
-class CampaignUpdate(BaseModel):
-    """Only the fields sent change. Once published, only wording, attachments and the deadline may change."""
+class CampaignUpdate(PartialUpdate):
+    """Only the fields sent change; null only clears the legal reference, instructions, rubric or outline. Once
+    published, only wording, attachments and the deadline may change."""
+
+    clearable = frozenset({"legal_reference", "instructions", "rubric_id", "outline_id", "outline"})
 
     title: SingleLine | None = Field(default=None, min_length=3, max_length=500)
     kind: CampaignKind | None = None
