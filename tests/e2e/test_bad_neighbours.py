@@ -6,16 +6,25 @@ pool then handed to the victim's next request (502). Now each is a 4xx problem a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.e2e.conftest import RunningSystem
+from tests.e2e.conftest import RunningSystem, embedded_system
 from tests.evidence.samples import pdf_bytes
 
 ROUNDS = 6
 BOUNDARY = "xyz"
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    # Its own system with a patient start: the shared machine may take minutes to migrate and start everything.
+    with embedded_system(tmp_path_factory.mktemp("neighbours"), start_timeout=300) as running:
+        yield running
 
 
 def _draft(http: httpx.Client, headers: dict[str, str]) -> dict[str, Any]:

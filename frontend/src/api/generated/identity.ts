@@ -823,7 +823,7 @@ export interface components {
         };
         /**
          * ProfileUpdate
-         * @description What users may change about themselves.
+         * @description What users may change about themselves; null only clears the phone.
          */
         ProfileUpdate: {
             /** Full Name */
@@ -1039,7 +1039,8 @@ export interface components {
         UnitType: "ministry" | "department" | "district_office" | "school" | "center";
         /**
          * UnitUpdate
-         * @description Only the fields sent are changed. Moving and merging have their own endpoints.
+         * @description Only the fields sent are changed; null only clears the address, e-mail or phone. Moving and merging have
+         *     their own endpoints.
          */
         UnitUpdate: {
             /** Address */
@@ -1120,7 +1121,10 @@ export interface components {
              */
             updated_at: string;
         };
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @description Only the fields sent are changed; null only clears the phone.
+         */
         UserUpdate: {
             /** Active */
             active?: boolean | null;

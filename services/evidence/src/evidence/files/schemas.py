@@ -100,8 +100,10 @@ class UploadCreate(BaseModel):
 
 class UploadTicket(BaseModel):
     upload_id: uuid.UUID
-    url: str = Field(description="Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập); "
-                                 "mất kết nối thì gửi lại cả tệp tới cùng địa chỉ khi còn hạn")
+    url: str = Field(description="Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập), đúng số byte "
+                                 "đã khai báo, trong tối đa 15 phút; mất kết nối thì gửi lại cả tệp tới cùng địa "
+                                 "chỉ khi còn hạn. 412: tệp đã được nhận đủ, hãy xác nhận (complete); địa chỉ "
+                                 "không dùng lại được sau khi xác nhận")
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str] = Field(default_factory=dict, description="Header gửi kèm yêu cầu PUT")
     expires_at: LocalDateTime
