@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
@@ -48,7 +49,7 @@ async def cached(response: Response) -> dict[str, bool]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.settings = SimpleNamespace(max_json_body_bytes=10_000)
+    app.state.settings = SimpleNamespace(max_json_body_bytes=10_000, body_read_timeout_seconds=1.0)
     app.state.readiness_checks = {}
     yield
 
@@ -146,3 +147,16 @@ def test_a_trailing_slash_is_not_redirected(base: tuple[str, int]) -> None:
     status, headers, body = _call(conn, "GET", "/api/probe/items/")
     assert status == 404 and "location" not in headers
     assert json.loads(body)["code"] == "not_found"
+
+
+def test_a_body_that_stalls_is_408_after_the_read_timeout(base: tuple[str, int]) -> None:
+    conn = http.client.HTTPConnection(*base, timeout=10)
+    conn.putrequest("POST", "/api/probe/scores")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", "40")
+    conn.endheaders()
+    conn.send(b'{"title": "A",')  # and then nothing more
+    started = time.monotonic()
+    response = conn.getresponse()
+    assert response.status == 408 and json.loads(response.read())["code"] == "request_timeout"
+    assert time.monotonic() - started < 5

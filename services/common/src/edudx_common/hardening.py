@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -67,10 +68,12 @@ class UnexpectedErrorMiddleware:
 
 
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+DEFAULT_BODY_READ_TIMEOUT_SECONDS = 30.0
 
 
 class BodyLimitMiddleware:
-    """The limit is the service's `max_json_body_bytes` setting (read per request: settings load in lifespan)."""
+    """The limits are the service's `max_json_body_bytes` and `body_read_timeout_seconds` (the longest wait for
+    the next piece of a body: 408 after it) settings, read per request: settings load in lifespan."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -81,6 +84,7 @@ class BodyLimitMiddleware:
             return
         settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
         limit: int = getattr(settings, "max_json_body_bytes", DEFAULT_MAX_BODY_BYTES)
+        idle: float = getattr(settings, "body_read_timeout_seconds", DEFAULT_BODY_READ_TIMEOUT_SECONDS)
         too_large = PayloadTooLarge(f"Dữ liệu gửi lên vượt quá {limit // 1024} KB.")
         for key, value in scope.get("headers", []):
             if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
@@ -90,7 +94,11 @@ class BodyLimitMiddleware:
 
         async def counting_receive() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                async with asyncio.timeout(idle):  # the app waits for the body: a stall is the client's
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(status_code=408, detail=f"Không nhận được dữ liệu trong {idle:g} giây.") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
