@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import time
@@ -11,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from edudx_common.app import create_service_app
@@ -39,6 +41,16 @@ async def save_score(body: Score) -> Score:
 @router.get("/items", response_model=Page[int])
 async def list_items(page: PageParamsDep) -> Page[int]:
     return Page[int](items=[], total=0, limit=page.limit, offset=page.offset)
+
+
+@router.get("/slow-download")
+async def slow_download() -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(4):  # 2 s in all, longer than the 1 s body read timeout
+            await asyncio.sleep(0.5)
+            yield b"x"
+
+    return StreamingResponse(chunks())
 
 
 @router.get("/cached")
@@ -160,3 +172,10 @@ def test_a_body_that_stalls_is_408_after_the_read_timeout(base: tuple[str, int])
     response = conn.getresponse()
     assert response.status == 408 and json.loads(response.read())["code"] == "request_timeout"
     assert time.monotonic() - started < 5
+
+
+def test_a_long_download_is_not_cut_by_the_body_read_timeout(base: tuple[str, int]) -> None:
+    conn = http.client.HTTPConnection(*base, timeout=10)
+    conn.request("GET", "/api/probe/slow-download")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b"x" * 4

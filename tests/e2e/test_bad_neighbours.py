@@ -6,6 +6,8 @@ pool then handed to the victim's next request (502). Now each is a 4xx problem a
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -84,3 +86,26 @@ def test_a_burst_of_bad_requests_fails_none_of_another_users_requests(system: Ru
     assert server_errors == []
     assert {r.status_code for r in bad_answers} <= {400, 403, 422}
     assert all(r.headers["content-type"].startswith("application/problem+json") for r in bad_answers)
+
+
+def test_no_redirect_to_an_internal_address_and_huge_heads_are_refused(system: RunningSystem) -> None:
+    headers = system.login("cntt.longho@vinhlong.edu.vn")
+    with system.client() as http:
+        slashed = http.get("/api/identity/units/", headers=headers)
+        listed = http.get("/api/identity/units", headers=headers)
+    with socket.create_connection(("127.0.0.1", int(system.gateway.rsplit(":", 1)[1])), timeout=30) as sock:
+        sock.sendall(b"GET /api/identity/units HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(128):
+                sock.sendall(b"a" * 65536)  # 8 MB, if the gateway kept reading
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+
+    assert slashed.status_code == 404 and "location" not in slashed.headers
+    assert slashed.headers["content-type"].startswith("application/problem+json")
+    assert listed.status_code == 200 and listed.headers["cache-control"] == "no-store"
+    assert answer.startswith(b"HTTP/1.1 431 ")

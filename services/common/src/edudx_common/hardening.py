@@ -91,14 +91,18 @@ class BodyLimitMiddleware:
                 await _send_problem(send, too_large.to_problem(), [(b"connection", b"close")])
                 return
         received = 0
+        body_done = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
+            if body_done:  # later calls wait for the client to leave (e.g. during a long download): not timed
+                return await receive()
             try:
                 async with asyncio.timeout(idle):  # the app waits for the body: a stall is the client's
                     message = await receive()
             except TimeoutError:
                 raise HTTPException(status_code=408, detail=f"Không nhận được dữ liệu trong {idle:g} giây.") from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
