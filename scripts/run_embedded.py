@@ -214,7 +214,7 @@ def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]]
 
 def start_service(python: str, name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
-        [python, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
+        [python, "-m", "edudx_common.server", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--no-proxy-headers"], env=env, cwd=REPO)
 
 
@@ -239,7 +239,7 @@ GENERAL_RATE_LIMIT_SETTINGS = ("GATEWAY_REQUESTS_PER_MINUTE_PER_IP", "GATEWAY_RE
 
 def start_gateway(python: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
-        [python, "-m", "uvicorn", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
+        [python, "-m", "edudx_common.server", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log",
          # the gateway decides itself whether X-Forwarded-For is believed (GATEWAY_TRUST_FORWARDED_FOR)
          "--no-proxy-headers"], env=env, cwd=REPO)

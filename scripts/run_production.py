@@ -115,7 +115,7 @@ def production_env(name: str, env: dict[str, str], *, metrics_dir: Path, setting
 
 
 def uvicorn_command(app: str, port: int, workers: int, host: str = "127.0.0.1") -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "--factory", app, "--host", host, "--port", str(port),
+    return [sys.executable, "-m", "edudx_common.server", "--factory", app, "--host", host, "--port", str(port),
             "--workers", str(workers), "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
 
 

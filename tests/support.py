@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 from pathlib import Path
 
@@ -99,12 +100,24 @@ def system_ports(services: int) -> tuple[int, int]:
     """(gateway port, first of `services` consecutive service ports) for a run script, all free and apart: the
     kernel hands out neighbouring free ports, and a gateway once got one of the services' ports and found it
     bound (every call then reached that service)."""
-    gateway_port = free_port()
-    first_port = free_port()
-    while gateway_port in range(first_port, first_port + services) or any(
-            port_taken(first_port + i) for i in range(services)):
-        first_port = free_port()
-    return gateway_port, first_port
+    # Below the kernel's ephemeral range (32768–60999 here): a start takes minutes on a loaded machine, and an
+    # ephemeral port chosen at the beginning was often taken by some outgoing connection by the time the
+    # service bound it ("address already in use").
+    while True:
+        gateway_port = random.randrange(20_000, 32_000 - services)
+        first_port = random.randrange(20_000, 32_000 - services)
+        ports = [gateway_port, *range(first_port, first_port + services)]
+        if gateway_port not in ports[1:] and not any(port_taken(p) or not _bindable(p) for p in ports):
+            return gateway_port, first_port
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def migration_drift(url: str, schema: str | None, metadata: MetaData) -> list[object]:

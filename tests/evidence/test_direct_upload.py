@@ -8,10 +8,14 @@ import io
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
+from pydantic import ValidationError
 
 from edudx_common.db import utcnow
+from evidence.config import Settings
 from evidence.files.sweeper import sweep_orphans
 from evidence.main import make_storage
 from tests.evidence.conftest import S3Server, World
@@ -33,6 +37,15 @@ async def put(ticket: dict[str, Any], content: bytes) -> httpx.Response:
         return await http.request(ticket["method"], ticket["url"], content=content, headers=ticket["headers"])
 
 
+def staged_sizes(s3: S3Server) -> list[int]:
+    """Sizes of the objects under staging/: a settled upload leaves an empty one that closes its URL."""
+    return [o.size or 0 for o in s3.client().list_objects("evidence-test", prefix="staging/", recursive=True)]
+
+
+def stored_keys(s3: S3Server) -> list[str]:
+    return [k for k in s3.keys() if not k.startswith("staging/")]
+
+
 async def complete(client: httpx.AsyncClient, headers: dict[str, str], upload_id: str) -> httpx.Response:
     return await client.post(f"{API}/uploads/{upload_id}/complete", headers=headers)
 
@@ -45,18 +58,22 @@ async def test_direct_upload_becomes_evidence_and_downloads_back(client: httpx.A
                                  title="Biên bản họp hội đồng trường")
     ticket = asked.json()
     staged_keys = s3.keys()
-    first_put = await put(ticket, content[: len(content) // 2])  # the connection dropped: send it all again
+    first_put = await put(ticket, content[: len(content) // 2])  # not the declared size: S3 refuses it
     second_put = await put(ticket, content)
+    twice = await put(ticket, content)  # the answer was lost: the file is there, confirm it
     done = await complete(client, world.s11_officer, ticket["upload_id"])
     again = await complete(client, world.s11_officer, ticket["upload_id"])
+    reused = await put(ticket, content)
     catalogue = await client.get(f"{API}/submissions/{submission_id}/files", headers=world.s11_officer)
     stored = await client.get(f"{API}/files/{done.json()['id']}/content", headers=world.s11_officer)
 
     assert asked.status_code == 201, asked.text
     assert ticket["method"] == "PUT" and ticket["url"].startswith(f"http://{s3.endpoint}/")
     assert staged_keys == []  # nothing is stored before the phone sends it
-    assert first_put.status_code == 200 and second_put.status_code == 200
+    assert first_put.status_code == 403 and second_put.status_code == 200
+    assert twice.status_code == 412
     assert done.status_code == 201, done.text
+    assert reused.status_code == 412  # the URL stores nothing once the upload is confirmed
     item = done.json()
     assert item["sha256"] == hashlib.sha256(content).hexdigest() and item["size"] == len(content)
     assert item["content_type"] == "application/pdf" and item["original_name"] == "Biên bản họp.pdf"
@@ -64,7 +81,7 @@ async def test_direct_upload_becomes_evidence_and_downloads_back(client: httpx.A
     assert again.status_code == 200 and again.json()["id"] == item["id"]
     assert [i["id"] for i in catalogue.json()["items"]] == [item["id"]]
     assert stored.status_code == 200 and stored.content == content
-    assert s3.keys("staging/") == [] and s3.keys() == [f"{submission_id}/{s3.keys()[0].split('/')[1]}"]
+    assert staged_sizes(s3) == [0] and stored_keys(s3) == [f"{submission_id}/{stored_keys(s3)[0].split('/')[1]}"]
 
 
 async def test_an_executable_put_directly_is_refused_and_removed(client: httpx.AsyncClient, world: World,
@@ -82,20 +99,32 @@ async def test_an_executable_put_directly_is_refused_and_removed(client: httpx.A
     assert refused.headers["content-type"] == "application/problem+json"
     assert VIETNAMESE & set(refused.json()["detail"])
     assert after.status_code == 404 and after.json()["code"] == "upload_not_found"
-    assert catalogue.json()["items"] == [] and s3.keys() == []
+    assert catalogue.json()["items"] == [] and stored_keys(s3) == [] and staged_sizes(s3) == [0]
+    assert (await put(ticket, content)).status_code == 412
 
 
 async def test_wrong_size_and_limits_are_refused(client: httpx.AsyncClient, world: World, s3: S3Server) -> None:
     submission_id = world.s11_submission["id"]
     too_large = await request_upload(client, world.s11_officer, submission_id, 250_000)
     content = pdf_bytes()
-    ticket = (await request_upload(client, world.s11_officer, submission_id, len(content) + 5)).json()
-    await put(ticket, content)
-    mismatch = await complete(client, world.s11_officer, ticket["upload_id"])
+    ticket = (await request_upload(client, world.s11_officer, submission_id, 1000)).json()
+    smaller = await put(ticket, content)
+    larger = await put(ticket, content + b"0" * 60 * 1024)  # a ticket for 1,000 bytes took 60 KiB and more
+    not_there = await complete(client, world.s11_officer, ticket["upload_id"])
 
     assert too_large.status_code == 413 and too_large.json()["code"] == "file_too_large"
-    assert mismatch.status_code == 422 and mismatch.json()["code"] == "invalid_upload"
+    assert smaller.status_code == 403 and larger.status_code == 403
+    assert not_there.status_code == 404 and not_there.json()["code"] == "upload_not_found"
     assert s3.keys() == []
+    assert parse_qs(urlsplit(ticket["url"]).query)["X-Amz-SignedHeaders"] == ["content-length;host;if-none-match"]
+
+
+async def test_upload_urls_live_at_most_15_minutes(client: httpx.AsyncClient, world: World) -> None:
+    ticket = (await request_upload(client, world.s11_officer, world.s11_submission["id"], 1000)).json()
+
+    assert int(parse_qs(urlsplit(ticket["url"]).query)["X-Amz-Expires"][0]) <= 900
+    with pytest.raises(ValidationError):
+        Settings(upload_presign_seconds=3600)
 
 
 async def test_complete_before_the_put_is_404_and_the_upload_stays_open(client: httpx.AsyncClient,
@@ -126,7 +155,7 @@ async def test_same_bytes_as_an_existing_item_answer_that_item(client: httpx.Asy
 
     assert first.status_code == 201 and second.status_code == 200
     assert second.json()["duplicate"] is True and second.json()["id"] == first.json()["id"]
-    assert len(s3.keys()) == 1 and s3.keys("staging/") == []
+    assert len(stored_keys(s3)) == 1 and staged_sizes(s3) == [0, 0]
 
 
 async def test_an_expired_upload_url_is_refused_by_s3(client: httpx.AsyncClient, world: World,
@@ -172,7 +201,7 @@ async def test_sweeper_closes_expired_uploads_and_removes_their_staging_objects(
     state = evidence_app.state
 
     while_valid = await sweep_orphans(state.session_factory, state.storage, older_than=timedelta(minutes=30),
-                                      now=utcnow() + timedelta(minutes=45))
+                                      now=utcnow() + timedelta(minutes=40))
     kept = s3.keys("staging/")
     swept = await sweep_orphans(state.session_factory, state.storage, older_than=timedelta(minutes=30),
                                 now=utcnow() + timedelta(hours=3))
@@ -187,7 +216,7 @@ async def test_urls_are_signed_for_the_public_endpoint(evidence_settings: Any) -
     storage = make_storage(evidence_settings.model_copy(
         update={"s3_public_endpoint": "https://tep.edudx.example.vn"}))
 
-    put_url = await storage.presigned_put("staging/x/y", seconds=60)
+    put_url = await storage.presigned_put("staging/x/y", seconds=60, size=10)
     get_url = await storage.presigned_get("a/b", seconds=60, content_type="application/pdf",
                                           disposition="inline")
 
@@ -217,3 +246,19 @@ async def test_conditional_read_and_copy_refuse_a_replaced_object(evidence_setti
 
     assert stale is not None and stale.etag
     assert copied is False and read_error is not None
+
+
+async def test_the_empty_object_closing_a_confirmed_upload_is_swept_once_its_url_expired(
+        client: httpx.AsyncClient, world: World, evidence_app: Any, s3: S3Server) -> None:
+    content = pdf_bytes()
+    ticket = (await request_upload(client, world.s11_officer, world.s11_submission["id"], len(content))).json()
+    await put(ticket, content)
+    done = await complete(client, world.s11_officer, ticket["upload_id"])
+    state = evidence_app.state
+    await sweep_orphans(state.session_factory, state.storage, older_than=timedelta(minutes=30))
+    still_closed = staged_sizes(s3)
+    await sweep_orphans(state.session_factory, state.storage, older_than=timedelta(minutes=30),
+                        now=utcnow() + timedelta(hours=3))
+
+    assert done.status_code == 201 and still_closed == [0]
+    assert staged_sizes(s3) == [] and len(stored_keys(s3)) == 1

@@ -6,6 +6,7 @@ outbox); the dispatcher retries with backoff until the server takes it, once, an
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -14,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
-from edudx_common.outbox import OutboxMessage
+from edudx_common.db import utcnow
+from edudx_common.outbox import ClaimedMessage, OutboxMessage, OutboxStatus
 from identity.config import Settings
-from identity.mail import Mailer
+from identity.mail import MAIL_EVENT, MAIL_RECEIVER, Mailer, mail_deliverer
 from tests.identity.builders import login, make_province, make_user
 from tests.smtp import smtp_server
 from tests.support import free_port
@@ -79,3 +81,23 @@ async def test_a_refused_request_queues_no_mail(identity_app: object, client: ht
         "email": "x@vinhlong.edu.vn", "full_name": "X", "unit_id": str(units["s11"].id), "roles": ["no_such_role"]})
     assert refused.status_code == 422
     assert await outbox_rows(identity_app) == []
+
+
+async def test_a_mail_that_cannot_be_built_fails_for_good_and_the_next_one_is_sent(
+        identity_settings: Settings) -> None:
+    def claimed(subject: str, to: str) -> ClaimedMessage:
+        return ClaimedMessage(id=uuid.uuid4(), event_id=uuid.uuid4(), event_type=MAIL_EVENT, receiver=MAIL_RECEIVER,
+                              payload={"to": to, "subject": subject, "text": "Nội dung", "html": "<p>Nội dung</p>"},
+                              created_at=utcnow(), attempts=0)
+
+    with smtp_server() as (inbox, port):
+        mailer = Mailer(identity_settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False, "smtp_timeout_seconds": 5.0}))
+        deliver = mail_deliverer(lambda: mailer)
+        broken = await deliver(claimed("Mời kích hoạt\r\nBcc: ai-do@example.com", "a@vinhlong.edu.vn"))
+        fine = await deliver(claimed("EduDX: mời kích hoạt tài khoản", "b@vinhlong.edu.vn"))
+        received_a, received_b = inbox.to("a@vinhlong.edu.vn"), inbox.to("b@vinhlong.edu.vn")
+
+    assert broken.status == OutboxStatus.FAILED and "UnbuildableMail" in (broken.error or "")
+    assert fine.status == OutboxStatus.DELIVERED
+    assert received_a == [] and len(received_b) == 1

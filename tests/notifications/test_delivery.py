@@ -154,3 +154,28 @@ async def test_returned_at_night_feed_at_once_email_with_the_reasons_in_the_morn
     link = f"https://edudx.example.vn/submissions/{submission['id']}"
     assert link in mail.text and f'href="{link}"' in mail.html
     assert "Mọi thông báo của anh/chị: https://edudx.example.vn/notifications" in mail.text
+
+
+async def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_of_its_batch_is_sent(
+    harness: Harness,
+) -> None:
+    h = harness
+    system, databases, clock, recorder = h.system, h.databases, h.clock, h.inbox
+    clock.set(vn(today_vn(), 9))
+    ids = await make_emails(databases.notifications, 8, now=clock())
+    broken = ids[2]
+    async with databases.notifications() as session, session.begin():
+        email = (await session.execute(select(OutgoingEmail).where(OutgoingEmail.message_id == broken))).scalar_one()
+        email.subject = "Đợt 1\r\nBcc: ai-do@example.com"  # stored before titles were checked
+
+    async with worker_with(system, databases, clock) as worker:
+        report = (await worker.run_once(steps=("send",))).send
+        clock.advance(hours=2)  # long past any lease: nothing is claimed again
+        later = (await worker.run_once(steps=("send",))).send
+
+    assert report is not None and (report.sent, report.failed, report.retried) == (7, 1, 0)
+    assert later is not None and later.claimed == 0
+    final = {e.message_id: e for e in await _emails(databases)}
+    assert final[broken].status == "failed" and "Không tạo được thư" in (final[broken].last_error or "")
+    assert {final[i].status for i in ids if i != broken} == {"sent"}
+    assert recorder.message_id_counts() == dict.fromkeys([i for i in ids if i != broken], 1)

@@ -98,3 +98,23 @@ async def test_a_new_version_keeps_the_old_one(stack: Stack, world: World) -> No
     assert other_owner.status_code == 403
     assert [v["version"] for v in versions] == [2, 1]
     assert not old["is_latest"] and old["definition"]["groups"][0]["criteria"][0]["text"].startswith("Đảm bảo")
+
+
+async def test_a_rubric_import_checks_the_role_first_and_refuses_a_zip_bomb(stack: Stack, world: World) -> None:
+    from tests.archive_bombs import xlsx_bomb
+
+    bomb = xlsx_bomb(48, base=exchange.to_xlsx(template_definition("seed-004-cntt")))  # 48 MB from ~100 KB
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        answers = [(role, await scoring.post(f"{API}/import", headers=world.users[role], params={"dry_run": dry},
+                                             files={"file": ("bom.xlsx", bomb, XLSX)}))
+                   for role, dry in (("s11_principal", "true"), ("p1_reviewer", "true"), ("so_admin", "true"),
+                                     ("so_admin", "false"))]
+        rubrics = await scoring.get(API, headers=world.users["so_admin"])
+
+    for role, answer in answers:
+        if role == "so_admin":
+            assert (answer.status_code, answer.json()["code"]) == (422, "rubric_file_invalid"), answer.text
+            assert "bị từ chối" in answer.json()["detail"]
+        else:
+            assert (answer.status_code, answer.json()["code"]) == (403, "forbidden")
+    assert len(rubrics.json()) == 2

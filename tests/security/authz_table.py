@@ -337,7 +337,7 @@ TABLE.update({
     "GET /api/scoring/public/units/{unit_id}/dx-level": Rule("school", "-aa -aa -aa -aa -aa a-a a-a a"),
     "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _rubric),
-    "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", _import_file),
+    "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _import_file),
     "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
     "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
     "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),

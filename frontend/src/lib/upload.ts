@@ -97,6 +97,8 @@ export async function uploadEvidence(request: UploadRequest, report: (state: Upl
         break;
       } catch (error) {
         if (!(error instanceof TransferError)) throw error;
+        // 412: an earlier attempt did arrive (only its answer was lost): the URL stores once, go and confirm.
+        if (error.status === 412) break;
         if (error.status === 403) {
           ticket = await withRetries(() => ticketFor(request), update, signal); // the signature expired meanwhile
         } else if (error.status !== 0 && error.status < 500) {

@@ -689,7 +689,7 @@ export interface components {
             upload_id: string;
             /**
              * Url
-             * @description Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập); mất kết nối thì gửi lại cả tệp tới cùng địa chỉ khi còn hạn
+             * @description Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập), đúng số byte đã khai báo, trong tối đa 15 phút; mất kết nối thì gửi lại cả tệp tới cùng địa chỉ khi còn hạn. 412: tệp đã được nhận đủ, hãy xác nhận (complete); địa chỉ không dùng lại được sau khi xác nhận
              */
             url: string;
         };

@@ -611,22 +611,6 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_import_units_api_identity_units_import_post */
-        Body_import_units_api_identity_units_import_post: {
-            /**
-             * File
-             * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
-             */
-            file: string;
-        };
-        /** Body_import_users_api_identity_users_import_post */
-        Body_import_users_api_identity_users_import_post: {
-            /**
-             * File
-             * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
-             */
-            file: string;
-        };
         /** Body_issue_service_token_api_identity_auth_token_post */
         Body_issue_service_token_api_identity_auth_token_post: {
             /** Client Id */
@@ -839,7 +823,7 @@ export interface components {
         };
         /**
          * ProfileUpdate
-         * @description What users may change about themselves.
+         * @description What users may change about themselves; null only clears the phone.
          */
         ProfileUpdate: {
             /** Full Name */
@@ -1055,7 +1039,8 @@ export interface components {
         UnitType: "ministry" | "department" | "district_office" | "school" | "center";
         /**
          * UnitUpdate
-         * @description Only the fields sent are changed. Moving and merging have their own endpoints.
+         * @description Only the fields sent are changed; null only clears the address, e-mail or phone. Moving and merging have
+         *     their own endpoints.
          */
         UnitUpdate: {
             /** Address */
@@ -1136,7 +1121,10 @@ export interface components {
              */
             updated_at: string;
         };
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @description Only the fields sent are changed; null only clears the phone.
+         */
         UserUpdate: {
             /** Active */
             active?: boolean | null;
@@ -3079,7 +3067,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_import_units_api_identity_units_import_post"];
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -3148,6 +3142,15 @@ export interface operations {
             };
             /** @description Dữ liệu không hợp lệ */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3494,7 +3497,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_import_users_api_identity_users_import_post"];
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -3563,6 +3572,15 @@ export interface operations {
             };
             /** @description Dữ liệu không hợp lệ */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -336,7 +336,8 @@ export interface paths {
         /**
          * Import Rubric
          * @description Bring a rubric from a file: the XLSX layout that `export` writes (sheets Tiêu chí, Xếp loại, Thiết
-         *     lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200).
+         *     lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200). Authority
+         *     admins only (403 before the file is read); 503 `imports_busy` when the service is parsing others.
          */
         post: operations["import_rubric_api_scoring_rubrics_import_post"];
         delete?: never;
@@ -502,14 +503,6 @@ export interface components {
              * @default true
              */
             min_inclusive?: boolean;
-        };
-        /** Body_import_rubric_api_scoring_rubrics_import_post */
-        Body_import_rubric_api_scoring_rubrics_import_post: {
-            /**
-             * File
-             * @description Tệp .xlsx (theo mẫu xuất từ EduDX) hoặc .json
-             */
-            file: string;
         };
         /** CampaignResultsRead */
         CampaignResultsRead: {
@@ -2712,7 +2705,13 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_import_rubric_api_scoring_rubrics_import_post"];
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Tệp .xlsx (theo mẫu xuất từ EduDX) hoặc .json
+                     */
+                    file: string;
+                };
             };
         };
         responses: {
@@ -2770,8 +2769,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Tệp quá lớn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Đang xử lý nhiều tệp nhập (imports_busy) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

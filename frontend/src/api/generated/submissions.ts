@@ -873,7 +873,8 @@ export interface components {
         };
         /**
          * CampaignUpdate
-         * @description Only the fields sent change. Once published, only wording, attachments and the deadline may change.
+         * @description Only the fields sent change; null only clears the legal reference, instructions, rubric or outline. Once
+         *     published, only wording, attachments and the deadline may change.
          */
         CampaignUpdate: {
             /** Attachments */

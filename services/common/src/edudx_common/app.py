@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from edudx_common import health
 from edudx_common.db import create_engine, ping, session_factory
 from edudx_common.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from edudx_common.hardening import BodyLimitMiddleware, NoStoreMiddleware, UnexpectedErrorMiddleware
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
@@ -40,10 +41,15 @@ def create_service_app(
         docs_url=f"{prefix}/docs",
         redoc_url=None,
         openapi_tags=tags,
+        # No 307 to "/path" for "/path/": its Location would carry the service's internal address.
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
     _document_problems(app)
     install_metrics(app, service=name, sources=metrics_sources)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(NoStoreMiddleware)
     # Added last, so outermost: the request id is set before anything else runs.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)

@@ -152,6 +152,7 @@ _STATUS_TITLES = {
     404: ("not_found", NotFound.title),
     405: ("method_not_allowed", "Phương thức không được hỗ trợ"),
     406: ("not_acceptable", "Định dạng yêu cầu không được hỗ trợ"),
+    408: ("request_timeout", "Gửi dữ liệu quá chậm, yêu cầu đã bị huỷ"),
     409: ("conflict", Conflict.title),
     413: ("payload_too_large", PayloadTooLarge.title),
     415: ("unsupported_media_type", "Kiểu dữ liệu không được hỗ trợ"),

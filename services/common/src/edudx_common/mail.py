@@ -15,6 +15,7 @@ import logging
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -78,6 +79,15 @@ class Mail:
 
 
 def build_message(mail: Mail, *, sender: str) -> EmailMessage:
+    """The MIME message; `UnbuildableMail` (a `PermanentMailError`) when it cannot be made, e.g. a header value
+    with a line break: that message will never be sendable, and must not hold up the ones queued after it."""
+    try:
+        return _build(mail, sender)
+    except (ValueError, TypeError, LookupError, UnicodeError, MessageError) as exc:
+        raise UnbuildableMail(f"Không tạo được thư ({type(exc).__name__}: {exc})") from exc
+
+
+def _build(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(mail.to)
@@ -112,6 +122,10 @@ class MailServerUnavailable(TransientMailError):
 
 class PermanentMailError(Exception):
     """The server refused the message for good (5xx reply): sending it again will not help."""
+
+
+class UnbuildableMail(PermanentMailError):
+    """The message itself cannot be made (e.g. a header with a line break): no server will ever get it."""
 
 
 class SmtpSender:

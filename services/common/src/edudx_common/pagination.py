@@ -10,6 +10,9 @@ from pydantic import BaseModel
 
 T = TypeVar("T")
 
+# Far beyond any list here, and well inside a 64-bit SQL integer (2^63 used to reach the database: 500).
+MAX_OFFSET = 10_000_000
+
 
 class PageParams(BaseModel):
     limit: int = 50
@@ -18,7 +21,7 @@ class PageParams(BaseModel):
 
 async def _page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Số bản ghi tối đa mỗi trang")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Bỏ qua bao nhiêu bản ghi")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Bỏ qua bao nhiêu bản ghi")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -33,6 +33,12 @@ class BaseServiceSettings(BaseSettings):
 
     http_timeout_seconds: float = 10.0
 
+    # Robustness limits (edudx_common.uploads, edudx_common.limits): imports one process parses at once, and
+    # the largest JSON body a route reads (the gateway caps bodies too; a service must not rely on it).
+    max_concurrent_imports: int = 2
+    max_json_body_bytes: int = 2 * 1024 * 1024
+    body_read_timeout_seconds: float = 30.0
+
     # Bearer token `/metrics` asks for; empty: open (services are scraped on the internal network; the gateway
     # serves its own `/metrics` only when this is set). See edudx_common.metrics.
     metrics_token: str = ""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from edudx_common.settings import BaseServiceSettings, service_config
 
 MB = 1024 * 1024
@@ -26,8 +28,9 @@ class Settings(BaseServiceSettings):
     max_file_bytes: int = 50 * 1000 * 1000
     submission_quota_bytes: int = 500 * 1000 * 1000
     presign_seconds: int = 300
-    # Direct uploads (presigned PUT): a phone on a slow 4G link may need a long time for 50 MB.
-    upload_presign_seconds: int = 3600
+    # Direct uploads (presigned PUT, bound to the declared size): at most 15 minutes; a phone on a slow link
+    # whose URL expires asks for a new one (the SPA does) and sends the file again.
+    upload_presign_seconds: int = Field(default=900, ge=60, le=900)
     # Objects without a metadata row older than this are removed by the sweeper; 0 turns the loop off.
     sweep_after_minutes: int = 60
     sweep_interval_seconds: float = 600.0

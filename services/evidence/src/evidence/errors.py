@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from edudx_common.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unprocessable
+from edudx_common.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unprocessable,
+)
 
 
 class SubmissionNotFound(NotFound):
@@ -58,6 +66,11 @@ class EmptyFile(Unprocessable):
 class InvalidUpload(Unprocessable):
     code = "invalid_upload"
     title = "Yêu cầu tải lên không hợp lệ"
+
+
+class MalformedUpload(BadRequest):
+    code = "malformed_upload"
+    title = "Dữ liệu tải lên bị hỏng"
 
 
 class InvalidLink(Unprocessable):

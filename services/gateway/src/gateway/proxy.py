@@ -23,7 +23,7 @@ from edudx_common.errors import NotFound
 from edudx_common.logging import get_request_id
 from gateway.checks import enforce_rate_limits, enforce_user_rate_limit, get_upstream
 from gateway.config import Settings
-from gateway.upstreams import upstream_problem
+from gateway.upstreams import ConnectionUse, upstream_problem
 
 log = structlog.get_logger("edudx.gateway")
 
@@ -65,29 +65,38 @@ async def proxy(request: Request) -> Response:
     if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
         raise NotFound("Đường dẫn không hợp lệ.")
     body = _RequestBody(request, settings.upstream_write_timeout_seconds) if _has_body(request) else None
-    try:
-        async with asyncio.timeout(None) as write_deadline:
+    for retry in (False, True):
+        connection = ConnectionUse()
+        try:
+            async with asyncio.timeout(None) as write_deadline:
+                if body is not None:
+                    body.time_writes_with(write_deadline)
+                upstream_response = await upstream.session.request(
+                    request.method,
+                    upstream.url(_target(request.scope)),
+                    headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
+                    data=body.chunks() if body is not None else None,
+                    allow_redirects=False,
+                    trace_request_ctx=connection,
+                )
+            break
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            if body is not None and isinstance(body.failure, ClientDisconnect):
+                # The client left mid-upload: nobody is waiting for an answer; 499 only shows in the request log.
+                return Response(status_code=499)
+            if body is not None and body.failure is not None:
+                # Reading the client's body failed on our side (e.g. over its size limit: 413), not the service's.
+                raise body.failure from None
+            if not retry and _stale_pooled_connection(exc, connection, body):
+                # The service had closed this kept-alive connection before we wrote on it (its idle timeout, a
+                # restart): it received nothing it could act on, so sending again is safe whatever the method.
+                log.info("upstream_retry_stale_connection", service=upstream.name, error=type(exc).__name__)
+                continue
+            log.warning("upstream_failed", service=upstream.name, error=type(exc).__name__, detail=str(exc))
+            raise upstream_problem(exc, upstream.name) from exc
+        finally:
             if body is not None:
-                body.time_writes_with(write_deadline)
-            upstream_response = await upstream.session.request(
-                request.method,
-                upstream.url(_target(request.scope)),
-                headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
-                data=body.chunks() if body is not None else None,
-                allow_redirects=False,
-            )
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        if body is not None and isinstance(body.failure, ClientDisconnect):
-            # The client left mid-upload: nobody is waiting for an answer; 499 only shows in the request log.
-            return Response(status_code=499)
-        if body is not None and body.failure is not None:
-            # Reading the client's body failed on our side (e.g. over its size limit: 413), not the service's.
-            raise body.failure from None
-        log.warning("upstream_failed", service=upstream.name, error=type(exc).__name__, detail=str(exc))
-        raise upstream_problem(exc, upstream.name) from exc
-    finally:
-        if body is not None:
-            body.time_writes_with(None)
+                body.time_writes_with(None)
     if upstream_response.content_length is not None and upstream_response.content_length <= WHOLE_BODY_BYTES:
         return await _whole(upstream_response, service=upstream.name)
     return UpstreamResponse(upstream_response, service=upstream.name)
@@ -108,6 +117,13 @@ async def _whole(upstream: aiohttp.ClientResponse, *, service: str) -> Response:
     return answer
 
 
+def _stale_pooled_connection(exc: BaseException, connection: ConnectionUse, body: _RequestBody | None) -> bool:
+    """A reused pooled connection that the service closed before any answer, and a body we can send again."""
+    closed_early = isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError) and not isinstance(
+        exc, aiohttp.ClientConnectorError)
+    return closed_early and connection.reused and (body is None or body.replayable)
+
+
 PROXY_ROUTE = Route("/api/{service}/{path:path}", proxy, methods=PROXY_METHODS)
 router.routes.append(PROXY_ROUTE)
 
@@ -119,13 +135,21 @@ class _RequestBody:
     error): the client left, or the body broke a limit of ours. It also times the service's side of each chunk:
     aiohttp has no write timeout, so a service that stops reading an upload for `write_timeout` seconds ends the
     request (504). The time the client takes is not counted: a phone on slow 4G may pause as long as it likes.
+
+    The first `REPLAY_BYTES` sent are kept, so a request whose pooled connection turns out dead can be sent again
+    (most API bodies are a few kilobytes); a larger body is not replayable and such a failure stays a 502.
     """
+
+    REPLAY_BYTES = 1024 * 1024
 
     def __init__(self, request: Request, write_timeout: float) -> None:
         self.failure: Exception | None = None
-        self._request = request
+        self._source = request.stream()
         self._write_timeout = write_timeout
         self._deadline: asyncio.Timeout | None = None
+        self._sent: list[bytes] = []
+        self._sent_bytes = 0
+        self.replayable = True
 
     def time_writes_with(self, deadline: asyncio.Timeout | None) -> None:
         self._deadline = deadline
@@ -134,10 +158,22 @@ class _RequestBody:
         if self._deadline is not None:
             self._deadline.reschedule(None if seconds is None else asyncio.get_running_loop().time() + seconds)
 
+    def _remember(self, chunk: bytes) -> None:
+        self._sent_bytes += len(chunk)
+        if self._sent_bytes > self.REPLAY_BYTES:
+            self.replayable, self._sent = False, []
+        elif self.replayable:
+            self._sent.append(chunk)
+
     async def chunks(self) -> AsyncIterator[bytes]:
+        for chunk in list(self._sent):  # what an earlier attempt already took from the client
+            self._reschedule(self._write_timeout)
+            yield chunk
+            self._reschedule(None)
         try:
-            async for chunk in self._request.stream():
+            async for chunk in self._source:
                 if chunk:
+                    self._remember(chunk)
                     self._reschedule(self._write_timeout)
                     yield chunk
                     self._reschedule(None)

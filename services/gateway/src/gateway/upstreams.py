@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import aiohttp
 from yarl import URL
@@ -25,6 +26,24 @@ _NOT_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 class UpstreamNotReady(Exception):
     pass
+
+
+class ConnectionUse:
+    """Passed as a request's `trace_request_ctx`: whether aiohttp took a kept-alive connection from its pool."""
+
+    def __init__(self) -> None:
+        self.reused = False
+
+
+async def _on_connection_reused(_session: aiohttp.ClientSession, context: SimpleNamespace, _params: object) -> None:
+    if isinstance(context.trace_request_ctx, ConnectionUse):
+        context.trace_request_ctx.reused = True
+
+
+def _connection_tracing() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_reuseconn.append(_on_connection_reused)
+    return trace
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,7 @@ def create_upstreams(settings: Settings) -> dict[str, Upstream]:
             skip_auto_headers=_NOT_ADDED,
             cookie_jar=aiohttp.DummyCookieJar(),  # cookies belong to the browser, not to the gateway
             trust_env=False,  # an HTTP(S)_PROXY meant for the host's outbound traffic must not capture internal calls
+            trace_configs=[_connection_tracing()],  # the proxy retries once on a stale reused connection
         )
         upstreams[name] = Upstream(name=name, base_url=base_url.rstrip("/"), session=session)
     return upstreams

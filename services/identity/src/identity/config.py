@@ -39,6 +39,9 @@ class Settings(MailSettings):
 
     import_max_rows: int = 20_000
     import_max_bytes: int = 10 * 1024 * 1024
+    # What an XLSX may unpack to (a 20,000-row workbook unpacks to ~15 MB; a ZIP bomb to far more):
+    # openpyxl holds a workbook's shared strings in memory.
+    import_max_unzipped_bytes: int = 64 * 1024 * 1024
 
     def secret_fields(self) -> list[str]:
         return [*super().secret_fields()]

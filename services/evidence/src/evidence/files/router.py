@@ -30,6 +30,7 @@ from evidence.files.schemas import (
     UploadTicket,
 )
 from evidence.files.upload import LimitExceeded, read_upload
+from evidence.storage.base import PUT_ONCE_HEADERS
 
 router = APIRouter(tags=["evidence"], responses=PROBLEM_RESPONSES)
 
@@ -120,8 +121,9 @@ async def create_upload(payload: UploadCreate, session: SessionDep, principal: C
         content_type=payload.content_type, details=details,
         limits=service.Limits(settings.max_file_bytes, settings.submission_quota_bytes), storage=storage,
         seconds=settings.upload_presign_seconds)
-    ticket = UploadTicket(upload_id=pending.id, url=url, headers={"Content-Type": "application/octet-stream"},
-                          expires_at=pending.expires_at)
+    # Content-Length is signed too: browsers set it from the file, which must be the size declared.
+    ticket = UploadTicket(upload_id=pending.id, url=url, expires_at=pending.expires_at,
+                          headers={"Content-Type": "application/octet-stream", **PUT_ONCE_HEADERS})
     return JSONResponse(ticket.model_dump(mode="json"), status_code=201, headers={"Cache-Control": "no-store"})
 
 

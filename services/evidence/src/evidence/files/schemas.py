@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import SingleLine
 
 ATTRIBUTE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -46,7 +47,7 @@ class EvidenceRead(BaseModel):
 class LinkCreate(BaseModel):
     submission_id: uuid.UUID
     url: str = Field(description="Địa chỉ http:// hoặc https://, tối đa 2000 ký tự")
-    title: str = Field(max_length=500, description="Tên minh chứng, ví dụ 'Bài viết trên cổng thông tin'")
+    title: SingleLine = Field(max_length=500, description="Tên minh chứng, ví dụ 'Bài viết trên cổng thông tin'")
     note: str | None = Field(default=None, max_length=4000, description="Ghi chú (lưu là mô tả của minh chứng)")
     criterion_codes: list[str] = Field(default_factory=list, description="Tiêu chí, ví dụ ['1.1', '2.3']")
     replaces_id: uuid.UUID | None = Field(default=None,
@@ -84,14 +85,14 @@ class DownloadLink(BaseModel):
 
 class UploadCreate(BaseModel):
     submission_id: uuid.UUID
-    file_name: str | None = Field(default=None, max_length=1000,
+    file_name: SingleLine | None = Field(default=None, max_length=1000,
                                   description="Tên tệp trên máy (chỉ để hiển thị, được làm sạch)")
     size: int = Field(gt=0, description="Kích thước tệp (byte); phải đúng bằng kích thước tệp gửi lên")
     content_type: str | None = Field(default=None, max_length=120,
                                      description="Loại tệp do máy khai báo; không được tin, loại thật xác định "
                                                  "từ nội dung khi xác nhận")
     criterion_codes: list[str] = Field(default_factory=list, description="Tiêu chí, ví dụ ['1.1', '2.3']")
-    title: str | None = Field(default=None, max_length=500)
+    title: SingleLine | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=4000)
     replaces_id: uuid.UUID | None = Field(default=None,
                                           description="Minh chứng cũ (của bản đã nộp) mà tệp này thay thế")
@@ -99,8 +100,10 @@ class UploadCreate(BaseModel):
 
 class UploadTicket(BaseModel):
     upload_id: uuid.UUID
-    url: str = Field(description="Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập); "
-                                 "mất kết nối thì gửi lại cả tệp tới cùng địa chỉ khi còn hạn")
+    url: str = Field(description="Gửi toàn bộ tệp bằng PUT tới địa chỉ này (không cần đăng nhập), đúng số byte "
+                                 "đã khai báo, trong tối đa 15 phút; mất kết nối thì gửi lại cả tệp tới cùng địa "
+                                 "chỉ khi còn hạn. 412: tệp đã được nhận đủ, hãy xác nhận (complete); địa chỉ "
+                                 "không dùng lại được sau khi xác nhận")
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str] = Field(default_factory=dict, description="Header gửi kèm yêu cầu PUT")
     expires_at: LocalDateTime

@@ -6,7 +6,7 @@ import logging
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -233,7 +233,7 @@ async def create_pending_upload(session: AsyncSession, principal: Principal, inf
         uploaded_by=principal.subject, uploaded_by_name=principal.name,
         expires_at=utcnow() + timedelta(seconds=seconds),
     )
-    url = await storage.presigned_put(pending.staging_key, seconds=seconds)
+    url = await storage.presigned_put(pending.staging_key, seconds=seconds, size=size)
     session.add(pending)
     await session.commit()
     return pending, url
@@ -266,12 +266,12 @@ async def complete_upload(session: AsyncSession, principal: Principal, upload_id
             await session.rollback()
             await session.execute(delete(PendingUpload).where(PendingUpload.id == upload_key))  # type: ignore[arg-type]
             await session.commit()
-            await _forget_object(storage, staging_key)
+            await _close_upload_url(storage, staging_key)
         raise
     await session.execute(update(PendingUpload).where(PendingUpload.id == upload_key)  # type: ignore[arg-type]
                           .values(item_id=item.id))
     await session.commit()
-    await _forget_object(storage, staging_key)
+    await _close_upload_url(storage, staging_key)
     return item, duplicate, False
 
 
@@ -398,6 +398,20 @@ async def codes_of(session: AsyncSession, item: EvidenceItem) -> list[str]:
     """The item's codes as the catalogue shows them (they depend on the items added before it)."""
     items = await repository.list_for_submission(session, item.submission_id)
     return catalogue_codes(items).get(item.id, [])
+
+
+async def _close_upload_url(storage: ObjectStorage, staging_key: str) -> None:
+    """Replace the staged file by an empty object: its presigned URL only creates, so it is refused from now on
+    (412) instead of letting anyone with the URL store again. The sweeper removes the empty object later."""
+
+    async def nothing() -> AsyncIterator[bytes]:
+        return
+        yield b""
+
+    try:
+        await storage.put_stream(staging_key, nothing(), content_type="application/octet-stream")
+    except Exception:  # noqa: BLE001 - the upload itself is settled; the URL still expires on its own
+        log.warning("could not close the upload URL of %s; it expires on its own", staging_key)
 
 
 async def _forget_object(storage: ObjectStorage, key: str) -> None:

@@ -53,8 +53,8 @@ async def sweep_expired_uploads(sessions: async_sessionmaker[AsyncSession], stor
             if not expired:
                 return removed
             for pending in expired:
-                # A completed upload's staging object is already gone; a missing object is not an error.
-                if pending.item_id is None and await storage.stat(pending.staging_key) is not None:
+                # A completed upload's staging key holds an empty object (it closed the URL): removed too.
+                if await storage.stat(pending.staging_key) is not None:
                     await storage.delete(pending.staging_key)
                     removed.append(pending.staging_key)
             ids = [p.id for p in expired]

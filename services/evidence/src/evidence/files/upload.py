@@ -16,13 +16,18 @@ from pathlib import Path
 from typing import IO, Any
 
 import anyio.to_thread
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
-from evidence.errors import InvalidUpload
+from evidence.errors import InvalidUpload, MalformedUpload
 
 MAX_FIELDS = 30
 MAX_FIELD_BYTES = 8000
 FILE_FIELD = "file"
+# A part's headers (Content-Disposition with the file name, Content-Type); the parser refuses more (400).
+MAX_PART_HEADER_BYTES = 16 * 1024
+# The same bound as a direct upload's `file_name`: the stored name is shortened further for display.
+MAX_FILE_NAME = 1000
 
 
 class LimitExceeded(Exception):
@@ -82,6 +87,19 @@ async def spool_stream(chunks: AsyncIterator[bytes], *, limit: int, spool_dir: s
                          sha256=spool.hash.hexdigest())
 
 
+def _parse(parser: MultipartParser, chunk: bytes | None) -> None:
+    """Feed `chunk` (None: the body ended); a body that is not multipart as announced is the sender's error."""
+    try:
+        if chunk is not None:
+            parser.write(chunk)
+            return
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise MalformedUpload(f"Dữ liệu multipart/form-data không hợp lệ ({exc}).") from None
+    if parser.state not in (MultipartState.END, MultipartState.BOUNDARY_PADDING):
+        raise MalformedUpload("Dữ liệu multipart/form-data bị cắt cụt: thiếu ranh giới kết thúc. Hãy gửi lại.")
+
+
 def _end_header(events: list[tuple[str, Any]], header: dict[str, bytes]) -> None:
     events.append(("header", (header["field"], header["value"])))
     header.update(field=b"", value=b"")
@@ -111,7 +129,7 @@ async def read_upload(
         "on_header_end": lambda: _end_header(events, header),
         "on_headers_finished": lambda: events.append(("headers_done", None)),
     }
-    parser = MultipartParser(boundary, callbacks)
+    parser = MultipartParser(boundary, callbacks, max_header_size=MAX_PART_HEADER_BYTES)
     fields: dict[str, list[str]] = {}
     part = _Part()
     spool: _Spool | None = None
@@ -120,7 +138,7 @@ async def read_upload(
     in_file = False
     try:
         async for chunk in stream:
-            parser.write(chunk)
+            _parse(parser, chunk)
             for kind, value in events:
                 if kind == "begin":
                     part = _Part()
@@ -131,6 +149,8 @@ async def read_upload(
                         part.name = disposition.get(b"name", b"").decode("utf-8", "replace")
                         raw_filename = disposition.get(b"filename")
                         part.filename = raw_filename.decode("utf-8", "replace") if raw_filename is not None else None
+                        if part.filename is not None and len(part.filename) > MAX_FILE_NAME:
+                            raise InvalidUpload(f"Tên tệp dài quá {MAX_FILE_NAME} ký tự: hãy đổi tên ngắn hơn.")
                 elif kind == "headers_done":
                     if part.name == FILE_FIELD:
                         if done_file:
@@ -155,7 +175,7 @@ async def read_upload(
                             raise InvalidUpload("Quá nhiều trường dữ liệu.")
                         fields.setdefault(part.name, []).append(part.data.decode("utf-8", "replace"))
             events.clear()
-        parser.finalize()
+        _parse(parser, None)
         if spool is None or not done_file:
             raise InvalidUpload("Thiếu tệp minh chứng (trường 'file').")
         spool.file.close()

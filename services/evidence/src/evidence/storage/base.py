@@ -8,6 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+# Sent with a direct upload's PUT, and signed: S3 refuses to overwrite an existing object.
+PUT_ONCE_HEADERS = {"if-none-match": "*"}
+
 
 class ObjectChanged(Exception):
     """A conditional read (`match_etag`) found the object gone or replaced."""
@@ -40,8 +43,10 @@ class ObjectStorage(Protocol):
 
     async def presigned_get(self, key: str, *, seconds: int, content_type: str, disposition: str) -> str: ...
 
-    async def presigned_put(self, key: str, *, seconds: int) -> str:
-        """A URL a client PUTs the whole object to, directly (no credentials, valid `seconds`)."""
+    async def presigned_put(self, key: str, *, seconds: int, size: int) -> str:
+        """A URL a client PUTs the whole object to, directly (no credentials, valid `seconds`), with the headers
+        `PUT_ONCE_HEADERS`. It is bound to a body of exactly `size` bytes, and only creates: once an object is at
+        `key`, the URL is refused (412), so keeping an object there closes the URL for good."""
         ...
 
     async def copy(self, source: str, target: str, *, content_type: str, match_etag: str | None = None) -> bool:

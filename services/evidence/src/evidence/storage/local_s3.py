@@ -2,7 +2,8 @@
 
 It always binds to 127.0.0.1, reports no telemetry, refuses to delete non-empty buckets and checks the
 credentials and signatures of one identity written to its `-s3.config` file, so presigned-URL expiry and bad
-signatures are really refused.
+signatures are really refused. Its filer and volume server require JWTs signed with keys only weed knows
+(`security.toml`), so nothing but the S3 API reaches the objects, even from loopback.
 """
 
 from __future__ import annotations
@@ -49,6 +50,21 @@ def _free_ports(count: int) -> list[int]:
     return list(ports)
 
 
+def _write_security(data_dir: Path) -> None:
+    """`security.toml` in weed's working folder (it reads `./security.toml`): fresh random JWT keys at each
+    start for writes and reads on the volume server and on the filer. Only the S3 API (checked against the
+    `-s3.config` credentials) then reads or writes objects; the filer's and volume server's HTTP ports answer
+    401 on loopback too. The master's HTTP port serves only topology and file-id assignment, and a file id
+    is useless without a volume JWT. (weed's IP `[guard]` cannot be used: its own S3 gateway calls the
+    volume server over HTTP.)"""
+    keys = {section: secrets.token_urlsafe(32) for section in
+            ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")}
+    path = data_dir / "security.toml"
+    path.write_text("".join(f'[{section}]\nkey = "{key}"\nexpires_after_seconds = 10\n\n'
+                            for section, key in keys.items()))
+    path.chmod(0o600)
+
+
 def start_local_s3(data_dir: Path, port: int | None = None, *, access_key: str | None = None,
                    secret_key: str | None = None, timeout: float = 30.0,
                    ) -> tuple[subprocess.Popen[bytes], str, str, str]:
@@ -64,6 +80,7 @@ def start_local_s3(data_dir: Path, port: int | None = None, *, access_key: str |
     config_path = data_dir / "s3.json"
     config_path.write_text(json.dumps(config))
     config_path.chmod(0o600)
+    _write_security(data_dir)
     s3_port = port or _free_port()
     (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc, admin, admin_grpc,
      webdav) = _free_ports(10)

@@ -9,7 +9,7 @@ import contextlib
 import io
 import queue
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +22,8 @@ from minio.error import S3Error
 from urllib3.exceptions import HTTPError
 
 from evidence.errors import StorageUnavailable
-from evidence.storage.base import ObjectChanged, StoredObject
+from evidence.storage.base import PUT_ONCE_HEADERS, ObjectChanged, StoredObject
+from evidence.storage.presign import presign_put
 
 T = TypeVar("T")
 # The minio client holds several parts in memory while it uploads them in parallel: 5 MiB (S3's minimum)
@@ -96,6 +97,8 @@ class S3Storage:
             maxsize=32,
         )
         self.bucket = bucket
+        self._credentials = (access_key, secret_key, region)
+        self._public_base_url = f"{'https' if secure else 'http'}://{endpoint}"
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
                             region=region, http_client=http)
         # URLs handed to browsers and phones are signed for the address they reach (the host is part of the
@@ -103,6 +106,7 @@ class S3Storage:
         self.signer = self.client
         if public_endpoint:
             host, public_secure = split_endpoint(public_endpoint, secure)
+            self._public_base_url = f"{'https' if public_secure else 'http'}://{host}"
             if (host, public_secure) != (endpoint, secure):
                 self.signer = Minio(host, access_key=access_key, secret_key=secret_key, secure=public_secure,
                                     region=region)
@@ -191,8 +195,11 @@ class S3Storage:
         return await self._run(self.signer.presigned_get_object, self.bucket, key,
                                expires=timedelta(seconds=seconds), response_headers=headers)
 
-    async def presigned_put(self, key: str, *, seconds: int) -> str:
-        return await self._run(self.signer.presigned_put_object, self.bucket, key, expires=timedelta(seconds=seconds))
+    async def presigned_put(self, key: str, *, seconds: int, size: int) -> str:
+        access_key, secret_key, region = self._credentials
+        return presign_put(base_url=self._public_base_url, bucket=self.bucket, key=key, access_key=access_key,
+                           secret_key=secret_key, region=region, seconds=seconds, now=datetime.now(UTC),
+                           signed_headers=PUT_ONCE_HEADERS | {"content-length": str(size)})
 
     async def copy(self, source: str, target: str, *, content_type: str, match_etag: str | None = None) -> bool:
         try:

@@ -10,13 +10,13 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from edudx_common.archives import ArchiveLimits, UnsafeArchive, check_archive
 from edudx_common.text import fold
 from identity.errors import ImportFileInvalid
 
@@ -24,8 +24,8 @@ from identity.errors import ImportFileInvalid
 HEADER_SEARCH_ROWS = 10
 # Sheets often carry formatted but empty rows down to row 1,048,576: this many blank rows in a row end the data.
 BLANK_ROWS_END = 1000
-# What an XLSX may unpack to; a real 10 MB workbook unpacks to well under this, a ZIP bomb to far more.
-MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+# What an XLSX may unpack to by default; the service passes its setting.
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
@@ -68,12 +68,13 @@ def compact(text: str) -> str:
     return _NOT_ALNUM.sub("", fold(text))
 
 
-def read_sheet(data: bytes, columns: Sequence[Column], *, max_rows: int) -> Sheet:
+def read_sheet(data: bytes, columns: Sequence[Column], *, max_rows: int,
+               max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Sheet:
     """Parse `data` (XLSX or CSV) and map its header to `columns`; raises ImportFileInvalid."""
     if not data.strip():
         raise ImportFileInvalid("Tệp rỗng.")
     if data.startswith(_ZIP_MAGIC):
-        with closing(_xlsx_records(data)) as records:
+        with closing(_xlsx_records(data, max_unzipped_bytes)) as records:
             return _build(records, columns, max_rows=max_rows)
     if data.startswith(_OLE_MAGIC):
         raise ImportFileInvalid("Tệp Excel 97-2003 (.xls) chưa được hỗ trợ: trong Excel chọn Lưu thành (Save As) → "
@@ -84,16 +85,13 @@ def read_sheet(data: bytes, columns: Sequence[Column], *, max_rows: int) -> Shee
 
 # --- XLSX ------------------------------------------------------------------------------------------------
 
-def _xlsx_records(data: bytes) -> Generator[Record, None, None]:
+def _xlsx_records(data: bytes, max_unzipped_bytes: int) -> Generator[Record, None, None]:
     from openpyxl import load_workbook  # imported here: only XLSX uploads pay for it
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise ImportFileInvalid("Tệp XLSX bị hỏng hoặc không phải bảng tính Excel.") from exc
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise ImportFileInvalid("Tệp XLSX giải nén ra quá lớn: hãy chia thành nhiều tệp nhỏ hơn.")
+        check_archive(data, ArchiveLimits(max_total=max_unzipped_bytes))
+    except UnsafeArchive as exc:
+        raise ImportFileInvalid(f"Tệp XLSX bị từ chối: {exc}") from exc
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:

@@ -3,14 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, Query, Request, status
 
 from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
-from identity.imports.upload import TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
+from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
 from identity.units import importer, service
 from identity.units.models import EducationLevel, UnitType
 from identity.units.schemas import (
@@ -133,9 +133,9 @@ PARENT_ID_HELP = "Đơn vị quản lý mặc định cho các dòng để trố
 
 
 @router.post("/import", response_model=ImportReport, responses=TOO_LARGE_RESPONSE,
-             dependencies=[require_roles(Role.AUTHORITY_ADMIN)])
+             dependencies=[require_roles(Role.AUTHORITY_ADMIN)], openapi_extra=IMPORT_FILE_BODY)
 async def import_units(
-    file: Annotated[UploadFile, File(description="Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8")],
+    request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
     limits: ImportLimitsDep,
@@ -165,6 +165,6 @@ async def import_units(
     Excel numbers it (header = row 1). In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
     listing every bad row, and nothing is written. Changes are recorded in each unit's history.
     """
-    sheet = await read_upload(file, importer.COLUMNS, limits)
+    sheet = await read_upload(request, importer.COLUMNS, limits)
     return await importer.import_units(session, principal, sheet, default_parent_id=parent_id, mode=mode,
                                        dry_run=dry_run)

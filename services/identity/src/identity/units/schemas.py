@@ -6,11 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from edudx_common.types import PartialUpdate, SingleLine
 from identity.units.models import EducationLevel, UnitType
 
 
 class UnitBase(BaseModel):
-    name: str = Field(min_length=2, max_length=255, description="Tên đơn vị")
+    name: SingleLine = Field(min_length=2, max_length=255, description="Tên đơn vị")
     type: UnitType
     education_levels: list[EducationLevel] = Field(default_factory=list, description="Cấp học (trường, trung tâm)")
     address: str | None = Field(default=None, max_length=500)
@@ -28,10 +29,13 @@ class UnitCreate(UnitBase):
     parent_id: uuid.UUID | None = Field(description="Đơn vị quản lý trực tiếp")
 
 
-class UnitUpdate(BaseModel):
-    """Only the fields sent are changed. Moving and merging have their own endpoints."""
+class UnitUpdate(PartialUpdate):
+    """Only the fields sent are changed; null only clears the address, e-mail or phone. Moving and merging have
+    their own endpoints."""
 
-    name: str | None = Field(default=None, min_length=2, max_length=255)
+    clearable = frozenset({"address", "email", "phone"})
+
+    name: SingleLine | None = Field(default=None, min_length=2, max_length=255)
     type: UnitType | None = None
     education_levels: list[EducationLevel] | None = None
     address: str | None = Field(default=None, max_length=500)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Query, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 
 from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
@@ -12,7 +12,7 @@ from edudx_common.pagination import Page, PageParamsDep
 from identity.auth import service as auth_service
 from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
-from identity.imports.upload import TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
+from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
 from identity.units import repository as units_repository
 from identity.users import importer, service
 from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
@@ -88,9 +88,9 @@ async def _me(session: SessionDep, account: object) -> MeRead:
 
 
 @router.post("/users/import", response_model=ImportReport, responses=TOO_LARGE_RESPONSE,
-             dependencies=[require_roles(Role.AUTHORITY_ADMIN)])
+             dependencies=[require_roles(Role.AUTHORITY_ADMIN)], openapi_extra=IMPORT_FILE_BODY)
 async def import_users(
-    file: Annotated[UploadFile, File(description="Tệp .xlsx (trang tính thứ nhất) hoặc .csv UTF-8")],
+    request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
     limits: ImportLimitsDep,
@@ -121,7 +121,7 @@ async def import_users(
     anything is written; errors name the row as Excel numbers it (header = row 1). In `all_or_nothing` mode
     any invalid row gives 422 `import_rejected` listing every bad row, and nothing is written.
     """
-    sheet = await read_upload(file, importer.COLUMNS, limits)
+    sheet = await read_upload(request, importer.COLUMNS, limits)
     report, created = await importer.import_users(session, principal, sheet, mode=mode, dry_run=dry_run)
     if send_invites:
         for user in created:

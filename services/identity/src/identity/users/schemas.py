@@ -6,11 +6,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from edudx_common.auth import Role
+from edudx_common.types import PartialUpdate, SingleLine
 
 
 class UserCreate(BaseModel):
     email: EmailStr = Field(description="E-mail đăng nhập")
-    full_name: str = Field(min_length=2, max_length=200, description="Họ và tên")
+    full_name: SingleLine = Field(min_length=2, max_length=200, description="Họ và tên")
     phone: str | None = Field(default=None, max_length=40)
     unit_id: uuid.UUID
     roles: list[Role] = Field(min_length=1)
@@ -22,18 +23,23 @@ class UserCreate(BaseModel):
         return " ".join(value.split())
 
 
-class UserUpdate(BaseModel):
-    full_name: str | None = Field(default=None, min_length=2, max_length=200)
+class UserUpdate(PartialUpdate):
+    """Only the fields sent are changed; null only clears the phone."""
+
+    clearable = frozenset({"phone"})
+    full_name: SingleLine | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     unit_id: uuid.UUID | None = None
     roles: list[Role] | None = Field(default=None, min_length=1)
     active: bool | None = None
 
 
-class ProfileUpdate(BaseModel):
-    """What users may change about themselves."""
+class ProfileUpdate(PartialUpdate):
+    """What users may change about themselves; null only clears the phone."""
 
-    full_name: str | None = Field(default=None, min_length=2, max_length=200)
+    clearable = frozenset({"phone"})
+
+    full_name: SingleLine | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
 
 

@@ -5,6 +5,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import SingleLine
 from notifications.calendar_feeds.models import FeedScope
 
 
@@ -12,7 +13,7 @@ class CalendarFeedCreate(BaseModel):
     scope: FeedScope = Field(description="unit: lịch của đơn vị (dùng chung); user: lịch của riêng người dùng, "
                                          "theo đơn vị hiện tại của họ")
     unit_id: uuid.UUID | None = Field(default=None, description="Với scope=unit: đơn vị (mặc định: đơn vị của mình)")
-    name: str | None = Field(default=None, max_length=100,
+    name: SingleLine | None = Field(default=None, max_length=100,
                              description="Tên gợi nhớ, ví dụ 'Điện thoại của Hiệu trưởng'")
 
 

@@ -42,6 +42,7 @@ from edudx_common.mail import (
     SmtpConfig,
     SmtpSender,
     TransientMailError,
+    UnbuildableMail,
     build_message,
 )
 from edudx_common.metrics import EMAILS_FAILED, EMAILS_RETRIED, EMAILS_SENT
@@ -179,13 +180,16 @@ class Sender:
 
     async def _send_one(self, transport: MailTransport, email: OutgoingEmail, report: SendReport) -> bool:
         """Send and record one e-mail; False when the server could not be reached at all."""
-        message = build_message(Mail(to=email.to_addresses, cc=email.cc_addresses, subject=email.subject,
-                                     text=email.body_text, html=email.body_html, message_id=email.message_id,
-                                     headers={"X-EduDX-Kind": email.kind}), sender=self._from)
         try:
+            # Built inside the try: a message that cannot be made fails alone, instead of raising out of the
+            # batch and leaving itself and the rest of the batch `sending` until their lease runs out.
+            message = build_message(Mail(to=email.to_addresses, cc=email.cc_addresses, subject=email.subject,
+                                         text=email.body_text, html=email.body_html, message_id=email.message_id,
+                                         headers={"X-EduDX-Kind": email.kind}), sender=self._from)
             await transport.send(message)
         except PermanentMailError as exc:
-            await self._failed(email, f"Máy chủ thư từ chối: {exc}")
+            reason = str(exc) if isinstance(exc, UnbuildableMail) else f"Máy chủ thư từ chối: {exc}"
+            await self._failed(email, reason)
             report.failed += 1
             EMAILS_FAILED.labels(email.kind).inc()
             return True

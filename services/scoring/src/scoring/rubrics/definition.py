@@ -16,11 +16,13 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from edudx_common.errors import FieldError
 from edudx_common.text import CRITERION_CODE
+from edudx_common.types import FiniteFloat, SingleLine
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Code = Annotated[SingleLine, StringConstraints(min_length=1, max_length=20)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Points = Annotated[float, Field(ge=0, le=10_000)]
+Label = Annotated[SingleLine, StringConstraints(min_length=1, max_length=100)]
+GroupTitle = Annotated[SingleLine, StringConstraints(min_length=1, max_length=4000)]
+Points = Annotated[FiniteFloat, Field(ge=0, le=10_000)]
 
 
 def dec(value: float | int | Decimal) -> Decimal:
@@ -103,14 +105,14 @@ class Criterion(BaseModel):
 
 class Group(BaseModel):
     code: Code
-    title: Text
+    title: GroupTitle
     max_points: Points
     criteria: list[Criterion]
     bands: list[Band] = Field(default_factory=list, description="Mức riêng của nhóm (tùy chọn)")
 
 
 class RubricDefinition(BaseModel):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    title: Annotated[SingleLine, StringConstraints(min_length=1, max_length=500)]
     description: str | None = Field(default=None, max_length=4000)
     reference_note: str | None = Field(default=None, max_length=1000,
                                        description="Ví dụ 'Mẫu tham khảo — đối chiếu với văn bản gốc'")

@@ -15,6 +15,7 @@ import xlsxwriter
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from edudx_common.archives import ArchiveLimits, UnsafeArchive, check_archive
 from edudx_common.errors import FieldError
 from scoring.errors import RubricFileInvalid
 from scoring.rubrics.definition import (
@@ -30,6 +31,8 @@ from scoring.rubrics.definition import (
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_FILE_BYTES = 5_000_000
 MAX_ROWS = 2_000
+# A rubric workbook (a few hundred rows) unpacks to well under 1 MB; openpyxl holds shared strings in memory.
+MAX_UNZIPPED_BYTES = 16 * 1024 * 1024
 
 CRITERIA_SHEET = "Tiêu chí"
 BANDS_SHEET = "Xếp loại"
@@ -161,6 +164,10 @@ class _Problems:
 
 
 def from_xlsx(data: bytes) -> RubricDefinition:
+    try:
+        check_archive(data, ArchiveLimits(max_total=MAX_UNZIPPED_BYTES))
+    except UnsafeArchive as exc:
+        raise RubricFileInvalid(f"Tệp bộ tiêu chí bị từ chối: {exc}") from exc
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

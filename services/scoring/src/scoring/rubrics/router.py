@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from edudx_common.auth import CurrentPrincipal, CurrentUser
+from edudx_common.auth import CurrentPrincipal, CurrentUser, Role, require_roles
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
-from edudx_common.errors import PROBLEM_RESPONSES, PayloadTooLarge
+from edudx_common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
+from edudx_common.uploads import import_slot, multipart_file_body, receive_file
 from scoring.deps import UnitTreeDep
 from scoring.errors import RubricFileInvalid
 from scoring.rubrics import exchange, repository, service
@@ -17,6 +18,10 @@ from scoring.rubrics.definition import RubricDefinition
 from scoring.rubrics.schemas import RubricImportResult, RubricRead, RubricSummary
 
 router = APIRouter(prefix="/rubrics", tags=["rubrics"], responses=PROBLEM_RESPONSES)
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status_code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": description}
+    for status_code, description in ((413, "Tệp quá lớn"), (503, "Đang xử lý nhiều tệp nhập (imports_busy)"))
+}
 
 
 async def _read(session: SessionDep, rubric_id: uuid.UUID) -> RubricRead:
@@ -40,9 +45,11 @@ async def create_rubric(body: RubricDefinition, session: SessionDep, principal: 
     return service.to_read(rubric, latest_version=rubric.version)
 
 
-@router.post("/import", response_model=RubricImportResult, status_code=status.HTTP_201_CREATED)
+@router.post("/import", response_model=RubricImportResult, status_code=status.HTTP_201_CREATED,
+             dependencies=[require_roles(Role.AUTHORITY_ADMIN)], responses=IMPORT_RESPONSES,
+             openapi_extra=multipart_file_body("Tệp .xlsx (theo mẫu xuất từ EduDX) hoặc .json"))
 async def import_rubric(
-    file: Annotated[UploadFile, File(description="Tệp .xlsx (theo mẫu xuất từ EduDX) hoặc .json")],
+    request: Request,
     session: SessionDep,
     principal: CurrentUser,
     response: Response,
@@ -51,16 +58,16 @@ async def import_rubric(
         description="Lưu thành phiên bản mới của bộ tiêu chí này (mặc định: bộ tiêu chí mới)")] = None,
 ) -> RubricImportResult:
     """Bring a rubric from a file: the XLSX layout that `export` writes (sheets Tiêu chí, Xếp loại, Thiết
-    lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200)."""
-    data = await file.read(exchange.MAX_FILE_BYTES + 1)
-    if len(data) > exchange.MAX_FILE_BYTES:
-        raise PayloadTooLarge(f"Tệp bộ tiêu chí tối đa {exchange.MAX_FILE_BYTES // 1_000_000} MB.")
-    if data.lstrip()[:1] in (b"{", b"\xef"):
-        definition = exchange.from_json(data)
-    elif data[:2] == b"PK":
-        definition = await anyio.to_thread.run_sync(exchange.from_xlsx, data)
-    else:
-        raise RubricFileInvalid("Chỉ nhận tệp .xlsx hoặc .json.")
+    lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200). Authority
+    admins only (403 before the file is read); 503 `imports_busy` when the service is parsing others."""
+    async with import_slot(request):
+        data = await receive_file(request, max_bytes=exchange.MAX_FILE_BYTES)
+        if data.lstrip()[:1] in (b"{", b"\xef"):
+            definition = exchange.from_json(data)
+        elif data[:2] == b"PK":
+            definition = await anyio.to_thread.run_sync(exchange.from_xlsx, data)
+        else:
+            raise RubricFileInvalid("Chỉ nhận tệp .xlsx hoặc .json.")
     service.checked(definition)
     if dry_run:
         response.status_code = status.HTTP_200_OK

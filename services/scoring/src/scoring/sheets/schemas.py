@@ -5,17 +5,18 @@ import uuid
 from pydantic import BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import FiniteFloat, SingleLine
 
 POINTS_HELP = "Điểm (tiêu chí chấm điểm trực tiếp), theo bước điểm, từ 0 đến điểm chuẩn"
 
 
 class AnswerFields(BaseModel):
-    criterion_code: str = Field(max_length=20)
-    points: float | None = Field(default=None, description=POINTS_HELP)
+    criterion_code: SingleLine = Field(max_length=20)
+    points: FiniteFloat | None = Field(default=None, description=POINTS_HELP)
     passed: bool | None = Field(default=None, description="Điều kiện bắt buộc: đạt (true) / chưa đạt (false)")
     item_codes: list[str] | None = Field(default=None, max_length=50,
                                          description="Tiêu chí theo khối điểm: mã các khối đạt được")
-    level_code: str | None = Field(default=None, max_length=20, description="Tiêu chí theo mức: mã mức đạt được")
+    level_code: SingleLine | None = Field(default=None, max_length=20, description="Tiêu chí theo mức: mã mức đạt được")
 
 
 class SelfScoreInput(AnswerFields):

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import PartialUpdate, SingleLine
 from submissions.campaigns.models import CampaignKind, CampaignStatus, LatePolicy
 from submissions.outlines.schemas import OutlineDefinition
 
@@ -13,7 +14,7 @@ UNIT_TYPES_DEFAULT = ["school", "center"]
 
 
 class Attachment(BaseModel):
-    title: str = Field(min_length=1, max_length=300, description="Ví dụ 'Công văn 719/PGDĐT-TCCB'")
+    title: SingleLine = Field(min_length=1, max_length=300, description="Ví dụ 'Công văn 719/PGDĐT-TCCB'")
     url: AnyHttpUrl
 
 
@@ -34,7 +35,7 @@ class TargetRule(BaseModel):
 
 
 class CampaignBase(BaseModel):
-    title: str = Field(min_length=3, max_length=500)
+    title: SingleLine = Field(min_length=3, max_length=500)
     kind: CampaignKind
     legal_reference: str | None = Field(default=None, max_length=500,
                                         description="Ví dụ 'Công văn 2664/SGDĐT-VP ngày 05/11/2021'")
@@ -63,10 +64,13 @@ class CampaignCreate(CampaignBase):
         return self
 
 
-class CampaignUpdate(BaseModel):
-    """Only the fields sent change. Once published, only wording, attachments and the deadline may change."""
+class CampaignUpdate(PartialUpdate):
+    """Only the fields sent change; null only clears the legal reference, instructions, rubric or outline. Once
+    published, only wording, attachments and the deadline may change."""
 
-    title: str | None = Field(default=None, min_length=3, max_length=500)
+    clearable = frozenset({"legal_reference", "instructions", "rubric_id", "outline_id", "outline"})
+
+    title: SingleLine | None = Field(default=None, min_length=3, max_length=500)
     kind: CampaignKind | None = None
     legal_reference: str | None = Field(default=None, max_length=500)
     instructions: str | None = Field(default=None, max_length=20_000)

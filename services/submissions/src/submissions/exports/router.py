@@ -37,7 +37,8 @@ async def export_submission(
     principal: CurrentPrincipal,
     identity: IdentityDep,
     format: Annotated[Literal["pdf", "docx"], Query(description="pdf hoặc docx")] = "pdf",
-    version: Annotated[int | None, Query(ge=1, description="Phiên bản đã nộp; mặc định bản mới nhất")] = None,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000,
+                                         description="Phiên bản đã nộp; mặc định bản mới nhất")] = None,
 ) -> Response:
     """The report as a printable document in the Vietnamese administrative layout (Quốc hiệu, tiêu ngữ, unit,
     số/ký hiệu, place and date, sections, signature block for the Hiệu trưởng), to print, sign, stamp and

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import FiniteFloat, SingleLine
 
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
 
@@ -31,12 +32,12 @@ COLUMN_KINDS = {FieldKind.TEXT, FieldKind.NUMBER, FieldKind.INTEGER, FieldKind.B
 
 class TableColumn(BaseModel):
     id: str = Field(pattern=SLUG)
-    label: str = Field(min_length=1, max_length=200)
+    label: SingleLine = Field(min_length=1, max_length=200)
     kind: FieldKind
     required: bool = False
     options: list[str] | None = None
-    min: float | None = None
-    max: float | None = None
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
 
     @model_validator(mode="after")
     def _check(self) -> TableColumn:
@@ -48,13 +49,13 @@ class TableColumn(BaseModel):
 
 class OutlineField(BaseModel):
     id: str = Field(pattern=SLUG, description="Mã trường, duy nhất trong đề cương")
-    label: str = Field(min_length=1, max_length=300)
+    label: SingleLine = Field(min_length=1, max_length=300)
     kind: FieldKind
     required: bool = False
     help: str | None = Field(default=None, max_length=2000)
     unit: str | None = Field(default=None, max_length=30, description="Đơn vị tính, ví dụ 'phòng', '%'")
-    min: float | None = Field(default=None, description="Giá trị nhỏ nhất (số) hoặc độ dài tối thiểu (văn bản)")
-    max: float | None = Field(default=None, description="Giá trị lớn nhất (số) hoặc độ dài tối đa (văn bản)")
+    min: FiniteFloat | None = Field(default=None, description="Giá trị nhỏ nhất (số) hoặc độ dài tối thiểu (văn bản)")
+    max: FiniteFloat | None = Field(default=None, description="Giá trị lớn nhất (số) hoặc độ dài tối đa (văn bản)")
     options: list[str] | None = None
     multiple: bool = False
     columns: list[TableColumn] | None = None
@@ -87,7 +88,7 @@ def _check_bounds_and_options(kind: FieldKind, options: list[str] | None, low: f
 
 class OutlineSection(BaseModel):
     number: str = Field(min_length=1, max_length=10, description="Số mục, ví dụ '1', '4a'")
-    title: str = Field(min_length=1, max_length=1000)
+    title: SingleLine = Field(min_length=1, max_length=1000)
     guidance: str | None = Field(default=None, max_length=5000)
     fields: list[OutlineField] = Field(default_factory=list)
     sections: list[OutlineSection] = Field(default_factory=list)
@@ -124,7 +125,7 @@ def walk_sections(sections: list[OutlineSection]) -> list[OutlineSection]:
 
 
 class OutlineCreate(BaseModel):
-    name: str = Field(min_length=2, max_length=300)
+    name: SingleLine = Field(min_length=2, max_length=300)
     definition: OutlineDefinition
 
 

@@ -1,0 +1,103 @@
+"""How every EduDX process serves HTTP: uvicorn with its httptools protocol, plus request-head limits.
+
+uvicorn bounds neither the size of a request's head (an 8 MB header was accepted) nor the time a client may
+take to send it (a connection sending one header byte at a time stayed open for minutes). `LimitedHttpTools`
+answers 431 to a head over `EDUDX_MAX_HEADER_BYTES` (default 64 KiB) and 408 to a head not complete within
+`EDUDX_HEADER_TIMEOUT_SECONDS` (default 10 s) of its first byte, then closes the connection. Bodies are timed
+by the application (edudx_common.hardening), which knows when it is waiting for one.
+
+Run as `python -m edudx_common.server <uvicorn arguments>`: the uvicorn command line with this protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+PROTOCOL = "edudx_common.server:LimitedHttpTools"
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+DEFAULT_HEADER_TIMEOUT_SECONDS = 10.0
+
+
+def _refusal(status: int, reason: str, code: str, title: str) -> bytes:
+    body = json.dumps({"type": f"https://edudx.vn/problems/{code}", "title": title, "status": status,
+                       "code": code}, ensure_ascii=False).encode()
+    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
+
+
+TOO_LARGE = _refusal(431, "Request Header Fields Too Large", "headers_too_large",
+                     "Phần đầu yêu cầu (header) quá lớn")
+TOO_SLOW = _refusal(408, "Request Timeout", "request_timeout", "Gửi yêu cầu quá chậm, kết nối đã bị đóng")
+
+
+class LimitedHttpTools(HttpToolsProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_header_bytes = int(os.environ.get("EDUDX_MAX_HEADER_BYTES", DEFAULT_MAX_HEADER_BYTES))
+        self.header_timeout = float(os.environ.get("EDUDX_HEADER_TIMEOUT_SECONDS", DEFAULT_HEADER_TIMEOUT_SECONDS))
+        self._in_head = True  # between requests and while a head arrives; False while a body arrives
+        self._head_bytes = 0
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._refused = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        if self._in_head:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(self.header_timeout, self._refuse, TOO_SLOW)
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_header_bytes:
+                self._refuse(TOO_LARGE)
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        # What follows on this connection is the next request's head.
+        self._in_head, self._head_bytes = True, 0
+        super().on_message_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_timer()
+        super().connection_lost(exc)
+
+    def _cancel_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _refuse(self, answer: bytes) -> None:
+        self._head_timer = None
+        if self._refused or self.transport.is_closing() or not self._in_head:
+            return
+        self._refused = True
+        self.transport.write(answer)
+        self.transport.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    import click
+    from uvicorn.main import main as uvicorn_main
+
+    for param in uvicorn_main.params:
+        if param.name == "http" and isinstance(param.type, click.Choice):
+            param.type = click.Choice([*param.type.choices, PROTOCOL])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--http" not in args:
+        args = ["--http", PROTOCOL, *args]
+    uvicorn_main.main(args=args, prog_name="uvicorn")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Constrained types every request schema uses for numbers and one-line texts.
+
+- `FiniteFloat` / `FiniteDecimal`: JSON as Python reads it accepts `NaN` and `Infinity`; a score of `NaN`
+  reached `Decimal.quantize` and answered 500. Every number a request carries is one of these (422 otherwise).
+- `SingleLine`: titles, names and codes end up in e-mail headers,
+  file names, PDF lines and spreadsheet cells; a CR/LF there broke the mail builder. Trimmed, no control
+  characters (C0, DEL, C1) nor Unicode line/paragraph separators.
+
+- `PartialUpdate`: the base of a PATCH body where only the fields sent change. Its fields are optional so that
+  they may be left out, not so that they may be null: `null` is refused (422) except for the fields listed in
+  `clearable` (those whose stored value may be empty). `"education_levels": null` used to reach a NOT NULL
+  column and answer 500.
+
+`tests/common/test_request_types.py` walks every service's request schemas and fails on a float, Decimal or
+title/name/code string field that does not use these.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+FiniteDecimal = Annotated[Decimal, Field(allow_inf_nan=False)]
+
+_LINE_BREAKS = {"\u2028", "\u2029", "\x85"}
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" or ch in _LINE_BREAKS for ch in text)
+
+
+def _refuse_control_characters(text: str) -> str:
+    if has_control_characters(text):
+        raise PydanticCustomError("single_line", "Chỉ được một dòng, không chứa ký tự điều khiển (xuống dòng, tab…)")
+    return text
+
+
+# Trimmed, no control characters; a field states its length with Field(min_length=…, max_length=…) or
+# Annotated[SingleLine, StringConstraints(max_length=…)].
+SingleLine = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_refuse_control_characters)]
+
+
+class PartialUpdate(BaseModel):
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError("not_nullable", "Không được gửi null; bỏ trường này nếu không muốn thay đổi.")
+        return value

@@ -1,0 +1,114 @@
+"""Request-head limits of the protocol every EduDX process serves with (edudx_common.server)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from edudx_common.server import LimitedHttpTools
+from tests.servers import wait_until_up
+from tests.support import REPO, free_port
+
+app = Starlette(routes=[Route("/ping", lambda _: PlainTextResponse("pong"), methods=["GET", "POST"])])
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EDUDX_HEADER_TIMEOUT_SECONDS", "1.5")
+    mp.setenv("EDUDX_MAX_HEADER_BYTES", str(64 * 1024))
+    chosen = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=chosen, http=LimitedHttpTools,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    yield chosen
+    server.should_exit = True
+    thread.join(timeout=10)
+    mp.undo()
+
+
+def _read_all(sock: socket.socket, timeout: float = 10) -> bytes:
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, TimeoutError):
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_an_8_mb_header_is_refused_with_431_and_the_connection_closed(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(128):
+                sock.sendall(b"a" * 65536)  # 8 MB in all, if the server kept reading
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b'"code": "headers_too_large"' in answer
+
+
+def test_a_slow_header_connection_is_closed_within_the_timeout(port: int) -> None:
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /ping HTTP/1.1\r\n")
+        closed_after = None
+        try:
+            for _ in range(20):  # one header byte every 0.3 s: 6 s if the server waited
+                sock.sendall(b"X")
+                time.sleep(0.3)
+        except (BrokenPipeError, ConnectionResetError):
+            closed_after = time.monotonic() - started
+        answer = _read_all(sock, timeout=3)
+        closed_after = closed_after or time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert closed_after < 5
+
+
+def test_normal_requests_with_large_but_allowed_headers_pass_on_one_keep_alive_connection(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(5)
+        for _ in range(3):
+            sock.sendall(b"POST /ping HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 30_000
+                         + b"\r\nContent-Length: 5\r\n\r\nhello")
+            answer = b""
+            while b"pong" not in answer:
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_the_launcher_serves_with_the_limits_in_every_worker() -> None:
+    chosen = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edudx_common.server", "tests.common.test_server_limits:app", "--host", "127.0.0.1",
+         "--port", str(chosen), "--workers", "2", "--log-level", "warning"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(f"http://127.0.0.1:{chosen}/ping", timeout=60)
+        answers = []
+        for _ in range(4):  # connections land on both workers
+            with socket.create_connection(("127.0.0.1", chosen)) as sock:
+                sock.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n")
+                answers.append(_read_all(sock)[:13])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert answers == [b"HTTP/1.1 431 "] * 4
