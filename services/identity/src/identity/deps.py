@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +11,8 @@ from edudx_common.auth import CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.errors import Unauthorized
 from identity.auth.service import AuthKit
+from identity.auth.throttle import SlidingWindowLimiter, client_address
+from identity.errors import TooManyRequestsFromAddress
 from identity.mail import MailOutbox
 from identity.users import repository as users_repository
 from identity.users.models import User
@@ -25,6 +28,20 @@ async def _mail_outbox(request: Request) -> MailOutbox:
     return outbox
 
 
+async def _client_address(request: Request) -> str:
+    kit: AuthKit = request.app.state.auth_kit
+    return client_address(request, kit.settings.trusted_proxies)
+
+
+async def _limit_per_address(request: Request, address: Annotated[str, Depends(_client_address)]) -> None:
+    """Identity's own per-address limit on the endpoints worth guessing at, gateway or not."""
+    limiter: SlidingWindowLimiter = request.app.state.address_limiter
+    if (wait := limiter.hit(address)) is not None:
+        seconds = math.ceil(wait)
+        raise TooManyRequestsFromAddress(f"Vui lòng thử lại sau {seconds} giây.",
+                                         headers={"Retry-After": str(seconds)})
+
+
 async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
     assert principal.user_id is not None
     user = await users_repository.get(session, principal.user_id)
@@ -36,3 +53,5 @@ async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
 AuthKitDep = Annotated[AuthKit, Depends(_auth_kit)]
 MailOutboxDep = Annotated[MailOutbox, Depends(_mail_outbox)]
 CurrentAccount = Annotated[User, Depends(_current_account)]
+ClientAddress = Annotated[str, Depends(_client_address)]
+LIMITED_PER_ADDRESS = [Depends(_limit_per_address)]

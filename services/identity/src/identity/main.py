@@ -14,6 +14,7 @@ from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
+from identity.auth.throttle import LoginThrottle, SlidingWindowLimiter
 from identity.auth.tokens import TokenIssuer
 from identity.config import Settings
 from identity.keys import load_signing_key
@@ -35,7 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length),
             issuer=TokenIssuer(signing_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             jwks=signing_key.jwks,
+            throttle=LoginThrottle(free_failures=settings.lockout_threshold,
+                                   base_seconds=settings.lockout_base_seconds,
+                                   max_seconds=settings.lockout_max_seconds),
         )
+        app.state.address_limiter = SlidingWindowLimiter(settings.auth_requests_per_minute_per_address)
         app.state.mailer = Mailer(settings)
         # Identity checks tokens against its own keys: no HTTP call to itself.
         async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):

@@ -16,21 +16,25 @@ from identity.auth.schemas import (
     ServiceToken,
     TokenPair,
 )
-from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
+from identity.deps import LIMITED_PER_ADDRESS, AuthKitDep, ClientAddress, CurrentAccount, MailOutboxDep
 
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/auth/login", response_model=TokenPair)
-async def login(body: LoginRequest, session: SessionDep, kit: AuthKitDep) -> TokenPair:
+@router.post("/auth/login", response_model=TokenPair, dependencies=LIMITED_PER_ADDRESS)
+async def login(body: LoginRequest, session: SessionDep, kit: AuthKitDep, address: ClientAddress) -> TokenPair:
     """Sign in with e-mail and password. Returns a short-lived access token and a refresh token.
 
-    After repeated failures the account is locked for a while (429 `account_locked` with `Retry-After`).
+    Every refusal is 401 `invalid_credentials`, whether the e-mail is unknown, the password wrong or the account
+    deactivated. After repeated failures for one e-mail from one client address that pair waits longer each time
+    (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may send
+    a limited number of requests per minute to the sign-in endpoints (429 `rate_limited`).
     """
-    return await service.login(session, kit, email=str(body.email).lower(), password=body.password)
+    return await service.login(session, kit, email=str(body.email).lower(), password=body.password,
+                               client_address=address)
 
 
-@router.post("/auth/refresh", response_model=TokenPair)
+@router.post("/auth/refresh", response_model=TokenPair, dependencies=LIMITED_PER_ADDRESS)
 async def refresh_tokens(body: RefreshRequest, session: SessionDep, kit: AuthKitDep) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once; reusing one ends the session."""
     return await service.refresh(session, kit, refresh_token=body.refresh_token)
@@ -43,7 +47,7 @@ async def logout(body: RefreshRequest, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/token", response_model=ServiceToken)
+@router.post("/auth/token", response_model=ServiceToken, dependencies=LIMITED_PER_ADDRESS)
 async def issue_service_token(
     kit: AuthKitDep,
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],
@@ -54,7 +58,7 @@ async def issue_service_token(
     return service.client_credentials(kit, client_id=client_id, client_secret=client_secret)
 
 
-@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED, dependencies=LIMITED_PER_ADDRESS)
 async def request_password_reset(body: PasswordResetRequest, session: SessionDep, kit: AuthKitDep,
                                  outbox: MailOutboxDep, tasks: BackgroundTasks) -> dict[str, str]:
     """E-mail a link to set a new password. The answer is the same whether or not the e-mail has an account."""
@@ -64,7 +68,8 @@ async def request_password_reset(body: PasswordResetRequest, session: SessionDep
     return {"detail": "Nếu e-mail có tài khoản, hướng dẫn đặt lại mật khẩu đã được gửi."}
 
 
-@router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT,
+             dependencies=LIMITED_PER_ADDRESS)
 async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, kit: AuthKitDep) -> Response:
     """Set a new password with the token from a reset or invitation e-mail. Signs out every session."""
     await service.set_password_with_token(session, kit, token=body.token, new_password=body.new_password)

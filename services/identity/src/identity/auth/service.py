@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,14 +20,15 @@ from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
 from identity.auth.passwords import Passwords
 from identity.auth.schemas import ServiceToken, TokenPair
+from identity.auth.throttle import LoginThrottle
 from identity.auth.tokens import TokenIssuer, random_token, token_hash
 from identity.config import Settings
 from identity.errors import (
-    AccountLocked,
     InvalidClient,
     InvalidCredentials,
     InvalidPasswordToken,
     InvalidRefreshToken,
+    TooManyAttempts,
 )
 from identity.mail import Mail
 from identity.units import repository as units_repository
@@ -42,6 +44,7 @@ class AuthKit:
     passwords: Passwords
     issuer: TokenIssuer
     jwks: dict[str, Any]
+    throttle: LoginThrottle
 
 
 async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
@@ -65,28 +68,26 @@ async def _may_sign_in(session: AsyncSession, user: User) -> bool:
     return user.active and unit is not None and unit.active
 
 
-async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: str) -> TokenPair:
+async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: str, client_address: str) -> TokenPair:
+    """Unknown address, wrong password, no password yet, deactivated account or unit: one answer, one cost.
+
+    The password is always checked against a hash (a dummy one when there is none), and the throttle is keyed by
+    the address as typed, so neither the status, the code nor the time tells whether an account exists.
+    """
+    if (wait := kit.throttle.retry_after(email, client_address)) is not None:
+        AUTH_FAILURES.labels("throttled").inc()
+        raise TooManyAttempts(f"Vui lòng thử lại sau {math.ceil(wait)} giây hoặc đặt lại mật khẩu.",
+                              headers={"Retry-After": str(math.ceil(wait))})
     user = await users_repository.get_by_email(session, email)
-    now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        retry_after = int((user.locked_until - now).total_seconds()) + 1
-        AUTH_FAILURES.labels("locked").inc()
-        raise AccountLocked(f"Vui lòng thử lại sau {retry_after // 60 + 1} phút hoặc đặt lại mật khẩu.",
-                            headers={"Retry-After": str(retry_after)})
-    if not kit.passwords.verify(password, user.password_hash if user else None) or user is None:
+    matches = kit.passwords.verify(password, user.password_hash if user else None)
+    if user is None or not matches or not await _may_sign_in(session, user):
+        kit.throttle.failed(email, client_address)
         await _record_user_event(session, user, "auth.login_failed", audit.ANONYMOUS)
-        if user is not None:
-            await _count_failure(session, kit, user)
-        else:
-            await session.commit()  # the record stays although the request fails
-        AUTH_FAILURES.labels("bad_credentials").inc()
+        await session.commit()  # the record stays although the request fails
+        AUTH_FAILURES.labels("bad_credentials" if not matches else "inactive").inc()
         raise InvalidCredentials()
-    if not await _may_sign_in(session, user):
-        AUTH_FAILURES.labels("inactive").inc()
-        raise InvalidCredentials("Tài khoản hoặc đơn vị đã ngừng hoạt động.")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    kit.throttle.succeeded(email, client_address)
+    user.last_login_at = utcnow()
     await _record_user_event(session, user, "auth.login", _self(user))
     return await _issue_pair(session, kit, user)
 
@@ -100,22 +101,6 @@ async def _record_user_event(session: AsyncSession, user: User | None, action: s
     unit = await units_repository.get(session, user.unit_id) if user is not None else None
     audit.record(session, action=action, actor=actor, target_type="user", target_id=user.id if user else None,
                  unit_id=unit.id if unit else None, unit_path=unit.path if unit else None)
-
-
-async def _count_failure(session: AsyncSession, kit: AuthKit, user: User) -> None:
-    """Count the failure and lock with exponential backoff; committed now, since the caller raises next."""
-    failures = user.failed_logins + 1
-    locked_until = user.locked_until
-    if failures >= kit.settings.lockout_threshold:
-        seconds = min(kit.settings.lockout_base_seconds * 2 ** (failures - kit.settings.lockout_threshold),
-                      kit.settings.lockout_max_seconds)
-        locked_until = utcnow() + timedelta(seconds=seconds)
-    # One UPDATE with the increment in SQL, so concurrent failures are all counted.
-    await session.execute(
-        update(User).where(col(User.id) == user.id)
-        .values(failed_logins=User.failed_logins + 1, locked_until=locked_until)
-    )
-    await session.commit()
 
 
 async def refresh(session: AsyncSession, kit: AuthKit, *, refresh_token: str) -> TokenPair:
@@ -223,8 +208,6 @@ async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, cu
 async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
     user.password_hash = kit.passwords.hash(password)
     user.password_changed_at = utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
     # A new password ends every session that the old one opened, and every other link to set one.
     await repository.revoke_all_for_user(session, user.id)
     await repository.expire_password_tokens(session, user.id)
