@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from edudx_common.auth import CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.errors import Unauthorized
+from identity.auth.reset import PasswordResetQueue
 from identity.auth.service import AuthKit
 from identity.auth.throttle import SlidingWindowLimiter, client_address
 from identity.errors import TooManyRequestsFromAddress
@@ -26,6 +27,11 @@ async def _auth_kit(request: Request) -> AuthKit:
 async def _mail_outbox(request: Request) -> MailOutbox:
     outbox: MailOutbox = request.app.state.mail_outbox
     return outbox
+
+
+async def _password_resets(request: Request) -> PasswordResetQueue:
+    resets: PasswordResetQueue = request.app.state.password_resets
+    return resets
 
 
 async def _client_address(request: Request) -> str:
@@ -53,5 +59,6 @@ async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
 AuthKitDep = Annotated[AuthKit, Depends(_auth_kit)]
 MailOutboxDep = Annotated[MailOutbox, Depends(_mail_outbox)]
 CurrentAccount = Annotated[User, Depends(_current_account)]
+PasswordResetQueueDep = Annotated[PasswordResetQueue, Depends(_password_resets)]
 ClientAddress = Annotated[str, Depends(_client_address)]
 LIMITED_PER_ADDRESS = [Depends(_limit_per_address)]

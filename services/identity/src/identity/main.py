@@ -9,9 +9,11 @@ from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
+from edudx_common.background import in_background
 from edudx_common.jwt import StaticKeys
 from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
+from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
 from identity.auth.throttle import LoginThrottle, SlidingWindowLimiter
@@ -50,7 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # An SMTP conversation may take the whole client timeout: the lease outlasts it.
                 lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
             app.state.mail_outbox = MailOutbox(dispatcher)
-            async with dispatcher.running(idle_seconds=2.0):
+            app.state.password_resets = PasswordResetQueue(app.state.session_factory, app.state.auth_kit,
+                                                           app.state.mail_outbox)
+            async with (dispatcher.running(idle_seconds=2.0),
+                        in_background(app.state.password_resets.run(), name="identity-password-resets")):
                 yield
 
     return create_service_app(

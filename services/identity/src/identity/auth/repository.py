@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from edudx_common.db import utcnow
-from identity.auth.models import PasswordToken, RefreshToken
+from identity.auth.models import PasswordHistory, PasswordToken, RefreshToken
 
 
 async def get_refresh(session: AsyncSession, token_hash: str) -> RefreshToken | None:
@@ -41,4 +41,24 @@ async def expire_password_tokens(session: AsyncSession, user_id: uuid.UUID) -> N
     await session.execute(
         update(PasswordToken).where(col(PasswordToken.user_id) == user_id, col(PasswordToken.used_at).is_(None))
         .values(used_at=utcnow())
+    )
+
+
+async def recent_password_hashes(session: AsyncSession, user_id: uuid.UUID, *, limit: int) -> list[str]:
+    result = await session.execute(
+        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user_id)
+        .order_by(col(PasswordHistory.created_at).desc()).limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def remember_password(session: AsyncSession, user_id: uuid.UUID, password_hash: str, *, keep: int) -> None:
+    """Add a replaced password to the user's history and forget all but the `keep` newest."""
+    session.add(PasswordHistory(user_id=user_id, password_hash=password_hash))
+    await session.flush()
+    newest = (select(PasswordHistory.id).where(PasswordHistory.user_id == user_id)
+              .order_by(col(PasswordHistory.created_at).desc()).limit(max(keep, 0)))
+    await session.execute(
+        delete(PasswordHistory).where(col(PasswordHistory.user_id) == user_id,
+                                      col(PasswordHistory.id).not_in(newest.scalar_subquery()))
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Response, status
+from fastapi import APIRouter, Form, Response, status
 
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
@@ -16,7 +16,13 @@ from identity.auth.schemas import (
     ServiceToken,
     TokenPair,
 )
-from identity.deps import LIMITED_PER_ADDRESS, AuthKitDep, ClientAddress, CurrentAccount, MailOutboxDep
+from identity.deps import (
+    LIMITED_PER_ADDRESS,
+    AuthKitDep,
+    ClientAddress,
+    CurrentAccount,
+    PasswordResetQueueDep,
+)
 
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
@@ -59,12 +65,11 @@ async def issue_service_token(
 
 
 @router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED, dependencies=LIMITED_PER_ADDRESS)
-async def request_password_reset(body: PasswordResetRequest, session: SessionDep, kit: AuthKitDep,
-                                 outbox: MailOutboxDep, tasks: BackgroundTasks) -> dict[str, str]:
-    """E-mail a link to set a new password. The answer is the same whether or not the e-mail has an account."""
-    mail = await service.request_password_reset(session, kit, email=str(body.email).lower())
-    if mail is not None:
-        outbox.send_after_commit(session, mail, tasks)  # recorded with the token: no mail without it
+async def request_password_reset(body: PasswordResetRequest, resets: PasswordResetQueueDep) -> dict[str, str]:
+    """E-mail a link to set a new password. The answer, and the time it takes, are the same whether or not the
+    e-mail has an account: the work happens after the answer. One e-mail per account per cooldown period
+    (`IDENTITY_PASSWORD_RESET_COOLDOWN_MINUTES`); further requests in that period send nothing."""
+    resets.submit(str(body.email).lower())
     return {"detail": "Nếu e-mail có tài khoản, hướng dẫn đặt lại mật khẩu đã được gửi."}
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -29,6 +29,7 @@ from identity.errors import (
     InvalidPasswordToken,
     InvalidRefreshToken,
     TooManyAttempts,
+    WeakPassword,
 )
 from identity.mail import Mail
 from identity.units import repository as units_repository
@@ -176,9 +177,22 @@ def _escape(value: str) -> str:
 
 
 async def request_password_reset(session: AsyncSession, kit: AuthKit, *, email: str) -> Mail | None:
-    """Always answered the same way, so the endpoint does not tell which e-mails have accounts."""
+    """The mail to send for a reset request, or None: no such account, inactive, or within the cooldown.
+
+    Run outside the request (identity.auth.reset), whose answer never depends on this. The cooldown is one
+    compare-and-set on the user's row, so concurrent requests (other replicas too) make one mail at most.
+    """
     user = await users_repository.get_by_email(session, email)
     if user is None or not await _may_sign_in(session, user):
+        return None
+    now = utcnow()
+    cutoff = now - timedelta(minutes=kit.settings.password_reset_cooldown_minutes)
+    claimed = await session.execute(
+        update(User).where(col(User.id) == user.id,
+                           or_(col(User.reset_requested_at).is_(None), col(User.reset_requested_at) <= cutoff))
+        .values(reset_requested_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return await issue_password_token(session, kit, user, purpose="reset")
 
@@ -190,7 +204,7 @@ async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token:
     user = await users_repository.get(session, stored.user_id)
     if user is None or not user.active:
         raise InvalidPasswordToken()
-    kit.passwords.check_strength(new_password, email=user.email)
+    await _ensure_acceptable(session, kit, user, new_password)
     stored.used_at = utcnow()
     await _set_password(session, kit, user, new_password)
     await _record_user_event(session, user, f"auth.password_{'set' if stored.purpose == 'invite' else 'reset'}",
@@ -200,12 +214,24 @@ async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token:
 async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, current: str, new: str) -> None:
     if not kit.passwords.verify(current, user.password_hash):
         raise InvalidCredentials("Mật khẩu hiện tại không đúng.")
-    kit.passwords.check_strength(new, email=user.email)
+    await _ensure_acceptable(session, kit, user, new)
     await _set_password(session, kit, user, new)
     await _record_user_event(session, user, "auth.password_changed", _self(user))
 
 
+async def _ensure_acceptable(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
+    """The policy (length, common lists, e-mail), and no return to the current or a recent password."""
+    kit.passwords.check_strength(password, email=user.email)
+    keep = kit.settings.password_history
+    earlier = [user.password_hash] if user.password_hash else []
+    earlier += await repository.recent_password_hashes(session, user.id, limit=keep)
+    if any(kit.passwords.verify(password, hashed) for hashed in earlier):
+        raise WeakPassword(f"Mật khẩu mới phải khác mật khẩu hiện tại và {keep} mật khẩu gần nhất của bạn.")
+
+
 async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
+    if user.password_hash is not None:
+        await repository.remember_password(session, user.id, user.password_hash, keep=kit.settings.password_history)
     user.password_hash = kit.passwords.hash(password)
     user.password_changed_at = utcnow()
     # A new password ends every session that the old one opened, and every other link to set one.
