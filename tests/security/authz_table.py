@@ -338,10 +338,11 @@ TABLE.update({
     "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _rubric),
     "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", _import_file),
-    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
-    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
-    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
-    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- a3- 33- a-- 3-- --- --- -", _rubric),
+    # rubrics by id: only within the owner's reach (its unit, the units above and below it), else 404 (F16)
+    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
+    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa a34 334 a-4 3-4 --- --- -", _rubric),
     "PATCH /api/scoring/submissions/{submission_id}/review-scores":
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(**SCORES)),
     "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),

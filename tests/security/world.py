@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -179,7 +181,30 @@ async def login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
     return dict(response.json())
 
 
-async def build_world(http: httpx.AsyncClient) -> World:
+async def invited_admin(world: World, unit_key: str, mail_log: Callable[[], str]) -> dict[str, str]:
+    """An authority admin of `unit_key`, activated through the invitation the embedded run writes to its log
+    (no SMTP server there): what it takes to own something outside every seeded account's scope."""
+    email = f"{unique('quantri')}@kiemthu.edu.vn"
+    await world.ok("POST", "/api/identity/users", expect=201, json={
+        "email": email, "full_name": "Quản trị kiểm thử", "unit_id": world.units[unit_key],
+        "roles": ["authority_admin"], "send_invite": True})
+    link = re.compile(re.escape(email) + r".*?token=([A-Za-z0-9_\-]+)|token=([A-Za-z0-9_\-]+).*?" + re.escape(email))
+    for _attempt in range(100):
+        found = [m.group(1) or m.group(2) for line in mail_log().splitlines() if (m := link.search(line))]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError(f"no invitation for {email} in the log")
+    password = f"Kiem-thu-{uuid.uuid4().hex[:8]}!"
+    await world.ok("POST", "/api/identity/auth/password-reset/confirm", expect=204,
+                   json={"token": found[-1], "new_password": password})
+    response = await world.http.post("/api/identity/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | None = None) -> World:
     logins = await asyncio.gather(*(login(http, email) for email in ROLE_ACCOUNTS.values()))
     world = World(http=http, units={}, headers={
         role: {"Authorization": f"Bearer {tokens['access_token']}"} for role, tokens in zip(ROLE_ACCOUNTS, logins,
@@ -218,6 +243,12 @@ async def build_world(http: httpx.AsyncClient) -> World:
         outline = await world.ok("POST", "/api/submissions/outlines", role=owner, expect=201,
                                  json={"name": f"Đề cương {key}", "definition": SEED_004_DEFINITION})
         world.outlines[key] = str(outline["id"])
+    # rubrics outside each seeded account's scope: a Phòng beside Long Hồ, a Sở of another province
+    for key in ("MT", "CT") if mail_log is not None else ():
+        admin = await invited_admin(world, key, mail_log)
+        created = await http.post("/api/scoring/rubrics", headers=admin, json=RUBRIC_BODY)
+        assert created.status_code == 201, created.text
+        world.rubrics[key] = str(created.json()["id"])
 
     for issuer, schools in {"SO": ["THPT"], "LH": ["HB"], "MT": ["CN"], "CT": ["CTS"]}.items():
         world.campaigns[issuer] = await world.fresh_campaign(issuer, schools)
