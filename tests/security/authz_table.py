@@ -393,7 +393,8 @@ TABLE.update({
 
 
 async def _service_token(world: Any) -> Request:
-    return {"data": {"grant_type": "client_credentials", "client_id": "authz-matrix", "client_secret": "sai"}}
+    return {"data": {"grant_type": "client_credentials", "client_id": "authz-matrix", "client_secret": "sai",
+                     "audience": "notifications"}}
 
 
 async def _delivery(world: Any) -> Request:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from edudx_common import health
 from edudx_common.db import create_engine, ping, session_factory
 from edudx_common.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
+from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
 from edudx_common.settings import BaseServiceSettings
@@ -84,7 +84,8 @@ async def database_and_tokens(
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.token_verifier = TokenVerifier(
-        keys or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        keys or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        service_audience=service_audience(settings.jwt_audience, service),
     )
     app.state.readiness_checks = {"database": lambda: ping(engine)}
     try:

@@ -20,6 +20,9 @@ class Settings(MailSettings):
 
     # client_id → secret of each service allowed to call others with its own token.
     service_clients: dict[str, str] = Field(default_factory=dict)
+    # Services a service token may be requested for; each token names one (aud "edudx:<service>").
+    service_audiences: list[str] = Field(
+        default_factory=lambda: ["identity", "submissions", "evidence", "scoring", "notifications"])
 
     # Login backoff per (e-mail, client address): after `lockout_threshold` failures that pair waits
     # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`. No account lock:
@@ -27,8 +30,9 @@ class Settings(MailSettings):
     lockout_threshold: int = 5
     lockout_base_seconds: int = 30
     lockout_max_seconds: int = 3600
-    # Identity's own limit per client address on login, refresh, password reset and service credentials.
-    auth_requests_per_minute_per_address: int = 60
+    # Identity's own limit per client address: refused sign-ins, refreshes, service credentials and reset links,
+    # and every password-reset request, per minute (identity.auth.throttle).
+    auth_requests_per_minute_per_address: int = 30
     # Peers whose `X-Forwarded-For` names the client (the gateway): addresses or networks.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # One password-reset e-mail per account per this many minutes; further requests are answered alike, unsent.

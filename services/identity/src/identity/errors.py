@@ -68,6 +68,11 @@ class InvalidClient(Unauthorized):
     title = "Thông tin xác thực dịch vụ không đúng"
 
 
+class InvalidTarget(Unprocessable):
+    code = "invalid_target"
+    title = "Dịch vụ được yêu cầu mã truy cập không tồn tại"
+
+
 class TooManyAttempts(TooManyRequests):
     code = "too_many_attempts"
     title = "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau"

@@ -17,6 +17,7 @@ from identity.auth.schemas import (
     TokenPair,
 )
 from identity.deps import (
+    COUNTED_PER_ADDRESS,
     LIMITED_PER_ADDRESS,
     AuthKitDep,
     ClientAddress,
@@ -33,8 +34,8 @@ async def login(body: LoginRequest, session: SessionDep, kit: AuthKitDep, addres
 
     Every refusal is 401 `invalid_credentials`, whether the e-mail is unknown, the password wrong or the account
     deactivated. After repeated failures for one e-mail from one client address that pair waits longer each time
-    (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may send
-    a limited number of requests per minute to the sign-in endpoints (429 `rate_limited`).
+    (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may make
+    a limited number of refused attempts per minute across the sign-in endpoints (429 `rate_limited`).
     """
     return await service.login(session, kit, email=str(body.email).lower(), password=body.password,
                                client_address=address)
@@ -59,12 +60,15 @@ async def issue_service_token(
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],
     client_id: Annotated[str, Form(max_length=100)],
     client_secret: Annotated[str, Form(max_length=200)],
+    audience: Annotated[str, Form(max_length=50, pattern="^[a-z][a-z0-9-]*$",
+                                  description="The service the token is for, e.g. `notifications`")],
 ) -> ServiceToken:
-    """OAuth 2 client-credentials grant for EduDX services calling each other."""
-    return service.client_credentials(kit, client_id=client_id, client_secret=client_secret)
+    """OAuth 2 client-credentials grant for EduDX services calling each other. Each token is for the one
+    service named in `audience` (its `aud` claim is `edudx:<service>`): every other service refuses it."""
+    return service.client_credentials(kit, client_id=client_id, client_secret=client_secret, audience=audience)
 
 
-@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED, dependencies=LIMITED_PER_ADDRESS)
+@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED, dependencies=COUNTED_PER_ADDRESS)
 async def request_password_reset(body: PasswordResetRequest, resets: PasswordResetQueueDep) -> dict[str, str]:
     """E-mail a link to set a new password. The answer, and the time it takes, are the same whether or not the
     e-mail has an account: the work happens after the answer. One e-mail per account per cooldown period

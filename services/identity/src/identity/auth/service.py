@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from edudx_common import audit
 from edudx_common.db import utcnow
+from edudx_common.jwt import service_audience
 from edudx_common.metrics import AUTH_FAILURES
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
@@ -28,6 +29,7 @@ from identity.errors import (
     InvalidCredentials,
     InvalidPasswordToken,
     InvalidRefreshToken,
+    InvalidTarget,
     TooManyAttempts,
     WeakPassword,
 )
@@ -136,13 +138,17 @@ async def logout(session: AsyncSession, *, refresh_token: str) -> None:
             await _record_user_event(session, user, "auth.logout", _self(user))
 
 
-def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str) -> ServiceToken:
+def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str, audience: str) -> ServiceToken:
+    """A token for `client_id` to call the one service named by `audience` (its `aud` is "edudx:<service>")."""
     expected = kit.settings.service_clients.get(client_id)
     if expected is None or not hmac.compare_digest(expected.encode(), client_secret.encode()):
         AUTH_FAILURES.labels("bad_client").inc()
         raise InvalidClient()
+    if audience not in kit.settings.service_audiences:
+        raise InvalidTarget(f"Không có dịch vụ '{audience[:50]}' để cấp mã truy cập.")
     lifetime = timedelta(minutes=kit.settings.service_token_minutes)
-    token = kit.issuer.issue(subject=f"service:{client_id}", kind="service", roles=["service"], lifetime=lifetime)
+    token = kit.issuer.issue(subject=f"service:{client_id}", kind="service", roles=["service"], lifetime=lifetime,
+                             audience=service_audience(kit.settings.jwt_audience, audience))
     return ServiceToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 

@@ -6,8 +6,10 @@ Two mechanisms, both keyed so that nobody can use them against someone else:
   further one makes that pair wait longer (doubling up to a cap). The key is the address string, whether or not an
   account has it, so the answer never tells which addresses exist; and the owner's correct password from any other
   client address still works — there is no account lock that a stranger can trigger.
-- `SlidingWindowLimiter`: at most N requests per client address per minute on the endpoints worth guessing at
-  (login, refresh, password reset, service credentials), whether or not a gateway stands in front.
+- `SlidingWindowLimiter`: at most N refused attempts per client address per minute on the endpoints worth
+  guessing at (sign-in, refresh, service credentials, reset links; every reset request counts), whether or not a
+  gateway stands in front. Only refusals count, so a school's staff behind one address sign in freely while
+  someone trying passwords or tokens across many accounts from that address is stopped.
 
 The price of process memory: with N identity replicas a client gets up to N × the limits, and a restart forgets.
 """
@@ -91,6 +93,16 @@ class SlidingWindowLimiter:
         self._max_keys = max_keys
         self._clock = clock
         self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def blocked(self, key: str) -> float | None:
+        """Without counting: None when a hit would be allowed now, else the seconds until it would be."""
+        hits = self._hits.get(key)
+        if hits is None:
+            return None
+        now = self._clock()
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        return hits[0] + self.window - now if len(hits) >= self.limit else None
 
     def hit(self, key: str) -> float | None:
         """Count one hit. None when allowed; otherwise the seconds until the next hit would be allowed."""
