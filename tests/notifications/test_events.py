@@ -3,9 +3,12 @@ each takes effect once, and never undoes a newer fact."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import delete, select
 
 from edudx_common.auth import Role
@@ -13,6 +16,7 @@ from edudx_common.db import utcnow
 from edudx_common.inbox import InboxEvent
 from notifications.campaigns.models import TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification
+from tests.identity.builders import make_user
 from tests.notifications.builders import (
     envelope,
     publish_campaign,
@@ -22,7 +26,6 @@ from tests.notifications.builders import (
     vn,
     wait_for_events,
 )
-from tests.identity.builders import make_user
 from tests.notifications.conftest import SECRETS, Databases, Harness
 
 EVENTS = "/api/notifications/events"
@@ -168,3 +171,25 @@ async def test_only_a_producer_allowed_for_the_type_may_send_an_event(harness: H
     async with databases.notifications() as session:
         received = (await session.execute(select(InboxEvent))).scalars().all()
     assert {e.event_id for e in received}.isdisjoint({uuid.UUID(forged["id"]), uuid.UUID(results["id"])})
+
+
+async def test_a_deactivated_users_token_is_refused_within_seconds(harness: Harness) -> None:
+    h = harness
+    api, system = h.api, h.system
+    district, phong_admin = await h.district(1)
+    principal = await h.sign_in(district.schools[0].principal)
+    before = await api.get("/api/notifications/feed", headers=principal)
+
+    async with httpx.AsyncClient(base_url=system.identity.url) as identity:
+        deactivated = await identity.patch(f"/api/identity/users/{district.schools[0].principal.id}",
+                                           json={"active": False}, headers=phong_admin)
+    started = time.monotonic()
+    after = await api.get("/api/notifications/feed", headers=principal)
+    while after.status_code != 401 and time.monotonic() - started < 15:
+        await asyncio.sleep(0.25)
+        after = await api.get("/api/notifications/feed", headers=principal)
+
+    assert before.status_code == 200
+    assert deactivated.status_code == 200, deactivated.text
+    assert after.status_code == 401
+    assert time.monotonic() - started < 12

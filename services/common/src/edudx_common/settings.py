@@ -32,6 +32,8 @@ class BaseServiceSettings(BaseSettings):
     service_client_secret: str = ""
 
     http_timeout_seconds: float = 10.0
+    # How often the list of revoked sessions is fetched from identity (edudx_common.revocation).
+    revocation_poll_seconds: float = 5.0
 
     # Bearer token `/metrics` asks for; empty: open (services are scraped on the internal network; the gateway
     # serves its own `/metrics` only when this is set). See edudx_common.metrics.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,7 @@ from identity.auth.passwords import Passwords
 from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
+from identity.auth.service import revoked_sessions as revoked_sessions_of
 from identity.auth.throttle import LoginThrottle, SlidingWindowLimiter
 from identity.auth.tokens import TokenIssuer
 from identity.config import Settings
@@ -45,7 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.address_limiter = SlidingWindowLimiter(settings.auth_requests_per_minute_per_address)
         app.state.mailer = Mailer(settings)
         # Identity checks tokens against its own keys: no HTTP call to itself.
-        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):
+        async def revoked_sessions() -> list[uuid.UUID]:
+            async with app.state.session_factory() as session:
+                return await revoked_sessions_of(session, app.state.auth_kit)
+
+        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks),
+                                       revoked_sessions=revoked_sessions):
             dispatcher = OutboxDispatcher(
                 app.state.session_factory, {}, erase_payload_on_delivery=True,
                 deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, status
 
+from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
-from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.errors import PROBLEM_RESPONSES, Forbidden
 from identity.auth import service
 from identity.auth.schemas import (
     LoginRequest,
@@ -13,6 +14,7 @@ from identity.auth.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
+    RevokedSessions,
     ServiceToken,
     TokenPair,
 )
@@ -91,6 +93,18 @@ async def change_password(body: PasswordChange, session: SessionDep, kit: AuthKi
     """Change one's own password. Every refresh token is revoked: other devices must sign in again."""
     await service.change_password(session, kit, account, current=body.current_password, new=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/revoked-sessions", response_model=RevokedSessions)
+async def list_revoked_sessions(session: SessionDep, kit: AuthKitDep,
+                                principal: CurrentPrincipal) -> RevokedSessions:
+    """Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
+    token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
+    services only (403 for users); each polls this every few seconds."""
+    if not principal.is_service:
+        raise Forbidden("Chỉ các dịch vụ của hệ thống được đọc danh sách phiên đã thu hồi.")
+    window = kit.settings.access_token_minutes * 60 + int(service.REVOCATION_MARGIN.total_seconds())
+    return RevokedSessions(sessions=await service.revoked_sessions(session, kit), window_seconds=window)
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"])

@@ -38,6 +38,9 @@ from identity.units import repository as units_repository
 from identity.users import repository as users_repository
 from identity.users.models import User
 
+# Clock skew between identity and the services that read the revocations.
+REVOCATION_MARGIN = timedelta(minutes=2)
+
 
 @dataclass(frozen=True)
 class AuthKit:
@@ -53,13 +56,15 @@ class AuthKit:
 async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
                       family_id: uuid.UUID | None = None) -> TokenPair:
     roles = (await users_repository.roles_of(session, [user.id]))[user.id]
+    family_id = family_id or uuid.uuid4()
     access_lifetime = timedelta(minutes=kit.settings.access_token_minutes)
     access = kit.issuer.issue(subject=str(user.id), kind="user", roles=roles, lifetime=access_lifetime,
-                              # the name lets other services record who acted without asking identity
-                              extra={"unit_id": str(user.unit_id), "name": user.full_name})
+                              # the name lets other services record who acted without asking identity;
+                              # `sid` (the session) lets them refuse the token once the session is revoked
+                              extra={"unit_id": str(user.unit_id), "name": user.full_name, "sid": str(family_id)})
     refresh = random_token()
     refresh_lifetime = timedelta(days=kit.settings.refresh_token_days)
-    session.add(RefreshToken(family_id=family_id or uuid.uuid4(), user_id=user.id, token_hash=token_hash(refresh),
+    session.add(RefreshToken(family_id=family_id, user_id=user.id, token_hash=token_hash(refresh),
                              expires_at=utcnow() + refresh_lifetime))
     await session.flush()
     return TokenPair(access_token=access, expires_in=int(access_lifetime.total_seconds()), refresh_token=refresh,
@@ -127,6 +132,12 @@ async def refresh(session: AsyncSession, kit: AuthKit, *, refresh_token: str) ->
     if user is None or not await _may_sign_in(session, user):
         raise InvalidRefreshToken()
     return await _issue_pair(session, kit, user, family_id=stored.family_id)
+
+
+async def revoked_sessions(session: AsyncSession, kit: AuthKit) -> list[uuid.UUID]:
+    """Sessions revoked recently enough that access tokens issued in them may still be unexpired."""
+    window = timedelta(minutes=kit.settings.access_token_minutes) + REVOCATION_MARGIN
+    return await repository.revoked_sessions_since(session, utcnow() - window)
 
 
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:

@@ -14,6 +14,7 @@ from edudx_common.errors import Forbidden
 from edudx_common.logging import get_request_id
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
+from identity.auth import repository as auth_repository
 from identity.errors import InvalidTreeChange, OutOfScope, UnitCodeTaken, UnitInactive, UnitNotFound
 from identity.units import repository
 from identity.units.models import Unit, UnitChange, UnitType
@@ -290,6 +291,8 @@ async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.
     before = snapshot(unit)
     unit.active = active
     unit.updated_at = utcnow()
+    if not active:  # its accounts can no longer sign in: their open sessions end too
+        await auth_repository.revoke_all_for_users_of_unit(session, unit.id)
     record(session, unit, "reactivated" if active else "deactivated", principal, before, snapshot(unit))
     await session.flush()
     return unit
