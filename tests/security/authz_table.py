@@ -235,6 +235,8 @@ TABLE.update({
         Rule("none", PUBLIC_ONCE, body(token="khong-hop-le", new_password="Mat-khau-moi-2025!")),
     "POST /api/identity/auth/refresh": Rule("none", PUBLIC_ONCE, _refresh),
     "POST /api/identity/auth/token": Rule("none", PUBLIC_ONCE, call(lambda w, r, role: _service_token(w))),
+    # for services only (F13): every user, a system admin too, is 403
+    "GET /api/identity/auth/revoked-sessions": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1"),
     "GET /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "PATCH /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", body(phone=None)),
     "POST /api/identity/me/password":
@@ -367,7 +369,8 @@ TABLE.update({
     "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "POST /api/notifications/deliveries/{delivery_id}/retry":
         Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
-    "POST /api/notifications/events": Rule("none", "a-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    # service tokens only, of a producer allowed for the type: a system admin's token too is 403 (F7)
+    "POST /api/notifications/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
     "GET /api/notifications/feed": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/notifications/feed/read-all": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "GET /api/notifications/feed/unread-count": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
