@@ -130,7 +130,7 @@ class World:
         return str(created["upload_id"])
 
     async def fresh_refresh_token(self) -> str:
-        """One of the refresh tokens the first logins gave (logins are rate-limited: no new ones per cell)."""
+        """One of the spare sessions' refresh tokens (logins are rate-limited: no new ones per cell)."""
         return self.refresh_tokens.pop()
 
     async def fresh_campaign(self, issuer_key: str, school_keys: list[str], *, publish: bool = True) -> str:
@@ -175,6 +175,9 @@ class World:
         return str(created["id"]), token
 
 
+SPARE_SESSIONS = 4  # the refresh and logout rows, each called with and without a bearer token
+
+
 async def login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
     response = await http.post("/api/identity/auth/login", json={"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 200, response.text
@@ -206,10 +209,13 @@ async def invited_admin(world: World, unit_key: str, mail_log: Callable[[], str]
 
 async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | None = None) -> World:
     logins = await asyncio.gather(*(login(http, email) for email in ROLE_ACCOUNTS.values()))
+    # Sessions of their own for the refresh and logout cells: a logout ends its session's access tokens at once
+    # (revoked sessions), so the sessions whose tokens every other cell uses are never handed out.
+    spare = await asyncio.gather(*(login(http, ROLE_ACCOUNTS["viewer"]) for _ in range(SPARE_SESSIONS)))
     world = World(http=http, units={}, headers={
         role: {"Authorization": f"Bearer {tokens['access_token']}"} for role, tokens in zip(ROLE_ACCOUNTS, logins,
                                                                                            strict=True)},
-                  refresh_tokens=[tokens["refresh_token"] for tokens in logins])
+                  refresh_tokens=[tokens["refresh_token"] for tokens in spare])
     listed = await world.ok("GET", "/api/identity/units", params={"limit": 200})
     by_code = {u["code"]: str(u["id"]) for u in listed["items"]}
     world.units = {key: by_code[code] for key, code in UNIT_CODES.items() if code in by_code}
