@@ -101,6 +101,7 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
         env["IDENTITY_PUBLIC_URL"] = public_url
+        env.update({k: v for k, v in os.environ.items() if k in GENERAL_RATE_LIMIT_SETTINGS and k.startswith(prefix)})
     return env
 
 
@@ -234,7 +235,8 @@ def gateway_env(base_env: dict[str, str], ports: dict[str, int],
     }
 
 
-GENERAL_RATE_LIMIT_SETTINGS = ("GATEWAY_REQUESTS_PER_MINUTE_PER_IP", "GATEWAY_REQUESTS_PER_MINUTE_PER_USER")
+GENERAL_RATE_LIMIT_SETTINGS = ("GATEWAY_REQUESTS_PER_MINUTE_PER_IP", "GATEWAY_REQUESTS_PER_MINUTE_PER_USER",
+                               "IDENTITY_AUTH_REQUESTS_PER_MINUTE_PER_ADDRESS")
 
 
 def start_gateway(python: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -162,3 +162,29 @@ async def test_remembered_tokens_are_checked_again_after_a_while(tmp_path) -> No
     lookups = keys.lookups
     await verifier.verify(tokens[0])  # the oldest was dropped to keep at most two
     assert keys.lookups == lookups + 1
+
+
+@pytest.mark.parametrize(("kind", "aud", "accepted_by"), [
+    ("user", "edudx", {"scoring", "notifications", "gateway"}),  # a person's token works everywhere
+    ("service", "edudx:scoring", {"scoring"}),  # a service's token only at the service it was issued for
+    ("service", "edudx", set()),  # the old shared audience is not enough for a service token
+    ("service", ["edudx:scoring", "edudx:notifications"], {"scoring", "notifications"}),
+    ("user", "edudx:scoring", set()),
+])
+async def test_audience_depends_on_the_kind_of_token(tmp_path, kind: str, aud: object,  # type: ignore[no-untyped-def]
+                                                     accepted_by: set[str]) -> None:
+    key = _key(tmp_path, "k")
+    keys = CountingKeys(key.jwks)
+    verifiers = {name: TokenVerifier(keys, issuer="edudx-identity", audience="edudx",
+                                     service_audience=None if name == "gateway" else f"edudx:{name}")
+                 for name in ("scoring", "notifications", "gateway")}
+    token = _token(key.private_pem, key.kid, kind=kind, aud=aud)
+
+    accepted = set()
+    for name, verifier in verifiers.items():
+        try:
+            await verifier.verify(token)
+            accepted.add(name)
+        except InvalidToken:
+            pass
+    assert accepted == accepted_by

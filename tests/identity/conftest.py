@@ -29,6 +29,8 @@ def identity_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sett
         database_schema=schema,
         jwt_private_key_file=str(write_key(tmp)),
         password_hash_fast=True,
+        # The whole module shares one app and one client address; the limit itself is tested on an app of its own.
+        auth_requests_per_minute_per_address=1_000_000,
         service_clients={"submissions": "submissions-test-secret-0123"},
         log_json=False,
         log_level="WARNING",
@@ -47,6 +49,7 @@ async def client(identity_app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=identity_app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
         yield http
+    identity_app.state.auth_kit.throttle.reset()  # type: ignore[attr-defined]
     await empty_tables(identity_app.state.engine, service_metadata(identity.models))  # type: ignore[attr-defined]
 
 

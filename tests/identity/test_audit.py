@@ -106,16 +106,16 @@ async def test_password_change_is_recorded_without_any_password(client: httpx.As
     headers = await login(client, user)
 
     refused = await client.post("/api/identity/me/password", headers=headers,
-                                json={"current_password": "khong-dung-1", "new_password": "Mat-khau-moi-2025"})
+                                json={"current_password": "khong-dung-1", "new_password": "Song-Hau-chay-2025"})
     changed = await client.post("/api/identity/me/password", headers=headers,
-                                json={"current_password": PASSWORD, "new_password": "Mat-khau-moi-2025"})
+                                json={"current_password": PASSWORD, "new_password": "Song-Hau-chay-2025"})
     assert (refused.status_code, changed.status_code) == (401, 204)
 
     records = await _records(client, await login(client, admin), action="auth.password_changed",
                              actor_id=str(user.id))
     assert len(records) == 1 and records[0]["request_id"] == changed.headers["X-Request-ID"]
     assert records[0]["changes"] is None
-    assert "Mat-khau-moi-2025" not in json.dumps(records)
+    assert "Song-Hau-chay-2025" not in json.dumps(records)
 
 
 async def test_phong_admin_reads_only_its_subtree_and_schools_are_refused(client: httpx.AsyncClient,

@@ -50,19 +50,6 @@ async def test_wrong_password_and_unknown_email_look_the_same(client: httpx.Asyn
     assert wrong.json()["title"] == unknown.json()["title"]
 
 
-async def test_lockout_after_repeated_failures(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    units = await make_province(session)
-    user = await make_user(session, units["s11"], Role.PRINCIPAL)
-
-    failures = [await client.post(LOGIN, json={"email": user.email, "password": f"wrong-{i}x"}) for i in range(5)]
-    locked_even_with_right_password = await client.post(LOGIN, json={"email": user.email, "password": PASSWORD})
-
-    assert [r.status_code for r in failures] == [401] * 5
-    assert locked_even_with_right_password.status_code == 429
-    assert locked_even_with_right_password.json()["code"] == "account_locked"
-    assert 0 < int(locked_even_with_right_password.headers["retry-after"]) <= 61
-
-
 async def test_refresh_rotates_and_reuse_revokes_the_family(client: httpx.AsyncClient, session: AsyncSession) -> None:
     units = await make_province(session)
     user = await make_user(session, units["s11"], Role.PRINCIPAL)
@@ -108,22 +95,36 @@ async def test_logout_revokes_refresh_token(client: httpx.AsyncClient, session: 
 
 async def test_service_credentials(client: httpx.AsyncClient, session: AsyncSession) -> None:
     units = await make_province(session)
-    credentials = {"grant_type": "client_credentials", "client_id": "submissions"}
-    good = await client.post("/api/identity/auth/token",
-                             data={**credentials, "client_secret": "submissions-test-secret-0123"})
+    credentials = {"grant_type": "client_credentials", "client_id": "submissions",
+                   "client_secret": "submissions-test-secret-0123"}
+    good = await client.post("/api/identity/auth/token", data={**credentials, "audience": "identity"})
+    for_scoring = await client.post("/api/identity/auth/token", data={**credentials, "audience": "scoring"})
+    no_audience = await client.post("/api/identity/auth/token", data=credentials)
+    unknown_audience = await client.post("/api/identity/auth/token", data={**credentials, "audience": "khong-co"})
     bad = await client.post("/api/identity/auth/token", data={
-        "grant_type": "client_credentials", "client_id": "submissions", "client_secret": "wrong"})
+        "grant_type": "client_credentials", "client_id": "submissions", "client_secret": "wrong",
+        "audience": "identity"})
     token = good.json()["access_token"]
+    scoring_token = for_scoring.json()["access_token"]
 
     # A service may look up any unit's ancestors (other services check tree scope this way).
     ancestors = await client.get(f"/api/identity/units/{units['s11'].id}/ancestors",
                                  headers={"Authorization": f"Bearer {token}"})
     # …but it is not a user.
     me = await client.get("/api/identity/me", headers={"Authorization": f"Bearer {token}"})
+    # A token obtained to call another service is refused here.
+    elsewhere = await client.get(f"/api/identity/units/{units['s11'].id}/ancestors",
+                                 headers={"Authorization": f"Bearer {scoring_token}"})
 
     assert good.status_code == 200
     assert jwt.get_unverified_claims(token)["kind"] == "service"
+    assert jwt.get_unverified_claims(token)["aud"] == "edudx:identity"
+    assert jwt.get_unverified_claims(scoring_token)["aud"] == "edudx:scoring"
+    assert elsewhere.status_code == 401
+    assert no_audience.status_code == 422
+    assert unknown_audience.status_code == 422 and unknown_audience.json()["code"] == "invalid_target"
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_client"
+    assert ancestors.status_code == 200, ancestors.text
     assert [u["code"] for u in ancestors.json()] == ["SO-VL", "P-LH"]
     assert me.status_code == 403
 

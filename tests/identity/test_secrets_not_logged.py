@@ -14,7 +14,7 @@ from edudx_common.logging import mask_email
 from tests.identity.builders import PASSWORD, login, make_province, make_user
 
 WRONG = "Sai-Mat-Khau-7731"
-NEW = "Mat-Khau-Moi-5512"
+NEW = "Cau-Rach-Mieu-5512"
 
 
 async def test_passwords_and_addresses_are_not_logged(client: httpx.AsyncClient, session: AsyncSession,

@@ -99,10 +99,13 @@ async def sign_in(identity_url: str, user: User, password: str = PASSWORD) -> di
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def service_headers(identity_url: str, client_id: str, secret: str) -> dict[str, str]:
+async def service_headers(identity_url: str, client_id: str, secret: str,
+                          audience: str = "notifications") -> dict[str, str]:
+    """A service token of `client_id` for calling `audience` (notifications unless said otherwise)."""
     async with httpx.AsyncClient(base_url=identity_url) as http:
         response = await http.post("/api/identity/auth/token", data={
-            "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+            "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
+            "audience": audience})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

@@ -3,14 +3,20 @@ each takes effect once, and never undoes a newer fact."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import delete, select
 
+from edudx_common.auth import Role
 from edudx_common.db import utcnow
+from edudx_common.inbox import InboxEvent
 from notifications.campaigns.models import TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification
+from tests.identity.builders import make_user
 from tests.notifications.builders import (
     envelope,
     publish_campaign,
@@ -134,3 +140,56 @@ async def test_results_published_by_scoring_reach_principal_and_it_officer_by_ma
     items = feed.json()["items"]
     assert [(i["kind"], i["link"]) for i in items] == [("results_published", f"/campaigns/{campaign_id}")]
     assert len(await _notifications(databases, "results_published")) == 2
+
+
+async def test_only_a_producer_allowed_for_the_type_may_send_an_event(harness: Harness) -> None:
+    h = harness
+    api, system, databases = h.api, h.system, h.databases
+    district, _ = await h.district(1)
+    async with databases.identity() as session:
+        admin_user = await make_user(session, district.phong, Role.SYSTEM_ADMIN, name="Quản trị hệ thống")
+    system_admin = await h.sign_in(admin_user)
+    from_scoring = await service_headers(system.identity.url, "scoring", SECRETS["scoring"])
+    from_submissions = await service_headers(system.identity.url, "submissions", SECRETS["submissions"])
+    for_scoring = await service_headers(system.identity.url, "submissions", SECRETS["submissions"], "scoring")
+    forged = envelope("submission.approved", {
+        "campaign_id": str(uuid.uuid4()), "campaign_title": "Thông báo giả mạo", "unit_id": str(district.phong.id),
+        "submission_id": str(uuid.uuid4())})
+    results = envelope("results.published", {
+        "campaign_id": str(uuid.uuid4()), "campaign_title": "Kết quả giả mạo", "issuer_unit_id": str(district.phong.id),
+        "published_at": utcnow().isoformat(), "unit_ids": [str(district.schools[0].unit.id)]})
+
+    by_admin = await api.post(EVENTS, json=forged, headers=system_admin)
+    scoring_sends_approval = await api.post(EVENTS, json=forged, headers=from_scoring)
+    submissions_sends_results = await api.post(EVENTS, json=results, headers=from_submissions)
+    token_for_another_service = await api.post(EVENTS, json=forged, headers=for_scoring)
+
+    assert by_admin.status_code == 403 and by_admin.json()["code"] == "forbidden"
+    assert scoring_sends_approval.status_code == 403
+    assert submissions_sends_results.status_code == 403
+    assert token_for_another_service.status_code == 401
+    async with databases.notifications() as session:
+        received = (await session.execute(select(InboxEvent))).scalars().all()
+    assert {e.event_id for e in received}.isdisjoint({uuid.UUID(forged["id"]), uuid.UUID(results["id"])})
+
+
+async def test_a_deactivated_users_token_is_refused_within_seconds(harness: Harness) -> None:
+    h = harness
+    api, system = h.api, h.system
+    district, phong_admin = await h.district(1)
+    principal = await h.sign_in(district.schools[0].principal)
+    before = await api.get("/api/notifications/feed", headers=principal)
+
+    async with httpx.AsyncClient(base_url=system.identity.url) as identity:
+        deactivated = await identity.patch(f"/api/identity/users/{district.schools[0].principal.id}",
+                                           json={"active": False}, headers=phong_admin)
+    started = time.monotonic()
+    after = await api.get("/api/notifications/feed", headers=principal)
+    while after.status_code != 401 and time.monotonic() - started < 15:
+        await asyncio.sleep(0.25)
+        after = await api.get("/api/notifications/feed", headers=principal)
+
+    assert before.status_code == 200
+    assert deactivated.status_code == 200, deactivated.text
+    assert after.status_code == 401
+    assert time.monotonic() - started < 12

@@ -9,9 +9,11 @@ import json
 import httpx
 from openpyxl import load_workbook
 
+from edudx_common.auth import Role
 from scoring.rubrics import exchange
 from scoring.rubrics.service import template_definition
-from tests.scoring.conftest import Stack, World
+from tests.identity.builders import make_user
+from tests.scoring.conftest import Stack, World, sign_in
 
 API = "/api/scoring/rubrics"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,3 +120,25 @@ async def test_a_rubric_import_checks_the_role_first_and_refuses_a_zip_bomb(stac
         else:
             assert (answer.status_code, answer.json()["code"]) == (403, "forbidden")
     assert len(rubrics.json()) == 2
+
+
+async def test_a_rubric_is_read_by_id_only_within_its_owners_reach(stack: Stack, world: World) -> None:
+    async with stack.services["identity"].sessions() as session:
+        p1_admin = await make_user(session, world.units["p1"], Role.AUTHORITY_ADMIN, name="Quản trị Phòng 1")
+    owner = await sign_in(stack, p1_admin)
+    definition = template_definition("seed-004-cntt").model_dump(mode="json")
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        created = (await scoring.post(API, json=definition, headers=owner)).json()
+        reads = {
+            who: [(await scoring.get(f"{API}/{created['id']}{tail}", headers=world.users[who])).status_code
+                  for tail in ("", "/export", "/versions")]
+            for who in ("so_admin", "p1_reviewer", "s11_principal", "p2_reviewer", "s21_officer")
+        }
+        listed = {r["id"] for r in (await scoring.get(API, headers=world.users["p2_reviewer"])).json()}
+
+    assert reads["so_admin"] == [200, 200, 200]  # the Sở above the owner
+    assert reads["p1_reviewer"] == [200, 200, 200]  # the owner's own unit
+    assert reads["s11_principal"] == [200, 200, 200]  # a school below the owner (it is scored against it)
+    assert reads["p2_reviewer"] == [404, 404, 404]  # a Phòng beside the owner
+    assert reads["s21_officer"] == [404, 404, 404]  # a school under that other Phòng
+    assert created["id"] not in listed

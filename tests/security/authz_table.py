@@ -235,6 +235,8 @@ TABLE.update({
         Rule("none", PUBLIC_ONCE, body(token="khong-hop-le", new_password="Mat-khau-moi-2025!")),
     "POST /api/identity/auth/refresh": Rule("none", PUBLIC_ONCE, _refresh),
     "POST /api/identity/auth/token": Rule("none", PUBLIC_ONCE, call(lambda w, r, role: _service_token(w))),
+    # for services only (F13): every user, a system admin too, is 403
+    "GET /api/identity/auth/revoked-sessions": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1"),
     "GET /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "PATCH /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1", body(phone=None)),
     "POST /api/identity/me/password":
@@ -338,10 +340,11 @@ TABLE.update({
     "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _rubric),
     "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _import_file),
-    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
-    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
-    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- aa- aa- a-- a-- --- --- -"),
-    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aa- a3- 33- a-- 3-- --- --- -", _rubric),
+    # rubrics by id: only within the owner's reach (its unit, the units above and below it), else 404 (F16)
+    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
+    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa a34 334 a-4 3-4 --- --- -", _rubric),
     "PATCH /api/scoring/submissions/{submission_id}/review-scores":
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(**SCORES)),
     "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
@@ -366,7 +369,8 @@ TABLE.update({
     "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "POST /api/notifications/deliveries/{delivery_id}/retry":
         Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
-    "POST /api/notifications/events": Rule("none", "a-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    # service tokens only, of a producer allowed for the type: a system admin's token too is 403 (F7)
+    "POST /api/notifications/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
     "GET /api/notifications/feed": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/notifications/feed/read-all": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "GET /api/notifications/feed/unread-count": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
@@ -392,7 +396,8 @@ TABLE.update({
 
 
 async def _service_token(world: Any) -> Request:
-    return {"data": {"grant_type": "client_credentials", "client_id": "authz-matrix", "client_secret": "sai"}}
+    return {"data": {"grant_type": "client_credentials", "client_id": "authz-matrix", "client_secret": "sai",
+                     "audience": "notifications"}}
 
 
 async def _delivery(world: Any) -> Request:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import RunningSystem
+from tests.e2e.conftest import RunningSystem, output_of
 from tests.security.authz_table import ROLES, TABLE, expected_of_rule_is_consistent
 from tests.security.matrix import Cell, merged_operations, observed_rows, run_matrix, served_spec
 from tests.security.world import build_world
@@ -38,7 +38,7 @@ def test_the_gateway_serves_the_same_operations_the_table_covers(system: Running
 def test_every_cell_answers_as_the_table_declares(system: RunningSystem, tmp_path: Path) -> None:
     async def run() -> list[tuple[Cell, str, str, str]]:
         async with httpx.AsyncClient(base_url=system.gateway, timeout=60) as http:
-            world = await build_world(http)
+            world = await build_world(http, mail_log=lambda: output_of(system))
             return await run_matrix(world)
 
     results = asyncio.run(run())

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -128,7 +130,7 @@ class World:
         return str(created["upload_id"])
 
     async def fresh_refresh_token(self) -> str:
-        """One of the refresh tokens the first logins gave (logins are rate-limited: no new ones per cell)."""
+        """One of the spare sessions' refresh tokens (logins are rate-limited: no new ones per cell)."""
         return self.refresh_tokens.pop()
 
     async def fresh_campaign(self, issuer_key: str, school_keys: list[str], *, publish: bool = True) -> str:
@@ -173,18 +175,47 @@ class World:
         return str(created["id"]), token
 
 
+SPARE_SESSIONS = 4  # the refresh and logout rows, each called with and without a bearer token
+
+
 async def login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
     response = await http.post("/api/identity/auth/login", json={"email": email, "password": DEMO_PASSWORD})
     assert response.status_code == 200, response.text
     return dict(response.json())
 
 
-async def build_world(http: httpx.AsyncClient) -> World:
+async def invited_admin(world: World, unit_key: str, mail_log: Callable[[], str]) -> dict[str, str]:
+    """An authority admin of `unit_key`, activated through the invitation the embedded run writes to its log
+    (no SMTP server there): what it takes to own something outside every seeded account's scope."""
+    email = f"{unique('quantri')}@kiemthu.edu.vn"
+    await world.ok("POST", "/api/identity/users", expect=201, json={
+        "email": email, "full_name": "Quản trị kiểm thử", "unit_id": world.units[unit_key],
+        "roles": ["authority_admin"], "send_invite": True})
+    link = re.compile(re.escape(email) + r".*?token=([A-Za-z0-9_\-]+)|token=([A-Za-z0-9_\-]+).*?" + re.escape(email))
+    for _attempt in range(100):
+        found = [m.group(1) or m.group(2) for line in mail_log().splitlines() if (m := link.search(line))]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError(f"no invitation for {email} in the log")
+    password = f"Kiem-thu-{uuid.uuid4().hex[:8]}!"
+    await world.ok("POST", "/api/identity/auth/password-reset/confirm", expect=204,
+                   json={"token": found[-1], "new_password": password})
+    response = await world.http.post("/api/identity/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | None = None) -> World:
     logins = await asyncio.gather(*(login(http, email) for email in ROLE_ACCOUNTS.values()))
+    # Sessions of their own for the refresh and logout cells: a logout ends its session's access tokens at once
+    # (revoked sessions), so the sessions whose tokens every other cell uses are never handed out.
+    spare = await asyncio.gather(*(login(http, ROLE_ACCOUNTS["viewer"]) for _ in range(SPARE_SESSIONS)))
     world = World(http=http, units={}, headers={
         role: {"Authorization": f"Bearer {tokens['access_token']}"} for role, tokens in zip(ROLE_ACCOUNTS, logins,
                                                                                            strict=True)},
-                  refresh_tokens=[tokens["refresh_token"] for tokens in logins])
+                  refresh_tokens=[tokens["refresh_token"] for tokens in spare])
     listed = await world.ok("GET", "/api/identity/units", params={"limit": 200})
     by_code = {u["code"]: str(u["id"]) for u in listed["items"]}
     world.units = {key: by_code[code] for key, code in UNIT_CODES.items() if code in by_code}
@@ -218,6 +249,12 @@ async def build_world(http: httpx.AsyncClient) -> World:
         outline = await world.ok("POST", "/api/submissions/outlines", role=owner, expect=201,
                                  json={"name": f"Đề cương {key}", "definition": SEED_004_DEFINITION})
         world.outlines[key] = str(outline["id"])
+    # rubrics outside each seeded account's scope: a Phòng beside Long Hồ, a Sở of another province
+    for key in ("MT", "CT") if mail_log is not None else ():
+        admin = await invited_admin(world, key, mail_log)
+        created = await http.post("/api/scoring/rubrics", headers=admin, json=RUBRIC_BODY)
+        assert created.status_code == 201, created.text
+        world.rubrics[key] = str(created.json()["id"])
 
     for issuer, schools in {"SO": ["THPT"], "LH": ["HB"], "MT": ["CN"], "CT": ["CTS"]}.items():
         world.campaigns[issuer] = await world.fresh_campaign(issuer, schools)

@@ -4,7 +4,7 @@ import { api, call } from "../api/client";
 import { anonymousApi as anonymous } from "../api/anonymous";
 import { ApiError, asApiError, toProblem } from "../api/problem";
 import type { Me } from "./roles";
-import { endSession, onSessionChange, startSession, tokens } from "./session";
+import { onSessionChange, signOut, startSession, tokens } from "./session";
 
 interface AuthValue {
   signedIn: boolean;
@@ -60,7 +60,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     const refresh = tokens()?.refresh;
-    endSession();
+    signOut(); // tokens and unsaved drafts leave the browser with the person
     if (refresh) await anonymous.POST("/api/identity/auth/logout", { body: { refresh_token: refresh } }).catch(() => undefined);
   }, []);
 

@@ -63,6 +63,28 @@ export function endSession(): void {
   notify();
 }
 
+// What the browser keeps of a person besides the session: unsaved report drafts (`edudx.draft.<submission id>`).
+// An expired session keeps them (the same person signs in again and finds the draft); signing out removes them,
+// so the next person at a shared computer finds nothing. The language choice is not personal and stays.
+const PERSONAL_PREFIXES = ["edudx.draft."];
+
+/** Remove every personal entry (see PERSONAL_PREFIXES) from `storage`. */
+export function forgetPersonalData(storage: Storage | undefined = globalThis.localStorage): void {
+  if (!storage) return;
+  const keys: string[] = [];
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i);
+    if (key && PERSONAL_PREFIXES.some((prefix) => key.startsWith(prefix))) keys.push(key);
+  }
+  for (const key of keys) storage.removeItem(key);
+}
+
+/** Signing out on purpose: the session (tokens) and every personal entry the browser kept. */
+export function signOut(): void {
+  endSession();
+  forgetPersonalData();
+}
+
 async function withLock<T>(work: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   return locks ? (locks.request("edudx-refresh", work) as Promise<T>) : work();

@@ -76,7 +76,10 @@ export interface paths {
          * Login
          * @description Sign in with e-mail and password. Returns a short-lived access token and a refresh token.
          *
-         *     After repeated failures the account is locked for a while (429 `account_locked` with `Retry-After`).
+         *     Every refusal is 401 `invalid_credentials`, whether the e-mail is unknown, the password wrong or the account
+         *     deactivated. After repeated failures for one e-mail from one client address that pair waits longer each time
+         *     (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may make
+         *     a limited number of refused attempts per minute across the sign-in endpoints (429 `rate_limited`).
          */
         post: operations["login_api_identity_auth_login_post"];
         delete?: never;
@@ -116,7 +119,9 @@ export interface paths {
         put?: never;
         /**
          * Request Password Reset
-         * @description E-mail a link to set a new password. The answer is the same whether or not the e-mail has an account.
+         * @description E-mail a link to set a new password. The answer, and the time it takes, are the same whether or not the
+         *     e-mail has an account: the work happens after the answer. One e-mail per account per cooldown period
+         *     (`IDENTITY_PASSWORD_RESET_COOLDOWN_MINUTES`); further requests in that period send nothing.
          */
         post: operations["request_password_reset_api_identity_auth_password_reset_post"];
         delete?: never;
@@ -165,6 +170,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/auth/revoked-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Revoked Sessions
+         * @description Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
+         *     token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
+         *     services only (403 for users); each polls this every few seconds.
+         */
+        get: operations["list_revoked_sessions_api_identity_auth_revoked_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/auth/token": {
         parameters: {
             query?: never;
@@ -176,7 +203,8 @@ export interface paths {
         put?: never;
         /**
          * Issue Service Token
-         * @description OAuth 2 client-credentials grant for EduDX services calling each other.
+         * @description OAuth 2 client-credentials grant for EduDX services calling each other. Each token is for the one
+         *     service named in `audience` (its `aud` claim is `edudx:<service>`): every other service refuses it.
          */
         post: operations["issue_service_token_api_identity_auth_token_post"];
         delete?: never;
@@ -613,6 +641,11 @@ export interface components {
         };
         /** Body_issue_service_token_api_identity_auth_token_post */
         Body_issue_service_token_api_identity_auth_token_post: {
+            /**
+             * Audience
+             * @description The service the token is for, e.g. `notifications`
+             */
+            audience: string;
             /** Client Id */
             client_id: string;
             /** Client Secret */
@@ -835,6 +868,19 @@ export interface components {
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /** RevokedSessions */
+        RevokedSessions: {
+            /**
+             * Sessions
+             * @description Ids (`sid` claim) of sessions revoked within the window
+             */
+            sessions: string[];
+            /**
+             * Window Seconds
+             * @description How far back the list reaches: the access tokens' lifetime and a margin
+             */
+            window_seconds: number;
         };
         /**
          * Role
@@ -1730,6 +1776,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_revoked_sessions_api_identity_auth_revoked_sessions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessions"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -258,6 +258,7 @@ export interface paths {
          *     `submission.approved` (submissions) and `results.published` (scoring). Each event id takes effect once;
          *     a redelivery and an unknown type are answered 204 too. 422 for a payload that cannot be read; 503 when the
          *     submissions service must be asked about an unknown campaign and cannot be reached (sent again later).
+         *     403 for a user's token (a system admin's too) and for a type the producing service may not send.
          */
         post: operations["receive_event_api_notifications_events_post"];
         delete?: never;

@@ -182,8 +182,8 @@ export interface paths {
         put?: never;
         /**
          * Receive Event
-         * @description Another service's event (service tokens only). Redeliveries of an accepted event id are answered 204
-         *     and change nothing.
+         * @description Another service's event (service tokens only, and only the types the producing service may send here:
+         *     otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing.
          */
         post: operations["receive_event_api_scoring_events_post"];
         delete?: never;
@@ -268,7 +268,8 @@ export interface paths {
         };
         /**
          * Get Rubric
-         * @description One rubric version with its whole definition.
+         * @description One rubric version with its whole definition: templates, and rubrics of the caller's unit, of the
+         *     authorities above it and of units below it; any other id is 404.
          */
         get: operations["get_rubric_api_scoring_rubrics__rubric_id__get"];
         put?: never;
@@ -289,6 +290,7 @@ export interface paths {
         /**
          * Export Rubric
          * @description The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON.
+         *     The same visibility as one rubric.
          */
         get: operations["export_rubric_api_scoring_rubrics__rubric_id__export_get"];
         put?: never;
@@ -308,7 +310,7 @@ export interface paths {
         };
         /**
          * List Versions
-         * @description Every version of the rubric this one belongs to, newest first.
+         * @description Every version of the rubric this one belongs to, newest first (the same visibility as one rubric).
          */
         get: operations["list_versions_api_scoring_rubrics__rubric_id__versions_get"];
         put?: never;

@@ -9,12 +9,15 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from edudx_common import health
+from edudx_common.background import in_background
 from edudx_common.db import create_engine, ping, session_factory
 from edudx_common.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from edudx_common.hardening import BodyLimitMiddleware, NoStoreMiddleware, UnexpectedErrorMiddleware
-from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
+from edudx_common.http import ServiceClient, ServiceTokenProvider
+from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
+from edudx_common.revocation import RevokedSessions, SessionSource, from_identity
 from edudx_common.settings import BaseServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -81,19 +84,37 @@ def _document_problems(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def database_and_tokens(
-    app: FastAPI, settings: BaseServiceSettings, *, service: str, keys: KeySource | None = None
+    app: FastAPI, settings: BaseServiceSettings, *, service: str, keys: KeySource | None = None,
+    revoked_sessions: SessionSource | None = None,
 ) -> AsyncIterator[None]:
-    """What every service's lifespan starts: logging, the engine, the session factory, the token verifier."""
+    """What every service's lifespan starts: logging, the engine, the session factory, the token verifier, and
+    the list of revoked sessions (from `revoked_sessions`, or else asked of identity with this service's
+    credentials; a service without credentials, run alone, checks none)."""
     configure_logging(service, settings.log_level, settings.log_json)
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.token_verifier = TokenVerifier(
-        keys or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        keys or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        service_audience=service_audience(settings.jwt_audience, service),
     )
     app.state.readiness_checks = {"database": lambda: ping(engine)}
+    identity: ServiceClient | None = None
+    if revoked_sessions is None and settings.service_client_id:
+        tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
+                                      client_secret=settings.service_client_secret)
+        identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens, retries=0,
+                                 timeout=min(settings.http_timeout_seconds, 5.0))
+        revoked_sessions = from_identity(identity)
     try:
-        yield
+        if revoked_sessions is None:
+            yield
+        else:
+            app.state.revocations = RevokedSessions(revoked_sessions, poll_seconds=settings.revocation_poll_seconds)
+            async with in_background(app.state.revocations.run(), name=f"{service}-revoked-sessions"):
+                yield
     finally:
+        if identity is not None:
+            await identity.aclose()
         await engine.dispose()

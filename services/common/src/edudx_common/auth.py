@@ -98,8 +98,11 @@ async def get_optional_principal(request: Request) -> Principal | None:
     if token is None:
         return None
     verifier: TokenVerifier = request.app.state.token_verifier
+    revocations = getattr(request.app.state, "revocations", None)
     try:
         claims = await verifier.verify(token)
+        if revocations is not None and revocations.is_revoked(claims):
+            raise InvalidToken("session revoked")
         return Principal.from_claims(claims)
     except InvalidToken as exc:
         raise Unauthorized(

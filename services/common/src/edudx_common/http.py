@@ -45,27 +45,27 @@ def bad_answer_problem(service: str) -> ProblemError:
 
 
 class ServiceTokenProvider:
-    """Client-credentials tokens from identity, cached until shortly before they expire."""
+    """Client-credentials tokens from identity, one per service called (its audience), each cached until shortly
+    before it expires. A token for one service is refused by every other."""
 
     def __init__(self, *, identity_url: str, client_id: str, client_secret: str, timeout: float = 5.0) -> None:
         self._url = identity_url.rstrip("/") + "/api/identity/auth/token"
         self._client_id = client_id
         self._client_secret = client_secret
         self._timeout = timeout
-        self._token: str | None = None
-        self._expires_at = 0.0
+        self._tokens: dict[str, tuple[str, float]] = {}  # audience → (token, expires at)
         self._lock = asyncio.Lock()
 
-    async def token(self, *, force: bool = False) -> str:
+    async def token(self, *, audience: str, force: bool = False) -> str:
         async with self._lock:
-            if force or self._token is None or time.monotonic() > self._expires_at - 30:
-                await self._fetch()
-            assert self._token is not None
-            return self._token
+            cached = self._tokens.get(audience)
+            if force or cached is None or time.monotonic() > cached[1] - 30:
+                cached = self._tokens[audience] = await self._fetch(audience)
+            return cached[0]
 
-    async def _fetch(self) -> None:
+    async def _fetch(self, audience: str) -> tuple[str, float]:
         data = {"grant_type": "client_credentials", "client_id": self._client_id,
-                "client_secret": self._client_secret}
+                "client_secret": self._client_secret, "audience": audience}
         try:
             async with httpx.AsyncClient(timeout=self._timeout, trust_env=False) as client:
                 response = await client.post(self._url, data=data)
@@ -74,8 +74,7 @@ class ServiceTokenProvider:
         if response.status_code != 200:
             raise BadGateway(f"Dịch vụ định danh từ chối cấp mã dịch vụ (HTTP {response.status_code}).")
         body = response.json()
-        self._token = body["access_token"]
-        self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+        return str(body["access_token"]), time.monotonic() + float(body.get("expires_in", 300))
 
 
 class ServiceClient:
@@ -91,8 +90,11 @@ class ServiceClient:
         retries: int = 2,
         backoff_seconds: float = 0.2,
         transport: httpx.AsyncBaseTransport | None = None,
+        audience: str | None = None,
     ) -> None:
         self.name = name
+        # The service this client calls, as named in identity's service tokens; by default its name.
+        self.audience = audience or name
         self._tokens = token_provider
         self._retries = retries
         self._backoff = backoff_seconds
@@ -130,7 +132,8 @@ class ServiceClient:
             if idempotency_key is not None:
                 request_headers["Idempotency-Key"] = idempotency_key
             if self._tokens is not None:
-                request_headers["Authorization"] = f"Bearer {await self._tokens.token(force=refreshed_token)}"
+                token = await self._tokens.token(audience=self.audience, force=refreshed_token)
+                request_headers["Authorization"] = f"Bearer {token}"
             try:
                 response = await self._client.request(method, url, headers=request_headers, **kwargs)
             except httpx.TransportError as exc:

@@ -9,6 +9,10 @@ again, with the same id. A receiver's `POST /api/<service>/events` route records
         if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
             await handle(session, envelope)  # effects: committed with the inbox row, or rolled back with it
 
+Before that, the route calls `ensure_producer_may_send(principal, envelope.type, PRODUCERS)`: only a service
+token is accepted (a user's, even a system admin's, is 403), and only for the event types the receiver's
+allow-list grants that producing service (`{"submissions": ("campaign.*", "submission.*")}`).
+
 A duplicate is answered 2xx like the first delivery, so the producer stops sending it; so is an event
 type the receiver does not care about. A receiver that cannot handle an event yet answers 503 (retried
 later); one that never will answers 422 (the producer marks it failed, for operators).
@@ -20,6 +24,7 @@ service's `models.__all__` so its migrations create it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Field, SQLModel, col
 
+from edudx_common.auth import Principal
 from edudx_common.db import UTCDateTime, utcnow
+from edudx_common.errors import Forbidden
 
 EVENT_TYPE_MAX_LENGTH = 100
 
@@ -45,6 +52,25 @@ class EventEnvelope(BaseModel):
     payload: dict[str, Any] = SchemaField(
         default_factory=dict, description="Event data as JSON: ids are strings, times ISO 8601 strings"
     )
+
+
+SERVICE_SUBJECT_PREFIX = "service:"
+
+
+def ensure_producer_may_send(principal: Principal, event_type: str,
+                             producers: Mapping[str, Collection[str]]) -> None:
+    """Refuse (403) an event from anyone but a service allowed to produce this type here.
+
+    `producers` maps a service (its client id, as in its token's `sub` "service:<id>") to the event types it may
+    send to this receiver: exact names or a family `campaign.*`.
+    """
+    if not principal.is_service or not principal.subject.startswith(SERVICE_SUBJECT_PREFIX):
+        raise Forbidden("Chỉ các dịch vụ của hệ thống được gửi sự kiện.")
+    producer = principal.subject.removeprefix(SERVICE_SUBJECT_PREFIX)
+    for allowed in producers.get(producer, ()):
+        if event_type == allowed or (allowed.endswith(".*") and event_type.startswith(allowed[:-1])):
+            return
+    raise Forbidden(f"Dịch vụ '{producer}' không được gửi sự kiện '{event_type}' tới dịch vụ này.")
 
 
 class InboxEvent(SQLModel, table=True):

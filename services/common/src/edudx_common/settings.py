@@ -32,6 +32,8 @@ class BaseServiceSettings(BaseSettings):
     service_client_secret: str = ""
 
     http_timeout_seconds: float = 10.0
+    # How often the list of revoked sessions is fetched from identity (edudx_common.revocation).
+    revocation_poll_seconds: float = 5.0
 
     # Robustness limits (edudx_common.uploads, edudx_common.limits): imports one process parses at once, and
     # the largest JSON body a route reads (the gateway caps bodies too; a service must not rely on it).

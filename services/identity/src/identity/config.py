@@ -20,14 +20,27 @@ class Settings(MailSettings):
 
     # client_id → secret of each service allowed to call others with its own token.
     service_clients: dict[str, str] = Field(default_factory=dict)
+    # Services a service token may be requested for; each token names one (aud "edudx:<service>").
+    service_audiences: list[str] = Field(
+        default_factory=lambda: ["identity", "submissions", "evidence", "scoring", "notifications"])
 
-    # Login backoff: after `lockout_threshold` consecutive failures the account is locked for
-    # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`.
+    # Login backoff per (e-mail, client address): after `lockout_threshold` failures that pair waits
+    # `lockout_base_seconds`, doubling with each further failure up to `lockout_max_seconds`. No account lock:
+    # the owner's password from another address still works (see identity.auth.throttle).
     lockout_threshold: int = 5
-    lockout_base_seconds: int = 60
+    lockout_base_seconds: int = 30
     lockout_max_seconds: int = 3600
+    # Identity's own limit per client address: refused sign-ins, refreshes, service credentials and reset links,
+    # and every password-reset request, per minute (identity.auth.throttle).
+    auth_requests_per_minute_per_address: int = 30
+    # Peers whose `X-Forwarded-For` names the client (the gateway): addresses or networks.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    # One password-reset e-mail per account per this many minutes; further requests are answered alike, unsent.
+    password_reset_cooldown_minutes: int = 5
 
-    password_min_length: int = 8
+    password_min_length: int = 10
+    # Earlier passwords a new one must differ from (besides the current one).
+    password_history: int = 5
     # Cheaper Argon2 parameters are for tests only; production keeps the library defaults.
     password_hash_fast: bool = False
     reset_token_minutes: int = 60

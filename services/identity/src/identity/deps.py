@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from edudx_common.auth import CurrentUser
 from edudx_common.db import SessionDep
-from edudx_common.errors import Unauthorized
+from edudx_common.errors import ProblemError, Unauthorized
+from identity.auth.reset import PasswordResetQueue
 from identity.auth.service import AuthKit
+from identity.auth.throttle import SlidingWindowLimiter, client_address
+from identity.errors import TooManyRequestsFromAddress
 from identity.mail import MailOutbox
 from identity.users import repository as users_repository
 from identity.users.models import User
@@ -25,6 +30,43 @@ async def _mail_outbox(request: Request) -> MailOutbox:
     return outbox
 
 
+async def _password_resets(request: Request) -> PasswordResetQueue:
+    resets: PasswordResetQueue = request.app.state.password_resets
+    return resets
+
+
+async def _client_address(request: Request) -> str:
+    kit: AuthKit = request.app.state.auth_kit
+    return client_address(request, kit.settings.trusted_proxies)
+
+
+def _refuse_if_blocked(limiter: SlidingWindowLimiter, address: str) -> None:
+    if (wait := limiter.blocked(address)) is not None:
+        seconds = math.ceil(wait)
+        raise TooManyRequestsFromAddress(f"Vui lòng thử lại sau {seconds} giây.",
+                                         headers={"Retry-After": str(seconds)})
+
+
+async def _limit_failures_per_address(request: Request,
+                                      address: Annotated[str, Depends(_client_address)]) -> AsyncIterator[None]:
+    """Identity's own per-address limit, gateway or not: each refused attempt (401/422) counts."""
+    limiter: SlidingWindowLimiter = request.app.state.address_limiter
+    _refuse_if_blocked(limiter, address)
+    try:
+        yield
+    except ProblemError as exc:
+        if exc.status in (401, 422):
+            limiter.hit(address)
+        raise
+
+
+async def _limit_requests_per_address(request: Request, address: Annotated[str, Depends(_client_address)]) -> None:
+    """The same limit where every request counts (password-reset requests: each may send an e-mail)."""
+    limiter: SlidingWindowLimiter = request.app.state.address_limiter
+    _refuse_if_blocked(limiter, address)
+    limiter.hit(address)
+
+
 async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
     assert principal.user_id is not None
     user = await users_repository.get(session, principal.user_id)
@@ -36,3 +78,7 @@ async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
 AuthKitDep = Annotated[AuthKit, Depends(_auth_kit)]
 MailOutboxDep = Annotated[MailOutbox, Depends(_mail_outbox)]
 CurrentAccount = Annotated[User, Depends(_current_account)]
+PasswordResetQueueDep = Annotated[PasswordResetQueue, Depends(_password_resets)]
+ClientAddress = Annotated[str, Depends(_client_address)]
+LIMITED_PER_ADDRESS = [Depends(_limit_failures_per_address)]
+COUNTED_PER_ADDRESS = [Depends(_limit_requests_per_address)]

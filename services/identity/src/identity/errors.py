@@ -68,9 +68,19 @@ class InvalidClient(Unauthorized):
     title = "Thông tin xác thực dịch vụ không đúng"
 
 
-class AccountLocked(TooManyRequests):
-    code = "account_locked"
-    title = "Tài khoản tạm bị khoá do đăng nhập sai nhiều lần"
+class InvalidTarget(Unprocessable):
+    code = "invalid_target"
+    title = "Dịch vụ được yêu cầu mã truy cập không tồn tại"
+
+
+class TooManyAttempts(TooManyRequests):
+    code = "too_many_attempts"
+    title = "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau"
+
+
+class TooManyRequestsFromAddress(TooManyRequests):
+    code = "rate_limited"
+    title = "Quá nhiều yêu cầu từ địa chỉ của bạn, vui lòng thử lại sau"
 
 
 class InvalidPasswordToken(Unprocessable):

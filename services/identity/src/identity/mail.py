@@ -93,6 +93,10 @@ class MailOutbox:
         queue(session, mail)
         tasks.add_task(self._nudge)
 
+    async def deliver_now(self) -> None:
+        """Send what is due now (after a commit made outside a request), instead of at the dispatcher's next round."""
+        await self._nudge()
+
     async def _nudge(self) -> None:
         try:
             await self._dispatcher.deliver_due()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,11 +10,15 @@ from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
+from edudx_common.background import in_background
 from edudx_common.jwt import StaticKeys
 from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
+from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
+from identity.auth.service import revoked_sessions as revoked_sessions_of
+from identity.auth.throttle import LoginThrottle, SlidingWindowLimiter
 from identity.auth.tokens import TokenIssuer
 from identity.config import Settings
 from identity.keys import load_signing_key
@@ -35,17 +40,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length),
             issuer=TokenIssuer(signing_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             jwks=signing_key.jwks,
+            throttle=LoginThrottle(free_failures=settings.lockout_threshold,
+                                   base_seconds=settings.lockout_base_seconds,
+                                   max_seconds=settings.lockout_max_seconds),
         )
+        app.state.address_limiter = SlidingWindowLimiter(settings.auth_requests_per_minute_per_address)
         app.state.mailer = Mailer(settings)
         # Identity checks tokens against its own keys: no HTTP call to itself.
-        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):
+        async def revoked_sessions() -> list[uuid.UUID]:
+            async with app.state.session_factory() as session:
+                return await revoked_sessions_of(session, app.state.auth_kit)
+
+        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks),
+                                       revoked_sessions=revoked_sessions):
             dispatcher = OutboxDispatcher(
                 app.state.session_factory, {}, erase_payload_on_delivery=True,
                 deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},
                 # An SMTP conversation may take the whole client timeout: the lease outlasts it.
                 lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
             app.state.mail_outbox = MailOutbox(dispatcher)
-            async with dispatcher.running(idle_seconds=2.0):
+            app.state.password_resets = PasswordResetQueue(app.state.session_factory, app.state.auth_kit,
+                                                           app.state.mail_outbox)
+            async with (dispatcher.running(idle_seconds=2.0),
+                        in_background(app.state.password_resets.run(), name="identity-password-resets")):
                 yield
 
     return create_service_app(

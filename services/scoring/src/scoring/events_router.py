@@ -5,21 +5,22 @@ from fastapi import APIRouter, Response, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, accept_once
+from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from scoring import events
 from scoring.deps import SubmissionsDep
-from scoring.errors import NotAllowed
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
+
+# Who may send which events here; anything else, and any user token, is 403.
+PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "evidence": ("evidence.*",)}
 
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def receive_event(event: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
                         submissions: SubmissionsDep) -> Response:
-    """Another service's event (service tokens only). Redeliveries of an accepted event id are answered 204
-    and change nothing."""
-    if not principal.is_service:
-        raise NotAllowed("Chỉ các dịch vụ của hệ thống được gửi sự kiện.")
+    """Another service's event (service tokens only, and only the types the producing service may send here:
+    otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing."""
+    ensure_producer_may_send(principal, event.type, PRODUCERS)
     if await accept_once(session, event_id=event.id, event_type=event.type):
         await events.handle(session, event, submissions=submissions)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

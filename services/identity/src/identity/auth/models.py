@@ -25,7 +25,8 @@ class RefreshToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     replaced_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Indexed: services poll the sessions revoked in the last few minutes (identity.auth.revocations).
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, index=True))
 
 
 class PasswordToken(SQLModel, table=True):
@@ -40,3 +41,14 @@ class PasswordToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class PasswordHistory(SQLModel, table=True):
+    """A password a user had before: a new password must differ from the last few (`IDENTITY_PASSWORD_HISTORY`)."""
+
+    __tablename__ = "password_history"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

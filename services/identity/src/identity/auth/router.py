@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Response, status
+from fastapi import APIRouter, Form, Response, status
 
+from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
-from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.errors import PROBLEM_RESPONSES, Forbidden
 from identity.auth import service
 from identity.auth.schemas import (
     LoginRequest,
@@ -13,24 +14,36 @@ from identity.auth.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
+    RevokedSessions,
     ServiceToken,
     TokenPair,
 )
-from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
+from identity.deps import (
+    COUNTED_PER_ADDRESS,
+    LIMITED_PER_ADDRESS,
+    AuthKitDep,
+    ClientAddress,
+    CurrentAccount,
+    PasswordResetQueueDep,
+)
 
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/auth/login", response_model=TokenPair)
-async def login(body: LoginRequest, session: SessionDep, kit: AuthKitDep) -> TokenPair:
+@router.post("/auth/login", response_model=TokenPair, dependencies=LIMITED_PER_ADDRESS)
+async def login(body: LoginRequest, session: SessionDep, kit: AuthKitDep, address: ClientAddress) -> TokenPair:
     """Sign in with e-mail and password. Returns a short-lived access token and a refresh token.
 
-    After repeated failures the account is locked for a while (429 `account_locked` with `Retry-After`).
+    Every refusal is 401 `invalid_credentials`, whether the e-mail is unknown, the password wrong or the account
+    deactivated. After repeated failures for one e-mail from one client address that pair waits longer each time
+    (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may make
+    a limited number of refused attempts per minute across the sign-in endpoints (429 `rate_limited`).
     """
-    return await service.login(session, kit, email=str(body.email).lower(), password=body.password)
+    return await service.login(session, kit, email=str(body.email).lower(), password=body.password,
+                               client_address=address)
 
 
-@router.post("/auth/refresh", response_model=TokenPair)
+@router.post("/auth/refresh", response_model=TokenPair, dependencies=LIMITED_PER_ADDRESS)
 async def refresh_tokens(body: RefreshRequest, session: SessionDep, kit: AuthKitDep) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once; reusing one ends the session."""
     return await service.refresh(session, kit, refresh_token=body.refresh_token)
@@ -43,28 +56,31 @@ async def logout(body: RefreshRequest, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/token", response_model=ServiceToken)
+@router.post("/auth/token", response_model=ServiceToken, dependencies=LIMITED_PER_ADDRESS)
 async def issue_service_token(
     kit: AuthKitDep,
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],
     client_id: Annotated[str, Form(max_length=100)],
     client_secret: Annotated[str, Form(max_length=200)],
+    audience: Annotated[str, Form(max_length=50, pattern="^[a-z][a-z0-9-]*$",
+                                  description="The service the token is for, e.g. `notifications`")],
 ) -> ServiceToken:
-    """OAuth 2 client-credentials grant for EduDX services calling each other."""
-    return service.client_credentials(kit, client_id=client_id, client_secret=client_secret)
+    """OAuth 2 client-credentials grant for EduDX services calling each other. Each token is for the one
+    service named in `audience` (its `aud` claim is `edudx:<service>`): every other service refuses it."""
+    return service.client_credentials(kit, client_id=client_id, client_secret=client_secret, audience=audience)
 
 
-@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
-async def request_password_reset(body: PasswordResetRequest, session: SessionDep, kit: AuthKitDep,
-                                 outbox: MailOutboxDep, tasks: BackgroundTasks) -> dict[str, str]:
-    """E-mail a link to set a new password. The answer is the same whether or not the e-mail has an account."""
-    mail = await service.request_password_reset(session, kit, email=str(body.email).lower())
-    if mail is not None:
-        outbox.send_after_commit(session, mail, tasks)  # recorded with the token: no mail without it
+@router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED, dependencies=COUNTED_PER_ADDRESS)
+async def request_password_reset(body: PasswordResetRequest, resets: PasswordResetQueueDep) -> dict[str, str]:
+    """E-mail a link to set a new password. The answer, and the time it takes, are the same whether or not the
+    e-mail has an account: the work happens after the answer. One e-mail per account per cooldown period
+    (`IDENTITY_PASSWORD_RESET_COOLDOWN_MINUTES`); further requests in that period send nothing."""
+    resets.submit(str(body.email).lower())
     return {"detail": "Nếu e-mail có tài khoản, hướng dẫn đặt lại mật khẩu đã được gửi."}
 
 
-@router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT,
+             dependencies=LIMITED_PER_ADDRESS)
 async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep, kit: AuthKitDep) -> Response:
     """Set a new password with the token from a reset or invitation e-mail. Signs out every session."""
     await service.set_password_with_token(session, kit, token=body.token, new_password=body.new_password)
@@ -77,6 +93,18 @@ async def change_password(body: PasswordChange, session: SessionDep, kit: AuthKi
     """Change one's own password. Every refresh token is revoked: other devices must sign in again."""
     await service.change_password(session, kit, account, current=body.current_password, new=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/revoked-sessions", response_model=RevokedSessions)
+async def list_revoked_sessions(session: SessionDep, kit: AuthKitDep,
+                                principal: CurrentPrincipal) -> RevokedSessions:
+    """Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
+    token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
+    services only (403 for users); each polls this every few seconds."""
+    if not principal.is_service:
+        raise Forbidden("Chỉ các dịch vụ của hệ thống được đọc danh sách phiên đã thu hồi.")
+    window = kit.settings.access_token_minutes * 60 + int(service.REVOCATION_MARGIN.total_seconds())
+    return RevokedSessions(sessions=await service.revoked_sessions(session, kit), window_seconds=window)
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"])

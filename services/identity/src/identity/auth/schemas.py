@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from pydantic import BaseModel, EmailStr, Field
 
 
@@ -39,3 +41,8 @@ class PasswordResetConfirm(BaseModel):
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=200)
     new_password: str = Field(min_length=1, max_length=200)
+
+
+class RevokedSessions(BaseModel):
+    sessions: list[uuid.UUID] = Field(description="Ids (`sid` claim) of sessions revoked within the window")
+    window_seconds: int = Field(description="How far back the list reaches: the access tokens' lifetime and a margin")

@@ -3,35 +3,43 @@
 from __future__ import annotations
 
 import hmac
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from edudx_common import audit
 from edudx_common.db import utcnow
+from edudx_common.jwt import service_audience
 from edudx_common.metrics import AUTH_FAILURES
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
 from identity.auth.passwords import Passwords
 from identity.auth.schemas import ServiceToken, TokenPair
+from identity.auth.throttle import LoginThrottle
 from identity.auth.tokens import TokenIssuer, random_token, token_hash
 from identity.config import Settings
 from identity.errors import (
-    AccountLocked,
     InvalidClient,
     InvalidCredentials,
     InvalidPasswordToken,
     InvalidRefreshToken,
+    InvalidTarget,
+    TooManyAttempts,
+    WeakPassword,
 )
 from identity.mail import Mail
 from identity.units import repository as units_repository
 from identity.users import repository as users_repository
 from identity.users.models import User
+
+# Clock skew between identity and the services that read the revocations.
+REVOCATION_MARGIN = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -42,18 +50,21 @@ class AuthKit:
     passwords: Passwords
     issuer: TokenIssuer
     jwks: dict[str, Any]
+    throttle: LoginThrottle
 
 
 async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
                       family_id: uuid.UUID | None = None) -> TokenPair:
     roles = (await users_repository.roles_of(session, [user.id]))[user.id]
+    family_id = family_id or uuid.uuid4()
     access_lifetime = timedelta(minutes=kit.settings.access_token_minutes)
     access = kit.issuer.issue(subject=str(user.id), kind="user", roles=roles, lifetime=access_lifetime,
-                              # the name lets other services record who acted without asking identity
-                              extra={"unit_id": str(user.unit_id), "name": user.full_name})
+                              # the name lets other services record who acted without asking identity;
+                              # `sid` (the session) lets them refuse the token once the session is revoked
+                              extra={"unit_id": str(user.unit_id), "name": user.full_name, "sid": str(family_id)})
     refresh = random_token()
     refresh_lifetime = timedelta(days=kit.settings.refresh_token_days)
-    session.add(RefreshToken(family_id=family_id or uuid.uuid4(), user_id=user.id, token_hash=token_hash(refresh),
+    session.add(RefreshToken(family_id=family_id, user_id=user.id, token_hash=token_hash(refresh),
                              expires_at=utcnow() + refresh_lifetime))
     await session.flush()
     return TokenPair(access_token=access, expires_in=int(access_lifetime.total_seconds()), refresh_token=refresh,
@@ -65,28 +76,26 @@ async def _may_sign_in(session: AsyncSession, user: User) -> bool:
     return user.active and unit is not None and unit.active
 
 
-async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: str) -> TokenPair:
+async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: str, client_address: str) -> TokenPair:
+    """Unknown address, wrong password, no password yet, deactivated account or unit: one answer, one cost.
+
+    The password is always checked against a hash (a dummy one when there is none), and the throttle is keyed by
+    the address as typed, so neither the status, the code nor the time tells whether an account exists.
+    """
+    if (wait := kit.throttle.retry_after(email, client_address)) is not None:
+        AUTH_FAILURES.labels("throttled").inc()
+        raise TooManyAttempts(f"Vui lòng thử lại sau {math.ceil(wait)} giây hoặc đặt lại mật khẩu.",
+                              headers={"Retry-After": str(math.ceil(wait))})
     user = await users_repository.get_by_email(session, email)
-    now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        retry_after = int((user.locked_until - now).total_seconds()) + 1
-        AUTH_FAILURES.labels("locked").inc()
-        raise AccountLocked(f"Vui lòng thử lại sau {retry_after // 60 + 1} phút hoặc đặt lại mật khẩu.",
-                            headers={"Retry-After": str(retry_after)})
-    if not kit.passwords.verify(password, user.password_hash if user else None) or user is None:
+    matches = kit.passwords.verify(password, user.password_hash if user else None)
+    if user is None or not matches or not await _may_sign_in(session, user):
+        kit.throttle.failed(email, client_address)
         await _record_user_event(session, user, "auth.login_failed", audit.ANONYMOUS)
-        if user is not None:
-            await _count_failure(session, kit, user)
-        else:
-            await session.commit()  # the record stays although the request fails
-        AUTH_FAILURES.labels("bad_credentials").inc()
+        await session.commit()  # the record stays although the request fails
+        AUTH_FAILURES.labels("bad_credentials" if not matches else "inactive").inc()
         raise InvalidCredentials()
-    if not await _may_sign_in(session, user):
-        AUTH_FAILURES.labels("inactive").inc()
-        raise InvalidCredentials("Tài khoản hoặc đơn vị đã ngừng hoạt động.")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    kit.throttle.succeeded(email, client_address)
+    user.last_login_at = utcnow()
     await _record_user_event(session, user, "auth.login", _self(user))
     return await _issue_pair(session, kit, user)
 
@@ -100,22 +109,6 @@ async def _record_user_event(session: AsyncSession, user: User | None, action: s
     unit = await units_repository.get(session, user.unit_id) if user is not None else None
     audit.record(session, action=action, actor=actor, target_type="user", target_id=user.id if user else None,
                  unit_id=unit.id if unit else None, unit_path=unit.path if unit else None)
-
-
-async def _count_failure(session: AsyncSession, kit: AuthKit, user: User) -> None:
-    """Count the failure and lock with exponential backoff; committed now, since the caller raises next."""
-    failures = user.failed_logins + 1
-    locked_until = user.locked_until
-    if failures >= kit.settings.lockout_threshold:
-        seconds = min(kit.settings.lockout_base_seconds * 2 ** (failures - kit.settings.lockout_threshold),
-                      kit.settings.lockout_max_seconds)
-        locked_until = utcnow() + timedelta(seconds=seconds)
-    # One UPDATE with the increment in SQL, so concurrent failures are all counted.
-    await session.execute(
-        update(User).where(col(User.id) == user.id)
-        .values(failed_logins=User.failed_logins + 1, locked_until=locked_until)
-    )
-    await session.commit()
 
 
 async def refresh(session: AsyncSession, kit: AuthKit, *, refresh_token: str) -> TokenPair:
@@ -141,6 +134,12 @@ async def refresh(session: AsyncSession, kit: AuthKit, *, refresh_token: str) ->
     return await _issue_pair(session, kit, user, family_id=stored.family_id)
 
 
+async def revoked_sessions(session: AsyncSession, kit: AuthKit) -> list[uuid.UUID]:
+    """Sessions revoked recently enough that access tokens issued in them may still be unexpired."""
+    window = timedelta(minutes=kit.settings.access_token_minutes) + REVOCATION_MARGIN
+    return await repository.revoked_sessions_since(session, utcnow() - window)
+
+
 async def logout(session: AsyncSession, *, refresh_token: str) -> None:
     stored = await repository.get_refresh(session, token_hash(refresh_token))
     if stored is not None:
@@ -150,13 +149,17 @@ async def logout(session: AsyncSession, *, refresh_token: str) -> None:
             await _record_user_event(session, user, "auth.logout", _self(user))
 
 
-def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str) -> ServiceToken:
+def client_credentials(kit: AuthKit, *, client_id: str, client_secret: str, audience: str) -> ServiceToken:
+    """A token for `client_id` to call the one service named by `audience` (its `aud` is "edudx:<service>")."""
     expected = kit.settings.service_clients.get(client_id)
     if expected is None or not hmac.compare_digest(expected.encode(), client_secret.encode()):
         AUTH_FAILURES.labels("bad_client").inc()
         raise InvalidClient()
+    if audience not in kit.settings.service_audiences:
+        raise InvalidTarget(f"Không có dịch vụ '{audience[:50]}' để cấp mã truy cập.")
     lifetime = timedelta(minutes=kit.settings.service_token_minutes)
-    token = kit.issuer.issue(subject=f"service:{client_id}", kind="service", roles=["service"], lifetime=lifetime)
+    token = kit.issuer.issue(subject=f"service:{client_id}", kind="service", roles=["service"], lifetime=lifetime,
+                             audience=service_audience(kit.settings.jwt_audience, audience))
     return ServiceToken(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
@@ -191,9 +194,22 @@ def _escape(value: str) -> str:
 
 
 async def request_password_reset(session: AsyncSession, kit: AuthKit, *, email: str) -> Mail | None:
-    """Always answered the same way, so the endpoint does not tell which e-mails have accounts."""
+    """The mail to send for a reset request, or None: no such account, inactive, or within the cooldown.
+
+    Run outside the request (identity.auth.reset), whose answer never depends on this. The cooldown is one
+    compare-and-set on the user's row, so concurrent requests (other replicas too) make one mail at most.
+    """
     user = await users_repository.get_by_email(session, email)
     if user is None or not await _may_sign_in(session, user):
+        return None
+    now = utcnow()
+    cutoff = now - timedelta(minutes=kit.settings.password_reset_cooldown_minutes)
+    claimed = await session.execute(
+        update(User).where(col(User.id) == user.id,
+                           or_(col(User.reset_requested_at).is_(None), col(User.reset_requested_at) <= cutoff))
+        .values(reset_requested_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return await issue_password_token(session, kit, user, purpose="reset")
 
@@ -205,7 +221,7 @@ async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token:
     user = await users_repository.get(session, stored.user_id)
     if user is None or not user.active:
         raise InvalidPasswordToken()
-    kit.passwords.check_strength(new_password, email=user.email)
+    await _ensure_acceptable(session, kit, user, new_password)
     stored.used_at = utcnow()
     await _set_password(session, kit, user, new_password)
     await _record_user_event(session, user, f"auth.password_{'set' if stored.purpose == 'invite' else 'reset'}",
@@ -215,16 +231,26 @@ async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token:
 async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, current: str, new: str) -> None:
     if not kit.passwords.verify(current, user.password_hash):
         raise InvalidCredentials("Mật khẩu hiện tại không đúng.")
-    kit.passwords.check_strength(new, email=user.email)
+    await _ensure_acceptable(session, kit, user, new)
     await _set_password(session, kit, user, new)
     await _record_user_event(session, user, "auth.password_changed", _self(user))
 
 
+async def _ensure_acceptable(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
+    """The policy (length, common lists, e-mail), and no return to the current or a recent password."""
+    kit.passwords.check_strength(password, email=user.email)
+    keep = kit.settings.password_history
+    earlier = [user.password_hash] if user.password_hash else []
+    earlier += await repository.recent_password_hashes(session, user.id, limit=keep)
+    if any(kit.passwords.verify(password, hashed) for hashed in earlier):
+        raise WeakPassword(f"Mật khẩu mới phải khác mật khẩu hiện tại và {keep} mật khẩu gần nhất của bạn.")
+
+
 async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
+    if user.password_hash is not None:
+        await repository.remember_password(session, user.id, user.password_hash, keep=kit.settings.password_history)
     user.password_hash = kit.passwords.hash(password)
     user.password_changed_at = utcnow()
-    user.failed_logins = 0
-    user.locked_until = None
     # A new password ends every session that the old one opened, and every other link to set one.
     await repository.revoke_all_for_user(session, user.id)
     await repository.expire_password_tokens(session, user.id)

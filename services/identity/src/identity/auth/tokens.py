@@ -29,10 +29,11 @@ class TokenIssuer:
         self._audience = audience
 
     def issue(self, *, subject: str, kind: str, roles: list[str], lifetime: timedelta,
-              extra: dict[str, Any] | None = None) -> str:
+              extra: dict[str, Any] | None = None, audience: str | None = None) -> str:
+        """A signed token; `audience` overrides the shared one (service tokens name the service they call)."""
         now = utcnow()
         claims: dict[str, Any] = {
-            "iss": self._issuer, "aud": self._audience, "sub": subject, "kind": kind, "roles": roles,
+            "iss": self._issuer, "aud": audience or self._audience, "sub": subject, "kind": kind, "roles": roles,
             "iat": int(now.timestamp()), "nbf": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()), "jti": uuid.uuid4().hex, **(extra or {}),
         }

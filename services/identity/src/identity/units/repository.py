@@ -127,3 +127,9 @@ async def merged_into(session: AsyncSession, unit_id: uuid.UUID) -> list[uuid.UU
 
 def add_change(session: AsyncSession, change: UnitChange) -> None:
     session.add(change)
+
+
+async def child_types(session: AsyncSession, unit_id: uuid.UUID) -> set[str]:
+    """The distinct types of the unit's direct children (inactive ones too)."""
+    result = await session.execute(select(Unit.type).where(Unit.parent_id == unit_id).distinct())
+    return set(result.scalars())

@@ -14,6 +14,7 @@ from edudx_common.errors import Forbidden
 from edudx_common.logging import get_request_id
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
+from identity.auth import repository as auth_repository
 from identity.errors import InvalidTreeChange, OutOfScope, UnitCodeTaken, UnitInactive, UnitNotFound
 from identity.units import repository
 from identity.units.models import Unit, UnitChange, UnitType
@@ -21,6 +22,10 @@ from identity.units.schemas import UnitCreate, UnitUpdate
 from identity.users import repository as users_repository
 
 LEAF_TYPES = {UnitType.SCHOOL, UnitType.CENTER}
+# Level in the administration: a unit sits strictly below its parent (Bộ > Sở > Phòng > trường/trung tâm; a
+# school may sit directly under a Sở or the Bộ, a Sở never under a Phòng).
+TYPE_LEVEL = {UnitType.MINISTRY: 0, UnitType.DEPARTMENT: 1, UnitType.DISTRICT_OFFICE: 2,
+              UnitType.SCHOOL: 3, UnitType.CENTER: 3}
 SNAPSHOT_FIELDS = ("code", "name", "type", "education_levels", "parent_id", "address", "email", "phone", "active")
 
 
@@ -102,6 +107,8 @@ def check_parent(parent: Unit | None, unit_type: UnitType) -> None:
         raise InvalidTreeChange(f"'{parent.name}' là trường/trung tâm, không thể có đơn vị trực thuộc.")
     if unit_type == UnitType.MINISTRY:
         raise InvalidTreeChange("Bộ GDĐT chỉ có thể là đơn vị gốc.")
+    if TYPE_LEVEL[unit_type] <= TYPE_LEVEL[UnitType(parent.type)]:
+        raise InvalidTreeChange(f"Loại đơn vị này không thể trực thuộc '{parent.name}'.")
 
 
 def check_levels(unit_type: UnitType, levels: list[str]) -> None:
@@ -171,6 +178,10 @@ async def create_unit(session: AsyncSession, principal: Principal, data: UnitCre
 async def update_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, data: UnitUpdate) -> Unit:
     unit = await get_manageable(session, principal, unit_id, strictly=False)
     changes = data.model_dump(exclude_unset=True)
+    if changes.get("type") is not None and UnitType(changes["type"]) != UnitType(unit.type) \
+            and not within(unit, await scope_root(session, principal), strictly=True):
+        # A unit's type decides what its admins may do: only the admins above it may change it.
+        raise OutOfScope("Chỉ quản trị viên của đơn vị cấp trên mới được thay đổi loại đơn vị.")
     if "email" in changes and changes["email"] is not None:
         changes["email"] = str(changes["email"])
     return await apply_changes(session, principal, unit, changes)
@@ -180,6 +191,11 @@ async def apply_changes(session: AsyncSession, principal: Principal | None, unit
                         changes: dict[str, Any]) -> Unit:
     """Set plain fields (not parent) after checking the type/level rules; records history only on change."""
     new_type = UnitType(changes.get("type") or unit.type)
+    if new_type != UnitType(unit.type):
+        # The same rules as a new unit under this parent, and the children must still fit under the new type.
+        check_parent(await repository.get(session, unit.parent_id) if unit.parent_id else None, new_type)
+        if any(TYPE_LEVEL[UnitType(t)] <= TYPE_LEVEL[new_type] for t in await repository.child_types(session, unit.id)):
+            raise InvalidTreeChange("Đơn vị trực thuộc hiện có không phù hợp với loại đơn vị mới.")
     levels = [str(lvl) for lvl in changes.get("education_levels", unit.education_levels)]
     check_levels(new_type, levels)
     if new_type in LEAF_TYPES and await repository.count_descendants(session, unit) > 0:
@@ -275,6 +291,8 @@ async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.
     before = snapshot(unit)
     unit.active = active
     unit.updated_at = utcnow()
+    if not active:  # its accounts can no longer sign in: their open sessions end too
+        await auth_repository.revoke_all_for_users_of_unit(session, unit.id)
     record(session, unit, "reactivated" if active else "deactivated", principal, before, snapshot(unit))
     await session.flush()
     return unit

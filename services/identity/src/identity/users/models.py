@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     password_changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # When the last password-reset e-mail was sent: one per `IDENTITY_PASSWORD_RESET_COOLDOWN_MINUTES`.
+    reset_requested_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

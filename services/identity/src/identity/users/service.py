@@ -13,6 +13,7 @@ from edudx_common.db import utcnow
 from edudx_common.errors import Forbidden
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
+from identity.auth import repository as auth_repository
 from identity.errors import EmailTaken, InvalidRoles, UnitInactive, UserNotFound
 from identity.units import repository as units_repository
 from identity.units import service as units_service
@@ -124,6 +125,10 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     user.unit_id = unit.id
     if roles != current_roles:
         await repository.set_roles(session, user.id, roles)
+    if not user.active or sorted(roles) != sorted(current_roles) or user.unit_id != before["unit_id"]:
+        # Tokens carry roles and unit, and a deactivated account must stop at once: end its sessions, which
+        # every service learns within seconds (identity.auth.revocations).
+        await auth_repository.revoke_all_for_user(session, user.id)
     user.updated_at = utcnow()
     audit.record(session, action="user.updated", actor=principal, target_type="user", target_id=user.id,
                  unit_id=unit.id, unit_path=unit.path, before=before,

@@ -2,24 +2,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from edudx_common.auth import require_roles
+from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, accept_once
+from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from notifications.deps import NowDep, SubmissionsDep
 from notifications.events import service
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
+# Who may send which events here; anything else, and any user token, is 403.
+PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "scoring": ("results.*",), "evidence": ("evidence.*",)}
 
-@router.post("/events", status_code=status.HTTP_204_NO_CONTENT, dependencies=[require_roles(allow_service=True)])
-async def receive_event(envelope: EventEnvelope, session: SessionDep, submissions: SubmissionsDep,
-                        now: NowDep) -> None:
+
+@router.post("/events", status_code=status.HTTP_204_NO_CONTENT)
+async def receive_event(envelope: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
+                        submissions: SubmissionsDep, now: NowDep) -> None:
     """Events from other services (service tokens only): `campaign.published`, `campaign.deadline_changed`,
     `campaign.target_added`, `campaign.target_withdrawn`, `campaign.extension_changed`, `campaign.closed`,
     `campaign.reopened`, `campaign.archived`, `submission.submitted`, `submission.returned`,
     `submission.approved` (submissions) and `results.published` (scoring). Each event id takes effect once;
     a redelivery and an unknown type are answered 204 too. 422 for a payload that cannot be read; 503 when the
-    submissions service must be asked about an unknown campaign and cannot be reached (sent again later)."""
+    submissions service must be asked about an unknown campaign and cannot be reached (sent again later).
+    403 for a user's token (a system admin's too) and for a type the producing service may not send."""
+    ensure_producer_may_send(principal, envelope.type, PRODUCERS)
     if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
         await service.handle(session, envelope, service.EventContext(now=now, submissions=submissions))

@@ -24,8 +24,9 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _read(session: SessionDep, rubric_id: uuid.UUID) -> RubricRead:
-    rubric = await service.get_rubric(session, rubric_id)
+async def _read(session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep,
+                rubric_id: uuid.UUID) -> RubricRead:
+    rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
     return service.to_read(rubric, latest_version=await repository.latest_version(session, rubric.family_id))
 
 
@@ -52,6 +53,7 @@ async def import_rubric(
     request: Request,
     session: SessionDep,
     principal: CurrentUser,
+    tree: UnitTreeDep,
     response: Response,
     dry_run: Annotated[bool, Query(description="Chỉ đọc và kiểm tra, không lưu")] = False,
     new_version_of: Annotated[uuid.UUID | None, Query(
@@ -73,42 +75,46 @@ async def import_rubric(
         response.status_code = status.HTTP_200_OK
         return RubricImportResult(definition=definition)
     if new_version_of is not None:
-        rubric = await service.create_version(session, principal, await service.get_rubric(session, new_version_of),
-                                              definition)
+        earlier = await service.get_visible_rubric(session, principal, tree, new_version_of)
+        rubric = await service.create_version(session, principal, earlier, definition)
     else:
         rubric = await service.create_rubric(session, principal, definition)
     return RubricImportResult(definition=definition, rubric=service.to_read(rubric, latest_version=rubric.version))
 
 
 @router.get("/{rubric_id}", response_model=RubricRead)
-async def get_rubric(rubric_id: uuid.UUID, session: SessionDep, _principal: CurrentPrincipal) -> RubricRead:
-    """One rubric version with its whole definition."""
-    return await _read(session, rubric_id)
+async def get_rubric(rubric_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                     tree: UnitTreeDep) -> RubricRead:
+    """One rubric version with its whole definition: templates, and rubrics of the caller's unit, of the
+    authorities above it and of units below it; any other id is 404."""
+    return await _read(session, principal, tree, rubric_id)
 
 
 @router.get("/{rubric_id}/versions", response_model=list[RubricSummary])
-async def list_versions(rubric_id: uuid.UUID, session: SessionDep,
-                        _principal: CurrentPrincipal) -> list[RubricSummary]:
-    """Every version of the rubric this one belongs to, newest first."""
-    rubric = await service.get_rubric(session, rubric_id)
+async def list_versions(rubric_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                        tree: UnitTreeDep) -> list[RubricSummary]:
+    """Every version of the rubric this one belongs to, newest first (the same visibility as one rubric)."""
+    rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
     return [RubricSummary.model_validate(r) for r in await repository.list_versions(session, rubric.family_id)]
 
 
 @router.post("/{rubric_id}/versions", response_model=RubricRead, status_code=status.HTTP_201_CREATED)
 async def create_version(rubric_id: uuid.UUID, body: RubricDefinition, session: SessionDep,
-                         principal: CurrentUser) -> RubricRead:
+                         principal: CurrentUser, tree: UnitTreeDep) -> RubricRead:
     """Save a changed rubric as its next version (the owner unit's admins). Campaigns that use an earlier
     version keep scoring against it."""
-    rubric = await service.create_version(session, principal, await service.get_rubric(session, rubric_id), body)
+    earlier = await service.get_visible_rubric(session, principal, tree, rubric_id)
+    rubric = await service.create_version(session, principal, earlier, body)
     return service.to_read(rubric, latest_version=rubric.version)
 
 
 @router.get("/{rubric_id}/export", response_class=Response,
             responses={200: {"content": {exchange.XLSX_MEDIA_TYPE: {}, "application/json": {}}}})
-async def export_rubric(rubric_id: uuid.UUID, session: SessionDep, _principal: CurrentPrincipal,
+async def export_rubric(rubric_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep,
                         format: Annotated[Literal["xlsx", "json"], Query()] = "xlsx") -> Response:
-    """The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON."""
-    rubric = await service.get_rubric(session, rubric_id)
+    """The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON.
+    The same visibility as one rubric."""
+    rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
     definition = service.definition_of(rubric)
     name = f"Bộ tiêu chí - {rubric.title[:80].replace('/', '-')} - v{rubric.version}.{format}"
     if format == "json":

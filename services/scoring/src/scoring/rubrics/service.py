@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common import audit
 from edudx_common.auth import Principal, Role
-from edudx_common.scope import UnitTree
+from edudx_common.scope import UnitTree, is_in_scope
 from scoring.errors import NotAllowed, RubricInvalid, RubricNotFound
 from scoring.rubrics import repository
 from scoring.rubrics.definition import RubricDefinition, dec, problems
@@ -97,10 +97,34 @@ async def _store(session: AsyncSession, principal: Principal, definition: Rubric
 
 
 async def get_rubric(session: AsyncSession, rubric_id: uuid.UUID) -> Rubric:
-    """Rubrics are not secret (a school reads the one it is scored against): any signed-in caller reads one."""
+    """Any rubric by id, for callers already scoped by what refers to it (a campaign's rubric). Routes that take
+    a rubric id from the caller use `get_visible_rubric`."""
     rubric = await repository.get(session, rubric_id)
     if rubric is None:
         raise RubricNotFound("Không tìm thấy bộ tiêu chí.")
+    return rubric
+
+
+async def may_see(principal: Principal, rubric: Rubric, tree: UnitTree) -> bool:
+    """Templates; rubrics of the caller's unit and of the authorities above it (the ones `list_rubrics` offers,
+    and the one a school is scored against); and rubrics of units in the caller's subtree."""
+    if rubric.owner_unit_id is None or principal.is_system_admin or principal.is_service:
+        return True
+    if principal.unit_id is None:
+        return False
+    if rubric.owner_unit_id == principal.unit_id:
+        return True
+    if rubric.owner_unit_id in (await tree.ancestor_ids(principal.unit_id) or []):  # an authority above the caller
+        return True
+    return await is_in_scope(principal, rubric.owner_unit_id, tree)  # a unit below the caller
+
+
+async def get_visible_rubric(session: AsyncSession, principal: Principal, tree: UnitTree,
+                             rubric_id: uuid.UUID) -> Rubric:
+    """The rubric if the caller may see it; otherwise 404, as if it did not exist."""
+    rubric = await repository.get(session, rubric_id)
+    if rubric is None or not await may_see(principal, rubric, tree):
+        raise RubricNotFound("Không tìm thấy bộ tiêu chí trong phạm vi của bạn.")
     return rubric
 
 
