@@ -58,3 +58,8 @@ class EvidenceMissing(Unprocessable):
 class ResultsNotPublished(NotFound):
     code = "results_not_published"
     title = "Kết quả chưa được công bố"
+
+
+class InvalidEvent(Unprocessable):
+    code = "invalid_event"
+    title = "Sự kiện không hợp lệ"

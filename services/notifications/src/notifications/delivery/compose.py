@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from edudx_common.auth import Role
+from edudx_common.timezone import format_vn
 from notifications.campaigns.models import OUTSTANDING, CampaignState, TargetState, TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification, NotificationKind
 from notifications.delivery.templates import Content, Table
 from notifications.directory.service import SCHOOL_ROLES, UnitInfo
 from notifications.preferences.categories import Category
-from notifications.timing import countdown_text, deadline_text
+from notifications.timing import countdown_text, date_text
 
 SCHOOL_TYPES = ("school", "center")
 MAX_TABLE_ROWS = 200
@@ -140,7 +141,7 @@ def _why_unit(category: Category, links: Links) -> str:
 
 def _deadline_and_countdown(due: datetime, now: datetime) -> str:
     """'17:00 ngày 15/12/2026 (còn 3 ngày)'."""
-    return f"{deadline_text(due)} ({countdown_text(due, now)})"
+    return f"{format_vn(due)} ({countdown_text(due, now)})"
 
 
 def _due(value: Any) -> datetime:
@@ -192,13 +193,13 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
     link = (world.links.submission(target.submission_id) if target.submission_id
             else world.links.campaign(campaign.id))
     facts = [("Đợt báo cáo", campaign.title),
-             ("Hạn nộp lại" if returned else "Hạn nộp", f"{deadline_text(target.due_at)} ({countdown})")]
+             ("Hạn nộp lại" if returned else "Hạn nộp", f"{format_vn(target.due_at)} ({countdown})")]
     content = Content(
         subject=subject, greeting=_greeting(unit, unit_id), paragraphs=[text], facts=facts,
         action=("Mở báo cáo" if target.submission_id else "Xem đợt báo cáo", world.links.absolute(link)),
         why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
         feed_title=f"{'Quá hạn' if overdue else 'Nhắc hạn'} nộp: {campaign.title}",
-        feed_body=f"Hạn nộp: {deadline_text(target.due_at)} ({countdown}).")
+        feed_body=f"Hạn nộp: {format_vn(target.due_at)} ({countdown}).")
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
@@ -222,7 +223,7 @@ def _published(notification: Notification, world: World, unit_id: uuid.UUID) -> 
                     "Đề nghị đơn vị xem hướng dẫn, chuẩn bị nội dung, minh chứng và nộp báo cáo đúng hạn."],
         facts=[("Hạn nộp", _deadline_and_countdown(due, world.now))],
         action=("Xem đợt báo cáo", world.links.absolute(link)), why=_why_unit(Category.CAMPAIGN_PUBLISHED, world.links),
-        feed_title=f"Đợt báo cáo mới: {title}", feed_body=f"Hạn nộp: {deadline_text(due)}.")
+        feed_title=f"Đợt báo cáo mới: {title}", feed_body=f"Hạn nộp: {format_vn(due)}.")
     return Composition([_to_unit(world, unit_id, Category.CAMPAIGN_PUBLISHED, content, link)])
 
 
@@ -241,9 +242,9 @@ def _deadline_changed(notification: Notification, world: World, unit_id: uuid.UU
     content = Content(
         subject=f"[EduDX] Thay đổi hạn nộp báo cáo: {campaign.title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"Hạn nộp báo cáo “{campaign.title}” đã được điều chỉnh."],
-        facts=[("Hạn cũ", deadline_text(old)), ("Hạn mới", _deadline_and_countdown(new, world.now))],
+        facts=[("Hạn cũ", format_vn(old)), ("Hạn mới", _deadline_and_countdown(new, world.now))],
         action=("Xem đợt báo cáo", world.links.absolute(link)), why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
-        feed_title=f"Thay đổi hạn nộp: {campaign.title}", feed_body=f"Hạn mới: {deadline_text(new)}.")
+        feed_title=f"Thay đổi hạn nộp: {campaign.title}", feed_body=f"Hạn mới: {format_vn(new)}.")
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
@@ -270,7 +271,7 @@ def _extension(notification: Notification, world: World, unit_id: uuid.UUID) -> 
         subject=subject, greeting=_greeting(unit, unit_id), paragraphs=[text],
         facts=[("Hạn nộp", _deadline_and_countdown(due, world.now))],
         action=("Xem đợt báo cáo", world.links.absolute(link)), why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
-        feed_title=subject.removeprefix("[EduDX] "), feed_body=f"Hạn nộp: {deadline_text(due)}.")
+        feed_title=subject.removeprefix("[EduDX] "), feed_body=f"Hạn nộp: {format_vn(due)}.")
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
@@ -291,7 +292,7 @@ def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> C
         facts=[("Hạn nộp lại", _deadline_and_countdown(due, world.now))],
         table=Table(header=("Nội dung", "Nhận xét của người thẩm định"), rows=rows) if rows else None,
         action=("Mở báo cáo", world.links.absolute(link)), why=_why_unit(Category.SUBMISSION_UPDATES, world.links),
-        feed_title=f"Báo cáo bị trả lại: {title}", feed_body=f"Hạn nộp lại: {deadline_text(due)}.")
+        feed_title=f"Báo cáo bị trả lại: {title}", feed_body=f"Hạn nộp lại: {format_vn(due)}.")
     return Composition([_to_unit(world, unit_id, Category.SUBMISSION_UPDATES, content, link)])
 
 
@@ -354,14 +355,14 @@ def _escalation(notification: Notification, world: World) -> Composition:
     deliveries = []
     for parent_id, targets in by_parent.items():
         parent = world.units.get(parent_id)
-        rows = [(_unit_name(world, t), deadline_text(t.due_at), countdown_text(t.due_at, world.now),
+        rows = [(_unit_name(world, t), format_vn(t.due_at), countdown_text(t.due_at, world.now),
                  "Bị trả lại, chưa nộp lại" if t.state == TargetState.RETURNED.value else "Chưa nộp")
                 for t in sorted(targets, key=lambda t: (t.due_at, _unit_name(world, t)))]
         more = f"… và {len(rows) - MAX_TABLE_ROWS} đơn vị khác." if len(rows) > MAX_TABLE_ROWS else None
         content = Content(
             subject=f"[EduDX] {len(rows)} đơn vị quá hạn nộp báo cáo: {campaign.title}",
             greeting=f"Kính gửi: Lãnh đạo và bộ phận phụ trách CNTT {parent.name if parent else 'đơn vị'},",
-            paragraphs=[f"Đến {deadline_text(world.now)}, {len(rows)} đơn vị trực thuộc chưa nộp báo cáo “"
+            paragraphs=[f"Đến {format_vn(world.now)}, {len(rows)} đơn vị trực thuộc chưa nộp báo cáo “"
                         f"{campaign.title}” dù đã quá hạn. Đề nghị đơn vị đôn đốc các đơn vị dưới đây."],
             table=Table(header=("Đơn vị", "Hạn nộp", "Quá hạn", "Tình trạng"), rows=rows[:MAX_TABLE_ROWS], more=more),
             action=("Xem tình hình nộp báo cáo", world.links.absolute(link)),
@@ -382,7 +383,7 @@ def _digest(notification: Notification, world: World) -> Composition:
             by_issuer.setdefault(campaign.issuer_unit_id, []).append(campaign)
     if not by_issuer:
         return Composition(skipped="Không có báo cáo mới hay đơn vị quá hạn.")
-    day = deadline_text(_due(notification.data["until"])).split(" ngày ")[-1]
+    day = date_text(_due(notification.data["until"]))
     deliveries = []
     for issuer_id, campaigns in by_issuer.items():
         issuer = world.units.get(issuer_id)
@@ -393,7 +394,7 @@ def _digest(notification: Notification, world: World) -> Composition:
             overdue = world.overdue.get(campaign.id, [])
             arrived_total += len(arrived)
             overdue_total += len(overdue)
-            rows.append((campaign.title, deadline_text(campaign.due_at), str(len(arrived)), str(len(overdue))))
+            rows.append((campaign.title, format_vn(campaign.due_at), str(len(arrived)), str(len(overdue))))
             if arrived:
                 paragraphs.append(f"“{campaign.title}” – mới nộp: " + _names(world, arrived) + ".")
             if overdue:

@@ -19,6 +19,7 @@ from notifications.campaigns import repository as campaigns_repository
 from notifications.delivery import repository
 from notifications.delivery.compose import Delivery, Links, World, compose
 from notifications.delivery.models import (
+    NO_RECIPIENTS,
     EmailStatus,
     Notification,
     NotificationKind,
@@ -35,8 +36,6 @@ from notifications.timing import QuietHours
 
 log = structlog.get_logger("notifications.expander")
 
-NO_RECIPIENTS = ("Đơn vị chưa có địa chỉ e-mail nhận thông báo (tài khoản Hiệu trưởng, cán bộ CNTT hoặc e-mail "
-                 "đầu mối của đơn vị).")
 UNIT_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.CAMPAIGN_PUBLISHED,
               NotificationKind.DEADLINE_CHANGED, NotificationKind.EXTENSION_CHANGED,
               NotificationKind.SUBMISSION_RETURNED, NotificationKind.SUBMISSION_APPROVED,
@@ -119,10 +118,12 @@ class Expander:
         unit_ids |= {t.unit_id for listed in overdue.values() for t in listed}
         if NotificationKind.REVIEWER_DIGEST in kinds:
             unit_ids |= {c.issuer_unit_id for c in campaigns.values()}
-        units = await self._directory.units(unit_ids, now=now)
+        # Who receives is decided on contacts read after the notification was decided, never on an older copy.
+        decided = max(n.created_at for n in claimed)
+        units = await self._directory.units(unit_ids, now=now, fresh_after=decided)
         parents = {u.parent_id for u in units.values() if u.parent_id} - units.keys()
         if parents and NotificationKind.OVERDUE_ESCALATION in kinds:
-            units.update(await self._directory.units(parents, now=now))
+            units.update(await self._directory.units(parents, now=now, fresh_after=decided))
         people = {p.user_id for u in units.values() for p in u.people}
         async with self._sessions() as session:
             preferences = await preferences_repository.get_many(session, people)
