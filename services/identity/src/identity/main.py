@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
+from edudx_common.http import ServiceClient
 from edudx_common.jwt import StaticKeys
 from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
-from identity.auth.tokens import TokenIssuer
+from identity.auth.tokens import SelfIssuedServiceTokens, TokenIssuer
+from identity.changes import publish_changes
 from identity.config import Settings
 from identity.keys import load_signing_key
 from identity.mail import MAIL_RECEIVER, Mailer, MailOutbox, mail_deliverer
@@ -37,16 +40,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             jwks=signing_key.jwks,
         )
         app.state.mailer = Mailer(settings)
-        # Identity checks tokens against its own keys: no HTTP call to itself.
-        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):
-            dispatcher = OutboxDispatcher(
-                app.state.session_factory, {}, erase_payload_on_delivery=True,
-                deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},
-                # An SMTP conversation may take the whole client timeout: the lease outlasts it.
-                lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
-            app.state.mail_outbox = MailOutbox(dispatcher)
-            async with dispatcher.running(idle_seconds=2.0):
-                yield
+        # Identity's events go out with a token it signs itself, as it checks tokens against its own keys.
+        tokens = SelfIssuedServiceTokens(app.state.auth_kit.issuer,
+                                         lifetime=timedelta(minutes=settings.service_token_minutes))
+        receivers = {name: ServiceClient(url, name=name, token_provider=tokens, retries=0,
+                                         timeout=settings.http_timeout_seconds)
+                     for name, url in settings.event_receivers.items()}
+        try:
+            async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks)):
+                publish_changes(app.state.session_factory, receivers)
+                dispatcher = OutboxDispatcher(
+                    app.state.session_factory, receivers, erase_payload_on_delivery=True,
+                    deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},
+                    # An SMTP conversation may take the whole client timeout: the lease outlasts it.
+                    lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
+                app.state.mail_outbox = MailOutbox(dispatcher)
+                # Changes are told within a second: a new account gets the next notification of its unit.
+                async with dispatcher.running(idle_seconds=1.0 if receivers else 2.0):
+                    yield
+        finally:
+            for client in receivers.values():
+                await client.aclose()
 
     return create_service_app(
         name="identity",
