@@ -100,13 +100,16 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
 
 
 def apply_state(sheet: ScoreSheet, state: str, at: datetime, *, version: int | None, unit_path: str | None) -> bool:
-    """Record a submission state on its sheet unless the sheet already holds a later one. True when applied."""
+    """Record a submission state on its sheet unless the sheet already holds a later one. True when applied.
+
+    The submission count only grows, so an older event still raises it: an approval that arrived before the
+    submission it approves must not leave the sheet looking never submitted."""
+    if version:
+        sheet.submit_count = max(sheet.submit_count, version)
     if at < sheet.status_at:
         log.info("stale_event_ignored", submission_id=str(sheet.submission_id), state=state)
         return False
     sheet.submission_status, sheet.status_at = state, at
-    if version:
-        sheet.submit_count = max(sheet.submit_count, version)
     if unit_path and not sheet.unit_path.strip("/"):
         sheet.unit_path = unit_path
     return True

@@ -20,7 +20,7 @@ from scoring.errors import CopyNotCurrent
 from scoring.events import apply_state
 from scoring.sheets import repository as sheets_repository
 
-RETRY_AFTER_SECONDS = 2
+RETRY_AFTER_SECONDS = 1
 # The submissions workflow's states, as the sheets record them (between submission and decision: submitted).
 _SHEET_STATE = {"returned": "returned", "approved": "approved", "resubmitted": "resubmitted"}
 
@@ -46,6 +46,8 @@ async def bring_states_up_to_date(session: AsyncSession, campaign_id: uuid.UUID,
             if truth == "approved":
                 behind.append(line.unit_id)
             continue
+        # Submitted at least once, whatever order the events came in (results list only submitted sheets).
+        sheet.submit_count = max(sheet.submit_count, 1)
         if (sheet.submission_status == "approved") == (truth == "approved"):
             continue
         if apply_state(sheet, truth, line.updated_at or as_of, version=None, unit_path=None):
