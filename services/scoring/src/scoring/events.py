@@ -43,8 +43,6 @@ class SubmissionStep(ConsumedEvent):
     unit_path: str
 
     state: ClassVar[str]
-    version: int | None = None
-    resubmission: bool = False
 
 
 class SubmissionSubmitted(SubmissionStep):
@@ -80,7 +78,9 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
         step = model.model_validate(event.payload)
     except ValidationError as exc:  # a payload we cannot read will not improve: operators look
         raise InvalidEvent(f"Sự kiện {event.type} thiếu hoặc sai dữ liệu: {exc}") from exc
-    state = "resubmitted" if step.state == "submitted" and step.resubmission else step.state
+    submitted = step if isinstance(step, SubmissionSubmitted) else None
+    version = submitted.version if submitted else None
+    state = "resubmitted" if submitted and submitted.resubmission else step.state
     sheet = await sheets.sheet_for_submission(session, step.submission_id, for_update=True)
     if sheet is None:
         campaign = await submissions.campaign(step.campaign_id)
@@ -88,7 +88,7 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
             return
         sheet = ScoreSheet(submission_id=step.submission_id, campaign_id=campaign.id, unit_id=step.unit_id,
                            unit_name=step.unit_name, unit_path=step.unit_path, rubric_id=campaign.rubric_id,
-                           submission_status=state, submit_count=step.version or 0, status_at=event.occurred_at)
+                           submission_status=state, submit_count=version or 0, status_at=event.occurred_at)
         try:
             async with session.begin_nested():
                 session.add(sheet)
@@ -96,7 +96,7 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
             found = await sheets.sheet_for_submission(session, step.submission_id, for_update=True)
             assert found is not None
             sheet = found
-    apply_state(sheet, state, event.occurred_at, version=step.version, unit_path=step.unit_path)
+    apply_state(sheet, state, event.occurred_at, version=version, unit_path=step.unit_path)
 
 
 def apply_state(sheet: ScoreSheet, state: str, at: datetime, *, version: int | None, unit_path: str | None) -> bool:
