@@ -72,7 +72,7 @@ class Directory:
         async with self._sessions() as session:
             cached = await repository.get_many(session, wanted)
         fresh = {c.unit_id: c for c in cached if c.fetched_at > now - self._ttl
-                 and (fresh_after is None or c.fetched_at >= fresh_after)}
+                 and (fresh_after is None or c.fetched_at > fresh_after)}
         stale = wanted - fresh.keys()
         if stale:
             fetched = await self._fetch(stale, now)
