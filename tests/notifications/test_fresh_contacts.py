@@ -24,6 +24,7 @@ from notifications.feed.models import FeedItem
 from tests.notifications.builders import publish_campaign, submit_for, today_vn, vn
 from tests.notifications.conftest import Harness
 from tests.submissions.builders import open_submission, submit
+from tests.user_facing_times import iso_timestamps
 
 ROUNDS = 20
 
@@ -131,6 +132,7 @@ async def test_a_principal_added_after_publication_gets_the_lost_notice_and_the_
     reminders = [m for m in h.inbox.take() if m.kind == "deadline_reminder"]
 
     assert recovered == 0
+    assert all(iso_timestamps(m.text) == iso_timestamps(m.html_text) == [] for m in [*notice, *reminders])
     assert [list(m.rcpt_tos) for m in notice] == [[email]] and campaign["title"] in notice[0].subject
     assert "campaign_published" in await _feed_of(h, user_id)
     assert any(email in m.rcpt_tos for m in reminders), [m.rcpt_tos for m in reminders]
