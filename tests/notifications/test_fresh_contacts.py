@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from edudx_common.inbox import InboxEvent
 from identity.units.models import Unit
 from identity.users.models import User
+from notifications.campaigns.models import TrackedTarget
 from notifications.delivery.models import NO_RECIPIENTS, OutgoingEmail
 from notifications.feed.models import FeedItem
 from tests.notifications.builders import publish_campaign, submit_for, today_vn, vn
@@ -164,3 +165,33 @@ async def test_an_operator_resends_a_campaigns_failed_deliveries(harness: Harnes
     assert resent.status_code == 200 and resent.json() == {"sent_again": 0, "composed_again": 1}
     assert [list(m.rcpt_tos) for m in mails] == [["vanthu@longho.edu.vn"]]
     assert await _failed_for_nobody(h) == 0
+
+
+async def test_reminders_and_escalations_ask_submissions_who_has_submitted(harness: Harness) -> None:
+    """The copy says a school has not submitted (its event was lost); submissions says it has: it is not reminded,
+    nor listed as overdue."""
+    h = harness
+    district, admin = await h.district(2)
+    done, waiting = district.schools
+    due_day = today_vn() + timedelta(days=10)
+    campaign = await publish_campaign(h.system.submissions.url, admin, due_at=vn(due_day, 17))
+    await submit_for(h.system.submissions.url, admin, campaign["id"], done.unit.id)
+    await _until_received(h, "submission.submitted", 1)
+    await h.worker.run_once()
+    h.inbox.take()
+    async with h.databases.notifications() as session:  # the submission's event never happened, as far as we know
+        await session.execute(update(TrackedTarget).where(TrackedTarget.unit_id == done.unit.id)
+                              .values(state="pending", state_fact_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        await session.commit()
+
+    no_periodic_reconciliation = ("plan", "expand", "send")  # it runs hourly: the decision cannot wait for it
+    h.clock.set(vn(due_day - timedelta(days=7), 8, 1))
+    await h.worker.run_once(steps=no_periodic_reconciliation)
+    reminded = [set(m.rcpt_tos) for m in h.inbox.take() if m.kind == "deadline_reminder"]
+    h.clock.set(vn(due_day + timedelta(days=1), 8, 1))
+    await h.worker.run_once(steps=no_periodic_reconciliation)
+    escalations = [m for m in h.inbox.take() if m.kind == "overdue_escalation"]
+
+    assert reminded == [waiting.addresses]
+    assert len(escalations) == 1 and waiting.unit.name in escalations[0].text
+    assert done.unit.name not in escalations[0].text
