@@ -28,6 +28,7 @@ from identity.units.models import Unit
 from identity.users.models import User, UserRole
 
 _SINK_KEY = "identity_change_receivers"
+_ANNOUNCED_KEY = "identity_changes_announced"  # (kind, id) already published in the current transaction
 # Account fields no copy holds: signing in and passwords change them often, and nobody needs to hear of it.
 _PRIVATE_USER_FIELDS = frozenset({"password_hash", "failed_logins", "locked_until", "last_login_at",
                                   "password_changed_at", "updated_at", "full_name_folded", "phone"})
@@ -95,14 +96,28 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
             owner = session.identity_map.get(inspect(User).identity_key_from_primary_key((obj.user_id,)))
             if isinstance(owner, User):
                 users.setdefault(owner.id, set()).add(owner.unit_id)
+    # A transaction that creates an account flushes it, then its roles: one event is enough, as the consumer
+    # reads the account afresh whatever the event says.
+    announced: set[tuple[str, uuid.UUID]] = session.info.setdefault(_ANNOUNCED_KEY, set())
     position = _position()
     for user_id, unit_ids in users.items():
-        _add(session, UserChanged(user_id=user_id, unit_ids=sorted(unit_ids, key=str), position=position), receivers)
+        if ("user", user_id) not in announced or len(unit_ids) > 1:
+            announced.add(("user", user_id))
+            _add(session, UserChanged(user_id=user_id, unit_ids=sorted(unit_ids, key=str), position=position),
+                 receivers)
     for unit_id, path in units.items():
-        _add(session, UnitChanged(unit_id=unit_id, path=path, position=position), receivers)
+        if ("unit", unit_id) not in announced:
+            announced.add(("unit", unit_id))
+            _add(session, UnitChanged(unit_id=unit_id, path=path, position=position), receivers)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_announced(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction: the next one announces afresh
+        session.info.pop(_ANNOUNCED_KEY, None)
 
 
 def _add(session: Session, change: Event, receivers: tuple[str, ...]) -> None:
     # add_event only adds rows to the session: the sync session of the flush serves as well as the async one.
-    add_event(session, event_type=change.event_type, payload=change.model_dump(mode="json"),  # type: ignore[arg-type]
+    add_event(session, event_type=change.event_type, payload=change.model_dump(mode="json"),
               receivers=receivers)
