@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col
 
 from edudx_common.background import in_background
@@ -124,7 +125,7 @@ class EventSink:
 
 
 def add_event(
-    session: AsyncSession, *, event_type: str, payload: Mapping[str, Any], receivers: Sequence[str]
+    session: AsyncSession | Session, *, event_type: str, payload: Mapping[str, Any], receivers: Sequence[str]
 ) -> uuid.UUID:
     """Record an event for `receivers` in the caller's transaction and return its id.
 
