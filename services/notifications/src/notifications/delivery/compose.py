@@ -18,6 +18,17 @@ from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
 from notifications.campaigns.models import OUTSTANDING, CampaignState, TargetState, TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification, NotificationKind
+from notifications.delivery.payloads import (
+    CampaignPublishedData,
+    DeadlineChangedData,
+    DigestData,
+    ExtensionChangedData,
+    ReminderData,
+    ResultsPublishedData,
+    SubmissionApprovedData,
+    SubmissionReturnedData,
+    data_of,
+)
 from notifications.delivery.templates import Content, Table
 from notifications.directory.service import SCHOOL_ROLES, UnitInfo
 from notifications.preferences.categories import Category
@@ -144,10 +155,6 @@ def _deadline_and_countdown(due: datetime, now: datetime) -> str:
     return f"{format_vn(due)} ({countdown_text(due, now)})"
 
 
-def _due(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
 # --- one unit ------------------------------------------------------------------------------------------
 
 
@@ -171,7 +178,8 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
     if isinstance(found, Composition):
         return found
     campaign, target = found
-    if target.due_at != _due(notification.data["due_at"]):
+    data = data_of(notification, ReminderData)
+    if target.due_at != data.due_at:
         return Composition(skipped="Hạn nộp của đơn vị đã thay đổi; lịch nhắc đã được lập lại.")
     unit = world.units.get(unit_id)
     name = unit.name if unit else "Đơn vị"
@@ -182,7 +190,7 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
         subject = f"[EduDX] Báo cáo quá hạn nộp ({countdown}): {campaign.title}"
         text = (f"Đã quá hạn nộp báo cáo “{campaign.title}” nhưng {name} chưa "
                 f"{'nộp lại' if returned else 'nộp'}. Đề nghị đơn vị khẩn trương hoàn thành và nộp báo cáo.")
-    elif notification.data.get("slot") == "due_day":
+    elif data.slot == "due_day":
         subject = f"[EduDX] Hôm nay là hạn nộp báo cáo: {campaign.title}"
         text = f"Hôm nay là hạn {'nộp lại' if returned else 'nộp'} báo cáo “{campaign.title}”; {name} chưa nộp."
     else:
@@ -204,18 +212,18 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
 
 
 def _published(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
+    data = data_of(notification, CampaignPublishedData)
     campaign = world.campaigns.get(notification.campaign_id) if notification.campaign_id else None
     target = world.targets.get((notification.campaign_id, unit_id)) if notification.campaign_id else None
     if campaign is not None and campaign.status != CampaignState.OPEN.value:
         return Composition(skipped="Đợt báo cáo không còn mở.")
     if target is not None and target.withdrawn:
         return Composition(skipped="Đơn vị không còn phải nộp báo cáo này.")
-    title = campaign.title if campaign else data["title"]
-    due = target.due_at if target else _due(data["due_at"])
-    issuer = world.units.get(uuid.UUID(data["issuer_unit_id"])) if data.get("issuer_unit_id") else None
+    title = campaign.title if campaign else data.title
+    due = target.due_at if target else data.due_at
+    issuer = world.units.get(data.issuer_unit_id) if data.issuer_unit_id else None
     unit = world.units.get(unit_id)
-    link = world.links.campaign(notification.campaign_id or data["campaign_id"])
+    link = world.links.campaign(notification.campaign_id or data.campaign_id)
     content = Content(
         subject=f"[EduDX] Đợt báo cáo mới: {title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"{issuer.name if issuer else 'Cơ quan quản lý'} đã ban hành đợt báo cáo “{title}”. "
@@ -236,7 +244,8 @@ def _deadline_changed(notification: Notification, world: World, unit_id: uuid.UU
         return Composition(skipped="Đơn vị có hạn nộp lại riêng, không đổi theo hạn chung.")
     if target.extension_due_at is not None:
         return Composition(skipped="Đơn vị có hạn riêng (gia hạn), không đổi theo hạn chung.")
-    old, new = _due(notification.data["old_due_at"]), _due(notification.data["due_at"])
+    changed = data_of(notification, DeadlineChangedData)
+    old, new = changed.old_due_at, changed.due_at
     unit = world.units.get(unit_id)
     link = world.links.campaign(campaign.id)
     content = Content(
@@ -253,16 +262,16 @@ def _extension(notification: Notification, world: World, unit_id: uuid.UUID) -> 
     if isinstance(found, Composition):
         return found
     campaign, _target = found
-    data = notification.data
-    extended = data.get("extension_due_at")
+    data = data_of(notification, ExtensionChangedData)
+    extended = data.extension_due_at
     unit = world.units.get(unit_id)
     link = world.links.campaign(campaign.id)
     if extended:
-        due = _due(extended)
+        due = extended
         subject = f"[EduDX] Đơn vị được gia hạn nộp báo cáo: {campaign.title}"
         text = f"{unit.name if unit else 'Đơn vị'} được gia hạn nộp báo cáo “{campaign.title}”."
-        if data.get("reason"):
-            text += f" Lý do: {data['reason']}"
+        if data.reason:
+            text += f" Lý do: {data.reason}"
     else:
         due = campaign.due_at
         subject = f"[EduDX] Hủy gia hạn nộp báo cáo: {campaign.title}"
@@ -276,15 +285,15 @@ def _extension(notification: Notification, world: World, unit_id: uuid.UUID) -> 
 
 
 def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
-    title = data.get("campaign_title") or "báo cáo"
+    data = data_of(notification, SubmissionReturnedData)
+    title = data.campaign_title or "báo cáo"
     unit = world.units.get(unit_id)
-    due = _due(data["resubmission_due_at"])
-    reasons: dict[str, Any] = data.get("reasons") or {}
+    due = data.resubmission_due_at
+    reasons: dict[str, Any] = data.reasons
     rows = ([("Nhận xét chung", str(reasons["general"]))] if reasons.get("general") else [])
     rows += [(f"Mục {key}", str(text)) for key, text in (reasons.get("sections") or {}).items()]
     rows += [(f"Tiêu chí {key}", str(text)) for key, text in (reasons.get("criteria") or {}).items()]
-    link = world.links.submission(data["submission_id"])
+    link = world.links.submission(data.submission_id)
     content = Content(
         subject=f"[EduDX] Báo cáo bị trả lại: {title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"Báo cáo “{title}” của {unit.name if unit else 'đơn vị'} đã được trả lại để chỉnh sửa, bổ sung "
@@ -297,13 +306,13 @@ def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> C
 
 
 def _approved(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
-    title = data.get("campaign_title") or "báo cáo"
+    data = data_of(notification, SubmissionApprovedData)
+    title = data.campaign_title or "báo cáo"
     unit = world.units.get(unit_id)
-    link = world.links.submission(data["submission_id"])
+    link = world.links.submission(data.submission_id)
     paragraphs = [f"Báo cáo “{title}” của {unit.name if unit else 'đơn vị'} đã được duyệt."]
-    if data.get("comment"):
-        paragraphs.append(f"Ý kiến của người thẩm định: {data['comment']}")
+    if data.comment:
+        paragraphs.append(f"Ý kiến của người thẩm định: {data.comment}")
     content = Content(
         subject=f"[EduDX] Báo cáo đã được duyệt: {title}", greeting=_greeting(unit, unit_id), paragraphs=paragraphs,
         action=("Mở báo cáo", world.links.absolute(link)), why=_why_unit(Category.SUBMISSION_UPDATES, world.links),
@@ -312,10 +321,10 @@ def _approved(notification: Notification, world: World, unit_id: uuid.UUID) -> C
 
 
 def _results(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
-    title = data.get("campaign_title") or "đợt báo cáo"
+    data = data_of(notification, ResultsPublishedData)
+    title = data.campaign_title or "đợt báo cáo"
     unit = world.units.get(unit_id)
-    link = world.links.campaign(data["campaign_id"])
+    link = world.links.campaign(data.campaign_id)
     content = Content(
         subject=f"[EduDX] Đã công bố kết quả đánh giá: {title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"Kết quả đánh giá đợt báo cáo “{title}” đã được công bố. Đơn vị có thể xem điểm, xếp loại và "
@@ -383,7 +392,7 @@ def _digest(notification: Notification, world: World) -> Composition:
             by_issuer.setdefault(campaign.issuer_unit_id, []).append(campaign)
     if not by_issuer:
         return Composition(skipped="Không có báo cáo mới hay đơn vị quá hạn.")
-    day = date_text(_due(notification.data["until"]))
+    day = date_text(data_of(notification, DigestData).until)
     deliveries = []
     for issuer_id, campaigns in by_issuer.items():
         issuer = world.units.get(issuer_id)

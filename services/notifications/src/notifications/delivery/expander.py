@@ -28,6 +28,7 @@ from notifications.delivery.models import (
     NotificationStatus,
     OutgoingEmail,
 )
+from notifications.delivery.payloads import DigestData, data_of, issuer_of
 from notifications.delivery.templates import render_html, render_text
 from notifications.directory.service import Directory
 from notifications.feed.models import FeedItem
@@ -134,14 +135,14 @@ class Expander:
                     overdue[notification.campaign_id] = await campaigns_repository.overdue_targets(
                         session, notification.campaign_id, now)
                 elif notification.kind == NotificationKind.REVIEWER_DIGEST:
-                    since = datetime.fromisoformat(notification.data["since"])
-                    until = datetime.fromisoformat(notification.data["until"])
+                    window = data_of(notification, DigestData)
+                    since, until = window.since, window.until
                     for campaign_id in campaigns:
                         overdue[campaign_id] = await campaigns_repository.overdue_targets(session, campaign_id, now)
                         arrivals[campaign_id] = await campaigns_repository.submitted_between(
                             session, campaign_id, since, until)
         unit_ids = {n.unit_id for n in claimed if n.unit_id}
-        unit_ids |= {uuid.UUID(n.data["issuer_unit_id"]) for n in claimed if n.data.get("issuer_unit_id")}
+        unit_ids |= {issuer for n in claimed if (issuer := issuer_of(n)) is not None}
         unit_ids |= {t.unit_id for listed in overdue.values() for t in listed}
         if NotificationKind.REVIEWER_DIGEST in kinds:
             unit_ids |= {c.issuer_unit_id for c in campaigns.values()}

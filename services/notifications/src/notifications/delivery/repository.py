@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from notifications.delivery.models import NO_RECIPIENTS, EmailStatus, Notification, NotificationStatus, OutgoingEmail
+from notifications.delivery.payloads import NotificationData, dump
 from notifications.sql import insert_missing
 
 
@@ -35,10 +36,10 @@ async def add_notifications(session: AsyncSession, rows: Sequence[dict[str, Any]
     return len(await insert_missing(session, Notification, rows, key=["dedupe_key"]))
 
 
-def notification_row(*, kind: str, dedupe_key: str, now: datetime, unit_id: uuid.UUID | None = None,
-                     campaign_id: uuid.UUID | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+def notification_row(*, kind: str, dedupe_key: str, now: datetime, data: NotificationData,
+                     unit_id: uuid.UUID | None = None, campaign_id: uuid.UUID | None = None) -> dict[str, Any]:
     return {"id": uuid.uuid4(), "kind": kind, "dedupe_key": dedupe_key, "unit_id": unit_id,
-            "campaign_id": campaign_id, "data": data or {}, "status": NotificationStatus.PLANNED.value,
+            "campaign_id": campaign_id, "data": dump(kind, data), "status": NotificationStatus.PLANNED.value,
             "attempts": 0, "lease_owner": None, "lease_until": None, "last_error": None, "note": None,
             "created_at": now, "expanded_at": None}
 

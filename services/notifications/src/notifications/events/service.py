@@ -29,6 +29,15 @@ from notifications.clients.submissions import SubmissionsClient
 from notifications.delivery import repository as delivery
 from notifications.delivery import service as delivery_service
 from notifications.delivery.models import NotificationKind
+from notifications.delivery.payloads import (
+    CampaignPublishedData,
+    DeadlineChangedData,
+    ExtensionChangedData,
+    NotificationData,
+    ResultsPublishedData,
+    SubmissionApprovedData,
+    SubmissionReturnedData,
+)
 from notifications.directory import service as directory
 from notifications.errors import InvalidEvent
 from notifications.events.contracts import (
@@ -38,6 +47,7 @@ from notifications.events.contracts import (
     CampaignPublishedIn,
     ExtensionChangedIn,
     ResultsPublishedIn,
+    SubmissionApprovedIn,
     SubmissionEventIn,
     SubmissionReturnedIn,
     TargetEventIn,
@@ -78,7 +88,7 @@ def _campaign_facts(envelope: EventEnvelope, event: CampaignEventIn,
 
 
 async def _notify_units(session: AsyncSession, kind: NotificationKind, campaign_id: uuid.UUID | None,
-                        unit_ids: list[uuid.UUID], key: Callable[[uuid.UUID], str], data: dict[str, Any],
+                        unit_ids: list[uuid.UUID], key: Callable[[uuid.UUID], str], data: NotificationData,
                         now: datetime) -> None:
     await delivery.add_notifications(session, [
         delivery.notification_row(kind=kind.value, dedupe_key=key(unit_id), now=now, unit_id=unit_id,
@@ -103,8 +113,8 @@ async def _published(session: AsyncSession, envelope: EventEnvelope, event: Camp
                                               now=context.now)
     await campaigns.add_targets(session, campaign, event.target_unit_ids, fact_at=envelope.occurred_at,
                                 now=context.now)
-    data = {"campaign_id": str(campaign.id), "title": event.title, "issuer_unit_id": str(event.issuer_unit_id),
-            "due_at": event.due_at.isoformat()}
+    data = CampaignPublishedData(campaign_id=campaign.id, title=event.title, issuer_unit_id=event.issuer_unit_id,
+                                 due_at=event.due_at)
     await _notify_units(session, NotificationKind.CAMPAIGN_PUBLISHED, campaign.id, event.target_unit_ids,
                         lambda unit_id: f"published:{campaign.id}:{unit_id}", data, context.now)
 
@@ -117,7 +127,7 @@ async def _deadline_changed(session: AsyncSession, envelope: EventEnvelope, even
     if campaign.revision == revision or campaign.due_at != event.due_at:
         return  # an older deadline than the one we know: nobody is told about it
     units = await campaigns_repository.units_on_campaign_deadline(session, campaign.id)
-    data = {"old_due_at": event.old_due_at.isoformat(), "due_at": event.due_at.isoformat()}
+    data = DeadlineChangedData(old_due_at=event.old_due_at, due_at=event.due_at)
     await _notify_units(session, NotificationKind.DEADLINE_CHANGED, campaign.id, units,
                         lambda unit_id: f"deadline:{campaign.id}:{unit_id}:{envelope.id}", data, context.now)
 
@@ -129,8 +139,8 @@ async def _target_added(session: AsyncSession, envelope: EventEnvelope, event: T
                                    now=context.now, unit_name=event.unit_name)
     await campaigns.set_extension(session, campaign, event.unit_id, extension_due_at=event.extension_due_at,
                                   fact_at=envelope.occurred_at, now=context.now)
-    data = {"campaign_id": str(campaign.id), "title": event.title, "issuer_unit_id": str(event.issuer_unit_id),
-            "due_at": event.unit_due_at.isoformat()}
+    data = CampaignPublishedData(campaign_id=campaign.id, title=event.title, issuer_unit_id=event.issuer_unit_id,
+                                 due_at=event.unit_due_at)
     await _notify_units(session, NotificationKind.CAMPAIGN_PUBLISHED, campaign.id, [event.unit_id],
                         lambda u: f"added:{campaign.id}:{u}:{envelope.id}", data, context.now)
 
@@ -147,8 +157,7 @@ async def _extension_changed(session: AsyncSession, envelope: EventEnvelope, eve
     campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
     if await campaigns.set_extension(session, campaign, event.unit_id, extension_due_at=event.extension_due_at,
                                      fact_at=envelope.occurred_at, now=context.now):
-        data = {"extension_due_at": event.extension_due_at.isoformat() if event.extension_due_at else None,
-                "reason": event.reason}
+        data = ExtensionChangedData(extension_due_at=event.extension_due_at, reason=event.reason)
         await _notify_units(session, NotificationKind.EXTENSION_CHANGED, campaign.id, [event.unit_id],
                             lambda u: f"extension:{campaign.id}:{u}:{envelope.id}", data, context.now)
 
@@ -176,9 +185,19 @@ def _submission_event(state: TargetState, kind: NotificationKind | None) -> Hand
         applied = await campaigns.set_state(session, campaign, event.unit_id, facts, now=context.now)
         if kind is not None and applied:  # an older step than the one we know is not announced
             await _notify_units(session, kind, campaign.id, [event.unit_id],
-                                lambda u: f"{kind.value}:{u}:{envelope.id}", dict(envelope.payload), context.now)
+                                lambda u: f"{kind.value}:{u}:{envelope.id}", _submission_data(event), context.now)
 
     return handler
+
+
+def _submission_data(event: SubmissionEventIn) -> NotificationData:
+    if isinstance(event, SubmissionReturnedIn):
+        return SubmissionReturnedData(submission_id=event.submission_id, campaign_title=event.campaign_title,
+                                      reasons=event.reasons, resubmission_due_at=event.resubmission_due_at)
+    if isinstance(event, SubmissionApprovedIn):
+        return SubmissionApprovedData(submission_id=event.submission_id, campaign_title=event.campaign_title,
+                                      comment=event.comment)
+    raise ValueError(f"no notification for {event.event_type}")
 
 
 # --- scoring -------------------------------------------------------------------------------------------
@@ -186,9 +205,8 @@ def _submission_event(state: TargetState, kind: NotificationKind | None) -> Hand
 
 async def _results_published(session: AsyncSession, envelope: EventEnvelope, event: ResultsPublishedIn,
                              context: EventContext) -> None:
-    data = {"campaign_id": str(event.campaign_id), "campaign_title": event.campaign_title,
-            "issuer_unit_id": str(event.issuer_unit_id) if event.issuer_unit_id else None,
-            "published_at": event.published_at.isoformat() if event.published_at else None}
+    data = ResultsPublishedData(campaign_id=event.campaign_id, campaign_title=event.campaign_title,
+                                issuer_unit_id=event.issuer_unit_id, published_at=event.published_at)
     await _notify_units(session, NotificationKind.RESULTS_PUBLISHED, event.campaign_id, event.unit_ids,
                         lambda u: f"results:{event.campaign_id}:{u}:{envelope.id}", data, context.now)
 
