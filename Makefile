@@ -36,8 +36,9 @@ lint: install-dev ## ruff and mypy
 	@$(PY) -m mypy services/common/src services/identity/src services/gateway/src services/submissions/src \
 		services/evidence/src services/scoring/src services/notifications/src
 
-openapi: install-dev ## export every service's OpenAPI spec into openapi/
+openapi: install-dev ## export every service's OpenAPI spec into openapi/ and its event schemas into events/
 	@$(PY) scripts/export_openapi.py
+	@$(PY) scripts/export_events.py
 
 client: ## regenerate the SPA's typed API client (frontend/src/api/generated) from openapi/*.json
 	@scripts/build_spa.sh --packages-only

@@ -155,8 +155,9 @@ async def main() -> None:
             await reset(sessions, now)
             await planner.plan_reminders(now, PlanReport())
             expander = Expander(sessions, Directory(sessions, None, ttl_seconds=10 ** 9),  # type: ignore[arg-type]
+                                None,  # type: ignore[arg-type]
                                 links=Links("https://edudx.vn"), quiet_hours=QuietHours(clock_time(21), clock_time(7)),
-                                mail_domain="edudx.vn", owner="bench", batch_size=1000)
+                                mail_domain="edudx.vn", owner="bench", batch_size=1000, read_owners=False)
             started = time.perf_counter()
             while await expander.expand_due(now) > 0:
                 pass

@@ -26,7 +26,7 @@ SERVICE_ORDER = ["identity", "submissions", "evidence", "scoring", "notification
 FIRST_SERVICE_PORT = 8001
 # Who receives whose events (only services present are wired).
 EVENT_CONSUMERS = {"submissions": ["notifications", "scoring"], "evidence": ["notifications", "scoring"],
-                   "scoring": ["notifications"]}
+                   "scoring": ["notifications"], "identity": ["notifications"]}
 
 
 # Demo data is seeded in this order once every service is up (identity seeds before): the campaign needs

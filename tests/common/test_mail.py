@@ -74,8 +74,8 @@ def secure_server(tmp_path: Path) -> Iterator[tuple[Inbox, int, ssl.SSLContext]]
 
 def _mail() -> Mail:
     return Mail(to=["hieutruong@thcshoabinh.edu.vn"], cc=["thcshoabinh@vinhlong.edu.vn"],
-                subject="[EduDX] Nhắc hạn nộp báo cáo (còn 3 ngày)", text="Hạn nộp: 17:00 ngày 15/12/2026",
-                html="<p>Hạn nộp: <strong>17:00 ngày 15/12/2026</strong></p>",
+                subject="[EduDX] Nhắc hạn nộp báo cáo (còn 3 ngày)", text="Hạn nộp: 15/12/2026 17:00",
+                html="<p>Hạn nộp: <strong>15/12/2026 17:00</strong></p>",
                 message_id="<abc.def@edudx.vn>")
 
 
@@ -96,7 +96,7 @@ async def test_starttls_and_login_then_both_parts_arrive_with_our_message_id(
     message = inbox.messages[0]
     assert message["Message-ID"] == "<abc.def@edudx.vn>" and message["Subject"].startswith("[EduDX] Nhắc hạn")
     assert message["Cc"] == "thcshoabinh@vinhlong.edu.vn" and message["Auto-Submitted"] == "auto-generated"
-    assert message.get_body(preferencelist=("plain",)).get_content().strip() == "Hạn nộp: 17:00 ngày 15/12/2026"
+    assert message.get_body(preferencelist=("plain",)).get_content().strip() == "Hạn nộp: 15/12/2026 17:00"
     assert "<strong>" in message.get_body(preferencelist=("html",)).get_content()
 
 

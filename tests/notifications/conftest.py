@@ -1,9 +1,9 @@
 """Notifications tests: every piece real and over HTTP, time moved by the test.
 
-identity, submissions and notifications each run in uvicorn (own thread, own database). Submissions' outbox
-delivers its events to notifications over HTTP with service tokens, as in production. The notifications app
-runs no background loops here: the test drives planning, expansion and sending with a `Worker` on its own
-engine, at times it chooses on a `MovableClock` that the app shares. E-mails go to a real SMTP server
+identity, submissions and notifications each run in uvicorn (own thread, own database). Submissions' and
+identity's outboxes deliver their events to notifications over HTTP with service tokens, as in production. The
+notifications app runs no background loops here: the test drives planning, expansion and sending with a `Worker`
+on its own engine, at times it chooses on a `MovableClock` that the app shares. E-mails go to a real SMTP server
 (aiosmtpd) on loopback.
 """
 
@@ -76,9 +76,11 @@ def system(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Recorder, int],
     id_url, id_schema = migrated_database(tmp, "identity", "ntf_identity")
     sub_url, sub_schema = migrated_database(tmp, "submissions", "ntf_submissions")
     ntf_url, ntf_schema = migrated_database(tmp, "notifications", "notifications")
+    notifications_port = free_port()
     identity_settings = IdentitySettings(environment="test", database_url=id_url, database_schema=id_schema,
                                          jwt_private_key_file=str(write_key(tmp)), password_hash_fast=True,
-                                         service_clients=SECRETS, log_json=False, log_level="WARNING")
+                                         service_clients=SECRETS, log_json=False, log_level="WARNING",
+                                         event_receivers={"notifications": f"http://127.0.0.1:{notifications_port}"})
     with serve(create_identity_app(identity_settings)) as identity_url:
         jwks = f"{identity_url}/api/identity/.well-known/jwks.json"
         submissions_port = free_port()
@@ -89,7 +91,7 @@ def system(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Recorder, int],
                             app_base_url="https://edudx.example.vn", mail_from="EduDX <thongbao@edudx.example.vn>",
                             smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_starttls=False, run_workers=False,
                             smtp_timeout_seconds=10, retry_base_seconds=60, log_json=False, log_level="WARNING")
-        with serve(create_app(settings, clock=clock)) as notifications_url:
+        with serve(create_app(settings, clock=clock), port=notifications_port) as notifications_url:
             submissions_settings = SubmissionsSettings(
                 environment="test", database_url=sub_url, database_schema=sub_schema, identity_url=identity_url,
                 jwks_url=jwks, service_client_id="submissions", service_client_secret=SECRETS["submissions"],

@@ -149,7 +149,7 @@ async def test_returned_at_night_feed_at_once_email_with_the_reasons_in_the_morn
     assert set(mail.rcpt_tos) == school.addresses
     assert mail.subject == f"[EduDX] Báo cáo bị trả lại: {campaign['title']}"
     for text in ("Thiếu chữ ký của Hiệu trưởng", "Mục 3", "Bổ sung số bài đăng", "Tiêu chí 4.1",
-                 "Chưa có kế hoạch CNTT (file PDF)", f"Hạn nộp lại: 16:30 ngày {resubmit_by:%d/%m/%Y} (còn 5 ngày)"):
+                 "Chưa có kế hoạch CNTT (file PDF)", f"Hạn nộp lại: {resubmit_by:%d/%m/%Y} 16:30 (còn 5 ngày)"):
         assert text in mail.text and text in mail.html_text, text
     link = f"https://edudx.example.vn/submissions/{submission['id']}"
     assert link in mail.text and f'href="{link}"' in mail.html

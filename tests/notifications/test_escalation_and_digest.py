@@ -56,7 +56,7 @@ async def test_each_phong_gets_its_overdue_schools_and_a_school_without_addresse
     second = lists[frozenset({phong2_admin.email})]
     assert first.subject == f"[EduDX] 1 đơn vị quá hạn nộp báo cáo: {campaign['title']}"
     assert district.schools[1].unit.name in first.text and district.schools[0].unit.name not in first.text
-    assert "quá hạn 1 ngày" in first.text and f"17:00 ngày {due_day:%d/%m/%Y}" in first.html_text
+    assert "quá hạn 1 ngày" in first.text and f"{due_day:%d/%m/%Y} 17:00" in first.html_text
     assert "Trường THCS Không Địa Chỉ" in second.text and "1 đơn vị quá hạn" in second.subject
     # the school without any address: its reminders are recorded as failed, for its authorities to fix
     reasons = {(i["unit_name"], i["kind"]) for i in failed.json()["items"]}

@@ -52,6 +52,7 @@ async def test_redelivered_and_out_of_order_submission_events_keep_the_newest_fa
     base = {"campaign_id": campaign["id"], "campaign_title": campaign["title"], "unit_id": str(school.unit.id),
             "unit_name": school.unit.name, "submission_id": str(uuid.uuid4()), "unit_path": school.unit.path}
     now = utcnow()
+    base["unit_due_at"] = (now + timedelta(days=3)).isoformat()
     returned = envelope("submission.returned", {**base, "reasons": {"general": "Bổ sung minh chứng"},
                                                 "resubmission_due_at": (now + timedelta(days=3)).isoformat()},
                         occurred_at=now + timedelta(seconds=2))

@@ -32,7 +32,7 @@ async def test_fifty_targets_ten_submitted_reminders_follow_the_schedule_to_exac
 
     expected_days = {-7: "còn 7 ngày", -3: "còn 3 ngày", -1: "còn 1 ngày", 0: None,
                      **{d: f"quá hạn {d} ngày" for d in (1, 3, 5, 7, 9, 11, 13)}}
-    deadline_line = f"Hạn nộp: 17:00 ngày {due_day:%d/%m/%Y}"
+    deadline_line = f"Hạn nộp: {due_day:%d/%m/%Y} 17:00"
     late_school = district.schools[10]
     for offset in range(-9, 16):
         if offset == 1:  # the day after the deadline, before 08:00: one more school submits, late

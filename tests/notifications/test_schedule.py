@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from edudx_common.timezone import format_vn
 from notifications.reminders.schedule import (
     DEFAULT_POLICY,
     Policy,
@@ -13,7 +14,7 @@ from notifications.reminders.schedule import (
     next_after,
     reminder_slots,
 )
-from notifications.timing import QuietHours, countdown_text, deadline_text
+from notifications.timing import QuietHours, countdown_text
 from tests.notifications.builders import vn
 
 DUE = vn(date(2026, 12, 15), 17)
@@ -56,7 +57,7 @@ def test_custom_policy_and_picking_slots() -> None:
 
 
 def test_deadlines_in_words() -> None:
-    assert deadline_text(DUE) == "17:00 ngày 15/12/2026"
+    assert format_vn(DUE) == "15/12/2026 17:00"
     assert countdown_text(DUE, vn(date(2026, 12, 12), 8)) == "còn 3 ngày"
     assert countdown_text(DUE, vn(date(2026, 12, 15), 8)) == "còn 9 giờ"
     assert countdown_text(DUE, vn(date(2026, 12, 15), 19, 30)) == "quá hạn 2 giờ 30 phút"

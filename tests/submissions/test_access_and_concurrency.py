@@ -9,8 +9,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
+from edudx_common.timezone import format_vn
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
+from tests.user_facing_times import iso_timestamps
 
 
 async def _sở_campaign(client, id_session, sign_in):  # type: ignore[no-untyped-def]
@@ -131,6 +133,9 @@ async def test_authority_submits_on_behalf_and_hard_cutoff(client: httpx.AsyncCl
     assert history[-1]["action"] == "submitted" and history[-1]["on_behalf"] is True
     assert history[-1]["actor_name"] == "Phạm Văn Hùng"
     assert too_late.status_code == 409 and too_late.json()["code"] == "deadline_passed"
+    due_shown = format_vn(datetime.fromisoformat(campaign["due_at"]))  # 'dd/mm/yyyy HH:mm', Vietnam time
+    assert f"Hạn nộp là {due_shown};" in too_late.json()["detail"]
+    assert iso_timestamps(too_late.json()["detail"]) == []
 
 
 async def test_autosaves_by_one_person_within_15_minutes_are_one_history_line(  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from tests.identity.builders import make_province, make_unit, make_user
 from tests.submissions.builders import API, make_campaign, make_school_year
 from tests.submissions.conftest import MovableClock
 from tests.submissions.status_builders import counts, drafted, extend, review, status_view, submitted
+from tests.user_facing_times import iso_timestamps
 
 ALL_LEVELS = ["mam_non", "tieu_hoc", "thcs", "thpt"]
 # The list: by folded name ("truong mam non …" < "truong th&thcs …" < "truong thcs …" < "truong thpt …" < …).
@@ -279,6 +280,7 @@ async def test_export_csv_is_utf8_with_bom_and_the_same_rows(client: httpx.Async
     assert by_code["T-TL"][4] == "Chưa bắt đầu" and by_code["T-TL"][6] == ""
     searched_rows = list(csv.reader(io.StringIO(searched.content.decode("utf-8-sig"))))
     assert [r[2] for r in searched_rows[1:]] == ["Trường THCS Hòa Bình"]
+    assert iso_timestamps(response.content.decode("utf-8-sig")) == []
 
 
 async def test_deadline_itself_is_still_on_time(client: httpx.AsyncClient, scenario: Scenario,

@@ -212,9 +212,32 @@ export interface paths {
         put?: never;
         /**
          * Retry Delivery
-         * @description Send a failed e-mail again. 409 for one that did not fail, or that has no recipient at all.
+         * @description Send a failed e-mail again. 409 for one that did not fail, or that has no recipient at all (those are
+         *     composed again when the unit's contacts change, or with `resend-failed`).
          */
         post: operations["retry_delivery_api_notifications_deliveries__delivery_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/deliveries/resend-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Failed Deliveries
+         * @description Send a campaign's failed e-mails again (authority admins: units in their subtree; system admins: all).
+         *     Those refused by the mail server are queued again; those that failed because a unit had nobody to write to
+         *     are composed again from the units' current accounts and contacts (new accounts get their feed items too).
+         */
+        post: operations["resend_failed_deliveries_api_notifications_deliveries_resend_failed_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -903,6 +926,28 @@ export interface components {
              * @default 08:00:00
              */
             send_time?: string;
+        };
+        /** ResendReportRead */
+        ResendReportRead: {
+            /**
+             * Composed Again
+             * @description Thư thất bại vì đơn vị chưa có người nhận, được soạn lại theo danh bạ hiện tại
+             */
+            composed_again: number;
+            /**
+             * Sent Again
+             * @description Thư thất bại có người nhận, đã xếp hàng gửi lại
+             */
+            sent_again: number;
+        };
+        /** ResendRequest */
+        ResendRequest: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             * @description Đợt báo cáo có thư cần gửi lại
+             */
+            campaign_id: string;
         };
         /** ScheduledReminder */
         ScheduledReminder: {
@@ -1920,6 +1965,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resend_failed_deliveries_api_notifications_deliveries_resend_failed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResendRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResendReportRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -121,7 +121,8 @@ export interface paths {
          * Publish Results
          * @description Publish the results of the approved submissions (the issuing authority's admins). Each school then
          *     sees its final score and class, the public DX level shows the published level, and the units are told.
-         *     Publishing again replaces what was published.
+         *     Publishing again replaces what was published. The submission states are read afresh from submissions first;
+         *     409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission.
          */
         post: operations["publish_results_api_scoring_campaigns__campaign_id__results_publish_post"];
         delete?: never;

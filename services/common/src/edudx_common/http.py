@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -42,6 +42,12 @@ def too_slow_problem(service: str) -> ProblemError:
 
 def bad_answer_problem(service: str) -> ProblemError:
     return BadGateway(f"Dịch vụ {service} trả lời không hợp lệ.", extra={"service": service})
+
+
+class TokenSource(Protocol):
+    """Where a client gets the service token it presents: identity's token endpoint, or identity's own keys."""
+
+    async def token(self, *, audience: str, force: bool = False) -> str: ...
 
 
 class ServiceTokenProvider:
@@ -86,7 +92,7 @@ class ServiceClient:
         *,
         name: str,
         timeout: float = 10.0,
-        token_provider: ServiceTokenProvider | None = None,
+        token_provider: TokenSource | None = None,
         retries: int = 2,
         backoff_seconds: float = 0.2,
         transport: httpx.AsyncBaseTransport | None = None,

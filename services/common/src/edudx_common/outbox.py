@@ -25,13 +25,15 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import structlog
+from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, Update, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col
 
 from edudx_common.background import in_background
@@ -89,6 +91,26 @@ class OutboxMessage(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
+class Event(BaseModel):
+    """The payload of one event type: its written contract. The producing feature owns one subclass per type
+    (`event_type` names it), its JSON Schema is exported to `events/<service>/<type>.json`, and every consumer
+    keeps its own model of the fields it reads, checked against that schema (tests/contract/test_events.py).
+    Producers may add fields; renaming or removing one a consumer reads fails the contract test."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+
+
+class ConsumedEvent(BaseModel):
+    """A consumer's model of an event it reads: only the fields it uses; the producer's other fields are
+    ignored, so a producer adding a field breaks nobody."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+
+
 @dataclass(frozen=True)
 class EventSink:
     """Where a producer writes its events: the outbox, addressed to the configured receivers (none: dropped,
@@ -96,13 +118,14 @@ class EventSink:
 
     receivers: tuple[str, ...]
 
-    async def emit(self, session: AsyncSession, event_type: str, payload: dict[str, Any]) -> None:
+    async def emit(self, session: AsyncSession, event: Event) -> None:
         if self.receivers:
-            add_event(session, event_type=event_type, payload=payload, receivers=self.receivers)
+            add_event(session, event_type=event.event_type, payload=event.model_dump(mode="json"),
+                      receivers=self.receivers)
 
 
 def add_event(
-    session: AsyncSession, *, event_type: str, payload: Mapping[str, Any], receivers: Sequence[str]
+    session: AsyncSession | Session, *, event_type: str, payload: Mapping[str, Any], receivers: Sequence[str]
 ) -> uuid.UUID:
     """Record an event for `receivers` in the caller's transaction and return its id.
 

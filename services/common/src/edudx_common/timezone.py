@@ -23,8 +23,12 @@ def in_vietnam(value: datetime) -> datetime:
 
 
 def format_vn(value: datetime, *, with_time: bool = True) -> str:
+    """The one way a time is shown to a person — in problems, e-mails, the feed, calendars and exports alike:
+    '15/12/2026 17:00' in Vietnam time ('15/12/2026' without the time). Never an ISO string, never UTC: someone in
+    Vietnam reads '2026-12-06T17:40:22+00:00' as 17:40 of the wrong day (tests/contract/test_user_facing_times.py
+    scans the services for such leaks)."""
     local = in_vietnam(value)
-    return local.strftime("%H:%M %d/%m/%Y") if with_time else local.strftime("%d/%m/%Y")
+    return local.strftime("%d/%m/%Y %H:%M") if with_time else local.strftime("%d/%m/%Y")
 
 
 def describe_delay(seconds: float) -> str:

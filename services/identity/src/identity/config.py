@@ -18,6 +18,10 @@ class Settings(MailSettings):
     service_token_minutes: int = 10
     refresh_token_days: int = 14
 
+    # Receivers of identity's user and unit change events: name → base URL (POST /api/<name>/events), e.g.
+    # {"notifications": "http://notifications:8000"}. Empty: nothing is published.
+    event_receivers: dict[str, str] = Field(default_factory=dict)
+
     # client_id → secret of each service allowed to call others with its own token.
     service_clients: dict[str, str] = Field(default_factory=dict)
     # Services a service token may be requested for; each token names one (aud "edudx:<service>").

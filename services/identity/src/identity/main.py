@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.background import in_background
+from edudx_common.http import ServiceClient
 from edudx_common.jwt import StaticKeys
 from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
@@ -19,7 +21,8 @@ from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
 from identity.auth.service import revoked_sessions as revoked_sessions_of
 from identity.auth.throttle import LoginThrottle, SlidingWindowLimiter
-from identity.auth.tokens import TokenIssuer
+from identity.auth.tokens import SelfIssuedServiceTokens, TokenIssuer
+from identity.changes import publish_changes
 from identity.config import Settings
 from identity.keys import load_signing_key
 from identity.mail import MAIL_RECEIVER, Mailer, MailOutbox, mail_deliverer
@@ -51,19 +54,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with app.state.session_factory() as session:
                 return await revoked_sessions_of(session, app.state.auth_kit)
 
-        async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks),
-                                       revoked_sessions=revoked_sessions):
-            dispatcher = OutboxDispatcher(
-                app.state.session_factory, {}, erase_payload_on_delivery=True,
-                deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},
-                # An SMTP conversation may take the whole client timeout: the lease outlasts it.
-                lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
-            app.state.mail_outbox = MailOutbox(dispatcher)
-            app.state.password_resets = PasswordResetQueue(app.state.session_factory, app.state.auth_kit,
-                                                           app.state.mail_outbox)
-            async with (dispatcher.running(idle_seconds=2.0),
-                        in_background(app.state.password_resets.run(), name="identity-password-resets")):
-                yield
+        # Identity's events go out with a token it signs itself, as it checks tokens against its own keys.
+        tokens = SelfIssuedServiceTokens(app.state.auth_kit.issuer,
+                                         lifetime=timedelta(minutes=settings.service_token_minutes))
+        receivers = {name: ServiceClient(url, name=name, token_provider=tokens, retries=0,
+                                         timeout=settings.http_timeout_seconds)
+                     for name, url in settings.event_receivers.items()}
+        try:
+            async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks),
+                                           revoked_sessions=revoked_sessions):
+                publish_changes(app.state.session_factory, receivers)
+                dispatcher = OutboxDispatcher(
+                    app.state.session_factory, receivers, erase_payload_on_delivery=True,
+                    deliverers={MAIL_RECEIVER: mail_deliverer(lambda: app.state.mailer)},
+                    # An SMTP conversation may take the whole client timeout: the lease outlasts it.
+                    lease_seconds=settings.smtp_timeout_seconds * 2 + 10)
+                app.state.mail_outbox = MailOutbox(dispatcher)
+                app.state.password_resets = PasswordResetQueue(app.state.session_factory, app.state.auth_kit,
+                                                               app.state.mail_outbox)
+                # Changes are told within a second: a new account gets the next notification of its unit.
+                async with (dispatcher.running(idle_seconds=1.0 if receivers else 2.0),
+                            in_background(app.state.password_resets.run(), name="identity-password-resets")):
+                    yield
+        finally:
+            for client in receivers.values():
+                await client.aclose()
 
     return create_service_app(
         name="identity",

@@ -4,6 +4,8 @@
                                                   them, against one PostgreSQL; stop with SIGTERM or Ctrl-C)
     run-once                                      every step once, then exit (cron, or a quick check)
     reconcile CAMPAIGN_ID                         compare one campaign with the submissions service now
+    resend-failed CAMPAIGN_ID                     send one campaign's failed e-mails again (those that had no
+                                                  recipient are composed again from the current contacts)
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import signal
 import sys
 import uuid
 from dataclasses import asdict
+from datetime import timedelta
 
 from edudx_common.db import utcnow
 from edudx_common.logging import configure_logging
 from notifications.campaigns.sync import reconcile
 from notifications.config import Settings
+from notifications.delivery.service import resend_failed
 from notifications.worker import STEPS, build_runtime
 
 
@@ -57,6 +61,18 @@ async def _reconcile(settings: Settings, campaign_id: uuid.UUID) -> None:
         await runtime.aclose()
 
 
+async def _resend_failed(settings: Settings, campaign_id: uuid.UUID) -> None:
+    runtime = build_runtime(settings, clock=utcnow)
+    try:
+        async with runtime.worker.sessions() as session, session.begin():
+            report = await resend_failed(session, None, campaign_id, now=utcnow(),
+                                         give_up_after=timedelta(hours=settings.give_up_after_hours))
+        json.dump(asdict(report), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    finally:
+        await runtime.aclose()
+
+
 def _steps(value: str) -> tuple[str, ...]:
     steps = tuple(s.strip() for s in value.split(",") if s.strip())
     unknown = set(steps) - set(STEPS)
@@ -73,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run-once", help="every step once, then exit")
     sync = commands.add_parser("reconcile", help="compare one campaign with the submissions service")
     sync.add_argument("campaign_id", type=uuid.UUID)
+    resend = commands.add_parser("resend-failed", help="send one campaign's failed e-mails again")
+    resend.add_argument("campaign_id", type=uuid.UUID)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging("notifications", settings.log_level, settings.log_json)
@@ -80,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_worker(settings, args.steps))
     elif args.command == "run-once":
         asyncio.run(_run_once(settings))
+    elif args.command == "resend-failed":
+        asyncio.run(_resend_failed(settings, args.campaign_id))
     else:
         asyncio.run(_reconcile(settings, args.campaign_id))
 

@@ -4,7 +4,7 @@ from edudx_common.inbox import InboxEvent
 from notifications.calendar_feeds.models import CalendarFeed
 from notifications.campaigns.models import ReminderPolicy, TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification, OutgoingEmail
-from notifications.directory.models import UnitContact
+from notifications.directory.models import ProducerPosition, UnitContact
 from notifications.feed.models import FeedItem
 from notifications.preferences.models import NotificationPreference
 
@@ -16,6 +16,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutgoingEmail",
+    "ProducerPosition",
     "ReminderPolicy",
     "TrackedCampaign",
     "TrackedTarget",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from edudx_common.timezone import VIETNAM, describe_delay, in_vietnam
+from edudx_common.timezone import VIETNAM, describe_delay, format_vn, in_vietnam
 
 # Every function that judges time takes `now`; the app and the workers get it from a Clock, which tests move.
 Clock = Callable[[], datetime]
@@ -51,12 +51,6 @@ class QuietHours:
         return end
 
 
-def deadline_text(due: datetime) -> str:
-    """'17:00 ngày 15/12/2026'."""
-    local = in_vietnam(due)
-    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
-
-
 def countdown_text(due: datetime, now: datetime) -> str:
     """How the deadline stands, as people say it: 'còn 3 ngày', 'còn 5 giờ', 'quá hạn 2 ngày', 'quá hạn 9 giờ'.
 
@@ -71,4 +65,4 @@ def countdown_text(due: datetime, now: datetime) -> str:
 
 def date_text(value: datetime) -> str:
     """'15/12/2026'."""
-    return f"{in_vietnam(value):%d/%m/%Y}"
+    return format_vn(value, with_time=False)

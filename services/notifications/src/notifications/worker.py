@@ -63,7 +63,8 @@ class Worker:
         self.directory = Directory(sessions, IdentityClient(identity), ttl_seconds=settings.directory_ttl_seconds)
         quiet = QuietHours(settings.quiet_hours_start, settings.quiet_hours_end)
         self.planner = Planner(sessions, catch_up_hours=settings.catch_up_hours, digest_time=settings.digest_time)
-        self.expander = Expander(sessions, self.directory, links=Links(settings.app_base_url), quiet_hours=quiet,
+        self.expander = Expander(sessions, self.directory, self.submissions, links=Links(settings.app_base_url),
+                                 quiet_hours=quiet,
                                  mail_domain=settings.mail_domain, owner=self.name,
                                  batch_size=settings.expand_batch_size, lease_seconds=settings.expand_lease_seconds,
                                  give_up_after_hours=settings.give_up_after_hours)

@@ -58,3 +58,15 @@ class EvidenceMissing(Unprocessable):
 class ResultsNotPublished(NotFound):
     code = "results_not_published"
     title = "Kết quả chưa được công bố"
+
+
+class InvalidEvent(Unprocessable):
+    code = "invalid_event"
+    title = "Sự kiện không hợp lệ"
+
+
+class CopyNotCurrent(Conflict):
+    """Scoring's copy of the submission states disagrees with submissions in a way it cannot settle now."""
+
+    code = "copy_not_current"
+    title = "Dữ liệu chưa cập nhật kịp"

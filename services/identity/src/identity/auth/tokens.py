@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from jose import jwt
 
 from edudx_common.db import utcnow
+from edudx_common.jwt import service_audience
 from identity.keys import SigningKey
 
 
@@ -28,6 +29,11 @@ class TokenIssuer:
         self._issuer = issuer
         self._audience = audience
 
+    @property
+    def audience(self) -> str:
+        """The shared audience users' tokens carry; service tokens add the service they call to it."""
+        return self._audience
+
     def issue(self, *, subject: str, kind: str, roles: list[str], lifetime: timedelta,
               extra: dict[str, Any] | None = None, audience: str | None = None) -> str:
         """A signed token; `audience` overrides the shared one (service tokens name the service they call)."""
@@ -39,3 +45,25 @@ class TokenIssuer:
         }
         return str(jwt.encode(claims, self._key.private_pem.decode(), algorithm="RS256",
                               headers={"kid": self._key.kid}))
+
+
+class SelfIssuedServiceTokens:
+    """Identity's own service token, for the calls it makes (delivering its events): signed with its key, no
+    HTTP call to itself. Renewed a minute before it expires."""
+
+    def __init__(self, issuer: TokenIssuer, *, lifetime: timedelta) -> None:
+        self._issuer = issuer
+        self._lifetime = lifetime
+        self._tokens: dict[str, tuple[str, datetime]] = {}  # audience → (token, renew at)
+
+    async def token(self, *, audience: str, force: bool = False) -> str:
+        """A token for the one service named by `audience`, as identity's token endpoint would issue it."""
+        now = utcnow()
+        cached = self._tokens.get(audience)
+        if force or cached is None or now >= cached[1]:
+            token = self._issuer.issue(subject="service:identity", kind="service", roles=["service"],
+                                       lifetime=self._lifetime,
+                                       audience=service_audience(self._issuer.audience, audience))
+            cached = self._tokens[audience] = (token, now + max(self._lifetime - timedelta(minutes=1),
+                                                                self._lifetime / 2))
+        return cached[0]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree, ensure_in_scope, is_in_scope
+from edudx_common.timezone import format_vn
 from notifications.calendar_feeds import repository
 from notifications.calendar_feeds.ics import CalendarEvent, calendar
 from notifications.calendar_feeds.models import CalendarFeed, FeedScope
@@ -27,7 +28,6 @@ from notifications.clients.identity import IdentityClient
 from notifications.delivery.compose import Links
 from notifications.directory.service import Directory
 from notifications.errors import CalendarFeedNotFound, NotAllowed
-from notifications.timing import deadline_text
 
 TOKEN_BYTES = 32
 MANAGERS = (Role.PRINCIPAL, Role.AUTHORITY_ADMIN)
@@ -129,14 +129,14 @@ async def render(session: AsyncSession, token: str, *, identity: IdentityClient,
         events.append(CalendarEvent(
             uid=f"{campaign.id}-{unit_id}@{domain}",
             summary=f"{'[Đã nộp] ' if done else ''}{label}: {campaign.title}",
-            description=f"{label}: {deadline_text(target.due_at)}\nĐơn vị: {unit_name}\n{url}",
+            description=f"{label}: {format_vn(target.due_at)}\nĐơn vị: {unit_name}\n{url}",
             start=target.due_at - timedelta(hours=1), end=target.due_at, sequence=target.revision, url=url,
             alarms_minutes_before=() if done else (24 * 60, 120)))
     for campaign in await campaigns_repository.issued_by(session, unit_id):
         url = links.absolute(links.campaign(campaign.id))
         events.append(CalendarEvent(
             uid=f"{campaign.id}-issued@{domain}", summary=f"Hạn nộp (đơn vị ban hành): {campaign.title}",
-            description=f"Hạn nộp của các đơn vị: {deadline_text(campaign.due_at)}\n{url}",
+            description=f"Hạn nộp của các đơn vị: {format_vn(campaign.due_at)}\n{url}",
             start=campaign.due_at - timedelta(hours=1), end=campaign.due_at, sequence=campaign.revision, url=url,
             alarms_minutes_before=()))
     return calendar(f"EduDX – Hạn nộp báo cáo – {unit_name}", events, now=now)

@@ -15,12 +15,24 @@ from datetime import datetime
 from typing import Any
 
 from edudx_common.auth import Role
+from edudx_common.timezone import format_vn
 from notifications.campaigns.models import OUTSTANDING, CampaignState, TargetState, TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification, NotificationKind
+from notifications.delivery.payloads import (
+    CampaignPublishedData,
+    DeadlineChangedData,
+    DigestData,
+    ExtensionChangedData,
+    ReminderData,
+    ResultsPublishedData,
+    SubmissionApprovedData,
+    SubmissionReturnedData,
+    data_of,
+)
 from notifications.delivery.templates import Content, Table
 from notifications.directory.service import SCHOOL_ROLES, UnitInfo
 from notifications.preferences.categories import Category
-from notifications.timing import countdown_text, deadline_text
+from notifications.timing import countdown_text, date_text
 
 SCHOOL_TYPES = ("school", "center")
 MAX_TABLE_ROWS = 200
@@ -140,11 +152,7 @@ def _why_unit(category: Category, links: Links) -> str:
 
 def _deadline_and_countdown(due: datetime, now: datetime) -> str:
     """'17:00 ngày 15/12/2026 (còn 3 ngày)'."""
-    return f"{deadline_text(due)} ({countdown_text(due, now)})"
-
-
-def _due(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return f"{format_vn(due)} ({countdown_text(due, now)})"
 
 
 # --- one unit ------------------------------------------------------------------------------------------
@@ -170,7 +178,8 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
     if isinstance(found, Composition):
         return found
     campaign, target = found
-    if target.due_at != _due(notification.data["due_at"]):
+    data = data_of(notification, ReminderData)
+    if target.due_at != data.due_at:
         return Composition(skipped="Hạn nộp của đơn vị đã thay đổi; lịch nhắc đã được lập lại.")
     unit = world.units.get(unit_id)
     name = unit.name if unit else "Đơn vị"
@@ -181,7 +190,7 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
         subject = f"[EduDX] Báo cáo quá hạn nộp ({countdown}): {campaign.title}"
         text = (f"Đã quá hạn nộp báo cáo “{campaign.title}” nhưng {name} chưa "
                 f"{'nộp lại' if returned else 'nộp'}. Đề nghị đơn vị khẩn trương hoàn thành và nộp báo cáo.")
-    elif notification.data.get("slot") == "due_day":
+    elif data.slot == "due_day":
         subject = f"[EduDX] Hôm nay là hạn nộp báo cáo: {campaign.title}"
         text = f"Hôm nay là hạn {'nộp lại' if returned else 'nộp'} báo cáo “{campaign.title}”; {name} chưa nộp."
     else:
@@ -192,29 +201,29 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
     link = (world.links.submission(target.submission_id) if target.submission_id
             else world.links.campaign(campaign.id))
     facts = [("Đợt báo cáo", campaign.title),
-             ("Hạn nộp lại" if returned else "Hạn nộp", f"{deadline_text(target.due_at)} ({countdown})")]
+             ("Hạn nộp lại" if returned else "Hạn nộp", f"{format_vn(target.due_at)} ({countdown})")]
     content = Content(
         subject=subject, greeting=_greeting(unit, unit_id), paragraphs=[text], facts=facts,
         action=("Mở báo cáo" if target.submission_id else "Xem đợt báo cáo", world.links.absolute(link)),
         why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
         feed_title=f"{'Quá hạn' if overdue else 'Nhắc hạn'} nộp: {campaign.title}",
-        feed_body=f"Hạn nộp: {deadline_text(target.due_at)} ({countdown}).")
+        feed_body=f"Hạn nộp: {format_vn(target.due_at)} ({countdown}).")
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
 def _published(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
+    data = data_of(notification, CampaignPublishedData)
     campaign = world.campaigns.get(notification.campaign_id) if notification.campaign_id else None
     target = world.targets.get((notification.campaign_id, unit_id)) if notification.campaign_id else None
     if campaign is not None and campaign.status != CampaignState.OPEN.value:
         return Composition(skipped="Đợt báo cáo không còn mở.")
     if target is not None and target.withdrawn:
         return Composition(skipped="Đơn vị không còn phải nộp báo cáo này.")
-    title = campaign.title if campaign else data["title"]
-    due = target.due_at if target else _due(data["due_at"])
-    issuer = world.units.get(uuid.UUID(data["issuer_unit_id"])) if data.get("issuer_unit_id") else None
+    title = campaign.title if campaign else data.title
+    due = target.due_at if target else data.due_at
+    issuer = world.units.get(data.issuer_unit_id) if data.issuer_unit_id else None
     unit = world.units.get(unit_id)
-    link = world.links.campaign(notification.campaign_id or data["campaign_id"])
+    link = world.links.campaign(notification.campaign_id or data.campaign_id)
     content = Content(
         subject=f"[EduDX] Đợt báo cáo mới: {title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"{issuer.name if issuer else 'Cơ quan quản lý'} đã ban hành đợt báo cáo “{title}”. "
@@ -222,7 +231,7 @@ def _published(notification: Notification, world: World, unit_id: uuid.UUID) -> 
                     "Đề nghị đơn vị xem hướng dẫn, chuẩn bị nội dung, minh chứng và nộp báo cáo đúng hạn."],
         facts=[("Hạn nộp", _deadline_and_countdown(due, world.now))],
         action=("Xem đợt báo cáo", world.links.absolute(link)), why=_why_unit(Category.CAMPAIGN_PUBLISHED, world.links),
-        feed_title=f"Đợt báo cáo mới: {title}", feed_body=f"Hạn nộp: {deadline_text(due)}.")
+        feed_title=f"Đợt báo cáo mới: {title}", feed_body=f"Hạn nộp: {format_vn(due)}.")
     return Composition([_to_unit(world, unit_id, Category.CAMPAIGN_PUBLISHED, content, link)])
 
 
@@ -235,15 +244,16 @@ def _deadline_changed(notification: Notification, world: World, unit_id: uuid.UU
         return Composition(skipped="Đơn vị có hạn nộp lại riêng, không đổi theo hạn chung.")
     if target.extension_due_at is not None:
         return Composition(skipped="Đơn vị có hạn riêng (gia hạn), không đổi theo hạn chung.")
-    old, new = _due(notification.data["old_due_at"]), _due(notification.data["due_at"])
+    changed = data_of(notification, DeadlineChangedData)
+    old, new = changed.old_due_at, changed.due_at
     unit = world.units.get(unit_id)
     link = world.links.campaign(campaign.id)
     content = Content(
         subject=f"[EduDX] Thay đổi hạn nộp báo cáo: {campaign.title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"Hạn nộp báo cáo “{campaign.title}” đã được điều chỉnh."],
-        facts=[("Hạn cũ", deadline_text(old)), ("Hạn mới", _deadline_and_countdown(new, world.now))],
+        facts=[("Hạn cũ", format_vn(old)), ("Hạn mới", _deadline_and_countdown(new, world.now))],
         action=("Xem đợt báo cáo", world.links.absolute(link)), why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
-        feed_title=f"Thay đổi hạn nộp: {campaign.title}", feed_body=f"Hạn mới: {deadline_text(new)}.")
+        feed_title=f"Thay đổi hạn nộp: {campaign.title}", feed_body=f"Hạn mới: {format_vn(new)}.")
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
@@ -252,16 +262,16 @@ def _extension(notification: Notification, world: World, unit_id: uuid.UUID) -> 
     if isinstance(found, Composition):
         return found
     campaign, _target = found
-    data = notification.data
-    extended = data.get("extension_due_at")
+    data = data_of(notification, ExtensionChangedData)
+    extended = data.extension_due_at
     unit = world.units.get(unit_id)
     link = world.links.campaign(campaign.id)
     if extended:
-        due = _due(extended)
+        due = extended
         subject = f"[EduDX] Đơn vị được gia hạn nộp báo cáo: {campaign.title}"
         text = f"{unit.name if unit else 'Đơn vị'} được gia hạn nộp báo cáo “{campaign.title}”."
-        if data.get("reason"):
-            text += f" Lý do: {data['reason']}"
+        if data.reason:
+            text += f" Lý do: {data.reason}"
     else:
         due = campaign.due_at
         subject = f"[EduDX] Hủy gia hạn nộp báo cáo: {campaign.title}"
@@ -270,20 +280,20 @@ def _extension(notification: Notification, world: World, unit_id: uuid.UUID) -> 
         subject=subject, greeting=_greeting(unit, unit_id), paragraphs=[text],
         facts=[("Hạn nộp", _deadline_and_countdown(due, world.now))],
         action=("Xem đợt báo cáo", world.links.absolute(link)), why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
-        feed_title=subject.removeprefix("[EduDX] "), feed_body=f"Hạn nộp: {deadline_text(due)}.")
+        feed_title=subject.removeprefix("[EduDX] "), feed_body=f"Hạn nộp: {format_vn(due)}.")
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
 def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
-    title = data.get("campaign_title") or "báo cáo"
+    data = data_of(notification, SubmissionReturnedData)
+    title = data.campaign_title or "báo cáo"
     unit = world.units.get(unit_id)
-    due = _due(data["resubmission_due_at"])
-    reasons: dict[str, Any] = data.get("reasons") or {}
+    due = data.resubmission_due_at
+    reasons: dict[str, Any] = data.reasons
     rows = ([("Nhận xét chung", str(reasons["general"]))] if reasons.get("general") else [])
     rows += [(f"Mục {key}", str(text)) for key, text in (reasons.get("sections") or {}).items()]
     rows += [(f"Tiêu chí {key}", str(text)) for key, text in (reasons.get("criteria") or {}).items()]
-    link = world.links.submission(data["submission_id"])
+    link = world.links.submission(data.submission_id)
     content = Content(
         subject=f"[EduDX] Báo cáo bị trả lại: {title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"Báo cáo “{title}” của {unit.name if unit else 'đơn vị'} đã được trả lại để chỉnh sửa, bổ sung "
@@ -291,18 +301,18 @@ def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> C
         facts=[("Hạn nộp lại", _deadline_and_countdown(due, world.now))],
         table=Table(header=("Nội dung", "Nhận xét của người thẩm định"), rows=rows) if rows else None,
         action=("Mở báo cáo", world.links.absolute(link)), why=_why_unit(Category.SUBMISSION_UPDATES, world.links),
-        feed_title=f"Báo cáo bị trả lại: {title}", feed_body=f"Hạn nộp lại: {deadline_text(due)}.")
+        feed_title=f"Báo cáo bị trả lại: {title}", feed_body=f"Hạn nộp lại: {format_vn(due)}.")
     return Composition([_to_unit(world, unit_id, Category.SUBMISSION_UPDATES, content, link)])
 
 
 def _approved(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
-    title = data.get("campaign_title") or "báo cáo"
+    data = data_of(notification, SubmissionApprovedData)
+    title = data.campaign_title or "báo cáo"
     unit = world.units.get(unit_id)
-    link = world.links.submission(data["submission_id"])
+    link = world.links.submission(data.submission_id)
     paragraphs = [f"Báo cáo “{title}” của {unit.name if unit else 'đơn vị'} đã được duyệt."]
-    if data.get("comment"):
-        paragraphs.append(f"Ý kiến của người thẩm định: {data['comment']}")
+    if data.comment:
+        paragraphs.append(f"Ý kiến của người thẩm định: {data.comment}")
     content = Content(
         subject=f"[EduDX] Báo cáo đã được duyệt: {title}", greeting=_greeting(unit, unit_id), paragraphs=paragraphs,
         action=("Mở báo cáo", world.links.absolute(link)), why=_why_unit(Category.SUBMISSION_UPDATES, world.links),
@@ -311,10 +321,10 @@ def _approved(notification: Notification, world: World, unit_id: uuid.UUID) -> C
 
 
 def _results(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
-    data = notification.data
-    title = data.get("campaign_title") or "đợt báo cáo"
+    data = data_of(notification, ResultsPublishedData)
+    title = data.campaign_title or "đợt báo cáo"
     unit = world.units.get(unit_id)
-    link = world.links.campaign(data["campaign_id"])
+    link = world.links.campaign(data.campaign_id)
     content = Content(
         subject=f"[EduDX] Đã công bố kết quả đánh giá: {title}", greeting=_greeting(unit, unit_id),
         paragraphs=[f"Kết quả đánh giá đợt báo cáo “{title}” đã được công bố. Đơn vị có thể xem điểm, xếp loại và "
@@ -354,14 +364,14 @@ def _escalation(notification: Notification, world: World) -> Composition:
     deliveries = []
     for parent_id, targets in by_parent.items():
         parent = world.units.get(parent_id)
-        rows = [(_unit_name(world, t), deadline_text(t.due_at), countdown_text(t.due_at, world.now),
+        rows = [(_unit_name(world, t), format_vn(t.due_at), countdown_text(t.due_at, world.now),
                  "Bị trả lại, chưa nộp lại" if t.state == TargetState.RETURNED.value else "Chưa nộp")
                 for t in sorted(targets, key=lambda t: (t.due_at, _unit_name(world, t)))]
         more = f"… và {len(rows) - MAX_TABLE_ROWS} đơn vị khác." if len(rows) > MAX_TABLE_ROWS else None
         content = Content(
             subject=f"[EduDX] {len(rows)} đơn vị quá hạn nộp báo cáo: {campaign.title}",
             greeting=f"Kính gửi: Lãnh đạo và bộ phận phụ trách CNTT {parent.name if parent else 'đơn vị'},",
-            paragraphs=[f"Đến {deadline_text(world.now)}, {len(rows)} đơn vị trực thuộc chưa nộp báo cáo “"
+            paragraphs=[f"Đến {format_vn(world.now)}, {len(rows)} đơn vị trực thuộc chưa nộp báo cáo “"
                         f"{campaign.title}” dù đã quá hạn. Đề nghị đơn vị đôn đốc các đơn vị dưới đây."],
             table=Table(header=("Đơn vị", "Hạn nộp", "Quá hạn", "Tình trạng"), rows=rows[:MAX_TABLE_ROWS], more=more),
             action=("Xem tình hình nộp báo cáo", world.links.absolute(link)),
@@ -382,7 +392,7 @@ def _digest(notification: Notification, world: World) -> Composition:
             by_issuer.setdefault(campaign.issuer_unit_id, []).append(campaign)
     if not by_issuer:
         return Composition(skipped="Không có báo cáo mới hay đơn vị quá hạn.")
-    day = deadline_text(_due(notification.data["until"])).split(" ngày ")[-1]
+    day = date_text(data_of(notification, DigestData).until)
     deliveries = []
     for issuer_id, campaigns in by_issuer.items():
         issuer = world.units.get(issuer_id)
@@ -393,7 +403,7 @@ def _digest(notification: Notification, world: World) -> Composition:
             overdue = world.overdue.get(campaign.id, [])
             arrived_total += len(arrived)
             overdue_total += len(overdue)
-            rows.append((campaign.title, deadline_text(campaign.due_at), str(len(arrived)), str(len(overdue))))
+            rows.append((campaign.title, format_vn(campaign.due_at), str(len(arrived)), str(len(overdue))))
             if arrived:
                 paragraphs.append(f"“{campaign.title}” – mới nộp: " + _names(world, arrived) + ".")
             if overdue:

@@ -16,15 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from edudx_common.errors import ProblemError
 from notifications.campaigns import repository as campaigns_repository
+from notifications.campaigns.sync import reconcile
+from notifications.clients.submissions import SubmissionsClient
 from notifications.delivery import repository
 from notifications.delivery.compose import Delivery, Links, World, compose
 from notifications.delivery.models import (
+    NO_RECIPIENTS,
     EmailStatus,
     Notification,
     NotificationKind,
     NotificationStatus,
     OutgoingEmail,
 )
+from notifications.delivery.payloads import DigestData, data_of, issuer_of
 from notifications.delivery.templates import render_html, render_text
 from notifications.directory.service import Directory
 from notifications.feed.models import FeedItem
@@ -35,8 +39,8 @@ from notifications.timing import QuietHours
 
 log = structlog.get_logger("notifications.expander")
 
-NO_RECIPIENTS = ("Đơn vị chưa có địa chỉ e-mail nhận thông báo (tài khoản Hiệu trưởng, cán bộ CNTT hoặc e-mail "
-                 "đầu mối của đơn vị).")
+# Kinds whose recipients are the units that have not submitted yet.
+OUTSTANDING_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.OVERDUE_ESCALATION}
 UNIT_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.CAMPAIGN_PUBLISHED,
               NotificationKind.DEADLINE_CHANGED, NotificationKind.EXTENSION_CHANGED,
               NotificationKind.SUBMISSION_RETURNED, NotificationKind.SUBMISSION_APPROVED,
@@ -44,11 +48,15 @@ UNIT_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.CAMPAIGN_PUBL
 
 
 class Expander:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: Directory, *, links: Links,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: Directory,
+                 submissions: SubmissionsClient, *, links: Links,
                  quiet_hours: QuietHours, mail_domain: str, owner: str, batch_size: int = 200,
-                 lease_seconds: float = 120.0, give_up_after_hours: float = 72.0) -> None:
+                 lease_seconds: float = 120.0, give_up_after_hours: float = 72.0, read_owners: bool = True) -> None:
+        """`read_owners=False` trusts the local copies (contacts, who has submitted) as they are: only for measuring
+        the expansion alone (bench/notifications_planning.py); decisions are made on fresh reads otherwise."""
         self._sessions = sessions
         self._directory = directory
+        self._submissions = submissions
         self._links = links
         self._quiet = quiet_hours
         self._domain = mail_domain
@@ -56,6 +64,7 @@ class Expander:
         self._batch = batch_size
         self._lease = timedelta(seconds=lease_seconds)
         self._give_up = timedelta(hours=give_up_after_hours)
+        self._read_owners = read_owners
 
     async def expand_due(self, now: datetime) -> int:
         """One batch. Returns how many notifications were claimed (expanded or skipped)."""
@@ -92,7 +101,25 @@ class Expander:
             await insert_ignoring_existing(session, FeedItem, feed, key=["notification_id", "user_id"])
         return len(claimed)
 
+    async def _bring_up_to_date(self, claimed: list[Notification], now: datetime) -> None:
+        """Reminders and escalations go to the units that have not submitted: who has is read afresh from
+        submissions (the owner) for each campaign not compared with it since its notifications were decided, so a
+        school that submitted a moment ago is not reminded on the strength of an event still on its way."""
+        decided: dict[uuid.UUID, datetime] = {}
+        for n in claimed if self._read_owners else []:
+            if n.campaign_id and NotificationKind(n.kind) in OUTSTANDING_KINDS:
+                decided[n.campaign_id] = max(n.created_at, decided.get(n.campaign_id, n.created_at))
+        if not decided:
+            return
+        async with self._sessions() as session:
+            known = await campaigns_repository.campaigns(session, list(decided))
+        for campaign_id, at in decided.items():
+            synced = known[campaign_id].synced_at if campaign_id in known else None
+            if synced is None or synced <= at:
+                await reconcile(self._sessions, self._submissions, campaign_id, now=now)
+
     async def _load(self, claimed: list[Notification], now: datetime) -> World:
+        await self._bring_up_to_date(claimed, now)
         campaign_ids = {n.campaign_id for n in claimed if n.campaign_id}
         kinds = {NotificationKind(n.kind) for n in claimed}
         async with self._sessions() as session:
@@ -108,21 +135,23 @@ class Expander:
                     overdue[notification.campaign_id] = await campaigns_repository.overdue_targets(
                         session, notification.campaign_id, now)
                 elif notification.kind == NotificationKind.REVIEWER_DIGEST:
-                    since = datetime.fromisoformat(notification.data["since"])
-                    until = datetime.fromisoformat(notification.data["until"])
+                    window = data_of(notification, DigestData)
+                    since, until = window.since, window.until
                     for campaign_id in campaigns:
                         overdue[campaign_id] = await campaigns_repository.overdue_targets(session, campaign_id, now)
                         arrivals[campaign_id] = await campaigns_repository.submitted_between(
                             session, campaign_id, since, until)
         unit_ids = {n.unit_id for n in claimed if n.unit_id}
-        unit_ids |= {uuid.UUID(n.data["issuer_unit_id"]) for n in claimed if n.data.get("issuer_unit_id")}
+        unit_ids |= {issuer for n in claimed if (issuer := issuer_of(n)) is not None}
         unit_ids |= {t.unit_id for listed in overdue.values() for t in listed}
         if NotificationKind.REVIEWER_DIGEST in kinds:
             unit_ids |= {c.issuer_unit_id for c in campaigns.values()}
-        units = await self._directory.units(unit_ids, now=now)
+        # Who receives is decided on contacts read after the notification was decided, never on an older copy.
+        decided = max(n.created_at for n in claimed) if self._read_owners else None
+        units = await self._directory.units(unit_ids, now=now, fresh_after=decided)
         parents = {u.parent_id for u in units.values() if u.parent_id} - units.keys()
         if parents and NotificationKind.OVERDUE_ESCALATION in kinds:
-            units.update(await self._directory.units(parents, now=now))
+            units.update(await self._directory.units(parents, now=now, fresh_after=decided))
         people = {p.user_id for u in units.values() for p in u.people}
         async with self._sessions() as session:
             preferences = await preferences_repository.get_many(session, people)

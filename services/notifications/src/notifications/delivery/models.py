@@ -61,6 +61,12 @@ class Notification(SQLModel, table=True):
     expanded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
+# Why an e-mail failed when its unit had nobody to write to: such a delivery is composed again when the unit's
+# contacts change (identity's events) or an operator re-sends the campaign's failures.
+NO_RECIPIENTS = ("Đơn vị chưa có địa chỉ e-mail nhận thông báo (tài khoản Hiệu trưởng, cán bộ CNTT hoặc e-mail "
+                 "đầu mối của đơn vị).")
+
+
 class EmailStatus(StrEnum):
     PENDING = "pending"  # waiting for its time (quiet hours, backoff) or for a sender
     SENDING = "sending"  # claimed by a sender until lease_until

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, update
+from sqlalchemy import Select, and_, delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from notifications.delivery.models import EmailStatus, Notification, NotificationStatus, OutgoingEmail
+from notifications.delivery.models import NO_RECIPIENTS, EmailStatus, Notification, NotificationStatus, OutgoingEmail
+from notifications.delivery.payloads import NotificationData, dump
 from notifications.sql import insert_missing
 
 
@@ -35,10 +36,10 @@ async def add_notifications(session: AsyncSession, rows: Sequence[dict[str, Any]
     return len(await insert_missing(session, Notification, rows, key=["dedupe_key"]))
 
 
-def notification_row(*, kind: str, dedupe_key: str, now: datetime, unit_id: uuid.UUID | None = None,
-                     campaign_id: uuid.UUID | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+def notification_row(*, kind: str, dedupe_key: str, now: datetime, data: NotificationData,
+                     unit_id: uuid.UUID | None = None, campaign_id: uuid.UUID | None = None) -> dict[str, Any]:
     return {"id": uuid.uuid4(), "kind": kind, "dedupe_key": dedupe_key, "unit_id": unit_id,
-            "campaign_id": campaign_id, "data": data or {}, "status": NotificationStatus.PLANNED.value,
+            "campaign_id": campaign_id, "data": dump(kind, data), "status": NotificationStatus.PLANNED.value,
             "attempts": 0, "lease_owner": None, "lease_until": None, "last_error": None, "note": None,
             "created_at": now, "expanded_at": None}
 
@@ -189,3 +190,46 @@ async def status_counts(session: AsyncSession, *, path_pattern: str | None) -> d
     if path_pattern is not None:
         statement = statement.where(col(OutgoingEmail.unit_path).like(path_pattern))
     return {status: int(count) for status, count in (await session.execute(statement)).all()}
+
+
+async def failed_emails(session: AsyncSession, *, unreached: bool, unit_ids: Sequence[uuid.UUID] | None = None,
+                        campaign_id: uuid.UUID | None = None, path_pattern: str | None = None,
+                        still_wanted_at: datetime | None = None) -> list[OutgoingEmail]:
+    """Failed e-mails: those that failed for want of any recipient (`unreached`) or the others; of some units or
+    of a campaign (within a subtree); with `still_wanted_at`, only those not yet past their give-up time."""
+    no_recipient = col(OutgoingEmail.last_error) == NO_RECIPIENTS
+    statement = select(OutgoingEmail).where(col(OutgoingEmail.status) == EmailStatus.FAILED.value,
+                                            no_recipient if unreached else or_(~no_recipient,
+                                                                               col(OutgoingEmail.last_error).is_(None)))
+    if unit_ids is not None:
+        statement = statement.where(col(OutgoingEmail.unit_id).in_(list(unit_ids)))
+    if campaign_id is not None:
+        statement = statement.where(col(OutgoingEmail.campaign_id) == campaign_id)
+    if path_pattern is not None:
+        statement = statement.where(col(OutgoingEmail.unit_path).like(path_pattern))
+    if still_wanted_at is not None:
+        statement = statement.where(col(OutgoingEmail.give_up_at) > still_wanted_at)
+    return list((await session.execute(statement)).scalars())
+
+
+async def compose_again(session: AsyncSession, emails: Sequence[OutgoingEmail]) -> None:
+    """Drop these failed e-mails and put their notifications back to be expanded: the expander then reads the
+    units' contacts afresh and writes the e-mails and feed items that are missing (those already written are
+    kept: their keys are taken)."""
+    if not emails:
+        return
+    await session.execute(delete(OutgoingEmail).where(col(OutgoingEmail.id).in_([e.id for e in emails]))
+                          .execution_options(synchronize_session=False))
+    await session.execute(update(Notification)
+                          .where(col(Notification.id).in_(list({e.notification_id for e in emails})))
+                          .values(status=NotificationStatus.PLANNED.value, lease_owner=None, lease_until=None,
+                                  expanded_at=None, note=None)
+                          .execution_options(synchronize_session=False))
+
+
+async def send_again(session: AsyncSession, emails: Sequence[OutgoingEmail], *, now: datetime,
+                     give_up_at: datetime) -> None:
+    for email in emails:
+        email.status, email.next_attempt_at, email.give_up_at = EmailStatus.PENDING.value, now, give_up_at
+        email.failed_at, email.attempts = None, 0
+    await session.flush()

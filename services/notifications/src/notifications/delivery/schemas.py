@@ -39,3 +39,13 @@ class DeliverySummary(BaseModel):
     sent: int = 0
     failed: int = 0
     cancelled: int = 0
+
+
+class ResendRequest(BaseModel):
+    campaign_id: uuid.UUID = Field(description="Đợt báo cáo có thư cần gửi lại")
+
+
+class ResendReportRead(BaseModel):
+    sent_again: int = Field(description="Thư thất bại có người nhận, đã xếp hàng gửi lại")
+    composed_again: int = Field(description="Thư thất bại vì đơn vị chưa có người nhận, được soạn lại theo danh bạ "
+                                            "hiện tại")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,3 +52,29 @@ async def retry(session: AsyncSession, principal: Principal, delivery_id: uuid.U
     email.failed_at = None
     await session.flush()
     return email
+
+
+@dataclass(frozen=True)
+class ResendReport:
+    sent_again: int  # failed e-mails with recipients, back in the queue
+    composed_again: int  # failed for want of a recipient: composed again from the units' current contacts
+
+
+async def recover_unreached(session: AsyncSession, unit_ids: Sequence[uuid.UUID], *, now: datetime) -> int:
+    """The units' contacts changed: deliveries that failed only because they had nobody to write to are composed
+    again, as long as they are still wanted (before their give-up time, the reminder's window). Returns how many."""
+    emails = await repository.failed_emails(session, unreached=True, unit_ids=unit_ids, still_wanted_at=now)
+    await repository.compose_again(session, emails)
+    return len(emails)
+
+
+async def resend_failed(session: AsyncSession, principal: Principal | None, campaign_id: uuid.UUID, *,
+                        now: datetime, give_up_after: timedelta) -> ResendReport:
+    """An operator re-sends a campaign's failed e-mails (those of units in their subtree; `principal` None: the
+    command line, everything)."""
+    pattern = _path_pattern(principal) if principal is not None else None
+    unreached = await repository.failed_emails(session, unreached=True, campaign_id=campaign_id, path_pattern=pattern)
+    refused = await repository.failed_emails(session, unreached=False, campaign_id=campaign_id, path_pattern=pattern)
+    await repository.compose_again(session, unreached)
+    await repository.send_again(session, refused, now=now, give_up_at=now + give_up_after)
+    return ResendReport(sent_again=len(refused), composed_again=len(unreached))

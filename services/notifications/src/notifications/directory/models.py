@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime
@@ -27,3 +27,15 @@ class UnitContact(SQLModel, table=True):
     # [{"user_id", "email", "full_name", "roles": [...]}] of the active accounts with the roles we write to.
     people: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class ProducerPosition(SQLModel, table=True):
+    """How far this service's copy of a producer's data has caught up: the position of the latest change event
+    from that producer applied here (identity's user and unit changes). Compared with the producer's own
+    position, it tells whether the copy is current."""
+
+    __tablename__ = "producer_positions"
+
+    producer: str = Field(primary_key=True, max_length=50)
+    position: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    applied_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -1,4 +1,11 @@
-"""Who to write to for a unit, from identity, cached in `unit_contacts` for `ttl_seconds`.
+"""Who to write to for a unit, from identity, cached in `unit_contacts`.
+
+A cached unit is used while it is younger than `ttl_seconds` and no change to it was announced since: identity
+publishes `user.changed` and `unit.changed` through its outbox, and `contacts_changed` marks the units they name
+stale and records identity's position as applied. Deciding who receives a notification must not rest on a copy
+older than the fact that caused it (an account created a second before a report was returned): the expander asks
+for units `fresh_after` the notification was created, which makes the directory ask identity (the owner) for any
+unit fetched before then.
 
 Many units are looked up at once (a reminder round for thousands of schools): units missing or stale in the
 cache are fetched together, 100 per call, with a few calls in flight.
@@ -9,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,14 +62,17 @@ class Directory:
         self._identity = identity
         self._ttl = timedelta(seconds=ttl_seconds)
 
-    async def units(self, unit_ids: Iterable[uuid.UUID], *, now: datetime) -> dict[uuid.UUID, UnitInfo]:
-        """The units that exist, by id (unknown ids are left out). Asks identity only for what is stale."""
+    async def units(self, unit_ids: Iterable[uuid.UUID], *, now: datetime,
+                    fresh_after: datetime | None = None) -> dict[uuid.UUID, UnitInfo]:
+        """The units that exist, by id (unknown ids are left out). Asks identity only for what is stale: older
+        than the TTL, announced as changed, or (with `fresh_after`) fetched before that time."""
         wanted = set(unit_ids)
         if not wanted:
             return {}
         async with self._sessions() as session:
             cached = await repository.get_many(session, wanted)
-        fresh = {c.unit_id: c for c in cached if c.fetched_at > now - self._ttl}
+        fresh = {c.unit_id: c for c in cached if c.fetched_at > now - self._ttl
+                 and (fresh_after is None or c.fetched_at > fresh_after)}
         stale = wanted - fresh.keys()
         if stale:
             fetched = await self._fetch(stale, now)
@@ -80,6 +90,18 @@ class Directory:
         for user in users:
             by_unit.setdefault(user.unit_id, []).append(user)
         return [_contact(unit, by_unit.get(unit.id, []), now) for unit in units]
+
+
+# The time a unit announced as changed is given: older than any fetch, so it is fetched again at its next read.
+STALE = datetime(1970, 1, 1, tzinfo=UTC)
+IDENTITY = "identity"
+
+
+async def contacts_changed(session: AsyncSession, unit_ids: Iterable[uuid.UUID], *, position: int,
+                           now: datetime) -> None:
+    """Identity announced a change to these units' accounts or contacts (its change `position`)."""
+    await repository.mark_stale(session, unit_ids, stale_at=STALE)
+    await repository.advance_position(session, IDENTITY, position, now=now)
 
 
 def _contact(unit: IdentityUnit, users: list[IdentityUser], now: datetime) -> UnitContact:

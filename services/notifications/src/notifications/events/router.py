@@ -12,7 +12,8 @@ from notifications.events import service
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
 # Who may send which events here; anything else, and any user token, is 403.
-PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "scoring": ("results.*",), "evidence": ("evidence.*",)}
+PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "scoring": ("results.*",), "evidence": ("evidence.*",),
+             "identity": ("user.*", "unit.*")}
 
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT)

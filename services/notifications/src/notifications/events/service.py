@@ -1,9 +1,10 @@
 """What each event means here: facts about campaigns and targets, and the notifications they call for.
 
-Events come from submissions (campaign.*, submission.*) and scoring (results.published), at least once and in
-any order. The router records each event id with `accept_once` in the same transaction as these effects. A
-fact older than what we know is ignored (see campaigns.service); notifications are keyed so that none is
-written twice. An event about a campaign we never heard of makes us read it from submissions first.
+Events come from submissions (campaign.*, submission.*), scoring (results.published) and identity (user.changed,
+unit.changed), at least once and in any order, each read through this service's own model of it
+(`events.contracts`). The router records each event id with `accept_once` in the same transaction as these
+effects. A fact older than what we know is ignored (see campaigns.service); notifications are keyed so that none
+is written twice. An event about a campaign we never heard of makes us read it from submissions first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.inbox import EventEnvelope
+from edudx_common.outbox import ConsumedEvent
 from notifications.campaigns import repository as campaigns_repository
 from notifications.campaigns import service as campaigns
 from notifications.campaigns.models import CampaignState, TargetState, TrackedCampaign
@@ -25,8 +27,33 @@ from notifications.campaigns.service import CampaignFacts, SubmissionFacts
 from notifications.campaigns.sync import ensure_campaign
 from notifications.clients.submissions import SubmissionsClient
 from notifications.delivery import repository as delivery
+from notifications.delivery import service as delivery_service
 from notifications.delivery.models import NotificationKind
+from notifications.delivery.payloads import (
+    CampaignPublishedData,
+    DeadlineChangedData,
+    ExtensionChangedData,
+    NotificationData,
+    ResultsPublishedData,
+    SubmissionApprovedData,
+    SubmissionReturnedData,
+)
+from notifications.directory import service as directory
 from notifications.errors import InvalidEvent
+from notifications.events.contracts import (
+    CONSUMED,
+    CampaignDeadlineChangedIn,
+    CampaignEventIn,
+    CampaignPublishedIn,
+    ExtensionChangedIn,
+    ResultsPublishedIn,
+    SubmissionApprovedIn,
+    SubmissionEventIn,
+    SubmissionReturnedIn,
+    TargetEventIn,
+    UnitChangedIn,
+    UserChangedIn,
+)
 
 
 @dataclass(frozen=True)
@@ -35,47 +62,33 @@ class EventContext:
     submissions: SubmissionsClient
 
 
-Handler = Callable[[AsyncSession, EventEnvelope, EventContext], Awaitable[None]]
+Handler = Callable[[AsyncSession, EventEnvelope, Any, EventContext], Awaitable[None]]
+MODELS: dict[str, type[ConsumedEvent]] = {model.event_type: model for _, model in CONSUMED}
 
 
 async def handle(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
     """Apply one event. Types this service does not use are accepted and ignored."""
-    handler = HANDLERS.get(envelope.type)
-    if handler is None:
+    handler, model = HANDLERS.get(envelope.type), MODELS.get(envelope.type)
+    if handler is None or model is None:
         return
     try:
-        await handler(session, envelope, context)
-    except (KeyError, ValueError, ValidationError) as exc:  # a payload we cannot read will not improve
+        event = model.model_validate(envelope.payload)
+    except ValidationError as exc:  # a payload we cannot read will not improve
         raise InvalidEvent(f"Sự kiện {envelope.type} thiếu hoặc sai dữ liệu: {exc}") from exc
+    await handler(session, envelope, event, context)
 
 
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def _uuid(payload: dict[str, Any], name: str) -> uuid.UUID:
-    return uuid.UUID(str(payload[name]))
-
-
-def _time(value: Any) -> datetime:
-    parsed = datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:
-        raise ValueError(f"time without offset: {value}")
-    return parsed
-
-
-def _optional_time(value: Any) -> datetime | None:
-    return _time(value) if value else None
-
-
-def _campaign_facts(envelope: EventEnvelope, status: CampaignState | None = None) -> CampaignFacts:
-    payload = envelope.payload
-    return CampaignFacts(campaign_id=_uuid(payload, "campaign_id"), title=str(payload["title"]),
-                         issuer_unit_id=_uuid(payload, "issuer_unit_id"), due_at=_time(payload["due_at"]),
-                         fact_at=envelope.occurred_at, kind=payload.get("kind"), status=status)
+def _campaign_facts(envelope: EventEnvelope, event: CampaignEventIn,
+                    status: CampaignState | None = None) -> CampaignFacts:
+    return CampaignFacts(campaign_id=event.campaign_id, title=event.title, issuer_unit_id=event.issuer_unit_id,
+                         due_at=event.due_at, fact_at=envelope.occurred_at, kind=event.kind, status=status)
 
 
 async def _notify_units(session: AsyncSession, kind: NotificationKind, campaign_id: uuid.UUID | None,
-                        unit_ids: list[uuid.UUID], key: Callable[[uuid.UUID], str], data: dict[str, Any],
+                        unit_ids: list[uuid.UUID], key: Callable[[uuid.UUID], str], data: NotificationData,
                         now: datetime) -> None:
     await delivery.add_notifications(session, [
         delivery.notification_row(kind=kind.value, dedupe_key=key(unit_id), now=now, unit_id=unit_id,
@@ -83,9 +96,7 @@ async def _notify_units(session: AsyncSession, kind: NotificationKind, campaign_
         for unit_id in unit_ids])
 
 
-async def _known_campaign(session: AsyncSession, envelope: EventEnvelope,
-                          context: EventContext) -> TrackedCampaign:
-    campaign_id = _uuid(envelope.payload, "campaign_id")
+async def _known_campaign(session: AsyncSession, campaign_id: uuid.UUID, context: EventContext) -> TrackedCampaign:
     if not await ensure_campaign(session, context.submissions, campaign_id, now=context.now):
         raise InvalidEvent(f"Dịch vụ submissions không biết đợt báo cáo {campaign_id}.")
     campaign = await campaigns_repository.get_campaign(session, campaign_id, lock=True)  # campaign, then targets
@@ -96,66 +107,65 @@ async def _known_campaign(session: AsyncSession, envelope: EventEnvelope,
 # --- campaign events -----------------------------------------------------------------------------------
 
 
-async def _published(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-    payload = envelope.payload
-    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, CampaignState.OPEN), now=context.now)
-    unit_ids = [uuid.UUID(str(u)) for u in payload["target_unit_ids"]]
-    await campaigns.add_targets(session, campaign, unit_ids, fact_at=envelope.occurred_at, now=context.now)
-    data = {"campaign_id": str(campaign.id), "title": payload["title"], "issuer_unit_id": payload["issuer_unit_id"],
-            "due_at": payload["due_at"]}
-    await _notify_units(session, NotificationKind.CAMPAIGN_PUBLISHED, campaign.id, unit_ids,
+async def _published(session: AsyncSession, envelope: EventEnvelope, event: CampaignPublishedIn,
+                     context: EventContext) -> None:
+    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event, CampaignState.OPEN),
+                                              now=context.now)
+    await campaigns.add_targets(session, campaign, event.target_unit_ids, fact_at=envelope.occurred_at,
+                                now=context.now)
+    data = CampaignPublishedData(campaign_id=campaign.id, title=event.title, issuer_unit_id=event.issuer_unit_id,
+                                 due_at=event.due_at)
+    await _notify_units(session, NotificationKind.CAMPAIGN_PUBLISHED, campaign.id, event.target_unit_ids,
                         lambda unit_id: f"published:{campaign.id}:{unit_id}", data, context.now)
 
 
-async def _deadline_changed(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-    before = await campaigns_repository.get_campaign(session, _uuid(envelope.payload, "campaign_id"))
+async def _deadline_changed(session: AsyncSession, envelope: EventEnvelope, event: CampaignDeadlineChangedIn,
+                            context: EventContext) -> None:
+    before = await campaigns_repository.get_campaign(session, event.campaign_id)
     revision = before.revision if before else -1
-    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope), now=context.now)
-    if campaign.revision == revision or campaign.due_at != _time(envelope.payload["due_at"]):
+    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
+    if campaign.revision == revision or campaign.due_at != event.due_at:
         return  # an older deadline than the one we know: nobody is told about it
     units = await campaigns_repository.units_on_campaign_deadline(session, campaign.id)
-    data = {"old_due_at": envelope.payload.get("old_due_at") or campaign.due_at.isoformat(),
-            "due_at": envelope.payload["due_at"]}
+    data = DeadlineChangedData(old_due_at=event.old_due_at, due_at=event.due_at)
     await _notify_units(session, NotificationKind.DEADLINE_CHANGED, campaign.id, units,
                         lambda unit_id: f"deadline:{campaign.id}:{unit_id}:{envelope.id}", data, context.now)
 
 
-async def _target_added(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-    payload = envelope.payload
-    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope), now=context.now)
-    unit_id = _uuid(payload, "unit_id")
-    await campaigns.set_membership(session, campaign, unit_id, withdrawn=False, fact_at=envelope.occurred_at,
-                                   now=context.now, unit_name=payload.get("unit_name"))
-    await campaigns.set_extension(session, campaign, unit_id, extension_due_at=_optional_time(
-        payload.get("extension_due_at")), fact_at=envelope.occurred_at, now=context.now)
-    data = {"campaign_id": str(campaign.id), "title": payload["title"], "issuer_unit_id": payload["issuer_unit_id"],
-            "due_at": payload.get("unit_due_at") or payload["due_at"]}
-    await _notify_units(session, NotificationKind.CAMPAIGN_PUBLISHED, campaign.id, [unit_id],
+async def _target_added(session: AsyncSession, envelope: EventEnvelope, event: TargetEventIn,
+                        context: EventContext) -> None:
+    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
+    await campaigns.set_membership(session, campaign, event.unit_id, withdrawn=False, fact_at=envelope.occurred_at,
+                                   now=context.now, unit_name=event.unit_name)
+    await campaigns.set_extension(session, campaign, event.unit_id, extension_due_at=event.extension_due_at,
+                                  fact_at=envelope.occurred_at, now=context.now)
+    data = CampaignPublishedData(campaign_id=campaign.id, title=event.title, issuer_unit_id=event.issuer_unit_id,
+                                 due_at=event.unit_due_at)
+    await _notify_units(session, NotificationKind.CAMPAIGN_PUBLISHED, campaign.id, [event.unit_id],
                         lambda u: f"added:{campaign.id}:{u}:{envelope.id}", data, context.now)
 
 
-async def _target_withdrawn(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope), now=context.now)
-    await campaigns.set_membership(session, campaign, _uuid(envelope.payload, "unit_id"), withdrawn=True,
-                                   fact_at=envelope.occurred_at, now=context.now,
-                                   unit_name=envelope.payload.get("unit_name"))
+async def _target_withdrawn(session: AsyncSession, envelope: EventEnvelope, event: TargetEventIn,
+                            context: EventContext) -> None:
+    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
+    await campaigns.set_membership(session, campaign, event.unit_id, withdrawn=True,
+                                   fact_at=envelope.occurred_at, now=context.now, unit_name=event.unit_name)
 
 
-async def _extension_changed(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-    payload = envelope.payload
-    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope), now=context.now)
-    unit_id = _uuid(payload, "unit_id")
-    if await campaigns.set_extension(session, campaign, unit_id,
-                                     extension_due_at=_optional_time(payload.get("extension_due_at")),
+async def _extension_changed(session: AsyncSession, envelope: EventEnvelope, event: ExtensionChangedIn,
+                             context: EventContext) -> None:
+    campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
+    if await campaigns.set_extension(session, campaign, event.unit_id, extension_due_at=event.extension_due_at,
                                      fact_at=envelope.occurred_at, now=context.now):
-        data = {"extension_due_at": payload.get("extension_due_at"), "reason": payload.get("reason")}
-        await _notify_units(session, NotificationKind.EXTENSION_CHANGED, campaign.id, [unit_id],
+        data = ExtensionChangedData(extension_due_at=event.extension_due_at, reason=event.reason)
+        await _notify_units(session, NotificationKind.EXTENSION_CHANGED, campaign.id, [event.unit_id],
                             lambda u: f"extension:{campaign.id}:{u}:{envelope.id}", data, context.now)
 
 
 def _status_change(status: CampaignState) -> Handler:
-    async def handler(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-        await campaigns.apply_campaign(session, _campaign_facts(envelope, status), now=context.now)
+    async def handler(session: AsyncSession, envelope: EventEnvelope, event: CampaignEventIn,
+                      context: EventContext) -> None:
+        await campaigns.apply_campaign(session, _campaign_facts(envelope, event, status), now=context.now)
 
     return handler
 
@@ -163,38 +173,57 @@ def _status_change(status: CampaignState) -> Handler:
 # --- submission events ---------------------------------------------------------------------------------
 
 
-def _submission_facts(envelope: EventEnvelope, state: TargetState) -> SubmissionFacts:
-    payload = envelope.payload
-    return SubmissionFacts(
-        state=state, fact_at=envelope.occurred_at, submission_id=_uuid(payload, "submission_id"),
-        unit_name=payload.get("unit_name"), resubmission_due_at=_optional_time(payload.get("resubmission_due_at")),
-        submitted_at=envelope.occurred_at if state == TargetState.SUBMITTED else None)
-
-
 def _submission_event(state: TargetState, kind: NotificationKind | None) -> Handler:
-    async def handler(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-        campaign = await _known_campaign(session, envelope, context)
-        unit_id = _uuid(envelope.payload, "unit_id")
-        applied = await campaigns.set_state(session, campaign, unit_id, _submission_facts(envelope, state),
-                                            now=context.now)
+    async def handler(session: AsyncSession, envelope: EventEnvelope, event: SubmissionEventIn,
+                      context: EventContext) -> None:
+        campaign = await _known_campaign(session, event.campaign_id, context)
+        returned = event if isinstance(event, SubmissionReturnedIn) else None
+        facts = SubmissionFacts(
+            state=state, fact_at=envelope.occurred_at, submission_id=event.submission_id, unit_name=event.unit_name,
+            resubmission_due_at=returned.resubmission_due_at if returned else None,
+            submitted_at=envelope.occurred_at if state == TargetState.SUBMITTED else None)
+        applied = await campaigns.set_state(session, campaign, event.unit_id, facts, now=context.now)
         if kind is not None and applied:  # an older step than the one we know is not announced
-            await _notify_units(session, kind, campaign.id, [unit_id],
-                                lambda u: f"{kind.value}:{u}:{envelope.id}", dict(envelope.payload), context.now)
+            await _notify_units(session, kind, campaign.id, [event.unit_id],
+                                lambda u: f"{kind.value}:{u}:{envelope.id}", _submission_data(event), context.now)
 
     return handler
+
+
+def _submission_data(event: SubmissionEventIn) -> NotificationData:
+    if isinstance(event, SubmissionReturnedIn):
+        return SubmissionReturnedData(submission_id=event.submission_id, campaign_title=event.campaign_title,
+                                      reasons=event.reasons, resubmission_due_at=event.resubmission_due_at)
+    if isinstance(event, SubmissionApprovedIn):
+        return SubmissionApprovedData(submission_id=event.submission_id, campaign_title=event.campaign_title,
+                                      comment=event.comment)
+    raise ValueError(f"no notification for {event.event_type}")
 
 
 # --- scoring -------------------------------------------------------------------------------------------
 
 
-async def _results_published(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:
-    payload = envelope.payload
-    campaign_id = _uuid(payload, "campaign_id")
-    unit_ids = [uuid.UUID(str(u)) for u in payload["unit_ids"]]
-    data = {"campaign_id": str(campaign_id), "campaign_title": str(payload["campaign_title"]),
-            "issuer_unit_id": payload.get("issuer_unit_id"), "published_at": payload.get("published_at")}
-    await _notify_units(session, NotificationKind.RESULTS_PUBLISHED, campaign_id, unit_ids,
-                        lambda u: f"results:{campaign_id}:{u}:{envelope.id}", data, context.now)
+async def _results_published(session: AsyncSession, envelope: EventEnvelope, event: ResultsPublishedIn,
+                             context: EventContext) -> None:
+    data = ResultsPublishedData(campaign_id=event.campaign_id, campaign_title=event.campaign_title,
+                                issuer_unit_id=event.issuer_unit_id, published_at=event.published_at)
+    await _notify_units(session, NotificationKind.RESULTS_PUBLISHED, event.campaign_id, event.unit_ids,
+                        lambda u: f"results:{event.campaign_id}:{u}:{envelope.id}", data, context.now)
+
+
+# --- identity ------------------------------------------------------------------------------------------
+
+
+async def _user_changed(session: AsyncSession, envelope: EventEnvelope, event: UserChangedIn,
+                        context: EventContext) -> None:
+    await directory.contacts_changed(session, event.unit_ids, position=event.position, now=context.now)
+    await delivery_service.recover_unreached(session, event.unit_ids, now=context.now)
+
+
+async def _unit_changed(session: AsyncSession, envelope: EventEnvelope, event: UnitChangedIn,
+                        context: EventContext) -> None:
+    await directory.contacts_changed(session, [event.unit_id], position=event.position, now=context.now)
+    await delivery_service.recover_unreached(session, [event.unit_id], now=context.now)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -210,4 +239,6 @@ HANDLERS: dict[str, Handler] = {
     "submission.returned": _submission_event(TargetState.RETURNED, NotificationKind.SUBMISSION_RETURNED),
     "submission.approved": _submission_event(TargetState.APPROVED, NotificationKind.SUBMISSION_APPROVED),
     "results.published": _results_published,
+    "user.changed": _user_changed,
+    "unit.changed": _unit_changed,
 }

@@ -18,6 +18,7 @@ from notifications.campaigns import repository as campaigns_repository
 from notifications.campaigns.service import policy_for, to_policy
 from notifications.delivery import repository as delivery_repository
 from notifications.delivery.models import NotificationKind
+from notifications.delivery.payloads import DigestData, EscalationData, ReminderData, dump
 from notifications.reminders.schedule import escalation_times, last_passed, next_after, reminder_slots
 from notifications.timing import at_local, local_date
 
@@ -57,8 +58,8 @@ class Planner:
                 if slot is not None and now - slot.at <= self._catch_up:
                     report.reminders += await campaigns_repository.plan_reminders(
                         session, campaign_id, due_at, now, slot_key=slot.key(due_at),
-                        data={"slot": slot.kind.value, "days": slot.days, "due_at": due_at.isoformat(),
-                              "slot_at": slot.at.isoformat()})
+                        data=dump(NotificationKind.DEADLINE_REMINDER, ReminderData(
+                            slot=slot.kind.value, days=slot.days, due_at=due_at, slot_at=slot.at)))
                 else:
                     report.skipped_late += count
                 await campaigns_repository.advance_reminders(session, campaign_id, due_at, now, next_at)
@@ -75,7 +76,7 @@ class Planner:
                     row = delivery_repository.notification_row(
                         kind=NotificationKind.OVERDUE_ESCALATION.value, now=now, campaign_id=campaign.id,
                         dedupe_key=f"escalation:{campaign.id}:{passed[-1]:%Y%m%dT%H%M}",
-                        data={"slot_at": passed[-1].isoformat()})
+                        data=EscalationData(slot_at=passed[-1]))
                     report.escalations += await delivery_repository.add_notifications(session, [row])
                 local = await campaigns_repository.get_campaign(session, campaign.id)
                 if local is not None:
@@ -88,6 +89,6 @@ class Planner:
             return
         row = delivery_repository.notification_row(
             kind=NotificationKind.REVIEWER_DIGEST.value, now=now, dedupe_key=f"digest:{local_date(now).isoformat()}",
-            data={"since": (at - timedelta(days=1)).isoformat(), "until": at.isoformat()})
+            data=DigestData(since=at - timedelta(days=1), until=at))
         async with self._sessions() as session, session.begin():
             report.digests += await delivery_repository.add_notifications(session, [row])

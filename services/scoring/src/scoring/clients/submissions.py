@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from edudx_common.errors import BadGateway
 from edudx_common.http import ServiceClient
 from scoring.errors import CampaignNotFound, SubmissionNotFound
+
+STATES_PAGE = 500
 
 
 class SubmissionInfo(BaseModel):
@@ -32,6 +34,21 @@ class CampaignInfo(BaseModel):
     rubric_id: uuid.UUID | None
     school_year_id: uuid.UUID
     copied_from_id: uuid.UUID | None = None
+
+
+class SubmissionState(BaseModel):
+    """A target's line of the campaign's status view, as far as scoring reads it."""
+
+    unit_id: uuid.UUID
+    submission_id: uuid.UUID | None
+    workflow_status: str | None
+    updated_at: AwareDatetime | None
+
+
+class StatesPage(BaseModel):
+    as_of: AwareDatetime
+    total: int
+    items: list[SubmissionState]
 
 
 class SchoolYearInfo(BaseModel):
@@ -61,6 +78,23 @@ class SubmissionsClient:
         response = await self._client.get(f"/api/submissions/campaigns/{campaign_id}/targets", params={"limit": 1})
         _expect_ok(response.status_code)
         return int(response.json()["total"])
+
+    async def submission_states(self, campaign_id: uuid.UUID) -> tuple[datetime, list[SubmissionState]]:
+        """Where every target of the campaign stands now, from the owner: (as of, lines)."""
+        lines: list[SubmissionState] = []
+        as_of: datetime | None = None
+        while True:
+            response = await self._client.get(f"/api/submissions/campaigns/{campaign_id}/status",
+                                              params={"limit": STATES_PAGE, "offset": len(lines)})
+            if response.status_code == 404:
+                raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi quản lý của bạn.")
+            _expect_ok(response.status_code)
+            body = response.json()
+            page = StatesPage(as_of=body["as_of"], total=body["targets"]["total"], items=body["targets"]["items"])
+            as_of = as_of or page.as_of
+            lines += page.items
+            if not page.items or len(lines) >= page.total:
+                return as_of, lines
 
     async def school_year_name(self, school_year_id: uuid.UUID) -> str | None:
         response = await self._client.get("/api/submissions/school-years")

@@ -13,7 +13,7 @@ from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
-from scoring.results import export, service
+from scoring.results import export, freshness, service
 from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
 from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
 from scoring.sheets import repository as sheets_repository
@@ -79,8 +79,10 @@ async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal
                           clock: ClockDep) -> CampaignResultsRead:
     """Publish the results of the approved submissions (the issuing authority's admins). Each school then
     sees its final score and class, the public DX level shows the published level, and the units are told.
-    Publishing again replaces what was published."""
+    Publishing again replaces what was published. The submission states are read afresh from submissions first;
+    409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    await freshness.bring_states_up_to_date(session, campaign.id, submissions=submissions)
     computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
     school_year = await submissions.school_year_name(campaign.school_year_id)
     computation.settings = await service.publish(

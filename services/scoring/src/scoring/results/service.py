@@ -26,6 +26,7 @@ from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
 from scoring.events import EventSink
 from scoring.results import repository
+from scoring.results.events import ResultsPublished
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, select_page
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.results.repository import SubmittedSheet
@@ -279,10 +280,9 @@ async def publish(session: AsyncSession, principal: Principal, computation: Comp
     await repository.replace_published(session, campaign.id, rows)
     _audit(session, principal, campaign, issuer_path, "results.published",
            changes={"publication": settings.publication_count, "units": len(rows), "ranking_enabled": ranking})
-    await events.emit(session, "results.published", {
-        "campaign_id": str(campaign.id), "campaign_title": campaign.title,
-        "issuer_unit_id": str(campaign.issuer_unit_id),
-        "published_at": now.isoformat(), "unit_ids": [str(r.unit_id) for r in rows]})
+    await events.emit(session, ResultsPublished(
+        campaign_id=campaign.id, campaign_title=campaign.title, issuer_unit_id=campaign.issuer_unit_id,
+        published_at=now, unit_ids=[r.unit_id for r in rows]))
     return settings
 
 

@@ -22,6 +22,15 @@ from submissions.access import (
     unit_in_path,
 )
 from submissions.campaigns import repository
+from submissions.campaigns.events import (
+    STATUS_EVENTS,
+    CampaignDeadlineChanged,
+    CampaignEvent,
+    CampaignExtensionChanged,
+    CampaignPublished,
+    CampaignTargetAdded,
+    CampaignTargetWithdrawn,
+)
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 from submissions.campaigns.schemas import (
     PUBLISHED_EDITABLE,
@@ -175,15 +184,10 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
     await session.flush()
     _audit(session, principal, "campaign.updated", campaign, before=before, after=_audited(campaign))
     if campaign.status == CampaignStatus.PUBLISHED and campaign.due_at != old_due:
-        await events.emit(session, "campaign.deadline_changed", {
-            **_event_base(campaign), "old_due_at": old_due.isoformat(),
-            "message": f"Hạn nộp đổi từ {format_vn(old_due)} thành {format_vn(campaign.due_at)}"})
+        await events.emit(session, CampaignDeadlineChanged.model_validate({
+            **CampaignEvent.base(campaign), "old_due_at": old_due,
+            "message": f"Hạn nộp đổi từ {format_vn(old_due)} thành {format_vn(campaign.due_at)}"}))
     return campaign
-
-
-def _event_base(campaign: Campaign) -> dict[str, Any]:
-    return {"campaign_id": str(campaign.id), "title": campaign.title, "issuer_unit_id": str(campaign.issuer_unit_id),
-            "due_at": campaign.due_at.isoformat(), "kind": campaign.kind}
 
 
 # --- targets -------------------------------------------------------------------------------------------
@@ -232,8 +236,8 @@ async def publish_campaign(session: AsyncSession, principal: Principal, identity
                  target_id=campaign.id, unit_id=campaign.issuer_unit_id, unit_path=campaign.issuer_path,
                  before={"status": CampaignStatus.DRAFT.value}, after={"status": campaign.status},
                  changes={"target_count": len(units)})
-    await events.emit(session, "campaign.published", {**_event_base(campaign), "target_count": len(units),
-                                                      "target_unit_ids": [str(u.id) for u in units]})
+    await events.emit(session, CampaignPublished.model_validate({
+        **CampaignEvent.base(campaign), "target_count": len(units), "target_unit_ids": [u.id for u in units]}))
     return campaign
 
 
@@ -254,7 +258,7 @@ async def add_target(session: AsyncSession, principal: Principal, identity: Iden
         repository.add_targets(session, [target])
     await session.flush()
     _audit(session, principal, "campaign.target_added", campaign, target=target)
-    await events.emit(session, "campaign.target_added", _target_event(campaign, target))
+    await events.emit(session, CampaignTargetAdded.of(campaign, target))
     return target
 
 
@@ -268,7 +272,7 @@ async def withdraw_target(session: AsyncSession, principal: Principal, events: E
     target.withdrawn_at = target.withdrawn_at or utcnow()
     await session.flush()
     _audit(session, principal, "campaign.target_withdrawn", campaign, target=target)
-    await events.emit(session, "campaign.target_withdrawn", _target_event(campaign, target))
+    await events.emit(session, CampaignTargetWithdrawn.of(campaign, target))
     return target
 
 
@@ -286,16 +290,10 @@ async def set_extension(session: AsyncSession, principal: Principal, events: Eve
     await session.flush()
     _audit(session, principal, "campaign.extension_changed", campaign, target=target, before=before,
            after=audit.snapshot(target, ("extension_due_at", "extension_reason")))
-    await events.emit(session, "campaign.extension_changed", {
-        **_target_event(campaign, target), "reason": target.extension_reason})
+    await events.emit(session, CampaignExtensionChanged.of(campaign, target, reason=target.extension_reason))
     return target
 
 
-def _target_event(campaign: Campaign, target: CampaignTarget) -> dict[str, Any]:
-    """A target's facts: `unit_due_at` is its own deadline (the extension when it has one)."""
-    return {**_event_base(campaign), "unit_id": str(target.unit_id), "unit_name": target.unit_name,
-            "extension_due_at": target.extension_due_at.isoformat() if target.extension_due_at else None,
-            "unit_due_at": (target.extension_due_at or campaign.due_at).isoformat()}
 
 
 # --- life cycle ----------------------------------------------------------------------------------------
@@ -325,7 +323,8 @@ async def transition(session: AsyncSession, principal: Principal, events: EventS
     campaign.updated_at = now
     await session.flush()
     _audit(session, principal, event_type, campaign, before=before, after={"status": campaign.status})
-    await events.emit(session, event_type, {**_event_base(campaign), "status": to.value})
+    await events.emit(session, STATUS_EVENTS[event_type].model_validate({**CampaignEvent.base(campaign),
+                                                                         "status": to.value}))
     return campaign
 
 

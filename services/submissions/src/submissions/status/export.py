@@ -128,7 +128,7 @@ def local_time(value: datetime | None) -> datetime | None:
 
 
 def text_time(value: datetime | None) -> str:
-    return in_vietnam(value).strftime("%d/%m/%Y %H:%M") if value is not None else ""
+    return format_vn(value) if value is not None else ""
 
 
 def _delay(seconds: int | None) -> str:

@@ -22,6 +22,7 @@ from sqlmodel import col
 from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import CampaignTarget
+from submissions.deadlines import effective_due_sql, unit_due_sql
 from submissions.workflow.models import Submission, SubmissionStatus
 
 # A path is "/" then 32-hex-digit ids, each closed by "/": a unit's child starts 33 characters after it.
@@ -64,7 +65,7 @@ def status_expression(scope: Scope) -> ColumnElement[str]:
     the campaign's), overdue after it — submitting exactly at the deadline is on time, as the workflow judges
     it. Returned and approved as such. Otherwise submitted, on time or late by the first submission."""
     status = col(Submission.status)
-    deadline = func.coalesce(col(CampaignTarget.extension_due_at), literal(scope.campaign_due, UTCDateTime()))
+    deadline = unit_due_sql(scope.campaign_due)
     return case(
         (and_(or_(status.is_(None), status == SubmissionStatus.DRAFT.value),
               deadline < literal(scope.now, UTCDateTime())), "overdue"),
@@ -78,12 +79,8 @@ def status_expression(scope: Scope) -> ColumnElement[str]:
 
 def due_expression(scope: Scope) -> ColumnElement[datetime]:
     """The deadline that applies to the unit now: its resubmission date when returned, else its extension,
-    else the campaign's."""
-    return case(
-        (and_(col(Submission.status) == SubmissionStatus.RETURNED.value,
-              col(Submission.resubmission_due_at).is_not(None)), col(Submission.resubmission_due_at)),
-        else_=func.coalesce(col(CampaignTarget.extension_due_at), literal(scope.campaign_due, UTCDateTime())),
-    )
+    else the campaign's (`submissions.deadlines`)."""
+    return effective_due_sql(scope.campaign_due)
 
 
 def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:

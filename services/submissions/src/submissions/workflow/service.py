@@ -18,7 +18,8 @@ from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
-from edudx_common.timezone import describe_delay
+from edudx_common.timezone import describe_delay, format_vn
+from submissions import deadlines
 from submissions.access import (
     acts_for_school,
     path_pattern,
@@ -44,6 +45,7 @@ from submissions.events import EventSink
 from submissions.outlines.schemas import OutlineDefinition
 from submissions.outlines.validation import check_values, missing_required
 from submissions.workflow import repository
+from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
 from submissions.workflow.schemas import ReturnRequest
 
@@ -87,7 +89,7 @@ class UnitLine:
     def due_at(self) -> datetime:
         if self.submission is not None:
             return effective_due(Context(self.submission, self.campaign, self.target))
-        return self.target.extension_due_at or self.campaign.due_at
+        return deadlines.unit_due(self.campaign.due_at, self.target.extension_due_at)
 
 
 async def list_for_unit(session: AsyncSession, principal: Principal, page: PageParams, unit_id: uuid.UUID | None,
@@ -109,9 +111,8 @@ async def list_for_unit(session: AsyncSession, principal: Principal, page: PageP
 
 
 def effective_due(ctx: Context) -> datetime:
-    if ctx.submission.status == SubmissionStatus.RETURNED and ctx.submission.resubmission_due_at:
-        return ctx.submission.resubmission_due_at
-    return ctx.target.extension_due_at or ctx.campaign.due_at
+    return deadlines.effective_due(ctx.campaign.due_at, ctx.target.extension_due_at, ctx.submission.status,
+                                   ctx.submission.resubmission_due_at)
 
 
 def late_text(submission: Submission) -> str | None:
@@ -228,7 +229,7 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     due = effective_due(ctx)
     late = max(0, int((now - due).total_seconds()))
     if late and ctx.campaign.late_policy == LatePolicy.HARD_CUTOFF:
-        raise DeadlinePassed(f"Hạn nộp là {due.isoformat()}; đợt báo cáo không nhận báo cáo muộn.")
+        raise DeadlinePassed(f"Hạn nộp là {format_vn(due)}; đợt báo cáo không nhận báo cáo muộn.")
     number = ctx.submission.submit_count + 1
     values: dict[str, Any] = {
         "status": (SubmissionStatus.RESUBMITTED if resubmitting else SubmissionStatus.SUBMITTED).value,
@@ -246,9 +247,9 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     await _record(session, ctx.submission, principal, "resubmitted" if resubmitting else "submitted", ctx.target,
             version_number=number, detail=detail or None, on_behalf=on_behalf, at=now)
     await session.flush()
-    await events.emit(session, "submission.submitted", {
+    await events.emit(session, SubmissionSubmitted.model_validate({
         **_payload(ctx), "version": number, "late_seconds": late, "resubmission": resubmitting,
-        "on_behalf": on_behalf})
+        "on_behalf": on_behalf}))
     return ctx
 
 
@@ -330,8 +331,8 @@ async def return_submission(session: AsyncSession, principal: Principal, events:
     await _record(session, ctx.submission, principal, "returned", ctx.target, at=now,
             detail={"reasons": reasons, "resubmission_due_at": due.isoformat()})
     await session.flush()
-    await events.emit(session, "submission.returned", {**_payload(ctx), "reasons": reasons,
-                                                        "resubmission_due_at": due.isoformat()})
+    await events.emit(session, SubmissionReturned.model_validate({**_payload(ctx), "reasons": reasons,
+                                                                   "resubmission_due_at": due}))
     return ctx
 
 
@@ -357,7 +358,7 @@ async def approve(session: AsyncSession, principal: Principal, events: EventSink
     await _record(session, ctx.submission, principal, "approved", ctx.target, at=now,
             detail={"comment": comment} if comment else None)
     await session.flush()
-    await events.emit(session, "submission.approved", {**_payload(ctx), "comment": comment})
+    await events.emit(session, SubmissionApproved.model_validate({**_payload(ctx), "comment": comment}))
     return ctx
 
 
@@ -392,9 +393,12 @@ def _who(principal: Principal) -> str:
 
 
 def _payload(ctx: Context) -> dict[str, Any]:
-    return {"submission_id": str(ctx.submission.id), "campaign_id": str(ctx.campaign.id),
-            "campaign_title": ctx.campaign.title, "unit_id": str(ctx.target.unit_id),
-            "unit_name": ctx.target.unit_name, "unit_path": ctx.target.unit_path}
+    """The fields every submission event shares, as they are after the step (the state and the deadline that
+    applies now)."""
+    return {"submission_id": ctx.submission.id, "campaign_id": ctx.campaign.id,
+            "campaign_title": ctx.campaign.title, "unit_id": ctx.target.unit_id,
+            "unit_name": ctx.target.unit_name, "unit_path": ctx.target.unit_path,
+            "status": ctx.submission.status, "unit_due_at": effective_due(ctx)}
 
 
 # Drafts are opened and saved often: the submission's own history keeps those; the audit trail keeps the

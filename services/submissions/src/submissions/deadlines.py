@@ -1,0 +1,49 @@
+"""The one home of the effective deadline: which date a unit must meet now.
+
+A returned submission must be sent again by its resubmission date; otherwise the unit's extension applies when it
+has one, else the campaign's deadline. The rule is written twice, side by side, because it runs in two places: in
+Python for one submission (submitting, the unit's dashboard, events) and in SQL for a whole campaign (the status
+view sorts and filters thousands of units by it). tests/submissions/test_deadlines.py checks that they agree on
+every combination. Other services do not re-derive it: events carry the computed `unit_due_at`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from edudx_common.db import UTCDateTime
+from submissions.campaigns.models import CampaignTarget
+from submissions.workflow.models import Submission, SubmissionStatus
+
+
+def effective_due(campaign_due: datetime, extension_due: datetime | None, submission_status: str | None = None,
+                  resubmission_due: datetime | None = None) -> datetime:
+    """The deadline that applies to a unit now (Python)."""
+    if submission_status == SubmissionStatus.RETURNED and resubmission_due is not None:
+        return resubmission_due
+    return extension_due or campaign_due
+
+
+def unit_due(campaign_due: datetime, extension_due: datetime | None) -> datetime:
+    """The unit's deadline before any return: its extension, else the campaign's."""
+    return effective_due(campaign_due, extension_due)
+
+
+def unit_due_sql(campaign_due: datetime | ColumnElement[Any]) -> ColumnElement[datetime]:
+    """`unit_due` in SQL over `campaign_targets` (the campaign's deadline given as a value or a column)."""
+    due = campaign_due if isinstance(campaign_due, ColumnElement) else literal(campaign_due, UTCDateTime())
+    return func.coalesce(col(CampaignTarget.extension_due_at), due)
+
+
+def effective_due_sql(campaign_due: datetime | ColumnElement[Any]) -> ColumnElement[datetime]:
+    """`effective_due` in SQL over `campaign_targets` outer-joined to `submissions`."""
+    return case(
+        (and_(col(Submission.status) == SubmissionStatus.RETURNED.value,
+              col(Submission.resubmission_due_at).is_not(None)), col(Submission.resubmission_due_at)),
+        else_=unit_due_sql(campaign_due),
+    )
