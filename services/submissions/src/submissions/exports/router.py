@@ -16,6 +16,7 @@ from submissions.exports.docx import render_docx
 from submissions.exports.pdf import render_pdf
 from submissions.exports.report import build_report
 from submissions.outlines.schemas import OutlineDefinition
+from submissions.signatures import service as signatures_service
 from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
 
@@ -41,7 +42,10 @@ async def export_submission(
 ) -> Response:
     """The report as a printable document in the Vietnamese administrative layout (Quốc hiệu, tiêu ngữ, unit,
     số/ký hiệu, place and date, sections, signature block for the Hiệu trưởng), to print, sign, stamp and
-    upload as evidence. Without `version`: the latest submitted version, or the draft if never submitted."""
+    upload as evidence. Without `version`: the latest submitted version, or the draft if never submitted.
+
+    A submitted version's PDF is rendered once, on its first download, and the same bytes are returned ever
+    after: it is the official document the principal signs digitally (`POST /submissions/{id}/signature`)."""
     ctx = await workflow_service.load(session, principal, submission_id)
     if not ctx.campaign.outline:
         raise InvalidContent("Đợt báo cáo không có đề cương để in.")
@@ -62,8 +66,14 @@ async def export_submission(
         late_seconds=submitted.late_seconds if submitted else None,
     )
     if format == "pdf":
-        # WeasyPrint is CPU-bound and not thread-safe: one render at a time per process, off the event loop.
-        body = await anyio.to_thread.run_sync(render_pdf, report, limiter=request.app.state.pdf_limiter)
+        async def render() -> bytes:
+            # WeasyPrint is CPU-bound and not thread-safe: one render at a time per process, off the event loop.
+            pdf: bytes = await anyio.to_thread.run_sync(render_pdf, report, limiter=request.app.state.pdf_limiter)
+            return pdf
+        # A submitted version's PDF is the official one, kept from its first download: the file to sign.
+        body = (await signatures_service.official_pdf(session, submission_id=ctx.submission.id,
+                                                      version_number=submitted.number, render=render)
+                if submitted else await render())
     else:
         body = await anyio.to_thread.run_sync(render_docx, report)
     name = f"Báo cáo - {ctx.target.unit_name} - {ctx.campaign.title[:80]}.{format}"

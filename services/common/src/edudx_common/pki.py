@@ -1,0 +1,125 @@
+"""Certificates: the operator's trust list, and a small certificate authority for demos and tests.
+
+The trust list is what a signature must chain to: PEM files of roots and intermediates the operator chose
+(the Vietnamese public CAs' and Ban Cơ yếu Chính phủ's roots in production). `CertificateAuthority` makes
+throw-away CAs — the embedded run's clearly labelled DEMO CA (for the demo accounts only) and the tests' CAs;
+it never replaces a real CA.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+DEMO_CA_NAME = "EduDX DEMO CA - CHỈ DÙNG THỬ, KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
+
+
+@dataclass(frozen=True)
+class TrustList:
+    """Roots (trust anchors) and intermediates (path building only) a signature may chain to."""
+
+    roots: tuple[asn1_x509.Certificate, ...]
+    intermediates: tuple[asn1_x509.Certificate, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.roots
+
+
+def load_trust_list(paths: list[str]) -> TrustList:
+    """Every certificate of every PEM file: self-signed ones are roots, the others intermediates."""
+    roots: list[asn1_x509.Certificate] = []
+    intermediates: list[asn1_x509.Certificate] = []
+    for path in paths:
+        for cert in x509.load_pem_x509_certificates(Path(path).read_bytes()):
+            converted = to_asn1(cert)
+            (roots if cert.issuer == cert.subject else intermediates).append(converted)
+    return TrustList(tuple(roots), tuple(intermediates))
+
+
+def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
+    return asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def _name(common_name: str, organisation: str | None) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
+    if organisation:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
+
+
+@dataclass(frozen=True)
+class Issued:
+    certificate: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+    def pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    def signer(self, chain: list[x509.Certificate]) -> signers.SimpleSigner:
+        """A pyHanko signer with this key, embedding `chain` (the issuing CA) in its signatures."""
+        return signers.SimpleSigner(signing_cert=to_asn1(self.certificate), signing_key=key_to_asn1(self.key),
+                                    cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in chain]))
+
+    def pkcs12(self, password: bytes, chain: list[x509.Certificate]) -> bytes:
+        """A PKCS#12 file, as a CA hands out a signing certificate for a server."""
+        return pkcs12.serialize_key_and_certificates(
+            b"edudx", self.key, self.certificate, chain,
+            serialization.BestAvailableEncryption(password))
+
+
+class CertificateAuthority:
+    """A root that issues signing certificates (ECDSA P-256, SHA-256)."""
+
+    def __init__(self, common_name: str, *, not_before: datetime.datetime, not_after: datetime.datetime) -> None:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = _name(common_name, None)
+        certificate = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(_key_usage(ca=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        self.root = Issued(certificate, key)
+
+    def issue(self, common_name: str, *, organisation: str | None = None, not_before: datetime.datetime,
+              not_after: datetime.datetime) -> Issued:
+        """A signing certificate (non-repudiation): a person's when `organisation` is None, else an
+        organisation's (the seal: its name is the common name)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        certificate = (
+            x509.CertificateBuilder().subject_name(_name(common_name, organisation))
+            .issuer_name(self.root.certificate.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(ca=False), critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.root.key.public_key()),
+                           critical=False)
+            .sign(self.root.key, hashes.SHA256())
+        )
+        return Issued(certificate, key)
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                         data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                         encipher_only=False, decipher_only=False)
