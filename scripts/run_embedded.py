@@ -40,8 +40,11 @@ def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
         return ["-m", "scoring.cli", "seed-demo"]
     if name == "submissions":
         rubric = demo.get("rubrics", {}).get("seed-004-cntt")
+        # One school's report is submitted and signed with DEMO certificates: the demo shows "Đã ký số".
+        signed = ["--signed-unit-id", demo["units"]["86703001"], "--signed-principal", "Nguyễn Văn An",
+                  "--demo-ca-dir", demo["demo_ca_dir"]] if "demo_ca_dir" in demo else []
         return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"],
-                *(["--rubric-id", rubric] if rubric else [])]
+                *(["--rubric-id", rubric] if rubric else []), *signed]
     return None
 
 
@@ -96,6 +99,9 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
     if name == "notifications":
         # No SMTP server in the embedded run: e-mails are written to this log (the in-app feed works as usual).
         env["NOTIFICATIONS_APP_BASE_URL"] = public_url
+    if name == "submissions":
+        # The embedded default trusts only its DEMO CA (made by `submissions.cli demo-ca`), for demo accounts.
+        env["SUBMISSIONS_SIGNATURE_TRUST_FILES"] = json.dumps([str(var / "keys" / "demo-ca.pem")])
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -176,6 +182,9 @@ def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]]
             details = json.loads(seeded) if seeded.startswith("{") else {}
             if "title" in details:
                 demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
+            if "signed_submission_unit_id" in details:
+                demo.setdefault("notes", []).append("Báo cáo mẫu đã ký số: Trường THCS Hòa Bình (chữ ký của DEMO CA, "
+                                                    "chỉ để dùng thử, không có giá trị pháp lý)")
             demo.update({k: v for k, v in details.items() if k == "rubrics"})
 
 
@@ -234,6 +243,11 @@ def main() -> None:
     base_env = outside_env()
     envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}")
     demo = migrate_and_seed_identity(python, names, envs, seed=not args.no_seed)
+    if "submissions" in names:
+        run_step([python, "-m", "submissions.cli", "demo-ca", "--dir", str(var / "keys")], envs["submissions"],
+                 "tạo DEMO CA")
+        if demo:
+            demo["demo_ca_dir"] = str(var / "keys")
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 

@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-DEMO_CA_NAME = "EduDX DEMO CA - CHỈ DÙNG THỬ, KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
+DEMO_CA_NAME = "EduDX DEMO CA - không có giá trị pháp lý"
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,11 @@ def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
 
 
 def _name(common_name: str, organisation: str | None) -> x509.Name:
+    # X.520 caps both at 64 characters; long school names are cut.
     attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
     if organisation:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
-    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]))
     return x509.Name(attributes)
 
 
@@ -88,7 +89,11 @@ class Issued:
 class CertificateAuthority:
     """A root that issues signing certificates (ECDSA P-256, SHA-256)."""
 
-    def __init__(self, common_name: str, *, not_before: datetime.datetime, not_after: datetime.datetime) -> None:
+    def __init__(self, common_name: str, *, not_before: datetime.datetime, not_after: datetime.datetime,
+                 existing: Issued | None = None) -> None:
+        if existing is not None:
+            self.root = existing
+            return
         key = ec.generate_private_key(ec.SECP256R1())
         name = _name(common_name, None)
         certificate = (
@@ -100,6 +105,28 @@ class CertificateAuthority:
             .sign(key, hashes.SHA256())
         )
         self.root = Issued(certificate, key)
+
+    @classmethod
+    def load(cls, directory: Path, name: str) -> CertificateAuthority:
+        """A CA saved by `save` (its certificate `<name>.pem`, its key `<name>.key.pem`)."""
+        certificate = x509.load_pem_x509_certificate((directory / f"{name}.pem").read_bytes())
+        key = serialization.load_pem_private_key((directory / f"{name}.key.pem").read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{name}.key.pem is not an EC private key")
+        return cls("", not_before=certificate.not_valid_before_utc, not_after=certificate.not_valid_after_utc,
+                   existing=Issued(certificate, key))
+
+    def save(self, directory: Path, name: str) -> Path:
+        """The certificate (for trust lists) and, readable by the owner only, the key; returns the certificate's
+        path."""
+        directory.mkdir(parents=True, exist_ok=True)
+        key_path = directory / f"{name}.key.pem"
+        key_path.write_bytes(self.root.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+        key_path.chmod(0o600)
+        cert_path = directory / f"{name}.pem"
+        cert_path.write_bytes(self.root.pem())
+        return cert_path
 
     def issue(self, common_name: str, *, organisation: str | None = None, not_before: datetime.datetime,
               not_after: datetime.datetime) -> Issued:

@@ -269,7 +269,7 @@ def _check_trust(status: PdfSignatureStatus, position: int, count: int, now: dat
                                                             f"từ {format_vn(valid_from)}.")
     if not status.trusted:
         raise SignatureRefused("untrusted_certificate", f"Chứng thư số của {which.lower()} ({_common_name(cert)}) "
-                                                        f"do «{cert.issuer.human_friendly}» cấp, không thuộc danh "
+                                                        f"do «{_short_name(cert.issuer)}» cấp, không thuộc danh "
                                                         "sách tổ chức chứng thực tin cậy.")
 
 
@@ -278,7 +278,16 @@ def _which(position: int, count: int) -> str:
 
 
 def _common_name(cert: asn1_x509.Certificate) -> str:
-    return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
+    return _short_name(cert.subject)
+
+
+def _short_name(name: asn1_x509.Name) -> str:
+    """'Common name (Organisation)' — what a person recognises — or the whole name when it has neither."""
+    native = name.native
+    common_name, organisation = native.get("common_name"), native.get("organization_name")
+    if common_name and organisation and organisation != common_name:
+        return f"{common_name} ({organisation})"
+    return str(common_name or organisation or name.human_friendly)
 
 
 def _is_organisation(cert: asn1_x509.Certificate, unit_name: str) -> bool:
@@ -297,7 +306,7 @@ def _facts(status: PdfSignatureStatus) -> SignerFacts:
     return SignerFacts(
         subject=cert.subject.human_friendly, common_name=_common_name(cert),
         organisation=str(subject["organization_name"]) if subject.get("organization_name") else None,
-        serial_number=format(cert.serial_number, "X"), issuer=cert.issuer.human_friendly,
+        serial_number=format(cert.serial_number, "X"), issuer=_short_name(cert.issuer),
         valid_until=cert.not_valid_after, signing_time=status.signer_reported_dt,
         timestamp_time=timestamp.timestamp if timestamp is not None and timestamp.trusted else None,
     )
