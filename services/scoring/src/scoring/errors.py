@@ -58,3 +58,8 @@ class EvidenceMissing(Unprocessable):
 class ResultsNotPublished(NotFound):
     code = "results_not_published"
     title = "Kết quả chưa được công bố"
+
+
+class ResultsSigningNotConfigured(Conflict):
+    code = "results_signing_not_configured"
+    title = "Chưa cấu hình chứng thư số của cơ quan"
