@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,13 +15,15 @@ import weasyprint
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
+from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.db import utcnow
 from edudx_common.pdfsign import sign_pdf
-from edudx_common.pki import CertificateAuthority, Issued, TrustList, to_asn1
+from edudx_common.pki import CertificateAuthority, Issued, TrustList, key_to_asn1, to_asn1
 from submissions.signatures.models import OfficialDocument, SignedReport
 from submissions.signatures.service import SignaturePolicy
 from tests.identity.builders import make_province, make_user
@@ -139,6 +141,28 @@ async def test_a_name_other_than_the_principal_is_a_warning(client: httpx.AsyncC
     facts = accepted.json()["signature"]
     assert accepted.status_code == 200 and facts["name_matches"] is False
     assert any("Phạm Văn Khác" in w and PRINCIPAL_NAME in w for w in facts["warnings"])
+
+
+async def test_a_timestamp_token_gives_the_proven_signing_time(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                               sign_in: Any, ca: CertificateAuthority,
+                                                               trusted: None) -> None:
+    school = await setup_school(client, id_session, sign_in)
+    pdf = await export(client, school["principal"], school["submission"]["id"])
+    tsa = ca.issue("Dịch vụ cấp dấu thời gian thử", organisation="TSA Thử", not_before=NOW - YEAR,
+                   not_after=NOW + YEAR, time_stamping=True)
+    stamped_at = NOW.replace(microsecond=0) - timedelta(minutes=5)
+    timestamper = DummyTimeStamper(tsa_cert=to_asn1(tsa.certificate), tsa_key=key_to_asn1(tsa.key),
+                                   certs_to_embed=SimpleCertificateStore.from_certs([to_asn1(ca.root.certificate)]),
+                                   fixed_dt=stamped_at)
+    file = await sign_pdf(pdf, person(ca).signer([ca.root.certificate]), field_name="HieuTruong",
+                          timestamper=timestamper)
+
+    accepted = await upload(client, school["principal"], school["submission"]["id"], file)
+
+    facts = accepted.json()["signature"]
+    assert accepted.status_code == 200, accepted.text
+    assert datetime.fromisoformat(facts["timestamp_time"]) == stamped_at
+    assert not any("dấu thời gian" in w for w in facts["warnings"])
 
 
 def _changed_byte(data: bytes, at: int) -> bytes:

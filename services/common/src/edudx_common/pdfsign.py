@@ -14,6 +14,7 @@ from pathlib import Path
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigFieldSpec
+from pyhanko.sign.timestamps import TimeStamper
 
 
 class SigningKeyError(Exception):
@@ -37,11 +38,13 @@ def load_pkcs12_signer(path: str, password: str | None) -> signers.SimpleSigner:
 
 
 async def sign_pdf(data: bytes, signer: signers.Signer, *, field_name: str, reason: str | None = None,
-                   location: str | None = None) -> bytes:
-    """`data` with one more signature appended as an incremental update (an invisible signature field)."""
+                   location: str | None = None, timestamper: TimeStamper | None = None) -> bytes:
+    """`data` with one more signature appended as an incremental update (an invisible signature field), with a
+    timestamp token from `timestamper` (an RFC 3161 time-stamping authority) when given."""
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     meta = signers.PdfSignatureMetadata(field_name=field_name, reason=reason, location=location)
-    pdf_signer = signers.PdfSigner(meta, signer=signer, new_field_spec=SigFieldSpec(field_name))
+    pdf_signer = signers.PdfSigner(meta, signer=signer, new_field_spec=SigFieldSpec(field_name),
+                                   timestamper=timestamper)
     output = io.BytesIO()
     await pdf_signer.async_sign_pdf(writer, output=output)
     return output.getvalue()

@@ -16,9 +16,9 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -52,7 +52,7 @@ def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
-def key_to_asn1(key: ec.EllipticCurvePrivateKey) -> asn1_keys.PrivateKeyInfo:
+def key_to_asn1(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> asn1_keys.PrivateKeyInfo:
     return asn1_keys.PrivateKeyInfo.load(key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
@@ -69,7 +69,7 @@ def _name(common_name: str, organisation: str | None) -> x509.Name:
 @dataclass(frozen=True)
 class Issued:
     certificate: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
     def pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
@@ -129,11 +129,14 @@ class CertificateAuthority:
         return cert_path
 
     def issue(self, common_name: str, *, organisation: str | None = None, not_before: datetime.datetime,
-              not_after: datetime.datetime) -> Issued:
+              not_after: datetime.datetime, time_stamping: bool = False) -> Issued:
         """A signing certificate (non-repudiation): a person's when `organisation` is None, else an
-        organisation's (the seal: its name is the common name)."""
-        key = ec.generate_private_key(ec.SECP256R1())
-        certificate = (
+        organisation's (the seal: its name is the common name); `time_stamping`: a time-stamping
+        authority's (an RSA key: pyHanko's test time-stamper signs with RSA only)."""
+        key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048) if time_stamping
+            else ec.generate_private_key(ec.SECP256R1()))
+        builder = (
             x509.CertificateBuilder().subject_name(_name(common_name, organisation))
             .issuer_name(self.root.certificate.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
@@ -141,9 +144,10 @@ class CertificateAuthority:
             .add_extension(_key_usage(ca=False), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.root.key.public_key()),
                            critical=False)
-            .sign(self.root.key, hashes.SHA256())
         )
-        return Issued(certificate, key)
+        if time_stamping:
+            builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        return Issued(builder.sign(self.root.key, hashes.SHA256()), key)
 
 
 def _key_usage(*, ca: bool) -> x509.KeyUsage:
