@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import pytest
 import weasyprint
+from asn1crypto import crl as asn1_crl
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,6 +184,19 @@ async def _changed_while_signing(pdf: bytes, who: Issued, ca: CertificateAuthori
     return output.getvalue()
 
 
+async def _with_revocation_list(pdf: bytes, ca: CertificateAuthority) -> bytes:
+    """Signed by a certificate its CA has revoked, the CA's revocation list embedded in the file (DSS)."""
+    revoked = ca.issue(PRINCIPAL_NAME, not_before=NOW - timedelta(days=30), not_after=NOW + YEAR,
+                       crl_url="http://crl.ca-thu-nghiem.invalid/ca.crl")
+    signed_file = await signed(pdf, revoked, ca)
+    crl = asn1_crl.CertificateList.load(ca.revocation_list([revoked.certificate], at=NOW - timedelta(minutes=1)))
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_file))
+    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=[to_asn1(ca.root.certificate)], crls=[crl])
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
 def _appended_after_signing(data: bytes) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     writer.root["/Lang"] = generic.TextStringObject("en")
@@ -218,6 +233,7 @@ async def test_refusals_name_the_reason_and_record_nothing(client: httpx.AsyncCl
         "other_document ": await signed(foreign, person(ca), ca),
         "untrusted_certificate": await signed(version_2, person(other_ca), other_ca),
         "expired_certificate": await signed(version_2, person(ca, expired=True), ca),
+        "revoked_certificate": await _with_revocation_list(version_2, ca),
         "not_whole_file": _appended_after_signing(good),
         "no_signature": version_2,
         "not_a_pdf": b"PK\x03\x04 not a pdf",
@@ -232,6 +248,7 @@ async def test_refusals_name_the_reason_and_record_nothing(client: httpx.AsyncCl
     details = {reason: (await upload(client, principal, submission_id, data)).json()["detail"]
                for reason, data in cases.items()}
     state = (await client.get(f"{base}/signature", headers=reviewer)).json()
+    no_file = await client.get(f"{base}/signature/file", headers=reviewer)
 
     assert "bị sửa sau khi ký" in details["modified_after_signing"]
     assert "phiên bản 1, không phải phiên bản 2" in details["other_version"]
@@ -239,8 +256,10 @@ async def test_refusals_name_the_reason_and_record_nothing(client: httpx.AsyncCl
     assert "thay đổi ngoài việc thêm chữ ký" in details["other_document"]
     assert "CA Không tin cậy" in details["untrusted_certificate"] and "tin cậy" in details["untrusted_certificate"]
     assert "đã hết hạn" in details["expired_certificate"]
+    assert "đã bị tổ chức chứng thực thu hồi" in details["revoked_certificate"]
     assert "không bao trùm toàn bộ tệp" in details["not_whole_file"]
     assert state["state"] == "not_signed" and state["signature"] is None
+    assert (no_file.status_code, no_file.json()["code"]) == (409, "not_signed")
     assert await signed_rows(submissions_app) == 0
     # The good file goes through, for version 2 only; version 1 signed correctly is then out of date.
     assert (await upload(client, principal, submission_id, good)).json()["state"] == "signed"

@@ -624,7 +624,7 @@ export interface paths {
         /**
          * Download Signed Report
          * @description The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
-         *     signatures).
+         *     signatures); 409 `not_signed` while there is none.
          */
         get: operations["download_signed_report_api_submissions_submissions__submission_id__signature_file_get"];
         put?: never;

@@ -128,11 +128,21 @@ class CertificateAuthority:
         cert_path.write_bytes(self.root.pem())
         return cert_path
 
+    def revocation_list(self, revoked: list[x509.Certificate], *, at: datetime.datetime) -> bytes:
+        """A CRL (DER) revoking `revoked`, issued at `at`, valid for a day."""
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.root.certificate.subject)
+                   .last_update(at).next_update(at + datetime.timedelta(days=1)))
+        for cert in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(at).build())
+        return builder.sign(self.root.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
     def issue(self, common_name: str, *, organisation: str | None = None, not_before: datetime.datetime,
-              not_after: datetime.datetime, time_stamping: bool = False) -> Issued:
+              not_after: datetime.datetime, time_stamping: bool = False, crl_url: str | None = None) -> Issued:
         """A signing certificate (non-repudiation): a person's when `organisation` is None, else an
         organisation's (the seal: its name is the common name); `time_stamping`: a time-stamping
-        authority's (an RSA key: pyHanko's test time-stamper signs with RSA only)."""
+        authority's (an RSA key: pyHanko's test time-stamper signs with RSA only); `crl_url`: where its
+        revocation list is published (CRL distribution point)."""
         key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
             rsa.generate_private_key(public_exponent=65537, key_size=2048) if time_stamping
             else ec.generate_private_key(ec.SECP256R1()))
@@ -145,6 +155,9 @@ class CertificateAuthority:
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.root.key.public_key()),
                            critical=False)
         )
+        if crl_url:
+            point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
         if time_stamping:
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         return Issued(builder.sign(self.root.key, hashes.SHA256()), key)

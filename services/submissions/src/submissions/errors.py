@@ -95,3 +95,8 @@ class SignatureRequired(Conflict):
 class SignedFileTooLarge(PayloadTooLarge):
     code = "signed_file_too_large"
     title = "Tệp đã ký quá lớn"
+
+
+class NotSigned(Conflict):
+    code = "not_signed"
+    title = "Báo cáo chưa có bản đã ký số"

@@ -78,7 +78,7 @@ async def upload_signed_report(
 async def download_signed_report(submission_id: uuid.UUID, session: SessionDep,
                                  principal: CurrentPrincipal) -> Response:
     """The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
-    signatures)."""
+    signatures); 409 `not_signed` while there is none."""
     ctx = await workflow_service.load(session, principal, submission_id)
     signed = await service.signed_file(session, ctx)
     name = f"Báo cáo đã ký - {ctx.target.unit_name} - phiên bản {signed.version_number}.pdf"

@@ -25,6 +25,7 @@ from edudx_common.pki import TrustList
 from submissions.access import acts_for_school
 from submissions.errors import (
     NotAllowed,
+    NotSigned,
     SignatureRefused,
     SignatureRequired,
     SubmissionNotFound,
@@ -169,7 +170,7 @@ async def states_of(session: AsyncSession,
 async def signed_file(session: AsyncSession, ctx: Context) -> SignedReport:
     latest = await repository.latest_signed(session, ctx.submission.id, with_content=True)
     if latest is None:
-        raise SubmissionNotFound("Báo cáo chưa có bản đã ký số.")
+        raise NotSigned("Chưa có bản PDF đã ký số nào được chấp nhận cho báo cáo này.")
     return latest
 
 

@@ -256,21 +256,19 @@ def _revision_of(reader: PdfFileReader, length: int) -> int | None:
 
 
 def _check_trust(status: PdfSignatureStatus, position: int, count: int, now: datetime) -> None:
-    which = _which(position, count)
     cert = status.signing_cert
+    whose = f"Chứng thư số của người ký ({_common_name(cert)})" if count == 1 else \
+        f"Chứng thư số của chữ ký thứ {position} ({_common_name(cert)})"
     valid_from, valid_until = cert.not_valid_before, cert.not_valid_after
     if status.revoked:
-        raise SignatureRefused("revoked_certificate", f"Chứng thư số của {which.lower()} đã bị thu hồi.")
+        raise SignatureRefused("revoked_certificate", f"{whose} đã bị tổ chức chứng thực thu hồi.")
     if valid_until < now:
-        raise SignatureRefused("expired_certificate", f"Chứng thư số của {which.lower()} "
-                                                      f"({_common_name(cert)}) đã hết hạn từ {format_vn(valid_until)}.")
+        raise SignatureRefused("expired_certificate", f"{whose} đã hết hạn từ {format_vn(valid_until)}.")
     if valid_from > now:
-        raise SignatureRefused("certificate_not_yet_valid", f"Chứng thư số của {which.lower()} chỉ có hiệu lực "
-                                                            f"từ {format_vn(valid_from)}.")
+        raise SignatureRefused("certificate_not_yet_valid", f"{whose} chỉ có hiệu lực từ {format_vn(valid_from)}.")
     if not status.trusted:
-        raise SignatureRefused("untrusted_certificate", f"Chứng thư số của {which.lower()} ({_common_name(cert)}) "
-                                                        f"do «{_short_name(cert.issuer)}» cấp, không thuộc danh "
-                                                        "sách tổ chức chứng thực tin cậy.")
+        raise SignatureRefused("untrusted_certificate", f"{whose} do «{_short_name(cert.issuer)}» cấp, không thuộc "
+                                                        "danh sách tổ chức chứng thực tin cậy.")
 
 
 def _which(position: int, count: int) -> str:
