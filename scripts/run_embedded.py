@@ -40,8 +40,9 @@ def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
         return ["-m", "scoring.cli", "seed-demo"]
     if name == "submissions":
         rubric = demo.get("rubrics", {}).get("seed-004-cntt")
-        # One school's report is submitted and signed with DEMO certificates: the demo shows "Đã ký số".
-        signed = ["--signed-unit-id", demo["units"]["86703001"], "--signed-principal", "Nguyễn Văn An",
+        # One school's report is submitted and signed with DEMO certificates: the demo shows "Đã ký số". Not a
+        # school of the demo accounts, whose report stays a draft for people (and the browser tests) to write.
+        signed = ["--signed-unit-id", demo["units"]["86704001"], "--signed-principal", "Lê Minh Tâm",
                   "--demo-ca-dir", demo["demo_ca_dir"]] if "demo_ca_dir" in demo else []
         return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"],
                 *(["--rubric-id", rubric] if rubric else []), *signed]
@@ -183,7 +184,7 @@ def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]]
             if "title" in details:
                 demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
             if "signed_submission_unit_id" in details:
-                demo.setdefault("notes", []).append("Báo cáo mẫu đã ký số: Trường THCS Hòa Bình (chữ ký của DEMO CA, "
+                demo.setdefault("notes", []).append("Báo cáo mẫu đã ký số: Trường TH&THCS Lộc Hòa (chữ ký của DEMO CA, "
                                                     "chỉ để dùng thử, không có giá trị pháp lý)")
             demo.update({k: v for k, v in details.items() if k == "rubrics"})
 

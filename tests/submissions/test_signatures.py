@@ -128,6 +128,10 @@ async def test_signed_export_is_accepted_with_its_facts(client: httpx.AsyncClien
     others = [t for t in board.json()["targets"]["items"] if t["submission_id"] != submission_id]
     assert line["signature_state"] == "signed" and line["signature_label"] == "Đã ký số"
     assert all(t["signature_state"] is None for t in others)  # schools that never opened a report
+    csv = await client.get(f"{API}/campaigns/{school['campaign']['id']}/status/export", params={"format": "csv"},
+                           headers=reviewer)
+    [signed_line] = [row for row in csv.text.splitlines() if school["unit_name"] in row]
+    assert signed_line.endswith(",Đã ký số") and csv.text.splitlines()[0].endswith(",Ký số")
     assert await signed_rows(submissions_app) == 1
 
 

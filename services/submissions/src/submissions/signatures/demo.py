@@ -39,7 +39,7 @@ DEMO_ANSWERS: dict[str, Any] = {
     "s2_result": "Sử dụng phần mềm quản lý trường học, sổ điểm điện tử, học bạ số.",
     "s2_database_complete": True,
     "s3_result": "Cổng thông tin điện tử của trường được cập nhật hằng tuần.",
-    "s3_portal_url": "https://thcshoabinh.vinhlong.edu.vn",
+    "s3_portal_url": "https://thcslochoa.vinhlong.edu.vn",
     "s3_posts": 48,
     "s4_infrastructure": [{"item": "Phòng máy tính", "quantity": 2, "note": "70 máy"},
                           {"item": "Màn hình tương tác", "quantity": 6, "note": None}],
