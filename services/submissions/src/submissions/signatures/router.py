@@ -50,14 +50,16 @@ async def upload_signed_report(
     submission_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal,
     clock: ClockDep, policy: PolicyDep,
     file: Annotated[UploadFile, File(description="Bản PDF EduDX xuất cho phiên bản, đã ký số (ký nối tiếp)")],
-    version: Annotated[int | None, Query(ge=1, description="Phiên bản đã nộp; mặc định bản mới nhất")] = None,
+    version: Annotated[int | None, Query(ge=1, le=10_000,
+                                         description="Phiên bản đã nộp; mặc định bản mới nhất")] = None,
 ) -> SignatureStatusRead:
     """Upload the signed PDF of a submitted version (principal of the school, or an authority acting for it).
 
     The file must be the PDF downloaded from `GET /submissions/{id}/export?version=N`, signed in the CA's
     signing tool (USB token or remote signing) as an incremental signature. Refused with 422
     `signature_refused` and `extra.reason` — nothing is recorded — when: the file is not a PDF or has no
-    signature (`not_a_pdf`, `no_signature`); the signed bytes were changed (`modified_after_signing`); the
+    signature, or is too damaged to check (`not_a_pdf`, `no_signature`, `unreadable`); the signed bytes were
+    changed (`modified_after_signing`); the
     signed document is another version (`other_version`) or another document (`other_document`); content was
     added after signing (`not_whole_file`); the certificate is expired, not yet valid, revoked or not issued by
     a CA of the trust list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`,

@@ -9,13 +9,15 @@ day, when most versions are never signed. A refused upload stores nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 class SignaturePolicy:
     trust: TrustList
     revocation_fetching: bool
+    # Verification is CPU work (hashing, difference analysis of every revision): a worker thread, two at a time.
+    limiter: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,13 @@ async def accept_signed(session: AsyncSession, principal: Principal, policy: Sig
         expected_name = principal.name
     else:
         expected_name = None if version.on_behalf else version.submitted_by_name
+    check = verify_signed_report(
+        data, expected=official.content, version_number=version.number, other_versions=others,
+        trust=policy.trust, allow_fetching=policy.revocation_fetching, principal_name=expected_name,
+        unit_name=target.unit_name, now=now)
     try:
-        verified = await verify_signed_report(
-            data, expected=official.content, version_number=version.number, other_versions=others,
-            trust=policy.trust, allow_fetching=policy.revocation_fetching, principal_name=expected_name,
-            unit_name=target.unit_name, now=now)
+        # Its own event loop in a worker thread: the service's loop keeps serving meanwhile.
+        verified = await anyio.to_thread.run_sync(asyncio.run, check, limiter=policy.limiter)
     except Refusal as refusal:
         raise SignatureRefused(refusal.message, extra={"reason": refusal.code}) from refusal
     signer, seal = verified.principal, verified.seal

@@ -78,6 +78,20 @@ async def verify_signed_report(data: bytes, *, expected: bytes, version_number: 
     """`expected`: the PDF EduDX produced for `version_number`; `other_versions`: the other versions' PDFs,
     to name which one was signed instead. Raises `SignatureRefused` with the reason, in Vietnamese."""
     try:
+        return await _verify(data, expected=expected, version_number=version_number, other_versions=other_versions,
+                             trust=trust, allow_fetching=allow_fetching, principal_name=principal_name,
+                             unit_name=unit_name, now=now)
+    except SignatureRefused:
+        raise
+    except Exception as exc:  # a malformed file can break the parser anywhere: refused, never a 500
+        raise SignatureRefused("unreadable", "Tệp PDF hoặc chữ ký số trong tệp bị hỏng, không kiểm tra được.") \
+            from exc
+
+
+async def _verify(data: bytes, *, expected: bytes, version_number: int, other_versions: Mapping[int, bytes],
+                  trust: TrustList, allow_fetching: bool, principal_name: str | None, unit_name: str,
+                  now: datetime) -> VerifiedReport:
+    try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
     except Exception as exc:  # any parser failure: a damaged or non-PDF file
