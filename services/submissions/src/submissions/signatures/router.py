@@ -57,13 +57,13 @@ async def upload_signed_report(
 
     The file must be the PDF downloaded from `GET /submissions/{id}/export?version=N`, signed in the CA's
     signing tool (USB token or remote signing) as an incremental signature. Refused with 422
-    `signature_refused` and `extra.reason` — nothing is recorded — when: the file is not a PDF or has no
-    signature, or is too damaged to check (`not_a_pdf`, `no_signature`, `unreadable`); the signed bytes were
-    changed (`modified_after_signing`); the
-    signed document is another version (`other_version`) or another document (`other_document`); content was
-    added after signing (`not_whole_file`); the certificate is expired, not yet valid, revoked or not issued by
-    a CA of the trust list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`,
-    `untrusted_certificate`)."""
+    `signature_refused` and `extra.reason` — nothing is recorded — when: the file is not a PDF, has no
+    signature or is too damaged to check (`not_a_pdf`, `no_signature`, `unreadable`); the signed bytes were
+    changed (`modified_after_signing`); the signed document is another version (`other_version`) or another
+    document, or was changed while signing (`other_document`); content was added after signing
+    (`not_whole_file`); the certificate is expired, not yet valid, revoked or not issued by a CA of the trust
+    list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`, `untrusted_certificate`).
+    409 when the version's official PDF was never downloaded (sign that file)."""
     limit = request.app.state.settings.signed_report_max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
