@@ -245,8 +245,10 @@ def main() -> None:
     envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}")
     demo = migrate_and_seed_identity(python, names, envs, seed=not args.no_seed)
     if "submissions" in names:
-        run_step([python, "-m", "submissions.cli", "demo-ca", "--dir", str(var / "keys")], envs["submissions"],
-                 "tạo DEMO CA")
+        # The DEMO CA the embedded submissions service trusts (made once, kept in var/keys).
+        from edudx_common.pki import DEMO_CA_NAME, ensure_certificate_authority
+
+        ensure_certificate_authority(var / "keys", "demo-ca", DEMO_CA_NAME)
         if demo:
             demo["demo_ca_dir"] = str(var / "keys")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -19,8 +20,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.sign import signers
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+if TYPE_CHECKING:
+    from pyhanko.sign import signers
 
 DEMO_CA_NAME = "EduDX DEMO CA - không có giá trị pháp lý"
 
@@ -66,6 +68,15 @@ def _name(common_name: str, organisation: str | None) -> x509.Name:
     return x509.Name(attributes)
 
 
+def ensure_certificate_authority(directory: Path, name: str, common_name: str, *, years: int = 10) -> Path:
+    """A CA kept in `directory` (see `CertificateAuthority.save`), made on first use; its certificate's path."""
+    if not (directory / f"{name}.pem").exists():
+        now = datetime.datetime.now(datetime.UTC)
+        CertificateAuthority(common_name, not_before=now - datetime.timedelta(days=1),
+                             not_after=now + datetime.timedelta(days=365 * years)).save(directory, name)
+    return directory / f"{name}.pem"
+
+
 @dataclass(frozen=True)
 class Issued:
     certificate: x509.Certificate
@@ -76,6 +87,10 @@ class Issued:
 
     def signer(self, chain: list[x509.Certificate]) -> signers.SimpleSigner:
         """A pyHanko signer with this key, embedding `chain` (the issuing CA) in its signatures."""
+        # pyHanko is imported here, not at start-up: it takes a second or more to import.
+        from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
         return signers.SimpleSigner(signing_cert=to_asn1(self.certificate), signing_key=key_to_asn1(self.key),
                                     cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in chain]))
 

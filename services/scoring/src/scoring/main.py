@@ -13,7 +13,6 @@ from edudx_common.db import utcnow
 from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
-from edudx_common.pdfsign import load_pkcs12_signer
 from edudx_common.scope import RemoteUnitTree
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
@@ -43,9 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.unit_tree = RemoteUnitTree(identity)
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow
-        app.state.results_signer = (
-            load_pkcs12_signer(settings.results_signing_pkcs12_file, settings.results_signing_pkcs12_password)
-            if settings.results_signing_pkcs12_file else None)
+        app.state.results_signer = None
+        if settings.results_signing_pkcs12_file:
+            from edudx_common.pdfsign import load_pkcs12_signer  # pyHanko: only when signing is configured
+
+            app.state.results_signer = load_pkcs12_signer(settings.results_signing_pkcs12_file,
+                                                          settings.results_signing_pkcs12_password)
         try:
             async with database_and_tokens(app, settings, service="scoring"):
                 dispatcher = OutboxDispatcher(app.state.session_factory, receivers)

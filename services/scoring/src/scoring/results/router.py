@@ -12,7 +12,6 @@ from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
-from edudx_common.pdfsign import sign_pdf
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
 from scoring.results import document, export, service
@@ -131,6 +130,8 @@ async def get_signed_results_document(campaign_id: uuid.UUID, request: Request, 
     issuer = campaign.issuer_name or ""
     pdf = await anyio.to_thread.run_sync(lambda: document.results_pdf(
         rows, issuer_name=issuer, campaign_title=campaign.title, published_at=published_at))
+    from edudx_common.pdfsign import sign_pdf  # pyHanko is slow to import: not at start-up
+
     signed = await sign_pdf(pdf, signer, field_name="CoQuanBanHanh", reason=f"Công bố kết quả - {issuer}"[:200])
     name = f"Kết quả đã ký số - {campaign.title[:100].replace('/', '-')}.pdf"
     return Response(signed, media_type="application/pdf",

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pdfsign import sign_pdf
-from edudx_common.pki import DEMO_CA_NAME, CertificateAuthority, TrustList, to_asn1
+from edudx_common.pki import DEMO_CA_NAME, CertificateAuthority, TrustList, ensure_certificate_authority, to_asn1
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IdentityClient
 from submissions.events import EventSink
@@ -52,11 +52,7 @@ DEMO_ANSWERS: dict[str, Any] = {
 
 def ensure_demo_ca(directory: Path) -> Path:
     """The DEMO CA's certificate file, made on first use."""
-    if not (directory / f"{DEMO_CA_FILE}.pem").exists():
-        now = utcnow()
-        CertificateAuthority(DEMO_CA_NAME, not_before=now - timedelta(days=1), not_after=now + 10 * YEAR).save(
-            directory, DEMO_CA_FILE)
-    return directory / f"{DEMO_CA_FILE}.pem"
+    return ensure_certificate_authority(directory, DEMO_CA_FILE, DEMO_CA_NAME)
 
 
 async def seed_signed_report(session: AsyncSession, identity: IdentityClient, events: EventSink, *,

@@ -36,8 +36,6 @@ from submissions.errors import (
 from submissions.signatures import repository
 from submissions.signatures.models import OfficialDocument, SignedReport
 from submissions.signatures.schemas import SIGNATURE_LABELS_VI, SignatureState
-from submissions.signatures.verification import SignatureRefused as Refusal
-from submissions.signatures.verification import verify_signed_report
 from submissions.workflow.models import SubmissionStatus, SubmissionVersion
 
 if TYPE_CHECKING:
@@ -94,6 +92,10 @@ async def official_pdf(session: AsyncSession, *, submission_id: uuid.UUID, versi
 async def accept_signed(session: AsyncSession, principal: Principal, policy: SignaturePolicy, ctx: Context,
                         version: SubmissionVersion | None, data: bytes, now: datetime) -> SignedReport:
     """Verify `data` as the signed PDF of `version` and keep it; `SignatureRefused` (422) names why not."""
+    # pyHanko is imported on the first upload, not at start-up (it takes a few seconds to import under load).
+    from submissions.signatures.verification import SignatureRefused as Refusal
+    from submissions.signatures.verification import verify_signed_report
+
     target = ctx.target
     on_behalf = acts_for_school(principal, target.unit_id, target.unit_path)
     is_principal = principal.has_any(Role.PRINCIPAL) and principal.unit_id == target.unit_id
