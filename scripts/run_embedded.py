@@ -40,8 +40,12 @@ def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
         return ["-m", "scoring.cli", "seed-demo"]
     if name == "submissions":
         rubric = demo.get("rubrics", {}).get("seed-004-cntt")
+        # One school's report is submitted and signed with DEMO certificates: the demo shows "Đã ký số". Not a
+        # school of the demo accounts, whose report stays a draft for people (and the browser tests) to write.
+        signed = ["--signed-unit-id", demo["units"]["86704001"], "--signed-principal", "Lê Minh Tâm",
+                  "--demo-ca-dir", demo["demo_ca_dir"]] if "demo_ca_dir" in demo else []
         return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"],
-                *(["--rubric-id", rubric] if rubric else [])]
+                *(["--rubric-id", rubric] if rubric else []), *signed]
     return None
 
 
@@ -97,6 +101,9 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         # Without NOTIFICATIONS_SMTP_HOST from the caller, e-mails are written to this run's log (the in-app feed
         # works as usual); the banner says which.
         env["NOTIFICATIONS_APP_BASE_URL"] = public_url
+    if name == "submissions":
+        # The embedded default trusts only its DEMO CA (made by `submissions.cli demo-ca`), for demo accounts.
+        env["SUBMISSIONS_SIGNATURE_TRUST_FILES"] = json.dumps([str(var / "keys" / "demo-ca.pem")])
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -210,6 +217,9 @@ def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]]
             details = json.loads(seeded) if seeded.startswith("{") else {}
             if "title" in details:
                 demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
+            if "signed_submission_unit_id" in details:
+                demo.setdefault("notes", []).append("Báo cáo mẫu đã ký số: Trường TH&THCS Lộc Hòa (chữ ký của DEMO CA, "
+                                                    "chỉ để dùng thử, không có giá trị pháp lý)")
             demo.update({k: v for k, v in details.items() if k == "rubrics"})
 
 
@@ -271,6 +281,13 @@ def main() -> None:
     envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}",
                         caller)
     demo = migrate_and_seed_identity(python, names, envs, seed=not args.no_seed)
+    if "submissions" in names:
+        # The DEMO CA the embedded submissions service trusts (made once, kept in var/keys).
+        from edudx_common.pki import DEMO_CA_NAME, ensure_certificate_authority
+
+        ensure_certificate_authority(var / "keys", "demo-ca", DEMO_CA_NAME)
+        if demo:
+            demo["demo_ca_dir"] = str(var / "keys")
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 

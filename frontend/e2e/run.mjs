@@ -346,6 +346,24 @@ try {
     }, null, { timeout: 10_000 });
   });
 
+  await step("reviewer: the demo's digitally signed report (Đã ký số, signer, seal)", async () => {
+    const { page } = reviewer;
+    current = page;
+    await page.getByPlaceholder(/Tìm trường/).fill("loc hoa");
+    await page.getByPlaceholder(/Tìm trường/).press("Enter");
+    const row = page.locator(".units-card .ant-table-row").filter({ hasText: "Trường TH&THCS Lộc Hòa" });
+    await row.locator(".ant-tag").getByText("Đã ký số", { exact: true }).waitFor();
+    await row.getByRole("link", { name: "Mở báo cáo" }).click();
+    await page.getByTestId("signature-state").getByText("Đã ký số").waitFor();
+    await page.locator(".signature-panel").getByText("DEMO CA", { exact: false }).waitFor();
+    await page.locator(".signature-panel").getByText("Trường TH&THCS Lộc Hòa").waitFor();
+    await shoot(page, "11b-signed-report");
+    await page.goBack();
+    await page.getByPlaceholder(/Tìm trường/).fill("thcs hoa binh");
+    await page.getByPlaceholder(/Tìm trường/).press("Enter");
+    await page.locator(".units-card .ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" }).waitFor();
+  });
+
   await step("reviewer previews the PDF and returns the report with comments", async () => {
     const { page } = reviewer;
     current = page;

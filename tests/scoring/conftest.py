@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ import identity.models as identity_models
 import scoring.models as scoring_models
 import submissions.models as submissions_models
 from edudx_common.auth import Principal, Role
-from edudx_common.db import create_engine, session_factory
+from edudx_common.db import create_engine, session_factory, utcnow
 from edudx_common.migrations import service_metadata
+from edudx_common.pki import CertificateAuthority
 from evidence.config import Settings as EvidenceSettings
 from evidence.main import create_app as create_evidence_app
 from evidence.storage.local_s3 import start_local_s3, stop_local_s3
@@ -56,6 +58,7 @@ class Service:
 class Stack:
     services: dict[str, Service]
     empty_bucket: Callable[[], None]
+    results_ca: CertificateAuthority
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -76,6 +79,14 @@ def stack_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     common = {"environment": "test", "log_json": False, "log_level": "WARNING"}
     s3_process, endpoint, access_key, secret_key = start_local_s3(tmp / "s3")
     scoring_port = free_port()
+    # The authority's certificate for signing the published results, from a CA made here.
+    now = utcnow()
+    results_ca = CertificateAuthority("CA Thử nghiệm kết quả", not_before=now - timedelta(days=1),
+                                      not_after=now + timedelta(days=365))
+    seal = results_ca.issue("Sở Giáo dục và Đào tạo Thử", organisation="Sở Giáo dục và Đào tạo Thử",
+                            not_before=now - timedelta(days=1), not_after=now + timedelta(days=365))
+    pkcs12_file = tmp / "results-seal.p12"
+    pkcs12_file.write_bytes(seal.pkcs12(b"mat-khau-p12", [results_ca.root.certificate]))
     with contextlib.ExitStack() as stack:
         stack.callback(stop_local_s3, s3_process)
         identity_url = stack.enter_context(serve(create_identity_app(IdentitySettings(
@@ -95,9 +106,11 @@ def stack_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         stack.enter_context(serve(create_app(Settings(
             database_url=dbs["scoring"][0], database_schema=dbs["scoring"][1], submissions_url=submissions_url,
             evidence_url=evidence_url, service_client_id="scoring", service_client_secret=SECRETS["scoring"],
+            results_signing_pkcs12_file=str(pkcs12_file), results_signing_pkcs12_password="mat-khau-p12",
             **calls)), port=scoring_port))
         yield {"urls": {"identity": identity_url, "submissions": submissions_url, "evidence": evidence_url,
-                        "scoring": scoring_url}, "dbs": dbs, "s3": (endpoint, access_key, secret_key)}
+                        "scoring": scoring_url}, "dbs": dbs, "s3": (endpoint, access_key, secret_key),
+               "results_ca": results_ca}
 
 
 @pytest.fixture
@@ -116,7 +129,7 @@ async def stack(stack_servers: dict[str, Any]) -> AsyncIterator[Stack]:
             if item.object_name:
                 client.remove_object(BUCKET, item.object_name)
 
-    yield Stack(services, empty_bucket)
+    yield Stack(services, empty_bucket, stack_servers["results_ca"])
     await asyncio.to_thread(empty_bucket)
     for name, service in services.items():
         await empty_tables(service.engine, service_metadata(MODELS[name]))

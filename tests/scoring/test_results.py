@@ -6,14 +6,21 @@ from __future__ import annotations
 import io
 import random
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from openpyxl import load_workbook
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
 from sqlalchemy import update
 
 from edudx_common.db import utcnow
+from edudx_common.pki import CertificateAuthority, to_asn1
 from scoring.cli import refresh_summaries
 from scoring.config import Settings
 from scoring.rubrics.service import template_definition
@@ -300,3 +307,29 @@ async def test_results_show_last_school_year_beside_this_one(stack: Stack, world
     assert previous["campaign_id"] == world.campaign["id"] and previous["unit_count"] == 6
     average = sum((total for _, total, _ in last_year.values()), Decimal(0)) / 6
     assert Decimal(str(previous["average_total"])) == round(average, 2)
+
+
+async def test_the_published_results_document_is_signed_by_the_authority(stack: Stack, world: World) -> None:
+    expected = await make_scored_schools(stack, world, 4)
+    url = f"{API}/campaigns/{world.campaign['id']}/results"
+    async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
+        before = await scoring.get(f"{url}/published/signed.pdf", headers=world.users["so_admin"])
+        await scoring.post(f"{url}/publish", headers=world.users["so_admin"])
+        document = await scoring.get(f"{url}/published/signed.pdf", headers=world.users["so_admin"])
+
+    assert (before.status_code, before.json()["code"]) == (404, "results_not_published")
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    reader = PdfFileReader(io.BytesIO(document.content))
+    [signature] = reader.embedded_signatures
+    trusted = ValidationContext(trust_roots=[to_asn1(stack.results_ca.root.certificate)], allow_fetching=False)
+    status = await async_validate_pdf_signature(signature, signer_validation_context=trusted)
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.signing_cert.subject.native["common_name"] == "Sở Giáo dục và Đào tạo Thử"
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(document.content)).pages)
+    assert "KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI" in text
+    for name, _, _ in expected.values():
+        assert name in text
+    untrusted = CertificateAuthority("CA khác", not_before=utcnow(), not_after=utcnow() + timedelta(days=1))
+    elsewhere = ValidationContext(trust_roots=[to_asn1(untrusted.root.certificate)], allow_fetching=False)
+    assert not (await async_validate_pdf_signature(signature, signer_validation_context=elsewhere)).trusted

@@ -153,6 +153,11 @@ async def _upload_file(world: Any, ref: str, role: str) -> Request:
             "files": {"file": ("minh-chung.pdf", unique_pdf(), "application/pdf")}}
 
 
+async def _signed_report(world: Any, ref: str, role: str) -> Request:
+    from tests.security.world import unique_pdf
+    return {"files": {"file": ("bao-cao-da-ky.pdf", unique_pdf(), "application/pdf")}}
+
+
 async def _create_link(world: Any, ref: str, role: str) -> Request:
     return {"json": {"submission_id": world.submissions[ref]["id"], "title": "Cổng thông tin",
                      "url": "https://thcshoabinh.edu.vn/tin-tuc"}}
@@ -308,6 +313,11 @@ TABLE.update({
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1"),
     "POST /api/submissions/submissions/{submission_id}/submit":
         Rule("submission", "-aa -a4 -34 -a4 -34 a-4 3-4 1", _submit),
+    "GET /api/submissions/submissions/{submission_id}/signature": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/signature":
+        Rule("submission", "-aa -a4 -34 -a4 -34 a-4 3-4 1", _signed_report),
+    "GET /api/submissions/submissions/{submission_id}/signature/file":
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/submissions/submissions/{submission_id}/versions": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/submissions/submissions/{submission_id}/versions/{number}":
         Rule("submitted", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1", _version),
@@ -332,6 +342,8 @@ TABLE.update({
     "POST /api/scoring/campaigns/{campaign_id}/results/publish":
         Rule("campaign", "aaa aa4 334 aa4 334 3-3 3-3 1", _fresh_results_campaign),
     "GET /api/scoring/campaigns/{campaign_id}/results/published": Rule("campaign", "aaa aaa aaa aaa aaa a-a a-a 1"),
+    "GET /api/scoring/campaigns/{campaign_id}/results/published/signed.pdf":
+        Rule("campaign", "aaa aaa aaa aaa aaa a-a a-a 1"),
     "PUT /api/scoring/campaigns/{campaign_id}/results/settings":
         Rule("campaign", "aaa aa4 334 aa4 334 3-3 3-3 1", body(ranking_enabled=True)),
     "POST /api/scoring/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),

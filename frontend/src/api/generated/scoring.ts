@@ -152,6 +152,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scoring/campaigns/{campaign_id}/results/published/signed.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Signed Results Document
+         * @description The published results as a PDF document of the issuing authority (unit, score, class, rank where
+         *     published), digitally signed with the organisation's certificate configured on the server (PKCS#12,
+         *     `SCORING_RESULTS_SIGNING_PKCS12_FILE`). Same audience as `GET …/published`; 409
+         *     `results_signing_not_configured` when the server holds no certificate.
+         */
+        get: operations["get_signed_results_document_api_scoring_campaigns__campaign_id__results_published_signed_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring/campaigns/{campaign_id}/results/settings": {
         parameters: {
             query?: never;
@@ -1859,6 +1882,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublishedResultsRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_signed_results_document_api_scoring_campaigns__campaign_id__results_published_signed_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Văn bản kết quả đã ký số */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -506,6 +506,9 @@ export interface paths {
          * @description The report as a printable document in the Vietnamese administrative layout (Quốc hiệu, tiêu ngữ, unit,
          *     số/ký hiệu, place and date, sections, signature block for the Hiệu trưởng), to print, sign, stamp and
          *     upload as evidence. Without `version`: the latest submitted version, or the draft if never submitted.
+         *
+         *     A submitted version's PDF is rendered once, on its first download, and the same bytes are returned ever
+         *     after: it is the official document the principal signs digitally (`POST /submissions/{id}/signature`).
          */
         get: operations["export_submission_api_submissions_submissions__submission_id__export_get"];
         put?: never;
@@ -570,6 +573,63 @@ export interface paths {
          * @description Return for revision with reasons (general, per section, per criterion) and a resubmission deadline.
          */
         post: operations["return_submission_api_submissions_submissions__submission_id__return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/submissions/{submission_id}/signature": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Signature
+         * @description Whether the latest submitted version carries the principal's valid digital signature ("Đã ký số"), with
+         *     what was verified: signer (certificate subject, issuing CA), signing time and timestamp, the organisation's
+         *     seal signature if any, and warnings (e.g. the certificate's name differs from the principal's).
+         */
+        get: operations["get_signature_api_submissions_submissions__submission_id__signature_get"];
+        put?: never;
+        /**
+         * Upload Signed Report
+         * @description Upload the signed PDF of a submitted version (principal of the school, or an authority acting for it).
+         *
+         *     The file must be the PDF downloaded from `GET /submissions/{id}/export?version=N`, signed in the CA's
+         *     signing tool (USB token or remote signing) as an incremental signature. Refused with 422
+         *     `signature_refused` and `extra.reason` — nothing is recorded — when: the file is not a PDF, has no
+         *     signature or is too damaged to check (`not_a_pdf`, `no_signature`, `unreadable`); the signed bytes were
+         *     changed (`modified_after_signing`); the signed document is another version (`other_version`) or another
+         *     document, or was changed while signing (`other_document`); content was added after signing
+         *     (`not_whole_file`); the certificate is expired, not yet valid, revoked or not issued by a CA of the trust
+         *     list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`, `untrusted_certificate`).
+         *     409 when the version's official PDF was never downloaded (sign that file).
+         */
+        post: operations["upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/submissions/{submission_id}/signature/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Signed Report
+         * @description The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
+         *     signatures); 409 `not_signed` while there is none.
+         */
+        get: operations["download_signed_report_api_submissions_submissions__submission_id__signature_file_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -713,6 +773,14 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
+        /** Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post */
+        Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
+            /**
+             * File
+             * @description Bản PDF EduDX xuất cho phiên bản, đã ký số (ký nối tiếp)
+             */
+            file: string;
+        };
         /** CampaignCopy */
         CampaignCopy: {
             /**
@@ -758,6 +826,12 @@ export interface components {
              * @description Sao chép đề cương từ thư viện
              */
             outline_id?: string | null;
+            /**
+             * Require Signature
+             * @description Chỉ phê duyệt khi phiên bản đã nộp có chữ ký số hợp lệ của Hiệu trưởng
+             * @default false
+             */
+            require_signature?: boolean;
             /** Rubric Id */
             rubric_id?: string | null;
             /**
@@ -819,6 +893,8 @@ export interface components {
             outline_id: string | null;
             /** Published At */
             published_at: string | null;
+            /** Require Signature */
+            require_signature: boolean;
             /** Rubric Id */
             rubric_id: string | null;
             /**
@@ -892,6 +968,8 @@ export interface components {
             outline?: components["schemas"]["OutlineDefinition-Input"] | null;
             /** Outline Id */
             outline_id?: string | null;
+            /** Require Signature */
+            require_signature?: boolean | null;
             /** Rubric Id */
             rubric_id?: string | null;
             targets?: components["schemas"]["TargetRule"] | null;
@@ -1288,6 +1366,96 @@ export interface components {
              */
             starts_on: string;
         };
+        /**
+         * SignatureState
+         * @enum {string}
+         */
+        SignatureState: "signed" | "not_signed" | "invalid";
+        /** SignatureStatusRead */
+        SignatureStatusRead: {
+            /**
+             * Current Version
+             * @description Phiên bản đã nộp mới nhất (phiên bản cần ký)
+             */
+            current_version: number | null;
+            /**
+             * Label
+             * @description Ví dụ 'Đã ký số'
+             */
+            label: string;
+            /**
+             * Reason
+             * @description Vì sao chưa ký hoặc không hợp lệ
+             */
+            reason: string | null;
+            /**
+             * Required
+             * @description Đợt báo cáo yêu cầu chữ ký số hợp lệ trước khi phê duyệt
+             */
+            required: boolean;
+            /** @description Chữ ký đã được chấp nhận gần nhất */
+            signature: components["schemas"]["SignedReportRead"] | null;
+            state: components["schemas"]["SignatureState"];
+        };
+        /**
+         * SignedReportRead
+         * @description What was verified when the signed file was accepted.
+         */
+        SignedReportRead: {
+            /** Certificate Valid Until */
+            certificate_valid_until: string;
+            /**
+             * Name Matches
+             * @description Tên trên chứng thư số trùng tên Hiệu trưởng trong EduDX
+             */
+            name_matches: boolean;
+            /**
+             * Seal Name
+             * @description Chữ ký số của cơ quan, tổ chức (con dấu), nếu có
+             */
+            seal_name: string | null;
+            /** Seal Subject */
+            seal_subject: string | null;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Signer Issuer
+             * @description Tổ chức chứng thực cấp chứng thư số
+             */
+            signer_issuer: string;
+            /**
+             * Signer Name
+             * @description Tên người ký trên chứng thư số
+             */
+            signer_name: string;
+            /** Signer Serial */
+            signer_serial: string;
+            /** Signer Subject */
+            signer_subject: string;
+            /**
+             * Signing Time
+             * @description Thời điểm ký do phần mềm ký ghi
+             */
+            signing_time: string | null;
+            /** Size */
+            size: number;
+            /**
+             * Timestamp Time
+             * @description Thời điểm theo dấu thời gian (timestamp) tin cậy
+             */
+            timestamp_time: string | null;
+            /** Uploaded At */
+            uploaded_at: string;
+            /** Uploaded By Name */
+            uploaded_by_name: string | null;
+            /**
+             * Version Number
+             * @description Phiên bản đã nộp được ký
+             */
+            version_number: number;
+            /** Warnings */
+            warnings: string[];
+        };
         /** StatusCounts */
         StatusCounts: {
             /** Approved */
@@ -1586,6 +1754,18 @@ export interface components {
             overdue_text: string | null;
             /** Resubmission Due At */
             resubmission_due_at: string | null;
+            /**
+             * Signature Label
+             * @description Ví dụ 'Đã ký số'
+             */
+            signature_label?: string | null;
+            /**
+             * Signature Reason
+             * @description Vì sao chưa ký hoặc không hợp lệ
+             */
+            signature_reason?: string | null;
+            /** @description Ký số của phiên bản đã nộp mới nhất; null khi chưa mở báo cáo */
+            signature_state?: components["schemas"]["SignatureState"] | null;
             status: components["schemas"]["TargetStatus"];
             /**
              * Status Label
@@ -4267,6 +4447,250 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubmissionRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_signature_api_submissions_submissions__submission_id__signature_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignatureStatusRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
+        parameters: {
+            query?: {
+                /** @description Phiên bản đã nộp; mặc định bản mới nhất */
+                version?: number | null;
+            };
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignatureStatusRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Tệp quá lớn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_signed_report_api_submissions_submissions__submission_id__signature_file_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bản PDF đã ký số */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */

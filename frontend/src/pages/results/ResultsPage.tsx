@@ -3,7 +3,7 @@
 // figures; they export, switch the ranking on or off and publish. Schools see the published list.
 // The unit tables are paged, searched and filtered by the server (30,000 units would not fit in one response);
 // the figures above them always cover every unit.
-import { FileExcelOutlined, TrophyOutlined } from "@ant-design/icons";
+import { FileExcelOutlined, SafetyCertificateOutlined, TrophyOutlined } from "@ant-design/icons";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Empty, Input, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
@@ -154,6 +154,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
     },
   });
   const exportXlsx = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/export", { ...path, parseAs: "blob" }), "ket-qua.xlsx").catch((e: Error) => message.error(e.message));
+  const signedPdf = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/published/signed.pdf", { ...path, parseAs: "blob" }), "ket-qua-da-ky-so.pdf").catch((e: Error) => message.error(e.message, 8));
   const previous = data.previous_year;
 
   return (
@@ -166,6 +167,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
       } extra={
         <Space wrap>
           <Button icon={<FileExcelOutlined />} onClick={() => void exportXlsx()}>{t("Xuất Excel", "Export XLSX")}</Button>
+          {data.published_at && <Button icon={<SafetyCertificateOutlined />} onClick={() => void signedPdf()}>{t("Văn bản kết quả đã ký số (PDF)", "Signed results (PDF)")}</Button>}
           {admin && <Button type="primary" icon={<TrophyOutlined />} disabled={approved === 0} onClick={publish}>{data.published_at ? t("Công bố lại", "Publish again") : t("Công bố kết quả", "Publish results")}</Button>}
         </Space>
       } />

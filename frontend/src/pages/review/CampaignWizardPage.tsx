@@ -27,6 +27,7 @@ interface Values {
   due_at: Dayjs;
   late_policy: CampaignCreate["late_policy"];
   two_level_review: boolean;
+  require_signature?: boolean;
   unit_types: string[];
   education_levels: string[];
 }
@@ -34,7 +35,7 @@ interface Values {
 const STEP_FIELDS: (keyof Values)[][] = [
   ["title", "kind", "school_year_id", "legal_reference", "instructions"],
   ["outline_id"],
-  ["opens_at", "due_at", "late_policy", "two_level_review"],
+  ["opens_at", "due_at", "late_policy", "two_level_review", "require_signature"],
   ["unit_types", "education_levels"],
   [],
 ];
@@ -51,6 +52,7 @@ export function toCampaignBody(v: Values) {
     due_at: vn(v.due_at),
     late_policy: v.late_policy,
     two_level_review: v.two_level_review,
+    require_signature: !!v.require_signature,
     targets: { unit_types: v.unit_types, education_levels: v.education_levels, unit_ids: null },
   };
 }
@@ -188,6 +190,9 @@ export default function CampaignWizardPage() {
               <Radio.Group className="choice-list" options={Object.entries(LATE_POLICIES).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
             </Form.Item>
             <Form.Item name="two_level_review" label={t("Thẩm định hai cấp (Phòng tiếp nhận trước, rồi chuyển lên Sở)", "Two-level review (the Phòng first, then the Sở)")} valuePropName="checked">
+              <Switch />
+            </Form.Item>
+            <Form.Item name="require_signature" label={t("Chỉ phê duyệt khi báo cáo có chữ ký số hợp lệ của Hiệu trưởng", "Approve only with the principal's valid digital signature")} valuePropName="checked">
               <Switch />
             </Form.Item>
           </div>

@@ -11,6 +11,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { TARGET_STATUS } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { SIGNATURE_COLORS } from "../submission/SignaturePanel";
 
 const PAGE = 25;
 const ORDER: TargetStatus[] = ["approved", "submitted_on_time", "submitted_late", "returned", "draft", "not_started", "overdue"];
@@ -105,13 +106,17 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
           <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} style={{ minWidth: 220 }} value={groupId}
             onChange={(v) => { setGroupId(v); setPage(1); }} options={(view?.groups ?? []).map((g) => ({ value: g.unit.id, label: g.unit.name }))} />
         </div>
-        <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []} scroll={{ x: 760 }}
+        <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []} scroll={{ x: 890 }}
           pagination={{ current: page, pageSize: PAGE, total: view?.targets.total ?? 0, onChange: setPage, showSizeChanger: false }}
           columns={[
             { title: t("Đơn vị", "Unit"), render: (_, row) => <><div>{row.unit_name}</div><div className="muted small">{row.unit_code}</div></> },
             { title: t("Trạng thái", "Status"), dataIndex: "status", width: 150, render: (s: TargetStatus) => <Tag color={TARGET_STATUS[s].color}>{TARGET_STATUS[s][lang]}</Tag> },
             { title: t("Hạn", "Deadline"), dataIndex: "due_at", width: 150, render: (v: string) => formatDateTime(v) },
             { title: t("Nộp lần cuối", "Last submitted"), dataIndex: "last_submitted_at", width: 150, render: (v: string | null) => formatDateTime(v) || "—" },
+            { title: t("Ký số", "Signature"), width: 130, render: (_, row) => row.signature_state
+              ? <><Tag color={SIGNATURE_COLORS[row.signature_state]}>{row.signature_label}</Tag>
+                {row.signature_state === "invalid" && <div className="small muted">{row.signature_reason}</div>}</>
+              : <span className="muted">—</span> },
             { title: t("Ghi chú", "Note"), width: 170, render: (_, row) => <Typography.Text type={row.overdue_text || row.late_text ? "danger" : undefined}>{row.overdue_text ?? row.late_text ?? ""}</Typography.Text> },
             { title: "", width: 110, render: (_, row) => row.submission_id && <Link to={`/submissions/${row.submission_id}`}>{t("Mở báo cáo", "Open")}</Link> },
           ]} />

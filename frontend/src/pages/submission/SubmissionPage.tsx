@@ -19,6 +19,7 @@ import { Editor } from "./Editor";
 import { HistoryPanel } from "./HistoryPanel";
 import { ReadView } from "./ReadView";
 import { ReviewView } from "./ReviewView";
+import { SignaturePanel } from "./SignaturePanel";
 import { ScoresTab } from "./scoring";
 
 export const REVIEW_ACTIONS = ["start_review", "return", "forward", "approve"];
@@ -110,6 +111,7 @@ export default function SubmissionPage() {
         </Space>
       } />
       <ReturnReasons submission={s} campaign={c} />
+      <SignaturePanel submission={s} />
       <Tabs defaultActiveKey="content" items={[
         { key: "content", label: editing ? t("Soạn báo cáo", "Report") : t("Nội dung", "Content"), children: content },
         ...(c.rubric_id ? [{ key: "scores", label: school ? t("Tự chấm điểm", "Self-scoring") : t("Chấm điểm", "Scoring"), children: <ScoresTab submissionId={s.id} reviewer={!school} /> }] : []),

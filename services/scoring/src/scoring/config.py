@@ -13,3 +13,7 @@ class Settings(BaseServiceSettings):
     evidence_url: str = "http://127.0.0.1:8003"
     # Receivers of this service's events (results.published): name → base URL. Empty: events wait.
     event_receivers: dict[str, str] = Field(default_factory=dict)
+    # The organisation's certificate (PKCS#12 .p12/.pfx with its key) that signs the published results
+    # document; unset: that document cannot be produced (409 results_signing_not_configured).
+    results_signing_pkcs12_file: str | None = None
+    results_signing_pkcs12_password: str | None = None

@@ -70,3 +70,8 @@ class CopyNotCurrent(Conflict):
 
     code = "copy_not_current"
     title = "Dữ liệu chưa cập nhật kịp"
+
+
+class ResultsSigningNotConfigured(Conflict):
+    code = "results_signing_not_configured"
+    title = "Chưa cấu hình chứng thư số của cơ quan"

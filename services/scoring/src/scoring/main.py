@@ -42,6 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.unit_tree = RemoteUnitTree(identity)
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow
+        app.state.results_signer = None
+        if settings.results_signing_pkcs12_file:
+            from edudx_common.pdfsign import load_pkcs12_signer  # pyHanko: only when signing is configured
+
+            app.state.results_signer = load_pkcs12_signer(settings.results_signing_pkcs12_file,
+                                                          settings.results_signing_pkcs12_password)
         try:
             async with database_and_tokens(app, settings, service="scoring"):
                 dispatcher = OutboxDispatcher(app.state.session_factory, receivers)

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+import uuid
+from pathlib import Path
 
 from edudx_common.db import create_engine, session_factory, session_scope
 from edudx_common.http import ServiceClient, ServiceTokenProvider
@@ -14,6 +16,7 @@ from submissions.config import Settings
 from submissions.events import EventSink
 from submissions.outlines.service import seed_templates
 from submissions.seed import seed_demo
+from submissions.signatures.demo import ensure_demo_ca, seed_signed_report
 
 
 async def _run(settings: Settings, command: str, args: argparse.Namespace) -> None:
@@ -29,7 +32,13 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> No
                 events = EventSink(tuple(settings.event_receivers))
                 campaign = await seed_demo(session, IdentityClient(identity), events,
                                            issuer_unit_id=args.issuer_unit_id, rubric_id=args.rubric_id)
-                json.dump({"campaign_id": str(campaign.id), "title": campaign.title}, sys.stdout, ensure_ascii=False)
+                out = {"campaign_id": str(campaign.id), "title": campaign.title}
+                if args.signed_unit_id and args.demo_ca_dir:
+                    await seed_signed_report(session, IdentityClient(identity), events, campaign=campaign,
+                                             unit_id=uuid.UUID(args.signed_unit_id),
+                                             principal_name=args.signed_principal, ca_directory=Path(args.demo_ca_dir))
+                    out["signed_submission_unit_id"] = args.signed_unit_id
+                json.dump(out, sys.stdout, ensure_ascii=False)
                 sys.stdout.write("\n")
     finally:
         await identity.aclose()
@@ -44,7 +53,16 @@ def main(argv: list[str] | None = None) -> None:
                                                  "(needs identity running)")
     demo.add_argument("--issuer-unit-id", required=True, help="the issuing Phòng/Sở")
     demo.add_argument("--rubric-id", help="the scoring service's rubric the campaign is scored against")
+    demo.add_argument("--signed-unit-id", help="a school whose report is submitted and signed with DEMO certificates")
+    demo.add_argument("--signed-principal", default="Hiệu trưởng (DEMO)", help="the name on the DEMO certificate")
+    demo.add_argument("--demo-ca-dir", help="where the DEMO CA is kept (see demo-ca)")
+    ca = commands.add_parser("demo-ca", help="make the embedded run's DEMO certificate authority if missing "
+                                             "(for demo accounts only; prints its certificate's path)")
+    ca.add_argument("--dir", required=True)
     args = parser.parse_args(argv)
+    if args.command == "demo-ca":
+        print(ensure_demo_ca(Path(args.dir)))
+        return
     asyncio.run(_run(Settings(), args.command, args))
 
 

@@ -13,3 +13,10 @@ class Settings(BaseServiceSettings):
     event_receivers: dict[str, str] = Field(default_factory=dict)
     # How long a resubmission may take by default when a reviewer does not set a date.
     default_resubmission_days: int = 7
+    # Digital signatures on reports: PEM files of the certificate authorities (roots and intermediates) a
+    # principal's signature must chain to. Empty: uploads of signed reports are refused with that reason.
+    signature_trust_files: list[str] = Field(default_factory=list)
+    # Fetch CRLs and OCSP answers named in certificates (needs outbound network); otherwise only revocation
+    # data embedded in the signed file is used.
+    signature_revocation_fetching: bool = False
+    signed_report_max_bytes: int = 30 * 1024 * 1024

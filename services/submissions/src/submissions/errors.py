@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edudx_common.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from edudx_common.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
 
 
 class SchoolYearNotFound(NotFound):
@@ -78,3 +78,25 @@ class GroupUnitNotFound(NotFound):
 class NotAllowed(Forbidden):
     code = "not_allowed"
     title = "Bạn không có quyền thực hiện thao tác này"
+
+
+class SignatureRefused(Unprocessable):
+    """`extra.reason` names the check that failed (e.g. `modified_after_signing`, `other_version`)."""
+
+    code = "signature_refused"
+    title = "Tệp đã ký không được chấp nhận"
+
+
+class SignatureRequired(Conflict):
+    code = "signature_required"
+    title = "Cần chữ ký số hợp lệ của Hiệu trưởng trước khi phê duyệt"
+
+
+class SignedFileTooLarge(PayloadTooLarge):
+    code = "signed_file_too_large"
+    title = "Tệp đã ký quá lớn"
+
+
+class NotSigned(Conflict):
+    code = "not_signed"
+    title = "Báo cáo chưa có bản đã ký số"

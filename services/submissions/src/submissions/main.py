@@ -14,6 +14,7 @@ from edudx_common.db import utcnow
 from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
+from edudx_common.pki import load_trust_list
 from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.identity import IdentityClient
 from submissions.config import Settings
@@ -21,6 +22,8 @@ from submissions.events import EventSink
 from submissions.exports.router import router as exports_router
 from submissions.outlines.router import router as outlines_router
 from submissions.school_years.router import router as school_years_router
+from submissions.signatures.router import router as signatures_router
+from submissions.signatures.service import SignaturePolicy
 from submissions.status.router import router as status_router
 from submissions.workflow.router import router as workflow_router
 
@@ -38,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow
         app.state.pdf_limiter = anyio.CapacityLimiter(1)
+        app.state.signature_policy = SignaturePolicy(load_trust_list(settings.signature_trust_files),
+                                                     settings.signature_revocation_fetching)
         try:
             async with database_and_tokens(app, settings, service="submissions"):
                 dispatcher = OutboxDispatcher(app.state.session_factory, receivers)
@@ -55,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Routes are tried in order: the deadline-day ones (autosave, dashboard, submit, status) first. No path of
         # one router is matched by another's, so the order changes nothing else.
         routers=[workflow_router, status_router, audit_router("submissions"),
-                 school_years_router, outlines_router, campaigns_router, exports_router],
+                 school_years_router, outlines_router, campaigns_router, exports_router, signatures_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("submissions")],
     )

@@ -4,14 +4,17 @@ from edudx_common.outbox import OutboxMessage
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.outlines.models import Outline
 from submissions.school_years.models import SchoolYear
+from submissions.signatures.models import OfficialDocument, SignedReport
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
 __all__ = ["AuditRecord",
            "Campaign",
            "CampaignTarget",
+           "OfficialDocument",
            "OutboxMessage",
            "Outline",
            "SchoolYear",
+           "SignedReport",
            "Submission",
            "SubmissionEvent",
            "SubmissionVersion",

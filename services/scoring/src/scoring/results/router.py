@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from edudx_common import audit
 from edudx_common.auth import CurrentPrincipal, CurrentUser
@@ -13,7 +13,8 @@ from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
-from scoring.results import export, freshness, service
+from scoring.errors import ResultsSigningNotConfigured
+from scoring.results import document, export, freshness, service
 from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
 from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
 from scoring.sheets import repository as sheets_repository
@@ -109,3 +110,31 @@ async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, pri
     of the issuer's subtree, schools included. 404 `results_not_published` before publication."""
     campaign = await submissions.campaign(campaign_id)
     return await service.published(session, principal, campaign, tree, chosen, page)
+
+
+@router.get("/published/signed.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "Văn bản kết quả đã ký số"}})
+async def get_signed_results_document(campaign_id: uuid.UUID, request: Request, session: SessionDep,
+                                      principal: CurrentPrincipal, submissions: SubmissionsDep,
+                                      tree: UnitTreeDep) -> Response:
+    """The published results as a PDF document of the issuing authority (unit, score, class, rank where
+    published), digitally signed with the organisation's certificate configured on the server (PKCS#12,
+    `SCORING_RESULTS_SIGNING_PKCS12_FILE`). Same audience as `GET …/published`; 409
+    `results_signing_not_configured` when the server holds no certificate."""
+    signer = request.app.state.results_signer
+    if signer is None:
+        raise ResultsSigningNotConfigured("Máy chủ chưa được cấu hình chứng thư số của cơ quan để ký văn bản "
+                                          "kết quả. Hãy báo quản trị viên hệ thống.")
+    campaign = await submissions.campaign(campaign_id)
+    settings, rows = await service.published_rows(session, principal, campaign, tree)
+    assert settings.published_at is not None
+    published_at = settings.published_at
+    issuer = campaign.issuer_name or ""
+    pdf = await anyio.to_thread.run_sync(lambda: document.results_pdf(
+        rows, issuer_name=issuer, campaign_title=campaign.title, published_at=published_at))
+    from edudx_common.pdfsign import sign_pdf  # pyHanko is slow to import: not at start-up
+
+    signed = await sign_pdf(pdf, signer, field_name="CoQuanBanHanh", reason=f"Công bố kết quả - {issuer}"[:200])
+    name = f"Kết quả đã ký số - {campaign.title[:100].replace('/', '-')}.pdf"
+    return Response(signed, media_type="application/pdf",
+                    headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})

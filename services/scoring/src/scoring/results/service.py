@@ -297,10 +297,9 @@ async def unpublish(session: AsyncSession, principal: Principal, campaign: Campa
     _audit(session, principal, campaign, issuer_path, "results.unpublished")
 
 
-async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo, tree: UnitTree,
-                    chosen: ResultsFilter | None = None, page: PageParams | None = None) -> PublishedResultsRead:
-    """The published results, for every signed-in user of the issuer's subtree (schools included): a page of
-    them, ties marked over every published row."""
+async def published_rows(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
+                         tree: UnitTree) -> tuple[CampaignResults, Sequence[PublishedResult]]:
+    """Every published row, for signed-in users of the issuer's subtree (schools included)."""
     settings = await repository.settings(session, campaign.id)
     if settings is None or settings.published_at is None:
         raise ResultsNotPublished("Kết quả của đợt này chưa được công bố.")
@@ -308,7 +307,15 @@ async def published(session: AsyncSession, principal: Principal, campaign: Campa
         ancestors = await tree.ancestor_ids(principal.unit_id) if principal.unit_id else None
         if not ancestors or campaign.issuer_unit_id not in ancestors:
             raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi của bạn.")
-    rows = await repository.published_of_campaign(session, campaign.id)
+    return settings, await repository.published_of_campaign(session, campaign.id)
+
+
+async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo, tree: UnitTree,
+                    chosen: ResultsFilter | None = None, page: PageParams | None = None) -> PublishedResultsRead:
+    """The published results, for every signed-in user of the issuer's subtree (schools included): a page of
+    them, ties marked over every published row."""
+    settings, rows = await published_rows(session, principal, campaign, tree)
+    assert settings.published_at is not None  # published_rows refuses unpublished results
     page = page or PageParams()
     shown, total = select_page(rows, chosen or ResultsFilter(), page, name=lambda r: r.unit_name,
                                rank=lambda r: r.rank, classification=lambda r: r.classification)

@@ -60,6 +60,8 @@ class Campaign(SQLModel, table=True):
     target_rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Schools' submissions pass the managing Phòng first, which accepts them for the issuer (Sở).
     two_level_review: bool = False
+    # Approval needs a valid digital signature of the principal on the version being approved.
+    require_signature: bool = False
     status: str = Field(max_length=20, default=CampaignStatus.DRAFT.value, index=True)
     version: int = 1
     copied_from_id: uuid.UUID | None = None

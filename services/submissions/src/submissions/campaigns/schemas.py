@@ -46,6 +46,8 @@ class CampaignBase(BaseModel):
     late_policy: LatePolicy = LatePolicy.ACCEPT_LATE
     rubric_id: uuid.UUID | None = None
     two_level_review: bool = Field(default=False, description="Phòng tiếp nhận trước, rồi chuyển lên Sở")
+    require_signature: bool = Field(default=False, description="Chỉ phê duyệt khi phiên bản đã nộp có chữ ký số "
+                                                                "hợp lệ của Hiệu trưởng")
 
 
 class CampaignCreate(CampaignBase):
@@ -80,12 +82,14 @@ class CampaignUpdate(PartialUpdate):
     late_policy: LatePolicy | None = None
     rubric_id: uuid.UUID | None = None
     two_level_review: bool | None = None
+    require_signature: bool | None = None
     outline_id: uuid.UUID | None = None
     outline: OutlineDefinition | None = None
     targets: TargetRule | None = None
 
 
-PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy"}
+PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy",
+                      "require_signature"}
 
 
 class CampaignSummary(BaseModel):
@@ -112,6 +116,7 @@ class CampaignRead(CampaignSummary):
     outline: OutlineDefinition | None
     target_rule: dict[str, Any]
     two_level_review: bool
+    require_signature: bool
     version: int
     copied_from_id: uuid.UUID | None
     created_at: LocalDateTime

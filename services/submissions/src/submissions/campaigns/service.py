@@ -115,7 +115,8 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
         attachments=[a.model_dump(mode="json") for a in data.attachments], opens_at=data.opens_at,
         due_at=data.due_at, late_policy=data.late_policy.value, rubric_id=data.rubric_id,
         outline_id=data.outline_id, outline=outline, target_rule=data.targets.model_dump(mode="json"),
-        two_level_review=data.two_level_review, created_by=principal.subject,
+        two_level_review=data.two_level_review, require_signature=data.require_signature,
+        created_by=principal.subject,
     )
     session.add(campaign)
     await session.flush()
@@ -125,7 +126,7 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
 
 # Fields of a campaign the audit trail compares (the outline is large: its change shows as `outline_id`).
 AUDITED_FIELDS = ("title", "kind", "status", "legal_reference", "opens_at", "due_at", "late_policy", "rubric_id",
-                  "outline_id", "target_rule", "two_level_review")
+                  "outline_id", "target_rule", "two_level_review", "require_signature")
 
 
 def _audited(campaign: Campaign) -> dict[str, Any]:
@@ -165,7 +166,8 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
     if "outline_id" in changes or "outline" in changes:
         campaign.outline = await _outline_copy(session, principal, data.outline_id, data.outline)
         campaign.outline_id = data.outline_id
-    for name in ("title", "legal_reference", "instructions", "opens_at", "due_at", "rubric_id", "two_level_review"):
+    for name in ("title", "legal_reference", "instructions", "opens_at", "due_at", "rubric_id", "two_level_review",
+                 "require_signature"):
         if name in changes:
             setattr(campaign, name, getattr(data, name))
     if data.kind is not None:
@@ -344,7 +346,8 @@ async def copy_campaign(session: AsyncSession, principal: Principal, campaign_id
         attachments=list(source.attachments), opens_at=_shift_years(source.opens_at, years),
         due_at=_shift_years(source.due_at, years), late_policy=source.late_policy, rubric_id=source.rubric_id,
         outline_id=source.outline_id, outline=source.outline, target_rule=dict(source.target_rule),
-        two_level_review=source.two_level_review, copied_from_id=source.id, created_by=principal.subject,
+        two_level_review=source.two_level_review, require_signature=source.require_signature,
+        copied_from_id=source.id, created_by=principal.subject,
     )
     session.add(copy)
     await session.flush()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edudx_common.timezone import describe_delay, format_vn, in_vietnam
+from submissions.clients.identity import IdentityClient
 from submissions.exports.document import FieldValue, PrintableReport, Section, TableValue
 from submissions.outlines.schemas import FieldKind, OutlineDefinition, OutlineField, OutlineSection
+from submissions.workflow.models import SubmissionVersion
+
+if TYPE_CHECKING:
+    from submissions.workflow.service import Context
 
 PLACE_PREFIXES = ("tỉnh ", "thành phố ", "tp. ", "tp ", "quận ", "huyện ", "thị xã ")
 
@@ -23,6 +28,24 @@ def place_from_address(address: str | None) -> str:
         if lowered.startswith(prefix):
             return chosen[len(prefix):].strip()
     return chosen
+
+
+async def printable_report(identity: IdentityClient, ctx: Context,
+                           submitted: SubmissionVersion | None) -> PrintableReport:
+    """The submission (a submitted version, or the draft when `submitted` is None) as a printable report,
+    with the school's address and governing body as identity knows them now."""
+    school = await identity.unit(ctx.target.unit_id)
+    parent_id = school.ancestor_ids[-1] if school.ancestor_ids else None
+    governing = (await identity.unit(parent_id)).name if parent_id else ctx.campaign.issuer_name
+    return build_report(
+        outline=OutlineDefinition.model_validate(ctx.campaign.outline),
+        content=submitted.content if submitted else ctx.submission.content,
+        unit_name=ctx.target.unit_name, unit_code=ctx.target.unit_code, governing_body=governing,
+        address=school.address, campaign_title=ctx.campaign.title, legal_reference=ctx.campaign.legal_reference,
+        issuer_name=ctx.campaign.issuer_name, version_number=submitted.number if submitted else None,
+        submitted_at=submitted.submitted_at if submitted else None,
+        late_seconds=submitted.late_seconds if submitted else None,
+    )
 
 
 def build_report(*, outline: OutlineDefinition, content: dict[str, Any], unit_name: str, unit_code: str,

@@ -14,8 +14,8 @@ from submissions.deps import IdentityDep
 from submissions.errors import InvalidContent, SubmissionNotFound
 from submissions.exports.docx import render_docx
 from submissions.exports.pdf import render_pdf
-from submissions.exports.report import build_report
-from submissions.outlines.schemas import OutlineDefinition
+from submissions.exports.report import printable_report
+from submissions.signatures import service as signatures_service
 from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
 
@@ -42,7 +42,10 @@ async def export_submission(
 ) -> Response:
     """The report as a printable document in the Vietnamese administrative layout (Quốc hiệu, tiêu ngữ, unit,
     số/ký hiệu, place and date, sections, signature block for the Hiệu trưởng), to print, sign, stamp and
-    upload as evidence. Without `version`: the latest submitted version, or the draft if never submitted."""
+    upload as evidence. Without `version`: the latest submitted version, or the draft if never submitted.
+
+    A submitted version's PDF is rendered once, on its first download, and the same bytes are returned ever
+    after: it is the official document the principal signs digitally (`POST /submissions/{id}/signature`)."""
     ctx = await workflow_service.load(session, principal, submission_id)
     if not ctx.campaign.outline:
         raise InvalidContent("Đợt báo cáo không có đề cương để in.")
@@ -50,21 +53,16 @@ async def export_submission(
     submitted = await workflow_repository.version(session, ctx.submission.id, number) if number else None
     if number is not None and submitted is None:
         raise SubmissionNotFound(f"Không có phiên bản {number}.")
-    school = await identity.unit(ctx.target.unit_id)
-    parent_id = school.ancestor_ids[-1] if school.ancestor_ids else None
-    governing = (await identity.unit(parent_id)).name if parent_id else ctx.campaign.issuer_name
-    report = build_report(
-        outline=OutlineDefinition.model_validate(ctx.campaign.outline),
-        content=submitted.content if submitted else ctx.submission.content,
-        unit_name=ctx.target.unit_name, unit_code=ctx.target.unit_code, governing_body=governing,
-        address=school.address, campaign_title=ctx.campaign.title, legal_reference=ctx.campaign.legal_reference,
-        issuer_name=ctx.campaign.issuer_name, version_number=submitted.number if submitted else None,
-        submitted_at=submitted.submitted_at if submitted else None,
-        late_seconds=submitted.late_seconds if submitted else None,
-    )
+    report = await printable_report(identity, ctx, submitted)
     if format == "pdf":
-        # WeasyPrint is CPU-bound and not thread-safe: one render at a time per process, off the event loop.
-        body = await anyio.to_thread.run_sync(render_pdf, report, limiter=request.app.state.pdf_limiter)
+        async def render() -> bytes:
+            # WeasyPrint is CPU-bound and not thread-safe: one render at a time per process, off the event loop.
+            pdf: bytes = await anyio.to_thread.run_sync(render_pdf, report, limiter=request.app.state.pdf_limiter)
+            return pdf
+        # A submitted version's PDF is the official one, kept from its first download: the file to sign.
+        body = (await signatures_service.official_pdf(session, submission_id=ctx.submission.id,
+                                                      version_number=submitted.number, render=render)
+                if submitted else await render())
     else:
         body = await anyio.to_thread.run_sync(render_docx, report)
     name = f"Báo cáo - {ctx.target.unit_name} - {ctx.campaign.title[:80]}.{format}"

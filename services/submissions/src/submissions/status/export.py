@@ -27,7 +27,7 @@ MEDIA_TYPES = {
 TARGET_COLUMNS = [
     ("STT", 6), ("Mã đơn vị", 14), ("Tên đơn vị", 40), ("Đơn vị quản lý", 30), ("Trạng thái", 15),
     ("Hạn nộp", 17), ("Nộp lần đầu", 17), ("Muộn", 14), ("Quá hạn", 14), ("Bước xử lý", 22),
-    ("Nộp lần cuối", 17), ("Duyệt lúc", 17),
+    ("Nộp lần cuối", 17), ("Duyệt lúc", 17), ("Ký số", 16),
 ]
 GROUP_COLUMNS = [
     ("Đơn vị", 40), ("Mã", 14), ("Phải nộp", 10), ("Chưa bắt đầu", 13), ("Đang soạn", 11), ("Quá hạn", 10),
@@ -118,8 +118,13 @@ def _target_values(report: StatusReport, when: Any) -> Iterator[list[Any]]:
         yield [
             n, row.unit_code, row.unit_name, report.managing_name(line), STATUS_LABELS_VI[line.status],
             when(row.due_at), when(row.first_submitted_at), _delay(row.late_seconds), _delay(line.overdue_seconds),
-            _workflow_label(line), when(row.last_submitted_at), when(row.approved_at),
+            _workflow_label(line), when(row.last_submitted_at), when(row.approved_at), _signature_label(report, line),
         ]
+
+
+def _signature_label(report: StatusReport, line: TargetLine) -> str:
+    signature = report.signatures.get(line.row.submission_id) if line.row.submission_id else None
+    return signature.label if signature is not None else ""
 
 
 def local_time(value: datetime | None) -> datetime | None:

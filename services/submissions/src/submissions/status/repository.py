@@ -46,6 +46,7 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(Submission.resubmission_due_at),
     col(Submission.approved_at),
     col(Submission.updated_at),
+    col(Submission.submit_count),
 )
 
 

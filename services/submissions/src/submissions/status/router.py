@@ -70,8 +70,8 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
         totals=report.totals.counts(),
         groups=[GroupStatus(unit=g.unit, is_target=g.is_target, **g.tally.counts().model_dump())
                 for g in report.groups],
-        targets=Page[TargetStatusRead](items=[_target_read(line) for line in report.lines], total=report.total,
-                                       limit=page.limit, offset=page.offset),
+        targets=Page[TargetStatusRead](items=[_target_read(line, report) for line in report.lines],
+                                       total=report.total, limit=page.limit, offset=page.offset),
     )
 
 
@@ -98,8 +98,9 @@ async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, pr
     })
 
 
-def _target_read(line: service.TargetLine) -> TargetStatusRead:
+def _target_read(line: service.TargetLine, report: service.StatusReport) -> TargetStatusRead:
     row = line.row
+    signature = report.signatures.get(row.submission_id) if row.submission_id else None
     return TargetStatusRead(
         unit_id=row.unit_id, unit_code=row.unit_code, unit_name=row.unit_name, unit_type=row.unit_type,
         group_id=uuid.UUID(line.group_hex), status=line.status, status_label=STATUS_LABELS_VI[line.status],
@@ -111,4 +112,7 @@ def _target_read(line: service.TargetLine) -> TargetStatusRead:
         overdue_seconds=line.overdue_seconds,
         overdue_text=f"quá hạn {describe_delay(line.overdue_seconds)}" if line.overdue_seconds else None,
         approved_at=row.approved_at, updated_at=row.updated_at,
+        signature_state=signature.state if signature else None,
+        signature_label=signature.label if signature else None,
+        signature_reason=signature.reason if signature else None,
     )

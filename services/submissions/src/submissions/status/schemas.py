@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from edudx_common.pagination import Page
 from edudx_common.timezone import LocalDateTime
 from submissions.campaigns.schemas import CampaignSummary
+from submissions.signatures.schemas import SignatureState
 from submissions.workflow.models import SubmissionStatus
 
 
@@ -102,6 +103,10 @@ class TargetStatusRead(BaseModel):
     overdue_text: str | None = Field(description="Ví dụ 'quá hạn 1 ngày 4 giờ'")
     approved_at: LocalDateTime | None
     updated_at: LocalDateTime | None = Field(description="Lần cuối báo cáo thay đổi")
+    signature_state: SignatureState | None = Field(default=None, description="Ký số của phiên bản đã nộp mới "
+                                                                              "nhất; null khi chưa mở báo cáo")
+    signature_label: str | None = Field(default=None, description="Ví dụ 'Đã ký số'")
+    signature_reason: str | None = Field(default=None, description="Vì sao chưa ký hoặc không hợp lệ")
 
 
 class StatusView(BaseModel):

@@ -26,6 +26,7 @@ from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IDS_PER_CALL, IdentityClient
 from submissions.errors import GroupUnitNotFound, NotAllowed
+from submissions.signatures import service as signatures_service
 from submissions.status import repository
 from submissions.status.schemas import StatusCounts, TargetStatus, UnitRef
 from submissions.workflow.models import SubmissionStatus
@@ -108,6 +109,8 @@ class StatusReport:
     lines: list[TargetLine] = field(repr=False)  # the page asked for, or every match
     total: int  # targets matching the filters
     groups_by_hex: dict[str, Group] = field(repr=False)
+    # Of the listed submissions: whether the latest submitted version is digitally signed.
+    signatures: dict[uuid.UUID, signatures_service.SignatureStatus] = field(default_factory=dict, repr=False)
 
     def managing_name(self, line: TargetLine) -> str:
         """The group a target belongs to, or the viewer's unit for a target directly under it."""
@@ -164,8 +167,11 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
     if by_group:
         rank = {hex_id: i for i, (hex_id, _) in enumerate(ordered)}
         lines.sort(key=lambda line: rank.get(line.group_hex, len(rank)))  # stable: by name within a group
+    signatures = await signatures_service.states_of(
+        session, [(line.row.submission_id, line.row.submit_count) for line in lines if line.row.submission_id])
     return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, totals=totals,
-                        groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups)
+                        groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups,
+                        signatures=signatures)
 
 
 async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign, group_unit_id: uuid.UUID | None,

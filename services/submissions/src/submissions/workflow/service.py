@@ -44,6 +44,7 @@ from submissions.errors import (
 from submissions.events import EventSink
 from submissions.outlines.schemas import OutlineDefinition
 from submissions.outlines.validation import check_values, missing_required
+from submissions.signatures import service as signatures_service
 from submissions.workflow import repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
@@ -352,6 +353,7 @@ async def approve(session: AsyncSession, principal: Principal, events: EventSink
                   submission_id: uuid.UUID, comment: str | None) -> Context:
     ctx = await load(session, principal, submission_id)
     _ensure_review(principal, ctx, "approve")
+    await signatures_service.ensure_signed_for_approval(session, ctx)
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.APPROVED.value,
                  approved_at=now, updated_at=now)
