@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
@@ -43,8 +44,20 @@ class CampaignBase(BaseModel):
     opens_at: LocalDateTime
     due_at: LocalDateTime = Field(description="Hạn nộp; không kèm múi giờ thì hiểu là giờ Việt Nam")
     late_policy: LatePolicy = LatePolicy.ACCEPT_LATE
+    late_until: LocalDateTime | None = Field(
+        default=None, description="Hạn chót nhận báo cáo muộn (sau hạn nộp); chỉ dùng khi nhận báo cáo muộn")
     rubric_id: uuid.UUID | None = None
     two_level_review: bool = Field(default=False, description="Phòng tiếp nhận trước, rồi chuyển lên Sở")
+
+
+def check_late_until(policy: LatePolicy, due_at: datetime, late_until: datetime | None) -> None:
+    """The cut-off for late reports comes after the deadline, and only when late reports are accepted."""
+    if late_until is None:
+        return
+    if policy != LatePolicy.ACCEPT_LATE:
+        raise ValueError("chỉ đặt hạn chót nhận báo cáo muộn khi đợt báo cáo nhận báo cáo muộn")
+    if late_until <= due_at:
+        raise ValueError("hạn chót nhận báo cáo muộn phải sau hạn nộp")
 
 
 class CampaignCreate(CampaignBase):
@@ -58,6 +71,7 @@ class CampaignCreate(CampaignBase):
     def _check(self) -> CampaignCreate:
         if self.opens_at >= self.due_at:
             raise ValueError("thời điểm mở phải trước hạn nộp")
+        check_late_until(self.late_policy, self.due_at, self.late_until)
         if self.outline_id is not None and self.outline is not None:
             raise ValueError("chọn đề cương từ thư viện hoặc soạn riêng, không cả hai")
         return self
@@ -74,6 +88,7 @@ class CampaignUpdate(BaseModel):
     opens_at: LocalDateTime | None = None
     due_at: LocalDateTime | None = None
     late_policy: LatePolicy | None = None
+    late_until: LocalDateTime | None = None
     rubric_id: uuid.UUID | None = None
     two_level_review: bool | None = None
     outline_id: uuid.UUID | None = None
@@ -81,7 +96,8 @@ class CampaignUpdate(BaseModel):
     targets: TargetRule | None = None
 
 
-PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy"}
+PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy",
+                      "late_until"}
 
 
 class CampaignSummary(BaseModel):
@@ -103,6 +119,7 @@ class CampaignRead(CampaignSummary):
     attachments: list[dict[str, Any]]
     opens_at: LocalDateTime
     late_policy: LatePolicy
+    late_until: LocalDateTime | None
     rubric_id: uuid.UUID | None
     outline_id: uuid.UUID | None
     outline: OutlineDefinition | None

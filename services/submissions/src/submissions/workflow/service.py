@@ -18,7 +18,7 @@ from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
-from edudx_common.timezone import describe_delay
+from edudx_common.timezone import describe_delay, format_vn
 from submissions.access import (
     acts_for_school,
     path_pattern,
@@ -229,6 +229,9 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     late = max(0, int((now - due).total_seconds()))
     if late and ctx.campaign.late_policy == LatePolicy.HARD_CUTOFF:
         raise DeadlinePassed(f"Hạn nộp là {due.isoformat()}; đợt báo cáo không nhận báo cáo muộn.")
+    # A unit's own later deadline (extension, resubmission) moves its cut-off with it.
+    if late and ctx.campaign.late_until is not None and now > max(ctx.campaign.late_until, due):
+        raise DeadlinePassed(f"Đợt báo cáo chỉ nhận báo cáo muộn đến {format_vn(ctx.campaign.late_until)}.")
     number = ctx.submission.submit_count + 1
     values: dict[str, Any] = {
         "status": (SubmissionStatus.RESUBMITTED if resubmitting else SubmissionStatus.SUBMITTED).value,
