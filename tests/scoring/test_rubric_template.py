@@ -34,6 +34,7 @@ async def test_the_template_imports_and_bad_values_are_named_in_vietnamese(stack
     assert len(checked.json()["definition"]["groups"]) == 4
     assert (broken.status_code, broken.json()["code"]) == (422, "rubric_file_invalid")
     messages = [e["message"] for e in broken.json()["errors"]]
+    assert {e["field"] for e in broken.json()["errors"]} == {"Tiêu chí"}  # the sheet, not groups.0.criteria.1
     assert any(m.startswith("Nhóm 1, Tiêu chí 1.1: nội dung") for m in messages), messages
     assert any(m.startswith("Nhóm 1, Tiêu chí 1.2: điểm chuẩn") for m in messages), messages
     for message in messages:

@@ -215,7 +215,14 @@ def from_xlsx(data: bytes) -> RubricDefinition:
     if problems.errors:
         raise RubricFileInvalid("Bảng tính có dòng không hợp lệ (xem danh sách lỗi).", errors=problems.errors[:100])
     document = {**settings, "bands": common, "groups": groups}
-    return _validated(document, lambda loc: ".".join(str(p) for p in loc))
+    return _validated(document, _sheet_of)
+
+
+def _sheet_of(loc: tuple[Any, ...]) -> str:
+    """The sheet a person fixes for an error at `loc` (the message names the group or criterion)."""
+    if loc and loc[0] == "groups":
+        return BANDS_SHEET if "bands" in loc else CRITERIA_SHEET
+    return BANDS_SHEET if loc and loc[0] == "bands" else SETTINGS_SHEET
 
 
 def _rows(sheet: Any) -> list[tuple[int, list[Any]]]:
