@@ -31,7 +31,7 @@ export default function UnitsPage() {
       <div className="filters">
         <Input.Search allowClear placeholder={t("Tìm theo tên hoặc mã (không cần dấu)", "Search by name or code (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
           onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 360 }} />
-        <Select mode="multiple" allowClear placeholder={t("Loại đơn vị", "Unit type")} style={{ minWidth: 200 }} value={types}
+        <Select mode="multiple" allowClear placeholder={t("Loại đơn vị", "Unit type")} aria-label={t("Lọc theo loại đơn vị", "Filter by unit type")} style={{ minWidth: 200 }} value={types}
           onChange={(v) => { setTypes(v); setPage(1); }} options={Object.entries(UNIT_TYPES).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
       </div>
       {query.error ? <ProblemAlert error={query.error} /> : null}

@@ -35,7 +35,7 @@ export default function CampaignListPage() {
       <div className="filters">
         <Input.Search allowClear placeholder={t("Tìm theo tiêu đề (không cần dấu)", "Search titles (diacritics optional)")} aria-label={t("Tìm đợt báo cáo", "Search campaigns")}
           onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 360 }} />
-        <Select allowClear placeholder={t("Trạng thái", "Status")} style={{ minWidth: 160 }} value={status} onChange={(v) => { setStatus(v); setPage(1); }}
+        <Select allowClear placeholder={t("Trạng thái", "Status")} aria-label={t("Lọc theo trạng thái", "Filter by status")} style={{ minWidth: 160 }} value={status} onChange={(v) => { setStatus(v); setPage(1); }}
           options={Object.entries(CAMPAIGN_STATUS).map(([value, s]) => ({ value, label: s[lang] }))} />
       </div>
       {query.error ? <ProblemAlert error={query.error} /> : null}

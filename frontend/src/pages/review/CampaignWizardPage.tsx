@@ -288,7 +288,10 @@ export default function CampaignWizardPage() {
             </Form.Item>
           </div>
           <div hidden={step !== TARGETS_STEP}>
-            <Form.Item name="unit_types" label={t("Loại đơn vị phải nộp", "Unit types")} rules={[{ required: true, type: "array", min: 1, message: t("Chọn ít nhất một loại", "Choose at least one") }]}>
+            <Form.Item name="unit_types" label={t("Loại đơn vị phải nộp", "Unit types")} rules={[{
+              // A validator, not `required`: antd would put aria-required on the group, which ARIA does not allow there.
+              validator: (_, value: string[] | undefined) => value?.length ? Promise.resolve() : Promise.reject(new Error(t("Chọn ít nhất một loại", "Choose at least one"))),
+            }]}>
               <Checkbox.Group className="choice-list" options={[{ value: "school", label: t("Trường", "Schools") }, { value: "center", label: t("Trung tâm", "Centres") }]} />
             </Form.Item>
             <Form.Item name="education_levels" label={t("Cấp học (để trống: mọi cấp)", "Levels (none: every level)")}>

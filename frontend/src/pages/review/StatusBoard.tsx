@@ -100,9 +100,9 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
         <div className="filters">
           <Input.Search allowClear placeholder={t("Tìm trường (không cần dấu), ví dụ: hoa binh", "Search schools (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
             onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 320 }} />
-          <Select mode="multiple" allowClear placeholder={t("Trạng thái", "Status")} style={{ minWidth: 220 }} value={statuses}
+          <Select mode="multiple" allowClear placeholder={t("Trạng thái", "Status")} aria-label={t("Lọc theo trạng thái", "Filter by status")} style={{ minWidth: 220 }} value={statuses}
             onChange={(v) => { setStatuses(v); setPage(1); }} options={ORDER.map((s) => ({ value: s, label: TARGET_STATUS[s][lang] }))} />
-          <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} style={{ minWidth: 220 }} value={groupId}
+          <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} aria-label={t("Lọc theo đơn vị trực thuộc", "Filter by sub-authority")} style={{ minWidth: 220 }} value={groupId}
             onChange={(v) => { setGroupId(v); setPage(1); }} options={(view?.groups ?? []).map((g) => ({ value: g.unit.id, label: g.unit.name }))} />
         </div>
         <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []} scroll={{ x: 760 }}
