@@ -221,7 +221,8 @@ export default function CampaignWizardPage() {
   return (
     <>
       <PageTitle title={t("Tạo đợt báo cáo", "New campaign")} />
-      <Steps current={step} size="small" className="mb wizard-steps" items={steps.map((title) => ({ title }))} responsive />
+      <Steps current={step} size="small" className="mb wizard-steps" items={steps.map((title) => ({ title }))} responsive={false} />
+      <p className="wizard-step-line" aria-live="polite">{t(`Bước ${step + 1}/${steps.length}: ${steps[step]}`, `Step ${step + 1}/${steps.length}: ${steps[step]}`)}</p>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
       {step === 0 && !draft && <CopyFromPrevious onCopy={(id) => void copyFrom(id)} busy={busy} />}
       <Card>
@@ -288,7 +289,7 @@ export default function CampaignWizardPage() {
             </Form.Item>
           </div>
           <div hidden={step !== TARGETS_STEP}>
-            <Form.Item name="unit_types" label={t("Loại đơn vị phải nộp", "Unit types")} rules={[{
+            <Form.Item name="unit_types" className="no-optional-mark" label={t("Loại đơn vị phải nộp", "Unit types")} rules={[{
               // A validator, not `required`: antd would put aria-required on the group, which ARIA does not allow there.
               validator: (_, value: string[] | undefined) => value?.length ? Promise.resolve() : Promise.reject(new Error(t("Chọn ít nhất một loại", "Choose at least one"))),
             }]}>

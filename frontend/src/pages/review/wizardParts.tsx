@@ -25,16 +25,16 @@ export function OutlinePreview({ outlineId }: { outlineId?: string }) {
   return (
     <Card size="small" className="mt outline-preview" loading={outline.isPending}
       title={t(`Xem trước đề cương: ${sections.length} mục, ${questions} câu hỏi`, `Outline preview: ${sections.length} sections, ${questions} questions`)}>
-      <ol className="outline-sections">
+      <ul className="outline-sections">
         {sections.map((s) => (
           <li key={s.number}>
             <strong>{s.number}. {s.title}</strong>
             {(s.fields ?? []).length > 0 && (
-              <ul className="small muted">{(s.fields ?? []).map((f) => <li key={f.id}>{f.label}{f.required ? " *" : ""}</li>)}</ul>
+              <ul className="small muted">{(s.fields ?? []).map((f) => <li key={f.id}>{f.label}{f.required ? ` (${t("bắt buộc", "required")})` : ""}</li>)}</ul>
             )}
           </li>
         ))}
-      </ol>
+      </ul>
     </Card>
   );
 }
