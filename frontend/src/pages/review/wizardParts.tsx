@@ -5,6 +5,7 @@ import { Alert, Button, Card, Checkbox, Descriptions, Radio, Select, Space, Tabl
 import { useState } from "react";
 import { api, call } from "../../api/client";
 import type { TargetRead } from "../../api/types";
+import { useMe } from "../../auth/AuthProvider";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
@@ -70,12 +71,14 @@ export function RubricChoice({ value, onChange, id }: { value?: string | null; o
 /** Campaigns the admin's unit issued before, to start from one of them (dates moved to the chosen year). */
 export function CopyFromPrevious({ onCopy, busy }: { onCopy: (campaignId: string) => void; busy: boolean }) {
   const t = useT();
+  const me = useMe();
   const [source, setSource] = useState<string | undefined>();
   const campaigns = useQuery({
     queryKey: ["campaigns", "copy-sources"],
     queryFn: () => call(api.GET("/api/submissions/campaigns", { params: { query: { limit: 100 } } })),
   });
-  const options = (campaigns.data?.items ?? []).filter((c) => c.status !== "draft")
+  // Only the admin's own unit's campaigns: copying needs the right to manage the source.
+  const options = (campaigns.data?.items ?? []).filter((c) => c.status !== "draft" && c.issuer_unit_id === me.unit_id)
     .map((c) => ({ value: c.id, label: `${c.title} (${t("hạn", "due")} ${formatDateTime(c.due_at)})` }));
   if (!campaigns.isPending && options.length === 0) return null;
   return (
