@@ -74,7 +74,7 @@ export function ImportDialog({ open, onClose, title, help, run, onImported, temp
       </Space>
     }>
       <Typography.Paragraph className="small">{help}</Typography.Paragraph>
-      <Button className="mb" icon={<DownloadOutlined />} onClick={() => void template().catch(setError)}>{t("Tải tệp mẫu (.xlsx)", "Download the template (.xlsx)")}</Button>
+      <Button className="mb import-template" icon={<DownloadOutlined />} onClick={() => void template().catch(setError)}>{t("Tải tệp mẫu (.xlsx)", "Download the template (.xlsx)")}</Button>
       <Space wrap className="mb">
         <Button icon={<UploadOutlined />} onClick={() => input.current?.click()}>{file ? file.name : t("Chọn tệp .xlsx hoặc .csv", "Choose an .xlsx or .csv file")}</Button>
         <input ref={input} type="file" hidden accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" data-testid="import-file"
