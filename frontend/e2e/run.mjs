@@ -549,6 +549,7 @@ try {
     await shoot(page, "17-wizard-general");
     await page.getByRole("button", { name: "Tiếp tục" }).click();
     await page.getByRole("button", { name: "Tiếp tục" }).click();
+    await page.getByRole("button", { name: "Tiếp tục" }).click(); // the rubric step: none
     await page.getByLabel("Mở từ (giờ Việt Nam)").fill("01/12/2026 07:00");
     await page.keyboard.press("Enter");
     await page.getByLabel("Hạn nộp (giờ Việt Nam)").fill("21/12/2026 17:00");

@@ -131,7 +131,7 @@ async def test_one_bad_row_refuses_the_file_and_writes_nothing(
     problem = refused.json()
     assert problem["code"] == "import_rejected"
     assert problem["errors"] == [{"row": 57, "field": "Cấp học", "message": problem["errors"][0]["message"]}]
-    assert problem["errors"][0]["message"].startswith("Dòng 57: cấp học 'THCS x' không hợp lệ")
+    assert problem["errors"][0]["message"].startswith("Cấp học 'THCS x' không hợp lệ")
     assert problem["extra"] == {"total_rows": 500, "invalid_rows": 1}
     assert refused_dry.status_code == 422
     assert refused_dry.json()["code"] == "import_rejected"
@@ -180,8 +180,8 @@ async def test_every_bad_row_is_listed(client: httpx.AsyncClient, session: Async
         11: ["Đơn vị quản lý"],
     }
     messages = {e["row"]: e["message"] for e in problem["errors"]}
-    assert messages[3] == "Dòng 3: thiếu mã đơn vị"
-    assert messages[4] == "Dòng 4: mã đơn vị 'A1' trùng với dòng 2"
+    assert messages[3] == "Thiếu mã đơn vị"
+    assert messages[4] == "Mã đơn vị 'A1' trùng với dòng 2"
     assert "'P-ABC' không tồn tại" in messages[9]
     assert "dòng 6" in messages[11]
     assert await count(session, Unit) == before
@@ -251,8 +251,8 @@ async def test_loops_among_rows_are_refused(client: httpx.AsyncClient, session: 
 
     assert response.status_code == 422
     messages = {e["row"]: e["message"] for e in response.json()["errors"]}
-    assert messages[2] == "Dòng 2: vòng lặp đơn vị quản lý: PA → PB → PA"
-    assert messages[3] == "Dòng 3: vòng lặp đơn vị quản lý: PB → PA → PB"
+    assert messages[2] == "Vòng lặp đơn vị quản lý: PA → PB → PA"
+    assert messages[3] == "Vòng lặp đơn vị quản lý: PB → PA → PB"
     assert "chính nó" in messages[4]
     assert "chính nó" in messages[5] or "của chính bạn" in messages[5]
 

@@ -144,7 +144,7 @@ async def test_roles_must_fit_the_unit_and_bad_rows_write_nothing(
     assert "trường/trung tâm" in messages[2]
     assert "Sở/Phòng/Bộ" in messages[3]
     assert "quản trị hệ thống" in messages[4]
-    assert messages[6] == "Dòng 6: e-mail 'an@longho.edu.vn' trùng với dòng 2"
+    assert messages[6] == "E-mail 'an@longho.edu.vn' trùng với dòng 2"
     assert await user_count(session) == before
     assert outbox.sent == []
 
@@ -172,7 +172,7 @@ async def test_an_email_outside_the_scope_is_refused_without_details(
 
     assert response.status_code == 422
     errors = response.json()["errors"]
-    assert errors[0] == {"row": 2, "field": "E-mail", "message": "Dòng 2: E-mail đã thuộc tài khoản ngoài phạm vi "
+    assert errors[0] == {"row": 2, "field": "E-mail", "message": "E-mail đã thuộc tài khoản ngoài phạm vi "
                                                                  "quản lý"}
     assert (errors[1]["row"], errors[1]["field"]) == (3, "Mã đơn vị")
     assert "Bí Mật" not in response.text and "Đức Thành" not in response.text

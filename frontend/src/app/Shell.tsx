@@ -89,7 +89,7 @@ export function Shell() {
         },
       }}
     >
-      <Button type="text" className="account-button" icon={<UserOutlined />} aria-label={t("Tài khoản", "Account")}>
+      <Button type="text" className="account-button" icon={<UserOutlined />} aria-label={wide ? `${t("Tài khoản", "Account")}: ${me.full_name}` : t("Tài khoản", "Account")}>
         {wide && <span className="account-name">{me.full_name}</span>}
       </Button>
     </Dropdown>

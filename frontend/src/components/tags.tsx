@@ -68,14 +68,15 @@ export function CampaignStatusTag({ status }: { status: CampaignStatus }) {
   return <LabelTag label={CAMPAIGN_STATUS[status]} />;
 }
 
+// Solid tags with white text: every colour reaches 4.5:1 against white (WCAG AA); the bar chart uses them too.
 export const TARGET_STATUS: Record<TargetStatus, Labelled> = {
-  not_started: { vi: "Chưa bắt đầu", en: "Not started", color: "#bfbfbf" },
-  draft: { vi: "Đang soạn", en: "Drafting", color: "#faad14" },
+  not_started: { vi: "Chưa bắt đầu", en: "Not started", color: "#595959" },
+  draft: { vi: "Đang soạn", en: "Drafting", color: "#8c5400" },
   overdue: { vi: "Quá hạn", en: "Overdue", color: "#cf1322" },
-  submitted_on_time: { vi: "Nộp đúng hạn", en: "On time", color: "#1677ff" },
-  submitted_late: { vi: "Nộp muộn", en: "Late", color: "#d46b08" },
-  returned: { vi: "Bị trả lại", en: "Returned", color: "#eb2f96" },
-  approved: { vi: "Đã duyệt", en: "Approved", color: "#389e0d" },
+  submitted_on_time: { vi: "Nộp đúng hạn", en: "On time", color: "#0958d9" },
+  submitted_late: { vi: "Nộp muộn", en: "Late", color: "#ad4e00" },
+  returned: { vi: "Bị trả lại", en: "Returned", color: "#c41d7f" },
+  approved: { vi: "Đã duyệt", en: "Approved", color: "#237804" },
 };
 
 export const CAMPAIGN_KINDS: Record<SubmissionsComponents["schemas"]["CampaignKind"], [string, string]> = {

@@ -491,18 +491,42 @@ export interface paths {
          *       `district_office`, `department`, `ministry`. Blank: school (or the stored type).
          *     - **Cấp học**: Mầm non, Tiểu học, THCS, THPT, GDTX, or combined: `TH&THCS`, `THCS, THPT`,
          *       `TH, THCS và THPT`, `Liên cấp TH-THCS`. Required for schools and centres, none for authorities.
-         *     - **Đơn vị quản lý** (Mã đơn vị quản lý, Đơn vị cấp trên): the managing unit's **code**, an existing unit
-         *       in your subtree or another row of the same file, in any order. Blank: `parent_id`.
+         *     - **Đơn vị quản lý (mã)** (Đơn vị quản lý, Mã đơn vị quản lý, Đơn vị cấp trên, Trực thuộc): the managing
+         *       unit's **code**, an existing unit in your subtree or another row of the same file, in any order. Blank:
+         *       `parent_id`. A header's bracketed qualifier is ignored: "Mã trường (*)" is "Mã trường".
          *     - **Địa chỉ**; **E-mail đầu mối** (E-mail, Thư điện tử); **Điện thoại** (Số điện thoại, SĐT: digits,
          *       spaces, `+ . - ( )`).
          *
          *     Rows are matched to existing units by code. A row equal to the stored unit is `unchanged` and writes
          *     nothing; a different one updates the unit, and moves it when its managing unit differs. A blank optional
          *     cell keeps the stored value. Every row is checked before anything is written; errors name the row as
-         *     Excel numbers it (header = row 1). In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
+         *     Excel numbers it (header = row 1) in `row`, the column as the file writes it in `column`, and a message
+         *     that repeats neither. In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
          *     listing every bad row, and nothing is written. Changes are recorded in each unit's history.
          */
         post: operations["import_units_api_identity_units_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/units/import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Unit Import Template
+         * @description An empty XLSX to fill for `POST /units/import`: the first sheet's header is exactly the columns the import
+         *     reads (required ones highlighted), the second sheet says how to fill each column and which other column
+         *     names are accepted.
+         */
+        get: operations["get_unit_import_template_api_identity_units_import_template_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -591,6 +615,28 @@ export interface paths {
          *     any invalid row gives 422 `import_rejected` listing every bad row, and nothing is written.
          */
         post: operations["import_users_api_identity_users_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/users/import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get User Import Template
+         * @description An empty XLSX to fill for `POST /users/import`: the first sheet's header is exactly the columns the import
+         *     reads (required ones highlighted), the second sheet says how to fill each column and which other column
+         *     names are accepted.
+         */
+        get: operations["get_user_import_template_api_identity_users_import_template_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3280,6 +3326,80 @@ export interface operations {
             };
         };
     };
+    get_unit_import_template_api_identity_units_import_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_users_api_identity_users_get: {
         parameters: {
             query?: {
@@ -3701,6 +3821,80 @@ export interface operations {
             };
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_user_import_template_api_identity_users_import_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -83,7 +83,12 @@ export interface paths {
         get: operations["get_campaign_api_submissions_campaigns__campaign_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Campaign
+         * @description Delete a draft that was never published (409 `campaign_state_conflict` once published: close and archive
+         *     it instead).
+         */
+        delete: operations["delete_campaign_api_submissions_campaigns__campaign_id__delete"];
         options?: never;
         head?: never;
         /**
@@ -810,6 +815,11 @@ export interface components {
             /** @default accept_late */
             late_policy?: components["schemas"]["LatePolicy"];
             /**
+             * Late Until
+             * @description Hạn chót nhận báo cáo muộn (sau hạn nộp); chỉ dùng khi nhận báo cáo muộn
+             */
+            late_until?: string | null;
+            /**
              * Legal Reference
              * @description Ví dụ 'Công văn 2664/SGDĐT-VP ngày 05/11/2021'
              */
@@ -884,6 +894,8 @@ export interface components {
             issuer_unit_id: string;
             kind: components["schemas"]["CampaignKind"];
             late_policy: components["schemas"]["LatePolicy"];
+            /** Late Until */
+            late_until: string | null;
             /** Legal Reference */
             legal_reference: string | null;
             /** Opens At */
@@ -961,6 +973,8 @@ export interface components {
             instructions?: string | null;
             kind?: components["schemas"]["CampaignKind"] | null;
             late_policy?: components["schemas"]["LatePolicy"] | null;
+            /** Late Until */
+            late_until?: string | null;
             /** Legal Reference */
             legal_reference?: string | null;
             /** Opens At */
@@ -2215,6 +2229,80 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CampaignRead"];
                 };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_campaign_api_submissions_campaigns__campaign_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Yêu cầu không hợp lệ */
             400: {

@@ -1,5 +1,5 @@
 // XLSX/CSV import of units or accounts: check first (nothing written), see every bad row, then import.
-import { UploadOutlined } from "@ant-design/icons";
+import { DownloadOutlined, UploadOutlined } from "@ant-design/icons";
 import { Alert, Button, Checkbox, Descriptions, Modal, Space, Table, Typography } from "antd";
 import { useRef, useState } from "react";
 import { ApiError, asApiError, toProblem } from "../../api/problem";
@@ -21,13 +21,15 @@ export function fileBody(file: File) {
   };
 }
 
-export function ImportDialog({ open, onClose, title, help, run, onImported }: {
+export function ImportDialog({ open, onClose, title, help, run, onImported, template }: {
   open: boolean;
   onClose: () => void;
   title: string;
   help: React.ReactNode;
   run: Importer;
   onImported: () => void;
+  /** Download the service's XLSX template (its header is exactly what the import reads). */
+  template: () => Promise<void>;
 }) {
   const t = useT();
   const input = useRef<HTMLInputElement>(null);
@@ -72,6 +74,7 @@ export function ImportDialog({ open, onClose, title, help, run, onImported }: {
       </Space>
     }>
       <Typography.Paragraph className="small">{help}</Typography.Paragraph>
+      <Button className="mb import-template" icon={<DownloadOutlined />} onClick={() => void template().catch(setError)}>{t("Tải tệp mẫu (.xlsx)", "Download the template (.xlsx)")}</Button>
       <Space wrap className="mb">
         <Button icon={<UploadOutlined />} onClick={() => input.current?.click()}>{file ? file.name : t("Chọn tệp .xlsx hoặc .csv", "Choose an .xlsx or .csv file")}</Button>
         <input ref={input} type="file" hidden accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv" data-testid="import-file"

@@ -2,7 +2,7 @@ import { ImportOutlined } from "@ant-design/icons";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Select, Table, Tag } from "antd";
 import { useState } from "react";
-import { api, call } from "../../api/client";
+import { api, call, download } from "../../api/client";
 import type { EducationLevel, Unit, UnitType } from "../../api/types";
 import { PageTitle } from "../../components/PageTitle";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -31,7 +31,7 @@ export default function UnitsPage() {
       <div className="filters">
         <Input.Search allowClear placeholder={t("Tìm theo tên hoặc mã (không cần dấu)", "Search by name or code (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
           onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 360 }} />
-        <Select mode="multiple" allowClear placeholder={t("Loại đơn vị", "Unit type")} style={{ minWidth: 200 }} value={types}
+        <Select mode="multiple" allowClear placeholder={t("Loại đơn vị", "Unit type")} aria-label={t("Lọc theo loại đơn vị", "Filter by unit type")} style={{ minWidth: 200 }} value={types}
           onChange={(v) => { setTypes(v); setPage(1); }} options={Object.entries(UNIT_TYPES).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
       </div>
       {query.error ? <ProblemAlert error={query.error} /> : null}
@@ -45,9 +45,10 @@ export default function UnitsPage() {
           { title: t("Trạng thái", "State"), dataIndex: "active", width: 120, render: (active: boolean) => active ? <Tag color="green">{t("Hoạt động", "Active")}</Tag> : <Tag>{t("Ngừng", "Inactive")}</Tag> },
         ]} />
       <ImportDialog open={importing} onClose={() => setImporting(false)} title={t("Nhập đơn vị từ tệp Excel", "Import units from Excel")}
-        help={t("Cột bắt buộc: Mã đơn vị, Tên đơn vị; thêm Loại đơn vị, Cấp học, Đơn vị quản lý (mã), Địa chỉ, E-mail đầu mối, Điện thoại. Dòng tiêu đề nằm trong 10 dòng đầu; tên cột không phân biệt dấu.",
+        help={t("Cột bắt buộc: Mã đơn vị, Tên đơn vị; thêm Loại đơn vị, Cấp học, Đơn vị quản lý (mã), Địa chỉ, E-mail đầu mối, Điện thoại. Dòng tiêu đề nằm trong 10 dòng đầu; tên cột không phân biệt dấu. Tải tệp mẫu để có sẵn dòng tiêu đề và hướng dẫn từng cột.",
           "Required columns: unit code, unit name; optional type, levels, managing unit (code), address, contact e-mail, phone. The header row must be within the first 10 rows.")}
         run={(file, o) => api.POST("/api/identity/units/import", { params: { query: { dry_run: o.dryRun, mode: o.validOnly ? "valid_only" : "all_or_nothing" } }, ...fileBody(file) })}
+        template={() => download(api.GET("/api/identity/units/import/template", { parseAs: "blob" }), "mau-nhap-don-vi.xlsx")}
         onImported={() => void queryClient.invalidateQueries({ queryKey: ["units"] })} />
     </>
   );

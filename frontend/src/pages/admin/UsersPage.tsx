@@ -2,7 +2,7 @@ import { ImportOutlined, UserAddOutlined } from "@ant-design/icons";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Select, Switch, Table, Tag } from "antd";
 import { useState } from "react";
-import { api, call } from "../../api/client";
+import { api, call, download } from "../../api/client";
 import type { User } from "../../api/types";
 import { useMe } from "../../auth/AuthProvider";
 import { ROLE_LABELS, type Role } from "../../auth/roles";
@@ -108,6 +108,7 @@ export default function UsersPage() {
         help={t("Cột bắt buộc: E-mail, Họ và tên, Mã đơn vị, Vai trò (Hiệu trưởng, Cán bộ CNTT, Chuyên viên, Quản trị, Người xem); thêm Điện thoại. Tài khoản mới nhận e-mail mời đặt mật khẩu.",
           "Required columns: e-mail, full name, unit code, role; optional phone. New accounts get an invitation e-mail.")}
         run={(file, o) => api.POST("/api/identity/users/import", { params: { query: { dry_run: o.dryRun, mode: o.validOnly ? "valid_only" : "all_or_nothing" } }, ...fileBody(file) })}
+        template={() => download(api.GET("/api/identity/users/import/template", { parseAs: "blob" }), "mau-nhap-tai-khoan.xlsx")}
         onImported={() => void queryClient.invalidateQueries({ queryKey: ["users"] })} />
     </>
   );

@@ -136,6 +136,9 @@ function ImportRubric({ open, onClose }: { open: boolean; onClose: () => void })
           "An Excel file in the layout “Export” writes (sheets Tiêu chí, Xếp loại, Thiết lập) or a JSON file. Check first: nothing is saved; you see the rubric as it would be saved, or the errors by sheet and row.")}
       </Typography.Paragraph>
       <Space wrap className="mb">
+        <Button icon={<DownloadOutlined />} onClick={() => void download(api.GET("/api/scoring/rubrics/import/template", { parseAs: "blob" }), "mau-bo-tieu-chi.xlsx").catch(setError)}>
+          {t("Tải tệp mẫu (.xlsx)", "Download the template (.xlsx)")}
+        </Button>
         <Button icon={<UploadOutlined />} onClick={() => input.current?.click()}>{file ? file.name : t("Chọn tệp .xlsx hoặc .json", "Choose an .xlsx or .json file")}</Button>
         <input ref={input} type="file" hidden accept=".xlsx,.json,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" data-testid="rubric-file"
           onChange={(e) => { setFile(e.target.files?.[0] ?? null); setPreview(null); setError(null); }} />

@@ -60,7 +60,9 @@ function Details({ campaign }: { campaign: Campaign }) {
       { key: "legal", label: t("Căn cứ", "Reference"), children: campaign.legal_reference ?? "—" },
       { key: "opens", label: t("Mở từ", "Opens"), children: formatDateTime(campaign.opens_at) },
       { key: "due", label: t("Hạn nộp", "Deadline"), children: formatDateTime(campaign.due_at) },
-      { key: "late", label: t("Nộp muộn", "Late reports"), children: label(LATE_POLICIES[campaign.late_policy], lang) },
+      { key: "late", label: t("Nộp muộn", "Late reports"), children: campaign.late_policy === "accept_late" && campaign.late_until
+        ? t(`Nhận báo cáo muộn đến ${formatDateTime(campaign.late_until)}`, `Late reports accepted until ${formatDateTime(campaign.late_until)}`)
+        : label(LATE_POLICIES[campaign.late_policy], lang) },
       { key: "two", label: t("Thẩm định hai cấp", "Two-level review"), children: campaign.two_level_review ? t("Có (Phòng tiếp nhận trước)", "Yes (the Phòng first)") : t("Không", "No") },
       { key: "signature", label: t("Yêu cầu ký số", "Signature required"), children: campaign.require_signature ? t("Có (phê duyệt cần chữ ký số hợp lệ)", "Yes (approval needs a valid signature)") : t("Không", "No") },
       { key: "targets", label: t("Đối tượng", "Targets"), children: rule.unit_ids ? `${rule.unit_ids.length} ${t("đơn vị chọn cụ thể", "units chosen")}` :
@@ -68,6 +70,23 @@ function Details({ campaign }: { campaign: Campaign }) {
       { key: "outline", label: t("Đề cương", "Outline"), children: campaign.outline ? <ol className="problem-errors">{walkSections(campaign.outline.sections).map((s) => <li key={s.number} value={undefined}>{s.number}. {s.title}</li>)}</ol> : "—" },
       { key: "instructions", label: t("Hướng dẫn", "Instructions"), children: <span className="answer">{campaign.instructions ?? "—"}</span> },
     ]} />
+  );
+}
+
+/** Publishing notifies every target: the confirmation says how many, from the same preview the Targets tab shows. */
+function PublishButton({ campaign, onConfirm }: { campaign: Campaign; onConfirm: () => void }) {
+  const t = useT();
+  const preview = useQuery({
+    queryKey: ["targets", campaign.id, campaign.version],
+    queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id } } })),
+  });
+  const count = preview.data?.length;
+  return (
+    <Popconfirm title={count === undefined ? t("Đang đếm đơn vị…", "Counting units…")
+      : t(`Ban hành và thông báo cho ${count} đơn vị? Danh sách đơn vị được chốt.`, `Publish and notify ${count} units? The targets are frozen.`)}
+      okText={t("Ban hành và thông báo", "Publish and notify")} cancelText={t("Huỷ", "Cancel")} okButtonProps={{ disabled: !count }} onConfirm={onConfirm}>
+      <Button type="primary">{t("Ban hành", "Publish")}</Button>
+    </Popconfirm>
   );
 }
 
@@ -104,12 +123,23 @@ export default function CampaignDetailPage({ campaignId }: { campaignId: string 
           {campaign.rubric_id && campaign.status !== "draft" && (
             <Button icon={<TrophyOutlined />} onClick={() => navigate(`/campaigns/${campaign.id}/results`)}>{t("Kết quả chấm điểm", "Scoring results")}</Button>
           )}
-          {campaign.status === "draft" && (
-            <Popconfirm title={t("Ban hành đợt báo cáo? Danh sách đơn vị được chốt và các trường được thông báo.", "Publish? The targets are frozen and every school is notified.")}
-              okText={t("Ban hành", "Publish")} cancelText={t("Huỷ", "Cancel")}
-              onConfirm={() => transition(() => call(api.POST("/api/submissions/campaigns/{campaign_id}/publish", path)), t("Đã ban hành.", "Published."))}>
-              <Button type="primary">{t("Ban hành", "Publish")}</Button>
-            </Popconfirm>
+          {campaign.status === "draft" && admin && (
+            <>
+              <Popconfirm title={t("Xoá bản nháp này? Chưa đơn vị nào được thông báo.", "Delete this draft? No unit has been told about it.")}
+                okText={t("Xoá", "Delete")} cancelText={t("Huỷ", "Cancel")} okButtonProps={{ danger: true }} onConfirm={async () => {
+                  try {
+                    await call(api.DELETE("/api/submissions/campaigns/{campaign_id}", path));
+                    await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
+                    message.success(t("Đã xoá bản nháp.", "Draft deleted."));
+                    navigate("/campaigns");
+                  } catch (e) {
+                    message.error((e as Error).message, 8);
+                  }
+                }}>
+                <Button danger>{t("Xoá bản nháp", "Delete draft")}</Button>
+              </Popconfirm>
+              <PublishButton campaign={campaign} onConfirm={() => transition(() => call(api.POST("/api/submissions/campaigns/{campaign_id}/publish", path)), t("Đã ban hành.", "Published."))} />
+            </>
           )}
           {campaign.status === "published" && (
             <Popconfirm title={t("Đóng đợt báo cáo? Các trường không nộp được nữa; việc thẩm định vẫn tiếp tục.", "Close? Schools can no longer submit; reviews go on.")}

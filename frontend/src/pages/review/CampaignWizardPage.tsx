@@ -1,8 +1,10 @@
-// Creating a campaign step by step: what and why, the outline, the deadline (Vietnam time) and late policy,
-// the targets by type and level with a preview of the units, then publish or keep as a draft.
+// Creating a campaign step by step (or from a copy of a previous one): what and why, the outline with a
+// preview, the rubric, the deadline (Vietnam time) with the late policy and its cut-off, the targets by type
+// and level with single units included or excluded, then publish after a confirmation naming how many units
+// will be notified, or keep as a draft (a draft can be deleted).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Checkbox, DatePicker, Form, Input, Radio, Select, Space, Steps, Switch, Table } from "antd";
-import type { Dayjs } from "dayjs";
+import { Alert, App, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Popconfirm, Radio, Select, Space, Steps, Switch } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
 import { useNavigate } from "react-router";
 import { api, call } from "../../api/client";
@@ -12,9 +14,10 @@ import { fieldErrors, ProblemAlert } from "../../components/ProblemAlert";
 import { EDUCATION_LEVELS, label } from "../../components/labels";
 import { CAMPAIGN_KINDS } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
-import { formatDateTime, fromVnWallClock } from "../../lib/deadline";
+import { formatDateTime, fromVnWallClock, toVnWallClock } from "../../lib/deadline";
 import { DEEP_LINKS } from "../../app/navigation";
 import { LATE_POLICIES } from "./CampaignDetailPage";
+import { CopyFromPrevious, OutlinePreview, type Picked, RubricChoice, TargetPicker } from "./wizardParts";
 
 interface Values {
   title: string;
@@ -23,26 +26,38 @@ interface Values {
   legal_reference?: string;
   instructions?: string;
   outline_id?: string;
+  rubric_id?: string | null;
   opens_at: Dayjs;
   due_at: Dayjs;
   late_policy: CampaignCreate["late_policy"];
+  late_until?: Dayjs | null;
   two_level_review: boolean;
   require_signature?: boolean;
   unit_types: string[];
   education_levels: string[];
 }
 
+const TARGETS_STEP = 4;
+const LAST_STEP = 5;
 const STEP_FIELDS: (keyof Values)[][] = [
   ["title", "kind", "school_year_id", "legal_reference", "instructions"],
   ["outline_id"],
-  ["opens_at", "due_at", "late_policy", "two_level_review", "require_signature"],
+  ["rubric_id"],
+  ["opens_at", "due_at", "late_policy", "late_until", "two_level_review", "require_signature"],
   ["unit_types", "education_levels"],
   [],
 ];
 
 const vn = (value: Dayjs) => fromVnWallClock(value.format("YYYY-MM-DDTHH:mm"));
+const fromApi = (value: string | null | undefined) => (value ? dayjs(toVnWallClock(value)) : undefined);
 
-export function toCampaignBody(v: Values) {
+/** The explicit list when the admin changed what the rule selects; otherwise the rule itself. */
+export function targetRule(v: Pick<Values, "unit_types" | "education_levels">, chosen: string[] | null) {
+  return chosen ? { unit_types: v.unit_types, education_levels: v.education_levels, unit_ids: chosen }
+    : { unit_types: v.unit_types, education_levels: v.education_levels, unit_ids: null };
+}
+
+export function toCampaignBody(v: Values, chosen: string[] | null = null) {
   return {
     title: v.title.trim(),
     kind: v.kind,
@@ -51,9 +66,22 @@ export function toCampaignBody(v: Values) {
     opens_at: vn(v.opens_at),
     due_at: vn(v.due_at),
     late_policy: v.late_policy,
+    late_until: v.late_policy === "accept_late" && v.late_until ? vn(v.late_until) : null,
+    rubric_id: v.rubric_id ?? null,
     two_level_review: v.two_level_review,
     require_signature: !!v.require_signature,
-    targets: { unit_types: v.unit_types, education_levels: v.education_levels, unit_ids: null },
+    targets: targetRule(v, chosen),
+  };
+}
+
+/** The form's values from a saved campaign (a copy of a previous one). */
+function valuesOf(c: Campaign): Partial<Values> {
+  const rule = c.target_rule as { unit_types?: string[]; education_levels?: string[] };
+  return {
+    title: c.title, kind: c.kind, school_year_id: c.school_year_id, legal_reference: c.legal_reference ?? undefined,
+    instructions: c.instructions ?? undefined, outline_id: c.outline_id ?? undefined, rubric_id: c.rubric_id,
+    opens_at: fromApi(c.opens_at), due_at: fromApi(c.due_at), late_policy: c.late_policy, late_until: fromApi(c.late_until) ?? null,
+    two_level_review: c.two_level_review, require_signature: c.require_signature, unit_types: rule.unit_types ?? ["school", "center"], education_levels: rule.education_levels ?? [],
   };
 }
 
@@ -62,16 +90,20 @@ export default function CampaignWizardPage() {
   const { lang } = useLang();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [form] = Form.useForm<Values>();
   const [step, setStep] = useState(0);
   const [draft, setDraft] = useState<Campaign | null>(null);
-  const [targets, setTargets] = useState<TargetRead[] | null>(null);
+  const [matched, setMatched] = useState<TargetRead[] | null>(null);
+  const [extra, setExtra] = useState<Picked[]>([]);
+  const [excluded, setExcluded] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const years = useQuery({ queryKey: ["school-years"], queryFn: () => call(api.GET("/api/submissions/school-years")) });
   const outlines = useQuery({ queryKey: ["outlines"], queryFn: () => call(api.GET("/api/submissions/outlines")) });
   const errors = fieldErrors(error);
+  const latePolicy = Form.useWatch("late_policy", form);
+  const outlineId = Form.useWatch("outline_id", form);
 
   // Defaults that arrive with the data: this school year, and the shared seed-004 outline.
   useEffect(() => {
@@ -85,16 +117,39 @@ export default function CampaignWizardPage() {
     if (shared && !form.getFieldValue("outline_id")) form.setFieldValue("outline_id", shared.id);
   }, [outlines.data, form]);
 
-  /** Create the draft (or bring it up to date) and preview the units its rule selects. */
-  const saveDraft = async (): Promise<Campaign> => {
+  /** The units that will have to submit: the rule's matches and added units, less the excluded ones. */
+  const chosenIds = (): string[] | null => {
+    if (matched === null) return null;
+    const added = extra.filter((u) => !matched.some((m) => m.unit_id === u.unit_id));
+    if (!added.length && !matched.some((m) => excluded.has(m.unit_id))) return null;
+    return [...matched, ...added].map((u) => u.unit_id).filter((id) => !excluded.has(id));
+  };
+  const chosenCount = matched === null ? 0 : (chosenIds()?.length ?? matched.length);
+
+  /** Create the draft (or bring it up to date); with `preview`, ask which units its rule selects now. */
+  const saveDraft = async ({ preview = false } = {}): Promise<Campaign> => {
     const v = form.getFieldsValue(true) as Values;
-    const body = toCampaignBody(v);
+    const body = toCampaignBody(v, preview ? null : chosenIds());
     const saved = draft
       ? await call(api.PATCH("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: draft.id } }, body: { ...body, outline_id: v.outline_id ?? null } }))
       : await call(api.POST("/api/submissions/campaigns", { body: { ...body, school_year_id: v.school_year_id, outline_id: v.outline_id ?? null } }));
     setDraft(saved);
-    setTargets(await call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: saved.id } } })));
+    if (preview) {
+      setMatched(await call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: saved.id } } })));
+    }
     return saved;
+  };
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
   };
 
   const next = async () => {
@@ -104,53 +159,79 @@ export default function CampaignWizardPage() {
       return;
     }
     setError(null);
-    if (step === 3) {
-      setBusy(true);
-      try {
-        await saveDraft();
-      } catch (e) {
-        setError(e);
-        setBusy(false);
-        return;
-      }
-      setBusy(false);
+    if (step === TARGETS_STEP) {
+      // The list as chosen (rule or explicit units) is saved before the summary shows it.
+      await run(async () => {
+        await saveDraft({ preview: matched === null });
+        if (matched !== null) setStep(LAST_STEP);
+      });
+      return;
     }
     setStep(step + 1);
   };
 
-  const finish = async (publish: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const saved = await saveDraft();
-      if (publish) await call(api.POST("/api/submissions/campaigns/{campaign_id}/publish", { params: { path: { campaign_id: saved.id } } }));
-      await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
-      message.success(publish ? t("Đã ban hành đợt báo cáo.", "The campaign is published.") : t("Đã lưu bản nháp.", "Draft saved."));
-      navigate(DEEP_LINKS.campaign(saved.id));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  const previewTargets = () => run(async () => {
+    await form.validateFields(STEP_FIELDS[TARGETS_STEP]);
+    setExcluded(new Set());
+    await saveDraft({ preview: true });
+  });
+
+  const copyFrom = (sourceId: string) => run(async () => {
+    const copy = await call(api.POST("/api/submissions/campaigns/{campaign_id}/copy", { params: { path: { campaign_id: sourceId } }, body: {} }));
+    setDraft(copy);
+    form.setFieldsValue(valuesOf(copy));
+    message.success(t(`Đã sao chép thành bản nháp mới, hạn nộp ${formatDateTime(copy.due_at)}.`, `Copied into a new draft due ${formatDateTime(copy.due_at)}.`));
+  });
+
+  const finish = (publish: boolean) => run(async () => {
+    const saved = await saveDraft();
+    if (publish) await call(api.POST("/api/submissions/campaigns/{campaign_id}/publish", { params: { path: { campaign_id: saved.id } } }));
+    await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
+    message.success(publish ? t(`Đã ban hành đợt báo cáo cho ${chosenCount} đơn vị.`, `Published to ${chosenCount} units.`) : t("Đã lưu bản nháp.", "Draft saved."));
+    navigate(DEEP_LINKS.campaign(saved.id));
+  });
+
+  const confirmPublish = () => {
+    modal.confirm({
+      title: t(`Ban hành và thông báo cho ${chosenCount} đơn vị?`, `Publish and notify ${chosenCount} units?`),
+      content: t(`${chosenCount} đơn vị sẽ nhận thông báo ngay và phải nộp báo cáo trước ${formatDateTime(draft?.due_at)}. Sau khi ban hành không xoá được đợt báo cáo; danh sách đơn vị vẫn thêm, bớt được.`,
+        `${chosenCount} units are notified now and must submit by ${formatDateTime(draft?.due_at)}. A published campaign cannot be deleted; units can still be added or withdrawn.`),
+      okText: t("Ban hành và thông báo", "Publish and notify"),
+      cancelText: t("Quay lại", "Back"),
+      onOk: () => finish(true),
+    });
   };
+
+  const discard = () => run(async () => {
+    if (draft) await call(api.DELETE("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: draft.id } } }));
+    await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
+    message.success(t("Đã xoá bản nháp.", "Draft deleted."));
+    navigate("/campaigns");
+  });
 
   const steps = [
     t("Thông tin chung", "General"),
     t("Đề cương", "Outline"),
+    t("Bộ tiêu chí", "Rubric"),
     t("Thời hạn", "Deadline"),
     t("Đối tượng", "Targets"),
     t("Ban hành", "Publish"),
   ];
   const values = form.getFieldsValue(true) as Values;
+  const picker = { style: { width: "100%", maxWidth: 260 }, showTime: { format: "HH:mm" }, format: "DD/MM/YYYY HH:mm" };
 
   return (
     <>
       <PageTitle title={t("Tạo đợt báo cáo", "New campaign")} />
-      <Steps current={step} size="small" className="mb" items={steps.map((title) => ({ title }))} responsive />
+      <Steps current={step} size="small" className="mb wizard-steps" items={steps.map((title) => ({ title }))} responsive={false} />
+      <p className="wizard-step-line" aria-live="polite">{t(`Bước ${step + 1}/${steps.length}: ${steps[step]}`, `Step ${step + 1}/${steps.length}: ${steps[step]}`)}</p>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
+      {step === 0 && !draft && <CopyFromPrevious onCopy={(id) => void copyFrom(id)} busy={busy} />}
       <Card>
-        <Form form={form} layout="vertical" requiredMark="optional" initialValues={{
-          kind: "year_end_report", late_policy: "accept_late", two_level_review: false, unit_types: ["school", "center"], education_levels: [],
+        <Form form={form} layout="vertical" requiredMark="optional" onValuesChange={(changed) => {
+          if ("unit_types" in changed || "education_levels" in changed) setMatched(null);
+        }} initialValues={{
+          kind: "year_end_report", late_policy: "accept_late", two_level_review: false, unit_types: ["school", "center"], education_levels: [], rubric_id: null,
         }}>
           <div hidden={step !== 0}>
             <Form.Item name="title" label={t("Tiêu đề", "Title")} rules={[{ required: true, min: 3, message: t("Nhập tiêu đề (ít nhất 3 ký tự)", "Enter a title") }]} validateStatus={errors.title ? "error" : undefined} help={errors.title}>
@@ -174,21 +255,37 @@ export default function CampaignWizardPage() {
               <Radio.Group className="choice-list" options={(outlines.data ?? []).map((o) => ({ value: o.id, label: o.name }))} />
             </Form.Item>
             <Alert type="info" showIcon title={t("Đề cương được sao chép vào đợt báo cáo; sửa thư viện sau này không làm đổi đợt đã tạo.", "The outline is copied into the campaign; later library edits do not change it.")} />
+            {step === 1 && <OutlinePreview outlineId={outlineId} />}
           </div>
           <div hidden={step !== 2}>
+            <Form.Item name="rubric_id" label={t("Bộ tiêu chí để trường tự chấm và cấp trên chấm điểm", "Rubric the schools self-score against")}>
+              <RubricChoice />
+            </Form.Item>
+          </div>
+          <div hidden={step !== 3}>
             <Form.Item name="opens_at" label={t("Mở từ (giờ Việt Nam)", "Opens (Vietnam time)")} rules={[{ required: true, message: t("Chọn thời điểm mở", "Choose when it opens") }]} validateStatus={errors.opens_at ? "error" : undefined} help={errors.opens_at}>
-              <DatePicker showTime={{ format: "HH:mm" }} format="DD/MM/YYYY HH:mm" style={{ width: 240 }} />
+              <DatePicker {...picker} />
             </Form.Item>
             <Form.Item name="due_at" label={t("Hạn nộp (giờ Việt Nam)", "Deadline (Vietnam time)")} dependencies={["opens_at"]} validateStatus={errors.due_at ? "error" : undefined} help={errors.due_at}
               rules={[{ required: true, message: t("Chọn hạn nộp", "Choose the deadline") }, ({ getFieldValue }) => ({
                 validator: (_, value: Dayjs | undefined) => !value || !getFieldValue("opens_at") || value.isAfter(getFieldValue("opens_at")) ? Promise.resolve()
                   : Promise.reject(new Error(t("Hạn nộp phải sau thời điểm mở", "The deadline must be after the opening"))),
               })]}>
-              <DatePicker showTime={{ format: "HH:mm" }} format="DD/MM/YYYY HH:mm" style={{ width: 240 }} />
+              <DatePicker {...picker} />
             </Form.Item>
             <Form.Item name="late_policy" label={t("Báo cáo nộp sau hạn", "Late reports")}>
               <Radio.Group className="choice-list" options={Object.entries(LATE_POLICIES).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
             </Form.Item>
+            {latePolicy === "accept_late" && (
+              <Form.Item name="late_until" label={t("Nhận báo cáo muộn đến (giờ Việt Nam; để trống: đến khi đóng đợt)", "Late reports accepted until (empty: until closed)")}
+                dependencies={["due_at"]} validateStatus={errors.late_until ? "error" : undefined} help={errors.late_until}
+                rules={[({ getFieldValue }) => ({
+                  validator: (_, value: Dayjs | null | undefined) => !value || !getFieldValue("due_at") || value.isAfter(getFieldValue("due_at")) ? Promise.resolve()
+                    : Promise.reject(new Error(t("Hạn chót nhận báo cáo muộn phải sau hạn nộp", "The cut-off must be after the deadline"))),
+                })]}>
+                <DatePicker {...picker} />
+              </Form.Item>
+            )}
             <Form.Item name="two_level_review" label={t("Thẩm định hai cấp (Phòng tiếp nhận trước, rồi chuyển lên Sở)", "Two-level review (the Phòng first, then the Sở)")} valuePropName="checked">
               <Switch />
             </Form.Item>
@@ -196,36 +293,58 @@ export default function CampaignWizardPage() {
               <Switch />
             </Form.Item>
           </div>
-          <div hidden={step !== 3}>
-            <Form.Item name="unit_types" label={t("Loại đơn vị phải nộp", "Unit types")} rules={[{ required: true, type: "array", min: 1, message: t("Chọn ít nhất một loại", "Choose at least one") }]}>
-              <Checkbox.Group options={[{ value: "school", label: t("Trường", "Schools") }, { value: "center", label: t("Trung tâm", "Centres") }]} />
+          <div hidden={step !== TARGETS_STEP}>
+            <Form.Item name="unit_types" className="no-optional-mark" label={t("Loại đơn vị phải nộp", "Unit types")} rules={[{
+              // A validator, not `required`: antd would put aria-required on the group, which ARIA does not allow there.
+              validator: (_, value: string[] | undefined) => value?.length ? Promise.resolve() : Promise.reject(new Error(t("Chọn ít nhất một loại", "Choose at least one"))),
+            }]}>
+              <Checkbox.Group className="choice-list" options={[{ value: "school", label: t("Trường", "Schools") }, { value: "center", label: t("Trung tâm", "Centres") }]} />
             </Form.Item>
             <Form.Item name="education_levels" label={t("Cấp học (để trống: mọi cấp)", "Levels (none: every level)")}>
-              <Checkbox.Group options={Object.entries(EDUCATION_LEVELS).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
+              <Checkbox.Group className="choice-list" options={Object.entries(EDUCATION_LEVELS).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
             </Form.Item>
+            {matched === null
+              ? <Button onClick={() => void previewTargets()} loading={busy}>{t("Xem trước đơn vị", "Preview units")}</Button>
+              : <TargetPicker matched={matched} extra={extra} excluded={excluded} dueAt={draft?.due_at}
+                  onExclude={(id, out) => setExcluded((s) => { const n = new Set(s); if (out) n.add(id); else n.delete(id); return n; })}
+                  onAdd={(u) => { setExtra((list) => list.some((x) => x.unit_id === u.unit_id) ? list : [...list, u]); setExcluded((s) => { const n = new Set(s); n.delete(u.unit_id); return n; }); }} />}
           </div>
         </Form>
-        {step === 4 && (
+        {step === LAST_STEP && (
           <>
-            <Alert className="mb" type="info" showIcon title={t(`${targets?.length ?? 0} đơn vị sẽ phải nộp báo cáo, hạn ${formatDateTime(draft?.due_at)}.`, `${targets?.length ?? 0} units will have to submit, by ${formatDateTime(draft?.due_at)}.`)}
-              description={values.title} />
-            <Table<TargetRead> size="small" rowKey="unit_id" dataSource={targets ?? []} pagination={{ pageSize: 10 }} scroll={{ x: 520 }} columns={[
-              { title: t("Mã", "Code"), dataIndex: "unit_code", width: 110 },
-              { title: t("Đơn vị", "Unit"), dataIndex: "unit_name" },
+            <Alert className="mb" type={chosenCount ? "info" : "warning"} showIcon title={t(`${chosenCount} đơn vị sẽ phải nộp báo cáo, hạn ${formatDateTime(draft?.due_at)}.`, `${chosenCount} units will have to submit, by ${formatDateTime(draft?.due_at)}.`)} />
+            <Descriptions size="small" bordered column={1} className="mb" items={[
+              { key: "title", label: t("Tiêu đề", "Title"), children: values.title },
+              { key: "outline", label: t("Đề cương", "Outline"), children: outlines.data?.find((o) => o.id === values.outline_id)?.name ?? t("Không có", "None") },
+              { key: "rubric", label: t("Bộ tiêu chí", "Rubric"), children: <RubricName id={values.rubric_id} /> },
+              { key: "opens", label: t("Mở từ", "Opens"), children: formatDateTime(draft?.opens_at) },
+              { key: "due", label: t("Hạn nộp", "Deadline"), children: formatDateTime(draft?.due_at) },
+              { key: "late", label: t("Nộp muộn", "Late reports"), children: values.late_policy === "accept_late" && draft?.late_until
+                ? t(`Nhận đến ${formatDateTime(draft.late_until)}`, `Accepted until ${formatDateTime(draft.late_until)}`) : label(LATE_POLICIES[values.late_policy ?? "accept_late"], lang) },
             ]} />
           </>
         )}
-        <Space wrap className="mt">
+        <Space wrap className="mt wizard-actions">
           {step > 0 && <Button onClick={() => setStep(step - 1)}>{t("Quay lại", "Back")}</Button>}
-          {step < 4 && <Button type="primary" onClick={() => void next()} loading={busy}>{step === 3 ? t("Xem trước đơn vị", "Preview units") : t("Tiếp tục", "Next")}</Button>}
-          {step === 4 && (
-            <>
-              <Button onClick={() => void finish(false)} loading={busy}>{t("Lưu bản nháp", "Save as draft")}</Button>
-              <Button type="primary" onClick={() => void finish(true)} loading={busy} disabled={!targets?.length}>{t("Ban hành", "Publish")}</Button>
-            </>
+          {step < LAST_STEP && (step !== TARGETS_STEP || matched !== null) && <Button type="primary" onClick={() => void next()} loading={busy}>{t("Tiếp tục", "Next")}</Button>}
+          {(draft || step === LAST_STEP) && <Button onClick={() => void finish(false)} loading={busy}>{t("Lưu bản nháp", "Save as draft")}</Button>}
+          {step === LAST_STEP && <Button type="primary" onClick={confirmPublish} loading={busy} disabled={!chosenCount}>{t("Ban hành", "Publish")}</Button>}
+          {draft && draft.status === "draft" && (
+            <Popconfirm title={t("Xoá bản nháp này? Chưa đơn vị nào được thông báo.", "Delete this draft? No unit has been told about it.")}
+              okText={t("Xoá", "Delete")} cancelText={t("Huỷ", "Cancel")} okButtonProps={{ danger: true }} onConfirm={() => void discard()}>
+              <Button danger>{t("Xoá bản nháp", "Delete draft")}</Button>
+            </Popconfirm>
           )}
         </Space>
       </Card>
     </>
   );
+}
+
+function RubricName({ id }: { id?: string | null }) {
+  const t = useT();
+  const rubrics = useQuery({ queryKey: ["rubrics"], queryFn: () => call(api.GET("/api/scoring/rubrics")), enabled: Boolean(id) });
+  if (!id) return <>{t("Không chấm điểm", "No scoring")}</>;
+  const rubric = rubrics.data?.find((r) => r.id === id);
+  return <>{rubric ? `${rubric.title} (${t("phiên bản", "version")} ${rubric.version})` : "…"}</>;
 }

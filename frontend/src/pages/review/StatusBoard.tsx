@@ -101,24 +101,35 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
         <div className="filters">
           <Input.Search allowClear placeholder={t("Tìm trường (không cần dấu), ví dụ: hoa binh", "Search schools (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
             onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 320 }} />
-          <Select mode="multiple" allowClear placeholder={t("Trạng thái", "Status")} style={{ minWidth: 220 }} value={statuses}
+          <Select mode="multiple" allowClear placeholder={t("Trạng thái", "Status")} aria-label={t("Lọc theo trạng thái", "Filter by status")} style={{ minWidth: 220 }} value={statuses}
             onChange={(v) => { setStatuses(v); setPage(1); }} options={ORDER.map((s) => ({ value: s, label: TARGET_STATUS[s][lang] }))} />
-          <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} style={{ minWidth: 220 }} value={groupId}
+          <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} aria-label={t("Lọc theo đơn vị trực thuộc", "Filter by sub-authority")} style={{ minWidth: 220 }} value={groupId}
             onChange={(v) => { setGroupId(v); setPage(1); }} options={(view?.groups ?? []).map((g) => ({ value: g.unit.id, label: g.unit.name }))} />
         </div>
-        <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []} scroll={{ x: 890 }}
+        {/* On a phone: the unit, its status and the link to its report in two columns, the rest under the name
+            (a sideways-scrolling table put the report link off screen). */}
+        <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []}
           pagination={{ current: page, pageSize: PAGE, total: view?.targets.total ?? 0, onChange: setPage, showSizeChanger: false }}
           columns={[
-            { title: t("Đơn vị", "Unit"), render: (_, row) => <><div>{row.unit_name}</div><div className="muted small">{row.unit_code}</div></> },
+            { title: t("Đơn vị", "Unit"), render: (_, row) => (
+              <>
+                <div>{row.unit_name}</div><div className="muted small">{row.unit_code}</div>
+                <div className="phone-only card-facts mt-xs small">
+                  <span>{t("Hạn", "Due")} {formatDateTime(row.due_at)}</span>
+                  {(row.overdue_text || row.late_text) && <Typography.Text type="danger">{row.overdue_text ?? row.late_text}</Typography.Text>}
+                  {row.submission_id && <Link to={`/submissions/${row.submission_id}`}>{t("Mở báo cáo", "Open")}</Link>}
+                </div>
+              </>
+            ) },
             { title: t("Trạng thái", "Status"), dataIndex: "status", width: 150, render: (s: TargetStatus) => <Tag color={TARGET_STATUS[s].color}>{TARGET_STATUS[s][lang]}</Tag> },
-            { title: t("Hạn", "Deadline"), dataIndex: "due_at", width: 150, render: (v: string) => formatDateTime(v) },
-            { title: t("Nộp lần cuối", "Last submitted"), dataIndex: "last_submitted_at", width: 150, render: (v: string | null) => formatDateTime(v) || "—" },
-            { title: t("Ký số", "Signature"), width: 130, render: (_, row) => row.signature_state
+            { title: t("Hạn", "Deadline"), dataIndex: "due_at", width: 150, responsive: ["sm"], render: (v: string) => formatDateTime(v) },
+            { title: t("Nộp lần cuối", "Last submitted"), dataIndex: "last_submitted_at", width: 150, responsive: ["md"], render: (v: string | null) => formatDateTime(v) || "—" },
+            { title: t("Ký số", "Signature"), width: 130, responsive: ["sm"], render: (_, row) => row.signature_state
               ? <><Tag color={SIGNATURE_COLORS[row.signature_state]}>{row.signature_label}</Tag>
                 {row.signature_state === "invalid" && <div className="small muted">{row.signature_reason}</div>}</>
               : <span className="muted">—</span> },
-            { title: t("Ghi chú", "Note"), width: 170, render: (_, row) => <Typography.Text type={row.overdue_text || row.late_text ? "danger" : undefined}>{row.overdue_text ?? row.late_text ?? ""}</Typography.Text> },
-            { title: "", width: 110, render: (_, row) => row.submission_id && <Link to={`/submissions/${row.submission_id}`}>{t("Mở báo cáo", "Open")}</Link> },
+            { title: t("Ghi chú", "Note"), width: 170, responsive: ["sm"], render: (_, row) => <Typography.Text type={row.overdue_text || row.late_text ? "danger" : undefined}>{row.overdue_text ?? row.late_text ?? ""}</Typography.Text> },
+            { title: t("Báo cáo", "Report"), width: 110, responsive: ["sm"], render: (_, row) => row.submission_id && <Link to={`/submissions/${row.submission_id}`}>{t("Mở báo cáo", "Open")}</Link> },
           ]} />
       </Card>
       {view && <div className="muted small mt">{t("Số liệu tính đến", "As of")} {formatDateTime(view.as_of)}</div>}

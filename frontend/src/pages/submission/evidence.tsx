@@ -9,6 +9,7 @@ import type { Evidence, UploadResult } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { shrinkPhoto } from "../../lib/photo";
 import { formatBytes, uploadEvidence, type UploadState } from "../../lib/upload";
 
 export const FILE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.heic,.heif,.docx,.xlsx,.pptx,.mp4,application/pdf,image/*";
@@ -105,10 +106,14 @@ export function Uploader({ submissionId, code, extraCodes = [], compact = false,
   };
 
   const start = (files: FileList | null) => {
-    for (const file of Array.from(files ?? [])) {
+    for (const original of Array.from(files ?? [])) {
       const key = ++jobCounter;
-      setJobs((all) => [...all, { key, file, state: { phase: "preparing", loaded: 0, total: file.size, attempt: 1 } }]);
-      run(key, file);
+      setJobs((all) => [...all, { key, file: original, state: { phase: "preparing", loaded: 0, total: original.size, attempt: 1 } }]);
+      // A camera photo is shrunk first (PDFs and documents are not touched); a retry sends the shrunk one.
+      void shrinkPhoto(original).then((file) => {
+        setJobs((all) => all.map((job) => (job.key === key ? { ...job, file, state: { ...job.state, total: file.size } } : job)));
+        run(key, file);
+      });
     }
   };
 
@@ -165,18 +170,7 @@ function LinkForm({ submissionId, codes, onDone }: { submissionId: string; codes
 export function EvidencePreview({ item }: { item: Evidence }) {
   const t = useT();
   const inline = INLINE.has(item.content_type ?? "");
-  const query = useQuery({
-    queryKey: ["evidence-content", item.id],
-    queryFn: async () => {
-      const outcome = await api.GET("/api/evidence/files/{item_id}/content", { params: { path: { item_id: item.id } }, parseAs: "blob" });
-      if (!outcome.data) throw await call(Promise.resolve(outcome)).catch((e) => e);
-      return URL.createObjectURL(new Blob([outcome.data as Blob], { type: item.content_type ?? "application/octet-stream" }));
-    },
-    enabled: inline,
-    staleTime: Infinity,
-    gcTime: 60_000,
-  });
-  useEffect(() => () => { if (query.data) URL.revokeObjectURL(query.data); }, [query.data]);
+  const query = useEvidenceContent(item, inline);
   if (item.kind === "link")
     return <Typography.Paragraph><LinkOutlined /> <a href={item.url ?? "#"} target="_blank" rel="noreferrer noopener">{item.url}</a></Typography.Paragraph>;
   if (!inline)
@@ -188,6 +182,33 @@ export function EvidencePreview({ item }: { item: Evidence }) {
   ) : (
     <img className="preview-image" src={query.data} alt={item.title} />
   );
+}
+
+/** The bytes of a file evidence as an object URL (shared by the list's thumbnail and the preview). */
+function useEvidenceContent(item: Evidence, enabled: boolean) {
+  const query = useQuery({
+    queryKey: ["evidence-content", item.id],
+    queryFn: async () => {
+      const outcome = await api.GET("/api/evidence/files/{item_id}/content", { params: { path: { item_id: item.id } }, parseAs: "blob" });
+      if (!outcome.data) throw await call(Promise.resolve(outcome)).catch((e) => e);
+      return URL.createObjectURL(new Blob([outcome.data as Blob], { type: item.content_type ?? "application/octet-stream" }));
+    },
+    enabled,
+    staleTime: Infinity,
+    gcTime: 60_000,
+  });
+  return query;
+}
+
+const PHOTO = new Set(["image/jpeg", "image/png"]);
+
+/** A photo's thumbnail in the list (its title is beside it), otherwise the kind's icon. */
+function EvidenceThumb({ item }: { item: Evidence }) {
+  const photo = item.kind === "file" && PHOTO.has(item.content_type ?? "");
+  const content = useEvidenceContent(item, photo);
+  if (item.kind === "link") return <LinkOutlined />;
+  if (!photo) return <PaperClipOutlined />;
+  return content.data ? <img className="evidence-thumb" src={content.data} alt="" loading="lazy" /> : <span className="evidence-thumb" aria-hidden="true" />;
 }
 
 export function EvidenceList({ items, editable, onPreview, onReview }: {
@@ -222,7 +243,7 @@ export function EvidenceList({ items, editable, onPreview, onReview }: {
           ) : null,
         ].filter(Boolean)}>
           <List.Item.Meta
-            avatar={item.kind === "link" ? <LinkOutlined /> : <PaperClipOutlined />}
+            avatar={<EvidenceThumb item={item} />}
             title={<span>{(item.codes ?? []).length > 0 && <Tag>{(item.codes ?? []).join(", ")}</Tag>}{item.title}</span>}
             description={
               <>

@@ -35,6 +35,11 @@ class CampaignStateConflict(Conflict):
     title = "Trạng thái đợt báo cáo không cho phép thao tác này"
 
 
+class InvalidLateCutoff(Unprocessable):
+    code = "invalid_late_cutoff"
+    title = "Hạn chót nhận báo cáo muộn không hợp lệ"
+
+
 class InvalidTargets(Unprocessable):
     code = "invalid_targets"
     title = "Đối tượng báo cáo không hợp lệ"

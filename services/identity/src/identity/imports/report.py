@@ -26,7 +26,9 @@ class RowErrors:
         self.rows: set[int] = set()
 
     def add(self, row: int, column: str, message: str) -> None:
-        self._items.append(RowError(row=row, column=self._sheet.header(column), message=f"Dòng {row}: {message}"))
+        """`message` says what is wrong with the cell; the row and the column are fields of their own (whoever
+        shows the error prefixes them once), so the message never repeats them."""
+        self._items.append(RowError(row=row, column=self._sheet.header(column), message=_sentence(message)))
         self.rows.add(row)
 
     def check(self, row: int, column: str, rule: Callable[..., None], *args: Any) -> None:
@@ -44,6 +46,10 @@ class RowErrors:
         return sorted(self._items, key=lambda e: e.row)  # stable: a row's errors keep their order
 
 
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
 def reject_if_needed(errors: RowErrors, *, mode: ImportMode, total_rows: int) -> None:
     """All-or-nothing with an invalid row: refuse the whole file, listing every bad row (dry run or not)."""
     if mode is not ImportMode.ALL_OR_NOTHING or not errors.rows:
@@ -51,7 +57,7 @@ def reject_if_needed(errors: RowErrors, *, mode: ImportMode, total_rows: int) ->
     bad = len(errors.rows)
     raise ImportRejected(
         f"{bad}/{total_rows} dòng không hợp lệ, chưa ghi dữ liệu nào. Sửa các dòng được liệt kê rồi nhập lại, "
-        "hoặc chọn chế độ chỉ nhập các dòng hợp lệ (mode=valid_only).",
+        "hoặc chọn nhập các dòng hợp lệ và bỏ qua các dòng lỗi.",
         errors=[FieldError(row=e.row, field=e.column, message=e.message) for e in errors.items],
         extra={"total_rows": total_rows, "invalid_rows": bad},
     )

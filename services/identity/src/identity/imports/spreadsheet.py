@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -30,6 +30,8 @@ MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# "(mã)", "(*)", "[bắt buộc]" after a header name qualify it; they do not change which column it is.
+_QUALIFIER = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 _ZERO_PADDED = re.compile(r"^0+$")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _CSV_DELIMITERS = (",", ";", "\t")
@@ -39,10 +41,12 @@ Record = tuple[int, list[str]]
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # canonical name, used in code and in error reports when the file lacks the column
-    label: str  # Vietnamese name, for messages
+    key: str  # canonical name, used in code only: never shown to a person
+    label: str  # the header the template and the help write, and messages use when the file lacks the column
     aliases: tuple[str, ...]
     required: bool = False
+    hint: str = ""  # how to fill the column, for the template's instructions sheet
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,30 @@ class SheetRow:
 class Sheet:
     headers: dict[str, str]  # canonical name → the header as written in the file
     rows: list[SheetRow]
+    labels: dict[str, str] = field(default_factory=dict)  # canonical name → the column's Vietnamese label
 
     def header(self, key: str) -> str:
-        return self.headers.get(key, key)
+        """The column as the person knows it: the file's own header, else the documented label."""
+        return self.headers.get(key) or self.labels.get(key, key)
 
 
 def compact(text: str) -> str:
     """'Mã trường (*)' → 'matruong': what header and value matching compares."""
     return _NOT_ALNUM.sub("", fold(text))
+
+
+_INTERNAL_NAME = re.compile(r"^[a-z]+(_[a-z]+)*$")
+
+
+def shown_aliases(column: Column) -> list[str]:
+    """The other headers accepted for a column, as a person would write them (not the API's field names)."""
+    return [a for a in column.aliases if not _INTERNAL_NAME.match(a) and a != column.label]
+
+
+def header_keys(text: str) -> set[str]:
+    """What a header cell may match: as written, and without its bracketed qualifiers ('Đơn vị quản lý (mã)')."""
+    keys = {compact(text), compact(_QUALIFIER.sub(" ", text))}
+    return {k for k in keys if k}
 
 
 def read_sheet(data: bytes, columns: Sequence[Column], *, max_rows: int,
@@ -190,8 +210,15 @@ def _csv_records(text: str, delimiter: str) -> Iterator[Record]:
 # --- header and rows -------------------------------------------------------------------------------------
 
 def _header_map(cells: list[str], columns: Sequence[Column]) -> dict[int, Column]:
-    by_alias = {compact(alias): column for column in columns for alias in (column.key, *column.aliases)}
-    return {i: by_alias[compact(cell)] for i, cell in enumerate(cells) if cell and compact(cell) in by_alias}
+    by_alias = {key: column for column in columns for name in (column.key, column.label, *column.aliases)
+                for key in header_keys(name)}
+    found: dict[int, Column] = {}
+    for i, cell in enumerate(cells):
+        # The text as written wins over the text without its qualifiers.
+        match = next((by_alias[k] for k in sorted(header_keys(cell), key=len, reverse=True) if k in by_alias), None)
+        if cell and match is not None:
+            found[i] = match
+    return found
 
 
 def _find_header(records: Iterable[Record], columns: Sequence[Column]) -> tuple[Record, dict[int, Column]] | None:
@@ -244,7 +271,7 @@ def _build(records: Iterator[Record], columns: Sequence[Column], *, max_rows: in
         rows.append(SheetRow(number=number, values=values))
     if not rows:
         raise ImportFileInvalid(f"Tệp không có dòng dữ liệu nào dưới dòng tiêu đề (dòng {header_number}).")
-    return Sheet(headers=headers, rows=rows)
+    return Sheet(headers=headers, rows=rows, labels={c.key: c.label for c in columns})
 
 
 def _missing_columns_message(records: list[Record], columns: Sequence[Column]) -> str:
@@ -254,6 +281,6 @@ def _missing_columns_message(records: list[Record], columns: Sequence[Column]) -
     present = {c.key for c in _header_map(first[1], columns).values()}
     missing = [c for c in columns if c.required and c.key not in present]
     names = ", ".join(f"'{c.label}'" for c in missing)
-    accepted = "; ".join(f"{c.label}: {', '.join(c.aliases[:3])}" for c in missing)
+    accepted = "; ".join(f"{c.label}: {', '.join(shown_aliases(c)[:3])}" for c in missing)
     return (f"Không tìm thấy dòng tiêu đề có đủ các cột bắt buộc. Thiếu cột {names} (tên cột được chấp nhận — "
             f"{accepted}). Dòng tiêu đề phải nằm trong {HEADER_SEARCH_ROWS} dòng đầu của trang tính thứ nhất.")

@@ -28,15 +28,26 @@ from identity.units.models import EducationLevel, Unit, UnitType
 from identity.units.service import LEAF_TYPES
 
 COLUMNS = (
-    Column("code", "Mã đơn vị", ("Mã đơn vị", "Mã trường", "Mã", "Mã ĐV", "unit_code"), required=True),
-    Column("name", "Tên đơn vị", ("Tên đơn vị", "Tên trường", "Tên"), required=True),
-    Column("type", "Loại đơn vị", ("Loại đơn vị", "Loại", "unit_type")),
-    Column("levels", "Cấp học", ("Cấp học", "education_levels")),
-    Column("parent_code", "Đơn vị quản lý", ("Đơn vị quản lý", "Mã đơn vị quản lý", "Đơn vị cấp trên",
-                                             "Mã đơn vị cấp trên", "Cơ quan quản lý")),
-    Column("address", "Địa chỉ", ("Địa chỉ",)),
-    Column("email", "E-mail", ("E-mail đầu mối", "E-mail", "Thư điện tử", "Địa chỉ e-mail")),
-    Column("phone", "Điện thoại", ("Điện thoại", "Số điện thoại", "SĐT")),
+    Column("code", "Mã đơn vị", ("Mã đơn vị", "Mã trường", "Mã", "Mã ĐV", "unit_code"), required=True,
+           hint="Chữ không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang; tối đa 40 ký tự.", example="86703001"),
+    Column("name", "Tên đơn vị", ("Tên đơn vị", "Tên trường", "Tên"), required=True,
+           example="Trường THCS Hòa Bình"),
+    Column("type", "Loại đơn vị", ("Loại đơn vị", "Loại", "unit_type"),
+           hint="Trường, Trung tâm, Phòng GDĐT, Sở GDĐT, Bộ GDĐT. Để trống: Trường (hoặc giữ loại đã lưu).",
+           example="Trường"),
+    Column("levels", "Cấp học", ("Cấp học", "education_levels"),
+           hint="Mầm non, Tiểu học, THCS, THPT, GDTX, hoặc ghép như TH&THCS. Bắt buộc với trường và trung tâm.",
+           example="THCS"),
+    Column("parent_code", "Đơn vị quản lý (mã)", (
+        "Đơn vị quản lý", "Mã đơn vị quản lý", "Mã ĐV quản lý", "Đơn vị cấp trên", "Mã đơn vị cấp trên",
+        "Cơ quan quản lý", "Mã cơ quan quản lý", "Đơn vị chủ quản", "Trực thuộc", "Đơn vị cha"),
+           hint="Mã của đơn vị quản lý trực tiếp: đơn vị đã có, hoặc một dòng khác trong cùng tệp. Để trống: "
+                "đơn vị quản lý mặc định chọn khi nhập.", example="867"),
+    Column("address", "Địa chỉ", ("Địa chỉ",), example="Ấp Hòa Bình, xã Hòa Bình, tỉnh Vĩnh Long"),
+    Column("email", "E-mail đầu mối", ("E-mail đầu mối", "E-mail", "Thư điện tử", "Địa chỉ e-mail"),
+           example="thcshoabinh@vinhlong.edu.vn"),
+    Column("phone", "Điện thoại", ("Điện thoại", "Số điện thoại", "SĐT"),
+           hint="Chữ số, khoảng trắng và + . - ( ).", example="0270 3812 345"),
 )
 
 _TYPE_WORDS: dict[UnitType, tuple[str, ...]] = {

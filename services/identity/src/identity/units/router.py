@@ -3,13 +3,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
+from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
 from identity.units import importer, service
 from identity.units.models import EducationLevel, UnitType
@@ -132,6 +135,17 @@ async def get_unit_history(unit_id: uuid.UUID, session: SessionDep, principal: C
 PARENT_ID_HELP = "Đơn vị quản lý mặc định cho các dòng để trống cột đơn vị quản lý"
 
 
+@router.get("/import/template", response_class=Response, dependencies=[require_roles(Role.AUTHORITY_ADMIN)],
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+async def get_unit_import_template() -> Response:
+    """An empty XLSX to fill for `POST /units/import`: the first sheet's header is exactly the columns the import
+    reads (required ones highlighted), the second sheet says how to fill each column and which other column
+    names are accepted."""
+    body = await run_in_threadpool(build_template, importer.COLUMNS, title="Mẫu nhập danh sách đơn vị")
+    return Response(body, media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition("Mẫu nhập đơn vị.xlsx")})
+
+
 @router.post("/import", response_model=ImportReport, responses=TOO_LARGE_RESPONSE,
              dependencies=[require_roles(Role.AUTHORITY_ADMIN)], openapi_extra=IMPORT_FILE_BODY)
 async def import_units(
@@ -154,15 +168,17 @@ async def import_units(
       `district_office`, `department`, `ministry`. Blank: school (or the stored type).
     - **Cấp học**: Mầm non, Tiểu học, THCS, THPT, GDTX, or combined: `TH&THCS`, `THCS, THPT`,
       `TH, THCS và THPT`, `Liên cấp TH-THCS`. Required for schools and centres, none for authorities.
-    - **Đơn vị quản lý** (Mã đơn vị quản lý, Đơn vị cấp trên): the managing unit's **code**, an existing unit
-      in your subtree or another row of the same file, in any order. Blank: `parent_id`.
+    - **Đơn vị quản lý (mã)** (Đơn vị quản lý, Mã đơn vị quản lý, Đơn vị cấp trên, Trực thuộc): the managing
+      unit's **code**, an existing unit in your subtree or another row of the same file, in any order. Blank:
+      `parent_id`. A header's bracketed qualifier is ignored: "Mã trường (*)" is "Mã trường".
     - **Địa chỉ**; **E-mail đầu mối** (E-mail, Thư điện tử); **Điện thoại** (Số điện thoại, SĐT: digits,
       spaces, `+ . - ( )`).
 
     Rows are matched to existing units by code. A row equal to the stored unit is `unchanged` and writes
     nothing; a different one updates the unit, and moves it when its managing unit differs. A blank optional
     cell keeps the stored value. Every row is checked before anything is written; errors name the row as
-    Excel numbers it (header = row 1). In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
+    Excel numbers it (header = row 1) in `row`, the column as the file writes it in `column`, and a message
+    that repeats neither. In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
     listing every bad row, and nothing is written. Changes are recorded in each unit's history.
     """
     sheet = await read_upload(request, importer.COLUMNS, limits)

@@ -31,11 +31,17 @@ from identity.users import service as users_service
 from identity.users.models import User, UserRole
 
 COLUMNS = (
-    Column("email", "E-mail", ("E-mail", "Thư điện tử", "Địa chỉ e-mail", "E-mail đăng nhập"), required=True),
-    Column("full_name", "Họ và tên", ("Họ và tên", "Họ tên", "Tên người dùng"), required=True),
-    Column("phone", "Điện thoại", ("Điện thoại", "Số điện thoại", "SĐT")),
-    Column("unit_code", "Mã đơn vị", ("Mã đơn vị", "Mã trường"), required=True),
-    Column("roles", "Vai trò", ("Vai trò", "role")),
+    Column("email", "E-mail", ("E-mail", "Thư điện tử", "Địa chỉ e-mail", "E-mail đăng nhập"), required=True,
+           hint="Tên đăng nhập của tài khoản; tài khoản mới nhận e-mail mời đặt mật khẩu.",
+           example="gv.an@vinhlong.edu.vn"),
+    Column("full_name", "Họ và tên", ("Họ và tên", "Họ tên", "Tên người dùng"), required=True,
+           example="Nguyễn Văn An"),
+    Column("phone", "Điện thoại", ("Điện thoại", "Số điện thoại", "SĐT"), example="0912 345 678"),
+    Column("unit_code", "Mã đơn vị", ("Mã đơn vị", "Mã trường", "Đơn vị (mã)"), required=True,
+           hint="Mã của đơn vị (trường, phòng, sở) trong phạm vi bạn quản lý.", example="86703001"),
+    Column("roles", "Vai trò", ("Vai trò", "Chức vụ", "role"),
+           hint="Hiệu trưởng, Cán bộ CNTT, Chuyên viên, Quản trị đơn vị, Người xem; nhiều vai trò cách nhau "
+                "bởi dấu ; hoặc ,", example="Cán bộ CNTT"),
 )
 
 _ROLE_WORDS: dict[Role, tuple[str, ...]] = {

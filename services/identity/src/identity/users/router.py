@@ -3,15 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
+from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
 from identity.auth import service as auth_service
 from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
+from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
 from identity.units import repository as units_repository
 from identity.users import importer, service
@@ -85,6 +88,17 @@ async def _me(session: SessionDep, account: object) -> MeRead:
     unit = await units_repository.get(session, read.unit_id)
     assert unit is not None
     return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)
+
+
+@router.get("/users/import/template", response_class=Response, dependencies=[require_roles(Role.AUTHORITY_ADMIN)],
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}})
+async def get_user_import_template() -> Response:
+    """An empty XLSX to fill for `POST /users/import`: the first sheet's header is exactly the columns the import
+    reads (required ones highlighted), the second sheet says how to fill each column and which other column
+    names are accepted."""
+    body = await run_in_threadpool(build_template, importer.COLUMNS, title="Mẫu nhập danh sách tài khoản")
+    return Response(body, media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition("Mẫu nhập tài khoản.xlsx")})
 
 
 @router.post("/users/import", response_model=ImportReport, responses=TOO_LARGE_RESPONSE,

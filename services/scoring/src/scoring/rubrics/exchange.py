@@ -78,8 +78,44 @@ def _validated(document: Any, where: Any) -> RubricDefinition:
     try:
         return RubricDefinition.model_validate(document)
     except ValidationError as exc:
-        errors = [FieldError(field=where(e["loc"]), message=e["msg"]) for e in exc.errors()[:50]]
+        errors = [FieldError(field=where(e["loc"]), message=_plain(document, e)) for e in exc.errors()[:50]]
         raise RubricFileInvalid("Tệp có dữ liệu không hợp lệ (xem danh sách lỗi).", errors=errors) from exc
+
+
+# What a person calls the fields of a definition, and what went wrong, instead of pydantic's English.
+_FIELD_NAMES = {"title": "tên", "text": "nội dung", "code": "mã", "max_points": "điểm chuẩn", "points": "điểm",
+                "step": "bước điểm", "label": "tên mức", "min": "cận dưới", "max": "cận trên", "mode": "cách xếp loại",
+                "max_total": "tổng điểm chuẩn", "key": "khóa thuộc tính", "description": "mô tả"}
+_PROBLEMS = {"missing": "còn trống", "string_type": "phải là chữ", "float_type": "phải là số",
+             "float_parsing": "phải là số", "int_type": "phải là số nguyên", "int_parsing": "phải là số nguyên",
+             "greater_than": "phải lớn hơn {gt}", "greater_than_equal": "không được nhỏ hơn {ge}",
+             "less_than_equal": "không được lớn hơn {le}", "string_too_short": "còn trống hoặc quá ngắn",
+             "string_too_long": "quá dài (tối đa {max_length} ký tự)", "enum": "không thuộc các giá trị cho phép",
+             "too_short": "phải có ít nhất {min_length} mục"}
+
+
+def _plain(document: Any, error: Any) -> str:
+    """'Tiêu chí 1.2: điểm chuẩn phải là số' from a pydantic error located at groups.0.criteria.1.max_points."""
+    where: list[str] = []
+    node = document
+    for part in error["loc"]:
+        node = node[part] if isinstance(node, dict | list) and _has(node, part) else None
+        if isinstance(part, int) and isinstance(node, dict):
+            owner = "Nhóm" if "criteria" in node else "Tiêu chí" if "kind" in node else "Mục"
+            where.append(f"{owner} {node.get('code') or part + 1}")
+    last = next((p for p in reversed(error["loc"]) if isinstance(p, str)), "")
+    problem = _PROBLEMS.get(error["type"])
+    if problem is None:  # the definition's own rules speak Vietnamese already ("Value error, …")
+        text = str(error["msg"]).removeprefix("Value error, ")
+    else:
+        text = f"{_FIELD_NAMES.get(last, 'giá trị')} {problem.format(**error.get('ctx', {}))}"
+    if where:
+        return f"{', '.join(where)}: {text}"
+    return text[:1].upper() + text[1:]
+
+
+def _has(node: Any, part: Any) -> bool:
+    return part in node if isinstance(node, dict) else isinstance(part, int) and 0 <= part < len(node)
 
 
 # --- XLSX out -------------------------------------------------------------------------------------------------
@@ -186,7 +222,14 @@ def from_xlsx(data: bytes) -> RubricDefinition:
     if problems.errors:
         raise RubricFileInvalid("Bảng tính có dòng không hợp lệ (xem danh sách lỗi).", errors=problems.errors[:100])
     document = {**settings, "bands": common, "groups": groups}
-    return _validated(document, lambda loc: ".".join(str(p) for p in loc))
+    return _validated(document, _sheet_of)
+
+
+def _sheet_of(loc: tuple[Any, ...]) -> str:
+    """The sheet a person fixes for an error at `loc` (the message names the group or criterion)."""
+    if loc and loc[0] == "groups":
+        return BANDS_SHEET if "bands" in loc else CRITERIA_SHEET
+    return BANDS_SHEET if loc and loc[0] == "bands" else SETTINGS_SHEET
 
 
 def _rows(sheet: Any) -> list[tuple[int, list[Any]]]:

@@ -46,6 +46,17 @@ async def create_rubric(body: RubricDefinition, session: SessionDep, principal: 
     return service.to_read(rubric, latest_version=rubric.version)
 
 
+@router.get("/import/template", response_class=Response,
+            responses={200: {"content": {exchange.XLSX_MEDIA_TYPE: {}}}})
+async def get_rubric_import_template(_principal: CurrentPrincipal) -> Response:
+    """A workbook in the layout `import` reads, filled with the seed-004 rubric as the example to edit: sheets
+    Tiêu chí (one row per group, criterion, block or level), Xếp loại and Thiết lập."""
+    definition = service.template_definition("seed-004-cntt")
+    body = await anyio.to_thread.run_sync(exchange.to_xlsx, definition)
+    return Response(body, media_type=exchange.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition("Mẫu bộ tiêu chí.xlsx")})
+
+
 @router.post("/import", response_model=RubricImportResult, status_code=status.HTTP_201_CREATED,
              dependencies=[require_roles(Role.AUTHORITY_ADMIN)], responses=IMPORT_RESPONSES,
              openapi_extra=multipart_file_body("Tệp .xlsx (theo mẫu xuất từ EduDX) hoặc .json"))

@@ -35,6 +35,7 @@ class Campaign(SQLModel, table=True):
     __tablename__ = "campaigns"
     __table_args__ = (
         CheckConstraint("opens_at < due_at", name="ck_campaigns_window"),
+        CheckConstraint("late_until IS NULL OR late_until > due_at", name="ck_campaigns_late_until"),
         CheckConstraint("status IN ('draft', 'published', 'closed', 'archived')", name="ck_campaigns_status"),
     )
 
@@ -53,6 +54,8 @@ class Campaign(SQLModel, table=True):
     opens_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     late_policy: str = Field(max_length=20, default=LatePolicy.ACCEPT_LATE.value)
+    # With `accept_late`: late reports are accepted until this cut-off (none: until the campaign closes).
+    late_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     rubric_id: uuid.UUID | None = None  # a rubric of the scoring service
     outline_id: uuid.UUID | None = None  # where the outline was copied from
     outline: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -91,3 +91,8 @@ async def unit_is_targeted_below(session: AsyncSession, campaign_id: uuid.UUID, 
 
 def add_targets(session: AsyncSession, new_targets: Sequence[CampaignTarget]) -> None:
     session.add_all(new_targets)
+
+
+async def delete(session: AsyncSession, campaign: Campaign) -> None:
+    await session.delete(campaign)
+    await session.flush()

@@ -64,6 +64,13 @@ async def update_campaign(campaign_id: uuid.UUID, body: CampaignUpdate, session:
     return CampaignRead.model_validate(await service.update_campaign(session, principal, events, campaign_id, body))
 
 
+@router.delete("/{campaign_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> None:
+    """Delete a draft that was never published (409 `campaign_state_conflict` once published: close and archive
+    it instead)."""
+    await service.delete_draft(session, principal, campaign_id)
+
+
 @router.post("/{campaign_id}/publish", response_model=CampaignRead)
 async def publish_campaign(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                            identity: IdentityDep, events: EventsDep) -> CampaignRead:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
@@ -44,10 +45,22 @@ class CampaignBase(BaseModel):
     opens_at: LocalDateTime
     due_at: LocalDateTime = Field(description="Hạn nộp; không kèm múi giờ thì hiểu là giờ Việt Nam")
     late_policy: LatePolicy = LatePolicy.ACCEPT_LATE
+    late_until: LocalDateTime | None = Field(
+        default=None, description="Hạn chót nhận báo cáo muộn (sau hạn nộp); chỉ dùng khi nhận báo cáo muộn")
     rubric_id: uuid.UUID | None = None
     two_level_review: bool = Field(default=False, description="Phòng tiếp nhận trước, rồi chuyển lên Sở")
     require_signature: bool = Field(default=False, description="Chỉ phê duyệt khi phiên bản đã nộp có chữ ký số "
                                                                 "hợp lệ của Hiệu trưởng")
+
+
+def check_late_until(policy: LatePolicy, due_at: datetime, late_until: datetime | None) -> None:
+    """The cut-off for late reports comes after the deadline, and only when late reports are accepted."""
+    if late_until is None:
+        return
+    if policy != LatePolicy.ACCEPT_LATE:
+        raise ValueError("chỉ đặt hạn chót nhận báo cáo muộn khi đợt báo cáo nhận báo cáo muộn")
+    if late_until <= due_at:
+        raise ValueError("hạn chót nhận báo cáo muộn phải sau hạn nộp")
 
 
 class CampaignCreate(CampaignBase):
@@ -61,6 +74,7 @@ class CampaignCreate(CampaignBase):
     def _check(self) -> CampaignCreate:
         if self.opens_at >= self.due_at:
             raise ValueError("thời điểm mở phải trước hạn nộp")
+        check_late_until(self.late_policy, self.due_at, self.late_until)
         if self.outline_id is not None and self.outline is not None:
             raise ValueError("chọn đề cương từ thư viện hoặc soạn riêng, không cả hai")
         return self
@@ -80,6 +94,7 @@ class CampaignUpdate(PartialUpdate):
     opens_at: LocalDateTime | None = None
     due_at: LocalDateTime | None = None
     late_policy: LatePolicy | None = None
+    late_until: LocalDateTime | None = None
     rubric_id: uuid.UUID | None = None
     two_level_review: bool | None = None
     require_signature: bool | None = None
@@ -89,7 +104,7 @@ class CampaignUpdate(PartialUpdate):
 
 
 PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy",
-                      "require_signature"}
+                      "late_until", "require_signature"}
 
 
 class CampaignSummary(BaseModel):
@@ -111,6 +126,7 @@ class CampaignRead(CampaignSummary):
     attachments: list[dict[str, Any]]
     opens_at: LocalDateTime
     late_policy: LatePolicy
+    late_until: LocalDateTime | None
     rubric_id: uuid.UUID | None
     outline_id: uuid.UUID | None
     outline: OutlineDefinition | None

@@ -31,7 +31,7 @@ from submissions.campaigns.events import (
     CampaignTargetAdded,
     CampaignTargetWithdrawn,
 )
-from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
+from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, LatePolicy
 from submissions.campaigns.schemas import (
     PUBLISHED_EDITABLE,
     CampaignCopy,
@@ -39,9 +39,16 @@ from submissions.campaigns.schemas import (
     CampaignUpdate,
     Extension,
     TargetRule,
+    check_late_until,
 )
 from submissions.clients.identity import IdentityClient, UnitInfo
-from submissions.errors import CampaignNotFound, CampaignStateConflict, InvalidTargets, NotAllowed
+from submissions.errors import (
+    CampaignNotFound,
+    CampaignStateConflict,
+    InvalidLateCutoff,
+    InvalidTargets,
+    NotAllowed,
+)
 from submissions.events import EventSink
 from submissions.outlines import service as outlines_service
 from submissions.school_years import service as school_years_service
@@ -113,9 +120,10 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
         school_year_id=data.school_year_id, title=data.title, title_folded=fold(data.title), kind=data.kind.value,
         legal_reference=data.legal_reference, instructions=data.instructions,
         attachments=[a.model_dump(mode="json") for a in data.attachments], opens_at=data.opens_at,
-        due_at=data.due_at, late_policy=data.late_policy.value, rubric_id=data.rubric_id,
-        outline_id=data.outline_id, outline=outline, target_rule=data.targets.model_dump(mode="json"),
-        two_level_review=data.two_level_review, require_signature=data.require_signature,
+        due_at=data.due_at, late_policy=data.late_policy.value, late_until=data.late_until,
+        rubric_id=data.rubric_id, outline_id=data.outline_id, outline=outline,
+        target_rule=data.targets.model_dump(mode="json"), two_level_review=data.two_level_review,
+        require_signature=data.require_signature,
         created_by=principal.subject,
     )
     session.add(campaign)
@@ -125,8 +133,8 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
 
 
 # Fields of a campaign the audit trail compares (the outline is large: its change shows as `outline_id`).
-AUDITED_FIELDS = ("title", "kind", "status", "legal_reference", "opens_at", "due_at", "late_policy", "rubric_id",
-                  "outline_id", "target_rule", "two_level_review", "require_signature")
+AUDITED_FIELDS = ("title", "kind", "status", "legal_reference", "opens_at", "due_at", "late_policy", "late_until",
+                  "rubric_id", "outline_id", "target_rule", "two_level_review", "require_signature")
 
 
 def _audited(campaign: Campaign) -> dict[str, Any]:
@@ -166,20 +174,26 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
     if "outline_id" in changes or "outline" in changes:
         campaign.outline = await _outline_copy(session, principal, data.outline_id, data.outline)
         campaign.outline_id = data.outline_id
-    for name in ("title", "legal_reference", "instructions", "opens_at", "due_at", "rubric_id", "two_level_review",
-                 "require_signature"):
+    for name in ("title", "legal_reference", "instructions", "opens_at", "due_at", "late_until", "rubric_id",
+                 "two_level_review", "require_signature"):
         if name in changes:
             setattr(campaign, name, getattr(data, name))
     if data.kind is not None:
         campaign.kind = data.kind.value
     if data.late_policy is not None:
         campaign.late_policy = data.late_policy.value
+        if data.late_policy == LatePolicy.HARD_CUTOFF and "late_until" not in changes:
+            campaign.late_until = None  # no late reports at all: a cut-off for them means nothing
     if data.attachments is not None:
         campaign.attachments = [a.model_dump(mode="json") for a in data.attachments]
     if data.targets is not None:
         campaign.target_rule = data.targets.model_dump(mode="json")
     if campaign.opens_at >= campaign.due_at:
         raise CampaignStateConflict("Thời điểm mở phải trước hạn nộp.")
+    try:
+        check_late_until(LatePolicy(campaign.late_policy), campaign.due_at, campaign.late_until)
+    except ValueError as error:
+        raise InvalidLateCutoff(f"{str(error).capitalize()}.") from None
     campaign.title_folded = fold(campaign.title)
     campaign.version += 1
     campaign.updated_at = utcnow()
@@ -344,7 +358,8 @@ async def copy_campaign(session: AsyncSession, principal: Principal, campaign_id
         school_year_id=new_year.id, title=title, title_folded=fold(title),
         kind=source.kind, legal_reference=source.legal_reference, instructions=source.instructions,
         attachments=list(source.attachments), opens_at=_shift_years(source.opens_at, years),
-        due_at=_shift_years(source.due_at, years), late_policy=source.late_policy, rubric_id=source.rubric_id,
+        due_at=_shift_years(source.due_at, years), late_policy=source.late_policy,
+        late_until=_shift_years(source.late_until, years) if source.late_until else None, rubric_id=source.rubric_id,
         outline_id=source.outline_id, outline=source.outline, target_rule=dict(source.target_rule),
         two_level_review=source.two_level_review, require_signature=source.require_signature,
         copied_from_id=source.id, created_by=principal.subject,
@@ -353,6 +368,18 @@ async def copy_campaign(session: AsyncSession, principal: Principal, campaign_id
     await session.flush()
     _audit(session, principal, "campaign.copied", copy, after={**_audited(copy), "copied_from_id": source.id})
     return copy
+
+
+async def delete_draft(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID) -> None:
+    """Delete a draft that was never published: no unit was ever told about it, no submission or event refers to
+    it. Once published, a campaign is closed and archived instead, never deleted."""
+    campaign = await get_managed(session, principal, campaign_id)
+    locked = await repository.get_for_update(session, campaign.id)  # not while another admin publishes it
+    assert locked is not None
+    if campaign.status != CampaignStatus.DRAFT or campaign.published_at is not None:
+        raise CampaignStateConflict("Chỉ xoá được đợt báo cáo chưa ban hành; đợt đã ban hành thì đóng và lưu trữ.")
+    _audit(session, principal, "campaign.deleted", campaign, before=_audited(campaign))
+    await repository.delete(session, campaign)
 
 
 def _shift_years(value: datetime, years: int) -> datetime:

@@ -231,6 +231,9 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     late = max(0, int((now - due).total_seconds()))
     if late and ctx.campaign.late_policy == LatePolicy.HARD_CUTOFF:
         raise DeadlinePassed(f"Hạn nộp là {format_vn(due)}; đợt báo cáo không nhận báo cáo muộn.")
+    # A unit's own later deadline (extension, resubmission) moves its cut-off with it.
+    if late and ctx.campaign.late_until is not None and now > max(ctx.campaign.late_until, due):
+        raise DeadlinePassed(f"Đợt báo cáo chỉ nhận báo cáo muộn đến {format_vn(ctx.campaign.late_until)}.")
     number = ctx.submission.submit_count + 1
     values: dict[str, Any] = {
         "status": (SubmissionStatus.RESUBMITTED if resubmitting else SubmissionStatus.SUBMITTED).value,

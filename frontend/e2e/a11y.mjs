@@ -1,0 +1,237 @@
+// Accessibility and phone layout of the main screens, in headless Debian Chromium (playwright-core) with
+// axe-core, against a running EduDX (started by tests/e2e/test_spa_a11y.py):
+//
+//   node e2e/a11y.mjs --base-url http://127.0.0.1:8000 --out ../var/screenshots/a11y --phase school \
+//     --submission-id <the officer's draft>
+//   node e2e/a11y.mjs --base-url … --out … --phase authority --submission-id <submitted> --campaign-id <its campaign>
+//
+// Every screen is checked at 1366 px and 375 px wide: axe-core's rules (WCAG 2.1 A/AA and best practices)
+// with no critical and no serious violation, nothing wider than the phone screen, touch targets of at least
+// 44 px and inputs with 16 px text on the phone. A screenshot of each width is kept. Phase "authority" also
+// publishes, through the wizard, a campaign with a rubric to 3 chosen schools after the confirmation (the
+// caller checks the result through the API); --published-title names it.
+// Prints "N passed, M failed" and exits 1 on any failure; --report writes every finding as JSON.
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
+const OUT = args.out ?? "screenshots/a11y";
+const PHASE = args.phase ?? "school";
+const PASSWORD = "EduDX@2025";
+const OFFICER = "cntt.hoabinh@vinhlong.edu.vn";
+const PHONG_ADMIN = "cntt.longho@vinhlong.edu.vn";
+const DESKTOP = { width: 1366, height: 900 };
+const PHONE = { width: 375, height: 812 };
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const BLOCKING = new Set(["critical", "serious"]);
+mkdirSync(OUT, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"],
+});
+
+let passed = 0;
+let failed = 0;
+const findings = [];
+
+/** axe-core on the page as it is now: the blocking violations, each with a few of its elements. */
+async function axe(page) {
+  // The CSP (script-src self) would refuse an injected script: the contexts bypass it for axe only.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const run = await window.axe.run(document, { resultTypes: ["violations"] });
+    return run.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")} — ${n.failureSummary?.split("\n").slice(1, 2).join(" ")}`) }));
+  });
+  return result.filter((v) => BLOCKING.has(v.impact));
+}
+
+/** What a phone user meets: overflow past 375 px, controls smaller than 44 px, inputs that make iOS zoom. */
+async function phoneProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const overflow = document.documentElement.scrollWidth - window.innerWidth;
+    if (overflow > 2) problems.push(`the page is ${overflow}px wider than the screen`);
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      return r.width > 0 && r.height > 0 && style.visibility !== "hidden" && !el.closest("[aria-hidden='true'], .ant-select-dropdown-hidden");
+    };
+    const describe = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).slice(0, 2).join(".") : ""} "${(el.getAttribute("aria-label") ?? el.textContent ?? "").trim().slice(0, 30)}"`;
+    // The box a finger hits: the control's own box, or the label or wrapper that carries its click.
+    const hitBox = (el) => (el.closest("label, .ant-radio-wrapper, .ant-checkbox-wrapper, .ant-tabs-tab") ?? el).getBoundingClientRect();
+    const small = [];
+    // Switches keep their look; styles.css gives them an invisible 44 px hit area (a pseudo-element, which no
+    // bounding box shows), so they are not measured here.
+    for (const el of document.querySelectorAll("button:not([role='switch']), a.ant-btn, [role='button'].ant-btn, input[type='radio'], input[type='checkbox'], [role='tab']")) {
+      if (!visible(el) && !(el.matches("input") && visible(el.parentElement))) continue;
+      const box = hitBox(el);
+      if (box.width < 1 || box.height < 1) continue;
+      if (el.closest(".ant-pagination, .ant-picker-panel, .ant-table-column-sorters, .ant-input-suffix, .ant-input-clear-icon, .ant-picker-clear, .ant-select-clear, .ant-tag")) continue;
+      if (Math.min(box.height, box.width) < 43.5) small.push(`${describe(el)} ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+    if (small.length) problems.push(`touch targets under 44px: ${small.slice(0, 5).join("; ")}${small.length > 5 ? ` (+${small.length - 5})` : ""}`);
+    const tiny = [];
+    for (const el of document.querySelectorAll("input:not([type='radio']):not([type='checkbox']):not([type='file']):not([type='hidden']), textarea, select")) {
+      if (!visible(el) && !el.closest(".ant-select")) continue;
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      if (size < 16) tiny.push(`${describe(el)} ${size}px`);
+    }
+    if (tiny.length) problems.push(`inputs under 16px (iPhones zoom): ${tiny.slice(0, 5).join("; ")}`);
+    return problems;
+  });
+}
+
+/** One screen at both widths: axe at each, the phone checks at 375 px, a screenshot of each. */
+async function check(page, name, { ready, fullPage = true } = {}) {
+  const started = Date.now();
+  const problems = [];
+  try {
+    for (const [label, size] of [["desktop", DESKTOP], ["375", PHONE]]) {
+      await page.setViewportSize(size);
+      await page.waitForTimeout(300);
+      if (ready) await ready(page);
+      await page.waitForLoadState("networkidle").catch(() => undefined);
+      await page.screenshot({ path: join(OUT, `${name}-${label}.png`), fullPage });
+      for (const v of await axe(page)) problems.push(`${label}: axe ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(" | ")}`);
+      if (size === PHONE) for (const p of await phoneProblems(page)) problems.push(`375: ${p}`);
+    }
+  } catch (error) {
+    problems.push(String(error?.stack ?? error).split("\n").slice(0, 4).join(" "));
+  }
+  await page.setViewportSize(DESKTOP);
+  findings.push({ screen: name, problems });
+  if (problems.length) {
+    failed++;
+    console.log(`✗ ${name}\n  ${problems.join("\n  ")}`);
+  } else {
+    passed++;
+    console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+}
+
+async function session(email) {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh", bypassCSP: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel("Thư điện tử").fill(email);
+  await page.getByLabel("Mật khẩu").fill(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  return page;
+}
+
+const visibleText = (text) => (page) => page.getByText(text).first().waitFor();
+
+async function schoolPhase() {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN", bypassCSP: true });
+  const anonymous = await context.newPage();
+  await anonymous.goto(`${BASE}/login`);
+  await check(anonymous, "a11y-01-login", { ready: (p) => p.getByLabel("Thư điện tử").waitFor() });
+  await context.close();
+
+  const page = await session(OFFICER);
+  await page.goto(`${BASE}/`);
+  await check(page, "a11y-02-school-dashboard", { ready: (p) => p.locator(".campaign-card").first().waitFor() });
+  await page.goto(`${BASE}/submissions/${args["submission-id"]}`);
+  await check(page, "a11y-03-report-editor", { ready: (p) => p.locator(".section-card").first().waitFor() });
+  await page.getByRole("tab", { name: "Tự chấm điểm" }).click();
+  await check(page, "a11y-04-self-scoring", { ready: (p) => p.locator(".score-table").first().waitFor() });
+  await page.goto(`${BASE}/account`);
+  await check(page, "a11y-05-account-school", { ready: visibleText("Lịch hạn nộp") });
+  await page.goto(`${BASE}/notifications`);
+  await check(page, "a11y-06-notifications-school", { ready: (p) => p.locator("h1").first().waitFor() });
+}
+
+async function publishThroughWizard(page, title) {
+  await page.goto(`${BASE}/campaigns/new`);
+  await page.getByLabel("Tiêu đề").fill(title);
+  await page.getByLabel("Căn cứ (công văn)").fill("Công văn 1234/SGDĐT-CNTT ngày 01/12/2026");
+  await check(page, "a11y-09-wizard-general", { ready: (p) => p.getByLabel("Tiêu đề").waitFor() });
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await check(page, "a11y-10-wizard-outline", { ready: (p) => p.locator(".outline-preview .outline-sections li").first().waitFor() });
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await page.getByText(/^Tiêu chuẩn đánh giá nhiệm vụ công nghệ thông tin/).click();
+  await check(page, "a11y-11-wizard-rubric", { ready: visibleText("Số tiêu chí") });
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  for (const [name, value] of [["Mở từ (giờ Việt Nam)", "01/12/2026 07:00"], ["Hạn nộp (giờ Việt Nam)", "21/12/2026 17:00"],
+    ["Nhận báo cáo muộn đến (giờ Việt Nam; để trống: đến khi đóng đợt)", "28/12/2026 17:00"]]) {
+    await page.getByLabel(name).fill(value);
+    await page.keyboard.press("Enter");
+  }
+  await check(page, "a11y-12-wizard-deadline", { ready: (p) => p.getByLabel("Hạn nộp (giờ Việt Nam)").waitFor() });
+  // The date-time picker open on a phone: its OK button is on screen.
+  await page.setViewportSize(PHONE);
+  await page.getByLabel("Hạn nộp (giờ Việt Nam)").click();
+  const ok = page.locator(".ant-picker-dropdown:not(.ant-picker-dropdown-hidden) .ant-picker-ok button");
+  await ok.waitFor();
+  const box = await ok.boundingBox();
+  await page.screenshot({ path: join(OUT, "a11y-12b-date-picker-375.png") });
+  if (!box || box.x < 0 || box.x + box.width > PHONE.width) throw new Error(`the picker's OK is off screen: ${JSON.stringify(box)}`);
+  await page.keyboard.press("Escape");
+  await page.setViewportSize(DESKTOP);
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await page.getByRole("button", { name: "Xem trước đơn vị" }).click();
+  const boxes = page.locator(".target-table .ant-checkbox-input");
+  await boxes.first().waitFor();
+  const total = await boxes.count();
+  if (total < 4) throw new Error(`the rule selects only ${total} units`);
+  for (let i = 3; i < total; i++) await boxes.nth(i).uncheck();
+  await page.getByText("3 đơn vị sẽ phải nộp báo cáo, hạn 21/12/2026 17:00.").waitFor();
+  await check(page, "a11y-13-wizard-targets", { ready: visibleText("3 đơn vị sẽ phải nộp báo cáo") });
+  await page.getByRole("button", { name: "Tiếp tục" }).click();
+  await check(page, "a11y-14-wizard-summary", { ready: visibleText("Nhận đến 28/12/2026 17:00") });
+  await page.getByRole("button", { name: "Ban hành", exact: true }).click();
+  await page.locator(".ant-modal-confirm-title").getByText("Ban hành và thông báo cho 3 đơn vị?").waitFor();
+  await check(page, "a11y-15-wizard-confirm", { ready: (p) => p.locator(".ant-modal-confirm-title").first().waitFor(), fullPage: false });
+  await page.getByRole("button", { name: "Ban hành và thông báo" }).click();
+  await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}$/);
+  await page.getByText("Đang mở", { exact: true }).first().waitFor();
+}
+
+async function authorityPhase() {
+  const page = await session(PHONG_ADMIN);
+  await page.goto(`${BASE}/campaigns`);
+  await check(page, "a11y-07-campaigns", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  await page.goto(`${BASE}/campaigns/${args["campaign-id"]}`);
+  await check(page, "a11y-08-status-board", { ready: (p) => p.locator(".units-card .ant-table-row").first().waitFor() });
+  await publishThroughWizard(page, args["published-title"]);
+  await page.goto(`${BASE}/submissions/${args["submission-id"]}`);
+  await check(page, "a11y-16-review", { ready: (p) => p.getByRole("tab").first().waitFor() });
+  await page.goto(`${BASE}/campaigns/${args["campaign-id"]}/results`);
+  await check(page, "a11y-17-results", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  await page.goto(`${BASE}/admin/units`);
+  await check(page, "a11y-18-admin-units", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  await page.goto(`${BASE}/admin/users`);
+  await check(page, "a11y-19-admin-users", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  await page.getByRole("button", { name: "Nhập từ Excel" }).click();
+  await check(page, "a11y-20-users-import", { ready: visibleText("Tải tệp mẫu (.xlsx)"), fullPage: false });
+  await page.keyboard.press("Escape");
+  await page.goto(`${BASE}/account`);
+  await check(page, "a11y-21-account", { ready: visibleText("Lịch hạn nộp") });
+  await page.goto(`${BASE}/notifications`);
+  await check(page, "a11y-22-notifications", { ready: (p) => p.locator("h1").first().waitFor() });
+}
+
+try {
+  if (PHASE === "school") await schoolPhase();
+  else await authorityPhase();
+} catch (error) {
+  failed++;
+  console.log(`✗ ${PHASE} flow\n  ${String(error?.stack ?? error).split("\n").slice(0, 6).join("\n  ")}`);
+} finally {
+  if (args.report) writeFileSync(args.report, JSON.stringify(findings, null, 2));
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
