@@ -438,7 +438,8 @@ export interface paths {
          * @description A unit's work: every published, closed or archived campaign it must answer (not withdrawn), with its
          *     submission's state when it opened one — the school's dashboard. Latest deadline first. Authority users may
          *     name a unit below theirs; a unit outside the caller's scope has no lines. `campaign_id` keeps one campaign's
-         *     line (how a link to a campaign finds the school's submission).
+         *     line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
+         *     yet, still open, late-but-accepting, or closed for the unit, by the server's clock.
          */
         get: operations["list_unit_submissions_api_submissions_submissions_get"];
         put?: never;
@@ -890,6 +891,9 @@ export interface components {
              */
             issuer_unit_id: string;
             kind: components["schemas"]["CampaignKind"];
+            late_policy: components["schemas"]["LatePolicy"];
+            /** Opens At */
+            opens_at: string;
             /**
              * School Year Id
              * Format: uuid
@@ -1744,6 +1748,12 @@ export interface components {
              * @description Ví dụ 'nộp muộn 2 ngày 3 giờ'
              */
             late_text: string | null;
+            /**
+             * Phase
+             * @description not_open: chưa đến ngày mở (campaign.opens_at); open: đang mở; late: quá hạn nhưng còn nhận nộp muộn; closed: đã đóng, hoặc quá hạn khi đợt không nhận nộp muộn
+             * @enum {string}
+             */
+            phase: "not_open" | "open" | "late" | "closed";
             /** @description Bước của quy trình; null khi chưa mở báo cáo */
             status: components["schemas"]["SubmissionStatus"] | null;
             /**

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -66,24 +67,26 @@ def _read(principal: Principal, ctx: service.Context, response: Response | None 
 
 @router.get("/submissions", response_model=Page[UnitSubmissionRead])
 async def list_unit_submissions(
-    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
+    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep, clock: ClockDep,
     unit_id: Annotated[uuid.UUID | None, Query(description="Mặc định: đơn vị của người gọi")] = None,
     campaign_id: Annotated[uuid.UUID | None, Query(description="Chỉ đợt báo cáo này")] = None,
 ) -> Page[UnitSubmissionRead]:
     """A unit's work: every published, closed or archived campaign it must answer (not withdrawn), with its
     submission's state when it opened one — the school's dashboard. Latest deadline first. Authority users may
     name a unit below theirs; a unit outside the caller's scope has no lines. `campaign_id` keeps one campaign's
-    line (how a link to a campaign finds the school's submission)."""
+    line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
+    yet, still open, late-but-accepting, or closed for the unit, by the server's clock."""
     lines, total = await service.list_for_unit(session, principal, page, unit_id, campaign_id)
-    return Page[UnitSubmissionRead](items=[_unit_line(line) for line in lines], total=total, limit=page.limit,
+    now = clock()
+    return Page[UnitSubmissionRead](items=[_unit_line(line, now) for line in lines], total=total, limit=page.limit,
                                     offset=page.offset)
 
 
-def _unit_line(line: service.UnitLine) -> UnitSubmissionRead:
+def _unit_line(line: service.UnitLine, now: datetime) -> UnitSubmissionRead:
     submission = line.submission
     return UnitSubmissionRead(
         campaign=CampaignSummary.model_validate(line.campaign), unit_id=line.target.unit_id,
-        unit_name=line.target.unit_name, due_at=line.due_at,
+        unit_name=line.target.unit_name, due_at=line.due_at, phase=service.phase(line.campaign, line.due_at, now),
         submission_id=submission.id if submission else None,
         status=submission.status if submission else None,  # type: ignore[arg-type]
         version=submission.version if submission else None,

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
 from submissions.campaigns.schemas import CampaignSummary
 from submissions.workflow.models import SubmissionStatus
+
+CampaignPhase = Literal["not_open", "open", "late", "closed"]
 
 
 class DraftUpdate(BaseModel):
@@ -111,6 +113,9 @@ class UnitSubmissionRead(BaseModel):
     unit_id: uuid.UUID
     unit_name: str
     due_at: LocalDateTime = Field(description="Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)")
+    phase: CampaignPhase = Field(
+        description="not_open: chưa đến ngày mở (campaign.opens_at); open: đang mở; late: quá hạn nhưng còn nhận "
+                    "nộp muộn; closed: đã đóng, hoặc quá hạn khi đợt không nhận nộp muộn")
     submission_id: uuid.UUID | None = Field(description="null khi đơn vị chưa mở báo cáo")
     status: SubmissionStatus | None = Field(description="Bước của quy trình; null khi chưa mở báo cáo")
     version: int | None

@@ -46,7 +46,7 @@ from submissions.outlines.schemas import OutlineDefinition
 from submissions.outlines.validation import ContentError, check_values, split_storable
 from submissions.workflow import checklist, repository
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
-from submissions.workflow.schemas import ReturnRequest
+from submissions.workflow.schemas import CampaignPhase, ReturnRequest
 
 Clock = Callable[[], datetime]
 EDIT_COALESCE = timedelta(minutes=15)
@@ -107,6 +107,19 @@ async def list_for_unit(session: AsyncSession, principal: Principal, page: PageP
     rows, total = await repository.of_unit(session, unit_id, path_pattern=pattern, campaign_id=campaign_id,
                                            limit=page.limit, offset=page.offset)
     return [UnitLine(*row) for row in rows], total
+
+
+def phase(campaign: Campaign, due_at: datetime, now: datetime) -> CampaignPhase:
+    """Where the unit stands in the campaign's calendar, judged by the server's clock: `not_open` (before
+    `opens_at`: nothing can be drafted yet), `open`, `late` (past its deadline, late work still accepted) or
+    `closed` (closed or archived by the issuer, or past its deadline under a hard cut-off)."""
+    if campaign.status != CampaignStatus.PUBLISHED:
+        return "closed"
+    if now < campaign.opens_at:
+        return "not_open"
+    if now <= due_at:
+        return "open"
+    return "closed" if campaign.late_policy == LatePolicy.HARD_CUTOFF else "late"
 
 
 def effective_due(ctx: Context) -> datetime:
