@@ -14,6 +14,8 @@ import { DeadlineTag, SubmissionStatusTag } from "../../components/tags";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { walkSections } from "../../lib/outline";
+import { campaignPhase } from "../../lib/phase";
+import { phaseSentence } from "../../components/PhaseNotice";
 import { ErrorScreen } from "../ErrorPages";
 import { Editor } from "./Editor";
 import { HistoryPanel } from "./HistoryPanel";
@@ -96,6 +98,7 @@ export default function SubmissionPage() {
   const editing = s.allowed_actions.includes("edit");
   const reviewing = s.allowed_actions.some((a) => REVIEW_ACTIONS.includes(a));
   const school = isSchoolUser(me);
+  const phase = campaignPhase(c, s.due_at);
   const content = editing ? <Editor submission={s} campaign={c} /> : reviewing ? <ReviewView submission={s} campaign={c} /> : <ReadView submission={s} campaign={c} />;
   return (
     <>
@@ -109,6 +112,9 @@ export default function SubmissionPage() {
           {s.last_submitted_at && <span className="muted small">{t("Nộp lần cuối", "Last submitted")}: {formatDateTime(s.last_submitted_at)}</span>}
         </Space>
       } />
+      {editing && phase !== "open" && (
+        <Alert type={phase === "late" ? "warning" : "info"} showIcon className="mb phase-alert" title={phaseSentence(phase, c.opens_at, s.due_at, c.late_policy, t)} />
+      )}
       <ReturnReasons submission={s} campaign={c} />
       <Tabs defaultActiveKey="content" items={[
         { key: "content", label: editing ? t("Soạn báo cáo", "Report") : t("Nội dung", "Content"), children: content },
