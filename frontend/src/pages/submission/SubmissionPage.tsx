@@ -3,7 +3,7 @@
 import { FilePdfOutlined, FileWordOutlined, FileExcelOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, App, Button, Dropdown, Space, Tabs, Typography } from "antd";
-import { useParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { Campaign, Submission } from "../../api/types";
 import { PageLoading } from "../../app/Shell";
@@ -78,6 +78,7 @@ export function ReturnReasons({ submission, campaign }: { submission: Submission
 
 export default function SubmissionPage() {
   const { submissionId = "" } = useParams();
+  const [params, setParams] = useSearchParams();
   const t = useT();
   const me = useMe();
   const submission = useQuery({
@@ -116,7 +117,7 @@ export default function SubmissionPage() {
         <Alert type={phase === "late" ? "warning" : "info"} showIcon className="mb phase-alert" title={phaseSentence(phase, c.opens_at, s.due_at, c.late_policy, t)} />
       )}
       <ReturnReasons submission={s} campaign={c} />
-      <Tabs defaultActiveKey="content" items={[
+      <Tabs activeKey={params.get("tab") ?? "content"} onChange={(key) => setParams(key === "content" ? {} : { tab: key }, { replace: true })} items={[
         { key: "content", label: editing ? t("Soạn báo cáo", "Report") : t("Nội dung", "Content"), children: content },
         ...(c.rubric_id ? [{ key: "scores", label: school ? t("Tự chấm điểm", "Self-scoring") : t("Chấm điểm", "Scoring"), children: <ScoresTab submissionId={s.id} reviewer={!school} /> }] : []),
         { key: "history", label: t("Lịch sử và nhận xét", "History and comments"), children: <HistoryPanel submission={s} campaign={c} /> },

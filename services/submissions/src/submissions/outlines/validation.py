@@ -158,7 +158,7 @@ def _check_scalar(kind: FieldKind, value: Any, options: list[str] | None, multip
     if kind == FieldKind.URL:
         parts = urlsplit(value) if isinstance(value, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 2000:
-            return "phải là địa chỉ http(s) hợp lệ"
+            return "phải là địa chỉ đầy đủ, bắt đầu bằng https:// (ví dụ https://thcs-hoabinh.edu.vn)"
         return None
     return f"kiểu {kind} không dùng được ở đây"
 
