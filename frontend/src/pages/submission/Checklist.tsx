@@ -62,6 +62,16 @@ const KIND_LABEL: Record<string, [string, string]> = {
   evidence: ["Thiếu minh chứng", "Evidence missing"],
 };
 
+/** Under its section's heading a line need not repeat "Mục 3. Ứng dụng …: ". */
+export function withoutSection(item: ChecklistItem): string {
+  if (!item.section) return item.message;
+  const prefix = `Mục ${item.section}`;
+  if (!item.message.startsWith(prefix)) return item.message;
+  const rest = item.message.slice(prefix.length);
+  const colon = rest.indexOf(": ");
+  return colon >= 0 && (colon === 0 || rest.startsWith(". ")) ? rest.slice(colon + 2) : item.message;
+}
+
 export function scoresLink(submissionId: string, code: string): string {
   return `/submissions/${submissionId}?tab=scores&criterion=${encodeURIComponent(code)}`;
 }
@@ -91,7 +101,7 @@ export function MissingList({ submissionId, checklist, outline, onNavigate }: {
             {group.items.map((item) => (
               <li key={`${item.kind}-${item.field}`}>
                 <span className={`missing-kind missing-${item.kind}`}>{t(...(KIND_LABEL[item.kind] ?? ["", ""]))}</span>{" "}
-                {item.criterion_code ? <Link to={scoresLink(submissionId, item.criterion_code)} onClick={onNavigate}>{item.message}</Link> : item.message}
+                {item.criterion_code ? <Link to={scoresLink(submissionId, item.criterion_code)} onClick={onNavigate}>{item.message}</Link> : withoutSection(item)}
               </li>
             ))}
           </ul>

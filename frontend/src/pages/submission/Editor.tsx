@@ -54,7 +54,8 @@ function SectionCard({ section, submission, autosave, problems, reason, editable
       {general.length > 0 && <Alert type="error" showIcon className="mb" title={general.map((p) => p.message).join("; ")} />}
       <Form layout="vertical" component="div">
         {(section.fields ?? []).map((field) => {
-          const message = byField.get(field.id);
+          // Under its own input a message need not repeat the field's label.
+          const message = byField.get(field.id)?.replace(`${field.label}: `, "");
           const inputId = `field-${field.id}`;
           return (
             <Form.Item key={field.id} label={field.label} required={field.required} htmlFor={inputId}

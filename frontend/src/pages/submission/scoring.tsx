@@ -170,6 +170,20 @@ function TotalsBar({ sheet, running, runningClass, children }: { sheet: ScoreShe
   );
 }
 
+/** On a phone the total, the class and the count stay in view in one line above the cards. */
+function PhoneTotals({ sheet, running, runningClass }: { sheet: ScoreSheet; running: number; runningClass: string | null }) {
+  const t = useT();
+  const { lang } = useLang();
+  const typing = Math.abs(running - sheet.self_total) > 1e-9;
+  return (
+    <div className="phone-totals" aria-live="polite">
+      <strong>{formatPoints(typing ? running : sheet.self_total, lang)}/{formatPoints(sheet.max_total, lang)}</strong>{" "}
+      <ClassTag label={typing ? runningClass : sheet.scored_count > 0 ? sheet.self_classification : null} />
+      <span className="muted small">{typing ? t("(đang nhập, chưa lưu)", "(typed, unsaved)") : t(`${sheet.scored_count}/${sheet.criteria_count} tiêu chí`, `${sheet.scored_count}/${sheet.criteria_count} criteria`)}</span>
+    </div>
+  );
+}
+
 function ExportScores({ submissionId }: { submissionId: string }) {
   const t = useT();
   const { message } = App.useApp();
@@ -332,12 +346,13 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
       </Typography.Paragraph>
       <div className="save-bar score-save-bar sticky-totals">
         <TotalsBar sheet={sheet} running={running.total} runningClass={classFor(definition.bands, running.total)} />
+        <PhoneTotals sheet={sheet} running={running.total} runningClass={classFor(definition.bands, running.total)} />
         {editable && (
           <Button type="primary" loading={busy} onClick={save} disabled={!dirty.size}>
             {t("Lưu điểm tự chấm", "Save self-scores")}{dirty.size ? ` (${dirty.size})` : ""}
           </Button>
         )}
-        <ExportScores submissionId={submissionId} />
+        <span className="export-wide"><ExportScores submissionId={submissionId} /></span>
       </div>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
       <table className="score-table">
@@ -413,6 +428,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
           </tr>
         </tbody>
       </table>
+      <div className="export-phone mt"><ExportScores submissionId={submissionId} /></div>
     </div>
   );
 }
@@ -470,7 +486,7 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
 
   return (
     <div className="scoring">
-      <div className="save-bar score-save-bar sticky-totals">
+      <div className="save-bar score-save-bar">
         <TotalsBar sheet={sheet}>
           <div className="running-total"><div className="muted small">{t("Tổng theo điểm đang nhập", "Total as entered")}</div><strong data-testid="review-running-total">{formatPoints(running.total, lang)}</strong> <ClassTag label={classFor(definition.bands, running.total)} /></div>
         </TotalsBar>
