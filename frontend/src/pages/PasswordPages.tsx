@@ -106,7 +106,12 @@ export function SetPasswordPage() {
         {t("Chọn mật khẩu dài, khó đoán và không chứa địa chỉ thư điện tử; nếu chưa đạt yêu cầu, hệ thống sẽ nói rõ lý do. Sau khi đặt, mọi phiên đăng nhập cũ đều kết thúc.",
           "Choose a long, hard-to-guess password without your e-mail in it; if it falls short, you are told why. Every older session ends once it is set.")}
       </Typography.Paragraph>
-      {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
+      {error ? (
+        <div className="mb">
+          <ProblemAlert error={error} />
+          <p className="login-links"><Link to="/quen-mat-khau">{t("Yêu cầu đường liên kết mới", "Ask for a new link")}</Link></p>
+        </div>
+      ) : null}
       <Form layout="vertical" onFinish={submit} requiredMark={false} disabled={busy}>
         <Form.Item name="password" label={t("Mật khẩu mới", "New password")} rules={[{ required: true, message: t("Nhập mật khẩu mới", "Enter the new password") }]}>
           <Input.Password autoComplete="new-password" autoFocus size="large" />
