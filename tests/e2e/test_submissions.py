@@ -19,7 +19,8 @@ def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSy
                            headers={**officer, "If-Match": f'"{draft["version"]}"'})
         submit_url = f"/api/submissions/submissions/{draft['id']}/submit"
         unscored = http.post(submit_url, json={}, headers={**principal, "If-Match": saved.headers["etag"]})
-        rubric = http.get(f"/api/scoring/rubrics/{campaign['rubric_id']}", headers=officer).json()
+        rubric_id = http.get(f"/api/submissions/campaigns/{campaign['id']}", headers=officer).json()["rubric_id"]
+        rubric = http.get(f"/api/scoring/rubrics/{rubric_id}", headers=officer).json()
         codes = [c["code"] for g in rubric["definition"]["groups"] for c in g["criteria"]]
         scored = http.patch(f"/api/scoring/submissions/{draft['id']}/self-scores", headers=officer,
                             json={"scores": [{"criterion_code": code, "points": 0} for code in codes]})

@@ -134,7 +134,8 @@ async def test_wrong_answers_are_saved_and_named_per_field(client: httpx.AsyncCl
     assert saved.status_code == 200, saved.text
     problems = {p["field"]: p for p in saved.json()["problems"]}
     assert set(problems) == {"s3_portal_url", "s3_posts", "s4_infrastructure[1].quantity", "unknown_field"}
-    assert "bắt đầu bằng https://" in problems["s3_portal_url"]["message"] and problems["s3_portal_url"]["section"] == "3"
+    assert "bắt đầu bằng https://" in problems["s3_portal_url"]["message"]
+    assert problems["s3_portal_url"]["section"] == "3"
     assert problems["unknown_field"]["saved"] is False and problems["s3_posts"]["saved"] is True
     content = on_other_device.json()["content"]
     assert content == {k: v for k, v in answers.items() if k != "unknown_field"}  # every answer, wrong ones too
