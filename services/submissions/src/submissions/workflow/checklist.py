@@ -10,7 +10,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from edudx_common.errors import FieldError
 from submissions.clients.scoring import ScoringClient
+from submissions.errors import IncompleteSubmission
 from submissions.outlines.schemas import OutlineDefinition, walk_sections
 from submissions.outlines.validation import check_values, missing_required
 
@@ -62,6 +64,24 @@ async def build(outline: OutlineDefinition | None, content: dict[str, Any], *, s
                              gap.message, gap.group_code if gap.group_code in sections else None, gap.code))
     return Checklist(items, scores.criteria_count, scores.scored_count)
 
+
+
+WORDING = {"answer": "nội dung bắt buộc chưa trả lời", "invalid": "nội dung chưa hợp lệ",
+           "score": "tiêu chí chưa tự chấm", "evidence": "điểm tự chấm thiếu minh chứng"}
+
+
+def refuse_unless_ready(found: Checklist) -> None:
+    """Every required answer, no wrong answer, every self-score (with its evidence) the rubric requires;
+    otherwise 422 `incomplete_submission` naming each item, with counts, sections and criteria in `extra`."""
+    if found.ready:
+        return
+    counts = {kind: sum(1 for m in found.items if m.kind == kind) for kind in WORDING}
+    parts = [f"{counts[kind]} {text}" for kind, text in WORDING.items() if counts[kind]]
+    raise IncompleteSubmission(
+        f"Còn {', '.join(parts)}.",
+        errors=[FieldError(field=m.field, message=m.message) for m in found.items],
+        extra={"sections": sorted({m.section for m in found.items if m.section}),
+               "criteria": [m.criterion_code for m in found.items if m.criterion_code], **counts})
 
 
 def _section_numbers(outline: OutlineDefinition) -> list[str]:

@@ -34,7 +34,6 @@ from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarge
 from submissions.clients.scoring import ScoringClient
 from submissions.errors import (
     DeadlinePassed,
-    IncompleteSubmission,
     InvalidContent,
     NotAllowed,
     StaleSubmission,
@@ -245,20 +244,8 @@ async def checklist_of(ctx: Context, scoring: ScoringClient) -> checklist.Checkl
 
 
 async def ensure_complete(ctx: Context, scoring: ScoringClient) -> None:
-    """A submit goes in only with every required answer, no wrong answer, and every self-score (with its
-    evidence) the rubric requires; otherwise 422 with the whole list by section."""
-    found = await checklist_of(ctx, scoring)
-    if found.ready:
-        return
-    wording = {"answer": "nội dung bắt buộc chưa trả lời", "invalid": "nội dung chưa hợp lệ",
-               "score": "tiêu chí chưa tự chấm", "evidence": "điểm tự chấm thiếu minh chứng"}
-    counts = {kind: sum(1 for m in found.items if m.kind == kind) for kind in wording}
-    parts = [f"{counts[kind]} {text}" for kind, text in wording.items() if counts[kind]]
-    raise IncompleteSubmission(
-        f"Còn {', '.join(parts)}.",
-        errors=[FieldError(field=m.field, message=m.message) for m in found.items],
-        extra={"sections": sorted({m.section for m in found.items if m.section}),
-               "criteria": [m.criterion_code for m in found.items if m.criterion_code], **counts})
+    """A submit goes in only when the checklist is empty; otherwise 422 with the whole list by section."""
+    checklist.refuse_unless_ready(await checklist_of(ctx, scoring))
 
 
 async def submit(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
