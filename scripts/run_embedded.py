@@ -95,6 +95,8 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
     env[f"{prefix}EVENT_RECEIVERS"] = json.dumps(receivers)
     if name in ("evidence", "scoring", "notifications") and "submissions" in service_urls:
         env[f"{prefix}SUBMISSIONS_URL"] = service_urls["submissions"]
+    if name == "submissions" and "scoring" in service_urls:
+        env["SUBMISSIONS_SCORING_URL"] = service_urls["scoring"]
     if name == "scoring" and "evidence" in service_urls:
         env["SCORING_EVIDENCE_URL"] = service_urls["evidence"]
     if name == "notifications":

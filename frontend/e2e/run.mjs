@@ -21,6 +21,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { schoolJourney } from "./school_journey.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
@@ -677,6 +678,10 @@ try {
     await page.getByRole("button", { name: "Về trang chủ" }).waitFor();
     await shoot(page, "23-error-not-found");
   });
+
+  // The school's journey on a phone (issue 22): wrong answers saved, the checklist, self-scoring cards,
+  // campaign phases, the "không có quyền" page, "Quên mật khẩu" and an expired session (e2e/school_journey.mjs).
+  shots.push(...(await schoolJourney({ browser, base: BASE, out: OUT, password: PASSWORD, step, setCurrent: (p) => { current = p; } })));
 } catch {
   // reported by step(); fall through to the summary
 } finally {

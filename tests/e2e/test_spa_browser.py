@@ -147,7 +147,7 @@ def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
                    "--calendar-urls", str(calendar_urls)]
         for name, path in files.items():
             command += [f"--{name}", str(path)]
-        result = subprocess.run(command, cwd=FRONTEND, capture_output=True, text=True, timeout=420,
+        result = subprocess.run(command, cwd=FRONTEND, capture_output=True, text=True, timeout=600,
                                 env={**os.environ, "CHROMIUM": CHROMIUM}, check=False)
         log = output_of(system)
         print(result.stdout)
@@ -162,4 +162,9 @@ def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
             "30-rubric-desktop.png", "31-rubric-import-errors-desktop.png", "33-bell-open-desktop.png",
             "33-bell-open-375.png", "34-notifications-desktop.png", "34-notifications-375.png",
             "21-account-desktop.png", "21-account-375.png"} <= shots
+    # The school's journey (frontend/e2e/school_journey.mjs): each changed screen at 375 px and 1366 px.
+    assert {f"22a-{name}-{width}.png" for name in ("01-wrong-link-saved", "02-checklist", "03-self-scoring-cards",
+                                                   "04-submit-refused-unscored", "05-session-expired", "06-forbidden",
+                                                   "07-not-open-yet", "09-forgot-password")
+            for width in (375, 1366)} <= shots
 

@@ -17,8 +17,14 @@ def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSy
         draft = http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=officer).json()
         saved = http.patch(f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
                            headers={**officer, "If-Match": f'"{draft["version"]}"'})
-        submitted = http.post(f"/api/submissions/submissions/{draft['id']}/submit", json={},
-                              headers={**principal, "If-Match": saved.headers["etag"]})
+        submit_url = f"/api/submissions/submissions/{draft['id']}/submit"
+        unscored = http.post(submit_url, json={}, headers={**principal, "If-Match": saved.headers["etag"]})
+        rubric_id = http.get(f"/api/submissions/campaigns/{campaign['id']}", headers=officer).json()["rubric_id"]
+        rubric = http.get(f"/api/scoring/rubrics/{rubric_id}", headers=officer).json()
+        codes = [c["code"] for g in rubric["definition"]["groups"] for c in g["criteria"]]
+        scored = http.patch(f"/api/scoring/submissions/{draft['id']}/self-scores", headers=officer,
+                            json={"scores": [{"criterion_code": code, "points": 0} for code in codes]})
+        submitted = http.post(submit_url, json={}, headers={**principal, "If-Match": saved.headers["etag"]})
         seen_by_phong = http.get(f"/api/submissions/submissions/{draft['id']}", headers=phong)
         hidden_from_other_school = http.get(f"/api/submissions/submissions/{draft['id']}", headers=other_school)
         targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", headers=phong).json()
@@ -26,6 +32,10 @@ def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSy
     assert "Đợt báo cáo mẫu" in output_of(system)
     assert campaigns["total"] == 1 and campaign["status"] == "published"
     assert saved.status_code == 200, saved.text
+    # Through the gateway, submissions asks scoring (service token) which criteria are not self-scored yet.
+    assert (unscored.status_code, unscored.json()["code"]) == (422, "incomplete_submission")
+    assert unscored.json()["extra"]["criteria"] == codes and len(codes) == 21
+    assert scored.status_code == 200, scored.text
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     assert seen_by_phong.status_code == 200 and "start_review" in seen_by_phong.json()["allowed_actions"]
     assert hidden_from_other_school.status_code == 404

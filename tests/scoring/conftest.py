@@ -98,7 +98,7 @@ def stack_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         submissions_url = stack.enter_context(serve(create_submissions_app(SubmissionsSettings(
             database_url=dbs["submissions"][0], database_schema=dbs["submissions"][1],
             service_client_id="submissions", service_client_secret=SECRETS["submissions"],
-            event_receivers={"scoring": scoring_url}, **calls))))
+            event_receivers={"scoring": scoring_url}, scoring_url=scoring_url, **calls))))
         evidence_url = stack.enter_context(serve(create_evidence_app(EvidenceSettings(
             database_url=dbs["evidence"][0], database_schema=dbs["evidence"][1], submissions_url=submissions_url,
             service_client_id="evidence", service_client_secret=SECRETS["evidence"], s3_endpoint=endpoint,

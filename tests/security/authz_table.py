@@ -303,6 +303,7 @@ TABLE.update({
         Rule("submission", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _save_draft),
     "POST /api/submissions/submissions/{submission_id}/approve":
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(comment=None)),
+    "GET /api/submissions/submissions/{submission_id}/checklist": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/submissions/submissions/{submission_id}/export": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "POST /api/submissions/submissions/{submission_id}/forward":
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(comment=None)),
@@ -361,6 +362,8 @@ TABLE.update({
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(**SCORES)),
     "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/scoring/submissions/{submission_id}/scores/export": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/scoring/submissions/{submission_id}/self-scores/completeness":
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "PATCH /api/scoring/submissions/{submission_id}/self-scores":
         Rule("submission", "-aa -a4 -34 -a4 -34 a-4 a-4 1", body(**SCORES)),
     # --- notifications ---

@@ -156,6 +156,11 @@ class World:
         saved = await self.ok("PATCH", f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
                               headers={"If-Match": f'"{draft["version"]}"'})
         if submitted:
+            # The rubric's every criterion needs a self-score before a submit; 0 needs no evidence.
+            rubric = await self.ok("GET", f"/api/scoring/rubrics/{self.rubric_id}")
+            codes = [c["code"] for g in rubric["definition"]["groups"] for c in g["criteria"]]
+            await self.ok("PATCH", f"/api/scoring/submissions/{draft['id']}/self-scores",
+                          json={"scores": [{"criterion_code": code, "points": 0} for code in codes]})
             saved = await self.ok("POST", f"/api/submissions/submissions/{draft['id']}/submit", json={},
                                   headers={"If-Match": f'"{saved["version"]}"'})
         return dict(saved)

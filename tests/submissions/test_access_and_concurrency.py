@@ -105,13 +105,49 @@ async def test_save_without_version_is_refused(client: httpx.AsyncClient, id_ses
 
     no_version = await client.patch(f"{API}/submissions/{draft['id']}", json={"values": {"s3_posts": 1}},
                                     headers=officer)
-    wrong_type = await save(client, officer, draft, {"s3_posts": "nhiều", "unknown_field": 1,
-                                                     "s4_infrastructure": [{"item": "Máy", "quantity": -1}]})
+    only_unknown = await save(client, officer, draft, {"unknown_field": 1})
+    stored = (await client.get(f"{API}/submissions/{draft['id']}", headers=officer)).json()
 
     assert no_version.status_code == 428 and no_version.json()["code"] == "version_required"
-    assert wrong_type.status_code == 422 and wrong_type.json()["code"] == "invalid_content"
-    fields = {e["field"] for e in wrong_type.json()["errors"]}
-    assert fields == {"s3_posts", "unknown_field", "s4_infrastructure[1].quantity"}
+    # Nothing of the request has a place to go: refused, and nothing written.
+    assert only_unknown.status_code == 422 and only_unknown.json()["code"] == "invalid_content"
+    assert {e["field"] for e in only_unknown.json()["errors"]} == {"unknown_field"}
+    assert stored["version"] == draft["version"] and stored["content"] == {}
+
+
+async def test_wrong_answers_are_saved_and_named_per_field(client: httpx.AsyncClient, id_session: AsyncSession,
+                                                            sign_in) -> None:  # type: ignore[no-untyped-def]
+    """A link typed without https:// must not keep the rest of the report on one phone: the draft stores every
+    answer, says per field what is wrong (200, not 422), and the principal on another device reads it all."""
+    units, _admin, campaign = await _sở_campaign(client, id_session, sign_in)
+    officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER))
+    principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
+    draft = await open_submission(client, officer, campaign["id"])
+    answers = {**FULL_ANSWERS, "s3_portal_url": "thcshoabinh.edu.vn", "s3_posts": "nhiều", "unknown_field": 1,
+               "s4_infrastructure": [{"item": "Máy", "quantity": -1}]}
+
+    saved = await save(client, officer, draft, answers)
+    on_other_device = await client.get(f"{API}/submissions/{draft['id']}", headers=principal)
+    refused = await submit(client, principal, on_other_device.json())
+    fixed = await save(client, officer, saved.json(), {"s3_portal_url": "https://thcshoabinh.edu.vn", "s3_posts": 52,
+                                                       "s4_infrastructure": FULL_ANSWERS["s4_infrastructure"]})
+    submitted = await submit(client, principal, fixed.json())
+
+    assert saved.status_code == 200, saved.text
+    problems = {p["field"]: p for p in saved.json()["problems"]}
+    assert set(problems) == {"s3_portal_url", "s3_posts", "s4_infrastructure[1].quantity", "unknown_field"}
+    assert "bắt đầu bằng https://" in problems["s3_portal_url"]["message"]
+    assert problems["s3_portal_url"]["section"] == "3"
+    assert problems["unknown_field"]["saved"] is False and problems["s3_posts"]["saved"] is True
+    content = on_other_device.json()["content"]
+    assert content == {k: v for k, v in answers.items() if k != "unknown_field"}  # every answer, wrong ones too
+    assert {p["field"] for p in on_other_device.json()["problems"]} == set(problems) - {"unknown_field"}
+    assert refused.status_code == 422 and refused.json()["code"] == "incomplete_submission"
+    assert {e["field"] for e in refused.json()["errors"]} == {"s3_portal_url", "s3_posts",
+                                                               "s4_infrastructure[1].quantity"}
+    assert refused.json()["extra"]["invalid"] == 3 and refused.json()["extra"]["sections"] == ["3", "4"]
+    assert fixed.json()["problems"] == [] and submitted.status_code == 200, submitted.text
+    assert submitted.json()["problems"] == []  # a submitted report is no longer checked as a draft
 
 
 async def test_authority_submits_on_behalf_and_hard_cutoff(client: httpx.AsyncClient, id_session: AsyncSession,

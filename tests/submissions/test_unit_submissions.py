@@ -82,3 +82,39 @@ async def test_other_units_lists_follow_the_tree(client: httpx.AsyncClient, id_s
     assert by_other_school == {"items": [], "total": 0, "limit": 50, "offset": 0}
     assert by_other_phong["total"] == 0
     assert own_phong["total"] == 0  # the Phòng itself is not a target
+
+
+async def test_each_line_says_whether_the_campaign_is_open_yet_late_or_closed(
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, clock) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard shows what the server will allow: no "Bắt đầu soạn" before the opening day, and the
+    difference between "late but accepted" and "closed"."""
+    units = await make_province(id_session)
+    admin = await sign_in(await make_user(id_session, units["p1"], Role.AUTHORITY_ADMIN))
+    principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
+    year = await make_school_year(client, admin)
+    now = utcnow()
+    later = await make_campaign(client, admin, school_year_id=year, title="Chưa mở", opens_at=now + timedelta(days=3),
+                                due_at=now + timedelta(days=20))
+    accepting = await make_campaign(client, admin, school_year_id=year, title="Nhận muộn",
+                                    due_at=now + timedelta(days=1))
+    await make_campaign(client, admin, school_year_id=year, title="Không nhận muộn",
+                        due_at=now + timedelta(days=2), late_policy="hard_cutoff")
+
+    def phases(body: dict) -> dict[str, str]:  # type: ignore[type-arg]
+        return {line["campaign"]["title"]: line["phase"] for line in body["items"]}
+
+    today = (await client.get(f"{API}/submissions", headers=principal)).json()
+    too_early = await client.post(f"{API}/campaigns/{later['id']}/submissions", headers=principal)
+    clock.now = now + timedelta(days=4)
+    in_four_days = (await client.get(f"{API}/submissions", headers=principal)).json()
+    closed = await client.post(f"{API}/campaigns/{later['id']}/close", headers=admin)
+    after_close = (await client.get(f"{API}/submissions", headers=principal)).json()
+
+    assert phases(today) == {"Chưa mở": "not_open", "Nhận muộn": "open", "Không nhận muộn": "open"}
+    line = next(i for i in today["items"] if i["campaign"]["id"] == later["id"])
+    assert line["campaign"]["opens_at"] == later["opens_at"] and line["campaign"]["late_policy"] == "accept_late"
+    assert (too_early.status_code, too_early.json()["code"]) == (409, "submission_state_conflict")
+    assert phases(in_four_days) == {"Chưa mở": "open", "Nhận muộn": "late", "Không nhận muộn": "closed"}
+    assert accepting["late_policy"] == "accept_late"
+    assert closed.status_code == 200, closed.text
+    assert phases(after_close)["Chưa mở"] == "closed"  # closed by the issuer, whatever its dates

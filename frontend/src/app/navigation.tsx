@@ -20,6 +20,17 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/admin/users", label: ["Người dùng", "Users"], icon: <TeamOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
 ];
 
+/** Screens reached from a menu entry or an authority's button: who may open them. The menu and the routes
+ * read the same rules, so a hidden entry is also a closed address (the server checks every call again). */
+export const SCREEN_ACCESS: Record<string, (me: Me) => boolean> = {
+  ...Object.fromEntries(NAV_ITEMS.map((item) => [item.path, item.visible])),
+  "/campaigns/new": (me) => hasAny(me, ADMIN_ROLES),
+};
+
+export function canOpen(path: string, me: Me): boolean {
+  return SCREEN_ACCESS[path]?.(me) ?? true;
+}
+
 /** Links other services put in e-mails: these paths must keep working. */
 export const DEEP_LINKS = {
   campaign: (id: string) => `/campaigns/${id}`,

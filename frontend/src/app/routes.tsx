@@ -8,11 +8,20 @@
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
 import { NotFoundPage, RouteErrorPage } from "../pages/ErrorPages";
+import { RoleGate } from "./RoleGate";
 
 const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
+/** A screen only some roles may use: others get the "Không có quyền" page, whatever the address bar says. */
+const gated = (path: string, load: () => Promise<{ default: ComponentType }>) => async () => {
+  const Screen = (await load()).default;
+  return { Component: () => <RoleGate path={path}><Screen /></RoleGate> };
+};
 
 export const routes: RouteObject[] = [
   { path: "/login", lazy: page(() => import("../pages/LoginPage")), errorElement: <RouteErrorPage /> },
+  { path: "/quen-mat-khau", lazy: page(() => import("../pages/PasswordPages")), errorElement: <RouteErrorPage /> },
+  // The address identity puts in reset and invitation e-mails.
+  { path: "/dat-mat-khau", lazy: async () => ({ Component: (await import("../pages/PasswordPages")).SetPasswordPage }), errorElement: <RouteErrorPage /> },
   {
     path: "/",
     // Lazy too: a visitor's first screen (the login page) does not need the header, menu and bell. React Router
@@ -24,15 +33,15 @@ export const routes: RouteObject[] = [
         errorElement: <RouteErrorPage />,
         children: [
           { index: true, lazy: page(() => import("../pages/HomePage")) },
-          { path: "campaigns", lazy: page(() => import("../pages/review/CampaignListPage")) },
-          { path: "campaigns/new", lazy: page(() => import("../pages/review/CampaignWizardPage")) },
+          { path: "campaigns", lazy: gated("/campaigns", () => import("../pages/review/CampaignListPage")) },
+          { path: "campaigns/new", lazy: gated("/campaigns/new", () => import("../pages/review/CampaignWizardPage")) },
           { path: "campaigns/:campaignId", lazy: page(() => import("../pages/CampaignLinkPage")) },
           { path: "campaigns/:campaignId/results", lazy: page(() => import("../pages/results/ResultsPage")) },
-          { path: "rubrics", lazy: page(() => import("../pages/results/RubricsPage")) },
-          { path: "rubrics/:rubricId", lazy: page(() => import("../pages/results/RubricsPage")) },
+          { path: "rubrics", lazy: gated("/rubrics", () => import("../pages/results/RubricsPage")) },
+          { path: "rubrics/:rubricId", lazy: gated("/rubrics", () => import("../pages/results/RubricsPage")) },
           { path: "submissions/:submissionId", lazy: page(() => import("../pages/submission/SubmissionPage")) },
-          { path: "admin/units", lazy: page(() => import("../pages/admin/UnitsPage")) },
-          { path: "admin/users", lazy: page(() => import("../pages/admin/UsersPage")) },
+          { path: "admin/units", lazy: gated("/admin/units", () => import("../pages/admin/UnitsPage")) },
+          { path: "admin/users", lazy: gated("/admin/users", () => import("../pages/admin/UsersPage")) },
           { path: "notifications", lazy: page(() => import("../pages/notifications/NotificationsPage")) },
           { path: "account", lazy: page(() => import("../pages/account/AccountPage")) },
           { path: "*", element: <NotFoundPage /> },

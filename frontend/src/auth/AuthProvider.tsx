@@ -4,7 +4,7 @@ import { api, call } from "../api/client";
 import { anonymousApi as anonymous } from "../api/anonymous";
 import { ApiError, asApiError, toProblem } from "../api/problem";
 import type { Me } from "./roles";
-import { onSessionChange, signOut, startSession, tokens } from "./session";
+import { forgetSessionEnd, onSessionChange, sessionExpired, signOut, startSession, tokens } from "./session";
 
 interface AuthValue {
   signedIn: boolean;
@@ -22,13 +22,16 @@ const AuthContext = createContext<AuthValue | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [signedIn, setSignedIn] = useState(() => tokens() !== null);
-  const [expired, setExpired] = useState(false);
+  // Told by the session itself (a refused refresh), not guessed from what was loaded: clearing the cache on
+  // sign-out used to erase the clue before the login page could read it.
+  const [expired, setExpired] = useState(sessionExpired);
 
   useEffect(
     () =>
       onSessionChange((now) => {
         setSignedIn(now);
         if (!now) {
+          setExpired(sessionExpired());
           queryClient.clear();
         }
       }),
@@ -52,6 +55,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       }
       if (!outcome.data) throw new ApiError(toProblem(outcome.error, outcome.response.status));
       setExpired(false);
+      forgetSessionEnd();
       startSession(outcome.data);
       await queryClient.invalidateQueries({ queryKey: ["me"] });
     },
@@ -63,12 +67,6 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     signOut(); // tokens and unsaved drafts leave the browser with the person
     if (refresh) await anonymous.POST("/api/identity/auth/logout", { body: { refresh_token: refresh } }).catch(() => undefined);
   }, []);
-
-  useEffect(() => {
-    if (signedIn) return;
-    // Signed out while a page was open (refresh refused): say so on the login page.
-    setExpired((before) => before || meQuery.data !== undefined);
-  }, [signedIn, meQuery.data]);
 
   const value = useMemo<AuthValue>(
     () => ({

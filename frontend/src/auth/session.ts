@@ -16,6 +16,8 @@ export interface Tokens {
 }
 
 const KEY = "edudx.session";
+/** Why the last session ended without the person asking (kept for the login page, even across a reload). */
+const ENDED_KEY = "edudx.session-ended";
 const EARLY_MS = 30_000;
 
 let current: Tokens | null = read();
@@ -57,9 +59,15 @@ export function startSession(pair: TokenPair): void {
   notify();
 }
 
-export function endSession(): void {
+export function endSession(reason: "logout" | "expired" = "logout"): void {
   current = null;
   localStorage.removeItem(KEY);
+  try {
+    if (reason === "expired") sessionStorage.setItem(ENDED_KEY, "expired");
+    else sessionStorage.removeItem(ENDED_KEY);
+  } catch {
+    // storage refused (private mode): the login page simply does not explain
+  }
   notify();
 }
 
@@ -85,6 +93,23 @@ export function signOut(): void {
   forgetPersonalData();
 }
 
+/** True when the last session was ended by the server (refresh refused), not by "Đăng xuất". */
+export function sessionExpired(): boolean {
+  try {
+    return sessionStorage.getItem(ENDED_KEY) === "expired";
+  } catch {
+    return false;
+  }
+}
+
+export function forgetSessionEnd(): void {
+  try {
+    sessionStorage.removeItem(ENDED_KEY);
+  } catch {
+    // nothing kept
+  }
+}
+
 async function withLock<T>(work: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   return locks ? (locks.request("edudx-refresh", work) as Promise<T>) : work();
@@ -95,7 +120,7 @@ export function refreshSession(): Promise<boolean> {
   refreshing ??= withLock(async () => {
     const stored = read();
     if (!stored) {
-      if (current) endSession();
+      if (current) endSession("expired");
       return false;
     }
     if (stored.access !== current?.access && stored.accessExpiresAt - Date.now() > EARLY_MS) {
@@ -110,7 +135,7 @@ export function refreshSession(): Promise<boolean> {
       return true;
     }
     if (response.status >= 500) throw new TypeError("identity unavailable");
-    endSession();
+    endSession("expired");
     return false;
   }).finally(() => {
     refreshing = null;

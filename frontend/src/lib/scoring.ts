@@ -123,7 +123,7 @@ export function rowErrors(error: unknown, sent: string[]): Record<string, string
     const code = index !== undefined ? sent[Number(index)] : undefined;
     if (code) out[code] = e.message;
   }
-  if (problem.code === "evidence_required") {
+  if (problem.code === "evidence_required" && Object.keys(out).length === 0) {
     const code = /Tiêu chí (\S+?)[: ]/.exec(problem.detail ?? "")?.[1];
     if (code) out[code] = problem.detail ?? problem.title;
   }

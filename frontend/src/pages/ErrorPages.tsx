@@ -56,6 +56,20 @@ export function NotFoundPage() {
   );
 }
 
+/** A screen opened by its address by someone whose role may not use it (the menu does not offer it). */
+export function ForbiddenPage() {
+  const t = useT();
+  const { what } = advice(403, t);
+  return (
+    <Result
+      status="403"
+      title={t("Không có quyền truy cập trang này", "You may not open this page")}
+      subTitle={what}
+      extra={<Link to="/"><Button type="primary">{t("Về trang chủ", "Home page")}</Button></Link>}
+    />
+  );
+}
+
 /** What the router shows when a page failed to load or crashed (e.g. a new version was deployed). */
 export function RouteErrorPage() {
   const error = useRouteError();

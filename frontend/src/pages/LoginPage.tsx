@@ -1,6 +1,6 @@
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
-import { Navigate, useSearchParams } from "react-router";
+import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { useT } from "../i18n/lang";
@@ -36,7 +36,12 @@ export default function LoginPage() {
           {t("Báo cáo ứng dụng CNTT và chuyển đổi số ngành Giáo dục", "IT and digital-transformation reporting for education")}
         </Typography.Paragraph>
         {expired && !error && (
-          <Alert type="info" showIcon title={t("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại; nội dung chưa lưu vẫn được giữ trên máy.", "Your session has expired. Please sign in again; unsaved work is kept on this device.")} className="mb" />
+          <Alert type="warning" showIcon role="alert" className="mb session-expired" title={t("Phiên đăng nhập đã hết hạn", "Your session has expired")}
+            description={t("Vui lòng đăng nhập lại để tiếp tục. Nội dung bạn đang soạn chưa kịp lưu vẫn được giữ trên máy này và sẽ tự lưu khi bạn quay lại báo cáo.",
+              "Please sign in again to continue. What you were typing and had not saved yet is kept on this device and saved when you are back in the report.")} />
+        )}
+        {params.get("reset") === "done" && !error && (
+          <Alert type="success" showIcon className="mb" title={t("Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.", "Your new password is set. Sign in with it.")} />
         )}
         {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
         <Form layout="vertical" onFinish={submit} requiredMark={false} disabled={busy}>
@@ -50,6 +55,7 @@ export default function LoginPage() {
             {t("Đăng nhập", "Sign in")}
           </Button>
         </Form>
+        <p className="login-links"><Link to="/quen-mat-khau">{t("Quên mật khẩu?", "Forgot your password?")}</Link></p>
       </Card>
     </main>
   );

@@ -476,9 +476,32 @@ export interface paths {
          *     criterion's step up to its maximum, the blocks reached, the level, or đạt / chưa đạt for a mandatory
          *     condition, each with a note and its evidence. A criterion that requires evidence cannot get more than 0
          *     (or đạt) without an evidence item of this submission for it (422 `evidence_required`). All entries are
-         *     checked first; nothing is saved if one is wrong (422 `invalid_scores`, one error per entry).
+         *     checked first; nothing is saved if one is wrong: 422 `invalid_scores` (or `evidence_required` when only
+         *     evidence is missing) with one error per entry at fault, every criterion at fault named.
          */
         patch: operations["save_self_scores_api_scoring_submissions__submission_id__self_scores_patch"];
+        trace?: never;
+    };
+    "/api/scoring/submissions/{submission_id}/self-scores/completeness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Self Score Completeness
+         * @description What the school still has to self-score: every criterion of the rubric without a self-score, and every
+         *     self-score that claims points without the evidence its criterion requires, in the rubric's order. The
+         *     submissions service refuses a submit while this list is not empty; the school's checklist shows it.
+         */
+        get: operations["get_self_score_completeness_api_scoring_submissions__submission_id__self_scores_completeness_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -659,6 +682,25 @@ export interface components {
              */
             step?: number | null;
             /** Text */
+            text: string;
+        };
+        /** CriterionGap */
+        CriterionGap: {
+            /** Code */
+            code: string;
+            /** Group Code */
+            group_code: string;
+            /**
+             * Kind
+             * @description unscored: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng
+             */
+            kind: string;
+            /** Message */
+            message: string;
+            /**
+             * Text
+             * @description Nội dung tiêu chí
+             */
             text: string;
         };
         /**
@@ -1316,6 +1358,20 @@ export interface components {
             passed: boolean | null;
             /** Points */
             points: number | null;
+        };
+        /**
+         * SelfScoreCompleteness
+         * @description What the school still has to self-score before submitting (the submissions service asks this on submit).
+         */
+        SelfScoreCompleteness: {
+            /** Complete */
+            complete: boolean;
+            /** Criteria Count */
+            criteria_count: number;
+            /** Missing */
+            missing: components["schemas"]["CriterionGap"][];
+            /** Scored Count */
+            scored_count: number;
         };
         /** SelfScoreInput */
         SelfScoreInput: {
@@ -3249,6 +3305,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScoreSheetRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_self_score_completeness_api_scoring_submissions__submission_id__self_scores_completeness_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfScoreCompleteness"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -443,7 +443,8 @@ export interface paths {
          * @description A unit's work: every published, closed or archived campaign it must answer (not withdrawn), with its
          *     submission's state when it opened one — the school's dashboard. Latest deadline first. Authority users may
          *     name a unit below theirs; a unit outside the caller's scope has no lines. `campaign_id` keeps one campaign's
-         *     line (how a link to a campaign finds the school's submission).
+         *     line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
+         *     yet, still open, late-but-accepting, or closed for the unit, by the server's clock.
          */
         get: operations["list_unit_submissions_api_submissions_submissions_get"];
         put?: never;
@@ -475,6 +476,10 @@ export interface paths {
          * Save Draft
          * @description Save some answers of a draft (autosave-friendly: only the fields sent change; null clears one).
          *     Send the version you read as `If-Match`; if someone saved since, 412 and nothing is written.
+         *     A wrong answer (a link without https://, a number out of range) is saved all the same and listed in
+         *     `problems` with its field and message (200): only the submit refuses it. Answers that cannot be stored at
+         *     all (a field the outline does not have) are left out and listed with `saved: false`; 422 only when nothing
+         *     of the request could be stored.
          */
         patch: operations["save_draft_api_submissions_submissions__submission_id__patch"];
         trace?: never;
@@ -493,6 +498,28 @@ export interface paths {
          * @description Approve (reviewers of the issuing authority).
          */
         post: operations["approve_submission_api_submissions_submissions__submission_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/submissions/{submission_id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Checklist
+         * @description What is still missing before the submit, in the outline's order: required answers not given, answers
+         *     saved but wrong, and with a rubric the criteria not self-scored or whose score lacks its evidence. Each item
+         *     names its section (or criterion) so the SPA can link to it; `ready` is what the submit will find.
+         */
+        get: operations["get_checklist_api_submissions_submissions__submission_id__checklist_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -672,8 +699,10 @@ export interface paths {
         put?: never;
         /**
          * Submit Submission
-         * @description Submit (principal; or an authority admin for the school, recorded as such). Required answers are checked
-         *     (422 lists what is missing by section); the submitted content becomes an immutable version; a late
+         * @description Submit (principal; or an authority admin for the school, recorded as such). Everything on the checklist
+         *     must be done: required answers, no wrong answer, and with a rubric every criterion self-scored with its
+         *     evidence (asked of the scoring service) — otherwise 422 `incomplete_submission` listing each item, with
+         *     `extra.sections` and `extra.criteria`. The submitted content becomes an immutable version; a late
          *     submission is flagged with how late, or refused under a hard cut-off.
          */
         post: operations["submit_submission_api_submissions_submissions__submission_id__submit_post"];
@@ -950,6 +979,9 @@ export interface components {
              */
             issuer_unit_id: string;
             kind: components["schemas"]["CampaignKind"];
+            late_policy: components["schemas"]["LatePolicy"];
+            /** Opens At */
+            opens_at: string;
             /**
              * School Year Id
              * Format: uuid
@@ -991,6 +1023,48 @@ export interface components {
             title?: string | null;
             /** Two Level Review */
             two_level_review?: boolean | null;
+        };
+        /** ChecklistItem */
+        ChecklistItem: {
+            /** Criterion Code */
+            criterion_code: string | null;
+            /**
+             * Field
+             * @description Mã trường của đề cương, hoặc 'self_scores.<mã tiêu chí>'
+             */
+            field: string;
+            /**
+             * Kind
+             * @description answer: chưa trả lời; invalid: chưa hợp lệ; score: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng
+             */
+            kind: string;
+            /** Message */
+            message: string;
+            /**
+             * Section
+             * @description Số mục đề cương (null: không thuộc mục nào)
+             */
+            section: string | null;
+        };
+        /**
+         * ChecklistRead
+         * @description What still stands between the draft and its submit.
+         */
+        ChecklistRead: {
+            /**
+             * Criteria Count
+             * @description Số tiêu chí phải tự chấm (null: đợt không chấm điểm)
+             */
+            criteria_count: number | null;
+            /** Items */
+            items: components["schemas"]["ChecklistItem"][];
+            /**
+             * Ready
+             * @description true: không còn gì thiếu, có thể nộp
+             */
+            ready: boolean;
+            /** Scored Count */
+            scored_count: number | null;
         };
         /** DraftUpdate */
         DraftUpdate: {
@@ -1039,6 +1113,27 @@ export interface components {
          * @enum {string}
          */
         FieldKind: "rich_text" | "text" | "number" | "integer" | "boolean" | "date" | "choice" | "url" | "table";
+        /** FieldProblem */
+        FieldProblem: {
+            /**
+             * Field
+             * @description Mã trường của đề cương (ô của bảng: 'bang[2].cot')
+             */
+            field: string;
+            /** Message */
+            message: string;
+            /**
+             * Saved
+             * @description false: giá trị không lưu được (trường không có trong đề cương hoặc quá lớn); true: đã lưu nhưng phải sửa trước khi nộp
+             * @default true
+             */
+            saved?: boolean;
+            /**
+             * Section
+             * @description Số mục đề cương
+             */
+            section?: string | null;
+        };
         /** GroupStatus */
         GroupStatus: {
             /** Approved */
@@ -1594,6 +1689,11 @@ export interface components {
              * @description Ví dụ 'nộp muộn 2 ngày 3 giờ'
              */
             late_text: string | null;
+            /**
+             * Problems
+             * @description Câu trả lời đã lưu nhưng chưa hợp lệ (và, sau một lần lưu, câu trả lời không lưu được): bản nháp vẫn lưu, chỉ việc nộp bị chặn
+             */
+            problems?: components["schemas"]["FieldProblem"][];
             /** Resubmission Due At */
             resubmission_due_at: string | null;
             /** Return Reasons */
@@ -1843,6 +1943,12 @@ export interface components {
              * @description Ví dụ 'nộp muộn 2 ngày 3 giờ'
              */
             late_text: string | null;
+            /**
+             * Phase
+             * @description not_open: chưa đến ngày mở (campaign.opens_at); open: đang mở; late: quá hạn nhưng còn nhận nộp muộn; closed: đã đóng, hoặc quá hạn khi đợt không nhận nộp muộn
+             * @enum {string}
+             */
+            phase: "not_open" | "open" | "late" | "closed";
             /** @description Bước của quy trình; null khi chưa mở báo cáo */
             status: components["schemas"]["SubmissionStatus"] | null;
             /**
@@ -4217,6 +4323,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubmissionRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_checklist_api_submissions_submissions__submission_id__checklist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -6,37 +6,44 @@ import type { UnitSubmission } from "../../api/types";
 import { useMe } from "../../auth/AuthProvider";
 import { PageTitle } from "../../components/PageTitle";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { CAMPAIGN_KINDS, DeadlineTag, SubmissionStatusTag } from "../../components/tags";
+import { PhaseTag, phaseSentence } from "../../components/PhaseNotice";
+import { CAMPAIGN_KINDS, SubmissionStatusTag } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { DEEP_LINKS } from "../../app/navigation";
 
 const TO_DO = new Set([null, "draft", "returned"]);
 
-export function lineGroup(line: Pick<UnitSubmission, "status" | "campaign">): "todo" | "waiting" | "done" {
-  if (line.status === "approved" || line.campaign.status !== "published") return "done";
-  return TO_DO.has(line.status ?? null) ? "todo" : "waiting";
+export function lineGroup(line: Pick<UnitSubmission, "status" | "campaign" | "phase">): "todo" | "waiting" | "done" {
+  if (line.status === "approved") return "done";
+  if (!TO_DO.has(line.status ?? null)) return "waiting";
+  return line.phase === "closed" ? "done" : "todo";
 }
 
 function LineCard({ line }: { line: UnitSubmission }) {
   const t = useT();
   const { lang } = useLang();
   const group = lineGroup(line);
+  const phase = line.phase;
   const href = line.submission_id ? DEEP_LINKS.submission(line.submission_id) : DEEP_LINKS.campaign(line.campaign.id);
-  const action =
-    group !== "todo" ? t("Xem báo cáo", "View report") : line.status === "returned" ? t("Sửa và nộp lại", "Fix and resubmit")
+  // Nothing to open before the opening day, nor after a close when the school never started: no button that
+  // would only lead to a refusal.
+  const action = phase === "not_open" || (phase === "closed" && !line.submission_id) ? null
+    : group !== "todo" ? t("Xem báo cáo", "View report") : line.status === "returned" ? t("Sửa và nộp lại", "Fix and resubmit")
       : line.submission_id ? t("Tiếp tục soạn", "Continue") : t("Bắt đầu soạn", "Start");
   return (
-    <Card className="campaign-card" title={line.campaign.title} size="small"
-      actions={[<Link key="open" to={href}><Button type={group === "todo" ? "primary" : "default"}>{action}</Button></Link>]}>
+    <Card className="campaign-card" title={line.campaign.title} size="small" data-phase={phase}
+      actions={action ? [<Link key="open" to={href}><Button type={group === "todo" ? "primary" : "default"}>{action}</Button></Link>] : undefined}>
       <div className="card-facts">
         <SubmissionStatusTag status={line.status} />
-        {group === "todo" && <DeadlineTag due={line.due_at} />}
+        {(group === "todo" || phase !== "open") && <PhaseTag phase={phase} opensAt={line.campaign.opens_at} dueAt={line.due_at} />}
         {line.late_text && <Typography.Text type="warning">{line.late_text}</Typography.Text>}
       </div>
       <div className="muted small">{CAMPAIGN_KINDS[line.campaign.kind][lang === "en" ? 1 : 0]}</div>
       <div className="small">{t("Đơn vị ban hành", "Issued by")}: {line.campaign.issuer_name}</div>
+      {phase === "not_open" && <div className="small">{t("Mở từ", "Opens")}: <strong>{formatDateTime(line.campaign.opens_at)}</strong></div>}
       <div className="small">{t("Hạn nộp", "Deadline")}: <strong>{formatDateTime(line.due_at)}</strong></div>
+      {group === "todo" && phase !== "not_open" && <div className="small phase-note">{phaseSentence(phase, line.campaign.opens_at, line.due_at, line.campaign.late_policy, t)}</div>}
       {line.last_submitted_at && <div className="small">{t("Nộp lần cuối", "Last submitted")}: {formatDateTime(line.last_submitted_at)}</div>}
     </Card>
   );

@@ -2,7 +2,7 @@
 // conflict message when someone else saved first, evidence per section, and the principal's review-and-submit.
 import { CheckCircleFilled, CloudSyncOutlined, ExclamationCircleFilled, WarningFilled } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, Anchor, App, Badge, Button, Card, Drawer, Form, Input, Space, Spin, Table, Typography } from "antd";
+import { Alert, Anchor, App, Badge, Button, Card, Drawer, Form, Input, Select, Space, Spin, Table, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { api } from "../../api/client";
 import { ApiError, asApiError, toProblem } from "../../api/problem";
@@ -10,6 +10,7 @@ import type { Campaign, Submission } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { baseFieldId, problemsByField, problemsBySection, sectionProgress, walkSections, type FieldProblem, type OutlineSection } from "../../lib/outline";
+import { ChecklistPanel, checklistKey, MissingList, useChecklist } from "./Checklist";
 import { itemsFor, SectionEvidence, useCatalogue } from "./evidence";
 import { FieldInput } from "./FieldInput";
 import { useRubric } from "./scoring";
@@ -17,7 +18,7 @@ import { useAutosave, type Autosave } from "./useAutosave";
 
 const two = (n: number) => String(n).padStart(2, "0");
 
-function SaveIndicator({ autosave }: { autosave: Autosave }) {
+function SaveIndicator({ autosave, toFix }: { autosave: Autosave; toFix: number }) {
   const t = useT();
   const at = autosave.savedAt ? ` ${two(autosave.savedAt.getHours())}:${two(autosave.savedAt.getMinutes())}` : "";
   const view = {
@@ -28,7 +29,9 @@ function SaveIndicator({ autosave }: { autosave: Autosave }) {
     conflict: [<WarningFilled key="i" style={{ color: "#cf1322" }} />, t("Người khác đã lưu trước — chưa lưu", "Someone else saved first — not saved")],
     invalid: [<ExclamationCircleFilled key="i" style={{ color: "#cf1322" }} />, t("Có nội dung chưa hợp lệ — chưa lưu", "Some answers are invalid — not saved")],
   }[autosave.state];
-  return <span className="save-state" role="status" aria-live="polite" data-state={autosave.state}>{view[0]} {view[1]}</span>;
+  // Wrong answers are saved too: say so, so nobody retypes them or believes they are lost.
+  const fix = autosave.state === "saved" && toFix > 0 ? t(` · ${toFix} nội dung cần sửa trước khi nộp`, ` · ${toFix} answer(s) to fix before submitting`) : "";
+  return <span className="save-state" role="status" aria-live="polite" data-state={autosave.state}>{view[0]} {view[1]}{fix}</span>;
 }
 
 function SectionCard({ section, submission, autosave, problems, reason, editable, criteria }: {
@@ -51,7 +54,8 @@ function SectionCard({ section, submission, autosave, problems, reason, editable
       {general.length > 0 && <Alert type="error" showIcon className="mb" title={general.map((p) => p.message).join("; ")} />}
       <Form layout="vertical" component="div">
         {(section.fields ?? []).map((field) => {
-          const message = byField.get(field.id);
+          // Under its own input a message need not repeat the field's label.
+          const message = byField.get(field.id)?.replace(`${field.label}: `, "");
           const inputId = `field-${field.id}`;
           return (
             <Form.Item key={field.id} label={field.label} required={field.required} htmlFor={inputId}
@@ -65,6 +69,43 @@ function SectionCard({ section, submission, autosave, problems, reason, editable
       </Form>
       <SectionEvidence submissionId={submission.id} code={section.number} editable={editable} criteria={criteria} />
     </Card>
+  );
+}
+
+/** A section's completeness beside its name: problems (red count), required answers given, or done. */
+function SectionState({ progress, count }: { progress: { required: number; answered: number }; count: number }) {
+  const t = useT();
+  if (count > 0) return <Badge count={count} size="small" className="nav-badge" title={t(`${count} nội dung cần sửa`, `${count} to fix`)} />;
+  if (progress.required === 0) return null;
+  if (progress.answered === progress.required)
+    return <CheckCircleFilled className="nav-badge" style={{ color: "#389e0d" }} aria-label={t("Đã đủ", "Complete")} />;
+  return <span className="nav-badge nav-progress" aria-label={t(`Đã trả lời ${progress.answered}/${progress.required} nội dung bắt buộc`, `${progress.answered} of ${progress.required} required answers`)}>{progress.answered}/{progress.required}</span>;
+}
+
+/** On a phone the section menu is a picker that stays at the top: each section with its completeness. */
+function SectionPicker({ sections, values, grouped }: { sections: OutlineSection[]; values: Record<string, unknown>; grouped: Map<string, FieldProblem[]> }) {
+  const t = useT();
+  const [current, setCurrent] = useState<string | undefined>(undefined);
+  const label = (section: OutlineSection) => {
+    const progress = sectionProgress(section, values);
+    const count = grouped.get(section.number)?.length ?? 0;
+    const state = count > 0 ? t(` — ${count} cần sửa`, ` — ${count} to fix`)
+      : progress.required === 0 ? "" : progress.answered === progress.required ? " ✓" : ` — ${progress.answered}/${progress.required}`;
+    return `${section.number}. ${section.title}${state}`;
+  };
+  return (
+    <div className="section-picker">
+      <label htmlFor="section-picker" className="section-picker-label">{t("Đến mục", "Go to section")}</label>
+      <Select id="section-picker" value={current} placeholder={t("Chọn mục của báo cáo", "Choose a section")} popupMatchSelectWidth
+        aria-label={t("Đến mục của báo cáo", "Go to a report section")}
+        options={sections.map((section) => ({ value: section.number, label: label(section) }))}
+        onChange={(number: string) => {
+          setCurrent(number);
+          const target = document.getElementById(`section-${number}`);
+          target?.scrollIntoView({ behavior: "smooth", block: "start" });
+          (target?.querySelector("input, textarea, [contenteditable=true]") as HTMLElement | null)?.focus({ preventScroll: true });
+        }} />
+    </div>
   );
 }
 
@@ -82,6 +123,7 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const catalogue = useCatalogue(submission.id);
+  const checklist = useChecklist(submission.id, submission.version);
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -112,6 +154,7 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
       if (!outcome.data) {
         const failure = new ApiError(toProblem(outcome.error, outcome.response.status));
         if (failure.status === 422) onProblems(failure.problem.errors ?? []);
+        void queryClient.invalidateQueries({ queryKey: checklistKey(submission.id) });
         throw failure;
       }
       onProblems([]);
@@ -141,6 +184,11 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
           "Check every section before submitting. Once submitted, the report cannot change unless the reviewer returns it.")}
       </Typography.Paragraph>
       {error ? <div className="mb"><ProblemAlert error={error} showErrors={false} /></div> : null}
+      {checklist.data && !checklist.data.ready && (
+        <Alert type="warning" showIcon className="mb" title={t(`Còn ${checklist.data.items.length} việc trước khi nộp`, `${checklist.data.items.length} things left before submitting`)}
+          description={<MissingList submissionId={submission.id} checklist={checklist.data} outline={campaign.outline} onNavigate={onClose} />} />
+      )}
+      {checklist.data?.ready && <Alert type="success" showIcon className="mb" title={t("Đã đủ nội dung, điểm tự chấm và minh chứng để nộp.", "Everything needed to submit is there.")} />}
       <Table size="small" pagination={false} dataSource={rows} className="mb" columns={[
         { title: t("Mục", "Section"), render: (_, row) => <span>{row.section.number}. {row.section.title}</span> },
         { title: t("Bắt buộc", "Required"), width: 96, render: (_, row) => row.progress.required === 0 ? "—" : (
@@ -176,7 +224,11 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
 
   // Messages of the last submit stay until the field is changed; a refused save's until the next save.
   const saveProblems = autosave.state === "invalid" ? (autosave.error?.problem.errors ?? []) : [];
-  const problems = [...saveProblems, ...submitProblems.filter((p) => !touched.has(baseFieldId(p.field)))];
+  // What the server stored but finds wrong (a link without https://…): the draft is saved, the field says why.
+  const stored: FieldProblem[] = submission.problems ?? [];
+  const seen = new Set<string>();
+  const problems = [...saveProblems, ...stored, ...submitProblems.filter((p) => !touched.has(baseFieldId(p.field)))]
+    .filter((p) => (seen.has(`${p.field}|${p.message}`) ? false : (seen.add(`${p.field}|${p.message}`), true)));
   const grouped = outline ? problemsBySection(outline, problems) : new Map<string, FieldProblem[]>();
   const tracked: Autosave = {
     ...autosave,
@@ -198,7 +250,7 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
   return (
     <>
       <div className="save-bar">
-        <SaveIndicator autosave={autosave} />
+        <SaveIndicator autosave={autosave} toFix={stored.length} />
         <Button size="small" onClick={() => void autosave.saveNow()} disabled={autosave.state === "saved" || autosave.state === "saving" || autosave.state === "conflict"}>
           {t("Lưu ngay", "Save now")}
         </Button>
@@ -208,7 +260,9 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
         ) : (
           <span className="muted small">{t("Soạn xong, hãy báo Hiệu trưởng đăng nhập để xem lại và nộp.", "When done, ask the principal to sign in, review and submit.")}</span>
         )}
+        <SectionPicker sections={sections} values={autosave.values} grouped={grouped} />
       </div>
+      <ChecklistPanel submissionId={submission.id} version={submission.version} outline={outline} />
       {autosave.restored > 0 && autosave.state !== "saved" && (
         <Alert type="info" showIcon closable className="mb" title={t(`Đã khôi phục ${autosave.restored} nội dung chưa lưu từ lần soạn trước trên máy này.`, `Restored ${autosave.restored} unsaved answers from your last session on this device.`)} />
       )}
@@ -237,16 +291,16 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
       )}
       <div className="editor">
         <nav className="editor-nav" aria-label={t("Các mục của báo cáo", "Report sections")}>
-          <Anchor affix={false} offsetTop={120} items={sections.map((section) => {
+          <Anchor affix={false} offsetTop={130} targetOffset={130} items={sections.map((section) => {
             const progress = sectionProgress(section, autosave.values);
             const count = grouped.get(section.number)?.length ?? 0;
             return {
               key: section.number,
               href: `#section-${section.number}`,
               title: (
-                <span>
-                  {section.number}. {section.title.length > 60 ? `${section.title.slice(0, 58)}…` : section.title}{" "}
-                  {count > 0 ? <Badge count={count} size="small" /> : progress.required > 0 && progress.answered === progress.required ? <CheckCircleFilled style={{ color: "#389e0d" }} /> : null}
+                <span className="nav-title">
+                  <span className="nav-text">{section.number}. {section.title}</span>
+                  <SectionState progress={progress} count={count} />
                 </span>
               ),
             };

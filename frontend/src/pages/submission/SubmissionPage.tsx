@@ -3,7 +3,7 @@
 import { FilePdfOutlined, FileWordOutlined, FileExcelOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, App, Button, Dropdown, Space, Tabs, Typography } from "antd";
-import { useParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { Campaign, Submission } from "../../api/types";
 import { PageLoading } from "../../app/Shell";
@@ -14,6 +14,8 @@ import { DeadlineTag, SubmissionStatusTag } from "../../components/tags";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { walkSections } from "../../lib/outline";
+import { campaignPhase } from "../../lib/phase";
+import { phaseSentence } from "../../components/PhaseNotice";
 import { ErrorScreen } from "../ErrorPages";
 import { Editor } from "./Editor";
 import { HistoryPanel } from "./HistoryPanel";
@@ -77,6 +79,7 @@ export function ReturnReasons({ submission, campaign }: { submission: Submission
 
 export default function SubmissionPage() {
   const { submissionId = "" } = useParams();
+  const [params, setParams] = useSearchParams();
   const t = useT();
   const me = useMe();
   const submission = useQuery({
@@ -97,6 +100,7 @@ export default function SubmissionPage() {
   const editing = s.allowed_actions.includes("edit");
   const reviewing = s.allowed_actions.some((a) => REVIEW_ACTIONS.includes(a));
   const school = isSchoolUser(me);
+  const phase = campaignPhase(c, s.due_at);
   const content = editing ? <Editor submission={s} campaign={c} /> : reviewing ? <ReviewView submission={s} campaign={c} /> : <ReadView submission={s} campaign={c} />;
   return (
     <>
@@ -110,9 +114,12 @@ export default function SubmissionPage() {
           {s.last_submitted_at && <span className="muted small">{t("Nộp lần cuối", "Last submitted")}: {formatDateTime(s.last_submitted_at)}</span>}
         </Space>
       } />
+      {editing && phase !== "open" && (
+        <Alert type={phase === "late" ? "warning" : "info"} showIcon className="mb phase-alert" title={phaseSentence(phase, c.opens_at, s.due_at, c.late_policy, t)} />
+      )}
       <ReturnReasons submission={s} campaign={c} />
       <SignaturePanel submission={s} />
-      <Tabs defaultActiveKey="content" items={[
+      <Tabs activeKey={params.get("tab") ?? "content"} onChange={(key) => setParams(key === "content" ? {} : { tab: key }, { replace: true })} items={[
         { key: "content", label: editing ? t("Soạn báo cáo", "Report") : t("Nội dung", "Content"), children: content },
         ...(c.rubric_id ? [{ key: "scores", label: school ? t("Tự chấm điểm", "Self-scoring") : t("Chấm điểm", "Scoring"), children: <ScoresTab submissionId={s.id} reviewer={!school} /> }] : []),
         { key: "history", label: t("Lịch sử và nhận xét", "History and comments"), children: <HistoryPanel submission={s} campaign={c} /> },

@@ -1,11 +1,11 @@
 // Scores against the campaign's rubric (tiêu chí chấm điểm): the school's self-scoring table with evidence per
 // criterion, the reviewer's scores beside the school's, and what the school sees once results are published.
 // Totals and classes shown as final are the server's; the running total while typing is computed here.
-import { ExclamationCircleFilled, FileExcelOutlined, WarningFilled } from "@ant-design/icons";
+import { CheckCircleFilled, ExclamationCircleFilled, FileExcelOutlined, WarningFilled } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, Empty, Input, Modal, Radio, Select, Space, Statistic, Tag, Typography } from "antd";
-import { Fragment, useRef, useState, type ReactNode } from "react";
-import { Link } from "react-router";
+import { Fragment, useEffect, useRef, useState, type ReactNode } from "react";
+import { Link, useSearchParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { Evidence, UploadResult } from "../../api/types";
 import type { ScoringComponents } from "../../api/generated";
@@ -170,6 +170,20 @@ function TotalsBar({ sheet, running, runningClass, children }: { sheet: ScoreShe
   );
 }
 
+/** On a phone the total, the class and the count stay in view in one line above the cards. */
+function PhoneTotals({ sheet, running, runningClass }: { sheet: ScoreSheet; running: number; runningClass: string | null }) {
+  const t = useT();
+  const { lang } = useLang();
+  const typing = Math.abs(running - sheet.self_total) > 1e-9;
+  return (
+    <div className="phone-totals" aria-live="polite">
+      <strong>{formatPoints(typing ? running : sheet.self_total, lang)}/{formatPoints(sheet.max_total, lang)}</strong>{" "}
+      <ClassTag label={typing ? runningClass : sheet.scored_count > 0 ? sheet.self_classification : null} />
+      <span className="muted small">{typing ? t("(đang nhập, chưa lưu)", "(typed, unsaved)") : t(`${sheet.scored_count}/${sheet.criteria_count} tiêu chí`, `${sheet.scored_count}/${sheet.criteria_count} criteria`)}</span>
+    </div>
+  );
+}
+
 function ExportScores({ submissionId }: { submissionId: string }) {
   const t = useT();
   const { message } = App.useApp();
@@ -220,7 +234,8 @@ function useScoreRows(submissionId: string, definition: RubricDefinition, initia
         for (const code of codes) next[code] = { ...next[code], entry: entries[code], text: undefined };
         return next;
       });
-      setDirty(new Set());
+      setDirty((all) => new Set([...all].filter((code) => !codes.includes(code))));
+      void queryClient.invalidateQueries({ queryKey: ["checklist", submissionId] });
       message.success(done);
     } catch (e) {
       setError(e);
@@ -228,7 +243,7 @@ function useScoreRows(submissionId: string, definition: RubricDefinition, initia
       setBusy(false);
     }
   };
-  return { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, serverErrors: rowErrors(error, sent) };
+  return { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, sent, serverErrors: rowErrors(error, sent) };
 }
 
 /** The table's head: STT | Nội dung | Điểm chuẩn | … */
@@ -267,7 +282,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
   const { message } = App.useApp();
   const catalogue = useCatalogue(submissionId);
   const items = catalogue.data?.items ?? [];
-  const { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, serverErrors } = useScoreRows(submissionId, definition, () => initialRows(sheet));
+  const { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, serverErrors, sent: sentCodes } = useScoreRows(submissionId, definition, () => initialRows(sheet));
   const latestItems = useRef(items);
   latestItems.current = items;
   /** A file uploaded from a row counts for that criterion — also when the report already held the same file. */
@@ -285,17 +300,18 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
   const scores = new Map(sheet.criteria.map((c) => [c.code, c]));
   const running = runningTotals(definition, entries);
 
-  const save = async () => {
-    if (Object.keys(problems).length) {
+  /** Save `codes` (one card's button, or every changed card at once): only those criteria are sent. */
+  const saveCodes = async (wanted: string[]) => {
+    if (wanted.some((code) => problems[code])) {
       message.error(t("Có điểm chưa hợp lệ — sửa các ô báo đỏ trước khi lưu.", "Some points are invalid — fix the fields in red first."));
       return;
     }
-    const codes = [...dirty].filter((code) => {
+    const codes = wanted.filter((code) => {
       const c = criteria.find((x) => x.code === code);
       return c && (isScored(c, entries[code]) || scores.get(code)?.self_score);
     });
     if (!codes.length) {
-      message.info(t("Không có thay đổi để lưu.", "Nothing to save."));
+      message.info(t("Chưa chấm tiêu chí này: nhập điểm (hoặc chọn mức/đạt) trước khi lưu.", "Nothing to save yet: enter a score first."));
       return;
     }
     const body = codes.map((code) => ({
@@ -308,8 +324,19 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
       evidence_item_ids: rows[code].evidence ?? null,
     }));
     await send(codes, () => call(api.PATCH("/api/scoring/submissions/{submission_id}/self-scores", { params: { path: { submission_id: submissionId } }, body: { scores: body } })),
-      t(`Đã lưu điểm tự chấm (${codes.length} tiêu chí).`, `Self-scores saved (${codes.length} criteria).`));
+      codes.length === 1 ? t(`Đã lưu điểm tự chấm tiêu chí ${codes[0]}.`, `Self-score of ${codes[0]} saved.`)
+        : t(`Đã lưu điểm tự chấm (${codes.length} tiêu chí).`, `Self-scores saved (${codes.length} criteria).`));
   };
+  const save = () => saveCodes([...dirty]);
+  // A link from the checklist (…?tab=scores&criterion=1.4) lands on that criterion's card.
+  const [params] = useSearchParams();
+  const focus = params.get("criterion");
+  useEffect(() => {
+    if (!focus) return;
+    const row = document.getElementById(`criterion-${focus}`);
+    row?.scrollIntoView({ block: "start" });
+    (row?.querySelector("input, [role=radio], .ant-select-selector") as HTMLElement | null)?.focus({ preventScroll: true });
+  }, [focus]);
 
   return (
     <div className="scoring">
@@ -317,14 +344,15 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
         {t(`Bộ tiêu chí: ${sheet.rubric_title}. Điểm chấm theo bước ${formatPoints(definition.step ?? 0.25, lang)}; tiêu chí có dấu * cần minh chứng gắn mã tiêu chí trước khi chấm lớn hơn 0.`,
           `Rubric: ${sheet.rubric_title}. Points in steps of ${formatPoints(definition.step ?? 0.25, lang)}; criteria marked * need evidence tagged with their code before scoring above 0.`)}
       </Typography.Paragraph>
-      <div className="save-bar score-save-bar">
+      <div className="save-bar score-save-bar sticky-totals">
         <TotalsBar sheet={sheet} running={running.total} runningClass={classFor(definition.bands, running.total)} />
+        <PhoneTotals sheet={sheet} running={running.total} runningClass={classFor(definition.bands, running.total)} />
         {editable && (
           <Button type="primary" loading={busy} onClick={save} disabled={!dirty.size}>
             {t("Lưu điểm tự chấm", "Save self-scores")}{dirty.size ? ` (${dirty.size})` : ""}
           </Button>
         )}
-        <ExportScores submissionId={submissionId} />
+        <span className="export-wide"><ExportScores submissionId={submissionId} /></span>
       </div>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
       <table className="score-table">
@@ -364,6 +392,16 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
                         <Input.TextArea className="mt-small" disabled={!editable} autoSize={{ minRows: 1, maxRows: 4 }} maxLength={2000} value={row.entry.note ?? ""}
                           placeholder={t("Ghi chú (không bắt buộc)", "Note (optional)")} aria-label={`${t("Ghi chú tiêu chí", "Note on criterion")} ${criterion.code}`}
                           onChange={(e) => update(criterion.code, { entry: { note: e.target.value } })} />
+                        {editable && (
+                          <div className="criterion-save">
+                            {dirty.has(criterion.code) ? (
+                              <Button size="small" type="primary" ghost loading={busy && sentCodes.includes(criterion.code)} onClick={() => void saveCodes([criterion.code])}>
+                                {t(`Lưu tiêu chí ${criterion.code}`, `Save ${criterion.code}`)}
+                              </Button>
+                            ) : score?.self_score ? <span className="muted small"><CheckCircleFilled style={{ color: "#389e0d" }} /> {t("Đã lưu", "Saved")}</span>
+                              : <span className="muted small">{t("Chưa chấm", "Not scored")}</span>}
+                          </div>
+                        )}
                         {score?.review && sheet.results_published && (
                           <div className="small mt-small">{t("Điểm thẩm định", "Reviewed")}: <strong>{markText(criterion, score.review, t, lang)}</strong></div>
                         )}
@@ -390,6 +428,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
           </tr>
         </tbody>
       </table>
+      <div className="export-phone mt"><ExportScores submissionId={submissionId} /></div>
     </div>
   );
 }

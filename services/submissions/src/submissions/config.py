@@ -9,6 +9,8 @@ class Settings(BaseServiceSettings):
     model_config = service_config("SUBMISSIONS_")
 
     database_url: str = "sqlite+aiosqlite:///./var/submissions.db"
+    # Asked on submit (and for the school's checklist) which criteria of the campaign's rubric are not self-scored.
+    scoring_url: str = "http://127.0.0.1:8004"
     # Receivers of this service's events: name → base URL (POST /api/<name>/events). Empty: events wait.
     event_receivers: dict[str, str] = Field(default_factory=dict)
     # How long a resubmission may take by default when a reviewer does not set a date.

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from submissions.clients.identity import IdentityClient
+from submissions.clients.scoring import ScoringClient
 from submissions.events import EventSink
 from submissions.workflow.service import Clock
 
@@ -21,7 +22,13 @@ async def _events(request: Request) -> EventSink:
     return sink
 
 
+async def _scoring(request: Request) -> ScoringClient:
+    client: ScoringClient = request.app.state.scoring
+    return client
+
+
 IdentityDep = Annotated[IdentityClient, Depends(_identity)]
+ScoringDep = Annotated[ScoringClient, Depends(_scoring)]
 EventsDep = Annotated[EventSink, Depends(_events)]
 
 

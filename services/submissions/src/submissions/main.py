@@ -17,6 +17,7 @@ from edudx_common.outbox import OutboxDispatcher
 from edudx_common.pki import load_trust_list
 from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.identity import IdentityClient
+from submissions.clients.scoring import ScoringClient
 from submissions.config import Settings
 from submissions.events import EventSink
 from submissions.exports.router import router as exports_router
@@ -35,9 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        clients, receivers = downstream_clients(settings, receivers=settings.event_receivers)
+        clients, receivers = downstream_clients(settings, receivers=settings.event_receivers,
+                                                scoring=settings.scoring_url)
         identity = clients["identity"]
         app.state.identity = IdentityClient(identity)
+        app.state.scoring = ScoringClient(clients["scoring"])
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow
         app.state.pdf_limiter = anyio.CapacityLimiter(1)
@@ -49,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 async with dispatcher.running(idle_seconds=1.0):
                     yield
         finally:
-            for client in (identity, *receivers.values()):
+            for client in (*clients.values(), *receivers.values()):
                 await client.aclose()
 
     return create_service_app(

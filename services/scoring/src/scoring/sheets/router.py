@@ -15,7 +15,13 @@ from scoring.results import repository as results_repository
 from scoring.sheets import repository, service
 from scoring.sheets.calculation import outcome
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
-from scoring.sheets.schemas import ReviewScoresUpdate, ScoreSheetRead, SelfScoresUpdate
+from scoring.sheets.schemas import (
+    CriterionGap,
+    ReviewScoresUpdate,
+    ScoreSheetRead,
+    SelfScoreCompleteness,
+    SelfScoresUpdate,
+)
 
 router = APIRouter(prefix="/submissions/{submission_id}", tags=["scores"], responses=PROBLEM_RESPONSES)
 
@@ -37,6 +43,20 @@ async def get_scores(submission_id: uuid.UUID, session: SessionDep, principal: C
     return await _read(session, principal, ctx)
 
 
+@router.get("/self-scores/completeness", response_model=SelfScoreCompleteness)
+async def get_self_score_completeness(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                                      submissions: SubmissionsDep, tree: UnitTreeDep,
+                                      evidence: EvidenceDep) -> SelfScoreCompleteness:
+    """What the school still has to self-score: every criterion of the rubric without a self-score, and every
+    self-score that claims points without the evidence its criterion requires, in the rubric's order. The
+    submissions service refuses a submit while this list is not empty; the school's checklist shows it."""
+    ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
+    count, scored, gaps = await service.self_score_gaps(session, ctx, evidence=evidence)
+    return SelfScoreCompleteness(criteria_count=count, scored_count=scored, complete=not gaps,
+                                 missing=[CriterionGap(code=g.code, group_code=g.group_code, text=g.text, kind=g.kind,
+                                                       message=g.message) for g in gaps])
+
+
 @router.patch("/self-scores", response_model=ScoreSheetRead)
 async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, session: SessionDep,
                            principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
@@ -45,7 +65,8 @@ async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, ses
     criterion's step up to its maximum, the blocks reached, the level, or đạt / chưa đạt for a mandatory
     condition, each with a note and its evidence. A criterion that requires evidence cannot get more than 0
     (or đạt) without an evidence item of this submission for it (422 `evidence_required`). All entries are
-    checked first; nothing is saved if one is wrong (422 `invalid_scores`, one error per entry)."""
+    checked first; nothing is saved if one is wrong: 422 `invalid_scores` (or `evidence_required` when only
+    evidence is missing) with one error per entry at fault, every criterion at fault named."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
     await service.save_self_scores(session, principal, ctx, body.scores, identity=identity, evidence=evidence,
                                    clock=clock)

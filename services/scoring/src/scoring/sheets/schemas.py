@@ -106,3 +106,20 @@ class ScoreSheetRead(BaseModel):
     reviewed_count: int
     gap_total: float | None
     large_gap: bool
+
+
+class CriterionGap(BaseModel):
+    code: str
+    group_code: str
+    text: str = Field(description="Nội dung tiêu chí")
+    kind: str = Field(description="unscored: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng")
+    message: str
+
+
+class SelfScoreCompleteness(BaseModel):
+    """What the school still has to self-score before submitting (the submissions service asks this on submit)."""
+
+    criteria_count: int
+    scored_count: int
+    complete: bool
+    missing: list[CriterionGap]

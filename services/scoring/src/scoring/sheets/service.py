@@ -97,11 +97,12 @@ def _answer(entry: AnswerFields) -> Answer:
 
 
 def _marks(definition: RubricDefinition,
-           entries: Sequence[AnswerFields]) -> list[tuple[Criterion, Mark]]:
-    """Every entry checked against its criterion; all problems at once (422), nothing written on any."""
+           entries: Sequence[AnswerFields]) -> tuple[list[tuple[int, Criterion, Mark]], list[FieldError]]:
+    """Every entry checked against its criterion: (index, criterion, mark) of the good ones, and every problem
+    of the others, each naming its criterion."""
     criteria = definition.criteria()
     errors: list[FieldError] = []
-    marks: list[tuple[Criterion, Mark]] = []
+    marks: list[tuple[int, Criterion, Mark]] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         field = f"scores[{index}]"
@@ -114,13 +115,20 @@ def _marks(definition: RubricDefinition,
             continue
         seen.add(entry.criterion_code)
         try:
-            marks.append((found[1], evaluate(definition, found[1], _answer(entry))))
+            marks.append((index, found[1], evaluate(definition, found[1], _answer(entry))))
         except InvalidMark as exc:
             errors.append(FieldError(field=field, message=str(exc)))
-    if errors:
-        raise InvalidScores(errors[0].message if len(errors) == 1 else f"{len(errors)} điểm không hợp lệ: "
-                            f"{errors[0].message}", errors=errors)
-    return marks
+    return marks, errors
+
+
+def _refuse(errors: list[FieldError], *, evidence_only: bool) -> None:
+    """One problem naming every criterion at fault (never only the first); nothing is written."""
+    if not errors:
+        return
+    detail = errors[0].message if len(errors) == 1 else f"{len(errors)} tiêu chí chưa lưu được: " + " ".join(
+        e.message for e in errors)
+    problem = EvidenceMissing if evidence_only else InvalidScores
+    raise problem(detail, errors=errors)
 
 
 def _credits(mark: Mark) -> bool:
@@ -129,26 +137,33 @@ def _credits(mark: Mark) -> bool:
 
 
 def check_evidence(criterion: Criterion, mark: Mark, linked: Sequence[uuid.UUID] | None,
-                   items: Sequence[EvidenceInfo]) -> list[uuid.UUID]:
-    """The evidence the score rests on; refuses a required-evidence criterion scored without any, and
-    evidence missing the attributes the rubric asks for (e.g. the solution's name, built / rented / bought)."""
+                   items: Sequence[EvidenceInfo]) -> tuple[list[uuid.UUID], str | None]:
+    """(the evidence the score rests on, what is wrong with it or None): a required-evidence criterion scored
+    without any is wrong, and so is evidence missing the attributes the rubric asks for (e.g. the solution's
+    name, built / rented / bought)."""
     by_id = {i.id: i for i in items}
     unknown = [i for i in linked or [] if i not in by_id]
     if unknown:
-        raise InvalidScores(f"Tiêu chí {criterion.code}: minh chứng {unknown[0]} không thuộc báo cáo này.")
+        return [], f"Tiêu chí {criterion.code}: minh chứng {unknown[0]} không thuộc báo cáo này."
     chosen = [by_id[i] for i in linked] if linked is not None else \
         [i for i in items if criterion.code in i.criterion_codes]
+    return [i.id for i in chosen], evidence_fault(criterion, mark, chosen)
+
+
+def evidence_fault(criterion: Criterion, mark: Mark, chosen: Sequence[EvidenceInfo]) -> str | None:
+    """Why the evidence `chosen` does not carry `mark` (Vietnamese), or None when it does."""
     usable = [i for i in chosen if i.usable]
-    if criterion.evidence_required and _credits(mark):
-        if not usable:
-            expected = f" ({criterion.evidence_expected})" if criterion.evidence_expected else ""
-            raise EvidenceMissing(f"Tiêu chí {criterion.code} cần minh chứng{expected} trước khi chấm điểm lớn hơn "
-                                  f"0 hoặc chọn đạt. Hãy tải lên minh chứng và gắn mã tiêu chí {criterion.code}.")
-        if criterion.evidence_attributes and not any(_has_attributes(criterion, i) for i in usable):
-            wanted = ", ".join(a.label + (f" ({' / '.join(a.choices)})" if a.choices else "")
-                               for a in criterion.evidence_attributes)
-            raise EvidenceMissing(f"Tiêu chí {criterion.code}: minh chứng phải ghi rõ {wanted}.")
-    return [i.id for i in chosen]
+    if not (criterion.evidence_required and _credits(mark)):
+        return None
+    if not usable:
+        expected = f" ({criterion.evidence_expected})" if criterion.evidence_expected else ""
+        return (f"Tiêu chí {criterion.code} cần minh chứng{expected} trước khi chấm điểm lớn hơn 0 hoặc chọn đạt. "
+                f"Hãy tải lên minh chứng và gắn mã tiêu chí {criterion.code}.")
+    if criterion.evidence_attributes and not any(_has_attributes(criterion, i) for i in usable):
+        wanted = ", ".join(a.label + (f" ({' / '.join(a.choices)})" if a.choices else "")
+                           for a in criterion.evidence_attributes)
+        return f"Tiêu chí {criterion.code}: minh chứng phải ghi rõ {wanted}."
+    return None
 
 
 def _has_attributes(criterion: Criterion, item: EvidenceInfo) -> bool:
@@ -164,16 +179,23 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
                          "tự chấm điểm.")
     if ctx.info.status not in SELF_EDITABLE:
         raise ScoresLocked("Báo cáo đã nộp: điểm tự chấm chỉ sửa được khi báo cáo là bản nháp hoặc bị trả lại.")
-    marks = _marks(ctx.definition, entries)
-    needs_items = any(c.evidence_required or e.evidence_item_ids for (c, _), e in zip(marks, entries, strict=True))
+    marks, errors = _marks(ctx.definition, entries)
+    needs_items = any(c.evidence_required or entries[i].evidence_item_ids for i, c, _ in marks)
     items = await evidence.items(ctx.info.id) if needs_items else []
-    evidence_ids = [check_evidence(c, m, e.evidence_item_ids, items) for (c, m), e in zip(marks, entries,
-                                                                                         strict=True)]
+    evidence_ids: list[list[uuid.UUID]] = []
+    evidence_errors: list[FieldError] = []
+    for index, criterion, mark in marks:
+        ids, fault = check_evidence(criterion, mark, entries[index].evidence_item_ids, items)
+        evidence_ids.append(ids)
+        if fault is not None:
+            evidence_errors.append(FieldError(field=f"scores[{index}]", message=fault))
+    _refuse(sorted([*errors, *evidence_errors], key=_entry_index), evidence_only=not errors)
     sheet = await ensure_sheet(session, ctx, identity=identity)
     existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
     before = {code: _float(row.self_points) for code, row in existing.items()}
     now = clock()
-    for ((criterion, mark), entry), ids in zip(zip(marks, entries, strict=True), evidence_ids, strict=True):
+    for (index, criterion, mark), ids in zip(marks, evidence_ids, strict=True):
+        entry = entries[index]
         row = existing.get(criterion.code) or CriterionScore(sheet_id=sheet.id, criterion_code=criterion.code)
         row.self_points, row.self_passed = mark.points, mark.passed
         row.self_items = list(dict.fromkeys(entry.item_codes)) if entry.item_codes is not None else None
@@ -182,10 +204,14 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
         row.self_by, row.self_by_name, row.self_at = principal.subject, principal.name, now
         session.add(row)
     _audit_scores(session, principal, ctx, "score.self_changed", before,
-                  {criterion.code: _float(mark.points) for criterion, mark in marks})
+                  {criterion.code: _float(mark.points) for _, criterion, mark in marks})
     sheet.updated_at = now
     await refresh_summary(session, sheet, ctx.definition)
     return sheet
+
+
+def _entry_index(error: FieldError) -> int:
+    return int(error.field.removeprefix("scores[").removesuffix("]"))
 
 
 async def save_review_scores(session: AsyncSession, principal: Principal, ctx: Context,
@@ -196,12 +222,14 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
                          "thẩm định.")
     if ctx.info.status not in REVIEWABLE:
         raise ScoresLocked("Chỉ chấm điểm thẩm định khi báo cáo đã nộp và chưa được duyệt.")
-    marks = _marks(ctx.definition, entries)
+    marks, errors = _marks(ctx.definition, entries)
+    _refuse(errors, evidence_only=False)
     sheet = await ensure_sheet(session, ctx, identity=identity)
     existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
     before = {code: _float(row.review_points) for code, row in existing.items()}
     now = clock()
-    for (criterion, mark), entry in zip(marks, entries, strict=True):
+    for index, criterion, mark in marks:
+        entry = entries[index]
         row = existing.get(criterion.code) or CriterionScore(sheet_id=sheet.id, criterion_code=criterion.code)
         row.review_points, row.review_passed = mark.points, mark.passed
         row.review_items = list(dict.fromkeys(entry.item_codes)) if entry.item_codes is not None else None
@@ -209,7 +237,7 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
         row.review_by, row.review_by_name, row.review_at = principal.subject, principal.name, now
         session.add(row)
     _audit_scores(session, principal, ctx, "score.review_changed", before,
-                  {criterion.code: _float(mark.points) for criterion, mark in marks})
+                  {criterion.code: _float(mark.points) for _, criterion, mark in marks})
     sheet.updated_at = now
     await refresh_summary(session, sheet, ctx.definition)
     return sheet
@@ -229,6 +257,49 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     scores = await repository.scores(session, sheet.id)
     sheet.summary = summary_of(sheet_outcome(definition, scores))
     await session.flush()
+
+
+# --- completeness ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A criterion the school still has to self-score, or whose score lost the evidence it rests on."""
+
+    code: str
+    group_code: str
+    text: str
+    kind: str  # "unscored" | "evidence"
+    message: str
+
+
+async def self_score_gaps(session: AsyncSession, ctx: Context, *, evidence: EvidenceClient) -> tuple[int, int,
+                                                                                                      list[Gap]]:
+    """(criteria, self-scored criteria, what is missing), in the rubric's order. Every criterion of the rubric
+    needs a self-score before the report goes in; a score that claims points keeps needing its evidence (an item
+    may have been deleted, replaced or marked wrong since the save)."""
+    sheet = await repository.sheet_for_submission(session, ctx.info.id)
+    rows = {s.criterion_code: s for s in await repository.scores(session, sheet.id)} if sheet else {}
+    own, _ = marks_of(list(rows.values()))
+    needs_items = any(c.evidence_required and code in own and _credits(own[code])
+                      for code, (_, c) in ctx.definition.criteria().items())
+    items = await evidence.items(ctx.info.id) if needs_items else []
+    gaps: list[Gap] = []
+    count = 0
+    for group in ctx.definition.groups:
+        for criterion in group.criteria:
+            count += 1
+            mark = own.get(criterion.code)
+            if mark is None:
+                gaps.append(Gap(criterion.code, group.code, criterion.text, "unscored",
+                                f"Nhóm {group.code}: chưa tự chấm tiêu chí {criterion.code}"))
+                continue
+            linked = {uuid.UUID(i) for i in rows[criterion.code].evidence_item_ids}
+            chosen = [i for i in items if i.id in linked or criterion.code in i.criterion_codes]
+            fault = evidence_fault(criterion, mark, chosen)
+            if fault is not None:
+                gaps.append(Gap(criterion.code, group.code, criterion.text, "evidence", fault))
+    return count, len(own), gaps
 
 
 # --- reading --------------------------------------------------------------------------------------------------

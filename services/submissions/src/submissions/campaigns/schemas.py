@@ -118,6 +118,8 @@ class CampaignSummary(BaseModel):
     kind: CampaignKind
     due_at: LocalDateTime
     status: CampaignStatus
+    opens_at: LocalDateTime
+    late_policy: LatePolicy
 
 
 class CampaignRead(CampaignSummary):

@@ -1,10 +1,14 @@
 """Checking answers against an outline: types on every save, completeness on submit.
 
-Messages are Vietnamese and name the section, since that is how a school finds what to fix.
+A draft keeps what was typed even when it is wrong (a URL without https://, a negative count): a save only drops
+answers that have no place to go (a field the outline does not have, a value too large to store); the wrong ones
+are stored and reported per field, and only a submit refuses them. Messages are Vietnamese and name the section,
+since that is how a school finds what to fix.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +18,8 @@ from urllib.parse import urlsplit
 from submissions.outlines.schemas import FieldKind, OutlineDefinition, OutlineField, OutlineSection, TableColumn
 
 MAX_TEXT = 100_000
+# What one answer may take in a stored draft whatever its field says (a table of 500 rows fits easily).
+MAX_STORED_ANSWER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,25 @@ def check_values(definition: OutlineDefinition, values: dict[str, Any]) -> list[
         elif (message := _check_scalar(field.kind, value, field.options, field.multiple, field.min, field.max)):
             errors.append(ContentError(field_id, f"{field.label}: {message}", section.number))
     return errors
+
+
+def split_storable(definition: OutlineDefinition, values: dict[str, Any]) -> tuple[dict[str, Any],
+                                                                               list[ContentError]]:
+    """(answers a draft stores, answers it cannot store with why). Wrong-but-storable answers are kept: the
+    person sees the message at the field and fixes it later, on this device or another."""
+    fields = definition.fields_by_id()
+    kept: dict[str, Any] = {}
+    refused: list[ContentError] = []
+    for field_id, value in values.items():
+        if field_id not in fields:
+            refused.append(ContentError(field_id, "Trường không có trong đề cương (đề cương đã thay đổi?): chưa lưu"))
+            continue
+        section, field = fields[field_id]
+        if value is not None and len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_STORED_ANSWER:
+            refused.append(ContentError(field_id, f"{field.label}: nội dung quá lớn để lưu", section.number))
+            continue
+        kept[field_id] = value
+    return kept, refused
 
 
 def missing_required(definition: OutlineDefinition, content: dict[str, Any]) -> list[ContentError]:
@@ -133,7 +158,7 @@ def _check_scalar(kind: FieldKind, value: Any, options: list[str] | None, multip
     if kind == FieldKind.URL:
         parts = urlsplit(value) if isinstance(value, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 2000:
-            return "phải là địa chỉ http(s) hợp lệ"
+            return "phải là địa chỉ đầy đủ, bắt đầu bằng https:// (ví dụ https://thcs-hoabinh.edu.vn)"
         return None
     return f"kiểu {kind} không dùng được ở đây"
 

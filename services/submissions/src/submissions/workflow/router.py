@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -10,10 +11,14 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES, ProblemError
 from edudx_common.pagination import Page, PageParamsDep
 from submissions.campaigns.schemas import CampaignSummary
-from submissions.deps import ClockDep, EventsDep
+from submissions.deps import ClockDep, EventsDep, ScoringDep
+from submissions.outlines.validation import ContentError
 from submissions.workflow import repository, service
 from submissions.workflow.schemas import (
+    ChecklistItem,
+    ChecklistRead,
     DraftUpdate,
+    FieldProblem,
     ReturnRequest,
     ReviewDecision,
     SubmissionEventRead,
@@ -44,36 +49,44 @@ def _base_version(if_match: str | None, body_version: int | None) -> int:
     raise PreconditionRequired("Gửi phiên bản đã đọc (If-Match hoặc base_version) để không ghi đè người khác.")
 
 
-def _read(principal: Principal, ctx: service.Context, response: Response | None = None) -> SubmissionRead:
+def _read(principal: Principal, ctx: service.Context, response: Response | None = None,
+          refused: list[ContentError] | None = None) -> SubmissionRead:
     if response is not None:
         response.headers["ETag"] = f'"{ctx.submission.version}"'
+    editable = ctx.submission.status in service.EDITABLE
+    problems = [FieldProblem(field=e.field, message=e.message, section=e.section, saved=False) for e in refused or []]
+    if editable:
+        problems += [FieldProblem(field=e.field, message=e.message, section=e.section)
+                     for e in service.content_problems(ctx)]
     return SubmissionRead.model_validate({
         **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
         "due_at": service.effective_due(ctx), "late_text": service.late_text(ctx.submission),
-        "allowed_actions": service.allowed_actions(principal, ctx),
+        "allowed_actions": service.allowed_actions(principal, ctx), "problems": problems,
     })
 
 
 @router.get("/submissions", response_model=Page[UnitSubmissionRead])
 async def list_unit_submissions(
-    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
+    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep, clock: ClockDep,
     unit_id: Annotated[uuid.UUID | None, Query(description="Mặc định: đơn vị của người gọi")] = None,
     campaign_id: Annotated[uuid.UUID | None, Query(description="Chỉ đợt báo cáo này")] = None,
 ) -> Page[UnitSubmissionRead]:
     """A unit's work: every published, closed or archived campaign it must answer (not withdrawn), with its
     submission's state when it opened one — the school's dashboard. Latest deadline first. Authority users may
     name a unit below theirs; a unit outside the caller's scope has no lines. `campaign_id` keeps one campaign's
-    line (how a link to a campaign finds the school's submission)."""
+    line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
+    yet, still open, late-but-accepting, or closed for the unit, by the server's clock."""
     lines, total = await service.list_for_unit(session, principal, page, unit_id, campaign_id)
-    return Page[UnitSubmissionRead](items=[_unit_line(line) for line in lines], total=total, limit=page.limit,
+    now = clock()
+    return Page[UnitSubmissionRead](items=[_unit_line(line, now) for line in lines], total=total, limit=page.limit,
                                     offset=page.offset)
 
 
-def _unit_line(line: service.UnitLine) -> UnitSubmissionRead:
+def _unit_line(line: service.UnitLine, now: datetime) -> UnitSubmissionRead:
     submission = line.submission
     return UnitSubmissionRead(
         campaign=CampaignSummary.model_validate(line.campaign), unit_id=line.target.unit_id,
-        unit_name=line.target.unit_name, due_at=line.due_at,
+        unit_name=line.target.unit_name, due_at=line.due_at, phase=service.phase(line.campaign, line.due_at, now),
         submission_id=submission.id if submission else None,
         status=submission.status if submission else None,  # type: ignore[arg-type]
         version=submission.version if submission else None,
@@ -107,23 +120,42 @@ async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: Sessi
                      clock: ClockDep, response: Response,
                      if_match: Annotated[str | None, Header()] = None) -> SubmissionRead:
     """Save some answers of a draft (autosave-friendly: only the fields sent change; null clears one).
-    Send the version you read as `If-Match`; if someone saved since, 412 and nothing is written."""
-    ctx = await service.save_draft(session, principal, clock, submission_id, body.values,
-                                   _base_version(if_match, body.base_version))
-    return _read(principal, ctx, response)
+    Send the version you read as `If-Match`; if someone saved since, 412 and nothing is written.
+    A wrong answer (a link without https://, a number out of range) is saved all the same and listed in
+    `problems` with its field and message (200): only the submit refuses it. Answers that cannot be stored at
+    all (a field the outline does not have) are left out and listed with `saved: false`; 422 only when nothing
+    of the request could be stored."""
+    saved = await service.save_draft(session, principal, clock, submission_id, body.values,
+                                     _base_version(if_match, body.base_version))
+    return _read(principal, saved.ctx, response, saved.refused)
 
 
 @router.post("/submissions/{submission_id}/submit", response_model=SubmissionRead,
              responses={412: {"description": "Người khác đã lưu trước"}})
 async def submit_submission(submission_id: uuid.UUID, body: SubmitRequest, session: SessionDep,
-                            principal: CurrentPrincipal, events: EventsDep, clock: ClockDep, response: Response,
-                            if_match: Annotated[str | None, Header()] = None) -> SubmissionRead:
-    """Submit (principal; or an authority admin for the school, recorded as such). Required answers are checked
-    (422 lists what is missing by section); the submitted content becomes an immutable version; a late
+                            principal: CurrentPrincipal, events: EventsDep, clock: ClockDep, scoring: ScoringDep,
+                            response: Response, if_match: Annotated[str | None, Header()] = None) -> SubmissionRead:
+    """Submit (principal; or an authority admin for the school, recorded as such). Everything on the checklist
+    must be done: required answers, no wrong answer, and with a rubric every criterion self-scored with its
+    evidence (asked of the scoring service) — otherwise 422 `incomplete_submission` listing each item, with
+    `extra.sections` and `extra.criteria`. The submitted content becomes an immutable version; a late
     submission is flagged with how late, or refused under a hard cut-off."""
-    ctx = await service.submit(session, principal, events, clock, submission_id,
+    ctx = await service.submit(session, principal, events, clock, scoring, submission_id,
                                _base_version(if_match, body.base_version), body.note)
     return _read(principal, ctx, response)
+
+
+@router.get("/submissions/{submission_id}/checklist", response_model=ChecklistRead)
+async def get_checklist(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                        scoring: ScoringDep) -> ChecklistRead:
+    """What is still missing before the submit, in the outline's order: required answers not given, answers
+    saved but wrong, and with a rubric the criteria not self-scored or whose score lacks its evidence. Each item
+    names its section (or criterion) so the SPA can link to it; `ready` is what the submit will find."""
+    ctx = await service.load(session, principal, submission_id)
+    found = await service.checklist_of(ctx, scoring)
+    return ChecklistRead(ready=found.ready, criteria_count=found.criteria_count, scored_count=found.scored_count,
+                         items=[ChecklistItem(kind=m.kind, field=m.field, message=m.message, section=m.section,
+                                              criterion_code=m.criterion_code) for m in found.items])
 
 
 @router.post("/submissions/{submission_id}/start-review", response_model=SubmissionRead)

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
 from submissions.campaigns.schemas import CampaignSummary
 from submissions.workflow.models import SubmissionStatus
+
+CampaignPhase = Literal["not_open", "open", "late", "closed"]
 
 
 class DraftUpdate(BaseModel):
@@ -42,6 +44,14 @@ class ReviewDecision(BaseModel):
     comment: str | None = Field(default=None, max_length=5000)
 
 
+class FieldProblem(BaseModel):
+    field: str = Field(description="Mã trường của đề cương (ô của bảng: 'bang[2].cot')")
+    message: str
+    section: str | None = Field(default=None, description="Số mục đề cương")
+    saved: bool = Field(default=True, description="false: giá trị không lưu được (trường không có trong đề cương "
+                                                  "hoặc quá lớn); true: đã lưu nhưng phải sửa trước khi nộp")
+
+
 class SubmissionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -66,6 +76,9 @@ class SubmissionRead(BaseModel):
     updated_at: LocalDateTime
     updated_by: str | None
     allowed_actions: list[str] = Field(description="Thao tác người gọi được làm lúc này")
+    problems: list[FieldProblem] = Field(
+        default_factory=list, description="Câu trả lời đã lưu nhưng chưa hợp lệ (và, sau một lần lưu, câu trả lời "
+                                          "không lưu được): bản nháp vẫn lưu, chỉ việc nộp bị chặn")
 
 
 class SubmissionEventRead(BaseModel):
@@ -100,6 +113,9 @@ class UnitSubmissionRead(BaseModel):
     unit_id: uuid.UUID
     unit_name: str
     due_at: LocalDateTime = Field(description="Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)")
+    phase: CampaignPhase = Field(
+        description="not_open: chưa đến ngày mở (campaign.opens_at); open: đang mở; late: quá hạn nhưng còn nhận "
+                    "nộp muộn; closed: đã đóng, hoặc quá hạn khi đợt không nhận nộp muộn")
     submission_id: uuid.UUID | None = Field(description="null khi đơn vị chưa mở báo cáo")
     status: SubmissionStatus | None = Field(description="Bước của quy trình; null khi chưa mở báo cáo")
     version: int | None
@@ -108,3 +124,21 @@ class UnitSubmissionRead(BaseModel):
     late_seconds: int | None
     late_text: str | None = Field(description="Ví dụ 'nộp muộn 2 ngày 3 giờ'")
     updated_at: LocalDateTime | None
+
+
+class ChecklistItem(BaseModel):
+    kind: str = Field(description="answer: chưa trả lời; invalid: chưa hợp lệ; score: chưa tự chấm; "
+                                  "evidence: điểm tự chấm thiếu minh chứng")
+    field: str = Field(description="Mã trường của đề cương, hoặc 'self_scores.<mã tiêu chí>'")
+    message: str
+    section: str | None = Field(description="Số mục đề cương (null: không thuộc mục nào)")
+    criterion_code: str | None
+
+
+class ChecklistRead(BaseModel):
+    """What still stands between the draft and its submit."""
+
+    ready: bool = Field(description="true: không còn gì thiếu, có thể nộp")
+    items: list[ChecklistItem]
+    criteria_count: int | None = Field(description="Số tiêu chí phải tự chấm (null: đợt không chấm điểm)")
+    scored_count: int | None

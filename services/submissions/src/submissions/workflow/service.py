@@ -32,9 +32,9 @@ from submissions.access import (
 from submissions.campaigns import repository as campaigns_repository
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, LatePolicy
+from submissions.clients.scoring import ScoringClient
 from submissions.errors import (
     DeadlinePassed,
-    IncompleteSubmission,
     InvalidContent,
     NotAllowed,
     StaleSubmission,
@@ -43,12 +43,12 @@ from submissions.errors import (
 )
 from submissions.events import EventSink
 from submissions.outlines.schemas import OutlineDefinition
-from submissions.outlines.validation import check_values, missing_required
+from submissions.outlines.validation import ContentError, check_values, missing_required, split_storable
 from submissions.signatures import service as signatures_service
-from submissions.workflow import repository
+from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
-from submissions.workflow.schemas import ReturnRequest
+from submissions.workflow.schemas import CampaignPhase, ReturnRequest
 
 Clock = Callable[[], datetime]
 EDIT_COALESCE = timedelta(minutes=15)
@@ -109,6 +109,24 @@ async def list_for_unit(session: AsyncSession, principal: Principal, page: PageP
     rows, total = await repository.of_unit(session, unit_id, path_pattern=pattern, campaign_id=campaign_id,
                                            limit=page.limit, offset=page.offset)
     return [UnitLine(*row) for row in rows], total
+
+
+def phase(campaign: Campaign, due_at: datetime, now: datetime) -> CampaignPhase:
+    """Where the unit stands in the campaign's calendar, judged by the server's clock: `not_open` (before
+    `opens_at`: nothing can be drafted yet), `open`, `late` (past its deadline, late work still accepted) or
+    `closed` (closed or archived by the issuer, or past its deadline under a hard cut-off)."""
+    if campaign.status != CampaignStatus.PUBLISHED:
+        return "closed"
+    if now < campaign.opens_at:
+        return "not_open"
+    if now <= due_at:
+        return "open"
+    if campaign.late_policy == LatePolicy.HARD_CUTOFF:
+        return "closed"
+    # Late work is accepted until the campaign's cut-off, moved by the unit's own later deadline.
+    if campaign.late_until is not None and now > max(campaign.late_until, due_at):
+        return "closed"
+    return "late"
 
 
 def effective_due(ctx: Context) -> datetime:
@@ -179,23 +197,40 @@ def _ensure_can_edit(principal: Principal, ctx: Context, now: datetime) -> None:
         raise SubmissionStateConflict("Báo cáo đã nộp không sửa được; chờ cấp trên trả lại nếu cần sửa.")
 
 
+@dataclass(frozen=True)
+class SavedDraft:
+    """A saved draft and the answers of this save that could not be stored (the stored ones that are wrong
+    are in `content_problems`)."""
+
+    ctx: Context
+    refused: list[ContentError]
+
+
 async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
-                     values: dict[str, Any], base_version: int) -> Context:
-    """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written."""
+                     values: dict[str, Any], base_version: int) -> SavedDraft:
+    """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written.
+    Wrong answers are stored too (validation blocks only the submit): what was typed is on the server, for the
+    next device and the next person, with a message per field."""
     ctx = await load(session, principal, submission_id)
     now = clock()
     _ensure_can_edit(principal, ctx, now)
     outline = _outline(ctx.campaign)
     if outline is None:
         raise InvalidContent("Đợt báo cáo không có đề cương: chỉ cần nộp minh chứng.")
-    errors = check_values(outline, values)
-    if errors:
-        raise InvalidContent(errors=[FieldError(field=e.field, message=e.message) for e in errors])
-    content = {**ctx.submission.content, **values}
+    kept, refused = split_storable(outline, values)
+    if values and not kept:
+        raise InvalidContent(errors=[FieldError(field=e.field, message=e.message) for e in refused])
+    content = {**ctx.submission.content, **kept}
     content = {k: v for k, v in content.items() if v is not None}
     await _write(session, ctx.submission, base_version, content=content, updated_at=now, updated_by=_who(principal))
-    await _record_edit(session, ctx.submission, principal, ctx.target, now, list(values))
-    return ctx
+    await _record_edit(session, ctx.submission, principal, ctx.target, now, list(kept))
+    return SavedDraft(ctx, refused)
+
+
+def content_problems(ctx: Context) -> list[ContentError]:
+    """What is wrong in the stored answers (types, formats, limits): shown at each field, refused on submit."""
+    outline = _outline(ctx.campaign)
+    return check_values(outline, ctx.submission.content) if outline is not None else []
 
 
 async def _write(session: AsyncSession, submission: Submission, base_version: int, **values: Any) -> None:
@@ -210,22 +245,25 @@ async def _write(session: AsyncSession, submission: Submission, base_version: in
 # --- submitting ----------------------------------------------------------------------------------------
 
 
+async def checklist_of(ctx: Context, scoring: ScoringClient) -> checklist.Checklist:
+    return await checklist.build(_outline(ctx.campaign), ctx.submission.content, submission_id=ctx.submission.id,
+                                 rubric_id=ctx.campaign.rubric_id, scoring=scoring)
+
+
+async def ensure_complete(ctx: Context, scoring: ScoringClient) -> None:
+    """A submit goes in only when the checklist is empty; otherwise 422 with the whole list by section."""
+    checklist.refuse_unless_ready(await checklist_of(ctx, scoring))
+
+
 async def submit(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
-                 submission_id: uuid.UUID, base_version: int, note: str | None) -> Context:
+                 scoring: ScoringClient, submission_id: uuid.UUID, base_version: int, note: str | None) -> Context:
     ctx = await load(session, principal, submission_id)
     now = clock()
     on_behalf = acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)
     if not (_is_principal_of(principal, ctx.target) or on_behalf):
         raise NotAllowed("Chỉ Hiệu trưởng (hoặc cấp quản lý thay mặt trường) được nộp báo cáo.")
     _ensure_can_edit(principal, ctx, now)
-    outline = _outline(ctx.campaign)
-    if outline is not None:
-        missing = missing_required(outline, ctx.submission.content)
-        if missing:
-            raise IncompleteSubmission(
-                f"Còn {len(missing)} nội dung bắt buộc chưa hoàn thành.",
-                errors=[FieldError(field=m.field, message=m.message) for m in missing],
-                extra={"sections": sorted({m.section for m in missing if m.section})})
+    await ensure_complete(ctx, scoring)
     resubmitting = ctx.submission.status == SubmissionStatus.RETURNED
     due = effective_due(ctx)
     late = max(0, int((now - due).total_seconds()))
