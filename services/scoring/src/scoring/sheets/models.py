@@ -5,12 +5,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
 
 POINTS = Numeric(8, 2)
+TOTAL = Numeric(10, 2)  # a sum of points
 
 
 class ScoreSheet(SQLModel, table=True):
@@ -21,6 +22,8 @@ class ScoreSheet(SQLModel, table=True):
     """
 
     __tablename__ = "score_sheets"
+    # Results of a campaign: ranked by final total in SQL (rank() OVER …, ORDER BY … LIMIT).
+    __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     submission_id: uuid.UUID = Field(unique=True)
@@ -36,6 +39,11 @@ class ScoreSheet(SQLModel, table=True):
     # The outcome of the scores (totals, class, levels, flags), refreshed on every score change: results of a
     # campaign read one row per unit. None until the first score.
     summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The figures results rank, filter and count by, copied from `summary` in the same write (refresh_summary) so
+    # that results at national scale are SQL aggregates and a ranked page, not every summary decoded per request.
+    # None, like the summary, until the first score. The unit's group under an issuer is read from `unit_path`.
+    final_total: Decimal | None = Field(default=None, sa_column=Column(TOTAL))
+    classification: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
