@@ -1,6 +1,7 @@
-"""Benchmark: a campaign's results and its ranking export for 300 and 3,000 schools, on PostgreSQL.
+"""Benchmark: a campaign's results and its ranking export for 300 and 3,000 schools (the scale curve: add 30,000
+and 50,000, a national QĐ 4725 cycle), on PostgreSQL.
 
-    .venv/bin/python bench/scoring_results.py [--sizes 300,3000] [--requests 10]
+    .venv/bin/python bench/scoring_results.py [--sizes 300,3000,30000,50000] [--requests 10]
 
 What runs: identity (uvicorn in a thread), submissions and scoring (each its own uvicorn process, as deployed)
 on PostgreSQL schemas `bench_identity`, `bench_submissions`, `bench_scoring`, migrated by Alembic and dropped at
@@ -98,7 +99,9 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
                 if reviewed:
                     review_marks[code] = Mark(scores[-1]["review_points"])
             # what a score write stores with the sheet (scoring.sheets.service.refresh_summary)
-            sheets[-1]["summary"] = summary_of(outcome(parsed, own_marks, review_marks))
+            result = outcome(parsed, own_marks, review_marks)
+            sheets[-1].update(summary=summary_of(result), final_total=result.final_total,
+                              classification=result.classification.label)
         async with sc_engine.begin() as conn:
             for chunk in status_view._chunks(sheets, 2000):
                 await conn.execute(insert(ScoreSheet.__table__), chunk)

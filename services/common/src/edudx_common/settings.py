@@ -37,12 +37,6 @@ class BaseServiceSettings(BaseSettings):
     # serves its own `/metrics` only when this is set). See edudx_common.metrics.
     metrics_token: str = ""
 
-    # State several replicas must share (rate limits, login throttling; edudx_common.ratelimit): a redis:// URL,
-    # e.g. redis://redis:6379/0. Empty: kept in this process, right for one replica and the embedded system.
-    redis_url: str = ""
-    # Prepended to every key this deployment writes, so one Redis can serve several instances (or tests).
-    redis_key_prefix: str = "edudx:"
-
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> BaseServiceSettings:
         if self.environment == "production":
