@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,7 +124,11 @@ def start_service(name: str, env: dict[str, str], log: Path) -> tuple[subprocess
          "--port", str(port), "--no-access-log", "--log-level", "warning"],
         env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{base_url}/healthz")
+    try:
+        wait_until_up(f"{base_url}/healthz", timeout=180)  # a loaded shared machine takes a minute to start it
+    except RuntimeError:
+        process.terminate()
+        raise
     return process, base_url
 
 
@@ -185,15 +190,61 @@ def main() -> None:
                     check = http.get(url, headers=so).json()
                     assert check["total"] == data.size and len(check["rows"]) == min(50, data.size)
                     assert check["rows"][0]["rank"] == 1
+            comparisons = [asyncio.run(compare_in_process(data, identity_url, submissions_url, args.requests))
+                           for data in datasets]
             if args.profile:
                 asyncio.run(profile(datasets[-1], identity_url, submissions_url))
         report(sizes, counts, timings, time.perf_counter() - began, export_peaks)
+        report_comparison(comparisons)
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=15)
         status_view.drop_schemas()
         drop_scoring_schema()
+
+
+async def compare_in_process(data: status_view.Dataset, identity_url: str, submissions_url: str,
+                             requests: int) -> tuple[int, list[float], list[float]]:
+    """The results page both ways in this process, alternating, so load on the machine hits both alike: every
+    sheet's summary decoded and ranked in Python (`to_read(compute(…))`, what publication still does) against
+    the SQL page (`results_page`: aggregates and one ranked page). Returns (size, seconds each way)."""
+    from edudx_common.http import ServiceClient, ServiceTokenProvider
+    from scoring.clients.identity import IdentityClient
+    from scoring.clients.submissions import SubmissionsClient
+    from scoring.results import service
+
+    tokens = ServiceTokenProvider(identity_url=identity_url, client_id="scoring", client_secret=SCORING_SECRET)
+    identity = IdentityClient(ServiceClient(identity_url, name="identity", token_provider=tokens))
+    submissions = SubmissionsClient(ServiceClient(submissions_url, name="submissions", token_provider=tokens))
+    engine = create_engine(POSTGRES_URL, schema=SCORING_SCHEMA)
+    full, paged = [], []
+    try:
+        async with session_factory(engine)() as session:
+            campaign = await submissions.campaign(data.campaign_id)
+            for n in range(requests + 1):
+                started = time.perf_counter()
+                computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
+                old = service.to_read(computation).model_dump_json()
+                middle = time.perf_counter()
+                new = (await service.results_page(session, campaign, submissions=submissions,
+                                                  identity=identity)).model_dump_json()
+                if n:  # the first round warms both up
+                    full.append(middle - started)
+                    paged.append(time.perf_counter() - middle)
+                assert old == new, "the two ways disagree"
+    finally:
+        await engine.dispose()
+    return data.size, full, paged
+
+
+def report_comparison(comparisons: list[tuple[int, list[float], list[float]]]) -> None:
+    print("\n### Results page in process: every summary in Python (before) vs SQL page (after), same run (ms)")
+    print("| schools | n | before p50 | after p50 | after / before |")
+    print("|---:|---:|---:|---:|---:|")
+    for size, full, paged in comparisons:
+        before, after = statistics.median(full) * 1000, statistics.median(paged) * 1000
+        print(f"| {size:,} | {len(full)} | {before:.0f} | {after:.0f} | {after / before:.2f} |")
 
 
 async def profile(data: status_view.Dataset, identity_url: str, submissions_url: str) -> None:
