@@ -42,6 +42,7 @@ from sqlalchemy import insert, select, text, update  # noqa: E402
 
 from edudx_common.auth import Principal  # noqa: E402
 from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
+from edudx_common.text import fold  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
 from scoring.rubrics.service import definition_of, ensure_templates  # noqa: E402
@@ -86,7 +87,8 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
             own_marks: dict[str, Mark] = {}
             review_marks: dict[str, Mark] = {}
             sheets.append({"id": sheet_id, "submission_id": uuid.uuid4(), "campaign_id": data.campaign_id,
-                           "unit_id": unit_id, "unit_name": unit_name, "unit_path": unit_path, "rubric_id": rubric.id,
+                           "unit_id": unit_id, "unit_name": unit_name, "unit_name_folded": fold(unit_name),
+                           "unit_path": unit_path, "rubric_id": rubric.id,
                            "submission_status": "approved", "submit_count": 1, "status_at": now, "created_at": now,
                            "updated_at": now})
             for code, maximum in maxima.items():

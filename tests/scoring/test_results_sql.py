@@ -1,6 +1,6 @@
 """The results page computed in SQL (result columns, rank() OVER, aggregates per group and class) answers exactly
 what the in-memory computation over every sheet answers (service.compute + to_read, which publication uses), for
-every filter, order and page — ties across page boundaries, units without a sub-authority, unscored and draft
+every filter (search without diacritics included), order and page — ties across page boundaries, units without a sub-authority, unscored and draft
 sheets, a sub-authority's own view, last school year — and the migration backfills the columns."""
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ def test_the_migration_backfills_the_columns_from_the_summaries(tmp_path: Path) 
         migrate("scoring", url, None)
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT id, final_total, classification FROM score_sheets")).all()
+            folded = conn.execute(sa.text("SELECT DISTINCT unit_name_folded FROM score_sheets")).scalars().all()
     finally:
         engine.dispose()
     found = {sheet_id: (None if total is None else Decimal(str(total)), label) for sheet_id, total, label in rows}
@@ -192,3 +193,4 @@ def test_the_migration_backfills_the_columns_from_the_summaries(tmp_path: Path) 
         sheet_id: (None, None) if s is None else (Decimal(s["final_total"]), s["classification"]["label"])
         for sheet_id, s in zip(ids, summaries, strict=True)}
     assert {label for _, label in found.values()} == {"Xuất sắc", "Trung bình", None}  # 100 and 50 points
+    assert folded == ["truong a"]

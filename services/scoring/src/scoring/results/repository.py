@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import col
 
+from edudx_common.text import like_pattern
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.sheets.models import TOTAL, ScoreSheet
 
@@ -186,7 +187,8 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
     final = _final_total(unscored)
     return select(
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
-        col(ScoreSheet.unit_name).label("unit_name"), final.label("final_total"),
+        col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
+        final.label("final_total"),
         _classification(unscored).label("classification"), group_hex(issuer_id).label("group_hex"),
         func.rank().over(order_by=final.desc()).label("rank"),
         func.count().over(partition_by=final).label("sharing"),
@@ -194,8 +196,11 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
 
 
 def _ranked_filters(ranked: Subquery, *, classification: str | None, only_unclassified: bool,
-                    group: uuid.UUID | None) -> list[ColumnElement[bool]]:
+                    group: uuid.UUID | None, search: str | None = None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
+    if search:
+        # Every folded word in order, as edudx_common.text.fold and like_pattern define the project's search.
+        where.append(ranked.c.unit_name_folded.like(like_pattern(search), escape="\\"))
     if only_unclassified:
         where.append(ranked.c.classification.is_(None))
     elif classification is not None:
@@ -212,28 +217,21 @@ def _ranked_row(row: Any) -> RankedRow:
 
 
 async def ranked_page(session: AsyncSession, ranked: Subquery, *, classification: str | None = None,
-                      only_unclassified: bool = False, group: uuid.UUID | None = None, limit: int,
-                      offset: int) -> tuple[list[RankedRow], int]:
-    """One page by rank (then name), and how many rows match: ORDER BY … LIMIT in the database."""
-    where = _ranked_filters(ranked, classification=classification, only_unclassified=only_unclassified, group=group)
+                      only_unclassified: bool = False, group: uuid.UUID | None = None, search: str | None = None,
+                      by_name: bool = False, limit: int, offset: int) -> tuple[list[RankedRow], int]:
+    """One page by rank then name (or by folded name), and how many rows match: ORDER BY … LIMIT in the
+    database, ranks being those among every row of `ranked` whatever the filters."""
+    where = _ranked_filters(ranked, classification=classification, only_unclassified=only_unclassified,
+                            group=group, search=search)
+    name_order = [_CodePointOrder(ranked.c.unit_name_folded), _CodePointOrder(ranked.c.unit_name)]
+    order = [*name_order, ranked.c.rank] if by_name else [ranked.c.rank, _CodePointOrder(ranked.c.unit_name)]
     query = (select(ranked, func.count().over().label("matching")).where(*where)
-             .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id)
-             .limit(limit).offset(offset))
+             .order_by(*order, ranked.c.sheet_id).limit(limit).offset(offset))
     rows = (await session.execute(query)).all()
     if rows:
         return [_ranked_row(r) for r in rows], int(rows[0].matching)
     matching = await session.scalar(select(func.count()).select_from(ranked).where(*where))
     return [], int(matching or 0)
-
-
-async def ranked_all(session: AsyncSession, ranked: Subquery, *, classification: str | None = None,
-                     only_unclassified: bool = False, group: uuid.UUID | None = None) -> list[RankedRow]:
-    """Every matching row by rank (then name), for what SQL cannot filter or order (search without diacritics,
-    order by folded name) and for the export."""
-    where = _ranked_filters(ranked, classification=classification, only_unclassified=only_unclassified, group=group)
-    query = select(ranked).where(*where).order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name),
-                                                  ranked.c.sheet_id)
-    return [_ranked_row(r) for r in await session.execute(query)]
 
 
 class SheetDetail(NamedTuple):

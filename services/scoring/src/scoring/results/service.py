@@ -260,17 +260,10 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
                                       within=within)
     unclassified = chosen.classification == NOT_CLASSIFIED
-    wanted = None if unclassified else chosen.classification
-    if chosen.q or chosen.sort is ResultsSort.NAME:
-        # Search without diacritics and the order of folded names are Python's (edudx_common.text.fold).
-        every = await repository.ranked_all(session, ranked, classification=wanted, only_unclassified=unclassified,
-                                            group=chosen.group_id)
-        shown, total = select_page(every, chosen, page, name=lambda r: r.unit_name, rank=lambda r: r.rank,
-                                   classification=lambda r: r.classification)
-    else:
-        shown, total = await repository.ranked_page(session, ranked, classification=wanted,
-                                                    only_unclassified=unclassified, group=chosen.group_id,
-                                                    limit=page.limit, offset=page.offset)
+    shown, total = await repository.ranked_page(
+        session, ranked, classification=None if unclassified else chosen.classification,
+        only_unclassified=unclassified, group=chosen.group_id, search=chosen.q,
+        by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset)
     figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
                                              unscored=unscored, within=within)
     names = await identity.names([uuid.UUID(h) for h in {f.group_hex for f in figures if f.group_hex}])

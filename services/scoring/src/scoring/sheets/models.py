@@ -5,10 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, event
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
+from edudx_common.text import fold
 
 POINTS = Numeric(8, 2)
 TOTAL = Numeric(10, 2)  # a sum of points
@@ -30,6 +31,9 @@ class ScoreSheet(SQLModel, table=True):
     campaign_id: uuid.UUID = Field(index=True)
     unit_id: uuid.UUID = Field(index=True)
     unit_name: str = Field(max_length=300)
+    # The name without case and diacritics (edudx_common.text.fold), kept by the ORM on every write: results
+    # search and order by name in SQL.
+    unit_name_folded: str = Field(default="", max_length=300)
     unit_path: str = Field(max_length=2000)
     rubric_id: uuid.UUID = Field(index=True)
     submission_status: str = Field(max_length=20)
@@ -46,6 +50,12 @@ class ScoreSheet(SQLModel, table=True):
     classification: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+@event.listens_for(ScoreSheet, "before_insert")
+@event.listens_for(ScoreSheet, "before_update")
+def _fold_unit_name(_mapper: object, _connection: object, sheet: ScoreSheet) -> None:
+    sheet.unit_name_folded = fold(sheet.unit_name)[:300]
 
 
 class CriterionScore(SQLModel, table=True):
