@@ -1,7 +1,8 @@
 """The results page computed in SQL (result columns, rank() OVER, aggregates per group and class) answers exactly
 what the in-memory computation over every sheet answers (service.compute + to_read, which publication uses), for
-every filter (search without diacritics included), order and page — ties across page boundaries, units without a sub-authority, unscored and draft
-sheets, a sub-authority's own view, last school year — and the migration backfills the columns."""
+every filter (search without diacritics too), order and page — ties across pages, units without a
+sub-authority, unscored and draft sheets, a sub-authority's own view, last school year — and the migration
+backfills the columns."""
 
 from __future__ import annotations
 
