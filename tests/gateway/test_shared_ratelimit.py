@@ -98,10 +98,26 @@ async def test_refused_hits_are_not_counted(redis_prefix: str) -> None:
 
 async def test_without_redis_each_process_counts_alone() -> None:
     assert isinstance(create_rate_limit_store("", prefix="x:"), MemoryRateLimitStore)
-    # Redis configured but unreachable: the limit still holds, counted in this process.
-    store = create_rate_limit_store(closed_port_url().replace("http://", "redis://"), prefix="x:")
+    # Redis configured but unreachable: the limit still holds, counted in this process, and Redis is tried
+    # again only after a pause (a hung Redis must not add its timeout to every request).
+    now = [100.0]
+    client = Redis.from_url(closed_port_url().replace("http://", "redis://"), socket_connect_timeout=0.5)
+    store = RedisRateLimitStore(client, prefix="x:", retry_after_failure=5, clock=lambda: now[0])
+    attempts = 0
+    script = store._script
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal attempts
+        attempts += 1
+        return await script(*args, **kwargs)  # type: ignore[arg-type]
+
+    store._script = counted  # type: ignore[assignment]
     try:
         answers = [await store.hit("ip:a", limit=2, window=60) for _ in range(3)]
+        assert attempts == 1
+        now[0] += 6
+        assert await store.hit("ip:b", limit=2, window=60) is None
+        assert attempts == 2
     finally:
         await store.close()
     assert answers[:2] == [None, None]

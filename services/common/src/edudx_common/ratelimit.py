@@ -5,7 +5,8 @@ next hit would be allowed. The in-process store is the embedded default (no Redi
 of a service each would count only what it saw, so a client got up to N × the limit. `RedisRateLimitStore` keeps
 one log of hit times per key in Redis, checked and appended in one atomic script timed by the Redis server's
 clock, so every replica sees the same count. If Redis cannot be reached the store falls back to counting in this
-process (the per-replica limit still holds) rather than letting every request through or refusing them all.
+process (the per-replica limit still holds) rather than letting every request through or refusing them all,
+and tries Redis again only a few seconds later, so that a hung Redis does not slow every request.
 """
 
 from __future__ import annotations
@@ -101,16 +102,23 @@ return -1
 class RedisRateLimitStore:
     """The same sliding window, one log per key in Redis, shared by every replica that uses the same prefix."""
 
-    def __init__(self, redis: Redis, *, prefix: str, fallback: MemoryRateLimitStore | None = None) -> None:
+    def __init__(self, redis: Redis, *, prefix: str, fallback: MemoryRateLimitStore | None = None,
+                 retry_after_failure: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_SLIDING_WINDOW_SCRIPT)
         self._fallback = fallback or MemoryRateLimitStore()
+        self._retry_after_failure = retry_after_failure
+        self._clock = clock
         self._failing = False
+        self._skip_until = 0.0
 
     async def hit(self, key: str, *, limit: int, window: float) -> float | None:
         from redis.exceptions import RedisError
 
+        if self._failing and self._clock() < self._skip_until:
+            # Redis failed a moment ago: do not make every request wait for its timeout again.
+            return await self._fallback.hit(key, limit=limit, window=window)
         try:
             waited_us = int(await self._script(
                 keys=[self._prefix + key], args=[limit, int(window * 1_000_000), uuid.uuid4().hex]
@@ -119,6 +127,7 @@ class RedisRateLimitStore:
             if not self._failing:
                 logger.warning("rate-limit store unreachable, counting in this process: %s", exc)
                 self._failing = True
+            self._skip_until = self._clock() + self._retry_after_failure
             return await self._fallback.hit(key, limit=limit, window=window)
         if self._failing:
             logger.info("rate-limit store reachable again")
