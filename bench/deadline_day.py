@@ -22,7 +22,8 @@ concurrency level, bounded in requests and seconds: the deadline-day mix (70% dr
 dashboard and reviewer status view —, 10% evidence uploads of 1–10 MB PDFs, 5% submits) and the same mix without
 uploads. Then the gateway overhead (one read endpoint direct, through the gateway, through nginx), uploads of a 50
 MB PDF through the gateway against `Minio.fput_object` with the RSS of the gateway and evidence processes, and
-with `--scale` the scale curve (bench/status_view.py and bench/scoring_results.py at 300, 3,000, 30,000).
+with `--scale` the scale curve (bench/status_view.py and bench/scoring_results.py at 300, 3,000, 30,000 and
+50,000 — a national QĐ 4725 cycle; `--scale-sizes` to change them).
 
 Writes its section of bench/RESULTS.md (a new run under the heading, earlier runs kept below it).
 """
@@ -480,10 +481,10 @@ def uploads(var: Path, pids: dict[str, int], spare: dict[str, Any], work: Path, 
                       "hwm_kib": r.hwm_kib} for r in measured]}
 
 
-def scale_curve() -> str:
+def scale_curve(sizes: str = "300,3000,30000,50000") -> str:
     out = []
-    for script, args in (("status_view.py", ["--sizes", "300,3000,30000", "--requests", "20", "--exports", "1"]),
-                         ("scoring_results.py", ["--sizes", "300,3000,30000", "--requests", "5"])):
+    for script, args in (("status_view.py", ["--sizes", sizes, "--requests", "20", "--exports", "1"]),
+                         ("scoring_results.py", ["--sizes", sizes, "--requests", "5"])):
         before = load_average()
         done = subprocess.run([sys.executable, str(REPO / "bench" / script), *args], cwd=REPO,  # noqa: S603
                               capture_output=True, text=True, check=False)
@@ -641,10 +642,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15, help="at most this long per level")
     parser.add_argument("--max-requests", type=int, default=6000, help="at most this many requests per level")
     parser.add_argument("--upload-mb", type=int, default=50)
-    parser.add_argument("--scale", action="store_true", help="also the scale curve (about 8 more minutes)")
+    parser.add_argument("--scale", action="store_true", help="also the scale curve (about 15 more minutes with 50,000)")
     parser.add_argument("--profile", action="store_true",
                         help="py-spy the gateway and submissions during the mix without uploads")
     parser.add_argument("--scale-only", action="store_true", help="only the scale curve, as its own section")
+    parser.add_argument("--scale-sizes", default="300,3000,30000,50000", help="schools per campaign on the curve")
     parser.add_argument("--no-append", action="store_true", help="print the report only")
     parser.add_argument("--mix-only", action="store_true",
                         help="only the mix without uploads (a quick comparison of settings)")
@@ -654,7 +656,7 @@ def main() -> None:
     started = time.perf_counter()
     if args.scale_only:
         section = (f"## Scale curve, run `{args.label}` — {NOW:%Y-%m-%d %H:%M} UTC\n\n" + "\n".join(machine())
-                   + "\n\n" + scale_curve() + f"\nWhole run: {time.perf_counter() - started:.0f} s.\n")
+                   + "\n\n" + scale_curve(args.scale_sizes) + f"\nWhole run: {time.perf_counter() - started:.0f} s.\n")
         print(section)
         if not args.no_append:
             append_results(section)
@@ -710,7 +712,7 @@ def main() -> None:
     scale = None
     if args.scale:
         print("• scale curve …", file=sys.stderr, flush=True)
-        scale = scale_curve()
+        scale = scale_curve(args.scale_sizes)
     section = report(args, data, mix, overhead, upload, scale, time.perf_counter() - started)
     print(section)
     if not args.no_append:

@@ -1,6 +1,7 @@
-"""Benchmark: a campaign's results and its ranking export for 300 and 3,000 schools, on PostgreSQL.
+"""Benchmark: a campaign's results and its ranking export for 300 and 3,000 schools (the scale curve: add 30,000
+and 50,000, a national QĐ 4725 cycle), on PostgreSQL.
 
-    .venv/bin/python bench/scoring_results.py [--sizes 300,3000] [--requests 10]
+    .venv/bin/python bench/scoring_results.py [--sizes 300,3000,30000,50000] [--requests 10]
 
 What runs: identity (uvicorn in a thread), submissions and scoring (each its own uvicorn process, as deployed)
 on PostgreSQL schemas `bench_identity`, `bench_submissions`, `bench_scoring`, migrated by Alembic and dropped at
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,7 @@ from sqlalchemy import insert, select, text, update  # noqa: E402
 
 from edudx_common.auth import Principal  # noqa: E402
 from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
+from edudx_common.text import fold  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
 from scoring.rubrics.service import definition_of, ensure_templates  # noqa: E402
@@ -84,7 +87,8 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
             own_marks: dict[str, Mark] = {}
             review_marks: dict[str, Mark] = {}
             sheets.append({"id": sheet_id, "submission_id": uuid.uuid4(), "campaign_id": data.campaign_id,
-                           "unit_id": unit_id, "unit_name": unit_name, "unit_path": unit_path, "rubric_id": rubric.id,
+                           "unit_id": unit_id, "unit_name": unit_name, "unit_name_folded": fold(unit_name),
+                           "unit_path": unit_path, "rubric_id": rubric.id,
                            "submission_status": "approved", "submit_count": 1, "status_at": now, "created_at": now,
                            "updated_at": now})
             for code, maximum in maxima.items():
@@ -98,7 +102,9 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
                 if reviewed:
                     review_marks[code] = Mark(scores[-1]["review_points"])
             # what a score write stores with the sheet (scoring.sheets.service.refresh_summary)
-            sheets[-1]["summary"] = summary_of(outcome(parsed, own_marks, review_marks))
+            result = outcome(parsed, own_marks, review_marks)
+            sheets[-1].update(summary=summary_of(result), final_total=result.final_total,
+                              classification=result.classification.label)
         async with sc_engine.begin() as conn:
             for chunk in status_view._chunks(sheets, 2000):
                 await conn.execute(insert(ScoreSheet.__table__), chunk)
@@ -120,7 +126,11 @@ def start_service(name: str, env: dict[str, str], log: Path) -> tuple[subprocess
          "--port", str(port), "--no-access-log", "--log-level", "warning"],
         env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    wait_until_up(f"{base_url}/healthz")
+    try:
+        wait_until_up(f"{base_url}/healthz", timeout=180)  # a loaded shared machine takes a minute to start it
+    except RuntimeError:
+        process.terminate()
+        raise
     return process, base_url
 
 
@@ -182,15 +192,61 @@ def main() -> None:
                     check = http.get(url, headers=so).json()
                     assert check["total"] == data.size and len(check["rows"]) == min(50, data.size)
                     assert check["rows"][0]["rank"] == 1
+            comparisons = [asyncio.run(compare_in_process(data, identity_url, submissions_url, args.requests))
+                           for data in datasets]
             if args.profile:
                 asyncio.run(profile(datasets[-1], identity_url, submissions_url))
         report(sizes, counts, timings, time.perf_counter() - began, export_peaks)
+        report_comparison(comparisons)
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=15)
         status_view.drop_schemas()
         drop_scoring_schema()
+
+
+async def compare_in_process(data: status_view.Dataset, identity_url: str, submissions_url: str,
+                             requests: int) -> tuple[int, list[float], list[float]]:
+    """The results page both ways in this process, alternating, so load on the machine hits both alike: every
+    sheet's summary decoded and ranked in Python (`to_read(compute(…))`, what publication still does) against
+    the SQL page (`results_page`: aggregates and one ranked page). Returns (size, seconds each way)."""
+    from edudx_common.http import ServiceClient, ServiceTokenProvider
+    from scoring.clients.identity import IdentityClient
+    from scoring.clients.submissions import SubmissionsClient
+    from scoring.results import service
+
+    tokens = ServiceTokenProvider(identity_url=identity_url, client_id="scoring", client_secret=SCORING_SECRET)
+    identity = IdentityClient(ServiceClient(identity_url, name="identity", token_provider=tokens))
+    submissions = SubmissionsClient(ServiceClient(submissions_url, name="submissions", token_provider=tokens))
+    engine = create_engine(POSTGRES_URL, schema=SCORING_SCHEMA)
+    full, paged = [], []
+    try:
+        async with session_factory(engine)() as session:
+            campaign = await submissions.campaign(data.campaign_id)
+            for n in range(requests + 1):
+                started = time.perf_counter()
+                computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
+                old = service.to_read(computation).model_dump_json()
+                middle = time.perf_counter()
+                new = (await service.results_page(session, campaign, submissions=submissions,
+                                                  identity=identity)).model_dump_json()
+                if n:  # the first round warms both up
+                    full.append(middle - started)
+                    paged.append(time.perf_counter() - middle)
+                assert old == new, "the two ways disagree"
+    finally:
+        await engine.dispose()
+    return data.size, full, paged
+
+
+def report_comparison(comparisons: list[tuple[int, list[float], list[float]]]) -> None:
+    print("\n### Results page in process: every summary in Python (before) vs SQL page (after), same run (ms)")
+    print("| schools | n | before p50 | after p50 | after / before |")
+    print("|---:|---:|---:|---:|---:|")
+    for size, full, paged in comparisons:
+        before, after = statistics.median(full) * 1000, statistics.median(paged) * 1000
+        print(f"| {size:,} | {len(full)} | {before:.0f} | {after:.0f} | {after / before:.2f} |")
 
 
 async def profile(data: status_view.Dataset, identity_url: str, submissions_url: str) -> None:

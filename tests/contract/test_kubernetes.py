@@ -204,6 +204,14 @@ def test_config_and_secrets_hold_real_setting_names_and_only_placeholder_secrets
     assert referenced == {"edudx-config", "edudx-secrets"}
 
 
+def test_the_gateway_replicas_share_their_rate_limits_in_redis() -> None:
+    secret = by_kind(RENDERED, "Secret")["edudx-secrets"]["stringData"]
+    gateway = by_kind(RENDERED, "Deployment")["gateway"]["spec"]
+
+    assert secret["GATEWAY_REDIS_URL"].startswith("redis://")
+    assert gateway["replicas"] >= 2  # the reason it is needed
+
+
 def test_a_drain_takes_at_most_one_pod_of_each_deployment() -> None:
     budgets = by_kind(RENDERED, "PodDisruptionBudget")
     for name, deployment in by_kind(RENDERED, "Deployment").items():

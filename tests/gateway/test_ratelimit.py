@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.ratelimit import SlidingWindowLimiter
+from edudx_common.ratelimit import MemoryRateLimitStore
 from tests.gateway.conftest import StartGateway, UpstreamApp, assert_problem
 
 LOGIN = "/api/identity/auth/login"
@@ -52,25 +52,28 @@ async def test_forwarded_for_decides_the_client_only_when_trusted(
     assert await login(distrusting, "203.0.113.2") == 429
 
 
-def test_window_slides() -> None:
+async def test_window_slides() -> None:
     now = [1000.0]
-    limiter = SlidingWindowLimiter(2, window=60, clock=lambda: now[0])
+    store = MemoryRateLimitStore(clock=lambda: now[0])
 
-    assert limiter.hit("ip") is None
+    async def hit(key: str) -> float | None:
+        return await store.hit(key, limit=2, window=60)
+
+    assert await hit("ip") is None
     now[0] += 30
-    assert limiter.hit("ip") is None
-    assert limiter.hit("ip") == 30.0  # the first hit leaves the window in 30 s
+    assert await hit("ip") is None
+    assert await hit("ip") == 30.0  # the first hit leaves the window in 30 s
     now[0] += 30.5
-    assert limiter.hit("ip") is None
-    assert limiter.hit("other-ip") is None
+    assert await hit("ip") is None
+    assert await hit("other-ip") is None
 
 
-def test_memory_stays_bounded() -> None:
+async def test_memory_stays_bounded() -> None:
     now = [0.0]
-    limiter = SlidingWindowLimiter(1, window=60, max_keys=100, clock=lambda: now[0])
+    store = MemoryRateLimitStore(max_keys=100, clock=lambda: now[0])
 
     for i in range(1000):
-        limiter.hit(f"10.0.{i // 256}.{i % 256}")
+        await store.hit(f"10.0.{i // 256}.{i % 256}", limit=1, window=60)
         now[0] += 0.01
 
-    assert len(limiter._hits) <= 100
+    assert len(store) <= 100

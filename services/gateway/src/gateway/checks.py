@@ -18,11 +18,11 @@ def get_upstream(service: str, request: Request) -> Upstream:
     return upstream
 
 
-def enforce_rate_limits(request: Request) -> None:
+async def enforce_rate_limits(request: Request) -> None:
     rate_limits: RateLimits = request.app.state.rate_limits
-    rate_limits.check(request)
+    await rate_limits.check(request)
 
 
-def enforce_user_rate_limit(request: Request, principal: Principal | None) -> None:
+async def enforce_user_rate_limit(request: Request, principal: Principal | None) -> None:
     rate_limits: RateLimits = request.app.state.rate_limits
-    rate_limits.check_user(principal)
+    await rate_limits.check_user(principal)

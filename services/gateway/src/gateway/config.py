@@ -46,6 +46,13 @@ class Settings(BaseServiceSettings):
     requests_per_minute_per_ip: int = 1200
     requests_per_minute_per_user: int = 600
 
+    # Where the limits above are counted (edudx_common.ratelimit). Empty: in this process — right for one gateway
+    # (the embedded system, a Sở's compose stack). With several gateway replicas a redis:// URL (e.g.
+    # redis://:password@redis:6379/0), so they enforce one limit between them instead of N × the limit each.
+    redis_url: str = ""
+    # Prepended to every key, so one Redis can serve several EduDX instances (or tests) apart.
+    redis_key_prefix: str = "edudx:"
+
     login_rate_per_minute: int = 20
     password_reset_rate_per_minute: int = 5
     # True only behind a proxy that sets X-Forwarded-For: then the address that proxy appended (the last one)

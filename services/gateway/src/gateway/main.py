@@ -19,6 +19,7 @@ from edudx_common.errors import install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from edudx_common.metrics import install_metrics
+from edudx_common.ratelimit import create_rate_limit_store
 from gateway import __version__, openapi, proxy, spa
 from gateway.compression import JSONCompressionMiddleware
 from gateway.config import Settings
@@ -73,7 +74,8 @@ async def _lifespan(app: FastAPI, *, settings: Settings, key_source: KeySource |
     app.state.token_verifier = TokenVerifier(
         key_source or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
-    app.state.rate_limits = RateLimits(settings)
+    rate_limit_store = create_rate_limit_store(settings.redis_url, prefix=settings.redis_key_prefix + "gateway:rl:")
+    app.state.rate_limits = RateLimits(settings, rate_limit_store)
     app.state.openapi = openapi.OpenAPICatalogue(
         upstreams, ttl=settings.openapi_cache_seconds, timeout=settings.openapi_fetch_timeout_seconds
     )
@@ -85,6 +87,7 @@ async def _lifespan(app: FastAPI, *, settings: Settings, key_source: KeySource |
         yield
     finally:
         await close_upstreams(upstreams)
+        await rate_limit_store.close()
 
 
 def main() -> None:

@@ -59,8 +59,8 @@ async def proxy(request: Request) -> Response:
     # FastAPI names only its own routes in the scope; the request metrics label each request by this template.
     request.scope["route"] = PROXY_ROUTE
     upstream = get_upstream(request.path_params["service"], request)
-    enforce_rate_limits(request)
-    enforce_user_rate_limit(request, await get_optional_principal(request))
+    await enforce_rate_limits(request)
+    await enforce_user_rate_limit(request, await get_optional_principal(request))
     settings: Settings = request.app.state.settings
     if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
         raise NotFound("Đường dẫn không hợp lệ.")

@@ -34,8 +34,8 @@ async def get_results(campaign_id: uuid.UUID, session: SessionDep, principal: Cu
     stay those among every unit). For the issuing authority and those above it; an authority below the issuer
     sees its own units."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    computation = await service.compute(session, campaign, submissions=submissions, identity=identity, within=within)
-    return service.to_read(computation, chosen, page)
+    return await service.results_page(session, campaign, submissions=submissions, identity=identity, within=within,
+                                      chosen=chosen, page=page)
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})

@@ -27,7 +27,7 @@ from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPub
 from scoring.events import EventSink
 from scoring.results import repository
 from scoring.results.events import ResultsPublished
-from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, select_page
+from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort, select_page
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.results.repository import SubmittedSheet
 from scoring.results.schemas import (
@@ -165,11 +165,15 @@ async def _previous_year(session: AsyncSession, campaign: CampaignInfo, results:
 
 def _distribution(definition: RubricDefinition, results: Sequence[UnitResult]) -> list[ClassCount]:
     """Counts per class, best class first, every class listed even when empty, then the unclassified."""
-    counts = Counter(r.outcome.classification.label or NOT_CLASSIFIED for r in results)
+    return _distribution_of(definition, Counter(r.outcome.classification.label or NOT_CLASSIFIED for r in results))
+
+
+def _distribution_of(definition: RubricDefinition, counts: Counter[str]) -> list[ClassCount]:
+    counts = Counter(counts)
     bands = definition.bands or (definition.groups[0].bands if definition.groups else [])
     labels = [b.label for b in reversed(ordered_bands(bands))]
     out = [ClassCount(label=label, count=counts.pop(label, 0)) for label in labels]
-    out += [ClassCount(label=label, count=n) for label, n in sorted(counts.items())]
+    out += [ClassCount(label=label, count=n) for label, n in sorted(counts.items()) if n]
     return out
 
 
@@ -225,6 +229,110 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
         distribution=_distribution(definition, results), groups=groups, previous_year=previous,
         approved_count=sum(1 for r in results if r.sheet.submission_status == "approved"),
         rows=rows, total=total, limit=page.limit, offset=page.offset)
+
+
+def _figures_of(figures: Sequence[repository.ClassFigure]) -> tuple[int, float | None, Counter[str]]:
+    """(units, average final total, units per class) of some (group, class) figures."""
+    count = sum(f.count for f in figures)
+    total = sum((f.total for f in figures), Decimal(0))
+    classes: Counter[str] = Counter()
+    for figure in figures:
+        classes[figure.classification or NOT_CLASSIFIED] += figure.count
+    return count, float(round(total / count, 2)) if count else None, classes
+
+
+def _unscored(definition: RubricDefinition) -> repository.Unscored:
+    empty = outcome(definition, {}, {}, with_criteria=False)
+    return repository.Unscored(final_total=empty.final_total, classification=empty.classification.label)
+
+
+async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                       identity: IdentityClient, within: uuid.UUID | None = None, chosen: ResultsFilter | None = None,
+                       page: PageParams | None = None) -> CampaignResultsRead:
+    """The results page at any scale: the figures are SQL aggregates over the sheets' result columns, the rows
+    one ranked page (rank() OVER the final total, ORDER BY … LIMIT); only that page's summaries are read.
+    What `to_read(compute(…))` answers, without loading every unit."""
+    assert campaign.rubric_id is not None
+    chosen, page = chosen or ResultsFilter(), page or PageParams()
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
+    unscored = _unscored(definition)
+    settings = await repository.settings(session, campaign.id)
+    ranking = settings.ranking_enabled if settings else True
+    ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
+                                      within=within)
+    unclassified = chosen.classification == NOT_CLASSIFIED
+    shown, total = await repository.ranked_page(
+        session, ranked, classification=None if unclassified else chosen.classification,
+        only_unclassified=unclassified, group=chosen.group_id, search=chosen.q,
+        by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset)
+    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+                                             unscored=unscored, within=within)
+    names = await identity.names([uuid.UUID(h) for h in {f.group_hex for f in figures if f.group_hex}])
+    details = await repository.sheet_details(session, [r.sheet_id for r in shown])
+    previous, earlier_by_unit = await _previous_year_figures(session, campaign, definition, submissions=submissions,
+                                                             unit_ids=[r.unit_id for r in shown])
+
+    rows = []
+    for r in shown:
+        detail = details[r.sheet_id]
+        result = outcome_from_summary(detail.summary) if detail.summary else outcome(definition, {}, {},
+                                                                                     with_criteria=False)
+        group_id = uuid.UUID(r.group_hex) if r.group_hex else None
+        before = earlier_by_unit.get(r.unit_id)
+        rows.append(ResultRow(
+            unit_id=r.unit_id, unit_name=r.unit_name, group_id=group_id,
+            group_name=names.get(group_id) if group_id else None, submission_id=detail.submission_id,
+            submission_status=detail.submission_status, self_total=float(result.self_total),
+            final_total=float(result.final_total), max_total=float(result.max_total),
+            classification=result.classification.label, classification_note=result.classification.note,
+            group_levels=[GroupLevelRead(code=g.code, title=g.title, total=float(g.final_total), level=g.level)
+                          for g in result.groups],
+            reviewed_count=result.reviewed_count, criteria_count=result.criteria_count, large_gap=result.large_gap,
+            rank=r.rank if ranking else None, tied=r.tied and ranking,
+            previous_total=float(before[0]) if before is not None else None,
+            previous_classification=before[1] if before is not None else None))
+
+    by_group: dict[str | None, list[repository.ClassFigure]] = {}
+    for figure in figures:
+        by_group.setdefault(figure.group_hex, []).append(figure)
+    groups = []
+    for hex_id, members in by_group.items():
+        group_id = uuid.UUID(hex_id) if hex_id else None
+        count, average, classes = _figures_of(members)
+        groups.append(GroupSummary(group_id=group_id, group_name=names.get(group_id) if group_id else None,
+                                   unit_count=count, average_total=average,
+                                   distribution=_distribution_of(definition, classes)))
+    groups.sort(key=lambda g: (g.group_name or "", str(g.group_id or "")))
+    count, average, classes = _figures_of(figures)
+    return CampaignResultsRead(
+        campaign_id=campaign.id, campaign_title=campaign.title, rubric_id=campaign.rubric_id,
+        mode=definition.mode.value, ranking_enabled=ranking, published_at=settings.published_at if settings else None,
+        target_count=await submissions.target_count(campaign.id), scored_count=count, average_total=average,
+        distribution=_distribution_of(definition, classes), groups=groups, previous_year=previous,
+        approved_count=sum(f.approved for f in figures),
+        rows=rows, total=total, limit=page.limit, offset=page.offset)
+
+
+async def _previous_year_figures(
+    session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition, *, submissions: SubmissionsClient,
+    unit_ids: Sequence[uuid.UUID],
+) -> tuple[PreviousYear | None, dict[uuid.UUID, tuple[Decimal, str | None]]]:
+    """Last school year's figures (the campaign this one was copied from) and the given units' scores in it."""
+    if campaign.copied_from_id is None:
+        return None, {}
+    try:
+        earlier = await submissions.campaign(campaign.copied_from_id)
+    except CampaignNotFound:
+        return None, {}
+    if earlier.rubric_id is None:
+        return None, {}
+    unscored = _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+    figures = await repository.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
+                                             unscored=unscored)
+    count, average, classes = _figures_of(figures)
+    previous = PreviousYear(campaign_id=earlier.id, campaign_title=earlier.title, unit_count=count,
+                            average_total=average, distribution=_distribution_of(definition, classes))
+    return previous, await repository.unit_figures(session, earlier.id, unit_ids, unscored=unscored)
 
 
 def _ensure_publisher(principal: Principal, campaign: CampaignInfo, scope_root: uuid.UUID | None) -> None:

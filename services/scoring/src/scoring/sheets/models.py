@@ -5,12 +5,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, event
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
+from edudx_common.text import fold
 
 POINTS = Numeric(8, 2)
+TOTAL = Numeric(10, 2)  # a sum of points
 
 
 class ScoreSheet(SQLModel, table=True):
@@ -21,12 +23,17 @@ class ScoreSheet(SQLModel, table=True):
     """
 
     __tablename__ = "score_sheets"
+    # Results of a campaign: ranked by final total in SQL (rank() OVER …, ORDER BY … LIMIT).
+    __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     submission_id: uuid.UUID = Field(unique=True)
     campaign_id: uuid.UUID = Field(index=True)
     unit_id: uuid.UUID = Field(index=True)
     unit_name: str = Field(max_length=300)
+    # The name without case and diacritics (edudx_common.text.fold), kept by the ORM on every write: results
+    # search and order by name in SQL.
+    unit_name_folded: str = Field(default="", max_length=300)
     unit_path: str = Field(max_length=2000)
     rubric_id: uuid.UUID = Field(index=True)
     submission_status: str = Field(max_length=20)
@@ -36,8 +43,19 @@ class ScoreSheet(SQLModel, table=True):
     # The outcome of the scores (totals, class, levels, flags), refreshed on every score change: results of a
     # campaign read one row per unit. None until the first score.
     summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The figures results rank, filter and count by, copied from `summary` in the same write (refresh_summary) so
+    # that results at national scale are SQL aggregates and a ranked page, not every summary decoded per request.
+    # None, like the summary, until the first score. The unit's group under an issuer is read from `unit_path`.
+    final_total: Decimal | None = Field(default=None, sa_column=Column(TOTAL))
+    classification: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+@event.listens_for(ScoreSheet, "before_insert")
+@event.listens_for(ScoreSheet, "before_update")
+def _fold_unit_name(_mapper: object, _connection: object, sheet: ScoreSheet) -> None:
+    sheet.unit_name_folded = fold(sheet.unit_name)[:300]
 
 
 class CriterionScore(SQLModel, table=True):

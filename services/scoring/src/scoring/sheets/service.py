@@ -255,7 +255,9 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     """Store the sheet's outcome summary from its current scores (in the transaction that changed them)."""
     await session.flush()
     scores = await repository.scores(session, sheet.id)
-    sheet.summary = summary_of(sheet_outcome(definition, scores))
+    result = sheet_outcome(definition, scores)
+    sheet.summary = summary_of(result)
+    sheet.final_total, sheet.classification = result.final_total, result.classification.label
     await session.flush()
 
 

@@ -1,0 +1,167 @@
+"""Benchmark: the results page's database work at national scale, in process, before and after in one run.
+
+    .venv/bin/python bench/results_queries.py [--sizes 3000,30000,50000] [--requests 5]
+
+No HTTP and no other service: a scratch PostgreSQL schema `bench_results_queries` migrated by Alembic, one
+campaign per size whose schools sit under 63 provinces' Phòng (`/<Bộ>/<Sở>/<Phòng>/<school>/`, the Bộ issuing,
+so the results group by Sở), each with a score sheet as a score write leaves it (summary and result columns;
+criterion scores are not needed by results). Per size, alternating so machine load hits both alike:
+
+- before: what the results page did for every request — read every submitted sheet's summary and build each
+  outcome (`repository.submitted_sheets` + `outcome_from_summary`), then rank and group in Python;
+- after: what it does now — the (group, class) aggregate and one ranked page (`class_figures`, `ranked_page`),
+  for page 1 by rank, a late page by name, a search without diacritics, and one Sở's schools.
+
+Prints Markdown. Drops the schema at the end (also on failure). Refuses to run without PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
+from edudx_common.text import fold  # noqa: E402
+from scoring.results import repository  # noqa: E402
+from scoring.results.service import competition_ranks  # noqa: E402
+from scoring.rubrics.service import template_definition  # noqa: E402
+from scoring.sheets.calculation import Mark, outcome, outcome_from_summary, summary_of  # noqa: E402
+from scoring.sheets.models import ScoreSheet  # noqa: E402
+from tests.support import drop_schema_sync, migrate  # noqa: E402
+
+POSTGRES_URL = os.environ.get("EDUDX_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SCHEMA = "bench_results_queries"
+STEP = Decimal("0.25")
+
+
+def _summaries(count: int, rng: random.Random) -> list[tuple[dict[str, Any], Decimal, str | None]]:
+    """`count` distinct realistic summaries of the seed-004 rubric (sheets reuse them: building 50,000 outcomes
+    would dominate the run, and results only read the stored summary)."""
+    definition = template_definition("seed-004-cntt")
+    maxima = {c.code: Decimal(str(c.max_points)) for g in definition.groups for c in g.criteria}
+    made = []
+    for _ in range(count):
+        marks = {code: Mark(STEP * rng.randint(int(m / STEP) // 3, int(m / STEP))) for code, m in maxima.items()}
+        result = outcome(definition, marks, {})
+        made.append((summary_of(result), result.final_total, result.classification.label))
+    return made
+
+
+async def build(size: int, rng: random.Random, summaries: list[tuple[dict[str, Any], Decimal, str | None]]
+                ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """One campaign of `size` schools; returns (campaign, issuer, one Sở)."""
+    campaign_id, bo = uuid.uuid4(), uuid.uuid4()
+    provinces = [uuid.uuid4() for _ in range(63)]
+    phong = {so: [uuid.uuid4() for _ in range(10)] for so in provinces}
+    now = utcnow()
+    rows = []
+    for n in range(size):
+        so = provinces[n % 63]
+        unit_id = uuid.uuid4()
+        summary, total, label = summaries[rng.randrange(len(summaries))]
+        name = f"Trường {rng.choice(['Tiểu học', 'THCS', 'THPT', 'Mầm non'])} số {n}"
+        rows.append({"id": uuid.uuid4(), "submission_id": uuid.uuid4(), "campaign_id": campaign_id,
+                     "unit_id": unit_id, "unit_name": name, "unit_name_folded": fold(name),
+                     "unit_path": f"/{bo.hex}/{so.hex}/{rng.choice(phong[so]).hex}/{unit_id.hex}/",
+                     "rubric_id": uuid.UUID(int=4), "submission_status": "approved", "submit_count": 1,
+                     "status_at": now, "summary": summary, "final_total": total, "classification": label,
+                     "created_at": now, "updated_at": now})
+    engine = create_engine(POSTGRES_URL, schema=SCHEMA)
+    try:
+        async with engine.begin() as conn:
+            for start in range(0, len(rows), 2000):
+                await conn.execute(insert(ScoreSheet.__table__), rows[start:start + 2000])  # type: ignore[attr-defined]
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+    finally:
+        await engine.dispose()
+    return campaign_id, bo, provinces[0]
+
+
+async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: uuid.UUID,
+                  requests: int) -> dict[str, list[float]]:
+    engine = create_engine(POSTGRES_URL, schema=SCHEMA)
+    unscored = repository.Unscored(final_total=Decimal(0), classification=None)
+    timings: dict[str, list[float]] = {}
+
+    async def before(session: Any) -> None:
+        sheets = await repository.submitted_sheets(session, campaign_id)
+        outcomes = [outcome_from_summary(s.summary) for s in sheets if s.summary]
+        competition_ranks([o.final_total for o in outcomes])
+
+    def after(**page: Any) -> Callable[[Any], Awaitable[None]]:
+        async def run(session: Any) -> None:
+            ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
+            await repository.class_figures(session, campaign_id, issuer_id=issuer, unscored=unscored)
+            rows, _ = await repository.ranked_page(session, ranked, limit=50, **page)
+            await repository.sheet_details(session, [r.sheet_id for r in rows])
+        return run
+
+    ways = {
+        "before: every summary, ranked in Python": before,
+        "after: figures + page 1 by rank": after(offset=0),
+        "after: figures + a late page by name": after(offset=max(0, size - 100), by_name=True),
+        "after: figures + search 'truong thcs so 1'": after(offset=0, search="truong thcs so 1"),
+        "after: figures + one Sở's schools": after(offset=0, group=one_so),
+    }
+    try:
+        for n in range(requests + 1):
+            for name, way in ways.items():
+                async with session_factory(engine)() as session:
+                    started = time.perf_counter()
+                    await way(session)
+                    if n:
+                        timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+    finally:
+        await engine.dispose()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="3000,30000,50000")
+    parser.add_argument("--requests", type=int, default=5)
+    args = parser.parse_args()
+    if not POSTGRES_URL.startswith("postgresql"):
+        sys.exit("This benchmark runs on PostgreSQL only (EDUDX_BENCH_POSTGRES_URL).")
+    rng = random.Random(4725)  # noqa: S311 - test data
+    drop_schema_sync(POSTGRES_URL, SCHEMA)
+    began = time.perf_counter()
+    try:
+        migrate("scoring", POSTGRES_URL, SCHEMA)
+        summaries = _summaries(400, rng)
+        print("### Results page, database work in process (ms; busy machine — rerun idle)")
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+        print("| schools | way | n | p50 | max | after / before (p50) |")
+        print("|---:|---|---:|---:|---:|---:|")
+        for size in (int(s) for s in args.sizes.split(",")):
+            campaign_id, issuer, one_so = asyncio.run(build(size, rng, summaries))
+            timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests))
+            base = statistics.median(next(iter(timings.values())))
+            for name, samples in timings.items():
+                p50 = statistics.median(samples)
+                print(f"| {size:,} | {name} | {len(samples)} | {p50:.0f} | {max(samples):.0f} | {p50 / base:.2f} |")
+            print(f"built and measured {size:,} schools", file=sys.stderr)
+        print(f"\nRun took {time.perf_counter() - began:.0f} s.")
+    finally:
+        drop_schema_sync(POSTGRES_URL, SCHEMA)
+
+
+if __name__ == "__main__":
+    main()
