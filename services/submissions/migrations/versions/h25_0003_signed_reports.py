@@ -1,7 +1,7 @@
 """signed reports: the official PDF of each submitted version, accepted signed copies, campaigns' require_signature
 
 Revision ID: h25_0003
-Revises: 0002
+Revises: h22b_0001
 Create Date: 2026-12-06 18:39:38.684392
 """
 
@@ -15,7 +15,7 @@ import edudx_common.db
 
 
 revision: str = 'h25_0003'
-down_revision: str | None = '0002'
+down_revision: str | None = 'h22b_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
