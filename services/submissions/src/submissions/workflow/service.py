@@ -43,7 +43,7 @@ from submissions.errors import (
 )
 from submissions.events import EventSink
 from submissions.outlines.schemas import OutlineDefinition
-from submissions.outlines.validation import ContentError, check_values, missing_required, split_storable
+from submissions.outlines.validation import ContentError, check_values, split_storable
 from submissions.signatures import service as signatures_service
 from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
