@@ -9,10 +9,13 @@ every combination. Other services do not re-derive it: events carry the computed
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -47,3 +50,22 @@ def effective_due_sql(campaign_due: datetime | ColumnElement[Any]) -> ColumnElem
               col(Submission.resubmission_due_at).is_not(None)), col(Submission.resubmission_due_at)),
         else_=unit_due_sql(campaign_due),
     )
+
+
+async def unit_deadlines(session: AsyncSession, campaign_id: uuid.UUID, campaign_due: datetime, *,
+                         unit_ids: Sequence[uuid.UUID] | None = None,
+                         only_own: bool = False) -> dict[uuid.UUID, datetime]:
+    """The effective deadline of the campaign's targets (those given, or all), by unit — computed in SQL with
+    `effective_due_sql`. `only_own`: only the units whose deadline is not the campaign's (an extension, or a
+    resubmission date while returned), the few a change of the campaign's deadline does not move."""
+    due = effective_due_sql(campaign_due)
+    query = (select(col(CampaignTarget.unit_id), due)
+             .select_from(CampaignTarget)
+             .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
+                                         col(Submission.campaign_id) == campaign_id))
+             .where(col(CampaignTarget.campaign_id) == campaign_id))
+    if unit_ids is not None:
+        query = query.where(col(CampaignTarget.unit_id).in_(list(unit_ids)))
+    if only_own:
+        query = query.where(due != literal(campaign_due, UTCDateTime()))
+    return {unit_id: at for unit_id, at in (await session.execute(query)).all()}

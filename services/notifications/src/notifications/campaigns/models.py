@@ -83,9 +83,10 @@ class TrackedTarget(SQLModel, table=True):
     extension_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     extension_fact_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     resubmission_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    # The deadline that applies to this unit now: the resubmission deadline while returned, else its
-    # extension, else the campaign's.
+    # The deadline that applies to this unit now, as submissions computed it (`unit_due_at` of its events, the
+    # status view's `due_at`): never derived here. `due_fact_at`: the time of the fact it comes from.
     due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    due_fact_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # Bumped whenever `due_at` moves: the SEQUENCE of the unit's calendar event.
     revision: int = 0
     submission_id: uuid.UUID | None = None

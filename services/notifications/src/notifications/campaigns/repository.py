@@ -120,20 +120,20 @@ def _scope(campaign_id: uuid.UUID, unit_ids: Sequence[uuid.UUID] | None) -> list
     return conditions
 
 
-async def recompute_due(session: AsyncSession, campaign: TrackedCampaign,
-                        unit_ids: Sequence[uuid.UUID] | None = None) -> None:
-    """Each target's own deadline: the resubmission deadline while returned, else its extension, else the campaign's."""
-    due = case(
-        (and_(col(TrackedTarget.state) == TargetState.RETURNED.value,
-              col(TrackedTarget.resubmission_due_at).is_not(None)), TrackedTarget.resubmission_due_at),
-        (col(TrackedTarget.extension_due_at).is_not(None), TrackedTarget.extension_due_at),
-        else_=utc_literal(campaign.due_at),
-    )
-    for chunk in _chunks_or_all(unit_ids):
-        revision = col(TrackedTarget.revision)
-        moved = case((col(TrackedTarget.due_at) != due, revision + 1), else_=revision)
-        await session.execute(update(TrackedTarget).where(*_scope(campaign.id, chunk))
-                              .values(due_at=due, revision=moved).execution_options(synchronize_session=False))
+async def follow_campaign_deadline(session: AsyncSession, campaign: TrackedCampaign, *, due_at: datetime,
+                                   fact_at: datetime, except_units: Sequence[uuid.UUID]) -> None:
+    """The campaign's deadline became `due_at` (a fact of `fact_at`): every target not in `except_units` whose
+    deadline comes from an older fact now has it (bumping its revision when it moves)."""
+    older = or_(col(TrackedTarget.due_fact_at).is_(None), col(TrackedTarget.due_fact_at) < utc_literal(fact_at))
+    revision = col(TrackedTarget.revision)
+    moved = case((col(TrackedTarget.due_at) != utc_literal(due_at), revision + 1), else_=revision)
+    conditions = [col(TrackedTarget.campaign_id) == campaign.id, older]
+    excepted = list(except_units)
+    for start in range(0, len(excepted), IDS_PER_STATEMENT):
+        conditions.append(col(TrackedTarget.unit_id).not_in(excepted[start : start + IDS_PER_STATEMENT]))
+    await session.execute(update(TrackedTarget).where(*conditions)
+                          .values(due_at=utc_literal(due_at), due_fact_at=utc_literal(fact_at), revision=moved)
+                          .execution_options(synchronize_session=False))
 
 
 async def outstanding_deadlines(session: AsyncSession, campaign_id: uuid.UUID,

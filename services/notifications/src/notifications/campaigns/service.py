@@ -90,7 +90,6 @@ async def reschedule(session: AsyncSession, campaign: TrackedCampaign, *, now: d
         await session.flush()
         return
     policy = await policy_for(session, campaign.id)
-    await repository.recompute_due(session, campaign, unit_ids)
     for due in await repository.outstanding_deadlines(session, campaign.id, unit_ids):
         times = [slot.at for slot in reminder_slots(due, policy)]
         await repository.set_next_reminder(session, campaign.id, due, next_after(times, now), unit_ids,
@@ -112,6 +111,7 @@ async def add_targets(session: AsyncSession, campaign: TrackedCampaign, unit_ids
     rows = [{"campaign_id": campaign.id, "unit_id": unit_id, "unit_name": None, "state": TargetState.PENDING.value,
              "state_fact_at": fact_at, "withdrawn": False, "membership_fact_at": fact_at, "extension_due_at": None,
              "extension_fact_at": None, "resubmission_due_at": None, "due_at": campaign.due_at,
+             "due_fact_at": fact_at,
              "revision": 0, "submission_id": None, "last_submitted_at": None, "next_reminder_at": None}
             for unit_id in dict.fromkeys(unit_ids)]
     new = await repository.add_targets(session, rows)
@@ -125,6 +125,29 @@ def new_target(campaign: TrackedCampaign, unit_id: uuid.UUID) -> TrackedTarget:
                          state_fact_at=NO_FACT, membership_fact_at=NO_FACT, due_at=campaign.due_at)
 
 
+def set_due(target: TrackedTarget, due_at: datetime | None, fact_at: datetime) -> None:
+    """The unit's deadline as submissions computed it, unless a later fact already set it."""
+    if due_at is None or (target.due_fact_at is not None and fact_at <= target.due_fact_at):
+        return
+    if due_at != target.due_at:
+        target.due_at = due_at
+        target.revision += 1
+    target.due_fact_at = fact_at
+
+
+async def apply_deadline(session: AsyncSession, campaign: TrackedCampaign, *, due_at: datetime, fact_at: datetime,
+                         exceptions: dict[uuid.UUID, datetime], now: datetime) -> None:
+    """The campaign's deadline changed: targets take it, except those with a deadline of their own (given)."""
+    await repository.follow_campaign_deadline(session, campaign, due_at=due_at, fact_at=fact_at,
+                                              except_units=list(exceptions))
+    for unit_id, own in exceptions.items():
+        target = await repository.target(session, campaign.id, unit_id)
+        if target is not None:
+            set_due(target, own, fact_at)
+    await session.flush()
+    await reschedule(session, campaign, now=now)
+
+
 async def _target(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID) -> TrackedTarget:
     target = await repository.target(session, campaign.id, unit_id)
     if target is None:
@@ -135,8 +158,10 @@ async def _target(session: AsyncSession, campaign: TrackedCampaign, unit_id: uui
 
 
 async def set_membership(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, *, withdrawn: bool,
-                         fact_at: datetime, now: datetime, unit_name: str | None = None) -> TrackedTarget:
+                         fact_at: datetime, now: datetime, unit_name: str | None = None,
+                         unit_due_at: datetime | None = None) -> TrackedTarget:
     target = await _target(session, campaign, unit_id)
+    set_due(target, unit_due_at, fact_at)
     if unit_name:
         target.unit_name = unit_name
     if fact_at > target.membership_fact_at:
@@ -148,9 +173,11 @@ async def set_membership(session: AsyncSession, campaign: TrackedCampaign, unit_
 
 
 async def set_extension(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, *,
-                        extension_due_at: datetime | None, fact_at: datetime, now: datetime) -> bool:
+                        extension_due_at: datetime | None, fact_at: datetime, now: datetime,
+                        unit_due_at: datetime | None = None) -> bool:
     """Returns whether the fact was newer than what we knew (and so applied)."""
     target = await _target(session, campaign, unit_id)
+    set_due(target, unit_due_at, fact_at)
     if target.extension_fact_at is not None and fact_at <= target.extension_fact_at:
         return False
     target.extension_due_at = extension_due_at
@@ -168,12 +195,14 @@ class SubmissionFacts:
     unit_name: str | None = None
     resubmission_due_at: datetime | None = None
     submitted_at: datetime | None = None
+    unit_due_at: datetime | None = None  # the deadline that applies to the unit after this step
 
 
 async def set_state(session: AsyncSession, campaign: TrackedCampaign, unit_id: uuid.UUID, facts: SubmissionFacts, *,
                     now: datetime) -> bool:
     """Returns whether the fact was newer than what we knew (and so applied)."""
     target = await _target(session, campaign, unit_id)
+    set_due(target, facts.unit_due_at, facts.fact_at)
     target.unit_name = facts.unit_name or target.unit_name
     target.submission_id = facts.submission_id or target.submission_id
     if facts.submitted_at is not None and (target.last_submitted_at is None

@@ -108,4 +108,5 @@ def _apply_line(target: TrackedTarget, line: RemoteTarget, as_of: datetime) -> i
         target.withdrawn, target.membership_fact_at = False, as_of
     if target.extension_fact_at is None or as_of > target.extension_fact_at:
         target.extension_due_at, target.extension_fact_at = line.extension_due_at, as_of
+    service.set_due(target, line.due_at, as_of)
     return int(before != (target.state, target.withdrawn, target.extension_due_at, target.resubmission_due_at))

@@ -31,6 +31,7 @@ class RemoteTarget(BaseModel):
     unit_name: str
     submission_id: uuid.UUID | None
     workflow_status: str | None  # None: the unit has not opened its draft
+    due_at: AwareDatetime  # the deadline that applies to the unit now, as submissions computes it
     extension_due_at: AwareDatetime | None
     resubmission_due_at: AwareDatetime | None
     last_submitted_at: AwareDatetime | None

@@ -33,6 +33,7 @@ class CampaignPublishedIn(CampaignEventIn):
 class CampaignDeadlineChangedIn(CampaignEventIn):
     event_type: ClassVar[str] = "campaign.deadline_changed"
     old_due_at: AwareDatetime
+    unit_due_exceptions: dict[uuid.UUID, AwareDatetime]
 
 
 class TargetEventIn(CampaignEventIn):

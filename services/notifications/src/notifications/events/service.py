@@ -124,6 +124,8 @@ async def _deadline_changed(session: AsyncSession, envelope: EventEnvelope, even
     before = await campaigns_repository.get_campaign(session, event.campaign_id)
     revision = before.revision if before else -1
     campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
+    await campaigns.apply_deadline(session, campaign, due_at=event.due_at, fact_at=envelope.occurred_at,
+                                   exceptions=event.unit_due_exceptions, now=context.now)
     if campaign.revision == revision or campaign.due_at != event.due_at:
         return  # an older deadline than the one we know: nobody is told about it
     units = await campaigns_repository.units_on_campaign_deadline(session, campaign.id)
@@ -136,7 +138,7 @@ async def _target_added(session: AsyncSession, envelope: EventEnvelope, event: T
                         context: EventContext) -> None:
     campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
     await campaigns.set_membership(session, campaign, event.unit_id, withdrawn=False, fact_at=envelope.occurred_at,
-                                   now=context.now, unit_name=event.unit_name)
+                                   now=context.now, unit_name=event.unit_name, unit_due_at=event.unit_due_at)
     await campaigns.set_extension(session, campaign, event.unit_id, extension_due_at=event.extension_due_at,
                                   fact_at=envelope.occurred_at, now=context.now)
     data = CampaignPublishedData(campaign_id=campaign.id, title=event.title, issuer_unit_id=event.issuer_unit_id,
@@ -149,14 +151,15 @@ async def _target_withdrawn(session: AsyncSession, envelope: EventEnvelope, even
                             context: EventContext) -> None:
     campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
     await campaigns.set_membership(session, campaign, event.unit_id, withdrawn=True,
-                                   fact_at=envelope.occurred_at, now=context.now, unit_name=event.unit_name)
+                                   fact_at=envelope.occurred_at, now=context.now, unit_name=event.unit_name,
+                                   unit_due_at=event.unit_due_at)
 
 
 async def _extension_changed(session: AsyncSession, envelope: EventEnvelope, event: ExtensionChangedIn,
                              context: EventContext) -> None:
     campaign = await campaigns.apply_campaign(session, _campaign_facts(envelope, event), now=context.now)
     if await campaigns.set_extension(session, campaign, event.unit_id, extension_due_at=event.extension_due_at,
-                                     fact_at=envelope.occurred_at, now=context.now):
+                                     fact_at=envelope.occurred_at, now=context.now, unit_due_at=event.unit_due_at):
         data = ExtensionChangedData(extension_due_at=event.extension_due_at, reason=event.reason)
         await _notify_units(session, NotificationKind.EXTENSION_CHANGED, campaign.id, [event.unit_id],
                             lambda u: f"extension:{campaign.id}:{u}:{envelope.id}", data, context.now)
@@ -181,7 +184,8 @@ def _submission_event(state: TargetState, kind: NotificationKind | None) -> Hand
         facts = SubmissionFacts(
             state=state, fact_at=envelope.occurred_at, submission_id=event.submission_id, unit_name=event.unit_name,
             resubmission_due_at=returned.resubmission_due_at if returned else None,
-            submitted_at=envelope.occurred_at if state == TargetState.SUBMITTED else None)
+            submitted_at=envelope.occurred_at if state == TargetState.SUBMITTED else None,
+            unit_due_at=event.unit_due_at)
         applied = await campaigns.set_state(session, campaign, event.unit_id, facts, now=context.now)
         if kind is not None and applied:  # an older step than the one we know is not announced
             await _notify_units(session, kind, campaign.id, [event.unit_id],

@@ -7,6 +7,7 @@ deadline (`unit_due_at`, computed by `submissions.deadlines`, so no consumer re-
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
@@ -39,20 +40,25 @@ class CampaignDeadlineChanged(CampaignEvent):
     event_type: ClassVar[str] = "campaign.deadline_changed"
     old_due_at: AwareDatetime
     message: str
+    unit_due_exceptions: dict[uuid.UUID, AwareDatetime] = Field(
+        description="The units whose own deadline is not the campaign's (an extension, a resubmission date): "
+                    "every other target's deadline is now `due_at`")
 
 
 class TargetEvent(CampaignEvent):
     unit_id: uuid.UUID
     unit_name: str
     extension_due_at: AwareDatetime | None
-    unit_due_at: AwareDatetime = Field(description="The unit's own deadline: its extension, else the campaign's")
+    unit_due_at: AwareDatetime = Field(description="The deadline that applies to the unit now "
+                                                   "(`submissions.deadlines.effective_due`)")
 
     @classmethod
-    def of(cls, campaign: Campaign, target: CampaignTarget, **extra: object) -> TargetEvent:
+    def of(cls, campaign: Campaign, target: CampaignTarget, *, unit_due_at: datetime | None = None,
+           **extra: object) -> TargetEvent:
         return cls.model_validate({
             **CampaignEvent.base(campaign), "unit_id": target.unit_id, "unit_name": target.unit_name,
             "extension_due_at": target.extension_due_at,
-            "unit_due_at": unit_due(campaign.due_at, target.extension_due_at), **extra})
+            "unit_due_at": unit_due_at or unit_due(campaign.due_at, target.extension_due_at), **extra})
 
 
 class CampaignTargetAdded(TargetEvent):

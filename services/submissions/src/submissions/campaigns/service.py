@@ -14,6 +14,7 @@ from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
 from edudx_common.timezone import format_vn
+from submissions import deadlines
 from submissions.access import (
     AUTHORITY_ROLES,
     manages_campaign,
@@ -200,8 +201,9 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
     await session.flush()
     _audit(session, principal, "campaign.updated", campaign, before=before, after=_audited(campaign))
     if campaign.status == CampaignStatus.PUBLISHED and campaign.due_at != old_due:
+        exceptions = await deadlines.unit_deadlines(session, campaign.id, campaign.due_at, only_own=True)
         await events.emit(session, CampaignDeadlineChanged.model_validate({
-            **CampaignEvent.base(campaign), "old_due_at": old_due,
+            **CampaignEvent.base(campaign), "old_due_at": old_due, "unit_due_exceptions": exceptions,
             "message": f"Hạn nộp đổi từ {format_vn(old_due)} thành {format_vn(campaign.due_at)}"}))
     return campaign
 
@@ -274,7 +276,8 @@ async def add_target(session: AsyncSession, principal: Principal, identity: Iden
         repository.add_targets(session, [target])
     await session.flush()
     _audit(session, principal, "campaign.target_added", campaign, target=target)
-    await events.emit(session, CampaignTargetAdded.of(campaign, target))
+    await events.emit(session, CampaignTargetAdded.of(campaign, target, unit_due_at=await _due_of(session, campaign,
+                                                                                               target)))
     return target
 
 
@@ -288,7 +291,8 @@ async def withdraw_target(session: AsyncSession, principal: Principal, events: E
     target.withdrawn_at = target.withdrawn_at or utcnow()
     await session.flush()
     _audit(session, principal, "campaign.target_withdrawn", campaign, target=target)
-    await events.emit(session, CampaignTargetWithdrawn.of(campaign, target))
+    await events.emit(session, CampaignTargetWithdrawn.of(campaign, target,
+                                                          unit_due_at=await _due_of(session, campaign, target)))
     return target
 
 
@@ -306,10 +310,17 @@ async def set_extension(session: AsyncSession, principal: Principal, events: Eve
     await session.flush()
     _audit(session, principal, "campaign.extension_changed", campaign, target=target, before=before,
            after=audit.snapshot(target, ("extension_due_at", "extension_reason")))
-    await events.emit(session, CampaignExtensionChanged.of(campaign, target, reason=target.extension_reason))
+    await events.emit(session, CampaignExtensionChanged.of(campaign, target, reason=target.extension_reason,
+                                                           unit_due_at=await _due_of(session, campaign, target)))
     return target
 
 
+
+
+async def _due_of(session: AsyncSession, campaign: Campaign, target: CampaignTarget) -> datetime:
+    """The target's effective deadline now (a returned report's resubmission date included)."""
+    found = await deadlines.unit_deadlines(session, campaign.id, campaign.due_at, unit_ids=[target.unit_id])
+    return found.get(target.unit_id) or deadlines.unit_due(campaign.due_at, target.extension_due_at)
 
 
 # --- life cycle ----------------------------------------------------------------------------------------
