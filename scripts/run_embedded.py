@@ -29,23 +29,34 @@ EVENT_CONSUMERS = {"submissions": ["notifications", "scoring"], "evidence": ["no
                    "scoring": ["notifications"], "identity": ["notifications"]}
 
 
-# Demo data is seeded in this order once every service is up (identity seeds before): the campaign needs
-# the rubric's id.
-DEMO_ORDER = ["scoring", "submissions"]
+# Demo data is seeded step by step once every service is up (identity seeds before), each step by the service that
+# owns the data, through that service's own rules: the campaign needs the rubric's id; the signed demo report is
+# written (submissions), self-scored (scoring), then submitted, which asks scoring whether every criterion is
+# scored, and signed (submissions).
+DEMO_STEPS = [("scoring", "rubrics"), ("submissions", "campaign"), ("scoring", "self-scores"),
+              ("submissions", "signed-report")]
+SIGNED_DEMO_UNIT_CODE = "86704001"  # not a school of the demo accounts: theirs stay drafts to write
+SIGNED_DEMO_PRINCIPAL = "Lê Minh Tâm"
 
 
-def demo_step(name: str, demo: dict[str, Any]) -> list[str] | None:
-    """The command that seeds a service's demo data; what it prints (JSON) is merged into `demo`."""
-    if name == "scoring":
+def demo_step(name: str, demo: dict[str, Any], step: str = "") -> list[str] | None:
+    """The command that seeds one step of a service's demo data (its first when `step` is empty); what it prints
+    (JSON) is merged into `demo`. None when the step has nothing to do."""
+    if name == "scoring" and step in ("", "rubrics"):
         return ["-m", "scoring.cli", "seed-demo"]
-    if name == "submissions":
+    if name == "submissions" and step in ("", "campaign"):
         rubric = demo.get("rubrics", {}).get("seed-004-cntt")
-        # One school's report is submitted and signed with DEMO certificates: the demo shows "Đã ký số". Not a
-        # school of the demo accounts, whose report stays a draft for people (and the browser tests) to write.
-        signed = ["--signed-unit-id", demo["units"]["86704001"], "--signed-principal", "Lê Minh Tâm",
-                  "--demo-ca-dir", demo["demo_ca_dir"]] if "demo_ca_dir" in demo else []
+        signed = ["--signed-unit-id", demo["units"][SIGNED_DEMO_UNIT_CODE], "--signed-principal",
+                  SIGNED_DEMO_PRINCIPAL] if "demo_ca_dir" in demo and rubric else []
         return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"],
                 *(["--rubric-id", rubric] if rubric else []), *signed]
+    if demo.get("signed_draft_id") is None:
+        return None
+    if name == "scoring" and step == "self-scores":
+        return ["-m", "scoring.cli", "seed-demo-self-scores", "--submission-id", demo["signed_draft_id"]]
+    if name == "submissions" and step == "signed-report":
+        return ["-m", "submissions.cli", "seed-demo-signed", "--submission-id", demo["signed_draft_id"],
+                "--principal", SIGNED_DEMO_PRINCIPAL, "--demo-ca-dir", demo["demo_ca_dir"]]
     return None
 
 
@@ -212,17 +223,18 @@ def migrate_and_seed_identity(python: str, names: list[str], envs: dict[str, dic
 
 
 def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]], demo: dict[str, Any]) -> None:
-    """The other services' demo data, once they are up; what each prints is merged into `demo`."""
-    for name in [n for n in DEMO_ORDER if n in names]:
-        if (step := demo_step(name, demo)) is not None:
-            seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
-            details = json.loads(seeded) if seeded.startswith("{") else {}
-            if "title" in details:
-                demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
-            if "signed_submission_unit_id" in details:
-                demo.setdefault("notes", []).append("Báo cáo mẫu đã ký số: Trường TH&THCS Lộc Hòa (chữ ký của DEMO CA, "
-                                                    "chỉ để dùng thử, không có giá trị pháp lý)")
-            demo.update({k: v for k, v in details.items() if k == "rubrics"})
+    """The other services' demo data, once they are up; what each step prints is merged into `demo`."""
+    for name, step_name in [(n, s) for n, s in DEMO_STEPS if n in names]:
+        if (step := demo_step(name, demo, step_name)) is None:
+            continue
+        seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
+        details = json.loads(seeded) if seeded.startswith("{") else {}
+        if "title" in details:
+            demo.setdefault("notes", []).append(f"Đợt báo cáo mẫu: {details['title']}")
+        if details.get("signed_submission_id"):
+            demo.setdefault("notes", []).append("Báo cáo mẫu đã ký số: Trường TH&THCS Lộc Hòa (chữ ký của DEMO CA, "
+                                                "chỉ để dùng thử, không có giá trị pháp lý)")
+        demo.update({k: v for k, v in details.items() if k in ("rubrics", "signed_draft_id")})
 
 
 def start_service(python: str, name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -12,11 +12,12 @@ from pathlib import Path
 from edudx_common.db import create_engine, session_factory, session_scope
 from edudx_common.http import ServiceClient, ServiceTokenProvider
 from submissions.clients.identity import IdentityClient
+from submissions.clients.scoring import ScoringClient
 from submissions.config import Settings
 from submissions.events import EventSink
 from submissions.outlines.service import seed_templates
 from submissions.seed import seed_demo
-from submissions.signatures.demo import ensure_demo_ca, seed_signed_report
+from submissions.signatures.demo import ensure_demo_ca, seed_demo_draft, seed_signed_report
 
 
 async def _run(settings: Settings, command: str, args: argparse.Namespace) -> None:
@@ -24,24 +25,32 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace) -> No
     tokens = ServiceTokenProvider(identity_url=settings.identity_url, client_id=settings.service_client_id,
                                   client_secret=settings.service_client_secret)
     identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens)
+    scoring = ServiceClient(settings.scoring_url, name="scoring", token_provider=tokens)
     try:
         async for session in session_scope(session_factory(engine)):
+            events = EventSink(tuple(settings.event_receivers))
+            out: dict[str, str | None] = {}
             if command == "seed-templates":
                 await seed_templates(session)
+            elif command == "seed-demo-signed":
+                signed = await seed_signed_report(session, IdentityClient(identity), ScoringClient(scoring), events,
+                                                  submission_id=args.submission_id, principal_name=args.principal,
+                                                  ca_directory=Path(args.demo_ca_dir))
+                out = {"signed_submission_id": str(args.submission_id) if signed else None}
             else:
-                events = EventSink(tuple(settings.event_receivers))
                 campaign = await seed_demo(session, IdentityClient(identity), events,
                                            issuer_unit_id=args.issuer_unit_id, rubric_id=args.rubric_id)
                 out = {"campaign_id": str(campaign.id), "title": campaign.title}
-                if args.signed_unit_id and args.demo_ca_dir:
-                    await seed_signed_report(session, IdentityClient(identity), events, campaign=campaign,
-                                             unit_id=uuid.UUID(args.signed_unit_id),
-                                             principal_name=args.signed_principal, ca_directory=Path(args.demo_ca_dir))
-                    out["signed_submission_unit_id"] = args.signed_unit_id
+                if args.signed_unit_id:
+                    draft = await seed_demo_draft(session, campaign=campaign, unit_id=uuid.UUID(args.signed_unit_id),
+                                                  principal_name=args.signed_principal)
+                    out["signed_draft_id"] = str(draft) if draft else None
+            if out:
                 json.dump(out, sys.stdout, ensure_ascii=False)
                 sys.stdout.write("\n")
     finally:
         await identity.aclose()
+        await scoring.aclose()
         await engine.dispose()
 
 
@@ -53,9 +62,15 @@ def main(argv: list[str] | None = None) -> None:
                                                  "(needs identity running)")
     demo.add_argument("--issuer-unit-id", required=True, help="the issuing Phòng/Sở")
     demo.add_argument("--rubric-id", help="the scoring service's rubric the campaign is scored against")
-    demo.add_argument("--signed-unit-id", help="a school whose report is submitted and signed with DEMO certificates")
-    demo.add_argument("--signed-principal", default="Hiệu trưởng (DEMO)", help="the name on the DEMO certificate")
-    demo.add_argument("--demo-ca-dir", help="where the DEMO CA is kept (see demo-ca)")
+    demo.add_argument("--signed-unit-id", help="a school whose report is written now, to be self-scored "
+                                               "(scoring's seed-demo-self-scores), then submitted and signed "
+                                               "(seed-demo-signed)")
+    demo.add_argument("--signed-principal", default="Hiệu trưởng (DEMO)", help="the principal's name")
+    signed = commands.add_parser("seed-demo-signed", help="submit the demo draft and sign it with DEMO certificates "
+                                                          "(needs identity and scoring running)")
+    signed.add_argument("--submission-id", required=True, type=uuid.UUID)
+    signed.add_argument("--principal", default="Hiệu trưởng (DEMO)", help="the name on the DEMO certificate")
+    signed.add_argument("--demo-ca-dir", required=True, help="where the DEMO CA is kept (see demo-ca)")
     ca = commands.add_parser("demo-ca", help="make the embedded run's DEMO certificate authority if missing "
                                              "(for demo accounts only; prints its certificate's path)")
     ca.add_argument("--dir", required=True)

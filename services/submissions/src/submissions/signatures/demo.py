@@ -20,6 +20,7 @@ from edudx_common.pdfsign import sign_pdf
 from edudx_common.pki import DEMO_CA_NAME, CertificateAuthority, TrustList, ensure_certificate_authority, to_asn1
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IdentityClient
+from submissions.clients.scoring import ScoringClient
 from submissions.events import EventSink
 from submissions.exports.pdf import render_pdf
 from submissions.exports.report import printable_report
@@ -55,20 +56,34 @@ def ensure_demo_ca(directory: Path) -> Path:
     return ensure_certificate_authority(directory, DEMO_CA_FILE, DEMO_CA_NAME)
 
 
-async def seed_signed_report(session: AsyncSession, identity: IdentityClient, events: EventSink, *,
-                             campaign: Campaign, unit_id: uuid.UUID, principal_name: str, ca_directory: Path,
-                             now: datetime | None = None) -> bool:
-    """The school's report submitted by its principal and signed with DEMO certificates (the principal's and
-    the school's seal), accepted through the same checks as any upload. False when it already was."""
+async def seed_demo_draft(session: AsyncSession, *, campaign: Campaign, unit_id: uuid.UUID,
+                          principal_name: str, now: datetime | None = None) -> uuid.UUID | None:
+    """The school's report written (a draft, saved through the same checks as a person's save) for the signed demo
+    report; None when it was submitted already. Its self-scores are scoring's to seed before `seed_signed_report`
+    submits it: the submit checks them."""
     now = now or utcnow()
-    ca = CertificateAuthority.load(ca_directory, DEMO_CA_FILE)
-    principal = Principal(subject=f"demo:{unit_id}", kind="user", unit_id=unit_id, name=principal_name,
-                          roles=frozenset({Role.PRINCIPAL.value}))
+    principal = _demo_principal(unit_id, principal_name)
     draft = await workflow_service.open_draft(session, principal, lambda: now, campaign.id, unit_id)
     if draft.submit_count > 0:
+        return None
+    if draft.content != DEMO_ANSWERS:
+        await workflow_service.save_draft(session, principal, lambda: now, draft.id, DEMO_ANSWERS, draft.version)
+    return draft.id
+
+
+async def seed_signed_report(session: AsyncSession, identity: IdentityClient, scoring: ScoringClient,
+                             events: EventSink, *, submission_id: uuid.UUID, principal_name: str,
+                             ca_directory: Path, now: datetime | None = None) -> bool:
+    """The demo draft submitted by its principal (the checklist asks scoring, as for any submit) and signed with
+    DEMO certificates (the principal's and the school's seal), accepted through the same checks as any upload.
+    False when it already was."""
+    now = now or utcnow()
+    ca = CertificateAuthority.load(ca_directory, DEMO_CA_FILE)
+    draft = await workflow_repository.get(session, submission_id)
+    if draft is None or draft.submit_count > 0:
         return False
-    ctx = await workflow_service.save_draft(session, principal, lambda: now, draft.id, DEMO_ANSWERS, draft.version)
-    ctx = await workflow_service.submit(session, principal, events, lambda: now, draft.id, ctx.submission.version,
+    principal = _demo_principal(draft.unit_id, principal_name)
+    ctx = await workflow_service.submit(session, principal, events, lambda: now, scoring, draft.id, draft.version,
                                         "Báo cáo mẫu (DEMO)")
     version = await workflow_repository.version(session, draft.id, ctx.submission.submit_count)
     assert version is not None
@@ -88,3 +103,8 @@ async def seed_signed_report(session: AsyncSession, identity: IdentityClient, ev
     policy = signatures_service.SignaturePolicy(TrustList((to_asn1(ca.root.certificate),)), False)
     await signatures_service.accept_signed(session, principal, policy, ctx, version, signed, now)
     return True
+
+
+def _demo_principal(unit_id: uuid.UUID, name: str) -> Principal:
+    return Principal(subject=f"demo:{unit_id}", kind="user", unit_id=unit_id, name=name,
+                     roles=frozenset({Role.PRINCIPAL.value}))
