@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Integer, and_, case, delete, func, literal, null, select
+from sqlalchemy import Integer, and_, case, delete, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import expression
@@ -183,7 +183,7 @@ def _classification(unscored: Unscored) -> ColumnElement[str | None]:
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
                   within: uuid.UUID | None = None) -> Subquery:
     """Every submitted sheet of the campaign (of `within`'s subtree) with its rank among them: rank() over the
-    final total, so equal totals share a rank and the next rank skips the tied places, and how many share it."""
+    final total, so equal totals share a rank and the next rank skips the tied places, and whether it is shared."""
     final = _final_total(unscored)
     return select(
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
@@ -191,7 +191,10 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
         final.label("final_total"),
         _classification(unscored).label("classification"), group_hex(issuer_id).label("group_hex"),
         func.rank().over(order_by=final.desc()).label("rank"),
-        func.count().over(partition_by=final).label("sharing"),
+        # Tied: the neighbour before or after in the same order has the same total (one sort serves every window;
+        # a count per total would sort a second time, a frame of peers costs more than the sort).
+        or_(func.lag(final).over(order_by=final.desc()) == final,
+            func.lead(final).over(order_by=final.desc()) == final).label("tied"),
     ).where(*_submitted(campaign_id, within)).subquery("ranked")
 
 
@@ -213,7 +216,7 @@ def _ranked_filters(ranked: Subquery, *, classification: str | None, only_unclas
 def _ranked_row(row: Any) -> RankedRow:
     return RankedRow(sheet_id=row.sheet_id, unit_id=row.unit_id, unit_name=row.unit_name,
                      final_total=Decimal(row.final_total), classification=row.classification,
-                     group_hex=row.group_hex, rank=row.rank, tied=row.sharing > 1)
+                     group_hex=row.group_hex, rank=row.rank, tied=bool(row.tied))
 
 
 async def ranked_page(session: AsyncSession, ranked: Subquery, *, classification: str | None = None,
