@@ -103,7 +103,9 @@ def fuzz(system: RunningSystem, token: str, ids_for: IdsFor) -> tuple[int, list[
 
         try:
             check()
-        except Exception as exc:  # every operation is tried; all failures are listed at the end
+        # every operation is tried; all failures are listed at the end (schemathesis reports its findings as a
+        # BaseExceptionGroup, which `except Exception` let escape and end the run at the first finding)
+        except (Exception, BaseExceptionGroup) as exc:
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc).strip()[:600]}")
     return sent, failures
 

@@ -852,7 +852,7 @@ export interface components {
             overdue_for_days?: number;
             /**
              * Send Time
-             * Format: time
+             * Format: partial-time
              * @description Giờ gửi nhắc (giờ Việt Nam), ngoài khung giờ yên tĩnh
              * @default 08:00:00
              */
@@ -921,7 +921,7 @@ export interface components {
             schedule: components["schemas"]["ScheduledReminder"][];
             /**
              * Send Time
-             * Format: time
+             * Format: partial-time
              * @description Giờ gửi nhắc (giờ Việt Nam), ngoài khung giờ yên tĩnh
              * @default 08:00:00
              */

@@ -16,7 +16,9 @@ class ReminderPolicyBody(BaseModel):
     overdue_every_days: int = Field(default=2, ge=0, le=30,
                                     description="Sau hạn, nhắc đơn vị chưa nộp mỗi bao nhiêu ngày (0: không nhắc)")
     overdue_for_days: int = Field(default=14, ge=0, le=90, description="Nhắc sau hạn trong tối đa bao nhiêu ngày")
-    send_time: time = Field(default=DEFAULT_POLICY.send_time,
+    # A wall-clock time in Vietnam ("08:00:00"), not RFC 3339's `time` (which carries an offset): documented
+    # as `partial-time`, so clients and schema validators do not expect "08:00:00Z".
+    send_time: time = Field(default=DEFAULT_POLICY.send_time, json_schema_extra={"format": "partial-time"},
                             description="Giờ gửi nhắc (giờ Việt Nam), ngoài khung giờ yên tĩnh")
     escalate: bool = Field(default=True, description="Gửi danh sách đơn vị quá hạn cho đơn vị quản lý trực tiếp")
 
