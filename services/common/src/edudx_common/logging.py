@@ -21,8 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _service: str | None = None  # set by configure_logging
-# Requests not worth a log line each: probes and scrapes, every few seconds.
-_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Requests not worth a log line each: probes, scrapes and every service's poll of revoked sessions, every few
+# seconds (a refused poll still logs as an error of its caller).
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/identity/auth/revoked-sessions"})
 # A client-supplied id is kept only when it looks like an id, so logs cannot be forged through it.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths whose last segment is a credential (calendar feeds fetched without a login): never written to logs.
