@@ -47,31 +47,34 @@ def _present_services() -> list[str]:
 
 def isolated_environment() -> dict[str, str]:
     """This process's environment without service settings: the run scripts hand a person's settings (e.g. an
-    exported NOTIFICATIONS_SMTP_HOST) to the services, and a test's system must not send mail there. Only the
-    general rate limits a test raises on purpose (tests/security) pass."""
+    exported NOTIFICATIONS_SMTP_HOST) to the services, and a test's system must not send mail there. A test that
+    needs a setting (tests/security raises the rate limits) passes it to `embedded_system(settings=…)`."""
     sys.path.insert(0, str(REPO / "scripts"))
     import run_embedded
 
-    kept = {k: v for k, v in os.environ.items() if k in run_embedded.GENERAL_RATE_LIMIT_SETTINGS}
-    return {**run_embedded.outside_env(dict(os.environ)), **kept}
+    return run_embedded.outside_env(dict(os.environ))
 
 
 @contextmanager
 def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgres_url: str = POSTGRES_URL,
-                    restored: bool = False, start_timeout: float = 90) -> Iterator[RunningSystem]:
+                    restored: bool = False, start_timeout: float = 90,
+                    settings: dict[str, str] | None = None) -> Iterator[RunningSystem]:
     """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit.
-    `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded."""
+    `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded.
+    `settings`: service settings (`IDENTITY_…`) this system runs with, as a person would give them to `make run`."""
     args = ["--postgres-url", postgres_url, "--schema-prefix", schema_prefix] if on_postgres() else []
     if restored:
         args.append("--no-seed")
     with running_script("run_embedded.py", var, args, postgres_url=postgres_url, start_timeout=start_timeout,
-                        emptied_schema_prefix=schema_prefix if on_postgres() and not restored else None) as running:
+                        emptied_schema_prefix=schema_prefix if on_postgres() and not restored else None,
+                        settings=settings) as running:
         yield running
 
 
 @contextmanager
 def running_script(script: str, var: Path, args: list[str], *, emptied_schema_prefix: str | None,
-                   postgres_url: str = POSTGRES_URL, start_timeout: float = 90) -> Iterator[RunningSystem]:
+                   postgres_url: str = POSTGRES_URL, start_timeout: float = 90,
+                   settings: dict[str, str] | None = None) -> Iterator[RunningSystem]:
     """One of the run scripts on free ports with its own `var` folder (its output in `var/system.log`), stopped
     (Ctrl-C) on exit. With `emptied_schema_prefix`, the services' PostgreSQL schemas are dropped first."""
     names = _present_services()
@@ -83,7 +86,7 @@ def running_script(script: str, var: Path, args: list[str], *, emptied_schema_pr
     var.mkdir(parents=True, exist_ok=True)
     log = (var / "system.log").open("w")
     process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
-                               env={**isolated_environment(), "PYTHONUNBUFFERED": "1"})
+                               env={**isolated_environment(), **(settings or {}), "PYTHONUNBUFFERED": "1"})
     running = RunningSystem(gateway=f"http://127.0.0.1:{gateway_port}",
                             services={n: f"http://127.0.0.1:{first_port + i}" for i, n in enumerate(names)},
                             var=var, process=process)

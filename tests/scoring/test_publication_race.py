@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from tests.scoring.conftest import Stack, World
+from tests.scoring.test_rubric_rules import SEED_004_MAXIMA
 from tests.scoring.test_year_end_scoring import API, sheet_status, workflow
 from tests.submissions.builders import FULL_ANSWERS, make_campaign, open_submission, save, submit
 
@@ -36,14 +37,22 @@ async def _publish(scoring: httpx.AsyncClient, url: str, headers: dict[str, str]
         await asyncio.sleep(float(response.headers["retry-after"]))
 
 
-async def _submitted_campaign(stack: Stack, world: World, sub: httpx.AsyncClient) -> dict[str, Any]:
-    """A new campaign both schools submitted (and scoring has heard so); nothing approved yet."""
+# A submit waits for every criterion's self-score; 0 needs no evidence.
+NO_POINTS = {"scores": [{"criterion_code": code, "points": 0} for code in SEED_004_MAXIMA]}
+
+
+async def _submitted_campaign(stack: Stack, world: World, sub: httpx.AsyncClient,
+                              scoring: httpx.AsyncClient) -> dict[str, Any]:
+    """A new campaign both schools self-scored and submitted (and scoring has heard so); nothing approved yet."""
     campaign = await make_campaign(sub, world.users["so_admin"], school_year_id=world.school_year_id,
                                    rubric_id=world.rubrics["seed-004-cntt"])
     for school in SCHOOLS:
         submission = await open_submission(sub, world.users[f"{school}_officer"], campaign["id"])
         saved = await save(sub, world.users[f"{school}_officer"], submission, FULL_ANSWERS)
         assert saved.status_code == 200, saved.text
+        scored = await scoring.patch(f"{API}/submissions/{submission['id']}/self-scores",
+                                     headers=world.users[f"{school}_officer"], json=NO_POINTS)
+        assert scored.status_code == 200, scored.text
         submitted = await submit(sub, world.users[f"{school}_principal"], saved.json())
         assert submitted.status_code == 200, submitted.text
         campaign.setdefault("submission_ids", []).append(submission["id"])
@@ -55,7 +64,7 @@ async def test_publishing_right_after_the_approvals_never_misses_a_school(stack:
     outcomes: list[tuple[int, set[str], int]] = []
     async with (httpx.AsyncClient(base_url=stack.url("scoring"), timeout=30) as scoring,
                 httpx.AsyncClient(base_url=stack.url("submissions"), timeout=30) as sub):
-        campaigns = [await _submitted_campaign(stack, world, sub) for _ in range(ROUNDS)]
+        campaigns = [await _submitted_campaign(stack, world, sub, scoring) for _ in range(ROUNDS)]
         for campaign in campaigns:
             for submission_id in campaign["submission_ids"]:
                 assert await sheet_status(stack, submission_id, "submitted") == "submitted"

@@ -250,6 +250,7 @@ TABLE.update({
     "GET /api/identity/units": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/identity/units": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _create_unit),
     "POST /api/identity/units/import": Rule("unit", "aaa aaa 333 aaa 333 3-3 3-3 1", _import_units),
+    "GET /api/identity/units/import/template": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "GET /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
     "PATCH /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", body(phone=None)),
     "GET /api/identity/units/{unit_id}/ancestors": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
@@ -263,12 +264,15 @@ TABLE.update({
     "GET /api/identity/users": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/identity/users": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _create_user),
     "POST /api/identity/users/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _import_file),
+    "GET /api/identity/users/import/template": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "GET /api/identity/users/{user_id}": Rule("user", "aaa aa4 aa4 aa4 a44 a-4 a-4 1"),
     "PATCH /api/identity/users/{user_id}": Rule("user", "aaa aa4 333 aa4 333 3-3 3-3 1", body(phone=None)),
     # --- submissions ---
     "GET /api/submissions/campaigns": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/submissions/campaigns": Rule("unit", "aaa aa3 333 aa3 333 3-3 3-3 1", _create_campaign),
     "GET /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    # the campaigns the matrix points at are published: allowed callers get 409 (only a draft is deleted)
+    "DELETE /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
     "PATCH /api/submissions/campaigns/{campaign_id}":
         Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", body(instructions="Nộp đúng hạn.")),
     "POST /api/submissions/campaigns/{campaign_id}/archive":
@@ -353,6 +357,7 @@ TABLE.update({
     "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _rubric),
     "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _import_file),
+    "GET /api/scoring/rubrics/import/template": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     # rubrics by id: only within the owner's reach (its unit, the units above and below it), else 404 (F16)
     "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
     "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --- --- -"),
@@ -382,6 +387,8 @@ TABLE.update({
         Rule("campaign", "aaa aa4 334 aa4 334 4-4 4-4 1", body(days_before=[7, 1])),
     "GET /api/notifications/deliveries": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
+    "POST /api/notifications/deliveries/resend-failed":
+        Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", body(campaign_id="00000000-0000-4000-8000-000000000000")),
     "POST /api/notifications/deliveries/{delivery_id}/retry":
         Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
     # service tokens only, of a producer allowed for the type: a system admin's token too is 403 (F7)
