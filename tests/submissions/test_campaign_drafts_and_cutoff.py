@@ -89,3 +89,9 @@ async def test_late_reports_are_accepted_until_the_cutoff(client: httpx.AsyncCli
     hardened = await client.patch(f"{API}/campaigns/{copied.json()['id']}", json={"late_policy": "hard_cutoff"},
                                   headers=admin)
     assert hardened.status_code == 200 and hardened.json()["late_until"] is None
+    # The wizard sends the whole form: a null cut-off means "none" (as it does for the rubric), not a refusal.
+    copy_url = f"{API}/campaigns/{copied.json()['id']}"
+    reopened = await client.patch(copy_url, json={"late_policy": "accept_late", "late_until": None,
+                                                  "rubric_id": None}, headers=admin)
+    assert reopened.status_code == 200, reopened.text
+    assert reopened.json()["late_until"] is None

@@ -81,10 +81,10 @@ class CampaignCreate(CampaignBase):
 
 
 class CampaignUpdate(PartialUpdate):
-    """Only the fields sent change; null only clears the legal reference, instructions, rubric or outline. Once
-    published, only wording, attachments and the deadline may change."""
+    """Only the fields sent change; null only clears the legal reference, instructions, late cut-off, rubric or
+    outline. Once published, only wording, attachments, the deadline and its late cut-off may change."""
 
-    clearable = frozenset({"legal_reference", "instructions", "rubric_id", "outline_id", "outline"})
+    clearable = frozenset({"legal_reference", "instructions", "late_until", "rubric_id", "outline_id", "outline"})
 
     title: SingleLine | None = Field(default=None, min_length=3, max_length=500)
     kind: CampaignKind | None = None
