@@ -41,17 +41,27 @@ try {
   result.status = response?.status() ?? null;
   await page.locator(".opblock .opblock-summary-path").first().waitFor({ timeout: 60_000 });
   await page.waitForLoadState("networkidle");
-  // Swagger UI renders the tag sections a few at a time (a pause of seconds between them on a loaded machine):
-  // wait until it shows as many operations as the document it was given holds, or a minute has passed.
+  // Swagger UI renders only the operations near the viewport (the rest appear as one scrolls), so the check reads
+  // the page as a person does: scroll down a screen at a time, collecting every operation shown, until the list
+  // holds as many operations as the document it was given, or the bottom stays reached.
   const spec = await (await fetch(`${BASE}/api/openapi.json`)).json();
   const expected = Object.values(spec.paths).reduce((n, item) =>
     n + Object.keys(item).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).length, 0);
-  for (let waited = 0; waited < 60_000 && (await page.locator(".opblock").count()) < expected; waited += 300) {
-    await page.waitForTimeout(300);
+  const seen = new Set();
+  for (let stuck = 0, steps = 0; seen.size < expected && stuck < 6 && steps < 400; steps++) {
+    const shown = await page.locator(".opblock").evaluateAll((blocks) =>
+      blocks.map((b) => `${b.querySelector(".opblock-summary-method")?.textContent?.trim()} ` +
+        `${b.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`));
+    const before = seen.size;
+    shown.forEach((operation) => seen.add(operation));
+    const atBottom = await page.evaluate(() => {
+      window.scrollBy(0, window.innerHeight * 0.8);
+      return window.innerHeight + window.scrollY >= document.body.scrollHeight - 2;
+    });
+    stuck = atBottom && seen.size === before ? stuck + 1 : 0;
+    await page.waitForTimeout(150);
   }
-  result.operations = await page.locator(".opblock").evaluateAll((blocks) =>
-    blocks.map((b) => `${b.querySelector(".opblock-summary-method")?.textContent?.trim()} ` +
-      `${b.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`));
+  result.operations = [...seen];
   result.title = await page.locator(".information-container .title").first().textContent().catch(() => null);
   result.cspViolations.push(...(await page.evaluate(() => window.__cspViolations)));
 } catch (error) {
