@@ -7,7 +7,7 @@
 // in the Shell's header opens the latest items.
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
-import { NotFoundPage, RouteErrorPage } from "../pages/ErrorPages";
+import { NotFoundPage, RouteErrorPage } from "./lazyErrors";
 import { RoleGate } from "./RoleGate";
 
 const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
