@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { App as AntApp, ConfigProvider } from "antd";
+import { ConfigProvider } from "antd";
 import enUS from "antd/locale/en_US";
 import viVN from "antd/locale/vi_VN";
 import dayjs from "dayjs";
@@ -10,6 +10,7 @@ import { asApiError } from "../api/problem";
 import { AuthProvider } from "../auth/AuthProvider";
 import { LangProvider, useLang } from "../i18n/lang";
 import { watchScrollRegions } from "../lib/scrollRegions";
+import { FeedbackProvider } from "./feedback";
 import { createRouter } from "./routes";
 
 const queryClient = new QueryClient({
@@ -67,9 +68,9 @@ function Localised() {
   }, [lang]);
   return (
     <ConfigProvider locale={lang === "en" ? enUS : viVN} theme={phone ? phoneTheme : theme}>
-      <AntApp>
+      <FeedbackProvider>
         <RouterProvider router={router} />
-      </AntApp>
+      </FeedbackProvider>
     </ConfigProvider>
   );
 }
