@@ -1,7 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Empty, Skeleton, Typography } from "antd";
 import { Link } from "react-router";
-import { api, call } from "../../api/client";
 import type { UnitSubmission } from "../../api/types";
 import { useMe } from "../../auth/AuthProvider";
 import { PageTitle } from "../../components/PageTitle";
@@ -11,6 +10,7 @@ import { CAMPAIGN_KINDS, SubmissionStatusTag } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { DEEP_LINKS } from "../../app/navigation";
+import { unitSubmissionsQuery } from "./reportsQuery";
 
 const TO_DO = new Set([null, "draft", "returned"]);
 
@@ -52,10 +52,7 @@ function LineCard({ line }: { line: UnitSubmission }) {
 export default function SchoolDashboard() {
   const me = useMe();
   const t = useT();
-  const query = useQuery({
-    queryKey: ["unit-submissions"],
-    queryFn: () => call(api.GET("/api/submissions/submissions", { params: { query: { limit: 200 } } })),
-  });
+  const query = useQuery(unitSubmissionsQuery);
   const lines = query.data?.items ?? [];
   const groups = [
     { key: "todo", title: t("Cần thực hiện", "To do"), empty: t("Không có báo cáo nào đang chờ trường soạn hoặc nộp.", "Nothing is waiting for your school.") },
