@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { App as AntApp, ConfigProvider } from "antd";
+import { ConfigProvider } from "antd";
 import enUS from "antd/locale/en_US";
 import viVN from "antd/locale/vi_VN";
 import dayjs from "dayjs";
@@ -10,6 +10,8 @@ import { asApiError } from "../api/problem";
 import { AuthProvider } from "../auth/AuthProvider";
 import { LangProvider, useLang } from "../i18n/lang";
 import { watchScrollRegions } from "../lib/scrollRegions";
+import { prefetchSchoolReports } from "../pages/school/reportsQuery";
+import { FeedbackProvider } from "./feedback";
 import { createRouter } from "./routes";
 
 const queryClient = new QueryClient({
@@ -25,6 +27,10 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Opened on the home page: who is signed in (and a school's reports) are asked for now, while the screens' code
+// is still on its way, ahead of it in the browser's queue (the routes' loader does the same on later visits).
+if (window.location.pathname === "/") prefetchSchoolReports(queryClient);
 
 // Secondary text, placeholders and links darker than Ant Design's defaults (#8c8c8c, #bfbfbf, #1677ff), which
 // fall under the 4.5:1 contrast of WCAG AA on white and on the page's #f5f7fa.
@@ -59,7 +65,7 @@ function usePhone(): boolean {
 function Localised() {
   const { lang } = useLang();
   const phone = usePhone();
-  const router = useMemo(() => createRouter(), []);
+  const router = useMemo(() => createRouter(queryClient), []);
   useEffect(() => watchScrollRegions(), []);
   useEffect(() => {
     dayjs.locale(lang === "en" ? "en" : "vi");
@@ -67,9 +73,9 @@ function Localised() {
   }, [lang]);
   return (
     <ConfigProvider locale={lang === "en" ? enUS : viVN} theme={phone ? phoneTheme : theme}>
-      <AntApp>
+      <FeedbackProvider>
         <RouterProvider router={router} />
-      </AntApp>
+      </FeedbackProvider>
     </ConfigProvider>
   );
 }

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { useMe } from "../auth/AuthProvider";
-import { ForbiddenPage } from "../pages/ErrorPages";
+import { ForbiddenPage } from "./lazyErrors";
 import { canOpen } from "./navigation";
 
 /** The screen when the signed-in person's roles may open `path`; the "Không có quyền" page otherwise. */

@@ -1,11 +1,12 @@
 import { LogoutOutlined, MenuOutlined, UserOutlined } from "@ant-design/icons";
-import { Button, Drawer, Dropdown, Layout, Menu, Segmented, Spin } from "antd";
-import { Suspense, useEffect, useMemo, useState } from "react";
+import { Button, Dropdown, Layout, Menu, Segmented } from "antd";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { ROLE_LABELS } from "../auth/roles";
 import { useLang, useT } from "../i18n/lang";
-import { ErrorScreen } from "../pages/ErrorPages";
+import { PageLoading } from "../components/PageLoading";
+import { ErrorScreen } from "./lazyErrors";
 import { activeNavPath, DEEP_LINKS, NAV_ITEMS } from "./navigation";
 import { NotificationBell } from "./NotificationBell";
 
@@ -39,13 +40,9 @@ function useWide(): boolean {
   return wide;
 }
 
-export function PageLoading() {
-  return (
-    <div className="page-loading" aria-busy="true">
-      <Spin />
-    </div>
-  );
-}
+export { PageLoading };
+
+const PhoneMenu = lazy(() => import("./PhoneMenu"));
 
 /** The signed-in frame: header with the role's menu, notifications bell, language switch and account; the page below. */
 export function Shell() {
@@ -56,6 +53,8 @@ export function Shell() {
   const navigate = useNavigate();
   const wide = useWide();
   const [drawer, setDrawer] = useState(false);
+  // The drawer's code is fetched on the first tap of the menu button, then the drawer stays mounted (it animates).
+  const [drawerUsed, setDrawerUsed] = useState(false);
   const items = useMemo(() => (me ? NAV_ITEMS.filter((item) => item.visible(me)) : []), [me]);
 
   if (!signedIn) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
@@ -100,7 +99,7 @@ export function Shell() {
       <a className="skip-link" href="#main">{t("Bỏ qua, đến nội dung chính", "Skip to main content")}</a>
       <Layout.Header className="shell-header">
         {!wide && (
-          <Button type="text" className="header-icon" icon={<MenuOutlined />} aria-label={t("Mở menu", "Open menu")} onClick={() => setDrawer(true)} />
+          <Button type="text" className="header-icon" icon={<MenuOutlined />} aria-label={t("Mở menu", "Open menu")} onClick={() => { setDrawerUsed(true); setDrawer(true); }} />
         )}
         <Link to="/" className="brand">EduDX</Link>
         {wide ? (
@@ -112,10 +111,10 @@ export function Shell() {
         <LangSwitch />
         {account}
       </Layout.Header>
-      {!wide && (
-        <Drawer placement="left" open={drawer} onClose={() => setDrawer(false)} size={260} title={me.unit_name}>
-          <Menu mode="inline" selectedKeys={selected ? [selected] : []} items={menuItems} />
-        </Drawer>
+      {!wide && drawerUsed && (
+        <Suspense fallback={null}>
+          <PhoneMenu open={drawer} onClose={() => setDrawer(false)} title={me.unit_name} items={menuItems} selected={selected} />
+        </Suspense>
       )}
       <Layout.Content id="main" className="shell-content" tabIndex={-1}>
         <Suspense fallback={<PageLoading />}>

@@ -5,9 +5,11 @@
 // Scoring: results and ranking (`/campaigns/:id/results`), rubrics (`/rubrics`); the self-scoring and
 // review-scoring tables live inside the submission page. Notifications: the feed (`/notifications`); the bell
 // in the Shell's header opens the latest items.
+import type { QueryClient } from "@tanstack/react-query";
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
-import { NotFoundPage, RouteErrorPage } from "../pages/ErrorPages";
+import { NotFoundPage, RouteErrorPage } from "./lazyErrors";
+import { prefetchSchoolReports } from "../pages/school/reportsQuery";
 import { RoleGate } from "./RoleGate";
 
 const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
@@ -17,7 +19,7 @@ const gated = (path: string, load: () => Promise<{ default: ComponentType }>) =>
   return { Component: () => <RoleGate path={path}><Screen /></RoleGate> };
 };
 
-export const routes: RouteObject[] = [
+export const routes = (queryClient: QueryClient): RouteObject[] => [
   { path: "/login", lazy: page(() => import("../pages/LoginPage")), errorElement: <RouteErrorPage /> },
   { path: "/quen-mat-khau", lazy: page(() => import("../pages/PasswordPages")), errorElement: <RouteErrorPage /> },
   // The address identity puts in reset and invitation e-mails.
@@ -32,7 +34,8 @@ export const routes: RouteObject[] = [
       {
         errorElement: <RouteErrorPage />,
         children: [
-          { index: true, lazy: page(() => import("../pages/HomePage")) },
+          // A school's reports are asked for while the screen's code is still on its way (the loader never waits).
+          { index: true, loader: () => { prefetchSchoolReports(queryClient); return null; }, lazy: page(() => import("../pages/HomePage")) },
           { path: "campaigns", lazy: gated("/campaigns", () => import("../pages/review/CampaignListPage")) },
           { path: "campaigns/new", lazy: gated("/campaigns/new", () => import("../pages/review/CampaignWizardPage")) },
           { path: "campaigns/:campaignId", lazy: page(() => import("../pages/CampaignLinkPage")) },
@@ -51,6 +54,6 @@ export const routes: RouteObject[] = [
   },
 ];
 
-export function createRouter() {
-  return createBrowserRouter(routes);
+export function createRouter(queryClient: QueryClient) {
+  return createBrowserRouter(routes(queryClient));
 }

@@ -17,6 +17,13 @@ interface AuthValue {
   logout: () => Promise<void>;
 }
 
+/** The signed-in person, one definition for the provider and for routes that need to know who it is early. */
+export const meQueryOptions = {
+  queryKey: ["me"],
+  queryFn: () => call(api.GET("/api/identity/me")),
+  staleTime: 5 * 60_000,
+};
+
 const AuthContext = createContext<AuthValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -38,12 +45,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
-  const meQuery = useQuery({
-    queryKey: ["me"],
-    queryFn: () => call(api.GET("/api/identity/me")),
-    enabled: signedIn,
-    staleTime: 5 * 60_000,
-  });
+  const meQuery = useQuery({ ...meQueryOptions, enabled: signedIn });
 
   const login = useCallback(
     async (email: string, password: string) => {

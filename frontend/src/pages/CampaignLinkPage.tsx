@@ -9,7 +9,7 @@ import { useT } from "../i18n/lang";
 import { formatDateTime } from "../lib/deadline";
 import { useMe } from "../auth/AuthProvider";
 import { isSchoolUser } from "../auth/roles";
-import { PageLoading } from "../app/Shell";
+import { PageLoading } from "../components/PageLoading";
 import { DEEP_LINKS } from "../app/navigation";
 import { ErrorScreen } from "./ErrorPages";
 import CampaignDetailPage from "./review/CampaignDetailPage";

@@ -10,7 +10,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
-import { PageLoading } from "../../app/Shell";
+import { PageLoading } from "../../components/PageLoading";
 import { useMe } from "../../auth/AuthProvider";
 import { ADMIN_ROLES, hasAny, isSchoolUser } from "../../auth/roles";
 import { PageTitle } from "../../components/PageTitle";

@@ -9,7 +9,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
 import { asApiError } from "../../api/problem";
-import { PageLoading } from "../../app/Shell";
+import { PageLoading } from "../../components/PageLoading";
 import { useMe } from "../../auth/AuthProvider";
 import { ADMIN_ROLES, hasAny } from "../../auth/roles";
 import { PageTitle } from "../../components/PageTitle";

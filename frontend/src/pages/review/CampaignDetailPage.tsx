@@ -5,7 +5,7 @@ import { App, Button, Descriptions, Popconfirm, Space, Table, Tabs, Tag } from "
 import { useNavigate } from "react-router";
 import { api, call } from "../../api/client";
 import type { Campaign, TargetRead } from "../../api/types";
-import { PageLoading } from "../../app/Shell";
+import { PageLoading } from "../../components/PageLoading";
 import { useMe } from "../../auth/AuthProvider";
 import { ADMIN_ROLES, hasAny } from "../../auth/roles";
 import { PageTitle } from "../../components/PageTitle";

@@ -1,7 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import { Button, Card, Empty, Skeleton, Typography } from "antd";
+import { Button, Card, Empty, Skeleton, theme } from "antd";
 import { Link } from "react-router";
-import { api, call } from "../../api/client";
 import type { UnitSubmission } from "../../api/types";
 import { useMe } from "../../auth/AuthProvider";
 import { PageTitle } from "../../components/PageTitle";
@@ -11,6 +10,7 @@ import { CAMPAIGN_KINDS, SubmissionStatusTag } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { DEEP_LINKS } from "../../app/navigation";
+import { unitSubmissionsQuery } from "./reportsQuery";
 
 const TO_DO = new Set([null, "draft", "returned"]);
 
@@ -22,6 +22,7 @@ export function lineGroup(line: Pick<UnitSubmission, "status" | "campaign" | "ph
 
 function LineCard({ line }: { line: UnitSubmission }) {
   const t = useT();
+  const { token } = theme.useToken();
   const { lang } = useLang();
   const group = lineGroup(line);
   const phase = line.phase;
@@ -37,7 +38,7 @@ function LineCard({ line }: { line: UnitSubmission }) {
       <div className="card-facts">
         <SubmissionStatusTag status={line.status} />
         {(group === "todo" || phase !== "open") && <PhaseTag phase={phase} opensAt={line.campaign.opens_at} dueAt={line.due_at} />}
-        {line.late_text && <Typography.Text type="warning">{line.late_text}</Typography.Text>}
+        {line.late_text && <span style={{ color: token.colorWarningText }}>{line.late_text}</span>}
       </div>
       <div className="muted small">{CAMPAIGN_KINDS[line.campaign.kind][lang === "en" ? 1 : 0]}</div>
       <div className="small">{t("Đơn vị ban hành", "Issued by")}: {line.campaign.issuer_name}</div>
@@ -52,10 +53,10 @@ function LineCard({ line }: { line: UnitSubmission }) {
 export default function SchoolDashboard() {
   const me = useMe();
   const t = useT();
-  const query = useQuery({
-    queryKey: ["unit-submissions"],
-    queryFn: () => call(api.GET("/api/submissions/submissions", { params: { query: { limit: 200 } } })),
-  });
+  // Headings styled as antd's Title from the theme (see PageTitle): no Typography chunk on the first screen.
+  const { token } = theme.useToken();
+  const heading = { fontSize: 18, color: token.colorTextHeading, fontWeight: token.fontWeightStrong, lineHeight: token.lineHeightHeading2, margin: "0 0 0.5em" };
+  const query = useQuery(unitSubmissionsQuery);
   const lines = query.data?.items ?? [];
   const groups = [
     { key: "todo", title: t("Cần thực hiện", "To do"), empty: t("Không có báo cáo nào đang chờ trường soạn hoặc nộp.", "Nothing is waiting for your school.") },
@@ -74,7 +75,7 @@ export default function SchoolDashboard() {
           if (mine.length === 0 && !group.empty) return null;
           return (
             <section key={group.key} className="mb" aria-label={group.title}>
-              <Typography.Title level={2} style={{ fontSize: 18 }}>{group.title}</Typography.Title>
+              <h2 style={heading}>{group.title}</h2>
               {mine.length === 0 ? <Empty description={group.empty} /> : (
                 <div className="campaign-cards">{mine.map((line) => <LineCard key={line.campaign.id} line={line} />)}</div>
               )}

@@ -6,7 +6,7 @@ import { Alert, App, Button, Dropdown, Space, Tabs, Typography } from "antd";
 import { useParams, useSearchParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { Campaign, Submission } from "../../api/types";
-import { PageLoading } from "../../app/Shell";
+import { PageLoading } from "../../components/PageLoading";
 import { useMe } from "../../auth/AuthProvider";
 import { isSchoolUser } from "../../auth/roles";
 import { PageTitle } from "../../components/PageTitle";

@@ -9,7 +9,7 @@ import { Link, useSearchParams } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { Evidence, UploadResult } from "../../api/types";
 import type { ScoringComponents } from "../../api/generated";
-import { PageLoading } from "../../app/Shell";
+import { PageLoading } from "../../components/PageLoading";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { classFor, formatPoints, isScored, parsePoints, pointsProblem, rowErrors, runningTotals, stepOf, type Criterion, type Entry, type RubricDefinition } from "../../lib/scoring";
