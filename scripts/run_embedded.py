@@ -115,8 +115,8 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         # works as usual); the banner says which.
         env["NOTIFICATIONS_APP_BASE_URL"] = public_url
     if name == "submissions":
-        # The embedded default trusts only its DEMO CA (made by `submissions.cli demo-ca`), for demo accounts.
-        env["SUBMISSIONS_SIGNATURE_TRUST_FILES"] = json.dumps([str(var / "keys" / "demo-ca.pem")])
+        # The embedded default trusts only its DEMO CA, for demo accounts.
+        env["SUBMISSIONS_SIGNATURE_TRUST_FILES"] = json.dumps([str(demo_ca(var))])
     if name == "identity":
         env["IDENTITY_JWT_PRIVATE_KEY_FILE"] = str(var / "keys" / "identity-signing.pem")
         env["IDENTITY_SERVICE_CLIENTS"] = json.dumps(secrets_by_service)
@@ -181,6 +181,14 @@ def with_caller_settings(name: str, env: dict[str, str], caller: dict[str, str])
             continue
         merged[key] = value
     return merged
+
+
+def demo_ca(var: Path) -> Path:
+    """The DEMO CA's certificate (made once, kept in var/keys). Made where the setting that names it is written, so
+    every launcher of these settings (this run, the production-like run, the fault tests) finds the file."""
+    from edudx_common.pki import DEMO_CA_NAME, ensure_certificate_authority
+
+    return ensure_certificate_authority(var / "keys", "demo-ca", DEMO_CA_NAME)
 
 
 def service_envs(var: Path, ports: dict[str, int], base_env: dict[str, str], postgres_url: str | None,
@@ -295,13 +303,8 @@ def main() -> None:
     envs = service_envs(var, ports, base_env, args.postgres_url, args.schema_prefix, f"http://127.0.0.1:{args.port}",
                         caller)
     demo = migrate_and_seed_identity(python, names, envs, seed=not args.no_seed)
-    if "submissions" in names:
-        # The DEMO CA the embedded submissions service trusts (made once, kept in var/keys).
-        from edudx_common.pki import DEMO_CA_NAME, ensure_certificate_authority
-
-        ensure_certificate_authority(var / "keys", "demo-ca", DEMO_CA_NAME)
-        if demo:
-            demo["demo_ca_dir"] = str(var / "keys")
+    if "submissions" in names and demo:
+        demo["demo_ca_dir"] = str(demo_ca(var).parent)
 
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
 

@@ -993,8 +993,8 @@ export interface components {
         };
         /**
          * CampaignUpdate
-         * @description Only the fields sent change; null only clears the legal reference, instructions, rubric or outline. Once
-         *     published, only wording, attachments and the deadline may change.
+         * @description Only the fields sent change; null only clears the legal reference, instructions, late cut-off, rubric or
+         *     outline. Once published, only wording, attachments, the deadline and its late cut-off may change.
          */
         CampaignUpdate: {
             /** Attachments */
