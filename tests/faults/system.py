@@ -256,13 +256,17 @@ ADMIN = "cntt.longho@vinhlong.edu.vn"  # the demo Phòng's authority admin: prep
 
 def editable_submissions(system: FaultSystem) -> list[dict[str, Any]]:
     """The demo campaign's submission of every school, opened when it was not, returned for revision when it
-    was submitted (so each can be saved and submitted again), as read now (`version` for If-Match)."""
+    was submitted (so each can be saved and submitted again), every criterion self-scored (a submit waits for
+    them; 0 needs no evidence), as read now (`version` for If-Match)."""
     admin = system.login(ADMIN)
     submissions = []
     with system.client() as http:
         campaign = http.get("/api/submissions/campaigns", headers=admin).json()["items"][0]
         targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", params={"limit": 500},
                            headers=admin).json()["items"]
+        rubric = http.get(f"/api/scoring/rubrics/{campaign['rubric_id']}", headers=admin).json()
+        no_points = {"scores": [{"criterion_code": c["code"], "points": 0}
+                                for group in rubric["definition"]["groups"] for c in group["criteria"]]}
         for target in targets:
             opened = http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions",
                                params={"unit_id": target["unit_id"]}, headers=admin)
@@ -274,6 +278,9 @@ def editable_submissions(system: FaultSystem) -> list[dict[str, Any]]:
                 returned = http.post(f"{url}/return", headers=admin,
                                      json={"reasons": {"general": "Đề nghị bổ sung minh chứng."}})
                 assert returned.status_code == 200, returned.text
+            scored = http.patch(f"/api/scoring/submissions/{opened.json()['id']}/self-scores", headers=admin,
+                                json=no_points)
+            assert scored.status_code == 200, scored.text
             submissions.append(http.get(url, headers=admin).json())
     return submissions
 
