@@ -264,7 +264,8 @@ def editable_submissions(system: FaultSystem) -> list[dict[str, Any]]:
         campaign = http.get("/api/submissions/campaigns", headers=admin).json()["items"][0]
         targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", params={"limit": 500},
                            headers=admin).json()["items"]
-        rubric = http.get(f"/api/scoring/rubrics/{campaign['rubric_id']}", headers=admin).json()
+        rubric_id = http.get(f"/api/submissions/campaigns/{campaign['id']}", headers=admin).json()["rubric_id"]
+        rubric = http.get(f"/api/scoring/rubrics/{rubric_id}", headers=admin).json()
         no_points = {"scores": [{"criterion_code": c["code"], "points": 0}
                                 for group in rubric["definition"]["groups"] for c in group["criteria"]]}
         for target in targets:
