@@ -43,6 +43,17 @@ def _service_process(children: list[int], module: str) -> int:
     return next(pid for pid in children if module in Path(f"/proc/{pid}/cmdline").read_text())
 
 
+def _read_through(process: subprocess.Popen[str], marker: str) -> str:
+    """The run's output up to and including the line holding `marker` (or all of it, should the run end first)."""
+    assert process.stdout is not None
+    lines = []
+    while line := process.stdout.readline():
+        lines.append(line)
+        if marker in line:
+            break
+    return "".join(lines)
+
+
 def test_ctrl_c_stops_everything_and_the_callers_settings_reach_the_services(tmp_path: Path) -> None:
     port, first = system_ports(len(list((REPO / "services").glob("*/src/*/main.py"))))
     outside = run_embedded.outside_env(dict(os.environ))
@@ -58,6 +69,8 @@ def test_ctrl_c_stops_everything_and_the_callers_settings_reach_the_services(tmp
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", timeout=120)
+        # The banner comes a moment after the gateway answers: read up to it before stopping the run.
+        banner = _read_through(process, "Nhấn Ctrl-C để dừng.")
         children = _children(process.pid)
         assert len(children) >= 2  # identity and the gateway at least
         assert httpx.get(f"http://127.0.0.1:{port}/api/identity/.well-known/jwks.json").status_code == 200
@@ -66,7 +79,8 @@ def test_ctrl_c_stops_everything_and_the_callers_settings_reach_the_services(tmp
         gateway = _environment_of(_service_process(children, "gateway.main"))
 
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        rest, _ = process.communicate(timeout=30)
+        output = banner + rest
     finally:
         if process.poll() is None:
             process.kill()
