@@ -15,7 +15,11 @@ allow-list grants that producing service (`{"submissions": ("campaign.*", "submi
 
 A duplicate is answered 2xx like the first delivery, so the producer stops sending it; so is an event
 type the receiver does not care about. A receiver that cannot handle an event yet answers 503 (retried
-later); one that never will answers 422 (the producer marks it failed, for operators).
+later); one that never will answers 422 (the producer marks it failed; an operator requeues it there once the
+cause is fixed, docs/operations.md).
+
+Accepted ids are kept `inbox_keep_days` (edudx_common.event_retention), far longer than a producer can send an
+event again (its lease, a minute, after a crash), then deleted.
 
 Importing this module adds the `inbox_events` table to the service's metadata: list `InboxEvent` in the
 service's `models.__all__` so its migrations create it.
@@ -30,7 +34,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel
 from pydantic import Field as SchemaField
-from sqlalchemy import Column
+from sqlalchemy import Column, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Executable
@@ -103,3 +107,19 @@ async def accept_once(session: AsyncSession, *, event_id: uuid.UUID, event_type:
         raise NotImplementedError(f"accept_once supports PostgreSQL and SQLite, not {dialect}")
     result = await session.execute(statement)
     return result.first() is not None
+
+
+async def purge_accepted(session: AsyncSession, *, older_than: datetime) -> int:
+    """Delete the ids of events accepted before `older_than`. Returns how many. Safe once no producer can send
+    those events again: a redelivery comes within a lease after the first delivery, not days later."""
+    result = await session.execute(
+        delete(InboxEvent).where(col(InboxEvent.received_at) < older_than).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def accepted_counts(session: AsyncSession) -> dict[str, int]:
+    """How many event ids are kept (`accepted`) and the age in seconds of the oldest (`oldest_seconds`)."""
+    count, oldest = (await session.execute(select(func.count(), func.min(col(InboxEvent.received_at))))).one()
+    age = max(0, int((utcnow() - oldest).total_seconds())) if oldest is not None else 0
+    return {"accepted": int(count), "oldest_seconds": age}

@@ -69,6 +69,14 @@ EMAILS_RETRIED = Counter(
     "edudx_notification_emails_retried_total", "E-mail attempts that failed and will be tried again, by kind.",
     ["kind"],
 )
+OUTBOX_REJECTED = Counter(
+    "edudx_outbox_rejected_total", "Outbox messages a receiver rejected for good (marked failed until an operator"
+    " requeues them), by receiver and event type.", ["receiver", "event_type"],
+)
+EVENTS_PURGED = Counter(
+    "edudx_event_records_purged_total", "Delivered outbox messages and accepted inbox ids deleted by retention, by"
+    " table.", ["table"],
+)
 # Gauges read at scrape time (same value from every process: they come from the database).
 OUTBOX_PENDING = "edudx_outbox_pending_messages"
 OUTBOX_FAILED = "edudx_outbox_failed_messages"

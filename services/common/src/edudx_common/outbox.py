@@ -41,6 +41,7 @@ from edudx_common.db import UTCDateTime, new_id, utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.http import ServiceClient
 from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
+from edudx_common.metrics import OUTBOX_REJECTED
 
 log = structlog.get_logger("edudx.outbox")
 
@@ -60,7 +61,9 @@ _REQUEST_ID_KEY = "_request_id"
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
-    FAILED = "failed"  # the receiver rejected the event for good (a 4xx): operators look, fix, requeue
+    # The receiver rejected the event for good (a 4xx, e.g. 422): operators look (`outbox status`), fix the
+    # receiver or the producer, and requeue (`outbox requeue --receiver …`, docs/operations.md).
+    FAILED = "failed"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -367,6 +370,7 @@ class OutboxDispatcher:
                         status=OutboxStatus.FAILED, last_error=_short(outcome.error))
                     log.warning("outbox_rejected", receiver=message.receiver, event_id=str(message.event_id),
                                 event_type=message.event_type, error=outcome.error)
+                    OUTBOX_REJECTED.labels(message.receiver, message.event_type).inc()
                 else:
                     delay = self._backoff_seconds(message.attempts, outcome.retry_after_seconds)
                     statement = update(table).where(*latest_claim).values(
@@ -426,12 +430,16 @@ async def pending_counts(session: AsyncSession) -> dict[str, dict[str, int]]:
     return counts
 
 
-async def requeue_failed(session: AsyncSession, *, receiver: str) -> int:
-    """Send `receiver`'s failed messages again (after the receiver or the producer was fixed). Returns how many."""
+async def requeue_failed(session: AsyncSession, *, receiver: str, event_type: str | None = None) -> int:
+    """Send `receiver`'s failed messages again (after the receiver or the producer was fixed), only those of
+    `event_type` when given. Returns how many. A message rejected again goes back to FAILED."""
     table = OutboxMessage
+    which = [col(table.receiver) == receiver, col(table.status) == OutboxStatus.FAILED]
+    if event_type is not None:
+        which.append(col(table.event_type) == event_type)
     result = await session.execute(
         update(table)
-        .where(col(table.receiver) == receiver, col(table.status) == OutboxStatus.FAILED)
+        .where(*which)
         .values(status=OutboxStatus.PENDING, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -447,3 +455,27 @@ async def purge_delivered(session: AsyncSession, *, older_than: datetime) -> int
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    """A message a receiver rejected for good, as an operator reads it before requeueing."""
+
+    event_id: uuid.UUID
+    event_type: str
+    receiver: str
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+async def failed_messages(session: AsyncSession, *, receiver: str | None = None,
+                          limit: int = 50) -> list[FailedMessage]:
+    """The newest failed messages (of `receiver` when given), with the receiver's answer."""
+    table = OutboxMessage
+    statement = select(col(table.event_id), col(table.event_type), col(table.receiver), col(table.created_at),
+                       col(table.attempts), col(table.last_error)).where(col(table.status) == OutboxStatus.FAILED)
+    if receiver is not None:
+        statement = statement.where(col(table.receiver) == receiver)
+    rows = (await session.execute(statement.order_by(col(table.created_at).desc()).limit(limit))).all()
+    return [FailedMessage(*row) for row in rows]

@@ -1,4 +1,5 @@
-"""`edudx-identity` commands for operators: signing key, demo data, first administrator."""
+"""`edudx-identity` commands for operators: signing key, demo data, first administrator, the outbox (`outbox
+status|requeue|purge`, docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sys
 
 from edudx_common.db import create_engine, session_factory, session_scope
+from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run_event_command
 from identity.auth.passwords import Passwords
 from identity.config import Settings
 from identity.keys import ensure_private_key_file
@@ -47,8 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--unit-type", default=UnitType.DEPARTMENT.value, choices=[t.value for t in UnitType])
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", required=True)
+    add_event_commands(commands, outbox=True, inbox=False)
     args = parser.parse_args(argv)
     settings = Settings()
+    if args.command in EVENT_COMMANDS:
+        print(json.dumps(asyncio.run(run_event_command(settings, args)), ensure_ascii=False))
+        return
     if args.command == "ensure-key":
         ensure_private_key_file(settings.jwt_private_key_file)
     elif args.command == "seed-demo":

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from edudx_common.event_retention import OutboxRetentionSettings
 from edudx_common.mail import MailSettings
 from edudx_common.settings import PLACEHOLDER_SECRETS, service_config
 
 
-class Settings(MailSettings):
+class Settings(MailSettings, OutboxRetentionSettings):
     model_config = service_config("IDENTITY_")
 
     database_url: str = "sqlite+aiosqlite:///./var/identity.db"

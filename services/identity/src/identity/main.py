@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.background import in_background
+from edudx_common.event_retention import EventRetention
 from edudx_common.http import ServiceClient
 from edudx_common.jwt import StaticKeys
+from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
 from identity.auth.reset import PasswordResetQueue
@@ -73,8 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.password_resets = PasswordResetQueue(app.state.session_factory, app.state.auth_kit,
                                                                app.state.mail_outbox)
                 # Changes are told within a second: a new account gets the next notification of its unit.
+                retention = EventRetention.from_settings(app.state.session_factory, settings)
                 async with (dispatcher.running(idle_seconds=1.0 if receivers else 2.0),
-                            in_background(app.state.password_resets.run(), name="identity-password-resets")):
+                            in_background(app.state.password_resets.run(), name="identity-password-resets"),
+                            retention.running()):
                     yield
         finally:
             for client in receivers.values():
@@ -87,4 +91,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         routers=[audit_router("identity"), auth_router, users_router, units_router],
         lifespan=lifespan,
+        metrics_sources=[outbox_depth_source("identity")],
     )

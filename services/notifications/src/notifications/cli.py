@@ -6,6 +6,7 @@
     reconcile CAMPAIGN_ID                         compare one campaign with the submissions service now
     resend-failed CAMPAIGN_ID                     send one campaign's failed e-mails again (those that had no
                                                   recipient are composed again from the current contacts)
+    inbox status | inbox purge --older-than 30d   ids of accepted events (docs/operations.md)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from edudx_common.db import utcnow
+from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run_event_command
 from edudx_common.logging import configure_logging
 from notifications.campaigns.sync import reconcile
 from notifications.config import Settings
@@ -91,10 +93,13 @@ def main(argv: list[str] | None = None) -> None:
     sync.add_argument("campaign_id", type=uuid.UUID)
     resend = commands.add_parser("resend-failed", help="send one campaign's failed e-mails again")
     resend.add_argument("campaign_id", type=uuid.UUID)
+    add_event_commands(commands, outbox=False, inbox=True)
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging("notifications", settings.log_level, settings.log_json)
-    if args.command == "worker":
+    if args.command in EVENT_COMMANDS:
+        print(json.dumps(asyncio.run(run_event_command(settings, args)), ensure_ascii=False))
+    elif args.command == "worker":
         asyncio.run(_worker(settings, args.steps))
     elif args.command == "run-once":
         asyncio.run(_run_once(settings))

@@ -4,11 +4,12 @@ from datetime import time
 
 from pydantic import Field, model_validator
 
+from edudx_common.event_retention import InboxRetentionSettings
 from edudx_common.mail import MailSettings, domain_of
 from edudx_common.settings import service_config
 
 
-class Settings(MailSettings):
+class Settings(MailSettings, InboxRetentionSettings):
     """NOTIFICATIONS_* settings. SMTP: NOTIFICATIONS_SMTP_HOST/_PORT/_USERNAME/_PASSWORD/_STARTTLS/_USE_TLS and
     NOTIFICATIONS_MAIL_FROM (see `edudx_common.mail.MailSettings`); without a host e-mails go to the log."""
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
+from edudx_common.event_retention import EventRetention
 from edudx_common.scope import RemoteUnitTree
 from notifications.calendar_feeds.router import router as calendar_router
 from notifications.campaigns.router import router as campaigns_router
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
                 app.state.directory = worker.directory
                 if settings.run_workers:
                     await stack.enter_async_context(worker.running())
+                # The inbox is written by this API's events route, so its retention runs here, not in the workers.
+                retention = EventRetention.from_settings(app.state.session_factory, settings)
+                await stack.enter_async_context(retention.running())
                 yield
         finally:
             for client in (identity, submissions):

@@ -5,6 +5,7 @@
 - `seed-demo-self-scores --submission-id …`: the demo school's self-scores for its draft (the embedded run's
   signed demo report), saved through the same checks as a person's save: criteria that need evidence are scored
   0 (the demo uploads none), the others at three quarters of their points.
+- `outbox status|requeue|purge`, `inbox status|purge`: the events' operator paths (docs/operations.md).
 - `refresh-summaries`: recompute every sheet's stored summary (after a release that changes the calculation,
   i.e. bumps `SUMMARY_VERSION`); prints how many were rewritten.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from edudx_common.auth import Principal, Role
 from edudx_common.db import create_engine, session_factory, utcnow
+from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run_event_command
 from edudx_common.http import downstream_clients
 from edudx_common.scope import RemoteUnitTree
 from scoring.clients.evidence import EvidenceClient
@@ -104,7 +106,7 @@ async def refresh_summaries(settings: Settings) -> int:
     return rewritten
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scoring.cli")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("seed-demo", help="create the seed-004 rubric and the QĐ 4725 reference template")
@@ -112,8 +114,11 @@ def main() -> None:
                                       help="self-score the demo school's draft (the embedded run's signed report)")
     demo_scores.add_argument("--submission-id", required=True, type=uuid.UUID)
     commands.add_parser("refresh-summaries", help="recompute stored sheet summaries made by an older calculation")
-    args = parser.parse_args()
-    if args.command == "seed-demo":
+    add_event_commands(commands, outbox=True, inbox=True)
+    args = parser.parse_args(argv)
+    if args.command in EVENT_COMMANDS:
+        print(json.dumps(asyncio.run(run_event_command(Settings(), args)), ensure_ascii=False))
+    elif args.command == "seed-demo":
         print(json.dumps({"rubrics": asyncio.run(seed_demo(Settings()))}))
     elif args.command == "seed-demo-self-scores":
         print(json.dumps({"self_scored": asyncio.run(seed_demo_self_scores(Settings(), args.submission_id))}))

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edudx_common.settings import BaseServiceSettings, service_config
+from edudx_common.event_retention import InboxRetentionSettings, OutboxRetentionSettings
+from edudx_common.settings import service_config
 
 
-class Settings(BaseServiceSettings):
+class Settings(OutboxRetentionSettings, InboxRetentionSettings):
     model_config = service_config("SCORING_")
 
     database_url: str = "sqlite+aiosqlite:///./var/scoring.db"

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
+from edudx_common.event_retention import EventRetention
 from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with database_and_tokens(app, settings, service="scoring"):
                 dispatcher = OutboxDispatcher(app.state.session_factory, receivers)
-                async with dispatcher.running(idle_seconds=1.0):
+                retention = EventRetention.from_settings(app.state.session_factory, settings)
+                async with dispatcher.running(idle_seconds=1.0), retention.running():
                     yield
         finally:
             for each in (identity, submissions, evidence, *receivers.values()):

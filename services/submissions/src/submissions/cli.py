@@ -1,4 +1,5 @@
-"""`python -m submissions.cli` commands for operators."""
+"""`python -m submissions.cli` commands for operators, the outbox's too (`outbox status|requeue|purge`,
+docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from edudx_common.db import create_engine, session_factory, session_scope
+from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run_event_command
 from edudx_common.http import ServiceClient, ServiceTokenProvider
 from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
@@ -74,7 +76,11 @@ def main(argv: list[str] | None = None) -> None:
     ca = commands.add_parser("demo-ca", help="make the embedded run's DEMO certificate authority if missing "
                                              "(for demo accounts only; prints its certificate's path)")
     ca.add_argument("--dir", required=True)
+    add_event_commands(commands, outbox=True, inbox=False)
     args = parser.parse_args(argv)
+    if args.command in EVENT_COMMANDS:
+        print(json.dumps(asyncio.run(run_event_command(Settings(), args)), ensure_ascii=False))
+        return
     if args.command == "demo-ca":
         print(ensure_demo_ca(Path(args.dir)))
         return

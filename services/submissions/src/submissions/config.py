@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edudx_common.settings import BaseServiceSettings, service_config
+from edudx_common.event_retention import OutboxRetentionSettings
+from edudx_common.settings import service_config
 
 
-class Settings(BaseServiceSettings):
+class Settings(OutboxRetentionSettings):
     model_config = service_config("SUBMISSIONS_")
 
     database_url: str = "sqlite+aiosqlite:///./var/submissions.db"
