@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import jwt
 import pytest
 from fastapi import FastAPI
-from jose import jwt
 
 from edudx_common.jwt import InvalidToken, RemoteJWKS, TokenVerifier
 from identity.keys import generate_private_key_pem, load_signing_key
@@ -136,7 +136,7 @@ async def test_a_verified_token_is_remembered_until_it_expires(tmp_path) -> None
     assert keys.lookups == 1  # the second call did not verify again
 
     now[0] += 61  # past `exp`, though well within remember_seconds: not answered from memory any more
-    await verifier.verify(token)  # (jose checks `exp` against the real time, which has not moved)
+    await verifier.verify(token)  # (PyJWT checks `exp` against the real time, which has not moved)
     assert keys.lookups == 2
 
 

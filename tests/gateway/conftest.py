@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jose import jwk, jwt
+from jwt.algorithms import RSAAlgorithm
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -253,7 +254,7 @@ def make_signing_key(kid: str = "test-key-1") -> SigningKey:
     public_pem = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    public_jwk = {**jwk.construct(public_pem, "RS256").to_dict(), "kid": kid, "use": "sig"}
+    public_jwk = {**RSAAlgorithm.to_jwk(private.public_key(), as_dict=True), "alg": "RS256", "kid": kid, "use": "sig"}
     return SigningKey(kid=kid, private_pem=private_pem, public_pem=public_pem, jwks={"keys": [public_jwk]})
 
 

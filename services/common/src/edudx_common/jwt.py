@@ -1,6 +1,6 @@
 """Access-token verification: RS256 only, pinned audience and issuer, keys from identity's JWKS.
 
-Every JOSE failure becomes `InvalidToken`, so a malformed token can never surface as a 500.
+Every PyJWT failure becomes `InvalidToken`, so a malformed token can never surface as a 500.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
-from jose import jwt
-from jose.exceptions import JOSEError
+import jwt
 
 ALGORITHM = "RS256"
 
@@ -134,7 +133,7 @@ class TokenVerifier:
     async def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
-        except JOSEError as exc:
+        except jwt.PyJWTError as exc:
             raise InvalidToken(f"malformed header: {exc}") from exc
         except Exception as exc:  # any parse failure of attacker input is a bad token, never a 500
             raise InvalidToken(f"malformed token: {type(exc).__name__}") from exc
@@ -149,14 +148,13 @@ class TokenVerifier:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                key,
+                jwt.PyJWK(key, algorithm=ALGORITHM),
                 algorithms=[ALGORITHM],
                 issuer=self.issuer,
                 # the audience depends on the token's kind: checked below
-                options={"require_exp": True, "require_iat": True, "require_sub": True,
-                         "require_iss": True, "verify_aud": False},
+                options={"require": ["exp", "iat", "sub", "iss"], "verify_aud": False},
             )
-        except JOSEError as exc:
+        except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
         except Exception as exc:
             raise InvalidToken(f"undecodable token: {type(exc).__name__}") from exc

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from jose import jwt
+import jwt
 
 from edudx_common.db import utcnow
 from edudx_common.jwt import service_audience
@@ -43,8 +43,7 @@ class TokenIssuer:
             "iat": int(now.timestamp()), "nbf": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()), "jti": uuid.uuid4().hex, **(extra or {}),
         }
-        return str(jwt.encode(claims, self._key.private_pem.decode(), algorithm="RS256",
-                              headers={"kid": self._key.kid}))
+        return jwt.encode(claims, self._key.private_pem, algorithm="RS256", headers={"kid": self._key.kid})
 
 
 class SelfIssuedServiceTokens:
