@@ -11,11 +11,15 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import httpx
+from cachetools import TLRUCache
 
 from edudx_common.errors import BadGateway, GatewayTimeout, ProblemError, ServiceUnavailable
 from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
 from edudx_common.settings import BaseServiceSettings
 
+# A cached service token is renewed this long before it expires; one is kept per service called (a handful).
+TOKEN_RENEW_SECONDS = 30
+MAX_AUDIENCES = 32
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -59,13 +63,15 @@ class ServiceTokenProvider:
         self._client_id = client_id
         self._client_secret = client_secret
         self._timeout = timeout
-        self._tokens: dict[str, tuple[str, float]] = {}  # audience → (token, expires at)
+        # audience → (token, expires at): kept until 30 s before it expires.
+        self._tokens: TLRUCache[str, tuple[str, float]] = TLRUCache(
+            maxsize=MAX_AUDIENCES, ttu=lambda _audience, cached, _now: cached[1] - TOKEN_RENEW_SECONDS)
         self._lock = asyncio.Lock()
 
     async def token(self, *, audience: str, force: bool = False) -> str:
         async with self._lock:
             cached = self._tokens.get(audience)
-            if force or cached is None or time.monotonic() > cached[1] - 30:
+            if force or cached is None:
                 cached = self._tokens[audience] = await self._fetch(audience)
             return cached[0]
 

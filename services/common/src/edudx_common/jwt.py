@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
 import jwt
+from cachetools import TLRUCache
 
 ALGORITHM = "RS256"
 
@@ -98,7 +98,8 @@ class TokenVerifier:
     verifications (gateway, service): the RSA check and the claim parsing cost ~0.3–1.5 ms each time on this
     hardware (bench/RESULTS.md, deadline day). A remembered token is still refused the moment it expires, and
     is forgotten after `remember_seconds` — far shorter than the 10 minutes the JWKS itself is cached, so a
-    withdrawn key stops working no later than it does without this cache.
+    withdrawn key stops working no later than it does without this cache. Beyond `max_remembered` tokens the
+    least recently used is forgotten.
     """
 
     def __init__(self, keys: KeySource, *, issuer: str, audience: str, service_audience: str | None = None,
@@ -112,22 +113,18 @@ class TokenVerifier:
         self.audience = audience
         self.service_audience = service_audience
         self._remember_seconds = remember_seconds
-        self._max_remembered = max_remembered
-        self._clock = clock
-        # token → (claims, remembered until, expires at); oldest first, so eviction drops the oldest entries.
-        self._remembered: OrderedDict[str, tuple[dict[str, Any], float, float]] = OrderedDict()
+        # token → verified claims, each until `remember_seconds` after it was verified or its `exp`, if sooner.
+        self._remembered: TLRUCache[str, dict[str, Any]] = TLRUCache(
+            maxsize=max_remembered, ttu=self._remembered_until, timer=clock)
+
+    def _remembered_until(self, _token: str, claims: dict[str, Any], now: float) -> float:
+        return min(now + self._remember_seconds, float(claims["exp"]))
 
     async def verify(self, token: str) -> dict[str, Any]:
-        now = self._clock()
-        if (entry := self._remembered.get(token)) is not None:
-            claims, until, expires = entry
-            if now < until and now < expires:
-                return dict(claims)
-            del self._remembered[token]
+        if (claims := self._remembered.get(token)) is not None:
+            return dict(claims)
         claims = await self._verify(token)
-        self._remembered[token] = (claims, now + self._remember_seconds, float(claims["exp"]))
-        while len(self._remembered) > self._max_remembered:
-            self._remembered.popitem(last=False)
+        self._remembered[token] = claims
         return dict(claims)
 
     async def _verify(self, token: str) -> dict[str, Any]:

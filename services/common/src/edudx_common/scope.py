@@ -6,9 +6,10 @@ and a move is visible everywhere within `ttl_seconds`).
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Protocol
+
+from cachetools import TTLCache
 
 from edudx_common.auth import Principal
 from edudx_common.errors import NotFound
@@ -39,19 +40,16 @@ async def ensure_in_scope(principal: Principal, unit_id: uuid.UUID, tree: UnitTr
 
 
 class RemoteUnitTree:
-    """Ancestors from identity's API, with a small TTL cache."""
+    """Ancestors from identity's API, each kept `ttl_seconds` (at most `max_entries`, least recently used first
+    out)."""
 
     def __init__(self, identity: ServiceClient, *, ttl_seconds: float = 60, max_entries: int = 50_000) -> None:
         self._identity = identity
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._cache: dict[uuid.UUID, tuple[float, list[uuid.UUID] | None]] = {}
+        self._cache: TTLCache[uuid.UUID, list[uuid.UUID] | None] = TTLCache(maxsize=max_entries, ttl=ttl_seconds)
 
     async def ancestor_ids(self, unit_id: uuid.UUID) -> list[uuid.UUID] | None:
-        now = time.monotonic()
-        cached = self._cache.get(unit_id)
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
+        if unit_id in self._cache:
+            return self._cache[unit_id]
         response = await self._identity.get(f"/api/identity/units/{unit_id}/ancestors")
         result: list[uuid.UUID] | None
         if response.status_code == 404:
@@ -59,7 +57,5 @@ class RemoteUnitTree:
         else:
             response.raise_for_status()
             result = [uuid.UUID(u["id"]) for u in response.json()]
-        if len(self._cache) >= self._max:
-            self._cache.clear()
-        self._cache[unit_id] = (now, result)
+        self._cache[unit_id] = result
         return result

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import jwt
+from cachetools import TTLCache
 
 from edudx_common.db import utcnow
+from edudx_common.http import MAX_AUDIENCES
 from edudx_common.jwt import service_audience
 from identity.keys import SigningKey
 
@@ -53,16 +55,15 @@ class SelfIssuedServiceTokens:
     def __init__(self, issuer: TokenIssuer, *, lifetime: timedelta) -> None:
         self._issuer = issuer
         self._lifetime = lifetime
-        self._tokens: dict[str, tuple[str, datetime]] = {}  # audience → (token, renew at)
+        renew_after = max(lifetime - timedelta(minutes=1), lifetime / 2)
+        # audience → token, one per service called.
+        self._tokens: TTLCache[str, str] = TTLCache(maxsize=MAX_AUDIENCES, ttl=renew_after.total_seconds())
 
     async def token(self, *, audience: str, force: bool = False) -> str:
         """A token for the one service named by `audience`, as identity's token endpoint would issue it."""
-        now = utcnow()
-        cached = self._tokens.get(audience)
-        if force or cached is None or now >= cached[1]:
-            token = self._issuer.issue(subject="service:identity", kind="service", roles=["service"],
-                                       lifetime=self._lifetime,
-                                       audience=service_audience(self._issuer.audience, audience))
-            cached = self._tokens[audience] = (token, now + max(self._lifetime - timedelta(minutes=1),
-                                                                self._lifetime / 2))
-        return cached[0]
+        cached = None if force else self._tokens.get(audience)
+        if cached is None:
+            cached = self._tokens[audience] = self._issuer.issue(
+                subject="service:identity", kind="service", roles=["service"], lifetime=self._lifetime,
+                audience=service_audience(self._issuer.audience, audience))
+        return cached
