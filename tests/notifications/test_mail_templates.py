@@ -1,9 +1,7 @@
-"""The e-mail layout from its template files: every value escaped in the HTML, written as it is in the text, and
-the files shipped inside the package (the runtime installs it without the source tree)."""
+"""The e-mail layout from its template files: every value escaped in the HTML, written as it is in the text
+(that they are package data: tests/common/test_templates.py)."""
 
 from __future__ import annotations
-
-from importlib import resources
 
 from notifications.delivery.templates import Content, Table, render_html, render_text
 
@@ -43,7 +41,3 @@ def test_a_short_mail_has_only_its_parts() -> None:
     html = render_html(content)
     assert "<table" not in html and "<a " not in html
 
-
-def test_the_templates_are_package_data() -> None:
-    folder = resources.files("notifications.delivery") / "mail_templates"
-    assert {entry.name for entry in folder.iterdir()} >= {"email.html", "email.txt"}

@@ -17,6 +17,7 @@ from edudx_common import audit
 from edudx_common.db import utcnow
 from edudx_common.jwt import service_audience
 from edudx_common.metrics import AUTH_FAILURES
+from edudx_common.templates import template_environment
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
 from identity.auth.passwords import Passwords
@@ -40,6 +41,8 @@ from identity.users.models import User
 
 # Clock skew between identity and the services that read the revocations.
 REVOCATION_MARGIN = timedelta(minutes=2)
+# The invitation and password-reset e-mails (text, and HTML with every value escaped).
+_TEMPLATES = template_environment("identity.auth", "mail_templates")
 
 
 @dataclass(frozen=True)
@@ -181,16 +184,9 @@ async def issue_password_token(session: AsyncSession, kit: AuthKit, user: User, 
         subject = "EduDX: đặt lại mật khẩu"
         intro = f"Có yêu cầu đặt lại mật khẩu cho tài khoản {user.email}."
         validity = f"{kit.settings.reset_token_minutes} phút"
-    text = (f"Xin chào {user.full_name},\n\n{intro}\nMở liên kết sau để đặt mật khẩu (hiệu lực {validity}):\n"
-            f"{link}\n\nNếu bạn không yêu cầu, hãy bỏ qua thư này.\n")
-    html = (f"<p>Xin chào {_escape(user.full_name)},</p><p>{_escape(intro)}</p>"
-            f'<p><a href="{_escape(link)}">Đặt mật khẩu</a> (hiệu lực {validity}).</p>'
-            "<p>Nếu bạn không yêu cầu, hãy bỏ qua thư này.</p>")
-    return Mail(to=user.email, subject=subject, text=text, html=html)
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    values = {"full_name": user.full_name, "intro": intro, "link": link, "validity": validity}
+    return Mail(to=user.email, subject=subject, text=_TEMPLATES.get_template("password_link.txt").render(values),
+                html=_TEMPLATES.get_template("password_link.html").render(values))
 
 
 async def request_password_reset(session: AsyncSession, kit: AuthKit, *, email: str) -> Mail | None:

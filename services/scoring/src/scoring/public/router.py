@@ -6,7 +6,6 @@ level; the JSON serves anyone who wants the same facts.
 
 from __future__ import annotations
 
-import html
 import uuid
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.templates import template_environment
 from edudx_common.timezone import format_vn
 from scoring.errors import ResultsNotPublished
 from scoring.public.schemas import PublicLevel, PublicUnitLevel
@@ -24,6 +24,7 @@ from scoring.results.models import PublishedResult
 router = APIRouter(prefix="/public/units/{unit_id}", tags=["public"], responses=PROBLEM_RESPONSES)
 
 CACHE = "public, max-age=300"
+_TEMPLATES = template_environment("scoring.public", "templates")
 KIND_HELP = "Chỉ xét đợt loại này, ví dụ dx_self_assessment (mức độ chuyển đổi số) hoặc year_end_report"
 
 
@@ -57,24 +58,10 @@ async def get_badge(unit_id: uuid.UUID, session: SessionDep,
                     kind: Annotated[str | None, Query(max_length=40, description=KIND_HELP)] = None) -> HTMLResponse:
     """A small HTML badge of the latest published level, for a school portal to embed in an iframe."""
     row = (await _published(session, unit_id, kind))[0]
-    groups = "".join(f"<li>{html.escape(g.get('title') or g.get('code') or '')}: "
-                     f"<b>{html.escape(g.get('level') or '—')}</b></li>" for g in row.group_levels
-                     if row.classification is None and g.get("level"))
-    published = format_vn(row.published_at, with_time=False)
-    page = f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{html.escape(row.unit_name)} — {html.escape(row.classification or "Kết quả")}</title>
-<style>
-body{{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1f2937}}
-.badge{{display:inline-block;border:2px solid #1d4ed8;border-radius:10px;padding:10px 14px;background:#eff6ff}}
-.level{{font-size:20px;font-weight:700;color:#1d4ed8}} .meta{{color:#4b5563;font-size:12px}}
-ul{{margin:4px 0 0;padding-left:18px}}
-</style></head>
-<body><div class="badge" role="status">
-<div class="meta">{html.escape(row.campaign_title)}</div>
-<div><b>{html.escape(row.unit_name)}</b></div>
-<div class="level">{html.escape(row.classification or "")}</div>{f"<ul>{groups}</ul>" if groups else ""}
-<div class="meta">Năm học {html.escape(row.school_year or "")} · công bố ngày {published}</div>
-</div></body></html>"""
+    # A level's groups are shown only when the campaign gives no overall class.
+    groups = [(g.get("title") or g.get("code") or "", g.get("level") or "—") for g in row.group_levels
+              if row.classification is None and g.get("level")]
+    page = _TEMPLATES.get_template("badge.html").render(
+        row=row, groups=groups, published=format_vn(row.published_at, with_time=False))
     return HTMLResponse(page, headers={"Cache-Control": CACHE, "Content-Security-Policy": "frame-ancestors *",
                                        "X-Content-Type-Options": "nosniff"})
