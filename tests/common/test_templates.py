@@ -40,6 +40,19 @@ def test_the_public_badge_escapes_what_a_school_named() -> None:
     assert "<img" not in page and page.count(ESCAPED) == 8
 
 
+def test_the_results_document_escapes_names_and_writes_numbers_the_vietnamese_way() -> None:
+    from scoring.results.document import results_html
+
+    rows = [SimpleNamespace(unit_name=HOSTILE, final_total=87.5, max_total=100, classification=HOSTILE, rank=None,
+                            school_year=HOSTILE)]
+    page = results_html(rows, issuer_name=HOSTILE, campaign_title=HOSTILE,  # type: ignore[arg-type]
+                        published_at=datetime(2026, 6, 1, 3, tzinfo=UTC))
+
+    assert "<img" not in page and page.count(ESCAPED) == 6
+    assert '<td class="num">87,5</td><td class="num">100</td>' in page and "Thứ hạng" not in page
+    assert "Công bố lúc 01/06/2026 10:00; 1 đơn vị." in page
+
+
 def test_a_value_the_caller_forgot_is_an_error_not_an_empty_string() -> None:
     templates = template_environment("identity.auth", "mail_templates")
     with pytest.raises(UndefinedError):

@@ -1,19 +1,19 @@
 """The published results as an A4 PDF document of the issuing authority, signed with its certificate.
 
 The table is what was published (a snapshot): unit, score, class and, where the campaign publishes it, rank.
-Every text is escaped; WeasyPrint may fetch nothing. The PDF is then signed (PAdES, an incremental signature)
-with the organisation's certificate the server holds, so anyone can check in a PDF reader that the document
-comes from the authority and is unchanged.
+The HTML comes from `templates/results.html` (Jinja2, every text escaped); WeasyPrint may fetch nothing. The PDF
+is then signed (PAdES, an incremental signature) with the organisation's certificate the server holds, so anyone
+can check in a PDF reader that the document comes from the authority and is unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from html import escape
 
 import weasyprint
 
+from edudx_common.templates import template_environment
 from edudx_common.timezone import format_vn
 from scoring.results.models import PublishedResult
 
@@ -42,32 +42,17 @@ def _number(value: object) -> str:
     return text.replace(".", ",")
 
 
+_TEMPLATES = template_environment("scoring.results", "templates")
+_TEMPLATES.filters["number"] = _number
+
+
 def results_html(rows: Sequence[PublishedResult], *, issuer_name: str, campaign_title: str,
                  published_at: datetime) -> str:
-    ranked = any(r.rank is not None for r in rows)
     ordered = sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.unit_name))
-    head = "<th>STT</th><th>Đơn vị</th><th>Điểm</th><th>Điểm tối đa</th><th>Xếp loại</th>"
-    head += "<th>Thứ hạng</th>" if ranked else ""
-    body = []
-    for index, row in enumerate(ordered, start=1):
-        cells = (f"<td class='num'>{index}</td><td>{escape(row.unit_name)}</td>"
-                 f"<td class='num'>{_number(row.final_total)}</td><td class='num'>{_number(row.max_total)}</td>"
-                 f"<td>{escape(row.classification or 'Chưa xếp loại')}</td>")
-        if ranked:
-            cells += f"<td class='num'>{row.rank if row.rank is not None else ''}</td>"
-        body.append(f"<tr>{cells}</tr>")
-    year = next((r.school_year for r in rows if r.school_year), None)
-    return (
-        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
-        f"<title>Kết quả - {escape(campaign_title)}</title></head><body>"
-        f'<div class="issuer">{escape(issuer_name)}</div>'
-        "<h1>KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI</h1>"
-        f'<p class="sub">{escape(campaign_title)}{f" - năm học {escape(year)}" if year else ""}</p>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f'<p class="note">Công bố lúc {escape(format_vn(published_at))}; {len(rows)} đơn vị. Văn bản được ký số '
-        "bởi cơ quan ban hành: kiểm tra chữ ký trong phần mềm đọc PDF.</p>"
-        "</body></html>"
-    )
+    return _TEMPLATES.get_template("results.html").render(
+        rows=ordered, ranked=any(r.rank is not None for r in rows), issuer_name=issuer_name,
+        campaign_title=campaign_title, year=next((r.school_year for r in rows if r.school_year), None),
+        published=format_vn(published_at))
 
 
 def results_pdf(rows: Sequence[PublishedResult], *, issuer_name: str, campaign_title: str,
