@@ -92,8 +92,10 @@ class EventRetention:
                 outbox_purged = await purge_delivered(session, older_than=now - self.outbox_keep)
             if self.inbox_keep is not None:
                 inbox_purged = await purge_accepted(session, older_than=now - self.inbox_keep)
-        EVENTS_PURGED.labels("outbox_messages").inc(outbox_purged)
-        EVENTS_PURGED.labels("inbox_events").inc(inbox_purged)
+        if self.outbox_keep is not None:
+            EVENTS_PURGED.labels("outbox_messages").inc(outbox_purged)
+        if self.inbox_keep is not None:
+            EVENTS_PURGED.labels("inbox_events").inc(inbox_purged)
         if outbox_purged or inbox_purged:
             log.info("event_records_purged", outbox=outbox_purged, inbox=inbox_purged)
         return RetentionReport(outbox_purged, inbox_purged)
