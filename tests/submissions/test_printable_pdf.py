@@ -76,7 +76,7 @@ def test_answers_with_markup_print_literally(pdf: bytes) -> None:
     assert "thẻ <script>alert('x')</script> & ký tự \"đặc biệt\"" in text
     html = report_html(make_report())
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; ký tự &quot;đặc biệt&quot;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; ký tự &#34;đặc biệt&#34;" in html
 
 
 def test_markup_in_every_text_slot_is_escaped() -> None:

@@ -1,8 +1,8 @@
 """The report as an A4 PDF, laid out as a Nghị định 30/2020/NĐ-CP administrative document (WeasyPrint).
 
-Every text is HTML-escaped before it reaches WeasyPrint, and WeasyPrint may fetch nothing (no file, no
-network): a report can't inject markup or make the server read a file. The fonts are embedded (subset)
-and the text stays extractable, so the PDF can be searched and copied.
+The HTML comes from `templates/report.html` (Jinja2: every text is escaped before it reaches WeasyPrint), and
+WeasyPrint may fetch nothing (no file, no network): a report can't inject markup or make the server read a file.
+The fonts are embedded (subset) and the text stays extractable, so the PDF can be searched and copied.
 
 Rendering is CPU-bound (here: 0.3 s for a 3-page report, 5 s for 125 pages of text): call `render_pdf`
 in a worker thread, one rendering at a time per process (see the package docstring).
@@ -10,14 +10,14 @@ in a worker thread, one rendering at a time per process (see the package docstri
 
 from __future__ import annotations
 
-from html import escape
-
 import weasyprint
+
+from edudx_common.templates import template_environment
 
 from .document import PrintableReport
 from .fonts import pdf_font_family
 from .formatting import clean, date_line, recipient_line, upper
-from .layout import Block, Grid, Paragraph, Span, body_blocks
+from .layout import body_blocks
 
 _STYLESHEET = """
 @page {
@@ -84,6 +84,9 @@ td.signer { width: 55%; text-align: center; }
 """
 
 
+_TEMPLATES = template_environment("submissions.exports", "templates")
+
+
 class _NoFetching(weasyprint.URLFetcher):
     """Refuses every URL: the document is self-contained, and nothing in it may reach a file or a host."""
 
@@ -106,110 +109,29 @@ def render_pdf(report: PrintableReport, *, font_family: str | None = None) -> by
 
 
 def report_html(report: PrintableReport) -> str:
-    """The HTML WeasyPrint lays out (exposed for tests and previews)."""
-    title = f"{upper(report.title)} {clean(report.subtitle).strip()}".strip()
-    parts = [
-        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">',
-        f"<title>{_text(title)}</title>",
-        f'<meta name="author" content="{_text(report.unit_name)}">',
-        "</head><body>",
-    ]
-    if report.status_note and clean(report.status_note).strip():
-        parts.append(f'<div class="status-note">{_text(report.status_note)}</div>')
-    parts.append(_masthead(report))
-    parts.append(f'<h1 class="title">{_text(upper(report.title))}</h1>')
-    if clean(report.subtitle).strip():
-        parts.append(f'<p class="subtitle">{_text(report.subtitle)}</p>')
-    parts += [_block(block) for block in body_blocks(report)]
-    parts.append(_signature(report))
-    parts.append("</body></html>")
-    return "".join(parts)
+    """The HTML WeasyPrint lays out (exposed for tests and previews), from `templates/report.html`."""
+    recipients = [line for line in (recipient_line(text) for text in report.recipients) if line.strip("- ")]
+    return _TEMPLATES.get_template("report.html").render(
+        title=_text(f"{upper(report.title)} {clean(report.subtitle).strip()}"),
+        author=_text(report.unit_name),
+        status_note=_text(report.status_note or ""),
+        governing=_text(upper(report.governing_body)),
+        unit=_text(upper(report.unit_name)),
+        number=clean(report.document_number),
+        date=_text(date_line(report.place, report.date)),
+        heading=_text(upper(report.title)),
+        subtitle=_text(report.subtitle),
+        blocks=body_blocks(report),
+        recipients=[_text(line) for line in recipients],
+        signer_titles=[_text(upper(line)) for line in clean(report.signer_title).split("\n") if line.strip()],
+        signer_name=_text(report.signer_name or ""),
+    )
 
 
 def _text(value: str) -> str:
-    return escape(clean(value).strip(), quote=True)
+    """A text as printed: cleaned and stripped (the template escapes it)."""
+    return clean(value).strip()
 
 
 def _css_string(value: str) -> str:
     return "".join(char for char in value if char.isalnum() or char in " -_")
-
-
-def _masthead(report: PrintableReport) -> str:
-    governing = _text(upper(report.governing_body))
-    unit = _text(upper(report.unit_name))
-    return (
-        '<table class="masthead"><tr>'
-        f'<td class="left"><div class="governing">{governing}</div>'
-        f'<div class="unit"><span class="ruled">{unit}<span class="short-rule"></span></span></div></td>'
-        '<td class="right"><div class="nation">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</div>'
-        '<div class="motto"><span>Độc lập - Tự do - Hạnh phúc</span></div></td>'
-        "</tr><tr>"
-        # Not stripped: "Số:      /BC-…" keeps the blank the number is written into by hand.
-        f'<td class="left number">{escape(clean(report.document_number), quote=True)}</td>'
-        f'<td class="right date">{_text(date_line(report.place, report.date))}</td>'
-        "</tr></table>"
-    )
-
-
-def _block(block: Block) -> str:
-    if isinstance(block, Grid):
-        return _grid(block)
-    return _paragraph(block)
-
-
-def _paragraph(paragraph: Paragraph) -> str:
-    content = "".join(_span(span) for span in paragraph.spans)
-    if paragraph.kind == "heading":
-        return f"<h2>{content}</h2>"
-    if paragraph.kind == "subheading":
-        return f"<h3>{content}</h3>"
-    classes: list[str] = [paragraph.kind]
-    if paragraph.keep_with_next:
-        classes.append("keep")
-    if any(span.address for span in paragraph.spans):
-        classes.append("address")
-    return f'<p class="{" ".join(classes)}">{content}</p>'
-
-
-def _span(span: Span) -> str:
-    html = escape(span.text, quote=True)
-    if span.address:
-        html = f'<span class="address">{html}</span>'
-    if span.link:
-        html = f'<a href="{escape(span.link, quote=True)}">{html}</a>'
-    if span.bold:
-        html = f"<b>{html}</b>"
-    if span.italic:
-        html = f"<i>{html}</i>"
-    if span.unanswered:
-        html = f'<span class="unanswered">{html}</span>'
-    return html
-
-
-def _grid(grid: Grid) -> str:
-    head = "".join(f"<th>{escape(column, quote=True)}</th>" for column in grid.columns)
-    body = "".join(
-        "<tr>" + "".join(
-            f'<td class="numeric">{escape(cell.text, quote=True)}</td>' if cell.numeric
-            else f"<td>{escape(cell.text, quote=True)}</td>"
-            for cell in row
-        ) + "</tr>"
-        for row in grid.rows
-    )
-    columns = "".join(f'<col style="width: {share * 100:.2f}%">' for share in grid.column_shares())
-    return (f'<table class="grid"><colgroup>{columns}</colgroup>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-
-
-def _signature(report: PrintableReport) -> str:
-    recipients = [line for line in (recipient_line(text) for text in report.recipients) if line.strip("- ")]
-    left = ""
-    if recipients:
-        left = '<div class="caption">Nơi nhận:</div>' + "".join(f"<div>{_text(line)}</div>" for line in recipients)
-    titles = [upper(line) for line in clean(report.signer_title).split("\n") if line.strip()]
-    right = "".join(f'<div class="signer-title">{_text(line)}</div>' for line in titles)
-    right += '<div class="sign-hint">(Ký tên, đóng dấu)</div>'
-    if report.signer_name and clean(report.signer_name).strip():
-        right += f'<div class="signer-name">{_text(report.signer_name)}</div>'
-    return (f'<table class="signature"><tr><td class="recipients">{left}</td>'
-            f'<td class="signer">{right}</td></tr></table>')
