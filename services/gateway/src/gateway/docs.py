@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 from functools import lru_cache
 from pathlib import Path
 
 from fastapi.responses import HTMLResponse
 
+from edudx_common.templates import template_environment
+
 MANIFEST = "api-docs.json"
+_TEMPLATES = template_environment("gateway", "templates")
 
 
 def start_script(openapi_url: str) -> str:
@@ -63,34 +65,13 @@ def page(spa_dir: Path, openapi_url: str) -> HTMLResponse:
     except (OSError, ValueError):
         return _without_build(openapi_url)
     script = start_script(openapi_url)
-    body = f"""<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>EduDX API — tài liệu</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/{html.escape(assets['stylesheet'])}">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="/{html.escape(assets['script'])}"></script>
-<script>{script}</script>
-</body>
-</html>
-"""
+    body = _TEMPLATES.get_template("docs.html").render(stylesheet=assets["stylesheet"], script_file=assets["script"],
+                                                       script=script)
     return HTMLResponse(body, headers={"Content-Security-Policy": docs_csp(script), "Cache-Control": "no-cache"})
 
 
 def _without_build(openapi_url: str) -> HTMLResponse:
     """No SPA build (e.g. a gateway started without frontend/dist): say so; the document itself still works."""
-    body = f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>EduDX API — tài liệu</title></head>
-<body><h1>Tài liệu API</h1>
-<p>Trang tài liệu (Swagger UI) đi kèm bản build giao diện web, nhưng thư mục SPA của gateway chưa có bản build
-(<code>make spa</code> tạo nó; ảnh Docker của gateway đã có sẵn).</p>
-<p>Tài liệu OpenAPI của toàn bộ API: <a href="{html.escape(openapi_url)}">{html.escape(openapi_url)}</a>.</p>
-</body></html>
-"""
+    body = _TEMPLATES.get_template("docs_without_build.html").render(openapi_url=openapi_url)
     return HTMLResponse(body, status_code=503, headers={"Content-Security-Policy": "default-src 'none'",
                                                         "Cache-Control": "no-cache"})
