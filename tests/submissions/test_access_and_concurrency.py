@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
 from tests.identity.builders import make_province, make_user
-from tests.support import on_postgres
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
+from tests.support import on_postgres
 from tests.user_facing_times import iso_timestamps
 
 

@@ -6,9 +6,9 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
@@ -165,8 +165,8 @@ _NEW_LINE_COLUMNS = ("id", "seq", "action", "actor_id", "actor_name", "actor_uni
 
 @functools.cache
 def _save_draft_statement(columns: tuple[str, ...], extend_line: bool) -> Any:
-    submissions = sa_inspect(Submission).local_table
-    events = sa_inspect(SubmissionEvent).local_table
+    submissions = cast(Table, Submission.__table__)  # type: ignore[attr-defined]
+    events = cast(Table, SubmissionEvent.__table__)  # type: ignore[attr-defined]
     saved = (
         update(submissions)
         .where(submissions.c.id == bindparam("saved_id"), submissions.c.version == bindparam("expected_version"))

@@ -218,8 +218,8 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
     found = await repository.for_save(session, submission_id)  # the one read of a save
     if found is None:
         raise SubmissionNotFound()
-    *context, last_line = found
-    ctx = _visible(principal, *context)
+    submission, target, campaign, last_line = found
+    ctx = _visible(principal, submission, target, campaign)
     now = clock()
     _ensure_can_edit(principal, ctx, now)
     outline = _outline(ctx.campaign)
