@@ -6,6 +6,7 @@ backfills the columns."""
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from edudx_common.db import utcnow
@@ -21,7 +23,7 @@ from edudx_common.pagination import PageParams
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound
-from scoring.results import service
+from scoring.results import export, service
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort
 from scoring.rubrics.service import template_definition
 from scoring.sheets.calculation import Mark, outcome, summary_of
@@ -143,6 +145,39 @@ async def test_sql_results_answer_what_the_full_computation_answers(stack: Stack
     assert any(row["classification"] is None for row in everything["rows"])  # the unscored one
     assert everything["previous_year"]["unit_count"] > 0
     assert sum(row["previous_total"] is not None for row in everything["rows"]) > 0
+
+
+def _cells(workbook: bytes) -> list[list[Any]]:
+    sheets = load_workbook(io.BytesIO(workbook), read_only=True)
+    assert sheets.sheetnames == [export.SUMMARY_SHEET]
+    return [list(row) for row in sheets[export.SUMMARY_SHEET].iter_rows(values_only=True)]
+
+
+async def test_the_summary_export_from_sql_writes_what_the_full_computation_writes(stack: Stack,
+                                                                                   world: World) -> None:
+    """The XLSX summary at national scale comes from the ranked query (no outcome rebuilt per unit): cell for
+    cell what the in-memory computation writes, ties, unscored sheets, last year and a Phòng's own view too."""
+    last_year = _campaign(world)
+    this_year = _campaign(world, copied_from=last_year.id)
+    submissions = _Submissions({last_year.id: last_year, this_year.id: this_year})
+    units = [uuid.uuid4() for _ in range(60)]
+    await _fill(stack, world, last_year, seed=2023, unit_ids=units[:40] + [uuid.uuid4() for _ in range(5)])
+    await _fill(stack, world, this_year, seed=2026, unit_ids=units)
+    clients: dict[str, Any] = {"submissions": cast(SubmissionsClient, submissions),
+                               "identity": cast(IdentityClient, _Identity())}
+
+    for within in (None, world.units["p1"].id):
+        async with stack.services["scoring"].sessions() as session:
+            summary = await service.summary_export(session, this_year, within=within, **clients)
+            computation = await service.compute(session, this_year, within=within, **clients)
+        in_sql = _cells(export.summary_xlsx(this_year.title, summary.definition, ranking=summary.ranking,
+                                            with_previous=summary.with_previous, lines=summary.lines,
+                                            count=len(summary.lines)))
+        reference = _cells(export.results_xlsx(computation))
+
+        assert in_sql == reference, within
+        assert len(in_sql) == len(computation.results) + 1
+        assert any(isinstance(rank, str) and "đồng hạng" in rank for *_, rank, _p, _c, _s in in_sql[1:])
 
 
 async def test_a_score_write_stores_the_result_columns_with_the_summary(stack: Stack, world: World) -> None:

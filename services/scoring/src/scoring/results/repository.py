@@ -276,3 +276,48 @@ async def unit_figures(session: AsyncSession, campaign_id: uuid.UUID, unit_ids: 
     query = select(col(ScoreSheet.unit_id), _final_total(unscored), _classification(unscored)).where(
         *_submitted(campaign_id, None), col(ScoreSheet.unit_id).in_(unit_ids))
     return {unit_id: (Decimal(total), label) for unit_id, total, label in await session.execute(query)}
+
+
+class ExportRow(NamedTuple):
+    """A summary-sheet row of the results workbook: the ranked figures and the two parts of the summary it shows."""
+
+    unit_id: uuid.UUID
+    unit_name: str
+    group_hex: str | None
+    self_total: Decimal | None  # None: never scored
+    final_total: Decimal
+    group_levels: list[str | None] | None  # None: never scored, or not asked for
+    classification: str | None
+    rank: int
+    tied: bool
+    submission_status: str
+
+
+async def export_rows(session: AsyncSession, ranked: Subquery, *, with_group_levels: bool) -> list[ExportRow]:
+    """Every row of `ranked` by rank then name, with the self-assessed total (and each group's level) read out of
+    the stored summary in SQL: no summary is decoded whole, no outcome rebuilt in Python."""
+    summary = col(ScoreSheet.summary)
+    groups = summary["groups"] if with_group_levels else null()
+    query = (select(ranked.c.unit_id, ranked.c.unit_name, ranked.c.group_hex, summary["self_total"].as_string(),
+                    ranked.c.final_total, groups, ranked.c.classification, ranked.c.rank, ranked.c.tied,
+                    col(ScoreSheet.submission_status))
+             .join(ScoreSheet, col(ScoreSheet.id) == ranked.c.sheet_id)
+             .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id))
+    return [ExportRow(unit_id=unit_id, unit_name=name, group_hex=group, self_total=_decimal(self_total),
+                      final_total=Decimal(final), classification=label, rank=rank, tied=bool(tied),
+                      group_levels=[g["level"] for g in levels] if levels is not None else None,
+                      submission_status=status)
+            for unit_id, name, group, self_total, final, levels, label, rank, tied, status
+            in await session.execute(query)]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+async def campaign_figures(session: AsyncSession, campaign_id: uuid.UUID, *,
+                           unscored: Unscored) -> dict[uuid.UUID, tuple[Decimal, str | None]]:
+    """(final total, class) of every submitted sheet of a campaign by unit (last year's, beside an export)."""
+    query = select(col(ScoreSheet.unit_id), _final_total(unscored), _classification(unscored)).where(
+        *_submitted(campaign_id, None))
+    return {unit_id: (Decimal(total), label) for unit_id, total, label in await session.execute(query)}

@@ -313,20 +313,88 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         rows=rows, total=total, limit=page.limit, offset=page.offset)
 
 
+@dataclass(frozen=True)
+class SummaryLine:
+    """One unit on the summary sheet, however it was computed."""
+
+    unit_name: str
+    group_name: str | None
+    self_total: Decimal
+    final_total: Decimal
+    group_levels: Sequence[str | None]
+    classification: str | None
+    rank: int | None
+    tied: bool
+    previous_total: Decimal | None
+    previous_classification: str | None
+    submission_status: str
+
+
+@dataclass(frozen=True)
+class SummaryExport:
+    definition: RubricDefinition
+    ranking: bool
+    with_previous: bool
+    lines: list[SummaryLine]
+
+
+async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                         identity: IdentityClient, within: uuid.UUID | None = None) -> SummaryExport:
+    """The summary sheet's lines at any scale: the ranked SQL query with the two figures of each summary it
+    shows read out in SQL, last year's totals in one query, the sub-authorities named once each. The same lines
+    as `export.results_xlsx(compute(…))` writes, without rebuilding every unit's outcome."""
+    assert campaign.rubric_id is not None
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
+    empty = outcome(definition, {}, {}, with_criteria=False)
+    unscored = _unscored(definition)
+    settings = await repository.settings(session, campaign.id)
+    ranking = settings.ranking_enabled if settings else True
+    ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
+                                      within=within)
+    rows = await repository.export_rows(session, ranked, with_group_levels=definition.mode.value == "group_levels")
+    names = await identity.names([uuid.UUID(h) for h in {r.group_hex for r in rows if r.group_hex}])
+    earlier = await _earlier_campaign(session, campaign, submissions=submissions)
+    before: dict[uuid.UUID, tuple[Decimal, str | None]] = {}
+    if earlier is not None:
+        earlier_campaign, earlier_unscored = earlier
+        before = await repository.campaign_figures(session, earlier_campaign.id, unscored=earlier_unscored)
+    empty_levels = [g.level for g in empty.groups]
+    lines = []
+    for r in rows:
+        previous = before.get(r.unit_id)
+        lines.append(SummaryLine(
+            unit_name=r.unit_name, group_name=names.get(uuid.UUID(r.group_hex)) if r.group_hex else None,
+            self_total=r.self_total if r.self_total is not None else empty.self_total, final_total=r.final_total,
+            group_levels=r.group_levels if r.group_levels is not None else empty_levels,
+            classification=r.classification, rank=r.rank, tied=r.tied,
+            previous_total=previous[0] if previous else None, previous_classification=previous[1] if previous else None,
+            submission_status=r.submission_status))
+    return SummaryExport(definition=definition, ranking=ranking, with_previous=earlier is not None, lines=lines)
+
+
+async def _earlier_campaign(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                            ) -> tuple[CampaignInfo, repository.Unscored] | None:
+    """Last school year's campaign (the one this was copied from) when it is scored, with its unscored figures."""
+    if campaign.copied_from_id is None:
+        return None
+    try:
+        earlier = await submissions.campaign(campaign.copied_from_id)
+    except CampaignNotFound:
+        return None
+    if earlier.rubric_id is None:
+        return None
+    return earlier, _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+
+
 async def _previous_year_figures(
     session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition, *, submissions: SubmissionsClient,
     unit_ids: Sequence[uuid.UUID],
 ) -> tuple[PreviousYear | None, dict[uuid.UUID, tuple[Decimal, str | None]]]:
     """Last school year's figures (the campaign this one was copied from) and the given units' scores in it."""
-    if campaign.copied_from_id is None:
+    found = await _earlier_campaign(session, campaign, submissions=submissions)
+    if found is None:
         return None, {}
-    try:
-        earlier = await submissions.campaign(campaign.copied_from_id)
-    except CampaignNotFound:
-        return None, {}
-    if earlier.rubric_id is None:
-        return None, {}
-    unscored = _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+    earlier, unscored = found
     figures = await repository.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
                                              unscored=unscored)
     count, average, classes = _figures_of(figures)
