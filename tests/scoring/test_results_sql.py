@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from scoring.clients.identity import IdentityClient
@@ -25,6 +26,7 @@ from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound
 from scoring.results import export, service
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort
+from scoring.results.models import PublishedResult
 from scoring.rubrics.service import template_definition
 from scoring.sheets.calculation import Mark, outcome, summary_of
 from scoring.sheets.models import CriterionScore, ScoreSheet
@@ -178,6 +180,47 @@ async def test_the_summary_export_from_sql_writes_what_the_full_computation_writ
         assert in_sql == reference, within
         assert len(in_sql) == len(computation.results) + 1
         assert any(isinstance(rank, str) and "đồng hạng" in rank for *_, rank, _p, _c, _s in in_sql[1:])
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.emitted: list[Any] = []
+
+    async def emit(self, session: Any, event: Any) -> None:
+        self.emitted.append(event)
+
+
+async def test_publication_from_sql_snapshots_what_the_full_computation_would(stack: Stack, world: World) -> None:
+    """Publication ranks the approved sheets among themselves in SQL and writes the rows in bulk: the same
+    snapshot as ranking the full computation's approved units in Python (ties, an unscored approved sheet)."""
+    campaign = _campaign(world)
+    submissions = _Submissions({campaign.id: campaign})
+    await _fill(stack, world, campaign, seed=4725, unit_ids=[uuid.uuid4() for _ in range(70)])
+    admin = Principal(subject="admin", kind="user", user_id=uuid.uuid4(), unit_id=world.units["so"].id,
+                      roles=frozenset({Role.SYSTEM_ADMIN.value}), name="Quản trị")
+    events = _Events()
+    async with stack.services["scoring"].sessions() as session:
+        computation = await service.compute(session, campaign, submissions=cast(SubmissionsClient, submissions),
+                                            identity=cast(IdentityClient, _Identity()))
+        await service.publish(session, admin, campaign, None, events=cast(Any, events), clock=utcnow,
+                              school_year="2025-2026", issuer_path=f"/{world.units['so'].id.hex}/")
+        await session.commit()
+        published = (await session.execute(select(PublishedResult).where(
+            PublishedResult.campaign_id == campaign.id))).scalars().all()  # type: ignore[arg-type]
+
+    approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
+    ranks = service.competition_ranks([r.outcome.final_total for r in approved])
+    expected = {r.sheet.unit_id: (r.sheet.unit_name, r.outcome.classification.label, r.outcome.final_total,
+                                  r.outcome.max_total, rank,
+                                  [{"code": g.code, "title": g.title, "total": float(g.final_total), "level": g.level}
+                                   for g in r.outcome.groups])
+                for r, rank in zip(approved, ranks, strict=True)}
+    got = {p.unit_id: (p.unit_name, p.classification, Decimal(p.final_total), Decimal(p.max_total), p.rank,
+                       p.group_levels) for p in published}
+    assert got == expected
+    assert len(set(ranks)) < len(ranks)  # ties were there to rank
+    assert any(r.sheet.summary is None for r in approved)  # and an approved sheet never scored
+    assert sorted(map(str, events.emitted[0].unit_ids)) == sorted(map(str, expected))
 
 
 async def test_a_score_write_stores_the_result_columns_with_the_summary(stack: Stack, world: World) -> None:

@@ -90,12 +90,10 @@ async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal
     409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
     await freshness.bring_states_up_to_date(session, campaign.id, submissions=submissions)
-    computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
     school_year = await submissions.school_year_name(campaign.school_year_id)
-    computation.settings = await service.publish(
-        session, principal, computation, within, events=events, clock=clock, school_year=school_year,
-        issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
-    return service.to_read(computation)
+    await service.publish(session, principal, campaign, within, events=events, clock=clock, school_year=school_year,
+                          issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
+    return await service.results_page(session, campaign, submissions=submissions, identity=identity)
 
 
 @router.delete("/publication", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

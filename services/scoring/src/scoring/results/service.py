@@ -430,12 +430,14 @@ async def update_settings(session: AsyncSession, principal: Principal, campaign:
     return settings
 
 
-async def publish(session: AsyncSession, principal: Principal, computation: Computation, scope_root: uuid.UUID | None,
+async def publish(session: AsyncSession, principal: Principal, campaign: CampaignInfo, scope_root: uuid.UUID | None,
                   *, events: EventSink, clock: Callable[[], datetime], school_year: str | None,
                   issuer_path: str) -> CampaignResults:
     """Publish the results of the approved submissions: a snapshot the schools and the public badge read,
-    and a `results.published` event so each unit hears of it. Publishing again replaces the snapshot."""
-    campaign = computation.campaign
+    and a `results.published` event so each unit hears of it. Publishing again replaces the snapshot.
+    At any scale: the approved sheets ranked among themselves in SQL, each row's groups and maximum read out
+    of its summary in SQL, written in one bulk INSERT."""
+    assert campaign.rubric_id is not None
     _ensure_publisher(principal, campaign, scope_root)
     now = clock()
     settings = await repository.settings(session, campaign.id, for_update=True)
@@ -445,20 +447,28 @@ async def publish(session: AsyncSession, principal: Principal, computation: Comp
     settings.published_at, settings.published_by, settings.published_by_name = now, principal.subject, principal.name
     settings.publication_count += 1
     ranking = settings.ranking_enabled
-    approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
-    ranks = competition_ranks([r.outcome.final_total for r in approved])
-    rows = [PublishedResult(
-        campaign_id=campaign.id, unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, campaign_title=campaign.title,
-        campaign_kind=campaign.kind, school_year=school_year, classification=r.outcome.classification.label,
-        group_levels=[g.model_dump(mode="json") for g in _group_levels(r)], final_total=r.outcome.final_total,
-        max_total=r.outcome.max_total, rank=rank if ranking else None, published_at=now)
-        for r, rank in zip(approved, ranks, strict=True)]
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
+    empty = outcome(definition, {}, {}, with_criteria=False)
+    ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=_unscored(definition),
+                                      approved_only=True)
+    empty_levels: list[dict[str, Any]] = [
+        {"code": g.code, "title": g.title, "final_total": str(g.final_total), "level": g.level} for g in empty.groups]
+    rows = [{
+        "campaign_id": campaign.id, "unit_id": r.unit_id, "unit_name": r.unit_name, "campaign_title": campaign.title,
+        "campaign_kind": campaign.kind, "school_year": school_year, "classification": r.classification,
+        "group_levels": [GroupLevelRead(code=g["code"], title=g["title"], total=float(Decimal(g["final_total"])),
+                                        level=g["level"]).model_dump(mode="json")
+                         for g in (r.groups if r.groups is not None else empty_levels)],
+        "final_total": r.final_total, "max_total": r.max_total if r.max_total is not None else empty.max_total,
+        "rank": r.rank if ranking else None, "published_at": now}
+        for r in await repository.publish_rows(session, ranked)]
+    await session.flush()
     await repository.replace_published(session, campaign.id, rows)
     _audit(session, principal, campaign, issuer_path, "results.published",
            changes={"publication": settings.publication_count, "units": len(rows), "ranking_enabled": ranking})
     await events.emit(session, ResultsPublished(
         campaign_id=campaign.id, campaign_title=campaign.title, issuer_unit_id=campaign.issuer_unit_id,
-        published_at=now, unit_ids=[r.unit_id for r in rows]))
+        published_at=now, unit_ids=[row["unit_id"] for row in rows]))
     return settings
 
 
