@@ -456,9 +456,9 @@ async def publish(session: AsyncSession, principal: Principal, campaign: Campaig
     rows = [{
         "campaign_id": campaign.id, "unit_id": r.unit_id, "unit_name": r.unit_name, "campaign_title": campaign.title,
         "campaign_kind": campaign.kind, "school_year": school_year, "classification": r.classification,
-        "group_levels": [GroupLevelRead(code=g["code"], title=g["title"], total=float(Decimal(g["final_total"])),
-                                        level=g["level"]).model_dump(mode="json")
-                         for g in (r.groups if r.groups is not None else empty_levels)],
+        # GroupLevelRead's JSON, written directly: a model per group and unit cost more than the rest of a row.
+        "group_levels": [{"code": g["code"], "title": g["title"], "total": float(Decimal(g["final_total"])),
+                          "level": g["level"]} for g in (r.groups if r.groups is not None else empty_levels)],
         "final_total": r.final_total, "max_total": r.max_total if r.max_total is not None else empty.max_total,
         "rank": r.rank if ranking else None, "published_at": now}
         for r in await repository.publish_rows(session, ranked)]
