@@ -1,5 +1,5 @@
-"""Benchmark: a campaign's results and its ranking export for 300 and 3,000 schools (the scale curve: add 30,000
-and 50,000, a national QĐ 4725 cycle), on PostgreSQL.
+"""Benchmark: a campaign's results, its ranking export and its publication on the scale curve 300, 3,000, 30,000
+and 50,000 schools (50,000: a national QĐ 4725 cycle), on PostgreSQL.
 
     .venv/bin/python bench/scoring_results.py [--sizes 300,3000,30000,50000] [--requests 10]
 
@@ -11,8 +11,11 @@ score (inserted directly). The Sở admin calls `GET /campaigns/{id}/results` (t
 distribution, per-Phòng summaries — and the first page of 50 rows by rank), the same with a search without
 diacritics, the last page, and `GET /campaigns/{id}/results/export` (every unit's ranking as XLSX, with the
 scoring process's peak RSS) over loopback HTTP. The requirement: both complete in under 2 s for 3,000 schools.
+In process, alternating: the page and the XLSX summary the way before issue 24 (every outcome rebuilt in
+Python) against the SQL way, and publication (ranked in SQL, one bulk insert; rolled back after each run).
 
-Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About a minute.
+Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About a minute with
+`--sizes 300,3000`; building 30,000 and 50,000 schools takes most of a quarter of an hour more.
 """
 
 from __future__ import annotations
@@ -136,7 +139,7 @@ def start_service(name: str, env: dict[str, str], log: Path) -> tuple[subprocess
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="300,3000")
+    parser.add_argument("--sizes", default="300,3000,30000,50000", help="the scale curve; 300,3000 for a quick run")
     parser.add_argument("--requests", type=int, default=10, help="measured requests per size (after warm-ups)")
     parser.add_argument("--profile", action="store_true", help="also profile one computation in process")
     args = parser.parse_args()
@@ -214,7 +217,7 @@ async def compare_in_process(data: status_view.Dataset, identity_url: str, submi
     from edudx_common.http import ServiceClient, ServiceTokenProvider
     from scoring.clients.identity import IdentityClient
     from scoring.clients.submissions import SubmissionsClient
-    from scoring.results import service
+    from scoring.results import export, service
 
     tokens = ServiceTokenProvider(identity_url=identity_url, client_id="scoring", client_secret=SCORING_SECRET)
     identity = IdentityClient(ServiceClient(identity_url, name="identity", token_provider=tokens))
@@ -235,9 +238,41 @@ async def compare_in_process(data: status_view.Dataset, identity_url: str, submi
                     full.append(middle - started)
                     paged.append(time.perf_counter() - middle)
                 assert old == new, "the two ways disagree"
+            # The XLSX summary both ways, and publication (SQL ranking, bulk insert; rolled back each time).
+            admin = Principal(subject="bench", kind="user", unit_id=campaign.issuer_unit_id,
+                              roles=frozenset({"system_admin"}), name="Bench")
+            for n in range(min(requests, 3) + 1):
+                started = time.perf_counter()
+                await anyio_thread(export.results_xlsx, await service.compute(
+                    session, campaign, submissions=submissions, identity=identity))
+                middle = time.perf_counter()
+                summary = await service.summary_export(session, campaign, submissions=submissions, identity=identity)
+                await anyio_thread(partial(export.summary_xlsx, campaign.title, summary.definition,
+                                           ranking=summary.ranking, with_previous=summary.with_previous,
+                                           lines=summary.lines, count=len(summary.lines)))
+                ended = time.perf_counter()
+                await service.publish(session, admin, campaign, None, events=_NoEvents(), clock=utcnow,
+                                      school_year="2024-2025", issuer_path="/")
+                await session.flush()
+                published = time.perf_counter()
+                await session.rollback()
+                if n:
+                    EXPORTS.append((data.size, middle - started, ended - middle, published - ended))
     finally:
         await engine.dispose()
     return data.size, full, paged
+
+
+EXPORTS: list[tuple[int, float, float, float]] = []  # (schools, export before, export after, publication) seconds
+
+
+class _NoEvents:
+    async def emit(self, session: Any, event: Any) -> None:
+        return None
+
+
+async def anyio_thread(call: Any, *args: Any) -> Any:
+    return await asyncio.to_thread(call, *args)
 
 
 def report_comparison(comparisons: list[tuple[int, list[float], list[float]]]) -> None:
@@ -247,6 +282,14 @@ def report_comparison(comparisons: list[tuple[int, list[float], list[float]]]) -
     for size, full, paged in comparisons:
         before, after = statistics.median(full) * 1000, statistics.median(paged) * 1000
         print(f"| {size:,} | {len(full)} | {before:.0f} | {after:.0f} | {after / before:.2f} |")
+    print("\n### XLSX summary in process: every outcome rebuilt (before) vs the ranked SQL query (after); "
+          "publication on the SQL path (ms)")
+    print("| schools | n | export before p50 | export after p50 | after / before | publication p50 |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for size in sorted({size for size, *_ in EXPORTS}):
+        runs = [r for r in EXPORTS if r[0] == size]
+        before, after, publish = (statistics.median(r[i] for r in runs) * 1000 for i in (1, 2, 3))
+        print(f"| {size:,} | {len(runs)} | {before:.0f} | {after:.0f} | {after / before:.2f} | {publish:.0f} |")
 
 
 async def profile(data: status_view.Dataset, identity_url: str, submissions_url: str) -> None:

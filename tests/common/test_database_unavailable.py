@@ -3,17 +3,18 @@ wrong stays a 500. Against real connections: a PostgreSQL port nobody listens on
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from edudx_common.db import create_engine, ping
 from edudx_common.errors import install_problem_handlers
-from tests.support import free_port
+from tests.support import POSTGRES_URL, free_port, on_postgres
 
 
 @pytest.fixture
@@ -54,3 +55,35 @@ async def test_a_wrong_statement_is_still_a_500(client: httpx.AsyncClient) -> No
 
     assert response.status_code == 500
     assert response.json()["code"] == "internal_error"
+
+
+@pytest.mark.skipif(not on_postgres(), reason="asyncpg connections; run with EDUDX_TEST_DATABASE=postgresql")
+async def test_a_pooled_connection_the_server_closed_is_replaced_without_a_ping_per_checkout() -> None:
+    """No `pool_pre_ping` (a round trip per checkout): a connection whose backend was terminated while it sat in
+    the pool is noticed by its closed socket and replaced, so the next request does not fail."""
+    engine = create_engine(POSTGRES_URL, schema="public")
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: statements.append(statement))
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            pooled = (await conn.get_raw_connection()).driver_connection
+        async with engine.connect() as conn:  # a second checkout of the same pooled connection: no ping
+            assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one() == pid
+        assert statements == ["SELECT pg_backend_pid()", "SELECT pg_backend_pid()"]
+
+        killer = create_engine(POSTGRES_URL, schema="public")
+        async with killer.connect() as conn:
+            assert (await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})).scalar_one()
+        await killer.dispose()
+        for _ in range(50):  # the closed socket reaches the event loop a moment after the backend exits
+            await asyncio.sleep(0.02)
+            if pooled.is_closed():
+                break
+
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one() != pid
+    finally:
+        await engine.dispose()
+

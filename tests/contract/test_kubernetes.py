@@ -204,12 +204,13 @@ def test_config_and_secrets_hold_real_setting_names_and_only_placeholder_secrets
     assert referenced == {"edudx-config", "edudx-secrets"}
 
 
-def test_the_gateway_replicas_share_their_rate_limits_in_redis() -> None:
+def test_the_gateway_and_identity_replicas_share_their_limits_in_redis() -> None:
     secret = by_kind(RENDERED, "Secret")["edudx-secrets"]["stringData"]
-    gateway = by_kind(RENDERED, "Deployment")["gateway"]["spec"]
+    deployments = by_kind(RENDERED, "Deployment")
 
-    assert secret["GATEWAY_REDIS_URL"].startswith("redis://")
-    assert gateway["replicas"] >= 2  # the reason it is needed
+    for service in ("gateway", "identity"):
+        assert secret[f"{service.upper()}_REDIS_URL"].startswith("redis://"), service
+        assert deployments[service]["spec"]["replicas"] >= 2, service  # the reason it is needed
 
 
 def test_a_drain_takes_at_most_one_pod_of_each_deployment() -> None:

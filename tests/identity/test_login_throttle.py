@@ -69,14 +69,14 @@ async def test_owner_signs_in_from_another_address_while_the_attacker_waits(
 async def test_the_delay_grows_with_each_further_failure(client: httpx.AsyncClient, identity_app: Any) -> None:
     throttle = identity_app.state.auth_kit.throttle
     for _ in range(5):
-        throttle.failed("a@b.vn", "192.0.2.1")
-    first = throttle.retry_after("a@b.vn", "192.0.2.1")
-    throttle.failed("a@b.vn", "192.0.2.1")
-    second = throttle.retry_after("a@b.vn", "192.0.2.1")
+        await throttle.failed("a@b.vn", "192.0.2.1")
+    first = await throttle.retry_after("a@b.vn", "192.0.2.1")
+    await throttle.failed("a@b.vn", "192.0.2.1")
+    second = await throttle.retry_after("a@b.vn", "192.0.2.1")
 
     assert first is not None and second is not None
     assert second > first * 1.5
-    assert throttle.retry_after("a@b.vn", "192.0.2.2") is None
+    assert await throttle.retry_after("a@b.vn", "192.0.2.2") is None
 
 
 async def test_unknown_address_runs_the_password_hash(client: httpx.AsyncClient, session: AsyncSession,

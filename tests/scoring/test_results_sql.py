@@ -6,6 +6,7 @@ backfills the columns."""
 
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from collections.abc import Sequence
@@ -14,15 +15,18 @@ from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound
-from scoring.results import service
+from scoring.results import export, service
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort
+from scoring.results.models import PublishedResult
 from scoring.rubrics.service import template_definition
 from scoring.sheets.calculation import Mark, outcome, summary_of
 from scoring.sheets.models import CriterionScore, ScoreSheet
@@ -143,6 +147,80 @@ async def test_sql_results_answer_what_the_full_computation_answers(stack: Stack
     assert any(row["classification"] is None for row in everything["rows"])  # the unscored one
     assert everything["previous_year"]["unit_count"] > 0
     assert sum(row["previous_total"] is not None for row in everything["rows"]) > 0
+
+
+def _cells(workbook: bytes) -> list[list[Any]]:
+    sheets = load_workbook(io.BytesIO(workbook), read_only=True)
+    assert sheets.sheetnames == [export.SUMMARY_SHEET]
+    return [list(row) for row in sheets[export.SUMMARY_SHEET].iter_rows(values_only=True)]
+
+
+async def test_the_summary_export_from_sql_writes_what_the_full_computation_writes(stack: Stack,
+                                                                                   world: World) -> None:
+    """The XLSX summary at national scale comes from the ranked query (no outcome rebuilt per unit): cell for
+    cell what the in-memory computation writes, ties, unscored sheets, last year and a Phòng's own view too."""
+    last_year = _campaign(world)
+    this_year = _campaign(world, copied_from=last_year.id)
+    submissions = _Submissions({last_year.id: last_year, this_year.id: this_year})
+    units = [uuid.uuid4() for _ in range(60)]
+    await _fill(stack, world, last_year, seed=2023, unit_ids=units[:40] + [uuid.uuid4() for _ in range(5)])
+    await _fill(stack, world, this_year, seed=2026, unit_ids=units)
+    clients: dict[str, Any] = {"submissions": cast(SubmissionsClient, submissions),
+                               "identity": cast(IdentityClient, _Identity())}
+
+    for within in (None, world.units["p1"].id):
+        async with stack.services["scoring"].sessions() as session:
+            summary = await service.summary_export(session, this_year, within=within, **clients)
+            computation = await service.compute(session, this_year, within=within, **clients)
+        in_sql = _cells(export.summary_xlsx(this_year.title, summary.definition, ranking=summary.ranking,
+                                            with_previous=summary.with_previous, lines=summary.lines,
+                                            count=len(summary.lines)))
+        reference = _cells(export.results_xlsx(computation))
+
+        assert in_sql == reference, within
+        assert len(in_sql) == len(computation.results) + 1
+        assert any(isinstance(rank, str) and "đồng hạng" in rank for *_, rank, _p, _c, _s in in_sql[1:])
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.emitted: list[Any] = []
+
+    async def emit(self, session: Any, event: Any) -> None:
+        self.emitted.append(event)
+
+
+async def test_publication_from_sql_snapshots_what_the_full_computation_would(stack: Stack, world: World) -> None:
+    """Publication ranks the approved sheets among themselves in SQL and writes the rows in bulk: the same
+    snapshot as ranking the full computation's approved units in Python (ties, an unscored approved sheet)."""
+    campaign = _campaign(world)
+    submissions = _Submissions({campaign.id: campaign})
+    await _fill(stack, world, campaign, seed=4725, unit_ids=[uuid.uuid4() for _ in range(70)])
+    admin = Principal(subject="admin", kind="user", user_id=uuid.uuid4(), unit_id=world.units["so"].id,
+                      roles=frozenset({Role.SYSTEM_ADMIN.value}), name="Quản trị")
+    events = _Events()
+    async with stack.services["scoring"].sessions() as session:
+        computation = await service.compute(session, campaign, submissions=cast(SubmissionsClient, submissions),
+                                            identity=cast(IdentityClient, _Identity()))
+        await service.publish(session, admin, campaign, None, events=cast(Any, events), clock=utcnow,
+                              school_year="2025-2026", issuer_path=f"/{world.units['so'].id.hex}/")
+        await session.commit()
+        published = (await session.execute(select(PublishedResult).where(
+            PublishedResult.campaign_id == campaign.id))).scalars().all()  # type: ignore[arg-type]
+
+    approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
+    ranks = service.competition_ranks([r.outcome.final_total for r in approved])
+    expected = {r.sheet.unit_id: (r.sheet.unit_name, r.outcome.classification.label, r.outcome.final_total,
+                                  r.outcome.max_total, rank,
+                                  [{"code": g.code, "title": g.title, "total": float(g.final_total), "level": g.level}
+                                   for g in r.outcome.groups])
+                for r, rank in zip(approved, ranks, strict=True)}
+    got = {p.unit_id: (p.unit_name, p.classification, Decimal(p.final_total), Decimal(p.max_total), p.rank,
+                       p.group_levels) for p in published}
+    assert got == expected
+    assert len(set(ranks)) < len(ranks)  # ties were there to rank
+    assert any(r.sheet.summary is None for r in approved)  # and an approved sheet never scored
+    assert sorted(map(str, events.emitted[0].unit_ids)) == sorted(map(str, expected))
 
 
 async def test_a_score_write_stores_the_result_columns_with_the_summary(stack: Stack, world: World) -> None:

@@ -6,12 +6,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
+from tests.support import on_postgres
 from tests.user_facing_times import iso_timestamps
 
 
@@ -198,3 +200,39 @@ async def test_autosaves_by_one_person_within_15_minutes_are_one_history_line(  
                      ("Hiệu trưởng Hòa Bình", 1, start + timedelta(minutes=16)),
                      ("Hiệu trưởng Hòa Bình", 1, start + timedelta(minutes=40))]
     assert saved["content"]["s3_posts"] == 5 and saved["version"] == draft["version"] + 5
+
+
+async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped-def]
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, submissions_app) -> None:
+    """Deadline day is mostly autosaves: on PostgreSQL each is one statement that reads the draft with its latest
+    history line, and one that writes the row (compare-and-set on the version) and the line together. A stale
+    save writes neither."""
+    units, _, campaign = await _sở_campaign(client, id_session, sign_in)
+    officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER, name="CNTT Hòa Bình"))
+    draft = await open_submission(client, officer, campaign["id"])
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = submissions_app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = await save(client, officer, draft, {"s3_posts": 1})  # a new history line
+        first_statements, statements[:] = list(statements), []
+        second = await save(client, officer, first.json(), {"s3_posts": 2})  # the same line, one more save
+        second_statements, statements[:] = list(statements), []
+        stale = await save(client, officer, first.json(), {"s3_posts": 99})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=officer)).json()
+    stored = (await client.get(f"{API}/submissions/{draft['id']}", headers=officer)).json()
+
+    assert first.status_code == 200 and second.status_code == 200 and stale.status_code == 412
+    assert [(e["action"], (e["detail"] or {}).get("saves")) for e in history] == [("created", None), ("edited", 2)]
+    assert stored["content"]["s3_posts"] == 2 and stored["version"] == draft["version"] + 2
+    assert second.json()["version"] == stored["version"] and second.headers["etag"] == f'"{stored["version"]}"'
+    if on_postgres():
+        for sent in (first_statements, second_statements):
+            assert len(sent) == 2, sent
+            assert " ".join(sent[1].split()).startswith("WITH saved AS (UPDATE submissions"), sent[1]

@@ -16,8 +16,8 @@ import math
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 class RateLimitStore(Protocol):
     async def hit(self, key: str, *, limit: int, window: float) -> float | None:
         """Count one hit on `key`. None when allowed; otherwise the seconds until a hit would be allowed."""
+        ...
+
+    async def blocked(self, key: str, *, limit: int, window: float) -> float | None:
+        """Without counting: None when a hit on `key` would be allowed now, else the seconds until it would be."""
         ...
 
     async def close(self) -> None: ...
@@ -67,6 +71,15 @@ class MemoryRateLimitStore:
         hits.append(now)
         return None
 
+    async def blocked(self, key: str, *, limit: int, window: float) -> float | None:
+        hits = self._hits.get(key)
+        if hits is None:
+            return None
+        now = self._clock()
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        return hits[-limit] + window - now if len(hits) >= limit else None
+
     async def close(self) -> None:
         self._hits.clear()
 
@@ -98,6 +111,21 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
 return -1
 """
 
+# The same log, read only: -1 when a hit would be counted now, otherwise the µs until it would be.
+_PEEK_SCRIPT = """
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local count = redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), '+inf')
+if count < limit then
+  return -1
+end
+local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES', 'LIMIT',
+                          count - limit, 1)
+return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+
 
 class RedisRateLimitStore:
     """The same sliding window, one log per key in Redis, shared by every replica that uses the same prefix."""
@@ -107,6 +135,7 @@ class RedisRateLimitStore:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_SLIDING_WINDOW_SCRIPT)
+        self._peek = redis.register_script(_PEEK_SCRIPT)
         self._fallback = fallback or MemoryRateLimitStore()
         self._retry_after_failure = retry_after_failure
         self._clock = clock
@@ -114,21 +143,28 @@ class RedisRateLimitStore:
         self._skip_until = 0.0
 
     async def hit(self, key: str, *, limit: int, window: float) -> float | None:
+        return await self._run(self._script, self._fallback.hit, key, limit=limit, window=window,
+                               hit_id=uuid.uuid4().hex)
+
+    async def blocked(self, key: str, *, limit: int, window: float) -> float | None:
+        return await self._run(self._peek, self._fallback.blocked, key, limit=limit, window=window)
+
+    async def _run(self, script: Any, fallback: Callable[..., Awaitable[float | None]], key: str, *, limit: int,
+                   window: float, hit_id: str | None = None) -> float | None:
         from redis.exceptions import RedisError
 
         if self._failing and self._clock() < self._skip_until:
             # Redis failed a moment ago: do not make every request wait for its timeout again.
-            return await self._fallback.hit(key, limit=limit, window=window)
+            return await fallback(key, limit=limit, window=window)
+        args: list[int | str] = [limit, int(window * 1_000_000)] + ([hit_id] if hit_id is not None else [])
         try:
-            waited_us = int(await self._script(
-                keys=[self._prefix + key], args=[limit, int(window * 1_000_000), uuid.uuid4().hex]
-            ))
+            waited_us = int(await script(keys=[self._prefix + key], args=args))
         except (RedisError, OSError) as exc:
             if not self._failing:
                 logger.warning("rate-limit store unreachable, counting in this process: %s", exc)
                 self._failing = True
             self._skip_until = self._clock() + self._retry_after_failure
-            return await self._fallback.hit(key, limit=limit, window=window)
+            return await fallback(key, limit=limit, window=window)
         if self._failing:
             logger.info("rate-limit store reachable again")
             self._failing = False

@@ -13,7 +13,7 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import ProblemError, Unauthorized
 from identity.auth.reset import PasswordResetQueue
 from identity.auth.service import AuthKit
-from identity.auth.throttle import SlidingWindowLimiter, client_address
+from identity.auth.throttle import AddressLimit, client_address
 from identity.errors import TooManyRequestsFromAddress
 from identity.mail import MailOutbox
 from identity.users import repository as users_repository
@@ -40,8 +40,8 @@ async def _client_address(request: Request) -> str:
     return client_address(request, kit.settings.trusted_proxies)
 
 
-def _refuse_if_blocked(limiter: SlidingWindowLimiter, address: str) -> None:
-    if (wait := limiter.blocked(address)) is not None:
+async def _refuse_if_blocked(limiter: AddressLimit, address: str) -> None:
+    if (wait := await limiter.blocked(address)) is not None:
         seconds = math.ceil(wait)
         raise TooManyRequestsFromAddress(f"Vui lòng thử lại sau {seconds} giây.",
                                          headers={"Retry-After": str(seconds)})
@@ -50,21 +50,21 @@ def _refuse_if_blocked(limiter: SlidingWindowLimiter, address: str) -> None:
 async def _limit_failures_per_address(request: Request,
                                       address: Annotated[str, Depends(_client_address)]) -> AsyncIterator[None]:
     """Identity's own per-address limit, gateway or not: each refused attempt (401/422) counts."""
-    limiter: SlidingWindowLimiter = request.app.state.address_limiter
-    _refuse_if_blocked(limiter, address)
+    limiter: AddressLimit = request.app.state.address_limiter
+    await _refuse_if_blocked(limiter, address)
     try:
         yield
     except ProblemError as exc:
         if exc.status in (401, 422):
-            limiter.hit(address)
+            await limiter.hit(address)
         raise
 
 
 async def _limit_requests_per_address(request: Request, address: Annotated[str, Depends(_client_address)]) -> None:
     """The same limit where every request counts (password-reset requests: each may send an e-mail)."""
-    limiter: SlidingWindowLimiter = request.app.state.address_limiter
-    _refuse_if_blocked(limiter, address)
-    limiter.hit(address)
+    limiter: AddressLimit = request.app.state.address_limiter
+    await _refuse_if_blocked(limiter, address)
+    await limiter.hit(address)
 
 
 async def _current_account(principal: CurrentUser, session: SessionDep) -> User:

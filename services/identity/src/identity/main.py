@@ -17,12 +17,13 @@ from edudx_common.http import ServiceClient
 from edudx_common.jwt import StaticKeys
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
+from edudx_common.ratelimit import create_rate_limit_store
 from identity.auth.passwords import Passwords
 from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router
 from identity.auth.service import AuthKit
 from identity.auth.service import revoked_sessions as revoked_sessions_of
-from identity.auth.throttle import LoginThrottle, SlidingWindowLimiter
+from identity.auth.throttle import AddressLimit, create_login_throttle
 from identity.auth.tokens import SelfIssuedServiceTokens, TokenIssuer
 from identity.changes import publish_changes
 from identity.config import Settings
@@ -45,11 +46,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length),
             issuer=TokenIssuer(signing_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             jwks=signing_key.jwks,
-            throttle=LoginThrottle(free_failures=settings.lockout_threshold,
-                                   base_seconds=settings.lockout_base_seconds,
-                                   max_seconds=settings.lockout_max_seconds),
+            throttle=create_login_throttle(settings.redis_url, prefix=settings.redis_key_prefix + "identity:login:",
+                                           free_failures=settings.lockout_threshold,
+                                           base_seconds=settings.lockout_base_seconds,
+                                           max_seconds=settings.lockout_max_seconds),
         )
-        app.state.address_limiter = SlidingWindowLimiter(settings.auth_requests_per_minute_per_address)
+        address_store = create_rate_limit_store(settings.redis_url,
+                                                prefix=settings.redis_key_prefix + "identity:address:")
+        app.state.address_limiter = AddressLimit(address_store, settings.auth_requests_per_minute_per_address)
         app.state.mailer = Mailer(settings)
         # Identity checks tokens against its own keys: no HTTP call to itself.
         async def revoked_sessions() -> list[uuid.UUID]:
@@ -83,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for client in receivers.values():
                 await client.aclose()
+            await app.state.auth_kit.throttle.close()
+            await address_store.close()
 
     return create_service_app(
         name="identity",

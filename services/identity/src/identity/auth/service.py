@@ -85,19 +85,19 @@ async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: st
     The password is always checked against a hash (a dummy one when there is none), and the throttle is keyed by
     the address as typed, so neither the status, the code nor the time tells whether an account exists.
     """
-    if (wait := kit.throttle.retry_after(email, client_address)) is not None:
+    if (wait := await kit.throttle.retry_after(email, client_address)) is not None:
         AUTH_FAILURES.labels("throttled").inc()
         raise TooManyAttempts(f"Vui lòng thử lại sau {math.ceil(wait)} giây hoặc đặt lại mật khẩu.",
                               headers={"Retry-After": str(math.ceil(wait))})
     user = await users_repository.get_by_email(session, email)
     matches = kit.passwords.verify(password, user.password_hash if user else None)
     if user is None or not matches or not await _may_sign_in(session, user):
-        kit.throttle.failed(email, client_address)
+        await kit.throttle.failed(email, client_address)
         await _record_user_event(session, user, "auth.login_failed", audit.ANONYMOUS)
         await session.commit()  # the record stays although the request fails
         AUTH_FAILURES.labels("bad_credentials" if not matches else "inactive").inc()
         raise InvalidCredentials()
-    kit.throttle.succeeded(email, client_address)
+    await kit.throttle.succeeded(email, client_address)
     user.last_login_at = utcnow()
     await _record_user_event(session, user, "auth.login", _self(user))
     return await _issue_pair(session, kit, user)

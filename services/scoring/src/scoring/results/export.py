@@ -9,13 +9,13 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
 
-from scoring.results.service import Computation
+from scoring.results.service import Computation, SummaryLine
 from scoring.rubrics.definition import CriterionKind, RubricDefinition
 from scoring.sheets.calculation import Mark, SheetOutcome
 
@@ -43,36 +43,18 @@ def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, 
     """`unit_outcomes`: per submission, its full outcome, to add one sheet per unit; `evidence`: per submission,
     the catalogue codes of each criterion's evidence (for those sheets)."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True,
-                                            "strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False})
-    workbook.set_properties({"title": f"Kết quả - {computation.campaign.title}"})
-    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                  "valign": "vcenter"})
-    points = workbook.add_format({"num_format": "0.##"})
+    workbook = _workbook(buffer, computation.campaign.title)
+    header, points = _formats(workbook)
     ranking = computation.ranking_enabled
-    with_previous = computation.previous is not None
     definition = computation.definition
-    sheet = workbook.add_worksheet(SUMMARY_SHEET)
-    columns = _summary_columns(definition, ranking, with_previous)
-    for col, (title, width) in enumerate(columns):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, title, header)
     ordered = sorted(computation.results, key=lambda r: (r.rank or 0, r.sheet.unit_name))
-    for row, result in enumerate(ordered, start=1):
-        cells: list[Any] = [row, result.sheet.unit_name, result.group_name, result.outcome.self_total,
-                            result.outcome.final_total]
-        if definition.mode.value == "group_levels":
-            cells += [g.level for g in result.outcome.groups]
-        cells += [result.outcome.classification.label]
-        if ranking:
-            cells += [f"{result.rank} (đồng hạng)" if result.tied else result.rank]
-        if with_previous:
-            cells += [result.previous_total, result.previous_classification]
-        cells += [STATUS_LABELS.get(result.sheet.submission_status, result.sheet.submission_status)]
-        _write_row(sheet, row, cells, points)
-    sheet.freeze_panes(1, 2)
-    sheet.autofilter(0, 0, max(len(ordered), 1), len(columns) - 1)
+    _summary_sheet(workbook, definition, ranking, computation.previous is not None, header, points, (
+        SummaryLine(unit_name=r.sheet.unit_name, group_name=r.group_name, self_total=r.outcome.self_total,
+                    final_total=r.outcome.final_total, group_levels=[g.level for g in r.outcome.groups],
+                    classification=r.outcome.classification.label, rank=r.rank, tied=r.tied,
+                    previous_total=r.previous_total, previous_classification=r.previous_classification,
+                    submission_status=r.sheet.submission_status)
+        for r in ordered), len(ordered))
     if unit_outcomes is not None:
         used: set[str] = {SUMMARY_SHEET}
         for result in ordered:
@@ -82,6 +64,55 @@ def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, 
                              evidence_codes=codes)
     workbook.close()
     return buffer.getvalue()
+
+
+def summary_xlsx(title: str, definition: RubricDefinition, *, ranking: bool, with_previous: bool,
+                 lines: Iterable[SummaryLine], count: int) -> bytes:
+    """The summary sheet alone, from lines already in rank order (results at national scale: the lines come
+    from the ranked SQL query, written as they are read)."""
+    buffer = io.BytesIO()
+    workbook = _workbook(buffer, title)
+    header, points = _formats(workbook)
+    _summary_sheet(workbook, definition, ranking, with_previous, header, points, lines, count)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _workbook(buffer: io.BytesIO, title: str) -> Any:
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True,
+                                            "strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False})
+    workbook.set_properties({"title": f"Kết quả - {title}"})
+    return workbook
+
+
+def _formats(workbook: Any) -> tuple[Any, Any]:
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                  "valign": "vcenter"})
+    return header, workbook.add_format({"num_format": "0.##"})
+
+
+def _summary_sheet(workbook: Any, definition: RubricDefinition, ranking: bool, with_previous: bool, header: Any,
+                   points: Any, lines: Iterable[SummaryLine], count: int) -> None:
+    sheet = workbook.add_worksheet(SUMMARY_SHEET)
+    columns = _summary_columns(definition, ranking, with_previous)
+    for col, (title, width) in enumerate(columns):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, title, header)
+    group_levels = definition.mode.value == "group_levels"
+    for row, line in enumerate(lines, start=1):
+        cells: list[Any] = [row, line.unit_name, line.group_name, line.self_total, line.final_total]
+        if group_levels:
+            cells += list(line.group_levels)
+        cells += [line.classification]
+        if ranking:
+            cells += [f"{line.rank} (đồng hạng)" if line.tied else line.rank]
+        if with_previous:
+            cells += [line.previous_total, line.previous_classification]
+        cells += [STATUS_LABELS.get(line.submission_status, line.submission_status)]
+        _write_row(sheet, row, cells, points)
+    sheet.freeze_panes(1, 2)
+    sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
 
 
 def unit_xlsx(definition: RubricDefinition, outcome: SheetOutcome, unit_name: str,

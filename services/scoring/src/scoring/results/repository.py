@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Integer, and_, case, delete, func, literal, null, or_, select
+from sqlalchemy import Integer, and_, case, delete, func, insert, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import expression
@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import col
 
+from edudx_common.db import new_id
 from edudx_common.text import like_pattern
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.sheets.models import TOTAL, ScoreSheet
@@ -57,10 +58,13 @@ async def is_published(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
     return found is not None and found.published_at is not None
 
 
-async def replace_published(session: AsyncSession, campaign_id: uuid.UUID, rows: Sequence[PublishedResult]) -> None:
+async def replace_published(session: AsyncSession, campaign_id: uuid.UUID,
+                            rows: Sequence[dict[str, Any]]) -> None:
+    """The campaign's published rows replaced by `rows` (column values): one DELETE and a bulk INSERT, not tens
+    of thousands of ORM objects through the unit of work."""
     await session.execute(delete(PublishedResult).where(col(PublishedResult.campaign_id) == campaign_id))
-    session.add_all(rows)
-    await session.flush()
+    if rows:
+        await session.execute(insert(PublishedResult), [{"id": new_id(), **row} for row in rows])
 
 
 async def published_of_campaign(session: AsyncSession, campaign_id: uuid.UUID) -> Sequence[PublishedResult]:
@@ -181,7 +185,7 @@ def _classification(unscored: Unscored) -> ColumnElement[str | None]:
 
 
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
-                  within: uuid.UUID | None = None) -> Subquery:
+                  within: uuid.UUID | None = None, approved_only: bool = False) -> Subquery:
     """Every submitted sheet of the campaign (of `within`'s subtree) with its rank among them: rank() over the
     final total, so equal totals share a rank and the next rank skips the tied places, and whether it is shared."""
     final = _final_total(unscored)
@@ -195,7 +199,8 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
         # a count per total would sort a second time, a frame of peers costs more than the sort).
         or_(func.lag(final).over(order_by=final.desc()) == final,
             func.lead(final).over(order_by=final.desc()) == final).label("tied"),
-    ).where(*_submitted(campaign_id, within)).subquery("ranked")
+    ).where(*_submitted(campaign_id, within),
+            *([col(ScoreSheet.submission_status) == "approved"] if approved_only else [])).subquery("ranked")
 
 
 def _ranked_filters(ranked: Subquery, *, classification: str | None, only_unclassified: bool,
@@ -276,3 +281,72 @@ async def unit_figures(session: AsyncSession, campaign_id: uuid.UUID, unit_ids: 
     query = select(col(ScoreSheet.unit_id), _final_total(unscored), _classification(unscored)).where(
         *_submitted(campaign_id, None), col(ScoreSheet.unit_id).in_(unit_ids))
     return {unit_id: (Decimal(total), label) for unit_id, total, label in await session.execute(query)}
+
+
+class ExportRow(NamedTuple):
+    """A summary-sheet row of the results workbook: the ranked figures and the two parts of the summary it shows."""
+
+    unit_id: uuid.UUID
+    unit_name: str
+    group_hex: str | None
+    self_total: Decimal | None  # None: never scored
+    final_total: Decimal
+    group_levels: list[str | None] | None  # None: never scored, or not asked for
+    classification: str | None
+    rank: int
+    tied: bool
+    submission_status: str
+
+
+async def export_rows(session: AsyncSession, ranked: Subquery, *, with_group_levels: bool) -> list[ExportRow]:
+    """Every row of `ranked` by rank then name, with the self-assessed total (and each group's level) read out of
+    the stored summary in SQL: no summary is decoded whole, no outcome rebuilt in Python."""
+    summary = col(ScoreSheet.summary)
+    groups = summary["groups"] if with_group_levels else null()
+    query = (select(ranked.c.unit_id, ranked.c.unit_name, ranked.c.group_hex, summary["self_total"].as_string(),
+                    ranked.c.final_total, groups, ranked.c.classification, ranked.c.rank, ranked.c.tied,
+                    col(ScoreSheet.submission_status))
+             .join(ScoreSheet, col(ScoreSheet.id) == ranked.c.sheet_id)
+             .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id))
+    return [ExportRow(unit_id=unit_id, unit_name=name, group_hex=group, self_total=_decimal(self_total),
+                      final_total=Decimal(final), classification=label, rank=rank, tied=bool(tied),
+                      group_levels=[g["level"] for g in levels] if levels is not None else None,
+                      submission_status=status)
+            for unit_id, name, group, self_total, final, levels, label, rank, tied, status
+            in await session.execute(query)]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+async def campaign_figures(session: AsyncSession, campaign_id: uuid.UUID, *,
+                           unscored: Unscored) -> dict[uuid.UUID, tuple[Decimal, str | None]]:
+    """(final total, class) of every submitted sheet of a campaign by unit (last year's, beside an export)."""
+    query = select(col(ScoreSheet.unit_id), _final_total(unscored), _classification(unscored)).where(
+        *_submitted(campaign_id, None))
+    return {unit_id: (Decimal(total), label) for unit_id, total, label in await session.execute(query)}
+
+
+class PublishRow(NamedTuple):
+    """An approved sheet as publication snapshots it: ranked among the approved ones."""
+
+    unit_id: uuid.UUID
+    unit_name: str
+    final_total: Decimal
+    classification: str | None
+    rank: int
+    groups: list[dict[str, Any]] | None  # the summary's groups; None: never scored
+    max_total: Decimal | None  # None: never scored
+
+
+async def publish_rows(session: AsyncSession, ranked: Subquery) -> list[PublishRow]:
+    """Every row of `ranked` with the summary's groups and maximum read out in SQL (not the whole summary)."""
+    summary = col(ScoreSheet.summary)
+    query = (select(ranked.c.unit_id, ranked.c.unit_name, ranked.c.final_total, ranked.c.classification,
+                    ranked.c.rank, summary["groups"], summary["max_total"].as_string())
+             .join(ScoreSheet, col(ScoreSheet.id) == ranked.c.sheet_id)
+             .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id))
+    return [PublishRow(unit_id=unit_id, unit_name=name, final_total=Decimal(final), classification=label,
+                       rank=rank, groups=groups, max_total=_decimal(maximum))
+            for unit_id, name, final, label, rank, groups, maximum in await session.execute(query)]

@@ -48,17 +48,23 @@ async def export_results(
     """The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
     one sheet per unit in the familiar layout."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    computation = await service.compute(session, campaign, submissions=submissions, identity=identity, within=within)
-    codes, outcomes = {}, None
-    if include_units:
-        outcomes = {}
+    if include_units:  # one sheet per unit needs every unit's scores anyway
+        computation = await service.compute(session, campaign, submissions=submissions, identity=identity,
+                                            within=within)
+        codes, outcomes = {}, {}
         for result in computation.results:
             submission_id = result.sheet.submission_id
             codes[submission_id] = evidence_codes_by_criterion(await evidence.items(submission_id))
             outcomes[submission_id] = sheet_outcome(computation.definition,
                                                     await sheets_repository.scores(session, result.sheet.id))
-    body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
-                                                                      evidence=codes))
+        body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
+                                                                          evidence=codes))
+    else:  # the summary alone, at national scale: from the ranked SQL query
+        summary = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
+                                               within=within)
+        body = await anyio.to_thread.run_sync(lambda: export.summary_xlsx(
+            campaign.title, summary.definition, ranking=summary.ranking, with_previous=summary.with_previous,
+            lines=summary.lines, count=len(summary.lines)))
     name = f"Kết quả - {campaign.title[:100].replace('/', '-')}.xlsx"
     return Response(body, media_type=export.XLSX_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name)})
 
@@ -84,12 +90,10 @@ async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal
     409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
     await freshness.bring_states_up_to_date(session, campaign.id, submissions=submissions)
-    computation = await service.compute(session, campaign, submissions=submissions, identity=identity)
     school_year = await submissions.school_year_name(campaign.school_year_id)
-    computation.settings = await service.publish(
-        session, principal, computation, within, events=events, clock=clock, school_year=school_year,
-        issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
-    return service.to_read(computation)
+    await service.publish(session, principal, campaign, within, events=events, clock=clock, school_year=school_year,
+                          issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
+    return await service.results_page(session, campaign, submissions=submissions, identity=identity)
 
 
 @router.delete("/publication", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -313,20 +313,88 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         rows=rows, total=total, limit=page.limit, offset=page.offset)
 
 
+@dataclass(frozen=True)
+class SummaryLine:
+    """One unit on the summary sheet, however it was computed."""
+
+    unit_name: str
+    group_name: str | None
+    self_total: Decimal
+    final_total: Decimal
+    group_levels: Sequence[str | None]
+    classification: str | None
+    rank: int | None
+    tied: bool
+    previous_total: Decimal | None
+    previous_classification: str | None
+    submission_status: str
+
+
+@dataclass(frozen=True)
+class SummaryExport:
+    definition: RubricDefinition
+    ranking: bool
+    with_previous: bool
+    lines: list[SummaryLine]
+
+
+async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                         identity: IdentityClient, within: uuid.UUID | None = None) -> SummaryExport:
+    """The summary sheet's lines at any scale: the ranked SQL query with the two figures of each summary it
+    shows read out in SQL, last year's totals in one query, the sub-authorities named once each. The same lines
+    as `export.results_xlsx(compute(…))` writes, without rebuilding every unit's outcome."""
+    assert campaign.rubric_id is not None
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
+    empty = outcome(definition, {}, {}, with_criteria=False)
+    unscored = _unscored(definition)
+    settings = await repository.settings(session, campaign.id)
+    ranking = settings.ranking_enabled if settings else True
+    ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
+                                      within=within)
+    rows = await repository.export_rows(session, ranked, with_group_levels=definition.mode.value == "group_levels")
+    names = await identity.names([uuid.UUID(h) for h in {r.group_hex for r in rows if r.group_hex}])
+    earlier = await _earlier_campaign(session, campaign, submissions=submissions)
+    before: dict[uuid.UUID, tuple[Decimal, str | None]] = {}
+    if earlier is not None:
+        earlier_campaign, earlier_unscored = earlier
+        before = await repository.campaign_figures(session, earlier_campaign.id, unscored=earlier_unscored)
+    empty_levels = [g.level for g in empty.groups]
+    lines = []
+    for r in rows:
+        previous = before.get(r.unit_id)
+        lines.append(SummaryLine(
+            unit_name=r.unit_name, group_name=names.get(uuid.UUID(r.group_hex)) if r.group_hex else None,
+            self_total=r.self_total if r.self_total is not None else empty.self_total, final_total=r.final_total,
+            group_levels=r.group_levels if r.group_levels is not None else empty_levels,
+            classification=r.classification, rank=r.rank, tied=r.tied,
+            previous_total=previous[0] if previous else None, previous_classification=previous[1] if previous else None,
+            submission_status=r.submission_status))
+    return SummaryExport(definition=definition, ranking=ranking, with_previous=earlier is not None, lines=lines)
+
+
+async def _earlier_campaign(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                            ) -> tuple[CampaignInfo, repository.Unscored] | None:
+    """Last school year's campaign (the one this was copied from) when it is scored, with its unscored figures."""
+    if campaign.copied_from_id is None:
+        return None
+    try:
+        earlier = await submissions.campaign(campaign.copied_from_id)
+    except CampaignNotFound:
+        return None
+    if earlier.rubric_id is None:
+        return None
+    return earlier, _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+
+
 async def _previous_year_figures(
     session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition, *, submissions: SubmissionsClient,
     unit_ids: Sequence[uuid.UUID],
 ) -> tuple[PreviousYear | None, dict[uuid.UUID, tuple[Decimal, str | None]]]:
     """Last school year's figures (the campaign this one was copied from) and the given units' scores in it."""
-    if campaign.copied_from_id is None:
+    found = await _earlier_campaign(session, campaign, submissions=submissions)
+    if found is None:
         return None, {}
-    try:
-        earlier = await submissions.campaign(campaign.copied_from_id)
-    except CampaignNotFound:
-        return None, {}
-    if earlier.rubric_id is None:
-        return None, {}
-    unscored = _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+    earlier, unscored = found
     figures = await repository.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
                                              unscored=unscored)
     count, average, classes = _figures_of(figures)
@@ -362,12 +430,14 @@ async def update_settings(session: AsyncSession, principal: Principal, campaign:
     return settings
 
 
-async def publish(session: AsyncSession, principal: Principal, computation: Computation, scope_root: uuid.UUID | None,
+async def publish(session: AsyncSession, principal: Principal, campaign: CampaignInfo, scope_root: uuid.UUID | None,
                   *, events: EventSink, clock: Callable[[], datetime], school_year: str | None,
                   issuer_path: str) -> CampaignResults:
     """Publish the results of the approved submissions: a snapshot the schools and the public badge read,
-    and a `results.published` event so each unit hears of it. Publishing again replaces the snapshot."""
-    campaign = computation.campaign
+    and a `results.published` event so each unit hears of it. Publishing again replaces the snapshot.
+    At any scale: the approved sheets ranked among themselves in SQL, each row's groups and maximum read out
+    of its summary in SQL, written in one bulk INSERT."""
+    assert campaign.rubric_id is not None
     _ensure_publisher(principal, campaign, scope_root)
     now = clock()
     settings = await repository.settings(session, campaign.id, for_update=True)
@@ -377,20 +447,28 @@ async def publish(session: AsyncSession, principal: Principal, computation: Comp
     settings.published_at, settings.published_by, settings.published_by_name = now, principal.subject, principal.name
     settings.publication_count += 1
     ranking = settings.ranking_enabled
-    approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
-    ranks = competition_ranks([r.outcome.final_total for r in approved])
-    rows = [PublishedResult(
-        campaign_id=campaign.id, unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, campaign_title=campaign.title,
-        campaign_kind=campaign.kind, school_year=school_year, classification=r.outcome.classification.label,
-        group_levels=[g.model_dump(mode="json") for g in _group_levels(r)], final_total=r.outcome.final_total,
-        max_total=r.outcome.max_total, rank=rank if ranking else None, published_at=now)
-        for r, rank in zip(approved, ranks, strict=True)]
+    definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
+    empty = outcome(definition, {}, {}, with_criteria=False)
+    ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=_unscored(definition),
+                                      approved_only=True)
+    empty_levels: list[dict[str, Any]] = [
+        {"code": g.code, "title": g.title, "final_total": str(g.final_total), "level": g.level} for g in empty.groups]
+    rows = [{
+        "campaign_id": campaign.id, "unit_id": r.unit_id, "unit_name": r.unit_name, "campaign_title": campaign.title,
+        "campaign_kind": campaign.kind, "school_year": school_year, "classification": r.classification,
+        # GroupLevelRead's JSON, written directly: a model per group and unit cost more than the rest of a row.
+        "group_levels": [{"code": g["code"], "title": g["title"], "total": float(Decimal(g["final_total"])),
+                          "level": g["level"]} for g in (r.groups if r.groups is not None else empty_levels)],
+        "final_total": r.final_total, "max_total": r.max_total if r.max_total is not None else empty.max_total,
+        "rank": r.rank if ranking else None, "published_at": now}
+        for r in await repository.publish_rows(session, ranked)]
+    await session.flush()
     await repository.replace_published(session, campaign.id, rows)
     _audit(session, principal, campaign, issuer_path, "results.published",
            changes={"publication": settings.publication_count, "units": len(rows), "ranking_enabled": ranking})
     await events.emit(session, ResultsPublished(
         campaign_id=campaign.id, campaign_title=campaign.title, issuer_unit_id=campaign.issuer_unit_id,
-        published_at=now, unit_ids=[r.unit_id for r in rows]))
+        published_at=now, unit_ids=[row["unit_id"] for row in rows]))
     return settings
 
 

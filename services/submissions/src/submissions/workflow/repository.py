@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import col
 
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
@@ -44,6 +45,22 @@ async def with_context(session: AsyncSession,
     result = await session.execute(_WITH_CONTEXT, {"submission_id": submission_id})
     row = result.one_or_none()
     return (row[0], row[1], row[2]) if row is not None else None
+
+
+_LAST_SEQ = (select(func.max(col(SubmissionEvent.seq))).where(col(SubmissionEvent.submission_id) == col(Submission.id))
+             .correlate(Submission).scalar_subquery())
+_FOR_SAVE = (
+    _WITH_CONTEXT.add_columns(SubmissionEvent)
+    .outerjoin(SubmissionEvent, and_(col(SubmissionEvent.submission_id) == col(Submission.id),
+                                     col(SubmissionEvent.seq) == _LAST_SEQ))
+)
+
+
+async def for_save(session: AsyncSession, submission_id: uuid.UUID
+                   ) -> tuple[Submission, CampaignTarget, Campaign, SubmissionEvent | None] | None:
+    """`with_context` and the latest history line, in one statement: an autosave needs the line to extend it."""
+    row = (await session.execute(_FOR_SAVE, {"submission_id": submission_id})).one_or_none()
+    return (row[0], row[1], row[2], row[3]) if row is not None else None
 
 
 async def for_unit(session: AsyncSession, campaign_id: uuid.UUID, unit_id: uuid.UUID) -> Submission | None:
@@ -107,6 +124,76 @@ def _compare_and_set_statement(columns: tuple[str, ...]) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class ExtendLine:
+    """One more save on the history line `event_id` (consecutive autosaves by one person)."""
+
+    event_id: uuid.UUID
+    at: datetime
+    detail: dict[str, Any]
+
+
+async def save_draft(session: AsyncSession, submission: Submission, expected_version: int, values: dict[str, Any],
+                     line: ExtendLine | SubmissionEvent) -> bool:
+    """An autosave: compare-and-set `values` on the version and write its history line (`line` extended, or added),
+    both or neither. On PostgreSQL one statement, one round trip (the update and the line are data-modifying CTEs;
+    the line is written only if the update matched); `submission` is refreshed from the row it returns."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":  # SQLite has no data-modifying CTEs; no network between them either
+        if not await compare_and_set(session, submission, expected_version, values):
+            return False
+        if isinstance(line, ExtendLine):
+            await session.execute(_TOUCH_EVENT, {"event_id": line.event_id, "at": line.at, "detail": line.detail})
+        else:
+            session.add(line)
+            await session.flush()
+        return True
+    # No parameter may be named like a column of either table: SQLAlchemy would add it to the UPDATEs' SET.
+    params = {f"new_{name}": value for name, value in values.items()}
+    params |= {"saved_id": submission.id, "expected_version": expected_version, "new_version": expected_version + 1}
+    if isinstance(line, ExtendLine):
+        params |= {"event_id": line.event_id, "event_at": line.at, "event_detail": line.detail}
+    else:
+        params |= {f"event_{name}": getattr(line, name) for name in _NEW_LINE_COLUMNS}
+    statement = _save_draft_statement(tuple(sorted(values)), isinstance(line, ExtendLine))
+    return (await session.execute(statement, params)).scalar_one_or_none() is not None
+
+
+_NEW_LINE_COLUMNS = ("id", "seq", "action", "actor_id", "actor_name", "actor_unit_id", "on_behalf", "version_number",
+                     "detail", "at")
+
+
+@functools.cache
+def _save_draft_statement(columns: tuple[str, ...], extend_line: bool) -> Any:
+    submissions = cast(Table, Submission.__table__)  # type: ignore[attr-defined]
+    events = cast(Table, SubmissionEvent.__table__)  # type: ignore[attr-defined]
+    saved = (
+        update(submissions)
+        .where(submissions.c.id == bindparam("saved_id"), submissions.c.version == bindparam("expected_version"))
+        .values({**{name: bindparam(f"new_{name}", type_=submissions.c[name].type) for name in columns},
+                 "version": bindparam("new_version")})
+        .returning(*submissions.c)
+        .cte("saved")
+    )
+    if extend_line:
+        history: Any = (
+            update(events)
+            .where(events.c.id == bindparam("event_id"), exists(select(saved.c.id)))
+            .values(at=bindparam("event_at", type_=events.c.at.type),
+                    detail=bindparam("event_detail", type_=events.c.detail.type))
+            .cte("history")
+        )
+    else:
+        new_line = {name: bindparam(f"event_{name}", type_=events.c[name].type) for name in _NEW_LINE_COLUMNS}
+        history = (
+            insert(events)
+            .from_select([*new_line, "submission_id"], select(*new_line.values(), saved.c.id))
+            .cte("history")
+        )
+    return (select(aliased(Submission, saved)).add_cte(history)
+            .execution_options(populate_existing=True))
+
+
 async def last_event(session: AsyncSession, submission_id: uuid.UUID) -> SubmissionEvent | None:
     result = await session.execute(_LAST_EVENT, {"submission_id": submission_id})
     return result.scalar_one_or_none()
@@ -129,9 +216,3 @@ async def version(session: AsyncSession, submission_id: uuid.UUID, number: int) 
         col(SubmissionVersion.submission_id) == submission_id, col(SubmissionVersion.number) == number))
     return result.scalar_one_or_none()
 
-
-async def touch_event(session: AsyncSession, event: SubmissionEvent, at: datetime) -> None:
-    """One more save on an existing history line. A plain UPDATE, not a change of the loaded object: the unit of
-    work's flush at commit costs more than the statement itself."""
-    detail = {**(event.detail or {}), "saves": int((event.detail or {}).get("saves", 1)) + 1}
-    await session.execute(_TOUCH_EVENT, {"event_id": event.id, "at": at, "detail": detail})

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common import audit
 from edudx_common.auth import Principal, Role
+from edudx_common.db import new_id
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
 from edudx_common.timezone import describe_delay, format_vn
@@ -72,7 +73,10 @@ async def load(session: AsyncSession, principal: Principal, submission_id: uuid.
     found = await repository.with_context(session, submission_id)
     if found is None:
         raise SubmissionNotFound()
-    submission, target, campaign = found
+    return _visible(principal, *found)
+
+
+def _visible(principal: Principal, submission: Submission, target: CampaignTarget, campaign: Campaign) -> Context:
     if not sees_submission(principal, target.unit_path):
         raise SubmissionNotFound()
     return Context(submission, campaign, target)
@@ -211,7 +215,11 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
     """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written.
     Wrong answers are stored too (validation blocks only the submit): what was typed is on the server, for the
     next device and the next person, with a message per field."""
-    ctx = await load(session, principal, submission_id)
+    found = await repository.for_save(session, submission_id)  # the one read of a save
+    if found is None:
+        raise SubmissionNotFound()
+    submission, target, campaign, last_line = found
+    ctx = _visible(principal, submission, target, campaign)
     now = clock()
     _ensure_can_edit(principal, ctx, now)
     outline = _outline(ctx.campaign)
@@ -222,8 +230,11 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
         raise InvalidContent(errors=[FieldError(field=e.field, message=e.message) for e in refused])
     content = {**ctx.submission.content, **kept}
     content = {k: v for k, v in content.items() if v is not None}
-    await _write(session, ctx.submission, base_version, content=content, updated_at=now, updated_by=_who(principal))
-    await _record_edit(session, ctx.submission, principal, ctx.target, now, list(kept))
+    # ... and its one write: the row (compare-and-set on the version) with its history line.
+    line = _edit_line(ctx.submission, principal, ctx.target, now, list(kept), last_line)
+    if not await repository.save_draft(session, ctx.submission, base_version,
+                                       {"content": content, "updated_at": now, "updated_by": _who(principal)}, line):
+        await _refuse_stale(session, ctx.submission)
     return SavedDraft(ctx, refused)
 
 
@@ -235,8 +246,12 @@ def content_problems(ctx: Context) -> list[ContentError]:
 
 async def _write(session: AsyncSession, submission: Submission, base_version: int, **values: Any) -> None:
     if not await repository.compare_and_set(session, submission, base_version, values):
-        await session.refresh(submission)  # what the winner wrote
-        raise StaleSubmission(
+        await _refuse_stale(session, submission)
+
+
+async def _refuse_stale(session: AsyncSession, submission: Submission) -> None:
+    await session.refresh(submission)  # what the winner wrote
+    raise StaleSubmission(
             f"{submission.updated_by or 'Người khác'} đã lưu báo cáo (phiên bản {submission.version}) sau khi bạn mở."
             " Tải lại để xem thay đổi; nội dung bạn đang soạn vẫn còn trên máy.",
             extra={"current_version": submission.version})
@@ -470,13 +485,15 @@ async def _record(session: AsyncSession, submission: Submission, principal: Prin
                      changes={"on_behalf": on_behalf, "version_number": version_number, **(detail or {})})
 
 
-async def _record_edit(session: AsyncSession, submission: Submission, principal: Principal, target: CampaignTarget,
-                       now: datetime, field_ids: list[str]) -> None:
+def _edit_line(submission: Submission, principal: Principal, target: CampaignTarget, now: datetime,
+               field_ids: list[str], last: SubmissionEvent | None) -> repository.ExtendLine | SubmissionEvent:
     """Autosave writes often: consecutive saves by one person within 15 minutes are one history line."""
-    last = await repository.last_event(session, submission.id)
     if (last is not None and last.action == "edited" and last.actor_id == principal.subject
             and now - last.at < EDIT_COALESCE):
-        await repository.touch_event(session, last, now)
-        return
-    await _record(session, submission, principal, "edited", target, detail={"fields": field_ids[:20], "saves": 1},
-                  at=now)
+        detail = last.detail or {}
+        return repository.ExtendLine(last.id, now, {**detail, "saves": int(detail.get("saves", 1)) + 1})
+    # Not audited (UNAUDITED_ACTIONS): the history line is the whole record of an edit.
+    return SubmissionEvent(id=new_id(), submission_id=submission.id, seq=(last.seq + 1) if last else 1,
+                           action="edited", actor_id=principal.subject, actor_name=principal.name,
+                           actor_unit_id=principal.unit_id, on_behalf=principal.unit_id != target.unit_id,
+                           version_number=None, detail={"fields": field_ids[:20], "saves": 1}, at=now)
