@@ -11,12 +11,13 @@ from fastapi import APIRouter, FastAPI
 from edudx_common import health
 from edudx_common.background import in_background
 from edudx_common.db import create_engine, ping, session_factory
-from edudx_common.errors import PROBLEM_MEDIA_TYPE, install_problem_handlers
+from edudx_common.errors import install_problem_handlers
 from edudx_common.hardening import BodyLimitMiddleware, NoStoreMiddleware, UnexpectedErrorMiddleware
 from edudx_common.http import ServiceClient, ServiceTokenProvider
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
+from edudx_common.openapi import finish_spec, route_id_function
 from edudx_common.revocation import RevokedSessions, SessionSource, from_identity
 from edudx_common.settings import BaseServiceSettings
 
@@ -46,9 +47,13 @@ def create_service_app(
         openapi_tags=tags,
         # No 307 to "/path" for "/path/": its Location would carry the service's internal address.
         redirect_slashes=False,
+        # Operation ids from the feature and the function (`campaigns_list`), not the path; one schema per model
+        # (no `-Input`/`-Output` pairs, which generated clients could not type).
+        generate_unique_id_function=route_id_function(name),
+        separate_input_output_schemas=False,
     )
     install_problem_handlers(app)
-    _document_problems(app)
+    _document_contract(app, name)
     install_metrics(app, service=name, sources=metrics_sources)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
@@ -61,23 +66,16 @@ def create_service_app(
     return app
 
 
-def _document_problems(app: FastAPI) -> None:
-    """Error responses are `application/problem+json` with the Problem schema, in the spec as on the wire."""
+def _document_contract(app: FastAPI, service: str) -> None:
+    """What the document says beyond FastAPI's derivation: security, standard answers, problem codes, tags
+    (`edudx_common.openapi`)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        spec = build()
-        for operations in spec.get("paths", {}).values():
-            for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
-                    if status[0] in "45":
-                        response["content"] = {
-                            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
-                        }
-        app.openapi_schema = spec
-        return spec
+        app.openapi_schema = finish_spec(app, build(), service=service)
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
