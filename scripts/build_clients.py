@@ -75,8 +75,7 @@ def lint(spec_path: Path) -> None:
 _WARNING = re.compile(r"warn", re.IGNORECASE)
 
 
-def python_client(spec_path: Path, version: str) -> Path:
-    target = PYTHON / PYTHON_PACKAGE
+def python_client(spec_path: Path, version: str, *, target: Path = PYTHON / PYTHON_PACKAGE) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"

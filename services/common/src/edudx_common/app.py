@@ -17,7 +17,7 @@ from edudx_common.http import ServiceClient, ServiceTokenProvider
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
-from edudx_common.openapi import finish_spec, route_id_function
+from edudx_common.openapi import RouteIds, finish_spec
 from edudx_common.revocation import RevokedSessions, SessionSource, from_identity
 from edudx_common.settings import BaseServiceSettings
 
@@ -36,6 +36,7 @@ def create_service_app(
     metrics_sources: Sequence[ScrapeSource] = (),
 ) -> FastAPI:
     prefix = f"/api/{name}"
+    route_ids = RouteIds(name)
     app = FastAPI(
         title=title,
         description=description,
@@ -49,11 +50,11 @@ def create_service_app(
         redirect_slashes=False,
         # Operation ids from the feature and the function (`campaigns_list`), not the path; one schema per model
         # (no `-Input`/`-Output` pairs, which generated clients could not type).
-        generate_unique_id_function=route_id_function(name),
+        generate_unique_id_function=route_ids,
         separate_input_output_schemas=False,
     )
     install_problem_handlers(app)
-    _document_contract(app, name)
+    _document_contract(app, route_ids)
     install_metrics(app, service=name, sources=metrics_sources)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
@@ -66,7 +67,7 @@ def create_service_app(
     return app
 
 
-def _document_contract(app: FastAPI, service: str) -> None:
+def _document_contract(app: FastAPI, route_ids: RouteIds) -> None:
     """What the document says beyond FastAPI's derivation: security, standard answers, problem codes, tags
     (`edudx_common.openapi`)."""
     build = app.openapi
@@ -74,7 +75,7 @@ def _document_contract(app: FastAPI, service: str) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        app.openapi_schema = finish_spec(app, build(), service=service)
+        app.openapi_schema = finish_spec(build(), route_ids=route_ids)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -17,10 +17,9 @@ without an offset is read as Vietnam time. Screens, e-mails and exports show Asi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -102,11 +101,23 @@ def operation_id(route: APIRoute, *, service: str) -> str:
     return "_".join(parts)
 
 
-def route_id_function(service: str) -> Callable[[APIRoute], str]:
-    def generate(route: APIRoute) -> str:
-        return operation_id(route, service=service)
+class RouteIds:
+    """The app's `generate_unique_id_function`. FastAPI hands it every route as the app sees it (with its
+    router's dependencies), so it also keeps each route by operation id: what the operation needs to
+    authenticate is read from its dependencies once FastAPI has resolved them."""
 
-    return generate
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.routes: dict[str, APIRoute] = {}
+
+    def __call__(self, route: APIRoute) -> str:
+        operation = operation_id(route, service=self.service)
+        self.routes[operation] = route
+        return operation
+
+    def authentication(self, operation: str) -> str | None:
+        route = self.routes.get(operation)
+        return _authentication(route) if route is not None and route.dependant is not None else None
 
 
 def _calls(dependant: Dependant) -> Iterator[Any]:
@@ -125,27 +136,48 @@ def _authentication(route: APIRoute) -> str | None:
     return None
 
 
-def _routes(app: FastAPI) -> Iterator[APIRoute]:
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.include_in_schema:
-            yield route
-
-
-def finish_spec(app: FastAPI, spec: dict[str, Any], *, service: str) -> dict[str, Any]:
+def finish_spec(spec: dict[str, Any], *, route_ids: RouteIds) -> dict[str, Any]:
     components = spec.setdefault("components", {})
     components.setdefault("securitySchemes", {})[BEARER_SCHEME] = {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "Mã truy cập lấy từ `POST /api/identity/auth/login` (gửi `Authorization: Bearer <token>`).",
     }
-    authentication = {(method.lower(), route.path_format): _authentication(route)
-                      for route in _routes(app) for method in route.methods or ()}
-    for path, operations in spec.get("paths", {}).items():
-        for method, operation in operations.items():
-            _finish_operation(operation, authentication.get((method, path)))
-    spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", service))
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            _finish_operation(operation, route_ids.authentication(operation.get("operationId", "")))
+        _document_versions(operations)
+    spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", route_ids.service))
     used = sorted({tag for ops in spec.get("paths", {}).values() for op in ops.values() for tag in op.get("tags", [])})
     spec["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, tag)} for tag in used]
     return spec
+
+
+_ETAG = {"description": "Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi)",
+         "schema": {"type": "string", "example": '"7"'}}
+
+
+def _document_versions(operations: dict[str, Any]) -> None:
+    """A resource written with `If-Match` is read with an `ETag`; the write answers 412 when the version is stale
+    and 428 when none was sent (the header or the body's `base_version`)."""
+    conditional = [op for op in operations.values()
+                   if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match"
+                          for p in op.get("parameters", []))]
+    if not conditional:
+        return
+    for operation in operations.values():
+        for status, response in operation.get("responses", {}).items():
+            if status.startswith("2"):
+                response.setdefault("headers", {})["ETag"] = dict(_ETAG)
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operation in conditional:
+        for parameter in operation["parameters"]:
+            if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+                parameter["description"] = ("Phiên bản đã đọc (giá trị `ETag`, ví dụ `\"7\"`); bắt buộc nếu thân yêu "
+                                            "cầu không có `base_version` (428 nếu thiếu cả hai)")
+        operation["responses"].setdefault("412", {"description": "Dữ liệu đã được người khác thay đổi",
+                                                  "content": problem})
+        operation["responses"].setdefault("428", {"description": "Thiếu phiên bản đã đọc (If-Match)",
+                                                  "content": problem})
 
 
 def _finish_operation(operation: dict[str, Any], authentication: str | None) -> None:
@@ -171,7 +203,7 @@ def _finish_operation(operation: dict[str, Any], authentication: str | None) -> 
         responses.setdefault(status, {**response, "headers": dict(response["headers"])})
     for status, response in responses.items():
         for media_type, content in response.get("content", {}).items():
-            if status[0] in "23" and not content.get("schema") and "json" not in media_type:
+            if status[0] in "23" and content.get("schema", {}) in ({}, {"type": "string"}) and "json" not in media_type:
                 # Files (PDF, DOCX, XLSX, CSV, iCalendar): bytes to a client, not an untyped nothing.
                 content["schema"] = {"type": "string", "format": "binary"}
         if status[0] in "45":

@@ -51,7 +51,7 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PartialUpdate(BaseModel):
+class PartialUpdate(RequestModel):
     clearable: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import SingleLine
+from edudx_common.types import RequestModel, SingleLine
 
 ATTRIBUTE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -44,7 +44,7 @@ class EvidenceRead(BaseModel):
     reviewed_at: LocalDateTime | None
 
 
-class LinkCreate(BaseModel):
+class LinkCreate(RequestModel):
     submission_id: uuid.UUID
     url: str = Field(description="Địa chỉ http:// hoặc https://, tối đa 2000 ký tự")
     title: SingleLine = Field(max_length=500, description="Tên minh chứng, ví dụ 'Bài viết trên cổng thông tin'")
@@ -61,7 +61,7 @@ class LinkCreate(BaseModel):
                     "{'solution_name': 'K12Online', 'acquisition': 'Thuê'})")
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(RequestModel):
     state: Literal["accepted", "insufficient", "wrong"] = Field(
         description="accepted (đạt) | insufficient (chưa đủ) | wrong (sai tài liệu, hết hạn, sai cơ quan ban hành)")
     reason: str | None = Field(default=None, max_length=2000, description="Bắt buộc khi không phải accepted")
@@ -83,7 +83,7 @@ class DownloadLink(BaseModel):
     expires_at: datetime
 
 
-class UploadCreate(BaseModel):
+class UploadCreate(RequestModel):
     submission_id: uuid.UUID
     file_name: SingleLine | None = Field(default=None, max_length=1000,
                                   description="Tên tệp trên máy (chỉ để hiển thị, được làm sạch)")
