@@ -8,7 +8,6 @@ import importlib
 import io
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 

@@ -1553,6 +1553,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "hieutruong.hoabinh@vinhlong.edu.vn",
+                 *       "password": "EduDX@2025"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };

@@ -2344,6 +2344,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "due_at": "2026-01-20T17:00:00+07:00",
+                 *       "kind": "dx_self_assessment",
+                 *       "late_policy": "accept_late",
+                 *       "opens_at": "2026-01-05T07:00:00+07:00",
+                 *       "school_year_id": "3f1c2a9e-0b7d-4c55-9a51-2f0d6c1e8b21",
+                 *       "title": "Báo cáo chuyển đổi số năm học 2025-2026"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CampaignCreate"];
             };
         };
@@ -4986,6 +4996,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "values": {
+                 *         "ghi_chu": "Đã trang bị thêm 20 máy tính",
+                 *         "so_phong_may": 3
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["DraftUpdate"];
             };
         };
@@ -6183,6 +6201,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "Kính gửi Phòng GD&ĐT"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubmitRequest"];
             };
         };

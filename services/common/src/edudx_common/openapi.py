@@ -64,6 +64,19 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "reminder policy": "Lịch nhắc hạn của một đợt báo cáo.",
 }
 
+# Request examples of the main operations, by operation id (Spectral checks them against their schemas).
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "auth_login": {"email": "hieutruong.hoabinh@vinhlong.edu.vn", "password": "EduDX@2025"},
+    "campaigns_create": {
+        "title": "Báo cáo chuyển đổi số năm học 2025-2026", "kind": "dx_self_assessment",
+        "opens_at": "2026-01-05T07:00:00+07:00", "due_at": "2026-01-20T17:00:00+07:00",
+        "school_year_id": "3f1c2a9e-0b7d-4c55-9a51-2f0d6c1e8b21", "late_policy": "accept_late",
+    },
+    "submissions_save_draft": {"values": {"so_phong_may": 3, "ghi_chu": "Đã trang bị thêm 20 máy tính"}},
+    "submissions_submit": {"note": "Kính gửi Phòng GD&ĐT"},
+    "scores_save_self": {"scores": [{"criterion_code": "1.1", "points": 3}]},
+}
+
 _STANDARD_RESPONSES: dict[str, dict[str, Any]] = {
     "429": {
         "description": "Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After`",
@@ -183,6 +196,9 @@ def _document_versions(operations: dict[str, Any]) -> None:
 def _finish_operation(operation: dict[str, Any], authentication: str | None) -> None:
     if INTERNAL_TAGS & set(operation.get("tags", [])):
         operation[INTERNAL_KEY] = True
+    example = REQUEST_EXAMPLES.get(operation.get("operationId", ""))
+    if example is not None and "application/json" in operation.get("requestBody", {}).get("content", {}):
+        operation["requestBody"]["content"]["application/json"]["example"] = example
     responses = operation.setdefault("responses", {})
     if authentication is None:
         operation["security"] = []  # said explicitly: this operation needs no token
