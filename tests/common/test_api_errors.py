@@ -17,6 +17,7 @@ from edudx_common.app import create_service_app
 from edudx_common.deprecation import deprecation_headers, sunset
 from edudx_common.errors import NotFound
 from edudx_common.messages import preferred_language
+from edudx_common.pagination import Page, _request_target
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import PartialUpdate, RequestModel, SingleLine
 from tests.servers import serve
@@ -126,3 +127,15 @@ def test_a_deprecated_operation_says_when_it_goes(client: httpx.Client) -> None:
 ])
 def test_accept_language(header: str | None, language: str) -> None:
     assert preferred_language(header) == language
+
+
+def test_a_page_links_the_next_one_with_the_same_filters() -> None:
+    token = _request_target.set(("/api/submissions/campaigns", "status=published&limit=2&offset=0"))
+    try:
+        first = Page[int](items=[1, 2], total=5, limit=2, offset=0)
+        last = Page[int](items=[5], total=5, limit=2, offset=4)
+    finally:
+        _request_target.reset(token)
+    assert first.next == "/api/submissions/campaigns?status=published&limit=2&offset=2"
+    assert last.next is None
+    assert Page[int](items=[], total=9, limit=2, offset=0).next is None  # outside a request: no link

@@ -166,7 +166,7 @@ async def test_list_is_paged_filtered_and_searched_while_counts_cover_everything
     assert [t["unit_code"] for t in by_code["targets"]["items"]] == ["T-LVL"]
     assert [t["unit_code"] for t in one_group["targets"]["items"]] == ["T-HS", "T-DT", "T-NP", "T-TL"]
     assert [t["unit_code"] for t in past_the_end["targets"]["items"]] == [] and past_the_end["targets"]["total"] == 9
-    assert nothing["targets"] == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert nothing["targets"] == {"items": [], "total": 0, "limit": 50, "offset": 0, "next": None}
     for view in (page, overdue, waiting, searched, one_group, nothing):
         assert view["totals"] == TOTAL and len(view["groups"]) == 3
     assert bad_status.status_code == 422

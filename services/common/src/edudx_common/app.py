@@ -18,6 +18,7 @@ from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audie
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
 from edudx_common.openapi import RouteIds, finish_spec
+from edudx_common.pagination import PageLinkMiddleware
 from edudx_common.revocation import RevokedSessions, SessionSource, from_identity
 from edudx_common.settings import BaseServiceSettings
 
@@ -59,6 +60,7 @@ def create_service_app(
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(NoStoreMiddleware)
+    app.add_middleware(PageLinkMiddleware)
     # Added last, so outermost: the request id is set before anything else runs.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
