@@ -55,8 +55,8 @@ async def test_policy_permissions_validation_and_preview(harness: Harness) -> No
     assert zero_days.status_code == 422 and zero_days.json()["code"] == "validation_error"
     assert from_above.status_code == 200 and from_above.json()["days_before"] == [5, 2]
     assert after.json()["is_default"] is False and after.json()["escalations"] == []
-    assert [s["at"] for s in after.json()["schedule"]] == [
-        vn(today + timedelta(days=5), 13, 30).isoformat(), vn(today + timedelta(days=8), 13, 30).isoformat()]
+    assert [datetime.fromisoformat(s["at"]) for s in after.json()["schedule"]] == [
+        vn(today + timedelta(days=5), 13, 30), vn(today + timedelta(days=8), 13, 30)]
     assert reset.status_code == 200 and reset.json()["is_default"] is True
     assert unknown.status_code == 404
 

@@ -329,6 +329,11 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * EvidenceKind
+         * @enum {string}
+         */
+        EvidenceKind: "file" | "link";
         /** EvidenceRead */
         EvidenceRead: {
             /**
@@ -367,11 +372,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /**
-             * Kind
-             * @description file | link
-             */
-            kind: string;
+            /** @description file: tệp đã tải lên; link: đường liên kết */
+            kind: components["schemas"]["EvidenceKind"];
             /**
              * Original Name
              * @description Tên tệp gốc (chỉ để hiển thị)
@@ -386,11 +388,8 @@ export interface components {
             replaces_id: string | null;
             /** Review Reason */
             review_reason: string | null;
-            /**
-             * Review State
-             * @description pending | accepted | insufficient | wrong
-             */
-            review_state: string;
+            /** @description Kết quả thẩm định minh chứng */
+            review_state: components["schemas"]["ReviewState"];
             /** Reviewed At */
             reviewed_at: string | null;
             /**
@@ -541,6 +540,11 @@ export interface components {
              */
             state: "accepted" | "insufficient" | "wrong";
         };
+        /**
+         * ReviewState
+         * @enum {string}
+         */
+        ReviewState: "pending" | "accepted" | "insufficient" | "wrong";
         /** UploadCreate */
         UploadCreate: {
             /**
@@ -622,11 +626,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /**
-             * Kind
-             * @description file | link
-             */
-            kind: string;
+            /** @description file: tệp đã tải lên; link: đường liên kết */
+            kind: components["schemas"]["EvidenceKind"];
             /**
              * Original Name
              * @description Tên tệp gốc (chỉ để hiển thị)
@@ -641,11 +642,8 @@ export interface components {
             replaces_id: string | null;
             /** Review Reason */
             review_reason: string | null;
-            /**
-             * Review State
-             * @description pending | accepted | insufficient | wrong
-             */
-            review_state: string;
+            /** @description Kết quả thẩm định minh chứng */
+            review_state: components["schemas"]["ReviewState"];
             /** Reviewed At */
             reviewed_at: string | null;
             /**

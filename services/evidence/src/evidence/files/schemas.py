@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel, SingleLine
+from evidence.files.models import EvidenceKind, ReviewState
 
 ATTRIBUTE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -18,7 +19,7 @@ class EvidenceRead(BaseModel):
     id: uuid.UUID
     submission_id: uuid.UUID
     unit_id: uuid.UUID
-    kind: str = Field(description="file | link")
+    kind: EvidenceKind = Field(description="file: tệp đã tải lên; link: đường liên kết")
     title: str
     description: str | None
     criterion_codes: list[str] = Field(description="Tiêu chí mà minh chứng hỗ trợ, ví dụ ['1.1', '2.3']")
@@ -39,7 +40,7 @@ class EvidenceRead(BaseModel):
     uploaded_by: str
     uploaded_by_name: str | None
     created_at: LocalDateTime
-    review_state: str = Field(description="pending | accepted | insufficient | wrong")
+    review_state: ReviewState = Field(description="Kết quả thẩm định minh chứng")
     review_reason: str | None
     reviewed_at: LocalDateTime | None
 
