@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: help install install-dev spa spa-test run test check-runtime test-postgres lint openapi client migration bench bench-deadline clean
+.PHONY: help install install-dev spa spa-test run test check-runtime test-postgres lint openapi client clients migration bench bench-deadline clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ openapi: install-dev ## export every service's OpenAPI spec into openapi/ and it
 client: ## regenerate the SPA's typed API client (frontend/src/api/generated) from openapi/*.json
 	@scripts/build_spa.sh --packages-only
 	@cd frontend && node scripts/generate-client.mjs
+
+clients: install-dev ## lint the public API document (Spectral, Redocly) and generate clients/python and clients/typescript
+	@$(PY) scripts/build_clients.py
 
 migration: install-dev ## new migration: make migration SERVICE=identity MESSAGE="add x"
 	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=identity MESSAGE="add x"'; exit 2; }

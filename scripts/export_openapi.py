@@ -1,4 +1,6 @@
-"""Write each service's OpenAPI document to openapi/<service>.json (`make openapi`).
+"""Write each service's OpenAPI document to openapi/<service>.json, and the public one the gateway serves (every
+service merged, internal routes left out) to openapi/public/openapi.json (`make openapi`). The SDKs are built
+from the public one (`make clients`).
 
 `tests/contract/test_openapi_fresh.py` fails when a committed spec differs from what the code produces.
 """
@@ -25,6 +27,12 @@ def spec_of(service: str) -> dict[str, Any]:
     return spec
 
 
+def public_spec() -> dict[str, Any]:
+    from gateway.openapi import merge_specs
+
+    return merge_specs({service: spec_of(service) for service in present_services()})
+
+
 def render(spec: dict[str, Any]) -> str:
     return json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
@@ -35,6 +43,9 @@ def main() -> None:
     for service in present_services():
         (out / f"{service}.json").write_text(render(spec_of(service)), encoding="utf-8")
         sys.stdout.write(f"openapi/{service}.json\n")
+    (out / "public").mkdir(exist_ok=True)
+    (out / "public" / "openapi.json").write_text(render(public_spec()), encoding="utf-8")
+    sys.stdout.write("openapi/public/openapi.json\n")
 
 
 if __name__ == "__main__":

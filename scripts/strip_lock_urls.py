@@ -1,12 +1,13 @@
-"""Remove what npm writes into frontend/package-lock.json that names a download address: `resolved` URLs and
-`funding` links. `npm ci` needs neither. Run after `npm install` changes the lock file."""
+"""Remove what npm writes into the npm lock files (the SPA's and clients/*) that names a download address:
+`resolved` URLs and `funding` links. `npm ci` needs neither. Run after `npm install` changes the lock file."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-LOCK = Path(__file__).resolve().parent.parent / "frontend" / "package-lock.json"
+REPO = Path(__file__).resolve().parent.parent
+LOCKS = [REPO / "frontend" / "package-lock.json", *sorted((REPO / "clients").glob("*/package-lock.json"))]
 URL_FIELDS = ("resolved", "funding")
 
 
@@ -21,10 +22,11 @@ def strip(document: dict) -> int:  # type: ignore[type-arg]
 
 
 def main() -> None:
-    document = json.loads(LOCK.read_text())
-    removed = strip(document)
-    LOCK.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    print(f"removed {removed} URL fields from {LOCK.name}")
+    for lock in LOCKS:
+        document = json.loads(lock.read_text())
+        removed = strip(document)
+        lock.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        print(f"removed {removed} URL fields from {lock.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

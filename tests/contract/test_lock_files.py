@@ -10,9 +10,11 @@ ADDRESS = re.compile(r"https?://|file:|/work/|/root/|/home/")
 
 
 def test_package_lock_names_no_address_or_machine_path() -> None:
-    text = (REPO / "frontend" / "package-lock.json").read_text()
-    found = sorted({m.group(0) for m in ADDRESS.finditer(text)})
-    assert found == [], f"run scripts/strip_lock_urls.py after npm install (found {found})"
+    locks = [REPO / "frontend" / "package-lock.json", *sorted((REPO / "clients").glob("*/package-lock.json"))]
+    assert len(locks) >= 3  # the SPA's, the SDK tooling's, the TypeScript client's
+    for lock in locks:
+        found = sorted({m.group(0) for m in ADDRESS.finditer(lock.read_text())})
+        assert found == [], f"run scripts/strip_lock_urls.py after npm install ({lock.name}: found {found})"
 
 
 def test_requirements_name_no_index() -> None:

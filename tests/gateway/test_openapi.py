@@ -59,7 +59,7 @@ def test_merge_shares_identical_schemas_and_prefixes_clashing_ones() -> None:
     # ItemPage is spelled the same in both but refers to different Items, so it clashes too.
     assert schemas["SubmissionsItemPage"]["properties"]["items"]["items"] == _ref("SubmissionsItem")
     assert schemas["ScoringItemPage"]["properties"]["items"]["items"] == _ref("ScoringItem")
-    assert schemas["Campaign"] == CAMPAIGN
+    assert "Campaign" not in schemas  # no public operation refers to it
     assert set(merged["paths"]) == {"/api/submissions/items", "/api/scoring/items"}
     scoring_get = merged["paths"]["/api/scoring/items"]["get"]
     assert scoring_get["responses"]["200"]["content"]["application/json"]["schema"] == _ref("ScoringItemPage")
@@ -68,6 +68,25 @@ def test_merge_shares_identical_schemas_and_prefixes_clashing_ones() -> None:
     assert merged["components"]["securitySchemes"] == {"HTTPBearer": {"type": "http", "scheme": "bearer"}}
     assert [t["name"] for t in merged["tags"]] == ["submissions", "scoring"]
     assert "x-edudx-unavailable" not in merged
+
+
+def test_the_merged_document_is_the_public_one() -> None:
+    scoring = _spec("scoring", RUBRIC, extra_schemas={"EventEnvelope": {"type": "object"}})
+    scoring["paths"]["/api/scoring/events"] = {"post": {
+        "tags": ["events"], "x-internal": True, "responses": {"204": {"description": "ok"}},
+        "requestBody": {"content": {"application/json": {"schema": _ref("EventEnvelope")}}}}}
+    scoring["x-problem-codes"] = {"rubric_not_found": {"status": 404, "title": "Không tìm thấy bộ tiêu chí"}}
+
+    merged = merge_specs({"scoring": scoring})
+
+    assert set(merged["paths"]) == {"/api/scoring/items"}
+    assert "EventEnvelope" not in merged["components"]["schemas"]
+    responses = merged["paths"]["/api/scoring/items"]["get"]["responses"]
+    assert {"502", "504"} <= set(responses)
+    assert responses["504"]["content"]["application/problem+json"]["schema"] == _ref("Problem")
+    codes = merged["x-problem-codes"]
+    assert codes["rubric_not_found"]["status"] == 404
+    assert {"bad_gateway", "gateway_timeout", "unknown_service", "validation_error"} <= set(codes)
 
 
 def test_merge_renames_do_not_depend_on_service_order() -> None:
@@ -86,7 +105,7 @@ def test_merge_keeps_a_prefixed_name_unique() -> None:
     })
 
     schemas = merged["components"]["schemas"]
-    assert schemas["ScoringItem"] == taken
+    assert schemas.get("ScoringItem", taken) == taken  # never overwritten (here unused, so dropped)
     assert schemas["ScoringItem2"] == RUBRIC
     assert schemas["ScoringItemPage"]["properties"]["items"]["items"] == _ref("ScoringItem2")
 

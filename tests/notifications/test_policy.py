@@ -3,7 +3,7 @@ also when it was set before the campaign was published."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -45,7 +45,7 @@ async def test_policy_permissions_validation_and_preview(harness: Harness) -> No
     schedule = default.json()["schedule"]
     assert [s["label"] for s in schedule[:5]] == ["Trước hạn 7 ngày", "Trước hạn 3 ngày", "Trước hạn 1 ngày",
                                                    "Ngày hết hạn", "Quá hạn 1 ngày"]
-    assert schedule[0]["at"] == vn(today + timedelta(days=3), 8).isoformat()
+    assert datetime.fromisoformat(schedule[0]["at"]) == vn(today + timedelta(days=3), 8)
     assert len(default.json()["escalations"]) == 7
     assert by_reviewer.status_code == 200
     assert reviewer_sets.status_code == 403 and reviewer_sets.json()["code"] == "not_allowed"
@@ -55,8 +55,8 @@ async def test_policy_permissions_validation_and_preview(harness: Harness) -> No
     assert zero_days.status_code == 422 and zero_days.json()["code"] == "validation_error"
     assert from_above.status_code == 200 and from_above.json()["days_before"] == [5, 2]
     assert after.json()["is_default"] is False and after.json()["escalations"] == []
-    assert [s["at"] for s in after.json()["schedule"]] == [
-        vn(today + timedelta(days=5), 13, 30).isoformat(), vn(today + timedelta(days=8), 13, 30).isoformat()]
+    assert [datetime.fromisoformat(s["at"]) for s in after.json()["schedule"]] == [
+        vn(today + timedelta(days=5), 13, 30), vn(today + timedelta(days=8), 13, 30)]
     assert reset.status_code == 200 and reset.json()["is_default"] is True
     assert unknown.status_code == 404
 
@@ -86,7 +86,7 @@ async def test_a_policy_set_before_publication_drives_the_reminders(harness: Har
                 sent[f"{offset}@{hour}"] = len(mails)
     reconciled = await api.post(f"/api/notifications/campaigns/{draft['id']}/reconcile", headers=admin)
 
-    assert policy.status_code == 200 and policy.json()["due_at"] == vn(due_day, 17).isoformat()
+    assert policy.status_code == 200 and datetime.fromisoformat(policy.json()["due_at"]) == vn(due_day, 17)
     assert sent == {"-2@13": 2}  # two days before, at 13:30, to both schools; nothing else, no escalation
     assert reconciled.status_code == 200
     assert reconciled.json() == {"campaign_id": draft["id"], "found": True, "targets": 2, "changed": 0,

@@ -41,6 +41,17 @@ def merged_operations(openapi_dir: Path = REPO / "openapi") -> set[str]:
     return operations
 
 
+def internal_operations(openapi_dir: Path = REPO / "openapi") -> set[str]:
+    """"METHOD /path" of the services' operations marked `x-internal` (left out of the public document)."""
+    operations: set[str] = set()
+    for spec_file in sorted(openapi_dir.glob("*.json")):
+        spec = json.loads(spec_file.read_text())
+        for path, item in spec["paths"].items():
+            operations.update(f"{method.upper()} {path}" for method, operation in item.items()
+                              if method in METHODS and operation.get("x-internal"))
+    return operations
+
+
 def served_spec(gateway: str, timeout: float = 120) -> dict[str, Any]:
     """The gateway's merged document once every service is in it (a service slow to answer is left out and
     marked `x-edudx-unavailable` until the gateway asks again)."""

@@ -139,7 +139,7 @@ async def test_so_sees_completeness_and_timeliness_per_phong_and_in_total(client
     assert rows["T-LH"]["overdue_seconds"] == 26 * 3600 and rows["T-LH"]["overdue_text"] == "quá hạn 1 ngày 2 giờ"
     assert rows["T-LH"]["submission_id"] is None and rows["T-LH"]["workflow_status"] is None
     assert rows["T-PD"]["workflow_status"] == "draft" and rows["T-PD"]["overdue_seconds"] == 26 * 3600
-    assert datetime.fromisoformat(rows["T-LH"]["due_at"]) == s.due and rows["T-LH"]["due_at"].endswith("+07:00")
+    assert datetime.fromisoformat(rows["T-LH"]["due_at"]) == s.due and rows["T-LH"]["due_at"].endswith("Z")
     assert datetime.fromisoformat(rows["T-HS"]["due_at"]) == s.extension_due
     assert datetime.fromisoformat(rows["T-LP"]["due_at"]) == s.resubmission_due
     assert rows["T-HS"]["overdue_seconds"] is None and rows["T-HB"]["approved_at"] is not None
@@ -166,7 +166,7 @@ async def test_list_is_paged_filtered_and_searched_while_counts_cover_everything
     assert [t["unit_code"] for t in by_code["targets"]["items"]] == ["T-LVL"]
     assert [t["unit_code"] for t in one_group["targets"]["items"]] == ["T-HS", "T-DT", "T-NP", "T-TL"]
     assert [t["unit_code"] for t in past_the_end["targets"]["items"]] == [] and past_the_end["targets"]["total"] == 9
-    assert nothing["targets"] == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert nothing["targets"] == {"items": [], "total": 0, "limit": 50, "offset": 0, "next": None}
     for view in (page, overdue, waiting, searched, one_group, nothing):
         assert view["totals"] == TOTAL and len(view["groups"]) == 3
     assert bad_status.status_code == 422

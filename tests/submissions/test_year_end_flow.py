@@ -105,6 +105,6 @@ async def test_year_end_campaign_of_a_phong(client: httpx.AsyncClient, id_sessio
     assert history[2]["actor_name"] == "Hiệu trưởng returned"
     assert history[4]["actor_name"] == "Lê Thị Hà"
     assert history[4]["detail"]["reasons"]["criteria"]["3.3"] == "Chưa đủ 40 tin bài"
-    assert all(e["at"].endswith("+07:00") for e in history)
+    assert all(e["at"].endswith("Z") for e in history)
     assert [v["number"] for v in versions] == [1, 2]
     assert versions[0]["content"]["s3_posts"] == 52 and versions[1]["content"]["s3_posts"] == 45

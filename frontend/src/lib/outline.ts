@@ -2,9 +2,9 @@
 // error) belongs to, what is still missing, and the server's problems grouped by section.
 import type { SubmissionsComponents } from "../api/generated";
 
-export type OutlineSection = SubmissionsComponents["schemas"]["OutlineSection-Output"];
+export type OutlineSection = SubmissionsComponents["schemas"]["OutlineSection"];
 export type OutlineField = SubmissionsComponents["schemas"]["OutlineField"];
-export type Outline = SubmissionsComponents["schemas"]["OutlineDefinition-Output"];
+export type Outline = SubmissionsComponents["schemas"]["OutlineDefinition"];
 export type Content = Record<string, unknown>;
 
 /** Depth-first, in reading order (1, 2, 3, 4, 4a, 4b …). */

@@ -13,7 +13,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["list_audit_records_api_submissions_audit_get"];
+        get: operations["submissions_audit_list_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -34,7 +34,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["export_audit_records_api_submissions_audit_export_csv_get"];
+        get: operations["submissions_audit_export_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -55,14 +55,14 @@ export interface paths {
          * @description Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
          *     it. Latest deadline first.
          */
-        get: operations["list_campaigns_api_submissions_campaigns_get"];
+        get: operations["campaigns_list"];
         put?: never;
         /**
          * Create Campaign
          * @description Create a draft campaign issued by the caller's unit (or a unit below it). Times without an offset are
          *     Vietnam time. The outline is copied from the library (`outline_id`) or given inline.
          */
-        post: operations["create_campaign_api_submissions_campaigns_post"];
+        post: operations["campaigns_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -80,7 +80,7 @@ export interface paths {
          * Get Campaign
          * @description One campaign, with its outline.
          */
-        get: operations["get_campaign_api_submissions_campaigns__campaign_id__get"];
+        get: operations["campaigns_get"];
         put?: never;
         post?: never;
         /**
@@ -88,7 +88,7 @@ export interface paths {
          * @description Delete a draft that was never published (409 `campaign_state_conflict` once published: close and archive
          *     it instead).
          */
-        delete: operations["delete_campaign_api_submissions_campaigns__campaign_id__delete"];
+        delete: operations["campaigns_delete"];
         options?: never;
         head?: never;
         /**
@@ -96,7 +96,7 @@ export interface paths {
          * @description Change a draft freely; once published only wording, attachments, the deadline (targets are told) and the
          *     late policy.
          */
-        patch: operations["update_campaign_api_submissions_campaigns__campaign_id__patch"];
+        patch: operations["campaigns_update"];
         trace?: never;
     };
     "/api/submissions/campaigns/{campaign_id}/archive": {
@@ -112,7 +112,7 @@ export interface paths {
          * Archive Campaign
          * @description Archive a closed campaign: read-only from now on.
          */
-        post: operations["archive_campaign_api_submissions_campaigns__campaign_id__archive_post"];
+        post: operations["campaigns_archive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -132,7 +132,7 @@ export interface paths {
          * Close Campaign
          * @description No more submissions; reviews go on.
          */
-        post: operations["close_campaign_api_submissions_campaigns__campaign_id__close_post"];
+        post: operations["campaigns_close"];
         delete?: never;
         options?: never;
         head?: never;
@@ -152,7 +152,7 @@ export interface paths {
          * Copy Campaign
          * @description A new draft of the same campaign for another school year (default: the next), dates moved by a year.
          */
-        post: operations["copy_campaign_api_submissions_campaigns__campaign_id__copy_post"];
+        post: operations["campaigns_copy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -172,7 +172,7 @@ export interface paths {
          * Publish Campaign
          * @description Publish: the targets are chosen from the unit tree now and frozen; every target is notified.
          */
-        post: operations["publish_campaign_api_submissions_campaigns__campaign_id__publish_post"];
+        post: operations["campaigns_publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -192,7 +192,7 @@ export interface paths {
          * Reopen Campaign
          * @description Open a closed campaign again.
          */
-        post: operations["reopen_campaign_api_submissions_campaigns__campaign_id__reopen_post"];
+        post: operations["campaigns_reopen"];
         delete?: never;
         options?: never;
         head?: never;
@@ -221,7 +221,7 @@ export interface paths {
          *     `totals` and `groups` always cover the whole scope; `status`, `q` and `group_id` filter only the list of
          *     `targets`, which is paged with `limit`/`offset` and ordered by name (folded), then code.
          */
-        get: operations["get_campaign_status_api_submissions_campaigns__campaign_id__status_get"];
+        get: operations["status_get_campaign"];
         put?: never;
         post?: never;
         delete?: never;
@@ -244,7 +244,7 @@ export interface paths {
          *     is UTF-8 with a BOM so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987
          *     `filename*`.
          */
-        get: operations["export_campaign_status_api_submissions_campaigns__campaign_id__status_export_get"];
+        get: operations["status_export_campaign"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,7 +267,7 @@ export interface paths {
          * @description The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
          *     created as an empty draft the first time. Its `ETag` is the version to send back when saving.
          */
-        post: operations["open_submission_api_submissions_campaigns__campaign_id__submissions_post"];
+        post: operations["submissions_open"];
         delete?: never;
         options?: never;
         head?: never;
@@ -285,13 +285,13 @@ export interface paths {
          * List Targets
          * @description The campaign's targets the caller may see, by name.
          */
-        get: operations["list_targets_api_submissions_campaigns__campaign_id__targets_get"];
+        get: operations["campaigns_list_targets"];
         put?: never;
         /**
          * Add Target
          * @description Add a unit to a published campaign (it must be under the issuer).
          */
-        post: operations["add_target_api_submissions_campaigns__campaign_id__targets_post"];
+        post: operations["campaigns_add_target"];
         delete?: never;
         options?: never;
         head?: never;
@@ -312,7 +312,7 @@ export interface paths {
          * Withdraw Target
          * @description Withdraw a unit: it no longer has to submit; what it submitted is kept.
          */
-        delete: operations["withdraw_target_api_submissions_campaigns__campaign_id__targets__unit_id__delete"];
+        delete: operations["campaigns_withdraw_target"];
         options?: never;
         head?: never;
         patch?: never;
@@ -330,7 +330,7 @@ export interface paths {
          * Set Extension
          * @description Give one unit a later deadline (or remove it with `due_at: null`).
          */
-        put: operations["set_extension_api_submissions_campaigns__campaign_id__targets__unit_id__extension_put"];
+        put: operations["campaigns_set_extension"];
         post?: never;
         delete?: never;
         options?: never;
@@ -349,7 +349,7 @@ export interface paths {
          * Preview Targets
          * @description The units the campaign's rule would select if it were published now (nothing is saved).
          */
-        get: operations["preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get"];
+        get: operations["campaigns_preview_targets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -369,14 +369,14 @@ export interface paths {
          * List Outlines
          * @description Shared outline templates and the caller's unit's own.
          */
-        get: operations["list_outlines_api_submissions_outlines_get"];
+        get: operations["outlines_list"];
         put?: never;
         /**
          * Create Outline
          * @description A new outline owned by the caller's unit: numbered sections, guidance and typed fields
          *     (rich_text, text, number, integer, boolean, date, choice, url, table).
          */
-        post: operations["create_outline_api_submissions_outlines_post"];
+        post: operations["outlines_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -394,12 +394,12 @@ export interface paths {
          * Get Outline
          * @description One outline with its sections and fields.
          */
-        get: operations["get_outline_api_submissions_outlines__outline_id__get"];
+        get: operations["outlines_get"];
         /**
          * Update Outline
          * @description Replace an outline. Campaigns already using it keep the copy they took.
          */
-        put: operations["update_outline_api_submissions_outlines__outline_id__put"];
+        put: operations["outlines_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -418,13 +418,13 @@ export interface paths {
          * List School Years
          * @description School years, newest first.
          */
-        get: operations["list_school_years_api_submissions_school_years_get"];
+        get: operations["school_years_list"];
         put?: never;
         /**
          * Create School Year
          * @description Add a school year ('2025-2026'); dates default to 1 September – 31 August.
          */
-        post: operations["create_school_year_api_submissions_school_years_post"];
+        post: operations["school_years_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -446,7 +446,7 @@ export interface paths {
          *     line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
          *     yet, still open, late-but-accepting, or closed for the unit, by the server's clock.
          */
-        get: operations["list_unit_submissions_api_submissions_submissions_get"];
+        get: operations["submissions_list_unit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -466,7 +466,7 @@ export interface paths {
          * Get Submission
          * @description One submission: the school's own, or one below the caller's unit.
          */
-        get: operations["get_submission_api_submissions_submissions__submission_id__get"];
+        get: operations["submissions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -481,7 +481,7 @@ export interface paths {
          *     all (a field the outline does not have) are left out and listed with `saved: false`; 422 only when nothing
          *     of the request could be stored.
          */
-        patch: operations["save_draft_api_submissions_submissions__submission_id__patch"];
+        patch: operations["submissions_save_draft"];
         trace?: never;
     };
     "/api/submissions/submissions/{submission_id}/approve": {
@@ -497,7 +497,7 @@ export interface paths {
          * Approve Submission
          * @description Approve (reviewers of the issuing authority).
          */
-        post: operations["approve_submission_api_submissions_submissions__submission_id__approve_post"];
+        post: operations["submissions_approve"];
         delete?: never;
         options?: never;
         head?: never;
@@ -517,7 +517,7 @@ export interface paths {
          *     saved but wrong, and with a rubric the criteria not self-scored or whose score lacks its evidence. Each item
          *     names its section (or criterion) so the SPA can link to it; `ready` is what the submit will find.
          */
-        get: operations["get_checklist_api_submissions_submissions__submission_id__checklist_get"];
+        get: operations["submissions_get_checklist"];
         put?: never;
         post?: never;
         delete?: never;
@@ -542,7 +542,7 @@ export interface paths {
          *     A submitted version's PDF is rendered once, on its first download, and the same bytes are returned ever
          *     after: it is the official document the principal signs digitally (`POST /submissions/{id}/signature`).
          */
-        get: operations["export_submission_api_submissions_submissions__submission_id__export_get"];
+        get: operations["submissions_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -564,7 +564,7 @@ export interface paths {
          * Forward Submission
          * @description Two-level campaigns: the managing Phòng accepts the school's submission for the issuing Sở.
          */
-        post: operations["forward_submission_api_submissions_submissions__submission_id__forward_post"];
+        post: operations["submissions_forward"];
         delete?: never;
         options?: never;
         head?: never;
@@ -582,7 +582,7 @@ export interface paths {
          * Get History
          * @description Who did what and when, oldest first (consecutive autosaves by one person are one line).
          */
-        get: operations["get_history_api_submissions_submissions__submission_id__history_get"];
+        get: operations["submissions_get_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -604,7 +604,7 @@ export interface paths {
          * Return Submission
          * @description Return for revision with reasons (general, per section, per criterion) and a resubmission deadline.
          */
-        post: operations["return_submission_api_submissions_submissions__submission_id__return_post"];
+        post: operations["submissions_return"];
         delete?: never;
         options?: never;
         head?: never;
@@ -624,7 +624,7 @@ export interface paths {
          *     what was verified: signer (certificate subject, issuing CA), signing time and timestamp, the organisation's
          *     seal signature if any, and warnings (e.g. the certificate's name differs from the principal's).
          */
-        get: operations["get_signature_api_submissions_submissions__submission_id__signature_get"];
+        get: operations["signatures_get"];
         put?: never;
         /**
          * Upload Signed Report
@@ -640,7 +640,7 @@ export interface paths {
          *     list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`, `untrusted_certificate`).
          *     409 when the version's official PDF was never downloaded (sign that file).
          */
-        post: operations["upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
+        post: operations["signatures_upload_signed_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -659,7 +659,7 @@ export interface paths {
          * @description The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
          *     signatures); 409 `not_signed` while there is none.
          */
-        get: operations["download_signed_report_api_submissions_submissions__submission_id__signature_file_get"];
+        get: operations["signatures_download_signed_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -681,7 +681,7 @@ export interface paths {
          * Start Review
          * @description A reviewer takes the submission up.
          */
-        post: operations["start_review_api_submissions_submissions__submission_id__start_review_post"];
+        post: operations["submissions_start_review"];
         delete?: never;
         options?: never;
         head?: never;
@@ -705,7 +705,7 @@ export interface paths {
          *     `extra.sections` and `extra.criteria`. The submitted content becomes an immutable version; a late
          *     submission is flagged with how late, or refused under a hard cut-off.
          */
-        post: operations["submit_submission_api_submissions_submissions__submission_id__submit_post"];
+        post: operations["submissions_submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -723,7 +723,7 @@ export interface paths {
          * List Versions
          * @description Every submitted version, as submitted.
          */
-        get: operations["list_versions_api_submissions_submissions__submission_id__versions_get"];
+        get: operations["submissions_list_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -743,7 +743,7 @@ export interface paths {
          * Get Version
          * @description One submitted version.
          */
-        get: operations["get_version_api_submissions_submissions__submission_id__versions__number__get"];
+        get: operations["submissions_get_version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -807,8 +807,8 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post */
-        Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
+        /** Body_signatures_upload_signed_report */
+        Body_signatures_upload_signed_report: {
             /**
              * File
              * @description Bản PDF EduDX xuất cho phiên bản, đã ký số (ký nối tiếp)
@@ -859,7 +859,7 @@ export interface components {
              */
             opens_at: string;
             /** @description Hoặc một đề cương riêng */
-            outline?: components["schemas"]["OutlineDefinition-Input"] | null;
+            outline?: components["schemas"]["OutlineDefinition"] | null;
             /**
              * Outline Id
              * @description Sao chép đề cương từ thư viện
@@ -903,9 +903,15 @@ export interface components {
             closed_at: string | null;
             /** Copied From Id */
             copied_from_id: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Due At */
+            /**
+             * Due At
+             * Format: date-time
+             */
             due_at: string;
             /**
              * Id
@@ -927,9 +933,12 @@ export interface components {
             late_until: string | null;
             /** Legal Reference */
             legal_reference: string | null;
-            /** Opens At */
+            /**
+             * Opens At
+             * Format: date-time
+             */
             opens_at: string;
-            outline: components["schemas"]["OutlineDefinition-Output"] | null;
+            outline: components["schemas"]["OutlineDefinition"] | null;
             /** Outline Id */
             outline_id: string | null;
             /** Published At */
@@ -952,7 +961,10 @@ export interface components {
             title: string;
             /** Two Level Review */
             two_level_review: boolean;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Version */
             version: number;
@@ -964,7 +976,10 @@ export interface components {
         CampaignStatus: "draft" | "published" | "closed" | "archived";
         /** CampaignSummary */
         CampaignSummary: {
-            /** Due At */
+            /**
+             * Due At
+             * Format: date-time
+             */
             due_at: string;
             /**
              * Id
@@ -980,7 +995,10 @@ export interface components {
             issuer_unit_id: string;
             kind: components["schemas"]["CampaignKind"];
             late_policy: components["schemas"]["LatePolicy"];
-            /** Opens At */
+            /**
+             * Opens At
+             * Format: date-time
+             */
             opens_at: string;
             /**
              * School Year Id
@@ -1011,7 +1029,7 @@ export interface components {
             legal_reference?: string | null;
             /** Opens At */
             opens_at?: string | null;
-            outline?: components["schemas"]["OutlineDefinition-Input"] | null;
+            outline?: components["schemas"]["OutlineDefinition"] | null;
             /** Outline Id */
             outline_id?: string | null;
             /** Require Signature */
@@ -1190,19 +1208,14 @@ export interface components {
         LatePolicy: "accept_late" | "hard_cutoff";
         /** OutlineCreate */
         OutlineCreate: {
-            definition: components["schemas"]["OutlineDefinition-Input"];
+            definition: components["schemas"]["OutlineDefinition"];
             /** Name */
             name: string;
         };
         /** OutlineDefinition */
-        "OutlineDefinition-Input": {
+        OutlineDefinition: {
             /** Sections */
-            sections: components["schemas"]["OutlineSection-Input"][];
-        };
-        /** OutlineDefinition */
-        "OutlineDefinition-Output": {
-            /** Sections */
-            sections: components["schemas"]["OutlineSection-Output"][];
+            sections: components["schemas"]["OutlineSection"][];
         };
         /** OutlineField */
         OutlineField: {
@@ -1252,9 +1265,12 @@ export interface components {
         };
         /** OutlineRead */
         OutlineRead: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            definition: components["schemas"]["OutlineDefinition-Output"];
+            definition: components["schemas"]["OutlineDefinition"];
             /**
              * Id
              * Format: uuid
@@ -1264,11 +1280,14 @@ export interface components {
             name: string;
             /** Owner Unit Id */
             owner_unit_id: string | null;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
         };
         /** OutlineSection */
-        "OutlineSection-Input": {
+        OutlineSection: {
             /** Fields */
             fields?: components["schemas"]["OutlineField"][];
             /** Guidance */
@@ -1279,23 +1298,7 @@ export interface components {
              */
             number: string;
             /** Sections */
-            sections?: components["schemas"]["OutlineSection-Input"][];
-            /** Title */
-            title: string;
-        };
-        /** OutlineSection */
-        "OutlineSection-Output": {
-            /** Fields */
-            fields?: components["schemas"]["OutlineField"][];
-            /** Guidance */
-            guidance?: string | null;
-            /**
-             * Number
-             * @description Số mục, ví dụ '1', '4a'
-             */
-            number: string;
-            /** Sections */
-            sections?: components["schemas"]["OutlineSection-Output"][];
+            sections?: components["schemas"]["OutlineSection"][];
             /** Title */
             title: string;
         };
@@ -1322,6 +1325,11 @@ export interface components {
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1333,6 +1341,11 @@ export interface components {
             items: components["schemas"]["CampaignSummary"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1344,6 +1357,11 @@ export interface components {
             items: components["schemas"]["TargetRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1355,6 +1373,11 @@ export interface components {
             items: components["schemas"]["TargetStatusRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1366,6 +1389,11 @@ export interface components {
             items: components["schemas"]["UnitSubmissionRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1511,7 +1539,10 @@ export interface components {
          * @description What was verified when the signed file was accepted.
          */
         SignedReportRead: {
-            /** Certificate Valid Until */
+            /**
+             * Certificate Valid Until
+             * Format: date-time
+             */
             certificate_valid_until: string;
             /**
              * Name Matches
@@ -1553,7 +1584,10 @@ export interface components {
              * @description Thời điểm theo dấu thời gian (timestamp) tin cậy
              */
             timestamp_time: string | null;
-            /** Uploaded At */
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
             uploaded_at: string;
             /** Uploaded By Name */
             uploaded_by_name: string | null;
@@ -1611,6 +1645,7 @@ export interface components {
         StatusView: {
             /**
              * As Of
+             * Format: date-time
              * @description Thời điểm tính trạng thái (quá hạn so với thời điểm này)
              */
             as_of: string;
@@ -1637,7 +1672,10 @@ export interface components {
             actor_name: string | null;
             /** Actor Unit Id */
             actor_unit_id: string | null;
-            /** At */
+            /**
+             * At
+             * Format: date-time
+             */
             at: string;
             /** Detail */
             detail: {
@@ -1668,6 +1706,7 @@ export interface components {
             };
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -1712,7 +1751,10 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Updated By */
             updated_by: string | null;
@@ -1736,7 +1778,10 @@ export interface components {
             number: number;
             /** On Behalf */
             on_behalf: boolean;
-            /** Submitted At */
+            /**
+             * Submitted At
+             * Format: date-time
+             */
             submitted_at: string;
             /** Submitted By */
             submitted_by: string;
@@ -1779,7 +1824,10 @@ export interface components {
         };
         /** TargetRead */
         TargetRead: {
-            /** Added At */
+            /**
+             * Added At
+             * Format: date-time
+             */
             added_at: string;
             /** Education Levels */
             education_levels: string[];
@@ -1831,6 +1879,7 @@ export interface components {
             approved_at: string | null;
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -1929,6 +1978,7 @@ export interface components {
             campaign: components["schemas"]["CampaignSummary"];
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -1977,7 +2027,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_audit_records_api_submissions_audit_get: {
+    submissions_audit_list_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -2024,6 +2074,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,9 +2118,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_audit_records_api_submissions_audit_export_csv_get: {
+    submissions_audit_export_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -2096,7 +2170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2111,6 +2185,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2153,9 +2229,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_campaigns_api_submissions_campaigns_get: {
+    campaigns_list: {
         parameters: {
             query?: {
                 /** @description Số bản ghi tối đa mỗi trang */
@@ -2194,6 +2292,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2236,9 +2336,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_campaign_api_submissions_campaigns_post: {
+    campaigns_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2247,6 +2369,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "due_at": "2026-01-20T17:00:00+07:00",
+                 *       "kind": "dx_self_assessment",
+                 *       "late_policy": "accept_late",
+                 *       "opens_at": "2026-01-05T07:00:00+07:00",
+                 *       "school_year_id": "3f1c2a9e-0b7d-4c55-9a51-2f0d6c1e8b21",
+                 *       "title": "Báo cáo chuyển đổi số năm học 2025-2026"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CampaignCreate"];
             };
         };
@@ -2272,6 +2404,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2305,6 +2439,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2314,9 +2457,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_campaign_api_submissions_campaigns__campaign_id__get: {
+    campaigns_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2348,6 +2513,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2390,9 +2557,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_campaign_api_submissions_campaigns__campaign_id__delete: {
+    campaigns_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -2422,6 +2611,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2464,9 +2655,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_campaign_api_submissions_campaigns__campaign_id__patch: {
+    campaigns_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -2502,6 +2715,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2535,6 +2750,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2544,9 +2768,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    archive_campaign_api_submissions_campaigns__campaign_id__archive_post: {
+    campaigns_archive: {
         parameters: {
             query?: never;
             header?: never;
@@ -2578,6 +2824,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2620,9 +2868,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    close_campaign_api_submissions_campaigns__campaign_id__close_post: {
+    campaigns_close: {
         parameters: {
             query?: never;
             header?: never;
@@ -2654,6 +2924,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2696,9 +2968,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    copy_campaign_api_submissions_campaigns__campaign_id__copy_post: {
+    campaigns_copy: {
         parameters: {
             query?: never;
             header?: never;
@@ -2734,6 +3028,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2767,6 +3063,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2776,9 +3081,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    publish_campaign_api_submissions_campaigns__campaign_id__publish_post: {
+    campaigns_publish: {
         parameters: {
             query?: never;
             header?: never;
@@ -2810,6 +3137,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2852,9 +3181,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reopen_campaign_api_submissions_campaigns__campaign_id__reopen_post: {
+    campaigns_reopen: {
         parameters: {
             query?: never;
             header?: never;
@@ -2886,6 +3237,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2928,9 +3281,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_campaign_status_api_submissions_campaigns__campaign_id__status_get: {
+    status_get_campaign: {
         parameters: {
             query?: {
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
@@ -2975,6 +3350,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3017,9 +3394,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_campaign_status_api_submissions_campaigns__campaign_id__status_export_get: {
+    status_export_campaign: {
         parameters: {
             query?: {
                 /** @description xlsx hoặc csv */
@@ -3063,6 +3462,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3105,9 +3506,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    open_submission_api_submissions_campaigns__campaign_id__submissions_post: {
+    submissions_open: {
         parameters: {
             query?: {
                 unit_id?: string | null;
@@ -3141,6 +3564,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3183,9 +3608,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_targets_api_submissions_campaigns__campaign_id__targets_get: {
+    campaigns_list_targets: {
         parameters: {
             query?: {
                 include_withdrawn?: boolean;
@@ -3224,6 +3671,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3266,9 +3715,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    add_target_api_submissions_campaigns__campaign_id__targets_post: {
+    campaigns_add_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -3304,6 +3775,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3337,6 +3810,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3346,9 +3828,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    withdraw_target_api_submissions_campaigns__campaign_id__targets__unit_id__delete: {
+    campaigns_withdraw_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -3381,6 +3885,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3423,9 +3929,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    set_extension_api_submissions_campaigns__campaign_id__targets__unit_id__extension_put: {
+    campaigns_set_extension: {
         parameters: {
             query?: never;
             header?: never;
@@ -3462,6 +3990,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3495,6 +4025,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3504,9 +4043,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get: {
+    campaigns_preview_targets: {
         parameters: {
             query?: never;
             header?: never;
@@ -3538,6 +4099,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3580,9 +4143,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_outlines_api_submissions_outlines_get: {
+    outlines_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3612,6 +4197,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3654,9 +4241,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_outline_api_submissions_outlines_post: {
+    outlines_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3690,6 +4299,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3723,6 +4334,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3732,9 +4352,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_outline_api_submissions_outlines__outline_id__get: {
+    outlines_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3766,6 +4408,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3808,9 +4452,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_outline_api_submissions_outlines__outline_id__put: {
+    outlines_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -3846,6 +4512,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3879,6 +4547,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3888,9 +4565,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_school_years_api_submissions_school_years_get: {
+    school_years_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -3920,6 +4619,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3962,9 +4663,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_school_year_api_submissions_school_years_post: {
+    school_years_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3998,6 +4721,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4031,6 +4756,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4040,9 +4774,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_unit_submissions_api_submissions_submissions_get: {
+    submissions_list_unit: {
         parameters: {
             query?: {
                 /** @description Chỉ đợt báo cáo này */
@@ -4081,6 +4837,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4123,9 +4881,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_submission_api_submissions_submissions__submission_id__get: {
+    submissions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4139,6 +4919,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4157,6 +4939,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4199,12 +4983,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    save_draft_api_submissions_submissions__submission_id__patch: {
+    submissions_save_draft: {
         parameters: {
             query?: never;
             header?: {
+                /** @description Phiên bản đã đọc (giá trị `ETag`, ví dụ `"7"`); bắt buộc nếu thân yêu cầu không có `base_version` (428 nếu thiếu cả hai) */
                 "if-match"?: string | null;
             };
             path: {
@@ -4214,6 +5021,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "values": {
+                 *         "ghi_chu": "Đã trang bị thêm 20 máy tính",
+                 *         "so_phong_may": 3
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["DraftUpdate"];
             };
         };
@@ -4221,6 +5036,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4239,6 +5056,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4281,6 +5100,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4299,9 +5127,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    approve_submission_api_submissions_submissions__submission_id__approve_post: {
+    submissions_approve: {
         parameters: {
             query?: never;
             header?: never;
@@ -4337,6 +5187,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4370,6 +5222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4379,9 +5240,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_checklist_api_submissions_submissions__submission_id__checklist_get: {
+    submissions_get_checklist: {
         parameters: {
             query?: never;
             header?: never;
@@ -4413,6 +5296,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4455,9 +5340,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_submission_api_submissions_submissions__submission_id__export_get: {
+    submissions_export: {
         parameters: {
             query?: {
                 /** @description pdf hoặc docx */
@@ -4479,8 +5386,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4495,6 +5402,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4537,9 +5446,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    forward_submission_api_submissions_submissions__submission_id__forward_post: {
+    submissions_forward: {
         parameters: {
             query?: never;
             header?: never;
@@ -4575,6 +5506,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4608,6 +5541,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4617,9 +5559,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_history_api_submissions_submissions__submission_id__history_get: {
+    submissions_get_history: {
         parameters: {
             query?: never;
             header?: never;
@@ -4651,6 +5615,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4693,9 +5659,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    return_submission_api_submissions_submissions__submission_id__return_post: {
+    submissions_return: {
         parameters: {
             query?: never;
             header?: never;
@@ -4731,6 +5719,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4764,6 +5754,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4773,9 +5772,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_signature_api_submissions_submissions__submission_id__signature_get: {
+    signatures_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4807,6 +5828,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4849,9 +5872,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
+    signatures_upload_signed_report: {
         parameters: {
             query?: {
                 /** @description Phiên bản đã nộp; mặc định bản mới nhất */
@@ -4865,7 +5910,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
+                "multipart/form-data": components["schemas"]["Body_signatures_upload_signed_report"];
             };
         };
         responses: {
@@ -4890,6 +5935,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4941,9 +5988,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    download_signed_report_api_submissions_submissions__submission_id__signature_file_get: {
+    signatures_download_signed_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -4960,7 +6029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4975,6 +6044,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5017,9 +6088,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    start_review_api_submissions_submissions__submission_id__start_review_post: {
+    submissions_start_review: {
         parameters: {
             query?: never;
             header?: never;
@@ -5051,6 +6144,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5093,12 +6188,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    submit_submission_api_submissions_submissions__submission_id__submit_post: {
+    submissions_submit: {
         parameters: {
             query?: never;
             header?: {
+                /** @description Phiên bản đã đọc (giá trị `ETag`, ví dụ `"7"`); bắt buộc nếu thân yêu cầu không có `base_version` (428 nếu thiếu cả hai) */
                 "if-match"?: string | null;
             };
             path: {
@@ -5108,6 +6226,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "Kính gửi Phòng GD&ĐT"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubmitRequest"];
             };
         };
@@ -5115,6 +6238,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5133,6 +6258,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5175,6 +6302,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5184,9 +6320,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Thiếu phiên bản đã đọc (If-Match) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_versions_api_submissions_submissions__submission_id__versions_get: {
+    submissions_list_versions: {
         parameters: {
             query?: never;
             header?: never;
@@ -5218,6 +6385,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5260,9 +6429,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_version_api_submissions_submissions__submission_id__versions__number__get: {
+    submissions_get_version: {
         parameters: {
             query?: never;
             header?: never;
@@ -5295,6 +6486,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5331,6 +6524,28 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

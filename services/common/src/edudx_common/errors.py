@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import exc as sqlalchemy_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from edudx_common import messages
 from edudx_common.db import database_unavailable
 from edudx_common.logging import get_request_id
 
@@ -160,13 +161,43 @@ _STATUS_TITLES = {
 }
 
 
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(problem: Problem, headers: dict[str, str] | None = None,
+                     request: Request | None = None) -> JSONResponse:
+    """The problem as JSON; with `request`, its title in the language the client asked for (`Accept-Language`)."""
+    language = messages.preferred_language(request.headers.get("accept-language")) if request is not None else "vi"
+    if language == "en":
+        problem = problem.model_copy(update={"title": messages.title_en(problem.code)})
     return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
+        headers={**(headers or {}), "Content-Language": language},
     )
+
+
+def _language(request: Request) -> messages.Language:
+    return messages.preferred_language(request.headers.get("accept-language"))
+
+
+def problem_catalogue(modules: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Every problem `code` the error classes of `modules` (packages: a service's and edudx_common) define, with its
+    status and titles, plus the codes the shared handlers answer (`x-problem-codes` in OpenAPI)."""
+    catalogue: dict[str, dict[str, Any]] = {}
+
+    def add(code: str, status: int, title: str) -> None:
+        catalogue.setdefault(code, {"status": status, "title": title, "title_en": messages.title_en(code)})
+
+    pending: list[type[ProblemError]] = [ProblemError]
+    while pending:
+        cls = pending.pop()
+        if cls.__module__.split(".")[0] in modules:
+            add(cls.code, cls.status, cls.title)
+        pending.extend(cls.__subclasses__())
+    for status, (code, title) in _STATUS_TITLES.items():
+        add(code, status, title)
+    add("concurrent_change", Conflict.status, "Dữ liệu vừa được thay đổi bởi một yêu cầu khác cùng lúc")
+    add("internal_error", 500, _INTERNAL_ERROR_TITLE)
+    return dict(sorted(catalogue.items()))
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -174,32 +205,42 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _handle_problem(_request: Request, exc: Exception) -> JSONResponse:
+async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.to_problem(), exc.headers)
+    return problem_response(exc.to_problem(), exc.headers, request)
 
 
-async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(field=_field_name(tuple(e.get("loc", ()))), message=e.get("msg", "")) for e in exc.errors()]
-    problem = Unprocessable(
-        "Một số trường dữ liệu không hợp lệ, xem danh sách lỗi.", errors=errors
-    ).to_problem()
-    return problem_response(problem)
+    language = _language(request)
+    errors = [FieldError(field=_field_name(tuple(e.get("loc", ()))), message=messages.field_message(e, language))
+              for e in exc.errors()]
+    problem = Unprocessable(messages.detail("validation", language), errors=errors).to_problem()
+    return problem_response(problem, request=request)
 
 
-async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
+# What FastAPI raises when a JSON body cannot even be decoded (bytes that are not UTF-8): the same 422 as any
+# other malformed JSON, not a 400 in English.
+_UNDECODABLE_BODY = "There was an error parsing the body"
+
+
+async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNDECODABLE_BODY:
+        language = _language(request)
+        malformed = Unprocessable(messages.detail("malformed_json", language), errors=[
+            FieldError(field="body", message=messages.detail("malformed_json", language))])
+        return problem_response(malformed.to_problem(), request=request)
     code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "Lỗi yêu cầu"))
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
     problem = Problem(
         type=f"https://edudx.vn/problems/{code}", title=title, status=exc.status_code,
         detail=detail, code=code, request_id=get_request_id(),
     )
-    return problem_response(problem, dict(exc.headers or {}))
+    return problem_response(problem, dict(exc.headers or {}), request)
 
 
-async def _handle_integrity(_request: Request, exc: Exception) -> JSONResponse:
+async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     # A rule the database guards (unique, check) caught what two simultaneous requests both passed in code,
     # e.g. two "create" clicks at once: the later one is a conflict to retry, not a server failure.
     log.warning("database constraint refused a write", exc_info=exc)
@@ -208,16 +249,19 @@ async def _handle_integrity(_request: Request, exc: Exception) -> JSONResponse:
                                                            "type": "https://edudx.vn/problems/concurrent_change"})
     # Retry-After: the same request is expected to succeed once the other write is committed (event
     # dispatchers, for one, send the event again instead of giving it up).
-    return problem_response(problem_body, headers={"Retry-After": "1"})
+    return problem_response(problem_body, {"Retry-After": "1"}, request)
 
 
-async def _handle_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+_INTERNAL_ERROR_TITLE = "Lỗi hệ thống, vui lòng thử lại sau"
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     problem = Problem(
-        type="https://edudx.vn/problems/internal_error", title="Lỗi hệ thống, vui lòng thử lại sau",
+        type="https://edudx.vn/problems/internal_error", title=_INTERNAL_ERROR_TITLE,
         status=500, code="internal_error", request_id=get_request_id(),
     )
-    return problem_response(problem)
+    return problem_response(problem, request=request)
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -238,7 +282,7 @@ async def _handle_connection_error(request: Request, exc: Exception) -> JSONResp
         "Hệ thống không kết nối được cơ sở dữ liệu. Những gì chưa được xác nhận đã lưu thì chưa được lưu; "
         "hãy thử lại sau ít phút."
     )
-    return problem_response(problem.to_problem(), {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+    return problem_response(problem.to_problem(), {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}, request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

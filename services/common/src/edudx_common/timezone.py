@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,9 +44,16 @@ def describe_delay(seconds: float) -> str:
     return " ".join(parts) or "dưới 1 phút"
 
 
-# For API schemas: accepts ISO times with or without an offset (without: Vietnam time), shows Vietnam time.
+def to_wire(value: datetime) -> str:
+    """The one convention of every timestamp the API sends: RFC 3339 in UTC with `Z` ('2026-12-15T10:00:00Z').
+    Clients show it in Asia/Ho_Chi_Minh; `format_vn` is the server's own way of doing so."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# For API schemas: accepts RFC 3339 times with or without an offset (without: Vietnam time); sends UTC `Z`.
 LocalDateTime = Annotated[
     datetime,
     AfterValidator(assume_vietnam),
-    PlainSerializer(lambda value: in_vietnam(value).isoformat(), return_type=str, when_used="json"),
+    PlainSerializer(to_wire, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]

@@ -6,6 +6,8 @@
   file names, PDF lines and spreadsheet cells; a CR/LF there broke the mail builder. Trimmed, no control
   characters (C0, DEL, C1) nor Unicode line/paragraph separators.
 
+- `RequestModel`: the base of every request body: a field the model does not know is refused (422 naming it).
+  `POST /campaigns` with a misspelt `late_polcy` used to be accepted with the default silently applied.
 - `PartialUpdate`: the base of a PATCH body where only the fields sent change. Its fields are optional so that
   they may be left out, not so that they may be null: `null` is refused (422) except for the fields listed in
   `clearable` (those whose stored value may be empty). `"education_levels": null` used to reach a NOT NULL
@@ -21,7 +23,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -45,7 +47,11 @@ def _refuse_control_characters(text: str) -> str:
 SingleLine = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_refuse_control_characters)]
 
 
-class PartialUpdate(BaseModel):
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartialUpdate(RequestModel):
     clearable: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")

@@ -5,6 +5,10 @@ defines that name gets its own prefixed copy (`identity` + `Unit` → `IdentityU
 service's document are rewritten to match. Identical definitions are shared under the plain name. A schema
 that refers to a renamed one can itself differ between services after the rewrite, so names are resolved
 until nothing changes.
+
+The merged document is the PUBLIC one: operations marked `x-internal` (service-to-service: event receivers, the
+client-credentials grant, the revoked-sessions list) stay in each service's own document only. Every operation
+passes through the gateway, so each also documents the gateway's 502 and 504.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from edudx_common.errors import problem_catalogue
 from edudx_common.logging import REQUEST_ID_HEADER, get_request_id
-from gateway import __version__, docs
+from edudx_common.openapi import INTERNAL_KEY, PROBLEM_CODES_KEY
+from gateway import __version__, docs, errors  # noqa: F401  (its problem classes join the catalogue)
 from gateway.upstreams import Upstream
 
 log = structlog.get_logger("edudx.gateway")
@@ -101,8 +107,15 @@ def merge_specs(specs: Mapping[str, Spec | None]) -> Spec:
             "title": "EduDX API",
             "version": __version__,
             "description": "Mọi dịch vụ EduDX qua một cổng API. Lỗi trả về dạng `application/problem+json` "
-            "(RFC 9457) với `code` ổn định cho chương trình và `title`/`detail` tiếng Việt cho người đọc.",
+            "(RFC 9457) với `code` ổn định cho chương trình (danh mục: `x-problem-codes` của `Problem`) và "
+            "`title`/`detail` tiếng Việt cho người đọc (`Accept-Language: en`: tiêu đề và lỗi từng trường bằng "
+            "tiếng Anh). Mọi thời điểm là RFC 3339 theo UTC (`Z`); thời điểm gửi lên không kèm múi giờ được hiểu "
+            "là giờ Việt Nam. Thay đổi không tương thích được báo trước bằng tiêu đề `Deprecation` và `Sunset` "
+            "(docs/api/deprecation.md).",
+            "contact": {"name": "EduDX", "url": "https://edudx.vn"},
+            "license": {"name": "Proprietary", "identifier": "LicenseRef-EduDX"},
         },
+        "servers": [{"url": "/", "description": "Cổng API EduDX (cùng địa chỉ với ứng dụng web)"}],
         "paths": {},
         "components": {},
         "tags": [],
@@ -113,18 +126,71 @@ def merge_specs(specs: Mapping[str, Spec | None]) -> Spec:
         prefix = f"/api/{service}"
         for path, item in spec.get("paths", {}).items():
             # Anything outside the prefix is not reachable through the gateway.
-            if path == prefix or path.startswith(prefix + "/"):
-                merged["paths"][path] = item
+            if (path == prefix or path.startswith(prefix + "/")) and (public := _public_operations(item)):
+                merged["paths"][path] = public
         for section, name, value in _components(spec):
             final = renames[service].get((section, name), name)
             merged["components"].setdefault(section, {})[final] = value
+        used_tags = {tag for item in merged["paths"].values() for operation in item.values()
+                     if isinstance(operation, dict) for tag in operation.get("tags", [])}
+        for code, entry in (spec.get(PROBLEM_CODES_KEY) or {}).items():
+            merged.setdefault(PROBLEM_CODES_KEY, {}).setdefault(code, entry)
         for tag in spec.get("tags", []):
-            if isinstance(tag, dict) and tag.get("name") not in tag_names:
+            if isinstance(tag, dict) and tag.get("name") in used_tags and tag.get("name") not in tag_names:
                 tag_names.add(tag["name"])
                 merged["tags"].append(tag)
+    if available:  # the gateway's own answers (502, 504, unknown service) complete the catalogue
+        codes = {**problem_catalogue(modules=("edudx_common", "gateway")), **merged.get(PROBLEM_CODES_KEY, {})}
+        merged[PROBLEM_CODES_KEY] = dict(sorted(codes.items()))
+    _drop_unused_components(merged)
     if unavailable := sorted(name for name, spec in specs.items() if spec is None):
         merged[UNAVAILABLE_KEY] = unavailable
     return merged
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+_GATEWAY_RESPONSES = {
+    "502": "Dịch vụ phía sau trả lời không hợp lệ (cổng API)",
+    "504": "Dịch vụ phía sau không trả lời kịp (cổng API)",
+}
+
+
+def _public_operations(item: dict[str, Any]) -> dict[str, Any]:
+    """The path item without its internal operations, each public one with the gateway's own answers."""
+    public: dict[str, Any] = {}
+    for key, value in item.items():
+        if key not in _HTTP_METHODS:
+            public[key] = value
+        elif isinstance(value, dict) and not value.get(INTERNAL_KEY):
+            responses = dict(value.get("responses", {}))
+            for status, description in _GATEWAY_RESPONSES.items():
+                responses.setdefault(status, {"description": description, "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+            public[key] = {**value, "responses": responses}
+    return public if any(key in _HTTP_METHODS for key in public) else {}
+
+
+def _drop_unused_components(merged: Spec) -> None:
+    """Schemas only internal operations used (the event envelope, the service token) leave with them."""
+    components = merged["components"]
+    reached: set[ComponentKey] = set()
+    pending = [merged["paths"], {k: v for k, v in components.items() if k != "schemas"}]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
+                section, _, name = ref[len(_REF_PREFIX):].partition("/")
+                key = (section, name.split("/")[0].replace("~1", "/").replace("~0", "~"))
+                if key not in reached and key[0] in components and key[1] in components[key[0]]:
+                    reached.add(key)
+                    pending.append(components[key[0]][key[1]])
+            pending.extend(value for key, value in node.items() if key != "$ref")
+    if "schemas" in components:
+        components["schemas"] = {name: value for name, value in components["schemas"].items()
+                                 if ("schemas", name) in reached}
 
 
 def _components(spec: Spec) -> list[tuple[str, str, Any]]:

@@ -127,7 +127,7 @@ async def create_upload(payload: UploadCreate, session: SessionDep, principal: C
     return JSONResponse(ticket.model_dump(mode="json"), status_code=201, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/uploads/{upload_id}/complete", response_model=UploadResult,
+@router.post("/uploads/{upload_id}/complete", response_model=UploadResult, status_code=201,
              responses={200: {"model": UploadResult,
                               "description": "Đã xác nhận trước đó, hoặc tệp đã có trong báo cáo (duplicate=true)"},
                         413: {"description": "Tệp hoặc tổng dung lượng vượt giới hạn"},

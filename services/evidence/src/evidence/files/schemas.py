@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import SingleLine
+from edudx_common.types import RequestModel, SingleLine
+from evidence.files.models import EvidenceKind, ReviewState
 
 ATTRIBUTE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -18,7 +19,7 @@ class EvidenceRead(BaseModel):
     id: uuid.UUID
     submission_id: uuid.UUID
     unit_id: uuid.UUID
-    kind: str = Field(description="file | link")
+    kind: EvidenceKind = Field(description="file: tệp đã tải lên; link: đường liên kết")
     title: str
     description: str | None
     criterion_codes: list[str] = Field(description="Tiêu chí mà minh chứng hỗ trợ, ví dụ ['1.1', '2.3']")
@@ -39,12 +40,12 @@ class EvidenceRead(BaseModel):
     uploaded_by: str
     uploaded_by_name: str | None
     created_at: LocalDateTime
-    review_state: str = Field(description="pending | accepted | insufficient | wrong")
+    review_state: ReviewState = Field(description="Kết quả thẩm định minh chứng")
     review_reason: str | None
     reviewed_at: LocalDateTime | None
 
 
-class LinkCreate(BaseModel):
+class LinkCreate(RequestModel):
     submission_id: uuid.UUID
     url: str = Field(description="Địa chỉ http:// hoặc https://, tối đa 2000 ký tự")
     title: SingleLine = Field(max_length=500, description="Tên minh chứng, ví dụ 'Bài viết trên cổng thông tin'")
@@ -61,7 +62,7 @@ class LinkCreate(BaseModel):
                     "{'solution_name': 'K12Online', 'acquisition': 'Thuê'})")
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(RequestModel):
     state: Literal["accepted", "insufficient", "wrong"] = Field(
         description="accepted (đạt) | insufficient (chưa đủ) | wrong (sai tài liệu, hết hạn, sai cơ quan ban hành)")
     reason: str | None = Field(default=None, max_length=2000, description="Bắt buộc khi không phải accepted")
@@ -83,7 +84,7 @@ class DownloadLink(BaseModel):
     expires_at: datetime
 
 
-class UploadCreate(BaseModel):
+class UploadCreate(RequestModel):
     submission_id: uuid.UUID
     file_name: SingleLine | None = Field(default=None, max_length=1000,
                                   description="Tên tệp trên máy (chỉ để hiển thị, được làm sạch)")

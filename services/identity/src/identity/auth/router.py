@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Response, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES, Forbidden
+from edudx_common.openapi import INTERNAL
 from identity.auth import service
 from identity.auth.schemas import (
     LoginRequest,
@@ -56,7 +57,7 @@ async def logout(body: RefreshRequest, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/token", response_model=ServiceToken, dependencies=LIMITED_PER_ADDRESS)
+@router.post("/auth/token", response_model=ServiceToken, dependencies=LIMITED_PER_ADDRESS, openapi_extra=INTERNAL)
 async def issue_service_token(
     kit: AuthKitDep,
     grant_type: Annotated[str, Form(pattern="^client_credentials$")],
@@ -95,7 +96,7 @@ async def change_password(body: PasswordChange, session: SessionDep, kit: AuthKi
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/auth/revoked-sessions", response_model=RevokedSessions)
+@router.get("/auth/revoked-sessions", response_model=RevokedSessions, openapi_extra=INTERNAL)
 async def list_revoked_sessions(session: SessionDep, kit: AuthKitDep,
                                 principal: CurrentPrincipal) -> RevokedSessions:
     """Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh

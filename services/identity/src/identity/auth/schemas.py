@@ -4,8 +4,10 @@ import uuid
 
 from pydantic import BaseModel, EmailStr, Field
 
+from edudx_common.types import RequestModel
 
-class LoginRequest(BaseModel):
+
+class LoginRequest(RequestModel):
     # Not EmailStr: a login is looked up, not validated, and must not fail on an odd but existing address.
     email: str = Field(min_length=3, max_length=255)
     password: str = Field(min_length=1, max_length=200)
@@ -25,20 +27,20 @@ class ServiceToken(BaseModel):
     expires_in: int
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(RequestModel):
     refresh_token: str = Field(min_length=10, max_length=200)
 
 
-class PasswordResetRequest(BaseModel):
+class PasswordResetRequest(RequestModel):
     email: EmailStr
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(RequestModel):
     token: str = Field(min_length=10, max_length=200)
     new_password: str = Field(min_length=1, max_length=200)
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestModel):
     current_password: str = Field(min_length=1, max_length=200)
     new_password: str = Field(min_length=1, max_length=200)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from edudx_common.types import PartialUpdate, SingleLine
+from edudx_common.types import PartialUpdate, RequestModel, SingleLine
 from identity.units.models import EducationLevel, UnitType
 
 
@@ -24,7 +24,7 @@ class UnitBase(BaseModel):
         return " ".join(value.split())
 
 
-class UnitCreate(UnitBase):
+class UnitCreate(UnitBase, RequestModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$", description="Mã đơn vị (mã trường)")
     parent_id: uuid.UUID | None = Field(description="Đơn vị quản lý trực tiếp")
 
@@ -43,11 +43,11 @@ class UnitUpdate(PartialUpdate):
     phone: str | None = Field(default=None, max_length=40)
 
 
-class UnitMove(BaseModel):
+class UnitMove(RequestModel):
     new_parent_id: uuid.UUID = Field(description="Đơn vị quản lý mới")
 
 
-class UnitMerge(BaseModel):
+class UnitMerge(RequestModel):
     into_unit_id: uuid.UUID = Field(description="Đơn vị nhận sáp nhập: nhận đơn vị con, tài khoản và lịch sử")
 
 

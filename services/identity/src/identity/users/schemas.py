@@ -6,10 +6,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from edudx_common.auth import Role
-from edudx_common.types import PartialUpdate, SingleLine
+from edudx_common.types import PartialUpdate, RequestModel, SingleLine
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     email: EmailStr = Field(description="E-mail đăng nhập")
     full_name: SingleLine = Field(min_length=2, max_length=200, description="Họ và tên")
     phone: str | None = Field(default=None, max_length=40)

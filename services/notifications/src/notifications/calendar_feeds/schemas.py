@@ -5,11 +5,11 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import SingleLine
+from edudx_common.types import RequestModel, SingleLine
 from notifications.calendar_feeds.models import FeedScope
 
 
-class CalendarFeedCreate(BaseModel):
+class CalendarFeedCreate(RequestModel):
     scope: FeedScope = Field(description="unit: lịch của đơn vị (dùng chung); user: lịch của riêng người dùng, "
                                          "theo đơn vị hiện tại của họ")
     unit_id: uuid.UUID | None = Field(default=None, description="Với scope=unit: đơn vị (mặc định: đơn vị của mình)")

@@ -6,10 +6,11 @@ from datetime import time
 from pydantic import BaseModel, Field, field_validator
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import RequestModel
 from notifications.reminders.schedule import DEFAULT_POLICY, MAX_DAYS_BEFORE, SlotKind
 
 
-class ReminderPolicyBody(BaseModel):
+class ReminderPolicyBody(RequestModel):
     days_before: list[int] = Field(default=list(DEFAULT_POLICY.days_before), max_length=10,
                                    description=f"Nhắc trước hạn bao nhiêu ngày (1–{MAX_DAYS_BEFORE}), ví dụ [7, 3, 1]")
     on_due_day: bool = Field(default=True, description="Nhắc vào buổi sáng ngày hết hạn")

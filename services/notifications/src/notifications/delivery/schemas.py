@@ -5,6 +5,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import RequestModel
 from notifications.delivery.models import EmailStatus, NotificationKind
 from notifications.preferences.categories import Category
 
@@ -41,7 +42,7 @@ class DeliverySummary(BaseModel):
     cancelled: int = 0
 
 
-class ResendRequest(BaseModel):
+class ResendRequest(RequestModel):
     campaign_id: uuid.UUID = Field(description="Đợt báo cáo có thư cần gửi lại")
 
 

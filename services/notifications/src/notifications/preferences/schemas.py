@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from edudx_common.types import RequestModel
 from notifications.preferences.categories import Category
 
 
@@ -16,6 +17,6 @@ class PreferencesRead(BaseModel):
     categories: list[CategoryPreference]
 
 
-class PreferencesUpdate(BaseModel):
+class PreferencesUpdate(RequestModel):
     email: dict[Category, bool] = Field(description="Loại thư → nhận (true) hoặc tắt (false); loại không gửi lên "
                                                     "giữ nguyên")

@@ -5,6 +5,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import RequestModel
 
 
 class GroupLevelRead(BaseModel):
@@ -77,7 +78,7 @@ class CampaignResultsRead(BaseModel):
     offset: int
 
 
-class ResultsSettingsUpdate(BaseModel):
+class ResultsSettingsUpdate(RequestModel):
     ranking_enabled: bool = Field(description="Công bố thứ hạng; tắt để chỉ công bố xếp loại")
 
 

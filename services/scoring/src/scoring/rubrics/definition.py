@@ -12,11 +12,11 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from edudx_common.errors import FieldError
 from edudx_common.text import CRITERION_CODE
-from edudx_common.types import FiniteFloat, SingleLine
+from edudx_common.types import FiniteFloat, RequestModel, SingleLine
 
 Code = Annotated[SingleLine, StringConstraints(min_length=1, max_length=20)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -53,7 +53,7 @@ class MandatoryFailure(StrEnum):
     NOT_CLASSIFIED = "not_classified"  # no level or class is given while a condition is not met
 
 
-class Band(BaseModel):
+class Band(RequestModel):
     """A class or level over a range of points; each edge says whether it belongs to the band."""
 
     label: Label
@@ -74,7 +74,7 @@ class Band(BaseModel):
         return f"{self.label} ({' '.join(p for p in (low, high) if p)})"
 
 
-class SubItem(BaseModel):
+class SubItem(RequestModel):
     """A fixed block (present or absent) or a described level of a criterion."""
 
     code: Code
@@ -82,7 +82,7 @@ class SubItem(BaseModel):
     points: Points
 
 
-class EvidenceAttribute(BaseModel):
+class EvidenceAttribute(RequestModel):
     """A fact the evidence of a criterion must state, e.g. the solution's name, or built / rented / bought."""
 
     key: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -90,7 +90,7 @@ class EvidenceAttribute(BaseModel):
     choices: list[Label] = Field(default_factory=list, description="Giá trị được phép; trống: tự do")
 
 
-class Criterion(BaseModel):
+class Criterion(RequestModel):
     code: Code
     text: Text
     kind: CriterionKind = CriterionKind.POINTS
@@ -103,7 +103,7 @@ class Criterion(BaseModel):
     bands: list[Band] = Field(default_factory=list, description="Mức riêng của tiêu chí (tùy chọn)")
 
 
-class Group(BaseModel):
+class Group(RequestModel):
     code: Code
     title: GroupTitle
     max_points: Points
@@ -111,7 +111,7 @@ class Group(BaseModel):
     bands: list[Band] = Field(default_factory=list, description="Mức riêng của nhóm (tùy chọn)")
 
 
-class RubricDefinition(BaseModel):
+class RubricDefinition(RequestModel):
     title: Annotated[SingleLine, StringConstraints(min_length=1, max_length=500)]
     description: str | None = Field(default=None, max_length=4000)
     reference_note: str | None = Field(default=None, max_length=1000,

@@ -5,7 +5,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import FiniteFloat, SingleLine
+from edudx_common.types import FiniteFloat, RequestModel, SingleLine
 
 POINTS_HELP = "Điểm (tiêu chí chấm điểm trực tiếp), theo bước điểm, từ 0 đến điểm chuẩn"
 
@@ -19,22 +19,22 @@ class AnswerFields(BaseModel):
     level_code: SingleLine | None = Field(default=None, max_length=20, description="Tiêu chí theo mức: mã mức đạt được")
 
 
-class SelfScoreInput(AnswerFields):
+class SelfScoreInput(AnswerFields, RequestModel):
     note: str | None = Field(default=None, max_length=4000, description="Giải trình của đơn vị")
     evidence_item_ids: list[uuid.UUID] | None = Field(
         default=None, max_length=50,
         description="Minh chứng kèm theo (của báo cáo này); trống: các minh chứng đã gắn mã tiêu chí")
 
 
-class ReviewScoreInput(AnswerFields):
+class ReviewScoreInput(AnswerFields, RequestModel):
     comment: str | None = Field(default=None, max_length=4000, description="Nhận xét của người thẩm định")
 
 
-class SelfScoresUpdate(BaseModel):
+class SelfScoresUpdate(RequestModel):
     scores: list[SelfScoreInput] = Field(min_length=1, max_length=500)
 
 
-class ReviewScoresUpdate(BaseModel):
+class ReviewScoresUpdate(RequestModel):
     scores: list[ReviewScoreInput] = Field(min_length=1, max_length=500)
 
 

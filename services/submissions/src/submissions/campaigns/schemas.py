@@ -7,19 +7,19 @@ from typing import Any
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import PartialUpdate, SingleLine
+from edudx_common.types import PartialUpdate, RequestModel, SingleLine
 from submissions.campaigns.models import CampaignKind, CampaignStatus, LatePolicy
 from submissions.outlines.schemas import OutlineDefinition
 
 UNIT_TYPES_DEFAULT = ["school", "center"]
 
 
-class Attachment(BaseModel):
+class Attachment(RequestModel):
     title: SingleLine = Field(min_length=1, max_length=300, description="Ví dụ 'Công văn 719/PGDĐT-TCCB'")
     url: AnyHttpUrl
 
 
-class TargetRule(BaseModel):
+class TargetRule(RequestModel):
     """Either every unit of the given types and levels under the issuer, or an explicit list."""
 
     unit_types: list[str] = Field(default_factory=lambda: list(UNIT_TYPES_DEFAULT))
@@ -63,7 +63,7 @@ def check_late_until(policy: LatePolicy, due_at: datetime, late_until: datetime 
         raise ValueError("hạn chót nhận báo cáo muộn phải sau hạn nộp")
 
 
-class CampaignCreate(CampaignBase):
+class CampaignCreate(CampaignBase, RequestModel):
     school_year_id: uuid.UUID
     issuer_unit_id: uuid.UUID | None = Field(default=None, description="Mặc định: đơn vị của người tạo")
     outline_id: uuid.UUID | None = Field(default=None, description="Sao chép đề cương từ thư viện")
@@ -143,15 +143,15 @@ class CampaignRead(CampaignSummary):
     closed_at: LocalDateTime | None
 
 
-class CampaignCopy(BaseModel):
+class CampaignCopy(RequestModel):
     school_year_id: uuid.UUID | None = Field(default=None, description="Mặc định: năm học kế tiếp")
 
 
-class TargetAdd(BaseModel):
+class TargetAdd(RequestModel):
     unit_id: uuid.UUID
 
 
-class Extension(BaseModel):
+class Extension(RequestModel):
     due_at: LocalDateTime | None = Field(description="Hạn mới của đơn vị; null để bỏ gia hạn")
     reason: str | None = Field(default=None, max_length=500)
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import FiniteFloat, SingleLine
+from edudx_common.types import FiniteFloat, RequestModel, SingleLine
 
 SLUG = r"^[a-z][a-z0-9_]{0,59}$"
 
@@ -30,7 +30,7 @@ COLUMN_KINDS = {FieldKind.TEXT, FieldKind.NUMBER, FieldKind.INTEGER, FieldKind.B
                 FieldKind.CHOICE, FieldKind.URL}
 
 
-class TableColumn(BaseModel):
+class TableColumn(RequestModel):
     id: str = Field(pattern=SLUG)
     label: SingleLine = Field(min_length=1, max_length=200)
     kind: FieldKind
@@ -47,7 +47,7 @@ class TableColumn(BaseModel):
         return self
 
 
-class OutlineField(BaseModel):
+class OutlineField(RequestModel):
     id: str = Field(pattern=SLUG, description="Mã trường, duy nhất trong đề cương")
     label: SingleLine = Field(min_length=1, max_length=300)
     kind: FieldKind
@@ -86,7 +86,7 @@ def _check_bounds_and_options(kind: FieldKind, options: list[str] | None, low: f
         raise ValueError(f"'{label}': giá trị nhỏ nhất lớn hơn giá trị lớn nhất")
 
 
-class OutlineSection(BaseModel):
+class OutlineSection(RequestModel):
     number: str = Field(min_length=1, max_length=10, description="Số mục, ví dụ '1', '4a'")
     title: SingleLine = Field(min_length=1, max_length=1000)
     guidance: str | None = Field(default=None, max_length=5000)
@@ -94,7 +94,7 @@ class OutlineSection(BaseModel):
     sections: list[OutlineSection] = Field(default_factory=list)
 
 
-class OutlineDefinition(BaseModel):
+class OutlineDefinition(RequestModel):
     sections: list[OutlineSection] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -124,7 +124,7 @@ def walk_sections(sections: list[OutlineSection]) -> list[OutlineSection]:
     return found
 
 
-class OutlineCreate(BaseModel):
+class OutlineCreate(RequestModel):
     name: SingleLine = Field(min_length=2, max_length=300)
     definition: OutlineDefinition
 

@@ -5,8 +5,10 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edudx_common.types import RequestModel
 
-class SchoolYearCreate(BaseModel):
+
+class SchoolYearCreate(RequestModel):
     name: str = Field(pattern=r"^\d{4}-\d{4}$", description="Ví dụ '2024-2025'")
     starts_on: date | None = Field(default=None, description="Mặc định 01/09 của năm đầu")
     ends_on: date | None = Field(default=None, description="Mặc định 31/08 của năm sau")

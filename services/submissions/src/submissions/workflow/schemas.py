@@ -6,23 +6,24 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import RequestModel
 from submissions.campaigns.schemas import CampaignSummary
 from submissions.workflow.models import SubmissionStatus
 
 CampaignPhase = Literal["not_open", "open", "late", "closed"]
 
 
-class DraftUpdate(BaseModel):
+class DraftUpdate(RequestModel):
     values: dict[str, Any] = Field(description="Giá trị theo mã trường của đề cương; null để xoá câu trả lời")
     base_version: int | None = Field(default=None, description="Phiên bản đã đọc (hoặc gửi tiêu đề If-Match)")
 
 
-class SubmitRequest(BaseModel):
+class SubmitRequest(RequestModel):
     base_version: int | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 
-class ReturnReasons(BaseModel):
+class ReturnReasons(RequestModel):
     general: str | None = Field(default=None, max_length=5000)
     sections: dict[str, str] = Field(default_factory=dict, description="Nhận xét theo số mục đề cương")
     criteria: dict[str, str] = Field(default_factory=dict, description="Nhận xét theo mã tiêu chí")
@@ -35,12 +36,12 @@ class ReturnReasons(BaseModel):
         return self
 
 
-class ReturnRequest(BaseModel):
+class ReturnRequest(RequestModel):
     reasons: ReturnReasons
     resubmission_due_at: LocalDateTime | None = Field(default=None, description="Hạn nộp lại (mặc định 7 ngày)")
 
 
-class ReviewDecision(BaseModel):
+class ReviewDecision(RequestModel):
     comment: str | None = Field(default=None, max_length=5000)
 
 
