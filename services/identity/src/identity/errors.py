@@ -121,8 +121,16 @@ class OAuthError(ProblemError):
     code = "oauth_error"
     title = "Yêu cầu cấp mã truy cập không hợp lệ"
 
-    def __init__(self, error: str, description: str, *, status: int = 400) -> None:
-        headers = {"WWW-Authenticate": 'Basic realm="edudx"'} if status == 401 else None
-        super().__init__(description, headers=headers)
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description, headers={"WWW-Authenticate": 'Basic realm="edudx"'} if self.status == 401
+                         else None)
         self.error = error
-        self.status = status  # type: ignore[misc]
+
+
+class OAuthInvalidClient(OAuthError):
+    """Unknown client, wrong secret, expired or revoked: 401, counted by the per-address limit like a bad login."""
+
+    status = 401
+
+    def __init__(self, description: str) -> None:
+        super().__init__("invalid_client", description)

@@ -21,7 +21,7 @@ from edudx_common.metrics import AUTH_FAILURES
 from edudx_common.pagination import PageParams
 from identity.auth.service import AuthKit
 from identity.auth.tokens import token_hash
-from identity.errors import IntegrationClientNotFound, OAuthError
+from identity.errors import IntegrationClientNotFound, OAuthError, OAuthInvalidClient
 from identity.integrations import repository
 from identity.integrations.models import IntegrationClient
 from identity.integrations.schemas import (
@@ -127,8 +127,7 @@ async def issue_token(session: AsyncSession, kit: AuthKit, *, grant_type: str | 
     unit = await units_repository.get(session, client.unit_id) if client is not None else None
     if client is None or not matches or not is_active(client, now) or unit is None or not unit.active:
         AUTH_FAILURES.labels("bad_client").inc()
-        raise OAuthError("invalid_client", "Ứng dụng tích hợp không tồn tại, sai khoá bí mật, đã hết hạn hoặc "
-                                           "đã bị thu hồi.", status=401)
+        raise OAuthInvalidClient("Ứng dụng tích hợp không tồn tại, sai khoá bí mật, đã hết hạn hoặc đã bị thu hồi.")
     granted = ClientScope(client.scope)
     requested = set((scope or granted.value).split())
     if not requested or not requested <= set(granted.value.split()):
