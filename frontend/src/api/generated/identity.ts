@@ -180,8 +180,8 @@ export interface paths {
         /**
          * List Revoked Sessions
          * @description Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
-         *     token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
-         *     services only (403 for users); each polls this every few seconds.
+         *     token, deactivation, a change of roles or unit) and revoked integration clients: an access token whose `sid`
+         *     is listed is refused. For services only (403 for users); each polls this every few seconds.
          */
         get: operations["list_revoked_sessions_api_identity_auth_revoked_sessions_get"];
         put?: never;
@@ -207,6 +207,71 @@ export interface paths {
          *     service named in `audience` (its `aud` claim is `edudx:<service>`): every other service refuses it.
          */
         post: operations["issue_service_token_api_identity_auth_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Integration Clients
+         * @description API clients of the admin's subtree (revoked and expired ones too), newest first.
+         */
+        get: operations["list_integration_clients_api_identity_integration_clients_get"];
+        put?: never;
+        /**
+         * Create Integration Client
+         * @description Create an API client for a unit of the admin's subtree (authority admins). The answer carries
+         *     `client_secret` this once: EduDX keeps only its hash. Exchange the pair at `POST /oauth/token`.
+         */
+        post: operations["create_integration_client_api_identity_integration_clients_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients/{client_pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Integration Client
+         * @description One API client of the admin's subtree; 404 otherwise.
+         */
+        get: operations["get_integration_client_api_identity_integration_clients__client_pk__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients/{client_pk}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Integration Client
+         * @description Revoke an API client: no new token, and every service refuses its current tokens within seconds.
+         */
+        post: operations["revoke_integration_client_api_identity_integration_clients__client_pk__revoke_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -251,6 +316,28 @@ export interface paths {
          * @description Change one's own password. Every refresh token is revoked: other devices must sign in again.
          */
         post: operations["change_password_api_identity_me_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Integration Token
+         * @description OAuth 2 client-credentials grant (RFC 6749 §4.4) for integration clients, form-encoded. The token reads
+         *     the client's unit subtree (and writes as a reviewer there with the `write` scope). Errors follow RFC 6749
+         *     §5.2: `{"error": "invalid_client", "error_description": …}`.
+         */
+        post: operations["issue_integration_token_api_identity_oauth_token_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -685,6 +772,23 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
+        /** Body_issue_integration_token_api_identity_oauth_token_post */
+        Body_issue_integration_token_api_identity_oauth_token_post: {
+            /** Client Id */
+            client_id?: string | null;
+            /** Client Secret */
+            client_secret?: string | null;
+            /**
+             * Grant Type
+             * @description `client_credentials`
+             */
+            grant_type?: string | null;
+            /**
+             * Scope
+             * @description `read` or `read write`; default: as granted
+             */
+            scope?: string | null;
+        };
         /** Body_issue_service_token_api_identity_auth_token_post */
         Body_issue_service_token_api_identity_auth_token_post: {
             /**
@@ -698,6 +802,30 @@ export interface components {
             client_secret: string;
             /** Grant Type */
             grant_type: string;
+        };
+        /**
+         * ClientScope
+         * @enum {string}
+         */
+        ClientScope: "read" | "read write";
+        /**
+         * ClientTokenResponse
+         * @description RFC 6749 §5.1 access token response.
+         */
+        ClientTokenResponse: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description Số giây mã truy cập còn hiệu lực
+             */
+            expires_in: number;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Token Type
+             * @default Bearer
+             */
+            token_type?: string;
         };
         /**
          * EducationLevel
@@ -751,6 +879,112 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** IntegrationClientCreate */
+        IntegrationClientCreate: {
+            /**
+             * Expires At
+             * @description Hết hiệu lực lúc (RFC 3339); bỏ trống: không hết hạn
+             */
+            expires_at?: string | null;
+            /**
+             * Name
+             * @description Tên hệ thống tích hợp, ví dụ «Bảng điều khiển Sở»
+             */
+            name: string;
+            /**
+             * @description `read`: chỉ đọc; `read write`: thêm quyền của chuyên viên thẩm định
+             * @default read
+             */
+            scope?: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * @description Đơn vị gốc của phạm vi đọc; mặc định là đơn vị của người tạo
+             */
+            unit_id?: string | null;
+        };
+        /** IntegrationClientCreated */
+        IntegrationClientCreated: {
+            /**
+             * Active
+             * @description Chưa thu hồi và chưa hết hạn
+             */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Client Secret
+             * @description Chỉ hiển thị một lần: EduDX chỉ lưu giá trị băm
+             */
+            client_secret: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Lần gần nhất ứng dụng lấy mã truy cập
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
+        /** IntegrationClientRead */
+        IntegrationClientRead: {
+            /**
+             * Active
+             * @description Chưa thu hồi và chưa hết hạn
+             */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Lần gần nhất ứng dụng lấy mã truy cập
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -801,10 +1035,34 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * OAuthErrorBody
+         * @description RFC 6749 §5.2 error response (not problem+json: OAuth libraries read this shape).
+         */
+        OAuthErrorBody: {
+            /**
+             * Error
+             * @description invalid_request | invalid_client | unsupported_grant_type | invalid_scope
+             */
+            error: string;
+            /** Error Description */
+            error_description?: string | null;
+        };
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */
             items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[IntegrationClientRead] */
+        Page_IntegrationClientRead_: {
+            /** Items */
+            items: components["schemas"]["IntegrationClientRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -2032,6 +2290,316 @@ export interface operations {
             };
         };
     };
+    list_integration_clients_api_identity_integration_clients_get: {
+        parameters: {
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IntegrationClientRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_integration_client_api_identity_integration_clients_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientCreated"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_integration_client_api_identity_integration_clients__client_pk__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_integration_client_api_identity_integration_clients__client_pk__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_me_api_identity_me_get: {
         parameters: {
             query?: never;
@@ -2214,6 +2782,84 @@ export interface operations {
                 };
             };
             /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issue_integration_token_api_identity_oauth_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_issue_integration_token_api_identity_oauth_token_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientTokenResponse"];
+                };
+            };
+            /** @description RFC 6749 §5.2 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_client */
             401: {
                 headers: {
                     [name: string]: unknown;
