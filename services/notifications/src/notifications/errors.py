@@ -63,3 +63,8 @@ class WebhookNotFound(NotFound):
 class WebhookStateConflict(Conflict):
     code = "webhook_state_conflict"
     title = "Trạng thái webhook không cho phép thao tác này"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "webhook_delivery_not_found"
+    title = "Không tìm thấy lần gửi webhook"

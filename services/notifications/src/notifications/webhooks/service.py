@@ -22,7 +22,7 @@ from edudx_common.inbox import EventEnvelope
 from edudx_common.outbox import add_event
 from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree, ensure_in_scope
-from notifications.errors import WebhookNotFound, WebhookStateConflict
+from notifications.errors import WebhookDeliveryNotFound, WebhookNotFound, WebhookStateConflict
 from notifications.webhooks import repository
 from notifications.webhooks.addresses import RefusedAddress, check_resolved
 from notifications.webhooks.models import (
@@ -146,7 +146,7 @@ async def redeliver(session: AsyncSession, principal: Principal, tree: UnitTree,
     subscription = await get_manageable(session, principal, tree, subscription_id)
     delivery = await repository.get_delivery(session, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
-        raise WebhookNotFound("Không tìm thấy lần gửi này của webhook.")
+        raise WebhookDeliveryNotFound("Không tìm thấy lần gửi này của webhook.")
     if not subscription.enabled:
         raise WebhookStateConflict("Webhook đang tắt: hãy bật lại trước khi gửi lại.")
     delivery.status = WebhookDeliveryStatus.PENDING.value
