@@ -53,7 +53,8 @@ export interface paths {
         /**
          * List Campaigns
          * @description Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
-         *     it. Latest deadline first.
+         *     it. Latest deadline first; with `updated_since` or `cursor` (mirroring), ordered by (updated_at, id) and
+         *     continued by `next_cursor` (docs/integrations.md).
          */
         get: operations["list_campaigns_api_submissions_campaigns_get"];
         put?: never;
@@ -260,7 +261,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Campaign Submissions
+         * @description A campaign's submissions in the caller's subtree, for mirroring: ordered by (updated_at, id), filtered by
+         *     `updated_since`, continued by `next_cursor` (null on the last page). See docs/integrations.md.
+         */
+        get: operations["list_campaign_submissions_api_submissions_campaigns__campaign_id__submissions_get"];
         put?: never;
         /**
          * Open Submission
@@ -990,6 +996,11 @@ export interface components {
             status: components["schemas"]["CampaignStatus"];
             /** Title */
             title: string;
+            /**
+             * Updated At
+             * @description Lần thay đổi gần nhất: mốc `updated_since` của lần đồng bộ sau
+             */
+            updated_at: string;
         };
         /**
          * CampaignUpdate
@@ -1065,6 +1076,38 @@ export interface components {
             ready: boolean;
             /** Scored Count */
             scored_count: number | null;
+        };
+        /** CursorPage[CampaignSummary] */
+        CursorPage_CampaignSummary_: {
+            /** Items */
+            items: components["schemas"]["CampaignSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** CursorPage[SubmissionSyncRead] */
+        CursorPage_SubmissionSyncRead_: {
+            /** Items */
+            items: components["schemas"]["SubmissionSyncRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** DraftUpdate */
         DraftUpdate: {
@@ -1320,17 +1363,6 @@ export interface components {
         Page_AuditRecordRead_: {
             /** Items */
             items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[CampaignSummary] */
-        Page_CampaignSummary_: {
-            /** Items */
-            items: components["schemas"]["CampaignSummary"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -1724,6 +1756,46 @@ export interface components {
          * @enum {string}
          */
         SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
+        /**
+         * SubmissionSyncRead
+         * @description A submission's state as a mirror keeps it (the content is at `GET /submissions/{id}`).
+         */
+        SubmissionSyncRead: {
+            /** Approved At */
+            approved_at: string | null;
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Created At */
+            created_at: string;
+            /** First Submitted At */
+            first_submitted_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Submitted At */
+            last_submitted_at: string | null;
+            /** Late Seconds */
+            late_seconds: number | null;
+            /** Resubmission Due At */
+            resubmission_due_at: string | null;
+            status: components["schemas"]["SubmissionStatus"];
+            /** Submit Count */
+            submit_count: number;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Updated At */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** SubmissionVersionRead */
         SubmissionVersionRead: {
             /** Content */
@@ -2158,6 +2230,8 @@ export interface operations {
     list_campaigns_api_submissions_campaigns_get: {
         parameters: {
             query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -2166,6 +2240,8 @@ export interface operations {
                 q?: string | null;
                 school_year_id?: string | null;
                 status?: components["schemas"]["CampaignStatus"] | null;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
             };
             header?: never;
             path?: never;
@@ -2179,7 +2255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_CampaignSummary_"];
+                    "application/json": components["schemas"]["CursorPage_CampaignSummary_"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3049,6 +3125,89 @@ export interface operations {
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_campaign_submissions_api_submissions_campaigns__campaign_id__submissions_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_SubmissionSyncRead_"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
