@@ -321,6 +321,8 @@ TABLE.update({
     "GET /api/submissions/campaigns": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/submissions/campaigns": Rule("unit", "aaa aa3 333 aa3 333 3-3 3-3 1", _create_campaign),
     "GET /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    # a mirror's bulk read: whoever sees the campaign, its submissions in the caller's subtree (F19)
+    "GET /api/submissions/campaigns/{campaign_id}/submissions": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
     # the campaigns the matrix points at are published: allowed callers get 409 (only a draft is deleted)
     "DELETE /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
     "PATCH /api/submissions/campaigns/{campaign_id}":
