@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from edudx_common.db import utcnow
+from notifications.delivery.models import OutgoingEmail
 from notifications.webhooks.addresses import RefusedAddress, check_url
 from notifications.webhooks.models import WebhookDelivery, WebhookSubscription
 from notifications.webhooks.signing import REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER, verify
@@ -99,7 +100,8 @@ async def test_a_submissions_approval_reaches_the_receiver_signed_and_verifiable
 
 async def test_a_failing_receiver_gets_the_retries_and_the_webhook_is_disabled(harness: Harness) -> None:
     h = harness
-    _, admin = await h.district(1)
+    district, admin = await h.district(1)
+    h_admin_email = district.phong_admin.email
     async with receiver(answer_status=500) as endpoint, \
             worker_with(h.system, h.databases, h.clock, webhooks_disable_after_failures=3) as worker:
         created = await h.api.post(WEBHOOKS, json={"url": endpoint.url, "event_types": ["campaign.published"]},
@@ -117,6 +119,8 @@ async def test_a_failing_receiver_gets_the_retries_and_the_webhook_is_disabled(h
             await worker.run_once(steps=("webhooks",))
         shown = await h.api.get(f"{WEBHOOKS}/{subscription_id}", headers=admin)
         log = await h.api.get(f"{WEBHOOKS}/{subscription_id}/deliveries", headers=admin)
+        await worker.run_once(steps=("expand",))
+        feed = await h.api.get("/api/notifications/feed", headers=admin)
         redeliver = await h.api.post(
             f"{WEBHOOKS}/{subscription_id}/deliveries/{log.json()['items'][0]['id']}/redeliver", headers=admin)
         enabled_again = await h.api.patch(f"{WEBHOOKS}/{subscription_id}", json={"enabled": True}, headers=admin)
@@ -130,6 +134,13 @@ async def test_a_failing_receiver_gets_the_retries_and_the_webhook_is_disabled(h
     item = log.json()["items"][0]
     assert (item["status"], item["attempts"], item["last_status_code"]) == ("failed", 3, 500)
     assert item["last_response_excerpt"] == "lỗi máy chủ"
+    # the admins of the webhook's unit are told: in their feed, and by an e-mail (sent outside quiet hours)
+    notice = [i for i in feed.json()["items"] if i["kind"] == "webhook_disabled"]
+    assert len(notice) == 1 and endpoint.url in notice[0]["body"]
+    async with h.databases.notifications() as session:
+        notices = select(OutgoingEmail).where(OutgoingEmail.kind == "webhook_disabled")
+        mails = (await session.execute(notices)).scalars().all()
+    assert [m.to_addresses for m in mails] == [[h_admin_email]]
     assert redeliver.status_code == 409 and redeliver.json()["code"] == "webhook_state_conflict"
     assert enabled_again.json()["enabled"] is True and enabled_again.json()["consecutive_failures"] == 0
 

@@ -635,7 +635,7 @@ export interface components {
          * Category
          * @enum {string}
          */
-        Category: "deadline_reminders" | "campaign_published" | "submission_updates" | "results" | "escalations" | "reviewer_digest";
+        Category: "deadline_reminders" | "campaign_published" | "submission_updates" | "results" | "escalations" | "reviewer_digest" | "integrations";
         /** CategoryPreference */
         CategoryPreference: {
             category: components["schemas"]["Category"];
@@ -826,7 +826,7 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest";
+        NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest" | "webhook_disabled";
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */

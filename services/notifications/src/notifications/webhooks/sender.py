@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from edudx_common.outbox import ClaimedMessage, Deliverer, DeliveryOutcome, OutboxDispatcher, OutboxStatus
 from notifications.config import Settings
+from notifications.delivery import service as delivery_service
 from notifications.timing import Clock
 from notifications.webhooks import repository
 from notifications.webhooks.addresses import RefusedAddress, check_resolved
@@ -109,11 +110,15 @@ class WebhookSender:
             limit = self._settings.webhooks_disable_after_failures
             if failures < limit:
                 return False
-            await session.execute(
+            reason = f"Tự động tắt sau {failures} lần gửi thất bại liên tiếp ({error})."[:500]
+            turned_off = await session.execute(
                 update(WebhookSubscription).where(col(WebhookSubscription.id) == subscription.id,
                                                   col(WebhookSubscription.enabled))
-                .values(enabled=False, disabled_at=now, updated_at=now,
-                        disabled_reason=f"Tự động tắt sau {failures} lần gửi thất bại liên tiếp ({error})."[:500]))
+                .values(enabled=False, disabled_at=now, updated_at=now, disabled_reason=reason))
+            if turned_off.rowcount == 1:  # type: ignore[attr-defined]  # this attempt turned it off: tell once
+                await delivery_service.webhook_disabled(session, unit_id=subscription.unit_id,
+                                                        subscription_id=subscription.id, url=subscription.url,
+                                                        reason=reason, now=now)
             await session.execute(
                 update(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription.id,
                                               col(WebhookDelivery.status) == WebhookDeliveryStatus.PENDING.value)
