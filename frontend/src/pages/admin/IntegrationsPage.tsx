@@ -1,8 +1,10 @@
 // Integration clients: the credentials a province dashboard or the sector database uses to read this admin's
 // subtree (docs/integrations.md). The secret is shown once, when the client is made: the server keeps its hash.
-import { ApiOutlined, CopyOutlined, StopOutlined } from "@ant-design/icons";
+import { ApiOutlined, StopOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, DatePicker, Form, Input, List, Popconfirm, Radio, Skeleton, Tag, Typography } from "antd";
+import { CopyField } from "../../components/CopyField";
+import { WebhooksCard } from "./WebhooksCard";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { api, call } from "../../api/client";
@@ -18,28 +20,6 @@ interface CreateValues {
   name: string;
   scope: "read" | "read write";
   expires?: Dayjs | null;
-}
-
-function CopyField({ id, label, value }: { id: string; label: string; value: string }) {
-  const t = useT();
-  const { message } = App.useApp();
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      message.success(t("Đã sao chép.", "Copied."));
-    } catch {
-      message.warning(t("Không sao chép được; hãy chọn và sao chép bằng tay.", "Could not copy; select it and copy by hand."));
-    }
-  };
-  return (
-    <div className="mt-small">
-      <label htmlFor={id} className="muted small">{label}</label>
-      <div className="calendar-url">
-        <Input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
-        <Button icon={<CopyOutlined />} onClick={copy} aria-label={`${t("Sao chép", "Copy")}: ${label}`}>{t("Sao chép", "Copy")}</Button>
-      </div>
-    </div>
-  );
 }
 
 function FreshSecret({ created }: { created: IntegrationClientCreated }) {
@@ -156,6 +136,7 @@ export default function IntegrationsPage() {
             )} />
         )}
       </Card>
+      <WebhooksCard />
     </>
   );
 }
