@@ -4,6 +4,7 @@
 //   node e2e/a11y.mjs --base-url http://127.0.0.1:8000 --out ../var/screenshots/a11y --phase school \
 //     --submission-id <the officer's draft>
 //   node e2e/a11y.mjs --base-url … --out … --phase authority --submission-id <submitted> --campaign-id <its campaign>
+//   node e2e/a11y.mjs --base-url … --out … --phase integrations   (the integration clients screen alone)
 //
 // Every screen is checked at 1366 px and 375 px wide: axe-core's rules (WCAG 2.1 A/AA and best practices)
 // with no critical and no serious violation, nothing wider than the phone screen, touch targets of at least
@@ -217,14 +218,24 @@ async function authorityPhase() {
   await page.getByRole("button", { name: "Nhập từ Excel" }).click();
   await check(page, "a11y-20-users-import", { ready: visibleText("Tải tệp mẫu (.xlsx)"), fullPage: false });
   await page.keyboard.press("Escape");
+  await integrationsScreen(page);
   await page.goto(`${BASE}/account`);
   await check(page, "a11y-21-account", { ready: visibleText("Lịch hạn nộp") });
   await page.goto(`${BASE}/notifications`);
   await check(page, "a11y-22-notifications", { ready: (p) => p.locator("h1").first().waitFor() });
 }
 
+/** Integration clients: one made through the form, its secret shown once (phase "integrations" runs only this). */
+async function integrationsScreen(page) {
+  await page.goto(`${BASE}/admin/integrations`);
+  await page.getByLabel("Tên ứng dụng").fill(`Bảng điều khiển CĐS ${Date.now() % 100000}`);
+  await page.getByRole("button", { name: "Tạo ứng dụng" }).click();
+  await check(page, "a11y-20b-integrations", { ready: (p) => p.getByLabel(/^Khoá bí mật/).waitFor() });
+}
+
 try {
   if (PHASE === "school") await schoolPhase();
+  else if (PHASE === "integrations") await integrationsScreen(await session(PHONG_ADMIN));
   else await authorityPhase();
 } catch (error) {
   failed++;

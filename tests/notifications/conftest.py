@@ -90,7 +90,8 @@ def system(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Recorder, int],
                             service_client_id="notifications", service_client_secret=SECRETS["notifications"],
                             app_base_url="https://edudx.example.vn", mail_from="EduDX <thongbao@edudx.example.vn>",
                             smtp_host="127.0.0.1", smtp_port=smtp[1], smtp_starttls=False, run_workers=False,
-                            smtp_timeout_seconds=10, retry_base_seconds=60, log_json=False, log_level="WARNING")
+                            smtp_timeout_seconds=10, retry_base_seconds=60, log_json=False, log_level="WARNING",
+                            webhooks_allow_loopback=True)
         with serve(create_app(settings, clock=clock), port=notifications_port) as notifications_url:
             submissions_settings = SubmissionsSettings(
                 environment="test", database_url=sub_url, database_schema=sub_schema, identity_url=identity_url,

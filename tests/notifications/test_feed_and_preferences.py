@@ -40,7 +40,8 @@ async def test_muted_optional_mail_still_reaches_the_feed_and_deadline_reminders
     assert defaults.status_code == 200
     assert {c["category"]: (c["email"], c["mutable"]) for c in defaults.json()["categories"]} == {
         "deadline_reminders": (True, False), "campaign_published": (True, True), "submission_updates": (True, True),
-        "results": (True, True), "escalations": (True, True), "reviewer_digest": (True, True)}
+        "results": (True, True), "escalations": (True, True), "reviewer_digest": (True, True),
+        "integrations": (True, False)}
     assert muted.status_code == 200
     assert next(c for c in muted.json()["categories"] if c["category"] == "campaign_published")["email"] is False
     assert refused.status_code == 422 and refused.json()["code"] == "mandatory_category"

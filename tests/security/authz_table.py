@@ -224,12 +224,55 @@ async def _calendar_feed(world: Any, ref: str, role: str) -> Request:
 
 SCORES = {"scores": [{"criterion_code": "1.1", "points": 1}]}
 
+
+async def _integration_token(world: Any) -> Request:
+    return {"data": {"grant_type": "client_credentials", "client_id": "edx_khongtontai", "client_secret": "sai"}}
+
+
+async def _integration_client(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"name": "Bảng điều khiển kiểm thử", "unit_id": world.units[ref]}}
+
+
+async def _fresh_integration_client(world: Any, ref: str, role: str) -> Request:
+    created = await world.ok("POST", "/api/identity/integration-clients", expect=201,
+                             json={"name": "Ứng dụng kiểm thử", "unit_id": world.units[ref]})
+    return {"client_pk": created["id"]}
+
+
+# A global address literal, accepted without a DNS look-up; the factory pauses each webhook at once, so nothing is
+# ever sent there. The create cell sends a private address: refused (422) only after the caller's rights passed.
+WEBHOOK_URL = "https://1.1.1.1/edudx-kiem-thu"
+
+
+async def _webhook(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"url": "https://10.0.0.1/edudx", "event_types": ["campaign.closed"],
+                     "unit_id": world.units[ref]}}
+
+
+async def _fresh_webhook(world: Any, ref: str, role: str) -> Request:
+    created = await world.ok("POST", "/api/notifications/webhooks", expect=201,
+                             json={"url": WEBHOOK_URL, "event_types": ["campaign.closed"],
+                                   "unit_id": world.units[ref]})
+    await world.ok("PATCH", f"/api/notifications/webhooks/{created['id']}", json={"enabled": False})
+    return {"subscription_id": created["id"]}
+
+
+async def _fresh_webhook_change(world: Any, ref: str, role: str) -> Request:
+    return {**await _fresh_webhook(world, ref, role), "json": {"enabled": False}}
+
+
+async def _fresh_webhook_delivery(world: Any, ref: str, role: str) -> Request:
+    return {**await _fresh_webhook(world, ref, role), "delivery_id": world.delivery_id}
+
+
 # SYS SOA SOR PHA VIE PRI ITO ANON — own/in/out each
 TABLE: dict[str, Rule] = {}
 
 # public operations that do not look at the caller, tried once with a token and once without (logins and
 # password resets are rate-limited per address: one cell per role would trip the limit)
 PUBLIC_ONCE = "a-- --- --- --- --- --- --- a"
+# only an authority admin of the unit or above: reviewers and viewers 403 before any look-up, schools 403
+ADMINS_OF_UNIT = "aaa aa4 333 aa4 333 3-3 3-3 1"
 TABLE.update({
     # --- identity ---
     "GET /api/identity/.well-known/jwks.json": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a"),
@@ -261,6 +304,13 @@ TABLE.update({
     "POST /api/identity/units/{unit_id}/move": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _move),
     "POST /api/identity/units/{unit_id}/reactivate": Rule("unit", "aaa 3a4 333 3a4 333 3-3 3-3 1"),
     "GET /api/identity/units/{unit_id}/subtree": Rule("unit", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    # integration clients: authority admins of the unit or above (F19)
+    "GET /api/identity/integration-clients": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
+    "POST /api/identity/integration-clients": Rule("unit", ADMINS_OF_UNIT, _integration_client),
+    "GET /api/identity/integration-clients/{client_pk}": Rule("unit", ADMINS_OF_UNIT, _fresh_integration_client),
+    "POST /api/identity/integration-clients/{client_pk}/revoke":
+        Rule("unit", ADMINS_OF_UNIT, _fresh_integration_client),
+    "POST /api/identity/oauth/token": Rule("none", PUBLIC_ONCE, call(lambda w, r, role: _integration_token(w))),
     "GET /api/identity/users": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/identity/users": Rule("unit", "aaa aa4 333 aa4 333 3-3 3-3 1", _create_user),
     "POST /api/identity/users/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1", _import_file),
@@ -271,6 +321,8 @@ TABLE.update({
     "GET /api/submissions/campaigns": Rule("none", "a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/submissions/campaigns": Rule("unit", "aaa aa3 333 aa3 333 3-3 3-3 1", _create_campaign),
     "GET /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    # a mirror's bulk read: whoever sees the campaign, its submissions in the caller's subtree (F19)
+    "GET /api/submissions/campaigns/{campaign_id}/submissions": Rule("campaign", "aaa aa4 aa4 aa4 aa4 a-4 a-4 1"),
     # the campaigns the matrix points at are published: allowed callers get 409 (only a draft is deleted)
     "DELETE /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
     "PATCH /api/submissions/campaigns/{campaign_id}":
@@ -385,6 +437,15 @@ TABLE.update({
     "GET /api/notifications/campaigns/{campaign_id}/reminder-policy": Rule("campaign", "aaa aa4 aa4 aa4 aa4 4-4 4-4 1"),
     "PUT /api/notifications/campaigns/{campaign_id}/reminder-policy":
         Rule("campaign", "aaa aa4 334 aa4 334 4-4 4-4 1", body(days_before=[7, 1])),
+    # webhooks: authority admins of the unit or above (F19)
+    "GET /api/notifications/webhooks": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
+    "POST /api/notifications/webhooks": Rule("unit", ADMINS_OF_UNIT, _webhook),
+    "GET /api/notifications/webhooks/{subscription_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook),
+    "PATCH /api/notifications/webhooks/{subscription_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook_change),
+    "DELETE /api/notifications/webhooks/{subscription_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook),
+    "GET /api/notifications/webhooks/{subscription_id}/deliveries": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook),
+    "POST /api/notifications/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver":
+        Rule("unit", ADMINS_OF_UNIT, _fresh_webhook_delivery),
     "GET /api/notifications/deliveries": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 1"),
     "POST /api/notifications/deliveries/resend-failed":

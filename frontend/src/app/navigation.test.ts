@@ -10,7 +10,7 @@ describe("navigation", () => {
 
   it("shows administrators the admin screens and reviewers only campaigns", () => {
     expect(NAV_ITEMS.filter((i) => i.visible(me(["authority_admin"]))).map((i) => i.path)).toEqual([
-      "/campaigns", "/rubrics", "/admin/units", "/admin/users",
+      "/campaigns", "/rubrics", "/admin/units", "/admin/users", "/admin/integrations",
     ]);
     expect(NAV_ITEMS.filter((i) => i.visible(me(["reviewer"]))).map((i) => i.path)).toEqual(["/campaigns", "/rubrics"]);
   });

@@ -1,6 +1,6 @@
 // The menu, built from one list: a new screen is one more entry here and one more route in routes.tsx. The
 // notifications feed has no menu entry: the bell in the header leads to it.
-import { ApartmentOutlined, FileDoneOutlined, OrderedListOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
+import { ApartmentOutlined, ApiOutlined, FileDoneOutlined, OrderedListOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
 import type { ReactNode } from "react";
 import { ADMIN_ROLES, AUTHORITY_ROLES, hasAny, isSchoolUser, type Me } from "../auth/roles";
 
@@ -18,6 +18,8 @@ export const NAV_ITEMS: NavItem[] = [
   { path: "/rubrics", label: ["Bộ tiêu chí", "Rubrics"], icon: <OrderedListOutlined />, visible: (me) => hasAny(me, AUTHORITY_ROLES) },
   { path: "/admin/units", label: ["Đơn vị", "Units"], icon: <ApartmentOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
   { path: "/admin/users", label: ["Người dùng", "Users"], icon: <TeamOutlined />, visible: (me) => hasAny(me, ADMIN_ROLES) },
+  { path: "/admin/integrations", label: ["Ứng dụng tích hợp", "Integrations"], icon: <ApiOutlined />,
+    visible: (me) => hasAny(me, ADMIN_ROLES) },
 ];
 
 /** Screens reached from a menu entry or an authority's button: who may open them. The menu and the routes

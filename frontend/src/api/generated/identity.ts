@@ -12,7 +12,7 @@ export interface paths {
          * Jwks
          * @description Public keys that verify EduDX access tokens (RS256). Cache for a few minutes; refetch on an unknown `kid`.
          */
-        get: operations["auth_jwks"];
+        get: operations["jwks_api_identity__well_known_jwks_json_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -33,7 +33,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["identity_audit_list_records"];
+        get: operations["list_audit_records_api_identity_audit_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,7 +54,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["identity_audit_export_records"];
+        get: operations["export_audit_records_api_identity_audit_export_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -81,7 +81,7 @@ export interface paths {
          *     (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may make
          *     a limited number of refused attempts per minute across the sign-in endpoints (429 `rate_limited`).
          */
-        post: operations["auth_login"];
+        post: operations["login_api_identity_auth_login_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -101,7 +101,7 @@ export interface paths {
          * Logout
          * @description Revoke the refresh token and every token rotated from it.
          */
-        post: operations["auth_logout"];
+        post: operations["logout_api_identity_auth_logout_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -123,7 +123,7 @@ export interface paths {
          *     e-mail has an account: the work happens after the answer. One e-mail per account per cooldown period
          *     (`IDENTITY_PASSWORD_RESET_COOLDOWN_MINUTES`); further requests in that period send nothing.
          */
-        post: operations["auth_request_password_reset"];
+        post: operations["request_password_reset_api_identity_auth_password_reset_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -143,7 +143,7 @@ export interface paths {
          * Confirm Password Reset
          * @description Set a new password with the token from a reset or invitation e-mail. Signs out every session.
          */
-        post: operations["auth_confirm_password_reset"];
+        post: operations["confirm_password_reset_api_identity_auth_password_reset_confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -163,7 +163,7 @@ export interface paths {
          * Refresh Tokens
          * @description Exchange a refresh token for a new pair. Each refresh token works once; reusing one ends the session.
          */
-        post: operations["auth_refresh_tokens"];
+        post: operations["refresh_tokens_api_identity_auth_refresh_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -180,10 +180,10 @@ export interface paths {
         /**
          * List Revoked Sessions
          * @description Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
-         *     token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
-         *     services only (403 for users); each polls this every few seconds.
+         *     token, deactivation, a change of roles or unit) and revoked integration clients: an access token whose `sid`
+         *     is listed is refused. For services only (403 for users); each polls this every few seconds.
          */
-        get: operations["auth_list_revoked_sessions"];
+        get: operations["list_revoked_sessions_api_identity_auth_revoked_sessions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -206,7 +206,72 @@ export interface paths {
          * @description OAuth 2 client-credentials grant for EduDX services calling each other. Each token is for the one
          *     service named in `audience` (its `aud` claim is `edudx:<service>`): every other service refuses it.
          */
-        post: operations["auth_issue_service_token"];
+        post: operations["issue_service_token_api_identity_auth_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Integration Clients
+         * @description API clients of the admin's subtree (revoked and expired ones too), newest first.
+         */
+        get: operations["list_integration_clients_api_identity_integration_clients_get"];
+        put?: never;
+        /**
+         * Create Integration Client
+         * @description Create an API client for a unit of the admin's subtree (authority admins). The answer carries
+         *     `client_secret` this once: EduDX keeps only its hash. Exchange the pair at `POST /oauth/token`.
+         */
+        post: operations["create_integration_client_api_identity_integration_clients_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients/{client_pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Integration Client
+         * @description One API client of the admin's subtree; 404 otherwise.
+         */
+        get: operations["get_integration_client_api_identity_integration_clients__client_pk__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients/{client_pk}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Integration Client
+         * @description Revoke an API client: no new token, and every service refuses its current tokens within seconds.
+         */
+        post: operations["revoke_integration_client_api_identity_integration_clients__client_pk__revoke_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -224,7 +289,7 @@ export interface paths {
          * Get Me
          * @description The signed-in user, with their unit.
          */
-        get: operations["users_get_me"];
+        get: operations["get_me_api_identity_me_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -234,7 +299,7 @@ export interface paths {
          * Update Me
          * @description Change one's own name or phone.
          */
-        patch: operations["users_update_me"];
+        patch: operations["update_me_api_identity_me_patch"];
         trace?: never;
     };
     "/api/identity/me/password": {
@@ -250,7 +315,29 @@ export interface paths {
          * Change Password
          * @description Change one's own password. Every refresh token is revoked: other devices must sign in again.
          */
-        post: operations["auth_change_password"];
+        post: operations["change_password_api_identity_me_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Integration Token
+         * @description OAuth 2 client-credentials grant (RFC 6749 §4.4) for integration clients, form-encoded. The token reads
+         *     the client's unit subtree (and writes as a reviewer there with the `write` scope). Errors follow RFC 6749
+         *     §5.2: `{"error": "invalid_client", "error_description": …}`.
+         */
+        post: operations["issue_integration_token_api_identity_oauth_token_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -270,13 +357,13 @@ export interface paths {
          *
          *     The search ignores Vietnamese diacritics and case: `truong hoa binh` finds "Trường … Hòa Bình".
          */
-        get: operations["units_list"];
+        get: operations["list_units_api_identity_units_get"];
         put?: never;
         /**
          * Create Unit
          * @description Create a unit under a parent in the caller's subtree (authority admins).
          */
-        post: operations["units_create"];
+        post: operations["create_unit_api_identity_units_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -294,7 +381,7 @@ export interface paths {
          * Get Unit
          * @description One unit in the caller's subtree; 404 for any other.
          */
-        get: operations["units_get"];
+        get: operations["get_unit_api_identity_units__unit_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -304,7 +391,7 @@ export interface paths {
          * Update Unit
          * @description Rename a unit or change its type, levels and contacts. Recorded in the unit's history.
          */
-        patch: operations["units_update"];
+        patch: operations["update_unit_api_identity_units__unit_id__patch"];
         trace?: never;
     };
     "/api/identity/units/{unit_id}/ancestors": {
@@ -318,7 +405,7 @@ export interface paths {
          * List Ancestors
          * @description The chain of managing units from the root down to the unit's parent.
          */
-        get: operations["units_list_ancestors"];
+        get: operations["list_ancestors_api_identity_units__unit_id__ancestors_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -338,7 +425,7 @@ export interface paths {
          * List Children
          * @description Direct sub-units.
          */
-        get: operations["units_list_children"];
+        get: operations["list_children_api_identity_units__unit_id__children_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -360,7 +447,7 @@ export interface paths {
          * Deactivate Unit
          * @description Stop a unit (units are never deleted). It must have no active sub-units; its accounts can no longer sign in.
          */
-        post: operations["units_deactivate"];
+        post: operations["deactivate_unit_api_identity_units__unit_id__deactivate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -378,7 +465,7 @@ export interface paths {
          * Get Unit History
          * @description Changes to the unit and to units merged into it, newest first.
          */
-        get: operations["units_get_history"];
+        get: operations["get_unit_history_api_identity_units__unit_id__history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -402,7 +489,7 @@ export interface paths {
          *
          *     Returns the receiving unit.
          */
-        post: operations["units_merge"];
+        post: operations["merge_unit_api_identity_units__unit_id__merge_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -422,7 +509,7 @@ export interface paths {
          * Move Unit
          * @description Move a unit, with everything below it, under another parent. History follows the unit.
          */
-        post: operations["units_move"];
+        post: operations["move_unit_api_identity_units__unit_id__move_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -442,7 +529,7 @@ export interface paths {
          * Reactivate Unit
          * @description Bring a deactivated unit back.
          */
-        post: operations["units_reactivate"];
+        post: operations["reactivate_unit_api_identity_units__unit_id__reactivate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -460,7 +547,7 @@ export interface paths {
          * List Subtree
          * @description The unit and everything below it, at any depth, ordered by depth then name.
          */
-        get: operations["units_list_subtree"];
+        get: operations["list_subtree_api_identity_units__unit_id__subtree_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -504,7 +591,7 @@ export interface paths {
          *     that repeats neither. In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
          *     listing every bad row, and nothing is written. Changes are recorded in each unit's history.
          */
-        post: operations["units_import"];
+        post: operations["import_units_api_identity_units_import_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -524,7 +611,7 @@ export interface paths {
          *     reads (required ones highlighted), the second sheet says how to fill each column and which other column
          *     names are accepted.
          */
-        get: operations["units_get_import_template"];
+        get: operations["get_unit_import_template_api_identity_units_import_template_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -546,13 +633,13 @@ export interface paths {
          *
          *     Ordered by name then e-mail. `unit_ids` outside the caller's subtree simply match nothing.
          */
-        get: operations["users_list"];
+        get: operations["list_users_api_identity_users_get"];
         put?: never;
         /**
          * Create User
          * @description Create an account in a unit of the caller's subtree. The user sets a password from the invitation e-mail.
          */
-        post: operations["users_create"];
+        post: operations["create_user_api_identity_users_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -570,7 +657,7 @@ export interface paths {
          * Get User
          * @description One account the caller may see; 404 otherwise.
          */
-        get: operations["users_get"];
+        get: operations["get_user_api_identity_users__user_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -580,7 +667,7 @@ export interface paths {
          * Update User
          * @description Change an account's name, phone, unit, roles or active flag (authority admins, within their subtree).
          */
-        patch: operations["users_update"];
+        patch: operations["update_user_api_identity_users__user_id__patch"];
         trace?: never;
     };
     "/api/identity/users/import": {
@@ -614,7 +701,7 @@ export interface paths {
          *     anything is written; errors name the row as Excel numbers it (header = row 1). In `all_or_nothing` mode
          *     any invalid row gives 422 `import_rejected` listing every bad row, and nothing is written.
          */
-        post: operations["users_import"];
+        post: operations["import_users_api_identity_users_import_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -634,7 +721,7 @@ export interface paths {
          *     reads (required ones highlighted), the second sheet says how to fill each column and which other column
          *     names are accepted.
          */
-        get: operations["users_get_import_template"];
+        get: operations["get_user_import_template_api_identity_users_import_template_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -685,8 +772,25 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_auth_issue_service_token */
-        Body_auth_issue_service_token: {
+        /** Body_issue_integration_token_api_identity_oauth_token_post */
+        Body_issue_integration_token_api_identity_oauth_token_post: {
+            /** Client Id */
+            client_id?: string | null;
+            /** Client Secret */
+            client_secret?: string | null;
+            /**
+             * Grant Type
+             * @description `client_credentials`
+             */
+            grant_type?: string | null;
+            /**
+             * Scope
+             * @description `read` or `read write`; default: as granted
+             */
+            scope?: string | null;
+        };
+        /** Body_issue_service_token_api_identity_auth_token_post */
+        Body_issue_service_token_api_identity_auth_token_post: {
             /**
              * Audience
              * @description The service the token is for, e.g. `notifications`
@@ -698,6 +802,30 @@ export interface components {
             client_secret: string;
             /** Grant Type */
             grant_type: string;
+        };
+        /**
+         * ClientScope
+         * @enum {string}
+         */
+        ClientScope: "read" | "read write";
+        /**
+         * ClientTokenResponse
+         * @description RFC 6749 §5.1 access token response.
+         */
+        ClientTokenResponse: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description Số giây mã truy cập còn hiệu lực
+             */
+            expires_in: number;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Token Type
+             * @default Bearer
+             */
+            token_type?: string;
         };
         /**
          * EducationLevel
@@ -751,6 +879,112 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** IntegrationClientCreate */
+        IntegrationClientCreate: {
+            /**
+             * Expires At
+             * @description Hết hiệu lực lúc (RFC 3339); bỏ trống: không hết hạn
+             */
+            expires_at?: string | null;
+            /**
+             * Name
+             * @description Tên hệ thống tích hợp, ví dụ «Bảng điều khiển Sở»
+             */
+            name: string;
+            /**
+             * @description `read`: chỉ đọc; `read write`: thêm quyền của chuyên viên thẩm định
+             * @default read
+             */
+            scope?: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * @description Đơn vị gốc của phạm vi đọc; mặc định là đơn vị của người tạo
+             */
+            unit_id?: string | null;
+        };
+        /** IntegrationClientCreated */
+        IntegrationClientCreated: {
+            /**
+             * Active
+             * @description Chưa thu hồi và chưa hết hạn
+             */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Client Secret
+             * @description Chỉ hiển thị một lần: EduDX chỉ lưu giá trị băm
+             */
+            client_secret: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Lần gần nhất ứng dụng lấy mã truy cập
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
+        /** IntegrationClientRead */
+        IntegrationClientRead: {
+            /**
+             * Active
+             * @description Chưa thu hồi và chưa hết hạn
+             */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Lần gần nhất ứng dụng lấy mã truy cập
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -801,17 +1035,36 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * OAuthErrorBody
+         * @description RFC 6749 §5.2 error response (not problem+json: OAuth libraries read this shape).
+         */
+        OAuthErrorBody: {
+            /**
+             * Error
+             * @description invalid_request | invalid_client | unsupported_grant_type | invalid_scope
+             */
+            error: string;
+            /** Error Description */
+            error_description?: string | null;
+        };
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[IntegrationClientRead] */
+        Page_IntegrationClientRead_: {
+            /** Items */
+            items: components["schemas"]["IntegrationClientRead"][];
+            /** Limit */
+            limit: number;
             /** Offset */
             offset: number;
             /** Total */
@@ -823,11 +1076,6 @@ export interface components {
             items: components["schemas"]["UnitChangeRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -839,11 +1087,6 @@ export interface components {
             items: components["schemas"]["UnitRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -855,11 +1098,6 @@ export interface components {
             items: components["schemas"]["UserRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1258,7 +1496,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    auth_jwks: {
+    jwks_api_identity__well_known_jwks_json_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1280,6 +1518,24 @@ export interface operations {
             };
             /** @description Yêu cầu không hợp lệ */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1314,31 +1570,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    identity_audit_list_records: {
+    list_audit_records_api_identity_audit_get: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1385,8 +1619,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1429,31 +1661,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    identity_audit_export_records: {
+    export_audit_records_api_identity_audit_export_csv_get: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1481,7 +1691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
+                    "text/csv": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1496,8 +1706,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1540,31 +1748,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_login: {
+    login_api_identity_auth_login_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1573,12 +1759,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "email": "hieutruong.hoabinh@vinhlong.edu.vn",
-                 *       "password": "EduDX@2025"
-                 *     }
-                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -1594,6 +1774,24 @@ export interface operations {
             };
             /** @description Yêu cầu không hợp lệ */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1619,15 +1817,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1637,31 +1826,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_logout: {
+    logout_api_identity_auth_logout_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1690,6 +1857,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -1708,15 +1893,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1726,31 +1902,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_request_password_reset: {
+    request_password_reset_api_identity_auth_password_reset_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1783,6 +1937,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -1801,15 +1973,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1819,31 +1982,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_confirm_password_reset: {
+    confirm_password_reset_api_identity_auth_password_reset_confirm_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1872,6 +2013,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -1890,15 +2049,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1908,31 +2058,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_refresh_tokens: {
+    refresh_tokens_api_identity_auth_refresh_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1963,6 +2091,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -1981,15 +2127,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1999,31 +2136,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_list_revoked_sessions: {
+    list_revoked_sessions_api_identity_auth_revoked_sessions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2053,8 +2168,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2097,31 +2210,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_issue_service_token: {
+    issue_service_token_api_identity_auth_token_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2130,7 +2221,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": components["schemas"]["Body_auth_issue_service_token"];
+                "application/x-www-form-urlencoded": components["schemas"]["Body_issue_service_token_api_identity_auth_token_post"];
             };
         };
         responses: {
@@ -2145,6 +2236,24 @@ export interface operations {
             };
             /** @description Yêu cầu không hợp lệ */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2170,8 +2279,79 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_integration_clients_api_identity_integration_clients_get: {
+        parameters: {
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IntegrationClientRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2188,22 +2368,78 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
+        };
+    };
+    create_integration_client_api_identity_integration_clients_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientCreated"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
+            /** @description Chưa đăng nhập */
+            401: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2212,7 +2448,159 @@ export interface operations {
             };
         };
     };
-    users_get_me: {
+    get_integration_client_api_identity_integration_clients__client_pk__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_integration_client_api_identity_integration_clients__client_pk__revoke_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_me_api_identity_me_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2242,8 +2630,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2286,31 +2672,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_update_me: {
+    update_me_api_identity_me_patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -2344,8 +2708,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,15 +2741,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2397,31 +2750,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    auth_change_password: {
+    change_password_api_identity_me_password_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2453,8 +2784,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2488,8 +2817,77 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issue_integration_token_api_identity_oauth_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_issue_integration_token_api_identity_oauth_token_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientTokenResponse"];
+                };
+            };
+            /** @description RFC 6749 §5.2 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2506,31 +2904,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_list: {
+    list_units_api_identity_units_get: {
         parameters: {
             query?: {
                 /** @description Cấp học: đơn vị có ít nhất một cấp trong danh sách */
@@ -2576,8 +2952,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2620,31 +2994,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_create: {
+    create_unit_api_identity_units_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2678,8 +3030,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2713,15 +3063,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2731,31 +3072,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_get: {
+    get_unit_api_identity_units__unit_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2787,8 +3106,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2831,31 +3148,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_update: {
+    update_unit_api_identity_units__unit_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -2891,8 +3186,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2926,15 +3219,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2944,31 +3228,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_list_ancestors: {
+    list_ancestors_api_identity_units__unit_id__ancestors_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3000,8 +3262,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,31 +3304,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_list_children: {
+    list_children_api_identity_units__unit_id__children_get: {
         parameters: {
             query?: {
                 include_inactive?: boolean;
@@ -3106,8 +3344,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3150,31 +3386,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_deactivate: {
+    deactivate_unit_api_identity_units__unit_id__deactivate_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3206,8 +3420,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3250,31 +3462,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_get_history: {
+    get_unit_history_api_identity_units__unit_id__history_get: {
         parameters: {
             query?: {
                 /** @description Số bản ghi tối đa mỗi trang */
@@ -3311,8 +3501,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3355,31 +3543,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_merge: {
+    merge_unit_api_identity_units__unit_id__merge_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3415,8 +3581,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,15 +3614,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3468,31 +3623,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_move: {
+    move_unit_api_identity_units__unit_id__move_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3528,8 +3661,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3563,15 +3694,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3581,31 +3703,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_reactivate: {
+    reactivate_unit_api_identity_units__unit_id__reactivate_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3637,8 +3737,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3681,31 +3779,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_list_subtree: {
+    list_subtree_api_identity_units__unit_id__subtree_get: {
         parameters: {
             query?: {
                 include_inactive?: boolean;
@@ -3743,8 +3819,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3787,31 +3861,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    units_import: {
+    import_units_api_identity_units_import_post: {
         parameters: {
             query?: {
                 /** @description Chỉ kiểm tra và đếm, không ghi gì */
@@ -3858,8 +3910,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3911,17 +3961,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
                 headers: {
@@ -3933,7 +3972,7 @@ export interface operations {
             };
         };
     };
-    units_get_import_template: {
+    get_unit_import_template_api_identity_units_import_template_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3948,7 +3987,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3963,8 +4002,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4007,31 +4044,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_list: {
+    list_users_api_identity_users_get: {
         parameters: {
             query?: {
                 include_inactive?: boolean;
@@ -4074,8 +4089,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4118,31 +4131,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_create: {
+    create_user_api_identity_users_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4176,8 +4167,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4211,15 +4200,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4229,31 +4209,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_get: {
+    get_user_api_identity_users__user_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4285,8 +4243,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4329,31 +4285,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_update: {
+    update_user_api_identity_users__user_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -4389,8 +4323,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4424,15 +4356,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4442,31 +4365,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    users_import: {
+    import_users_api_identity_users_import_post: {
         parameters: {
             query?: {
                 /** @description Chỉ kiểm tra và đếm, không ghi gì */
@@ -4513,8 +4414,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4566,17 +4465,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
                 headers: {
@@ -4588,7 +4476,7 @@ export interface operations {
             };
         };
     };
-    users_get_import_template: {
+    get_user_import_template_api_identity_users_import_template_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4603,7 +4491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4618,8 +4506,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4656,28 +4542,6 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

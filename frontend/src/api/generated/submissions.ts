@@ -13,7 +13,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["submissions_audit_list_records"];
+        get: operations["list_audit_records_api_submissions_audit_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -34,7 +34,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["submissions_audit_export_records"];
+        get: operations["export_audit_records_api_submissions_audit_export_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -53,16 +53,17 @@ export interface paths {
         /**
          * List Campaigns
          * @description Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
-         *     it. Latest deadline first.
+         *     it. Latest deadline first; with `updated_since` or `cursor` (mirroring), ordered by (updated_at, id) and
+         *     continued by `next_cursor` (docs/integrations.md).
          */
-        get: operations["campaigns_list"];
+        get: operations["list_campaigns_api_submissions_campaigns_get"];
         put?: never;
         /**
          * Create Campaign
          * @description Create a draft campaign issued by the caller's unit (or a unit below it). Times without an offset are
          *     Vietnam time. The outline is copied from the library (`outline_id`) or given inline.
          */
-        post: operations["campaigns_create"];
+        post: operations["create_campaign_api_submissions_campaigns_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -80,7 +81,7 @@ export interface paths {
          * Get Campaign
          * @description One campaign, with its outline.
          */
-        get: operations["campaigns_get"];
+        get: operations["get_campaign_api_submissions_campaigns__campaign_id__get"];
         put?: never;
         post?: never;
         /**
@@ -88,7 +89,7 @@ export interface paths {
          * @description Delete a draft that was never published (409 `campaign_state_conflict` once published: close and archive
          *     it instead).
          */
-        delete: operations["campaigns_delete"];
+        delete: operations["delete_campaign_api_submissions_campaigns__campaign_id__delete"];
         options?: never;
         head?: never;
         /**
@@ -96,7 +97,7 @@ export interface paths {
          * @description Change a draft freely; once published only wording, attachments, the deadline (targets are told) and the
          *     late policy.
          */
-        patch: operations["campaigns_update"];
+        patch: operations["update_campaign_api_submissions_campaigns__campaign_id__patch"];
         trace?: never;
     };
     "/api/submissions/campaigns/{campaign_id}/archive": {
@@ -112,7 +113,7 @@ export interface paths {
          * Archive Campaign
          * @description Archive a closed campaign: read-only from now on.
          */
-        post: operations["campaigns_archive"];
+        post: operations["archive_campaign_api_submissions_campaigns__campaign_id__archive_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -132,7 +133,7 @@ export interface paths {
          * Close Campaign
          * @description No more submissions; reviews go on.
          */
-        post: operations["campaigns_close"];
+        post: operations["close_campaign_api_submissions_campaigns__campaign_id__close_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -152,7 +153,7 @@ export interface paths {
          * Copy Campaign
          * @description A new draft of the same campaign for another school year (default: the next), dates moved by a year.
          */
-        post: operations["campaigns_copy"];
+        post: operations["copy_campaign_api_submissions_campaigns__campaign_id__copy_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -172,7 +173,7 @@ export interface paths {
          * Publish Campaign
          * @description Publish: the targets are chosen from the unit tree now and frozen; every target is notified.
          */
-        post: operations["campaigns_publish"];
+        post: operations["publish_campaign_api_submissions_campaigns__campaign_id__publish_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -192,7 +193,7 @@ export interface paths {
          * Reopen Campaign
          * @description Open a closed campaign again.
          */
-        post: operations["campaigns_reopen"];
+        post: operations["reopen_campaign_api_submissions_campaigns__campaign_id__reopen_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -221,7 +222,7 @@ export interface paths {
          *     `totals` and `groups` always cover the whole scope; `status`, `q` and `group_id` filter only the list of
          *     `targets`, which is paged with `limit`/`offset` and ordered by name (folded), then code.
          */
-        get: operations["status_get_campaign"];
+        get: operations["get_campaign_status_api_submissions_campaigns__campaign_id__status_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -244,7 +245,7 @@ export interface paths {
          *     is UTF-8 with a BOM so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987
          *     `filename*`.
          */
-        get: operations["status_export_campaign"];
+        get: operations["export_campaign_status_api_submissions_campaigns__campaign_id__status_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -260,14 +261,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Campaign Submissions
+         * @description A campaign's submissions in the caller's subtree, for mirroring: ordered by (updated_at, id), filtered by
+         *     `updated_since`, continued by `next_cursor` (null on the last page). See docs/integrations.md.
+         */
+        get: operations["list_campaign_submissions_api_submissions_campaigns__campaign_id__submissions_get"];
         put?: never;
         /**
          * Open Submission
          * @description The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
          *     created as an empty draft the first time. Its `ETag` is the version to send back when saving.
          */
-        post: operations["submissions_open"];
+        post: operations["open_submission_api_submissions_campaigns__campaign_id__submissions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -285,13 +291,13 @@ export interface paths {
          * List Targets
          * @description The campaign's targets the caller may see, by name.
          */
-        get: operations["campaigns_list_targets"];
+        get: operations["list_targets_api_submissions_campaigns__campaign_id__targets_get"];
         put?: never;
         /**
          * Add Target
          * @description Add a unit to a published campaign (it must be under the issuer).
          */
-        post: operations["campaigns_add_target"];
+        post: operations["add_target_api_submissions_campaigns__campaign_id__targets_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -312,7 +318,7 @@ export interface paths {
          * Withdraw Target
          * @description Withdraw a unit: it no longer has to submit; what it submitted is kept.
          */
-        delete: operations["campaigns_withdraw_target"];
+        delete: operations["withdraw_target_api_submissions_campaigns__campaign_id__targets__unit_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -330,7 +336,7 @@ export interface paths {
          * Set Extension
          * @description Give one unit a later deadline (or remove it with `due_at: null`).
          */
-        put: operations["campaigns_set_extension"];
+        put: operations["set_extension_api_submissions_campaigns__campaign_id__targets__unit_id__extension_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -349,7 +355,7 @@ export interface paths {
          * Preview Targets
          * @description The units the campaign's rule would select if it were published now (nothing is saved).
          */
-        get: operations["campaigns_preview_targets"];
+        get: operations["preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -369,14 +375,14 @@ export interface paths {
          * List Outlines
          * @description Shared outline templates and the caller's unit's own.
          */
-        get: operations["outlines_list"];
+        get: operations["list_outlines_api_submissions_outlines_get"];
         put?: never;
         /**
          * Create Outline
          * @description A new outline owned by the caller's unit: numbered sections, guidance and typed fields
          *     (rich_text, text, number, integer, boolean, date, choice, url, table).
          */
-        post: operations["outlines_create"];
+        post: operations["create_outline_api_submissions_outlines_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -394,12 +400,12 @@ export interface paths {
          * Get Outline
          * @description One outline with its sections and fields.
          */
-        get: operations["outlines_get"];
+        get: operations["get_outline_api_submissions_outlines__outline_id__get"];
         /**
          * Update Outline
          * @description Replace an outline. Campaigns already using it keep the copy they took.
          */
-        put: operations["outlines_update"];
+        put: operations["update_outline_api_submissions_outlines__outline_id__put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -418,13 +424,13 @@ export interface paths {
          * List School Years
          * @description School years, newest first.
          */
-        get: operations["school_years_list"];
+        get: operations["list_school_years_api_submissions_school_years_get"];
         put?: never;
         /**
          * Create School Year
          * @description Add a school year ('2025-2026'); dates default to 1 September – 31 August.
          */
-        post: operations["school_years_create"];
+        post: operations["create_school_year_api_submissions_school_years_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -446,7 +452,7 @@ export interface paths {
          *     line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
          *     yet, still open, late-but-accepting, or closed for the unit, by the server's clock.
          */
-        get: operations["submissions_list_unit"];
+        get: operations["list_unit_submissions_api_submissions_submissions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -466,7 +472,7 @@ export interface paths {
          * Get Submission
          * @description One submission: the school's own, or one below the caller's unit.
          */
-        get: operations["submissions_get"];
+        get: operations["get_submission_api_submissions_submissions__submission_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -481,7 +487,7 @@ export interface paths {
          *     all (a field the outline does not have) are left out and listed with `saved: false`; 422 only when nothing
          *     of the request could be stored.
          */
-        patch: operations["submissions_save_draft"];
+        patch: operations["save_draft_api_submissions_submissions__submission_id__patch"];
         trace?: never;
     };
     "/api/submissions/submissions/{submission_id}/approve": {
@@ -497,7 +503,7 @@ export interface paths {
          * Approve Submission
          * @description Approve (reviewers of the issuing authority).
          */
-        post: operations["submissions_approve"];
+        post: operations["approve_submission_api_submissions_submissions__submission_id__approve_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -517,7 +523,7 @@ export interface paths {
          *     saved but wrong, and with a rubric the criteria not self-scored or whose score lacks its evidence. Each item
          *     names its section (or criterion) so the SPA can link to it; `ready` is what the submit will find.
          */
-        get: operations["submissions_get_checklist"];
+        get: operations["get_checklist_api_submissions_submissions__submission_id__checklist_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -542,7 +548,7 @@ export interface paths {
          *     A submitted version's PDF is rendered once, on its first download, and the same bytes are returned ever
          *     after: it is the official document the principal signs digitally (`POST /submissions/{id}/signature`).
          */
-        get: operations["submissions_export"];
+        get: operations["export_submission_api_submissions_submissions__submission_id__export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -564,7 +570,7 @@ export interface paths {
          * Forward Submission
          * @description Two-level campaigns: the managing Phòng accepts the school's submission for the issuing Sở.
          */
-        post: operations["submissions_forward"];
+        post: operations["forward_submission_api_submissions_submissions__submission_id__forward_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -582,7 +588,7 @@ export interface paths {
          * Get History
          * @description Who did what and when, oldest first (consecutive autosaves by one person are one line).
          */
-        get: operations["submissions_get_history"];
+        get: operations["get_history_api_submissions_submissions__submission_id__history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -604,7 +610,7 @@ export interface paths {
          * Return Submission
          * @description Return for revision with reasons (general, per section, per criterion) and a resubmission deadline.
          */
-        post: operations["submissions_return"];
+        post: operations["return_submission_api_submissions_submissions__submission_id__return_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -624,7 +630,7 @@ export interface paths {
          *     what was verified: signer (certificate subject, issuing CA), signing time and timestamp, the organisation's
          *     seal signature if any, and warnings (e.g. the certificate's name differs from the principal's).
          */
-        get: operations["signatures_get"];
+        get: operations["get_signature_api_submissions_submissions__submission_id__signature_get"];
         put?: never;
         /**
          * Upload Signed Report
@@ -640,7 +646,7 @@ export interface paths {
          *     list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`, `untrusted_certificate`).
          *     409 when the version's official PDF was never downloaded (sign that file).
          */
-        post: operations["signatures_upload_signed_report"];
+        post: operations["upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -659,7 +665,7 @@ export interface paths {
          * @description The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
          *     signatures); 409 `not_signed` while there is none.
          */
-        get: operations["signatures_download_signed_report"];
+        get: operations["download_signed_report_api_submissions_submissions__submission_id__signature_file_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -681,7 +687,7 @@ export interface paths {
          * Start Review
          * @description A reviewer takes the submission up.
          */
-        post: operations["submissions_start_review"];
+        post: operations["start_review_api_submissions_submissions__submission_id__start_review_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -705,7 +711,7 @@ export interface paths {
          *     `extra.sections` and `extra.criteria`. The submitted content becomes an immutable version; a late
          *     submission is flagged with how late, or refused under a hard cut-off.
          */
-        post: operations["submissions_submit"];
+        post: operations["submit_submission_api_submissions_submissions__submission_id__submit_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -723,7 +729,7 @@ export interface paths {
          * List Versions
          * @description Every submitted version, as submitted.
          */
-        get: operations["submissions_list_versions"];
+        get: operations["list_versions_api_submissions_submissions__submission_id__versions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -743,7 +749,7 @@ export interface paths {
          * Get Version
          * @description One submitted version.
          */
-        get: operations["submissions_get_version"];
+        get: operations["get_version_api_submissions_submissions__submission_id__versions__number__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -807,8 +813,8 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_signatures_upload_signed_report */
-        Body_signatures_upload_signed_report: {
+        /** Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post */
+        Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
             /**
              * File
              * @description Bản PDF EduDX xuất cho phiên bản, đã ký số (ký nối tiếp)
@@ -859,7 +865,7 @@ export interface components {
              */
             opens_at: string;
             /** @description Hoặc một đề cương riêng */
-            outline?: components["schemas"]["OutlineDefinition"] | null;
+            outline?: components["schemas"]["OutlineDefinition-Input"] | null;
             /**
              * Outline Id
              * @description Sao chép đề cương từ thư viện
@@ -903,15 +909,9 @@ export interface components {
             closed_at: string | null;
             /** Copied From Id */
             copied_from_id: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
+            /** Created At */
             created_at: string;
-            /**
-             * Due At
-             * Format: date-time
-             */
+            /** Due At */
             due_at: string;
             /**
              * Id
@@ -933,12 +933,9 @@ export interface components {
             late_until: string | null;
             /** Legal Reference */
             legal_reference: string | null;
-            /**
-             * Opens At
-             * Format: date-time
-             */
+            /** Opens At */
             opens_at: string;
-            outline: components["schemas"]["OutlineDefinition"] | null;
+            outline: components["schemas"]["OutlineDefinition-Output"] | null;
             /** Outline Id */
             outline_id: string | null;
             /** Published At */
@@ -961,10 +958,7 @@ export interface components {
             title: string;
             /** Two Level Review */
             two_level_review: boolean;
-            /**
-             * Updated At
-             * Format: date-time
-             */
+            /** Updated At */
             updated_at: string;
             /** Version */
             version: number;
@@ -976,10 +970,7 @@ export interface components {
         CampaignStatus: "draft" | "published" | "closed" | "archived";
         /** CampaignSummary */
         CampaignSummary: {
-            /**
-             * Due At
-             * Format: date-time
-             */
+            /** Due At */
             due_at: string;
             /**
              * Id
@@ -995,10 +986,7 @@ export interface components {
             issuer_unit_id: string;
             kind: components["schemas"]["CampaignKind"];
             late_policy: components["schemas"]["LatePolicy"];
-            /**
-             * Opens At
-             * Format: date-time
-             */
+            /** Opens At */
             opens_at: string;
             /**
              * School Year Id
@@ -1008,6 +996,11 @@ export interface components {
             status: components["schemas"]["CampaignStatus"];
             /** Title */
             title: string;
+            /**
+             * Updated At
+             * @description Lần thay đổi gần nhất: mốc `updated_since` của lần đồng bộ sau
+             */
+            updated_at: string;
         };
         /**
          * CampaignUpdate
@@ -1029,7 +1022,7 @@ export interface components {
             legal_reference?: string | null;
             /** Opens At */
             opens_at?: string | null;
-            outline?: components["schemas"]["OutlineDefinition"] | null;
+            outline?: components["schemas"]["OutlineDefinition-Input"] | null;
             /** Outline Id */
             outline_id?: string | null;
             /** Require Signature */
@@ -1083,6 +1076,38 @@ export interface components {
             ready: boolean;
             /** Scored Count */
             scored_count: number | null;
+        };
+        /** CursorPage[CampaignSummary] */
+        CursorPage_CampaignSummary_: {
+            /** Items */
+            items: components["schemas"]["CampaignSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** CursorPage[SubmissionSyncRead] */
+        CursorPage_SubmissionSyncRead_: {
+            /** Items */
+            items: components["schemas"]["SubmissionSyncRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** DraftUpdate */
         DraftUpdate: {
@@ -1208,14 +1233,19 @@ export interface components {
         LatePolicy: "accept_late" | "hard_cutoff";
         /** OutlineCreate */
         OutlineCreate: {
-            definition: components["schemas"]["OutlineDefinition"];
+            definition: components["schemas"]["OutlineDefinition-Input"];
             /** Name */
             name: string;
         };
         /** OutlineDefinition */
-        OutlineDefinition: {
+        "OutlineDefinition-Input": {
             /** Sections */
-            sections: components["schemas"]["OutlineSection"][];
+            sections: components["schemas"]["OutlineSection-Input"][];
+        };
+        /** OutlineDefinition */
+        "OutlineDefinition-Output": {
+            /** Sections */
+            sections: components["schemas"]["OutlineSection-Output"][];
         };
         /** OutlineField */
         OutlineField: {
@@ -1265,12 +1295,9 @@ export interface components {
         };
         /** OutlineRead */
         OutlineRead: {
-            /**
-             * Created At
-             * Format: date-time
-             */
+            /** Created At */
             created_at: string;
-            definition: components["schemas"]["OutlineDefinition"];
+            definition: components["schemas"]["OutlineDefinition-Output"];
             /**
              * Id
              * Format: uuid
@@ -1280,14 +1307,11 @@ export interface components {
             name: string;
             /** Owner Unit Id */
             owner_unit_id: string | null;
-            /**
-             * Updated At
-             * Format: date-time
-             */
+            /** Updated At */
             updated_at: string;
         };
         /** OutlineSection */
-        OutlineSection: {
+        "OutlineSection-Input": {
             /** Fields */
             fields?: components["schemas"]["OutlineField"][];
             /** Guidance */
@@ -1298,7 +1322,23 @@ export interface components {
              */
             number: string;
             /** Sections */
-            sections?: components["schemas"]["OutlineSection"][];
+            sections?: components["schemas"]["OutlineSection-Input"][];
+            /** Title */
+            title: string;
+        };
+        /** OutlineSection */
+        "OutlineSection-Output": {
+            /** Fields */
+            fields?: components["schemas"]["OutlineField"][];
+            /** Guidance */
+            guidance?: string | null;
+            /**
+             * Number
+             * @description Số mục, ví dụ '1', '4a'
+             */
+            number: string;
+            /** Sections */
+            sections?: components["schemas"]["OutlineSection-Output"][];
             /** Title */
             title: string;
         };
@@ -1325,27 +1365,6 @@ export interface components {
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[CampaignSummary] */
-        Page_CampaignSummary_: {
-            /** Items */
-            items: components["schemas"]["CampaignSummary"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1357,11 +1376,6 @@ export interface components {
             items: components["schemas"]["TargetRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1373,11 +1387,6 @@ export interface components {
             items: components["schemas"]["TargetStatusRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1389,11 +1398,6 @@ export interface components {
             items: components["schemas"]["UnitSubmissionRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1539,10 +1543,7 @@ export interface components {
          * @description What was verified when the signed file was accepted.
          */
         SignedReportRead: {
-            /**
-             * Certificate Valid Until
-             * Format: date-time
-             */
+            /** Certificate Valid Until */
             certificate_valid_until: string;
             /**
              * Name Matches
@@ -1584,10 +1585,7 @@ export interface components {
              * @description Thời điểm theo dấu thời gian (timestamp) tin cậy
              */
             timestamp_time: string | null;
-            /**
-             * Uploaded At
-             * Format: date-time
-             */
+            /** Uploaded At */
             uploaded_at: string;
             /** Uploaded By Name */
             uploaded_by_name: string | null;
@@ -1645,7 +1643,6 @@ export interface components {
         StatusView: {
             /**
              * As Of
-             * Format: date-time
              * @description Thời điểm tính trạng thái (quá hạn so với thời điểm này)
              */
             as_of: string;
@@ -1672,10 +1669,7 @@ export interface components {
             actor_name: string | null;
             /** Actor Unit Id */
             actor_unit_id: string | null;
-            /**
-             * At
-             * Format: date-time
-             */
+            /** At */
             at: string;
             /** Detail */
             detail: {
@@ -1706,7 +1700,6 @@ export interface components {
             };
             /**
              * Due At
-             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -1751,10 +1744,7 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /**
-             * Updated At
-             * Format: date-time
-             */
+            /** Updated At */
             updated_at: string;
             /** Updated By */
             updated_by: string | null;
@@ -1766,6 +1756,46 @@ export interface components {
          * @enum {string}
          */
         SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
+        /**
+         * SubmissionSyncRead
+         * @description A submission's state as a mirror keeps it (the content is at `GET /submissions/{id}`).
+         */
+        SubmissionSyncRead: {
+            /** Approved At */
+            approved_at: string | null;
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Created At */
+            created_at: string;
+            /** First Submitted At */
+            first_submitted_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Submitted At */
+            last_submitted_at: string | null;
+            /** Late Seconds */
+            late_seconds: number | null;
+            /** Resubmission Due At */
+            resubmission_due_at: string | null;
+            status: components["schemas"]["SubmissionStatus"];
+            /** Submit Count */
+            submit_count: number;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Updated At */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** SubmissionVersionRead */
         SubmissionVersionRead: {
             /** Content */
@@ -1778,10 +1808,7 @@ export interface components {
             number: number;
             /** On Behalf */
             on_behalf: boolean;
-            /**
-             * Submitted At
-             * Format: date-time
-             */
+            /** Submitted At */
             submitted_at: string;
             /** Submitted By */
             submitted_by: string;
@@ -1824,10 +1851,7 @@ export interface components {
         };
         /** TargetRead */
         TargetRead: {
-            /**
-             * Added At
-             * Format: date-time
-             */
+            /** Added At */
             added_at: string;
             /** Education Levels */
             education_levels: string[];
@@ -1879,7 +1903,6 @@ export interface components {
             approved_at: string | null;
             /**
              * Due At
-             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -1978,7 +2001,6 @@ export interface components {
             campaign: components["schemas"]["CampaignSummary"];
             /**
              * Due At
-             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -2027,7 +2049,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    submissions_audit_list_records: {
+    list_audit_records_api_submissions_audit_get: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -2074,8 +2096,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2118,31 +2138,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_audit_export_records: {
+    export_audit_records_api_submissions_audit_export_csv_get: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -2170,7 +2168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
+                    "text/csv": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2185,8 +2183,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2229,33 +2225,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_list: {
+    list_campaigns_api_submissions_campaigns_get: {
         parameters: {
             query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -2264,6 +2240,8 @@ export interface operations {
                 q?: string | null;
                 school_year_id?: string | null;
                 status?: components["schemas"]["CampaignStatus"] | null;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
             };
             header?: never;
             path?: never;
@@ -2277,7 +2255,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_CampaignSummary_"];
+                    "application/json": components["schemas"]["CursorPage_CampaignSummary_"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2292,8 +2270,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2336,31 +2312,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_create: {
+    create_campaign_api_submissions_campaigns_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2369,16 +2323,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "due_at": "2026-01-20T17:00:00+07:00",
-                 *       "kind": "dx_self_assessment",
-                 *       "late_policy": "accept_late",
-                 *       "opens_at": "2026-01-05T07:00:00+07:00",
-                 *       "school_year_id": "3f1c2a9e-0b7d-4c55-9a51-2f0d6c1e8b21",
-                 *       "title": "Báo cáo chuyển đổi số năm học 2025-2026"
-                 *     }
-                 */
                 "application/json": components["schemas"]["CampaignCreate"];
             };
         };
@@ -2404,8 +2348,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2439,15 +2381,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2457,31 +2390,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_get: {
+    get_campaign_api_submissions_campaigns__campaign_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2513,8 +2424,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2557,31 +2466,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_delete: {
+    delete_campaign_api_submissions_campaigns__campaign_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -2611,8 +2498,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2655,31 +2540,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_update: {
+    update_campaign_api_submissions_campaigns__campaign_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -2715,8 +2578,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2750,15 +2611,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2768,31 +2620,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_archive: {
+    archive_campaign_api_submissions_campaigns__campaign_id__archive_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2824,8 +2654,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2868,31 +2696,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_close: {
+    close_campaign_api_submissions_campaigns__campaign_id__close_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2924,8 +2730,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2968,31 +2772,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_copy: {
+    copy_campaign_api_submissions_campaigns__campaign_id__copy_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3028,8 +2810,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3063,15 +2843,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3081,31 +2852,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_publish: {
+    publish_campaign_api_submissions_campaigns__campaign_id__publish_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3137,8 +2886,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3181,31 +2928,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_reopen: {
+    reopen_campaign_api_submissions_campaigns__campaign_id__reopen_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3237,8 +2962,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3281,31 +3004,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    status_get_campaign: {
+    get_campaign_status_api_submissions_campaigns__campaign_id__status_get: {
         parameters: {
             query?: {
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
@@ -3350,8 +3051,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3394,31 +3093,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    status_export_campaign: {
+    export_campaign_status_api_submissions_campaigns__campaign_id__status_export_get: {
         parameters: {
             query?: {
                 /** @description xlsx hoặc csv */
@@ -3462,8 +3139,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3506,22 +3181,83 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
+        };
+    };
+    list_campaign_submissions_api_submissions_campaigns__campaign_id__submissions_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_SubmissionSyncRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
+            /** @description Chưa đăng nhập */
+            401: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,7 +3266,7 @@ export interface operations {
             };
         };
     };
-    submissions_open: {
+    open_submission_api_submissions_campaigns__campaign_id__submissions_post: {
         parameters: {
             query?: {
                 unit_id?: string | null;
@@ -3564,8 +3300,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3608,31 +3342,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_list_targets: {
+    list_targets_api_submissions_campaigns__campaign_id__targets_get: {
         parameters: {
             query?: {
                 include_withdrawn?: boolean;
@@ -3671,8 +3383,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3715,31 +3425,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_add_target: {
+    add_target_api_submissions_campaigns__campaign_id__targets_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3775,8 +3463,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3810,15 +3496,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3828,31 +3505,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_withdraw_target: {
+    withdraw_target_api_submissions_campaigns__campaign_id__targets__unit_id__delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -3885,8 +3540,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3929,31 +3582,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_set_extension: {
+    set_extension_api_submissions_campaigns__campaign_id__targets__unit_id__extension_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -3990,8 +3621,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4025,15 +3654,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4043,31 +3663,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    campaigns_preview_targets: {
+    preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4099,8 +3697,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4143,31 +3739,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    outlines_list: {
+    list_outlines_api_submissions_outlines_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4197,8 +3771,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4241,31 +3813,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    outlines_create: {
+    create_outline_api_submissions_outlines_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4299,8 +3849,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4334,15 +3882,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4352,31 +3891,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    outlines_get: {
+    get_outline_api_submissions_outlines__outline_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4408,8 +3925,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4452,31 +3967,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    outlines_update: {
+    update_outline_api_submissions_outlines__outline_id__put: {
         parameters: {
             query?: never;
             header?: never;
@@ -4512,8 +4005,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4547,15 +4038,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4565,31 +4047,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    school_years_list: {
+    list_school_years_api_submissions_school_years_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4619,8 +4079,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4663,31 +4121,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    school_years_create: {
+    create_school_year_api_submissions_school_years_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -4721,8 +4157,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4756,15 +4190,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4774,31 +4199,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_list_unit: {
+    list_unit_submissions_api_submissions_submissions_get: {
         parameters: {
             query?: {
                 /** @description Chỉ đợt báo cáo này */
@@ -4837,8 +4240,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4881,31 +4282,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_get: {
+    get_submission_api_submissions_submissions__submission_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4919,8 +4298,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4939,8 +4316,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4983,35 +4358,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_save_draft: {
+    save_draft_api_submissions_submissions__submission_id__patch: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Phiên bản đã đọc (giá trị `ETag`, ví dụ `"7"`); bắt buộc nếu thân yêu cầu không có `base_version` (428 nếu thiếu cả hai) */
                 "if-match"?: string | null;
             };
             path: {
@@ -5021,14 +4373,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "values": {
-                 *         "ghi_chu": "Đã trang bị thêm 20 máy tính",
-                 *         "so_phong_may": 3
-                 *       }
-                 *     }
-                 */
                 "application/json": components["schemas"]["DraftUpdate"];
             };
         };
@@ -5036,8 +4380,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5056,8 +4398,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5100,15 +4440,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5127,31 +4458,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_approve: {
+    approve_submission_api_submissions_submissions__submission_id__approve_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5187,8 +4496,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5222,15 +4529,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5240,31 +4538,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_get_checklist: {
+    get_checklist_api_submissions_submissions__submission_id__checklist_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5296,8 +4572,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5340,31 +4614,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_export: {
+    export_submission_api_submissions_submissions__submission_id__export_get: {
         parameters: {
             query?: {
                 /** @description pdf hoặc docx */
@@ -5386,8 +4638,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": string;
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/pdf": unknown;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5402,8 +4654,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5446,31 +4696,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_forward: {
+    forward_submission_api_submissions_submissions__submission_id__forward_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5506,8 +4734,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5541,15 +4767,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5559,31 +4776,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_get_history: {
+    get_history_api_submissions_submissions__submission_id__history_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5615,8 +4810,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5659,31 +4852,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_return: {
+    return_submission_api_submissions_submissions__submission_id__return_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -5719,8 +4890,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5754,15 +4923,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5772,31 +4932,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    signatures_get: {
+    get_signature_api_submissions_submissions__submission_id__signature_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5828,8 +4966,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5872,31 +5008,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    signatures_upload_signed_report: {
+    upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
         parameters: {
             query?: {
                 /** @description Phiên bản đã nộp; mặc định bản mới nhất */
@@ -5910,7 +5024,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_signatures_upload_signed_report"];
+                "multipart/form-data": components["schemas"]["Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
             };
         };
         responses: {
@@ -5935,8 +5049,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5988,31 +5100,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    signatures_download_signed_report: {
+    download_signed_report_api_submissions_submissions__submission_id__signature_file_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6029,7 +5119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": string;
+                    "application/pdf": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6044,8 +5134,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6088,31 +5176,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_start_review: {
+    start_review_api_submissions_submissions__submission_id__start_review_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -6144,8 +5210,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6188,35 +5252,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_submit: {
+    submit_submission_api_submissions_submissions__submission_id__submit_post: {
         parameters: {
             query?: never;
             header?: {
-                /** @description Phiên bản đã đọc (giá trị `ETag`, ví dụ `"7"`); bắt buộc nếu thân yêu cầu không có `base_version` (428 nếu thiếu cả hai) */
                 "if-match"?: string | null;
             };
             path: {
@@ -6226,11 +5267,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "note": "Kính gửi Phòng GD&ĐT"
-                 *     }
-                 */
                 "application/json": components["schemas"]["SubmitRequest"];
             };
         };
@@ -6238,8 +5274,6 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
-                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
-                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6258,8 +5292,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6302,15 +5334,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -6320,40 +5343,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Thiếu phiên bản đã đọc (If-Match) */
-            428: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_list_versions: {
+    list_versions_api_submissions_submissions__submission_id__versions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6385,8 +5377,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6429,31 +5419,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    submissions_get_version: {
+    get_version_api_submissions_submissions__submission_id__versions__number__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6486,8 +5454,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6524,28 +5490,6 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

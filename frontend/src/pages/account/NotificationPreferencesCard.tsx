@@ -18,6 +18,7 @@ const CATEGORY_EN: Record<NotificationCategory, string> = {
   results: "Results published",
   escalations: "Units below mine that are overdue",
   reviewer_digest: "Daily summary for reviewers",
+  integrations: "A webhook of my unit was turned off automatically (cannot be turned off)",
 };
 
 export function NotificationPreferencesCard() {

@@ -32,12 +32,19 @@ ROLE_LABELS_VI: dict[Role, str] = {
 }
 
 
+# An integration client (a province dashboard, the sector database) acting for one unit's subtree: a read-only
+# viewer there unless its admin granted the `write` scope. Never trusted like a service.
+CLIENT_KIND = "client"
+WRITE_SCOPE = "write"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @dataclass(frozen=True)
 class Principal:
-    """A user or another service, as its verified token describes it."""
+    """A user, another service or an integration client, as its verified token describes it."""
 
     subject: str
-    kind: str  # "user" | "service"
+    kind: str  # "user" | "service" | "client"
     user_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
@@ -47,6 +54,15 @@ class Principal:
     @property
     def is_service(self) -> bool:
         return self.kind == "service"
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind == CLIENT_KIND
+
+    @property
+    def may_write(self) -> bool:
+        """Users and services by their roles; an integration client only with the `write` scope."""
+        return not self.is_client or WRITE_SCOPE in str(self.claims.get("scope", "")).split()
 
     @property
     def is_system_admin(self) -> bool:
@@ -59,8 +75,10 @@ class Principal:
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
         kind = claims.get("kind")
         roles = claims.get("roles") or []
-        if kind not in ("user", "service") or not isinstance(roles, list):
+        if kind not in ("user", "service", CLIENT_KIND) or not isinstance(roles, list):
             raise InvalidToken("unexpected claims")
+        if kind == CLIENT_KIND and (not claims.get("unit_id") or Role.SYSTEM_ADMIN in roles):
+            raise InvalidToken("integration client token without a unit")
         user_id = _uuid_or_none(claims.get("sub")) if kind == "user" else None
         if kind == "user" and user_id is None:
             raise InvalidToken("user token without a user id")
@@ -103,12 +121,16 @@ async def get_optional_principal(request: Request) -> Principal | None:
         claims = await verifier.verify(token)
         if revocations is not None and revocations.is_revoked(claims):
             raise InvalidToken("session revoked")
-        return Principal.from_claims(claims)
+        principal = Principal.from_claims(claims)
     except InvalidToken as exc:
         raise Unauthorized(
             "Mã truy cập không hợp lệ hoặc đã hết hạn. Vui lòng đăng nhập lại.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
+    # One gate for every service: a read-only integration client never changes anything, whatever its roles say.
+    if principal.is_client and not principal.may_write and request.method not in SAFE_METHODS:
+        raise Forbidden("Ứng dụng tích hợp chỉ có quyền đọc (phạm vi `read`).")
+    return principal
 
 
 async def get_principal(principal: Annotated[Principal | None, Depends(get_optional_principal)]) -> Principal:
@@ -161,3 +183,13 @@ async def get_user_principal(principal: CurrentPrincipal) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(get_user_principal)]
+
+
+async def get_person_principal(principal: CurrentPrincipal) -> Principal:
+    """A person signed in: not a service, not an integration client (their own feed, preferences, account)."""
+    if principal.kind != "user":
+        raise Forbidden("Thao tác này chỉ dành cho người dùng đăng nhập.")
+    return principal
+
+
+CurrentPerson = Annotated[Principal, Depends(get_person_principal)]

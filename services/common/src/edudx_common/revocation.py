@@ -47,7 +47,8 @@ class RevokedSessions:
 
     def is_revoked(self, claims: dict[str, Any]) -> bool:
         sid = claims.get("sid")
-        return claims.get("kind") == "user" and isinstance(sid, str) and sid in self._sessions
+        # Integration clients' tokens carry the client's id as `sid`: revoking the client lists it here.
+        return claims.get("kind") in ("user", "client") and isinstance(sid, str) and sid in self._sessions
 
     async def refresh(self) -> None:
         self._sessions = frozenset(str(s) for s in await self._source())

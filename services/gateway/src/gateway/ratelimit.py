@@ -28,6 +28,8 @@ class RateLimits:
         self._endpoints = {
             ("POST", "/api/identity/auth/login"): ("login", settings.login_rate_per_minute),
             ("POST", "/api/identity/auth/password-reset"): ("password-reset", settings.password_reset_rate_per_minute),
+            # Integration clients' secrets are as guessable as passwords are: the same limit as sign-in.
+            ("POST", "/api/identity/oauth/token"): ("oauth-token", settings.login_rate_per_minute),
         }
         self._per_ip = settings.requests_per_minute_per_ip
         self._per_user = settings.requests_per_minute_per_user
@@ -45,8 +47,8 @@ class RateLimits:
             _refuse_after(waited, "Bạn đã thử quá nhiều lần.")
 
     async def check_user(self, principal: Principal | None) -> None:
-        """After the token verified: the signed-in user's limit, wherever the user connects from."""
-        if principal is not None and principal.kind == "user":
+        """After the token verified: the signed-in user's (or integration client's) limit, from wherever."""
+        if principal is not None and principal.kind in ("user", "client"):
             waited = await self._store.hit(f"user:{principal.subject}", limit=self._per_user, window=WINDOW_SECONDS)
             _refuse_after(waited, "Tài khoản của bạn gửi quá nhiều yêu cầu.")
 

@@ -18,6 +18,8 @@ class Settings(MailSettings, OutboxRetentionSettings):
     access_token_minutes: int = 15
     service_token_minutes: int = 10
     refresh_token_days: int = 14
+    # Lifetime of an integration client's access token (identity.integrations): short, the client asks again.
+    integration_token_minutes: int = 15
 
     # Receivers of identity's user and unit change events: name → base URL (POST /api/<name>/events), e.g.
     # {"notifications": "http://notifications:8000"}. Empty: nothing is published.

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from edudx_common.auth import CurrentUser
+from edudx_common.auth import CurrentPerson
 from edudx_common.db import SessionDep
 from edudx_common.errors import ProblemError, Unauthorized
 from identity.auth.reset import PasswordResetQueue
@@ -67,7 +67,7 @@ async def _limit_requests_per_address(request: Request, address: Annotated[str, 
     await limiter.hit(address)
 
 
-async def _current_account(principal: CurrentUser, session: SessionDep) -> User:
+async def _current_account(principal: CurrentPerson, session: SessionDep) -> User:
     assert principal.user_id is not None
     user = await users_repository.get(session, principal.user_id)
     if user is None or not user.active:

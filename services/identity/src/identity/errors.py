@@ -7,6 +7,7 @@ from edudx_common.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    ProblemError,
     TooManyRequests,
     Unauthorized,
     Unprocessable,
@@ -106,3 +107,30 @@ class ImportFileInvalid(Unprocessable):
 class ImportTooLarge(PayloadTooLarge):
     code = "import_too_large"
     title = "Tệp nhập quá lớn"
+
+
+class IntegrationClientNotFound(NotFound):
+    code = "integration_client_not_found"
+    title = "Không tìm thấy ứng dụng tích hợp"
+
+
+class OAuthError(ProblemError):
+    """An RFC 6749 §5.2 error of the integration token endpoint: answered as `{error, error_description}`, the shape
+    OAuth libraries read, not as problem+json (identity.integrations.router installs the handler)."""
+
+    code = "oauth_error"
+    title = "Yêu cầu cấp mã truy cập không hợp lệ"
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description, headers={"WWW-Authenticate": 'Basic realm="edudx"'} if self.status == 401
+                         else None)
+        self.error = error
+
+
+class OAuthInvalidClient(OAuthError):
+    """Unknown client, wrong secret, expired or revoked: 401, counted by the per-address limit like a bad login."""
+
+    status = 401
+
+    def __init__(self, description: str) -> None:
+        super().__init__("invalid_client", description)

@@ -21,12 +21,16 @@ from edudx_common.ratelimit import create_rate_limit_store
 from identity.auth.passwords import Passwords
 from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router
-from identity.auth.service import AuthKit
+from identity.auth.service import REVOCATION_MARGIN, AuthKit
 from identity.auth.service import revoked_sessions as revoked_sessions_of
 from identity.auth.throttle import AddressLimit, create_login_throttle
 from identity.auth.tokens import SelfIssuedServiceTokens, TokenIssuer
 from identity.changes import publish_changes
 from identity.config import Settings
+from identity.errors import OAuthError
+from identity.integrations import service as integrations_service
+from identity.integrations.router import oauth_error_handler
+from identity.integrations.router import router as integrations_router
 from identity.keys import load_signing_key
 from identity.mail import MAIL_RECEIVER, Mailer, MailOutbox, mail_deliverer
 from identity.units.router import router as units_router
@@ -58,7 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Identity checks tokens against its own keys: no HTTP call to itself.
         async def revoked_sessions() -> list[uuid.UUID]:
             async with app.state.session_factory() as session:
-                return await revoked_sessions_of(session, app.state.auth_kit)
+                kit = app.state.auth_kit
+                return [*await revoked_sessions_of(session, kit),
+                        *await integrations_service.revoked_client_ids(session, kit, margin=REVOCATION_MARGIN)]
+
+        app.state.revoked_session_ids = revoked_sessions
 
         # Identity's events go out with a token it signs itself, as it checks tokens against its own keys.
         tokens = SelfIssuedServiceTokens(app.state.auth_kit.issuer,
@@ -90,12 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.auth_kit.throttle.close()
             await address_store.close()
 
-    return create_service_app(
+    app = create_service_app(
         name="identity",
         title="EduDX Identity",
         description="Cây đơn vị, tài khoản, vai trò, đăng nhập và khoá công khai (JWKS) của EduDX.",
         version=VERSION,
-        routers=[audit_router("identity"), auth_router, users_router, units_router],
+        routers=[audit_router("identity"), auth_router, users_router, units_router, integrations_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("identity")],
     )
+    app.add_exception_handler(OAuthError, oauth_error_handler)
+    return app

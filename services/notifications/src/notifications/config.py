@@ -53,8 +53,18 @@ class Settings(MailSettings, InboxRetentionSettings):
     # Open campaigns are compared with the submissions service this often (events can be lost or late).
     reconcile_interval_seconds: float = 3600.0
 
+    # Webhooks (notifications.webhooks): `http://` and loopback endpoints only with the allowance (tests and
+    # development, never production); a subscription is disabled after this many failed attempts in a row.
+    webhooks_allow_loopback: bool = False
+    webhooks_timeout_seconds: float = 10.0
+    webhooks_disable_after_failures: int = Field(default=10, ge=1, le=1000)
+    webhooks_retry_base_seconds: float = 30.0
+    webhooks_retry_max_seconds: float = 3600.0
+
     @model_validator(mode="after")
     def _check_times(self) -> Settings:
+        if self.webhooks_allow_loopback and self.environment == "production":
+            raise ValueError("NOTIFICATIONS_WEBHOOKS_ALLOW_LOOPBACK is for tests and development only")
         if self.send_lease_seconds <= self.smtp_timeout_seconds:
             raise ValueError("send_lease_seconds must exceed smtp_timeout_seconds")
         return self

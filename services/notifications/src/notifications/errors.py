@@ -53,3 +53,18 @@ class NotAllowed(Forbidden):
 class InvalidEvent(Unprocessable):
     code = "invalid_event"
     title = "Sự kiện không hợp lệ"
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"
+    title = "Không tìm thấy webhook"
+
+
+class WebhookStateConflict(Conflict):
+    code = "webhook_state_conflict"
+    title = "Trạng thái webhook không cho phép thao tác này"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "webhook_delivery_not_found"
+    title = "Không tìm thấy lần gửi webhook"

@@ -22,6 +22,7 @@ from notifications.events.router import router as events_router
 from notifications.feed.router import router as feed_router
 from notifications.preferences.router import router as preferences_router
 from notifications.timing import Clock
+from notifications.webhooks.router import router as webhooks_router
 from notifications.worker import Worker, service_clients
 
 VERSION = "0.1.0"
@@ -62,6 +63,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Fa
         version=VERSION,
         routers=[audit_router("notifications"),
                  feed_router, preferences_router, campaigns_router, calendar_router, deliveries_router,
-                 events_router],
+                 webhooks_router, events_router],
         lifespan=lifespan,
     )

@@ -33,10 +33,11 @@ from notifications.delivery.sender import Sender, SendReport, transport_factory
 from notifications.directory.service import Directory
 from notifications.reminders.planner import Planner, PlanReport
 from notifications.timing import Clock, QuietHours
+from notifications.webhooks.sender import webhook_dispatcher
 
 log = structlog.get_logger("notifications.worker")
 
-STEPS = ("plan", "expand", "send", "reconcile")
+STEPS = ("plan", "expand", "send", "reconcile", "webhooks")
 
 
 def worker_name() -> str:
@@ -50,6 +51,7 @@ class RunReport:
     expanded: int = 0
     send: SendReport | None = None
     synced: list[SyncReport] | None = None
+    webhooks_delivered: int = 0
 
 
 class Worker:
@@ -75,6 +77,7 @@ class Worker:
             batch_size=settings.send_batch_size, connections=settings.smtp_connections,
             lease_seconds=settings.send_lease_seconds, smtp_timeout_seconds=settings.smtp_timeout_seconds,
             retry_base_seconds=settings.retry_base_seconds, retry_max_seconds=settings.retry_max_seconds)
+        self.webhooks = webhook_dispatcher(settings, sessions, clock=clock)
 
     async def run_once(self, now: datetime | None = None, *, steps: tuple[str, ...] = STEPS) -> RunReport:
         """Every step once, until nothing is left to expand or send that is due at `now` (default: the clock)."""
@@ -96,6 +99,9 @@ class Worker:
                 if batch.sent + batch.cancelled + batch.failed == 0:
                     break  # everything claimed is waiting for a retry: do not spin
             report.send = total
+        if "webhooks" in steps:
+            while (delivered := await self.webhooks.deliver_due()) > 0:
+                report.webhooks_delivered += delivered
         return report
 
     async def reconcile_due(self, now: datetime, *, limit: int = 20) -> list[SyncReport]:
@@ -112,6 +118,7 @@ class Worker:
             "expand": (lambda: self.expander.expand_due(self.clock()), self.settings.idle_seconds),
             "send": (self._send_pass, self.settings.idle_seconds),
             "reconcile": (self._reconcile_pass, max(self.settings.planner_interval_seconds, 30.0)),
+            "webhooks": (self.webhooks.deliver_due, self.settings.idle_seconds),
         }
         async with asyncio.TaskGroup() as group:
             for step in steps:

@@ -22,6 +22,7 @@ from submissions.clients.scoring import ScoringClient
 from submissions.config import Settings
 from submissions.events import EventSink
 from submissions.exports.router import router as exports_router
+from submissions.mirror.router import router as mirror_router
 from submissions.outlines.router import router as outlines_router
 from submissions.school_years.router import router as school_years_router
 from submissions.signatures.router import router as signatures_router
@@ -65,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Routes are tried in order: the deadline-day ones (autosave, dashboard, submit, status) first. No path of
         # one router is matched by another's, so the order changes nothing else.
         routers=[workflow_router, status_router, audit_router("submissions"),
-                 school_years_router, outlines_router, campaigns_router, exports_router, signatures_router],
+                 school_years_router, outlines_router, campaigns_router, mirror_router, exports_router,
+                 signatures_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("submissions")],
     )

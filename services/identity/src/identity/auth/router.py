@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
@@ -97,15 +97,16 @@ async def change_password(body: PasswordChange, session: SessionDep, kit: AuthKi
 
 
 @router.get("/auth/revoked-sessions", response_model=RevokedSessions, openapi_extra=INTERNAL)
-async def list_revoked_sessions(session: SessionDep, kit: AuthKitDep,
-                                principal: CurrentPrincipal) -> RevokedSessions:
+async def list_revoked_sessions(request: Request, kit: AuthKitDep, principal: CurrentPrincipal) -> RevokedSessions:
     """Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
-    token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
-    services only (403 for users); each polls this every few seconds."""
+    token, deactivation, a change of roles or unit) and revoked integration clients: an access token whose `sid`
+    is listed is refused. For services only (403 for users); each polls this every few seconds."""
     if not principal.is_service:
         raise Forbidden("Chỉ các dịch vụ của hệ thống được đọc danh sách phiên đã thu hồi.")
-    window = kit.settings.access_token_minutes * 60 + int(service.REVOCATION_MARGIN.total_seconds())
-    return RevokedSessions(sessions=await service.revoked_sessions(session, kit), window_seconds=window)
+    lifetime = max(kit.settings.access_token_minutes, kit.settings.integration_token_minutes)
+    window = lifetime * 60 + int(service.REVOCATION_MARGIN.total_seconds())
+    # Sessions and revoked integration clients (their tokens' `sid`), gathered in identity.main.
+    return RevokedSessions(sessions=await request.app.state.revoked_session_ids(), window_seconds=window)
 
 
 @router.get("/.well-known/jwks.json", tags=["auth"])

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from edudx_common.auth import CurrentUser
+from edudx_common.auth import CurrentPerson
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
@@ -25,7 +25,7 @@ def _created(feed: CalendarFeed, token: str, base_url: str) -> CalendarFeedCreat
 
 
 @router.post("/calendar-feeds", response_model=CalendarFeedCreated, status_code=status.HTTP_201_CREATED)
-async def create_calendar_feed(body: CalendarFeedCreate, session: SessionDep, user: CurrentUser, tree: UnitTreeDep,
+async def create_calendar_feed(body: CalendarFeedCreate, session: SessionDep, user: CurrentPerson, tree: UnitTreeDep,
                                settings: SettingsDep, now: NowDep) -> CalendarFeedCreated:
     """A secret calendar URL of deadlines to subscribe to on a phone. The URL is shown only now: keep it, or
     regenerate the feed later. A unit feed is for the caller's unit or a unit below it."""
@@ -34,13 +34,13 @@ async def create_calendar_feed(body: CalendarFeedCreate, session: SessionDep, us
 
 
 @router.get("/calendar-feeds", response_model=list[CalendarFeedRead])
-async def list_calendar_feeds(session: SessionDep, user: CurrentUser) -> list[CalendarFeedRead]:
+async def list_calendar_feeds(session: SessionDep, user: CurrentPerson) -> list[CalendarFeedRead]:
     """The caller's active feeds and (principals, authority admins) those of their unit. URLs are not shown."""
     return [CalendarFeedRead.model_validate(f) for f in await service.list_feeds(session, user)]
 
 
 @router.post("/calendar-feeds/{feed_id}/regenerate", response_model=CalendarFeedCreated)
-async def regenerate_calendar_feed(feed_id: uuid.UUID, session: SessionDep, user: CurrentUser, tree: UnitTreeDep,
+async def regenerate_calendar_feed(feed_id: uuid.UUID, session: SessionDep, user: CurrentPerson, tree: UnitTreeDep,
                                    settings: SettingsDep) -> CalendarFeedCreated:
     """A new secret URL for the feed; the old one stops working at once."""
     feed, token = await service.regenerate(session, user, tree, feed_id)
@@ -48,7 +48,7 @@ async def regenerate_calendar_feed(feed_id: uuid.UUID, session: SessionDep, user
 
 
 @router.delete("/calendar-feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_calendar_feed(feed_id: uuid.UUID, session: SessionDep, user: CurrentUser, tree: UnitTreeDep,
+async def revoke_calendar_feed(feed_id: uuid.UUID, session: SessionDep, user: CurrentPerson, tree: UnitTreeDep,
                                now: NowDep) -> None:
     """Revoke a feed: its URL stops working at once."""
     await service.revoke(session, user, tree, feed_id, now=now)

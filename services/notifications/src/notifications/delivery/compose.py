@@ -27,6 +27,7 @@ from notifications.delivery.payloads import (
     ResultsPublishedData,
     SubmissionApprovedData,
     SubmissionReturnedData,
+    WebhookDisabledData,
     data_of,
 )
 from notifications.delivery.templates import Content, Table
@@ -334,6 +335,23 @@ def _results(notification: Notification, world: World, unit_id: uuid.UUID) -> Co
     return Composition([_to_unit(world, unit_id, Category.RESULTS, content, link)])
 
 
+def _webhook_disabled(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
+    data = data_of(notification, WebhookDisabledData)
+    unit = world.units.get(unit_id)
+    link = "/admin/integrations"
+    content = Content(
+        subject="[EduDX] Webhook đã bị tự động tắt", greeting=_greeting(unit, unit_id),
+        paragraphs=[f"Webhook gửi tới {data.url} đã bị tắt vì nhiều lần gửi liên tiếp không thành công: "
+                    f"{data.reason}",
+                    "Hãy kiểm tra máy chủ nhận rồi bật lại webhook (PATCH /api/notifications/webhooks/"
+                    f"{data.subscription_id} với enabled = true); nhật ký gửi cho biết câu trả lời gần nhất."],
+        action=("Mở EduDX", world.links.absolute(link)),
+        why="Anh/chị nhận thư này vì là quản trị viên của đơn vị đăng ký webhook; loại thư này không thể tắt.",
+        feed_title="Webhook đã bị tự động tắt", feed_body=f"{data.url}: {data.reason}")
+    return Composition([_to_authority(world, unit_id, Role.AUTHORITY_ADMIN, Category.INTEGRATIONS, content, link,
+                                      copy_contact=False)])
+
+
 _FOR_UNIT: dict[NotificationKind, Callable[[Notification, World, uuid.UUID], Composition]] = {
     NotificationKind.DEADLINE_REMINDER: _reminder,
     NotificationKind.CAMPAIGN_PUBLISHED: _published,
@@ -342,6 +360,7 @@ _FOR_UNIT: dict[NotificationKind, Callable[[Notification, World, uuid.UUID], Com
     NotificationKind.SUBMISSION_RETURNED: _returned,
     NotificationKind.SUBMISSION_APPROVED: _approved,
     NotificationKind.RESULTS_PUBLISHED: _results,
+    NotificationKind.WEBHOOK_DISABLED: _webhook_disabled,
 }
 
 

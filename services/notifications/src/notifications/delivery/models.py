@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     SUBMISSION_APPROVED = "submission_approved"
     RESULTS_PUBLISHED = "results_published"
     REVIEWER_DIGEST = "reviewer_digest"
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class NotificationStatus(StrEnum):

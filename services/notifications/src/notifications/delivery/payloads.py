@@ -65,6 +65,12 @@ class ResultsPublishedData(NotificationData):
     published_at: AwareDatetime | None = None
 
 
+class WebhookDisabledData(NotificationData):
+    subscription_id: uuid.UUID
+    url: str
+    reason: str
+
+
 class DigestData(NotificationData):
     since: AwareDatetime
     until: AwareDatetime
@@ -80,6 +86,7 @@ PAYLOADS: dict[NotificationKind, type[NotificationData]] = {
     NotificationKind.SUBMISSION_APPROVED: SubmissionApprovedData,
     NotificationKind.RESULTS_PUBLISHED: ResultsPublishedData,
     NotificationKind.REVIEWER_DIGEST: DigestData,
+    NotificationKind.WEBHOOK_DISABLED: WebhookDisabledData,
 }
 
 D = TypeVar("D", bound=NotificationData)

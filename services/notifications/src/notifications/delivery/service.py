@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from notifications.delivery import repository
-from notifications.delivery.models import EmailStatus, OutgoingEmail
+from notifications.delivery.models import EmailStatus, NotificationKind, OutgoingEmail
+from notifications.delivery.payloads import WebhookDisabledData
 from notifications.errors import DeliveryNotFound, DeliveryStateConflict, NotAllowed
 
 
@@ -78,3 +79,12 @@ async def resend_failed(session: AsyncSession, principal: Principal | None, camp
     await repository.compose_again(session, unreached)
     await repository.send_again(session, refused, now=now, give_up_at=now + give_up_after)
     return ResendReport(sent_again=len(refused), composed_again=len(unreached))
+
+
+async def webhook_disabled(session: AsyncSession, *, unit_id: uuid.UUID, subscription_id: uuid.UUID, url: str,
+                           reason: str, now: datetime) -> None:
+    """Tell the unit's admins, by e-mail and in their feed, that one of its webhooks was turned off."""
+    data = WebhookDisabledData(subscription_id=subscription_id, url=url, reason=reason)
+    key = f"webhook_disabled:{subscription_id}:{now.isoformat()}"
+    await repository.add_notifications(session, [repository.notification_row(
+        kind=NotificationKind.WEBHOOK_DISABLED.value, dedupe_key=key, now=now, unit_id=unit_id, data=data)])

@@ -6,8 +6,9 @@ from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
-from notifications.deps import NowDep, SubmissionsDep
+from notifications.deps import NowDep, SubmissionsDep, UnitTreeDep
 from notifications.events import service
+from notifications.webhooks import service as webhooks
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -18,7 +19,7 @@ PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "scoring": ("results
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT)
 async def receive_event(envelope: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
-                        submissions: SubmissionsDep, now: NowDep) -> None:
+                        submissions: SubmissionsDep, tree: UnitTreeDep, now: NowDep) -> None:
     """Events from other services (service tokens only): `campaign.published`, `campaign.deadline_changed`,
     `campaign.target_added`, `campaign.target_withdrawn`, `campaign.extension_changed`, `campaign.closed`,
     `campaign.reopened`, `campaign.archived`, `submission.submitted`, `submission.returned`,
@@ -29,3 +30,5 @@ async def receive_event(envelope: EventEnvelope, session: SessionDep, principal:
     ensure_producer_may_send(principal, envelope.type, PRODUCERS)
     if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
         await service.handle(session, envelope, service.EventContext(now=now, submissions=submissions))
+        # Subscribed endpoints of the event's subtree get it too, through the outbox (notifications.webhooks).
+        await webhooks.enqueue_for_event(session, envelope, tree, now=now)

@@ -15,7 +15,7 @@ from notifications.feed.models import FeedItem
 
 
 def _user_id(principal: Principal) -> uuid.UUID:
-    assert principal.user_id is not None  # CurrentUser: a user token always names its user
+    assert principal.user_id is not None  # CurrentPerson: a user token always names its user
     return principal.user_id
 
 

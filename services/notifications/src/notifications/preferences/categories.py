@@ -14,6 +14,7 @@ class Category(StrEnum):
     RESULTS = "results"
     ESCALATIONS = "escalations"
     REVIEWER_DIGEST = "reviewer_digest"
+    INTEGRATIONS = "integrations"  # a webhook of the unit stopped: the admins must act, never muted
 
 
 CATEGORY_LABELS_VI: dict[Category, str] = {
@@ -23,6 +24,7 @@ CATEGORY_LABELS_VI: dict[Category, str] = {
     Category.RESULTS: "Công bố kết quả đánh giá",
     Category.ESCALATIONS: "Danh sách đơn vị trực thuộc quá hạn nộp",
     Category.REVIEWER_DIGEST: "Bản tổng hợp hằng ngày cho chuyên viên thẩm định",
+    Category.INTEGRATIONS: "Webhook của đơn vị bị tự động tắt (không thể tắt)",
 }
 
 # Each optional category's column in NotificationPreference.
@@ -44,4 +46,5 @@ CATEGORY_OF: dict[NotificationKind, Category] = {
     NotificationKind.RESULTS_PUBLISHED: Category.RESULTS,
     NotificationKind.OVERDUE_ESCALATION: Category.ESCALATIONS,
     NotificationKind.REVIEWER_DIGEST: Category.REVIEWER_DIGEST,
+    NotificationKind.WEBHOOK_DISABLED: Category.INTEGRATIONS,
 }

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from edudx_common.sync import SyncParams, after_cursor, filter_since
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 
@@ -32,8 +33,10 @@ async def search(
     status: str | None,
     limit: int,
     offset: int,
+    sync: SyncParams | None = None,
 ) -> tuple[list[Campaign], int]:
-    """Campaigns issued inside a subtree (`path_pattern`), or published ones targeting units in it."""
+    """Campaigns issued inside a subtree (`path_pattern`), or published ones targeting units in it. In sync mode
+    (edudx_common.sync) ordered by (updated_at, id) after the cursor, with no offset."""
     stmt = select(Campaign)
     if path_pattern is not None:
         targeted = select(col(CampaignTarget.campaign_id)).where(
@@ -52,6 +55,12 @@ async def search(
         stmt = stmt.where(col(Campaign.school_year_id) == school_year_id)
     if status is not None:
         stmt = stmt.where(col(Campaign.status) == status)
+    if sync is not None and sync.active:
+        stmt = filter_since(stmt, col(Campaign.updated_at), sync)
+        total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+        rows = await session.execute(after_cursor(stmt, col(Campaign.updated_at), col(Campaign.id), sync)
+                                     .limit(limit))
+        return list(rows.scalars()), int(total)
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = await session.execute(stmt.order_by(col(Campaign.due_at).desc()).limit(limit).offset(offset))
     return list(rows.scalars()), int(total)

@@ -9,6 +9,7 @@ from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
+from edudx_common.sync import CursorPage, SyncParamsDep, next_cursor
 from submissions.campaigns import repository, service
 from submissions.campaigns.models import CampaignStatus
 from submissions.campaigns.schemas import (
@@ -26,20 +27,24 @@ from submissions.deps import EventsDep, IdentityDep
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[CampaignSummary])
+@router.get("", response_model=CursorPage[CampaignSummary])
 async def list_campaigns(
     session: SessionDep,
     principal: CurrentPrincipal,
     page: PageParamsDep,
+    sync: SyncParamsDep,
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo tiêu đề, bỏ qua dấu")] = None,
     school_year_id: uuid.UUID | None = None,
     status: CampaignStatus | None = None,
 ) -> Page[CampaignSummary]:
     """Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
-    it. Latest deadline first."""
+    it. Latest deadline first; with `updated_since` or `cursor` (mirroring), ordered by (updated_at, id) and
+    continued by `next_cursor` (docs/integrations.md)."""
     items, total = await service.list_campaigns(session, principal, page, query=q, school_year_id=school_year_id,
-                                                status=status.value if status else None)
-    return make_page(CampaignSummary, items, total, page)
+                                                status=status.value if status else None, sync=sync)
+    return CursorPage[CampaignSummary](items=[CampaignSummary.model_validate(c) for c in items], total=total,
+                                       limit=page.limit, offset=page.offset,
+                                       next_cursor=next_cursor(items, page.limit) if sync.active else None)
 
 
 @router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)

@@ -120,6 +120,7 @@ class CampaignSummary(BaseModel):
     status: CampaignStatus
     opens_at: LocalDateTime
     late_policy: LatePolicy
+    updated_at: LocalDateTime = Field(description="Lần thay đổi gần nhất: mốc `updated_since` của lần đồng bộ sau")
 
 
 class CampaignRead(CampaignSummary):

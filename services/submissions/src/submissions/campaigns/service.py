@@ -12,6 +12,7 @@ from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
+from edudx_common.sync import SyncParams
 from edudx_common.text import fold
 from edudx_common.timezone import format_vn
 from submissions import deadlines
@@ -84,7 +85,8 @@ async def get_managed(session: AsyncSession, principal: Principal, campaign_id: 
 
 
 async def list_campaigns(session: AsyncSession, principal: Principal, page: PageParams, *, query: str | None,
-                         school_year_id: uuid.UUID | None, status: str | None) -> tuple[list[Campaign], int]:
+                         school_year_id: uuid.UUID | None, status: str | None,
+                         sync: SyncParams | None = None) -> tuple[list[Campaign], int]:
     is_school_user = not principal.has_any(*AUTHORITY_ROLES)
     if sees_everything(principal):
         pattern, target_unit = None, None
@@ -96,7 +98,7 @@ async def list_campaigns(session: AsyncSession, principal: Principal, page: Page
         pattern, target_unit = path_pattern(principal.unit_id), None
     return await repository.search(session, path_pattern=pattern, target_unit_id=target_unit, query=query,
                                    school_year_id=school_year_id, status=status, limit=page.limit,
-                                   offset=page.offset)
+                                   offset=page.offset, sync=sync)
 
 
 # --- create and edit -----------------------------------------------------------------------------------
@@ -248,6 +250,7 @@ async def publish_campaign(session: AsyncSession, principal: Principal, identity
     repository.add_targets(session, [target_row(campaign, u) for u in units])
     campaign.status = CampaignStatus.PUBLISHED.value
     campaign.published_at = utcnow()
+    campaign.updated_at = campaign.published_at  # mirrors syncing by `updated_since` must see the publication
     campaign.version += 1
     await session.flush()
     audit.record(session, action="campaign.published", actor=principal, target_type="campaign",
