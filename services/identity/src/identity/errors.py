@@ -106,3 +106,28 @@ class ImportFileInvalid(Unprocessable):
 class ImportTooLarge(PayloadTooLarge):
     code = "import_too_large"
     title = "Tệp nhập quá lớn"
+
+
+class ClusterNotFound(NotFound):
+    code = "cluster_not_found"
+    title = "Không tìm thấy cụm trường"
+
+
+class ClusterCodeTaken(Conflict):
+    code = "cluster_code_taken"
+    title = "Mã cụm trường đã được dùng"
+
+
+class ReorganisationNotFound(NotFound):
+    code = "reorganisation_not_found"
+    title = "Không tìm thấy đợt sắp xếp đơn vị"
+
+
+class ReorganisationNotPending(Conflict):
+    code = "reorganisation_not_pending"
+    title = "Đợt sắp xếp đã xác nhận hoặc đã huỷ"
+
+
+class InvalidReorganisation(Unprocessable):
+    code = "invalid_reorganisation"
+    title = "Đợt sắp xếp đơn vị không hợp lệ"

@@ -40,6 +40,11 @@ def path_ids(path: str) -> list[uuid.UUID]:
     return [uuid.UUID(part) for part in path.strip("/").split("/") if part]
 
 
+def parent_path(path: str) -> str:
+    """The path of the unit above the one at `path` ("/" for a root)."""
+    return path[: path.rstrip("/").rfind("/") + 1] or "/"
+
+
 def child_path(parent: Unit | None, unit_id: uuid.UUID) -> str:
     return f"{parent.path if parent else '/'}{unit_id.hex}/"
 
