@@ -167,6 +167,17 @@ async def find_by_any_code(session: AsyncSession, code: str) -> Unit | None:
     return await get(session, owner) if owner is not None else None
 
 
+async def former_code_owners(session: AsyncSession, codes: Sequence[str]) -> dict[str, uuid.UUID]:
+    """Of `codes`, those that are some unit's former code, with that unit."""
+    found: dict[str, uuid.UUID] = {}
+    unique = list(dict.fromkeys(codes))
+    for start in range(0, len(unique), 500):
+        result = await session.execute(select(UnitCode.code, UnitCode.unit_id).where(
+            col(UnitCode.code).in_(unique[start: start + 500]), UnitCode.kind == CodeKind.FORMER))
+        found.update({code: unit_id for code, unit_id in result.all()})
+    return found
+
+
 async def code_used(session: AsyncSession, code: str) -> bool:
     """Whether `code` is or was any unit's code."""
     if await get_by_code(session, code) is not None:
