@@ -33,6 +33,8 @@ from identity.users import service as users_service
 from identity.users.schemas import UserCreate
 
 DEMO_PASSWORD = "EduDX@2025"
+DEMO_NOTE = ("Tỉnh mẫu: Sở GDĐT Vĩnh Long (hợp nhất với Bến Tre, Trà Vinh từ 1/7/2025), 57 trường thuộc 7 xã/phường, "
+             "2 cụm trường; Phòng GDĐT huyện Long Hồ đã giải thể từ 1/7/2025 (lịch sử vẫn xem được)")
 SEED_PRINCIPAL = Principal(subject="system:seed", kind="service", roles=frozenset({Role.SYSTEM_ADMIN.value}))
 SINCE = date(2020, 1, 1)  # the demo's schools and authorities existed long before the reform
 REFORM = date(2025, 7, 1)  # Phòng abolished, provinces merged, communes took their schools
