@@ -182,15 +182,18 @@ export default function ReorganisationPage() {
       </Card>
       {error ? <ProblemAlert error={error} /> : null}
       {current ? (
-        <Card title={<>{t("2. Xem trước và xác nhận", "2. Preview and confirm")} <Tag>{t(STATUS[current.status][0], STATUS[current.status][1])}</Tag></>} style={{ marginBottom: 16 }}
-          extra={current.status === "pending" ? (
-            <Space wrap>
-              <Button onClick={() => act("cancel")} disabled={busy}>{t("Huỷ", "Cancel")}</Button>
-              <Popconfirm title={t("Thực hiện sắp xếp này? Mọi thay đổi được ghi lịch sử.", "Apply it?")} okText={t("Thực hiện", "Apply")} cancelText={t("Không", "No")} onConfirm={() => act("confirm")}>
-                <Button type="primary" loading={busy}>{t("Xác nhận", "Confirm")}</Button>
-              </Popconfirm>
-            </Space>) : null}>
-          <Preview reorganisation={current} />
+        <Card title={t("2. Xem trước và xác nhận", "2. Preview and confirm")} style={{ marginBottom: 16 }}>
+          <Space direction="vertical" style={{ width: "100%" }}>
+            <div><Tag>{t(STATUS[current.status][0], STATUS[current.status][1])}</Tag></div>
+            <Preview reorganisation={current} />
+            {current.status === "pending" ? (
+              <Space wrap>
+                <Popconfirm title={t("Thực hiện sắp xếp này? Mọi thay đổi được ghi lịch sử.", "Apply it?")} okText={t("Thực hiện", "Apply")} cancelText={t("Không", "No")} onConfirm={() => act("confirm")}>
+                  <Button type="primary" loading={busy}>{t("Xác nhận", "Confirm")}</Button>
+                </Popconfirm>
+                <Button onClick={() => act("cancel")} disabled={busy}>{t("Huỷ, không thay đổi gì", "Cancel")}</Button>
+              </Space>) : null}
+          </Space>
         </Card>
       ) : null}
       <Card title={t("Các lần sắp xếp gần đây", "Recent reorganisations")}>

@@ -89,7 +89,7 @@ async def update_cluster(session: AsyncSession, principal: Principal, cluster_id
 async def set_members(session: AsyncSession, principal: Principal | None, cluster: UnitCluster,
                       unit_ids: list[uuid.UUID], *, since: date | None = None) -> UnitCluster:
     """From `since` (today) the cluster holds exactly `unit_ids`: others leave, new ones join; the past stays."""
-    day = since or date.today()
+    day = since or units_service.today()
     owner = await units_repository.get(session, cluster.owner_unit_id)
     assert owner is not None
     wanted = set(unit_ids)

@@ -245,7 +245,7 @@ async def propose(session: AsyncSession, principal: Principal, data: Reorganisat
     await _check_authority(session, principal, scope_path)
     reorganisation = Reorganisation(
         kind=data.kind.value, params=data.model_dump(mode="json", exclude={"kind", "effective_date"}),
-        preview=found.preview.model_dump(mode="json"), effective_date=data.effective_date or date.today(),
+        preview=found.preview.model_dump(mode="json"), effective_date=data.effective_date or units_service.today(),
         scope_path=scope_path, created_by=principal.subject)
     session.add(reorganisation)
     await session.flush()

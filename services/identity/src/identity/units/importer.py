@@ -12,7 +12,6 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -482,10 +481,11 @@ async def _apply(session: AsyncSession, principal: Principal, rows: list[_Row], 
         units_service.start_history(session, unit)
         units_service.record(session, unit, "created", principal, None, units_service.snapshot(unit))
     await session.flush()
+    day = units_service.today()
     for row in rows:
         if row.keep_old_code:  # listed with a former code no unit holds: it stays this unit's, and finds it
-            session.add(UnitCode(code=row.old_code, unit_id=row.id, kind=CodeKind.FORMER, valid_from=date.today(),
-                                 valid_to=date.today(), note="Nhập từ danh sách đơn vị"))
+            session.add(UnitCode(code=row.old_code, unit_id=row.id, kind=CodeKind.FORMER, valid_from=day,
+                                 valid_to=day, note="Nhập từ danh sách đơn vị"))
     await session.flush()
 
 

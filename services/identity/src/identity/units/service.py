@@ -15,6 +15,7 @@ from edudx_common.errors import Forbidden
 from edudx_common.logging import get_request_id
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
+from edudx_common.timezone import in_vietnam
 from identity.auth import repository as auth_repository
 from identity.errors import InvalidTreeChange, OutOfScope, UnitCodeTaken, UnitInactive, UnitNotFound
 from identity.units import repository, views
@@ -38,6 +39,11 @@ SNAPSHOT_FIELDS = ("code", "name", "type", "education_levels", "parent_id", "com
 
 def path_ids(path: str) -> list[uuid.UUID]:
     return [uuid.UUID(part) for part in path.strip("/").split("/") if part]
+
+
+def today() -> date:
+    """The date in Vietnam: relations, codes and memberships change on the day people there see."""
+    return in_vietnam(utcnow()).date()
 
 
 def parent_path(path: str) -> str:
@@ -191,7 +197,7 @@ async def create_unit(session: AsyncSession, principal: Principal, data: UnitCre
     check_parent(parent, data.type)
     check_levels(data.type, list(data.education_levels))
     if data.type == UnitType.DISTRICT_OFFICE and not principal.is_system_admin \
-            and date.today() >= DISTRICT_OFFICES_ABOLISHED:
+            and today() >= DISTRICT_OFFICES_ABOLISHED:
         raise InvalidTreeChange("Phòng GDĐT không còn từ 1/7/2025: trường trực thuộc Sở, gắn với UBND xã/phường.")
     if await repository.code_used(session, data.code):
         raise UnitCodeTaken(f"Mã đơn vị '{data.code}' đã được dùng (mã không được dùng lại).")
@@ -213,7 +219,7 @@ async def create_unit(session: AsyncSession, principal: Principal, data: UnitCre
 
 def start_history(session: AsyncSession, unit: Unit, since: date | None = None) -> None:
     """A new unit's current code and relations, valid from `since` (default: today)."""
-    day = since or date.today()
+    day = since or today()
     session.add(UnitCode(code=unit.code, unit_id=unit.id, kind=CodeKind.CURRENT, valid_from=day))
     if unit.parent_id is not None:
         session.add(UnitRelation(unit_id=unit.id, kind=RelationKind.PROFESSIONAL, related_unit_id=unit.parent_id,
@@ -229,7 +235,7 @@ async def shift_relation(session: AsyncSession, unit: Unit, kind: RelationKind, 
 
     A unit made before relations were recorded (or by a bulk path) gets its old relation written from its creation
     day, so its history stays whole."""
-    day = effective or date.today()
+    day = effective or today()
     current = await repository.open_relation(session, unit.id, kind)
     if current is not None:
         current.valid_to = max(day, current.valid_from)
@@ -277,7 +283,7 @@ async def recode(session: AsyncSession, principal: Principal | None, unit: Unit,
         return unit
     if await repository.code_used(session, new_code):
         raise UnitCodeTaken(f"Mã đơn vị '{new_code}' đã được dùng (mã không được dùng lại).")
-    day = effective or date.today()
+    day = effective or today()
     before = snapshot(unit)
     old = await session.get(UnitCode, unit.code)
     if old is None:
@@ -450,7 +456,7 @@ async def list_as_of(session: AsyncSession, principal: Principal, unit_id: uuid.
     root = tree[unit.id]
     rows = [u for u in tree.values()
             if (u.parent_id == unit.id if children_only else u.path.startswith(root.path))
-            and (include_inactive or day < date.today() or u.active)
+            and (include_inactive or day < today() or u.active)
             and (not unit_types or u.type in unit_types)
             and (not education_levels or set(u.education_levels) & set(education_levels))]
     rows.sort(key=lambda u: (u.depth, u.name_folded, u.code))
