@@ -34,7 +34,6 @@ def upgrade() -> None:
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.add_column(sa.Column('commune_id', sa.Uuid(), nullable=True))
         batch_op.create_index(batch_op.f('ix_units_commune_id'), ['commune_id'], unique=False)
-        batch_op.create_foreign_key('fk_units_commune_id_units', 'units', ['commune_id'], ['id'])
 
     relations = op.create_table('unit_relations',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -146,6 +145,5 @@ def downgrade() -> None:
         batch_op.drop_index('ix_unit_relations_unit_kind')
     op.drop_table('unit_relations')
     with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_units_commune_id_units', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_units_commune_id'))
         batch_op.drop_column('commune_id')

@@ -73,8 +73,10 @@ class Unit(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     active: bool = True
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
-    # The school's administrative owner (a COMMUNE unit) today; its dated history is in unit_relations.
-    commune_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
+    # The school's administrative owner (a COMMUNE unit) today; its dated history is in unit_relations (whose
+    # foreign keys hold). No foreign key here: adding one rebuilds the table on SQLite, which its rows' other
+    # references refuse; the service sets it only to an existing commune, and units are never deleted.
+    commune_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
