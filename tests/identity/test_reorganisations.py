@@ -266,6 +266,9 @@ async def test_lookup_by_current_or_former_code(client: httpx.AsyncClient, sessi
     assert [u["id"] for u in listed.json()["items"]] == [str(units["s0"].id)]
     assert reuse.status_code == 409 and reuse.json()["code"] == "unit_code_taken"
     assert missing.status_code == 404
+    codes = (await client.get(f"{UNITS}/{units['s0'].id}/codes", headers=headers)).json()
+    assert {(c["code"], c["kind"], c["valid_to"] is None) for c in codes} == {("T-LVL", "former", False),
+                                                                            ("86020001", "current", True)}
 
 
 async def test_clusters_group_schools_and_filter_lists(client: httpx.AsyncClient, session: AsyncSession) -> None:

@@ -15,7 +15,7 @@ from edudx_common.pagination import Page, PageParamsDep, make_page
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.units import importer, repository, service, views
+from identity.units import importer, service, views
 from identity.units.models import EducationLevel, UnitType
 from identity.units.schemas import (
     UnitChangeRead,
@@ -178,8 +178,7 @@ async def list_unit_relations(unit_id: uuid.UUID, session: SessionDep,
 @router.get("/{unit_id}/codes", response_model=list[UnitCodeRead])
 async def list_unit_codes(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> list[UnitCodeRead]:
     """Every code the unit has had, oldest first: the current one and the former ones (still found by lookup)."""
-    unit = await service.get_visible(session, principal, unit_id)
-    return [UnitCodeRead.model_validate(c) for c in await repository.codes_of(session, unit.id)]
+    return [UnitCodeRead.model_validate(c) for c in await service.list_codes(session, principal, unit_id)]
 
 
 @router.get("/{unit_id}/ancestors", response_model=list[UnitSummary])

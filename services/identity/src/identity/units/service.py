@@ -471,6 +471,11 @@ async def list_relations(session: AsyncSession, principal: Principal,
     return [(r, related.get(r.related_unit_id)) for r in relations]
 
 
+async def list_codes(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> list[UnitCode]:
+    unit = await get_visible(session, principal, unit_id)
+    return await repository.codes_of(session, unit.id)
+
+
 async def lookup(session: AsyncSession, principal: Principal, code: str) -> Unit:
     """The unit in the caller's scope whose current or former code is `code`."""
     unit = await repository.find_by_any_code(session, code)
