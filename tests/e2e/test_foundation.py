@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from identity.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_UNITS
+from identity.seed import DEMO_ACCOUNTS, DEMO_COMMUNES, DEMO_PASSWORD, DEMO_UNITS, more_schools
 from tests.e2e.conftest import RunningSystem, output_of
 from tests.identity.sheets import UNIT_HEADER, XLSX_TYPE, xlsx
 from tests.tokens import BAD_TOKEN_KINDS, forge
@@ -17,14 +17,12 @@ PROTECTED_ENDPOINT = {"identity": "/api/identity/me", "submissions": "/api/submi
                       "notifications": "/api/notifications/feed"}
 
 
-def _subtree_codes(root_code: str) -> set[str]:
-    codes = {root_code}
-    changed = True
-    while changed:
-        before = len(codes)
-        codes |= {code for code, _n, _t, _l, parent in DEMO_UNITS if parent in codes}
-        changed = len(codes) != before
-    return codes
+def _demo_codes_today() -> set[str]:
+    """The merged Sở's active units: itself, its communes, every school (the archived Phòng and the merged Sở are
+    inactive)."""
+    schools = {code for code, _n, unit_type, *_ in [*DEMO_UNITS, *more_schools()]
+               if unit_type in ("school", "center")}
+    return {"SGD-VL", *schools, *(code for code, _ in DEMO_COMMUNES)}
 
 
 def test_banner_prints_gateway_url_and_every_demo_login(system: RunningSystem) -> None:
@@ -38,7 +36,7 @@ def test_banner_prints_gateway_url_and_every_demo_login(system: RunningSystem) -
 
 def test_admin_login_returns_tokens_and_units_are_its_subtree(system: RunningSystem) -> None:
     login = httpx.post(f"{system.gateway}/api/identity/auth/login",
-                       json={"email": "cntt.longho@vinhlong.edu.vn", "password": DEMO_PASSWORD})
+                       json={"email": "cntt.so@vinhlong.edu.vn", "password": DEMO_PASSWORD})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
     units = httpx.get(f"{system.gateway}/api/identity/units", params={"limit": 500}, headers=headers)
@@ -46,7 +44,7 @@ def test_admin_login_returns_tokens_and_units_are_its_subtree(system: RunningSys
     assert login.status_code == 200
     assert {"access_token", "refresh_token", "expires_in"} <= login.json().keys()
     assert units.status_code == 200
-    assert {u["code"] for u in units.json()["items"]} == _subtree_codes("PGD-LH")
+    assert {u["code"] for u in units.json()["items"]} >= _demo_codes_today()
     assert units.headers["x-request-id"]
 
 
@@ -95,11 +93,26 @@ def test_merged_openapi_and_docs(system: RunningSystem) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
-def test_import_500_schools_under_a_phong_through_the_gateway(system: RunningSystem) -> None:
+def test_commune_official_lists_its_schools_read_only_through_the_gateway(system: RunningSystem) -> None:
+    official = system.login("vhxh.longphuoc@vinhlong.gov.vn")
+    with system.client() as http:
+        me = http.get("/api/identity/me", headers=official).json()
+        commune_id = me["unit_id"]
+        own = http.get("/api/identity/units", params={"commune_id": commune_id}, headers=official)
+        school = next(u for u in own.json()["items"] if u["code"] == "86703001")
+        write = http.patch(f"/api/identity/units/{school['id']}", json={"name": "Đổi tên"}, headers=official)
+        outside = http.get("/api/identity/units", params={"q": "cai nhum", "type": "school"}, headers=official)
+
+    assert me["unit_type"] == "commune" and own.status_code == 200
+    assert {"86703001", "86702001", "86704001"} <= {u["code"] for u in own.json()["items"]}
+    assert write.status_code == 403
+    assert outside.json()["items"] == []
+
+
+def test_import_500_schools_under_the_so_through_the_gateway(system: RunningSystem) -> None:
     admin = system.login("cntt.so@vinhlong.edu.vn")
     with system.client() as http:
-        phong = http.get("/api/identity/units", params={"q": "mang thit", "type": "district_office"},
-                         headers=admin).json()["items"][0]
+        phong = http.get("/api/identity/units", params={"code": "SGD-VL"}, headers=admin).json()["items"][0]
         rows = [UNIT_HEADER] + [
             [str(i), f"E2E{i:04d}", f"Trường Tiểu học Thử Nghiệm {i}", "Trường", "Tiểu học", "", "", "", ""]
             for i in range(1, 501)

@@ -72,3 +72,30 @@ async def test_account_and_unit_changes_are_published_and_sign_ins_are_not(publi
                for p in user_events[1:])
     positions = [p["position"] for _, p in later]
     assert positions == sorted(positions) and all(p > 0 for p in positions)
+
+
+async def test_a_move_tells_the_former_path_and_a_commune_change_both_communes(publishing_app: Any) -> None:
+    async with publishing_app.state.session_factory() as session:
+        units = await make_province(session)
+        admin = await make_user(session, units["so"], Role.AUTHORITY_ADMIN)
+    transport = httpx.ASGITransport(app=publishing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://identity") as client:
+        headers = await login(client, admin)
+        commune = await client.post("/api/identity/units", headers=headers, json={
+            "code": "29227", "name": "UBND Phường 1", "type": "commune", "parent_id": str(units["so"].id)})
+        linked = await client.patch(f"/api/identity/units/{units['s11'].id}", headers=headers,
+                                    json={"commune_id": commune.json()["id"]})
+        before = len(await _changes(publishing_app))
+        archive = await client.post("/api/identity/reorganisations", headers=headers,
+                                    json={"kind": "archive_office", "unit_id": str(units["p1"].id)})
+        assert len(await _changes(publishing_app)) == before  # a preview tells nobody anything
+        confirmed = await client.post(f"/api/identity/reorganisations/{archive.json()['id']}/confirm",
+                                      headers=headers)
+    events = {p["unit_id"]: p for t, p in (await _changes(publishing_app))[before:] if t == "unit.changed"}
+
+    assert linked.status_code == 200 and confirmed.status_code == 200
+    school = events[str(units["s11"].id)]
+    assert school["former_path"] == units["s11"].path
+    assert school["path"] == f"{units['so'].path}{units['s11'].id.hex}/"
+    assert school["commune_id"] == commune.json()["id"]
+    assert events[str(units["p1"].id)]["former_path"] is None  # archived where it was: stopped, not moved

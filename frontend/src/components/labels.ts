@@ -3,7 +3,8 @@ import type { EducationLevel, UnitType } from "../api/types";
 export const UNIT_TYPES: Record<UnitType, [string, string]> = {
   ministry: ["Bộ GDĐT", "Ministry"],
   department: ["Sở GDĐT", "Provincial department"],
-  district_office: ["Phòng GDĐT", "District office"],
+  district_office: ["Phòng GDĐT (trước 1/7/2025)", "District office (before 1/7/2025)"],
+  commune: ["UBND xã/phường", "Commune/ward People's Committee"],
   school: ["Trường", "School"],
   center: ["Trung tâm", "Centre"],
 };

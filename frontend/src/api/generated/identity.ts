@@ -180,8 +180,8 @@ export interface paths {
         /**
          * List Revoked Sessions
          * @description Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
-         *     token, deactivation, a change of roles or unit) and revoked integration clients: an access token whose `sid`
-         *     is listed is refused. For services only (403 for users); each polls this every few seconds.
+         *     token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
+         *     services only (403 for users); each polls this every few seconds.
          */
         get: operations["list_revoked_sessions_api_identity_auth_revoked_sessions_get"];
         put?: never;
@@ -213,7 +213,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/identity/integration-clients": {
+    "/api/identity/clusters": {
         parameters: {
             query?: never;
             header?: never;
@@ -221,44 +221,23 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Integration Clients
-         * @description API clients of the admin's subtree (revoked and expired ones too), newest first.
+         * List Clusters
+         * @description Clusters (cụm trường) of a Sở, or of every Sở the caller sees (and the Sở above the caller).
          */
-        get: operations["list_integration_clients_api_identity_integration_clients_get"];
+        get: operations["list_clusters_api_identity_clusters_get"];
         put?: never;
         /**
-         * Create Integration Client
-         * @description Create an API client for a unit of the admin's subtree (authority admins). The answer carries
-         *     `client_secret` this once: EduDX keeps only its hash. Exchange the pair at `POST /oauth/token`.
+         * Create Cluster
+         * @description Define a cluster (the Sở's admins).
          */
-        post: operations["create_integration_client_api_identity_integration_clients_post"];
+        post: operations["create_cluster_api_identity_clusters_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/identity/integration-clients/{client_pk}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get Integration Client
-         * @description One API client of the admin's subtree; 404 otherwise.
-         */
-        get: operations["get_integration_client_api_identity_integration_clients__client_pk__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/identity/integration-clients/{client_pk}/revoke": {
+    "/api/identity/clusters/{cluster_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -267,11 +246,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
         /**
-         * Revoke Integration Client
-         * @description Revoke an API client: no new token, and every service refuses its current tokens within seconds.
+         * Update Cluster
+         * @description Rename a cluster, or stop using it.
          */
-        post: operations["revoke_integration_client_api_identity_integration_clients__client_pk__revoke_post"];
+        patch: operations["update_cluster_api_identity_clusters__cluster_id__patch"];
+        trace?: never;
+    };
+    "/api/identity/clusters/{cluster_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Cluster Members
+         * @description The cluster's schools from today: schools left out leave it (dated), new ones join.
+         */
+        put: operations["set_cluster_members_api_identity_clusters__cluster_id__members_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -322,7 +321,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/identity/oauth/token": {
+    "/api/identity/reorganisations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Reorganisations
+         * @description Reorganisations within the caller's scope, newest first.
+         */
+        get: operations["list_reorganisations_api_identity_reorganisations_get"];
+        put?: never;
+        /**
+         * Propose Reorganisation
+         * @description Prepare a reorganisation: nothing changes yet. The answer's `preview` lists the units that move (old and
+         *     new parent and path), communes and codes that change, units that stop, and the accounts that gain or lose
+         *     access. Admins of the unit above every unit involved, or system admins.
+         */
+        post: operations["propose_reorganisation_api_identity_reorganisations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reorganisations/{reorganisation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Reorganisation */
+        get: operations["get_reorganisation_api_identity_reorganisations__reorganisation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reorganisations/{reorganisation_id}/cancel": {
         parameters: {
             query?: never;
             header?: never;
@@ -332,12 +374,31 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue Integration Token
-         * @description OAuth 2 client-credentials grant (RFC 6749 §4.4) for integration clients, form-encoded. The token reads
-         *     the client's unit subtree (and writes as a reviewer there with the `write` scope). Errors follow RFC 6749
-         *     §5.2: `{"error": "invalid_client", "error_description": …}`.
+         * Cancel Reorganisation
+         * @description Drop a pending reorganisation: nothing in the tree changes.
          */
-        post: operations["issue_integration_token_api_identity_oauth_token_post"];
+        post: operations["cancel_reorganisation_api_identity_reorganisations__reorganisation_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/reorganisations/{reorganisation_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Reorganisation
+         * @description Apply it, all or nothing, in one transaction: units move (dated relations from the effective date), history
+         *     and audit are written, and `unit.changed` events (with `former_path`) go to the other services.
+         */
+        post: operations["confirm_reorganisation_api_identity_reorganisations__reorganisation_id__confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,6 +417,7 @@ export interface paths {
          * @description Units in the caller's subtree (or in `root_id`'s, which must be in it), searched and filtered.
          *
          *     The search ignores Vietnamese diacritics and case: `truong hoa binh` finds "Trường … Hòa Bình".
+         *     A commune's officials list the schools it owns with `commune_id=<their unit>` (read only).
          */
         get: operations["list_units_api_identity_units_get"];
         put?: never;
@@ -423,9 +485,29 @@ export interface paths {
         };
         /**
          * List Children
-         * @description Direct sub-units.
+         * @description Direct sub-units (on `as_of`, those of that day).
          */
         get: operations["list_children_api_identity_units__unit_id__children_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/units/{unit_id}/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Unit Codes
+         * @description Every code the unit has had, oldest first: the current one and the former ones (still found by lookup).
+         */
+        get: operations["list_unit_codes_api_identity_units__unit_id__codes_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -536,6 +618,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/identity/units/{unit_id}/relations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Unit Relations
+         * @description The unit's dated relations: its professional parents and its communes, with their validity.
+         */
+        get: operations["list_unit_relations_api_identity_units__unit_id__relations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/identity/units/{unit_id}/subtree": {
         parameters: {
             query?: never;
@@ -545,7 +647,8 @@ export interface paths {
         };
         /**
          * List Subtree
-         * @description The unit and everything below it, at any depth, ordered by depth then name.
+         * @description The unit and everything below it, at any depth, ordered by depth then name (on `as_of`: as it stood then;
+         *     the commune and cluster filters apply to today's tree only).
          */
         get: operations["list_subtree_api_identity_units__unit_id__subtree_get"];
         put?: never;
@@ -612,6 +715,26 @@ export interface paths {
          *     names are accepted.
          */
         get: operations["get_unit_import_template_api_identity_units_import_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/units/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lookup Unit
+         * @description The unit whose current or former code is `code` (codes are never reused), in the caller's scope.
+         */
+        get: operations["lookup_unit_api_identity_units_lookup_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -734,6 +857,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccessChangePreview */
+        AccessChangePreview: {
+            /**
+             * Change
+             * @description gains/loses: được thêm / mất quyền với các đơn vị nêu; moves: tài khoản chuyển sang đơn vị khác; deactivated: tài khoản ngừng hoạt động
+             * @enum {string}
+             */
+            change: "gains" | "loses" | "moves" | "deactivated";
+            /** Email */
+            email: string;
+            /** Full Name */
+            full_name: string;
+            /**
+             * Read Only
+             * @description Quyền chỉ xem (UBND xã/phường)
+             * @default false
+             */
+            read_only?: boolean;
+            unit: components["schemas"]["UnitRef"];
+            /**
+             * Units
+             * @description Các đơn vị được thêm hoặc mất quyền
+             */
+            units?: components["schemas"]["UnitRef"][];
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -772,23 +925,6 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_issue_integration_token_api_identity_oauth_token_post */
-        Body_issue_integration_token_api_identity_oauth_token_post: {
-            /** Client Id */
-            client_id?: string | null;
-            /** Client Secret */
-            client_secret?: string | null;
-            /**
-             * Grant Type
-             * @description `client_credentials`
-             */
-            grant_type?: string | null;
-            /**
-             * Scope
-             * @description `read` or `read write`; default: as granted
-             */
-            scope?: string | null;
-        };
         /** Body_issue_service_token_api_identity_auth_token_post */
         Body_issue_service_token_api_identity_auth_token_post: {
             /**
@@ -803,29 +939,82 @@ export interface components {
             /** Grant Type */
             grant_type: string;
         };
+        /** ClusterCreate */
+        ClusterCreate: {
+            /**
+             * Code
+             * @description Mã cụm
+             */
+            code: string;
+            /**
+             * Name
+             * @description Tên cụm, ví dụ 'Cụm 1 – Long Hồ'
+             */
+            name: string;
+            /**
+             * Owner Unit Id
+             * Format: uuid
+             * @description Sở định nghĩa cụm trường
+             */
+            owner_unit_id: string;
+        };
+        /** ClusterMembers */
+        ClusterMembers: {
+            /**
+             * Unit Ids
+             * @description Toàn bộ các trường của cụm từ hôm nay
+             */
+            unit_ids: string[];
+        };
+        /** ClusterRead */
+        ClusterRead: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Member Ids
+             * @description Các trường hiện thuộc cụm
+             */
+            member_ids?: string[];
+            /** Name */
+            name: string;
+            /**
+             * Owner Unit Id
+             * Format: uuid
+             */
+            owner_unit_id: string;
+        };
+        /** ClusterUpdate */
+        ClusterUpdate: {
+            /** Active */
+            active?: boolean | null;
+            /** Name */
+            name?: string | null;
+        };
+        /** CodeChangePreview */
+        CodeChangePreview: {
+            /** New Code */
+            new_code: string;
+            /** Old Code */
+            old_code: string;
+            unit: components["schemas"]["UnitRef"];
+        };
         /**
-         * ClientScope
+         * CodeKind
          * @enum {string}
          */
-        ClientScope: "read" | "read write";
-        /**
-         * ClientTokenResponse
-         * @description RFC 6749 §5.1 access token response.
-         */
-        ClientTokenResponse: {
-            /** Access Token */
-            access_token: string;
-            /**
-             * Expires In
-             * @description Số giây mã truy cập còn hiệu lực
-             */
-            expires_in: number;
-            scope: components["schemas"]["ClientScope"];
-            /**
-             * Token Type
-             * @default Bearer
-             */
-            token_type?: string;
+        CodeKind: "current" | "former";
+        /** CommuneChangePreview */
+        CommuneChangePreview: {
+            new_commune: components["schemas"]["UnitRef"] | null;
+            old_commune: components["schemas"]["UnitRef"] | null;
+            unit: components["schemas"]["UnitRef"];
         };
         /**
          * EducationLevel
@@ -879,112 +1068,6 @@ export interface components {
             /** Updated */
             updated: number;
         };
-        /** IntegrationClientCreate */
-        IntegrationClientCreate: {
-            /**
-             * Expires At
-             * @description Hết hiệu lực lúc (RFC 3339); bỏ trống: không hết hạn
-             */
-            expires_at?: string | null;
-            /**
-             * Name
-             * @description Tên hệ thống tích hợp, ví dụ «Bảng điều khiển Sở»
-             */
-            name: string;
-            /**
-             * @description `read`: chỉ đọc; `read write`: thêm quyền của chuyên viên thẩm định
-             * @default read
-             */
-            scope?: components["schemas"]["ClientScope"];
-            /**
-             * Unit Id
-             * @description Đơn vị gốc của phạm vi đọc; mặc định là đơn vị của người tạo
-             */
-            unit_id?: string | null;
-        };
-        /** IntegrationClientCreated */
-        IntegrationClientCreated: {
-            /**
-             * Active
-             * @description Chưa thu hồi và chưa hết hạn
-             */
-            active: boolean;
-            /** Client Id */
-            client_id: string;
-            /**
-             * Client Secret
-             * @description Chỉ hiển thị một lần: EduDX chỉ lưu giá trị băm
-             */
-            client_secret: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Created By */
-            created_by: string | null;
-            /** Expires At */
-            expires_at: string | null;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Last Used At
-             * @description Lần gần nhất ứng dụng lấy mã truy cập
-             */
-            last_used_at: string | null;
-            /** Name */
-            name: string;
-            /** Revoked At */
-            revoked_at: string | null;
-            scope: components["schemas"]["ClientScope"];
-            /**
-             * Unit Id
-             * Format: uuid
-             */
-            unit_id: string;
-        };
-        /** IntegrationClientRead */
-        IntegrationClientRead: {
-            /**
-             * Active
-             * @description Chưa thu hồi và chưa hết hạn
-             */
-            active: boolean;
-            /** Client Id */
-            client_id: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Created By */
-            created_by: string | null;
-            /** Expires At */
-            expires_at: string | null;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Last Used At
-             * @description Lần gần nhất ứng dụng lấy mã truy cập
-             */
-            last_used_at: string | null;
-            /** Name */
-            name: string;
-            /** Revoked At */
-            revoked_at: string | null;
-            scope: components["schemas"]["ClientScope"];
-            /**
-             * Unit Id
-             * Format: uuid
-             */
-            unit_id: string;
-        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -1035,19 +1118,6 @@ export interface components {
              */
             updated_at: string;
         };
-        /**
-         * OAuthErrorBody
-         * @description RFC 6749 §5.2 error response (not problem+json: OAuth libraries read this shape).
-         */
-        OAuthErrorBody: {
-            /**
-             * Error
-             * @description invalid_request | invalid_client | unsupported_grant_type | invalid_scope
-             */
-            error: string;
-            /** Error Description */
-            error_description?: string | null;
-        };
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */
@@ -1059,10 +1129,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[IntegrationClientRead] */
-        Page_IntegrationClientRead_: {
+        /** Page[ReorganisationRead] */
+        Page_ReorganisationRead_: {
             /** Items */
-            items: components["schemas"]["IntegrationClientRead"][];
+            items: components["schemas"]["ReorganisationRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -1173,6 +1243,106 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /**
+         * RelationKind
+         * @enum {string}
+         */
+        RelationKind: "professional" | "administrative";
+        /**
+         * ReorganisationCreate
+         * @description What to change; which fields each kind needs:
+         *
+         *     - `archive_office`: `unit_id` (the Phòng GDĐT): its schools go to its Sở, its accounts stop, it stays in history.
+         *     - `merge_departments`: `surviving_unit_id` and 1–2 `absorbed_unit_ids` (Sở): their units and accounts go to the
+         *       surviving Sở; they stay, inactive, under it with their names.
+         *     - `move_school_commune`: `unit_id` (a school) and `commune_id` (null: none).
+         *     - `move_unit`: `unit_id` and `new_parent_id`.
+         *     - `recode`: `unit_id` and `new_code` (the old code stays, as former).
+         */
+        ReorganisationCreate: {
+            /** Absorbed Unit Ids */
+            absorbed_unit_ids?: string[];
+            /** Commune Id */
+            commune_id?: string | null;
+            /**
+             * Effective Date
+             * @description Ngày có hiệu lực (mặc định: hôm nay)
+             */
+            effective_date?: string | null;
+            kind: components["schemas"]["ReorganisationKind"];
+            /** New Code */
+            new_code?: string | null;
+            /** New Parent Id */
+            new_parent_id?: string | null;
+            /**
+             * Note
+             * @description Căn cứ (quyết định, công văn)
+             */
+            note?: string | null;
+            /** Surviving Unit Id */
+            surviving_unit_id?: string | null;
+            /** Unit Id */
+            unit_id?: string | null;
+        };
+        /**
+         * ReorganisationKind
+         * @enum {string}
+         */
+        ReorganisationKind: "archive_office" | "merge_departments" | "move_school_commune" | "move_unit" | "recode";
+        /** ReorganisationPreview */
+        ReorganisationPreview: {
+            /** Access Changes */
+            access_changes?: components["schemas"]["AccessChangePreview"][];
+            /** Code Changes */
+            code_changes?: components["schemas"]["CodeChangePreview"][];
+            /** Commune Changes */
+            commune_changes?: components["schemas"]["CommuneChangePreview"][];
+            /** Deactivated Units */
+            deactivated_units?: components["schemas"]["UnitRef"][];
+            /** Moves */
+            moves?: components["schemas"]["UnitMovePreview"][];
+            /**
+             * Summary
+             * @description Tóm tắt bằng lời
+             */
+            summary: string;
+        };
+        /** ReorganisationRead */
+        ReorganisationRead: {
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Confirmed By */
+            confirmed_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Effective Date
+             * Format: date
+             */
+            effective_date: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ReorganisationKind"];
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            preview: components["schemas"]["ReorganisationPreview"];
+            status: components["schemas"]["ReorganisationStatus"];
+        };
+        /**
+         * ReorganisationStatus
+         * @enum {string}
+         */
+        ReorganisationStatus: "pending" | "confirmed" | "cancelled";
         /** RevokedSessions */
         RevokedSessions: {
             /**
@@ -1269,6 +1439,21 @@ export interface components {
              */
             unit_id: string;
         };
+        /** UnitCodeRead */
+        UnitCodeRead: {
+            /** Code */
+            code: string;
+            kind: components["schemas"]["CodeKind"];
+            /** Note */
+            note: string | null;
+            /**
+             * Valid From
+             * Format: date
+             */
+            valid_from: string;
+            /** Valid To */
+            valid_to: string | null;
+        };
         /** UnitCreate */
         UnitCreate: {
             /** Address */
@@ -1278,6 +1463,11 @@ export interface components {
              * @description Mã đơn vị (mã trường)
              */
             code: string;
+            /**
+             * Commune Id
+             * @description UBND xã/phường quản lý (trường, trung tâm)
+             */
+            commune_id?: string | null;
             /**
              * Education Levels
              * @description Cấp học (trường, trung tâm)
@@ -1320,6 +1510,16 @@ export interface components {
              */
             new_parent_id: string;
         };
+        /** UnitMovePreview */
+        UnitMovePreview: {
+            new_parent: components["schemas"]["UnitRef"] | null;
+            /** New Path */
+            new_path: string;
+            old_parent: components["schemas"]["UnitRef"] | null;
+            /** Old Path */
+            old_path: string;
+            unit: components["schemas"]["UnitRef"];
+        };
         /** UnitRead */
         UnitRead: {
             /** Active */
@@ -1331,8 +1531,15 @@ export interface components {
              * @description Các đơn vị quản lý từ gốc xuống đơn vị cha
              */
             ancestor_ids: string[];
+            /**
+             * Clusters
+             * @description Cụm trường hiện thuộc
+             */
+            clusters?: components["schemas"]["UnitRef"][];
             /** Code */
             code: string;
+            /** @description UBND xã/phường quản lý hành chính (trường) */
+            commune?: components["schemas"]["UnitRef"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1344,6 +1551,11 @@ export interface components {
             education_levels: components["schemas"]["EducationLevel"][];
             /** Email */
             email: string | null;
+            /**
+             * Former Codes
+             * @description Các mã cũ (tra cứu được)
+             */
+            former_codes?: string[];
             /**
              * Id
              * Format: uuid
@@ -1363,6 +1575,52 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * UnitRef
+         * @description A commune or a cluster named on a unit.
+         */
+        UnitRef: {
+            /** Code */
+            code: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** UnitRelationRead */
+        UnitRelationRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** @description professional: đơn vị quản lý chuyên môn; administrative: UBND xã/phường */
+            kind: components["schemas"]["RelationKind"];
+            related_unit?: components["schemas"]["UnitRef"] | null;
+            /**
+             * Related Unit Id
+             * Format: uuid
+             */
+            related_unit_id: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Valid From
+             * Format: date
+             */
+            valid_from: string;
+            /**
+             * Valid To
+             * @description Ngày hết hiệu lực (không tính); null: đang hiệu lực
+             */
+            valid_to: string | null;
         };
         /**
          * UnitSummary
@@ -1386,7 +1644,7 @@ export interface components {
          * UnitType
          * @enum {string}
          */
-        UnitType: "ministry" | "department" | "district_office" | "school" | "center";
+        UnitType: "ministry" | "department" | "district_office" | "commune" | "school" | "center";
         /**
          * UnitUpdate
          * @description Only the fields sent are changed; null only clears the address, e-mail or phone. Moving and merging have
@@ -1395,6 +1653,11 @@ export interface components {
         UnitUpdate: {
             /** Address */
             address?: string | null;
+            /**
+             * Commune Id
+             * @description UBND xã/phường quản lý; null: bỏ gắn
+             */
+            commune_id?: string | null;
             /** Education Levels */
             education_levels?: components["schemas"]["EducationLevel"][] | null;
             /** Email */
@@ -2290,14 +2553,11 @@ export interface operations {
             };
         };
     };
-    list_integration_clients_api_identity_integration_clients_get: {
+    list_clusters_api_identity_clusters_get: {
         parameters: {
             query?: {
-                /** @description Số bản ghi tối đa mỗi trang */
-                limit?: number;
-                /** @description Bỏ qua bao nhiêu bản ghi */
-                offset?: number;
-                unit_id?: string | null;
+                /** @description Sở định nghĩa cụm */
+                owner_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -2311,7 +2571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_IntegrationClientRead_"];
+                    "application/json": components["schemas"]["ClusterRead"][];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2370,7 +2630,7 @@ export interface operations {
             };
         };
     };
-    create_integration_client_api_identity_integration_clients_post: {
+    create_cluster_api_identity_clusters_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2379,7 +2639,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IntegrationClientCreate"];
+                "application/json": components["schemas"]["ClusterCreate"];
             };
         };
         responses: {
@@ -2389,7 +2649,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IntegrationClientCreated"];
+                    "application/json": components["schemas"]["ClusterRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2448,16 +2708,20 @@ export interface operations {
             };
         };
     };
-    get_integration_client_api_identity_integration_clients__client_pk__get: {
+    update_cluster_api_identity_clusters__cluster_id__patch: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                client_pk: string;
+                cluster_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterUpdate"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -2465,7 +2729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IntegrationClientRead"];
+                    "application/json": components["schemas"]["ClusterRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2524,16 +2788,20 @@ export interface operations {
             };
         };
     };
-    revoke_integration_client_api_identity_integration_clients__client_pk__revoke_post: {
+    set_cluster_members_api_identity_clusters__cluster_id__members_put: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                client_pk: string;
+                cluster_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterMembers"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -2541,7 +2809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IntegrationClientRead"];
+                    "application/json": components["schemas"]["ClusterRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2828,18 +3096,20 @@ export interface operations {
             };
         };
     };
-    issue_integration_token_api_identity_oauth_token_post: {
+    list_reorganisations_api_identity_reorganisations_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                status?: components["schemas"]["ReorganisationStatus"] | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["Body_issue_integration_token_api_identity_oauth_token_post"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -2847,10 +3117,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClientTokenResponse"];
+                    "application/json": components["schemas"]["Page_ReorganisationRead_"];
                 };
             };
-            /** @description RFC 6749 §5.2 */
+            /** @description Yêu cầu không hợp lệ */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2859,7 +3129,313 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid_client */
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    propose_reorganisation_api_identity_reorganisations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReorganisationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReorganisationRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_reorganisation_api_identity_reorganisations__reorganisation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reorganisation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReorganisationRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_reorganisation_api_identity_reorganisations__reorganisation_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reorganisation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReorganisationRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_reorganisation_api_identity_reorganisations__reorganisation_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reorganisation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReorganisationRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2909,6 +3485,12 @@ export interface operations {
     list_units_api_identity_units_get: {
         parameters: {
             query?: {
+                /** @description Chỉ các trường trong cụm trường này */
+                cluster_id?: string | null;
+                /** @description Mã hiện tại hoặc mã cũ */
+                code?: string | null;
+                /** @description Chỉ các trường do UBND xã/phường này quản lý */
+                commune_id?: string | null;
                 /** @description Cấp học: đơn vị có ít nhất một cấp trong danh sách */
                 education_level?: components["schemas"]["EducationLevel"][] | null;
                 /** @description Chỉ các đơn vị có id này */
@@ -3309,6 +3891,8 @@ export interface operations {
     list_children_api_identity_units__unit_id__children_get: {
         parameters: {
             query?: {
+                /** @description Cây đơn vị như vào ngày này (quan hệ có hiệu lực ngày đó; đường dẫn, đơn vị cha và UBND xã/phường khi đó). Ngày trong quá khứ: liệt kê mọi đơn vị tồn tại khi đó, kể cả đơn vị nay đã ngừng. */
+                as_of?: string | null;
                 include_inactive?: boolean;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
@@ -3330,6 +3914,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_UnitRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_unit_codes_api_identity_units__unit_id__codes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitCodeRead"][];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3781,14 +4441,100 @@ export interface operations {
             };
         };
     };
+    list_unit_relations_api_identity_units__unit_id__relations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitRelationRead"][];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_subtree_api_identity_units__unit_id__subtree_get: {
         parameters: {
             query?: {
+                /** @description Cây đơn vị như vào ngày này (quan hệ có hiệu lực ngày đó; đường dẫn, đơn vị cha và UBND xã/phường khi đó). Ngày trong quá khứ: liệt kê mọi đơn vị tồn tại khi đó, kể cả đơn vị nay đã ngừng. */
+                as_of?: string | null;
+                /** @description Chỉ các trường trong cụm trường này */
+                cluster_id?: string | null;
+                /** @description Chỉ các trường do UBND xã/phường này quản lý */
+                commune_id?: string | null;
+                /** @description Cấp học: đơn vị có ít nhất một cấp trong danh sách */
+                education_level?: components["schemas"]["EducationLevel"][] | null;
                 include_inactive?: boolean;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
                 offset?: number;
+                /** @description Loại đơn vị (lặp lại để chọn nhiều) */
+                type?: components["schemas"]["UnitType"][] | null;
             };
             header?: never;
             path: {
@@ -3988,6 +4734,83 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookup_unit_api_identity_units_lookup_get: {
+        parameters: {
+            query: {
+                /** @description Mã hiện tại hoặc mã cũ */
+                code: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

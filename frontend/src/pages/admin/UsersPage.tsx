@@ -11,21 +11,9 @@ import { fieldErrors, ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { fileBody, ImportDialog } from "./ImportDialog";
+import { UnitPicker } from "./UnitPicker";
 
 const PAGE = 20;
-
-function UnitPicker({ value, onChange, id }: { value?: string; onChange?: (v: string) => void; id?: string }) {
-  const t = useT();
-  const [q, setQ] = useState("");
-  const units = useQuery({
-    queryKey: ["unit-picker", q],
-    queryFn: () => call(api.GET("/api/identity/units", { params: { query: { q: q || undefined, limit: 30 } } })),
-  });
-  return (
-    <Select id={id} showSearch value={value} onChange={onChange} filterOption={false} onSearch={setQ} placeholder={t("Gõ tên hoặc mã đơn vị", "Type a unit name or code")}
-      options={(units.data?.items ?? []).map((u) => ({ value: u.id, label: `${u.name} (${u.code})` }))} notFoundContent={units.isFetching ? "…" : undefined} />
-  );
-}
 
 function CreateUser({ open, onClose }: { open: boolean; onClose: () => void }) {
   const t = useT();

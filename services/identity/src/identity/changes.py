@@ -51,6 +51,12 @@ class UnitChanged(Event):
     unit_id: uuid.UUID
     path: str = Field(description="'/<root hex>/…/<unit hex>/': units below it may have moved with it")
     position: int = Field(description="Identity's change position: larger for later changes")
+    former_path: str | None = Field(
+        default=None, description="The unit's path before this change, when it moved: every path that starts with "
+                                  "it (the unit's whole subtree) now starts with `path`")
+    commune_id: uuid.UUID | None = Field(default=None, description="The unit's commune (UBND xã/phường) now")
+    former_commune_id: uuid.UUID | None = Field(
+        default=None, description="The unit's commune before this change, when it changed")
 
 
 PUBLISHED: tuple[type[Event], ...] = (UserChanged, UnitChanged)
@@ -73,6 +79,12 @@ def _former_unit(user: User) -> uuid.UUID | None:
     return deleted[0] if deleted else None
 
 
+def _former(obj: Any, attribute: str) -> tuple[bool, Any]:
+    """(changed, value before) of one attribute in this flush."""
+    history = getattr(inspect(obj).attrs, attribute).history
+    return bool(history.added or history.deleted), history.deleted[0] if history.deleted else None
+
+
 def _position() -> int:
     return time.time_ns() // 1000
 
@@ -83,7 +95,7 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
     if not receivers:
         return
     users: dict[uuid.UUID, set[uuid.UUID]] = {}
-    units: dict[uuid.UUID, str] = {}
+    units: dict[uuid.UUID, tuple[UnitChanged, bool]] = {}  # the event, and whether it moved or changed commune
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, User) and (obj in session.new or _changed(obj, _PRIVATE_USER_FIELDS)):
             touched = users.setdefault(obj.id, set())
@@ -91,7 +103,14 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
             if (former := _former_unit(obj)) is not None:
                 touched.add(former)
         elif isinstance(obj, Unit) and (obj in session.new or _changed(obj, _PRIVATE_UNIT_FIELDS)):
-            units[obj.id] = obj.path
+            moved, former_path = _former(obj, "path")
+            rehomed, former_commune = _former(obj, "commune_id")
+            moved = moved and former_path != obj.path and obj not in session.new
+            rehomed = rehomed and obj not in session.new
+            units[obj.id] = (UnitChanged(
+                unit_id=obj.id, path=obj.path, position=0, commune_id=obj.commune_id,
+                former_path=former_path if moved else None,
+                former_commune_id=former_commune if rehomed else None), moved or rehomed)
         elif isinstance(obj, UserRole) and obj in session.new:
             owner = session.identity_map.get(inspect(User).identity_key_from_primary_key((obj.user_id,)))
             if isinstance(owner, User):
@@ -105,10 +124,12 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
             announced.add(("user", user_id))
             _add(session, UserChanged(user_id=user_id, unit_ids=sorted(unit_ids, key=str), position=position),
                  receivers)
-    for unit_id, path in units.items():
-        if ("unit", unit_id) not in announced:
+    for unit_id, (change, relocated) in units.items():
+        # A move or a change of commune is told even when the unit was announced earlier in the transaction (a
+        # reorganisation changes a unit in several steps): consumers rewrite paths and groupings from it.
+        if ("unit", unit_id) not in announced or relocated:
             announced.add(("unit", unit_id))
-            _add(session, UnitChanged(unit_id=unit_id, path=path, position=position), receivers)
+            _add(session, change.model_copy(update={"position": position}), receivers)
 
 
 @event.listens_for(Session, "after_transaction_end")

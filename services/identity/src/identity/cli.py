@@ -13,7 +13,7 @@ from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run
 from identity.auth.passwords import Passwords
 from identity.config import Settings
 from identity.keys import ensure_private_key_file
-from identity.seed import DEMO_PASSWORD, bootstrap_admin, seed_demo
+from identity.seed import DEMO_NOTE, DEMO_PASSWORD, bootstrap_admin, seed_demo
 from identity.units.models import UnitType
 
 
@@ -25,7 +25,8 @@ async def _seed_demo(settings: Settings) -> None:
     await engine.dispose()
     json.dump({"password": DEMO_PASSWORD,
                "accounts": [{"email": a.email, "role": a.role.value, "unit": a.unit_name} for a in accounts],
-               "units": unit_ids},
+               "units": unit_ids,
+               "notes": [DEMO_NOTE]},
               sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 

@@ -134,3 +134,28 @@ class OAuthInvalidClient(OAuthError):
 
     def __init__(self, description: str) -> None:
         super().__init__("invalid_client", description)
+
+
+class ClusterNotFound(NotFound):
+    code = "cluster_not_found"
+    title = "Không tìm thấy cụm trường"
+
+
+class ClusterCodeTaken(Conflict):
+    code = "cluster_code_taken"
+    title = "Mã cụm trường đã được dùng"
+
+
+class ReorganisationNotFound(NotFound):
+    code = "reorganisation_not_found"
+    title = "Không tìm thấy đợt sắp xếp đơn vị"
+
+
+class ReorganisationNotPending(Conflict):
+    code = "reorganisation_not_pending"
+    title = "Đợt sắp xếp đã xác nhận hoặc đã huỷ"
+
+
+class InvalidReorganisation(Unprocessable):
+    code = "invalid_reorganisation"
+    title = "Đợt sắp xếp đơn vị không hợp lệ"

@@ -26,6 +26,7 @@ from identity.auth.service import revoked_sessions as revoked_sessions_of
 from identity.auth.throttle import AddressLimit, create_login_throttle
 from identity.auth.tokens import SelfIssuedServiceTokens, TokenIssuer
 from identity.changes import publish_changes
+from identity.clusters.router import router as clusters_router
 from identity.config import Settings
 from identity.errors import OAuthError
 from identity.integrations import service as integrations_service
@@ -33,6 +34,7 @@ from identity.integrations.router import oauth_error_handler
 from identity.integrations.router import router as integrations_router
 from identity.keys import load_signing_key
 from identity.mail import MAIL_RECEIVER, Mailer, MailOutbox, mail_deliverer
+from identity.reorganisations.router import router as reorganisations_router
 from identity.units.router import router as units_router
 from identity.users.router import router as users_router
 
@@ -103,7 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EduDX Identity",
         description="Cây đơn vị, tài khoản, vai trò, đăng nhập và khoá công khai (JWKS) của EduDX.",
         version=VERSION,
-        routers=[audit_router("identity"), auth_router, users_router, units_router, integrations_router],
+        routers=[audit_router("identity"), auth_router, users_router, units_router, clusters_router,
+                 reorganisations_router, integrations_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("identity")],
     )

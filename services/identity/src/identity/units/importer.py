@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
 from edudx_common.text import fold
+from identity.errors import InvalidTreeChange
 from identity.imports.report import RowErrors, make_report, record_import, reject_if_needed
 from identity.imports.schemas import ImportMode, ImportReport
 from identity.imports.spreadsheet import Column, Sheet, SheetRow, compact
 from identity.units import repository
 from identity.units import service as units_service
-from identity.units.models import EducationLevel, Unit, UnitType
+from identity.units.models import CodeKind, EducationLevel, Unit, UnitCode, UnitType
+from identity.units.schemas import UnitCreate
 from identity.units.service import LEAF_TYPES
 
 COLUMNS = (
@@ -33,7 +35,8 @@ COLUMNS = (
     Column("name", "Tên đơn vị", ("Tên đơn vị", "Tên trường", "Tên"), required=True,
            example="Trường THCS Hòa Bình"),
     Column("type", "Loại đơn vị", ("Loại đơn vị", "Loại", "unit_type"),
-           hint="Trường, Trung tâm, Phòng GDĐT, Sở GDĐT, Bộ GDĐT. Để trống: Trường (hoặc giữ loại đã lưu).",
+           hint="Trường, Trung tâm, UBND xã/phường, Phòng GDĐT (trước 1/7/2025), Sở GDĐT, Bộ GDĐT. Để trống: "
+                "Trường (hoặc giữ loại đã lưu).",
            example="Trường"),
     Column("levels", "Cấp học", ("Cấp học", "education_levels"),
            hint="Mầm non, Tiểu học, THCS, THPT, GDTX, hoặc ghép như TH&THCS. Bắt buộc với trường và trung tâm.",
@@ -43,6 +46,17 @@ COLUMNS = (
         "Cơ quan quản lý", "Mã cơ quan quản lý", "Đơn vị chủ quản", "Trực thuộc", "Đơn vị cha"),
            hint="Mã của đơn vị quản lý trực tiếp: đơn vị đã có, hoặc một dòng khác trong cùng tệp. Để trống: "
                 "đơn vị quản lý mặc định chọn khi nhập.", example="867"),
+    Column("old_code", "Mã cũ", ("Mã cũ", "Mã trường cũ", "Mã đơn vị cũ", "Mã trước đây"),
+           hint="Mã trước khi đổi (nếu có): đơn vị đang mang mã cũ được nhận mã mới; mã cũ vẫn tra cứu được.",
+           example="86703001"),
+    Column("commune_code", "Mã xã/phường", (
+        "Mã xã/phường", "Mã xã", "Mã phường", "Mã xã, phường", "Mã ĐVHC", "Mã đơn vị hành chính"),
+           hint="Mã 5 chữ số của xã/phường (QĐ 19/2025/QĐ-TTg) có UBND quản lý trường. Xã chưa có thì được tạo "
+                "dưới Sở, cần thêm tên xã/phường.", example="29227"),
+    Column("commune_name", "Tên xã/phường", (
+        "Tên xã/phường", "Xã/phường", "Tên xã", "Tên phường", "Xã, phường", "UBND xã/phường"),
+           hint="Tên xã/phường, ví dụ 'Phường Long Châu' hoặc 'Xã Hòa Bình'. Cần khi xã/phường chưa có.",
+           example="Xã Hòa Bình"),
     Column("address", "Địa chỉ", ("Địa chỉ",), example="Ấp Hòa Bình, xã Hòa Bình, tỉnh Vĩnh Long"),
     Column("email", "E-mail đầu mối", ("E-mail đầu mối", "E-mail", "Thư điện tử", "Địa chỉ e-mail"),
            example="thcshoabinh@vinhlong.edu.vn"),
@@ -55,6 +69,7 @@ _TYPE_WORDS: dict[UnitType, tuple[str, ...]] = {
     UnitType.CENTER: ("Trung tâm", "Trung tâm GDTX", "Trung tâm GDNN-GDTX"),
     UnitType.DISTRICT_OFFICE: ("Phòng", "Phòng GDĐT", "Phòng GD&ĐT", "Phòng Giáo dục",
                                "Phòng Giáo dục và Đào tạo"),
+    UnitType.COMMUNE: ("UBND xã/phường", "UBND xã", "UBND phường", "Xã", "Phường", "Xã/phường"),
     UnitType.DEPARTMENT: ("Sở", "Sở GDĐT", "Sở GD&ĐT", "Sở Giáo dục và Đào tạo"),
     UnitType.MINISTRY: ("Bộ", "Bộ GDĐT", "Bộ GD&ĐT", "Bộ Giáo dục và Đào tạo"),
 }
@@ -73,7 +88,7 @@ _LEVEL_PREFIX = re.compile(r"^lien cap\b\s*:?\s*")
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 _PHONE = re.compile(r"^[0-9 +.()-]{1,40}$")
 
-_TYPE_HINT = "dùng: Trường, Trung tâm, Phòng GDĐT, Sở GDĐT, Bộ GDĐT"
+_TYPE_HINT = "dùng: Trường, Trung tâm, UBND xã/phường, Phòng GDĐT, Sở GDĐT, Bộ GDĐT"
 _LEVEL_HINT = "dùng: Mầm non, Tiểu học, THCS, THPT, GDTX, hoặc ghép như TH&THCS"
 
 
@@ -104,6 +119,12 @@ class _Row:
     levels: list[str] | None  # None: not given
     parent_code: str
     contacts: dict[str, str]  # address / email / phone given in the file
+    old_code: str = ""
+    commune_code: str = ""
+    commune_name: str = ""
+    recode_from: str = ""  # the existing unit was found by its old code: it takes the row's code
+    keep_old_code: bool = False  # the old code is used by no unit: record it as this unit's former code
+    relinks: bool = False  # the school gets another commune
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     existing: Unit | None = None
     parent: _Row | Unit | None = None  # the planned managing unit (None: a root, or kept when keeps_parent)
@@ -117,7 +138,8 @@ class _Row:
     def outcome(self) -> str:
         if self.existing is None:
             return "created"
-        return "updated" if self.changes or self.moves else "unchanged"
+        changed = self.changes or self.moves or self.recode_from or self.keep_old_code or self.relinks
+        return "updated" if changed else "unchanged"
 
 
 async def import_units(session: AsyncSession, principal: Principal, sheet: Sheet, *,
@@ -133,15 +155,19 @@ async def import_units(session: AsyncSession, principal: Principal, sheet: Sheet
     rows = _unique([_parse(r, errors) for r in sheet.rows], errors)
     known = await repository.get_by_codes(
         session, [r.code for r in rows] + [r.parent_code for r in rows if r.parent_code]
+        + [r.old_code for r in rows if r.old_code] + [r.commune_code for r in rows if r.commune_code]
     )
+    former = await repository.former_code_owners(session, [r.code for r in rows]
+                                                 + [r.old_code for r in rows if r.old_code])
     by_code = {r.code: r for r in rows}
     for row in rows:
-        _attach_existing(row, known, root, errors)
+        _attach_existing(row, known, former, root, errors)
     for row in rows:
         _resolve_parent(row, by_code, known, default_parent, root, errors)
     ordered = _order(rows, errors)
     for row in ordered:
         await _check(session, row, root, errors)
+        _check_commune(row, known, by_code, root, errors)
     reject_if_needed(errors, mode=mode, total_rows=len(sheet.rows))
 
     valid = [r for r in ordered if r.number not in errors]
@@ -150,6 +176,7 @@ async def import_units(session: AsyncSession, principal: Principal, sheet: Sheet
         if default_parent is not None:
             tracked[default_parent.id] = default_parent
         await _apply(session, principal, valid, tracked)
+        await _link_communes(session, principal, valid, tracked, known)
     report = make_report(errors, Counter(r.outcome for r in valid), mode=mode, dry_run=dry_run,
                          total_rows=len(sheet.rows))
     if not dry_run:
@@ -199,10 +226,22 @@ def _parse(source: SheetRow, errors: RowErrors) -> _Row | None:
             errors.add(n, "phone", f"số điện thoại '{phone}' chỉ được gồm chữ số, khoảng trắng và + . - ( )")
         contacts["phone"] = phone
 
+    old_code, commune_code = source.get("old_code"), source.get("commune_code")
+    if old_code and not _CODE.match(old_code):
+        errors.add(n, "old_code", f"mã cũ '{old_code}' chỉ được gồm chữ không dấu, số và . _ - (tối đa 40 ký tự)")
+    if commune_code and not _CODE.match(commune_code):
+        errors.add(n, "commune_code", f"mã xã/phường '{commune_code}' chỉ được gồm chữ không dấu, số và . _ -")
+    commune_name = source.get("commune_name")
+    if commune_name and not 2 <= len(commune_name) <= 240:
+        errors.add(n, "commune_name", "tên xã/phường phải dài từ 2 đến 240 ký tự")
+    if commune_name and not commune_code:
+        errors.add(n, "commune_code", "thiếu mã xã/phường (có tên xã/phường)")
+
     if not code or not _CODE.match(code):
         return None
     return _Row(number=n, code=code, name=name, type=unit_type, levels=levels,
-                parent_code=source.get("parent_code"), contacts=contacts)
+                parent_code=source.get("parent_code"), contacts=contacts,
+                old_code=old_code if old_code != code else "", commune_code=commune_code, commune_name=commune_name)
 
 
 def _unique(rows: list[_Row | None], errors: RowErrors) -> list[_Row]:
@@ -217,8 +256,21 @@ def _unique(rows: list[_Row | None], errors: RowErrors) -> list[_Row]:
     return list(first.values())
 
 
-def _attach_existing(row: _Row, known: dict[str, Unit], root: Unit | None, errors: RowErrors) -> None:
+def _attach_existing(row: _Row, known: dict[str, Unit], former: dict[str, uuid.UUID], root: Unit | None,
+                     errors: RowErrors) -> None:
     unit = known.get(row.code)
+    if unit is None and row.code in former:
+        errors.add(row.number, "code", f"mã đơn vị '{row.code}' là mã cũ của một đơn vị: mã không được dùng lại")
+        return
+    if row.old_code:
+        holder = known.get(row.old_code)
+        if unit is None and holder is not None:
+            unit, row.recode_from = holder, row.old_code  # the school renumbered: the row's code is its new one
+        elif holder is not None or former.get(row.old_code, unit.id if unit else None) != (unit.id if unit else None):
+            errors.add(row.number, "old_code", f"mã cũ '{row.old_code}' đang hoặc đã là mã của một đơn vị khác")
+            return
+        else:
+            row.keep_old_code = row.old_code not in former  # recorded as this unit's former code
     if unit is None:
         return
     if not units_service.within(unit, root):
@@ -354,6 +406,40 @@ async def _check(session: AsyncSession, row: _Row, root: Unit | None, errors: Ro
         row.moves = moves
 
 
+def _check_commune(row: _Row, known: dict[str, Unit], by_code: dict[str, _Row], root: Unit | None,
+                   errors: RowErrors) -> None:
+    """A school's commune: an existing UBND xã/phường in the caller's scope, or one to create (needs its name)."""
+    if not row.commune_code or row.number in errors or row.plan is None:
+        return
+    if UnitType(row.plan.type) not in LEAF_TYPES:
+        errors.add(row.number, "commune_code", "chỉ trường/trung tâm mới gắn với UBND xã/phường")
+        return
+    commune = known.get(row.commune_code)
+    row.relinks = commune is None or row.existing is None or row.existing.commune_id != commune.id
+    if commune is None and row.commune_code in by_code:
+        if by_code[row.commune_code].type != UnitType.COMMUNE:
+            errors.add(row.number, "commune_code", f"mã '{row.commune_code}' trong tệp không phải UBND xã/phường")
+        return
+    if commune is None:
+        if not row.commune_name:
+            errors.add(row.number, "commune_name", f"xã/phường '{row.commune_code}' chưa có: cần tên xã/phường để "
+                                                   "tạo")
+        return
+    if UnitType(commune.type) != UnitType.COMMUNE or not units_service.within(commune, root):
+        errors.add(row.number, "commune_code", f"mã '{row.commune_code}' không phải UBND xã/phường trong phạm vi "
+                                               "quản lý của bạn")
+    elif not commune.active:
+        errors.add(row.number, "commune_code", f"UBND xã/phường mã '{row.commune_code}' đã ngừng hoạt động")
+
+
+def commune_unit_name(name: str) -> str:
+    """'Xã Hòa Bình' → 'UBND xã Hòa Bình': the unit is the People's Committee."""
+    name = " ".join(name.split())
+    if fold(name).startswith("ubnd"):
+        return name
+    return "UBND " + (name[0].lower() + name[1:] if fold(name).startswith(("xa ", "phuong ", "dac khu ")) else name)
+
+
 def _same(key: str, new: Any, stored: Any) -> bool:
     if key == "education_levels":
         return set(new) == set(stored or [])
@@ -377,6 +463,8 @@ async def _apply(session: AsyncSession, principal: Principal, rows: list[_Row], 
             created.append(unit)
             continue
         unit = row.existing
+        if row.recode_from:
+            await units_service.recode(session, principal, unit, row.code, note="Nhập từ danh sách đơn vị")
         if row.changes:
             await units_service.apply_changes(session, principal, unit, dict(row.changes))
         if row.moves:
@@ -390,5 +478,36 @@ async def _apply(session: AsyncSession, principal: Principal, rows: list[_Row], 
                     await session.refresh(other)
     await session.flush()
     for unit in created:
+        units_service.start_history(session, unit)
         units_service.record(session, unit, "created", principal, None, units_service.snapshot(unit))
     await session.flush()
+    day = units_service.today()
+    for row in rows:
+        if row.keep_old_code:  # listed with a former code no unit holds: it stays this unit's, and finds it
+            session.add(UnitCode(code=row.old_code, unit_id=row.id, kind=CodeKind.FORMER, valid_from=day,
+                                 valid_to=day, note="Nhập từ danh sách đơn vị"))
+    await session.flush()
+
+
+async def _link_communes(session: AsyncSession, principal: Principal, rows: list[_Row], tracked: dict[uuid.UUID, Unit],
+                         known: dict[str, Unit]) -> None:
+    """Give each school its commune, creating the communes the file names that do not exist yet (under the
+    nearest Sở above the school)."""
+    communes = {code: unit for code, unit in known.items() if UnitType(unit.type) == UnitType.COMMUNE}
+    communes.update({u.code: u for u in tracked.values() if UnitType(u.type) == UnitType.COMMUNE})
+    for row in rows:
+        if not row.commune_code:
+            continue
+        school = tracked[row.id]
+        commune = communes.get(row.commune_code)
+        if commune is None:
+            above = await repository.get_many(session, units_service.path_ids(school.path)[:-1])
+            department = next((u for u in reversed(above) if UnitType(u.type) == UnitType.DEPARTMENT), None)
+            if department is None:
+                raise InvalidTreeChange(f"Dòng {row.number}: không có Sở GDĐT phía trên trường để tạo UBND "
+                                        f"xã/phường '{row.commune_code}'.")
+            commune = await units_service.create_unit(session, principal, UnitCreate(
+                code=row.commune_code, name=commune_unit_name(row.commune_name), type=UnitType.COMMUNE,
+                parent_id=department.id))
+            communes[commune.code] = commune
+        await units_service.set_commune(session, principal, school, commune.id)

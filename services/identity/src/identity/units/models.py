@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
@@ -14,13 +14,25 @@ from edudx_common.db import UTCDateTime, new_id, utcnow
 class UnitType(StrEnum):
     MINISTRY = "ministry"  # Bộ GDĐT
     DEPARTMENT = "department"  # Sở GDĐT
-    DISTRICT_OFFICE = "district_office"  # Phòng GDĐT
+    DISTRICT_OFFICE = "district_office"  # Phòng GDĐT: abolished on 1/7/2025, kept for the years before
+    COMMUNE = "commune"  # UBND xã/phường: administrative owner of its schools since 1/7/2025
     SCHOOL = "school"  # Trường
     CENTER = "center"  # Trung tâm (GDNN-GDTX …): reports like a school
 
     @property
     def is_authority(self) -> bool:
+        # A commune follows its schools read-only through `Unit.commune_id`; it never issues or reviews.
         return self in (UnitType.MINISTRY, UnitType.DEPARTMENT, UnitType.DISTRICT_OFFICE)
+
+
+class RelationKind(StrEnum):
+    PROFESSIONAL = "professional"  # parent_id: Sở (historically Phòng) → school; carries campaigns and review
+    ADMINISTRATIVE = "administrative"  # commune_id: UBND xã/phường → school
+
+
+class CodeKind(StrEnum):
+    CURRENT = "current"
+    FORMER = "former"
 
 
 class EducationLevel(StrEnum):
@@ -61,6 +73,10 @@ class Unit(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     active: bool = True
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
+    # The school's administrative owner (a COMMUNE unit) today; its dated history is in unit_relations (whose
+    # foreign keys hold). No foreign key here: adding one rebuilds the table on SQLite, which its rows' other
+    # references refuse; the service sets it only to an existing commune, and units are never deleted.
+    commune_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
@@ -78,3 +94,64 @@ class UnitChange(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class UnitRelation(SQLModel, table=True):
+    """A dated edge: `unit_id` was under `related_unit_id` from `valid_from` (inclusive) to `valid_to` (exclusive;
+    null: still). Written with every change of parent_id (professional) or commune_id (administrative), so the tree
+    can be answered as it stood on any date."""
+
+    __tablename__ = "unit_relations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('professional', 'administrative')", name="ck_unit_relations_kind"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_unit_relations_dates"),
+        Index("ix_unit_relations_unit_kind", "unit_id", "kind"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id")
+    kind: str = Field(max_length=20)
+    related_unit_id: uuid.UUID = Field(foreign_key="units.id", index=True)
+    valid_from: date
+    valid_to: date | None = None
+
+
+class UnitCode(SQLModel, table=True):
+    """Every code a unit has had (QĐ 19/2025 renumbering): one current, any number of former; a code is never
+    given to another unit, so an old code in an old document still finds its unit."""
+
+    __tablename__ = "unit_codes"
+    __table_args__ = (CheckConstraint("kind IN ('current', 'former')", name="ck_unit_codes_kind"),)
+
+    code: str = Field(max_length=40, primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id", index=True)
+    kind: str = Field(max_length=10)
+    valid_from: date
+    valid_to: date | None = None
+    note: str | None = Field(default=None, max_length=255)
+
+
+class UnitCluster(SQLModel, table=True):
+    """A cụm trường: a grouping of schools the Sở defines for review and roll-ups."""
+
+    __tablename__ = "unit_clusters"
+    __table_args__ = (UniqueConstraint("owner_unit_id", "code", name="uq_unit_clusters_owner_code"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    owner_unit_id: uuid.UUID = Field(foreign_key="units.id", index=True)
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=255)
+    active: bool = True
+
+
+class UnitClusterMember(SQLModel, table=True):
+    """A school in a cluster from `valid_from` to `valid_to` (exclusive; null: still)."""
+
+    __tablename__ = "unit_cluster_members"
+    __table_args__ = (Index("ix_unit_cluster_members_cluster_unit", "cluster_id", "unit_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    cluster_id: uuid.UUID = Field(foreign_key="unit_clusters.id")
+    unit_id: uuid.UUID = Field(foreign_key="units.id", index=True)
+    valid_from: date
+    valid_to: date | None = None

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import String, cast, func, literal, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from edudx_common.text import like_pattern
-from identity.units.models import Unit, UnitChange
+from identity.units.models import (
+    CodeKind,
+    Unit,
+    UnitChange,
+    UnitCluster,
+    UnitClusterMember,
+    UnitCode,
+    UnitRelation,
+)
 
 
 async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
@@ -48,6 +57,9 @@ async def search(
     education_levels: Sequence[str] | None = None,
     parent_id: uuid.UUID | None = None,
     ids: Sequence[uuid.UUID] | None = None,
+    commune_id: uuid.UUID | None = None,
+    cluster_id: uuid.UUID | None = None,
+    code: str | None = None,
     include_inactive: bool = False,
     limit: int = 50,
     offset: int = 0,
@@ -71,6 +83,15 @@ async def search(
         stmt = stmt.where(Unit.parent_id == parent_id)
     if ids is not None:
         stmt = stmt.where(col(Unit.id).in_(list(ids)))
+    if commune_id is not None:
+        stmt = stmt.where(Unit.commune_id == commune_id)
+    if cluster_id is not None:
+        stmt = stmt.where(col(Unit.id).in_(
+            select(UnitClusterMember.unit_id).where(UnitClusterMember.cluster_id == cluster_id,
+                                                    col(UnitClusterMember.valid_to).is_(None))))
+    if code is not None:
+        stmt = stmt.where(or_(col(Unit.code) == code,
+                              col(Unit.id).in_(select(UnitCode.unit_id).where(UnitCode.code == code))))
     if not include_inactive:
         stmt = stmt.where(col(Unit.active).is_(True))
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
@@ -133,3 +154,102 @@ async def child_types(session: AsyncSession, unit_id: uuid.UUID) -> set[str]:
     """The distinct types of the unit's direct children (inactive ones too)."""
     result = await session.execute(select(Unit.type).where(Unit.parent_id == unit_id).distinct())
     return set(result.scalars())
+
+
+# --- codes -------------------------------------------------------------------------------------------------
+
+async def find_by_any_code(session: AsyncSession, code: str) -> Unit | None:
+    """The unit whose current or former code is `code` (a code is never reused, so at most one)."""
+    unit = await get_by_code(session, code)
+    if unit is not None:
+        return unit
+    owner = (await session.execute(select(UnitCode.unit_id).where(UnitCode.code == code))).scalar_one_or_none()
+    return await get(session, owner) if owner is not None else None
+
+
+async def former_code_owners(session: AsyncSession, codes: Sequence[str]) -> dict[str, uuid.UUID]:
+    """Of `codes`, those that are some unit's former code, with that unit."""
+    found: dict[str, uuid.UUID] = {}
+    unique = list(dict.fromkeys(codes))
+    for start in range(0, len(unique), 500):
+        result = await session.execute(select(UnitCode.code, UnitCode.unit_id).where(
+            col(UnitCode.code).in_(unique[start: start + 500]), UnitCode.kind == CodeKind.FORMER))
+        found.update({code: unit_id for code, unit_id in result.all()})
+    return found
+
+
+async def code_used(session: AsyncSession, code: str) -> bool:
+    """Whether `code` is or was any unit's code."""
+    if await get_by_code(session, code) is not None:
+        return True
+    return (await session.get(UnitCode, code)) is not None
+
+
+async def codes_of(session: AsyncSession, unit_id: uuid.UUID) -> list[UnitCode]:
+    result = await session.execute(select(UnitCode).where(UnitCode.unit_id == unit_id)
+                                   .order_by(col(UnitCode.valid_from)))
+    return list(result.scalars())
+
+
+async def former_codes(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    found: dict[uuid.UUID, list[str]] = {}
+    if not unit_ids:
+        return found
+    result = await session.execute(
+        select(UnitCode).where(col(UnitCode.unit_id).in_(list(unit_ids)), UnitCode.kind == CodeKind.FORMER)
+        .order_by(col(UnitCode.valid_from), col(UnitCode.code)))
+    for row in result.scalars():
+        found.setdefault(row.unit_id, []).append(row.code)
+    return found
+
+
+# --- dated relations -----------------------------------------------------------------------------------------
+
+async def relations_of(session: AsyncSession, unit_id: uuid.UUID) -> list[UnitRelation]:
+    result = await session.execute(select(UnitRelation).where(UnitRelation.unit_id == unit_id)
+                                   .order_by(col(UnitRelation.kind), col(UnitRelation.valid_from)))
+    return list(result.scalars())
+
+
+async def open_relation(session: AsyncSession, unit_id: uuid.UUID, kind: str) -> UnitRelation | None:
+    result = await session.execute(select(UnitRelation).where(
+        UnitRelation.unit_id == unit_id, UnitRelation.kind == kind, col(UnitRelation.valid_to).is_(None)))
+    return result.scalars().first()
+
+
+async def has_relations(session: AsyncSession, unit_id: uuid.UUID, kind: str) -> bool:
+    result = await session.execute(select(func.count()).select_from(UnitRelation).where(
+        UnitRelation.unit_id == unit_id, UnitRelation.kind == kind))
+    return int(result.scalar_one()) > 0
+
+
+async def relations_on(session: AsyncSession, kind: str,
+                       day: date) -> tuple[dict[uuid.UUID, uuid.UUID], set[uuid.UUID]]:
+    """(unit → related unit valid on `day`, every unit with any relation of this kind)."""
+    valid = await session.execute(select(UnitRelation.unit_id, UnitRelation.related_unit_id).where(
+        UnitRelation.kind == kind, col(UnitRelation.valid_from) <= day,
+        or_(col(UnitRelation.valid_to).is_(None), col(UnitRelation.valid_to) > day)))
+    with_any = await session.execute(select(UnitRelation.unit_id).where(UnitRelation.kind == kind).distinct())
+    return {row[0]: row[1] for row in valid.all()}, set(with_any.scalars())
+
+
+async def all_units(session: AsyncSession) -> list[Unit]:
+    return list((await session.execute(select(Unit))).scalars())
+
+
+# --- clusters ------------------------------------------------------------------------------------------------
+
+async def current_clusters(session: AsyncSession,
+                           unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[UnitCluster]]:
+    found: dict[uuid.UUID, list[UnitCluster]] = {}
+    if not unit_ids:
+        return found
+    result = await session.execute(
+        select(UnitClusterMember.unit_id, UnitCluster)
+        .join(UnitCluster, col(UnitCluster.id) == col(UnitClusterMember.cluster_id))
+        .where(col(UnitClusterMember.unit_id).in_(list(unit_ids)), col(UnitClusterMember.valid_to).is_(None),
+               col(UnitCluster.active).is_(True))
+        .order_by(col(UnitCluster.code)))
+    for unit_id, cluster in result.all():
+        found.setdefault(unit_id, []).append(cluster)
+    return found

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -14,14 +15,17 @@ from edudx_common.pagination import Page, PageParamsDep, make_page
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.units import importer, service
+from identity.units import importer, service, views
 from identity.units.models import EducationLevel, UnitType
 from identity.units.schemas import (
     UnitChangeRead,
+    UnitCodeRead,
     UnitCreate,
     UnitMerge,
     UnitMove,
     UnitRead,
+    UnitRef,
+    UnitRelationRead,
     UnitSummary,
     UnitUpdate,
 )
@@ -40,43 +44,55 @@ async def list_units(
                                Query(description="Cấp học: đơn vị có ít nhất một cấp trong danh sách")] = None,
     root_id: Annotated[uuid.UUID | None, Query(description="Chỉ trong cây con của đơn vị này")] = None,
     ids: Annotated[list[uuid.UUID] | None, Query(description="Chỉ các đơn vị có id này")] = None,
+    commune_id: Annotated[uuid.UUID | None, Query(description="Chỉ các trường do UBND xã/phường này quản lý")] = None,
+    cluster_id: Annotated[uuid.UUID | None, Query(description="Chỉ các trường trong cụm trường này")] = None,
+    code: Annotated[str | None, Query(max_length=40, description="Mã hiện tại hoặc mã cũ")] = None,
     include_inactive: bool = False,
 ) -> Page[UnitRead]:
     """Units in the caller's subtree (or in `root_id`'s, which must be in it), searched and filtered.
 
     The search ignores Vietnamese diacritics and case: `truong hoa binh` finds "Trường … Hòa Bình".
+    A commune's officials list the schools it owns with `commune_id=<their unit>` (read only).
     """
     items, total = await service.list_units(
         session, principal, page, root_id=root_id, query=q, unit_types=[t.value for t in type or []],
-        education_levels=[lvl.value for lvl in education_level or []], ids=ids,
-        include_inactive=include_inactive,
+        education_levels=[lvl.value for lvl in education_level or []], ids=ids, commune_id=commune_id,
+        cluster_id=cluster_id, code=code, include_inactive=include_inactive,
     )
-    return make_page(UnitRead, items, total, page)
+    return make_page(UnitRead, await views.read_units(session, items), total, page)
+
+
+@router.get("/lookup", response_model=UnitRead)
+async def lookup_unit(session: SessionDep, principal: CurrentPrincipal,
+                      code: Annotated[str, Query(min_length=1, max_length=40,
+                                                 description="Mã hiện tại hoặc mã cũ")]) -> UnitRead:
+    """The unit whose current or former code is `code` (codes are never reused), in the caller's scope."""
+    return await views.read_unit(session, await service.lookup(session, principal, code))
 
 
 @router.post("", response_model=UnitRead, status_code=status.HTTP_201_CREATED)
 async def create_unit(body: UnitCreate, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """Create a unit under a parent in the caller's subtree (authority admins)."""
-    return UnitRead.model_validate(await service.create_unit(session, principal, body))
+    return await views.read_unit(session, await service.create_unit(session, principal, body))
 
 
 @router.get("/{unit_id}", response_model=UnitRead)
 async def get_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """One unit in the caller's subtree; 404 for any other."""
-    return UnitRead.model_validate(await service.get_visible(session, principal, unit_id))
+    return await views.read_unit(session, await service.get_visible(session, principal, unit_id))
 
 
 @router.patch("/{unit_id}", response_model=UnitRead)
 async def update_unit(unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep,
                       principal: CurrentPrincipal) -> UnitRead:
     """Rename a unit or change its type, levels and contacts. Recorded in the unit's history."""
-    return UnitRead.model_validate(await service.update_unit(session, principal, unit_id, body))
+    return await views.read_unit(session, await service.update_unit(session, principal, unit_id, body))
 
 
 @router.post("/{unit_id}/move", response_model=UnitRead)
 async def move_unit(unit_id: uuid.UUID, body: UnitMove, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """Move a unit, with everything below it, under another parent. History follows the unit."""
-    return UnitRead.model_validate(await service.move_unit(session, principal, unit_id, body.new_parent_id))
+    return await views.read_unit(session, await service.move_unit(session, principal, unit_id, body.new_parent_id))
 
 
 @router.post("/{unit_id}/merge", response_model=UnitRead)
@@ -86,36 +102,83 @@ async def merge_unit(unit_id: uuid.UUID, body: UnitMerge, session: SessionDep,
 
     Returns the receiving unit.
     """
-    return UnitRead.model_validate(await service.merge_units(session, principal, unit_id, body.into_unit_id))
+    return await views.read_unit(session, await service.merge_units(session, principal, unit_id, body.into_unit_id))
 
 
 @router.post("/{unit_id}/deactivate", response_model=UnitRead)
 async def deactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """Stop a unit (units are never deleted). It must have no active sub-units; its accounts can no longer sign in."""
-    return UnitRead.model_validate(await service.set_active(session, principal, unit_id, active=False))
+    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=False))
 
 
 @router.post("/{unit_id}/reactivate", response_model=UnitRead)
 async def reactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """Bring a deactivated unit back."""
-    return UnitRead.model_validate(await service.set_active(session, principal, unit_id, active=True))
+    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=True))
+
+
+AS_OF_HELP = ("Cây đơn vị như vào ngày này (quan hệ có hiệu lực ngày đó; đường dẫn, đơn vị cha và UBND xã/phường "
+              "khi đó). Ngày trong quá khứ: liệt kê mọi đơn vị tồn tại khi đó, kể cả đơn vị nay đã ngừng.")
+AsOf = Annotated[date | None, Query(description=AS_OF_HELP)]
 
 
 @router.get("/{unit_id}/children", response_model=Page[UnitRead])
 async def list_children(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
-                        include_inactive: bool = False) -> Page[UnitRead]:
-    """Direct sub-units."""
+                        include_inactive: bool = False, as_of: AsOf = None) -> Page[UnitRead]:
+    """Direct sub-units (on `as_of`, those of that day)."""
+    if as_of is not None:
+        rows, total, communes = await service.list_as_of(session, principal, unit_id, as_of, page, children_only=True,
+                                                         include_inactive=include_inactive)
+        return make_page(UnitRead, await views.read_units(session, rows, communes), total, page)
     items, total = await service.list_children(session, principal, unit_id, page, include_inactive=include_inactive)
-    return make_page(UnitRead, items, total, page)
+    return make_page(UnitRead, await views.read_units(session, items), total, page)
 
 
 @router.get("/{unit_id}/subtree", response_model=Page[UnitRead])
-async def list_subtree(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
-                       include_inactive: bool = False) -> Page[UnitRead]:
-    """The unit and everything below it, at any depth, ordered by depth then name."""
-    items, total = await service.list_units(session, principal, page, root_id=unit_id,
+async def list_subtree(
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    type: Annotated[list[UnitType] | None, Query(description="Loại đơn vị (lặp lại để chọn nhiều)")] = None,
+    education_level: Annotated[list[EducationLevel] | None,
+                               Query(description="Cấp học: đơn vị có ít nhất một cấp trong danh sách")] = None,
+    commune_id: Annotated[uuid.UUID | None, Query(description="Chỉ các trường do UBND xã/phường này quản lý")] = None,
+    cluster_id: Annotated[uuid.UUID | None, Query(description="Chỉ các trường trong cụm trường này")] = None,
+    include_inactive: bool = False,
+    as_of: AsOf = None,
+) -> Page[UnitRead]:
+    """The unit and everything below it, at any depth, ordered by depth then name (on `as_of`: as it stood then;
+    the commune and cluster filters apply to today's tree only)."""
+    types = [t.value for t in type or []]
+    levels = [lvl.value for lvl in education_level or []]
+    if as_of is not None:
+        rows, total, communes = await service.list_as_of(session, principal, unit_id, as_of, page,
+                                                         children_only=False, include_inactive=include_inactive,
+                                                         unit_types=types, education_levels=levels)
+        return make_page(UnitRead, await views.read_units(session, rows, communes), total, page)
+    items, total = await service.list_units(session, principal, page, root_id=unit_id, unit_types=types,
+                                            education_levels=levels, commune_id=commune_id, cluster_id=cluster_id,
                                             include_inactive=include_inactive)
-    return make_page(UnitRead, items, total, page)
+    return make_page(UnitRead, await views.read_units(session, items), total, page)
+
+
+@router.get("/{unit_id}/relations", response_model=list[UnitRelationRead])
+async def list_unit_relations(unit_id: uuid.UUID, session: SessionDep,
+                              principal: CurrentPrincipal) -> list[UnitRelationRead]:
+    """The unit's dated relations: its professional parents and its communes, with their validity."""
+    reads = []
+    for relation, related in await service.list_relations(session, principal, unit_id):
+        read = UnitRelationRead.model_validate(relation)
+        read.related_unit = UnitRef(id=related.id, code=related.code, name=related.name) if related else None
+        reads.append(read)
+    return reads
+
+
+@router.get("/{unit_id}/codes", response_model=list[UnitCodeRead])
+async def list_unit_codes(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> list[UnitCodeRead]:
+    """Every code the unit has had, oldest first: the current one and the former ones (still found by lookup)."""
+    return [UnitCodeRead.model_validate(c) for c in await service.list_codes(session, principal, unit_id)]
 
 
 @router.get("/{unit_id}/ancestors", response_model=list[UnitSummary])

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from edudx_common.types import PartialUpdate, RequestModel, SingleLine
-from identity.units.models import EducationLevel, UnitType
+from identity.units.models import CodeKind, EducationLevel, RelationKind, UnitType
 
 
 class UnitBase(BaseModel):
@@ -27,13 +27,14 @@ class UnitBase(BaseModel):
 class UnitCreate(UnitBase, RequestModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$", description="Mã đơn vị (mã trường)")
     parent_id: uuid.UUID | None = Field(description="Đơn vị quản lý trực tiếp")
+    commune_id: uuid.UUID | None = Field(default=None, description="UBND xã/phường quản lý (trường, trung tâm)")
 
 
 class UnitUpdate(PartialUpdate):
     """Only the fields sent are changed; null only clears the address, e-mail or phone. Moving and merging have
     their own endpoints."""
 
-    clearable = frozenset({"address", "email", "phone"})
+    clearable = frozenset({"address", "email", "phone", "commune_id"})
 
     name: SingleLine | None = Field(default=None, min_length=2, max_length=255)
     type: UnitType | None = None
@@ -41,6 +42,7 @@ class UnitUpdate(PartialUpdate):
     address: str | None = Field(default=None, max_length=500)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
+    commune_id: uuid.UUID | None = Field(default=None, description="UBND xã/phường quản lý; null: bỏ gắn")
 
 
 class UnitMove(RequestModel):
@@ -49,6 +51,14 @@ class UnitMove(RequestModel):
 
 class UnitMerge(RequestModel):
     into_unit_id: uuid.UUID = Field(description="Đơn vị nhận sáp nhập: nhận đơn vị con, tài khoản và lịch sử")
+
+
+class UnitRef(BaseModel):
+    """A commune or a cluster named on a unit."""
+
+    id: uuid.UUID
+    code: str
+    name: str
 
 
 class UnitRead(BaseModel):
@@ -69,7 +79,9 @@ class UnitRead(BaseModel):
     merged_into_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
-
+    commune: UnitRef | None = Field(default=None, description="UBND xã/phường quản lý hành chính (trường)")
+    clusters: list[UnitRef] = Field(default_factory=list, description="Cụm trường hiện thuộc")
+    former_codes: list[str] = Field(default_factory=list, description="Các mã cũ (tra cứu được)")
 
     @model_validator(mode="before")
     @classmethod
@@ -106,3 +118,25 @@ class UnitChangeRead(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     at: datetime
+
+
+class UnitRelationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    kind: RelationKind = Field(description="professional: đơn vị quản lý chuyên môn; administrative: UBND xã/phường")
+    related_unit_id: uuid.UUID
+    related_unit: UnitRef | None = None
+    valid_from: date
+    valid_to: date | None = Field(description="Ngày hết hiệu lực (không tính); null: đang hiệu lực")
+
+
+class UnitCodeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    kind: CodeKind
+    valid_from: date
+    valid_to: date | None
+    note: str | None

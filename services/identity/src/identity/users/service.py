@@ -32,7 +32,7 @@ def check_roles_fit_unit(roles: list[Role] | list[str], unit: Unit) -> None:
     for role in map(Role, roles):
         if role in AUTHORITY_ROLES and not unit_type.is_authority:
             raise InvalidRoles(f"Vai trò '{role.value}' chỉ dành cho tài khoản của Sở/Phòng/Bộ.")
-        if role in SCHOOL_ROLES and unit_type.is_authority:
+        if role in SCHOOL_ROLES and unit_type not in units_service.LEAF_TYPES:
             raise InvalidRoles(f"Vai trò '{role.value}' chỉ dành cho tài khoản của trường/trung tâm.")
 
 
