@@ -73,7 +73,11 @@ async def _visible(session: AsyncSession, principal: Principal, campaign: Campai
         return True
     if campaign.status == CampaignStatus.DRAFT or principal.unit_id is None:
         return False
-    return await repository.unit_is_targeted_below(session, campaign.id, path_pattern(principal.unit_id))
+    if await repository.unit_is_targeted_below(session, campaign.id, path_pattern(principal.unit_id)):
+        return True
+    # A commune's officials follow their schools (read only), though the commune is not on their paths.
+    return principal.has_any(*AUTHORITY_ROLES) and await repository.commune_is_targeted(
+        session, campaign.id, principal.unit_id)
 
 
 async def get_managed(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID) -> Campaign:
@@ -94,8 +98,9 @@ async def list_campaigns(session: AsyncSession, principal: Principal, page: Page
         pattern, target_unit = None, principal.unit_id
     else:
         pattern, target_unit = path_pattern(principal.unit_id), None
-    return await repository.search(session, path_pattern=pattern, target_unit_id=target_unit, query=query,
-                                   school_year_id=school_year_id, status=status, limit=page.limit,
+    commune = None if is_school_user or pattern is None else principal.unit_id
+    return await repository.search(session, path_pattern=pattern, target_unit_id=target_unit, commune_id=commune,
+                                   query=query, school_year_id=school_year_id, status=status, limit=page.limit,
                                    offset=page.offset)
 
 
@@ -223,15 +228,45 @@ async def resolve_targets(identity: IdentityClient, campaign: Campaign) -> list[
     else:
         units = await identity.units_under(campaign.issuer_unit_id, unit_types=rule.unit_types,
                                            education_levels=rule.education_levels)
-    return [u for u in units if u.id != campaign.issuer_unit_id and u.active]
+        # Communes and clusters are judged here from each unit's answer: one listing whatever the rule.
+        if rule.commune_ids:
+            communes = set(rule.commune_ids)
+            units = [u for u in units if u.commune is not None and u.commune.id in communes]
+        if rule.cluster_ids:
+            clusters = set(rule.cluster_ids)
+            units = [u for u in units if any(c.id in clusters for c in u.clusters)]
+    excluded = set(rule.exclude_unit_ids)
+    return [u for u in units if u.id != campaign.issuer_unit_id and u.active and u.id not in excluded]
 
 
 def target_row(campaign: Campaign, unit: UnitInfo) -> CampaignTarget:
-    return CampaignTarget(
+    target = CampaignTarget(
         campaign_id=campaign.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
         unit_name_folded=fold(unit.name), unit_type=unit.type, education_levels=unit.education_levels,
         unit_path=unit.path,
     )
+    copy_grouping(target, unit)
+    return target
+
+
+# Education levels from the youngest pupils up: a school's levels are stored in this order, so that schools with
+# the same levels group together (and read as people list them).
+LEVEL_ORDER = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
+
+
+def level_order(level: str) -> tuple[int, str]:
+    return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
+
+
+def copy_grouping(target: CampaignTarget, unit: UnitInfo) -> None:
+    """What status and results group by: the unit's commune, clusters, levels and type as identity says now."""
+    target.commune_id = unit.commune.id if unit.commune else None
+    target.commune_name = unit.commune.name if unit.commune else None
+    ordered = sorted(unit.clusters, key=lambda c: c.code)
+    target.cluster_codes = [c.code for c in ordered]
+    target.cluster_names = [c.name for c in ordered]
+    target.education_levels = sorted(unit.education_levels, key=level_order)
+    target.unit_type = unit.type
 
 
 async def publish_campaign(session: AsyncSession, principal: Principal, identity: IdentityClient,
