@@ -228,15 +228,18 @@ async def resolve_targets(identity: IdentityClient, campaign: Campaign) -> list[
     else:
         units = await identity.units_under(campaign.issuer_unit_id, unit_types=rule.unit_types,
                                            education_levels=rule.education_levels)
-        # Communes and clusters are judged here from each unit's answer: one listing whatever the rule.
-        if rule.commune_ids:
-            communes = set(rule.commune_ids)
-            units = [u for u in units if u.commune is not None and u.commune.id in communes]
-        if rule.cluster_ids:
-            clusters = set(rule.cluster_ids)
-            units = [u for u in units if any(c.id in clusters for c in u.clusters)]
-    excluded = set(rule.exclude_unit_ids)
-    return [u for u in units if u.id != campaign.issuer_unit_id and u.active and u.id not in excluded]
+    return selected(units, rule, campaign.issuer_unit_id)
+
+
+def selected(units: list[UnitInfo], rule: TargetRule, issuer_id: uuid.UUID) -> list[UnitInfo]:
+    """Of the units identity listed, those the rule keeps: communes and clusters are judged from each unit's
+    answer (one listing whatever the rule), exclusions last; the issuer and inactive units never."""
+    communes, clusters, excluded = set(rule.commune_ids), set(rule.cluster_ids), set(rule.exclude_unit_ids)
+    if rule.unit_ids is None and communes:
+        units = [u for u in units if u.commune is not None and u.commune.id in communes]
+    if rule.unit_ids is None and clusters:
+        units = [u for u in units if any(c.id in clusters for c in u.clusters)]
+    return [u for u in units if u.id != issuer_id and u.active and u.id not in excluded]
 
 
 def target_row(campaign: Campaign, unit: UnitInfo) -> CampaignTarget:

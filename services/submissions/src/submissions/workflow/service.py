@@ -21,6 +21,7 @@ from edudx_common.pagination import PageParams
 from edudx_common.timezone import describe_delay, format_vn
 from submissions import deadlines
 from submissions.access import (
+    AUTHORITY_ROLES,
     acts_for_school,
     path_pattern,
     prepares_submission,
@@ -28,6 +29,7 @@ from submissions.access import (
     reviews_in_between,
     sees_everything,
     sees_submission,
+    unit_in_path,
 )
 from submissions.campaigns import repository as campaigns_repository
 from submissions.campaigns import service as campaigns_service
@@ -73,9 +75,23 @@ async def load(session: AsyncSession, principal: Principal, submission_id: uuid.
     if found is None:
         raise SubmissionNotFound()
     submission, target, campaign = found
-    if not sees_submission(principal, target.unit_path):
+    if not (sees_submission(principal, target.unit_path)
+            or await _reads_only(session, principal, submission, target)):
         raise SubmissionNotFound()
     return Context(submission, campaign, target)
+
+
+async def _reads_only(session: AsyncSession, principal: Principal, submission: Submission,
+                      target: CampaignTarget) -> bool:
+    """Who may read a submission they can never act on (every act checks the current path): the officials of
+    the school's commune (its administrative owner), and the managers of a path the school had before a
+    reorganisation moved it, for the submissions they took part in."""
+    if principal.unit_id is None or not principal.has_any(*AUTHORITY_ROLES):
+        return False
+    if target.commune_id is not None and target.commune_id == principal.unit_id:
+        return True
+    return (any(unit_in_path(principal.unit_id, path) for path in target.former_unit_paths)
+            and await repository.unit_took_part(session, submission.id, principal.unit_id))
 
 
 @dataclass(frozen=True)
