@@ -457,7 +457,10 @@ def _payload(ctx: Context) -> dict[str, Any]:
     return {"submission_id": ctx.submission.id, "campaign_id": ctx.campaign.id,
             "campaign_title": ctx.campaign.title, "unit_id": ctx.target.unit_id,
             "unit_name": ctx.target.unit_name, "unit_path": ctx.target.unit_path,
-            "status": ctx.submission.status, "unit_due_at": effective_due(ctx)}
+            "status": ctx.submission.status, "unit_due_at": effective_due(ctx),
+            "commune_id": ctx.target.commune_id, "commune_name": ctx.target.commune_name,
+            "cluster_codes": ctx.target.cluster_codes, "cluster_names": ctx.target.cluster_names,
+            "education_levels": ctx.target.education_levels, "unit_type": ctx.target.unit_type}
 
 
 # Drafts are opened and saved often: the submission's own history keeps those; the audit trail keeps the
