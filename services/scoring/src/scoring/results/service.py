@@ -124,16 +124,17 @@ async def campaign_in_scope(principal: Principal, campaign_id: uuid.UUID, *, sub
 async def results_scope(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, *,
                         submissions: SubmissionsClient,
                         tree: UnitTree) -> tuple[CampaignInfo, uuid.UUID | None, uuid.UUID | None]:
-    """What `campaign_in_scope` allows, or else — to read only — the results of a commune's schools for its
-    officials (the commune is no ancestor of its schools): (campaign, subtree root, commune)."""
-    try:
-        campaign, within = await campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-        return campaign, within, None
-    except CampaignNotFound:
-        if principal.unit_id is None or not await repository.commune_has_sheets(session, campaign_id,
-                                                                                 principal.unit_id):
-            raise
-        return await submissions.campaign(campaign_id), None, principal.unit_id
+    """The results a caller reads: (campaign, subtree root, commune). A commune's officials read its schools'
+    results (a commune is a child of the Sở, never an ancestor of its schools: the subtree would be empty);
+    everyone else what `campaign_in_scope` allows, which every act goes through."""
+    if principal.unit_id is not None and principal.has_any(*RESULT_ROLES) \
+            and await repository.commune_has_sheets(session, campaign_id, principal.unit_id):
+        campaign = await submissions.campaign(campaign_id)
+        if campaign.rubric_id is None:
+            raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
+        return campaign, None, principal.unit_id
+    campaign, within = await campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    return campaign, within, None
 
 
 async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
@@ -216,6 +217,7 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
                                group_id=lambda r: r.group_id)
     rows = [ResultRow(
         unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, group_id=r.group_id, group_name=r.group_name,
+        group_key=r.group_id.hex if r.group_id else "",
         submission_id=r.sheet.submission_id, submission_status=r.sheet.submission_status,
         self_total=float(r.outcome.self_total), final_total=float(r.outcome.final_total),
         max_total=float(r.outcome.max_total), classification=r.outcome.classification.label,
@@ -228,7 +230,8 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
     by_group: dict[uuid.UUID | None, list[UnitResult]] = {}
     for result in results:
         by_group.setdefault(result.group_id, []).append(result)
-    groups = [GroupSummary(group_id=gid, group_name=members[0].group_name, unit_count=len(members),
+    groups = [GroupSummary(group_id=gid, group_name=members[0].group_name, key=gid.hex if gid else "",
+                           unit_count=len(members),
                            average_total=_average(members), distribution=_distribution(definition, members))
               for gid, members in sorted(by_group.items(), key=lambda kv: kv[1][0].group_name or "")]
     previous = None
