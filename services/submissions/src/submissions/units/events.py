@@ -1,7 +1,7 @@
 """What this service reads of identity's `unit.changed` (only the fields used here).
 
-`former_path`, `commune_id` and `former_commune_id` come with the post-2025 unit model (reorganisations, communes);
-an event without them changes no path and only refreshes the unit's grouping.
+`former_path` comes with the post-2025 unit model (reorganisations); an event without it changes no path and only
+refreshes the unit's grouping (read from identity, which names the commune and clusters).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ class UnitChangedIn(ConsumedEvent):
     path: str
     position: int
     former_path: str | None = Field(default=None, description="Set when the unit's path changed in this change")
-    commune_id: uuid.UUID | None = None
-    former_commune_id: uuid.UUID | None = None
 
 
 CONSUMED: tuple[tuple[str, type[ConsumedEvent]], ...] = (("identity", UnitChangedIn),)
