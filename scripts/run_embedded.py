@@ -26,7 +26,7 @@ SERVICE_ORDER = ["identity", "submissions", "evidence", "scoring", "notification
 FIRST_SERVICE_PORT = 8001
 # Who receives whose events (only services present are wired).
 EVENT_CONSUMERS = {"submissions": ["notifications", "scoring"], "evidence": ["notifications", "scoring"],
-                   "scoring": ["notifications"], "identity": ["notifications"]}
+                   "scoring": ["notifications"], "identity": ["notifications", "submissions", "scoring"]}
 
 
 # Demo data is seeded step by step once every service is up (identity seeds before), each step by the service that
@@ -48,7 +48,7 @@ def demo_step(name: str, demo: dict[str, Any], step: str = "") -> list[str] | No
         rubric = demo.get("rubrics", {}).get("seed-004-cntt")
         signed = ["--signed-unit-id", demo["units"][SIGNED_DEMO_UNIT_CODE], "--signed-principal",
                   SIGNED_DEMO_PRINCIPAL] if "demo_ca_dir" in demo and rubric else []
-        return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["PGD-LH"],
+        return ["-m", "submissions.cli", "seed-demo", "--issuer-unit-id", demo["units"]["SGD-VL"],
                 *(["--rubric-id", rubric] if rubric else []), *signed]
     if demo.get("signed_draft_id") is None:
         return None
