@@ -3,7 +3,7 @@ import type { EducationLevel, UnitType } from "../api/types";
 export const UNIT_TYPES: Record<UnitType, [string, string]> = {
   ministry: ["Bộ GDĐT", "Ministry"],
   department: ["Sở GDĐT", "Provincial department"],
-  district_office: ["Phòng GDĐT", "District office"],
+  district_office: ["Phòng GDĐT (trước 1/7/2025)", "District office (before 1/7/2025)"],
   school: ["Trường", "School"],
   center: ["Trung tâm", "Centre"],
 };

@@ -910,7 +910,7 @@ export interface components {
             title: string;
             /**
              * Two Level Review
-             * @description Phòng tiếp nhận trước, rồi chuyển lên Sở
+             * @description Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành
              * @default false
              */
             two_level_review?: boolean;

@@ -110,7 +110,7 @@ async def list_campaigns(session: AsyncSession, principal: Principal, page: Page
 async def create_campaign(session: AsyncSession, principal: Principal, identity: IdentityClient,
                           data: CampaignCreate) -> Campaign:
     if not (principal.is_system_admin or principal.has_any(Role.AUTHORITY_ADMIN)):
-        raise NotAllowed("Chỉ quản trị viên của Sở/Phòng mới tạo được đợt báo cáo.")
+        raise NotAllowed("Chỉ quản trị viên của cơ quan quản lý (Sở GDĐT) mới tạo được đợt báo cáo.")
     issuer_id = data.issuer_unit_id or principal.unit_id
     if issuer_id is None:
         raise NotAllowed("Tài khoản chưa gắn với đơn vị nào.")
