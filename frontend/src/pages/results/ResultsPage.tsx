@@ -195,7 +195,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
             <Distribution counts={previous.distribution} caption={`${previous.campaign_title} (${previous.unit_count})`} /></>}
         </Card>
         <Card size="small" title={t(`Theo ${grouping.vi.toLowerCase()}`, `By ${grouping.en.toLowerCase()}`)} extra={
-          <Segmented<ResultsGroupBy> size="small" aria-label={t("Nhóm theo", "Group by")} value={groupBy}
+          <Segmented<ResultsGroupBy> className="group-by-switch" size="small" aria-label={t("Nhóm theo", "Group by")} value={groupBy}
             onChange={(v) => { setGroupBy(v); setGroupKey(undefined); setPage(1); }}
             options={RESULTS_GROUP_BY.map((g) => ({ value: g.value, label: t(g.vi, g.en) }))} />}>
           <Table<GroupSummary> rowKey={(g) => g.key ?? g.group_id ?? "none"} size="small" pagination={false} dataSource={data.groups} scroll={{ x: 420 }} columns={[

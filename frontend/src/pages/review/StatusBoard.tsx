@@ -91,7 +91,7 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
       </div>
       <div className="filters mb">
         <span id="group-by-label" className="small">{t("Nhóm theo:", "Group by:")}</span>
-        <Segmented<GroupBy> aria-labelledby="group-by-label" value={groupBy}
+        <Segmented<GroupBy> className="group-by-switch" aria-labelledby="group-by-label" value={groupBy}
           onChange={(v) => { setGroupBy(v); chooseGroup(undefined); }}
           options={GROUP_BY.map((g) => ({ value: g.value, label: t(g.vi, g.en) }))} />
       </div>
