@@ -194,10 +194,10 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
           {previous && <><Typography.Title level={5} className="mt">{t("Năm học trước", "Last school year")}</Typography.Title>
             <Distribution counts={previous.distribution} caption={`${previous.campaign_title} (${previous.unit_count})`} /></>}
         </Card>
-        <Card size="small" title={t(`Theo ${grouping.vi.toLowerCase()}`, `By ${grouping.en.toLowerCase()}`)} extra={
-          <Segmented<ResultsGroupBy> className="group-by-switch" size="small" aria-label={t("Nhóm theo", "Group by")} value={groupBy}
+        <Card size="small" title={t(`Theo ${grouping.vi.toLowerCase()}`, `By ${grouping.en.toLowerCase()}`)}>
+          <Segmented<ResultsGroupBy> className="group-by-switch mb" size="small" aria-label={t("Nhóm theo", "Group by")} value={groupBy}
             onChange={(v) => { setGroupBy(v); setGroupKey(undefined); setPage(1); }}
-            options={RESULTS_GROUP_BY.map((g) => ({ value: g.value, label: t(g.vi, g.en) }))} />}>
+            options={RESULTS_GROUP_BY.map((g) => ({ value: g.value, label: t(g.vi, g.en) }))} />
           <Table<GroupSummary> rowKey={(g) => g.key ?? g.group_id ?? "none"} size="small" pagination={false} dataSource={data.groups} scroll={{ x: 420 }} columns={[
             { title: t(grouping.vi, grouping.en), render: (_, g) => g.group_name ?? t("Trực thuộc", "Direct") },
             { title: t("Số đơn vị", "Units"), dataIndex: "unit_count", width: 80, align: "right" },
