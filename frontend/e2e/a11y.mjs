@@ -25,7 +25,7 @@ const OUT = args.out ?? "screenshots/a11y";
 const PHASE = args.phase ?? "school";
 const PASSWORD = "EduDX@2025";
 const OFFICER = "cntt.hoabinh@vinhlong.edu.vn";
-const PHONG_ADMIN = "cntt.longho@vinhlong.edu.vn";
+const SO_ADMIN = "cntt.so@vinhlong.edu.vn";
 const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 375, height: 812 };
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -201,7 +201,7 @@ async function publishThroughWizard(page, title) {
 }
 
 async function authorityPhase() {
-  const page = await session(PHONG_ADMIN);
+  const page = await session(SO_ADMIN);
   await page.goto(`${BASE}/campaigns`);
   await check(page, "a11y-07-campaigns", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
   await page.goto(`${BASE}/campaigns/${args["campaign-id"]}`);

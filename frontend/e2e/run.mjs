@@ -12,7 +12,7 @@
 // resubmits; the reviewer approves; the school sees it approved.
 // Scoring: the IT officer self-scores the 21 criteria of the seed-004 rubric (the 0,25 step and the evidence
 // rule refused on the row, evidence uploaded or chosen per criterion), the reviewer scores beside the school's
-// scores (large gap flagged), the Phòng publishes the results (distribution, ranks, export) and the school
+// scores (large gap flagged), the Sở publishes the results (distribution, ranks, export) and the school
 // sees its final score and class; rubrics listed, viewed, exported, and an import checked (row errors, preview).
 // Also: the campaign wizard, units and users admin with an import showing row errors, the account page (a
 // deadline calendar link made and made anew: --calendar-urls receives both for the caller to fetch), the
@@ -32,7 +32,7 @@ const PASSWORD = "EduDX@2025";
 const OFFICER = "cntt.hoabinh@vinhlong.edu.vn";
 const PRINCIPAL = "hieutruong.hoabinh@vinhlong.edu.vn";
 const REVIEWER = "thamdinh.so@vinhlong.edu.vn";
-const PHONG_ADMIN = "cntt.longho@vinhlong.edu.vn";
+const SO_ADMIN = "cntt.so@vinhlong.edu.vn";
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
 mkdirSync(OUT, { recursive: true });
@@ -538,7 +538,7 @@ try {
     if (!download.suggestedFilename().endsWith(".pdf")) throw new Error(`download named ${download.suggestedFilename()}`);
   });
 
-  const admin = await session(PHONG_ADMIN);
+  const admin = await session(SO_ADMIN);
   await step("campaign creation wizard with target preview", async () => {
     const { page } = admin;
     current = page;
@@ -583,7 +583,7 @@ try {
   });
 
 
-  await step("the Phòng publishes the results: distribution, ranks, export", async () => {
+  await step("the Sở publishes the results: distribution, ranks, export", async () => {
     const { page } = admin;
     current = page;
     await page.goto(`${BASE}/campaigns`);

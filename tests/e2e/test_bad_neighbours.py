@@ -99,7 +99,7 @@ def test_a_burst_of_bad_requests_fails_none_of_another_users_requests(system: Ru
 
 
 def test_no_redirect_to_an_internal_address_and_huge_heads_are_refused(system: RunningSystem) -> None:
-    headers = system.login("cntt.longho@vinhlong.edu.vn")
+    headers = system.login("cntt.so@vinhlong.edu.vn")
     with system.client() as http:
         slashed = http.get("/api/identity/units/", headers=headers)
         listed = http.get("/api/identity/units", headers=headers)

@@ -7,7 +7,7 @@ from tests.e2e.conftest import RunningSystem
 
 def test_demo_school_self_scores_against_the_seed_004_rubric(system: RunningSystem) -> None:
     principal = system.login("hieutruong.longphuoc@vinhlong.edu.vn")
-    phong = system.login("cntt.longho@vinhlong.edu.vn")
+    so_admin = system.login("cntt.so@vinhlong.edu.vn")
     with system.client() as http:
         listed = http.get("/api/submissions/campaigns", headers=principal).json()["items"][0]
         campaign = http.get(f"/api/submissions/campaigns/{listed['id']}", headers=principal).json()
@@ -18,13 +18,13 @@ def test_demo_school_self_scores_against_the_seed_004_rubric(system: RunningSyst
                                         json={"scores": [{"criterion_code": "1.1", "points": 3}]})
         evidence_needed = http.patch(f"{scores}/self-scores", headers=principal,
                                      json={"scores": [{"criterion_code": "1.2", "points": 5}]})
-        review_too_early = http.patch(f"{scores}/review-scores", headers=phong,
+        review_too_early = http.patch(f"{scores}/review-scores", headers=so_admin,
                                       json={"scores": [{"criterion_code": "1.1", "points": 2}]})
-        rubrics = http.get("/api/scoring/rubrics", headers=phong).json()
+        rubrics = http.get("/api/scoring/rubrics", headers=so_admin).json()
         public = http.get(f"/api/scoring/public/units/{draft['unit_id']}/dx-level")
         results_url = f"/api/scoring/campaigns/{campaign['id']}/results"
-        results = http.get(results_url, params={"q": "long phuoc", "limit": 10, "sort": "name"}, headers=phong)
-        too_many = http.get(results_url, params={"limit": 1000}, headers=phong)
+        results = http.get(results_url, params={"q": "long phuoc", "limit": 10, "sort": "name"}, headers=so_admin)
+        too_many = http.get(results_url, params={"limit": 1000}, headers=so_admin)
 
     assert campaign["rubric_id"] is not None
     assert sheet.status_code == 200, sheet.text

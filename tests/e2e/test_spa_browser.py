@@ -102,7 +102,7 @@ def sample_files(folder: Path) -> dict[str, Path]:
 def check_calendar_links(system: RunningSystem, urls: dict[str, str]) -> None:
     """The calendar link the account page made, fetched as a calendar app would (no login): the regenerated one
     serves text/calendar with the school's deadline of the seeded campaign, the first one no longer works."""
-    headers = system.login("cntt.longho@vinhlong.edu.vn")  # the Phòng that issued the seeded campaign
+    headers = system.login("cntt.so@vinhlong.edu.vn")  # the Sở that issued the seeded campaign
     with system.client() as http:
         campaigns = http.get("/api/submissions/campaigns", headers=headers)
         assert campaigns.status_code == 200, campaigns.text

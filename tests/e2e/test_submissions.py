@@ -6,10 +6,10 @@ from tests.e2e.conftest import RunningSystem, output_of
 from tests.submissions.builders import FULL_ANSWERS
 
 
-def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSystem) -> None:
+def test_demo_campaign_drafted_submitted_and_seen_by_the_so(system: RunningSystem) -> None:
     officer = system.login("cntt.hoabinh@vinhlong.edu.vn")
     principal = system.login("hieutruong.hoabinh@vinhlong.edu.vn")
-    phong = system.login("cntt.longho@vinhlong.edu.vn")
+    so_admin = system.login("cntt.so@vinhlong.edu.vn")
     other_school = system.login("hieutruong.longphuoc@vinhlong.edu.vn")
     with system.client() as http:
         campaigns = http.get("/api/submissions/campaigns", headers=officer).json()
@@ -25,9 +25,9 @@ def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSy
         scored = http.patch(f"/api/scoring/submissions/{draft['id']}/self-scores", headers=officer,
                             json={"scores": [{"criterion_code": code, "points": 0} for code in codes]})
         submitted = http.post(submit_url, json={}, headers={**principal, "If-Match": saved.headers["etag"]})
-        seen_by_phong = http.get(f"/api/submissions/submissions/{draft['id']}", headers=phong)
+        seen_by_so = http.get(f"/api/submissions/submissions/{draft['id']}", headers=so_admin)
         hidden_from_other_school = http.get(f"/api/submissions/submissions/{draft['id']}", headers=other_school)
-        targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", headers=phong).json()
+        targets = http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", headers=so_admin).json()
 
     assert "Đợt báo cáo mẫu" in output_of(system)
     assert campaigns["total"] == 1 and campaign["status"] == "published"
@@ -39,6 +39,6 @@ def test_demo_campaign_drafted_submitted_and_seen_by_the_phong(system: RunningSy
     assert refused_for and set(refused_for) <= set(codes) and len(codes) == 21
     assert scored.status_code == 200, scored.text
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
-    assert seen_by_phong.status_code == 200 and "start_review" in seen_by_phong.json()["allowed_actions"]
+    assert seen_by_so.status_code == 200 and "start_review" in seen_by_so.json()["allowed_actions"]
     assert hidden_from_other_school.status_code == 404
     assert {t["unit_code"] for t in targets["items"]} >= {"86703001", "86702001", "86704001"}

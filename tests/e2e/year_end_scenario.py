@@ -1,6 +1,6 @@
-"""The year-end scenario through the gateway, on the demo data a run script seeds: the Phòng's published
-campaign, a school fills its report, uploads evidence, self-scores and submits; the Phòng reviews, returns,
-the school corrects and resubmits, the Phòng approves and publishes the results.
+"""The year-end scenario through the gateway, on the demo data a run script seeds: the Sở's published
+campaign, a school fills its report, uploads evidence, self-scores and submits; the Sở reviews, returns,
+the school corrects and resubmits, the Sở approves and publishes the results.
 
 Written against `RunningSystem` only (HTTP through the gateway), so it runs on any topology that the run
 scripts start on a fresh database. It needs the school's draft untouched: a system of its own.
@@ -21,7 +21,7 @@ from tests.submissions.builders import FULL_ANSWERS
 
 SCHOOL_OFFICER = "cntt.hoabinh@vinhlong.edu.vn"
 PRINCIPAL = "hieutruong.hoabinh@vinhlong.edu.vn"
-PHONG = "cntt.longho@vinhlong.edu.vn"
+SO_ADMIN = "cntt.so@vinhlong.edu.vn"
 # The criteria of seed 004 whose evidence column is filled: one PDF serves them all.
 NEEDS_EVIDENCE = [c for c in SEED_004_MAXIMA if c not in ("1.1", "3.1")]
 
@@ -93,7 +93,7 @@ def _notified(http: httpx.Client, headers: dict[str, str], kind: str, within: fl
 
 
 def run_year_end(system: RunningSystem) -> ScenarioOutcome:
-    officer, principal, phong = system.login(SCHOOL_OFFICER), system.login(PRINCIPAL), system.login(PHONG)
+    officer, principal, so_admin = system.login(SCHOOL_OFFICER), system.login(PRINCIPAL), system.login(SO_ADMIN)
     with system.client() as http:
         campaign = _ok(http.get("/api/submissions/campaigns", headers=officer))["items"][0]
         draft = _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=officer))
@@ -112,8 +112,8 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
             for code, points in SEED_004_MAXIMA.items()]}))
         _submit(http, submission_id, officer, principal)
 
-        _sheet(http, submission_id, phong, "submitted")
-        outcome.reviewed = _ok(http.patch(f"{scores}/review-scores", headers=phong, json={"scores": [
+        _sheet(http, submission_id, so_admin, "submitted")
+        outcome.reviewed = _ok(http.patch(f"{scores}/review-scores", headers=so_admin, json={"scores": [
             {"criterion_code": "4.4", "points": 0, "comment": "Chưa có kế hoạch đô thị thông minh năm 2022"}]}))
         outcome.school_before_publication = _ok(http.get(f"{scores}/scores", headers=principal))
 
@@ -121,18 +121,18 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
         outcome.request_ids["return"] = "e2e-return-" + submission_id[:8]
         _ok(http.post(f"/api/submissions/submissions/{submission_id}/return",
                       json={"reasons": {"criteria": {"4.4": "Bổ sung kế hoạch đô thị thông minh"}}},
-                      headers={**phong, "X-Request-ID": outcome.request_ids["return"]}))
+                      headers={**so_admin, "X-Request-ID": outcome.request_ids["return"]}))
         outcome.returned_view = _sheet(http, submission_id, officer, "returned")
         _notified(http, officer, "submission_returned")  # the school corrects once it has been told
         _ok(http.patch(f"{scores}/self-scores", headers=officer, json={"scores": [
             {"criterion_code": "4.4", "points": 9.75, "note": "Đã bổ sung kế hoạch (minh chứng mới)"}]}))
         _submit(http, submission_id, officer, principal)
-        _sheet(http, submission_id, phong, "resubmitted")
-        _ok(http.post(f"/api/submissions/submissions/{submission_id}/approve", json={}, headers=phong))
-        _scoring_learned(http, campaign["id"], submission_id, phong, "approved")
+        _sheet(http, submission_id, so_admin, "resubmitted")
+        _ok(http.post(f"/api/submissions/submissions/{submission_id}/approve", json={}, headers=so_admin))
+        _scoring_learned(http, campaign["id"], submission_id, so_admin, "approved")
 
         outcome.published = _ok(http.post(f"/api/scoring/campaigns/{campaign['id']}/results/publish",
-                                          headers=phong))
+                                          headers=so_admin))
         outcome.final_view = _ok(http.get(f"{scores}/scores", headers=principal))
         outcome.final_status = _ok(http.get(f"/api/submissions/submissions/{submission_id}",
                                             headers=principal))["status"]

@@ -251,7 +251,7 @@ def wait_for(check: Any, timeout: float = 60, every: float = 0.2) -> Any:
 
 
 
-ADMIN = "cntt.longho@vinhlong.edu.vn"  # the demo Phòng's authority admin: prepares and submits for its schools
+ADMIN = "cntt.so@vinhlong.edu.vn"  # the demo Sở's authority admin: issues the campaign, acts for its schools
 
 
 def editable_submissions(system: FaultSystem) -> list[dict[str, Any]]:

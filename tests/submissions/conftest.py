@@ -27,6 +27,8 @@ from tests.servers import serve
 from tests.support import database_url, drop_schema_sync, empty_tables, migrate, write_key
 
 SERVICE_SECRET = "submissions-test-secret-0123456"
+# Identity's own client: it sends `unit.changed` to this service's inbox.
+IDENTITY_SECRET = "identity-test-secret-012345678"
 
 
 @dataclass
@@ -56,7 +58,8 @@ def identity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     migrate("identity", url, schema)
     settings = IdentitySettings(environment="test", database_url=url, database_schema=schema,
                                 jwt_private_key_file=str(write_key(tmp)), password_hash_fast=True,
-                                service_clients={"submissions": SERVICE_SECRET}, log_json=False,
+                                service_clients={"submissions": SERVICE_SECRET, "identity": IDENTITY_SECRET},
+                                log_json=False,
                                 log_level="WARNING")
     with serve(create_identity_app(settings)) as base_url:
         yield base_url, url, schema

@@ -54,4 +54,4 @@ async def status_view(client: httpx.AsyncClient, headers: dict[str, str], campai
 
 def counts(block: dict[str, Any]) -> dict[str, Any]:
     """The counts of a `totals` or `groups[i]` block, without the group's unit."""
-    return {k: v for k, v in block.items() if k not in ("unit", "is_target")}
+    return {k: v for k, v in block.items() if k not in ("unit", "is_target", "key", "label")}

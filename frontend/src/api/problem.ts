@@ -53,7 +53,7 @@ export function toProblem(body: unknown, status: number): Problem {
   if (isProblem(body)) return body;
   if (status === 0) return NETWORK_PROBLEM;
   if (status >= 500)
-    return { title: "Máy chủ đang gặp sự cố", detail: "Vui lòng thử lại sau ít phút. Nếu vẫn lỗi, báo cho bộ phận CNTT của Phòng/Sở.", status, code: "server_error" };
+    return { title: "Máy chủ đang gặp sự cố", detail: "Vui lòng thử lại sau ít phút. Nếu vẫn lỗi, báo cho bộ phận CNTT của Sở GDĐT.", status, code: "server_error" };
   return { title: "Yêu cầu không thực hiện được", detail: typeof body === "string" && body ? body : null, status, code: "http_error" };
 }
 

@@ -8,12 +8,12 @@ function advice(status: number, t: Translate): { title: string; what: string } {
   if (status === 0)
     return { title: t("Mất kết nối", "No connection"), what: t("Kiểm tra Wi-Fi hoặc 4G rồi bấm Thử lại. Nội dung chưa lưu vẫn được giữ trên máy này.", "Check Wi-Fi or mobile data, then try again. Unsaved work stays on this device.") };
   if (status === 403)
-    return { title: t("Không có quyền", "Not allowed"), what: t("Tài khoản của bạn không được xem trang này. Nếu cần, hãy nhờ quản trị viên của Phòng/Sở cấp quyền.", "Your account may not see this page. Ask your Phòng/Sở administrator for access if you need it.") };
+    return { title: t("Không có quyền", "Not allowed"), what: t("Tài khoản của bạn không được xem trang này. Nếu cần, hãy nhờ quản trị viên của trường hoặc của Sở GDĐT cấp quyền.", "Your account may not see this page. Ask your school or department administrator for access if you need it.") };
   if (status === 404)
     return { title: t("Không tìm thấy", "Not found"), what: t("Trang hoặc báo cáo này không có, hoặc không thuộc đơn vị của bạn. Kiểm tra lại đường liên kết, hoặc về trang chủ.", "This page or report does not exist or is not your unit's. Check the link, or go to the home page.") };
   if (status >= 500)
-    return { title: t("Hệ thống đang gặp sự cố", "The system has a problem"), what: t("Vui lòng thử lại sau ít phút. Nếu vẫn lỗi, báo cho bộ phận CNTT của Phòng/Sở kèm mã yêu cầu bên dưới.", "Please try again in a few minutes. If it persists, tell your Phòng/Sở IT staff and quote the request id below.") };
-  return { title: t("Không thực hiện được", "Something went wrong"), what: t("Tải lại trang và thử lại. Nếu vẫn lỗi, báo cho bộ phận CNTT của Phòng/Sở.", "Reload the page and try again. If it persists, tell your Phòng/Sở IT staff.") };
+    return { title: t("Hệ thống đang gặp sự cố", "The system has a problem"), what: t("Vui lòng thử lại sau ít phút. Nếu vẫn lỗi, báo cho bộ phận CNTT của Sở GDĐT kèm mã yêu cầu bên dưới.", "Please try again in a few minutes. If it persists, tell the department's IT staff and quote the request id below.") };
+  return { title: t("Không thực hiện được", "Something went wrong"), what: t("Tải lại trang và thử lại. Nếu vẫn lỗi, báo cho bộ phận CNTT của Sở GDĐT.", "Reload the page and try again. If it persists, tell the department's IT staff.") };
 }
 
 /** A failed load shown as a whole page: the server's words, and what to do. */

@@ -55,8 +55,9 @@ export interface paths {
          * @description Results of every unit that has submitted: final score (review score where given), class or levels,
          *     rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
          *     year beside this one, all over every unit; `rows` is one page of the units matching the filters (ranks
-         *     stay those among every unit). For the issuing authority and those above it; an authority below the issuer
-         *     sees its own units.
+         *     stay those among every unit). `group_by=commune|cluster|level` groups by the schools' commune, clusters or
+         *     education levels instead of the sub-authorities (`child`). For the issuing authority and those above it; an
+         *     authority below the issuer sees its own units; a commune's officials (read only) the commune's schools.
          */
         get: operations["results_get"];
         put?: never;
@@ -811,6 +812,12 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * GroupBy
+         * @description What the results' groups are.
+         * @enum {string}
+         */
+        GroupBy: "child" | "commune" | "cluster" | "level";
         /** GroupLevelRead */
         GroupLevelRead: {
             /** Code */
@@ -849,6 +856,11 @@ export interface components {
             group_id: string | null;
             /** Group Name */
             group_name: string | null;
+            /**
+             * Key
+             * @description Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị không có thuộc tính này
+             */
+            key?: string | null;
             /** Unit Count */
             unit_count: number;
         };
@@ -1042,9 +1054,14 @@ export interface components {
             final_total: number;
             /**
              * Group Id
-             * @description Đơn vị trực thuộc đơn vị ban hành chứa đơn vị này
+             * @description Đơn vị trực thuộc đơn vị ban hành (hoặc xã/phường, khi nhóm theo xã/phường) chứa đơn vị này
              */
             group_id: string | null;
+            /**
+             * Group Key
+             * @description Khoá của nhóm chứa đơn vị này (như `groups[].key`)
+             */
+            group_key?: string | null;
             /** Group Levels */
             group_levels: components["schemas"]["GroupLevelRead"][];
             /** Group Name */
@@ -1685,8 +1702,12 @@ export interface operations {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
                 classification?: string | null;
+                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ đơn vị thuộc đơn vị quản lý này */
                 group_id?: string | null;
+                /** @description Chỉ đơn vị thuộc nhóm này (`groups[].key`) */
+                group_key?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */

@@ -212,10 +212,13 @@ export interface paths {
          * @description Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
          *     returned, approved — with counts, completeness and timeliness per sub-authority and in total.
          *
-         *     Groups are the units directly under the viewing unit (`group_unit`): a Sở sees one group per Phòng and one
-         *     per school directly under it; a Phòng sees one per school. Issuer-side users see every target, other
-         *     authority users the targets under their unit; school users get 403. `group_unit_id` rolls up under a unit
-         *     below instead (404 `group_unit_not_found` for a unit outside the caller's scope).
+         *     With `group_by=child` (the default) groups are the units directly under the viewing unit (`group_unit`):
+         *     a Sở sees one group per school directly under it (and per sub-authority, such as a Phòng before 1/7/2025,
+         *     if any); `group_unit_id` rolls up under a unit below instead (404 `group_unit_not_found` for a unit
+         *     outside the caller's scope). `group_by=commune|cluster|level` groups the targets by their commune (UBND
+         *     xã/phường), clusters or education levels as frozen at publication (and kept up to date on
+         *     reorganisations). Issuer-side users see every target, other authority users the targets under their unit,
+         *     a commune's officials (read only) the schools the commune owns; school users get 403.
          *
          *     `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
          *     first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
@@ -358,6 +361,30 @@ export interface paths {
         get: operations["preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Event
+         * @description Identity's `unit.changed` (service tokens only): a moved school's targets in open campaigns follow it (its
+         *     former managers keep reading what they reviewed); a moved or merged authority's campaigns and targets, open or
+         *     closed, follow it; the unit's open targets take its commune, clusters and levels again. Each event id takes
+         *     effect once; a redelivery and an unknown type are answered 204 too. 403 for a user's token and for a type the
+         *     producing service may not send; 422 for a payload that cannot be read.
+         */
+        post: operations["receive_event_api_submissions_events_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -889,7 +916,7 @@ export interface components {
             title: string;
             /**
              * Two Level Review
-             * @description Phòng tiếp nhận trước, rồi chuyển lên Sở
+             * @description Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành
              * @default false
              */
             two_level_review?: boolean;
@@ -1125,6 +1152,36 @@ export interface components {
             };
         };
         /**
+         * EventEnvelope
+         * @description An event as it travels from producer to receiver: the body of `POST /api/<receiver>/events`.
+         */
+        EventEnvelope: {
+            /**
+             * Id
+             * Format: uuid
+             * @description Event id, the same on every redelivery (also sent as Idempotency-Key)
+             */
+            id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description When the producer recorded the event (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Payload
+             * @description Event data as JSON: ids are strings, times ISO 8601 strings
+             */
+            payload?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Type
+             * @description What happened, e.g. `submission.submitted`
+             */
+            type: string;
+        };
+        /**
          * ExportFormat
          * @enum {string}
          */
@@ -1177,6 +1234,12 @@ export interface components {
              */
             section?: string | null;
         };
+        /**
+         * GroupBy
+         * @description What the status view's groups are.
+         * @enum {string}
+         */
+        GroupBy: "child" | "commune" | "cluster" | "level";
         /** GroupStatus */
         GroupStatus: {
             /** Approved */
@@ -1193,6 +1256,16 @@ export interface components {
              * @description Nhóm là chính một đơn vị phải nộp (trường trực thuộc đơn vị tổng hợp)
              */
             is_target: boolean;
+            /**
+             * Key
+             * @description Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị chưa gắn thuộc tính này
+             */
+            key: string;
+            /**
+             * Label
+             * @description Tên nhóm, ví dụ 'Phường Long Châu', 'Tiểu học, THCS'
+             */
+            label: string;
             /** Not Started */
             not_started: number;
             /** Overdue */
@@ -1223,8 +1296,8 @@ export interface components {
              * @description % nộp lần đầu đúng hạn trên số đã nộp, làm tròn 1 chữ số; null khi chưa ai nộp
              */
             timeliness: number | null;
-            /** @description Đơn vị trực thuộc đơn vị tổng hợp (Phòng, hoặc trường trực thuộc) */
-            unit: components["schemas"]["UnitRef"];
+            /** @description Đơn vị của nhóm: đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường; null khi nhóm theo cụm hoặc cấp học */
+            unit: components["schemas"]["UnitRef"] | null;
         };
         /**
          * LatePolicy
@@ -1647,11 +1720,13 @@ export interface components {
              */
             as_of: string;
             campaign: components["schemas"]["CampaignSummary"];
-            /** @description Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó */
+            /** @description Các nhóm là gì: đơn vị trực thuộc, xã/phường, cụm trường hay cấp học */
+            group_by: components["schemas"]["GroupBy"];
+            /** @description Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó (khi nhóm theo đơn vị trực thuộc) */
             group_unit: components["schemas"]["UnitRef"];
             /**
              * Groups
-             * @description Theo từng đơn vị trực thuộc, cũng không phụ thuộc bộ lọc
+             * @description Theo từng nhóm, cũng không phụ thuộc bộ lọc
              */
             groups: components["schemas"]["GroupStatus"][];
             /** @description Danh sách đơn vị theo bộ lọc, theo nhóm rồi theo tên */
@@ -1853,6 +1928,20 @@ export interface components {
         TargetRead: {
             /** Added At */
             added_at: string;
+            /**
+             * Cluster Codes
+             * @description Mã các cụm trường của trường
+             */
+            cluster_codes?: string[];
+            /** Cluster Names */
+            cluster_names?: string[];
+            /**
+             * Commune Id
+             * @description Xã/phường quản lý hành chính của trường
+             */
+            commune_id?: string | null;
+            /** Commune Name */
+            commune_name?: string | null;
             /** Education Levels */
             education_levels: string[];
             /** Extension Due At */
@@ -1875,14 +1964,30 @@ export interface components {
         };
         /**
          * TargetRule
-         * @description Either every unit of the given types and levels under the issuer, or an explicit list.
+         * @description Either every unit of the given types and levels under the issuer (narrowed to some communes or clusters),
+         *     or an explicit list; the units in `exclude_unit_ids` are left out of either.
          */
         TargetRule: {
+            /**
+             * Cluster Ids
+             * @description Chỉ trường thuộc các cụm trường này; rỗng: mọi cụm
+             */
+            cluster_ids?: string[];
+            /**
+             * Commune Ids
+             * @description Chỉ trường thuộc các xã/phường này; rỗng: mọi xã/phường
+             */
+            commune_ids?: string[];
             /**
              * Education Levels
              * @description Rỗng: mọi cấp học
              */
             education_levels?: string[];
+            /**
+             * Exclude Unit Ids
+             * @description Các đơn vị không phải nộp dù thoả tiêu chí
+             */
+            exclude_unit_ids?: string[];
             /**
              * Unit Ids
              * @description Danh sách đơn vị cụ thể
@@ -1902,6 +2007,11 @@ export interface components {
             /** Approved At */
             approved_at: string | null;
             /**
+             * Commune Name
+             * @description Xã/phường quản lý hành chính của trường
+             */
+            commune_name?: string | null;
+            /**
              * Due At
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
@@ -1912,10 +2022,14 @@ export interface components {
             first_submitted_at: string | null;
             /**
              * Group Id
-             * Format: uuid
-             * @description Nhóm (đơn vị trực thuộc đơn vị tổng hợp) chứa đơn vị này
+             * @description Đơn vị của nhóm chứa đơn vị này (đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường); null khi nhóm theo cụm hoặc cấp học
              */
-            group_id: string;
+            group_id: string | null;
+            /**
+             * Group Key
+             * @description Khoá của nhóm chứa đơn vị này (như `groups[].key`)
+             */
+            group_key: string;
             /** Last Submitted At */
             last_submitted_at: string | null;
             /**
@@ -3009,8 +3123,12 @@ export interface operations {
     get_campaign_status_api_submissions_campaigns__campaign_id__status_get: {
         parameters: {
             query?: {
+                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
                 group_id?: string | null;
+                /** @description Chỉ các đơn vị thuộc nhóm này (`groups[].key`) */
+                group_key?: string | null;
                 /** @description Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp ban hành, đơn vị của người xem với cán bộ cấp dưới) */
                 group_unit_id?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
@@ -3100,8 +3218,12 @@ export interface operations {
             query?: {
                 /** @description xlsx hoặc csv */
                 format?: components["schemas"]["ExportFormat"];
+                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
                 group_id?: string | null;
+                /** @description Chỉ các đơn vị thuộc nhóm này (`groups[].key`) */
+                group_key?: string | null;
                 /** @description Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp ban hành, đơn vị của người xem với cán bộ cấp dưới) */
                 group_unit_id?: string | null;
                 /** @description Tìm theo tên hoặc mã đơn vị, bỏ qua dấu */
@@ -3684,6 +3806,82 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TargetRead"][];
                 };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_event_api_submissions_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventEnvelope"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Yêu cầu không hợp lệ */
             400: {

@@ -5,7 +5,7 @@
 // the figures above them always cover every unit.
 import { FileExcelOutlined, SafetyCertificateOutlined, TrophyOutlined } from "@ant-design/icons";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Empty, Input, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Empty, Input, Segmented, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, call, download } from "../../api/client";
@@ -28,6 +28,15 @@ type GroupSummary = S["GroupSummary"];
 type PublishedRow = S["PublishedResultRead"];
 
 const PAGE = 50;
+type ResultsGroupBy = "commune" | "cluster" | "level" | "child";
+// How a Sở rolls its schools' results up since 7/2025 (no Phòng between): commune/ward, cluster, level, or the
+// units directly under the issuer.
+const RESULTS_GROUP_BY: { value: ResultsGroupBy; vi: string; en: string }[] = [
+  { value: "commune", vi: "Xã/phường", en: "Commune" },
+  { value: "cluster", vi: "Cụm trường", en: "Cluster" },
+  { value: "level", vi: "Cấp học", en: "Level" },
+  { value: "child", vi: "Đơn vị trực thuộc", en: "Sub-unit" },
+];
 
 const CLASS_COLORS: Record<string, string> = { "Xuất sắc": "#389e0d", "Tốt": "#1677ff", "Khá": "#13c2c2", "Trung bình": "#fa8c16", "Yếu": "#cf1322" };
 
@@ -105,15 +114,16 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
   const key = ["results", campaignId];
   const [q, setQ] = useState("");
   const [classification, setClassification] = useState<string | undefined>();
-  const [groupId, setGroupId] = useState<string | undefined>();
+  const [groupBy, setGroupBy] = useState<ResultsGroupBy>("child");
+  const [groupKey, setGroupKey] = useState<string | undefined>();
   const [sort, setSort] = useState<"rank" | "name">("rank");
   const [page, setPage] = useState(1);
   const query = useQuery({
-    queryKey: [...key, q, classification, groupId, sort, page],
+    queryKey: [...key, q, classification, groupBy, groupKey, sort, page],
     queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results", {
       params: {
         path: { campaign_id: campaignId },
-        query: { q: q || undefined, classification, group_id: groupId, sort, limit: PAGE, offset: (page - 1) * PAGE },
+        query: { q: q || undefined, classification, group_by: groupBy, group_key: groupKey, sort, limit: PAGE, offset: (page - 1) * PAGE },
       },
     })),
     placeholderData: keepPreviousData,
@@ -124,7 +134,8 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
   const admin = hasAny(me, ADMIN_ROLES);
   const path = { params: { path: { campaign_id: campaignId } } };
   const approved = data.approved_count;
-  const filtered = Boolean(q || classification || groupId);
+  const filtered = Boolean(q || classification || groupKey !== undefined);
+  const grouping = RESULTS_GROUP_BY.find((g) => g.value === groupBy) ?? RESULTS_GROUP_BY[3];
   const filter = <T,>(set: (v: T) => void) => (v: T) => { set(v); setPage(1); };
 
   const setRanking = async (on: boolean) => {
@@ -183,9 +194,12 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
           {previous && <><Typography.Title level={5} className="mt">{t("Năm học trước", "Last school year")}</Typography.Title>
             <Distribution counts={previous.distribution} caption={`${previous.campaign_title} (${previous.unit_count})`} /></>}
         </Card>
-        <Card size="small" title={t("Theo đơn vị quản lý", "By sub-authority")}>
-          <Table<GroupSummary> rowKey={(g) => g.group_id ?? "none"} size="small" pagination={false} dataSource={data.groups} scroll={{ x: 420 }} columns={[
-            { title: t("Đơn vị quản lý", "Authority"), render: (_, g) => g.group_name ?? t("Trực thuộc", "Direct") },
+        <Card size="small" title={t(`Theo ${grouping.vi.toLowerCase()}`, `By ${grouping.en.toLowerCase()}`)}>
+          <Segmented<ResultsGroupBy> className="group-by-switch mb" size="small" aria-label={t("Nhóm theo", "Group by")} value={groupBy}
+            onChange={(v) => { setGroupBy(v); setGroupKey(undefined); setPage(1); }}
+            options={RESULTS_GROUP_BY.map((g) => ({ value: g.value, label: t(g.vi, g.en) }))} />
+          <Table<GroupSummary> rowKey={(g) => g.key ?? g.group_id ?? "none"} size="small" pagination={false} dataSource={data.groups} scroll={{ x: 420 }} columns={[
+            { title: t(grouping.vi, grouping.en), render: (_, g) => g.group_name ?? t("Trực thuộc", "Direct") },
             { title: t("Số đơn vị", "Units"), dataIndex: "unit_count", width: 80, align: "right" },
             { title: t("Trung bình", "Average"), width: 90, align: "right", render: (_, g) => formatPoints(g.average_total, lang) },
             { title: t("Xếp loại", "Classes"), render: (_, g) => <Space size={[4, 4]} wrap>{g.distribution.filter((d) => d.count).map((d) => <Tag key={d.label}>{d.label}: {d.count}</Tag>)}</Space> },
@@ -200,8 +214,8 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
             onSearch={(v) => filter(setQ)(v.trim())} style={{ maxWidth: 320 }} />
           <Select allowClear placeholder={t("Xếp loại", "Class")} aria-label={t("Lọc theo xếp loại", "Filter by class")} style={{ minWidth: 150 }} value={classification}
             onChange={filter(setClassification)} options={data.distribution.map((c) => ({ value: c.label, label: `${c.label} (${c.count})` }))} />
-          {data.groups.some((g) => g.group_id) && <Select allowClear placeholder={t("Đơn vị quản lý", "Sub-authority")} aria-label={t("Lọc theo đơn vị quản lý", "Filter by sub-authority")} style={{ minWidth: 200 }} value={groupId}
-            onChange={filter(setGroupId)} options={data.groups.filter((g) => g.group_id).map((g) => ({ value: g.group_id as string, label: g.group_name ?? "—" }))} />}
+          {data.groups.some((g) => g.group_name) && <Select allowClear placeholder={t(grouping.vi, grouping.en)} aria-label={t(`Lọc theo ${grouping.vi.toLowerCase()}`, `Filter by ${grouping.en.toLowerCase()}`)} style={{ minWidth: 200 }} value={groupKey}
+            onChange={filter(setGroupKey)} options={data.groups.filter((g) => g.group_name).map((g) => ({ value: g.key ?? "", label: g.group_name ?? "—" }))} />}
           <Select aria-label={t("Sắp xếp", "Sort")} style={{ minWidth: 170 }} value={sort} onChange={filter(setSort)}
             options={[{ value: "rank", label: t("Theo thứ hạng", "By rank") }, { value: "name", label: t("Theo tên đơn vị", "By name") }]} />
         </div>
@@ -210,7 +224,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
             showTotal: (total) => t(`${total} đơn vị`, `${total} units`) }} columns={[
           ...(data.ranking_enabled ? [{ title: t("Hạng", "Rank"), width: 120, render: (_: unknown, r: ResultRow) => <RankCell row={r} /> }] : []),
           { title: t("Đơn vị", "Unit"), render: (_: unknown, r: ResultRow) => <Link to={`/submissions/${r.submission_id}`}>{r.unit_name}</Link> },
-          { title: t("Đơn vị quản lý", "Authority"), dataIndex: "group_name", render: (v: string | null) => v ?? "—" },
+          { title: t(grouping.vi, grouping.en), dataIndex: "group_name", render: (v: string | null) => v ?? "—" },
           { title: t("Tự chấm", "Self"), width: 80, align: "right" as const, render: (_: unknown, r: ResultRow) => formatPoints(r.self_total, lang) },
           { title: t("Điểm", "Score"), width: 80, align: "right" as const, render: (_: unknown, r: ResultRow) => <strong>{formatPoints(r.final_total, lang)}</strong> },
           { title: t("Xếp loại", "Class"), width: 130, render: (_: unknown, r: ResultRow) => <><ClassTag label={r.classification} />{r.classification_note && <div className="muted small">{r.classification_note}</div>}</> },

@@ -63,7 +63,7 @@ function Details({ campaign }: { campaign: Campaign }) {
       { key: "late", label: t("Nộp muộn", "Late reports"), children: campaign.late_policy === "accept_late" && campaign.late_until
         ? t(`Nhận báo cáo muộn đến ${formatDateTime(campaign.late_until)}`, `Late reports accepted until ${formatDateTime(campaign.late_until)}`)
         : label(LATE_POLICIES[campaign.late_policy], lang) },
-      { key: "two", label: t("Thẩm định hai cấp", "Two-level review"), children: campaign.two_level_review ? t("Có (Phòng tiếp nhận trước)", "Yes (the Phòng first)") : t("Không", "No") },
+      { key: "two", label: t("Thẩm định hai cấp", "Two-level review"), children: campaign.two_level_review ? t("Có (đơn vị quản lý trực tiếp tiếp nhận trước)", "Yes (the managing unit first)") : t("Không", "No") },
       { key: "signature", label: t("Yêu cầu ký số", "Signature required"), children: campaign.require_signature ? t("Có (phê duyệt cần chữ ký số hợp lệ)", "Yes (approval needs a valid signature)") : t("Không", "No") },
       { key: "targets", label: t("Đối tượng", "Targets"), children: rule.unit_ids ? `${rule.unit_ids.length} ${t("đơn vị chọn cụ thể", "units chosen")}` :
         `${(rule.unit_types ?? []).map((u) => label(UNIT_TYPES[u as keyof typeof UNIT_TYPES], lang) || u).join(", ")} — ${(rule.education_levels ?? []).length ? (rule.education_levels ?? []).map((l) => label(EDUCATION_LEVELS[l as keyof typeof EDUCATION_LEVELS], lang) || l).join(", ") : t("mọi cấp học", "every level")}` },

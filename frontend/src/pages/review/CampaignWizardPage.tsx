@@ -286,7 +286,7 @@ export default function CampaignWizardPage() {
                 <DatePicker {...picker} />
               </Form.Item>
             )}
-            <Form.Item name="two_level_review" label={t("Thẩm định hai cấp (Phòng tiếp nhận trước, rồi chuyển lên Sở)", "Two-level review (the Phòng first, then the Sở)")} valuePropName="checked">
+            <Form.Item name="two_level_review" label={t("Thẩm định hai cấp (đơn vị quản lý trực tiếp tiếp nhận trước, rồi chuyển lên đơn vị ban hành)", "Two-level review (the managing unit first, then the issuer)")} valuePropName="checked">
               <Switch />
             </Form.Item>
             <Form.Item name="require_signature" label={t("Chỉ phê duyệt khi báo cáo có chữ ký số hợp lệ của Hiệu trưởng", "Approve only with the principal's valid digital signature")} valuePropName="checked">

@@ -1,8 +1,8 @@
-// Where every target of a campaign stands: totals, a chart and a table by sub-authority, and the list of
+// Where every target of a campaign stands: totals, a chart and a table by commune, cluster, level or sub-unit, and the list of
 // units with filters and a search that ignores diacritics (the server folds both sides); XLSX/CSV export.
 import { DownloadOutlined } from "@ant-design/icons";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { App, Button, Card, Input, Select, Space, Statistic, Table, Tag, Typography } from "antd";
+import { App, Button, Card, Input, Segmented, Select, Space, Statistic, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, call, download } from "../../api/client";
@@ -15,6 +15,15 @@ import { SIGNATURE_COLORS } from "../submission/SignaturePanel";
 
 const PAGE = 25;
 const ORDER: TargetStatus[] = ["approved", "submitted_on_time", "submitted_late", "returned", "draft", "not_started", "overdue"];
+type GroupBy = "commune" | "cluster" | "level" | "child";
+// The Sở's ways of rolling its schools up since 7/2025: by commune/ward, by cluster, by level, or by the units
+// directly under the viewer (historically the Phòng).
+const GROUP_BY: { value: GroupBy; vi: string; en: string; title: [string, string] }[] = [
+  { value: "commune", vi: "Xã/phường", en: "Commune", title: ["Theo xã/phường", "By commune"] },
+  { value: "cluster", vi: "Cụm trường", en: "Cluster", title: ["Theo cụm trường", "By cluster"] },
+  { value: "level", vi: "Cấp học", en: "Level", title: ["Theo cấp học", "By level"] },
+  { value: "child", vi: "Đơn vị trực thuộc", en: "Sub-unit", title: ["Theo đơn vị trực thuộc", "By sub-unit"] },
+];
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? "—" : `${String(value).replace(".", ",")}%`);
 
 function Bars({ groups }: { groups: GroupStatus[] }) {
@@ -23,9 +32,9 @@ function Bars({ groups }: { groups: GroupStatus[] }) {
   return (
     <figure className="bar-chart" aria-label={t("Tình hình nộp theo đơn vị", "Submission status by unit")}>
       {groups.map((group) => (
-        <div key={group.unit.id} className="bar-row">
-          <span className="bar-label" title={group.unit.name}>{group.unit.name}</span>
-          <span className="bar-track" role="img" aria-label={`${group.unit.name}: ${ORDER.filter((s) => group[s]).map((s) => `${TARGET_STATUS[s][lang]} ${group[s]}`).join(", ")}`}>
+        <div key={group.key} className="bar-row">
+          <span className="bar-label" title={group.label}>{group.label}</span>
+          <span className="bar-track" role="img" aria-label={`${group.label}: ${ORDER.filter((s) => group[s]).map((s) => `${TARGET_STATUS[s][lang]} ${group[s]}`).join(", ")}`}>
             {ORDER.map((s) => group[s] > 0 && <span key={s} style={{ width: `${(group[s] / Math.max(1, group.targets)) * 100}%`, background: TARGET_STATUS[s].color }} title={`${TARGET_STATUS[s][lang]}: ${group[s]}`} />)}
           </span>
           <span className="small nowrap">{percent(group.completeness)}</span>
@@ -44,11 +53,12 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
   const { message } = App.useApp();
   const [statuses, setStatuses] = useState<TargetStatus[]>([]);
   const [q, setQ] = useState("");
-  const [groupId, setGroupId] = useState<string | undefined>();
+  const [groupBy, setGroupBy] = useState<GroupBy>("child");
+  const [groupKey, setGroupKey] = useState<string | undefined>();
   const [page, setPage] = useState(1);
-  const filters = { status: statuses.length ? statuses : undefined, q: q || undefined, group_id: groupId };
+  const filters = { status: statuses.length ? statuses : undefined, q: q || undefined, group_by: groupBy, group_key: groupKey };
   const query = useQuery({
-    queryKey: ["campaign-status", campaignId, statuses, q, groupId, page],
+    queryKey: ["campaign-status", campaignId, statuses, q, groupBy, groupKey, page],
     queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}/status", {
       params: { path: { campaign_id: campaignId }, query: { ...filters, limit: PAGE, offset: (page - 1) * PAGE } },
     })),
@@ -67,6 +77,8 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
   };
   if (query.error && !view) return <ProblemAlert error={query.error} />;
   const totals = view?.totals;
+  const grouping = GROUP_BY.find((g) => g.value === groupBy) ?? GROUP_BY[3];
+  const chooseGroup = (key: string | undefined) => { setGroupKey(key); setPage(1); };
   return (
     <>
       <div className="stat-grid">
@@ -77,13 +89,21 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
         <Card size="small"><Statistic title={t("Quá hạn", "Overdue")} value={totals?.overdue ?? "—"} valueStyle={{ color: totals?.overdue ? "#cf1322" : undefined }} /></Card>
         <Card size="small"><Statistic title={t("Đã duyệt", "Approved")} value={totals?.approved ?? "—"} /></Card>
       </div>
+      <div className="filters mb">
+        <span id="group-by-label" className="small">{t("Nhóm theo:", "Group by:")}</span>
+        <Segmented<GroupBy> className="group-by-switch" aria-labelledby="group-by-label" value={groupBy}
+          onChange={(v) => { setGroupBy(v); chooseGroup(undefined); }}
+          options={GROUP_BY.map((g) => ({ value: g.value, label: t(g.vi, g.en) }))} />
+      </div>
       {view && view.groups.length > 0 && (
-        <Card size="small" className="mb" title={t(`Theo đơn vị trực thuộc ${view.group_unit.name}`, `By unit under ${view.group_unit.name}`)}>
+        <Card size="small" className="mb" title={groupBy === "child"
+          ? t(`Theo đơn vị trực thuộc ${view.group_unit.name}`, `By unit under ${view.group_unit.name}`)
+          : t(...grouping.title)}>
           <Bars groups={view.groups} />
-          <Table<GroupStatus> className="mt" size="small" rowKey={(g) => g.unit.id} dataSource={view.groups} pagination={false} scroll={{ x: 640 }}
-            onRow={(g) => ({ onClick: () => { setGroupId(g.unit.id); setPage(1); }, style: { cursor: "pointer" } })}
+          <Table<GroupStatus> className="mt" size="small" rowKey={(g) => g.key} dataSource={view.groups} pagination={false} scroll={{ x: 640 }}
+            onRow={(g) => ({ onClick: () => chooseGroup(g.key), style: { cursor: "pointer" } })}
             columns={[
-              { title: t("Đơn vị", "Unit"), render: (_, g) => <Button type="link" style={{ padding: 0 }} onClick={() => { setGroupId(g.unit.id); setPage(1); }}>{g.unit.name}</Button> },
+              { title: t(grouping.vi, grouping.en), render: (_, g) => <Button type="link" style={{ padding: 0 }} onClick={() => chooseGroup(g.key)}>{g.label}</Button> },
               { title: t("Phải nộp", "Targets"), dataIndex: "targets", width: 90 },
               { title: t("Đã nộp", "Submitted"), dataIndex: "submitted", width: 90 },
               { title: t("Tỉ lệ nộp", "Completeness"), dataIndex: "completeness", width: 110, render: percent },
@@ -103,8 +123,8 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
             onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 320 }} />
           <Select mode="multiple" allowClear placeholder={t("Trạng thái", "Status")} aria-label={t("Lọc theo trạng thái", "Filter by status")} style={{ minWidth: 220 }} value={statuses}
             onChange={(v) => { setStatuses(v); setPage(1); }} options={ORDER.map((s) => ({ value: s, label: TARGET_STATUS[s][lang] }))} />
-          <Select allowClear placeholder={t("Đơn vị trực thuộc", "Sub-authority")} aria-label={t("Lọc theo đơn vị trực thuộc", "Filter by sub-authority")} style={{ minWidth: 220 }} value={groupId}
-            onChange={(v) => { setGroupId(v); setPage(1); }} options={(view?.groups ?? []).map((g) => ({ value: g.unit.id, label: g.unit.name }))} />
+          <Select allowClear placeholder={t(grouping.vi, grouping.en)} aria-label={t(`Lọc theo ${grouping.vi.toLowerCase()}`, `Filter by ${grouping.en.toLowerCase()}`)} style={{ minWidth: 220 }} value={groupKey}
+            onChange={(v) => chooseGroup(v)} options={(view?.groups ?? []).map((g) => ({ value: g.key, label: g.label }))} />
         </div>
         {/* On a phone: the unit, its status and the link to its report in two columns, the rest under the name
             (a sideways-scrolling table put the report link off screen). */}

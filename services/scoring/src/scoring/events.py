@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import ClassVar
 
 import structlog
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,13 @@ class SubmissionStep(ConsumedEvent):
     unit_id: uuid.UUID
     unit_name: str
     unit_path: str
+    # The target's grouping (absent from events written before it existed).
+    commune_id: uuid.UUID | None = None
+    commune_name: str | None = None
+    cluster_codes: list[str] = Field(default_factory=list)
+    cluster_names: list[str] = Field(default_factory=list)
+    education_levels: list[str] = Field(default_factory=list)
+    unit_type: str | None = None
 
     state: ClassVar[str]
 
@@ -62,15 +69,28 @@ class SubmissionApproved(SubmissionStep):
     state: ClassVar[str] = "approved"
 
 
+class UnitChanged(ConsumedEvent):
+    """Identity's `unit.changed`: `former_path` is set when a reorganisation moved the unit."""
+
+    event_type: ClassVar[str] = "unit.changed"
+    unit_id: uuid.UUID
+    path: str
+    former_path: str | None = None
+
+
 # (producer, model) of every event read here.
-CONSUMED: tuple[tuple[str, type[ConsumedEvent]], ...] = tuple(
-    ("submissions", model) for model in (SubmissionSubmitted, SubmissionReturned, SubmissionApproved))
+CONSUMED: tuple[tuple[str, type[ConsumedEvent]], ...] = (
+    *(("submissions", model) for model in (SubmissionSubmitted, SubmissionReturned, SubmissionApproved)),
+    ("identity", UnitChanged))
 _STEPS: dict[str, type[SubmissionStep]] = {model.event_type: model for _, model in CONSUMED
                                            if issubclass(model, SubmissionStep)}
 
 
 
 async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: SubmissionsClient) -> None:
+    if event.type == UnitChanged.event_type:
+        await _unit_changed(session, _read(UnitChanged, event), submissions)
+        return
     model = _STEPS.get(event.type)
     if model is None:
         return  # campaign events and others: nothing to do here
@@ -96,7 +116,42 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
             found = await sheets.sheet_for_submission(session, step.submission_id, for_update=True)
             assert found is not None
             sheet = found
-    apply_state(sheet, state, event.occurred_at, version=version, unit_path=step.unit_path)
+    if apply_state(sheet, state, event.occurred_at, version=version, unit_path=step.unit_path):
+        copy_grouping(sheet, step)
+
+
+def copy_grouping(sheet: ScoreSheet, step: SubmissionStep) -> None:
+    """The target's grouping, as the newest submission event carries it."""
+    sheet.commune_id, sheet.commune_name, sheet.unit_type = step.commune_id, step.commune_name, step.unit_type
+    sheet.cluster_codes, sheet.cluster_names = list(step.cluster_codes), list(step.cluster_names)
+    sheet.education_levels = list(step.education_levels)
+
+
+def _read(model: type[UnitChanged], event: EventEnvelope) -> UnitChanged:
+    try:
+        return model.model_validate(event.payload)
+    except ValidationError as exc:
+        raise InvalidEvent(f"Sự kiện {event.type} thiếu hoặc sai dữ liệu: {exc}") from exc
+
+
+async def _unit_changed(session: AsyncSession, event: UnitChanged, submissions: SubmissionsClient) -> None:
+    """A moved school's sheets in open campaigns follow it (the old path is kept, as submissions keeps it for its
+    former managers); a moved or merged authority's sheets all follow it, whatever the campaign's state. Results
+    of closed campaigns keep the paths their units had."""
+    former = event.former_path
+    if not former or former == event.path:
+        return
+    if not await sheets.unit_has_sheets(session, event.unit_id):
+        await sheets.move_paths(session, former, event.path)
+        return
+    moved = await sheets.sheets_under(session, former)
+    states = {cid: (await submissions.campaign(cid)).status for cid in {s.campaign_id for s in moved}}
+    for sheet in moved:
+        if states[sheet.campaign_id] == "published":
+            old = sheet.unit_path
+            sheet.unit_path = event.path + old[len(former):]
+            sheet.former_unit_paths = [*sheet.former_unit_paths, old]
+    await session.flush()
 
 
 def apply_state(sheet: ScoreSheet, state: str, at: datetime, *, version: int | None, unit_path: str | None) -> bool:

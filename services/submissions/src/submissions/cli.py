@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("seed-templates", help="add the shared outline templates (idempotent)")
     demo = commands.add_parser("seed-demo", help="templates, the current school year and a published demo campaign "
                                                  "(needs identity running)")
-    demo.add_argument("--issuer-unit-id", required=True, help="the issuing Phòng/Sở")
+    demo.add_argument("--issuer-unit-id", required=True, help="the issuing authority (the Sở since 7/2025)")
     demo.add_argument("--rubric-id", help="the scoring service's rubric the campaign is scored against")
     demo.add_argument("--signed-unit-id", help="a school whose report is written now, to be self-scored "
                                                "(scoring's seed-demo-self-scores), then submitted and signed "

@@ -105,3 +105,8 @@ class SignedFileTooLarge(PayloadTooLarge):
 class NotSigned(Conflict):
     code = "not_signed"
     title = "Báo cáo chưa có bản đã ký số"
+
+
+class InvalidEvent(Unprocessable):
+    code = "invalid_event"
+    title = "Sự kiện không hợp lệ"

@@ -1,16 +1,20 @@
-"""Events this service publishes, written to the outbox in the same transaction as the change they report.
+"""Events this service publishes, written to the outbox in the same transaction as the change they report, and
+the ones it reads.
 
-Each type is a model owned by the feature that produces it (`campaigns/events.py`, `workflow/events.py`); their
-JSON Schemas are exported to `events/submissions/` by `make openapi`. A dispatcher started in the lifespan
-delivers them to every configured receiver.
+Out: each type is a model owned by the feature that produces it (`campaigns/events.py`, `workflow/events.py`);
+their JSON Schemas are exported to `events/submissions/` by `make openapi`. A dispatcher started in the lifespan
+delivers them to every configured receiver. In: identity's `unit.changed` (`units/`), through the inbox.
 """
 
 from __future__ import annotations
 
-from edudx_common.outbox import Event, EventSink
+from edudx_common.outbox import ConsumedEvent, Event, EventSink
 from submissions.campaigns import events as campaign_events
+from submissions.units import events as unit_events
 from submissions.workflow import events as workflow_events
 
 PUBLISHED: tuple[type[Event], ...] = (*campaign_events.PUBLISHED, *workflow_events.PUBLISHED)
+# (producer, model) of every event read here: identity's unit changes (units/service.py).
+CONSUMED: tuple[tuple[str, type[ConsumedEvent]], ...] = unit_events.CONSUMED
 
-__all__ = ["PUBLISHED", "EventSink"]
+__all__ = ["CONSUMED", "PUBLISHED", "EventSink"]

@@ -28,6 +28,7 @@ from submissions.school_years.router import router as school_years_router
 from submissions.signatures.router import router as signatures_router
 from submissions.signatures.service import SignaturePolicy
 from submissions.status.router import router as status_router
+from submissions.units.router import router as events_router
 from submissions.workflow.router import router as workflow_router
 
 VERSION = "0.1.0"
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # one router is matched by another's, so the order changes nothing else.
         routers=[workflow_router, status_router, audit_router("submissions"),
                  school_years_router, outlines_router, campaigns_router, mirror_router, exports_router,
-                 signatures_router],
+                 signatures_router, events_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("submissions")],
     )

@@ -1,5 +1,6 @@
 """Every table of the submissions service, imported in one place for Alembic and tests."""
 from edudx_common.audit import AuditRecord
+from edudx_common.inbox import InboxEvent
 from edudx_common.outbox import OutboxMessage
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.outlines.models import Outline
@@ -10,6 +11,7 @@ from submissions.workflow.models import Submission, SubmissionEvent, SubmissionV
 __all__ = ["AuditRecord",
            "Campaign",
            "CampaignTarget",
+           "InboxEvent",
            "OfficialDocument",
            "OutboxMessage",
            "Outline",

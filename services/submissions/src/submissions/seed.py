@@ -1,5 +1,6 @@
 """Demo data for the embedded run: the shared outline templates, school years, and the seed-004 year-end
-campaign issued by the demo Phòng for its primary and lower-secondary schools, published."""
+campaign issued by the demo Sở (since 7/2025 it runs its schools' campaigns directly, with no Phòng between) for
+its primary and lower-secondary schools, published."""
 
 from __future__ import annotations
 

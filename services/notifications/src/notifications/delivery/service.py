@@ -22,7 +22,7 @@ def _path_pattern(principal: Principal) -> str | None:
     if principal.is_system_admin:
         return None
     if not principal.has_any(Role.AUTHORITY_ADMIN) or principal.unit_id is None:
-        raise NotAllowed("Chỉ quản trị viên của Sở/Phòng xem được tình trạng gửi thư.")
+        raise NotAllowed("Chỉ quản trị viên của cơ quan quản lý (Sở GDĐT) xem được tình trạng gửi thư.")
     return f"%/{principal.unit_id.hex}/%"
 
 

@@ -25,12 +25,23 @@ class ResultsSort(StrEnum):
     NAME = "name"
 
 
+class GroupBy(StrEnum):
+    """What the results' groups are."""
+
+    CHILD = "child"  # the units directly under the issuer (sub-authorities)
+    COMMUNE = "commune"  # the schools' administrative owner (UBND xã/phường)
+    CLUSTER = "cluster"  # the Sở's clusters of schools (cụm trường)
+    LEVEL = "level"  # the schools' education levels
+
+
 @dataclass(frozen=True)
 class ResultsFilter:
     q: str | None = None
     classification: str | None = None
     group_id: uuid.UUID | None = None
     sort: ResultsSort = ResultsSort.RANK
+    group_by: GroupBy = GroupBy.CHILD
+    group_key: str | None = None  # a group's `key` (any grouping)
 
 
 SearchQuery = Annotated[str | None, Query(max_length=200, description="Tìm theo tên đơn vị, không phân biệt dấu")]
@@ -44,9 +55,14 @@ async def _results_filter(
     classification: ClassQuery = None,
     group_id: Annotated[uuid.UUID | None, Query(description="Chỉ đơn vị thuộc đơn vị quản lý này")] = None,
     sort: SortQuery = ResultsSort.RANK,
+    group_by: Annotated[GroupBy, Query(
+        description="Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), "
+                    "level (cấp học)")] = GroupBy.CHILD,
+    group_key: Annotated[str | None, Query(max_length=500, description="Chỉ đơn vị thuộc nhóm này "
+                                                                        "(`groups[].key`)")] = None,
 ) -> ResultsFilter:
     return ResultsFilter(q=q.strip() or None if q else None, classification=classification, group_id=group_id,
-                         sort=sort)
+                         sort=sort, group_by=group_by, group_key=group_key)
 
 
 ResultsFilterDep = Annotated[ResultsFilter, Depends(_results_filter)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Integer, and_, case, delete, func, insert, literal, null, or_, select
+from sqlalchemy import Integer, String, and_, case, delete, func, insert, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import expression
@@ -43,6 +43,12 @@ async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *,
         query = query.where(col(ScoreSheet.unit_path).like(f"%/{within.hex}/%"))
     found = await session.execute(query.order_by(col(ScoreSheet.unit_name)))
     return [SubmittedSheet(*row) for row in found]
+
+
+async def commune_has_sheets(session: AsyncSession, campaign_id: uuid.UUID, commune_id: uuid.UUID) -> bool:
+    found = await session.execute(select(col(ScoreSheet.id)).where(
+        col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.commune_id) == commune_id).limit(1))
+    return found.first() is not None
 
 
 async def settings(session: AsyncSession, campaign_id: uuid.UUID, *,
@@ -135,6 +141,31 @@ def group_hex(issuer_id: uuid.UUID) -> ColumnElement[str | None]:
     return case((and_(at > 0, below_group), func.substr(path, at + UNIT_HEX + 2, UNIT_HEX)), else_=null())
 
 
+# Grouping by an attribute of the sheet: its stored text is the group key (a uuid; a JSON list the ORM always writes
+# the same way, so equal lists are equal text); a NULL commune means "no commune".
+_ATTRIBUTE_GROUPS: dict[str, tuple[Any, Any]] = {
+    "commune": (ScoreSheet.commune_id, ScoreSheet.commune_name),
+    "cluster": (ScoreSheet.cluster_codes, ScoreSheet.cluster_names),
+    "level": (ScoreSheet.education_levels, None),
+}
+
+
+def group_key(issuer_id: uuid.UUID, group_by: str) -> ColumnElement[str | None]:
+    """The group of a sheet: its sub-authority under the issuer (`child`), or its commune, clusters or levels."""
+    attribute = _ATTRIBUTE_GROUPS.get(group_by)
+    if attribute is None:
+        return group_hex(issuer_id)
+    return cast("ColumnElement[str | None]", expression.cast(col(attribute[0]), String))
+
+
+def group_label(group_by: str) -> ColumnElement[str | None]:
+    """What names an attribute group in SQL (the commune's name, the clusters' names as JSON); nothing else."""
+    attribute = _ATTRIBUTE_GROUPS.get(group_by)
+    if attribute is None or attribute[1] is None:
+        return expression.cast(null(), String)
+    return expression.cast(col(attribute[1]), String)
+
+
 @dataclass(frozen=True)
 class Unscored:
     """What a submitted sheet without any score counts as (its outcome for an empty sheet)."""
@@ -164,12 +195,17 @@ class ClassFigure:
     count: int
     total: Decimal
     approved: int
+    group_label: str | None = None
 
 
-def _submitted(campaign_id: uuid.UUID, within: uuid.UUID | None) -> list[ColumnElement[bool]]:
+def _submitted(campaign_id: uuid.UUID, within: uuid.UUID | None,
+               commune_id: uuid.UUID | None = None) -> list[ColumnElement[bool]]:
+    """Submitted sheets of the campaign; `within`: in that unit's subtree; `commune_id`: of that commune's schools."""
     where = [col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.submit_count) > 0]
     if within is not None:
         where.append(col(ScoreSheet.unit_path).like(f"%/{within.hex}/%"))
+    if commune_id is not None:
+        where.append(col(ScoreSheet.commune_id) == commune_id)
     return where
 
 
@@ -185,7 +221,8 @@ def _classification(unscored: Unscored) -> ColumnElement[str | None]:
 
 
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
-                  within: uuid.UUID | None = None, approved_only: bool = False) -> Subquery:
+                  within: uuid.UUID | None = None, approved_only: bool = False, group_by: str = "child",
+                  commune_id: uuid.UUID | None = None) -> Subquery:
     """Every submitted sheet of the campaign (of `within`'s subtree) with its rank among them: rank() over the
     final total, so equal totals share a rank and the next rank skips the tied places, and whether it is shared."""
     final = _final_total(unscored)
@@ -193,18 +230,19 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
         col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
         final.label("final_total"),
-        _classification(unscored).label("classification"), group_hex(issuer_id).label("group_hex"),
+        _classification(unscored).label("classification"), group_key(issuer_id, group_by).label("group_hex"),
         func.rank().over(order_by=final.desc()).label("rank"),
         # Tied: the neighbour before or after in the same order has the same total (one sort serves every window;
         # a count per total would sort a second time, a frame of peers costs more than the sort).
         or_(func.lag(final).over(order_by=final.desc()) == final,
             func.lead(final).over(order_by=final.desc()) == final).label("tied"),
-    ).where(*_submitted(campaign_id, within),
+    ).where(*_submitted(campaign_id, within, commune_id),
             *([col(ScoreSheet.submission_status) == "approved"] if approved_only else [])).subquery("ranked")
 
 
 def _ranked_filters(ranked: Subquery, *, classification: str | None, only_unclassified: bool,
-                    group: uuid.UUID | None, search: str | None = None) -> list[ColumnElement[bool]]:
+                    group: uuid.UUID | None, search: str | None = None,
+                    stored_group: str | None = None) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if search:
         # Every folded word in order, as edudx_common.text.fold and like_pattern define the project's search.
@@ -215,6 +253,8 @@ def _ranked_filters(ranked: Subquery, *, classification: str | None, only_unclas
         where.append(ranked.c.classification == classification)
     if group is not None:
         where.append(ranked.c.group_hex == group.hex)
+    if stored_group is not None:  # a group as the database keys it ("": the sheets without one)
+        where.append(ranked.c.group_hex == stored_group if stored_group else ranked.c.group_hex.is_(None))
     return where
 
 
@@ -226,11 +266,12 @@ def _ranked_row(row: Any) -> RankedRow:
 
 async def ranked_page(session: AsyncSession, ranked: Subquery, *, classification: str | None = None,
                       only_unclassified: bool = False, group: uuid.UUID | None = None, search: str | None = None,
-                      by_name: bool = False, limit: int, offset: int) -> tuple[list[RankedRow], int]:
+                      by_name: bool = False, limit: int, offset: int,
+                      stored_group: str | None = None) -> tuple[list[RankedRow], int]:
     """One page by rank then name (or by folded name), and how many rows match: ORDER BY … LIMIT in the
     database, ranks being those among every row of `ranked` whatever the filters."""
     where = _ranked_filters(ranked, classification=classification, only_unclassified=only_unclassified,
-                            group=group, search=search)
+                            group=group, search=search, stored_group=stored_group)
     name_order = [_CodePointOrder(ranked.c.unit_name_folded), _CodePointOrder(ranked.c.unit_name)]
     order = [*name_order, ranked.c.rank] if by_name else [ranked.c.rank, _CodePointOrder(ranked.c.unit_name)]
     query = (select(ranked, func.count().over().label("matching")).where(*where)
@@ -259,18 +300,19 @@ async def sheet_details(session: AsyncSession, sheet_ids: Sequence[uuid.UUID]) -
 
 
 async def class_figures(session: AsyncSession, campaign_id: uuid.UUID, *, issuer_id: uuid.UUID,
-                        unscored: Unscored, within: uuid.UUID | None = None) -> list[ClassFigure]:
+                        unscored: Unscored, within: uuid.UUID | None = None, group_by: str = "child",
+                        commune_id: uuid.UUID | None = None) -> list[ClassFigure]:
     """Counts, sums of final totals and approvals per (group, class): every figure of the results page is
     added up from these few rows, whatever the number of units."""
-    group, label = group_hex(issuer_id), _classification(unscored)
+    group, label = group_key(issuer_id, group_by), _classification(unscored)
     approved = func.sum(case((col(ScoreSheet.submission_status) == "approved", 1), else_=0))
     # Whole hundredths: exact on SQLite too, where NUMERIC is stored as a float and a float sum drifts.
     cents = func.sum(func.round(_final_total(unscored) * 100))
-    query = (select(group, label, func.count(), cents, approved)
-             .where(*_submitted(campaign_id, within)).group_by(group, label))
+    query = (select(group, label, func.count(), cents, approved, func.max(group_label(group_by)))
+             .where(*_submitted(campaign_id, within, commune_id)).group_by(group, label))
     return [ClassFigure(group_hex=g, classification=c, count=int(n), total=Decimal(int(s or 0)) / 100,
-                        approved=int(a or 0))
-            for g, c, n, s, a in await session.execute(query)]
+                        approved=int(a or 0), group_label=gl)
+            for g, c, n, s, a, gl in await session.execute(query)]
 
 
 async def unit_figures(session: AsyncSession, campaign_id: uuid.UUID, unit_ids: Sequence[uuid.UUID], *,

@@ -31,11 +31,13 @@ async def get_results(campaign_id: uuid.UUID, session: SessionDep, principal: Cu
     """Results of every unit that has submitted: final score (review score where given), class or levels,
     rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
     year beside this one, all over every unit; `rows` is one page of the units matching the filters (ranks
-    stay those among every unit). For the issuing authority and those above it; an authority below the issuer
-    sees its own units."""
-    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    stay those among every unit). `group_by=commune|cluster|level` groups by the schools' commune, clusters or
+    education levels instead of the sub-authorities (`child`). For the issuing authority and those above it; an
+    authority below the issuer sees its own units; a commune's officials (read only) the commune's schools."""
+    campaign, within, commune = await service.results_scope(session, principal, campaign_id,
+                                                            submissions=submissions, tree=tree)
     return await service.results_page(session, campaign, submissions=submissions, identity=identity, within=within,
-                                      chosen=chosen, page=page)
+                                      chosen=chosen, page=page, commune_id=commune)
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})

@@ -18,8 +18,10 @@ class GroupLevelRead(BaseModel):
 class ResultRow(BaseModel):
     unit_id: uuid.UUID
     unit_name: str
-    group_id: uuid.UUID | None = Field(description="Đơn vị trực thuộc đơn vị ban hành chứa đơn vị này")
+    group_id: uuid.UUID | None = Field(description="Đơn vị trực thuộc đơn vị ban hành (hoặc xã/phường, khi nhóm "
+                                                   "theo xã/phường) chứa đơn vị này")
     group_name: str | None
+    group_key: str | None = Field(default=None, description="Khoá của nhóm chứa đơn vị này (như `groups[].key`)")
     submission_id: uuid.UUID
     submission_status: str
     self_total: float
@@ -45,6 +47,9 @@ class ClassCount(BaseModel):
 class GroupSummary(BaseModel):
     group_id: uuid.UUID | None
     group_name: str | None
+    key: str | None = Field(default=None, description="Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của "
+                                                      "đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; "
+                                                      "rỗng: đơn vị không có thuộc tính này")
     unit_count: int
     average_total: float | None
     distribution: list[ClassCount]

@@ -7,6 +7,7 @@ only for the campaign, the target count and the names of the sub-authorities.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPub
 from scoring.events import EventSink
 from scoring.results import repository
 from scoring.results.events import ResultsPublished
-from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort, select_page
+from scoring.results.listing import NOT_CLASSIFIED, GroupBy, ResultsFilter, ResultsSort, select_page
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.results.repository import SubmittedSheet
 from scoring.results.schemas import (
@@ -120,6 +121,22 @@ async def campaign_in_scope(principal: Principal, campaign_id: uuid.UUID, *, sub
     raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi quản lý của bạn.")
 
 
+async def results_scope(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, *,
+                        submissions: SubmissionsClient,
+                        tree: UnitTree) -> tuple[CampaignInfo, uuid.UUID | None, uuid.UUID | None]:
+    """The results a caller reads: (campaign, subtree root, commune). A commune's officials read its schools'
+    results (a commune is a child of the Sở, never an ancestor of its schools: the subtree would be empty);
+    everyone else what `campaign_in_scope` allows, which every act goes through."""
+    if principal.unit_id is not None and principal.has_any(*RESULT_ROLES) \
+            and await repository.commune_has_sheets(session, campaign_id, principal.unit_id):
+        campaign = await submissions.campaign(campaign_id)
+        if campaign.rubric_id is None:
+            raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
+        return campaign, None, principal.unit_id
+    campaign, within = await campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    return campaign, within, None
+
+
 async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
                   identity: IdentityClient, within: uuid.UUID | None = None) -> Computation:
     assert campaign.rubric_id is not None
@@ -200,6 +217,7 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
                                group_id=lambda r: r.group_id)
     rows = [ResultRow(
         unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, group_id=r.group_id, group_name=r.group_name,
+        group_key=r.group_id.hex if r.group_id else "",
         submission_id=r.sheet.submission_id, submission_status=r.sheet.submission_status,
         self_total=float(r.outcome.self_total), final_total=float(r.outcome.final_total),
         max_total=float(r.outcome.max_total), classification=r.outcome.classification.label,
@@ -212,7 +230,8 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
     by_group: dict[uuid.UUID | None, list[UnitResult]] = {}
     for result in results:
         by_group.setdefault(result.group_id, []).append(result)
-    groups = [GroupSummary(group_id=gid, group_name=members[0].group_name, unit_count=len(members),
+    groups = [GroupSummary(group_id=gid, group_name=members[0].group_name, key=gid.hex if gid else "",
+                           unit_count=len(members),
                            average_total=_average(members), distribution=_distribution(definition, members))
               for gid, members in sorted(by_group.items(), key=lambda kv: kv[1][0].group_name or "")]
     previous = None
@@ -248,7 +267,7 @@ def _unscored(definition: RubricDefinition) -> repository.Unscored:
 
 async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
                        identity: IdentityClient, within: uuid.UUID | None = None, chosen: ResultsFilter | None = None,
-                       page: PageParams | None = None) -> CampaignResultsRead:
+                       page: PageParams | None = None, commune_id: uuid.UUID | None = None) -> CampaignResultsRead:
     """The results page at any scale: the figures are SQL aggregates over the sheets' result columns, the rows
     one ranked page (rank() OVER the final total, ORDER BY … LIMIT); only that page's summaries are read.
     What `to_read(compute(…))` answers, without loading every unit."""
@@ -258,16 +277,19 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     unscored = _unscored(definition)
     settings = await repository.settings(session, campaign.id)
     ranking = settings.ranking_enabled if settings else True
+    group_by = chosen.group_by.value
+    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+                                             unscored=unscored, within=within, group_by=group_by,
+                                             commune_id=commune_id)
+    naming = await _group_naming(chosen.group_by, figures, identity)
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
-                                      within=within)
+                                      within=within, group_by=group_by, commune_id=commune_id)
     unclassified = chosen.classification == NOT_CLASSIFIED
     shown, total = await repository.ranked_page(
         session, ranked, classification=None if unclassified else chosen.classification,
         only_unclassified=unclassified, group=chosen.group_id, search=chosen.q,
-        by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset)
-    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
-                                             unscored=unscored, within=within)
-    names = await identity.names([uuid.UUID(h) for h in {f.group_hex for f in figures if f.group_hex}])
+        by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset,
+        stored_group=_stored_group(naming, chosen.group_key))
     details = await repository.sheet_details(session, [r.sheet_id for r in shown])
     previous, earlier_by_unit = await _previous_year_figures(session, campaign, definition, submissions=submissions,
                                                              unit_ids=[r.unit_id for r in shown])
@@ -277,11 +299,11 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         detail = details[r.sheet_id]
         result = outcome_from_summary(detail.summary) if detail.summary else outcome(definition, {}, {},
                                                                                      with_criteria=False)
-        group_id = uuid.UUID(r.group_hex) if r.group_hex else None
+        group = naming[r.group_hex]
         before = earlier_by_unit.get(r.unit_id)
         rows.append(ResultRow(
-            unit_id=r.unit_id, unit_name=r.unit_name, group_id=group_id,
-            group_name=names.get(group_id) if group_id else None, submission_id=detail.submission_id,
+            unit_id=r.unit_id, unit_name=r.unit_name, group_id=group.unit_id, group_name=group.name,
+            group_key=group.key, submission_id=detail.submission_id,
             submission_status=detail.submission_status, self_total=float(result.self_total),
             final_total=float(result.final_total), max_total=float(result.max_total),
             classification=result.classification.label, classification_note=result.classification.note,
@@ -296,13 +318,16 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     for figure in figures:
         by_group.setdefault(figure.group_hex, []).append(figure)
     groups = []
-    for hex_id, members in by_group.items():
-        group_id = uuid.UUID(hex_id) if hex_id else None
+    for stored, members in by_group.items():
+        group = naming[stored]
         count, average, classes = _figures_of(members)
-        groups.append(GroupSummary(group_id=group_id, group_name=names.get(group_id) if group_id else None,
+        groups.append(GroupSummary(group_id=group.unit_id, group_name=group.name, key=group.key,
                                    unit_count=count, average_total=average,
                                    distribution=_distribution_of(definition, classes)))
-    groups.sort(key=lambda g: (g.group_name or "", str(g.group_id or "")))
+    if chosen.group_by is GroupBy.CHILD:
+        groups.sort(key=lambda g: (g.group_name or "", str(g.group_id or "")))
+    else:
+        groups.sort(key=lambda g: (naming[_stored_of(naming, g.key)].order, g.group_name or ""))
     count, average, classes = _figures_of(figures)
     return CampaignResultsRead(
         campaign_id=campaign.id, campaign_title=campaign.title, rubric_id=campaign.rubric_id,
@@ -313,6 +338,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         rows=rows, total=total, limit=page.limit, offset=page.offset)
 
 
+<<<<<<< HEAD
 @dataclass(frozen=True)
 class SummaryLine:
     """One unit on the summary sheet, however it was computed."""
@@ -384,6 +410,67 @@ async def _earlier_campaign(session: AsyncSession, campaign: CampaignInfo, *, su
     if earlier.rubric_id is None:
         return None
     return earlier, _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+=======
+_LEVEL_ORDER = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
+LEVEL_LABELS_VI = {"mam_non": "Mầm non", "tieu_hoc": "Tiểu học", "thcs": "THCS", "thpt": "THPT", "gdtx": "GDTX"}
+_NO_GROUP = {GroupBy.COMMUNE: "(chưa gắn xã/phường)", GroupBy.CLUSTER: "(không thuộc cụm trường nào)",
+             GroupBy.LEVEL: "(chưa khai báo cấp học)"}
+
+
+@dataclass(frozen=True)
+class GroupNaming:
+    """How a group of the results reads: its key (as the API takes it back), unit, name and place in the list."""
+
+    key: str
+    unit_id: uuid.UUID | None
+    name: str | None
+    order: tuple[Any, ...] = ()
+
+
+async def _group_naming(group_by: GroupBy, figures: Sequence[repository.ClassFigure],
+                        identity: IdentityClient) -> dict[str | None, GroupNaming]:
+    """Every stored group key of the figures, named: sub-authorities by identity (one call), attribute groups
+    from the sheets' own columns."""
+    stored = {f.group_hex: f.group_label for f in figures}
+    if group_by is GroupBy.CHILD:
+        names = await identity.names([uuid.UUID(h) for h in stored if h])
+        return {h: GroupNaming(key=h or "", unit_id=uuid.UUID(h) if h else None,
+                               name=names.get(uuid.UUID(h)) if h else None) for h in stored}
+    naming: dict[str | None, GroupNaming] = {}
+    for key, label in stored.items():
+        if group_by is GroupBy.COMMUNE:
+            commune = uuid.UUID(key) if key else None  # PostgreSQL writes a uuid with dashes, SQLite as hex
+            naming[key] = (GroupNaming(key=commune.hex, unit_id=commune, name=label, order=(0,)) if commune
+                           else GroupNaming(key="", unit_id=None, name=_NO_GROUP[group_by], order=(1,)))
+            continue
+        codes = [str(c) for c in json.loads(key or "[]")]
+        if not codes:
+            naming[key] = GroupNaming(key="", unit_id=None, name=_NO_GROUP[group_by], order=(len(_LEVEL_ORDER) + 1,))
+        elif group_by is GroupBy.LEVEL:
+            order = tuple(_LEVEL_ORDER.index(c) if c in _LEVEL_ORDER else len(_LEVEL_ORDER) for c in codes)
+            naming[key] = GroupNaming(key="+".join(codes), unit_id=None,
+                                      name=", ".join(LEVEL_LABELS_VI.get(c, c) for c in codes), order=(0, *order))
+        else:
+            titles = [str(n) for n in json.loads(label or "[]")]
+            naming[key] = GroupNaming(key="+".join(codes), unit_id=None,
+                                      name=", ".join(titles if len(titles) == len(codes) else codes), order=(0,))
+    return naming
+
+
+def _stored_of(naming: dict[str | None, GroupNaming], key: str | None) -> str | None:
+    return next((stored for stored, group in naming.items() if group.key == key), None)
+
+
+def _stored_group(naming: dict[str | None, GroupNaming], key: str | None) -> str | None:
+    """The database's key of the group asked for: "" for sheets without one (NULL), None for no filter. An unknown
+    key is passed as it is, and finds nothing."""
+    if key is None:
+        return None
+    if not any(group.key == key for group in naming.values()):
+        return key
+    stored = _stored_of(naming, key)
+    return "" if stored is None else stored
+>>>>>>> issue-20b
 
 
 async def _previous_year_figures(

@@ -57,7 +57,7 @@ def _ensure_maintainer(principal: Principal, owner_unit_id: uuid.UUID | None) ->
     if principal.is_system_admin:
         return
     if not principal.has_any(Role.AUTHORITY_ADMIN) or principal.unit_id is None:
-        raise NotAllowed("Chỉ quản trị của đơn vị quản lý (Sở, Phòng) được soạn bộ tiêu chí.")
+        raise NotAllowed("Chỉ quản trị của cơ quan quản lý (Sở GDĐT) được soạn bộ tiêu chí.")
     if owner_unit_id is not None and owner_unit_id != principal.unit_id:
         raise NotAllowed("Chỉ đơn vị sở hữu bộ tiêu chí được tạo phiên bản mới; hãy tạo bộ tiêu chí của đơn vị "
                          "mình từ tệp xuất của bộ này.")

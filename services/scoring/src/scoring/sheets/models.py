@@ -35,6 +35,16 @@ class ScoreSheet(SQLModel, table=True):
     # search and order by name in SQL.
     unit_name_folded: str = Field(default="", max_length=300)
     unit_path: str = Field(max_length=2000)
+    # What results group by besides the sub-authority on `unit_path` — the school's commune (UBND xã/phường), the
+    # Sở's clusters, its education levels and type — as the submission's target holds them (submission events and
+    # identity's answer), refreshed on `unit.changed`; and the paths it had before a reorganisation moved it.
+    commune_id: uuid.UUID | None = Field(default=None, index=True)
+    commune_name: str | None = Field(default=None, max_length=255)
+    cluster_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    cluster_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    education_levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    unit_type: str | None = Field(default=None, max_length=20)
+    former_unit_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rubric_id: uuid.UUID = Field(index=True)
     submission_status: str = Field(max_length=20)
     submit_count: int = 0

@@ -61,7 +61,8 @@ class Campaign(SQLModel, table=True):
     outline: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # {"unit_types": [...], "education_levels": [...]} or {"unit_ids": [...]}
     target_rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # Schools' submissions pass the managing Phòng first, which accepts them for the issuer (Sở).
+    # Schools' submissions pass the managing authority between issuer and school first (historically a Phòng),
+    # which accepts them for the issuer (Sở).
     two_level_review: bool = False
     # Approval needs a valid digital signature of the principal on the version being approved.
     require_signature: bool = False
@@ -97,6 +98,14 @@ class CampaignTarget(SQLModel, table=True):
     education_levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # "/<root hex>/…/<unit hex>/": scope checks and roll-ups by sub-authority are string prefix work.
     unit_path: str = Field(max_length=2000, index=True)
+    # The administrative owner (UBND xã/phường) and the Sở's clusters when the target was frozen, refreshed on
+    # `unit.changed`: status and exports group by them in SQL, and the commune's officials read its schools' rows.
+    commune_id: uuid.UUID | None = Field(default=None, index=True)
+    commune_name: str | None = Field(default=None, max_length=255)
+    cluster_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    cluster_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Paths the unit had before a reorganisation moved it: their managers keep reading what they reviewed.
+    former_unit_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     added_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     extension_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,6 +28,7 @@ async def search(
     *,
     path_pattern: str | None,
     target_unit_id: uuid.UUID | None,
+    commune_id: uuid.UUID | None = None,
     query: str | None,
     school_year_id: uuid.UUID | None,
     status: str | None,
@@ -35,12 +36,15 @@ async def search(
     offset: int,
     sync: SyncParams | None = None,
 ) -> tuple[list[Campaign], int]:
-    """Campaigns issued inside a subtree (`path_pattern`), or published ones targeting units in it. In sync mode
-    (edudx_common.sync) ordered by (updated_at, id) after the cursor, with no offset."""
+    """Campaigns issued inside a subtree (`path_pattern`), or published ones targeting units in it (or, with
+    `commune_id`, schools of that commune). In sync mode (edudx_common.sync) ordered by (updated_at, id) after the
+    cursor, with no offset."""
     stmt = select(Campaign)
     if path_pattern is not None:
-        targeted = select(col(CampaignTarget.campaign_id)).where(
-            col(CampaignTarget.unit_path).like(path_pattern), col(CampaignTarget.withdrawn_at).is_(None))
+        in_scope: ColumnElement[bool] = col(CampaignTarget.unit_path).like(path_pattern)
+        if commune_id is not None:
+            in_scope = or_(in_scope, col(CampaignTarget.commune_id) == commune_id)
+        targeted = select(col(CampaignTarget.campaign_id)).where(in_scope, col(CampaignTarget.withdrawn_at).is_(None))
         stmt = stmt.where(or_(
             col(Campaign.issuer_path).like(path_pattern),
             (col(Campaign.status) != CampaignStatus.DRAFT.value) & col(Campaign.id).in_(targeted),
@@ -94,6 +98,14 @@ async def target(session: AsyncSession, campaign_id: uuid.UUID, unit_id: uuid.UU
 async def unit_is_targeted_below(session: AsyncSession, campaign_id: uuid.UUID, path_pattern: str) -> bool:
     result = await session.execute(select(col(CampaignTarget.id)).where(
         col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.unit_path).like(path_pattern),
+        col(CampaignTarget.withdrawn_at).is_(None)).limit(1))
+    return result.first() is not None
+
+
+async def commune_is_targeted(session: AsyncSession, campaign_id: uuid.UUID, commune_id: uuid.UUID) -> bool:
+    """Whether a school of the commune (its administrative owner) is an active target."""
+    result = await session.execute(select(col(CampaignTarget.id)).where(
+        col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.commune_id) == commune_id,
         col(CampaignTarget.withdrawn_at).is_(None)).limit(1))
     return result.first() is not None
 

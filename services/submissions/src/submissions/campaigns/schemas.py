@@ -20,11 +20,18 @@ class Attachment(RequestModel):
 
 
 class TargetRule(RequestModel):
-    """Either every unit of the given types and levels under the issuer, or an explicit list."""
+    """Either every unit of the given types and levels under the issuer (narrowed to some communes or clusters),
+    or an explicit list; the units in `exclude_unit_ids` are left out of either."""
 
     unit_types: list[str] = Field(default_factory=lambda: list(UNIT_TYPES_DEFAULT))
     education_levels: list[str] = Field(default_factory=list, description="Rỗng: mọi cấp học")
+    commune_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500,
+                                         description="Chỉ trường thuộc các xã/phường này; rỗng: mọi xã/phường")
+    cluster_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200,
+                                         description="Chỉ trường thuộc các cụm trường này; rỗng: mọi cụm")
     unit_ids: list[uuid.UUID] | None = Field(default=None, description="Danh sách đơn vị cụ thể")
+    exclude_unit_ids: list[uuid.UUID] = Field(default_factory=list, max_length=5000,
+                                              description="Các đơn vị không phải nộp dù thoả tiêu chí")
 
     @model_validator(mode="after")
     def _not_empty(self) -> TargetRule:
@@ -48,7 +55,7 @@ class CampaignBase(BaseModel):
     late_until: LocalDateTime | None = Field(
         default=None, description="Hạn chót nhận báo cáo muộn (sau hạn nộp); chỉ dùng khi nhận báo cáo muộn")
     rubric_id: uuid.UUID | None = None
-    two_level_review: bool = Field(default=False, description="Phòng tiếp nhận trước, rồi chuyển lên Sở")
+    two_level_review: bool = Field(default=False, description="Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành")
     require_signature: bool = Field(default=False, description="Chỉ phê duyệt khi phiên bản đã nộp có chữ ký số "
                                                                 "hợp lệ của Hiệu trưởng")
 
@@ -165,6 +172,10 @@ class TargetRead(BaseModel):
     unit_name: str
     unit_type: str
     education_levels: list[str]
+    commune_id: uuid.UUID | None = Field(default=None, description="Xã/phường quản lý hành chính của trường")
+    commune_name: str | None = None
+    cluster_codes: list[str] = Field(default_factory=list, description="Mã các cụm trường của trường")
+    cluster_names: list[str] = Field(default_factory=list)
     added_at: LocalDateTime
     withdrawn_at: LocalDateTime | None
     extension_due_at: LocalDateTime | None

@@ -74,7 +74,11 @@ async def _visible(session: AsyncSession, principal: Principal, campaign: Campai
         return True
     if campaign.status == CampaignStatus.DRAFT or principal.unit_id is None:
         return False
-    return await repository.unit_is_targeted_below(session, campaign.id, path_pattern(principal.unit_id))
+    if await repository.unit_is_targeted_below(session, campaign.id, path_pattern(principal.unit_id)):
+        return True
+    # A commune's officials follow their schools (read only), though the commune is not on their paths.
+    return principal.has_any(*AUTHORITY_ROLES) and await repository.commune_is_targeted(
+        session, campaign.id, principal.unit_id)
 
 
 async def get_managed(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID) -> Campaign:
@@ -96,8 +100,9 @@ async def list_campaigns(session: AsyncSession, principal: Principal, page: Page
         pattern, target_unit = None, principal.unit_id
     else:
         pattern, target_unit = path_pattern(principal.unit_id), None
-    return await repository.search(session, path_pattern=pattern, target_unit_id=target_unit, query=query,
-                                   school_year_id=school_year_id, status=status, limit=page.limit,
+    commune = None if is_school_user or pattern is None else principal.unit_id
+    return await repository.search(session, path_pattern=pattern, target_unit_id=target_unit, commune_id=commune,
+                                   query=query, school_year_id=school_year_id, status=status, limit=page.limit,
                                    offset=page.offset, sync=sync)
 
 
@@ -107,7 +112,7 @@ async def list_campaigns(session: AsyncSession, principal: Principal, page: Page
 async def create_campaign(session: AsyncSession, principal: Principal, identity: IdentityClient,
                           data: CampaignCreate) -> Campaign:
     if not (principal.is_system_admin or principal.has_any(Role.AUTHORITY_ADMIN)):
-        raise NotAllowed("Chỉ quản trị viên của Sở/Phòng mới tạo được đợt báo cáo.")
+        raise NotAllowed("Chỉ quản trị viên của cơ quan quản lý (Sở GDĐT) mới tạo được đợt báo cáo.")
     issuer_id = data.issuer_unit_id or principal.unit_id
     if issuer_id is None:
         raise NotAllowed("Tài khoản chưa gắn với đơn vị nào.")
@@ -225,15 +230,48 @@ async def resolve_targets(identity: IdentityClient, campaign: Campaign) -> list[
     else:
         units = await identity.units_under(campaign.issuer_unit_id, unit_types=rule.unit_types,
                                            education_levels=rule.education_levels)
-    return [u for u in units if u.id != campaign.issuer_unit_id and u.active]
+    return selected(units, rule, campaign.issuer_unit_id)
+
+
+def selected(units: list[UnitInfo], rule: TargetRule, issuer_id: uuid.UUID) -> list[UnitInfo]:
+    """Of the units identity listed, those the rule keeps: communes and clusters are judged from each unit's
+    answer (one listing whatever the rule), exclusions last; the issuer and inactive units never."""
+    communes, clusters, excluded = set(rule.commune_ids), set(rule.cluster_ids), set(rule.exclude_unit_ids)
+    if rule.unit_ids is None and communes:
+        units = [u for u in units if u.commune is not None and u.commune.id in communes]
+    if rule.unit_ids is None and clusters:
+        units = [u for u in units if any(c.id in clusters for c in u.clusters)]
+    return [u for u in units if u.id != issuer_id and u.active and u.id not in excluded]
 
 
 def target_row(campaign: Campaign, unit: UnitInfo) -> CampaignTarget:
-    return CampaignTarget(
+    target = CampaignTarget(
         campaign_id=campaign.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
         unit_name_folded=fold(unit.name), unit_type=unit.type, education_levels=unit.education_levels,
         unit_path=unit.path,
     )
+    copy_grouping(target, unit)
+    return target
+
+
+# Education levels from the youngest pupils up: a school's levels are stored in this order, so that schools with
+# the same levels group together (and read as people list them).
+LEVEL_ORDER = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
+
+
+def level_order(level: str) -> tuple[int, str]:
+    return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
+
+
+def copy_grouping(target: CampaignTarget, unit: UnitInfo) -> None:
+    """What status and results group by: the unit's commune, clusters, levels and type as identity says now."""
+    target.commune_id = unit.commune.id if unit.commune else None
+    target.commune_name = unit.commune.name if unit.commune else None
+    ordered = sorted(unit.clusters, key=lambda c: c.code)
+    target.cluster_codes = [c.code for c in ordered]
+    target.cluster_names = [c.name for c in ordered]
+    target.education_levels = sorted(unit.education_levels, key=level_order)
+    target.unit_type = unit.type
 
 
 async def publish_campaign(session: AsyncSession, principal: Principal, identity: IdentityClient,

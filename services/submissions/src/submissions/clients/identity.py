@@ -20,6 +20,14 @@ NAMES_FRESH_SECONDS = 60.0
 _NAMES_KEPT = 50_000
 
 
+class UnitLink(BaseModel):
+    """A commune or cluster as identity names it in a unit's answer."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+
+
 class UnitInfo(BaseModel):
     id: uuid.UUID
     code: str
@@ -29,6 +37,9 @@ class UnitInfo(BaseModel):
     ancestor_ids: list[uuid.UUID]
     active: bool
     address: str | None = None
+    # The post-2025 fields; an identity without them answers a unit with no commune and no cluster.
+    commune: UnitLink | None = None
+    clusters: list[UnitLink] = []
 
     @property
     def path(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import xlsxwriter
 
 from edudx_common.timezone import describe_delay, format_vn, in_vietnam
-from submissions.status.schemas import STATUS_LABELS_VI, WORKFLOW_LABELS_VI, ExportFormat
+from submissions.status.schemas import GROUP_BY_LABELS_VI, STATUS_LABELS_VI, WORKFLOW_LABELS_VI, ExportFormat, GroupBy
 from submissions.status.service import StatusReport, Tally, TargetLine
 
 MEDIA_TYPES = {
@@ -27,7 +27,7 @@ MEDIA_TYPES = {
 TARGET_COLUMNS = [
     ("STT", 6), ("Mã đơn vị", 14), ("Tên đơn vị", 40), ("Đơn vị quản lý", 30), ("Trạng thái", 15),
     ("Hạn nộp", 17), ("Nộp lần đầu", 17), ("Muộn", 14), ("Quá hạn", 14), ("Bước xử lý", 22),
-    ("Nộp lần cuối", 17), ("Duyệt lúc", 17), ("Ký số", 16),
+    ("Nộp lần cuối", 17), ("Duyệt lúc", 17), ("Ký số", 16), ("Xã/phường", 24),
 ]
 GROUP_COLUMNS = [
     ("Đơn vị", 40), ("Mã", 14), ("Phải nộp", 10), ("Chưa bắt đầu", 13), ("Đang soạn", 11), ("Quá hạn", 10),
@@ -62,7 +62,7 @@ def xlsx(report: StatusReport) -> bytes:
 
 def _targets_sheet(workbook: Any, report: StatusReport, header: Any) -> None:
     sheet = workbook.add_worksheet("Đơn vị")
-    for i, (title, width) in enumerate(TARGET_COLUMNS):
+    for i, (title, width) in enumerate(_columns(TARGET_COLUMNS, 3, report)):
         sheet.set_column(i, i, width)
         sheet.write_string(0, i, title, header)
     for r, values in enumerate(_target_values(report, local_time), start=1):
@@ -77,17 +77,27 @@ def _groups_sheet(workbook: Any, report: StatusReport, header: Any) -> None:
     tenth = workbook.add_format({"num_format": "0.0"})
     bold_tenth = workbook.add_format({"bold": True, "num_format": "0.0"})
     sheet.write_string(0, 0, f"Tình hình nộp báo cáo: {report.campaign.title}", bold)
-    sheet.write_string(1, 0, f"Đơn vị tổng hợp: {report.group_unit.name}")
+    sheet.write_string(1, 0, f"Đơn vị tổng hợp: {report.group_unit.name}" if report.group_by == GroupBy.CHILD
+                       else f"Nhóm theo: {GROUP_BY_LABELS_VI[report.group_by].lower()}")
     sheet.write_string(2, 0, f"Tính đến: {format_vn(report.as_of)} (hạn chung {format_vn(report.campaign.due_at)})")
     top = 4
-    for i, (title, width) in enumerate(GROUP_COLUMNS):
+    for i, (title, width) in enumerate(_columns(GROUP_COLUMNS, 0, report)):
         sheet.set_column(i, i, width)
         sheet.write_string(top, i, title, header)
     row = top
     for row, group in enumerate(report.groups, start=top + 1):
-        _tally_row(sheet, row, group.unit.name, group.unit.code or "", group.tally, None, tenth)
+        _tally_row(sheet, row, group.label, group.code or "", group.tally, None, tenth)
     _tally_row(sheet, row + 1, "Tổng cộng", "", report.totals, bold, bold_tenth)
     sheet.freeze_panes(top + 1, 1)
+
+
+def _columns(columns: list[tuple[str, int]], group_column: int, report: StatusReport) -> list[tuple[str, int]]:
+    """The column of each row's group is titled by what groups are: the managing unit, or the attribute."""
+    if report.group_by == GroupBy.CHILD:
+        return columns
+    titled = list(columns)
+    titled[group_column] = (GROUP_BY_LABELS_VI[report.group_by], columns[group_column][1])
+    return titled
 
 
 def _tally_row(sheet: Any, row: int, name: str, code: str, tally: Tally, fmt: Any, percent_fmt: Any) -> None:
@@ -106,7 +116,7 @@ def csv_bytes(report: StatusReport) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads the Vietnamese text right when the file is double-clicked."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow([title for title, _ in TARGET_COLUMNS])
+    writer.writerow([title for title, _ in _columns(TARGET_COLUMNS, 3, report)])
     for values in _target_values(report, text_time):
         writer.writerow([_neutral(v) if isinstance(v, str) else v for v in values])
     return text.getvalue().encode("utf-8-sig")
@@ -119,6 +129,7 @@ def _target_values(report: StatusReport, when: Any) -> Iterator[list[Any]]:
             n, row.unit_code, row.unit_name, report.managing_name(line), STATUS_LABELS_VI[line.status],
             when(row.due_at), when(row.first_submitted_at), _delay(row.late_seconds), _delay(line.overdue_seconds),
             _workflow_label(line), when(row.last_submitted_at), when(row.approved_at), _signature_label(report, line),
+            row.commune_name or "",
         ]
 
 

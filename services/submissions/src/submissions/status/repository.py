@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, null, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -37,6 +37,7 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(CampaignTarget.unit_name),
     col(CampaignTarget.unit_name_folded),
     col(CampaignTarget.unit_type),
+    col(CampaignTarget.commune_name),
     col(CampaignTarget.extension_due_at),
     col(Submission.id).label("submission_id"),
     col(Submission.status).label("workflow_status"),
@@ -59,6 +60,10 @@ class Scope:
     now: datetime
     group_unit_id: uuid.UUID
     path_patterns: tuple[str, ...] = ()
+    # "child": the group unit's children on the path; "commune", "cluster", "level": the target's attribute.
+    group_by: str = "child"
+    # A commune's officials: only the schools it owns, wherever they sit in the professional tree.
+    commune_id: uuid.UUID | None = None
 
 
 def status_expression(scope: Scope) -> ColumnElement[str]:
@@ -84,9 +89,22 @@ def due_expression(scope: Scope) -> ColumnElement[datetime]:
     return effective_due_sql(scope.campaign_due)
 
 
+# Attribute groupings: the stored column whose text is the group key (a uuid, or a JSON list written by the ORM,
+# always serialised the same way, so equal lists are equal text).
+_ATTRIBUTE_COLUMNS: dict[str, Any] = {
+    "commune": CampaignTarget.commune_id,
+    "cluster": CampaignTarget.cluster_codes,
+    "level": CampaignTarget.education_levels,
+}
+
+
 def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
-    """The id (hex) of the group unit's child on the target's path; the group unit itself if the path ends
-    there. Found by position, not by a fixed offset: targets added later may sit under a moved branch."""
+    """The group of a target. By child: the id (hex) of the group unit's child on the target's path; the group
+    unit itself if the path ends there — found by position, not by a fixed offset: targets added later may sit
+    under a moved branch. By attribute: the attribute's stored text ('' for a school without a commune)."""
+    attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
+    if attribute is not None:
+        return func.coalesce(cast(col(attribute), String), "")
     unit_hex = literal(scope.group_unit_id.hex)
     path = col(CampaignTarget.unit_path)
     position = func.instr(path, unit_hex) if dialect == "sqlite" else func.strpos(path, unit_hex)
@@ -94,8 +112,17 @@ def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
     return func.coalesce(func.nullif(child, ""), unit_hex)
 
 
+def group_label_expression(scope: Scope) -> ColumnElement[Any]:
+    """What names an attribute group: the commune's name, the clusters' names (JSON text); nothing by child."""
+    if scope.group_by == "commune":
+        return cast(col(CampaignTarget.commune_name), String)
+    if scope.group_by == "cluster":
+        return cast(col(CampaignTarget.cluster_names), String)
+    return cast(null(), String)
+
+
 def _targets(scope: Scope, *columns: Any) -> Select[Any]:
-    return (
+    stmt = (
         select(*columns)
         .select_from(CampaignTarget)
         .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
@@ -103,6 +130,9 @@ def _targets(scope: Scope, *columns: Any) -> Select[Any]:
         .where(col(CampaignTarget.campaign_id) == scope.campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
                *(col(CampaignTarget.unit_path).like(p) for p in scope.path_patterns))
     )
+    if scope.commune_id is not None:
+        stmt = stmt.where(col(CampaignTarget.commune_id) == scope.commune_id)
+    return stmt
 
 
 def _matches(query: str) -> ColumnElement[bool]:
@@ -114,6 +144,7 @@ def _matches(query: str) -> ColumnElement[bool]:
 def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any]:
     first_on_time = and_(col(Submission.first_submitted_at).is_not(None), col(Submission.late_seconds) == 0)
     judged = _targets(scope, group_expression(scope, dialect).label("group_key"),
+                      group_label_expression(scope).label("group_label"),
                       status_expression(scope).label("status"),
                       case((first_on_time, 1), else_=0).label("first_on_time"),
                       case((_matches(query), 1), else_=0).label("matched") if query else literal(1).label("matched"),
@@ -121,12 +152,13 @@ def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any
     # Grouped outside: PostgreSQL cannot match a GROUP BY expression whose parameters are numbered apart.
     return (select(judged.c.group_key, judged.c.status, func.count().label("targets"),
                    func.sum(judged.c.first_on_time).label("first_on_time"),
-                   func.sum(judged.c.matched).label("matched"))
+                   func.sum(judged.c.matched).label("matched"), func.max(judged.c.group_label).label("group_label"))
             .group_by(judged.c.group_key, judged.c.status))
 
 
 async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> Sequence[Row[Any]]:
-    """(group_key, status, targets, first_on_time, matched) for every group and status present: `matched`
+    """(group_key, status, targets, first_on_time, matched, group_label) for every group and status present:
+    `matched`
     counts the targets `query` finds, so the length of any filtered list is known without counting it."""
     return (await session.execute(rollup_query(scope, _dialect(session), query=query))).all()
 

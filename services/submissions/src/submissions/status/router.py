@@ -18,6 +18,7 @@ from submissions.status import export, service
 from submissions.status.schemas import (
     STATUS_LABELS_VI,
     ExportFormat,
+    GroupBy,
     GroupStatus,
     StatusView,
     TargetStatus,
@@ -35,9 +36,14 @@ async def _filters(
     group_unit_id: Annotated[uuid.UUID | None, Query(
         description="Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp "
                     "ban hành, đơn vị của người xem với cán bộ cấp dưới)")] = None,
+    group_by: Annotated[GroupBy, Query(
+        description="Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), "
+                    "level (cấp học)")] = GroupBy.CHILD,
+    group_key: Annotated[str | None, Query(max_length=500, description="Chỉ các đơn vị thuộc nhóm này "
+                                                                        "(`groups[].key`)")] = None,
 ) -> service.StatusFilters:
     return service.StatusFilters(statuses=frozenset(status or ()), query=q, group_id=group_id,
-                                 group_unit_id=group_unit_id)
+                                 group_unit_id=group_unit_id, group_by=group_by, group_key=group_key)
 
 
 FiltersDep = Annotated[service.StatusFilters, Depends(_filters)]
@@ -51,10 +57,13 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
     """Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
     returned, approved — with counts, completeness and timeliness per sub-authority and in total.
 
-    Groups are the units directly under the viewing unit (`group_unit`): a Sở sees one group per Phòng and one
-    per school directly under it; a Phòng sees one per school. Issuer-side users see every target, other
-    authority users the targets under their unit; school users get 403. `group_unit_id` rolls up under a unit
-    below instead (404 `group_unit_not_found` for a unit outside the caller's scope).
+    With `group_by=child` (the default) groups are the units directly under the viewing unit (`group_unit`):
+    a Sở sees one group per school directly under it (and per sub-authority, such as a Phòng before 1/7/2025,
+    if any); `group_unit_id` rolls up under a unit below instead (404 `group_unit_not_found` for a unit
+    outside the caller's scope). `group_by=commune|cluster|level` groups the targets by their commune (UBND
+    xã/phường), clusters or education levels as frozen at publication (and kept up to date on
+    reorganisations). Issuer-side users see every target, other authority users the targets under their unit,
+    a commune's officials (read only) the schools the commune owns; school users get 403.
 
     `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
     first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
@@ -67,8 +76,10 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
         campaign=CampaignSummary.model_validate(report.campaign),
         as_of=report.as_of,
         group_unit=report.group_unit,
+        group_by=report.group_by,
         totals=report.totals.counts(),
-        groups=[GroupStatus(unit=g.unit, is_target=g.is_target, **g.tally.counts().model_dump())
+        groups=[GroupStatus(key=g.key, label=g.label, unit=g.unit, is_target=g.is_target,
+                            **g.tally.counts().model_dump())
                 for g in report.groups],
         targets=Page[TargetStatusRead](items=[_target_read(line, report) for line in report.lines],
                                        total=report.total, limit=page.limit, offset=page.offset),
@@ -100,10 +111,13 @@ async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, pr
 
 def _target_read(line: service.TargetLine, report: service.StatusReport) -> TargetStatusRead:
     row = line.row
+    group = report.groups_by_hex.get(line.group_hex)
     signature = report.signatures.get(row.submission_id) if row.submission_id else None
     return TargetStatusRead(
         unit_id=row.unit_id, unit_code=row.unit_code, unit_name=row.unit_name, unit_type=row.unit_type,
-        group_id=uuid.UUID(line.group_hex), status=line.status, status_label=STATUS_LABELS_VI[line.status],
+        group_id=group.unit.id if group and group.unit else None, group_key=group.key if group else line.group_hex,
+        commune_name=row.commune_name,
+        status=line.status, status_label=STATUS_LABELS_VI[line.status],
         submission_id=row.submission_id, workflow_status=line.workflow_status, due_at=row.due_at,
         extension_due_at=row.extension_due_at, resubmission_due_at=row.resubmission_due_at,
         first_submitted_at=row.first_submitted_at, last_submitted_at=row.last_submitted_at,

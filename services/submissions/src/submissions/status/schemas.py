@@ -47,6 +47,31 @@ WORKFLOW_LABELS_VI: dict[SubmissionStatus, str] = {
 }
 
 
+class GroupBy(StrEnum):
+    """What the status view's groups are."""
+
+    CHILD = "child"  # the units directly under the group unit
+    COMMUNE = "commune"  # the schools' administrative owner (UBND xã/phường)
+    CLUSTER = "cluster"  # the Sở's clusters of schools (cụm trường)
+    LEVEL = "level"  # the schools' education levels
+
+
+LEVEL_LABELS_VI: dict[str, str] = {
+    "mam_non": "Mầm non",
+    "tieu_hoc": "Tiểu học",
+    "thcs": "THCS",
+    "thpt": "THPT",
+    "gdtx": "GDTX",
+}
+
+GROUP_BY_LABELS_VI: dict[GroupBy, str] = {
+    GroupBy.CHILD: "Đơn vị trực thuộc",
+    GroupBy.COMMUNE: "Xã/phường",
+    GroupBy.CLUSTER: "Cụm trường",
+    GroupBy.LEVEL: "Cấp học",
+}
+
+
 class ExportFormat(StrEnum):
     XLSX = "xlsx"
     CSV = "csv"
@@ -78,7 +103,11 @@ class StatusCounts(BaseModel):
 
 
 class GroupStatus(StatusCounts):
-    unit: UnitRef = Field(description="Đơn vị trực thuộc đơn vị tổng hợp (Phòng, hoặc trường trực thuộc)")
+    key: str = Field(description="Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; "
+                                 "mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị chưa gắn thuộc tính này")
+    label: str = Field(description="Tên nhóm, ví dụ 'Phường Long Châu', 'Tiểu học, THCS'")
+    unit: UnitRef | None = Field(description="Đơn vị của nhóm: đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường; "
+                                             "null khi nhóm theo cụm hoặc cấp học")
     is_target: bool = Field(description="Nhóm là chính một đơn vị phải nộp (trường trực thuộc đơn vị tổng hợp)")
 
 
@@ -87,7 +116,10 @@ class TargetStatusRead(BaseModel):
     unit_code: str
     unit_name: str
     unit_type: str
-    group_id: uuid.UUID = Field(description="Nhóm (đơn vị trực thuộc đơn vị tổng hợp) chứa đơn vị này")
+    group_id: uuid.UUID | None = Field(description="Đơn vị của nhóm chứa đơn vị này (đơn vị trực thuộc đơn vị tổng "
+                                                   "hợp, hoặc xã/phường); null khi nhóm theo cụm hoặc cấp học")
+    group_key: str = Field(description="Khoá của nhóm chứa đơn vị này (như `groups[].key`)")
+    commune_name: str | None = Field(default=None, description="Xã/phường quản lý hành chính của trường")
     status: TargetStatus
     status_label: str = Field(description="Ví dụ 'Nộp muộn'")
     submission_id: uuid.UUID | None
@@ -112,7 +144,9 @@ class TargetStatusRead(BaseModel):
 class StatusView(BaseModel):
     campaign: CampaignSummary
     as_of: LocalDateTime = Field(description="Thời điểm tính trạng thái (quá hạn so với thời điểm này)")
-    group_unit: UnitRef = Field(description="Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó")
+    group_unit: UnitRef = Field(description="Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó (khi nhóm theo "
+                                            "đơn vị trực thuộc)")
+    group_by: GroupBy = Field(description="Các nhóm là gì: đơn vị trực thuộc, xã/phường, cụm trường hay cấp học")
     totals: StatusCounts = Field(description="Mọi đơn vị trong phạm vi, không phụ thuộc bộ lọc danh sách")
-    groups: list[GroupStatus] = Field(description="Theo từng đơn vị trực thuộc, cũng không phụ thuộc bộ lọc")
+    groups: list[GroupStatus] = Field(description="Theo từng nhóm, cũng không phụ thuộc bộ lọc")
     targets: Page[TargetStatusRead] = Field(description="Danh sách đơn vị theo bộ lọc, theo nhóm rồi theo tên")

@@ -9,6 +9,7 @@ the list. Group units that are not targets themselves (a Phòng) are named by id
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,18 +23,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal
 from edudx_common.text import fold
 from submissions.access import AUTHORITY_ROLES, path_pattern, sees_everything
+from submissions.campaigns import repository as campaigns_repository
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IDS_PER_CALL, IdentityClient
 from submissions.errors import GroupUnitNotFound, NotAllowed
 from submissions.signatures import service as signatures_service
 from submissions.status import repository
-from submissions.status.schemas import StatusCounts, TargetStatus, UnitRef
+from submissions.status.schemas import LEVEL_LABELS_VI, GroupBy, StatusCounts, TargetStatus, UnitRef
 from submissions.workflow.models import SubmissionStatus
 
 _SUBMITTED = frozenset({TargetStatus.SUBMITTED_ON_TIME, TargetStatus.SUBMITTED_LATE, TargetStatus.RETURNED,
                         TargetStatus.APPROVED})
 _UNKNOWN_UNIT = "(đơn vị không còn trong danh mục)"
+_NO_GROUP = {
+    GroupBy.COMMUNE: "(chưa gắn xã/phường)",
+    GroupBy.CLUSTER: "(không thuộc cụm trường nào)",
+    GroupBy.LEVEL: "(chưa khai báo cấp học)",
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class StatusFilters:
     query: str | None = None
     group_id: uuid.UUID | None = None
     group_unit_id: uuid.UUID | None = None
+    group_by: GroupBy = GroupBy.CHILD
+    group_key: str | None = None  # a group's `key` (any grouping); `group_id` is the child grouping's
 
 
 @dataclass(slots=True)
@@ -56,6 +65,7 @@ class TargetLine:
 
     @property
     def group_hex(self) -> str:
+        """The group's key as stored (child grouping: the group unit's hex id)."""
         return str(self.row.group_key)
 
     @property
@@ -94,9 +104,21 @@ class Tally:
 
 @dataclass
 class Group:
-    unit: UnitRef
+    """A group of the roll-up: a unit under the group unit (child grouping), or a commune, a set of clusters
+    or a set of education levels. `key` is what the API shows and takes back as a filter; `stored` is the
+    group's key as the database computes it."""
+
+    key: str
+    stored: str
+    label: str
+    unit: UnitRef | None = None
+    code: str | None = None
     is_target: bool = False
+    order: tuple[Any, ...] = ()
     tally: Tally = field(default_factory=Tally)
+
+    def named(self, unit: UnitRef) -> None:
+        self.unit, self.label, self.code = unit, unit.name, unit.code
 
 
 @dataclass
@@ -104,6 +126,7 @@ class StatusReport:
     campaign: Campaign
     as_of: datetime
     group_unit: UnitRef
+    group_by: GroupBy
     totals: Tally
     groups: list[Group]
     lines: list[TargetLine] = field(repr=False)  # the page asked for, or every match
@@ -115,9 +138,11 @@ class StatusReport:
     def managing_name(self, line: TargetLine) -> str:
         """The group a target belongs to, or the viewer's unit for a target directly under it."""
         group = self.groups_by_hex.get(line.group_hex)
+        if self.group_by != GroupBy.CHILD:
+            return group.label if group else ""
         if group is None or group.is_target:
             return self.group_unit.name
-        return group.unit.name
+        return group.label
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -133,24 +158,27 @@ def percent(part: int, whole: int) -> float | None:
 async def status_report(session: AsyncSession, principal: Principal, identity: IdentityClient, *,
                         campaign_id: uuid.UUID, filters: StatusFilters, now: datetime, limit: int | None,
                         offset: int = 0, by_group: bool = False) -> StatusReport:
-    """Issuer-side users see every target; authority users below the issuer (a Phòng in a Sở campaign) see the
-    targets in their subtree; school users are refused. The list is by name (`by_group`: by group, then name)
-    and holds `limit` lines from `offset` (None: all of them)."""
+    """Issuer-side users see every target; authority users below the issuer (historically a Phòng in a Sở
+    campaign) see the targets in their subtree; a commune's officials the schools it owns; school users are
+    refused. The list is by name (`by_group`: by group, then name) and holds `limit` lines from `offset` (None:
+    all of them). Groups are the units under the group unit, or the targets' communes, clusters or levels."""
     campaign = await campaigns_service.get_visible(session, principal, campaign_id)
     if not (sees_everything(principal) or principal.has_any(*AUTHORITY_ROLES)):
         raise NotAllowed("Chỉ cán bộ của cơ quan quản lý mới xem được tình hình nộp báo cáo.")
-    scope = await _scope(session, principal, campaign, filters.group_unit_id, now)
+    scope = await _scope(session, principal, campaign, filters, now)
 
     cells = await repository.rollup(session, scope, query=filters.query)
-    groups = _groups(cells)
-    await _name_target_groups(session, campaign.id, groups)
+    groups = _groups(cells, filters.group_by)
+    if filters.group_by == GroupBy.CHILD:
+        await _name_target_groups(session, campaign.id, groups)
     statuses = {s.value for s in filters.statuses}
-    group_hex = filters.group_id.hex if filters.group_id else None
+    group_hex = _stored_key(groups, filters)
     total = sum(int(c.matched) for c in cells
                 if (not statuses or c.status in statuses) and (group_hex is None or c.group_key == group_hex))
 
     # Identity names the other groups while the database reads the page.
-    naming = asyncio.ensure_future(_name_other_groups(identity, campaign, scope.group_unit_id, groups))
+    naming = asyncio.ensure_future(_name_other_groups(
+        identity, campaign, scope.group_unit_id, groups if filters.group_by == GroupBy.CHILD else {}))
     try:
         rows = await repository.listed(session, scope, statuses=statuses, query=filters.query,
                                        group_hex=group_hex, limit=limit, offset=offset) if total > offset else []
@@ -159,7 +187,7 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
         raise
     group_unit = await naming
 
-    ordered = sorted(groups.items(), key=lambda item: (fold(item[1].unit.name), item[1].unit.code or ""))
+    ordered = sorted(groups.items(), key=lambda item: (item[1].order, fold(item[1].label), item[1].code or ""))
     totals = Tally()
     for _, group in ordered:
         totals.add(group.tally)
@@ -169,20 +197,25 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
         lines.sort(key=lambda line: rank.get(line.group_hex, len(rank)))  # stable: by name within a group
     signatures = await signatures_service.states_of(
         session, [(line.row.submission_id, line.row.submit_count) for line in lines if line.row.submission_id])
-    return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, totals=totals,
+    return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, group_by=filters.group_by, totals=totals,
                         groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups,
                         signatures=signatures)
 
 
-async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign, group_unit_id: uuid.UUID | None,
+async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign, filters: StatusFilters,
                  now: datetime) -> repository.Scope:
     """Targets the caller may see, rolled up under `group_unit_id`: by default the issuer for issuer-side
-    users and the caller's own unit for the others; otherwise a unit below that one."""
+    users and the caller's own unit for the others; otherwise a unit below that one. A commune's officials
+    see the schools the commune owns, rolled up under the issuer (the commune is not on their paths)."""
     issuer_side = campaigns_service.sees_campaign_targets(principal, campaign)
-    scope_root = campaign.issuer_unit_id if issuer_side else principal.unit_id
+    commune_id = None
+    if not issuer_side and principal.unit_id is not None and not await campaigns_repository.unit_is_targeted_below(
+            session, campaign.id, campaigns_service.own_pattern(principal)):
+        commune_id = principal.unit_id  # get_visible let the caller in: as the commune of some targets
+    scope_root = campaign.issuer_unit_id if issuer_side or commune_id else principal.unit_id
     assert scope_root is not None
-    patterns = [] if issuer_side else [campaigns_service.own_pattern(principal)]
-    group_unit_id = group_unit_id or scope_root
+    patterns = [] if issuer_side or commune_id else [campaigns_service.own_pattern(principal)]
+    group_unit_id = filters.group_unit_id or scope_root
     if group_unit_id != scope_root:
         patterns.append(path_pattern(group_unit_id))
         path = await repository.some_path(session, campaign.id, patterns)
@@ -190,26 +223,59 @@ async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign
             raise GroupUnitNotFound("Đơn vị tổng hợp phải là đơn vị của bạn (hoặc đơn vị ban hành), hoặc một đơn "
                                     "vị cấp dưới có đơn vị phải nộp báo cáo.")
     return repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
-                            group_unit_id=group_unit_id, path_patterns=tuple(patterns))
+                            group_unit_id=group_unit_id, path_patterns=tuple(patterns),
+                            group_by=filters.group_by.value, commune_id=commune_id)
 
 
-def _groups(cells: Iterable[Row[Any]]) -> dict[str, Group]:
+def _groups(cells: Iterable[Row[Any]], group_by: GroupBy) -> dict[str, Group]:
     groups: dict[str, Group] = {}
     for cell in cells:
         group = groups.get(cell.group_key)
         if group is None:
-            unit = UnitRef(id=uuid.UUID(cell.group_key), code=None, name=_UNKNOWN_UNIT, type=None)
-            group = groups[cell.group_key] = Group(unit)
+            group = groups[cell.group_key] = _group(str(cell.group_key), cell.group_label, group_by)
         group.tally.by_status[TargetStatus(cell.status)] += int(cell.targets)
         group.tally.first_on_time += int(cell.first_on_time or 0)
     return groups
 
 
+def _group(stored: str, stored_label: str | None, group_by: GroupBy) -> Group:
+    """A group as the database keys it, with the key and name people read."""
+    if group_by == GroupBy.CHILD:
+        unit = UnitRef(id=uuid.UUID(stored), code=None, name=_UNKNOWN_UNIT, type=None)
+        return Group(key=stored, stored=stored, label=unit.name, unit=unit)
+    if group_by == GroupBy.COMMUNE:
+        if not stored:
+            return Group(key="", stored=stored, label=_NO_GROUP[group_by], order=(1,))
+        commune_id = uuid.UUID(stored)  # PostgreSQL writes a uuid as text with dashes, SQLite as hex
+        return Group(key=commune_id.hex, stored=stored, label=stored_label or _UNKNOWN_UNIT, order=(0,),
+                     unit=UnitRef(id=commune_id, code=None, name=stored_label or _UNKNOWN_UNIT, type="commune"))
+    codes = [str(c) for c in json.loads(stored or "[]")]
+    if not codes:
+        return Group(key="", stored=stored, label=_NO_GROUP[group_by], order=(len(LEVEL_LABELS_VI) + 1,))
+    if group_by == GroupBy.LEVEL:
+        order = tuple(campaigns_service.level_order(c) for c in codes)
+        return Group(key="+".join(codes), stored=stored, label=", ".join(LEVEL_LABELS_VI.get(c, c) for c in codes),
+                     order=(0, *order))
+    names = [str(n) for n in json.loads(stored_label or "[]")]
+    return Group(key="+".join(codes), stored=stored, label=", ".join(names) if len(names) == len(codes)
+                 else ", ".join(codes), code=", ".join(codes), order=(0,))
+
+
+def _stored_key(groups: dict[str, Group], filters: StatusFilters) -> str | None:
+    """The database's key of the group the list is narrowed to (none: every group)."""
+    wanted = filters.group_key if filters.group_key is not None else (
+        filters.group_id.hex if filters.group_id is not None else None)
+    if wanted is None:
+        return None
+    found = next((g.stored for g in groups.values() if g.key == wanted), None)
+    return found if found is not None else wanted  # an unknown group lists nothing
+
+
 async def _name_target_groups(session: AsyncSession, campaign_id: uuid.UUID, groups: dict[str, Group]) -> None:
     """A group that is a target itself (a school directly under the group unit) is named from the targets."""
-    for target in await repository.targets_among(session, campaign_id, [g.unit.id for g in groups.values()]):
+    for target in await repository.targets_among(session, campaign_id, [g.unit.id for g in groups.values() if g.unit]):
         group = groups[target.unit_id.hex]
-        group.unit = UnitRef(id=target.unit_id, code=target.unit_code, name=target.unit_name, type=target.unit_type)
+        group.named(UnitRef(id=target.unit_id, code=target.unit_code, name=target.unit_name, type=target.unit_type))
         group.is_target = True
 
 
@@ -217,7 +283,7 @@ async def _name_other_groups(identity: IdentityClient, campaign: Campaign, group
                              groups: dict[str, Group]) -> UnitRef:
     """Name the other groups (a Phòng) and return the group unit, from identity: one call for the view, or
     one per IDS_PER_CALL groups at once. Inactive units keep their name: targets were frozen under them."""
-    missing = [g.unit.id for g in groups.values() if not g.is_target]
+    missing = [g.unit.id for g in groups.values() if g.unit is not None and not g.is_target]
     if group_unit_id == campaign.issuer_unit_id and not missing:
         return UnitRef(id=group_unit_id, code=None, name=campaign.issuer_name, type=None)
     ids = [group_unit_id, *missing]
@@ -226,7 +292,7 @@ async def _name_other_groups(identity: IdentityClient, campaign: Campaign, group
     named = {u.id: UnitRef(id=u.id, code=u.code, name=u.name, type=u.type) for units in found for u in units}
     for unit_id in missing:
         if unit_id in named:
-            groups[unit_id.hex].unit = named[unit_id]
+            groups[unit_id.hex].named(named[unit_id])
     fallback = campaign.issuer_name if group_unit_id == campaign.issuer_unit_id else _UNKNOWN_UNIT
     return named.get(group_unit_id) or UnitRef(id=group_unit_id, code=None, name=fallback, type=None)
 

@@ -23,6 +23,13 @@ class SubmissionEvent(Event):
     unit_path: str
     status: str = Field(description="The submission's state after this step")
     unit_due_at: AwareDatetime = Field(description="The deadline that applies to the unit after this step")
+    # What results group by, as the target holds it (frozen at publication, refreshed on reorganisations).
+    commune_id: uuid.UUID | None = Field(default=None, description="The school's commune (UBND xã/phường)")
+    commune_name: str | None = None
+    cluster_codes: list[str] = Field(default_factory=list)
+    cluster_names: list[str] = Field(default_factory=list)
+    education_levels: list[str] = Field(default_factory=list)
+    unit_type: str | None = None
 
 
 class SubmissionSubmitted(SubmissionEvent):

@@ -63,6 +63,13 @@ async def for_save(session: AsyncSession, submission_id: uuid.UUID
     return (row[0], row[1], row[2], row[3]) if row is not None else None
 
 
+async def unit_took_part(session: AsyncSession, submission_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
+    """Whether someone of the unit appears in the submission's history (reviewed, returned, accepted it …)."""
+    result = await session.execute(select(col(SubmissionEvent.id)).where(
+        col(SubmissionEvent.submission_id) == submission_id, col(SubmissionEvent.actor_unit_id) == unit_id).limit(1))
+    return result.first() is not None
+
+
 async def for_unit(session: AsyncSession, campaign_id: uuid.UUID, unit_id: uuid.UUID) -> Submission | None:
     result = await session.execute(select(Submission).where(col(Submission.campaign_id) == campaign_id,
                                                             col(Submission.unit_id) == unit_id))

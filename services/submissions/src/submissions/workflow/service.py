@@ -22,6 +22,7 @@ from edudx_common.pagination import PageParams
 from edudx_common.timezone import describe_delay, format_vn
 from submissions import deadlines
 from submissions.access import (
+    AUTHORITY_ROLES,
     acts_for_school,
     path_pattern,
     prepares_submission,
@@ -29,6 +30,7 @@ from submissions.access import (
     reviews_in_between,
     sees_everything,
     sees_submission,
+    unit_in_path,
 )
 from submissions.campaigns import repository as campaigns_repository
 from submissions.campaigns import service as campaigns_service
@@ -73,13 +75,31 @@ async def load(session: AsyncSession, principal: Principal, submission_id: uuid.
     found = await repository.with_context(session, submission_id)
     if found is None:
         raise SubmissionNotFound()
-    return _visible(principal, *found)
+    submission, target, campaign = found
+    if not (sees_submission(principal, target.unit_path)
+            or await _reads_only(session, principal, submission, target)):
+        raise SubmissionNotFound()
+    return Context(submission, campaign, target)
 
 
 def _visible(principal: Principal, submission: Submission, target: CampaignTarget, campaign: Campaign) -> Context:
+    """The save path's check: only who may act can save, so the read-only readers of `load` need not be asked."""
     if not sees_submission(principal, target.unit_path):
         raise SubmissionNotFound()
     return Context(submission, campaign, target)
+
+
+async def _reads_only(session: AsyncSession, principal: Principal, submission: Submission,
+                      target: CampaignTarget) -> bool:
+    """Who may read a submission they can never act on (every act checks the current path): the officials of
+    the school's commune (its administrative owner), and the managers of a path the school had before a
+    reorganisation moved it, for the submissions they took part in."""
+    if principal.unit_id is None or not principal.has_any(*AUTHORITY_ROLES):
+        return False
+    if target.commune_id is not None and target.commune_id == principal.unit_id:
+        return True
+    return (any(unit_in_path(principal.unit_id, path) for path in target.former_unit_paths)
+            and await repository.unit_took_part(session, submission.id, principal.unit_id))
 
 
 @dataclass(frozen=True)
@@ -456,7 +476,10 @@ def _payload(ctx: Context) -> dict[str, Any]:
     return {"submission_id": ctx.submission.id, "campaign_id": ctx.campaign.id,
             "campaign_title": ctx.campaign.title, "unit_id": ctx.target.unit_id,
             "unit_name": ctx.target.unit_name, "unit_path": ctx.target.unit_path,
-            "status": ctx.submission.status, "unit_due_at": effective_due(ctx)}
+            "status": ctx.submission.status, "unit_due_at": effective_due(ctx),
+            "commune_id": ctx.target.commune_id, "commune_name": ctx.target.commune_name,
+            "cluster_codes": ctx.target.cluster_codes, "cluster_names": ctx.target.cluster_names,
+            "education_levels": ctx.target.education_levels, "unit_type": ctx.target.unit_type}
 
 
 # Drafts are opened and saved often: the submission's own history keeps those; the audit trail keeps the
