@@ -338,7 +338,6 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         rows=rows, total=total, limit=page.limit, offset=page.offset)
 
 
-<<<<<<< HEAD
 @dataclass(frozen=True)
 class SummaryLine:
     """One unit on the summary sheet, however it was computed."""
@@ -410,7 +409,8 @@ async def _earlier_campaign(session: AsyncSession, campaign: CampaignInfo, *, su
     if earlier.rubric_id is None:
         return None
     return earlier, _unscored(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
-=======
+
+
 _LEVEL_ORDER = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
 LEVEL_LABELS_VI = {"mam_non": "Mầm non", "tieu_hoc": "Tiểu học", "thcs": "THCS", "thpt": "THPT", "gdtx": "GDTX"}
 _NO_GROUP = {GroupBy.COMMUNE: "(chưa gắn xã/phường)", GroupBy.CLUSTER: "(không thuộc cụm trường nào)",
@@ -470,7 +470,6 @@ def _stored_group(naming: dict[str | None, GroupNaming], key: str | None) -> str
         return key
     stored = _stored_of(naming, key)
     return "" if stored is None else stored
->>>>>>> issue-20b
 
 
 async def _previous_year_figures(
