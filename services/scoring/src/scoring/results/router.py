@@ -14,9 +14,14 @@ from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
-from scoring.results import document, export, freshness, service
+from scoring.results import document, export, freshness, preview, service
 from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
-from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
+from scoring.results.schemas import (
+    CampaignResultsRead,
+    PublishedResultsRead,
+    PublishPreviewRead,
+    ResultsSettingsUpdate,
+)
 from scoring.sheets import repository as sheets_repository
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
 from scoring.sheets.service import sheet_outcome
@@ -72,6 +77,16 @@ async def update_settings(campaign_id: uuid.UUID, body: ResultsSettingsUpdate, s
     await service.update_settings(session, principal, campaign, within, ranking_enabled=body.ranking_enabled,
                                   issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
     return service.to_read(await service.compute(session, campaign, submissions=submissions, identity=identity))
+
+
+@router.get("/publish-preview", response_model=PublishPreviewRead)
+async def preview_publication(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                              submissions: SubmissionsDep, tree: UnitTreeDep) -> PublishPreviewRead:
+    """What `POST …/publish` would do now, for its confirmation: how many results it publishes (approved
+    reports), and the units not fully reviewed, not approved, or late (submitted late or overdue), counted and
+    named (at most `names_limit` names per list), with a Vietnamese `warning` to show. Changes nothing."""
+    campaign, _ = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    return await preview.publish_preview(session, campaign, submissions=submissions)
 
 
 @router.post("/publish", response_model=CampaignResultsRead)

@@ -47,8 +47,9 @@ from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summa
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
 
-def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
-    """Standard competition ranking ("1224"): equal totals share a rank, the next rank skips the tied places."""
+def competition_ranks(totals: Sequence[Decimal] | Sequence[tuple[int, Decimal]]) -> list[int]:
+    """Standard competition ranking ("1224"): equal totals share a rank, the next rank skips the tied places.
+    A total may be a (level rank, points) pair: ranked by level first (ranking_key)."""
     order = sorted(range(len(totals)), key=lambda i: totals[i], reverse=True)
     ranks = [0] * len(totals)
     for place, index in enumerate(order):
@@ -81,6 +82,15 @@ class Computation:
     @property
     def ranking_enabled(self) -> bool:
         return self.settings.ranking_enabled if self.settings else True
+
+
+def ranking_key(definition: RubricDefinition, result: SheetOutcome) -> tuple[int, Decimal]:
+    """What ranks a unit: its points, after its level where the rubric ranks by level (no level below the
+    lowest one) — as repository.ranked_sheets does in SQL."""
+    if not definition.ranks_by_level:
+        return 0, result.final_total
+    rank = result.classification.rank
+    return (-1 if rank is None else rank), result.final_total
 
 
 def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
@@ -131,7 +141,8 @@ async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions:
     names = await identity.names([r.group_id for r in results if r.group_id is not None])
     for result in results:
         result.group_name = names.get(result.group_id) if result.group_id else None
-    for result, rank in zip(results, competition_ranks([r.outcome.final_total for r in results]), strict=True):
+    keys = [ranking_key(definition, r.outcome) for r in results]
+    for result, rank in zip(results, competition_ranks(keys), strict=True):
         result.rank = rank
     shared = Counter(r.rank for r in results)
     for result in results:
@@ -243,7 +254,8 @@ def _figures_of(figures: Sequence[repository.ClassFigure]) -> tuple[int, float |
 
 def _unscored(definition: RubricDefinition) -> repository.Unscored:
     empty = outcome(definition, {}, {}, with_criteria=False)
-    return repository.Unscored(final_total=empty.final_total, classification=empty.classification.label)
+    return repository.Unscored(final_total=empty.final_total, classification=empty.classification.label,
+                               level_rank=empty.classification.rank)
 
 
 async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
@@ -259,7 +271,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     settings = await repository.settings(session, campaign.id)
     ranking = settings.ranking_enabled if settings else True
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
-                                      within=within)
+                                      within=within, by_level=definition.ranks_by_level)
     unclassified = chosen.classification == NOT_CLASSIFIED
     shown, total = await repository.ranked_page(
         session, ranked, classification=None if unclassified else chosen.classification,
@@ -378,7 +390,7 @@ async def publish(session: AsyncSession, principal: Principal, computation: Comp
     settings.publication_count += 1
     ranking = settings.ranking_enabled
     approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
-    ranks = competition_ranks([r.outcome.final_total for r in approved])
+    ranks = competition_ranks([ranking_key(computation.definition, r.outcome) for r in approved])
     rows = [PublishedResult(
         campaign_id=campaign.id, unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, campaign_title=campaign.title,
         campaign_kind=campaign.kind, school_year=school_year, classification=r.outcome.classification.label,

@@ -15,10 +15,14 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from edudx_common.errors import FieldError
-from edudx_common.text import CRITERION_CODE
+from edudx_common.text import CRITERION_CODE, CRITERION_CODE_EXAMPLES, CRITERION_CODE_PATTERN
 from edudx_common.types import FiniteFloat, SingleLine
 
 Code = Annotated[SingleLine, StringConstraints(min_length=1, max_length=20)]
+# A criterion's code is checked by `problems()` (a Vietnamese message naming it); the schema states the pattern.
+CriterionCode = Annotated[Code, Field(description=f"Mã tiêu chí, ví dụ {CRITERION_CODE_EXAMPLES}: một đến năm phần "
+                                                  "chữ Latinh và chữ số (mỗi phần tối đa 8 ký tự) nối bằng dấu chấm",
+                                      json_schema_extra={"pattern": CRITERION_CODE_PATTERN})]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Label = Annotated[SingleLine, StringConstraints(min_length=1, max_length=100)]
 GroupTitle = Annotated[SingleLine, StringConstraints(min_length=1, max_length=4000)]
@@ -91,7 +95,7 @@ class EvidenceAttribute(BaseModel):
 
 
 class Criterion(BaseModel):
-    code: Code
+    code: CriterionCode
     text: Text
     kind: CriterionKind = CriterionKind.POINTS
     max_points: Points = 0
@@ -101,6 +105,10 @@ class Criterion(BaseModel):
     evidence_attributes: list[EvidenceAttribute] = Field(default_factory=list)
     items: list[SubItem] = Field(default_factory=list, description="Khối điểm (blocks) hoặc các mức (levels)")
     bands: list[Band] = Field(default_factory=list, description="Mức riêng của tiêu chí (tùy chọn)")
+    required_for_level: Label | None = Field(
+        default=None, description="Chỉ với điều kiện bắt buộc: mức cần đạt điều kiện này (ví dụ 'Mức 3' — 'II.1 phải "
+                                  "đạt để xếp Mức 3'). Chưa đạt thì mức của nhóm (và mức chung, xếp loại) không cao "
+                                  "hơn mức ngay dưới; để trống: theo cài đặt chung khi chưa đạt điều kiện")
 
 
 class Group(BaseModel):
@@ -133,6 +141,17 @@ class RubricDefinition(BaseModel):
 
     def group_bands(self, group: Group) -> list[Band]:
         return group.bands or (self.bands if self.mode is ClassificationMode.GROUP_LEVELS else [])
+
+    @property
+    def ranks_by_level(self) -> bool:
+        """Results rank by the overall level first, then by points: with levels per group the points of the
+        groups added up would put a Mức 1 unit above a Mức 2 one."""
+        return self.mode is ClassificationMode.GROUP_LEVELS and self.overall_level is not OverallLevel.NONE
+
+    def capped_bands(self, group: Group) -> list[Band]:
+        """The bands a condition of the group names in `required_for_level`: the group's levels, or the classes
+        by total score when the rubric classifies by total."""
+        return self.group_bands(group) or (self.bands if self.mode is ClassificationMode.TOTAL_BANDS else [])
 
 
 def criterion_step(definition: RubricDefinition, criterion: Criterion) -> Decimal:
@@ -169,7 +188,10 @@ def problems(definition: RubricDefinition) -> list[FieldError]:
                 add(f"{cwhere}.code", f"Mã '{criterion.code}' bị trùng.")
             seen.add(criterion.code)
             if not CRITERION_CODE.match(criterion.code):
-                add(f"{cwhere}.code", f"Mã tiêu chí '{criterion.code}' không hợp lệ (ví dụ: 1.1, 4a, I.3).")
+                add(f"{cwhere}.code", f"Mã tiêu chí '{criterion.code}' không hợp lệ (ví dụ: {CRITERION_CODE_EXAMPLES}).")
+            if criterion.required_for_level is not None:
+                for message in _cap_problems(definition, group, criterion):
+                    add(f"{cwhere}.required_for_level", f"Tiêu chí {criterion.code}: {message}")
             for message in _criterion_problems(definition, criterion):
                 add(cwhere, f"Tiêu chí {criterion.code}: {message}")
             for message in band_problems(criterion.bands, dec(criterion.max_points)):
@@ -199,6 +221,18 @@ def problems(definition: RubricDefinition) -> list[FieldError]:
         add("max_total", f"Tổng điểm chuẩn các nhóm là {num(groups_sum)}, không khớp tổng điểm chuẩn "
                          f"{num(definition.max_total)}.")
     return found
+
+
+def _cap_problems(definition: RubricDefinition, group: Group, criterion: Criterion) -> list[str]:
+    if criterion.kind is not CriterionKind.MANDATORY:
+        return ["chỉ điều kiện bắt buộc mới gắn với một mức cần đạt."]
+    labels = [b.label for b in ordered_bands(definition.capped_bands(group))]
+    if criterion.required_for_level not in labels:
+        return [f"không có mức '{criterion.required_for_level}' để gắn điều kiện (các mức: "
+                f"{', '.join(labels) or 'chưa có'})."]
+    if labels.index(criterion.required_for_level) == 0:
+        return [f"'{criterion.required_for_level}' là mức thấp nhất, không thể là mức cần đạt điều kiện."]
+    return []
 
 
 def _criterion_problems(definition: RubricDefinition, criterion: Criterion) -> list[str]:

@@ -258,6 +258,7 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     result = sheet_outcome(definition, scores)
     sheet.summary = summary_of(result)
     sheet.final_total, sheet.classification = result.final_total, result.classification.label
+    sheet.level_rank = result.classification.rank
     await session.flush()
 
 
