@@ -117,7 +117,8 @@ def test_a_condition_caps_the_class_of_a_rubric_classified_by_total() -> None:
     rubric = template_definition("seed-004-cntt").model_copy(deep=True)
     group = rubric.groups[0]
     first = group.criteria[0]
-    group.criteria[0] = first.model_copy(update={"kind": CriterionKind.MANDATORY, "max_points": 0, "required_for_level": "Tốt"})
+    group.criteria[0] = first.model_copy(
+        update={"kind": CriterionKind.MANDATORY, "max_points": 0, "required_for_level": "Tốt"})
     group.criteria[1] = group.criteria[1].model_copy(
         update={"max_points": group.criteria[1].max_points + first.max_points})
     assert problems(rubric) == []

@@ -136,7 +136,8 @@ def parse_criteria(values: Sequence[str]) -> list[str]:
             if not code:
                 continue
             if not CRITERION_CODE.match(code):
-                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ (ví dụ hợp lệ: {CRITERION_CODE_EXAMPLES}).")
+                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ "
+                                    f"(ví dụ hợp lệ: {CRITERION_CODE_EXAMPLES}).")
             if code not in codes:
                 codes.append(code)
     if len(codes) > MAX_CRITERIA:

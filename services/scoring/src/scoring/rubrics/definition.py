@@ -188,7 +188,8 @@ def problems(definition: RubricDefinition) -> list[FieldError]:
                 add(f"{cwhere}.code", f"Mã '{criterion.code}' bị trùng.")
             seen.add(criterion.code)
             if not CRITERION_CODE.match(criterion.code):
-                add(f"{cwhere}.code", f"Mã tiêu chí '{criterion.code}' không hợp lệ (ví dụ: {CRITERION_CODE_EXAMPLES}).")
+                add(f"{cwhere}.code",
+                    f"Mã tiêu chí '{criterion.code}' không hợp lệ (ví dụ: {CRITERION_CODE_EXAMPLES}).")
             if criterion.required_for_level is not None:
                 for message in _cap_problems(definition, group, criterion):
                     add(f"{cwhere}.required_for_level", f"Tiêu chí {criterion.code}: {message}")
