@@ -46,6 +46,7 @@ class SubmissionState(BaseModel):
     updated_at: AwareDatetime | None
     status: str | None = None  # the line's status: "overdue", "submitted_late", "approved", …
     status_label: str | None = None
+    late_seconds: int | None = None  # how late the first submission came (0: on time)
     late_text: str | None = None
     overdue_text: str | None = None
 

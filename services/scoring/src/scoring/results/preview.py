@@ -15,7 +15,10 @@ from scoring.results.schemas import PublishPreviewRead, UnitWarning
 from scoring.sheets import repository as sheets_repository
 
 NAMES_LIMIT = 100
-_LATE = ("overdue", "submitted_late")
+# Why a unit is not approved yet, by its workflow step (None: the school never opened its report).
+_NOT_APPROVED = {None: "Chưa mở báo cáo", "draft": "Đang soạn, chưa nộp", "submitted": "Đã nộp, chờ thẩm định",
+                 "under_review": "Đang thẩm định", "returned": "Bị trả lại, chờ nộp lại",
+                 "resubmitted": "Đã nộp lại, chờ thẩm định", "forwarded": "Đã chuyển lên cấp trên"}
 
 
 async def publish_preview(session: AsyncSession, campaign: CampaignInfo, *,
@@ -32,9 +35,11 @@ async def publish_preview(session: AsyncSession, campaign: CampaignInfo, *,
         if line.workflow_status == "approved":
             approved += 1
         else:
-            reason = line.status_label or "Chưa nộp báo cáo"
+            reason = _NOT_APPROVED.get(line.workflow_status, line.status_label or "Chưa được phê duyệt")
+            if line.status == "overdue":
+                reason = f"{reason} (quá hạn)"
             unapproved.append(UnitWarning(unit_id=line.unit_id, unit_name=name, reason=reason))
-        if line.status in _LATE:
+        if line.status == "overdue" or (line.late_seconds or 0) > 0:  # an approved report may have come late
             late.append(UnitWarning(unit_id=line.unit_id, unit_name=name,
                                     reason=line.late_text or line.overdue_text or line.status_label or "Muộn hạn"))
         submitted = line.workflow_status not in (None, "draft")
