@@ -134,6 +134,9 @@ class RubricDefinition(BaseModel):
     large_gap_ratio: float = Field(default=0.5, gt=0, le=1,
                                    description="Chênh lệch tự chấm / thẩm định từ tỷ lệ này của điểm chuẩn trở "
                                                "lên thì được đánh dấu")
+    review_reason_required: bool = Field(
+        default=False, description="Đánh giá ngoài: điểm thẩm định khác điểm tự chấm phải có lý do (nhận xét) "
+                                   "cho từng tiêu chí thay đổi")
     groups: list[Group] = Field(min_length=1)
 
     def criteria(self) -> dict[str, tuple[Group, Criterion]]:

@@ -226,6 +226,8 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
     _refuse(errors, evidence_only=False)
     sheet = await ensure_sheet(session, ctx, identity=identity)
     existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
+    if ctx.definition.review_reason_required:
+        _refuse(_unexplained_changes(marks, entries, existing), evidence_only=False)
     before = {code: _float(row.review_points) for code, row in existing.items()}
     now = clock()
     for index, criterion, mark in marks:
@@ -241,6 +243,20 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
     sheet.updated_at = now
     await refresh_summary(session, sheet, ctx.definition)
     return sheet
+
+
+def _unexplained_changes(marks: Sequence[tuple[int, Criterion, Mark]], entries: Sequence[ReviewScoreInput],
+                         existing: dict[str, CriterionScore]) -> list[FieldError]:
+    """An external assessment records what it changes in the school's self-assessment and why: a review mark
+    that differs from the self mark needs its reason (the comment), criterion by criterion."""
+    errors = []
+    for index, criterion, mark in marks:
+        row = existing.get(criterion.code)
+        own = Mark(row.self_points or Decimal(0), row.self_passed) if row is not None and row.self_at else None
+        if own != mark and not (entries[index].comment or "").strip():
+            errors.append(FieldError(field=f"scores[{index}]", message=f"Tiêu chí {criterion.code}: điểm thẩm định "
+                                     "khác điểm tự chấm, hãy ghi lý do thay đổi."))
+    return errors
 
 
 def _audit_scores(session: AsyncSession, principal: Principal, ctx: Context, action: str,
