@@ -131,6 +131,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scoring/campaigns/{campaign_id}/results/publish-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Publication
+         * @description What `POST …/publish` would do now, for its confirmation: how many results it publishes (approved
+         *     reports), and the units not fully reviewed, not approved, or late (submitted late or overdue), counted and
+         *     named (at most `names_limit` names per list), with a Vietnamese `warning` to show. Changes nothing.
+         */
+        get: operations["preview_publication_api_scoring_campaigns__campaign_id__results_publish_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring/campaigns/{campaign_id}/results/published": {
         parameters: {
             query?: never;
@@ -650,7 +672,10 @@ export interface components {
              * @description Mức riêng của tiêu chí (tùy chọn)
              */
             bands?: components["schemas"]["Band"][];
-            /** Code */
+            /**
+             * Code
+             * @description Mã tiêu chí, ví dụ 1.1, 4a, I.3, II.1.a, DH.1, QT.2: một đến năm phần chữ Latinh và chữ số (mỗi phần tối đa 8 ký tự) nối bằng dấu chấm
+             */
             code: string;
             /** Evidence Attributes */
             evidence_attributes?: components["schemas"]["EvidenceAttribute"][];
@@ -676,6 +701,11 @@ export interface components {
              * @default 0
              */
             max_points?: number;
+            /**
+             * Required For Level
+             * @description Chỉ với điều kiện bắt buộc: mức cần đạt điều kiện này (ví dụ 'Mức 3' — 'II.1 phải đạt để xếp Mức 3'). Chưa đạt thì mức của nhóm (và mức chung, xếp loại) không cao hơn mức ngay dưới; để trống: theo cài đặt chung khi chưa đạt điều kiện
+             */
+            required_for_level?: string | null;
             /**
              * Step
              * @description Bước điểm; trống: bước chung của bộ tiêu chí
@@ -1016,6 +1046,59 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * PublishPreviewRead
+         * @description What publishing now would do, before the confirmation: how many results it publishes, and the units it
+         *     warns about, counted and named.
+         */
+        PublishPreviewRead: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Late */
+            late: components["schemas"]["UnitWarning"][];
+            /**
+             * Late Count
+             * @description Đơn vị nộp muộn hoặc quá hạn chưa nộp
+             */
+            late_count: number;
+            /** Names Limit */
+            names_limit: number;
+            /**
+             * Publish Count
+             * @description Số kết quả sẽ được công bố (báo cáo đã phê duyệt)
+             */
+            publish_count: number;
+            /**
+             * Target Count
+             * @description Số đơn vị được giao báo cáo
+             */
+            target_count: number;
+            /** Unapproved */
+            unapproved: components["schemas"]["UnitWarning"][];
+            /**
+             * Unapproved Count
+             * @description Đơn vị chưa được phê duyệt (kể cả chưa nộp): không được công bố
+             */
+            unapproved_count: number;
+            /**
+             * Unscored
+             * @description Tên các đơn vị (tối đa `names_limit` mỗi danh sách)
+             */
+            unscored: components["schemas"]["UnitWarning"][];
+            /**
+             * Unscored Count
+             * @description Báo cáo đã nộp nhưng chưa thẩm định đủ mọi tiêu chí
+             */
+            unscored_count: number;
+            /**
+             * Warning
+             * @description Cảnh báo để hiển thị trong hộp xác nhận; null khi không có gì cần báo
+             */
+            warning: string | null;
+        };
         /** ResultRow */
         ResultRow: {
             /** Classification */
@@ -1176,6 +1259,12 @@ export interface components {
              * @description Ví dụ 'Mẫu tham khảo — đối chiếu với văn bản gốc'
              */
             reference_note?: string | null;
+            /**
+             * Review Reason Required
+             * @description Đánh giá ngoài: điểm thẩm định khác điểm tự chấm phải có lý do (nhận xét) cho từng tiêu chí thay đổi
+             * @default false
+             */
+            review_reason_required?: boolean;
             /**
              * Step
              * @description Bước điểm chung
@@ -1424,6 +1513,21 @@ export interface components {
             points: number;
             /** Text */
             text: string;
+        };
+        /** UnitWarning */
+        UnitWarning: {
+            /**
+             * Reason
+             * @description Ví dụ 'Đã thẩm định 4/21 tiêu chí', 'Đang chờ thẩm định', 'Nộp muộn 2 ngày'
+             */
+            reason: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
         };
     };
     responses: never;
@@ -1872,6 +1976,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignResultsRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_publication_api_scoring_campaigns__campaign_id__results_publish_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishPreviewRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
