@@ -210,6 +210,10 @@ async function authorityPhase() {
   await check(page, "a11y-16-review", { ready: (p) => p.getByRole("tab").first().waitFor() });
   await page.goto(`${BASE}/campaigns/${args["campaign-id"]}/results`);
   await check(page, "a11y-17-results", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  // The publish confirmation with the server's preview (units not reviewed, not approved, late), then cancelled.
+  await page.getByRole("button", { name: /Công bố (kết quả|lại)/ }).click();
+  await check(page, "a11y-17b-publish-warning", { ready: (p) => p.getByTestId("publish-warning").waitFor(), fullPage: false });
+  await page.getByRole("button", { name: "Huỷ" }).click();
   await page.goto(`${BASE}/admin/units`);
   await check(page, "a11y-18-admin-units", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
   await page.goto(`${BASE}/admin/users`);
