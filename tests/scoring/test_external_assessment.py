@@ -4,9 +4,12 @@ publication the school sees self, review, reason and the authority's level side 
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 
 from scoring.rubrics.service import template_definition
 from tests.evidence.samples import pdf_bytes
@@ -70,6 +73,10 @@ async def test_each_changed_criterion_needs_its_reason_and_the_school_sees_the_d
         published = await scoring.post(f"{API}/campaigns/{campaign['id']}/results/publish", headers=users["so_admin"])
         school = (await scoring.get(f"{API}/submissions/{submission['id']}/scores",
                                     headers=users["s11_principal"])).json()
+        exchange_csv = await scoring.get(f"{API}/campaigns/{campaign['id']}/results/published/exchange",
+                                         params={"format": "csv"}, headers=users["s11_principal"])
+        exchange_xlsx = await scoring.get(f"{API}/campaigns/{campaign['id']}/results/published/exchange",
+                                          headers=users["so_admin"])
 
     assert (unexplained.status_code, unexplained.json()["code"]) == (422, "invalid_scores")
     assert unexplained.json()["detail"] == "Tiêu chí 2.3: điểm thẩm định khác điểm tự chấm, hãy ghi lý do thay đổi."
@@ -84,3 +91,19 @@ async def test_each_changed_criterion_needs_its_reason_and_the_school_sees_the_d
             for c in school["criteria"] if c["gap"]}
     assert diff == {"4.4": (10, 6, "Kế hoạch chưa có chỉ tiêu năm học"),
                     "2.3": (10, 5, "CSDL ngành còn thiếu hồ sơ giáo viên")}
+
+    # The exchange layout: one row per school, the CSV and the workbook alike.
+    assert exchange_csv.status_code == 200, exchange_csv.text
+    assert exchange_csv.content.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(exchange_csv.content.decode("utf-8-sig"))))
+    header, row = table[0], table[1]
+    assert len(table) == 2
+    assert header[:4] == ["STT", "Mã trường", "Tên trường", "Cấp học"]
+    assert header[-6:] == ["Tổng điểm", "Mức / Xếp loại", "Thứ hạng", "Năm học", "Đợt đánh giá", "Ngày công bố"]
+    assert row[:4] == ["1", "T-HB", "Trường THCS Hòa Bình", "THCS"]
+    assert row[4:6] == ["20", ""] and row[-6:-2] == ["91", "Xuất sắc", "1", "2021-2022"]
+    assert exchange_xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(exchange_xlsx.content)).active
+    assert sheet is not None
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=1, max_row=2)]
+    assert rows[0] == header and rows[1][1:4] == ["T-HB", "Trường THCS Hòa Bình", "THCS"] and rows[1][12] == 91
