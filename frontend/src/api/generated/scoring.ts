@@ -174,6 +174,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scoring/campaigns/{campaign_id}/results/published/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Published Exchange
+         * @description The published results in the exchange layout schools and the sector database use: one row per school
+         *     (mã trường, tên, cấp học, each group's points and level, total, level or class, rank where published, school
+         *     year, campaign, publication date), as CSV (UTF-8 with BOM) or XLSX; docs/results-exchange.md lists the
+         *     columns. Same audience as `GET …/published`; 404 `results_not_published` before publication.
+         */
+        get: operations["export_published_exchange_api_scoring_campaigns__campaign_id__results_published_exchange_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring/campaigns/{campaign_id}/results/published/signed.pdf": {
         parameters: {
             query?: never;
@@ -813,6 +836,11 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * ExchangeFormat
+         * @enum {string}
+         */
+        ExchangeFormat: "csv" | "xlsx";
         /** FieldError */
         FieldError: {
             /** Field */
@@ -2139,6 +2167,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublishedResultsRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_published_exchange_api_scoring_campaigns__campaign_id__results_published_exchange_get: {
+        parameters: {
+            query?: {
+                /** @description csv hoặc xlsx */
+                format?: components["schemas"]["ExchangeFormat"];
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
