@@ -212,6 +212,8 @@ async function authorityPhase() {
   await check(page, "a11y-17-results", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
   // The publish confirmation with the server's preview (units not reviewed, not approved, late), then cancelled.
   await page.getByRole("button", { name: /Công bố (kết quả|lại)/ }).click();
+  await page.getByTestId("publish-warning").waitFor();
+  await page.waitForTimeout(800); // the dialog's opening animation
   await check(page, "a11y-17b-publish-warning", { ready: (p) => p.getByTestId("publish-warning").waitFor(), fullPage: false });
   await page.getByRole("button", { name: "Huỷ" }).click();
   await page.goto(`${BASE}/admin/units`);

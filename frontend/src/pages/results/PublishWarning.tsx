@@ -18,8 +18,10 @@ export function PublishWarning({ preview, rankingEnabled }: { preview: Preview; 
   return (
     <div data-testid="publish-warning">
       <Typography.Paragraph>
-        {t(`Kết quả của ${preview.publish_count}/${preview.target_count} đơn vị (báo cáo đã phê duyệt) sẽ được công bố: mỗi trường thấy điểm và xếp loại của mình${rankingEnabled ? ", kèm thứ hạng" : ""}. Công bố lại sẽ thay thế lần trước.`,
-          `The results of ${preview.publish_count}/${preview.target_count} units (approved reports) will be published${rankingEnabled ? " with ranks" : ""}. Publishing again replaces the previous publication.`)}
+        {preview.warning ? "" : t(`Kết quả của ${preview.publish_count}/${preview.target_count} đơn vị (báo cáo đã phê duyệt) sẽ được công bố. `,
+          `The results of ${preview.publish_count}/${preview.target_count} units (approved reports) will be published. `)}
+        {t(`Mỗi trường được công bố thấy điểm và xếp loại của mình${rankingEnabled ? ", kèm thứ hạng" : ""}. Công bố lại sẽ thay thế lần trước.`,
+          `Each published school sees its score and class${rankingEnabled ? " and rank" : ""}. Publishing again replaces the previous publication.`)}
       </Typography.Paragraph>
       {preview.warning && <Alert type="warning" showIcon message={preview.warning} style={{ marginBottom: 8 }} />}
       {lists.length > 0 && (
