@@ -39,6 +39,12 @@ class CriterionKind(StrEnum):
     BLOCKS = "blocks"  # fixed-block sub-items, each present or absent
     LEVELS = "levels"  # one of several described levels, each worth its points
     MANDATORY = "mandatory"  # điều kiện bắt buộc: đạt / chưa đạt, no points
+    COMPUTED = "computed"  # filled by the server from the published results of the units an authority manages
+
+
+class ComputedMeasure(StrEnum):
+    COUNT = "count"  # how many of the managed units are at one of the levels
+    SHARE = "share"  # that many out of every managed unit with a published result, as a share of the maximum
 
 
 class ClassificationMode(StrEnum):
@@ -94,6 +100,16 @@ class EvidenceAttribute(BaseModel):
     choices: list[Label] = Field(default_factory=list, description="Giá trị được phép; trống: tự do")
 
 
+class ComputedFrom(BaseModel):
+    """An authority index criterion (QĐ 3806 kind): a figure over the published results of the units the
+    authority manages (their latest publication of a campaign of `campaign_kind`)."""
+
+    measure: ComputedMeasure
+    levels: list[Label] = Field(min_length=1, description="Các mức / xếp loại được đếm, ví dụ ['Mức 2', 'Mức 3']")
+    campaign_kind: Annotated[SingleLine, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="Chỉ kết quả của các đợt loại này (ví dụ dx_self_assessment); trống: mọi đợt")
+
+
 class Criterion(BaseModel):
     code: CriterionCode
     text: Text
@@ -109,6 +125,9 @@ class Criterion(BaseModel):
         default=None, description="Chỉ với điều kiện bắt buộc: mức cần đạt điều kiện này (ví dụ 'Mức 3' — 'II.1 phải "
                                   "đạt để xếp Mức 3'). Chưa đạt thì mức của nhóm (và mức chung, xếp loại) không cao "
                                   "hơn mức ngay dưới; để trống: theo cài đặt chung khi chưa đạt điều kiện")
+    computed: ComputedFrom | None = Field(
+        default=None, description="Chỉ với tiêu chí tính tự động (computed): số hoặc tỷ lệ trường trực thuộc đạt "
+                                  "các mức đã công bố")
 
 
 class Group(BaseModel):
@@ -259,6 +278,13 @@ def _criterion_problems(definition: RubricDefinition, criterion: Criterion) -> l
             out.append("tiêu chí theo khối điểm cần ít nhất một khối.")
         elif total != maximum:
             out.append(f"tổng các khối là {num(total)}, không khớp điểm chuẩn {num(maximum)}.")
+    elif criterion.kind is CriterionKind.COMPUTED:
+        if criterion.computed is None:
+            out.append("tiêu chí tính tự động cần cách tính (computed).")
+        if maximum <= 0:
+            out.append("điểm chuẩn phải lớn hơn 0.")
+        if criterion.items:
+            out.append("tiêu chí tính tự động không có mục con.")
     elif criterion.kind is CriterionKind.LEVELS:
         if not criterion.items:
             out.append("tiêu chí theo mức cần ít nhất một mức.")
@@ -269,6 +295,8 @@ def _criterion_problems(definition: RubricDefinition, criterion: Criterion) -> l
             out.append("điều kiện bắt buộc chỉ có đạt / chưa đạt, không có điểm và mục con.")
         if criterion.bands:
             out.append("điều kiện bắt buộc không có mức.")
+    if criterion.computed is not None and criterion.kind is not CriterionKind.COMPUTED:
+        out.append("chỉ tiêu chí tính tự động (computed) có cách tính.")
     for attribute in criterion.evidence_attributes:
         if len(set(attribute.choices)) != len(attribute.choices):
             out.append(f"giá trị của thuộc tính '{attribute.label}' bị trùng.")

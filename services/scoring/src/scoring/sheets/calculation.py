@@ -71,6 +71,10 @@ def evaluate(definition: RubricDefinition, criterion: Criterion, answer: Answer)
         if points % step != 0:
             raise InvalidMark(f"{name}: điểm phải theo bước {num(step)} (ví dụ {num(maximum - step)}).")
         return Mark(points)
+    if criterion.kind is CriterionKind.COMPUTED:
+        if answer.points is None or not 0 <= dec(answer.points) <= dec(criterion.max_points):
+            raise InvalidMark(f"{name}: điểm tính tự động phải từ 0 đến {num(criterion.max_points)}.")
+        return Mark(dec(answer.points))
     if criterion.kind is CriterionKind.BLOCKS:
         if answer.item_codes is None:
             raise InvalidMark(f"{name}: hãy chọn các khối đạt được (có thể không chọn khối nào).")

@@ -180,6 +180,10 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
     if ctx.info.status not in SELF_EDITABLE:
         raise ScoresLocked("Báo cáo đã nộp: điểm tự chấm chỉ sửa được khi báo cáo là bản nháp hoặc bị trả lại.")
     marks, errors = _marks(ctx.definition, entries)
+    errors += [FieldError(field=f"scores[{i}]", message=f"Tiêu chí {c.code} được tính tự động từ kết quả đã công bố "
+                                                       "của các đơn vị trực thuộc, không tự chấm.")
+               for i, c, _ in marks if c.kind is CriterionKind.COMPUTED]
+    marks = [(i, c, m) for i, c, m in marks if c.kind is not CriterionKind.COMPUTED]
     needs_items = any(c.evidence_required or entries[i].evidence_item_ids for i, c, _ in marks)
     items = await evidence.items(ctx.info.id) if needs_items else []
     evidence_ids: list[list[uuid.UUID]] = []
