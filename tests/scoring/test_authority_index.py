@@ -20,7 +20,8 @@ from tests.scoring.test_year_end_scoring import API
 from tests.submissions.builders import make_campaign, open_submission
 
 INDEX_RUBRIC: dict[str, Any] = {
-    "title": "Chỉ số chuyển đổi số của cơ quan quản lý (mẫu thử)", "mode": "total_bands", "max_total": 100, "step": 0.25,
+    "title": "Chỉ số chuyển đổi số của cơ quan quản lý (mẫu thử)", "mode": "total_bands", "max_total": 100,
+    "step": 0.25,
     "bands": [{"label": "Chưa đạt", "max": 50}, {"label": "Đạt", "min": 50, "max": 100, "max_inclusive": True}],
     "groups": [{"code": "B", "title": "Kết quả chuyển đổi số của các trường trực thuộc", "max_points": 100,
                 "criteria": [
