@@ -438,6 +438,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scoring/submissions/{submission_id}/authority-index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Authority Index
+         * @description The computed criteria of an authority's own report (QĐ 3806 kind) as they stand now: for each, the count
+         *     or share of the units it manages at the criterion's levels in their latest published results, the points
+         *     that gives, and the list of units behind the figure. Writes nothing.
+         */
+        get: operations["get_authority_index_api_scoring_submissions__submission_id__authority_index_get"];
+        put?: never;
+        /**
+         * Fill Authority Index
+         * @description Fill the computed criteria from EduDX's published school results: each figure becomes the criterion's
+         *     self-score, its basis the note (those who prepare the report, while it is a draft or returned). Self-scores
+         *     sent for a computed criterion are refused; this is the only way it is scored by the unit.
+         */
+        post: operations["fill_authority_index_api_scoring_submissions__submission_id__authority_index_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring/submissions/{submission_id}/review-scores": {
         parameters: {
             query?: never;
@@ -591,6 +619,26 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
+        /** AuthorityIndexRead */
+        AuthorityIndexRead: {
+            /** Criteria */
+            criteria: components["schemas"]["ComputedCriterionRead"][];
+            /**
+             * Saved
+             * @description Đã ghi điểm vào phần tự đánh giá (POST); false khi chỉ xem trước (GET)
+             */
+            saved: boolean;
+            /**
+             * Submission Id
+             * Format: uuid
+             */
+            submission_id: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
         /**
          * Band
          * @description A class or level over a range of points; each edge says whether it belongs to the band.
@@ -688,6 +736,68 @@ export interface components {
          * @enum {string}
          */
         ClassificationMode: "total_bands" | "group_levels";
+        /** ComputedCriterionRead */
+        ComputedCriterionRead: {
+            /** Code */
+            code: string;
+            /**
+             * Counted Units
+             * @description Số đơn vị trực thuộc đạt các mức
+             */
+            counted_units: number;
+            /** Levels */
+            levels: string[];
+            /** Max Points */
+            max_points: number;
+            /**
+             * Measure
+             * @description count: số đơn vị; share: tỷ lệ đơn vị
+             */
+            measure: string;
+            /**
+             * Points
+             * @description Điểm ghi vào tiêu chí
+             */
+            points: number;
+            /**
+             * Total Units
+             * @description Số đơn vị trực thuộc có kết quả đã công bố
+             */
+            total_units: number;
+            /**
+             * Units
+             * @description Các đơn vị đứng sau con số, theo tên
+             */
+            units: components["schemas"]["IndexUnitRead"][];
+            /**
+             * Value
+             * @description Số đơn vị (count) hoặc tỷ lệ 0–1 (share)
+             */
+            value: number;
+        };
+        /**
+         * ComputedFrom
+         * @description An authority index criterion (QĐ 3806 kind): a figure over the published results of the units the
+         *     authority manages (their latest publication of a campaign of `campaign_kind`).
+         */
+        ComputedFrom: {
+            /**
+             * Campaign Kind
+             * @description Chỉ kết quả của các đợt loại này (ví dụ dx_self_assessment); trống: mọi đợt
+             */
+            campaign_kind?: string | null;
+            /**
+             * Levels
+             * @description Các mức / xếp loại được đếm, ví dụ ['Mức 2', 'Mức 3']
+             */
+            levels: string[];
+            measure: components["schemas"]["ComputedMeasure"];
+        };
+        /**
+         * ComputedMeasure
+         * @enum {string}
+         */
+        ComputedMeasure: "count" | "share";
         /** Criterion */
         Criterion: {
             /**
@@ -700,6 +810,8 @@ export interface components {
              * @description Mã tiêu chí, ví dụ 1.1, 4a, I.3, II.1.a, DH.1, QT.2: một đến năm phần chữ Latinh và chữ số (mỗi phần tối đa 8 ký tự) nối bằng dấu chấm
              */
             code: string;
+            /** @description Chỉ với tiêu chí tính tự động (computed): số hoặc tỷ lệ trường trực thuộc đạt các mức đã công bố */
+            computed?: components["schemas"]["ComputedFrom"] | null;
             /** Evidence Attributes */
             evidence_attributes?: components["schemas"]["EvidenceAttribute"][];
             /**
@@ -760,7 +872,7 @@ export interface components {
          * CriterionKind
          * @enum {string}
          */
-        CriterionKind: "points" | "blocks" | "levels" | "mandatory";
+        CriterionKind: "points" | "blocks" | "levels" | "mandatory" | "computed";
         /** CriterionScoreRead */
         CriterionScoreRead: {
             /** Code */
@@ -909,6 +1021,35 @@ export interface components {
             group_name: string | null;
             /** Unit Count */
             unit_count: number;
+        };
+        /** IndexUnitRead */
+        IndexUnitRead: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Campaign Title */
+            campaign_title: string;
+            /**
+             * Classification
+             * @description Mức / xếp loại đã công bố
+             */
+            classification: string | null;
+            /**
+             * Counted
+             * @description Được tính vào chỉ số (đạt một trong các mức của tiêu chí)
+             */
+            counted: boolean;
+            /** Published At */
+            published_at: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
         };
         /**
          * MandatoryFailure
@@ -3281,6 +3422,158 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_authority_index_api_scoring_submissions__submission_id__authority_index_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorityIndexRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fill_authority_index_api_scoring_submissions__submission_id__authority_index_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorityIndexRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
