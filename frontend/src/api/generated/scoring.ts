@@ -395,6 +395,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scoring/rubrics/campaign-presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Campaign Presets
+         * @description Campaign presets offered where a campaign is created: the QĐ 4725 cycle (its rubric template, labelled
+         *     "mẫu tham khảo — đối chiếu với văn bản gốc"; self-assessment due 31/5, external assessment by 20/6, then
+         *     publication), dated for the school year ending in `school_year_end`.
+         */
+        get: operations["list_campaign_presets_api_scoring_rubrics_campaign_presets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring/rubrics/import": {
         parameters: {
             query?: never;
@@ -666,6 +688,51 @@ export interface components {
              * @default true
              */
             min_inclusive?: boolean;
+        };
+        /**
+         * CampaignPreset
+         * @description What the campaign wizard fills from a preset (the authority edits anything before issuing).
+         */
+        CampaignPreset: {
+            /**
+             * External Assessment Due At
+             * @description Hạn cơ quan quản lý đánh giá ngoài
+             */
+            external_assessment_due_at: string;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Legal Reference */
+            legal_reference: string;
+            /**
+             * Name
+             * @description Tên mẫu hiển thị khi chọn
+             */
+            name: string;
+            /** Reference Note */
+            reference_note: string;
+            /**
+             * Rubric Id
+             * Format: uuid
+             * @description Bộ chỉ số mẫu (chỉnh sửa được thành phiên bản của đơn vị)
+             */
+            rubric_id: string;
+            /**
+             * Self Assessment Due At
+             * @description Hạn trường tự đánh giá và nộp (hạn nộp của đợt)
+             */
+            self_assessment_due_at: string;
+            /**
+             * Steps
+             * @description Các bước của chu trình, để hiển thị
+             */
+            steps: string[];
+            /**
+             * Title
+             * @description Tiêu đề đợt đề xuất
+             */
+            title: string;
         };
         /** CampaignResultsRead */
         CampaignResultsRead: {
@@ -3241,6 +3308,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RubricRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_campaign_presets_api_scoring_rubrics_campaign_presets_get: {
+        parameters: {
+            query: {
+                /** @description Năm kết thúc năm học, ví dụ 2026 */
+                school_year_end: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPreset"][];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
