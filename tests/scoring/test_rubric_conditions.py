@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from edudx_common.text import CRITERION_CODE
-from scoring.rubrics.definition import CriterionKind, MandatoryFailure, RubricDefinition, problems
+from scoring.rubrics.definition import (
+    ComputedFrom,
+    ComputedMeasure,
+    CriterionKind,
+    MandatoryFailure,
+    RubricDefinition,
+    problems,
+)
+from scoring.rubrics.exchange import from_xlsx, to_xlsx
 from scoring.rubrics.service import template_definition
 from scoring.sheets.calculation import Mark, outcome
 
@@ -128,3 +136,16 @@ def test_a_condition_caps_the_class_of_a_rubric_classified_by_total() -> None:
     marks[first.code] = Mark(Decimal(0), False)
 
     assert outcome(rubric, marks, {}).classification.label == "Khá"
+
+
+def test_conditions_reasons_and_computed_criteria_survive_the_xlsx_round_trip(qd_4725: RubricDefinition) -> None:
+    rubric = with_condition(qd_4725, "II.1", "Mức 3")
+    group = rubric.groups[1]
+    last = group.criteria[-1]
+    group.criteria[-1] = last.model_copy(update={
+        "kind": CriterionKind.COMPUTED,
+        "computed": ComputedFrom(measure=ComputedMeasure.COUNT, levels=["Mức 2", "Mức 3"],
+                                 campaign_kind="dx_self_assessment")})
+    assert problems(rubric) == [] and rubric.review_reason_required
+
+    assert from_xlsx(to_xlsx(rubric)) == rubric

@@ -25,7 +25,7 @@ export function PublishWarning({ preview, rankingEnabled }: { preview: Preview; 
       </Typography.Paragraph>
       {preview.warning && <Alert type="warning" showIcon message={preview.warning} style={{ marginBottom: 8 }} />}
       {lists.length > 0 && (
-        <Collapse size="small" items={lists.map((list) => ({
+        <Collapse size="small" defaultActiveKey={[lists[0].key]} items={lists.map((list) => ({
           key: list.key,
           label: `${list.title}: ${list.count}`,
           children: (
