@@ -154,6 +154,15 @@ async function schoolPhase() {
   await check(page, "a11y-06-notifications-school", { ready: (p) => p.locator("h1").first().waitFor() });
 }
 
+/** The QĐ 4725 preset filling the wizard's first step (then left unsaved). */
+async function wizardPreset(page) {
+  await page.goto(`${BASE}/campaigns/new`);
+  await page.getByRole("button", { name: "Dùng mẫu QĐ 4725" }).click();
+  await check(page, "a11y-09b-wizard-preset", { ready: (p) => p.getByTestId("preset-applied").waitFor() });
+  const title = await page.getByLabel("Tiêu đề").inputValue();
+  if (!title.startsWith("Tự đánh giá mức độ chuyển đổi số năm học")) throw new Error(`preset title not filled: ${title}`);
+}
+
 async function publishThroughWizard(page, title) {
   await page.goto(`${BASE}/campaigns/new`);
   await page.getByLabel("Tiêu đề").fill(title);
@@ -206,11 +215,18 @@ async function authorityPhase() {
   await check(page, "a11y-07-campaigns", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
   await page.goto(`${BASE}/campaigns/${args["campaign-id"]}`);
   await check(page, "a11y-08-status-board", { ready: (p) => p.locator(".units-card .ant-table-row").first().waitFor() });
+  await wizardPreset(page);
   await publishThroughWizard(page, args["published-title"]);
   await page.goto(`${BASE}/submissions/${args["submission-id"]}`);
   await check(page, "a11y-16-review", { ready: (p) => p.getByRole("tab").first().waitFor() });
   await page.goto(`${BASE}/campaigns/${args["campaign-id"]}/results`);
   await check(page, "a11y-17-results", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  // The publish confirmation with the server's preview (units not reviewed, not approved, late), then cancelled.
+  await page.getByRole("button", { name: /Công bố (kết quả|lại)/ }).click();
+  await page.getByTestId("publish-warning").waitFor();
+  await page.waitForTimeout(800); // the dialog's opening animation
+  await check(page, "a11y-17b-publish-warning", { ready: (p) => p.getByTestId("publish-warning").waitFor(), fullPage: false });
+  await page.getByRole("button", { name: "Huỷ" }).click();
   await page.goto(`${BASE}/admin/units`);
   await check(page, "a11y-18-admin-units", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
   await page.goto(`${BASE}/admin/users`);

@@ -84,5 +84,6 @@ def test_main_screens_pass_axe_at_both_widths_and_the_wizard_publishes(tmp_path:
         _check_published_campaign(system)
     shots = {p.name for p in OUT.glob("*.png")}
     for screen in ("a11y-01-login", "a11y-03-report-editor", "a11y-04-self-scoring", "a11y-08-status-board",
-                   "a11y-13-wizard-targets", "a11y-16-review", "a11y-17-results", "a11y-19-admin-users"):
+                   "a11y-09b-wizard-preset", "a11y-13-wizard-targets", "a11y-16-review", "a11y-17-results",
+                   "a11y-17b-publish-warning", "a11y-19-admin-users"):
         assert {f"{screen}-desktop.png", f"{screen}-375.png"} <= shots, sorted(shots)

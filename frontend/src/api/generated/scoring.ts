@@ -13,7 +13,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["scoring_audit_list_records"];
+        get: operations["list_audit_records_api_scoring_audit_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -34,7 +34,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["scoring_audit_export_records"];
+        get: operations["export_audit_records_api_scoring_audit_export_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -55,11 +55,10 @@ export interface paths {
          * @description Results of every unit that has submitted: final score (review score where given), class or levels,
          *     rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
          *     year beside this one, all over every unit; `rows` is one page of the units matching the filters (ranks
-         *     stay those among every unit). `group_by=commune|cluster|level` groups by the schools' commune, clusters or
-         *     education levels instead of the sub-authorities (`child`). For the issuing authority and those above it; an
-         *     authority below the issuer sees its own units; a commune's officials (read only) the commune's schools.
+         *     stay those among every unit). For the issuing authority and those above it; an authority below the issuer
+         *     sees its own units.
          */
-        get: operations["results_get"];
+        get: operations["get_results_api_scoring_campaigns__campaign_id__results_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -80,7 +79,7 @@ export interface paths {
          * @description The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
          *     one sheet per unit in the familiar layout.
          */
-        get: operations["results_export"];
+        get: operations["export_results_api_scoring_campaigns__campaign_id__results_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -103,7 +102,7 @@ export interface paths {
          * Unpublish Results
          * @description Withdraw a publication (e.g. published by mistake): schools and the public badge no longer show it.
          */
-        delete: operations["results_unpublish"];
+        delete: operations["unpublish_results_api_scoring_campaigns__campaign_id__results_publication_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -125,7 +124,29 @@ export interface paths {
          *     Publishing again replaces what was published. The submission states are read afresh from submissions first;
          *     409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission.
          */
-        post: operations["results_publish"];
+        post: operations["publish_results_api_scoring_campaigns__campaign_id__results_publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scoring/campaigns/{campaign_id}/results/publish-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Publication
+         * @description What `POST …/publish` would do now, for its confirmation: how many results it publishes (approved
+         *     reports), and the units not fully reviewed, not approved, or late (submitted late or overdue), counted and
+         *     named (at most `names_limit` names per list), with a Vietnamese `warning` to show. Changes nothing.
+         */
+        get: operations["preview_publication_api_scoring_campaigns__campaign_id__results_publish_preview_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -144,7 +165,30 @@ export interface paths {
          * @description The published results (classes, and ranks where the campaign publishes them), for every signed-in user
          *     of the issuer's subtree, schools included. 404 `results_not_published` before publication.
          */
-        get: operations["results_get_published"];
+        get: operations["get_published_results_api_scoring_campaigns__campaign_id__results_published_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scoring/campaigns/{campaign_id}/results/published/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Published Exchange
+         * @description The published results in the exchange layout schools and the sector database use: one row per school
+         *     (mã trường, tên, cấp học, each group's points and level, total, level or class, rank where published, school
+         *     year, campaign, publication date), as CSV (UTF-8 with BOM) or XLSX; docs/results-exchange.md lists the
+         *     columns. Same audience as `GET …/published`; 404 `results_not_published` before publication.
+         */
+        get: operations["export_published_exchange_api_scoring_campaigns__campaign_id__results_published_exchange_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -167,7 +211,7 @@ export interface paths {
          *     `SCORING_RESULTS_SIGNING_PKCS12_FILE`). Same audience as `GET …/published`; 409
          *     `results_signing_not_configured` when the server holds no certificate.
          */
-        get: operations["results_get_signed_document"];
+        get: operations["get_signed_results_document_api_scoring_campaigns__campaign_id__results_published_signed_pdf_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -188,7 +232,7 @@ export interface paths {
          * Update Settings
          * @description Whether the campaign's ranking is shown and published (some authorities publish classes only).
          */
-        put: operations["results_update_settings"];
+        put: operations["update_settings_api_scoring_campaigns__campaign_id__results_settings_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -210,7 +254,7 @@ export interface paths {
          * @description Another service's event (service tokens only, and only the types the producing service may send here:
          *     otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing.
          */
-        post: operations["scoring_events_receive"];
+        post: operations["receive_event_api_scoring_events_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,7 +272,7 @@ export interface paths {
          * Get Badge
          * @description A small HTML badge of the latest published level, for a school portal to embed in an iframe.
          */
-        get: operations["public_get_badge"];
+        get: operations["get_badge_api_scoring_public_units__unit_id__badge_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -248,7 +292,7 @@ export interface paths {
          * Get Public Level
          * @description The school's latest published level or class with its school year, and the earlier ones. No sign-in.
          */
-        get: operations["public_get_level"];
+        get: operations["get_public_level_api_scoring_public_units__unit_id__dx_level_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -269,7 +313,7 @@ export interface paths {
          * @description The newest version of each rubric the caller may use: templates, its unit's and those of the
          *     authorities above it.
          */
-        get: operations["rubrics_list"];
+        get: operations["list_rubrics_api_scoring_rubrics_get"];
         put?: never;
         /**
          * Create Rubric
@@ -277,7 +321,7 @@ export interface paths {
          *     criteria must add up to their group, groups to the total, and bands must cover the range with no gap or
          *     overlap; 422 `rubric_invalid` lists every problem, naming the group or criterion.
          */
-        post: operations["rubrics_create"];
+        post: operations["create_rubric_api_scoring_rubrics_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -296,7 +340,7 @@ export interface paths {
          * @description One rubric version with its whole definition: templates, and rubrics of the caller's unit, of the
          *     authorities above it and of units below it; any other id is 404.
          */
-        get: operations["rubrics_get"];
+        get: operations["get_rubric_api_scoring_rubrics__rubric_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -317,7 +361,7 @@ export interface paths {
          * @description The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON.
          *     The same visibility as one rubric.
          */
-        get: operations["rubrics_export"];
+        get: operations["export_rubric_api_scoring_rubrics__rubric_id__export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -337,14 +381,36 @@ export interface paths {
          * List Versions
          * @description Every version of the rubric this one belongs to, newest first (the same visibility as one rubric).
          */
-        get: operations["rubrics_list_versions"];
+        get: operations["list_versions_api_scoring_rubrics__rubric_id__versions_get"];
         put?: never;
         /**
          * Create Version
          * @description Save a changed rubric as its next version (the owner unit's admins). Campaigns that use an earlier
          *     version keep scoring against it.
          */
-        post: operations["rubrics_create_version"];
+        post: operations["create_version_api_scoring_rubrics__rubric_id__versions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scoring/rubrics/campaign-presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Campaign Presets
+         * @description Campaign presets offered where a campaign is created: the QĐ 4725 cycle (its rubric template, labelled
+         *     "mẫu tham khảo — đối chiếu với văn bản gốc"; self-assessment due 31/5, external assessment by 20/6, then
+         *     publication), dated for the school year ending in `school_year_end`.
+         */
+        get: operations["list_campaign_presets_api_scoring_rubrics_campaign_presets_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -366,7 +432,7 @@ export interface paths {
          *     lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200). Authority
          *     admins only (403 before the file is read); 503 `imports_busy` when the service is parsing others.
          */
-        post: operations["rubrics_import"];
+        post: operations["import_rubric_api_scoring_rubrics_import_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -385,9 +451,37 @@ export interface paths {
          * @description A workbook in the layout `import` reads, filled with the seed-004 rubric as the example to edit: sheets
          *     Tiêu chí (one row per group, criterion, block or level), Xếp loại and Thiết lập.
          */
-        get: operations["rubrics_get_import_template"];
+        get: operations["get_rubric_import_template_api_scoring_rubrics_import_template_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scoring/submissions/{submission_id}/authority-index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Authority Index
+         * @description The computed criteria of an authority's own report (QĐ 3806 kind) as they stand now: for each, the count
+         *     or share of the units it manages at the criterion's levels in their latest published results, the points
+         *     that gives, and the list of units behind the figure. Writes nothing.
+         */
+        get: operations["get_authority_index_api_scoring_submissions__submission_id__authority_index_get"];
+        put?: never;
+        /**
+         * Fill Authority Index
+         * @description Fill the computed criteria from EduDX's published school results: each figure becomes the criterion's
+         *     self-score, its basis the note (those who prepare the report, while it is a draft or returned). Self-scores
+         *     sent for a computed criterion are refused; this is the only way it is scored by the unit.
+         */
+        post: operations["fill_authority_index_api_scoring_submissions__submission_id__authority_index_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -412,7 +506,7 @@ export interface paths {
          * @description Review-score criteria (điểm thẩm định) with a comment, by a reviewer or admin of an authority above the
          *     school, after submission and before approval. The final score of a criterion is its review score.
          */
-        patch: operations["scores_save_review"];
+        patch: operations["save_review_scores_api_scoring_submissions__submission_id__review_scores_patch"];
         trace?: never;
     };
     "/api/scoring/submissions/{submission_id}/scores": {
@@ -428,7 +522,7 @@ export interface paths {
          *     review score, group subtotals, totals and the class or levels, all computed here. The school sees review
          *     scores, the final score and the class once the authority publishes the results.
          */
-        get: operations["scores_get"];
+        get: operations["get_scores_api_scoring_submissions__submission_id__scores_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -449,7 +543,7 @@ export interface paths {
          * @description The score sheet as XLSX in the familiar layout (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định
          *     | Minh chứng, with the catalogue codes of each criterion's evidence). What the caller may see, as above.
          */
-        get: operations["scores_export"];
+        get: operations["export_scores_api_scoring_submissions__submission_id__scores_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -480,7 +574,7 @@ export interface paths {
          *     checked first; nothing is saved if one is wrong: 422 `invalid_scores` (or `evidence_required` when only
          *     evidence is missing) with one error per entry at fault, every criterion at fault named.
          */
-        patch: operations["scores_save_self"];
+        patch: operations["save_self_scores_api_scoring_submissions__submission_id__self_scores_patch"];
         trace?: never;
     };
     "/api/scoring/submissions/{submission_id}/self-scores/completeness": {
@@ -496,7 +590,7 @@ export interface paths {
          *     self-score that claims points without the evidence its criterion requires, in the rubric's order. The
          *     submissions service refuses a submit while this list is not empty; the school's checklist shows it.
          */
-        get: operations["scores_get_self_completeness"];
+        get: operations["get_self_score_completeness_api_scoring_submissions__submission_id__self_scores_completeness_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -547,6 +641,26 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
+        /** AuthorityIndexRead */
+        AuthorityIndexRead: {
+            /** Criteria */
+            criteria: components["schemas"]["ComputedCriterionRead"][];
+            /**
+             * Saved
+             * @description Đã ghi điểm vào phần tự đánh giá (POST); false khi chỉ xem trước (GET)
+             */
+            saved: boolean;
+            /**
+             * Submission Id
+             * Format: uuid
+             */
+            submission_id: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
         /**
          * Band
          * @description A class or level over a range of points; each edge says whether it belongs to the band.
@@ -574,6 +688,51 @@ export interface components {
              * @default true
              */
             min_inclusive?: boolean;
+        };
+        /**
+         * CampaignPreset
+         * @description What the campaign wizard fills from a preset (the authority edits anything before issuing).
+         */
+        CampaignPreset: {
+            /**
+             * External Assessment Due At
+             * @description Hạn cơ quan quản lý đánh giá ngoài
+             */
+            external_assessment_due_at: string;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Legal Reference */
+            legal_reference: string;
+            /**
+             * Name
+             * @description Tên mẫu hiển thị khi chọn
+             */
+            name: string;
+            /** Reference Note */
+            reference_note: string;
+            /**
+             * Rubric Id
+             * Format: uuid
+             * @description Bộ chỉ số mẫu (chỉnh sửa được thành phiên bản của đơn vị)
+             */
+            rubric_id: string;
+            /**
+             * Self Assessment Due At
+             * @description Hạn trường tự đánh giá và nộp (hạn nộp của đợt)
+             */
+            self_assessment_due_at: string;
+            /**
+             * Steps
+             * @description Các bước của chu trình, để hiển thị
+             */
+            steps: string[];
+            /**
+             * Title
+             * @description Tiêu đề đợt đề xuất
+             */
+            title: string;
         };
         /** CampaignResultsRead */
         CampaignResultsRead: {
@@ -644,6 +803,68 @@ export interface components {
          * @enum {string}
          */
         ClassificationMode: "total_bands" | "group_levels";
+        /** ComputedCriterionRead */
+        ComputedCriterionRead: {
+            /** Code */
+            code: string;
+            /**
+             * Counted Units
+             * @description Số đơn vị trực thuộc đạt các mức
+             */
+            counted_units: number;
+            /** Levels */
+            levels: string[];
+            /** Max Points */
+            max_points: number;
+            /**
+             * Measure
+             * @description count: số đơn vị; share: tỷ lệ đơn vị
+             */
+            measure: string;
+            /**
+             * Points
+             * @description Điểm ghi vào tiêu chí
+             */
+            points: number;
+            /**
+             * Total Units
+             * @description Số đơn vị trực thuộc có kết quả đã công bố
+             */
+            total_units: number;
+            /**
+             * Units
+             * @description Các đơn vị đứng sau con số, theo tên
+             */
+            units: components["schemas"]["IndexUnitRead"][];
+            /**
+             * Value
+             * @description Số đơn vị (count) hoặc tỷ lệ 0–1 (share)
+             */
+            value: number;
+        };
+        /**
+         * ComputedFrom
+         * @description An authority index criterion (QĐ 3806 kind): a figure over the published results of the units the
+         *     authority manages (their latest publication of a campaign of `campaign_kind`).
+         */
+        ComputedFrom: {
+            /**
+             * Campaign Kind
+             * @description Chỉ kết quả của các đợt loại này (ví dụ dx_self_assessment); trống: mọi đợt
+             */
+            campaign_kind?: string | null;
+            /**
+             * Levels
+             * @description Các mức / xếp loại được đếm, ví dụ ['Mức 2', 'Mức 3']
+             */
+            levels: string[];
+            measure: components["schemas"]["ComputedMeasure"];
+        };
+        /**
+         * ComputedMeasure
+         * @enum {string}
+         */
+        ComputedMeasure: "count" | "share";
         /** Criterion */
         Criterion: {
             /**
@@ -651,8 +872,13 @@ export interface components {
              * @description Mức riêng của tiêu chí (tùy chọn)
              */
             bands?: components["schemas"]["Band"][];
-            /** Code */
+            /**
+             * Code
+             * @description Mã tiêu chí, ví dụ 1.1, 4a, I.3, II.1.a, DH.1, QT.2: một đến năm phần chữ Latinh và chữ số (mỗi phần tối đa 8 ký tự) nối bằng dấu chấm
+             */
             code: string;
+            /** @description Chỉ với tiêu chí tính tự động (computed): số hoặc tỷ lệ trường trực thuộc đạt các mức đã công bố */
+            computed?: components["schemas"]["ComputedFrom"] | null;
             /** Evidence Attributes */
             evidence_attributes?: components["schemas"]["EvidenceAttribute"][];
             /**
@@ -677,6 +903,11 @@ export interface components {
              * @default 0
              */
             max_points?: number;
+            /**
+             * Required For Level
+             * @description Chỉ với điều kiện bắt buộc: mức cần đạt điều kiện này (ví dụ 'Mức 3' — 'II.1 phải đạt để xếp Mức 3'). Chưa đạt thì mức của nhóm (và mức chung, xếp loại) không cao hơn mức ngay dưới; để trống: theo cài đặt chung khi chưa đạt điều kiện
+             */
+            required_for_level?: string | null;
             /**
              * Step
              * @description Bước điểm; trống: bước chung của bộ tiêu chí
@@ -708,7 +939,7 @@ export interface components {
          * CriterionKind
          * @enum {string}
          */
-        CriterionKind: "points" | "blocks" | "levels" | "mandatory";
+        CriterionKind: "points" | "blocks" | "levels" | "mandatory" | "computed";
         /** CriterionScoreRead */
         CriterionScoreRead: {
             /** Code */
@@ -784,6 +1015,11 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * ExchangeFormat
+         * @enum {string}
+         */
+        ExchangeFormat: "csv" | "xlsx";
         /** FieldError */
         FieldError: {
             /** Field */
@@ -812,12 +1048,6 @@ export interface components {
             /** Title */
             title: string;
         };
-        /**
-         * GroupBy
-         * @description What the results' groups are.
-         * @enum {string}
-         */
-        GroupBy: "child" | "commune" | "cluster" | "level";
         /** GroupLevelRead */
         GroupLevelRead: {
             /** Code */
@@ -856,13 +1086,37 @@ export interface components {
             group_id: string | null;
             /** Group Name */
             group_name: string | null;
-            /**
-             * Key
-             * @description Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị không có thuộc tính này
-             */
-            key?: string | null;
             /** Unit Count */
             unit_count: number;
+        };
+        /** IndexUnitRead */
+        IndexUnitRead: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Campaign Title */
+            campaign_title: string;
+            /**
+             * Classification
+             * @description Mức / xếp loại đã công bố
+             */
+            classification: string | null;
+            /**
+             * Counted
+             * @description Được tính vào chỉ số (đạt một trong các mức của tiêu chí)
+             */
+            counted: boolean;
+            /** Published At */
+            published_at: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
         };
         /**
          * MandatoryFailure
@@ -880,11 +1134,6 @@ export interface components {
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -960,10 +1209,7 @@ export interface components {
              * @description Xếp loại hoặc mức độ chuyển đổi số đã công bố
              */
             level: string | null;
-            /**
-             * Published At
-             * Format: date-time
-             */
+            /** Published At */
             published_at: string;
             /** School Year */
             school_year: string | null;
@@ -991,10 +1237,7 @@ export interface components {
             group_levels: components["schemas"]["GroupLevelRead"][];
             /** Max Total */
             max_total: number;
-            /**
-             * Published At
-             * Format: date-time
-             */
+            /** Published At */
             published_at: string;
             /** Rank */
             rank: number | null;
@@ -1024,10 +1267,7 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
-            /**
-             * Published At
-             * Format: date-time
-             */
+            /** Published At */
             published_at: string;
             /**
              * Rows
@@ -1042,6 +1282,59 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * PublishPreviewRead
+         * @description What publishing now would do, before the confirmation: how many results it publishes, and the units it
+         *     warns about, counted and named.
+         */
+        PublishPreviewRead: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Late */
+            late: components["schemas"]["UnitWarning"][];
+            /**
+             * Late Count
+             * @description Đơn vị nộp muộn hoặc quá hạn chưa nộp
+             */
+            late_count: number;
+            /** Names Limit */
+            names_limit: number;
+            /**
+             * Publish Count
+             * @description Số kết quả sẽ được công bố (báo cáo đã phê duyệt)
+             */
+            publish_count: number;
+            /**
+             * Target Count
+             * @description Số đơn vị được giao báo cáo
+             */
+            target_count: number;
+            /** Unapproved */
+            unapproved: components["schemas"]["UnitWarning"][];
+            /**
+             * Unapproved Count
+             * @description Đơn vị chưa được phê duyệt (kể cả chưa nộp): không được công bố
+             */
+            unapproved_count: number;
+            /**
+             * Unscored
+             * @description Tên các đơn vị (tối đa `names_limit` mỗi danh sách)
+             */
+            unscored: components["schemas"]["UnitWarning"][];
+            /**
+             * Unscored Count
+             * @description Báo cáo đã nộp nhưng chưa thẩm định đủ mọi tiêu chí
+             */
+            unscored_count: number;
+            /**
+             * Warning
+             * @description Cảnh báo để hiển thị trong hộp xác nhận; null khi không có gì cần báo
+             */
+            warning: string | null;
+        };
         /** ResultRow */
         ResultRow: {
             /** Classification */
@@ -1054,14 +1347,9 @@ export interface components {
             final_total: number;
             /**
              * Group Id
-             * @description Đơn vị trực thuộc đơn vị ban hành (hoặc xã/phường, khi nhóm theo xã/phường) chứa đơn vị này
+             * @description Đơn vị trực thuộc đơn vị ban hành chứa đơn vị này
              */
             group_id: string | null;
-            /**
-             * Group Key
-             * @description Khoá của nhóm chứa đơn vị này (như `groups[].key`)
-             */
-            group_key?: string | null;
             /** Group Levels */
             group_levels: components["schemas"]["GroupLevelRead"][];
             /** Group Name */
@@ -1208,6 +1496,12 @@ export interface components {
              */
             reference_note?: string | null;
             /**
+             * Review Reason Required
+             * @description Đánh giá ngoài: điểm thẩm định khác điểm tự chấm phải có lý do (nhận xét) cho từng tiêu chí thay đổi
+             * @default false
+             */
+            review_reason_required?: boolean;
+            /**
              * Step
              * @description Bước điểm chung
              * @default 0.25
@@ -1226,10 +1520,7 @@ export interface components {
         };
         /** RubricRead */
         RubricRead: {
-            /**
-             * Created At
-             * Format: date-time
-             */
+            /** Created At */
             created_at: string;
             /** Created By Name */
             created_by_name: string | null;
@@ -1276,10 +1567,7 @@ export interface components {
         };
         /** RubricSummary */
         RubricSummary: {
-            /**
-             * Created At
-             * Format: date-time
-             */
+            /** Created At */
             created_at: string;
             /** Created By Name */
             created_by_name: string | null;
@@ -1462,6 +1750,21 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** UnitWarning */
+        UnitWarning: {
+            /**
+             * Reason
+             * @description Ví dụ 'Đã thẩm định 4/21 tiêu chí', 'Đang chờ thẩm định', 'Nộp muộn 2 ngày'
+             */
+            reason: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1471,7 +1774,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    scoring_audit_list_records: {
+    list_audit_records_api_scoring_audit_get: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1518,8 +1821,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1562,31 +1863,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    scoring_audit_export_records: {
+    export_audit_records_api_scoring_audit_export_csv_get: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1614,7 +1893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
+                    "text/csv": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1629,8 +1908,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1673,41 +1950,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    results_get: {
+    get_results_api_scoring_campaigns__campaign_id__results_get: {
         parameters: {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
                 classification?: string | null;
-                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
-                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ đơn vị thuộc đơn vị quản lý này */
                 group_id?: string | null;
-                /** @description Chỉ đơn vị thuộc nhóm này (`groups[].key`) */
-                group_key?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -1746,8 +1997,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1790,31 +2039,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    results_export: {
+    export_results_api_scoring_campaigns__campaign_id__results_export_get: {
         parameters: {
             query?: {
                 /** @description Thêm một trang cho mỗi đơn vị (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng) */
@@ -1834,7 +2061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1849,8 +2076,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1893,31 +2118,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    results_unpublish: {
+    unpublish_results_api_scoring_campaigns__campaign_id__results_publication_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -1947,8 +2150,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1991,31 +2192,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    results_publish: {
+    publish_results_api_scoring_campaigns__campaign_id__results_publish_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2047,8 +2226,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2091,22 +2268,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
+        };
+    };
+    preview_publication_api_scoring_campaigns__campaign_id__results_publish_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishPreviewRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
+            /** @description Chưa đăng nhập */
+            401: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2115,7 +2346,7 @@ export interface operations {
             };
         };
     };
-    results_get_published: {
+    get_published_results_api_scoring_campaigns__campaign_id__results_published_get: {
         parameters: {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
@@ -2158,8 +2389,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2202,22 +2431,80 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
+        };
+    };
+    export_published_exchange_api_scoring_campaigns__campaign_id__results_published_exchange_get: {
+        parameters: {
+            query?: {
+                /** @description csv hoặc xlsx */
+                format?: components["schemas"]["ExchangeFormat"];
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
+            /** @description Chưa đăng nhập */
+            401: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2226,7 +2513,7 @@ export interface operations {
             };
         };
     };
-    results_get_signed_document: {
+    get_signed_results_document_api_scoring_campaigns__campaign_id__results_published_signed_pdf_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2243,7 +2530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": string;
+                    "application/pdf": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2258,8 +2545,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2302,31 +2587,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    results_update_settings: {
+    update_settings_api_scoring_campaigns__campaign_id__results_settings_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -2362,8 +2625,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2397,15 +2658,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2415,31 +2667,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    scoring_events_receive: {
+    receive_event_api_scoring_events_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2471,8 +2701,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2506,15 +2734,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2524,31 +2743,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    public_get_badge: {
+    get_badge_api_scoring_public_units__unit_id__badge_get: {
         parameters: {
             query?: {
                 /** @description Chỉ xét đợt loại này, ví dụ dx_self_assessment (mức độ chuyển đổi số) hoặc year_end_report */
@@ -2580,6 +2777,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2607,31 +2822,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    public_get_level: {
+    get_public_level_api_scoring_public_units__unit_id__dx_level_get: {
         parameters: {
             query?: {
                 /** @description Chỉ xét đợt loại này, ví dụ dx_self_assessment (mức độ chuyển đổi số) hoặc year_end_report */
@@ -2663,89 +2856,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Không tìm thấy */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Xung đột trạng thái */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dữ liệu không hợp lệ */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    rubrics_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RubricSummary"][];
-                };
-            };
-            /** @description Yêu cầu không hợp lệ */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2788,22 +2901,74 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
+        };
+    };
+    list_rubrics_api_scoring_rubrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RubricSummary"][];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
+            /** @description Chưa đăng nhập */
+            401: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2812,7 +2977,7 @@ export interface operations {
             };
         };
     };
-    rubrics_create: {
+    create_rubric_api_scoring_rubrics_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2846,8 +3011,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2881,15 +3044,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2899,31 +3053,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    rubrics_get: {
+    get_rubric_api_scoring_rubrics__rubric_id__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2955,8 +3087,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2999,31 +3129,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    rubrics_export: {
+    export_rubric_api_scoring_rubrics__rubric_id__export_get: {
         parameters: {
             query?: {
                 format?: "xlsx" | "json";
@@ -3043,7 +3151,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3058,8 +3166,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3102,31 +3208,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    rubrics_list_versions: {
+    list_versions_api_scoring_rubrics__rubric_id__versions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3158,8 +3242,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3202,31 +3284,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    rubrics_create_version: {
+    create_version_api_scoring_rubrics__rubric_id__versions_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3262,8 +3322,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3297,8 +3355,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_campaign_presets_api_scoring_rubrics_campaign_presets_get: {
+        parameters: {
+            query: {
+                /** @description Năm kết thúc năm học, ví dụ 2026 */
+                school_year_end: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPreset"][];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3315,31 +3441,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    rubrics_import: {
+    import_rubric_api_scoring_rubrics_import_post: {
         parameters: {
             query?: {
                 /** @description Chỉ đọc và kiểm tra, không lưu */
@@ -3384,8 +3488,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3437,17 +3539,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Đang xử lý nhiều tệp nhập (imports_busy) */
             503: {
                 headers: {
@@ -3459,7 +3550,7 @@ export interface operations {
             };
         };
     };
-    rubrics_get_import_template: {
+    get_rubric_import_template_api_scoring_rubrics_import_template_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3474,7 +3565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3489,8 +3580,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3533,22 +3622,76 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
+        };
+    };
+    get_authority_index_api_scoring_submissions__submission_id__authority_index_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorityIndexRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
+            /** @description Chưa đăng nhập */
+            401: {
                 headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3557,7 +3700,83 @@ export interface operations {
             };
         };
     };
-    scores_save_review: {
+    fill_authority_index_api_scoring_submissions__submission_id__authority_index_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorityIndexRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    save_review_scores_api_scoring_submissions__submission_id__review_scores_patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -3593,8 +3812,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3628,15 +3845,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3646,31 +3854,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    scores_get: {
+    get_scores_api_scoring_submissions__submission_id__scores_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3702,8 +3888,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3746,31 +3930,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    scores_export: {
+    export_scores_api_scoring_submissions__submission_id__scores_export_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3787,7 +3949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3802,8 +3964,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3846,31 +4006,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    scores_save_self: {
+    save_self_scores_api_scoring_submissions__submission_id__self_scores_patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -3881,16 +4019,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "scores": [
-                 *         {
-                 *           "criterion_code": "1.1",
-                 *           "points": 3
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/json": components["schemas"]["SelfScoresUpdate"];
             };
         };
@@ -3916,8 +4044,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3951,15 +4077,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Dữ liệu gửi lên vượt giới hạn */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3969,31 +4086,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    scores_get_self_completeness: {
+    get_self_score_completeness_api_scoring_submissions__submission_id__self_scores_completeness_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4025,8 +4120,6 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
-                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
-                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4063,28 +4156,6 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
-            429: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
-            503: {
-                headers: {
-                    /** @description Số giây cần chờ trước khi thử lại */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -20,6 +20,7 @@ import { formatDateTime } from "../../lib/deadline";
 import { formatPoints } from "../../lib/scoring";
 import { ErrorScreen } from "../ErrorPages";
 import { ClassTag } from "../submission/scoring";
+import { PublishWarning } from "./PublishWarning";
 
 type S = ScoringComponents["schemas"];
 type ResultRow = S["ResultRow"];
@@ -147,23 +148,33 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
       message.error((e as Error).message, 8);
     }
   };
-  const publish = () => modal.confirm({
-    title: t("Công bố kết quả?", "Publish the results?"),
-    content: t(`Kết quả của ${approved} báo cáo đã phê duyệt sẽ được công bố: mỗi trường thấy điểm và xếp loại của mình${data.ranking_enabled ? ", kèm thứ hạng" : ""}. Công bố lại sẽ thay thế lần trước.`,
-      `The results of ${approved} approved reports will be published: each school sees its score and class${data.ranking_enabled ? " and rank" : ""}. Publishing again replaces the previous publication.`),
-    okText: t("Công bố", "Publish"),
-    cancelText: t("Huỷ", "Cancel"),
-    onOk: async () => {
-      try {
-        await call(api.POST("/api/scoring/campaigns/{campaign_id}/results/publish", path));
-        await queryClient.invalidateQueries({ queryKey: key });
-        await queryClient.invalidateQueries({ queryKey: ["results-published", campaignId] });
-        message.success(t("Đã công bố kết quả.", "Results published."));
-      } catch (e) {
-        message.error((e as Error).message, 8);
-      }
-    },
-  });
+  // The confirmation carries the server's preview: how many results go out and which units are left out.
+  const publish = async () => {
+    let preview;
+    try {
+      preview = await call(api.GET("/api/scoring/campaigns/{campaign_id}/results/publish-preview", path));
+    } catch (e) {
+      message.error((e as Error).message, 8);
+      return;
+    }
+    modal.confirm({
+      title: t("Công bố kết quả?", "Publish the results?"),
+      width: 640,
+      content: <PublishWarning preview={preview} rankingEnabled={data.ranking_enabled} />,
+      okText: t("Công bố", "Publish"),
+      cancelText: t("Huỷ", "Cancel"),
+      onOk: async () => {
+        try {
+          await call(api.POST("/api/scoring/campaigns/{campaign_id}/results/publish", path));
+          await queryClient.invalidateQueries({ queryKey: key });
+          await queryClient.invalidateQueries({ queryKey: ["results-published", campaignId] });
+          message.success(t("Đã công bố kết quả.", "Results published."));
+        } catch (e) {
+          message.error((e as Error).message, 8);
+        }
+      },
+    });
+  };
   const exportXlsx = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/export", { ...path, parseAs: "blob" }), "ket-qua.xlsx").catch((e: Error) => message.error(e.message));
   const signedPdf = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/published/signed.pdf", { ...path, parseAs: "blob" }), "ket-qua-da-ky-so.pdf").catch((e: Error) => message.error(e.message, 8));
   const previous = data.previous_year;
@@ -179,7 +190,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
         <Space wrap>
           <Button icon={<FileExcelOutlined />} onClick={() => void exportXlsx()}>{t("Xuất Excel", "Export XLSX")}</Button>
           {data.published_at && <Button icon={<SafetyCertificateOutlined />} onClick={() => void signedPdf()}>{t("Văn bản kết quả đã ký số (PDF)", "Signed results (PDF)")}</Button>}
-          {admin && <Button type="primary" icon={<TrophyOutlined />} disabled={approved === 0} onClick={publish}>{data.published_at ? t("Công bố lại", "Publish again") : t("Công bố kết quả", "Publish results")}</Button>}
+          {admin && <Button type="primary" icon={<TrophyOutlined />} disabled={approved === 0} onClick={() => void publish()}>{data.published_at ? t("Công bố lại", "Publish again") : t("Công bố kết quả", "Publish results")}</Button>}
         </Space>
       } />
       <div className="stat-grid">

@@ -17,6 +17,7 @@ import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime, fromVnWallClock, toVnWallClock } from "../../lib/deadline";
 import { DEEP_LINKS } from "../../app/navigation";
 import { LATE_POLICIES } from "./CampaignDetailPage";
+import { PresetCard } from "./PresetCard";
 import { CopyFromPrevious, OutlinePreview, type Picked, RubricChoice, TargetPicker } from "./wizardParts";
 
 interface Values {
@@ -104,6 +105,7 @@ export default function CampaignWizardPage() {
   const errors = fieldErrors(error);
   const latePolicy = Form.useWatch("late_policy", form);
   const outlineId = Form.useWatch("outline_id", form);
+  const schoolYearId = Form.useWatch("school_year_id", form);
 
   // Defaults that arrive with the data: this school year, and the shared seed-004 outline.
   useEffect(() => {
@@ -227,6 +229,11 @@ export default function CampaignWizardPage() {
       <p className="wizard-step-line" aria-live="polite">{t(`Bước ${step + 1}/${steps.length}: ${steps[step]}`, `Step ${step + 1}/${steps.length}: ${steps[step]}`)}</p>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
       {step === 0 && !draft && <CopyFromPrevious onCopy={(id) => void copyFrom(id)} busy={busy} />}
+      {step === 0 && !draft && <PresetCard schoolYearName={(years.data ?? []).find((y) => y.id === schoolYearId)?.name}
+        onApply={(preset) => form.setFieldsValue({
+          title: preset.title, kind: preset.kind as Values["kind"], legal_reference: preset.legal_reference, rubric_id: preset.rubric_id,
+          due_at: fromApi(preset.self_assessment_due_at),
+        })} />}
       <Card>
         <Form form={form} layout="vertical" requiredMark="optional" onValuesChange={(changed) => {
           if ("unit_types" in changed || "education_levels" in changed) setMatched(null);

@@ -48,6 +48,7 @@ const KIND_LABEL: Record<string, [string, string]> = {
   blocks: ["Chọn các nội dung đạt", "Tick what is achieved"],
   levels: ["Chọn mức", "Choose the level"],
   mandatory: ["Điều kiện bắt buộc", "Mandatory condition"],
+  computed: ["Tính tự động từ kết quả đã công bố của các trường trực thuộc", "Computed from the managed schools' published results"],
 };
 
 /** The value of a mark as text: "2,5", "Đạt", "a, c (12)", "Mức 2". */
@@ -83,6 +84,9 @@ function MarkInput({ criterion, definition, entry, text, onText, onChange, disab
         <Radio value={false}>{t("Chưa đạt", "Not met")}</Radio>
       </Radio.Group>
     );
+  // Filled by the server from the published results of the schools the unit manages (authority index).
+  if (kind === "computed")
+    return <span id={id}>{typeof entry?.points === "number" ? formatPoints(entry.points, lang) : "—"} <span className="muted small">({t("tính tự động", "computed")})</span></span>;
   if (kind === "blocks")
     return (
       <Checkbox.Group disabled={disabled} className="choice-list" value={entry?.item_codes ?? []} onChange={(v) => onChange({ item_codes: v as string[] })}

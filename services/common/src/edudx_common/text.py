@@ -22,6 +22,10 @@ def like_pattern(query: str) -> str:
     return "%" + "%".join(words) + "%"
 
 
-# A rubric criterion's code as rubrics write it and evidence refers to it: '1', '1.2', '4a', 'I.3', 'II.3.1'.
-# Scoring defines criteria with it and evidence tags items with it, so both must accept the same codes.
-CRITERION_CODE = re.compile(r"^([0-9]{1,3}|[IVX]{1,5})(\.[0-9]{1,3}){0,3}[a-z]?$")
+# A rubric criterion's code as rubrics write it and evidence refers to it: '1', '1.2', '4a', 'I.3', 'II.3.1', and
+# the provinces' own styles 'DH.1', 'QT.2', 'II.1.a': one to five parts of Latin letters and digits (at most 8 each)
+# joined by dots, 20 characters at most. Scoring defines criteria with it and evidence tags items with it, so both
+# must accept the same codes.
+CRITERION_CODE_PATTERN = r"^[0-9A-Za-z]{1,8}(\.[0-9A-Za-z]{1,8}){0,4}$"
+CRITERION_CODE = re.compile(CRITERION_CODE_PATTERN)
+CRITERION_CODE_EXAMPLES = "1.1, 4a, I.3, II.1.a, DH.1, QT.2"

@@ -15,6 +15,7 @@ from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
 from edudx_common.scope import RemoteUnitTree
+from scoring.authority_index.router import router as authority_index_router
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import SubmissionsClient
@@ -65,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Bộ tiêu chí, tự chấm và chấm thẩm định, xếp loại, xếp hạng, công bố kết quả và mức độ "
                     "chuyển đổi số công khai.",
         version=VERSION,
-        routers=[audit_router("scoring"), rubrics_router, sheets_router, results_router, public_router, events_router],
+        routers=[audit_router("scoring"), rubrics_router, sheets_router, authority_index_router, results_router,
+                 public_router, events_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("scoring")],
     )

@@ -22,7 +22,7 @@ from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.metrics import EVIDENCE_UPLOAD_BYTES
 from edudx_common.scope import UnitTree, is_in_scope
-from edudx_common.text import CRITERION_CODE
+from edudx_common.text import CRITERION_CODE, CRITERION_CODE_EXAMPLES
 from evidence.access import EDITABLE_STATUSES
 from evidence.clients.submissions import SubmissionInfo, SubmissionsClient
 from evidence.errors import (
@@ -136,7 +136,8 @@ def parse_criteria(values: Sequence[str]) -> list[str]:
             if not code:
                 continue
             if not CRITERION_CODE.match(code):
-                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ (ví dụ hợp lệ: 1, 1.2, 4a, I.3).")
+                raise InvalidUpload(f"Mã tiêu chí '{code[:20]}' không hợp lệ "
+                                    f"(ví dụ hợp lệ: {CRITERION_CODE_EXAMPLES}).")
             if code not in codes:
                 codes.append(code)
     if len(codes) > MAX_CRITERIA:

@@ -24,6 +24,13 @@ class UnitInfo(BaseModel):
         return "/" + "".join(f"{a.hex}/" for a in [*self.ancestor_ids, self.id])
 
 
+class UnitBrief(BaseModel):
+    id: uuid.UUID
+    code: str = ""
+    name: str
+    education_levels: list[str] = []
+
+
 class IdentityClient:
     def __init__(self, client: ServiceClient) -> None:
         self._client = client
@@ -38,7 +45,11 @@ class IdentityClient:
 
     async def names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Names of the given units (inactive ones too); unknown ids are left out."""
-        names: dict[uuid.UUID, str] = {}
+        return {unit_id: unit.name for unit_id, unit in (await self.units(ids)).items()}
+
+    async def units(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, UnitBrief]:
+        """Code, name and education levels of the given units (inactive ones too); unknown ids are left out."""
+        found: dict[uuid.UUID, UnitBrief] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), IDS_PER_CALL):
             params: list[tuple[str, str | int]] = [("limit", PAGE), ("include_inactive", "true")]
@@ -46,5 +57,5 @@ class IdentityClient:
             response = await self._client.get("/api/identity/units", params=params)
             if response.status_code != 200:
                 raise BadGateway(f"Dịch vụ identity trả lời HTTP {response.status_code}.")
-            names.update({uuid.UUID(u["id"]): u["name"] for u in response.json()["items"]})
-        return names
+            found.update({u.id: u for u in (UnitBrief.model_validate(item) for item in response.json()["items"])})
+        return found

@@ -40,9 +40,15 @@ class SubmissionState(BaseModel):
     """A target's line of the campaign's status view, as far as scoring reads it."""
 
     unit_id: uuid.UUID
+    unit_name: str = ""
     submission_id: uuid.UUID | None
     workflow_status: str | None
     updated_at: AwareDatetime | None
+    status: str | None = None  # the line's status: "overdue", "submitted_late", "approved", …
+    status_label: str | None = None
+    late_seconds: int | None = None  # how late the first submission came (0: on time)
+    late_text: str | None = None
+    overdue_text: str | None = None
 
 
 class StatesPage(BaseModel):

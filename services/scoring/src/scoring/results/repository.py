@@ -172,6 +172,7 @@ class Unscored:
 
     final_total: Decimal
     classification: str | None
+    level_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -220,22 +221,32 @@ def _classification(unscored: Unscored) -> ColumnElement[str | None]:
                 else_=col(ScoreSheet.classification))
 
 
+def _level_rank(unscored: Unscored) -> ColumnElement[int]:
+    """The level's rank for ordering: no level (not classified) below the lowest one."""
+    rank = case((col(ScoreSheet.final_total).is_(None), literal(unscored.level_rank, Integer())),
+                else_=col(ScoreSheet.level_rank))
+    return func.coalesce(rank, literal(-1, Integer()))
+
+
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
                   within: uuid.UUID | None = None, approved_only: bool = False, group_by: str = "child",
-                  commune_id: uuid.UUID | None = None) -> Subquery:
+                  commune_id: uuid.UUID | None = None, by_level: bool = False) -> Subquery:
     """Every submitted sheet of the campaign (of `within`'s subtree) with its rank among them: rank() over the
-    final total, so equal totals share a rank and the next rank skips the tied places, and whether it is shared."""
+    final total (`by_level`: over the level, then the final total), so equal places share a rank and the next
+    rank skips the tied places, and whether it is shared."""
     final = _final_total(unscored)
+    keys: list[ColumnElement[Any]] = [_level_rank(unscored), final] if by_level else [final]
+    order = [key.desc() for key in keys]
+    # Tied: the neighbour before or after in the same order has the same place (one sort serves every window;
+    # a count per place would sort a second time, a frame of peers costs more than the sort).
+    tied = or_(and_(*(func.lag(key).over(order_by=order) == key for key in keys)),
+               and_(*(func.lead(key).over(order_by=order) == key for key in keys)))
     return select(
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
         col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
         final.label("final_total"),
         _classification(unscored).label("classification"), group_key(issuer_id, group_by).label("group_hex"),
-        func.rank().over(order_by=final.desc()).label("rank"),
-        # Tied: the neighbour before or after in the same order has the same total (one sort serves every window;
-        # a count per total would sort a second time, a frame of peers costs more than the sort).
-        or_(func.lag(final).over(order_by=final.desc()) == final,
-            func.lead(final).over(order_by=final.desc()) == final).label("tied"),
+        func.rank().over(order_by=order).label("rank"), tied.label("tied"),
     ).where(*_submitted(campaign_id, within, commune_id),
             *([col(ScoreSheet.submission_status) == "approved"] if approved_only else [])).subquery("ranked")
 

@@ -14,9 +14,14 @@ from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
-from scoring.results import document, export, freshness, service
+from scoring.results import document, export, freshness, preview, sector_export, service
 from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
-from scoring.results.schemas import CampaignResultsRead, PublishedResultsRead, ResultsSettingsUpdate
+from scoring.results.schemas import (
+    CampaignResultsRead,
+    PublishedResultsRead,
+    PublishPreviewRead,
+    ResultsSettingsUpdate,
+)
 from scoring.sheets import repository as sheets_repository
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
 from scoring.sheets.service import sheet_outcome
@@ -82,6 +87,16 @@ async def update_settings(campaign_id: uuid.UUID, body: ResultsSettingsUpdate, s
     return service.to_read(await service.compute(session, campaign, submissions=submissions, identity=identity))
 
 
+@router.get("/publish-preview", response_model=PublishPreviewRead)
+async def preview_publication(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                              submissions: SubmissionsDep, tree: UnitTreeDep) -> PublishPreviewRead:
+    """What `POST …/publish` would do now, for its confirmation: how many results it publishes (approved
+    reports), and the units not fully reviewed, not approved, or late (submitted late or overdue), counted and
+    named (at most `names_limit` names per list), with a Vietnamese `warning` to show. Changes nothing."""
+    campaign, _ = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
+    return await preview.publish_preview(session, campaign, submissions=submissions)
+
+
 @router.post("/publish", response_model=CampaignResultsRead)
 async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
                           submissions: SubmissionsDep, identity: IdentityDep, tree: UnitTreeDep, events: EventsDep,
@@ -116,6 +131,30 @@ async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, pri
     of the issuer's subtree, schools included. 404 `results_not_published` before publication."""
     campaign = await submissions.campaign(campaign_id)
     return await service.published(session, principal, campaign, tree, chosen, page)
+
+
+@router.get("/published/exchange", response_class=Response,
+            responses={200: {"content": {sector_export.XLSX_MEDIA_TYPE: {}, "text/csv": {}}}})
+async def export_published_exchange(
+    campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, submissions: SubmissionsDep,
+    identity: IdentityDep, tree: UnitTreeDep,
+    format: Annotated[sector_export.ExchangeFormat,
+                      Query(description="csv hoặc xlsx")] = sector_export.ExchangeFormat.XLSX,
+) -> Response:
+    """The published results in the exchange layout schools and the sector database use: one row per school
+    (mã trường, tên, cấp học, each group's points and level, total, level or class, rank where published, school
+    year, campaign, publication date), as CSV (UTF-8 with BOM) or XLSX; docs/results-exchange.md lists the
+    columns. Same audience as `GET …/published`; 404 `results_not_published` before publication."""
+    campaign = await submissions.campaign(campaign_id)
+    _, rows = await service.published_rows(session, principal, campaign, tree)
+    units = await identity.units([r.unit_id for r in rows])
+    stem = f"Kết quả trao đổi - {campaign.title[:100].replace('/', '-')}"
+    if format is sector_export.ExchangeFormat.CSV:
+        return Response(sector_export.csv_bytes(rows, units), media_type=sector_export.CSV_MEDIA_TYPE,
+                        headers={"Content-Disposition": content_disposition(f"{stem}.csv")})
+    body = await anyio.to_thread.run_sync(lambda: sector_export.xlsx_bytes(rows, units))
+    return Response(body, media_type=sector_export.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition(f"{stem}.xlsx")})
 
 
 @router.get("/published/signed.pdf", response_class=Response,

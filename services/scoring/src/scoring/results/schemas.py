@@ -108,3 +108,26 @@ class PublishedResultsRead(BaseModel):
     total: int = Field(description="Số đơn vị khớp bộ lọc (mọi trang)")
     limit: int
     offset: int
+
+
+class UnitWarning(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    reason: str = Field(description="Ví dụ 'Đã thẩm định 4/21 tiêu chí', 'Đang chờ thẩm định', 'Nộp muộn 2 ngày'")
+
+
+class PublishPreviewRead(BaseModel):
+    """What publishing now would do, before the confirmation: how many results it publishes, and the units it
+    warns about, counted and named."""
+
+    campaign_id: uuid.UUID
+    target_count: int = Field(description="Số đơn vị được giao báo cáo")
+    publish_count: int = Field(description="Số kết quả sẽ được công bố (báo cáo đã phê duyệt)")
+    unscored_count: int = Field(description="Báo cáo đã nộp nhưng chưa thẩm định đủ mọi tiêu chí")
+    unapproved_count: int = Field(description="Đơn vị chưa được phê duyệt (kể cả chưa nộp): không được công bố")
+    late_count: int = Field(description="Đơn vị nộp muộn hoặc quá hạn chưa nộp")
+    unscored: list[UnitWarning] = Field(description="Tên các đơn vị (tối đa `names_limit` mỗi danh sách)")
+    unapproved: list[UnitWarning]
+    late: list[UnitWarning]
+    names_limit: int
+    warning: str | None = Field(description="Cảnh báo để hiển thị trong hộp xác nhận; null khi không có gì cần báo")

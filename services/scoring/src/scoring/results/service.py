@@ -48,8 +48,9 @@ from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summa
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
 
-def competition_ranks(totals: Sequence[Decimal]) -> list[int]:
-    """Standard competition ranking ("1224"): equal totals share a rank, the next rank skips the tied places."""
+def competition_ranks(totals: Sequence[Decimal] | Sequence[tuple[int, Decimal]]) -> list[int]:
+    """Standard competition ranking ("1224"): equal totals share a rank, the next rank skips the tied places.
+    A total may be a (level rank, points) pair: ranked by level first (ranking_key)."""
     order = sorted(range(len(totals)), key=lambda i: totals[i], reverse=True)
     ranks = [0] * len(totals)
     for place, index in enumerate(order):
@@ -82,6 +83,15 @@ class Computation:
     @property
     def ranking_enabled(self) -> bool:
         return self.settings.ranking_enabled if self.settings else True
+
+
+def ranking_key(definition: RubricDefinition, result: SheetOutcome) -> tuple[int, Decimal]:
+    """What ranks a unit: its points, after its level where the rubric ranks by level (no level below the
+    lowest one) — as repository.ranked_sheets does in SQL."""
+    if not definition.ranks_by_level:
+        return 0, result.final_total
+    rank = result.classification.rank
+    return (-1 if rank is None else rank), result.final_total
 
 
 def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
@@ -148,7 +158,8 @@ async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions:
     names = await identity.names([r.group_id for r in results if r.group_id is not None])
     for result in results:
         result.group_name = names.get(result.group_id) if result.group_id else None
-    for result, rank in zip(results, competition_ranks([r.outcome.final_total for r in results]), strict=True):
+    keys = [ranking_key(definition, r.outcome) for r in results]
+    for result, rank in zip(results, competition_ranks(keys), strict=True):
         result.rank = rank
     shared = Counter(r.rank for r in results)
     for result in results:
@@ -262,7 +273,8 @@ def _figures_of(figures: Sequence[repository.ClassFigure]) -> tuple[int, float |
 
 def _unscored(definition: RubricDefinition) -> repository.Unscored:
     empty = outcome(definition, {}, {}, with_criteria=False)
-    return repository.Unscored(final_total=empty.final_total, classification=empty.classification.label)
+    return repository.Unscored(final_total=empty.final_total, classification=empty.classification.label,
+                               level_rank=empty.classification.rank)
 
 
 async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
@@ -283,7 +295,8 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
                                              commune_id=commune_id)
     naming = await _group_naming(chosen.group_by, figures, identity)
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
-                                      within=within, group_by=group_by, commune_id=commune_id)
+                                      within=within, group_by=group_by, commune_id=commune_id,
+                                      by_level=definition.ranks_by_level)
     unclassified = chosen.classification == NOT_CLASSIFIED
     shown, total = await repository.ranked_page(
         session, ranked, classification=None if unclassified else chosen.classification,
@@ -536,7 +549,7 @@ async def publish(session: AsyncSession, principal: Principal, campaign: Campaig
     definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
     empty = outcome(definition, {}, {}, with_criteria=False)
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=_unscored(definition),
-                                      approved_only=True)
+                                      approved_only=True, by_level=definition.ranks_by_level)
     empty_levels: list[dict[str, Any]] = [
         {"code": g.code, "title": g.title, "final_total": str(g.final_total), "level": g.level} for g in empty.groups]
     rows = [{

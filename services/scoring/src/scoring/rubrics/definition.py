@@ -15,10 +15,14 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from edudx_common.errors import FieldError
-from edudx_common.text import CRITERION_CODE
+from edudx_common.text import CRITERION_CODE, CRITERION_CODE_EXAMPLES, CRITERION_CODE_PATTERN
 from edudx_common.types import FiniteFloat, RequestModel, SingleLine
 
 Code = Annotated[SingleLine, StringConstraints(min_length=1, max_length=20)]
+# A criterion's code is checked by `problems()` (a Vietnamese message naming it); the schema states the pattern.
+CriterionCode = Annotated[Code, Field(description=f"Mã tiêu chí, ví dụ {CRITERION_CODE_EXAMPLES}: một đến năm phần "
+                                                  "chữ Latinh và chữ số (mỗi phần tối đa 8 ký tự) nối bằng dấu chấm",
+                                      json_schema_extra={"pattern": CRITERION_CODE_PATTERN})]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Label = Annotated[SingleLine, StringConstraints(min_length=1, max_length=100)]
 GroupTitle = Annotated[SingleLine, StringConstraints(min_length=1, max_length=4000)]
@@ -35,6 +39,12 @@ class CriterionKind(StrEnum):
     BLOCKS = "blocks"  # fixed-block sub-items, each present or absent
     LEVELS = "levels"  # one of several described levels, each worth its points
     MANDATORY = "mandatory"  # điều kiện bắt buộc: đạt / chưa đạt, no points
+    COMPUTED = "computed"  # filled by the server from the published results of the units an authority manages
+
+
+class ComputedMeasure(StrEnum):
+    COUNT = "count"  # how many of the managed units are at one of the levels
+    SHARE = "share"  # that many out of every managed unit with a published result, as a share of the maximum
 
 
 class ClassificationMode(StrEnum):
@@ -90,8 +100,18 @@ class EvidenceAttribute(RequestModel):
     choices: list[Label] = Field(default_factory=list, description="Giá trị được phép; trống: tự do")
 
 
+class ComputedFrom(RequestModel):
+    """An authority index criterion (QĐ 3806 kind): a figure over the published results of the units the
+    authority manages (their latest publication of a campaign of `campaign_kind`)."""
+
+    measure: ComputedMeasure
+    levels: list[Label] = Field(min_length=1, description="Các mức / xếp loại được đếm, ví dụ ['Mức 2', 'Mức 3']")
+    campaign_kind: Annotated[SingleLine, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="Chỉ kết quả của các đợt loại này (ví dụ dx_self_assessment); trống: mọi đợt")
+
+
 class Criterion(RequestModel):
-    code: Code
+    code: CriterionCode
     text: Text
     kind: CriterionKind = CriterionKind.POINTS
     max_points: Points = 0
@@ -101,6 +121,13 @@ class Criterion(RequestModel):
     evidence_attributes: list[EvidenceAttribute] = Field(default_factory=list)
     items: list[SubItem] = Field(default_factory=list, description="Khối điểm (blocks) hoặc các mức (levels)")
     bands: list[Band] = Field(default_factory=list, description="Mức riêng của tiêu chí (tùy chọn)")
+    required_for_level: Label | None = Field(
+        default=None, description="Chỉ với điều kiện bắt buộc: mức cần đạt điều kiện này (ví dụ 'Mức 3' — 'II.1 phải "
+                                  "đạt để xếp Mức 3'). Chưa đạt thì mức của nhóm (và mức chung, xếp loại) không cao "
+                                  "hơn mức ngay dưới; để trống: theo cài đặt chung khi chưa đạt điều kiện")
+    computed: ComputedFrom | None = Field(
+        default=None, description="Chỉ với tiêu chí tính tự động (computed): số hoặc tỷ lệ trường trực thuộc đạt "
+                                  "các mức đã công bố")
 
 
 class Group(RequestModel):
@@ -126,6 +153,9 @@ class RubricDefinition(RequestModel):
     large_gap_ratio: float = Field(default=0.5, gt=0, le=1,
                                    description="Chênh lệch tự chấm / thẩm định từ tỷ lệ này của điểm chuẩn trở "
                                                "lên thì được đánh dấu")
+    review_reason_required: bool = Field(
+        default=False, description="Đánh giá ngoài: điểm thẩm định khác điểm tự chấm phải có lý do (nhận xét) "
+                                   "cho từng tiêu chí thay đổi")
     groups: list[Group] = Field(min_length=1)
 
     def criteria(self) -> dict[str, tuple[Group, Criterion]]:
@@ -133,6 +163,17 @@ class RubricDefinition(RequestModel):
 
     def group_bands(self, group: Group) -> list[Band]:
         return group.bands or (self.bands if self.mode is ClassificationMode.GROUP_LEVELS else [])
+
+    @property
+    def ranks_by_level(self) -> bool:
+        """Results rank by the overall level first, then by points: with levels per group the points of the
+        groups added up would put a Mức 1 unit above a Mức 2 one."""
+        return self.mode is ClassificationMode.GROUP_LEVELS and self.overall_level is not OverallLevel.NONE
+
+    def capped_bands(self, group: Group) -> list[Band]:
+        """The bands a condition of the group names in `required_for_level`: the group's levels, or the classes
+        by total score when the rubric classifies by total."""
+        return self.group_bands(group) or (self.bands if self.mode is ClassificationMode.TOTAL_BANDS else [])
 
 
 def criterion_step(definition: RubricDefinition, criterion: Criterion) -> Decimal:
@@ -169,7 +210,11 @@ def problems(definition: RubricDefinition) -> list[FieldError]:
                 add(f"{cwhere}.code", f"Mã '{criterion.code}' bị trùng.")
             seen.add(criterion.code)
             if not CRITERION_CODE.match(criterion.code):
-                add(f"{cwhere}.code", f"Mã tiêu chí '{criterion.code}' không hợp lệ (ví dụ: 1.1, 4a, I.3).")
+                add(f"{cwhere}.code",
+                    f"Mã tiêu chí '{criterion.code}' không hợp lệ (ví dụ: {CRITERION_CODE_EXAMPLES}).")
+            if criterion.required_for_level is not None:
+                for message in _cap_problems(definition, group, criterion):
+                    add(f"{cwhere}.required_for_level", f"Tiêu chí {criterion.code}: {message}")
             for message in _criterion_problems(definition, criterion):
                 add(cwhere, f"Tiêu chí {criterion.code}: {message}")
             for message in band_problems(criterion.bands, dec(criterion.max_points)):
@@ -201,6 +246,18 @@ def problems(definition: RubricDefinition) -> list[FieldError]:
     return found
 
 
+def _cap_problems(definition: RubricDefinition, group: Group, criterion: Criterion) -> list[str]:
+    if criterion.kind is not CriterionKind.MANDATORY:
+        return ["chỉ điều kiện bắt buộc mới gắn với một mức cần đạt."]
+    labels = [b.label for b in ordered_bands(definition.capped_bands(group))]
+    if criterion.required_for_level not in labels:
+        return [f"không có mức '{criterion.required_for_level}' để gắn điều kiện (các mức: "
+                f"{', '.join(labels) or 'chưa có'})."]
+    if labels.index(criterion.required_for_level) == 0:
+        return [f"'{criterion.required_for_level}' là mức thấp nhất, không thể là mức cần đạt điều kiện."]
+    return []
+
+
 def _criterion_problems(definition: RubricDefinition, criterion: Criterion) -> list[str]:
     maximum = dec(criterion.max_points)
     codes = [i.code for i in criterion.items]
@@ -221,6 +278,13 @@ def _criterion_problems(definition: RubricDefinition, criterion: Criterion) -> l
             out.append("tiêu chí theo khối điểm cần ít nhất một khối.")
         elif total != maximum:
             out.append(f"tổng các khối là {num(total)}, không khớp điểm chuẩn {num(maximum)}.")
+    elif criterion.kind is CriterionKind.COMPUTED:
+        if criterion.computed is None:
+            out.append("tiêu chí tính tự động cần cách tính (computed).")
+        if maximum <= 0:
+            out.append("điểm chuẩn phải lớn hơn 0.")
+        if criterion.items:
+            out.append("tiêu chí tính tự động không có mục con.")
     elif criterion.kind is CriterionKind.LEVELS:
         if not criterion.items:
             out.append("tiêu chí theo mức cần ít nhất một mức.")
@@ -231,6 +295,8 @@ def _criterion_problems(definition: RubricDefinition, criterion: Criterion) -> l
             out.append("điều kiện bắt buộc chỉ có đạt / chưa đạt, không có điểm và mục con.")
         if criterion.bands:
             out.append("điều kiện bắt buộc không có mức.")
+    if criterion.computed is not None and criterion.kind is not CriterionKind.COMPUTED:
+        out.append("chỉ tiêu chí tính tự động (computed) có cách tính.")
     for attribute in criterion.evidence_attributes:
         if len(set(attribute.choices)) != len(attribute.choices):
             out.append(f"giá trị của thuộc tính '{attribute.label}' bị trùng.")

@@ -38,13 +38,14 @@ CRITERIA_SHEET = "Tiêu chí"
 BANDS_SHEET = "Xếp loại"
 SETTINGS_SHEET = "Thiết lập"
 CRITERIA_COLUMNS = [("Mã", 10), ("Nội dung", 70), ("Loại", 18), ("Điểm chuẩn", 11), ("Bước điểm", 10),
-                    ("Minh chứng", 40), ("Bắt buộc minh chứng", 12), ("Thuộc tính minh chứng", 40)]
+                    ("Minh chứng", 40), ("Bắt buộc minh chứng", 12), ("Thuộc tính minh chứng", 40),
+                    ("Cần để xếp mức", 14), ("Cách tính (tính tự động, JSON)", 40)]
 BANDS_COLUMNS = [("Áp dụng cho", 14), ("Tên mức", 20), ("Từ", 8), ("Lấy cận dưới", 12), ("Đến", 8),
                  ("Lấy cận trên", 12)]
 
 GROUP_ROW = "Nhóm"
 KIND_LABELS = {CriterionKind.POINTS: "Điểm", CriterionKind.BLOCKS: "Khối điểm", CriterionKind.LEVELS: "Theo mức",
-               CriterionKind.MANDATORY: "Điều kiện bắt buộc"}
+               CriterionKind.MANDATORY: "Điều kiện bắt buộc", CriterionKind.COMPUTED: "Tính tự động"}
 ITEM_LABELS = {CriterionKind.BLOCKS: "Khối", CriterionKind.LEVELS: "Mức"}
 COMMON_BANDS = "Chung"
 MODE_LABELS = {ClassificationMode.TOTAL_BANDS: "Theo tổng điểm", ClassificationMode.GROUP_LEVELS: "Theo mức từng nhóm"}
@@ -55,7 +56,8 @@ FAILURE_LABELS = {MandatoryFailure.NO_EFFECT: "Không ảnh hưởng",
 SETTINGS = [("title", "Tên bộ tiêu chí"), ("description", "Mô tả"), ("reference_note", "Ghi chú"),
             ("mode", "Cách xếp loại"), ("max_total", "Tổng điểm chuẩn"), ("step", "Bước điểm chung"),
             ("overall_level", "Mức chung"), ("mandatory_failure", "Khi không đạt điều kiện bắt buộc"),
-            ("large_gap_ratio", "Tỷ lệ chênh lệch lớn")]
+            ("large_gap_ratio", "Tỷ lệ chênh lệch lớn"),
+            ("review_reason_required", "Bắt buộc lý do khi điểm thẩm định khác tự chấm")]
 YES, NO = "Có", "Không"
 
 
@@ -138,7 +140,9 @@ def to_xlsx(definition: RubricDefinition) -> bytes:
         for criterion in group.criteria:
             rows.append(([criterion.code, criterion.text, KIND_LABELS[criterion.kind], criterion.max_points,
                           criterion.step, criterion.evidence_expected, YES if criterion.evidence_required else NO,
-                          _attributes_text(criterion.evidence_attributes)], wrap))
+                          _attributes_text(criterion.evidence_attributes), criterion.required_for_level,
+                          None if criterion.computed is None
+                          else json.dumps(criterion.computed.model_dump(mode="json"), ensure_ascii=False)], wrap))
             for item in criterion.items:
                 rows.append(([item.code, item.text, ITEM_LABELS[criterion.kind], item.points], wrap))
     _write_table(sheet, CRITERIA_COLUMNS, rows, header)
@@ -291,6 +295,8 @@ def _read_settings(rows: list[tuple[int, list[Any]]], problems: _Problems) -> di
         try:
             if name in choices and value is not None:
                 settings[name] = _choice(value, choices[name])
+            elif name == "review_reason_required":
+                settings[name] = _yes_no(value)
             elif name in ("max_total", "step", "large_gap_ratio"):
                 if value is not None:
                     settings[name] = _number(value)
@@ -328,13 +334,16 @@ def _read_criteria(rows: list[tuple[int, list[Any]]], problems: _Problems) -> li
             try:
                 required = _yes_no(_cell(cells, 6))
                 attributes = _parse_attributes(_cell(cells, 7))
+                computed = _computed(_cell(cells, 9))
             except ValueError:
                 problems.add(CRITERIA_SHEET, number, f"Tiêu chí {code}: cột 'Bắt buộc minh chứng' ghi Có/Không, "
-                                                     "cột thuộc tính ghi 'khóa: tên [giá trị | …]; …'.")
+                                                     "cột thuộc tính ghi 'khóa: tên [giá trị | …]; …', cột cách "
+                                                     "tính ghi JSON như tệp xuất từ EduDX.")
                 continue
             criterion = {"code": code, "text": text, "kind": kinds[kind], "max_points": points or 0, "step": step,
                          "evidence_expected": _cell(cells, 5), "evidence_required": required,
-                         "evidence_attributes": attributes, "items": [], "bands": []}
+                         "evidence_attributes": attributes, "items": [], "bands": [],
+                         "required_for_level": _cell(cells, 8), "computed": computed}
             groups[-1]["criteria"].append(criterion)
         elif kind in items:
             if criterion is None or criterion["kind"] is not items[kind]:
@@ -348,6 +357,16 @@ def _read_criteria(rows: list[tuple[int, list[Any]]], problems: _Problems) -> li
     if not groups and not problems.errors:
         problems.add(CRITERIA_SHEET, 2, "Chưa có nhóm tiêu chí nào.")
     return groups
+
+
+def _computed(value: Any) -> Any:
+    """The JSON of a computed criterion's source, as the export writes it."""
+    if value is None:
+        return None
+    try:
+        return json.loads(str(value))
+    except json.JSONDecodeError as exc:
+        raise ValueError from exc
 
 
 def _parse_attributes(value: Any) -> list[dict[str, Any]]:

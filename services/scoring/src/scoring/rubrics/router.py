@@ -13,9 +13,9 @@ from edudx_common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from edudx_common.uploads import import_slot, multipart_file_body, receive_file
 from scoring.deps import UnitTreeDep
 from scoring.errors import RubricFileInvalid
-from scoring.rubrics import exchange, repository, service
+from scoring.rubrics import exchange, presets, repository, service
 from scoring.rubrics.definition import RubricDefinition
-from scoring.rubrics.schemas import RubricImportResult, RubricRead, RubricSummary
+from scoring.rubrics.schemas import CampaignPreset, RubricImportResult, RubricRead, RubricSummary
 
 router = APIRouter(prefix="/rubrics", tags=["rubrics"], responses=PROBLEM_RESPONSES)
 IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -35,6 +35,17 @@ async def list_rubrics(session: SessionDep, principal: CurrentPrincipal, tree: U
     """The newest version of each rubric the caller may use: templates, its unit's and those of the
     authorities above it."""
     return [RubricSummary.model_validate(r) for r in await service.list_rubrics(session, principal, tree)]
+
+
+@router.get("/campaign-presets", response_model=list[CampaignPreset])
+async def list_campaign_presets(
+    session: SessionDep, _principal: CurrentUser,
+    school_year_end: Annotated[int, Query(ge=2020, le=2100, description="Năm kết thúc năm học, ví dụ 2026")],
+) -> list[CampaignPreset]:
+    """Campaign presets offered where a campaign is created: the QĐ 4725 cycle (its rubric template, labelled
+    "mẫu tham khảo — đối chiếu với văn bản gốc"; self-assessment due 31/5, external assessment by 20/6, then
+    publication), dated for the school year ending in `school_year_end`."""
+    return await presets.campaign_presets(session, school_year_end=school_year_end)
 
 
 @router.post("", response_model=RubricRead, status_code=status.HTTP_201_CREATED)

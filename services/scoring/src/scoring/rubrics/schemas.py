@@ -34,3 +34,18 @@ class RubricImportResult(BaseModel):
 
     definition: RubricDefinition
     rubric: RubricRead | None = None
+
+
+class CampaignPreset(BaseModel):
+    """What the campaign wizard fills from a preset (the authority edits anything before issuing)."""
+
+    key: str
+    name: str = Field(description="Tên mẫu hiển thị khi chọn")
+    title: str = Field(description="Tiêu đề đợt đề xuất")
+    kind: str
+    legal_reference: str
+    rubric_id: uuid.UUID = Field(description="Bộ chỉ số mẫu (chỉnh sửa được thành phiên bản của đơn vị)")
+    reference_note: str
+    self_assessment_due_at: LocalDateTime = Field(description="Hạn trường tự đánh giá và nộp (hạn nộp của đợt)")
+    external_assessment_due_at: LocalDateTime = Field(description="Hạn cơ quan quản lý đánh giá ngoài")
+    steps: list[str] = Field(description="Các bước của chu trình, để hiển thị")

@@ -18,6 +18,7 @@ from scoring.rubrics.definition import (
     ClassificationMode,
     Criterion,
     CriterionKind,
+    Group,
     MandatoryFailure,
     OverallLevel,
     RubricDefinition,
@@ -70,6 +71,10 @@ def evaluate(definition: RubricDefinition, criterion: Criterion, answer: Answer)
         if points % step != 0:
             raise InvalidMark(f"{name}: điểm phải theo bước {num(step)} (ví dụ {num(maximum - step)}).")
         return Mark(points)
+    if criterion.kind is CriterionKind.COMPUTED:
+        if answer.points is None or not 0 <= dec(answer.points) <= dec(criterion.max_points):
+            raise InvalidMark(f"{name}: điểm tính tự động phải từ 0 đến {num(criterion.max_points)}.")
+        return Mark(dec(answer.points))
     if criterion.kind is CriterionKind.BLOCKS:
         if answer.item_codes is None:
             raise InvalidMark(f"{name}: hãy chọn các khối đạt được (có thể không chọn khối nào).")
@@ -175,6 +180,10 @@ class _Criterion:
     max_points: Decimal
     gap_threshold: Decimal
     bands: _Bands | None
+    # A condition attached to a level ('II.1 phải đạt để xếp Mức 3'): failing it caps the level at this rank
+    # (of the group's levels, or of the classes by total), whatever `mandatory_failure` says.
+    cap_rank: int | None = None
+    cap_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +216,8 @@ def _compiled(definition: RubricDefinition) -> _Compiled:
         code=g.code, title=g.title, max_points=dec(g.max_points),
         criteria=tuple(_Criterion(code=c.code, mandatory=c.kind is CriterionKind.MANDATORY,
                                   max_points=dec(c.max_points), gap_threshold=dec(c.max_points) * ratio,
-                                  bands=_Bands.of(c.bands) if c.bands else None) for c in g.criteria),
+                                  bands=_Bands.of(c.bands) if c.bands else None,
+                                  **_cap(definition, g, c)) for c in g.criteria),
         bands=_Bands.of(bands) if (bands := definition.group_bands(g)) else None) for g in definition.groups)
     compiled = _Compiled(groups=groups,
                          total_bands=_Bands.of(definition.bands) if definition.mode is ClassificationMode.TOTAL_BANDS
@@ -217,6 +227,44 @@ def _compiled(definition: RubricDefinition) -> _Compiled:
         _COMPILED.clear()
     _COMPILED[id(definition)] = (definition, compiled)
     return compiled
+
+
+def _cap(definition: RubricDefinition, group: Group, criterion: Criterion) -> dict[str, Any]:
+    labels = [b.label for b in ordered_bands(definition.capped_bands(group))]
+    required = criterion.required_for_level
+    if criterion.kind is not CriterionKind.MANDATORY or required is None or required not in labels \
+            or labels.index(required) == 0:
+        return {}
+    rank = labels.index(required) - 1
+    return {"cap_rank": rank, "cap_note": f"Chưa đạt điều kiện {criterion.code} (cần để xếp {required}): "
+                                          f"không cao hơn {labels[rank]}."}
+
+
+@dataclass
+class _Failures:
+    """Failed conditions of one side of a sheet: all of them, those `mandatory_failure` acts on, and the lowest
+    cap set by conditions attached to a level."""
+
+    codes: list[str] = field(default_factory=list)
+    general: list[str] = field(default_factory=list)
+    cap: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, criterion: _Criterion) -> None:
+        self.codes.append(criterion.code)
+        if criterion.cap_rank is None:
+            self.general.append(criterion.code)
+            return
+        self.cap = criterion.cap_rank if self.cap is None else min(self.cap, criterion.cap_rank)
+        if criterion.cap_note:
+            self.notes.append(criterion.cap_note)
+
+    def merge(self, other: _Failures) -> None:
+        self.codes += other.codes
+        self.general += other.general
+        self.notes += other.notes
+        if other.cap is not None:
+            self.cap = other.cap if self.cap is None else min(self.cap, other.cap)
 
 
 def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review_marks: Mapping[str, Mark], *,
@@ -230,12 +278,11 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
     criteria: list[CriterionOutcome] = []
     groups: list[GroupOutcome] = []
     self_levels: list[tuple[str | None, int | None]] = []
-    self_failed_by_group: list[list[str]] = []
+    self_all, final_all = _Failures(), _Failures()
     effect = definition.mandatory_failure
     for group in rubric.groups:
         self_total = final_total = ZERO
-        self_failed: list[str] = []
-        final_failed: list[str] = []
+        self_failed, final_failed = _Failures(), _Failures()
         for criterion in group.criteria:
             code = criterion.code
             own, review = self_marks.get(code), review_marks.get(code)
@@ -244,13 +291,13 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
             if own is not None:
                 self_total += own.points
                 if criterion.mandatory and own.passed is False:
-                    self_failed.append(code)
+                    self_failed.add(criterion)
                 if review is not None and not criterion.mandatory:
                     gap = review.points - own.points
             if final is not None:
                 final_total += final.points
                 if criterion.mandatory and final.passed is False:
-                    final_failed.append(code)
+                    final_failed.add(criterion)
             flagged = gap is not None and criterion.gap_threshold > 0 and abs(gap) >= criterion.gap_threshold
             scored += final is not None
             self_scored += own is not None
@@ -265,30 +312,29 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
                     review_mark=review, final_mark=final, gap=gap, large_gap=flagged,
                     level=criterion.bands.labels[level] if level is not None and criterion.bands else None))
         self_levels.append(_level(group.bands, self_total, self_failed, effect))
-        self_failed_by_group.append(self_failed)
+        self_all.merge(self_failed)
+        final_all.merge(final_failed)
         label, rank = _level(group.bands, final_total, final_failed, effect)
         groups.append(GroupOutcome(code=group.code, title=group.title, max_points=group.max_points,
                                    self_total=self_total, final_total=final_total, level=label, level_rank=rank,
-                                   failed_conditions=final_failed))
+                                   failed_conditions=final_failed.codes))
     self_total = sum((g.self_total for g in groups), ZERO)
     final_total = sum((g.final_total for g in groups), ZERO)
-    self_failed_all = [code for failed in self_failed_by_group for code in failed]
-    final_failed_all = [code for g in groups for code in g.failed_conditions]
     return SheetOutcome(
         criteria=criteria, groups=groups, max_total=rubric.maximum, self_total=self_total, final_total=final_total,
-        self_classification=_overall(definition, rubric, self_total, self_levels, self_failed_all)
+        self_classification=_overall(definition, rubric, self_total, self_levels, self_all)
         if self_scored else NOT_SCORED,
         classification=_overall(definition, rubric, final_total, [(g.level, g.level_rank) for g in groups],
-                                final_failed_all) if scored else NOT_SCORED,
-        failed_conditions=final_failed_all,
+                                final_all) if scored else NOT_SCORED,
+        failed_conditions=final_all.codes,
         scored_count=scored, reviewed_count=reviewed_count, gap_total=gap_total, large_gap=large_gap,
         criteria_count=sum(len(g.criteria) for g in rubric.groups), group_levels={g.code: g.level for g in groups})
 
 
 def _overall(definition: RubricDefinition, rubric: _Compiled, total: Decimal,
-             levels: list[tuple[str | None, int | None]], failed: list[str]) -> Classification:
+             levels: list[tuple[str | None, int | None]], failed: _Failures) -> Classification:
     effect = definition.mandatory_failure
-    note = _failure_note(failed, effect)
+    note = "; ".join(n for n in (_failure_note(failed.general, effect), *failed.notes) if n) or None
     if definition.mode is ClassificationMode.TOTAL_BANDS:
         label, rank = _level(rubric.total_bands, total, failed, effect)
         return Classification(label, rank, note)
@@ -300,16 +346,20 @@ def _overall(definition: RubricDefinition, rubric: _Compiled, total: Decimal,
     return Classification(label, rank, note)
 
 
-def _level(bands: _Bands | None, total: Decimal, failed: list[str],
+def _level(bands: _Bands | None, total: Decimal, failed: _Failures,
            effect: MandatoryFailure) -> tuple[str | None, int | None]:
     if bands is None:
         return None, None
-    if failed and effect is MandatoryFailure.NOT_CLASSIFIED:
+    if failed.general and effect is MandatoryFailure.NOT_CLASSIFIED:
         return None, None
-    if failed and effect is MandatoryFailure.CAP_LOWEST:
+    if failed.general and effect is MandatoryFailure.CAP_LOWEST:
         return bands.labels[0], 0
     found = bands.find(total)
-    return (bands.labels[found], found) if found is not None else (None, None)
+    if found is None:
+        return None, None
+    if failed.cap is not None and found > failed.cap:
+        found = failed.cap
+    return bands.labels[found], found
 
 
 def _failure_note(failed: list[str], effect: MandatoryFailure) -> str | None:

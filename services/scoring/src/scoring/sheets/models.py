@@ -24,7 +24,8 @@ class ScoreSheet(SQLModel, table=True):
 
     __tablename__ = "score_sheets"
     # Results of a campaign: ranked by final total in SQL (rank() OVER …, ORDER BY … LIMIT).
-    __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),)
+    __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),
+                      Index("ix_score_sheets_campaign_level_rank", "campaign_id", "level_rank", "final_total"))
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     submission_id: uuid.UUID = Field(unique=True)
@@ -58,6 +59,9 @@ class ScoreSheet(SQLModel, table=True):
     # None, like the summary, until the first score. The unit's group under an issuer is read from `unit_path`.
     final_total: Decimal | None = Field(default=None, sa_column=Column(TOTAL))
     classification: str | None = Field(default=None, max_length=200)
+    # The rank of that class or overall level among the rubric's bands (0: the lowest): a level-mode rubric's
+    # results rank by it first, then by points (a Mức 1 school never above a Mức 2 one).
+    level_rank: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

@@ -180,6 +180,10 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
     if ctx.info.status not in SELF_EDITABLE:
         raise ScoresLocked("Báo cáo đã nộp: điểm tự chấm chỉ sửa được khi báo cáo là bản nháp hoặc bị trả lại.")
     marks, errors = _marks(ctx.definition, entries)
+    errors += [FieldError(field=f"scores[{i}]", message=f"Tiêu chí {c.code} được tính tự động từ kết quả đã công bố "
+                                                       "của các đơn vị trực thuộc, không tự chấm.")
+               for i, c, _ in marks if c.kind is CriterionKind.COMPUTED]
+    marks = [(i, c, m) for i, c, m in marks if c.kind is not CriterionKind.COMPUTED]
     needs_items = any(c.evidence_required or entries[i].evidence_item_ids for i, c, _ in marks)
     items = await evidence.items(ctx.info.id) if needs_items else []
     evidence_ids: list[list[uuid.UUID]] = []
@@ -226,6 +230,8 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
     _refuse(errors, evidence_only=False)
     sheet = await ensure_sheet(session, ctx, identity=identity)
     existing = {s.criterion_code: s for s in await repository.scores(session, sheet.id)}
+    if ctx.definition.review_reason_required:
+        _refuse(_unexplained_changes(marks, entries, existing), evidence_only=False)
     before = {code: _float(row.review_points) for code, row in existing.items()}
     now = clock()
     for index, criterion, mark in marks:
@@ -243,6 +249,20 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
     return sheet
 
 
+def _unexplained_changes(marks: Sequence[tuple[int, Criterion, Mark]], entries: Sequence[ReviewScoreInput],
+                         existing: dict[str, CriterionScore]) -> list[FieldError]:
+    """An external assessment records what it changes in the school's self-assessment and why: a review mark
+    that differs from the self mark needs its reason (the comment), criterion by criterion."""
+    errors = []
+    for index, criterion, mark in marks:
+        row = existing.get(criterion.code)
+        own = Mark(row.self_points or Decimal(0), row.self_passed) if row is not None and row.self_at else None
+        if own != mark and not (entries[index].comment or "").strip():
+            errors.append(FieldError(field=f"scores[{index}]", message=f"Tiêu chí {criterion.code}: điểm thẩm định "
+                                     "khác điểm tự chấm, hãy ghi lý do thay đổi."))
+    return errors
+
+
 def _audit_scores(session: AsyncSession, principal: Principal, ctx: Context, action: str,
                   before: dict[str, float | None], after: dict[str, float | None]) -> None:
     """Points per criterion code that changed (criteria not in this save keep their points)."""
@@ -258,6 +278,7 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     result = sheet_outcome(definition, scores)
     sheet.summary = summary_of(result)
     sheet.final_total, sheet.classification = result.final_total, result.classification.label
+    sheet.level_rank = result.classification.rank
     await session.flush()
 
 
