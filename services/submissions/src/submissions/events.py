@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from edudx_common.outbox import Event, EventSink
 from submissions.campaigns import events as campaign_events
+from submissions.review import events as review_events
 from submissions.workflow import events as workflow_events
 
-PUBLISHED: tuple[type[Event], ...] = (*campaign_events.PUBLISHED, *workflow_events.PUBLISHED)
+PUBLISHED: tuple[type[Event], ...] = (*campaign_events.PUBLISHED, *workflow_events.PUBLISHED,
+                                      *review_events.PUBLISHED)
 
 __all__ = ["PUBLISHED", "EventSink"]
