@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     SUBMISSION_APPROVED = "submission_approved"
     RESULTS_PUBLISHED = "results_published"
     REVIEWER_DIGEST = "reviewer_digest"
+    MANUAL_REMINDER = "manual_reminder"  # a reviewer reminded selected schools now
 
 
 class NotificationStatus(StrEnum):

@@ -65,6 +65,12 @@ class ResultsPublishedData(NotificationData):
     published_at: AwareDatetime | None = None
 
 
+class ManualReminderData(NotificationData):
+    request_id: uuid.UUID
+    message: str | None = None
+    requested_by_name: str | None = None
+
+
 class DigestData(NotificationData):
     since: AwareDatetime
     until: AwareDatetime
@@ -80,6 +86,7 @@ PAYLOADS: dict[NotificationKind, type[NotificationData]] = {
     NotificationKind.SUBMISSION_APPROVED: SubmissionApprovedData,
     NotificationKind.RESULTS_PUBLISHED: ResultsPublishedData,
     NotificationKind.REVIEWER_DIGEST: DigestData,
+    NotificationKind.MANUAL_REMINDER: ManualReminderData,
 }
 
 D = TypeVar("D", bound=NotificationData)
