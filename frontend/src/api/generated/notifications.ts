@@ -732,7 +732,7 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest";
+        NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest" | "manual_reminder";
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */
