@@ -108,6 +108,9 @@ def service_env(name: str, var: Path, identity_url: str, secrets_by_service: dic
         env[f"{prefix}SUBMISSIONS_URL"] = service_urls["submissions"]
     if name == "submissions" and "scoring" in service_urls:
         env["SUBMISSIONS_SCORING_URL"] = service_urls["scoring"]
+    if name == "submissions":
+        # Approvals wait for every evidence item to be reviewed: asked of evidence (none in a partial run).
+        env["SUBMISSIONS_EVIDENCE_URL"] = service_urls.get("evidence", "")
     if name == "scoring" and "evidence" in service_urls:
         env["SCORING_EVIDENCE_URL"] = service_urls["evidence"]
     if name == "notifications":

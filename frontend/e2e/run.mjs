@@ -519,7 +519,27 @@ try {
     current = page;
     await page.goto(submissionUrl);
     await page.locator("#approve-comment").fill("Báo cáo đầy đủ, minh chứng phù hợp.");
-    await page.getByRole("button", { name: "Phê duyệt" }).click();
+    // The guard first: with evidence not yet looked at, the dialog says why and approval stays disabled.
+    await page.getByRole("button", { name: "Phê duyệt…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Xác nhận phê duyệt" });
+    await dialog.getByText("Chưa phê duyệt được:").waitFor();
+    await dialog.getByText(/minh chứng chưa được xem xét/).waitFor();
+    await shoot(page, "16a-approve-refused-by-guard");
+    await dialog.getByRole("button", { name: "Huỷ" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    const accepts = page.locator(".review-layout").getByRole("button", { name: "Đạt", exact: true });
+    for (let i = 0; i < await accepts.count(); i += 1) {
+      await accepts.nth(i).click();
+      await page.waitForTimeout(300);
+    }
+    await page.getByRole("button", { name: "Phê duyệt…" }).click();
+    const accept = dialog.getByRole("checkbox", { name: /Chấp nhận điểm tự chấm/ });
+    await dialog.getByText("Phê duyệt báo cáo của").waitFor();
+    if (await accept.count()) await accept.check();
+    await dialog.getByText("Chưa phê duyệt được:").waitFor({ state: "hidden" });
+    await dialog.getByText("Trường THCS Hòa Bình").waitFor();
+    await shoot(page, "16b-approve-confirmation");
+    await dialog.getByRole("button", { name: "Phê duyệt", exact: true }).click();
     await page.getByText("Đã phê duyệt báo cáo.").waitFor();
     const o = officer.page;
     current = o;

@@ -128,7 +128,7 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
             {"criterion_code": "4.4", "points": 9.75, "note": "Đã bổ sung kế hoạch (minh chứng mới)"}]}))
         _submit(http, submission_id, officer, principal)
         _sheet(http, submission_id, so_admin, "resubmitted")
-        _ok(http.post(f"/api/submissions/submissions/{submission_id}/approve", json={}, headers=so_admin))
+        _approve(http, submission_id, so_admin)
         _scoring_learned(http, campaign["id"], submission_id, so_admin, "approved")
 
         outcome.published = _ok(http.post(f"/api/scoring/campaigns/{campaign['id']}/results/publish",
@@ -152,3 +152,17 @@ def check_year_end(outcome: ScenarioOutcome) -> None:
     assert (rows["Trường THCS Hòa Bình"]["final_total"], rows["Trường THCS Hòa Bình"]["rank"]) == (90.0, 1)
     assert (outcome.final_view["final_total"], outcome.final_view["classification"]) == (90.0, "Xuất sắc")
     assert outcome.final_view["self_total"] == 99.75
+
+
+def _approve(http: httpx.Client, submission_id: str, reviewer: dict[str, str]) -> None:
+    """As a reviewer does it: every evidence item looked at, the self-scores of the criteria not review-scored
+    accepted, and the confirmation naming the school and the final score the approval check states."""
+    for item in _ok(http.get(f"/api/evidence/submissions/{submission_id}/files", headers=reviewer))["items"]:
+        if item["review_state"] == "pending" and item["replaced_by_id"] is None:
+            _ok(http.post(f"/api/evidence/files/{item['id']}/review", json={"state": "accepted"}, headers=reviewer))
+    check = _ok(http.get(f"/api/submissions/submissions/{submission_id}/approval-check",
+                         params={"accept_self_scores": "true"}, headers=reviewer))
+    assert check["ready"], check
+    _ok(http.post(f"/api/submissions/submissions/{submission_id}/approve", headers=reviewer, json={
+        "confirm_unit_name": check["unit_name"], "confirm_final_score": check["final_score"],
+        "accept_self_scores": True}))

@@ -194,3 +194,26 @@ async def test_a_deactivated_users_token_is_refused_within_seconds(harness: Harn
     assert deactivated.status_code == 200, deactivated.text
     assert after.status_code == 401
     assert time.monotonic() - started < 12
+
+
+async def test_a_reviewer_s_remind_now_reminds_each_school_once(harness: Harness) -> None:
+    h = harness
+    api, system, databases = h.api, h.system, h.databases
+    district, admin = await h.district(2)
+    campaign = await publish_campaign(system.submissions.url, admin, due_at=vn(today_vn() + timedelta(days=10), 17))
+    await wait_for_events(databases.notifications, 1)
+    service = await service_headers(system.identity.url, "submissions", SECRETS["submissions"])
+    schools = [str(s.unit.id) for s in district.schools]
+    request_id = str(uuid.uuid4())
+    requested = envelope("campaign.reminders_requested", {
+        "campaign_id": campaign["id"], "title": campaign["title"], "issuer_unit_id": campaign["issuer_unit_id"],
+        "due_at": campaign["due_at"], "kind": campaign["kind"], "request_id": request_id,
+        "unit_ids": [*schools, schools[0]], "message": "Hạn nộp là thứ Sáu", "requested_by_name": "Lê Thẩm Định"})
+
+    first = await api.post(EVENTS, json=requested, headers=service)
+    again = await api.post(EVENTS, json=requested, headers=service)
+    notes = await _notifications(databases, "manual_reminder")
+
+    assert (first.status_code, again.status_code) == (204, 204)
+    assert sorted(str(n.unit_id) for n in notes) == sorted(schools)
+    assert {n.data["message"] for n in notes} == {"Hạn nộp là thứ Sáu"}

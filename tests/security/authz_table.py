@@ -55,6 +55,17 @@ def expected_of_rule_is_consistent(rule: Rule) -> bool:
 
 # --- request builders: the body each operation needs to pass validation, so only authorization decides ---
 
+async def _bulk_action(world: Any, ref: str, role: str) -> Request:
+    """A scheduled bulk action of the system admin's: only the person who scheduled it sees it."""
+    created = await world.ok("POST", f"/api/submissions/campaigns/{world.campaigns['SO']}/bulk-actions", expect=202,
+                             json={"kind": "remind", "unit_ids": [world.units["THPT"]]})
+    return {"action_id": created["id"]}
+
+
+_REVIEWER = {"id": "00000000-0000-0000-0000-0000000000aa", "name": "Người thẩm định"}
+_SOME_UNIT = "00000000-0000-0000-0000-0000000000bb"
+
+
 def body(**fields: Any) -> RequestBuilder:
     async def build(world: Any, ref: str, role: str) -> Request:
         return {"json": fields}
@@ -335,6 +346,19 @@ TABLE.update({
         Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1", body(school_year_id=None)),
     "POST /api/submissions/campaigns/{campaign_id}/publish": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/reopen": Rule("campaign", "aaa aa4 334 aa4 334 3-4 3-4 1"),
+    "POST /api/submissions/campaigns/{campaign_id}/assignments":
+        Rule("campaign", "aaa aa4 aa4 aa4 334 3-4 3-4 1", body(unit_ids=[_SOME_UNIT], reviewer=_REVIEWER)),
+    "POST /api/submissions/campaigns/{campaign_id}/assignments/auto":
+        Rule("campaign", "aaa aa4 aa4 aa4 334 3-4 3-4 1", body(reviewers=[_REVIEWER])),
+    "POST /api/submissions/campaigns/{campaign_id}/bulk-actions":
+        Rule("campaign", "aaa aa4 aa4 aa4 334 3-4 3-4 1", body(kind="remind", unit_ids=[_SOME_UNIT])),
+    "GET /api/submissions/campaigns/{campaign_id}/review-queue/next":
+        Rule("campaign", "aaa aa4 aa4 aa4 334 3-4 3-4 1"),
+    "GET /api/submissions/bulk-actions/{action_id}": Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
+    "DELETE /api/submissions/bulk-actions/{action_id}": Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
+    "POST /api/submissions/bulk-actions/{action_id}/run":
+        Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
+    "POST /api/submissions/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
     "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-4 3-4 1"),
     "GET /api/submissions/campaigns/{campaign_id}/status/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 3-4 3-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/submissions":
@@ -359,6 +383,12 @@ TABLE.update({
         Rule("submission", "-aa -a4 -34 -a4 -34 a-4 a-4 1", _save_draft),
     "POST /api/submissions/submissions/{submission_id}/approve":
         Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(comment=None)),
+    "GET /api/submissions/submissions/{submission_id}/approval-check":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/claim": Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/release": Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/decline":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 3-4 3-4 1", body(reason="Xung đột lợi ích")),
     "GET /api/submissions/submissions/{submission_id}/checklist": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/submissions/submissions/{submission_id}/export": Rule("submission", "-aa -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "POST /api/submissions/submissions/{submission_id}/forward":

@@ -84,7 +84,8 @@ def submissions_settings(tmp_path_factory: pytest.TempPathFactory,
     base_url = identity_server[0]
     return Settings(environment="test", database_url=url, database_schema=schema, identity_url=base_url,
                     jwks_url=f"{base_url}/api/identity/.well-known/jwks.json", service_client_id="submissions",
-                    service_client_secret=SERVICE_SECRET, log_json=False, log_level="WARNING")
+                    service_client_secret=SERVICE_SECRET, log_json=False, log_level="WARNING",
+                    evidence_url=None)  # no evidence service here: approvals are not held back by evidence
 
 
 @pytest.fixture(scope="session")

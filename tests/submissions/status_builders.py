@@ -35,6 +35,8 @@ async def review(client: httpx.AsyncClient, headers: dict[str, str], submission:
     """`start-review`, `return` (with a reason added), `forward` or `approve`."""
     if action == "return":
         body = {"reasons": {"general": "Bổ sung minh chứng"}, **body}
+    if action == "approve":
+        body = {"confirm_unit_name": submission["unit_name"], **body}
     response = await client.post(f"{API}/submissions/{submission['id']}/{action}", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return dict(response.json())

@@ -42,7 +42,8 @@ async def test_campaign_and_report_decisions_are_recorded_once_each(
     base = f"{API}/submissions/{draft['id']}"
     returned = await client.post(f"{base}/return", headers=admin, json={"reasons": {"general": "Bổ sung số liệu"}})
     resubmitted = await submit(client, principal, (await client.get(base, headers=principal)).json())
-    approved = await client.post(f"{base}/approve", headers=admin, json={"comment": "Đạt"})
+    approved = await client.post(f"{base}/approve", headers=admin,
+                                 json={"comment": "Đạt", "confirm_unit_name": draft["unit_name"]})
     extended = await client.put(f"{API}/campaigns/{campaign['id']}/targets/{units['s12'].id}/extension",
                                 headers=admin, json={"due_at": (utcnow() + timedelta(days=30)).isoformat(),
                                                      "reason": "Trường bị ngập"})

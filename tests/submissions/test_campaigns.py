@@ -80,7 +80,8 @@ async def test_two_level_review_phong_then_so(client: httpx.AsyncClient, id_sess
     phong_view = (await client.get(base, headers=phong_reviewer)).json()
     phong_cannot_approve = await client.post(f"{base}/approve", json={}, headers=phong_reviewer)
     forwarded = await client.post(f"{base}/forward", json={"comment": "Đủ hồ sơ"}, headers=phong_reviewer)
-    approved = await client.post(f"{base}/approve", json={}, headers=so_reviewer)
+    approved = await client.post(f"{base}/approve", json={"confirm_unit_name": draft["unit_name"]},
+                                 headers=so_reviewer)
     history = [e["action"] for e in (await client.get(f"{base}/history", headers=so_reviewer)).json()]
 
     assert so_too_early.status_code == 409

@@ -303,7 +303,8 @@ async def test_approval_refused_until_a_valid_signature_when_required(
     still_unsigned = await client.post(f"{base}/approve", headers=reviewer, json={})
     status_after_refusals = (await client.get(base, headers=reviewer)).json()["status"]
     good = await upload(client, principal, school["submission"]["id"], await signed(pdf, person(ca), ca))
-    approved = await client.post(f"{base}/approve", headers=reviewer, json={})
+    approved = await client.post(f"{base}/approve", headers=reviewer,
+                                 json={"confirm_unit_name": school["submission"]["unit_name"]})
 
     assert unsigned.status_code == 409 and unsigned.json()["code"] == "signature_required"
     assert "chữ ký số hợp lệ" in unsigned.json()["detail"]
@@ -318,7 +319,8 @@ async def test_approval_without_the_setting_needs_no_signature(client: httpx.Asy
     school = await setup_school(client, id_session, sign_in)
     base = f"{API}/submissions/{school['submission']['id']}"
 
-    approved = await client.post(f"{base}/approve", headers=school["reviewer"], json={})
+    approved = await client.post(f"{base}/approve", headers=school["reviewer"],
+                                 json={"confirm_unit_name": school["submission"]["unit_name"]})
 
     assert school["campaign"]["require_signature"] is False
     assert approved.status_code == 200, approved.text

@@ -31,7 +31,8 @@ BY_NAME = ["T-HS", "T-DT", "T-HB", "T-LH", "T-NP", "T-LVL", "T-LP", "T-PD", "T-T
 # The export: by group (Long Hồ, Mang Thít, the THPT school), then name.
 ORDER = ["T-HB", "T-LH", "T-LP", "T-PD", "T-HS", "T-DT", "T-NP", "T-TL", "T-LVL"]
 XLSX_HEADERS = ["STT", "Mã đơn vị", "Tên đơn vị", "Đơn vị quản lý", "Trạng thái", "Hạn nộp", "Nộp lần đầu", "Muộn",
-                "Quá hạn", "Bước xử lý", "Nộp lần cuối", "Duyệt lúc", "Ký số", "Xã/phường"]
+                "Quá hạn", "Bước xử lý", "Nộp lần cuối", "Duyệt lúc", "Nội dung đã trả lời (%)", "Tự chấm",
+                "Thẩm định", "Điểm cuối cùng", "Người thẩm định", "Ký số", "Xã/phường"]
 
 
 def expected(targets: int, *, first_on_time: int, **by_status: int) -> dict[str, Any]:

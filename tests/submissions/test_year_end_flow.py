@@ -89,7 +89,8 @@ async def test_year_end_campaign_of_a_phong(client: httpx.AsyncClient, id_sessio
     revised = await save(client, officers["returned"], school_view, {"s3_posts": 45})
     resubmitted = await submit(client, principals["returned"], revised.json())
     approve_too_early_by_school = await client.post(f"{base}/approve", headers=principals["returned"], json={})
-    approved = await client.post(f"{base}/approve", headers=reviewer, json={"comment": "Đạt yêu cầu"})
+    approved = await client.post(f"{base}/approve", headers=reviewer, json={"comment": "Đạt yêu cầu",
+                                                                            "confirm_unit_name": third["unit_name"]})
     history = (await client.get(f"{base}/history", headers=reviewer)).json()
     versions = (await client.get(f"{base}/versions", headers=officers["returned"])).json()
 

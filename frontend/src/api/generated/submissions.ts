@@ -43,6 +43,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/submissions/bulk-actions/{action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Bulk Action
+         * @description A bulk action: scheduled, cancelled or done, with what happened at each school once done.
+         */
+        get: operations["get_bulk_action_api_submissions_bulk_actions__action_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel Bulk Action
+         * @description Undo: cancel a scheduled action before its window ends (409 `bulk_action_closed` once it ran).
+         */
+        delete: operations["cancel_bulk_action_api_submissions_bulk_actions__action_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/bulk-actions/{action_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Bulk Action
+         * @description Run a scheduled action now, without waiting out its window (the person who scheduled it).
+         */
+        post: operations["run_bulk_action_api_submissions_bulk_actions__action_id__run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/submissions/campaigns": {
         parameters: {
             query?: never;
@@ -53,8 +97,7 @@ export interface paths {
         /**
          * List Campaigns
          * @description Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
-         *     it. Latest deadline first; with `updated_since` or `cursor` (mirroring), ordered by (updated_at, id) and
-         *     continued by `next_cursor` (docs/integrations.md).
+         *     it. Latest deadline first.
          */
         get: operations["list_campaigns_api_submissions_campaigns_get"];
         put?: never;
@@ -114,6 +157,73 @@ export interface paths {
          * @description Archive a closed campaign: read-only from now on.
          */
         post: operations["archive_campaign_api_submissions_campaigns__campaign_id__archive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/campaigns/{campaign_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Reviewer
+         * @description Assign schools to a reviewer by hand (reviewers and admins of the issuer). A school the reviewer declined
+         *     is skipped with the reason; every school is answered in `results`.
+         */
+        post: operations["assign_reviewer_api_submissions_campaigns__campaign_id__assignments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/campaigns/{campaign_id}/assignments/auto": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Auto Assign Reviewers
+         * @description Share the unassigned schools the board lists for `selection` (by default: waiting for review) among
+         *     `reviewers`, balanced by load: each next school (by name) goes to the reviewer with the fewest reports
+         *     waiting, never to one who declined it. `load` gives each reviewer's count afterwards.
+         */
+        post: operations["auto_assign_reviewers_api_submissions_campaigns__campaign_id__assignments_auto_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/campaigns/{campaign_id}/bulk-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Bulk Action
+         * @description Schedule an action on the selected schools: `remind` (through notifications, once per school),
+         *     `extend` (their deadline, with `due_at` and `reason`), `return` (with shared `reasons`) or `approve` (those
+         *     that pass the guards, accepting self-scores if `accept_self_scores`). It runs when its undo window ends
+         *     (`run_after`, 10 s): until then `DELETE` cancels it and nothing happened. Read it again for each school's
+         *     outcome in `results`.
+         */
+        post: operations["create_bulk_action_api_submissions_campaigns__campaign_id__bulk_actions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -200,6 +310,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/submissions/campaigns/{campaign_id}/review-queue/next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Next In Queue
+         * @description The report to open next: the first of my queue by name, else the first unassigned one waiting. `after`
+         *     (a unit id) leaves that school out.
+         */
+        get: operations["get_next_in_queue_api_submissions_campaigns__campaign_id__review_queue_next_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/submissions/campaigns/{campaign_id}/status": {
         parameters: {
             query?: never;
@@ -212,18 +343,17 @@ export interface paths {
          * @description Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
          *     returned, approved — with counts, completeness and timeliness per sub-authority and in total.
          *
-         *     With `group_by=child` (the default) groups are the units directly under the viewing unit (`group_unit`):
-         *     a Sở sees one group per school directly under it (and per sub-authority, such as a Phòng before 1/7/2025,
-         *     if any); `group_unit_id` rolls up under a unit below instead (404 `group_unit_not_found` for a unit
-         *     outside the caller's scope). `group_by=commune|cluster|level` groups the targets by their commune (UBND
-         *     xã/phường), clusters or education levels as frozen at publication (and kept up to date on
-         *     reorganisations). Issuer-side users see every target, other authority users the targets under their unit,
-         *     a commune's officials (read only) the schools the commune owns; school users get 403.
+         *     Groups are the units directly under the viewing unit (`group_unit`): a Sở sees one group per Phòng and one
+         *     per school directly under it; a Phòng sees one per school. Issuer-side users see every target, other
+         *     authority users the targets under their unit; school users get 403. `group_unit_id` rolls up under a unit
+         *     below instead (404 `group_unit_not_found` for a unit outside the caller's scope).
          *
          *     `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
          *     first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
-         *     `totals` and `groups` always cover the whole scope; `status`, `q` and `group_id` filter only the list of
-         *     `targets`, which is paged with `limit`/`offset` and ordered by name (folded), then code.
+         *     `totals`, `groups` and `summary` (the chart's figures) always cover the whole scope; `status`, `q`,
+         *     `group_id`, `queue`, `match` and `range` filter only the list of `targets`, which is paged with
+         *     `limit`/`offset` (page size up to 200) and ordered by `sort` (default: name, folded, then code; other
+         *     columns put empty values last). 422 `invalid_board_filter` for an unknown column or a malformed filter.
          */
         get: operations["get_campaign_status_api_submissions_campaigns__campaign_id__status_get"];
         put?: never;
@@ -243,7 +373,8 @@ export interface paths {
         };
         /**
          * Export Campaign Status
-         * @description The status view as a file: every target matching the filters (no paging), by group then name, in
+         * @description The status view as a file: exactly the targets the same filters list (no paging), in the order asked
+         *     (by default by group then name), in
          *     Vietnamese, times in Vietnam time. XLSX has a second sheet with the roll-up by group and the totals; CSV
          *     is UTF-8 with a BOM so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987
          *     `filename*`.
@@ -264,12 +395,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * List Campaign Submissions
-         * @description A campaign's submissions in the caller's subtree, for mirroring: ordered by (updated_at, id), filtered by
-         *     `updated_since`, continued by `next_cursor` (null on the last page). See docs/integrations.md.
-         */
-        get: operations["list_campaign_submissions_api_submissions_campaigns__campaign_id__submissions_get"];
+        get?: never;
         put?: never;
         /**
          * Open Submission
@@ -378,11 +504,8 @@ export interface paths {
         put?: never;
         /**
          * Receive Event
-         * @description Identity's `unit.changed` (service tokens only): a moved school's targets in open campaigns follow it (its
-         *     former managers keep reading what they reviewed); a moved or merged authority's campaigns and targets, open or
-         *     closed, follow it; the unit's open targets take its commune, clusters and levels again. Each event id takes
-         *     effect once; a redelivery and an unknown type are answered 204 too. 403 for a user's token and for a type the
-         *     producing service may not send; 422 for a payload that cannot be read.
+         * @description Events from scoring (service tokens only): `scores.changed` keeps the board's copy of a school's self,
+         *     review and final totals. Redeliveries of an accepted event id are answered 204 and change nothing.
          */
         post: operations["receive_event_api_submissions_events_post"];
         delete?: never;
@@ -517,6 +640,27 @@ export interface paths {
         patch: operations["save_draft_api_submissions_submissions__submission_id__patch"];
         trace?: never;
     };
+    "/api/submissions/submissions/{submission_id}/approval-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Approval Check
+         * @description What an approval needs now: every reason it would be refused (evidence not reviewed, criteria without a
+         *     review score), and the school and final score its confirmation must name.
+         */
+        get: operations["get_approval_check_api_submissions_submissions__submission_id__approval_check_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/submissions/submissions/{submission_id}/approve": {
         parameters: {
             query?: never;
@@ -528,7 +672,11 @@ export interface paths {
         put?: never;
         /**
          * Approve Submission
-         * @description Approve (reviewers of the issuing authority).
+         * @description Approve (reviewers of the issuing authority), after the guards: every evidence item reviewed, with a
+         *     rubric every criterion review-scored (or `accept_self_scores`), and a confirmation that repeats the school's
+         *     name (`confirm_unit_name`) and its final score (`confirm_final_score`). Otherwise 409 `approval_refused`
+         *     with every reason in `extra.reasons` and the names to confirm in `extra.unit_name`, `extra.final_score`.
+         *     The answer names the next report of my queue (`next`).
          */
         post: operations["approve_submission_api_submissions_submissions__submission_id__approve_post"];
         delete?: never;
@@ -553,6 +701,48 @@ export interface paths {
         get: operations["get_checklist_api_submissions_submissions__submission_id__checklist_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/submissions/{submission_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim Submission
+         * @description Take the report into my queue (409 when it is someone else's; `reviewer_not_assignable` when I declined
+         *     the school).
+         */
+        post: operations["claim_submission_api_submissions_submissions__submission_id__claim_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/submissions/submissions/{submission_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline Submission
+         * @description Refuse to review this school, with a reason (conflict of interest: e.g. my former school). The report
+         *     leaves my queue and is never assigned to me again, by hand or automatically.
+         */
+        post: operations["decline_submission_api_submissions_submissions__submission_id__decline_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -624,6 +814,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/submissions/submissions/{submission_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Submission
+         * @description Put the report back into the shared queue (the assigned reviewer, or an admin of the issuer).
+         */
+        post: operations["release_submission_api_submissions_submissions__submission_id__release_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/submissions/submissions/{submission_id}/return": {
         parameters: {
             query?: never;
@@ -636,6 +846,9 @@ export interface paths {
         /**
          * Return Submission
          * @description Return for revision with reasons (general, per section, per criterion) and a resubmission deadline.
+         *     Without a date, the deadline is the later of the campaign's deadline and now + the campaign's
+         *     `revision_days`, at 17:00 Vietnam time of that working day (the next working day when past 17:00 or on a
+         *     weekend). The answer names the next report of my queue (`next`).
          */
         post: operations["return_submission_api_submissions_submissions__submission_id__return_post"];
         delete?: never;
@@ -789,6 +1002,92 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ApprovalCheck
+         * @description What an approval needs now: the reasons it would be refused, and what the confirmation must name.
+         */
+        ApprovalCheck: {
+            /** Final Score */
+            final_score: number | null;
+            /** Ready */
+            ready: boolean;
+            /** Reasons */
+            reasons: string[];
+            /** Unit Name */
+            unit_name: string;
+            /** Unreviewed Evidence */
+            unreviewed_evidence: number;
+            /** Unscored Criteria */
+            unscored_criteria: string[];
+        };
+        /** ApproveRequest */
+        ApproveRequest: {
+            /**
+             * Accept Self Scores
+             * @description Chấp nhận điểm tự chấm cho các tiêu chí chưa có điểm thẩm định
+             * @default false
+             */
+            accept_self_scores?: boolean;
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Confirm Final Score
+             * @description Điểm cuối cùng, nhắc lại đúng như hệ thống nêu (xác nhận); bỏ trống khi đợt không chấm điểm
+             */
+            confirm_final_score?: number | null;
+            /**
+             * Confirm Unit Name
+             * @description Tên trường, nhắc lại đúng như hệ thống nêu (xác nhận)
+             */
+            confirm_unit_name?: string | null;
+        };
+        /**
+         * AssignmentCreate
+         * @description Assign these schools to one reviewer (by hand).
+         */
+        AssignmentCreate: {
+            reviewer: components["schemas"]["ReviewerRef"];
+            /** Unit Ids */
+            unit_ids: string[];
+        };
+        /** AssignmentOutcome */
+        AssignmentOutcome: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "assigned" | "skipped";
+            /**
+             * Reason
+             * @description Vì sao bỏ qua
+             */
+            reason?: string | null;
+            /** Reviewer Id */
+            reviewer_id: string | null;
+            /** Reviewer Name */
+            reviewer_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string | null;
+        };
+        /** AssignmentReport */
+        AssignmentReport: {
+            /** Assigned */
+            assigned: number;
+            /**
+             * Load
+             * @description Số báo cáo chờ thẩm định của mỗi người sau khi phân công
+             */
+            load: {
+                [key: string]: number;
+            };
+            /** Results */
+            results: components["schemas"]["AssignmentOutcome"][];
+        };
         /** Attachment */
         Attachment: {
             /**
@@ -840,6 +1139,58 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
+        /**
+         * AutoAssignment
+         * @description Share the unassigned schools matching `selection` among `reviewers`, each next school to the reviewer
+         *     with the fewest reports waiting (never to one who declined it).
+         */
+        AutoAssignment: {
+            /** Reviewers */
+            reviewers: components["schemas"]["ReviewerRef"][];
+            selection?: components["schemas"]["BoardSelection"];
+        };
+        /**
+         * BoardSelection
+         * @description The board's filters, as the list uses them: `queue`, `match` (`cột:giá trị`), `range` (`cột:từ:đến`),
+         *     `q` (tên hoặc mã).
+         */
+        BoardSelection: {
+            /** Match */
+            match?: string[];
+            /** Q */
+            q?: string | null;
+            /** @default awaiting */
+            queue?: components["schemas"]["ReviewQueue"] | null;
+            /** Range */
+            range?: string[];
+        };
+        /**
+         * BoardSummary
+         * @description The chart's figures, by SQL aggregates over the whole scope (the list alone is paged).
+         */
+        BoardSummary: {
+            /** Average Completeness */
+            average_completeness: number | null;
+            /** Average Final Score */
+            average_final_score: number | null;
+            /** Average Self Score */
+            average_self_score: number | null;
+            /**
+             * Awaiting
+             * @description Báo cáo chờ thẩm định
+             */
+            awaiting: number;
+            /**
+             * Review Scored
+             * @description Báo cáo đã có điểm thẩm định
+             */
+            review_scored: number;
+            /**
+             * Unassigned
+             * @description Trong số chờ thẩm định, chưa phân công người thẩm định
+             */
+            unassigned: number;
+        };
         /** Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post */
         Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
             /**
@@ -848,6 +1199,91 @@ export interface components {
              */
             file: string;
         };
+        /** BulkActionRead */
+        BulkActionRead: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["BulkKind"];
+            /** Results */
+            results: components["schemas"]["BulkOutcome"][];
+            /**
+             * Run After
+             * @description Hết thời gian huỷ: thao tác chạy lúc này
+             */
+            run_after: string;
+            state: components["schemas"]["BulkState"];
+            /** Unit Count */
+            unit_count: number;
+        };
+        /** BulkCreate */
+        BulkCreate: {
+            /**
+             * Accept Self Scores
+             * @description Khi phê duyệt: chấp nhận điểm tự chấm
+             * @default false
+             */
+            accept_self_scores?: boolean;
+            /**
+             * Due At
+             * @description Hạn mới khi gia hạn
+             */
+            due_at?: string | null;
+            kind: components["schemas"]["BulkKind"];
+            /**
+             * Message
+             * @description Lời nhắc thêm (khi nhắc nộp)
+             */
+            message?: string | null;
+            /**
+             * Reason
+             * @description Lý do gia hạn (bắt buộc khi gia hạn)
+             */
+            reason?: string | null;
+            /** @description Nhận xét chung khi trả lại */
+            reasons?: components["schemas"]["ReturnReasons"] | null;
+            /** Unit Ids */
+            unit_ids: string[];
+        };
+        /**
+         * BulkKind
+         * @enum {string}
+         */
+        BulkKind: "remind" | "extend" | "return" | "approve";
+        /** BulkOutcome */
+        BulkOutcome: {
+            /**
+             * Message
+             * @description Điều đã xảy ra với trường này, bằng tiếng Việt
+             */
+            message: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "done" | "skipped" | "failed";
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string | null;
+        };
+        /**
+         * BulkState
+         * @enum {string}
+         */
+        BulkState: "scheduled" | "cancelled" | "done";
         /** CampaignCopy */
         CampaignCopy: {
             /**
@@ -904,6 +1340,12 @@ export interface components {
              * @default false
              */
             require_signature?: boolean;
+            /**
+             * Revision Days
+             * @description Thời gian sửa mặc định (ngày) khi trả lại báo cáo; hạn nộp lại không sớm hơn hạn của đợt
+             * @default 7
+             */
+            revision_days?: number;
             /** Rubric Id */
             rubric_id?: string | null;
             /**
@@ -916,7 +1358,7 @@ export interface components {
             title: string;
             /**
              * Two Level Review
-             * @description Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành
+             * @description Phòng tiếp nhận trước, rồi chuyển lên Sở
              * @default false
              */
             two_level_review?: boolean;
@@ -969,6 +1411,11 @@ export interface components {
             published_at: string | null;
             /** Require Signature */
             require_signature: boolean;
+            /**
+             * Revision Days
+             * @description Thời gian sửa mặc định (ngày) khi trả lại báo cáo
+             */
+            revision_days: number;
             /** Rubric Id */
             rubric_id: string | null;
             /**
@@ -1023,11 +1470,6 @@ export interface components {
             status: components["schemas"]["CampaignStatus"];
             /** Title */
             title: string;
-            /**
-             * Updated At
-             * @description Lần thay đổi gần nhất: mốc `updated_since` của lần đồng bộ sau
-             */
-            updated_at: string;
         };
         /**
          * CampaignUpdate
@@ -1054,6 +1496,8 @@ export interface components {
             outline_id?: string | null;
             /** Require Signature */
             require_signature?: boolean | null;
+            /** Revision Days */
+            revision_days?: number | null;
             /** Rubric Id */
             rubric_id?: string | null;
             targets?: components["schemas"]["TargetRule"] | null;
@@ -1104,37 +1548,85 @@ export interface components {
             /** Scored Count */
             scored_count: number | null;
         };
-        /** CursorPage[CampaignSummary] */
-        CursorPage_CampaignSummary_: {
-            /** Items */
-            items: components["schemas"]["CampaignSummary"][];
-            /** Limit */
-            limit: number;
+        /** DecisionRead */
+        DecisionRead: {
             /**
-             * Next Cursor
-             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             * Allowed Actions
+             * @description Thao tác người gọi được làm lúc này
              */
-            next_cursor?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
+            allowed_actions: string[];
+            /** Approved At */
+            approved_at: string | null;
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /**
+             * Due At
+             * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
+             */
+            due_at: string;
+            /** First Submitted At */
+            first_submitted_at: string | null;
+            /** Forwarded At */
+            forwarded_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Submitted At */
+            last_submitted_at: string | null;
+            /** Late Seconds */
+            late_seconds: number | null;
+            /**
+             * Late Text
+             * @description Ví dụ 'nộp muộn 2 ngày 3 giờ'
+             */
+            late_text: string | null;
+            next: components["schemas"]["NextInQueue"];
+            /**
+             * Problems
+             * @description Câu trả lời đã lưu nhưng chưa hợp lệ (và, sau một lần lưu, câu trả lời không lưu được): bản nháp vẫn lưu, chỉ việc nộp bị chặn
+             */
+            problems?: components["schemas"]["FieldProblem"][];
+            /** Resubmission Due At */
+            resubmission_due_at: string | null;
+            /** Return Reasons */
+            return_reasons: {
+                [key: string]: unknown;
+            } | null;
+            status: components["schemas"]["SubmissionStatus"];
+            /** Submit Count */
+            submit_count: number;
+            /** Unit Code */
+            unit_code: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+            /** Updated At */
+            updated_at: string;
+            /** Updated By */
+            updated_by: string | null;
+            /** Version */
+            version: number;
         };
-        /** CursorPage[SubmissionSyncRead] */
-        CursorPage_SubmissionSyncRead_: {
-            /** Items */
-            items: components["schemas"]["SubmissionSyncRead"][];
-            /** Limit */
-            limit: number;
+        /** DeclineRequest */
+        DeclineRequest: {
             /**
-             * Next Cursor
-             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             * Reason
+             * @description Ví dụ 'Xung đột lợi ích: trường cũ của tôi'
              */
-            next_cursor?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
+            reason: string;
         };
         /** DraftUpdate */
         DraftUpdate: {
@@ -1234,12 +1726,6 @@ export interface components {
              */
             section?: string | null;
         };
-        /**
-         * GroupBy
-         * @description What the status view's groups are.
-         * @enum {string}
-         */
-        GroupBy: "child" | "commune" | "cluster" | "level";
         /** GroupStatus */
         GroupStatus: {
             /** Approved */
@@ -1256,16 +1742,6 @@ export interface components {
              * @description Nhóm là chính một đơn vị phải nộp (trường trực thuộc đơn vị tổng hợp)
              */
             is_target: boolean;
-            /**
-             * Key
-             * @description Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị chưa gắn thuộc tính này
-             */
-            key: string;
-            /**
-             * Label
-             * @description Tên nhóm, ví dụ 'Phường Long Châu', 'Tiểu học, THCS'
-             */
-            label: string;
             /** Not Started */
             not_started: number;
             /** Overdue */
@@ -1296,14 +1772,33 @@ export interface components {
              * @description % nộp lần đầu đúng hạn trên số đã nộp, làm tròn 1 chữ số; null khi chưa ai nộp
              */
             timeliness: number | null;
-            /** @description Đơn vị của nhóm: đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường; null khi nhóm theo cụm hoặc cấp học */
-            unit: components["schemas"]["UnitRef"] | null;
+            /** @description Đơn vị trực thuộc đơn vị tổng hợp (Phòng, hoặc trường trực thuộc) */
+            unit: components["schemas"]["UnitRef"];
         };
         /**
          * LatePolicy
          * @enum {string}
          */
         LatePolicy: "accept_late" | "hard_cutoff";
+        /**
+         * NextInQueue
+         * @description The next report to open: the first of the caller's queue ("Của tôi"), else the first unassigned one
+         *     waiting; null when nothing waits.
+         */
+        NextInQueue: {
+            queue: components["schemas"]["ReviewQueue"] | null;
+            /**
+             * Remaining
+             * @description Báo cáo còn lại trong hàng đợi của tôi (không tính báo cáo vừa xử lý)
+             */
+            remaining: number;
+            /** Submission Id */
+            submission_id: string | null;
+            /** Unit Id */
+            unit_id: string | null;
+            /** Unit Name */
+            unit_name: string | null;
+        };
         /** OutlineCreate */
         OutlineCreate: {
             definition: components["schemas"]["OutlineDefinition-Input"];
@@ -1443,6 +1938,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[CampaignSummary] */
+        Page_CampaignSummary_: {
+            /** Items */
+            items: components["schemas"]["CampaignSummary"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[TargetRead] */
         Page_TargetRead_: {
             /** Items */
@@ -1537,11 +2043,52 @@ export interface components {
              */
             resubmission_due_at?: string | null;
         };
+        /** ReviewAssignmentRead */
+        ReviewAssignmentRead: {
+            /** Assigned At */
+            assigned_at: string | null;
+            /**
+             * Declined By
+             * @description Những người đã từ chối thẩm định đơn vị này
+             */
+            declined_by: string[];
+            /** Reviewer Id */
+            reviewer_id: string | null;
+            /** Reviewer Name */
+            reviewer_name: string | null;
+            /**
+             * Submission Id
+             * Format: uuid
+             */
+            submission_id: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+        };
         /** ReviewDecision */
         ReviewDecision: {
             /** Comment */
             comment?: string | null;
         };
+        /** ReviewerRef */
+        ReviewerRef: {
+            /**
+             * Id
+             * @description Mã tài khoản (sub của token) của người thẩm định
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ReviewQueue
+         * @enum {string}
+         */
+        ReviewQueue: "awaiting" | "mine" | "returned" | "overdue";
         /** SchoolYearCreate */
         SchoolYearCreate: {
             /**
@@ -1720,16 +2267,15 @@ export interface components {
              */
             as_of: string;
             campaign: components["schemas"]["CampaignSummary"];
-            /** @description Các nhóm là gì: đơn vị trực thuộc, xã/phường, cụm trường hay cấp học */
-            group_by: components["schemas"]["GroupBy"];
-            /** @description Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó (khi nhóm theo đơn vị trực thuộc) */
+            /** @description Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó */
             group_unit: components["schemas"]["UnitRef"];
             /**
              * Groups
-             * @description Theo từng nhóm, cũng không phụ thuộc bộ lọc
+             * @description Theo từng đơn vị trực thuộc, cũng không phụ thuộc bộ lọc
              */
             groups: components["schemas"]["GroupStatus"][];
-            /** @description Danh sách đơn vị theo bộ lọc, theo nhóm rồi theo tên */
+            summary: components["schemas"]["BoardSummary"];
+            /** @description Danh sách đơn vị theo bộ lọc, theo thứ tự yêu cầu */
             targets: components["schemas"]["Page_TargetStatusRead_"];
             /** @description Mọi đơn vị trong phạm vi, không phụ thuộc bộ lọc danh sách */
             totals: components["schemas"]["StatusCounts"];
@@ -1831,46 +2377,6 @@ export interface components {
          * @enum {string}
          */
         SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
-        /**
-         * SubmissionSyncRead
-         * @description A submission's state as a mirror keeps it (the content is at `GET /submissions/{id}`).
-         */
-        SubmissionSyncRead: {
-            /** Approved At */
-            approved_at: string | null;
-            /**
-             * Campaign Id
-             * Format: uuid
-             */
-            campaign_id: string;
-            /** Created At */
-            created_at: string;
-            /** First Submitted At */
-            first_submitted_at: string | null;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Last Submitted At */
-            last_submitted_at: string | null;
-            /** Late Seconds */
-            late_seconds: number | null;
-            /** Resubmission Due At */
-            resubmission_due_at: string | null;
-            status: components["schemas"]["SubmissionStatus"];
-            /** Submit Count */
-            submit_count: number;
-            /**
-             * Unit Id
-             * Format: uuid
-             */
-            unit_id: string;
-            /** Updated At */
-            updated_at: string;
-            /** Version */
-            version: number;
-        };
         /** SubmissionVersionRead */
         SubmissionVersionRead: {
             /** Content */
@@ -1928,20 +2434,6 @@ export interface components {
         TargetRead: {
             /** Added At */
             added_at: string;
-            /**
-             * Cluster Codes
-             * @description Mã các cụm trường của trường
-             */
-            cluster_codes?: string[];
-            /** Cluster Names */
-            cluster_names?: string[];
-            /**
-             * Commune Id
-             * @description Xã/phường quản lý hành chính của trường
-             */
-            commune_id?: string | null;
-            /** Commune Name */
-            commune_name?: string | null;
             /** Education Levels */
             education_levels: string[];
             /** Extension Due At */
@@ -1964,30 +2456,14 @@ export interface components {
         };
         /**
          * TargetRule
-         * @description Either every unit of the given types and levels under the issuer (narrowed to some communes or clusters),
-         *     or an explicit list; the units in `exclude_unit_ids` are left out of either.
+         * @description Either every unit of the given types and levels under the issuer, or an explicit list.
          */
         TargetRule: {
-            /**
-             * Cluster Ids
-             * @description Chỉ trường thuộc các cụm trường này; rỗng: mọi cụm
-             */
-            cluster_ids?: string[];
-            /**
-             * Commune Ids
-             * @description Chỉ trường thuộc các xã/phường này; rỗng: mọi xã/phường
-             */
-            commune_ids?: string[];
             /**
              * Education Levels
              * @description Rỗng: mọi cấp học
              */
             education_levels?: string[];
-            /**
-             * Exclude Unit Ids
-             * @description Các đơn vị không phải nộp dù thoả tiêu chí
-             */
-            exclude_unit_ids?: string[];
             /**
              * Unit Ids
              * @description Danh sách đơn vị cụ thể
@@ -2007,10 +2483,10 @@ export interface components {
             /** Approved At */
             approved_at: string | null;
             /**
-             * Commune Name
-             * @description Xã/phường quản lý hành chính của trường
+             * Completeness
+             * @description % nội dung bắt buộc đã trả lời (0–100)
              */
-            commune_name?: string | null;
+            completeness?: number | null;
             /**
              * Due At
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
@@ -2018,18 +2494,19 @@ export interface components {
             due_at: string;
             /** Extension Due At */
             extension_due_at: string | null;
+            /**
+             * Final Score
+             * @description Điểm cuối: thẩm định nếu có, nếu không tự chấm
+             */
+            final_score?: number | null;
             /** First Submitted At */
             first_submitted_at: string | null;
             /**
              * Group Id
-             * @description Đơn vị của nhóm chứa đơn vị này (đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường); null khi nhóm theo cụm hoặc cấp học
+             * Format: uuid
+             * @description Nhóm (đơn vị trực thuộc đơn vị tổng hợp) chứa đơn vị này
              */
-            group_id: string | null;
-            /**
-             * Group Key
-             * @description Khoá của nhóm chứa đơn vị này (như `groups[].key`)
-             */
-            group_key: string;
+            group_id: string;
             /** Last Submitted At */
             last_submitted_at: string | null;
             /**
@@ -2054,6 +2531,23 @@ export interface components {
             overdue_text: string | null;
             /** Resubmission Due At */
             resubmission_due_at: string | null;
+            /**
+             * Review Score
+             * @description Tổng điểm thẩm định; null khi chưa chấm
+             */
+            review_score?: number | null;
+            /**
+             * Reviewer Id
+             * @description Người thẩm định được phân công
+             */
+            reviewer_id?: string | null;
+            /** Reviewer Name */
+            reviewer_name?: string | null;
+            /**
+             * Self Score
+             * @description Tổng điểm tự chấm (bản sao từ scoring)
+             */
+            self_score?: number | null;
             /**
              * Signature Label
              * @description Ví dụ 'Đã ký số'
@@ -2341,11 +2835,237 @@ export interface operations {
             };
         };
     };
+    get_bulk_action_api_submissions_bulk_actions__action_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkActionRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_bulk_action_api_submissions_bulk_actions__action_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkActionRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_bulk_action_api_submissions_bulk_actions__action_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkActionRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_campaigns_api_submissions_campaigns_get: {
         parameters: {
             query?: {
-                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
-                cursor?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -2354,8 +3074,6 @@ export interface operations {
                 q?: string | null;
                 school_year_id?: string | null;
                 status?: components["schemas"]["CampaignStatus"] | null;
-                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
-                updated_since?: string | null;
             };
             header?: never;
             path?: never;
@@ -2369,7 +3087,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CursorPage_CampaignSummary_"];
+                    "application/json": components["schemas"]["Page_CampaignSummary_"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2812,6 +3530,246 @@ export interface operations {
             };
         };
     };
+    assign_reviewer_api_submissions_campaigns__campaign_id__assignments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentReport"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    auto_assign_reviewers_api_submissions_campaigns__campaign_id__assignments_auto_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutoAssignment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentReport"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_bulk_action_api_submissions_campaigns__campaign_id__bulk_actions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkActionRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     close_campaign_api_submissions_campaigns__campaign_id__close_post: {
         parameters: {
             query?: never;
@@ -3120,23 +4078,105 @@ export interface operations {
             };
         };
     };
+    get_next_in_queue_api_submissions_campaigns__campaign_id__review_queue_next_get: {
+        parameters: {
+            query?: {
+                after?: string | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NextInQueue"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_campaign_status_api_submissions_campaigns__campaign_id__status_get: {
         parameters: {
             query?: {
-                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
-                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
                 group_id?: string | null;
-                /** @description Chỉ các đơn vị thuộc nhóm này (`groups[].key`) */
-                group_key?: string | null;
                 /** @description Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp ban hành, đơn vị của người xem với cán bộ cấp dưới) */
                 group_unit_id?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
+                /** @description Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), `unit_type:school`. Cột: code, status, unit_type, workflow_status, reviewer_id */
+                match?: string[] | null;
                 /** @description Bỏ qua bao nhiêu bản ghi */
                 offset?: number;
                 /** @description Tìm theo tên hoặc mã đơn vị, bỏ qua dấu */
                 q?: string | null;
+                /** @description Hàng đợi: awaiting (chờ thẩm định), mine (của tôi), returned (trả lại – chờ nộp lại), overdue (quá hạn) */
+                queue?: components["schemas"]["ReviewQueue"] | null;
+                /** @description Lọc theo khoảng: `cột:từ:đến` (bỏ trống một đầu), ví dụ `self_score:50:` Cột: completeness, self_score, review_score, final_score, late_by */
+                range?: string[] | null;
+                /** @description Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: name, code, status, unit_type, workflow_status, completeness, self_score, review_score, final_score, late_by, due_at, submitted_at, reviewer */
+                sort?: string;
                 /** @description Chỉ các đơn vị ở trạng thái này (lặp lại để chọn nhiều) */
                 status?: components["schemas"]["TargetStatus"][] | null;
             };
@@ -3218,16 +4258,20 @@ export interface operations {
             query?: {
                 /** @description xlsx hoặc csv */
                 format?: components["schemas"]["ExportFormat"];
-                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
-                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
                 group_id?: string | null;
-                /** @description Chỉ các đơn vị thuộc nhóm này (`groups[].key`) */
-                group_key?: string | null;
                 /** @description Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp ban hành, đơn vị của người xem với cán bộ cấp dưới) */
                 group_unit_id?: string | null;
+                /** @description Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), `unit_type:school`. Cột: code, status, unit_type, workflow_status, reviewer_id */
+                match?: string[] | null;
                 /** @description Tìm theo tên hoặc mã đơn vị, bỏ qua dấu */
                 q?: string | null;
+                /** @description Hàng đợi: awaiting (chờ thẩm định), mine (của tôi), returned (trả lại – chờ nộp lại), overdue (quá hạn) */
+                queue?: components["schemas"]["ReviewQueue"] | null;
+                /** @description Lọc theo khoảng: `cột:từ:đến` (bỏ trống một đầu), ví dụ `self_score:50:` Cột: completeness, self_score, review_score, final_score, late_by */
+                range?: string[] | null;
+                /** @description Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: name, code, status, unit_type, workflow_status, completeness, self_score, review_score, final_score, late_by, due_at, submitted_at, reviewer */
+                sort?: string;
                 /** @description Chỉ các đơn vị ở trạng thái này (lặp lại để chọn nhiều) */
                 status?: components["schemas"]["TargetStatus"][] | null;
             };
@@ -3247,89 +4291,6 @@ export interface operations {
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
-                };
-            };
-            /** @description Yêu cầu không hợp lệ */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không tìm thấy */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Xung đột trạng thái */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Dữ liệu không hợp lệ */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_campaign_submissions_api_submissions_campaigns__campaign_id__submissions_get: {
-        parameters: {
-            query?: {
-                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
-                cursor?: string | null;
-                /** @description Số bản ghi tối đa mỗi trang */
-                limit?: number;
-                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
-                updated_since?: string | null;
-            };
-            header?: never;
-            path: {
-                campaign_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CursorPage_SubmissionSyncRead_"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4658,6 +5619,84 @@ export interface operations {
             };
         };
     };
+    get_approval_check_api_submissions_submissions__submission_id__approval_check_get: {
+        parameters: {
+            query?: {
+                accept_self_scores?: boolean;
+            };
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalCheck"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     approve_submission_api_submissions_submissions__submission_id__approve_post: {
         parameters: {
             query?: never;
@@ -4669,7 +5708,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewDecision"];
+                "application/json": components["schemas"]["ApproveRequest"];
             };
         };
         responses: {
@@ -4679,7 +5718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubmissionRead"];
+                    "application/json": components["schemas"]["DecisionRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4756,6 +5795,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChecklistRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claim_submission_api_submissions_submissions__submission_id__claim_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAssignmentRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decline_submission_api_submissions_submissions__submission_id__decline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclineRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAssignmentRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5052,6 +6247,82 @@ export interface operations {
             };
         };
     };
+    release_submission_api_submissions_submissions__submission_id__release_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                submission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewAssignmentRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     return_submission_api_submissions_submissions__submission_id__return_post: {
         parameters: {
             query?: never;
@@ -5073,7 +6344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubmissionRead"];
+                    "application/json": components["schemas"]["DecisionRead"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from edudx_common.db import UTCDateTime
+from edudx_common.timezone import VIETNAM
 from submissions.campaigns.models import CampaignTarget
 from submissions.workflow.models import Submission, SubmissionStatus
 
@@ -30,6 +31,24 @@ def effective_due(campaign_due: datetime, extension_due: datetime | None, submis
     if submission_status == SubmissionStatus.RETURNED and resubmission_due is not None:
         return resubmission_due
     return extension_due or campaign_due
+
+
+# Offices close at 17:00 Vietnam time: a resubmission deadline at 09:13 on a Sunday is a deadline nobody keeps.
+END_OF_WORKING_DAY = time(17, 0)
+_SATURDAY = 5
+
+
+def default_resubmission_due(now: datetime, campaign_due: datetime, revision_days: int) -> datetime:
+    """Where a return's resubmission deadline falls when the reviewer gives none: the later of the campaign's
+    deadline and now + the campaign's revision period, moved to 17:00 Vietnam time of that working day — or of
+    the next one when that moment is already past 17:00 or falls on a Saturday or Sunday."""
+    earliest = max(campaign_due, now + timedelta(days=revision_days)).astimezone(VIETNAM)
+    day = earliest.date()
+    if earliest.time() > END_OF_WORKING_DAY:
+        day += timedelta(days=1)
+    while day.weekday() >= _SATURDAY:
+        day += timedelta(days=1)
+    return datetime.combine(day, END_OF_WORKING_DAY, VIETNAM).astimezone(UTC)
 
 
 def unit_due(campaign_due: datetime, extension_due: datetime | None) -> datetime:

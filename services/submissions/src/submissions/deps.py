@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from submissions.clients.evidence import EvidenceClient
 from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
 from submissions.events import EventSink
@@ -27,6 +28,12 @@ async def _scoring(request: Request) -> ScoringClient:
     return client
 
 
+async def _evidence(request: Request) -> EvidenceClient:
+    client: EvidenceClient = request.app.state.evidence
+    return client
+
+
+EvidenceDep = Annotated[EvidenceClient, Depends(_evidence)]
 IdentityDep = Annotated[IdentityClient, Depends(_identity)]
 ScoringDep = Annotated[ScoringClient, Depends(_scoring)]
 EventsDep = Annotated[EventSink, Depends(_events)]

@@ -110,3 +110,33 @@ class NotSigned(Conflict):
 class InvalidEvent(Unprocessable):
     code = "invalid_event"
     title = "Sự kiện không hợp lệ"
+
+
+class InvalidBoardFilter(Unprocessable):
+    code = "invalid_board_filter"
+    title = "Bộ lọc hoặc cách sắp xếp danh sách không hợp lệ"
+
+
+class ReviewerNotAssignable(Conflict):
+    """The reviewer declined this school (conflict of interest) or may not review the campaign."""
+
+    code = "reviewer_not_assignable"
+    title = "Không phân công được người thẩm định này"
+
+
+class ApprovalRefused(Conflict):
+    """A guard of the approval failed: `extra.reasons` lists every one, `extra.unit_name` and
+    `extra.final_score` name what a confirmation must repeat."""
+
+    code = "approval_refused"
+    title = "Chưa phê duyệt được báo cáo"
+
+
+class BulkActionNotFound(NotFound):
+    code = "bulk_action_not_found"
+    title = "Không tìm thấy thao tác hàng loạt"
+
+
+class BulkActionClosed(Conflict):
+    code = "bulk_action_closed"
+    title = "Thao tác hàng loạt đã chạy hoặc đã huỷ"

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from edudx_common.outbox import ConsumedEvent, Event, EventSink
 from submissions.campaigns import events as campaign_events
+from submissions.review import events as review_events
 from submissions.units import events as unit_events
 from submissions.workflow import events as workflow_events
 
-PUBLISHED: tuple[type[Event], ...] = (*campaign_events.PUBLISHED, *workflow_events.PUBLISHED)
+PUBLISHED: tuple[type[Event], ...] = (*campaign_events.PUBLISHED, *workflow_events.PUBLISHED,
+                                      *review_events.PUBLISHED)
 # (producer, model) of every event read here: identity's unit changes (units/service.py).
 CONSUMED: tuple[tuple[str, type[ConsumedEvent]], ...] = unit_events.CONSUMED
 

@@ -17,6 +17,7 @@ from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
 from edudx_common.pki import load_trust_list
 from submissions.campaigns.router import router as campaigns_router
+from submissions.clients.evidence import EvidenceClient
 from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
 from submissions.config import Settings
@@ -24,6 +25,8 @@ from submissions.events import EventSink
 from submissions.exports.router import router as exports_router
 from submissions.mirror.router import router as mirror_router
 from submissions.outlines.router import router as outlines_router
+from submissions.review.bulk import BulkRunner
+from submissions.review.router import router as review_router
 from submissions.school_years.router import router as school_years_router
 from submissions.signatures.router import router as signatures_router
 from submissions.signatures.service import SignaturePolicy
@@ -39,11 +42,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        clients, receivers = downstream_clients(settings, receivers=settings.event_receivers,
-                                                scoring=settings.scoring_url)
+        urls = {"scoring": settings.scoring_url}
+        if settings.evidence_url:
+            urls["evidence"] = settings.evidence_url
+        clients, receivers = downstream_clients(settings, receivers=settings.event_receivers, **urls)
         identity = clients["identity"]
         app.state.identity = IdentityClient(identity)
         app.state.scoring = ScoringClient(clients["scoring"])
+        app.state.evidence = EvidenceClient(clients.get("evidence"))
         app.state.events = EventSink(tuple(receivers))
         app.state.clock = utcnow
         app.state.pdf_limiter = anyio.CapacityLimiter(1)
@@ -53,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with database_and_tokens(app, settings, service="submissions"):
                 dispatcher = OutboxDispatcher(app.state.session_factory, receivers)
                 retention = EventRetention.from_settings(app.state.session_factory, settings)
-                async with dispatcher.running(idle_seconds=1.0), retention.running():
+                runner = BulkRunner(app)
+                async with (dispatcher.running(idle_seconds=1.0), retention.running(),
+                            runner.running(idle_seconds=1.0)):
                     yield
         finally:
             for client in (*clients.values(), *receivers.values()):
@@ -66,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         # Routes are tried in order: the deadline-day ones (autosave, dashboard, submit, status) first. No path of
         # one router is matched by another's, so the order changes nothing else.
-        routers=[workflow_router, status_router, audit_router("submissions"),
+        routers=[workflow_router, status_router, review_router, audit_router("submissions"),
                  school_years_router, outlines_router, campaigns_router, mirror_router, exports_router,
                  signatures_router, events_router],
         lifespan=lifespan,

@@ -4,20 +4,25 @@ from edudx_common.inbox import InboxEvent
 from edudx_common.outbox import OutboxMessage
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.outlines.models import Outline
+from submissions.review.models import BulkAction, ReviewDecline, TargetReview
 from submissions.school_years.models import SchoolYear
 from submissions.signatures.models import OfficialDocument, SignedReport
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
-__all__ = ["AuditRecord",
+__all__ = [
+           "AuditRecord",
+           "BulkAction",
            "Campaign",
            "CampaignTarget",
            "InboxEvent",
            "OfficialDocument",
            "OutboxMessage",
            "Outline",
+           "ReviewDecline",
            "SchoolYear",
            "SignedReport",
            "Submission",
            "SubmissionEvent",
            "SubmissionVersion",
+           "TargetReview",
 ]

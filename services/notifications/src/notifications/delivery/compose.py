@@ -23,6 +23,7 @@ from notifications.delivery.payloads import (
     DeadlineChangedData,
     DigestData,
     ExtensionChangedData,
+    ManualReminderData,
     ReminderData,
     ResultsPublishedData,
     SubmissionApprovedData,
@@ -285,6 +286,34 @@ def _extension(notification: Notification, world: World, unit_id: uuid.UUID) -> 
     return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
 
 
+def _manual_reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
+    """A reviewer's "remind now": sent only while the school still has to submit (it may have since)."""
+    found = _still_to_submit(notification, world, unit_id)
+    if isinstance(found, Composition):
+        return found
+    campaign, target = found
+    data = data_of(notification, ManualReminderData)
+    unit = world.units.get(unit_id)
+    countdown = countdown_text(target.due_at, world.now)
+    returned = target.state == TargetState.RETURNED.value
+    subject = f"[EduDX] Cơ quan quản lý nhắc nộp báo cáo: {campaign.title}"
+    paragraphs = [f"{unit.name if unit else 'Đơn vị'} chưa {'nộp lại' if returned else 'nộp'} báo cáo "
+                  f"“{campaign.title}”. Đề nghị đơn vị hoàn thành và nộp báo cáo."]
+    if data.message:
+        paragraphs.append(f"Lời nhắn{' của ' + data.requested_by_name if data.requested_by_name else ''}: "
+                          f"{data.message}")
+    link = (world.links.submission(target.submission_id) if target.submission_id
+            else world.links.campaign(campaign.id))
+    content = Content(
+        subject=subject, greeting=_greeting(unit, unit_id), paragraphs=paragraphs,
+        facts=[("Hạn nộp lại" if returned else "Hạn nộp", f"{format_vn(target.due_at)} ({countdown})")],
+        action=("Mở báo cáo" if target.submission_id else "Xem đợt báo cáo", world.links.absolute(link)),
+        why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
+        feed_title=f"Nhắc nộp báo cáo: {campaign.title}",
+        feed_body=data.message or f"Hạn nộp: {format_vn(target.due_at)}.")
+    return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
+
+
 def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
     data = data_of(notification, SubmissionReturnedData)
     title = data.campaign_title or "báo cáo"
@@ -361,6 +390,7 @@ _FOR_UNIT: dict[NotificationKind, Callable[[Notification, World, uuid.UUID], Com
     NotificationKind.SUBMISSION_APPROVED: _approved,
     NotificationKind.RESULTS_PUBLISHED: _results,
     NotificationKind.WEBHOOK_DISABLED: _webhook_disabled,
+    NotificationKind.MANUAL_REMINDER: _manual_reminder,
 }
 
 

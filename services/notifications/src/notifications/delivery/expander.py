@@ -44,7 +44,7 @@ OUTSTANDING_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.OVERDU
 UNIT_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.CAMPAIGN_PUBLISHED,
               NotificationKind.DEADLINE_CHANGED, NotificationKind.EXTENSION_CHANGED,
               NotificationKind.SUBMISSION_RETURNED, NotificationKind.SUBMISSION_APPROVED,
-              NotificationKind.RESULTS_PUBLISHED}
+              NotificationKind.RESULTS_PUBLISHED, NotificationKind.MANUAL_REMINDER}
 
 
 class Expander:

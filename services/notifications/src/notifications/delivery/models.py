@@ -29,6 +29,7 @@ class NotificationKind(StrEnum):
     RESULTS_PUBLISHED = "results_published"
     REVIEWER_DIGEST = "reviewer_digest"
     WEBHOOK_DISABLED = "webhook_disabled"
+    MANUAL_REMINDER = "manual_reminder"  # a reviewer reminded selected schools now
 
 
 class NotificationStatus(StrEnum):

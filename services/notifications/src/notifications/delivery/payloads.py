@@ -71,6 +71,12 @@ class WebhookDisabledData(NotificationData):
     reason: str
 
 
+class ManualReminderData(NotificationData):
+    request_id: uuid.UUID
+    message: str | None = None
+    requested_by_name: str | None = None
+
+
 class DigestData(NotificationData):
     since: AwareDatetime
     until: AwareDatetime
@@ -87,6 +93,7 @@ PAYLOADS: dict[NotificationKind, type[NotificationData]] = {
     NotificationKind.RESULTS_PUBLISHED: ResultsPublishedData,
     NotificationKind.REVIEWER_DIGEST: DigestData,
     NotificationKind.WEBHOOK_DISABLED: WebhookDisabledData,
+    NotificationKind.MANUAL_REMINDER: ManualReminderData,
 }
 
 D = TypeVar("D", bound=NotificationData)

@@ -68,6 +68,14 @@ class CampaignArchivedIn(CampaignEventIn):
     event_type: ClassVar[str] = "campaign.archived"
 
 
+class RemindersRequestedIn(CampaignEventIn):
+    event_type: ClassVar[str] = "campaign.reminders_requested"
+    request_id: uuid.UUID
+    unit_ids: list[uuid.UUID]
+    message: str | None = None
+    requested_by_name: str | None = None
+
+
 # --- submissions: workflow -----------------------------------------------------------------------------
 
 
@@ -127,7 +135,7 @@ class UnitChangedIn(ConsumedEvent):
 CONSUMED: tuple[tuple[str, type[ConsumedEvent]], ...] = (
     *(("submissions", m) for m in (
         CampaignPublishedIn, CampaignDeadlineChangedIn, TargetAddedIn, TargetWithdrawnIn, ExtensionChangedIn,
-        CampaignClosedIn, CampaignReopenedIn, CampaignArchivedIn,
+        CampaignClosedIn, CampaignReopenedIn, CampaignArchivedIn, RemindersRequestedIn,
         SubmissionSubmittedIn, SubmissionReturnedIn, SubmissionApprovedIn)),
     ("scoring", ResultsPublishedIn),
     *(("identity", m) for m in (UserChangedIn, UnitChangedIn)),

@@ -33,6 +33,7 @@ from notifications.delivery.payloads import (
     CampaignPublishedData,
     DeadlineChangedData,
     ExtensionChangedData,
+    ManualReminderData,
     NotificationData,
     ResultsPublishedData,
     SubmissionApprovedData,
@@ -46,6 +47,7 @@ from notifications.events.contracts import (
     CampaignEventIn,
     CampaignPublishedIn,
     ExtensionChangedIn,
+    RemindersRequestedIn,
     ResultsPublishedIn,
     SubmissionApprovedIn,
     SubmissionEventIn,
@@ -165,6 +167,17 @@ async def _extension_changed(session: AsyncSession, envelope: EventEnvelope, eve
                             lambda u: f"extension:{campaign.id}:{u}:{envelope.id}", data, context.now)
 
 
+async def _reminders_requested(session: AsyncSession, envelope: EventEnvelope, event: RemindersRequestedIn,
+                               context: EventContext) -> None:
+    """A reviewer's "remind now": one notification per school, keyed by the request, so a school is reminded
+    once by it however often the event arrives."""
+    campaign = await _known_campaign(session, event.campaign_id, context)
+    data = ManualReminderData(request_id=event.request_id, message=event.message,
+                              requested_by_name=event.requested_by_name)
+    await _notify_units(session, NotificationKind.MANUAL_REMINDER, campaign.id, list(dict.fromkeys(event.unit_ids)),
+                        lambda u: f"manual_reminder:{event.request_id}:{u}", data, context.now)
+
+
 def _status_change(status: CampaignState) -> Handler:
     async def handler(session: AsyncSession, envelope: EventEnvelope, event: CampaignEventIn,
                       context: EventContext) -> None:
@@ -236,6 +249,7 @@ HANDLERS: dict[str, Handler] = {
     "campaign.target_added": _target_added,
     "campaign.target_withdrawn": _target_withdrawn,
     "campaign.extension_changed": _extension_changed,
+    "campaign.reminders_requested": _reminders_requested,
     "campaign.closed": _status_change(CampaignState.CLOSED),
     "campaign.reopened": _status_change(CampaignState.OPEN),
     "campaign.archived": _status_change(CampaignState.ARCHIVED),

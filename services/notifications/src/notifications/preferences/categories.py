@@ -40,6 +40,7 @@ CATEGORY_OF: dict[NotificationKind, Category] = {
     NotificationKind.DEADLINE_REMINDER: Category.DEADLINE_REMINDERS,
     NotificationKind.DEADLINE_CHANGED: Category.DEADLINE_REMINDERS,
     NotificationKind.EXTENSION_CHANGED: Category.DEADLINE_REMINDERS,
+    NotificationKind.MANUAL_REMINDER: Category.DEADLINE_REMINDERS,
     NotificationKind.CAMPAIGN_PUBLISHED: Category.CAMPAIGN_PUBLISHED,
     NotificationKind.SUBMISSION_RETURNED: Category.SUBMISSION_UPDATES,
     NotificationKind.SUBMISSION_APPROVED: Category.SUBMISSION_UPDATES,

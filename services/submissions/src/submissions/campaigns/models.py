@@ -37,6 +37,7 @@ class Campaign(SQLModel, table=True):
         CheckConstraint("opens_at < due_at", name="ck_campaigns_window"),
         CheckConstraint("late_until IS NULL OR late_until > due_at", name="ck_campaigns_late_until"),
         CheckConstraint("status IN ('draft', 'published', 'closed', 'archived')", name="ck_campaigns_status"),
+        CheckConstraint("revision_days BETWEEN 1 AND 90", name="ck_campaigns_revision_days"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -66,6 +67,8 @@ class Campaign(SQLModel, table=True):
     two_level_review: bool = False
     # Approval needs a valid digital signature of the principal on the version being approved.
     require_signature: bool = False
+    # A returned report's default resubmission period (days); the deadline never falls before the campaign's own.
+    revision_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
     status: str = Field(max_length=20, default=CampaignStatus.DRAFT.value, index=True)
     version: int = 1
     copied_from_id: uuid.UUID | None = None

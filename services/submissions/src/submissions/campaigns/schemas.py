@@ -58,6 +58,8 @@ class CampaignBase(BaseModel):
     two_level_review: bool = Field(default=False, description="Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành")
     require_signature: bool = Field(default=False, description="Chỉ phê duyệt khi phiên bản đã nộp có chữ ký số "
                                                                 "hợp lệ của Hiệu trưởng")
+    revision_days: int = Field(default=7, ge=1, le=90, description="Thời gian sửa mặc định (ngày) khi trả lại "
+                                                                    "báo cáo; hạn nộp lại không sớm hơn hạn của đợt")
 
 
 def check_late_until(policy: LatePolicy, due_at: datetime, late_until: datetime | None) -> None:
@@ -105,13 +107,14 @@ class CampaignUpdate(PartialUpdate):
     rubric_id: uuid.UUID | None = None
     two_level_review: bool | None = None
     require_signature: bool | None = None
+    revision_days: int | None = Field(default=None, ge=1, le=90)
     outline_id: uuid.UUID | None = None
     outline: OutlineDefinition | None = None
     targets: TargetRule | None = None
 
 
 PUBLISHED_EDITABLE = {"title", "legal_reference", "instructions", "attachments", "due_at", "late_policy",
-                      "late_until", "require_signature"}
+                      "late_until", "require_signature", "revision_days"}
 
 
 class CampaignSummary(BaseModel):
@@ -143,6 +146,7 @@ class CampaignRead(CampaignSummary):
     target_rule: dict[str, Any]
     two_level_review: bool
     require_signature: bool
+    revision_days: int = Field(description="Thời gian sửa mặc định (ngày) khi trả lại báo cáo")
     version: int
     copied_from_id: uuid.UUID | None
     created_at: LocalDateTime

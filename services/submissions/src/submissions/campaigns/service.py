@@ -131,7 +131,7 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
         due_at=data.due_at, late_policy=data.late_policy.value, late_until=data.late_until,
         rubric_id=data.rubric_id, outline_id=data.outline_id, outline=outline,
         target_rule=data.targets.model_dump(mode="json"), two_level_review=data.two_level_review,
-        require_signature=data.require_signature,
+        require_signature=data.require_signature, revision_days=data.revision_days,
         created_by=principal.subject,
     )
     session.add(campaign)
@@ -142,7 +142,8 @@ async def create_campaign(session: AsyncSession, principal: Principal, identity:
 
 # Fields of a campaign the audit trail compares (the outline is large: its change shows as `outline_id`).
 AUDITED_FIELDS = ("title", "kind", "status", "legal_reference", "opens_at", "due_at", "late_policy", "late_until",
-                  "rubric_id", "outline_id", "target_rule", "two_level_review", "require_signature")
+                  "rubric_id", "outline_id", "target_rule", "two_level_review", "require_signature",
+                  "revision_days")
 
 
 def _audited(campaign: Campaign) -> dict[str, Any]:
@@ -183,7 +184,7 @@ async def update_campaign(session: AsyncSession, principal: Principal, events: E
         campaign.outline = await _outline_copy(session, principal, data.outline_id, data.outline)
         campaign.outline_id = data.outline_id
     for name in ("title", "legal_reference", "instructions", "opens_at", "due_at", "late_until", "rubric_id",
-                 "two_level_review", "require_signature"):
+                 "two_level_review", "require_signature", "revision_days"):
         if name in changes:
             setattr(campaign, name, getattr(data, name))
     if data.kind is not None:
@@ -414,6 +415,7 @@ async def copy_campaign(session: AsyncSession, principal: Principal, campaign_id
         late_until=_shift_years(source.late_until, years) if source.late_until else None, rubric_id=source.rubric_id,
         outline_id=source.outline_id, outline=source.outline, target_rule=dict(source.target_rule),
         two_level_review=source.two_level_review, require_signature=source.require_signature,
+        revision_days=source.revision_days,
         copied_from_id=source.id, created_by=principal.subject,
     )
     session.add(copy)

@@ -27,7 +27,8 @@ MEDIA_TYPES = {
 TARGET_COLUMNS = [
     ("STT", 6), ("Mã đơn vị", 14), ("Tên đơn vị", 40), ("Đơn vị quản lý", 30), ("Trạng thái", 15),
     ("Hạn nộp", 17), ("Nộp lần đầu", 17), ("Muộn", 14), ("Quá hạn", 14), ("Bước xử lý", 22),
-    ("Nộp lần cuối", 17), ("Duyệt lúc", 17), ("Ký số", 16), ("Xã/phường", 24),
+    ("Nộp lần cuối", 17), ("Duyệt lúc", 17), ("Nội dung đã trả lời (%)", 12), ("Tự chấm", 10), ("Thẩm định", 10),
+    ("Điểm cuối cùng", 10), ("Người thẩm định", 24), ("Ký số", 16), ("Xã/phường", 24),
 ]
 GROUP_COLUMNS = [
     ("Đơn vị", 40), ("Mã", 14), ("Phải nộp", 10), ("Chưa bắt đầu", 13), ("Đang soạn", 11), ("Quá hạn", 10),
@@ -128,8 +129,9 @@ def _target_values(report: StatusReport, when: Any) -> Iterator[list[Any]]:
         yield [
             n, row.unit_code, row.unit_name, report.managing_name(line), STATUS_LABELS_VI[line.status],
             when(row.due_at), when(row.first_submitted_at), _delay(row.late_seconds), _delay(line.overdue_seconds),
-            _workflow_label(line), when(row.last_submitted_at), when(row.approved_at), _signature_label(report, line),
-            row.commune_name or "",
+            _workflow_label(line), when(row.last_submitted_at), when(row.approved_at),
+            row.completeness, row.self_score, row.review_score, row.final_score, row.reviewer_name or "",
+            _signature_label(report, line), row.commune_name or "",
         ]
 
 

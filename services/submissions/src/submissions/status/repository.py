@@ -9,12 +9,12 @@ PostgreSQL with 30,000 targets that is several times faster than fetching every 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, false, func, literal, null, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -23,6 +23,7 @@ from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import CampaignTarget
 from submissions.deadlines import effective_due_sql, unit_due_sql
+from submissions.review.models import TargetReview
 from submissions.workflow.models import Submission, SubmissionStatus
 
 # A path is "/" then 32-hex-digit ids, each closed by "/": a unit's child starts 33 characters after it.
@@ -48,6 +49,12 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(Submission.approved_at),
     col(Submission.updated_at),
     col(Submission.submit_count),
+    col(Submission.completeness),
+    col(TargetReview.reviewer_id),
+    col(TargetReview.reviewer_name),
+    col(TargetReview.self_score),
+    col(TargetReview.review_score),
+    col(TargetReview.final_score),
 )
 
 
@@ -127,6 +134,7 @@ def _targets(scope: Scope, *columns: Any) -> Select[Any]:
         .select_from(CampaignTarget)
         .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
                                     col(Submission.campaign_id) == scope.campaign_id))
+        .outerjoin(TargetReview, col(TargetReview.target_id) == col(CampaignTarget.id))
         .where(col(CampaignTarget.campaign_id) == scope.campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
                *(col(CampaignTarget.unit_path).like(p) for p in scope.path_patterns))
     )
@@ -163,28 +171,175 @@ async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> S
     return (await session.execute(rollup_query(scope, _dialect(session), query=query))).all()
 
 
-def list_query(scope: Scope, dialect: str, *, statuses: Collection[str], query: str | None,
-               group_hex: str | None) -> Select[Any]:
+@dataclass(frozen=True)
+class BoardColumn:
+    """A column of the board: how to compute it in SQL, and whether the list sorts by it, filters by equality
+    (`match=key:value`) or by a range (`range=key:min:max`)."""
+
+    expression: Callable[[Scope], Any]  # a column or an SQL expression of the scope
+    sortable: bool = True
+    equals: bool = False
+    ranged: bool = False
+    # For a list column (JSON text): `match=key:value` keeps the rows whose list holds the value.
+    holds: bool = False
+    value_of: Callable[[str], Any] = str  # the column's value from the query's text (ValueError: nothing matches)
+
+
+def _json_list_text(column: Any) -> Callable[[Scope], Any]:
+    return lambda s: cast(col(column), String)
+
+
+# The board's columns by API name. A new column (commune, cluster, level: on the target) is one line here.
+BOARD_COLUMNS: dict[str, BoardColumn] = {
+    "name": BoardColumn(lambda s: col(CampaignTarget.unit_name_folded)),
+    "code": BoardColumn(lambda s: col(CampaignTarget.unit_code), equals=True),
+    "status": BoardColumn(status_expression, equals=True),
+    "unit_type": BoardColumn(lambda s: col(CampaignTarget.unit_type), equals=True),
+    "workflow_status": BoardColumn(lambda s: col(Submission.status), equals=True),
+    "completeness": BoardColumn(lambda s: col(Submission.completeness), ranged=True),
+    "self_score": BoardColumn(lambda s: col(TargetReview.self_score), ranged=True),
+    "review_score": BoardColumn(lambda s: col(TargetReview.review_score), ranged=True),
+    "final_score": BoardColumn(lambda s: col(TargetReview.final_score), ranged=True),
+    "late_by": BoardColumn(lambda s: col(Submission.late_seconds), ranged=True),
+    "due_at": BoardColumn(due_expression),
+    "submitted_at": BoardColumn(lambda s: col(Submission.first_submitted_at)),
+    "reviewer": BoardColumn(lambda s: col(TargetReview.reviewer_name)),
+    "reviewer_id": BoardColumn(lambda s: col(TargetReview.reviewer_id), sortable=False, equals=True),
+    # The grouping attributes (issue 20): the commune sorts by name and filters by id; clusters and levels are lists.
+    "commune": BoardColumn(lambda s: col(CampaignTarget.commune_name)),
+    "commune_id": BoardColumn(lambda s: col(CampaignTarget.commune_id), sortable=False, equals=True,
+                              value_of=uuid.UUID),
+    "cluster": BoardColumn(_json_list_text(CampaignTarget.cluster_names)),
+    "cluster_code": BoardColumn(_json_list_text(CampaignTarget.cluster_codes), sortable=False, equals=True,
+                                holds=True),
+    "level": BoardColumn(_json_list_text(CampaignTarget.education_levels), equals=True, holds=True),
+}
+NONE_VALUE = "none"  # `match=reviewer_id:none`: the column is empty
+
+# Submissions waiting for a reviewer's decision (the two-level intermediate step included).
+AWAITING = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.RESUBMITTED.value,
+            SubmissionStatus.UNDER_REVIEW.value, SubmissionStatus.FORWARDED.value)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What narrows and orders the list (never the counts)."""
+
+    statuses: Collection[str] = ()
+    query: str | None = None
+    group_hex: str | None = None
+    queue: str | None = None  # awaiting | mine | returned | overdue
+    reviewer_id: str | None = None  # whose "mine"
+    equals: tuple[tuple[str, str], ...] = ()
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+    sort: str = "name"
+    descending: bool = False
+    exclude_unit_ids: tuple[uuid.UUID, ...] = field(default=())
+
+    @property
+    def narrows_beyond_rollup(self) -> bool:
+        """Whether the roll-up's counts cannot give the list's length (it counts by status, group and text)."""
+        return bool(self.queue or self.equals or self.ranges or self.exclude_unit_ids)
+
+
+def queue_condition(scope: Scope, queue: str, reviewer_id: str | None) -> ColumnElement[bool]:
+    status = col(Submission.status)
+    now = literal(scope.now, UTCDateTime())
+    if queue == "awaiting":
+        return status.in_(AWAITING)
+    if queue == "mine":
+        return and_(status.in_(AWAITING), col(TargetReview.reviewer_id) == (reviewer_id or ""))
+    if queue == "returned":
+        return status == SubmissionStatus.RETURNED.value
+    # overdue: never submitted past the unit's deadline, or returned and not sent again by its resubmission date
+    return or_(status_expression(scope) == "overdue",
+               and_(status == SubmissionStatus.RETURNED.value, col(Submission.resubmission_due_at) < now))
+
+
+def board_conditions(scope: Scope, filters: BoardFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.query:
+        conditions.append(_matches(filters.query))
+    if filters.statuses:
+        conditions.append(status_expression(scope).in_(list(filters.statuses)))
+    if filters.queue:
+        conditions.append(queue_condition(scope, filters.queue, filters.reviewer_id))
+    for key, value in filters.equals:
+        column = BOARD_COLUMNS[key]
+        expression = column.expression(scope)
+        if value == NONE_VALUE:
+            conditions.append(expression.is_(None))
+        elif column.holds:  # JSON text of a list of codes: the quoted code is in it
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(expression.like(f'%"{escaped}"%', escape="\\"))
+        else:
+            try:
+                conditions.append(expression == column.value_of(value))
+            except ValueError:
+                conditions.append(false())
+    for key, low, high in filters.ranges:
+        expression = BOARD_COLUMNS[key].expression(scope)
+        if low is not None:
+            conditions.append(expression >= low)
+        if high is not None:
+            conditions.append(expression <= high)
+    if filters.exclude_unit_ids:
+        conditions.append(col(CampaignTarget.unit_id).not_in(list(filters.exclude_unit_ids)))
+    return conditions
+
+
+def list_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[Any]:
     group_key = group_expression(scope, dialect)
     stmt = _targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
                     due_expression(scope).label("due_at"), group_key.label("group_key"))
-    if query:
-        stmt = stmt.where(_matches(query))
-    if group_hex is not None:
-        stmt = stmt.where(group_key == group_hex)
-    if statuses:
-        judged = stmt.subquery()
-        return (select(judged).where(judged.c.status.in_(list(statuses)))
-                .order_by(judged.c.unit_name_folded, judged.c.unit_code))
-    # Unfiltered by status, the database sorts the targets alone and looks up only the page's submissions.
-    return stmt.order_by(col(CampaignTarget.unit_name_folded), col(CampaignTarget.unit_code))
+    stmt = stmt.where(*board_conditions(scope, filters))
+    if filters.group_hex is not None:
+        stmt = stmt.where(group_key == filters.group_hex)
+    # By name (the index on name serves it); another column sorts with empty values last, then by name.
+    by_name = (col(CampaignTarget.unit_name_folded), col(CampaignTarget.unit_code))
+    if filters.sort == "name":
+        return stmt.order_by(*(c.desc() for c in by_name) if filters.descending else by_name)
+    key = BOARD_COLUMNS[filters.sort].expression(scope)
+    return stmt.order_by((key.desc() if filters.descending else key.asc()).nulls_last(), *by_name)
 
 
-async def listed(session: AsyncSession, scope: Scope, *, statuses: Collection[str], query: str | None,
-                 group_hex: str | None, limit: int | None, offset: int) -> Sequence[Row[Any]]:
-    """Targets matching the filters, by name, with their status, deadline and group."""
-    stmt = list_query(scope, _dialect(session), statuses=statuses, query=query, group_hex=group_hex)
+def count_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[Any]:
+    stmt = _targets(scope, col(CampaignTarget.id)).where(*board_conditions(scope, filters))
+    if filters.group_hex is not None:
+        stmt = stmt.where(group_expression(scope, dialect) == filters.group_hex)
+    return select(func.count()).select_from(stmt.subquery())
+
+
+async def counted(session: AsyncSession, scope: Scope, *, filters: BoardFilters) -> int:
+    return int((await session.execute(count_query(scope, _dialect(session), filters=filters))).scalar_one())
+
+
+async def listed(session: AsyncSession, scope: Scope, *, filters: BoardFilters, limit: int | None,
+                 offset: int) -> Sequence[Row[Any]]:
+    """Targets matching the filters, in the order asked, with their status, deadline and group."""
+    stmt = list_query(scope, _dialect(session), filters=filters)
     return (await session.execute(stmt.limit(limit).offset(offset))).all()
+
+
+def summary_query(scope: Scope) -> Select[Any]:
+    """The chart's figures over the whole scope, in one aggregate: how many wait, are mine to decide, were
+    returned, are reviewed, and the average scores."""
+    status = col(Submission.status)
+    awaiting = status.in_(AWAITING)
+    return _targets(
+        scope,
+        func.count().label("targets"),
+        func.sum(case((awaiting, 1), else_=0)).label("awaiting"),
+        func.sum(case((and_(awaiting, col(TargetReview.reviewer_id).is_(None)), 1), else_=0)).label("unassigned"),
+        func.sum(case((col(TargetReview.review_score).is_not(None), 1), else_=0)).label("review_scored"),
+        func.avg(col(TargetReview.self_score)).label("average_self_score"),
+        func.avg(col(TargetReview.final_score)).label("average_final_score"),
+        func.avg(col(Submission.completeness)).label("average_completeness"),
+    )
+
+
+async def summary(session: AsyncSession, scope: Scope) -> Row[Any]:
+    return (await session.execute(summary_query(scope))).one()
 
 
 async def targets_among(session: AsyncSession, campaign_id: uuid.UUID,

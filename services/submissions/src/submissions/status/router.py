@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,12 +15,16 @@ from edudx_common.pagination import Page, PageParamsDep
 from edudx_common.timezone import describe_delay
 from submissions.campaigns.schemas import CampaignSummary
 from submissions.deps import ClockDep, IdentityDep
+from submissions.errors import InvalidBoardFilter
 from submissions.status import export, service
+from submissions.status.repository import BOARD_COLUMNS
 from submissions.status.schemas import (
     STATUS_LABELS_VI,
+    BoardSummary,
     ExportFormat,
     GroupBy,
     GroupStatus,
+    ReviewQueue,
     StatusView,
     TargetStatus,
     TargetStatusRead,
@@ -41,9 +46,58 @@ async def _filters(
                     "level (cấp học)")] = GroupBy.CHILD,
     group_key: Annotated[str | None, Query(max_length=500, description="Chỉ các đơn vị thuộc nhóm này "
                                                                         "(`groups[].key`)")] = None,
+    queue: Annotated[ReviewQueue | None, Query(
+        description="Hàng đợi: awaiting (chờ thẩm định), mine (của tôi), returned (trả lại – chờ nộp lại), "
+                    "overdue (quá hạn)")] = None,
+    match: Annotated[list[str] | None, Query(
+        description="Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), "
+                    f"`unit_type:school`. Cột: {', '.join(k for k, c in BOARD_COLUMNS.items() if c.equals)}")] = None,
+    range_: Annotated[list[str] | None, Query(
+        alias="range", description="Lọc theo khoảng: `cột:từ:đến` (bỏ trống một đầu), ví dụ `self_score:50:` "
+                                   f"Cột: {', '.join(k for k, c in BOARD_COLUMNS.items() if c.ranged)}")] = None,
+    sort: Annotated[str, Query(
+        max_length=40, description="Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: "
+                                   f"{', '.join(k for k, c in BOARD_COLUMNS.items() if c.sortable)}")] = "name",
 ) -> service.StatusFilters:
     return service.StatusFilters(statuses=frozenset(status or ()), query=q, group_id=group_id,
-                                 group_unit_id=group_unit_id, group_by=group_by, group_key=group_key)
+                                 group_unit_id=group_unit_id, group_by=group_by,
+                                 group_key=group_key, queue=queue.value if queue else None,
+                                 equals=parse_equalities(match or ()), ranges=parse_ranges(range_ or ()),
+                                 sort=_sort_key(sort),
+                                 descending=sort.startswith("-"))
+
+
+def _sort_key(sort: str) -> str:
+    key = sort.removeprefix("-")
+    if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].sortable:
+        raise InvalidBoardFilter(f"Không sắp xếp được theo cột '{key}'.")
+    return key
+
+
+def parse_equalities(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(_equality(text) for text in texts)
+
+
+def parse_ranges(texts: Iterable[str]) -> tuple[tuple[str, float | None, float | None], ...]:
+    return tuple(_range(text) for text in texts)
+
+
+def _equality(text: str) -> tuple[str, str]:
+    key, _, value = text.partition(":")
+    if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].equals or not value:
+        raise InvalidBoardFilter(f"Bộ lọc '{text}' không hợp lệ: dùng cột:giá trị với một cột lọc được.")
+    return key, value
+
+
+def _range(text: str) -> tuple[str, float | None, float | None]:
+    key, _, bounds = text.partition(":")
+    low, _, high = bounds.partition(":")
+    try:
+        if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].ranged or not (low or high):
+            raise ValueError(key)
+        return key, float(low) if low else None, float(high) if high else None
+    except ValueError as exc:
+        raise InvalidBoardFilter(f"Khoảng '{text}' không hợp lệ: dùng cột:từ:đến, ví dụ self_score:50:80.") from exc
 
 
 FiltersDep = Annotated[service.StatusFilters, Depends(_filters)]
@@ -67,8 +121,10 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
 
     `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
     first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
-    `totals` and `groups` always cover the whole scope; `status`, `q` and `group_id` filter only the list of
-    `targets`, which is paged with `limit`/`offset` and ordered by name (folded), then code.
+    `totals`, `groups` and `summary` (the chart's figures) always cover the whole scope; `status`, `q`,
+    `group_id`, `queue`, `match` and `range` filter only the list of `targets`, which is paged with
+    `limit`/`offset` (page size up to 200) and ordered by `sort` (default: name, folded, then code; other
+    columns put empty values last). 422 `invalid_board_filter` for an unknown column or a malformed filter.
     """
     report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
                                          now=clock(), limit=page.limit, offset=page.offset)
@@ -83,7 +139,22 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
                 for g in report.groups],
         targets=Page[TargetStatusRead](items=[_target_read(line, report) for line in report.lines],
                                        total=report.total, limit=page.limit, offset=page.offset),
+        summary=_summary(report),
     )
+
+
+def _summary(report: service.StatusReport) -> BoardSummary:
+    row = report.summary
+    assert row is not None
+
+    def rounded(value: object) -> float | None:
+        return None if value is None else round(float(value), 1)  # type: ignore[arg-type]
+
+    return BoardSummary(awaiting=int(row.awaiting or 0), unassigned=int(row.unassigned or 0),
+                        review_scored=int(row.review_scored or 0),
+                        average_self_score=rounded(row.average_self_score),
+                        average_final_score=rounded(row.average_final_score),
+                        average_completeness=rounded(row.average_completeness))
 
 
 @router.get(
@@ -96,7 +167,8 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
 async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                                  identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
                                  format: FormatDep = ExportFormat.XLSX) -> Response:
-    """The status view as a file: every target matching the filters (no paging), by group then name, in
+    """The status view as a file: exactly the targets the same filters list (no paging), in the order asked
+    (by default by group then name), in
     Vietnamese, times in Vietnam time. XLSX has a second sheet with the roll-up by group and the totals; CSV
     is UTF-8 with a BOM so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987
     `filename*`."""
@@ -129,4 +201,6 @@ def _target_read(line: service.TargetLine, report: service.StatusReport) -> Targ
         signature_state=signature.state if signature else None,
         signature_label=signature.label if signature else None,
         signature_reason=signature.reason if signature else None,
+        completeness=row.completeness, reviewer_id=row.reviewer_id, reviewer_name=row.reviewer_name,
+        self_score=row.self_score, review_score=row.review_score, final_score=row.final_score,
     )

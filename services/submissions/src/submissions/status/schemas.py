@@ -72,6 +72,13 @@ GROUP_BY_LABELS_VI: dict[GroupBy, str] = {
 }
 
 
+class ReviewQueue(StrEnum):
+    AWAITING = "awaiting"  # Chờ thẩm định
+    MINE = "mine"  # Của tôi
+    RETURNED = "returned"  # Trả lại – chờ nộp lại
+    OVERDUE = "overdue"  # Quá hạn
+
+
 class ExportFormat(StrEnum):
     XLSX = "xlsx"
     CSV = "csv"
@@ -139,6 +146,23 @@ class TargetStatusRead(BaseModel):
                                                                               "nhất; null khi chưa mở báo cáo")
     signature_label: str | None = Field(default=None, description="Ví dụ 'Đã ký số'")
     signature_reason: str | None = Field(default=None, description="Vì sao chưa ký hoặc không hợp lệ")
+    completeness: int | None = Field(default=None, description="% nội dung bắt buộc đã trả lời (0–100)")
+    reviewer_id: str | None = Field(default=None, description="Người thẩm định được phân công")
+    reviewer_name: str | None = None
+    self_score: float | None = Field(default=None, description="Tổng điểm tự chấm (bản sao từ scoring)")
+    review_score: float | None = Field(default=None, description="Tổng điểm thẩm định; null khi chưa chấm")
+    final_score: float | None = Field(default=None, description="Điểm cuối: thẩm định nếu có, nếu không tự chấm")
+
+
+class BoardSummary(BaseModel):
+    """The chart's figures, by SQL aggregates over the whole scope (the list alone is paged)."""
+
+    awaiting: int = Field(description="Báo cáo chờ thẩm định")
+    unassigned: int = Field(description="Trong số chờ thẩm định, chưa phân công người thẩm định")
+    review_scored: int = Field(description="Báo cáo đã có điểm thẩm định")
+    average_self_score: float | None
+    average_final_score: float | None
+    average_completeness: float | None
 
 
 class StatusView(BaseModel):
@@ -149,4 +173,5 @@ class StatusView(BaseModel):
     group_by: GroupBy = Field(description="Các nhóm là gì: đơn vị trực thuộc, xã/phường, cụm trường hay cấp học")
     totals: StatusCounts = Field(description="Mọi đơn vị trong phạm vi, không phụ thuộc bộ lọc danh sách")
     groups: list[GroupStatus] = Field(description="Theo từng nhóm, cũng không phụ thuộc bộ lọc")
-    targets: Page[TargetStatusRead] = Field(description="Danh sách đơn vị theo bộ lọc, theo nhóm rồi theo tên")
+    targets: Page[TargetStatusRead] = Field(description="Danh sách đơn vị theo bộ lọc, theo thứ tự yêu cầu")
+    summary: BoardSummary

@@ -53,6 +53,11 @@ class StatusFilters:
     group_unit_id: uuid.UUID | None = None
     group_by: GroupBy = GroupBy.CHILD
     group_key: str | None = None  # a group's `key` (any grouping); `group_id` is the child grouping's
+    queue: str | None = None  # awaiting | mine | returned | overdue
+    equals: tuple[tuple[str, str], ...] = ()
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+    sort: str = "name"
+    descending: bool = False
 
 
 @dataclass(slots=True)
@@ -134,6 +139,7 @@ class StatusReport:
     groups_by_hex: dict[str, Group] = field(repr=False)
     # Of the listed submissions: whether the latest submitted version is digitally signed.
     signatures: dict[uuid.UUID, signatures_service.SignatureStatus] = field(default_factory=dict, repr=False)
+    summary: Row[Any] | None = field(default=None, repr=False)  # the chart's aggregates over the whole scope
 
     def managing_name(self, line: TargetLine) -> str:
         """The group a target belongs to, or the viewer's unit for a target directly under it."""
@@ -173,15 +179,20 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
         await _name_target_groups(session, campaign.id, groups)
     statuses = {s.value for s in filters.statuses}
     group_hex = _stored_key(groups, filters)
-    total = sum(int(c.matched) for c in cells
-                if (not statuses or c.status in statuses) and (group_hex is None or c.group_key == group_hex))
+    board = board_filters(principal, filters, statuses=statuses, group_hex=group_hex)
+    if board.narrows_beyond_rollup:
+        total = await repository.counted(session, scope, filters=board)
+    else:
+        total = sum(int(c.matched) for c in cells
+                    if (not statuses or c.status in statuses) and (group_hex is None or c.group_key == group_hex))
+    chart = await repository.summary(session, scope)
 
     # Identity names the other groups while the database reads the page.
     naming = asyncio.ensure_future(_name_other_groups(
         identity, campaign, scope.group_unit_id, groups if filters.group_by == GroupBy.CHILD else {}))
     try:
-        rows = await repository.listed(session, scope, statuses=statuses, query=filters.query,
-                                       group_hex=group_hex, limit=limit, offset=offset) if total > offset else []
+        rows = await repository.listed(session, scope, filters=board, limit=limit,
+                                       offset=offset) if total > offset else []
     except BaseException:
         naming.cancel()
         raise
@@ -192,14 +203,22 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
     for _, group in ordered:
         totals.add(group.tally)
     lines = [_line(row, now) for row in rows]
-    if by_group:
+    if by_group and filters.sort == "name" and not filters.descending:
         rank = {hex_id: i for i, (hex_id, _) in enumerate(ordered)}
         lines.sort(key=lambda line: rank.get(line.group_hex, len(rank)))  # stable: by name within a group
     signatures = await signatures_service.states_of(
         session, [(line.row.submission_id, line.row.submit_count) for line in lines if line.row.submission_id])
     return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, group_by=filters.group_by, totals=totals,
                         groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups,
-                        signatures=signatures)
+                        signatures=signatures, summary=chart)
+
+
+def board_filters(principal: Principal, filters: StatusFilters, *, statuses: set[str],
+                  group_hex: str | None) -> repository.BoardFilters:
+    return repository.BoardFilters(
+        statuses=statuses, query=filters.query, group_hex=group_hex, queue=filters.queue,
+        reviewer_id=principal.subject, equals=filters.equals, ranges=filters.ranges, sort=filters.sort,
+        descending=filters.descending)
 
 
 async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign, filters: StatusFilters,

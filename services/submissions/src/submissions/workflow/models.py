@@ -35,6 +35,8 @@ class Submission(SQLModel, table=True):
     status: str = Field(max_length=20, default=SubmissionStatus.DRAFT.value, index=True)
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 1
+    # Share of the outline's required answers given (0–100), kept on each save: the board sorts by it.
+    completeness: int | None = None
     submit_count: int = 0
     first_submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     last_submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

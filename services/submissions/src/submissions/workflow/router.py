@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
@@ -19,7 +19,6 @@ from submissions.workflow.schemas import (
     ChecklistRead,
     DraftUpdate,
     FieldProblem,
-    ReturnRequest,
     ReviewDecision,
     SubmissionEventRead,
     SubmissionRead,
@@ -49,7 +48,7 @@ def _base_version(if_match: str | None, body_version: int | None) -> int:
     raise PreconditionRequired("Gửi phiên bản đã đọc (If-Match hoặc base_version) để không ghi đè người khác.")
 
 
-def _read(principal: Principal, ctx: service.Context, response: Response | None = None,
+def submission_read(principal: Principal, ctx: service.Context, response: Response | None = None,
           refused: list[ContentError] | None = None) -> SubmissionRead:
     if response is not None:
         response.headers["ETag"] = f'"{ctx.submission.version}"'
@@ -104,14 +103,14 @@ async def open_submission(campaign_id: uuid.UUID, session: SessionDep, principal
     """The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
     created as an empty draft the first time. Its `ETag` is the version to send back when saving."""
     submission = await service.open_draft(session, principal, clock, campaign_id, unit_id)
-    return _read(principal, await service.load(session, principal, submission.id), response)
+    return submission_read(principal, await service.load(session, principal, submission.id), response)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionRead)
 async def get_submission(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                          response: Response) -> SubmissionRead:
     """One submission: the school's own, or one below the caller's unit."""
-    return _read(principal, await service.load(session, principal, submission_id), response)
+    return submission_read(principal, await service.load(session, principal, submission_id), response)
 
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionRead,
@@ -127,7 +126,7 @@ async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: Sessi
     of the request could be stored."""
     saved = await service.save_draft(session, principal, clock, submission_id, body.values,
                                      _base_version(if_match, body.base_version))
-    return _read(principal, saved.ctx, response, saved.refused)
+    return submission_read(principal, saved.ctx, response, saved.refused)
 
 
 @router.post("/submissions/{submission_id}/submit", response_model=SubmissionRead,
@@ -142,7 +141,7 @@ async def submit_submission(submission_id: uuid.UUID, body: SubmitRequest, sessi
     submission is flagged with how late, or refused under a hard cut-off."""
     ctx = await service.submit(session, principal, events, clock, scoring, submission_id,
                                _base_version(if_match, body.base_version), body.note)
-    return _read(principal, ctx, response)
+    return submission_read(principal, ctx, response)
 
 
 @router.get("/submissions/{submission_id}/checklist", response_model=ChecklistRead)
@@ -162,31 +161,14 @@ async def get_checklist(submission_id: uuid.UUID, session: SessionDep, principal
 async def start_review(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                        clock: ClockDep) -> SubmissionRead:
     """A reviewer takes the submission up."""
-    return _read(principal, await service.start_review(session, principal, clock, submission_id))
-
-
-@router.post("/submissions/{submission_id}/return", response_model=SubmissionRead)
-async def return_submission(submission_id: uuid.UUID, body: ReturnRequest, session: SessionDep,
-                            principal: CurrentPrincipal, events: EventsDep, clock: ClockDep,
-                            request: Request) -> SubmissionRead:
-    """Return for revision with reasons (general, per section, per criterion) and a resubmission deadline."""
-    days = request.app.state.settings.default_resubmission_days
-    ctx = await service.return_submission(session, principal, events, clock, submission_id, body, days)
-    return _read(principal, ctx)
+    return submission_read(principal, await service.start_review(session, principal, clock, submission_id))
 
 
 @router.post("/submissions/{submission_id}/forward", response_model=SubmissionRead)
 async def forward_submission(submission_id: uuid.UUID, body: ReviewDecision, session: SessionDep,
                              principal: CurrentPrincipal, clock: ClockDep) -> SubmissionRead:
     """Two-level campaigns: the managing Phòng accepts the school's submission for the issuing Sở."""
-    return _read(principal, await service.forward(session, principal, clock, submission_id, body.comment))
-
-
-@router.post("/submissions/{submission_id}/approve", response_model=SubmissionRead)
-async def approve_submission(submission_id: uuid.UUID, body: ReviewDecision, session: SessionDep,
-                             principal: CurrentPrincipal, events: EventsDep, clock: ClockDep) -> SubmissionRead:
-    """Approve (reviewers of the issuing authority)."""
-    return _read(principal, await service.approve(session, principal, events, clock, submission_id, body.comment))
+    return submission_read(principal, await service.forward(session, principal, clock, submission_id, body.comment))
 
 
 @router.get("/submissions/{submission_id}/history", response_model=list[SubmissionEventRead])

@@ -45,8 +45,8 @@ from submissions.errors import (
     SubmissionStateConflict,
 )
 from submissions.events import EventSink
-from submissions.outlines.schemas import OutlineDefinition
-from submissions.outlines.validation import ContentError, check_values, split_storable
+from submissions.outlines.schemas import OutlineDefinition, walk_sections
+from submissions.outlines.validation import ContentError, check_values, missing_required, split_storable
 from submissions.signatures import service as signatures_service
 from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
@@ -253,9 +253,19 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
     # ... and its one write: the row (compare-and-set on the version) with its history line.
     line = _edit_line(ctx.submission, principal, ctx.target, now, list(kept), last_line)
     if not await repository.save_draft(session, ctx.submission, base_version,
-                                       {"content": content, "updated_at": now, "updated_by": _who(principal)}, line):
+                                       {"content": content, "updated_at": now, "updated_by": _who(principal),
+                                        "completeness": completeness(outline, content)}, line):
         await _refuse_stale(session, ctx.submission)
     return SavedDraft(ctx, refused)
+
+
+def completeness(outline: OutlineDefinition, content: dict[str, Any]) -> int:
+    """Share of the required fields answered, 0–100 (100 when the outline requires nothing)."""
+    required = {f.id for section in walk_sections(outline.sections) for f in section.fields if f.required}
+    if not required:
+        return 100
+    missing = {problem.field for problem in missing_required(outline, content)} & required
+    return round(100 * (len(required) - len(missing)) / len(required))
 
 
 def content_problems(ctx: Context) -> list[ContentError]:
@@ -374,7 +384,7 @@ def _review_allowed(action: str, stage: str, ctx: Context) -> str | None:
     return None
 
 
-def _ensure_review(principal: Principal, ctx: Context, action: str) -> str:
+def ensure_review(principal: Principal, ctx: Context, action: str) -> str:
     stage = review_stage(principal, ctx)
     if stage is None:
         raise NotAllowed("Bạn không phải người thẩm định của đợt báo cáo này.")
@@ -386,7 +396,7 @@ def _ensure_review(principal: Principal, ctx: Context, action: str) -> str:
 
 async def start_review(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID) -> Context:
     ctx = await load(session, principal, submission_id)
-    _ensure_review(principal, ctx, "start_review")
+    ensure_review(principal, ctx, "start_review")
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.UNDER_REVIEW.value,
                  updated_at=now)
@@ -395,11 +405,12 @@ async def start_review(session: AsyncSession, principal: Principal, clock: Clock
 
 
 async def return_submission(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
-                            submission_id: uuid.UUID, data: ReturnRequest, default_days: int) -> Context:
+                            submission_id: uuid.UUID, data: ReturnRequest) -> Context:
     ctx = await load(session, principal, submission_id)
-    _ensure_review(principal, ctx, "return")
+    ensure_review(principal, ctx, "return")
     now = clock()
-    due = data.resubmission_due_at or now + timedelta(days=default_days)
+    due = data.resubmission_due_at or deadlines.default_resubmission_due(now, ctx.campaign.due_at,
+                                                                         ctx.campaign.revision_days)
     if due <= now:
         raise SubmissionStateConflict("Hạn nộp lại phải ở tương lai.")
     reasons = data.reasons.model_dump(exclude_none=True)
@@ -416,7 +427,7 @@ async def return_submission(session: AsyncSession, principal: Principal, events:
 async def forward(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
                   comment: str | None) -> Context:
     ctx = await load(session, principal, submission_id)
-    _ensure_review(principal, ctx, "forward")
+    ensure_review(principal, ctx, "forward")
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.FORWARDED.value,
                  forwarded_at=now, updated_at=now)
@@ -428,7 +439,7 @@ async def forward(session: AsyncSession, principal: Principal, clock: Clock, sub
 async def approve(session: AsyncSession, principal: Principal, events: EventSink, clock: Clock,
                   submission_id: uuid.UUID, comment: str | None) -> Context:
     ctx = await load(session, principal, submission_id)
-    _ensure_review(principal, ctx, "approve")
+    ensure_review(principal, ctx, "approve")
     await signatures_service.ensure_signed_for_approval(session, ctx)
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.APPROVED.value,

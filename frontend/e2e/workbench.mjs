@@ -1,0 +1,192 @@
+// The reviewer's workbench in headless Debian Chromium (playwright-core), against a running EduDX whose campaign
+// has N submitted reports waiting (prepared by tests/e2e/test_spa_workbench.py):
+//
+//   node e2e/workbench.mjs --base-url http://127.0.0.1:8000 --campaign-id <id> --reports 30 --guarded "<school>" \
+//     --out ../var/screenshots/workbench
+//
+// The Sở reviewer opens the campaign's board, tab "Chờ thẩm định": a bulk return of 5 schools is undone within
+// its 10 s window, then done (per-school outcomes shown); a bulk approval of 10 more; then the reviewer clears the
+// rest one report at a time, "Phê duyệt…" then the confirmation, each decision opening the next report. The school
+// with an evidence item not yet looked at is refused with the reason, then approved once the item is marked.
+// Screens are saved at 1366 px and 375 px (no sideways overflow at 375 px). Prints "N passed, M failed".
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
+const OUT = args.out ?? "screenshots";
+const CAMPAIGN = args["campaign-id"];
+const REPORTS = Number(args.reports ?? 30);
+const GUARDED = args.guarded;
+const REVIEWER = "thamdinh.so@vinhlong.edu.vn";
+const PASSWORD = "EduDX@2025";
+const DESKTOP = { width: 1366, height: 900 };
+const PHONE = { width: 375, height: 812 };
+mkdirSync(OUT, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"],
+});
+let passed = 0;
+let failed = 0;
+let page;
+
+async function step(name, work) {
+  const started = Date.now();
+  try {
+    await work();
+    passed += 1;
+    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${error.stack ?? error}`);
+    await page?.screenshot({ path: join(OUT, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-")}.png`) }).catch(() => undefined);
+  }
+}
+
+async function shoot(name) {
+  await page.waitForLoadState("networkidle").catch(() => undefined);
+  await page.screenshot({ path: join(OUT, `${name}-1366.png`) });
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(OUT, `${name}-375.png`) });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await page.setViewportSize(DESKTOP);
+  await page.waitForTimeout(200);
+  if (overflow > 2) throw new Error(`${name}: the page is ${overflow}px wider than a 375px phone screen`);
+}
+
+const waitingTab = () => page.getByRole("tab", { name: "Chờ thẩm định" });
+const rows = () => page.locator(".units-card .ant-table-tbody tr.ant-table-row");
+
+async function openWaiting() {
+  await page.goto(`${BASE}/campaigns/${CAMPAIGN}`);
+  await waitingTab().click();
+  await page.waitForLoadState("networkidle").catch(() => undefined);
+}
+
+async function select(n) {
+  for (let i = 0; i < n; i += 1) await rows().nth(i).locator("input[type=checkbox]").check();
+}
+
+async function bulk(label, fill) {
+  await page.locator(".bulk-bar").getByRole("button", { name: `${label}…` }).click();
+  const dialog = page.getByRole("dialog").filter({ hasText: label });
+  if (fill) await fill(dialog);
+  await dialog.getByRole("button", { name: "Xác nhận" }).click();
+  await page.getByRole("button", { name: "Hoàn tác" }).waitFor();
+}
+
+try {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
+  page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel("Thư điện tử").fill(REVIEWER);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+
+  await step("the board's queue lists every waiting report, sortable, with page sizes", async () => {
+    await openWaiting();
+    await rows().nth(24).waitFor();
+    await page.locator(".ant-pagination-options .ant-select").click();
+    await page.getByTitle("50 / trang").click();
+    await rows().nth(REPORTS - 1).waitFor();
+    if ((await rows().count()) !== REPORTS) throw new Error(`expected ${REPORTS} waiting reports, saw ${await rows().count()}`);
+    await page.getByRole("columnheader", { name: /Tự chấm/ }).click(); // a server-side sort
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    await shoot("w1-queue");
+  });
+
+  await step("a bulk return is undone within its window: nothing happens", async () => {
+    await select(5);
+    await page.locator(".bulk-bar").getByText("Đã chọn 5 trường").waitFor();
+    await shoot("w2-selection");
+    await bulk("Trả lại", (dialog) => dialog.getByLabel("Nhận xét chung gửi các trường").fill("Bổ sung minh chứng mục 3."));
+    await page.getByRole("button", { name: "Hoàn tác" }).click();
+    await page.getByText("Đã hoàn tác: không trường nào bị ảnh hưởng.").waitFor();
+    await page.waitForTimeout(12_000); // past the window: the cancelled action never runs
+    await openWaiting();
+    await rows().nth(REPORTS - 1).waitFor();
+  });
+
+  await step("bulk action 1: return 5 schools with a shared comment; each school's outcome shown", async () => {
+    await select(5);
+    await bulk("Trả lại", (dialog) => dialog.getByLabel("Nhận xét chung gửi các trường").fill("Bổ sung minh chứng mục 3."));
+    await shoot("w3-undo-toast");
+    const results = page.getByRole("dialog", { name: /kết quả từng trường/ });
+    await results.waitFor({ timeout: 40_000 });
+    if ((await results.getByText("Đã thực hiện").count()) !== 5) throw new Error("not every school was returned");
+    await shoot("w4-bulk-results");
+    await results.getByRole("button", { name: "Đóng" }).click();
+  });
+
+  await step("bulk action 2: approve 10 schools that pass the checks", async () => {
+    await openWaiting();
+    const left = REPORTS - 5;
+    await rows().nth(left - 1).waitFor();
+    // the guarded school (evidence not looked at) is left for the one-by-one pass
+    let chosen = 0;
+    for (let i = 0; chosen < 10 && i < left; i += 1) {
+      const row = rows().nth(i);
+      if (GUARDED && (await row.textContent()).includes(GUARDED)) continue;
+      await row.locator("input[type=checkbox]").check();
+      chosen += 1;
+    }
+    await bulk("Phê duyệt");
+    const results = page.getByRole("dialog", { name: /kết quả từng trường/ });
+    await results.waitFor({ timeout: 40_000 });
+    if ((await results.getByText("Đã thực hiện").count()) !== 10) throw new Error("not every school was approved");
+    await results.getByRole("button", { name: "Đóng" }).click();
+  });
+
+  let cleared = 0;
+  await step("the reviewer clears the rest of the queue with “next”; a guard refuses one approval with its reason", async () => {
+    await openWaiting();
+    const left = REPORTS - 15;
+    await rows().nth(left - 1).waitFor();
+    await rows().first().getByRole("link").first().click();
+    for (let i = 0; i < left; i += 1) {
+      await page.getByRole("button", { name: "Phê duyệt…" }).waitFor();
+      await page.getByRole("button", { name: "Phê duyệt…" }).click();
+      const dialog = page.getByRole("dialog", { name: "Xác nhận phê duyệt" });
+      await dialog.getByText("Phê duyệt báo cáo của").waitFor();
+      if (await dialog.getByText("Chưa phê duyệt được:").count()) {
+        await dialog.getByText(/minh chứng chưa được xem xét/).waitFor();
+        await shoot("w5-approve-refused-by-guard");
+        await dialog.getByRole("button", { name: "Huỷ" }).click();
+        await dialog.waitFor({ state: "hidden" });
+        await page.locator(".review-layout").getByRole("button", { name: "Đạt", exact: true }).first().click();
+        await page.waitForTimeout(500);
+        await page.getByRole("button", { name: "Phê duyệt…" }).click();
+        await dialog.getByText("Chưa phê duyệt được:").waitFor({ state: "hidden" });
+      }
+      if (i === 0) await shoot("w6-approve-confirmation");
+      const before = page.url();
+      await dialog.getByRole("button", { name: "Phê duyệt", exact: true }).click();
+      await page.getByText("Đã phê duyệt báo cáo.").first().waitFor();
+      cleared += 1;
+      if (i < left - 1) await page.waitForURL((url) => url.href !== before, { timeout: 20_000 });
+    }
+    await page.getByText("Đã hết báo cáo chờ thẩm định.").first().waitFor();
+  });
+
+  await step("the queue is empty", async () => {
+    await openWaiting();
+    await page.locator(".units-card .ant-empty").first().waitFor();
+    if ((await rows().count()) !== 0) throw new Error("reports are still waiting");
+    await shoot("w7-queue-cleared");
+  });
+  console.log(`cleared ${cleared} one by one`);
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,207 @@
+"""Bulk actions with an undo window: scheduled now, run when the window ends unless cancelled before.
+
+Scheduling rather than applying-and-reverting: a reminder e-mail cannot be taken back, and a revert would have
+to undo events other services already acted on. So nothing happens during the window; `BulkRunner` (a task of
+the lifespan) runs each due action in its own transaction, and each school in its own savepoint, so one
+school's refusal never undoes another's step. Every school gets an outcome in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from edudx_common.auth import Principal
+from edudx_common.background import in_background
+from edudx_common.errors import ProblemError
+from edudx_common.outbox import EventSink
+from edudx_common.timezone import format_vn
+from submissions.campaigns import service as campaigns_service
+from submissions.campaigns.events import CampaignEvent
+from submissions.campaigns.schemas import Extension
+from submissions.clients.evidence import EvidenceClient
+from submissions.clients.scoring import ScoringClient
+from submissions.errors import BulkActionClosed, BulkActionNotFound, InvalidTargets
+from submissions.review import repository, service
+from submissions.review.events import RemindersRequested
+from submissions.review.models import BulkAction, BulkKind, BulkState
+from submissions.review.schemas import BulkActionRead, BulkCreate, BulkOutcome
+from submissions.workflow import service as workflow
+from submissions.workflow.models import SubmissionStatus
+from submissions.workflow.schemas import ReturnReasons, ReturnRequest
+
+UNDO_WINDOW = timedelta(seconds=10)
+_NOT_IN_YET = {None, SubmissionStatus.DRAFT.value, SubmissionStatus.RETURNED.value}
+logger = logging.getLogger(__name__)
+
+
+async def schedule(session: AsyncSession, principal: Principal, *, campaign_id: uuid.UUID, data: BulkCreate,
+                   now: datetime) -> BulkAction:
+    campaign = await service.reviewed_campaign(session, principal, campaign_id)
+    if data.kind == BulkKind.EXTEND and (data.due_at is None or not (data.reason or "").strip()):
+        raise InvalidTargets("Gia hạn cần hạn mới và lý do.")
+    if data.kind == BulkKind.RETURN and data.reasons is None:
+        raise InvalidTargets("Trả lại cần nhận xét chung.")
+    params: dict[str, Any] = {"reason": data.reason, "message": data.message,
+                              "due_at": data.due_at.isoformat() if data.due_at else None,
+                              "reasons": data.reasons.model_dump() if data.reasons else None,
+                              "accept_self_scores": data.accept_self_scores}
+    action = BulkAction(campaign_id=campaign.id, kind=data.kind.value,
+                        unit_ids=[str(u) for u in dict.fromkeys(data.unit_ids)], params=params,
+                        actor=dict(principal.claims) or {"sub": principal.subject, "kind": principal.kind},
+                        run_after=now + UNDO_WINDOW, created_at=now)
+    session.add(action)
+    await session.flush()
+    return action
+
+
+async def visible(session: AsyncSession, principal: Principal, action_id: uuid.UUID) -> BulkAction:
+    action = await repository.bulk_action(session, action_id)
+    if action is None or action.actor.get("sub") != principal.subject:
+        raise BulkActionNotFound()
+    return action
+
+
+async def cancel(session: AsyncSession, principal: Principal, action_id: uuid.UUID, *, now: datetime) -> BulkAction:
+    action = await visible(session, principal, action_id)
+    action = await repository.bulk_action(session, action.id, lock=True) or action
+    if action.state != BulkState.SCHEDULED.value:
+        raise BulkActionClosed("Thao tác đã chạy hoặc đã được huỷ trước đó.")
+    action.state, action.finished_at = BulkState.CANCELLED.value, now
+    await session.flush()
+    return action
+
+
+def read(action: BulkAction) -> BulkActionRead:
+    return BulkActionRead(id=action.id, campaign_id=action.campaign_id, kind=BulkKind(action.kind),
+                          state=BulkState(action.state), unit_count=len(action.unit_ids), run_after=action.run_after,
+                          finished_at=action.finished_at,
+                          results=[BulkOutcome.model_validate(r) for r in action.results])
+
+
+@dataclass(frozen=True)
+class Tools:
+    events: EventSink
+    scoring: ScoringClient
+    evidence: EvidenceClient
+
+
+async def run_now(session: AsyncSession, principal: Principal, action: BulkAction, *, tools: Tools,
+                  now: datetime) -> None:
+    """Run a scheduled action at once (its author skips the rest of the window)."""
+    locked = await repository.bulk_action(session, action.id, lock=True)
+    if locked is None or locked.state != BulkState.SCHEDULED.value:
+        raise BulkActionClosed("Thao tác đã chạy hoặc đã được huỷ trước đó.")
+    await execute(session, locked, tools=tools, now=now)
+
+
+async def execute(session: AsyncSession, action: BulkAction, *, tools: Tools, now: datetime) -> None:
+    principal = Principal.from_claims(action.actor)
+    campaign = await campaigns_service.get_visible(session, principal, action.campaign_id)
+    unit_ids = [uuid.UUID(u) for u in action.unit_ids]
+    found = await repository.targets_by_unit(session, campaign.id, unit_ids)
+    results: list[BulkOutcome] = []
+    reminded: list[uuid.UUID] = []
+    for unit_id in unit_ids:
+        if unit_id not in found:
+            results.append(BulkOutcome(unit_id=unit_id, unit_name=None, outcome="skipped",
+                                       message="Không phải đơn vị của đợt báo cáo."))
+            continue
+        target, submission = found[unit_id]
+        if action.kind == BulkKind.REMIND:
+            if submission is not None and submission.status not in _NOT_IN_YET:
+                results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="skipped",
+                                           message="Trường đã nộp báo cáo: không cần nhắc."))
+            else:
+                reminded.append(unit_id)
+                results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="done",
+                                           message="Đã gửi nhắc nộp báo cáo (một lần)."))
+            continue
+        try:
+            async with session.begin_nested():
+                message = await _one(session, principal, action, unit_id, submission, tools=tools, now=now)
+            results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name,
+                                       outcome="skipped" if message.startswith("Bỏ qua") else "done",
+                                       message=message))
+        except ProblemError as problem:
+            reasons = problem.extra.get("reasons") if problem.extra else None
+            text = " ".join(reasons) if isinstance(reasons, list) else (problem.detail or problem.title)
+            results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="failed",
+                                       message=str(text)))
+    if reminded:
+        await tools.events.emit(session, RemindersRequested.model_validate({
+            **CampaignEvent.base(campaign), "request_id": action.id, "unit_ids": reminded,
+            "message": action.params.get("message"), "requested_by_name": principal.name}))
+    action.results = [r.model_dump(mode="json") for r in results]
+    action.state, action.finished_at = BulkState.DONE.value, now
+    await session.flush()
+
+
+async def _one(session: AsyncSession, principal: Principal, action: BulkAction, unit_id: uuid.UUID,
+               submission: Any, *, tools: Tools, now: datetime) -> str:
+    params = action.params
+    if action.kind == BulkKind.EXTEND:
+        due = datetime.fromisoformat(params["due_at"])
+        await campaigns_service.set_extension(session, principal, tools.events, action.campaign_id, unit_id,
+                                              Extension(due_at=due, reason=params["reason"]))
+        return f"Đã gia hạn đến {format_vn(due)}."
+    if submission is None or submission.status in _NOT_IN_YET:
+        return "Bỏ qua: trường chưa nộp báo cáo."
+    clock = lambda: now  # noqa: E731 — the workflow takes a clock
+    if action.kind == BulkKind.RETURN:
+        ctx = await workflow.return_submission(session, principal, tools.events, clock, submission.id,
+                                               ReturnRequest(reasons=ReturnReasons.model_validate(params["reasons"])))
+        return f"Đã trả lại, hạn nộp lại {format_vn(ctx.submission.resubmission_due_at or now)}."
+    ctx = await service.reviewable(session, principal, submission.id)
+    check, sheet = await service.approval_check(ctx, scoring=tools.scoring, evidence=tools.evidence,
+                                                accept_self_scores=bool(params.get("accept_self_scores")))
+    if not check.ready:
+        return "Bỏ qua: " + " ".join(check.reasons)
+    await workflow.approve(session, principal, tools.events, clock, submission.id, None)
+    if sheet is not None:
+        await service.keep_scores(session, ctx.target, sheet, now)
+    final = f", điểm cuối cùng {check.final_score:g}" if check.final_score is not None else ""
+    return f"Đã phê duyệt{final}."
+
+
+class BulkRunner:
+    """Runs the actions whose undo window ended, every `idle_seconds`, for as long as the lifespan."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+
+    def tools(self) -> Tools:
+        state = self._app.state
+        return Tools(events=state.events, scoring=state.scoring, evidence=state.evidence)
+
+    async def run_due(self) -> int:
+        state = self._app.state
+        now = state.clock()
+        async with state.session_factory() as session:
+            ids = await repository.due_bulk_actions(session, now)
+        for action_id in ids:
+            async with state.session_factory() as session, session.begin():
+                action = await repository.bulk_action(session, action_id, lock=True)
+                if action is not None and action.state == BulkState.SCHEDULED.value:
+                    await execute(session, action, tools=self.tools(), now=now)
+        return len(ids)
+
+    async def _forever(self, idle_seconds: float) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:  # one bad pass must not stop the runner; the action stays scheduled
+                logger.exception("bulk action pass failed")
+            await asyncio.sleep(idle_seconds)
+
+    def running(self, *, idle_seconds: float = 1.0) -> AbstractAsyncContextManager[asyncio.Task[None]]:
+        self._app.state.bulk_runner = self
+        return in_background(self._forever(idle_seconds), name="bulk-actions")

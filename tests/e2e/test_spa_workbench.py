@@ -1,0 +1,104 @@
+"""The reviewer's workbench in a real browser (`frontend/e2e/workbench.mjs`): a Sở reviewer clears a queue of 30
+submitted reports with two bulk actions (a return, undone once within its window, then done; an approval) and
+"Tiếp theo" after each decision, one approval refused by a guard (evidence not looked at) with its reason shown.
+
+The 30 schools, their campaign and their submitted reports are made here through the API, as a Sở admin acting
+for each school; the state after the browser is checked through the API too. Screenshots at 1366 and 375 px go to
+`var/screenshots/workbench/` (git-ignored). The publish warning is issue 21's scoring side (another branch).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from submissions.outlines.seed import SEED_004_DEFINITION
+from tests.e2e.conftest import RunningSystem, embedded_system, output_of
+from tests.e2e.test_spa_browser import CHROMIUM, FRONTEND, SCREENSHOTS, _missing
+from tests.submissions.builders import FULL_ANSWERS
+from tests.support import on_postgres
+
+SO_ADMIN = "cntt.so@vinhlong.edu.vn"
+REPORTS = 30
+GUARDED = "Trường THCS Bàn Làm Việc 07"
+
+
+@pytest.fixture(scope="module")
+def workbench_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    """Its own system: the board's counts are asserted, so no other test's campaign may share it. Start-up on a
+    loaded shared machine (migrations of five services) takes minutes."""
+    with embedded_system(tmp_path_factory.mktemp("workbench"), start_timeout=600) as running:
+        yield running
+
+
+def _ok(response: object, status: int = 200) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    return response.json()  # type: ignore[attr-defined, no-any-return]
+
+
+def _prepare(system: RunningSystem) -> str:
+    """30 schools under the Sở, a published campaign for them, every report submitted (one with a link as
+    evidence, not yet looked at). Returns the campaign's id."""
+    admin = system.login(SO_ADMIN)
+    with system.client() as http:
+        so = _ok(http.get("/api/identity/me", headers=admin))["unit_id"]
+        stamp = datetime.now(UTC).strftime("%H%M%S")
+        units = [_ok(http.post("/api/identity/units", headers=admin, json={
+            "code": f"BLV{stamp}{i:02d}", "name": f"Trường THCS Bàn Làm Việc {i:02d}", "type": "school",
+            "education_levels": ["thcs"], "parent_id": so}), 201)["id"] for i in range(1, REPORTS + 1)]
+        year = _ok(http.get("/api/submissions/school-years", headers=admin))["items"][0]["id"]
+        now = datetime.now(UTC)
+        campaign = _ok(http.post("/api/submissions/campaigns", headers=admin, json={
+            "title": "Báo cáo tổng kết ứng dụng CNTT — thẩm định hàng loạt", "kind": "year_end_report",
+            "school_year_id": year, "opens_at": (now - timedelta(days=1)).isoformat(),
+            "due_at": (now + timedelta(days=5)).isoformat(), "outline": SEED_004_DEFINITION,
+            "targets": {"unit_ids": units}}), 201)
+        _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/publish", headers=admin))
+        for i, unit_id in enumerate(units, start=1):
+            draft = _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=admin,
+                                  params={"unit_id": unit_id}))
+            saved = _ok(http.patch(f"/api/submissions/submissions/{draft['id']}", headers=admin,
+                                   json={"values": FULL_ANSWERS, "base_version": draft["version"]}))
+            if i == 7:
+                _ok(http.post("/api/evidence/links", headers=admin, json={
+                    "submission_id": draft["id"], "url": "https://banlamviec07.edu.vn/chuyen-doi-so",
+                    "title": "Trang chuyển đổi số của trường"}), 201)
+            _ok(http.post(f"/api/submissions/submissions/{draft['id']}/submit", headers=admin,
+                          json={"base_version": saved["version"]}))
+    return str(campaign["id"])
+
+
+@pytest.mark.timeout(1500)
+@pytest.mark.skipif(on_postgres() and not os.environ.get("EDUDX_SPA_BROWSER_ON_POSTGRES"),
+                    reason="the browser flow runs on the SQLite pass")
+def test_a_reviewer_clears_a_queue_of_30_reports(workbench_system: RunningSystem) -> None:
+    system = workbench_system
+    if (missing := _missing()) is not None:
+        pytest.skip(missing)
+    campaign_id = _prepare(system)
+    out = SCREENSHOTS / "workbench"
+    shutil.rmtree(out, ignore_errors=True)
+
+    result = subprocess.run(
+        ["node", "e2e/workbench.mjs", "--base-url", system.gateway, "--campaign-id", campaign_id,
+         "--reports", str(REPORTS), "--guarded", GUARDED, "--out", str(out)],
+        cwd=FRONTEND, capture_output=True, text=True, timeout=800, env={**os.environ, "CHROMIUM": CHROMIUM},
+        check=False)
+    print(result.stdout)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- system log ---\n{output_of(system)[-3000:]}"
+
+    admin = system.login(SO_ADMIN)
+    with system.client() as http:
+        status = _ok(http.get(f"/api/submissions/campaigns/{campaign_id}/status", headers=admin,
+                              params={"limit": 50}))
+        waiting = _ok(http.get(f"/api/submissions/campaigns/{campaign_id}/status", headers=admin,
+                               params={"queue": "awaiting"}))
+    assert status["totals"]["approved"] == REPORTS - 5 and status["totals"]["returned"] == 5
+    assert waiting["targets"]["total"] == 0
+    assert (out / "w5-approve-refused-by-guard-375.png").exists()
+    assert (out / "w7-queue-cleared-1366.png").exists()
