@@ -55,7 +55,8 @@ class CampaignBase(BaseModel):
     late_until: LocalDateTime | None = Field(
         default=None, description="Hạn chót nhận báo cáo muộn (sau hạn nộp); chỉ dùng khi nhận báo cáo muộn")
     rubric_id: uuid.UUID | None = None
-    two_level_review: bool = Field(default=False, description="Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành")
+    two_level_review: bool = Field(default=False, description="Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, "
+                                                              "rồi chuyển lên đơn vị ban hành")
     require_signature: bool = Field(default=False, description="Chỉ phê duyệt khi phiên bản đã nộp có chữ ký số "
                                                                 "hợp lệ của Hiệu trưởng")
     revision_days: int = Field(default=7, ge=1, le=90, description="Thời gian sửa mặc định (ngày) khi trả lại "
