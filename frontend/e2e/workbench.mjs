@@ -114,7 +114,9 @@ try {
     await page.getByText("Đã hoàn tác: không trường nào bị ảnh hưởng.").waitFor();
     await page.waitForTimeout(12_000); // past the window: the cancelled action never runs
     await openWaiting();
-    await rows().nth(REPORTS - 1).waitFor();
+    await rows().nth(24).waitFor();
+    const total = await page.locator(".ant-pagination").getByRole("listitem", { name: "2" }).count();
+    if (!total) throw new Error("the undone return changed the queue");
   });
 
   await step("bulk action 1: return 5 schools with a shared comment; each school's outcome shown", async () => {
@@ -125,7 +127,7 @@ try {
     await results.waitFor({ timeout: 40_000 });
     if ((await results.getByText("Đã thực hiện").count()) !== 5) throw new Error("not every school was returned");
     await shoot("w4-bulk-results");
-    await results.getByRole("button", { name: "Đóng" }).click();
+    await results.locator(".ant-modal-footer").getByRole("button", { name: "Đóng" }).click();
   });
 
   await step("bulk action 2: approve 10 schools that pass the checks", async () => {
@@ -144,7 +146,7 @@ try {
     const results = page.getByRole("dialog", { name: /kết quả từng trường/ });
     await results.waitFor({ timeout: 40_000 });
     if ((await results.getByText("Đã thực hiện").count()) !== 10) throw new Error("not every school was approved");
-    await results.getByRole("button", { name: "Đóng" }).click();
+    await results.locator(".ant-modal-footer").getByRole("button", { name: "Đóng" }).click();
   });
 
   let cleared = 0;

@@ -51,7 +51,9 @@ def _prepare(system: RunningSystem) -> str:
         units = [_ok(http.post("/api/identity/units", headers=admin, json={
             "code": f"BLV{stamp}{i:02d}", "name": f"Trường THCS Bàn Làm Việc {i:02d}", "type": "school",
             "education_levels": ["thcs"], "parent_id": so}), 201)["id"] for i in range(1, REPORTS + 1)]
-        year = _ok(http.get("/api/submissions/school-years", headers=admin))["items"][0]["id"]
+        years = http.get("/api/submissions/school-years", headers=admin)
+        assert years.status_code == 200, years.text
+        year = years.json()[0]["id"]
         now = datetime.now(UTC)
         campaign = _ok(http.post("/api/submissions/campaigns", headers=admin, json={
             "title": "Báo cáo tổng kết ứng dụng CNTT — thẩm định hàng loạt", "kind": "year_end_report",

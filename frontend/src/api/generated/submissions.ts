@@ -78,7 +78,7 @@ export interface paths {
         put?: never;
         /**
          * Run Bulk Action
-         * @description Run a scheduled action now, without waiting out its window (the person who scheduled it).
+         * @description End the undo window now (the person who scheduled it): the action runs within a second.
          */
         post: operations["run_bulk_action_api_submissions_bulk_actions__action_id__run_post"];
         delete?: never;

@@ -97,14 +97,16 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
 
   return (
     <>
-      <div className="bulk-bar" role="region" aria-label={t("Thao tác với các trường đã chọn", "Actions on the selected schools")}>
-        <span className="small">{t(`Đã chọn ${selected.length} trường`, `${selected.length} selected`)}</span>
-        <Space wrap size={4}>
-          {(Object.keys(LABELS) as BulkKind[]).map((k) => (
-            <Button key={k} size="small" danger={k === "return"} type={k === "approve" ? "primary" : "default"} onClick={() => setKind(k)}>{LABELS[k]}…</Button>
-          ))}
-        </Space>
-      </div>
+      {selected.length > 0 && (
+        <div className="bulk-bar" role="region" aria-label={t("Thao tác với các trường đã chọn", "Actions on the selected schools")}>
+          <span className="small">{t(`Đã chọn ${selected.length} trường`, `${selected.length} selected`)}</span>
+          <Space wrap size={4}>
+            {(Object.keys(LABELS) as BulkKind[]).map((k) => (
+              <Button key={k} size="small" danger={k === "return"} type={k === "approve" ? "primary" : "default"} onClick={() => setKind(k)}>{LABELS[k]}…</Button>
+            ))}
+          </Space>
+        </div>
+      )}
       <Modal open={kind !== null} title={kind ? `${LABELS[kind]}: ${selected.length} ${t("trường", "schools")}` : ""}
         okText={t("Xác nhận", "Confirm")} cancelText={t("Huỷ", "Cancel")} onCancel={() => setKind(null)} onOk={() => void schedule()}
         okButtonProps={{ disabled: !ready, loading: busy }} destroyOnHidden>

@@ -141,7 +141,8 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
       }>
         <Tabs activeKey={queue} onChange={(k) => { setQueue(k as ReviewQueue | "all"); setPage(1); setSelected([]); }}
           items={QUEUES.map((item) => ({ key: item.key, label: item.label }))} />
-        {selected.length > 0 && <BulkBar campaignId={campaignId} selected={selected} onDone={() => setSelected([])} />}
+        {/* Always mounted: after the selection is cleared it still follows the action and shows its outcome. */}
+        <BulkBar campaignId={campaignId} selected={selected} onDone={() => setSelected([])} />
         <div className="filters">
           <Input.Search allowClear placeholder={t("Tìm trường (không cần dấu), ví dụ: hoa binh", "Search schools (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
             onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 320 }} />

@@ -126,6 +126,8 @@ export function ReviewView({ submission, campaign }: { submission: Submission; c
   const [busy, setBusy] = useState<string | null>(null);
   const actions = submission.allowed_actions;
   const sections = walkSections(campaign.outline?.sections ?? []);
+  // Evidence attached to no section is reviewed too: an approval waits for every item.
+  const unplaced = items.filter((item) => !sections.some((section) => itemsFor([item], section.number).length > 0));
 
   // After a decision the next report of my queue opens ("Tiếp theo"); the board is refreshed behind it.
   const decided = async (decision: Submission | DecisionRead, done: string) => {
@@ -194,6 +196,11 @@ export function ReviewView({ submission, campaign }: { submission: Submission; c
             )}
           </Card>
         ))}
+        {unplaced.length > 0 && (
+          <Card className="section-card" title={t("Minh chứng chung (không gắn mục)", "Other evidence")}>
+            <EvidenceList items={unplaced} editable={false} onPreview={setSelected} onReview={(item) => <EvidenceMark item={item} />} />
+          </Card>
+        )}
       </div>
       <div className="review-side">
         <Card size="small" title={preview ? `${t("Xem trước", "Preview")}: ${preview.title}` : t("Xem trước minh chứng", "Evidence preview")} className="mb">

@@ -94,53 +94,62 @@ class Tools:
     evidence: EvidenceClient
 
 
-async def run_now(session: AsyncSession, principal: Principal, action: BulkAction, *, tools: Tools,
-                  now: datetime) -> None:
-    """Run a scheduled action at once (its author skips the rest of the window)."""
+async def run_now(session: AsyncSession, action: BulkAction, *, now: datetime) -> None:
+    """End the window now: the runner takes the action up on its next pass (within a second)."""
     locked = await repository.bulk_action(session, action.id, lock=True)
     if locked is None or locked.state != BulkState.SCHEDULED.value:
         raise BulkActionClosed("Thao tác đã chạy hoặc đã được huỷ trước đó.")
-    await execute(session, locked, tools=tools, now=now)
+    locked.run_after = min(locked.run_after, now)
+    await session.flush()
 
 
-async def execute(session: AsyncSession, action: BulkAction, *, tools: Tools, now: datetime) -> None:
+def _outcome(unit_id: uuid.UUID, unit_name: str | None, outcome: str, message: str) -> dict[str, Any]:
+    return BulkOutcome.model_validate({"unit_id": unit_id, "unit_name": unit_name, "outcome": outcome,
+                                       "message": message}).model_dump(mode="json")
+
+
+async def run_school(session: AsyncSession, action: BulkAction, unit_id: uuid.UUID, *, tools: Tools,
+                     now: datetime) -> None:
+    """One school's step and its outcome, in one transaction: a retry after a crash finds the outcome and does
+    not act twice. A refusal raises its problem: the caller rolls the step back and records it (`refused`)."""
     principal = Principal.from_claims(action.actor)
-    campaign = await campaigns_service.get_visible(session, principal, action.campaign_id)
-    unit_ids = [uuid.UUID(u) for u in action.unit_ids]
-    found = await repository.targets_by_unit(session, campaign.id, unit_ids)
-    results: list[BulkOutcome] = []
-    reminded: list[uuid.UUID] = []
-    for unit_id in unit_ids:
-        if unit_id not in found:
-            results.append(BulkOutcome(unit_id=unit_id, unit_name=None, outcome="skipped",
-                                       message="Không phải đơn vị của đợt báo cáo."))
-            continue
+    found = await repository.targets_by_unit(session, action.campaign_id, [unit_id])
+    if unit_id not in found:
+        result = _outcome(unit_id, None, "skipped", "Không phải đơn vị của đợt báo cáo.")
+    else:
         target, submission = found[unit_id]
         if action.kind == BulkKind.REMIND:
             if submission is not None and submission.status not in _NOT_IN_YET:
-                results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="skipped",
-                                           message="Trường đã nộp báo cáo: không cần nhắc."))
+                result = _outcome(unit_id, target.unit_name, "skipped", "Trường đã nộp báo cáo: không cần nhắc.")
             else:
-                reminded.append(unit_id)
-                results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="done",
-                                           message="Đã gửi nhắc nộp báo cáo (một lần)."))
-            continue
-        try:
-            async with session.begin_nested():
-                message = await _one(session, principal, action, unit_id, submission, tools=tools, now=now)
-            results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name,
-                                       outcome="skipped" if message.startswith("Bỏ qua") else "done",
-                                       message=message))
-        except ProblemError as problem:
-            reasons = problem.extra.get("reasons") if problem.extra else None
-            text = " ".join(reasons) if isinstance(reasons, list) else (problem.detail or problem.title)
-            results.append(BulkOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="failed",
-                                       message=str(text)))
-    if reminded:
+                result = _outcome(unit_id, target.unit_name, "done", "Đã gửi nhắc nộp báo cáo (một lần).")
+        else:
+            message = await _one(session, principal, action, unit_id, submission, tools=tools, now=now)
+            result = _outcome(unit_id, target.unit_name, "skipped" if message.startswith("Bỏ qua") else "done",
+                              message)
+    action.results = [*action.results, result]
+    await session.flush()
+
+
+async def refused(session: AsyncSession, action: BulkAction, unit_id: uuid.UUID, problem: ProblemError) -> None:
+    """A school whose step was refused: its outcome says why, in Vietnamese."""
+    found = await repository.targets_by_unit(session, action.campaign_id, [unit_id])
+    reasons = problem.extra.get("reasons") if problem.extra else None
+    text = " ".join(reasons) if isinstance(reasons, list) else (problem.detail or problem.title)
+    name = found[unit_id][0].unit_name if unit_id in found else None
+    action.results = [*action.results, _outcome(unit_id, name, "failed", str(text))]
+    await session.flush()
+
+
+async def finish(session: AsyncSession, action: BulkAction, *, tools: Tools, now: datetime) -> None:
+    """Mark the action done; a reminder is one event naming the schools to remind."""
+    reminded = [uuid.UUID(r["unit_id"]) for r in action.results if r["outcome"] == "done"]
+    if action.kind == BulkKind.REMIND and reminded:
+        principal = Principal.from_claims(action.actor)
+        campaign = await campaigns_service.get_visible(session, principal, action.campaign_id)
         await tools.events.emit(session, RemindersRequested.model_validate({
             **CampaignEvent.base(campaign), "request_id": action.id, "unit_ids": reminded,
             "message": action.params.get("message"), "requested_by_name": principal.name}))
-    action.results = [r.model_dump(mode="json") for r in results]
     action.state, action.finished_at = BulkState.DONE.value, now
     await session.flush()
 
@@ -183,15 +192,34 @@ class BulkRunner:
         return Tools(events=state.events, scoring=state.scoring, evidence=state.evidence)
 
     async def run_due(self) -> int:
+        """Run every action whose window ended: each school in its own transaction, then the action's end."""
         state = self._app.state
         now = state.clock()
         async with state.session_factory() as session:
             ids = await repository.due_bulk_actions(session, now)
         for action_id in ids:
+            async with state.session_factory() as session:
+                action = await repository.bulk_action(session, action_id)
+                if action is None or action.state != BulkState.SCHEDULED.value:
+                    continue
+                done = {r["unit_id"] for r in action.results}
+                pending = [uuid.UUID(u) for u in action.unit_ids if u not in done]
+            for unit_id in pending:
+                try:
+                    async with state.session_factory() as session, session.begin():
+                        action = await repository.bulk_action(session, action_id, lock=True)
+                        if action is None or action.state != BulkState.SCHEDULED.value:
+                            break
+                        await run_school(session, action, unit_id, tools=self.tools(), now=now)
+                except ProblemError as problem:  # rolled back; the school's outcome says why
+                    async with state.session_factory() as session, session.begin():
+                        action = await repository.bulk_action(session, action_id, lock=True)
+                        if action is not None:
+                            await refused(session, action, unit_id, problem)
             async with state.session_factory() as session, session.begin():
                 action = await repository.bulk_action(session, action_id, lock=True)
                 if action is not None and action.state == BulkState.SCHEDULED.value:
-                    await execute(session, action, tools=self.tools(), now=now)
+                    await finish(session, action, tools=self.tools(), now=now)
         return len(ids)
 
     async def _forever(self, idle_seconds: float) -> None:
