@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'h21a_0004'
-down_revision: str | None = 'h24_0003'
+down_revision: str | None = 'h20b_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

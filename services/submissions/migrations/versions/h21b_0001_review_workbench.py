@@ -1,5 +1,5 @@
 """review workbench: assignments and score copies (target_reviews), declines, bulk actions with an undo window,
-an inbox for scoring's events, campaigns' revision period, submissions' completeness
+campaigns' revision period, submissions' completeness
 
 Revision ID: h21b_0001
 Revises: h25_0003
@@ -16,18 +16,13 @@ import edudx_common.db
 
 
 revision: str = 'h21b_0001'
-down_revision: str | None = 'h25_0003'
+down_revision: str | None = 'h20b_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('inbox_events',
-    sa.Column('event_id', sa.Uuid(), nullable=False),
-    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('received_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
+    # inbox_events: created by h20b_0001 (one inbox for identity's and scoring's events)
     op.create_table('bulk_actions',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('campaign_id', sa.Uuid(), nullable=False),
@@ -110,4 +105,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bulk_actions_campaign_id'))
 
     op.drop_table('bulk_actions')
-    op.drop_table('inbox_events')

@@ -22,6 +22,7 @@ from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
 from submissions.config import Settings
 from submissions.events import EventSink
+from submissions.events_router import router as events_router
 from submissions.exports.router import router as exports_router
 from submissions.mirror.router import router as mirror_router
 from submissions.outlines.router import router as outlines_router
@@ -31,7 +32,6 @@ from submissions.school_years.router import router as school_years_router
 from submissions.signatures.router import router as signatures_router
 from submissions.signatures.service import SignaturePolicy
 from submissions.status.router import router as status_router
-from submissions.units.router import router as events_router
 from submissions.workflow.router import router as workflow_router
 
 VERSION = "0.1.0"

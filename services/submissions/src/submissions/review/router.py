@@ -7,10 +7,9 @@ from fastapi import APIRouter, Response, status
 from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from submissions.deps import ClockDep, EventsDep, EvidenceDep, ScoringDep
 from submissions.errors import ApprovalRefused
-from submissions.review import bulk, repository, scores, service
+from submissions.review import bulk, repository, service
 from submissions.review.schemas import (
     ApprovalCheck,
     ApproveRequest,
@@ -192,18 +191,3 @@ async def run_bulk_action(action_id: uuid.UUID, session: SessionDep, principal: 
     action = await bulk.visible(session, principal, action_id)
     await bulk.run_now(session, action, now=clock())
     return bulk.read(action)
-
-
-
-# Who may send which events here; anything else, and any user token, is 403.
-PRODUCERS = {"scoring": ("scores.*",)}
-
-
-@router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response, tags=["events"])
-async def receive_event(event: EventEnvelope, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    """Events from scoring (service tokens only): `scores.changed` keeps the board's copy of a school's self,
-    review and final totals. Redeliveries of an accepted event id are answered 204 and change nothing."""
-    ensure_producer_may_send(principal, event.type, PRODUCERS)
-    if await accept_once(session, event_id=event.id, event_type=event.type):
-        await scores.handle(session, event)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,37 @@
+"""The one door for other services' events (service tokens only): identity's `unit.changed` (units/) and scoring's
+`scores.changed` (review/scores.py), each taking effect once through the inbox."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from edudx_common.auth import CurrentPrincipal
+from edudx_common.db import SessionDep
+from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
+from submissions.deps import IdentityDep
+from submissions.review import scores
+from submissions.units import service as units
+
+router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
+
+# Who may send which events here; anything else, and any user token, is 403.
+PRODUCERS = {"identity": ("unit.changed",), "scoring": ("scores.*",)}
+
+
+@router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def receive_event(envelope: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
+                        identity: IdentityDep) -> Response:
+    """Identity's `unit.changed`: a moved school's targets in open campaigns follow it (its former managers keep
+    reading what they reviewed); a moved or merged authority's campaigns and targets, open or closed, follow it; the
+    unit's open targets take its commune, clusters and levels again. Scoring's `scores.changed`: the board's copy of
+    a school's self, review and final totals. Each event id takes effect once; a redelivery and an unknown type are
+    answered 204 too. 403 for a user's token and for a type the producing service may not send; 422 for a payload
+    that cannot be read."""
+    ensure_producer_may_send(principal, envelope.type, PRODUCERS)
+    if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
+        if envelope.type.startswith("scores."):
+            await scores.handle(session, envelope)
+        else:
+            await units.handle(session, envelope, identity=identity)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
