@@ -52,7 +52,7 @@ def test_school_user_gets_404_on_another_school(system: RunningSystem) -> None:
     admin = system.login("cntt.so@vinhlong.edu.vn")
     principal = system.login("hieutruong.hoabinh@vinhlong.edu.vn")
     with system.client() as http:
-        other_school = http.get("/api/identity/units", params={"q": "long phuoc"}, headers=admin).json()["items"][0]
+        other_school = http.get("/api/identity/units", params={"code": "86702001"}, headers=admin).json()["items"][0]
         other_users = http.get("/api/identity/users", params={"unit_id": other_school["id"]}, headers=admin).json()
         other_principal = other_users["items"][0]
 

@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.mail_outbox = MailOutbox(dispatcher)
                 app.state.password_resets = PasswordResetQueue(app.state.session_factory, app.state.auth_kit,
                                                                app.state.mail_outbox)
+                # The API document is built once, now, rather than on the gateway's first fetch, which allows
+                # only a few seconds (identity's document is the largest).
+                app.openapi()
                 # Changes are told within a second: a new account gets the next notification of its unit.
                 retention = EventRetention.from_settings(app.state.session_factory, settings)
                 async with (dispatcher.running(idle_seconds=1.0 if receivers else 2.0),
