@@ -12,7 +12,7 @@ export interface paths {
          * Jwks
          * @description Public keys that verify EduDX access tokens (RS256). Cache for a few minutes; refetch on an unknown `kid`.
          */
-        get: operations["jwks_api_identity__well_known_jwks_json_get"];
+        get: operations["auth_jwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -33,7 +33,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["list_audit_records_api_identity_audit_get"];
+        get: operations["identity_audit_list_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,7 +54,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["export_audit_records_api_identity_audit_export_csv_get"];
+        get: operations["identity_audit_export_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -81,7 +81,7 @@ export interface paths {
          *     (429 `too_many_attempts` with `Retry-After`); other addresses are not affected. Each client address may make
          *     a limited number of refused attempts per minute across the sign-in endpoints (429 `rate_limited`).
          */
-        post: operations["login_api_identity_auth_login_post"];
+        post: operations["auth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -101,7 +101,7 @@ export interface paths {
          * Logout
          * @description Revoke the refresh token and every token rotated from it.
          */
-        post: operations["logout_api_identity_auth_logout_post"];
+        post: operations["auth_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -123,7 +123,7 @@ export interface paths {
          *     e-mail has an account: the work happens after the answer. One e-mail per account per cooldown period
          *     (`IDENTITY_PASSWORD_RESET_COOLDOWN_MINUTES`); further requests in that period send nothing.
          */
-        post: operations["request_password_reset_api_identity_auth_password_reset_post"];
+        post: operations["auth_request_password_reset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -143,7 +143,7 @@ export interface paths {
          * Confirm Password Reset
          * @description Set a new password with the token from a reset or invitation e-mail. Signs out every session.
          */
-        post: operations["confirm_password_reset_api_identity_auth_password_reset_confirm_post"];
+        post: operations["auth_confirm_password_reset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -163,7 +163,7 @@ export interface paths {
          * Refresh Tokens
          * @description Exchange a refresh token for a new pair. Each refresh token works once; reusing one ends the session.
          */
-        post: operations["refresh_tokens_api_identity_auth_refresh_post"];
+        post: operations["auth_refresh_tokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -180,10 +180,10 @@ export interface paths {
         /**
          * List Revoked Sessions
          * @description Sessions ended within the access tokens' lifetime (logout, password change or reset, reuse of a refresh
-         *     token, deactivation, a change of roles or unit): an access token whose `sid` is listed is refused. For
-         *     services only (403 for users); each polls this every few seconds.
+         *     token, deactivation, a change of roles or unit) and revoked integration clients: an access token whose `sid`
+         *     is listed is refused. For services only (403 for users); each polls this every few seconds.
          */
-        get: operations["list_revoked_sessions_api_identity_auth_revoked_sessions_get"];
+        get: operations["auth_list_revoked_sessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -206,7 +206,7 @@ export interface paths {
          * @description OAuth 2 client-credentials grant for EduDX services calling each other. Each token is for the one
          *     service named in `audience` (its `aud` claim is `edudx:<service>`): every other service refuses it.
          */
-        post: operations["issue_service_token_api_identity_auth_token_post"];
+        post: operations["auth_issue_service_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -224,13 +224,13 @@ export interface paths {
          * List Clusters
          * @description Clusters (cụm trường) of a Sở, or of every Sở the caller sees (and the Sở above the caller).
          */
-        get: operations["list_clusters_api_identity_clusters_get"];
+        get: operations["clusters_list"];
         put?: never;
         /**
          * Create Cluster
          * @description Define a cluster (the Sở's admins).
          */
-        post: operations["create_cluster_api_identity_clusters_post"];
+        post: operations["clusters_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -254,7 +254,7 @@ export interface paths {
          * Update Cluster
          * @description Rename a cluster, or stop using it.
          */
-        patch: operations["update_cluster_api_identity_clusters__cluster_id__patch"];
+        patch: operations["clusters_update"];
         trace?: never;
     };
     "/api/identity/clusters/{cluster_id}/members": {
@@ -269,8 +269,73 @@ export interface paths {
          * Set Cluster Members
          * @description The cluster's schools from today: schools left out leave it (dated), new ones join.
          */
-        put: operations["set_cluster_members_api_identity_clusters__cluster_id__members_put"];
+        put: operations["clusters_set_members"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Integration Clients
+         * @description API clients of the admin's subtree (revoked and expired ones too), newest first.
+         */
+        get: operations["integration_clients_list"];
+        put?: never;
+        /**
+         * Create Integration Client
+         * @description Create an API client for a unit of the admin's subtree (authority admins). The answer carries
+         *     `client_secret` this once: EduDX keeps only its hash. Exchange the pair at `POST /oauth/token`.
+         */
+        post: operations["integration_clients_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients/{client_pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Integration Client
+         * @description One API client of the admin's subtree; 404 otherwise.
+         */
+        get: operations["integration_clients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/integration-clients/{client_pk}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Integration Client
+         * @description Revoke an API client: no new token, and every service refuses its current tokens within seconds.
+         */
+        post: operations["integration_clients_revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -288,7 +353,7 @@ export interface paths {
          * Get Me
          * @description The signed-in user, with their unit.
          */
-        get: operations["get_me_api_identity_me_get"];
+        get: operations["users_get_me"];
         put?: never;
         post?: never;
         delete?: never;
@@ -298,7 +363,7 @@ export interface paths {
          * Update Me
          * @description Change one's own name or phone.
          */
-        patch: operations["update_me_api_identity_me_patch"];
+        patch: operations["users_update_me"];
         trace?: never;
     };
     "/api/identity/me/password": {
@@ -314,7 +379,29 @@ export interface paths {
          * Change Password
          * @description Change one's own password. Every refresh token is revoked: other devices must sign in again.
          */
-        post: operations["change_password_api_identity_me_password_post"];
+        post: operations["auth_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/identity/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue Integration Token
+         * @description OAuth 2 client-credentials grant (RFC 6749 §4.4) for integration clients, form-encoded. The token reads
+         *     the client's unit subtree (and writes as a reviewer there with the `write` scope). Errors follow RFC 6749
+         *     §5.2: `{"error": "invalid_client", "error_description": …}`.
+         */
+        post: operations["integration_clients_issue_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -332,7 +419,7 @@ export interface paths {
          * List Reorganisations
          * @description Reorganisations within the caller's scope, newest first.
          */
-        get: operations["list_reorganisations_api_identity_reorganisations_get"];
+        get: operations["reorganisations_list"];
         put?: never;
         /**
          * Propose Reorganisation
@@ -340,7 +427,7 @@ export interface paths {
          *     new parent and path), communes and codes that change, units that stop, and the accounts that gain or lose
          *     access. Admins of the unit above every unit involved, or system admins.
          */
-        post: operations["propose_reorganisation_api_identity_reorganisations_post"];
+        post: operations["reorganisations_propose"];
         delete?: never;
         options?: never;
         head?: never;
@@ -355,7 +442,7 @@ export interface paths {
             cookie?: never;
         };
         /** Get Reorganisation */
-        get: operations["get_reorganisation_api_identity_reorganisations__reorganisation_id__get"];
+        get: operations["reorganisations_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -377,7 +464,7 @@ export interface paths {
          * Cancel Reorganisation
          * @description Drop a pending reorganisation: nothing in the tree changes.
          */
-        post: operations["cancel_reorganisation_api_identity_reorganisations__reorganisation_id__cancel_post"];
+        post: operations["reorganisations_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -398,7 +485,7 @@ export interface paths {
          * @description Apply it, all or nothing, in one transaction: units move (dated relations from the effective date), history
          *     and audit are written, and `unit.changed` events (with `former_path`) go to the other services.
          */
-        post: operations["confirm_reorganisation_api_identity_reorganisations__reorganisation_id__confirm_post"];
+        post: operations["reorganisations_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -419,13 +506,13 @@ export interface paths {
          *     The search ignores Vietnamese diacritics and case: `truong hoa binh` finds "Trường … Hòa Bình".
          *     A commune's officials list the schools it owns with `commune_id=<their unit>` (read only).
          */
-        get: operations["list_units_api_identity_units_get"];
+        get: operations["units_list"];
         put?: never;
         /**
          * Create Unit
          * @description Create a unit under a parent in the caller's subtree (authority admins).
          */
-        post: operations["create_unit_api_identity_units_post"];
+        post: operations["units_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -443,7 +530,7 @@ export interface paths {
          * Get Unit
          * @description One unit in the caller's subtree; 404 for any other.
          */
-        get: operations["get_unit_api_identity_units__unit_id__get"];
+        get: operations["units_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -453,7 +540,7 @@ export interface paths {
          * Update Unit
          * @description Rename a unit or change its type, levels and contacts. Recorded in the unit's history.
          */
-        patch: operations["update_unit_api_identity_units__unit_id__patch"];
+        patch: operations["units_update"];
         trace?: never;
     };
     "/api/identity/units/{unit_id}/ancestors": {
@@ -467,7 +554,7 @@ export interface paths {
          * List Ancestors
          * @description The chain of managing units from the root down to the unit's parent.
          */
-        get: operations["list_ancestors_api_identity_units__unit_id__ancestors_get"];
+        get: operations["units_list_ancestors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -487,7 +574,7 @@ export interface paths {
          * List Children
          * @description Direct sub-units (on `as_of`, those of that day).
          */
-        get: operations["list_children_api_identity_units__unit_id__children_get"];
+        get: operations["units_list_children"];
         put?: never;
         post?: never;
         delete?: never;
@@ -507,7 +594,7 @@ export interface paths {
          * List Unit Codes
          * @description Every code the unit has had, oldest first: the current one and the former ones (still found by lookup).
          */
-        get: operations["list_unit_codes_api_identity_units__unit_id__codes_get"];
+        get: operations["units_list_codes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -529,7 +616,7 @@ export interface paths {
          * Deactivate Unit
          * @description Stop a unit (units are never deleted). It must have no active sub-units; its accounts can no longer sign in.
          */
-        post: operations["deactivate_unit_api_identity_units__unit_id__deactivate_post"];
+        post: operations["units_deactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -547,7 +634,7 @@ export interface paths {
          * Get Unit History
          * @description Changes to the unit and to units merged into it, newest first.
          */
-        get: operations["get_unit_history_api_identity_units__unit_id__history_get"];
+        get: operations["units_get_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -571,7 +658,7 @@ export interface paths {
          *
          *     Returns the receiving unit.
          */
-        post: operations["merge_unit_api_identity_units__unit_id__merge_post"];
+        post: operations["units_merge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -591,7 +678,7 @@ export interface paths {
          * Move Unit
          * @description Move a unit, with everything below it, under another parent. History follows the unit.
          */
-        post: operations["move_unit_api_identity_units__unit_id__move_post"];
+        post: operations["units_move"];
         delete?: never;
         options?: never;
         head?: never;
@@ -611,7 +698,7 @@ export interface paths {
          * Reactivate Unit
          * @description Bring a deactivated unit back.
          */
-        post: operations["reactivate_unit_api_identity_units__unit_id__reactivate_post"];
+        post: operations["units_reactivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -629,7 +716,7 @@ export interface paths {
          * List Unit Relations
          * @description The unit's dated relations: its professional parents and its communes, with their validity.
          */
-        get: operations["list_unit_relations_api_identity_units__unit_id__relations_get"];
+        get: operations["units_list_relations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -650,7 +737,7 @@ export interface paths {
          * @description The unit and everything below it, at any depth, ordered by depth then name (on `as_of`: as it stood then;
          *     the commune and cluster filters apply to today's tree only).
          */
-        get: operations["list_subtree_api_identity_units__unit_id__subtree_get"];
+        get: operations["units_list_subtree"];
         put?: never;
         post?: never;
         delete?: never;
@@ -694,7 +781,7 @@ export interface paths {
          *     that repeats neither. In `all_or_nothing` mode any invalid row gives 422 `import_rejected`
          *     listing every bad row, and nothing is written. Changes are recorded in each unit's history.
          */
-        post: operations["import_units_api_identity_units_import_post"];
+        post: operations["units_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -714,7 +801,7 @@ export interface paths {
          *     reads (required ones highlighted), the second sheet says how to fill each column and which other column
          *     names are accepted.
          */
-        get: operations["get_unit_import_template_api_identity_units_import_template_get"];
+        get: operations["units_get_import_template"];
         put?: never;
         post?: never;
         delete?: never;
@@ -734,7 +821,7 @@ export interface paths {
          * Lookup Unit
          * @description The unit whose current or former code is `code` (codes are never reused), in the caller's scope.
          */
-        get: operations["lookup_unit_api_identity_units_lookup_get"];
+        get: operations["units_lookup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -756,13 +843,13 @@ export interface paths {
          *
          *     Ordered by name then e-mail. `unit_ids` outside the caller's subtree simply match nothing.
          */
-        get: operations["list_users_api_identity_users_get"];
+        get: operations["users_list"];
         put?: never;
         /**
          * Create User
          * @description Create an account in a unit of the caller's subtree. The user sets a password from the invitation e-mail.
          */
-        post: operations["create_user_api_identity_users_post"];
+        post: operations["users_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -780,7 +867,7 @@ export interface paths {
          * Get User
          * @description One account the caller may see; 404 otherwise.
          */
-        get: operations["get_user_api_identity_users__user_id__get"];
+        get: operations["users_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -790,7 +877,7 @@ export interface paths {
          * Update User
          * @description Change an account's name, phone, unit, roles or active flag (authority admins, within their subtree).
          */
-        patch: operations["update_user_api_identity_users__user_id__patch"];
+        patch: operations["users_update"];
         trace?: never;
     };
     "/api/identity/users/import": {
@@ -824,7 +911,7 @@ export interface paths {
          *     anything is written; errors name the row as Excel numbers it (header = row 1). In `all_or_nothing` mode
          *     any invalid row gives 422 `import_rejected` listing every bad row, and nothing is written.
          */
-        post: operations["import_users_api_identity_users_import_post"];
+        post: operations["users_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -844,7 +931,7 @@ export interface paths {
          *     reads (required ones highlighted), the second sheet says how to fill each column and which other column
          *     names are accepted.
          */
-        get: operations["get_user_import_template_api_identity_users_import_template_get"];
+        get: operations["users_get_import_template"];
         put?: never;
         post?: never;
         delete?: never;
@@ -925,8 +1012,8 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Body_issue_service_token_api_identity_auth_token_post */
-        Body_issue_service_token_api_identity_auth_token_post: {
+        /** Body_auth_issue_service_token */
+        Body_auth_issue_service_token: {
             /**
              * Audience
              * @description The service the token is for, e.g. `notifications`
@@ -938,6 +1025,47 @@ export interface components {
             client_secret: string;
             /** Grant Type */
             grant_type: string;
+        };
+        /** Body_integration_clients_issue_token */
+        Body_integration_clients_issue_token: {
+            /** Client Id */
+            client_id?: string | null;
+            /** Client Secret */
+            client_secret?: string | null;
+            /**
+             * Grant Type
+             * @description `client_credentials`
+             */
+            grant_type?: string | null;
+            /**
+             * Scope
+             * @description `read` or `read write`; default: as granted
+             */
+            scope?: string | null;
+        };
+        /**
+         * ClientScope
+         * @enum {string}
+         */
+        ClientScope: "read" | "read write";
+        /**
+         * ClientTokenResponse
+         * @description RFC 6749 §5.1 access token response.
+         */
+        ClientTokenResponse: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description Số giây mã truy cập còn hiệu lực
+             */
+            expires_in: number;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Token Type
+             * @default Bearer
+             */
+            token_type?: string;
         };
         /** ClusterCreate */
         ClusterCreate: {
@@ -1068,6 +1196,112 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** IntegrationClientCreate */
+        IntegrationClientCreate: {
+            /**
+             * Expires At
+             * @description Hết hiệu lực lúc (RFC 3339); bỏ trống: không hết hạn
+             */
+            expires_at?: string | null;
+            /**
+             * Name
+             * @description Tên hệ thống tích hợp, ví dụ «Bảng điều khiển Sở»
+             */
+            name: string;
+            /**
+             * @description `read`: chỉ đọc; `read write`: thêm quyền của chuyên viên thẩm định
+             * @default read
+             */
+            scope?: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * @description Đơn vị gốc của phạm vi đọc; mặc định là đơn vị của người tạo
+             */
+            unit_id?: string | null;
+        };
+        /** IntegrationClientCreated */
+        IntegrationClientCreated: {
+            /**
+             * Active
+             * @description Chưa thu hồi và chưa hết hạn
+             */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Client Secret
+             * @description Chỉ hiển thị một lần: EduDX chỉ lưu giá trị băm
+             */
+            client_secret: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Lần gần nhất ứng dụng lấy mã truy cập
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
+        /** IntegrationClientRead */
+        IntegrationClientRead: {
+            /**
+             * Active
+             * @description Chưa thu hồi và chưa hết hạn
+             */
+            active: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Used At
+             * @description Lần gần nhất ứng dụng lấy mã truy cập
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["ClientScope"];
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
@@ -1118,12 +1352,46 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * OAuthErrorBody
+         * @description RFC 6749 §5.2 error response (not problem+json: OAuth libraries read this shape).
+         */
+        OAuthErrorBody: {
+            /**
+             * Error
+             * @description invalid_request | invalid_client | unsupported_grant_type | invalid_scope
+             */
+            error: string;
+            /** Error Description */
+            error_description?: string | null;
+        };
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[IntegrationClientRead] */
+        Page_IntegrationClientRead_: {
+            /** Items */
+            items: components["schemas"]["IntegrationClientRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1135,6 +1403,11 @@ export interface components {
             items: components["schemas"]["ReorganisationRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1146,6 +1419,11 @@ export interface components {
             items: components["schemas"]["UnitChangeRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1157,6 +1435,11 @@ export interface components {
             items: components["schemas"]["UnitRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1168,6 +1451,11 @@ export interface components {
             items: components["schemas"]["UserRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1759,7 +2047,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    jwks_api_identity__well_known_jwks_json_get: {
+    auth_jwks: {
         parameters: {
             query?: never;
             header?: never;
@@ -1781,24 +2069,6 @@ export interface operations {
             };
             /** @description Yêu cầu không hợp lệ */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1833,9 +2103,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_audit_records_api_identity_audit_get: {
+    identity_audit_list_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1882,6 +2174,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1924,9 +2218,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_audit_records_api_identity_audit_export_csv_get: {
+    identity_audit_export_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1954,7 +2270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1969,6 +2285,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2011,9 +2329,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    login_api_identity_auth_login_post: {
+    auth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -2022,6 +2362,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "hieutruong.hoabinh@vinhlong.edu.vn",
+                 *       "password": "EduDX@2025"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -2044,24 +2390,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2080,6 +2408,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2089,9 +2426,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    logout_api_identity_auth_logout_post: {
+    auth_logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -2120,24 +2479,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2156,6 +2497,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2165,9 +2515,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    request_password_reset_api_identity_auth_password_reset_post: {
+    auth_request_password_reset: {
         parameters: {
             query?: never;
             header?: never;
@@ -2200,24 +2572,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2236,6 +2590,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2245,9 +2608,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    confirm_password_reset_api_identity_auth_password_reset_confirm_post: {
+    auth_confirm_password_reset: {
         parameters: {
             query?: never;
             header?: never;
@@ -2276,24 +2661,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2312,6 +2679,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2321,9 +2697,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    refresh_tokens_api_identity_auth_refresh_post: {
+    auth_refresh_tokens: {
         parameters: {
             query?: never;
             header?: never;
@@ -2354,24 +2752,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2390,6 +2770,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2399,9 +2788,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_revoked_sessions_api_identity_auth_revoked_sessions_get: {
+    auth_list_revoked_sessions: {
         parameters: {
             query?: never;
             header?: never;
@@ -2431,6 +2842,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2473,9 +2886,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    issue_service_token_api_identity_auth_token_post: {
+    auth_issue_service_token: {
         parameters: {
             query?: never;
             header?: never;
@@ -2484,7 +2919,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": components["schemas"]["Body_issue_service_token_api_identity_auth_token_post"];
+                "application/x-www-form-urlencoded": components["schemas"]["Body_auth_issue_service_token"];
             };
         };
         responses: {
@@ -2506,24 +2941,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2542,6 +2959,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2551,9 +2977,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_clusters_api_identity_clusters_get: {
+    clusters_list: {
         parameters: {
             query?: {
                 /** @description Sở định nghĩa cụm */
@@ -2586,6 +3034,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2628,9 +3078,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_cluster_api_identity_clusters_post: {
+    clusters_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -2664,6 +3136,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2697,6 +3171,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2706,9 +3189,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_cluster_api_identity_clusters__cluster_id__patch: {
+    clusters_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -2744,6 +3249,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2777,6 +3284,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2786,9 +3302,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    set_cluster_members_api_identity_clusters__cluster_id__members_put: {
+    clusters_set_members: {
         parameters: {
             query?: never;
             header?: never;
@@ -2824,6 +3362,121 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    integration_clients_list: {
+        parameters: {
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IntegrationClientRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2866,9 +3519,342 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_me_api_identity_me_get: {
+    integration_clients_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientCreated"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    integration_clients_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    integration_clients_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_pk: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationClientRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    users_get_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -2898,6 +3884,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2940,9 +3928,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_me_api_identity_me_patch: {
+    users_update_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -2976,6 +3986,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3009,6 +4021,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3018,9 +4039,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    change_password_api_identity_me_password_post: {
+    auth_change_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -3052,6 +4095,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3085,6 +4130,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3094,9 +4148,131 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_reorganisations_api_identity_reorganisations_get: {
+    integration_clients_issue_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_integration_clients_issue_token"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientTokenResponse"];
+                };
+            };
+            /** @description RFC 6749 §5.2 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_client */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reorganisations_list: {
         parameters: {
             query?: {
                 /** @description Số bản ghi tối đa mỗi trang */
@@ -3132,6 +4308,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3174,9 +4352,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    propose_reorganisation_api_identity_reorganisations_post: {
+    reorganisations_propose: {
         parameters: {
             query?: never;
             header?: never;
@@ -3210,6 +4410,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3243,6 +4445,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3252,9 +4463,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_reorganisation_api_identity_reorganisations__reorganisation_id__get: {
+    reorganisations_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3286,6 +4519,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3328,9 +4563,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    cancel_reorganisation_api_identity_reorganisations__reorganisation_id__cancel_post: {
+    reorganisations_cancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -3362,6 +4619,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3404,9 +4663,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    confirm_reorganisation_api_identity_reorganisations__reorganisation_id__confirm_post: {
+    reorganisations_confirm: {
         parameters: {
             query?: never;
             header?: never;
@@ -3438,6 +4719,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3480,9 +4763,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_units_api_identity_units_get: {
+    units_list: {
         parameters: {
             query?: {
                 /** @description Chỉ các trường trong cụm trường này */
@@ -3534,6 +4839,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3576,9 +4883,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_unit_api_identity_units_post: {
+    units_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3612,6 +4941,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3645,6 +4976,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3654,9 +4994,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_unit_api_identity_units__unit_id__get: {
+    units_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3688,6 +5050,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3730,9 +5094,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_unit_api_identity_units__unit_id__patch: {
+    units_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -3768,6 +5154,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3801,6 +5189,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3810,9 +5207,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_ancestors_api_identity_units__unit_id__ancestors_get: {
+    units_list_ancestors: {
         parameters: {
             query?: never;
             header?: never;
@@ -3844,6 +5263,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3886,9 +5307,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_children_api_identity_units__unit_id__children_get: {
+    units_list_children: {
         parameters: {
             query?: {
                 /** @description Cây đơn vị như vào ngày này (quan hệ có hiệu lực ngày đó; đường dẫn, đơn vị cha và UBND xã/phường khi đó). Ngày trong quá khứ: liệt kê mọi đơn vị tồn tại khi đó, kể cả đơn vị nay đã ngừng. */
@@ -3928,6 +5371,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3970,9 +5415,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_unit_codes_api_identity_units__unit_id__codes_get: {
+    units_list_codes: {
         parameters: {
             query?: never;
             header?: never;
@@ -4004,6 +5471,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4046,9 +5515,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    deactivate_unit_api_identity_units__unit_id__deactivate_post: {
+    units_deactivate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4080,6 +5571,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4122,9 +5615,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_unit_history_api_identity_units__unit_id__history_get: {
+    units_get_history: {
         parameters: {
             query?: {
                 /** @description Số bản ghi tối đa mỗi trang */
@@ -4161,6 +5676,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4203,9 +5720,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    merge_unit_api_identity_units__unit_id__merge_post: {
+    units_merge: {
         parameters: {
             query?: never;
             header?: never;
@@ -4241,6 +5780,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4274,6 +5815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4283,9 +5833,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    move_unit_api_identity_units__unit_id__move_post: {
+    units_move: {
         parameters: {
             query?: never;
             header?: never;
@@ -4321,6 +5893,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4354,6 +5928,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4363,9 +5946,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reactivate_unit_api_identity_units__unit_id__reactivate_post: {
+    units_reactivate: {
         parameters: {
             query?: never;
             header?: never;
@@ -4397,6 +6002,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4439,9 +6046,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_unit_relations_api_identity_units__unit_id__relations_get: {
+    units_list_relations: {
         parameters: {
             query?: never;
             header?: never;
@@ -4473,6 +6102,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4515,9 +6146,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_subtree_api_identity_units__unit_id__subtree_get: {
+    units_list_subtree: {
         parameters: {
             query?: {
                 /** @description Cây đơn vị như vào ngày này (quan hệ có hiệu lực ngày đó; đường dẫn, đơn vị cha và UBND xã/phường khi đó). Ngày trong quá khứ: liệt kê mọi đơn vị tồn tại khi đó, kể cả đơn vị nay đã ngừng. */
@@ -4565,6 +6218,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4607,9 +6262,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    import_units_api_identity_units_import_post: {
+    units_import: {
         parameters: {
             query?: {
                 /** @description Chỉ kiểm tra và đếm, không ghi gì */
@@ -4656,6 +6333,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4707,6 +6386,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
                 headers: {
@@ -4718,7 +6408,7 @@ export interface operations {
             };
         };
     };
-    get_unit_import_template_api_identity_units_import_template_get: {
+    units_get_import_template: {
         parameters: {
             query?: never;
             header?: never;
@@ -4733,7 +6423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4748,6 +6438,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4790,9 +6482,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    lookup_unit_api_identity_units_lookup_get: {
+    units_lookup: {
         parameters: {
             query: {
                 /** @description Mã hiện tại hoặc mã cũ */
@@ -4825,6 +6539,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4867,9 +6583,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_users_api_identity_users_get: {
+    users_list: {
         parameters: {
             query?: {
                 include_inactive?: boolean;
@@ -4912,6 +6650,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4954,9 +6694,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_user_api_identity_users_post: {
+    users_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4990,6 +6752,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5023,6 +6787,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5032,9 +6805,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_user_api_identity_users__user_id__get: {
+    users_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5066,6 +6861,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5108,9 +6905,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_user_api_identity_users__user_id__patch: {
+    users_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -5146,6 +6965,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5179,6 +7000,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5188,9 +7018,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    import_users_api_identity_users_import_post: {
+    users_import: {
         parameters: {
             query?: {
                 /** @description Chỉ kiểm tra và đếm, không ghi gì */
@@ -5237,6 +7089,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5288,6 +7142,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
                 headers: {
@@ -5299,7 +7164,7 @@ export interface operations {
             };
         };
     };
-    get_user_import_template_api_identity_users_import_template_get: {
+    users_get_import_template: {
         parameters: {
             query?: never;
             header?: never;
@@ -5314,7 +7179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5329,6 +7194,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5365,6 +7232,28 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

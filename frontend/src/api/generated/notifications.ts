@@ -13,7 +13,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["list_audit_records_api_notifications_audit_get"];
+        get: operations["notifications_audit_list_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -34,7 +34,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["export_audit_records_api_notifications_audit_export_csv_get"];
+        get: operations["notifications_audit_export_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,14 +54,14 @@ export interface paths {
          * List Calendar Feeds
          * @description The caller's active feeds and (principals, authority admins) those of their unit. URLs are not shown.
          */
-        get: operations["list_calendar_feeds_api_notifications_calendar_feeds_get"];
+        get: operations["calendar_list_feeds"];
         put?: never;
         /**
          * Create Calendar Feed
          * @description A secret calendar URL of deadlines to subscribe to on a phone. The URL is shown only now: keep it, or
          *     regenerate the feed later. A unit feed is for the caller's unit or a unit below it.
          */
-        post: operations["create_calendar_feed_api_notifications_calendar_feeds_post"];
+        post: operations["calendar_create_feed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -82,7 +82,7 @@ export interface paths {
          * Revoke Calendar Feed
          * @description Revoke a feed: its URL stops working at once.
          */
-        delete: operations["revoke_calendar_feed_api_notifications_calendar_feeds__feed_id__delete"];
+        delete: operations["calendar_revoke_feed"];
         options?: never;
         head?: never;
         patch?: never;
@@ -101,7 +101,7 @@ export interface paths {
          * Regenerate Calendar Feed
          * @description A new secret URL for the feed; the old one stops working at once.
          */
-        post: operations["regenerate_calendar_feed_api_notifications_calendar_feeds__feed_id__regenerate_post"];
+        post: operations["calendar_regenerate_feed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -120,7 +120,7 @@ export interface paths {
          * @description The feed's calendar, fetched by calendar apps without a login: the secret token in the URL is the
          *     credential. 404 for an unknown or revoked token.
          */
-        get: operations["get_calendar_api_notifications_calendar__token__ics_get"];
+        get: operations["calendar_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -143,7 +143,7 @@ export interface paths {
          * @description Compare what this service knows about the campaign's targets with the submissions service now, instead of
          *     at the next periodic reconciliation (events may be late or lost).
          */
-        post: operations["reconcile_campaign_api_notifications_campaigns__campaign_id__reconcile_post"];
+        post: operations["reminder_policy_reconcile_campaign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -162,19 +162,19 @@ export interface paths {
          * @description The campaign's reminder schedule (the default unless the issuer set one), with the reminder times it gives
          *     for the campaign's deadline. Authority users of the issuing unit or above it; 404 for others.
          */
-        get: operations["get_reminder_policy_api_notifications_campaigns__campaign_id__reminder_policy_get"];
+        get: operations["reminder_policy_get"];
         /**
          * Set Reminder Policy
          * @description Set the campaign's own schedule (authority admins of the issuing unit or above). It may be set before the
          *     campaign is published. Targets are rescheduled at once; reminders already sent stay sent.
          */
-        put: operations["set_reminder_policy_api_notifications_campaigns__campaign_id__reminder_policy_put"];
+        put: operations["reminder_policy_set"];
         post?: never;
         /**
          * Reset Reminder Policy
          * @description Back to the default schedule.
          */
-        delete: operations["reset_reminder_policy_api_notifications_campaigns__campaign_id__reminder_policy_delete"];
+        delete: operations["reminder_policy_reset"];
         options?: never;
         head?: never;
         patch?: never;
@@ -192,7 +192,7 @@ export interface paths {
          * @description E-mails to units in the authority admin's subtree, newest first: `status=failed` lists what could not be
          *     delivered (refused addresses, units without any address, mail not accepted for days). 403 for others.
          */
-        get: operations["list_deliveries_api_notifications_deliveries_get"];
+        get: operations["deliveries_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -215,7 +215,7 @@ export interface paths {
          * @description Send a failed e-mail again. 409 for one that did not fail, or that has no recipient at all (those are
          *     composed again when the unit's contacts change, or with `resend-failed`).
          */
-        post: operations["retry_delivery_api_notifications_deliveries__delivery_id__retry_post"];
+        post: operations["deliveries_retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -237,7 +237,7 @@ export interface paths {
          *     Those refused by the mail server are queued again; those that failed because a unit had nobody to write to
          *     are composed again from the units' current accounts and contacts (new accounts get their feed items too).
          */
-        post: operations["resend_failed_deliveries_api_notifications_deliveries_resend_failed_post"];
+        post: operations["deliveries_resend_failed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -255,7 +255,7 @@ export interface paths {
          * Get Delivery Summary
          * @description How many e-mails in the admin's subtree are waiting, sent, failed or cancelled.
          */
-        get: operations["get_delivery_summary_api_notifications_deliveries_summary_get"];
+        get: operations["deliveries_get_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -283,7 +283,7 @@ export interface paths {
          *     submissions service must be asked about an unknown campaign and cannot be reached (sent again later).
          *     403 for a user's token (a system admin's too) and for a type the producing service may not send.
          */
-        post: operations["receive_event_api_notifications_events_post"];
+        post: operations["notifications_events_receive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -302,7 +302,7 @@ export interface paths {
          * @description The signed-in user's notifications, newest first. Everything is here, including the kinds of e-mail the
          *     user muted.
          */
-        get: operations["list_feed_api_notifications_feed_get"];
+        get: operations["feed_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -324,7 +324,7 @@ export interface paths {
          * Mark Read
          * @description Mark one of the user's notifications read (again: no change). 404 for anybody else's.
          */
-        post: operations["mark_read_api_notifications_feed__item_id__read_post"];
+        post: operations["feed_mark_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,7 +344,7 @@ export interface paths {
          * Mark Unread
          * @description Mark one of the user's notifications unread.
          */
-        post: operations["mark_unread_api_notifications_feed__item_id__unread_post"];
+        post: operations["feed_mark_unread"];
         delete?: never;
         options?: never;
         head?: never;
@@ -364,7 +364,7 @@ export interface paths {
          * Mark All Read
          * @description Mark every unread notification of the user read.
          */
-        post: operations["mark_all_read_api_notifications_feed_read_all_post"];
+        post: operations["feed_mark_all_read"];
         delete?: never;
         options?: never;
         head?: never;
@@ -382,7 +382,7 @@ export interface paths {
          * Get Unread Count
          * @description How many of the user's notifications are unread (the badge on the bell).
          */
-        get: operations["get_unread_count_api_notifications_feed_unread_count_get"];
+        get: operations["feed_get_unread_count"];
         put?: never;
         post?: never;
         delete?: never;
@@ -402,14 +402,108 @@ export interface paths {
          * Get My Preferences
          * @description Which kinds of e-mail the signed-in user gets. Everything is on until the user turns it off.
          */
-        get: operations["get_my_preferences_api_notifications_preferences_me_get"];
+        get: operations["preferences_get_my"];
         /**
          * Update My Preferences
          * @description Turn optional kinds of e-mail off or on again. Turning off `deadline_reminders` (one's own unit's
          *     deadlines) is refused with 422 `mandatory_category`. The in-app feed keeps every notification.
          */
-        put: operations["update_my_preferences_api_notifications_preferences_me_put"];
+        put: operations["preferences_update_my"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description The webhooks of a unit of the admin's subtree (default: the admin's own unit), newest first.
+         */
+        get: operations["webhooks_list"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description Subscribe an HTTPS endpoint to events of a unit's subtree (authority admins). The answer carries the
+         *     signing `secret` this once. Private, loopback and reserved addresses are refused (422 `invalid_webhook_url`).
+         *     Each delivery is a JSON `WebhookBody` signed in `EduDX-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`.
+         */
+        post: operations["webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/webhooks/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook
+         * @description One webhook of the admin's subtree; 404 otherwise.
+         */
+        get: operations["webhooks_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description Stop sending to this webhook. Its delivery log stays readable.
+         */
+        delete: operations["webhooks_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Webhook
+         * @description Change the event types, pause, or turn a disabled webhook back on (its failure count starts again).
+         */
+        patch: operations["webhooks_update"];
+        trace?: never;
+    };
+    "/api/notifications/webhooks/{subscription_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Deliveries
+         * @description The delivery log, newest first: attempts, the last status code and the start of the last answer.
+         */
+        get: operations["webhooks_list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver Webhook
+         * @description Send a delivery again (same event id and body, new signature). 409 while the webhook is disabled.
+         */
+        post: operations["webhooks_redeliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -475,7 +569,10 @@ export interface components {
         };
         /** CalendarFeedCreated */
         CalendarFeedCreated: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /**
              * Id
@@ -512,7 +609,10 @@ export interface components {
         };
         /** CalendarFeedRead */
         CalendarFeedRead: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /**
              * Id
@@ -541,7 +641,7 @@ export interface components {
          * Category
          * @enum {string}
          */
-        Category: "deadline_reminders" | "campaign_published" | "submission_updates" | "results" | "escalations" | "reviewer_digest";
+        Category: "deadline_reminders" | "campaign_published" | "submission_updates" | "results" | "escalations" | "reviewer_digest" | "integrations";
         /** CategoryPreference */
         CategoryPreference: {
             category: components["schemas"]["Category"];
@@ -576,11 +676,17 @@ export interface components {
             category: components["schemas"]["Category"];
             /** Cc Addresses */
             cc_addresses: string[];
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Failed At */
             failed_at: string | null;
-            /** Give Up At */
+            /**
+             * Give Up At
+             * Format: date-time
+             */
             give_up_at: string;
             /**
              * Id
@@ -593,7 +699,10 @@ export interface components {
              * @description Lỗi lần thử gần nhất, hoặc lý do thất bại
              */
             last_error: string | null;
-            /** Next Attempt At */
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
             next_attempt_at: string;
             /** Sent At */
             sent_at: string | null;
@@ -680,7 +789,10 @@ export interface components {
             /** Campaign Id */
             campaign_id: string | null;
             category: components["schemas"]["Category"];
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /**
              * Id
@@ -732,13 +844,18 @@ export interface components {
          * NotificationKind
          * @enum {string}
          */
-        NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest" | "manual_reminder";
+        NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest" | "webhook_disabled" | "manual_reminder";
         /** Page[AuditRecordRead] */
         Page_AuditRecordRead_: {
             /** Items */
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -750,6 +867,11 @@ export interface components {
             items: components["schemas"]["DeliveryRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -761,6 +883,43 @@ export interface components {
             items: components["schemas"]["FeedItemRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[WebhookDeliveryRead] */
+        Page_WebhookDeliveryRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookDeliveryRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[WebhookRead] */
+        Page_WebhookRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -951,7 +1110,10 @@ export interface components {
         };
         /** ScheduledReminder */
         ScheduledReminder: {
-            /** At */
+            /**
+             * At
+             * Format: date-time
+             */
             at: string;
             kind: components["schemas"]["SlotKind"];
             /**
@@ -992,6 +1154,169 @@ export interface components {
             /** Unread */
             unread: number;
         };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /** Description */
+            description?: string | null;
+            /** Event Types */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /**
+             * Unit Id
+             * @description Gốc phạm vi; mặc định là đơn vị của người tạo
+             */
+            unit_id?: string | null;
+            /**
+             * Url
+             * Format: uri
+             * @description Địa chỉ HTTPS nhận sự kiện (không thuộc dải mạng nội bộ)
+             */
+            url: string;
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Secret
+             * @description Khoá ký HMAC-SHA256, chỉ hiển thị một lần
+             */
+            secret: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** WebhookDeliveryRead */
+        WebhookDeliveryRead: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Response Excerpt */
+            last_response_excerpt: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            status: components["schemas"]["WebhookDeliveryStatus"];
+            /**
+             * Subscription Id
+             * Format: uuid
+             */
+            subscription_id: string;
+        };
+        /**
+         * WebhookDeliveryStatus
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "pending" | "delivered" | "failed";
+        /**
+         * WebhookEventType
+         * @description The events an integrator may subscribe to; the payload is the producer's contract (events/<producer>/).
+         * @enum {string}
+         */
+        WebhookEventType: "submission.submitted" | "submission.returned" | "submission.approved" | "results.published" | "campaign.published" | "campaign.closed";
+        /** WebhookRead */
+        WebhookRead: {
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /**
+         * WebhookUpdate
+         * @description Change what is sent, or turn the subscription back on (which clears its failure count).
+         */
+        WebhookUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Event Types */
+            event_types?: components["schemas"]["WebhookEventType"][] | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1001,7 +1326,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_audit_records_api_notifications_audit_get: {
+    notifications_audit_list_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1048,6 +1373,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1090,9 +1417,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_audit_records_api_notifications_audit_export_csv_get: {
+    notifications_audit_export_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1120,7 +1469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1135,6 +1484,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1177,9 +1528,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_calendar_feeds_api_notifications_calendar_feeds_get: {
+    calendar_list_feeds: {
         parameters: {
             query?: never;
             header?: never;
@@ -1209,6 +1582,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1251,9 +1626,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_calendar_feed_api_notifications_calendar_feeds_post: {
+    calendar_create_feed: {
         parameters: {
             query?: never;
             header?: never;
@@ -1287,6 +1684,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1320,6 +1719,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1329,9 +1737,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    revoke_calendar_feed_api_notifications_calendar_feeds__feed_id__delete: {
+    calendar_revoke_feed: {
         parameters: {
             query?: never;
             header?: never;
@@ -1361,6 +1791,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1403,9 +1835,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    regenerate_calendar_feed_api_notifications_calendar_feeds__feed_id__regenerate_post: {
+    calendar_regenerate_feed: {
         parameters: {
             query?: never;
             header?: never;
@@ -1437,6 +1891,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1479,9 +1935,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_calendar_api_notifications_calendar__token__ics_get: {
+    calendar_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1510,24 +1988,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -1555,9 +2015,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reconcile_campaign_api_notifications_campaigns__campaign_id__reconcile_post: {
+    reminder_policy_reconcile_campaign: {
         parameters: {
             query?: never;
             header?: never;
@@ -1589,6 +2071,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1631,9 +2115,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_reminder_policy_api_notifications_campaigns__campaign_id__reminder_policy_get: {
+    reminder_policy_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1665,6 +2171,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1707,9 +2215,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    set_reminder_policy_api_notifications_campaigns__campaign_id__reminder_policy_put: {
+    reminder_policy_set: {
         parameters: {
             query?: never;
             header?: never;
@@ -1745,6 +2275,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1778,6 +2310,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -1787,9 +2328,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reset_reminder_policy_api_notifications_campaigns__campaign_id__reminder_policy_delete: {
+    reminder_policy_reset: {
         parameters: {
             query?: never;
             header?: never;
@@ -1821,6 +2384,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1863,9 +2428,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_deliveries_api_notifications_deliveries_get: {
+    deliveries_list: {
         parameters: {
             query?: {
                 campaign_id?: string | null;
@@ -1903,6 +2490,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1945,9 +2534,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    retry_delivery_api_notifications_deliveries__delivery_id__retry_post: {
+    deliveries_retry: {
         parameters: {
             query?: never;
             header?: never;
@@ -1979,6 +2590,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2021,9 +2634,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    resend_failed_deliveries_api_notifications_deliveries_resend_failed_post: {
+    deliveries_resend_failed: {
         parameters: {
             query?: never;
             header?: never;
@@ -2057,6 +2692,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2090,6 +2727,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2099,9 +2745,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_delivery_summary_api_notifications_deliveries_summary_get: {
+    deliveries_get_summary: {
         parameters: {
             query?: never;
             header?: never;
@@ -2131,6 +2799,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2173,9 +2843,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    receive_event_api_notifications_events_post: {
+    notifications_events_receive: {
         parameters: {
             query?: never;
             header?: never;
@@ -2207,6 +2899,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2240,6 +2934,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2249,9 +2952,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_feed_api_notifications_feed_get: {
+    feed_list: {
         parameters: {
             query?: {
                 /** @description Số bản ghi tối đa mỗi trang */
@@ -2287,6 +3012,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2329,9 +3056,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_read_api_notifications_feed__item_id__read_post: {
+    feed_mark_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -2363,6 +3112,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2405,9 +3156,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_unread_api_notifications_feed__item_id__unread_post: {
+    feed_mark_unread: {
         parameters: {
             query?: never;
             header?: never;
@@ -2439,6 +3212,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2481,9 +3256,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    mark_all_read_api_notifications_feed_read_all_post: {
+    feed_mark_all_read: {
         parameters: {
             query?: never;
             header?: never;
@@ -2513,6 +3310,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2555,9 +3354,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_unread_count_api_notifications_feed_unread_count_get: {
+    feed_get_unread_count: {
         parameters: {
             query?: never;
             header?: never;
@@ -2587,6 +3408,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2629,9 +3452,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_my_preferences_api_notifications_preferences_me_get: {
+    preferences_get_my: {
         parameters: {
             query?: never;
             header?: never;
@@ -2661,6 +3506,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2703,9 +3550,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_my_preferences_api_notifications_preferences_me_put: {
+    preferences_update_my: {
         parameters: {
             query?: never;
             header?: never;
@@ -2739,6 +3608,121 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_list: {
+        parameters: {
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2775,6 +3759,656 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDeliveryRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhooks_redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryRead"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -13,7 +13,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["list_audit_records_api_scoring_audit_get"];
+        get: operations["scoring_audit_list_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -34,7 +34,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["export_audit_records_api_scoring_audit_export_csv_get"];
+        get: operations["scoring_audit_export_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -55,10 +55,11 @@ export interface paths {
          * @description Results of every unit that has submitted: final score (review score where given), class or levels,
          *     rank (equal totals share a rank), distribution by class, summaries per sub-authority and last school
          *     year beside this one, all over every unit; `rows` is one page of the units matching the filters (ranks
-         *     stay those among every unit). For the issuing authority and those above it; an authority below the issuer
-         *     sees its own units.
+         *     stay those among every unit). `group_by=commune|cluster|level` groups by the schools' commune, clusters or
+         *     education levels instead of the sub-authorities (`child`). For the issuing authority and those above it; an
+         *     authority below the issuer sees its own units; a commune's officials (read only) the commune's schools.
          */
-        get: operations["get_results_api_scoring_campaigns__campaign_id__results_get"];
+        get: operations["results_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -79,7 +80,7 @@ export interface paths {
          * @description The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
          *     one sheet per unit in the familiar layout.
          */
-        get: operations["export_results_api_scoring_campaigns__campaign_id__results_export_get"];
+        get: operations["results_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -102,7 +103,7 @@ export interface paths {
          * Unpublish Results
          * @description Withdraw a publication (e.g. published by mistake): schools and the public badge no longer show it.
          */
-        delete: operations["unpublish_results_api_scoring_campaigns__campaign_id__results_publication_delete"];
+        delete: operations["results_unpublish"];
         options?: never;
         head?: never;
         patch?: never;
@@ -124,7 +125,7 @@ export interface paths {
          *     Publishing again replaces what was published. The submission states are read afresh from submissions first;
          *     409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission.
          */
-        post: operations["publish_results_api_scoring_campaigns__campaign_id__results_publish_post"];
+        post: operations["results_publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -144,7 +145,7 @@ export interface paths {
          *     reports), and the units not fully reviewed, not approved, or late (submitted late or overdue), counted and
          *     named (at most `names_limit` names per list), with a Vietnamese `warning` to show. Changes nothing.
          */
-        get: operations["preview_publication_api_scoring_campaigns__campaign_id__results_publish_preview_get"];
+        get: operations["results_preview_publication"];
         put?: never;
         post?: never;
         delete?: never;
@@ -165,7 +166,7 @@ export interface paths {
          * @description The published results (classes, and ranks where the campaign publishes them), for every signed-in user
          *     of the issuer's subtree, schools included. 404 `results_not_published` before publication.
          */
-        get: operations["get_published_results_api_scoring_campaigns__campaign_id__results_published_get"];
+        get: operations["results_get_published"];
         put?: never;
         post?: never;
         delete?: never;
@@ -188,7 +189,7 @@ export interface paths {
          *     year, campaign, publication date), as CSV (UTF-8 with BOM) or XLSX; docs/results-exchange.md lists the
          *     columns. Same audience as `GET …/published`; 404 `results_not_published` before publication.
          */
-        get: operations["export_published_exchange_api_scoring_campaigns__campaign_id__results_published_exchange_get"];
+        get: operations["results_export_published_exchange"];
         put?: never;
         post?: never;
         delete?: never;
@@ -211,7 +212,7 @@ export interface paths {
          *     `SCORING_RESULTS_SIGNING_PKCS12_FILE`). Same audience as `GET …/published`; 409
          *     `results_signing_not_configured` when the server holds no certificate.
          */
-        get: operations["get_signed_results_document_api_scoring_campaigns__campaign_id__results_published_signed_pdf_get"];
+        get: operations["results_get_signed_document"];
         put?: never;
         post?: never;
         delete?: never;
@@ -232,7 +233,7 @@ export interface paths {
          * Update Settings
          * @description Whether the campaign's ranking is shown and published (some authorities publish classes only).
          */
-        put: operations["update_settings_api_scoring_campaigns__campaign_id__results_settings_put"];
+        put: operations["results_update_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -254,7 +255,7 @@ export interface paths {
          * @description Another service's event (service tokens only, and only the types the producing service may send here:
          *     otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing.
          */
-        post: operations["receive_event_api_scoring_events_post"];
+        post: operations["scoring_events_receive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -272,7 +273,7 @@ export interface paths {
          * Get Badge
          * @description A small HTML badge of the latest published level, for a school portal to embed in an iframe.
          */
-        get: operations["get_badge_api_scoring_public_units__unit_id__badge_get"];
+        get: operations["public_get_badge"];
         put?: never;
         post?: never;
         delete?: never;
@@ -292,7 +293,7 @@ export interface paths {
          * Get Public Level
          * @description The school's latest published level or class with its school year, and the earlier ones. No sign-in.
          */
-        get: operations["get_public_level_api_scoring_public_units__unit_id__dx_level_get"];
+        get: operations["public_get_level"];
         put?: never;
         post?: never;
         delete?: never;
@@ -313,7 +314,7 @@ export interface paths {
          * @description The newest version of each rubric the caller may use: templates, its unit's and those of the
          *     authorities above it.
          */
-        get: operations["list_rubrics_api_scoring_rubrics_get"];
+        get: operations["rubrics_list"];
         put?: never;
         /**
          * Create Rubric
@@ -321,7 +322,7 @@ export interface paths {
          *     criteria must add up to their group, groups to the total, and bands must cover the range with no gap or
          *     overlap; 422 `rubric_invalid` lists every problem, naming the group or criterion.
          */
-        post: operations["create_rubric_api_scoring_rubrics_post"];
+        post: operations["rubrics_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -340,7 +341,7 @@ export interface paths {
          * @description One rubric version with its whole definition: templates, and rubrics of the caller's unit, of the
          *     authorities above it and of units below it; any other id is 404.
          */
-        get: operations["get_rubric_api_scoring_rubrics__rubric_id__get"];
+        get: operations["rubrics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -361,7 +362,7 @@ export interface paths {
          * @description The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON.
          *     The same visibility as one rubric.
          */
-        get: operations["export_rubric_api_scoring_rubrics__rubric_id__export_get"];
+        get: operations["rubrics_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -381,14 +382,14 @@ export interface paths {
          * List Versions
          * @description Every version of the rubric this one belongs to, newest first (the same visibility as one rubric).
          */
-        get: operations["list_versions_api_scoring_rubrics__rubric_id__versions_get"];
+        get: operations["rubrics_list_versions"];
         put?: never;
         /**
          * Create Version
          * @description Save a changed rubric as its next version (the owner unit's admins). Campaigns that use an earlier
          *     version keep scoring against it.
          */
-        post: operations["create_version_api_scoring_rubrics__rubric_id__versions_post"];
+        post: operations["rubrics_create_version"];
         delete?: never;
         options?: never;
         head?: never;
@@ -408,7 +409,7 @@ export interface paths {
          *     "mẫu tham khảo — đối chiếu với văn bản gốc"; self-assessment due 31/5, external assessment by 20/6, then
          *     publication), dated for the school year ending in `school_year_end`.
          */
-        get: operations["list_campaign_presets_api_scoring_rubrics_campaign_presets_get"];
+        get: operations["rubrics_list_campaign_presets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -432,7 +433,7 @@ export interface paths {
          *     lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200). Authority
          *     admins only (403 before the file is read); 503 `imports_busy` when the service is parsing others.
          */
-        post: operations["import_rubric_api_scoring_rubrics_import_post"];
+        post: operations["rubrics_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -451,7 +452,7 @@ export interface paths {
          * @description A workbook in the layout `import` reads, filled with the seed-004 rubric as the example to edit: sheets
          *     Tiêu chí (one row per group, criterion, block or level), Xếp loại and Thiết lập.
          */
-        get: operations["get_rubric_import_template_api_scoring_rubrics_import_template_get"];
+        get: operations["rubrics_get_import_template"];
         put?: never;
         post?: never;
         delete?: never;
@@ -473,7 +474,7 @@ export interface paths {
          *     or share of the units it manages at the criterion's levels in their latest published results, the points
          *     that gives, and the list of units behind the figure. Writes nothing.
          */
-        get: operations["get_authority_index_api_scoring_submissions__submission_id__authority_index_get"];
+        get: operations["authority_index_get"];
         put?: never;
         /**
          * Fill Authority Index
@@ -481,7 +482,7 @@ export interface paths {
          *     self-score, its basis the note (those who prepare the report, while it is a draft or returned). Self-scores
          *     sent for a computed criterion are refused; this is the only way it is scored by the unit.
          */
-        post: operations["fill_authority_index_api_scoring_submissions__submission_id__authority_index_post"];
+        post: operations["authority_index_fill"];
         delete?: never;
         options?: never;
         head?: never;
@@ -506,7 +507,7 @@ export interface paths {
          * @description Review-score criteria (điểm thẩm định) with a comment, by a reviewer or admin of an authority above the
          *     school, after submission and before approval. The final score of a criterion is its review score.
          */
-        patch: operations["save_review_scores_api_scoring_submissions__submission_id__review_scores_patch"];
+        patch: operations["scores_save_review"];
         trace?: never;
     };
     "/api/scoring/submissions/{submission_id}/scores": {
@@ -522,7 +523,7 @@ export interface paths {
          *     review score, group subtotals, totals and the class or levels, all computed here. The school sees review
          *     scores, the final score and the class once the authority publishes the results.
          */
-        get: operations["get_scores_api_scoring_submissions__submission_id__scores_get"];
+        get: operations["scores_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -543,7 +544,7 @@ export interface paths {
          * @description The score sheet as XLSX in the familiar layout (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định
          *     | Minh chứng, with the catalogue codes of each criterion's evidence). What the caller may see, as above.
          */
-        get: operations["export_scores_api_scoring_submissions__submission_id__scores_export_get"];
+        get: operations["scores_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -574,7 +575,7 @@ export interface paths {
          *     checked first; nothing is saved if one is wrong: 422 `invalid_scores` (or `evidence_required` when only
          *     evidence is missing) with one error per entry at fault, every criterion at fault named.
          */
-        patch: operations["save_self_scores_api_scoring_submissions__submission_id__self_scores_patch"];
+        patch: operations["scores_save_self"];
         trace?: never;
     };
     "/api/scoring/submissions/{submission_id}/self-scores/completeness": {
@@ -590,7 +591,7 @@ export interface paths {
          *     self-score that claims points without the evidence its criterion requires, in the rubric's order. The
          *     submissions service refuses a submit while this list is not empty; the school's checklist shows it.
          */
-        get: operations["get_self_score_completeness_api_scoring_submissions__submission_id__self_scores_completeness_get"];
+        get: operations["scores_get_self_completeness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -696,6 +697,7 @@ export interface components {
         CampaignPreset: {
             /**
              * External Assessment Due At
+             * Format: date-time
              * @description Hạn cơ quan quản lý đánh giá ngoài
              */
             external_assessment_due_at: string;
@@ -720,6 +722,7 @@ export interface components {
             rubric_id: string;
             /**
              * Self Assessment Due At
+             * Format: date-time
              * @description Hạn trường tự đánh giá và nộp (hạn nộp của đợt)
              */
             self_assessment_due_at: string;
@@ -1048,6 +1051,12 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * GroupBy
+         * @description What the results' groups are.
+         * @enum {string}
+         */
+        GroupBy: "child" | "commune" | "cluster" | "level";
         /** GroupLevelRead */
         GroupLevelRead: {
             /** Code */
@@ -1086,6 +1095,11 @@ export interface components {
             group_id: string | null;
             /** Group Name */
             group_name: string | null;
+            /**
+             * Key
+             * @description Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị không có thuộc tính này
+             */
+            key?: string | null;
             /** Unit Count */
             unit_count: number;
         };
@@ -1108,7 +1122,10 @@ export interface components {
              * @description Được tính vào chỉ số (đạt một trong các mức của tiêu chí)
              */
             counted: boolean;
-            /** Published At */
+            /**
+             * Published At
+             * Format: date-time
+             */
             published_at: string;
             /**
              * Unit Id
@@ -1134,6 +1151,11 @@ export interface components {
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1209,7 +1231,10 @@ export interface components {
              * @description Xếp loại hoặc mức độ chuyển đổi số đã công bố
              */
             level: string | null;
-            /** Published At */
+            /**
+             * Published At
+             * Format: date-time
+             */
             published_at: string;
             /** School Year */
             school_year: string | null;
@@ -1237,7 +1262,10 @@ export interface components {
             group_levels: components["schemas"]["GroupLevelRead"][];
             /** Max Total */
             max_total: number;
-            /** Published At */
+            /**
+             * Published At
+             * Format: date-time
+             */
             published_at: string;
             /** Rank */
             rank: number | null;
@@ -1267,7 +1295,10 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
-            /** Published At */
+            /**
+             * Published At
+             * Format: date-time
+             */
             published_at: string;
             /**
              * Rows
@@ -1347,9 +1378,14 @@ export interface components {
             final_total: number;
             /**
              * Group Id
-             * @description Đơn vị trực thuộc đơn vị ban hành chứa đơn vị này
+             * @description Đơn vị trực thuộc đơn vị ban hành (hoặc xã/phường, khi nhóm theo xã/phường) chứa đơn vị này
              */
             group_id: string | null;
+            /**
+             * Group Key
+             * @description Khoá của nhóm chứa đơn vị này (như `groups[].key`)
+             */
+            group_key?: string | null;
             /** Group Levels */
             group_levels: components["schemas"]["GroupLevelRead"][];
             /** Group Name */
@@ -1520,7 +1556,10 @@ export interface components {
         };
         /** RubricRead */
         RubricRead: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Created By Name */
             created_by_name: string | null;
@@ -1567,7 +1606,10 @@ export interface components {
         };
         /** RubricSummary */
         RubricSummary: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Created By Name */
             created_by_name: string | null;
@@ -1774,7 +1816,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_audit_records_api_scoring_audit_get: {
+    scoring_audit_list_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1821,6 +1863,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1863,9 +1907,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_audit_records_api_scoring_audit_export_csv_get: {
+    scoring_audit_export_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -1893,7 +1959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1908,6 +1974,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1950,15 +2018,41 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_results_api_scoring_campaigns__campaign_id__results_get: {
+    results_get: {
         parameters: {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
                 classification?: string | null;
+                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ đơn vị thuộc đơn vị quản lý này */
                 group_id?: string | null;
+                /** @description Chỉ đơn vị thuộc nhóm này (`groups[].key`) */
+                group_key?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -1997,6 +2091,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2039,9 +2135,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_results_api_scoring_campaigns__campaign_id__results_export_get: {
+    results_export: {
         parameters: {
             query?: {
                 /** @description Thêm một trang cho mỗi đơn vị (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng) */
@@ -2061,7 +2179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2076,6 +2194,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2118,9 +2238,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    unpublish_results_api_scoring_campaigns__campaign_id__results_publication_delete: {
+    results_unpublish: {
         parameters: {
             query?: never;
             header?: never;
@@ -2150,6 +2292,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2192,9 +2336,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    publish_results_api_scoring_campaigns__campaign_id__results_publish_post: {
+    results_publish: {
         parameters: {
             query?: never;
             header?: never;
@@ -2226,6 +2392,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2268,9 +2436,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    preview_publication_api_scoring_campaigns__campaign_id__results_publish_preview_get: {
+    results_preview_publication: {
         parameters: {
             query?: never;
             header?: never;
@@ -2302,6 +2492,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2344,9 +2536,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_published_results_api_scoring_campaigns__campaign_id__results_published_get: {
+    results_get_published: {
         parameters: {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
@@ -2389,6 +2603,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2431,9 +2647,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_published_exchange_api_scoring_campaigns__campaign_id__results_published_exchange_get: {
+    results_export_published_exchange: {
         parameters: {
             query?: {
                 /** @description csv hoặc xlsx */
@@ -2453,8 +2691,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
-                    "text/csv": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2469,6 +2707,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2511,9 +2751,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_signed_results_document_api_scoring_campaigns__campaign_id__results_published_signed_pdf_get: {
+    results_get_signed_document: {
         parameters: {
             query?: never;
             header?: never;
@@ -2530,7 +2792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2545,6 +2807,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2587,9 +2851,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_settings_api_scoring_campaigns__campaign_id__results_settings_put: {
+    results_update_settings: {
         parameters: {
             query?: never;
             header?: never;
@@ -2625,6 +2911,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2658,6 +2946,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2667,9 +2964,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    receive_event_api_scoring_events_post: {
+    scoring_events_receive: {
         parameters: {
             query?: never;
             header?: never;
@@ -2701,6 +3020,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2734,6 +3055,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -2743,9 +3073,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_badge_api_scoring_public_units__unit_id__badge_get: {
+    public_get_badge: {
         parameters: {
             query?: {
                 /** @description Chỉ xét đợt loại này, ví dụ dx_self_assessment (mức độ chuyển đổi số) hoặc year_end_report */
@@ -2777,24 +3129,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2822,9 +3156,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_public_level_api_scoring_public_units__unit_id__dx_level_get: {
+    public_get_level: {
         parameters: {
             query?: {
                 /** @description Chỉ xét đợt loại này, ví dụ dx_self_assessment (mức độ chuyển đổi số) hoặc year_end_report */
@@ -2856,24 +3212,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Chưa đăng nhập */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Không có quyền */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Không tìm thấy */
             404: {
                 headers: {
@@ -2901,9 +3239,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_rubrics_api_scoring_rubrics_get: {
+    rubrics_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2933,6 +3293,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2975,9 +3337,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_rubric_api_scoring_rubrics_post: {
+    rubrics_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3011,6 +3395,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,6 +3430,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3053,9 +3448,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_rubric_api_scoring_rubrics__rubric_id__get: {
+    rubrics_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3087,6 +3504,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3129,9 +3548,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_rubric_api_scoring_rubrics__rubric_id__export_get: {
+    rubrics_export: {
         parameters: {
             query?: {
                 format?: "xlsx" | "json";
@@ -3151,7 +3592,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3166,6 +3607,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3208,9 +3651,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_versions_api_scoring_rubrics__rubric_id__versions_get: {
+    rubrics_list_versions: {
         parameters: {
             query?: never;
             header?: never;
@@ -3242,6 +3707,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3284,9 +3751,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_version_api_scoring_rubrics__rubric_id__versions_post: {
+    rubrics_create_version: {
         parameters: {
             query?: never;
             header?: never;
@@ -3322,6 +3811,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3355,6 +3846,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3364,9 +3864,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_campaign_presets_api_scoring_rubrics_campaign_presets_get: {
+    rubrics_list_campaign_presets: {
         parameters: {
             query: {
                 /** @description Năm kết thúc năm học, ví dụ 2026 */
@@ -3399,6 +3921,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3441,9 +3965,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    import_rubric_api_scoring_rubrics_import_post: {
+    rubrics_import: {
         parameters: {
             query?: {
                 /** @description Chỉ đọc và kiểm tra, không lưu */
@@ -3488,6 +4034,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3539,6 +4087,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Đang xử lý nhiều tệp nhập (imports_busy) */
             503: {
                 headers: {
@@ -3550,7 +4109,7 @@ export interface operations {
             };
         };
     };
-    get_rubric_import_template_api_scoring_rubrics_import_template_get: {
+    rubrics_get_import_template: {
         parameters: {
             query?: never;
             header?: never;
@@ -3565,7 +4124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3580,6 +4139,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3622,9 +4183,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_authority_index_api_scoring_submissions__submission_id__authority_index_get: {
+    authority_index_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3656,6 +4239,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3698,9 +4283,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    fill_authority_index_api_scoring_submissions__submission_id__authority_index_post: {
+    authority_index_fill: {
         parameters: {
             query?: never;
             header?: never;
@@ -3732,6 +4339,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3774,9 +4383,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    save_review_scores_api_scoring_submissions__submission_id__review_scores_patch: {
+    scores_save_review: {
         parameters: {
             query?: never;
             header?: never;
@@ -3812,6 +4443,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3845,6 +4478,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3854,9 +4496,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_scores_api_scoring_submissions__submission_id__scores_get: {
+    scores_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3888,6 +4552,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3930,9 +4596,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_scores_api_scoring_submissions__submission_id__scores_export_get: {
+    scores_export: {
         parameters: {
             query?: never;
             header?: never;
@@ -3949,7 +4637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3964,6 +4652,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4006,9 +4696,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    save_self_scores_api_scoring_submissions__submission_id__self_scores_patch: {
+    scores_save_self: {
         parameters: {
             query?: never;
             header?: never;
@@ -4019,6 +4731,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "scores": [
+                 *         {
+                 *           "criterion_code": "1.1",
+                 *           "points": 3
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SelfScoresUpdate"];
             };
         };
@@ -4044,6 +4766,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4077,6 +4801,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4086,9 +4819,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_self_score_completeness_api_scoring_submissions__submission_id__self_scores_completeness_get: {
+    scores_get_self_completeness: {
         parameters: {
             query?: never;
             header?: never;
@@ -4120,6 +4875,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4156,6 +4913,28 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

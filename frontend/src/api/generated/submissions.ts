@@ -13,7 +13,7 @@ export interface paths {
          * @description The audit trail of this service, newest first. System admins see every record; authority admins
          *     the records about their unit and the units below it. Filters combine (AND); `action` repeats.
          */
-        get: operations["list_audit_records_api_submissions_audit_get"];
+        get: operations["submissions_audit_list_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -34,7 +34,7 @@ export interface paths {
          * @description The same records as the list with the same filters, all pages (at most 50,000), as CSV with
          *     Vietnamese headers.
          */
-        get: operations["export_audit_records_api_submissions_audit_export_csv_get"];
+        get: operations["submissions_audit_export_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -54,14 +54,14 @@ export interface paths {
          * Get Bulk Action
          * @description A bulk action: scheduled, cancelled or done, with what happened at each school once done.
          */
-        get: operations["get_bulk_action_api_submissions_bulk_actions__action_id__get"];
+        get: operations["review_get_bulk_action"];
         put?: never;
         post?: never;
         /**
          * Cancel Bulk Action
          * @description Undo: cancel a scheduled action before its window ends (409 `bulk_action_closed` once it ran).
          */
-        delete: operations["cancel_bulk_action_api_submissions_bulk_actions__action_id__delete"];
+        delete: operations["review_cancel_bulk_action"];
         options?: never;
         head?: never;
         patch?: never;
@@ -80,7 +80,7 @@ export interface paths {
          * Run Bulk Action
          * @description End the undo window now (the person who scheduled it): the action runs within a second.
          */
-        post: operations["run_bulk_action_api_submissions_bulk_actions__action_id__run_post"];
+        post: operations["review_run_bulk_action"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,16 +97,17 @@ export interface paths {
         /**
          * List Campaigns
          * @description Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
-         *     it. Latest deadline first.
+         *     it. Latest deadline first; with `updated_since` or `cursor` (mirroring), ordered by (updated_at, id) and
+         *     continued by `next_cursor` (docs/integrations.md).
          */
-        get: operations["list_campaigns_api_submissions_campaigns_get"];
+        get: operations["campaigns_list"];
         put?: never;
         /**
          * Create Campaign
          * @description Create a draft campaign issued by the caller's unit (or a unit below it). Times without an offset are
          *     Vietnam time. The outline is copied from the library (`outline_id`) or given inline.
          */
-        post: operations["create_campaign_api_submissions_campaigns_post"];
+        post: operations["campaigns_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -124,7 +125,7 @@ export interface paths {
          * Get Campaign
          * @description One campaign, with its outline.
          */
-        get: operations["get_campaign_api_submissions_campaigns__campaign_id__get"];
+        get: operations["campaigns_get"];
         put?: never;
         post?: never;
         /**
@@ -132,7 +133,7 @@ export interface paths {
          * @description Delete a draft that was never published (409 `campaign_state_conflict` once published: close and archive
          *     it instead).
          */
-        delete: operations["delete_campaign_api_submissions_campaigns__campaign_id__delete"];
+        delete: operations["campaigns_delete"];
         options?: never;
         head?: never;
         /**
@@ -140,7 +141,7 @@ export interface paths {
          * @description Change a draft freely; once published only wording, attachments, the deadline (targets are told) and the
          *     late policy.
          */
-        patch: operations["update_campaign_api_submissions_campaigns__campaign_id__patch"];
+        patch: operations["campaigns_update"];
         trace?: never;
     };
     "/api/submissions/campaigns/{campaign_id}/archive": {
@@ -156,7 +157,7 @@ export interface paths {
          * Archive Campaign
          * @description Archive a closed campaign: read-only from now on.
          */
-        post: operations["archive_campaign_api_submissions_campaigns__campaign_id__archive_post"];
+        post: operations["campaigns_archive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -177,7 +178,7 @@ export interface paths {
          * @description Assign schools to a reviewer by hand (reviewers and admins of the issuer). A school the reviewer declined
          *     is skipped with the reason; every school is answered in `results`.
          */
-        post: operations["assign_reviewer_api_submissions_campaigns__campaign_id__assignments_post"];
+        post: operations["review_assign_reviewer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -199,7 +200,7 @@ export interface paths {
          *     `reviewers`, balanced by load: each next school (by name) goes to the reviewer with the fewest reports
          *     waiting, never to one who declined it. `load` gives each reviewer's count afterwards.
          */
-        post: operations["auto_assign_reviewers_api_submissions_campaigns__campaign_id__assignments_auto_post"];
+        post: operations["review_auto_assign_reviewers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -223,7 +224,7 @@ export interface paths {
          *     (`run_after`, 10 s): until then `DELETE` cancels it and nothing happened. Read it again for each school's
          *     outcome in `results`.
          */
-        post: operations["create_bulk_action_api_submissions_campaigns__campaign_id__bulk_actions_post"];
+        post: operations["review_create_bulk_action"];
         delete?: never;
         options?: never;
         head?: never;
@@ -243,7 +244,7 @@ export interface paths {
          * Close Campaign
          * @description No more submissions; reviews go on.
          */
-        post: operations["close_campaign_api_submissions_campaigns__campaign_id__close_post"];
+        post: operations["campaigns_close"];
         delete?: never;
         options?: never;
         head?: never;
@@ -263,7 +264,7 @@ export interface paths {
          * Copy Campaign
          * @description A new draft of the same campaign for another school year (default: the next), dates moved by a year.
          */
-        post: operations["copy_campaign_api_submissions_campaigns__campaign_id__copy_post"];
+        post: operations["campaigns_copy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -283,7 +284,7 @@ export interface paths {
          * Publish Campaign
          * @description Publish: the targets are chosen from the unit tree now and frozen; every target is notified.
          */
-        post: operations["publish_campaign_api_submissions_campaigns__campaign_id__publish_post"];
+        post: operations["campaigns_publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,7 +304,7 @@ export interface paths {
          * Reopen Campaign
          * @description Open a closed campaign again.
          */
-        post: operations["reopen_campaign_api_submissions_campaigns__campaign_id__reopen_post"];
+        post: operations["campaigns_reopen"];
         delete?: never;
         options?: never;
         head?: never;
@@ -322,7 +323,7 @@ export interface paths {
          * @description The report to open next: the first of my queue by name, else the first unassigned one waiting. `after`
          *     (a unit id) leaves that school out.
          */
-        get: operations["get_next_in_queue_api_submissions_campaigns__campaign_id__review_queue_next_get"];
+        get: operations["review_get_next_in_queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -343,10 +344,13 @@ export interface paths {
          * @description Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
          *     returned, approved — with counts, completeness and timeliness per sub-authority and in total.
          *
-         *     Groups are the units directly under the viewing unit (`group_unit`): a Sở sees one group per Phòng and one
-         *     per school directly under it; a Phòng sees one per school. Issuer-side users see every target, other
-         *     authority users the targets under their unit; school users get 403. `group_unit_id` rolls up under a unit
-         *     below instead (404 `group_unit_not_found` for a unit outside the caller's scope).
+         *     With `group_by=child` (the default) groups are the units directly under the viewing unit (`group_unit`):
+         *     a Sở sees one group per school directly under it (and per sub-authority, such as a Phòng before 1/7/2025,
+         *     if any); `group_unit_id` rolls up under a unit below instead (404 `group_unit_not_found` for a unit
+         *     outside the caller's scope). `group_by=commune|cluster|level` groups the targets by their commune (UBND
+         *     xã/phường), clusters or education levels as frozen at publication (and kept up to date on
+         *     reorganisations). Issuer-side users see every target, other authority users the targets under their unit,
+         *     a commune's officials (read only) the schools the commune owns; school users get 403.
          *
          *     `completeness` = submitted at least once (on time, late, returned or approved) / targets; `timeliness` =
          *     first submission on time / submitted at least once; percentages rounded to one decimal, null for 0/0.
@@ -355,7 +359,7 @@ export interface paths {
          *     `limit`/`offset` (page size up to 200) and ordered by `sort` (default: name, folded, then code; other
          *     columns put empty values last). 422 `invalid_board_filter` for an unknown column or a malformed filter.
          */
-        get: operations["get_campaign_status_api_submissions_campaigns__campaign_id__status_get"];
+        get: operations["status_get_campaign"];
         put?: never;
         post?: never;
         delete?: never;
@@ -379,7 +383,7 @@ export interface paths {
          *     is UTF-8 with a BOM so that Excel shows Vietnamese correctly. The file name is sent as RFC 5987
          *     `filename*`.
          */
-        get: operations["export_campaign_status_api_submissions_campaigns__campaign_id__status_export_get"];
+        get: operations["status_export_campaign"];
         put?: never;
         post?: never;
         delete?: never;
@@ -395,14 +399,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Campaign Submissions
+         * @description A campaign's submissions in the caller's subtree, for mirroring: ordered by (updated_at, id), filtered by
+         *     `updated_since`, continued by `next_cursor` (null on the last page). See docs/integrations.md.
+         */
+        get: operations["submissions_list_campaign"];
         put?: never;
         /**
          * Open Submission
          * @description The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
          *     created as an empty draft the first time. Its `ETag` is the version to send back when saving.
          */
-        post: operations["open_submission_api_submissions_campaigns__campaign_id__submissions_post"];
+        post: operations["submissions_open"];
         delete?: never;
         options?: never;
         head?: never;
@@ -420,13 +429,13 @@ export interface paths {
          * List Targets
          * @description The campaign's targets the caller may see, by name.
          */
-        get: operations["list_targets_api_submissions_campaigns__campaign_id__targets_get"];
+        get: operations["campaigns_list_targets"];
         put?: never;
         /**
          * Add Target
          * @description Add a unit to a published campaign (it must be under the issuer).
          */
-        post: operations["add_target_api_submissions_campaigns__campaign_id__targets_post"];
+        post: operations["campaigns_add_target"];
         delete?: never;
         options?: never;
         head?: never;
@@ -447,7 +456,7 @@ export interface paths {
          * Withdraw Target
          * @description Withdraw a unit: it no longer has to submit; what it submitted is kept.
          */
-        delete: operations["withdraw_target_api_submissions_campaigns__campaign_id__targets__unit_id__delete"];
+        delete: operations["campaigns_withdraw_target"];
         options?: never;
         head?: never;
         patch?: never;
@@ -465,7 +474,7 @@ export interface paths {
          * Set Extension
          * @description Give one unit a later deadline (or remove it with `due_at: null`).
          */
-        put: operations["set_extension_api_submissions_campaigns__campaign_id__targets__unit_id__extension_put"];
+        put: operations["campaigns_set_extension"];
         post?: never;
         delete?: never;
         options?: never;
@@ -484,7 +493,7 @@ export interface paths {
          * Preview Targets
          * @description The units the campaign's rule would select if it were published now (nothing is saved).
          */
-        get: operations["preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get"];
+        get: operations["campaigns_preview_targets"];
         put?: never;
         post?: never;
         delete?: never;
@@ -504,10 +513,14 @@ export interface paths {
         put?: never;
         /**
          * Receive Event
-         * @description Events from scoring (service tokens only): `scores.changed` keeps the board's copy of a school's self,
-         *     review and final totals. Redeliveries of an accepted event id are answered 204 and change nothing.
+         * @description Identity's `unit.changed`: a moved school's targets in open campaigns follow it (its former managers keep
+         *     reading what they reviewed); a moved or merged authority's campaigns and targets, open or closed, follow it; the
+         *     unit's open targets take its commune, clusters and levels again. Scoring's `scores.changed`: the board's copy of
+         *     a school's self, review and final totals. Each event id takes effect once; a redelivery and an unknown type are
+         *     answered 204 too. 403 for a user's token and for a type the producing service may not send; 422 for a payload
+         *     that cannot be read.
          */
-        post: operations["receive_event_api_submissions_events_post"];
+        post: operations["submissions_events_receive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -525,14 +538,14 @@ export interface paths {
          * List Outlines
          * @description Shared outline templates and the caller's unit's own.
          */
-        get: operations["list_outlines_api_submissions_outlines_get"];
+        get: operations["outlines_list"];
         put?: never;
         /**
          * Create Outline
          * @description A new outline owned by the caller's unit: numbered sections, guidance and typed fields
          *     (rich_text, text, number, integer, boolean, date, choice, url, table).
          */
-        post: operations["create_outline_api_submissions_outlines_post"];
+        post: operations["outlines_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -550,12 +563,12 @@ export interface paths {
          * Get Outline
          * @description One outline with its sections and fields.
          */
-        get: operations["get_outline_api_submissions_outlines__outline_id__get"];
+        get: operations["outlines_get"];
         /**
          * Update Outline
          * @description Replace an outline. Campaigns already using it keep the copy they took.
          */
-        put: operations["update_outline_api_submissions_outlines__outline_id__put"];
+        put: operations["outlines_update"];
         post?: never;
         delete?: never;
         options?: never;
@@ -574,13 +587,13 @@ export interface paths {
          * List School Years
          * @description School years, newest first.
          */
-        get: operations["list_school_years_api_submissions_school_years_get"];
+        get: operations["school_years_list"];
         put?: never;
         /**
          * Create School Year
          * @description Add a school year ('2025-2026'); dates default to 1 September – 31 August.
          */
-        post: operations["create_school_year_api_submissions_school_years_post"];
+        post: operations["school_years_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -602,7 +615,7 @@ export interface paths {
          *     line (how a link to a campaign finds the school's submission). `phase` says whether the campaign is open
          *     yet, still open, late-but-accepting, or closed for the unit, by the server's clock.
          */
-        get: operations["list_unit_submissions_api_submissions_submissions_get"];
+        get: operations["submissions_list_unit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -622,7 +635,7 @@ export interface paths {
          * Get Submission
          * @description One submission: the school's own, or one below the caller's unit.
          */
-        get: operations["get_submission_api_submissions_submissions__submission_id__get"];
+        get: operations["submissions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -637,7 +650,7 @@ export interface paths {
          *     all (a field the outline does not have) are left out and listed with `saved: false`; 422 only when nothing
          *     of the request could be stored.
          */
-        patch: operations["save_draft_api_submissions_submissions__submission_id__patch"];
+        patch: operations["submissions_save_draft"];
         trace?: never;
     };
     "/api/submissions/submissions/{submission_id}/approval-check": {
@@ -652,7 +665,7 @@ export interface paths {
          * @description What an approval needs now: every reason it would be refused (evidence not reviewed, criteria without a
          *     review score), and the school and final score its confirmation must name.
          */
-        get: operations["get_approval_check_api_submissions_submissions__submission_id__approval_check_get"];
+        get: operations["review_get_approval_check"];
         put?: never;
         post?: never;
         delete?: never;
@@ -678,7 +691,7 @@ export interface paths {
          *     with every reason in `extra.reasons` and the names to confirm in `extra.unit_name`, `extra.final_score`.
          *     The answer names the next report of my queue (`next`).
          */
-        post: operations["approve_submission_api_submissions_submissions__submission_id__approve_post"];
+        post: operations["review_approve_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -698,7 +711,7 @@ export interface paths {
          *     saved but wrong, and with a rubric the criteria not self-scored or whose score lacks its evidence. Each item
          *     names its section (or criterion) so the SPA can link to it; `ready` is what the submit will find.
          */
-        get: operations["get_checklist_api_submissions_submissions__submission_id__checklist_get"];
+        get: operations["submissions_get_checklist"];
         put?: never;
         post?: never;
         delete?: never;
@@ -721,7 +734,7 @@ export interface paths {
          * @description Take the report into my queue (409 when it is someone else's; `reviewer_not_assignable` when I declined
          *     the school).
          */
-        post: operations["claim_submission_api_submissions_submissions__submission_id__claim_post"];
+        post: operations["review_claim_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -742,7 +755,7 @@ export interface paths {
          * @description Refuse to review this school, with a reason (conflict of interest: e.g. my former school). The report
          *     leaves my queue and is never assigned to me again, by hand or automatically.
          */
-        post: operations["decline_submission_api_submissions_submissions__submission_id__decline_post"];
+        post: operations["review_decline_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -765,7 +778,7 @@ export interface paths {
          *     A submitted version's PDF is rendered once, on its first download, and the same bytes are returned ever
          *     after: it is the official document the principal signs digitally (`POST /submissions/{id}/signature`).
          */
-        get: operations["export_submission_api_submissions_submissions__submission_id__export_get"];
+        get: operations["submissions_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -787,7 +800,7 @@ export interface paths {
          * Forward Submission
          * @description Two-level campaigns: the managing Phòng accepts the school's submission for the issuing Sở.
          */
-        post: operations["forward_submission_api_submissions_submissions__submission_id__forward_post"];
+        post: operations["submissions_forward"];
         delete?: never;
         options?: never;
         head?: never;
@@ -805,7 +818,7 @@ export interface paths {
          * Get History
          * @description Who did what and when, oldest first (consecutive autosaves by one person are one line).
          */
-        get: operations["get_history_api_submissions_submissions__submission_id__history_get"];
+        get: operations["submissions_get_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -827,7 +840,7 @@ export interface paths {
          * Release Submission
          * @description Put the report back into the shared queue (the assigned reviewer, or an admin of the issuer).
          */
-        post: operations["release_submission_api_submissions_submissions__submission_id__release_post"];
+        post: operations["review_release_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -850,7 +863,7 @@ export interface paths {
          *     `revision_days`, at 17:00 Vietnam time of that working day (the next working day when past 17:00 or on a
          *     weekend). The answer names the next report of my queue (`next`).
          */
-        post: operations["return_submission_api_submissions_submissions__submission_id__return_post"];
+        post: operations["review_return_submission"];
         delete?: never;
         options?: never;
         head?: never;
@@ -870,7 +883,7 @@ export interface paths {
          *     what was verified: signer (certificate subject, issuing CA), signing time and timestamp, the organisation's
          *     seal signature if any, and warnings (e.g. the certificate's name differs from the principal's).
          */
-        get: operations["get_signature_api_submissions_submissions__submission_id__signature_get"];
+        get: operations["signatures_get"];
         put?: never;
         /**
          * Upload Signed Report
@@ -886,7 +899,7 @@ export interface paths {
          *     list (`expired_certificate`, `certificate_not_yet_valid`, `revoked_certificate`, `untrusted_certificate`).
          *     409 when the version's official PDF was never downloaded (sign that file).
          */
-        post: operations["upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
+        post: operations["signatures_upload_signed_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -905,7 +918,7 @@ export interface paths {
          * @description The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
          *     signatures); 409 `not_signed` while there is none.
          */
-        get: operations["download_signed_report_api_submissions_submissions__submission_id__signature_file_get"];
+        get: operations["signatures_download_signed_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -927,7 +940,7 @@ export interface paths {
          * Start Review
          * @description A reviewer takes the submission up.
          */
-        post: operations["start_review_api_submissions_submissions__submission_id__start_review_post"];
+        post: operations["submissions_start_review"];
         delete?: never;
         options?: never;
         head?: never;
@@ -951,7 +964,7 @@ export interface paths {
          *     `extra.sections` and `extra.criteria`. The submitted content becomes an immutable version; a late
          *     submission is flagged with how late, or refused under a hard cut-off.
          */
-        post: operations["submit_submission_api_submissions_submissions__submission_id__submit_post"];
+        post: operations["submissions_submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -969,7 +982,7 @@ export interface paths {
          * List Versions
          * @description Every submitted version, as submitted.
          */
-        get: operations["list_versions_api_submissions_submissions__submission_id__versions_get"];
+        get: operations["submissions_list_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -989,7 +1002,7 @@ export interface paths {
          * Get Version
          * @description One submitted version.
          */
-        get: operations["get_version_api_submissions_submissions__submission_id__versions__number__get"];
+        get: operations["submissions_get_version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1191,8 +1204,8 @@ export interface components {
              */
             unassigned: number;
         };
-        /** Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post */
-        Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
+        /** Body_signatures_upload_signed_report */
+        Body_signatures_upload_signed_report: {
             /**
              * File
              * @description Bản PDF EduDX xuất cho phiên bản, đã ký số (ký nối tiếp)
@@ -1218,6 +1231,7 @@ export interface components {
             results: components["schemas"]["BulkOutcome"][];
             /**
              * Run After
+             * Format: date-time
              * @description Hết thời gian huỷ: thao tác chạy lúc này
              */
             run_after: string;
@@ -1328,7 +1342,7 @@ export interface components {
              */
             opens_at: string;
             /** @description Hoặc một đề cương riêng */
-            outline?: components["schemas"]["OutlineDefinition-Input"] | null;
+            outline?: components["schemas"]["OutlineDefinition"] | null;
             /**
              * Outline Id
              * @description Sao chép đề cương từ thư viện
@@ -1358,7 +1372,7 @@ export interface components {
             title: string;
             /**
              * Two Level Review
-             * @description Phòng tiếp nhận trước, rồi chuyển lên Sở
+             * @description Đơn vị quản lý trực tiếp (nếu có) tiếp nhận trước, rồi chuyển lên đơn vị ban hành
              * @default false
              */
             two_level_review?: boolean;
@@ -1378,9 +1392,15 @@ export interface components {
             closed_at: string | null;
             /** Copied From Id */
             copied_from_id: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Due At */
+            /**
+             * Due At
+             * Format: date-time
+             */
             due_at: string;
             /**
              * Id
@@ -1402,9 +1422,12 @@ export interface components {
             late_until: string | null;
             /** Legal Reference */
             legal_reference: string | null;
-            /** Opens At */
+            /**
+             * Opens At
+             * Format: date-time
+             */
             opens_at: string;
-            outline: components["schemas"]["OutlineDefinition-Output"] | null;
+            outline: components["schemas"]["OutlineDefinition"] | null;
             /** Outline Id */
             outline_id: string | null;
             /** Published At */
@@ -1432,7 +1455,10 @@ export interface components {
             title: string;
             /** Two Level Review */
             two_level_review: boolean;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Version */
             version: number;
@@ -1444,7 +1470,10 @@ export interface components {
         CampaignStatus: "draft" | "published" | "closed" | "archived";
         /** CampaignSummary */
         CampaignSummary: {
-            /** Due At */
+            /**
+             * Due At
+             * Format: date-time
+             */
             due_at: string;
             /**
              * Id
@@ -1460,7 +1489,10 @@ export interface components {
             issuer_unit_id: string;
             kind: components["schemas"]["CampaignKind"];
             late_policy: components["schemas"]["LatePolicy"];
-            /** Opens At */
+            /**
+             * Opens At
+             * Format: date-time
+             */
             opens_at: string;
             /**
              * School Year Id
@@ -1470,6 +1502,12 @@ export interface components {
             status: components["schemas"]["CampaignStatus"];
             /** Title */
             title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description Lần thay đổi gần nhất: mốc `updated_since` của lần đồng bộ sau
+             */
+            updated_at: string;
         };
         /**
          * CampaignUpdate
@@ -1491,7 +1529,7 @@ export interface components {
             legal_reference?: string | null;
             /** Opens At */
             opens_at?: string | null;
-            outline?: components["schemas"]["OutlineDefinition-Input"] | null;
+            outline?: components["schemas"]["OutlineDefinition"] | null;
             /** Outline Id */
             outline_id?: string | null;
             /** Require Signature */
@@ -1548,6 +1586,48 @@ export interface components {
             /** Scored Count */
             scored_count: number | null;
         };
+        /** CursorPage[CampaignSummary] */
+        CursorPage_CampaignSummary_: {
+            /** Items */
+            items: components["schemas"]["CampaignSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** CursorPage[SubmissionSyncRead] */
+        CursorPage_SubmissionSyncRead_: {
+            /** Items */
+            items: components["schemas"]["SubmissionSyncRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** DecisionRead */
         DecisionRead: {
             /**
@@ -1568,6 +1648,7 @@ export interface components {
             };
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -1613,7 +1694,10 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Updated By */
             updated_by: string | null;
@@ -1726,6 +1810,12 @@ export interface components {
              */
             section?: string | null;
         };
+        /**
+         * GroupBy
+         * @description What the status view's groups are.
+         * @enum {string}
+         */
+        GroupBy: "child" | "commune" | "cluster" | "level";
         /** GroupStatus */
         GroupStatus: {
             /** Approved */
@@ -1742,6 +1832,16 @@ export interface components {
              * @description Nhóm là chính một đơn vị phải nộp (trường trực thuộc đơn vị tổng hợp)
              */
             is_target: boolean;
+            /**
+             * Key
+             * @description Khoá của nhóm, dùng làm bộ lọc `group_key`: id (hex) của đơn vị hoặc xã/phường; mã cụm hoặc mã cấp học nối bằng '+'; rỗng: đơn vị chưa gắn thuộc tính này
+             */
+            key: string;
+            /**
+             * Label
+             * @description Tên nhóm, ví dụ 'Phường Long Châu', 'Tiểu học, THCS'
+             */
+            label: string;
             /** Not Started */
             not_started: number;
             /** Overdue */
@@ -1772,8 +1872,8 @@ export interface components {
              * @description % nộp lần đầu đúng hạn trên số đã nộp, làm tròn 1 chữ số; null khi chưa ai nộp
              */
             timeliness: number | null;
-            /** @description Đơn vị trực thuộc đơn vị tổng hợp (Phòng, hoặc trường trực thuộc) */
-            unit: components["schemas"]["UnitRef"];
+            /** @description Đơn vị của nhóm: đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường; null khi nhóm theo cụm hoặc cấp học */
+            unit: components["schemas"]["UnitRef"] | null;
         };
         /**
          * LatePolicy
@@ -1801,19 +1901,14 @@ export interface components {
         };
         /** OutlineCreate */
         OutlineCreate: {
-            definition: components["schemas"]["OutlineDefinition-Input"];
+            definition: components["schemas"]["OutlineDefinition"];
             /** Name */
             name: string;
         };
         /** OutlineDefinition */
-        "OutlineDefinition-Input": {
+        OutlineDefinition: {
             /** Sections */
-            sections: components["schemas"]["OutlineSection-Input"][];
-        };
-        /** OutlineDefinition */
-        "OutlineDefinition-Output": {
-            /** Sections */
-            sections: components["schemas"]["OutlineSection-Output"][];
+            sections: components["schemas"]["OutlineSection"][];
         };
         /** OutlineField */
         OutlineField: {
@@ -1863,9 +1958,12 @@ export interface components {
         };
         /** OutlineRead */
         OutlineRead: {
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            definition: components["schemas"]["OutlineDefinition-Output"];
+            definition: components["schemas"]["OutlineDefinition"];
             /**
              * Id
              * Format: uuid
@@ -1875,11 +1973,14 @@ export interface components {
             name: string;
             /** Owner Unit Id */
             owner_unit_id: string | null;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
         };
         /** OutlineSection */
-        "OutlineSection-Input": {
+        OutlineSection: {
             /** Fields */
             fields?: components["schemas"]["OutlineField"][];
             /** Guidance */
@@ -1890,23 +1991,7 @@ export interface components {
              */
             number: string;
             /** Sections */
-            sections?: components["schemas"]["OutlineSection-Input"][];
-            /** Title */
-            title: string;
-        };
-        /** OutlineSection */
-        "OutlineSection-Output": {
-            /** Fields */
-            fields?: components["schemas"]["OutlineField"][];
-            /** Guidance */
-            guidance?: string | null;
-            /**
-             * Number
-             * @description Số mục, ví dụ '1', '4a'
-             */
-            number: string;
-            /** Sections */
-            sections?: components["schemas"]["OutlineSection-Output"][];
+            sections?: components["schemas"]["OutlineSection"][];
             /** Title */
             title: string;
         };
@@ -1933,17 +2018,11 @@ export interface components {
             items: components["schemas"]["AuditRecordRead"][];
             /** Limit */
             limit: number;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[CampaignSummary] */
-        Page_CampaignSummary_: {
-            /** Items */
-            items: components["schemas"]["CampaignSummary"][];
-            /** Limit */
-            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1955,6 +2034,11 @@ export interface components {
             items: components["schemas"]["TargetRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1966,6 +2050,11 @@ export interface components {
             items: components["schemas"]["TargetStatusRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1977,6 +2066,11 @@ export interface components {
             items: components["schemas"]["UnitSubmissionRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -2163,7 +2257,10 @@ export interface components {
          * @description What was verified when the signed file was accepted.
          */
         SignedReportRead: {
-            /** Certificate Valid Until */
+            /**
+             * Certificate Valid Until
+             * Format: date-time
+             */
             certificate_valid_until: string;
             /**
              * Name Matches
@@ -2205,7 +2302,10 @@ export interface components {
              * @description Thời điểm theo dấu thời gian (timestamp) tin cậy
              */
             timestamp_time: string | null;
-            /** Uploaded At */
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
             uploaded_at: string;
             /** Uploaded By Name */
             uploaded_by_name: string | null;
@@ -2263,15 +2363,18 @@ export interface components {
         StatusView: {
             /**
              * As Of
+             * Format: date-time
              * @description Thời điểm tính trạng thái (quá hạn so với thời điểm này)
              */
             as_of: string;
             campaign: components["schemas"]["CampaignSummary"];
-            /** @description Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó */
+            /** @description Các nhóm là gì: đơn vị trực thuộc, xã/phường, cụm trường hay cấp học */
+            group_by: components["schemas"]["GroupBy"];
+            /** @description Đơn vị tổng hợp: các nhóm là các đơn vị trực thuộc nó (khi nhóm theo đơn vị trực thuộc) */
             group_unit: components["schemas"]["UnitRef"];
             /**
              * Groups
-             * @description Theo từng đơn vị trực thuộc, cũng không phụ thuộc bộ lọc
+             * @description Theo từng nhóm, cũng không phụ thuộc bộ lọc
              */
             groups: components["schemas"]["GroupStatus"][];
             summary: components["schemas"]["BoardSummary"];
@@ -2290,7 +2393,10 @@ export interface components {
             actor_name: string | null;
             /** Actor Unit Id */
             actor_unit_id: string | null;
-            /** At */
+            /**
+             * At
+             * Format: date-time
+             */
             at: string;
             /** Detail */
             detail: {
@@ -2321,6 +2427,7 @@ export interface components {
             };
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -2365,7 +2472,10 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Updated By */
             updated_by: string | null;
@@ -2377,6 +2487,52 @@ export interface components {
          * @enum {string}
          */
         SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
+        /**
+         * SubmissionSyncRead
+         * @description A submission's state as a mirror keeps it (the content is at `GET /submissions/{id}`).
+         */
+        SubmissionSyncRead: {
+            /** Approved At */
+            approved_at: string | null;
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** First Submitted At */
+            first_submitted_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Submitted At */
+            last_submitted_at: string | null;
+            /** Late Seconds */
+            late_seconds: number | null;
+            /** Resubmission Due At */
+            resubmission_due_at: string | null;
+            status: components["schemas"]["SubmissionStatus"];
+            /** Submit Count */
+            submit_count: number;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** SubmissionVersionRead */
         SubmissionVersionRead: {
             /** Content */
@@ -2389,7 +2545,10 @@ export interface components {
             number: number;
             /** On Behalf */
             on_behalf: boolean;
-            /** Submitted At */
+            /**
+             * Submitted At
+             * Format: date-time
+             */
             submitted_at: string;
             /** Submitted By */
             submitted_by: string;
@@ -2432,8 +2591,25 @@ export interface components {
         };
         /** TargetRead */
         TargetRead: {
-            /** Added At */
+            /**
+             * Added At
+             * Format: date-time
+             */
             added_at: string;
+            /**
+             * Cluster Codes
+             * @description Mã các cụm trường của trường
+             */
+            cluster_codes?: string[];
+            /** Cluster Names */
+            cluster_names?: string[];
+            /**
+             * Commune Id
+             * @description Xã/phường quản lý hành chính của trường
+             */
+            commune_id?: string | null;
+            /** Commune Name */
+            commune_name?: string | null;
             /** Education Levels */
             education_levels: string[];
             /** Extension Due At */
@@ -2456,14 +2632,30 @@ export interface components {
         };
         /**
          * TargetRule
-         * @description Either every unit of the given types and levels under the issuer, or an explicit list.
+         * @description Either every unit of the given types and levels under the issuer (narrowed to some communes or clusters),
+         *     or an explicit list; the units in `exclude_unit_ids` are left out of either.
          */
         TargetRule: {
+            /**
+             * Cluster Ids
+             * @description Chỉ trường thuộc các cụm trường này; rỗng: mọi cụm
+             */
+            cluster_ids?: string[];
+            /**
+             * Commune Ids
+             * @description Chỉ trường thuộc các xã/phường này; rỗng: mọi xã/phường
+             */
+            commune_ids?: string[];
             /**
              * Education Levels
              * @description Rỗng: mọi cấp học
              */
             education_levels?: string[];
+            /**
+             * Exclude Unit Ids
+             * @description Các đơn vị không phải nộp dù thoả tiêu chí
+             */
+            exclude_unit_ids?: string[];
             /**
              * Unit Ids
              * @description Danh sách đơn vị cụ thể
@@ -2483,12 +2675,18 @@ export interface components {
             /** Approved At */
             approved_at: string | null;
             /**
+             * Commune Name
+             * @description Xã/phường quản lý hành chính của trường
+             */
+            commune_name?: string | null;
+            /**
              * Completeness
              * @description % nội dung bắt buộc đã trả lời (0–100)
              */
             completeness?: number | null;
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -2503,10 +2701,14 @@ export interface components {
             first_submitted_at: string | null;
             /**
              * Group Id
-             * Format: uuid
-             * @description Nhóm (đơn vị trực thuộc đơn vị tổng hợp) chứa đơn vị này
+             * @description Đơn vị của nhóm chứa đơn vị này (đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường); null khi nhóm theo cụm hoặc cấp học
              */
-            group_id: string;
+            group_id: string | null;
+            /**
+             * Group Key
+             * @description Khoá của nhóm chứa đơn vị này (như `groups[].key`)
+             */
+            group_key: string;
             /** Last Submitted At */
             last_submitted_at: string | null;
             /**
@@ -2609,6 +2811,7 @@ export interface components {
             campaign: components["schemas"]["CampaignSummary"];
             /**
              * Due At
+             * Format: date-time
              * @description Hạn áp dụng cho đơn vị (kể cả gia hạn, hạn nộp lại)
              */
             due_at: string;
@@ -2657,7 +2860,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_audit_records_api_submissions_audit_get: {
+    submissions_audit_list_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -2704,6 +2907,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2746,9 +2951,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_audit_records_api_submissions_audit_export_csv_get: {
+    submissions_audit_export_records: {
         parameters: {
             query?: {
                 /** @description Một hoặc nhiều mã thao tác */
@@ -2776,7 +3003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2791,6 +3018,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2833,9 +3062,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_bulk_action_api_submissions_bulk_actions__action_id__get: {
+    review_get_bulk_action: {
         parameters: {
             query?: never;
             header?: never;
@@ -2867,6 +3118,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2909,9 +3162,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    cancel_bulk_action_api_submissions_bulk_actions__action_id__delete: {
+    review_cancel_bulk_action: {
         parameters: {
             query?: never;
             header?: never;
@@ -2943,6 +3218,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2985,9 +3262,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    run_bulk_action_api_submissions_bulk_actions__action_id__run_post: {
+    review_run_bulk_action: {
         parameters: {
             query?: never;
             header?: never;
@@ -3019,6 +3318,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3061,11 +3362,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_campaigns_api_submissions_campaigns_get: {
+    campaigns_list: {
         parameters: {
             query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -3074,6 +3399,8 @@ export interface operations {
                 q?: string | null;
                 school_year_id?: string | null;
                 status?: components["schemas"]["CampaignStatus"] | null;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
             };
             header?: never;
             path?: never;
@@ -3087,7 +3414,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_CampaignSummary_"];
+                    "application/json": components["schemas"]["CursorPage_CampaignSummary_"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3102,6 +3429,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3144,9 +3473,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_campaign_api_submissions_campaigns_post: {
+    campaigns_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3155,6 +3506,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "due_at": "2026-01-20T17:00:00+07:00",
+                 *       "kind": "dx_self_assessment",
+                 *       "late_policy": "accept_late",
+                 *       "opens_at": "2026-01-05T07:00:00+07:00",
+                 *       "school_year_id": "3f1c2a9e-0b7d-4c55-9a51-2f0d6c1e8b21",
+                 *       "title": "Báo cáo chuyển đổi số năm học 2025-2026"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CampaignCreate"];
             };
         };
@@ -3180,6 +3541,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,6 +3576,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3222,9 +3594,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_campaign_api_submissions_campaigns__campaign_id__get: {
+    campaigns_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -3256,6 +3650,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3298,9 +3694,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    delete_campaign_api_submissions_campaigns__campaign_id__delete: {
+    campaigns_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -3330,6 +3748,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3372,9 +3792,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_campaign_api_submissions_campaigns__campaign_id__patch: {
+    campaigns_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -3410,6 +3852,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3443,6 +3887,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3452,9 +3905,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    archive_campaign_api_submissions_campaigns__campaign_id__archive_post: {
+    campaigns_archive: {
         parameters: {
             query?: never;
             header?: never;
@@ -3486,6 +3961,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3528,9 +4005,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    assign_reviewer_api_submissions_campaigns__campaign_id__assignments_post: {
+    review_assign_reviewer: {
         parameters: {
             query?: never;
             header?: never;
@@ -3566,6 +4065,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3599,6 +4100,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3608,9 +4118,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    auto_assign_reviewers_api_submissions_campaigns__campaign_id__assignments_auto_post: {
+    review_auto_assign_reviewers: {
         parameters: {
             query?: never;
             header?: never;
@@ -3646,6 +4178,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3679,6 +4213,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3688,9 +4231,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_bulk_action_api_submissions_campaigns__campaign_id__bulk_actions_post: {
+    review_create_bulk_action: {
         parameters: {
             query?: never;
             header?: never;
@@ -3726,6 +4291,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3759,6 +4326,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3768,9 +4344,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    close_campaign_api_submissions_campaigns__campaign_id__close_post: {
+    campaigns_close: {
         parameters: {
             query?: never;
             header?: never;
@@ -3802,6 +4400,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3844,9 +4444,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    copy_campaign_api_submissions_campaigns__campaign_id__copy_post: {
+    campaigns_copy: {
         parameters: {
             query?: never;
             header?: never;
@@ -3882,6 +4504,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3915,6 +4539,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -3924,9 +4557,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    publish_campaign_api_submissions_campaigns__campaign_id__publish_post: {
+    campaigns_publish: {
         parameters: {
             query?: never;
             header?: never;
@@ -3958,6 +4613,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4000,9 +4657,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    reopen_campaign_api_submissions_campaigns__campaign_id__reopen_post: {
+    campaigns_reopen: {
         parameters: {
             query?: never;
             header?: never;
@@ -4034,6 +4713,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4076,9 +4757,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_next_in_queue_api_submissions_campaigns__campaign_id__review_queue_next_get: {
+    review_get_next_in_queue: {
         parameters: {
             query?: {
                 after?: string | null;
@@ -4112,6 +4815,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4154,18 +4859,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_campaign_status_api_submissions_campaigns__campaign_id__status_get: {
+    status_get_campaign: {
         parameters: {
             query?: {
+                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
                 group_id?: string | null;
+                /** @description Chỉ các đơn vị thuộc nhóm này (`groups[].key`) */
+                group_key?: string | null;
                 /** @description Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp ban hành, đơn vị của người xem với cán bộ cấp dưới) */
                 group_unit_id?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
-                /** @description Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), `unit_type:school`. Cột: code, status, unit_type, workflow_status, reviewer_id */
+                /** @description Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), `unit_type:school`. Cột: code, status, unit_type, workflow_status, reviewer_id, commune_id, cluster_code, level */
                 match?: string[] | null;
                 /** @description Bỏ qua bao nhiêu bản ghi */
                 offset?: number;
@@ -4175,7 +4906,7 @@ export interface operations {
                 queue?: components["schemas"]["ReviewQueue"] | null;
                 /** @description Lọc theo khoảng: `cột:từ:đến` (bỏ trống một đầu), ví dụ `self_score:50:` Cột: completeness, self_score, review_score, final_score, late_by */
                 range?: string[] | null;
-                /** @description Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: name, code, status, unit_type, workflow_status, completeness, self_score, review_score, final_score, late_by, due_at, submitted_at, reviewer */
+                /** @description Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: name, code, status, unit_type, workflow_status, completeness, self_score, review_score, final_score, late_by, due_at, submitted_at, reviewer, commune, cluster, level */
                 sort?: string;
                 /** @description Chỉ các đơn vị ở trạng thái này (lặp lại để chọn nhiều) */
                 status?: components["schemas"]["TargetStatus"][] | null;
@@ -4209,6 +4940,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4251,18 +4984,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_campaign_status_api_submissions_campaigns__campaign_id__status_export_get: {
+    status_export_campaign: {
         parameters: {
             query?: {
                 /** @description xlsx hoặc csv */
                 format?: components["schemas"]["ExportFormat"];
+                /** @description Nhóm theo: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
                 /** @description Chỉ các đơn vị thuộc nhóm này (id của nhóm) */
                 group_id?: string | null;
+                /** @description Chỉ các đơn vị thuộc nhóm này (`groups[].key`) */
+                group_key?: string | null;
                 /** @description Tổng hợp theo các đơn vị trực thuộc đơn vị này (mặc định: đơn vị ban hành với cán bộ cấp ban hành, đơn vị của người xem với cán bộ cấp dưới) */
                 group_unit_id?: string | null;
-                /** @description Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), `unit_type:school`. Cột: code, status, unit_type, workflow_status, reviewer_id */
+                /** @description Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), `unit_type:school`. Cột: code, status, unit_type, workflow_status, reviewer_id, commune_id, cluster_code, level */
                 match?: string[] | null;
                 /** @description Tìm theo tên hoặc mã đơn vị, bỏ qua dấu */
                 q?: string | null;
@@ -4270,7 +5029,7 @@ export interface operations {
                 queue?: components["schemas"]["ReviewQueue"] | null;
                 /** @description Lọc theo khoảng: `cột:từ:đến` (bỏ trống một đầu), ví dụ `self_score:50:` Cột: completeness, self_score, review_score, final_score, late_by */
                 range?: string[] | null;
-                /** @description Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: name, code, status, unit_type, workflow_status, completeness, self_score, review_score, final_score, late_by, due_at, submitted_at, reviewer */
+                /** @description Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: name, code, status, unit_type, workflow_status, completeness, self_score, review_score, final_score, late_by, due_at, submitted_at, reviewer, commune, cluster, level */
                 sort?: string;
                 /** @description Chỉ các đơn vị ở trạng thái này (lặp lại để chọn nhiều) */
                 status?: components["schemas"]["TargetStatus"][] | null;
@@ -4305,6 +5064,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4347,9 +5108,138 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    open_submission_api_submissions_campaigns__campaign_id__submissions_post: {
+    submissions_list_campaign: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CursorPage_SubmissionSyncRead_"];
+                };
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submissions_open: {
         parameters: {
             query?: {
                 unit_id?: string | null;
@@ -4383,6 +5273,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4425,9 +5317,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_targets_api_submissions_campaigns__campaign_id__targets_get: {
+    campaigns_list_targets: {
         parameters: {
             query?: {
                 include_withdrawn?: boolean;
@@ -4466,6 +5380,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4508,9 +5424,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    add_target_api_submissions_campaigns__campaign_id__targets_post: {
+    campaigns_add_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -4546,6 +5484,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4579,6 +5519,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4588,9 +5537,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    withdraw_target_api_submissions_campaigns__campaign_id__targets__unit_id__delete: {
+    campaigns_withdraw_target: {
         parameters: {
             query?: never;
             header?: never;
@@ -4623,6 +5594,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4665,9 +5638,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    set_extension_api_submissions_campaigns__campaign_id__targets__unit_id__extension_put: {
+    campaigns_set_extension: {
         parameters: {
             query?: never;
             header?: never;
@@ -4704,6 +5699,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4737,6 +5734,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4746,9 +5752,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    preview_targets_api_submissions_campaigns__campaign_id__targets_preview_get: {
+    campaigns_preview_targets: {
         parameters: {
             query?: never;
             header?: never;
@@ -4780,6 +5808,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4822,9 +5852,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    receive_event_api_submissions_events_post: {
+    submissions_events_receive: {
         parameters: {
             query?: never;
             header?: never;
@@ -4856,6 +5908,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4889,6 +5943,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -4898,9 +5961,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_outlines_api_submissions_outlines_get: {
+    outlines_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -4930,6 +6015,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4972,9 +6059,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_outline_api_submissions_outlines_post: {
+    outlines_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5008,6 +6117,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5041,6 +6152,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5050,9 +6170,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_outline_api_submissions_outlines__outline_id__get: {
+    outlines_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5084,6 +6226,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5126,9 +6270,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    update_outline_api_submissions_outlines__outline_id__put: {
+    outlines_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -5164,6 +6330,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5197,6 +6365,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5206,9 +6383,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_school_years_api_submissions_school_years_get: {
+    school_years_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -5238,6 +6437,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5280,9 +6481,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    create_school_year_api_submissions_school_years_post: {
+    school_years_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5316,6 +6539,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5349,6 +6574,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5358,9 +6592,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_unit_submissions_api_submissions_submissions_get: {
+    submissions_list_unit: {
         parameters: {
             query?: {
                 /** @description Chỉ đợt báo cáo này */
@@ -5399,6 +6655,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5441,9 +6699,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_submission_api_submissions_submissions__submission_id__get: {
+    submissions_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -5457,6 +6737,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5475,6 +6757,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5517,12 +6801,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    save_draft_api_submissions_submissions__submission_id__patch: {
+    submissions_save_draft: {
         parameters: {
             query?: never;
             header?: {
+                /** @description Phiên bản đã đọc (giá trị `ETag`, ví dụ `"7"`); bắt buộc nếu thân yêu cầu không có `base_version` (428 nếu thiếu cả hai) */
                 "if-match"?: string | null;
             };
             path: {
@@ -5532,6 +6839,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "values": {
+                 *         "ghi_chu": "Đã trang bị thêm 20 máy tính",
+                 *         "so_phong_may": 3
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["DraftUpdate"];
             };
         };
@@ -5539,6 +6854,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5557,6 +6874,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5599,6 +6918,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5617,9 +6945,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_approval_check_api_submissions_submissions__submission_id__approval_check_get: {
+    review_get_approval_check: {
         parameters: {
             query?: {
                 accept_self_scores?: boolean;
@@ -5653,6 +7003,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5695,9 +7047,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    approve_submission_api_submissions_submissions__submission_id__approve_post: {
+    review_approve_submission: {
         parameters: {
             query?: never;
             header?: never;
@@ -5733,6 +7107,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5766,6 +7142,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -5775,9 +7160,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_checklist_api_submissions_submissions__submission_id__checklist_get: {
+    submissions_get_checklist: {
         parameters: {
             query?: never;
             header?: never;
@@ -5809,6 +7216,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5851,9 +7260,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    claim_submission_api_submissions_submissions__submission_id__claim_post: {
+    review_claim_submission: {
         parameters: {
             query?: never;
             header?: never;
@@ -5885,6 +7316,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5927,9 +7360,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    decline_submission_api_submissions_submissions__submission_id__decline_post: {
+    review_decline_submission: {
         parameters: {
             query?: never;
             header?: never;
@@ -5965,6 +7420,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5998,6 +7455,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -6007,9 +7473,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    export_submission_api_submissions_submissions__submission_id__export_get: {
+    submissions_export: {
         parameters: {
             query?: {
                 /** @description pdf hoặc docx */
@@ -6031,8 +7519,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": unknown;
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6047,6 +7535,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6089,9 +7579,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    forward_submission_api_submissions_submissions__submission_id__forward_post: {
+    submissions_forward: {
         parameters: {
             query?: never;
             header?: never;
@@ -6127,6 +7639,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6160,6 +7674,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -6169,9 +7692,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_history_api_submissions_submissions__submission_id__history_get: {
+    submissions_get_history: {
         parameters: {
             query?: never;
             header?: never;
@@ -6203,6 +7748,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6245,9 +7792,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    release_submission_api_submissions_submissions__submission_id__release_post: {
+    review_release_submission: {
         parameters: {
             query?: never;
             header?: never;
@@ -6279,6 +7848,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6321,9 +7892,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    return_submission_api_submissions_submissions__submission_id__return_post: {
+    review_return_submission: {
         parameters: {
             query?: never;
             header?: never;
@@ -6359,6 +7952,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6392,6 +7987,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -6401,9 +8005,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_signature_api_submissions_submissions__submission_id__signature_get: {
+    signatures_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6435,6 +8061,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6477,9 +8105,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    upload_signed_report_api_submissions_submissions__submission_id__signature_post: {
+    signatures_upload_signed_report: {
         parameters: {
             query?: {
                 /** @description Phiên bản đã nộp; mặc định bản mới nhất */
@@ -6493,7 +8143,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upload_signed_report_api_submissions_submissions__submission_id__signature_post"];
+                "multipart/form-data": components["schemas"]["Body_signatures_upload_signed_report"];
             };
         };
         responses: {
@@ -6518,6 +8168,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6569,9 +8221,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    download_signed_report_api_submissions_submissions__submission_id__signature_file_get: {
+    signatures_download_signed_report: {
         parameters: {
             query?: never;
             header?: never;
@@ -6588,7 +8262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6603,6 +8277,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6645,9 +8321,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    start_review_api_submissions_submissions__submission_id__start_review_post: {
+    submissions_start_review: {
         parameters: {
             query?: never;
             header?: never;
@@ -6679,6 +8377,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6721,12 +8421,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    submit_submission_api_submissions_submissions__submission_id__submit_post: {
+    submissions_submit: {
         parameters: {
             query?: never;
             header?: {
+                /** @description Phiên bản đã đọc (giá trị `ETag`, ví dụ `"7"`); bắt buộc nếu thân yêu cầu không có `base_version` (428 nếu thiếu cả hai) */
                 "if-match"?: string | null;
             };
             path: {
@@ -6736,6 +8459,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "Kính gửi Phòng GD&ĐT"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SubmitRequest"];
             };
         };
@@ -6743,6 +8471,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi) */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6761,6 +8491,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6803,6 +8535,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
@@ -6812,9 +8553,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Thiếu phiên bản đã đọc (If-Match) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    list_versions_api_submissions_submissions__submission_id__versions_get: {
+    submissions_list_versions: {
         parameters: {
             query?: never;
             header?: never;
@@ -6846,6 +8618,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6888,9 +8662,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    get_version_api_submissions_submissions__submission_id__versions__number__get: {
+    submissions_get_version: {
         parameters: {
             query?: never;
             header?: never;
@@ -6923,6 +8719,8 @@ export interface operations {
             /** @description Chưa đăng nhập */
             401: {
                 headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6959,6 +8757,28 @@ export interface operations {
             /** @description Dữ liệu không hợp lệ */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
