@@ -2660,6 +2660,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/units/{unit_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4158,6 +4160,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/users/{user_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -2386,6 +2386,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/submissions/campaigns/{campaign_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4281,6 +4283,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/submissions/outlines/{outline_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
