@@ -4923,6 +4923,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/units/{unit_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6734,6 +6736,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/users/{user_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

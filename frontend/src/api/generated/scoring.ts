@@ -3377,6 +3377,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/scoring/rubrics/{rubric_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

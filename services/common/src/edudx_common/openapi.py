@@ -155,10 +155,12 @@ def finish_spec(spec: dict[str, Any], *, route_ids: RouteIds) -> dict[str, Any]:
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "Mã truy cập lấy từ `POST /api/identity/auth/login` (gửi `Authorization: Bearer <token>`).",
     }
-    for operations in spec.get("paths", {}).values():
+    paths = spec.get("paths", {})
+    for path, operations in paths.items():
         for operation in operations.values():
             _finish_operation(operation, route_ids.authentication(operation.get("operationId", "")))
         _document_versions(operations)
+        _document_location(path, operations, paths)
     spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", route_ids.service))
     used = sorted({tag for ops in spec.get("paths", {}).values() for op in ops.values() for tag in op.get("tags", [])})
     spec["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, tag)} for tag in used]
@@ -191,6 +193,18 @@ def _document_versions(operations: dict[str, Any]) -> None:
                                                   "content": problem})
         operation["responses"].setdefault("428", {"description": "Thiếu phiên bản đã đọc (If-Match)",
                                                   "content": problem})
+
+
+def _document_location(path: str, operations: dict[str, Any], paths: dict[str, Any]) -> None:
+    """`Location` on the 201 of a POST whose created resource is read at `<path>/{id}`
+    (`edudx_common.location` sends it)."""
+    created = operations.get("post", {}).get("responses", {}).get("201")
+    readable = [p for p, item in paths.items() if "get" in item and p.startswith(path + "/{") and p.endswith("}")
+                and "/" not in p[len(path) + 1:]]
+    if created is not None and readable:
+        created.setdefault("headers", {})["Location"] = {
+            "description": f"Địa chỉ của tài nguyên vừa tạo (`{readable[0]}`)",
+            "schema": {"type": "string", "format": "uri-reference"}}
 
 
 def _finish_operation(operation: dict[str, Any], authentication: str | None) -> None:
