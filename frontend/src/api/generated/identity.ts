@@ -3559,6 +3559,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/integration-clients/{client_pk}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4392,6 +4394,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/reorganisations/{reorganisation_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
