@@ -390,6 +390,8 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
         can_review=reviews_for(principal, unit_id) and status in REVIEWABLE, results_published=published,
         criteria=criteria, groups=groups, max_total=float(result.max_total), self_total=float(result.self_total),
         self_classification=result.self_classification.label,
+        review_total=_float(sum((c.review_mark.points for c in result.criteria if c.review_mark is not None),
+                                Decimal(0))) if reveal and result.reviewed_count else None,
         final_total=float(result.final_total) if reveal else None,
         classification=result.classification.label if reveal else None,
         classification_note=result.classification.note if reveal else result.self_classification.note,
