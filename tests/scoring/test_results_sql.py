@@ -95,7 +95,7 @@ async def _fill(stack: Stack, world: World, campaign: CampaignInfo, *, seed: int
                 session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code,
                                            self_points=(maximum * level / STEP).to_integral_value() * STEP,
                                            self_at=now))
-            await refresh_summary(session, sheet, definition)
+            await refresh_summary(session, sheet, definition, None)
         await session.commit()
 
 
