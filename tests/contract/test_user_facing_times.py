@@ -21,8 +21,6 @@ MACHINE_TEXT = {
     ("services/notifications/src/notifications/reminders/schedule.py", "%Y%m%dT%H%M%SZ"): "a de-duplication key",
     ("services/notifications/src/notifications/reminders/planner.py", "escalation:"): "a de-duplication key",
     ("services/notifications/src/notifications/reminders/planner.py", "digest:"): "a de-duplication key (a date)",
-    ("services/notifications/src/notifications/calendar_feeds/ics.py", "TZID="): "an iCalendar field",
-    ("services/notifications/src/notifications/calendar_feeds/ics.py", "%Y%m%dT%H%M%SZ"): "an iCalendar field",
     ("services/notifications/src/notifications/campaigns/policies.py", "%H:%M"): "a time of day, not a moment",
     ("services/submissions/src/submissions/status/export.py", "Tình hình nộp báo cáo"): "a file name (a date)",
     ("services/submissions/src/submissions/exports/formatting.py", "%d/%m/%Y"): "a date typed in a report",

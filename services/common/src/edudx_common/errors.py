@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any, ClassVar
 
@@ -179,10 +180,17 @@ def _language(request: Request) -> messages.Language:
     return messages.preferred_language(request.headers.get("accept-language"))
 
 
+_SHARED_ERROR_MODULES = ("edudx_common.sync", "edudx_common.uploads")
+
+
 def problem_catalogue(modules: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """Every problem `code` the error classes of `modules` (packages: a service's and edudx_common) define, with its
     status and titles, plus the codes the shared handlers answer (`x-problem-codes` in OpenAPI)."""
     catalogue: dict[str, dict[str, Any]] = {}
+    # The shared modules that define error classes, imported here so a service's catalogue is the same whatever
+    # else the process imported (`make openapi` loads every service in one process; a test loads one).
+    for module in _SHARED_ERROR_MODULES:
+        importlib.import_module(module)
 
     def add(code: str, status: int, title: str) -> None:
         catalogue.setdefault(code, {"status": status, "title": title, "title_en": messages.title_en(code)})
