@@ -79,6 +79,7 @@ def stack_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     common = {"environment": "test", "log_json": False, "log_level": "WARNING"}
     s3_process, endpoint, access_key, secret_key = start_local_s3(tmp / "s3")
     scoring_port = free_port()
+    evidence_port = free_port()  # submissions asks evidence before an approval; evidence needs submissions' URL
     # The authority's certificate for signing the published results, from a CA made here.
     now = utcnow()
     results_ca = CertificateAuthority("CA Thử nghiệm kết quả", not_before=now - timedelta(days=1),
@@ -98,11 +99,12 @@ def stack_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         submissions_url = stack.enter_context(serve(create_submissions_app(SubmissionsSettings(
             database_url=dbs["submissions"][0], database_schema=dbs["submissions"][1],
             service_client_id="submissions", service_client_secret=SECRETS["submissions"],
-            event_receivers={"scoring": scoring_url}, scoring_url=scoring_url, **calls))))
+            event_receivers={"scoring": scoring_url}, scoring_url=scoring_url,
+            evidence_url=f"http://127.0.0.1:{evidence_port}", **calls))))
         evidence_url = stack.enter_context(serve(create_evidence_app(EvidenceSettings(
             database_url=dbs["evidence"][0], database_schema=dbs["evidence"][1], submissions_url=submissions_url,
             service_client_id="evidence", service_client_secret=SECRETS["evidence"], s3_endpoint=endpoint,
-            s3_access_key=access_key, s3_secret_key=secret_key, s3_bucket=BUCKET, **calls))))
+            s3_access_key=access_key, s3_secret_key=secret_key, s3_bucket=BUCKET, **calls)), port=evidence_port))
         stack.enter_context(serve(create_app(Settings(
             database_url=dbs["scoring"][0], database_schema=dbs["scoring"][1], submissions_url=submissions_url,
             evidence_url=evidence_url, service_client_id="scoring", service_client_secret=SECRETS["scoring"],

@@ -24,8 +24,8 @@ async def test_the_4725_preset_carries_its_template_and_dates_and_issues_a_campa
     assert preset["rubric_id"] == world.rubrics["qd-4725-reference"]
     assert "đối chiếu với văn bản gốc" in preset["reference_note"]
     assert preset["title"] == "Tự đánh giá mức độ chuyển đổi số năm học 2026-2027"
-    assert preset["self_assessment_due_at"] == "2027-05-31T17:00:00+07:00"
-    assert preset["external_assessment_due_at"] == "2027-06-20T17:00:00+07:00"
+    assert preset["self_assessment_due_at"] == "2027-05-31T10:00:00Z"  # 17:00 in Vietnam
+    assert preset["external_assessment_due_at"] == "2027-06-20T10:00:00Z"
 
     async with httpx.AsyncClient(base_url=stack.url("submissions")) as sub:
         campaign = await make_campaign(sub, world.users["so_admin"], school_year_id=world.school_year_id,

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from scoring.rubrics.service import template_definition
 from tests.evidence.samples import pdf_bytes
 from tests.scoring.conftest import Stack, World
-from tests.scoring.test_year_end_scoring import API, REQUIRED, full_marks, sheet_status
+from tests.scoring.test_year_end_scoring import API, REQUIRED, approve_as_reviewer, full_marks, sheet_status
 from tests.submissions.builders import FULL_ANSWERS, make_campaign, open_submission, save, submit
 
 
@@ -65,10 +65,7 @@ async def test_each_changed_criterion_needs_its_reason_and_the_school_sees_the_d
             {"criterion_code": "4.4", "points": 6, "comment": "Kế hoạch chưa có chỉ tiêu năm học"},
             {"criterion_code": "2.3", "points": 5, "comment": "CSDL ngành còn thiếu hồ sơ giáo viên"},
             {"criterion_code": "1.1", "points": 3}]})
-        async with httpx.AsyncClient(base_url=stack.url("submissions")) as sub:
-            approved = await sub.post(f"/api/submissions/submissions/{submission['id']}/approve", json={},
-                                      headers=users["so_admin"])
-        assert approved.status_code == 200, approved.text
+        await approve_as_reviewer(stack, users["so_admin"], submission["id"])
         assert await sheet_status(stack, submission["id"], "approved") == "approved"
         published = await scoring.post(f"{API}/campaigns/{campaign['id']}/results/publish", headers=users["so_admin"])
         school = (await scoring.get(f"{API}/submissions/{submission['id']}/scores",

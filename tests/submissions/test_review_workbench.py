@@ -94,7 +94,7 @@ async def test_a_return_without_a_date_gets_the_rule_s_deadline(
 
     assert returned.status_code == 200, returned.text
     # now + 2 days is Sunday 06/01 17:00:01 → Monday 07/01/2030 at 17:00 Vietnam time
-    assert returned.json()["resubmission_due_at"] == "2030-01-07T17:00:00+07:00"
+    assert returned.json()["resubmission_due_at"] == "2030-01-07T10:00:00Z"  # 17:00 in Vietnam, UTC on the wire
     assert returned.json()["next"]["submission_id"] is not None
 
 

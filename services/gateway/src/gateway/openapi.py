@@ -130,6 +130,10 @@ def merge_specs(specs: Mapping[str, Spec | None]) -> Spec:
                 merged["paths"][path] = public
         for section, name, value in _components(spec):
             final = renames[service].get((section, name), name)
+            if final != name and section == "schemas" and isinstance(value, dict) and value.get("title") == name:
+                # Generators name a model after its title: a renamed copy keeps its new name there too, or two
+                # services' `UnitRef`s come out as one duplicate model.
+                value = {**value, "title": final}
             merged["components"].setdefault(section, {})[final] = value
         used_tags = {tag for item in merged["paths"].values() for operation in item.values()
                      if isinstance(operation, dict) for tag in operation.get("tags", [])}

@@ -4,7 +4,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from edudx_common.types import RequestModel, SingleLine
+from edudx_common.types import PartialUpdate, RequestModel, SingleLine
 
 
 class ClusterCreate(RequestModel):
@@ -13,7 +13,7 @@ class ClusterCreate(RequestModel):
     name: SingleLine = Field(min_length=2, max_length=255, description="Tên cụm, ví dụ 'Cụm 1 – Long Hồ'")
 
 
-class ClusterUpdate(RequestModel):
+class ClusterUpdate(PartialUpdate):
     name: SingleLine | None = Field(default=None, min_length=2, max_length=255)
     active: bool | None = None
 

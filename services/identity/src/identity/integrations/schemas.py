@@ -6,16 +6,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edudx_common.types import RequestModel, SingleLine
+
 
 class ClientScope(StrEnum):
     READ = "read"
     READ_WRITE = "read write"
 
 
-class IntegrationClientCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200, description="Tên hệ thống tích hợp, ví dụ «Bảng điều khiển Sở»")
+class IntegrationClientCreate(RequestModel):
+    name: SingleLine = Field(min_length=1, max_length=200,
+                             description="Tên hệ thống tích hợp, ví dụ «Bảng điều khiển Sở»")
     unit_id: uuid.UUID | None = Field(
         default=None, description="Đơn vị gốc của phạm vi đọc; mặc định là đơn vị của người tạo")
     scope: ClientScope = Field(default=ClientScope.READ,

@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
+from edudx_common.types import PartialUpdate, RequestModel
 from notifications.webhooks.models import WebhookDeliveryStatus, WebhookEventType
 
 
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookCreate(RequestModel):
 
     url: AnyUrl = Field(description="Địa chỉ HTTPS nhận sự kiện (không thuộc dải mạng nội bộ)")
     event_types: list[WebhookEventType] = Field(min_length=1, max_length=len(WebhookEventType))
@@ -18,10 +18,9 @@ class WebhookCreate(BaseModel):
     description: str | None = Field(default=None, max_length=300)
 
 
-class WebhookUpdate(BaseModel):
+class WebhookUpdate(PartialUpdate):
     """Change what is sent, or turn the subscription back on (which clears its failure count)."""
 
-    model_config = ConfigDict(extra="forbid")
 
     event_types: list[WebhookEventType] | None = Field(default=None, min_length=1, max_length=len(WebhookEventType))
     enabled: bool | None = None

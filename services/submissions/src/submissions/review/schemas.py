@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
-from edudx_common.types import RequestModel
+from edudx_common.types import FiniteFloat, RequestModel, SingleLine
 from submissions.review.models import BulkKind, BulkState
 from submissions.status.schemas import ReviewQueue
 from submissions.workflow.schemas import ReturnReasons
@@ -16,7 +16,7 @@ from submissions.workflow.schemas import ReturnReasons
 
 class ReviewerRef(RequestModel):
     id: str = Field(max_length=80, description="Mã tài khoản (sub của token) của người thẩm định")
-    name: str = Field(min_length=1, max_length=200)
+    name: SingleLine = Field(min_length=1, max_length=200)
 
 
 class AssignmentCreate(RequestModel):
@@ -86,9 +86,9 @@ class NextInQueue(BaseModel):
 
 class ApproveRequest(RequestModel):
     comment: str | None = Field(default=None, max_length=5000)
-    confirm_unit_name: str | None = Field(
+    confirm_unit_name: SingleLine | None = Field(
         default=None, max_length=255, description="Tên trường, nhắc lại đúng như hệ thống nêu (xác nhận)")
-    confirm_final_score: float | None = Field(
+    confirm_final_score: FiniteFloat | None = Field(
         default=None, description="Điểm cuối cùng, nhắc lại đúng như hệ thống nêu (xác nhận); bỏ trống khi đợt "
                                   "không chấm điểm")
     accept_self_scores: bool = Field(
