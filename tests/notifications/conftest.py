@@ -96,7 +96,8 @@ def system(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Recorder, int],
             submissions_settings = SubmissionsSettings(
                 environment="test", database_url=sub_url, database_schema=sub_schema, identity_url=identity_url,
                 jwks_url=jwks, service_client_id="submissions", service_client_secret=SECRETS["submissions"],
-                event_receivers={"notifications": notifications_url}, log_json=False, log_level="WARNING")
+                event_receivers={"notifications": notifications_url}, log_json=False, log_level="WARNING",
+                evidence_url=None)  # no evidence service here: approvals do not wait for evidence reviews
             with serve(create_submissions_app(submissions_settings), port=submissions_port) as submissions_url:
                 yield System(identity=Service(identity_url, id_url, id_schema),
                              submissions=Service(submissions_url, sub_url, sub_schema),
