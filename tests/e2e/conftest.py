@@ -57,7 +57,7 @@ def isolated_environment() -> dict[str, str]:
 
 @contextmanager
 def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgres_url: str = POSTGRES_URL,
-                    restored: bool = False, start_timeout: float = 90,
+                    restored: bool = False, start_timeout: float = 240,
                     settings: dict[str, str] | None = None) -> Iterator[RunningSystem]:
     """`scripts/run_embedded.py` on free ports with its own `var` folder, stopped (Ctrl-C) on exit.
     `restored`: the database already holds a system's data (a restore): its schemas are kept and nothing seeded.
@@ -73,7 +73,7 @@ def embedded_system(var: Path, *, schema_prefix: str = E2E_SCHEMA_PREFIX, postgr
 
 @contextmanager
 def running_script(script: str, var: Path, args: list[str], *, emptied_schema_prefix: str | None,
-                   postgres_url: str = POSTGRES_URL, start_timeout: float = 90,
+                   postgres_url: str = POSTGRES_URL, start_timeout: float = 240,
                    settings: dict[str, str] | None = None) -> Iterator[RunningSystem]:
     """One of the run scripts on free ports with its own `var` folder (its output in `var/system.log`), stopped
     (Ctrl-C) on exit. With `emptied_schema_prefix`, the services' PostgreSQL schemas are dropped first."""
