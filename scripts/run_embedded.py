@@ -248,6 +248,21 @@ def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]]
         demo.update({k: v for k, v in details.items() if k in ("rubrics", "signed_draft_id")})
 
 
+# The finished QĐ 4725 cycle is seeded by the demo's people through the gateway (scripts/demo_assessment.py): it
+# crosses every service (evidence, self-scores, submission, the approve guards, publication), each applying its
+# own rules as for a person.
+ASSESSMENT_DEMO_SERVICES = ("identity", "submissions", "evidence", "scoring")
+
+
+def seed_assessment(python: str, port: int, identity_port: int, base_env: dict[str, str],
+                    demo: dict[str, Any]) -> None:
+    seeded = json.loads(run_step([python, "scripts/demo_assessment.py", "--gateway", f"http://127.0.0.1:{port}",
+                                  "--identity", f"http://127.0.0.1:{identity_port}"],
+                                 base_env, "đợt tự đánh giá QĐ 4725 mẫu"))
+    demo.setdefault("notes", []).append(f"Đợt tự đánh giá mẫu (đã công bố kết quả): {seeded['title']} — "
+                                        "Trường Mầm non Hoa Sen, Trường Tiểu học Cái Nhum, Trường THCS Mang Thít")
+
+
 def start_service(python: str, name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
         [python, "-m", "edudx_common.server", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
@@ -335,6 +350,8 @@ def main() -> None:
             "gateway", gateway_env(base_env, ports, object_store_origins), caller))
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
+        if demo and set(ASSESSMENT_DEMO_SERVICES) <= set(names):
+            seed_assessment(python, args.port, ports["identity"], base_env, demo)
         where = f"bản nhúng: PostgreSQL, schema {args.schema_prefix}<dịch vụ>" if args.postgres_url else \
             f"bản nhúng: SQLite trong {var.relative_to(REPO) if var.is_relative_to(REPO) else var}/"
         print_banner(args.port, ports, demo, mail_destinations(envs), where)

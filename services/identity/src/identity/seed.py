@@ -102,6 +102,10 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("hieutruong.hoabinh@vinhlong.edu.vn", "Nguyễn Văn An", Role.PRINCIPAL, "86703001"),
     ("cntt.hoabinh@vinhlong.edu.vn", "Đặng Thị Mai", Role.SCHOOL_IT_OFFICER, "86703001"),
     ("hieutruong.longphuoc@vinhlong.edu.vn", "Huỳnh Văn Bình", Role.PRINCIPAL, "86702001"),
+    # the schools of the demo's finished QĐ 4725 self-assessment (scripts/demo_assessment.py)
+    ("hieutruong.hoasen@vinhlong.edu.vn", "Trần Thị Hồng", Role.PRINCIPAL, "86701001"),
+    ("hieutruong.cainhum@vinhlong.edu.vn", "Phan Văn Lộc", Role.PRINCIPAL, "86712001"),
+    ("hieutruong.mangthit@vinhlong.edu.vn", "Ngô Thị Thanh", Role.PRINCIPAL, "86713001"),
 ]
 FORMER_OFFICE_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("cntt.longho@vinhlong.edu.vn", "Phạm Văn Hùng", Role.AUTHORITY_ADMIN, "PGD-LH"),
