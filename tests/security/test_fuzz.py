@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from tests.e2e.conftest import RunningSystem
+from tests.e2e.conftest import RunningSystem, output_of
 from tests.security.matrix import served_spec
 from tests.security.world import DEMO_PASSWORD, ROLE_ACCOUNTS, World, build_world
 from tests.support import on_postgres
@@ -121,7 +121,7 @@ def login(system: RunningSystem, role: str) -> str:
 def world_ids(system: RunningSystem) -> tuple[World, str]:
     async def build() -> tuple[World, str]:
         async with httpx.AsyncClient(base_url=system.gateway, timeout=60) as http:
-            world = await build_world(http)
+            world = await build_world(http, mail_log=lambda: output_of(system))
             return world, await world.fresh_unit("LH")
 
     return asyncio.run(build())
