@@ -26,7 +26,7 @@ SERVICE_ORDER = ["identity", "submissions", "evidence", "scoring", "notification
 FIRST_SERVICE_PORT = 8001
 # Who receives whose events (only services present are wired).
 EVENT_CONSUMERS = {"submissions": ["notifications", "scoring"], "evidence": ["notifications", "scoring"],
-                   "scoring": ["notifications"], "identity": ["notifications", "submissions", "scoring"]}
+                   "scoring": ["notifications", "submissions"], "identity": ["notifications", "submissions", "scoring"]}
 
 
 # Demo data is seeded step by step once every service is up (identity seeds before), each step by the service that

@@ -139,3 +139,31 @@ def test_a_page_links_the_next_one_with_the_same_filters() -> None:
     assert first.next == "/api/submissions/campaigns?status=published&limit=2&offset=2"
     assert last.next is None
     assert Page[int](items=[], total=9, limit=2, offset=0).next is None  # outside a request: no link
+
+
+def test_a_creation_names_what_it_created() -> None:
+    created_router = APIRouter(tags=["campaigns"])
+
+    @created_router.post("/campaigns", status_code=201)
+    async def create() -> dict[str, str]:
+        return {"id": "c-1"}
+
+    @created_router.get("/campaigns/{campaign_id}")
+    async def read(campaign_id: str) -> dict[str, str]:
+        return {"id": campaign_id}
+
+    @created_router.post("/campaigns/{campaign_id}/copy", status_code=201)
+    async def copy(campaign_id: str) -> dict[str, str]:
+        return {"id": "c-2"}
+
+    app = create_service_app(name="probe", title="Probe", description="", version="1", routers=[created_router],
+                             lifespan=_lifespan)
+    with serve(app) as url, httpx.Client(base_url=f"{url}/api/probe", timeout=10) as http:
+        created = http.post("/campaigns")
+        copied = http.post("/campaigns/c-1/copy")
+    assert (created.status_code, created.headers["location"]) == (201, "/api/probe/campaigns/c-1")
+    assert created.json() == {"id": "c-1"}
+    assert copied.status_code == 201 and "location" not in copied.headers  # no GET at …/copy/c-2: none, not a wrong one
+    spec = app.openapi()
+    assert "Location" in spec["paths"]["/api/probe/campaigns"]["post"]["responses"]["201"]["headers"]
+    assert "headers" not in spec["paths"]["/api/probe/campaigns/{campaign_id}/copy"]["post"]["responses"]["201"]

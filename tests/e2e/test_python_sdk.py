@@ -5,12 +5,12 @@ If-Match, upload evidence, self-score, read the notification feed."""
 from __future__ import annotations
 
 import importlib
-import io
 import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import RunningSystem
@@ -43,7 +43,6 @@ def _api(name: str) -> Any:
 
 def test_a_school_works_through_the_generated_python_client(system: RunningSystem, sdk: ModuleType) -> None:
     models = importlib.import_module("edudx_api_client.models")
-    types = importlib.import_module("edudx_api_client.types")
     anonymous = sdk.Client(base_url=system.gateway, raise_on_unexpected_status=True)
 
     login = _api("auth.auth_login").sync_detailed(
@@ -69,13 +68,19 @@ def test_a_school_works_through_the_generated_python_client(system: RunningSyste
     assert saved.status_code == 200, saved.content
     stale = _api("submissions.submissions_save_draft").sync_detailed(
         draft.id, client=school, body=models.DraftUpdate(values=values), if_match='"0"')
-    assert stale.status_code == 412 and stale.parsed.code == "stale_version"
+    assert stale.status_code == 412 and stale.parsed.code == "stale_submission"
 
-    upload = _api("evidence.evidence_upload_file").sync_detailed(client=school, body=models.EvidenceUploadFileBody(
-        submission_id=draft.id, file=types.File(payload=io.BytesIO(pdf_bytes("Kế hoạch SDK")),
-                                                file_name="ke-hoach-sdk.pdf", mime_type="application/pdf"),
+    # Direct upload, as an integrator sends large files: a ticket, the bytes to the object store, the completion.
+    content = pdf_bytes("Kế hoạch SDK")
+    ticket = _api("evidence.evidence_create_upload").sync(client=school, body=models.UploadCreate(
+        submission_id=draft.id, file_name="ke-hoach-sdk.pdf", size=len(content), content_type="application/pdf",
         title="Kế hoạch ứng dụng CNTT (SDK)"))
-    assert upload.status_code in (200, 201), upload.content
+    assert isinstance(ticket, models.UploadTicket), ticket
+    put = httpx.put(ticket.url, content=content, headers=ticket.headers.additional_properties, timeout=30)
+    assert put.status_code == 200, put.text
+    completed = _api("evidence.evidence_complete_upload").sync_detailed(ticket.upload_id, client=school)
+    assert completed.status_code == 201, completed.content
+    assert completed.parsed.kind == models.EvidenceKind.FILE and completed.parsed.duplicate is False
 
     scored = _api("scores.scores_save_self").sync_detailed(draft.id, client=school, body=models.SelfScoresUpdate(
         scores=[models.SelfScoreInput(criterion_code="1.1", points=3)]))

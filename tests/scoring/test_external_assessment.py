@@ -86,6 +86,7 @@ async def test_each_changed_criterion_needs_its_reason_and_the_school_sees_the_d
     assert published.status_code == 200, published.text
     # Self, review and final apart: 100 self-scored, 91 after the two changes (4.4: 10 → 6, 2.3: 10 → 5).
     assert (school["self_total"], school["final_total"], school["reviewed_count"]) == (100, 91, 3)
+    assert school["review_total"] == 6 + 5 + 3  # the reviewed criteria only, never the self-scores
     assert (school["self_classification"], school["classification"]) == ("Xuất sắc", "Xuất sắc")
     diff = {c["code"]: (c["self_score"]["points"], c["review"]["points"], c["review"]["comment"])
             for c in school["criteria"] if c["gap"]}

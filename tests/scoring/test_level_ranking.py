@@ -62,7 +62,7 @@ async def test_a_level_mode_rubric_ranks_by_level_then_points(stack: Stack, worl
             for code, (points, passed) in group_marks(definition, totals).items():
                 session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code, self_at=utcnow(),
                                            self_points=points, self_passed=passed))
-            await refresh_summary(session, sheet, definition)
+            await refresh_summary(session, sheet, definition, None)
         await session.commit()
 
     clients: dict[str, Any] = {"submissions": cast(SubmissionsClient, _Submissions({campaign.id: campaign})),

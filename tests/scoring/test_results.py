@@ -82,7 +82,7 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
             for code, (own, review) in marks.items():
                 session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code, self_points=own, self_at=now,
                                            review_points=review, review_at=now if review is not None else None))
-            await refresh_summary(session, sheet, definition)  # as a score write does
+            await refresh_summary(session, sheet, definition, None)  # as a score write does
             final = sum(((review if review is not None else own) for own, review in marks.values()), Decimal(0))
             expected[unit_id] = (sheet.unit_name, final, parent.name)
         await session.commit()

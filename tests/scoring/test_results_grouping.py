@@ -68,7 +68,7 @@ async def _sheets(stack: Stack, world: World, campaign: CampaignInfo) -> list[Sc
             for code, maximum in SEED_004_MAXIMA.items():
                 session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code, self_points=maximum * share,
                                            self_at=utcnow()))
-            await refresh_summary(session, sheet, definition)
+            await refresh_summary(session, sheet, definition, None)
             made.append(sheet)
         await session.commit()
     return made

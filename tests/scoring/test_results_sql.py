@@ -95,7 +95,7 @@ async def _fill(stack: Stack, world: World, campaign: CampaignInfo, *, seed: int
                 session.add(CriterionScore(sheet_id=sheet.id, criterion_code=code,
                                            self_points=(maximum * level / STEP).to_integral_value() * STEP,
                                            self_at=now))
-            await refresh_summary(session, sheet, definition)
+            await refresh_summary(session, sheet, definition, None)
         await session.commit()
 
 
@@ -240,7 +240,8 @@ async def test_a_score_write_stores_the_result_columns_with_the_summary(stack: S
 
 
 def test_the_migration_backfills_the_columns_from_the_summaries(tmp_path: Path) -> None:
-    """On SQLite (batch mode); the PostgreSQL pass of test_migrations runs the same migration on its schema."""
+    """On SQLite (batch mode); the PostgreSQL pass of test_migrations runs the same migration on its schema.
+    h24_0003 fills the final total, class and folded name; h21a_0004 the class's level rank."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
     migrate("scoring", url, None, "0002")
     definition = template_definition("seed-004-cntt")
@@ -265,6 +266,7 @@ def test_the_migration_backfills_the_columns_from_the_summaries(tmp_path: Path) 
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT id, final_total, classification FROM score_sheets")).all()
             folded = conn.execute(sa.text("SELECT DISTINCT unit_name_folded FROM score_sheets")).scalars().all()
+            level_ranks = dict(conn.execute(sa.text("SELECT id, level_rank FROM score_sheets")).all())  # h21a_0004
     finally:
         engine.dispose()
     found = {sheet_id: (None if total is None else Decimal(str(total)), label) for sheet_id, total, label in rows}
@@ -273,3 +275,6 @@ def test_the_migration_backfills_the_columns_from_the_summaries(tmp_path: Path) 
         for sheet_id, s in zip(ids, summaries, strict=True)}
     assert {label for _, label in found.values()} == {"Xuất sắc", "Trung bình", None}  # 100 and 50 points
     assert folded == ["truong a"]
+    assert level_ranks == {sheet_id: None if s is None else s["classification"]["rank"]
+                           for sheet_id, s in zip(ids, summaries, strict=True)}
+    assert sorted(r for r in level_ranks.values() if r is not None) == [1, 4]  # Trung bình, Xuất sắc

@@ -982,6 +982,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/evidence/files/{item_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

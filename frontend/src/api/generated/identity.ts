@@ -3559,6 +3559,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/integration-clients/{client_pk}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4392,6 +4394,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/reorganisations/{reorganisation_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4923,6 +4927,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/units/{unit_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6734,6 +6740,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/identity/users/{user_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -3805,6 +3805,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/notifications/webhooks/{subscription_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1677,6 +1677,11 @@ export interface components {
             mode: string;
             /** Results Published */
             results_published: boolean;
+            /**
+             * Review Total
+             * @description Tổng điểm thẩm định của các tiêu chí đã thẩm định (`reviewed_count`), không gồm điểm tự chấm; null khi chưa thẩm định hoặc chưa được xem
+             */
+            review_total?: number | null;
             /** Reviewed Count */
             reviewed_count: number;
             /**
@@ -3377,6 +3382,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/scoring/rubrics/{rubric_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

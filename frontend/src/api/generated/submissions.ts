@@ -3523,6 +3523,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/submissions/campaigns/{campaign_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6099,6 +6101,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description Địa chỉ của tài nguyên vừa tạo (`/api/submissions/outlines/{outline_id}`) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {

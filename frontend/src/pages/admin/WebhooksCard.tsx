@@ -116,7 +116,9 @@ export function WebhooksCard() {
           <Input inputMode="url" maxLength={2000} placeholder="https://bang-dieu-khien.example.vn/edudx" />
         </Form.Item>
         <Form.Item name="event_types" label={t("Sự kiện", "Events")}
-          rules={[{ required: true, type: "array", min: 1, message: t("Hãy chọn ít nhất một sự kiện.", "Pick at least one event.") }]}>
+          // a validator, not `required`: antd would put aria-required on the group's div, which ARIA does not allow
+          rules={[{ validator: (_, value?: WebhookEventType[]) => value?.length ? Promise.resolve()
+            : Promise.reject(new Error(t("Hãy chọn ít nhất một sự kiện.", "Pick at least one event."))) }]}>
           <Checkbox.Group options={eventOptions} className="webhook-events" />
         </Form.Item>
         <Form.Item>

@@ -40,7 +40,7 @@ export function PresetCard({ schoolYearName, onApply }: { schoolYearName: string
     }
   };
   return (
-    <Card size="small" className="mb" title={t("Đánh giá mức độ chuyển đổi số theo QĐ 4725", "QĐ 4725 digital transformation assessment")}>
+    <Card size="small" className="mb" title={t("Mẫu QĐ 4725: đánh giá mức độ CĐS", "QĐ 4725 preset: DX assessment")}>
       <Typography.Paragraph className="small muted">
         {t("Điền sẵn tiêu đề, căn cứ, bộ chỉ số mẫu và hạn tự đánh giá 31/5 của năm học đã chọn; đánh giá ngoài trước 20/6, rồi công bố.",
           "Fills the title, reference, the template rubric and the 31/5 self-assessment deadline; external assessment by 20/6, then publication.")}

@@ -164,7 +164,10 @@ function TotalsBar({ sheet, running, runningClass, children }: { sheet: ScoreShe
       )}
       {final && (
         <>
-          <Statistic title={t("Điểm thẩm định", "Reviewed score")} value={formatPoints(sheet.final_total, lang)} suffix={`/ ${formatPoints(sheet.max_total, lang)}`} />
+          {/* Self, review and final apart: the review total never silently includes the school's own scores. */}
+          <Statistic title={t(`Thẩm định (${sheet.reviewed_count}/${sheet.criteria_count} tiêu chí)`, `Review (${sheet.reviewed_count}/${sheet.criteria_count} criteria)`)}
+            value={sheet.review_total === null || sheet.review_total === undefined ? "—" : formatPoints(sheet.review_total, lang)} />
+          <Statistic title={t("Điểm chính thức", "Final score")} value={formatPoints(sheet.final_total, lang)} suffix={`/ ${formatPoints(sheet.max_total, lang)}`} />
           <div data-testid="final-class"><div className="muted small">{t("Xếp loại", "Class")}</div><ClassTag label={sheet.classification} /></div>
         </>
       )}

@@ -15,6 +15,7 @@ from edudx_common.errors import install_problem_handlers
 from edudx_common.hardening import BodyLimitMiddleware, NoStoreMiddleware, UnexpectedErrorMiddleware
 from edudx_common.http import ServiceClient, ServiceTokenProvider
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
+from edudx_common.location import CreatedLocationMiddleware
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
 from edudx_common.openapi import RouteIds, finish_spec
@@ -61,6 +62,7 @@ def create_service_app(
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(NoStoreMiddleware)
     app.add_middleware(PageLinkMiddleware)
+    app.add_middleware(CreatedLocationMiddleware, routes_of=app)
     # Added last, so outermost: the request id is set before anything else runs.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)

@@ -43,10 +43,16 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "auth": "Đăng nhập, làm mới và thu hồi phiên, đặt lại mật khẩu, khoá công khai (JWKS).",
     "me": "Tài khoản của người đang đăng nhập.",
     "users": "Người dùng: tạo, sửa, nhập từ Excel.",
-    "units": "Cây đơn vị (Bộ, Sở, Phòng, trường): tạo, sửa, chuyển, sáp nhập, nhập từ Excel.",
+    "units": "Cây đơn vị (Bộ, Sở, trường, UBND xã/phường; Phòng GDĐT trước 1/7/2025): tạo, sửa, quan hệ theo ngày, "
+             "mã cũ và mới, nhập từ Excel.",
+    "clusters": "Cụm trường do Sở lập và các trường thuộc cụm.",
+    "reorganisations": "Sắp xếp đơn vị (giải thể Phòng, hợp nhất Sở, chuyển xã/phường, đổi mã): xem trước, xác nhận "
+                       "hoặc huỷ.",
+    "integration-clients": "Ứng dụng tích hợp của đơn vị (client credentials, phạm vi đọc hoặc đọc-ghi, thu hồi).",
     "audit": "Nhật ký thao tác của từng dịch vụ (xem và xuất CSV).",
     "campaigns": "Đợt báo cáo: soạn, công bố, đóng, gia hạn, đơn vị phải báo cáo.",
     "status": "Tình hình nộp báo cáo của một đợt.",
+    "review": "Bàn thẩm định: phân công, nhận và trả việc, từ chối, phê duyệt có điều kiện, thao tác hàng loạt.",
     "submissions": "Báo cáo của đơn vị: bản nháp, nộp, thẩm định, trả lại, phê duyệt, lịch sử và phiên bản.",
     "outlines": "Đề cương báo cáo (các mục và trường phải điền).",
     "school-years": "Năm học.",
@@ -55,12 +61,14 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "rubrics": "Bộ tiêu chí đánh giá và các phiên bản của nó.",
     "scores": "Tự đánh giá của đơn vị và điểm thẩm định.",
     "results": "Kết quả đánh giá của một đợt: tổng hợp, công bố, xuất, văn bản ký số.",
+    "authority index": "Chỉ số của cơ quan quản lý tính từ kết quả đã công bố của các trường trực thuộc.",
     "public": "Mức chuyển đổi số công khai của đơn vị (không cần đăng nhập).",
     "events": "Sự kiện giữa các dịch vụ (nội bộ).",
     "feed": "Bảng tin thông báo của người dùng.",
     "preferences": "Tuỳ chọn nhận thông báo.",
     "deliveries": "Thư đã gửi và gửi lại thư lỗi.",
     "calendar": "Lịch hạn nộp dạng iCalendar.",
+    "webhooks": "Webhook của đơn vị: đăng ký, nhật ký gửi, gửi lại (ký HMAC).",
     "reminder policy": "Lịch nhắc hạn của một đợt báo cáo.",
 }
 
@@ -155,10 +163,12 @@ def finish_spec(spec: dict[str, Any], *, route_ids: RouteIds) -> dict[str, Any]:
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "Mã truy cập lấy từ `POST /api/identity/auth/login` (gửi `Authorization: Bearer <token>`).",
     }
-    for operations in spec.get("paths", {}).values():
+    paths = spec.get("paths", {})
+    for path, operations in paths.items():
         for operation in operations.values():
             _finish_operation(operation, route_ids.authentication(operation.get("operationId", "")))
         _document_versions(operations)
+        _document_location(path, operations, paths)
     spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", route_ids.service))
     used = sorted({tag for ops in spec.get("paths", {}).values() for op in ops.values() for tag in op.get("tags", [])})
     spec["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, tag)} for tag in used]
@@ -191,6 +201,18 @@ def _document_versions(operations: dict[str, Any]) -> None:
                                                   "content": problem})
         operation["responses"].setdefault("428", {"description": "Thiếu phiên bản đã đọc (If-Match)",
                                                   "content": problem})
+
+
+def _document_location(path: str, operations: dict[str, Any], paths: dict[str, Any]) -> None:
+    """`Location` on the 201 of a POST whose created resource is read at `<path>/{id}`
+    (`edudx_common.location` sends it)."""
+    created = operations.get("post", {}).get("responses", {}).get("201")
+    readable = [p for p, item in paths.items() if "get" in item and p.startswith(path + "/{") and p.endswith("}")
+                and "/" not in p[len(path) + 1:]]
+    if created is not None and readable:
+        created.setdefault("headers", {})["Location"] = {
+            "description": f"Địa chỉ của tài nguyên vừa tạo (`{readable[0]}`)",
+            "schema": {"type": "string", "format": "uri-reference"}}
 
 
 def _finish_operation(operation: dict[str, Any], authentication: str | None) -> None:

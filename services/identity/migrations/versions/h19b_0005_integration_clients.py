@@ -14,7 +14,7 @@ from alembic import op
 import edudx_common.db
 
 revision: str = 'h19b_0005'
-down_revision: str | None = 'h18b_0004'
+down_revision: str | None = 'h20a_0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,6 +24,7 @@ from edudx_common.auth import Principal, Role
 from edudx_common.db import create_engine, session_factory, utcnow
 from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run_event_command
 from edudx_common.http import downstream_clients
+from edudx_common.outbox import EventSink
 from edudx_common.scope import RemoteUnitTree
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
@@ -82,7 +83,8 @@ async def seed_demo_self_scores(settings: Settings, submission_id: uuid.UUID) ->
             entries = [demo_self_score(ctx.definition, criterion)
                        for group in ctx.definition.groups for criterion in group.criteria]
             await save_self_scores(session, officer, ctx, entries, identity=IdentityClient(clients["identity"]),
-                                   evidence=EvidenceClient(clients["evidence"]), clock=utcnow)
+                                   evidence=EvidenceClient(clients["evidence"]),
+                                   events=EventSink(tuple(settings.event_receivers)), clock=utcnow)
             await session.commit()
             return len(entries)
     finally:
@@ -98,7 +100,8 @@ async def refresh_summaries(settings: Settings) -> int:
         async with session_factory(engine)() as session:
             for sheet in (await session.execute(select(ScoreSheet))).scalars():
                 if sheet.summary is None or sheet.summary.get("version") != SUMMARY_VERSION:
-                    await refresh_summary(session, sheet, definition_of(await get_rubric(session, sheet.rubric_id)))
+                    await refresh_summary(session, sheet, definition_of(await get_rubric(session, sheet.rubric_id)),
+                                          None)
                     rewritten += 1
             await session.commit()
     finally:

@@ -6,7 +6,8 @@ for thousands of units need no call per unit and a returned submission's self-sc
 below are this service's own view of those events (only the fields read here); tests/contract/test_events.py
 checks them against the producer's exported schemas. Publishing results does not trust this copy alone: it
 reads the states afresh from submissions first (results/freshness.py).
-Out: `results.published` (results/events.py), written to the outbox in the publishing transaction.
+Out: `results.published` (results/events.py), written to the outbox in the publishing transaction, and
+`scores.changed` (sheets/events.py) in the transaction that changes a sheet's scores.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from scoring.clients.submissions import SubmissionsClient
 from scoring.errors import InvalidEvent
 from scoring.results.events import PUBLISHED as RESULTS_EVENTS
 from scoring.sheets import repository as sheets
+from scoring.sheets.events import PUBLISHED as SHEET_EVENTS
 from scoring.sheets.models import ScoreSheet
 
 __all__ = ["CONSUMED", "PUBLISHED", "EventSink", "handle"]
 
 log = structlog.get_logger("scoring.events")
 
-PUBLISHED: tuple[type[Event], ...] = RESULTS_EVENTS
+PUBLISHED: tuple[type[Event], ...] = (*RESULTS_EVENTS, *SHEET_EVENTS)
 
 
 class SubmissionStep(ConsumedEvent):

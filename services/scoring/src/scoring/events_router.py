@@ -13,7 +13,7 @@ router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
 # Who may send which events here; anything else, and any user token, is 403.
 PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "evidence": ("evidence.*",),
-             "identity": ("unit.changed",)}
+             "identity": ("unit.changed", "user.changed")}
 
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

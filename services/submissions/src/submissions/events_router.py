@@ -15,8 +15,9 @@ from submissions.units import service as units
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
-# Who may send which events here; anything else, and any user token, is 403.
-PRODUCERS = {"identity": ("unit.changed",), "scoring": ("scores.*",)}
+# Who may send which events here; anything else, and any user token, is 403. Each producer sends every event it
+# publishes to every receiver: the types read here are handled, the others accepted and left alone.
+PRODUCERS = {"identity": ("unit.changed", "user.changed"), "scoring": ("scores.*", "results.*")}
 
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
@@ -32,6 +33,6 @@ async def receive_event(envelope: EventEnvelope, session: SessionDep, principal:
     if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
         if envelope.type.startswith("scores."):
             await scores.handle(session, envelope)
-        else:
+        elif envelope.type == "unit.changed":
             await units.handle(session, envelope, identity=identity)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,21 +4,21 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from edudx_common.types import SingleLine
+from edudx_common.types import RequestModel, SingleLine
 
 
-class ClusterCreate(BaseModel):
+class ClusterCreate(RequestModel):
     owner_unit_id: uuid.UUID = Field(description="Sở định nghĩa cụm trường")
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$", description="Mã cụm")
     name: SingleLine = Field(min_length=2, max_length=255, description="Tên cụm, ví dụ 'Cụm 1 – Long Hồ'")
 
 
-class ClusterUpdate(BaseModel):
+class ClusterUpdate(RequestModel):
     name: SingleLine | None = Field(default=None, min_length=2, max_length=255)
     active: bool | None = None
 
 
-class ClusterMembers(BaseModel):
+class ClusterMembers(RequestModel):
     unit_ids: list[uuid.UUID] = Field(max_length=5000, description="Toàn bộ các trường của cụm từ hôm nay")
 
 

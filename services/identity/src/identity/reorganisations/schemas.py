@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edudx_common.types import RequestModel
 from identity.reorganisations.models import ReorganisationKind, ReorganisationStatus
 from identity.units.schemas import UnitRef
 
 
-class ReorganisationCreate(BaseModel):
+class ReorganisationCreate(RequestModel):
     """What to change; which fields each kind needs:
 
     - `archive_office`: `unit_id` (the Phòng GDĐT): its schools go to its Sở, its accounts stop, it stays in history.

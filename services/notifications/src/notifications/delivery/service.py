@@ -85,6 +85,6 @@ async def webhook_disabled(session: AsyncSession, *, unit_id: uuid.UUID, subscri
                            reason: str, now: datetime) -> None:
     """Tell the unit's admins, by e-mail and in their feed, that one of its webhooks was turned off."""
     data = WebhookDisabledData(subscription_id=subscription_id, url=url, reason=reason)
-    key = f"webhook_disabled:{subscription_id}:{now.isoformat()}"
+    key = f"webhook_disabled:{subscription_id}:{int(now.timestamp())}"
     await repository.add_notifications(session, [repository.notification_row(
         kind=NotificationKind.WEBHOOK_DISABLED.value, dedupe_key=key, now=now, unit_id=unit_id, data=data)])

@@ -9,7 +9,7 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from scoring.authority_index import service
 from scoring.authority_index.schemas import AuthorityIndexRead
-from scoring.deps import ClockDep, IdentityDep, SubmissionsDep, UnitTreeDep
+from scoring.deps import ClockDep, EventsDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.sheets.service import load_context
 
 router = APIRouter(prefix="/submissions/{submission_id}/authority-index", tags=["authority index"],
@@ -30,9 +30,9 @@ async def get_authority_index(submission_id: uuid.UUID, session: SessionDep, pri
 @router.post("", response_model=AuthorityIndexRead)
 async def fill_authority_index(submission_id: uuid.UUID, session: SessionDep, principal: CurrentUser,
                                submissions: SubmissionsDep, identity: IdentityDep, tree: UnitTreeDep,
-                               clock: ClockDep) -> AuthorityIndexRead:
+                               events: EventsDep, clock: ClockDep) -> AuthorityIndexRead:
     """Fill the computed criteria from EduDX's published school results: each figure becomes the criterion's
     self-score, its basis the note (those who prepare the report, while it is a draft or returned). Self-scores
     sent for a computed criterion are refused; this is the only way it is scored by the unit."""
     ctx = await load_context(session, principal, submission_id, submissions=submissions, tree=tree)
-    return await service.fill(session, principal, ctx, identity=identity, clock=clock)
+    return await service.fill(session, principal, ctx, identity=identity, events=events, clock=clock)

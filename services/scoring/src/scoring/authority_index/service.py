@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, prepares_for
+from edudx_common.outbox import EventSink
 from scoring.authority_index import repository
 from scoring.authority_index.schemas import AuthorityIndexRead, ComputedCriterionRead, IndexUnitRead
 from scoring.clients.identity import IdentityClient
@@ -61,7 +62,7 @@ async def authority_index(session: AsyncSession, ctx: Context) -> list[ComputedC
 
 
 async def fill(session: AsyncSession, principal: Principal, ctx: Context, *, identity: IdentityClient,
-               clock: Clock) -> AuthorityIndexRead:
+               events: EventSink, clock: Clock) -> AuthorityIndexRead:
     """Write every computed criterion's figure as its self-score (those who self-score, while the report is
     editable)."""
     if not prepares_for(principal, ctx.info.unit_id):
@@ -81,5 +82,5 @@ async def fill(session: AsyncSession, principal: Principal, ctx: Context, *, ide
         row.self_by, row.self_by_name, row.self_at = principal.subject, principal.name, now
         session.add(row)
     sheet.updated_at = now
-    await refresh_summary(session, sheet, ctx.definition)
+    await refresh_summary(session, sheet, ctx.definition, events)
     return AuthorityIndexRead(submission_id=ctx.info.id, unit_id=ctx.info.unit_id, criteria=figures, saved=True)

@@ -552,7 +552,7 @@ async def publish(session: AsyncSession, principal: Principal, campaign: Campaig
                                       approved_only=True, by_level=definition.ranks_by_level)
     empty_levels: list[dict[str, Any]] = [
         {"code": g.code, "title": g.title, "final_total": str(g.final_total), "level": g.level} for g in empty.groups]
-    rows = [{
+    rows: list[dict[str, Any]] = [{
         "campaign_id": campaign.id, "unit_id": r.unit_id, "unit_name": r.unit_name, "campaign_title": campaign.title,
         "campaign_kind": campaign.kind, "school_year": school_year, "classification": r.classification,
         # GroupLevelRead's JSON, written directly: a model per group and unit cost more than the rest of a row.

@@ -9,7 +9,7 @@ from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
-from scoring.deps import ClockDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
+from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.results import export
 from scoring.results import repository as results_repository
 from scoring.sheets import repository, service
@@ -60,7 +60,8 @@ async def get_self_score_completeness(submission_id: uuid.UUID, session: Session
 @router.patch("/self-scores", response_model=ScoreSheetRead)
 async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, session: SessionDep,
                            principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
-                           identity: IdentityDep, evidence: EvidenceDep, clock: ClockDep) -> ScoreSheetRead:
+                           identity: IdentityDep, evidence: EvidenceDep, events: EventsDep,
+                           clock: ClockDep) -> ScoreSheetRead:
     """Self-score one or more criteria (tự chấm) while the submission is a draft or returned: points on the
     criterion's step up to its maximum, the blocks reached, the level, or đạt / chưa đạt for a mandatory
     condition, each with a note and its evidence. A criterion that requires evidence cannot get more than 0
@@ -69,18 +70,19 @@ async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, ses
     evidence is missing) with one error per entry at fault, every criterion at fault named."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
     await service.save_self_scores(session, principal, ctx, body.scores, identity=identity, evidence=evidence,
-                                   clock=clock)
+                                   events=events, clock=clock)
     return await _read(session, principal, ctx)
 
 
 @router.patch("/review-scores", response_model=ScoreSheetRead)
 async def save_review_scores(submission_id: uuid.UUID, body: ReviewScoresUpdate, session: SessionDep,
                              principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
-                             identity: IdentityDep, clock: ClockDep) -> ScoreSheetRead:
+                             identity: IdentityDep, events: EventsDep, clock: ClockDep) -> ScoreSheetRead:
     """Review-score criteria (điểm thẩm định) with a comment, by a reviewer or admin of an authority above the
     school, after submission and before approval. The final score of a criterion is its review score."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
-    await service.save_review_scores(session, principal, ctx, body.scores, identity=identity, clock=clock)
+    await service.save_review_scores(session, principal, ctx, body.scores, identity=identity, events=events,
+                                     clock=clock)
     return await _read(session, principal, ctx)
 
 

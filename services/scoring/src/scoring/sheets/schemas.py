@@ -98,6 +98,9 @@ class ScoreSheetRead(BaseModel):
     max_total: float
     self_total: float
     self_classification: str | None
+    review_total: float | None = Field(default=None, description="Tổng điểm thẩm định của các tiêu chí đã thẩm định "
+                                                                "(`reviewed_count`), không gồm điểm tự chấm; null khi "
+                                                                "chưa thẩm định hoặc chưa được xem")
     final_total: float | None = Field(description="Điểm cuối cùng: điểm thẩm định nếu có, nếu không là tự chấm")
     classification: str | None
     classification_note: str | None

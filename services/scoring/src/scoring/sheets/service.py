@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.errors import FieldError
+from edudx_common.outbox import EventSink
 from edudx_common.scope import UnitTree, is_in_scope
 from scoring.clients.evidence import EvidenceClient, EvidenceInfo
 from scoring.clients.identity import IdentityClient
@@ -28,6 +29,7 @@ from scoring.rubrics.definition import Criterion, CriterionKind, RubricDefinitio
 from scoring.rubrics.models import Rubric
 from scoring.sheets import repository
 from scoring.sheets.calculation import Answer, InvalidMark, Mark, SheetOutcome, evaluate, outcome, summary_of
+from scoring.sheets.events import ScoresChanged
 from scoring.sheets.models import CriterionScore, ScoreSheet
 from scoring.sheets.schemas import (
     AnswerFields,
@@ -173,7 +175,7 @@ def _has_attributes(criterion: Criterion, item: EvidenceInfo) -> bool:
 
 async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Context,
                            entries: Sequence[SelfScoreInput], *, identity: IdentityClient, evidence: EvidenceClient,
-                           clock: Clock) -> ScoreSheet:
+                           events: EventSink, clock: Clock) -> ScoreSheet:
     if not prepares_for(principal, ctx.info.unit_id):
         raise NotAllowed("Chỉ hiệu trưởng, cán bộ phụ trách CNTT của đơn vị (hoặc quản trị đơn vị quản lý) được "
                          "tự chấm điểm.")
@@ -210,7 +212,7 @@ async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Con
     _audit_scores(session, principal, ctx, "score.self_changed", before,
                   {criterion.code: _float(mark.points) for _, criterion, mark in marks})
     sheet.updated_at = now
-    await refresh_summary(session, sheet, ctx.definition)
+    await refresh_summary(session, sheet, ctx.definition, events)
     return sheet
 
 
@@ -220,7 +222,7 @@ def _entry_index(error: FieldError) -> int:
 
 async def save_review_scores(session: AsyncSession, principal: Principal, ctx: Context,
                              entries: Sequence[ReviewScoreInput], *, identity: IdentityClient,
-                             clock: Clock) -> ScoreSheet:
+                             events: EventSink, clock: Clock) -> ScoreSheet:
     if not reviews_for(principal, ctx.info.unit_id):
         raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được chấm điểm "
                          "thẩm định.")
@@ -245,7 +247,7 @@ async def save_review_scores(session: AsyncSession, principal: Principal, ctx: C
     _audit_scores(session, principal, ctx, "score.review_changed", before,
                   {criterion.code: _float(mark.points) for _, criterion, mark in marks})
     sheet.updated_at = now
-    await refresh_summary(session, sheet, ctx.definition)
+    await refresh_summary(session, sheet, ctx.definition, events)
     return sheet
 
 
@@ -271,8 +273,10 @@ def _audit_scores(session: AsyncSession, principal: Principal, ctx: Context, act
                  before={code: before.get(code) for code in after}, after=after)
 
 
-async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: RubricDefinition) -> None:
-    """Store the sheet's outcome summary from its current scores (in the transaction that changed them)."""
+async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: RubricDefinition,
+                          events: EventSink | None) -> None:
+    """Store the sheet's outcome summary from its current scores (in the transaction that changed them), and tell
+    `events`' receivers the totals (`scores.changed`; None: a rewrite that changes no score)."""
     await session.flush()
     scores = await repository.scores(session, sheet.id)
     result = sheet_outcome(definition, scores)
@@ -280,6 +284,12 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     sheet.final_total, sheet.classification = result.final_total, result.classification.label
     sheet.level_rank = result.classification.rank
     await session.flush()
+    if events is not None:
+        reviewed = [c.review_mark.points for c in result.criteria if c.review_mark is not None]
+        await events.emit(session, ScoresChanged(
+            submission_id=sheet.submission_id, self_total=float(result.self_total),
+            review_total=float(sum(reviewed, Decimal(0))) if reviewed else None,
+            final_total=float(result.final_total)))
 
 
 # --- completeness ---------------------------------------------------------------------------------------------
@@ -390,6 +400,8 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
         can_review=reviews_for(principal, unit_id) and status in REVIEWABLE, results_published=published,
         criteria=criteria, groups=groups, max_total=float(result.max_total), self_total=float(result.self_total),
         self_classification=result.self_classification.label,
+        review_total=_float(sum((c.review_mark.points for c in result.criteria if c.review_mark is not None),
+                                Decimal(0))) if reveal and result.reviewed_count else None,
         final_total=float(result.final_total) if reveal else None,
         classification=result.classification.label if reveal else None,
         classification_note=result.classification.note if reveal else result.self_classification.note,

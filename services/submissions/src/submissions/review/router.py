@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep

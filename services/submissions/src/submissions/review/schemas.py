@@ -8,24 +8,25 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.types import RequestModel
 from submissions.review.models import BulkKind, BulkState
 from submissions.status.schemas import ReviewQueue
 from submissions.workflow.schemas import ReturnReasons
 
 
-class ReviewerRef(BaseModel):
+class ReviewerRef(RequestModel):
     id: str = Field(max_length=80, description="Mã tài khoản (sub của token) của người thẩm định")
     name: str = Field(min_length=1, max_length=200)
 
 
-class AssignmentCreate(BaseModel):
+class AssignmentCreate(RequestModel):
     """Assign these schools to one reviewer (by hand)."""
 
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=3000)
     reviewer: ReviewerRef
 
 
-class BoardSelection(BaseModel):
+class BoardSelection(RequestModel):
     """The board's filters, as the list uses them: `queue`, `match` (`cột:giá trị`), `range` (`cột:từ:đến`),
     `q` (tên hoặc mã)."""
 
@@ -35,7 +36,7 @@ class BoardSelection(BaseModel):
     q: str | None = Field(default=None, max_length=200)
 
 
-class AutoAssignment(BaseModel):
+class AutoAssignment(RequestModel):
     """Share the unassigned schools matching `selection` among `reviewers`, each next school to the reviewer
     with the fewest reports waiting (never to one who declined it)."""
 
@@ -58,7 +59,7 @@ class AssignmentReport(BaseModel):
     load: dict[str, int] = Field(description="Số báo cáo chờ thẩm định của mỗi người sau khi phân công")
 
 
-class DeclineRequest(BaseModel):
+class DeclineRequest(RequestModel):
     reason: str = Field(min_length=3, max_length=1000, description="Ví dụ 'Xung đột lợi ích: trường cũ của tôi'")
 
 
@@ -83,7 +84,7 @@ class NextInQueue(BaseModel):
     remaining: int = Field(description="Báo cáo còn lại trong hàng đợi của tôi (không tính báo cáo vừa xử lý)")
 
 
-class ApproveRequest(BaseModel):
+class ApproveRequest(RequestModel):
     comment: str | None = Field(default=None, max_length=5000)
     confirm_unit_name: str | None = Field(
         default=None, max_length=255, description="Tên trường, nhắc lại đúng như hệ thống nêu (xác nhận)")
@@ -105,7 +106,7 @@ class ApprovalCheck(BaseModel):
     unscored_criteria: list[str]
 
 
-class BulkCreate(BaseModel):
+class BulkCreate(RequestModel):
     kind: BulkKind
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=3000)
     reason: str | None = Field(default=None, max_length=500, description="Lý do gia hạn (bắt buộc khi gia hạn)")
