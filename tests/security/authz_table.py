@@ -158,6 +158,10 @@ async def _version(world: Any, ref: str, role: str) -> Request:
     return {"number": "1"}
 
 
+async def _fresh_draft(world: Any, ref: str, role: str) -> Request:
+    return {"submission_id": (await world.fresh_submission(ref))["id"]}
+
+
 async def _fresh_evidence(world: Any, ref: str, role: str) -> Request:
     return {"item_id": await world.fresh_evidence(ref)}
 
@@ -281,6 +285,11 @@ async def _fresh_webhook_delivery(world: Any, ref: str, role: str) -> Request:
 
 
 # SYS SOA SOR PHA VIE COM PRI ITO ANON — own/in/out each
+# COM, the commune official (UBND xã, administrative owner of HB and LP, not on their professional path): reads the
+# unit tree of its schools, their campaigns, status and submissions (the submissions service's commune rule) and
+# published results; every write and review action is refused (403, or 404 where the service finds the resource
+# only on the professional path); evidence files, working (unpublished) results, score sheets and reminder
+# policies are not part of that following: 404 like any unit out of scope.
 TABLE: dict[str, Rule] = {}
 
 # public operations that do not look at the caller, tried once with a token and once without (logins and
@@ -366,7 +375,7 @@ TABLE.update({
     "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 3-4 3-4 1"),
     "GET /api/submissions/campaigns/{campaign_id}/status/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 3-4 3-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/submissions":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 a-4 a-4 1", _open_submission),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 a-4 a-4 1", _open_submission),
     "GET /api/submissions/campaigns/{campaign_id}/targets": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 a-4 a-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/targets":
         Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", _add_target),
@@ -385,14 +394,15 @@ TABLE.update({
     "GET /api/submissions/submissions": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
     "GET /api/submissions/submissions/{submission_id}": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "PATCH /api/submissions/submissions/{submission_id}":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1", _save_draft),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _save_draft),
     "POST /api/submissions/submissions/{submission_id}/approve":
         Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(comment=None)),
     "GET /api/submissions/submissions/{submission_id}/approval-check":
         Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1"),
     "POST /api/submissions/submissions/{submission_id}/claim": Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1"),
+    # a draft of its own: on a shared one another role's claim (cells run concurrently) refuses the reviewer
     "POST /api/submissions/submissions/{submission_id}/release":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", _fresh_draft),
     "POST /api/submissions/submissions/{submission_id}/decline":
         Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(reason="Xung đột lợi ích")),
     "GET /api/submissions/submissions/{submission_id}/checklist":
@@ -418,32 +428,32 @@ TABLE.update({
     "GET /api/submissions/submissions/{submission_id}/versions/{number}":
         Rule("submitted", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1", _version),
     # --- evidence ---
-    "POST /api/evidence/files": Rule("school", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1", _upload_file),
-    "DELETE /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1", _fresh_evidence),
-    "GET /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
-    "GET /api/evidence/files/{item_id}/content": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
-    "GET /api/evidence/files/{item_id}/download": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "POST /api/evidence/files": Rule("school", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _upload_file),
+    "DELETE /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _fresh_evidence),
+    "GET /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+    "GET /api/evidence/files/{item_id}/content": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+    "GET /api/evidence/files/{item_id}/download": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
     "POST /api/evidence/files/{item_id}/review":
-        Rule("evidence", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(state="accepted")),
-    "POST /api/evidence/links": Rule("school", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1", _create_link),
+        Rule("evidence", "-aa -a4 -a4 -a4 -34 -44 3-4 3-4 1", body(state="accepted")),
+    "POST /api/evidence/links": Rule("school", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _create_link),
     "GET /api/evidence/submissions/{submission_id}/catalogue.xlsx":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
-    "GET /api/evidence/submissions/{submission_id}/files": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
-    "POST /api/evidence/uploads": Rule("school", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1", _create_upload),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+    "GET /api/evidence/submissions/{submission_id}/files": Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+    "POST /api/evidence/uploads": Rule("school", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _create_upload),
     "POST /api/evidence/uploads/{upload_id}/complete":
         Rule("upload", "-aa -44 -44 -44 -44 -44 4-4 4-4 1", _fresh_upload),
     # --- scoring ---
-    "GET /api/scoring/campaigns/{campaign_id}/results": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 3-3 3-3 1"),
-    "GET /api/scoring/campaigns/{campaign_id}/results/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 3-3 3-3 1"),
+    "GET /api/scoring/campaigns/{campaign_id}/results": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 3-3 3-3 1"),
+    "GET /api/scoring/campaigns/{campaign_id}/results/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 3-3 3-3 1"),
     "DELETE /api/scoring/campaigns/{campaign_id}/results/publication":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-3 3-3 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 3-3 3-3 1"),
     "POST /api/scoring/campaigns/{campaign_id}/results/publish":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-3 3-3 1", _fresh_results_campaign),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 3-3 3-3 1", _fresh_results_campaign),
     "GET /api/scoring/campaigns/{campaign_id}/results/published": Rule("campaign", "aaa aaa aaa aaa aaa -aa a-a a-a 1"),
     "GET /api/scoring/campaigns/{campaign_id}/results/published/signed.pdf":
         Rule("campaign", "aaa aaa aaa aaa aaa -aa a-a a-a 1"),
     "PUT /api/scoring/campaigns/{campaign_id}/results/settings":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-3 3-3 1", body(ranking_enabled=True)),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 3-3 3-3 1", body(ranking_enabled=True)),
     "POST /api/scoring/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
     "GET /api/scoring/public/units/{unit_id}/badge": Rule("school", "-aa -aa -aa -aa -aa -aa a-a a-a a"),
     "GET /api/scoring/public/units/{unit_id}/dx-level": Rule("school", "-aa -aa -aa -aa -aa -aa a-a a-a a"),
@@ -457,29 +467,29 @@ TABLE.update({
     "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --- --- -"),
     "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa a34 334 a-4 3-4 --4 --- --- -", _rubric),
     "PATCH /api/scoring/submissions/{submission_id}/review-scores":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(**SCORES)),
-    "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -44 3-4 3-4 1", body(**SCORES)),
+    "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
     "GET /api/scoring/submissions/{submission_id}/scores/export":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
     "GET /api/scoring/submissions/{submission_id}/self-scores/completeness":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
     "PATCH /api/scoring/submissions/{submission_id}/self-scores":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1", body(**SCORES)),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", body(**SCORES)),
     # --- notifications ---
     "GET /api/notifications/calendar-feeds": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/notifications/calendar-feeds": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1", _calendar_feed),
+    "POST /api/notifications/calendar-feeds": Rule("unit", "aaa aa4 aa4 aa4 aa4 a44 a-4 a-4 1", _calendar_feed),
     "DELETE /api/notifications/calendar-feeds/{feed_id}":
         Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
     "POST /api/notifications/calendar-feeds/{feed_id}/regenerate":
         Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
     "GET /api/notifications/calendar/{token}.ics": Rule("calendar_token", "a-a a-a a-a a-a a-a a-a a-a a-a a"),
-    "POST /api/notifications/campaigns/{campaign_id}/reconcile": Rule("campaign", "aaa aa4 334 aa4 334 -34 4-4 4-4 1"),
+    "POST /api/notifications/campaigns/{campaign_id}/reconcile": Rule("campaign", "aaa aa4 334 aa4 334 -44 4-4 4-4 1"),
     "DELETE /api/notifications/campaigns/{campaign_id}/reminder-policy":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 4-4 4-4 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 4-4 4-4 1"),
     "GET /api/notifications/campaigns/{campaign_id}/reminder-policy":
-        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 4-4 4-4 1"),
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 4-4 4-4 1"),
     "PUT /api/notifications/campaigns/{campaign_id}/reminder-policy":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 4-4 4-4 1", body(days_before=[7, 1])),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 4-4 4-4 1", body(days_before=[7, 1])),
     # webhooks: authority admins of the unit or above (F19)
     "GET /api/notifications/webhooks": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
     "POST /api/notifications/webhooks": Rule("unit", ADMINS_OF_UNIT, _webhook),
@@ -560,26 +570,26 @@ TABLE.update({
     "GET /api/identity/units/{unit_id}/relations": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
     "GET /api/identity/clusters": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/identity/clusters": Rule("unit", ADMINS_OF_UNIT, _cluster),
-    "PATCH /api/identity/clusters/{cluster_id}": Rule("none", "a-- a-- 3-- 3-- 3-- 3-- 3-- 3-- 1",
+    "PATCH /api/identity/clusters/{cluster_id}": Rule("none", "a-- a-- 3-- 4-- 4-- 4-- 4-- 4-- 1",
                                                       _fresh_cluster_change),
-    "PUT /api/identity/clusters/{cluster_id}/members": Rule("none", "a-- a-- 3-- 3-- 3-- 3-- 3-- 3-- 1",
+    "PUT /api/identity/clusters/{cluster_id}/members": Rule("none", "a-- a-- 3-- 4-- 4-- 4-- 4-- 4-- 1",
                                                             _fresh_cluster_members),
     "GET /api/identity/reorganisations": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
-    "POST /api/identity/reorganisations": Rule("unit", ADMINS_OF_UNIT, _propose_reorganisation),
+    "POST /api/identity/reorganisations": Rule("unit", "aaa aa4 334 aa4 334 444 4-4 4-4 1", _propose_reorganisation),
     "GET /api/identity/reorganisations/{reorganisation_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_reorganisation),
     "POST /api/identity/reorganisations/{reorganisation_id}/confirm":
         Rule("unit", ADMINS_OF_UNIT, _fresh_reorganisation),
     "POST /api/identity/reorganisations/{reorganisation_id}/cancel":
         Rule("unit", ADMINS_OF_UNIT, _fresh_reorganisation),
     "GET /api/scoring/campaigns/{campaign_id}/results/publish-preview":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-3 3-3 1"),
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 3-3 3-3 1"),
     "GET /api/scoring/campaigns/{campaign_id}/results/published/exchange":
         Rule("campaign", "aaa aaa aaa aaa aaa -aa a-a a-a 1"),
     "GET /api/scoring/rubrics/campaign-presets": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1", _campaign_presets),
     "GET /api/scoring/submissions/{submission_id}/authority-index":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
     "POST /api/scoring/submissions/{submission_id}/authority-index":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -34 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1"),
 })
 
 
