@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from tests.e2e.conftest import RunningSystem
+from tests.e2e.conftest import RunningSystem, output_of
 from tests.security.matrix import served_spec
 from tests.security.world import DEMO_PASSWORD, ROLE_ACCOUNTS, World, build_world
 from tests.support import on_postgres
@@ -35,12 +35,19 @@ SKIPPED = {("POST", "/api/identity/auth/logout"), ("POST", "/api/identity/me/pas
            ("POST", "/api/identity/auth/login"), ("POST", "/api/identity/auth/password-reset")}
 
 
+# the OAuth token endpoint answers its errors as RFC 6749 §5.2 prescribes (and its spec documents): JSON `error`
+OAUTH_TOKEN = "/api/identity/oauth/token"
+
+
 def problem_json_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     """Every 4xx/5xx answer is RFC 9457 problem+json with a status and a stable code."""
     if response.status_code < 400:
         return None
     content_type = response.headers.get("content-type", [""])
     content_type = content_type[0] if isinstance(content_type, list) else content_type
+    if case.operation.path == OAUTH_TOKEN and response.status_code < 500:
+        assert content_type.startswith("application/json") and response.json().get("error"), response.text
+        return True
     assert content_type.startswith("application/problem+json"), (
         f"{response.status_code} answered as {content_type!r}")
     body = response.json()
@@ -121,7 +128,7 @@ def login(system: RunningSystem, role: str) -> str:
 def world_ids(system: RunningSystem) -> tuple[World, str]:
     async def build() -> tuple[World, str]:
         async with httpx.AsyncClient(base_url=system.gateway, timeout=60) as http:
-            world = await build_world(http)
+            world = await build_world(http, mail_log=lambda: output_of(system))
             return world, await world.fresh_unit("LH")
 
     return asyncio.run(build())

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import RunningSystem
-from tests.security.world import ROLE_ACCOUNTS, UNIT_CODES, World, login, unique
+from tests.security.world import ROLE_ACCOUNTS, World, demo_units, login, unique
 from tests.support import on_postgres
 
 pytestmark = pytest.mark.skipif(on_postgres(), reason="runs once, on the SQLite pass (one system start)")
@@ -36,9 +36,7 @@ async def _small_world(http: httpx.AsyncClient) -> World:
     tokens = await asyncio.gather(*(login(http, ROLE_ACCOUNTS[role]) for role in roles))
     world = World(http=http, units={}, headers={role: {"Authorization": f"Bearer {t['access_token']}"}
                                                 for role, t in zip(roles, tokens, strict=True)})
-    listed = await world.ok("GET", "/api/identity/units", params={"limit": 200})
-    by_code = {u["code"]: str(u["id"]) for u in listed["items"]}
-    world.units = {key: by_code[code] for key, code in UNIT_CODES.items() if code in by_code}
+    world.units = await demo_units(world)
     ct = await world.ok("POST", "/api/identity/units", expect=201, json={
         "code": unique("SGD-CT-"), "name": "Sở Giáo dục và Đào tạo Cần Thơ (kiểm thử)", "type": "department",
         "parent_id": None})

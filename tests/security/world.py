@@ -1,9 +1,12 @@
 """The data the authorization matrix runs against, built through the gateway as real users would build it.
 
-The demo province of the embedded run gives the accounts (one per role); on top of it a second province
-(out of everybody's scope but the system admin's) and, in each province, the campaigns, submissions,
-evidence, rubrics, outlines, calendar feeds and users the matrix points at. Resources are filed by the
-*unit key* they belong to, so a cell "phòng admin × out of scope" finds the Mang Thít school's submission.
+The demo province of the embedded run (2026: no Phòng tier, schools under the Sở and a commune) gives the seeded
+accounts. On top of it, as a system admin would build it through the API: two authorities under the Sở ("LH" and
+"MT", of the legacy Phòng type only a system admin may still create) with schools moved under them by confirmed
+reorganisations, so scope rules are checked one level deeper than the Sở; their admin and viewer accounts, activated
+by invitation; a second province (out of everybody's scope but the system admin's); and, in each, the campaigns,
+submissions, evidence, rubrics, outlines, calendar feeds and users the matrix points at. Resources are filed by the
+*unit key* they belong to, so a cell "sub-authority admin × out of scope" finds the Cái Nhum school's submission.
 """
 
 from __future__ import annotations
@@ -26,26 +29,35 @@ from tests.submissions.builders import FULL_ANSWERS
 
 DEMO_PASSWORD = "EduDX@2025"
 
-# role → demo e-mail (identity's seed); the unit each belongs to is read from its token
+# role → seeded demo e-mail (identity's seed); the unit each belongs to is read from its token
 ROLE_ACCOUNTS: dict[str, str] = {
     "system_admin": "admin@edudx.vn",
     "so_admin": "cntt.so@vinhlong.edu.vn",
     "so_reviewer": "thamdinh.so@vinhlong.edu.vn",
-    "phong_admin": "cntt.longho@vinhlong.edu.vn",
-    "viewer": "xem.longho@vinhlong.edu.vn",
+    # UBND xã Long Phước's official: owns (administratively) the HB and LP schools, follows them read-only
+    "commune_viewer": "vhxh.longphuoc@vinhlong.gov.vn",
     "principal": "hieutruong.hoabinh@vinhlong.edu.vn",
     "it_officer": "cntt.hoabinh@vinhlong.edu.vn",
 }
-
-# unit key → demo unit code; CT and CTS are made here (a second province)
-UNIT_CODES: dict[str, str] = {
-    "SO": "SGD-VL", "LH": "PGD-LH", "MT": "PGD-MT",
-    "HB": "86703001", "LP": "86702001", "CN": "86712001", "THPT": "86720001",
+# role → (unit key, identity role) of the accounts made by invitation in the authority "LH" built here
+INVITED_ROLES: dict[str, tuple[str, str]] = {
+    "phong_admin": ("LH", "authority_admin"),
+    "viewer": ("LH", "viewer"),
 }
+# the refresh and logout cells end sessions: they get sessions of a demo account no cell acts as
+SPARE_ACCOUNT = "vhxh.longchau@vinhlong.gov.vn"
+
+# unit key → demo unit code; LH and MT (authorities under the Sở), CT and CTS (a second province) are made here
+UNIT_CODES: dict[str, str] = {
+    "SO": "SGD-VL", "CM": "29275", "HB": "86703001", "LP": "86702001", "CN": "86712001", "THPT": "86720001",
+}
+# the authorities built under the Sở and the demo schools moved under each (HB and LP are commune CM's schools)
+SUB_AUTHORITIES: dict[str, tuple[str, ...]] = {"LH": ("HB", "LP"), "MT": ("CN",)}
 SCHOOL_KEYS = ("HB", "LP", "CN", "CTS")
 # which authority issues the campaign a school reports in
 ISSUER_OF: dict[str, str] = {"HB": "LH", "LP": "LH", "CN": "MT", "CTS": "CT", "THPT": "SO"}
-PARENT_OF: dict[str, str] = {"HB": "LH", "LP": "LH", "CN": "MT", "CTS": "CT", "THPT": "SO"}
+# where a fresh unit beside `key` goes (a commune has no units below it: its fresh units go under its Sở)
+PARENT_OF: dict[str, str] = {"HB": "LH", "LP": "LH", "CN": "MT", "CTS": "CT", "THPT": "SO", "CM": "SO"}
 # the school each authority's campaign targets
 TARGET_OF: dict[str, str] = {"SO": "THPT", "LH": "HB", "MT": "CN", "CT": "CTS"}
 
@@ -189,13 +201,14 @@ async def login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
     return dict(response.json())
 
 
-async def invited_admin(world: World, unit_key: str, mail_log: Callable[[], str]) -> dict[str, str]:
-    """An authority admin of `unit_key`, activated through the invitation the embedded run writes to its log
-    (no SMTP server there): what it takes to own something outside every seeded account's scope."""
-    email = f"{unique('quantri')}@kiemthu.edu.vn"
+async def invited_account(world: World, unit_key: str, mail_log: Callable[[], str], *,
+                          role: str = "authority_admin") -> dict[str, str]:
+    """An account of `unit_key` with `role`, activated through the invitation the embedded run writes to its log
+    (no SMTP server there): what it takes to act in a unit no seeded account belongs to."""
+    email = f"{unique('taikhoan')}@kiemthu.edu.vn"
     await world.ok("POST", "/api/identity/users", expect=201, json={
-        "email": email, "full_name": "Quản trị kiểm thử", "unit_id": world.units[unit_key],
-        "roles": ["authority_admin"], "send_invite": True})
+        "email": email, "full_name": "Tài khoản kiểm thử", "unit_id": world.units[unit_key],
+        "roles": [role], "send_invite": True})
     link = re.compile(re.escape(email) + r".*?token=([A-Za-z0-9_\-]+)|token=([A-Za-z0-9_\-]+).*?" + re.escape(email))
     for _attempt in range(100):
         found = [m.group(1) or m.group(2) for line in mail_log().splitlines() if (m := link.search(line))]
@@ -212,18 +225,47 @@ async def invited_admin(world: World, unit_key: str, mail_log: Callable[[], str]
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | None = None) -> World:
+async def demo_units(world: World) -> dict[str, str]:
+    """unit key → id of the demo units, looked up by code: a listing's first page no longer holds them all once an
+    earlier test of the run has made hundreds of units."""
+    found = await asyncio.gather(*(world.ok("GET", "/api/identity/units/lookup", params={"code": code})
+                                   for code in UNIT_CODES.values()))
+    return {key: str(unit["id"]) for key, unit in zip(UNIT_CODES, found, strict=True)}
+
+
+async def reorganise(world: World, **change: Any) -> None:
+    """Prepare a reorganisation and confirm it, as a system admin does in the SPA."""
+    prepared = await world.ok("POST", "/api/identity/reorganisations", expect=201, json=change)
+    confirmed = await world.ok("POST", f"/api/identity/reorganisations/{prepared['id']}/confirm")
+    assert confirmed["status"] == "confirmed", confirmed
+
+
+async def build_sub_authorities(world: World) -> None:
+    """Two authorities under the Sở, each with demo schools moved under it by a confirmed `move_unit`."""
+    for key, schools in SUB_AUTHORITIES.items():
+        code = unique(f"KT-{key}-")
+        created = await world.ok("POST", "/api/identity/units", expect=201, json={
+            "code": code, "name": f"Đơn vị quản lý kiểm thử {code}", "type": "district_office",
+            "parent_id": world.units["SO"]})
+        world.units[key] = str(created["id"])
+        for school in schools:
+            await reorganise(world, kind="move_unit", unit_id=world.units[school], new_parent_id=world.units[key],
+                             note="Kiểm thử phân quyền: đơn vị quản lý cấp dưới Sở")
+
+
+async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str]) -> World:
     logins = await asyncio.gather(*(login(http, email) for email in ROLE_ACCOUNTS.values()))
     # Sessions of their own for the refresh and logout cells: a logout ends its session's access tokens at once
     # (revoked sessions), so the sessions whose tokens every other cell uses are never handed out.
-    spare = await asyncio.gather(*(login(http, ROLE_ACCOUNTS["viewer"]) for _ in range(SPARE_SESSIONS)))
+    spare = await asyncio.gather(*(login(http, SPARE_ACCOUNT) for _ in range(SPARE_SESSIONS)))
     world = World(http=http, units={}, headers={
         role: {"Authorization": f"Bearer {tokens['access_token']}"} for role, tokens in zip(ROLE_ACCOUNTS, logins,
                                                                                            strict=True)},
                   refresh_tokens=[tokens["refresh_token"] for tokens in spare])
-    listed = await world.ok("GET", "/api/identity/units", params={"limit": 200})
-    by_code = {u["code"]: str(u["id"]) for u in listed["items"]}
-    world.units = {key: by_code[code] for key, code in UNIT_CODES.items() if code in by_code}
+    world.units = await demo_units(world)
+    await build_sub_authorities(world)
+    for role, (key, identity_role) in INVITED_ROLES.items():
+        world.headers[role] = await invited_account(world, key, mail_log, role=identity_role)
     # the second province: a Sở and one school, nobody's business but the system admin's
     ct = await world.ok("POST", "/api/identity/units", expect=201, json={
         "code": unique("SGD-CT-"), "name": "Sở Giáo dục và Đào tạo Cần Thơ (kiểm thử)", "type": "department",
@@ -234,10 +276,10 @@ async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | 
         "education_levels": ["thcs"], "parent_id": world.units["CT"]})
     world.units["CTS"] = str(cts["id"])
 
-    for role in ROLE_ACCOUNTS:
+    for role in world.headers:
         me = await world.ok("GET", "/api/identity/me", role=role)
         world.role_users[role] = str(me["id"])
-    for key in ("SO", "LH", "MT", "HB", "LP", "CN", "CT", "CTS"):
+    for key in ("SO", "LH", "MT", "CM", "HB", "LP", "CN", "CT", "CTS"):
         created = await world.ok("POST", "/api/identity/users", expect=201, json={
             "email": f"{unique('nguoidung')}@kiemthu.edu.vn", "full_name": "Người dùng kiểm thử",
             "unit_id": world.units[key], "roles": ["viewer"], "send_invite": False})
@@ -254,9 +296,9 @@ async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | 
         outline = await world.ok("POST", "/api/submissions/outlines", role=owner, expect=201,
                                  json={"name": f"Đề cương {key}", "definition": SEED_004_DEFINITION})
         world.outlines[key] = str(outline["id"])
-    # rubrics outside each seeded account's scope: a Phòng beside Long Hồ, a Sở of another province
-    for key in ("MT", "CT") if mail_log is not None else ():
-        admin = await invited_admin(world, key, mail_log)
+    # rubrics outside each seeded account's scope: an authority beside LH, a Sở of another province
+    for key in ("MT", "CT"):
+        admin = await invited_account(world, key, mail_log)
         created = await http.post("/api/scoring/rubrics", headers=admin, json=RUBRIC_BODY)
         assert created.status_code == 201, created.text
         world.rubrics[key] = str(created.json()["id"])
@@ -271,11 +313,11 @@ async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str] | 
     for school in SCHOOL_KEYS:
         world.evidence[school] = await world.fresh_evidence(school)
         world.submitted[school] = await world.fresh_submission(school, submitted=True)
-    for role in ROLE_ACCOUNTS:
+    for role in world.headers:
         world.feeds[role], world.feed_tokens[role] = await world.fresh_calendar_feed(role)
     # the school's staff hear of the campaigns published above through events: wait until they have
     for _attempt in range(60):
-        for role in ROLE_ACCOUNTS:
+        for role in world.headers:
             feed = await world.ok("GET", "/api/notifications/feed", role=role)
             items = feed["items"] if isinstance(feed, dict) else feed
             if items:

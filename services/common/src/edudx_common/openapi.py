@@ -215,6 +215,14 @@ def _document_location(path: str, operations: dict[str, Any], paths: dict[str, A
             "schema": {"type": "string", "format": "uri-reference"}}
 
 
+# Error bodies a standard prescribes instead of problem+json (RFC 6749 §5.2 for the OAuth token endpoint).
+_OWN_ERROR_SCHEMAS = {"#/components/schemas/OAuthErrorBody"}
+
+
+def _own_error_body(response: dict[str, Any]) -> bool:
+    return response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") in _OWN_ERROR_SCHEMAS
+
+
 def _finish_operation(operation: dict[str, Any], authentication: str | None) -> None:
     if INTERNAL_TAGS & set(operation.get("tags", [])):
         operation[INTERNAL_KEY] = True
@@ -244,5 +252,5 @@ def _finish_operation(operation: dict[str, Any], authentication: str | None) -> 
             if status[0] in "23" and content.get("schema", {}) in ({}, {"type": "string"}) and "json" not in media_type:
                 # Files (PDF, DOCX, XLSX, CSV, iCalendar): bytes to a client, not an untyped nothing.
                 content["schema"] = {"type": "string", "format": "binary"}
-        if status[0] in "45":
+        if status[0] in "45" and not _own_error_body(response):
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
