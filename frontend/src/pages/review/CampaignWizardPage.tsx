@@ -339,10 +339,10 @@ export default function CampaignWizardPage() {
             <Form.Item name="education_levels" label={t("Cấp học (để trống: mọi cấp)", "Levels (none: every level)")}>
               <Checkbox.Group className="choice-list" options={Object.entries(EDUCATION_LEVELS).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
             </Form.Item>
-            <Form.Item name="commune_ids" label={t("Chỉ các trường thuộc UBND xã/phường (để trống: mọi xã/phường)", "Only schools of these communes (none: every commune)")}>
+            <Form.Item name="commune_ids" label={t("Chỉ trường thuộc UBND xã/phường", "Only schools of these communes")}>
               <CommuneSelect />
             </Form.Item>
-            <Form.Item name="cluster_ids" label={t("Chỉ các trường thuộc cụm trường (để trống: mọi cụm)", "Only schools of these clusters (none: every cluster)")}>
+            <Form.Item name="cluster_ids" label={t("Chỉ trường thuộc cụm trường", "Only schools of these clusters")}>
               <ClusterSelect />
             </Form.Item>
             {matched === null
