@@ -191,6 +191,12 @@ async function publishThroughWizard(page, title) {
   await page.keyboard.press("Escape");
   await page.setViewportSize(DESKTOP);
   await page.getByRole("button", { name: "Tiếp tục" }).click();
+  // The rule: types, levels, and the communes and clusters that narrow it (left empty: every one).
+  await check(page, "a11y-13a-wizard-rule", { ready: (p) => p.getByLabel("Chỉ trường thuộc UBND xã/phường").waitFor() });
+  // Narrowed to the first commune (the demo's communes hold several schools each), then 3 of its schools kept.
+  await page.getByLabel("Chỉ trường thuộc UBND xã/phường").click();
+  await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option").first().click();
+  await page.keyboard.press("Escape");
   await page.getByRole("button", { name: "Xem trước đơn vị" }).click();
   const boxes = page.locator(".target-table .ant-checkbox-input");
   await boxes.first().waitFor();
@@ -200,6 +206,8 @@ async function publishThroughWizard(page, title) {
   await page.getByText("3 đơn vị sẽ phải nộp báo cáo, hạn 21/12/2026 17:00.").waitFor();
   await check(page, "a11y-13-wizard-targets", { ready: visibleText("3 đơn vị sẽ phải nộp báo cáo") });
   await page.getByRole("button", { name: "Tiếp tục" }).click();
+  // The server's list for the saved rule: the 3 units left, before publishing.
+  await page.locator(".target-summary .ant-table-row").nth(2).waitFor();
   await check(page, "a11y-14-wizard-summary", { ready: visibleText("Nhận đến 28/12/2026 17:00") });
   await page.getByRole("button", { name: "Ban hành", exact: true }).click();
   await page.locator(".ant-modal-confirm-title").getByText("Ban hành và thông báo cho 3 đơn vị?").waitFor();

@@ -13,14 +13,17 @@ import json
 import os
 import shutil
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import RunningSystem, embedded_system, output_of
 from tests.e2e.test_spa_browser import CHROMIUM, FRONTEND, SCREENSHOTS, _missing
-from tests.e2e.year_end_scenario import PHONG, SCHOOL_OFFICER, run_year_end
+from tests.e2e.year_end_scenario import SCHOOL_OFFICER, SO_ADMIN, run_year_end
 from tests.support import on_postgres
+
+VIETNAM = timezone(timedelta(hours=7))
 
 OUT = SCREENSHOTS / "a11y"
 WIZARD_TITLE = "Báo cáo ứng dụng CNTT học kỳ I năm học 2026-2027"
@@ -42,8 +45,9 @@ def _run_phase(system: RunningSystem, phase: str, report: Path, **extra: str) ->
 
 
 def _check_published_campaign(system: RunningSystem) -> None:
-    """What the wizard did, as the API sees it: published, the seed-004 rubric, 3 targets, the late cut-off."""
-    headers = system.login(PHONG)
+    """What the wizard did, as the API sees it: published, the seed-004 rubric, 3 targets (the schools of the
+    chosen commune less the units left out), the late cut-off."""
+    headers = system.login(SO_ADMIN)
     with system.client() as http:
         found = http.get("/api/submissions/campaigns", params={"q": WIZARD_TITLE}, headers=headers).json()["items"]
         assert len(found) == 1, found
@@ -52,8 +56,15 @@ def _check_published_campaign(system: RunningSystem) -> None:
         rubric = http.get(f"/api/scoring/rubrics/{campaign['rubric_id']}", headers=headers).json()
     assert campaign["status"] == "published"
     assert rubric["title"].startswith("Tiêu chuẩn đánh giá nhiệm vụ công nghệ thông tin")
-    assert targets["total"] == 3 and len(campaign["target_rule"]["unit_ids"]) == 3
-    assert campaign["due_at"].startswith("2026-12-21T17:00") and campaign["late_until"].startswith("2026-12-28T17:00")
+    # The units left out stay on the rule (types, levels, communes, clusters) as exclusions, not an explicit list.
+    left_out = set(campaign["target_rule"]["exclude_unit_ids"])
+    assert targets["total"] == 3 and campaign["target_rule"]["unit_ids"] is None and left_out
+    assert len(campaign["target_rule"]["commune_ids"]) == 1
+    assert {t["commune_id"] for t in targets["items"]} == set(campaign["target_rule"]["commune_ids"])
+    assert not left_out & {t["unit_id"] for t in targets["items"]}
+    # Vietnam wall-clock times, as instants (the API may answer in UTC).
+    assert datetime.fromisoformat(campaign["due_at"]) == datetime(2026, 12, 21, 17, tzinfo=VIETNAM)
+    assert datetime.fromisoformat(campaign["late_until"]) == datetime(2026, 12, 28, 17, tzinfo=VIETNAM)
 
 
 # Start-up, two browser phases (about 2 × 3 min under load) and the year-end scenario between them.
@@ -84,6 +95,7 @@ def test_main_screens_pass_axe_at_both_widths_and_the_wizard_publishes(tmp_path:
         _check_published_campaign(system)
     shots = {p.name for p in OUT.glob("*.png")}
     for screen in ("a11y-01-login", "a11y-03-report-editor", "a11y-04-self-scoring", "a11y-08-status-board",
-                   "a11y-09b-wizard-preset", "a11y-13-wizard-targets", "a11y-16-review", "a11y-17-results",
+                   "a11y-09b-wizard-preset", "a11y-13a-wizard-rule", "a11y-13-wizard-targets",
+                   "a11y-14-wizard-summary", "a11y-16-review", "a11y-17-results",
                    "a11y-17b-publish-warning", "a11y-19-admin-users"):
         assert {f"{screen}-desktop.png", f"{screen}-375.png"} <= shots, sorted(shots)

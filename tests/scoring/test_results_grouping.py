@@ -7,9 +7,13 @@ identity are the same stand-ins test_results_sql uses for the SQL page (see ther
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from decimal import Decimal
 from typing import Any, cast
+
+from openpyxl import load_workbook
 
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
@@ -18,7 +22,7 @@ from edudx_common.pagination import PageParams
 from scoring import events
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
-from scoring.results import service
+from scoring.results import export, service
 from scoring.results.listing import GroupBy, ResultsFilter
 from scoring.rubrics.service import template_definition
 from scoring.sheets.models import CriterionScore, ScoreSheet
@@ -174,3 +178,42 @@ async def test_unit_changed_moves_open_sheets_and_every_sheet_of_a_merged_depart
     assert after_move[closed_campaign.id].unit_path == former  # last year's results stay where they were
     assert all(path.startswith(f"/{surviving.hex}/{so.hex}/") for path in paths)
     assert sum(f"/{p1.hex}/" in path for path in paths) == len(paths) - 1
+
+
+async def test_results_export_groups_like_the_page_and_a_commune_exports_only_its_schools(stack: Stack,
+                                                                                          world: World) -> None:
+    campaign = _campaign(world)
+    submissions = cast(SubmissionsClient, _Submissions({campaign.id: campaign}))
+    identity = cast(IdentityClient, _Identity())
+    await _sheets(stack, world, campaign)
+
+    async with stack.services["scoring"].sessions() as session:
+        by_commune = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
+                                                  group_by=GroupBy.COMMUNE)
+        by_level = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
+                                                group_by=GroupBy.LEVEL)
+        one_commune = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
+                                                   group_by=GroupBy.CLUSTER, commune_id=LONG_CHAU)
+        with_units = await service.compute(session, campaign, submissions=submissions, identity=identity,
+                                           group_by=GroupBy.CLUSTER, commune_id=LONG_CHAU)
+    csv_rows = list(csv.reader(io.StringIO(export.summary_csv(
+        by_commune.definition, ranking=by_commune.ranking, with_previous=by_commune.with_previous,
+        lines=by_commune.lines, group_by=GroupBy.COMMUNE).decode("utf-8-sig"))))
+    book = load_workbook(io.BytesIO(export.summary_xlsx(
+        campaign.title, by_level.definition, ranking=by_level.ranking, with_previous=by_level.with_previous,
+        lines=by_level.lines, count=len(by_level.lines), group_by=GroupBy.LEVEL)))
+    sheet_rows = list(book["Tổng hợp"].iter_rows(values_only=True))
+
+    # Group by group in the page's order, by rank within each group; ranks stay those among every unit.
+    assert [(line.group_name, line.unit_name, line.rank) for line in by_commune.lines] == [
+        ("Phường Long Châu", "Trường số 0", 1), ("Phường Long Châu", "Trường số 1", 3),
+        ("Phường Phước Hậu", "Trường số 2", 2), ("(chưa gắn xã/phường)", "Trường số 3", 3)]
+    assert csv_rows[0][:3] == ["STT", "Đơn vị", "Xã/phường"]
+    assert [(r[1], r[2]) for r in csv_rows[1:]] == [(line.unit_name, line.group_name) for line in by_commune.lines]
+    assert sheet_rows[0][2] == "Cấp học"
+    assert [row[2] for row in sheet_rows[1:]] == ["Tiểu học", "Tiểu học, THCS", "THCS", "THPT"]
+    # A commune's officials: their schools only (ranked among them), in either export.
+    assert [(line.group_name, line.unit_name) for line in one_commune.lines] == [
+        ("Cụm 1 – Long Hồ", "Trường số 0"), ("Cụm 2 – Mang Thít", "Trường số 1")]
+    assert sorted((r.sheet.unit_name, r.group_name, r.rank) for r in with_units.results) == [
+        ("Trường số 0", "Cụm 1 – Long Hồ", 1), ("Trường số 1", "Cụm 2 – Mang Thít", 2)]

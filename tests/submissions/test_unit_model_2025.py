@@ -120,6 +120,8 @@ async def test_so_groups_status_by_commune_cluster_and_level_and_a_commune_reads
                                       headers=long_chau_official)
     other_commune = await client.get(f"{API}/submissions/{hoa_binh['id']}", headers=phuoc_hau_official)
     other_view = await status_view(client, phuoc_hau_official, cid)
+    targets = await client.get(f"{API}/campaigns/{cid}/targets", headers=long_chau_official)
+    other_targets = await client.get(f"{API}/campaigns/{cid}/targets", headers=phuoc_hau_official)
 
     assert [c["id"] for c in listed.json()["items"]] == [cid]
     assert view.status_code == 200, view.text
@@ -132,6 +134,10 @@ async def test_so_groups_status_by_commune_cluster_and_level_and_a_commune_reads
     assert draft_refused.status_code in (403, 404) and draft_refused.json()["title"].isascii() is False
     assert other_commune.status_code == 404
     assert {t["unit_code"] for t in other_view.json()["targets"]["items"]} == {"T-DT"}
+    assert targets.status_code == 200, targets.text
+    assert {t["unit_code"] for t in targets.json()["items"]} == {"T-HB", "T-LP"} and targets.json()["total"] == 2
+    assert {t["commune_name"] for t in targets.json()["items"]} == {"Phường Long Châu"}
+    assert [t["unit_code"] for t in other_targets.json()["items"]] == ["T-DT"]
 
 
 async def test_moving_a_school_gives_its_open_submission_to_the_new_manager_and_leaves_the_old_one_reading(

@@ -78,7 +78,10 @@ export interface paths {
         /**
          * Export Results
          * @description The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
-         *     one sheet per unit in the familiar layout.
+         *     one sheet per unit in the familiar layout; or the summary as CSV. `group_by=commune|cluster|level` makes the
+         *     group column the schools' commune, clusters or levels (units listed group by group, by rank within each), as
+         *     on the results page. Who reads what is the results page's rule: a commune's officials (read only) get the
+         *     commune's schools.
          */
         get: operations["results_export"];
         put?: never;
@@ -2167,7 +2170,11 @@ export interface operations {
     results_export: {
         parameters: {
             query?: {
-                /** @description Thêm một trang cho mỗi đơn vị (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng) */
+                /** @description xlsx (mặc định) hoặc csv (chỉ bảng tổng hợp) */
+                format?: components["schemas"]["ExchangeFormat"];
+                /** @description Cột nhóm: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), level (cấp học) */
+                group_by?: components["schemas"]["GroupBy"];
+                /** @description Thêm một trang cho mỗi đơn vị (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng); chỉ với xlsx */
                 include_units?: boolean;
             };
             header?: never;
@@ -2185,6 +2192,7 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -427,7 +427,8 @@ export interface paths {
         };
         /**
          * List Targets
-         * @description The campaign's targets the caller may see, by name.
+         * @description The campaign's targets the caller may see, by name: every one for the issuer's side, those in the caller's
+         *     subtree for the units below it, the schools a commune owns for the commune's officials (read only).
          */
         get: operations["campaigns_list_targets"];
         put?: never;

@@ -175,7 +175,10 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
       },
     });
   };
-  const exportXlsx = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/export", { ...path, parseAs: "blob" }), "ket-qua.xlsx").catch((e: Error) => message.error(e.message));
+  // The export groups as the page does: the group column is the commune, cluster or level chosen here.
+  const exportXlsx = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/export", {
+    params: { path: { campaign_id: campaignId }, query: { group_by: groupBy } }, parseAs: "blob",
+  }), "ket-qua.xlsx").catch((e: Error) => message.error(e.message));
   const signedPdf = () => download(api.GET("/api/scoring/campaigns/{campaign_id}/results/published/signed.pdf", { ...path, parseAs: "blob" }), "ket-qua-da-ky-so.pdf").catch((e: Error) => message.error(e.message, 8));
   const previous = data.previous_year;
 

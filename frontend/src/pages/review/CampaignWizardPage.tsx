@@ -1,6 +1,7 @@
 // Creating a campaign step by step (or from a copy of a previous one): what and why, the outline with a
 // preview, the rubric, the deadline (Vietnam time) with the late policy and its cut-off, the targets by type
-// and level with single units included or excluded, then publish after a confirmation naming how many units
+// and level, narrowed to some communes (UBND xã/phường) or clusters, with single units included or excluded,
+// then the server's list of the units the saved rule selects and publish after a confirmation naming how many
 // will be notified, or keep as a draft (a draft can be deleted).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Popconfirm, Radio, Select, Space, Steps, Switch } from "antd";
@@ -18,7 +19,7 @@ import { formatDateTime, fromVnWallClock, toVnWallClock } from "../../lib/deadli
 import { DEEP_LINKS } from "../../app/navigation";
 import { LATE_POLICIES } from "./CampaignDetailPage";
 import { PresetCard } from "./PresetCard";
-import { CopyFromPrevious, OutlinePreview, type Picked, RubricChoice, TargetPicker } from "./wizardParts";
+import { ClusterSelect, CommuneSelect, CopyFromPrevious, OutlinePreview, type Picked, RubricChoice, TargetPicker, TargetSummary } from "./wizardParts";
 
 interface Values {
   title: string;
@@ -36,7 +37,18 @@ interface Values {
   require_signature?: boolean;
   unit_types: string[];
   education_levels: string[];
+  commune_ids?: string[];
+  cluster_ids?: string[];
 }
+
+/** What the admin changed in the rule's selection: an explicit list once units were added, and the units left out. */
+export interface Chosen {
+  unit_ids: string[] | null;
+  exclude_unit_ids: string[];
+}
+
+const AS_THE_RULE_SAYS: Chosen = { unit_ids: null, exclude_unit_ids: [] };
+const RULE_FIELDS = ["unit_types", "education_levels", "commune_ids", "cluster_ids"] as const;
 
 const TARGETS_STEP = 4;
 const LAST_STEP = 5;
@@ -45,20 +57,23 @@ const STEP_FIELDS: (keyof Values)[][] = [
   ["outline_id"],
   ["rubric_id"],
   ["opens_at", "due_at", "late_policy", "late_until", "two_level_review", "require_signature"],
-  ["unit_types", "education_levels"],
+  [...RULE_FIELDS],
   [],
 ];
 
 const vn = (value: Dayjs) => fromVnWallClock(value.format("YYYY-MM-DDTHH:mm"));
 const fromApi = (value: string | null | undefined) => (value ? dayjs(toVnWallClock(value)) : undefined);
 
-/** The explicit list when the admin changed what the rule selects; otherwise the rule itself. */
-export function targetRule(v: Pick<Values, "unit_types" | "education_levels">, chosen: string[] | null) {
-  return chosen ? { unit_types: v.unit_types, education_levels: v.education_levels, unit_ids: chosen }
-    : { unit_types: v.unit_types, education_levels: v.education_levels, unit_ids: null };
+/** The rule (types, levels, communes, clusters) less the units left out; an explicit list (less the same units)
+ * once the admin added units the rule does not select. */
+export function targetRule(v: Pick<Values, (typeof RULE_FIELDS)[number]>, chosen: Chosen = AS_THE_RULE_SAYS) {
+  return {
+    unit_types: v.unit_types, education_levels: v.education_levels, commune_ids: v.commune_ids ?? [], cluster_ids: v.cluster_ids ?? [],
+    unit_ids: chosen.unit_ids, exclude_unit_ids: chosen.exclude_unit_ids,
+  };
 }
 
-export function toCampaignBody(v: Values, chosen: string[] | null = null) {
+export function toCampaignBody(v: Values, chosen: Chosen = AS_THE_RULE_SAYS) {
   return {
     title: v.title.trim(),
     kind: v.kind,
@@ -77,12 +92,13 @@ export function toCampaignBody(v: Values, chosen: string[] | null = null) {
 
 /** The form's values from a saved campaign (a copy of a previous one). */
 function valuesOf(c: Campaign): Partial<Values> {
-  const rule = c.target_rule as { unit_types?: string[]; education_levels?: string[] };
+  const rule = c.target_rule as { unit_types?: string[]; education_levels?: string[]; commune_ids?: string[]; cluster_ids?: string[] };
   return {
     title: c.title, kind: c.kind, school_year_id: c.school_year_id, legal_reference: c.legal_reference ?? undefined,
     instructions: c.instructions ?? undefined, outline_id: c.outline_id ?? undefined, rubric_id: c.rubric_id,
     opens_at: fromApi(c.opens_at), due_at: fromApi(c.due_at), late_policy: c.late_policy, late_until: fromApi(c.late_until) ?? null,
     two_level_review: c.two_level_review, require_signature: c.require_signature, unit_types: rule.unit_types ?? ["school", "center"], education_levels: rule.education_levels ?? [],
+    commune_ids: rule.commune_ids ?? [], cluster_ids: rule.cluster_ids ?? [],
   };
 }
 
@@ -96,6 +112,7 @@ export default function CampaignWizardPage() {
   const [step, setStep] = useState(0);
   const [draft, setDraft] = useState<Campaign | null>(null);
   const [matched, setMatched] = useState<TargetRead[] | null>(null);
+  const [resolved, setResolved] = useState<TargetRead[] | null>(null);
   const [extra, setExtra] = useState<Picked[]>([]);
   const [excluded, setExcluded] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
@@ -120,24 +137,33 @@ export default function CampaignWizardPage() {
   }, [outlines.data, form]);
 
   /** The units that will have to submit: the rule's matches and added units, less the excluded ones. */
-  const chosenIds = (): string[] | null => {
-    if (matched === null) return null;
+  const chosen = (): Chosen => {
+    if (matched === null) return AS_THE_RULE_SAYS;
     const added = extra.filter((u) => !matched.some((m) => m.unit_id === u.unit_id));
-    if (!added.length && !matched.some((m) => excluded.has(m.unit_id))) return null;
-    return [...matched, ...added].map((u) => u.unit_id).filter((id) => !excluded.has(id));
+    const listed = [...matched, ...added].map((u) => u.unit_id);
+    return { unit_ids: added.length ? listed : null, exclude_unit_ids: listed.filter((id) => excluded.has(id)) };
   };
-  const chosenCount = matched === null ? 0 : (chosenIds()?.length ?? matched.length);
+  const picked = matched === null ? 0 : [...matched, ...extra.filter((u) => !matched.some((m) => m.unit_id === u.unit_id))]
+    .filter((u) => !excluded.has(u.unit_id)).length;
+  // On the last step the count is the server's answer for the saved rule, which publication freezes.
+  const chosenCount = resolved?.length ?? picked;
 
-  /** Create the draft (or bring it up to date); with `preview`, ask which units its rule selects now. */
+  const previewOf = (campaignId: string) =>
+    call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaignId } } }));
+
+  /** Create the draft (or bring it up to date); with `preview`, ask which units its rule selects now (before
+   * exclusions, so that a unit left out can be ticked again). */
   const saveDraft = async ({ preview = false } = {}): Promise<Campaign> => {
     const v = form.getFieldsValue(true) as Values;
-    const body = toCampaignBody(v, preview ? null : chosenIds());
+    const body = toCampaignBody(v, preview ? AS_THE_RULE_SAYS : chosen());
     const saved = draft
       ? await call(api.PATCH("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: draft.id } }, body: { ...body, outline_id: v.outline_id ?? null } }))
       : await call(api.POST("/api/submissions/campaigns", { body: { ...body, school_year_id: v.school_year_id, outline_id: v.outline_id ?? null } }));
     setDraft(saved);
     if (preview) {
-      setMatched(await call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: saved.id } } })));
+      const units = await previewOf(saved.id);
+      setMatched(units);
+      setExcluded((s) => new Set([...s].filter((id) => units.some((u) => u.unit_id === id))));
     }
     return saved;
   };
@@ -164,8 +190,11 @@ export default function CampaignWizardPage() {
     if (step === TARGETS_STEP) {
       // The list as chosen (rule or explicit units) is saved before the summary shows it.
       await run(async () => {
-        await saveDraft({ preview: matched === null });
-        if (matched !== null) setStep(LAST_STEP);
+        const saved = await saveDraft({ preview: matched === null });
+        if (matched !== null) {
+          setResolved(await previewOf(saved.id));
+          setStep(LAST_STEP);
+        }
       });
       return;
     }
@@ -174,7 +203,6 @@ export default function CampaignWizardPage() {
 
   const previewTargets = () => run(async () => {
     await form.validateFields(STEP_FIELDS[TARGETS_STEP]);
-    setExcluded(new Set());
     await saveDraft({ preview: true });
   });
 
@@ -182,6 +210,7 @@ export default function CampaignWizardPage() {
     const copy = await call(api.POST("/api/submissions/campaigns/{campaign_id}/copy", { params: { path: { campaign_id: sourceId } }, body: {} }));
     setDraft(copy);
     form.setFieldsValue(valuesOf(copy));
+    setExcluded(new Set((copy.target_rule as { exclude_unit_ids?: string[] }).exclude_unit_ids ?? []));
     message.success(t(`Đã sao chép thành bản nháp mới, hạn nộp ${formatDateTime(copy.due_at)}.`, `Copied into a new draft due ${formatDateTime(copy.due_at)}.`));
   });
 
@@ -236,7 +265,7 @@ export default function CampaignWizardPage() {
         })} />}
       <Card>
         <Form form={form} layout="vertical" requiredMark="optional" onValuesChange={(changed) => {
-          if ("unit_types" in changed || "education_levels" in changed) setMatched(null);
+          if (RULE_FIELDS.some((name) => name in changed)) setMatched(null);
         }} initialValues={{
           kind: "year_end_report", late_policy: "accept_late", two_level_review: false, unit_types: ["school", "center"], education_levels: [], rubric_id: null,
         }}>
@@ -310,6 +339,12 @@ export default function CampaignWizardPage() {
             <Form.Item name="education_levels" label={t("Cấp học (để trống: mọi cấp)", "Levels (none: every level)")}>
               <Checkbox.Group className="choice-list" options={Object.entries(EDUCATION_LEVELS).map(([value, pair]) => ({ value, label: label(pair, lang) }))} />
             </Form.Item>
+            <Form.Item name="commune_ids" label={t("Chỉ trường thuộc UBND xã/phường", "Only schools of these communes")}>
+              <CommuneSelect />
+            </Form.Item>
+            <Form.Item name="cluster_ids" label={t("Chỉ trường thuộc cụm trường", "Only schools of these clusters")}>
+              <ClusterSelect />
+            </Form.Item>
             {matched === null
               ? <Button onClick={() => void previewTargets()} loading={busy}>{t("Xem trước đơn vị", "Preview units")}</Button>
               : <TargetPicker matched={matched} extra={extra} excluded={excluded} dueAt={draft?.due_at}
@@ -319,7 +354,7 @@ export default function CampaignWizardPage() {
         </Form>
         {step === LAST_STEP && (
           <>
-            <Alert className="mb" type={chosenCount ? "info" : "warning"} showIcon title={t(`${chosenCount} đơn vị sẽ phải nộp báo cáo, hạn ${formatDateTime(draft?.due_at)}.`, `${chosenCount} units will have to submit, by ${formatDateTime(draft?.due_at)}.`)} />
+            <TargetSummary targets={resolved ?? []} dueAt={draft?.due_at} />
             <Descriptions size="small" bordered column={1} className="mb" items={[
               { key: "title", label: t("Tiêu đề", "Title"), children: values.title },
               { key: "outline", label: t("Đề cương", "Outline"), children: outlines.data?.find((o) => o.id === values.outline_id)?.name ?? t("Không có", "None") },
@@ -332,7 +367,7 @@ export default function CampaignWizardPage() {
           </>
         )}
         <Space wrap className="mt wizard-actions">
-          {step > 0 && <Button onClick={() => setStep(step - 1)}>{t("Quay lại", "Back")}</Button>}
+          {step > 0 && <Button onClick={() => { if (step === LAST_STEP) setResolved(null); setStep(step - 1); }}>{t("Quay lại", "Back")}</Button>}
           {step < LAST_STEP && (step !== TARGETS_STEP || matched !== null) && <Button type="primary" onClick={() => void next()} loading={busy}>{t("Tiếp tục", "Next")}</Button>}
           {(draft || step === LAST_STEP) && <Button onClick={() => void finish(false)} loading={busy}>{t("Lưu bản nháp", "Save as draft")}</Button>}
           {step === LAST_STEP && <Button type="primary" onClick={confirmPublish} loading={busy} disabled={!chosenCount}>{t("Ban hành", "Publish")}</Button>}

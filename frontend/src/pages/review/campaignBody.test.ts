@@ -15,12 +15,18 @@ describe("toCampaignBody", () => {
     expect(body.due_at).toBe("2026-12-21T17:00:00+07:00");
     expect(body.late_until).toBe("2026-12-28T17:00:00+07:00");
     expect(body.rubric_id).toBe("r1");
-    expect(body.targets).toEqual({ unit_types: ["school"], education_levels: ["thcs"], unit_ids: null });
+    expect(body.targets).toEqual({ unit_types: ["school"], education_levels: ["thcs"], commune_ids: [], cluster_ids: [], unit_ids: null, exclude_unit_ids: [] });
   });
   it("drops the cut-off when late reports are refused", () => {
     expect(toCampaignBody({ ...values, late_policy: "hard_cutoff" }).late_until).toBeNull();
   });
-  it("sends the chosen units when the admin included or excluded some", () => {
-    expect(toCampaignBody(values, ["a", "b", "c"]).targets.unit_ids).toEqual(["a", "b", "c"]);
+  it("narrows the rule to communes and clusters and leaves the excluded units out of it", () => {
+    const body = toCampaignBody({ ...values, commune_ids: ["x1"], cluster_ids: ["c1", "c2"] }, { unit_ids: null, exclude_unit_ids: ["s9"] });
+    expect(body.targets).toEqual({ unit_types: ["school"], education_levels: ["thcs"], commune_ids: ["x1"], cluster_ids: ["c1", "c2"], unit_ids: null, exclude_unit_ids: ["s9"] });
+  });
+  it("sends the chosen units when the admin added some, still less the excluded ones", () => {
+    const targets = toCampaignBody(values, { unit_ids: ["a", "b", "c"], exclude_unit_ids: ["b"] }).targets;
+    expect(targets.unit_ids).toEqual(["a", "b", "c"]);
+    expect(targets.exclude_unit_ids).toEqual(["b"]);
   });
 });

@@ -1,5 +1,6 @@
 // Pieces of the campaign wizard that read other resources: the outline's sections, the rubric library, the
-// campaigns to copy from, and the target list where single units are included or excluded.
+// campaigns to copy from, the communes and clusters that narrow the targets, and the target list where single
+// units are included or excluded.
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Checkbox, Descriptions, Radio, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
@@ -9,6 +10,7 @@ import { useMe } from "../../auth/AuthProvider";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { matches } from "../../lib/fold";
 import { walkSections } from "../../lib/outline";
 
 /** The sections and questions of the chosen library outline, so the admin sees what schools will fill. */
@@ -95,10 +97,65 @@ export function CopyFromPrevious({ onCopy, busy }: { onCopy: (campaignId: string
   );
 }
 
+/** Options matched ignoring diacritics and case ("long chau" finds "Phường Long Châu"). */
+const byLabel = (input: string, option?: { label?: unknown }) => matches(String(option?.label ?? ""), input);
+
+/** Communes (UBND xã/phường) to narrow the targets to; none chosen: every commune. */
+export function CommuneSelect({ value, onChange, id }: { value?: string[]; onChange?: (v: string[]) => void; id?: string }) {
+  const t = useT();
+  const communes = useQuery({
+    queryKey: ["unit-picker", "communes"],
+    queryFn: () => call(api.GET("/api/identity/units", { params: { query: { type: ["commune"], limit: 500 } } })),
+  });
+  if (communes.error) return <ProblemAlert error={communes.error} />;
+  return (
+    <Select id={id} mode="multiple" allowClear showSearch filterOption={byLabel} value={value} onChange={onChange}
+      loading={communes.isPending} className="narrow-select" placeholder={t("Mọi xã/phường", "Every commune")}
+      notFoundContent={communes.isPending ? "…" : t("Không có xã/phường nào", "No commune")}
+      options={(communes.data?.items ?? []).map((u) => ({ value: u.id, label: `${u.name} (${u.code})` }))} />
+  );
+}
+
+/** Clusters (cụm trường) the issuer defined, to narrow the targets to; none chosen: every cluster. */
+export function ClusterSelect({ value, onChange, id }: { value?: string[]; onChange?: (v: string[]) => void; id?: string }) {
+  const t = useT();
+  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => call(api.GET("/api/identity/clusters")) });
+  if (clusters.error) return <ProblemAlert error={clusters.error} />;
+  return (
+    <Select id={id} mode="multiple" allowClear showSearch filterOption={byLabel} value={value} onChange={onChange}
+      loading={clusters.isPending} className="narrow-select" placeholder={t("Mọi cụm trường", "Every cluster")}
+      notFoundContent={clusters.isPending ? "…" : t("Chưa có cụm trường nào", "No cluster yet")}
+      options={(clusters.data ?? []).filter((c) => c.active).map((c) => ({ value: c.id, label: `${c.name} (${c.code})` }))} />
+  );
+}
+
 export interface Picked {
   unit_id: string;
   unit_code: string;
   unit_name: string;
+  commune_name?: string | null;
+  cluster_names?: string[];
+}
+
+/** Where a target sits administratively and which clusters it belongs to, on one muted line. */
+function placeOf(r: Picked): string {
+  return [r.commune_name, ...(r.cluster_names ?? [])].filter(Boolean).join(" · ");
+}
+
+/** The resolved targets as the server will freeze them at publication: count and list, read only. */
+export function TargetSummary({ targets, dueAt }: { targets: TargetRead[]; dueAt?: string }) {
+  const t = useT();
+  return (
+    <>
+      <Alert className="mb" type={targets.length ? "info" : "warning"} showIcon
+        title={t(`${targets.length} đơn vị sẽ phải nộp báo cáo, hạn ${formatDateTime(dueAt)}.`, `${targets.length} units will have to submit, by ${formatDateTime(dueAt)}.`)} />
+      <Table<TargetRead> size="small" rowKey="unit_id" dataSource={targets} pagination={{ pageSize: 10, showSizeChanger: false }}
+        className="mb target-summary" columns={[
+          { title: t("Đơn vị", "Unit"), render: (_, r) => <><div>{r.unit_name}</div><div className="muted small">{r.unit_code}</div></> },
+          { title: t("Xã/phường, cụm trường", "Commune, cluster"), render: (_, r) => <span className="small">{placeOf(r)}</span> },
+        ]} />
+    </>
+  );
 }
 
 /** The units the rule selects, each with its own "must submit" box, plus single units added by search. */
@@ -136,7 +193,7 @@ export function TargetPicker({ matched, extra, excluded, onExclude, onAdd, dueAt
             <Checkbox checked={!excluded.has(r.unit_id)} onChange={(e) => onExclude(r.unit_id, !e.target.checked)}
               aria-label={`${t("Phải nộp", "Must submit")}: ${r.unit_name}`} />
           ) },
-          { title: t("Đơn vị", "Unit"), render: (_, r) => <><div>{r.unit_name}</div><div className="muted small">{r.unit_code}</div></> },
+          { title: t("Đơn vị", "Unit"), render: (_, r) => <><div>{r.unit_name}</div><div className="muted small">{[r.unit_code, placeOf(r)].filter(Boolean).join(" · ")}</div></> },
         ]} />
     </>
   );

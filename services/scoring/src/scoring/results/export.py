@@ -1,11 +1,13 @@
 """Results as a workbook in the layout authorities already use: a summary sheet of every unit, and on request
-one sheet per unit (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng).
+one sheet per unit (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng); or the summary alone
+as CSV. The group column is the sub-authority, or the commune, clusters or levels the results are grouped by.
 
 Written row by row (constant memory), so a campaign of thousands of units stays small in memory.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import uuid
@@ -15,19 +17,25 @@ from typing import Any
 
 import xlsxwriter
 
+from scoring.results.listing import GroupBy
+from scoring.results.sector_export import csv_cell
 from scoring.results.service import Computation, SummaryLine
 from scoring.rubrics.definition import CriterionKind, RubricDefinition
 from scoring.sheets.calculation import Mark, SheetOutcome
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+GROUP_TITLES = {GroupBy.CHILD: "Đơn vị quản lý", GroupBy.COMMUNE: "Xã/phường", GroupBy.CLUSTER: "Cụm trường",
+                GroupBy.LEVEL: "Cấp học"}
 SUMMARY_SHEET = "Tổng hợp"
 UNIT_COLUMNS = [("STT", 6), ("Nội dung", 70), ("Điểm chuẩn", 11), ("Tự chấm", 10), ("Điểm thẩm định", 12),
                 ("Minh chứng", 30)]
 _SHEET_NAME_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 
-def _summary_columns(definition: RubricDefinition, ranking: bool, with_previous: bool) -> list[tuple[str, int]]:
-    columns = [("STT", 6), ("Đơn vị", 40), ("Đơn vị quản lý", 28), ("Tự chấm", 10), ("Điểm thẩm định", 12)]
+def _summary_columns(definition: RubricDefinition, ranking: bool, with_previous: bool,
+                     group_by: GroupBy = GroupBy.CHILD) -> list[tuple[str, int]]:
+    columns = [("STT", 6), ("Đơn vị", 40), (GROUP_TITLES[group_by], 28), ("Tự chấm", 10), ("Điểm thẩm định", 12)]
     columns += [(f"Nhóm {g.code}", 12) for g in definition.groups] if definition.mode.value == "group_levels" else []
     columns += [("Xếp loại", 14)] + ([("Thứ hạng", 10)] if ranking else [])
     columns += [("Năm học trước", 14), ("Xếp loại năm trước", 16)] if with_previous else []
@@ -39,7 +47,8 @@ STATUS_LABELS = {"submitted": "Đã nộp", "under_review": "Đang thẩm địn
 
 
 def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, SheetOutcome] | None = None,
-                 evidence: Mapping[uuid.UUID, Mapping[str, Sequence[str]]] | None = None) -> bytes:
+                 evidence: Mapping[uuid.UUID, Mapping[str, Sequence[str]]] | None = None,
+                 group_by: GroupBy = GroupBy.CHILD) -> bytes:
     """`unit_outcomes`: per submission, its full outcome, to add one sheet per unit; `evidence`: per submission,
     the catalogue codes of each criterion's evidence (for those sheets)."""
     buffer = io.BytesIO()
@@ -48,7 +57,7 @@ def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, 
     ranking = computation.ranking_enabled
     definition = computation.definition
     ordered = sorted(computation.results, key=lambda r: (r.rank or 0, r.sheet.unit_name))
-    _summary_sheet(workbook, definition, ranking, computation.previous is not None, header, points, (
+    _summary_sheet(workbook, definition, ranking, computation.previous is not None, group_by, header, points, (
         SummaryLine(unit_name=r.sheet.unit_name, group_name=r.group_name, self_total=r.outcome.self_total,
                     final_total=r.outcome.final_total, group_levels=[g.level for g in r.outcome.groups],
                     classification=r.outcome.classification.label, rank=r.rank, tied=r.tied,
@@ -67,15 +76,27 @@ def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, 
 
 
 def summary_xlsx(title: str, definition: RubricDefinition, *, ranking: bool, with_previous: bool,
-                 lines: Iterable[SummaryLine], count: int) -> bytes:
-    """The summary sheet alone, from lines already in rank order (results at national scale: the lines come
+                 lines: Iterable[SummaryLine], count: int, group_by: GroupBy = GroupBy.CHILD) -> bytes:
+    """The summary sheet alone, from lines already in order (results at national scale: the lines come
     from the ranked SQL query, written as they are read)."""
     buffer = io.BytesIO()
     workbook = _workbook(buffer, title)
     header, points = _formats(workbook)
-    _summary_sheet(workbook, definition, ranking, with_previous, header, points, lines, count)
+    _summary_sheet(workbook, definition, ranking, with_previous, group_by, header, points, lines, count)
     workbook.close()
     return buffer.getvalue()
+
+
+def summary_csv(definition: RubricDefinition, *, ranking: bool, with_previous: bool, lines: Iterable[SummaryLine],
+                group_by: GroupBy = GroupBy.CHILD) -> bytes:
+    """The summary sheet's columns and lines as CSV (UTF-8 with a BOM, so that Excel reads the diacritics)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([title for title, _ in _summary_columns(definition, ranking, with_previous, group_by)])
+    for number, line in enumerate(lines, start=1):
+        writer.writerow(["" if cell is None else csv_cell(cell)
+                         for cell in _summary_cells(definition, ranking, with_previous, number, line)])
+    return text.getvalue().encode("utf-8-sig")
 
 
 def _workbook(buffer: io.BytesIO, title: str) -> Any:
@@ -92,25 +113,28 @@ def _formats(workbook: Any) -> tuple[Any, Any]:
     return header, workbook.add_format({"num_format": "0.##"})
 
 
-def _summary_sheet(workbook: Any, definition: RubricDefinition, ranking: bool, with_previous: bool, header: Any,
-                   points: Any, lines: Iterable[SummaryLine], count: int) -> None:
+def _summary_cells(definition: RubricDefinition, ranking: bool, with_previous: bool, number: int,
+                   line: SummaryLine) -> list[Any]:
+    cells: list[Any] = [number, line.unit_name, line.group_name, line.self_total, line.final_total]
+    if definition.mode.value == "group_levels":
+        cells += list(line.group_levels)
+    cells += [line.classification]
+    if ranking:
+        cells += [f"{line.rank} (đồng hạng)" if line.tied else line.rank]
+    if with_previous:
+        cells += [line.previous_total, line.previous_classification]
+    return [*cells, STATUS_LABELS.get(line.submission_status, line.submission_status)]
+
+
+def _summary_sheet(workbook: Any, definition: RubricDefinition, ranking: bool, with_previous: bool,
+                   group_by: GroupBy, header: Any, points: Any, lines: Iterable[SummaryLine], count: int) -> None:
     sheet = workbook.add_worksheet(SUMMARY_SHEET)
-    columns = _summary_columns(definition, ranking, with_previous)
+    columns = _summary_columns(definition, ranking, with_previous, group_by)
     for col, (title, width) in enumerate(columns):
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, title, header)
-    group_levels = definition.mode.value == "group_levels"
     for row, line in enumerate(lines, start=1):
-        cells: list[Any] = [row, line.unit_name, line.group_name, line.self_total, line.final_total]
-        if group_levels:
-            cells += list(line.group_levels)
-        cells += [line.classification]
-        if ranking:
-            cells += [f"{line.rank} (đồng hạng)" if line.tied else line.rank]
-        if with_previous:
-            cells += [line.previous_total, line.previous_classification]
-        cells += [STATUS_LABELS.get(line.submission_status, line.submission_status)]
-        _write_row(sheet, row, cells, points)
+        _write_row(sheet, row, _summary_cells(definition, ranking, with_previous, row, line), points)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
 

@@ -30,17 +30,18 @@ class SubmittedSheet(NamedTuple):
     unit_path: str
     submission_status: str
     summary: dict[str, Any] | None
+    commune_name: str | None
+    cluster_names: list[str]
+    education_levels: list[str]
 
 
-async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *,
-                           within: uuid.UUID | None = None) -> list[SubmittedSheet]:
+async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *, within: uuid.UUID | None = None,
+                           commune_id: uuid.UUID | None = None) -> list[SubmittedSheet]:
     """The sheets of units that have submitted at least once (drafts never appear in results), as plain
     tuples: tens of thousands of ORM objects would cost more than the rest of the request; `within`: only
-    units in that unit's subtree."""
+    units in that unit's subtree; `commune_id`: only that commune's schools."""
     query = select(*(col(getattr(ScoreSheet, name)) for name in SubmittedSheet._fields)).where(
-        col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.submit_count) > 0)
-    if within is not None:
-        query = query.where(col(ScoreSheet.unit_path).like(f"%/{within.hex}/%"))
+        *_submitted(campaign_id, within, commune_id))
     found = await session.execute(query.order_by(col(ScoreSheet.unit_name)))
     return [SubmittedSheet(*row) for row in found]
 

@@ -15,7 +15,7 @@ from edudx_common.pagination import PageParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
 from scoring.results import document, export, freshness, preview, sector_export, service
-from scoring.results.listing import PublishedFilterDep, ResultsFilterDep
+from scoring.results.listing import GroupBy, PublishedFilterDep, ResultsFilterDep
 from scoring.results.schemas import (
     CampaignResultsRead,
     PublishedResultsRead,
@@ -45,19 +45,31 @@ async def get_results(campaign_id: uuid.UUID, session: SessionDep, principal: Cu
                                       chosen=chosen, page=page, commune_id=commune)
 
 
-@router.get("/export", response_class=Response, responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})
+@router.get("/export", response_class=Response,
+            responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}, "text/csv": {}}}})
 async def export_results(
     campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, submissions: SubmissionsDep,
     identity: IdentityDep, evidence: EvidenceDep, tree: UnitTreeDep,
     include_units: Annotated[bool, Query(description="Thêm một trang cho mỗi đơn vị (STT | Nội dung | Điểm "
-                                                     "chuẩn | Tự chấm | Điểm thẩm định | Minh chứng)")] = False,
+                                                     "chuẩn | Tự chấm | Điểm thẩm định | Minh chứng); chỉ với xlsx")]
+    = False,
+    group_by: Annotated[GroupBy, Query(
+        description="Cột nhóm: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), "
+                    "level (cấp học)")] = GroupBy.CHILD,
+    format: Annotated[sector_export.ExchangeFormat, Query(description="xlsx (mặc định) hoặc csv (chỉ bảng tổng "
+                                                                      "hợp)")] = sector_export.ExchangeFormat.XLSX,
 ) -> Response:
     """The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
-    one sheet per unit in the familiar layout."""
-    campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    if include_units:  # one sheet per unit needs every unit's scores anyway
+    one sheet per unit in the familiar layout; or the summary as CSV. `group_by=commune|cluster|level` makes the
+    group column the schools' commune, clusters or levels (units listed group by group, by rank within each), as
+    on the results page. Who reads what is the results page's rule: a commune's officials (read only) get the
+    commune's schools."""
+    campaign, within, commune = await service.results_scope(session, principal, campaign_id,
+                                                            submissions=submissions, tree=tree)
+    name = f"Kết quả - {campaign.title[:100].replace('/', '-')}"
+    if include_units and format is sector_export.ExchangeFormat.XLSX:  # one sheet per unit needs every score
         computation = await service.compute(session, campaign, submissions=submissions, identity=identity,
-                                            within=within)
+                                            within=within, group_by=group_by, commune_id=commune)
         codes, outcomes = {}, {}
         for result in computation.results:
             submission_id = result.sheet.submission_id
@@ -65,15 +77,23 @@ async def export_results(
             outcomes[submission_id] = sheet_outcome(computation.definition,
                                                     await sheets_repository.scores(session, result.sheet.id))
         body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
-                                                                          evidence=codes))
-    else:  # the summary alone, at national scale: from the ranked SQL query
-        summary = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
-                                               within=within)
-        body = await anyio.to_thread.run_sync(lambda: export.summary_xlsx(
-            campaign.title, summary.definition, ranking=summary.ranking, with_previous=summary.with_previous,
-            lines=summary.lines, count=len(summary.lines)))
-    name = f"Kết quả - {campaign.title[:100].replace('/', '-')}.xlsx"
-    return Response(body, media_type=export.XLSX_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name)})
+                                                                          evidence=codes, group_by=group_by))
+        return _download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    # The summary alone, at national scale: from the ranked SQL query.
+    summary = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
+                                           within=within, group_by=group_by, commune_id=commune)
+    if format is sector_export.ExchangeFormat.CSV:
+        return _download(export.summary_csv(summary.definition, ranking=summary.ranking,
+                                            with_previous=summary.with_previous, lines=summary.lines,
+                                            group_by=group_by), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    body = await anyio.to_thread.run_sync(lambda: export.summary_xlsx(
+        campaign.title, summary.definition, ranking=summary.ranking, with_previous=summary.with_previous,
+        lines=summary.lines, count=len(summary.lines), group_by=group_by))
+    return _download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
+def _download(body: bytes, media_type: str, name: str) -> Response:
+    return Response(body, media_type=media_type, headers={"Content-Disposition": content_disposition(name)})
 
 
 @router.put("/settings", response_model=CampaignResultsRead)

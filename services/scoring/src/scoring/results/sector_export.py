@@ -62,7 +62,7 @@ def _values(rows: Sequence[PublishedResult], units: Mapping[uuid.UUID, UnitBrief
                row.school_year or "", row.campaign_title, format_vn(row.published_at, with_time=False)]
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
     """Points as plain decimals with a dot ('91', '89.75': the file is read by programs too); a text cell
     starting like a formula is kept as text (CSV injection)."""
     if isinstance(value, Decimal):
@@ -75,7 +75,7 @@ def csv_bytes(rows: Sequence[PublishedResult], units: Mapping[uuid.UUID, UnitBri
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(columns(rows))
     for values in _values(rows, units):
-        writer.writerow([_cell(v) for v in values])
+        writer.writerow([csv_cell(v) for v in values])
     return text.getvalue().encode("utf-8-sig")
 
 

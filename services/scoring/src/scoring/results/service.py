@@ -105,9 +105,9 @@ def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
 
 
 async def _unit_results(session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition,
-                        within: uuid.UUID | None = None) -> list[UnitResult]:
+                        within: uuid.UUID | None = None, commune_id: uuid.UUID | None = None) -> list[UnitResult]:
     """Units that have submitted at least once; drafts never appear in results."""
-    sheets = await repository.submitted_sheets(session, campaign.id, within=within)
+    sheets = await repository.submitted_sheets(session, campaign.id, within=within, commune_id=commune_id)
     unscored = outcome(definition, {}, {}, with_criteria=False)
     return [UnitResult(sheet=s, outcome=outcome_from_summary(s.summary) if s.summary else unscored) for s in sheets]
 
@@ -148,16 +148,21 @@ async def results_scope(session: AsyncSession, principal: Principal, campaign_id
 
 
 async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
-                  identity: IdentityClient, within: uuid.UUID | None = None) -> Computation:
+                  identity: IdentityClient, within: uuid.UUID | None = None, group_by: GroupBy = GroupBy.CHILD,
+                  commune_id: uuid.UUID | None = None) -> Computation:
+    """Every unit's result in Python; `group_by` names each unit's group (its sub-authority by default);
+    `commune_id`: only that commune's schools (ranks then among them)."""
     assert campaign.rubric_id is not None
     definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
-    results = await _unit_results(session, campaign, definition, within)
+    results = await _unit_results(session, campaign, definition, within, commune_id)
     settings = await repository.settings(session, campaign.id)
     for result in results:
         result.group_id = _group_of(result.sheet.unit_path, campaign.issuer_unit_id)
-    names = await identity.names([r.group_id for r in results if r.group_id is not None])
+    names = await identity.names([r.group_id for r in results if r.group_id is not None]) \
+        if group_by is GroupBy.CHILD else {}
     for result in results:
-        result.group_name = names.get(result.group_id) if result.group_id else None
+        result.group_name = (names.get(result.group_id) if result.group_id else None) \
+            if group_by is GroupBy.CHILD else attribute_group_name(result.sheet, group_by)
     keys = [ranking_key(definition, r.outcome) for r in results]
     for result, rank in zip(results, competition_ranks(keys), strict=True):
         result.rank = rank
@@ -377,10 +382,12 @@ class SummaryExport:
 
 
 async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
-                         identity: IdentityClient, within: uuid.UUID | None = None) -> SummaryExport:
+                         identity: IdentityClient, within: uuid.UUID | None = None, group_by: GroupBy = GroupBy.CHILD,
+                         commune_id: uuid.UUID | None = None) -> SummaryExport:
     """The summary sheet's lines at any scale: the ranked SQL query with the two figures of each summary it
-    shows read out in SQL, last year's totals in one query, the sub-authorities named once each. The same lines
-    as `export.results_xlsx(compute(…))` writes, without rebuilding every unit's outcome."""
+    shows read out in SQL, last year's totals in one query, the groups named once each. The same lines as
+    `export.results_xlsx(compute(…))` writes, without rebuilding every unit's outcome. Grouped by commune,
+    cluster or level, the lines come group by group (in the results page's order), by rank within each."""
     assert campaign.rubric_id is not None
     definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
     empty = outcome(definition, {}, {}, with_criteria=False)
@@ -388,9 +395,14 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
     settings = await repository.settings(session, campaign.id)
     ranking = settings.ranking_enabled if settings else True
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
-                                      within=within)
+                                      within=within, group_by=group_by.value, commune_id=commune_id)
     rows = await repository.export_rows(session, ranked, with_group_levels=definition.mode.value == "group_levels")
-    names = await identity.names([uuid.UUID(h) for h in {r.group_hex for r in rows if r.group_hex}])
+    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+                                             unscored=unscored, within=within, group_by=group_by.value,
+                                             commune_id=commune_id)
+    naming = await _group_naming(group_by, figures, identity)
+    if group_by is not GroupBy.CHILD:
+        rows.sort(key=lambda r: (naming[r.group_hex].order, naming[r.group_hex].name or ""))  # stable: ranks kept
     earlier = await _earlier_campaign(session, campaign, submissions=submissions)
     before: dict[uuid.UUID, tuple[Decimal, str | None]] = {}
     if earlier is not None:
@@ -401,7 +413,7 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
     for r in rows:
         previous = before.get(r.unit_id)
         lines.append(SummaryLine(
-            unit_name=r.unit_name, group_name=names.get(uuid.UUID(r.group_hex)) if r.group_hex else None,
+            unit_name=r.unit_name, group_name=naming[r.group_hex].name,
             self_total=r.self_total if r.self_total is not None else empty.self_total, final_total=r.final_total,
             group_levels=r.group_levels if r.group_levels is not None else empty_levels,
             classification=r.classification, rank=r.rank, tied=r.tied,
@@ -428,6 +440,16 @@ _LEVEL_ORDER = ("mam_non", "tieu_hoc", "thcs", "thpt", "gdtx")
 LEVEL_LABELS_VI = {"mam_non": "Mầm non", "tieu_hoc": "Tiểu học", "thcs": "THCS", "thpt": "THPT", "gdtx": "GDTX"}
 _NO_GROUP = {GroupBy.COMMUNE: "(chưa gắn xã/phường)", GroupBy.CLUSTER: "(không thuộc cụm trường nào)",
              GroupBy.LEVEL: "(chưa khai báo cấp học)"}
+
+
+def attribute_group_name(sheet: repository.SubmittedSheet, group_by: GroupBy) -> str:
+    """A sheet's commune, clusters or levels as the results page names its group."""
+    if group_by is GroupBy.COMMUNE:
+        return sheet.commune_name or _NO_GROUP[group_by]
+    if group_by is GroupBy.CLUSTER:
+        return ", ".join(sheet.cluster_names) or _NO_GROUP[group_by]
+    levels = sorted(sheet.education_levels, key=lambda c: _LEVEL_ORDER.index(c) if c in _LEVEL_ORDER else 99)
+    return ", ".join(LEVEL_LABELS_VI.get(c, c) for c in levels) or _NO_GROUP[group_by]
 
 
 @dataclass(frozen=True)

@@ -71,13 +71,15 @@ async def search(
 
 
 async def targets(session: AsyncSession, campaign_id: uuid.UUID, *, include_withdrawn: bool = False,
-                  path_pattern: str | None = None, query: str | None = None,
+                  path_pattern: str | None = None, commune_id: uuid.UUID | None = None, query: str | None = None,
                   limit: int | None = None, offset: int = 0) -> tuple[list[CampaignTarget], int]:
     stmt = select(CampaignTarget).where(col(CampaignTarget.campaign_id) == campaign_id)
     if not include_withdrawn:
         stmt = stmt.where(col(CampaignTarget.withdrawn_at).is_(None))
     if path_pattern is not None:
         stmt = stmt.where(col(CampaignTarget.unit_path).like(path_pattern))
+    if commune_id is not None:
+        stmt = stmt.where(col(CampaignTarget.commune_id) == commune_id)
     if query:
         pattern = like_pattern(query)
         stmt = stmt.where(col(CampaignTarget.unit_name_folded).like(pattern, escape="\\")

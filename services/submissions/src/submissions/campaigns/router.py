@@ -125,11 +125,13 @@ async def copy_campaign(campaign_id: uuid.UUID, body: CampaignCopy, session: Ses
 async def list_targets(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
                        q: Annotated[str | None, Query(max_length=200)] = None,
                        include_withdrawn: bool = False) -> Page[TargetRead]:
-    """The campaign's targets the caller may see, by name."""
+    """The campaign's targets the caller may see, by name: every one for the issuer's side, those in the caller's
+    subtree for the units below it, the schools a commune owns for the commune's officials (read only)."""
     campaign = await service.get_visible(session, principal, campaign_id)
-    pattern = None if service.sees_campaign_targets(principal, campaign) else service.own_pattern(principal)
+    pattern, commune = await service.target_filter(session, principal, campaign)
     items, total = await repository.targets(session, campaign.id, include_withdrawn=include_withdrawn,
-                                            path_pattern=pattern, query=q, limit=page.limit, offset=page.offset)
+                                            path_pattern=pattern, commune_id=commune, query=q, limit=page.limit,
+                                            offset=page.offset)
     return make_page(TargetRead, items, total, page)
 
 

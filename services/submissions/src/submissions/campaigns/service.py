@@ -449,6 +449,19 @@ def sees_campaign_targets(principal: Principal, campaign: Campaign) -> bool:
         principal.has_any(*AUTHORITY_ROLES) and unit_in_path(principal.unit_id, campaign.issuer_path))
 
 
+async def target_filter(session: AsyncSession, principal: Principal,
+                        campaign: Campaign) -> tuple[str | None, uuid.UUID | None]:
+    """Which targets the caller may list, as (path pattern, commune): issuer-side users every target; others
+    those in their subtree, or, when none is there, the schools their commune owns (get_visible let a commune's
+    officials in for those, though the commune is not on the schools' paths)."""
+    if sees_campaign_targets(principal, campaign):
+        return None, None
+    pattern = own_pattern(principal)
+    if await repository.unit_is_targeted_below(session, campaign.id, pattern):
+        return pattern, None
+    return None, principal.unit_id
+
+
 def own_pattern(principal: Principal) -> str:
     assert principal.unit_id is not None
     return path_pattern(principal.unit_id)
