@@ -1,0 +1,234 @@
+"""Issue 20's must-shows end to end: through the gateway only, with the demo's real accounts, on identity's real
+reorganisations (their `unit.changed` events reach submissions and scoring over HTTP, as in `make run`).
+
+The module runs a system of its own: it moves a school and merges a Sở, which the other e2e modules' shared
+demo must not see."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import E2E_SCHEMA_PREFIX, RunningSystem, embedded_system, output_of
+from tests.submissions.builders import FULL_ANSWERS, SEED_004_DEFINITION
+
+SYSTEM_ADMIN = "admin@edudx.vn"
+SO_ADMIN = "cntt.so@vinhlong.edu.vn"
+SO_REVIEWER = "thamdinh.so@vinhlong.edu.vn"
+COMMUNE_OFFICIAL = "vhxh.longphuoc@vinhlong.gov.vn"
+LONG_PHUOC = "29275"  # the commune (UBND xã) of that official
+SIGNED_SCHOOL = "86704001"  # the demo's submitted (and signed) report: an open submission
+NEW_PASSWORD = "Ke-hoach-CDS-2026!"
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    with embedded_system(tmp_path_factory.mktemp("reorganisation"),
+                         schema_prefix=f"{E2E_SCHEMA_PREFIX}reorg_") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http(system: RunningSystem) -> Iterator[httpx.Client]:
+    with system.client() as client:
+        yield client
+
+
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json()
+
+
+def _refused_in_vietnamese(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (403, 404), f"{response.request.url}: {response.status_code} {response.text}"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["code"] and problem["title"]
+    assert re.search(r"[àáảãạăâđêôơưẩậắằặếềểễệốồổộớờởợứừửữựíìỉịúùủụýỳ]", problem["title"] + problem.get("detail", ""),
+                     re.IGNORECASE), problem
+    return problem
+
+
+def _eventually(check: Callable[[], bool], what: str, within: float = 60) -> None:
+    """Events travel through the outboxes after the commit: wait for their effect, not for a time."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"not seen within {within}s: {what}"
+        time.sleep(0.3)
+
+
+def _unit(http: httpx.Client, headers: dict[str, str], code: str) -> dict[str, Any]:
+    return dict(_ok(http.get("/api/identity/units/lookup", params={"code": code}, headers=headers)))
+
+
+def _demo_campaign(http: httpx.Client, headers: dict[str, str], so_id: str) -> dict[str, Any]:
+    """The Sở's published campaign the demo seeds for its schools (seed 004, the signed report's campaign)."""
+    items = _ok(http.get("/api/submissions/campaigns", params={"limit": 100}, headers=headers))["items"]
+    open_ones = [c for c in items if c["issuer_unit_id"] == so_id and c["status"] == "published"]
+    assert open_ones, items
+    return dict(open_ones[0])
+
+
+def _reorganise(http: httpx.Client, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    prepared = _ok(http.post("/api/identity/reorganisations", json=body, headers=headers), 201)
+    return dict(_ok(http.post(f"/api/identity/reorganisations/{prepared['id']}/confirm", headers=headers)))
+
+
+def _new_account(system: RunningSystem, http: httpx.Client, admin: dict[str, str], email: str, full_name: str,
+                 unit_id: str, role: str) -> dict[str, str]:
+    """An account as a person gets one: invited, the link (in the embedded run's log) used to set a password."""
+    _ok(http.post("/api/identity/users", json={"email": email, "full_name": full_name, "unit_id": unit_id,
+                                               "roles": [role]}, headers=admin), 201)
+    pattern = re.compile(r"dat-mat-khau\?token=([A-Za-z0-9_\-.~%]+)")
+    tokens: list[str] = []
+
+    def invited() -> bool:
+        tokens[:] = [m.group(1) for line in output_of(system).splitlines() if email in line
+                     for m in pattern.finditer(line)]
+        return bool(tokens)
+
+    _eventually(invited, f"the invitation to {email}")
+    _ok(http.post("/api/identity/auth/password-reset/confirm", json={"token": tokens[-1],
+                                                                     "new_password": NEW_PASSWORD}), 204)
+    return system.login(email, NEW_PASSWORD)
+
+
+def _new_department(http: httpx.Client, admin: dict[str, str], code: str, name: str) -> dict[str, Any]:
+    return dict(_ok(http.post("/api/identity/units", json={"code": code, "name": name, "type": "department",
+                                                          "parent_id": None}, headers=admin), 201))
+
+
+def test_the_so_sees_its_campaign_by_commune_and_by_level(system: RunningSystem, http: httpx.Client) -> None:
+    so_admin = system.login(SO_ADMIN)
+    so = _unit(http, so_admin, "SGD-VL")
+    campaign = _demo_campaign(http, so_admin, so["id"])
+    status = f"/api/submissions/campaigns/{campaign['id']}/status"
+    targets = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", params={"limit": 1},
+                           headers=so_admin))["total"]
+    assert targets > 0
+    for group_by in ("commune", "level"):
+        view = _ok(http.get(status, params={"group_by": group_by}, headers=so_admin))
+        assert view["group_by"] == group_by
+        assert view["totals"]["targets"] == targets
+        groups = view["groups"]
+        assert len(groups) > 1, groups
+        if group_by == "commune":  # each target in exactly one commune (or none): the groups add up
+            assert sum(g["targets"] for g in groups) == targets
+            assert any(g["label"].startswith(("UBND", "Xã", "Phường")) or "xã" in g["label"].lower()
+                       for g in groups), groups
+        else:  # a TH&THCS school counts once, in its set of levels
+            assert sum(g["targets"] for g in groups) == targets
+            assert all(g["label"] for g in groups)
+
+
+def test_a_commune_official_follows_its_schools_read_only(system: RunningSystem, http: httpx.Client) -> None:
+    so_admin, official = system.login(SO_ADMIN), system.login(COMMUNE_OFFICIAL)
+    so, commune = _unit(http, so_admin, "SGD-VL"), _unit(http, so_admin, LONG_PHUOC)
+    campaign = _demo_campaign(http, so_admin, so["id"])
+
+    owned = _ok(http.get("/api/identity/units", params={"commune_id": commune["id"], "limit": 200},
+                         headers=official))["items"]
+    owned_ids = {u["id"] for u in owned}
+    assert owned_ids and all(u["commune_id"] == commune["id"] for u in owned)
+
+    view = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status",
+                        params={"group_by": "commune", "limit": 200}, headers=official))
+    seen = {t["unit_id"] for t in view["targets"]["items"]}
+    assert seen and seen <= owned_ids
+    assert view["totals"]["targets"] == len(seen)
+
+    signed = _unit(http, so_admin, SIGNED_SCHOOL)
+    assert signed["id"] in owned_ids  # the demo's submitted report belongs to a school of Long Phước
+    line = next(t for t in view["targets"]["items"] if t["unit_id"] == signed["id"])
+    submission_id = line["submission_id"]
+    assert submission_id
+    assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=official))["id"] == submission_id
+
+    for action, body in (("return", {"reasons": {"general": "Bổ sung minh chứng"}}),
+                         ("approve", {"confirm_unit_name": signed["name"], "confirm_final_score": 0,
+                                      "accept_self_scores": True}),
+                         ("start-review", {})):
+        _refused_in_vietnamese(http.post(f"/api/submissions/submissions/{submission_id}/{action}", json=body,
+                                         headers=official))
+    _refused_in_vietnamese(http.patch(f"/api/identity/units/{signed['id']}", json={"phone": "0270 3822 000"},
+                                      headers=official))
+
+
+def test_moving_a_school_hands_its_open_submission_to_the_new_manager(system: RunningSystem,
+                                                                      http: httpx.Client) -> None:
+    admin, so_admin, former = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN), system.login(SO_REVIEWER)
+    so, school = _unit(http, so_admin, "SGD-VL"), _unit(http, so_admin, SIGNED_SCHOOL)
+    campaign = _demo_campaign(http, so_admin, so["id"])
+    line = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status", params={"q": SIGNED_SCHOOL},
+                        headers=so_admin))["targets"]["items"][0]
+    submission_id = line["submission_id"]
+    submission = f"/api/submissions/submissions/{submission_id}"
+    # The Sở's reviewer takes part before the move: the review starts under the former manager.
+    _ok(http.post(f"{submission}/start-review", json={}, headers=former))
+
+    department = _new_department(http, admin, "SGD-E2E-MOVE", "Sở Giáo dục và Đào tạo Kiểm thử")
+    new_manager = _new_account(system, http, admin, "thamdinh.kiemthu@edudx.vn", "Phạm Thị Kiểm Thử",
+                               department["id"], "authority_admin")
+    reorganised = _reorganise(http, admin, {"kind": "move_unit", "unit_id": school["id"],
+                                            "new_parent_id": department["id"],
+                                            "note": "Chuyển trường về Sở kiểm thử"})
+    assert reorganised["status"] == "confirmed"
+
+    def handed_over() -> bool:
+        return http.get(submission, headers=new_manager).status_code == 200
+
+    _eventually(handed_over, "the new manager seeing the moved school's submission")
+    # The new manager acts on it; the former one still reads what it reviewed but acts no more.
+    _ok(http.post(f"{submission}/return", json={"reasons": {"general": "Bổ sung minh chứng về kế hoạch CĐS"}},
+                  headers=new_manager))
+    assert _ok(http.get(submission, headers=former))["status"] == "returned"
+    _refused_in_vietnamese(http.post(f"{submission}/approve", json={
+        "confirm_unit_name": school["name"], "confirm_final_score": 0, "accept_self_scores": True}, headers=former))
+
+
+def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem, http: httpx.Client) -> None:
+    admin, so_admin = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN)
+    so = _unit(http, so_admin, "SGD-VL")
+    demo = _demo_campaign(http, so_admin, so["id"])
+    department = _new_department(http, admin, "SGD-E2E-MERGE", "Sở Giáo dục và Đào tạo Hợp Nhất")
+    school = _ok(http.post("/api/identity/units", json={
+        "code": "99901001", "name": "Trường Tiểu học Hợp Nhất", "type": "school", "education_levels": ["tieu_hoc"],
+        "parent_id": department["id"]}, headers=admin), 201)
+    their_admin = _new_account(system, http, admin, "cntt.hopnhat@edudx.vn", "Võ Văn Hợp", department["id"],
+                               "authority_admin")
+    principal = _new_account(system, http, admin, "hieutruong.hopnhat@edudx.vn", "Lý Thị Hợp", school["id"],
+                             "principal")
+    now = datetime.now(UTC)
+    campaign = _ok(http.post("/api/submissions/campaigns", json={
+        "title": "Báo cáo ứng dụng CNTT năm học (Sở Hợp Nhất)", "kind": "year_end_report",
+        "school_year_id": demo["school_year_id"], "opens_at": (now - timedelta(days=1)).isoformat(),
+        "due_at": (now + timedelta(days=14)).isoformat(), "outline": SEED_004_DEFINITION,
+        "targets": {"unit_types": ["school"]}}, headers=their_admin), 201)
+    assert campaign["issuer_unit_id"] == department["id"]
+    _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/publish", json={}, headers=their_admin))
+    draft = _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=principal))
+    saved = http.patch(f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
+                       headers={**principal, "If-Match": f'"{draft["version"]}"'})
+    _ok(saved)
+    _ok(http.post(f"/api/submissions/submissions/{draft['id']}/submit", json={},
+                  headers={**principal, "If-Match": saved.headers["etag"]}))
+
+    _reorganise(http, admin, {"kind": "merge_departments", "surviving_unit_id": so["id"],
+                              "absorbed_unit_ids": [department["id"]], "note": "Hợp nhất Sở (kiểm thử)"})
+
+    def listed() -> bool:
+        items = _ok(http.get("/api/submissions/campaigns", params={"limit": 100}, headers=so_admin))["items"]
+        return any(c["id"] == campaign["id"] for c in items)
+
+    _eventually(listed, "the absorbed Sở's campaign in the surviving Sở's list")
+    view = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status", headers=so_admin))
+    assert (view["totals"]["targets"], view["totals"]["submitted"]) == (1, 1)
+    assert _ok(http.get(f"/api/submissions/submissions/{draft['id']}", headers=so_admin))["status"] == "submitted"
+    # The school's principal carries on under the surviving Sở.
+    assert _ok(http.get(f"/api/submissions/submissions/{draft['id']}", headers=principal))["id"] == draft["id"]
