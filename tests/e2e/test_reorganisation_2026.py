@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -160,36 +160,67 @@ def test_a_commune_official_follows_its_schools_read_only(system: RunningSystem,
                                       headers=official))
 
 
+def _submitted(http: httpx.Client, campaign_id: str, principal: dict[str, str]) -> str:
+    """The school writes its report and its principal submits it; the submission's id."""
+    draft = _ok(http.post(f"/api/submissions/campaigns/{campaign_id}/submissions", headers=principal))
+    saved = http.patch(f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
+                       headers={**principal, "If-Match": f'"{draft["version"]}"'})
+    _ok(saved)
+    _ok(http.post(f"/api/submissions/submissions/{draft['id']}/submit", json={},
+                  headers={**principal, "If-Match": saved.headers["etag"]}))
+    return str(draft["id"])
+
+
+def _campaign_body(school_year_id: str, targets: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"title": "Báo cáo ứng dụng CNTT năm học (kiểm thử sắp xếp đơn vị)", "kind": "year_end_report",
+            "school_year_id": school_year_id, "opens_at": (now - timedelta(days=1)).isoformat(),
+            "due_at": (now + timedelta(days=14)).isoformat(), "outline": SEED_004_DEFINITION,
+            "targets": targets, **fields}
+
+
 def test_moving_a_school_hands_its_open_submission_to_the_new_manager(system: RunningSystem,
                                                                       http: httpx.Client) -> None:
-    admin, so_admin, former = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN), system.login(SO_REVIEWER)
-    so, school = _unit(http, so_admin, "SGD-VL"), _unit(http, so_admin, SIGNED_SCHOOL)
-    campaign = _demo_campaign(http, so_admin, so["id"])
-    line = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status", params={"q": SIGNED_SCHOOL},
-                        headers=so_admin))["targets"]["items"][0]
-    submission_id = line["submission_id"]
-    submission = f"/api/submissions/submissions/{submission_id}"
-    # The Sở's reviewer takes part before the move: the review starts under the former manager.
-    _ok(http.post(f"{submission}/start-review", json={}, headers=former))
+    """A two-level campaign of the Sở: the authority managing the school receives and forwards its report.
+    The school moves from one managing authority to another while its report is under review there."""
+    admin, so_admin = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN)
+    so = _unit(http, so_admin, "SGD-VL")
+    demo = _demo_campaign(http, so_admin, so["id"])
+    authorities = [_ok(http.post("/api/identity/units", json={
+        "code": code, "name": name, "type": "district_office", "parent_id": so["id"]}, headers=admin), 201)
+        for code, name in (("PGD-E2E-CU", "Phòng Giáo dục và Đào tạo Kiểm thử Cũ"),
+                           ("PGD-E2E-MOI", "Phòng Giáo dục và Đào tạo Kiểm thử Mới"))]
+    school = _ok(http.post("/api/identity/units", json={
+        "code": "99902001", "name": "Trường Tiểu học Chuyển Đến", "type": "school", "education_levels": ["tieu_hoc"],
+        "parent_id": authorities[0]["id"]}, headers=admin), 201)
+    former = _new_account(system, http, admin, "thamdinh.cu@edudx.vn", "Đỗ Văn Cũ", authorities[0]["id"], "reviewer")
+    current = _new_account(system, http, admin, "thamdinh.moi@edudx.vn", "Ngô Thị Mới", authorities[1]["id"],
+                           "reviewer")
+    principal = _new_account(system, http, admin, "hieutruong.chuyenden@edudx.vn", "Bùi Văn Đến", school["id"],
+                             "principal")
+    campaign = _ok(http.post("/api/submissions/campaigns", json=_campaign_body(
+        demo["school_year_id"], {"unit_ids": [school["id"]]}, two_level_review=True), headers=so_admin), 201)
+    _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/publish", json={}, headers=so_admin))
+    submission = f"/api/submissions/submissions/{_submitted(http, campaign['id'], principal)}"
+    _ok(http.post(f"{submission}/start-review", json={}, headers=former))  # the former manager takes part
 
-    department = _new_department(http, admin, "SGD-E2E-MOVE", "Sở Giáo dục và Đào tạo Kiểm thử")
-    new_manager = _new_account(system, http, admin, "thamdinh.kiemthu@edudx.vn", "Phạm Thị Kiểm Thử",
-                               department["id"], "authority_admin")
     reorganised = _reorganise(http, admin, {"kind": "move_unit", "unit_id": school["id"],
-                                            "new_parent_id": department["id"],
-                                            "note": "Chuyển trường về Sở kiểm thử"})
+                                            "new_parent_id": authorities[1]["id"],
+                                            "note": "Chuyển trường sang đơn vị quản lý khác (kiểm thử)"})
     assert reorganised["status"] == "confirmed"
 
-    def handed_over() -> bool:
-        return http.get(submission, headers=new_manager).status_code == 200
-
-    _eventually(handed_over, "the new manager seeing the moved school's submission")
-    # The new manager acts on it; the former one still reads what it reviewed but acts no more.
+    _eventually(lambda: http.get(submission, headers=current).status_code == 200,
+                "the new manager seeing the moved school's submission")
+    # The former manager still reads what it reviewed, and acts no more.
+    assert _ok(http.get(submission, headers=former))["status"] == "under_review"
+    _refused_in_vietnamese(http.post(f"{submission}/forward", json={}, headers=former))
+    _refused_in_vietnamese(http.post(f"{submission}/return", json={"reasons": {"general": "Bổ sung minh chứng"}},
+                                     headers=former))
+    # The new manager acts: it forwards the report to the Sở, which returns it.
+    _ok(http.post(f"{submission}/forward", json={}, headers=current))
     _ok(http.post(f"{submission}/return", json={"reasons": {"general": "Bổ sung minh chứng về kế hoạch CĐS"}},
-                  headers=new_manager))
+                  headers=so_admin))
     assert _ok(http.get(submission, headers=former))["status"] == "returned"
-    _refused_in_vietnamese(http.post(f"{submission}/approve", json={
-        "confirm_unit_name": school["name"], "confirm_final_score": 0, "accept_self_scores": True}, headers=former))
 
 
 def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem, http: httpx.Client) -> None:
@@ -204,20 +235,11 @@ def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem,
                                "authority_admin")
     principal = _new_account(system, http, admin, "hieutruong.hopnhat@edudx.vn", "Lý Thị Hợp", school["id"],
                              "principal")
-    now = datetime.now(UTC)
-    campaign = _ok(http.post("/api/submissions/campaigns", json={
-        "title": "Báo cáo ứng dụng CNTT năm học (Sở Hợp Nhất)", "kind": "year_end_report",
-        "school_year_id": demo["school_year_id"], "opens_at": (now - timedelta(days=1)).isoformat(),
-        "due_at": (now + timedelta(days=14)).isoformat(), "outline": SEED_004_DEFINITION,
-        "targets": {"unit_types": ["school"]}}, headers=their_admin), 201)
+    campaign = _ok(http.post("/api/submissions/campaigns", json=_campaign_body(
+        demo["school_year_id"], {"unit_types": ["school"]}), headers=their_admin), 201)
     assert campaign["issuer_unit_id"] == department["id"]
     _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/publish", json={}, headers=their_admin))
-    draft = _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=principal))
-    saved = http.patch(f"/api/submissions/submissions/{draft['id']}", json={"values": FULL_ANSWERS},
-                       headers={**principal, "If-Match": f'"{draft["version"]}"'})
-    _ok(saved)
-    _ok(http.post(f"/api/submissions/submissions/{draft['id']}/submit", json={},
-                  headers={**principal, "If-Match": saved.headers["etag"]}))
+    submission_id = _submitted(http, campaign["id"], principal)
 
     _reorganise(http, admin, {"kind": "merge_departments", "surviving_unit_id": so["id"],
                               "absorbed_unit_ids": [department["id"]], "note": "Hợp nhất Sở (kiểm thử)"})
@@ -229,6 +251,6 @@ def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem,
     _eventually(listed, "the absorbed Sở's campaign in the surviving Sở's list")
     view = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status", headers=so_admin))
     assert (view["totals"]["targets"], view["totals"]["submitted"]) == (1, 1)
-    assert _ok(http.get(f"/api/submissions/submissions/{draft['id']}", headers=so_admin))["status"] == "submitted"
+    assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=so_admin))["status"] == "submitted"
     # The school's principal carries on under the surviving Sở.
-    assert _ok(http.get(f"/api/submissions/submissions/{draft['id']}", headers=principal))["id"] == draft["id"]
+    assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=principal))["id"] == submission_id
