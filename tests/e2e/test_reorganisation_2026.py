@@ -16,6 +16,9 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import E2E_SCHEMA_PREFIX, RunningSystem, embedded_system, output_of
+from tests.e2e.year_end_scenario import NEEDS_EVIDENCE, _approve, _scoring_learned, _sheet, _submit
+from tests.evidence.samples import pdf_bytes
+from tests.scoring.test_rubric_rules import SEED_004_MAXIMA
 from tests.submissions.builders import FULL_ANSWERS, SEED_004_DEFINITION
 
 SYSTEM_ADMIN = "admin@edudx.vn"
@@ -223,10 +226,11 @@ def test_moving_a_school_hands_its_open_submission_to_the_new_manager(system: Ru
     assert _ok(http.get(submission, headers=former))["status"] == "returned"
 
 
-def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem, http: httpx.Client) -> None:
+def test_merging_a_so_keeps_its_campaigns_and_published_results(system: RunningSystem, http: httpx.Client) -> None:
     admin, so_admin = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN)
     so = _unit(http, so_admin, "SGD-VL")
     demo = _demo_campaign(http, so_admin, so["id"])
+    demo_rubric = _ok(http.get(f"/api/submissions/campaigns/{demo['id']}", headers=so_admin))["rubric_id"]
     department = _new_department(http, admin, "SGD-E2E-MERGE", "Sở Giáo dục và Đào tạo Hợp Nhất")
     school = _ok(http.post("/api/identity/units", json={
         "code": "99901001", "name": "Trường Tiểu học Hợp Nhất", "type": "school", "education_levels": ["tieu_hoc"],
@@ -236,10 +240,24 @@ def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem,
     principal = _new_account(system, http, admin, "hieutruong.hopnhat@edudx.vn", "Lý Thị Hợp", school["id"],
                              "principal")
     campaign = _ok(http.post("/api/submissions/campaigns", json=_campaign_body(
-        demo["school_year_id"], {"unit_types": ["school"]}), headers=their_admin), 201)
+        demo["school_year_id"], {"unit_types": ["school"]}, rubric_id=demo_rubric), headers=their_admin), 201)
     assert campaign["issuer_unit_id"] == department["id"]
     _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/publish", json={}, headers=their_admin))
-    submission_id = _submitted(http, campaign["id"], principal)
+    # The school reports, with its evidence and self-scores; its Sở approves and publishes the results.
+    draft = _ok(http.post(f"/api/submissions/campaigns/{campaign['id']}/submissions", headers=principal))
+    submission_id = draft["id"]
+    _ok(http.post("/api/evidence/files", headers=principal,
+                  data={"submission_id": submission_id, "criterion_codes": ",".join(NEEDS_EVIDENCE)},
+                  files={"file": ("Kế hoạch CNTT.pdf", pdf_bytes(), "application/pdf")}), 201)
+    _ok(http.patch(f"/api/scoring/submissions/{submission_id}/self-scores", headers=principal, json={"scores": [
+        {"criterion_code": code, "points": points, "note": "Đã thực hiện đầy đủ"}
+        for code, points in SEED_004_MAXIMA.items()]}))
+    _submit(http, submission_id, principal, principal)
+    _sheet(http, submission_id, their_admin, "submitted")
+    _approve(http, submission_id, their_admin)
+    _scoring_learned(http, campaign["id"], submission_id, their_admin, "approved")
+    published = _ok(http.post(f"/api/scoring/campaigns/{campaign['id']}/results/publish", headers=their_admin))
+    assert [r["unit_name"] for r in published["rows"]] == [school["name"]]
 
     _reorganise(http, admin, {"kind": "merge_departments", "surviving_unit_id": so["id"],
                               "absorbed_unit_ids": [department["id"]], "note": "Hợp nhất Sở (kiểm thử)"})
@@ -250,7 +268,11 @@ def test_merging_a_so_keeps_its_campaigns_and_submissions(system: RunningSystem,
 
     _eventually(listed, "the absorbed Sở's campaign in the surviving Sở's list")
     view = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status", headers=so_admin))
-    assert (view["totals"]["targets"], view["totals"]["submitted"]) == (1, 1)
-    assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=so_admin))["status"] == "submitted"
-    # The school's principal carries on under the surviving Sở.
+    assert (view["totals"]["targets"], view["totals"]["approved"]) == (1, 1)
+    assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=so_admin))["status"] == "approved"
+    results = _ok(http.get(f"/api/scoring/campaigns/{campaign['id']}/results/published", headers=so_admin))
+    assert [(r["unit_name"], r["final_total"]) for r in results["rows"]] == [
+        (school["name"], published["rows"][0]["final_total"])]
+    # The school's principal still reads its report and its published result under the surviving Sở.
     assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=principal))["id"] == submission_id
+    assert _ok(http.get(f"/api/scoring/submissions/{submission_id}/scores", headers=principal))["final_total"]
