@@ -270,7 +270,10 @@ def test_merging_a_so_keeps_its_campaigns_and_published_results(system: RunningS
     view = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/status", headers=so_admin))
     assert (view["totals"]["targets"], view["totals"]["approved"]) == (1, 1)
     assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=so_admin))["status"] == "approved"
-    results = _ok(http.get(f"/api/scoring/campaigns/{campaign['id']}/results/published", headers=so_admin))
+    published_path = f"/api/scoring/campaigns/{campaign['id']}/results/published"
+    _eventually(lambda: http.get(published_path, headers=so_admin).status_code == 200,
+                "scoring applying the merge to the published results' readers")
+    results = _ok(http.get(published_path, headers=so_admin))
     assert [(r["unit_name"], r["final_total"]) for r in results["rows"]] == [
         (school["name"], published["rows"][0]["final_total"])]
     # The school's principal still reads its report and its published result under the surviving Sở.
