@@ -70,12 +70,16 @@ def _unit(http: httpx.Client, headers: dict[str, str], code: str) -> dict[str, A
     return dict(_ok(http.get("/api/identity/units/lookup", params={"code": code}, headers=headers)))
 
 
-def _demo_campaign(http: httpx.Client, headers: dict[str, str], so_id: str) -> dict[str, Any]:
-    """The Sở's published campaign the demo seeds for its schools (seed 004, the signed report's campaign)."""
+@pytest.fixture(scope="module")
+def demo(system: RunningSystem, http: httpx.Client) -> dict[str, Any]:
+    """The Sở's published campaign the demo seeds for its schools (seed 004, the signed report's campaign),
+    found before the tests here publish campaigns of their own."""
+    headers = system.login(SO_ADMIN)
+    so = _unit(http, headers, "SGD-VL")
     items = _ok(http.get("/api/submissions/campaigns", params={"limit": 100}, headers=headers))["items"]
-    open_ones = [c for c in items if c["issuer_unit_id"] == so_id and c["status"] == "published"]
-    assert open_ones, items
-    return dict(open_ones[0])
+    open_ones = [c for c in items if c["issuer_unit_id"] == so["id"] and c["status"] == "published"]
+    assert len(open_ones) == 1, items
+    return dict(_ok(http.get(f"/api/submissions/campaigns/{open_ones[0]['id']}", headers=headers)))
 
 
 def _reorganise(http: httpx.Client, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -107,10 +111,10 @@ def _new_department(http: httpx.Client, admin: dict[str, str], code: str, name: 
                                                           "parent_id": None}, headers=admin), 201))
 
 
-def test_the_so_sees_its_campaign_by_commune_and_by_level(system: RunningSystem, http: httpx.Client) -> None:
+def test_the_so_sees_its_campaign_by_commune_and_by_level(system: RunningSystem, http: httpx.Client,
+        demo: dict[str, Any]) -> None:
     so_admin = system.login(SO_ADMIN)
-    so = _unit(http, so_admin, "SGD-VL")
-    campaign = _demo_campaign(http, so_admin, so["id"])
+    campaign = demo
     status = f"/api/submissions/campaigns/{campaign['id']}/status"
     targets = _ok(http.get(f"/api/submissions/campaigns/{campaign['id']}/targets", params={"limit": 1},
                            headers=so_admin))["total"]
@@ -130,10 +134,11 @@ def test_the_so_sees_its_campaign_by_commune_and_by_level(system: RunningSystem,
             assert all(g["label"] for g in groups)
 
 
-def test_a_commune_official_follows_its_schools_read_only(system: RunningSystem, http: httpx.Client) -> None:
+def test_a_commune_official_follows_its_schools_read_only(system: RunningSystem, http: httpx.Client,
+        demo: dict[str, Any]) -> None:
     so_admin, official = system.login(SO_ADMIN), system.login(COMMUNE_OFFICIAL)
-    so, commune = _unit(http, so_admin, "SGD-VL"), _unit(http, so_admin, LONG_PHUOC)
-    campaign = _demo_campaign(http, so_admin, so["id"])
+    commune = _unit(http, so_admin, LONG_PHUOC)
+    campaign = demo
 
     owned = _ok(http.get("/api/identity/units", params={"commune_id": commune["id"], "limit": 200},
                          headers=official))["items"]
@@ -182,13 +187,12 @@ def _campaign_body(school_year_id: str, targets: dict[str, Any], **fields: Any) 
             "targets": targets, **fields}
 
 
-def test_moving_a_school_hands_its_open_submission_to_the_new_manager(system: RunningSystem,
-                                                                      http: httpx.Client) -> None:
+def test_moving_a_school_hands_its_open_submission_to_the_new_manager(system: RunningSystem, http: httpx.Client,
+        demo: dict[str, Any]) -> None:
     """A two-level campaign of the Sở: the authority managing the school receives and forwards its report.
     The school moves from one managing authority to another while its report is under review there."""
     admin, so_admin = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN)
     so = _unit(http, so_admin, "SGD-VL")
-    demo = _demo_campaign(http, so_admin, so["id"])
     authorities = [_ok(http.post("/api/identity/units", json={
         "code": code, "name": name, "type": "district_office", "parent_id": so["id"]}, headers=admin), 201)
         for code, name in (("PGD-E2E-CU", "Phòng Giáo dục và Đào tạo Kiểm thử Cũ"),
@@ -226,11 +230,11 @@ def test_moving_a_school_hands_its_open_submission_to_the_new_manager(system: Ru
     assert _ok(http.get(submission, headers=former))["status"] == "returned"
 
 
-def test_merging_a_so_keeps_its_campaigns_and_published_results(system: RunningSystem, http: httpx.Client) -> None:
+def test_merging_a_so_keeps_its_campaigns_and_published_results(system: RunningSystem, http: httpx.Client,
+        demo: dict[str, Any]) -> None:
     admin, so_admin = system.login(SYSTEM_ADMIN), system.login(SO_ADMIN)
     so = _unit(http, so_admin, "SGD-VL")
-    demo = _demo_campaign(http, so_admin, so["id"])
-    demo_rubric = _ok(http.get(f"/api/submissions/campaigns/{demo['id']}", headers=so_admin))["rubric_id"]
+    demo_rubric = demo["rubric_id"]
     department = _new_department(http, admin, "SGD-E2E-MERGE", "Sở Giáo dục và Đào tạo Hợp Nhất")
     school = _ok(http.post("/api/identity/units", json={
         "code": "99901001", "name": "Trường Tiểu học Hợp Nhất", "type": "school", "education_levels": ["tieu_hoc"],
