@@ -47,6 +47,10 @@ class RemoteUnitTree:
         self._identity = identity
         self._cache: TTLCache[uuid.UUID, list[uuid.UUID] | None] = TTLCache(maxsize=max_entries, ttl=ttl_seconds)
 
+    def forget(self) -> None:
+        """Drop what is kept: a reorganisation (`unit.changed`) moved units, so kept ancestors may be wrong."""
+        self._cache.clear()
+
     async def ancestor_ids(self, unit_id: uuid.UUID) -> list[uuid.UUID] | None:
         if unit_id in self._cache:
             return self._cache[unit_id]

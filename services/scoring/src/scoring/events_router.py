@@ -6,8 +6,9 @@ from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
+from edudx_common.scope import RemoteUnitTree
 from scoring import events
-from scoring.deps import SubmissionsDep
+from scoring.deps import SubmissionsDep, UnitTreeDep
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -18,10 +19,12 @@ PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "evidence": ("eviden
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def receive_event(event: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
-                        submissions: SubmissionsDep) -> Response:
+                        submissions: SubmissionsDep, tree: UnitTreeDep) -> Response:
     """Another service's event (service tokens only, and only the types the producing service may send here:
     otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing."""
     ensure_producer_may_send(principal, event.type, PRODUCERS)
+    if event.type == "unit.changed" and isinstance(tree, RemoteUnitTree):
+        tree.forget()  # the scope checks ask identity again rather than trust ancestors kept from before the move
     if await accept_once(session, event_id=event.id, event_type=event.type):
         await events.handle(session, event, submissions=submissions)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

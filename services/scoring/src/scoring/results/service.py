@@ -606,15 +606,29 @@ async def unpublish(session: AsyncSession, principal: Principal, campaign: Campa
 
 async def published_rows(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
                          tree: UnitTree) -> tuple[CampaignResults, Sequence[PublishedResult]]:
-    """Every published row, for signed-in users of the issuer's subtree (schools included)."""
+    """Every published row, for signed-in users of the issuer's subtree (schools included), of an authority above
+    the issuer (a Sở that absorbed it in a merger) and of a school with a row (one moved out of the issuer's
+    subtree since)."""
     settings = await repository.settings(session, campaign.id)
     if settings is None or settings.published_at is None:
         raise ResultsNotPublished("Kết quả của đợt này chưa được công bố.")
-    if not (principal.is_system_admin or principal.is_service) and principal.unit_id != campaign.issuer_unit_id:
-        ancestors = await tree.ancestor_ids(principal.unit_id) if principal.unit_id else None
-        if not ancestors or campaign.issuer_unit_id not in ancestors:
-            raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi của bạn.")
-    return settings, await repository.published_of_campaign(session, campaign.id)
+    rows = await repository.published_of_campaign(session, campaign.id)
+    if not await _reads_published(principal, campaign, tree, rows):
+        raise CampaignNotFound("Không tìm thấy đợt báo cáo trong phạm vi của bạn.")
+    return settings, rows
+
+
+async def _reads_published(principal: Principal, campaign: CampaignInfo, tree: UnitTree,
+                           rows: Sequence[PublishedResult]) -> bool:
+    unit_id = principal.unit_id
+    if principal.is_system_admin or principal.is_service or unit_id == campaign.issuer_unit_id:
+        return True
+    if unit_id is None:
+        return False
+    if campaign.issuer_unit_id in (await tree.ancestor_ids(unit_id) or []):
+        return True
+    return unit_id in (await tree.ancestor_ids(campaign.issuer_unit_id) or []) or any(
+        row.unit_id == unit_id for row in rows)
 
 
 async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo, tree: UnitTree,

@@ -108,14 +108,17 @@ _ATTRIBUTE_COLUMNS: dict[str, Any] = {
 def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
     """The group of a target. By child: the id (hex) of the group unit's child on the target's path; the group
     unit itself if the path ends there — found by position, not by a fixed offset: targets added later may sit
-    under a moved branch. By attribute: the attribute's stored text ('' for a school without a commune)."""
+    under a moved branch. A target no longer under the group unit (a school of an absorbed Sở moves to the
+    surviving Sở, while the absorbed Sở, its campaigns' issuer, goes below the survivor) is its own group: the last
+    id on its path. By attribute: the attribute's stored text ('' for a school without a commune)."""
     attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
     if attribute is not None:
         return func.coalesce(cast(col(attribute), String), "")
     unit_hex = literal(scope.group_unit_id.hex)
     path = col(CampaignTarget.unit_path)
     position = func.instr(path, unit_hex) if dialect == "sqlite" else func.strpos(path, unit_hex)
-    child = func.substr(path, position + _CHILD_OFFSET, _HEX_LENGTH)
+    child = case((position == 0, func.substr(path, func.length(path) - _HEX_LENGTH, _HEX_LENGTH)),
+                 else_=func.substr(path, position + _CHILD_OFFSET, _HEX_LENGTH))
     return func.coalesce(func.nullif(child, ""), unit_hex)
 
 
