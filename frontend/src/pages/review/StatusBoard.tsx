@@ -153,8 +153,10 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
         </div>
         {/* On a phone: the unit, its status and the link to its report in two columns, the rest under the name
             (a sideways-scrolling table put the report link off screen). */}
+        {/* Scrolled by this region, not by the table's own `scroll`: that adds an aria-hidden measuring row which
+            repeats the column titles, the select-all checkbox among them (focusable inside aria-hidden). */}
+        <div className="table-scroll" role="region" tabIndex={0} aria-label={t("Danh sách đơn vị", "Units")}>
         <Table<TargetStatusRead> size="small" rowKey="unit_id" loading={query.isFetching} dataSource={view?.targets.items ?? []}
-          scroll={{ x: "max-content" }}
           rowSelection={{ selectedRowKeys: selected.map((s) => s.unit_id), onChange: (_, rows) => setSelected(rows),
             columnWidth: 36 }}
           onChange={(_, __, sorter) => {
@@ -190,7 +192,9 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
                 {row.signature_state === "invalid" && <div className="small muted">{row.signature_reason}</div>}</>
               : <span className="muted">—</span> },
             { title: t("Muộn", "Late by"), key: "late_by", sorter: true, sortOrder: order("late_by"), width: 170, responsive: ["sm"], render: (_, row) => <Typography.Text type={row.overdue_text || row.late_text ? "danger" : undefined}>{row.overdue_text ?? row.late_text ?? ""}</Typography.Text> },
+            { title: t("Xã/phường", "Commune"), dataIndex: "commune_name", key: "commune", sorter: true, sortOrder: order("commune"), width: 160, responsive: ["md"], render: (v: string | null | undefined) => v ?? <span className="muted">—</span> },
           ]} />
+        </div>
       </Card>
       {view && <div className="muted small mt">{t("Số liệu tính đến", "As of")} {formatDateTime(view.as_of)}</div>}
     </>

@@ -12,9 +12,10 @@ from notifications.webhooks import service as webhooks
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
-# Who may send which events here; anything else, and any user token, is 403.
-PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "scoring": ("results.*",), "evidence": ("evidence.*",),
-             "identity": ("user.*", "unit.*")}
+# Who may send which events here; anything else, and any user token, is 403. A producer sends every event it
+# publishes to each of its receivers: the types not read here (scores.*) are accepted and left alone.
+PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "scoring": ("results.*", "scores.*"),
+             "evidence": ("evidence.*",), "identity": ("user.*", "unit.*")}
 
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT)
