@@ -354,7 +354,8 @@ try {
     await page.getByPlaceholder(/Tìm trường/).press("Enter");
     const row = page.locator(".units-card .ant-table-row").filter({ hasText: "Trường TH&THCS Lộc Hòa" });
     await row.locator(".ant-tag").getByText("Đã ký số", { exact: true }).waitFor();
-    await row.getByRole("link", { name: "Mở báo cáo" }).click();
+    // The school's name opens its report (the board's "Mở báo cáo" link is the phone layout's).
+    await row.getByRole("link", { name: "Trường TH&THCS Lộc Hòa", exact: true }).click();
     await page.getByTestId("signature-state").getByText("Đã ký số").waitFor();
     await page.locator(".signature-panel").getByText("DEMO CA", { exact: false }).waitFor();
     await page.locator(".signature-panel").getByText("Trường TH&THCS Lộc Hòa").waitFor();
@@ -368,7 +369,7 @@ try {
   await step("reviewer previews the PDF and returns the report with comments", async () => {
     const { page } = reviewer;
     current = page;
-    await page.locator(".units-card .ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" }).getByRole("link", { name: "Mở báo cáo" }).click();
+    await page.locator(".units-card .ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" }).getByRole("link", { name: "Trường THCS Hòa Bình", exact: true }).click();
     await page.waitForURL(/\/submissions\//);
     await page.locator("iframe.preview-frame").waitFor();
     const src = await page.locator("iframe.preview-frame").getAttribute("src");
