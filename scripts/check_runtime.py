@@ -284,9 +284,9 @@ def smoke(gateway: str) -> None:
             if not exported.content.startswith(magic):
                 fail(f"the {kind} export is not a {kind.upper()} file")
         admin = login("cntt.so@vinhlong.edu.vn")
-        phong = expect(http.get("/api/identity/units", params={"type": "district_office"}, headers=admin), (200,),
-                       "the Phòng under the Sở").json()["items"][0]
-        imported = expect(http.post("/api/identity/units/import", params={"parent_id": phong["id"]}, headers=admin,
+        # Since 7/2025 the Sở manages its schools directly: they are imported under it.
+        so = expect(http.get("/api/identity/me", headers=admin), (200,), "the Sở's admin").json()
+        imported = expect(http.post("/api/identity/units/import", params={"parent_id": so["unit_id"]}, headers=admin,
                                     files={"file": ("truong.xlsx", units_workbook(), "application/vnd."
                                                     "openxmlformats-officedocument.spreadsheetml.sheet")}),
                           (200, 201), "import an XLSX of units").json()
