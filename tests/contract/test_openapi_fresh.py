@@ -28,7 +28,13 @@ def test_every_error_response_is_a_problem(service: str) -> None:
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
-                if status.startswith(("4", "5")):
+                if path.endswith("/oauth/token") and status in ("400", "401"):
+                    # RFC 6749 §5.2: the token endpoint answers `{error, error_description}`, which OAuth
+                    # libraries read (tests/security/test_fuzz.py checks that shape on the wire).
+                    assert response["content"] == {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/OAuthErrorBody"}}
+                    }, (method, path, status)
+                elif status.startswith(("4", "5")):
                     assert response["content"] == {
                         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
                     }, (method, path, status)
