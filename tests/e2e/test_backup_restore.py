@@ -197,7 +197,8 @@ def test_data_and_evidence_survive_a_restore_into_an_empty_database_and_bucket(t
             report_after, served = seen_through_the_api(restored, submission_id)
 
     assert {name.split(".")[0] for name in rows_before} == set(SCHEMAS)
-    assert rows_before["identity.users"] > 0 and rows_before["evidence.evidence_items"] == 3
+    # The report's three items, and whatever the demo holds besides (its QĐ 4725 cycle's evidence links).
+    assert rows_before["identity.users"] > 0 and rows_before["evidence.evidence_items"] >= 3
     assert rows_after == rows_before
     assert len(objects_before) == 2 and objects_after == objects_before
     assert sorted(objects_before.values()) == sorted(uploaded.values())
