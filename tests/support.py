@@ -10,6 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from edudx_common.audit import TABLE as AUDIT_TABLE
@@ -72,10 +73,22 @@ async def empty_tables(engine: AsyncEngine, metadata: MetaData) -> None:
 
     The audit log is append-only (its triggers refuse DELETE): it keeps growing across tests, which read it by
     request id, time or their own fresh units."""
+    pending = [table for table in reversed(metadata.sorted_tables) if table.name != AUDIT_TABLE]
     async with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table.name != AUDIT_TABLE:
-                await conn.execute(table.delete())
+        # Dependants first; but where foreign keys form a cycle the sorted order can put a referenced table
+        # first (it varied between runs), so a table still referenced is retried after the others.
+        for _attempt in range(len(pending)):
+            refused = []
+            for table in pending:
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(table.delete())
+                except IntegrityError:
+                    refused.append(table)
+            if not refused:
+                return
+            pending = refused
+        raise AssertionError(f"rows still referenced in {[t.name for t in pending]}")
 
 
 def write_key(directory: Path) -> Path:
