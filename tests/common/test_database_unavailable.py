@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 
 from edudx_common.db import create_engine, ping
 from edudx_common.errors import install_problem_handlers
-from tests.support import POSTGRES_URL, free_port, on_postgres
+from tests.support import POSTGRES_URL, SCHEMA_PREFIX, free_port, on_postgres
 
 
 @pytest.fixture
@@ -87,3 +87,35 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_without_a_ping_
     finally:
         await engine.dispose()
 
+
+
+@pytest.mark.skipif(not on_postgres(), reason="a real PostgreSQL refusal; run with EDUDX_TEST_DATABASE=postgresql")
+async def test_a_server_with_no_connection_slot_left_is_a_503_not_a_500() -> None:
+    """"too many clients" (SQLSTATE 53300) happens when every replica's pools together reach max_connections: it
+    passes when others give theirs back, so it is a 503 to retry. A login role allowed no connection gets the same
+    refusal from the server."""
+    role = f"{SCHEMA_PREFIX}no_slots"
+    admin = create_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        await conn.execute(text(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0'))
+    refused = create_engine(POSTGRES_URL.replace("postgres@", f"{role}@"), schema="public")
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/full")
+    async def read_full() -> None:
+        await ping(refused)
+
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            response = await http.get("/full")
+        assert response.status_code == 503
+        assert response.json()["code"] == "database_unavailable"
+        assert response.headers["retry-after"] == "5"
+    finally:
+        await refused.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        await admin.dispose()

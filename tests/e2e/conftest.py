@@ -99,7 +99,7 @@ def running_script(script: str, var: Path, args: list[str], *, emptied_schema_pr
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     with embedded_system(tmp_path_factory.mktemp("embedded")) as running:
         yield running

@@ -58,7 +58,7 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     process, endpoint, access_key, secret_key = start_local_s3(tmp_path_factory.mktemp("evidence-s3"))
     try:
@@ -67,7 +67,7 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         stop_local_s3(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def identity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str | None]]:
     tmp = tmp_path_factory.mktemp("ev-identity")
     url, schema = migrated_database(tmp, "identity", "ev_identity")
@@ -83,7 +83,7 @@ def _jwks(base_url: str) -> str:
     return f"{base_url}/api/identity/.well-known/jwks.json"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def submissions_server(tmp_path_factory: pytest.TempPathFactory,
                        identity_server: tuple[str, str, str | None]) -> Iterator[tuple[str, str, str | None]]:
     url, schema = migrated_database(tmp_path_factory.mktemp("ev-submissions"), "submissions", "ev_submissions")
@@ -96,7 +96,7 @@ def submissions_server(tmp_path_factory: pytest.TempPathFactory,
         yield base_url, url, schema
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def databases(identity_server: tuple[str, str, str | None],
                     submissions_server: tuple[str, str, str | None]) -> AsyncIterator[dict[str, Database]]:
     found = {}
@@ -108,7 +108,7 @@ async def databases(identity_server: tuple[str, str, str | None],
         await database.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def evidence_settings(tmp_path_factory: pytest.TempPathFactory, identity_server: tuple[str, str, str | None],
                       submissions_server: tuple[str, str, str | None], s3: S3Server) -> Settings:
     url, schema = migrated_database(tmp_path_factory.mktemp("evidence"), "evidence", "evidence")
@@ -121,7 +121,7 @@ def evidence_settings(tmp_path_factory: pytest.TempPathFactory, identity_server:
                     log_json=False, log_level="WARNING")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def evidence_app(evidence_settings: Settings) -> AsyncIterator[Any]:
     app = create_app(evidence_settings)
     async with app.router.lifespan_context(app):

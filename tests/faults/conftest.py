@@ -21,7 +21,7 @@ POSTGRES_ONLY = [pytest.mark.postgres,
                  pytest.mark.skipif(not on_postgres(), reason="fault tests run in the PostgreSQL pass")]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultSystem]:
     with fault_system(tmp_path_factory.mktemp("faults")) as running:
         yield running
@@ -31,7 +31,7 @@ class Report(dict[str, Any]):
     """What one fault test checked: counts, statuses seen, rows and objects before and after."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _summary() -> Iterator[list[tuple[str, Report]]]:
     reports: list[tuple[str, Report]] = []
     yield reports

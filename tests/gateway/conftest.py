@@ -207,7 +207,7 @@ class UpstreamApp:
         return JSONResponse(self.openapi[svc])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def upstream() -> AsyncIterator[UpstreamApp]:
     app = UpstreamApp()
     async with serve(app.app) as url:
@@ -258,7 +258,7 @@ def make_signing_key(kid: str = "test-key-1") -> SigningKey:
     return SigningKey(kid=kid, private_pem=private_pem, public_pem=public_pem, jwks={"keys": [public_jwk]})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signing_key() -> SigningKey:
     return make_signing_key()
 

@@ -16,7 +16,7 @@ from identity.main import create_app
 from tests.support import database_url, drop_schema_sync, empty_tables, migrate, write_key
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def identity_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     tmp: Path = tmp_path_factory.mktemp("identity")
     url, schema = database_url(tmp, "identity")
@@ -37,7 +37,7 @@ def identity_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sett
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def identity_app(identity_settings: Settings) -> AsyncIterator[object]:
     app = create_app(identity_settings)
     async with app.router.lifespan_context(app):

@@ -57,19 +57,19 @@ class System:
     smtp_port: int
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def smtp() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
     with smtp_server(handler=recorder) as (_inbox, port):
         yield recorder, port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def clock() -> MovableClock:
     return MovableClock()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Recorder, int],
            clock: MovableClock) -> Iterator[System]:
     tmp = tmp_path_factory.mktemp("ntf")
@@ -113,7 +113,7 @@ class Databases:
     engines: tuple[AsyncEngine, ...]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def databases(system: System) -> AsyncIterator[Databases]:
     engines = [create_engine(s.database_url, schema=s.schema)
                for s in (system.identity, system.submissions, system.notifications)]
@@ -123,7 +123,7 @@ async def databases(system: System) -> AsyncIterator[Databases]:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def worker(system: System, databases: Databases, clock: MovableClock) -> AsyncIterator[Worker]:
     """The background work, driven by the tests on their own loop and engine, at the shared clock's time."""
     identity, submissions = service_clients(system.settings)

@@ -72,7 +72,7 @@ def _migrated(tmp: Path, service: str) -> tuple[str, str | None]:
     return url, schema
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("scoring-stack")
     dbs = {name: _migrated(tmp, name) for name in MODELS}

@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.conftest import RunningSystem, embedded_system
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
     # thousands of requests a minute from one address and one admin: far above what the limits allow a person
     # (the password-reset limit stays as it is; the limits themselves are tested in tests/gateway and

@@ -49,7 +49,7 @@ class MovableClock:
         return self.now or utcnow()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def identity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str | None]]:
     tmp: Path = tmp_path_factory.mktemp("sub-identity")
     url, schema = database_url(tmp, "sub_identity")
@@ -65,7 +65,7 @@ def identity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         yield base_url, url, schema
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def identity(identity_server: tuple[str, str, str | None]) -> AsyncIterator[Identity]:
     base_url, url, schema = identity_server
     engine = create_engine(url, schema=schema)
@@ -73,7 +73,7 @@ async def identity(identity_server: tuple[str, str, str | None]) -> AsyncIterato
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def submissions_settings(tmp_path_factory: pytest.TempPathFactory,
                          identity_server: tuple[str, str, str | None]) -> Settings:
     tmp = tmp_path_factory.mktemp("submissions")
@@ -88,7 +88,7 @@ def submissions_settings(tmp_path_factory: pytest.TempPathFactory,
                     evidence_url=None)  # no evidence service here: approvals are not held back by evidence
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def submissions_app(submissions_settings: Settings) -> AsyncIterator[object]:
     app = create_app(submissions_settings)
     async with app.router.lifespan_context(app):

@@ -94,7 +94,8 @@ async def database_and_tokens(
     the list of revoked sessions (from `revoked_sessions`, or else asked of identity with this service's
     credentials; a service without credentials, run alone, checks none)."""
     configure_logging(service, settings.log_level, settings.log_json)
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    engine = create_engine(settings.database_url, schema=settings.database_schema,
+                           pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)

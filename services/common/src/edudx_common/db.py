@@ -50,9 +50,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 POOL_TIMEOUT_SECONDS = 10.0
+# Per process. Every replica of every service keeps up to `pool_size` connections open, so their sum must stay
+# under the server's max_connections: `<SVC>_DATABASE_POOL_SIZE` lowers it where many replicas share one server.
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 10
 # SQLSTATEs that say "the server is not there right now", not "this statement is wrong": class 08 (connection
-# exceptions), 57P01-57P03 (shut down by an administrator or a crash; still starting up).
-UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# exceptions), 57P01-57P03 (shut down by an administrator or a crash; still starting up), 53300 (no connection slot
+# left: every replica's pools together reached max_connections; it passes when others give theirs back).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -77,8 +82,13 @@ def database_unavailable(error: BaseException) -> bool:
     return False
 
 
-def create_engine(database_url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
-    """An async engine. SQLite gets WAL and foreign keys; PostgreSQL gets the service's schema."""
+def create_engine(
+    database_url: str, *, schema: str | None = None, echo: bool = False,
+    pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW,
+) -> AsyncEngine:
+    """An async engine. SQLite gets WAL and foreign keys; PostgreSQL gets the service's schema, a pool of
+    `pool_size` kept connections plus `max_overflow` opened for bursts, and an `application_name` naming the schema
+    (`edudx:submissions`) so `pg_stat_activity` shows which service holds which connection."""
     connect_args: dict[str, Any] = {}
     kwargs: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
@@ -86,14 +96,14 @@ def create_engine(database_url: str, *, schema: str | None = None, echo: bool = 
         connect_args["timeout"] = 30
     else:
         if schema:
-            connect_args["server_settings"] = {"search_path": schema}
+            connect_args["server_settings"] = {"search_path": schema, "application_name": f"edudx:{schema}"[:63]}
         # While the server is away a request must fail soon (503), not wait for asyncpg's 60 s connect timeout.
         connect_args["timeout"] = CONNECT_TIMEOUT_SECONDS
         # No `pool_pre_ping`: it cost a round trip (and a tenth of an autosave's CPU) on every checkout. asyncpg
         # notices a connection the server closed (a restart, a killed backend) as soon as the socket closes, and
         # `_replace_closed_connection` hands out a fresh one instead; a connection cut while in use is still
         # detected by SQLAlchemy, which then discards every pooled connection older than the cut.
-        kwargs.update(pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS)
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=POOL_TIMEOUT_SECONDS)
     engine = create_async_engine(database_url, echo=echo, connect_args=connect_args, **kwargs)
     if database_url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from edudx_common.db import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE
 
 # Values that appear in examples and must never run in production.
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret", "password"}
@@ -18,6 +20,10 @@ class BaseServiceSettings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/service.db"
     # PostgreSQL schema this service owns; ignored on SQLite (one file per service there).
     database_schema: str | None = None
+    # PostgreSQL connections this process keeps, and opens beyond them for bursts (edudx_common.db.create_engine):
+    # replicas × (pool + overflow) of every service must fit the server's max_connections.
+    database_pool_size: int = Field(default=DEFAULT_POOL_SIZE, ge=1)
+    database_max_overflow: int = Field(default=DEFAULT_MAX_OVERFLOW, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -172,7 +172,8 @@ def service_clients(settings: Settings) -> tuple[ServiceClient, ServiceClient]:
 
 
 def build_runtime(settings: Settings, *, clock: Clock) -> Runtime:
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    engine = create_engine(settings.database_url, schema=settings.database_schema,
+                           pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
     identity, submissions = service_clients(settings)
     worker = Worker(settings, session_factory(engine), clock=clock, identity=identity, submissions=submissions)
     return Runtime(worker, engine, (identity, submissions))
