@@ -1,5 +1,5 @@
+import { useMutation } from "@tanstack/react-query";
 import { App, Button, Card, Descriptions, Form, Input, Segmented } from "antd";
-import { useState } from "react";
 import { api, call } from "../../api/client";
 import { useMe } from "../auth/AuthProvider";
 import { ROLE_LABELS } from "../auth/roles";
@@ -16,8 +16,16 @@ export default function AccountPage() {
   const { lang, setLang } = useLang();
   const { message } = App.useApp();
   const [form] = Form.useForm();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const change = useMutation({
+    mutationFn: (v: { current_password: string; new_password: string }) =>
+      call(api.POST("/api/identity/me/password", { body: { current_password: v.current_password, new_password: v.new_password } })),
+    onSuccess: () => {
+      message.success(t("Đã đổi mật khẩu.", "Password changed."));
+      form.resetFields();
+    },
+  });
+  const error = change.error;
+  const busy = change.isPending;
   const errors = fieldErrors(error);
   return (
     <>
@@ -36,19 +44,7 @@ export default function AccountPage() {
       <NotificationPreferencesCard />
       <Card title={t("Đổi mật khẩu", "Change password")} style={{ maxWidth: 520 }}>
         {error ? <div className="mb"><ProblemAlert error={error} showErrors={false} /></div> : null}
-        <Form form={form} layout="vertical" onFinish={async (v: { current_password: string; new_password: string }) => {
-          setBusy(true);
-          setError(null);
-          try {
-            await call(api.POST("/api/identity/me/password", { body: { current_password: v.current_password, new_password: v.new_password } }));
-            message.success(t("Đã đổi mật khẩu.", "Password changed."));
-            form.resetFields();
-          } catch (e) {
-            setError(e);
-          } finally {
-            setBusy(false);
-          }
-        }}>
+        <Form form={form} layout="vertical" onFinish={(v: { current_password: string; new_password: string }) => change.mutate(v)}>
           <Form.Item name="current_password" label={t("Mật khẩu hiện tại", "Current password")} rules={[{ required: true, message: t("Nhập mật khẩu hiện tại", "Enter your current password") }]}
             validateStatus={errors.current_password ? "error" : undefined} help={errors.current_password}>
             <Input.Password autoComplete="current-password" />

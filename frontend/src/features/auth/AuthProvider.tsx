@@ -1,8 +1,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, call } from "../../api/client";
 import { anonymousApi as anonymous } from "../../api/anonymous";
 import { ApiError, asApiError, toProblem } from "../../api/problem";
+import { authKeys, meQueryOptions } from "./api";
 import type { Me } from "./roles";
 import { forgetSessionEnd, onSessionChange, sessionExpired, signOut, startSession, tokens } from "./session";
 
@@ -17,12 +17,6 @@ interface AuthValue {
   logout: () => Promise<void>;
 }
 
-/** The signed-in person, one definition for the provider and for routes that need to know who it is early. */
-export const meQueryOptions = {
-  queryKey: ["me"],
-  queryFn: () => call(api.GET("/api/identity/me")),
-  staleTime: 5 * 60_000,
-};
 
 const AuthContext = createContext<AuthValue | null>(null);
 
@@ -59,7 +53,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       setExpired(false);
       forgetSessionEnd();
       startSession(outcome.data);
-      await queryClient.invalidateQueries({ queryKey: ["me"] });
+      await queryClient.invalidateQueries({ queryKey: authKeys.me() });
     },
     [queryClient],
   );

@@ -1,5 +1,5 @@
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
-import { useState } from "react";
+import { useMutation } from "@tanstack/react-query";
 import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "./AuthProvider";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -9,24 +9,15 @@ export default function LoginPage() {
   const { signedIn, login, expired } = useAuth();
   const t = useT();
   const [params] = useSearchParams();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const signIn = useMutation({ mutationFn: (values: { email: string; password: string }) => login(values.email.trim(), values.password) });
+  const error = signIn.error;
+  const busy = signIn.isPending;
   const next = params.get("next");
   const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
 
   if (signedIn) return <Navigate to={target} replace />;
 
-  const submit = async (values: { email: string; password: string }) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await login(values.email.trim(), values.password);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (values: { email: string; password: string }) => signIn.mutate(values);
 
   return (
     <main className="login-page">

@@ -1,5 +1,6 @@
 // "Quên mật khẩu" (ask for a link by e-mail) and "Đặt mật khẩu" (the link's page: /dat-mat-khau?token=…, the
 // address identity writes in reset and invitation e-mails). Both work without a session.
+import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
@@ -35,20 +36,13 @@ async function post(run: () => Promise<{ error?: unknown; response: Response }>)
 export function ForgotPasswordPage() {
   const t = useT();
   const [sentTo, setSentTo] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async ({ email }: { email: string }) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await post(() => anonymous.POST("/api/identity/auth/password-reset", { body: { email: email.trim() } }));
-      setSentTo(email.trim());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const request = useMutation({
+    mutationFn: (email: string) => post(() => anonymous.POST("/api/identity/auth/password-reset", { body: { email } })),
+    onSuccess: (_, email) => setSentTo(email),
+  });
+  const error = request.error;
+  const busy = request.isPending;
+  const submit = ({ email }: { email: string }) => request.mutate(email.trim());
   return (
     <Frame title={t("Quên mật khẩu", "Forgot your password")}>
       {sentTo ? (
@@ -79,20 +73,13 @@ export function SetPasswordPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async ({ password }: { password: string; again: string }) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await post(() => anonymous.POST("/api/identity/auth/password-reset/confirm", { body: { token, new_password: password } }));
-      navigate("/login?reset=done", { replace: true });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const confirm = useMutation({
+    mutationFn: (password: string) => post(() => anonymous.POST("/api/identity/auth/password-reset/confirm", { body: { token, new_password: password } })),
+    onSuccess: () => navigate("/login?reset=done", { replace: true }),
+  });
+  const error = confirm.error;
+  const busy = confirm.isPending;
+  const submit = ({ password }: { password: string; again: string }) => confirm.mutate(password);
   if (token.length < 10)
     return (
       <Frame title={t("Đặt mật khẩu mới", "Set a new password")}>

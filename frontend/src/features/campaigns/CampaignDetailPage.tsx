@@ -1,5 +1,5 @@
 // A campaign as its issuer and reviewers see it: status board, details, targets; publish, close, reopen.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { TrophyOutlined } from "@ant-design/icons";
 import { App, Button, Descriptions, Popconfirm, Space, Table, Tabs, Tag } from "antd";
 import { useNavigate } from "react-router";
@@ -17,6 +17,7 @@ import { formatDateTime } from "../../lib/deadline";
 import { walkSections } from "../../lib/outline";
 import { ErrorScreen } from "../../components/ErrorPages";
 import { StatusBoard } from "../review/StatusBoard";
+import { campaignKeys, useCampaign, useCampaignTransition, useDeleteDraft } from "./api";
 
 export const LATE_POLICIES: Record<Campaign["late_policy"], [string, string]> = {
   accept_late: ["Nhận báo cáo muộn (ghi rõ muộn bao lâu)", "Accept late reports (flagged with how late)"],
@@ -28,7 +29,7 @@ function Targets({ campaign }: { campaign: Campaign }) {
   const { lang } = useLang();
   const draft = campaign.status === "draft";
   const query = useQuery({
-    queryKey: ["targets", campaign.id, campaign.version],
+    queryKey: campaignKeys.targets(campaign.id, campaign.version),
     queryFn: async () => draft
       ? call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id } } }))
       : (await call(api.GET("/api/submissions/campaigns/{campaign_id}/targets", { params: { path: { campaign_id: campaign.id }, query: { limit: 500 } } }))).items,
@@ -77,7 +78,7 @@ function Details({ campaign }: { campaign: Campaign }) {
 function PublishButton({ campaign, onConfirm }: { campaign: Campaign; onConfirm: () => void }) {
   const t = useT();
   const preview = useQuery({
-    queryKey: ["targets", campaign.id, campaign.version],
+    queryKey: campaignKeys.targets(campaign.id, campaign.version),
     queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id } } })),
   });
   const count = preview.data?.length;
@@ -94,26 +95,17 @@ export default function CampaignDetailPage({ campaignId }: { campaignId: string 
   const t = useT();
   const me = useMe();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const query = useQuery({
-    queryKey: ["campaign", campaignId],
-    queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: campaignId } } })),
-  });
+  const query = useCampaign(campaignId);
+  const transition = useCampaignTransition(campaignId);
+  const remove = useDeleteDraft();
   if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
   if (!query.data) return <PageLoading />;
   const campaign = query.data;
   const admin = hasAny(me, ADMIN_ROLES);
-  const path = { params: { path: { campaign_id: campaign.id } } };
-  const transition = async (work: () => Promise<Campaign>, done: string) => {
-    try {
-      queryClient.setQueryData(["campaign", campaignId], await work());
-      await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
-      message.success(done);
-    } catch (e) {
-      message.error((e as Error).message, 8);
-    }
-  };
+  // A promise for the Popconfirm, which shows its OK button busy until the step is done.
+  const step = (name: "publish" | "close" | "reopen", done: string) => transition.mutateAsync(name)
+    .then(() => { message.success(done); }, (e: Error) => { message.error(e.message, 8); });
   return (
     <>
       <PageTitle title={campaign.title} sub={
@@ -126,30 +118,24 @@ export default function CampaignDetailPage({ campaignId }: { campaignId: string 
           {campaign.status === "draft" && admin && (
             <>
               <Popconfirm title={t("Xoá bản nháp này? Chưa đơn vị nào được thông báo.", "Delete this draft? No unit has been told about it.")}
-                okText={t("Xoá", "Delete")} cancelText={t("Huỷ", "Cancel")} okButtonProps={{ danger: true }} onConfirm={async () => {
-                  try {
-                    await call(api.DELETE("/api/submissions/campaigns/{campaign_id}", path));
-                    await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
-                    message.success(t("Đã xoá bản nháp.", "Draft deleted."));
-                    navigate("/campaigns");
-                  } catch (e) {
-                    message.error((e as Error).message, 8);
-                  }
-                }}>
+                okText={t("Xoá", "Delete")} cancelText={t("Huỷ", "Cancel")} okButtonProps={{ danger: true }} onConfirm={() => remove.mutateAsync(campaign.id).then(() => {
+                  message.success(t("Đã xoá bản nháp.", "Draft deleted."));
+                  navigate("/campaigns");
+                }, (e: Error) => { message.error(e.message, 8); })}>
                 <Button danger>{t("Xoá bản nháp", "Delete draft")}</Button>
               </Popconfirm>
-              <PublishButton campaign={campaign} onConfirm={() => transition(() => call(api.POST("/api/submissions/campaigns/{campaign_id}/publish", path)), t("Đã ban hành.", "Published."))} />
+              <PublishButton campaign={campaign} onConfirm={() => step("publish", t("Đã ban hành.", "Published."))} />
             </>
           )}
           {campaign.status === "published" && (
             <Popconfirm title={t("Đóng đợt báo cáo? Các trường không nộp được nữa; việc thẩm định vẫn tiếp tục.", "Close? Schools can no longer submit; reviews go on.")}
               okText={t("Đóng", "Close")} cancelText={t("Huỷ", "Cancel")}
-              onConfirm={() => transition(() => call(api.POST("/api/submissions/campaigns/{campaign_id}/close", path)), t("Đã đóng đợt báo cáo.", "Closed."))}>
+              onConfirm={() => step("close", t("Đã đóng đợt báo cáo.", "Closed."))}>
               <Button>{t("Đóng đợt", "Close")}</Button>
             </Popconfirm>
           )}
           {campaign.status === "closed" && (
-            <Button onClick={() => transition(() => call(api.POST("/api/submissions/campaigns/{campaign_id}/reopen", path)), t("Đã mở lại.", "Reopened."))}>{t("Mở lại", "Reopen")}</Button>
+            <Button loading={transition.isPending} onClick={() => step("reopen", t("Đã mở lại.", "Reopened."))}>{t("Mở lại", "Reopen")}</Button>
           )}
         </Space>
       )} />

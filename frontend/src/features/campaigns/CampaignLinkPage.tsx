@@ -12,6 +12,7 @@ import { isSchoolUser } from "../auth/roles";
 import { PageLoading } from "../../components/PageLoading";
 import { DEEP_LINKS } from "../../app/navigation";
 import { ErrorScreen } from "../../components/ErrorPages";
+import { submissionKeys } from "../submissions/api";
 import CampaignDetailPage from "./CampaignDetailPage";
 
 /** `/campaigns/:id` (the link in campaign e-mails): a school lands in its report, an authority on the campaign. */
@@ -24,7 +25,7 @@ export default function CampaignLinkPage() {
 
 function OpenOwnSubmission({ campaignId }: { campaignId: string }) {
   const query = useQuery({
-    queryKey: ["open-submission", campaignId],
+    queryKey: submissionKeys.openIn(campaignId),
     queryFn: async (): Promise<{ submissionId: string } | { waiting: UnitSubmission }> => {
       const lines = await call(api.GET("/api/submissions/submissions", { params: { query: { campaign_id: campaignId } } }));
       const line = lines.items[0];

@@ -12,6 +12,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { CAMPAIGN_KINDS, CAMPAIGN_STATUS, CampaignStatusTag, DeadlineTag } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { campaignKeys } from "./api";
 
 const PAGE = 20;
 
@@ -23,7 +24,7 @@ export default function CampaignListPage() {
   const [status, setStatus] = useState<CampaignSummary["status"] | undefined>();
   const [page, setPage] = useState(1);
   const query = useQuery({
-    queryKey: ["campaigns", q, status, page],
+    queryKey: campaignKeys.list(q, status, page),
     queryFn: () => call(api.GET("/api/submissions/campaigns", { params: { query: { q: q || undefined, status, limit: PAGE, offset: (page - 1) * PAGE } } })),
     placeholderData: keepPreviousData,
   });

@@ -3,7 +3,7 @@
 // and level, narrowed to some communes (UBND xã/phường) or clusters, with single units included or excluded,
 // then the server's list of the units the saved rule selects and publish after a confirmation naming how many
 // will be notified, or keep as a draft (a draft can be deleted).
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Popconfirm, Radio, Select, Space, Steps, Switch } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
@@ -17,6 +17,8 @@ import { CAMPAIGN_KINDS } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime, fromVnWallClock, toVnWallClock } from "../../lib/deadline";
 import { DEEP_LINKS } from "../../app/navigation";
+import { useRubrics } from "../rubrics/api";
+import { campaignKeys } from "./api";
 import { LATE_POLICIES } from "./CampaignDetailPage";
 import { PresetCard } from "./PresetCard";
 import { ClusterSelect, CommuneSelect, CopyFromPrevious, OutlinePreview, type Picked, RubricChoice, TargetPicker, TargetSummary } from "./wizardParts";
@@ -115,10 +117,13 @@ export default function CampaignWizardPage() {
   const [resolved, setResolved] = useState<TargetRead[] | null>(null);
   const [extra, setExtra] = useState<Picked[]>([]);
   const [excluded, setExcluded] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const years = useQuery({ queryKey: ["school-years"], queryFn: () => call(api.GET("/api/submissions/school-years")) });
-  const outlines = useQuery({ queryKey: ["outlines"], queryFn: () => call(api.GET("/api/submissions/outlines")) });
+  // Every write of the wizard (save the draft, preview, copy, publish, discard) is one step at a time: its busy
+  // state and its refusal are this mutation's.
+  const writing = useMutation({ mutationFn: (work: () => Promise<void>) => work() });
+  const busy = writing.isPending;
+  const error = writing.error;
+  const years = useQuery({ queryKey: campaignKeys.schoolYears(), queryFn: () => call(api.GET("/api/submissions/school-years")) });
+  const outlines = useQuery({ queryKey: campaignKeys.outlines(), queryFn: () => call(api.GET("/api/submissions/outlines")) });
   const errors = fieldErrors(error);
   const latePolicy = Form.useWatch("late_policy", form);
   const outlineId = Form.useWatch("outline_id", form);
@@ -168,17 +173,7 @@ export default function CampaignWizardPage() {
     return saved;
   };
 
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (work: () => Promise<void>) => writing.mutateAsync(work).catch(() => undefined);
 
   const next = async () => {
     try {
@@ -186,7 +181,7 @@ export default function CampaignWizardPage() {
     } catch {
       return;
     }
-    setError(null);
+    writing.reset();
     if (step === TARGETS_STEP) {
       // The list as chosen (rule or explicit units) is saved before the summary shows it.
       await run(async () => {
@@ -217,7 +212,7 @@ export default function CampaignWizardPage() {
   const finish = (publish: boolean) => run(async () => {
     const saved = await saveDraft();
     if (publish) await call(api.POST("/api/submissions/campaigns/{campaign_id}/publish", { params: { path: { campaign_id: saved.id } } }));
-    await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
+    await queryClient.invalidateQueries({ queryKey: campaignKeys.lists() });
     message.success(publish ? t(`Đã ban hành đợt báo cáo cho ${chosenCount} đơn vị.`, `Published to ${chosenCount} units.`) : t("Đã lưu bản nháp.", "Draft saved."));
     navigate(DEEP_LINKS.campaign(saved.id));
   });
@@ -235,7 +230,7 @@ export default function CampaignWizardPage() {
 
   const discard = () => run(async () => {
     if (draft) await call(api.DELETE("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: draft.id } } }));
-    await queryClient.invalidateQueries({ queryKey: ["campaigns"] });
+    await queryClient.invalidateQueries({ queryKey: campaignKeys.lists() });
     message.success(t("Đã xoá bản nháp.", "Draft deleted."));
     navigate("/campaigns");
   });
@@ -385,7 +380,7 @@ export default function CampaignWizardPage() {
 
 function RubricName({ id }: { id?: string | null }) {
   const t = useT();
-  const rubrics = useQuery({ queryKey: ["rubrics"], queryFn: () => call(api.GET("/api/scoring/rubrics")), enabled: Boolean(id) });
+  const rubrics = useRubrics({ enabled: Boolean(id) });
   if (!id) return <>{t("Không chấm điểm", "No scoring")}</>;
   const rubric = rubrics.data?.find((r) => r.id === id);
   return <>{rubric ? `${rubric.title} (${t("phiên bản", "version")} ${rubric.version})` : "…"}</>;

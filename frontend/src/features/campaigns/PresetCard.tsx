@@ -2,6 +2,7 @@
 // reference rubric (an editable template) and the self-assessment deadline (31/5) for the school year; the
 // external assessment date (20/6) and the steps are shown so the authority plans its review. Everything stays
 // editable before issuing.
+import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Card, Typography } from "antd";
 import { useState } from "react";
 import { api, call } from "../../api/client";
@@ -21,32 +22,25 @@ export function schoolYearEnd(name: string | undefined, now = new Date()): numbe
 export function PresetCard({ schoolYearName, onApply }: { schoolYearName: string | undefined; onApply: (preset: CampaignPreset) => void }) {
   const t = useT();
   const [applied, setApplied] = useState<CampaignPreset | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const apply = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const presets = await call(api.GET("/api/scoring/rubrics/campaign-presets", { params: { query: { school_year_end: schoolYearEnd(schoolYearName) } } }));
+  // Asked for on the click (the presets follow the chosen school year), with the button's busy and error state.
+  const apply = useMutation({
+    mutationFn: () => call(api.GET("/api/scoring/rubrics/campaign-presets", { params: { query: { school_year_end: schoolYearEnd(schoolYearName) } } })),
+    onSuccess: (presets) => {
       const preset = presets.find((p) => p.key === "qd-4725");
       if (preset) {
         onApply(preset);
         setApplied(preset);
       }
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
   return (
     <Card size="small" className="mb" title={t("Mẫu QĐ 4725: đánh giá mức độ CĐS", "QĐ 4725 preset: DX assessment")}>
       <Typography.Paragraph className="small muted">
         {t("Điền sẵn tiêu đề, căn cứ, bộ chỉ số mẫu và hạn tự đánh giá 31/5 của năm học đã chọn; đánh giá ngoài trước 20/6, rồi công bố.",
           "Fills the title, reference, the template rubric and the 31/5 self-assessment deadline; external assessment by 20/6, then publication.")}
       </Typography.Paragraph>
-      <Button onClick={() => void apply()} loading={busy}>{t("Dùng mẫu QĐ 4725", "Use the QĐ 4725 preset")}</Button>
-      {error && <Alert className="mt" type="error" showIcon title={error} />}
+      <Button onClick={() => apply.mutate()} loading={apply.isPending}>{t("Dùng mẫu QĐ 4725", "Use the QĐ 4725 preset")}</Button>
+      {apply.error && <Alert className="mt" type="error" showIcon title={apply.error.message} />}
       {applied && (
         <Alert className="mt" type="info" showIcon data-testid="preset-applied"
           title={t(`Đã điền mẫu. Hạn tự đánh giá ${formatDateTime(applied.self_assessment_due_at)}; hạn đánh giá ngoài ${formatDateTime(applied.external_assessment_due_at)}.`,

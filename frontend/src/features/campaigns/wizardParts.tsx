@@ -12,12 +12,15 @@ import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { matches } from "../../lib/fold";
 import { walkSections } from "../../lib/outline";
+import { useRubric, useRubrics } from "../rubrics/api";
+import { unitKeys, useClusters } from "../units/api";
+import { campaignKeys } from "./api";
 
 /** The sections and questions of the chosen library outline, so the admin sees what schools will fill. */
 export function OutlinePreview({ outlineId }: { outlineId?: string }) {
   const t = useT();
   const outline = useQuery({
-    queryKey: ["outline", outlineId],
+    queryKey: campaignKeys.outline(outlineId),
     enabled: Boolean(outlineId),
     queryFn: () => call(api.GET("/api/submissions/outlines/{outline_id}", { params: { path: { outline_id: outlineId as string } } })),
   });
@@ -45,12 +48,8 @@ export function OutlinePreview({ outlineId }: { outlineId?: string }) {
 /** The rubric library as a choice (or no scoring), with what the chosen one holds. */
 export function RubricChoice({ value, onChange, id }: { value?: string | null; onChange?: (v: string | null) => void; id?: string }) {
   const t = useT();
-  const rubrics = useQuery({ queryKey: ["rubrics"], queryFn: () => call(api.GET("/api/scoring/rubrics")) });
-  const detail = useQuery({
-    queryKey: ["rubric", value],
-    enabled: Boolean(value),
-    queryFn: () => call(api.GET("/api/scoring/rubrics/{rubric_id}", { params: { path: { rubric_id: value as string } } })),
-  });
+  const rubrics = useRubrics();
+  const detail = useRubric(value);
   if (rubrics.error) return <ProblemAlert error={rubrics.error} />;
   const chosen = value ? detail.data : undefined;
   return (
@@ -76,7 +75,7 @@ export function CopyFromPrevious({ onCopy, busy }: { onCopy: (campaignId: string
   const me = useMe();
   const [source, setSource] = useState<string | undefined>();
   const campaigns = useQuery({
-    queryKey: ["campaigns", "copy-sources"],
+    queryKey: campaignKeys.copySources(),
     queryFn: () => call(api.GET("/api/submissions/campaigns", { params: { query: { limit: 100 } } })),
   });
   // Only the admin's own unit's campaigns: copying needs the right to manage the source.
@@ -104,7 +103,7 @@ const byLabel = (input: string, option?: { label?: unknown }) => matches(String(
 export function CommuneSelect({ value, onChange, id }: { value?: string[]; onChange?: (v: string[]) => void; id?: string }) {
   const t = useT();
   const communes = useQuery({
-    queryKey: ["unit-picker", "communes"],
+    queryKey: unitKeys.communes(),
     queryFn: () => call(api.GET("/api/identity/units", { params: { query: { type: ["commune"], limit: 500 } } })),
   });
   if (communes.error) return <ProblemAlert error={communes.error} />;
@@ -119,7 +118,7 @@ export function CommuneSelect({ value, onChange, id }: { value?: string[]; onCha
 /** Clusters (cụm trường) the issuer defined, to narrow the targets to; none chosen: every cluster. */
 export function ClusterSelect({ value, onChange, id }: { value?: string[]; onChange?: (v: string[]) => void; id?: string }) {
   const t = useT();
-  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => call(api.GET("/api/identity/clusters")) });
+  const clusters = useClusters();
   if (clusters.error) return <ProblemAlert error={clusters.error} />;
   return (
     <Select id={id} mode="multiple" allowClear showSearch filterOption={byLabel} value={value} onChange={onChange}
@@ -170,7 +169,7 @@ export function TargetPicker({ matched, extra, excluded, onExclude, onAdd, dueAt
   const t = useT();
   const [q, setQ] = useState("");
   const units = useQuery({
-    queryKey: ["unit-picker", "targets", q],
+    queryKey: unitKeys.targets(q),
     queryFn: () => call(api.GET("/api/identity/units", { params: { query: { q: q || undefined, limit: 30 } } })),
   });
   const rows: Picked[] = [...matched, ...extra.filter((u) => !matched.some((m) => m.unit_id === u.unit_id))];

@@ -11,16 +11,10 @@ import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { shrinkPhoto } from "../../lib/photo";
 import { formatBytes, uploadEvidence, type UploadState } from "../../lib/upload";
+import { evidenceKeys, useAddLink, useCatalogue, useDeleteEvidence } from "./api";
 
 export const FILE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.heic,.heif,.docx,.xlsx,.pptx,.mp4,application/pdf,image/*";
 const INLINE = new Set(["application/pdf", "image/jpeg", "image/png"]);
-
-export function useCatalogue(submissionId: string) {
-  return useQuery({
-    queryKey: ["evidence", submissionId],
-    queryFn: () => call(api.GET("/api/evidence/submissions/{submission_id}/files", { params: { path: { submission_id: submissionId } } })),
-  });
-}
 
 export const REVIEW_STATE: Record<string, { vi: string; en: string; color: string }> = {
   pending: { vi: "Chưa xem xét", en: "Not reviewed", color: "default" },
@@ -98,7 +92,7 @@ export function Uploader({ submissionId, code, extraCodes = [], compact = false,
       setJobs((all) => all.map((job) => (job.key === key ? { ...job, state } : job))), controller.signal)
       .then((result) => {
         onUploaded?.(result);
-        void queryClient.invalidateQueries({ queryKey: ["evidence", submissionId] });
+        void queryClient.invalidateQueries({ queryKey: evidenceKeys.catalogue(submissionId) });
         setTimeout(() => setJobs((all) => all.filter((job) => job.key !== key)), 2500);
       })
       .catch(() => undefined)
@@ -137,31 +131,18 @@ export function Uploader({ submissionId, code, extraCodes = [], compact = false,
 
 function LinkForm({ submissionId, codes, onDone }: { submissionId: string; codes: string[]; onDone: () => void }) {
   const t = useT();
-  const queryClient = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const add = useAddLink(submissionId);
   return (
-    <Form layout="vertical" className="mt" onFinish={async (v: { url: string; title: string }) => {
-      setBusy(true);
-      setError(null);
-      try {
-        await call(api.POST("/api/evidence/links", { body: { submission_id: submissionId, url: v.url.trim(), title: v.title.trim(), criterion_codes: codes } }));
-        await queryClient.invalidateQueries({ queryKey: ["evidence", submissionId] });
-        onDone();
-      } catch (e) {
-        setError(e);
-      } finally {
-        setBusy(false);
-      }
-    }}>
-      {error ? <ProblemAlert error={error} /> : null}
+    <Form layout="vertical" className="mt" onFinish={(v: { url: string; title: string }) =>
+      add.mutate({ url: v.url.trim(), title: v.title.trim(), criterionCodes: codes }, { onSuccess: onDone })}>
+      {add.error ? <ProblemAlert error={add.error} /> : null}
       <Form.Item name="title" label={t("Tên minh chứng", "Title")} rules={[{ required: true, message: t("Nhập tên minh chứng", "Enter a title") }]}>
         <Input placeholder={t("Ví dụ: Bài viết trên cổng thông tin", "e.g. Article on the school portal")} />
       </Form.Item>
       <Form.Item name="url" label={t("Địa chỉ liên kết", "Link")} rules={[{ required: true, pattern: /^https?:\/\/\S+$/i, message: t("Nhập địa chỉ bắt đầu bằng http:// hoặc https://", "Enter an address starting with http:// or https://") }]}>
         <Input type="url" inputMode="url" placeholder="https://…" />
       </Form.Item>
-      <Space><Button htmlType="submit" type="primary" loading={busy}>{t("Thêm liên kết", "Add link")}</Button><Button onClick={onDone}>{t("Huỷ", "Cancel")}</Button></Space>
+      <Space><Button htmlType="submit" type="primary" loading={add.isPending}>{t("Thêm liên kết", "Add link")}</Button><Button onClick={onDone}>{t("Huỷ", "Cancel")}</Button></Space>
     </Form>
   );
 }
@@ -187,7 +168,7 @@ export function EvidencePreview({ item }: { item: Evidence }) {
 /** The bytes of a file evidence as an object URL (shared by the list's thumbnail and the preview). */
 function useEvidenceContent(item: Evidence, enabled: boolean) {
   const query = useQuery({
-    queryKey: ["evidence-content", item.id],
+    queryKey: evidenceKeys.content(item.id),
     queryFn: async () => {
       const outcome = await api.GET("/api/evidence/files/{item_id}/content", { params: { path: { item_id: item.id } }, parseAs: "blob" });
       if (!outcome.data) throw await call(Promise.resolve(outcome)).catch((e) => e);
@@ -220,7 +201,7 @@ export function EvidenceList({ items, editable, onPreview, onReview }: {
   const t = useT();
   const { lang } = useLang();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
+  const remove = useDeleteEvidence();
   if (items.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("Chưa có minh chứng", "No evidence yet")} />;
   return (
     <List className="evidence-list" size="small" dataSource={items} renderItem={(item) => {
@@ -230,14 +211,7 @@ export function EvidenceList({ items, editable, onPreview, onReview }: {
           <Button key="view" size="small" icon={<EyeOutlined />} onClick={() => onPreview(item)} aria-label={`${t("Xem", "View")} ${item.title}`}>{t("Xem", "View")}</Button>,
           editable && !item.replaced_by_id ? (
             <Popconfirm key="del" title={t("Xoá minh chứng này?", "Delete this evidence?")} okText={t("Xoá", "Delete")} cancelText={t("Không", "No")}
-              onConfirm={async () => {
-                try {
-                  await call(api.DELETE("/api/evidence/files/{item_id}", { params: { path: { item_id: item.id } } }));
-                  await queryClient.invalidateQueries({ queryKey: ["evidence", item.submission_id] });
-                } catch (e) {
-                  message.error((e as Error).message);
-                }
-              }}>
+              onConfirm={() => remove.mutateAsync(item).catch((e: Error) => { message.error(e.message); })}>
               <Button size="small" danger icon={<DeleteOutlined />} aria-label={`${t("Xoá", "Delete")} ${item.title}`} />
             </Popconfirm>
           ) : null,

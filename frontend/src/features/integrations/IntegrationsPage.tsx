@@ -12,9 +12,8 @@ import type { IntegrationClient, IntegrationClientCreated } from "../../api/type
 import { PageTitle } from "../../components/PageTitle";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
+import { integrationKeys } from "./api";
 import { formatDate, formatDateTime } from "../../lib/deadline";
-
-const CLIENTS_KEY = ["identity", "integration-clients"] as const;
 
 interface CreateValues {
   name: string;
@@ -55,10 +54,10 @@ export default function IntegrationsPage() {
   const [created, setCreated] = useState<IntegrationClientCreated | null>(null);
   const [form] = Form.useForm<CreateValues>();
   const clients = useQuery({
-    queryKey: CLIENTS_KEY,
+    queryKey: integrationKeys.clients(),
     queryFn: () => call(api.GET("/api/identity/integration-clients", { params: { query: { limit: 200 } } })),
   });
-  const refresh = () => client.invalidateQueries({ queryKey: CLIENTS_KEY });
+  const refresh = () => client.invalidateQueries({ queryKey: integrationKeys.clients() });
   const create = useMutation({
     mutationFn: (v: CreateValues) => call(api.POST("/api/identity/integration-clients", {
       body: { name: v.name.trim(), scope: v.scope, expires_at: v.expires ? v.expires.endOf("day").toISOString() : null },

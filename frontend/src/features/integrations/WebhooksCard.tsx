@@ -10,9 +10,8 @@ import type { Webhook, WebhookCreated, WebhookEventType } from "../../api/types"
 import { CopyField } from "../../components/CopyField";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
+import { integrationKeys } from "./api";
 import { formatDateTime } from "../../lib/deadline";
-
-const WEBHOOKS_KEY = ["notifications", "webhooks"] as const;
 
 const EVENT_LABELS: Record<WebhookEventType, [vi: string, en: string]> = {
   "submission.submitted": ["Báo cáo được nộp", "Report submitted"],
@@ -26,7 +25,7 @@ const EVENT_LABELS: Record<WebhookEventType, [vi: string, en: string]> = {
 function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: () => void }) {
   const t = useT();
   const client = useQueryClient();
-  const key = [...WEBHOOKS_KEY, webhook.id, "deliveries"];
+  const key = integrationKeys.deliveries(webhook.id);
   const log = useQuery({
     queryKey: key,
     queryFn: () => call(api.GET("/api/notifications/webhooks/{subscription_id}/deliveries",
@@ -76,10 +75,10 @@ export function WebhooksCard() {
   const [logOf, setLogOf] = useState<Webhook | null>(null);
   const [form] = Form.useForm<{ url: string; event_types: WebhookEventType[] }>();
   const webhooks = useQuery({
-    queryKey: WEBHOOKS_KEY,
+    queryKey: integrationKeys.webhooks(),
     queryFn: () => call(api.GET("/api/notifications/webhooks", { params: { query: { limit: 200 } } })),
   });
-  const refresh = () => client.invalidateQueries({ queryKey: WEBHOOKS_KEY });
+  const refresh = () => client.invalidateQueries({ queryKey: integrationKeys.webhooks() });
   const create = useMutation({
     mutationFn: (v: { url: string; event_types: WebhookEventType[] }) =>
       call(api.POST("/api/notifications/webhooks", { body: { url: v.url.trim(), event_types: v.event_types } })),

@@ -11,9 +11,8 @@ import { useMe } from "../auth/AuthProvider";
 import { hasAny } from "../auth/roles";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
+import { notificationKeys } from "./api";
 import { formatDate, formatDateTime } from "../../lib/deadline";
-
-const FEEDS_KEY = ["notifications", "calendar-feeds"] as const;
 
 function FreshUrl({ feed, regenerated }: { feed: CalendarFeedCreated; regenerated: boolean }) {
   const t = useT();
@@ -60,10 +59,10 @@ export function CalendarFeedsCard() {
   const [fresh, setFresh] = useState<{ feed: CalendarFeedCreated; regenerated: boolean } | null>(null);
   const [form] = Form.useForm<{ name?: string; scope: "user" | "unit" }>();
   const feeds = useQuery({
-    queryKey: FEEDS_KEY,
+    queryKey: notificationKeys.calendarFeeds(),
     queryFn: () => call(api.GET("/api/notifications/calendar-feeds")),
   });
-  const refresh = () => client.invalidateQueries({ queryKey: FEEDS_KEY });
+  const refresh = () => client.invalidateQueries({ queryKey: notificationKeys.calendarFeeds() });
   const create = useMutation({
     mutationFn: (v: { name?: string; scope: "user" | "unit" }) =>
       call(api.POST("/api/notifications/calendar-feeds", { body: { name: v.name?.trim() || null, scope: v.scope } })),

@@ -7,8 +7,7 @@ import { api, call } from "../../api/client";
 import type { NotificationCategory } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
-
-const PREFERENCES_KEY = ["notifications", "preferences"] as const;
+import { notificationKeys } from "./api";
 
 // The server words each category in Vietnamese; these are the English words for the switch.
 const CATEGORY_EN: Record<NotificationCategory, string> = {
@@ -26,13 +25,13 @@ export function NotificationPreferencesCard() {
   const { lang } = useLang();
   const client = useQueryClient();
   const preferences = useQuery({
-    queryKey: PREFERENCES_KEY,
+    queryKey: notificationKeys.preferences(),
     queryFn: () => call(api.GET("/api/notifications/preferences/me")),
   });
   const update = useMutation({
     mutationFn: ({ category, email }: { category: NotificationCategory; email: boolean }) =>
       call(api.PUT("/api/notifications/preferences/me", { body: { email: { [category]: email } } })),
-    onSuccess: (data) => client.setQueryData(PREFERENCES_KEY, data),
+    onSuccess: (data) => client.setQueryData(notificationKeys.preferences(), data),
   });
   return (
     <Card className="mb" title={<span><MailOutlined /> {t("Nhận thông báo qua e-mail", "E-mail notifications")}</span>}>

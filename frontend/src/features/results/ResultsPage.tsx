@@ -4,7 +4,7 @@
 // The unit tables are paged, searched and filtered by the server (30,000 units would not fit in one response);
 // the figures above them always cover every unit.
 import { FileExcelOutlined, SafetyCertificateOutlined, TrophyOutlined } from "@ant-design/icons";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Empty, Input, Segmented, Select, Space, Switch, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
@@ -19,7 +19,8 @@ import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { formatPoints } from "../../lib/scoring";
 import { ErrorScreen } from "../../components/ErrorPages";
-import { ClassTag } from "../scoring/scoring";
+import { ClassTag } from "../scoring/ScoreTable";
+import { resultKeys, usePublishResults, useRankingSetting } from "./api";
 import { PublishWarning } from "./PublishWarning";
 
 type S = ScoringComponents["schemas"];
@@ -76,7 +77,7 @@ function PublishedResults({ campaignId }: { campaignId: string }) {
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
   const query = useQuery({
-    queryKey: ["results-published", campaignId, q, page],
+    queryKey: resultKeys.publishedPage(campaignId, q, page),
     queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results/published", {
       params: { path: { campaign_id: campaignId }, query: { q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE } },
     })),
@@ -111,8 +112,8 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
   const { lang } = useLang();
   const me = useMe();
   const { message, modal } = App.useApp();
-  const queryClient = useQueryClient();
-  const key = ["results", campaignId];
+  const ranking = useRankingSetting(campaignId);
+  const publishing = usePublishResults(campaignId);
   const [q, setQ] = useState("");
   const [classification, setClassification] = useState<string | undefined>();
   const [groupBy, setGroupBy] = useState<ResultsGroupBy>("child");
@@ -120,7 +121,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
   const [sort, setSort] = useState<"rank" | "name">("rank");
   const [page, setPage] = useState(1);
   const query = useQuery({
-    queryKey: [...key, q, classification, groupBy, groupKey, sort, page],
+    queryKey: resultKeys.table(campaignId, { q, classification, groupBy, groupKey, sort, page }),
     queryFn: () => call(api.GET("/api/scoring/campaigns/{campaign_id}/results", {
       params: {
         path: { campaign_id: campaignId },
@@ -139,15 +140,9 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
   const grouping = RESULTS_GROUP_BY.find((g) => g.value === groupBy) ?? RESULTS_GROUP_BY[3];
   const filter = <T,>(set: (v: T) => void) => (v: T) => { set(v); setPage(1); };
 
-  const setRanking = async (on: boolean) => {
-    try {
-      await call(api.PUT("/api/scoring/campaigns/{campaign_id}/results/settings", { ...path, body: { ranking_enabled: on } }));
-      await queryClient.invalidateQueries({ queryKey: key });
-      message.success(on ? t("Đã bật xếp hạng.", "Ranking on.") : t("Đã tắt xếp hạng.", "Ranking off."));
-    } catch (e) {
-      message.error((e as Error).message, 8);
-    }
-  };
+  const setRanking = (on: boolean) => ranking.mutateAsync(on).then(
+    () => { message.success(on ? t("Đã bật xếp hạng.", "Ranking on.") : t("Đã tắt xếp hạng.", "Ranking off.")); },
+    (e: Error) => { message.error(e.message, 8); });
   // The confirmation carries the server's preview: how many results go out and which units are left out.
   const publish = async () => {
     let preview;
@@ -163,16 +158,9 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
       content: <PublishWarning preview={preview} rankingEnabled={data.ranking_enabled} />,
       okText: t("Công bố", "Publish"),
       cancelText: t("Huỷ", "Cancel"),
-      onOk: async () => {
-        try {
-          await call(api.POST("/api/scoring/campaigns/{campaign_id}/results/publish", path));
-          await queryClient.invalidateQueries({ queryKey: key });
-          await queryClient.invalidateQueries({ queryKey: ["results-published", campaignId] });
-          message.success(t("Đã công bố kết quả.", "Results published."));
-        } catch (e) {
-          message.error((e as Error).message, 8);
-        }
-      },
+      onOk: () => publishing.mutateAsync().then(
+        () => { message.success(t("Đã công bố kết quả.", "Results published.")); },
+        (e: Error) => { message.error(e.message, 8); }),
     });
   };
   // The export groups as the page does: the group column is the commune, cluster or level chosen here.

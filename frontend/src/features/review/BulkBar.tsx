@@ -1,6 +1,6 @@
 // Bulk actions on the selected schools: a confirmation naming them, then a 10-second undo toast while the
 // server holds the action back (it runs only when the window ends), then what happened at each school.
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, DatePicker, Form, Input, List, Modal, Space, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
@@ -9,6 +9,7 @@ import type { BulkActionRead, BulkKind, TargetStatusRead } from "../../api/types
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { fromVnWallClock } from "../../lib/deadline";
+import { reviewKeys } from "./api";
 
 const POLL_MS = 1500;
 const OUTCOME_COLORS = { done: "green", skipped: "default", failed: "red" } as const;
@@ -22,8 +23,6 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
   const [message, setMessage] = useState("");
   const [due, setDue] = useState<Dayjs | null>(null);
   const [accept, setAccept] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [finished, setFinished] = useState<BulkActionRead | null>(null);
 
   const LABELS: Record<BulkKind, string> = {
@@ -37,20 +36,18 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
   const follow = (action: BulkActionRead) => {
     const key = `bulk-${action.id}`;
     let undone = false;
-    const undo = async () => {
+    const undo = () => {
       undone = true;
       notification.destroy(key);
-      try {
-        await call(api.DELETE("/api/submissions/bulk-actions/{action_id}", { params: { path: { action_id: action.id } } }));
-        notification.info({ message: t("Đã hoàn tác: không trường nào bị ảnh hưởng.", "Undone: no school was affected."), duration: 4 });
-      } catch (e) {
-        notification.error({ message: (e as Error).message });
-      }
+      cancel.mutateAsync(action.id).then(
+        () => notification.info({ message: t("Đã hoàn tác: không trường nào bị ảnh hưởng.", "Undone: no school was affected."), duration: 4 }),
+        (e: Error) => notification.error({ message: e.message }),
+      );
     };
     notification.info({
       key, duration: 10, message: `${LABELS[action.kind]}: ${action.unit_count} ${t("trường", "schools")}`,
       description: t("Thao tác sẽ chạy sau 10 giây.", "The action runs in 10 seconds."),
-      btn: <Button size="small" type="primary" onClick={() => void undo()}>{t("Hoàn tác", "Undo")}</Button>,
+      btn: <Button size="small" type="primary" onClick={undo}>{t("Hoàn tác", "Undo")}</Button>,
     });
     const poll = async () => {
       if (undone) return;
@@ -61,39 +58,41 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
       }
       if (now.state === "done") {
         setFinished(now);
-        await queryClient.invalidateQueries({ queryKey: ["campaign-status"] });
+        await queryClient.invalidateQueries({ queryKey: reviewKeys.boards() });
       }
     };
     window.setTimeout(() => void poll(), POLL_MS);
   };
 
-  const schedule = async () => {
-    if (!kind) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const action = await call(api.POST("/api/submissions/campaigns/{campaign_id}/bulk-actions", {
-        params: { path: { campaign_id: campaignId } },
-        body: {
-          kind, unit_ids: selected.map((s) => s.unit_id),
-          reason: kind === "extend" ? reason.trim() : null,
-          due_at: kind === "extend" && due ? fromVnWallClock(due.format("YYYY-MM-DDTHH:mm")) : null,
-          reasons: kind === "return" ? { general: reason.trim(), sections: {}, criteria: {} } : null,
-          message: kind === "remind" ? message.trim() || null : null,
-          accept_self_scores: kind === "approve" && accept,
-        },
-      }));
+  // The action is held back by the server for 10 seconds (the undo window), then followed until it is done.
+  const scheduling = useMutation({
+    mutationFn: (chosen: BulkKind) => call(api.POST("/api/submissions/campaigns/{campaign_id}/bulk-actions", {
+      params: { path: { campaign_id: campaignId } },
+      body: {
+        kind: chosen, unit_ids: selected.map((s) => s.unit_id),
+        reason: chosen === "extend" ? reason.trim() : null,
+        due_at: chosen === "extend" && due ? fromVnWallClock(due.format("YYYY-MM-DDTHH:mm")) : null,
+        reasons: chosen === "return" ? { general: reason.trim(), sections: {}, criteria: {} } : null,
+        message: chosen === "remind" ? message.trim() || null : null,
+        accept_self_scores: chosen === "approve" && accept,
+      },
+    })),
+    onSuccess: (action) => {
       setKind(null);
       setReason("");
       setMessage("");
       onDone();
       follow(action);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: (actionId: string) => call(api.DELETE("/api/submissions/bulk-actions/{action_id}", { params: { path: { action_id: actionId } } })),
+  });
+  const schedule = () => {
+    if (kind) scheduling.mutate(kind);
   };
+  const busy = scheduling.isPending;
+  const error = scheduling.error;
 
   return (
     <>

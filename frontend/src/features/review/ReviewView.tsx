@@ -1,6 +1,6 @@
 // The reviewer's screen: answers and evidence by section, the evidence previewed inline beside them, a mark
 // per evidence item, comments per section, then return for changes, forward, or approve.
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Checkbox, DatePicker, Divider, Empty, Form, Input, Modal, Space, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
@@ -11,34 +11,32 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { fromVnWallClock } from "../../lib/deadline";
 import { walkSections } from "../../lib/outline";
-import { EvidenceList, EvidencePreview, itemsFor, useCatalogue } from "../evidence/evidence";
+import { useCatalogue, useMarkEvidence, type EvidenceMark } from "../evidence/api";
+import { EvidenceList, EvidencePreview, itemsFor } from "../evidence/evidence";
+import { submissionKeys } from "../submissions/api";
 import { Answers } from "../submissions/ReadView";
-
-type Mark = "accepted" | "insufficient" | "wrong";
+import { reviewKeys } from "./api";
 
 function EvidenceMark({ item }: { item: Evidence }) {
   const t = useT();
-  const queryClient = useQueryClient();
   const { message } = App.useApp();
-  const [asking, setAsking] = useState<Mark | null>(null);
+  const mark = useMarkEvidence();
+  const [asking, setAsking] = useState<EvidenceMark | null>(null);
   const [reason, setReason] = useState("");
-  const save = async (state: Mark, why: string | null) => {
-    try {
-      await call(api.POST("/api/evidence/files/{item_id}/review", { params: { path: { item_id: item.id } }, body: { state, reason: why } }));
-      await queryClient.invalidateQueries({ queryKey: ["evidence", item.submission_id] });
+  const save = (state: EvidenceMark, why: string | null) => mark.mutate({ item, state, reason: why }, {
+    onSuccess: () => {
       setAsking(null);
       setReason("");
-    } catch (e) {
-      message.error((e as Error).message);
-    }
-  };
+    },
+    onError: (e) => message.error(e.message),
+  });
   return (
     <Space size={4} wrap className="mt">
-      <Button size="small" onClick={() => void save("accepted", null)}>{t("Đạt", "Accept")}</Button>
+      <Button size="small" onClick={() => save("accepted", null)}>{t("Đạt", "Accept")}</Button>
       <Button size="small" onClick={() => setAsking("insufficient")}>{t("Chưa đủ", "Insufficient")}</Button>
       <Button size="small" onClick={() => setAsking("wrong")}>{t("Không đúng", "Wrong")}</Button>
       <Modal open={asking !== null} title={t("Lý do", "Reason")} okText={t("Lưu", "Save")} cancelText={t("Huỷ", "Cancel")}
-        okButtonProps={{ disabled: !reason.trim() }} onOk={() => asking && void save(asking, reason.trim())} onCancel={() => setAsking(null)}>
+        okButtonProps={{ disabled: !reason.trim(), loading: mark.isPending }} onOk={() => asking && save(asking, reason.trim())} onCancel={() => setAsking(null)}>
         <Input.TextArea autoFocus value={reason} onChange={(e) => setReason(e.target.value)} autoSize={{ minRows: 3 }}
           placeholder={t("Ví dụ: văn bản hết hiệu lực, thiếu chữ ký, sai cơ quan ban hành", "e.g. expired document, unsigned, wrong issuer")} />
       </Modal>
@@ -56,36 +54,32 @@ function ApproveDialog({ submission, open, onClose, onApproved, comment }: {
   const t = useT();
   const [accept, setAccept] = useState(false);
   const [check, setCheck] = useState<ApprovalCheck | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const [checkError, setCheckError] = useState<unknown>(null);
   const path = { params: { path: { submission_id: submission.id } } };
+  const approval = useMutation({
+    mutationFn: (confirmed: ApprovalCheck) => call(api.POST("/api/submissions/submissions/{submission_id}/approve", { ...path, body: {
+      comment: comment.trim() || null, confirm_unit_name: confirmed.unit_name, confirm_final_score: confirmed.final_score,
+      accept_self_scores: accept } })),
+    onSuccess: onApproved,
+  });
+  const error = approval.error ?? checkError;
   const load = async (acceptSelf: boolean) => {
-    setError(null);
+    setCheckError(null);
+    approval.reset();
     try {
       setCheck(await call(api.GET("/api/submissions/submissions/{submission_id}/approval-check", {
         params: { path: { submission_id: submission.id }, query: { accept_self_scores: acceptSelf } } })));
     } catch (e) {
-      setError(e);
+      setCheckError(e);
     }
   };
-  const approve = async () => {
-    if (!check) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onApproved(await call(api.POST("/api/submissions/submissions/{submission_id}/approve", { ...path, body: {
-        comment: comment.trim() || null, confirm_unit_name: check.unit_name, confirm_final_score: check.final_score,
-        accept_self_scores: accept } })));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  const approve = () => {
+    if (check) approval.mutate(check);
   };
   return (
     <Modal open={open} title={t("Xác nhận phê duyệt", "Confirm approval")} okText={t("Phê duyệt", "Approve")} cancelText={t("Huỷ", "Cancel")}
-      afterOpenChange={(visible) => { if (visible) void load(accept); }} onCancel={onClose} onOk={() => void approve()}
-      okButtonProps={{ disabled: !check?.ready, loading: busy }} destroyOnHidden>
+      afterOpenChange={(visible) => { if (visible) void load(accept); }} onCancel={onClose} onOk={approve}
+      okButtonProps={{ disabled: !check?.ready, loading: approval.isPending }} destroyOnHidden>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
       {check && !check.ready && (
         <Alert type="warning" className="mb" title={t("Chưa phê duyệt được:", "Cannot approve yet:")}
@@ -122,8 +116,6 @@ export function ReviewView({ submission, campaign }: { submission: Submission; c
   const [general, setGeneral] = useState("");
   const [comment, setComment] = useState("");
   const [due, setDue] = useState<Dayjs | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState<string | null>(null);
   const actions = submission.allowed_actions;
   const sections = walkSections(campaign.outline?.sections ?? []);
   // Evidence attached to no section is reviewed too: an approval waits for every item.
@@ -131,8 +123,8 @@ export function ReviewView({ submission, campaign }: { submission: Submission; c
 
   // After a decision the next report of my queue opens ("Tiếp theo"); the board is refreshed behind it.
   const decided = async (decision: Submission | DecisionRead, done: string) => {
-    queryClient.setQueryData(["submission", submission.id], decision);
-    await queryClient.invalidateQueries({ queryKey: ["campaign-status"] });
+    queryClient.setQueryData(submissionKeys.detail(submission.id), decision);
+    await queryClient.invalidateQueries({ queryKey: reviewKeys.boards() });
     const next = "next" in decision ? decision.next : null;
     if (next?.submission_id) {
       message.success(`${done} ${t("Tiếp theo:", "Next:")} ${next.unit_name}`);
@@ -141,36 +133,28 @@ export function ReviewView({ submission, campaign }: { submission: Submission; c
       message.success(next ? `${done} ${t("Đã hết báo cáo chờ thẩm định.", "Nothing left to review.")}` : done);
     }
   };
-  const act = async (name: string, work: () => Promise<Submission | DecisionRead>, done: string) => {
-    setBusy(name);
-    setError(null);
-    try {
-      await decided(await work(), done);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
-  };
-  const assignment = async (name: "claim" | "release" | "decline", done: string) => {
-    setBusy(name);
-    setError(null);
-    try {
-      if (name === "decline") {
-        await call(api.POST("/api/submissions/submissions/{submission_id}/decline", { ...path, body: { reason: declineReason.trim() } }));
-        setDeclining(false);
-      } else {
-        await call(name === "claim" ? api.POST("/api/submissions/submissions/{submission_id}/claim", path)
-          : api.POST("/api/submissions/submissions/{submission_id}/release", path));
-      }
-      await queryClient.invalidateQueries({ queryKey: ["campaign-status"] });
+  // One write at a time: a decision (the report's new state comes back) or a change of who reviews it (none).
+  const step = useMutation({
+    mutationFn: ({ work }: { name: string; work: () => Promise<Submission | DecisionRead | null>; done: string }) => work(),
+    onSuccess: async (result, { done }) => {
+      if (result) return decided(result, done);
+      await queryClient.invalidateQueries({ queryKey: reviewKeys.boards() });
       message.success(done);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
+    },
+  });
+  const busy = step.isPending ? step.variables.name : null;
+  const error = step.error;
+  const act = (name: string, work: () => Promise<Submission | DecisionRead>, done: string) => step.mutate({ name, work, done });
+  const assignment = (name: "claim" | "release" | "decline", done: string) => step.mutate({ name, done, work: async () => {
+    if (name === "decline") {
+      await call(api.POST("/api/submissions/submissions/{submission_id}/decline", { ...path, body: { reason: declineReason.trim() } }));
+      setDeclining(false);
+    } else {
+      await call(name === "claim" ? api.POST("/api/submissions/submissions/{submission_id}/claim", path)
+        : api.POST("/api/submissions/submissions/{submission_id}/release", path));
     }
-  };
+    return null;
+  } });
   const path = { params: { path: { submission_id: submission.id } } };
   const reasons: ReturnReasons = {
     general: general.trim() || null,

@@ -14,6 +14,7 @@ import { TARGET_STATUS } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { SIGNATURE_COLORS } from "../submissions/SignaturePanel";
+import { reviewKeys } from "./api";
 import { BulkBar } from "./BulkBar";
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -67,7 +68,7 @@ export function StatusBoard({ campaignId }: { campaignId: string }) {
   const filters = { status: statuses.length ? statuses : undefined, q: q || undefined, group_by: groupBy, group_key: groupKey,
     queue: queue === "all" ? undefined : queue, sort };
   const query = useQuery({
-    queryKey: ["campaign-status", campaignId, statuses, q, groupBy, groupKey, page, pageSize, queue, sort],
+    queryKey: reviewKeys.board(campaignId, { statuses, q, groupBy, groupKey, page, pageSize, queue, sort }),
     queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}/status", {
       params: { path: { campaign_id: campaignId }, query: { ...filters, limit: pageSize, offset: (page - 1) * pageSize } },
     })),

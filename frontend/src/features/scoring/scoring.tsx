@@ -1,113 +1,24 @@
 // Scores against the campaign's rubric (tiêu chí chấm điểm): the school's self-scoring table with evidence per
 // criterion, the reviewer's scores beside the school's, and what the school sees once results are published.
 // Totals and classes shown as final are the server's; the running total while typing is computed here.
-import { CheckCircleFilled, ExclamationCircleFilled, FileExcelOutlined, WarningFilled } from "@ant-design/icons";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Checkbox, Empty, Input, Modal, Radio, Select, Space, Statistic, Tag, Typography } from "antd";
-import { Fragment, useEffect, useRef, useState, type ReactNode } from "react";
+import { CheckCircleFilled, FileExcelOutlined, WarningFilled } from "@ant-design/icons";
+import { Alert, App, Button, Empty, Modal, Select, Space, Statistic, Tag, Typography } from "antd";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, call, download } from "../../api/client";
+import { api, download } from "../../api/client";
 import type { Evidence, UploadResult } from "../../api/types";
 import type { ScoringComponents } from "../../api/generated";
 import { PageLoading } from "../../components/PageLoading";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { classFor, formatPoints, isScored, parsePoints, pointsProblem, rowErrors, runningTotals, stepOf, type Criterion, type Entry, type RubricDefinition } from "../../lib/scoring";
-import { EvidencePreview, Uploader, useCatalogue } from "../evidence/evidence";
+import { useCatalogue } from "../evidence/api";
+import { EvidencePreview, Uploader } from "../evidence/evidence";
+import { RUBRIC_STALE_MS, useRubric } from "../rubrics/api";
+import { useSaveScores, useScoreSheet, type ScoreSheet, type ScoreWrite } from "./api";
+import { ClassTag, KIND_LABEL, markText, ScoreCell, ScoreTable } from "./ScoreTable";
 
-type S = ScoringComponents["schemas"];
-export type ScoreSheet = S["ScoreSheetRead"];
-type CriterionScore = S["CriterionScoreRead"];
-
-export function useScoreSheet(submissionId: string, enabled = true) {
-  return useQuery({
-    queryKey: ["scores", submissionId],
-    queryFn: () => call(api.GET("/api/scoring/submissions/{submission_id}/scores", { params: { path: { submission_id: submissionId } } })),
-    enabled,
-  });
-}
-
-export function useRubric(rubricId: string | null | undefined) {
-  return useQuery({
-    queryKey: ["rubric", rubricId],
-    queryFn: () => call(api.GET("/api/scoring/rubrics/{rubric_id}", { params: { path: { rubric_id: rubricId! } } })),
-    enabled: !!rubricId,
-    staleTime: 10 * 60_000,
-  });
-}
-
-const CLASS_COLORS: Record<string, string> = { "Xuất sắc": "green", "Tốt": "blue", "Khá": "cyan", "Trung bình": "orange", "Yếu": "red" };
-
-export function ClassTag({ label }: { label: string | null | undefined }) {
-  const t = useT();
-  if (!label) return <Tag>{t("Chưa xếp loại", "Not classified")}</Tag>;
-  return <Tag color={CLASS_COLORS[label] ?? "geekblue"} className="class-tag">{label}</Tag>;
-}
-
-const KIND_LABEL: Record<string, [string, string]> = {
-  blocks: ["Chọn các nội dung đạt", "Tick what is achieved"],
-  levels: ["Chọn mức", "Choose the level"],
-  mandatory: ["Điều kiện bắt buộc", "Mandatory condition"],
-  computed: ["Tính tự động từ kết quả đã công bố của các trường trực thuộc", "Computed from the managed schools' published results"],
-};
-
-/** The value of a mark as text: "2,5", "Đạt", "a, c (12)", "Mức 2". */
-function markText(criterion: Criterion | undefined, mark: Entry | null | undefined, t: (vi: string, en: string) => string, lang: "vi" | "en"): string {
-  if (!mark) return "—";
-  const kind = criterion?.kind ?? "points";
-  if (kind === "mandatory") return mark.passed === true ? t("Đạt", "Met") : mark.passed === false ? t("Chưa đạt", "Not met") : "—";
-  if (kind === "blocks") return mark.item_codes?.length ? `${mark.item_codes.join(", ")} (${formatPoints(mark.points, lang)})` : formatPoints(mark.points, lang);
-  if (kind === "levels") return (criterion?.items ?? []).find((i) => i.code === mark.level_code)?.text ?? mark.level_code ?? "—";
-  return formatPoints(mark.points, lang);
-}
-
-/** The input of one criterion's score by its kind: points on the step, đạt/chưa đạt, blocks, level. */
-function MarkInput({ criterion, definition, entry, text, onText, onChange, disabled, idPrefix }: {
-  criterion: Criterion;
-  definition: RubricDefinition;
-  entry: Entry | undefined;
-  text: string | undefined;
-  onText: (text: string) => void;
-  onChange: (patch: Entry) => void;
-  disabled?: boolean;
-  idPrefix: string;
-}) {
-  const t = useT();
-  const { lang } = useLang();
-  const kind = criterion.kind ?? "points";
-  const id = `${idPrefix}-${criterion.code}`;
-  if (kind === "mandatory")
-    return (
-      <Radio.Group id={id} disabled={disabled} value={entry?.passed ?? undefined} onChange={(e) => onChange({ passed: e.target.value as boolean })}
-        aria-label={`${t("Tiêu chí", "Criterion")} ${criterion.code}`}>
-        <Radio value={true}>{t("Đạt", "Met")}</Radio>
-        <Radio value={false}>{t("Chưa đạt", "Not met")}</Radio>
-      </Radio.Group>
-    );
-  // Filled by the server from the published results of the schools the unit manages (authority index).
-  if (kind === "computed")
-    return <span id={id}>{typeof entry?.points === "number" ? formatPoints(entry.points, lang) : "—"} <span className="muted small">({t("tính tự động", "computed")})</span></span>;
-  if (kind === "blocks")
-    return (
-      <Checkbox.Group disabled={disabled} className="choice-list" value={entry?.item_codes ?? []} onChange={(v) => onChange({ item_codes: v as string[] })}
-        options={(criterion.items ?? []).map((i) => ({ value: i.code, label: `${i.code}) ${i.text} (${formatPoints(i.points, lang)})` }))} />
-    );
-  if (kind === "levels")
-    return (
-      <Select id={id} disabled={disabled} allowClear style={{ width: "100%" }} placeholder={t("Chọn mức", "Choose the level")} value={entry?.level_code ?? undefined}
-        onChange={(v) => onChange({ level_code: (v as string | undefined) ?? null })}
-        options={(criterion.items ?? []).map((i) => ({ value: i.code, label: `${i.text} (${formatPoints(i.points, lang)})` }))} />
-    );
-  const step = stepOf(criterion, definition);
-  const value = text ?? (typeof entry?.points === "number" ? formatPoints(entry.points, lang) : "");
-  return (
-    <Input id={id} disabled={disabled} inputMode="decimal" className="points-input" value={value} placeholder={`0–${formatPoints(criterion.max_points ?? 0, lang)}`}
-      aria-label={`${t("Điểm tiêu chí", "Points for criterion")} ${criterion.code}`}
-      suffix={<span className="muted small">/{formatPoints(criterion.max_points ?? 0, lang)}</span>}
-      title={t(`Bước ${formatPoints(step, lang)} điểm`, `Steps of ${formatPoints(step, lang)}`)}
-      onChange={(e) => onText(e.target.value)} />
-  );
-}
+type CriterionScore = ScoringComponents["schemas"]["CriterionScoreRead"];
 
 /** Which evidence a criterion rests on: the items tagged with its code unless the school picked others. */
 function EvidencePicker({ criterion, items, chosen, onChoose, disabled }: {
@@ -207,12 +118,9 @@ type Row = RowState & { comment?: string };
 function useScoreRows(submissionId: string, definition: RubricDefinition, initial: () => Record<string, Row>) {
   const { lang } = useLang();
   const { message } = App.useApp();
-  const queryClient = useQueryClient();
+  const saving = useSaveScores(submissionId);
   const [rows, setRows] = useState<Record<string, Row>>(initial);
   const [dirty, setDirty] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<unknown>(null);
-  const [sent, setSent] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
   const criteria = definition.groups.flatMap((g) => g.criteria);
   const entries: Record<string, Entry> = {};
   const problems: Record<string, string> = {};
@@ -229,57 +137,24 @@ function useScoreRows(submissionId: string, definition: RubricDefinition, initia
     setRows((all) => ({ ...all, [code]: { ...all[code], ...patch, entry: { ...all[code]?.entry, ...patch.entry } } }));
     setDirty((all) => new Set(all).add(code));
   };
-  /** Save the rows `codes`; the sheet the server answers replaces ours, its refusal is shown by row. */
-  const send = async (codes: string[], request: () => Promise<ScoreSheet>, done: string) => {
-    setBusy(true);
-    setError(null);
-    setSent(codes);
-    try {
-      queryClient.setQueryData(["scores", submissionId], await request());
-      setRows((all) => {
-        const next = { ...all };
-        for (const code of codes) next[code] = { ...next[code], entry: entries[code], text: undefined };
-        return next;
-      });
-      setDirty((all) => new Set([...all].filter((code) => !codes.includes(code))));
-      void queryClient.invalidateQueries({ queryKey: ["checklist", submissionId] });
-      message.success(done);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  /** Save the rows `write` names; the sheet the server answers replaces ours, its refusal is shown by row. */
+  const send = (write: ScoreWrite, done: string) => {
+    const codes = write.scores.map((score) => score.criterion_code);
+    saving.mutate(write, {
+      onSuccess: () => {
+        setRows((all) => {
+          const next = { ...all };
+          for (const code of codes) next[code] = { ...next[code], entry: entries[code], text: undefined };
+          return next;
+        });
+        setDirty((all) => new Set([...all].filter((code) => !codes.includes(code))));
+        message.success(done);
+      },
+    });
   };
-  return { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, sent, serverErrors: rowErrors(error, sent) };
-}
-
-/** The table's head: STT | Nội dung | Điểm chuẩn | … */
-export function ScoreHead({ columns }: { columns: [vi: string, en: string, className: string][] }) {
-  const t = useT();
-  return (
-    <thead>
-      <tr>
-        <th scope="col" className="col-no">{t("STT", "No.")}</th>
-        <th scope="col">{t("Nội dung", "Criterion")}</th>
-        <th scope="col" className="col-max">{t("Điểm chuẩn", "Max")}</th>
-        {columns.map(([vi, en, className]) => <th key={className} scope="col" className={className}>{t(vi, en)}</th>)}
-      </tr>
-    </thead>
-  );
-}
-
-/** A group's row with its subtotals. */
-export function GroupRow({ code, title, max, cells }: { code: string; title: string; max: number; cells: ReactNode[] }) {
-  const t = useT();
-  const { lang } = useLang();
-  return (
-    <tr className="group-row">
-      <td className="col-no">{code}</td>
-      <td>{title}</td>
-      <td className="col-max" data-label={t("Điểm chuẩn", "Max")}>{formatPoints(max, lang)}</td>
-      {cells}
-    </tr>
-  );
+  const sent = saving.variables?.scores.map((score) => score.criterion_code) ?? [];
+  return { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy: saving.isPending, error: saving.error, sent,
+    serverErrors: rowErrors(saving.error, sent) };
 }
 
 /** The school's self-scoring table (tự chấm điểm) beside the rubric. */
@@ -308,7 +183,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
   const running = runningTotals(definition, entries);
 
   /** Save `codes` (one card's button, or every changed card at once): only those criteria are sent. */
-  const saveCodes = async (wanted: string[]) => {
+  const saveCodes = (wanted: string[]) => {
     if (wanted.some((code) => problems[code])) {
       message.error(t("Có điểm chưa hợp lệ — sửa các ô báo đỏ trước khi lưu.", "Some points are invalid — fix the fields in red first."));
       return;
@@ -330,7 +205,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
       note: entries[code].note?.trim() || null,
       evidence_item_ids: rows[code].evidence ?? null,
     }));
-    await send(codes, () => call(api.PATCH("/api/scoring/submissions/{submission_id}/self-scores", { params: { path: { submission_id: submissionId } }, body: { scores: body } })),
+    send({ kind: "self", scores: body },
       codes.length === 1 ? t(`Đã lưu điểm tự chấm tiêu chí ${codes[0]}.`, `Self-score of ${codes[0]} saved.`)
         : t(`Đã lưu điểm tự chấm (${codes.length} tiêu chí).`, `Self-scores saved (${codes.length} criteria).`));
   };
@@ -362,70 +237,63 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
         <span className="export-wide"><ExportScores submissionId={submissionId} /></span>
       </div>
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
-      <table className="score-table">
-        <ScoreHead columns={[["Tự chấm", "Self-score", "col-score"], ["Minh chứng", "Evidence", "col-evidence"]]} />
-        <tbody>
-          {definition.groups.map((group) => {
-            const g = sheet.groups.find((x) => x.code === group.code);
-            return (
-              <Fragment key={group.code}>
-                <GroupRow code={group.code} title={group.title} max={group.max_points} cells={[
-                  <td key="s" className="col-score" data-label={t("Tự chấm", "Self-score")}>
-                    <strong>{formatPoints(running.groups[group.code], lang)}</strong>
-                    {g && Math.abs(g.self_total - running.groups[group.code]) > 1e-9 && <span className="muted small"> ({t("đã lưu", "saved")} {formatPoints(g.self_total, lang)})</span>}
-                  </td>,
-                  <td key="e" className="col-evidence" />,
-                ]} />
-                {group.criteria.map((criterion) => {
-                  const row = rows[criterion.code] ?? { entry: {} };
-                  const problem = problems[criterion.code] ?? serverErrors[criterion.code];
-                  const score = scores.get(criterion.code);
-                  return (
-                    <tr key={criterion.code} id={`criterion-${criterion.code}`} className={problem ? "criterion-row has-error" : "criterion-row"} data-code={criterion.code}>
-                      <td className="col-no">{criterion.code}</td>
-                      <td>
-                        <div>{criterion.text}{criterion.evidence_required && <span className="required-mark" title={t("Cần minh chứng", "Evidence required")}> *</span>}</div>
-                        {criterion.evidence_expected && <div className="muted small">{t("Minh chứng", "Evidence")}: {criterion.evidence_expected}</div>}
-                        {KIND_LABEL[criterion.kind ?? ""] && <div className="muted small">{t(...KIND_LABEL[criterion.kind!])}</div>}
-                        {score?.review?.comment && (
-                          <Alert className="mt" type="warning" showIcon title={t("Nhận xét của người thẩm định", "Reviewer's comment")} description={<span className="answer">{score.review.comment}</span>} />
-                        )}
-                      </td>
-                      <td className="col-max" data-label={t("Điểm chuẩn", "Max")}>{formatPoints(criterion.max_points ?? 0, lang)}</td>
-                      <td className="col-score" data-label={t("Tự chấm", "Self-score")}>
-                        <MarkInput criterion={criterion} definition={definition} entry={row.entry} text={row.text} disabled={!editable} idPrefix="self"
-                          onText={(text) => update(criterion.code, { text })} onChange={(entry) => update(criterion.code, { entry })} />
-                        {problem && <div className="score-error" role="alert"><ExclamationCircleFilled /> {problem}</div>}
-                        <Input.TextArea className="mt-small" disabled={!editable} autoSize={{ minRows: 1, maxRows: 4 }} maxLength={2000} value={row.entry.note ?? ""}
-                          placeholder={t("Ghi chú (không bắt buộc)", "Note (optional)")} aria-label={`${t("Ghi chú tiêu chí", "Note on criterion")} ${criterion.code}`}
-                          onChange={(e) => update(criterion.code, { entry: { note: e.target.value } })} />
-                        {editable && (
-                          <div className="criterion-save">
-                            {dirty.has(criterion.code) ? (
-                              <Button size="small" type="primary" ghost loading={busy && sentCodes.includes(criterion.code)} onClick={() => void saveCodes([criterion.code])}>
-                                {t(`Lưu tiêu chí ${criterion.code}`, `Save ${criterion.code}`)}
-                              </Button>
-                            ) : score?.self_score ? <span className="muted small"><CheckCircleFilled style={{ color: "#389e0d" }} /> {t("Đã lưu", "Saved")}</span>
-                              : <span className="muted small">{t("Chưa chấm", "Not scored")}</span>}
-                          </div>
-                        )}
-                        {score?.review && sheet.results_published && (
-                          <div className="small mt-small">{t("Điểm thẩm định", "Reviewed")}: <strong>{markText(criterion, score.review, t, lang)}</strong></div>
-                        )}
-                      </td>
-                      <td className="col-evidence" data-label={t("Minh chứng", "Evidence")}>
-                        <EvidencePicker criterion={criterion} items={items} chosen={row.evidence} disabled={!editable}
-                          onChoose={(ids) => update(criterion.code, { evidence: ids })} />
-                        {editable && (uploading === criterion.code
-                          ? <Uploader submissionId={submissionId} code={criterion.code} compact onUploaded={(result) => uploaded(criterion.code, result)} />
-                          : <Button type="link" size="small" className="link-button" onClick={() => setUploading(criterion.code)}>{t(`Tải minh chứng mới cho tiêu chí ${criterion.code}`, `Upload new evidence for ${criterion.code}`)}</Button>)}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </Fragment>
-            );
-          })}
+      <ScoreTable definition={definition} className="score-table" columns={[["Tự chấm", "Self-score", "col-score"], ["Minh chứng", "Evidence", "col-evidence"]]}
+        groupCells={(group) => {
+          const g = sheet.groups.find((x) => x.code === group.code);
+          return [
+            <td key="s" className="col-score" data-label={t("Tự chấm", "Self-score")}>
+              <strong>{formatPoints(running.groups[group.code], lang)}</strong>
+              {g && Math.abs(g.self_total - running.groups[group.code]) > 1e-9 && <span className="muted small"> ({t("đã lưu", "saved")} {formatPoints(g.self_total, lang)})</span>}
+            </td>,
+            <td key="e" className="col-evidence" />,
+          ];
+        }}
+        row={(criterion) => {
+          const row = rows[criterion.code] ?? { entry: {} };
+          const problem = problems[criterion.code] ?? serverErrors[criterion.code];
+          const score = scores.get(criterion.code);
+          return {
+            id: `criterion-${criterion.code}`,
+            className: problem ? "criterion-row has-error" : "criterion-row",
+            description: <>
+              <div>{criterion.text}{criterion.evidence_required && <span className="required-mark" title={t("Cần minh chứng", "Evidence required")}> *</span>}</div>
+              {criterion.evidence_expected && <div className="muted small">{t("Minh chứng", "Evidence")}: {criterion.evidence_expected}</div>}
+              {KIND_LABEL[criterion.kind ?? ""] && <div className="muted small">{t(...KIND_LABEL[criterion.kind!])}</div>}
+              {score?.review?.comment && (
+                <Alert className="mt" type="warning" showIcon title={t("Nhận xét của người thẩm định", "Reviewer's comment")} description={<span className="answer">{score.review.comment}</span>} />
+              )}
+            </>,
+            cells: [
+              <td key="s" className="col-score" data-label={t("Tự chấm", "Self-score")}>
+                <ScoreCell criterion={criterion} definition={definition} row={row} problem={problem} disabled={!editable} idPrefix="self"
+                  onUpdate={(patch) => update(criterion.code, patch)}
+                  remark={{ value: row.entry.note ?? "", placeholder: t("Ghi chú (không bắt buộc)", "Note (optional)"), label: `${t("Ghi chú tiêu chí", "Note on criterion")} ${criterion.code}`,
+                    onChange: (note) => update(criterion.code, { entry: { note } }) }} />
+                {editable && (
+                  <div className="criterion-save">
+                    {dirty.has(criterion.code) ? (
+                      <Button size="small" type="primary" ghost loading={busy && sentCodes.includes(criterion.code)} onClick={() => saveCodes([criterion.code])}>
+                        {t(`Lưu tiêu chí ${criterion.code}`, `Save ${criterion.code}`)}
+                      </Button>
+                    ) : score?.self_score ? <span className="muted small"><CheckCircleFilled style={{ color: "#389e0d" }} /> {t("Đã lưu", "Saved")}</span>
+                      : <span className="muted small">{t("Chưa chấm", "Not scored")}</span>}
+                  </div>
+                )}
+                {score?.review && sheet.results_published && (
+                  <div className="small mt-small">{t("Điểm thẩm định", "Reviewed")}: <strong>{markText(criterion, score.review, t, lang)}</strong></div>
+                )}
+              </td>,
+              <td key="e" className="col-evidence" data-label={t("Minh chứng", "Evidence")}>
+                <EvidencePicker criterion={criterion} items={items} chosen={row.evidence} disabled={!editable}
+                  onChoose={(ids) => update(criterion.code, { evidence: ids })} />
+                {editable && (uploading === criterion.code
+                  ? <Uploader submissionId={submissionId} code={criterion.code} compact onUploaded={(result) => uploaded(criterion.code, result)} />
+                  : <Button type="link" size="small" className="link-button" onClick={() => setUploading(criterion.code)}>{t(`Tải minh chứng mới cho tiêu chí ${criterion.code}`, `Upload new evidence for ${criterion.code}`)}</Button>)}
+              </td>,
+            ],
+          };
+        }}
+        footer={
           <tr className="total-row">
             <td className="col-no" />
             <td><strong>{t("Tổng cộng", "Total")}</strong></td>
@@ -433,8 +301,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
             <td className="col-score" data-label={t("Tự chấm", "Self-score")}><strong data-testid="running-total">{formatPoints(running.total, lang)}</strong> <ClassTag label={classFor(definition.bands, running.total)} /></td>
             <td className="col-evidence" />
           </tr>
-        </tbody>
-      </table>
+        } />
       <div className="export-phone mt"><ExportScores submissionId={submissionId} /></div>
     </div>
   );
@@ -461,7 +328,7 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
     return [c.code, isScored(c, entries[c.code]) ? entries[c.code] : self ?? {}];
   }));
   const running = runningTotals(definition, merged);
-  const save = async () => {
+  const save = () => {
     if (Object.keys(problems).length) {
       message.error(t("Có điểm chưa hợp lệ — sửa các ô báo đỏ trước khi lưu.", "Some points are invalid — fix the fields in red first."));
       return;
@@ -471,12 +338,10 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
       message.info(t("Chưa nhập điểm thẩm định nào.", "No review score entered."));
       return;
     }
-    await send(codes, () => call(api.PATCH("/api/scoring/submissions/{submission_id}/review-scores", { params: { path: { submission_id: submissionId } }, body: {
-      scores: codes.map((code) => ({
-        criterion_code: code, points: entries[code].points ?? null, passed: entries[code].passed ?? null, item_codes: entries[code].item_codes ?? null,
-        level_code: entries[code].level_code ?? null, comment: rows[code].comment?.trim() || null,
-      })),
-    } })), t(`Đã lưu điểm thẩm định (${codes.length} tiêu chí).`, `Review scores saved (${codes.length} criteria).`));
+    send({ kind: "review", scores: codes.map((code) => ({
+      criterion_code: code, points: entries[code].points ?? null, passed: entries[code].passed ?? null, item_codes: entries[code].item_codes ?? null,
+      level_code: entries[code].level_code ?? null, comment: rows[code].comment?.trim() || null,
+    })) }, t(`Đã lưu điểm thẩm định (${codes.length} tiêu chí).`, `Review scores saved (${codes.length} criteria).`));
   };
   const copySelf = () => {
     const next = { ...rows };
@@ -507,59 +372,49 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
       </div>
       {!editable && <Alert className="mb" type="info" showIcon title={t("Chỉ chấm thẩm định được sau khi trường nộp và trước khi phê duyệt, bởi người thẩm định cấp trên.", "Review scores can be entered after submission and before approval, by a reviewer above the school.")} />}
       {error ? <div className="mb"><ProblemAlert error={error} /></div> : null}
-      <table className="score-table review-score-table">
-        <ScoreHead columns={[["Tự chấm", "Self-score", "col-self"], ["Điểm thẩm định", "Review score", "col-score"]]} />
-        <tbody>
-          {definition.groups.map((group) => {
-            const g = sheet.groups.find((x) => x.code === group.code);
-            return (
-              <Fragment key={group.code}>
-                <GroupRow code={group.code} title={group.title} max={group.max_points} cells={[
-                  <td key="s" className="col-self" data-label={t("Tự chấm", "Self-score")}>{formatPoints(g?.self_total, lang)}</td>,
-                  <td key="r" className="col-score" data-label={t("Thẩm định", "Review")}><strong>{formatPoints(running.groups[group.code], lang)}</strong></td>,
-                ]} />
-                {group.criteria.map((criterion) => {
-                  const score = scores.get(criterion.code);
-                  const row = rows[criterion.code] ?? { entry: {} };
-                  const problem = problems[criterion.code] ?? serverErrors[criterion.code];
-                  const linked = new Set(score?.self_score?.evidence_item_ids ?? []);
-                  const evidence = items.filter((i) => !i.replaced_by_id && (linked.has(i.id) || i.criterion_codes.includes(criterion.code)));
-                  return (
-                    <tr key={criterion.code} id={`review-criterion-${criterion.code}`} className={problem ? "criterion-row has-error" : score?.large_gap ? "criterion-row large-gap" : "criterion-row"} data-code={criterion.code}>
-                      <td className="col-no">{criterion.code}</td>
-                      <td>
-                        <div>{criterion.text}{criterion.evidence_required && <span className="required-mark"> *</span>}</div>
-                        {score?.self_score?.note && <div className="small mt-small"><span className="muted">{t("Ghi chú của trường", "School's note")}:</span> <span className="answer">{score.self_score.note}</span></div>}
-                        <div className="mt-small">
-                          {evidence.length ? evidence.map((item) => (
-                            <Button key={item.id} size="small" type="link" className="link-button evidence-link" onClick={() => setPreview(item)}>
-                              {(item.codes ?? []).join(", ")} {item.title}
-                            </Button>
-                          )) : <span className="muted small">{t("Không có minh chứng", "No evidence")}</span>}
-                        </div>
-                      </td>
-                      <td className="col-max" data-label={t("Điểm chuẩn", "Max")}>{formatPoints(criterion.max_points ?? 0, lang)}</td>
-                      <td className="col-self" data-label={t("Tự chấm", "Self-score")}>
-                        {markText(criterion, score?.self_score, t, lang)}
-                        {score?.large_gap && <div className="gap-flag"><WarningFilled /> {t(`Chênh lệch lớn: ${formatPoints(score.gap, lang)}`, `Large gap: ${formatPoints(score.gap, lang)}`)}</div>}
-                        {!score?.large_gap && score?.gap !== null && score?.gap !== undefined && score.gap !== 0 && <div className="muted small">{t("Chênh", "Gap")} {formatPoints(score.gap, lang)}</div>}
-                      </td>
-                      <td className="col-score" data-label={t("Điểm thẩm định", "Review score")}>
-                        <MarkInput criterion={criterion} definition={definition} entry={row.entry} text={row.text} disabled={!editable} idPrefix="review"
-                          onText={(text) => update(criterion.code, { text })} onChange={(entry) => update(criterion.code, { entry })} />
-                        {problem && <div className="score-error" role="alert"><ExclamationCircleFilled /> {problem}</div>}
-                        <Input.TextArea className="mt-small" disabled={!editable} autoSize={{ minRows: 1, maxRows: 4 }} maxLength={2000} value={row.comment ?? ""}
-                          placeholder={t("Nhận xét (không bắt buộc)", "Comment (optional)")} aria-label={`${t("Nhận xét tiêu chí", "Comment on criterion")} ${criterion.code}`}
-                          onChange={(e) => update(criterion.code, { comment: e.target.value })} />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
+      <ScoreTable definition={definition} className="score-table review-score-table" columns={[["Tự chấm", "Self-score", "col-self"], ["Điểm thẩm định", "Review score", "col-score"]]}
+        groupCells={(group) => {
+          const g = sheet.groups.find((x) => x.code === group.code);
+          return [
+            <td key="s" className="col-self" data-label={t("Tự chấm", "Self-score")}>{formatPoints(g?.self_total, lang)}</td>,
+            <td key="r" className="col-score" data-label={t("Thẩm định", "Review")}><strong>{formatPoints(running.groups[group.code], lang)}</strong></td>,
+          ];
+        }}
+        row={(criterion) => {
+          const score = scores.get(criterion.code);
+          const row = rows[criterion.code] ?? { entry: {} };
+          const problem = problems[criterion.code] ?? serverErrors[criterion.code];
+          const linked = new Set(score?.self_score?.evidence_item_ids ?? []);
+          const evidence = items.filter((i) => !i.replaced_by_id && (linked.has(i.id) || i.criterion_codes.includes(criterion.code)));
+          return {
+            id: `review-criterion-${criterion.code}`,
+            className: problem ? "criterion-row has-error" : score?.large_gap ? "criterion-row large-gap" : "criterion-row",
+            description: <>
+              <div>{criterion.text}{criterion.evidence_required && <span className="required-mark"> *</span>}</div>
+              {score?.self_score?.note && <div className="small mt-small"><span className="muted">{t("Ghi chú của trường", "School's note")}:</span> <span className="answer">{score.self_score.note}</span></div>}
+              <div className="mt-small">
+                {evidence.length ? evidence.map((item) => (
+                  <Button key={item.id} size="small" type="link" className="link-button evidence-link" onClick={() => setPreview(item)}>
+                    {(item.codes ?? []).join(", ")} {item.title}
+                  </Button>
+                )) : <span className="muted small">{t("Không có minh chứng", "No evidence")}</span>}
+              </div>
+            </>,
+            cells: [
+              <td key="s" className="col-self" data-label={t("Tự chấm", "Self-score")}>
+                {markText(criterion, score?.self_score, t, lang)}
+                {score?.large_gap && <div className="gap-flag"><WarningFilled /> {t(`Chênh lệch lớn: ${formatPoints(score.gap, lang)}`, `Large gap: ${formatPoints(score.gap, lang)}`)}</div>}
+                {!score?.large_gap && score?.gap !== null && score?.gap !== undefined && score.gap !== 0 && <div className="muted small">{t("Chênh", "Gap")} {formatPoints(score.gap, lang)}</div>}
+              </td>,
+              <td key="r" className="col-score" data-label={t("Điểm thẩm định", "Review score")}>
+                <ScoreCell criterion={criterion} definition={definition} row={row} problem={problem} disabled={!editable} idPrefix="review"
+                  onUpdate={(patch) => update(criterion.code, patch)}
+                  remark={{ value: row.comment ?? "", placeholder: t("Nhận xét (không bắt buộc)", "Comment (optional)"), label: `${t("Nhận xét tiêu chí", "Comment on criterion")} ${criterion.code}`,
+                    onChange: (comment) => update(criterion.code, { comment }) }} />
+              </td>,
+            ],
+          };
+        }} />
       <Modal open={preview !== null} onCancel={() => setPreview(null)} footer={null} width={960} title={preview?.title} destroyOnHidden>
         {preview && <EvidencePreview item={preview} />}
       </Modal>
@@ -571,7 +426,7 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
 export function ScoresTab({ submissionId, reviewer }: { submissionId: string; reviewer: boolean }) {
   const t = useT();
   const sheet = useScoreSheet(submissionId);
-  const rubric = useRubric(sheet.data?.rubric_id);
+  const rubric = useRubric(sheet.data?.rubric_id, { staleTime: RUBRIC_STALE_MS });
   const error = sheet.error ?? rubric.error;
   if (error) return <ProblemAlert error={error} />;
   if (!sheet.data || !rubric.data) return <PageLoading />;

@@ -11,20 +11,19 @@ import type { SubmissionsComponents } from "../../api/generated";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { walkSections, type Outline } from "../../lib/outline";
+import { submissionKeys } from "./api";
 
 export type Checklist = SubmissionsComponents["schemas"]["ChecklistRead"];
 export type ChecklistItem = SubmissionsComponents["schemas"]["ChecklistItem"];
-
-export const checklistKey = (submissionId: string) => ["checklist", submissionId];
 
 /** The checklist, asked again whenever the draft's version changes (a save) or scores are saved elsewhere. */
 export function useChecklist(submissionId: string, version: number) {
   const queryClient = useQueryClient();
   useEffect(() => {
-    void queryClient.invalidateQueries({ queryKey: checklistKey(submissionId) });
+    void queryClient.invalidateQueries({ queryKey: submissionKeys.checklist(submissionId) });
   }, [queryClient, submissionId, version]);
   return useQuery({
-    queryKey: checklistKey(submissionId),
+    queryKey: submissionKeys.checklist(submissionId),
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}/checklist", { params: { path: { submission_id: submissionId } } })),
     staleTime: 10_000,
   });

@@ -1,7 +1,7 @@
 // The school's editor: the outline's sections with typed answers, autosave with a visible state, the
 // conflict message when someone else saved first, evidence per section, and the principal's review-and-submit.
 import { CheckCircleFilled, CloudSyncOutlined, ExclamationCircleFilled, WarningFilled } from "@ant-design/icons";
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, Anchor, App, Badge, Button, Card, Drawer, Form, Input, Select, Space, Spin, Table, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { api } from "../../api/client";
@@ -10,10 +10,12 @@ import type { Campaign, Submission } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { baseFieldId, problemsByField, problemsBySection, sectionProgress, walkSections, type FieldProblem, type OutlineSection } from "../../lib/outline";
-import { ChecklistPanel, checklistKey, MissingList, useChecklist } from "./Checklist";
-import { itemsFor, SectionEvidence, useCatalogue } from "../evidence/evidence";
+import { submissionKeys } from "./api";
+import { ChecklistPanel, MissingList, useChecklist } from "./Checklist";
+import { useCatalogue } from "../evidence/api";
+import { itemsFor, SectionEvidence } from "../evidence/evidence";
 import { FieldInput } from "./FieldInput";
-import { useRubric } from "../scoring/scoring";
+import { RUBRIC_STALE_MS, useRubric } from "../rubrics/api";
 import { useAutosave, type Autosave } from "./useAutosave";
 
 const two = (n: number) => String(n).padStart(2, "0");
@@ -125,8 +127,6 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
   const catalogue = useCatalogue(submission.id);
   const checklist = useChecklist(submission.id, submission.version);
   const [note, setNote] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const sections = walkSections(campaign.outline?.sections ?? []);
   const rows = sections.map((section) => ({
     key: section.number,
@@ -137,10 +137,9 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
   }));
   const resubmitting = submission.status === "returned";
 
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  // The draft is saved first (the submit names the version it read), then submitted.
+  const submitting = useMutation({
+    mutationFn: async () => {
       if (!(await autosave.saveNow())) throw autosave.error ?? new ApiError(toProblem(null, 0));
       let outcome;
       try {
@@ -154,25 +153,27 @@ function SubmitDrawer({ open, onClose, submission, campaign, autosave, problems,
       if (!outcome.data) {
         const failure = new ApiError(toProblem(outcome.error, outcome.response.status));
         if (failure.status === 422) onProblems(failure.problem.errors ?? []);
-        void queryClient.invalidateQueries({ queryKey: checklistKey(submission.id) });
+        void queryClient.invalidateQueries({ queryKey: submissionKeys.checklist(submission.id) });
         throw failure;
       }
+      return outcome.data;
+    },
+    onSuccess: async (submitted) => {
       onProblems([]);
-      queryClient.setQueryData(["submission", submission.id], outcome.data);
-      await queryClient.invalidateQueries({ queryKey: ["unit-submissions"] });
-      await queryClient.invalidateQueries({ queryKey: ["history", submission.id] });
+      queryClient.setQueryData(submissionKeys.detail(submission.id), submitted);
+      await queryClient.invalidateQueries({ queryKey: submissionKeys.mine() });
+      await queryClient.invalidateQueries({ queryKey: submissionKeys.histories(submission.id) });
       message.success(resubmitting ? t("Đã nộp lại báo cáo.", "The report was resubmitted.") : t("Đã nộp báo cáo.", "The report was submitted."));
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  const submit = () => submitting.mutate();
+  const busy = submitting.isPending;
+  const error = submitting.error;
 
   return (
     <Drawer open={open} onClose={onClose} size="large" className="submit-drawer" title={t("Xem lại và nộp báo cáo", "Review and submit")}
-      afterOpenChange={(visible) => { if (visible) setError(null); }}
+      afterOpenChange={(visible) => { if (visible) submitting.reset(); }}
       footer={
         <Space wrap>
           <Button type="primary" size="large" loading={busy} onClick={submit}>{resubmitting ? t("Nộp lại báo cáo", "Resubmit the report") : t("Nộp báo cáo", "Submit the report")}</Button>
@@ -219,7 +220,7 @@ export function Editor({ submission, campaign }: { submission: Submission; campa
   const reasons = (submission.return_reasons as { sections?: Record<string, string> } | null)?.sections ?? {};
   const canSubmit = submission.allowed_actions.includes("submit");
   // With a rubric, a section's new evidence can carry the codes of the criteria of the group numbered alike.
-  const rubric = useRubric(campaign.rubric_id);
+  const rubric = useRubric(campaign.rubric_id, { staleTime: RUBRIC_STALE_MS });
   const criteriaOf = (number: string) => rubric.data?.definition.groups.find((g) => g.code === number)?.criteria;
 
   // Messages of the last submit stay until the field is changed; a refused save's until the next save.

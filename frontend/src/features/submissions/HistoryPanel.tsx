@@ -6,6 +6,7 @@ import type { Campaign, Submission, SubmissionEvent } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT, type Translate } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { submissionKeys } from "./api";
 
 export function actionLabel(event: Pick<SubmissionEvent, "action" | "version_number" | "detail">, t: Translate): string {
   const saves = Number((event.detail as { saves?: number } | null)?.saves ?? 1);
@@ -41,11 +42,11 @@ function Detail({ event }: { event: SubmissionEvent }) {
 export function HistoryPanel({ submission }: { submission: Submission; campaign: Campaign }) {
   const t = useT();
   const history = useQuery({
-    queryKey: ["history", submission.id, submission.version],
+    queryKey: submissionKeys.history(submission.id, submission.version),
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}/history", { params: { path: { submission_id: submission.id } } })),
   });
   const versions = useQuery({
-    queryKey: ["versions", submission.id, submission.submit_count],
+    queryKey: submissionKeys.versions(submission.id, submission.submit_count),
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}/versions", { params: { path: { submission_id: submission.id } } })),
   });
   if (history.error) return <ProblemAlert error={history.error} />;

@@ -4,7 +4,8 @@ import { useState, type ReactNode } from "react";
 import type { Campaign, Evidence, Submission } from "../../api/types";
 import { useT } from "../../i18n/lang";
 import { walkSections, type OutlineSection } from "../../lib/outline";
-import { EvidenceList, EvidencePreview, itemsFor, useCatalogue } from "../evidence/evidence";
+import { useCatalogue } from "../evidence/api";
+import { EvidenceList, EvidencePreview, itemsFor } from "../evidence/evidence";
 import { answerText } from "./FieldInput";
 
 export function Answers({ section, content }: { section: OutlineSection; content: Record<string, unknown> }) {

@@ -14,6 +14,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { fileBody } from "../../components/ImportDialog";
+import { submissionKeys } from "./api";
 
 type SignatureState = SubmissionsComponents["schemas"]["SignatureState"];
 
@@ -25,7 +26,7 @@ export function SignaturePanel({ submission }: { submission: Submission }) {
   const { message } = App.useApp();
   const client = useQueryClient();
   const input = useRef<HTMLInputElement>(null);
-  const key = ["submission-signature", submission.id, submission.submit_count];
+  const key = submissionKeys.signature(submission.id, submission.submit_count);
   const status = useQuery({
     queryKey: key,
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}/signature", { params: { path: { submission_id: submission.id } } })),

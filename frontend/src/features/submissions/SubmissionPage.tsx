@@ -17,6 +17,8 @@ import { walkSections } from "../../lib/outline";
 import { campaignPhase } from "../../lib/phase";
 import { phaseSentence } from "../../components/PhaseNotice";
 import { ErrorScreen } from "../../components/ErrorPages";
+import { useCampaign } from "../campaigns/api";
+import { submissionKeys } from "./api";
 import { Editor } from "./Editor";
 import { HistoryPanel } from "./HistoryPanel";
 import { ReadView } from "./ReadView";
@@ -83,15 +85,11 @@ export default function SubmissionPage() {
   const t = useT();
   const me = useMe();
   const submission = useQuery({
-    queryKey: ["submission", submissionId],
+    queryKey: submissionKeys.detail(submissionId),
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}", { params: { path: { submission_id: submissionId } } })),
   });
   const campaignId = submission.data?.campaign_id;
-  const campaign = useQuery({
-    queryKey: ["campaign", campaignId],
-    queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}", { params: { path: { campaign_id: campaignId! } } })),
-    enabled: !!campaignId,
-  });
+  const campaign = useCampaign(campaignId);
   const error = submission.error ?? campaign.error;
   if (error) return <ErrorScreen error={error} onRetry={() => { void submission.refetch(); void campaign.refetch(); }} />;
   if (!submission.data || !campaign.data) return <PageLoading />;

@@ -2,12 +2,13 @@
 // as soon as the signed-in person is known to be a school's (in parallel with the screens' code, not after it).
 import type { QueryClient } from "@tanstack/react-query";
 import { api, call } from "../../api/client";
-import { meQueryOptions } from "../auth/AuthProvider";
+import { meQueryOptions } from "../auth/api";
 import { isSchoolUser } from "../auth/roles";
 import { tokens } from "../auth/session";
+import { submissionKeys } from "./api";
 
 export const unitSubmissionsQuery = {
-  queryKey: ["unit-submissions"],
+  queryKey: submissionKeys.mine(),
   queryFn: () => call(api.GET("/api/submissions/submissions", { params: { query: { limit: 200 } } })),
 };
 

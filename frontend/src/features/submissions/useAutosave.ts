@@ -7,6 +7,7 @@ import { api } from "../../api/client";
 import { ApiError, asApiError, toProblem } from "../../api/problem";
 import type { Submission } from "../../api/types";
 import { DraftBuffer, retryDelay, type SaveState, type Values } from "../../lib/draft";
+import { submissionKeys } from "./api";
 
 const DEBOUNCE_MS = 1500;
 const storageKey = (id: string) => `edudx.draft.${id}`;
@@ -67,7 +68,7 @@ export function useAutosave(submission: Submission): Autosave {
       if (outcome.data) {
         attempts.current = 0;
         draft.acknowledge(sent.mark, outcome.data.version, outcome.data.content as Values);
-        queryClient.setQueryData(["submission", id], outcome.data);
+        queryClient.setQueryData(submissionKeys.detail(id), outcome.data);
         setValues(draft.view);
         setSavedAt(new Date());
         setError(null);
@@ -121,7 +122,7 @@ export function useAutosave(submission: Submission): Autosave {
       if (keepMine) draft.rebase(data.version, data.content as Values);
       else draft.discard(data.version, data.content as Values);
       blocked.current = false;
-      queryClient.setQueryData(["submission", id], data);
+      queryClient.setQueryData(submissionKeys.detail(id), data);
       setValues(draft.view);
       setError(null);
       persist();

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, DatePicker, Descriptions, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { PageTitle } from "../../components/PageTitle";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
+import { unitKeys } from "./api";
 import { UnitPicker } from "./UnitPicker";
 
 type AccessChange = NonNullable<Reorganisation["preview"]["access_changes"]>[number];
@@ -99,34 +100,30 @@ export default function ReorganisationPage() {
   const [form] = Form.useForm<Draft>();
   const kind = Form.useWatch("kind", form);
   const [current, setCurrent] = useState<Reorganisation | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const history = useQuery({ queryKey: ["reorganisations"], queryFn: () => call(api.GET("/api/identity/reorganisations", { params: { query: { limit: 20 } } })) });
+  const history = useQuery({ queryKey: unitKeys.reorganisations(), queryFn: () => call(api.GET("/api/identity/reorganisations", { params: { query: { limit: 20 } } })) });
 
-  const run = async (work: () => Promise<Reorganisation>, done?: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await work();
+  // A preview, a confirmation or a cancellation: each answers the reorganisation as it now stands.
+  const step = useMutation({
+    mutationFn: ({ work }: { work: () => Promise<Reorganisation>; done?: string }) => work(),
+    onSuccess: (result, { done }) => {
       setCurrent(result);
       if (done) message.success(done);
-      void queryClient.invalidateQueries({ queryKey: ["reorganisations"] });
-      void queryClient.invalidateQueries({ queryKey: ["units"] });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+      void queryClient.invalidateQueries({ queryKey: unitKeys.reorganisations() });
+      void queryClient.invalidateQueries({ queryKey: unitKeys.lists() });
+    },
+  });
+  const run = (work: () => Promise<Reorganisation>, done?: string) => step.mutate({ work, done });
+  const busy = step.isPending;
+  const error = step.error;
   const preview = (draft: Draft) => {
     const body: ReorganisationCreate = {
       kind: draft.kind, unit_id: draft.unit_id ?? null, new_parent_id: draft.new_parent_id ?? null, commune_id: draft.commune_id ?? null,
       surviving_unit_id: draft.surviving_unit_id ?? null, absorbed_unit_ids: (draft.absorbed_unit_ids ?? []).filter((id): id is string => Boolean(id)),
       new_code: draft.new_code || null, note: draft.note || null, effective_date: draft.effective_date ? draft.effective_date.format("YYYY-MM-DD") : null,
     };
-    void run(() => call(api.POST("/api/identity/reorganisations", { body })));
+    run(() => call(api.POST("/api/identity/reorganisations", { body })));
   };
-  const act = (action: "confirm" | "cancel") => current && void run(
+  const act = (action: "confirm" | "cancel") => current && run(
     () => call(api.POST(`/api/identity/reorganisations/{reorganisation_id}/${action}`, { params: { path: { reorganisation_id: current.id } } })),
     action === "confirm" ? t("Đã thực hiện sắp xếp.", "Reorganisation applied.") : t("Đã huỷ, không có gì thay đổi.", "Cancelled; nothing changed."));
 

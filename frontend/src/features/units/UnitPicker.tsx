@@ -4,6 +4,7 @@ import { useState, type CSSProperties } from "react";
 import { api, call } from "../../api/client";
 import type { UnitType } from "../../api/types";
 import { useT } from "../../i18n/lang";
+import { unitKeys } from "./api";
 
 /** A unit chosen by typing its name or code (diacritics optional), among the units the user manages. */
 export function UnitPicker({ value, onChange, id, types, allowClear, placeholder, ariaLabel, style }: {
@@ -13,7 +14,7 @@ export function UnitPicker({ value, onChange, id, types, allowClear, placeholder
   const t = useT();
   const [q, setQ] = useState("");
   const units = useQuery({
-    queryKey: ["unit-picker", q, types],
+    queryKey: unitKeys.picker(q, types),
     queryFn: () => call(api.GET("/api/identity/units", { params: { query: { q: q || undefined, type: types, limit: 30 } } })),
   });
   return (

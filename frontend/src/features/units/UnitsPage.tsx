@@ -1,5 +1,5 @@
 import { ApartmentOutlined, EditOutlined, ImportOutlined } from "@ant-design/icons";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Modal, Input, Select, Space, Table, Tag } from "antd";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -9,15 +9,12 @@ import { PageTitle } from "../../components/PageTitle";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { EDUCATION_LEVELS, label, UNIT_TYPES } from "../../components/labels";
 import { useLang, useT } from "../../i18n/lang";
-import { fileBody, ImportDialog } from "../../components/ImportDialog";
+import { fileBody, ImportDialog, rowImport } from "../../components/ImportDialog";
+import { unitKeys, useClusters } from "./api";
 import { UnitPicker } from "./UnitPicker";
 
 const PAGE = 20;
 const REPORTING_TYPES: UnitType[] = ["school", "center"];
-
-function useClusters() {
-  return useQuery({ queryKey: ["clusters"], queryFn: () => call(api.GET("/api/identity/clusters")) });
-}
 
 /** A school's commune (UBND xã/phường) and clusters (cụm trường), changed from today. */
 function EditSchool({ unit, onClose }: { unit: Unit | null; onClose: () => void }) {
@@ -27,14 +24,10 @@ function EditSchool({ unit, onClose }: { unit: Unit | null; onClose: () => void 
   const clusters = useClusters();
   const [communeId, setCommuneId] = useState<string | null>(null);
   const [clusterIds, setClusterIds] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [saving, setSaving] = useState(false);
   const active = (clusters.data ?? []).filter((c) => c.active);
-  const save = async () => {
-    if (!unit) return;
-    setSaving(true);
-    setError(null);
-    try {
+  // The commune, then each cluster whose membership changes: one write each, saved as one step.
+  const saving = useMutation({
+    mutationFn: async (unit: Unit) => {
       if (communeId !== (unit.commune?.id ?? null)) {
         await call(api.PATCH("/api/identity/units/{unit_id}", { params: { path: { unit_id: unit.id } }, body: { commune_id: communeId } }));
       }
@@ -46,20 +39,19 @@ function EditSchool({ unit, onClose }: { unit: Unit | null; onClose: () => void 
         const unitIds = wanted ? [...memberIds, unit.id] : memberIds.filter((id) => id !== unit.id);
         await call(api.PUT("/api/identity/clusters/{cluster_id}/members", { params: { path: { cluster_id: cluster.id } }, body: { unit_ids: unitIds } }));
       }
+    },
+    onSuccess: () => {
       message.success(t("Đã lưu.", "Saved."));
-      void queryClient.invalidateQueries({ queryKey: ["units"] });
-      void queryClient.invalidateQueries({ queryKey: ["clusters"] });
+      void queryClient.invalidateQueries({ queryKey: unitKeys.lists() });
+      void queryClient.invalidateQueries({ queryKey: unitKeys.clusters() });
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+  });
+  const error = saving.error;
   return (
-    <Modal open={unit !== null} title={unit ? unit.name : ""} onCancel={onClose} onOk={() => void save()} confirmLoading={saving}
+    <Modal open={unit !== null} title={unit ? unit.name : ""} onCancel={onClose} onOk={() => unit && saving.mutate(unit)} confirmLoading={saving.isPending}
       okText={t("Lưu", "Save")} cancelText={t("Đóng", "Close")} destroyOnHidden
-      afterOpenChange={(open) => { if (open && unit) { setCommuneId(unit.commune?.id ?? null); setClusterIds((unit.clusters ?? []).map((c) => c.id)); setError(null); } }}>
+      afterOpenChange={(open) => { if (open && unit) { setCommuneId(unit.commune?.id ?? null); setClusterIds((unit.clusters ?? []).map((c) => c.id)); saving.reset(); } }}>
       {error ? <ProblemAlert error={error} /> : null}
       <Form layout="vertical">
         <Form.Item label={t("UBND xã/phường quản lý", "Commune/ward People's Committee")} htmlFor="edit-commune"
@@ -89,7 +81,7 @@ export default function UnitsPage() {
   const [editing, setEditing] = useState<Unit | null>(null);
   const clusters = useClusters();
   const query = useQuery({
-    queryKey: ["units", q, types, communeId, clusterId, page],
+    queryKey: unitKeys.list({ q, types, communeId, clusterId, page }),
     queryFn: () => call(api.GET("/api/identity/units", { params: { query: {
       q: q || undefined, type: types.length ? types : undefined, commune_id: communeId ?? undefined, cluster_id: clusterId,
       limit: PAGE, offset: (page - 1) * PAGE } } })),
@@ -131,9 +123,10 @@ export default function UnitsPage() {
       <ImportDialog open={importing} onClose={() => setImporting(false)} title={t("Nhập đơn vị từ tệp Excel", "Import units from Excel")}
         help={t("Cột bắt buộc: Mã đơn vị, Tên đơn vị; thêm Loại đơn vị, Cấp học, Đơn vị quản lý (mã), Mã cũ, Mã xã/phường và Tên xã/phường (UBND xã/phường chưa có sẽ được tạo dưới Sở), Địa chỉ, E-mail đầu mối, Điện thoại. Dòng tiêu đề nằm trong 10 dòng đầu; tên cột không phân biệt dấu. Tải tệp mẫu để có sẵn dòng tiêu đề và hướng dẫn từng cột.",
           "Required columns: unit code, unit name; optional type, levels, managing unit (code), old code, commune code and name (a missing commune is created under the department), address, contact e-mail, phone. The header row must be within the first 10 rows.")}
-        run={(file, o) => api.POST("/api/identity/units/import", { params: { query: { dry_run: o.dryRun, mode: o.validOnly ? "valid_only" : "all_or_nothing" } }, ...fileBody(file) })}
+        {...rowImport(t)}
+        run={(file, o) => call(api.POST("/api/identity/units/import", { params: { query: { dry_run: o.dryRun, mode: o.validOnly ? "valid_only" : "all_or_nothing" } }, ...fileBody(file) }))}
         template={() => download(api.GET("/api/identity/units/import/template", { parseAs: "blob" }), "mau-nhap-don-vi.xlsx")}
-        onImported={() => void queryClient.invalidateQueries({ queryKey: ["units"] })} />
+        onImported={() => void queryClient.invalidateQueries({ queryKey: unitKeys.lists() })} />
     </>
   );
 }

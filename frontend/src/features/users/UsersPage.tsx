@@ -1,8 +1,9 @@
 import { ImportOutlined, UserAddOutlined } from "@ant-design/icons";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Select, Switch, Table, Tag } from "antd";
 import { useState } from "react";
 import { api, call, download } from "../../api/client";
+import type { IdentityComponents } from "../../api/generated";
 import type { User } from "../../api/types";
 import { useMe } from "../auth/AuthProvider";
 import { ROLE_LABELS, type Role } from "../auth/roles";
@@ -10,8 +11,9 @@ import { PageTitle } from "../../components/PageTitle";
 import { fieldErrors, ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
-import { fileBody, ImportDialog } from "../../components/ImportDialog";
+import { fileBody, ImportDialog, rowImport } from "../../components/ImportDialog";
 import { UnitPicker } from "../units/UnitPicker";
+import { userKeys } from "./api";
 
 const PAGE = 20;
 
@@ -22,27 +24,21 @@ function CreateUser({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [form] = Form.useForm();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useMutation({
+    mutationFn: (values: IdentityComponents["schemas"]["UserCreate"]) => call(api.POST("/api/identity/users", { body: values })),
+    onSuccess: async () => {
+      message.success(t("Đã tạo tài khoản.", "Account created."));
+      await queryClient.invalidateQueries({ queryKey: userKeys.lists() });
+      onClose();
+    },
+  });
+  const error = create.error;
   const errors = fieldErrors(error);
   return (
-    <Modal open={open} title={t("Thêm người dùng", "Add a user")} okText={t("Tạo tài khoản", "Create")} cancelText={t("Huỷ", "Cancel")} confirmLoading={busy}
+    <Modal open={open} title={t("Thêm người dùng", "Add a user")} okText={t("Tạo tài khoản", "Create")} cancelText={t("Huỷ", "Cancel")} confirmLoading={create.isPending}
       onCancel={onClose} onOk={() => form.submit()} destroyOnHidden>
       {error ? <div className="mb"><ProblemAlert error={error} showErrors={false} /></div> : null}
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ unit_id: me.unit_id, send_invite: true, roles: [] }} onFinish={async (values) => {
-        setBusy(true);
-        setError(null);
-        try {
-          await call(api.POST("/api/identity/users", { body: values }));
-          message.success(t("Đã tạo tài khoản.", "Account created."));
-          await queryClient.invalidateQueries({ queryKey: ["users"] });
-          onClose();
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
-      }}>
+      <Form form={form} layout="vertical" preserve={false} initialValues={{ unit_id: me.unit_id, send_invite: true, roles: [] }} onFinish={(values) => create.mutate(values)}>
         <Form.Item name="full_name" label={t("Họ và tên", "Full name")} rules={[{ required: true, min: 2 }]} validateStatus={errors.full_name ? "error" : undefined} help={errors.full_name}><Input /></Form.Item>
         <Form.Item name="email" label={t("Thư điện tử (tên đăng nhập)", "E-mail (login)")} rules={[{ required: true, type: "email" }]} validateStatus={errors.email ? "error" : undefined} help={errors.email}><Input type="email" /></Form.Item>
         <Form.Item name="phone" label={t("Điện thoại", "Phone")} validateStatus={errors.phone ? "error" : undefined} help={errors.phone}><Input inputMode="tel" /></Form.Item>
@@ -65,7 +61,7 @@ export default function UsersPage() {
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const query = useQuery({
-    queryKey: ["users", q, page],
+    queryKey: userKeys.list(q, page),
     queryFn: () => call(api.GET("/api/identity/users", { params: { query: { q: q || undefined, limit: PAGE, offset: (page - 1) * PAGE } } })),
     placeholderData: keepPreviousData,
   });
@@ -95,9 +91,10 @@ export default function UsersPage() {
       <ImportDialog open={importing} onClose={() => setImporting(false)} title={t("Nhập người dùng từ tệp Excel", "Import users from Excel")}
         help={t("Cột bắt buộc: E-mail, Họ và tên, Mã đơn vị, Vai trò (Hiệu trưởng, Cán bộ CNTT, Chuyên viên, Quản trị, Người xem); thêm Điện thoại. Tài khoản mới nhận e-mail mời đặt mật khẩu.",
           "Required columns: e-mail, full name, unit code, role; optional phone. New accounts get an invitation e-mail.")}
-        run={(file, o) => api.POST("/api/identity/users/import", { params: { query: { dry_run: o.dryRun, mode: o.validOnly ? "valid_only" : "all_or_nothing" } }, ...fileBody(file) })}
+        {...rowImport(t)}
+        run={(file, o) => call(api.POST("/api/identity/users/import", { params: { query: { dry_run: o.dryRun, mode: o.validOnly ? "valid_only" : "all_or_nothing" } }, ...fileBody(file) }))}
         template={() => download(api.GET("/api/identity/users/import/template", { parseAs: "blob" }), "mau-nhap-tai-khoan.xlsx")}
-        onImported={() => void queryClient.invalidateQueries({ queryKey: ["users"] })} />
+        onImported={() => void queryClient.invalidateQueries({ queryKey: userKeys.lists() })} />
     </>
   );
 }
