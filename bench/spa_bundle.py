@@ -27,11 +27,11 @@ FRONTEND = REPO / "frontend"
 DIST = FRONTEND / "dist"
 # First screens worth knowing the cost of: (what, source of the route's lazy module).
 SCREENS = [
-    ("login page (a visitor's first screen)", "src/pages/LoginPage.tsx"),
-    ("school dashboard", "src/pages/HomePage.tsx"),
-    ("submission editor / review screen", "src/pages/submission/SubmissionPage.tsx"),
-    ("campaign list", "src/pages/review/CampaignListPage.tsx"),
-    ("campaign status board", "src/pages/CampaignLinkPage.tsx"),
+    ("login page (a visitor's first screen)", "src/features/auth/LoginPage.tsx"),
+    ("school dashboard", "src/features/submissions/HomePage.tsx"),
+    ("submission editor / review screen", "src/features/submissions/SubmissionPage.tsx"),
+    ("campaign list", "src/features/campaigns/CampaignListPage.tsx"),
+    ("campaign status board", "src/features/campaigns/CampaignLinkPage.tsx"),
 ]
 
 

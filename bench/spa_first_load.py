@@ -107,8 +107,8 @@ def report(measured: dict) -> tuple[str, bool]:
         "styled from the theme's tokens instead of antd Typography, whose chunk carries the editable text's input "
         "(−8 KB). (5) The dashboard's list was asked for only after the Shell's and the page's chunks had arrived "
         "and behind ~30 script requests on 6 HTTP/1.1 connections (about +0.4 s): it now goes out with `/me` when "
-        "the page opens (a remembered school hint; `src/pages/school/reportsQuery.ts`). Left on the first load: "
-        "React, antd's core and CSS-in-JS runtime (~88 KB), the entry (~45 KB), Card (it always bundles Tabs, "
+        "the page opens (a remembered school hint; `src/features/submissions/reportsQuery.ts`). Left on the first "
+        "load: React, antd's core and CSS-in-JS runtime (~88 KB), the entry (~45 KB), Card (it always bundles Tabs, "
         "~12 KB), the header's Menu/Dropdown (~26 KB).",
     ])
     return text, ok

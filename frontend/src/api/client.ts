@@ -1,7 +1,7 @@
 // The one typed client of every service's API through the gateway. Types come from src/api/generated
 // (`make client`), so a changed endpoint breaks the build instead of the screen.
 import createClient from "openapi-fetch";
-import { authFetch } from "../auth/session";
+import { authFetch } from "../features/auth/session";
 import type { AllPaths } from "./generated";
 import { ApiError, asApiError, toProblem } from "./problem";
 

@@ -7,10 +7,10 @@ import "dayjs/locale/vi";
 import { useEffect, useMemo, useState } from "react";
 import { RouterProvider } from "react-router/dom";
 import { asApiError } from "../api/problem";
-import { AuthProvider } from "../auth/AuthProvider";
+import { AuthProvider } from "../features/auth/AuthProvider";
 import { LangProvider, useLang } from "../i18n/lang";
 import { watchScrollRegions } from "../lib/scrollRegions";
-import { prefetchSchoolReports } from "../pages/school/reportsQuery";
+import { prefetchSchoolReports } from "../features/submissions/reportsQuery";
 import { FeedbackProvider } from "./feedback";
 import { createRouter } from "./routes";
 

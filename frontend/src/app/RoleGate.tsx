@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { useMe } from "../auth/AuthProvider";
+import { useMe } from "../features/auth/AuthProvider";
 import { ForbiddenPage } from "./lazyErrors";
 import { canOpen } from "./navigation";
 

@@ -2,13 +2,13 @@ import { LogoutOutlined, MenuOutlined, UserOutlined } from "@ant-design/icons";
 import { Button, Dropdown, Layout, Menu, Segmented } from "antd";
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
-import { useAuth } from "../auth/AuthProvider";
-import { ROLE_LABELS } from "../auth/roles";
+import { useAuth } from "../features/auth/AuthProvider";
+import { ROLE_LABELS } from "../features/auth/roles";
 import { useLang, useT } from "../i18n/lang";
 import { PageLoading } from "../components/PageLoading";
 import { ErrorScreen } from "./lazyErrors";
 import { activeNavPath, DEEP_LINKS, NAV_ITEMS } from "./navigation";
-import { NotificationBell } from "./NotificationBell";
+import { NotificationBell } from "../features/notifications/NotificationBell";
 
 function LangSwitch() {
   const { lang, setLang } = useLang();

@@ -6,7 +6,7 @@ import { Component, lazy, Suspense, type ReactNode } from "react";
 import { useT } from "../i18n/lang";
 import { PageLoading } from "../components/PageLoading";
 
-const errorPages = () => import("../pages/ErrorPages");
+const errorPages = () => import("../components/ErrorPages");
 const RouteErrorPageLoaded = lazy(() => errorPages().then((m) => ({ default: m.RouteErrorPage })));
 const NotFoundPageLoaded = lazy(() => errorPages().then((m) => ({ default: m.NotFoundPage })));
 const ForbiddenPageLoaded = lazy(() => errorPages().then((m) => ({ default: m.ForbiddenPage })));

@@ -2,7 +2,7 @@
 // notifications feed has no menu entry: the bell in the header leads to it.
 import { ApartmentOutlined, ApiOutlined, FileDoneOutlined, OrderedListOutlined, HomeOutlined, TeamOutlined } from "@ant-design/icons";
 import type { ReactNode } from "react";
-import { ADMIN_ROLES, AUTHORITY_ROLES, hasAny, isSchoolUser, type Me } from "../auth/roles";
+import { ADMIN_ROLES, AUTHORITY_ROLES, hasAny, isSchoolUser, type Me } from "../features/auth/roles";
 
 export interface NavItem {
   path: string;

@@ -9,7 +9,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import type { ComponentType } from "react";
 import { createBrowserRouter, type RouteObject } from "react-router";
 import { NotFoundPage, RouteErrorPage } from "./lazyErrors";
-import { prefetchSchoolReports } from "../pages/school/reportsQuery";
+import { prefetchSchoolReports } from "../features/submissions/reportsQuery";
 import { RoleGate } from "./RoleGate";
 
 const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
@@ -20,10 +20,10 @@ const gated = (path: string, load: () => Promise<{ default: ComponentType }>) =>
 };
 
 export const routes = (queryClient: QueryClient): RouteObject[] => [
-  { path: "/login", lazy: page(() => import("../pages/LoginPage")), errorElement: <RouteErrorPage /> },
-  { path: "/quen-mat-khau", lazy: page(() => import("../pages/PasswordPages")), errorElement: <RouteErrorPage /> },
+  { path: "/login", lazy: page(() => import("../features/auth/LoginPage")), errorElement: <RouteErrorPage /> },
+  { path: "/quen-mat-khau", lazy: page(() => import("../features/auth/PasswordPages")), errorElement: <RouteErrorPage /> },
   // The address identity puts in reset and invitation e-mails.
-  { path: "/dat-mat-khau", lazy: async () => ({ Component: (await import("../pages/PasswordPages")).SetPasswordPage }), errorElement: <RouteErrorPage /> },
+  { path: "/dat-mat-khau", lazy: async () => ({ Component: (await import("../features/auth/PasswordPages")).SetPasswordPage }), errorElement: <RouteErrorPage /> },
   {
     path: "/",
     // Lazy too: a visitor's first screen (the login page) does not need the header, menu and bell. React Router
@@ -35,20 +35,20 @@ export const routes = (queryClient: QueryClient): RouteObject[] => [
         errorElement: <RouteErrorPage />,
         children: [
           // A school's reports are asked for while the screen's code is still on its way (the loader never waits).
-          { index: true, loader: () => { prefetchSchoolReports(queryClient); return null; }, lazy: page(() => import("../pages/HomePage")) },
-          { path: "campaigns", lazy: gated("/campaigns", () => import("../pages/review/CampaignListPage")) },
-          { path: "campaigns/new", lazy: gated("/campaigns/new", () => import("../pages/review/CampaignWizardPage")) },
-          { path: "campaigns/:campaignId", lazy: page(() => import("../pages/CampaignLinkPage")) },
-          { path: "campaigns/:campaignId/results", lazy: page(() => import("../pages/results/ResultsPage")) },
-          { path: "rubrics", lazy: gated("/rubrics", () => import("../pages/results/RubricsPage")) },
-          { path: "rubrics/:rubricId", lazy: gated("/rubrics", () => import("../pages/results/RubricsPage")) },
-          { path: "submissions/:submissionId", lazy: page(() => import("../pages/submission/SubmissionPage")) },
-          { path: "admin/units", lazy: gated("/admin/units", () => import("../pages/admin/UnitsPage")) },
-          { path: "admin/reorganisations", lazy: gated("/admin/reorganisations", () => import("../pages/admin/ReorganisationPage")) },
-          { path: "admin/users", lazy: gated("/admin/users", () => import("../pages/admin/UsersPage")) },
-          { path: "admin/integrations", lazy: gated("/admin/integrations", () => import("../pages/admin/IntegrationsPage")) },
-          { path: "notifications", lazy: page(() => import("../pages/notifications/NotificationsPage")) },
-          { path: "account", lazy: page(() => import("../pages/account/AccountPage")) },
+          { index: true, loader: () => { prefetchSchoolReports(queryClient); return null; }, lazy: page(() => import("../features/submissions/HomePage")) },
+          { path: "campaigns", lazy: gated("/campaigns", () => import("../features/campaigns/CampaignListPage")) },
+          { path: "campaigns/new", lazy: gated("/campaigns/new", () => import("../features/campaigns/CampaignWizardPage")) },
+          { path: "campaigns/:campaignId", lazy: page(() => import("../features/campaigns/CampaignLinkPage")) },
+          { path: "campaigns/:campaignId/results", lazy: page(() => import("../features/results/ResultsPage")) },
+          { path: "rubrics", lazy: gated("/rubrics", () => import("../features/rubrics/RubricsPage")) },
+          { path: "rubrics/:rubricId", lazy: gated("/rubrics", () => import("../features/rubrics/RubricsPage")) },
+          { path: "submissions/:submissionId", lazy: page(() => import("../features/submissions/SubmissionPage")) },
+          { path: "admin/units", lazy: gated("/admin/units", () => import("../features/units/UnitsPage")) },
+          { path: "admin/reorganisations", lazy: gated("/admin/reorganisations", () => import("../features/units/ReorganisationPage")) },
+          { path: "admin/users", lazy: gated("/admin/users", () => import("../features/users/UsersPage")) },
+          { path: "admin/integrations", lazy: gated("/admin/integrations", () => import("../features/integrations/IntegrationsPage")) },
+          { path: "notifications", lazy: page(() => import("../features/notifications/NotificationsPage")) },
+          { path: "account", lazy: page(() => import("../features/account/AccountPage")) },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

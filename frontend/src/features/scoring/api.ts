@@ -1,0 +1,40 @@
+// A submission's score sheet: the query-key factory, the sheet query and the two writes (self and review
+// scores). A saved sheet replaces the cached one and the submission's checklist is asked again.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, call } from "../../api/client";
+import type { ScoringComponents } from "../../api/generated";
+import { submissionKeys } from "../submissions/api";
+
+type S = ScoringComponents["schemas"];
+export type ScoreSheet = S["ScoreSheetRead"];
+export type SelfScoreWrite = S["SelfScoresUpdate"]["scores"][number];
+export type ReviewScoreWrite = S["ReviewScoresUpdate"]["scores"][number];
+
+export const scoreKeys = {
+  all: ["scores"] as const,
+  sheet: (submissionId: string) => [...scoreKeys.all, "sheet", submissionId] as const,
+};
+
+export function useScoreSheet(submissionId: string, enabled = true) {
+  return useQuery({
+    queryKey: scoreKeys.sheet(submissionId),
+    queryFn: () => call(api.GET("/api/scoring/submissions/{submission_id}/scores", { params: { path: { submission_id: submissionId } } })),
+    enabled,
+  });
+}
+
+export type ScoreWrite = { kind: "self"; scores: SelfScoreWrite[] } | { kind: "review"; scores: ReviewScoreWrite[] };
+
+export function useSaveScores(submissionId: string) {
+  const queryClient = useQueryClient();
+  const path = { params: { path: { submission_id: submissionId } } };
+  return useMutation({
+    mutationFn: (write: ScoreWrite): Promise<ScoreSheet> => write.kind === "self"
+      ? call(api.PATCH("/api/scoring/submissions/{submission_id}/self-scores", { ...path, body: { scores: write.scores } }))
+      : call(api.PATCH("/api/scoring/submissions/{submission_id}/review-scores", { ...path, body: { scores: write.scores } })),
+    onSuccess: (sheet) => {
+      queryClient.setQueryData(scoreKeys.sheet(submissionId), sheet);
+      void queryClient.invalidateQueries({ queryKey: submissionKeys.checklist(submissionId) });
+    },
+  });
+}
