@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-quer
 import { App, Button, Form, Modal, Input, Select, Space, Table, Tag } from "antd";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api, call, download } from "../../api/client";
+import { allItems, api, call, download, PAGE_MAX } from "../../api/client";
 import type { Cluster, EducationLevel, Unit, UnitType } from "../../api/types";
 import { PageTitle } from "../../components/PageTitle";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -16,7 +16,7 @@ const PAGE = 20;
 const REPORTING_TYPES: UnitType[] = ["school", "center"];
 
 function useClusters() {
-  return useQuery({ queryKey: ["clusters"], queryFn: () => call(api.GET("/api/identity/clusters")) });
+  return useQuery({ queryKey: ["clusters"], queryFn: () => allItems((offset) => api.GET("/api/identity/clusters", { params: { query: { limit: PAGE_MAX, offset } } })) });
 }
 
 /** A school's commune (UBND xã/phường) and clusters (cụm trường), changed from today. */

@@ -6,7 +6,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Descriptions, Dropdown, Modal, Space, Table, Tag, Typography } from "antd";
 import { Fragment, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, call, download } from "../../api/client";
+import { allItems, api, call, download, PAGE_MAX } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
 import { asApiError } from "../../api/problem";
 import { PageLoading } from "../../components/PageLoading";
@@ -166,7 +166,7 @@ function RubricList() {
   const t = useT();
   const me = useMe();
   const [importing, setImporting] = useState(false);
-  const query = useQuery({ queryKey: ["rubrics"], queryFn: () => call(api.GET("/api/scoring/rubrics")) });
+  const query = useQuery({ queryKey: ["rubrics"], queryFn: () => allItems((offset) => api.GET("/api/scoring/rubrics", { params: { query: { limit: PAGE_MAX, offset } } })) });
   if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
   return (
     <>

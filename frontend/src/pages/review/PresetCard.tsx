@@ -4,7 +4,7 @@
 // editable before issuing.
 import { Alert, Button, Card, Typography } from "antd";
 import { useState } from "react";
-import { api, call } from "../../api/client";
+import { allItems, api, PAGE_MAX } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
@@ -27,7 +27,7 @@ export function PresetCard({ schoolYearName, onApply }: { schoolYearName: string
     setBusy(true);
     setError(null);
     try {
-      const presets = await call(api.GET("/api/scoring/rubrics/campaign-presets", { params: { query: { school_year_end: schoolYearEnd(schoolYearName) } } }));
+      const presets = await allItems((offset) => api.GET("/api/scoring/rubrics/campaign-presets", { params: { query: { school_year_end: schoolYearEnd(schoolYearName), limit: PAGE_MAX, offset } } }));
       const preset = presets.find((p) => p.key === "qd-4725");
       if (preset) {
         onApply(preset);

@@ -4,7 +4,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Button, Card, Checkbox, Descriptions, Radio, Select, Space, Table, Typography } from "antd";
 import { useState } from "react";
-import { api, call } from "../../api/client";
+import { allItems, api, call, PAGE_MAX } from "../../api/client";
 import type { TargetRead } from "../../api/types";
 import { useMe } from "../../auth/AuthProvider";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -45,7 +45,7 @@ export function OutlinePreview({ outlineId }: { outlineId?: string }) {
 /** The rubric library as a choice (or no scoring), with what the chosen one holds. */
 export function RubricChoice({ value, onChange, id }: { value?: string | null; onChange?: (v: string | null) => void; id?: string }) {
   const t = useT();
-  const rubrics = useQuery({ queryKey: ["rubrics"], queryFn: () => call(api.GET("/api/scoring/rubrics")) });
+  const rubrics = useQuery({ queryKey: ["rubrics"], queryFn: () => allItems((offset) => api.GET("/api/scoring/rubrics", { params: { query: { limit: PAGE_MAX, offset } } })) });
   const detail = useQuery({
     queryKey: ["rubric", value],
     enabled: Boolean(value),
@@ -119,7 +119,7 @@ export function CommuneSelect({ value, onChange, id }: { value?: string[]; onCha
 /** Clusters (cụm trường) the issuer defined, to narrow the targets to; none chosen: every cluster. */
 export function ClusterSelect({ value, onChange, id }: { value?: string[]; onChange?: (v: string[]) => void; id?: string }) {
   const t = useT();
-  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => call(api.GET("/api/identity/clusters")) });
+  const clusters = useQuery({ queryKey: ["clusters"], queryFn: () => allItems((offset) => api.GET("/api/identity/clusters", { params: { query: { limit: PAGE_MAX, offset } } })) });
   if (clusters.error) return <ProblemAlert error={clusters.error} />;
   return (
     <Select id={id} mode="multiple" allowClear showSearch filterOption={byLabel} value={value} onChange={onChange}

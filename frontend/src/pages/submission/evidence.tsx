@@ -4,7 +4,7 @@ import { CameraOutlined, DeleteOutlined, EyeOutlined, LinkOutlined, PaperClipOut
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Empty, Form, Input, List, Modal, Popconfirm, Progress, Select, Space, Spin, Tag, Typography } from "antd";
 import { useEffect, useRef, useState } from "react";
-import { api, call, download } from "../../api/client";
+import { api, call, download, PAGE_MAX, wholeList } from "../../api/client";
 import type { Evidence, UploadResult } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLang, useT } from "../../i18n/lang";
@@ -18,7 +18,7 @@ const INLINE = new Set(["application/pdf", "image/jpeg", "image/png"]);
 export function useCatalogue(submissionId: string) {
   return useQuery({
     queryKey: ["evidence", submissionId],
-    queryFn: () => call(api.GET("/api/evidence/submissions/{submission_id}/files", { params: { path: { submission_id: submissionId } } })),
+    queryFn: () => wholeList((offset) => api.GET("/api/evidence/submissions/{submission_id}/files", { params: { path: { submission_id: submissionId }, query: { limit: PAGE_MAX, offset } } })),
   });
 }
 
