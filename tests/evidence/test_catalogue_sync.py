@@ -10,23 +10,16 @@ import httpx
 from tests.evidence.conftest import World
 from tests.evidence.samples import API
 from tests.evidence.test_links_reviews import add_link, submit_s11
+from tests.paging import follow_next
 
 
 async def _follow(client: httpx.AsyncClient, url: str, headers: dict[str, str],
                   **params: str) -> tuple[list[dict[str, Any]], list[int]]:
-    items: list[dict[str, Any]] = []
-    sizes: list[int] = []
-    response = await client.get(url, params=params, headers=headers)
-    while True:
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        sizes.append(len(page["items"]))
-        if page["next"] is None:
-            assert page["next_cursor"] is None
-            return items, sizes
-        assert "cursor=" in page["next"] and "offset=" not in page["next"]
-        response = await client.get(page["next"], headers=headers)
+    """Every item of a sync read by `next` links, which carry the cursor (never an offset), and the page sizes."""
+    pages = await follow_next(client, url, headers, **params)
+    assert all(page["next_cursor"] is None for page in pages[-1:])
+    assert all("cursor=" in page["next"] and "offset=" not in page["next"] for page in pages[:-1])
+    return [i for page in pages for i in page["items"]], [len(page["items"]) for page in pages]
 
 
 async def test_the_catalogue_pages_by_cursor_and_a_reviewed_item_comes_again(client: httpx.AsyncClient,

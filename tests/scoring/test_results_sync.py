@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from tests.paging import follow_next
 from tests.scoring.conftest import Stack, World
 from tests.scoring.test_results import make_scored_schools
 
@@ -17,20 +18,10 @@ API = "/api/scoring"
 async def _follow(scoring: httpx.AsyncClient, url: str, headers: dict[str, str],
                   **params: str) -> tuple[list[dict[str, Any]], list[int], list[str | None]]:
     """Every page of a sync read, by `next` links: (items, page sizes, links)."""
-    items: list[dict[str, Any]] = []
-    sizes: list[int] = []
-    links: list[str | None] = []
-    response = await scoring.get(url, params=params, headers=headers)
-    while True:
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        sizes.append(len(page["items"]))
-        links.append(page["next"])
-        assert (page["next"] is None) == (page["next_cursor"] is None)
-        if page["next"] is None:
-            return items, sizes, links
-        response = await scoring.get(page["next"], headers=headers)
+    pages = await follow_next(scoring, url, headers, **params)
+    assert all((page["next"] is None) == (page["next_cursor"] is None) for page in pages)
+    return ([i for page in pages for i in page["items"]], [len(page["items"]) for page in pages],
+            [page["next"] for page in pages])
 
 
 async def test_published_results_page_by_cursor_and_resume_from_updated_since(stack: Stack, world: World) -> None:
