@@ -28,6 +28,7 @@ async def test_the_catalogue_pages_by_cursor_and_a_reviewed_item_comes_again(cli
     url = f"{API}/submissions/{submission_id}/files"
     links = [(await add_link(client, world.s11_officer, submission_id, url=f"https://thhoabinh.edu.vn/tin-{n}",
                              criterion_codes=["2"])).json() for n in range(3)]
+    assert all(link["updated_at"] == link["created_at"] for link in links)
     by_offset = (await client.get(url, params={"limit": 2}, headers=world.s11_officer)).json()
     everything, sizes = await _follow(client, url, world.so_admin, limit="2", updated_since="2020-01-01T00:00:00Z")
     mark = max(i["updated_at"] for i in everything)

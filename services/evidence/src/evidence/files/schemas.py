@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from edudx_common.sync import CursorPage
 from edudx_common.timezone import LocalDateTime
@@ -46,6 +46,13 @@ class EvidenceRead(BaseModel):
     reviewed_at: LocalDateTime | None
     updated_at: LocalDateTime | None = Field(
         default=None, description="Lần thay đổi gần nhất: thêm, thẩm định, hoặc bị minh chứng mới thay thế")
+
+    @model_validator(mode="after")
+    def _changed_last(self) -> EvidenceRead:
+        # Added or reviewed; the catalogue also counts the arrival of the item that replaces this one.
+        if self.updated_at is None:
+            self.updated_at = max(t for t in (self.created_at, self.reviewed_at) if t is not None)
+        return self
 
 
 class LinkCreate(RequestModel):
