@@ -76,8 +76,7 @@ def self_score(criterion: dict[str, Any]) -> dict[str, Any]:
 
 def school_year_id(http: httpx.Client, admin: dict[str, str]) -> str:
     years = ok(http.get("/api/submissions/school-years", headers=admin))
-    listed = years["items"] if isinstance(years, dict) else years
-    for year in listed:
+    for year in years["items"]:
         if year["name"] == SCHOOL_YEAR:
             return str(year["id"])
     return str(ok(http.post("/api/submissions/school-years", json={"name": SCHOOL_YEAR}, headers=admin), 201)["id"])
@@ -87,7 +86,7 @@ def seed(gateway: str, identity: str) -> dict[str, str]:
     with httpx.Client(base_url=gateway, timeout=60) as http:
         admin, reviewer = login(identity, SO_ADMIN), login(identity, SO_REVIEWER)
         (preset,) = ok(http.get("/api/scoring/rubrics/campaign-presets",
-                                params={"school_year_end": SCHOOL_YEAR_END}, headers=admin))
+                                params={"school_year_end": SCHOOL_YEAR_END}, headers=admin))["items"]
         found = ok(http.get("/api/submissions/campaigns", params={"q": preset["title"]}, headers=admin))["items"]
         if found:
             return {"assessment_campaign_id": found[0]["id"], "title": found[0]["title"]}

@@ -174,7 +174,7 @@ export async function schoolJourney({ browser, base, out, password, step, setCur
     const opens = new Date(Date.now() + 3 * 86_400_000 + 3_600_000);
     const title = `Báo cáo sơ kết học kỳ I (mở sau, ${new Date().toISOString().slice(11, 19)})`;
     const created = await request.post(`${base}/api/submissions/campaigns`, { headers: admin, data: {
-      title, kind: "semester_review", school_year_id: years[0].id,
+      title, kind: "semester_review", school_year_id: years.items[0].id,
       opens_at: opens.toISOString(), due_at: new Date(opens.getTime() + 14 * 86_400_000).toISOString(),
       targets: { unit_ids: [me.unit_id] } } });
     if (!created.ok()) throw new Error(`campaign: HTTP ${created.status()} ${await created.text()}`);

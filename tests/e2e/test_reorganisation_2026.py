@@ -261,7 +261,7 @@ def test_merging_a_so_keeps_its_campaigns_and_published_results(system: RunningS
     _approve(http, submission_id, their_admin)
     _scoring_learned(http, campaign["id"], submission_id, their_admin, "approved")
     published = _ok(http.post(f"/api/scoring/campaigns/{campaign['id']}/results/publish", headers=their_admin))
-    assert [r["unit_name"] for r in published["rows"]] == [school["name"]]
+    assert [r["unit_name"] for r in published["items"]] == [school["name"]]
 
     _reorganise(http, admin, {"kind": "merge_departments", "surviving_unit_id": so["id"],
                               "absorbed_unit_ids": [department["id"]], "note": "Hợp nhất Sở (kiểm thử)"})
@@ -278,8 +278,8 @@ def test_merging_a_so_keeps_its_campaigns_and_published_results(system: RunningS
     _eventually(lambda: http.get(published_path, headers=so_admin).status_code == 200,
                 "scoring applying the merge to the published results' readers")
     results = _ok(http.get(published_path, headers=so_admin))
-    assert [(r["unit_name"], r["final_total"]) for r in results["rows"]] == [
-        (school["name"], published["rows"][0]["final_total"])]
+    assert [(r["unit_name"], r["final_total"]) for r in results["items"]] == [
+        (school["name"], published["items"][0]["final_total"])]
     # The school's principal still reads its report and its published result under the surviving Sở.
     assert _ok(http.get(f"/api/submissions/submissions/{submission_id}", headers=principal))["id"] == submission_id
     assert _ok(http.get(f"/api/scoring/submissions/{submission_id}/scores", headers=principal))["final_total"]

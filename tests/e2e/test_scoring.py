@@ -20,7 +20,7 @@ def test_demo_school_self_scores_against_the_seed_004_rubric(system: RunningSyst
                                      json={"scores": [{"criterion_code": "1.2", "points": 5}]})
         review_too_early = http.patch(f"{scores}/review-scores", headers=so_admin,
                                       json={"scores": [{"criterion_code": "1.1", "points": 2}]})
-        rubrics = http.get("/api/scoring/rubrics", headers=so_admin).json()
+        rubrics = http.get("/api/scoring/rubrics", headers=so_admin).json()["items"]
         public = http.get(f"/api/scoring/public/units/{draft['unit_id']}/dx-level")
         results_url = f"/api/scoring/campaigns/{campaign['id']}/results"
         results = http.get(results_url, params={"q": "long phuoc", "limit": 10, "sort": "name"}, headers=so_admin)
@@ -38,5 +38,5 @@ def test_demo_school_self_scores_against_the_seed_004_rubric(system: RunningSyst
     assert public.headers["content-type"].startswith("application/problem+json")
     # Results are paged through the gateway; a draft is never among them, and the page size is bounded.
     assert results.status_code == 200, results.text
-    assert (results.json()["total"], results.json()["limit"], results.json()["rows"]) == (0, 10, [])
+    assert (results.json()["total"], results.json()["limit"], results.json()["items"]) == (0, 10, [])
     assert too_many.status_code == 422 and too_many.headers["content-type"].startswith("application/problem+json")

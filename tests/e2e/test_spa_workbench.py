@@ -53,7 +53,7 @@ def _prepare(system: RunningSystem) -> str:
             "education_levels": ["thcs"], "parent_id": so}), 201)["id"] for i in range(1, REPORTS + 1)]
         years = http.get("/api/submissions/school-years", headers=admin)
         assert years.status_code == 200, years.text
-        year = years.json()[0]["id"]
+        year = years.json()["items"][0]["id"]
         now = datetime.now(UTC)
         campaign = _ok(http.post("/api/submissions/campaigns", headers=admin, json={
             "title": "Báo cáo tổng kết ứng dụng CNTT — thẩm định hàng loạt", "kind": "year_end_report",

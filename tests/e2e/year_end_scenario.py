@@ -73,7 +73,7 @@ def _scoring_learned(http: httpx.Client, campaign_id: str, submission_id: str, h
     publishing uses) has `status`."""
     deadline = time.monotonic() + within
     while True:
-        rows = _ok(http.get(f"/api/scoring/campaigns/{campaign_id}/results", headers=headers))["rows"]
+        rows = _ok(http.get(f"/api/scoring/campaigns/{campaign_id}/results", headers=headers))["items"]
         known = [row["submission_status"] for row in rows if row["submission_id"] == submission_id]
         if known == [status]:
             return
@@ -148,7 +148,7 @@ def check_year_end(outcome: ScenarioOutcome) -> None:
     assert comments["4.4"]["comment"] == "Chưa có kế hoạch đô thị thông minh năm 2022"
     assert comments["4.4"]["points"] is None
     assert outcome.final_status == "approved"
-    rows = {r["unit_name"]: r for r in outcome.published["rows"]}
+    rows = {r["unit_name"]: r for r in outcome.published["items"]}
     assert (rows["Trường THCS Hòa Bình"]["final_total"], rows["Trường THCS Hòa Bình"]["rank"]) == (90.0, 1)
     assert (outcome.final_view["final_total"], outcome.final_view["classification"]) == (90.0, "Xuất sắc")
     assert outcome.final_view["self_total"] == 99.75

@@ -125,7 +125,7 @@ async def test_service_credentials(client: httpx.AsyncClient, session: AsyncSess
     assert unknown_audience.status_code == 422 and unknown_audience.json()["code"] == "invalid_target"
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_client"
     assert ancestors.status_code == 200, ancestors.text
-    assert [u["code"] for u in ancestors.json()] == ["SO-VL", "P-LH"]
+    assert [u["code"] for u in ancestors.json()["items"]] == ["SO-VL", "P-LH"]
     assert me.status_code == 403
 
 

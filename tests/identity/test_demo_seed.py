@@ -50,7 +50,7 @@ async def test_demo_province_as_it_stands_in_2026(client: httpx.AsyncClient, ses
     assert hoa_binh["commune"]["name"] == "UBND xã Long Phước"
     assert [c["name"] for c in hoa_binh["clusters"]] == ["Cụm 1 – Long Hồ"]
     clusters = (await client.get("/api/identity/clusters", headers=so)).json()
-    assert sorted(c["name"] for c in clusters) == ["Cụm 1 – Long Hồ", "Cụm 2 – Mang Thít"]
+    assert sorted(c["name"] for c in clusters["items"]) == ["Cụm 1 – Long Hồ", "Cụm 2 – Mang Thít"]
 
     office = (await client.get(f"{UNITS}/{ids['PGD-LH']}", headers=so)).json()
     assert office["active"] is False and office["name"] == "Phòng Giáo dục và Đào tạo huyện Long Hồ"

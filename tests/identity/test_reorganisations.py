@@ -72,7 +72,7 @@ async def test_archive_office_moves_its_schools_dated_and_keeps_the_office_in_hi
     assert refused.status_code == 401
 
     relations = (await client.get(f"{UNITS}/{units['s11'].id}/relations", headers=headers)).json()
-    assert [(r["kind"], r["related_unit"]["code"], r["valid_from"], r["valid_to"]) for r in relations] == [
+    assert [(r["kind"], r["related_unit"]["code"], r["valid_from"], r["valid_to"]) for r in relations["items"]] == [
         ("professional", "P-LH", "2020-01-01", "2025-07-01"),
         ("professional", "SO-VL", "2025-07-01", None),
     ]
@@ -123,7 +123,7 @@ async def test_cancel_leaves_nothing_changed(client: httpx.AsyncClient, session:
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     school = (await client.get(f"{UNITS}/{units['s11'].id}", headers=headers)).json()
     assert school["parent_id"] == str(units["p1"].id)
-    assert (await client.get(f"{UNITS}/{units['s11'].id}/relations", headers=headers)).json() == []
+    assert (await client.get(f"{UNITS}/{units['s11'].id}/relations", headers=headers)).json()["items"] == []
     history = (await client.get(f"{UNITS}/{units['s11'].id}/history", headers=headers)).json()
     assert history["total"] == 0
     late = await client.post(f"{REORGS}/{pending['id']}/confirm", headers=headers)
@@ -208,7 +208,7 @@ async def test_school_moves_between_communes_and_commune_officials_follow_it_rea
     assert [u["code"] for u in (await client.get(UNITS, params={"commune_id": str(tan_hanh.id)},
                                                  headers=new_headers)).json()["items"]] == ["T-LVL"]
     relations = (await client.get(f"{UNITS}/{school.id}/relations", headers=headers)).json()
-    administrative = [(r["related_unit"]["code"], r["valid_to"] is None) for r in relations
+    administrative = [(r["related_unit"]["code"], r["valid_to"] is None) for r in relations["items"]
                       if r["kind"] == "administrative"]
     assert administrative == [("29227", False), ("29230", True)]
     by_commune = await client.get(f"{UNITS}/{units['so'].id}/subtree", params={"commune_id": str(tan_hanh.id)},
@@ -267,7 +267,7 @@ async def test_lookup_by_current_or_former_code(client: httpx.AsyncClient, sessi
     assert reuse.status_code == 409 and reuse.json()["code"] == "unit_code_taken"
     assert missing.status_code == 404
     codes = (await client.get(f"{UNITS}/{units['s0'].id}/codes", headers=headers)).json()
-    assert {(c["code"], c["kind"], c["valid_to"] is None) for c in codes} == {("T-LVL", "former", False),
+    assert {(c["code"], c["kind"], c["valid_to"] is None) for c in codes["items"]} == {("T-LVL", "former", False),
                                                                             ("86020001", "current", True)}
 
 
@@ -299,4 +299,4 @@ async def test_clusters_group_schools_and_filter_lists(client: httpx.AsyncClient
     assert {u["code"] for u in listed["items"]} == {"T-HB", "T-DT"}
     assert listed["items"][0]["clusters"][0]["code"] == "CUM-1"
     clusters = (await client.get("/api/identity/clusters", headers=headers)).json()
-    assert [c["code"] for c in clusters] == ["CUM-1"]
+    assert [c["code"] for c in clusters["items"]] == ["CUM-1"]

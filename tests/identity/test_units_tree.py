@@ -66,7 +66,7 @@ async def test_ancestors_children_subtree(client: httpx.AsyncClient, session: As
     children = await client.get(f"/api/identity/units/{units['so'].id}/children", headers=headers)
     subtree = await client.get(f"/api/identity/units/{units['p2'].id}/subtree", headers=headers)
 
-    assert [u["code"] for u in ancestors.json()] == ["SO-VL", "P-MT"]
+    assert [u["code"] for u in ancestors.json()["items"]] == ["SO-VL", "P-MT"]
     assert {u["code"] for u in children.json()["items"]} == {"P-LH", "P-MT", "T-LVL"}
     assert subtree.json()["items"][0]["code"] == "P-MT"  # the root of the subtree comes first
     assert {u["code"] for u in subtree.json()["items"]} == {"P-MT", "T-DT", "T-HS"}
@@ -141,8 +141,8 @@ async def test_moving_a_district_moves_its_schools(client: httpx.AsyncClient, se
     ancestors = await client.get(f"/api/identity/units/{units['s11'].id}/ancestors", headers=headers)
 
     assert moved.status_code == 200
-    assert [u["code"] for u in ancestors.json()] == ["BO", "SO-NEW", "P-LH"]
-    assert [u["depth"] for u in ancestors.json()] == [0, 1, 2]
+    assert [u["code"] for u in ancestors.json()["items"]] == ["BO", "SO-NEW", "P-LH"]
+    assert [u["depth"] for u in ancestors.json()["items"]] == [0, 1, 2]
 
 
 async def test_merge_keeps_history_in_scope(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -168,7 +168,7 @@ async def test_merge_keeps_history_in_scope(client: httpx.AsyncClient, session: 
     assert teacher_now.json()["unit_id"] == str(units["s11"].id)
     kinds = {c["kind"] for c in s11_history.json()["items"]}
     assert {"absorbed", "merged", "moved"} <= kinds  # s12's own history is shown with s11's
-    assert [u["code"] for u in ancestors_of_merged.json()] == ["SO-VL", "P-MT", "T-HB"]
+    assert [u["code"] for u in ancestors_of_merged.json()["items"]] == ["SO-VL", "P-MT", "T-HB"]
 
 
 async def test_deactivate_refuses_unit_with_active_children(client: httpx.AsyncClient, session: AsyncSession) -> None:

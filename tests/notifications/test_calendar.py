@@ -59,8 +59,8 @@ async def test_unit_and_user_feeds_import_into_a_calendar_and_can_be_regenerated
     assert unit_feed.status_code == 201 and unit_url.startswith("https://edudx.example.vn/api/notifications/calendar/")
     assert unit_feed.json()["webcal_url"].startswith("webcal://edudx.example.vn/api/notifications/calendar/")
     assert other_school.status_code == 404
-    assert {f["id"] for f in listing.json()} == {unit_feed.json()["id"], user_feed.json()["id"]}
-    assert all("url" not in f for f in listing.json())  # the secret is shown once
+    assert {f["id"] for f in listing.json()["items"]} == {unit_feed.json()["id"], user_feed.json()["id"]}
+    assert all("url" not in f for f in listing.json()["items"])  # the secret is shown once
     assert unit_ics.status_code == 200 and unit_ics.headers["content-type"].startswith("text/calendar")
     calendar, events = _events(unit_ics.content)
     assert str(calendar["X-WR-CALNAME"]) == f"EduDX – Hạn nộp báo cáo – {school.unit.name}"

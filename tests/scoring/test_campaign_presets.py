@@ -19,7 +19,7 @@ async def test_the_4725_preset_carries_its_template_and_dates_and_issues_a_campa
         anonymous = await scoring.get(f"{API}/rubrics/campaign-presets", params={"school_year_end": 2027})
     assert found.status_code == 200, found.text
     assert anonymous.status_code == 401
-    (preset,) = found.json()
+    (preset,) = found.json()["items"]
     assert preset["key"] == "qd-4725" and preset["kind"] == "dx_self_assessment"
     assert preset["rubric_id"] == world.rubrics["qd-4725-reference"]
     assert "đối chiếu với văn bản gốc" in preset["reference_note"]

@@ -73,7 +73,7 @@ async def test_a_level_mode_rubric_ranks_by_level_then_points(stack: Stack, worl
     reference = service.to_read(computation, ResultsFilter(), PageParams())
 
     assert in_sql.model_dump(mode="json") == reference.model_dump(mode="json")
-    shown = [(r.unit_name, r.classification, r.final_total, r.rank, r.tied) for r in in_sql.rows]
+    shown = [(r.unit_name, r.classification, r.final_total, r.rank, r.tied) for r in in_sql.items]
     assert shown == [("Trường C", "Mức 3", 160, 1, False), ("Trường D", "Mức 2", 140, 2, True),
                      ("Trường E", "Mức 2", 140, 2, True), ("Trường B", "Mức 2", 120, 4, False),
                      ("Trường A", "Mức 1", 149, 5, False)]

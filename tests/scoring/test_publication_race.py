@@ -75,7 +75,7 @@ async def test_publishing_right_after_the_approvals_never_misses_a_school(stack:
                                                  world.users["so_admin"])
             shown = await scoring.get(f"{API}/campaigns/{campaign['id']}/results/published",
                                       headers=world.users["so_admin"])
-            names = {row["unit_name"] for row in shown.json().get("rows", [])} if shown.status_code == 200 else set()
+            names = {row["unit_name"] for row in shown.json().get("items", [])} if shown.status_code == 200 else set()
             outcomes.append((published.status_code, names, refusals))
 
     misses: list[Any] = [(status, sorted(expected - names)) for status, names, _ in outcomes

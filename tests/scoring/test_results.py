@@ -97,8 +97,8 @@ async def all_rows(scoring: httpx.AsyncClient, url: str, headers: dict[str, str]
         assert page.status_code == 200, page.text
         body = page.json()
         assert (body["limit"], body["offset"]) == (100, len(rows))
-        rows += body["rows"]
-        if not body["rows"]:
+        rows += body["items"]
+        if not body["items"]:
             assert len(rows) == body["total"]
             return rows
 
@@ -119,7 +119,7 @@ async def test_ranking_and_export_of_300_schools_match_an_independent_calculatio
 
     assert results.status_code == 200, results.text
     body = results.json()
-    assert (body["total"], body["limit"], body["offset"], len(body["rows"])) == (300, 50, 0, 50)
+    assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (300, 50, 0, 50)
     assert body["approved_count"] == 300 and body["scored_count"] == 300
     rows = {uuid.UUID(r["unit_id"]): r for r in listed}
     assert len(listed) == 300
@@ -136,8 +136,8 @@ async def test_ranking_and_export_of_300_schools_match_an_independent_calculatio
                                                                           "Phòng GDĐT Mang Thít": 150}
     assert [r["rank"] for r in listed] == sorted(rank_of.values())
     # Page 2 shows the true ranks among all 300 schools, not ranks within the page.
-    assert [r["rank"] for r in second.json()["rows"]] == sorted(rank_of.values())[50:100]
-    assert [r["unit_id"] for r in second.json()["rows"]] == [r["unit_id"] for r in listed[50:100]]
+    assert [r["rank"] for r in second.json()["items"]] == sorted(rank_of.values())[50:100]
+    assert [r["unit_id"] for r in second.json()["items"]] == [r["unit_id"] for r in listed[50:100]]
 
     # A Phòng under the issuing Sở sees its own schools only.
     assert {r["group_name"] for r in phong_view} == {"Phòng GDĐT Long Hồ"}
@@ -187,13 +187,13 @@ async def test_results_are_filtered_searched_and_sorted_on_the_server(stack: Sta
     assert names(in_class) == {name for name, total, _ in expected.values() if expected_class(total) == some_class}
     assert [r["unit_name"] for r in by_name] == sorted(name for name, _, _ in expected.values())
     # The figures stay those of every unit whatever the filter shows.
-    assert (summary["total"], summary["rows"], summary["scored_count"]) == (0, [], 40)
+    assert (summary["total"], summary["items"], summary["scored_count"]) == (0, [], 40)
     assert sum(c["count"] for c in summary["distribution"]) == 40
     ranks = sorted(rank_of.values())
     assert published.status_code == 200, published.text
-    assert (published.json()["total"], [r["rank"] for r in published.json()["rows"]]) == (40, ranks[10:20])
-    assert [r["tied"] for r in published.json()["rows"]] == [ranks.count(r) > 1 for r in ranks[10:20]]
-    assert {r["unit_name"] for r in published_search.json()["rows"]} == {
+    assert (published.json()["total"], [r["rank"] for r in published.json()["items"]]) == (40, ranks[10:20])
+    assert [r["tied"] for r in published.json()["items"]] == [ranks.count(r) > 1 for r in ranks[10:20]]
+    assert {r["unit_name"] for r in published_search.json()["items"]} == {
         f"Trường số {n:03d}" for n in range(40) if "03" in f"{n:03d}"}
     for refused in (too_many, bad_sort):
         assert refused.status_code == 422
@@ -210,8 +210,8 @@ async def test_classes_only_when_the_campaign_publishes_no_ranking(stack: Stack,
         published = await scoring.post(f"{url}/publish", headers=world.users["so_admin"])
 
     assert changed.status_code == 200 and by_reviewer.status_code == 403
-    assert all(r["rank"] is None and not r["tied"] for r in changed.json()["rows"])
-    assert all(r["rank"] is None for r in published.json()["rows"]) and published.json()["published_at"]
+    assert all(r["rank"] is None and not r["tied"] for r in changed.json()["items"])
+    assert all(r["rank"] is None for r in published.json()["items"]) and published.json()["published_at"]
 
 
 async def test_the_public_badge_shows_the_published_level_and_nothing_else(stack: Stack, world: World) -> None:
@@ -276,7 +276,7 @@ async def test_refresh_summaries_rewrites_only_stale_ones(stack: Stack, world: W
     again = await refresh_summaries(Settings(database_url=url, database_schema=schema))
     async with httpx.AsyncClient(base_url=stack.url("scoring")) as scoring:
         rows = (await scoring.get(f"{API}/campaigns/{world.campaign['id']}/results",
-                                  headers=world.users["so_admin"])).json()["rows"]
+                                  headers=world.users["so_admin"])).json()["items"]
 
     assert (rewritten, again) == (1, 0)
     assert {uuid.UUID(r["unit_id"]): Decimal(str(r["final_total"])) for r in rows} == {
@@ -296,7 +296,7 @@ async def test_results_show_last_school_year_beside_this_one(stack: Stack, world
         results = (await scoring.get(f"{API}/campaigns/{copied.json()['id']}/results",
                                      headers=world.users["so_admin"])).json()
 
-    rows = {uuid.UUID(r["unit_id"]): r for r in results["rows"]}
+    rows = {uuid.UUID(r["unit_id"]): r for r in results["items"]}
     assert rows.keys() == this_year.keys()
     for unit_id, row in rows.items():
         before = last_year.get(unit_id)

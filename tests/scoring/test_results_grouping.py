@@ -108,9 +108,9 @@ async def test_results_group_by_commune_cluster_and_level_with_ranks_among_every
     assert [(g["group_name"], g["key"]) for g in by_level["groups"]] == [
         ("Tiểu học", "tieu_hoc"), ("Tiểu học, THCS", "tieu_hoc+thcs"), ("THCS", "thcs"), ("THPT", "thpt")]
     # Ranks are among every unit, whatever the grouping or the group shown.
-    assert [(r["unit_name"], r["rank"], r["group_key"]) for r in one_commune["rows"]] == [
+    assert [(r["unit_name"], r["rank"], r["group_key"]) for r in one_commune["items"]] == [
         ("Trường số 0", 1, LONG_CHAU.hex), ("Trường số 1", 3, LONG_CHAU.hex)]
-    assert [r["unit_name"] for r in no_commune["rows"]] == ["Trường số 3"]
+    assert [r["unit_name"] for r in no_commune["items"]] == ["Trường số 3"]
     assert one_commune["total"] == 2 and by_level["scored_count"] == len(sheets)
 
 
@@ -135,7 +135,7 @@ async def test_a_commune_reads_only_its_schools_results_and_publishes_nothing(st
     assert scope[1:] == (None, LONG_CHAU)
     assert acting[1] == LONG_CHAU
     assert other[1:] == (elsewhere.unit_id, None)  # another commune: its own subtree, where no school is
-    assert [r["unit_name"] for r in page["rows"]] == ["Trường số 0", "Trường số 1"]
+    assert [r["unit_name"] for r in page["items"]] == ["Trường số 0", "Trường số 1"]
 
 
 async def test_unit_changed_moves_open_sheets_and_every_sheet_of_a_merged_department(stack: Stack,

@@ -141,12 +141,12 @@ async def test_sql_results_answer_what_the_full_computation_answers(stack: Stack
     assert in_sql == reference
 
     everything, _ = await _both(stack, this_year, submissions, ResultsFilter(), PageParams(limit=500))
-    ranks = [row["rank"] for row in everything["rows"]]
-    assert any(row["tied"] for row in everything["rows"]) and ranks == sorted(ranks)
-    assert {row["group_id"] for row in everything["rows"]} >= {None, str(world.units["p1"].id)}
-    assert any(row["classification"] is None for row in everything["rows"])  # the unscored one
+    ranks = [row["rank"] for row in everything["items"]]
+    assert any(row["tied"] for row in everything["items"]) and ranks == sorted(ranks)
+    assert {row["group_id"] for row in everything["items"]} >= {None, str(world.units["p1"].id)}
+    assert any(row["classification"] is None for row in everything["items"])  # the unscored one
     assert everything["previous_year"]["unit_count"] > 0
-    assert sum(row["previous_total"] is not None for row in everything["rows"]) > 0
+    assert sum(row["previous_total"] is not None for row in everything["items"]) > 0
 
 
 def _cells(workbook: bytes) -> list[list[Any]]:

@@ -33,7 +33,7 @@ async def test_seed_004_exported_to_xlsx_imports_back_unchanged(stack: Stack, wo
         exported = await scoring.get(f"{API}/{world.rubrics['seed-004-cntt']}/export", headers=admin)
         imported = await scoring.post(f"{API}/import", headers=admin,
                                       files={"file": ("tieu-chi.xlsx", exported.content, XLSX)})
-        listed = (await scoring.get(API, headers=world.users["p1_reviewer"])).json()
+        listed = (await scoring.get(API, headers=world.users["p1_reviewer"])).json()["items"]
 
     assert exported.status_code == 200 and exported.headers["content-type"].startswith(XLSX)
     sheet = load_workbook(io.BytesIO(exported.content))["Tiêu chí"]
@@ -63,7 +63,7 @@ async def test_a_rubric_that_does_not_add_up_is_refused_naming_the_group(stack: 
         assert (response.status_code, response.json()["code"]) == (422, "rubric_invalid")
         assert "Nhóm 3" in response.json()["detail"] and "26" in response.json()["detail"]
     assert by_school.status_code == 403
-    assert len(rubrics.json()) == 2  # the two templates, nothing half-saved
+    assert rubrics.json()["total"] == 2  # the two templates, nothing half-saved
 
 
 async def test_a_broken_workbook_names_sheet_and_row(stack: Stack, world: World) -> None:
@@ -93,7 +93,7 @@ async def test_a_new_version_keeps_the_old_one(stack: Stack, world: World) -> No
         second = await scoring.post(f"{API}/{first['id']}/versions", json=definition, headers=admin)
         other_owner = await scoring.post(f"{API}/{first['id']}/versions", json=definition,
                                          headers=world.users["p1_reviewer"])
-        versions = (await scoring.get(f"{API}/{first['id']}/versions", headers=admin)).json()
+        versions = (await scoring.get(f"{API}/{first['id']}/versions", headers=admin)).json()["items"]
         old = (await scoring.get(f"{API}/{first['id']}", headers=admin)).json()
 
     assert second.status_code == 201 and second.json()["version"] == 2 and second.json()["is_latest"]
@@ -119,7 +119,7 @@ async def test_a_rubric_import_checks_the_role_first_and_refuses_a_zip_bomb(stac
             assert "bị từ chối" in answer.json()["detail"]
         else:
             assert (answer.status_code, answer.json()["code"]) == (403, "forbidden")
-    assert len(rubrics.json()) == 2
+    assert rubrics.json()["total"] == 2
 
 
 async def test_a_rubric_is_read_by_id_only_within_its_owners_reach(stack: Stack, world: World) -> None:
@@ -134,7 +134,7 @@ async def test_a_rubric_is_read_by_id_only_within_its_owners_reach(stack: Stack,
                   for tail in ("", "/export", "/versions")]
             for who in ("so_admin", "p1_reviewer", "s11_principal", "p2_reviewer", "s21_officer")
         }
-        listed = {r["id"] for r in (await scoring.get(API, headers=world.users["p2_reviewer"])).json()}
+        listed = {r["id"] for r in (await scoring.get(API, headers=world.users["p2_reviewer"])).json()["items"]}
 
     assert reads["so_admin"] == [200, 200, 200]  # the Sở above the owner
     assert reads["p1_reviewer"] == [200, 200, 200]  # the owner's own unit

@@ -163,13 +163,13 @@ async def test_year_end_scoring_from_self_score_to_published_class(stack: Stack,
     assert (before.status_code, before.json()["code"]) == (404, "results_not_published")
     assert school_publishes.status_code == 403
     assert published.status_code == 200, published.text
-    rows = {r["unit_name"]: r for r in published.json()["rows"]}
+    rows = {r["unit_name"]: r for r in published.json()["items"]}
     assert {name: (r["final_total"], r["classification"], r["rank"]) for name, r in rows.items()} == {
         "Trường THCS Hòa Bình": (89.75, "Tốt", 2), "Trường Tiểu học Long Phước": (90.0, "Xuất sắc", 1)}
     assert {r["group_name"] for r in rows.values()} == {"Phòng GDĐT Long Hồ"}
     assert (final_view["final_total"], final_view["classification"]) == (89.75, "Tốt")
     assert Decimal(str(final_view["self_total"])) == Decimal("99.75")
-    assert [(r["unit_name"], r["classification"]) for r in listing["rows"]] == [
+    assert [(r["unit_name"], r["classification"]) for r in listing["items"]] == [
         ("Trường Tiểu học Long Phước", "Xuất sắc"), ("Trường THCS Hòa Bình", "Tốt")]
 
     book = load_workbook(io.BytesIO(workbook.content))

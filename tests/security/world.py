@@ -286,9 +286,10 @@ async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str]) -
         world.users[key] = str(created["id"])
 
     years = await world.ok("GET", "/api/submissions/school-years")
-    world.school_year_id = str((years["items"] if isinstance(years, dict) else years)[0]["id"])
+    world.school_year_id = str(years["items"][0]["id"])
     rubrics = await world.ok("GET", "/api/scoring/rubrics")
-    world.rubric_id = str(next(r["id"] for r in rubrics if r["title"].startswith("Tiêu chuẩn đánh giá nhiệm vụ")))
+    world.rubric_id = str(next(r["id"] for r in rubrics["items"]
+                               if r["title"].startswith("Tiêu chuẩn đánh giá nhiệm vụ")))
     for key in ("SO", "LH"):
         owner = "so_admin" if key == "SO" else "phong_admin"
         rubric = await world.ok("POST", "/api/scoring/rubrics", role=owner, expect=201, json=RUBRIC_BODY)
@@ -319,7 +320,7 @@ async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str]) -
     for _attempt in range(60):
         for role in world.headers:
             feed = await world.ok("GET", "/api/notifications/feed", role=role)
-            items = feed["items"] if isinstance(feed, dict) else feed
+            items = feed["items"]
             if items:
                 world.feed_items[role] = str(items[0]["id"])
         if {"principal", "it_officer"} <= world.feed_items.keys():

@@ -165,7 +165,7 @@ async def test_authority_submits_on_behalf_and_hard_cutoff(client: httpx.AsyncCl
     other_filled = await save(client, admin, other, FULL_ANSWERS)
     clock.now = datetime.fromisoformat(campaign["due_at"]) + timedelta(minutes=1)
     too_late = await submit(client, admin, other_filled.json())
-    history = (await client.get(f"{API}/submissions/{for_school['id']}/history", headers=admin)).json()
+    history = (await client.get(f"{API}/submissions/{for_school['id']}/history", headers=admin)).json()["items"]
 
     assert submitted.status_code == 200
     assert history[-1]["action"] == "submitted" and history[-1]["on_behalf"] is True
@@ -192,7 +192,7 @@ async def test_autosaves_by_one_person_within_15_minutes_are_one_history_line(  
         assert answer.status_code == 200, answer.text
         saved = answer.json()
 
-    history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=principal)).json()
+    history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=principal)).json()["items"]
 
     edits = [(e["actor_name"], e["detail"]["saves"], datetime.fromisoformat(e["at"]))
              for e in history if e["action"] == "edited"]
@@ -225,7 +225,7 @@ async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped
         stale = await save(client, officer, first.json(), {"s3_posts": 99})
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=officer)).json()
+    history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=officer)).json()["items"]
     stored = (await client.get(f"{API}/submissions/{draft['id']}", headers=officer)).json()
 
     assert first.status_code == 200 and second.status_code == 200 and stale.status_code == 412

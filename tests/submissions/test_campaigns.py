@@ -60,7 +60,7 @@ async def test_life_cycle_targets_extension_and_copy(client: httpx.AsyncClient, 
         year=due.year + 1)
     assert copy["outline"] == campaign["outline"] and copy["copied_from_id"] == campaign["id"]
     years = (await client.get(f"{API}/school-years", headers=admin)).json()
-    assert [y["name"] for y in years] == ["2022-2023", "2021-2022"]
+    assert [y["name"] for y in years["items"]] == ["2022-2023", "2021-2022"]
 
 
 async def test_two_level_review_phong_then_so(client: httpx.AsyncClient, id_session: AsyncSession,
@@ -82,7 +82,7 @@ async def test_two_level_review_phong_then_so(client: httpx.AsyncClient, id_sess
     forwarded = await client.post(f"{base}/forward", json={"comment": "Đủ hồ sơ"}, headers=phong_reviewer)
     approved = await client.post(f"{base}/approve", json={"confirm_unit_name": draft["unit_name"]},
                                  headers=so_reviewer)
-    history = [e["action"] for e in (await client.get(f"{base}/history", headers=so_reviewer)).json()]
+    history = [e["action"] for e in (await client.get(f"{base}/history", headers=so_reviewer)).json()["items"]]
 
     assert so_too_early.status_code == 409
     assert "forward" in phong_view["allowed_actions"] and "approve" not in phong_view["allowed_actions"]

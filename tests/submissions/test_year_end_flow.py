@@ -91,8 +91,8 @@ async def test_year_end_campaign_of_a_phong(client: httpx.AsyncClient, id_sessio
     approve_too_early_by_school = await client.post(f"{base}/approve", headers=principals["returned"], json={})
     approved = await client.post(f"{base}/approve", headers=reviewer, json={"comment": "Đạt yêu cầu",
                                                                             "confirm_unit_name": third["unit_name"]})
-    history = (await client.get(f"{base}/history", headers=reviewer)).json()
-    versions = (await client.get(f"{base}/versions", headers=officers["returned"])).json()
+    history = (await client.get(f"{base}/history", headers=reviewer)).json()["items"]
+    versions = (await client.get(f"{base}/versions", headers=officers["returned"])).json()["items"]
 
     assert started.json()["status"] == "under_review"
     assert returned.status_code == 200 and returned.json()["status"] == "returned"

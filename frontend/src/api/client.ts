@@ -27,6 +27,32 @@ export async function call<T>(request: Promise<Outcome<T>>): Promise<T> {
   return outcome.data as T;
 }
 
+/** The largest page a list serves (`limit`, 1–500): what `wholeList` asks for. */
+export const PAGE_MAX = 500;
+
+interface Envelope {
+  items: unknown[];
+  total: number;
+}
+
+/** Every page of a list (the `{items, total, limit, offset, next}` envelope), `PAGE_MAX` at a time, as one page:
+ * for the screens that show a list whole (picklists, a report's history). `page(offset)` asks for one page. */
+export async function wholeList<P extends Envelope>(page: (offset: number) => Promise<Outcome<P>>): Promise<P> {
+  const first = await call(page(0));
+  const items = [...first.items];
+  while (items.length < first.total) {
+    const next = await call(page(items.length));
+    if (next.items.length === 0) break;
+    items.push(...next.items);
+  }
+  return { ...first, items };
+}
+
+/** The items of every page of a list (see `wholeList`). */
+export async function allItems<P extends Envelope>(page: (offset: number) => Promise<Outcome<P>>): Promise<P["items"]> {
+  return (await wholeList(page)).items;
+}
+
 /** The file name a download names in its Content-Disposition (RFC 5987 `filename*` first). */
 export function fileNameOf(response: Response, fallback: string): string {
   const header = response.headers.get("content-disposition") ?? "";

@@ -552,7 +552,7 @@ export interface paths {
         };
         /**
          * List Ancestors
-         * @description The chain of managing units from the root down to the unit's parent.
+         * @description The chain of managing units from the root down to the unit's parent (a few units: one page).
          */
         get: operations["units_list_ancestors"];
         put?: never;
@@ -974,6 +974,22 @@ export interface components {
              */
             user_id: string;
         };
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -1093,6 +1109,22 @@ export interface components {
              * @description Toàn bộ các trường của cụm từ hôm nay
              */
             unit_ids: string[];
+        };
+        /** ClusterPage */
+        ClusterPage: {
+            /** Items */
+            items: components["schemas"]["ClusterRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** ClusterRead */
         ClusterRead: {
@@ -1263,6 +1295,22 @@ export interface components {
              */
             unit_id: string;
         };
+        /** IntegrationClientPage */
+        IntegrationClientPage: {
+            /** Items */
+            items: components["schemas"]["IntegrationClientRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** IntegrationClientRead */
         IntegrationClientRead: {
             /**
@@ -1364,102 +1412,6 @@ export interface components {
             error: string;
             /** Error Description */
             error_description?: string | null;
-        };
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
-            /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[IntegrationClientRead] */
-        Page_IntegrationClientRead_: {
-            /** Items */
-            items: components["schemas"]["IntegrationClientRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[ReorganisationRead] */
-        Page_ReorganisationRead_: {
-            /** Items */
-            items: components["schemas"]["ReorganisationRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UnitChangeRead] */
-        Page_UnitChangeRead_: {
-            /** Items */
-            items: components["schemas"]["UnitChangeRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UnitRead] */
-        Page_UnitRead_: {
-            /** Items */
-            items: components["schemas"]["UnitRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UserRead] */
-        Page_UserRead_: {
-            /** Items */
-            items: components["schemas"]["UserRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1577,6 +1529,22 @@ export interface components {
          * @enum {string}
          */
         ReorganisationKind: "archive_office" | "merge_departments" | "move_school_commune" | "move_unit" | "recode";
+        /** ReorganisationPage */
+        ReorganisationPage: {
+            /** Items */
+            items: components["schemas"]["ReorganisationRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** ReorganisationPreview */
         ReorganisationPreview: {
             /** Access Changes */
@@ -1695,6 +1663,22 @@ export interface components {
              */
             token_type?: string;
         };
+        /** UnitChangePage */
+        UnitChangePage: {
+            /** Items */
+            items: components["schemas"]["UnitChangeRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** UnitChangeRead */
         UnitChangeRead: {
             /** Actor Id */
@@ -1726,6 +1710,22 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+        };
+        /** UnitCodePage */
+        UnitCodePage: {
+            /** Items */
+            items: components["schemas"]["UnitCodeRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** UnitCodeRead */
         UnitCodeRead: {
@@ -1808,6 +1808,22 @@ export interface components {
             old_path: string;
             unit: components["schemas"]["UnitRef"];
         };
+        /** UnitPage */
+        UnitPage: {
+            /** Items */
+            items: components["schemas"]["UnitRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** UnitRead */
         UnitRead: {
             /** Active */
@@ -1879,6 +1895,22 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** UnitRelationPage */
+        UnitRelationPage: {
+            /** Items */
+            items: components["schemas"]["UnitRelationRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** UnitRelationRead */
         UnitRelationRead: {
             /**
@@ -1927,6 +1959,22 @@ export interface components {
             /** Name */
             name: string;
             type: components["schemas"]["UnitType"];
+        };
+        /** UnitSummaryPage */
+        UnitSummaryPage: {
+            /** Items */
+            items: components["schemas"]["UnitSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /**
          * UnitType
@@ -1984,6 +2032,22 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["UserRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** UserRead */
         UserRead: {
@@ -2159,7 +2223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3004,6 +3068,10 @@ export interface operations {
     clusters_list: {
         parameters: {
             query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
                 /** @description Sở định nghĩa cụm */
                 owner_id?: string | null;
             };
@@ -3019,7 +3087,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClusterRead"][];
+                    "application/json": components["schemas"]["ClusterPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3460,7 +3528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_IntegrationClientRead_"];
+                    "application/json": components["schemas"]["IntegrationClientPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4295,7 +4363,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ReorganisationRead_"];
+                    "application/json": components["schemas"]["ReorganisationPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4828,7 +4896,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitRead_"];
+                    "application/json": components["schemas"]["UnitPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5239,7 +5307,12 @@ export interface operations {
     };
     units_list_ancestors: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -5254,7 +5327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitSummary"][];
+                    "application/json": components["schemas"]["UnitSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5362,7 +5435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitRead_"];
+                    "application/json": components["schemas"]["UnitPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5447,7 +5520,12 @@ export interface operations {
     };
     units_list_codes: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -5462,7 +5540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitCodeRead"][];
+                    "application/json": components["schemas"]["UnitCodePage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5667,7 +5745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitChangeRead_"];
+                    "application/json": components["schemas"]["UnitChangePage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6078,7 +6156,12 @@ export interface operations {
     };
     units_list_relations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -6093,7 +6176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitRelationRead"][];
+                    "application/json": components["schemas"]["UnitRelationPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6209,7 +6292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitRead_"];
+                    "application/json": components["schemas"]["UnitPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6641,7 +6724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UserRead_"];
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

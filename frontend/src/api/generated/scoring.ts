@@ -167,7 +167,9 @@ export interface paths {
         /**
          * Get Published Results
          * @description The published results (classes, and ranks where the campaign publishes them), for every signed-in user
-         *     of the issuer's subtree, schools included. 404 `results_not_published` before publication.
+         *     of the issuer's subtree, schools included. 404 `results_not_published` before publication. For mirroring:
+         *     with `updated_since` or `cursor` the rows published since then, ordered by (published_at, unit_id) and
+         *     continued by `next_cursor` (publishing again stamps every row anew; see docs/integrations.md).
          */
         get: operations["results_get_published"];
         put?: never;
@@ -607,6 +609,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -740,7 +758,27 @@ export interface components {
              */
             title: string;
         };
-        /** CampaignResultsRead */
+        /** CampaignPresetPage */
+        CampaignPresetPage: {
+            /** Items */
+            items: components["schemas"]["CampaignPreset"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * CampaignResultsRead
+         * @description Figures over every unit, and the paging envelope: `items` is one page of the units matching the filters
+         *     (ranks stay those among every unit), `total` counts every matching unit.
+         */
         CampaignResultsRead: {
             /**
              * Approved Count
@@ -760,10 +798,17 @@ export interface components {
             distribution: components["schemas"]["ClassCount"][];
             /** Groups */
             groups: components["schemas"]["GroupSummary"][];
+            /** Items */
+            items: components["schemas"]["ResultRow"][];
             /** Limit */
             limit: number;
             /** Mode */
             mode: string;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             previous_year: components["schemas"]["PreviousYear"] | null;
@@ -771,11 +816,6 @@ export interface components {
             published_at: string | null;
             /** Ranking Enabled */
             ranking_enabled: boolean;
-            /**
-             * Rows
-             * @description Một trang các đơn vị khớp bộ lọc; thứ hạng tính trên mọi đơn vị
-             */
-            rows: components["schemas"]["ResultRow"][];
             /**
              * Rubric Id
              * Format: uuid
@@ -788,10 +828,7 @@ export interface components {
             scored_count: number;
             /** Target Count */
             target_count: number;
-            /**
-             * Total
-             * @description Số đơn vị khớp bộ lọc (mọi trang)
-             */
+            /** Total */
             total: number;
         };
         /** ClassCount */
@@ -1148,22 +1185,6 @@ export interface components {
          * @enum {string}
          */
         OverallLevel: "none" | "lowest_group";
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
-            /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
         /** PreviousYear */
         PreviousYear: {
             /** Average Total */
@@ -1285,7 +1306,11 @@ export interface components {
             /** Unit Name */
             unit_name: string;
         };
-        /** PublishedResultsRead */
+        /**
+         * PublishedResultsRead
+         * @description The published results with the paging envelope; with `updated_since` or `cursor` (mirroring) ordered by
+         *     (published_at, unit_id) and continued by `next_cursor`.
+         */
         PublishedResultsRead: {
             /**
              * Campaign Id
@@ -1294,8 +1319,20 @@ export interface components {
             campaign_id: string;
             /** Campaign Title */
             campaign_title: string;
+            /** Items */
+            items: components["schemas"]["PublishedResultRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /**
@@ -1303,17 +1340,9 @@ export interface components {
              * Format: date-time
              */
             published_at: string;
-            /**
-             * Rows
-             * @description Một trang các đơn vị khớp bộ lọc
-             */
-            rows: components["schemas"]["PublishedResultRead"][];
             /** School Year */
             school_year: string | null;
-            /**
-             * Total
-             * @description Số đơn vị khớp bộ lọc (mọi trang)
-             */
+            /** Total */
             total: number;
         };
         /**
@@ -1644,6 +1673,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** RubricSummaryPage */
+        RubricSummaryPage: {
+            /** Items */
+            items: components["schemas"]["RubricSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** ScoreSheetRead */
         ScoreSheetRead: {
             /**
@@ -1856,7 +1901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2578,6 +2623,8 @@ export interface operations {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
                 classification?: string | null;
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -2586,6 +2633,8 @@ export interface operations {
                 q?: string | null;
                 /** @description rank: theo thứ hạng (mặc định); name: theo tên */
                 sort?: components["schemas"]["ResultsSort"];
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
             };
             header?: never;
             path: {
@@ -3278,7 +3327,12 @@ export interface operations {
     };
     rubrics_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3291,7 +3345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RubricSummary"][];
+                    "application/json": components["schemas"]["RubricSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3692,7 +3746,12 @@ export interface operations {
     };
     rubrics_list_versions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 rubric_id: string;
@@ -3707,7 +3766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RubricSummary"][];
+                    "application/json": components["schemas"]["RubricSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3906,6 +3965,10 @@ export interface operations {
     rubrics_list_campaign_presets: {
         parameters: {
             query: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
                 /** @description Năm kết thúc năm học, ví dụ 2026 */
                 school_year_end: number;
             };
@@ -3921,7 +3984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignPreset"][];
+                    "application/json": components["schemas"]["CampaignPresetPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

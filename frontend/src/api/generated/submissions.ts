@@ -492,7 +492,8 @@ export interface paths {
         };
         /**
          * Preview Targets
-         * @description The units the campaign's rule would select if it were published now (nothing is saved).
+         * @description The units the campaign's rule would select if it were published now (nothing is saved); `total` counts
+         *     them all.
          */
         get: operations["campaigns_preview_targets"];
         put?: never;
@@ -981,7 +982,7 @@ export interface paths {
         };
         /**
          * List Versions
-         * @description Every submitted version, as submitted.
+         * @description Every submitted version, as submitted, oldest first.
          */
         get: operations["submissions_list_versions"];
         put?: never;
@@ -1114,6 +1115,22 @@ export interface components {
              * Format: uri
              */
             url: string;
+        };
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** AuditRecordRead */
         AuditRecordRead: {
@@ -1510,6 +1527,27 @@ export interface components {
              */
             updated_at: string;
         };
+        /** CampaignSummaryPage */
+        CampaignSummaryPage: {
+            /** Items */
+            items: components["schemas"]["CampaignSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /**
          * CampaignUpdate
          * @description Only the fields sent change; null only clears the legal reference, instructions, late cut-off, rubric or
@@ -1586,48 +1624,6 @@ export interface components {
             ready: boolean;
             /** Scored Count */
             scored_count: number | null;
-        };
-        /** CursorPage[CampaignSummary] */
-        CursorPage_CampaignSummary_: {
-            /** Items */
-            items: components["schemas"]["CampaignSummary"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /**
-             * Next Cursor
-             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
-             */
-            next_cursor?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** CursorPage[SubmissionSyncRead] */
-        CursorPage_SubmissionSyncRead_: {
-            /** Items */
-            items: components["schemas"]["SubmissionSyncRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /**
-             * Next Cursor
-             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
-             */
-            next_cursor?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
         };
         /** DecisionRead */
         DecisionRead: {
@@ -2013,58 +2009,10 @@ export interface components {
              */
             updated_at: string;
         };
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
+        /** OutlineSummaryPage */
+        OutlineSummaryPage: {
             /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[TargetRead] */
-        Page_TargetRead_: {
-            /** Items */
-            items: components["schemas"]["TargetRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[TargetStatusRead] */
-        Page_TargetStatusRead_: {
-            /** Items */
-            items: components["schemas"]["TargetStatusRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UnitSubmissionRead] */
-        Page_UnitSubmissionRead_: {
-            /** Items */
-            items: components["schemas"]["UnitSubmissionRead"][];
+            items: components["schemas"]["OutlineSummary"][];
             /** Limit */
             limit: number;
             /**
@@ -2201,6 +2149,22 @@ export interface components {
              * @description Mặc định 01/09 của năm đầu
              */
             starts_on?: string | null;
+        };
+        /** SchoolYearPage */
+        SchoolYearPage: {
+            /** Items */
+            items: components["schemas"]["SchoolYearRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** SchoolYearRead */
         SchoolYearRead: {
@@ -2380,9 +2344,25 @@ export interface components {
             groups: components["schemas"]["GroupStatus"][];
             summary: components["schemas"]["BoardSummary"];
             /** @description Danh sách đơn vị theo bộ lọc, theo thứ tự yêu cầu */
-            targets: components["schemas"]["Page_TargetStatusRead_"];
+            targets: components["schemas"]["TargetStatusPage"];
             /** @description Mọi đơn vị trong phạm vi, không phụ thuộc bộ lọc danh sách */
             totals: components["schemas"]["StatusCounts"];
+        };
+        /** SubmissionEventPage */
+        SubmissionEventPage: {
+            /** Items */
+            items: components["schemas"]["SubmissionEventRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** SubmissionEventRead */
         SubmissionEventRead: {
@@ -2488,6 +2468,27 @@ export interface components {
          * @enum {string}
          */
         SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
+        /** SubmissionSyncPage */
+        SubmissionSyncPage: {
+            /** Items */
+            items: components["schemas"]["SubmissionSyncRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /**
          * SubmissionSyncRead
          * @description A submission's state as a mirror keeps it (the content is at `GET /submissions/{id}`).
@@ -2533,6 +2534,22 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** SubmissionVersionPage */
+        SubmissionVersionPage: {
+            /** Items */
+            items: components["schemas"]["SubmissionVersionRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** SubmissionVersionRead */
         SubmissionVersionRead: {
@@ -2589,6 +2606,22 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+        };
+        /** TargetPage */
+        TargetPage: {
+            /** Items */
+            items: components["schemas"]["TargetRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** TargetRead */
         TargetRead: {
@@ -2671,6 +2704,22 @@ export interface components {
          * @enum {string}
          */
         TargetStatus: "not_started" | "draft" | "overdue" | "submitted_on_time" | "submitted_late" | "returned" | "approved";
+        /** TargetStatusPage */
+        TargetStatusPage: {
+            /** Items */
+            items: components["schemas"]["TargetStatusRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** TargetStatusRead */
         TargetStatusRead: {
             /** Approved At */
@@ -2804,6 +2853,22 @@ export interface components {
             /** Type */
             type: string | null;
         };
+        /** UnitSubmissionPage */
+        UnitSubmissionPage: {
+            /** Items */
+            items: components["schemas"]["UnitSubmissionRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /**
          * UnitSubmissionRead
          * @description One campaign a unit must answer, with the unit's submission when one was opened.
@@ -2893,7 +2958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3415,7 +3480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CursorPage_CampaignSummary_"];
+                    "application/json": components["schemas"]["CampaignSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5159,7 +5224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CursorPage_SubmissionSyncRead_"];
+                    "application/json": components["schemas"]["SubmissionSyncPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5368,7 +5433,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_TargetRead_"];
+                    "application/json": components["schemas"]["TargetPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5781,7 +5846,12 @@ export interface operations {
     };
     campaigns_preview_targets: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 campaign_id: string;
@@ -5796,7 +5866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TargetRead"][];
+                    "application/json": components["schemas"]["TargetPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5990,7 +6060,12 @@ export interface operations {
     };
     outlines_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6003,7 +6078,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OutlineSummary"][];
+                    "application/json": components["schemas"]["OutlineSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6414,7 +6489,12 @@ export interface operations {
     };
     school_years_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6427,7 +6507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SchoolYearRead"][];
+                    "application/json": components["schemas"]["SchoolYearPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6645,7 +6725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitSubmissionRead_"];
+                    "application/json": components["schemas"]["UnitSubmissionPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -7723,7 +7803,12 @@ export interface operations {
     };
     submissions_get_history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 submission_id: string;
@@ -7738,7 +7823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubmissionEventRead"][];
+                    "application/json": components["schemas"]["SubmissionEventPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -8593,7 +8678,12 @@ export interface operations {
     };
     submissions_list_versions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 submission_id: string;
@@ -8608,7 +8698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubmissionVersionRead"][];
+                    "application/json": components["schemas"]["SubmissionVersionPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

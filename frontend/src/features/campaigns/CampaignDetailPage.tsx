@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { TrophyOutlined } from "@ant-design/icons";
 import { App, Button, Descriptions, Popconfirm, Space, Table, Tabs, Tag } from "antd";
 import { useNavigate } from "react-router";
-import { api, call } from "../../api/client";
+import { allItems, api, PAGE_MAX } from "../../api/client";
 import type { Campaign, TargetRead } from "../../api/types";
 import { PageLoading } from "../../components/PageLoading";
 import { useMe } from "../auth/AuthProvider";
@@ -31,8 +31,8 @@ function Targets({ campaign }: { campaign: Campaign }) {
   const query = useQuery({
     queryKey: campaignKeys.targets(campaign.id, campaign.version),
     queryFn: async () => draft
-      ? call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id } } }))
-      : (await call(api.GET("/api/submissions/campaigns/{campaign_id}/targets", { params: { path: { campaign_id: campaign.id }, query: { limit: 500 } } }))).items,
+      ? allItems((offset) => api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id }, query: { limit: PAGE_MAX, offset } } }))
+      : allItems((offset) => api.GET("/api/submissions/campaigns/{campaign_id}/targets", { params: { path: { campaign_id: campaign.id }, query: { limit: PAGE_MAX, offset } } })),
   });
   if (query.error) return <ProblemAlert error={query.error} />;
   return (
@@ -79,7 +79,7 @@ function PublishButton({ campaign, onConfirm }: { campaign: Campaign; onConfirm:
   const t = useT();
   const preview = useQuery({
     queryKey: campaignKeys.targets(campaign.id, campaign.version),
-    queryFn: () => call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id } } })),
+    queryFn: () => allItems((offset) => api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaign.id }, query: { limit: PAGE_MAX, offset } } })),
   });
   const count = preview.data?.length;
   return (

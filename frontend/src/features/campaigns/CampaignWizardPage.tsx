@@ -8,7 +8,7 @@ import { Alert, App, Button, Card, Checkbox, DatePicker, Descriptions, Form, Inp
 import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
 import { useNavigate } from "react-router";
-import { api, call } from "../../api/client";
+import { allItems, api, call, PAGE_MAX } from "../../api/client";
 import type { Campaign, CampaignCreate, TargetRead } from "../../api/types";
 import { PageTitle } from "../../components/PageTitle";
 import { fieldErrors, ProblemAlert } from "../../components/ProblemAlert";
@@ -122,8 +122,8 @@ export default function CampaignWizardPage() {
   const writing = useMutation({ mutationFn: (work: () => Promise<void>) => work() });
   const busy = writing.isPending;
   const error = writing.error;
-  const years = useQuery({ queryKey: campaignKeys.schoolYears(), queryFn: () => call(api.GET("/api/submissions/school-years")) });
-  const outlines = useQuery({ queryKey: campaignKeys.outlines(), queryFn: () => call(api.GET("/api/submissions/outlines")) });
+  const years = useQuery({ queryKey: campaignKeys.schoolYears(), queryFn: () => allItems((offset) => api.GET("/api/submissions/school-years", { params: { query: { limit: PAGE_MAX, offset } } })) });
+  const outlines = useQuery({ queryKey: campaignKeys.outlines(), queryFn: () => allItems((offset) => api.GET("/api/submissions/outlines", { params: { query: { limit: PAGE_MAX, offset } } })) });
   const errors = fieldErrors(error);
   const latePolicy = Form.useWatch("late_policy", form);
   const outlineId = Form.useWatch("outline_id", form);
@@ -154,7 +154,7 @@ export default function CampaignWizardPage() {
   const chosenCount = resolved?.length ?? picked;
 
   const previewOf = (campaignId: string) =>
-    call(api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaignId } } }));
+    allItems((offset) => api.GET("/api/submissions/campaigns/{campaign_id}/targets/preview", { params: { path: { campaign_id: campaignId }, query: { limit: PAGE_MAX, offset } } }));
 
   /** Create the draft (or bring it up to date); with `preview`, ask which units its rule selects now (before
    * exclusions, so that a unit left out can be ticked again). */

@@ -5,7 +5,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Card, Typography } from "antd";
 import { useState } from "react";
-import { api, call } from "../../api/client";
+import { allItems, api, PAGE_MAX } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
@@ -24,7 +24,7 @@ export function PresetCard({ schoolYearName, onApply }: { schoolYearName: string
   const [applied, setApplied] = useState<CampaignPreset | null>(null);
   // Asked for on the click (the presets follow the chosen school year), with the button's busy and error state.
   const apply = useMutation({
-    mutationFn: () => call(api.GET("/api/scoring/rubrics/campaign-presets", { params: { query: { school_year_end: schoolYearEnd(schoolYearName) } } })),
+    mutationFn: () => allItems((offset) => api.GET("/api/scoring/rubrics/campaign-presets", { params: { query: { school_year_end: schoolYearEnd(schoolYearName), limit: PAGE_MAX, offset } } })),
     onSuccess: (presets) => {
       const preset = presets.find((p) => p.key === "qd-4725");
       if (preset) {

@@ -1,6 +1,6 @@
 // Evidence (minh chứng): the query-key factory, the catalogue query and the writes on one item.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, call } from "../../api/client";
+import { api, call, PAGE_MAX, wholeList } from "../../api/client";
 
 export const evidenceKeys = {
   all: ["evidence"] as const,
@@ -12,7 +12,7 @@ export const evidenceKeys = {
 export function useCatalogue(submissionId: string) {
   return useQuery({
     queryKey: evidenceKeys.catalogue(submissionId),
-    queryFn: () => call(api.GET("/api/evidence/submissions/{submission_id}/files", { params: { path: { submission_id: submissionId } } })),
+    queryFn: () => wholeList((offset) => api.GET("/api/evidence/submissions/{submission_id}/files", { params: { path: { submission_id: submissionId }, query: { limit: PAGE_MAX, offset } } })),
   });
 }
 

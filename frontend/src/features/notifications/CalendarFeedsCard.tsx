@@ -5,7 +5,7 @@ import { CalendarOutlined, CopyOutlined, DeleteOutlined, ReloadOutlined } from "
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Form, Input, List, Popconfirm, Segmented, Skeleton, Space, Tag, Typography } from "antd";
 import { useState } from "react";
-import { api, call } from "../../api/client";
+import { allItems, api, call, PAGE_MAX } from "../../api/client";
 import type { CalendarFeed, CalendarFeedCreated } from "../../api/types";
 import { useMe } from "../auth/AuthProvider";
 import { hasAny } from "../auth/roles";
@@ -60,7 +60,7 @@ export function CalendarFeedsCard() {
   const [form] = Form.useForm<{ name?: string; scope: "user" | "unit" }>();
   const feeds = useQuery({
     queryKey: notificationKeys.calendarFeeds(),
-    queryFn: () => call(api.GET("/api/notifications/calendar-feeds")),
+    queryFn: () => allItems((offset) => api.GET("/api/notifications/calendar-feeds", { params: { query: { limit: PAGE_MAX, offset } } })),
   });
   const refresh = () => client.invalidateQueries({ queryKey: notificationKeys.calendarFeeds() });
   const create = useMutation({

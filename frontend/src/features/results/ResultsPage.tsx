@@ -87,7 +87,7 @@ function PublishedResults({ campaignId }: { campaignId: string }) {
   if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
   if (!query.data) return <PageLoading />;
   const data = query.data;
-  const ranked = data.rows.some((r) => r.rank !== null);
+  const ranked = data.items.some((r) => r.rank !== null);
   return (
     <>
       <PageTitle title={t("Kết quả đánh giá", "Results")} sub={<Space wrap><Typography.Text strong>{data.campaign_title}</Typography.Text>
@@ -96,7 +96,7 @@ function PublishedResults({ campaignId }: { campaignId: string }) {
         <Input.Search allowClear placeholder={t("Tìm theo tên đơn vị (không cần dấu)", "Search by unit name (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}
           onSearch={(v) => { setQ(v.trim()); setPage(1); }} style={{ maxWidth: 360 }} />
       </div>
-      <Table<PublishedRow> rowKey="unit_id" size="small" loading={query.isFetching} dataSource={data.rows} scroll={{ x: 520 }}
+      <Table<PublishedRow> rowKey="unit_id" size="small" loading={query.isFetching} dataSource={data.items} scroll={{ x: 520 }}
         pagination={{ current: page, pageSize: PAGE, total: data.total, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true }} columns={[
         ...(ranked ? [{ title: t("Hạng", "Rank"), width: 110, render: (_: unknown, r: PublishedRow) => <RankCell row={r} /> }] : []),
         { title: t("Đơn vị", "Unit"), dataIndex: "unit_name" },
@@ -221,7 +221,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
           <Select aria-label={t("Sắp xếp", "Sort")} style={{ minWidth: 170 }} value={sort} onChange={filter(setSort)}
             options={[{ value: "rank", label: t("Theo thứ hạng", "By rank") }, { value: "name", label: t("Theo tên đơn vị", "By name") }]} />
         </div>
-        <Table<ResultRow> rowKey="submission_id" size="small" loading={query.isFetching} dataSource={data.rows} scroll={{ x: 860 }}
+        <Table<ResultRow> rowKey="submission_id" size="small" loading={query.isFetching} dataSource={data.items} scroll={{ x: 860 }}
           pagination={{ current: page, pageSize: PAGE, total: data.total, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true,
             showTotal: (total) => t(`${total} đơn vị`, `${total} units`) }} columns={[
           ...(data.ranking_enabled ? [{ title: t("Hạng", "Rank"), width: 120, render: (_: unknown, r: ResultRow) => <RankCell row={r} /> }] : []),

@@ -1,6 +1,6 @@
 // Scoring rubrics (bộ tiêu chí): the query-key factory and the queries every screen that shows a rubric uses.
 import { useQuery } from "@tanstack/react-query";
-import { api, call } from "../../api/client";
+import { allItems, api, call, PAGE_MAX } from "../../api/client";
 
 export const rubricKeys = {
   all: ["rubrics"] as const,
@@ -10,7 +10,7 @@ export const rubricKeys = {
 };
 
 export function useRubrics({ enabled = true }: { enabled?: boolean } = {}) {
-  return useQuery({ queryKey: rubricKeys.lists(), queryFn: () => call(api.GET("/api/scoring/rubrics")), enabled });
+  return useQuery({ queryKey: rubricKeys.lists(), queryFn: () => allItems((offset) => api.GET("/api/scoring/rubrics", { params: { query: { limit: PAGE_MAX, offset } } })), enabled });
 }
 
 /** How long the submission page keeps a rubric it reads on every tab. */

@@ -1,7 +1,7 @@
 // Who did what and when, with the reviewers' comments, and every submitted version.
 import { useQuery } from "@tanstack/react-query";
 import { Button, Empty, Space, Timeline, Typography } from "antd";
-import { api, call, download } from "../../api/client";
+import { allItems, api, download, PAGE_MAX } from "../../api/client";
 import type { Campaign, Submission, SubmissionEvent } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT, type Translate } from "../../i18n/lang";
@@ -43,11 +43,11 @@ export function HistoryPanel({ submission }: { submission: Submission; campaign:
   const t = useT();
   const history = useQuery({
     queryKey: submissionKeys.history(submission.id, submission.version),
-    queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}/history", { params: { path: { submission_id: submission.id } } })),
+    queryFn: () => allItems((offset) => api.GET("/api/submissions/submissions/{submission_id}/history", { params: { path: { submission_id: submission.id }, query: { limit: PAGE_MAX, offset } } })),
   });
   const versions = useQuery({
     queryKey: submissionKeys.versions(submission.id, submission.submit_count),
-    queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}/versions", { params: { path: { submission_id: submission.id } } })),
+    queryFn: () => allItems((offset) => api.GET("/api/submissions/submissions/{submission_id}/versions", { params: { path: { submission_id: submission.id }, query: { limit: PAGE_MAX, offset } } })),
   });
   if (history.error) return <ProblemAlert error={history.error} />;
   const events = history.data ?? [];

@@ -1,6 +1,6 @@
 // Units, clusters and reorganisations (identity): the query-key factory and the hooks the screens share.
 import { useQuery } from "@tanstack/react-query";
-import { api, call } from "../../api/client";
+import { allItems, api, PAGE_MAX } from "../../api/client";
 import type { UnitType } from "../../api/types";
 
 export interface UnitFilters {
@@ -25,5 +25,5 @@ export const unitKeys = {
 };
 
 export function useClusters() {
-  return useQuery({ queryKey: unitKeys.clusters(), queryFn: () => call(api.GET("/api/identity/clusters")) });
+  return useQuery({ queryKey: unitKeys.clusters(), queryFn: () => allItems((offset) => api.GET("/api/identity/clusters", { params: { query: { limit: PAGE_MAX, offset } } })) });
 }

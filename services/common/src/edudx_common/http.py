@@ -89,6 +89,10 @@ class ServiceTokenProvider:
         return str(body["access_token"]), time.monotonic() + float(body.get("expires_in", 300))
 
 
+# The largest page a list serves (edudx_common.pagination): what `get_all` asks for.
+PAGE_LIMIT = 500
+
+
 class ServiceClient:
     """One per downstream service, created in the lifespan and closed with it."""
 
@@ -169,6 +173,20 @@ class ServiceClient:
 
     async def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("POST", url, **kwargs)
+
+    async def get_all(self, url: str, params: Mapping[str, Any] | None = None,
+                      ) -> tuple[httpx.Response, list[dict[str, Any]]]:
+        """Every item of a list (the paging envelope, edudx_common.pagination), 500 a page: the last response
+        and the items. A response other than 200 ends it (the caller judges it), with what was read so far."""
+        items: list[dict[str, Any]] = []
+        while True:
+            response = await self.get(url, params={**(params or {}), "limit": PAGE_LIMIT, "offset": len(items)})
+            if response.status_code != 200:
+                return response, items
+            body = response.json()
+            items += body["items"]
+            if not body["items"] or len(items) >= body["total"]:
+                return response, items
 
 
 def downstream_clients(settings: BaseServiceSettings, *, receivers: Mapping[str, str] | None = None,

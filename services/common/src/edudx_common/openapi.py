@@ -169,10 +169,47 @@ def finish_spec(spec: dict[str, Any], *, route_ids: RouteIds) -> dict[str, Any]:
             _finish_operation(operation, route_ids.authentication(operation.get("operationId", "")))
         _document_versions(operations)
         _document_location(path, operations, paths)
+    _name_pages(spec)
     spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", route_ids.service))
     used = sorted({tag for ops in spec.get("paths", {}).values() for op in ops.values() for tag in op.get("tags", [])})
     spec["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, tag)} for tag in used]
     return spec
+
+
+# pydantic names the schema of `Page[UnitRead]` `Page_UnitRead_` (and `CursorPage_UnitRead_`): generated clients
+# then call it `PageUnitRead`. The one rule here: a page of X is `XPage`, a trailing `Read` dropped (`UnitPage`,
+# `CampaignSummaryPage`; edudx_common.pagination).
+_GENERIC_PAGE = re.compile(r"^(?:Cursor)?Page_(?P<item>[A-Za-z0-9]+?)(?:Read)?_$")
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _name_pages(spec: dict[str, Any]) -> None:
+    schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    for name in schemas:
+        if match := _GENERIC_PAGE.match(name):
+            renamed = f"{match['item']}Page"
+            if renamed in schemas or renamed in renames.values():
+                raise ValueError(f"Two schemas would be named {renamed}: page {match['item']} one way only")
+            renames[name] = renamed
+    if not renames:
+        return
+    for old, new in renames.items():
+        schemas[new] = {**schemas.pop(old), "title": new}
+    spec["components"]["schemas"] = dict(sorted(schemas.items()))
+
+    def rename(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMA_REF) and ref[len(_SCHEMA_REF):] in renames:
+                node["$ref"] = _SCHEMA_REF + renames[ref[len(_SCHEMA_REF):]]
+            for value in node.values():
+                rename(value)
+        elif isinstance(node, list):
+            for value in node:
+                rename(value)
+
+    rename(spec)
 
 
 _ETAG = {"description": "Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi)",

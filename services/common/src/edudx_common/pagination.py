@@ -1,5 +1,10 @@
 """Limit/offset pagination shared by every list endpoint: one envelope, `{items, total, limit, offset, next}`.
 
+Every list answers this envelope, never a bare array (tests/contract/test_list_envelope.py checks the public
+document): `limit` is 1–500, 50 unless an operation says otherwise. The schema of `Page[X]` (and of
+`CursorPage[X]`, edudx_common.sync) is named `XPage`, a trailing `Read` dropped (`CampaignSummaryPage`,
+`UnitPage`), not pydantic's `Page_X_` (edudx_common.openapi renames them).
+
 `next` is the link to the following page (None on the last): the request's own path and query with `offset`
 moved on, relative to the API's origin (`/api/submissions/campaigns?status=published&limit=50&offset=50`), so it
 names no internal address behind the gateway. `PageLinkMiddleware` (every service app has it) notes the request
@@ -10,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, Query
@@ -38,7 +43,8 @@ async def _page_params(
 PageParamsDep = Annotated[PageParams, Depends(_page_params)]
 
 
-# (path, query string) of the request being answered.
+# (path, query string) of the GET request being answered; None for other methods (a POST answering a page, like
+# results after publishing, has no next page to link: its path is not a list's).
 _request_target: ContextVar[tuple[str, str] | None] = ContextVar("request_target", default=None)
 
 
@@ -47,7 +53,7 @@ class PageLinkMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
         token = _request_target.set((str(scope.get("path", "")), scope.get("query_string", b"").decode("latin-1")))
@@ -57,16 +63,33 @@ class PageLinkMiddleware:
             _request_target.reset(token)
 
 
-def next_link(total: int, limit: int, offset: int) -> str | None:
+def request_link(**moved: str) -> str | None:
+    """The request being answered, with the query parameters in `moved` set (and `offset`, `cursor` dropped
+    unless given)."""
     target = _request_target.get()
-    if target is None or offset + limit >= total:
+    if target is None:
         return None
     path, query = target
-    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in ("limit", "offset")]
-    return f"{path}?{urlencode([*params, ('limit', str(limit)), ('offset', str(offset + limit))])}"
+    dropped = {"limit", "offset", "cursor", *moved}
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in dropped]
+    return f"{path}?{urlencode([*params, *moved.items()])}"
+
+
+def request_asks(*names: str) -> bool:
+    """Whether the request being answered has one of these query parameters."""
+    target = _request_target.get()
+    return target is not None and any(k in names for k, _ in parse_qsl(target[1], keep_blank_values=True))
+
+
+def next_link(total: int, limit: int, offset: int) -> str | None:
+    if offset + limit >= total:
+        return None
+    return request_link(limit=str(limit), offset=str(offset + limit))
 
 
 class Page(BaseModel, Generic[T]):
+    """`total` counts every item matching the filters (all pages); `items` is the page asked for."""
+
     items: list[T]
     total: int
     limit: int
@@ -79,6 +102,12 @@ class Page(BaseModel, Generic[T]):
             self.next = next_link(self.total, self.limit, self.offset)
         return self
 
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        """The class's name (in errors and reprs) follows the schemas' rule: `Page[CampaignSummary]` is
+        `CampaignSummaryPage`."""
+        return "".join(getattr(p, "__name__", str(p)) for p in params).removesuffix("Read") + "Page"
+
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,3 +118,8 @@ def make_page(model: type[M], items: Sequence[object], total: int, params: PageP
         {"items": list(items), "total": total, "limit": params.limit, "offset": params.offset},
         from_attributes=True,
     )
+
+
+def page_of(model: type[M], everything: Sequence[object], params: PageParams) -> Page[M]:
+    """A page of a list held whole in memory (short lists: a unit's codes, a report's versions)."""
+    return make_page(model, everything[params.offset:params.offset + params.limit], len(everything), params)

@@ -54,12 +54,12 @@ class RemoteUnitTree:
     async def ancestor_ids(self, unit_id: uuid.UUID) -> list[uuid.UUID] | None:
         if unit_id in self._cache:
             return self._cache[unit_id]
-        response = await self._identity.get(f"/api/identity/units/{unit_id}/ancestors")
+        response, ancestors = await self._identity.get_all(f"/api/identity/units/{unit_id}/ancestors")
         result: list[uuid.UUID] | None
         if response.status_code == 404:
             result = None
         else:
             response.raise_for_status()
-            result = [uuid.UUID(u["id"]) for u in response.json()]
+            result = [uuid.UUID(u["id"]) for u in ancestors]
         self._cache[unit_id] = result
         return result

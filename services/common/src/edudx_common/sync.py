@@ -1,9 +1,10 @@
 """Bulk reads for systems that mirror a collection: `updated_since` and an opaque cursor over (updated_at, id).
 
-An integrator asks once with `updated_since` (or nothing, for everything), then follows `next_cursor` until it is
-null, and keeps the largest `updated_at` it saw for the next round. The order (updated_at, id) is total and stable:
-a row changed while the integrator pages moves behind the cursor and comes again in a later page or round, never
-skipped. Offsets are not used in this mode (a row changing would shift them).
+An integrator asks once with `updated_since` (or nothing, for everything), then follows `next_cursor` (or the
+`next` link, which carries it) until it is null, and keeps the largest `updated_at` it saw for the next round.
+The order (updated_at, id) is total and stable: a row changed while the integrator pages moves behind the cursor
+and comes again in a later page or round, never skipped. Offsets are not used in this mode (a row changing would
+shift them).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, model_validator
 from sqlalchemy import and_, or_
 from sqlalchemy.sql import Select
 
 from edudx_common.errors import Unprocessable
-from edudx_common.pagination import Page
+from edudx_common.pagination import Page, next_link, request_asks, request_link
 
 T = TypeVar("T")
 
@@ -34,10 +35,12 @@ class InvalidCursor(Unprocessable):
 class SyncParams(BaseModel):
     updated_since: datetime | None = None
     cursor: tuple[datetime, uuid.UUID] | None = None
+    # A list that is only ever read in sync mode (a mirror endpoint), even without `updated_since`.
+    always: bool = False
 
     @property
     def active(self) -> bool:
-        return self.updated_since is not None or self.cursor is not None
+        return self.always or self.updated_since is not None or self.cursor is not None
 
 
 def encode_cursor(updated_at: datetime, row_id: uuid.UUID) -> str:
@@ -67,9 +70,36 @@ SyncParamsDep = Annotated[SyncParams, Depends(_sync_params)]
 
 
 class CursorPage(Page[T], Generic[T]):
-    """A page; in sync mode (`updated_since` or `cursor` given) `next_cursor` continues it, null at the end."""
+    """A page; in sync mode (`updated_since` or `cursor` given) `next_cursor` continues it, null at the end, and
+    `next` is the same request with that cursor (no offset). Its schema is named like `Page`'s (`XPage`)."""
 
     next_cursor: str | None = Field(default=None, description="Trang tiếp theo ở chế độ đồng bộ; null: đã hết")
+
+    @model_validator(mode="after")
+    def _link_next(self, info: ValidationInfo) -> CursorPage[T]:
+        # Replaces Page's validator of the same name: in sync mode `offset` means nothing, the cursor goes on. The
+        # mode is read from the request too: FastAPI validates the answer again (without this context).
+        if self.next is None:
+            if self.next_cursor is not None:
+                self.next = request_link(limit=str(self.limit), cursor=self.next_cursor)
+            elif not (info.context or {}).get("sync") and not request_asks("updated_since", "cursor"):
+                self.next = next_link(self.total, self.limit, self.offset)
+        return self
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def cursor_page(model: type[M], rows: list[Any], total: int, *, limit: int, offset: int, sync: SyncParams,
+                at: str = "updated_at", key: str = "id") -> CursorPage[M]:
+    """A page of `model` from rows (ORM rows or objects with matching attributes): in sync mode continued by a
+    cursor over (`at`, `key`) of its last row, otherwise by offset."""
+    cursor = next_cursor(rows, limit, at=at, key=key) if sync.active else None
+    return CursorPage[model].model_validate(  # type: ignore[valid-type]
+        {"items": rows, "total": total, "limit": limit, "offset": 0 if sync.active else offset,
+         "next_cursor": cursor},
+        from_attributes=True, context={"sync": sync.active},
+    )
 
 
 def filter_since(stmt: Select[Any], updated_at: Any, params: SyncParams) -> Select[Any]:
@@ -85,9 +115,22 @@ def after_cursor(stmt: Select[Any], updated_at: Any, row_id: Any, params: SyncPa
     return stmt.order_by(updated_at, row_id)
 
 
-def next_cursor(rows: list[Any], limit: int) -> str | None:
+def next_cursor(rows: list[Any], limit: int, *, at: str = "updated_at", key: str = "id") -> str | None:
     """A cursor after the last row of a full page; None when the page was the last."""
     if len(rows) < limit or not rows:
         return None
     last = rows[-1]
-    return encode_cursor(last.updated_at, last.id)
+    return encode_cursor(getattr(last, at), getattr(last, key))
+
+
+def rows_after(rows: list[Any], params: SyncParams, limit: int, *, at: str, key: str) -> tuple[list[Any], int]:
+    """Sync mode over rows held in memory: those changed since `updated_since` (counted), in (`at`, `key`)
+    order, after the cursor, at most `limit`."""
+    since = params.updated_since
+    changed = sorted((r for r in rows if since is None or getattr(r, at) >= since),
+                     key=lambda r: (getattr(r, at), getattr(r, key)))
+    if params.cursor is not None:
+        cut = params.cursor
+        changed_after = [r for r in changed if (getattr(r, at), getattr(r, key)) > cut]
+        return changed_after[:limit], len(changed)
+    return changed[:limit], len(changed)

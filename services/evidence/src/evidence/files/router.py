@@ -15,6 +15,8 @@ from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep, utcnow
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import PageParamsDep
+from edudx_common.sync import SyncParamsDep, next_cursor, rows_after
 from evidence.deps import SettingsDep, StorageDep, SubmissionsDep, UnitTreeDep
 from evidence.files import export, repository, service
 from evidence.files.inspection import INLINE_TYPES
@@ -52,14 +54,18 @@ UPLOAD_BODY = {
 }
 
 
-def _read(item: EvidenceItem, codes: list[str], replaced_by: uuid.UUID | None = None) -> EvidenceRead:
-    return EvidenceRead.model_validate(item).model_copy(update={"codes": codes, "replaced_by_id": replaced_by})
+def _read(item: EvidenceItem, codes: list[str], replaced_by: EvidenceItem | None = None) -> EvidenceRead:
+    # An item changes when added, reviewed, or replaced (the newer item's arrival): its `updated_at` for mirrors.
+    changes = [item.created_at, item.reviewed_at, replaced_by.created_at if replaced_by else None]
+    return EvidenceRead.model_validate(item).model_copy(update={
+        "codes": codes, "replaced_by_id": replaced_by.id if replaced_by else None,
+        "updated_at": max(c for c in changes if c is not None)})
 
 
 def _catalogue_rows(items: Sequence[EvidenceItem]) -> list[EvidenceRead]:
     """Every item with its codes and, when a later draft replaced it, the item that did."""
     codes = service.catalogue_codes(items)
-    replaced_by = {i.replaces_id: i.id for i in items if i.replaces_id is not None}
+    replaced_by = {i.replaces_id: i for i in items if i.replaces_id is not None}
     return [_read(i, codes[i.id], replaced_by.get(i.id)) for i in items]
 
 
@@ -164,13 +170,26 @@ async def create_link(payload: LinkCreate, session: SessionDep, principal: Curre
 
 @router.get("/submissions/{submission_id}/files", response_model=Catalogue)
 async def list_files(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                     submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep) -> Catalogue:
-    """The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes.
-    Services may read it too (scoring checks the evidence of a criterion before accepting its score)."""
+                     submissions: SubmissionsDep, tree: UnitTreeDep, settings: SettingsDep, page: PageParamsDep,
+                     sync: SyncParamsDep) -> Catalogue:
+    """The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes, a page
+    at a time. For mirroring: with `updated_since` or `cursor` the items added, reviewed or replaced since then,
+    ordered by (updated_at, id) and continued by `next_cursor` (docs/integrations.md). Services may read it too
+    (scoring checks the evidence of a criterion before accepting its score)."""
     info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
     items = await repository.list_for_submission(session, info.id)
-    return Catalogue(submission_id=info.id, items=_catalogue_rows(items),
-                     total_bytes=sum(i.size or 0 for i in items), quota_bytes=settings.submission_quota_bytes)
+    rows = _catalogue_rows(items)
+    cursor = None
+    if sync.active:
+        shown, total = rows_after(rows, sync, page.limit, at="updated_at", key="id")
+        cursor = next_cursor(shown, page.limit)
+    else:
+        shown, total = rows[page.offset:page.offset + page.limit], len(rows)
+    return Catalogue.model_validate({
+        "submission_id": info.id, "items": shown, "total": total, "limit": page.limit,
+        "offset": 0 if sync.active else page.offset, "next_cursor": cursor,
+        "total_bytes": sum(i.size or 0 for i in items), "quota_bytes": settings.submission_quota_bytes,
+    }, context={"sync": sync.active})
 
 
 @router.get("/submissions/{submission_id}/catalogue.xlsx", response_class=Response,

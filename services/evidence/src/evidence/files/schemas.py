@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from edudx_common.sync import CursorPage
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel, SingleLine
 from evidence.files.models import EvidenceKind, ReviewState
@@ -43,6 +44,15 @@ class EvidenceRead(BaseModel):
     review_state: ReviewState = Field(description="Kết quả thẩm định minh chứng")
     review_reason: str | None
     reviewed_at: LocalDateTime | None
+    updated_at: LocalDateTime | None = Field(
+        default=None, description="Lần thay đổi gần nhất: thêm, thẩm định, hoặc bị minh chứng mới thay thế")
+
+    @model_validator(mode="after")
+    def _changed_last(self) -> EvidenceRead:
+        # Added or reviewed; the catalogue also counts the arrival of the item that replaces this one.
+        if self.updated_at is None:
+            self.updated_at = max(t for t in (self.created_at, self.reviewed_at) if t is not None)
+        return self
 
 
 class LinkCreate(RequestModel):
@@ -72,10 +82,12 @@ class UploadResult(EvidenceRead):
     duplicate: bool = Field(default=False, description="Tệp giống hệt (cùng SHA-256) đã có trong báo cáo")
 
 
-class Catalogue(BaseModel):
+class Catalogue(CursorPage[EvidenceRead]):
+    """A page of a submission's evidence catalogue; with `updated_since` or `cursor` (mirroring) the items
+    changed since then, in (updated_at, id) order, continued by `next_cursor`."""
+
     submission_id: uuid.UUID
-    items: list[EvidenceRead]
-    total_bytes: int
+    total_bytes: int = Field(description="Dung lượng mọi tệp của báo cáo (mọi trang)")
     quota_bytes: int
 
 

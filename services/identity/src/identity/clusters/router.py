@@ -8,18 +8,20 @@ from fastapi import APIRouter, Query, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep, page_of
 from identity.clusters import service
 from identity.clusters.schemas import ClusterCreate, ClusterMembers, ClusterRead, ClusterUpdate
 
 router = APIRouter(prefix="/clusters", tags=["clusters"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=list[ClusterRead])
-async def list_clusters(session: SessionDep, principal: CurrentPrincipal,
+@router.get("", response_model=Page[ClusterRead])
+async def list_clusters(session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
                         owner_id: Annotated[uuid.UUID | None, Query(description="Sở định nghĩa cụm")] = None,
-                        ) -> list[ClusterRead]:
+                        ) -> Page[ClusterRead]:
     """Clusters (cụm trường) of a Sở, or of every Sở the caller sees (and the Sở above the caller)."""
-    return await service.read(session, await service.list_clusters(session, principal, owner_id))
+    return page_of(ClusterRead, await service.read(session, await service.list_clusters(session, principal, owner_id)),
+                   page)
 
 
 @router.post("", response_model=ClusterRead, status_code=status.HTTP_201_CREATED)

@@ -11,7 +11,7 @@ from edudx_common.auth import CurrentPrincipal, Role, require_roles
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.pagination import Page, PageParamsDep, make_page
+from edudx_common.pagination import Page, PageParamsDep, make_page, page_of
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
@@ -163,28 +163,30 @@ async def list_subtree(
     return make_page(UnitRead, await views.read_units(session, items), total, page)
 
 
-@router.get("/{unit_id}/relations", response_model=list[UnitRelationRead])
-async def list_unit_relations(unit_id: uuid.UUID, session: SessionDep,
-                              principal: CurrentPrincipal) -> list[UnitRelationRead]:
+@router.get("/{unit_id}/relations", response_model=Page[UnitRelationRead])
+async def list_unit_relations(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                              page: PageParamsDep) -> Page[UnitRelationRead]:
     """The unit's dated relations: its professional parents and its communes, with their validity."""
     reads = []
     for relation, related in await service.list_relations(session, principal, unit_id):
         read = UnitRelationRead.model_validate(relation)
         read.related_unit = UnitRef(id=related.id, code=related.code, name=related.name) if related else None
         reads.append(read)
-    return reads
+    return page_of(UnitRelationRead, reads, page)
 
 
-@router.get("/{unit_id}/codes", response_model=list[UnitCodeRead])
-async def list_unit_codes(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> list[UnitCodeRead]:
+@router.get("/{unit_id}/codes", response_model=Page[UnitCodeRead])
+async def list_unit_codes(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                          page: PageParamsDep) -> Page[UnitCodeRead]:
     """Every code the unit has had, oldest first: the current one and the former ones (still found by lookup)."""
-    return [UnitCodeRead.model_validate(c) for c in await service.list_codes(session, principal, unit_id)]
+    return page_of(UnitCodeRead, await service.list_codes(session, principal, unit_id), page)
 
 
-@router.get("/{unit_id}/ancestors", response_model=list[UnitSummary])
-async def list_ancestors(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> list[UnitSummary]:
-    """The chain of managing units from the root down to the unit's parent."""
-    return [UnitSummary.model_validate(u) for u in await service.list_ancestors(session, principal, unit_id)]
+@router.get("/{unit_id}/ancestors", response_model=Page[UnitSummary])
+async def list_ancestors(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                         page: PageParamsDep) -> Page[UnitSummary]:
+    """The chain of managing units from the root down to the unit's parent (a few units: one page)."""
+    return page_of(UnitSummary, await service.list_ancestors(session, principal, unit_id), page)
 
 
 @router.get("/{unit_id}/history", response_model=Page[UnitChangeRead])

@@ -9,6 +9,7 @@ from edudx_common.auth import CurrentPerson
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep, page_of
 from notifications.calendar_feeds import service
 from notifications.calendar_feeds.models import CalendarFeed
 from notifications.calendar_feeds.schemas import CalendarFeedCreate, CalendarFeedCreated, CalendarFeedRead
@@ -33,10 +34,11 @@ async def create_calendar_feed(body: CalendarFeedCreate, session: SessionDep, us
     return _created(feed, token, settings.app_base_url)
 
 
-@router.get("/calendar-feeds", response_model=list[CalendarFeedRead])
-async def list_calendar_feeds(session: SessionDep, user: CurrentPerson) -> list[CalendarFeedRead]:
+@router.get("/calendar-feeds", response_model=Page[CalendarFeedRead])
+async def list_calendar_feeds(session: SessionDep, user: CurrentPerson,
+                              page: PageParamsDep) -> Page[CalendarFeedRead]:
     """The caller's active feeds and (principals, authority admins) those of their unit. URLs are not shown."""
-    return [CalendarFeedRead.model_validate(f) for f in await service.list_feeds(session, user)]
+    return page_of(CalendarFeedRead, await service.list_feeds(session, user), page)
 
 
 @router.post("/calendar-feeds/{feed_id}/regenerate", response_model=CalendarFeedCreated)

@@ -31,7 +31,7 @@ class EvidenceClient:
         self._client = client
 
     async def items(self, submission_id: uuid.UUID) -> list[EvidenceInfo]:
-        response = await self._client.get(f"/api/evidence/submissions/{submission_id}/files")
+        response, items = await self._client.get_all(f"/api/evidence/submissions/{submission_id}/files")
         if response.status_code != 200:
             raise BadGateway(f"Dịch vụ evidence trả lời HTTP {response.status_code}.")
-        return [EvidenceInfo.model_validate(i) for i in response.json()["items"]]
+        return [EvidenceInfo.model_validate(i) for i in items]

@@ -103,9 +103,9 @@ class SubmissionsClient:
                 return as_of, lines
 
     async def school_year_name(self, school_year_id: uuid.UUID) -> str | None:
-        response = await self._client.get("/api/submissions/school-years")
+        response, found = await self._client.get_all("/api/submissions/school-years")
         _expect_ok(response.status_code)
-        years = [SchoolYearInfo.model_validate(y) for y in response.json()]
+        years = [SchoolYearInfo.model_validate(y) for y in found]
         return next((y.name for y in years if y.id == school_year_id), None)
 
 

@@ -12,6 +12,7 @@ from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
+from edudx_common.sync import SyncParamsDep
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
 from scoring.results import document, export, freshness, preview, sector_export, service
@@ -146,11 +147,13 @@ async def unpublish_results(campaign_id: uuid.UUID, session: SessionDep, princip
 @router.get("/published", response_model=PublishedResultsRead)
 async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                                 submissions: SubmissionsDep, tree: UnitTreeDep, page: PageParamsDep,
-                                chosen: PublishedFilterDep) -> PublishedResultsRead:
+                                chosen: PublishedFilterDep, sync: SyncParamsDep) -> PublishedResultsRead:
     """The published results (classes, and ranks where the campaign publishes them), for every signed-in user
-    of the issuer's subtree, schools included. 404 `results_not_published` before publication."""
+    of the issuer's subtree, schools included. 404 `results_not_published` before publication. For mirroring:
+    with `updated_since` or `cursor` the rows published since then, ordered by (published_at, unit_id) and
+    continued by `next_cursor` (publishing again stamps every row anew; see docs/integrations.md)."""
     campaign = await submissions.campaign(campaign_id)
-    return await service.published(session, principal, campaign, tree, chosen, page)
+    return await service.published(session, principal, campaign, tree, chosen, page, sync)
 
 
 @router.get("/published/exchange", response_class=Response,

@@ -4,6 +4,8 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from edudx_common.pagination import Page
+from edudx_common.sync import CursorPage
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel
 
@@ -63,7 +65,10 @@ class PreviousYear(BaseModel):
     distribution: list[ClassCount]
 
 
-class CampaignResultsRead(BaseModel):
+class CampaignResultsRead(Page[ResultRow]):
+    """Figures over every unit, and the paging envelope: `items` is one page of the units matching the filters
+    (ranks stay those among every unit), `total` counts every matching unit."""
+
     campaign_id: uuid.UUID
     campaign_title: str
     rubric_id: uuid.UUID
@@ -77,10 +82,6 @@ class CampaignResultsRead(BaseModel):
     groups: list[GroupSummary]
     previous_year: PreviousYear | None
     approved_count: int = Field(description="Số báo cáo đã phê duyệt (sẽ được công bố)")
-    rows: list[ResultRow] = Field(description="Một trang các đơn vị khớp bộ lọc; thứ hạng tính trên mọi đơn vị")
-    total: int = Field(description="Số đơn vị khớp bộ lọc (mọi trang)")
-    limit: int
-    offset: int
 
 
 class ResultsSettingsUpdate(RequestModel):
@@ -99,15 +100,14 @@ class PublishedResultRead(BaseModel):
     published_at: LocalDateTime
 
 
-class PublishedResultsRead(BaseModel):
+class PublishedResultsRead(CursorPage[PublishedResultRead]):
+    """The published results with the paging envelope; with `updated_since` or `cursor` (mirroring) ordered by
+    (published_at, unit_id) and continued by `next_cursor`."""
+
     campaign_id: uuid.UUID
     campaign_title: str
     school_year: str | None
     published_at: LocalDateTime
-    rows: list[PublishedResultRead] = Field(description="Một trang các đơn vị khớp bộ lọc")
-    total: int = Field(description="Số đơn vị khớp bộ lọc (mọi trang)")
-    limit: int
-    offset: int
 
 
 class UnitWarning(BaseModel):

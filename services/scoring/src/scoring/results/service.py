@@ -22,6 +22,7 @@ from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree
+from edudx_common.sync import SyncParams, next_cursor, rows_after
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
@@ -263,7 +264,7 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
         target_count=computation.target_count, scored_count=len(results), average_total=_average(results),
         distribution=_distribution(definition, results), groups=groups, previous_year=previous,
         approved_count=sum(1 for r in results if r.sheet.submission_status == "approved"),
-        rows=rows, total=total, limit=page.limit, offset=page.offset)
+        items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
 def _figures_of(figures: Sequence[repository.ClassFigure]) -> tuple[int, float | None, Counter[str]]:
@@ -353,7 +354,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         target_count=await submissions.target_count(campaign.id), scored_count=count, average_total=average,
         distribution=_distribution_of(definition, classes), groups=groups, previous_year=previous,
         approved_count=sum(f.approved for f in figures),
-        rows=rows, total=total, limit=page.limit, offset=page.offset)
+        items=rows, total=total, limit=page.limit, offset=page.offset)
 
 
 @dataclass(frozen=True)
@@ -632,20 +633,30 @@ async def _reads_published(principal: Principal, campaign: CampaignInfo, tree: U
 
 
 async def published(session: AsyncSession, principal: Principal, campaign: CampaignInfo, tree: UnitTree,
-                    chosen: ResultsFilter | None = None, page: PageParams | None = None) -> PublishedResultsRead:
+                    chosen: ResultsFilter | None = None, page: PageParams | None = None,
+                    sync: SyncParams | None = None) -> PublishedResultsRead:
     """The published results, for every signed-in user of the issuer's subtree (schools included): a page of
-    them, ties marked over every published row."""
+    them, ties marked over every published row. In sync mode (`updated_since`, `cursor`) the rows published
+    since then, in (published_at, unit_id) order after the cursor."""
     settings, rows = await published_rows(session, principal, campaign, tree)
     assert settings.published_at is not None  # published_rows refuses unpublished results
     page = page or PageParams()
-    shown, total = select_page(rows, chosen or ResultsFilter(), page, name=lambda r: r.unit_name,
-                               rank=lambda r: r.rank, classification=lambda r: r.classification)
+    sync = sync or SyncParams()
+    kw = {"name": lambda r: r.unit_name, "rank": lambda r: r.rank, "classification": lambda r: r.classification}
+    cursor = None
+    if sync.active:
+        matching, _ = select_page(rows, chosen or ResultsFilter(), PageParams(limit=len(rows), offset=0), **kw)
+        shown, total = rows_after(matching, sync, page.limit, at="published_at", key="unit_id")
+        cursor = next_cursor(shown, page.limit, at="published_at", key="unit_id")
+    else:
+        shown, total = select_page(rows, chosen or ResultsFilter(), page, **kw)
     shared = Counter(r.rank for r in rows if r.rank is not None)
-    return PublishedResultsRead(
-        campaign_id=campaign.id, campaign_title=campaign.title, school_year=rows[0].school_year if rows else None,
-        published_at=settings.published_at, total=total, limit=page.limit, offset=page.offset,
-        rows=[PublishedResultRead(unit_id=r.unit_id, unit_name=r.unit_name, classification=r.classification,
+    return PublishedResultsRead.model_validate({
+        "campaign_id": campaign.id, "campaign_title": campaign.title,
+        "school_year": rows[0].school_year if rows else None, "published_at": settings.published_at,
+        "total": total, "limit": page.limit, "offset": 0 if sync.active else page.offset, "next_cursor": cursor,
+        "items": [PublishedResultRead(unit_id=r.unit_id, unit_name=r.unit_name, classification=r.classification,
                                   group_levels=[GroupLevelRead.model_validate(g) for g in r.group_levels],
                                   final_total=float(r.final_total), max_total=float(r.max_total), rank=r.rank,
                                   tied=r.rank is not None and shared[r.rank] > 1, published_at=r.published_at)
-              for r in shown])
+                  for r in shown]}, context={"sync": sync.active})

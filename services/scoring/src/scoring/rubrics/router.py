@@ -10,6 +10,7 @@ from edudx_common.auth import CurrentPrincipal, CurrentUser, Role, require_roles
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
+from edudx_common.pagination import Page, PageParamsDep, page_of
 from edudx_common.uploads import import_slot, multipart_file_body, receive_file
 from scoring.deps import UnitTreeDep
 from scoring.errors import RubricFileInvalid
@@ -30,22 +31,23 @@ async def _read(session: SessionDep, principal: CurrentPrincipal, tree: UnitTree
     return service.to_read(rubric, latest_version=await repository.latest_version(session, rubric.family_id))
 
 
-@router.get("", response_model=list[RubricSummary])
-async def list_rubrics(session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep) -> list[RubricSummary]:
+@router.get("", response_model=Page[RubricSummary])
+async def list_rubrics(session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep,
+                       page: PageParamsDep) -> Page[RubricSummary]:
     """The newest version of each rubric the caller may use: templates, its unit's and those of the
     authorities above it."""
-    return [RubricSummary.model_validate(r) for r in await service.list_rubrics(session, principal, tree)]
+    return page_of(RubricSummary, await service.list_rubrics(session, principal, tree), page)
 
 
-@router.get("/campaign-presets", response_model=list[CampaignPreset])
+@router.get("/campaign-presets", response_model=Page[CampaignPreset])
 async def list_campaign_presets(
-    session: SessionDep, _principal: CurrentUser,
+    session: SessionDep, _principal: CurrentUser, page: PageParamsDep,
     school_year_end: Annotated[int, Query(ge=2020, le=2100, description="Năm kết thúc năm học, ví dụ 2026")],
-) -> list[CampaignPreset]:
+) -> Page[CampaignPreset]:
     """Campaign presets offered where a campaign is created: the QĐ 4725 cycle (its rubric template, labelled
     "mẫu tham khảo — đối chiếu với văn bản gốc"; self-assessment due 31/5, external assessment by 20/6, then
     publication), dated for the school year ending in `school_year_end`."""
-    return await presets.campaign_presets(session, school_year_end=school_year_end)
+    return page_of(CampaignPreset, await presets.campaign_presets(session, school_year_end=school_year_end), page)
 
 
 @router.post("", response_model=RubricRead, status_code=status.HTTP_201_CREATED)
@@ -112,12 +114,12 @@ async def get_rubric(rubric_id: uuid.UUID, session: SessionDep, principal: Curre
     return await _read(session, principal, tree, rubric_id)
 
 
-@router.get("/{rubric_id}/versions", response_model=list[RubricSummary])
+@router.get("/{rubric_id}/versions", response_model=Page[RubricSummary])
 async def list_versions(rubric_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                        tree: UnitTreeDep) -> list[RubricSummary]:
+                        tree: UnitTreeDep, page: PageParamsDep) -> Page[RubricSummary]:
     """Every version of the rubric this one belongs to, newest first (the same visibility as one rubric)."""
     rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
-    return [RubricSummary.model_validate(r) for r in await repository.list_versions(session, rubric.family_id)]
+    return page_of(RubricSummary, await repository.list_versions(session, rubric.family_id), page)
 
 
 @router.post("/{rubric_id}/versions", response_model=RubricRead, status_code=status.HTTP_201_CREATED)

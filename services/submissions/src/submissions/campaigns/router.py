@@ -9,7 +9,7 @@ from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
-from edudx_common.sync import CursorPage, SyncParamsDep, next_cursor
+from edudx_common.sync import CursorPage, SyncParamsDep, cursor_page
 from submissions.campaigns import repository, service
 from submissions.campaigns.models import CampaignStatus
 from submissions.campaigns.schemas import (
@@ -36,15 +36,13 @@ async def list_campaigns(
     q: Annotated[str | None, Query(max_length=200, description="Tìm theo tiêu đề, bỏ qua dấu")] = None,
     school_year_id: uuid.UUID | None = None,
     status: CampaignStatus | None = None,
-) -> Page[CampaignSummary]:
+) -> CursorPage[CampaignSummary]:
     """Campaigns the caller deals with: issued in its subtree, or (published) targeting its unit or units below
     it. Latest deadline first; with `updated_since` or `cursor` (mirroring), ordered by (updated_at, id) and
     continued by `next_cursor` (docs/integrations.md)."""
     items, total = await service.list_campaigns(session, principal, page, query=q, school_year_id=school_year_id,
                                                 status=status.value if status else None, sync=sync)
-    return CursorPage[CampaignSummary](items=[CampaignSummary.model_validate(c) for c in items], total=total,
-                                       limit=page.limit, offset=page.offset,
-                                       next_cursor=next_cursor(items, page.limit) if sync.active else None)
+    return cursor_page(CampaignSummary, items, total, limit=page.limit, offset=page.offset, sync=sync)
 
 
 @router.post("", response_model=CampaignRead, status_code=status.HTTP_201_CREATED)
@@ -84,13 +82,15 @@ async def publish_campaign(campaign_id: uuid.UUID, session: SessionDep, principa
     return CampaignRead.model_validate(campaign)
 
 
-@router.get("/{campaign_id}/targets/preview", response_model=list[TargetRead])
+@router.get("/{campaign_id}/targets/preview", response_model=Page[TargetRead])
 async def preview_targets(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                          identity: IdentityDep) -> list[TargetRead]:
-    """The units the campaign's rule would select if it were published now (nothing is saved)."""
+                          identity: IdentityDep, page: PageParamsDep) -> Page[TargetRead]:
+    """The units the campaign's rule would select if it were published now (nothing is saved); `total` counts
+    them all."""
     campaign = await service.get_managed(session, principal, campaign_id)
     units = await service.resolve_targets(identity, campaign)
-    return [TargetRead.model_validate(service.target_row(campaign, u), from_attributes=True) for u in units]
+    shown = units[page.offset:page.offset + page.limit]
+    return make_page(TargetRead, [service.target_row(campaign, u) for u in shown], len(units), page)
 
 
 @router.post("/{campaign_id}/close", response_model=CampaignRead)

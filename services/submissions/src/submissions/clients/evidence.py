@@ -29,8 +29,8 @@ class EvidenceClient:
         """The report's current evidence (replaced items left out); empty when no evidence service is wired."""
         if self._client is None:
             return []
-        response = await self._client.get(f"/api/evidence/submissions/{submission_id}/files")
+        response, found = await self._client.get_all(f"/api/evidence/submissions/{submission_id}/files")
         if response.status_code != 200:
             raise BadGateway(f"Dịch vụ evidence trả lời HTTP {response.status_code}: chưa kiểm tra được minh chứng.")
-        items = [EvidenceState.model_validate(item) for item in response.json()["items"]]
+        items = [EvidenceState.model_validate(item) for item in found]
         return [item for item in items if item.replaced_by_id is None]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.sync import CursorPage, SyncParamsDep, next_cursor
+from edudx_common.sync import CursorPage, SyncParams, SyncParamsDep, cursor_page
 from submissions.mirror import service
 from submissions.mirror.schemas import SubmissionSyncRead
 
@@ -23,5 +23,6 @@ async def list_campaign_submissions(
     """A campaign's submissions in the caller's subtree, for mirroring: ordered by (updated_at, id), filtered by
     `updated_since`, continued by `next_cursor` (null on the last page). See docs/integrations.md."""
     items, total = await service.campaign_submissions(session, principal, campaign_id, sync=sync, limit=limit)
-    return CursorPage[SubmissionSyncRead](items=[SubmissionSyncRead.model_validate(s) for s in items], total=total,
-                                          limit=limit, offset=0, next_cursor=next_cursor(items, limit))
+    # Always in sync mode: the first page (no `updated_since`) is everything, in (updated_at, id) order.
+    return cursor_page(SubmissionSyncRead, items, total, limit=limit, offset=0,
+                       sync=SyncParams(updated_since=sync.updated_since, cursor=sync.cursor, always=True))

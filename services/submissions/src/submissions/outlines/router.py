@@ -7,16 +7,18 @@ from fastapi import APIRouter, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.pagination import Page, PageParamsDep, page_of
 from submissions.outlines import service
 from submissions.outlines.schemas import OutlineCreate, OutlineRead, OutlineSummary
 
 router = APIRouter(prefix="/outlines", tags=["outlines"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=list[OutlineSummary])
-async def list_outlines(session: SessionDep, principal: CurrentPrincipal) -> list[OutlineSummary]:
+@router.get("", response_model=Page[OutlineSummary])
+async def list_outlines(session: SessionDep, principal: CurrentPrincipal,
+                        page: PageParamsDep) -> Page[OutlineSummary]:
     """Shared outline templates and the caller's unit's own."""
-    return [OutlineSummary.model_validate(o) for o in await service.list_outlines(session, principal)]
+    return page_of(OutlineSummary, await service.list_outlines(session, principal), page)
 
 
 @router.post("", response_model=OutlineRead, status_code=status.HTTP_201_CREATED)

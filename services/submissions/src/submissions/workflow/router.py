@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES, ProblemError
-from edudx_common.pagination import Page, PageParamsDep
+from edudx_common.pagination import Page, PageParamsDep, page_of
 from submissions.campaigns.schemas import CampaignSummary
 from submissions.deps import ClockDep, EventsDep, ScoringDep
 from submissions.outlines.validation import ContentError
@@ -171,20 +171,20 @@ async def forward_submission(submission_id: uuid.UUID, body: ReviewDecision, ses
     return submission_read(principal, await service.forward(session, principal, clock, submission_id, body.comment))
 
 
-@router.get("/submissions/{submission_id}/history", response_model=list[SubmissionEventRead])
-async def get_history(submission_id: uuid.UUID, session: SessionDep,
-                      principal: CurrentPrincipal) -> list[SubmissionEventRead]:
+@router.get("/submissions/{submission_id}/history", response_model=Page[SubmissionEventRead])
+async def get_history(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                      page: PageParamsDep) -> Page[SubmissionEventRead]:
     """Who did what and when, oldest first (consecutive autosaves by one person are one line)."""
     ctx = await service.load(session, principal, submission_id)
-    return [SubmissionEventRead.model_validate(e) for e in await repository.events(session, ctx.submission.id)]
+    return page_of(SubmissionEventRead, await repository.events(session, ctx.submission.id), page)
 
 
-@router.get("/submissions/{submission_id}/versions", response_model=list[SubmissionVersionRead])
-async def list_versions(submission_id: uuid.UUID, session: SessionDep,
-                        principal: CurrentPrincipal) -> list[SubmissionVersionRead]:
-    """Every submitted version, as submitted."""
+@router.get("/submissions/{submission_id}/versions", response_model=Page[SubmissionVersionRead])
+async def list_versions(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                        page: PageParamsDep) -> Page[SubmissionVersionRead]:
+    """Every submitted version, as submitted, oldest first."""
     ctx = await service.load(session, principal, submission_id)
-    return [SubmissionVersionRead.model_validate(v) for v in await repository.versions(session, ctx.submission.id)]
+    return page_of(SubmissionVersionRead, await repository.versions(session, ctx.submission.id), page)
 
 
 @router.get("/submissions/{submission_id}/versions/{number}", response_model=SubmissionVersionRead)
