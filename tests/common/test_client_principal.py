@@ -11,7 +11,7 @@ from edudx_common.auth import Principal
 from edudx_common.db import utcnow
 from edudx_common.jwt import InvalidToken
 from edudx_common.revocation import RevokedSessions
-from edudx_common.sync import InvalidCursor, decode_cursor, encode_cursor
+from submissions.sync import InvalidCursor, decode_cursor, encode_cursor
 
 UNIT = str(uuid.uuid4())
 

@@ -9,9 +9,9 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from edudx_common.sync import SyncParams, after_cursor, filter_since
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
+from submissions.sync import SyncParams, after_cursor, filter_since
 
 
 async def get(session: AsyncSession, campaign_id: uuid.UUID) -> Campaign | None:
@@ -37,7 +37,7 @@ async def search(
     sync: SyncParams | None = None,
 ) -> tuple[list[Campaign], int]:
     """Campaigns issued inside a subtree (`path_pattern`), or published ones targeting units in it (or, with
-    `commune_id`, schools of that commune). In sync mode (edudx_common.sync) ordered by (updated_at, id) after the
+    `commune_id`, schools of that commune). In sync mode (submissions.sync) ordered by (updated_at, id) after the
     cursor, with no offset."""
     stmt = select(Campaign)
     if path_pattern is not None:

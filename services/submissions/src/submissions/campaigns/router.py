@@ -9,7 +9,6 @@ from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
-from edudx_common.sync import CursorPage, SyncParamsDep, next_cursor
 from submissions.campaigns import repository, service
 from submissions.campaigns.models import CampaignStatus
 from submissions.campaigns.schemas import (
@@ -23,6 +22,7 @@ from submissions.campaigns.schemas import (
     TargetRead,
 )
 from submissions.deps import EventsDep, IdentityDep
+from submissions.sync import CursorPage, SyncParamsDep, next_cursor
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEM_RESPONSES)
 

@@ -12,7 +12,6 @@ from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
-from edudx_common.sync import SyncParams
 from edudx_common.text import fold
 from edudx_common.timezone import format_vn
 from submissions import deadlines
@@ -54,6 +53,7 @@ from submissions.errors import (
 from submissions.events import EventSink
 from submissions.outlines import service as outlines_service
 from submissions.school_years import service as school_years_service
+from submissions.sync import SyncParams
 
 # --- visibility ----------------------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from edudx_common.sync import SyncParams, after_cursor, filter_since
 from submissions.campaigns.models import CampaignTarget
+from submissions.sync import SyncParams, after_cursor, filter_since
 from submissions.workflow.models import Submission
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.sync import CursorPage, SyncParamsDep, next_cursor
 from submissions.mirror import service
 from submissions.mirror.schemas import SubmissionSyncRead
+from submissions.sync import CursorPage, SyncParamsDep, next_cursor
 
 router = APIRouter(tags=["submissions"], responses=PROBLEM_RESPONSES)
 

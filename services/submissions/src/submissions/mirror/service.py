@@ -1,4 +1,4 @@
-"""Bulk reads for systems that mirror EduDX (a province dashboard, the sector database): see edudx_common.sync."""
+"""Bulk reads for systems that mirror EduDX (a province dashboard, the sector database): see submissions.sync."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
-from edudx_common.sync import SyncParams
 from submissions.access import path_pattern, sees_everything
 from submissions.campaigns import service as campaigns
 from submissions.mirror import repository
+from submissions.sync import SyncParams
 from submissions.workflow.models import Submission
 
 

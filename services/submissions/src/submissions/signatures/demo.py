@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pdfsign import sign_pdf
-from edudx_common.pki import DEMO_CA_NAME, CertificateAuthority, TrustList, ensure_certificate_authority, to_asn1
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
@@ -25,6 +24,13 @@ from submissions.events import EventSink
 from submissions.exports.pdf import render_pdf
 from submissions.exports.report import printable_report
 from submissions.signatures import service as signatures_service
+from submissions.signatures.pki import (
+    DEMO_CA_NAME,
+    CertificateAuthority,
+    TrustList,
+    ensure_certificate_authority,
+    to_asn1,
+)
 from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
 
