@@ -71,6 +71,11 @@ class Context:
 # --- reading -------------------------------------------------------------------------------------------
 
 
+async def submitted_version(session: AsyncSession, ctx: Context, number: int | None) -> SubmissionVersion | None:
+    """Version `number` of the submission as it was submitted (None for no number, or a number never submitted)."""
+    return await repository.version(session, ctx.submission.id, number) if number else None
+
+
 async def load(session: AsyncSession, principal: Principal, submission_id: uuid.UUID) -> Context:
     found = await repository.with_context(session, submission_id)
     if found is None:
