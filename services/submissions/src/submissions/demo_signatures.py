@@ -1,4 +1,5 @@
-"""The embedded run's DEMO certificate authority and one signed report, so the demo shows "Đã ký số".
+"""The embedded run's DEMO certificate authority and one signed report, so the demo shows "Đã ký số" (demo data
+like seed.py: it uses the workflow, exports and signatures features together, so it sits beside them).
 
 The DEMO CA is made on the first embedded run, kept under var/keys, and is the embedded default's only trusted
 CA: its name says it is for trying EduDX out and has no legal value. It signs nothing but the demo accounts'
