@@ -3,7 +3,7 @@
     .venv/bin/python bench/evidence_upload.py [--mb 200] [--runs 3] [--no-append]
 
 What runs (all on 127.0.0.1, free ports, a temporary folder removed at the end): a real S3 server
-(SeaweedFS `weed mini`, `evidence.storage.local_s3.start_local_s3`), then identity, submissions, evidence and
+(SeaweedFS `weed mini`, `scripts/local_s3.py`), then identity, submissions, evidence and
 the gateway, each its own uvicorn process with the environment `scripts/run_embedded.py` gives it (SQLite,
 migrations, signing key, demo data), except that evidence gets `EVIDENCE_MAX_FILE_BYTES` and
 `EVIDENCE_SUBMISSION_QUOTA_BYTES` above the file size (the runner strips `EVIDENCE_*` from its environment,
@@ -43,9 +43,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import httpx  # noqa: E402
 import run_embedded  # noqa: E402  - the runner's own env logic, so the services are configured as deployed
+from local_s3 import start_local_s3, stop_local_s3, weed_binary  # noqa: E402
 from minio import Minio  # noqa: E402
 
-from evidence.storage.local_s3 import start_local_s3, stop_local_s3, weed_binary  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
 SERVICES = ["identity", "submissions", "evidence"]

@@ -1,6 +1,7 @@
 """The SPA's first load as a person on 4G gets it: bytes ON THE WIRE and time until the screen is usable, measured in
-headless Debian Chromium through the gateway (`frontend/e2e/first-load.mjs`), throttled with the DevTools protocol
-(Network.emulateNetworkConditions: 1.6 Mbps down, 750 kbps up, 150 ms round trip), browser cache empty.
+headless Debian Chromium through the gateway (`frontend/e2e/journeys/first-load.spec.mjs`, @playwright/test),
+throttled with the DevTools protocol (Network.emulateNetworkConditions: 1.6 Mbps down, 750 kbps up, 150 ms round
+trip), browser cache empty.
 
     .venv/bin/python bench/spa_first_load.py [--gateway http://127.0.0.1:8000] [--runs 3] [--no-append]
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -35,14 +37,21 @@ HEADING = "# Benchmark: SPA first load on 4G, on the wire (bench/spa_first_load.
 
 
 def run_browser(gateway: str, runs: int) -> dict:
-    result = subprocess.run(["node", "e2e/first-load.mjs", "--base-url", gateway,  # noqa: S603, S607
-                             "--runs", str(runs)], cwd=REPO / "frontend", capture_output=True, text=True,
-                            timeout=900, check=False)
-    if not result.stdout.strip():
-        raise SystemExit(f"first-load.mjs printed nothing:\n{result.stderr}")
-    measured: dict = json.loads(result.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory(prefix="edudx-first-load-results-") as folder:
+        out = Path(folder) / "measured.json"
+        # No trace: recording one would slow the very load being measured.
+        result = subprocess.run(["node", "node_modules/@playwright/test/cli.js", "test",  # noqa: S607
+                                 "-c", "e2e/playwright.config.mjs", "e2e/journeys/first-load.spec.mjs",
+                                 "--trace", "off"], cwd=REPO / "frontend", capture_output=True, text=True,
+                                timeout=900, check=False,
+                                env={**os.environ, "EDUDX_E2E_RESULTS": str(Path(folder) / "playwright"),
+                                     "EDUDX_E2E_ARGS": json.dumps({"base-url": gateway, "runs": str(runs),
+                                                                   "result": str(out)})})
+        if not out.exists():
+            raise SystemExit(f"first-load.spec.mjs measured nothing:\n{result.stdout}\n{result.stderr}")
+        measured: dict = json.loads(out.read_text())
     if measured.get("error"):
-        raise SystemExit(f"first-load.mjs failed: {measured['error']}")
+        raise SystemExit(f"first-load.spec.mjs failed: {measured['error']}")
     return measured
 
 

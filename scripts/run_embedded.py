@@ -189,7 +189,7 @@ def with_caller_settings(name: str, env: dict[str, str], caller: dict[str, str])
 def demo_ca(var: Path) -> Path:
     """The DEMO CA's certificate (made once, kept in var/keys). Made where the setting that names it is written, so
     every launcher of these settings (this run, the production-like run, the fault tests) finds the file."""
-    from edudx_common.pki import DEMO_CA_NAME, ensure_certificate_authority
+    from submissions.signatures.pki import DEMO_CA_NAME, ensure_certificate_authority
 
     return ensure_certificate_authority(var / "keys", "demo-ca", DEMO_CA_NAME)
 
@@ -331,7 +331,7 @@ def main() -> None:
     def start() -> None:
         if "evidence" in names:
             # The same S3 code path as production, against a real S3 server on loopback (SeaweedFS `weed mini`).
-            from evidence.storage.local_s3 import start_local_s3
+            from local_s3 import start_local_s3
 
             keys = s3_credentials(var)
             s3_process, endpoint, access_key, secret_key = start_local_s3(

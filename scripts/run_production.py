@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     def start() -> None:
         if "evidence" in names:
             # The object store exists before a deploy, like the database: started first, its keys in var/.
-            from evidence.storage.local_s3 import start_local_s3
+            from local_s3 import start_local_s3
 
             keys = embedded.s3_credentials(var)
             s3_process, endpoint, access_key, secret_key = start_local_s3(

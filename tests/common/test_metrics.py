@@ -121,7 +121,7 @@ def test_several_processes_of_a_service_report_their_sum(tmp_path: Path) -> None
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     count = textwrap.dedent("""
         import sys
-        from edudx_common.metrics import EMAILS_SENT
+        from notifications.metrics import EMAILS_SENT
         EMAILS_SENT.labels("deadline_reminder").inc(int(sys.argv[1]))
     """)
     for sent in (2, 3):

@@ -18,7 +18,7 @@ FORMATTER = Path("services/common/src/edudx_common/timezone.py")
 # (file, a piece of the line) → why it is not a time shown to a person.
 MACHINE_TEXT = {
     ("services/common/src/edudx_common/audit.py", "nhat-ky-"): "a download's file name",
-    ("services/notifications/src/notifications/reminders/schedule.py", "%Y%m%dT%H%M%SZ"): "a de-duplication key",
+    ("services/notifications/src/notifications/campaigns/schedule.py", "%Y%m%dT%H%M%SZ"): "a de-duplication key",
     ("services/notifications/src/notifications/reminders/planner.py", "escalation:"): "a de-duplication key",
     ("services/notifications/src/notifications/reminders/planner.py", "digest:"): "a de-duplication key (a date)",
     ("services/notifications/src/notifications/campaigns/policies.py", "%H:%M"): "a time of day, not a moment",

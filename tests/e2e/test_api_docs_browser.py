@@ -1,11 +1,9 @@
-"""/api/docs in headless Debian Chromium (`frontend/e2e/api-docs.mjs`): Swagger UI lists the operations of the merged
-document, loaded only from the gateway (no CDN, no request leaving 127.0.0.1), with no CSP violation."""
+"""/api/docs in headless Debian Chromium (`frontend/e2e/journeys/api-docs.spec.mjs`): Swagger UI lists the operations of
+the merged document, loaded only from the gateway (no CDN, no request leaving 127.0.0.1), with no CSP violation."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,24 +11,23 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import RunningSystem
+from tests.e2e.journeys import CHROMIUM, FRONTEND, RUNNER, run_journeys
 from tests.support import REPO
-
-FRONTEND = REPO / "frontend"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def docs_in_browser(system: RunningSystem) -> dict:
+def docs_in_browser(system: RunningSystem, tmp_path_factory: pytest.TempPathFactory) -> dict:
     for needed, why in ((FRONTEND / "dist" / "api-docs.json", "the SPA is not built (make spa)"),
-                        (FRONTEND / "node_modules" / "playwright-core", "frontend packages missing (make spa)"),
+                        (RUNNER, "frontend packages missing (make spa)"),
                         (Path(CHROMIUM), f"no Chromium at {CHROMIUM}")):
         if not needed.exists():
             pytest.skip(why)
-    run = subprocess.run(["node", "e2e/api-docs.mjs", "--base-url", system.gateway], cwd=FRONTEND,
-                         capture_output=True, text=True, timeout=180, check=False)
-    assert run.stdout.strip(), run.stderr
-    result: dict = json.loads(run.stdout.strip().splitlines()[-1])
-    assert run.returncode == 0, result
+    result_file = tmp_path_factory.mktemp("api-docs") / "result.json"
+    run = run_journeys(["api-docs.spec.mjs"], {"base-url": system.gateway, "result": str(result_file)},
+                       results=REPO / "var" / "e2e-results" / "api-docs", timeout=300)
+    assert result_file.exists(), run.report() + run.output[-3000:]
+    result: dict = json.loads(result_file.read_text())
+    assert not run.failed, f"{run.report()}\n{result}"
     return result
 
 

@@ -23,7 +23,7 @@ import pytest
 from minio import Minio
 from sqlalchemy.engine import make_url
 
-from evidence.storage.local_s3 import start_local_s3, stop_local_s3
+from scripts.local_s3 import start_local_s3, stop_local_s3
 from tests.e2e.conftest import RunningSystem, embedded_system
 from tests.evidence.samples import pdf_bytes
 from tests.submissions.builders import FULL_ANSWERS

@@ -1,5 +1,7 @@
-"""The SPA in a real browser: headless Debian Chromium driven by playwright-core (`frontend/e2e/run.mjs`)
-against its own embedded run (free ports, its own var folder), with the built SPA served by the gateway.
+"""The SPA in a real browser: headless Debian Chromium under @playwright/test, the main journey
+(`frontend/e2e/journeys/main-flow.spec.mjs`) and the school's phone journey (`school-journey.spec.mjs`), each
+reported on its own, against its own embedded run (free ports, its own var folder), with the built SPA served by
+the gateway. A failed journey is named with its failed step and the trace kept for it (under var/e2e-results/).
 
 Screenshots of every main screen, at 1280 px and 375 px wide, go to `var/screenshots/` (git-ignored).
 The flow runs once, on the SQLite pass: the PostgreSQL pass covers the same services through the API tests
@@ -12,7 +14,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -23,23 +24,14 @@ import xlsxwriter
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.e2e.conftest import RunningSystem, embedded_system, output_of
+from tests.e2e.journeys import FRONTEND, run_journeys
+from tests.e2e.journeys import missing as _missing
 from tests.identity.sheets import xlsx
 from tests.support import REPO, on_postgres
 
-FRONTEND = REPO / "frontend"
 SCREENSHOTS = REPO / "var" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+RESULTS = REPO / "var" / "e2e-results"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-
-def _missing() -> str | None:
-    if not (FRONTEND / "dist" / "index.html").exists():
-        return "the SPA is not built (make spa)"
-    if not (FRONTEND / "node_modules" / "playwright-core").exists():
-        return "frontend packages are not installed (make spa)"
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM} (scripts/bootstrap.sh installs Debian's chromium)"
-    return None
 
 
 def _page(text: list[str], size: tuple[int, int], noise_rows: int = 0) -> Image.Image:
@@ -120,8 +112,9 @@ def check_calendar_links(system: RunningSystem, urls: dict[str, str]) -> None:
     assert httpx.get(urls["first"], timeout=30).status_code == 404
 
 
-# Start-up (up to 90 s) plus the flow's own 420 s limit: more than the suite's 300 s default.
-@pytest.mark.timeout(720)
+# Start-up (up to 90 s) plus the two journeys (minutes each, up to 30 on a loaded machine): more than the suite's
+# default.
+@pytest.mark.timeout(4000)
 def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
     if on_postgres() and os.environ.get("EDUDX_SPA_BROWSER_ON_POSTGRES") != "1":
         pytest.skip("the browser flow runs on the SQLite pass")
@@ -143,16 +136,13 @@ def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
         assert deep_link.status_code == 200 and 'id="root"' in deep_link.text
         assert script.status_code == 200 and "immutable" in script.headers["cache-control"]
         calendar_urls = tmp_path / "calendar-urls.json"
-        command = ["node", "e2e/run.mjs", "--base-url", system.gateway, "--out", str(SCREENSHOTS),
-                   "--calendar-urls", str(calendar_urls)]
-        for name, path in files.items():
-            command += [f"--{name}", str(path)]
-        result = subprocess.run(command, cwd=FRONTEND, capture_output=True, text=True, timeout=600,
-                                env={**os.environ, "CHROMIUM": CHROMIUM}, check=False)
-        log = output_of(system)
-        print(result.stdout)
-        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- system log (tail) ---\n{log[-4000:]}"
-        assert "0 failed" in result.stdout
+        inputs = {"base-url": system.gateway, "out": str(SCREENSHOTS), "calendar-urls": str(calendar_urls),
+                  **{name: str(path) for name, path in files.items()}}
+        run = run_journeys(["main-flow.spec.mjs", "school-journey.spec.mjs"], inputs,
+                           results=RESULTS / "spa-browser", timeout=3600)
+        print(run.output)
+        assert {j.spec for j in run.journeys} == {"main-flow.spec.mjs", "school-journey.spec.mjs"}, run.report()
+        assert not run.failed, f"{run.report()}\n--- system log (tail) ---\n{output_of(system)[-4000:]}"
         check_calendar_links(system, json.loads(calendar_urls.read_text()))
     shots = {p.name for p in SCREENSHOTS.glob("*.png")}
     assert {"02-school-dashboard-desktop.png", "02-school-dashboard-375.png", "12-review-pdf-preview-desktop.png",
@@ -162,7 +152,7 @@ def test_school_and_reviewer_flows_in_chromium(tmp_path: Path) -> None:
             "30-rubric-desktop.png", "31-rubric-import-errors-desktop.png", "33-bell-open-desktop.png",
             "33-bell-open-375.png", "34-notifications-desktop.png", "34-notifications-375.png",
             "21-account-desktop.png", "21-account-375.png"} <= shots
-    # The school's journey (frontend/e2e/school_journey.mjs): each changed screen at 375 px and 1366 px.
+    # The school's journey (frontend/e2e/journeys/school-journey.spec.mjs): each changed screen at 375 px and 1366 px.
     assert {f"22a-{name}-{width}.png" for name in ("01-wrong-link-saved", "02-checklist", "03-self-scoring-cards",
                                                    "04-submit-refused-unscored", "05-session-expired", "06-forbidden",
                                                    "07-not-open-yet", "09-forgot-password")

@@ -1,5 +1,5 @@
-"""The reviewer's workbench in a real browser (`frontend/e2e/workbench.mjs`): a Sở reviewer clears a queue of 30
-submitted reports with two bulk actions (a return, undone once within its window, then done; an approval) and
+"""The reviewer's workbench in a real browser (`frontend/e2e/journeys/workbench.spec.mjs`): a Sở reviewer clears a queue
+of 30 submitted reports with two bulk actions (a return, undone once within its window, then done; an approval) and
 "Tiếp theo" after each decision, one approval refused by a guard (evidence not looked at) with its reason shown.
 
 The 30 schools, their campaign and their submitted reports are made here through the API, as a Sở admin acting
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +18,9 @@ import pytest
 
 from submissions.outlines.seed import SEED_004_DEFINITION
 from tests.e2e.conftest import RunningSystem, embedded_system, output_of
-from tests.e2e.test_spa_browser import CHROMIUM, FRONTEND, SCREENSHOTS, _missing
+from tests.e2e.journeys import missing as _missing
+from tests.e2e.journeys import run_journeys
+from tests.e2e.test_spa_browser import RESULTS, SCREENSHOTS
 from tests.submissions.builders import FULL_ANSWERS
 from tests.support import on_postgres
 
@@ -75,7 +76,7 @@ def _prepare(system: RunningSystem) -> str:
     return str(campaign["id"])
 
 
-@pytest.mark.timeout(1500)
+@pytest.mark.timeout(2700)
 @pytest.mark.skipif(on_postgres() and not os.environ.get("EDUDX_SPA_BROWSER_ON_POSTGRES"),
                     reason="the browser flow runs on the SQLite pass")
 def test_a_reviewer_clears_a_queue_of_30_reports(workbench_system: RunningSystem) -> None:
@@ -86,13 +87,11 @@ def test_a_reviewer_clears_a_queue_of_30_reports(workbench_system: RunningSystem
     out = SCREENSHOTS / "workbench"
     shutil.rmtree(out, ignore_errors=True)
 
-    result = subprocess.run(
-        ["node", "e2e/workbench.mjs", "--base-url", system.gateway, "--campaign-id", campaign_id,
-         "--reports", str(REPORTS), "--guarded", GUARDED, "--out", str(out)],
-        cwd=FRONTEND, capture_output=True, text=True, timeout=800, env={**os.environ, "CHROMIUM": CHROMIUM},
-        check=False)
-    print(result.stdout)
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- system log ---\n{output_of(system)[-3000:]}"
+    run = run_journeys(["workbench.spec.mjs"], {"base-url": system.gateway, "campaign-id": campaign_id,
+                                                 "reports": str(REPORTS), "guarded": GUARDED, "out": str(out)},
+                       results=RESULTS / "workbench", timeout=2000)
+    print(run.output)
+    assert not run.failed, f"{run.report()}\n--- system log ---\n{output_of(system)[-3000:]}"
 
     admin = system.login(SO_ADMIN)
     with system.client() as http:

@@ -21,9 +21,9 @@ from edudx_common.db import create_engine, session_factory
 from edudx_common.migrations import service_metadata
 from evidence.config import Settings
 from evidence.main import create_app
-from evidence.storage.local_s3 import start_local_s3, stop_local_s3
 from identity.config import Settings as IdentitySettings
 from identity.main import create_app as create_identity_app
+from scripts.local_s3 import start_local_s3, stop_local_s3
 from submissions.config import Settings as SubmissionsSettings
 from submissions.main import create_app as create_submissions_app
 from tests.identity.builders import make_province, make_user

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from minio import Minio
 
-from evidence.storage.local_s3 import start_local_s3, stop_local_s3
+from scripts.local_s3 import start_local_s3, stop_local_s3
 
 BUCKET = "ports-probe"
 

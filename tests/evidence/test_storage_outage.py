@@ -16,7 +16,7 @@ from minio import Minio
 
 from evidence.config import Settings
 from evidence.main import make_storage
-from evidence.storage.local_s3 import start_local_s3, stop_local_s3
+from scripts.local_s3 import start_local_s3, stop_local_s3
 from tests.evidence.conftest import World
 from tests.evidence.samples import API, pdf_bytes
 

@@ -142,12 +142,12 @@ class FaultSystem:
         process.wait(timeout=10)
 
     def stop_s3(self) -> None:
-        from evidence.storage.local_s3 import stop_local_s3
+        from scripts.local_s3 import stop_local_s3
 
         stop_local_s3(self.s3["process"])
 
     def start_s3(self) -> None:
-        from evidence.storage.local_s3 import start_local_s3
+        from scripts.local_s3 import start_local_s3
 
         self.s3["process"], *_ = start_local_s3(self.var / "s3", self.s3["port"], access_key=self.s3["access_key"],
                                                 secret_key=self.s3["secret_key"])
@@ -190,7 +190,7 @@ class FaultSystem:
 @contextmanager
 def fault_system(tmp: Path) -> Iterator[FaultSystem]:
     """Start everything; on exit stop what is still running, in reverse order, and remove the cluster."""
-    from evidence.storage.local_s3 import start_local_s3, stop_local_s3
+    from scripts.local_s3 import start_local_s3, stop_local_s3
 
     runner = _runner()
     ports = Ports()

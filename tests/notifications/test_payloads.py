@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from notifications.delivery import repository
-from notifications.delivery.models import Notification, NotificationKind
+from notifications.delivery.models import Notification
 from notifications.delivery.payloads import (
     PAYLOADS,
     DeadlineChangedData,
@@ -19,6 +19,7 @@ from notifications.delivery.payloads import (
     dump,
     issuer_of,
 )
+from notifications.kinds import NotificationKind
 
 NOW = datetime(2026, 12, 6, 10, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from edudx_common.timezone import format_vn
-from notifications.reminders.schedule import (
+from notifications.campaigns.schedule import (
     DEFAULT_POLICY,
     Policy,
     SlotKind,

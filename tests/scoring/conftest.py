@@ -23,17 +23,17 @@ import submissions.models as submissions_models
 from edudx_common.auth import Principal, Role
 from edudx_common.db import create_engine, session_factory, utcnow
 from edudx_common.migrations import service_metadata
-from edudx_common.pki import CertificateAuthority
 from evidence.config import Settings as EvidenceSettings
 from evidence.main import create_app as create_evidence_app
-from evidence.storage.local_s3 import start_local_s3, stop_local_s3
 from identity.config import Settings as IdentitySettings
 from identity.main import create_app as create_identity_app
 from scoring.config import Settings
 from scoring.main import create_app
 from scoring.rubrics.service import ensure_templates
+from scripts.local_s3 import start_local_s3, stop_local_s3
 from submissions.config import Settings as SubmissionsSettings
 from submissions.main import create_app as create_submissions_app
+from submissions.signatures.pki import CertificateAuthority
 from tests.identity.builders import make_province, make_user
 from tests.servers import serve
 from tests.submissions.builders import make_campaign, make_school_year

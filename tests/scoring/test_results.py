@@ -20,12 +20,12 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from edudx_common.db import utcnow
-from edudx_common.pki import CertificateAuthority, to_asn1
 from scoring.cli import refresh_summaries
 from scoring.config import Settings
 from scoring.rubrics.service import template_definition
 from scoring.sheets.models import CriterionScore, ScoreSheet
 from scoring.sheets.service import refresh_summary
+from submissions.signatures.pki import CertificateAuthority, to_asn1
 from tests.scoring.conftest import Stack, World
 from tests.scoring.test_rubric_rules import SEED_004_MAXIMA
 from tests.submissions.builders import make_campaign, open_submission

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Role
 from edudx_common.db import utcnow
 from edudx_common.pdfsign import sign_pdf
-from edudx_common.pki import CertificateAuthority, Issued, TrustList, key_to_asn1, to_asn1
 from submissions.signatures.models import OfficialDocument, SignedReport
+from submissions.signatures.pki import CertificateAuthority, Issued, TrustList, key_to_asn1, to_asn1
 from submissions.signatures.service import SignaturePolicy
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit

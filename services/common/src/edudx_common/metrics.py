@@ -1,4 +1,4 @@
-"""Prometheus metrics: what every service exposes at `/metrics`, and the domain counters services move.
+"""Prometheus metrics: what every service exposes at `/metrics`, and the counters of the shared outbox and inbox.
 
 Requests are counted and timed by route template (`/api/submissions/submissions/{submission_id}`), never by
 raw path, so no id ends up in a label. Services with an outbox also report its depth, read from the database
@@ -50,25 +50,8 @@ HTTP_DURATION = Histogram(
     ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
-# Domain counters: declared here once so every process registers the same names, moved by the owning service.
-AUTH_FAILURES = Counter(
-    "edudx_auth_failures_total", "Logins and service-token requests refused (identity), by reason.", ["reason"],
-)
-EVIDENCE_UPLOAD_BYTES = Counter(
-    "edudx_evidence_upload_bytes_total", "Bytes of evidence files stored (evidence; a file already there is not"
-    " counted again).",
-)
-EMAILS_SENT = Counter(
-    "edudx_notification_emails_sent_total", "E-mails accepted by the SMTP server (notifications), by kind.",
-    ["kind"],
-)
-EMAILS_FAILED = Counter(
-    "edudx_notification_emails_failed_total", "E-mails given up on (notifications), by kind.", ["kind"],
-)
-EMAILS_RETRIED = Counter(
-    "edudx_notification_emails_retried_total", "E-mail attempts that failed and will be tried again, by kind.",
-    ["kind"],
-)
+# Counters of the shared outbox and inbox. A counter only one service moves lives in that service
+# (`identity.metrics`, `evidence.metrics`, `notifications.metrics`); /metrics reports them all the same.
 OUTBOX_REJECTED = Counter(
     "edudx_outbox_rejected_total", "Outbox messages a receiver rejected for good (marked failed until an operator"
     " requeues them), by receiver and event type.", ["receiver", "event_type"],

@@ -1,12 +1,15 @@
-"""Annotated dependency aliases used by the scoring routers."""
+"""Annotated dependency aliases used by the scoring routers, and the wiring one feature gets from another without
+importing it (sheets ask whether results are published: `PublicationDep`)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.scope import UnitTree
 from scoring.clients.evidence import EvidenceClient
@@ -14,6 +17,7 @@ from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import SubmissionsClient
 from scoring.config import Settings
 from scoring.events import EventSink
+from scoring.results import repository as results_repository
 
 
 def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -30,3 +34,13 @@ UnitTreeDep = Annotated[UnitTree, Depends(_state("unit_tree"))]
 ClockDep = Annotated[Callable[[], datetime], Depends(_state("clock"))]
 EventsDep = Annotated[EventSink, Depends(_state("events"))]
 SettingsDep = Annotated[Settings, Depends(_state("settings"))]
+
+# Whether a campaign's results are published: the sheets' review-visibility rule needs it, results own it.
+Publication = Callable[[AsyncSession, uuid.UUID], Awaitable[bool]]
+
+
+async def _publication() -> Publication:
+    return results_repository.is_published
+
+
+PublicationDep = Annotated[Publication, Depends(_publication)]

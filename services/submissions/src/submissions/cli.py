@@ -16,10 +16,10 @@ from edudx_common.http import ServiceClient, ServiceTokenProvider
 from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
 from submissions.config import Settings
+from submissions.demo_signatures import ensure_demo_ca, seed_demo_draft, seed_signed_report
 from submissions.events import EventSink
 from submissions.outlines.service import seed_templates
 from submissions.seed import seed_demo
-from submissions.signatures.demo import ensure_demo_ca, seed_demo_draft, seed_signed_report
 
 
 async def _run(settings: Settings, command: str, args: argparse.Namespace) -> None:

@@ -15,7 +15,6 @@ from edudx_common.event_retention import EventRetention
 from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.outbox import OutboxDispatcher
-from edudx_common.pki import load_trust_list
 from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.evidence import EvidenceClient
 from submissions.clients.identity import IdentityClient
@@ -29,6 +28,7 @@ from submissions.outlines.router import router as outlines_router
 from submissions.review.bulk import BulkRunner
 from submissions.review.router import router as review_router
 from submissions.school_years.router import router as school_years_router
+from submissions.signatures.pki import load_trust_list
 from submissions.signatures.router import router as signatures_router
 from submissions.signatures.service import SignaturePolicy
 from submissions.status.router import router as status_router

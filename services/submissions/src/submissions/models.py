@@ -4,9 +4,10 @@ from edudx_common.inbox import InboxEvent
 from edudx_common.outbox import OutboxMessage
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.outlines.models import Outline
-from submissions.review.models import BulkAction, ReviewDecline, TargetReview
+from submissions.review.models import BulkAction, ReviewDecline
 from submissions.school_years.models import SchoolYear
 from submissions.signatures.models import OfficialDocument, SignedReport
+from submissions.status.models import TargetReview
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
 __all__ = [

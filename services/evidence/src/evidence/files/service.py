@@ -20,7 +20,6 @@ from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
-from edudx_common.metrics import EVIDENCE_UPLOAD_BYTES
 from edudx_common.scope import UnitTree, is_in_scope
 from edudx_common.text import CRITERION_CODE, CRITERION_CODE_EXAMPLES
 from evidence.access import EDITABLE_STATUSES
@@ -44,6 +43,7 @@ from evidence.files.inspection import inspect_file
 from evidence.files.models import EvidenceItem, EvidenceKind, PendingUpload, ReviewState
 from evidence.files.names import display_name
 from evidence.files.upload import LimitExceeded, SpooledUpload, spool_stream
+from evidence.metrics import EVIDENCE_UPLOAD_BYTES
 from evidence.storage.base import ObjectChanged, ObjectStorage
 
 log = logging.getLogger("edudx.evidence")

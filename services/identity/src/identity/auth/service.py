@@ -16,7 +16,6 @@ from sqlmodel import col
 from edudx_common import audit
 from edudx_common.db import utcnow
 from edudx_common.jwt import service_audience
-from edudx_common.metrics import AUTH_FAILURES
 from edudx_common.templates import template_environment
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken
@@ -35,6 +34,7 @@ from identity.errors import (
     WeakPassword,
 )
 from identity.mail import Mail
+from identity.metrics import AUTH_FAILURES
 from identity.units import repository as units_repository
 from identity.users import repository as users_repository
 from identity.users.models import User

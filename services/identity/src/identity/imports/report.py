@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,6 @@ from edudx_common.errors import FieldError, ProblemError
 from identity.errors import ImportRejected
 from identity.imports.schemas import ImportMode, ImportReport, RowError
 from identity.imports.spreadsheet import Sheet
-from identity.units.models import Unit
 
 
 class RowErrors:
@@ -72,7 +72,14 @@ def make_report(errors: RowErrors, outcomes: Counter[str], *, mode: ImportMode, 
     )
 
 
-def record_import(session: AsyncSession, principal: Principal, root: Unit | None, action: str,
+class ImportRoot(Protocol):
+    """The unit an import was applied under (a units.models.Unit): the toolkit needs only its id and path."""
+
+    id: uuid.UUID
+    path: str
+
+
+def record_import(session: AsyncSession, principal: Principal, root: ImportRoot | None, action: str,
                   report: ImportReport) -> None:
     """One audit record per applied import, with its counts (each created or changed unit has its own too)."""
     audit.record(session, action=action, actor=principal, target_type="import",

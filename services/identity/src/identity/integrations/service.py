@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common import audit
 from edudx_common.auth import CLIENT_KIND, Principal, Role
 from edudx_common.db import utcnow
-from edudx_common.metrics import AUTH_FAILURES
 from edudx_common.pagination import PageParams
 from identity.auth.service import AuthKit
 from identity.auth.tokens import token_hash
@@ -31,6 +30,7 @@ from identity.integrations.schemas import (
     IntegrationClientCreated,
     IntegrationClientRead,
 )
+from identity.metrics import AUTH_FAILURES
 from identity.units import repository as units_repository
 from identity.units import service as units_service
 

@@ -16,7 +16,6 @@ from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.units import repository as units_repository
 from identity.users import importer, service
 from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
 
@@ -83,11 +82,8 @@ async def update_me(body: ProfileUpdate, session: SessionDep, account: CurrentAc
     return await _me(session, await service.update_profile(session, account, body))
 
 
-async def _me(session: SessionDep, account: object) -> MeRead:
-    read = (await service.to_read(session, [account]))[0]  # type: ignore[list-item]
-    unit = await units_repository.get(session, read.unit_id)
-    assert unit is not None
-    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)
+async def _me(session: SessionDep, account: CurrentAccount) -> MeRead:
+    return await service.me(session, account)
 
 
 @router.get("/users/import/template", response_class=Response, dependencies=[require_roles(Role.AUTHORITY_ADMIN)],

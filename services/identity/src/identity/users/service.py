@@ -20,7 +20,7 @@ from identity.units import service as units_service
 from identity.units.models import Unit, UnitType
 from identity.users import repository
 from identity.users.models import User
-from identity.users.schemas import ProfileUpdate, UserCreate, UserRead, UserUpdate
+from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
 
 # Roles that act on a subtree sit on authority units; roles that prepare and submit sit on schools.
 AUTHORITY_ROLES = {Role.AUTHORITY_ADMIN, Role.REVIEWER}
@@ -163,3 +163,11 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
                      target_id=user.id, unit_id=user.unit_id, unit_path=unit.path if unit else None, changes=changes)
     await session.flush()
     return user
+
+
+async def me(session: AsyncSession, account: User) -> MeRead:
+    """The signed-in account as it sees itself: its user record with its unit's name, code and type."""
+    read = (await to_read(session, [account]))[0]
+    unit = await units_repository.get(session, read.unit_id)
+    assert unit is not None
+    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)

@@ -13,11 +13,11 @@ from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree, is_in_scope
 from notifications.campaigns import repository, service
 from notifications.campaigns.models import ReminderPolicy
+from notifications.campaigns.schedule import Policy, SlotKind, escalation_times, reminder_slots
 from notifications.campaigns.schemas import ReminderPolicyBody, ScheduledReminder
 from notifications.campaigns.sync import SyncReport, reconcile
 from notifications.clients.submissions import SubmissionsClient
 from notifications.errors import CampaignNotFound, InvalidPolicy, NotAllowed
-from notifications.reminders.schedule import Policy, SlotKind, escalation_times, reminder_slots
 from notifications.timing import QuietHours, at_local, local_date
 
 READERS = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)

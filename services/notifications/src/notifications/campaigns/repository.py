@@ -1,4 +1,5 @@
-"""Every query on tracked campaigns, their targets and reminder policies."""
+"""Every query on tracked campaigns, their targets and reminder policies (the reminders' own queries, which write
+notifications, are in reminders/repository.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, and_, case, cast, func, literal, or_, update
-from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -21,7 +20,6 @@ from notifications.campaigns.models import (
     TrackedCampaign,
     TrackedTarget,
 )
-from notifications.delivery.models import Notification, NotificationKind, NotificationStatus
 from notifications.sql import insert_missing, utc_literal
 
 IDS_PER_STATEMENT = 1000
@@ -44,7 +42,7 @@ async def campaigns(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uui
 
 
 async def open_campaigns(session: AsyncSession) -> list[TrackedCampaign]:
-    result = await session.execute(select(TrackedCampaign).where(_open()))
+    result = await session.execute(select(TrackedCampaign).where(campaign_open()))
     return list(result.scalars())
 
 
@@ -53,7 +51,7 @@ async def campaigns_to_sync(session: AsyncSession, *, synced_before: datetime, l
     statement = (
         select(TrackedCampaign.id)
         .where(or_(col(TrackedCampaign.needs_sync).is_(True),
-                   and_(_open(),
+                   and_(campaign_open(),
                         or_(col(TrackedCampaign.synced_at).is_(None), col(TrackedCampaign.synced_at) < synced_before))))
         .order_by(col(TrackedCampaign.needs_sync).desc(), col(TrackedCampaign.synced_at).asc())
         .limit(limit)
@@ -105,7 +103,7 @@ async def add_targets(session: AsyncSession, rows: list[dict[str, Any]]) -> list
             await insert_missing(session, TrackedTarget, rows, key=["campaign_id", "unit_id"])]
 
 
-def _open() -> Any:
+def campaign_open() -> Any:
     return col(TrackedCampaign.status) == CampaignState.OPEN.value
 
 
@@ -171,61 +169,11 @@ async def clear_reminders(session: AsyncSession, campaign_id: uuid.UUID) -> None
                           .values(next_reminder_at=None).execution_options(synchronize_session=False))
 
 
-async def due_reminder_groups(session: AsyncSession, now: datetime) -> list[tuple[uuid.UUID, datetime, int]]:
-    """(campaign, deadline, how many) of outstanding targets of open campaigns whose reminder time has come."""
-    statement = (
-        select(TrackedTarget.campaign_id, TrackedTarget.due_at, func.count())
-        .join(TrackedCampaign, col(TrackedCampaign.id) == col(TrackedTarget.campaign_id))
-        .where(col(TrackedTarget.next_reminder_at) <= now, outstanding(),
-               _open())
-        .group_by(col(TrackedTarget.campaign_id), col(TrackedTarget.due_at))
-    )
-    return [(row[0], row[1], int(row[2])) for row in (await session.execute(statement)).all()]
-
-
-async def plan_reminders(session: AsyncSession, campaign_id: uuid.UUID, due_at: datetime, now: datetime, *,
-                         slot_key: str, data: dict[str, Any]) -> int:
-    """One reminder notification for every outstanding target of the group whose time has come, written by the
-    database in one INSERT … SELECT (no row passes through Python: 50,000 targets take a few seconds). A target
-    that already has this reminder (same dedupe key) gets no second one. Returns how many were written."""
-    dialect = session.get_bind().dialect.name
-    new_id = func.gen_random_uuid() if dialect == "postgresql" else func.lower(func.hex(func.randomblob(16)))
-    key = (literal("reminder:") + cast(TrackedTarget.campaign_id, String) + literal(":")
-           + cast(TrackedTarget.unit_id, String) + literal(":" + slot_key))
-    rows = sa_select(  # sqlmodel's select takes at most four columns
-        new_id, literal(NotificationKind.DEADLINE_REMINDER.value), key, col(TrackedTarget.unit_id),
-        col(TrackedTarget.campaign_id), literal(data, type_=JSON()), literal(NotificationStatus.PLANNED.value),
-        literal(0), utc_literal(now),
-    ).where(col(TrackedTarget.campaign_id) == campaign_id, col(TrackedTarget.due_at) == due_at,
-            col(TrackedTarget.next_reminder_at) <= now, outstanding())
-    columns = ["id", "kind", "dedupe_key", "unit_id", "campaign_id", "data", "status", "attempts", "created_at"]
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification)
-    result = await session.execute(insert.from_select(columns, rows).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def advance_reminders(session: AsyncSession, campaign_id: uuid.UUID, due_at: datetime, now: datetime,
-                            next_at: datetime | None) -> None:
-    await session.execute(
-        update(TrackedTarget)
-        .where(col(TrackedTarget.campaign_id) == campaign_id, col(TrackedTarget.due_at) == due_at,
-               col(TrackedTarget.next_reminder_at) <= now)
-        .values(next_reminder_at=next_at)
-        .execution_options(synchronize_session=False))
-
-
 async def units_on_campaign_deadline(session: AsyncSession, campaign_id: uuid.UUID) -> list[uuid.UUID]:
     """Targets still to submit for the first time, without an extension: the campaign's deadline is theirs."""
     result = await session.execute(select(TrackedTarget.unit_id).where(
         col(TrackedTarget.campaign_id) == campaign_id, col(TrackedTarget.state) == TargetState.PENDING.value,
         col(TrackedTarget.withdrawn).is_(False), col(TrackedTarget.extension_due_at).is_(None)))
-    return list(result.scalars())
-
-
-async def campaigns_due_for_escalation(session: AsyncSession, now: datetime) -> list[TrackedCampaign]:
-    result = await session.execute(select(TrackedCampaign).where(
-        _open(), col(TrackedCampaign.next_escalation_at) <= now))
     return list(result.scalars())
 
 
@@ -251,14 +199,14 @@ async def unit_deadlines(session: AsyncSession, unit_id: uuid.UUID) -> list[tupl
         select(TrackedCampaign, TrackedTarget)
         .join(TrackedTarget, col(TrackedTarget.campaign_id) == col(TrackedCampaign.id))
         .where(col(TrackedTarget.unit_id) == unit_id, col(TrackedTarget.withdrawn).is_(False),
-               _open())
+               campaign_open())
         .order_by(col(TrackedTarget.due_at)))
     return [(row[0], row[1]) for row in result.all()]
 
 
 async def issued_by(session: AsyncSession, unit_id: uuid.UUID) -> list[TrackedCampaign]:
     result = await session.execute(select(TrackedCampaign).where(
-        col(TrackedCampaign.issuer_unit_id) == unit_id, _open())
+        col(TrackedCampaign.issuer_unit_id) == unit_id, campaign_open())
         .order_by(col(TrackedCampaign.due_at)))
     return list(result.scalars())
 

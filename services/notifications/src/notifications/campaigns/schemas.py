@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel
-from notifications.reminders.schedule import DEFAULT_POLICY, MAX_DAYS_BEFORE, SlotKind
+from notifications.campaigns.schedule import DEFAULT_POLICY, MAX_DAYS_BEFORE, SlotKind
 
 
 class ReminderPolicyBody(RequestModel):

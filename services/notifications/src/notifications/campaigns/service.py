@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.campaigns import repository
 from notifications.campaigns.models import CampaignState, ReminderPolicy, TargetState, TrackedCampaign, TrackedTarget
-from notifications.reminders.schedule import DEFAULT_POLICY, Policy, escalation_times, next_after, reminder_slots
+from notifications.campaigns.schedule import DEFAULT_POLICY, Policy, escalation_times, next_after, reminder_slots
 
 # The time of a fact we never had: older than every real one.
 NO_FACT = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from typing import Any
 from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
 from notifications.campaigns.models import OUTSTANDING, CampaignState, TargetState, TrackedCampaign, TrackedTarget
-from notifications.delivery.models import Notification, NotificationKind
+from notifications.delivery.models import Notification
 from notifications.delivery.payloads import (
     CampaignPublishedData,
     DeadlineChangedData,
@@ -33,6 +33,7 @@ from notifications.delivery.payloads import (
 )
 from notifications.delivery.templates import Content, Table
 from notifications.directory.service import SCHOOL_ROLES, UnitInfo
+from notifications.kinds import NotificationKind
 from notifications.preferences.categories import Category
 from notifications.timing import countdown_text, date_text
 

@@ -20,18 +20,12 @@ from notifications.campaigns.sync import reconcile
 from notifications.clients.submissions import SubmissionsClient
 from notifications.delivery import repository
 from notifications.delivery.compose import Delivery, Links, World, compose
-from notifications.delivery.models import (
-    NO_RECIPIENTS,
-    EmailStatus,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    OutgoingEmail,
-)
+from notifications.delivery.models import NO_RECIPIENTS, EmailStatus, Notification, NotificationStatus, OutgoingEmail
 from notifications.delivery.payloads import DigestData, data_of, issuer_of
 from notifications.delivery.templates import render_html, render_text
 from notifications.directory.service import Directory
 from notifications.feed.models import FeedItem
+from notifications.kinds import NotificationKind
 from notifications.preferences import repository as preferences_repository
 from notifications.preferences.categories import MUTE_COLUMN, Category
 from notifications.sql import insert_ignoring_existing

@@ -18,20 +18,6 @@ from sqlmodel import Field, SQLModel
 from edudx_common.db import UTCDateTime, new_id, utcnow
 
 
-class NotificationKind(StrEnum):
-    DEADLINE_REMINDER = "deadline_reminder"
-    OVERDUE_ESCALATION = "overdue_escalation"
-    CAMPAIGN_PUBLISHED = "campaign_published"
-    DEADLINE_CHANGED = "deadline_changed"
-    EXTENSION_CHANGED = "extension_changed"
-    SUBMISSION_RETURNED = "submission_returned"
-    SUBMISSION_APPROVED = "submission_approved"
-    RESULTS_PUBLISHED = "results_published"
-    REVIEWER_DIGEST = "reviewer_digest"
-    WEBHOOK_DISABLED = "webhook_disabled"
-    MANUAL_REMINDER = "manual_reminder"  # a reviewer reminded selected schools now
-
-
 class NotificationStatus(StrEnum):
     PLANNED = "planned"  # decided, recipients not resolved yet
     EXPANDED = "expanded"  # e-mails and feed items written

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from notifications.delivery.models import Notification, NotificationKind
+from notifications.delivery.models import Notification
+from notifications.kinds import NotificationKind
 
 
 class NotificationData(BaseModel):

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel
-from notifications.delivery.models import EmailStatus, NotificationKind
+from notifications.delivery.models import EmailStatus
+from notifications.kinds import NotificationKind
 from notifications.preferences.categories import Category
 
 

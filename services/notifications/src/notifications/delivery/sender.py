@@ -45,11 +45,12 @@ from edudx_common.mail import (
     UnbuildableMail,
     build_message,
 )
-from edudx_common.metrics import EMAILS_FAILED, EMAILS_RETRIED, EMAILS_SENT
 from notifications.campaigns import repository as campaigns_repository
 from notifications.campaigns.models import OUTSTANDING, CampaignState
 from notifications.delivery import repository
-from notifications.delivery.models import NotificationKind, OutgoingEmail
+from notifications.delivery.models import OutgoingEmail
+from notifications.kinds import NotificationKind
+from notifications.metrics import EMAILS_FAILED, EMAILS_RETRIED, EMAILS_SENT
 from notifications.timing import Clock, QuietHours
 
 log = structlog.get_logger("notifications.sender")

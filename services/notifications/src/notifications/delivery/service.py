@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from notifications.delivery import repository
-from notifications.delivery.models import EmailStatus, NotificationKind, OutgoingEmail
+from notifications.delivery.models import EmailStatus, OutgoingEmail
 from notifications.delivery.payloads import WebhookDisabledData
 from notifications.errors import DeliveryNotFound, DeliveryStateConflict, NotAllowed
+from notifications.kinds import NotificationKind
 
 
 def _path_pattern(principal: Principal) -> str | None:

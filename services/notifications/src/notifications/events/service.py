@@ -28,7 +28,6 @@ from notifications.campaigns.sync import ensure_campaign
 from notifications.clients.submissions import SubmissionsClient
 from notifications.delivery import repository as delivery
 from notifications.delivery import service as delivery_service
-from notifications.delivery.models import NotificationKind
 from notifications.delivery.payloads import (
     CampaignPublishedData,
     DeadlineChangedData,
@@ -56,6 +55,7 @@ from notifications.events.contracts import (
     UnitChangedIn,
     UserChangedIn,
 )
+from notifications.kinds import NotificationKind
 
 
 @dataclass(frozen=True)

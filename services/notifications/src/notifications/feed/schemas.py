@@ -5,7 +5,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from edudx_common.timezone import LocalDateTime
-from notifications.delivery.models import NotificationKind
+from notifications.kinds import NotificationKind
 from notifications.preferences.categories import Category
 
 

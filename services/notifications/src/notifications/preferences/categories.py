@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from notifications.delivery.models import NotificationKind
+from notifications.kinds import NotificationKind
 
 
 class Category(StrEnum):

@@ -15,11 +15,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifications.campaigns import repository as campaigns_repository
+from notifications.campaigns.schedule import escalation_times, last_passed, next_after, reminder_slots
 from notifications.campaigns.service import policy_for, to_policy
 from notifications.delivery import repository as delivery_repository
-from notifications.delivery.models import NotificationKind
 from notifications.delivery.payloads import DigestData, EscalationData, ReminderData, dump
-from notifications.reminders.schedule import escalation_times, last_passed, next_after, reminder_slots
+from notifications.kinds import NotificationKind
+from notifications.reminders import repository
 from notifications.timing import at_local, local_date
 
 
@@ -46,7 +47,7 @@ class Planner:
 
     async def plan_reminders(self, now: datetime, report: PlanReport) -> None:
         async with self._sessions() as session:
-            groups = await campaigns_repository.due_reminder_groups(session, now)
+            groups = await repository.due_reminder_groups(session, now)
             policies = await campaigns_repository.policies(session, list({c for c, _due, _n in groups}))
         for campaign_id, due_at, count in groups:
             slots = reminder_slots(due_at, to_policy(policies.get(campaign_id)))
@@ -56,17 +57,17 @@ class Planner:
                 # Writers of a campaign's targets take its row first (events do too): no deadlock between them.
                 await campaigns_repository.get_campaign(session, campaign_id, lock=True)
                 if slot is not None and now - slot.at <= self._catch_up:
-                    report.reminders += await campaigns_repository.plan_reminders(
+                    report.reminders += await repository.plan_reminders(
                         session, campaign_id, due_at, now, slot_key=slot.key(due_at),
                         data=dump(NotificationKind.DEADLINE_REMINDER, ReminderData(
                             slot=slot.kind.value, days=slot.days, due_at=due_at, slot_at=slot.at)))
                 else:
                     report.skipped_late += count
-                await campaigns_repository.advance_reminders(session, campaign_id, due_at, now, next_at)
+                await repository.advance_reminders(session, campaign_id, due_at, now, next_at)
 
     async def plan_escalations(self, now: datetime, report: PlanReport) -> None:
         async with self._sessions() as session:
-            due = await campaigns_repository.campaigns_due_for_escalation(session, now)
+            due = await repository.campaigns_due_for_escalation(session, now)
         for campaign in due:
             async with self._sessions() as session, session.begin():
                 await campaigns_repository.get_campaign(session, campaign.id, lock=True)

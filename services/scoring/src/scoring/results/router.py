@@ -23,9 +23,6 @@ from scoring.results.schemas import (
     PublishPreviewRead,
     ResultsSettingsUpdate,
 )
-from scoring.sheets import repository as sheets_repository
-from scoring.sheets.evidence_codes import evidence_codes_by_criterion
-from scoring.sheets.service import sheet_outcome
 
 router = APIRouter(prefix="/campaigns/{campaign_id}/results", tags=["results"], responses=PROBLEM_RESPONSES)
 
@@ -71,12 +68,7 @@ async def export_results(
     if include_units and format is sector_export.ExchangeFormat.XLSX:  # one sheet per unit needs every score
         computation = await service.compute(session, campaign, submissions=submissions, identity=identity,
                                             within=within, group_by=group_by, commune_id=commune)
-        codes, outcomes = {}, {}
-        for result in computation.results:
-            submission_id = result.sheet.submission_id
-            codes[submission_id] = evidence_codes_by_criterion(await evidence.items(submission_id))
-            outcomes[submission_id] = sheet_outcome(computation.definition,
-                                                    await sheets_repository.scores(session, result.sheet.id))
+        codes, outcomes = await service.unit_sheets(session, computation, evidence=evidence)
         body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
                                                                           evidence=codes, group_by=group_by))
         return _download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")

@@ -23,6 +23,7 @@ from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree
 from edudx_common.sync import SyncParams, next_cursor, rows_after
+from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
@@ -44,7 +45,9 @@ from scoring.results.schemas import (
 )
 from scoring.rubrics import service as rubrics
 from scoring.rubrics.definition import RubricDefinition, ordered_bands
+from scoring.sheets import service as sheets_service
 from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summary
+from scoring.sheets.evidence_codes import evidence_codes_by_criterion
 
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
@@ -660,3 +663,16 @@ async def published(session: AsyncSession, principal: Principal, campaign: Campa
                                   final_total=float(r.final_total), max_total=float(r.max_total), rank=r.rank,
                                   tied=r.rank is not None and shared[r.rank] > 1, published_at=r.published_at)
                   for r in shown]}, context={"sync": sync.active})
+
+
+async def unit_sheets(session: AsyncSession, computation: Computation, *, evidence: EvidenceClient
+                      ) -> tuple[dict[uuid.UUID, dict[str, list[str]]], dict[uuid.UUID, SheetOutcome]]:
+    """For the export's one sheet per unit, by submission: the catalogue codes of each criterion's evidence, and
+    the sheet's full outcome."""
+    codes: dict[uuid.UUID, dict[str, list[str]]] = {}
+    outcomes: dict[uuid.UUID, SheetOutcome] = {}
+    for result in computation.results:
+        submission_id = result.sheet.submission_id
+        codes[submission_id] = evidence_codes_by_criterion(await evidence.items(submission_id))
+        outcomes[submission_id] = await sheets_service.stored_outcome(session, computation.definition, result.sheet.id)
+    return codes, outcomes

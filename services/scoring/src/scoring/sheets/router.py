@@ -9,10 +9,8 @@ from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
-from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
-from scoring.results import export
-from scoring.results import repository as results_repository
-from scoring.sheets import repository, service
+from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, PublicationDep, SubmissionsDep, UnitTreeDep
+from scoring.sheets import export, repository, service
 from scoring.sheets.calculation import outcome
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
 from scoring.sheets.schemas import (
@@ -26,21 +24,22 @@ from scoring.sheets.schemas import (
 router = APIRouter(prefix="/submissions/{submission_id}", tags=["scores"], responses=PROBLEM_RESPONSES)
 
 
-async def _read(session: SessionDep, principal: CurrentPrincipal, ctx: service.Context) -> ScoreSheetRead:
+async def _read(session: SessionDep, principal: CurrentPrincipal, ctx: service.Context,
+                publication: PublicationDep) -> ScoreSheetRead:
     sheet = await repository.sheet_for_submission(session, ctx.info.id)
     scores = await repository.scores(session, sheet.id) if sheet else []
-    published = await results_repository.is_published(session, ctx.info.campaign_id)
+    published = await publication(session, ctx.info.campaign_id)
     return service.to_read(principal, ctx, scores, published=published)
 
 
 @router.get("/scores", response_model=ScoreSheetRead)
 async def get_scores(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                     submissions: SubmissionsDep, tree: UnitTreeDep) -> ScoreSheetRead:
+                     submissions: SubmissionsDep, tree: UnitTreeDep, publication: PublicationDep) -> ScoreSheetRead:
     """The submission's score sheet against its campaign's rubric: every criterion with its self-score and
     review score, group subtotals, totals and the class or levels, all computed here. The school sees review
     scores, the final score and the class once the authority publishes the results."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
-    return await _read(session, principal, ctx)
+    return await _read(session, principal, ctx, publication)
 
 
 @router.get("/self-scores/completeness", response_model=SelfScoreCompleteness)
@@ -61,7 +60,7 @@ async def get_self_score_completeness(submission_id: uuid.UUID, session: Session
 async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, session: SessionDep,
                            principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
                            identity: IdentityDep, evidence: EvidenceDep, events: EventsDep,
-                           clock: ClockDep) -> ScoreSheetRead:
+                           clock: ClockDep, publication: PublicationDep) -> ScoreSheetRead:
     """Self-score one or more criteria (tự chấm) while the submission is a draft or returned: points on the
     criterion's step up to its maximum, the blocks reached, the level, or đạt / chưa đạt for a mandatory
     condition, each with a note and its evidence. A criterion that requires evidence cannot get more than 0
@@ -71,25 +70,27 @@ async def save_self_scores(submission_id: uuid.UUID, body: SelfScoresUpdate, ses
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
     await service.save_self_scores(session, principal, ctx, body.scores, identity=identity, evidence=evidence,
                                    events=events, clock=clock)
-    return await _read(session, principal, ctx)
+    return await _read(session, principal, ctx, publication)
 
 
 @router.patch("/review-scores", response_model=ScoreSheetRead)
 async def save_review_scores(submission_id: uuid.UUID, body: ReviewScoresUpdate, session: SessionDep,
                              principal: CurrentUser, submissions: SubmissionsDep, tree: UnitTreeDep,
-                             identity: IdentityDep, events: EventsDep, clock: ClockDep) -> ScoreSheetRead:
+                             identity: IdentityDep, events: EventsDep, clock: ClockDep,
+                             publication: PublicationDep) -> ScoreSheetRead:
     """Review-score criteria (điểm thẩm định) with a comment, by a reviewer or admin of an authority above the
     school, after submission and before approval. The final score of a criterion is its review score."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
     await service.save_review_scores(session, principal, ctx, body.scores, identity=identity, events=events,
                                      clock=clock)
-    return await _read(session, principal, ctx)
+    return await _read(session, principal, ctx, publication)
 
 
 @router.get("/scores/export", response_class=Response,
             responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})
 async def export_scores(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
-                        submissions: SubmissionsDep, evidence: EvidenceDep, tree: UnitTreeDep) -> Response:
+                        submissions: SubmissionsDep, evidence: EvidenceDep, tree: UnitTreeDep,
+                        publication: PublicationDep) -> Response:
     """The score sheet as XLSX in the familiar layout (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định
     | Minh chứng, with the catalogue codes of each criterion's evidence). What the caller may see, as above."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
@@ -97,7 +98,7 @@ async def export_scores(submission_id: uuid.UUID, session: SessionDep, principal
     scores = await repository.scores(session, sheet.id) if sheet else []
     own, review = service.marks_of(scores)
     if not service.sees_review(principal, ctx.info.unit_id,
-                               published=await results_repository.is_published(session, ctx.info.campaign_id)):
+                               published=await publication(session, ctx.info.campaign_id)):
         review = {}
     codes = evidence_codes_by_criterion(await evidence.items(ctx.info.id))
     body = await anyio.to_thread.run_sync(lambda: export.unit_xlsx(ctx.definition, outcome(ctx.definition, own, review),

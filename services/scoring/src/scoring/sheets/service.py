@@ -350,6 +350,11 @@ def sheet_outcome(definition: RubricDefinition, scores: Sequence[CriterionScore]
     return outcome(definition, own, review)
 
 
+async def stored_outcome(session: AsyncSession, definition: RubricDefinition, sheet_id: uuid.UUID) -> SheetOutcome:
+    """A stored sheet's full outcome from its scores."""
+    return sheet_outcome(definition, await repository.scores(session, sheet_id))
+
+
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 

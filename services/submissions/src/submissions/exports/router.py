@@ -16,7 +16,6 @@ from submissions.exports.docx import render_docx
 from submissions.exports.pdf import render_pdf
 from submissions.exports.report import printable_report
 from submissions.signatures import service as signatures_service
-from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
 
 router = APIRouter(tags=["submissions"], responses=PROBLEM_RESPONSES)
@@ -50,7 +49,7 @@ async def export_submission(
     if not ctx.campaign.outline:
         raise InvalidContent("Đợt báo cáo không có đề cương để in.")
     number = version or (ctx.submission.submit_count or None)
-    submitted = await workflow_repository.version(session, ctx.submission.id, number) if number else None
+    submitted = await workflow_service.submitted_version(session, ctx, number)
     if number is not None and submitted is None:
         raise SubmissionNotFound(f"Không có phiên bản {number}.")
     report = await printable_report(identity, ctx, submitted)

@@ -34,6 +34,7 @@ from submissions.review import repository, service
 from submissions.review.events import RemindersRequested
 from submissions.review.models import BulkAction, BulkKind, BulkState
 from submissions.review.schemas import BulkActionRead, BulkCreate, BulkOutcome
+from submissions.signatures import service as signatures_service
 from submissions.workflow import service as workflow
 from submissions.workflow.models import SubmissionStatus
 from submissions.workflow.schemas import ReturnReasons, ReturnRequest
@@ -174,7 +175,8 @@ async def _one(session: AsyncSession, principal: Principal, action: BulkAction, 
                                                 accept_self_scores=bool(params.get("accept_self_scores")))
     if not check.ready:
         return "Bỏ qua: " + " ".join(check.reasons)
-    await workflow.approve(session, principal, tools.events, clock, submission.id, None)
+    await workflow.approve(session, principal, tools.events, clock, submission.id, None,
+                           guard=signatures_service.ensure_signed_for_approval)
     if sheet is not None:
         await service.keep_scores(session, ctx.target, sheet, now)
     final = f", điểm cuối cùng {check.final_score:g}" if check.final_score is not None else ""

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from submissions.campaigns.models import CampaignTarget
-from submissions.review.models import BulkAction, BulkState, ReviewDecline, TargetReview
+from submissions.review.models import BulkAction, BulkState, ReviewDecline
+from submissions.status.models import TargetReview
 from submissions.workflow.models import Submission
 
 _AWAITING = ("submitted", "resubmitted", "under_review", "forwarded")

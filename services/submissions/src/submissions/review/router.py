@@ -141,7 +141,8 @@ async def approve_submission(submission_id: uuid.UUID, body: ApproveRequest, ses
                                                         "final_score": check.final_score,
                                                         "unscored_criteria": check.unscored_criteria,
                                                         "unreviewed_evidence": check.unreviewed_evidence})
-    ctx = await workflow.approve(session, principal, events, clock, submission_id, body.comment)
+    ctx = await workflow.approve(session, principal, events, clock, submission_id, body.comment,
+                                 guard=signatures_service.ensure_signed_for_approval)
     if sheet is not None:
         await service.keep_scores(session, ctx.target, sheet, clock())
     return await _decided(session, principal, ctx, clock)

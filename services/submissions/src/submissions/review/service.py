@@ -24,7 +24,7 @@ from submissions.clients.evidence import EvidenceClient
 from submissions.clients.scoring import ScoreSheet, ScoringClient
 from submissions.errors import NotAllowed, ReviewerNotAssignable, SubmissionStateConflict
 from submissions.review import repository
-from submissions.review.models import ReviewDecline, TargetReview
+from submissions.review.models import ReviewDecline
 from submissions.review.schemas import (
     ApprovalCheck,
     AssignmentOutcome,
@@ -33,6 +33,7 @@ from submissions.review.schemas import (
     ReviewerRef,
 )
 from submissions.status import repository as status_repository
+from submissions.status.models import TargetReview
 from submissions.status.schemas import ReviewQueue
 from submissions.workflow import service as workflow
 from submissions.workflow.models import SubmissionStatus

@@ -13,7 +13,6 @@ from submissions.deps import ClockDep
 from submissions.errors import SignedFileTooLarge
 from submissions.signatures import service
 from submissions.signatures.schemas import SignatureStatusRead, SignedReportRead
-from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
 
 router = APIRouter(tags=["signatures"], responses=PROBLEM_RESPONSES)
@@ -70,7 +69,7 @@ async def upload_signed_report(
         raise SignedFileTooLarge(f"Tệp đã ký lớn hơn {limit // (1024 * 1024)} MB.")
     ctx = await workflow_service.load(session, principal, submission_id)
     number = version or ctx.submission.submit_count
-    submitted = await workflow_repository.version(session, ctx.submission.id, number) if number else None
+    submitted = await workflow_service.submitted_version(session, ctx, number)
     await service.accept_signed(session, principal, policy, ctx, submitted, data, clock())
     return _read(await service.status_of(session, ctx), ctx.campaign.require_signature)
 

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common import audit
 from edudx_common.auth import Principal, Role
-from edudx_common.pki import TrustList
 from submissions.access import acts_for_school
 from submissions.errors import (
     NotAllowed,
@@ -35,6 +34,7 @@ from submissions.errors import (
 )
 from submissions.signatures import repository
 from submissions.signatures.models import OfficialDocument, SignedReport
+from submissions.signatures.pki import TrustList
 from submissions.signatures.schemas import SIGNATURE_LABELS_VI, SignatureState
 from submissions.workflow.models import SubmissionStatus, SubmissionVersion
 

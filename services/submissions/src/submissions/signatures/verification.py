@@ -34,9 +34,9 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from edudx_common.pki import TrustList
 from edudx_common.text import fold
 from edudx_common.timezone import format_vn
+from submissions.signatures.pki import TrustList
 
 # What may follow a signature without breaking it: more signatures and validation data, nothing else.
 ALLOWED_AFTER_SIGNING = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES, ModificationLevel.FORM_FILLING)

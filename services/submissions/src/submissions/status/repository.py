@@ -23,7 +23,7 @@ from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import CampaignTarget
 from submissions.deadlines import effective_due_sql, unit_due_sql
-from submissions.review.models import TargetReview
+from submissions.status.models import TargetReview
 from submissions.workflow.models import Submission, SubmissionStatus
 
 # A path is "/" then 32-hex-digit ids, each closed by "/": a unit's child starts 33 characters after it.

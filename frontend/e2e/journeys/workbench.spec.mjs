@@ -1,53 +1,30 @@
-// The reviewer's workbench in headless Debian Chromium (playwright-core), against a running EduDX whose campaign
-// has N submitted reports waiting (prepared by tests/e2e/test_spa_workbench.py):
-//
-//   node e2e/workbench.mjs --base-url http://127.0.0.1:8000 --campaign-id <id> --reports 30 --guarded "<school>" \
-//     --out ../var/screenshots/workbench
+// The reviewer's workbench (was frontend/e2e/workbench.mjs), under @playwright/test against a running EduDX
+// whose campaign has N submitted reports waiting (prepared by tests/e2e/test_spa_workbench.py; inputs in
+// EDUDX_E2E_ARGS: base-url, campaign-id, reports, guarded, out).
 //
 // The Sở reviewer opens the campaign's board, tab "Chờ thẩm định": a bulk return of 5 schools is undone within
 // its 10 s window, then done (per-school outcomes shown); a bulk approval of 10 more; then the reviewer clears the
 // rest one report at a time, "Phê duyệt…" then the confirmation, each decision opening the next report. The school
 // with an evidence item not yet looked at is refused with the reason, then approved once the item is marked.
-// Screens are saved at 1366 px and 375 px (no sideways overflow at 375 px). Prints "N passed, M failed".
+// Screens are saved at 1366 px and 375 px (no sideways overflow at 375 px). A failed step is reported and the
+// journey goes on (as the old runner did); the journey fails at the end naming every failed step.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { test } from "@playwright/test";
+import { args, BASE, PASSWORD, steps } from "../support/journey.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
 const OUT = args.out ?? "screenshots";
 const CAMPAIGN = args["campaign-id"];
 const REPORTS = Number(args.reports ?? 30);
 const GUARDED = args.guarded;
 const REVIEWER = "thamdinh.so@vinhlong.edu.vn";
-const PASSWORD = "EduDX@2025";
 const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 375, height: 812 };
 mkdirSync(OUT, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"],
-});
-let passed = 0;
-let failed = 0;
 let page;
 
-async function step(name, work) {
-  const started = Date.now();
-  try {
-    await work();
-    passed += 1;
-    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL ${name}: ${error.stack ?? error}`);
-    await page?.screenshot({ path: join(OUT, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-")}.png`) }).catch(() => undefined);
-  }
-}
+const step = steps({ out: OUT, current: () => page, keepGoing: true });
 
 async function shoot(name) {
   await page.waitForLoadState("networkidle").catch(() => undefined);
@@ -82,7 +59,7 @@ async function bulk(label, fill) {
   await page.getByRole("button", { name: "Hoàn tác" }).waitFor();
 }
 
-try {
+test("reviewer's workbench: a queue of reports cleared", async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
@@ -187,8 +164,5 @@ try {
     await shoot("w7-queue-cleared");
   });
   console.log(`cleared ${cleared} one by one`);
-} finally {
-  await browser.close();
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+  step.finish();
+});

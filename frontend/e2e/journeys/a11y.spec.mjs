@@ -1,29 +1,22 @@
-// Accessibility and phone layout of the main screens, in headless Debian Chromium (playwright-core) with
-// axe-core, against a running EduDX (started by tests/e2e/test_spa_a11y.py):
-//
-//   node e2e/a11y.mjs --base-url http://127.0.0.1:8000 --out ../var/screenshots/a11y --phase school \
-//     --submission-id <the officer's draft>
-//   node e2e/a11y.mjs --base-url … --out … --phase authority --submission-id <submitted> --campaign-id <its campaign>
-//   node e2e/a11y.mjs --base-url … --out … --phase integrations   (the integration clients screen alone)
+// Accessibility and phone layout of the main screens (was frontend/e2e/a11y.mjs), under @playwright/test with
+// axe-core, against a running EduDX (started by tests/e2e/test_spa_a11y.py). One test per phase, chosen with
+// --grep: "phase school" (inputs in EDUDX_E2E_ARGS: submission-id, the officer's draft), "phase authority"
+// (submission-id of a submitted report, campaign-id, published-title), "phase integrations" (the integration
+// clients screen alone); every phase also reads base-url, out and report.
 //
 // Every screen is checked at 1366 px and 375 px wide: axe-core's rules (WCAG 2.1 A/AA and best practices)
 // with no critical and no serious violation, nothing wider than the phone screen, touch targets of at least
-// 44 px and inputs with 16 px text on the phone. A screenshot of each width is kept. Phase "authority" also
-// publishes, through the wizard, a campaign with a rubric to 3 chosen schools after the confirmation (the
-// caller checks the result through the API); --published-title names it.
-// Prints "N passed, M failed" and exits 1 on any failure; --report writes every finding as JSON.
+// 44 px and inputs with 16 px text on the phone. A screenshot of each width is kept. Each screen is a step;
+// a screen with problems fails its step and the phase goes on, then fails at the end naming them. The phase
+// "authority" also publishes, through the wizard, a campaign with a rubric to 3 chosen schools after the
+// confirmation (the caller checks the result through the API). `report` receives every finding as JSON.
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { test } from "@playwright/test";
+import { args, BASE, PASSWORD } from "../support/journey.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
 const OUT = args.out ?? "screenshots/a11y";
-const PHASE = args.phase ?? "school";
-const PASSWORD = "EduDX@2025";
 const OFFICER = "cntt.hoabinh@vinhlong.edu.vn";
 const SO_ADMIN = "cntt.so@vinhlong.edu.vn";
 const DESKTOP = { width: 1366, height: 900 };
@@ -32,15 +25,9 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.mi
 const BLOCKING = new Set(["critical", "serious"]);
 mkdirSync(OUT, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"],
-});
+/** The worker's browser (the fixture), set when a phase starts. */
+let browser = null;
 
-let passed = 0;
-let failed = 0;
 const findings = [];
 
 /** axe-core on the page as it is now: the blocking violations, each with a few of its elements. */
@@ -94,30 +81,29 @@ async function phoneProblems(page) {
 
 /** One screen at both widths: axe at each, the phone checks at 375 px, a screenshot of each. */
 async function check(page, name, { ready, fullPage = true } = {}) {
-  const started = Date.now();
   const problems = [];
   try {
-    for (const [label, size] of [["desktop", DESKTOP], ["375", PHONE]]) {
-      await page.setViewportSize(size);
-      await page.waitForTimeout(300);
-      if (ready) await ready(page);
-      await page.waitForLoadState("networkidle").catch(() => undefined);
-      await page.screenshot({ path: join(OUT, `${name}-${label}.png`), fullPage });
-      for (const v of await axe(page)) problems.push(`${label}: axe ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(" | ")}`);
-      if (size === PHONE) for (const p of await phoneProblems(page)) problems.push(`375: ${p}`);
-    }
-  } catch (error) {
-    problems.push(String(error?.stack ?? error).split("\n").slice(0, 4).join(" "));
+    await test.step(name, async () => {
+      try {
+        for (const [label, size] of [["desktop", DESKTOP], ["375", PHONE]]) {
+          await page.setViewportSize(size);
+          await page.waitForTimeout(300);
+          if (ready) await ready(page);
+          await page.waitForLoadState("networkidle").catch(() => undefined);
+          await page.screenshot({ path: join(OUT, `${name}-${label}.png`), fullPage });
+          for (const v of await axe(page)) problems.push(`${label}: axe ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(" | ")}`);
+          if (size === PHONE) for (const p of await phoneProblems(page)) problems.push(`375: ${p}`);
+        }
+      } catch (error) {
+        problems.push(String(error?.stack ?? error).split("\n").slice(0, 4).join(" "));
+      }
+      await page.setViewportSize(DESKTOP);
+      if (problems.length) throw new Error(`${name}\n  ${problems.join("\n  ")}`);
+    });
+  } catch {
+    // the step failed with its problems; they are in `findings` and the phase goes on
   }
-  await page.setViewportSize(DESKTOP);
   findings.push({ screen: name, problems });
-  if (problems.length) {
-    failed++;
-    console.log(`✗ ${name}\n  ${problems.join("\n  ")}`);
-  } else {
-    passed++;
-    console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  }
 }
 
 async function session(email) {
@@ -257,16 +243,27 @@ async function integrationsScreen(page) {
   await check(page, "a11y-20b-integrations", { ready: (p) => p.getByLabel(/^Khoá bí mật/).waitFor() });
 }
 
-try {
-  if (PHASE === "school") await schoolPhase();
-  else if (PHASE === "integrations") await integrationsScreen(await session(PHONG_ADMIN));
-  else await authorityPhase();
-} catch (error) {
-  failed++;
-  console.log(`✗ ${PHASE} flow\n  ${String(error?.stack ?? error).split("\n").slice(0, 6).join("\n  ")}`);
-} finally {
-  if (args.report) writeFileSync(args.report, JSON.stringify(findings, null, 2));
-  await browser.close();
+/** One phase: its screens, then the findings as JSON (`report`); fails naming every screen with problems. */
+async function phase(launched, work) {
+  browser = launched;
+  findings.length = 0;
+  try {
+    await work();
+  } finally {
+    if (args.report) writeFileSync(args.report, JSON.stringify(findings, null, 2));
+  }
+  const bad = findings.filter((f) => f.problems.length);
+  if (bad.length) throw new Error(`${bad.length} screen(s) with problems:\n${bad.map((f) => `${f.screen}: ${f.problems.join("; ")}`).join("\n")}`);
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+
+test("phase school: the school's screens", async ({ browser: launched }) => {
+  await phase(launched, schoolPhase);
+});
+
+test("phase authority: the authority's screens and the wizard publishing", async ({ browser: launched }) => {
+  await phase(launched, authorityPhase);
+});
+
+test("phase integrations: the integration clients screen", async ({ browser: launched }) => {
+  await phase(launched, async () => integrationsScreen(await session(SO_ADMIN)));
+});

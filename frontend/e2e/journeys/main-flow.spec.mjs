@@ -1,8 +1,6 @@
-// The SPA's main flows in headless Debian Chromium (playwright-core, never a downloaded browser), against a
-// running EduDX (the embedded run started by tests/e2e/test_spa_browser.py):
-//
-//   node e2e/run.mjs --base-url http://127.0.0.1:8000 --out ../var/screenshots --pdf report.pdf --photo photo.jpg \
-//     --bad-users users.xlsx --bad-rubric rubric.xlsx --decision-pdf decision.pdf [--calendar-urls urls.json]
+// The main journey of the SPA (was frontend/e2e/run.mjs), in Debian's Chromium under @playwright/test, against
+// a running EduDX (the embedded run started by tests/e2e/test_spa_browser.py). Inputs (EDUDX_E2E_ARGS): base-url,
+// out (screenshots), pdf, photo, bad-users, bad-rubric, decision-pdf, calendar-urls.
 //
 // An IT officer signs in, fills the seed-004 report, uploads a PDF (progress shown on a slowed link) and a
 // phone photo through the camera input (with the connection dropped and back: the upload retries); the
@@ -15,20 +13,15 @@
 // scores (large gap flagged), the Sở publishes the results (distribution, ranks, export) and the school
 // sees its final score and class; rubrics listed, viewed, exported, and an import checked (row errors, preview).
 // Also: the campaign wizard, units and users admin with an import showing row errors, the account page (a
-// deadline calendar link made and made anew: --calendar-urls receives both for the caller to fetch), the
-// language switch, an error page. Every main screen is saved at 1280 px and 375 px wide. Prints
-// "N passed, M failed" and exits 1 on any failure (with a screenshot named FAILED-…).
+// deadline calendar link made and made anew: calendar-urls receives both for the caller to fetch), the
+// language switch, an error page. Every main screen is saved at 1280 px and 375 px wide. Each step is a
+// test.step; the first failed step ends the journey (a FAILED-….png screenshot, and the trace).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { schoolJourney } from "./school_journey.mjs";
+import { test } from "@playwright/test";
+import { args, BASE, PASSWORD, steps } from "../support/journey.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
 const OUT = args.out ?? "screenshots";
-const PASSWORD = "EduDX@2025";
 const OFFICER = "cntt.hoabinh@vinhlong.edu.vn";
 const PRINCIPAL = "hieutruong.hoabinh@vinhlong.edu.vn";
 const REVIEWER = "thamdinh.so@vinhlong.edu.vn";
@@ -37,15 +30,8 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
 mkdirSync(OUT, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"],
-});
-
-let passed = 0;
-let failed = 0;
+/** The worker's browser (the fixture), set when the journey starts. */
+let browser = null;
 const shots = [];
 let current = null;
 
@@ -54,19 +40,7 @@ function submitButton(page) {
   return page.locator(".submit-drawer .ant-drawer-footer button.ant-btn-primary");
 }
 
-async function step(name, work) {
-  const started = Date.now();
-  try {
-    await work();
-    passed++;
-    console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  } catch (error) {
-    failed++;
-    console.log(`✗ ${name}\n  ${String(error?.stack ?? error).split("\n").slice(0, 6).join("\n  ")}`);
-    if (current) await current.screenshot({ path: join(OUT, `FAILED-${name.replace(/[^\w-]+/g, "_")}.png`), fullPage: true }).catch(() => undefined);
-    throw error;
-  }
-}
+const step = steps({ out: OUT, current: () => current });
 
 /** The same screen at desktop and phone width. */
 async function shoot(page, name, { fullPage = false } = {}) {
@@ -134,7 +108,8 @@ async function scoresTab(page, name) {
   await page.locator(".score-table").first().waitFor();
 }
 
-try {
+test("main journey: school, reviewer, scoring, results, admin", async ({ browser: launched }) => {
+  browser = launched;
   await step("login page", async () => {
     const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN" });
     const page = await context.newPage();
@@ -699,16 +674,4 @@ try {
     await page.getByRole("button", { name: "Về trang chủ" }).waitFor();
     await shoot(page, "23-error-not-found");
   });
-
-  // The school's journey on a phone (issue 22): wrong answers saved, the checklist, self-scoring cards,
-  // campaign phases, the "không có quyền" page, "Quên mật khẩu" and an expired session (e2e/school_journey.mjs).
-  shots.push(...(await schoolJourney({ browser, base: BASE, out: OUT, password: PASSWORD, step, setCurrent: (p) => { current = p; } })));
-} catch {
-  // reported by step(); fall through to the summary
-} finally {
-  await browser.close();
-}
-
-console.log(`screenshots (${shots.length} screens × desktop and 375 px) in ${OUT}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

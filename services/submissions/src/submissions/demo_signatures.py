@@ -1,4 +1,5 @@
-"""The embedded run's DEMO certificate authority and one signed report, so the demo shows "Đã ký số".
+"""The embedded run's DEMO certificate authority and one signed report, so the demo shows "Đã ký số" (demo data
+like seed.py: it uses the workflow, exports and signatures features together, so it sits beside them).
 
 The DEMO CA is made on the first embedded run, kept under var/keys, and is the embedded default's only trusted
 CA: its name says it is for trying EduDX out and has no legal value. It signs nothing but the demo accounts'
@@ -17,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pdfsign import sign_pdf
-from edudx_common.pki import DEMO_CA_NAME, CertificateAuthority, TrustList, ensure_certificate_authority, to_asn1
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IdentityClient
 from submissions.clients.scoring import ScoringClient
@@ -25,6 +25,13 @@ from submissions.events import EventSink
 from submissions.exports.pdf import render_pdf
 from submissions.exports.report import printable_report
 from submissions.signatures import service as signatures_service
+from submissions.signatures.pki import (
+    DEMO_CA_NAME,
+    CertificateAuthority,
+    TrustList,
+    ensure_certificate_authority,
+    to_asn1,
+)
 from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
 

@@ -1,29 +1,21 @@
-// First load of the SPA on a throttled 4G link, in headless Debian Chromium (playwright-core): bytes on the wire
-// (every response's encoded size, headers included, as Chromium's network stack received it) and the time until the
-// screen is usable, for the login page (a visitor) and the school dashboard (a signed-in school user whose browser
-// cache is empty). Used by bench/spa_first_load.py:
-//
-//   node e2e/first-load.mjs --base-url http://127.0.0.1:8000 --email cntt.hoabinh@vinhlong.edu.vn [--runs 3]
+// First load of the SPA on a throttled 4G link (was frontend/e2e/first-load.mjs), in Debian's Chromium under
+// @playwright/test: bytes on the wire (every response's encoded size, headers included, as Chromium's network
+// stack received it) and the time until the screen is usable, for the login page (a visitor) and the school
+// dashboard (a signed-in school user whose browser cache is empty). Used by bench/spa_first_load.py; inputs in
+// EDUDX_E2E_ARGS: base-url, email, runs (3), result (a file that receives one JSON object).
 //
 // Profile (Chromium DevTools protocol, Network.emulateNetworkConditions): 1.6 Mbps down, 750 kbps up, 150 ms RTT.
 // Also measured once with `Accept-Encoding: identity` (what the gateway sent before it served compressed files).
-// Prints one JSON object.
-import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+import { test } from "@playwright/test";
+import { args, BASE } from "../support/journey.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
-const BASE = args["base-url"] ?? "http://127.0.0.1:8000";
 const EMAIL = args.email ?? "cntt.hoabinh@vinhlong.edu.vn";
 const RUNS = Number(args.runs ?? 3);
 const PROFILE = { offline: false, latency: 150, downloadThroughput: (1.6e6 / 8), uploadThroughput: (750e3 / 8) };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"],
-});
+/** The worker's browser (the fixture), set when the measurement starts. */
+let browser = null;
 
 /** Load `path` in `page` under the 4G profile with an empty cache; resolves when `usable(page)` resolves. */
 async function measure(context, page, path, usable, { identity = false } = {}) {
@@ -78,18 +70,20 @@ async function schoolDashboard(options) {
   }
 }
 
-const result = { profile: PROFILE, runs: RUNS, login: [], dashboard: [], uncompressed: {} };
-try {
-  for (let i = 0; i < RUNS; i++) {
-    result.login.push(await loginPage());
-    result.dashboard.push(await schoolDashboard());
+test("first load on 4G: login page and school dashboard", async ({ browser: launched }) => {
+  browser = launched;
+  const result = { profile: PROFILE, runs: RUNS, login: [], dashboard: [], uncompressed: {} };
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      result.login.push(await loginPage());
+      result.dashboard.push(await schoolDashboard());
+    }
+    result.uncompressed.login = await loginPage({ identity: true });
+    result.uncompressed.dashboard = await schoolDashboard({ identity: true });
+  } catch (error) {
+    result.error = String(error);
   }
-  result.uncompressed.login = await loginPage({ identity: true });
-  result.uncompressed.dashboard = await schoolDashboard({ identity: true });
-} catch (error) {
-  result.error = String(error);
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
-process.exit(result.error ? 1 : 0);
+
+  if (args.result) writeFileSync(args.result, JSON.stringify(result));
+  if (result.error) throw new Error(result.error);
+});
