@@ -43,6 +43,10 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Routes are tried in order and nearly every request is proxied: the proxy comes right after the two exact
+    # /api/… paths of the merged document (which it could not match anyway), before /healthz, /metrics and the SPA.
+    app.include_router(openapi.router)
+    app.include_router(proxy.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -62,8 +66,6 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     # Added last, so outermost: even a CORS refusal carries a request id.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
-    app.include_router(openapi.router)
-    app.include_router(proxy.router)
     app.include_router(spa.create_router(settings.spa_dir))
     return app
 
