@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -57,3 +58,34 @@ def stop_launcher(process: subprocess.Popen[Any], timeout: float = 60) -> None:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def uvicorn_processes(factory: str, env: dict[str, str], count: int = 2,
+                      extra_args: tuple[str, ...] = ()) -> Iterator[list[str]]:
+    """`count` replicas of an app (`module:create_app`), each a real uvicorn process on a free loopback port, as
+    deployed; yields their base URLs (not yet waited for) and stops them at the end."""
+    processes, urls = [], []
+    try:
+        for _ in range(count):
+            port = free_port()
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+                 "--log-level", "warning", *extra_args], env=env))
+            urls.append(f"http://127.0.0.1:{port}")
+        yield urls
+    finally:
+        stop_processes(processes)
+
+
+def stop_processes(processes: list[subprocess.Popen[Any]]) -> None:
+    """Terminate every process, then wait for each (killed after 15 s)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

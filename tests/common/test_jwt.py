@@ -67,6 +67,29 @@ async def test_rotated_key_is_picked_up_on_unknown_kid(key_server, tmp_path) -> 
     assert server.fetches == 2
 
 
+async def test_a_withdrawn_key_is_refused_once_the_keys_are_announced_changed(  # type: ignore[no-untyped-def]
+        key_server, tmp_path) -> None:
+    server, url = key_server
+    old, new = _key(tmp_path, "old"), _key(tmp_path, "new")
+    server.jwks = old.jwks
+    jwks = RemoteJWKS(f"{url}/jwks", min_refetch_seconds=0)
+    verifier = TokenVerifier(jwks, issuer="edudx-identity", audience="edudx")
+    token = _token(old.private_pem, old.kid)
+    await verifier.verify(token)
+
+    server.jwks = new.jwks  # the old key withdrawn at identity
+    still_cached = (await verifier.verify(token))["sub"]
+    # What a replica does when identity announces changed keys on Redis (edudx_common.app, gateway.main).
+    jwks.invalidate()
+    verifier.forget()
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+
+    assert still_cached == "u1"
+    assert (await verifier.verify(_token(new.private_pem, new.kid)))["sub"] == "u1"
+    assert server.fetches == 2
+
+
 async def test_unknown_kids_do_not_flood_identity(key_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     server, url = key_server
     key = _key(tmp_path, "k")

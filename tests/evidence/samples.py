@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import zipfile
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import httpx
@@ -23,6 +25,61 @@ def pdf_bytes(title: str = "Kế hoạch ứng dụng CNTT") -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def large_pdf(target_bytes: int) -> Iterator[bytes]:
+    """A valid one-page PDF of about `target_bytes`, produced piece by piece (never whole in memory): its page
+    shows one uncompressed RGB image of random, incompressible bytes."""
+    width = 4000
+    height = max(1, (target_bytes - 1000) // (width * 3))
+    image_len = width * height * 3
+    content = b"q 595 0 0 842 0 0 cm /Im0 Do Q\n"
+    bodies = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+              b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 5 0 R >> >> "
+              b"/Contents 4 0 R >>", f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"endstream"]
+    offsets: list[int] = []
+    position = 0
+    head = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+    position += len(head)
+    yield head
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(position)
+        piece = f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+        position += len(piece)
+        yield piece
+    offsets.append(position)
+    piece = (f"5 0 obj\n<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceRGB "
+             f"/BitsPerComponent 8 /Length {image_len} >>\nstream\n").encode()
+    position += len(piece)
+    yield piece
+    left = image_len
+    while left:
+        count = min(left, 1024 * 1024)
+        position += count
+        left -= count
+        yield os.urandom(count)
+    piece = b"\nendstream\nendobj\n"
+    position += len(piece)
+    yield piece
+    table = f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    yield (table + f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{position}\n%%EOF\n").encode()
+
+
+BOUNDARY = "edudx-test-boundary-7d3f"
+
+
+async def multipart_stream(fields: dict[str, str], file_chunks: Iterable[bytes], *, name: str = "minh-chung.pdf",
+                           mime: str = "application/pdf", complete: bool = True) -> AsyncIterator[bytes]:
+    """A multipart/form-data body (boundary `BOUNDARY`) streamed: the fields, then the file as it is produced;
+    `complete=False` leaves out the closing boundary (a body cut off)."""
+    for key, value in fields.items():
+        yield (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{key}\"\r\n\r\n{value}\r\n").encode()
+    yield (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+           f"Content-Type: {mime}\r\n\r\n").encode()
+    for chunk in file_chunks:
+        yield chunk
+    if complete:
+        yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
 def elf_bytes() -> bytes:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -19,7 +17,7 @@ from redis.asyncio import Redis
 
 from edudx_common.ratelimit import MemoryRateLimitStore, RedisRateLimitStore, create_rate_limit_store
 from tests.gateway.conftest import UpstreamApp, assert_problem, closed_port_url
-from tests.support import free_port
+from tests.servers import uvicorn_processes
 
 REDIS_URL = os.environ.get("EDUDX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOGIN = "/api/identity/auth/login"
@@ -137,26 +135,8 @@ def gateway_processes(upstream: UpstreamApp, redis_prefix: str) -> Iterator[list
         "GATEWAY_LOG_LEVEL": "WARNING",
         "GATEWAY_SPA_DIR": "/nonexistent/edudx-spa",
     }
-    processes, urls = [], []
-    try:
-        for _ in range(2):
-            port = free_port()
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "gateway.main:create_app",
-                 "--host", "127.0.0.1", "--port", str(port), "--no-proxy-headers", "--log-level", "warning"],
-                env=env,
-            ))
-            urls.append(f"http://127.0.0.1:{port}")
+    with uvicorn_processes("gateway.main:create_app", env, extra_args=("--no-proxy-headers",)) as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 async def _wait_up(client: httpx.AsyncClient, url: str) -> None:

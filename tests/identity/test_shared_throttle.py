@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +15,15 @@ import pytest
 
 from edudx_common.ratelimit import create_rate_limit_store
 from tests.gateway.test_shared_ratelimit import REDIS_URL, redis_prefix  # noqa: F401 - the fixture
-from tests.support import free_port, migrated_database, write_key
+from tests.servers import uvicorn_processes
+from tests.support import migrated_database, write_key
 
 LOGIN = "/api/identity/auth/login"
 
 
-@pytest.fixture
-def identity_processes(tmp_path: Path, redis_prefix: str) -> Iterator[list[str]]:  # noqa: F811
-    url, schema = migrated_database(tmp_path, "identity", "shared_throttle_identity")
+def replica_env(tmp_path: Path, redis_prefix: str, name: str, **settings: str) -> dict[str, str]:  # noqa: F811
+    """The environment of identity replicas on one fresh database `name` and one Redis (`IDENTITY_` + settings)."""
+    url, schema = migrated_database(tmp_path, "identity", name)
     env = {
         **os.environ,
         "IDENTITY_ENVIRONMENT": "test",
@@ -33,30 +32,20 @@ def identity_processes(tmp_path: Path, redis_prefix: str) -> Iterator[list[str]]
         "IDENTITY_PASSWORD_HASH_FAST": "true",
         "IDENTITY_REDIS_URL": REDIS_URL,
         "IDENTITY_REDIS_KEY_PREFIX": redis_prefix,
-        "IDENTITY_LOCKOUT_THRESHOLD": "3",
-        "IDENTITY_AUTH_REQUESTS_PER_MINUTE_PER_ADDRESS": "8",
         "IDENTITY_LOG_LEVEL": "WARNING",
+        **{f"IDENTITY_{key.upper()}": value for key, value in settings.items()},
     }
     if schema:
         env["IDENTITY_DATABASE_SCHEMA"] = schema
-    processes, urls = [], []
-    try:
-        for _ in range(2):
-            port = free_port()
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "identity.main:create_app",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env))
-            urls.append(f"http://127.0.0.1:{port}")
+    return env
+
+
+@pytest.fixture
+def identity_processes(tmp_path: Path, redis_prefix: str) -> Iterator[list[str]]:  # noqa: F811
+    env = replica_env(tmp_path, redis_prefix, "shared_throttle_identity", lockout_threshold="3",
+                      auth_requests_per_minute_per_address="8")
+    with uvicorn_processes("identity.main:create_app", env) as urls:
         yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 async def _wait_up(client: httpx.AsyncClient, url: str) -> None:

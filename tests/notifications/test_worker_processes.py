@@ -18,6 +18,7 @@ from tests.common.event_support import eventually
 from tests.notifications.builders import make_emails
 from tests.notifications.conftest import Databases, System
 from tests.notifications.support import Recorder
+from tests.servers import stop_processes
 from tests.smtp import smtp_server
 from tests.support import REPO
 
@@ -49,14 +50,7 @@ def worker_processes(system: System, smtp_port: int, log_dir: object) -> Iterato
     try:
         yield start  # type: ignore[misc]
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
         for log in logs:
             log.close()
 

@@ -20,7 +20,7 @@ from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import ScrapeSource, install_metrics
 from edudx_common.openapi import RouteIds, finish_spec
 from edudx_common.pagination import PageLinkMiddleware
-from edudx_common.revocation import RevokedSessions, SessionSource, from_identity
+from edudx_common.revocation import CHANNEL_INFO, RevocationChannel, RevokedSessions, SessionSource, from_identity
 from edudx_common.settings import BaseServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -96,11 +96,16 @@ async def database_and_tokens(
     configure_logging(service, settings.log_level, settings.log_json)
     engine = create_engine(settings.database_url, schema=settings.database_schema,
                            pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
+    channel = (RevocationChannel(settings.redis_url, prefix=settings.redis_key_prefix)
+               if settings.redis_url else None)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
+    app.state.revocation_channel = channel
+    # Identity's sessions carry the channel: what they revoke is announced once committed (note_revoked).
+    app.state.session_factory = session_factory(engine, info={CHANNEL_INFO: channel} if channel else None)
+    key_source = keys or RemoteJWKS(settings.jwks_url)
     app.state.token_verifier = TokenVerifier(
-        keys or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
         service_audience=service_audience(settings.jwt_audience, service),
     )
     app.state.readiness_checks = {"database": lambda: ping(engine)}
@@ -111,14 +116,24 @@ async def database_and_tokens(
         identity = ServiceClient(settings.identity_url, name="identity", token_provider=tokens, retries=0,
                                  timeout=min(settings.http_timeout_seconds, 5.0))
         revoked_sessions = from_identity(identity)
+
+    def keys_changed() -> None:
+        # Identity's keys were rotated: forget the cached JWKS (and the tokens verified with it).
+        if isinstance(key_source, RemoteJWKS):
+            key_source.invalidate()
+        app.state.token_verifier.forget()
+
     try:
         if revoked_sessions is None:
             yield
         else:
-            app.state.revocations = RevokedSessions(revoked_sessions, poll_seconds=settings.revocation_poll_seconds)
+            app.state.revocations = RevokedSessions(revoked_sessions, poll_seconds=settings.revocation_poll_seconds,
+                                                    channel=channel, on_keys_changed=keys_changed)
             async with in_background(app.state.revocations.run(), name=f"{service}-revoked-sessions"):
                 yield
     finally:
         if identity is not None:
             await identity.aclose()
+        if channel is not None:
+            await channel.close()
         await engine.dispose()

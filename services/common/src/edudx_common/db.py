@@ -134,19 +134,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def session_factory(engine: AsyncEngine, *, info: dict[str, Any] | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions of `engine`; `info` is copied into every session's `info` (e.g. identity's revocation channel)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
 
 
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Yield a session; commit when the request succeeds, roll back when anything raised."""
+    """Yield a session; commit when the request succeeds, roll back when anything raised. After the commit, and
+    before the request is answered, sessions it revoked are announced to every replica (identity with Redis)."""
+    from edudx_common.revocation import announce_committed, forget_revoked
+
     async with factory() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
+            forget_revoked(session)
             await session.rollback()
             raise
+        await announce_committed(session)
 
 
 async def ping(engine: AsyncEngine) -> None:

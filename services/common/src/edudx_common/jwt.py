@@ -72,6 +72,10 @@ class RemoteJWKS:
             await self._refresh(force_after=self._fetched_at)
         return self._keys.get(kid)
 
+    def invalidate(self) -> None:
+        """Identity announced new keys: the next token fetches the JWKS again, whatever its age."""
+        self._fetched_at = float("-inf")
+
     async def _refresh(self, *, force_after: float) -> None:
         async with self._lock:
             if self._fetched_at > force_after:  # another task refreshed while we waited
@@ -119,6 +123,10 @@ class TokenVerifier:
 
     def _remembered_until(self, _token: str, claims: dict[str, Any], now: float) -> float:
         return min(now + self._remember_seconds, float(claims["exp"]))
+
+    def forget(self) -> None:
+        """Forget every remembered token (the keys changed): each is verified again on its next use."""
+        self._remembered.clear()
 
     async def verify(self, token: str) -> dict[str, Any]:
         if (claims := self._remembered.get(token)) is not None:

@@ -40,6 +40,13 @@ class BaseServiceSettings(BaseSettings):
     http_timeout_seconds: float = 10.0
     # How often the list of revoked sessions is fetched from identity (edudx_common.revocation).
     revocation_poll_seconds: float = 5.0
+    # Replicas that must agree. Empty: each process keeps its own state — right for one replica per service (the
+    # embedded system, a Sở's stack). With several replicas a redis:// URL (one Redis for the whole instance):
+    # identity announces revoked sessions and key changes on it, so every replica refuses a revoked token at
+    # once (edudx_common.revocation); identity's login throttle and per-address limit count there too.
+    redis_url: str = ""
+    # Prepended to every key and channel, so one Redis can serve several EduDX instances (or tests) apart.
+    redis_key_prefix: str = "edudx:"
 
     # Robustness limits (edudx_common.uploads, edudx_common.limits): imports one process parses at once, and
     # the largest JSON body a route reads (the gateway caps bodies too; a service must not rely on it).

@@ -15,11 +15,13 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from edudx_common import health
+from edudx_common.background import in_background
 from edudx_common.errors import install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from edudx_common.metrics import install_metrics
 from edudx_common.ratelimit import create_rate_limit_store
+from edudx_common.revocation import RevocationChannel
 from gateway import __version__, openapi, proxy, spa
 from gateway.compression import JSONCompressionMiddleware
 from gateway.config import Settings
@@ -41,6 +43,10 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Routes are tried in order and nearly every request is proxied: the proxy comes right after the two exact
+    # /api/… paths of the merged document (which it could not match anyway), before /healthz, /metrics and the SPA.
+    app.include_router(openapi.router)
+    app.include_router(proxy.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -60,8 +66,6 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     # Added last, so outermost: even a CORS refusal carries a request id.
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
-    app.include_router(openapi.router)
-    app.include_router(proxy.router)
     app.include_router(spa.create_router(settings.spa_dir))
     return app
 
@@ -71,9 +75,8 @@ async def _lifespan(app: FastAPI, *, settings: Settings, key_source: KeySource |
     configure_logging("gateway", settings.log_level, settings.log_json)
     upstreams = create_upstreams(settings)
     app.state.upstreams = upstreams
-    app.state.token_verifier = TokenVerifier(
-        key_source or RemoteJWKS(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
+    keys = key_source or RemoteJWKS(settings.jwks_url)
+    app.state.token_verifier = TokenVerifier(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     rate_limit_store = create_rate_limit_store(settings.redis_url, prefix=settings.redis_key_prefix + "gateway:rl:")
     app.state.rate_limits = RateLimits(settings, rate_limit_store)
     app.state.openapi = openapi.OpenAPICatalogue(
@@ -84,10 +87,34 @@ async def _lifespan(app: FastAPI, *, settings: Settings, key_source: KeySource |
         for name, upstream in upstreams.items()
     }
     try:
-        yield
+        if settings.redis_url:
+            # Identity's key rotations, announced on Redis, reach every gateway replica at once (the services
+            # follow revoked sessions there too; the gateway leaves those to them).
+            async with in_background(_follow_key_changes(settings, keys, app.state.token_verifier),
+                                     name="gateway-key-changes"):
+                yield
+        else:
+            yield
     finally:
         await close_upstreams(upstreams)
         await rate_limit_store.close()
+
+
+async def _follow_key_changes(settings: Settings, keys: KeySource, verifier: TokenVerifier) -> None:
+    channel = RevocationChannel(settings.redis_url, prefix=settings.redis_key_prefix)
+
+    def keys_changed() -> None:
+        if isinstance(keys, RemoteJWKS):
+            keys.invalidate()
+        verifier.forget()
+
+    async def nothing() -> None:
+        return None
+
+    try:
+        await channel.listen(on_sessions=lambda _sessions: None, on_keys_changed=keys_changed, on_connected=nothing)
+    finally:
+        await channel.close()
 
 
 def main() -> None:

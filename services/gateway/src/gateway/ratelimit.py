@@ -39,7 +39,7 @@ class RateLimits:
         address = client_address(request, trust_forwarded_for=self._trust_forwarded_for)
         waited = await self._store.hit(f"ip:{address}", limit=self._per_ip, window=WINDOW_SECONDS)
         _refuse_after(waited, "Có quá nhiều yêu cầu từ địa chỉ mạng của bạn.")
-        path = request.url.path.rstrip("/")
+        path = request.scope["path"].rstrip("/")  # not request.url: building the URL costs more than the check
         endpoint = self._endpoints.get((request.method, path))
         if endpoint is not None:
             namespace, limit = endpoint

@@ -40,11 +40,8 @@ class Settings(MailSettings, OutboxRetentionSettings):
     # Identity's own limit per client address: refused sign-ins, refreshes, service credentials and reset links,
     # and every password-reset request, per minute (identity.auth.throttle).
     auth_requests_per_minute_per_address: int = 30
-    # Where the two are counted. Empty: in this process — right for one identity (the embedded system, a Sở's
-    # stack). With several identity replicas a redis:// URL (the gateway's Redis will do), so they count together.
-    redis_url: str = ""
-    # Prepended to every key, so one Redis can serve several EduDX instances (or tests) apart.
-    redis_key_prefix: str = "edudx:"
+    # Where the two are counted: `redis_url` (BaseServiceSettings). Empty: in this process — right for one identity
+    # (the embedded system, a Sở's stack). With several identity replicas Redis, so they count together.
     # Peers whose `X-Forwarded-For` names the client (the gateway): addresses or networks.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
     # One password-reset e-mail per account per this many minutes; further requests are answered alike, unsent.

@@ -79,6 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             async with database_and_tokens(app, settings, service="identity", keys=StaticKeys(signing_key.jwks),
                                            revoked_sessions=revoked_sessions):
+                if app.state.revocation_channel is not None:
+                    # This replica may sign with a key the others have not fetched, or no longer with one they
+                    # cache: every replica of every service drops its JWKS and fetches it again.
+                    await app.state.revocation_channel.publish_keys_changed()
                 publish_changes(app.state.session_factory, receivers)
                 dispatcher = OutboxDispatcher(
                     app.state.session_factory, receivers, erase_payload_on_delivery=True,

@@ -6,13 +6,16 @@ The client's name and Content-Type are never trusted. Anything not positively re
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 
 from edudx_common.archives import ArchiveLimits, UnsafeArchive, check_archive
-from evidence.errors import EmptyFile, UnsupportedFile
+from evidence.errors import EmptyFile, StorageUnavailable, UnsupportedFile
 
 HEAD_BYTES = 8192
 ZIP_MAX_ENTRIES = 10_000
@@ -60,54 +63,68 @@ def sniff(head: bytes) -> str | None:
     return kind.mime if kind is not None and kind.mime in SIMPLE_TYPES else None
 
 
+# Opens the complete file for reading (seekable): a spooled file on disk, or an object in the store read by ranges.
+Opener = Callable[[], AbstractContextManager[BinaryIO]]
+
+
 def inspect_file(path: Path, size: int) -> FileType:
     """Decide the type of a complete spooled file, or raise a Vietnamese problem. Blocking: run in a thread."""
-    if size == 0:
-        raise EmptyFile("Tệp tải lên không có nội dung (0 byte).")
     with path.open("rb") as file:
         head = file.read(HEAD_BYTES)
+    return inspect_content(head, size, lambda: path.open("rb"))
+
+
+def inspect_content(head: bytes, size: int, open_file: Opener) -> FileType:
+    """Decide the type from the first `HEAD_BYTES` and, for PDF and Office files, their structure read through
+    `open_file` (it seeks as it needs: the whole file is never read into memory). Blocking: run in a thread."""
+    if size == 0:
+        raise EmptyFile("Tệp tải lên không có nội dung (0 byte).")
     mime = sniff(head)
     if mime == PDF:
-        _check_pdf(path)
+        _check_pdf(open_file)
         return FileType(PDF, "pdf")
     if mime == "application/zip":
-        return _check_office(path)
+        return _check_office(open_file)
     if mime in SIMPLE_TYPES:
         return FileType(mime, SIMPLE_TYPES[mime])
     raise _refuse("Nội dung tệp không thuộc loại được phép (tên tệp hay phần mở rộng không được dùng để xét).")
 
 
-def _check_pdf(path: Path) -> None:
+def _check_pdf(open_file: Opener) -> None:
     from pypdf import PdfReader
 
     try:
         # An open file, not a path: given a path, pypdf reads the whole file into memory (+200 MB for a
         # 200 MB upload, measured in bench/evidence_upload.py); given a file it seeks as it needs.
-        with path.open("rb") as file:
+        with open_file() as file:
             if len(PdfReader(file, strict=False).pages) < 1:
                 raise ValueError("no pages")
+    except StorageUnavailable:  # the store failed us, not the file
+        raise
     except Exception as exc:
         raise _refuse("Tệp có phần đầu giống PDF nhưng không phải tài liệu PDF hợp lệ.") from exc
 
 
-def _check_office(path: Path) -> FileType:
+def _check_office(open_file: Opener) -> FileType:
     try:
-        # Declared sizes only: evidence stores the document for people to open, it never parses its parts.
-        try:
-            check_archive(path, ArchiveLimits(max_total=ZIP_MAX_TOTAL_UNCOMPRESSED, max_entries=ZIP_MAX_ENTRIES,
-                                              max_ratio=ZIP_MAX_RATIO), inflate=False)
-        except UnsafeArchive as exc:
-            raise _refuse(str(exc)) from exc
-        with zipfile.ZipFile(path) as archive:
+        with open_file() as file:
+            # Declared sizes only: evidence stores the document for people to open, it never parses its parts.
             try:
-                types_entry = archive.getinfo("[Content_Types].xml")
-            except KeyError:
-                raise _refuse("Tệp nén không phải tài liệu Office (DOCX, XLSX, PPTX).") from None
-            if types_entry.file_size > CONTENT_TYPES_MAX:
-                raise _refuse("Tệp Office có cấu trúc không hợp lệ.")
-            with archive.open(types_entry) as member:
-                content_types = member.read(CONTENT_TYPES_MAX + 1).decode("utf-8", errors="replace")
-    except UnsupportedFile:
+                check_archive(file, ArchiveLimits(max_total=ZIP_MAX_TOTAL_UNCOMPRESSED, max_entries=ZIP_MAX_ENTRIES,
+                                                  max_ratio=ZIP_MAX_RATIO), inflate=False)
+            except UnsafeArchive as exc:
+                raise _refuse(str(exc)) from exc
+            file.seek(0)
+            with zipfile.ZipFile(file) as archive:
+                try:
+                    types_entry = archive.getinfo("[Content_Types].xml")
+                except KeyError:
+                    raise _refuse("Tệp nén không phải tài liệu Office (DOCX, XLSX, PPTX).") from None
+                if types_entry.file_size > CONTENT_TYPES_MAX:
+                    raise _refuse("Tệp Office có cấu trúc không hợp lệ.")
+                with archive.open(types_entry) as member:
+                    content_types = member.read(CONTENT_TYPES_MAX + 1).decode("utf-8", errors="replace")
+    except (UnsupportedFile, StorageUnavailable):
         raise
     except Exception as exc:
         raise _refuse("Tệp nén bị hỏng hoặc không hợp lệ.") from exc

@@ -81,6 +81,7 @@ async def upload_file(request: Request, session: SessionDep, principal: CurrentU
     already in the submission."""
     limits = service.Limits(settings.max_file_bytes, settings.submission_quota_bytes)
     state: dict[str, int] = {}
+    staging: dict[str, str] = {}
 
     async def before_file(fields: dict[str, list[str]]) -> int:
         raw = (fields.get("submission_id") or [""])[-1].strip()
@@ -91,18 +92,17 @@ async def upload_file(request: Request, session: SessionDep, principal: CurrentU
         info = await service.submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
         state["limit"] = await service.upload_limit(session, principal, info, limits)
         request.state.submission = info
+        staging["key"] = service.staging_key_for(info)
         return state["limit"]
 
     try:
         upload = await read_upload(request.stream(), request.headers.get("content-type", ""),
-                                   before_file=before_file, spool_dir=settings.spool_dir)
+                                   before_file=before_file, storage=storage,
+                                   staging_key=lambda: staging["key"])
     except LimitExceeded as exc:
         raise service.size_refusal(exc.limit, limits) from None
-    try:
-        item, duplicate = await service.store_upload(session, principal, request.state.submission, upload,
-                                                     storage=storage)
-    finally:
-        upload.discard()
+    item, duplicate = await service.store_staged_upload(session, principal, request.state.submission, upload,
+                                                        storage=storage)
     codes = await service.codes_of(session, item)
     body = UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate, "codes": codes})
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if duplicate else 201)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import anyio
 import anyio.to_thread
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -34,15 +35,16 @@ from evidence.errors import (
     NotAllowed,
     QuotaExceeded,
     ReviewReasonRequired,
+    StorageUnavailable,
     SubmissionLocked,
     SubmissionNotFound,
     UploadNotFound,
 )
 from evidence.files import repository
-from evidence.files.inspection import inspect_file
+from evidence.files.inspection import FileType, inspect_content, inspect_file
 from evidence.files.models import EvidenceItem, EvidenceKind, PendingUpload, ReviewState
 from evidence.files.names import display_name
-from evidence.files.upload import LimitExceeded, SpooledUpload, spool_stream
+from evidence.files.upload import LimitExceeded, StagedUpload, discard_staged, spool_stream
 from evidence.metrics import EVIDENCE_UPLOAD_BYTES
 from evidence.storage.base import ObjectChanged, ObjectStorage
 
@@ -156,24 +158,42 @@ def _one(fields: dict[str, list[str]], name: str, max_length: int) -> str | None
 StoreObject = Callable[[str, str], Awaitable[None]]  # (storage key, checked content type)
 
 
-async def store_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo, upload: SpooledUpload,
-                       *, storage: ObjectStorage) -> tuple[EvidenceItem, bool]:
-    """Check the spooled multipart file, store it, then write its row. Returns (item, was it already there)."""
+async def store_staged_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo,
+                              upload: StagedUpload, *, storage: ObjectStorage) -> tuple[EvidenceItem, bool]:
+    """Check a multipart file where it was staged, copy it to its final key, then write its row; the staging
+    object is deleted in every case. Returns (item, was it already there)."""
     details = details_from_fields(upload.filename, upload.fields)
 
-    async def put(key: str, mime: str) -> None:
-        await storage.put_file(key, upload.path, size=upload.size, content_type=mime)
+    def inspect() -> FileType:
+        return inspect_content(upload.head, upload.size, lambda: storage.open_reader(upload.key, size=upload.size))
 
-    return await store_checked_file(session, principal, info, upload, details, storage=storage, store=put)
+    async def copy(key: str, mime: str) -> None:
+        # One server-side copy: the bytes checked are the bytes stored, and the final key never holds a
+        # partial or unchecked file.
+        if not await storage.copy(upload.key, key, content_type=mime):
+            raise StorageUnavailable("Tệp tạm không còn trong kho lưu trữ. Vui lòng tải lên lại.")
+
+    try:
+        return await store_checked_file(session, principal, info, size=upload.size, sha256=upload.sha256,
+                                        inspect=inspect, details=details, storage=storage, store=copy)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await discard_staged(storage, upload.key)
 
 
-async def store_checked_file(session: AsyncSession, principal: Principal, info: SubmissionInfo,
-                             upload: SpooledUpload, details: FileDetails, *, storage: ObjectStorage,
-                             store: StoreObject) -> tuple[EvidenceItem, bool]:
-    """Inspect the spooled bytes; unless the same bytes are already in the submission, `store` the object
-    under a fresh key and commit its row. Shared by the streamed upload and the direct (presigned) one."""
-    file_type = await anyio.to_thread.run_sync(inspect_file, upload.path, upload.size)
-    existing = await repository.by_sha256(session, info.id, upload.sha256)
+def staging_key_for(info: SubmissionInfo) -> str:
+    """Where a multipart upload's file is staged while it arrives and is checked (`staging/…`, swept if left)."""
+    return f"{STAGING_PREFIX}{info.id}/{uuid.uuid4()}"
+
+
+async def store_checked_file(session: AsyncSession, principal: Principal, info: SubmissionInfo, *, size: int,
+                             sha256: str, inspect: Callable[[], FileType], details: FileDetails,
+                             storage: ObjectStorage, store: StoreObject) -> tuple[EvidenceItem, bool]:
+    """Inspect the bytes (`inspect`, blocking, in a thread); unless the same bytes are already in the submission,
+    `store` the object under a fresh key and commit its row. Shared by the streamed upload and the direct
+    (presigned) one."""
+    file_type = await anyio.to_thread.run_sync(inspect)
+    existing = await repository.by_sha256(session, info.id, sha256)
     if existing is not None:
         return existing, True
     name = display_name(details.filename, file_type.extension)
@@ -182,8 +202,8 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
         submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.FILE.value,
         title=details.title or name.rsplit(".", 1)[0] or name, description=details.description,
         criterion_codes=details.criterion_codes,
-        original_name=name, storage_key=f"{info.id}/{uuid.uuid4()}", size=upload.size,
-        content_type=file_type.mime, sha256=upload.sha256, replaces_id=replaces_id,
+        original_name=name, storage_key=f"{info.id}/{uuid.uuid4()}", size=size,
+        content_type=file_type.mime, sha256=sha256, replaces_id=replaces_id,
         uploaded_by=principal.subject, uploaded_by_name=principal.name,
     )
     assert item.storage_key is not None
@@ -198,7 +218,7 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
     except IntegrityError:
         await session.rollback()
         await _forget_object(storage, item.storage_key)
-        existing = await repository.by_sha256(session, info.id, upload.sha256)
+        existing = await repository.by_sha256(session, info.id, sha256)
         if existing is None:
             raise
         return existing, True  # the same file won a concurrent race
@@ -206,7 +226,7 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
         await session.rollback()
         await _forget_object(storage, item.storage_key)
         raise
-    EVIDENCE_UPLOAD_BYTES.inc(upload.size)
+    EVIDENCE_UPLOAD_BYTES.inc(size)
     return item, False
 
 
@@ -306,7 +326,9 @@ async def _check_and_store_staged(session: AsyncSession, principal: Principal, i
             raise changed
 
     try:
-        return await store_checked_file(session, principal, info, upload, details, storage=storage, store=copy)
+        return await store_checked_file(session, principal, info, size=upload.size, sha256=upload.sha256,
+                                        inspect=lambda: inspect_file(upload.path, upload.size), details=details,
+                                        storage=storage, store=copy)
     finally:
         upload.discard()
 

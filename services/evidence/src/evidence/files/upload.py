@@ -1,13 +1,17 @@
 """Reading a multipart upload from the request stream: text fields first, then one file part.
 
-The file is never held in memory: each chunk is hashed, counted against the limit and appended to a spool
-file on disk (the content checks — pypdf, zip structure — need the whole file anyway, and nothing reaches the
-object store before the checks pass). Text fields must come before the file so that permission and quota are
-decided before the first byte of the file is spooled.
+The file is neither held in memory nor spooled to disk: each chunk is hashed, counted against the limit and
+streamed on into a staging object in the store (an S3 multipart upload, a few parts in memory at a time). The
+content checks (magic bytes, pypdf, zip structure) then read the staged object where it lies, by byte ranges;
+only a file that passes is copied to its final key (`service.store_staged_upload`), and the staging object is
+deleted whatever happens — a refused, cut-off or oversized upload leaves nothing behind. Text fields must come
+before the file so that permission and quota are decided before the first byte of the file is sent on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,11 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import anyio
 import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
 from evidence.errors import InvalidUpload, MalformedUpload
+from evidence.files.inspection import HEAD_BYTES
+from evidence.storage.base import ObjectStorage
 
 MAX_FIELDS = 30
 MAX_FIELD_BYTES = 8000
@@ -49,6 +56,18 @@ class SpooledUpload:
 
 
 @dataclass
+class StagedUpload:
+    """A multipart upload whose file now lies in the store at `key` (a staging key), unchecked."""
+
+    fields: dict[str, list[str]]
+    filename: str | None
+    key: str
+    size: int
+    sha256: str
+    head: bytes  # the first HEAD_BYTES, for the magic-number check
+
+
+@dataclass
 class _Part:
     name: str = ""
     filename: str | None = None
@@ -69,6 +88,63 @@ class _Spool:
             raise LimitExceeded(self.limit)
         self.hash.update(chunk)
         self.file.write(chunk)
+
+
+class _Staging:
+    """The file part streamed on into a staging object as it arrives: counted, hashed, its head kept.
+
+    The store's upload runs as a task fed through a small bounded buffer, so a store slower than the client
+    slows the reading of the request (back-pressure) instead of filling memory.
+    """
+
+    BUFFERED_CHUNKS = 4
+
+    def __init__(self, storage: ObjectStorage, key: str, limit: int) -> None:
+        self.storage, self.key, self.limit = storage, key, limit
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.head = bytearray()
+        self._send, receive = anyio.create_memory_object_stream[bytes](self.BUFFERED_CHUNKS)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async with receive:
+                async for chunk in receive:
+                    yield chunk
+
+        self._upload = asyncio.create_task(
+            storage.put_stream(key, chunks(), content_type="application/octet-stream"), name="evidence-staging")
+
+    async def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise LimitExceeded(self.limit)
+        self.hash.update(chunk)
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[: HEAD_BYTES - len(self.head)]
+        try:
+            await self._send.send(chunk)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            await self._upload  # the store's upload ended early: its own error says why
+            raise
+
+    async def finish(self) -> None:
+        """The whole file has been sent: wait until the store holds it."""
+        await self._send.aclose()
+        await self._upload
+
+    async def abort(self) -> None:
+        """Stop the store's upload (never completing a truncated object) and remove whatever was staged."""
+        self._upload.cancel()
+        with contextlib.suppress(BaseException):
+            await self._upload
+        self._send.close()
+        await discard_staged(self.storage, self.key)
+
+
+async def discard_staged(storage: ObjectStorage, key: str) -> None:
+    """Delete a staging object; a failure here is left to the sweeper (orphans older than its age)."""
+    with contextlib.suppress(Exception):
+        await storage.delete(key)
 
 
 async def spool_stream(chunks: AsyncIterator[bytes], *, limit: int, spool_dir: str | None = None,
@@ -110,9 +186,11 @@ async def read_upload(
     content_type: str,
     *,
     before_file: Callable[[dict[str, list[str]]], Awaitable[int]],
-    spool_dir: str | None = None,
-) -> SpooledUpload:
-    """Parse the body; `before_file(fields)` runs when the file part starts and returns its byte limit."""
+    storage: ObjectStorage,
+    staging_key: Callable[[], str],
+) -> StagedUpload:
+    """Parse the body; `before_file(fields)` runs when the file part starts and returns its byte limit; the file
+    then goes to the key `staging_key()` names as it arrives. On any failure nothing stays staged."""
     mime, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
@@ -132,7 +210,7 @@ async def read_upload(
     parser = MultipartParser(boundary, callbacks, max_header_size=MAX_PART_HEADER_BYTES)
     fields: dict[str, list[str]] = {}
     part = _Part()
-    spool: _Spool | None = None
+    staging: _Staging | None = None
     filename: str | None = None
     done_file = False
     in_file = False
@@ -156,13 +234,13 @@ async def read_upload(
                         if done_file:
                             raise InvalidUpload("Mỗi yêu cầu chỉ được gửi một tệp.")
                         limit = await before_file(fields)
-                        spool = _Spool(spool_dir, limit)
+                        staging = _Staging(storage, staging_key(), limit)
                         filename = part.filename
                         in_file = True
                 elif kind == "data":
                     if in_file:
-                        assert spool is not None
-                        await anyio.to_thread.run_sync(spool.write, value)
+                        assert staging is not None
+                        await staging.write(value)
                     else:
                         part.data += value
                         if len(part.data) > MAX_FIELD_BYTES:
@@ -176,13 +254,14 @@ async def read_upload(
                         fields.setdefault(part.name, []).append(part.data.decode("utf-8", "replace"))
             events.clear()
         _parse(parser, None)
-        if spool is None or not done_file:
+        if staging is None or not done_file:
             raise InvalidUpload("Thiếu tệp minh chứng (trường 'file').")
-        spool.file.close()
-        return SpooledUpload(fields=fields, filename=filename, path=spool.path, size=spool.size,
-                             sha256=spool.hash.hexdigest())
+        await staging.finish()
+        return StagedUpload(fields=fields, filename=filename, key=staging.key, size=staging.size,
+                            sha256=staging.hash.hexdigest(), head=bytes(staging.head))
     except BaseException:
-        if spool is not None:
-            spool.file.close()
-            spool.path.unlink(missing_ok=True)
+        if staging is not None:
+            # Shielded: a cancelled request (the client left) must still remove what it staged.
+            with anyio.CancelScope(shield=True):
+                await staging.abort()
         raise

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 # Sent with a direct upload's PUT, and signed: S3 refuses to overwrite an existing object.
 PUT_ONCE_HEADERS = {"if-none-match": "*"}
@@ -36,6 +37,12 @@ class ObjectStorage(Protocol):
         ...
 
     def get_stream(self, key: str, *, match_etag: str | None = None) -> AsyncIterator[bytes]: ...
+
+    def open_reader(self, key: str, *, size: int) -> AbstractContextManager[BinaryIO]:
+        """The object as a seekable binary file that fetches what is read by byte ranges (a few buffers in
+        memory, never the whole object). Blocking: use it in a worker thread. Storage failures raise
+        `StorageUnavailable`."""
+        ...
 
     async def stat(self, key: str) -> StoredObject | None: ...
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 import io
 import queue
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -85,6 +85,47 @@ class _QueueReader(io.RawIOBase):
                 return
             except queue.Full:
                 await anyio.sleep(0.002)
+
+
+class _RangeReader(io.RawIOBase):
+    """A stored object read by HTTP range requests: what `zipfile` and `pypdf` need (seek, tell, read) to check a
+    file's structure where it lies, fetching only the parts they look at. Blocking (worker thread)."""
+
+    def __init__(self, storage: S3Storage, key: str, size: int) -> None:
+        self._storage, self._key, self._size, self._position = storage, key, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._size - self._position)
+        if wanted <= 0:
+            return 0
+        try:
+            response = self._storage.client.get_object(self._storage.bucket, self._key, offset=self._position,
+                                                       length=wanted)
+            try:
+                data = response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        except (HTTPError, OSError, S3Error) as exc:
+            raise StorageUnavailable("Không đọc được tệp từ kho lưu trữ. Vui lòng thử lại sau.") from exc
+        count = len(data)
+        buffer[:count] = data
+        self._position += count
+        return count
 
 
 class S3Storage:
@@ -177,6 +218,11 @@ class S3Storage:
         finally:
             response.close()
             response.release_conn()
+
+    @contextlib.contextmanager
+    def open_reader(self, key: str, *, size: int) -> Iterator[BinaryIO]:
+        with io.BufferedReader(_RangeReader(self, key, size), buffer_size=READ_CHUNK) as reader:
+            yield cast(BinaryIO, reader)
 
     async def stat(self, key: str) -> StoredObject | None:
         try:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from edudx_common.db import utcnow
+from edudx_common.revocation import note_revoked
 from identity.auth.models import PasswordHistory, PasswordToken, RefreshToken
 from identity.users.models import User
 
@@ -24,15 +25,17 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
         update(RefreshToken).where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    note_revoked(session, [family_id])
 
 
 async def revoke_all_for_users_of_unit(session: AsyncSession, unit_id: uuid.UUID) -> None:
     users = select(User.id).where(User.unit_id == unit_id)
-    await session.execute(
+    revoked = await session.execute(
         update(RefreshToken).where(col(RefreshToken.user_id).in_(users.scalar_subquery()),
                                    col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow()).returning(col(RefreshToken.family_id))
     )
+    note_revoked(session, revoked.scalars())
 
 
 async def revoked_sessions_since(session: AsyncSession, since: datetime) -> list[uuid.UUID]:
@@ -44,10 +47,11 @@ async def revoked_sessions_since(session: AsyncSession, since: datetime) -> list
 
 
 async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    await session.execute(
+    revoked = await session.execute(
         update(RefreshToken).where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow()).returning(col(RefreshToken.family_id))
     )
+    note_revoked(session, revoked.scalars())
 
 
 async def get_password_token(session: AsyncSession, token_hash: str) -> PasswordToken | None:

@@ -18,6 +18,7 @@ from edudx_common import audit
 from edudx_common.auth import CLIENT_KIND, Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
+from edudx_common.revocation import note_revoked
 from identity.auth.service import AuthKit
 from identity.auth.tokens import token_hash
 from identity.errors import IntegrationClientNotFound, OAuthError, OAuthInvalidClient
@@ -105,6 +106,7 @@ async def revoke_client(session: AsyncSession, principal: Principal, client_pk: 
         unit = await units_repository.get(session, client.unit_id)
         _record(session, client, "integration_client.revoked", principal, unit.path if unit else "")
         await session.flush()
+        note_revoked(session, [client.id])  # its tokens' `sid`
     return client
 
 

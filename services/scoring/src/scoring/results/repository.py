@@ -133,10 +133,11 @@ def _code_point_order_postgresql(element: _CodePointOrder, compiler: Any, **kw: 
 UNIT_HEX = 32  # unit paths are "/<hex>/<hex>/…/" of unit ids
 
 
-def group_hex(issuer_id: uuid.UUID) -> ColumnElement[str | None]:
-    """The id (hex) of the unit directly under the issuer on a sheet's `unit_path` — its sub-authority — or NULL
-    when the unit sits directly under the issuer or outside its tree (results.service._group_of, in SQL)."""
-    path = col(ScoreSheet.unit_path)
+def group_hex(issuer_id: uuid.UUID, path: Any = None) -> ColumnElement[str | None]:
+    """The id (hex) of the unit directly under the issuer on a sheet's `unit_path` (or `path`) — its sub-authority
+    — or NULL when the unit sits directly under the issuer or outside its tree (results.service._group_of, in
+    SQL)."""
+    path = col(ScoreSheet.unit_path) if path is None else path
     at = _Position(path, literal(f"/{issuer_id.hex}/"))
     below_group = func.length(func.rtrim(path, "/")) > at + 2 * (UNIT_HEX + 1)
     return case((and_(at > 0, below_group), func.substr(path, at + UNIT_HEX + 2, UNIT_HEX)), else_=null())
@@ -156,6 +157,14 @@ def group_key(issuer_id: uuid.UUID, group_by: str) -> ColumnElement[str | None]:
     attribute = _ATTRIBUTE_GROUPS.get(group_by)
     if attribute is None:
         return group_hex(issuer_id)
+    return _group_source(group_by)
+
+
+def _group_source(group_by: str) -> ColumnElement[str | None]:
+    """What a sheet's group is read from: its path (`child`, cut in `group_hex`), else the attribute as text."""
+    attribute = _ATTRIBUTE_GROUPS.get(group_by)
+    if attribute is None:
+        return cast("ColumnElement[str | None]", col(ScoreSheet.unit_path))
     return cast("ColumnElement[str | None]", expression.cast(col(attribute[0]), String))
 
 
@@ -229,9 +238,26 @@ def _level_rank(unscored: Unscored) -> ColumnElement[int]:
     return func.coalesce(rank, literal(-1, Integer()))
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """Every submitted sheet with its rank (`rows`, a subquery), and how a row's group is computed from its
+    `group_source` column. The group is kept out of the ranking: cutting it out of the path costs more per row
+    than the ranking itself, and a page needs it for its own rows only (unless it filters by group)."""
+
+    rows: Subquery
+    issuer_id: uuid.UUID
+    group_by: str
+
+    def group(self, columns: Any) -> ColumnElement[str | None]:
+        """The group key (as `group_key` gives it) of the rows whose columns are `columns` (`rows.c`, a page's)."""
+        if self.group_by in _ATTRIBUTE_GROUPS:
+            return cast("ColumnElement[str | None]", columns.group_source)
+        return group_hex(self.issuer_id, columns.group_source)
+
+
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
                   within: uuid.UUID | None = None, approved_only: bool = False, group_by: str = "child",
-                  commune_id: uuid.UUID | None = None, by_level: bool = False) -> Subquery:
+                  commune_id: uuid.UUID | None = None, by_level: bool = False) -> Ranked:
     """Every submitted sheet of the campaign (of `within`'s subtree) with its rank among them: rank() over the
     final total (`by_level`: over the level, then the final total), so equal places share a rank and the next
     rank skips the tied places, and whether it is shared."""
@@ -242,31 +268,33 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
     # a count per place would sort a second time, a frame of peers costs more than the sort).
     tied = or_(and_(*(func.lag(key).over(order_by=order) == key for key in keys)),
                and_(*(func.lead(key).over(order_by=order) == key for key in keys)))
-    return select(
+    rows = select(
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
         col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
         final.label("final_total"),
-        _classification(unscored).label("classification"), group_key(issuer_id, group_by).label("group_hex"),
+        _classification(unscored).label("classification"), _group_source(group_by).label("group_source"),
         func.rank().over(order_by=order).label("rank"), tied.label("tied"),
     ).where(*_submitted(campaign_id, within, commune_id),
             *([col(ScoreSheet.submission_status) == "approved"] if approved_only else [])).subquery("ranked")
+    return Ranked(rows=rows, issuer_id=issuer_id, group_by=group_by)
 
 
-def _ranked_filters(ranked: Subquery, *, classification: str | None, only_unclassified: bool,
+def _ranked_filters(ranked: Ranked, *, classification: str | None, only_unclassified: bool,
                     group: uuid.UUID | None, search: str | None = None,
                     stored_group: str | None = None) -> list[ColumnElement[bool]]:
+    rows = ranked.rows.c
     where: list[ColumnElement[bool]] = []
     if search:
         # Every folded word in order, as edudx_common.text.fold and like_pattern define the project's search.
-        where.append(ranked.c.unit_name_folded.like(like_pattern(search), escape="\\"))
+        where.append(rows.unit_name_folded.like(like_pattern(search), escape="\\"))
     if only_unclassified:
-        where.append(ranked.c.classification.is_(None))
+        where.append(rows.classification.is_(None))
     elif classification is not None:
-        where.append(ranked.c.classification == classification)
+        where.append(rows.classification == classification)
     if group is not None:
-        where.append(ranked.c.group_hex == group.hex)
+        where.append(ranked.group(rows) == group.hex)
     if stored_group is not None:  # a group as the database keys it ("": the sheets without one)
-        where.append(ranked.c.group_hex == stored_group if stored_group else ranked.c.group_hex.is_(None))
+        where.append(ranked.group(rows) == stored_group if stored_group else ranked.group(rows).is_(None))
     return where
 
 
@@ -276,22 +304,29 @@ def _ranked_row(row: Any) -> RankedRow:
                      group_hex=row.group_hex, rank=row.rank, tied=bool(row.tied))
 
 
-async def ranked_page(session: AsyncSession, ranked: Subquery, *, classification: str | None = None,
+def _page_order(columns: Any, by_name: bool) -> list[Any]:
+    name_order = [_CodePointOrder(columns.unit_name_folded), _CodePointOrder(columns.unit_name)]
+    order = [*name_order, columns.rank] if by_name else [columns.rank, _CodePointOrder(columns.unit_name)]
+    return [*order, columns.sheet_id]
+
+
+async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: str | None = None,
                       only_unclassified: bool = False, group: uuid.UUID | None = None, search: str | None = None,
                       by_name: bool = False, limit: int, offset: int,
                       stored_group: str | None = None) -> tuple[list[RankedRow], int]:
     """One page by rank then name (or by folded name), and how many rows match: ORDER BY … LIMIT in the
-    database, ranks being those among every row of `ranked` whatever the filters."""
+    database, ranks being those among every row of `ranked` whatever the filters. The group is computed for
+    the page's rows only, in an outer query (for every row only when a group filter asks for it)."""
     where = _ranked_filters(ranked, classification=classification, only_unclassified=only_unclassified,
                             group=group, search=search, stored_group=stored_group)
-    name_order = [_CodePointOrder(ranked.c.unit_name_folded), _CodePointOrder(ranked.c.unit_name)]
-    order = [*name_order, ranked.c.rank] if by_name else [ranked.c.rank, _CodePointOrder(ranked.c.unit_name)]
-    query = (select(ranked, func.count().over().label("matching")).where(*where)
-             .order_by(*order, ranked.c.sheet_id).limit(limit).offset(offset))
-    rows = (await session.execute(query)).all()
-    if rows:
-        return [_ranked_row(r) for r in rows], int(rows[0].matching)
-    matching = await session.scalar(select(func.count()).select_from(ranked).where(*where))
+    rows = ranked.rows
+    page = (select(rows, func.count().over().label("matching")).where(*where)
+            .order_by(*_page_order(rows.c, by_name)).limit(limit).offset(offset)).subquery("page")
+    query = select(page, ranked.group(page.c).label("group_hex")).order_by(*_page_order(page.c, by_name))
+    found = (await session.execute(query)).all()
+    if found:
+        return [_ranked_row(r) for r in found], int(found[0].matching)
+    matching = await session.scalar(select(func.count()).select_from(rows).where(*where))
     return [], int(matching or 0)
 
 
@@ -352,16 +387,17 @@ class ExportRow(NamedTuple):
     submission_status: str
 
 
-async def export_rows(session: AsyncSession, ranked: Subquery, *, with_group_levels: bool) -> list[ExportRow]:
+async def export_rows(session: AsyncSession, ranked: Ranked, *, with_group_levels: bool) -> list[ExportRow]:
     """Every row of `ranked` by rank then name, with the self-assessed total (and each group's level) read out of
     the stored summary in SQL: no summary is decoded whole, no outcome rebuilt in Python."""
     summary = col(ScoreSheet.summary)
     groups = summary["groups"] if with_group_levels else null()
-    query = (select(ranked.c.unit_id, ranked.c.unit_name, ranked.c.group_hex, summary["self_total"].as_string(),
-                    ranked.c.final_total, groups, ranked.c.classification, ranked.c.rank, ranked.c.tied,
+    rows = ranked.rows.c
+    query = (select(rows.unit_id, rows.unit_name, ranked.group(rows), summary["self_total"].as_string(),
+                    rows.final_total, groups, rows.classification, rows.rank, rows.tied,
                     col(ScoreSheet.submission_status))
-             .join(ScoreSheet, col(ScoreSheet.id) == ranked.c.sheet_id)
-             .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id))
+             .join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
+             .order_by(rows.rank, _CodePointOrder(rows.unit_name), rows.sheet_id))
     return [ExportRow(unit_id=unit_id, unit_name=name, group_hex=group, self_total=_decimal(self_total),
                       final_total=Decimal(final), classification=label, rank=rank, tied=bool(tied),
                       group_levels=[g["level"] for g in levels] if levels is not None else None,
@@ -394,13 +430,14 @@ class PublishRow(NamedTuple):
     max_total: Decimal | None  # None: never scored
 
 
-async def publish_rows(session: AsyncSession, ranked: Subquery) -> list[PublishRow]:
+async def publish_rows(session: AsyncSession, ranked: Ranked) -> list[PublishRow]:
     """Every row of `ranked` with the summary's groups and maximum read out in SQL (not the whole summary)."""
     summary = col(ScoreSheet.summary)
-    query = (select(ranked.c.unit_id, ranked.c.unit_name, ranked.c.final_total, ranked.c.classification,
-                    ranked.c.rank, summary["groups"], summary["max_total"].as_string())
-             .join(ScoreSheet, col(ScoreSheet.id) == ranked.c.sheet_id)
-             .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id))
+    rows = ranked.rows.c
+    query = (select(rows.unit_id, rows.unit_name, rows.final_total, rows.classification,
+                    rows.rank, summary["groups"], summary["max_total"].as_string())
+             .join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
+             .order_by(rows.rank, _CodePointOrder(rows.unit_name), rows.sheet_id))
     return [PublishRow(unit_id=unit_id, unit_name=name, final_total=Decimal(final), classification=label,
                        rank=rank, groups=groups, max_total=_decimal(maximum))
             for unit_id, name, final, label, rank, groups, maximum in await session.execute(query)]

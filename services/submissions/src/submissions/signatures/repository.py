@@ -35,12 +35,19 @@ async def latest_signed(session: AsyncSession, submission_id: uuid.UUID, *,
     return (await session.execute(query)).scalar_one_or_none()
 
 
+# asyncpg sends at most 32,767 parameters in one PostgreSQL statement: an export of a national campaign (50,000
+# targets) asks about more submissions than that, so they are asked about in batches.
+IDS_PER_STATEMENT = 10_000
+
+
 async def signed_versions(session: AsyncSession, submission_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
     """The highest signed version of each submission that has one."""
-    if not submission_ids:
-        return {}
-    result = await session.execute(
-        select(col(SignedReport.submission_id), func.max(col(SignedReport.version_number)))
-        .where(col(SignedReport.submission_id).in_(list(submission_ids)))
-        .group_by(col(SignedReport.submission_id)))
-    return {submission_id: number for submission_id, number in result.all()}
+    ids = list(submission_ids)
+    found: dict[uuid.UUID, int] = {}
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        result = await session.execute(
+            select(col(SignedReport.submission_id), func.max(col(SignedReport.version_number)))
+            .where(col(SignedReport.submission_id).in_(ids[start:start + IDS_PER_STATEMENT]))
+            .group_by(col(SignedReport.submission_id)))
+        found.update({submission_id: number for submission_id, number in result.all()})
+    return found
