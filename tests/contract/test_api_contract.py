@@ -112,7 +112,8 @@ def test_errors_are_problems_with_a_code_catalogue(public: dict[str, Any]) -> No
     for path, method, operation in _operations(public):
         responses = operation["responses"]
         assert {"429", "502", "503", "504"} <= set(responses), (method, path)
-        assert "Retry-After" in responses["429"]["headers"]
+        assert {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+            responses["429"]["headers"]), (method, path)
         if "requestBody" in operation:
             assert {"413", "422"} <= set(responses), (method, path)
 

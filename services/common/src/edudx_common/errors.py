@@ -124,9 +124,20 @@ class Unprocessable(ProblemError):
 
 
 class TooManyRequests(ProblemError):
+    """A limit was reached: answers `Retry-After` and the `RateLimit-*` headers (edudx_common.ratelimit) from the
+    limit and the wait, so each limiter says the same things the same way."""
+
     status = 429
     code = "too_many_requests"
     title = "Quá nhiều yêu cầu, vui lòng thử lại sau"
+
+    def __init__(self, detail: str | None = None, *, limit: int, retry_after: float,
+                 extra: dict[str, Any] | None = None) -> None:
+        from edudx_common.ratelimit import rate_limit_headers
+
+        headers = rate_limit_headers(limit=limit, waited=retry_after)
+        self.retry_after_seconds = int(headers["Retry-After"])
+        super().__init__(detail, extra=extra, headers=headers)
 
 
 class BadGateway(ProblemError):
@@ -166,6 +177,8 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None,
                      request: Request | None = None) -> JSONResponse:
     """The problem as JSON; with `request`, its title in the language the client asked for (`Accept-Language`)."""
     language = messages.preferred_language(request.headers.get("accept-language")) if request is not None else "vi"
+    if problem.status == 429:
+        headers = _with_rate_limit_headers(headers or {})
     if language == "en":
         problem = problem.model_copy(update={"title": messages.title_en(problem.code)})
     return JSONResponse(
@@ -174,6 +187,18 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None,
         media_type=PROBLEM_MEDIA_TYPE,
         headers={**(headers or {}), "Content-Language": language},
     )
+
+
+def _with_rate_limit_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Every 429 says when to retry and that nothing remains, even one raised without a limiter's numbers."""
+    lowered = {k.lower() for k in headers}
+    complete = dict(headers)
+    if "retry-after" not in lowered:
+        complete["Retry-After"] = "1"
+    retry_after = next(v for k, v in complete.items() if k.lower() == "retry-after")
+    defaults = {"RateLimit-Limit": "0", "RateLimit-Remaining": "0", "RateLimit-Reset": retry_after}
+    complete.update({k: v for k, v in defaults.items() if k.lower() not in lowered})
+    return complete
 
 
 def _language(request: Request) -> messages.Language:
