@@ -267,16 +267,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActorKind
+         * @description Ai đã thao tác: người dùng, ứng dụng tích hợp, dịch vụ, hoặc người chưa đăng nhập.
+         * @enum {string}
+         */
+        ActorKind: "user" | "client" | "service" | "anonymous";
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
             action: string;
             /** Actor Id */
             actor_id: string | null;
-            /** Actor Kind */
-            actor_kind: string;
+            actor_kind: components["schemas"]["ActorKind"];
             /** Actor Roles */
-            actor_roles: string[];
+            actor_roles: components["schemas"]["Role"][];
             /** Actor Unit Id */
             actor_unit_id: string | null;
             /**
@@ -545,6 +550,11 @@ export interface components {
          * @enum {string}
          */
         ReviewState: "pending" | "accepted" | "insufficient" | "wrong";
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "system_admin" | "authority_admin" | "reviewer" | "principal" | "school_it_officer" | "viewer";
         /** UploadCreate */
         UploadCreate: {
             /**
@@ -805,9 +815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -916,9 +932,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1055,9 +1077,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1069,6 +1097,8 @@ export interface operations {
             /** @description Kho lưu trữ tệp không sẵn sàng */
             503: {
                 headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1153,9 +1183,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1251,9 +1287,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1351,9 +1393,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1460,9 +1508,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1573,9 +1627,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1684,9 +1744,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1784,9 +1850,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1884,9 +1956,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1995,9 +2073,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2113,9 +2197,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2127,6 +2217,8 @@ export interface operations {
             /** @description Kho lưu trữ tệp không sẵn sàng */
             503: {
                 headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -974,16 +974,21 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * ActorKind
+         * @description Ai đã thao tác: người dùng, ứng dụng tích hợp, dịch vụ, hoặc người chưa đăng nhập.
+         * @enum {string}
+         */
+        ActorKind: "user" | "client" | "service" | "anonymous";
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
             action: string;
             /** Actor Id */
             actor_id: string | null;
-            /** Actor Kind */
-            actor_kind: string;
+            actor_kind: components["schemas"]["ActorKind"];
             /** Actor Roles */
-            actor_roles: string[];
+            actor_roles: components["schemas"]["Role"][];
             /** Actor Unit Id */
             actor_unit_id: string | null;
             /**
@@ -1064,8 +1069,9 @@ export interface components {
             /**
              * Token Type
              * @default Bearer
+             * @constant
              */
-            token_type?: string;
+            token_type?: "Bearer";
         };
         /** ClusterCreate */
         ClusterCreate: {
@@ -1344,8 +1350,7 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /** Unit Type */
-            unit_type: string;
+            unit_type: components["schemas"]["UnitType"];
             /**
              * Updated At
              * Format: date-time
@@ -1673,8 +1678,9 @@ export interface components {
             /**
              * Token Type
              * @default bearer
+             * @constant
              */
-            token_type?: string;
+            token_type?: "bearer";
         };
         /** TokenPair */
         TokenPair: {
@@ -1692,8 +1698,9 @@ export interface components {
             /**
              * Token Type
              * @default bearer
+             * @constant
              */
-            token_type?: string;
+            token_type?: "bearer";
         };
         /** UnitChangeRead */
         UnitChangeRead: {
@@ -1930,6 +1937,7 @@ export interface components {
         };
         /**
          * UnitType
+         * @description Loại đơn vị.
          * @enum {string}
          */
         UnitType: "ministry" | "department" | "district_office" | "commune" | "school" | "center";
@@ -2103,9 +2111,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2218,9 +2232,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2329,9 +2349,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2426,9 +2452,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2515,9 +2547,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2608,9 +2646,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2697,9 +2741,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2788,9 +2838,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2886,9 +2942,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2977,9 +3039,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3078,9 +3146,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3189,9 +3263,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3302,9 +3382,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3415,9 +3501,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3519,9 +3611,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3632,9 +3730,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3732,9 +3836,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3832,9 +3942,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3930,9 +4046,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4041,9 +4163,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4150,9 +4278,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4250,9 +4384,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4354,9 +4494,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4467,9 +4613,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4567,9 +4719,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4667,9 +4825,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4767,9 +4931,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4887,9 +5057,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5000,9 +5176,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5100,9 +5282,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5213,9 +5401,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5313,9 +5507,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5421,9 +5621,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5521,9 +5727,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5621,9 +5833,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5726,9 +5944,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5839,9 +6063,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5952,9 +6182,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6052,9 +6288,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6152,9 +6394,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6268,9 +6516,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6392,9 +6646,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6406,6 +6666,8 @@ export interface operations {
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
                 headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6488,9 +6750,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6589,9 +6857,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6700,9 +6974,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6813,9 +7093,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6913,9 +7199,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7026,9 +7318,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7150,9 +7448,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7164,6 +7468,8 @@ export interface operations {
             /** @description Đang xử lý nhiều tệp nhập cùng lúc (imports_busy), thử lại sau Retry-After giây */
             503: {
                 headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7246,9 +7552,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;

@@ -514,16 +514,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActorKind
+         * @description Ai đã thao tác: người dùng, ứng dụng tích hợp, dịch vụ, hoặc người chưa đăng nhập.
+         * @enum {string}
+         */
+        ActorKind: "user" | "client" | "service" | "anonymous";
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
             action: string;
             /** Actor Id */
             actor_id: string | null;
-            /** Actor Kind */
-            actor_kind: string;
+            actor_kind: components["schemas"]["ActorKind"];
             /** Actor Roles */
-            actor_roles: string[];
+            actor_roles: components["schemas"]["Role"][];
             /** Actor Unit Id */
             actor_unit_id: string | null;
             /**
@@ -1108,6 +1113,11 @@ export interface components {
              */
             campaign_id: string;
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "system_admin" | "authority_admin" | "reviewer" | "principal" | "school_it_officer" | "viewer";
         /** ScheduledReminder */
         ScheduledReminder: {
             /**
@@ -1230,8 +1240,7 @@ export interface components {
              * Format: uuid
              */
             event_id: string;
-            /** Event Type */
-            event_type: string;
+            event_type: components["schemas"]["WebhookEventType"];
             /**
              * Id
              * Format: uuid
@@ -1417,9 +1426,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1528,9 +1543,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1626,9 +1647,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1737,9 +1764,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1835,9 +1868,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1935,9 +1974,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2015,9 +2060,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2115,9 +2166,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2215,9 +2272,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2328,9 +2391,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2428,9 +2497,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2534,9 +2609,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2634,9 +2715,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2745,9 +2832,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2843,9 +2936,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2952,9 +3051,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3056,9 +3161,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3156,9 +3267,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3256,9 +3373,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3354,9 +3477,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3452,9 +3581,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3550,9 +3685,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3661,9 +3802,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3765,9 +3912,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3878,9 +4031,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3978,9 +4137,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4076,9 +4241,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4189,9 +4360,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4294,9 +4471,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4395,9 +4578,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;

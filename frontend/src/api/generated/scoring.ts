@@ -607,16 +607,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActorKind
+         * @description Ai đã thao tác: người dùng, ứng dụng tích hợp, dịch vụ, hoặc người chưa đăng nhập.
+         * @enum {string}
+         */
+        ActorKind: "user" | "client" | "service" | "anonymous";
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
             action: string;
             /** Actor Id */
             actor_id: string | null;
-            /** Actor Kind */
-            actor_kind: string;
+            actor_kind: components["schemas"]["ActorKind"];
             /** Actor Roles */
-            actor_roles: string[];
+            actor_roles: components["schemas"]["Role"][];
             /** Actor Unit Id */
             actor_unit_id: string | null;
             /**
@@ -694,6 +699,12 @@ export interface components {
             min_inclusive?: boolean;
         };
         /**
+         * CampaignKind
+         * @description Loại đợt báo cáo.
+         * @enum {string}
+         */
+        CampaignKind: "annual_plan" | "semester_review" | "year_end_report" | "dx_self_assessment" | "ad_hoc_list";
+        /**
          * CampaignPreset
          * @description What the campaign wizard fills from a preset (the authority edits anything before issuing).
          */
@@ -706,8 +717,7 @@ export interface components {
             external_assessment_due_at: string;
             /** Key */
             key: string;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["CampaignKind"];
             /** Legal Reference */
             legal_reference: string;
             /**
@@ -762,8 +772,7 @@ export interface components {
             groups: components["schemas"]["GroupSummary"][];
             /** Limit */
             limit: number;
-            /** Mode */
-            mode: string;
+            mode: components["schemas"]["ClassificationMode"];
             /** Offset */
             offset: number;
             previous_year: components["schemas"]["PreviousYear"] | null;
@@ -928,11 +937,8 @@ export interface components {
             code: string;
             /** Group Code */
             group_code: string;
-            /**
-             * Kind
-             * @description unscored: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng
-             */
-            kind: string;
+            /** @description unscored: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng */
+            kind: components["schemas"]["GapKind"];
             /** Message */
             message: string;
             /**
@@ -961,8 +967,7 @@ export interface components {
             gap: number | null;
             /** Group Code */
             group_code: string;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["CriterionKind"];
             /** Large Gap */
             large_gap: boolean;
             /**
@@ -1038,6 +1043,11 @@ export interface components {
              */
             row?: number | null;
         };
+        /**
+         * GapKind
+         * @enum {string}
+         */
+        GapKind: "unscored" | "evidence";
         /** Group */
         Group: {
             /**
@@ -1218,8 +1228,7 @@ export interface components {
          * @description What the authority published about a school: no scores, no ranks, no people.
          */
         PublicLevel: {
-            /** Campaign Kind */
-            campaign_kind: string;
+            campaign_kind: components["schemas"]["CampaignKind"];
             /** Campaign Title */
             campaign_title: string;
             /**
@@ -1421,8 +1430,7 @@ export interface components {
              * Format: uuid
              */
             submission_id: string;
-            /** Submission Status */
-            submission_status: string;
+            submission_status: components["schemas"]["SubmissionStatus"];
             /**
              * Tied
              * @description Đồng hạng với đơn vị khác
@@ -1501,6 +1509,11 @@ export interface components {
             /** Scores */
             scores: components["schemas"]["ReviewScoreInput"][];
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "system_admin" | "authority_admin" | "reviewer" | "principal" | "school_it_officer" | "viewer";
         /** RubricDefinition */
         RubricDefinition: {
             /**
@@ -1592,11 +1605,8 @@ export interface components {
              * @description Tổng điểm chuẩn của các nhóm
              */
             max_total: number;
-            /**
-             * Mode
-             * @description total_bands (xếp loại theo tổng điểm) | group_levels (mức theo từng nhóm)
-             */
-            mode: string;
+            /** @description total_bands (xếp loại theo tổng điểm) | group_levels (mức theo từng nhóm) */
+            mode: components["schemas"]["ClassificationMode"];
             /**
              * Owner Unit Id
              * @description Đơn vị quản lý bộ tiêu chí; trống: mẫu dùng chung
@@ -1629,11 +1639,8 @@ export interface components {
             id: string;
             /** Is Template */
             is_template: boolean;
-            /**
-             * Mode
-             * @description total_bands (xếp loại theo tổng điểm) | group_levels (mức theo từng nhóm)
-             */
-            mode: string;
+            /** @description total_bands (xếp loại theo tổng điểm) | group_levels (mức theo từng nhóm) */
+            mode: components["schemas"]["ClassificationMode"];
             /**
              * Owner Unit Id
              * @description Đơn vị quản lý bộ tiêu chí; trống: mẫu dùng chung
@@ -1676,8 +1683,7 @@ export interface components {
             large_gap: boolean;
             /** Max Total */
             max_total: number;
-            /** Mode */
-            mode: string;
+            mode: components["schemas"]["ClassificationMode"];
             /** Results Published */
             results_published: boolean;
             /**
@@ -1705,8 +1711,7 @@ export interface components {
              * Format: uuid
              */
             submission_id: string;
-            /** Submission Status */
-            submission_status: string;
+            submission_status: components["schemas"]["SubmissionStatus"];
             /**
              * Unit Id
              * Format: uuid
@@ -1800,6 +1805,12 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * SubmissionStatus
+         * @description Trạng thái báo cáo của đơn vị.
+         * @enum {string}
+         */
+        SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
         /** UnitWarning */
         UnitWarning: {
             /**
@@ -1915,9 +1926,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2026,9 +2043,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2143,9 +2166,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2251,9 +2280,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2349,9 +2384,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2449,9 +2490,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2549,9 +2596,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2660,9 +2713,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2764,9 +2823,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2864,9 +2929,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -2977,9 +3048,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3086,9 +3163,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3169,9 +3252,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3252,9 +3341,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3350,9 +3445,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3463,9 +3564,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3563,9 +3670,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3666,9 +3779,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3766,9 +3885,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3879,9 +4004,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3980,9 +4111,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4102,9 +4239,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4116,6 +4259,8 @@ export interface operations {
             /** @description Đang xử lý nhiều tệp nhập (imports_busy) */
             503: {
                 headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4198,9 +4343,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4298,9 +4449,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4398,9 +4555,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4511,9 +4674,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4611,9 +4780,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4711,9 +4886,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4834,9 +5015,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4934,9 +5121,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;

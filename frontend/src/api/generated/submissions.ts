@@ -1017,6 +1017,12 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActorKind
+         * @description Ai đã thao tác: người dùng, ứng dụng tích hợp, dịch vụ, hoặc người chưa đăng nhập.
+         * @enum {string}
+         */
+        ActorKind: "user" | "client" | "service" | "anonymous";
+        /**
          * ApprovalCheck
          * @description What an approval needs now: the reasons it would be refused, and what the confirmation must name.
          */
@@ -1121,10 +1127,9 @@ export interface components {
             action: string;
             /** Actor Id */
             actor_id: string | null;
-            /** Actor Kind */
-            actor_kind: string;
+            actor_kind: components["schemas"]["ActorKind"];
             /** Actor Roles */
-            actor_roles: string[];
+            actor_roles: components["schemas"]["Role"][];
             /** Actor Unit Id */
             actor_unit_id: string | null;
             /**
@@ -1380,6 +1385,7 @@ export interface components {
         };
         /**
          * CampaignKind
+         * @description Loại đợt báo cáo.
          * @enum {string}
          */
         CampaignKind: "annual_plan" | "semester_review" | "year_end_report" | "dx_self_assessment" | "ad_hoc_list";
@@ -1554,11 +1560,8 @@ export interface components {
              * @description Mã trường của đề cương, hoặc 'self_scores.<mã tiêu chí>'
              */
             field: string;
-            /**
-             * Kind
-             * @description answer: chưa trả lời; invalid: chưa hợp lệ; score: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng
-             */
-            kind: string;
+            /** @description answer: chưa trả lời; invalid: chưa hợp lệ; score: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng */
+            kind: components["schemas"]["ChecklistKind"];
             /** Message */
             message: string;
             /**
@@ -1567,6 +1570,11 @@ export interface components {
              */
             section: string | null;
         };
+        /**
+         * ChecklistKind
+         * @enum {string}
+         */
+        ChecklistKind: "answer" | "invalid" | "score" | "evidence";
         /**
          * ChecklistRead
          * @description What still stands between the draft and its submit.
@@ -2184,6 +2192,11 @@ export interface components {
          * @enum {string}
          */
         ReviewQueue: "awaiting" | "mine" | "returned" | "overdue";
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "system_admin" | "authority_admin" | "reviewer" | "principal" | "school_it_officer" | "viewer";
         /** SchoolYearCreate */
         SchoolYearCreate: {
             /**
@@ -2485,6 +2498,7 @@ export interface components {
         };
         /**
          * SubmissionStatus
+         * @description Trạng thái báo cáo của đơn vị.
          * @enum {string}
          */
         SubmissionStatus: "draft" | "submitted" | "under_review" | "returned" | "resubmitted" | "forwarded" | "approved";
@@ -2626,8 +2640,7 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /** Unit Type */
-            unit_type: string;
+            unit_type: components["schemas"]["UnitType"];
             /** Withdrawn At */
             withdrawn_at: string | null;
         };
@@ -2663,7 +2676,7 @@ export interface components {
              */
             unit_ids?: string[] | null;
             /** Unit Types */
-            unit_types?: string[];
+            unit_types?: components["schemas"]["UnitType"][];
         };
         /**
          * TargetStatus
@@ -2780,8 +2793,7 @@ export interface components {
             unit_id: string;
             /** Unit Name */
             unit_name: string;
-            /** Unit Type */
-            unit_type: string;
+            unit_type: components["schemas"]["UnitType"];
             /**
              * Updated At
              * @description Lần cuối báo cáo thay đổi
@@ -2852,6 +2864,12 @@ export interface components {
             /** Version */
             version: number | null;
         };
+        /**
+         * UnitType
+         * @description Loại đơn vị.
+         * @enum {string}
+         */
+        UnitType: "ministry" | "department" | "district_office" | "commune" | "school" | "center";
     };
     responses: never;
     parameters: never;
@@ -2952,9 +2970,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3063,9 +3087,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3163,9 +3193,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3263,9 +3299,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3363,9 +3405,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3474,9 +3522,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3597,9 +3651,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3697,9 +3757,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3795,9 +3861,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -3908,9 +3980,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4008,9 +4086,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4121,9 +4205,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4234,9 +4324,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4347,9 +4443,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4447,9 +4549,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4560,9 +4668,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4660,9 +4774,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4760,9 +4880,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4862,9 +4988,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -4987,9 +5119,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5111,9 +5249,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5218,9 +5362,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5320,9 +5470,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5427,9 +5583,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5540,9 +5702,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5641,9 +5809,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5755,9 +5929,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5855,9 +6035,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -5964,9 +6150,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6062,9 +6254,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6175,9 +6373,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6275,9 +6479,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6388,9 +6598,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6486,9 +6702,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6597,9 +6819,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6704,9 +6932,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6806,9 +7040,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -6950,9 +7190,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7052,9 +7298,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7165,9 +7417,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7265,9 +7523,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7365,9 +7629,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7478,9 +7748,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7584,9 +7860,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7697,9 +7979,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7797,9 +8085,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -7897,9 +8191,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8010,9 +8310,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8110,9 +8416,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8226,9 +8538,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8326,9 +8644,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8426,9 +8750,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8567,9 +8897,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8667,9 +9003,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -8768,9 +9110,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` */
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
             429: {
                 headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
                     /** @description Số giây cần chờ trước khi thử lại */
                     "Retry-After"?: number;
                     [name: string]: unknown;

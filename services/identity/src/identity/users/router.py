@@ -11,6 +11,7 @@ from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
+from edudx_common.vocabulary import UnitType
 from identity.auth import service as auth_service
 from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
@@ -87,7 +88,7 @@ async def _me(session: SessionDep, account: object) -> MeRead:
     read = (await service.to_read(session, [account]))[0]  # type: ignore[list-item]
     unit = await units_repository.get(session, read.unit_id)
     assert unit is not None
-    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)
+    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=UnitType(unit.type))
 
 
 @router.get("/users/import/template", response_class=Response, dependencies=[require_roles(Role.AUTHORITY_ADMIN)],

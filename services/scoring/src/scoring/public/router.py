@@ -16,6 +16,7 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.templates import template_environment
 from edudx_common.timezone import format_vn
+from edudx_common.vocabulary import CampaignKind
 from scoring.errors import ResultsNotPublished
 from scoring.public.schemas import PublicLevel, PublicUnitLevel
 from scoring.results import repository
@@ -29,8 +30,8 @@ KIND_HELP = "Chỉ xét đợt loại này, ví dụ dx_self_assessment (mức �
 
 
 def _level(row: PublishedResult) -> PublicLevel:
-    return PublicLevel(campaign_title=row.campaign_title, campaign_kind=row.campaign_kind, school_year=row.school_year,
-                       level=row.classification,
+    return PublicLevel(campaign_title=row.campaign_title, campaign_kind=CampaignKind(row.campaign_kind),
+                       school_year=row.school_year, level=row.classification,
                        group_levels=[{"code": g.get("code"), "title": g.get("title"), "level": g.get("level")}
                                      for g in row.group_levels],
                        published_at=row.published_at)
