@@ -425,6 +425,14 @@ export interface components {
             /** Url */
             url: string | null;
         };
+        /** EvidenceUploadForm */
+        EvidenceUploadForm: components["schemas"]["UploadFields"] & {
+            /**
+             * Format: binary
+             * @description Gửi sau `submission_id`
+             */
+            file: string;
+        };
         /** FieldError */
         FieldError: {
             /** Field */
@@ -591,6 +599,26 @@ export interface components {
             submission_id: string;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * UploadFields
+         * @description Thông tin của tệp minh chứng; `submission_id` phải gửi trước tệp
+         */
+        UploadFields: {
+            /** @description Mã tiêu chí, cách nhau bởi dấu phẩy */
+            criterion_codes?: string;
+            description?: string;
+            /**
+             * Format: uuid
+             * @description Minh chứng cũ (của bản đã nộp) mà tệp này thay thế
+             */
+            replaces_id?: string;
+            /**
+             * Format: uuid
+             * @description Gửi trước tệp
+             */
+            submission_id: string;
+            title?: string;
         };
         /** UploadResult */
         UploadResult: {
@@ -971,24 +999,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": {
-                    /** @description Mã tiêu chí, cách nhau bởi dấu phẩy */
-                    criterion_codes?: string;
-                    description?: string;
-                    /**
-                     * Format: binary
-                     * @description Gửi sau các trường khác
-                     */
-                    file: string;
-                    /**
-                     * Format: uuid
-                     * @description Minh chứng cũ (của bản đã nộp) mà tệp này thay thế
-                     */
-                    replaces_id?: string;
-                    /** Format: uuid */
-                    submission_id: string;
-                    title?: string;
-                };
+                "multipart/form-data": components["schemas"]["EvidenceUploadForm"];
             };
         };
         responses: {

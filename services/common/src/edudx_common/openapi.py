@@ -179,10 +179,38 @@ def finish_spec(spec: dict[str, Any], *, route_ids: RouteIds) -> dict[str, Any]:
             _finish_operation(operation, route_ids.authentication(operation.get("operationId", "")))
         _document_versions(operations)
         _document_location(path, operations, paths)
+    _hoist_components(spec)
     spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", route_ids.service))
     used = sorted({tag for ops in spec.get("paths", {}).values() for op in ops.values() for tag in op.get("tags", [])})
     spec["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, tag)} for tag in used]
     return spec
+
+
+# On a schema written by hand in a route's `openapi_extra` (a multipart form): publish it as a named component and
+# refer to it. Generators process an `allOf` of references before the schema's own properties, so a form whose
+# metadata part is a referenced component has its generated client send the metadata before the file.
+COMPONENT_KEY = "x-edudx-component"
+
+
+def _hoist_components(spec: dict[str, Any]) -> None:
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+
+    def hoist(node: Any) -> Any:
+        if isinstance(node, list):
+            return [hoist(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: hoist(value) for key, value in node.items()}
+        name = node.pop(COMPONENT_KEY, None)
+        if name is None:
+            return node
+        schemas[name] = node
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["requestBody"] = hoist(operation["requestBody"])
 
 
 _ETAG = {"description": "Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi)",
