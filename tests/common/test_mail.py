@@ -4,7 +4,6 @@ the server, not of the message."""
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import ssl
 from collections.abc import Iterator
@@ -15,9 +14,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from edudx_common.mail import (
     Mail,
@@ -27,6 +23,7 @@ from edudx_common.mail import (
     build_message,
     send_one,
 )
+from tests.certificates import self_signed
 from tests.smtp import Inbox
 from tests.support import free_port
 
@@ -34,20 +31,7 @@ USER, PASSWORD = "edudx", "mat-khau-smtp-2026"
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / "smtp.pem", directory / "smtp.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
+    return self_signed(directory, "127.0.0.1", [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))], stem="smtp")
 
 
 def _authenticate(_server: Any, _session: Any, _envelope: Any, mechanism: str, data: Any) -> AuthResult:

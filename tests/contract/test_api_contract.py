@@ -5,6 +5,7 @@ the gateway serves (openapi/public/openapi.json, as `make openapi` writes it fro
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from edudx_common import messages
 from edudx_common.openapi import INTERNAL_KEY, INTERNAL_TAGS, TAG_DESCRIPTIONS
 from tests.support import REPO
 
@@ -104,6 +106,29 @@ def test_every_timestamp_is_a_date_time(public: dict[str, Any]) -> None:
     assert plain == []
 
 
+# Fields named like a closed set of values whose values really are open: free text an admin or a rubric defines
+# (levels, classifications), audit vocabularies that grow with every feature (actions, target types), media types.
+_OPEN_VOCABULARIES = {
+    ("AuditRecordRead", "action"), ("AuditRecordRead", "target_type"), ("SubmissionEventRead", "action"),
+    ("UnitChangeRead", "kind"), ("Problem", "type"), ("ComputedFrom", "campaign_kind"),
+    ("Body_integration_clients_issue_token", "grant_type"), ("Body_integration_clients_issue_token", "scope"),
+}
+_ENUM_LIKE = re.compile(r"(^|_)(status|kind|mode|role|roles|unit_type|unit_types|event_type|event_types|scope|scopes|"
+                        r"token_type|state)$")
+
+
+def test_enum_like_fields_are_enums(public: dict[str, Any]) -> None:
+    plain = sorted({f"{owner}.{name}" for owner, name, prop in _properties(public)
+                    if _ENUM_LIKE.search(name) and (owner, name) not in _OPEN_VOCABULARIES
+                    and prop.get("type") == "string" and "enum" not in prop and "const" not in prop
+                    and "format" not in prop})
+    assert plain == []
+    schemas = public["components"]["schemas"]
+    assert schemas["SubmissionStatus"]["enum"] == ["draft", "submitted", "under_review", "returned", "resubmitted",
+                                                   "forwarded", "approved"]
+    assert "school" in schemas["UnitType"]["enum"] and "dx_self_assessment" in schemas["CampaignKind"]["enum"]
+
+
 def test_errors_are_problems_with_a_code_catalogue(public: dict[str, Any]) -> None:
     codes = public["x-problem-codes"]
     assert {"validation_error", "stale_version", "version_required", "too_many_requests", "bad_gateway",
@@ -112,9 +137,24 @@ def test_errors_are_problems_with_a_code_catalogue(public: dict[str, Any]) -> No
     for path, method, operation in _operations(public):
         responses = operation["responses"]
         assert {"429", "502", "503", "504"} <= set(responses), (method, path)
-        assert "Retry-After" in responses["429"]["headers"]
+        assert {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+            responses["429"]["headers"]), (method, path)
         if "requestBody" in operation:
             assert {"413", "422"} <= set(responses), (method, path)
+
+
+def test_every_problem_code_is_told_in_vietnamese_and_in_english(public: dict[str, Any]) -> None:
+    """Every code any service or the gateway can answer has a Vietnamese title and its own English one (not the
+    words of the code), so `Accept-Language: en` never falls back to a made-up title."""
+    catalogues = [public["x-problem-codes"]] + [
+        json.loads(path.read_text()).get("x-problem-codes", {}) for path in sorted((REPO / "openapi").glob("*.json"))]
+    codes = {code: entry for catalogue in catalogues for code, entry in catalogue.items()}
+    assert len(codes) > 100
+    missing = sorted(code for code in codes if code not in messages.TITLES_EN)
+    assert missing == []
+    for code, entry in codes.items():
+        assert messages.is_vietnamese(entry["title"]), code
+        assert entry["title_en"] == messages.TITLES_EN[code] and not messages.is_vietnamese(entry["title_en"]), code
 
 
 def test_files_are_typed_binary(public: dict[str, Any]) -> None:

@@ -5,7 +5,6 @@ If-Match, upload evidence, self-score, read the notification feed."""
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -15,26 +14,13 @@ import pytest
 
 from tests.e2e.conftest import RunningSystem
 from tests.evidence.samples import pdf_bytes
-from tests.support import REPO
-
-sys.path.insert(0, str(REPO / "scripts"))
-import build_clients
+from tests.sdk import generated_python_client
 
 
 @pytest.fixture(scope="module")
 def sdk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    folder = tmp_path_factory.mktemp("sdk")
-    spec_path = folder / "openapi.json"
-    spec = build_clients.write_public_spec(spec_path)
-    version = str(spec["info"]["version"])  # type: ignore[index]
-    build_clients.python_client(spec_path, version, target=folder / "edudx_api_client")
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module("edudx_api_client")
-    finally:
-        sys.path.remove(str(folder))
-        for name in [n for n in sys.modules if n == "edudx_api_client" or n.startswith("edudx_api_client.")]:
-            del sys.modules[name]
+    with generated_python_client(tmp_path_factory.mktemp("sdk")) as package:
+        yield package
 
 
 def _api(name: str) -> Any:

@@ -4,6 +4,7 @@ import httpx
 
 from edudx_common.ratelimit import MemoryRateLimitStore
 from tests.gateway.conftest import StartGateway, UpstreamApp, assert_problem
+from tests.rate_limits import assert_rate_limit_headers
 
 LOGIN = "/api/identity/auth/login"
 
@@ -17,11 +18,24 @@ async def test_login_attempts_beyond_the_limit_are_429(start_gateway: StartGatew
 
     assert [r.status_code for r in allowed] == [200, 200, 200]
     body = assert_problem(refused, 429, "too_many_requests")
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert body["extra"]["retry_after_seconds"] == int(refused.headers["retry-after"])
+    waited = assert_rate_limit_headers(refused, limit=3, max_wait=60)
+    assert body["extra"]["retry_after_seconds"] == waited
+
     # Other paths and methods are not limited, not even the neighbours of login.
     for method, path in [("POST", "/api/identity/auth/refresh"), ("GET", LOGIN), ("POST", "/api/identity/units")]:
         assert (await client.request(method, path, json={})).status_code == 200
+
+
+async def test_a_browser_on_another_origin_may_read_the_limit_headers(start_gateway: StartGateway,
+                                                                      upstream: UpstreamApp) -> None:
+    client = await start_gateway({"identity": upstream.url}, login_rate_per_minute=1, cors_origins=["https://sgd.vn"])
+    await client.post(LOGIN, json={})
+
+    refused = await client.post(LOGIN, json={}, headers={"Origin": "https://sgd.vn"})
+
+    assert_rate_limit_headers(refused, limit=1, max_wait=60)
+    exposed = {h.strip().lower() for h in refused.headers["access-control-expose-headers"].split(",")}
+    assert {"retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= exposed
 
 
 async def test_password_reset_has_its_own_limit(start_gateway: StartGateway, upstream: UpstreamApp) -> None:
@@ -31,6 +45,7 @@ async def test_password_reset_has_its_own_limit(start_gateway: StartGateway, ups
     statuses = [(await client.post(reset, json={"email": "a@b.vn"})).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+    assert_rate_limit_headers(await client.post(reset, json={"email": "a@b.vn"}), limit=2, max_wait=60)
     assert (await client.post(LOGIN, json={})).status_code == 200
 
 

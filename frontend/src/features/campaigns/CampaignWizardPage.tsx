@@ -9,7 +9,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useEffect, useState } from "react";
 import { useNavigate } from "react-router";
 import { allItems, api, call, PAGE_MAX } from "../../api/client";
-import type { Campaign, CampaignCreate, TargetRead } from "../../api/types";
+import type { Campaign, CampaignCreate, TargetRead, UnitType } from "../../api/types";
 import { PageTitle } from "../../components/PageTitle";
 import { fieldErrors, ProblemAlert } from "../../components/ProblemAlert";
 import { EDUCATION_LEVELS, label } from "../../components/labels";
@@ -37,7 +37,7 @@ interface Values {
   late_until?: Dayjs | null;
   two_level_review: boolean;
   require_signature?: boolean;
-  unit_types: string[];
+  unit_types: UnitType[];
   education_levels: string[];
   commune_ids?: string[];
   cluster_ids?: string[];
@@ -94,7 +94,7 @@ export function toCampaignBody(v: Values, chosen: Chosen = AS_THE_RULE_SAYS) {
 
 /** The form's values from a saved campaign (a copy of a previous one). */
 function valuesOf(c: Campaign): Partial<Values> {
-  const rule = c.target_rule as { unit_types?: string[]; education_levels?: string[]; commune_ids?: string[]; cluster_ids?: string[] };
+  const rule = c.target_rule as { unit_types?: UnitType[]; education_levels?: string[]; commune_ids?: string[]; cluster_ids?: string[] };
   return {
     title: c.title, kind: c.kind, school_year_id: c.school_year_id, legal_reference: c.legal_reference ?? undefined,
     instructions: c.instructions ?? undefined, outline_id: c.outline_id ?? undefined, rubric_id: c.rubric_id,

@@ -5,7 +5,7 @@ import { toCampaignBody } from "./CampaignWizardPage";
 const values = {
   title: "  Kế hoạch CNTT 2026-2027 ", kind: "annual_plan" as const, school_year_id: "y", rubric_id: "r1",
   opens_at: dayjs("2026-12-01T07:00"), due_at: dayjs("2026-12-21T17:00"), late_policy: "accept_late" as const,
-  late_until: dayjs("2026-12-28T17:00"), two_level_review: false, unit_types: ["school"], education_levels: ["thcs"],
+  late_until: dayjs("2026-12-28T17:00"), two_level_review: false, unit_types: ["school" as const], education_levels: ["thcs"],
 };
 
 describe("toCampaignBody", () => {

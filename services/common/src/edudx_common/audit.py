@@ -45,6 +45,7 @@ from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.logging import get_request_id
 from edudx_common.pagination import Page, PageParamsDep, make_page
 from edudx_common.scope import UnitTree
+from edudx_common.vocabulary import ActorKind
 
 TABLE = "audit_log"
 # Field names whose values never enter the trail, even when they change.
@@ -212,9 +213,9 @@ class AuditRecordRead(BaseModel):
     occurred_at: datetime
     request_id: str | None
     action: str
-    actor_kind: str
+    actor_kind: ActorKind
     actor_id: uuid.UUID | None
-    actor_roles: list[str]
+    actor_roles: list[Role]
     actor_unit_id: uuid.UUID | None
     unit_id: uuid.UUID | None
     target_type: str

@@ -1,12 +1,16 @@
 """RFC 9457 problem details: one error base class, raised by services, rendered by one handler.
 
-`title` and `detail` are read by people, so they are Vietnamese; `code` is stable for programs.
+`title` and `detail` are read by people, so they are Vietnamese; `code` is stable for programs. With
+`Accept-Language: en` (edudx_common.messages) the title is English (every code has one), and so is `detail` where
+the error gives one (`detail_en`); a detail written only in Vietnamese is then left out rather than sent in the
+wrong language (the title, the code and `errors` still say what happened).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -57,9 +61,11 @@ class ProblemError(Exception):
         errors: list[FieldError] | None = None,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        detail_en: str | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        self.detail_en = detail_en
         self.errors = errors
         self.extra = extra
         self.headers = headers or {}
@@ -124,9 +130,21 @@ class Unprocessable(ProblemError):
 
 
 class TooManyRequests(ProblemError):
+    """A limit was reached: answers `Retry-After` and the `RateLimit-*` headers (edudx_common.ratelimit) from the
+    limit and the wait, so each limiter says the same things the same way."""
+
     status = 429
     code = "too_many_requests"
     title = "Quá nhiều yêu cầu, vui lòng thử lại sau"
+
+    def __init__(self, detail: str | None = None, *, limit: int, retry_after: float,
+                 extra: dict[str, Any] | None = None) -> None:
+        from edudx_common.ratelimit import rate_limit_headers
+
+        headers = rate_limit_headers(limit=limit, waited=retry_after)
+        self.retry_after_seconds = int(headers["Retry-After"])
+        super().__init__(detail, extra=extra, headers=headers,
+                         detail_en=f"Try again in {self.retry_after_seconds} seconds.")
 
 
 class BadGateway(ProblemError):
@@ -163,17 +181,33 @@ _STATUS_TITLES = {
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None,
-                     request: Request | None = None) -> JSONResponse:
-    """The problem as JSON; with `request`, its title in the language the client asked for (`Accept-Language`)."""
+                     request: Request | None = None, *, detail_en: str | None = None) -> JSONResponse:
+    """The problem as JSON; with `request`, in the language the client asked for (`Accept-Language`): in English
+    the code's English title, and `detail_en` as the detail (a Vietnamese-only detail is left out)."""
     language = messages.preferred_language(request.headers.get("accept-language")) if request is not None else "vi"
+    if problem.status == 429:
+        headers = _with_rate_limit_headers(headers or {})
     if language == "en":
-        problem = problem.model_copy(update={"title": messages.title_en(problem.code)})
+        detail = detail_en or (None if messages.is_vietnamese(problem.detail) else problem.detail)
+        problem = problem.model_copy(update={"title": messages.title_en(problem.code), "detail": detail})
     return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers={**(headers or {}), "Content-Language": language},
     )
+
+
+def _with_rate_limit_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Every 429 says when to retry and that nothing remains, even one raised without a limiter's numbers."""
+    lowered = {k.lower() for k in headers}
+    complete = dict(headers)
+    if "retry-after" not in lowered:
+        complete["Retry-After"] = "1"
+    retry_after = next(v for k, v in complete.items() if k.lower() == "retry-after")
+    defaults = {"RateLimit-Limit": "0", "RateLimit-Remaining": "0", "RateLimit-Reset": retry_after}
+    complete.update({k: v for k, v in defaults.items() if k.lower() not in lowered})
+    return complete
 
 
 def _language(request: Request) -> messages.Language:
@@ -215,7 +249,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.to_problem(), exc.headers, request)
+    return problem_response(exc.to_problem(), exc.headers, request, detail_en=exc.detail_en)
 
 
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -224,7 +258,7 @@ async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     errors = [FieldError(field=_field_name(tuple(e.get("loc", ()))), message=messages.field_message(e, language))
               for e in exc.errors()]
     problem = Unprocessable(messages.detail("validation", language), errors=errors).to_problem()
-    return problem_response(problem, request=request)
+    return problem_response(problem, request=request, detail_en=messages.detail("validation", "en"))
 
 
 # What FastAPI raises when a JSON body cannot even be decoded (bytes that are not UTF-8): the same 422 as any
@@ -238,9 +272,12 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
         language = _language(request)
         malformed = Unprocessable(messages.detail("malformed_json", language), errors=[
             FieldError(field="body", message=messages.detail("malformed_json", language))])
-        return problem_response(malformed.to_problem(), request=request)
+        return problem_response(malformed.to_problem(), request=request,
+                                detail_en=messages.detail("malformed_json", "en"))
     code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "Lỗi yêu cầu"))
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    # Starlette's own details are the English reason phrases ("Not Found", "Method Not Allowed"): the title says it.
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in (title, _reason_phrase(exc.status_code)) \
+        else None
     problem = Problem(
         type=f"https://edudx.vn/problems/{code}", title=title, status=exc.status_code,
         detail=detail, code=code, request_id=get_request_id(),
@@ -248,16 +285,24 @@ async def _handle_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem, dict(exc.headers or {}), request)
 
 
+def _reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 async def _handle_integrity(request: Request, exc: Exception) -> JSONResponse:
     # A rule the database guards (unique, check) caught what two simultaneous requests both passed in code,
     # e.g. two "create" clicks at once: the later one is a conflict to retry, not a server failure.
     log.warning("database constraint refused a write", exc_info=exc)
-    problem = Conflict("Dữ liệu vừa được thay đổi bởi một yêu cầu khác cùng lúc. Vui lòng tải lại và thử lại.")
+    problem = Conflict("Dữ liệu vừa được thay đổi bởi một yêu cầu khác cùng lúc. Vui lòng tải lại và thử lại.",
+                       detail_en="Another request changed the data at the same time. Reload and try again.")
     problem_body = problem.to_problem().model_copy(update={"code": "concurrent_change",
                                                            "type": "https://edudx.vn/problems/concurrent_change"})
     # Retry-After: the same request is expected to succeed once the other write is committed (event
     # dispatchers, for one, send the event again instead of giving it up).
-    return problem_response(problem_body, {"Retry-After": "1"}, request)
+    return problem_response(problem_body, {"Retry-After": "1"}, request, detail_en=problem.detail_en)
 
 
 _INTERNAL_ERROR_TITLE = "Lỗi hệ thống, vui lòng thử lại sau"
@@ -288,9 +333,12 @@ async def _handle_connection_error(request: Request, exc: Exception) -> JSONResp
     log.warning("database unavailable: %s", type(exc).__name__)
     problem = DatabaseUnavailable(
         "Hệ thống không kết nối được cơ sở dữ liệu. Những gì chưa được xác nhận đã lưu thì chưa được lưu; "
-        "hãy thử lại sau ít phút."
+        "hãy thử lại sau ít phút.",
+        detail_en="The database cannot be reached. Anything not confirmed as saved was not saved; try again in a "
+                  "few minutes.",
     )
-    return problem_response(problem.to_problem(), {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}, request)
+    return problem_response(problem.to_problem(), {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}, request,
+                            detail_en=problem.detail_en)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -35,6 +35,92 @@ TITLES_EN: dict[str, str] = {
     "gateway_timeout": "A backend service did not answer in time",
     "invalid_credentials": "Wrong e-mail or password",
     "too_many_attempts": "Too many failed attempts, try again later",
+    # Each service's own codes (the catalogue, `x-problem-codes`; tests/contract checks none is missing).
+    "approval_refused": "The report cannot be approved yet",
+    "bulk_action_closed": "The bulk action has already run or was cancelled",
+    "bulk_action_not_found": "Bulk action not found",
+    "calendar_feed_not_found": "Deadline calendar not found",
+    "campaign_not_found": "Reporting campaign not found",
+    "campaign_state_conflict": "The campaign's state does not allow this",
+    "campaign_without_rubric": "The campaign is not scored against a rubric",
+    "cluster_code_taken": "The school cluster code is already in use",
+    "cluster_not_found": "School cluster not found",
+    "copy_not_current": "The data is not up to date yet",
+    "deadline_passed": "The submission deadline has passed",
+    "delivery_not_found": "E-mail not found",
+    "delivery_state_conflict": "The e-mail's state does not allow this",
+    "email_taken": "The e-mail address is already used by another account",
+    "empty_file": "The file is empty",
+    "evidence_immutable": "The evidence belongs to a submitted version and cannot be deleted",
+    "evidence_not_found": "Evidence not found",
+    "evidence_required": "The criterion requires evidence",
+    "feed_item_not_found": "Notification not found",
+    "file_too_large": "The file exceeds the allowed size",
+    "group_unit_not_found": "Grouping unit not found",
+    "import_file_invalid": "The import file cannot be read",
+    "import_rejected": "The import file has invalid rows; nothing was saved",
+    "import_too_large": "The import file is too large",
+    "imports_busy": "Too many imports are being processed; try again in a few seconds",
+    "incomplete_submission": "The report is missing required content",
+    "integration_client_not_found": "Integration client not found",
+    "invalid_board_filter": "Invalid list filter or sort order",
+    "invalid_client": "Wrong service credentials",
+    "invalid_content": "Invalid report content",
+    "invalid_cursor": "Invalid paging cursor",
+    "invalid_event": "Invalid event",
+    "invalid_late_cutoff": "Invalid cut-off for late submissions",
+    "invalid_link": "Invalid link",
+    "invalid_outline": "Invalid outline",
+    "invalid_password_token": "The password link is invalid or has expired",
+    "invalid_refresh_token": "The session has expired or was revoked",
+    "invalid_reminder_policy": "Invalid reminder schedule",
+    "invalid_reorganisation": "Invalid unit reorganisation",
+    "invalid_roles": "Unsuitable roles",
+    "invalid_scores": "Invalid scores",
+    "invalid_target": "The service the token was requested for does not exist",
+    "invalid_targets": "Invalid reporting units",
+    "invalid_tree_change": "The unit tree cannot be changed as requested",
+    "invalid_upload": "Invalid upload request",
+    "invalid_webhook_url": "The webhook address is not accepted",
+    "malformed_upload": "The uploaded data is corrupt",
+    "mandatory_category": "This kind of e-mail cannot be turned off",
+    "not_allowed": "You are not allowed to do this",
+    "not_signed": "The report has no digitally signed copy",
+    "oauth_error": "Invalid token request",
+    "out_of_scope": "Outside the units you manage",
+    "outline_not_found": "Outline not found",
+    "quota_exceeded": "The report's evidence storage quota is exceeded",
+    "reorganisation_not_found": "Unit reorganisation not found",
+    "reorganisation_not_pending": "The reorganisation was already confirmed or cancelled",
+    "results_not_published": "The results have not been published",
+    "results_signing_not_configured": "The authority's signing certificate is not configured",
+    "review_reason_required": "A reason for the review decision is required",
+    "reviewer_not_assignable": "This reviewer cannot be assigned",
+    "rubric_file_invalid": "The rubric file cannot be read",
+    "rubric_invalid": "Invalid rubric",
+    "rubric_not_found": "Rubric not found",
+    "school_year_exists": "The school year already exists",
+    "school_year_not_found": "School year not found",
+    "scores_locked": "Scores cannot be changed in the report's current state",
+    "signature_refused": "The signed file is not accepted",
+    "signature_required": "A valid digital signature of the principal is required before approval",
+    "signed_file_too_large": "The signed file is too large",
+    "stale_submission": "Someone else saved the report first",
+    "storage_unavailable": "File storage is temporarily unavailable",
+    "submission_locked": "The report was submitted; its evidence cannot be changed",
+    "submission_not_found": "Report not found",
+    "submission_state_conflict": "The report's state does not allow this",
+    "unit_code_taken": "The unit code already exists",
+    "unit_inactive": "The unit is no longer active",
+    "unit_not_found": "Unit not found",
+    "unknown_service": "No such service",
+    "unsupported_file": "File type not accepted",
+    "upload_not_found": "Upload not found",
+    "user_not_found": "User not found",
+    "weak_password": "The password is not strong enough",
+    "webhook_delivery_not_found": "Webhook delivery not found",
+    "webhook_not_found": "Webhook not found",
+    "webhook_state_conflict": "The webhook's state does not allow this",
 }
 
 DETAILS: dict[str, dict[Language, str]] = {
@@ -92,7 +178,25 @@ VALIDATION_VI: dict[str, str] = {
     "assertion_error": "{error}",
     "union_tag_invalid": "Loại không hợp lệ: {tag}",
     "union_tag_not_found": "Thiếu trường phân loại {discriminator}",
+    "multiple_of": "Phải là bội số của {multiple_of}",
+    "set_type": "Phải là một danh sách không trùng lặp",
+    "tuple_type": "Phải là một danh sách",
+    "bytes_type": "Phải là dữ liệu nhị phân",
+    "time_type": "Phải là giờ (HH:MM)",
+    "time_parsing": "Phải là giờ dạng HH:MM hoặc HH:MM:SS",
+    "timezone_aware": "Thời điểm phải kèm múi giờ",
+    "timezone_naive": "Thời điểm không được kèm múi giờ",
+    "url_type": "Phải là địa chỉ URL",
+    "url_too_long": "Địa chỉ URL quá dài",
+    "uuid_version": "Phiên bản UUID không được chấp nhận",
+    "string_unicode": "Phải là chuỗi ký tự Unicode hợp lệ",
+    "missing_argument": "Thiếu trường bắt buộc",
+    "unexpected_keyword_argument": "Trường không được hỗ trợ",
+    "frozen_field": "Không được thay đổi trường này",
 }
+# A pydantic error type not listed above, whose message is pydantic's English: told in general words instead.
+VALIDATION_VI_FALLBACK = "Giá trị không hợp lệ"
+VALIDATION_EN_FALLBACK = "Invalid value"
 
 # Errors our own validators raise in Vietnamese (PydanticCustomError types).
 VALIDATION_EN: dict[str, str] = {
@@ -123,6 +227,11 @@ def preferred_language(accept_language: str | None) -> Language:
     return best[1]
 
 
+def is_vietnamese(text: str | None) -> bool:
+    """Whether `text` is written in Vietnamese (it has letters outside ASCII: diacritics, đ)."""
+    return bool(text) and any(ord(c) > 127 and c.isalpha() for c in text or "")
+
+
 def title_en(code: str) -> str:
     return TITLES_EN.get(code) or code.replace("_", " ").capitalize()
 
@@ -139,14 +248,20 @@ def field_message(error: dict[str, Any], language: Language) -> str:
     if language == "en":
         if kind in VALIDATION_EN:
             return VALIDATION_EN[kind]
-        return given.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        english = given.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        # our own validators speak Vietnamese: say it generally rather than in the wrong language
+        return VALIDATION_EN_FALLBACK if is_vietnamese(english) else english
     template = VALIDATION_VI.get(kind)
     if template is None:
-        return given  # our own validators' types speak Vietnamese already
+        # our own validators' types speak Vietnamese already; pydantic's others speak English
+        return given if is_vietnamese(given) else VALIDATION_VI_FALLBACK
     try:
-        return template.format(**context)
+        message = template.format(**context)
     except (KeyError, IndexError):
         return template.split(":")[0].replace("{", "").replace("}", "")
+    if kind in ("value_error", "assertion_error") and not is_vietnamese(message):
+        return VALIDATION_VI_FALLBACK  # a library's check (an e-mail address…) in English
+    return message
 
 
 def _render(value: Any) -> str:

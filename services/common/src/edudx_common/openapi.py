@@ -6,9 +6,9 @@ derives, added here once so that every route, including routes added later, gets
   generated clients call `get_submission_api_submissions_submissions_submission_id_get`).
 - `finish_spec`: the bearer security requirement of every operation whose dependencies read the access token
   (from the dependency tree, not from a list); the answers every operation may give that FastAPI cannot see
-  (413 on a body, 429 with `Retry-After`, 503 with `Retry-After`, problem+json for every error); the catalogue
-  of problem `code`s (`x-problem-codes` at the document's root); tag descriptions; `x-internal` on service-to-service
-  routes, which the gateway's merged public document leaves out.
+  (413 on a body, 429 with `Retry-After` and `RateLimit-*`, 503 with `Retry-After`, problem+json for every
+  error); the catalogue of problem `code`s (`x-problem-codes` at the document's root); tag descriptions;
+  `x-internal` on service-to-service routes, which the gateway's merged public document leaves out.
 
 Times on the wire: every timestamp is RFC 3339 `date-time` in UTC with `Z` (`2026-12-15T10:00:00Z`); a time sent
 without an offset is read as Vietnam time. Screens, e-mails and exports show Asia/Ho_Chi_Minh (`format_vn`).
@@ -85,11 +85,21 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "scores_save_self": {"scores": [{"criterion_code": "1.1", "points": 3}]},
 }
 
+_SECONDS = {"type": "integer", "minimum": 0}
+# draft-ietf-httpapi-ratelimit-headers-06 names (edudx_common.ratelimit.rate_limit_headers sends them).
+_RATE_LIMIT_HEADERS: dict[str, Any] = {
+    "Retry-After": {"description": "Số giây cần chờ trước khi thử lại", "schema": dict(_SECONDS)},
+    "RateLimit-Limit": {"description": "Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-"
+                                       "headers-06)", "schema": dict(_SECONDS)},
+    "RateLimit-Remaining": {"description": "Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối)",
+                            "schema": dict(_SECONDS)},
+    "RateLimit-Reset": {"description": "Số giây đến khi khoảng hiện tại kết thúc", "schema": dict(_SECONDS)},
+}
 _STANDARD_RESPONSES: dict[str, dict[str, Any]] = {
     "429": {
-        "description": "Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After`",
-        "headers": {"Retry-After": {"description": "Số giây cần chờ trước khi thử lại",
-                                    "schema": {"type": "integer", "minimum": 0}}},
+        "description": "Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, "
+                       "`RateLimit-Remaining`, `RateLimit-Reset`)",
+        "headers": _RATE_LIMIT_HEADERS,
     },
     "503": {
         "description": "Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây",
@@ -169,6 +179,7 @@ def finish_spec(spec: dict[str, Any], *, route_ids: RouteIds) -> dict[str, Any]:
             _finish_operation(operation, route_ids.authentication(operation.get("operationId", "")))
         _document_versions(operations)
         _document_location(path, operations, paths)
+    _hoist_components(spec)
     _name_pages(spec)
     spec[PROBLEM_CODES_KEY] = problem_catalogue(modules=("edudx_common", route_ids.service))
     used = sorted({tag for ops in spec.get("paths", {}).values() for op in ops.values() for tag in op.get("tags", [])})
@@ -210,6 +221,33 @@ def _name_pages(spec: dict[str, Any]) -> None:
                 rename(value)
 
     rename(spec)
+
+
+# On a schema written by hand in a route's `openapi_extra` (a multipart form): publish it as a named component and
+# refer to it. Generators process an `allOf` of references before the schema's own properties, so a form whose
+# metadata part is a referenced component has its generated client send the metadata before the file.
+COMPONENT_KEY = "x-edudx-component"
+
+
+def _hoist_components(spec: dict[str, Any]) -> None:
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+
+    def hoist(node: Any) -> Any:
+        if isinstance(node, list):
+            return [hoist(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: hoist(value) for key, value in node.items()}
+        name = node.pop(COMPONENT_KEY, None)
+        if name is None:
+            return node
+        schemas[name] = node
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["requestBody"] = hoist(operation["requestBody"])
 
 
 _ETAG = {"description": "Phiên bản hiện tại của tài nguyên (gửi lại trong `If-Match` khi ghi)",
@@ -283,7 +321,9 @@ def _finish_operation(operation: dict[str, Any], authentication: str | None) -> 
         responses.setdefault("413", dict(_BODY_TOO_LARGE))
         responses.setdefault("422", {"description": PROBLEM_RESPONSES[422]["description"]})
     for status, response in _STANDARD_RESPONSES.items():
-        responses.setdefault(status, {**response, "headers": dict(response["headers"])})
+        given = responses.setdefault(status, {**response, "headers": {}})
+        # A route's own 429 or 503 (a limiter's description) still gets every header the answer carries.
+        given["headers"] = {**{k: dict(v) for k, v in response["headers"].items()}, **given.get("headers", {})}
     for status, response in responses.items():
         for media_type, content in response.get("content", {}).items():
             if status[0] in "23" and content.get("schema", {}) in ({}, {"type": "string"}) and "json" not in media_type:

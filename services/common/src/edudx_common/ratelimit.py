@@ -188,3 +188,16 @@ def create_rate_limit_store(redis_url: str, *, prefix: str) -> RateLimitStore:
 def retry_after_seconds(waited: float) -> int:
     """Whole seconds for a Retry-After header: never 0, so a client that obeys it does not hammer."""
     return max(1, math.ceil(waited))
+
+
+# The header names of draft-ietf-httpapi-ratelimit-headers-06 (three separate fields; later drafts fold them into
+# `RateLimit` and `RateLimit-Policy`), which clients and proxies widely read. Sent with every 429.
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+
+
+def rate_limit_headers(*, limit: int, waited: float, remaining: int = 0) -> dict[str, str]:
+    """`Retry-After` and the `RateLimit-*` headers of a refusal: `limit` hits per window, `remaining` of them left
+    (0 when refused), the window (or the wait) over in `waited` seconds."""
+    seconds = retry_after_seconds(waited)
+    return {"Retry-After": str(seconds), "RateLimit-Limit": str(max(0, limit)),
+            "RateLimit-Remaining": str(max(0, remaining)), "RateLimit-Reset": str(seconds)}

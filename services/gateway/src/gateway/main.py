@@ -20,7 +20,7 @@ from edudx_common.errors import install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from edudx_common.metrics import install_metrics
-from edudx_common.ratelimit import create_rate_limit_store
+from edudx_common.ratelimit import RATE_LIMIT_HEADERS, create_rate_limit_store
 from edudx_common.revocation import RevocationChannel
 from gateway import __version__, openapi, proxy, spa
 from gateway.compression import JSONCompressionMiddleware
@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=[REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location"],
+        expose_headers=[REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location",
+                        *RATE_LIMIT_HEADERS],
         max_age=600,
     )
     # gzip for whole JSON answers (the API and the merged OpenAPI document), see gateway.compression.

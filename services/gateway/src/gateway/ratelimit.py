@@ -38,30 +38,28 @@ class RateLimits:
         """Before the token is looked at: the client address's general limit, then the guessable endpoints'."""
         address = client_address(request, trust_forwarded_for=self._trust_forwarded_for)
         waited = await self._store.hit(f"ip:{address}", limit=self._per_ip, window=WINDOW_SECONDS)
-        _refuse_after(waited, "Có quá nhiều yêu cầu từ địa chỉ mạng của bạn.")
+        _refuse_after(waited, self._per_ip, "Có quá nhiều yêu cầu từ địa chỉ mạng của bạn.")
         path = request.scope["path"].rstrip("/")  # not request.url: building the URL costs more than the check
         endpoint = self._endpoints.get((request.method, path))
         if endpoint is not None:
             namespace, limit = endpoint
             waited = await self._store.hit(f"{namespace}:{address}", limit=limit, window=WINDOW_SECONDS)
-            _refuse_after(waited, "Bạn đã thử quá nhiều lần.")
+            _refuse_after(waited, limit, "Bạn đã thử quá nhiều lần.")
 
     async def check_user(self, principal: Principal | None) -> None:
         """After the token verified: the signed-in user's (or integration client's) limit, from wherever."""
         if principal is not None and principal.kind in ("user", "client"):
             waited = await self._store.hit(f"user:{principal.subject}", limit=self._per_user, window=WINDOW_SECONDS)
-            _refuse_after(waited, "Tài khoản của bạn gửi quá nhiều yêu cầu.")
+            _refuse_after(waited, self._per_user, "Tài khoản của bạn gửi quá nhiều yêu cầu.")
 
 
-def _refuse_after(retry_after: float | None, reason: str) -> None:
+def _refuse_after(retry_after: float | None, limit: int, reason: str) -> None:
+    """429 with `Retry-After` and `RateLimit-*` (`limit` per minute, none left, the window over in `retry_after`)."""
     if retry_after is None:
         return
     seconds = retry_after_seconds(retry_after)
-    raise TooManyRequests(
-        f"{reason} Vui lòng thử lại sau {seconds} giây.",
-        headers={"Retry-After": str(seconds)},
-        extra={"retry_after_seconds": seconds},
-    )
+    raise TooManyRequests(f"{reason} Vui lòng thử lại sau {seconds} giây.", limit=limit, retry_after=retry_after,
+                          extra={"retry_after_seconds": seconds})
 
 
 def client_address(request: Request, *, trust_forwarded_for: bool) -> str:

@@ -43,8 +43,8 @@ async def _client_address(request: Request) -> str:
 async def _refuse_if_blocked(limiter: AddressLimit, address: str) -> None:
     if (wait := await limiter.blocked(address)) is not None:
         seconds = math.ceil(wait)
-        raise TooManyRequestsFromAddress(f"Vui lòng thử lại sau {seconds} giây.",
-                                         headers={"Retry-After": str(seconds)})
+        raise TooManyRequestsFromAddress(f"Vui lòng thử lại sau {seconds} giây.", limit=limiter.limit,
+                                         retry_after=wait)
 
 
 async def _limit_failures_per_address(request: Request,

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from edudx_common.event_retention import InboxRetentionSettings
 from edudx_common.mail import MailSettings, domain_of
 from edudx_common.settings import service_config
+from notifications.webhooks.vault import SecretVault, parse_keys
 
 
 class Settings(MailSettings, InboxRetentionSettings):
@@ -60,14 +61,28 @@ class Settings(MailSettings, InboxRetentionSettings):
     webhooks_disable_after_failures: int = Field(default=10, ge=1, le=1000)
     webhooks_retry_base_seconds: float = 30.0
     webhooks_retry_max_seconds: float = 3600.0
+    # Keys that encrypt the subscriptions' signing secrets at rest (notifications.webhooks.vault): comma-separated
+    # Fernet keys, the first encrypts, all decrypt. Empty: derived from service_client_secret.
+    webhooks_secret_keys: str = ""
+    # Deliveries (the delivery log) delivered or given up longer ago than this are deleted by the worker's
+    # retention step and `python -m notifications.cli webhooks purge`; waiting ones are kept.
+    webhooks_keep_deliveries_days: float = Field(default=30.0, ge=1)
 
     @model_validator(mode="after")
     def _check_times(self) -> Settings:
         if self.webhooks_allow_loopback and self.environment == "production":
             raise ValueError("NOTIFICATIONS_WEBHOOKS_ALLOW_LOOPBACK is for tests and development only")
+        try:
+            parse_keys(self.webhooks_secret_keys)
+        except ValueError as exc:
+            raise ValueError("NOTIFICATIONS_WEBHOOKS_SECRET_KEYS must be Fernet keys (32 url-safe base64 bytes)"
+                             ) from exc
         if self.send_lease_seconds <= self.smtp_timeout_seconds:
             raise ValueError("send_lease_seconds must exceed smtp_timeout_seconds")
         return self
+
+    def secret_vault(self) -> SecretVault:
+        return SecretVault.from_settings(self.webhooks_secret_keys, fallback_material=self.service_client_secret)
 
     @property
     def mail_domain(self) -> str:

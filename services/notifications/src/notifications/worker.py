@@ -33,11 +33,12 @@ from notifications.delivery.sender import Sender, SendReport, transport_factory
 from notifications.directory.service import Directory
 from notifications.reminders.planner import Planner, PlanReport
 from notifications.timing import Clock, QuietHours
+from notifications.webhooks import repository as webhooks_repository
 from notifications.webhooks.sender import webhook_dispatcher
 
 log = structlog.get_logger("notifications.worker")
 
-STEPS = ("plan", "expand", "send", "reconcile", "webhooks")
+STEPS = ("plan", "expand", "send", "reconcile", "webhooks", "retention")
 
 
 def worker_name() -> str:
@@ -52,6 +53,7 @@ class RunReport:
     send: SendReport | None = None
     synced: list[SyncReport] | None = None
     webhooks_delivered: int = 0
+    webhook_deliveries_purged: int = 0
 
 
 class Worker:
@@ -102,7 +104,18 @@ class Worker:
         if "webhooks" in steps:
             while (delivered := await self.webhooks.deliver_due()) > 0:
                 report.webhooks_delivered += delivered
+        if "retention" in steps:
+            report.webhook_deliveries_purged = await self.purge_webhook_deliveries(now)
         return report
+
+    async def purge_webhook_deliveries(self, now: datetime, *, keep: timedelta | None = None) -> int:
+        """The webhook delivery log's retention: delivered or given-up deliveries older than the kept time."""
+        keep = keep if keep is not None else timedelta(days=self.settings.webhooks_keep_deliveries_days)
+        async with self.sessions() as session, session.begin():
+            purged = await webhooks_repository.purge_deliveries(session, older_than=now - keep)
+        if purged:
+            log.info("webhook_deliveries_purged", count=purged)
+        return purged
 
     async def reconcile_due(self, now: datetime, *, limit: int = 20) -> list[SyncReport]:
         synced_before = now - timedelta(seconds=self.settings.reconcile_interval_seconds)
@@ -119,6 +132,7 @@ class Worker:
             "send": (self._send_pass, self.settings.idle_seconds),
             "reconcile": (self._reconcile_pass, max(self.settings.planner_interval_seconds, 30.0)),
             "webhooks": (self.webhooks.deliver_due, self.settings.idle_seconds),
+            "retention": (self._retention_pass, self.settings.event_retention_interval_seconds),
         }
         async with asyncio.TaskGroup() as group:
             for step in steps:
@@ -132,6 +146,10 @@ class Worker:
     async def _send_pass(self) -> int:
         report = await self.sender.send_due(self.clock())
         return report.sent + report.cancelled + report.failed
+
+    async def _retention_pass(self) -> int:
+        await self.purge_webhook_deliveries(self.clock())
+        return 0  # then wait the interval
 
     async def _reconcile_pass(self) -> int:
         await self.reconcile_due(self.clock())

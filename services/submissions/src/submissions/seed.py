@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
+from edudx_common.vocabulary import UnitType
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign, CampaignKind
 from submissions.campaigns.schemas import CampaignCreate, TargetRule
@@ -48,7 +49,7 @@ async def seed_demo(session: AsyncSession, identity: IdentityClient, events: Eve
         due_at=datetime(now.year, now.month, now.day, 10, tzinfo=UTC) + timedelta(days=14),  # 17:00 Vietnam time
         school_year_id=year.id, issuer_unit_id=issuer_unit_id, outline_id=outline.id,  # type: ignore[arg-type]
         rubric_id=rubric_id,  # type: ignore[arg-type]
-        targets=TargetRule(unit_types=["school"], education_levels=["tieu_hoc", "thcs"]),
+        targets=TargetRule(unit_types=[UnitType.SCHOOL], education_levels=["tieu_hoc", "thcs"]),
     ))
     return await campaigns_service.publish_campaign(session, SEED_PRINCIPAL, identity, events, campaign.id)
 

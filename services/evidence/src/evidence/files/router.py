@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request, Response
@@ -15,6 +16,7 @@ from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep, utcnow
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.openapi import COMPONENT_KEY
 from edudx_common.pagination import PageParamsDep
 from edudx_common.sync import SyncParamsDep, next_cursor, rows_after
 from evidence.deps import SettingsDep, StorageDep, SubmissionsDep, UnitTreeDep
@@ -36,19 +38,33 @@ from evidence.storage.base import PUT_ONCE_HEADERS
 
 router = APIRouter(tags=["evidence"], responses=PROBLEM_RESPONSES)
 
+# `submission_id` before the file, in the spec as on the wire: the server checks it (permission, draft, quota)
+# before it reads a byte of the file, so a client must send it first (the other fields may come before or after
+# the file). Generators write a form's fields in the schema's order, and JSON documents are written with sorted
+# keys, so the order is carried by `allOf`: a referenced component (`UploadFields`), which generators place first,
+# then the file (two parts: a lone `allOf` reference would be read as that reference alone). openapi-python-client's
+# `to_multipart` sends the required fields first (`submission_id`, then `file`), then the optional ones given.
+UPLOAD_FIELDS_FIRST: dict[str, Any] = {
+    COMPONENT_KEY: "UploadFields",
+    "type": "object", "required": ["submission_id"], "title": "UploadFields",
+    "description": "Thông tin của tệp minh chứng; `submission_id` phải gửi trước tệp",
+    "properties": {
+        "submission_id": {"type": "string", "format": "uuid", "description": "Gửi trước tệp"},
+        "criterion_codes": {"type": "string", "description": "Mã tiêu chí, cách nhau bởi dấu phẩy"},
+        "title": {"type": "string"}, "description": {"type": "string"},
+        "replaces_id": {"type": "string", "format": "uuid",
+                        "description": "Minh chứng cũ (của bản đã nộp) mà tệp này thay thế"},
+    },
+}
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": ["submission_id", "file"],
-            "properties": {
-                "submission_id": {"type": "string", "format": "uuid"},
-                "criterion_codes": {"type": "string", "description": "Mã tiêu chí, cách nhau bởi dấu phẩy"},
-                "title": {"type": "string"}, "description": {"type": "string"},
-                "replaces_id": {"type": "string", "format": "uuid",
-                                "description": "Minh chứng cũ (của bản đã nộp) mà tệp này thay thế"},
-                "file": {"type": "string", "format": "binary", "description": "Gửi sau các trường khác"},
-            },
+            COMPONENT_KEY: "EvidenceUploadForm", "title": "EvidenceUploadForm",
+            "type": "object", "allOf": [UPLOAD_FIELDS_FIRST, {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "Gửi sau `submission_id`"}}}],
         }}},
     },
 }

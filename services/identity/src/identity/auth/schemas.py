@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field
 
@@ -15,7 +16,7 @@ class LoginRequest(RequestModel):
 
 class TokenPair(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Số giây mã truy cập còn hiệu lực")
     refresh_token: str
     refresh_expires_in: int
@@ -23,7 +24,7 @@ class TokenPair(BaseModel):
 
 class ServiceToken(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: Literal["bearer"] = "bearer"
     expires_in: int
 
 

@@ -87,8 +87,9 @@ async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: st
     """
     if (wait := await kit.throttle.retry_after(email, client_address)) is not None:
         AUTH_FAILURES.labels("throttled").inc()
+        # RateLimit-Limit: the failures allowed before the pair must wait.
         raise TooManyAttempts(f"Vui lòng thử lại sau {math.ceil(wait)} giây hoặc đặt lại mật khẩu.",
-                              headers={"Retry-After": str(math.ceil(wait))})
+                              limit=kit.settings.lockout_threshold, retry_after=wait)
     user = await users_repository.get_by_email(session, email)
     matches = kit.passwords.verify(password, user.password_hash if user else None)
     if user is None or not matches or not await _may_sign_in(session, user):

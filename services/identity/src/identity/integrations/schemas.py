@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,7 +50,7 @@ class ClientTokenResponse(BaseModel):
     """RFC 6749 §5.1 access token response."""
 
     access_token: str
-    token_type: str = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="Số giây mã truy cập còn hiệu lực")
     scope: ClientScope
 

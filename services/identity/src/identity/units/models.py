@@ -9,20 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
-
-
-class UnitType(StrEnum):
-    MINISTRY = "ministry"  # Bộ GDĐT
-    DEPARTMENT = "department"  # Sở GDĐT
-    DISTRICT_OFFICE = "district_office"  # Phòng GDĐT: abolished on 1/7/2025, kept for the years before
-    COMMUNE = "commune"  # UBND xã/phường: administrative owner of its schools since 1/7/2025
-    SCHOOL = "school"  # Trường
-    CENTER = "center"  # Trung tâm (GDNN-GDTX …): reports like a school
-
-    @property
-    def is_authority(self) -> bool:
-        # A commune follows its schools read-only through `Unit.commune_id`; it never issues or reviews.
-        return self in (UnitType.MINISTRY, UnitType.DEPARTMENT, UnitType.DISTRICT_OFFICE)
+from edudx_common.vocabulary import UnitType as UnitType  # re-exported: identity names it here
 
 
 class RelationKind(StrEnum):

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from edudx_common.auth import Role
 from edudx_common.types import PartialUpdate, RequestModel, SingleLine
+from edudx_common.vocabulary import UnitType
 
 
 class UserCreate(RequestModel):
@@ -62,4 +63,4 @@ class UserRead(BaseModel):
 class MeRead(UserRead):
     unit_name: str
     unit_code: str
-    unit_type: str
+    unit_type: UnitType

@@ -170,4 +170,5 @@ async def me(session: AsyncSession, account: User) -> MeRead:
     read = (await to_read(session, [account]))[0]
     unit = await units_repository.get(session, read.unit_id)
     assert unit is not None
-    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code, unit_type=unit.type)
+    return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code,
+                  unit_type=UnitType(unit.type))

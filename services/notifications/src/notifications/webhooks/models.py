@@ -25,7 +25,8 @@ class WebhookEventType(StrEnum):
 class WebhookSubscription(SQLModel, table=True):
     """An HTTPS endpoint of an outside system told about events of one unit's subtree.
 
-    The signing secret is kept as it is: signing needs it (it is shown to the admin once, at creation)."""
+    Signing needs the secret itself, so it is kept encrypted (webhooks.vault), not hashed; it is shown to the
+    admin once, at creation."""
 
     __tablename__ = "webhook_subscriptions"
     __table_args__ = (CheckConstraint("consecutive_failures >= 0", name="ck_webhook_subscriptions_failures"),)
@@ -35,7 +36,7 @@ class WebhookSubscription(SQLModel, table=True):
     url: str = Field(max_length=2000)
     description: str | None = Field(default=None, max_length=300)
     event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    secret: str = Field(max_length=100)
+    secret_encrypted: str = Field(max_length=500)
     enabled: bool = True
     consecutive_failures: int = 0
     disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from edudx_common.pagination import PageParams
-from notifications.webhooks.models import WebhookDelivery, WebhookSubscription
+from notifications.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
 
 
 async def get(session: AsyncSession, subscription_id: uuid.UUID) -> WebhookSubscription | None:
@@ -50,3 +51,11 @@ async def list_deliveries(session: AsyncSession, subscription_id: uuid.UUID,
     rows = await session.execute(query.order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id))
                                  .limit(page.limit).offset(page.offset))
     return list(rows.scalars()), int(total)
+
+
+async def purge_deliveries(session: AsyncSession, *, older_than: datetime) -> int:
+    """Delete the log of deliveries delivered or given up and created before `older_than`; waiting ones stay."""
+    result = await session.execute(delete(WebhookDelivery).where(
+        col(WebhookDelivery.created_at) < older_than,
+        col(WebhookDelivery.status).in_([WebhookDeliveryStatus.DELIVERED.value, WebhookDeliveryStatus.FAILED.value])))
+    return int(result.rowcount)  # type: ignore[attr-defined]

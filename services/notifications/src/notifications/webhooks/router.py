@@ -29,7 +29,7 @@ async def create_webhook(body: WebhookCreate, session: SessionDep, user: Current
     signing `secret` this once. Private, loopback and reserved addresses are refused (422 `invalid_webhook_url`).
     Each delivery is a JSON `WebhookBody` signed in `EduDX-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`."""
     created = await service.create(session, user, body, tree, allow_loopback=settings.webhooks_allow_loopback,
-                                   now=now)
+                                   vault=settings.secret_vault(), now=now)
     response.headers["Location"] = str(request.url_for("get_webhook", subscription_id=created.id).path)
     return created
 

@@ -53,7 +53,7 @@ class WebhookDeliveryRead(BaseModel):
     id: uuid.UUID
     subscription_id: uuid.UUID
     event_id: uuid.UUID
-    event_type: str
+    event_type: WebhookEventType
     occurred_at: datetime
     status: WebhookDeliveryStatus
     attempts: int

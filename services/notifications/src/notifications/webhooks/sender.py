@@ -9,6 +9,7 @@ NOTIFICATIONS_WEBHOOKS_DISABLE_AFTER_FAILURES the subscription is disabled and i
 from __future__ import annotations
 
 import json
+import ssl
 import uuid
 from datetime import datetime
 
@@ -23,11 +24,12 @@ from notifications.config import Settings
 from notifications.delivery import service as delivery_service
 from notifications.timing import Clock
 from notifications.webhooks import repository
-from notifications.webhooks.addresses import RefusedAddress, check_resolved
+from notifications.webhooks.addresses import RefusedAddress, Resolver, Target, resolve_target, system_resolver
 from notifications.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
 from notifications.webhooks.schemas import WebhookBody
 from notifications.webhooks.service import RECEIVER
 from notifications.webhooks.signing import SIGNATURE_HEADER, signature_header
+from notifications.webhooks.vault import UnreadableSecret
 
 log = structlog.get_logger("notifications.webhooks")
 
@@ -41,11 +43,26 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(body.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
 
 
+async def post_pinned(target: Target, body: bytes, headers: dict[str, str], *, timeout_seconds: float,
+                      verify: ssl.SSLContext | bool = True) -> httpx.Response:
+    """POST to the address `target` was checked at, never resolving its name again: the name goes in `Host` and,
+    over HTTPS, in the TLS SNI, against which the certificate is verified."""
+    async with httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, verify=verify,
+                                 trust_env=False) as http:
+        return await http.post(target.connect_url, content=body,
+                               headers={**headers, "Host": target.host_header},
+                               extensions={"sni_hostname": target.host})
+
+
 class WebhookSender:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, *, clock: Clock) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, *, clock: Clock,
+                 resolver: Resolver = system_resolver, verify: ssl.SSLContext | bool = True) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
+        self._vault = settings.secret_vault()
+        self._resolver = resolver
+        self._verify = verify
 
     async def deliver(self, message: ClaimedMessage) -> DeliveryOutcome:
         async with self._sessions() as session:
@@ -68,20 +85,24 @@ class WebhookSender:
 
     async def _post(self, subscription: WebhookSubscription,
                     delivery: WebhookDelivery) -> tuple[int | None, str | None, str | None]:
-        allow_loopback = self._settings.webhooks_allow_loopback
         try:
-            await check_resolved(subscription.url, allow_loopback=allow_loopback)
+            target = await resolve_target(subscription.url, allow_loopback=self._settings.webhooks_allow_loopback,
+                                          resolver=self._resolver)
         except RefusedAddress as exc:
             return None, None, str(exc)
+        try:
+            secret = self._vault.open(subscription.secret_encrypted)
+        except UnreadableSecret:
+            log.error("webhook_secret_unreadable", subscription_id=str(subscription.id))
+            return None, None, "Không giải mã được khoá ký (NOTIFICATIONS_WEBHOOKS_SECRET_KEYS đã đổi?)."
         body = webhook_body(delivery)
         headers = {"Content-Type": "application/json", "User-Agent": "EduDX-Webhooks/1",
-                   SIGNATURE_HEADER: signature_header(subscription.secret, body),
+                   SIGNATURE_HEADER: signature_header(secret, body),
                    "EduDX-Event": delivery.event_type, "EduDX-Event-Id": str(delivery.event_id),
                    "EduDX-Delivery": str(delivery.id)}
         try:
-            async with httpx.AsyncClient(timeout=self._settings.webhooks_timeout_seconds,
-                                         follow_redirects=False) as http:
-                response = await http.post(subscription.url, content=body, headers=headers)
+            response = await post_pinned(target, body, headers, verify=self._verify,
+                                         timeout_seconds=self._settings.webhooks_timeout_seconds)
         except httpx.HTTPError as exc:
             return None, None, f"{type(exc).__name__}: {exc}"[:EXCERPT_LENGTH]
         return response.status_code, response.text[:EXCERPT_LENGTH], None
@@ -133,10 +154,12 @@ class WebhookSender:
                                   .values(status=WebhookDeliveryStatus.FAILED.value, last_error=reason))
 
 
-def webhook_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession], *,
-                       clock: Clock) -> OutboxDispatcher:
-    """The outbox dispatcher serving only the `webhooks` receiver, with the webhooks' backoff."""
-    deliverer: Deliverer = WebhookSender(sessions, settings, clock=clock).deliver
+def webhook_dispatcher(settings: Settings, sessions: async_sessionmaker[AsyncSession], *, clock: Clock,
+                       resolver: Resolver = system_resolver,
+                       verify: ssl.SSLContext | bool = True) -> OutboxDispatcher:
+    """The outbox dispatcher serving only the `webhooks` receiver, with the webhooks' backoff. `resolver` and
+    `verify` (the certificate authorities) are the system's unless a test brings its own DNS and CA."""
+    deliverer: Deliverer = WebhookSender(sessions, settings, clock=clock, resolver=resolver, verify=verify).deliver
     return OutboxDispatcher(sessions, {}, deliverers={RECEIVER: deliverer}, clock=clock,
                             lease_seconds=settings.webhooks_timeout_seconds * 2 + 10,
                             backoff_base_seconds=settings.webhooks_retry_base_seconds,

@@ -32,6 +32,7 @@ from notifications.webhooks.models import (
     WebhookSubscription,
 )
 from notifications.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookRead, WebhookUpdate
+from notifications.webhooks.vault import SecretVault
 
 RECEIVER = "webhooks"
 DELIVERY_EVENT = "webhook.delivery"
@@ -63,22 +64,23 @@ def _record(session: AsyncSession, subscription: WebhookSubscription, action: st
 
 
 async def create(session: AsyncSession, principal: Principal, data: WebhookCreate, tree: UnitTree, *,
-                 allow_loopback: bool, now: datetime) -> WebhookCreated:
+                 allow_loopback: bool, vault: SecretVault, now: datetime) -> WebhookCreated:
     _ensure_admin(principal)
     unit_id = data.unit_id or principal.unit_id
     if unit_id is None:
         raise InvalidWebhookUrl("Hãy chọn đơn vị của webhook.")
     await ensure_in_scope(principal, unit_id, tree)
     await _ensure_url(str(data.url), allow_loopback=allow_loopback)
+    secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(
         unit_id=unit_id, url=str(data.url), description=data.description,
-        event_types=sorted({t.value for t in data.event_types}), secret="whsec_" + secrets.token_urlsafe(32),
+        event_types=sorted({t.value for t in data.event_types}), secret_encrypted=vault.seal(secret),
         created_by=principal.user_id, created_at=now, updated_at=now)
     session.add(subscription)
     await session.flush()
     _record(session, subscription, "webhook.created", principal)
     read = WebhookRead.model_validate(subscription)
-    return WebhookCreated(**read.model_dump(), secret=subscription.secret)
+    return WebhookCreated(**read.model_dump(), secret=secret)
 
 
 async def list_subscriptions(session: AsyncSession, principal: Principal, tree: UnitTree, page: PageParams, *,

@@ -5,13 +5,14 @@ import uuid
 from pydantic import BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
+from edudx_common.vocabulary import CampaignKind
 
 
 class PublicLevel(BaseModel):
     """What the authority published about a school: no scores, no ranks, no people."""
 
     campaign_title: str
-    campaign_kind: str
+    campaign_kind: CampaignKind
     school_year: str | None
     level: str | None = Field(description="Xếp loại hoặc mức độ chuyển đổi số đã công bố")
     group_levels: list[dict[str, str | None]] = Field(description="Mức của từng nhóm (đánh giá theo nhóm)")

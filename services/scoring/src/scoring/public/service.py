@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common.vocabulary import CampaignKind
 from scoring.errors import ResultsNotPublished
 from scoring.public.schemas import PublicLevel
 from scoring.results import repository
@@ -13,8 +14,8 @@ from scoring.results.models import PublishedResult
 
 
 def level(row: PublishedResult) -> PublicLevel:
-    return PublicLevel(campaign_title=row.campaign_title, campaign_kind=row.campaign_kind, school_year=row.school_year,
-                       level=row.classification,
+    return PublicLevel(campaign_title=row.campaign_title, campaign_kind=CampaignKind(row.campaign_kind),
+                       school_year=row.school_year, level=row.classification,
                        group_levels=[{"code": g.get("code"), "title": g.get("title"), "level": g.get("level")}
                                      for g in row.group_levels],
                        published_at=row.published_at)

@@ -8,6 +8,8 @@ from edudx_common.pagination import Page
 from edudx_common.sync import CursorPage
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel
+from edudx_common.vocabulary import SubmissionStatus
+from scoring.rubrics.definition import ClassificationMode
 
 
 class GroupLevelRead(BaseModel):
@@ -25,7 +27,7 @@ class ResultRow(BaseModel):
     group_name: str | None
     group_key: str | None = Field(default=None, description="Khoá của nhóm chứa đơn vị này (như `groups[].key`)")
     submission_id: uuid.UUID
-    submission_status: str
+    submission_status: SubmissionStatus
     self_total: float
     final_total: float
     max_total: float
@@ -72,7 +74,7 @@ class CampaignResultsRead(Page[ResultRow]):
     campaign_id: uuid.UUID
     campaign_title: str
     rubric_id: uuid.UUID
-    mode: str
+    mode: ClassificationMode
     ranking_enabled: bool
     published_at: LocalDateTime | None
     target_count: int

@@ -23,6 +23,7 @@ from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree
 from edudx_common.sync import SyncParams, next_cursor, rows_after
+from edudx_common.vocabulary import SubmissionStatus
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
@@ -238,7 +239,7 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
     rows = [ResultRow(
         unit_id=r.sheet.unit_id, unit_name=r.sheet.unit_name, group_id=r.group_id, group_name=r.group_name,
         group_key=r.group_id.hex if r.group_id else "",
-        submission_id=r.sheet.submission_id, submission_status=r.sheet.submission_status,
+        submission_id=r.sheet.submission_id, submission_status=SubmissionStatus(r.sheet.submission_status),
         self_total=float(r.outcome.self_total), final_total=float(r.outcome.final_total),
         max_total=float(r.outcome.max_total), classification=r.outcome.classification.label,
         classification_note=r.outcome.classification.note, group_levels=_group_levels(r),
@@ -262,7 +263,7 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
     settings = computation.settings
     return CampaignResultsRead(
         campaign_id=computation.campaign.id, campaign_title=computation.campaign.title,
-        rubric_id=computation.campaign.rubric_id or uuid.UUID(int=0), mode=definition.mode.value,
+        rubric_id=computation.campaign.rubric_id or uuid.UUID(int=0), mode=definition.mode,
         ranking_enabled=ranking, published_at=settings.published_at if settings else None,
         target_count=computation.target_count, scored_count=len(results), average_total=_average(results),
         distribution=_distribution(definition, results), groups=groups, previous_year=previous,
@@ -326,7 +327,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         rows.append(ResultRow(
             unit_id=r.unit_id, unit_name=r.unit_name, group_id=group.unit_id, group_name=group.name,
             group_key=group.key, submission_id=detail.submission_id,
-            submission_status=detail.submission_status, self_total=float(result.self_total),
+            submission_status=SubmissionStatus(detail.submission_status), self_total=float(result.self_total),
             final_total=float(result.final_total), max_total=float(result.max_total),
             classification=result.classification.label, classification_note=result.classification.note,
             group_levels=[GroupLevelRead(code=g.code, title=g.title, total=float(g.final_total), level=g.level)
@@ -353,7 +354,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     count, average, classes = _figures_of(figures)
     return CampaignResultsRead(
         campaign_id=campaign.id, campaign_title=campaign.title, rubric_id=campaign.rubric_id,
-        mode=definition.mode.value, ranking_enabled=ranking, published_at=settings.published_at if settings else None,
+        mode=definition.mode, ranking_enabled=ranking, published_at=settings.published_at if settings else None,
         target_count=await submissions.target_count(campaign.id), scored_count=count, average_total=average,
         distribution=_distribution_of(definition, classes), groups=groups, previous_year=previous,
         approved_count=sum(f.approved for f in figures),

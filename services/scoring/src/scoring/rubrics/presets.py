@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.timezone import VIETNAM
+from edudx_common.vocabulary import CampaignKind
 from scoring.errors import RubricNotFound
 from scoring.rubrics import repository
 from scoring.rubrics.schemas import CampaignPreset
@@ -33,7 +34,7 @@ async def campaign_presets(session: AsyncSession, *, school_year_end: int) -> li
         key=QD_4725,
         name="Đánh giá mức độ chuyển đổi số theo QĐ 4725 (mẫu tham khảo)",
         title=f"Tự đánh giá mức độ chuyển đổi số năm học {year - 1}-{year}",
-        kind="dx_self_assessment",
+        kind=CampaignKind.DX_SELF_ASSESSMENT,
         legal_reference="Quyết định 4725/QĐ-BGDĐT ngày 30/12/2022 của Bộ Giáo dục và Đào tạo",
         rubric_id=rubric.id,
         reference_note="Mẫu tham khảo — đối chiếu với văn bản gốc trước khi ban hành.",

@@ -5,7 +5,8 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from edudx_common.timezone import LocalDateTime
-from scoring.rubrics.definition import RubricDefinition
+from edudx_common.vocabulary import CampaignKind
+from scoring.rubrics.definition import ClassificationMode, RubricDefinition
 
 
 class RubricSummary(BaseModel):
@@ -15,7 +16,8 @@ class RubricSummary(BaseModel):
     family_id: uuid.UUID = Field(description="Chung cho mọi phiên bản của một bộ tiêu chí")
     version: int
     title: str
-    mode: str = Field(description="total_bands (xếp loại theo tổng điểm) | group_levels (mức theo từng nhóm)")
+    mode: ClassificationMode = Field(
+        description="total_bands (xếp loại theo tổng điểm) | group_levels (mức theo từng nhóm)")
     owner_unit_id: uuid.UUID | None = Field(description="Đơn vị quản lý bộ tiêu chí; trống: mẫu dùng chung")
     is_template: bool
     created_by_name: str | None
@@ -42,7 +44,7 @@ class CampaignPreset(BaseModel):
     key: str
     name: str = Field(description="Tên mẫu hiển thị khi chọn")
     title: str = Field(description="Tiêu đề đợt đề xuất")
-    kind: str
+    kind: CampaignKind
     legal_reference: str
     rubric_id: uuid.UUID = Field(description="Bộ chỉ số mẫu (chỉnh sửa được thành phiên bản của đơn vị)")
     reference_note: str

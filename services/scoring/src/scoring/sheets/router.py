@@ -15,6 +15,7 @@ from scoring.sheets.calculation import outcome
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
 from scoring.sheets.schemas import (
     CriterionGap,
+    GapKind,
     ReviewScoresUpdate,
     ScoreSheetRead,
     SelfScoreCompleteness,
@@ -52,8 +53,8 @@ async def get_self_score_completeness(submission_id: uuid.UUID, session: Session
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
     count, scored, gaps = await service.self_score_gaps(session, ctx, evidence=evidence)
     return SelfScoreCompleteness(criteria_count=count, scored_count=scored, complete=not gaps,
-                                 missing=[CriterionGap(code=g.code, group_code=g.group_code, text=g.text, kind=g.kind,
-                                                       message=g.message) for g in gaps])
+                                 missing=[CriterionGap(code=g.code, group_code=g.group_code, text=g.text,
+                                                       kind=GapKind(g.kind), message=g.message) for g in gaps])
 
 
 @router.patch("/self-scores", response_model=ScoreSheetRead)

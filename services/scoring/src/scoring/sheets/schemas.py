@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import FiniteFloat, RequestModel, SingleLine
+from edudx_common.vocabulary import SubmissionStatus
+from scoring.rubrics.definition import ClassificationMode, CriterionKind
 
 POINTS_HELP = "Điểm (tiêu chí chấm điểm trực tiếp), theo bước điểm, từ 0 đến điểm chuẩn"
 
@@ -59,7 +62,7 @@ class ReviewMarkRead(MarkRead):
 class CriterionScoreRead(BaseModel):
     code: str
     group_code: str
-    kind: str
+    kind: CriterionKind
     max_points: float
     evidence_required: bool
     self_score: SelfMarkRead | None
@@ -88,8 +91,8 @@ class ScoreSheetRead(BaseModel):
     unit_name: str
     rubric_id: uuid.UUID
     rubric_title: str
-    mode: str
-    submission_status: str
+    mode: ClassificationMode
+    submission_status: SubmissionStatus
     can_self_score: bool
     can_review: bool
     results_published: bool
@@ -111,11 +114,16 @@ class ScoreSheetRead(BaseModel):
     large_gap: bool
 
 
+class GapKind(StrEnum):
+    UNSCORED = "unscored"
+    EVIDENCE = "evidence"
+
+
 class CriterionGap(BaseModel):
     code: str
     group_code: str
     text: str = Field(description="Nội dung tiêu chí")
-    kind: str = Field(description="unscored: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng")
+    kind: GapKind = Field(description="unscored: chưa tự chấm; evidence: điểm tự chấm thiếu minh chứng")
     message: str
 
 

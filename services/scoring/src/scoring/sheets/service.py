@@ -20,6 +20,7 @@ from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.errors import FieldError
 from edudx_common.outbox import EventSink
 from edudx_common.scope import UnitTree, is_in_scope
+from edudx_common.vocabulary import SubmissionStatus
 from scoring.clients.evidence import EvidenceClient, EvidenceInfo
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionInfo, SubmissionsClient
@@ -389,7 +390,7 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
             at=row.review_at, comment=row.review_comment) if row and row.review_at and sees_comments else None
         final = item.final_mark if reveal else item.self_mark
         criteria.append(CriterionScoreRead(
-            code=item.code, group_code=item.group_code, kind=criterion.kind.value, max_points=float(item.max_points),
+            code=item.code, group_code=item.group_code, kind=criterion.kind, max_points=float(item.max_points),
             evidence_required=criterion.evidence_required, self_score=self_read, review=review_read,
             final_points=_float(final.points) if final and criterion.kind is not CriterionKind.MANDATORY else None,
             gap=_float(item.gap) if reveal else None, large_gap=item.large_gap and reveal,
@@ -400,8 +401,9 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
               for g in result.groups]
     return ScoreSheetRead(
         submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=unit_id, unit_name=ctx.info.unit_name,
-        rubric_id=ctx.rubric.id, rubric_title=ctx.rubric.title, mode=ctx.definition.mode.value,
-        submission_status=status, can_self_score=prepares_for(principal, unit_id) and status in SELF_EDITABLE,
+        rubric_id=ctx.rubric.id, rubric_title=ctx.rubric.title, mode=ctx.definition.mode,
+        submission_status=SubmissionStatus(status),
+        can_self_score=prepares_for(principal, unit_id) and status in SELF_EDITABLE,
         can_review=reviews_for(principal, unit_id) and status in REVIEWABLE, results_published=published,
         criteria=criteria, groups=groups, max_total=float(result.max_total), self_total=float(result.self_total),
         self_classification=result.self_classification.label,

@@ -9,14 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
-
-
-class CampaignKind(StrEnum):
-    ANNUAL_PLAN = "annual_plan"  # kế hoạch năm
-    SEMESTER_REVIEW = "semester_review"  # sơ kết học kỳ
-    YEAR_END_REPORT = "year_end_report"  # tổng kết + tự chấm điểm
-    DX_SELF_ASSESSMENT = "dx_self_assessment"  # tự đánh giá mức độ CĐS (QĐ 4725)
-    AD_HOC_LIST = "ad_hoc_list"  # danh sách, số liệu đột xuất
+from edudx_common.vocabulary import CampaignKind as CampaignKind  # re-exported: submissions names it here
 
 
 class LatePolicy(StrEnum):

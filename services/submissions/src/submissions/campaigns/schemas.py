@@ -8,6 +8,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import PartialUpdate, RequestModel, SingleLine
+from edudx_common.vocabulary import UnitType
 from submissions.campaigns.models import CampaignKind, CampaignStatus, LatePolicy
 from submissions.outlines.schemas import OutlineDefinition
 
@@ -23,7 +24,7 @@ class TargetRule(RequestModel):
     """Either every unit of the given types and levels under the issuer (narrowed to some communes or clusters),
     or an explicit list; the units in `exclude_unit_ids` are left out of either."""
 
-    unit_types: list[str] = Field(default_factory=lambda: list(UNIT_TYPES_DEFAULT))
+    unit_types: list[UnitType] = Field(default_factory=lambda: [UnitType(t) for t in UNIT_TYPES_DEFAULT])
     education_levels: list[str] = Field(default_factory=list, description="Rỗng: mọi cấp học")
     commune_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500,
                                          description="Chỉ trường thuộc các xã/phường này; rỗng: mọi xã/phường")
@@ -175,7 +176,7 @@ class TargetRead(BaseModel):
     unit_id: uuid.UUID
     unit_code: str
     unit_name: str
-    unit_type: str
+    unit_type: UnitType
     education_levels: list[str]
     commune_id: uuid.UUID | None = Field(default=None, description="Xã/phường quản lý hành chính của trường")
     commune_name: str | None = None

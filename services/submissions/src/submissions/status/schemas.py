@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from edudx_common.pagination import Page
 from edudx_common.timezone import LocalDateTime
+from edudx_common.vocabulary import UnitType
 from submissions.campaigns.schemas import CampaignSummary
 from submissions.signatures.schemas import SignatureState
 from submissions.workflow.models import SubmissionStatus
@@ -122,7 +123,7 @@ class TargetStatusRead(BaseModel):
     unit_id: uuid.UUID
     unit_code: str
     unit_name: str
-    unit_type: str
+    unit_type: UnitType
     group_id: uuid.UUID | None = Field(description="Đơn vị của nhóm chứa đơn vị này (đơn vị trực thuộc đơn vị tổng "
                                                    "hợp, hoặc xã/phường); null khi nhóm theo cụm hoặc cấp học")
     group_key: str = Field(description="Khoá của nhóm chứa đơn vị này (như `groups[].key`)")

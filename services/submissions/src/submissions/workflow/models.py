@@ -2,23 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
-
-
-class SubmissionStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    RETURNED = "returned"
-    RESUBMITTED = "resubmitted"
-    FORWARDED = "forwarded"  # accepted by the managing Phòng for the issuer (two-level review)
-    APPROVED = "approved"
+from edudx_common.vocabulary import SubmissionStatus
 
 
 class Submission(SQLModel, table=True):

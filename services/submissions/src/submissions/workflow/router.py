@@ -16,6 +16,7 @@ from submissions.outlines.validation import ContentError
 from submissions.workflow import repository, service
 from submissions.workflow.schemas import (
     ChecklistItem,
+    ChecklistKind,
     ChecklistRead,
     DraftUpdate,
     FieldProblem,
@@ -153,8 +154,8 @@ async def get_checklist(submission_id: uuid.UUID, session: SessionDep, principal
     ctx = await service.load(session, principal, submission_id)
     found = await service.checklist_of(ctx, scoring)
     return ChecklistRead(ready=found.ready, criteria_count=found.criteria_count, scored_count=found.scored_count,
-                         items=[ChecklistItem(kind=m.kind, field=m.field, message=m.message, section=m.section,
-                                              criterion_code=m.criterion_code) for m in found.items])
+                         items=[ChecklistItem(kind=ChecklistKind(m.kind), field=m.field, message=m.message,
+                                              section=m.section, criterion_code=m.criterion_code) for m in found.items])
 
 
 @router.post("/submissions/{submission_id}/start-review", response_model=SubmissionRead)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -127,8 +128,15 @@ class UnitSubmissionRead(BaseModel):
     updated_at: LocalDateTime | None
 
 
+class ChecklistKind(StrEnum):
+    ANSWER = "answer"
+    INVALID = "invalid"
+    SCORE = "score"
+    EVIDENCE = "evidence"
+
+
 class ChecklistItem(BaseModel):
-    kind: str = Field(description="answer: chưa trả lời; invalid: chưa hợp lệ; score: chưa tự chấm; "
+    kind: ChecklistKind = Field(description="answer: chưa trả lời; invalid: chưa hợp lệ; score: chưa tự chấm; "
                                   "evidence: điểm tự chấm thiếu minh chứng")
     field: str = Field(description="Mã trường của đề cương, hoặc 'self_scores.<mã tiêu chí>'")
     message: str
