@@ -205,8 +205,10 @@ export interface paths {
         };
         /**
          * List Files
-         * @description The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes.
-         *     Services may read it too (scoring checks the evidence of a criterion before accepting its score).
+         * @description The evidence catalogue (danh mục minh chứng) of a submission, in upload order with catalogue codes, a page
+         *     at a time. For mirroring: with `updated_since` or `cursor` the items added, reviewed or replaced since then,
+         *     ordered by (updated_at, id) and continued by `next_cursor` (docs/integrations.md). Services may read it too
+         *     (scoring checks the evidence of a criterion before accepting its score).
          */
         get: operations["evidence_list_files"];
         put?: never;
@@ -273,6 +275,22 @@ export interface components {
          * @enum {string}
          */
         ActorKind: "user" | "client" | "service" | "anonymous";
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -310,10 +328,28 @@ export interface components {
             /** Unit Id */
             unit_id: string | null;
         };
-        /** Catalogue */
+        /**
+         * Catalogue
+         * @description A page of a submission's evidence catalogue; with `updated_since` or `cursor` (mirroring) the items
+         *     changed since then, in (updated_at, id) order, continued by `next_cursor`.
+         */
         Catalogue: {
             /** Items */
             items: components["schemas"]["EvidenceRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
             /** Quota Bytes */
             quota_bytes: number;
             /**
@@ -321,7 +357,12 @@ export interface components {
              * Format: uuid
              */
             submission_id: string;
-            /** Total Bytes */
+            /** Total */
+            total: number;
+            /**
+             * Total Bytes
+             * @description Dung lượng mọi tệp của báo cáo (mọi trang)
+             */
             total_bytes: number;
         };
         /** DownloadLink */
@@ -418,6 +459,11 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+            /**
+             * Updated At
+             * @description Lần thay đổi gần nhất: thêm, thẩm định, hoặc bị minh chứng mới thay thế
+             */
+            updated_at?: string | null;
             /** Uploaded By */
             uploaded_by: string;
             /** Uploaded By Name */
@@ -489,22 +535,6 @@ export interface components {
              * @description Địa chỉ http:// hoặc https://, tối đa 2000 ký tự
              */
             url: string;
-        };
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
-            /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
         };
         /**
          * Problem
@@ -705,6 +735,11 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+            /**
+             * Updated At
+             * @description Lần thay đổi gần nhất: thêm, thẩm định, hoặc bị minh chứng mới thay thế
+             */
+            updated_at?: string | null;
             /** Uploaded By */
             uploaded_by: string;
             /** Uploaded By Name */
@@ -784,7 +819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1893,7 +1928,16 @@ export interface operations {
     };
     evidence_list_files: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
+            };
             header?: never;
             path: {
                 submission_id: string;

@@ -552,7 +552,7 @@ export interface paths {
         };
         /**
          * List Ancestors
-         * @description The chain of managing units from the root down to the unit's parent.
+         * @description The chain of managing units from the root down to the unit's parent (a few units: one page).
          */
         get: operations["units_list_ancestors"];
         put?: never;
@@ -980,6 +980,22 @@ export interface components {
          * @enum {string}
          */
         ActorKind: "user" | "client" | "service" | "anonymous";
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -1099,6 +1115,22 @@ export interface components {
              * @description Toàn bộ các trường của cụm từ hôm nay
              */
             unit_ids: string[];
+        };
+        /** ClusterPage */
+        ClusterPage: {
+            /** Items */
+            items: components["schemas"]["ClusterRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** ClusterRead */
         ClusterRead: {
@@ -1269,6 +1301,22 @@ export interface components {
              */
             unit_id: string;
         };
+        /** IntegrationClientPage */
+        IntegrationClientPage: {
+            /** Items */
+            items: components["schemas"]["IntegrationClientRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** IntegrationClientRead */
         IntegrationClientRead: {
             /**
@@ -1369,102 +1417,6 @@ export interface components {
             error: string;
             /** Error Description */
             error_description?: string | null;
-        };
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
-            /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[IntegrationClientRead] */
-        Page_IntegrationClientRead_: {
-            /** Items */
-            items: components["schemas"]["IntegrationClientRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[ReorganisationRead] */
-        Page_ReorganisationRead_: {
-            /** Items */
-            items: components["schemas"]["ReorganisationRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UnitChangeRead] */
-        Page_UnitChangeRead_: {
-            /** Items */
-            items: components["schemas"]["UnitChangeRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UnitRead] */
-        Page_UnitRead_: {
-            /** Items */
-            items: components["schemas"]["UnitRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[UserRead] */
-        Page_UserRead_: {
-            /** Items */
-            items: components["schemas"]["UserRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1582,6 +1534,22 @@ export interface components {
          * @enum {string}
          */
         ReorganisationKind: "archive_office" | "merge_departments" | "move_school_commune" | "move_unit" | "recode";
+        /** ReorganisationPage */
+        ReorganisationPage: {
+            /** Items */
+            items: components["schemas"]["ReorganisationRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** ReorganisationPreview */
         ReorganisationPreview: {
             /** Access Changes */
@@ -1702,6 +1670,22 @@ export interface components {
              */
             token_type?: "bearer";
         };
+        /** UnitChangePage */
+        UnitChangePage: {
+            /** Items */
+            items: components["schemas"]["UnitChangeRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** UnitChangeRead */
         UnitChangeRead: {
             /** Actor Id */
@@ -1733,6 +1717,22 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+        };
+        /** UnitCodePage */
+        UnitCodePage: {
+            /** Items */
+            items: components["schemas"]["UnitCodeRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** UnitCodeRead */
         UnitCodeRead: {
@@ -1815,6 +1815,22 @@ export interface components {
             old_path: string;
             unit: components["schemas"]["UnitRef"];
         };
+        /** UnitPage */
+        UnitPage: {
+            /** Items */
+            items: components["schemas"]["UnitRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** UnitRead */
         UnitRead: {
             /** Active */
@@ -1886,6 +1902,22 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** UnitRelationPage */
+        UnitRelationPage: {
+            /** Items */
+            items: components["schemas"]["UnitRelationRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** UnitRelationRead */
         UnitRelationRead: {
             /**
@@ -1934,6 +1966,22 @@ export interface components {
             /** Name */
             name: string;
             type: components["schemas"]["UnitType"];
+        };
+        /** UnitSummaryPage */
+        UnitSummaryPage: {
+            /** Items */
+            items: components["schemas"]["UnitSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /**
          * UnitType
@@ -1992,6 +2040,22 @@ export interface components {
              * Format: uuid
              */
             unit_id: string;
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["UserRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** UserRead */
         UserRead: {
@@ -2173,7 +2237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3072,6 +3136,10 @@ export interface operations {
     clusters_list: {
         parameters: {
             query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
                 /** @description Sở định nghĩa cụm */
                 owner_id?: string | null;
             };
@@ -3087,7 +3155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClusterRead"][];
+                    "application/json": components["schemas"]["ClusterPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3552,7 +3620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_IntegrationClientRead_"];
+                    "application/json": components["schemas"]["IntegrationClientPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4435,7 +4503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ReorganisationRead_"];
+                    "application/json": components["schemas"]["ReorganisationPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4998,7 +5066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitRead_"];
+                    "application/json": components["schemas"]["UnitPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5433,7 +5501,12 @@ export interface operations {
     };
     units_list_ancestors: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -5448,7 +5521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitSummary"][];
+                    "application/json": components["schemas"]["UnitSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5562,7 +5635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitRead_"];
+                    "application/json": components["schemas"]["UnitPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5653,7 +5726,12 @@ export interface operations {
     };
     units_list_codes: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -5668,7 +5746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitCodeRead"][];
+                    "application/json": components["schemas"]["UnitCodePage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -5885,7 +5963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitChangeRead_"];
+                    "application/json": components["schemas"]["UnitChangePage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6320,7 +6398,12 @@ export interface operations {
     };
     units_list_relations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 unit_id: string;
@@ -6335,7 +6418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitRelationRead"][];
+                    "application/json": components["schemas"]["UnitRelationPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6457,7 +6540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UnitRead_"];
+                    "application/json": components["schemas"]["UnitPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -6915,7 +6998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_UserRead_"];
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -520,6 +520,22 @@ export interface components {
          * @enum {string}
          */
         ActorKind: "user" | "client" | "service" | "anonymous";
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -612,6 +628,22 @@ export interface components {
              */
             webcal_url: string;
         };
+        /** CalendarFeedPage */
+        CalendarFeedPage: {
+            /** Items */
+            items: components["schemas"]["CalendarFeedRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** CalendarFeedRead */
         CalendarFeedRead: {
             /**
@@ -665,6 +697,22 @@ export interface components {
              * @description False: không thể tắt (nhắc hạn nộp của đơn vị mình)
              */
             mutable: boolean;
+        };
+        /** DeliveryPage */
+        DeliveryPage: {
+            /** Items */
+            items: components["schemas"]["DeliveryRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /**
          * DeliveryRead
@@ -784,6 +832,22 @@ export interface components {
              */
             type: string;
         };
+        /** FeedItemPage */
+        FeedItemPage: {
+            /** Items */
+            items: components["schemas"]["FeedItemRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** FeedItemRead */
         FeedItemRead: {
             /**
@@ -850,86 +914,6 @@ export interface components {
          * @enum {string}
          */
         NotificationKind: "deadline_reminder" | "overdue_escalation" | "campaign_published" | "deadline_changed" | "extension_changed" | "submission_returned" | "submission_approved" | "results_published" | "reviewer_digest" | "webhook_disabled" | "manual_reminder";
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
-            /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[DeliveryRead] */
-        Page_DeliveryRead_: {
-            /** Items */
-            items: components["schemas"]["DeliveryRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[FeedItemRead] */
-        Page_FeedItemRead_: {
-            /** Items */
-            items: components["schemas"]["FeedItemRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[WebhookDeliveryRead] */
-        Page_WebhookDeliveryRead_: {
-            /** Items */
-            items: components["schemas"]["WebhookDeliveryRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
-        /** Page[WebhookRead] */
-        Page_WebhookRead_: {
-            /** Items */
-            items: components["schemas"]["WebhookRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
         /** PreferencesRead */
         PreferencesRead: {
             /** Categories */
@@ -1224,6 +1208,22 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** WebhookDeliveryPage */
+        WebhookDeliveryPage: {
+            /** Items */
+            items: components["schemas"]["WebhookDeliveryRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** WebhookDeliveryRead */
         WebhookDeliveryRead: {
             /** Attempts */
@@ -1277,6 +1277,22 @@ export interface components {
          * @enum {string}
          */
         WebhookEventType: "submission.submitted" | "submission.returned" | "submission.approved" | "results.published" | "campaign.published" | "campaign.closed";
+        /** WebhookPage */
+        WebhookPage: {
+            /** Items */
+            items: components["schemas"]["WebhookRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** WebhookRead */
         WebhookRead: {
             /** Consecutive Failures */
@@ -1367,7 +1383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -1575,7 +1591,12 @@ export interface operations {
     };
     calendar_list_feeds: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1588,7 +1609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CalendarFeedRead"][];
+                    "application/json": components["schemas"]["CalendarFeedPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2550,7 +2571,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_DeliveryRead_"];
+                    "application/json": components["schemas"]["DeliveryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3102,7 +3123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_FeedItemRead_"];
+                    "application/json": components["schemas"]["FeedItemPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3853,7 +3874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_WebhookRead_"];
+                    "application/json": components["schemas"]["WebhookPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4412,7 +4433,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_WebhookDeliveryRead_"];
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */

@@ -167,7 +167,9 @@ export interface paths {
         /**
          * Get Published Results
          * @description The published results (classes, and ranks where the campaign publishes them), for every signed-in user
-         *     of the issuer's subtree, schools included. 404 `results_not_published` before publication.
+         *     of the issuer's subtree, schools included. 404 `results_not_published` before publication. For mirroring:
+         *     with `updated_since` or `cursor` the rows published since then, ordered by (published_at, unit_id) and
+         *     continued by `next_cursor` (publishing again stamps every row anew; see docs/integrations.md).
          */
         get: operations["results_get_published"];
         put?: never;
@@ -613,6 +615,22 @@ export interface components {
          * @enum {string}
          */
         ActorKind: "user" | "client" | "service" | "anonymous";
+        /** AuditRecordPage */
+        AuditRecordPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** AuditRecordRead */
         AuditRecordRead: {
             /** Action */
@@ -750,7 +768,27 @@ export interface components {
              */
             title: string;
         };
-        /** CampaignResultsRead */
+        /** CampaignPresetPage */
+        CampaignPresetPage: {
+            /** Items */
+            items: components["schemas"]["CampaignPreset"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * CampaignResultsRead
+         * @description Figures over every unit, and the paging envelope: `items` is one page of the units matching the filters
+         *     (ranks stay those among every unit), `total` counts every matching unit.
+         */
         CampaignResultsRead: {
             /**
              * Approved Count
@@ -770,9 +808,16 @@ export interface components {
             distribution: components["schemas"]["ClassCount"][];
             /** Groups */
             groups: components["schemas"]["GroupSummary"][];
+            /** Items */
+            items: components["schemas"]["ResultRow"][];
             /** Limit */
             limit: number;
             mode: components["schemas"]["ClassificationMode"];
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
             /** Offset */
             offset: number;
             previous_year: components["schemas"]["PreviousYear"] | null;
@@ -780,11 +825,6 @@ export interface components {
             published_at: string | null;
             /** Ranking Enabled */
             ranking_enabled: boolean;
-            /**
-             * Rows
-             * @description Một trang các đơn vị khớp bộ lọc; thứ hạng tính trên mọi đơn vị
-             */
-            rows: components["schemas"]["ResultRow"][];
             /**
              * Rubric Id
              * Format: uuid
@@ -797,10 +837,7 @@ export interface components {
             scored_count: number;
             /** Target Count */
             target_count: number;
-            /**
-             * Total
-             * @description Số đơn vị khớp bộ lọc (mọi trang)
-             */
+            /** Total */
             total: number;
         };
         /** ClassCount */
@@ -1158,22 +1195,6 @@ export interface components {
          * @enum {string}
          */
         OverallLevel: "none" | "lowest_group";
-        /** Page[AuditRecordRead] */
-        Page_AuditRecordRead_: {
-            /** Items */
-            items: components["schemas"]["AuditRecordRead"][];
-            /** Limit */
-            limit: number;
-            /**
-             * Next
-             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
-             */
-            next?: string | null;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
         /** PreviousYear */
         PreviousYear: {
             /** Average Total */
@@ -1294,7 +1315,11 @@ export interface components {
             /** Unit Name */
             unit_name: string;
         };
-        /** PublishedResultsRead */
+        /**
+         * PublishedResultsRead
+         * @description The published results with the paging envelope; with `updated_since` or `cursor` (mirroring) ordered by
+         *     (published_at, unit_id) and continued by `next_cursor`.
+         */
         PublishedResultsRead: {
             /**
              * Campaign Id
@@ -1303,8 +1328,20 @@ export interface components {
             campaign_id: string;
             /** Campaign Title */
             campaign_title: string;
+            /** Items */
+            items: components["schemas"]["PublishedResultRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /**
+             * Next Cursor
+             * @description Trang tiếp theo ở chế độ đồng bộ; null: đã hết
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /**
@@ -1312,17 +1349,9 @@ export interface components {
              * Format: date-time
              */
             published_at: string;
-            /**
-             * Rows
-             * @description Một trang các đơn vị khớp bộ lọc
-             */
-            rows: components["schemas"]["PublishedResultRead"][];
             /** School Year */
             school_year: string | null;
-            /**
-             * Total
-             * @description Số đơn vị khớp bộ lọc (mọi trang)
-             */
+            /** Total */
             total: number;
         };
         /**
@@ -1651,6 +1680,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** RubricSummaryPage */
+        RubricSummaryPage: {
+            /** Items */
+            items: components["schemas"]["RubricSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next
+             * @description Đường dẫn tới trang sau (cùng bộ lọc); null ở trang cuối
+             */
+            next?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** ScoreSheetRead */
         ScoreSheetRead: {
             /**
@@ -1867,7 +1912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditRecordRead_"];
+                    "application/json": components["schemas"]["AuditRecordPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -2631,6 +2676,8 @@ export interface operations {
             query?: {
                 /** @description Chỉ đơn vị có xếp loại/mức này; 'Chưa xếp loại' cho đơn vị chưa có */
                 classification?: string | null;
+                /** @description `next_cursor` của trang trước (không dùng cùng offset) */
+                cursor?: string | null;
                 /** @description Số bản ghi tối đa mỗi trang */
                 limit?: number;
                 /** @description Bỏ qua bao nhiêu bản ghi */
@@ -2639,6 +2686,8 @@ export interface operations {
                 q?: string | null;
                 /** @description rank: theo thứ hạng (mặc định); name: theo tên */
                 sort?: components["schemas"]["ResultsSort"];
+                /** @description Chỉ bản ghi thay đổi từ thời điểm này (RFC 3339); sắp xếp theo (updated_at, id) */
+                updated_since?: string | null;
             };
             header?: never;
             path: {
@@ -3373,7 +3422,12 @@ export interface operations {
     };
     rubrics_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3386,7 +3440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RubricSummary"][];
+                    "application/json": components["schemas"]["RubricSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -3811,7 +3865,12 @@ export interface operations {
     };
     rubrics_list_versions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
+            };
             header?: never;
             path: {
                 rubric_id: string;
@@ -3826,7 +3885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RubricSummary"][];
+                    "application/json": components["schemas"]["RubricSummaryPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
@@ -4037,6 +4096,10 @@ export interface operations {
     rubrics_list_campaign_presets: {
         parameters: {
             query: {
+                /** @description Số bản ghi tối đa mỗi trang */
+                limit?: number;
+                /** @description Bỏ qua bao nhiêu bản ghi */
+                offset?: number;
                 /** @description Năm kết thúc năm học, ví dụ 2026 */
                 school_year_end: number;
             };
@@ -4052,7 +4115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignPreset"][];
+                    "application/json": components["schemas"]["CampaignPresetPage"];
                 };
             };
             /** @description Yêu cầu không hợp lệ */
