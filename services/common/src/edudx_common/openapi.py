@@ -227,6 +227,8 @@ def _name_pages(spec: dict[str, Any]) -> None:
 # refer to it. Generators process an `allOf` of references before the schema's own properties, so a form whose
 # metadata part is a referenced component has its generated client send the metadata before the file.
 COMPONENT_KEY = "x-edudx-component"
+# Marks such a component: written by hand, read by the route itself (no pydantic model behind it).
+HAND_WRITTEN_KEY = "x-hand-written"
 
 
 def _hoist_components(spec: dict[str, Any]) -> None:
@@ -241,7 +243,7 @@ def _hoist_components(spec: dict[str, Any]) -> None:
         name = node.pop(COMPONENT_KEY, None)
         if name is None:
             return node
-        schemas[name] = node
+        schemas[name] = {**node, HAND_WRITTEN_KEY: True}
         return {"$ref": f"#/components/schemas/{name}"}
 
     for operations in spec.get("paths", {}).values():
