@@ -263,7 +263,7 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
         assert campaign is not None
         scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                         group_unit_id=campaign.issuer_unit_id)
-    no_filter: dict[str, Any] = {"statuses": (), "query": None, "group_hex": None}
+    no_filter: dict[str, Any] = {"filters": status_repository.BoardFilters()}
     parts: dict[str, Callable[[Any], Any]] = {
         "roll-up query (counts per group and status)": lambda session: status_repository.rollup(
             session, scope, query=None),
