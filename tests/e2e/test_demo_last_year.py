@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import RunningSystem, output_of
 
@@ -34,6 +35,8 @@ def _refused(response: httpx.Response) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+# The shared demo system may start within this test (about 4 min on a loaded machine): more than the usual 300 s.
+@pytest.mark.timeout(900)
 def test_the_archived_phong_s_last_year_stays_readable_and_closed(system: RunningSystem) -> None:
     so_admin = system.login(SO_ADMIN)
     with system.client() as http:
@@ -82,7 +85,7 @@ def test_the_archived_phong_s_last_year_stays_readable_and_closed(system: Runnin
                                  json={"email": email, "password": "EduDX@2025"}, timeout=30)
             assert refused.status_code == 401, refused.text
 
-        # Nobody acts on the closed campaign any more: no change to a report, no return, no new review score.
+        # Nobody acts on the closed campaign any more: no change to a report, no return, no new review score,
         principal = system.login(SCHOOLS["86701001"][1])
         (listed,) = _ok(http.get("/api/submissions/submissions", params={"campaign_id": cid},
                                  headers=principal))["items"]
@@ -96,4 +99,12 @@ def test_the_archived_phong_s_last_year_stays_readable_and_closed(system: Runnin
         _refused(http.patch(f"/api/scoring/submissions/{sid}/review-scores", headers=system.login(SO_REVIEWER),
                             json={"scores": [{"criterion_code": "I.4", "points": 1, "comment": "Sửa sau khi đóng"}]}))
         _refused(http.post(f"/api/submissions/campaigns/{cid}/publish", headers=so_admin))
+        # nor on its published results: not published again, not withdrawn, no ranking change
+        for refused in (http.post(f"/api/scoring/campaigns/{cid}/results/publish", headers=so_admin),
+                        http.delete(f"/api/scoring/campaigns/{cid}/results/publication", headers=so_admin),
+                        http.put(f"/api/scoring/campaigns/{cid}/results/settings", headers=so_admin,
+                                 json={"ranking_enabled": False})):
+            _refused(refused)
+            assert refused.json()["code"] == "campaign_closed", refused.text
+        assert _ok(http.get(f"/api/scoring/campaigns/{cid}/results/published", headers=so_admin))["rows"]
     assert TITLE in output_of(system)  # the banner names the Phòng's cycle
