@@ -45,6 +45,7 @@ export const routes = (queryClient: QueryClient): RouteObject[] => [
           { path: "submissions/:submissionId", lazy: page(() => import("../pages/submission/SubmissionPage")) },
           { path: "admin/units", lazy: gated("/admin/units", () => import("../pages/admin/UnitsPage")) },
           { path: "admin/reorganisations", lazy: gated("/admin/reorganisations", () => import("../pages/admin/ReorganisationPage")) },
+          { path: "admin/clusters", lazy: gated("/admin/clusters", () => import("../pages/admin/ClustersPage")) },
           { path: "admin/users", lazy: gated("/admin/users", () => import("../pages/admin/UsersPage")) },
           { path: "admin/integrations", lazy: gated("/admin/integrations", () => import("../pages/admin/IntegrationsPage")) },
           { path: "notifications", lazy: page(() => import("../pages/notifications/NotificationsPage")) },
