@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,58 +75,71 @@ def self_score(criterion: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def school_year_id(http: httpx.Client, admin: dict[str, str]) -> str:
+def school_year_id(http: httpx.Client, admin: dict[str, str], name: str) -> str:
     years = ok(http.get("/api/submissions/school-years", headers=admin))
     for year in years["items"]:
-        if year["name"] == SCHOOL_YEAR:
+        if year["name"] == name:
             return str(year["id"])
-    return str(ok(http.post("/api/submissions/school-years", json={"name": SCHOOL_YEAR}, headers=admin), 201)["id"])
+    return str(ok(http.post("/api/submissions/school-years", json={"name": name}, headers=admin), 201)["id"])
 
 
 def seed(gateway: str, identity: str) -> dict[str, str]:
     with httpx.Client(base_url=gateway, timeout=60) as http:
-        admin, reviewer = login(identity, SO_ADMIN), login(identity, SO_REVIEWER)
-        (preset,) = ok(http.get("/api/scoring/rubrics/campaign-presets",
-                                params={"school_year_end": SCHOOL_YEAR_END}, headers=admin))["items"]
-        found = ok(http.get("/api/submissions/campaigns", params={"q": preset["title"]}, headers=admin))["items"]
-        if found:
-            return {"assessment_campaign_id": found[0]["id"], "title": found[0]["title"]}
-        so = ok(http.get("/api/identity/units", params={"code": "SGD-VL"}, headers=admin))["items"][0]
-        units = {code: ok(http.get("/api/identity/units", params={"code": code}, headers=admin))["items"][0]["id"]
-                 for code, _ in SCHOOLS}
-        due = datetime.fromisoformat(preset["self_assessment_due_at"])
-        campaign = ok(http.post("/api/submissions/campaigns", headers=admin, json={
-            "title": preset["title"], "kind": preset["kind"], "rubric_id": preset["rubric_id"],
-            "legal_reference": preset["legal_reference"], "school_year_id": school_year_id(http, admin),
-            "issuer_unit_id": so["id"], "opens_at": (due - timedelta(days=45)).isoformat(), "due_at": due.isoformat(),
-            "instructions": "Trường tự đánh giá theo bộ chỉ số, tải minh chứng và nộp; Sở đánh giá ngoài.",
-            "targets": {"unit_ids": list(units.values())}}), 201)
-        cid = campaign["id"]
-        ok(http.post(f"/api/submissions/campaigns/{cid}/publish", headers=admin))
-        # The demo is seeded after the real dates: each school's deadline is extended so nothing reads as late.
-        extended = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-        for unit_id in units.values():
-            ok(http.put(f"/api/submissions/campaigns/{cid}/targets/{unit_id}/extension", headers=admin,
-                        json={"due_at": extended, "reason": "Dữ liệu mẫu nhập sau thời hạn thực tế"}))
-        rubric = ok(http.get(f"/api/scoring/rubrics/{preset['rubric_id']}", headers=admin))
-        criteria = [c for group in rubric["definition"]["groups"] for c in group["criteria"]]
-        for code, email in SCHOOLS:
-            principal = login(identity, email)
-            draft = ok(http.post(f"/api/submissions/campaigns/{cid}/submissions", headers=principal), 200, 201)
-            sid = draft["id"]
-            ok(http.post("/api/evidence/links", headers=principal, json={
-                "submission_id": sid, "url": f"https://{code}.vinhlong.edu.vn/chuyen-doi-so",
-                "title": "Trang chuyển đổi số của trường (DEMO)", "attributes": SOLUTION,
-                "criterion_codes": [c["code"] for c in criteria if c.get("evidence_required")]}), 201)
-            ok(http.patch(f"/api/scoring/submissions/{sid}/self-scores", headers=principal,
-                          json={"scores": [self_score(c) for c in criteria]}))
-            current = ok(http.get(f"/api/submissions/submissions/{sid}", headers=principal))
-            ok(http.post(f"/api/submissions/submissions/{sid}/submit", json={}, headers={
-                **principal, "If-Match": f'"{current["version"]}"'}))
-            review(http, sid, reviewer)
-        ok(http.post(f"/api/scoring/campaigns/{cid}/results/publish", headers=admin))
-        ok(http.post(f"/api/submissions/campaigns/{cid}/close", headers=admin))
-        return {"assessment_campaign_id": cid, "title": preset["title"]}
+        cid, title = run_cycle(http, identity, admin_email=SO_ADMIN, reviewer_email=SO_REVIEWER, issuer_code="SGD-VL",
+                               schools=SCHOOLS, school_year=SCHOOL_YEAR, school_year_end=SCHOOL_YEAR_END,
+                               instructions="Trường tự đánh giá theo bộ chỉ số, tải minh chứng và nộp; Sở đánh giá "
+                                            "ngoài.")
+        return {"assessment_campaign_id": cid, "title": title}
+
+
+def run_cycle(http: httpx.Client, identity: str, *, admin_email: str, reviewer_email: str, issuer_code: str,
+              schools: list[tuple[str, str]], school_year: str, school_year_end: int,
+              instructions: str) -> tuple[str, str]:
+    """One finished QĐ 4725 cycle issued by `issuer_code`'s admin from the preset of that school year: published,
+    every school self-assesses and submits, externally assessed and approved, results published, closed.
+    Returns (campaign id, title); a campaign of that issuer with the preset's title already there is left as it is."""
+    admin, reviewer = login(identity, admin_email), login(identity, reviewer_email)
+    (preset,) = ok(http.get("/api/scoring/rubrics/campaign-presets",
+                            params={"school_year_end": school_year_end}, headers=admin))["items"]
+    issuer = ok(http.get("/api/identity/units", params={"code": issuer_code}, headers=admin))["items"][0]
+    found = [c for c in ok(http.get("/api/submissions/campaigns", params={"q": preset["title"]},
+                                    headers=admin))["items"] if c["issuer_unit_id"] == issuer["id"]]
+    if found:
+        return str(found[0]["id"]), str(found[0]["title"])
+    units = {code: ok(http.get("/api/identity/units", params={"code": code}, headers=admin))["items"][0]["id"]
+             for code, _ in schools}
+    due = datetime.fromisoformat(preset["self_assessment_due_at"])
+    campaign = ok(http.post("/api/submissions/campaigns", headers=admin, json={
+        "title": preset["title"], "kind": preset["kind"], "rubric_id": preset["rubric_id"],
+        "legal_reference": preset["legal_reference"], "school_year_id": school_year_id(http, admin, school_year),
+        "issuer_unit_id": issuer["id"], "opens_at": (due - timedelta(days=45)).isoformat(), "due_at": due.isoformat(),
+        "instructions": instructions, "targets": {"unit_ids": list(units.values())}}), 201)
+    cid = campaign["id"]
+    ok(http.post(f"/api/submissions/campaigns/{cid}/publish", headers=admin))
+    # The demo is seeded after the real dates: each school's deadline is extended so nothing reads as late.
+    extended = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    for unit_id in units.values():
+        ok(http.put(f"/api/submissions/campaigns/{cid}/targets/{unit_id}/extension", headers=admin,
+                    json={"due_at": extended, "reason": "Dữ liệu mẫu nhập sau thời hạn thực tế"}))
+    rubric = ok(http.get(f"/api/scoring/rubrics/{preset['rubric_id']}", headers=admin))
+    criteria = [c for group in rubric["definition"]["groups"] for c in group["criteria"]]
+    for code, email in schools:
+        principal = login(identity, email)
+        draft = ok(http.post(f"/api/submissions/campaigns/{cid}/submissions", headers=principal), 200, 201)
+        sid = draft["id"]
+        ok(http.post("/api/evidence/links", headers=principal, json={
+            "submission_id": sid, "url": f"https://{code}.vinhlong.edu.vn/chuyen-doi-so",
+            "title": "Trang chuyển đổi số của trường (DEMO)", "attributes": SOLUTION,
+            "criterion_codes": [c["code"] for c in criteria if c.get("evidence_required")]}), 201)
+        ok(http.patch(f"/api/scoring/submissions/{sid}/self-scores", headers=principal,
+                      json={"scores": [self_score(c) for c in criteria]}))
+        current = ok(http.get(f"/api/submissions/submissions/{sid}", headers=principal))
+        ok(http.post(f"/api/submissions/submissions/{sid}/submit", json={}, headers={
+            **principal, "If-Match": f'"{current["version"]}"'}))
+        review(http, sid, reviewer)
+    ok(http.post(f"/api/scoring/campaigns/{cid}/results/publish", headers=admin))
+    ok(http.post(f"/api/submissions/campaigns/{cid}/close", headers=admin))
+    return str(cid), str(preset["title"])
 
 
 def review(http: httpx.Client, submission_id: str, reviewer: dict[str, str]) -> None:
@@ -146,12 +160,13 @@ def review(http: httpx.Client, submission_id: str, reviewer: dict[str, str]) -> 
         "accept_self_scores": True}))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(seeder: Callable[[str, str], dict[str, str]] = seed, description: str | None = __doc__) -> None:
+    """The command line of a demo seeding script: where the system runs; prints what `seeder` seeded as JSON."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--gateway", required=True, help="the running system's gateway, e.g. http://127.0.0.1:8000")
     parser.add_argument("--identity", required=True, help="the identity service, where the demo's people sign in")
     args = parser.parse_args()
-    print(json.dumps(seed(args.gateway, args.identity), ensure_ascii=False))
+    print(json.dumps(seeder(args.gateway, args.identity), ensure_ascii=False))
 
 
 if __name__ == "__main__":

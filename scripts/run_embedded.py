@@ -222,20 +222,25 @@ def migrate_all(python: str, names: list[str], envs: dict[str, dict[str, str]]) 
 
 def migrate_and_seed_identity(python: str, names: list[str], envs: dict[str, dict[str, str]], *,
                               seed: bool) -> dict[str, Any] | None:
-    """Every service's migrations, the signing key, and (with `seed`) identity's demo province and accounts."""
+    """Every service's migrations, the signing key, and (with `seed`) identity's demo province and accounts. When
+    the services of the demo's cycles run, Phòng Long Hồ stays active: its 2024-2025 campaign and its archive are
+    seeded through the gateway (scripts/demo_last_year.py)."""
     print(f"• áp dụng migration: {', '.join(names)} …", flush=True)
     migrate_all(python, names, envs)
     run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "tạo khoá ký")
     if not seed:
         return None
-    demo: dict[str, Any] = json.loads(run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"],
+    later = ["--office-archived-later"] if set(ASSESSMENT_DEMO_SERVICES) <= set(names) else []
+    demo: dict[str, Any] = json.loads(run_step([python, "-m", "identity.cli", "seed-demo", *later], envs["identity"],
                                                "dữ liệu mẫu"))
     return demo
 
 
-def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]], demo: dict[str, Any]) -> None:
-    """The other services' demo data, once they are up; what each step prints is merged into `demo`."""
-    for name, step_name in [(n, s) for n, s in DEMO_STEPS if n in names]:
+def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]], demo: dict[str, Any],
+                  steps: Sequence[tuple[str, str]] = DEMO_STEPS) -> None:
+    """The other services' demo data (`steps` of DEMO_STEPS), once they are up; what each step prints is merged
+    into `demo`."""
+    for name, step_name in [(n, s) for n, s in steps if n in names]:
         if (step := demo_step(name, demo, step_name)) is None:
             continue
         seeded = run_step([python, *step], envs[name], f"dữ liệu mẫu {name}").strip()
@@ -252,6 +257,17 @@ def seed_services(python: str, names: list[str], envs: dict[str, dict[str, str]]
 # crosses every service (evidence, self-scores, submission, the approve guards, publication), each applying its
 # own rules as for a person.
 ASSESSMENT_DEMO_SERVICES = ("identity", "submissions", "evidence", "scoring")
+
+
+def seed_last_year(python: str, port: int, identity_port: int, base_env: dict[str, str],
+                   demo: dict[str, Any]) -> None:
+    """Phòng Long Hồ's 2024-2025 cycle, then its archive (1/7/2025), before the Sở's campaigns of 2025-2026."""
+    seeded = json.loads(run_step([python, "scripts/demo_last_year.py", "--gateway", f"http://127.0.0.1:{port}",
+                                  "--identity", f"http://127.0.0.1:{identity_port}"],
+                                 base_env, "đợt tự đánh giá 2024-2025 của Phòng GDĐT Long Hồ"))
+    demo.setdefault("notes", []).append(
+        f"Đợt của Phòng GDĐT Long Hồ trước khi giải thể (đã công bố kết quả, đã đóng): {seeded['title']} — "
+        "Trường Mầm non Hoa Sen, Trường Tiểu học Hòa Phú, Trường Tiểu học Phú Đức")
 
 
 def seed_assessment(python: str, port: int, identity_port: int, base_env: dict[str, str],
@@ -344,13 +360,18 @@ def main() -> None:
             process = start_service(python, name, ports[name], envs[name])
             processes.append((name, process))
             wait_healthy(f"http://127.0.0.1:{ports[name]}/healthz", process, name)
-        if demo:
-            seed_services(python, names, envs, demo)
+        cycles = bool(demo) and set(ASSESSMENT_DEMO_SERVICES) <= set(names)
+        if demo:  # the rubrics first: last year's cycle uses the QĐ 4725 template
+            seed_services(python, names, envs, demo, DEMO_STEPS[:1])
         gateway = start_gateway(python, args.port, with_caller_settings(
             "gateway", gateway_env(base_env, ports, object_store_origins), caller))
         processes.append(("gateway", gateway))
         wait_healthy(f"http://127.0.0.1:{args.port}/healthz", gateway, "gateway")
-        if demo and set(ASSESSMENT_DEMO_SERVICES) <= set(names):
+        if demo and cycles:  # the Phòng's last year and its archive, before the Sở targets its schools
+            seed_last_year(python, args.port, ports["identity"], base_env, demo)
+        if demo:
+            seed_services(python, names, envs, demo, DEMO_STEPS[1:])
+        if demo and cycles:
             seed_assessment(python, args.port, ports["identity"], base_env, demo)
         where = f"bản nhúng: PostgreSQL, schema {args.schema_prefix}<dịch vụ>" if args.postgres_url else \
             f"bản nhúng: SQLite trong {var.relative_to(REPO) if var.is_relative_to(REPO) else var}/"

@@ -54,9 +54,16 @@ async def test_demo_province_as_it_stands_in_2026(client: httpx.AsyncClient, ses
 
     office = (await client.get(f"{UNITS}/{ids['PGD-LH']}", headers=so)).json()
     assert office["active"] is False and office["name"] == "Phòng Giáo dục và Đào tạo huyện Long Hồ"
+    assert office["inactive_from"] == "2025-07-01"
     last_year = await _all(client, f"{UNITS}/{ids['PGD-LH']}/subtree", so, as_of="2025-06-30")
     assert {u["code"] for u in last_year} == {"PGD-LH", "86701001", "86701002", "86702001", "86702002",
                                               "86702003", "86703001", "86703002", "86704001"}
+    # on the eve of the reform the Phòng was active; on the day itself it had stopped
+    assert next(u for u in last_year if u["code"] == "PGD-LH")["active"] is True
+    on_the_day = await _all(client, f"{UNITS}/{ids['PGD-LH']}/subtree", so, as_of="2025-07-01")
+    assert [(u["code"], u["active"], u["inactive_from"]) for u in on_the_day] == [("PGD-LH", False, "2025-07-01")]
+    ben_tre_then = await _all(client, f"{UNITS}/{ids['SGD-BT']}/subtree", so, as_of="2025-06-30")
+    assert next(u for u in ben_tre_then if u["code"] == "SGD-BT")["active"] is True  # merged only on 1/7/2025
     assert next(u for u in last_year if u["code"] == "86703001")["commune"] is None  # no commune owned it yet
     before_merge = await _all(client, f"{UNITS}/{ids['SGD-VL']}/children", so, as_of="2025-06-30")
     assert "SGD-BT" not in {u["code"] for u in before_merge}

@@ -2,7 +2,8 @@
 // axe-core, against a running EduDX (started by tests/e2e/test_spa_a11y.py). One test per phase, chosen with
 // --grep: "phase school" (inputs in EDUDX_E2E_ARGS: submission-id, the officer's draft), "phase authority"
 // (submission-id of a submitted report, campaign-id, published-title), "phase integrations" (the integration
-// clients screen alone); every phase also reads base-url, out and report.
+// clients screen alone), "phase clusters" (cluster-code, cluster-name, school-search, school-names "a|b", optionally
+// last-year-campaign-id and last-year-school); every phase also reads base-url, out and report.
 //
 // Every screen is checked at 1366 px and 375 px wide: axe-core's rules (WCAG 2.1 A/AA and best practices)
 // with no critical and no serious violation, nothing wider than the phone screen, touch targets of at least
@@ -235,6 +236,32 @@ async function authorityPhase() {
   await check(page, "a11y-22-notifications", { ready: (p) => p.locator("h1").first().waitFor() });
 }
 
+/** The Sở's clusters (cụm trường): a cluster created through the form, two schools found by a search without
+ * diacritics and added; then the archived Phòng's last-year results, read by the Sở (phase "clusters"). */
+async function clustersPhase() {
+  const page = await session(SO_ADMIN);
+  await page.goto(`${BASE}/admin/clusters`);
+  await check(page, "a11y-23-clusters", { ready: (p) => p.locator(".ant-table-row").first().waitFor() });
+  await page.getByRole("button", { name: "Thêm cụm trường" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Mã cụm").fill(args["cluster-code"]);
+  await dialog.getByLabel("Tên cụm").fill(args["cluster-name"]);
+  await check(page, "a11y-24-cluster-new", { ready: (p) => p.getByRole("dialog").getByLabel("Tên cụm").waitFor(), fullPage: false });
+  await dialog.getByRole("button", { name: "Lưu" }).click();
+  await page.getByText(`Cụm: ${args["cluster-name"]}`).waitFor();
+  await page.getByLabel("Tìm trường để thêm vào cụm").fill(args["school-search"]);
+  await page.getByLabel("Tìm trường để thêm vào cụm").press("Enter");
+  for (const name of args["school-names"].split("|")) await page.getByLabel(`Chọn ${name}`).check();
+  await check(page, "a11y-25-cluster-add", { ready: visibleText("Thêm 2 trường đã chọn") });
+  await page.getByRole("button", { name: "Thêm 2 trường đã chọn" }).click();
+  await page.getByText("Các trường trong cụm (2)").waitFor();
+  await check(page, "a11y-26-cluster-members", { ready: visibleText("Các trường trong cụm (2)") });
+  if (args["last-year-campaign-id"]) {
+    await page.goto(`${BASE}/campaigns/${args["last-year-campaign-id"]}/results`);
+    await check(page, "a11y-27-archived-office-results", { ready: visibleText(args["last-year-school"]) });
+  }
+}
+
 /** Integration clients: one made through the form, its secret shown once (phase "integrations" runs only this). */
 async function integrationsScreen(page) {
   await page.goto(`${BASE}/admin/integrations`);
@@ -266,4 +293,8 @@ test("phase authority: the authority's screens and the wizard publishing", async
 
 test("phase integrations: the integration clients screen", async ({ browser: launched }) => {
   await phase(launched, async () => integrationsScreen(await session(SO_ADMIN)));
+});
+
+test("phase clusters: the Sở's clusters screen (and last year's results of the archived Phòng)", async ({ browser: launched }) => {
+  await phase(launched, clustersPhase);
 });

@@ -28,6 +28,7 @@ export const SCREEN_ACCESS: Record<string, (me: Me) => boolean> = {
   ...Object.fromEntries(NAV_ITEMS.map((item) => [item.path, item.visible])),
   "/campaigns/new": (me) => hasAny(me, ADMIN_ROLES),
   "/admin/reorganisations": (me) => hasAny(me, ADMIN_ROLES),
+  "/admin/clusters": (me) => hasAny(me, ADMIN_ROLES),
 };
 
 export function canOpen(path: string, me: Me): boolean {

@@ -45,6 +45,7 @@ export const routes = (queryClient: QueryClient): RouteObject[] => [
           { path: "submissions/:submissionId", lazy: page(() => import("../features/submissions/SubmissionPage")) },
           { path: "admin/units", lazy: gated("/admin/units", () => import("../features/units/UnitsPage")) },
           { path: "admin/reorganisations", lazy: gated("/admin/reorganisations", () => import("../features/units/ReorganisationPage")) },
+          { path: "admin/clusters", lazy: gated("/admin/clusters", () => import("../features/units/ClustersPage")) },
           { path: "admin/users", lazy: gated("/admin/users", () => import("../features/users/UsersPage")) },
           { path: "admin/integrations", lazy: gated("/admin/integrations", () => import("../features/integrations/IntegrationsPage")) },
           { path: "notifications", lazy: page(() => import("../features/notifications/NotificationsPage")) },

@@ -1872,6 +1872,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Inactive From
+             * @description Ngừng hoạt động từ ngày (giải thể, sáp nhập, ngừng); cây `as_of` trước ngày đó ghi đơn vị đang hoạt động
+             */
+            inactive_from?: string | null;
             /** Merged Into Id */
             merged_into_id: string | null;
             /** Name */

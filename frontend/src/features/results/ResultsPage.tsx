@@ -19,6 +19,7 @@ import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { formatPoints } from "../../lib/scoring";
 import { ErrorScreen } from "../../components/ErrorPages";
+import { useCampaign } from "../campaigns/api";
 import { ClassTag } from "../scoring/ScoreTable";
 import { resultKeys, usePublishResults, useRankingSetting } from "./api";
 import { PublishWarning } from "./PublishWarning";
@@ -130,10 +131,13 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
     })),
     placeholderData: keepPreviousData,
   });
+  // A closed campaign's published results stay as they are: no publishing again, no ranking change.
+  const campaign = useCampaign(campaignId);
   if (query.error) return <ErrorScreen error={query.error} onRetry={() => void query.refetch()} />;
   if (!query.data) return <PageLoading />;
   const data = query.data;
-  const admin = hasAny(me, ADMIN_ROLES);
+  const closed = campaign.data === undefined || ["closed", "archived"].includes(campaign.data.status);
+  const mayPublish = hasAny(me, ADMIN_ROLES) && !closed;
   const path = { params: { path: { campaign_id: campaignId } } };
   const approved = data.approved_count;
   const filtered = Boolean(q || classification || groupKey !== undefined);
@@ -181,7 +185,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
         <Space wrap>
           <Button icon={<FileExcelOutlined />} onClick={() => void exportXlsx()}>{t("Xuất Excel", "Export XLSX")}</Button>
           {data.published_at && <Button icon={<SafetyCertificateOutlined />} onClick={() => void signedPdf()}>{t("Văn bản kết quả đã ký số (PDF)", "Signed results (PDF)")}</Button>}
-          {admin && <Button type="primary" icon={<TrophyOutlined />} disabled={approved === 0} onClick={() => void publish()}>{data.published_at ? t("Công bố lại", "Publish again") : t("Công bố kết quả", "Publish results")}</Button>}
+          {mayPublish && <Button type="primary" icon={<TrophyOutlined />} disabled={approved === 0} onClick={() => void publish()}>{data.published_at ? t("Công bố lại", "Publish again") : t("Công bố kết quả", "Publish results")}</Button>}
         </Space>
       } />
       <div className="stat-grid">
@@ -209,7 +213,7 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
         </Card>
       </div>
       <Card size="small" title={t("Kết quả từng đơn vị", "Results by unit")} extra={
-        <label className="nowrap small">{t("Xếp hạng", "Ranking")} <Switch size="small" checked={data.ranking_enabled} disabled={!admin} onChange={(on) => void setRanking(on)} aria-label={t("Bật/tắt xếp hạng", "Ranking on/off")} /></label>
+        <label className="nowrap small">{t("Xếp hạng", "Ranking")} <Switch size="small" checked={data.ranking_enabled} disabled={!mayPublish} onChange={(on) => void setRanking(on)} aria-label={t("Bật/tắt xếp hạng", "Ranking on/off")} /></label>
       }>
         <div className="filters">
           <Input.Search allowClear placeholder={t("Tìm theo tên đơn vị (không cần dấu)", "Search by unit name (diacritics optional)")} aria-label={t("Tìm đơn vị", "Search units")}

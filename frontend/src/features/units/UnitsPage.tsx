@@ -1,4 +1,4 @@
-import { ApartmentOutlined, EditOutlined, ImportOutlined } from "@ant-design/icons";
+import { ApartmentOutlined, ClusterOutlined, EditOutlined, ImportOutlined } from "@ant-design/icons";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Modal, Input, Select, Space, Table, Tag } from "antd";
 import { useState } from "react";
@@ -92,6 +92,7 @@ export default function UnitsPage() {
       <PageTitle title={t("Đơn vị", "Units")} extra={
         <Space wrap>
           <Link to="/admin/reorganisations"><Button icon={<ApartmentOutlined />}>{t("Sắp xếp đơn vị", "Reorganise")}</Button></Link>
+          <Link to="/admin/clusters"><Button icon={<ClusterOutlined />}>{t("Cụm trường", "School clusters")}</Button></Link>
           <Button icon={<ImportOutlined />} onClick={() => setImporting(true)}>{t("Nhập từ Excel", "Import from Excel")}</Button>
         </Space>} />
       <div className="filters">

@@ -21,6 +21,10 @@ export const unitKeys = {
   communes: () => [...unitKeys.all, "picker", "communes"] as const,
   targets: (q: string) => [...unitKeys.all, "picker", "targets", q] as const,
   clusters: () => [...unitKeys.all, "clusters"] as const,
+  /** A cluster's schools (asked again when its member count changes) and the schools a search offers to add. */
+  clusterMembers: (clusterId: string, count: number) => [...unitKeys.all, "cluster", clusterId, count] as const,
+  clusterCandidates: (q: string, communeId: string | null, page: number) =>
+    [...unitKeys.all, "cluster-candidates", q, communeId, page] as const,
   reorganisations: () => [...unitKeys.all, "reorganisations"] as const,
 };
 

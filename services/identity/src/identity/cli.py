@@ -17,11 +17,11 @@ from identity.seed import DEMO_NOTE, DEMO_PASSWORD, bootstrap_admin, seed_demo
 from identity.units.models import UnitType
 
 
-async def _seed_demo(settings: Settings) -> None:
+async def _seed_demo(settings: Settings, *, archive_office: bool) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     passwords = Passwords(fast=settings.password_hash_fast)
     async for session in session_scope(session_factory(engine)):
-        accounts, unit_ids = await seed_demo(session, passwords)
+        accounts, unit_ids = await seed_demo(session, passwords, archive_office=archive_office)
     await engine.dispose()
     json.dump({"password": DEMO_PASSWORD,
                "accounts": [{"email": a.email, "role": a.role.value, "unit": a.unit_name} for a in accounts],
@@ -43,7 +43,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="edudx-identity")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("ensure-key", help="create the token signing key file if it does not exist")
-    commands.add_parser("seed-demo", help="create the demo province and accounts (idempotent); prints them as JSON")
+    demo = commands.add_parser("seed-demo",
+                               help="create the demo province and accounts (idempotent); prints them as JSON")
+    demo.add_argument("--office-archived-later", action="store_true",
+                      help="leave Phòng Long Hồ active with its accounts: the caller archives it through the API once "
+                           "its 2024-2025 campaign is done (scripts/demo_last_year.py)")
     admin = commands.add_parser("bootstrap-admin", help="create the root unit and a system administrator")
     admin.add_argument("--unit-code", required=True)
     admin.add_argument("--unit-name", required=True)
@@ -59,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "ensure-key":
         ensure_private_key_file(settings.jwt_private_key_file)
     elif args.command == "seed-demo":
-        asyncio.run(_seed_demo(settings))
+        asyncio.run(_seed_demo(settings, archive_office=not args.office_archived_later))
     elif args.command == "bootstrap-admin":
         asyncio.run(_bootstrap_admin(settings, args))
 

@@ -3,8 +3,9 @@
 "Sở Giáo dục và Đào tạo Vĩnh Long" was merged on 1/7/2025 from the Sở of Vĩnh Long, Bến Tre and Trà Vinh; its ~60
 schools sit directly under it (the professional line) and under 7 communes/wards (UBND xã/phường, the
 administrative owners), in 2 clusters. Phòng GDĐT huyện Long Hồ existed until then: it is archived by a real
-`archive_office` reorganisation effective 1/7/2025, and the two Sở by a real `merge_departments`, so the tree's
-history (`as_of` before that day) and each unit's history are as real ones would be.
+`archive_office` reorganisation effective 1/7/2025 (here, or — in the embedded run — through the API once its
+2024-2025 campaign is done, see scripts/demo_last_year.py), and the two Sở by a real `merge_departments`, so the
+tree's history (`as_of` before that day) and each unit's history are as real ones would be.
 
 Idempotent: units, accounts, communes and clusters that already exist (by code / e-mail) are left as they are;
 a reorganisation already done is not done again.
@@ -106,6 +107,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("hieutruong.hoasen@vinhlong.edu.vn", "Trần Thị Hồng", Role.PRINCIPAL, "86701001"),
     ("hieutruong.cainhum@vinhlong.edu.vn", "Phan Văn Lộc", Role.PRINCIPAL, "86712001"),
     ("hieutruong.mangthit@vinhlong.edu.vn", "Ngô Thị Thanh", Role.PRINCIPAL, "86713001"),
+    # with Hoa Sen, the schools of Phòng Long Hồ's 2024-2025 self-assessment (scripts/demo_last_year.py)
+    ("hieutruong.hoaphu@vinhlong.edu.vn", "Đỗ Thị Kim Phượng", Role.PRINCIPAL, "86702002"),
+    ("hieutruong.phuduc@vinhlong.edu.vn", "Cao Văn Đức", Role.PRINCIPAL, "86702003"),
 ]
 FORMER_OFFICE_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("cntt.longho@vinhlong.edu.vn", "Phạm Văn Hùng", Role.AUTHORITY_ADMIN, "PGD-LH"),
@@ -154,8 +158,11 @@ async def _account(session: AsyncSession, passwords: Passwords, units: dict[str,
         user.password_hash = passwords.hash(DEMO_PASSWORD)
 
 
-async def seed_demo(session: AsyncSession, passwords: Passwords) -> tuple[list[DemoAccount], dict[str, str]]:
-    """Create what is missing; return the demo accounts and the demo units' ids by code."""
+async def seed_demo(session: AsyncSession, passwords: Passwords, *,
+                    archive_office: bool = True) -> tuple[list[DemoAccount], dict[str, str]]:
+    """Create what is missing; return the demo accounts and the demo units' ids by code. Without `archive_office`
+    the Phòng stays active with its accounts: the embedded run lets its staff run their 2024-2025 campaign through
+    the gateway first, then archives it through the API (scripts/demo_last_year.py)."""
     rows = [*DEMO_UNITS, *more_schools()]
     codes = [r[0] for r in rows] + [c for c, _ in DEMO_COMMUNES]
     units: dict[str, Unit] = await units_repository.get_by_codes(session, codes)
@@ -173,7 +180,7 @@ async def seed_demo(session: AsyncSession, passwords: Passwords) -> tuple[list[D
             await _account(session, passwords, units, email, full_name, role, unit_code)
     await session.flush()
 
-    if units["PGD-LH"].active:
+    if archive_office and units["PGD-LH"].active:
         await _reorganise(session, ReorganisationCreate(
             kind=ReorganisationKind.ARCHIVE_OFFICE, unit_id=units["PGD-LH"].id, effective_date=REFORM,
             note="NĐ 142/2025/NĐ-CP: không tổ chức cấp huyện từ 1/7/2025"))

@@ -40,6 +40,11 @@ class NotAllowed(Forbidden):
     title = "Bạn không có quyền thực hiện thao tác này"
 
 
+class CampaignClosed(Conflict):
+    code = "campaign_closed"
+    title = "Đợt báo cáo đã đóng"
+
+
 class ScoresLocked(Conflict):
     code = "scores_locked"
     title = "Không thể chấm điểm ở trạng thái hiện tại của báo cáo"

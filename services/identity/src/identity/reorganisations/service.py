@@ -318,7 +318,7 @@ async def apply(session: AsyncSession, principal: Principal, data: Reorganisatio
             await units_service.reparent(session, principal, child, parent, effective=effective)
         await _deactivate_accounts(session, principal, office)
         before = units_service.snapshot(office)
-        office.active = False
+        office.active, office.inactive_from = False, effective
         office.updated_at = utcnow()
         units_service.record(session, office, "archived", principal, before,
                              {**units_service.snapshot(office), "effective_date": str(effective)})

@@ -59,6 +59,8 @@ class Unit(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=40)
     active: bool = True
+    # The day the unit stopped (archived, merged or deactivated): the tree `as_of` an earlier day shows it active.
+    inactive_from: date | None = None
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
     # The school's administrative owner (a COMMUNE unit) today; its dated history is in unit_relations (whose
     # foreign keys hold). No foreign key here: adding one rebuilds the table on SQLite, which its rows' other

@@ -76,6 +76,9 @@ class UnitRead(BaseModel):
     email: str | None
     phone: str | None
     active: bool
+    inactive_from: date | None = Field(default=None, description="Ngừng hoạt động từ ngày (giải thể, sáp nhập, "
+                                                                  "ngừng); cây `as_of` trước ngày đó ghi đơn vị "
+                                                                  "đang hoạt động")
     merged_into_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime

@@ -404,7 +404,7 @@ async def merge_into(session: AsyncSession, principal: Principal | None, unit: U
     moved_users = await users_repository.move_all(session, from_unit_id=unit.id, to_unit_id=target.id)
     before = snapshot(unit)
     await reparent(session, principal, unit, target, merging=True, effective=effective)
-    unit.active = False
+    unit.active, unit.inactive_from = False, effective or today()
     unit.merged_into_id = target.id
     unit.updated_at = utcnow()
     if UnitType(target.type) in LEAF_TYPES:
@@ -430,7 +430,7 @@ async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.
     elif await repository.count_descendants(session, unit) > 0:
         raise InvalidTreeChange("Đơn vị còn đơn vị trực thuộc đang hoạt động: chuyển hoặc ngừng chúng trước.")
     before = snapshot(unit)
-    unit.active = active
+    unit.active, unit.inactive_from = active, None if active else today()
     unit.updated_at = utcnow()
     if not active:  # its accounts can no longer sign in: their open sessions end too
         await auth_repository.revoke_all_for_users_of_unit(session, unit.id)

@@ -43,9 +43,12 @@ async def read_unit(session: AsyncSession, unit: Unit) -> UnitRead:
 class _AsOf:
     """A unit with its place in the tree on a past date: what `UnitRead` reads."""
 
-    def __init__(self, unit: Unit, parent_id: uuid.UUID | None, path: str) -> None:
+    def __init__(self, unit: Unit, parent_id: uuid.UUID | None, path: str, day: date) -> None:
         self._unit, self.parent_id, self.path = unit, parent_id, path
         self.depth = path.strip("/").count("/")
+        # active then: still active, or stopped only after that day
+        self.active = unit.active or (unit.inactive_from is not None and day < unit.inactive_from)
+        self.inactive_from = None if self.active else unit.inactive_from
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._unit, name)
@@ -75,7 +78,7 @@ async def tree_on(session: AsyncSession, day: date) -> tuple[dict[uuid.UUID, Any
         paths[unit_id] = f"{prefix}{unit_id.hex}/"
         return paths[unit_id]
 
-    tree = {unit_id: _AsOf(units[unit_id], parent[unit_id], path_of(unit_id)) for unit_id in parent}
+    tree = {unit_id: _AsOf(units[unit_id], parent[unit_id], path_of(unit_id), day) for unit_id in parent}
     commune = {unit_id: (communes_on.get(unit_id) if unit_id in with_communes else units[unit_id].commune_id)
                for unit_id in parent}
     return tree, commune

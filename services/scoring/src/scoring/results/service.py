@@ -27,7 +27,7 @@ from edudx_common.vocabulary import SubmissionStatus
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
-from scoring.errors import CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
+from scoring.errors import CampaignClosed, CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
 from scoring.events import EventSink
 from scoring.results import repository
 from scoring.results.events import ResultsPublished
@@ -529,11 +529,17 @@ async def _previous_year_figures(
     return previous, await repository.unit_figures(session, earlier.id, unit_ids, unscored=unscored)
 
 
+CLOSED_STATUSES = ("closed", "archived")
+
+
 def _ensure_publisher(principal: Principal, campaign: CampaignInfo, scope_root: uuid.UUID | None) -> None:
     if principal.is_system_admin:
         return
     if scope_root is not None or not principal.has_any(Role.AUTHORITY_ADMIN):
         raise NotAllowed("Chỉ quản trị của đơn vị ban hành đợt báo cáo được thay đổi và công bố kết quả.")
+    if campaign.status in CLOSED_STATUSES:  # what was published when it closed stays as it is
+        raise CampaignClosed("Đợt báo cáo đã đóng: kết quả đã công bố được giữ nguyên, không công bố lại, thu hồi "
+                             "hay đổi cách xếp hạng.")
 
 
 def _audit(session: AsyncSession, principal: Principal, campaign: CampaignInfo, issuer_path: str, action: str,
