@@ -344,6 +344,7 @@ class ExportRow(NamedTuple):
     unit_name: str
     group_hex: str | None
     self_total: Decimal | None  # None: never scored
+    review_total: Decimal | None  # None: no criterion review-scored
     final_total: Decimal
     group_levels: list[str | None] | None  # None: never scored, or not asked for
     classification: str | None
@@ -358,15 +359,17 @@ async def export_rows(session: AsyncSession, ranked: Subquery, *, with_group_lev
     summary = col(ScoreSheet.summary)
     groups = summary["groups"] if with_group_levels else null()
     query = (select(ranked.c.unit_id, ranked.c.unit_name, ranked.c.group_hex, summary["self_total"].as_string(),
-                    ranked.c.final_total, groups, ranked.c.classification, ranked.c.rank, ranked.c.tied,
+                    summary["review_total"].as_string(), ranked.c.final_total, groups, ranked.c.classification,
+                    ranked.c.rank, ranked.c.tied,
                     col(ScoreSheet.submission_status))
              .join(ScoreSheet, col(ScoreSheet.id) == ranked.c.sheet_id)
              .order_by(ranked.c.rank, _CodePointOrder(ranked.c.unit_name), ranked.c.sheet_id))
     return [ExportRow(unit_id=unit_id, unit_name=name, group_hex=group, self_total=_decimal(self_total),
-                      final_total=Decimal(final), classification=label, rank=rank, tied=bool(tied),
+                      review_total=_decimal(review), final_total=Decimal(final), classification=label, rank=rank,
+                      tied=bool(tied),
                       group_levels=[g["level"] for g in levels] if levels is not None else None,
                       submission_status=status)
-            for unit_id, name, group, self_total, final, levels, label, rank, tied, status
+            for unit_id, name, group, self_total, review, final, levels, label, rank, tied, status
             in await session.execute(query)]
 
 
