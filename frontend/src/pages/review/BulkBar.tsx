@@ -2,7 +2,7 @@
 // server holds the action back (it runs only when the window ends), then what happened at each school.
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, DatePicker, Form, Input, List, Modal, Space, Tag, Typography } from "antd";
-import type { Dayjs } from "dayjs";
+import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { api, call } from "../../api/client";
 import type { BulkActionRead, BulkKind, TargetStatusRead } from "../../api/types";
@@ -11,6 +11,8 @@ import { useT } from "../../i18n/lang";
 import { fromVnWallClock } from "../../lib/deadline";
 
 const POLL_MS = 1500;
+// A date picked without a time ends when offices close, as the deadlines the server sets from a period do.
+const END_OF_WORKING_DAY = dayjs().hour(17).minute(0).second(0).millisecond(0);
 const OUTCOME_COLORS = { done: "green", skipped: "default", failed: "red" } as const;
 
 export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; selected: TargetStatusRead[]; onDone: () => void }) {
@@ -123,7 +125,7 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
           )}
           {kind === "extend" && (
             <Form.Item label={t("Hạn mới (giờ Việt Nam)", "New deadline (Vietnam time)")} htmlFor="bulk-due">
-              <DatePicker id="bulk-due" showTime={{ format: "HH:mm" }} format="DD/MM/YYYY HH:mm" value={due} onChange={setDue} style={{ width: "100%" }} />
+              <DatePicker id="bulk-due" showTime={{ format: "HH:mm", defaultValue: END_OF_WORKING_DAY }} format="DD/MM/YYYY HH:mm" value={due} onChange={setDue} style={{ width: "100%" }} />
             </Form.Item>
           )}
           {(kind === "extend" || kind === "return") && (
