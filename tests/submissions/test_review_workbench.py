@@ -123,6 +123,8 @@ async def test_an_extension_of_n_days_ends_at_the_end_of_a_working_day(
     clock.now = vn(2030, 1, 2, 9)
     bulk = await client.post(f"{API}/campaigns/{campaign_id}/bulk-actions", headers=board.admin, json={
         "kind": "extend", "unit_ids": [s21], "days": 2, "reason": "Gia hạn chung"})
+    by_reviewer = await client.post(f"{API}/campaigns/{campaign_id}/bulk-actions", headers=board.reviewer, json={
+        "kind": "extend", "unit_ids": [s21], "days": 2, "reason": "Gia hạn chung"})
     clock.now = vn(2030, 1, 2, 9) + timedelta(seconds=11)
     await submissions_app.state.bulk_runner.run_due()
     bulk_done = (await client.get(f"{API}/bulk-actions/{bulk.json()['id']}", headers=board.admin)).json()
@@ -134,6 +136,8 @@ async def test_an_extension_of_n_days_ends_at_the_end_of_a_working_day(
     assert over_weekend.json()["extension_due_at"] == "2030-01-07T10:00:00Z"  # Monday 17:00
     assert typed.json()["extension_due_at"] == "2030-01-09T02:13:00Z"  # as typed
     assert (both.status_code, neither.status_code) == (422, 422)
+    # deadlines are the issuer's admins': a reviewer's extension is refused when asked, not school by school later
+    assert by_reviewer.status_code == 403, by_reviewer.text
     assert bulk.status_code == 202, bulk.text
     assert bulk_done["state"] == "done" and bulk_done["results"][0]["outcome"] == "done"
     assert "17:00" in bulk_done["results"][0]["message"]

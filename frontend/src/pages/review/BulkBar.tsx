@@ -6,6 +6,8 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { api, call } from "../../api/client";
 import type { BulkActionRead, BulkKind, TargetStatusRead } from "../../api/types";
+import { useMe } from "../../auth/AuthProvider";
+import { ADMIN_ROLES, hasAny } from "../../auth/roles";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { fromVnWallClock } from "../../lib/deadline";
@@ -27,6 +29,8 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [finished, setFinished] = useState<BulkActionRead | null>(null);
+  // deadlines are the issuer's admins' (the server refuses an extension from a reviewer)
+  const admin = hasAny(useMe(), ADMIN_ROLES);
 
   const LABELS: Record<BulkKind, string> = {
     remind: t("Nhắc nộp ngay", "Remind now"),
@@ -103,7 +107,7 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
         <div className="bulk-bar" role="region" aria-label={t("Thao tác với các trường đã chọn", "Actions on the selected schools")}>
           <span className="small">{t(`Đã chọn ${selected.length} trường`, `${selected.length} selected`)}</span>
           <Space wrap size={4}>
-            {(Object.keys(LABELS) as BulkKind[]).map((k) => (
+            {(Object.keys(LABELS) as BulkKind[]).filter((k) => k !== "extend" || admin).map((k) => (
               <Button key={k} size="small" danger={k === "return"} type={k === "approve" ? "primary" : "default"} onClick={() => setKind(k)}>{LABELS[k]}…</Button>
             ))}
           </Space>

@@ -47,6 +47,10 @@ logger = logging.getLogger(__name__)
 async def schedule(session: AsyncSession, principal: Principal, *, campaign_id: uuid.UUID, data: BulkCreate,
                    now: datetime) -> BulkAction:
     campaign = await service.reviewed_campaign(session, principal, campaign_id)
+    if data.kind == BulkKind.EXTEND:
+        # a deadline belongs to the issuer's admins (as one school's extension): refused now, not school by school
+        # once the undo window has passed
+        await campaigns_service.get_managed(session, principal, campaign_id)
     if data.kind == BulkKind.EXTEND and ((data.due_at is None) == (data.days is None)
                                          or not (data.reason or "").strip()):
         raise InvalidTargets("Gia hạn cần lý do và hạn mới (một ngày giờ, hoặc số ngày gia hạn thêm).")
