@@ -22,6 +22,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { schoolJourney } from "./school_journey.mjs";
+import { signIn } from "./sign-in.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
@@ -88,13 +89,7 @@ async function session(email, viewport = DESKTOP, extra = {}) {
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   current = page;
-  await page.goto(`${BASE}/login`);
-  // Keyboard only: type, Tab to the password, Enter submits.
-  await page.getByLabel("Thư điện tử").fill(email);
-  await page.keyboard.press("Tab");
-  await page.keyboard.type(PASSWORD);
-  await page.keyboard.press("Enter");
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await signIn(page, BASE, email, PASSWORD);
   return { context, page };
 }
 
