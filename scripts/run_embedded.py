@@ -136,7 +136,7 @@ def run_step(args: list[str], env: dict[str, str], what: str) -> str:
     return result.stdout
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], name: str, timeout: float = 30) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[bytes], name: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -277,6 +277,8 @@ def seed_assessment(python: str, port: int, identity_port: int, base_env: dict[s
                                  base_env, "đợt tự đánh giá QĐ 4725 mẫu"))
     demo.setdefault("notes", []).append(f"Đợt tự đánh giá mẫu (đã công bố kết quả): {seeded['title']} — "
                                         "Trường Mầm non Hoa Sen, Trường Tiểu học Cái Nhum, Trường THCS Mang Thít")
+    demo["notes"].append(f"Chỉ số của Sở (Bộ GDĐT giao, cds.bo@moet.gov.vn): {seeded['index_title']} — tiêu chí "
+                         "B.1, B.2 tính từ kết quả đã công bố của các trường (bản nháp của Sở)")
 
 
 def start_service(python: str, name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:

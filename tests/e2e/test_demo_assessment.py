@@ -33,3 +33,44 @@ def test_the_4725_campaign_is_published_with_the_level_and_the_two_criterion_dif
     assert published.status_code == 200, published.text
     assert "Trường Tiểu học Cái Nhum" in published.text
     assert TITLE in output_of(system)  # the banner names the seeded cycle
+
+
+INDEX_TITLE = "Chỉ số chuyển đổi số của Sở GDĐT năm 2026 (QĐ 3806, DEMO)"
+AT_LEVEL_2_OR_ABOVE = {"Mức 2", "Mức 3"}
+
+
+def test_the_so_index_equals_the_count_and_share_of_its_schools_at_level_2_or_above(system: RunningSystem) -> None:
+    """The Sở's own self-assessment, issued by the Bộ (the Sở's parent in the demo tree): its computed criteria are
+    the count and the share of the Sở's schools at Mức 2 or above in the published results, with the schools
+    behind the figure — recomputed here from the published results, read through the gateway."""
+    so_admin = system.login("cntt.so@vinhlong.edu.vn")
+    with system.client() as http:
+        (cycle,) = http.get("/api/submissions/campaigns", params={"q": TITLE}, headers=so_admin).json()["items"]
+        published = http.get(f"/api/scoring/campaigns/{cycle['id']}/results/published", headers=so_admin,
+                             params={"limit": 500}).json()
+        (campaign,) = http.get("/api/submissions/campaigns", params={"q": INDEX_TITLE},
+                               headers=so_admin).json()["items"]
+        (report,) = http.get("/api/submissions/submissions", params={"campaign_id": campaign["id"]},
+                             headers=so_admin).json()["items"]
+        index = http.get(f"/api/scoring/submissions/{report['submission_id']}/authority-index", headers=so_admin)
+        sheet = http.get(f"/api/scoring/submissions/{report['submission_id']}/scores", headers=so_admin).json()
+        bo = http.get("/api/identity/units", params={"code": "BGDDT"}, headers=system.login("cds.bo@moet.gov.vn"))
+
+    assert campaign["issuer_unit_id"] == bo.json()["items"][0]["id"]  # the Bộ asked, the Sở answers
+    assert index.status_code == 200, index.text
+    figures = {c["code"]: c for c in index.json()["criteria"]}
+    levels = {row["unit_name"]: row["classification"] for row in published["rows"]}
+    at_2 = sorted(name for name, level in levels.items() if level in AT_LEVEL_2_OR_ABOVE)
+    assert len(levels) == 3 and 0 < len(at_2) < len(levels)  # one school is at Mức 1: the figure is not everyone
+    count, share = figures["B.1"], figures["B.2"]
+    assert (count["value"], count["counted_units"], count["total_units"]) == (len(at_2), len(at_2), len(levels))
+    assert share["value"] == len(at_2) / len(levels)
+    # the schools behind the figure: every published school, marked counted or not
+    assert {u["unit_name"]: (u["classification"], u["counted"]) for u in count["units"]} == {
+        name: (level, level in AT_LEVEL_2_OR_ABOVE) for name, level in levels.items()}
+    # filled into the Sở's self-assessment, the basis in the note
+    saved = {c["code"]: c["self_score"] for c in sheet["criteria"]}
+    assert saved["B.1"]["points"] == len(at_2)
+    assert saved["B.2"]["points"] == round(40 * len(at_2) / len(levels), 2)
+    assert f"{len(at_2)}/{len(levels)} đơn vị trực thuộc" in saved["B.1"]["note"]
+    assert INDEX_TITLE in output_of(system)  # the banner names it

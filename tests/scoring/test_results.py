@@ -49,9 +49,12 @@ def expected_class(total: Decimal) -> str:
 
 async def make_scored_schools(stack: Stack, world: World, count: int, seed: int = 4725, *,
                               campaign_id: str | None = None,
-                              unit_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, Any]:
+                              unit_ids: list[uuid.UUID] | None = None,
+                              parts: dict[uuid.UUID, tuple[Decimal, Decimal | None]] | None = None,
+                              ) -> dict[uuid.UUID, Any]:
     """`count` submitted schools under the two Phòng with random self and review scores; every fifth school
-    copies an earlier school's scores so that ties occur. Returns unit id → (name, final total, phòng)."""
+    copies an earlier school's scores so that ties occur. Returns unit id → (name, final total, phòng); `parts`,
+    if given, receives unit id → (self total, review total over the criteria given one, None if none)."""
     rng = random.Random(seed)
     definition = template_definition("seed-004-cntt")
     phong = [world.units["p1"], world.units["p2"]]
@@ -85,6 +88,10 @@ async def make_scored_schools(stack: Stack, world: World, count: int, seed: int 
             await refresh_summary(session, sheet, definition, None)  # as a score write does
             final = sum(((review if review is not None else own) for own, review in marks.values()), Decimal(0))
             expected[unit_id] = (sheet.unit_name, final, parent.name)
+            if parts is not None:
+                reviews = [review for _, review in marks.values() if review is not None]
+                parts[unit_id] = (sum((own for own, _ in marks.values()), Decimal(0)),
+                                  sum(reviews, Decimal(0)) if reviews else None)
         await session.commit()
     return expected
 
@@ -105,7 +112,8 @@ async def all_rows(scoring: httpx.AsyncClient, url: str, headers: dict[str, str]
 
 async def test_ranking_and_export_of_300_schools_match_an_independent_calculation(stack: Stack,
                                                                                  world: World) -> None:
-    expected = await make_scored_schools(stack, world, 300)
+    parts: dict[uuid.UUID, tuple[Decimal, Decimal | None]] = {}
+    expected = await make_scored_schools(stack, world, 300, parts=parts)
     totals = [total for _, total, _ in expected.values()]
     rank_of = {uid: 1 + sum(1 for other in totals if other > total) for uid, (_, total, _) in expected.items()}
     assert len(set(rank_of.values())) < 300  # the data really has ties
@@ -129,6 +137,10 @@ async def test_ranking_and_export_of_300_schools_match_an_independent_calculatio
         assert (row["unit_name"], Decimal(str(row["final_total"])), row["classification"], row["rank"],
                 row["group_name"]) == (name, total, expected_class(total), rank_of[unit_id], phong_name)
         assert row["tied"] == (sum(1 for t in totals if t == total) > 1)
+        # self, review and final apart: the review total counts the reviewed criteria only
+        own, review = parts[unit_id]
+        assert Decimal(str(row["self_total"])) == own
+        assert (None if row["review_total"] is None else Decimal(str(row["review_total"]))) == review
     counts = {label: sum(1 for t in totals if expected_class(t) == label)
               for label in ("Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu")}
     assert {c["label"]: c["count"] for c in body["distribution"]} == counts
@@ -146,15 +158,18 @@ async def test_ranking_and_export_of_300_schools_match_an_independent_calculatio
     sheet = load_workbook(io.BytesIO(exported.content))["Tổng hợp"]
     table = list(sheet.iter_rows(values_only=True))
     header, lines = table[0], table[1:]
-    assert header == ("STT", "Đơn vị", "Đơn vị quản lý", "Tự chấm", "Điểm thẩm định", "Xếp loại", "Thứ hạng",
-                      "Trạng thái")
+    assert header == ("STT", "Đơn vị", "Đơn vị quản lý", "Tự chấm", "Thẩm định", "Điểm cuối cùng", "Xếp loại",
+                      "Thứ hạng", "Trạng thái")
     by_name = {name: (total, uid) for uid, (name, total, _) in expected.items()}
     assert [line[0] for line in lines] == list(range(1, 301))
     for line in lines:
         total, unit_id = by_name[line[1]]
         tied = sum(1 for t in totals if t == total) > 1
-        assert Decimal(str(line[4])) == total and line[5] == expected_class(total)
-        assert line[6] == (f"{rank_of[unit_id]} (đồng hạng)" if tied else rank_of[unit_id])
+        own, review = parts[unit_id]
+        assert Decimal(str(line[3])) == own
+        assert (None if line[4] is None else Decimal(str(line[4]))) == review
+        assert Decimal(str(line[5])) == total and line[6] == expected_class(total)
+        assert line[7] == (f"{rank_of[unit_id]} (đồng hạng)" if tied else rank_of[unit_id])
 
 
 async def test_results_are_filtered_searched_and_sorted_on_the_server(stack: Stack, world: World) -> None:

@@ -98,6 +98,53 @@ async def test_a_return_without_a_date_gets_the_rule_s_deadline(
     assert returned.json()["next"]["submission_id"] is not None
 
 
+async def test_an_extension_of_n_days_ends_at_the_end_of_a_working_day(
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in: Any, clock: MovableClock,
+        submissions_app: Any) -> None:
+    """An extension given as a period follows the resubmission rule: now + N days at 17:00 Vietnam time, the next
+    working day when that moment is past 17:00 or on a weekend; a date and time typed by a person is kept."""
+    board = await make_board(client, id_session, sign_in, clock)
+    campaign_id = board.campaign["id"]
+    s11, s12, s21 = (str(board.units[k].id) for k in ("s11", "s12", "s21"))
+    # Thursday 03/01/2030, 09:13 in Vietnam (the campaign's deadline is three days after today: years earlier)
+    clock.now = vn(2030, 1, 3, 9, 13)
+    one_day = await client.put(f"{API}/campaigns/{campaign_id}/targets/{s11}/extension", headers=board.admin,
+                               json={"days": 1, "reason": "Mất điện"})
+    clock.now = vn(2030, 1, 3, 17, 0, 1)  # one second after the office closes: Friday + 1 day is Saturday
+    over_weekend = await client.put(f"{API}/campaigns/{campaign_id}/targets/{s12}/extension", headers=board.admin,
+                                    json={"days": 1, "reason": "Mất điện"})
+    typed = await client.put(f"{API}/campaigns/{campaign_id}/targets/{s21}/extension", headers=board.admin,
+                             json={"due_at": "2030-01-09T09:13:00+07:00", "reason": "Theo đề nghị"})
+    both = await client.put(f"{API}/campaigns/{campaign_id}/targets/{s21}/extension", headers=board.admin,
+                            json={"due_at": "2030-01-09T09:13:00+07:00", "days": 2, "reason": "Hai hạn"})
+    neither = await client.put(f"{API}/campaigns/{campaign_id}/targets/{s21}/extension", headers=board.admin,
+                               json={"reason": "Không có hạn"})
+    # the bulk action counts the period from when the reviewer asked: Wednesday 09:00 + 2 days → Friday 17:00
+    clock.now = vn(2030, 1, 2, 9)
+    bulk = await client.post(f"{API}/campaigns/{campaign_id}/bulk-actions", headers=board.admin, json={
+        "kind": "extend", "unit_ids": [s21], "days": 2, "reason": "Gia hạn chung"})
+    by_reviewer = await client.post(f"{API}/campaigns/{campaign_id}/bulk-actions", headers=board.reviewer, json={
+        "kind": "extend", "unit_ids": [s21], "days": 2, "reason": "Gia hạn chung"})
+    clock.now = vn(2030, 1, 2, 9) + timedelta(seconds=11)
+    await submissions_app.state.bulk_runner.run_due()
+    bulk_done = (await client.get(f"{API}/bulk-actions/{bulk.json()['id']}", headers=board.admin)).json()
+    targets = (await client.get(f"{API}/campaigns/{campaign_id}/targets", headers=board.admin,
+                                params={"limit": 100})).json()
+
+    assert one_day.status_code == 200, one_day.text
+    assert one_day.json()["extension_due_at"] == "2030-01-04T10:00:00Z"  # Friday 17:00 in Vietnam
+    assert over_weekend.json()["extension_due_at"] == "2030-01-07T10:00:00Z"  # Monday 17:00
+    assert typed.json()["extension_due_at"] == "2030-01-09T02:13:00Z"  # as typed
+    assert (both.status_code, neither.status_code) == (422, 422)
+    # deadlines are the issuer's admins': a reviewer's extension is refused when asked, not school by school later
+    assert by_reviewer.status_code == 403, by_reviewer.text
+    assert bulk.status_code == 202, bulk.text
+    assert bulk_done["state"] == "done" and bulk_done["results"][0]["outcome"] == "done"
+    assert "17:00" in bulk_done["results"][0]["message"]
+    due = {t["unit_id"]: t["extension_due_at"] for t in targets["items"]}
+    assert due[s21] == "2030-01-04T10:00:00Z"  # Friday 04/01 17:00, not 09:00
+
+
 async def test_the_board_sorts_filters_and_exports_exactly_the_filtered_rows(
         client: httpx.AsyncClient, id_session: AsyncSession, sign_in: Any, clock: MovableClock) -> None:
     board = await make_board(client, id_session, sign_in, clock)

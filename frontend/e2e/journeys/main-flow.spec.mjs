@@ -20,6 +20,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "@playwright/test";
 import { args, BASE, PASSWORD, steps } from "../support/journey.mjs";
+import { signIn } from "../support/sign-in.mjs";
 
 const OUT = args.out ?? "screenshots";
 const OFFICER = "cntt.hoabinh@vinhlong.edu.vn";
@@ -62,13 +63,7 @@ async function session(email, viewport = DESKTOP, extra = {}) {
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   current = page;
-  await page.goto(`${BASE}/login`);
-  // Keyboard only: type, Tab to the password, Enter submits.
-  await page.getByLabel("Thư điện tử").fill(email);
-  await page.keyboard.press("Tab");
-  await page.keyboard.type(PASSWORD);
-  await page.keyboard.press("Enter");
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await signIn(page, BASE, email, PASSWORD);
   return { context, page };
 }
 

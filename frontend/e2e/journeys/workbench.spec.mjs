@@ -1,22 +1,28 @@
 // The reviewer's workbench (was frontend/e2e/workbench.mjs), under @playwright/test against a running EduDX
 // whose campaign has N submitted reports waiting (prepared by tests/e2e/test_spa_workbench.py; inputs in
-// EDUDX_E2E_ARGS: base-url, campaign-id, reports, guarded, out).
+// EDUDX_E2E_ARGS: base-url, campaign-id, reports, guarded, publisher, out).
 //
 // The Sở reviewer opens the campaign's board, tab "Chờ thẩm định": a bulk return of 5 schools is undone within
 // its 10 s window, then done (per-school outcomes shown); a bulk approval of 10 more; then the reviewer clears the
 // rest one report at a time, "Phê duyệt…" then the confirmation, each decision opening the next report. The school
 // with an evidence item not yet looked at is refused with the reason, then approved once the item is marked.
+// Approvals accept the schools' self-scores where no review score was given (the confirmation's checkbox).
+// Then the publisher (a Sở admin) opens the results and publishes: the confirmation's warning, its counts and the
+// schools named in each list are written to <out>/publish-warning.json for the test to check against the
+// campaign's state; the results are then published.
 // Screens are saved at 1366 px and 375 px (no sideways overflow at 375 px). A failed step is reported and the
 // journey goes on (as the old runner did); the journey fails at the end naming every failed step.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "@playwright/test";
 import { args, BASE, PASSWORD, steps } from "../support/journey.mjs";
+import { signIn } from "../support/sign-in.mjs";
 
 const OUT = args.out ?? "screenshots";
 const CAMPAIGN = args["campaign-id"];
 const REPORTS = Number(args.reports ?? 30);
 const GUARDED = args.guarded;
+const PUBLISHER = args.publisher;
 const REVIEWER = "thamdinh.so@vinhlong.edu.vn";
 const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 375, height: 812 };
@@ -41,6 +47,8 @@ async function shoot(name) {
 const waitingTab = () => page.getByRole("tab", { name: "Chờ thẩm định" });
 const rows = () => page.locator(".units-card .ant-table-tbody tr.ant-table-row");
 
+const signInAs = (email) => signIn(page, BASE, email, PASSWORD);
+
 async function openWaiting() {
   await page.goto(`${BASE}/campaigns/${CAMPAIGN}`);
   await waitingTab().click();
@@ -63,12 +71,7 @@ test("reviewer's workbench: a queue of reports cleared", async ({ browser }) => 
   const context = await browser.newContext({ viewport: DESKTOP, locale: "vi-VN", timezoneId: "Asia/Ho_Chi_Minh" });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  await page.goto(`${BASE}/login`);
-  await page.getByLabel("Thư điện tử").fill(REVIEWER);
-  await page.keyboard.press("Tab");
-  await page.keyboard.type(PASSWORD);
-  await page.keyboard.press("Enter");
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await signInAs(REVIEWER);
 
   await step("the board's queue lists every waiting report, sortable, with page sizes", async () => {
     await openWaiting();
@@ -119,7 +122,7 @@ test("reviewer's workbench: a queue of reports cleared", async ({ browser }) => 
       await row.locator("input[type=checkbox]").check();
       chosen += 1;
     }
-    await bulk("Phê duyệt");
+    await bulk("Phê duyệt", (dialog) => dialog.getByRole("checkbox", { name: /Chấp nhận điểm tự chấm/ }).check());
     const results = page.getByRole("dialog", { name: /kết quả từng trường/ });
     await results.waitFor({ timeout: 40_000 });
     if ((await results.getByText("Đã thực hiện").count()) !== 10) throw new Error("not every school was approved");
@@ -137,6 +140,10 @@ test("reviewer's workbench: a queue of reports cleared", async ({ browser }) => 
       await page.getByRole("button", { name: "Phê duyệt…" }).click();
       const dialog = page.getByRole("dialog", { name: "Xác nhận phê duyệt" });
       await dialog.getByText("Phê duyệt báo cáo của").waitFor();
+      // no review score was given: the reviewer accepts the self-scores, and that reason goes away
+      const accept = dialog.getByRole("checkbox", { name: /Chấp nhận điểm tự chấm/ });
+      if ((await accept.count()) && !(await accept.isChecked())) await accept.check();
+      await dialog.locator(".guard-reasons li", { hasText: "chưa có điểm thẩm định" }).waitFor({ state: "hidden" });
       if (await dialog.getByText("Chưa phê duyệt được:").count()) {
         await dialog.getByText(/minh chứng chưa được xem xét/).waitFor();
         await shoot("w5-approve-refused-by-guard");
@@ -145,6 +152,7 @@ test("reviewer's workbench: a queue of reports cleared", async ({ browser }) => 
         await page.locator(".review-layout").getByRole("button", { name: "Đạt", exact: true }).first().click();
         await page.waitForTimeout(500);
         await page.getByRole("button", { name: "Phê duyệt…" }).click();
+        if ((await accept.count()) && !(await accept.isChecked())) await accept.check();
         await dialog.getByText("Chưa phê duyệt được:").waitFor({ state: "hidden" });
       }
       if (i === 0) await shoot("w6-approve-confirmation");
@@ -164,5 +172,37 @@ test("reviewer's workbench: a queue of reports cleared", async ({ browser }) => 
     await shoot("w7-queue-cleared");
   });
   console.log(`cleared ${cleared} one by one`);
+
+  await step("the publisher publishes: the warning counts and names the unscored, unapproved and late schools", async () => {
+    if (!PUBLISHER) throw new Error("--publisher is required");
+    await context.clearCookies();
+    await page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+    await signInAs(PUBLISHER);
+    await page.goto(`${BASE}/campaigns/${CAMPAIGN}/results`);
+    await page.getByRole("button", { name: "Công bố kết quả" }).click();
+    const dialog = page.getByRole("dialog").filter({ hasText: "Công bố kết quả?" });
+    const warning = dialog.getByTestId("publish-warning");
+    await warning.waitFor();
+    const lists = { unscored: "Chưa thẩm định đủ tiêu chí", unapproved: "Chưa được phê duyệt", late: "Nộp muộn hoặc quá hạn" };
+    const counts = {};
+    const names = {};
+    for (const [key, title] of Object.entries(lists)) {
+      const item = warning.locator(".ant-collapse-item").filter({ has: page.locator(".ant-collapse-header", { hasText: title }) });
+      if (!(await item.count())) { counts[key] = 0; names[key] = []; continue; }
+      const header = item.locator(".ant-collapse-header");
+      counts[key] = Number((await header.textContent()).split(":").pop().trim());
+      if (!(await item.getAttribute("class")).includes("ant-collapse-item-active")) await header.click();
+      const entries = item.locator(".ant-list-item strong");
+      await entries.first().waitFor();
+      names[key] = await entries.allTextContents();
+    }
+    const text = (await warning.locator(".ant-alert").textContent()) ?? "";
+    writeFileSync(join(OUT, "publish-warning.json"), JSON.stringify({ warning: text, counts, names }, null, 2));
+    await shoot("w8-publish-warning");
+    await dialog.getByRole("button", { name: "Công bố", exact: true }).click();
+    await page.getByText("Đã công bố kết quả.").first().waitFor();
+    await page.getByText("Đã công bố", { exact: false }).first().waitFor();
+    await shoot("w9-results-published");
+  });
   step.finish();
 });

@@ -1415,7 +1415,10 @@ export interface components {
             classification_note: string | null;
             /** Criteria Count */
             criteria_count: number;
-            /** Final Total */
+            /**
+             * Final Total
+             * @description Điểm cuối cùng: điểm thẩm định nơi có, điểm tự chấm nơi chưa có
+             */
             final_total: number;
             /**
              * Group Id
@@ -1450,9 +1453,17 @@ export interface components {
              * @description Thứ hạng (hạng bằng nhau khi bằng điểm); trống khi không xếp hạng
              */
             rank: number | null;
+            /**
+             * Review Total
+             * @description Tổng điểm thẩm định, trên các tiêu chí đã có điểm thẩm định; trống khi chưa thẩm định tiêu chí nào
+             */
+            review_total: number | null;
             /** Reviewed Count */
             reviewed_count: number;
-            /** Self Total */
+            /**
+             * Self Total
+             * @description Tổng điểm tự chấm của trường
+             */
             self_total: number;
             /**
              * Submission Id

@@ -473,7 +473,8 @@ export interface paths {
         get?: never;
         /**
          * Set Extension
-         * @description Give one unit a later deadline (or remove it with `due_at: null`).
+         * @description Give one unit a later deadline: a date and time (`due_at`, kept as given), or a period (`days`: now + N
+         *     days, at 17:00 Vietnam time of that working day, as a return's resubmission date). `due_at: null` removes it.
          */
         put: operations["campaigns_set_extension"];
         post?: never;
@@ -1271,8 +1272,13 @@ export interface components {
              */
             accept_self_scores?: boolean;
             /**
+             * Days
+             * @description Khi gia hạn, thay cho `due_at`: thêm số ngày kể từ lúc tạo thao tác; hạn là 17:00 (giờ Việt Nam) của ngày làm việc đó
+             */
+            days?: number | null;
+            /**
              * Due At
-             * @description Hạn mới khi gia hạn
+             * @description Hạn mới khi gia hạn (giữ nguyên giờ đã nêu)
              */
             due_at?: string | null;
             kind: components["schemas"]["BulkKind"];
@@ -1770,10 +1776,15 @@ export interface components {
         /** Extension */
         Extension: {
             /**
-             * Due At
-             * @description Hạn mới của đơn vị; null để bỏ gia hạn
+             * Days
+             * @description Thay cho `due_at`: gia hạn thêm số ngày kể từ bây giờ; hạn là 17:00 (giờ Việt Nam) của ngày làm việc đó (sau 17:00 hoặc thứ Bảy, Chủ nhật: ngày làm việc kế tiếp)
              */
-            due_at: string | null;
+            days?: number | null;
+            /**
+             * Due At
+             * @description Hạn mới của đơn vị (giữ nguyên giờ đã nêu); null để bỏ gia hạn
+             */
+            due_at?: string | null;
             /** Reason */
             reason?: string | null;
         };

@@ -225,14 +225,15 @@ function AuthorityResults({ campaignId }: { campaignId: string }) {
           <Select aria-label={t("Sắp xếp", "Sort")} style={{ minWidth: 170 }} value={sort} onChange={filter(setSort)}
             options={[{ value: "rank", label: t("Theo thứ hạng", "By rank") }, { value: "name", label: t("Theo tên đơn vị", "By name") }]} />
         </div>
-        <Table<ResultRow> rowKey="submission_id" size="small" loading={query.isFetching} dataSource={data.items} scroll={{ x: 860 }}
+        <Table<ResultRow> rowKey="submission_id" size="small" loading={query.isFetching} dataSource={data.items} scroll={{ x: 950 }}
           pagination={{ current: page, pageSize: PAGE, total: data.total, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true,
             showTotal: (total) => t(`${total} đơn vị`, `${total} units`) }} columns={[
           ...(data.ranking_enabled ? [{ title: t("Hạng", "Rank"), width: 120, render: (_: unknown, r: ResultRow) => <RankCell row={r} /> }] : []),
           { title: t("Đơn vị", "Unit"), render: (_: unknown, r: ResultRow) => <Link to={`/submissions/${r.submission_id}`}>{r.unit_name}</Link> },
           { title: t(grouping.vi, grouping.en), dataIndex: "group_name", render: (v: string | null) => v ?? "—" },
           { title: t("Tự chấm", "Self"), width: 80, align: "right" as const, render: (_: unknown, r: ResultRow) => formatPoints(r.self_total, lang) },
-          { title: t("Điểm", "Score"), width: 80, align: "right" as const, render: (_: unknown, r: ResultRow) => <strong>{formatPoints(r.final_total, lang)}</strong> },
+          { title: t("Thẩm định", "Review"), width: 90, align: "right" as const, render: (_: unknown, r: ResultRow) => r.review_total === null ? <span className="muted" title={t("Chưa thẩm định tiêu chí nào", "No criterion reviewed")}>—</span> : <span title={t(`Điểm thẩm định của ${r.reviewed_count}/${r.criteria_count} tiêu chí`, `Review score of ${r.reviewed_count}/${r.criteria_count} criteria`)}>{formatPoints(r.review_total, lang)}</span> },
+          { title: t("Điểm cuối cùng", "Final"), width: 90, align: "right" as const, render: (_: unknown, r: ResultRow) => <strong>{formatPoints(r.final_total, lang)}</strong> },
           { title: t("Xếp loại", "Class"), width: 130, render: (_: unknown, r: ResultRow) => <><ClassTag label={r.classification} />{r.classification_note && <div className="muted small">{r.classification_note}</div>}</> },
           ...(previous ? [{ title: t("Năm trước", "Last year"), width: 120, render: (_: unknown, r: ResultRow) => r.previous_total === null ? "—" : <span>{formatPoints(r.previous_total, lang)} {r.previous_classification && <span className="muted small">({r.previous_classification})</span>}</span> }] : []),
           { title: t("Trạng thái", "Status"), width: 130, render: (_: unknown, r: ResultRow) => <>{SUBMISSION_STATUS[r.submission_status as keyof typeof SUBMISSION_STATUS]?.[lang] ?? r.submission_status}{r.large_gap && <div><Tag color="orange">{t("chênh lệch lớn", "large gap")}</Tag></div>}</> },

@@ -2,16 +2,20 @@
 // server holds the action back (it runs only when the window ends), then what happened at each school.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Checkbox, DatePicker, Form, Input, List, Modal, Space, Tag, Typography } from "antd";
-import type { Dayjs } from "dayjs";
+import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { api, call } from "../../api/client";
 import type { BulkActionRead, BulkKind, TargetStatusRead } from "../../api/types";
+import { useMe } from "../auth/AuthProvider";
+import { ADMIN_ROLES, hasAny } from "../auth/roles";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { fromVnWallClock } from "../../lib/deadline";
 import { reviewKeys } from "./api";
 
 const POLL_MS = 1500;
+// A date picked without a time ends when offices close, as the deadlines the server sets from a period do.
+const END_OF_WORKING_DAY = dayjs().hour(17).minute(0).second(0).millisecond(0);
 const OUTCOME_COLORS = { done: "green", skipped: "default", failed: "red" } as const;
 
 export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; selected: TargetStatusRead[]; onDone: () => void }) {
@@ -24,6 +28,8 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
   const [due, setDue] = useState<Dayjs | null>(null);
   const [accept, setAccept] = useState(false);
   const [finished, setFinished] = useState<BulkActionRead | null>(null);
+  // deadlines are the issuer's admins' (the server refuses an extension from a reviewer)
+  const admin = hasAny(useMe(), ADMIN_ROLES);
 
   const LABELS: Record<BulkKind, string> = {
     remind: t("Nhắc nộp ngay", "Remind now"),
@@ -100,7 +106,7 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
         <div className="bulk-bar" role="region" aria-label={t("Thao tác với các trường đã chọn", "Actions on the selected schools")}>
           <span className="small">{t(`Đã chọn ${selected.length} trường`, `${selected.length} selected`)}</span>
           <Space wrap size={4}>
-            {(Object.keys(LABELS) as BulkKind[]).map((k) => (
+            {(Object.keys(LABELS) as BulkKind[]).filter((k) => k !== "extend" || admin).map((k) => (
               <Button key={k} size="small" danger={k === "return"} type={k === "approve" ? "primary" : "default"} onClick={() => setKind(k)}>{LABELS[k]}…</Button>
             ))}
           </Space>
@@ -122,7 +128,7 @@ export function BulkBar({ campaignId, selected, onDone }: { campaignId: string; 
           )}
           {kind === "extend" && (
             <Form.Item label={t("Hạn mới (giờ Việt Nam)", "New deadline (Vietnam time)")} htmlFor="bulk-due">
-              <DatePicker id="bulk-due" showTime={{ format: "HH:mm" }} format="DD/MM/YYYY HH:mm" value={due} onChange={setDue} style={{ width: "100%" }} />
+              <DatePicker id="bulk-due" showTime={{ format: "HH:mm", defaultValue: END_OF_WORKING_DAY }} format="DD/MM/YYYY HH:mm" value={due} onChange={setDue} style={{ width: "100%" }} />
             </Form.Item>
           )}
           {(kind === "extend" || kind === "return") && (

@@ -150,11 +150,12 @@ REVIEW_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER)
 
 
 def prepares_for(principal: Principal, unit_id: uuid.UUID) -> bool:
-    """The school's principal and IT officer, or an authority admin above it acting for the school."""
+    """The school's principal and IT officer, or an authority admin above it acting for the school; an authority's
+    admins for the authority's own report (a Sở answering the Bộ's index campaign, QĐ 3806 kind)."""
     if principal.is_system_admin:
         return True
     if principal.unit_id == unit_id:
-        return principal.has_any(*PREPARE_ROLES)
+        return principal.has_any(*PREPARE_ROLES, Role.AUTHORITY_ADMIN)
     return principal.has_any(Role.AUTHORITY_ADMIN)
 
 

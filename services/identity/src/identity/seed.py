@@ -42,9 +42,12 @@ REFORM = date(2025, 7, 1)  # Phòng abolished, provinces merged, communes took t
 
 # (code, name, type, levels, professional parent until 1/7/2025, commune code from 1/7/2025)
 DEMO_UNITS: list[tuple[str, str, UnitType, list[str], str | None, str | None]] = [
-    ("SGD-VL", "Sở Giáo dục và Đào tạo Vĩnh Long", UnitType.DEPARTMENT, [], None, None),
-    ("SGD-BT", "Sở Giáo dục và Đào tạo Bến Tre", UnitType.DEPARTMENT, [], None, None),
-    ("SGD-TV", "Sở Giáo dục và Đào tạo Trà Vinh", UnitType.DEPARTMENT, [], None, None),
+    # the Bộ above the Sở: it issues the Sở's own self-assessment (QĐ 3806 kind) in the demo
+    # (scripts/demo_assessment.py); a campaign's issuer is never its own target, so the Sở cannot issue it itself
+    ("BGDDT", "Bộ Giáo dục và Đào tạo", UnitType.MINISTRY, [], None, None),
+    ("SGD-VL", "Sở Giáo dục và Đào tạo Vĩnh Long", UnitType.DEPARTMENT, [], "BGDDT", None),
+    ("SGD-BT", "Sở Giáo dục và Đào tạo Bến Tre", UnitType.DEPARTMENT, [], "BGDDT", None),
+    ("SGD-TV", "Sở Giáo dục và Đào tạo Trà Vinh", UnitType.DEPARTMENT, [], "BGDDT", None),
     ("PGD-LH", "Phòng Giáo dục và Đào tạo huyện Long Hồ", UnitType.DISTRICT_OFFICE, [], "SGD-VL", None),
     # Phòng Long Hồ's schools until 1/7/2025
     ("86701001", "Trường Mầm non Hoa Sen", UnitType.SCHOOL, ["mam_non"], "PGD-LH", "29263"),
@@ -96,6 +99,8 @@ DEMO_CLUSTERS: list[tuple[str, str, tuple[str, ...]]] = [
 # (e-mail, full name, role, unit code). The Phòng's accounts are made so that its archive really stops them.
 DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("admin@edudx.vn", "Quản trị hệ thống", Role.SYSTEM_ADMIN, "SGD-VL"),
+    # the Bộ's officer who asks the Sở for its own index (scripts/demo_assessment.py)
+    ("cds.bo@moet.gov.vn", "Đỗ Minh Khoa", Role.AUTHORITY_ADMIN, "BGDDT"),
     ("cntt.so@vinhlong.edu.vn", "Trần Minh Quân", Role.AUTHORITY_ADMIN, "SGD-VL"),
     ("thamdinh.so@vinhlong.edu.vn", "Lê Thị Thu Hà", Role.REVIEWER, "SGD-VL"),
     ("vhxh.longphuoc@vinhlong.gov.vn", "Trương Thị Diễm", Role.VIEWER, "29275"),

@@ -38,7 +38,9 @@ def sees_submission(principal: Principal, unit_path: str) -> bool:
 
 
 def prepares_submission(principal: Principal, unit_id: uuid.UUID) -> bool:
-    return principal.unit_id == unit_id and principal.has_any(*PREPARE_ROLES)
+    """The unit's own people: a school's principal and IT officer; an authority's admins for the authority's own
+    report (a Sở answering the Bộ's index campaign, QĐ 3806 kind)."""
+    return principal.unit_id == unit_id and principal.has_any(*PREPARE_ROLES, Role.AUTHORITY_ADMIN)
 
 
 def acts_for_school(principal: Principal, unit_id: uuid.UUID, unit_path: str) -> bool:

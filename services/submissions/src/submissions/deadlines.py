@@ -34,21 +34,33 @@ def effective_due(campaign_due: datetime, extension_due: datetime | None, submis
 
 
 # Offices close at 17:00 Vietnam time: a resubmission deadline at 09:13 on a Sunday is a deadline nobody keeps.
+# Every deadline the system sets from "now + a period" (a return's resubmission date, an extension of N days) ends
+# at the end of a working day; a date and time a person types is kept as typed.
 END_OF_WORKING_DAY = time(17, 0)
 _SATURDAY = 5
 
 
-def default_resubmission_due(now: datetime, campaign_due: datetime, revision_days: int) -> datetime:
-    """Where a return's resubmission deadline falls when the reviewer gives none: the later of the campaign's
-    deadline and now + the campaign's revision period, moved to 17:00 Vietnam time of that working day — or of
-    the next one when that moment is already past 17:00 or falls on a Saturday or Sunday."""
-    earliest = max(campaign_due, now + timedelta(days=revision_days)).astimezone(VIETNAM)
-    day = earliest.date()
-    if earliest.time() > END_OF_WORKING_DAY:
+def end_of_working_day(moment: datetime) -> datetime:
+    """17:00 Vietnam time of the working day `moment` falls on — or of the next one when that moment is already
+    past 17:00 or falls on a Saturday or Sunday (in UTC)."""
+    local = moment.astimezone(VIETNAM)
+    day = local.date()
+    if local.time() > END_OF_WORKING_DAY:
         day += timedelta(days=1)
     while day.weekday() >= _SATURDAY:
         day += timedelta(days=1)
     return datetime.combine(day, END_OF_WORKING_DAY, VIETNAM).astimezone(UTC)
+
+
+def default_resubmission_due(now: datetime, campaign_due: datetime, revision_days: int) -> datetime:
+    """Where a return's resubmission deadline falls when the reviewer gives none: the later of the campaign's
+    deadline and now + the campaign's revision period, at the end of that working day."""
+    return end_of_working_day(max(campaign_due, now + timedelta(days=revision_days)))
+
+
+def extension_due(now: datetime, days: int) -> datetime:
+    """An extension given as a period ("N more days"): now + N days, at the end of that working day."""
+    return end_of_working_day(now + timedelta(days=days))
 
 
 def unit_due(campaign_due: datetime, extension_due: datetime | None) -> datetime:

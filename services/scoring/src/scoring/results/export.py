@@ -1,6 +1,7 @@
 """Results as a workbook in the layout authorities already use: a summary sheet of every unit, and on request
 one sheet per unit (sheets.export: STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định | Minh chứng); or the
-summary alone as CSV. The group column is the sub-authority, or the commune, clusters or levels the results are
+summary alone as CSV. The summary shows the self, review and final totals apart (final = the review where given, the
+self-score elsewhere). The group column is the sub-authority, or the commune, clusters or levels the results are
 grouped by.
 
 Written row by row (constant memory), so a campaign of thousands of units stays small in memory.
@@ -32,7 +33,8 @@ SUMMARY_SHEET = "Tổng hợp"
 
 def _summary_columns(definition: RubricDefinition, ranking: bool, with_previous: bool,
                      group_by: GroupBy = GroupBy.CHILD) -> list[tuple[str, int]]:
-    columns = [("STT", 6), ("Đơn vị", 40), (GROUP_TITLES[group_by], 28), ("Tự chấm", 10), ("Điểm thẩm định", 12)]
+    columns = [("STT", 6), ("Đơn vị", 40), (GROUP_TITLES[group_by], 28), ("Tự chấm", 10), ("Thẩm định", 10),
+               ("Điểm cuối cùng", 12)]
     columns += [(f"Nhóm {g.code}", 12) for g in definition.groups] if definition.mode.value == "group_levels" else []
     columns += [("Xếp loại", 14)] + ([("Thứ hạng", 10)] if ranking else [])
     columns += [("Năm học trước", 14), ("Xếp loại năm trước", 16)] if with_previous else []
@@ -56,7 +58,8 @@ def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, 
     ordered = sorted(computation.results, key=lambda r: (r.rank or 0, r.sheet.unit_name))
     _summary_sheet(workbook, definition, ranking, computation.previous is not None, group_by, header, points, (
         SummaryLine(unit_name=r.sheet.unit_name, group_name=r.group_name, self_total=r.outcome.self_total,
-                    final_total=r.outcome.final_total, group_levels=[g.level for g in r.outcome.groups],
+                    review_total=r.outcome.review_total, final_total=r.outcome.final_total,
+                    group_levels=[g.level for g in r.outcome.groups],
                     classification=r.outcome.classification.label, rank=r.rank, tied=r.tied,
                     previous_total=r.previous_total, previous_classification=r.previous_classification,
                     submission_status=r.sheet.submission_status)
@@ -112,7 +115,8 @@ def _formats(workbook: Any) -> tuple[Any, Any]:
 
 def _summary_cells(definition: RubricDefinition, ranking: bool, with_previous: bool, number: int,
                    line: SummaryLine) -> list[Any]:
-    cells: list[Any] = [number, line.unit_name, line.group_name, line.self_total, line.final_total]
+    cells: list[Any] = [number, line.unit_name, line.group_name, line.self_total, line.review_total,
+                        line.final_total]
     if definition.mode.value == "group_levels":
         cells += list(line.group_levels)
     cells += [line.classification]

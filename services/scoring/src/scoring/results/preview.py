@@ -2,8 +2,10 @@
 
 Publishing only ever publishes approved reports, so a campaign published while most schools are still being
 reviewed silently leaves them out. The preview counts and names the units that are not fully reviewed (scoring's
-own sheets), not approved or late (the submission states, read afresh from submissions, the owner), so the
-confirmation says it before anything is published.
+own sheets: a report not approved with criteria still without a review score; an approved one — approval took
+every criterion reviewed or the self-scores accepted — only with criteria that have no mark at all), not approved
+or late (the submission states, read afresh from submissions, the owner), so the confirmation says it before
+anything is published.
 """
 
 from __future__ import annotations
@@ -46,7 +48,14 @@ async def publish_preview(session: AsyncSession, campaign: CampaignInfo, *,
         summary = sheet.summary if sheet is not None else None
         reviewed = summary["reviewed_count"] if summary else 0
         criteria = summary["criteria_count"] if summary else None
-        if submitted and (criteria is None or reviewed < criteria):
+        if line.workflow_status == "approved":
+            # approval needed every criterion review-scored or the self-scores explicitly accepted: unscored is a
+            # criterion with no mark at all (a self-score left blank and accepted)
+            marked = summary["scored_count"] if summary else 0
+            if criteria is None or marked < criteria:
+                unscored.append(UnitWarning(unit_id=line.unit_id, unit_name=name,
+                                            reason=f"Đã phê duyệt, {marked}/{criteria or 0} tiêu chí có điểm"))
+        elif submitted and (criteria is None or reviewed < criteria):
             reason = f"Đã thẩm định {reviewed}/{criteria} tiêu chí" if criteria else "Chưa thẩm định tiêu chí nào"
             unscored.append(UnitWarning(unit_id=line.unit_id, unit_name=name, reason=reason))
     return PublishPreviewRead(

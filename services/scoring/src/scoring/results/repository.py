@@ -379,6 +379,7 @@ class ExportRow(NamedTuple):
     unit_name: str
     group_hex: str | None
     self_total: Decimal | None  # None: never scored
+    review_total: Decimal | None  # None: no criterion review-scored
     final_total: Decimal
     group_levels: list[str | None] | None  # None: never scored, or not asked for
     classification: str | None
@@ -394,15 +395,17 @@ async def export_rows(session: AsyncSession, ranked: Ranked, *, with_group_level
     groups = summary["groups"] if with_group_levels else null()
     rows = ranked.rows.c
     query = (select(rows.unit_id, rows.unit_name, ranked.group(rows), summary["self_total"].as_string(),
-                    rows.final_total, groups, rows.classification, rows.rank, rows.tied,
+                    summary["review_total"].as_string(), rows.final_total, groups, rows.classification, rows.rank,
+                    rows.tied,
                     col(ScoreSheet.submission_status))
              .join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
              .order_by(rows.rank, _CodePointOrder(rows.unit_name), rows.sheet_id))
     return [ExportRow(unit_id=unit_id, unit_name=name, group_hex=group, self_total=_decimal(self_total),
-                      final_total=Decimal(final), classification=label, rank=rank, tied=bool(tied),
+                      review_total=_decimal(review), final_total=Decimal(final), classification=label, rank=rank,
+                      tied=bool(tied),
                       group_levels=[g["level"] for g in levels] if levels is not None else None,
                       submission_status=status)
-            for unit_id, name, group, self_total, final, levels, label, rank, tied, status
+            for unit_id, name, group, self_total, review, final, levels, label, rank, tied, status
             in await session.execute(query)]
 
 

@@ -28,8 +28,10 @@ class ResultRow(BaseModel):
     group_key: str | None = Field(default=None, description="Khoá của nhóm chứa đơn vị này (như `groups[].key`)")
     submission_id: uuid.UUID
     submission_status: SubmissionStatus
-    self_total: float
-    final_total: float
+    self_total: float = Field(description="Tổng điểm tự chấm của trường")
+    review_total: float | None = Field(description="Tổng điểm thẩm định, trên các tiêu chí đã có điểm thẩm định; "
+                                                   "trống khi chưa thẩm định tiêu chí nào")
+    final_total: float = Field(description="Điểm cuối cùng: điểm thẩm định nơi có, điểm tự chấm nơi chưa có")
     max_total: float
     classification: str | None
     classification_note: str | None

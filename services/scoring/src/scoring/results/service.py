@@ -241,6 +241,7 @@ def to_read(computation: Computation, chosen: ResultsFilter | None = None,
         group_key=r.group_id.hex if r.group_id else "",
         submission_id=r.sheet.submission_id, submission_status=SubmissionStatus(r.sheet.submission_status),
         self_total=float(r.outcome.self_total), final_total=float(r.outcome.final_total),
+        review_total=None if r.outcome.review_total is None else float(r.outcome.review_total),
         max_total=float(r.outcome.max_total), classification=r.outcome.classification.label,
         classification_note=r.outcome.classification.note, group_levels=_group_levels(r),
         reviewed_count=r.outcome.reviewed_count, criteria_count=r.outcome.criteria_count,
@@ -328,6 +329,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
             unit_id=r.unit_id, unit_name=r.unit_name, group_id=group.unit_id, group_name=group.name,
             group_key=group.key, submission_id=detail.submission_id,
             submission_status=SubmissionStatus(detail.submission_status), self_total=float(result.self_total),
+            review_total=None if result.review_total is None else float(result.review_total),
             final_total=float(result.final_total), max_total=float(result.max_total),
             classification=result.classification.label, classification_note=result.classification.note,
             group_levels=[GroupLevelRead(code=g.code, title=g.title, total=float(g.final_total), level=g.level)
@@ -368,6 +370,7 @@ class SummaryLine:
     unit_name: str
     group_name: str | None
     self_total: Decimal
+    review_total: Decimal | None  # None: no criterion review-scored
     final_total: Decimal
     group_levels: Sequence[str | None]
     classification: str | None
@@ -419,7 +422,8 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
         previous = before.get(r.unit_id)
         lines.append(SummaryLine(
             unit_name=r.unit_name, group_name=naming[r.group_hex].name,
-            self_total=r.self_total if r.self_total is not None else empty.self_total, final_total=r.final_total,
+            self_total=r.self_total if r.self_total is not None else empty.self_total, review_total=r.review_total,
+            final_total=r.final_total,
             group_levels=r.group_levels if r.group_levels is not None else empty_levels,
             classification=r.classification, rank=r.rank, tied=r.tied,
             previous_total=previous[0] if previous else None, previous_classification=previous[1] if previous else None,

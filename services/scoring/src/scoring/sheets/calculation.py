@@ -143,6 +143,9 @@ class SheetOutcome:
     large_gap: bool  # some criterion's review differs from its self-score by the rubric's ratio or more
     criteria_count: int = 0
     group_levels: dict[str, str | None] = field(default_factory=dict)
+    # the reviewer's points over the criteria given a review score; None: none given (the final total takes the
+    # review where given, the self-score elsewhere)
+    review_total: Decimal | None = None
 
     @property
     def complete(self) -> bool:
@@ -275,6 +278,7 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
     scored = self_scored = reviewed_count = 0
     large_gap = False
     gap_total: Decimal | None = None
+    review_total: Decimal | None = None
     criteria: list[CriterionOutcome] = []
     groups: list[GroupOutcome] = []
     self_levels: list[tuple[str | None, int | None]] = []
@@ -303,6 +307,7 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
             self_scored += own is not None
             if review is not None:
                 reviewed_count += 1
+                review_total = (review_total or ZERO) + review.points
                 gap_total = (gap_total or ZERO) + review.points - (own.points if own is not None else ZERO)
             large_gap = large_gap or flagged
             if with_criteria:
@@ -328,7 +333,8 @@ def outcome(definition: RubricDefinition, self_marks: Mapping[str, Mark], review
                                 final_all) if scored else NOT_SCORED,
         failed_conditions=final_all.codes,
         scored_count=scored, reviewed_count=reviewed_count, gap_total=gap_total, large_gap=large_gap,
-        criteria_count=sum(len(g.criteria) for g in rubric.groups), group_levels={g.code: g.level for g in groups})
+        criteria_count=sum(len(g.criteria) for g in rubric.groups), group_levels={g.code: g.level for g in groups},
+        review_total=review_total)
 
 
 def _overall(definition: RubricDefinition, rubric: _Compiled, total: Decimal,
@@ -376,7 +382,7 @@ def _failure_note(failed: list[str], effect: MandatoryFailure) -> str | None:
 # row per unit instead of recomputing from every criterion score. Bump SUMMARY_VERSION when the calculation
 # changes; `python -m scoring.cli refresh-summaries` recomputes stored summaries.
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: review_total
 
 
 def summary_of(result: SheetOutcome) -> dict[str, Any]:
@@ -385,7 +391,9 @@ def summary_of(result: SheetOutcome) -> dict[str, Any]:
 
     return {
         "version": SUMMARY_VERSION, "max_total": str(result.max_total), "self_total": str(result.self_total),
-        "final_total": str(result.final_total), "self_classification": klass(result.self_classification),
+        "final_total": str(result.final_total),
+        "review_total": None if result.review_total is None else str(result.review_total),
+        "self_classification": klass(result.self_classification),
         "classification": klass(result.classification), "failed_conditions": result.failed_conditions,
         "scored_count": result.scored_count, "reviewed_count": result.reviewed_count,
         "criteria_count": result.criteria_count, "large_gap": result.large_gap,
@@ -412,4 +420,5 @@ def outcome_from_summary(summary: Mapping[str, Any]) -> SheetOutcome:
         scored_count=summary["scored_count"], reviewed_count=summary["reviewed_count"],
         gap_total=None if summary["gap_total"] is None else Decimal(summary["gap_total"]),
         large_gap=summary["large_gap"], criteria_count=summary["criteria_count"],
-        group_levels={g.code: g.level for g in groups})
+        group_levels={g.code: g.level for g in groups},
+        review_total=None if summary.get("review_total") is None else Decimal(summary["review_total"]))

@@ -22,7 +22,7 @@ from submissions.campaigns.schemas import (
     TargetAdd,
     TargetRead,
 )
-from submissions.deps import EventsDep, IdentityDep
+from submissions.deps import ClockDep, EventsDep, IdentityDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=PROBLEM_RESPONSES)
 
@@ -152,7 +152,8 @@ async def withdraw_target(campaign_id: uuid.UUID, unit_id: uuid.UUID, session: S
 
 @router.put("/{campaign_id}/targets/{unit_id}/extension", response_model=TargetRead)
 async def set_extension(campaign_id: uuid.UUID, unit_id: uuid.UUID, body: Extension, session: SessionDep,
-                        principal: CurrentPrincipal, events: EventsDep) -> TargetRead:
-    """Give one unit a later deadline (or remove it with `due_at: null`)."""
+                        principal: CurrentPrincipal, events: EventsDep, clock: ClockDep) -> TargetRead:
+    """Give one unit a later deadline: a date and time (`due_at`, kept as given), or a period (`days`: now + N
+    days, at 17:00 Vietnam time of that working day, as a return's resubmission date). `due_at: null` removes it."""
     return TargetRead.model_validate(
-        await service.set_extension(session, principal, events, campaign_id, unit_id, body))
+        await service.set_extension(session, principal, events, campaign_id, unit_id, body, now=clock()))

@@ -166,8 +166,21 @@ class TargetAdd(RequestModel):
 
 
 class Extension(RequestModel):
-    due_at: LocalDateTime | None = Field(description="Hạn mới của đơn vị; null để bỏ gia hạn")
+    due_at: LocalDateTime | None = Field(default=None, description="Hạn mới của đơn vị (giữ nguyên giờ đã nêu); "
+                                                                   "null để bỏ gia hạn")
+    days: int | None = Field(default=None, ge=1, le=365,
+                             description="Thay cho `due_at`: gia hạn thêm số ngày kể từ bây giờ; hạn là 17:00 (giờ "
+                                         "Việt Nam) của ngày làm việc đó (sau 17:00 hoặc thứ Bảy, Chủ nhật: ngày "
+                                         "làm việc kế tiếp)")
     reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> Extension:
+        if self.days is not None and self.due_at is not None:
+            raise ValueError("Chỉ nêu hạn mới (due_at) hoặc số ngày gia hạn (days), không nêu cả hai.")
+        if self.days is None and "due_at" not in self.model_fields_set:
+            raise ValueError("Cần hạn mới (due_at, null để bỏ gia hạn) hoặc số ngày gia hạn (days).")
+        return self
 
 
 class TargetRead(BaseModel):

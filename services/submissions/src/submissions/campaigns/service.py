@@ -339,16 +339,19 @@ async def withdraw_target(session: AsyncSession, principal: Principal, events: E
 
 
 async def set_extension(session: AsyncSession, principal: Principal, events: EventSink, campaign_id: uuid.UUID,
-                        unit_id: uuid.UUID, data: Extension) -> CampaignTarget:
+                        unit_id: uuid.UUID, data: Extension, *, now: datetime) -> CampaignTarget:
+    """`data.days`: the period is counted from `now` and ends at the end of that working day (as a return's
+    resubmission date does); `data.due_at` is kept as given."""
     campaign = await get_managed(session, principal, campaign_id)
     target = await repository.target(session, campaign.id, unit_id)
     if target is None or target.withdrawn_at is not None:
         raise InvalidTargets("Đơn vị không phải đối tượng của đợt báo cáo.")
-    if data.due_at is not None and data.due_at <= campaign.due_at:
+    due = deadlines.extension_due(now, data.days) if data.days is not None else data.due_at
+    if due is not None and due <= campaign.due_at:
         raise InvalidTargets("Hạn gia hạn phải sau hạn chung của đợt báo cáo.")
     before = audit.snapshot(target, ("extension_due_at", "extension_reason"))
-    target.extension_due_at = data.due_at
-    target.extension_reason = data.reason if data.due_at else None
+    target.extension_due_at = due
+    target.extension_reason = data.reason if due else None
     await session.flush()
     _audit(session, principal, "campaign.extension_changed", campaign, target=target, before=before,
            after=audit.snapshot(target, ("extension_due_at", "extension_reason")))

@@ -24,6 +24,7 @@ from edudx_common.background import in_background
 from edudx_common.errors import ProblemError
 from edudx_common.outbox import EventSink
 from edudx_common.timezone import format_vn
+from submissions import deadlines
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.events import CampaignEvent
 from submissions.campaigns.schemas import Extension
@@ -47,12 +48,19 @@ logger = logging.getLogger(__name__)
 async def schedule(session: AsyncSession, principal: Principal, *, campaign_id: uuid.UUID, data: BulkCreate,
                    now: datetime) -> BulkAction:
     campaign = await service.reviewed_campaign(session, principal, campaign_id)
-    if data.kind == BulkKind.EXTEND and (data.due_at is None or not (data.reason or "").strip()):
-        raise InvalidTargets("Gia hạn cần hạn mới và lý do.")
+    if data.kind == BulkKind.EXTEND:
+        # a deadline belongs to the issuer's admins (as one school's extension): refused now, not school by school
+        # once the undo window has passed
+        await campaigns_service.get_managed(session, principal, campaign_id)
+    if data.kind == BulkKind.EXTEND and ((data.due_at is None) == (data.days is None)
+                                         or not (data.reason or "").strip()):
+        raise InvalidTargets("Gia hạn cần lý do và hạn mới (một ngày giờ, hoặc số ngày gia hạn thêm).")
     if data.kind == BulkKind.RETURN and data.reasons is None:
         raise InvalidTargets("Trả lại cần nhận xét chung.")
+    # a period is counted from now, when the reviewer asks, and ends at the end of that working day
+    due = deadlines.extension_due(now, data.days) if data.kind == BulkKind.EXTEND and data.days else data.due_at
     params: dict[str, Any] = {"reason": data.reason, "message": data.message,
-                              "due_at": data.due_at.isoformat() if data.due_at else None,
+                              "due_at": due.isoformat() if due else None,
                               "reasons": data.reasons.model_dump() if data.reasons else None,
                               "accept_self_scores": data.accept_self_scores}
     action = BulkAction(campaign_id=campaign.id, kind=data.kind.value,
@@ -161,7 +169,7 @@ async def _one(session: AsyncSession, principal: Principal, action: BulkAction, 
     if action.kind == BulkKind.EXTEND:
         due = datetime.fromisoformat(params["due_at"])
         await campaigns_service.set_extension(session, principal, tools.events, action.campaign_id, unit_id,
-                                              Extension(due_at=due, reason=params["reason"]))
+                                              Extension(due_at=due, reason=params["reason"]), now=now)
         return f"Đã gia hạn đến {format_vn(due)}."
     if submission is None or submission.status in _NOT_IN_YET:
         return "Bỏ qua: trường chưa nộp báo cáo."

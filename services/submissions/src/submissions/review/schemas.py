@@ -110,7 +110,10 @@ class BulkCreate(RequestModel):
     kind: BulkKind
     unit_ids: list[uuid.UUID] = Field(min_length=1, max_length=3000)
     reason: str | None = Field(default=None, max_length=500, description="Lý do gia hạn (bắt buộc khi gia hạn)")
-    due_at: AwareDatetime | None = Field(default=None, description="Hạn mới khi gia hạn")
+    due_at: AwareDatetime | None = Field(default=None, description="Hạn mới khi gia hạn (giữ nguyên giờ đã nêu)")
+    days: int | None = Field(default=None, ge=1, le=365,
+                             description="Khi gia hạn, thay cho `due_at`: thêm số ngày kể từ lúc tạo thao tác; hạn là "
+                                         "17:00 (giờ Việt Nam) của ngày làm việc đó")
     reasons: ReturnReasons | None = Field(default=None, description="Nhận xét chung khi trả lại")
     message: str | None = Field(default=None, max_length=2000, description="Lời nhắc thêm (khi nhắc nộp)")
     accept_self_scores: bool = Field(default=False, description="Khi phê duyệt: chấp nhận điểm tự chấm")
