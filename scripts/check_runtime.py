@@ -191,7 +191,16 @@ def embedded_run(var: Path, settings: dict[str, str] | None = None) -> Iterator[
             if time.monotonic() > deadline:
                 fail(f"the embedded run did not answer within 300 s:\n{tail(var / 'run.log')}")
             time.sleep(0.5)
-        ok(f"embedded run started from the runtime environment ({gateway})")
+        # The gateway answers before the demo is in place: the run seeds last year's campaign, the archive and
+        # this year's campaigns through it, then prints its banner. A person starts when the banner says so.
+        deadline = time.monotonic() + 300
+        while "EduDX đang chạy" not in (var / "run.log").read_text(errors="replace"):
+            if process.poll() is not None:
+                fail(f"the embedded run stopped while seeding (exit {process.returncode}):\n{tail(var / 'run.log')}")
+            if time.monotonic() > deadline:
+                fail(f"the embedded run printed no banner within 300 s:\n{tail(var / 'run.log')}")
+            time.sleep(0.5)
+        ok(f"embedded run started from the runtime environment, demo seeded ({gateway})")
         yield gateway
     finally:
         if process.poll() is None:
