@@ -105,7 +105,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
         yield running
 
 
-def _wait_for_banner(running: RunningSystem, timeout: float = 120) -> None:
+def _wait_for_banner(running: RunningSystem, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while "Ctrl-C" not in output_of(running):
         if time.monotonic() > deadline or running.process.poll() is not None:
