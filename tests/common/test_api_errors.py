@@ -167,3 +167,24 @@ def test_a_creation_names_what_it_created() -> None:
     spec = app.openapi()
     assert "Location" in spec["paths"]["/api/probe/campaigns"]["post"]["responses"]["201"]["headers"]
     assert "headers" not in spec["paths"]["/api/probe/campaigns/{campaign_id}/copy"]["post"]["responses"]["201"]
+
+
+def test_every_shared_error_class_is_in_every_services_catalogue() -> None:
+    """A service's catalogue (`x-problem-codes`) must not depend on what else the process imported: each shared
+    module defining a problem class is imported by `problem_catalogue` itself. A new one missing from the list made
+    `make openapi` and the freshness test disagree (edudx_common.sync's `invalid_cursor`, 2026-12-07)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import edudx_common
+    from edudx_common.errors import _SHARED_ERROR_MODULES, ProblemError
+
+    defining = set()
+    for info in pkgutil.iter_modules(edudx_common.__path__, "edudx_common."):
+        module = importlib.import_module(info.name)
+        if info.name != "edudx_common.errors" and any(
+                issubclass(obj, ProblemError) and obj.__module__ == info.name
+                for obj in vars(module).values() if inspect.isclass(obj)):
+            defining.add(info.name)
+    assert defining <= set(_SHARED_ERROR_MODULES), sorted(defining - set(_SHARED_ERROR_MODULES))

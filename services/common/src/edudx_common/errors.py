@@ -214,7 +214,7 @@ def _language(request: Request) -> messages.Language:
     return messages.preferred_language(request.headers.get("accept-language"))
 
 
-_SHARED_ERROR_MODULES = ("edudx_common.uploads",)
+_SHARED_ERROR_MODULES = ("edudx_common.uploads", "edudx_common.sync")
 
 
 def problem_catalogue(modules: tuple[str, ...]) -> dict[str, dict[str, Any]]:

@@ -40,6 +40,7 @@ TITLES_EN: dict[str, str] = {
     "bulk_action_closed": "The bulk action has already run or was cancelled",
     "bulk_action_not_found": "Bulk action not found",
     "calendar_feed_not_found": "Deadline calendar not found",
+    "campaign_closed": "The campaign is closed: its published results stay as they are",
     "campaign_not_found": "Reporting campaign not found",
     "campaign_state_conflict": "The campaign's state does not allow this",
     "campaign_without_rubric": "The campaign is not scored against a rubric",
