@@ -59,7 +59,7 @@ def test_the_so_index_equals_the_count_and_share_of_its_schools_at_level_2_or_ab
     assert campaign["issuer_unit_id"] == bo.json()["items"][0]["id"]  # the Bộ asked, the Sở answers
     assert index.status_code == 200, index.text
     figures = {c["code"]: c for c in index.json()["criteria"]}
-    levels = {row["unit_name"]: row["classification"] for row in published["rows"]}
+    levels = {row["unit_name"]: row["classification"] for row in published["items"]}
     at_2 = sorted(name for name, level in levels.items() if level in AT_LEVEL_2_OR_ABOVE)
     assert len(levels) == 3 and 0 < len(at_2) < len(levels)  # one school is at Mức 1: the figure is not everyone
     count, share = figures["B.1"], figures["B.2"]

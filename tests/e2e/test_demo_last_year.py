@@ -59,7 +59,7 @@ def test_the_archived_phong_s_last_year_stays_readable_and_closed(system: Runnin
         assert len(archive) == 1 and archive[0]["effective_date"] == "2025-07-01"
 
         # The Sở reads the published results: each school's class and score.
-        rows = {row["unit_id"]: row for row in published["rows"]}
+        rows = {row["unit_id"]: row for row in published["items"]}
         assert published["campaign_title"] == TITLE and published["school_year"] == "2024-2025"
         assert set(rows) == {school["id"] for school in schools.values()}
         for code, (name, _) in SCHOOLS.items():
@@ -106,5 +106,5 @@ def test_the_archived_phong_s_last_year_stays_readable_and_closed(system: Runnin
                                  json={"ranking_enabled": False})):
             _refused(refused)
             assert refused.json()["code"] == "campaign_closed", refused.text
-        assert _ok(http.get(f"/api/scoring/campaigns/{cid}/results/published", headers=so_admin))["rows"]
+        assert _ok(http.get(f"/api/scoring/campaigns/{cid}/results/published", headers=so_admin))["items"]
     assert TITLE in output_of(system)  # the banner names the Phòng's cycle

@@ -38,7 +38,7 @@ def test_a_school_works_through_the_generated_python_client(system: RunningSyste
                                      raise_on_unexpected_status=True)
 
     campaigns = _api("campaigns.campaigns_list").sync(client=school)
-    assert isinstance(campaigns, models.CursorPageCampaignSummary) and campaigns.total >= 1
+    assert isinstance(campaigns, models.CampaignSummaryPage) and campaigns.total >= 1
     campaign_id = campaigns.items[0].id
 
     opened = _api("submissions.submissions_open").sync_detailed(campaign_id, client=school)

@@ -136,7 +136,7 @@ def test_a_reviewer_clears_a_queue_of_30_reports(workbench_system: RunningSystem
     assert sorted(shown["names"]["late"]) == late
     assert shown["warning"].startswith(f"Sẽ công bố kết quả của {REPORTS - 5}/{REPORTS} đơn vị.")
     assert published["total"] == REPORTS - 5
-    assert not set(returned) & {r["unit_name"] for r in published["rows"]}
+    assert not set(returned) & {r["unit_name"] for r in published["items"]}
     assert (out / "w5-approve-refused-by-guard-375.png").exists()
     assert (out / "w7-queue-cleared-1366.png").exists()
     assert (out / "w8-publish-warning-375.png").exists()
