@@ -37,17 +37,23 @@ def test_the_4725_campaign_is_published_with_the_level_and_the_two_criterion_dif
 
 INDEX_TITLE = "Chỉ số chuyển đổi số của Sở GDĐT năm 2026 (QĐ 3806, DEMO)"
 AT_LEVEL_2_OR_ABOVE = {"Mức 2", "Mức 3"}
+# Phòng Long Hồ's 2024-2025 cycle (scripts/demo_last_year.py): its schools now sit under the Sở, and a school's
+# latest published level of a QĐ 4725 campaign is the one its authority's index counts.
+LAST_YEAR_TITLE = "Tự đánh giá mức độ chuyển đổi số năm học 2024-2025"
 
 
 def test_the_so_index_equals_the_count_and_share_of_its_schools_at_level_2_or_above(system: RunningSystem) -> None:
     """The Sở's own self-assessment, issued by the Bộ (the Sở's parent in the demo tree): its computed criteria are
-    the count and the share of the Sở's schools at Mức 2 or above in the published results, with the schools
-    behind the figure — recomputed here from the published results, read through the gateway."""
+    the count and the share of the Sở's schools at Mức 2 or above in the published results (each school's latest
+    publication: this year's cycle, else the archived Phòng's last year), with the schools behind the figure —
+    recomputed here from the published results, read through the gateway."""
     so_admin = system.login("cntt.so@vinhlong.edu.vn")
     with system.client() as http:
-        (cycle,) = http.get("/api/submissions/campaigns", params={"q": TITLE}, headers=so_admin).json()["items"]
-        published = http.get(f"/api/scoring/campaigns/{cycle['id']}/results/published", headers=so_admin,
-                             params={"limit": 500}).json()
+        published = {}
+        for title in (LAST_YEAR_TITLE, TITLE):  # oldest first: a later publication replaces a school's level
+            (cycle,) = http.get("/api/submissions/campaigns", params={"q": title}, headers=so_admin).json()["items"]
+            published[title] = http.get(f"/api/scoring/campaigns/{cycle['id']}/results/published",
+                                        headers=so_admin, params={"limit": 500}).json()["items"]
         (campaign,) = http.get("/api/submissions/campaigns", params={"q": INDEX_TITLE},
                                headers=so_admin).json()["items"]
         (report,) = http.get("/api/submissions/submissions", params={"campaign_id": campaign["id"]},
@@ -59,9 +65,10 @@ def test_the_so_index_equals_the_count_and_share_of_its_schools_at_level_2_or_ab
     assert campaign["issuer_unit_id"] == bo.json()["items"][0]["id"]  # the Bộ asked, the Sở answers
     assert index.status_code == 200, index.text
     figures = {c["code"]: c for c in index.json()["criteria"]}
-    levels = {row["unit_name"]: row["classification"] for row in published["items"]}
+    levels = {row["unit_name"]: row["classification"] for rows in published.values() for row in rows}
     at_2 = sorted(name for name, level in levels.items() if level in AT_LEVEL_2_OR_ABOVE)
-    assert len(levels) == 3 and 0 < len(at_2) < len(levels)  # one school is at Mức 1: the figure is not everyone
+    assert len(published[TITLE]) == 3 and len(levels) > 3  # this year's three, and last year's others
+    assert 0 < len(at_2) < len(levels)  # Hoa Sen is at Mức 1 this year: the figure is not everyone
     count, share = figures["B.1"], figures["B.2"]
     assert (count["value"], count["counted_units"], count["total_units"]) == (len(at_2), len(at_2), len(levels))
     assert share["value"] == len(at_2) / len(levels)

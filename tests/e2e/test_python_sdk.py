@@ -73,7 +73,7 @@ def test_a_school_works_through_the_generated_python_client(system: RunningSyste
     assert scored.status_code == 200, scored.content
 
     feed = _api("feed.feed_list").sync(client=school, limit=10)
-    assert isinstance(feed, models.PageFeedItemRead) and feed.limit == 10
+    assert isinstance(feed, models.FeedItemPage) and feed.limit == 10
 
     refused = _api("campaigns.campaigns_list").sync_detailed(client=anonymous)
     assert refused.status_code == 401 and refused.parsed.code == "unauthorized"
