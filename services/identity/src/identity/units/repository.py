@@ -206,8 +206,12 @@ async def former_codes(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> 
 # --- dated relations -----------------------------------------------------------------------------------------
 
 async def relations_of(session: AsyncSession, unit_id: uuid.UUID) -> list[UnitRelation]:
+    """A unit's relations, oldest first: a relation ended the day the next one began comes before it (a move on
+    the day a relation was made leaves two with the same valid_from)."""
     result = await session.execute(select(UnitRelation).where(UnitRelation.unit_id == unit_id)
-                                   .order_by(col(UnitRelation.kind), col(UnitRelation.valid_from)))
+                                   .order_by(col(UnitRelation.kind), col(UnitRelation.valid_from),
+                                             col(UnitRelation.valid_to).is_(None), col(UnitRelation.valid_to),
+                                             col(UnitRelation.id)))
     return list(result.scalars())
 
 
