@@ -8,7 +8,7 @@
 // 1366 px wide. It uses Trường Tiểu học Long Phước, which the main journey leaves alone.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { args, BASE, PASSWORD, steps } from "../support/journey.mjs";
 
 const PRINCIPAL = "hieutruong.longphuoc@vinhlong.edu.vn";
@@ -97,8 +97,14 @@ export async function schoolJourney({ browser, base, out, password, step, setCur
     await page.getByTestId("missing-list").getByText(/phải là địa chỉ đầy đủ/).waitFor();
     await both(page, out, "02-checklist", shots);
     // The picker stays at the top of a phone screen and takes the person to a section.
-    await page.getByLabel("Đến mục của báo cáo").click();
-    await page.locator(".ant-select-dropdown .ant-select-item-option", { hasText: /^4\. / }).first().click();
+    // A click on an option while the list is still sliding open (slow under load) only highlights it: as a person
+    // would, click again until the picker shows the section.
+    await expect(async () => {
+      const options = page.locator(".ant-select-dropdown .ant-select-item-option");
+      if (!(await options.first().isVisible())) await page.getByLabel("Đến mục của báo cáo").click();
+      await options.filter({ hasText: /^4\. / }).first().click({ timeout: 3000 });
+      await expect(page.locator(".section-picker .ant-select-selection-item")).toHaveText(/^4\. /, { timeout: 3000 });
+    }).toPass({ timeout: 30_000 });
     await page.waitForFunction(() => {
       const box = document.getElementById("section-4")?.getBoundingClientRect();
       return !!box && box.top >= 0 && box.top < 400;
