@@ -81,8 +81,7 @@ def test_the_archived_phong_s_last_year_stays_readable_and_closed(system: Runnin
 
         # The Phòng's former accounts are stopped.
         for email in OFFICE_ACCOUNTS:
-            refused = httpx.post(f"{system.gateway}/api/identity/auth/login",
-                                 json={"email": email, "password": "EduDX@2025"}, timeout=30)
+            refused = system.sign_in(email)
             assert refused.status_code == 401, refused.text
 
         # Nobody acts on the closed campaign any more: no change to a report, no return, no new review score,

@@ -35,8 +35,7 @@ def test_banner_prints_gateway_url_and_every_demo_login(system: RunningSystem) -
 
 
 def test_admin_login_returns_tokens_and_units_are_its_subtree(system: RunningSystem) -> None:
-    login = httpx.post(f"{system.gateway}/api/identity/auth/login",
-                       json={"email": "cntt.so@vinhlong.edu.vn", "password": DEMO_PASSWORD})
+    login = system.sign_in("cntt.so@vinhlong.edu.vn", DEMO_PASSWORD)
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
     units = httpx.get(f"{system.gateway}/api/identity/units", params={"limit": 500}, headers=headers)
