@@ -7,6 +7,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,9 +24,13 @@ async def review_of(session: AsyncSession, target: CampaignTarget, *, create: bo
     """The target's review row, created empty on first use."""
     found = await session.get(TargetReview, target.id)
     if found is None and create:
-        found = TargetReview(target_id=target.id, campaign_id=target.campaign_id)
-        session.add(found)
-        await session.flush()
+        # Two requests on one school at once (an extension and an assignment) both find no row: the second insert
+        # must not fail the request, so the row is inserted if still absent, then read.
+        connection = await session.connection()
+        insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(TargetReview).values(target_id=target.id, campaign_id=target.campaign_id)
+                              .on_conflict_do_nothing(index_elements=["target_id"]))
+        found = await session.get(TargetReview, target.id, populate_existing=True)
     return found
 
 
