@@ -95,6 +95,31 @@ def test_normal_requests_with_large_but_allowed_headers_pass_on_one_keep_alive_c
             assert answer.startswith(b"HTTP/1.1 200 ")
 
 
+def test_a_short_head_arriving_with_a_large_body_in_one_read_passes(port: int) -> None:
+    """Uploads: the client sends the head and the start of the body together, and one read of the server holds
+    both. The limit is the head's: counting the read whole refused every upload through the gateway with 431
+    (found by bench/deadline_day.py, whose 1–10 MB uploads all failed)."""
+    body = b"%PDF-1.7\n" + b"x" * 200_000
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(5)
+        for _ in range(2):  # and the next request on the connection still has its own head counted
+            sock.sendall(b"POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            answer = b""
+            while b"pong" not in answer and not answer.startswith(b"HTTP/1.1 4"):
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def test_a_head_over_the_limit_is_refused_even_when_it_ends_within_one_read(port: int) -> None:
+    head = b"GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head)
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b"HTTP/1.1 400" not in answer and answer.count(b"HTTP/1.1") == 1
+
+
 def test_the_launcher_serves_with_the_limits_in_every_worker() -> None:
     chosen = free_port()
     process = subprocess.Popen(

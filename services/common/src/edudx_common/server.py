@@ -36,6 +36,10 @@ TOO_LARGE = _refusal(431, "Request Header Fields Too Large", "headers_too_large"
 TOO_SLOW = _refusal(408, "Request Timeout", "request_timeout", "Gửi yêu cầu quá chậm, kết nối đã bị đóng")
 
 
+class HeadTooLarge(Exception):
+    """Raised inside the parser's callbacks to stop it at a head over the limit."""
+
+
 class LimitedHttpTools(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,29 +47,61 @@ class LimitedHttpTools(HttpToolsProtocol):
         self.header_timeout = float(os.environ.get("EDUDX_HEADER_TIMEOUT_SECONDS", DEFAULT_HEADER_TIMEOUT_SECONDS))
         self._in_head = True  # between requests and while a head arrives; False while a body arrives
         self._head_bytes = 0
+        self._heads_ended = 0  # heads completed during the read being parsed
+        self._parsed_head_bytes = 0  # URL and headers of the head being parsed, as the parser reports them
+        self._head_too_large = False
         self._head_timer: asyncio.TimerHandle | None = None
         self._refused = False
 
     def data_received(self, data: bytes) -> None:
+        # One read holds whatever the client had sent (up to 256 KiB): a short head is often followed in the same
+        # read by the start of its body, so a read is not a measure of the head. Two counts: the parser's own (the
+        # URL and each header as it parses them, `_count_head`) sees a head that ends inside the read; the reads
+        # of a head still unfinished after them are counted whole (the parser keeps a half-received header in
+        # memory, so a slow giant header must be stopped by reads). Counting every read whole refused every
+        # upload whose first read was over the limit.
         if self._refused:
             return
-        if self._in_head:
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(self.header_timeout, self._refuse, TOO_SLOW)
+        began_in_head = self._in_head
+        if began_in_head and self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.header_timeout, self._refuse, TOO_SLOW)
+        self._heads_ended = 0
+        super().data_received(data)
+        # Only a read that was all head: one that ended a body and began the next head is not counted either.
+        if began_in_head and self._in_head and not self._heads_ended and not self._refused:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_header_bytes:
                 self._refuse(TOO_LARGE)
-                return
-        super().data_received(data)
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)  # ": " and CRLF
+        super().on_header(name, value)
+
+    def _count_head(self, size: int) -> None:
+        self._parsed_head_bytes += size
+        if self._parsed_head_bytes > self.max_header_bytes:
+            self._head_too_large = True
+            raise HeadTooLarge()  # stops the parser; uvicorn then answers through send_400_response
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_too_large:
+            self._refuse(TOO_LARGE)
+            return
+        super().send_400_response(msg)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._heads_ended += 1
         self._cancel_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         # What follows on this connection is the next request's head.
-        self._in_head, self._head_bytes = True, 0
+        self._in_head, self._head_bytes, self._parsed_head_bytes = True, 0, 0
         super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
