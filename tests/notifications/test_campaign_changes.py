@@ -3,11 +3,17 @@ the campaign closed and reopened. Reminders follow each unit's own deadline, thr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import asyncio
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
+from notifications.campaigns import service as campaign_service
+from notifications.campaigns.models import TrackedCampaign
+from notifications.campaigns.service import CampaignFacts
 from tests.notifications.builders import (
     District,
     publish_campaign,
@@ -15,7 +21,8 @@ from tests.notifications.builders import (
     vn,
     wait_for_events,
 )
-from tests.notifications.conftest import Harness
+from tests.notifications.conftest import Databases, Harness, System
+from tests.support import on_postgres
 
 API = "/api/submissions/campaigns"
 
@@ -85,3 +92,52 @@ def _by_school(district: District, mails: list[Any]) -> dict[str, list[str]]:
         who = "Phòng" if district.phong_admin.email in mail.rcpt_tos else letters[frozenset(mail.rcpt_tos)]
         found.setdefault(who, []).append(mail.subject)
     return found
+
+
+async def test_two_first_events_of_one_campaign_at_once_both_apply(system: System, databases: Databases) -> None:
+    """Two events of a campaign notifications has not seen yet, handled at the same moment (the demo extends
+    several schools of a new campaign in parallel): both find no row. On PostgreSQL the second insert used to
+    fail on the primary key, so its delivery was answered 409 and retried; now it waits for the first and
+    applies its fact to the row the first created."""
+    campaign_id, issuer = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    first = CampaignFacts(campaign_id=campaign_id, title="Báo cáo CĐS", issuer_unit_id=issuer,
+                          due_at=now + timedelta(days=10), fact_at=now - timedelta(seconds=2))
+    moved = CampaignFacts(campaign_id=campaign_id, title="Báo cáo CĐS", issuer_unit_id=issuer,
+                          due_at=now + timedelta(days=12), fact_at=now - timedelta(seconds=1))
+
+    async with databases.notifications() as holder, holder.begin():
+        await campaign_service.apply_campaign(holder, first, now=now)  # inserted, not committed
+        second = asyncio.create_task(_apply_alone(databases, moved, now))
+        await _until_blocked(system, databases, second)
+    await second  # raised IntegrityError (tracked_campaigns_pkey) before the fix
+
+    async with databases.notifications() as session:
+        stored = await session.get(TrackedCampaign, campaign_id)
+        assert stored is not None
+        assert (stored.due_at, stored.due_fact_at) == (moved.due_at, moved.fact_at)  # the later fact is kept
+
+
+async def _apply_alone(databases: Databases, facts: CampaignFacts, now: datetime) -> None:
+    async with databases.notifications() as session, session.begin():
+        await campaign_service.apply_campaign(session, facts, now=now)
+
+
+async def _until_blocked(system: System, databases: Databases, task: asyncio.Task[None]) -> None:
+    """Until the second transaction waits on the first one's uncommitted row (PostgreSQL), so the two really
+    overlap; SQLite runs one writer at a time, so there the second simply waits for the commit."""
+    if not on_postgres():
+        await asyncio.sleep(0.2)
+        return
+    name = f"edudx:{system.notifications.schema}"
+    async with databases.notifications() as probe:
+        for _ in range(600):
+            if task.done():
+                return
+            waiting = (await probe.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"),
+                {"name": name})).scalar_one()
+            if waiting:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the second transaction never waited for the first")

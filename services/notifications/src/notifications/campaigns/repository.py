@@ -33,6 +33,12 @@ async def get_campaign(session: AsyncSession, campaign_id: uuid.UUID, *, lock: b
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def insert_campaign_if_absent(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Insert the campaign unless a row with its id exists (or is being inserted by another transaction, which
+    this one then waits for). True when this call created it."""
+    return bool(await insert_missing(session, TrackedCampaign, [row], key=["id"]))
+
+
 async def campaigns(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TrackedCampaign]:
     found: dict[uuid.UUID, TrackedCampaign] = {}
     for chunk in _chunks(ids):

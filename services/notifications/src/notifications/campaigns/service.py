@@ -50,14 +50,20 @@ async def apply_campaign(session: AsyncSession, facts: CampaignFacts, *, now: da
     """Create or update the campaign from `facts`; reschedule its targets when the deadline or status changed."""
     campaign = await repository.get_campaign(session, facts.campaign_id, lock=True)
     if campaign is None:
-        campaign = TrackedCampaign(
-            id=facts.campaign_id, title=facts.title, issuer_unit_id=facts.issuer_unit_id, kind=facts.kind,
-            due_at=facts.due_at, due_fact_at=facts.fact_at, status=(facts.status or CampaignState.OPEN).value,
-            status_fact_at=facts.fact_at, created_at=now, updated_at=now)
-        session.add(campaign)
-        await session.flush()
-        await reschedule(session, campaign, now=now)
-        return campaign
+        # Two events of a campaign we do not know yet, delivered at once (the demo's parallel extensions): both
+        # find no row. The row is inserted only if still absent, so the second waits for the first's commit on
+        # the unique key and then updates the row as any later event does, instead of failing on the key.
+        created = await repository.insert_campaign_if_absent(session, {
+            "id": facts.campaign_id, "title": facts.title, "issuer_unit_id": facts.issuer_unit_id,
+            "kind": facts.kind, "due_at": facts.due_at, "due_fact_at": facts.fact_at,
+            "status": (facts.status or CampaignState.OPEN).value, "status_fact_at": facts.fact_at,
+            "revision": 0, "needs_sync": False, "created_at": now, "updated_at": now})
+        campaign = await repository.get_campaign(session, facts.campaign_id, lock=True)
+        if campaign is None:  # pragma: no cover - the row was just inserted or committed by the other writer
+            raise RuntimeError(f"campaign {facts.campaign_id} vanished while being created")
+        if created:
+            await reschedule(session, campaign, now=now)
+            return campaign
     changed = False
     if facts.fact_at > campaign.due_fact_at:
         campaign.title, campaign.issuer_unit_id = facts.title, facts.issuer_unit_id
