@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import RunningSystem
-from tests.evidence.samples import pdf_bytes
+from tests.evidence.samples import large_pdf
 from tests.scoring.test_rubric_rules import SEED_004_MAXIMA
 from tests.submissions.builders import FULL_ANSWERS
 
@@ -100,12 +100,15 @@ def run_year_end(system: RunningSystem) -> ScenarioOutcome:
         submission_id = draft["id"]
         outcome = ScenarioOutcome(campaign=campaign, submission_id=submission_id, evidence={})
 
-        # Evidence: the gateway → evidence, which asks submissions (and identity) whether the school may add it.
+        # Evidence: the gateway → evidence, which asks submissions (and identity) whether the school may add it. A
+        # scan of a few MB, as schools send: its head and the start of its body reach the gateway in one read (a
+        # one-page PDF of 1 KB hid a 431 on every such upload).
         outcome.request_ids["upload"] = "e2e-upload-" + submission_id[:8]
         outcome.evidence = _ok(http.post(
             "/api/evidence/files", headers={**officer, "X-Request-ID": outcome.request_ids["upload"]},
             data={"submission_id": submission_id, "criterion_codes": ",".join(NEEDS_EVIDENCE)},
-            files={"file": ("Kế hoạch CNTT.pdf", pdf_bytes(), "application/pdf")}), 201)
+            files={"file": ("Kế hoạch CNTT.pdf", b"".join(large_pdf(3_000_000)), "application/pdf")}), 201)
+        assert outcome.evidence["size"] > 2_900_000
         scores = f"/api/scoring/submissions/{submission_id}"
         _ok(http.patch(f"{scores}/self-scores", headers=officer, json={"scores": [
             {"criterion_code": code, "points": points, "note": "Đã thực hiện đầy đủ"}
