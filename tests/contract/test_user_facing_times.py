@@ -21,7 +21,7 @@ MACHINE_TEXT = {
     ("services/notifications/src/notifications/campaigns/schedule.py", "%Y%m%dT%H%M%SZ"): "a de-duplication key",
     ("services/notifications/src/notifications/reminders/planner.py", "escalation:"): "a de-duplication key",
     ("services/notifications/src/notifications/reminders/planner.py", "digest:"): "a de-duplication key (a date)",
-    ("services/notifications/src/notifications/campaigns/policies.py", "%H:%M"): "a time of day, not a moment",
+    ("services/notifications/src/notifications/campaigns/service.py", "%H:%M"): "a time of day, not a moment",
     ("services/submissions/src/submissions/status/export.py", "Tình hình nộp báo cáo"): "a file name (a date)",
     ("services/submissions/src/submissions/exports/formatting.py", "%d/%m/%Y"): "a date typed in a report",
     ("services/identity/src/identity/imports/spreadsheet.py", "%d/%m/%Y"): "a spreadsheet cell echoed back",

@@ -465,6 +465,15 @@ async def target_filter(session: AsyncSession, principal: Principal,
     return None, principal.unit_id
 
 
+async def list_targets(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, page: PageParams, *,
+                       query: str | None, include_withdrawn: bool) -> tuple[list[CampaignTarget], int]:
+    """The campaign's targets the caller may see (see target_filter), by name."""
+    campaign = await get_visible(session, principal, campaign_id)
+    pattern, commune = await target_filter(session, principal, campaign)
+    return await repository.targets(session, campaign.id, include_withdrawn=include_withdrawn, path_pattern=pattern,
+                                    commune_id=commune, query=query, limit=page.limit, offset=page.offset)
+
+
 def own_pattern(principal: Principal) -> str:
     assert principal.unit_id is not None
     return path_pattern(principal.unit_id)
