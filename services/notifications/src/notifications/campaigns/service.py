@@ -17,9 +17,9 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree, is_in_scope
+from edudx_common.tables import audit
 from notifications.campaigns import repository, sync
 from notifications.campaigns.models import CampaignState, ReminderPolicy, TargetState, TrackedCampaign, TrackedTarget
 from notifications.campaigns.schedule import (

@@ -5,7 +5,7 @@ from fastapi import APIRouter, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, ensure_producer_may_send
+from edudx_common.tables.inbox import EventEnvelope, ensure_producer_may_send
 from notifications.deps import NowDep, SubmissionsDep, UnitTreeDep
 from notifications.events import service
 

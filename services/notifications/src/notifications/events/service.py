@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.inbox import EventEnvelope, accept_once
-from edudx_common.outbox import ConsumedEvent
 from edudx_common.scope import UnitTree
+from edudx_common.tables.inbox import EventEnvelope, accept_once
+from edudx_common.tables.outbox import ConsumedEvent
 from notifications.campaigns import repository as campaigns_repository
 from notifications.campaigns import service as campaigns
 from notifications.campaigns.models import CampaignState, TargetState, TrackedCampaign

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from edudx_common.sync import SyncParams
+from edudx_common.tables import audit
 from edudx_common.text import fold
 from edudx_common.timezone import format_vn
 from submissions import deadlines

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal
+from edudx_common.tables import audit
 from submissions.access import manages_campaign, reviews_for_issuer, sees_everything
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign, CampaignTarget

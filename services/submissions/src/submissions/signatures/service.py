@@ -20,8 +20,8 @@ import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
+from edudx_common.tables import audit
 from submissions.access import acts_for_school
 from submissions.errors import (
     NotAllowed,

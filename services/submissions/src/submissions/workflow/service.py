@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import new_id
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
+from edudx_common.tables import audit
 from edudx_common.timezone import describe_delay, format_vn
 from submissions import deadlines
 from submissions.access import (
