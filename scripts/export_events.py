@@ -16,7 +16,7 @@ from typing import Any
 
 from export_openapi import REPO, present_services
 
-from edudx_common.outbox import ConsumedEvent, Event
+from edudx_common.tables.outbox import ConsumedEvent, Event
 
 OUT = REPO / "events"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from edudx_common.audit import TABLE as AUDIT_TABLE
+from edudx_common.tables.audit import TABLE as AUDIT_TABLE
 from identity.keys import generate_private_key_pem
 
 REPO = Path(__file__).resolve().parent.parent

@@ -22,8 +22,8 @@ from sqlmodel import SQLModel
 from edudx_common.app import create_service_app
 from edudx_common.db import SessionDep, create_engine, session_factory, utcnow
 from edudx_common.errors import ServiceUnavailable, Unprocessable
-from edudx_common.inbox import EventEnvelope, InboxEvent, accept_once
 from edudx_common.logging import get_request_id
+from edudx_common.tables.inbox import EventEnvelope, InboxEvent, accept_once
 from tests.servers import serve
 from tests.support import database_url
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from edudx_common.db import session_factory
-from edudx_common.inbox import EventEnvelope, InboxEvent, accept_once
+from edudx_common.tables.inbox import EventEnvelope, InboxEvent, accept_once
 from tests.common.event_support import create_database, empty
 
 

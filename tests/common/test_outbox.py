@@ -16,7 +16,7 @@ from sqlmodel import col
 from edudx_common.db import session_factory
 from edudx_common.http import ServiceClient
 from edudx_common.logging import request_id_set
-from edudx_common.outbox import (
+from edudx_common.tables.outbox import (
     OutboxDispatcher,
     OutboxMessage,
     add_event,

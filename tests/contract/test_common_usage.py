@@ -93,9 +93,11 @@ def test_the_allowed_list_names_only_lonely_modules() -> None:
 
 
 def test_the_census_sees_what_services_import() -> None:
-    """The census itself: the outbox is reached by every service with one, pdfsign by submissions and scoring."""
+    """The census itself: the shared tables (audit, outbox, inbox) are reached by every service with a database,
+    pdfsign by submissions and scoring."""
     users = users_of_shared_modules()
 
-    assert {"identity", "submissions", "scoring", "notifications"} <= users["outbox"]
+    assert {"identity", "submissions", "evidence", "scoring", "notifications"} <= users["tables"]
+    assert not {"audit", "outbox", "inbox"} & MODULES, "the shared tables live in edudx_common.tables only"
     assert users["pdfsign"] == {"submissions", "scoring"}
     assert users["server"] == set(SERVICES)  # every Dockerfile runs it

@@ -15,7 +15,7 @@ from sqlalchemy import select
 import identity.models
 from edudx_common.auth import Role
 from edudx_common.migrations import service_metadata
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.outbox import OutboxMessage
 from identity.config import Settings
 from identity.main import create_app
 from tests.identity.builders import login, make_province, make_user

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from edudx_common.auth import Role
 from edudx_common.db import utcnow
-from edudx_common.inbox import InboxEvent
+from edudx_common.tables.inbox import InboxEvent
 from edudx_common.timezone import VIETNAM
 from identity.units.models import Unit, UnitType
 from identity.users.models import User

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from edudx_common.auth import Role
 from edudx_common.db import utcnow
-from edudx_common.inbox import InboxEvent
+from edudx_common.tables.inbox import InboxEvent
 from notifications.campaigns.models import TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification
 from tests.identity.builders import make_user

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, update
 
-from edudx_common.inbox import InboxEvent
+from edudx_common.tables.inbox import InboxEvent
 from identity.units.models import Unit
 from identity.users.models import User
 from notifications.campaigns.models import TrackedTarget

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
-from edudx_common.inbox import EventEnvelope
 from edudx_common.pagination import PageParams
+from edudx_common.tables.inbox import EventEnvelope
 from scoring import events
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient

@@ -597,7 +597,7 @@ async def _audit_of_unit(world: Any, ref: str, role: str) -> Request:
     return {"params": {"unit_id": world.units[ref]}}
 
 
-# Audit trails (one per service, edudx_common.audit): authority admins read their subtree. A unit out of scope
+# Audit trails (one per service, edudx_common.tables.audit): authority admins read their subtree. A unit out of scope
 # is not refused but filtered: the rows are limited to the caller's subtree whatever `unit_id` asks for.
 AUDIT = "aaa aaa 333 aaa 333 333 3-3 3-3 1"
 TABLE.update({

@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.audit import AuditRecord
 from edudx_common.auth import Role
+from edudx_common.tables.audit import AuditRecord
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.db import utcnow
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.outbox import OutboxMessage
 from submissions.config import Settings
 from submissions.main import create_app
 from tests.identity.builders import make_province, make_user

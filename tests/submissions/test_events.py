@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.outbox import OutboxMessage
 from submissions.config import Settings
 from submissions.main import create_app
 from tests.common.event_support import create_receiver, eventually

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
-from edudx_common.outbox import EventSink, OutboxMessage
+from edudx_common.tables.outbox import EventSink, OutboxMessage
 from identity.units.models import Unit
 from submissions.deadlines import default_resubmission_due
 from tests.identity.builders import make_province, make_user

@@ -38,7 +38,7 @@ export const routes = (queryClient: QueryClient): RouteObject[] => [
           { index: true, loader: () => { prefetchSchoolReports(queryClient); return null; }, lazy: page(() => import("../features/submissions/HomePage")) },
           { path: "campaigns", lazy: gated("/campaigns", () => import("../features/campaigns/CampaignListPage")) },
           { path: "campaigns/new", lazy: gated("/campaigns/new", () => import("../features/campaigns/CampaignWizardPage")) },
-          { path: "campaigns/:campaignId", lazy: page(() => import("../features/campaigns/CampaignLinkPage")) },
+          { path: "campaigns/:campaignId", lazy: page(() => import("../features/submissions/CampaignLinkPage")) },
           { path: "campaigns/:campaignId/results", lazy: page(() => import("../features/results/ResultsPage")) },
           { path: "rubrics", lazy: gated("/rubrics", () => import("../features/rubrics/RubricsPage")) },
           { path: "rubrics/:rubricId", lazy: gated("/rubrics", () => import("../features/rubrics/RubricsPage")) },

@@ -7,6 +7,10 @@ import { countdown, formatDateTime, type Tone } from "../lib/deadline";
 type SubmissionStatus = SubmissionsComponents["schemas"]["SubmissionStatus"];
 type CampaignStatus = SubmissionsComponents["schemas"]["CampaignStatus"];
 type TargetStatus = SubmissionsComponents["schemas"]["TargetStatus"];
+type SignatureState = SubmissionsComponents["schemas"]["SignatureState"];
+
+/** The colour of a report's digital-signature state, on the report and on the status board. */
+export const SIGNATURE_COLORS: Record<SignatureState, string> = { signed: "green", not_signed: "default", invalid: "red" };
 
 const TONE_COLOR: Record<Tone, string> = { normal: "blue", soon: "orange", today: "volcano", overdue: "red" };
 

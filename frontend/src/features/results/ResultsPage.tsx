@@ -20,7 +20,7 @@ import { formatDateTime } from "../../lib/deadline";
 import { formatPoints } from "../../lib/scoring";
 import { ErrorScreen } from "../../components/ErrorPages";
 import { useCampaign } from "../campaigns/api";
-import { ClassTag } from "../scoring/ScoreTable";
+import { ClassTag } from "../../components/ScoreTable";
 import { resultKeys, usePublishResults, useRankingSetting } from "./api";
 import { PublishWarning } from "./PublishWarning";
 

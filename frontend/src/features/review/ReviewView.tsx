@@ -7,14 +7,13 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import { api, call } from "../../api/client";
 import type { ApprovalCheck, Campaign, DecisionRead, Evidence, ReturnReasons, Submission } from "../../api/types";
+import { Answers } from "../../components/Answers";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { fromVnWallClock } from "../../lib/deadline";
 import { walkSections } from "../../lib/outline";
 import { useCatalogue, useMarkEvidence, type EvidenceMark } from "../evidence/api";
 import { EvidenceList, EvidencePreview, itemsFor } from "../evidence/evidence";
-import { submissionKeys } from "../submissions/api";
-import { Answers } from "../submissions/ReadView";
 import { reviewKeys } from "./api";
 
 function EvidenceMark({ item }: { item: Evidence }) {
@@ -100,7 +99,11 @@ function ApproveDialog({ submission, open, onClose, onApproved, comment }: {
   );
 }
 
-export function ReviewView({ submission, campaign }: { submission: Submission; campaign: Campaign }) {
+/** The reviewer's screen of a report. `onDecided` receives the report as a decision left it: the page that shows the
+ * report keeps its own copy (its cache) up to date. */
+export function ReviewView({ submission, campaign, onDecided }: {
+  submission: Submission; campaign: Campaign; onDecided: (decided: Submission) => void;
+}) {
   const t = useT();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -123,7 +126,7 @@ export function ReviewView({ submission, campaign }: { submission: Submission; c
 
   // After a decision the next report of my queue opens ("Tiếp theo"); the board is refreshed behind it.
   const decided = async (decision: Submission | DecisionRead, done: string) => {
-    queryClient.setQueryData(submissionKeys.detail(submission.id), decision);
+    onDecided(decision);
     await queryClient.invalidateQueries({ queryKey: reviewKeys.boards() });
     const next = "next" in decision ? decision.next : null;
     if (next?.submission_id) {

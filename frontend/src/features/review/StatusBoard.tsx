@@ -10,10 +10,9 @@ import { Link } from "react-router";
 import { api, call, download } from "../../api/client";
 import type { GroupStatus, ReviewQueue, TargetStatus, TargetStatusRead } from "../../api/types";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { TARGET_STATUS } from "../../components/tags";
+import { SIGNATURE_COLORS, TARGET_STATUS } from "../../components/tags";
 import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
-import { SIGNATURE_COLORS } from "../submissions/SignaturePanel";
 import { reviewKeys } from "./api";
 import { BulkBar } from "./BulkBar";
 

@@ -17,7 +17,7 @@ import { useLang, useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { formatPoints, type Band, type RubricDefinition } from "../../lib/scoring";
 import { ErrorScreen } from "../../components/ErrorPages";
-import { ScoreTable } from "../scoring/ScoreTable";
+import { ScoreTable } from "../../components/ScoreTable";
 import { fileBody, ImportDialog } from "../../components/ImportDialog";
 import { rubricKeys, useRubric, useRubrics } from "./api";
 

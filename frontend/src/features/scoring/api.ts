@@ -1,9 +1,9 @@
 // A submission's score sheet: the query-key factory, the sheet query and the two writes (self and review
-// scores). A saved sheet replaces the cached one and the submission's checklist is asked again.
+// scores). A saved sheet replaces the cached one; `onSaved` lets the page that shows the submission refresh what
+// depends on the scores (its checklist).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, call } from "../../api/client";
 import type { ScoringComponents } from "../../api/generated";
-import { submissionKeys } from "../submissions/api";
 
 type S = ScoringComponents["schemas"];
 export type ScoreSheet = S["ScoreSheetRead"];
@@ -25,7 +25,7 @@ export function useScoreSheet(submissionId: string, enabled = true) {
 
 export type ScoreWrite = { kind: "self"; scores: SelfScoreWrite[] } | { kind: "review"; scores: ReviewScoreWrite[] };
 
-export function useSaveScores(submissionId: string) {
+export function useSaveScores(submissionId: string, onSaved?: () => void) {
   const queryClient = useQueryClient();
   const path = { params: { path: { submission_id: submissionId } } };
   return useMutation({
@@ -34,7 +34,7 @@ export function useSaveScores(submissionId: string) {
       : call(api.PATCH("/api/scoring/submissions/{submission_id}/review-scores", { ...path, body: { scores: write.scores } })),
     onSuccess: (sheet) => {
       queryClient.setQueryData(scoreKeys.sheet(submissionId), sheet);
-      void queryClient.invalidateQueries({ queryKey: submissionKeys.checklist(submissionId) });
+      onSaved?.();
     },
   });
 }

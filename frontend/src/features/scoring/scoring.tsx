@@ -16,7 +16,7 @@ import { useCatalogue } from "../evidence/api";
 import { EvidencePreview, Uploader } from "../evidence/evidence";
 import { RUBRIC_STALE_MS, useRubric } from "../rubrics/api";
 import { useSaveScores, useScoreSheet, type ScoreSheet, type ScoreWrite } from "./api";
-import { ClassTag, KIND_LABEL, markText, ScoreCell, ScoreTable } from "./ScoreTable";
+import { ClassTag, KIND_LABEL, markText, ScoreCell, ScoreTable } from "../../components/ScoreTable";
 
 type CriterionScore = ScoringComponents["schemas"]["CriterionScoreRead"];
 
@@ -115,10 +115,10 @@ function ExportScores({ submissionId }: { submissionId: string }) {
 type Row = RowState & { comment?: string };
 
 /** The editing state shared by the school's and the reviewer's tables: rows, what changed, points problems. */
-function useScoreRows(submissionId: string, definition: RubricDefinition, initial: () => Record<string, Row>) {
+function useScoreRows(submissionId: string, definition: RubricDefinition, initial: () => Record<string, Row>, onSaved?: () => void) {
   const { lang } = useLang();
   const { message } = App.useApp();
-  const saving = useSaveScores(submissionId);
+  const saving = useSaveScores(submissionId, onSaved);
   const [rows, setRows] = useState<Record<string, Row>>(initial);
   const [dirty, setDirty] = useState<Set<string>>(new Set());
   const criteria = definition.groups.flatMap((g) => g.criteria);
@@ -158,13 +158,13 @@ function useScoreRows(submissionId: string, definition: RubricDefinition, initia
 }
 
 /** The school's self-scoring table (tự chấm điểm) beside the rubric. */
-export function SelfScoring({ submissionId, sheet, definition, editable }: { submissionId: string; sheet: ScoreSheet; definition: RubricDefinition; editable: boolean }) {
+export function SelfScoring({ submissionId, sheet, definition, editable, onSaved }: { submissionId: string; sheet: ScoreSheet; definition: RubricDefinition; editable: boolean; onSaved?: () => void }) {
   const t = useT();
   const { lang } = useLang();
   const { message } = App.useApp();
   const catalogue = useCatalogue(submissionId);
   const items = catalogue.data?.items ?? [];
-  const { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, serverErrors, sent: sentCodes } = useScoreRows(submissionId, definition, () => initialRows(sheet));
+  const { rows, setRows, dirty, setDirty, criteria, entries, problems, update, send, busy, error, serverErrors, sent: sentCodes } = useScoreRows(submissionId, definition, () => initialRows(sheet), onSaved);
   const latestItems = useRef(items);
   latestItems.current = items;
   /** A file uploaded from a row counts for that criterion — also when the report already held the same file. */
@@ -308,7 +308,7 @@ export function SelfScoring({ submissionId, sheet, definition, editable }: { sub
 }
 
 /** The reviewer's scoring: the school's self-score and evidence per criterion, a review score and comment. */
-export function ReviewScoring({ submissionId, sheet, definition }: { submissionId: string; sheet: ScoreSheet; definition: RubricDefinition }) {
+export function ReviewScoring({ submissionId, sheet, definition, onSaved }: { submissionId: string; sheet: ScoreSheet; definition: RubricDefinition; onSaved?: () => void }) {
   const t = useT();
   const { lang } = useLang();
   const { message } = App.useApp();
@@ -317,7 +317,7 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
   const { rows, setRows, dirty, setDirty, criteria: all, entries, problems, update, send, busy, error, serverErrors } = useScoreRows(submissionId, definition, () => Object.fromEntries(sheet.criteria.map((c) => [c.code, {
     entry: c.review ? { points: c.review.points, passed: c.review.passed, item_codes: c.review.item_codes, level_code: c.review.level_code } : {},
     comment: c.review?.comment ?? "",
-  }])));
+  }])), onSaved);
   const [preview, setPreview] = useState<Evidence | null>(null);
   const scores = new Map<string, CriterionScore>(sheet.criteria.map((c) => [c.code, c]));
   const editable = sheet.can_review;
@@ -423,7 +423,8 @@ export function ReviewScoring({ submissionId, sheet, definition }: { submissionI
 }
 
 /** The scores tab of a submission: the school's table while it may self-score, the reviewer's, or read-only. */
-export function ScoresTab({ submissionId, reviewer }: { submissionId: string; reviewer: boolean }) {
+/** The submission's scores: the school self-scores, a reviewer review-scores. `onSaved` follows each saved change. */
+export function ScoresTab({ submissionId, reviewer, onSaved }: { submissionId: string; reviewer: boolean; onSaved?: () => void }) {
   const t = useT();
   const sheet = useScoreSheet(submissionId);
   const rubric = useRubric(sheet.data?.rubric_id, { staleTime: RUBRIC_STALE_MS });
@@ -432,7 +433,7 @@ export function ScoresTab({ submissionId, reviewer }: { submissionId: string; re
   if (!sheet.data || !rubric.data) return <PageLoading />;
   const definition = rubric.data.definition;
   if (!definition.groups.length) return <Empty description={t("Bộ tiêu chí không có tiêu chí nào.", "The rubric has no criteria.")} />;
-  if (reviewer) return <ReviewScoring key={sheet.data.submission_status} submissionId={submissionId} sheet={sheet.data} definition={definition} />;
+  if (reviewer) return <ReviewScoring key={sheet.data.submission_status} submissionId={submissionId} sheet={sheet.data} definition={definition} onSaved={onSaved} />;
   return (
     <>
       {sheet.data.results_published && (
@@ -443,7 +444,7 @@ export function ScoresTab({ submissionId, reviewer }: { submissionId: string; re
             <span>{t("Xếp loại", "Class")}: <ClassTag label={sheet.data.classification} /></span>
             <Link to={`/campaigns/${sheet.data.campaign_id}/results`}>{t("Xem kết quả các đơn vị", "See every unit's results")}</Link></Space>} />
       )}
-      <SelfScoring key={sheet.data.submission_status} submissionId={submissionId} sheet={sheet.data} definition={definition} editable={sheet.data.can_self_score} />
+      <SelfScoring key={sheet.data.submission_status} submissionId={submissionId} sheet={sheet.data} definition={definition} editable={sheet.data.can_self_score} onSaved={onSaved} />
     </>
   );
 }

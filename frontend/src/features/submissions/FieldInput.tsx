@@ -110,21 +110,3 @@ function TableInput({ field, value, onChange, disabled, id }: Props) {
 export function FieldInput(props: Props) {
   return props.field.kind === "table" ? <TableInput {...props} /> : <ScalarInput {...props} />;
 }
-
-/** An answer as text, for read-only views (the reviewer's screen, a submitted report). */
-export function answerText(field: OutlineField | Column, value: unknown, t: (vi: string, en: string) => string): string {
-  if (value === null || value === undefined || value === "") return "—";
-  switch (field.kind) {
-    case "boolean":
-      return value ? t("Có", "Yes") : t("Không", "No");
-    case "date":
-      return dayjs(value as string).format("DD/MM/YYYY");
-    case "choice":
-      return Array.isArray(value) ? value.join("; ") : String(value);
-    case "number":
-    case "integer":
-      return `${String(value).replace(".", ",")}${"unit" in field && field.unit ? ` ${field.unit}` : ""}`;
-    default:
-      return String(value);
-  }
-}

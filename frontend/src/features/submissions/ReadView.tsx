@@ -1,36 +1,12 @@
 // A report as submitted (or as it stands), read-only: answers by section with their evidence.
-import { Card, Descriptions, Modal, Typography } from "antd";
+import { Card, Modal, Typography } from "antd";
 import { useState, type ReactNode } from "react";
 import type { Campaign, Evidence, Submission } from "../../api/types";
 import { useT } from "../../i18n/lang";
 import { walkSections, type OutlineSection } from "../../lib/outline";
 import { useCatalogue } from "../evidence/api";
 import { EvidenceList, EvidencePreview, itemsFor } from "../evidence/evidence";
-import { answerText } from "./FieldInput";
-
-export function Answers({ section, content }: { section: OutlineSection; content: Record<string, unknown> }) {
-  const t = useT();
-  if (!section.fields?.length) return null;
-  return (
-    <Descriptions column={1} size="small" layout="vertical" bordered className="mb" items={section.fields.map((field) => {
-      const value = content[field.id];
-      const children = field.kind === "table" ? (
-        Array.isArray(value) && value.length ? (
-          <div className="table-scroll">
-            <table className="answer-table">
-              <thead><tr>{(field.columns ?? []).map((c) => <th key={c.id} scope="col">{c.label}</th>)}</tr></thead>
-              <tbody>{(value as Record<string, unknown>[]).map((row, i) => (
-                <tr key={i}>{(field.columns ?? []).map((c) => <td key={c.id}>{answerText(c, row[c.id], t)}</td>)}</tr>
-              ))}</tbody>
-            </table>
-          </div>
-        ) : "—"
-      ) : field.kind === "url" && typeof value === "string" ? <a href={value} target="_blank" rel="noreferrer noopener">{value}</a>
-        : <span className="answer">{answerText(field, value, t)}</span>;
-      return { key: field.id, label: field.label, children };
-    })} />
-  );
-}
+import { Answers } from "../../components/Answers";
 
 export function ReadView({ submission, campaign, aside }: { submission: Submission; campaign: Campaign; aside?: (section: OutlineSection) => ReactNode }) {
   const t = useT();

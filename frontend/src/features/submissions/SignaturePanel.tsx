@@ -6,7 +6,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Descriptions, Space, Tag, Typography } from "antd";
 import { useRef } from "react";
 import { api, call, download } from "../../api/client";
-import type { SubmissionsComponents } from "../../api/generated";
 import type { Submission } from "../../api/types";
 import { useMe } from "../auth/AuthProvider";
 import { hasAny } from "../auth/roles";
@@ -14,11 +13,8 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useT } from "../../i18n/lang";
 import { formatDateTime } from "../../lib/deadline";
 import { fileBody } from "../../components/ImportDialog";
+import { SIGNATURE_COLORS } from "../../components/tags";
 import { submissionKeys } from "./api";
-
-type SignatureState = SubmissionsComponents["schemas"]["SignatureState"];
-
-export const SIGNATURE_COLORS: Record<SignatureState, string> = { signed: "green", not_signed: "default", invalid: "red" };
 
 export function SignaturePanel({ submission }: { submission: Submission }) {
   const t = useT();

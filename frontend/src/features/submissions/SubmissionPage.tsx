@@ -1,7 +1,7 @@
 // `/submissions/:id` (the link in submission e-mails): the school's editor while it may edit, the reviewer's
 // screen while it may review, a read-only report otherwise — decided by the server's `allowed_actions`.
 import { FilePdfOutlined, FileWordOutlined, FileExcelOutlined } from "@ant-design/icons";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Dropdown, Space, Tabs, Typography } from "antd";
 import { useParams, useSearchParams } from "react-router";
 import { api, call, download } from "../../api/client";
@@ -84,6 +84,7 @@ export default function SubmissionPage() {
   const [params, setParams] = useSearchParams();
   const t = useT();
   const me = useMe();
+  const queryClient = useQueryClient();
   const submission = useQuery({
     queryKey: submissionKeys.detail(submissionId),
     queryFn: () => call(api.GET("/api/submissions/submissions/{submission_id}", { params: { path: { submission_id: submissionId } } })),
@@ -99,7 +100,7 @@ export default function SubmissionPage() {
   const reviewing = s.allowed_actions.some((a) => REVIEW_ACTIONS.includes(a));
   const school = isSchoolUser(me);
   const phase = campaignPhase(c, s.due_at);
-  const content = editing ? <Editor submission={s} campaign={c} /> : reviewing ? <ReviewView submission={s} campaign={c} /> : <ReadView submission={s} campaign={c} />;
+  const content = editing ? <Editor submission={s} campaign={c} /> : reviewing ? <ReviewView submission={s} campaign={c} onDecided={(decided) => queryClient.setQueryData(submissionKeys.detail(s.id), decided)} /> : <ReadView submission={s} campaign={c} />;
   return (
     <>
       <PageTitle title={c.title} extra={<ExportMenu submission={s} />} sub={
@@ -119,7 +120,7 @@ export default function SubmissionPage() {
       <SignaturePanel submission={s} />
       <Tabs activeKey={params.get("tab") ?? "content"} onChange={(key) => setParams(key === "content" ? {} : { tab: key }, { replace: true })} items={[
         { key: "content", label: editing ? t("Soạn báo cáo", "Report") : t("Nội dung", "Content"), children: content },
-        ...(c.rubric_id ? [{ key: "scores", label: school ? t("Tự chấm điểm", "Self-scoring") : t("Chấm điểm", "Scoring"), children: <ScoresTab submissionId={s.id} reviewer={!school} /> }] : []),
+        ...(c.rubric_id ? [{ key: "scores", label: school ? t("Tự chấm điểm", "Self-scoring") : t("Chấm điểm", "Scoring"), children: <ScoresTab submissionId={s.id} reviewer={!school} onSaved={() => void queryClient.invalidateQueries({ queryKey: submissionKeys.checklist(s.id) })} /> }] : []),
         { key: "history", label: t("Lịch sử và nhận xét", "History and comments"), children: <HistoryPanel submission={s} campaign={c} /> },
       ]} />
     </>

@@ -82,8 +82,8 @@ class EventRetention:
 
     async def purge_once(self) -> RetentionReport:
         # The tables' modules are imported here: each adds its table to the metadata of the services importing it.
-        from edudx_common.inbox import purge_accepted
-        from edudx_common.outbox import purge_delivered
+        from edudx_common.tables.inbox import purge_accepted
+        from edudx_common.tables.outbox import purge_delivered
 
         now = self._clock()
         outbox_purged = inbox_purged = 0
@@ -155,7 +155,7 @@ async def run_event_command(settings: BaseServiceSettings, args: argparse.Namesp
 
 
 async def _outbox_command(session: AsyncSession, args: argparse.Namespace) -> dict[str, Any]:
-    from edudx_common.outbox import failed_messages, pending_counts, purge_delivered, requeue_failed
+    from edudx_common.tables.outbox import failed_messages, pending_counts, purge_delivered, requeue_failed
 
     if args.action == "requeue":
         return {"requeued": await requeue_failed(session, receiver=args.receiver, event_type=args.event_type)}
@@ -168,7 +168,7 @@ async def _outbox_command(session: AsyncSession, args: argparse.Namespace) -> di
 
 
 async def _inbox_command(session: AsyncSession, args: argparse.Namespace) -> dict[str, Any]:
-    from edudx_common.inbox import accepted_counts, purge_accepted
+    from edudx_common.tables.inbox import accepted_counts, purge_accepted
 
     if args.action == "purge":
         if args.older_than < timedelta(days=1):

@@ -167,7 +167,9 @@ def _bearer_matches(request: Request, expected: str) -> bool:
 
 def outbox_depth_source(service: str) -> ScrapeSource:
     """Per receiver: messages waiting, rejected for good, and the age of the oldest waiting one."""
-    from edudx_common.outbox import pending_counts  # the outbox imports SQLModel tables; only its producers need it
+    from edudx_common.tables.outbox import (
+        pending_counts,  # the outbox imports SQLModel tables; only its producers need it
+    )
 
     async def collect(app: FastAPI) -> Iterable[Metric]:
         async with app.state.session_factory() as session:

@@ -11,9 +11,9 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
-from edudx_common.audit import audit_router
 from edudx_common.http import downstream_clients
 from edudx_common.scope import RemoteUnitTree
+from edudx_common.tables.audit import audit_router
 from evidence.clients.submissions import SubmissionsClient
 from evidence.config import Settings
 from evidence.files.router import router as files_router

@@ -23,7 +23,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from edudx_common.outbox import Event, add_event
+from edudx_common.tables.outbox import Event, add_event
 from identity.units.models import Unit
 from identity.users.models import User, UserRole
 

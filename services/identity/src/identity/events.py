@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edudx_common.outbox import Event
+from edudx_common.tables.outbox import Event
 from identity.changes import PUBLISHED as CHANGE_EVENTS
 
 PUBLISHED: tuple[type[Event], ...] = CHANGE_EVENTS

@@ -10,14 +10,14 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
-from edudx_common.audit import audit_router
 from edudx_common.background import in_background
 from edudx_common.event_retention import EventRetention
 from edudx_common.http import ServiceClient
 from edudx_common.jwt import StaticKeys
 from edudx_common.metrics import outbox_depth_source
-from edudx_common.outbox import OutboxDispatcher
 from edudx_common.ratelimit import create_rate_limit_store
+from edudx_common.tables.audit import audit_router
+from edudx_common.tables.outbox import OutboxDispatcher
 from identity.auth.passwords import Passwords
 from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router

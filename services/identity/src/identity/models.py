@@ -1,7 +1,7 @@
 """Every table of identity, imported in one place for Alembic and tests."""
 
-from edudx_common.audit import AuditRecord
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.audit import AuditRecord
+from edudx_common.tables.outbox import OutboxMessage
 from identity.auth.models import PasswordHistory, PasswordToken, RefreshToken
 from identity.integrations.models import IntegrationClient
 from identity.reorganisations.models import Reorganisation

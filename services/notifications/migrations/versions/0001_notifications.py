@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import edudx_common.db
+from edudx_common.tables import migrations as shared_tables
 
 
 revision: str = '0001'
@@ -43,12 +44,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_calendar_feeds_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_calendar_feeds_user_id'), ['user_id'], unique=False)
 
-    op.create_table('inbox_events',
-    sa.Column('event_id', sa.Uuid(), nullable=False),
-    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('received_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
+    shared_tables.upgrade(op, "inbox", to=1)
     op.create_table('notification_preferences',
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('mute_campaign_published', sa.Boolean(), nullable=False),
@@ -260,7 +256,7 @@ def downgrade() -> None:
 
     op.drop_table('notifications')
     op.drop_table('notification_preferences')
-    op.drop_table('inbox_events')
+    shared_tables.downgrade(op, "inbox", to=0, current=1)
     with op.batch_alter_table('calendar_feeds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_feeds_user_id'))
         batch_op.drop_index(batch_op.f('ix_calendar_feeds_unit_id'))

@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import edudx_common.db
+from edudx_common.tables import migrations as shared_tables
 
 
 revision: str = 'h19b_0003'
@@ -21,25 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('outbox_messages',
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('event_id', sa.Uuid(), nullable=False),
-    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('receiver', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-    sa.Column('created_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', edudx_common.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('delivered_at', edudx_common.db.UTCDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name='ck_outbox_messages_status'),
-    sa.CheckConstraint('attempts >= 0', name='ck_outbox_messages_attempts'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id', 'receiver', name='uq_outbox_messages_event_receiver')
-    )
-    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_messages_status_next_attempt', ['status', 'next_attempt_at'], unique=False)
+    shared_tables.upgrade(op, "outbox", to=1)
 
     op.create_table('webhook_subscriptions',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -94,7 +77,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_webhook_subscriptions_unit_id'))
 
     op.drop_table('webhook_subscriptions')
-    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_messages_status_next_attempt')
-
-    op.drop_table('outbox_messages')
+    shared_tables.downgrade(op, "outbox", to=0, current=1)

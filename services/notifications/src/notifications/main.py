@@ -8,10 +8,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
-from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.event_retention import EventRetention
 from edudx_common.scope import RemoteUnitTree
+from edudx_common.tables.audit import audit_router
 from notifications.calendar_feeds.router import router as calendar_router
 from notifications.campaigns.router import router as campaigns_router
 from notifications.clients.identity import IdentityClient

@@ -1,7 +1,7 @@
 """Every table of the notifications service, imported in one place for Alembic and tests."""
-from edudx_common.audit import AuditRecord
-from edudx_common.inbox import InboxEvent
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.audit import AuditRecord
+from edudx_common.tables.inbox import InboxEvent
+from edudx_common.tables.outbox import OutboxMessage
 from notifications.calendar_feeds.models import CalendarFeed
 from notifications.campaigns.models import ReminderPolicy, TrackedCampaign, TrackedTarget
 from notifications.delivery.models import Notification, OutgoingEmail

@@ -1,4 +1,4 @@
-"""audit log: the append-only audit trail (edudx_common.audit)
+"""audit log: the append-only audit trail (edudx_common.tables.audit)
 
 Revision ID: 0002
 Revises: 0001
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from edudx_common.audit import create_table_in_migration, drop_table_in_migration
+from edudx_common.tables import migrations as shared_tables
 
 
 revision: str = '0002'
@@ -19,8 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    create_table_in_migration(op)
+    shared_tables.upgrade(op, "audit", to=1)
 
 
 def downgrade() -> None:
-    drop_table_in_migration(op)
+    shared_tables.downgrade(op, "audit", to=0, current=1)

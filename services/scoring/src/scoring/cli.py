@@ -24,8 +24,8 @@ from edudx_common.auth import Principal, Role
 from edudx_common.db import create_engine, session_factory, utcnow
 from edudx_common.event_retention import EVENT_COMMANDS, add_event_commands, run_event_command
 from edudx_common.http import downstream_clients
-from edudx_common.outbox import EventSink
 from edudx_common.scope import RemoteUnitTree
+from edudx_common.tables.outbox import EventSink
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import SubmissionsClient

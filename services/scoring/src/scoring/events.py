@@ -21,8 +21,8 @@ from pydantic import Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.inbox import EventEnvelope
-from edudx_common.outbox import ConsumedEvent, Event, EventSink
+from edudx_common.tables.inbox import EventEnvelope
+from edudx_common.tables.outbox import ConsumedEvent, Event, EventSink
 from scoring.clients.submissions import SubmissionsClient
 from scoring.errors import InvalidEvent
 from scoring.results.events import PUBLISHED as RESULTS_EVENTS

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Response, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from edudx_common.scope import RemoteUnitTree
+from edudx_common.tables.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from scoring import events
 from scoring.deps import SubmissionsDep, UnitTreeDep
 

@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from edudx_common.app import create_service_app, database_and_tokens
-from edudx_common.audit import audit_router
 from edudx_common.db import utcnow
 from edudx_common.event_retention import EventRetention
 from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
-from edudx_common.outbox import OutboxDispatcher
 from edudx_common.scope import RemoteUnitTree
+from edudx_common.tables.audit import audit_router
+from edudx_common.tables.outbox import OutboxDispatcher
 from scoring.authority_index.router import router as authority_index_router
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient

@@ -1,7 +1,7 @@
 """Every table of the scoring service, for Alembic and the tests (`service_metadata(scoring.models)`)."""
-from edudx_common.audit import AuditRecord
-from edudx_common.inbox import InboxEvent
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.audit import AuditRecord
+from edudx_common.tables.inbox import InboxEvent
+from edudx_common.tables.outbox import OutboxMessage
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.rubrics.models import Rubric
 from scoring.sheets.models import CriterionScore, ScoreSheet

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import edudx_common.db
+from edudx_common.tables import migrations as shared_tables
 
 revision: str = 'h20b_0001'
 down_revision: str | None = 'h25_0003'
@@ -28,16 +28,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('cluster_names', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('former_unit_paths', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.create_index(batch_op.f('ix_campaign_targets_commune_id'), ['commune_id'], unique=False)
-    op.create_table('inbox_events',
-    sa.Column('event_id', sa.Uuid(), nullable=False),
-    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('received_at', edudx_common.db.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
+    shared_tables.upgrade(op, "inbox", to=1)
 
 
 def downgrade() -> None:
-    op.drop_table('inbox_events')
+    shared_tables.downgrade(op, "inbox", to=0, current=1)
     with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_targets_commune_id'))
         batch_op.drop_column('former_unit_paths')

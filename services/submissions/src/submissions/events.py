@@ -9,7 +9,7 @@ delivers them to every configured receiver. In: identity's `unit.changed` (`unit
 
 from __future__ import annotations
 
-from edudx_common.outbox import ConsumedEvent, Event, EventSink
+from edudx_common.tables.outbox import ConsumedEvent, Event, EventSink
 from submissions.campaigns import events as campaign_events
 from submissions.review import events as review_events
 from submissions.review.scores import ScoresChangedIn

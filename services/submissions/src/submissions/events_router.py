@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
+from edudx_common.tables.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from submissions.deps import IdentityDep
 from submissions.review import scores
 from submissions.units import service as units

@@ -1,7 +1,7 @@
 """Every table of the submissions service, imported in one place for Alembic and tests."""
-from edudx_common.audit import AuditRecord
-from edudx_common.inbox import InboxEvent
-from edudx_common.outbox import OutboxMessage
+from edudx_common.tables.audit import AuditRecord
+from edudx_common.tables.inbox import InboxEvent
+from edudx_common.tables.outbox import OutboxMessage
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.outlines.models import Outline
 from submissions.review.models import BulkAction, ReviewDecline

@@ -17,11 +17,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.db import utcnow
 from edudx_common.errors import ProblemError
 from edudx_common.scope import UnitTree, is_in_scope
+from edudx_common.tables import audit
 from edudx_common.text import CRITERION_CODE, CRITERION_CODE_EXAMPLES
 from evidence.access import EDITABLE_STATUSES
 from evidence.clients.submissions import SubmissionInfo, SubmissionsClient

@@ -13,9 +13,9 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from edudx_common import audit
 from edudx_common.db import utcnow
 from edudx_common.jwt import service_audience
+from edudx_common.tables import audit
 from edudx_common.templates import template_environment
 from identity.auth import repository
 from identity.auth.models import PasswordToken, RefreshToken

@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal
+from edudx_common.tables import audit
 from identity.clusters import repository
 from identity.clusters.schemas import ClusterCreate, ClusterRead, ClusterUpdate
 from identity.errors import ClusterCodeTaken, ClusterNotFound, InvalidTreeChange, UnitNotFound

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal
 from edudx_common.errors import FieldError, ProblemError
+from edudx_common.tables import audit
 from identity.errors import ImportRejected
 from identity.imports.schemas import ImportMode, ImportReport, RowError
 from identity.imports.spreadsheet import Sheet

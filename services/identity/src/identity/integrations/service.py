@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import CLIENT_KIND, Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from edudx_common.revocation import note_revoked
+from edudx_common.tables import audit
 from identity.auth.service import AuthKit
 from identity.auth.tokens import token_hash
 from identity.errors import IntegrationClientNotFound, OAuthError, OAuthInvalidClient

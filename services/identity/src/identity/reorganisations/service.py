@@ -10,10 +10,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
+from edudx_common.tables import audit
 from identity.auth import repository as auth_repository
 from identity.errors import InvalidReorganisation, OutOfScope, ReorganisationNotFound, ReorganisationNotPending
 from identity.reorganisations import repository

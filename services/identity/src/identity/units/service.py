@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.errors import Forbidden
 from edudx_common.logging import get_request_id
 from edudx_common.pagination import PageParams
+from edudx_common.tables import audit
 from edudx_common.text import fold
 from edudx_common.timezone import in_vietnam
 from identity.auth import repository as auth_repository

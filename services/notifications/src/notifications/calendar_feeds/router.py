@@ -11,18 +11,16 @@ from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, page_of
 from notifications.calendar_feeds import service
-from notifications.calendar_feeds.models import CalendarFeed
 from notifications.calendar_feeds.schemas import CalendarFeedCreate, CalendarFeedCreated, CalendarFeedRead
-from notifications.delivery.compose import Links
 from notifications.deps import IdentityDep, NowDep, SettingsDep, UnitTreeDep
 
 router = APIRouter(tags=["calendar"], responses=PROBLEM_RESPONSES)
 
 
-def _created(feed: CalendarFeed, token: str, base_url: str) -> CalendarFeedCreated:
+def _created(feed: CalendarFeedRead, token: str, base_url: str) -> CalendarFeedCreated:
     url = service.feed_url(base_url, token)
     webcal = "webcal://" + url.split("://", 1)[-1]
-    return CalendarFeedCreated(**CalendarFeedRead.model_validate(feed).model_dump(), url=url, webcal_url=webcal)
+    return CalendarFeedCreated(**feed.model_dump(), url=url, webcal_url=webcal)
 
 
 @router.post("/calendar-feeds", response_model=CalendarFeedCreated, status_code=status.HTTP_201_CREATED)
@@ -31,7 +29,7 @@ async def create_calendar_feed(body: CalendarFeedCreate, session: SessionDep, us
     """A secret calendar URL of deadlines to subscribe to on a phone. The URL is shown only now: keep it, or
     regenerate the feed later. A unit feed is for the caller's unit or a unit below it."""
     feed, token = await service.create_feed(session, user, tree, body, now=now)
-    return _created(feed, token, settings.app_base_url)
+    return _created(CalendarFeedRead.model_validate(feed), token, settings.app_base_url)
 
 
 @router.get("/calendar-feeds", response_model=Page[CalendarFeedRead])
@@ -46,7 +44,7 @@ async def regenerate_calendar_feed(feed_id: uuid.UUID, session: SessionDep, user
                                    settings: SettingsDep) -> CalendarFeedCreated:
     """A new secret URL for the feed; the old one stops working at once."""
     feed, token = await service.regenerate(session, user, tree, feed_id)
-    return _created(feed, token, settings.app_base_url)
+    return _created(CalendarFeedRead.model_validate(feed), token, settings.app_base_url)
 
 
 @router.delete("/calendar-feeds/{feed_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -68,7 +66,7 @@ async def get_calendar(token: Annotated[str, Path(min_length=20, max_length=100,
     """The feed's calendar, fetched by calendar apps without a login: the secret token in the URL is the
     credential. 404 for an unknown or revoked token."""
     body = await service.render(session, token, identity=identity, directory=request.app.state.directory,
-                                links=Links(settings.app_base_url), domain=settings.mail_domain, now=now)
+                                base_url=settings.app_base_url, domain=settings.mail_domain, now=now)
     return Response(body, media_type="text/calendar; charset=utf-8", headers={
         "Content-Disposition": content_disposition("edudx-han-nop.ics", inline=True),
         "Cache-Control": "private, max-age=300",

@@ -102,9 +102,11 @@ async def revoke(session: AsyncSession, principal: Principal, tree: UnitTree, fe
     await session.flush()
 
 
-async def render(session: AsyncSession, token: str, *, identity: IdentityClient, directory: Directory, links: Links,
+async def render(session: AsyncSession, token: str, *, identity: IdentityClient, directory: Directory, base_url: str,
                  domain: str, now: datetime) -> str:
-    """The ICS text of the feed the token opens; 404 for an unknown or revoked token, or a deactivated user."""
+    """The ICS text of the feed the token opens (events link to the SPA at `base_url`); 404 for an unknown or
+    revoked token, or a deactivated user."""
+    links = Links(base_url)
     feed = await repository.by_token_hash(session, hash_token(token))
     if feed is None:
         raise CalendarFeedNotFound()

@@ -11,8 +11,7 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
 from notifications.delivery import service
-from notifications.delivery.models import EmailStatus
-from notifications.delivery.schemas import DeliveryRead, DeliverySummary, ResendReportRead, ResendRequest
+from notifications.delivery.schemas import DeliveryRead, DeliverySummary, EmailStatus, ResendReportRead, ResendRequest
 from notifications.deps import NowDep, SettingsDep
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"], responses=PROBLEM_RESPONSES)

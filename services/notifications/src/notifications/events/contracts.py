@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from pydantic import AwareDatetime
 
-from edudx_common.outbox import ConsumedEvent
+from edudx_common.tables.outbox import ConsumedEvent
 
 # --- submissions: campaigns ----------------------------------------------------------------------------
 

@@ -5,10 +5,9 @@ from fastapi import APIRouter, status
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.inbox import EventEnvelope, accept_once, ensure_producer_may_send
+from edudx_common.tables.inbox import EventEnvelope, ensure_producer_may_send
 from notifications.deps import NowDep, SubmissionsDep, UnitTreeDep
 from notifications.events import service
-from notifications.webhooks import service as webhooks
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -29,7 +28,4 @@ async def receive_event(envelope: EventEnvelope, session: SessionDep, principal:
     submissions service must be asked about an unknown campaign and cannot be reached (sent again later).
     403 for a user's token (a system admin's too) and for a type the producing service may not send."""
     ensure_producer_may_send(principal, envelope.type, PRODUCERS)
-    if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
-        await service.handle(session, envelope, service.EventContext(now=now, submissions=submissions))
-        # Subscribed endpoints of the event's subtree get it too, through the outbox (notifications.webhooks).
-        await webhooks.enqueue_for_event(session, envelope, tree, now=now)
+    await service.receive(session, envelope, service.EventContext(now=now, submissions=submissions), tree)

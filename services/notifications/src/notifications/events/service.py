@@ -18,8 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.inbox import EventEnvelope
-from edudx_common.outbox import ConsumedEvent
+from edudx_common.scope import UnitTree
+from edudx_common.tables.inbox import EventEnvelope, accept_once
+from edudx_common.tables.outbox import ConsumedEvent
 from notifications.campaigns import repository as campaigns_repository
 from notifications.campaigns import service as campaigns
 from notifications.campaigns.models import CampaignState, TargetState, TrackedCampaign
@@ -56,6 +57,7 @@ from notifications.events.contracts import (
     UserChangedIn,
 )
 from notifications.kinds import NotificationKind
+from notifications.webhooks import service as webhooks
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,14 @@ class EventContext:
 
 Handler = Callable[[AsyncSession, EventEnvelope, Any, EventContext], Awaitable[None]]
 MODELS: dict[str, type[ConsumedEvent]] = {model.event_type: model for _, model in CONSUMED}
+
+
+async def receive(session: AsyncSession, envelope: EventEnvelope, context: EventContext, tree: UnitTree) -> None:
+    """An event delivered to us: applied once (a redelivery is left alone), then passed on, through the outbox,
+    to the webhooks subscribed in the event's subtree (notifications.webhooks)."""
+    if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
+        await handle(session, envelope, context)
+        await webhooks.enqueue_for_event(session, envelope, tree, now=context.now)
 
 
 async def handle(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from edudx_common.outbox import ClaimedMessage, Deliverer, DeliveryOutcome, OutboxDispatcher, OutboxStatus
+from edudx_common.tables.outbox import ClaimedMessage, Deliverer, DeliveryOutcome, OutboxDispatcher, OutboxStatus
 from notifications.config import Settings
 from notifications.delivery import service as delivery_service
 from notifications.timing import Clock

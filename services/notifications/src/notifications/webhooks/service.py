@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.errors import Forbidden, NotFound, Unprocessable
-from edudx_common.inbox import EventEnvelope
-from edudx_common.outbox import add_event
 from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree, ensure_in_scope
+from edudx_common.tables import audit
+from edudx_common.tables.inbox import EventEnvelope
+from edudx_common.tables.outbox import add_event
 from notifications.errors import WebhookDeliveryNotFound, WebhookNotFound, WebhookStateConflict
 from notifications.webhooks import repository
 from notifications.webhooks.addresses import RefusedAddress, check_resolved

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, prepares_for
-from edudx_common.outbox import EventSink
+from edudx_common.tables.outbox import EventSink
 from scoring.authority_index import repository
 from scoring.authority_index.schemas import AuthorityIndexRead, ComputedCriterionRead, IndexUnitRead
 from scoring.clients.identity import IdentityClient

@@ -6,13 +6,13 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Query, Request, Response, status
 
-from edudx_common import audit
 from edudx_common.auth import CurrentPrincipal, CurrentUser
 from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import PageParamsDep
 from edudx_common.sync import SyncParamsDep
+from edudx_common.tables import audit
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
 from scoring.results import document, export, freshness, preview, sector_export, service

@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from edudx_common.scope import UnitTree
 from edudx_common.sync import SyncParams, next_cursor, rows_after
+from edudx_common.tables import audit
 from edudx_common.vocabulary import SubmissionStatus
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient

@@ -10,9 +10,9 @@ from importlib import resources
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree, is_in_scope
+from edudx_common.tables import audit
 from scoring.errors import NotAllowed, RubricInvalid, RubricNotFound
 from scoring.rubrics import repository
 from scoring.rubrics.definition import RubricDefinition, dec, problems

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from edudx_common.outbox import Event
+from edudx_common.tables.outbox import Event
 
 
 class ScoresChanged(Event):

@@ -15,11 +15,11 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, prepares_for, reviews_for
 from edudx_common.errors import FieldError
-from edudx_common.outbox import EventSink
 from edudx_common.scope import UnitTree, is_in_scope
+from edudx_common.tables import audit
+from edudx_common.tables.outbox import EventSink
 from edudx_common.vocabulary import SubmissionStatus
 from scoring.clients.evidence import EvidenceClient, EvidenceInfo
 from scoring.clients.identity import IdentityClient

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from edudx_common.outbox import Event
+from edudx_common.tables.outbox import Event
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.deadlines import unit_due
 

@@ -10,12 +10,12 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
 from edudx_common.sync import CursorPage, SyncParamsDep, cursor_page
-from submissions.campaigns import repository, service
-from submissions.campaigns.models import CampaignStatus
+from submissions.campaigns import service
 from submissions.campaigns.schemas import (
     CampaignCopy,
     CampaignCreate,
     CampaignRead,
+    CampaignStatus,
     CampaignSummary,
     CampaignUpdate,
     Extension,
@@ -127,11 +127,8 @@ async def list_targets(campaign_id: uuid.UUID, session: SessionDep, principal: C
                        include_withdrawn: bool = False) -> Page[TargetRead]:
     """The campaign's targets the caller may see, by name: every one for the issuer's side, those in the caller's
     subtree for the units below it, the schools a commune owns for the commune's officials (read only)."""
-    campaign = await service.get_visible(session, principal, campaign_id)
-    pattern, commune = await service.target_filter(session, principal, campaign)
-    items, total = await repository.targets(session, campaign.id, include_withdrawn=include_withdrawn,
-                                            path_pattern=pattern, commune_id=commune, query=q, limit=page.limit,
-                                            offset=page.offset)
+    items, total = await service.list_targets(session, principal, campaign_id, page, query=q,
+                                              include_withdrawn=include_withdrawn)
     return make_page(TargetRead, items, total, page)
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from edudx_common.sync import SyncParams
+from edudx_common.tables import audit
 from edudx_common.text import fold
 from edudx_common.timezone import format_vn
 from submissions import deadlines
@@ -463,6 +463,15 @@ async def target_filter(session: AsyncSession, principal: Principal,
     if await repository.unit_is_targeted_below(session, campaign.id, pattern):
         return pattern, None
     return None, principal.unit_id
+
+
+async def list_targets(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID, page: PageParams, *,
+                       query: str | None, include_withdrawn: bool) -> tuple[list[CampaignTarget], int]:
+    """The campaign's targets the caller may see (see target_filter), by name."""
+    campaign = await get_visible(session, principal, campaign_id)
+    pattern, commune = await target_filter(session, principal, campaign)
+    return await repository.targets(session, campaign.id, include_withdrawn=include_withdrawn, path_pattern=pattern,
+                                    commune_id=commune, query=query, limit=page.limit, offset=page.offset)
 
 
 def own_pattern(principal: Principal) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.auth import Principal
 from edudx_common.background import in_background
 from edudx_common.errors import ProblemError
-from edudx_common.outbox import EventSink
+from edudx_common.tables.outbox import EventSink
 from edudx_common.timezone import format_vn
 from submissions import deadlines
 from submissions.campaigns import service as campaigns_service

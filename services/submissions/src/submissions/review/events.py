@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from edudx_common.outbox import Event
+from edudx_common.tables.outbox import Event
 from submissions.campaigns.events import CampaignEvent
 
 

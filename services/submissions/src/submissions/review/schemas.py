@@ -11,7 +11,10 @@ from edudx_common.timezone import LocalDateTime
 from edudx_common.types import FiniteFloat, RequestModel, SingleLine
 from submissions.review.models import BulkKind, BulkState
 from submissions.status.schemas import ReviewQueue
-from submissions.workflow.schemas import ReturnReasons
+from submissions.workflow.schemas import ReturnReasons, SubmissionRead
+
+# Returning is the workflow's (its state machine owns the body); review's endpoint takes it as it is.
+from submissions.workflow.schemas import ReturnRequest as ReturnRequest
 
 
 class ReviewerRef(RequestModel):
@@ -82,6 +85,10 @@ class NextInQueue(BaseModel):
     unit_name: str | None
     queue: ReviewQueue | None
     remaining: int = Field(description="Báo cáo còn lại trong hàng đợi của tôi (không tính báo cáo vừa xử lý)")
+
+
+class DecisionRead(SubmissionRead):
+    next: NextInQueue
 
 
 class ApproveRequest(RequestModel):

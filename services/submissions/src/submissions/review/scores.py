@@ -13,8 +13,8 @@ from typing import ClassVar
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.inbox import EventEnvelope
-from edudx_common.outbox import ConsumedEvent
+from edudx_common.tables.inbox import EventEnvelope
+from edudx_common.tables.outbox import ConsumedEvent
 from submissions.review import repository
 
 

@@ -15,28 +15,38 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal
+from edudx_common.tables import audit
 from submissions.access import manages_campaign, reviews_for_issuer, sees_everything
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.clients.evidence import EvidenceClient
 from submissions.clients.scoring import ScoreSheet, ScoringClient
-from submissions.errors import NotAllowed, ReviewerNotAssignable, SubmissionStateConflict
-from submissions.review import repository
-from submissions.review.models import ReviewDecline
+from submissions.errors import ApprovalRefused, NotAllowed, ReviewerNotAssignable, SubmissionStateConflict
+from submissions.events import EventSink
+from submissions.review import bulk, repository
+from submissions.review.models import BulkAction, ReviewDecline
 from submissions.review.schemas import (
     ApprovalCheck,
+    ApproveRequest,
     AssignmentOutcome,
     AssignmentReport,
     BoardSelection,
+    BulkActionRead,
+    BulkCreate,
+    DecisionRead,
+    NextInQueue,
+    ReviewAssignmentRead,
     ReviewerRef,
 )
+from submissions.signatures import service as signatures_service
 from submissions.status import repository as status_repository
+from submissions.status import service as status_service
 from submissions.status.models import TargetReview
 from submissions.status.schemas import ReviewQueue
 from submissions.workflow import service as workflow
 from submissions.workflow.models import SubmissionStatus
+from submissions.workflow.schemas import ReturnRequest
 
 _DECIDABLE = {SubmissionStatus.SUBMITTED, SubmissionStatus.RESUBMITTED, SubmissionStatus.UNDER_REVIEW,
               SubmissionStatus.FORWARDED}
@@ -80,11 +90,11 @@ async def assign(session: AsyncSession, principal: Principal, *, campaign_id: uu
 
 
 async def auto_assign(session: AsyncSession, principal: Principal, *, campaign_id: uuid.UUID,
-                      reviewers: Sequence[ReviewerRef], selection: BoardSelection,
-                      equals: tuple[tuple[str, str], ...], ranges: tuple[tuple[str, float | None, float | None], ...],
-                      now: datetime) -> AssignmentReport:
+                      reviewers: Sequence[ReviewerRef], selection: BoardSelection, now: datetime) -> AssignmentReport:
     """The unassigned schools the board lists for `selection`, by name, each to the reviewer with the fewest
     reports waiting (ties: the order given), skipping a reviewer who declined the school."""
+    equals = status_service.parse_equalities(selection.match)
+    ranges = status_service.parse_ranges(selection.range)
     campaign = await reviewed_campaign(session, principal, campaign_id)
     scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
                                     group_unit_id=campaign.issuer_unit_id)
@@ -263,3 +273,79 @@ async def keep_scores(session: AsyncSession, target: CampaignTarget, sheet: Scor
     """The board's copy of the totals, from a sheet just read."""
     await repository.set_scores(session, target, self_score=sheet.self_total, review_score=sheet.review_total,
                                 final_score=sheet.final_total, at=now)
+
+
+async def approve(session: AsyncSession, principal: Principal, events: EventSink, clock: workflow.Clock, *,
+                  submission_id: uuid.UUID, body: ApproveRequest, scoring: ScoringClient,
+                  evidence: EvidenceClient) -> workflow.Context:
+    """Approve after the guards (see `approval_check`) and the confirmation that names the school and its final
+    score; keep the board's copy of the scores."""
+    ctx = await workflow.load(session, principal, submission_id)
+    workflow.ensure_review(principal, ctx, "approve")  # who and when first: their problems keep their codes
+    await signatures_service.ensure_signed_for_approval(session, ctx)
+    check, sheet = await approval_check(ctx, scoring=scoring, evidence=evidence,
+                                        accept_self_scores=body.accept_self_scores)
+    reasons = check.reasons + confirmation_problems(check, unit_name=body.confirm_unit_name,
+                                                    final_score=body.confirm_final_score)
+    if reasons:
+        raise ApprovalRefused(" ".join(reasons), extra={"reasons": reasons, "unit_name": check.unit_name,
+                                                        "final_score": check.final_score,
+                                                        "unscored_criteria": check.unscored_criteria,
+                                                        "unreviewed_evidence": check.unreviewed_evidence})
+    ctx = await workflow.approve(session, principal, events, clock, submission_id, body.comment,
+                                 guard=signatures_service.ensure_signed_for_approval)
+    if sheet is not None:
+        await keep_scores(session, ctx.target, sheet, clock())
+    return ctx
+
+
+async def return_submission(session: AsyncSession, principal: Principal, events: EventSink, clock: workflow.Clock, *,
+                            submission_id: uuid.UUID, body: ReturnRequest) -> workflow.Context:
+    """Return for revision (the workflow's rules: reasons, the resubmission deadline)."""
+    return await workflow.return_submission(session, principal, events, clock, submission_id, body)
+
+
+# --- what the API answers ------------------------------------------------------------------------------
+
+
+async def assignment_read(session: AsyncSession, ctx: workflow.Context) -> ReviewAssignmentRead:
+    """Who reviews the report now, and who declined its school."""
+    review = await repository.review_of(session, ctx.target, create=False)
+    declined = await repository.declined_by(session, [ctx.target.id])
+    return ReviewAssignmentRead(submission_id=ctx.submission.id, unit_id=ctx.target.unit_id,
+                                unit_name=ctx.target.unit_name, reviewer_id=review.reviewer_id if review else None,
+                                reviewer_name=review.reviewer_name if review else None,
+                                assigned_at=review.assigned_at if review else None,
+                                declined_by=sorted(declined.get(ctx.target.id, set())))
+
+
+async def decision_read(session: AsyncSession, principal: Principal, ctx: workflow.Context, *,
+                        now: datetime) -> DecisionRead:
+    """The report as a decision left it, with the next report of the reviewer's queue (this one skipped)."""
+    found = await next_in_queue(session, principal, ctx.campaign, now=now, skip_unit_ids=[ctx.target.unit_id])
+    return DecisionRead(**workflow.submission_read(principal, ctx).model_dump(), next=NextInQueue(**found.__dict__))
+
+
+# --- bulk actions (see bulk) ---------------------------------------------------------------------------
+
+
+async def schedule_bulk_action(session: AsyncSession, principal: Principal, *, campaign_id: uuid.UUID,
+                               data: BulkCreate, now: datetime) -> BulkActionRead:
+    return bulk.read(await bulk.schedule(session, principal, campaign_id=campaign_id, data=data, now=now))
+
+
+async def get_bulk_action(session: AsyncSession, principal: Principal, action_id: uuid.UUID) -> BulkActionRead:
+    return bulk.read(await bulk.visible(session, principal, action_id))
+
+
+async def cancel_bulk_action(session: AsyncSession, principal: Principal, action_id: uuid.UUID, *,
+                             now: datetime) -> BulkActionRead:
+    return bulk.read(await bulk.cancel(session, principal, action_id, now=now))
+
+
+async def run_bulk_action_now(session: AsyncSession, principal: Principal, action_id: uuid.UUID, *,
+                              now: datetime) -> BulkActionRead:
+    """End the undo window now (the person who scheduled it may)."""
+    action: BulkAction = await bulk.visible(session, principal, action_id)
+    await bulk.run_now(session, action, now=now)
+    return bulk.read(action)

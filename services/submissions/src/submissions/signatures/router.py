@@ -13,7 +13,6 @@ from submissions.deps import ClockDep
 from submissions.errors import SignedFileTooLarge
 from submissions.signatures import service
 from submissions.signatures.schemas import SignatureStatusRead, SignedReportRead
-from submissions.workflow import service as workflow_service
 
 router = APIRouter(tags=["signatures"], responses=PROBLEM_RESPONSES)
 
@@ -39,8 +38,7 @@ async def get_signature(submission_id: uuid.UUID, session: SessionDep,
     """Whether the latest submitted version carries the principal's valid digital signature ("Đã ký số"), with
     what was verified: signer (certificate subject, issuing CA), signing time and timestamp, the organisation's
     seal signature if any, and warnings (e.g. the certificate's name differs from the principal's)."""
-    ctx = await workflow_service.load(session, principal, submission_id)
-    return _read(await service.status_of(session, ctx), ctx.campaign.require_signature)
+    return _read(*await service.status_for(session, principal, submission_id))
 
 
 @router.post("/submissions/{submission_id}/signature", response_model=SignatureStatusRead,
@@ -67,11 +65,7 @@ async def upload_signed_report(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise SignedFileTooLarge(f"Tệp đã ký lớn hơn {limit // (1024 * 1024)} MB.")
-    ctx = await workflow_service.load(session, principal, submission_id)
-    number = version or ctx.submission.submit_count
-    submitted = await workflow_service.submitted_version(session, ctx, number)
-    await service.accept_signed(session, principal, policy, ctx, submitted, data, clock())
-    return _read(await service.status_of(session, ctx), ctx.campaign.require_signature)
+    return _read(*await service.accept_upload(session, principal, policy, submission_id, version, data, clock()))
 
 
 @router.get("/submissions/{submission_id}/signature/file", response_class=Response,
@@ -80,8 +74,6 @@ async def download_signed_report(submission_id: uuid.UUID, session: SessionDep,
                                  principal: CurrentPrincipal) -> Response:
     """The latest accepted signed PDF, byte for byte as uploaded (open it in a PDF reader to see the
     signatures); 409 `not_signed` while there is none."""
-    ctx = await workflow_service.load(session, principal, submission_id)
-    signed = await service.signed_file(session, ctx)
-    name = f"Báo cáo đã ký - {ctx.target.unit_name} - phiên bản {signed.version_number}.pdf"
-    return Response(signed.content, media_type="application/pdf",
-                    headers={"Content-Disposition": content_disposition(name), "Cache-Control": "private, no-store"})
+    signed = await service.signed_download(session, principal, submission_id)
+    return Response(signed.content, media_type="application/pdf", headers={
+        "Content-Disposition": content_disposition(signed.filename), "Cache-Control": "private, no-store"})

@@ -15,14 +15,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
+from edudx_common.tables import audit
 from submissions.access import acts_for_school
 from submissions.errors import (
     NotAllowed,
@@ -36,10 +35,9 @@ from submissions.signatures import repository
 from submissions.signatures.models import OfficialDocument, SignedReport
 from submissions.signatures.pki import TrustList
 from submissions.signatures.schemas import SIGNATURE_LABELS_VI, SignatureState
+from submissions.workflow import service as workflow
 from submissions.workflow.models import SubmissionStatus, SubmissionVersion
-
-if TYPE_CHECKING:
-    from submissions.workflow.service import Context
+from submissions.workflow.service import Context
 
 
 @dataclass(frozen=True)
@@ -190,3 +188,36 @@ async def ensure_signed_for_approval(session: AsyncSession, ctx: Context) -> Non
     if status.state != SignatureState.SIGNED:
         raise SignatureRequired(f"Đợt báo cáo yêu cầu chữ ký số hợp lệ của Hiệu trưởng trước khi phê duyệt: "
                                 f"{status.reason}", extra={"signature_state": status.state.value})
+
+
+# --- by submission id, for the API ---------------------------------------------------------------------
+
+
+async def status_for(session: AsyncSession, principal: Principal,
+                     submission_id: uuid.UUID) -> tuple[SignatureStatus, bool]:
+    """The signature status of a submission the caller sees, and whether its campaign requires a signature."""
+    ctx = await workflow.load(session, principal, submission_id)
+    return await status_of(session, ctx), ctx.campaign.require_signature
+
+
+async def accept_upload(session: AsyncSession, principal: Principal, policy: SignaturePolicy,
+                        submission_id: uuid.UUID, version: int | None, data: bytes,
+                        now: datetime) -> tuple[SignatureStatus, bool]:
+    """Check and keep the signed PDF of submitted version `version` (default: the latest); the status after."""
+    ctx = await workflow.load(session, principal, submission_id)
+    submitted = await workflow.submitted_version(session, ctx, version or ctx.submission.submit_count)
+    await accept_signed(session, principal, policy, ctx, submitted, data, now)
+    return await status_of(session, ctx), ctx.campaign.require_signature
+
+
+@dataclass(frozen=True)
+class SignedDownload:
+    content: bytes
+    filename: str
+
+
+async def signed_download(session: AsyncSession, principal: Principal, submission_id: uuid.UUID) -> SignedDownload:
+    ctx = await workflow.load(session, principal, submission_id)
+    signed = await signed_file(session, ctx)
+    return SignedDownload(signed.content,
+                          f"Báo cáo đã ký - {ctx.target.unit_name} - phiên bản {signed.version_number}.pdf")

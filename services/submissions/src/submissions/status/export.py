@@ -10,18 +10,15 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
 from edudx_common.timezone import describe_delay, format_vn, in_vietnam
 from submissions.status.schemas import GROUP_BY_LABELS_VI, STATUS_LABELS_VI, WORKFLOW_LABELS_VI, ExportFormat, GroupBy
-from submissions.status.service import StatusReport, Tally, TargetLine
 
-MEDIA_TYPES = {
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ExportFormat.CSV: "text/csv; charset=utf-8",
-}
+if TYPE_CHECKING:  # the service builds its files with this module
+    from submissions.status.service import StatusReport, Tally, TargetLine
 
 # (header, width in characters) of the targets sheet and of the CSV.
 TARGET_COLUMNS = [

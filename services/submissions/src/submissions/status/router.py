@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -13,12 +11,10 @@ from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
 from edudx_common.timezone import describe_delay
-from submissions.campaigns.schemas import CampaignSummary
 from submissions.deps import ClockDep, IdentityDep
-from submissions.errors import InvalidBoardFilter
-from submissions.status import export, service
-from submissions.status.repository import BOARD_COLUMNS
+from submissions.status import service
 from submissions.status.schemas import (
+    EXPORT_MEDIA_TYPES,
     STATUS_LABELS_VI,
     BoardSummary,
     ExportFormat,
@@ -51,53 +47,20 @@ async def _filters(
                     "overdue (quá hạn)")] = None,
     match: Annotated[list[str] | None, Query(
         description="Lọc bằng giá trị: `cột:giá trị`, ví dụ `reviewer_id:none` (chưa phân công), "
-                    f"`unit_type:school`. Cột: {', '.join(k for k, c in BOARD_COLUMNS.items() if c.equals)}")] = None,
+                    f"`unit_type:school`. Cột: {service.EQUALITY_COLUMNS}")] = None,
     range_: Annotated[list[str] | None, Query(
         alias="range", description="Lọc theo khoảng: `cột:từ:đến` (bỏ trống một đầu), ví dụ `self_score:50:` "
-                                   f"Cột: {', '.join(k for k, c in BOARD_COLUMNS.items() if c.ranged)}")] = None,
+                                   f"Cột: {service.RANGE_COLUMNS}")] = None,
     sort: Annotated[str, Query(
         max_length=40, description="Sắp xếp theo cột, thêm `-` để giảm dần, ví dụ `-self_score`. Cột: "
-                                   f"{', '.join(k for k, c in BOARD_COLUMNS.items() if c.sortable)}")] = "name",
+                                   f"{service.SORT_COLUMNS}")] = "name",
 ) -> service.StatusFilters:
     return service.StatusFilters(statuses=frozenset(status or ()), query=q, group_id=group_id,
                                  group_unit_id=group_unit_id, group_by=group_by,
                                  group_key=group_key, queue=queue.value if queue else None,
-                                 equals=parse_equalities(match or ()), ranges=parse_ranges(range_ or ()),
-                                 sort=_sort_key(sort),
+                                 equals=service.parse_equalities(match or ()),
+                                 ranges=service.parse_ranges(range_ or ()), sort=service.sort_key(sort),
                                  descending=sort.startswith("-"))
-
-
-def _sort_key(sort: str) -> str:
-    key = sort.removeprefix("-")
-    if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].sortable:
-        raise InvalidBoardFilter(f"Không sắp xếp được theo cột '{key}'.")
-    return key
-
-
-def parse_equalities(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    return tuple(_equality(text) for text in texts)
-
-
-def parse_ranges(texts: Iterable[str]) -> tuple[tuple[str, float | None, float | None], ...]:
-    return tuple(_range(text) for text in texts)
-
-
-def _equality(text: str) -> tuple[str, str]:
-    key, _, value = text.partition(":")
-    if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].equals or not value:
-        raise InvalidBoardFilter(f"Bộ lọc '{text}' không hợp lệ: dùng cột:giá trị với một cột lọc được.")
-    return key, value
-
-
-def _range(text: str) -> tuple[str, float | None, float | None]:
-    key, _, bounds = text.partition(":")
-    low, _, high = bounds.partition(":")
-    try:
-        if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].ranged or not (low or high):
-            raise ValueError(key)
-        return key, float(low) if low else None, float(high) if high else None
-    except ValueError as exc:
-        raise InvalidBoardFilter(f"Khoảng '{text}' không hợp lệ: dùng cột:từ:đến, ví dụ self_score:50:80.") from exc
 
 
 FiltersDep = Annotated[service.StatusFilters, Depends(_filters)]
@@ -128,19 +91,19 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
     """
     report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
                                          now=clock(), limit=page.limit, offset=page.offset)
-    return StatusView(
-        campaign=CampaignSummary.model_validate(report.campaign),
-        as_of=report.as_of,
-        group_unit=report.group_unit,
-        group_by=report.group_by,
-        totals=report.totals.counts(),
-        groups=[GroupStatus(key=g.key, label=g.label, unit=g.unit, is_target=g.is_target,
-                            **g.tally.counts().model_dump())
-                for g in report.groups],
-        targets=Page[TargetStatusRead](items=[_target_read(line, report) for line in report.lines],
-                                       total=report.total, limit=page.limit, offset=page.offset),
-        summary=_summary(report),
-    )
+    return StatusView.model_validate({
+        "campaign": report.campaign,
+        "as_of": report.as_of,
+        "group_unit": report.group_unit,
+        "group_by": report.group_by,
+        "totals": report.totals.counts(),
+        "groups": [GroupStatus(key=g.key, label=g.label, unit=g.unit, is_target=g.is_target,
+                               **g.tally.counts().model_dump())
+                   for g in report.groups],
+        "targets": Page[TargetStatusRead](items=[_target_read(line, report) for line in report.lines],
+                                          total=report.total, limit=page.limit, offset=page.offset),
+        "summary": _summary(report),
+    }, from_attributes=True)
 
 
 def _summary(report: service.StatusReport) -> BoardSummary:
@@ -162,7 +125,7 @@ def _summary(report: service.StatusReport) -> BoardSummary:
     response_class=Response,
     responses={200: {"description": "Tệp XLSX (trang 'Đơn vị' và 'Tổng hợp') hoặc CSV UTF-8 có BOM",
                      "content": {media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-                                 for media_type in export.MEDIA_TYPES.values()}}},
+                                 for media_type in EXPORT_MEDIA_TYPES.values()}}},
 )
 async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                                  identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
@@ -174,9 +137,9 @@ async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, pr
     `filename*`."""
     report = await service.status_report(session, principal, identity, campaign_id=campaign_id, filters=filters,
                                          now=clock(), limit=None, by_group=True)
-    body = await asyncio.to_thread(export.build, report, format)
-    return Response(body, media_type=export.MEDIA_TYPES[format], headers={
-        "Content-Disposition": content_disposition(export.filename(report, format)),
+    file = await service.export_file(report, format)
+    return Response(file.content, media_type=file.media_type, headers={
+        "Content-Disposition": content_disposition(file.filename),
         "Cache-Control": "private, no-store",
     })
 

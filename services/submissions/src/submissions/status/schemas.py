@@ -85,6 +85,12 @@ class ExportFormat(StrEnum):
     CSV = "csv"
 
 
+EXPORT_MEDIA_TYPES = {
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+}
+
+
 class UnitRef(BaseModel):
     id: uuid.UUID
     code: str | None

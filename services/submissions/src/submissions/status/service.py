@@ -27,10 +27,19 @@ from submissions.campaigns import repository as campaigns_repository
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IDS_PER_CALL, IdentityClient
-from submissions.errors import GroupUnitNotFound, NotAllowed
+from submissions.errors import GroupUnitNotFound, InvalidBoardFilter, NotAllowed
 from submissions.signatures import service as signatures_service
-from submissions.status import repository
-from submissions.status.schemas import LEVEL_LABELS_VI, GroupBy, StatusCounts, TargetStatus, UnitRef
+from submissions.status import export, repository
+from submissions.status.repository import BOARD_COLUMNS
+from submissions.status.schemas import (
+    EXPORT_MEDIA_TYPES,
+    LEVEL_LABELS_VI,
+    ExportFormat,
+    GroupBy,
+    StatusCounts,
+    TargetStatus,
+    UnitRef,
+)
 from submissions.workflow.models import SubmissionStatus
 
 _SUBMITTED = frozenset({TargetStatus.SUBMITTED_ON_TIME, TargetStatus.SUBMITTED_LATE, TargetStatus.RETURNED,
@@ -58,6 +67,48 @@ class StatusFilters:
     ranges: tuple[tuple[str, float | None, float | None], ...] = ()
     sort: str = "name"
     descending: bool = False
+
+
+# The board's columns a filter may name, as the API documents them.
+EQUALITY_COLUMNS = ", ".join(k for k, c in BOARD_COLUMNS.items() if c.equals)
+RANGE_COLUMNS = ", ".join(k for k, c in BOARD_COLUMNS.items() if c.ranged)
+SORT_COLUMNS = ", ".join(k for k, c in BOARD_COLUMNS.items() if c.sortable)
+
+
+def sort_key(sort: str) -> str:
+    """The column of `sort` (`-self_score` → `self_score`); 422 for one the board cannot sort by."""
+    key = sort.removeprefix("-")
+    if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].sortable:
+        raise InvalidBoardFilter(f"Không sắp xếp được theo cột '{key}'.")
+    return key
+
+
+def parse_equalities(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """`column:value` filters (`reviewer_id:none`), checked against the board's columns."""
+    return tuple(_equality(text) for text in texts)
+
+
+def parse_ranges(texts: Iterable[str]) -> tuple[tuple[str, float | None, float | None], ...]:
+    """`column:low:high` filters, either end left empty (`self_score:50:`)."""
+    return tuple(_range(text) for text in texts)
+
+
+def _equality(text: str) -> tuple[str, str]:
+    key, _, value = text.partition(":")
+    if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].equals or not value:
+        raise InvalidBoardFilter(f"Bộ lọc '{text}' không hợp lệ: dùng cột:giá trị với một cột lọc được.")
+    return key, value
+
+
+def _range(text: str) -> tuple[str, float | None, float | None]:
+    key, _, bounds = text.partition(":")
+    low, _, high = bounds.partition(":")
+    try:
+        if key not in BOARD_COLUMNS or not BOARD_COLUMNS[key].ranged or not (low or high):
+            raise ValueError(key)
+        return key, float(low) if low else None, float(high) if high else None
+    except ValueError as exc:
+        raise InvalidBoardFilter(f"Khoảng '{text}' không hợp lệ: dùng cột:từ:đến, ví dụ self_score:50:80.") from exc
 
 
 @dataclass(slots=True)
@@ -320,3 +371,16 @@ def _line(row: Row[Any], now: datetime) -> TargetLine:
     status = TargetStatus(row.status)
     overdue = int((now - row.due_at).total_seconds()) if status == TargetStatus.OVERDUE else None
     return TargetLine(row, status, overdue)
+
+
+@dataclass(frozen=True)
+class StatusFile:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+async def export_file(report: StatusReport, fmt: ExportFormat) -> StatusFile:
+    """The report as an XLSX or CSV file, built in a worker thread (a large board takes a while)."""
+    content = await asyncio.to_thread(export.build, report, fmt)
+    return StatusFile(content, EXPORT_MEDIA_TYPES[fmt], export.filename(report, fmt))

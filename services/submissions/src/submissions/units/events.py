@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from edudx_common.outbox import ConsumedEvent
+from edudx_common.tables.outbox import ConsumedEvent
 
 
 class UnitChangedIn(ConsumedEvent):

@@ -20,7 +20,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from edudx_common.inbox import EventEnvelope
+from edudx_common.tables.inbox import EventEnvelope
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 from submissions.campaigns.service import copy_grouping
 from submissions.clients.identity import IdentityClient

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from edudx_common.outbox import Event
+from edudx_common.tables.outbox import Event
 
 
 class SubmissionEvent(Event):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -10,16 +9,13 @@ from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES, ProblemError
 from edudx_common.pagination import Page, PageParamsDep, page_of
-from submissions.campaigns.schemas import CampaignSummary
 from submissions.deps import ClockDep, EventsDep, ScoringDep
-from submissions.outlines.validation import ContentError
-from submissions.workflow import repository, service
+from submissions.workflow import service
 from submissions.workflow.schemas import (
     ChecklistItem,
     ChecklistKind,
     ChecklistRead,
     DraftUpdate,
-    FieldProblem,
     ReviewDecision,
     SubmissionEventRead,
     SubmissionRead,
@@ -49,20 +45,11 @@ def _base_version(if_match: str | None, body_version: int | None) -> int:
     raise PreconditionRequired("Gửi phiên bản đã đọc (If-Match hoặc base_version) để không ghi đè người khác.")
 
 
-def submission_read(principal: Principal, ctx: service.Context, response: Response | None = None,
-          refused: list[ContentError] | None = None) -> SubmissionRead:
-    if response is not None:
-        response.headers["ETag"] = f'"{ctx.submission.version}"'
-    editable = ctx.submission.status in service.EDITABLE
-    problems = [FieldProblem(field=e.field, message=e.message, section=e.section, saved=False) for e in refused or []]
-    if editable:
-        problems += [FieldProblem(field=e.field, message=e.message, section=e.section)
-                     for e in service.content_problems(ctx)]
-    return SubmissionRead.model_validate({
-        **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
-        "due_at": service.effective_due(ctx), "late_text": service.late_text(ctx.submission),
-        "allowed_actions": service.allowed_actions(principal, ctx), "problems": problems,
-    })
+def _read(principal: Principal, ctx: service.Context, response: Response,
+          refused: list[service.ContentError] | None = None) -> SubmissionRead:
+    """The submission, with its version as the `ETag` to send back when saving."""
+    response.headers["ETag"] = f'"{ctx.submission.version}"'
+    return service.submission_read(principal, ctx, refused)
 
 
 @router.get("/submissions", response_model=Page[UnitSubmissionRead])
@@ -78,24 +65,8 @@ async def list_unit_submissions(
     yet, still open, late-but-accepting, or closed for the unit, by the server's clock."""
     lines, total = await service.list_for_unit(session, principal, page, unit_id, campaign_id)
     now = clock()
-    return Page[UnitSubmissionRead](items=[_unit_line(line, now) for line in lines], total=total, limit=page.limit,
-                                    offset=page.offset)
-
-
-def _unit_line(line: service.UnitLine, now: datetime) -> UnitSubmissionRead:
-    submission = line.submission
-    return UnitSubmissionRead(
-        campaign=CampaignSummary.model_validate(line.campaign), unit_id=line.target.unit_id,
-        unit_name=line.target.unit_name, due_at=line.due_at, phase=service.phase(line.campaign, line.due_at, now),
-        submission_id=submission.id if submission else None,
-        status=submission.status if submission else None,  # type: ignore[arg-type]
-        version=submission.version if submission else None,
-        first_submitted_at=submission.first_submitted_at if submission else None,
-        last_submitted_at=submission.last_submitted_at if submission else None,
-        late_seconds=submission.late_seconds if submission else None,
-        late_text=service.late_text(submission) if submission else None,
-        updated_at=submission.updated_at if submission else None,
-    )
+    return Page[UnitSubmissionRead](items=[service.unit_line_read(line, now) for line in lines], total=total,
+                                    limit=page.limit, offset=page.offset)
 
 
 @router.post("/campaigns/{campaign_id}/submissions", response_model=SubmissionRead)
@@ -104,14 +75,14 @@ async def open_submission(campaign_id: uuid.UUID, session: SessionDep, principal
     """The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
     created as an empty draft the first time. Its `ETag` is the version to send back when saving."""
     submission = await service.open_draft(session, principal, clock, campaign_id, unit_id)
-    return submission_read(principal, await service.load(session, principal, submission.id), response)
+    return _read(principal, await service.load(session, principal, submission.id), response)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionRead)
 async def get_submission(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                          response: Response) -> SubmissionRead:
     """One submission: the school's own, or one below the caller's unit."""
-    return submission_read(principal, await service.load(session, principal, submission_id), response)
+    return _read(principal, await service.load(session, principal, submission_id), response)
 
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionRead,
@@ -127,7 +98,7 @@ async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: Sessi
     of the request could be stored."""
     saved = await service.save_draft(session, principal, clock, submission_id, body.values,
                                      _base_version(if_match, body.base_version))
-    return submission_read(principal, saved.ctx, response, saved.refused)
+    return _read(principal, saved.ctx, response, saved.refused)
 
 
 @router.post("/submissions/{submission_id}/submit", response_model=SubmissionRead,
@@ -142,7 +113,7 @@ async def submit_submission(submission_id: uuid.UUID, body: SubmitRequest, sessi
     submission is flagged with how late, or refused under a hard cut-off."""
     ctx = await service.submit(session, principal, events, clock, scoring, submission_id,
                                _base_version(if_match, body.base_version), body.note)
-    return submission_read(principal, ctx, response)
+    return _read(principal, ctx, response)
 
 
 @router.get("/submissions/{submission_id}/checklist", response_model=ChecklistRead)
@@ -162,38 +133,33 @@ async def get_checklist(submission_id: uuid.UUID, session: SessionDep, principal
 async def start_review(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                        clock: ClockDep) -> SubmissionRead:
     """A reviewer takes the submission up."""
-    return submission_read(principal, await service.start_review(session, principal, clock, submission_id))
+    return service.submission_read(principal, await service.start_review(session, principal, clock, submission_id))
 
 
 @router.post("/submissions/{submission_id}/forward", response_model=SubmissionRead)
 async def forward_submission(submission_id: uuid.UUID, body: ReviewDecision, session: SessionDep,
                              principal: CurrentPrincipal, clock: ClockDep) -> SubmissionRead:
     """Two-level campaigns: the managing Phòng accepts the school's submission for the issuing Sở."""
-    return submission_read(principal, await service.forward(session, principal, clock, submission_id, body.comment))
+    ctx = await service.forward(session, principal, clock, submission_id, body.comment)
+    return service.submission_read(principal, ctx)
 
 
 @router.get("/submissions/{submission_id}/history", response_model=Page[SubmissionEventRead])
 async def get_history(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                       page: PageParamsDep) -> Page[SubmissionEventRead]:
     """Who did what and when, oldest first (consecutive autosaves by one person are one line)."""
-    ctx = await service.load(session, principal, submission_id)
-    return page_of(SubmissionEventRead, await repository.events(session, ctx.submission.id), page)
+    return page_of(SubmissionEventRead, await service.history(session, principal, submission_id), page)
 
 
 @router.get("/submissions/{submission_id}/versions", response_model=Page[SubmissionVersionRead])
 async def list_versions(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                         page: PageParamsDep) -> Page[SubmissionVersionRead]:
     """Every submitted version, as submitted, oldest first."""
-    ctx = await service.load(session, principal, submission_id)
-    return page_of(SubmissionVersionRead, await repository.versions(session, ctx.submission.id), page)
+    return page_of(SubmissionVersionRead, await service.versions(session, principal, submission_id), page)
 
 
 @router.get("/submissions/{submission_id}/versions/{number}", response_model=SubmissionVersionRead)
 async def get_version(submission_id: uuid.UUID, number: int, session: SessionDep,
                       principal: CurrentPrincipal) -> SubmissionVersionRead:
     """One submitted version."""
-    ctx = await service.load(session, principal, submission_id)
-    version = await repository.version(session, ctx.submission.id, number)
-    if version is None:
-        raise service.SubmissionNotFound(f"Không có phiên bản {number}.")
-    return SubmissionVersionRead.model_validate(version)
+    return SubmissionVersionRead.model_validate(await service.version(session, principal, submission_id, number))

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common import audit
 from edudx_common.auth import Principal, Role
 from edudx_common.db import new_id
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
+from edudx_common.tables import audit
 from edudx_common.timezone import describe_delay, format_vn
 from submissions import deadlines
 from submissions.access import (
@@ -50,7 +50,7 @@ from submissions.outlines.validation import ContentError, check_values, missing_
 from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
-from submissions.workflow.schemas import CampaignPhase, ReturnRequest
+from submissions.workflow.schemas import CampaignPhase, FieldProblem, ReturnRequest, SubmissionRead, UnitSubmissionRead
 
 Clock = Callable[[], datetime]
 EDIT_COALESCE = timedelta(minutes=15)
@@ -540,3 +540,51 @@ def _edit_line(submission: Submission, principal: Principal, target: CampaignTar
                            action="edited", actor_id=principal.subject, actor_name=principal.name,
                            actor_unit_id=principal.unit_id, on_behalf=principal.unit_id != target.unit_id,
                            version_number=None, detail={"fields": field_ids[:20], "saves": 1}, at=now)
+
+
+def submission_read(principal: Principal, ctx: Context, refused: list[ContentError] | None = None) -> SubmissionRead:
+    """The submission as the API shows it to `principal`: what it may do next, and the answers a submit would
+    refuse while it is editable (`refused`: those not stored at all)."""
+    problems = [FieldProblem(field=e.field, message=e.message, section=e.section, saved=False) for e in refused or []]
+    if ctx.submission.status in EDITABLE:
+        problems += [FieldProblem(field=e.field, message=e.message, section=e.section) for e in content_problems(ctx)]
+    return SubmissionRead.model_validate({
+        **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
+        "due_at": effective_due(ctx), "late_text": late_text(ctx.submission),
+        "allowed_actions": allowed_actions(principal, ctx), "problems": problems,
+    })
+
+
+def unit_line_read(line: UnitLine, now: datetime) -> UnitSubmissionRead:
+    submission = line.submission
+    return UnitSubmissionRead.model_validate({
+        "campaign": line.campaign, "unit_id": line.target.unit_id, "unit_name": line.target.unit_name,
+        "due_at": line.due_at, "phase": phase(line.campaign, line.due_at, now),
+        "submission_id": submission.id if submission else None,
+        "status": submission.status if submission else None,
+        "version": submission.version if submission else None,
+        "first_submitted_at": submission.first_submitted_at if submission else None,
+        "last_submitted_at": submission.last_submitted_at if submission else None,
+        "late_seconds": submission.late_seconds if submission else None,
+        "late_text": late_text(submission) if submission else None,
+        "updated_at": submission.updated_at if submission else None,
+    }, from_attributes=True)
+
+
+async def history(session: AsyncSession, principal: Principal, submission_id: uuid.UUID) -> list[SubmissionEvent]:
+    ctx = await load(session, principal, submission_id)
+    return await repository.events(session, ctx.submission.id)
+
+
+async def versions(session: AsyncSession, principal: Principal, submission_id: uuid.UUID) -> list[SubmissionVersion]:
+    ctx = await load(session, principal, submission_id)
+    return await repository.versions(session, ctx.submission.id)
+
+
+async def version(session: AsyncSession, principal: Principal, submission_id: uuid.UUID,
+                  number: int) -> SubmissionVersion:
+    ctx = await load(session, principal, submission_id)
+    found = await repository.version(session, ctx.submission.id, number)
+    if found is None:
+        raise SubmissionNotFound(f"Không có phiên bản {number}.")
+    return found

@@ -1,6 +1,6 @@
 """The receiving side of events between services: each event's effects happen once.
 
-Producers deliver at least once (`edudx_common.outbox`): after a timeout or a crash the same event comes
+Producers deliver at least once (`edudx_common.tables.outbox`): after a timeout or a crash the same event comes
 again, with the same id. A receiver's `POST /api/<service>/events` route records the event id with
 `accept_once` in the same transaction as the event's effects, and skips the effects when the id was seen:
 

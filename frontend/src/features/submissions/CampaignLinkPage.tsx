@@ -12,8 +12,8 @@ import { isSchoolUser } from "../auth/roles";
 import { PageLoading } from "../../components/PageLoading";
 import { DEEP_LINKS } from "../../app/navigation";
 import { ErrorScreen } from "../../components/ErrorPages";
-import { submissionKeys } from "../submissions/api";
-import CampaignDetailPage from "./CampaignDetailPage";
+import { submissionKeys } from "./api";
+import CampaignDetailPage from "../campaigns/CampaignDetailPage";
 
 /** `/campaigns/:id` (the link in campaign e-mails): a school lands in its report, an authority on the campaign. */
 export default function CampaignLinkPage() {

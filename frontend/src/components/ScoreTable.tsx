@@ -5,8 +5,8 @@
 import { ExclamationCircleFilled } from "@ant-design/icons";
 import { Checkbox, Input, Radio, Select, Tag } from "antd";
 import { Fragment, type ReactNode } from "react";
-import { useLang, useT } from "../../i18n/lang";
-import { formatPoints, stepOf, type Criterion, type Entry, type RubricDefinition } from "../../lib/scoring";
+import { useLang, useT } from "../i18n/lang";
+import { formatPoints, stepOf, type Criterion, type Entry, type RubricDefinition } from "../lib/scoring";
 
 const CLASS_COLORS: Record<string, string> = { "Xuất sắc": "green", "Tốt": "blue", "Khá": "cyan", "Trung bình": "orange", "Yếu": "red" };
 

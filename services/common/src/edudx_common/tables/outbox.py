@@ -2,11 +2,11 @@
 
 A service records an event with `add_event` in the same transaction as the change it describes, so the
 event exists exactly when the change was committed. `OutboxDispatcher` then POSTs it to every receiver
-(`POST /api/<receiver>/events`, body `EventEnvelope` from `edudx_common.inbox`, `Idempotency-Key: <event id>`)
+(`POST /api/<receiver>/events`, body `EventEnvelope` from `edudx_common.tables.inbox`, `Idempotency-Key: <event id>`)
 until the receiver answers 2xx, retrying with backoff for as long as the receiver is down or overloaded.
 
 Delivery is at least once: a dispatcher that crashes after a receiver accepted an event delivers it again
-when its lease runs out, so receivers de-duplicate by event id (`edudx_common.inbox.accept_once`).
+when its lease runs out, so receivers de-duplicate by event id (`edudx_common.tables.inbox.accept_once`).
 Events are not ordered: a retried event can arrive after later ones, so receivers treat each as a fact with
 its `occurred_at`, and ask the producer's API when they need the current state.
 
@@ -184,7 +184,7 @@ class DeliveryOutcome:
 
 
 def envelope(message: ClaimedMessage | OutboxMessage) -> dict[str, Any]:
-    """The JSON body a receiver gets: the shape of `edudx_common.inbox.EventEnvelope`."""
+    """The JSON body a receiver gets: the shape of `edudx_common.tables.inbox.EventEnvelope`."""
     return {
         "id": str(message.event_id),
         "type": message.event_type,
