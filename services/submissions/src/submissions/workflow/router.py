@@ -60,7 +60,8 @@ def submission_read(principal: Principal, ctx: service.Context, response: Respon
                      for e in service.content_problems(ctx)]
     return SubmissionRead.model_validate({
         **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
-        "due_at": service.effective_due(ctx), "late_text": service.late_text(ctx.submission),
+        "commune_id": ctx.target.commune_id, "due_at": service.effective_due(ctx),
+        "late_text": service.late_text(ctx.submission),
         "allowed_actions": service.allowed_actions(principal, ctx), "problems": problems,
     })
 

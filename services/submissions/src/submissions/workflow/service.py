@@ -26,6 +26,7 @@ from submissions.access import (
     acts_for_school,
     path_pattern,
     prepares_submission,
+    reviews_by_commune_grant,
     reviews_for_issuer,
     reviews_in_between,
     sees_everything,
@@ -348,9 +349,11 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
 
 
 def review_stage(principal: Principal, ctx: Context) -> str | None:
-    """'issuer' for reviewers of the issuing authority (or above), 'intermediate' for the managing Phòng of a
-    two-level campaign, None for anyone else."""
-    if reviews_for_issuer(principal, ctx.campaign.issuer_path):
+    """'issuer' for reviewers of the issuing authority (or above) and for a commune official the Sở granted
+    `review` on the school's commune, 'intermediate' for the managing Phòng of a two-level campaign, None for anyone
+    else."""
+    if reviews_for_issuer(principal, ctx.campaign.issuer_path) \
+            or reviews_by_commune_grant(principal, ctx.campaign.issuer_path, ctx.target.commune_id):
         return "issuer"
     if ctx.campaign.two_level_review and reviews_in_between(principal, ctx.campaign.issuer_path, ctx.target.unit_path):
         return "intermediate"
