@@ -40,7 +40,7 @@ async def in_force(session: AsyncSession, *, user_ids: Sequence[uuid.UUID] | Non
 
 
 async def search(session: AsyncSession, *, issuer_path: str | None, own_commune_id: uuid.UUID | None,
-                 commune_id: uuid.UUID | None, user_id: uuid.UUID | None, include_revoked: bool,
+                 commune_ids: Sequence[uuid.UUID] | None, user_id: uuid.UUID | None, include_revoked: bool,
                  limit: int, offset: int) -> tuple[list[CommuneGrant], int]:
     """Grants issued by a unit under `issuer_path` (None: any), or on `own_commune_id` (a commune's own officials
     read theirs), filtered."""
@@ -48,9 +48,9 @@ async def search(session: AsyncSession, *, issuer_path: str | None, own_commune_
     if issuer_path is not None:
         issuers = select(Unit.id).where(col(Unit.path).startswith(issuer_path))
         scope = col(CommuneGrant.issuer_unit_id).in_(issuers)
-        stmt = stmt.where(or_(scope, CommuneGrant.commune_id == own_commune_id) if own_commune_id else scope)
-    if commune_id is not None:
-        stmt = stmt.where(CommuneGrant.commune_id == commune_id)
+        stmt = stmt.where(or_(scope, col(CommuneGrant.commune_id) == own_commune_id) if own_commune_id else scope)
+    if commune_ids:
+        stmt = stmt.where(col(CommuneGrant.commune_id).in_(list(commune_ids)))
     if user_id is not None:
         stmt = stmt.where(CommuneGrant.user_id == user_id)
     if not include_revoked:

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/commune-grants", tags=["commune-grants"], responses=
 @router.get("", response_model=Page[CommuneGrantRead])
 async def list_commune_grants(
     session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep,
-    commune_id: Annotated[uuid.UUID | None, Query(description="Chỉ quyền trên UBND xã/phường này")] = None,
+    commune_id: Annotated[list[uuid.UUID] | None, Query(
+        max_length=100, description="Chỉ quyền trên các UBND xã/phường này (lặp lại tham số cho nhiều xã)")] = None,
     user_id: Annotated[uuid.UUID | None, Query(description="Chỉ quyền của cán bộ này")] = None,
     include_revoked: Annotated[bool, Query(description="Kể cả quyền đã thu hồi")] = False,
 ) -> Page[CommuneGrantRead]:

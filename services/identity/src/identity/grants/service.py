@@ -58,13 +58,13 @@ async def read(session: AsyncSession, grants: list[CommuneGrant]) -> list[Commun
 
 
 async def list_grants(session: AsyncSession, principal: Principal, page: PageParams, *,
-                      commune_id: uuid.UUID | None, user_id: uuid.UUID | None,
+                      commune_id: list[uuid.UUID] | None, user_id: uuid.UUID | None,
                       include_revoked: bool) -> tuple[list[CommuneGrant], int]:
     """Grants issued by the caller's unit or units below it; a commune's officials see those on their commune."""
     root = await units_service.scope_root(session, principal)
     own_commune = root.id if root is not None and UnitType(root.type) == UnitType.COMMUNE else None
     return await repository.search(session, issuer_path=root.path if root else None, own_commune_id=own_commune,
-                                   commune_id=commune_id, user_id=user_id, include_revoked=include_revoked,
+                                   commune_ids=commune_id, user_id=user_id, include_revoked=include_revoked,
                                    limit=page.limit, offset=page.offset)
 
 
@@ -206,8 +206,3 @@ async def token_claims(session: AsyncSession, user_id: uuid.UUID, unit_id: uuid.
         {"commune": g.commune_id.hex, "issuer": g.issuer_unit_id.hex, "rights": sorted(g.rights),
          "until": _end_of(g.valid_to) if g.valid_to else None} for g in grants]}
 
-
-async def holders(session: AsyncSession, commune_ids: list[uuid.UUID], right: str) -> list[CommuneGrant]:
-    """Grants in force today with `right` on any of the communes."""
-    return [g for g in await repository.in_force(session, commune_ids=commune_ids, on=units_service.today())
-            if right in g.rights]
