@@ -70,7 +70,7 @@ async def list_grants(session: AsyncSession, principal: Principal, page: PagePar
 
 async def _issuer(session: AsyncSession, principal: Principal, issuer_unit_id: uuid.UUID | None) -> Unit:
     """The Sở granting: the caller's own unit by default; another one only if the caller manages it."""
-    if not (principal.is_system_admin or Role.AUTHORITY_ADMIN in principal.roles) or principal.kind != "user":
+    if principal.is_client or not (principal.is_system_admin or Role.AUTHORITY_ADMIN in principal.roles):
         raise Forbidden("Chỉ quản trị viên của Sở GDĐT mới được cấp quyền bổ sung cho cán bộ xã/phường.")
     if issuer_unit_id is None:
         if principal.unit_id is None:
