@@ -72,10 +72,10 @@ function GrantForm({ open, onClose }: { open: boolean; onClose: () => void }) {
         </Form.Item>
         <div className="grant-dates">
           <Form.Item name="valid_from" label={t("Từ ngày (mặc định: hôm nay)", "From (default: today)")} validateStatus={errors.valid_from ? "error" : undefined} help={errors.valid_from}>
-            <DatePicker format="DD/MM/YYYY" style={{ width: "100%" }} />
+            <DatePicker format="DD/MM/YYYY" placeholder={t("Chọn ngày", "Pick a date")} style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item name="valid_to" label={t("Đến hết ngày trước (để trống: đến khi thu hồi)", "Until (empty: until revoked)")} validateStatus={errors.valid_to ? "error" : undefined} help={errors.valid_to}>
-            <DatePicker format="DD/MM/YYYY" style={{ width: "100%" }} />
+          <Form.Item name="valid_to" label={t("Hết hiệu lực từ (trống: đến khi thu hồi)", "Ends on (empty: until revoked)")} validateStatus={errors.valid_to ? "error" : undefined} help={errors.valid_to}>
+            <DatePicker format="DD/MM/YYYY" placeholder={t("Chọn ngày", "Pick a date")} style={{ width: "100%" }} />
           </Form.Item>
         </div>
         <Form.Item name="note" label={t("Căn cứ, ghi chú", "Basis, note")} validateStatus={errors.note ? "error" : undefined} help={errors.note}>
@@ -108,17 +108,17 @@ export function CommuneGrantsCard() {
     },
   });
   return (
-    <Card className="mt" title={t("Quyền bổ sung cho cán bộ xã/phường", "Additional rights for commune officials")}
-      extra={<Button icon={<PlusOutlined />} onClick={() => setGranting(true)}>{t("Cấp quyền", "Grant")}</Button>}>
+    <Card className="mt card-wrapping-title" title={t("Quyền bổ sung cho cán bộ xã/phường", "Additional rights for commune officials")}>
       <p className="muted">{t("Cán bộ UBND xã/phường mặc định chỉ xem tình hình, kết quả báo cáo của các trường trên địa bàn. Sở có thể cấp thêm quyền nhận nhắc việc hoặc quyền thẩm định các báo cáo đó.",
         "Commune officials only read their schools' status and results; the department may grant reminders or reviewing.")}</p>
-      <div className="filters">
+      <div className="filters grant-filters">
+        <Button icon={<PlusOutlined />} onClick={() => setGranting(true)}>{t("Cấp quyền", "Grant")}</Button>
         <Switch checked={includeRevoked} onChange={(v) => { setIncludeRevoked(v); setPage(1); }} aria-label={t("Hiện cả quyền đã thu hồi", "Show revoked")} />
         <span>{t("Hiện cả quyền đã thu hồi", "Show revoked")}</span>
       </div>
       {grants.error ? <ProblemAlert error={grants.error} /> : null}
       {revoke.error ? <ProblemAlert error={revoke.error} /> : null}
-      <Table<Grant> rowKey="id" loading={grants.isFetching} dataSource={grants.data?.items ?? []} scroll={{ x: 760 }}
+      <Table<Grant> rowKey="id" loading={grants.isFetching} dataSource={grants.data?.items ?? []} scroll={{ x: 900 }}
         pagination={{ current: page, pageSize: PAGE, total: grants.data?.total ?? 0, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true }}
         locale={{ emptyText: t("Chưa cấp quyền bổ sung nào.", "No grants yet.") }}
         columns={[
