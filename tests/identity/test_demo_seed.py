@@ -50,6 +50,10 @@ async def test_demo_province_as_it_stands_in_2026(client: httpx.AsyncClient, ses
     assert hoa_binh["commune"]["name"] == "UBND xã Long Phước"
     assert [c["name"] for c in hoa_binh["clusters"]] == ["Cụm 1 – Long Hồ"]
     clusters = (await client.get("/api/identity/clusters", headers=so)).json()
+    grants = (await client.get("/api/identity/commune-grants", headers=so)).json()
+    assert [(g["user_email"], g["rights"], g["in_force"]) for g in grants["items"]] == [
+        ("vhxh.longchau@vinhlong.gov.vn", ["reminders", "review"], True)]  # seeded once, Long Phước's stays read-only
+    assert next(a for a in accounts if a.email == "vhxh.longchau@vinhlong.gov.vn").granted
     assert sorted(c["name"] for c in clusters["items"]) == ["Cụm 1 – Long Hồ", "Cụm 2 – Mang Thít"]
 
     office = (await client.get(f"{UNITS}/{ids['PGD-LH']}", headers=so)).json()

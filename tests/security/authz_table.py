@@ -593,6 +593,43 @@ TABLE.update({
 })
 
 
+async def _fresh_commune_official(world: Any) -> str:
+    """An official of commune CM made for the cell: a grant, and a revocation (which ends the grantee's sessions),
+    touch nobody a cell acts as."""
+    from tests.security.world import unique
+    made = await world.ok("POST", "/api/identity/users", expect=201, json={
+        "email": f"{unique('xa')}@vinhlong.gov.vn", "full_name": "Cán bộ xã kiểm thử", "unit_id": world.units["CM"],
+        "roles": ["viewer"], "send_invite": False})
+    return str(made["id"])
+
+
+async def _commune_grant(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"user_id": await _fresh_commune_official(world), "rights": ["review"]}}
+
+
+async def _fresh_commune_grant(world: Any, ref: str, role: str) -> Request:
+    created = await world.ok("POST", "/api/identity/commune-grants", expect=201, json={
+        "user_id": await _fresh_commune_official(world), "issuer_unit_id": world.units["SO"], "rights": ["reminders"]})
+    return {"grant_id": created["id"]}
+
+
+async def _fresh_commune_grant_change(world: Any, ref: str, role: str) -> Request:
+    return {**await _fresh_commune_grant(world, ref, role), "json": {"note": "Gia hạn theo công văn mới"}}
+
+
+# What a Sở grants a commune official (identity grants/): anyone signed in lists (filtered to the grants of their
+# subtree, or of their own commune); only the Sở's admins (and system admins) grant, change and revoke. A Phòng
+# admin is refused as an issuer (422: grants come from a Sở); a grant of another Sở is hidden (404).
+TABLE.update({
+    "GET /api/identity/commune-grants": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/identity/commune-grants": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", _commune_grant),
+    "PATCH /api/identity/commune-grants/{grant_id}": Rule("none", "a-- a-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
+                                                          _fresh_commune_grant_change),
+    "DELETE /api/identity/commune-grants/{grant_id}": Rule("none", "a-- a-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
+                                                           _fresh_commune_grant),
+})
+
+
 async def _audit_of_unit(world: Any, ref: str, role: str) -> Request:
     return {"params": {"unit_id": world.units[ref]}}
 

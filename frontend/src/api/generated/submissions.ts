@@ -1653,6 +1653,11 @@ export interface components {
              * Format: uuid
              */
             campaign_id: string;
+            /**
+             * Commune Id
+             * @description UBND xã/phường quản lý hành chính đơn vị
+             */
+            commune_id?: string | null;
             /** Content */
             content: {
                 [key: string]: unknown;
@@ -2426,6 +2431,11 @@ export interface components {
              * Format: uuid
              */
             campaign_id: string;
+            /**
+             * Commune Id
+             * @description UBND xã/phường quản lý hành chính đơn vị
+             */
+            commune_id?: string | null;
             /** Content */
             content: {
                 [key: string]: unknown;

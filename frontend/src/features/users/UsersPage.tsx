@@ -14,6 +14,7 @@ import { formatDateTime } from "../../lib/deadline";
 import { fileBody, ImportDialog, rowImport } from "../../components/ImportDialog";
 import { UnitPicker } from "../units/UnitPicker";
 import { userKeys } from "./api";
+import { CommuneGrantsCard } from "./CommuneGrantsCard";
 
 const PAGE = 20;
 
@@ -52,9 +53,14 @@ function CreateUser({ open, onClose }: { open: boolean; onClose: () => void }) {
   );
 }
 
+/** The Sở's (and the Bộ's) admins grant commune officials more than reading (issue 20). */
+const GRANTING_UNITS = ["department", "ministry"];
+
 export default function UsersPage() {
   const t = useT();
   const { lang } = useLang();
+  const me = useMe();
+  const grants = me.roles.includes("system_admin") || (me.roles.includes("authority_admin") && GRANTING_UNITS.includes(me.unit_type));
   const queryClient = useQueryClient();
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
@@ -87,6 +93,7 @@ export default function UsersPage() {
           { title: t("Đăng nhập gần nhất", "Last sign-in"), dataIndex: "last_login_at", width: 160, render: (v: string | null) => formatDateTime(v) || "—" },
           { title: t("Trạng thái", "State"), dataIndex: "active", width: 110, render: (a: boolean, u) => !a ? <Tag>{t("Đã khoá", "Disabled")}</Tag> : u.has_password ? <Tag color="green">{t("Hoạt động", "Active")}</Tag> : <Tag color="gold">{t("Chờ đặt mật khẩu", "Invited")}</Tag> },
         ]} />
+      {grants ? <CommuneGrantsCard /> : null}
       <CreateUser open={creating} onClose={() => setCreating(false)} />
       <ImportDialog open={importing} onClose={() => setImporting(false)} title={t("Nhập người dùng từ tệp Excel", "Import users from Excel")}
         help={t("Cột bắt buộc: E-mail, Họ và tên, Mã đơn vị, Vai trò (Hiệu trưởng, Cán bộ CNTT, Chuyên viên, Quản trị, Người xem); thêm Điện thoại. Tài khoản mới nhận e-mail mời đặt mật khẩu.",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -30,6 +32,32 @@ ROLE_LABELS_VI: dict[Role, str] = {
     Role.SCHOOL_IT_OFFICER: "Cán bộ phụ trách CNTT",
     Role.VIEWER: "Người xem",
 }
+
+
+class GrantRight(StrEnum):
+    """What a Sở may grant a commune official beyond reading its schools (issue 20: "the Sở can grant more")."""
+
+    REMINDERS = "reminders"  # receives the reminders and escalations for the commune's schools
+    REVIEW = "review"  # reviews (start, return, approve) and review-scores the commune's schools
+
+
+GRANT_RIGHT_LABELS_VI: dict[GrantRight, str] = {
+    GrantRight.REMINDERS: "Nhận nhắc việc, cảnh báo quá hạn",
+    GrantRight.REVIEW: "Thẩm định, trả lại, phê duyệt và chấm điểm thẩm định",
+}
+
+
+@dataclass(frozen=True)
+class CommuneGrant:
+    """A right a Sở (`issuer_id`) gave the caller on the schools of its commune, as the token carries it."""
+
+    commune_id: uuid.UUID
+    issuer_id: uuid.UUID
+    rights: frozenset[str]
+    until: int | None = None  # epoch seconds the grant ends (exclusive), None: no end
+
+    def valid(self, now: float | None = None) -> bool:
+        return self.until is None or (time.time() if now is None else now) < self.until
 
 
 # An integration client (a province dashboard, the sector database) acting for one unit's subtree: a read-only
@@ -70,6 +98,36 @@ class Principal:
 
     def has_any(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
+
+    @property
+    def commune_grants(self) -> tuple[CommuneGrant, ...]:
+        """The grants of a commune official (claim `commune_grants`), those still valid now; a malformed entry is
+        ignored (it grants nothing)."""
+        if self.kind != "user":
+            return ()
+        found = []
+        for entry in self.claims.get("commune_grants") or []:
+            try:
+                until = entry.get("until")
+                grant = CommuneGrant(commune_id=uuid.UUID(str(entry["commune"])),
+                                     issuer_id=uuid.UUID(str(entry["issuer"])),
+                                     rights=frozenset(str(r) for r in entry.get("rights") or []),
+                                     until=int(until) if until is not None else None)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue
+            if grant.valid():
+                found.append(grant)
+        return tuple(found)
+
+    def granted(self, right: GrantRight, commune_id: uuid.UUID | None,
+                issuer_line: Collection[uuid.UUID]) -> bool:
+        """The caller is an official of `commune_id` holding `right` from a Sở on `issuer_line` (the campaign's
+        issuer and every unit above it): a Sở grants what it holds, on its own campaigns and those of units below
+        it, never on another Sở's."""
+        if commune_id is None or self.unit_id != commune_id:
+            return False
+        return any(g.commune_id == commune_id and right in g.rights and g.issuer_id in issuer_line
+                   for g in self.commune_grants)
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
@@ -162,6 +220,12 @@ def prepares_for(principal: Principal, unit_id: uuid.UUID) -> bool:
 def reviews_for(principal: Principal, unit_id: uuid.UUID) -> bool:
     """Reviewers and admins of an authority above the unit (never the school itself)."""
     return principal.is_system_admin or (principal.unit_id != unit_id and principal.has_any(*REVIEW_ROLES))
+
+
+def reviews_by_grant(principal: Principal, commune_id: uuid.UUID | None, issuer_line: Collection[uuid.UUID]) -> bool:
+    """A commune official the Sở granted `review`: reviews the commune's schools in the Sở's campaigns. Submissions
+    and scoring apply this same rule (`issuer_line`: the campaign's issuer and the units above it)."""
+    return principal.granted(GrantRight.REVIEW, commune_id, issuer_line)
 
 
 def require_roles(*roles: Role, allow_service: bool = False) -> Any:

@@ -46,6 +46,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "units": "Cây đơn vị (Bộ, Sở, trường, UBND xã/phường; Phòng GDĐT trước 1/7/2025): tạo, sửa, quan hệ theo ngày, "
              "mã cũ và mới, nhập từ Excel.",
     "clusters": "Cụm trường do Sở lập và các trường thuộc cụm.",
+    "commune-grants": "Quyền bổ sung Sở cấp cho cán bộ UBND xã/phường: nhận nhắc việc, thẩm định các trường trên "
+                      "địa bàn.",
     "reorganisations": "Sắp xếp đơn vị (giải thể Phòng, hợp nhất Sở, chuyển xã/phường, đổi mã): xem trước, xác nhận "
                        "hoặc huỷ.",
     "integration-clients": "Ứng dụng tích hợp của đơn vị (client credentials, phạm vi đọc hoặc đọc-ghi, thu hồi).",

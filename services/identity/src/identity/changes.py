@@ -1,7 +1,8 @@
 """Identity tells the services that keep a copy of its accounts and units when they change.
 
 Notifications keeps each unit's contacts (its e-mail, its principal and IT officer …) to know whom to write to.
-Every change that copy depends on — an account created, moved, renamed, deactivated, given other roles; a unit
+Every change that copy depends on — an account created, moved, renamed, deactivated, given other roles or a
+Sở's grant on its commune (`grants/`); a unit
 renamed, moved, given another e-mail, deactivated — is published as `user.changed` or `unit.changed` through the
 outbox, in the transaction that makes the change. The events are recorded by a flush hook rather than by each
 function that changes a user or a unit, so that no path (API, spreadsheet import, merge, command line) can change
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from edudx_common.tables.outbox import Event, add_event
+from identity.grants.models import CommuneGrant
 from identity.units.models import Unit
 from identity.users.models import User, UserRole
 
@@ -111,6 +113,9 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
                 unit_id=obj.id, path=obj.path, position=0, commune_id=obj.commune_id,
                 former_path=former_path if moved else None,
                 former_commune_id=former_commune if rehomed else None), moved or rehomed)
+        elif isinstance(obj, CommuneGrant):
+            # A commune official's grant changes whom notifications writes to about the commune's schools.
+            users.setdefault(obj.user_id, set()).add(obj.commune_id)
         elif isinstance(obj, UserRole) and obj in session.new:
             owner = session.identity_map.get(inspect(User).identity_key_from_primary_key((obj.user_id,)))
             if isinstance(owner, User):

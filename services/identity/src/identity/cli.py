@@ -24,7 +24,9 @@ async def _seed_demo(settings: Settings, *, archive_office: bool) -> None:
         accounts, unit_ids = await seed_demo(session, passwords, archive_office=archive_office)
     await engine.dispose()
     json.dump({"password": DEMO_PASSWORD,
-               "accounts": [{"email": a.email, "role": a.role.value, "unit": a.unit_name} for a in accounts],
+               "accounts": [{"email": a.email, "role": a.role.value,
+                             "unit": f"{a.unit_name} ({a.granted})" if a.granted else a.unit_name}
+                            for a in accounts],
                "units": unit_ids,
                "notes": [DEMO_NOTE]},
               sys.stdout, ensure_ascii=False)

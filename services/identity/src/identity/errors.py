@@ -159,3 +159,18 @@ class ReorganisationNotPending(Conflict):
 class InvalidReorganisation(Unprocessable):
     code = "invalid_reorganisation"
     title = "Đợt sắp xếp đơn vị không hợp lệ"
+
+
+class CommuneGrantNotFound(NotFound):
+    code = "commune_grant_not_found"
+    title = "Không tìm thấy quyền bổ sung của cán bộ xã/phường"
+
+
+class CommuneGrantOverlaps(Conflict):
+    code = "commune_grant_overlaps"
+    title = "Cán bộ đã có quyền bổ sung còn hiệu lực do Sở này cấp"
+
+
+class InvalidCommuneGrant(Unprocessable):
+    code = "invalid_commune_grant"
+    title = "Quyền bổ sung cho cán bộ xã/phường không hợp lệ"

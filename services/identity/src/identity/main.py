@@ -29,6 +29,8 @@ from identity.changes import publish_changes
 from identity.clusters.router import router as clusters_router
 from identity.config import Settings
 from identity.errors import OAuthError
+from identity.grants import service as grants_service
+from identity.grants.router import router as grants_router
 from identity.integrations import service as integrations_service
 from identity.integrations.router import oauth_error_handler
 from identity.integrations.router import router as integrations_router
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length),
             issuer=TokenIssuer(signing_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             jwks=signing_key.jwks,
+            extra_claims=grants_service.token_claims,
             throttle=create_login_throttle(settings.redis_url, prefix=settings.redis_key_prefix + "identity:login:",
                                            free_failures=settings.lockout_threshold,
                                            base_seconds=settings.lockout_base_seconds,
@@ -113,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Cây đơn vị, tài khoản, vai trò, đăng nhập và khoá công khai (JWKS) của EduDX.",
         version=VERSION,
         routers=[audit_router("identity"), auth_router, users_router, units_router, clusters_router,
-                 reorganisations_router, integrations_router],
+                 reorganisations_router, integrations_router, grants_router],
         lifespan=lifespan,
         metrics_sources=[outbox_depth_source("identity")],
     )

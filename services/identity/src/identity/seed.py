@@ -18,10 +18,13 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import Principal, Role
+from edudx_common.auth import GrantRight, Principal, Role
 from identity.auth.passwords import Passwords
 from identity.clusters import repository as clusters_repository
 from identity.clusters import service as clusters_service
+from identity.grants import repository as grants_repository
+from identity.grants import service as grants_service
+from identity.grants.schemas import CommuneGrantCreate
 from identity.reorganisations import service as reorganisations_service
 from identity.reorganisations.models import ReorganisationKind
 from identity.reorganisations.schemas import ReorganisationCreate
@@ -116,6 +119,11 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("hieutruong.hoaphu@vinhlong.edu.vn", "Đỗ Thị Kim Phượng", Role.PRINCIPAL, "86702002"),
     ("hieutruong.phuduc@vinhlong.edu.vn", "Cao Văn Đức", Role.PRINCIPAL, "86702003"),
 ]
+# The commune official the Sở granted more than reading (issue 20): reviewing its schools' reports and their
+# reminders. The other commune official (Long Phước) stays read-only, as every commune official is by default.
+DEMO_GRANT = ("vhxh.longchau@vinhlong.gov.vn", "SGD-VL", [GrantRight.REVIEW, GrantRight.REMINDERS],
+              "Quyết định giao UBND phường thẩm định báo cáo CĐS các trường trên địa bàn (dữ liệu mẫu)")
+DEMO_GRANT_LABEL = "Sở cấp quyền thẩm định, nhận nhắc việc"
 FORMER_OFFICE_ACCOUNTS: list[tuple[str, str, Role, str]] = [
     ("cntt.longho@vinhlong.edu.vn", "Phạm Văn Hùng", Role.AUTHORITY_ADMIN, "PGD-LH"),
     ("xem.longho@vinhlong.edu.vn", "Võ Thị Lan", Role.VIEWER, "PGD-LH"),
@@ -127,6 +135,7 @@ class DemoAccount:
     email: str
     role: Role
     unit_name: str
+    granted: str = ""  # what the Sở granted a commune official, for the banner
 
 
 def _commune_unit_name(name: str) -> str:
@@ -161,6 +170,16 @@ async def _account(session: AsyncSession, passwords: Passwords, units: dict[str,
         user = await users_service.create_user(session, SEED_PRINCIPAL, UserCreate(
             email=email, full_name=full_name, unit_id=units[unit_code].id, roles=[role], send_invite=False))
         user.password_hash = passwords.hash(DEMO_PASSWORD)
+
+
+async def _grant(session: AsyncSession, units: dict[str, Unit]) -> None:
+    email, issuer_code, rights, note = DEMO_GRANT
+    official = await users_repository.get_by_email(session, email)
+    assert official is not None
+    if await grants_repository.open_grant(session, user_id=official.id, commune_id=official.unit_id,
+                                          issuer_unit_id=units[issuer_code].id) is None:
+        await grants_service.create_grant(session, SEED_PRINCIPAL, CommuneGrantCreate(
+            user_id=official.id, issuer_unit_id=units[issuer_code].id, rights=rights, valid_from=REFORM, note=note))
 
 
 async def seed_demo(session: AsyncSession, passwords: Passwords, *,
@@ -218,8 +237,10 @@ async def seed_demo(session: AsyncSession, passwords: Passwords, *,
     accounts = []
     for email, full_name, role, unit_code in DEMO_ACCOUNTS:
         await _account(session, passwords, units, email, full_name, role, unit_code)
-        accounts.append(DemoAccount(email=email, role=role, unit_name=units[unit_code].name))
+        accounts.append(DemoAccount(email=email, role=role, unit_name=units[unit_code].name,
+                                    granted=DEMO_GRANT_LABEL if email == DEMO_GRANT[0] else ""))
     await session.flush()
+    await _grant(session, units)
     return accounts, {code: str(unit.id) for code, unit in units.items()}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from edudx_common.auth import PREPARE_ROLES, REVIEW_ROLES, Principal, Role
+from edudx_common.auth import PREPARE_ROLES, REVIEW_ROLES, Principal, Role, reviews_by_grant
 
 AUTHORITY_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
@@ -54,6 +54,15 @@ def reviews_for_issuer(principal: Principal, issuer_path: str) -> bool:
     """Reviewers and admins of the issuing unit, or of an authority above it."""
     return principal.is_system_admin or (
         principal.has_any(*REVIEW_ROLES) and unit_in_path(principal.unit_id, issuer_path))
+
+
+def path_ids(path: str) -> list[uuid.UUID]:
+    return [uuid.UUID(part) for part in path.strip("/").split("/") if part]
+
+
+def reviews_by_commune_grant(principal: Principal, issuer_path: str, commune_id: uuid.UUID | None) -> bool:
+    """An official of the school's commune to whom a Sở on the issuer's path granted `review` (issue 20)."""
+    return commune_id is not None and reviews_by_grant(principal, commune_id, path_ids(issuer_path))
 
 
 def reviews_in_between(principal: Principal, issuer_path: str, unit_path: str) -> bool:

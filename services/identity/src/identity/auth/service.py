@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import math
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -54,6 +55,9 @@ class AuthKit:
     issuer: TokenIssuer
     jwks: dict[str, Any]
     throttle: LoginThrottle
+    # Claims a user's access token carries besides its roles (the rights a Sở granted a commune official), from
+    # the feature that owns them: (session, user id, unit id) → claims.
+    extra_claims: Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[dict[str, Any]]] | None = None
 
 
 async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
@@ -61,10 +65,12 @@ async def _issue_pair(session: AsyncSession, kit: AuthKit, user: User, *,
     roles = (await users_repository.roles_of(session, [user.id]))[user.id]
     family_id = family_id or uuid.uuid4()
     access_lifetime = timedelta(minutes=kit.settings.access_token_minutes)
+    granted = await kit.extra_claims(session, user.id, user.unit_id) if kit.extra_claims else {}
     access = kit.issuer.issue(subject=str(user.id), kind="user", roles=roles, lifetime=access_lifetime,
                               # the name lets other services record who acted without asking identity;
                               # `sid` (the session) lets them refuse the token once the session is revoked
-                              extra={"unit_id": str(user.unit_id), "name": user.full_name, "sid": str(family_id)})
+                              extra={**granted, "unit_id": str(user.unit_id), "name": user.full_name,
+                                     "sid": str(family_id)})
     refresh = random_token()
     refresh_lifetime = timedelta(days=kit.settings.refresh_token_days)
     session.add(RefreshToken(family_id=family_id, user_id=user.id, token_hash=token_hash(refresh),

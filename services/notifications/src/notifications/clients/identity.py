@@ -15,6 +15,10 @@ PAGE = 500
 IDS_PER_CALL = 100  # identity's limit for `ids` / `unit_ids`, and a short query string
 
 
+class IdentityLink(BaseModel):
+    id: uuid.UUID
+
+
 class IdentityUnit(BaseModel):
     id: uuid.UUID
     code: str
@@ -24,6 +28,7 @@ class IdentityUnit(BaseModel):
     parent_id: uuid.UUID | None = None
     ancestor_ids: list[uuid.UUID]
     active: bool
+    commune: IdentityLink | None = None  # a school's UBND xã/phường
 
     @property
     def path(self) -> str:
@@ -37,6 +42,17 @@ class IdentityUser(BaseModel):
     unit_id: uuid.UUID
     roles: list[str]
     active: bool
+
+
+class IdentityGrant(BaseModel):
+    """A right a Sở granted a commune official (only the fields we read)."""
+
+    user_id: uuid.UUID
+    user_email: str
+    user_name: str
+    commune_id: uuid.UUID
+    rights: list[str]
+    in_force: bool
 
 
 class IdentityClient:
@@ -59,6 +75,13 @@ class IdentityClient:
         pages = await asyncio.gather(*(self._all_pages(
             "/api/identity/users", [*role_params, *(("unit_ids", str(i)) for i in chunk)]) for chunk in chunks))
         return [IdentityUser.model_validate(item) for page in pages for item in page]
+
+    async def commune_grants(self, commune_ids: Sequence[uuid.UUID]) -> list[IdentityGrant]:
+        """The grants not revoked on the given communes (the caller keeps those in force)."""
+        chunks = _chunks(commune_ids)
+        pages = await asyncio.gather(*(self._all_pages(
+            "/api/identity/commune-grants", [("commune_id", str(i)) for i in chunk]) for chunk in chunks))
+        return [IdentityGrant.model_validate(item) for page in pages for item in page]
 
     async def user(self, user_id: uuid.UUID) -> IdentityUser | None:
         async with self._limit:

@@ -120,14 +120,23 @@ def _greeting(unit: UnitInfo | None, unit_id: uuid.UUID) -> str:
     return f"Kính gửi: Lãnh đạo và bộ phận phụ trách CNTT {name},"
 
 
-def _to_unit(world: World, unit_id: uuid.UUID, category: Category, content: Content, link: str) -> Delivery:
+def _to_unit(world: World, unit_id: uuid.UUID, category: Category, content: Content, link: str, *,
+             with_commune: bool = False) -> Delivery:
     """A unit that has to submit: its principal and IT officer (an authority: its admins), copied to its contact
-    address. People who muted an optional category get no e-mail but still get the feed item."""
+    address; `with_commune` (reminders): also the officials of its commune a Sở granted `reminders`. People who
+    muted an optional category get no e-mail but still get the feed item."""
     unit = world.units.get(unit_id)
     people = []
     if unit is not None:
         people = unit.with_roles(*SCHOOL_ROLES) if _is_school(unit) else unit.with_roles(Role.AUTHORITY_ADMIN)
+        if with_commune:
+            people += [p for p in _commune_grantees(world, unit) if p.user_id not in {q.user_id for q in people}]
     return _delivery(world, unit_id, unit, people, category, content, link, copy_contact=True)
+
+
+def _commune_grantees(world: World, unit: UnitInfo) -> list[Any]:
+    commune = world.units.get(unit.commune_id) if unit.commune_id else None
+    return commune.reminder_grantees() if commune is not None else []
 
 
 def _to_authority(world: World, unit_id: uuid.UUID, role: Role, category: Category, content: Content, link: str,
@@ -211,7 +220,8 @@ def _reminder(notification: Notification, world: World, unit_id: uuid.UUID) -> C
         why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
         feed_title=f"{'Quá hạn' if overdue else 'Nhắc hạn'} nộp: {campaign.title}",
         feed_body=f"Hạn nộp: {format_vn(target.due_at)} ({countdown}).")
-    return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
+    return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link,
+                                  with_commune=True)])
 
 
 def _published(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
@@ -312,7 +322,8 @@ def _manual_reminder(notification: Notification, world: World, unit_id: uuid.UUI
         why=_why_unit(Category.DEADLINE_REMINDERS, world.links),
         feed_title=f"Nhắc nộp báo cáo: {campaign.title}",
         feed_body=data.message or f"Hạn nộp: {format_vn(target.due_at)}.")
-    return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link)])
+    return Composition([_to_unit(world, unit_id, Category.DEADLINE_REMINDERS, content, link,
+                                  with_commune=True)])
 
 
 def _returned(notification: Notification, world: World, unit_id: uuid.UUID) -> Composition:
@@ -399,38 +410,55 @@ _FOR_UNIT: dict[NotificationKind, Callable[[Notification, World, uuid.UUID], Com
 
 
 def _escalation(notification: Notification, world: World) -> Composition:
-    """Each supervising authority (the parent unit) gets the list of its overdue units with how late each is."""
+    """Each supervising authority (the parent unit) gets the list of its overdue units with how late each is; the
+    officials of a commune a Sở granted `reminders` get the list of the commune's overdue schools."""
     campaign = world.campaigns.get(notification.campaign_id) if notification.campaign_id else None
     if campaign is None or campaign.status != CampaignState.OPEN.value:
         return Composition(skipped="Đợt báo cáo không còn mở.")
     by_parent: dict[uuid.UUID, list[TrackedTarget]] = {}
+    by_commune: dict[uuid.UUID, list[TrackedTarget]] = {}
     for target in world.overdue.get(campaign.id, []):
         unit = world.units.get(target.unit_id)
         if unit is not None and unit.parent_id is not None:
             by_parent.setdefault(unit.parent_id, []).append(target)
+        if unit is not None and _commune_grantees(world, unit):
+            assert unit.commune_id is not None
+            by_commune.setdefault(unit.commune_id, []).append(target)
     if not by_parent:
         return Composition(skipped="Không có đơn vị quá hạn.")
     link = world.links.campaign(campaign.id)
     deliveries = []
     for parent_id, targets in by_parent.items():
         parent = world.units.get(parent_id)
-        rows = [(_unit_name(world, t), format_vn(t.due_at), countdown_text(t.due_at, world.now),
-                 "Bị trả lại, chưa nộp lại" if t.state == TargetState.RETURNED.value else "Chưa nộp")
-                for t in sorted(targets, key=lambda t: (t.due_at, _unit_name(world, t)))]
-        more = f"… và {len(rows) - MAX_TABLE_ROWS} đơn vị khác." if len(rows) > MAX_TABLE_ROWS else None
-        content = Content(
-            subject=f"[EduDX] {len(rows)} đơn vị quá hạn nộp báo cáo: {campaign.title}",
-            greeting=f"Kính gửi: Lãnh đạo và bộ phận phụ trách CNTT {parent.name if parent else 'đơn vị'},",
-            paragraphs=[f"Đến {format_vn(world.now)}, {len(rows)} đơn vị trực thuộc chưa nộp báo cáo “"
-                        f"{campaign.title}” dù đã quá hạn. Đề nghị đơn vị đôn đốc các đơn vị dưới đây."],
-            table=Table(header=("Đơn vị", "Hạn nộp", "Quá hạn", "Tình trạng"), rows=rows[:MAX_TABLE_ROWS], more=more),
-            action=("Xem tình hình nộp báo cáo", world.links.absolute(link)),
-            why=_why_unit(Category.ESCALATIONS, world.links),
-            feed_title=f"{len(rows)} đơn vị quá hạn nộp: {campaign.title}",
-            feed_body=", ".join(r[0] for r in rows[:MAX_NAMES]) + (" …" if len(rows) > MAX_NAMES else ""))
+        content = _overdue_list(world, campaign, targets, parent.name if parent else "đơn vị", link,
+                                ask="Đề nghị đơn vị đôn đốc các đơn vị dưới đây.", below="trực thuộc")
         deliveries.append(_to_authority(world, parent_id, Role.AUTHORITY_ADMIN, Category.ESCALATIONS, content, link,
                                         copy_contact=True))
+    for commune_id, targets in by_commune.items():
+        commune = world.units[commune_id]
+        content = _overdue_list(world, campaign, targets, commune.name, link,
+                                ask="Đề nghị UBND phối hợp đôn đốc các trường dưới đây.", below="trên địa bàn")
+        deliveries.append(_delivery(world, commune_id, commune, commune.reminder_grantees(), Category.ESCALATIONS,
+                                    content, link, copy_contact=False))
     return Composition(deliveries)
+
+
+def _overdue_list(world: World, campaign: TrackedCampaign, targets: list[TrackedTarget], addressee: str, link: str,
+                  *, ask: str, below: str) -> Content:
+    rows = [(_unit_name(world, t), format_vn(t.due_at), countdown_text(t.due_at, world.now),
+             "Bị trả lại, chưa nộp lại" if t.state == TargetState.RETURNED.value else "Chưa nộp")
+            for t in sorted(targets, key=lambda t: (t.due_at, _unit_name(world, t)))]
+    more = f"… và {len(rows) - MAX_TABLE_ROWS} đơn vị khác." if len(rows) > MAX_TABLE_ROWS else None
+    return Content(
+        subject=f"[EduDX] {len(rows)} đơn vị quá hạn nộp báo cáo: {campaign.title}",
+        greeting=f"Kính gửi: Lãnh đạo và bộ phận phụ trách CNTT {addressee},",
+        paragraphs=[f"Đến {format_vn(world.now)}, {len(rows)} đơn vị {below} chưa nộp báo cáo “"
+                    f"{campaign.title}” dù đã quá hạn. {ask}"],
+        table=Table(header=("Đơn vị", "Hạn nộp", "Quá hạn", "Tình trạng"), rows=rows[:MAX_TABLE_ROWS], more=more),
+        action=("Xem tình hình nộp báo cáo", world.links.absolute(link)),
+        why=_why_unit(Category.ESCALATIONS, world.links),
+        feed_title=f"{len(rows)} đơn vị quá hạn nộp: {campaign.title}",
+        feed_body=", ".join(r[0] for r in rows[:MAX_NAMES]) + (" …" if len(rows) > MAX_NAMES else ""))
 
 
 def _digest(notification: Notification, world: World) -> Composition:

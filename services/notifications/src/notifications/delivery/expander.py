@@ -33,6 +33,9 @@ from notifications.timing import QuietHours
 
 log = structlog.get_logger("notifications.expander")
 
+# Kinds a commune official with a Sở's `reminders` grant receives for the commune's schools.
+COMMUNE_KINDS = frozenset({NotificationKind.DEADLINE_REMINDER, NotificationKind.MANUAL_REMINDER,
+                           NotificationKind.OVERDUE_ESCALATION})
 # Kinds whose recipients are the units that have not submitted yet.
 OUTSTANDING_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.OVERDUE_ESCALATION}
 UNIT_KINDS = {NotificationKind.DEADLINE_REMINDER, NotificationKind.CAMPAIGN_PUBLISHED,
@@ -146,6 +149,10 @@ class Expander:
         parents = {u.parent_id for u in units.values() if u.parent_id} - units.keys()
         if parents and NotificationKind.OVERDUE_ESCALATION in kinds:
             units.update(await self._directory.units(parents, now=now, fresh_after=decided))
+        # The schools' communes: officials a Sở granted `reminders` get their reminders and escalations too.
+        communes = {u.commune_id for u in units.values() if u.commune_id} - units.keys()
+        if communes and kinds & COMMUNE_KINDS:
+            units.update(await self._directory.units(communes, now=now, fresh_after=decided))
         people = {p.user_id for u in units.values() for p in u.people}
         async with self._sessions() as session:
             preferences = await preferences_repository.get_many(session, people)

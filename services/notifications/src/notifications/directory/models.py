@@ -24,7 +24,9 @@ class UnitContact(SQLModel, table=True):
     parent_id: uuid.UUID | None = None
     path: str = Field(max_length=2000)  # "/<root hex>/…/<unit hex>/"
     active: bool = True
-    # [{"user_id", "email", "full_name", "roles": [...]}] of the active accounts with the roles we write to.
+    commune_id: uuid.UUID | None = None  # a school's UBND xã/phường (whose officials a Sở may grant `reminders`)
+    # [{"user_id", "email", "full_name", "roles": [...]}] of the active accounts with the roles we write to; on a
+    # commune, its officials holding a Sở's `reminders` grant carry the role `commune_reminders`.
     people: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
 

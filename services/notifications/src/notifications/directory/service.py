@@ -21,14 +21,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from edudx_common.auth import Role
-from notifications.clients.identity import IdentityClient, IdentityUnit, IdentityUser
+from edudx_common.auth import GrantRight, Role
+from edudx_common.vocabulary import UnitType
+from notifications.clients.identity import IdentityClient, IdentityGrant, IdentityUnit, IdentityUser
 from notifications.directory import repository
 from notifications.directory.models import UnitContact
 
 # The roles this service writes to: a school's principal and IT officer, an authority's admins and reviewers.
 RECIPIENT_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER, Role.AUTHORITY_ADMIN, Role.REVIEWER)
 SCHOOL_ROLES = (Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER)
+# Marks, among a commune's people, the officials a Sở granted `reminders` on the commune's schools (issue 20).
+COMMUNE_REMINDERS = "commune_reminders"
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,14 @@ class UnitInfo:
     path: str
     active: bool
     people: tuple[Person, ...]
+    commune_id: uuid.UUID | None = None
 
     def with_roles(self, *roles: Role) -> list[Person]:
         return [p for p in self.people if p.roles & {r.value for r in roles}]
+
+    def reminder_grantees(self) -> list[Person]:
+        """On a commune: its officials who receive its schools' reminders and escalations by a Sở's grant."""
+        return [p for p in self.people if COMMUNE_REMINDERS in p.roles]
 
 
 class Directory:
@@ -89,7 +97,12 @@ class Directory:
         by_unit: dict[uuid.UUID, list[IdentityUser]] = {}
         for user in users:
             by_unit.setdefault(user.unit_id, []).append(user)
-        return [_contact(unit, by_unit.get(unit.id, []), now) for unit in units]
+        communes = [u.id for u in units if u.type == UnitType.COMMUNE]
+        grants: dict[uuid.UUID, list[IdentityGrant]] = {}
+        for grant in await self._identity.commune_grants(communes) if communes else []:
+            if grant.in_force and GrantRight.REMINDERS in grant.rights:
+                grants.setdefault(grant.commune_id, []).append(grant)
+        return [_contact(unit, by_unit.get(unit.id, []), now, grants.get(unit.id, [])) for unit in units]
 
 
 # The time a unit announced as changed is given: older than any fetch, so it is fetched again at its next read.
@@ -104,18 +117,26 @@ async def contacts_changed(session: AsyncSession, unit_ids: Iterable[uuid.UUID],
     await repository.advance_position(session, IDENTITY, position, now=now)
 
 
-def _contact(unit: IdentityUnit, users: list[IdentityUser], now: datetime) -> UnitContact:
-    people: list[dict[str, Any]] = [
-        {"user_id": str(u.id), "email": u.email, "full_name": u.full_name,
-         "roles": sorted(set(u.roles) & {r.value for r in RECIPIENT_ROLES})}
+def _contact(unit: IdentityUnit, users: list[IdentityUser], now: datetime,
+             grants: list[IdentityGrant]) -> UnitContact:
+    people: dict[str, dict[str, Any]] = {
+        str(u.id): {"user_id": str(u.id), "email": u.email, "full_name": u.full_name,
+                    "roles": sorted(set(u.roles) & {r.value for r in RECIPIENT_ROLES})}
         for u in sorted(users, key=lambda u: u.email) if u.active
-    ]
+    }
+    for grant in grants:
+        person = people.setdefault(str(grant.user_id), {"user_id": str(grant.user_id), "email": grant.user_email,
+                                                        "full_name": grant.user_name, "roles": []})
+        person["roles"] = sorted({*person["roles"], COMMUNE_REMINDERS})
     return UnitContact(unit_id=unit.id, name=unit.name, code=unit.code, type=unit.type, email=unit.email,
-                       parent_id=unit.parent_id, path=unit.path, active=unit.active, people=people, fetched_at=now)
+                       parent_id=unit.parent_id, path=unit.path, active=unit.active,
+                       commune_id=unit.commune.id if unit.commune else None, people=list(people.values()),
+                       fetched_at=now)
 
 
 def _info(contact: UnitContact) -> UnitInfo:
     people = tuple(Person(user_id=uuid.UUID(p["user_id"]), email=p["email"], full_name=p["full_name"],
                           roles=frozenset(p["roles"])) for p in contact.people)
     return UnitInfo(id=contact.unit_id, name=contact.name, code=contact.code, type=contact.type, email=contact.email,
-                    parent_id=contact.parent_id, path=contact.path, active=contact.active, people=people)
+                    parent_id=contact.parent_id, path=contact.path, active=contact.active, people=people,
+                    commune_id=contact.commune_id)

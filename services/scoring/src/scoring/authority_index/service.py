@@ -65,7 +65,7 @@ async def fill(session: AsyncSession, principal: Principal, ctx: Context, *, ide
                events: EventSink, clock: Clock) -> AuthorityIndexRead:
     """Write every computed criterion's figure as its self-score (those who self-score, while the report is
     editable)."""
-    if not prepares_for(principal, ctx.info.unit_id):
+    if not (ctx.in_scope and prepares_for(principal, ctx.info.unit_id)):
         raise NotAllowed("Chỉ người lập báo cáo của đơn vị được cập nhật chỉ số tính tự động.")
     if ctx.info.status not in SELF_EDITABLE:
         raise ScoresLocked("Báo cáo đã nộp: chỉ số tính tự động chỉ cập nhật được khi báo cáo là bản nháp hoặc bị "

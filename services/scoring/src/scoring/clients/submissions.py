@@ -19,6 +19,7 @@ class SubmissionInfo(BaseModel):
     campaign_id: uuid.UUID
     unit_id: uuid.UUID
     unit_name: str
+    commune_id: uuid.UUID | None = None  # the school's UBND xã/phường (a Sở may grant its officials review)
     status: str
     submit_count: int
     updated_at: datetime

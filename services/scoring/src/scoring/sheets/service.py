@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import Principal, prepares_for, reviews_for
+from edudx_common.auth import Principal, prepares_for, reviews_by_grant, reviews_for
 from edudx_common.errors import FieldError
 from edudx_common.scope import UnitTree, is_in_scope
 from edudx_common.tables import audit
@@ -56,20 +56,37 @@ class Context:
     rubric: Rubric
     definition: RubricDefinition
     unit_path: str  # the school's place in the tree, for the audit trail
+    reviewer: bool = False  # the caller may review-score (when the submission's state allows)
+    # The school is in the caller's tree (not only reached through a commune grant, which gives review alone).
+    in_scope: bool = True
+
+
+async def _granted_review(principal: Principal, info: SubmissionInfo, campaign: CampaignInfo, tree: UnitTree) -> bool:
+    """The rule submissions applies (`edudx_common.auth.reviews_by_grant`): an official of the school's commune to
+    whom a Sở on the campaign issuer's line granted `review`."""
+    if info.commune_id is None:
+        return False
+    above = await tree.ancestor_ids(campaign.issuer_unit_id)
+    return reviews_by_grant(principal, info.commune_id, [*(above or []), campaign.issuer_unit_id])
 
 
 async def load_context(session: AsyncSession, principal: Principal, submission_id: uuid.UUID, *,
                        submissions: SubmissionsClient, tree: UnitTree) -> Context:
     info = await submissions.submission(submission_id)
-    if not await is_in_scope(principal, info.unit_id, tree):
+    in_scope = await is_in_scope(principal, info.unit_id, tree)
+    if not in_scope and not principal.commune_grants:
         raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
     campaign = await submissions.campaign(info.campaign_id)
+    granted = await _granted_review(principal, info, campaign, tree)
+    if not (in_scope or granted):
+        raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
     if campaign.rubric_id is None:
         raise NoRubric("Đợt báo cáo này không chấm điểm theo bộ tiêu chí.")
     rubric = await rubrics.get_rubric(session, campaign.rubric_id)
     # The path serves the audit trail of a person's change (cached: scope was just checked against the same tree).
     unit_path = "" if principal.is_service else await audit.unit_path_via(tree, info.unit_id)
-    return Context(info, campaign, rubric, rubrics.definition_of(rubric), unit_path)
+    return Context(info, campaign, rubric, rubrics.definition_of(rubric), unit_path,
+                   reviewer=(in_scope and reviews_for(principal, info.unit_id)) or granted, in_scope=in_scope)
 
 
 async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: IdentityClient) -> ScoreSheet:
@@ -177,7 +194,7 @@ def _has_attributes(criterion: Criterion, item: EvidenceInfo) -> bool:
 async def save_self_scores(session: AsyncSession, principal: Principal, ctx: Context,
                            entries: Sequence[SelfScoreInput], *, identity: IdentityClient, evidence: EvidenceClient,
                            events: EventSink, clock: Clock) -> ScoreSheet:
-    if not prepares_for(principal, ctx.info.unit_id):
+    if not (ctx.in_scope and prepares_for(principal, ctx.info.unit_id)):
         raise NotAllowed("Chỉ hiệu trưởng, cán bộ phụ trách CNTT của đơn vị (hoặc quản trị đơn vị quản lý) được "
                          "tự chấm điểm.")
     if ctx.info.status not in SELF_EDITABLE:
@@ -224,7 +241,7 @@ def _entry_index(error: FieldError) -> int:
 async def save_review_scores(session: AsyncSession, principal: Principal, ctx: Context,
                              entries: Sequence[ReviewScoreInput], *, identity: IdentityClient,
                              events: EventSink, clock: Clock) -> ScoreSheet:
-    if not reviews_for(principal, ctx.info.unit_id):
+    if not ctx.reviewer:
         raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được chấm điểm "
                          "thẩm định.")
     if ctx.info.status not in REVIEWABLE:
@@ -403,8 +420,8 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
         submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=unit_id, unit_name=ctx.info.unit_name,
         rubric_id=ctx.rubric.id, rubric_title=ctx.rubric.title, mode=ctx.definition.mode,
         submission_status=SubmissionStatus(status),
-        can_self_score=prepares_for(principal, unit_id) and status in SELF_EDITABLE,
-        can_review=reviews_for(principal, unit_id) and status in REVIEWABLE, results_published=published,
+        can_self_score=ctx.in_scope and prepares_for(principal, unit_id) and status in SELF_EDITABLE,
+        can_review=ctx.reviewer and status in REVIEWABLE, results_published=published,
         criteria=criteria, groups=groups, max_total=float(result.max_total), self_total=float(result.self_total),
         self_classification=result.self_classification.label,
         review_total=_float(sum((c.review_mark.points for c in result.criteria if c.review_mark is not None),

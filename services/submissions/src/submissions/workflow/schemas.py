@@ -62,6 +62,7 @@ class SubmissionRead(BaseModel):
     unit_id: uuid.UUID
     unit_name: str
     unit_code: str
+    commune_id: uuid.UUID | None = Field(default=None, description="UBND xã/phường quản lý hành chính đơn vị")
     status: SubmissionStatus
     content: dict[str, Any]
     version: int

@@ -26,6 +26,7 @@ from submissions.access import (
     acts_for_school,
     path_pattern,
     prepares_submission,
+    reviews_by_commune_grant,
     reviews_for_issuer,
     reviews_in_between,
     sees_everything,
@@ -348,9 +349,11 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
 
 
 def review_stage(principal: Principal, ctx: Context) -> str | None:
-    """'issuer' for reviewers of the issuing authority (or above), 'intermediate' for the managing Phòng of a
-    two-level campaign, None for anyone else."""
-    if reviews_for_issuer(principal, ctx.campaign.issuer_path):
+    """'issuer' for reviewers of the issuing authority (or above) and for a commune official the Sở granted
+    `review` on the school's commune, 'intermediate' for the managing Phòng of a two-level campaign, None for anyone
+    else."""
+    if reviews_for_issuer(principal, ctx.campaign.issuer_path) \
+            or reviews_by_commune_grant(principal, ctx.campaign.issuer_path, ctx.target.commune_id):
         return "issuer"
     if ctx.campaign.two_level_review and reviews_in_between(principal, ctx.campaign.issuer_path, ctx.target.unit_path):
         return "intermediate"
@@ -550,7 +553,7 @@ def submission_read(principal: Principal, ctx: Context, refused: list[ContentErr
         problems += [FieldProblem(field=e.field, message=e.message, section=e.section) for e in content_problems(ctx)]
     return SubmissionRead.model_validate({
         **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
-        "due_at": effective_due(ctx), "late_text": late_text(ctx.submission),
+        "commune_id": ctx.target.commune_id, "due_at": effective_due(ctx), "late_text": late_text(ctx.submission),
         "allowed_actions": allowed_actions(principal, ctx), "problems": problems,
     })
 
