@@ -172,9 +172,9 @@ async def gateway_child(requests: int, upstream_port: int) -> dict[str, float]:
 
 async def submissions_child(requests: int, drafts: int) -> dict[str, float]:
     sys.path.insert(0, str(REPO / "bench"))
+    from autosave import seed  # this tree's seed: the same rows for both trees
     from sqlalchemy import text
 
-    from autosave import seed  # this tree's seed: the same rows for both trees
     from edudx_common.db import create_engine
     from edudx_common.jwt import StaticKeys, TokenVerifier
     from submissions.config import Settings
@@ -230,7 +230,7 @@ async def submissions_child(requests: int, drafts: int) -> dict[str, float]:
 # --- the driver ------------------------------------------------------------------------------------------------
 
 def run_child(tree: Path, part: str, args: argparse.Namespace, upstream_port: int) -> dict[str, float]:
-    output = subprocess.run(
+    output = subprocess.run(  # noqa: S603 - this interpreter and this script, fixed arguments
         [sys.executable, __file__, "--child", part, "--tree", str(tree), "--requests", str(args.requests),
          "--upstream-port", str(upstream_port), "--drafts", str(args.drafts)],
         check=True, capture_output=True, text=True, cwd=REPO,
@@ -264,7 +264,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(child)))
         return
     trees = {"base": args.base.resolve(), "this tree": REPO}
-    upstream = subprocess.Popen([sys.executable, __file__, "--serve-upstream", "--upstream-port",
+    upstream = subprocess.Popen([sys.executable, __file__, "--serve-upstream", "--upstream-port",  # noqa: S603
                                  str(args.upstream_port)])
     time.sleep(1.0)
     load_before = os.getloadavg()
