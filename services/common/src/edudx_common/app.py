@@ -12,12 +12,12 @@ from edudx_common import health
 from edudx_common.background import in_background
 from edudx_common.db import create_engine, ping, session_factory
 from edudx_common.errors import install_problem_handlers
-from edudx_common.hardening import BodyLimitMiddleware, NoStoreMiddleware, UnexpectedErrorMiddleware
+from edudx_common.hardening import NO_STORE, BodyLimitMiddleware, UnexpectedErrorMiddleware
 from edudx_common.http import ServiceClient, ServiceTokenProvider
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
 from edudx_common.location import CreatedLocationMiddleware
 from edudx_common.logging import RequestContextMiddleware, configure_logging
-from edudx_common.metrics import ScrapeSource, install_metrics
+from edudx_common.metrics import RequestMetrics, ScrapeSource, install_metrics
 from edudx_common.openapi import RouteIds, finish_spec
 from edudx_common.pagination import PageLinkMiddleware
 from edudx_common.revocation import CHANNEL_INFO, RevocationChannel, RevokedSessions, SessionSource, from_identity
@@ -57,14 +57,14 @@ def create_service_app(
     )
     install_problem_handlers(app)
     _document_contract(app, route_ids)
-    install_metrics(app, service=name, sources=metrics_sources)
+    install_metrics(app, service=name, sources=metrics_sources, middleware=False)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(PageLinkMiddleware)
     app.add_middleware(CreatedLocationMiddleware, routes_of=app)
-    # Added last, so outermost: the request id is set before anything else runs.
-    app.add_middleware(RequestContextMiddleware)
+    # Added last, so outermost: the request id is set before anything else runs. It also counts the request
+    # (metrics) and adds `Cache-Control: no-store`, in its one wrapper of `send` (each layer's costs every request).
+    app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics(name), default_headers=NO_STORE)
     app.include_router(health.router)
     for router in routers:
         app.include_router(router, prefix=prefix)

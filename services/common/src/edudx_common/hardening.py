@@ -5,8 +5,8 @@
   uvicorn then closes the keep-alive connection — which the gateway's pool handed to the next request (502).
 - `BodyLimitMiddleware`: a service caps request bodies itself (413 problem), not only behind the gateway.
   Multipart bodies are left to the routes that read them: they bound their file parts themselves.
-- `NoStoreMiddleware`: API answers carry personal data; unless a route chose its own caching,
-  `Cache-Control: no-store` keeps them out of browser and proxy caches.
+- `NO_STORE`: API answers carry personal data; unless a route chose its own caching,
+  `Cache-Control: no-store` keeps them out of browser and proxy caches (added by `RequestContextMiddleware`).
 """
 
 from __future__ import annotations
@@ -120,19 +120,6 @@ def _is_multipart(scope: Scope) -> bool:
     return False
 
 
-class NoStoreMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_no_store(message: Message) -> None:
-            if message["type"] == "http.response.start" and not _has_header(message.get("headers", []),
-                                                                               b"cache-control"):
-                message = {**message, "headers": [*message.get("headers", []), (b"cache-control", b"no-store")]}
-            await send(message)
-
-        await self.app(scope, receive, send_no_store)
+# API answers carry personal data: unless a route chose its own caching, they are kept out of browser and proxy caches.
+# Added by `RequestContextMiddleware` (`default_headers`), in the one wrapper of `send` every request already has.
+NO_STORE = ((b"cache-control", b"no-store"),)

@@ -10,13 +10,16 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from edudx_common.metrics import RequestMetrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -120,12 +123,20 @@ def _add_request_id(_logger: object, _name: str, event: MutableMapping[str, Any]
 
 
 class RequestContextMiddleware:
-    """Reuses or creates `X-Request-ID`, echoes it on the response and logs one line per request."""
+    """Reuses or creates `X-Request-ID`, echoes it on the response and logs one line per request.
 
-    def __init__(self, app: ASGIApp, *, log_requests: bool = True) -> None:
+    The per-response work of the other outer layers is done here too, in the same wrapper of `send` — every
+    layer that wraps it costs each request a closure and an await per message: with `metrics`, the request is
+    counted and timed by route template (`edudx_common.metrics`; `/metrics` itself is not); `default_headers` are
+    added to every response that does not set them itself (the services' `Cache-Control: no-store`)."""
+
+    def __init__(self, app: ASGIApp, *, log_requests: bool = True, metrics: RequestMetrics | None = None,
+                 default_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
         self.app = app
         self.log_requests = log_requests
         self.log = structlog.get_logger("edudx.request")
+        self.metrics = metrics
+        self.default_headers = tuple((name.lower(), value) for name, value in default_headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,27 +144,36 @@ class RequestContextMiddleware:
             return
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        echoed = (b"x-request-id", request_id.encode())
+        defaults = self.default_headers
         token = _request_id.set(request_id)
         started = time.perf_counter()
-        status_holder = {"status": 500}
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
+                status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode()))
+                headers.append(echoed)
+                if defaults:
+                    present = {k.lower() for k, _ in headers}
+                    headers += [(k, v) for k, v in defaults if k not in present]
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.log_requests and scope.get("path") not in _QUIET_PATHS:
+            path = scope.get("path")
+            if self.metrics is not None and path != "/metrics":
+                self.metrics.note(scope, status, time.perf_counter() - started)
+            if self.log_requests and path not in _QUIET_PATHS:
                 self.log.info(
                     "request",
                     method=scope.get("method"),
-                    path=loggable_path(str(scope.get("path", ""))),
-                    status=status_holder["status"],
+                    path=loggable_path(str(path or "")),
+                    status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
             _request_id.reset(token)

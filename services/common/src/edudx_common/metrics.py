@@ -69,12 +69,36 @@ UNMATCHED_ROUTE = "unmatched"
 ScrapeSource = Callable[[FastAPI], Awaitable[Iterable[Metric]]]
 
 
+class RequestMetrics:
+    """Counts and times requests by route template. The labelled children are looked up once per (method, route,
+    status) and kept: `labels()` takes a lock and builds its key on every call, twice per request."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
+
+    def note(self, scope: Scope, status: int, seconds: float) -> None:
+        route = route_template(scope)
+        method = str(scope.get("method", ""))
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self._counters[(method, route, status)] = HTTP_REQUESTS.labels(self.service, method, route,
+                                                                                    str(status))
+        timer = self._timers.get((method, route))
+        if timer is None:
+            timer = self._timers[(method, route)] = HTTP_DURATION.labels(self.service, method, route)
+        counter.inc()
+        timer.observe(seconds)
+
+
 class MetricsMiddleware:
-    """Counts and times every HTTP request by the template of the route that answered it."""
+    """Counts and times every HTTP request by the template of the route that answered it. The services and the
+    gateway count in `RequestContextMiddleware` instead (one wrapper of `send` per request, not two)."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
-        self.service = service
+        self.metrics = RequestMetrics(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") == "/metrics":
@@ -91,10 +115,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
-            route = route_template(scope)
-            method = str(scope.get("method", ""))
-            HTTP_REQUESTS.labels(self.service, method, route, str(status["code"])).inc()
-            HTTP_DURATION.labels(self.service, method, route).observe(time.perf_counter() - started)
+            self.metrics.note(scope, status["code"], time.perf_counter() - started)
 
 
 def route_template(scope: Scope) -> str:
@@ -115,11 +136,13 @@ def route_template(scope: Scope) -> str:
 
 
 def install_metrics(app: FastAPI, *, service: str, sources: Iterable[ScrapeSource] = (),
-                    token_required: bool = False) -> None:
+                    token_required: bool = False, middleware: bool = True) -> None:
     """Add the request metrics middleware and `GET /metrics`, which needs the bearer token in the app's
     `settings.metrics_token` when one is set (and, with `token_required`, answers 404 while none is);
-    `sources` add metrics read at scrape time."""
-    app.add_middleware(MetricsMiddleware, service=service)
+    `sources` add metrics read at scrape time. `middleware=False`: the app counts its requests otherwise
+    (`RequestContextMiddleware(metrics=RequestMetrics(service))`)."""
+    if middleware:
+        app.add_middleware(MetricsMiddleware, service=service)
     app.state.metrics_sources = list(sources)
     router = APIRouter(include_in_schema=False)
 

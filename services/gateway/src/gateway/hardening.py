@@ -9,7 +9,6 @@ Plain ASGI (not BaseHTTPMiddleware) so streamed uploads and downloads pass throu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,31 +55,57 @@ class SecurityMiddleware:
         self.upload_limit = settings.max_upload_body_bytes
         self.trust_forwarded_proto = settings.trust_forwarded_for
         self.embeddable = [re.compile(p) for p in settings.embeddable_paths]
-        self.hsts = f"max-age={settings.hsts_max_age_seconds}; includeSubDomains"
-        self.csp = spa_csp(settings.object_store_origins).encode()
+        hsts = (b"strict-transport-security", f"max-age={settings.hsts_max_age_seconds}; includeSubDomains".encode())
+        csp = spa_csp(settings.object_store_origins).encode()
+        # The headers a response gets, built once for each (embeddable path, over TLS), and those a script or a
+        # stylesheet gets (a document's policy does nothing on them; left off, it saves ~450 bytes on each of the
+        # ~20 files of a first load).
+        self._extra: dict[tuple[bool, bool], tuple[tuple[tuple[bytes, bytes], ...], tuple[tuple[bytes, bytes], ...]]]
+        self._extra = {}
+        for embeddable in (False, True):
+            for tls in (False, True):
+                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                if not embeddable:
+                    extra += [(b"x-frame-options", b"DENY"), (b"content-security-policy", csp)]
+                if tls:
+                    extra.append(hsts)
+                self._extra[(embeddable, tls)] = (tuple(extra), tuple(h for h in extra if h[0] not in _DOCUMENT_ONLY))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(_lower(scope.get("headers", [])))
-        limit = self._limit(headers.get(b"content-type", b""))
-        extra = self._headers(scope, headers)
+        content_type, declared, forwarded_proto = b"", None, b""
+        for key, value in scope.get("headers", []):  # one pass for the three headers looked at
+            name = key.lower()
+            if name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                declared = value
+            elif name == b"x-forwarded-proto":
+                forwarded_proto = value
+        limit = self._limit(content_type)
+        path = scope.get("path", "")
+        for_documents, for_scripts = self._extra[(any(p.match(path) for p in self.embeddable),
+                                                  self._over_tls(scope, forwarded_proto))]
         started = False
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                present = {k.lower(): v for k, v in message.get("headers", [])}
-                # A script or stylesheet (nosniff) is never rendered as a document, so a document's policy on it
-                # does nothing; left off, it saves ~450 bytes on each of the ~20 files of a first load.
-                skipped = _DOCUMENT_ONLY if _is_script_or_style(present.get(b"content-type", b"")) else ()
-                message = {**message, "headers": [*message.get("headers", []), *(
-                    (k, v) for k, v in extra if k not in present and k not in skipped)]}
+                headers = message.get("headers", [])
+                present = set()
+                script_or_style = False
+                for key, value in headers:
+                    name = key.lower()
+                    present.add(name)
+                    if name == b"content-type":
+                        script_or_style = _is_script_or_style(value)
+                extra = for_scripts if script_or_style else for_documents
+                message = {**message, "headers": [*headers, *((k, v) for k, v in extra if k not in present)]}
             await send(message)
 
-        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._too_large(scope, receive, send_with_headers, limit)
             return
@@ -107,20 +132,11 @@ class SecurityMiddleware:
         media_type = content_type.split(b";", 1)[0].strip().decode("latin-1").lower()
         return self.upload_limit if media_type in _UPLOAD_MEDIA_TYPES else self.json_limit
 
-    def _headers(self, scope: Scope, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
-        extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-        if not any(p.match(scope.get("path", "")) for p in self.embeddable):
-            extra += [(b"x-frame-options", b"DENY"), (b"content-security-policy", self.csp)]
-        if self._over_tls(scope, headers):
-            extra.append((b"strict-transport-security", self.hsts.encode()))
-        return extra
-
-    def _over_tls(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+    def _over_tls(self, scope: Scope, forwarded_proto: bytes) -> bool:
         if scope.get("scheme") == "https":
             return True
         # Only a proxy we trust says how the client reached it; from anyone else the header means nothing.
-        forwarded = headers.get(b"x-forwarded-proto", b"").split(b",")[-1].strip().lower()
-        return self.trust_forwarded_proto and forwarded == b"https"
+        return self.trust_forwarded_proto and forwarded_proto.split(b",")[-1].strip().lower() == b"https"
 
     @staticmethod
     async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -145,6 +161,3 @@ async def _discard_rest(receive: Receive) -> None:
                 return
             discarded += len(message.get("body", b""))
 
-
-def _lower(raw: Iterable[tuple[bytes, bytes]]) -> Iterable[tuple[bytes, bytes]]:
-    return ((k.lower(), v) for k, v in raw)

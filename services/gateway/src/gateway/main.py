@@ -19,7 +19,7 @@ from edudx_common.background import in_background
 from edudx_common.errors import install_problem_handlers
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier
 from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
-from edudx_common.metrics import install_metrics
+from edudx_common.metrics import RequestMetrics, install_metrics
 from edudx_common.ratelimit import RATE_LIMIT_HEADERS, create_rate_limit_store
 from edudx_common.revocation import RevocationChannel
 from gateway import __version__, openapi, proxy, spa
@@ -63,9 +63,10 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
     # Inside the request id (its 413 carries one), outside CORS (a CORS refusal has the headers too).
     app.add_middleware(SecurityMiddleware, settings=settings)
     # Public-facing, unlike the services: /metrics only with GATEWAY_METRICS_TOKEN (see edudx_common.metrics).
-    install_metrics(app, service="gateway", token_required=True)
-    # Added last, so outermost: even a CORS refusal carries a request id.
-    app.add_middleware(RequestContextMiddleware)
+    install_metrics(app, service="gateway", token_required=True, middleware=False)
+    # Added last, so outermost: even a CORS refusal carries a request id. It counts the requests too (metrics), in
+    # its one wrapper of `send`.
+    app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics("gateway"))
     app.include_router(health.router)
     app.include_router(spa.create_router(settings.spa_dir))
     return app

@@ -85,23 +85,34 @@ async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: st
                   offset: int) -> tuple[list[tuple[CampaignTarget, Campaign, Submission | None]], int]:
     """Every non-draft campaign the unit is (still) a target of, with its submission if opened; latest deadline
     first. `path_pattern` keeps only targets under the caller's unit."""
+    count, page = _of_unit_statements(path_pattern is not None, campaign_id is not None)
+    params = {"unit_id": unit_id, "path_pattern": path_pattern, "campaign_id": campaign_id}
+    total = (await session.execute(count, params)).scalar_one()
+    rows = await session.execute(page, {**params, "limit": limit, "offset": offset})
+    return [(target, campaign, submission) for target, campaign, submission in rows.all()], int(total)
+
+
+@functools.cache
+def _of_unit_statements(by_path: bool, by_campaign: bool) -> tuple[Any, Any]:
+    """The dashboard's count and page, built once per filter combination with bound parameters: it is one of
+    deadline day's reads, and building the statements and their cache keys cost more than running them."""
     stmt = (
         select(CampaignTarget, Campaign, Submission)
         .join(Campaign, col(Campaign.id) == col(CampaignTarget.campaign_id))
         .outerjoin(Submission, col(Submission.target_id) == col(CampaignTarget.id))
-        .where(col(CampaignTarget.unit_id) == unit_id, col(CampaignTarget.withdrawn_at).is_(None),
+        .where(col(CampaignTarget.unit_id) == bindparam("unit_id"), col(CampaignTarget.withdrawn_at).is_(None),
                col(Campaign.status) != CampaignStatus.DRAFT.value)
     )
-    if path_pattern is not None:
-        stmt = stmt.where(col(CampaignTarget.unit_path).like(path_pattern))
-    if campaign_id is not None:
-        stmt = stmt.where(col(CampaignTarget.campaign_id) == campaign_id)
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    if by_path:
+        stmt = stmt.where(col(CampaignTarget.unit_path).like(bindparam("path_pattern")))
+    if by_campaign:
+        stmt = stmt.where(col(CampaignTarget.campaign_id) == bindparam("campaign_id"))
+    count = select(func.count()).select_from(stmt.subquery())
     # The dashboard shows none of the large JSON (outline, answers): not read, not decoded, never lazy-loaded.
-    page = stmt.options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
-    rows = await session.execute(page.order_by(col(Campaign.due_at).desc(), col(Campaign.id)).limit(limit)
-                                 .offset(offset))
-    return [(target, campaign, submission) for target, campaign, submission in rows.all()], int(total)
+    page = (stmt.options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
+            .order_by(col(Campaign.due_at).desc(), col(Campaign.id))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return count, page
 
 
 async def compare_and_set(session: AsyncSession, submission: Submission, expected_version: int,
