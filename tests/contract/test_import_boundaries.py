@@ -49,11 +49,6 @@ KNOWN_CYCLES: set[tuple[str, tuple[str, ...]]] = {
     ("identity", ('auth', 'units', 'users')),
 }
 KNOWN_ROUTER_IMPORTS: set[tuple[str, str]] = {
-    ("evidence", "files/router.py imports evidence.files.export"),
-    ("evidence", "files/router.py imports evidence.files.inspection"),
-    ("evidence", "files/router.py imports evidence.files.models"),
-    ("evidence", "files/router.py imports evidence.files.repository"),
-    ("evidence", "files/router.py imports evidence.files.upload"),
     ("identity", "reorganisations/router.py imports identity.reorganisations.models"),
     ("identity", "units/router.py imports identity.imports.schemas"),
     ("identity", "units/router.py imports identity.imports.template"),
