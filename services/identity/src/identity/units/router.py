@@ -16,9 +16,9 @@ from identity.deps import UnitAccountsDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.units import importer, service, views
-from identity.units.models import EducationLevel, UnitType
+from identity.units import service
 from identity.units.schemas import (
+    EducationLevel,
     UnitChangeRead,
     UnitCodeRead,
     UnitCreate,
@@ -28,8 +28,10 @@ from identity.units.schemas import (
     UnitRef,
     UnitRelationRead,
     UnitSummary,
+    UnitType,
     UnitUpdate,
 )
+from identity.units.service import importer, views
 
 router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEM_RESPONSES)
 

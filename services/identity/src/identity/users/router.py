@@ -15,8 +15,9 @@ from identity.deps import AccountSessionsDep, CurrentAccount, InvitationsDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.users import importer, service
+from identity.users import service
 from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
+from identity.users.service import importer
 
 router = APIRouter(tags=["users"], responses=PROBLEM_RESPONSES)
 

@@ -17,9 +17,10 @@ from edudx_common.pagination import PageParams
 from edudx_common.text import fold
 from edudx_common.timezone import in_vietnam
 from identity.errors import InvalidTreeChange, OutOfScope, UnitCodeTaken, UnitInactive, UnitNotFound
-from identity.units import repository, views
+from identity.units import repository
 from identity.units.models import CodeKind, RelationKind, Unit, UnitChange, UnitCode, UnitRelation, UnitType
 from identity.units.schemas import UnitCreate, UnitUpdate
+from identity.units.service import views
 
 LEAF_TYPES = {UnitType.SCHOOL, UnitType.CENTER}
 # A commune (UBND xã/phường) sits under its Sở so that the Sở's admins manage it and its officials' accounts; it
