@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -82,6 +83,21 @@ def record(session: AsyncSession, unit: Unit, kind: str, principal: Principal | 
     ))
     audit.record(session, action=f"unit.{kind}", actor=principal, target_type="unit", target_id=unit.id,
                  unit_id=unit.id, unit_path=unit.path, before=before, after=after)
+
+
+# --- reads for the features built on the tree (accounts): unscoped, the caller decides what may be seen ---------
+
+async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
+    return await repository.get(session, unit_id)
+
+
+async def get_many(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> list[Unit]:
+    return await repository.get_many(session, unit_ids)
+
+
+async def get_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Unit]:
+    """Units by their current code."""
+    return await repository.get_by_codes(session, codes)
 
 
 # --- scope -------------------------------------------------------------------------------------------

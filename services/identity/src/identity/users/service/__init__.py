@@ -14,7 +14,6 @@ from edudx_common.errors import Forbidden
 from edudx_common.pagination import PageParams
 from edudx_common.text import fold
 from identity.errors import EmailTaken, InvalidRoles, UnitInactive, UserNotFound
-from identity.units import repository as units_repository
 from identity.units import service as units_service
 from identity.units.models import Unit, UnitType
 from identity.users import repository
@@ -92,7 +91,7 @@ async def get_visible(session: AsyncSession, principal: Principal, user_id: uuid
         raise UserNotFound()
     root = await units_service.scope_root(session, principal)
     if root is not None:
-        unit = await units_repository.get(session, user.unit_id)
+        unit = await units_service.get(session, user.unit_id)
         sees_subtree = principal.has_any(Role.AUTHORITY_ADMIN, Role.REVIEWER)
         visible = unit is not None and (units_service.within(unit, root) if sees_subtree else unit.id == root.id)
         if not visible:
@@ -179,7 +178,7 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
         user.phone = data.phone
     user.updated_at = utcnow()
     if changes := _personal_changes(personal, user):
-        unit = await units_repository.get(session, user.unit_id)
+        unit = await units_service.get(session, user.unit_id)
         audit.record(session, action="user.profile_updated",
                      actor=audit.Actor(kind="user", user_id=user.id, unit_id=user.unit_id), target_type="user",
                      target_id=user.id, unit_id=user.unit_id, unit_path=unit.path if unit else None, changes=changes)
@@ -190,7 +189,7 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
 async def me(session: AsyncSession, account: User) -> MeRead:
     """The signed-in account as it sees itself: its user record with its unit's name, code and type."""
     read = (await to_read(session, [account]))[0]
-    unit = await units_repository.get(session, read.unit_id)
+    unit = await units_service.get(session, read.unit_id)
     assert unit is not None
     return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code,
                   unit_type=UnitType(unit.type))
