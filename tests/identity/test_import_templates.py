@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
-from identity.units import importer as units_importer
-from identity.users import importer as users_importer
+from identity.units.service import importer as units_importer
+from identity.users.service import importer as users_importer
 from tests.identity.builders import login, make_province, make_user
 from tests.identity.sheets import XLSX_TYPE, xlsx
 

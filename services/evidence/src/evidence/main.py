@@ -14,10 +14,13 @@ from edudx_common.app import create_service_app, database_and_tokens
 from edudx_common.http import downstream_clients
 from edudx_common.scope import RemoteUnitTree
 from edudx_common.tables.audit import audit_router
+from evidence.catalogue.router import router as catalogue_router
 from evidence.clients.submissions import SubmissionsClient
 from evidence.config import Settings
 from evidence.files.router import router as files_router
 from evidence.files.sweeper import run_sweeper
+from evidence.links.router import router as links_router
+from evidence.reviews.router import router as reviews_router
 from evidence.storage.base import ObjectStorage
 from evidence.storage.s3 import S3Storage
 
@@ -67,6 +70,6 @@ def create_app(settings: Settings | None = None, *, storage: ObjectStorage | Non
         title="EduDX Evidence",
         description="Minh chứng của báo cáo: tệp (PDF, ảnh, tài liệu Office, video) và đường liên kết.",
         version=VERSION,
-        routers=[audit_router("evidence"), files_router],
+        routers=[audit_router("evidence"), files_router, links_router, catalogue_router, reviews_router],
         lifespan=lifespan,
     )

@@ -6,18 +6,21 @@ import math
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 
 from edudx_common.auth import CurrentPerson
 from edudx_common.db import SessionDep
 from edudx_common.errors import ProblemError, Unauthorized
+from identity.auth import service as auth_service
 from identity.auth.reset import PasswordResetQueue
-from identity.auth.service import AuthKit
+from identity.auth.service import AuthKit, Invitations
 from identity.auth.throttle import AddressLimit, client_address
 from identity.errors import TooManyRequestsFromAddress
 from identity.mail import MailOutbox
+from identity.units.service import UnitAccounts
 from identity.users import repository as users_repository
 from identity.users.models import User
+from identity.users.service import AccountSessions
 
 
 async def _auth_kit(request: Request) -> AuthKit:
@@ -28,6 +31,19 @@ async def _auth_kit(request: Request) -> AuthKit:
 async def _mail_outbox(request: Request) -> MailOutbox:
     outbox: MailOutbox = request.app.state.mail_outbox
     return outbox
+
+
+async def _invitations(request: Request, tasks: BackgroundTasks) -> Invitations:
+    outbox: MailOutbox = request.app.state.mail_outbox
+    return Invitations(request.app.state.auth_kit, lambda session, mail: outbox.send_after_commit(session, mail, tasks))
+
+
+async def _account_sessions() -> AccountSessions:
+    return auth_service.SESSIONS
+
+
+async def _unit_accounts() -> UnitAccounts:
+    return auth_service.UNIT_ACCOUNTS
 
 
 async def _password_resets(request: Request) -> PasswordResetQueue:
@@ -77,6 +93,10 @@ async def _current_account(principal: CurrentPerson, session: SessionDep) -> Use
 
 AuthKitDep = Annotated[AuthKit, Depends(_auth_kit)]
 MailOutboxDep = Annotated[MailOutbox, Depends(_mail_outbox)]
+InvitationsDep = Annotated[Invitations, Depends(_invitations)]
+# Sessions and a unit's accounts, for the features below auth (users, units) whose changes end sessions.
+AccountSessionsDep = Annotated[AccountSessions, Depends(_account_sessions)]
+UnitAccountsDep = Annotated[UnitAccounts, Depends(_unit_accounts)]
 CurrentAccount = Annotated[User, Depends(_current_account)]
 PasswordResetQueueDep = Annotated[PasswordResetQueue, Depends(_password_resets)]
 ClientAddress = Annotated[str, Depends(_client_address)]

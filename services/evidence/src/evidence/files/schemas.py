@@ -2,16 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edudx_common.sync import CursorPage
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import RequestModel, SingleLine
 from evidence.files.models import EvidenceKind, ReviewState
-
-ATTRIBUTE_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 
 class EvidenceRead(BaseModel):
@@ -55,40 +52,8 @@ class EvidenceRead(BaseModel):
         return self
 
 
-class LinkCreate(RequestModel):
-    submission_id: uuid.UUID
-    url: str = Field(description="Địa chỉ http:// hoặc https://, tối đa 2000 ký tự")
-    title: SingleLine = Field(max_length=500, description="Tên minh chứng, ví dụ 'Bài viết trên cổng thông tin'")
-    note: str | None = Field(default=None, max_length=4000, description="Ghi chú (lưu là mô tả của minh chứng)")
-    criterion_codes: list[str] = Field(default_factory=list, description="Tiêu chí, ví dụ ['1.1', '2.3']")
-    replaces_id: uuid.UUID | None = Field(default=None,
-                                          description="Minh chứng cũ (của bản đã nộp) mà liên kết này thay thế")
-    screenshot_id: uuid.UUID | None = Field(default=None,
-                                            description="Ảnh chụp trang: một tệp ảnh đã tải lên cùng báo cáo")
-    attributes: dict[Annotated[str, StringConstraints(pattern=ATTRIBUTE_KEY_PATTERN)],
-                     Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]] = Field(
-        default_factory=dict, max_length=20,
-        description="Thuộc tính có cấu trúc mà bộ tiêu chí yêu cầu (khóa chữ thường, ví dụ "
-                    "{'solution_name': 'K12Online', 'acquisition': 'Thuê'})")
-
-
-class ReviewCreate(RequestModel):
-    state: Literal["accepted", "insufficient", "wrong"] = Field(
-        description="accepted (đạt) | insufficient (chưa đủ) | wrong (sai tài liệu, hết hạn, sai cơ quan ban hành)")
-    reason: str | None = Field(default=None, max_length=2000, description="Bắt buộc khi không phải accepted")
-
-
 class UploadResult(EvidenceRead):
     duplicate: bool = Field(default=False, description="Tệp giống hệt (cùng SHA-256) đã có trong báo cáo")
-
-
-class Catalogue(CursorPage[EvidenceRead]):
-    """A page of a submission's evidence catalogue; with `updated_since` or `cursor` (mirroring) the items
-    changed since then, in (updated_at, id) order, continued by `next_cursor`."""
-
-    submission_id: uuid.UUID
-    total_bytes: int = Field(description="Dung lượng mọi tệp của báo cáo (mọi trang)")
-    quota_bytes: int
 
 
 class DownloadLink(BaseModel):

@@ -1,15 +1,16 @@
-"""Rules for evidence files: who may add, see and remove them, and how a file becomes a stored item."""
+"""Rules for evidence files: who may add, see and remove them, and how a file becomes a stored item.
+
+The other evidence features (links, reviews, catalogue) build on this one: the scope checks, the item's
+catalogue codes and its API shape live here."""
 
 from __future__ import annotations
 
 import logging
-import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -17,8 +18,9 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import Principal, prepares_for, reviews_for
+from edudx_common.auth import Principal, prepares_for
 from edudx_common.db import utcnow
+from edudx_common.downloads import content_disposition
 from edudx_common.errors import ProblemError
 from edudx_common.scope import UnitTree, is_in_scope
 from edudx_common.tables import audit
@@ -30,29 +32,26 @@ from evidence.errors import (
     EvidenceImmutable,
     EvidenceNotFound,
     FileTooLarge,
-    InvalidLink,
     InvalidUpload,
     NotAllowed,
     QuotaExceeded,
-    ReviewReasonRequired,
     StorageUnavailable,
     SubmissionLocked,
     SubmissionNotFound,
     UploadNotFound,
 )
 from evidence.files import repository
-from evidence.files.inspection import FileType, inspect_content, inspect_file
-from evidence.files.models import EvidenceItem, EvidenceKind, PendingUpload, ReviewState
+from evidence.files.inspection import INLINE_TYPES, FileType, inspect_content, inspect_file
+from evidence.files.models import EvidenceItem, EvidenceKind, PendingUpload
 from evidence.files.names import display_name
-from evidence.files.upload import LimitExceeded, StagedUpload, discard_staged, spool_stream
+from evidence.files.schemas import EvidenceRead, UploadResult
+from evidence.files.upload import LimitExceeded, StagedUpload, discard_staged, read_upload, spool_stream
 from evidence.metrics import EVIDENCE_UPLOAD_BYTES
 from evidence.storage.base import ObjectChanged, ObjectStorage
 
 log = logging.getLogger("edudx.evidence")
 MAX_CRITERIA = 20
 GENERAL_CODE = "C"  # items not attached to a criterion yet: "HC-01"
-MAX_URL = 2000
-LINK_SCHEMES = ("http", "https")
 STAGING_PREFIX = "staging/"  # direct uploads land here; evidence objects are `<submission>/<uuid>`
 
 
@@ -155,6 +154,34 @@ def _one(fields: dict[str, list[str]], name: str, max_length: int) -> str | None
     return value or None
 
 
+async def receive_upload(session: AsyncSession, principal: Principal, chunks: AsyncIterator[bytes], content_type: str,
+                         *, submissions: SubmissionsClient, tree: UnitTree, storage: ObjectStorage,
+                         limits: Limits) -> tuple[EvidenceItem, bool]:
+    """A streamed multipart upload: the submission (sent before the file) is checked, then the file is staged
+    as it arrives, checked and stored. Returns (item, was it already there)."""
+    found: dict[str, SubmissionInfo] = {}
+    staging: dict[str, str] = {}
+
+    async def before_file(fields: dict[str, list[str]]) -> int:
+        raw = (fields.get("submission_id") or [""])[-1].strip()
+        try:
+            submission_id = uuid.UUID(raw)
+        except ValueError:
+            raise InvalidUpload("Thiếu hoặc sai 'submission_id' (phải gửi trước trường 'file').") from None
+        info = await submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
+        limit = await upload_limit(session, principal, info, limits)
+        found["info"] = info
+        staging["key"] = staging_key_for(info)
+        return limit
+
+    try:
+        upload = await read_upload(chunks, content_type, before_file=before_file, storage=storage,
+                                   staging_key=lambda: staging["key"])
+    except LimitExceeded as exc:
+        raise size_refusal(exc.limit, limits) from None
+    return await store_staged_upload(session, principal, found["info"], upload, storage=storage)
+
+
 StoreObject = Callable[[str, str], Awaitable[None]]  # (storage key, checked content type)
 
 
@@ -197,7 +224,7 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
     if existing is not None:
         return existing, True
     name = display_name(details.filename, file_type.extension)
-    replaces_id = await _replaced_item(session, info, details.replaces_id)
+    replaces_id = await replaced_item(session, info, details.replaces_id)
     item = EvidenceItem(
         submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.FILE.value,
         title=details.title or name.rsplit(".", 1)[0] or name, description=details.description,
@@ -213,7 +240,7 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
     try:
         session.add(item)
         await session.flush()
-        _audit(session, principal, info, "evidence.uploaded", item)
+        record_audit(session, principal, info, "evidence.uploaded", item)
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -245,7 +272,7 @@ async def create_pending_upload(session: AsyncSession, principal: Principal, inf
         raise EmptyFile("Tệp rỗng: không có nội dung để tải lên.")
     if size > limit:
         raise size_refusal(limit, limits)
-    replaces_id = await _replaced_item(session, info, details.replaces_id)
+    replaces_id = await replaced_item(session, info, details.replaces_id)
     pending = PendingUpload(
         submission_id=info.id, unit_id=info.unit_id, staging_key=f"{STAGING_PREFIX}{info.id}/{uuid.uuid4()}",
         file_name=file_name, declared_size=size, declared_content_type=content_type, title=details.title,
@@ -333,61 +360,7 @@ async def _check_and_store_staged(session: AsyncSession, principal: Principal, i
         upload.discard()
 
 
-def check_url(raw: str) -> str:
-    """An http(s) address with a host, as typed (trimmed); `javascript:`, `file:`, `data:` and the like never."""
-    url = raw.strip()
-    if not url:
-        raise InvalidLink("Thiếu đường liên kết.")
-    if len(url) > MAX_URL:
-        raise InvalidLink(f"Đường liên kết dài quá {MAX_URL} ký tự.")
-    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
-        raise InvalidLink("Đường liên kết không được chứa khoảng trắng hay ký tự điều khiển.")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port
-    except ValueError:
-        raise InvalidLink("Đường liên kết không đúng định dạng.") from None
-    if parts.scheme.lower() not in LINK_SCHEMES:
-        raise InvalidLink("Chỉ chấp nhận đường liên kết bắt đầu bằng http:// hoặc https:// "
-                          "(ví dụ https://truong.edu.vn/bai-viet).")
-    if not host:
-        raise InvalidLink("Đường liên kết thiếu tên miền (ví dụ https://truong.edu.vn/bai-viet).")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidLink("Đường liên kết không được chứa tên đăng nhập hay mật khẩu.")
-    return url
-
-
-async def create_link(session: AsyncSession, principal: Principal, info: SubmissionInfo, *, url: str, title: str,
-                      note: str | None, criterion_codes: Sequence[str], replaces_id: uuid.UUID | None,
-                      screenshot_id: uuid.UUID | None = None,
-                      attributes: Mapping[str, str] | None = None) -> EvidenceItem:
-    """A link as evidence (portal article, LMS course, TEMIS record), under the same rules as a file."""
-    ensure_editable(principal, info)
-    checked = check_url(url)
-    name = title.strip()
-    if not name:
-        raise InvalidLink("Hãy đặt tên cho minh chứng (ví dụ 'Bài viết trên cổng thông tin của trường').")
-    replaced = await _replaced_item(session, info, str(replaces_id) if replaces_id else None)
-    if screenshot_id is not None:
-        screenshot = await session.get(EvidenceItem, screenshot_id)
-        if (screenshot is None or screenshot.submission_id != info.id or screenshot.kind != EvidenceKind.FILE.value
-                or not (screenshot.content_type or "").startswith("image/")):
-            raise InvalidLink("Ảnh chụp màn hình phải là một tệp ảnh đã tải lên cùng báo cáo này.")
-    item = EvidenceItem(
-        submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.LINK.value,
-        title=name, description=(note or "").strip() or None, criterion_codes=parse_criteria(criterion_codes),
-        url=checked, replaces_id=replaced, screenshot_id=screenshot_id, attributes=dict(attributes or {}),
-        uploaded_by=principal.subject,
-        uploaded_by_name=principal.name,
-    )
-    session.add(item)
-    await session.flush()
-    _audit(session, principal, info, "evidence.linked", item)
-    return item
-
-
-def _audit(session: AsyncSession, principal: Principal, info: SubmissionInfo, action: str,
+def record_audit(session: AsyncSession, principal: Principal, info: SubmissionInfo, action: str,
            item: EvidenceItem) -> None:
     facts = {"submission_id": item.submission_id, "kind": item.kind, "title": item.title,
              "criterion_codes": item.criterion_codes, "size": item.size, "sha256": item.sha256, "url": item.url,
@@ -398,23 +371,9 @@ def _audit(session: AsyncSession, principal: Principal, info: SubmissionInfo, ac
                  after=None if action == "evidence.deleted" else facts)
 
 
-async def review_item(session: AsyncSession, principal: Principal, item: EvidenceItem, *, state: str,
-                      reason: str | None) -> EvidenceItem:
-    """Mark an item accepted, insufficient or wrong. Only the authority above the school reviews; a mark
-    changes nothing about who may edit the item (that follows the submission's state)."""
-    if not reviews_for(principal, item.unit_id):
-        raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được thẩm định "
-                         "minh chứng.")
-    text = (reason or "").strip() or None
-    if state != ReviewState.ACCEPTED and text is None:
-        raise ReviewReasonRequired("Hãy ghi lý do khi đánh giá minh chứng chưa đủ hoặc không đúng "
-                                   "(ví dụ: sai tài liệu, hết hiệu lực, sai cơ quan ban hành).")
-    item.review_state = ReviewState(state).value
-    item.review_reason = text
-    item.reviewed_by = principal.subject
-    item.reviewed_at = utcnow()
-    await session.flush()
-    return item
+async def items_of(session: AsyncSession, submission_id: uuid.UUID) -> Sequence[EvidenceItem]:
+    """A submission's items in upload order (the catalogue's order)."""
+    return await repository.list_for_submission(session, submission_id)
 
 
 async def codes_of(session: AsyncSession, item: EvidenceItem) -> list[str]:
@@ -444,7 +403,7 @@ async def _forget_object(storage: ObjectStorage, key: str) -> None:
         log.warning("could not delete object %s after a failed write; the sweeper will", key)
 
 
-async def _replaced_item(session: AsyncSession, info: SubmissionInfo, raw: str | None) -> uuid.UUID | None:
+async def replaced_item(session: AsyncSession, info: SubmissionInfo, raw: str | None) -> uuid.UUID | None:
     if raw is None:
         return None
     try:
@@ -464,11 +423,47 @@ async def delete_item(session: AsyncSession, principal: Principal, item: Evidenc
         raise EvidenceImmutable("Minh chứng này thuộc bản báo cáo đã nộp nên không xóa được; "
                                 "hãy tải lên minh chứng thay thế.")
     key = item.storage_key
-    _audit(session, principal, info, "evidence.deleted", item)
+    record_audit(session, principal, info, "evidence.deleted", item)
     await session.delete(item)
     await session.commit()
     if key is not None:
         await _forget_object(storage, key)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What a download of an item's file needs: its object, its type and how a browser should show it."""
+
+    key: str
+    content_type: str
+    disposition: str
+    size: int
+
+
+def stored_file(item: EvidenceItem) -> StoredFile:
+    if item.storage_key is None:
+        raise EvidenceNotFound("Minh chứng này là đường liên kết, không có tệp để tải.")
+    content_type = item.content_type or "application/octet-stream"
+    return StoredFile(key=item.storage_key, content_type=content_type, size=item.size or 0,
+                      disposition=content_disposition(item.original_name or "minh-chung",
+                                                      inline=content_type in INLINE_TYPES))
+
+
+def to_read(item: EvidenceItem, codes: list[str], replaced_by: EvidenceItem | None = None) -> EvidenceRead:
+    # An item changes when added, reviewed, or replaced (the newer item's arrival): its `updated_at` for mirrors.
+    changes = [item.created_at, item.reviewed_at, replaced_by.created_at if replaced_by else None]
+    return EvidenceRead.model_validate(item).model_copy(update={
+        "codes": codes, "replaced_by_id": replaced_by.id if replaced_by else None,
+        "updated_at": max(c for c in changes if c is not None)})
+
+
+async def read_item(session: AsyncSession, item: EvidenceItem) -> EvidenceRead:
+    return to_read(item, await codes_of(session, item))
+
+
+async def upload_result(session: AsyncSession, item: EvidenceItem, *, duplicate: bool) -> UploadResult:
+    codes = await codes_of(session, item)
+    return UploadResult.model_validate(item).model_copy(update={"duplicate": duplicate, "codes": codes})
 
 
 def catalogue_codes(items: Sequence[EvidenceItem]) -> dict[uuid.UUID, list[str]]:

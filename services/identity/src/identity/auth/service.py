@@ -38,6 +38,7 @@ from identity.mail import Mail
 from identity.metrics import AUTH_FAILURES
 from identity.units import repository as units_repository
 from identity.users import repository as users_repository
+from identity.users import service as users_service
 from identity.users.models import User
 
 # Clock skew between identity and the services that read the revocations.
@@ -258,3 +259,34 @@ async def _set_password(session: AsyncSession, kit: AuthKit, user: User, passwor
     await repository.revoke_all_for_user(session, user.id)
     await repository.expire_password_tokens(session, user.id)
     await session.flush()
+
+
+# --- what auth hands to the features below it ------------------------------------------------------------------
+# Accounts (users) and the unit tree are read by signing in, so they sit below auth and never import it; when they
+# change what a token says, they end its sessions through these, received from their caller.
+
+class Sessions:
+    """Ending sessions (`users_service.AccountSessions`): every service learns it within seconds through the
+    revocations list."""
+
+    async def end_for_user(self, session: AsyncSession, *, user_id: uuid.UUID) -> None:
+        await repository.revoke_all_for_user(session, user_id)
+
+    async def end_for_unit(self, session: AsyncSession, *, unit_id: uuid.UUID) -> None:
+        await repository.revoke_all_for_users_of_unit(session, unit_id)
+
+
+SESSIONS = Sessions()
+# A merge or a deactivation in the tree: users move the unit's accounts, auth ends their sessions.
+UNIT_ACCOUNTS = users_service.UnitAccounts(SESSIONS)
+
+
+class Invitations:
+    """The e-mail inviting a new account to set its first password, sent once the transaction commits."""
+
+    def __init__(self, kit: AuthKit, send_after_commit: Callable[[AsyncSession, Mail], None]) -> None:
+        self._kit = kit
+        self._send = send_after_commit
+
+    async def invite(self, session: AsyncSession, user: User) -> None:
+        self._send(session, await issue_password_token(session, self._kit, user, purpose="invite"))

@@ -10,8 +10,7 @@ from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page
 from identity.reorganisations import service
-from identity.reorganisations.models import ReorganisationStatus
-from identity.reorganisations.schemas import ReorganisationCreate, ReorganisationRead
+from identity.reorganisations.schemas import ReorganisationCreate, ReorganisationRead, ReorganisationStatus
 
 router = APIRouter(prefix="/reorganisations", tags=["reorganisations"], responses=PROBLEM_RESPONSES)
 

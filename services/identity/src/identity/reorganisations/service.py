@@ -14,7 +14,7 @@ from edudx_common.auth import Principal
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from edudx_common.tables import audit
-from identity.auth import repository as auth_repository
+from identity.auth import service as auth_service
 from identity.errors import InvalidReorganisation, OutOfScope, ReorganisationNotFound, ReorganisationNotPending
 from identity.reorganisations import repository
 from identity.reorganisations.models import Reorganisation, ReorganisationKind, ReorganisationStatus
@@ -326,7 +326,8 @@ async def apply(session: AsyncSession, principal: Principal, data: Reorganisatio
         surviving = units["surviving"]
         for role, unit in units.items():
             if role.startswith("absorbed"):
-                await units_service.merge_into(session, principal, unit, surviving, effective=effective)
+                await units_service.merge_into(session, principal, unit, surviving, effective=effective,
+                                               accounts=auth_service.UNIT_ACCOUNTS)
     elif data.kind == ReorganisationKind.MOVE_SCHOOL_COMMUNE:
         await units_service.set_commune(session, principal, units["unit"], data.commune_id, effective=effective)
     elif data.kind == ReorganisationKind.MOVE_UNIT:
@@ -344,4 +345,4 @@ async def _deactivate_accounts(session: AsyncSession, principal: Principal, unit
         user.updated_at = utcnow()
         audit.record(session, action="user.updated", actor=principal, target_type="user", target_id=user.id,
                      unit_id=unit.id, unit_path=unit.path, before={"active": True}, after={"active": False})
-    await auth_repository.revoke_all_for_users_of_unit(session, unit.id)
+    await auth_service.SESSIONS.end_for_unit(session, unit_id=unit.id)

@@ -12,12 +12,13 @@ from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep, make_page, page_of
+from identity.deps import UnitAccountsDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.units import importer, service, views
-from identity.units.models import EducationLevel, UnitType
+from identity.units import service
 from identity.units.schemas import (
+    EducationLevel,
     UnitChangeRead,
     UnitCodeRead,
     UnitCreate,
@@ -27,8 +28,10 @@ from identity.units.schemas import (
     UnitRef,
     UnitRelationRead,
     UnitSummary,
+    UnitType,
     UnitUpdate,
 )
+from identity.units.service import importer, views
 
 router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEM_RESPONSES)
 
@@ -97,24 +100,29 @@ async def move_unit(unit_id: uuid.UUID, body: UnitMove, session: SessionDep, pri
 
 @router.post("/{unit_id}/merge", response_model=UnitRead)
 async def merge_unit(unit_id: uuid.UUID, body: UnitMerge, session: SessionDep,
-                     principal: CurrentPrincipal) -> UnitRead:
+                     principal: CurrentPrincipal, accounts: UnitAccountsDep) -> UnitRead:
     """Merge this unit into another: its sub-units and accounts move over; it stays, inactive, as history.
 
     Returns the receiving unit.
     """
-    return await views.read_unit(session, await service.merge_units(session, principal, unit_id, body.into_unit_id))
+    return await views.read_unit(session, await service.merge_units(session, principal, unit_id, body.into_unit_id,
+                                                                      accounts=accounts))
 
 
 @router.post("/{unit_id}/deactivate", response_model=UnitRead)
-async def deactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+async def deactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                          accounts: UnitAccountsDep) -> UnitRead:
     """Stop a unit (units are never deleted). It must have no active sub-units; its accounts can no longer sign in."""
-    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=False))
+    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=False,
+                                                                    accounts=accounts))
 
 
 @router.post("/{unit_id}/reactivate", response_model=UnitRead)
-async def reactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
+async def reactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+                          accounts: UnitAccountsDep) -> UnitRead:
     """Bring a deactivated unit back."""
-    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=True))
+    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=True,
+                                                                    accounts=accounts))
 
 
 AS_OF_HELP = ("Cây đơn vị như vào ngày này (quan hệ có hiệu lực ngày đó; đường dẫn, đơn vị cha và UBND xã/phường "

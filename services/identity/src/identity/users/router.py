@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from edudx_common.auth import CurrentPrincipal, Role, require_roles
@@ -11,13 +11,13 @@ from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
-from identity.auth import service as auth_service
-from identity.deps import AuthKitDep, CurrentAccount, MailOutboxDep
+from identity.deps import AccountSessionsDep, CurrentAccount, InvitationsDep
 from identity.imports.schemas import DRY_RUN_HELP, MODE_HELP, ImportMode, ImportReport
 from identity.imports.template import XLSX_MEDIA_TYPE, build_template
 from identity.imports.upload import IMPORT_FILE_BODY, TOO_LARGE_RESPONSE, ImportLimitsDep, read_upload
-from identity.users import importer, service
+from identity.users import service
 from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, UserUpdate
+from identity.users.service import importer
 
 router = APIRouter(tags=["users"], responses=PROBLEM_RESPONSES)
 
@@ -46,13 +46,12 @@ async def list_users(
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserCreate, session: SessionDep, principal: CurrentPrincipal, kit: AuthKitDep,
-                      outbox: MailOutboxDep, tasks: BackgroundTasks) -> UserRead:
+async def create_user(body: UserCreate, session: SessionDep, principal: CurrentPrincipal,
+                      invitations: InvitationsDep) -> UserRead:
     """Create an account in a unit of the caller's subtree. The user sets a password from the invitation e-mail."""
     user = await service.create_user(session, principal, body)
     if body.send_invite:
-        invitation = await auth_service.issue_password_token(session, kit, user, purpose="invite")
-        outbox.send_after_commit(session, invitation, tasks)
+        await invitations.invite(session, user)
     return (await service.to_read(session, [user]))[0]
 
 
@@ -64,9 +63,9 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, principal: CurrentPr
 
 @router.patch("/users/{user_id}", response_model=UserRead)
 async def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep,
-                      principal: CurrentPrincipal) -> UserRead:
+                      principal: CurrentPrincipal, sessions: AccountSessionsDep) -> UserRead:
     """Change an account's name, phone, unit, roles or active flag (authority admins, within their subtree)."""
-    user = await service.update_user(session, principal, user_id, body)
+    user = await service.update_user(session, principal, user_id, body, sessions=sessions)
     return (await service.to_read(session, [user]))[0]
 
 
@@ -104,9 +103,7 @@ async def import_users(
     session: SessionDep,
     principal: CurrentPrincipal,
     limits: ImportLimitsDep,
-    kit: AuthKitDep,
-    outbox: MailOutboxDep,
-    tasks: BackgroundTasks,
+    invitations: InvitationsDep,
     mode: Annotated[ImportMode, Query(description=MODE_HELP)] = ImportMode.ALL_OR_NOTHING,
     dry_run: Annotated[bool, Query(description=DRY_RUN_HELP)] = False,
     send_invites: Annotated[bool, Query(description="Gửi e-mail mời đặt mật khẩu cho tài khoản mới")] = True,
@@ -135,6 +132,5 @@ async def import_users(
     report, created = await importer.import_users(session, principal, sheet, mode=mode, dry_run=dry_run)
     if send_invites:
         for user in created:
-            invitation = await auth_service.issue_password_token(session, kit, user, purpose="invite")
-            outbox.send_after_commit(session, invitation, tasks)
+            await invitations.invite(session, user)
     return report

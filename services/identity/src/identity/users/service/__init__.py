@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +13,7 @@ from edudx_common.errors import Forbidden
 from edudx_common.pagination import PageParams
 from edudx_common.tables import audit
 from edudx_common.text import fold
-from identity.auth import repository as auth_repository
 from identity.errors import EmailTaken, InvalidRoles, UnitInactive, UserNotFound
-from identity.units import repository as units_repository
 from identity.units import service as units_service
 from identity.units.models import Unit, UnitType
 from identity.users import repository
@@ -25,6 +23,28 @@ from identity.users.schemas import MeRead, ProfileUpdate, UserCreate, UserRead, 
 # Roles that act on a subtree sit on authority units; roles that prepare and submit sit on schools.
 AUTHORITY_ROLES = {Role.AUTHORITY_ADMIN, Role.REVIEWER}
 SCHOOL_ROLES = {Role.PRINCIPAL, Role.SCHOOL_IT_OFFICER}
+
+
+class AccountSessions(Protocol):
+    """Ending the sessions of accounts whose tokens no longer tell the truth. Sessions are auth's, and auth sits
+    above accounts (signing in reads them): it hands this in, so accounts never import auth."""
+
+    async def end_for_user(self, session: AsyncSession, *, user_id: uuid.UUID) -> None: ...
+
+    async def end_for_unit(self, session: AsyncSession, *, unit_id: uuid.UUID) -> None: ...
+
+
+class UnitAccounts:
+    """The accounts' side of a merge or a deactivation in the unit tree (`units_service.UnitAccounts`)."""
+
+    def __init__(self, sessions: AccountSessions) -> None:
+        self._sessions = sessions
+
+    async def move(self, session: AsyncSession, *, from_unit_id: uuid.UUID, to_unit_id: uuid.UUID) -> int:
+        return await repository.move_all(session, from_unit_id=from_unit_id, to_unit_id=to_unit_id)
+
+    async def end_sessions(self, session: AsyncSession, *, unit_id: uuid.UUID) -> None:
+        await self._sessions.end_for_unit(session, unit_id=unit_id)
 
 
 def check_roles_fit_unit(roles: list[Role] | list[str], unit: Unit) -> None:
@@ -71,7 +91,7 @@ async def get_visible(session: AsyncSession, principal: Principal, user_id: uuid
         raise UserNotFound()
     root = await units_service.scope_root(session, principal)
     if root is not None:
-        unit = await units_repository.get(session, user.unit_id)
+        unit = await units_service.get(session, user.unit_id)
         sees_subtree = principal.has_any(Role.AUTHORITY_ADMIN, Role.REVIEWER)
         visible = unit is not None and (units_service.within(unit, root) if sees_subtree else unit.id == root.id)
         if not visible:
@@ -100,7 +120,8 @@ async def create_user(session: AsyncSession, principal: Principal, data: UserCre
     return user
 
 
-async def update_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
+async def update_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID, data: UserUpdate, *,
+                      sessions: AccountSessions) -> User:
     units_service.ensure_admin(principal)
     user = await get_visible(session, principal, user_id)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
@@ -128,7 +149,7 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: uuid
     if not user.active or sorted(roles) != sorted(current_roles) or user.unit_id != before["unit_id"]:
         # Tokens carry roles and unit, and a deactivated account must stop at once: end its sessions, which
         # every service learns within seconds (identity.auth.revocations).
-        await auth_repository.revoke_all_for_user(session, user.id)
+        await sessions.end_for_user(session, user_id=user.id)
     user.updated_at = utcnow()
     audit.record(session, action="user.updated", actor=principal, target_type="user", target_id=user.id,
                  unit_id=unit.id, unit_path=unit.path, before=before,
@@ -157,7 +178,7 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
         user.phone = data.phone
     user.updated_at = utcnow()
     if changes := _personal_changes(personal, user):
-        unit = await units_repository.get(session, user.unit_id)
+        unit = await units_service.get(session, user.unit_id)
         audit.record(session, action="user.profile_updated",
                      actor=audit.Actor(kind="user", user_id=user.id, unit_id=user.unit_id), target_type="user",
                      target_id=user.id, unit_id=user.unit_id, unit_path=unit.path if unit else None, changes=changes)
@@ -168,7 +189,7 @@ async def update_profile(session: AsyncSession, user: User, data: ProfileUpdate)
 async def me(session: AsyncSession, account: User) -> MeRead:
     """The signed-in account as it sees itself: its user record with its unit's name, code and type."""
     read = (await to_read(session, [account]))[0]
-    unit = await units_repository.get(session, read.unit_id)
+    unit = await units_service.get(session, read.unit_id)
     assert unit is not None
     return MeRead(**read.model_dump(), unit_name=unit.name, unit_code=unit.code,
                   unit_type=UnitType(unit.type))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,12 +17,11 @@ from edudx_common.pagination import PageParams
 from edudx_common.tables import audit
 from edudx_common.text import fold
 from edudx_common.timezone import in_vietnam
-from identity.auth import repository as auth_repository
 from identity.errors import InvalidTreeChange, OutOfScope, UnitCodeTaken, UnitInactive, UnitNotFound
-from identity.units import repository, views
+from identity.units import repository
 from identity.units.models import CodeKind, RelationKind, Unit, UnitChange, UnitCode, UnitRelation, UnitType
 from identity.units.schemas import UnitCreate, UnitUpdate
-from identity.users import repository as users_repository
+from identity.units.service import views
 
 LEAF_TYPES = {UnitType.SCHOOL, UnitType.CENTER}
 # A commune (UBND xã/phường) sits under its Sở so that the Sở's admins manage it and its officials' accounts; it
@@ -35,6 +35,19 @@ TYPE_LEVEL = {UnitType.MINISTRY: 0, UnitType.DEPARTMENT: 1, UnitType.DISTRICT_OF
 DISTRICT_OFFICES_ABOLISHED = date(2025, 7, 1)
 SNAPSHOT_FIELDS = ("code", "name", "type", "education_levels", "parent_id", "commune_id", "address", "email",
                    "phone", "active")
+
+
+class UnitAccounts(Protocol):
+    """What a merge or a deactivation does to a unit's accounts. Accounts and their sessions sit above the tree
+    (users and auth read units, never the reverse): their features hand this in, so the tree imports neither."""
+
+    async def move(self, session: AsyncSession, *, from_unit_id: uuid.UUID, to_unit_id: uuid.UUID) -> int:
+        """Move every account of one unit to another; the number moved."""
+        ...
+
+    async def end_sessions(self, session: AsyncSession, *, unit_id: uuid.UUID) -> None:
+        """End the sessions of every account of the unit."""
+        ...
 
 
 def path_ids(path: str) -> list[uuid.UUID]:
@@ -70,6 +83,21 @@ def record(session: AsyncSession, unit: Unit, kind: str, principal: Principal | 
     ))
     audit.record(session, action=f"unit.{kind}", actor=principal, target_type="unit", target_id=unit.id,
                  unit_id=unit.id, unit_path=unit.path, before=before, after=after)
+
+
+# --- reads for the features built on the tree (accounts): unscoped, the caller decides what may be seen ---------
+
+async def get(session: AsyncSession, unit_id: uuid.UUID) -> Unit | None:
+    return await repository.get(session, unit_id)
+
+
+async def get_many(session: AsyncSession, unit_ids: Sequence[uuid.UUID]) -> list[Unit]:
+    return await repository.get_many(session, unit_ids)
+
+
+async def get_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Unit]:
+    """Units by their current code."""
+    return await repository.get_by_codes(session, codes)
 
 
 # --- scope -------------------------------------------------------------------------------------------
@@ -380,7 +408,7 @@ async def reparent(session: AsyncSession, principal: Principal | None, unit: Uni
 
 
 async def merge_units(session: AsyncSession, principal: Principal, unit_id: uuid.UUID,
-                      into_unit_id: uuid.UUID) -> Unit:
+                      into_unit_id: uuid.UUID, *, accounts: UnitAccounts) -> Unit:
     """Merge `unit_id` into `into_unit_id`: children and accounts move over, the merged unit is kept,
     inactive, under the receiving unit so that its history stays in the same scope."""
     unit = await get_manageable(session, principal, unit_id, strictly=True)
@@ -393,15 +421,15 @@ async def merge_units(session: AsyncSession, principal: Principal, unit_id: uuid
         raise UnitInactive(f"Đơn vị nhận '{target.name}' đã ngừng hoạt động.")
     if UnitType(target.type).is_authority != UnitType(unit.type).is_authority:
         raise InvalidTreeChange("Chỉ sáp nhập trường vào trường, hoặc cơ quan quản lý vào cơ quan quản lý.")
-    return await merge_into(session, principal, unit, target)
+    return await merge_into(session, principal, unit, target, accounts=accounts)
 
 
 async def merge_into(session: AsyncSession, principal: Principal | None, unit: Unit, target: Unit, *,
-                     effective: date | None = None) -> Unit:
+                     accounts: UnitAccounts, effective: date | None = None) -> Unit:
     """The merge itself, once checked: children and accounts go to `target`, `unit` is parked inactive under it."""
     for child in await repository.active_children(session, unit.id):
         await reparent(session, principal, child, target, effective=effective)
-    moved_users = await users_repository.move_all(session, from_unit_id=unit.id, to_unit_id=target.id)
+    moved_users = await accounts.move(session, from_unit_id=unit.id, to_unit_id=target.id)
     before = snapshot(unit)
     await reparent(session, principal, unit, target, merging=True, effective=effective)
     unit.active, unit.inactive_from = False, effective or today()
@@ -417,7 +445,8 @@ async def merge_into(session: AsyncSession, principal: Principal | None, unit: U
     return target
 
 
-async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, *, active: bool) -> Unit:
+async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.UUID, *, active: bool,
+                     accounts: UnitAccounts) -> Unit:
     unit = await get_manageable(session, principal, unit_id, strictly=True)
     if unit.active == active:
         return unit
@@ -433,7 +462,7 @@ async def set_active(session: AsyncSession, principal: Principal, unit_id: uuid.
     unit.active, unit.inactive_from = active, None if active else today()
     unit.updated_at = utcnow()
     if not active:  # its accounts can no longer sign in: their open sessions end too
-        await auth_repository.revoke_all_for_users_of_unit(session, unit.id)
+        await accounts.end_sessions(session, unit_id=unit.id)
     record(session, unit, "reactivated" if active else "deactivated", principal, before, snapshot(unit))
     await session.flush()
     return unit

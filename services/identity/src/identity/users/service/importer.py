@@ -23,7 +23,6 @@ from edudx_common.text import fold
 from identity.imports.report import RowErrors, make_report, record_import, reject_if_needed
 from identity.imports.schemas import ImportMode, ImportReport
 from identity.imports.spreadsheet import Column, Sheet, SheetRow, compact
-from identity.units import repository as units_repository
 from identity.units import service as units_service
 from identity.units.models import Unit
 from identity.users import repository
@@ -104,10 +103,10 @@ async def import_users(session: AsyncSession, principal: Principal, sheet: Sheet
     errors = RowErrors(sheet)
     rows = _unique([_parse(r, errors) for r in sheet.rows], errors)
 
-    units = await units_repository.get_by_codes(session, [r.unit_code for r in rows if r.unit_code])
+    units = await units_service.get_by_codes(session, [r.unit_code for r in rows if r.unit_code])
     existing = await repository.get_by_emails(session, [r.email for r in rows])
     existing_ids = [u.id for u in existing.values()]
-    current_units = {u.id: u for u in await _in_batches(units_repository.get_many, session,
+    current_units = {u.id: u for u in await _in_batches(units_service.get_many, session,
                                                           list({u.unit_id for u in existing.values()}))}
     current_roles: dict[uuid.UUID, list[str]] = {}
     for start in range(0, len(existing_ids), _BATCH):
