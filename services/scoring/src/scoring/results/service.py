@@ -49,6 +49,7 @@ from scoring.rubrics.definition import RubricDefinition, ordered_bands
 from scoring.sheets import service as sheets_service
 from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summary
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
+from scoring.sheets.models import group_under
 
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
@@ -101,12 +102,8 @@ def ranking_key(definition: RubricDefinition, result: SheetOutcome) -> tuple[int
 
 def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
     """The unit directly under the issuer on a unit's path (the Phòng of a school in a Sở campaign)."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    if issuer_id.hex in parts:
-        below = parts[parts.index(issuer_id.hex) + 1:]
-        if len(below) > 1:  # the unit itself is not its own sub-authority
-            return uuid.UUID(below[0])
-    return None
+    found = group_under(path, issuer_id)
+    return uuid.UUID(found) if found else None
 
 
 async def _unit_results(session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition,

@@ -80,7 +80,8 @@ async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: Identit
         sheet = ScoreSheet(submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=ctx.info.unit_id,
                            unit_name=ctx.info.unit_name, unit_path=unit.path if unit else f"/{ctx.info.unit_id.hex}/",
                            rubric_id=ctx.rubric.id, submission_status=ctx.info.status,
-                           submit_count=ctx.info.submit_count, status_at=ctx.info.updated_at)
+                           submit_count=ctx.info.submit_count, status_at=ctx.info.updated_at,
+                           issuer_unit_id=ctx.campaign.issuer_unit_id)
         try:
             async with session.begin_nested():
                 session.add(sheet)
