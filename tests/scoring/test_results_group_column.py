@@ -33,7 +33,6 @@ from tests.scoring.test_results_sql import SEED_004_MAXIMA, _campaign, _Identity
 async def _scored(stack: Stack, campaign: CampaignInfo, paths: list[str], shares: list[Decimal]) -> list[ScoreSheet]:
     """Sheets as stored before sheets carried their issuer (no issuer, no group), each scored at a share of the
     maximum."""
-    definition = template_definition("seed-004-cntt")
     made = []
     async with stack.services["scoring"].sessions() as session:
         for n, (path, share) in enumerate(zip(paths, shares, strict=True)):

@@ -25,12 +25,12 @@ class ScoreSheet(SQLModel, table=True):
     __tablename__ = "score_sheets"
     # Results of a campaign: ranked by final total in SQL (rank() OVER …, ORDER BY … LIMIT).
     # The results page's figures and ranked page read only these columns of a campaign's submitted sheets: on
-    # PostgreSQL an index-only scan, without the summaries' pages (migration h24c_0005).
+    # PostgreSQL an index-only scan, without the summaries' pages (migrations h24c_0005, s8b_0001: the group).
     __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),
                       Index("ix_score_sheets_campaign_level_rank", "campaign_id", "level_rank", "final_total"),
                       Index("ix_score_sheets_results", "campaign_id", "submit_count", postgresql_include=[
                           "final_total", "classification", "level_rank", "submission_status", "unit_path",
-                          "unit_name", "unit_name_folded", "unit_id", "commune_id", "id"]),
+                          "unit_name", "unit_name_folded", "unit_id", "commune_id", "id", "group_hex"]),
                       # The figures' (sub-authority, class) aggregate: a GROUP BY on stored columns (s8b_0001).
                       Index("ix_score_sheets_campaign_group", "campaign_id", "group_hex"),
                       # The sheets not yet given their campaign's issuer (stored before s8b_0001): found by a probe.
