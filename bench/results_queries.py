@@ -155,8 +155,9 @@ async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: 
     def after(**page: Any) -> Callable[[Any], Awaitable[None]]:
         async def run(session: Any) -> None:
             ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
-            await repository.class_figures(session, campaign_id, issuer_id=issuer, unscored=unscored)
-            rows, _ = await repository.ranked_page(session, ranked, limit=50, **page)
+            figures = await repository.class_figures(session, campaign_id, issuer_id=issuer, unscored=unscored)
+            rows, _ = await repository.ranked_page(session, ranked, limit=50, **page,
+                                                   population_count=sum(f.count for f in figures))
             await repository.sheet_details(session, [r.sheet_id for r in rows])
         return run
 

@@ -213,6 +213,16 @@ class Ranked:
     population: tuple[ColumnElement[bool], ...]
     keys: tuple[ColumnElement[Any], ...]
     columns: tuple[ColumnElement[Any], ...]
+    unscored: Unscored
+
+    def at_or_above(self, place: tuple[Any, ...]) -> list[ColumnElement[bool]]:
+        """The sheets placed at or above `place`. By total alone, and `place` above what an unscored sheet counts:
+        `final_total >= …`, which the (campaign, final total) index serves (the unscored ones fall out)."""
+        if len(self.keys) == 1 and place[0] > self.unscored.final_total:
+            return [col(ScoreSheet.final_total) >= place[0]]
+        if len(self.keys) == 1:
+            return [self.keys[0] >= place[0]]
+        return [tuple_(*self.keys) >= tuple_(*place)]
 
     @property
     def rows(self) -> Subquery:
@@ -241,7 +251,8 @@ def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Uns
         group_key(group_by).label("group_hex"), *(key.label(f"key_{i}") for i, key in enumerate(keys)))
     population = (*_submitted(campaign_id, within, commune_id),
                   *([col(ScoreSheet.submission_status) == "approved"] if approved_only else []))
-    return Ranked(campaign_id=campaign_id, issuer_id=issuer_id, population=population, keys=keys, columns=columns)
+    return Ranked(campaign_id=campaign_id, issuer_id=issuer_id, population=population, keys=keys, columns=columns,
+                  unscored=unscored)
 
 
 def _ranked_filters(rows: Any, *, classification: str | None, only_unclassified: bool,
@@ -272,27 +283,31 @@ def _page_order(columns: Any, keys: int, by_name: bool) -> list[Any]:
 
 async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: str | None = None,
                       only_unclassified: bool = False, group: uuid.UUID | None = None, search: str | None = None,
-                      by_name: bool = False, limit: int, offset: int,
-                      stored_group: str | None = None) -> tuple[list[RankedRow], int]:
+                      by_name: bool = False, limit: int, offset: int, stored_group: str | None = None,
+                      population_count: int | None = None) -> tuple[list[RankedRow], int]:
     """One page by rank then name (or by folded name), and how many rows match, ranks being those among every
     sheet of `ranked` whatever the filters — without ranking every sheet: the page is ORDER BY the place … LIMIT
     (a top-N sort of narrow rows), and each of its places gets rank = 1 + the number of sheets placed strictly
     above it, tied = more than one sheet in it, from one count per place over the sheets placed at or above the
-    page's lowest place."""
-    await sheets_repository.stamp_issuer(session, ranked.campaign_id, ranked.issuer_id)
+    page's lowest place (an index range on the final total when that place is above the unscored one).
+    `population_count`: how many sheets `ranked` holds, when known (the figures' sum): no filter, no count.
+    The campaign's sheets must carry their issuer (`class_figures` sees to it, and runs first)."""
     base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
     where = _ranked_filters(base.c, classification=classification, only_unclassified=only_unclassified,
                             group=group, search=search, stored_group=stored_group)
     width = len(ranked.keys)
     found = (await session.execute(select(base).where(*where).order_by(*_page_order(base.c, width, by_name))
                                    .limit(limit).offset(offset))).all()
-    matching = int(await session.scalar(select(func.count()).select_from(base).where(*where)) or 0)
+    if population_count is not None and not where:
+        matching = population_count
+    else:
+        matching = int(await session.scalar(select(func.count()).select_from(base).where(*where)) or 0)
     if not found:
         return [], matching
     places = {tuple(row[-width:]) for row in found}
     lowest = min(places)
-    at_or_above = (tuple_(*ranked.keys) >= tuple_(*lowest)) if width > 1 else ranked.keys[0] >= lowest[0]
-    counts = (await session.execute(select(*ranked.keys, func.count()).where(*ranked.population, at_or_above)
+    counts = (await session.execute(select(*ranked.keys, func.count())
+                                    .where(*ranked.population, *ranked.at_or_above(lowest))
                                     .group_by(*ranked.keys))).all()
     count_at = {tuple(row[:-1]): int(row[-1]) for row in counts}
     rank_of: dict[tuple[Any, ...], tuple[int, bool]] = {}
