@@ -36,7 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import and_, case, func, insert, literal, null, or_, select, text  # noqa: E402
+from sqlalchemy import and_, case, event, func, insert, literal, null, or_, select, text  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
 from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
@@ -135,8 +135,32 @@ async def _old_page(session: Any, campaign_id: uuid.UUID, issuer: uuid.UUID, *, 
     return rows
 
 
+async def explain(engine: Any, label: str, way: Callable[[Any], Awaitable[None]]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT `way` sends, to stderr: the plan's nodes, trimmed."""
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        async with session_factory(engine)() as session:
+            await way(session)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", keep)
+    async with engine.connect() as conn:
+        for n, (statement, parameters) in enumerate(sent, 1):
+            plan = (await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)).scalars()
+            print(f"--- {label}, query {n}", file=sys.stderr)
+            for line in plan:
+                if "Buffers:" in line or "Sort Method" in line or "->" in line or "Execution Time" in line \
+                        or not line.startswith(" "):
+                    print(line[:160], file=sys.stderr)
+
+
 async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: uuid.UUID,
-                  requests: int) -> dict[str, list[float]]:
+                  requests: int, explaining: bool = False) -> dict[str, list[float]]:
     engine = create_engine(POSTGRES_URL, schema=SCHEMA)
     unscored = repository.Unscored(final_total=Decimal(0), classification=None)
     timings: dict[str, list[float]] = {}
@@ -170,6 +194,10 @@ async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: 
     ways = {f"{when}: figures + {label}": (before if when == "before" else after)(**page)
             for label, page in pages.items() for when in ("before", "after")}
     try:
+        if explaining:
+            for name, way in ways.items():
+                if "page 1 by rank" in name or "late page" in name:
+                    await explain(engine, f"{size:,} {name}", way)
         for n in range(requests + 1):
             for name, way in ways.items():
                 async with session_factory(engine)() as session:
@@ -204,6 +232,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="300,3000,30000,50000")
     parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument("--explain", action="store_true",
+                        help="EXPLAIN (ANALYZE, BUFFERS) of page 1 and a late page, both ways, at the largest size "
+                             "(to stderr)")
     args = parser.parse_args()
     if not POSTGRES_URL.startswith("postgresql"):
         sys.exit("This benchmark runs on PostgreSQL only (EDUDX_BENCH_POSTGRES_URL).")
@@ -217,9 +248,11 @@ def main() -> None:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
         print("| schools | way | n | p50 | max | after / before (p50) |")
         print("|---:|---|---:|---:|---:|---:|")
-        for size in (int(s) for s in args.sizes.split(",")):
+        sizes = [int(s) for s in args.sizes.split(",")]
+        for size in sizes:
             campaign_id, issuer, one_so = asyncio.run(build(size, rng, summaries))
-            timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests))
+            timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests,
+                                          args.explain and size == sizes[-1]))
             for name, samples in timings.items():
                 p50 = statistics.median(samples)
                 twin = timings.get(name.replace("after:", "before:"))
