@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import Integer, String, and_, case, func, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,40 +67,36 @@ async def stamp_issuer(session: AsyncSession, campaign_id: uuid.UUID, issuer_id:
                           .execution_options(synchronize_session=False))
 
 
-class _Position(expression.FunctionElement[int]):
-    """1-based position of a substring (0: absent): strpos() on PostgreSQL, instr() on SQLite."""
+class _Spelt(expression.FunctionElement[Any]):
+    """A function PostgreSQL and SQLite spell differently: `spelling` maps a dialect (else "default") to a template
+    of the arguments."""
+
+    inherit_cache = True
+    spelling: ClassVar[dict[str, str]] = {}
+
+
+@compiles(_Spelt)
+def _spell(element: _Spelt, compiler: Any, **kw: Any) -> str:
+    template = element.spelling.get(compiler.dialect.name, element.spelling["default"])
+    return template.format(compiler.process(element.clauses, **kw))
+
+
+class _Position(_Spelt):
+    """1-based position of a substring (0: absent)."""
 
     type = Integer()
     name = "strpos"
     inherit_cache = True
+    spelling: ClassVar[dict[str, str]] = {"default": "strpos({})", "sqlite": "instr({})"}
 
 
-@compiles(_Position)
-def _position_default(element: _Position, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Position, "sqlite")
-def _position_sqlite(element: _Position, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
-class _UuidHex(expression.FunctionElement[str]):
+class _UuidHex(_Spelt):
     """A uuid column as its 32 lower-case hex digits, as unit paths spell ids: SQLite already stores it so."""
 
     type = String()
     name = "uuid_hex"
     inherit_cache = True
-
-
-@compiles(_UuidHex)
-def _uuid_hex_default(element: _UuidHex, compiler: Any, **kw: Any) -> str:
-    return f"replace(CAST({compiler.process(element.clauses, **kw)} AS TEXT), '-', '')"
-
-
-@compiles(_UuidHex, "sqlite")
-def _uuid_hex_sqlite(element: _UuidHex, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
+    spelling: ClassVar[dict[str, str]] = {"default": "replace(CAST({} AS TEXT), '-', '')", "sqlite": "{}"}
 
 
 UNIT_HEX = 32  # unit paths are "/<hex>/<hex>/…/" of unit ids
