@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Connection, Index, UniqueConstraint, event, select
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
@@ -124,3 +124,13 @@ def issuer_group_of(path: str, issuer_id: uuid.UUID) -> str:
     if at < 0:
         return path[len(path) - _HEX - 1:len(path) - 1]
     return path[at + _HEX + 1:at + 2 * _HEX + 1] or issuer
+
+
+@event.listens_for(CampaignTarget, "before_insert")
+def _stamp_issuer_group(_mapper: object, connection: Connection, target: CampaignTarget) -> None:
+    """A target written without its group under the issuer (targeting sets it) gets it from its campaign."""
+    if target.issuer_group_hex is None:
+        issuer = connection.execute(select(Campaign.issuer_unit_id).where(  # type: ignore[call-overload]
+            Campaign.id == target.campaign_id)).scalar()
+        if issuer is not None:
+            target.issuer_group_hex = issuer_group_of(target.unit_path, issuer)

@@ -116,10 +116,11 @@ def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
     attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
     if attribute is not None:
         return func.coalesce(cast(col(attribute), String), "")
-    computed = child_group(col(CampaignTarget.unit_path), literal(scope.group_unit_id.hex), dialect)
-    if scope.group_unit_id == scope.issuer_unit_id:  # stored with the path: campaigns.models.issuer_group_of
-        return func.coalesce(col(CampaignTarget.issuer_group_hex), computed)  # computed only where none is stored
-    return computed
+    if scope.group_unit_id == scope.issuer_unit_id:
+        # Stored with the path (campaigns.models.issuer_group_of), and grouped by as the bare column: PostgreSQL
+        # then knows how few groups there are (a hash aggregate, no sort of every target spilled to disk).
+        return cast(col(CampaignTarget.issuer_group_hex), String)
+    return child_group(col(CampaignTarget.unit_path), literal(scope.group_unit_id.hex), dialect)
 
 
 def child_group(path: Any, unit_hex: ColumnElement[str], dialect: str) -> ColumnElement[str]:
