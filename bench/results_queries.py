@@ -1,16 +1,19 @@
 """Benchmark: the results page's database work at national scale, in process, before and after in one run.
 
-    .venv/bin/python bench/results_queries.py [--sizes 3000,30000,50000] [--requests 5]
+    .venv/bin/python bench/results_queries.py [--sizes 300,3000,30000,50000] [--requests 5]
 
 No HTTP and no other service: a scratch PostgreSQL schema `bench_results_queries` migrated by Alembic, one
 campaign per size whose schools sit under 63 provinces' Phòng (`/<Bộ>/<Sở>/<Phòng>/<school>/`, the Bộ issuing,
 so the results group by Sở), each with a score sheet as a score write leaves it (summary and result columns;
 criterion scores are not needed by results). Per size, alternating so machine load hits both alike:
 
-- before: what the results page did for every request — read every submitted sheet's summary and build each
-  outcome (`repository.submitted_sheets` + `outcome_from_summary`), then rank and group in Python;
-- after: what it does now — the (group, class) aggregate and one ranked page (`class_figures`, `ranked_page`),
-  for page 1 by rank, a late page by name, a search without diacritics, and one Sở's schools.
+- before (session 7, kept here as it was): the (group, class) aggregate cutting each sheet's sub-authority out of
+  its `unit_path` (strpos/rtrim/substr), and the page over rank() OVER every sheet (lag/lead for ties,
+  count() OVER () for the total) with the group cut out of the page's paths;
+- after (s8b): the aggregate a GROUP BY on the stored `group_hex`, and the page an ORDER BY … LIMIT of narrow rows
+  ranked from one grouped count of the sheets placed at or above the page (`class_figures`, `ranked_page`);
+each for page 1 by rank, a late page by name, a search without diacritics, and one Sở's schools; and the ranking
+export's database work and XLSX (`export_rows` + `export.summary_xlsx`, every school) once per size.
 
 Prints Markdown. Drops the schema at the end (also on failure). Refuses to run without PostgreSQL.
 """
@@ -33,15 +36,17 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import and_, case, event, func, insert, literal, null, or_, select, text  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
 from edudx_common.text import fold  # noqa: E402
-from scoring.results import repository  # noqa: E402
-from scoring.results.service import competition_ranks  # noqa: E402
+from scoring.results import export, repository  # noqa: E402
+from scoring.results.service import SummaryLine  # noqa: E402
 from scoring.rubrics.service import template_definition  # noqa: E402
-from scoring.sheets.calculation import Mark, outcome, outcome_from_summary, summary_of  # noqa: E402
+from scoring.sheets.calculation import Mark, outcome, summary_of  # noqa: E402
 from scoring.sheets.models import ScoreSheet  # noqa: E402
+from scoring.sheets.repository import stamp_issuer  # noqa: E402
 from tests.support import drop_schema_sync, migrate  # noqa: E402
 
 POSTGRES_URL = os.environ.get("EDUDX_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -94,33 +99,105 @@ async def build(size: int, rng: random.Random, summaries: list[tuple[dict[str, A
     return campaign_id, bo, provinces[0]
 
 
+def _old_group(issuer: uuid.UUID, path: Any) -> Any:
+    """Session 7's sub-authority: cut out of the path in SQL for every row (repository.group_hex as it was)."""
+    at = func.strpos(path, literal(f"/{issuer.hex}/"))
+    below = func.length(func.rtrim(path, "/")) > at + 66
+    return case((and_(at > 0, below), func.substr(path, at + 34, 32)), else_=null())
+
+
+async def _old_page(session: Any, campaign_id: uuid.UUID, issuer: uuid.UUID, *, offset: int, by_name: bool = False,
+                    search: str | None = None, group: uuid.UUID | None = None) -> list[Any]:
+    """Session 7's figures and page: the aggregate over the path-cut group, rank() OVER every sheet."""
+    submitted = [col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.submit_count) > 0]
+    final = func.coalesce(col(ScoreSheet.final_total), literal(Decimal(0)))
+    key = _old_group(issuer, col(ScoreSheet.unit_path))
+    approved = func.sum(case((col(ScoreSheet.submission_status) == "approved", 1), else_=0))
+    await session.execute(select(key, col(ScoreSheet.classification), func.count(), func.sum(func.round(final * 100)),
+                                 approved).where(*submitted).group_by(key, col(ScoreSheet.classification)))
+    order = [final.desc()]
+    tied = or_(func.lag(final).over(order_by=order) == final, func.lead(final).over(order_by=order) == final)
+    ranked = select(col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_name).label("unit_name"),
+                    col(ScoreSheet.unit_name_folded).label("folded"), final.label("final_total"),
+                    col(ScoreSheet.unit_path).label("path"), func.rank().over(order_by=order).label("rank"),
+                    tied.label("tied")).where(*submitted).subquery("ranked")
+    where = []
+    if search:
+        where.append(ranked.c.folded.like(f"%{search.replace(' ', '%')}%"))
+    if group is not None:
+        where.append(_old_group(issuer, ranked.c.path) == group.hex)
+    page_order = ([ranked.c.folded, ranked.c.unit_name, ranked.c.rank] if by_name
+                  else [ranked.c.rank, ranked.c.unit_name])
+    page = (select(ranked, func.count().over().label("matching")).where(*where)
+            .order_by(*page_order, ranked.c.sheet_id).limit(50).offset(offset)).subquery("page")
+    rows = (await session.execute(select(page, _old_group(issuer, page.c.path)))).all()
+    await repository.sheet_details(session, [r.sheet_id for r in rows])
+    return rows
+
+
+async def explain(engine: Any, label: str, way: Callable[[Any], Awaitable[None]]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT `way` sends, to stderr: the plan's nodes, trimmed."""
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        async with session_factory(engine)() as session:
+            await way(session)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", keep)
+    async with engine.connect() as conn:
+        for n, (statement, parameters) in enumerate(sent, 1):
+            plan = (await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)).scalars()
+            print(f"--- {label}, query {n}", file=sys.stderr)
+            for line in plan:
+                if "Buffers:" in line or "Sort Method" in line or "->" in line or "Execution Time" in line \
+                        or not line.startswith(" "):
+                    print(line[:160], file=sys.stderr)
+
+
 async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: uuid.UUID,
-                  requests: int) -> dict[str, list[float]]:
+                  requests: int, explaining: bool = False) -> dict[str, list[float]]:
     engine = create_engine(POSTGRES_URL, schema=SCHEMA)
     unscored = repository.Unscored(final_total=Decimal(0), classification=None)
     timings: dict[str, list[float]] = {}
+    async with session_factory(engine)() as session:  # the sheets as a migrated instance has them after one read
+        await stamp_issuer(session, campaign_id, issuer)
+        await session.commit()
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE score_sheets"))
 
-    async def before(session: Any) -> None:
-        sheets = await repository.submitted_sheets(session, campaign_id)
-        outcomes = [outcome_from_summary(s.summary) for s in sheets if s.summary]
-        competition_ranks([o.final_total for o in outcomes])
+    def before(**page: Any) -> Callable[[Any], Awaitable[None]]:
+        async def run(session: Any) -> None:
+            await _old_page(session, campaign_id, issuer, **page)
+        return run
 
     def after(**page: Any) -> Callable[[Any], Awaitable[None]]:
         async def run(session: Any) -> None:
             ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
-            await repository.class_figures(session, campaign_id, issuer_id=issuer, unscored=unscored)
-            rows, _ = await repository.ranked_page(session, ranked, limit=50, **page)
+            figures = await repository.class_figures(session, campaign_id, issuer_id=issuer, unscored=unscored)
+            rows, _ = await repository.ranked_page(session, ranked, limit=50, **page,
+                                                   population_count=sum(f.count for f in figures))
             await repository.sheet_details(session, [r.sheet_id for r in rows])
         return run
 
-    ways = {
-        "before: every summary, ranked in Python": before,
-        "after: figures + page 1 by rank": after(offset=0),
-        "after: figures + a late page by name": after(offset=max(0, size - 100), by_name=True),
-        "after: figures + search 'truong thcs so 1'": after(offset=0, search="truong thcs so 1"),
-        "after: figures + one Sở's schools": after(offset=0, group=one_so),
+    pages: dict[str, dict[str, Any]] = {
+        "page 1 by rank": {"offset": 0},
+        "a late page by name": {"offset": max(0, size - 100), "by_name": True},
+        "search 'truong thcs so 1'": {"offset": 0, "search": "truong thcs so 1"},
+        "one Sở's schools": {"offset": 0, "group": one_so},
     }
+    ways = {f"{when}: figures + {label}": (before if when == "before" else after)(**page)
+            for label, page in pages.items() for when in ("before", "after")}
     try:
+        if explaining:
+            for name, way in ways.items():
+                if "page 1 by rank" in name or "late page" in name:
+                    await explain(engine, f"{size:,} {name}", way)
         for n in range(requests + 1):
             for name, way in ways.items():
                 async with session_factory(engine)() as session:
@@ -128,6 +205,24 @@ async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: 
                     await way(session)
                     if n:
                         timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        for n in range(2):  # the ranking export: every school, database and workbook
+            async with session_factory(engine)() as session:
+                started = time.perf_counter()
+                ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
+                rows = await repository.export_rows(session, ranked, with_group_levels=False)
+                queried = time.perf_counter()
+                definition = template_definition("seed-004-cntt")
+                lines = [SummaryLine(unit_name=r.unit_name, group_name=r.group_hex,
+                                     self_total=r.self_total or Decimal(0), review_total=r.review_total,
+                                     final_total=r.final_total, group_levels=[],
+                                     classification=r.classification, rank=r.rank, tied=r.tied, previous_total=None,
+                                     previous_classification=None, submission_status=r.submission_status)
+                         for r in rows]
+                export.summary_xlsx("Đánh giá", definition, ranking=True, with_previous=False, lines=lines,
+                                    count=len(lines))
+                if n:
+                    timings["export: ranked rows (database)"] = [(queried - started) * 1000]
+                    timings["export: ranked rows + XLSX (whole)"] = [(time.perf_counter() - started) * 1000]
     finally:
         await engine.dispose()
     return timings
@@ -135,8 +230,11 @@ async def measure(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, one_so: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="3000,30000,50000")
+    parser.add_argument("--sizes", default="300,3000,30000,50000")
     parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument("--explain", action="store_true",
+                        help="EXPLAIN (ANALYZE, BUFFERS) of page 1 and a late page, both ways, at the largest size "
+                             "(to stderr)")
     args = parser.parse_args()
     if not POSTGRES_URL.startswith("postgresql"):
         sys.exit("This benchmark runs on PostgreSQL only (EDUDX_BENCH_POSTGRES_URL).")
@@ -150,13 +248,16 @@ def main() -> None:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
         print("| schools | way | n | p50 | max | after / before (p50) |")
         print("|---:|---|---:|---:|---:|---:|")
-        for size in (int(s) for s in args.sizes.split(",")):
+        sizes = [int(s) for s in args.sizes.split(",")]
+        for size in sizes:
             campaign_id, issuer, one_so = asyncio.run(build(size, rng, summaries))
-            timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests))
-            base = statistics.median(next(iter(timings.values())))
+            timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests,
+                                          args.explain and size == sizes[-1]))
             for name, samples in timings.items():
                 p50 = statistics.median(samples)
-                print(f"| {size:,} | {name} | {len(samples)} | {p50:.0f} | {max(samples):.0f} | {p50 / base:.2f} |")
+                twin = timings.get(name.replace("after:", "before:"))
+                ratio = f"{p50 / statistics.median(twin):.2f}" if name.startswith("after:") and twin else ""
+                print(f"| {size:,} | {name} | {len(samples)} | {p50:.0f} | {max(samples):.0f} | {ratio} |")
             print(f"built and measured {size:,} schools", file=sys.stderr)
         print(f"\nRun took {time.perf_counter() - began:.0f} s.")
     finally:

@@ -1,6 +1,6 @@
-"""Benchmark: the reviewer status view of one campaign with 300, 3,000 and 30,000 targets, on PostgreSQL.
+"""Benchmark: the reviewer status view of one campaign with 300 to 50,000 targets, on PostgreSQL.
 
-    .venv/bin/python bench/status_view.py [--sizes 300,3000,30000] [--requests 50] [--exports 5]
+    .venv/bin/python bench/status_view.py [--sizes 300,3000,30000,50000] [--requests 50] [--exports 5] [--in-process]
 
 What runs: identity (uvicorn, in a thread of this process) and submissions (uvicorn, in a subprocess, as it
 is deployed) on their own PostgreSQL schemas `bench_identity` and `bench_submissions`, created with the
@@ -9,6 +9,9 @@ named by identity in the view), a published campaign with N targets and realisti
 directly. The Sở admin signs in at identity and calls `GET /campaigns/{id}/status` over loopback HTTP
 (also filtered, and as a Phòng reviewer), then exports every target as XLSX and CSV; the views are measured
 again with the list's index `ix_campaign_targets_campaign_name`, and the queries in process with their plans.
+In process, the roll-up is measured both ways in one run, alternating: grouped by the target's stored group under
+the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path as before (a scope that does not name
+the issuer). `--in-process`: only that part (no HTTP views, no exports) — the quick scale curve.
 
 Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About 3 minutes.
 """
@@ -46,7 +49,7 @@ from edudx_common.text import fold  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
 from identity.units.models import UnitType  # noqa: E402
-from submissions.campaigns.models import Campaign, CampaignTarget  # noqa: E402
+from submissions.campaigns.models import Campaign, CampaignTarget, issuer_group_of  # noqa: E402
 from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
 from submissions.status import repository as status_repository  # noqa: E402
@@ -161,6 +164,8 @@ async def build(size: int, identity_url: str) -> Dataset:
             await session.commit()
             campaign_id = campaign.id
         targets, submissions, mix = _rows(rng, size, campaign_id, phong_paths)
+        for target in targets:  # as targeting writes it
+            target["issuer_group_hex"] = issuer_group_of(target["unit_path"], so_id)
         async with sub_engine.begin() as conn:
             for chunk in _chunks(targets, 5000):
                 await conn.execute(insert(CampaignTarget.__table__), chunk)
@@ -263,9 +268,15 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
         assert campaign is not None
         scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                         group_unit_id=campaign.issuer_unit_id)
+        by_path = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+                                          group_unit_id=campaign.issuer_unit_id)
+        scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+                                        group_unit_id=campaign.issuer_unit_id, issuer_unit_id=campaign.issuer_unit_id)
     no_filter: dict[str, Any] = {"filters": status_repository.BoardFilters()}
     parts: dict[str, Callable[[Any], Any]] = {
-        "roll-up query (counts per group and status)": lambda session: status_repository.rollup(
+        "roll-up, before: group cut from each path": lambda session: status_repository.rollup(
+            session, by_path, query=None),
+        "roll-up, after: stored group (issuer_group_hex)": lambda session: status_repository.rollup(
             session, scope, query=None),
         "page query (50 targets by name)": lambda session: status_repository.listed(
             session, scope, **no_filter, limit=50, offset=0),
@@ -277,9 +288,9 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
     }
     timings = {label: Timing(label, data.size, []) for label in parts}
     try:
-        for label, call in parts.items():
-            gc.collect()  # each part starts clean of the garbage of the one before
-            for i in range(runs + 3):
+        for i in range(runs + 3):  # the parts alternate, so machine load hits each alike
+            for label, call in parts.items():
+                gc.collect()  # each part starts clean of the garbage of the one before
                 async with factory() as session:
                     start = time.perf_counter()
                     await call(session)
@@ -287,7 +298,10 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
                         timings[label].samples.append(time.perf_counter() - start)
         plans = []
         async with engine.connect() as conn:
-            for label, stmt in [("roll-up", status_repository.rollup_query(scope, "postgresql", query=None)),
+            for label, stmt in [("roll-up, group cut from each path",
+                                 status_repository.rollup_query(by_path, "postgresql", query=None)),
+                                ("roll-up, stored group", status_repository.rollup_query(scope, "postgresql",
+                                                                                         query=None)),
                                 ("page", status_repository.list_query(scope, "postgresql", **no_filter).limit(50))]:
                 sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
                 plan = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
@@ -371,7 +385,9 @@ def measure_views(http: httpx.Client, identity_url: str, datasets: list[Dataset]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="300,3000,30000")
+    parser.add_argument("--sizes", default="300,3000,30000,50000")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the in-process parts (roll-up both ways, page, service): the quick scale curve")
     parser.add_argument("--requests", type=int, default=50, help="measured requests per size (after 3 warm-ups)")
     parser.add_argument("--exports", type=int, default=5, help="measured exports of each format at the largest size")
     args = parser.parse_args()
@@ -394,6 +410,15 @@ def main() -> None:
                 start = time.perf_counter()
                 datasets.append(asyncio.run(build(size, identity_url)))
                 print(f"built {size:,} targets in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            if args.in_process:
+                parts = [asyncio.run(in_process(d, args.requests)) for d in datasets]
+                print("\n".join(["## Where the time goes, in process (ms; the roll-up both ways, alternating)",
+                                  "| part | targets | n | p50 | p95 | max | response |",
+                                  "|---|---:|---:|---:|---:|---:|---:|",
+                                  *(t.row() for timings, _ in parts for t in timings),
+                                  "", f"## Plans at {datasets[-1].size:,} targets", "```", parts[-1][1], "```",
+                                  "", f"Whole run: {time.perf_counter() - began:.0f} s."]))
+                return
             submissions, base_url = start_submissions(identity_url, tmp / "submissions.log")
             with httpx.Client(base_url=base_url, timeout=120) as http:
                 asyncio.run(set_name_index(False))

@@ -159,6 +159,7 @@ async def test_moving_a_school_gives_its_open_submission_to_the_new_manager_and_
     await review(client, long_ho, report, "start-review")  # Long Hồ reviews it, as the managing authority
 
     former_path = school.path
+    before_move = (await status_view(client, so_admin, cid)).json()
     async with httpx.AsyncClient(base_url=identity.url) as http:  # the move itself, in identity
         moved = await http.post(f"/api/identity/units/{school.id}/move", json={"new_parent_id": str(units["p2"].id)},
                                 headers=system_admin)
@@ -181,6 +182,11 @@ async def test_moving_a_school_gives_its_open_submission_to_the_new_manager_and_
     old_view = await status_view(client, long_ho, cid)
     assert "T-HB" in {t["unit_code"] for t in new_view["targets"]["items"]}
     assert old_view.status_code == 404  # Long Hồ has no school left in the campaign
+    # The Sở's view groups by the target's stored group under the issuer, which followed the move.
+    after_move = (await status_view(client, so_admin, cid)).json()
+    assert _group_of(before_move, "T-HB") == units["p1"].id.hex and _group_of(after_move, "T-HB") == units["p2"].id.hex
+    assert {g["key"]: g["targets"] for g in after_move["groups"]}[units["p2"].id.hex] == 1 + sum(
+        g["targets"] for g in before_move["groups"] if g["key"] == units["p2"].id.hex)
     # Last year's closed campaign keeps the path the school had when it reported.
     last_year_view = (await status_view(client, long_ho, last_year["id"])).json()
     assert "T-HB" in {t["unit_code"] for t in last_year_view["targets"]["items"]}
@@ -219,10 +225,16 @@ async def test_merging_two_departments_keeps_every_campaign_and_report_with_the_
     assert {c["id"] for c in listed["items"]} == {closed["id"], open_campaign["id"]}
     view = (await status_view(client, surviving_admin, closed["id"])).json()
     assert view["totals"]["targets"] == 5 and view["totals"]["submitted"] == 1
+    # Grouped under the issuer (the absorbed Sở, now below the survivor): every school keeps its Phòng.
+    assert _group_of(view, "T-HB") == absorbed["p1"].id.hex
     assert (await client.get(f"{API}/submissions/{report['id']}", headers=surviving_admin)).status_code == 200
     # The absorbed Sở's own users (now under the survivor) keep their campaigns too.
     assert (await client.get(f"{API}/campaigns", headers=absorbed_admin)).json()["total"] == 2
     assert (await status_view(client, absorbed_admin, closed["id"])).json()["totals"]["targets"] == 5
+
+
+def _group_of(view: dict[str, Any], code: str) -> str:
+    return next(t["group_key"] for t in view["targets"]["items"] if t["unit_code"] == code)
 
 
 async def test_only_identity_may_send_unit_changes(client: httpx.AsyncClient, id_session: AsyncSession,

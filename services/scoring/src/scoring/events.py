@@ -110,7 +110,8 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
             return
         sheet = ScoreSheet(submission_id=step.submission_id, campaign_id=campaign.id, unit_id=step.unit_id,
                            unit_name=step.unit_name, unit_path=step.unit_path, rubric_id=campaign.rubric_id,
-                           submission_status=state, submit_count=version or 0, status_at=event.occurred_at)
+                           submission_status=state, submit_count=version or 0, status_at=event.occurred_at,
+                           issuer_unit_id=campaign.issuer_unit_id)
         try:
             async with session.begin_nested():
                 session.add(sheet)

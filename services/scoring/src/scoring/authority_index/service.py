@@ -24,6 +24,7 @@ from scoring.rubrics.definition import ComputedMeasure, Criterion, CriterionKind
 from scoring.sheets import repository as sheets_repository
 from scoring.sheets.models import CriterionScore
 from scoring.sheets.service import SELF_EDITABLE, Clock, Context, ensure_sheet, refresh_summary
+from scoring.sheets.service import load_context as load_context  # the router's: a submission's scoring context
 
 CENT = Decimal("0.01")
 

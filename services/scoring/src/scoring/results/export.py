@@ -13,22 +13,44 @@ import csv
 import io
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
 from scoring.results.listing import GroupBy
 from scoring.results.sector_export import csv_cell
-from scoring.results.service import Computation, SummaryLine
 from scoring.rubrics.definition import RubricDefinition
 from scoring.sheets.calculation import SheetOutcome
 from scoring.sheets.export import XLSX_MEDIA_TYPE as XLSX_MEDIA_TYPE
 from scoring.sheets.export import sheet_name, write_row, write_unit_sheet
 
+if TYPE_CHECKING:  # the service builds the summary lines this module writes, and imports it
+    from scoring.results.service import Computation
+
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 GROUP_TITLES = {GroupBy.CHILD: "Đơn vị quản lý", GroupBy.COMMUNE: "Xã/phường", GroupBy.CLUSTER: "Cụm trường",
                 GroupBy.LEVEL: "Cấp học"}
 SUMMARY_SHEET = "Tổng hợp"
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One unit on the summary sheet, however it was computed."""
+
+    unit_name: str
+    group_name: str | None
+    self_total: Decimal
+    review_total: Decimal | None  # None: no criterion review-scored
+    final_total: Decimal
+    group_levels: Sequence[str | None]
+    classification: str | None
+    rank: int | None
+    tied: bool
+    previous_total: Decimal | None
+    previous_classification: str | None
+    submission_status: str
 
 
 def _summary_columns(definition: RubricDefinition, ranking: bool, with_previous: bool,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Integer, String, and_, case, delete, func, insert, literal, null, or_, select
+from sqlalchemy import Integer, String, and_, case, delete, func, insert, literal, null, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import expression
@@ -17,6 +17,7 @@ from sqlmodel import col
 from edudx_common.db import new_id
 from edudx_common.text import like_pattern
 from scoring.results.models import CampaignResults, PublishedResult
+from scoring.sheets import repository as sheets_repository
 from scoring.sheets.models import TOTAL, ScoreSheet
 
 
@@ -92,24 +93,6 @@ async def published_of_unit(session: AsyncSession, unit_id: uuid.UUID, *,
 # --- results in SQL: ranked pages and aggregates over the sheets' result columns ---------------------------------
 
 
-class _Position(expression.FunctionElement[int]):
-    """1-based position of a substring (0: absent): strpos() on PostgreSQL, instr() on SQLite."""
-
-    type = Integer()
-    name = "strpos"
-    inherit_cache = True
-
-
-@compiles(_Position)
-def _position_default(element: _Position, compiler: Any, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_Position, "sqlite")
-def _position_sqlite(element: _Position, compiler: Any, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
 class _CodePointOrder(expression.ColumnElement[str]):
     """Order text by code point, as Python compares strings (PostgreSQL's default collation is locale-aware)."""
 
@@ -130,19 +113,6 @@ def _code_point_order_postgresql(element: _CodePointOrder, compiler: Any, **kw: 
     return f'{compiler.process(element.column, **kw)} COLLATE "C"'
 
 
-UNIT_HEX = 32  # unit paths are "/<hex>/<hex>/…/" of unit ids
-
-
-def group_hex(issuer_id: uuid.UUID, path: Any = None) -> ColumnElement[str | None]:
-    """The id (hex) of the unit directly under the issuer on a sheet's `unit_path` (or `path`) — its sub-authority
-    — or NULL when the unit sits directly under the issuer or outside its tree (results.service._group_of, in
-    SQL)."""
-    path = col(ScoreSheet.unit_path) if path is None else path
-    at = _Position(path, literal(f"/{issuer_id.hex}/"))
-    below_group = func.length(func.rtrim(path, "/")) > at + 2 * (UNIT_HEX + 1)
-    return case((and_(at > 0, below_group), func.substr(path, at + UNIT_HEX + 2, UNIT_HEX)), else_=null())
-
-
 # Grouping by an attribute of the sheet: its stored text is the group key (a uuid; a JSON list the ORM always writes
 # the same way, so equal lists are equal text); a NULL commune means "no commune".
 _ATTRIBUTE_GROUPS: dict[str, tuple[Any, Any]] = {
@@ -152,19 +122,12 @@ _ATTRIBUTE_GROUPS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def group_key(issuer_id: uuid.UUID, group_by: str) -> ColumnElement[str | None]:
-    """The group of a sheet: its sub-authority under the issuer (`child`), or its commune, clusters or levels."""
+def group_key(group_by: str) -> ColumnElement[str | None]:
+    """The group of a sheet: its sub-authority under the campaign's issuer (`child`: the stored `group_hex`, kept
+    with the path), or its commune, clusters or levels as text."""
     attribute = _ATTRIBUTE_GROUPS.get(group_by)
     if attribute is None:
-        return group_hex(issuer_id)
-    return _group_source(group_by)
-
-
-def _group_source(group_by: str) -> ColumnElement[str | None]:
-    """What a sheet's group is read from: its path (`child`, cut in `group_hex`), else the attribute as text."""
-    attribute = _ATTRIBUTE_GROUPS.get(group_by)
-    if attribute is None:
-        return cast("ColumnElement[str | None]", col(ScoreSheet.unit_path))
+        return cast("ColumnElement[str | None]", col(ScoreSheet.group_hex))
     return cast("ColumnElement[str | None]", expression.cast(col(attribute[0]), String))
 
 
@@ -240,49 +203,61 @@ def _level_rank(unscored: Unscored) -> ColumnElement[int]:
 
 @dataclass(frozen=True)
 class Ranked:
-    """Every submitted sheet with its rank (`rows`, a subquery), and how a row's group is computed from its
-    `group_source` column. The group is kept out of the ranking: cutting it out of the path costs more per row
-    than the ranking itself, and a page needs it for its own rows only (unless it filters by group)."""
+    """The sheets ranked together (`population`: a campaign's submitted sheets, of `within`'s subtree, approved
+    only…) and the place they are ranked by (`keys`, highest first: the final total, or the level then the final
+    total). `rows` ranks every one of them with rank() OVER (the export and publication read them all);
+    `ranked_page` ranks one page's rows only, from counts."""
 
-    rows: Subquery
+    campaign_id: uuid.UUID
     issuer_id: uuid.UUID
-    group_by: str
+    population: tuple[ColumnElement[bool], ...]
+    keys: tuple[ColumnElement[Any], ...]
+    columns: tuple[ColumnElement[Any], ...]
+    unscored: Unscored
 
-    def group(self, columns: Any) -> ColumnElement[str | None]:
-        """The group key (as `group_key` gives it) of the rows whose columns are `columns` (`rows.c`, a page's)."""
-        if self.group_by in _ATTRIBUTE_GROUPS:
-            return cast("ColumnElement[str | None]", columns.group_source)
-        return group_hex(self.issuer_id, columns.group_source)
+    def at_or_above(self, place: tuple[Any, ...]) -> list[ColumnElement[bool]]:
+        """The sheets placed at or above `place`. By total alone, and `place` above what an unscored sheet counts:
+        `final_total >= …`, which the (campaign, final total) index serves (the unscored ones fall out)."""
+        if len(self.keys) == 1 and place[0] > self.unscored.final_total:
+            return [col(ScoreSheet.final_total) >= place[0]]
+        if len(self.keys) == 1:
+            return [self.keys[0] >= place[0]]
+        return [tuple_(*self.keys) >= tuple_(*place)]
+
+    @property
+    def rows(self) -> Subquery:
+        """Every sheet of the population with its rank: equal places share a rank and the next rank skips the
+        tied places, and whether it is shared."""
+        order = [key.desc() for key in self.keys]
+        # Tied: the neighbour before or after in the same order has the same place (one sort serves every window;
+        # a count per place would sort a second time, a frame of peers costs more than the sort).
+        tied = or_(and_(*(func.lag(key).over(order_by=order) == key for key in self.keys)),
+                   and_(*(func.lead(key).over(order_by=order) == key for key in self.keys)))
+        return select(*self.columns, func.rank().over(order_by=order).label("rank"),
+                      tied.label("tied")).where(*self.population).subquery("ranked")
 
 
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
                   within: uuid.UUID | None = None, approved_only: bool = False, group_by: str = "child",
                   commune_id: uuid.UUID | None = None, by_level: bool = False) -> Ranked:
-    """Every submitted sheet of the campaign (of `within`'s subtree) with its rank among them: rank() over the
-    final total (`by_level`: over the level, then the final total), so equal places share a rank and the next
-    rank skips the tied places, and whether it is shared."""
+    """Every submitted sheet of the campaign (of `within`'s subtree) ranked by its final total (`by_level`: by
+    its level, then its final total)."""
     final = _final_total(unscored)
-    keys: list[ColumnElement[Any]] = [_level_rank(unscored), final] if by_level else [final]
-    order = [key.desc() for key in keys]
-    # Tied: the neighbour before or after in the same order has the same place (one sort serves every window;
-    # a count per place would sort a second time, a frame of peers costs more than the sort).
-    tied = or_(and_(*(func.lag(key).over(order_by=order) == key for key in keys)),
-               and_(*(func.lead(key).over(order_by=order) == key for key in keys)))
-    rows = select(
+    keys: tuple[ColumnElement[Any], ...] = (_level_rank(unscored), final) if by_level else (final,)
+    columns: tuple[ColumnElement[Any], ...] = (
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
         col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
-        final.label("final_total"),
-        _classification(unscored).label("classification"), _group_source(group_by).label("group_source"),
-        func.rank().over(order_by=order).label("rank"), tied.label("tied"),
-    ).where(*_submitted(campaign_id, within, commune_id),
-            *([col(ScoreSheet.submission_status) == "approved"] if approved_only else [])).subquery("ranked")
-    return Ranked(rows=rows, issuer_id=issuer_id, group_by=group_by)
+        final.label("final_total"), _classification(unscored).label("classification"),
+        group_key(group_by).label("group_hex"), *(key.label(f"key_{i}") for i, key in enumerate(keys)))
+    population = (*_submitted(campaign_id, within, commune_id),
+                  *([col(ScoreSheet.submission_status) == "approved"] if approved_only else []))
+    return Ranked(campaign_id=campaign_id, issuer_id=issuer_id, population=population, keys=keys, columns=columns,
+                  unscored=unscored)
 
 
-def _ranked_filters(ranked: Ranked, *, classification: str | None, only_unclassified: bool,
+def _ranked_filters(rows: Any, *, classification: str | None, only_unclassified: bool,
                     group: uuid.UUID | None, search: str | None = None,
                     stored_group: str | None = None) -> list[ColumnElement[bool]]:
-    rows = ranked.rows.c
     where: list[ColumnElement[bool]] = []
     if search:
         # Every folded word in order, as edudx_common.text.fold and like_pattern define the project's search.
@@ -292,42 +267,59 @@ def _ranked_filters(ranked: Ranked, *, classification: str | None, only_unclassi
     elif classification is not None:
         where.append(rows.classification == classification)
     if group is not None:
-        where.append(ranked.group(rows) == group.hex)
+        where.append(rows.group_hex == group.hex)
     if stored_group is not None:  # a group as the database keys it ("": the sheets without one)
-        where.append(ranked.group(rows) == stored_group if stored_group else ranked.group(rows).is_(None))
+        where.append(rows.group_hex == stored_group if stored_group else rows.group_hex.is_(None))
     return where
 
 
-def _ranked_row(row: Any) -> RankedRow:
-    return RankedRow(sheet_id=row.sheet_id, unit_id=row.unit_id, unit_name=row.unit_name,
-                     final_total=Decimal(row.final_total), classification=row.classification,
-                     group_hex=row.group_hex, rank=row.rank, tied=bool(row.tied))
-
-
-def _page_order(columns: Any, by_name: bool) -> list[Any]:
+def _page_order(columns: Any, keys: int, by_name: bool) -> list[Any]:
+    """Rank order is the keys' descending order; then the name (code points), the sheet id."""
+    by_rank = [columns[f"key_{i}"].desc() for i in range(keys)]
     name_order = [_CodePointOrder(columns.unit_name_folded), _CodePointOrder(columns.unit_name)]
-    order = [*name_order, columns.rank] if by_name else [columns.rank, _CodePointOrder(columns.unit_name)]
+    order = [*name_order, *by_rank] if by_name else [*by_rank, _CodePointOrder(columns.unit_name)]
     return [*order, columns.sheet_id]
 
 
 async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: str | None = None,
                       only_unclassified: bool = False, group: uuid.UUID | None = None, search: str | None = None,
-                      by_name: bool = False, limit: int, offset: int,
-                      stored_group: str | None = None) -> tuple[list[RankedRow], int]:
-    """One page by rank then name (or by folded name), and how many rows match: ORDER BY … LIMIT in the
-    database, ranks being those among every row of `ranked` whatever the filters. The group is computed for
-    the page's rows only, in an outer query (for every row only when a group filter asks for it)."""
-    where = _ranked_filters(ranked, classification=classification, only_unclassified=only_unclassified,
+                      by_name: bool = False, limit: int, offset: int, stored_group: str | None = None,
+                      population_count: int | None = None) -> tuple[list[RankedRow], int]:
+    """One page by rank then name (or by folded name), and how many rows match, ranks being those among every
+    sheet of `ranked` whatever the filters — without ranking every sheet: the page is ORDER BY the place … LIMIT
+    (a top-N sort of narrow rows), and each of its places gets rank = 1 + the number of sheets placed strictly
+    above it, tied = more than one sheet in it, from one count per place over the sheets placed at or above the
+    page's lowest place (an index range on the final total when that place is above the unscored one).
+    `population_count`: how many sheets `ranked` holds, when known (the figures' sum): no filter, no count.
+    The campaign's sheets must carry their issuer (`class_figures` sees to it, and runs first)."""
+    base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
+    where = _ranked_filters(base.c, classification=classification, only_unclassified=only_unclassified,
                             group=group, search=search, stored_group=stored_group)
-    rows = ranked.rows
-    page = (select(rows, func.count().over().label("matching")).where(*where)
-            .order_by(*_page_order(rows.c, by_name)).limit(limit).offset(offset)).subquery("page")
-    query = select(page, ranked.group(page.c).label("group_hex")).order_by(*_page_order(page.c, by_name))
-    found = (await session.execute(query)).all()
-    if found:
-        return [_ranked_row(r) for r in found], int(found[0].matching)
-    matching = await session.scalar(select(func.count()).select_from(rows).where(*where))
-    return [], int(matching or 0)
+    width = len(ranked.keys)
+    found = (await session.execute(select(base).where(*where).order_by(*_page_order(base.c, width, by_name))
+                                   .limit(limit).offset(offset))).all()
+    if population_count is not None and not where:
+        matching = population_count
+    else:
+        matching = int(await session.scalar(select(func.count()).select_from(base).where(*where)) or 0)
+    if not found:
+        return [], matching
+    places = {tuple(row[-width:]) for row in found}
+    lowest = min(places)
+    counts = (await session.execute(select(*ranked.keys, func.count())
+                                    .where(*ranked.population, *ranked.at_or_above(lowest))
+                                    .group_by(*ranked.keys))).all()
+    count_at = {tuple(row[:-1]): int(row[-1]) for row in counts}
+    rank_of: dict[tuple[Any, ...], tuple[int, bool]] = {}
+    above = 0
+    for place in sorted(count_at, reverse=True):
+        if place in places:
+            rank_of[place] = (above + 1, count_at[place] > 1)
+        above += count_at[place]
+    return [RankedRow(sheet_id=row.sheet_id, unit_id=row.unit_id, unit_name=row.unit_name,
+                      final_total=Decimal(row.final_total), classification=row.classification, group_hex=row.group_hex,
+                      rank=rank_of[tuple(row[-width:])][0], tied=rank_of[tuple(row[-width:])][1])
+            for row in found], matching
 
 
 class SheetDetail(NamedTuple):
@@ -351,7 +343,8 @@ async def class_figures(session: AsyncSession, campaign_id: uuid.UUID, *, issuer
                         commune_id: uuid.UUID | None = None) -> list[ClassFigure]:
     """Counts, sums of final totals and approvals per (group, class): every figure of the results page is
     added up from these few rows, whatever the number of units."""
-    group, label = group_key(issuer_id, group_by), _classification(unscored)
+    await sheets_repository.stamp_issuer(session, campaign_id, issuer_id)
+    group, label = group_key(group_by), _classification(unscored)
     approved = func.sum(case((col(ScoreSheet.submission_status) == "approved", 1), else_=0))
     # Whole hundredths: exact on SQLite too, where NUMERIC is stored as a float and a float sum drifts.
     cents = func.sum(func.round(_final_total(unscored) * 100))
@@ -393,8 +386,9 @@ async def export_rows(session: AsyncSession, ranked: Ranked, *, with_group_level
     the stored summary in SQL: no summary is decoded whole, no outcome rebuilt in Python."""
     summary = col(ScoreSheet.summary)
     groups = summary["groups"] if with_group_levels else null()
+    await sheets_repository.stamp_issuer(session, ranked.campaign_id, ranked.issuer_id)
     rows = ranked.rows.c
-    query = (select(rows.unit_id, rows.unit_name, ranked.group(rows), summary["self_total"].as_string(),
+    query = (select(rows.unit_id, rows.unit_name, rows.group_hex, summary["self_total"].as_string(),
                     summary["review_total"].as_string(), rows.final_total, groups, rows.classification, rows.rank,
                     rows.tied,
                     col(ScoreSheet.submission_status))

@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response, status
 
 from edudx_common.auth import CurrentPrincipal, CurrentUser
@@ -15,14 +14,14 @@ from edudx_common.sync import SyncParamsDep
 from edudx_common.tables import audit
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, SubmissionsDep, UnitTreeDep
 from scoring.errors import ResultsSigningNotConfigured
-from scoring.results import document, export, freshness, preview, sector_export, service
-from scoring.results.listing import GroupBy, PublishedFilterDep, ResultsFilterDep
+from scoring.results import service
 from scoring.results.schemas import (
     CampaignResultsRead,
     PublishedResultsRead,
     PublishPreviewRead,
     ResultsSettingsUpdate,
 )
+from scoring.results.service import XLSX_MEDIA_TYPE, ExchangeFormat, GroupBy, PublishedFilterDep, ResultsFilterDep
 
 router = APIRouter(prefix="/campaigns/{campaign_id}/results", tags=["results"], responses=PROBLEM_RESPONSES)
 
@@ -44,7 +43,7 @@ async def get_results(campaign_id: uuid.UUID, session: SessionDep, principal: Cu
 
 
 @router.get("/export", response_class=Response,
-            responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}, "text/csv": {}}}})
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}, "text/csv": {}}}})
 async def export_results(
     campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, submissions: SubmissionsDep,
     identity: IdentityDep, evidence: EvidenceDep, tree: UnitTreeDep,
@@ -54,8 +53,8 @@ async def export_results(
     group_by: Annotated[GroupBy, Query(
         description="Cột nhóm: child (đơn vị trực thuộc, mặc định), commune (xã/phường), cluster (cụm trường), "
                     "level (cấp học)")] = GroupBy.CHILD,
-    format: Annotated[sector_export.ExchangeFormat, Query(description="xlsx (mặc định) hoặc csv (chỉ bảng tổng "
-                                                                      "hợp)")] = sector_export.ExchangeFormat.XLSX,
+    format: Annotated[ExchangeFormat, Query(description="xlsx (mặc định) hoặc csv (chỉ bảng tổng "
+                                                        "hợp)")] = ExchangeFormat.XLSX,
 ) -> Response:
     """The results as XLSX: a summary sheet of every unit (scores, class, rank, last year), and on request
     one sheet per unit in the familiar layout; or the summary as CSV. `group_by=commune|cluster|level` makes the
@@ -64,25 +63,10 @@ async def export_results(
     commune's schools."""
     campaign, within, commune = await service.results_scope(session, principal, campaign_id,
                                                             submissions=submissions, tree=tree)
-    name = f"Kết quả - {campaign.title[:100].replace('/', '-')}"
-    if include_units and format is sector_export.ExchangeFormat.XLSX:  # one sheet per unit needs every score
-        computation = await service.compute(session, campaign, submissions=submissions, identity=identity,
-                                            within=within, group_by=group_by, commune_id=commune)
-        codes, outcomes = await service.unit_sheets(session, computation, evidence=evidence)
-        body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
-                                                                          evidence=codes, group_by=group_by))
-        return _download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
-    # The summary alone, at national scale: from the ranked SQL query.
-    summary = await service.summary_export(session, campaign, submissions=submissions, identity=identity,
-                                           within=within, group_by=group_by, commune_id=commune)
-    if format is sector_export.ExchangeFormat.CSV:
-        return _download(export.summary_csv(summary.definition, ranking=summary.ranking,
-                                            with_previous=summary.with_previous, lines=summary.lines,
-                                            group_by=group_by), export.CSV_MEDIA_TYPE, f"{name}.csv")
-    body = await anyio.to_thread.run_sync(lambda: export.summary_xlsx(
-        campaign.title, summary.definition, ranking=summary.ranking, with_previous=summary.with_previous,
-        lines=summary.lines, count=len(summary.lines), group_by=group_by))
-    return _download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    download = await service.results_download(session, campaign, submissions=submissions, identity=identity,
+                                              evidence=evidence, within=within, commune_id=commune,
+                                              group_by=group_by, include_units=include_units, format=format)
+    return _download(download.body, download.media_type, download.filename)
 
 
 def _download(body: bytes, media_type: str, name: str) -> Response:
@@ -107,7 +91,7 @@ async def preview_publication(campaign_id: uuid.UUID, session: SessionDep, princ
     reports), and the units not fully reviewed, not approved, or late (submitted late or overdue), counted and
     named (at most `names_limit` names per list), with a Vietnamese `warning` to show. Changes nothing."""
     campaign, _ = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    return await preview.publish_preview(session, campaign, submissions=submissions)
+    return await service.publish_preview(session, campaign, submissions=submissions)
 
 
 @router.post("/publish", response_model=CampaignResultsRead)
@@ -119,7 +103,7 @@ async def publish_results(campaign_id: uuid.UUID, session: SessionDep, principal
     Publishing again replaces what was published. The submission states are read afresh from submissions first;
     409 `copy_not_current` with `Retry-After` while scoring has not yet received an approved submission."""
     campaign, within = await service.campaign_in_scope(principal, campaign_id, submissions=submissions, tree=tree)
-    await freshness.bring_states_up_to_date(session, campaign.id, submissions=submissions)
+    await service.bring_states_up_to_date(session, campaign, submissions=submissions)
     school_year = await submissions.school_year_name(campaign.school_year_id)
     await service.publish(session, principal, campaign, within, events=events, clock=clock, school_year=school_year,
                           issuer_path=await audit.unit_path_via(tree, campaign.issuer_unit_id))
@@ -149,27 +133,19 @@ async def get_published_results(campaign_id: uuid.UUID, session: SessionDep, pri
 
 
 @router.get("/published/exchange", response_class=Response,
-            responses={200: {"content": {sector_export.XLSX_MEDIA_TYPE: {}, "text/csv": {}}}})
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}, "text/csv": {}}}})
 async def export_published_exchange(
     campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, submissions: SubmissionsDep,
     identity: IdentityDep, tree: UnitTreeDep,
-    format: Annotated[sector_export.ExchangeFormat,
-                      Query(description="csv hoặc xlsx")] = sector_export.ExchangeFormat.XLSX,
+    format: Annotated[ExchangeFormat, Query(description="csv hoặc xlsx")] = ExchangeFormat.XLSX,
 ) -> Response:
     """The published results in the exchange layout schools and the sector database use: one row per school
     (mã trường, tên, cấp học, each group's points and level, total, level or class, rank where published, school
     year, campaign, publication date), as CSV (UTF-8 with BOM) or XLSX; docs/results-exchange.md lists the
     columns. Same audience as `GET …/published`; 404 `results_not_published` before publication."""
     campaign = await submissions.campaign(campaign_id)
-    _, rows = await service.published_rows(session, principal, campaign, tree)
-    units = await identity.units([r.unit_id for r in rows])
-    stem = f"Kết quả trao đổi - {campaign.title[:100].replace('/', '-')}"
-    if format is sector_export.ExchangeFormat.CSV:
-        return Response(sector_export.csv_bytes(rows, units), media_type=sector_export.CSV_MEDIA_TYPE,
-                        headers={"Content-Disposition": content_disposition(f"{stem}.csv")})
-    body = await anyio.to_thread.run_sync(lambda: sector_export.xlsx_bytes(rows, units))
-    return Response(body, media_type=sector_export.XLSX_MEDIA_TYPE,
-                    headers={"Content-Disposition": content_disposition(f"{stem}.xlsx")})
+    download = await service.exchange_download(session, principal, campaign, tree, identity=identity, format=format)
+    return _download(download.body, download.media_type, download.filename)
 
 
 @router.get("/published/signed.pdf", response_class=Response,
@@ -186,12 +162,8 @@ async def get_signed_results_document(campaign_id: uuid.UUID, request: Request, 
         raise ResultsSigningNotConfigured("Máy chủ chưa được cấu hình chứng thư số của cơ quan để ký văn bản "
                                           "kết quả. Hãy báo quản trị viên hệ thống.")
     campaign = await submissions.campaign(campaign_id)
-    settings, rows = await service.published_rows(session, principal, campaign, tree)
-    assert settings.published_at is not None
-    published_at = settings.published_at
+    pdf = await service.results_document(session, principal, campaign, tree)
     issuer = campaign.issuer_name or ""
-    pdf = await anyio.to_thread.run_sync(lambda: document.results_pdf(
-        rows, issuer_name=issuer, campaign_title=campaign.title, published_at=published_at))
     from edudx_common.pdfsign import sign_pdf  # pyHanko is slow to import: not at start-up
 
     signed = await sign_pdf(pdf, signer, field_name="CoQuanBanHanh", reason=f"Công bố kết quả - {issuer}"[:200])

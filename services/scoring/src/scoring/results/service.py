@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, Role
@@ -29,8 +30,9 @@ from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignClosed, CampaignNotFound, NoRubric, NotAllowed, ResultsNotPublished
 from scoring.events import EventSink
-from scoring.results import repository
+from scoring.results import document, export, freshness, listing, preview, repository, sector_export
 from scoring.results.events import ResultsPublished
+from scoring.results.export import SummaryLine
 from scoring.results.listing import NOT_CLASSIFIED, GroupBy, ResultsFilter, ResultsSort, select_page
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.results.repository import SubmittedSheet
@@ -42,6 +44,7 @@ from scoring.results.schemas import (
     PreviousYear,
     PublishedResultRead,
     PublishedResultsRead,
+    PublishPreviewRead,
     ResultRow,
 )
 from scoring.rubrics import service as rubrics
@@ -49,6 +52,7 @@ from scoring.rubrics.definition import RubricDefinition, ordered_bands
 from scoring.sheets import service as sheets_service
 from scoring.sheets.calculation import SheetOutcome, outcome, outcome_from_summary
 from scoring.sheets.evidence_codes import evidence_codes_by_criterion
+from scoring.sheets.models import group_under
 
 RESULT_ROLES = (Role.AUTHORITY_ADMIN, Role.REVIEWER, Role.VIEWER)
 
@@ -101,12 +105,8 @@ def ranking_key(definition: RubricDefinition, result: SheetOutcome) -> tuple[int
 
 def _group_of(path: str, issuer_id: uuid.UUID) -> uuid.UUID | None:
     """The unit directly under the issuer on a unit's path (the Phòng of a school in a Sở campaign)."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    if issuer_id.hex in parts:
-        below = parts[parts.index(issuer_id.hex) + 1:]
-        if len(below) > 1:  # the unit itself is not its own sub-authority
-            return uuid.UUID(below[0])
-    return None
+    found = group_under(path, issuer_id)
+    return uuid.UUID(found) if found else None
 
 
 async def _unit_results(session: AsyncSession, campaign: CampaignInfo, definition: RubricDefinition,
@@ -313,7 +313,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         session, ranked, classification=None if unclassified else chosen.classification,
         only_unclassified=unclassified, group=chosen.group_id, search=chosen.q,
         by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset,
-        stored_group=_stored_group(naming, chosen.group_key))
+        stored_group=_stored_group(naming, chosen.group_key), population_count=sum(f.count for f in figures))
     details = await repository.sheet_details(session, [r.sheet_id for r in shown])
     previous, earlier_by_unit = await _previous_year_figures(session, campaign, definition, submissions=submissions,
                                                              unit_ids=[r.unit_id for r in shown])
@@ -361,24 +361,6 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
         distribution=_distribution_of(definition, classes), groups=groups, previous_year=previous,
         approved_count=sum(f.approved for f in figures),
         items=rows, total=total, limit=page.limit, offset=page.offset)
-
-
-@dataclass(frozen=True)
-class SummaryLine:
-    """One unit on the summary sheet, however it was computed."""
-
-    unit_name: str
-    group_name: str | None
-    self_total: Decimal
-    review_total: Decimal | None  # None: no criterion review-scored
-    final_total: Decimal
-    group_levels: Sequence[str | None]
-    classification: str | None
-    rank: int | None
-    tied: bool
-    previous_total: Decimal | None
-    previous_classification: str | None
-    submission_status: str
 
 
 @dataclass(frozen=True)
@@ -687,3 +669,78 @@ async def unit_sheets(session: AsyncSession, computation: Computation, *, eviden
         codes[submission_id] = evidence_codes_by_criterion(await evidence.items(submission_id))
         outcomes[submission_id] = await sheets_service.stored_outcome(session, computation.definition, result.sheet.id)
     return codes, outcomes
+
+
+# --- what the router serves beyond the page: downloads, the publication's preview and steps ------------------------
+# (the router imports only this module and the schemas; these name the results' other modules for it)
+
+XLSX_MEDIA_TYPE = export.XLSX_MEDIA_TYPE
+ExchangeFormat = sector_export.ExchangeFormat
+ResultsFilterDep = listing.ResultsFilterDep
+PublishedFilterDep = listing.PublishedFilterDep
+
+
+@dataclass(frozen=True)
+class Download:
+    body: bytes
+    media_type: str
+    filename: str
+
+
+async def results_download(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                           identity: IdentityClient, evidence: EvidenceClient, within: uuid.UUID | None,
+                           commune_id: uuid.UUID | None, group_by: GroupBy, include_units: bool,
+                           format: ExchangeFormat) -> Download:
+    """The results workbook (with one sheet per unit on request: every score is read), or the summary alone as
+    XLSX or CSV from the ranked SQL query (national scale). The workbooks are written off the event loop."""
+    name = f"Kết quả - {campaign.title[:100].replace('/', '-')}"
+    if include_units and format is ExchangeFormat.XLSX:
+        computation = await compute(session, campaign, submissions=submissions, identity=identity, within=within,
+                                    group_by=group_by, commune_id=commune_id)
+        codes, outcomes = await unit_sheets(session, computation, evidence=evidence)
+        body = await anyio.to_thread.run_sync(lambda: export.results_xlsx(computation, unit_outcomes=outcomes,
+                                                                          evidence=codes, group_by=group_by))
+        return Download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    summary = await summary_export(session, campaign, submissions=submissions, identity=identity, within=within,
+                                   group_by=group_by, commune_id=commune_id)
+    if format is ExchangeFormat.CSV:
+        return Download(export.summary_csv(summary.definition, ranking=summary.ranking,
+                                           with_previous=summary.with_previous, lines=summary.lines,
+                                           group_by=group_by), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    body = await anyio.to_thread.run_sync(lambda: export.summary_xlsx(
+        campaign.title, summary.definition, ranking=summary.ranking, with_previous=summary.with_previous,
+        lines=summary.lines, count=len(summary.lines), group_by=group_by))
+    return Download(body, export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
+async def publish_preview(session: AsyncSession, campaign: CampaignInfo, *,
+                          submissions: SubmissionsClient) -> PublishPreviewRead:
+    return await preview.publish_preview(session, campaign, submissions=submissions)
+
+
+async def bring_states_up_to_date(session: AsyncSession, campaign: CampaignInfo, *,
+                                  submissions: SubmissionsClient) -> None:
+    """Publication trusts no stale copy: the sheets' submission states are read afresh first (freshness)."""
+    await freshness.bring_states_up_to_date(session, campaign.id, submissions=submissions)
+
+
+async def exchange_download(session: AsyncSession, principal: Principal, campaign: CampaignInfo, tree: UnitTree, *,
+                            identity: IdentityClient, format: ExchangeFormat) -> Download:
+    """The published results in the sector's exchange layout (sector_export), as CSV or XLSX."""
+    _, rows = await published_rows(session, principal, campaign, tree)
+    units = await identity.units([r.unit_id for r in rows])
+    stem = f"Kết quả trao đổi - {campaign.title[:100].replace('/', '-')}"
+    if format is ExchangeFormat.CSV:
+        return Download(sector_export.csv_bytes(rows, units), sector_export.CSV_MEDIA_TYPE, f"{stem}.csv")
+    body = await anyio.to_thread.run_sync(lambda: sector_export.xlsx_bytes(rows, units))
+    return Download(body, sector_export.XLSX_MEDIA_TYPE, f"{stem}.xlsx")
+
+
+async def results_document(session: AsyncSession, principal: Principal, campaign: CampaignInfo,
+                           tree: UnitTree) -> bytes:
+    """The published results as the issuer's PDF document (document.results_pdf), not yet signed."""
+    settings, rows = await published_rows(session, principal, campaign, tree)
+    assert settings.published_at is not None
+    published_at, issuer = settings.published_at, campaign.issuer_name or ""
+    return await anyio.to_thread.run_sync(lambda: document.results_pdf(
+        rows, issuer_name=issuer, campaign_title=campaign.title, published_at=published_at))

@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response, status
 
 from edudx_common.auth import CurrentPrincipal, CurrentUser, Role, require_roles
@@ -13,10 +12,8 @@ from edudx_common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
 from edudx_common.pagination import Page, PageParamsDep, page_of
 from edudx_common.uploads import import_slot, multipart_file_body, receive_file
 from scoring.deps import UnitTreeDep
-from scoring.errors import RubricFileInvalid
-from scoring.rubrics import exchange, presets, repository, service
-from scoring.rubrics.definition import RubricDefinition
-from scoring.rubrics.schemas import CampaignPreset, RubricImportResult, RubricRead, RubricSummary
+from scoring.rubrics import service
+from scoring.rubrics.schemas import CampaignPreset, RubricDefinition, RubricImportResult, RubricRead, RubricSummary
 
 router = APIRouter(prefix="/rubrics", tags=["rubrics"], responses=PROBLEM_RESPONSES)
 IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -28,7 +25,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def _read(session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep,
                 rubric_id: uuid.UUID) -> RubricRead:
     rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
-    return service.to_read(rubric, latest_version=await repository.latest_version(session, rubric.family_id))
+    return service.to_read(rubric, latest_version=await service.latest_version(session, rubric))
 
 
 @router.get("", response_model=Page[RubricSummary])
@@ -47,7 +44,7 @@ async def list_campaign_presets(
     """Campaign presets offered where a campaign is created: the QĐ 4725 cycle (its rubric template, labelled
     "mẫu tham khảo — đối chiếu với văn bản gốc"; self-assessment due 31/5, external assessment by 20/6, then
     publication), dated for the school year ending in `school_year_end`."""
-    return page_of(CampaignPreset, await presets.campaign_presets(session, school_year_end=school_year_end), page)
+    return page_of(CampaignPreset, await service.campaign_presets(session, school_year_end=school_year_end), page)
 
 
 @router.post("", response_model=RubricRead, status_code=status.HTTP_201_CREATED)
@@ -60,13 +57,13 @@ async def create_rubric(body: RubricDefinition, session: SessionDep, principal: 
 
 
 @router.get("/import/template", response_class=Response,
-            responses={200: {"content": {exchange.XLSX_MEDIA_TYPE: {}}}})
+            responses={200: {"content": {service.XLSX_MEDIA_TYPE: {}}}})
 async def get_rubric_import_template(_principal: CurrentPrincipal) -> Response:
     """A workbook in the layout `import` reads, filled with the seed-004 rubric as the example to edit: sheets
     Tiêu chí (one row per group, criterion, block or level), Xếp loại and Thiết lập."""
     definition = service.template_definition("seed-004-cntt")
-    body = await anyio.to_thread.run_sync(exchange.to_xlsx, definition)
-    return Response(body, media_type=exchange.XLSX_MEDIA_TYPE,
+    body, media = await service.rubric_file(definition, "xlsx")
+    return Response(body, media_type=media,
                     headers={"Content-Disposition": content_disposition("Mẫu bộ tiêu chí.xlsx")})
 
 
@@ -87,13 +84,8 @@ async def import_rubric(
     lập) or its JSON. Problems in the file name the sheet and row; a dry run only checks (200). Authority
     admins only (403 before the file is read); 503 `imports_busy` when the service is parsing others."""
     async with import_slot(request):
-        data = await receive_file(request, max_bytes=exchange.MAX_FILE_BYTES)
-        if data.lstrip()[:1] in (b"{", b"\xef"):
-            definition = exchange.from_json(data)
-        elif data[:2] == b"PK":
-            definition = await anyio.to_thread.run_sync(exchange.from_xlsx, data)
-        else:
-            raise RubricFileInvalid("Chỉ nhận tệp .xlsx hoặc .json.")
+        data = await receive_file(request, max_bytes=service.MAX_FILE_BYTES)
+        definition = await service.read_rubric_file(data)
     service.checked(definition)
     if dry_run:
         response.status_code = status.HTTP_200_OK
@@ -119,7 +111,7 @@ async def list_versions(rubric_id: uuid.UUID, session: SessionDep, principal: Cu
                         tree: UnitTreeDep, page: PageParamsDep) -> Page[RubricSummary]:
     """Every version of the rubric this one belongs to, newest first (the same visibility as one rubric)."""
     rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
-    return page_of(RubricSummary, await repository.list_versions(session, rubric.family_id), page)
+    return page_of(RubricSummary, await service.list_versions(session, rubric), page)
 
 
 @router.post("/{rubric_id}/versions", response_model=RubricRead, status_code=status.HTTP_201_CREATED)
@@ -133,7 +125,7 @@ async def create_version(rubric_id: uuid.UUID, body: RubricDefinition, session: 
 
 
 @router.get("/{rubric_id}/export", response_class=Response,
-            responses={200: {"content": {exchange.XLSX_MEDIA_TYPE: {}, "application/json": {}}}})
+            responses={200: {"content": {service.XLSX_MEDIA_TYPE: {}, "application/json": {}}}})
 async def export_rubric(rubric_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, tree: UnitTreeDep,
                         format: Annotated[Literal["xlsx", "json"], Query()] = "xlsx") -> Response:
     """The rubric as a file to edit and import again: XLSX (sheets Tiêu chí, Xếp loại, Thiết lập) or JSON.
@@ -141,8 +133,5 @@ async def export_rubric(rubric_id: uuid.UUID, session: SessionDep, principal: Cu
     rubric = await service.get_visible_rubric(session, principal, tree, rubric_id)
     definition = service.definition_of(rubric)
     name = f"Bộ tiêu chí - {rubric.title[:80].replace('/', '-')} - v{rubric.version}.{format}"
-    if format == "json":
-        body, media = exchange.to_json(definition), "application/json"
-    else:
-        body, media = await anyio.to_thread.run_sync(exchange.to_xlsx, definition), exchange.XLSX_MEDIA_TYPE
+    body, media = await service.rubric_file(definition, format)
     return Response(body, media_type=media, headers={"Content-Disposition": content_disposition(name)})

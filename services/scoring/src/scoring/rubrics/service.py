@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from decimal import Decimal
 from importlib import resources
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, Role
 from edudx_common.scope import UnitTree, is_in_scope
 from edudx_common.tables import audit
-from scoring.errors import NotAllowed, RubricInvalid, RubricNotFound
-from scoring.rubrics import repository
+from scoring.errors import NotAllowed, RubricFileInvalid, RubricInvalid, RubricNotFound
+from scoring.rubrics import exchange, presets, repository
 from scoring.rubrics.definition import RubricDefinition, dec, problems
 from scoring.rubrics.models import Rubric
-from scoring.rubrics.schemas import RubricRead
+from scoring.rubrics.schemas import CampaignPreset, RubricRead
 
 # The rubrics every installation starts with (file in rubrics/templates/ → stable key).
 TEMPLATES = {"seed-004-cntt": "seed_004_cntt.json", "qd-4725-reference": "qd_4725_reference.json"}
@@ -154,3 +155,39 @@ async def ensure_templates(session: AsyncSession, principal: Principal) -> dict[
                                   version=1, owner_unit_id=None, is_template=True, template_key=key)
         found[key] = rubric
     return found
+
+
+# --- what the router serves beyond the rubric itself: versions, presets, files -------------------------------------
+# (the router imports only this module and the schemas; these name the rubrics' other modules for it)
+
+XLSX_MEDIA_TYPE = exchange.XLSX_MEDIA_TYPE
+MAX_FILE_BYTES = exchange.MAX_FILE_BYTES
+
+
+async def latest_version(session: AsyncSession, rubric: Rubric) -> int:
+    return await repository.latest_version(session, rubric.family_id)
+
+
+async def list_versions(session: AsyncSession, rubric: Rubric) -> Sequence[Rubric]:
+    """Every version of the rubric's family, newest first."""
+    return await repository.list_versions(session, rubric.family_id)
+
+
+async def campaign_presets(session: AsyncSession, *, school_year_end: int) -> list[CampaignPreset]:
+    return await presets.campaign_presets(session, school_year_end=school_year_end)
+
+
+async def rubric_file(definition: RubricDefinition, format: str) -> tuple[bytes, str]:
+    """The rubric as a file to edit and import again: (content, media type); the workbook off the event loop."""
+    if format == "json":
+        return exchange.to_json(definition), "application/json"
+    return await anyio.to_thread.run_sync(exchange.to_xlsx, definition), exchange.XLSX_MEDIA_TYPE
+
+
+async def read_rubric_file(data: bytes) -> RubricDefinition:
+    """A rubric from an uploaded file: its JSON, or the XLSX layout `rubric_file` writes (parsed off the loop)."""
+    if data.lstrip()[:1] in (b"{", b"\xef"):
+        return exchange.from_json(data)
+    if data[:2] == b"PK":
+        return await anyio.to_thread.run_sync(exchange.from_xlsx, data)
+    raise RubricFileInvalid("Chỉ nhận tệp .xlsx hoặc .json.")

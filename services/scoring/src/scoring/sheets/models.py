@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, event
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, event, text
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
@@ -25,12 +25,17 @@ class ScoreSheet(SQLModel, table=True):
     __tablename__ = "score_sheets"
     # Results of a campaign: ranked by final total in SQL (rank() OVER …, ORDER BY … LIMIT).
     # The results page's figures and ranked page read only these columns of a campaign's submitted sheets: on
-    # PostgreSQL an index-only scan, without the summaries' pages (migration h24c_0005).
+    # PostgreSQL an index-only scan, without the summaries' pages (migrations h24c_0005, s8b_0001: the group).
     __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),
                       Index("ix_score_sheets_campaign_level_rank", "campaign_id", "level_rank", "final_total"),
                       Index("ix_score_sheets_results", "campaign_id", "submit_count", postgresql_include=[
                           "final_total", "classification", "level_rank", "submission_status", "unit_path",
-                          "unit_name", "unit_name_folded", "unit_id", "commune_id", "id"]))
+                          "unit_name", "unit_name_folded", "unit_id", "commune_id", "id", "group_hex"]),
+                      # The figures' (sub-authority, class) aggregate: a GROUP BY on stored columns (s8b_0001).
+                      Index("ix_score_sheets_campaign_group", "campaign_id", "group_hex"),
+                      # The sheets not yet given their campaign's issuer (stored before s8b_0001): found by a probe.
+                      Index("ix_score_sheets_unstamped", "campaign_id", postgresql_where=text("issuer_unit_id IS NULL"),
+                            sqlite_where=text("issuer_unit_id IS NULL")))
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     submission_id: uuid.UUID = Field(unique=True)
@@ -51,6 +56,14 @@ class ScoreSheet(SQLModel, table=True):
     education_levels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     unit_type: str | None = Field(default=None, max_length=20)
     former_unit_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The campaign's issuer (fixed per campaign) and the id (hex) of the unit directly under it on `unit_path`: the
+    # sub-authority results group by, kept with the path on every ORM write (the listener below) and on the bulk
+    # path moves (sheets.repository.move_paths) so that the figures are a GROUP BY on a column, not a cut of every
+    # path per request. NULL group: the unit sits directly under the issuer or outside its tree. A sheet written
+    # before these columns existed has no issuer until results first read its campaign (results.repository
+    # .stamp_issuer, one UPDATE per campaign, once).
+    issuer_unit_id: uuid.UUID | None = None
+    group_hex: str | None = Field(default=None, max_length=32)
     rubric_id: uuid.UUID = Field(index=True)
     submission_status: str = Field(max_length=20)
     submit_count: int = 0
@@ -75,6 +88,19 @@ class ScoreSheet(SQLModel, table=True):
 @event.listens_for(ScoreSheet, "before_update")
 def _fold_unit_name(_mapper: object, _connection: object, sheet: ScoreSheet) -> None:
     sheet.unit_name_folded = fold(sheet.unit_name)[:300]
+    sheet.group_hex = group_under(sheet.unit_path, sheet.issuer_unit_id)
+
+
+def group_under(path: str, issuer_id: uuid.UUID | None) -> str | None:
+    """The id (hex) of the unit directly under `issuer_id` on `path` ("/<hex>/…/<unit hex>/"), when the path's unit
+    lies below that one; else None (the unit is the issuer's direct child or outside its tree)."""
+    if issuer_id is None:
+        return None
+    parts = [part for part in path.split("/") if part]
+    if issuer_id.hex not in parts:
+        return None
+    below = parts[parts.index(issuer_id.hex) + 1:]
+    return below[0] if len(below) > 1 else None
 
 
 class CriterionScore(SQLModel, table=True):

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import Integer, String, and_, case, func, literal, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import expression
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from scoring.sheets.models import CriterionScore, ScoreSheet
@@ -45,6 +49,62 @@ async def sheets_under(session: AsyncSession, path: str) -> Sequence[ScoreSheet]
 async def move_paths(session: AsyncSession, former: str, new: str) -> None:
     """Every sheet under `former` takes the same place under `new`: one UPDATE, whatever the number of sheets."""
     path = col(ScoreSheet.unit_path)
+    moved = literal(new) + func.substr(path, len(former) + 1)
+    # The sub-authority under each sheet's issuer follows the new path in the same statement (models.group_under).
+    group = group_below(_UuidHex(col(ScoreSheet.issuer_unit_id)), moved)
     await session.execute(update(ScoreSheet).where(path.startswith(former, autoescape=True))
-                          .values(unit_path=literal(new) + func.substr(path, len(former) + 1))
+                          .values(unit_path=moved, group_hex=group)
                           .execution_options(synchronize_session=False))
+
+
+async def stamp_issuer(session: AsyncSession, campaign_id: uuid.UUID, issuer_id: uuid.UUID) -> None:
+    """Give the campaign's sheets written before sheets carried their issuer (migration s8b_0001) the issuer and
+    their sub-authority under it: one UPDATE the first time results read the campaign, an index probe after."""
+    path = cast("ColumnElement[str]", col(ScoreSheet.unit_path))
+    await session.execute(update(ScoreSheet).where(col(ScoreSheet.campaign_id) == campaign_id,
+                                                   col(ScoreSheet.issuer_unit_id).is_(None))
+                          .values(issuer_unit_id=issuer_id, group_hex=group_below(literal(issuer_id.hex), path))
+                          .execution_options(synchronize_session=False))
+
+
+class _Spelt(expression.FunctionElement[Any]):
+    """A function PostgreSQL and SQLite spell differently: `spelling` maps a dialect (else "default") to a template
+    of the arguments."""
+
+    inherit_cache = True
+    spelling: ClassVar[dict[str, str]] = {}
+
+
+@compiles(_Spelt)
+def _spell(element: _Spelt, compiler: Any, **kw: Any) -> str:
+    template = element.spelling.get(compiler.dialect.name, element.spelling["default"])
+    return template.format(compiler.process(element.clauses, **kw))
+
+
+class _Position(_Spelt):
+    """1-based position of a substring (0: absent)."""
+
+    type = Integer()
+    name = "strpos"
+    inherit_cache = True
+    spelling: ClassVar[dict[str, str]] = {"default": "strpos({})", "sqlite": "instr({})"}
+
+
+class _UuidHex(_Spelt):
+    """A uuid column as its 32 lower-case hex digits, as unit paths spell ids: SQLite already stores it so."""
+
+    type = String()
+    name = "uuid_hex"
+    inherit_cache = True
+    spelling: ClassVar[dict[str, str]] = {"default": "replace(CAST({} AS TEXT), '-', '')", "sqlite": "{}"}
+
+
+UNIT_HEX = 32  # unit paths are "/<hex>/<hex>/…/" of unit ids
+
+
+def group_below(issuer_hex: ColumnElement[str], path: ColumnElement[str]) -> ColumnElement[str | None]:
+    """`models.group_under` in SQL: the id (hex) of the unit directly under the issuer on `path`, or NULL when the
+    path's unit sits directly under the issuer or outside its tree."""
+    at = _Position(path, literal("/") + issuer_hex + literal("/"))
+    below_group = func.length(func.rtrim(path, "/")) > at + 2 * (UNIT_HEX + 1)
+    return case((and_(at > 0, below_group), func.substr(path, at + UNIT_HEX + 2, UNIT_HEX)), else_=null())

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 
-import anyio
 from fastapi import APIRouter, Response
 
 from edudx_common.auth import CurrentPrincipal, CurrentUser
@@ -10,9 +9,7 @@ from edudx_common.db import SessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from scoring.deps import ClockDep, EventsDep, EvidenceDep, IdentityDep, PublicationDep, SubmissionsDep, UnitTreeDep
-from scoring.sheets import export, repository, service
-from scoring.sheets.calculation import outcome
-from scoring.sheets.evidence_codes import evidence_codes_by_criterion
+from scoring.sheets import service
 from scoring.sheets.schemas import (
     CriterionGap,
     GapKind,
@@ -27,8 +24,7 @@ router = APIRouter(prefix="/submissions/{submission_id}", tags=["scores"], respo
 
 async def _read(session: SessionDep, principal: CurrentPrincipal, ctx: service.Context,
                 publication: PublicationDep) -> ScoreSheetRead:
-    sheet = await repository.sheet_for_submission(session, ctx.info.id)
-    scores = await repository.scores(session, sheet.id) if sheet else []
+    scores = await service.stored_scores(session, ctx)
     published = await publication(session, ctx.info.campaign_id)
     return service.to_read(principal, ctx, scores, published=published)
 
@@ -88,21 +84,15 @@ async def save_review_scores(submission_id: uuid.UUID, body: ReviewScoresUpdate,
 
 
 @router.get("/scores/export", response_class=Response,
-            responses={200: {"content": {export.XLSX_MEDIA_TYPE: {}}}})
+            responses={200: {"content": {service.XLSX_MEDIA_TYPE: {}}}})
 async def export_scores(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                         submissions: SubmissionsDep, evidence: EvidenceDep, tree: UnitTreeDep,
                         publication: PublicationDep) -> Response:
     """The score sheet as XLSX in the familiar layout (STT | Nội dung | Điểm chuẩn | Tự chấm | Điểm thẩm định
     | Minh chứng, with the catalogue codes of each criterion's evidence). What the caller may see, as above."""
     ctx = await service.load_context(session, principal, submission_id, submissions=submissions, tree=tree)
-    sheet = await repository.sheet_for_submission(session, ctx.info.id)
-    scores = await repository.scores(session, sheet.id) if sheet else []
-    own, review = service.marks_of(scores)
-    if not service.sees_review(principal, ctx.info.unit_id,
-                               published=await publication(session, ctx.info.campaign_id)):
-        review = {}
-    codes = evidence_codes_by_criterion(await evidence.items(ctx.info.id))
-    body = await anyio.to_thread.run_sync(lambda: export.unit_xlsx(ctx.definition, outcome(ctx.definition, own, review),
-                                                                   ctx.info.unit_name, codes))
+    body = await service.scores_workbook(session, principal, ctx, evidence=evidence,
+                                         published=await publication(session, ctx.info.campaign_id))
     name = f"Bảng điểm - {ctx.info.unit_name[:100].replace('/', '-')}.xlsx"
-    return Response(body, media_type=export.XLSX_MEDIA_TYPE, headers={"Content-Disposition": content_disposition(name)})
+    return Response(body, media_type=service.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": content_disposition(name)})

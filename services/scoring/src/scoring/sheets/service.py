@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,9 +29,10 @@ from scoring.errors import EvidenceMissing, InvalidScores, NoRubric, NotAllowed,
 from scoring.rubrics import service as rubrics
 from scoring.rubrics.definition import Criterion, CriterionKind, RubricDefinition
 from scoring.rubrics.models import Rubric
-from scoring.sheets import repository
+from scoring.sheets import export, repository
 from scoring.sheets.calculation import Answer, InvalidMark, Mark, SheetOutcome, evaluate, outcome, summary_of
 from scoring.sheets.events import ScoresChanged
+from scoring.sheets.evidence_codes import evidence_codes_by_criterion
 from scoring.sheets.models import CriterionScore, ScoreSheet
 from scoring.sheets.schemas import (
     AnswerFields,
@@ -97,7 +99,8 @@ async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: Identit
         sheet = ScoreSheet(submission_id=ctx.info.id, campaign_id=ctx.info.campaign_id, unit_id=ctx.info.unit_id,
                            unit_name=ctx.info.unit_name, unit_path=unit.path if unit else f"/{ctx.info.unit_id.hex}/",
                            rubric_id=ctx.rubric.id, submission_status=ctx.info.status,
-                           submit_count=ctx.info.submit_count, status_at=ctx.info.updated_at)
+                           submit_count=ctx.info.submit_count, status_at=ctx.info.updated_at,
+                           issuer_unit_id=ctx.campaign.issuer_unit_id)
         try:
             async with session.begin_nested():
                 session.add(sheet)
@@ -433,3 +436,27 @@ def to_read(principal: Principal, ctx: Context, scores: Sequence[CriterionScore]
         reviewed_count=result.reviewed_count if reveal else 0,
         gap_total=_float(result.gap_total) if reveal else None, large_gap=result.large_gap and reveal)
 
+
+
+# --- what the router serves beyond the scores: the stored scores, the workbook -------------------------------------
+# (the router imports only this module and the schemas)
+
+XLSX_MEDIA_TYPE = export.XLSX_MEDIA_TYPE
+
+
+async def stored_scores(session: AsyncSession, ctx: Context) -> Sequence[CriterionScore]:
+    """The submission's criterion scores (none before the sheet exists)."""
+    sheet = await repository.sheet_for_submission(session, ctx.info.id)
+    return await repository.scores(session, sheet.id) if sheet else []
+
+
+async def scores_workbook(session: AsyncSession, principal: Principal, ctx: Context, *, evidence: EvidenceClient,
+                          published: bool) -> bytes:
+    """The score sheet as XLSX in the familiar layout, with what the caller may see (review scores as `to_read`
+    shows them) and the catalogue codes of each criterion's evidence; written off the event loop."""
+    own, review = marks_of(await stored_scores(session, ctx))
+    if not sees_review(principal, ctx.info.unit_id, published=published):
+        review = {}
+    codes = evidence_codes_by_criterion(await evidence.items(ctx.info.id))
+    return await anyio.to_thread.run_sync(lambda: export.unit_xlsx(ctx.definition, outcome(ctx.definition, own, review),
+                                                                   ctx.info.unit_name, codes))

@@ -33,7 +33,7 @@ from submissions.campaigns.events import (
     CampaignTargetAdded,
     CampaignTargetWithdrawn,
 )
-from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, LatePolicy
+from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, LatePolicy, issuer_group_of
 from submissions.campaigns.schemas import (
     PUBLISHED_EDITABLE,
     CampaignCopy,
@@ -249,7 +249,7 @@ def target_row(campaign: Campaign, unit: UnitInfo) -> CampaignTarget:
     target = CampaignTarget(
         campaign_id=campaign.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
         unit_name_folded=fold(unit.name), unit_type=unit.type, education_levels=unit.education_levels,
-        unit_path=unit.path,
+        unit_path=unit.path, issuer_group_hex=issuer_group_of(unit.path, campaign.issuer_unit_id),
     )
     copy_grouping(target, unit)
     return target

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
-from submissions.campaigns.models import CampaignTarget
+from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.deadlines import effective_due_sql, unit_due_sql
 from submissions.status.models import TargetReview
 from submissions.workflow.models import Submission, SubmissionStatus
@@ -71,6 +71,8 @@ class Scope:
     group_by: str = "child"
     # A commune's officials: only the schools it owns, wherever they sit in the professional tree.
     commune_id: uuid.UUID | None = None
+    # The campaign's issuer: rolled up under it by child, the group is the target's stored `issuer_group_hex`.
+    issuer_unit_id: uuid.UUID | None = None
 
 
 def status_expression(scope: Scope) -> ColumnElement[str]:
@@ -114,12 +116,34 @@ def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
     attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
     if attribute is not None:
         return func.coalesce(cast(col(attribute), String), "")
-    unit_hex = literal(scope.group_unit_id.hex)
-    path = col(CampaignTarget.unit_path)
+    if scope.group_unit_id == scope.issuer_unit_id:
+        # Stored with the path (campaigns.models.issuer_group_of), and grouped by as the bare column: PostgreSQL
+        # then knows how few groups there are (a hash aggregate, no sort of every target spilled to disk).
+        return cast(col(CampaignTarget.issuer_group_hex), String)
+    return child_group(col(CampaignTarget.unit_path), literal(scope.group_unit_id.hex), dialect)
+
+
+def child_group(path: Any, unit_hex: ColumnElement[str], dialect: str) -> ColumnElement[str]:
+    """The group of a target whose path is `path` rolled up under the unit `unit_hex` (see group_expression)."""
     position = func.instr(path, unit_hex) if dialect == "sqlite" else func.strpos(path, unit_hex)
     child = case((position == 0, func.substr(path, func.length(path) - _HEX_LENGTH, _HEX_LENGTH)),
                  else_=func.substr(path, position + _CHILD_OFFSET, _HEX_LENGTH))
     return func.coalesce(func.nullif(child, ""), unit_hex)
+
+
+def uuid_hex(column: Any, dialect: str) -> ColumnElement[str]:
+    """A uuid column as the 32 lower-case hex digits paths spell ids with (SQLite already stores it so)."""
+    if dialect == "sqlite":
+        return cast(column, String)
+    return func.replace(cast(column, String), "-", "")
+
+
+def issuer_group_sql(path: Any, dialect: str) -> ColumnElement[str]:
+    """`campaigns.models.issuer_group_of` in SQL, for a target row (its campaign's issuer read in a subquery): what
+    a bulk path move writes beside the new path."""
+    issuer = (select(uuid_hex(col(Campaign.issuer_unit_id), dialect))
+              .where(col(Campaign.id) == col(CampaignTarget.campaign_id)).scalar_subquery())
+    return child_group(path, issuer, dialect)
 
 
 def group_label_expression(scope: Scope) -> ColumnElement[Any]:

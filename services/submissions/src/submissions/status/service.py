@@ -294,7 +294,8 @@ async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign
                                     "vị cấp dưới có đơn vị phải nộp báo cáo.")
     return repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
                             group_unit_id=group_unit_id, path_patterns=tuple(patterns),
-                            group_by=filters.group_by.value, commune_id=commune_id)
+                            group_by=filters.group_by.value, commune_id=commune_id,
+                            issuer_unit_id=campaign.issuer_unit_id)
 
 
 def _groups(cells: Iterable[Row[Any]], group_by: GroupBy) -> dict[str, Group]:

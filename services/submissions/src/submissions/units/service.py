@@ -14,6 +14,8 @@ Whatever changed, the unit's open targets take its commune, clusters, levels and
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import func, literal, select, update
@@ -21,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from edudx_common.tables.inbox import EventEnvelope
-from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
+from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, issuer_group_of
 from submissions.campaigns.service import copy_grouping
 from submissions.clients.identity import IdentityClient
 from submissions.errors import InvalidEvent
+from submissions.status.repository import issuer_group_sql
 from submissions.units.events import UnitChangedIn
 
 log = structlog.get_logger("submissions.units")
@@ -59,11 +62,13 @@ async def _move_open_targets(session: AsyncSession, former: str, new: str) -> in
     """The school's (and anything under it) targets in open campaigns take the new path; the old one is kept."""
     open_ids = select(col(Campaign.id)).where(col(Campaign.status).in_(_OPEN))
     targets = (await session.execute(
-        select(CampaignTarget).where(col(CampaignTarget.unit_path).startswith(former, autoescape=True),
-                                     col(CampaignTarget.campaign_id).in_(open_ids)))).scalars().all()
-    for target in targets:
+        select(CampaignTarget, col(Campaign.issuer_unit_id)).join(Campaign, col(Campaign.id) == col(
+            CampaignTarget.campaign_id)).where(col(CampaignTarget.unit_path).startswith(former, autoescape=True),
+                                                col(CampaignTarget.campaign_id).in_(open_ids)))).all()
+    for target, issuer_id in targets:
         old = target.unit_path
         target.unit_path = new + old[len(former):]
+        target.issuer_group_hex = issuer_group_of(target.unit_path, issuer_id)
         if old not in target.former_unit_paths:
             target.former_unit_paths = [*target.former_unit_paths, old]
     await session.flush()
@@ -73,11 +78,16 @@ async def _move_open_targets(session: AsyncSession, former: str, new: str) -> in
 async def _move_everything_under(session: AsyncSession, former: str, new: str) -> int:
     """Every path under a moved authority, in any campaign: one UPDATE per table, whatever the number of rows."""
     moved = 0
+    dialect = session.get_bind().dialect.name
     for model, column in ((Campaign, Campaign.issuer_path), (CampaignTarget, CampaignTarget.unit_path)):
         path = col(column)
+        moved_path = literal(new) + func.substr(path, len(former) + 1)
+        values: dict[Any, Any] = {column: moved_path}
+        if model is CampaignTarget:  # the group under the issuer follows the new path (models.issuer_group_of)
+            values[CampaignTarget.issuer_group_hex] = issuer_group_sql(moved_path, dialect)
         result = await session.execute(
             update(model).where(path.startswith(former, autoescape=True))
-            .values({column: literal(new) + func.substr(path, len(former) + 1)})
+            .values(values)
             .execution_options(synchronize_session=False))
         moved += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return moved
