@@ -14,7 +14,13 @@ from edudx_common.auth import Role
 from identity.units.models import UnitType
 from tests.identity.builders import make_unit, make_user
 from tests.scoring.conftest import Stack, World, sign_in
-from tests.scoring.test_year_end_scoring import full_marks, prepare, sheet_status, submit_report
+from tests.scoring.test_year_end_scoring import (
+    approve_as_reviewer,
+    full_marks,
+    prepare,
+    sheet_status,
+    submit_report,
+)
 from tests.submissions.builders import make_campaign
 
 GRANTS = "/api/identity/commune-grants"
@@ -103,6 +109,12 @@ async def test_a_commune_official_reviews_only_while_the_so_grants_it(stack: Sta
     async with httpx.AsyncClient(base_url=stack.url("submissions")) as sub:
         queue = await sub.get(f"/api/submissions/campaigns/{world.campaign['id']}/review-queue/next", headers=official)
     assert queue.status_code == 403  # nor works the reviewer's queue
+    async with httpx.AsyncClient(base_url=stack.url("evidence")) as evidence:
+        listed = await evidence.get(f"/api/evidence/submissions/{sid}/files", headers=world.users["so_admin"])
+        item_id = listed.json()["items"][0]["id"]
+        marked = await evidence.post(f"/api/evidence/files/{item_id}/review", headers=official,
+                                     json={"state": "accepted"})
+    assert marked.status_code == 404  # nor its evidence
 
     async with httpx.AsyncClient(base_url=stack.url("identity")) as identity:
         granted = await identity.post(GRANTS, headers=world.users["so_admin"], json={
@@ -133,6 +145,9 @@ async def test_a_commune_official_reviews_only_while_the_so_grants_it(stack: Sta
         assert returned.status_code == 200, returned.text
     assert await sheet_status(stack, sid, "returned") == "returned"
     await submit_report(stack, world, "s11", submission)
+    # The grantee looks at every evidence item, as a Sở reviewer does, and approves the resubmitted report.
+    await approve_as_reviewer(stack, official, sid)
+    assert await sheet_status(stack, sid, "approved") == "approved"
 
     async with httpx.AsyncClient(base_url=stack.url("identity")) as identity:
         revoked = await identity.delete(f"{GRANTS}/{granted.json()['id']}", headers=world.users["so_admin"])
@@ -148,3 +163,7 @@ async def test_a_commune_official_reviews_only_while_the_so_grants_it(stack: Sta
     official = await sign_in(stack, official_user)
     read, start, scored = await _refused_everywhere(stack, official, sid)
     assert (read, start, scored) == (200, 403, 404)
+    async with httpx.AsyncClient(base_url=stack.url("evidence")) as evidence:
+        marked = await evidence.post(f"/api/evidence/files/{item_id}/review", headers=official,
+                                     json={"state": "accepted"})
+    assert marked.status_code == 404

@@ -233,11 +233,12 @@ async def get_file(item_id: uuid.UUID, session: SessionDep, principal: CurrentUs
 
 @router.post("/files/{item_id}/review", response_model=EvidenceRead)
 async def review_file(item_id: uuid.UUID, payload: ReviewCreate, session: SessionDep, principal: CurrentUser,
-                      tree: UnitTreeDep) -> EvidenceRead:
+                      tree: UnitTreeDep, submissions: SubmissionsDep) -> EvidenceRead:
     """Mark an item (file or link) accepted, insufficient or wrong; `reason` is required unless accepted.
-    Reviewers and admins of an authority above the school only; the school sees the mark in the catalogue.
-    A mark does not make the item editable: that follows the submission (returned → upload a replacement)."""
-    item = await service.item_in_scope(session, principal, item_id, tree=tree)
+    Reviewers and admins of an authority above the school, and a commune official the Sở granted `review` on the
+    school's commune; the school sees the mark in the catalogue. A mark does not make the item editable: that
+    follows the submission (returned → upload a replacement)."""
+    item = await service.item_to_review(session, principal, item_id, submissions=submissions, tree=tree)
     await service.review_item(session, principal, item, state=payload.state, reason=payload.reason)
     return _read(item, await service.codes_of(session, item))
 
