@@ -205,6 +205,9 @@ class BulkRunner:
 
     def __init__(self, app: FastAPI) -> None:
         self._app = app
+        # One pass at a time in this process: the background loop and a pass asked for directly never work on the
+        # same action together (each would see the other's schools as pending and act on them twice).
+        self._pass = asyncio.Lock()
 
     def tools(self) -> Tools:
         state = self._app.state
@@ -212,6 +215,10 @@ class BulkRunner:
 
     async def run_due(self) -> int:
         """Run every action whose window ended: each school in its own transaction, then the action's end."""
+        async with self._pass:
+            return await self._run_due()
+
+    async def _run_due(self) -> int:
         state = self._app.state
         now = state.clock()
         async with state.session_factory() as session:
@@ -229,6 +236,8 @@ class BulkRunner:
                         action = await repository.bulk_action(session, action_id, lock=True)
                         if action is None or action.state != BulkState.SCHEDULED.value:
                             break
+                        if any(r["unit_id"] == str(unit_id) for r in action.results):
+                            continue  # another process's pass answered this school meanwhile
                         await run_school(session, action, unit_id, tools=self.tools(), now=now)
                 except ProblemError as problem:  # rolled back; the school's outcome says why
                     async with state.session_factory() as session, session.begin():
