@@ -3,13 +3,17 @@
 One row per operation: `Rule(target, expect, request)`.
 
 `target` says what the subject columns point at (a unit, a campaign, a submission …; see `SUBJECT_UNITS`).
-`expect` holds 8 groups of 3 characters — one group per role in `ROLES` order, one character per subject
+`expect` holds 9 groups of 3 characters — one group per role in `ROLES` order, one character per subject
 (own unit, a unit in scope, a unit out of scope) — and one last character for an anonymous caller:
 
     a  allowed: the call passed authorization (2xx, or a state/validation answer such as 409/412/422, or a
        wrong password / client secret refused with the operation's own code)
     1  401      3  403      4  404 (hidden: "not found in your scope")
     -  no such cell (e.g. a school has no unit below it; operations on "me" have no other subject)
+
+`commune_viewer_granted` is an official of commune CM to whom the Sở granted `review` (issue 20): its "in" cells
+(the HB school, in a campaign of an authority under that Sở) answer as a reviewer's on the review acts, the
+reviewer's board, scores and evidence; writes a school makes stay refused (403: the report is no secret to it).
 
 To add an operation: add a row here (the meta-check names any operation that has none).
 """
@@ -20,8 +24,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-ROLES = ("system_admin", "so_admin", "so_reviewer", "phong_admin", "viewer", "commune_viewer", "principal",
-         "it_officer")
+ROLES = ("system_admin", "so_admin", "so_reviewer", "phong_admin", "viewer", "commune_viewer",
+         "commune_viewer_granted", "principal", "it_officer")
 SUBJECTS = ("own", "in", "out")
 
 # role → subject → (unit key for authority-level targets, unit key for school-level targets)
@@ -31,7 +35,9 @@ SUBJECT_UNITS: dict[str, dict[str, tuple[str | None, str | None]]] = {
     # an authority built under the Sở (LH, above HB and LP); MT beside it holds CN
     **{role: {"own": ("LH", None), "in": ("HB", "HB"), "out": ("MT", "CN")} for role in ("phong_admin", "viewer")},
     # UBND xã Long Phước (CM) owns HB and LP administratively, not CN; it issues nothing and keeps no rubric
-    "commune_viewer": {"own": ("CM", None), "in": ("HB", "HB"), "out": ("MT", "CN")},
+    # its colleague to whom the Sở granted `review` (issue 20) points at the same units
+    **{role: {"own": ("CM", None), "in": ("HB", "HB"), "out": ("MT", "CN")}
+       for role in ("commune_viewer", "commune_viewer_granted")},
     **{role: {"own": ("HB", "HB"), "in": (None, None), "out": ("LP", "LP")} for role in ("principal", "it_officer")},
 }
 # targets whose subject is a school's resource; the others are an authority's (or any unit's)
@@ -51,7 +57,7 @@ class Rule:
 
 
 def expected_of_rule_is_consistent(rule: Rule) -> bool:
-    """8 groups of 3 outcome characters and one for anonymous callers, nothing else."""
+    """9 groups of 3 outcome characters and one for anonymous callers, nothing else."""
     groups = rule.expect.split()
     return (len(groups) == len(ROLES) + 1 and all(len(g) == len(SUBJECTS) for g in groups[:-1])
             and len(groups[-1]) == 1 and set(rule.expect) <= set("a134- "))
@@ -294,12 +300,12 @@ TABLE: dict[str, Rule] = {}
 
 # public operations that do not look at the caller, tried once with a token and once without (logins and
 # password resets are rate-limited per address: one cell per role would trip the limit)
-PUBLIC_ONCE = "a-- --- --- --- --- --- --- --- a"
+PUBLIC_ONCE = "a-- --- --- --- --- --- --- --- --- a"
 # only an authority admin of the unit or above: reviewers and viewers 403 before any look-up, schools 403
-ADMINS_OF_UNIT = "aaa aa4 333 aa4 333 333 3-3 3-3 1"
+ADMINS_OF_UNIT = "aaa aa4 333 aa4 333 333 333 3-3 3-3 1"
 TABLE.update({
     # --- identity ---
-    "GET /api/identity/.well-known/jwks.json": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a"),
+    "GET /api/identity/.well-known/jwks.json": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- a"),
     "POST /api/identity/auth/login": Rule("none", PUBLIC_ONCE, _login),
     "POST /api/identity/auth/logout": Rule("none", PUBLIC_ONCE, _refresh),
     "POST /api/identity/auth/password-reset": Rule("none", PUBLIC_ONCE, body(email="khongton.tai@kiemthu.edu.vn")),
@@ -308,190 +314,200 @@ TABLE.update({
     "POST /api/identity/auth/refresh": Rule("none", PUBLIC_ONCE, _refresh),
     "POST /api/identity/auth/token": Rule("none", PUBLIC_ONCE, call(lambda w, r, role: _service_token(w))),
     # for services only (F13): every user, a system admin too, is 403
-    "GET /api/identity/auth/revoked-sessions": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1"),
-    "GET /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "PATCH /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1", body(phone=None)),
+    "GET /api/identity/auth/revoked-sessions": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "PATCH /api/identity/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1", body(phone=None)),
     "POST /api/identity/me/password":
-        Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1",
+        Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1",
              body(current_password="sai-mat-khau", new_password="Mat-khau-moi-2025!")),
-    "GET /api/identity/units": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/identity/units": Rule("unit", "aaa aa4 333 aa4 333 333 3-3 3-3 1", _create_unit),
-    "POST /api/identity/units/import": Rule("unit", "aaa aaa 333 aaa 333 333 3-3 3-3 1", _import_units),
-    "GET /api/identity/units/import/template": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
-    "GET /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
-    "PATCH /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 333 aa4 333 333 3-3 3-3 1", body(phone=None)),
-    "GET /api/identity/units/{unit_id}/ancestors": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
-    "GET /api/identity/units/{unit_id}/children": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
-    "POST /api/identity/units/{unit_id}/deactivate": Rule("unit", "aaa aa4 333 aa4 333 333 3-3 3-3 1", _fresh_unit),
-    "GET /api/identity/units/{unit_id}/history": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
-    "POST /api/identity/units/{unit_id}/merge": Rule("unit", "aaa aa4 333 aa4 333 333 3-3 3-3 1", _merge),
-    "POST /api/identity/units/{unit_id}/move": Rule("unit", "aaa aa4 333 aa4 333 333 3-3 3-3 1", _move),
-    "POST /api/identity/units/{unit_id}/reactivate": Rule("unit", "aaa 3a4 333 3a4 333 333 3-3 3-3 1"),
-    "GET /api/identity/units/{unit_id}/subtree": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "GET /api/identity/units": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/identity/units": Rule("unit", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", _create_unit),
+    "POST /api/identity/units/import": Rule("unit", "aaa aaa 333 aaa 333 333 333 3-3 3-3 1", _import_units),
+    "GET /api/identity/units/import/template": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "PATCH /api/identity/units/{unit_id}": Rule("unit", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", body(phone=None)),
+    "GET /api/identity/units/{unit_id}/ancestors": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "GET /api/identity/units/{unit_id}/children": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "POST /api/identity/units/{unit_id}/deactivate": Rule("unit", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", _fresh_unit),
+    "GET /api/identity/units/{unit_id}/history": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "POST /api/identity/units/{unit_id}/merge": Rule("unit", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", _merge),
+    "POST /api/identity/units/{unit_id}/move": Rule("unit", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", _move),
+    "POST /api/identity/units/{unit_id}/reactivate": Rule("unit", "aaa 3a4 333 3a4 333 333 333 3-3 3-3 1"),
+    "GET /api/identity/units/{unit_id}/subtree": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
     # integration clients: authority admins of the unit or above (F19)
-    "GET /api/identity/integration-clients": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/identity/integration-clients": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
     "POST /api/identity/integration-clients": Rule("unit", ADMINS_OF_UNIT, _integration_client),
     "GET /api/identity/integration-clients/{client_pk}": Rule("unit", ADMINS_OF_UNIT, _fresh_integration_client),
     "POST /api/identity/integration-clients/{client_pk}/revoke":
         Rule("unit", ADMINS_OF_UNIT, _fresh_integration_client),
     "POST /api/identity/oauth/token": Rule("none", PUBLIC_ONCE, call(lambda w, r, role: _integration_token(w))),
-    "GET /api/identity/users": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/identity/users": Rule("unit", "aaa aa4 333 aa4 333 333 3-3 3-3 1", _create_user),
-    "POST /api/identity/users/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", _import_file),
-    "GET /api/identity/users/import/template": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
-    "GET /api/identity/users/{user_id}": Rule("user", "aaa aa4 aa4 aa4 a44 a44 a-4 a-4 1"),
-    "PATCH /api/identity/users/{user_id}": Rule("user", "aaa aa4 333 aa4 333 333 3-3 3-3 1", body(phone=None)),
+    "GET /api/identity/users": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/identity/users": Rule("unit", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", _create_user),
+    "POST /api/identity/users/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", _import_file),
+    "GET /api/identity/users/import/template": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/identity/users/{user_id}": Rule("user", "aaa aa4 aa4 aa4 a44 a44 a44 a-4 a-4 1"),
+    "PATCH /api/identity/users/{user_id}": Rule("user", "aaa aa4 333 aa4 333 333 333 3-3 3-3 1", body(phone=None)),
     # --- submissions ---
-    "GET /api/submissions/campaigns": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/submissions/campaigns": Rule("unit", "aaa aa3 333 aa3 333 333 3-3 3-3 1", _create_campaign),
-    "GET /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 a-4 a-4 1"),
+    "GET /api/submissions/campaigns": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/submissions/campaigns": Rule("unit", "aaa aa3 333 aa3 333 333 333 3-3 3-3 1", _create_campaign),
+    "GET /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 a-4 a-4 1"),
     # a mirror's bulk read: whoever sees the campaign, its submissions in the caller's subtree (F19)
-    "GET /api/submissions/campaigns/{campaign_id}/submissions": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 a-4 a-4 1"),
+    "GET /api/submissions/campaigns/{campaign_id}/submissions":
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 a-4 a-4 1"),
     # the campaigns the matrix points at are published: allowed callers get 409 (only a draft is deleted)
-    "DELETE /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1"),
+    "DELETE /api/submissions/campaigns/{campaign_id}": Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1"),
     "PATCH /api/submissions/campaigns/{campaign_id}":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", body(instructions="Nộp đúng hạn.")),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", body(instructions="Nộp đúng hạn.")),
     "POST /api/submissions/campaigns/{campaign_id}/archive":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", _fresh_campaign),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", _fresh_campaign),
     "POST /api/submissions/campaigns/{campaign_id}/close":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", _fresh_campaign),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", _fresh_campaign),
     "POST /api/submissions/campaigns/{campaign_id}/copy":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", body(school_year_id=None)),
-    "POST /api/submissions/campaigns/{campaign_id}/publish": Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1"),
-    "POST /api/submissions/campaigns/{campaign_id}/reopen": Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", body(school_year_id=None)),
+    "POST /api/submissions/campaigns/{campaign_id}/publish": Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1"),
+    "POST /api/submissions/campaigns/{campaign_id}/reopen": Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/assignments":
-        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 3-4 3-4 1", body(unit_ids=[_SOME_UNIT], reviewer=_REVIEWER)),
+        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 -a4 3-4 3-4 1", body(unit_ids=[_SOME_UNIT], reviewer=_REVIEWER)),
     "POST /api/submissions/campaigns/{campaign_id}/assignments/auto":
-        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 3-4 3-4 1", body(reviewers=[_REVIEWER])),
+        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 -a4 3-4 3-4 1", body(reviewers=[_REVIEWER])),
     "POST /api/submissions/campaigns/{campaign_id}/bulk-actions":
-        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 3-4 3-4 1", body(kind="remind", unit_ids=[_SOME_UNIT])),
+        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 -a4 3-4 3-4 1", body(kind="remind", unit_ids=[_SOME_UNIT])),
     "GET /api/submissions/campaigns/{campaign_id}/review-queue/next":
-        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 3-4 3-4 1"),
-    "GET /api/submissions/bulk-actions/{action_id}": Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
-    "DELETE /api/submissions/bulk-actions/{action_id}": Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
+        Rule("campaign", "aaa aa4 aa4 aa4 334 -34 -a4 3-4 3-4 1"),
+    "GET /api/submissions/bulk-actions/{action_id}":
+        Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
+    "DELETE /api/submissions/bulk-actions/{action_id}":
+        Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
     "POST /api/submissions/bulk-actions/{action_id}/run":
-        Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
-    "POST /api/submissions/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
-    "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 3-4 3-4 1"),
-    "GET /api/submissions/campaigns/{campaign_id}/status/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 3-4 3-4 1"),
+        Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
+    "POST /api/submissions/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 3-4 3-4 1"),
+    "GET /api/submissions/campaigns/{campaign_id}/status/export":
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 3-4 3-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/submissions":
-        Rule("campaign", "aaa aa4 334 aa4 334 -44 a-4 a-4 1", _open_submission),
-    "GET /api/submissions/campaigns/{campaign_id}/targets": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 a-4 a-4 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 a-4 a-4 1", _open_submission),
+    "GET /api/submissions/campaigns/{campaign_id}/targets": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 a-4 a-4 1"),
     "POST /api/submissions/campaigns/{campaign_id}/targets":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", _add_target),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", _add_target),
     "GET /api/submissions/campaigns/{campaign_id}/targets/preview":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1"),
     "DELETE /api/submissions/campaigns/{campaign_id}/targets/{unit_id}":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", _fresh_campaign_target),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", _fresh_campaign_target),
     "PUT /api/submissions/campaigns/{campaign_id}/targets/{unit_id}/extension":
-        Rule("campaign", "aaa aa4 334 aa4 334 -34 3-4 3-4 1", _extension),
-    "GET /api/submissions/outlines": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/submissions/outlines": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", _outline),
-    "GET /api/submissions/outlines/{outline_id}": Rule("outline", "aa- a4- a4- a-- a-- --- --- --- -"),
-    "PUT /api/submissions/outlines/{outline_id}": Rule("outline", "aa- a4- 33- a-- 3-- --- --- --- -", _outline),
-    "GET /api/submissions/school-years": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/submissions/school-years": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", body(name="2019-2020")),
-    "GET /api/submissions/submissions": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "GET /api/submissions/submissions/{submission_id}": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -34 -34 3-4 3-4 1", _extension),
+    "GET /api/submissions/outlines": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/submissions/outlines": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", _outline),
+    "GET /api/submissions/outlines/{outline_id}": Rule("outline", "aa- a4- a4- a-- a-- --- --- --- --- -"),
+    "PUT /api/submissions/outlines/{outline_id}": Rule("outline", "aa- a4- 33- a-- 3-- --- --- --- --- -", _outline),
+    "GET /api/submissions/school-years": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/submissions/school-years": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", body(name="2019-2020")),
+    "GET /api/submissions/submissions": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "GET /api/submissions/submissions/{submission_id}": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "PATCH /api/submissions/submissions/{submission_id}":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _save_draft),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -44 -44 a-4 a-4 1", _save_draft),
     "POST /api/submissions/submissions/{submission_id}/approve":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(comment=None)),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1", body(comment=None)),
     "GET /api/submissions/submissions/{submission_id}/approval-check":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1"),
-    "POST /api/submissions/submissions/{submission_id}/claim": Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1"),
+    "POST /api/submissions/submissions/{submission_id}/claim":
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1"),
     # a draft of its own: on a shared one another role's claim (cells run concurrently) refuses the reviewer
     "POST /api/submissions/submissions/{submission_id}/release":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", _fresh_draft),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1", _fresh_draft),
     "POST /api/submissions/submissions/{submission_id}/decline":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(reason="Xung đột lợi ích")),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1", body(reason="Xung đột lợi ích")),
     "GET /api/submissions/submissions/{submission_id}/checklist":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
-    "GET /api/submissions/submissions/{submission_id}/export": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+    "GET /api/submissions/submissions/{submission_id}/export":
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "POST /api/submissions/submissions/{submission_id}/forward":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(comment=None)),
-    "GET /api/submissions/submissions/{submission_id}/history": Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1", body(comment=None)),
+    "GET /api/submissions/submissions/{submission_id}/history":
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "POST /api/submissions/submissions/{submission_id}/return":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1", body(reasons={"general": "Bổ sung minh chứng."})),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1", body(reasons={"general": "Bổ sung minh chứng."})),
     "POST /api/submissions/submissions/{submission_id}/start-review":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 3-4 3-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -34 -a4 3-4 3-4 1"),
     "POST /api/submissions/submissions/{submission_id}/submit":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -34 a-4 3-4 1", _submit),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -34 -34 a-4 3-4 1", _submit),
     "GET /api/submissions/submissions/{submission_id}/signature":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "POST /api/submissions/submissions/{submission_id}/signature":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -34 a-4 3-4 1", _signed_report),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -34 -34 a-4 3-4 1", _signed_report),
     "GET /api/submissions/submissions/{submission_id}/signature/file":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/submissions/submissions/{submission_id}/versions":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1"),
     "GET /api/submissions/submissions/{submission_id}/versions/{number}":
-        Rule("submitted", "-aa -a4 -a4 -a4 -a4 -a4 a-4 a-4 1", _version),
+        Rule("submitted", "-aa -a4 -a4 -a4 -a4 -a4 -a4 a-4 a-4 1", _version),
     # --- evidence ---
-    "POST /api/evidence/files": Rule("school", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _upload_file),
-    "DELETE /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _fresh_evidence),
-    "GET /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
-    "GET /api/evidence/files/{item_id}/content": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
-    "GET /api/evidence/files/{item_id}/download": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+    "POST /api/evidence/files": Rule("school", "-aa -a4 -34 -a4 -34 -44 -34 a-4 a-4 1", _upload_file),
+    "DELETE /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -34 -a4 -34 -44 -44 a-4 a-4 1", _fresh_evidence),
+    "GET /api/evidence/files/{item_id}": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 -44 a-4 a-4 1"),
+    "GET /api/evidence/files/{item_id}/content": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 -44 a-4 a-4 1"),
+    "GET /api/evidence/files/{item_id}/download": Rule("evidence", "-aa -a4 -a4 -a4 -a4 -44 -44 a-4 a-4 1"),
     "POST /api/evidence/files/{item_id}/review":
-        Rule("evidence", "-aa -a4 -a4 -a4 -34 -44 3-4 3-4 1", body(state="accepted")),
-    "POST /api/evidence/links": Rule("school", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _create_link),
+        Rule("evidence", "-aa -a4 -a4 -a4 -34 -44 -a4 3-4 3-4 1", body(state="accepted")),
+    "POST /api/evidence/links": Rule("school", "-aa -a4 -34 -a4 -34 -44 -34 a-4 a-4 1", _create_link),
     "GET /api/evidence/submissions/{submission_id}/catalogue.xlsx":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
-    "GET /api/evidence/submissions/{submission_id}/files": Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
-    "POST /api/evidence/uploads": Rule("school", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", _create_upload),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 -a4 a-4 a-4 1"),
+    "GET /api/evidence/submissions/{submission_id}/files": Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 -a4 a-4 a-4 1"),
+    "POST /api/evidence/uploads": Rule("school", "-aa -a4 -34 -a4 -34 -44 -34 a-4 a-4 1", _create_upload),
     "POST /api/evidence/uploads/{upload_id}/complete":
-        Rule("upload", "-aa -44 -44 -44 -44 -44 4-4 4-4 1", _fresh_upload),
+        Rule("upload", "-aa -44 -44 -44 -44 -44 -44 4-4 4-4 1", _fresh_upload),
     # --- scoring ---
-    "GET /api/scoring/campaigns/{campaign_id}/results": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 3-3 3-3 1"),
-    "GET /api/scoring/campaigns/{campaign_id}/results/export": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 3-3 3-3 1"),
+    "GET /api/scoring/campaigns/{campaign_id}/results": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 -44 3-3 3-3 1"),
+    "GET /api/scoring/campaigns/{campaign_id}/results/export":
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 -44 3-3 3-3 1"),
     "DELETE /api/scoring/campaigns/{campaign_id}/results/publication":
-        Rule("campaign", "aaa aa4 334 aa4 334 -44 3-3 3-3 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 3-3 3-3 1"),
     "POST /api/scoring/campaigns/{campaign_id}/results/publish":
-        Rule("campaign", "aaa aa4 334 aa4 334 -44 3-3 3-3 1", _fresh_results_campaign),
-    "GET /api/scoring/campaigns/{campaign_id}/results/published": Rule("campaign", "aaa aaa aaa aaa aaa -aa a-a a-a 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 3-3 3-3 1", _fresh_results_campaign),
+    "GET /api/scoring/campaigns/{campaign_id}/results/published":
+        Rule("campaign", "aaa aaa aaa aaa aaa -aa -aa a-a a-a 1"),
     "GET /api/scoring/campaigns/{campaign_id}/results/published/signed.pdf":
-        Rule("campaign", "aaa aaa aaa aaa aaa -aa a-a a-a 1"),
+        Rule("campaign", "aaa aaa aaa aaa aaa -aa -aa a-a a-a 1"),
     "PUT /api/scoring/campaigns/{campaign_id}/results/settings":
-        Rule("campaign", "aaa aa4 334 aa4 334 -44 3-3 3-3 1", body(ranking_enabled=True)),
-    "POST /api/scoring/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
-    "GET /api/scoring/public/units/{unit_id}/badge": Rule("school", "-aa -aa -aa -aa -aa -aa a-a a-a a"),
-    "GET /api/scoring/public/units/{unit_id}/dx-level": Rule("school", "-aa -aa -aa -aa -aa -aa a-a a-a a"),
-    "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", _rubric),
-    "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", _import_file),
-    "GET /api/scoring/rubrics/import/template": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 3-3 3-3 1", body(ranking_enabled=True)),
+    "POST /api/scoring/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "GET /api/scoring/public/units/{unit_id}/badge": Rule("school", "-aa -aa -aa -aa -aa -aa -aa a-a a-a a"),
+    "GET /api/scoring/public/units/{unit_id}/dx-level": Rule("school", "-aa -aa -aa -aa -aa -aa -aa a-a a-a a"),
+    "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/scoring/rubrics": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", _rubric),
+    "POST /api/scoring/rubrics/import": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", _import_file),
+    "GET /api/scoring/rubrics/import/template": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
     # rubrics by id: only within the owner's reach (its unit, the units above and below it), else 404 (F16)
-    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --- --- -"),
-    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --- --- -"),
-    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --- --- -"),
-    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa a34 334 a-4 3-4 --4 --- --- -", _rubric),
+    "GET /api/scoring/rubrics/{rubric_id}": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --4 --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/export": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --4 --- --- -"),
+    "GET /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa aa4 aa4 a-4 a-4 --4 --4 --- --- -"),
+    "POST /api/scoring/rubrics/{rubric_id}/versions": Rule("rubric", "aaa a34 334 a-4 3-4 --4 --4 --- --- -", _rubric),
     "PATCH /api/scoring/submissions/{submission_id}/review-scores":
-        Rule("submission", "-aa -a4 -a4 -a4 -34 -44 3-4 3-4 1", body(**SCORES)),
-    "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -34 -44 -a4 3-4 3-4 1", body(**SCORES)),
+    "GET /api/scoring/submissions/{submission_id}/scores": Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 -a4 a-4 a-4 1"),
     "GET /api/scoring/submissions/{submission_id}/scores/export":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 -a4 a-4 a-4 1"),
     "GET /api/scoring/submissions/{submission_id}/self-scores/completeness":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 -a4 a-4 a-4 1"),
     "PATCH /api/scoring/submissions/{submission_id}/self-scores":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1", body(**SCORES)),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -44 -34 a-4 a-4 1", body(**SCORES)),
     # --- notifications ---
-    "GET /api/notifications/calendar-feeds": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/notifications/calendar-feeds": Rule("unit", "aaa aa4 aa4 aa4 aa4 a44 a-4 a-4 1", _calendar_feed),
+    "GET /api/notifications/calendar-feeds": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/notifications/calendar-feeds": Rule("unit", "aaa aa4 aa4 aa4 aa4 a44 a44 a-4 a-4 1", _calendar_feed),
     "DELETE /api/notifications/calendar-feeds/{feed_id}":
-        Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
+        Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
     "POST /api/notifications/calendar-feeds/{feed_id}/regenerate":
-        Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
-    "GET /api/notifications/calendar/{token}.ics": Rule("calendar_token", "a-a a-a a-a a-a a-a a-a a-a a-a a"),
-    "POST /api/notifications/campaigns/{campaign_id}/reconcile": Rule("campaign", "aaa aa4 334 aa4 334 -44 4-4 4-4 1"),
+        Rule("calendar_feed", "a-a a-4 a-4 a-4 a-4 a-4 a-4 a-4 a-4 1", _fresh_feed),
+    "GET /api/notifications/calendar/{token}.ics": Rule("calendar_token", "a-a a-a a-a a-a a-a a-a a-a a-a a-a a"),
+    "POST /api/notifications/campaigns/{campaign_id}/reconcile":
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 4-4 4-4 1"),
     "DELETE /api/notifications/campaigns/{campaign_id}/reminder-policy":
-        Rule("campaign", "aaa aa4 334 aa4 334 -44 4-4 4-4 1"),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 4-4 4-4 1"),
     "GET /api/notifications/campaigns/{campaign_id}/reminder-policy":
-        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 4-4 4-4 1"),
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 -44 4-4 4-4 1"),
     "PUT /api/notifications/campaigns/{campaign_id}/reminder-policy":
-        Rule("campaign", "aaa aa4 334 aa4 334 -44 4-4 4-4 1", body(days_before=[7, 1])),
+        Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 4-4 4-4 1", body(days_before=[7, 1])),
     # webhooks: authority admins of the unit or above (F19)
-    "GET /api/notifications/webhooks": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/notifications/webhooks": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
     "POST /api/notifications/webhooks": Rule("unit", ADMINS_OF_UNIT, _webhook),
     "GET /api/notifications/webhooks/{subscription_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook),
     "PATCH /api/notifications/webhooks/{subscription_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook_change),
@@ -499,21 +515,21 @@ TABLE.update({
     "GET /api/notifications/webhooks/{subscription_id}/deliveries": Rule("unit", ADMINS_OF_UNIT, _fresh_webhook),
     "POST /api/notifications/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver":
         Rule("unit", ADMINS_OF_UNIT, _fresh_webhook_delivery),
-    "GET /api/notifications/deliveries": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
-    "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/notifications/deliveries": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
+    "GET /api/notifications/deliveries/summary": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
     "POST /api/notifications/deliveries/resend-failed":
-        Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", body(campaign_id="00000000-0000-4000-8000-000000000000")),
+        Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", body(campaign_id="00000000-0000-4000-8000-000000000000")),
     "POST /api/notifications/deliveries/{delivery_id}/retry":
-        Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
+        Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
     # service tokens only, of a producer allowed for the type: a system admin's token too is 403 (F7)
-    "POST /api/notifications/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
-    "GET /api/notifications/feed": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/notifications/feed/read-all": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "GET /api/notifications/feed/unread-count": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/notifications/feed/{item_id}/read": Rule("feed_item", "--4 --4 --4 --4 --4 --4 a-- a-4 1"),
-    "POST /api/notifications/feed/{item_id}/unread": Rule("feed_item", "--4 --4 --4 --4 --4 --4 a-- a-4 1"),
-    "GET /api/notifications/preferences/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "PUT /api/notifications/preferences/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1", body(email={})),
+    "POST /api/notifications/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "GET /api/notifications/feed": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/notifications/feed/read-all": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "GET /api/notifications/feed/unread-count": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/notifications/feed/{item_id}/read": Rule("feed_item", "--4 --4 --4 --4 --4 --4 --4 a-- a-4 1"),
+    "POST /api/notifications/feed/{item_id}/unread": Rule("feed_item", "--4 --4 --4 --4 --4 --4 --4 a-- a-4 1"),
+    "GET /api/notifications/preferences/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "PUT /api/notifications/preferences/me": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1", body(email={})),
 })
 
 
@@ -565,31 +581,33 @@ async def _campaign_presets(world: Any, ref: str, role: str) -> Request:
 # Issue 20's operations: the unit model after 1/7/2025 (codes, dated relations, clusters, reorganisations); and
 # scoring's authority index, publication preview, sector exchange file and campaign presets.
 TABLE.update({
-    "GET /api/identity/units/lookup": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1", _lookup_code),
-    "GET /api/identity/units/{unit_id}/codes": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
-    "GET /api/identity/units/{unit_id}/relations": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
-    "GET /api/identity/clusters": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "GET /api/identity/units/lookup": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1", _lookup_code),
+    "GET /api/identity/units/{unit_id}/codes": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "GET /api/identity/units/{unit_id}/relations": Rule("unit", "aaa aa4 aa4 aa4 aa4 aa4 aa4 a-4 a-4 1"),
+    "GET /api/identity/clusters": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/identity/clusters": Rule("unit", ADMINS_OF_UNIT, _cluster),
-    "PATCH /api/identity/clusters/{cluster_id}": Rule("none", "a-- a-- 3-- 4-- 4-- 4-- 4-- 4-- 1",
+    "PATCH /api/identity/clusters/{cluster_id}": Rule("none", "a-- a-- 3-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
                                                       _fresh_cluster_change),
-    "PUT /api/identity/clusters/{cluster_id}/members": Rule("none", "a-- a-- 3-- 4-- 4-- 4-- 4-- 4-- 1",
+    "PUT /api/identity/clusters/{cluster_id}/members": Rule("none", "a-- a-- 3-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
                                                             _fresh_cluster_members),
-    "GET /api/identity/reorganisations": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1"),
-    "POST /api/identity/reorganisations": Rule("unit", "aaa aa4 334 aa4 334 444 4-4 4-4 1", _propose_reorganisation),
+    "GET /api/identity/reorganisations": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1"),
+    "POST /api/identity/reorganisations":
+        Rule("unit", "aaa aa4 334 aa4 334 444 444 4-4 4-4 1", _propose_reorganisation),
     "GET /api/identity/reorganisations/{reorganisation_id}": Rule("unit", ADMINS_OF_UNIT, _fresh_reorganisation),
     "POST /api/identity/reorganisations/{reorganisation_id}/confirm":
         Rule("unit", ADMINS_OF_UNIT, _fresh_reorganisation),
     "POST /api/identity/reorganisations/{reorganisation_id}/cancel":
         Rule("unit", ADMINS_OF_UNIT, _fresh_reorganisation),
     "GET /api/scoring/campaigns/{campaign_id}/results/publish-preview":
-        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 3-3 3-3 1"),
+        Rule("campaign", "aaa aa4 aa4 aa4 aa4 -44 -44 3-3 3-3 1"),
     "GET /api/scoring/campaigns/{campaign_id}/results/published/exchange":
-        Rule("campaign", "aaa aaa aaa aaa aaa -aa a-a a-a 1"),
-    "GET /api/scoring/rubrics/campaign-presets": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1", _campaign_presets),
+        Rule("campaign", "aaa aaa aaa aaa aaa -aa -aa a-a a-a 1"),
+    "GET /api/scoring/rubrics/campaign-presets":
+        Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1", _campaign_presets),
     "GET /api/scoring/submissions/{submission_id}/authority-index":
-        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -a4 -a4 -a4 -44 -a4 a-4 a-4 1"),
     "POST /api/scoring/submissions/{submission_id}/authority-index":
-        Rule("submission", "-aa -a4 -34 -a4 -34 -44 a-4 a-4 1"),
+        Rule("submission", "-aa -a4 -34 -a4 -34 -44 -34 a-4 a-4 1"),
 })
 
 
@@ -621,11 +639,11 @@ async def _fresh_commune_grant_change(world: Any, ref: str, role: str) -> Reques
 # subtree, or of their own commune); only the Sở's admins (and system admins) grant, change and revoke. A Phòng
 # admin is refused as an issuer (422: grants come from a Sở); a grant of another Sở is hidden (404).
 TABLE.update({
-    "GET /api/identity/commune-grants": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- 1"),
-    "POST /api/identity/commune-grants": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 1", _commune_grant),
-    "PATCH /api/identity/commune-grants/{grant_id}": Rule("none", "a-- a-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
+    "GET /api/identity/commune-grants": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
+    "POST /api/identity/commune-grants": Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", _commune_grant),
+    "PATCH /api/identity/commune-grants/{grant_id}": Rule("none", "a-- a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
                                                           _fresh_commune_grant_change),
-    "DELETE /api/identity/commune-grants/{grant_id}": Rule("none", "a-- a-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
+    "DELETE /api/identity/commune-grants/{grant_id}": Rule("none", "a-- a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1",
                                                            _fresh_commune_grant),
 })
 
@@ -636,7 +654,7 @@ async def _audit_of_unit(world: Any, ref: str, role: str) -> Request:
 
 # Audit trails (one per service, edudx_common.tables.audit): authority admins read their subtree. A unit out of scope
 # is not refused but filtered: the rows are limited to the caller's subtree whatever `unit_id` asks for.
-AUDIT = "aaa aaa 333 aaa 333 333 3-3 3-3 1"
+AUDIT = "aaa aaa 333 aaa 333 333 333 3-3 3-3 1"
 TABLE.update({
     f"GET /api/{service}/audit{suffix}": Rule("unit", AUDIT, _audit_of_unit)
     for service in ("identity", "submissions", "evidence", "scoring", "notifications")

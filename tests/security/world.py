@@ -15,7 +15,7 @@ import asyncio
 import itertools
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -202,11 +202,13 @@ async def login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
 
 
 async def invited_account(world: World, unit_key: str, mail_log: Callable[[], str], *,
-                          role: str = "authority_admin") -> dict[str, str]:
+                          role: str = "authority_admin",
+                          before_login: Callable[[str], Awaitable[None]] | None = None) -> dict[str, str]:
     """An account of `unit_key` with `role`, activated through the invitation the embedded run writes to its log
-    (no SMTP server there): what it takes to act in a unit no seeded account belongs to."""
+    (no SMTP server there): what it takes to act in a unit no seeded account belongs to. `before_login` (given the
+    user's id) runs once the account is active, before its token is issued (e.g. a grant the token carries)."""
     email = f"{unique('taikhoan')}@kiemthu.edu.vn"
-    await world.ok("POST", "/api/identity/users", expect=201, json={
+    made = await world.ok("POST", "/api/identity/users", expect=201, json={
         "email": email, "full_name": "Tài khoản kiểm thử", "unit_id": world.units[unit_key],
         "roles": [role], "send_invite": True})
     link = re.compile(re.escape(email) + r".*?token=([A-Za-z0-9_\-]+)|token=([A-Za-z0-9_\-]+).*?" + re.escape(email))
@@ -220,6 +222,8 @@ async def invited_account(world: World, unit_key: str, mail_log: Callable[[], st
     password = f"Kiem-thu-{uuid.uuid4().hex[:8]}!"
     await world.ok("POST", "/api/identity/auth/password-reset/confirm", expect=204,
                    json={"token": found[-1], "new_password": password})
+    if before_login is not None:
+        await before_login(str(made["id"]))
     response = await world.http.post("/api/identity/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -266,6 +270,14 @@ async def build_world(http: httpx.AsyncClient, *, mail_log: Callable[[], str]) -
     await build_sub_authorities(world)
     for role, (key, identity_role) in INVITED_ROLES.items():
         world.headers[role] = await invited_account(world, key, mail_log, role=identity_role)
+
+    async def grant_review(user_id: str) -> None:
+        await world.ok("POST", "/api/identity/commune-grants", role="so_admin", expect=201, json={
+            "user_id": user_id, "rights": ["review"], "note": "Kiểm thử phân quyền: Sở giao thẩm định cho xã"})
+
+    # an official of commune CM to whom the Sở granted `review` (issue 20): its token carries the grant
+    world.headers["commune_viewer_granted"] = await invited_account(world, "CM", mail_log, role="viewer",
+                                                                    before_login=grant_review)
     # the second province: a Sở and one school, nobody's business but the system admin's
     ct = await world.ok("POST", "/api/identity/units", expect=201, json={
         "code": unique("SGD-CT-"), "name": "Sở Giáo dục và Đào tạo Cần Thơ (kiểm thử)", "type": "department",

@@ -3,6 +3,7 @@ queues and assignment, approval guards with their reasons, "next" after a decisi
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from dataclasses import dataclass
@@ -289,3 +290,33 @@ async def test_a_bulk_action_waits_out_its_undo_window_and_answers_per_school(
     # one event names the reminded schools once; notifications keys each reminder by (action, school)
     assert len(reminders) == 1 and reminders[0]["unit_ids"] == [str(board.units["s22"].id)]
     assert reminders[0]["request_id"] == remind.json()["id"] and reminders[0]["message"] == "Hạn nộp là thứ Sáu"
+
+
+async def test_two_passes_of_the_bulk_runner_at_once_answer_each_school_once(
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in: Any, clock: MovableClock,
+        submissions_app: Any) -> None:
+    """The background loop and a pass asked for directly (or another process's) may find the same action due: the
+    schools are still acted on once, one outcome each, and the reminder is one event."""
+    board = await make_board(client, id_session, sign_in, clock, levels=["mam_non", "tieu_hoc", "thcs"])
+    start = clock.now
+    assert start is not None
+    schools = [str(board.units[k].id) for k in ("s11", "s12", "s21", "s22")]
+    remind = await client.post(f"{API}/campaigns/{board.campaign['id']}/bulk-actions", headers=board.reviewer,
+                               json={"kind": "remind", "unit_ids": schools})
+    assert remind.status_code == 202, remind.text
+    clock.now = start + timedelta(seconds=11)
+    events = submissions_app.state.events
+    submissions_app.state.events = EventSink(("notifications",))  # kept in the outbox: nobody delivers it here
+    try:
+        runner = submissions_app.state.bulk_runner
+        await asyncio.gather(runner.run_due(), runner.run_due(), runner.run_due())
+    finally:
+        submissions_app.state.events = events
+    done = (await client.get(f"{API}/bulk-actions/{remind.json()['id']}", headers=board.reviewer)).json()
+    async with submissions_app.state.session_factory() as session:
+        reminders = [m.payload for m in (await session.execute(select(OutboxMessage))).scalars()
+                     if m.event_type == "campaign.reminders_requested"]
+
+    assert done["state"] == "done"
+    assert sorted(r["unit_id"] for r in done["results"]) == sorted(schools)
+    assert len(reminders) == 1 and reminders[0]["request_id"] == remind.json()["id"]

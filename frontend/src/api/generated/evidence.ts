@@ -142,8 +142,9 @@ export interface paths {
         /**
          * Review File
          * @description Mark an item (file or link) accepted, insufficient or wrong; `reason` is required unless accepted.
-         *     Reviewers and admins of an authority above the school only; the school sees the mark in the catalogue.
-         *     A mark does not make the item editable: that follows the submission (returned → upload a replacement).
+         *     Reviewers and admins of an authority above the school, and a commune official the Sở granted `review` on the
+         *     school's commune; the school sees the mark in the catalogue. A mark does not make the item editable: that
+         *     follows the submission (returned → upload a replacement).
          */
         post: operations["evidence_review_file"];
         delete?: never;

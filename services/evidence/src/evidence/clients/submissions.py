@@ -16,6 +16,8 @@ class SubmissionInfo(BaseModel):
     unit_id: uuid.UUID
     status: str
     submit_count: int
+    campaign_id: uuid.UUID | None = None
+    commune_id: uuid.UUID | None = None  # the school's UBND xã/phường (a Sở may grant its officials review)
     # Not from the API: filled from the unit tree when the caller's scope is checked (for the audit trail).
     unit_path: str = ""
 
@@ -36,3 +38,12 @@ class SubmissionsClient:
         if response.status_code != 200:
             raise BadGateway(f"Dịch vụ submissions trả lời HTTP {response.status_code}.")
         return SubmissionInfo.model_validate(response.json())
+
+    async def campaign_issuer(self, campaign_id: uuid.UUID) -> uuid.UUID:
+        """The unit that issued the campaign (a commune grant counts on the issuer's line)."""
+        response = await self._client.get(f"/api/submissions/campaigns/{campaign_id}")
+        if response.status_code == 404:
+            raise SubmissionNotFound("Không tìm thấy đợt báo cáo trong phạm vi quản lý của bạn.")
+        if response.status_code != 200:
+            raise BadGateway(f"Dịch vụ submissions trả lời HTTP {response.status_code}.")
+        return uuid.UUID(str(response.json()["issuer_unit_id"]))

@@ -18,7 +18,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import Principal, prepares_for
+from edudx_common.auth import Principal, prepares_for, reviews_by_grant, reviews_for
 from edudx_common.db import utcnow
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import ProblemError
@@ -64,7 +64,8 @@ class Limits:
 async def submission_in_scope(principal: Principal, submission_id: uuid.UUID, *, submissions: SubmissionsClient,
                               tree: UnitTree) -> SubmissionInfo:
     info = await submissions.submission(submission_id)
-    if not await is_in_scope(principal, info.unit_id, tree):
+    if not (await is_in_scope(principal, info.unit_id, tree)
+            or await reviews_by_commune_grant(principal, info, submissions=submissions, tree=tree)):
         raise SubmissionNotFound("Không tìm thấy báo cáo trong phạm vi quản lý của bạn.")
     if principal.is_service:  # services read; the path only serves the audit trail of a person's change
         return info
@@ -77,6 +78,33 @@ async def item_in_scope(session: AsyncSession, principal: Principal, item_id: uu
     if item is None or not await is_in_scope(principal, item.unit_id, tree):
         raise EvidenceNotFound("Không tìm thấy minh chứng trong phạm vi quản lý của bạn.")
     return item
+
+
+async def reviews_by_commune_grant(principal: Principal, info: SubmissionInfo, *, submissions: SubmissionsClient,
+                                   tree: UnitTree) -> bool:
+    """An official of the school's commune whom a Sở on the campaign issuer's line granted `review` (issue 20): it
+    reads and reviews that school's evidence as a Sở reviewer does (the rule of `edudx_common.auth.reviews_by_grant`,
+    shared with submissions and scoring)."""
+    if not principal.commune_grants or info.commune_id is None or info.campaign_id is None:
+        return False
+    issuer = await submissions.campaign_issuer(info.campaign_id)
+    return reviews_by_grant(principal, info.commune_id, [*(await tree.ancestor_ids(issuer) or []), issuer])
+
+
+async def item_to_review(session: AsyncSession, principal: Principal, item_id: uuid.UUID, *,
+                         submissions: SubmissionsClient, tree: UnitTree) -> EvidenceItem:
+    """The item, if the caller may review it: reviewers and admins of an authority above the school, or a commune
+    official granted `review` on the school's commune (404 outside the caller's reach, 403 for a reader only)."""
+    item = await repository.get(session, item_id)
+    if item is not None and await is_in_scope(principal, item.unit_id, tree):
+        if not reviews_for(principal, item.unit_id):
+            raise NotAllowed("Chỉ chuyên viên thẩm định hoặc quản trị của đơn vị quản lý cấp trên được thẩm định "
+                             "minh chứng.")
+        return item
+    if item is not None and principal.commune_grants and await reviews_by_commune_grant(
+            principal, await submissions.submission(item.submission_id), submissions=submissions, tree=tree):
+        return item
+    raise EvidenceNotFound("Không tìm thấy minh chứng trong phạm vi quản lý của bạn.")
 
 
 def ensure_editable(principal: Principal, info: SubmissionInfo) -> None:

@@ -30,7 +30,7 @@ from submissions.campaigns.events import CampaignEvent
 from submissions.campaigns.schemas import Extension
 from submissions.clients.evidence import EvidenceClient
 from submissions.clients.scoring import ScoringClient
-from submissions.errors import BulkActionClosed, BulkActionNotFound, InvalidTargets
+from submissions.errors import BulkActionClosed, BulkActionNotFound, InvalidTargets, NotAllowed
 from submissions.review import repository, service
 from submissions.review.events import RemindersRequested
 from submissions.review.models import BulkAction, BulkKind, BulkState
@@ -127,6 +127,8 @@ async def run_school(session: AsyncSession, action: BulkAction, unit_id: uuid.UU
         result = _outcome(unit_id, None, "skipped", "Không phải đơn vị của đợt báo cáo.")
     else:
         target, submission = found[unit_id]
+        if principal.commune_grants:
+            await _within_grant(session, principal, action, target)
         if action.kind == BulkKind.REMIND:
             if submission is not None and submission.status not in _NOT_IN_YET:
                 result = _outcome(unit_id, target.unit_name, "skipped", "Trường đã nộp báo cáo: không cần nhắc.")
@@ -138,6 +140,13 @@ async def run_school(session: AsyncSession, action: BulkAction, unit_id: uuid.UU
                               message)
     action.results = [*action.results, result]
     await session.flush()
+
+
+async def _within_grant(session: AsyncSession, principal: Principal, action: BulkAction, target: Any) -> None:
+    """A commune official acting by a Sở's grant touches its commune's schools only (refused school by school)."""
+    campaign = await campaigns_service.get_visible(session, principal, action.campaign_id)
+    if service.outside_grant(principal, campaign, target):
+        raise NotAllowed(service.OUTSIDE_GRANT)
 
 
 async def refused(session: AsyncSession, action: BulkAction, unit_id: uuid.UUID, problem: ProblemError) -> None:
@@ -196,6 +205,9 @@ class BulkRunner:
 
     def __init__(self, app: FastAPI) -> None:
         self._app = app
+        # One pass at a time in this process: the background loop and a pass asked for directly never work on the
+        # same action together (each would see the other's schools as pending and act on them twice).
+        self._pass = asyncio.Lock()
 
     def tools(self) -> Tools:
         state = self._app.state
@@ -203,6 +215,10 @@ class BulkRunner:
 
     async def run_due(self) -> int:
         """Run every action whose window ended: each school in its own transaction, then the action's end."""
+        async with self._pass:
+            return await self._run_due()
+
+    async def _run_due(self) -> int:
         state = self._app.state
         now = state.clock()
         async with state.session_factory() as session:
@@ -220,6 +236,8 @@ class BulkRunner:
                         action = await repository.bulk_action(session, action_id, lock=True)
                         if action is None or action.state != BulkState.SCHEDULED.value:
                             break
+                        if any(r["unit_id"] == str(unit_id) for r in action.results):
+                            continue  # another process's pass answered this school meanwhile
                         await run_school(session, action, unit_id, tools=self.tools(), now=now)
                 except ProblemError as problem:  # rolled back; the school's outcome says why
                     async with state.session_factory() as session, session.begin():

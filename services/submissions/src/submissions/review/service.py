@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
 from edudx_common.tables import audit
-from submissions.access import manages_campaign, reviews_for_issuer, sees_everything
+from submissions.access import manages_campaign, reviews_by_commune_grant, reviews_for_issuer, sees_everything
 from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.clients.evidence import EvidenceClient
@@ -54,11 +54,39 @@ _SCORE_TOLERANCE = 0.005
 
 
 async def reviewed_campaign(session: AsyncSession, principal: Principal, campaign_id: uuid.UUID) -> Campaign:
-    """The campaign, if the caller reviews for its issuer (reviewers and admins of the issuer or above)."""
+    """The campaign, if the caller reviews for its issuer (reviewers and admins of the issuer or above) or is a
+    commune official a Sở on the issuer's line granted `review` (then only its commune's schools: `granted_commune`)."""
     campaign = await campaigns_service.get_visible(session, principal, campaign_id)
-    if not (sees_everything(principal) or reviews_for_issuer(principal, campaign.issuer_path)):
+    if not (sees_everything(principal) or reviews_for_issuer(principal, campaign.issuer_path)
+            or granted_commune(principal, campaign) is not None):
         raise NotAllowed("Chỉ người thẩm định của đơn vị ban hành mới phân công và nhận báo cáo.")
     return campaign
+
+
+def granted_commune(principal: Principal, campaign: Campaign) -> uuid.UUID | None:
+    """The commune whose schools alone the caller reviews in `campaign`, by a Sở's grant (issue 20); None for a
+    reviewer of the issuer (every school) and for anyone who reviews nothing."""
+    if sees_everything(principal) or reviews_for_issuer(principal, campaign.issuer_path):
+        return None
+    if reviews_by_commune_grant(principal, campaign.issuer_path, principal.unit_id):
+        return principal.unit_id
+    return None
+
+
+OUTSIDE_GRANT = "Trường không thuộc xã/phường được Sở giao thẩm định."
+
+
+def outside_grant(principal: Principal, campaign: Campaign, target: CampaignTarget) -> bool:
+    """The caller reviews by a commune grant and `target` is not a school of that commune."""
+    commune_id = granted_commune(principal, campaign)
+    return commune_id is not None and target.commune_id != commune_id
+
+
+def _scope(principal: Principal, campaign: Campaign, now: datetime) -> status_repository.Scope:
+    """The board's targets a reviewer works on: all of the campaign's, or a grantee's commune's schools."""
+    return status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
+                                   group_unit_id=campaign.issuer_unit_id,
+                                   commune_id=granted_commune(principal, campaign))
 
 
 # --- assignment ----------------------------------------------------------------------------------------
@@ -69,6 +97,7 @@ async def assign(session: AsyncSession, principal: Principal, *, campaign_id: uu
     """Assign each school to `reviewer`, except one the reviewer declined (named with the reason)."""
     campaign = await reviewed_campaign(session, principal, campaign_id)
     found = await repository.targets_by_unit(session, campaign.id, unit_ids)
+    commune_id = granted_commune(principal, campaign)
     declined = await repository.declined_by(session, [t.id for t, _ in found.values()])
     results = []
     for unit_id in dict.fromkeys(unit_ids):
@@ -77,6 +106,10 @@ async def assign(session: AsyncSession, principal: Principal, *, campaign_id: uu
                                              reviewer_name=None, reason="Không phải đơn vị của đợt báo cáo."))
             continue
         target, _ = found[unit_id]
+        if commune_id is not None and target.commune_id != commune_id:
+            results.append(AssignmentOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="skipped",
+                                             reviewer_id=None, reviewer_name=None, reason=OUTSIDE_GRANT))
+            continue
         if reviewer.id in declined.get(target.id, set()):
             results.append(AssignmentOutcome(unit_id=unit_id, unit_name=target.unit_name, outcome="skipped",
                                              reviewer_id=None, reviewer_name=None,
@@ -96,8 +129,7 @@ async def auto_assign(session: AsyncSession, principal: Principal, *, campaign_i
     equals = status_service.parse_equalities(selection.match)
     ranges = status_service.parse_ranges(selection.range)
     campaign = await reviewed_campaign(session, principal, campaign_id)
-    scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
-                                    group_unit_id=campaign.issuer_unit_id)
+    scope = _scope(principal, campaign, now)
     filters = status_repository.BoardFilters(
         query=selection.q, queue=selection.queue.value if selection.queue else None,
         reviewer_id=principal.subject, equals=(*equals, ("reviewer_id", status_repository.NONE_VALUE)), ranges=ranges)
@@ -213,8 +245,7 @@ async def next_in_queue(session: AsyncSession, principal: Principal, campaign: C
                         skip_unit_ids: Sequence[uuid.UUID] = ()) -> Next:
     """The first report of "Của tôi" by name, else the first unassigned one waiting (the one the reviewer would
     claim next); the report just decided is skipped."""
-    scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
-                                    group_unit_id=campaign.issuer_unit_id)
+    scope = _scope(principal, campaign, now)
     mine = status_repository.BoardFilters(queue=ReviewQueue.MINE.value, reviewer_id=principal.subject,
                                           exclude_unit_ids=tuple(skip_unit_ids))
     remaining = await status_repository.counted(session, scope, filters=mine)
