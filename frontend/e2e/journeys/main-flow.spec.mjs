@@ -582,7 +582,10 @@ test("main journey: school, reviewer, scoring, results, admin", async ({ browser
     await page.getByRole("button", { name: "Kết quả chấm điểm" }).click();
     await page.waitForURL(/\/results$/);
     const row = page.locator(".ant-table-row").filter({ hasText: "Trường THCS Hòa Bình" });
-    await row.getByText("84,25").waitFor();
+    // The final total is the row's <strong>: the review column shows the same figure once every criterion is
+    // review-scored, so the bare text matched two cells.
+    await row.locator("strong").filter({ hasText: /^84,25$/ }).waitFor();
+    await row.getByTitle(/Điểm thẩm định của \d+\/\d+ tiêu chí/).waitFor();
     await row.getByText("Tốt", { exact: true }).waitFor();
     await page.locator(".class-chart").waitFor();
     const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Xuất Excel" }).click()]);
