@@ -490,7 +490,7 @@ def uploads(var: Path, pids: dict[str, int], spare: dict[str, Any], work: Path, 
 def scale_curve(sizes: str = "300,3000,30000,50000") -> str:
     out = []
     for script, args in (("status_view.py", ["--sizes", sizes, "--requests", "20", "--exports", "1"]),
-                         ("scoring_results.py", ["--sizes", sizes, "--requests", "5"])):
+                         ("scoring_results.py", ["--sizes", sizes, "--requests", "5", "--no-compare"])):
         before = load_average()
         done = subprocess.run([sys.executable, str(REPO / "bench" / script), *args], cwd=REPO,  # noqa: S603
                               capture_output=True, text=True, check=False)
