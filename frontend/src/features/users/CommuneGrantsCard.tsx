@@ -71,10 +71,10 @@ function GrantForm({ open, onClose }: { open: boolean; onClose: () => void }) {
           <Checkbox.Group options={(Object.keys(labels) as Right[]).map((r) => ({ value: r, label: labels[r] }))} />
         </Form.Item>
         <div className="grant-dates">
-          <Form.Item name="valid_from" label={t("Từ ngày (mặc định: hôm nay)", "From (default: today)")} validateStatus={errors.valid_from ? "error" : undefined} help={errors.valid_from}>
+          <Form.Item name="valid_from" label={t("Hiệu lực từ ngày", "Valid from")} extra={t("Bỏ trống: từ hôm nay", "Empty: from today")} validateStatus={errors.valid_from ? "error" : undefined} help={errors.valid_from}>
             <DatePicker format="DD/MM/YYYY" placeholder={t("Chọn ngày", "Pick a date")} style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item name="valid_to" label={t("Hết hiệu lực từ (trống: đến khi thu hồi)", "Ends on (empty: until revoked)")} validateStatus={errors.valid_to ? "error" : undefined} help={errors.valid_to}>
+          <Form.Item name="valid_to" label={t("Hết hiệu lực từ ngày", "Ends on")} extra={t("Bỏ trống: đến khi thu hồi", "Empty: until revoked")} validateStatus={errors.valid_to ? "error" : undefined} help={errors.valid_to}>
             <DatePicker format="DD/MM/YYYY" placeholder={t("Chọn ngày", "Pick a date")} style={{ width: "100%" }} />
           </Form.Item>
         </div>
