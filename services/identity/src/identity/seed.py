@@ -29,9 +29,9 @@ from identity.reorganisations import service as reorganisations_service
 from identity.reorganisations.models import ReorganisationKind
 from identity.reorganisations.schemas import ReorganisationCreate
 from identity.units import repository as units_repository
-from identity.units import service as units_service
 from identity.units.models import Unit, UnitCluster, UnitType
 from identity.units.schemas import UnitCreate
+from identity.units.service import changes as unit_changes
 from identity.users import repository as users_repository
 from identity.users import service as users_service
 from identity.users.schemas import UserCreate
@@ -194,7 +194,7 @@ async def seed_demo(session: AsyncSession, passwords: Passwords, *,
         if code in units:
             continue
         parent = units[parent_code] if parent_code else None
-        units[code] = await units_service.create_unit(session, SEED_PRINCIPAL, UnitCreate(
+        units[code] = await unit_changes.create_unit(session, SEED_PRINCIPAL, UnitCreate(
             code=code, name=name, type=unit_type, education_levels=levels,  # type: ignore[arg-type]
             parent_id=parent.id if parent else None,
         ), since=SINCE)
@@ -216,13 +216,13 @@ async def seed_demo(session: AsyncSession, passwords: Passwords, *,
 
     for code, name in DEMO_COMMUNES:
         if code not in units:
-            units[code] = await units_service.create_unit(session, SEED_PRINCIPAL, UnitCreate(
+            units[code] = await unit_changes.create_unit(session, SEED_PRINCIPAL, UnitCreate(
                 code=code, name=_commune_unit_name(name), type=UnitType.COMMUNE, parent_id=units["SGD-VL"].id),
                 since=REFORM)
             units[code].created_at = datetime.combine(REFORM, datetime.min.time(), tzinfo=UTC)
     for code, *_, commune_code in rows:
         if commune_code and units[code].commune_id is None:
-            await units_service.set_commune(session, SEED_PRINCIPAL, units[code], units[commune_code].id,
+            await unit_changes.set_commune(session, SEED_PRINCIPAL, units[code], units[commune_code].id,
                                             effective=REFORM)
 
     so = units["SGD-VL"]
@@ -249,7 +249,7 @@ async def bootstrap_admin(session: AsyncSession, passwords: Passwords, *, unit_c
     """First start of a real installation: the root unit and its system administrator."""
     unit = await units_repository.get_by_code(session, unit_code)
     if unit is None:
-        unit = await units_service.create_unit(session, SEED_PRINCIPAL, UnitCreate(
+        unit = await unit_changes.create_unit(session, SEED_PRINCIPAL, UnitCreate(
             code=unit_code, name=unit_name, type=unit_type, parent_id=None))
     passwords.check_strength(password, email=email)
     user = await users_repository.get_by_email(session, email)

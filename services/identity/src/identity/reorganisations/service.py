@@ -31,6 +31,7 @@ from identity.units import repository as units_repository
 from identity.units import service as units_service
 from identity.units.models import Unit, UnitType
 from identity.units.schemas import UnitRef
+from identity.units.service import changes as unit_changes
 from identity.users.models import User
 
 
@@ -181,7 +182,7 @@ async def _plan_commune(session: AsyncSession, principal: Principal, unit: Unit,
     if UnitType(unit.type) not in units_service.LEAF_TYPES:
         raise InvalidReorganisation("Chỉ trường/trung tâm mới gắn với UBND xã/phường.")
     if commune is not None:
-        await units_service.checked_commune(session, principal, commune.id, UnitType(unit.type))
+        await unit_changes.checked_commune(session, principal, commune.id, UnitType(unit.type))
     if unit.commune_id == (commune.id if commune else None):
         raise InvalidReorganisation(f"'{unit.name}' đã thuộc UBND xã/phường này.")
     old = await units_repository.get(session, unit.commune_id) if unit.commune_id else None
@@ -315,7 +316,7 @@ async def apply(session: AsyncSession, principal: Principal, data: Reorganisatio
     if data.kind == ReorganisationKind.ARCHIVE_OFFICE:
         office, parent = units["office"], units["parent"]
         for child in await units_repository.active_children(session, office.id):
-            await units_service.reparent(session, principal, child, parent, effective=effective)
+            await unit_changes.reparent(session, principal, child, parent, effective=effective)
         await _deactivate_accounts(session, principal, office)
         before = units_service.snapshot(office)
         office.active, office.inactive_from = False, effective
@@ -326,15 +327,15 @@ async def apply(session: AsyncSession, principal: Principal, data: Reorganisatio
         surviving = units["surviving"]
         for role, unit in units.items():
             if role.startswith("absorbed"):
-                await units_service.merge_into(session, principal, unit, surviving, effective=effective,
+                await unit_changes.merge_into(session, principal, unit, surviving, effective=effective,
                                                accounts=auth_service.UNIT_ACCOUNTS)
     elif data.kind == ReorganisationKind.MOVE_SCHOOL_COMMUNE:
-        await units_service.set_commune(session, principal, units["unit"], data.commune_id, effective=effective)
+        await unit_changes.set_commune(session, principal, units["unit"], data.commune_id, effective=effective)
     elif data.kind == ReorganisationKind.MOVE_UNIT:
-        await units_service.reparent(session, principal, units["unit"], units["new_parent"], effective=effective)
+        await unit_changes.reparent(session, principal, units["unit"], units["new_parent"], effective=effective)
     else:
         assert data.new_code is not None
-        await units_service.recode(session, principal, units["unit"], data.new_code, effective=effective,
+        await unit_changes.recode(session, principal, units["unit"], data.new_code, effective=effective,
                                    note=data.note)
     await session.flush()
 

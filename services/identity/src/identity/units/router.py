@@ -31,6 +31,7 @@ from identity.units.schemas import (
     UnitType,
     UnitUpdate,
 )
+from identity.units.service import changes as unit_changes
 from identity.units.service import importer, views
 
 router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEM_RESPONSES)
@@ -76,7 +77,7 @@ async def lookup_unit(session: SessionDep, principal: CurrentPrincipal,
 @router.post("", response_model=UnitRead, status_code=status.HTTP_201_CREATED)
 async def create_unit(body: UnitCreate, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """Create a unit under a parent in the caller's subtree (authority admins)."""
-    return await views.read_unit(session, await service.create_unit(session, principal, body))
+    return await views.read_unit(session, await unit_changes.create_unit(session, principal, body))
 
 
 @router.get("/{unit_id}", response_model=UnitRead)
@@ -89,13 +90,13 @@ async def get_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPr
 async def update_unit(unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep,
                       principal: CurrentPrincipal) -> UnitRead:
     """Rename a unit or change its type, levels and contacts. Recorded in the unit's history."""
-    return await views.read_unit(session, await service.update_unit(session, principal, unit_id, body))
+    return await views.read_unit(session, await unit_changes.update_unit(session, principal, unit_id, body))
 
 
 @router.post("/{unit_id}/move", response_model=UnitRead)
 async def move_unit(unit_id: uuid.UUID, body: UnitMove, session: SessionDep, principal: CurrentPrincipal) -> UnitRead:
     """Move a unit, with everything below it, under another parent. History follows the unit."""
-    return await views.read_unit(session, await service.move_unit(session, principal, unit_id, body.new_parent_id))
+    return await views.read_unit(session, await unit_changes.move_unit(session, principal, unit_id, body.new_parent_id))
 
 
 @router.post("/{unit_id}/merge", response_model=UnitRead)
@@ -105,7 +106,7 @@ async def merge_unit(unit_id: uuid.UUID, body: UnitMerge, session: SessionDep,
 
     Returns the receiving unit.
     """
-    return await views.read_unit(session, await service.merge_units(session, principal, unit_id, body.into_unit_id,
+    return await views.read_unit(session, await unit_changes.merge_units(session, principal, unit_id, body.into_unit_id,
                                                                       accounts=accounts))
 
 
@@ -113,7 +114,7 @@ async def merge_unit(unit_id: uuid.UUID, body: UnitMerge, session: SessionDep,
 async def deactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                           accounts: UnitAccountsDep) -> UnitRead:
     """Stop a unit (units are never deleted). It must have no active sub-units; its accounts can no longer sign in."""
-    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=False,
+    return await views.read_unit(session, await unit_changes.set_active(session, principal, unit_id, active=False,
                                                                     accounts=accounts))
 
 
@@ -121,7 +122,7 @@ async def deactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: Cu
 async def reactivate_unit(unit_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
                           accounts: UnitAccountsDep) -> UnitRead:
     """Bring a deactivated unit back."""
-    return await views.read_unit(session, await service.set_active(session, principal, unit_id, active=True,
+    return await views.read_unit(session, await unit_changes.set_active(session, principal, unit_id, active=True,
                                                                     accounts=accounts))
 
 

@@ -28,6 +28,7 @@ from identity.units import service as units_service
 from identity.units.models import CodeKind, EducationLevel, Unit, UnitCode, UnitType
 from identity.units.schemas import UnitCreate
 from identity.units.service import LEAF_TYPES
+from identity.units.service import changes as unit_changes
 
 COLUMNS = (
     Column("code", "Mã đơn vị", ("Mã đơn vị", "Mã trường", "Mã", "Mã ĐV", "unit_code"), required=True,
@@ -464,21 +465,21 @@ async def _apply(session: AsyncSession, principal: Principal, rows: list[_Row], 
             continue
         unit = row.existing
         if row.recode_from:
-            await units_service.recode(session, principal, unit, row.code, note="Nhập từ danh sách đơn vị")
+            await unit_changes.recode(session, principal, unit, row.code, note="Nhập từ danh sách đơn vị")
         if row.changes:
-            await units_service.apply_changes(session, principal, unit, dict(row.changes))
+            await unit_changes.apply_changes(session, principal, unit, dict(row.changes))
         if row.moves:
             assert parent is not None
             await session.flush()  # new units must exist before anything moves under them
             old_prefix = unit.path
-            await units_service.reparent(session, principal, unit, parent)
+            await unit_changes.reparent(session, principal, unit, parent)
             # The move rewrote paths in one UPDATE: reload the loaded units it touched.
             for other in tracked.values():
                 if other is not unit and other.path.startswith(old_prefix):
                     await session.refresh(other)
     await session.flush()
     for unit in created:
-        units_service.start_history(session, unit)
+        unit_changes.start_history(session, unit)
         units_service.record(session, unit, "created", principal, None, units_service.snapshot(unit))
     await session.flush()
     day = units_service.today()
@@ -506,8 +507,8 @@ async def _link_communes(session: AsyncSession, principal: Principal, rows: list
             if department is None:
                 raise InvalidTreeChange(f"Dòng {row.number}: không có Sở GDĐT phía trên trường để tạo UBND "
                                         f"xã/phường '{row.commune_code}'.")
-            commune = await units_service.create_unit(session, principal, UnitCreate(
+            commune = await unit_changes.create_unit(session, principal, UnitCreate(
                 code=row.commune_code, name=commune_unit_name(row.commune_name), type=UnitType.COMMUNE,
                 parent_id=department.id))
             communes[commune.code] = commune
-        await units_service.set_commune(session, principal, school, commune.id)
+        await unit_changes.set_commune(session, principal, school, commune.id)
