@@ -1,4 +1,5 @@
-"""Database engine and the per-request session: one transaction per request.
+"""Database engine and the per-request sessions: one transaction per request (`SessionDep`), or none where a
+route declares it needs none (`ReadSessionDep`, `AutocommitSessionDep`).
 
 Tables are declared without a schema. On PostgreSQL each service owns a schema and reaches it through
 `search_path`, so the same models and migrations run on SQLite (one file per service) and PostgreSQL.
@@ -6,6 +7,7 @@ Tables are declared without a schema. On PostgreSQL each service owns a schema a
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -139,6 +141,62 @@ def session_factory(engine: AsyncEngine, *, info: dict[str, Any] | None = None) 
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
 
 
+# A transaction costs two round trips on asyncpg: BEGIN before the first statement and COMMIT after the last — a
+# quarter of a deadline-day autosave's CPU in the driver. Under READ COMMITTED every statement takes its own
+# snapshot anyway, so a request that only reads, or whose one write is a single atomic statement, gains nothing
+# from it. Those routes say so with the sessions below, bound to an AUTOCOMMIT view of the same engine and pool
+# (no extra connections; the isolation level is set and reset on the pooled connection without a round trip).
+
+
+class WriteInReadSession(RuntimeError):
+    """A read session was asked to write: the route must use `SessionDep` (a bug, answered 500)."""
+
+
+# A statement that may change data (or lock rows) in any of its parts, data-modifying CTEs included. Column names
+# such as `updated_at` do not match; SQL text is SQLAlchemy's compiled form, with values as bound parameters.
+_WRITING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP|GRANT|REVOKE|LOCK|COPY|CALL|"
+                      r"NOTIFY|VACUUM|REINDEX|CLUSTER|SET|RESET|DISCARD)\b", re.IGNORECASE)
+_READS_ONLY = re.compile(r"\s*\(*\s*(?:SELECT|WITH|VALUES|SHOW|EXPLAIN)\b", re.IGNORECASE)
+_checked_reads: dict[str, bool] = {}  # compiled SQL → reads only; statements come from a bounded compiled cache
+
+
+def _reads_only(statement: str) -> bool:
+    verdict = _checked_reads.get(statement)
+    if verdict is None:
+        verdict = _READS_ONLY.match(statement) is not None and _WRITING.search(statement) is None
+        if len(_checked_reads) >= 2048:
+            _checked_reads.clear()
+        _checked_reads[statement] = verdict
+    return verdict
+
+
+def _refuse_writes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if not _reads_only(statement):
+        raise WriteInReadSession(f"a read session may not run: {statement[:200]}")
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read: no transaction on PostgreSQL (each statement commits by itself, so
+    no BEGIN/COMMIT round trips), and any statement that could write fails with `WriteInReadSession` before it is
+    sent, on every backend. SQLite keeps its default (no round trips to save there)."""
+    if engine.dialect.name == "postgresql":
+        view = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        view = engine.execution_options(edudx_read_only=True)  # its own view, to carry the guard below
+    event.listen(view.sync_engine, "before_cursor_execute", _refuse_writes)
+    return async_sessionmaker(view, expire_on_commit=False, autoflush=False)
+
+
+def autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions in which, on PostgreSQL, each statement commits by itself (no BEGIN/COMMIT round trips): only for
+    a route whose writes are each one atomic statement — a compare-and-set that writes its row and its history
+    line in data-modifying CTEs — so that no failure can leave half of a change behind. On SQLite, which needs
+    several statements for the same change (and has no round trips to save), an ordinary transaction."""
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Yield a session; commit when the request succeeds, roll back when anything raised. After the commit, and
     before the request is answered, sessions it revoked are announced to every replica (identity with Redis)."""
@@ -165,5 +223,19 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.read_session_factory() as session:  # nothing to commit
+        yield session
+
+
+async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.autocommit_session_factory):
+        yield session
+
+
 # scope="function": the commit runs before the response is sent, so a failed commit is a 500, never a 200.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For routes that only read (follow every call before choosing it): a write fails loudly.
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+# For routes whose every write is one atomic statement; see `autocommit_session_factory`.
+AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session, scope="function")]

@@ -239,7 +239,11 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
                      values: dict[str, Any], base_version: int) -> SavedDraft:
     """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written.
     Wrong answers are stored too (validation blocks only the submit): what was typed is on the server, for the
-    next device and the next person, with a message per field."""
+    next device and the next person, with a message per field.
+
+    The route runs it without a transaction on PostgreSQL (`AutocommitSessionDep`): its one write is a single
+    atomic statement, and the read before it is guarded by the compare-and-set on the version. Any other write
+    added here would commit on its own: make it part of that statement, or move the route to `SessionDep`."""
     found = await repository.for_save(session, submission_id)  # the one read of a save
     if found is None:
         raise SubmissionNotFound()
