@@ -3,8 +3,8 @@ and one submission's page — for two copies of the code (`--base`, as in `bench
 
     .venv/bin/python bench/round_trips.py [--base ../s9a-base] [--requests 50]
 
-Each tree runs in a child process on the same seeded database as `bench/request_cpu.py` (schema
-`bench_request_cpu`, dropped before and after). Counted at the driver, below SQLAlchemy: the simple-query
+Each tree runs in a child process on the same seeded rows as `bench/request_cpu.py` (schema `bench_round_trips`,
+dropped before and after). Counted at the driver, below SQLAlchemy: the simple-query
 protocol (`asyncpg.Connection.execute` without arguments: BEGIN, COMMIT, ROLLBACK), executions of prepared
 statements, and statement preparations (cached, so after the warm-up there should be none).
 """
@@ -28,7 +28,9 @@ import request_cpu  # noqa: E402
 
 
 def count_round_trips(counts: Counter[str]) -> None:
-    """Count what asyncpg sends, by kind (`simple: BEGIN`, `prepared`, `prepare`)."""
+    """Count what asyncpg sends for the requests, by kind (`simple: BEGIN`, `prepared`, `prepare`): those of the
+    current task, where the requests run — not the bulk-action runner's polling, in its own task."""
+    requests_task = asyncio.current_task()
     import asyncpg.connection
     import asyncpg.prepared_stmt
 
@@ -37,15 +39,18 @@ def count_round_trips(counts: Counter[str]) -> None:
     do_execute = asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__do_execute  # type: ignore[attr-defined]
 
     async def counted_execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
-        counts[f"simple: {query.split()[0].rstrip(';').upper()}" if not args else "extended"] += 1
+        if asyncio.current_task() is requests_task:
+            counts[f"simple: {query.split()[0].rstrip(';').upper()}" if not args else "extended"] += 1
         return await simple(self, query, *args, **kwargs)
 
     async def counted_prepare(self: Any, *args: Any, **kwargs: Any) -> Any:
-        counts["prepare"] += 1
+        if asyncio.current_task() is requests_task:
+            counts["prepare"] += 1
         return await prepare(self, *args, **kwargs)
 
     async def counted_do_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        counts["prepared"] += 1
+        if asyncio.current_task() is requests_task:
+            counts["prepared"] += 1
         return await do_execute(self, *args, **kwargs)
 
     connection.execute = counted_execute  # type: ignore[method-assign]
@@ -64,7 +69,7 @@ async def child(requests: int) -> dict[str, dict[str, float]]:
     from submissions.main import create_app
     from tests.support import migrate
 
-    url, schema = request_cpu.POSTGRES_URL, request_cpu.SCHEMA
+    url, schema = request_cpu.POSTGRES_URL, "bench_round_trips"
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -80,9 +85,9 @@ async def child(requests: int) -> dict[str, dict[str, float]]:
                         service_client_id="")
     app = create_app(settings)
     counts: Counter[str] = Counter()
-    count_round_trips(counts)
     figures: dict[str, dict[str, float]] = {}
     async with app.router.lifespan_context(app):
+        count_round_trips(counts)
         app.state.token_verifier = TokenVerifier(StaticKeys(jwks), issuer="edudx-identity", audience="edudx",
                                                  service_audience="edudx:submissions")
         people = [(submission_id, [(b"authorization", b"Bearer " + request_cpu.user_token(

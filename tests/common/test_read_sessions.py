@@ -18,8 +18,10 @@ from edudx_common.db import (
     WriteInReadSession,
     autocommit_session_factory,
     create_engine,
+    read_session,
     read_session_factory,
     session_factory,
+    session_scope,
 )
 from tests.support import POSTGRES_URL, SCHEMA_PREFIX, on_postgres
 
@@ -69,7 +71,7 @@ async def _notes(engine: AsyncEngine) -> list[str]:
 
 async def test_a_read_session_reads_and_refuses_every_write(engine: AsyncEngine) -> None:
     reads = read_session_factory(engine)
-    async with reads() as session:
+    async with read_session(reads) as session:
         counted = (await session.execute(select(func.count()).select_from(probes))).scalar_one()
         with_cte = (await session.execute(select(select(probes.c.note).cte("notes")))).scalar_one()
         probe = await session.get(Probe, 1)
@@ -84,16 +86,16 @@ async def test_a_read_session_reads_and_refuses_every_write(engine: AsyncEngine)
         writes.append(select(probes).with_for_update())
     refused = []
     for statement in writes:
-        async with reads() as session:
+        async with read_session(reads) as session:
             with pytest.raises(WriteInReadSession) as caught:
                 await session.execute(statement)
             refused.append(caught.value)
-    async with reads() as session:
+    async with read_session(reads) as session:
         session.add(Probe(id=3, note="qua ORM"))
         with pytest.raises(WriteInReadSession):
             await session.commit()
         await session.rollback()
-    async with reads() as session:
+    async with read_session(reads) as session:
         found = await session.get(Probe, 1)
         assert found is not None
         found.note = "đổi thuộc tính"
@@ -116,7 +118,7 @@ async def test_on_postgres_a_read_session_sends_no_begin_and_leaves_the_pool_tra
         return await execute(self, query, *args, **kwargs)
 
     monkeypatch.setattr(asyncpg.connection.Connection, "execute", recorded)
-    async with read_session_factory(engine)() as session:
+    async with read_session(read_session_factory(engine)) as session:
         await session.execute(select(probes))
         await session.execute(select(func.count()).select_from(probes))
         await session.commit()
@@ -133,18 +135,19 @@ async def test_on_postgres_a_read_session_sends_no_begin_and_leaves_the_pool_tra
 
 
 async def test_an_autocommit_session_commits_each_statement_only_on_postgres(engine: AsyncEngine) -> None:
-    async with autocommit_session_factory(engine)() as session:
-        await session.execute(update(probes).where(probes.c.id == 1).values(note="đã lưu"))
-        await session.rollback()
-    after_rollback = await _notes(engine)
-    async with autocommit_session_factory(engine)() as session:
+    autocommit = autocommit_session_factory(engine)
+    with pytest.raises(LookupError):  # the request failed after its write
+        async for session in session_scope(autocommit):
+            await session.execute(update(probes).where(probes.c.id == 1).values(note="đã lưu"))
+            raise LookupError
+    after_failure = await _notes(engine)
+    async for session in session_scope(autocommit):
         await session.execute(insert(probes).values(id=2, note="thêm"))
-        await session.commit()
     # The pooled connection is back in an ordinary transaction for the next session.
     async with session_factory(engine)() as session:
         await session.execute(insert(probes).values(id=3, note="bỏ"))
         await session.rollback()
 
-    # PostgreSQL: the statement committed by itself; SQLite: an ordinary transaction, undone.
-    assert after_rollback == (["đã lưu"] if on_postgres() else ["đầu"])
-    assert await _notes(engine) == [after_rollback[0], "thêm"]
+    # PostgreSQL: the statement committed by itself; SQLite: an ordinary transaction, rolled back.
+    assert after_failure == (["đã lưu"] if on_postgres() else ["đầu"])
+    assert await _notes(engine) == [after_failure[0], "thêm"]

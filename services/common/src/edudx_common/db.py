@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -144,8 +145,12 @@ def session_factory(engine: AsyncEngine, *, info: dict[str, Any] | None = None) 
 # A transaction costs two round trips on asyncpg: BEGIN before the first statement and COMMIT after the last — a
 # quarter of a deadline-day autosave's CPU in the driver. Under READ COMMITTED every statement takes its own
 # snapshot anyway, so a request that only reads, or whose one write is a single atomic statement, gains nothing
-# from it. Those routes say so with the sessions below, bound to an AUTOCOMMIT view of the same engine and pool
-# (no extra connections; the isolation level is set and reset on the pooled connection without a round trip).
+# from it. Those routes say so with the sessions below: on PostgreSQL their connection, from the same pool, is put
+# in AUTOCOMMIT when the session takes it and reset when it goes back (attributes of the driver's connection, no
+# round trip). Set on the connection, not as an engine option: an engine option installs a connect hook that
+# turns on SQLAlchemy's event dispatch for every statement, which cost more than it saved.
+_AUTOCOMMIT_INFO = "edudx_autocommit"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 class WriteInReadSession(RuntimeError):
@@ -176,25 +181,32 @@ def _refuse_writes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> Non
 
 
 def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for requests that only read: no transaction on PostgreSQL (each statement commits by itself, so
-    no BEGIN/COMMIT round trips), and any statement that could write fails with `WriteInReadSession` before it is
-    sent, on every backend. SQLite keeps its default (no round trips to save there)."""
-    if engine.dialect.name == "postgresql":
-        view = engine.execution_options(isolation_level="AUTOCOMMIT")
-    else:
-        view = engine.execution_options(edudx_read_only=True)  # its own view, to carry the guard below
+    """Sessions for requests that only read, opened with `read_session`: no transaction on PostgreSQL (no
+    BEGIN/COMMIT round trips), and on every backend any statement that could write fails with
+    `WriteInReadSession` before it is sent. SQLite keeps its default (no round trips to save there)."""
+    view = engine.execution_options(edudx_read_only=True)  # its own view of the engine and pool, for the guard
     event.listen(view.sync_engine, "before_cursor_execute", _refuse_writes)
-    return async_sessionmaker(view, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(view, expire_on_commit=False, autoflush=False,
+                              info={_AUTOCOMMIT_INFO: engine.dialect.name == "postgresql"})
 
 
 def autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions in which, on PostgreSQL, each statement commits by itself (no BEGIN/COMMIT round trips): only for
-    a route whose writes are each one atomic statement — a compare-and-set that writes its row and its history
-    line in data-modifying CTEs — so that no failure can leave half of a change behind. On SQLite, which needs
-    several statements for the same change (and has no round trips to save), an ordinary transaction."""
-    if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """Sessions, opened with `session_scope`, in which on PostgreSQL each statement commits by itself (no
+    BEGIN/COMMIT round trips): only for a route whose writes are each one atomic statement — a compare-and-set
+    that writes its row and its history line in data-modifying CTEs — so that no failure can leave half of a
+    change behind. On SQLite, which needs several statements for the same change (and has no round trips to
+    save), an ordinary transaction."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False,
+                              info={_AUTOCOMMIT_INFO: engine.dialect.name == "postgresql"})
+
+
+@asynccontextmanager
+async def read_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session of `read_session_factory`; nothing to commit."""
+    async with factory() as session:
+        if session.info.get(_AUTOCOMMIT_INFO):
+            await session.connection(execution_options=_AUTOCOMMIT)
+        yield session
 
 
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
@@ -204,6 +216,8 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
 
     async with factory() as session:
         try:
+            if session.info.get(_AUTOCOMMIT_INFO):  # autocommit_session_factory on PostgreSQL
+                await session.connection(execution_options=_AUTOCOMMIT)
             yield session
             await session.commit()
         except BaseException:
@@ -224,7 +238,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.read_session_factory() as session:  # nothing to commit
+    async with read_session(request.app.state.read_session_factory) as session:
         yield session
 
 
