@@ -46,8 +46,8 @@ from submissions.errors import (
     SubmissionStateConflict,
 )
 from submissions.events import EventSink
-from submissions.outlines.schemas import OutlineDefinition, walk_sections
-from submissions.outlines.validation import ContentError, check_values, missing_required, split_storable
+from submissions.outlines.schemas import OutlineDefinition
+from submissions.outlines.validation import ContentError, check_values, split_storable, unanswered_required
 from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
@@ -270,11 +270,10 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
 
 def completeness(outline: OutlineDefinition, content: dict[str, Any]) -> int:
     """Share of the required fields answered, 0–100 (100 when the outline requires nothing)."""
-    required = {f.id for section in walk_sections(outline.sections) for f in section.fields if f.required}
+    required = sum(1 for _, field in outline.fields_by_id().values() if field.required)
     if not required:
         return 100
-    missing = {problem.field for problem in missing_required(outline, content)} & required
-    return round(100 * (len(required) - len(missing)) / len(required))
+    return round(100 * (required - unanswered_required(outline, content)) / required)
 
 
 def content_problems(ctx: Context) -> list[ContentError]:
