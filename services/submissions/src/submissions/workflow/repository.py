@@ -87,9 +87,14 @@ async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: st
     first. `path_pattern` keeps only targets under the caller's unit."""
     count, page = _of_unit_statements(path_pattern is not None, campaign_id is not None)
     params = {"unit_id": unit_id, "path_pattern": path_pattern, "campaign_id": campaign_id}
-    total = (await session.execute(count, params)).scalar_one()
-    rows = await session.execute(page, {**params, "limit": limit, "offset": offset})
-    return [(target, campaign, submission) for target, campaign, submission in rows.all()], int(total)
+    rows = (await session.execute(page, {**params, "limit": limit, "offset": offset})).all()
+    if rows:
+        total = rows[0][3]  # each row carries the count of all: one round trip for the page and its total
+    elif offset == 0:
+        total = 0
+    else:  # past the end: no row to carry the total
+        total = (await session.execute(count, params)).scalar_one()
+    return [(target, campaign, submission) for target, campaign, submission, _ in rows], int(total)
 
 
 @functools.cache
@@ -109,7 +114,8 @@ def _of_unit_statements(by_path: bool, by_campaign: bool) -> tuple[Any, Any]:
         stmt = stmt.where(col(CampaignTarget.campaign_id) == bindparam("campaign_id"))
     count = select(func.count()).select_from(stmt.subquery())
     # The dashboard shows none of the large JSON (outline, answers): not read, not decoded, never lazy-loaded.
-    page = (stmt.options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
+    page = (stmt.add_columns(func.count().over().label("total"))
+            .options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
             .order_by(col(Campaign.due_at).desc(), col(Campaign.id))
             .limit(bindparam("limit")).offset(bindparam("offset")))
     return count, page
