@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
+from submissions.workflow import service as workflow_service
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
 from tests.support import on_postgres
@@ -120,15 +121,18 @@ async def test_save_without_version_is_refused(client: httpx.AsyncClient, id_ses
 
 
 async def test_wrong_answers_are_saved_and_named_per_field(client: httpx.AsyncClient, id_session: AsyncSession,
-                                                            sign_in) -> None:  # type: ignore[no-untyped-def]
+                                                            sign_in, monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:  # type: ignore[no-untyped-def]
     """A link typed without https:// must not keep the rest of the report on one phone: the draft stores every
-    answer, says per field what is wrong (200, not 422), and the principal on another device reads it all."""
+    answer, says per field what is wrong (200, not 422), and the principal on another device reads it all. The
+    first save finds no parsed outline kept (as after a restart): it reads the outline itself."""
     units, _admin, campaign = await _sở_campaign(client, id_session, sign_in)
     officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER))
     principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
     draft = await open_submission(client, officer, campaign["id"])
     answers = {**FULL_ANSWERS, "s3_portal_url": "thcshoabinh.edu.vn", "s3_posts": "nhiều", "unknown_field": 1,
                "s4_infrastructure": [{"item": "Máy", "quantity": -1}]}
+    monkeypatch.setattr(workflow_service, "_OUTLINES", {})
 
     saved = await save(client, officer, draft, answers)
     on_other_device = await client.get(f"{API}/submissions/{draft['id']}", headers=principal)

@@ -53,14 +53,26 @@ _FOR_SAVE = (
     _WITH_CONTEXT.add_columns(SubmissionEvent)
     .outerjoin(SubmissionEvent, and_(col(SubmissionEvent.submission_id) == col(Submission.id),
                                      col(SubmissionEvent.seq) == _LAST_SEQ))
+    # The outline (kilobytes of JSON) is parsed once per campaign version and kept: not read on every save.
+    .options(defer(cast(Any, Campaign.outline), raiseload=True))
 )
+_OUTLINE_OF_VERSION = select(col(Campaign.outline)).where(col(Campaign.id) == bindparam("campaign_id"),
+                                                          col(Campaign.version) == bindparam("version"))
 
 
 async def for_save(session: AsyncSession, submission_id: uuid.UUID
                    ) -> tuple[Submission, CampaignTarget, Campaign, SubmissionEvent | None] | None:
-    """`with_context` and the latest history line, in one statement: an autosave needs the line to extend it."""
+    """`with_context` and the latest history line, in one statement: an autosave needs the line to extend it.
+    The campaign comes without its outline: `outline_of_version` reads it when the caller has no copy."""
     row = (await session.execute(_FOR_SAVE, {"submission_id": submission_id})).one_or_none()
     return (row[0], row[1], row[2], row[3]) if row is not None else None
+
+
+async def outline_of_version(session: AsyncSession, campaign: Campaign) -> tuple[bool, dict[str, Any] | None]:
+    """(found, outline) of `campaign` at the version read (not found: edited since)."""
+    row = (await session.execute(_OUTLINE_OF_VERSION, {"campaign_id": campaign.id,
+                                                       "version": campaign.version})).one_or_none()
+    return (row is not None, row[0] if row is not None else None)
 
 
 async def unit_took_part(session: AsyncSession, submission_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
