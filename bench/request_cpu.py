@@ -17,6 +17,12 @@ machine falls on both; the ratio is what to read.
   officer) and `GET /api/submissions/submissions` (the school's dashboard), on PostgreSQL (`EDUDX_BENCH_POSTGRES_URL`,
   default the local `test` database; schema `bench_request_cpu`, dropped before and after), with the seed-004
   outline and its full answers in every draft.
+
+`--instructions` counts instructions instead (valgrind's callgrind; a busy machine changes nothing but the time it
+takes): each child runs under callgrind with instrumentation switched on only around the measured requests, and
+without the background pollers (bulk actions, outbox, retention), which run per second of wall time and valgrind
+stretches that. Use fewer requests (e.g. `--rounds 1 --requests 150`): the counts repeat within a fraction of a
+percent. Submissions only.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -127,13 +134,43 @@ def user_token(key: Any, jwks: dict[str, Any], unit_id: uuid.UUID, roles: list[s
     return str(jwt.encode(claims, key, algorithm="RS256", headers={"kid": jwks["keys"][0]["kid"]}))
 
 
+COUNTING_INSTRUCTIONS = False  # set in a child run under callgrind (--instructions)
+
+
+def callgrind(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)  # noqa: S603,S607
+
+
 async def measure(requests: int, one: Any) -> float:
     for i in range(max(50, requests // 10)):  # warm-up: caches, pools, statement caches
         await one(i)
+    if COUNTING_INSTRUCTIONS:  # each measurement in its own dump: <out>.1, <out>.2 …
+        callgrind("--instr=on")
+        for i in range(requests):
+            await one(i)
+        callgrind("--dump")
+        callgrind("--instr=off")
+        return 0.0
     cpu = time.process_time()
     for i in range(requests):
         await one(i)
     return (time.process_time() - cpu) * 1000 / requests
+
+
+def without_pollers() -> None:
+    """No background polling while instructions are counted (see --instructions)."""
+    from contextlib import asynccontextmanager
+
+    from edudx_common.event_retention import EventRetention
+    from edudx_common.tables.outbox import OutboxDispatcher
+    from submissions.review.bulk import BulkRunner
+
+    @asynccontextmanager
+    async def idle(*_args: Any, **_kwargs: Any) -> Any:
+        yield None
+
+    for poller in (BulkRunner, OutboxDispatcher, EventRetention):
+        poller.running = idle  # type: ignore[assignment,method-assign]
 
 
 # --- the gateway -----------------------------------------------------------------------------------------------
@@ -230,13 +267,25 @@ async def submissions_child(requests: int, drafts: int) -> dict[str, float]:
 # --- the driver ------------------------------------------------------------------------------------------------
 
 def run_child(tree: Path, part: str, args: argparse.Namespace, upstream_port: int) -> dict[str, float]:
-    output = subprocess.run(  # noqa: S603 - this interpreter and this script, fixed arguments
-        [sys.executable, __file__, "--child", part, "--tree", str(tree), "--requests", str(args.requests),
-         "--upstream-port", str(upstream_port), "--drafts", str(args.drafts)],
-        check=True, capture_output=True, text=True, cwd=REPO,
-    ).stdout
-    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
-    return result
+    command = [sys.executable, __file__, "--child", part, "--tree", str(tree), "--requests", str(args.requests),
+               "--upstream-port", str(upstream_port), "--drafts", str(args.drafts)]
+    if not args.instructions:
+        output = subprocess.run(  # noqa: S603 - this interpreter and this script, fixed arguments
+            command, check=True, capture_output=True, text=True, cwd=REPO).stdout
+        result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+        return result
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+        output = subprocess.run(  # noqa: S603 - valgrind, this interpreter and this script, fixed arguments
+            [*valgrind, *command, "--instructions"], check=True, capture_output=True, text=True, cwd=REPO).stdout
+        labels = list(json.loads(output.strip().splitlines()[-1]))
+        counts = {}
+        for number, label in enumerate(labels, start=1):
+            totals = [line for line in (Path(f"{out}.{number}")).read_text().splitlines()
+                      if line.startswith(("totals:", "summary:"))]
+            counts[label] = int(totals[-1].split()[1]) / args.requests / 1e6  # millions per request
+        return counts
 
 
 def main() -> None:
@@ -246,6 +295,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--drafts", type=int, default=100)
     parser.add_argument("--parts", default="gateway,submissions")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of CPU time (submissions only)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--upstream-port", type=int, default=18690, help=argparse.SUPPRESS)
@@ -259,6 +310,10 @@ def main() -> None:
         import logging
 
         logging.disable(logging.WARNING)
+        if args.instructions:
+            global COUNTING_INSTRUCTIONS
+            COUNTING_INSTRUCTIONS = True
+            without_pollers()
         child = gateway_child(args.requests, args.upstream_port) if args.child == "gateway" else submissions_child(
             args.requests, args.drafts)
         print(json.dumps(asyncio.run(child)))
@@ -279,10 +334,12 @@ def main() -> None:
         upstream.terminate()
         upstream.wait()
     load_after = os.getloadavg()
-    print(f"### `bench/request_cpu.py --rounds {args.rounds} --requests {args.requests}` "
+    print(f"### `bench/request_cpu.py --rounds {args.rounds} --requests {args.requests}"
+          f"{' --instructions' if args.instructions else ''}` "
           f"(base {trees['base']}; load average before {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after {' '.join(f'{x:.2f}' for x in load_after)})\n")
-    print("| request | base CPU ms (median of rounds) | this tree | this / base | base min | this min |")
+    unit = "millions of instructions" if args.instructions else "CPU ms"
+    print(f"| request | base {unit} (median of rounds) | this tree | this / base | base min | this min |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, base_rounds in figures["base"].items():
         now_rounds = figures["this tree"][label]

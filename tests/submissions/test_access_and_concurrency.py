@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import httpx
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
+from submissions.workflow import service as workflow_service
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
 from tests.support import on_postgres
@@ -118,15 +121,18 @@ async def test_save_without_version_is_refused(client: httpx.AsyncClient, id_ses
 
 
 async def test_wrong_answers_are_saved_and_named_per_field(client: httpx.AsyncClient, id_session: AsyncSession,
-                                                            sign_in) -> None:  # type: ignore[no-untyped-def]
+                                                            sign_in, monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:  # type: ignore[no-untyped-def]
     """A link typed without https:// must not keep the rest of the report on one phone: the draft stores every
-    answer, says per field what is wrong (200, not 422), and the principal on another device reads it all."""
+    answer, says per field what is wrong (200, not 422), and the principal on another device reads it all. The
+    first save finds no parsed outline kept (as after a restart): it reads the outline itself."""
     units, _admin, campaign = await _sở_campaign(client, id_session, sign_in)
     officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER))
     principal = await sign_in(await make_user(id_session, units["s11"], Role.PRINCIPAL))
     draft = await open_submission(client, officer, campaign["id"])
     answers = {**FULL_ANSWERS, "s3_portal_url": "thcshoabinh.edu.vn", "s3_posts": "nhiều", "unknown_field": 1,
                "s4_infrastructure": [{"item": "Máy", "quantity": -1}]}
+    monkeypatch.setattr(workflow_service, "_OUTLINES", {})
 
     saved = await save(client, officer, draft, answers)
     on_other_device = await client.get(f"{API}/submissions/{draft['id']}", headers=principal)
@@ -203,10 +209,12 @@ async def test_autosaves_by_one_person_within_15_minutes_are_one_history_line(  
 
 
 async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped-def]
-        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, submissions_app) -> None:
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, submissions_app,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Deadline day is mostly autosaves: on PostgreSQL each is one statement that reads the draft with its latest
     history line, and one that writes the row (compare-and-set on the version) and the line together. A stale
-    save writes neither."""
+    save writes neither. No BEGIN or COMMIT either: the write is atomic by itself; nor for the
+    dashboard and a submission's page, which only read."""
     units, _, campaign = await _sở_campaign(client, id_session, sign_in)
     officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER, name="CNTT Hòa Bình"))
     draft = await open_submission(client, officer, campaign["id"])
@@ -217,14 +225,31 @@ async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped
         if "bulk_actions" not in statement:
             statements.append(statement)
 
+    transactions: list[str] = []  # what asyncpg sends by the simple-query protocol: BEGIN, COMMIT, ROLLBACK
+    simple_query = asyncpg.connection.Connection.execute
+
+    this_test = asyncio.current_task()  # the app runs in it (ASGI transport); the bulk runner polls in another
+
+    async def record(self, query: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not args and asyncio.current_task() is this_test:
+            transactions.append(query.split()[0].rstrip(";").upper())
+        return await simple_query(self, query, *args, **kwargs)
+
     engine = submissions_app.state.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", record)
     try:
         first = await save(client, officer, draft, {"s3_posts": 1})  # a new history line
         first_statements, statements[:] = list(statements), []
         second = await save(client, officer, first.json(), {"s3_posts": 2})  # the same line, one more save
         second_statements, statements[:] = list(statements), []
         stale = await save(client, officer, first.json(), {"s3_posts": 99})
+        dashboard = await client.get(f"{API}/submissions", headers=officer)
+        page = await client.get(f"{API}/submissions/{draft['id']}", headers=officer)
+        saves_and_reads = list(transactions)
+        # An ordinary request after them, on the same pool, still runs in a transaction.
+        submitted = await client.post(f"{API}/submissions/{draft['id']}/submit", headers=officer,
+                                      json={"base_version": second.json()["version"]})
     finally:
         event.remove(engine, "before_cursor_execute", count)
     history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=officer)).json()["items"]
@@ -234,7 +259,13 @@ async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped
     assert [(e["action"], (e["detail"] or {}).get("saves")) for e in history] == [("created", None), ("edited", 2)]
     assert stored["content"]["s3_posts"] == 2 and stored["version"] == draft["version"] + 2
     assert second.json()["version"] == stored["version"] and second.headers["etag"] == f'"{stored["version"]}"'
+    assert dashboard.status_code == 200 and [line["version"] for line in dashboard.json()["items"]] == [
+        stored["version"]]
+    assert page.status_code == 200 and page.json()["version"] == stored["version"]
+    assert submitted.status_code == 403  # an IT officer does not submit
     if on_postgres():
+        assert saves_and_reads == []
+        assert transactions[:1] == ["BEGIN"]
         for sent in (first_statements, second_statements):
             assert len(sent) == 2, sent
             assert " ".join(sent[1].split()).startswith("WITH saved AS (UPDATE submissions"), sent[1]

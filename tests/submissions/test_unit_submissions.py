@@ -31,8 +31,15 @@ async def test_a_school_sees_its_campaigns_with_the_state_of_its_submission(
                                 json={"due_at": (due + timedelta(days=5)).isoformat()}, headers=admin)
     after = (await client.get(f"{API}/submissions", params={"campaign_id": campaign["id"]},
                               headers=principal)).json()
+    # The total comes with the page's rows; past the end there is none to carry it.
+    second_page = (await client.get(f"{API}/submissions", params={"limit": 1, "offset": 1},
+                                    headers=principal)).json()
+    past_the_end = (await client.get(f"{API}/submissions", params={"limit": 1, "offset": 5},
+                                     headers=principal)).json()
 
     assert before["total"] == 2 and before["items"][0]["campaign"]["id"] == other["id"]  # latest deadline first
+    assert second_page["total"] == 2 and [i["campaign"]["id"] for i in second_page["items"]] == [campaign["id"]]
+    assert past_the_end["total"] == 2 and past_the_end["items"] == []
     line = before["items"][1]
     assert line["campaign"]["id"] == campaign["id"] and line["unit_id"] == str(units["s11"].id)
     assert line["submission_id"] is None and line["status"] is None and line["version"] is None

@@ -10,7 +10,13 @@ from fastapi import APIRouter, FastAPI
 
 from edudx_common import health
 from edudx_common.background import in_background
-from edudx_common.db import create_engine, ping, session_factory
+from edudx_common.db import (
+    autocommit_session_factory,
+    create_engine,
+    ping,
+    read_session_factory,
+    session_factory,
+)
 from edudx_common.errors import install_problem_handlers
 from edudx_common.hardening import NO_STORE, BodyLimitMiddleware, UnexpectedErrorMiddleware
 from edudx_common.http import ServiceClient, ServiceTokenProvider
@@ -103,6 +109,8 @@ async def database_and_tokens(
     app.state.revocation_channel = channel
     # Identity's sessions carry the channel: what they revoke is announced once committed (note_revoked).
     app.state.session_factory = session_factory(engine, info={CHANNEL_INFO: channel} if channel else None)
+    app.state.read_session_factory = read_session_factory(engine)
+    app.state.autocommit_session_factory = autocommit_session_factory(engine)
     key_source = keys or RemoteJWKS(settings.jwks_url)
     app.state.token_verifier = TokenVerifier(
         key_source, issuer=settings.jwt_issuer, audience=settings.jwt_audience,

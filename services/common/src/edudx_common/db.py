@@ -1,4 +1,5 @@
-"""Database engine and the per-request session: one transaction per request.
+"""Database engine and the per-request sessions: one transaction per request (`SessionDep`), or none where a
+route declares it needs none (`ReadSessionDep`, `AutocommitSessionDep`).
 
 Tables are declared without a schema. On PostgreSQL each service owns a schema and reaches it through
 `search_path`, so the same models and migrations run on SQLite (one file per service) and PostgreSQL.
@@ -6,8 +7,10 @@ Tables are declared without a schema. On PostgreSQL each service owns a schema a
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,8 +44,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:  # asyncpg's (a row carries a dozen): already as wanted
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -139,6 +142,73 @@ def session_factory(engine: AsyncEngine, *, info: dict[str, Any] | None = None) 
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
 
 
+# A transaction costs two round trips on asyncpg: BEGIN before the first statement and COMMIT after the last — a
+# quarter of a deadline-day autosave's CPU in the driver. Under READ COMMITTED every statement takes its own
+# snapshot anyway, so a request that only reads, or whose one write is a single atomic statement, gains nothing
+# from it. Those routes say so with the sessions below: on PostgreSQL their connection, from the same pool, is put
+# in AUTOCOMMIT when the session takes it and reset when it goes back (attributes of the driver's connection, no
+# round trip). Set on the connection, not as an engine option: an engine option installs a connect hook that
+# turns on SQLAlchemy's event dispatch for every statement, which cost more than it saved.
+_AUTOCOMMIT_INFO = "edudx_autocommit"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+class WriteInReadSession(RuntimeError):
+    """A read session was asked to write: the route must use `SessionDep` (a bug, answered 500)."""
+
+
+# A statement that may change data (or lock rows) in any of its parts, data-modifying CTEs included. Column names
+# such as `updated_at` do not match; SQL text is SQLAlchemy's compiled form, with values as bound parameters.
+_WRITING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP|GRANT|REVOKE|LOCK|COPY|CALL|"
+                      r"NOTIFY|VACUUM|REINDEX|CLUSTER|SET|RESET|DISCARD)\b", re.IGNORECASE)
+_READS_ONLY = re.compile(r"\s*\(*\s*(?:SELECT|WITH|VALUES|SHOW|EXPLAIN)\b", re.IGNORECASE)
+_checked_reads: dict[str, bool] = {}  # compiled SQL → reads only; statements come from a bounded compiled cache
+
+
+def _reads_only(statement: str) -> bool:
+    verdict = _checked_reads.get(statement)
+    if verdict is None:
+        verdict = _READS_ONLY.match(statement) is not None and _WRITING.search(statement) is None
+        if len(_checked_reads) >= 2048:
+            _checked_reads.clear()
+        _checked_reads[statement] = verdict
+    return verdict
+
+
+def _refuse_writes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if not _reads_only(statement):
+        raise WriteInReadSession(f"a read session may not run: {statement[:200]}")
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for requests that only read, opened with `read_session`: no transaction on PostgreSQL (no
+    BEGIN/COMMIT round trips), and on every backend any statement that could write fails with
+    `WriteInReadSession` before it is sent. SQLite keeps its default (no round trips to save there)."""
+    view = engine.execution_options(edudx_read_only=True)  # its own view of the engine and pool, for the guard
+    event.listen(view.sync_engine, "before_cursor_execute", _refuse_writes)
+    return async_sessionmaker(view, expire_on_commit=False, autoflush=False,
+                              info={_AUTOCOMMIT_INFO: engine.dialect.name == "postgresql"})
+
+
+def autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions, opened with `session_scope`, in which on PostgreSQL each statement commits by itself (no
+    BEGIN/COMMIT round trips): only for a route whose writes are each one atomic statement — a compare-and-set
+    that writes its row and its history line in data-modifying CTEs — so that no failure can leave half of a
+    change behind. On SQLite, which needs several statements for the same change (and has no round trips to
+    save), an ordinary transaction."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False,
+                              info={_AUTOCOMMIT_INFO: engine.dialect.name == "postgresql"})
+
+
+@asynccontextmanager
+async def read_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session of `read_session_factory`; nothing to commit."""
+    async with factory() as session:
+        if session.info.get(_AUTOCOMMIT_INFO):
+            await session.connection(execution_options=_AUTOCOMMIT)
+        yield session
+
+
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Yield a session; commit when the request succeeds, roll back when anything raised. After the commit, and
     before the request is answered, sessions it revoked are announced to every replica (identity with Redis)."""
@@ -146,6 +216,8 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
 
     async with factory() as session:
         try:
+            if session.info.get(_AUTOCOMMIT_INFO):  # autocommit_session_factory on PostgreSQL
+                await session.connection(execution_options=_AUTOCOMMIT)
             yield session
             await session.commit()
         except BaseException:
@@ -165,5 +237,19 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with read_session(request.app.state.read_session_factory) as session:
+        yield session
+
+
+async def get_autocommit_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.autocommit_session_factory):
+        yield session
+
+
 # scope="function": the commit runs before the response is sent, so a failed commit is a 500, never a 200.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For routes that only read (follow every call before choosing it): a write fails loudly.
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+# For routes whose every write is one atomic statement; see `autocommit_session_factory`.
+AutocommitSessionDep = Annotated[AsyncSession, Depends(get_autocommit_session, scope="function")]

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from edudx_common.timezone import LocalDateTime
 from edudx_common.types import FiniteFloat, RequestModel, SingleLine
@@ -111,8 +111,15 @@ class OutlineDefinition(RequestModel):
                 seen.add(field.id)
         return self
 
+    # Built on first use: every autosave looks its answers up here (an outline, once validated, is not changed;
+    # a campaign's edit validates a new one).
+    _fields: dict[str, tuple[OutlineSection, OutlineField]] | None = PrivateAttr(default=None)
+
     def fields_by_id(self) -> dict[str, tuple[OutlineSection, OutlineField]]:
-        return {f.id: (s, f) for s in walk_sections(self.sections) for f in s.fields}
+        """Every field with its section, in reading order (do not change the dict: it is shared)."""
+        if self._fields is None:
+            self._fields = {f.id: (s, f) for s in walk_sections(self.sections) for f in s.fields}
+        return self._fields
 
 
 def walk_sections(sections: list[OutlineSection]) -> list[OutlineSection]:

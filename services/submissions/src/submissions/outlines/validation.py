@@ -100,6 +100,20 @@ def missing_required(definition: OutlineDefinition, content: dict[str, Any]) -> 
     return problems
 
 
+def unanswered_required(definition: OutlineDefinition, content: dict[str, Any]) -> int:
+    """How many required fields `missing_required` would name: empty, or a table with too few rows (its empty
+    cells are named by cell, not by field). Counted without building the messages: every autosave asks."""
+    unanswered = 0
+    for _, field in definition.fields_by_id().values():
+        if not field.required:
+            continue
+        value = content.get(field.id)
+        if is_empty(value) or (field.kind == FieldKind.TABLE and isinstance(value, list) and field.min_rows
+                               and len(value) < field.min_rows):
+            unanswered += 1
+    return unanswered
+
+
 def _check_table(field: OutlineField, value: Any, section: OutlineSection) -> list[ContentError]:
     if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
         return [ContentError(field.id, f"{field.label}: bảng phải là danh sách các dòng", section.number)]

@@ -53,14 +53,26 @@ _FOR_SAVE = (
     _WITH_CONTEXT.add_columns(SubmissionEvent)
     .outerjoin(SubmissionEvent, and_(col(SubmissionEvent.submission_id) == col(Submission.id),
                                      col(SubmissionEvent.seq) == _LAST_SEQ))
+    # The outline (kilobytes of JSON) is parsed once per campaign version and kept: not read on every save.
+    .options(defer(cast(Any, Campaign.outline), raiseload=True))
 )
+_OUTLINE_OF_VERSION = select(col(Campaign.outline)).where(col(Campaign.id) == bindparam("campaign_id"),
+                                                          col(Campaign.version) == bindparam("version"))
 
 
 async def for_save(session: AsyncSession, submission_id: uuid.UUID
                    ) -> tuple[Submission, CampaignTarget, Campaign, SubmissionEvent | None] | None:
-    """`with_context` and the latest history line, in one statement: an autosave needs the line to extend it."""
+    """`with_context` and the latest history line, in one statement: an autosave needs the line to extend it.
+    The campaign comes without its outline: `outline_of_version` reads it when the caller has no copy."""
     row = (await session.execute(_FOR_SAVE, {"submission_id": submission_id})).one_or_none()
     return (row[0], row[1], row[2], row[3]) if row is not None else None
+
+
+async def outline_of_version(session: AsyncSession, campaign: Campaign) -> tuple[bool, dict[str, Any] | None]:
+    """(found, outline) of `campaign` at the version read (not found: edited since)."""
+    row = (await session.execute(_OUTLINE_OF_VERSION, {"campaign_id": campaign.id,
+                                                       "version": campaign.version})).one_or_none()
+    return (row is not None, row[0] if row is not None else None)
 
 
 async def unit_took_part(session: AsyncSession, submission_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
@@ -87,9 +99,14 @@ async def of_unit(session: AsyncSession, unit_id: uuid.UUID, *, path_pattern: st
     first. `path_pattern` keeps only targets under the caller's unit."""
     count, page = _of_unit_statements(path_pattern is not None, campaign_id is not None)
     params = {"unit_id": unit_id, "path_pattern": path_pattern, "campaign_id": campaign_id}
-    total = (await session.execute(count, params)).scalar_one()
-    rows = await session.execute(page, {**params, "limit": limit, "offset": offset})
-    return [(target, campaign, submission) for target, campaign, submission in rows.all()], int(total)
+    rows = (await session.execute(page, {**params, "limit": limit, "offset": offset})).all()
+    if rows:
+        total = rows[0][3]  # each row carries the count of all: one round trip for the page and its total
+    elif offset == 0:
+        total = 0
+    else:  # past the end: no row to carry the total
+        total = (await session.execute(count, params)).scalar_one()
+    return [(target, campaign, submission) for target, campaign, submission, _ in rows], int(total)
 
 
 @functools.cache
@@ -109,7 +126,8 @@ def _of_unit_statements(by_path: bool, by_campaign: bool) -> tuple[Any, Any]:
         stmt = stmt.where(col(CampaignTarget.campaign_id) == bindparam("campaign_id"))
     count = select(func.count()).select_from(stmt.subquery())
     # The dashboard shows none of the large JSON (outline, answers): not read, not decoded, never lazy-loaded.
-    page = (stmt.options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
+    page = (stmt.add_columns(func.count().over().label("total"))
+            .options(*(defer(column, raiseload=True) for column in _NOT_ON_DASHBOARD))
             .order_by(col(Campaign.due_at).desc(), col(Campaign.id))
             .limit(bindparam("limit")).offset(bindparam("offset")))
     return count, page

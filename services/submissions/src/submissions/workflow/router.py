@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from edudx_common.auth import CurrentPrincipal, Principal
-from edudx_common.db import SessionDep
+from edudx_common.db import AutocommitSessionDep, ReadSessionDep, SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES, ProblemError
 from edudx_common.pagination import Page, PageParamsDep, page_of
 from submissions.deps import ClockDep, EventsDep, ScoringDep
@@ -54,7 +54,7 @@ def _read(principal: Principal, ctx: service.Context, response: Response,
 
 @router.get("/submissions", response_model=Page[UnitSubmissionRead])
 async def list_unit_submissions(
-    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep, clock: ClockDep,
+    session: ReadSessionDep, principal: CurrentPrincipal, page: PageParamsDep, clock: ClockDep,
     unit_id: Annotated[uuid.UUID | None, Query(description="Mặc định: đơn vị của người gọi")] = None,
     campaign_id: Annotated[uuid.UUID | None, Query(description="Chỉ đợt báo cáo này")] = None,
 ) -> Page[UnitSubmissionRead]:
@@ -79,7 +79,7 @@ async def open_submission(campaign_id: uuid.UUID, session: SessionDep, principal
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionRead)
-async def get_submission(submission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+async def get_submission(submission_id: uuid.UUID, session: ReadSessionDep, principal: CurrentPrincipal,
                          response: Response) -> SubmissionRead:
     """One submission: the school's own, or one below the caller's unit."""
     return _read(principal, await service.load(session, principal, submission_id), response)
@@ -87,8 +87,8 @@ async def get_submission(submission_id: uuid.UUID, session: SessionDep, principa
 
 @router.patch("/submissions/{submission_id}", response_model=SubmissionRead,
               responses={412: {"description": "Người khác đã lưu trước"}, 428: {"description": "Thiếu phiên bản"}})
-async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: SessionDep, principal: CurrentPrincipal,
-                     clock: ClockDep, response: Response,
+async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: AutocommitSessionDep,
+                     principal: CurrentPrincipal, clock: ClockDep, response: Response,
                      if_match: Annotated[str | None, Header()] = None) -> SubmissionRead:
     """Save some answers of a draft (autosave-friendly: only the fields sent change; null clears one).
     Send the version you read as `If-Match`; if someone saved since, 412 and nothing is written.

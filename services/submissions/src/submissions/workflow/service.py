@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from edudx_common.auth import Principal, Role
 from edudx_common.db import new_id
@@ -46,8 +47,8 @@ from submissions.errors import (
     SubmissionStateConflict,
 )
 from submissions.events import EventSink
-from submissions.outlines.schemas import OutlineDefinition, walk_sections
-from submissions.outlines.validation import ContentError, check_values, missing_required, split_storable
+from submissions.outlines.schemas import OutlineDefinition
+from submissions.outlines.validation import ContentError, check_values, split_storable, unanswered_required
 from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
@@ -239,7 +240,11 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
                      values: dict[str, Any], base_version: int) -> SavedDraft:
     """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written.
     Wrong answers are stored too (validation blocks only the submit): what was typed is on the server, for the
-    next device and the next person, with a message per field."""
+    next device and the next person, with a message per field.
+
+    The route runs it without a transaction on PostgreSQL (`AutocommitSessionDep`): its one write is a single
+    atomic statement, and the read before it is guarded by the compare-and-set on the version. Any other write
+    added here would commit on its own: make it part of that statement, or move the route to `SessionDep`."""
     found = await repository.for_save(session, submission_id)  # the one read of a save
     if found is None:
         raise SubmissionNotFound()
@@ -247,7 +252,7 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
     ctx = _visible(principal, submission, target, campaign)
     now = clock()
     _ensure_can_edit(principal, ctx, now)
-    outline = _outline(ctx.campaign)
+    outline = await _outline_for_save(session, ctx.campaign)
     if outline is None:
         raise InvalidContent("Đợt báo cáo không có đề cương: chỉ cần nộp minh chứng.")
     kept, refused = split_storable(outline, values)
@@ -266,11 +271,10 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
 
 def completeness(outline: OutlineDefinition, content: dict[str, Any]) -> int:
     """Share of the required fields answered, 0–100 (100 when the outline requires nothing)."""
-    required = {f.id for section in walk_sections(outline.sections) for f in section.fields if f.required}
+    required = sum(1 for _, field in outline.fields_by_id().values() if field.required)
     if not required:
         return 100
-    missing = {problem.field for problem in missing_required(outline, content)} & required
-    return round(100 * (len(required) - len(missing)) / len(required))
+    return round(100 * (required - unanswered_required(outline, content)) / required)
 
 
 def content_problems(ctx: Context) -> list[ContentError]:
@@ -470,23 +474,42 @@ def _is_principal_of(principal: Principal, target: CampaignTarget) -> bool:
     return principal.has_any(Role.PRINCIPAL) and principal.unit_id == target.unit_id
 
 
-# Parsed outlines by (campaign, version): every autosave checks its values against the campaign's outline, and
-# parsing its JSON each time cost more than the check. A campaign's version changes with any edit of it.
-_OUTLINES: dict[tuple[uuid.UUID, int], OutlineDefinition] = {}
+# Outlines by (campaign, version), as stored and parsed: every autosave checks its values against the campaign's
+# outline, and parsing its JSON each time cost more than the check; the save does not even read it
+# (`repository.for_save`). A campaign's version changes with any edit of it.
+_OUTLINES: dict[tuple[uuid.UUID, int], tuple[dict[str, Any], OutlineDefinition]] = {}
 _OUTLINES_KEPT = 256
 
 
 def _outline(campaign: Campaign) -> OutlineDefinition | None:
+    kept = _OUTLINES.get((campaign.id, campaign.version))
+    if kept is not None:
+        return kept[1]
     if not campaign.outline:
         return None
-    key = (campaign.id, campaign.version)
-    outline = _OUTLINES.get(key)
-    if outline is None:
-        outline = OutlineDefinition.model_validate(campaign.outline)
-        if len(_OUTLINES) >= _OUTLINES_KEPT:
-            del _OUTLINES[next(iter(_OUTLINES))]  # the oldest
-        _OUTLINES[key] = outline
+    return _keep_outline(campaign, campaign.outline)
+
+
+def _keep_outline(campaign: Campaign, stored: dict[str, Any]) -> OutlineDefinition:
+    outline = OutlineDefinition.model_validate(stored)
+    if len(_OUTLINES) >= _OUTLINES_KEPT:
+        del _OUTLINES[next(iter(_OUTLINES))]  # the oldest
+    _OUTLINES[(campaign.id, campaign.version)] = (stored, outline)
     return outline
+
+
+async def _outline_for_save(session: AsyncSession, campaign: Campaign) -> OutlineDefinition | None:
+    """The outline of a campaign read without it (`repository.for_save`), from the kept copy or else the database;
+    either way set on `campaign` too, so that whatever reads `campaign.outline` later finds it."""
+    kept = _OUTLINES.get((campaign.id, campaign.version))
+    if kept is not None:
+        set_committed_value(campaign, "outline", kept[0])
+        return kept[1]
+    found, stored = await repository.outline_of_version(session, campaign)
+    if not found:
+        raise SubmissionStateConflict("Đợt báo cáo vừa được cập nhật. Hãy lưu lại.")
+    set_committed_value(campaign, "outline", stored)
+    return _keep_outline(campaign, stored) if stored else None
 
 
 def _who(principal: Principal) -> str:
