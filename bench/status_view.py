@@ -1,6 +1,7 @@
 """Benchmark: the reviewer status view of one campaign with 300 to 50,000 targets, on PostgreSQL.
 
     .venv/bin/python bench/status_view.py [--sizes 300,3000,30000,50000] [--requests 50] [--exports 5] [--in-process]
+        [--flat] [--schema-suffix _s9b] [--base /path/to/other/tree]
 
 What runs: identity (uvicorn, in a thread of this process) and submissions (uvicorn, in a subprocess, as it
 is deployed) on their own PostgreSQL schemas `bench_identity` and `bench_submissions`, created with the
@@ -12,6 +13,11 @@ again with the list's index `ix_campaign_targets_campaign_name`, and the queries
 In process, the roll-up is measured both ways in one run, alternating: grouped by the target's stored group under
 the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path as before (a scope that does not name
 the issuer). `--in-process`: only that part (no HTTP views, no exports) — the quick scale curve.
+
+`--flat`: the Sở after the 2025 reform, every school directly under it (no Phòng): one group per school under
+the old rule. `--schema-suffix`: other schema names, so that two runs (two helpers) do not drop each other's.
+`--base TREE`: a second submissions process runs TREE's code on the same database, and the HTTP views alternate
+request by request between the two (the same load hits both): the before/after ratio of one run.
 
 Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About 3 minutes.
 """
@@ -120,6 +126,11 @@ def require_postgres() -> None:
         sys.exit(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
 
 
+def use_schemas(suffix: str) -> None:
+    global IDENTITY_SCHEMA, SUBMISSIONS_SCHEMA  # set once, from the command line
+    IDENTITY_SCHEMA, SUBMISSIONS_SCHEMA = f"bench_identity{suffix}", f"bench_submissions{suffix}"
+
+
 def drop_schemas() -> None:
     async def drop() -> None:
         engine = create_engine(POSTGRES_URL)
@@ -131,8 +142,9 @@ def drop_schemas() -> None:
     asyncio.run(drop())
 
 
-async def build(size: int, identity_url: str) -> Dataset:
-    """One Sở with size/100 Phòng in identity; a campaign with `size` targets and their submissions."""
+async def build(size: int, identity_url: str, flat: bool = False) -> Dataset:
+    """One Sở with size/100 Phòng in identity (`flat`: none, every school directly under the Sở); a campaign with
+    `size` targets and their submissions."""
     rng = random.Random(size)  # noqa: S311 - test data, not secrets
     id_engine = create_engine(POSTGRES_URL, schema=IDENTITY_SCHEMA)
     sub_engine = create_engine(POSTGRES_URL, schema=SUBMISSIONS_SCHEMA)
@@ -142,11 +154,12 @@ async def build(size: int, identity_url: str) -> Dataset:
                                  code=f"SO-{size}")
             phongs = [await make_unit(session, parent=so, type=UnitType.DISTRICT_OFFICE,
                                       name=f"Phòng GDĐT {COMMUNES[i % len(COMMUNES)]} {i + 1}", code=f"P{size}-{i + 1}")
-                      for i in range(max(1, size // 100))]
+                      for i in range(0 if flat else max(1, size // 100))]
             admin = await make_user(session, so, Role.AUTHORITY_ADMIN, email=f"so{size}@bench.edudx.vn")
-            reviewer = await make_user(session, phongs[0], Role.REVIEWER, email=f"phong{size}@bench.edudx.vn")
+            reviewer = await make_user(session, phongs[0] if phongs else so, Role.REVIEWER,
+                                       email=f"phong{size}@bench.edudx.vn")
             so_path, so_id, so_name = so.path, so.id, so.name
-            phong_paths = [p.path for p in phongs]
+            phong_paths = [p.path for p in phongs] or [so_path]
         async with session_factory(sub_engine)() as session:
             year = await session.get(SchoolYear, uuid.UUID(int=1))
             if year is None:
@@ -343,10 +356,13 @@ def machine() -> list[str]:
 
 
 
-def start_submissions(identity_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The submissions app as deployed: its own uvicorn process (uvloop, httptools), one worker."""
+def start_submissions(identity_url: str, log: Path, tree: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """The submissions app as deployed: its own uvicorn process (uvloop, httptools), one worker; `tree`: that
+    checkout's code instead of this one's (the venv's editable installs are overridden by PYTHONPATH)."""
     port = free_port()
-    env = {**os.environ, "SUBMISSIONS_ENVIRONMENT": "test", "SUBMISSIONS_DATABASE_URL": POSTGRES_URL,
+    code = {} if tree is None else {"PYTHONPATH": ":".join(
+        [*(str(p) for p in sorted((tree / "services").glob("*/src"))), str(tree)])}
+    env = {**os.environ, **code, "SUBMISSIONS_ENVIRONMENT": "test", "SUBMISSIONS_DATABASE_URL": POSTGRES_URL,
            "SUBMISSIONS_DATABASE_SCHEMA": SUBMISSIONS_SCHEMA, "SUBMISSIONS_IDENTITY_URL": identity_url,
            "SUBMISSIONS_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
            "SUBMISSIONS_SERVICE_CLIENT_ID": "submissions", "SUBMISSIONS_SERVICE_CLIENT_SECRET": SERVICE_SECRET,
@@ -363,6 +379,50 @@ def start_submissions(identity_url: str, log: Path) -> tuple[subprocess.Popen[by
         process.terminate()  # not left behind when the bench gives up
         raise
     return process, base_url
+
+
+def alternated(label: str, size: int, runs: int, calls: dict[str, Callable[[], httpx.Response]],
+               warmup: int = 3) -> list[Timing]:
+    """The same request to each server in turn, `runs` rounds: each way meets the same machine load."""
+    for _ in range(warmup):
+        for call in calls.values():
+            call().raise_for_status()
+    timings = {way: Timing(f"{label}, {way}", size, []) for way in calls}
+    for _ in range(runs):
+        for way, call in calls.items():
+            start = time.perf_counter()
+            response = call()
+            timings[way].samples.append(time.perf_counter() - start)
+            response.raise_for_status()
+            timings[way].body_bytes = len(response.content)
+    return list(timings.values())
+
+
+def measure_pairs(https: dict[str, httpx.Client], identity_url: str, datasets: list[Dataset],
+                  requests: int) -> list[Timing]:
+    """The views of measure_views, each alternating between the servers (--base)."""
+    timings = []
+    for data in datasets:
+        so = login(identity_url, data.admin_email)
+        phong = login(identity_url, data.reviewer_email)
+        url = f"{API}/campaigns/{data.campaign_id}/status"
+        filtered = {"status": "overdue", "q": "truong thcs"}
+        for label, headers, params, runs in (("Sở admin, page of 50", so, {}, requests),
+                                             ("Sở admin, status=overdue&q=truong thcs", so, filtered, requests // 2),
+                                             ("Phòng reviewer (its ~100 schools)", phong, {}, requests // 2)):
+            timings += alternated(label, data.size, runs, {
+                way: partial(http.get, url, headers=headers, params=params) for way, http in https.items()})
+        print(f"measured {data.size:,}", file=sys.stderr)
+    return timings
+
+
+def ratios(timings: list[Timing]) -> list[str]:
+    """This tree's p50 and p95 over the base's, per view (rows come in base, this-tree pairs)."""
+    rows = ["| view | targets | p50 this / base | p95 this / base |", "|---|---:|---:|---:|"]
+    for base, this in zip(timings[::2], timings[1::2], strict=True):
+        rows.append(f"| {base.label.rsplit(', ', 1)[0]} | {base.size:,} | {this.pct(50) / base.pct(50):.2f} | "
+                    f"{this.pct(95) / base.pct(95):.2f} |")
+    return rows
 
 
 def measure_views(http: httpx.Client, identity_url: str, datasets: list[Dataset], requests: int,
@@ -390,8 +450,12 @@ def main() -> None:
                         help="only the in-process parts (roll-up both ways, page, service): the quick scale curve")
     parser.add_argument("--requests", type=int, default=50, help="measured requests per size (after 3 warm-ups)")
     parser.add_argument("--exports", type=int, default=5, help="measured exports of each format at the largest size")
+    parser.add_argument("--flat", action="store_true", help="every school directly under the Sở (no Phòng)")
+    parser.add_argument("--schema-suffix", default="", help="appended to the bench schemas' names")
+    parser.add_argument("--base", type=Path, help="another checkout: its submissions alternates with this one's")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    use_schemas(args.schema_suffix)
     require_postgres()
     began = time.perf_counter()
     drop_schemas()
@@ -408,7 +472,7 @@ def main() -> None:
             datasets = []
             for size in sizes:
                 start = time.perf_counter()
-                datasets.append(asyncio.run(build(size, identity_url)))
+                datasets.append(asyncio.run(build(size, identity_url, args.flat)))
                 print(f"built {size:,} targets in {time.perf_counter() - start:.1f} s", file=sys.stderr)
             if args.in_process:
                 parts = [asyncio.run(in_process(d, args.requests)) for d in datasets]
@@ -418,6 +482,29 @@ def main() -> None:
                                   *(t.row() for timings, _ in parts for t in timings),
                                   "", f"## Plans at {datasets[-1].size:,} targets", "```", parts[-1][1], "```",
                                   "", f"Whole run: {time.perf_counter() - began:.0f} s."]))
+                return
+            if args.base is not None:
+                base, base_url = start_submissions(identity_url, tmp / "base.log", args.base.resolve())
+                try:
+                    submissions, this_url = start_submissions(identity_url, tmp / "submissions.log")
+                    with httpx.Client(base_url=base_url, timeout=120) as before, \
+                            httpx.Client(base_url=this_url, timeout=120) as after:
+                        load = os.getloadavg()
+                        pairs = measure_pairs({"base": before, "this tree": after}, identity_url, datasets,
+                                              args.requests)
+                    parts = [asyncio.run(in_process(d, args.requests // 2)) for d in datasets]
+                finally:
+                    base.terminate()
+                    base.wait(timeout=15)
+                head = "| request | targets | n | p50 | p95 | max | response |\n|---|---:|---:|---:|---:|---:|---:|"
+                print("\n".join([
+                    f"## Status view over loopback HTTP, base `{args.base}` and this tree alternating (ms)",
+                    f"load average before {' '.join(f'{x:.2f}' for x in load)}, after "
+                    f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", "", head, *(t.row() for t in pairs), "",
+                    *ratios(pairs), "", "## Where the time goes, in process, this tree (ms)",
+                    head.replace("request", "part"), *(t.row() for timings, _ in parts for t in timings), "",
+                    f"## Plans at {datasets[-1].size:,} targets", "```", parts[-1][1], "```", "",
+                    f"Whole run: {time.perf_counter() - began:.0f} s."]))
                 return
             submissions, base_url = start_submissions(identity_url, tmp / "submissions.log")
             with httpx.Client(base_url=base_url, timeout=120) as http:
