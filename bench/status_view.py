@@ -11,8 +11,9 @@ directly. The Sở admin signs in at identity and calls `GET /campaigns/{id}/sta
 (also filtered, and as a Phòng reviewer), then exports every target as XLSX and CSV; the views are measured
 again with the list's index `ix_campaign_targets_campaign_name`, and the queries in process with their plans.
 In process, the roll-up is measured both ways in one run, alternating: grouped by the target's stored group under
-the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path as before (a scope that does not name
-the issuer). `--in-process`: only that part (no HTTP views, no exports) — the quick scale curve.
+the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path (a scope that does not name the issuer,
+as a Phòng's view is); since s9b the roll-up also sums the chart's figures (no separate summary query).
+`--in-process`: only that part (no HTTP views, no exports) — the quick scale curve.
 
 `--flat`: the Sở after the 2025 reform, every school directly under it (no Phòng): one group per school under
 the old rule. `--schema-suffix`: other schema names, so that two runs (two helpers) do not drop each other's.
@@ -287,13 +288,13 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
                                         group_unit_id=campaign.issuer_unit_id, issuer_unit_id=campaign.issuer_unit_id)
     no_filter: dict[str, Any] = {"filters": status_repository.BoardFilters()}
     parts: dict[str, Callable[[Any], Any]] = {
-        "roll-up, before: group cut from each path": lambda session: status_repository.rollup(
+        "roll-up, group cut from each path (a Phòng's view)": lambda session: status_repository.rollup(
             session, by_path, query=None),
-        "roll-up, after: stored group (issuer_group_hex)": lambda session: status_repository.rollup(
+        "roll-up with the chart's sums, stored group (the issuer's view)": lambda session: status_repository.rollup(
             session, scope, query=None),
         "page query (50 targets by name)": lambda session: status_repository.listed(
             session, scope, **no_filter, limit=50, offset=0),
-        "service: both + naming + page (no HTTP)": lambda session: status_service.status_report(
+        "service: roll-up + naming + page (no HTTP)": lambda session: status_service.status_report(
             session, admin, NoNames(), campaign_id=data.campaign_id,
             filters=status_service.StatusFilters(), now=NOW, limit=50),
         "for comparison: fetch every target (Python grouping)": lambda session: status_repository.listed(

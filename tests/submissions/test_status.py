@@ -305,3 +305,51 @@ def test_percentages_round_half_up_and_zero_of_zero_is_null() -> None:
     assert [percent(1, 16), percent(5, 9), percent(2, 3), percent(0, 4), percent(4, 4)] == [6.3, 55.6, 66.7, 0.0,
                                                                                               100.0]
     assert percent(0, 0) is None
+
+
+async def test_a_reformed_so_counts_its_direct_schools_in_one_group_with_the_same_figures(  # type: ignore[no-untyped-def]
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, clock: MovableClock) -> None:
+    """After 1/7/2025 a Sở has its schools directly under it: one group for all of them (not one per school),
+    whose counts, and the chart's figures, are what the list says target by target."""
+    units = await make_province(id_session)
+    direct = [await make_unit(id_session, parent=units["so"], name=f"Trường Tiểu học Số {i}", code=f"T-SO-{i:02d}",
+                              levels=["tieu_hoc"]) for i in range(1, 25)]
+    so_admin = await sign_in(await make_user(id_session, units["so"], Role.AUTHORITY_ADMIN))
+    year = await make_school_year(client, so_admin)
+    due = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    cid = (await make_campaign(client, so_admin, school_year_id=year, due_at=due, levels=ALL_LEVELS))["id"]
+    clock.now = due - timedelta(days=1)
+    for school in direct[:6]:
+        await submitted(client, so_admin, cid, school.id)
+    approved = await submitted(client, so_admin, cid, direct[6].id)
+    await review(client, so_admin, approved, "approve")
+    for school in (*direct[7:10], units["s11"]):
+        await drafted(client, so_admin, cid, school.id)
+    await submitted(client, so_admin, cid, units["s21"].id)
+    clock.now = due + timedelta(hours=5)  # the drafts and the schools without a report are overdue now
+    await submitted(client, so_admin, cid, direct[10].id)  # late
+
+    view = (await status_view(client, so_admin, cid, limit=200)).json()
+    in_direct = (await status_view(client, so_admin, cid, group_id=str(units["so"].id), limit=200)).json()
+
+    so_hex = units["so"].id.hex
+    assert [(g["key"], g["is_target"]) for g in view["groups"]] == [
+        (units["p1"].id.hex, False), (units["p2"].id.hex, False), (so_hex, True)]
+    items = view["targets"]["items"]
+    assert len(items) == view["targets"]["total"] == view["totals"]["targets"] == 4 + 24 + 1
+    for group in view["groups"]:  # each group's counts are its targets' statuses, one by one
+        mine = [t for t in items if t["group_key"] == group["key"]]
+        assert counts(group) == expected(
+            len(mine), first_on_time=sum(t["late_seconds"] == 0 for t in mine),
+            **{s: sum(t["status"] == s for t in mine) for s in {t["status"] for t in mine}})
+    direct_group = view["groups"][2]
+    assert direct_group["targets"] == 25 and direct_group["unit"]["id"] == str(units["so"].id)
+    assert (direct_group["approved"], direct_group["submitted_late"], direct_group["overdue"]) == (1, 1, 3 + 14)
+    assert {t["unit_code"] for t in in_direct["targets"]["items"]} == {
+        *(s.code for s in direct), "T-LVL"} and in_direct["targets"]["total"] == 25
+    assert all(t["group_id"] == str(units["so"].id) for t in in_direct["targets"]["items"])
+    summary = view["summary"]  # the chart, from the same roll-up
+    awaiting = [t for t in items if t["workflow_status"] in ("submitted", "under_review", "resubmitted")]
+    assert summary["awaiting"] == summary["unassigned"] == len(awaiting) == 6 + 1 + 1
+    opened = [t["completeness"] for t in items if t["completeness"] is not None]
+    assert len(opened) == 13 and summary["average_completeness"] == round(sum(opened) / len(opened), 1)
