@@ -1,6 +1,7 @@
 """Benchmark: the reviewer status view of one campaign with 300 to 50,000 targets, on PostgreSQL.
 
     .venv/bin/python bench/status_view.py [--sizes 300,3000,30000,50000] [--requests 50] [--exports 5] [--in-process]
+        [--flat] [--schema-suffix _s9b] [--base /path/to/other/tree]
 
 What runs: identity (uvicorn, in a thread of this process) and submissions (uvicorn, in a subprocess, as it
 is deployed) on their own PostgreSQL schemas `bench_identity` and `bench_submissions`, created with the
@@ -10,8 +11,14 @@ directly. The Sở admin signs in at identity and calls `GET /campaigns/{id}/sta
 (also filtered, and as a Phòng reviewer), then exports every target as XLSX and CSV; the views are measured
 again with the list's index `ix_campaign_targets_campaign_name`, and the queries in process with their plans.
 In process, the roll-up is measured both ways in one run, alternating: grouped by the target's stored group under
-the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path as before (a scope that does not name
-the issuer). `--in-process`: only that part (no HTTP views, no exports) — the quick scale curve.
+the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path (a scope that does not name the issuer,
+as a Phòng's view is); since s9b the roll-up also sums the chart's figures (no separate summary query).
+`--in-process`: only that part (no HTTP views, no exports) — the quick scale curve.
+
+`--flat`: the Sở after the 2025 reform, every school directly under it (no Phòng): one group per school under
+the old rule. `--schema-suffix`: other schema names, so that two runs (two helpers) do not drop each other's.
+`--base TREE`: a second submissions process runs TREE's code on the same database, and the HTTP views alternate
+request by request between the two (the same load hits both): the before/after ratio of one run.
 
 Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About 3 minutes.
 """
@@ -54,6 +61,7 @@ from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
 from submissions.status import repository as status_repository  # noqa: E402
 from submissions.status import service as status_service  # noqa: E402
+from submissions.status.models import TargetReview  # noqa: E402
 from submissions.workflow.models import Submission  # noqa: E402
 from tests.identity.builders import PASSWORD, make_unit, make_user  # noqa: E402
 from tests.servers import serve, wait_until_up  # noqa: E402
@@ -89,13 +97,16 @@ class Timing:
     size: int
     samples: list[float]  # seconds
     body_bytes: int = 0
+    errors: dict[int, int] = field(default_factory=dict)  # status code → answers that were not 2xx
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     def row(self) -> str:
-        return (f"| {self.label} | {self.size:,} | {len(self.samples)} | {self.pct(50):.1f} | {self.pct(95):.1f} | "
+        failed = "".join(f" ({n}× HTTP {code})" for code, n in self.errors.items())
+        return (f"| {self.label}{failed} | {self.size:,} | {len(self.samples)} | {self.pct(50):.1f} | "
+                f"{self.pct(95):.1f} | "
                 f"{max(self.samples) * 1000:.1f} | {f'{self.body_bytes / 1024:,.0f} KiB' if self.body_bytes else ''} |")
 
 
@@ -120,6 +131,11 @@ def require_postgres() -> None:
         sys.exit(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
 
 
+def use_schemas(suffix: str) -> None:
+    global IDENTITY_SCHEMA, SUBMISSIONS_SCHEMA  # set once, from the command line
+    IDENTITY_SCHEMA, SUBMISSIONS_SCHEMA = f"bench_identity{suffix}", f"bench_submissions{suffix}"
+
+
 def drop_schemas() -> None:
     async def drop() -> None:
         engine = create_engine(POSTGRES_URL)
@@ -131,8 +147,9 @@ def drop_schemas() -> None:
     asyncio.run(drop())
 
 
-async def build(size: int, identity_url: str) -> Dataset:
-    """One Sở with size/100 Phòng in identity; a campaign with `size` targets and their submissions."""
+async def build(size: int, identity_url: str, flat: bool = False) -> Dataset:
+    """One Sở with size/100 Phòng in identity (`flat`: none, every school directly under the Sở); a campaign with
+    `size` targets and their submissions."""
     rng = random.Random(size)  # noqa: S311 - test data, not secrets
     id_engine = create_engine(POSTGRES_URL, schema=IDENTITY_SCHEMA)
     sub_engine = create_engine(POSTGRES_URL, schema=SUBMISSIONS_SCHEMA)
@@ -142,11 +159,12 @@ async def build(size: int, identity_url: str) -> Dataset:
                                  code=f"SO-{size}")
             phongs = [await make_unit(session, parent=so, type=UnitType.DISTRICT_OFFICE,
                                       name=f"Phòng GDĐT {COMMUNES[i % len(COMMUNES)]} {i + 1}", code=f"P{size}-{i + 1}")
-                      for i in range(max(1, size // 100))]
+                      for i in range(0 if flat else max(1, size // 100))]
             admin = await make_user(session, so, Role.AUTHORITY_ADMIN, email=f"so{size}@bench.edudx.vn")
-            reviewer = await make_user(session, phongs[0], Role.REVIEWER, email=f"phong{size}@bench.edudx.vn")
+            reviewer = await make_user(session, phongs[0] if phongs else so, Role.REVIEWER,
+                                       email=f"phong{size}@bench.edudx.vn")
             so_path, so_id, so_name = so.path, so.id, so.name
-            phong_paths = [p.path for p in phongs]
+            phong_paths = [p.path for p in phongs] or [so_path]
         async with session_factory(sub_engine)() as session:
             year = await session.get(SchoolYear, uuid.UUID(int=1))
             if year is None:
@@ -163,7 +181,7 @@ async def build(size: int, identity_url: str) -> Dataset:
             session.add(campaign)
             await session.commit()
             campaign_id = campaign.id
-        targets, submissions, mix = _rows(rng, size, campaign_id, phong_paths)
+        targets, submissions, reviews, mix = _rows(rng, size, campaign_id, phong_paths)
         for target in targets:  # as targeting writes it
             target["issuer_group_hex"] = issuer_group_of(target["unit_path"], so_id)
         async with sub_engine.begin() as conn:
@@ -171,6 +189,8 @@ async def build(size: int, identity_url: str) -> Dataset:
                 await conn.execute(insert(CampaignTarget.__table__), chunk)
             for chunk in _chunks(submissions, 2000):
                 await conn.execute(insert(Submission.__table__), chunk)
+            for chunk in _chunks(reviews, 5000):
+                await conn.execute(insert(TargetReview.__table__), chunk)
         async with sub_engine.connect() as conn:  # the steady state: statistics and visibility map up to date
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE"))
@@ -181,11 +201,15 @@ async def build(size: int, identity_url: str) -> Dataset:
 
 
 def _rows(rng: random.Random, size: int, campaign_id: uuid.UUID,
-          phong_paths: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int]]:
+          phong_paths: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
+                                           dict[str, int]]:
     """About 60% submitted (10% of all late), 5% returned, 10% approved, 15% drafts, 10% nothing; 2% of the
-    targets have an extension into the future."""
+    targets have an extension into the future. Each opened report has its board row (target_reviews, as the
+    review feature and scoring's events write it): two thirds of the submitted ones assigned, a self score,
+    a review score for 40%."""
     targets: list[dict[str, Any]] = []
     submissions: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
     mix = dict.fromkeys(["submitted_on_time", "submitted_late", "returned", "approved", "draft", "none"], 0)
     for i in range(size):
         unit_id, target_id = uuid.uuid4(), uuid.uuid4()
@@ -219,9 +243,16 @@ def _rows(rng: random.Random, size: int, campaign_id: uuid.UUID,
             "return_reasons": {"general": "Bổ sung minh chứng"} if state == "returned" else None,
             "forwarded_at": None, "approved_at": NOW - timedelta(hours=1) if state == "approved" else None,
             "created_at": DUE - timedelta(days=10), "updated_at": first if submitted else DUE - timedelta(days=1),
-            "updated_by": "Hiệu trưởng",
+            "updated_by": "Hiệu trưởng", "completeness": 100 if submitted else rng.randrange(0, 100),
         })
-    return targets, submissions, mix
+        reviewer = f"reviewer-{rng.randrange(8)}" if submitted and rng.random() < 0.66 else None
+        self_score = round(rng.uniform(40, 100) * 4) / 4 if submitted else None
+        review = round((self_score or 0) - rng.uniform(0, 8), 2) if submitted and rng.random() < 0.4 else None
+        reviews.append({"target_id": target_id, "campaign_id": campaign_id, "reviewer_id": reviewer,
+                        "reviewer_name": reviewer and f"Chuyên viên {reviewer[-1]}", "assigned_at": None,
+                        "assigned_by": None, "self_score": self_score, "review_score": review,
+                        "final_score": review if review is not None else self_score, "scores_at": None})
+    return targets, submissions, reviews, mix
 
 
 def _chunks(rows: list[dict[str, Any]], n: int) -> Iterator[list[dict[str, Any]]]:
@@ -274,13 +305,13 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
                                         group_unit_id=campaign.issuer_unit_id, issuer_unit_id=campaign.issuer_unit_id)
     no_filter: dict[str, Any] = {"filters": status_repository.BoardFilters()}
     parts: dict[str, Callable[[Any], Any]] = {
-        "roll-up, before: group cut from each path": lambda session: status_repository.rollup(
+        "roll-up, group cut from each path (a Phòng's view)": lambda session: status_repository.rollup(
             session, by_path, query=None),
-        "roll-up, after: stored group (issuer_group_hex)": lambda session: status_repository.rollup(
+        "roll-up with the chart's sums, stored group (the issuer's view)": lambda session: status_repository.rollup(
             session, scope, query=None),
         "page query (50 targets by name)": lambda session: status_repository.listed(
             session, scope, **no_filter, limit=50, offset=0),
-        "service: both + naming + page (no HTTP)": lambda session: status_service.status_report(
+        "service: roll-up + naming + page (no HTTP)": lambda session: status_service.status_report(
             session, admin, NoNames(), campaign_id=data.campaign_id,
             filters=status_service.StatusFilters(), now=NOW, limit=50),
         "for comparison: fetch every target (Python grouping)": lambda session: status_repository.listed(
@@ -343,10 +374,13 @@ def machine() -> list[str]:
 
 
 
-def start_submissions(identity_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The submissions app as deployed: its own uvicorn process (uvloop, httptools), one worker."""
+def start_submissions(identity_url: str, log: Path, tree: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """The submissions app as deployed: its own uvicorn process (uvloop, httptools), one worker; `tree`: that
+    checkout's code instead of this one's (the venv's editable installs are overridden by PYTHONPATH)."""
     port = free_port()
-    env = {**os.environ, "SUBMISSIONS_ENVIRONMENT": "test", "SUBMISSIONS_DATABASE_URL": POSTGRES_URL,
+    code = {} if tree is None else {"PYTHONPATH": ":".join(
+        [*(str(p) for p in sorted((tree / "services").glob("*/src"))), str(tree)])}
+    env = {**os.environ, **code, "SUBMISSIONS_ENVIRONMENT": "test", "SUBMISSIONS_DATABASE_URL": POSTGRES_URL,
            "SUBMISSIONS_DATABASE_SCHEMA": SUBMISSIONS_SCHEMA, "SUBMISSIONS_IDENTITY_URL": identity_url,
            "SUBMISSIONS_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
            "SUBMISSIONS_SERVICE_CLIENT_ID": "submissions", "SUBMISSIONS_SERVICE_CLIENT_SECRET": SERVICE_SECRET,
@@ -363,6 +397,52 @@ def start_submissions(identity_url: str, log: Path) -> tuple[subprocess.Popen[by
         process.terminate()  # not left behind when the bench gives up
         raise
     return process, base_url
+
+
+def alternated(label: str, size: int, runs: int, calls: dict[str, Callable[[], httpx.Response]],
+               warmup: int = 3) -> list[Timing]:
+    """The same request to each server in turn, `runs` rounds: each way meets the same machine load."""
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
+    timings = {way: Timing(f"{label}, {way}", size, []) for way in calls}
+    for _ in range(runs):
+        for way, call in calls.items():
+            start = time.perf_counter()
+            response = call()
+            timings[way].samples.append(time.perf_counter() - start)
+            if response.is_success:
+                timings[way].body_bytes = len(response.content)
+            else:  # counted, not fatal: the base may fail where this tree does not (reported as such)
+                timings[way].errors[response.status_code] = timings[way].errors.get(response.status_code, 0) + 1
+    return list(timings.values())
+
+
+def measure_pairs(https: dict[str, httpx.Client], identity_url: str, datasets: list[Dataset],
+                  requests: int) -> list[Timing]:
+    """The views of measure_views, each alternating between the servers (--base)."""
+    timings = []
+    for data in datasets:
+        so = login(identity_url, data.admin_email)
+        phong = login(identity_url, data.reviewer_email)
+        url = f"{API}/campaigns/{data.campaign_id}/status"
+        filtered = {"status": "overdue", "q": "truong thcs"}
+        for label, headers, params, runs in (("Sở admin, page of 50", so, {}, requests),
+                                             ("Sở admin, status=overdue&q=truong thcs", so, filtered, requests // 2),
+                                             ("Phòng reviewer (its ~100 schools)", phong, {}, requests // 2)):
+            timings += alternated(label, data.size, runs, {
+                way: partial(http.get, url, headers=headers, params=params) for way, http in https.items()})
+        print(f"measured {data.size:,}", file=sys.stderr)
+    return timings
+
+
+def ratios(timings: list[Timing]) -> list[str]:
+    """This tree's p50 and p95 over the base's, per view (rows come in base, this-tree pairs)."""
+    rows = ["| view | targets | p50 this / base | p95 this / base |", "|---|---:|---:|---:|"]
+    for base, this in zip(timings[::2], timings[1::2], strict=True):
+        rows.append(f"| {base.label.rsplit(', ', 1)[0]} | {base.size:,} | {this.pct(50) / base.pct(50):.2f} | "
+                    f"{this.pct(95) / base.pct(95):.2f} |")
+    return rows
 
 
 def measure_views(http: httpx.Client, identity_url: str, datasets: list[Dataset], requests: int,
@@ -390,8 +470,12 @@ def main() -> None:
                         help="only the in-process parts (roll-up both ways, page, service): the quick scale curve")
     parser.add_argument("--requests", type=int, default=50, help="measured requests per size (after 3 warm-ups)")
     parser.add_argument("--exports", type=int, default=5, help="measured exports of each format at the largest size")
+    parser.add_argument("--flat", action="store_true", help="every school directly under the Sở (no Phòng)")
+    parser.add_argument("--schema-suffix", default="", help="appended to the bench schemas' names")
+    parser.add_argument("--base", type=Path, help="another checkout: its submissions alternates with this one's")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    use_schemas(args.schema_suffix)
     require_postgres()
     began = time.perf_counter()
     drop_schemas()
@@ -408,7 +492,7 @@ def main() -> None:
             datasets = []
             for size in sizes:
                 start = time.perf_counter()
-                datasets.append(asyncio.run(build(size, identity_url)))
+                datasets.append(asyncio.run(build(size, identity_url, args.flat)))
                 print(f"built {size:,} targets in {time.perf_counter() - start:.1f} s", file=sys.stderr)
             if args.in_process:
                 parts = [asyncio.run(in_process(d, args.requests)) for d in datasets]
@@ -418,6 +502,29 @@ def main() -> None:
                                   *(t.row() for timings, _ in parts for t in timings),
                                   "", f"## Plans at {datasets[-1].size:,} targets", "```", parts[-1][1], "```",
                                   "", f"Whole run: {time.perf_counter() - began:.0f} s."]))
+                return
+            if args.base is not None:
+                base, base_url = start_submissions(identity_url, tmp / "base.log", args.base.resolve())
+                try:
+                    submissions, this_url = start_submissions(identity_url, tmp / "submissions.log")
+                    with httpx.Client(base_url=base_url, timeout=120) as before, \
+                            httpx.Client(base_url=this_url, timeout=120) as after:
+                        load = os.getloadavg()
+                        pairs = measure_pairs({"base": before, "this tree": after}, identity_url, datasets,
+                                              args.requests)
+                    parts = [asyncio.run(in_process(d, args.requests // 2)) for d in datasets]
+                finally:
+                    base.terminate()
+                    base.wait(timeout=15)
+                head = "| request | targets | n | p50 | p95 | max | response |\n|---|---:|---:|---:|---:|---:|---:|"
+                print("\n".join([
+                    f"## Status view over loopback HTTP, base `{args.base}` and this tree alternating (ms)",
+                    f"load average before {' '.join(f'{x:.2f}' for x in load)}, after "
+                    f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", "", head, *(t.row() for t in pairs), "",
+                    *ratios(pairs), "", "## Where the time goes, in process, this tree (ms)",
+                    head.replace("request", "part"), *(t.row() for timings, _ in parts for t in timings), "",
+                    f"## Plans at {datasets[-1].size:,} targets", "```", parts[-1][1], "```", "",
+                    f"Whole run: {time.perf_counter() - began:.0f} s."]))
                 return
             submissions, base_url = start_submissions(identity_url, tmp / "submissions.log")
             with httpx.Client(base_url=base_url, timeout=120) as http:

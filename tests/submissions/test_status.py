@@ -119,8 +119,11 @@ async def test_so_sees_completeness_and_timeliness_per_phong_and_in_total(client
     assert view["group_unit"]["id"] == str(units["so"].id) and view["group_unit"]["name"] == "Sở GDĐT Vĩnh Long"
     assert datetime.fromisoformat(view["as_of"]) == s.now
     assert view["campaign"]["id"] == s.campaign["id"]
+    # the school directly under the Sở is counted in the Sở's own group, after the Phòng
     assert [(g["unit"]["name"], g["is_target"]) for g in view["groups"]] == [
-        ("Phòng GDĐT Long Hồ", False), ("Phòng GDĐT Mang Thít", False), ("Trường THPT Lưu Văn Liệt", True)]
+        ("Phòng GDĐT Long Hồ", False), ("Phòng GDĐT Mang Thít", False), ("Sở GDĐT Vĩnh Long", True)]
+    assert view["groups"][2]["label"] == "Trực thuộc Sở GDĐT Vĩnh Long"
+    assert view["groups"][2]["key"] == units["so"].id.hex
     assert view["groups"][0]["unit"]["code"] == "P-LH" and view["groups"][0]["unit"]["type"] == "district_office"
     assert [counts(g) for g in view["groups"]] == [P1, P2, S0]
     assert view["totals"] == TOTAL
@@ -135,7 +138,7 @@ async def test_so_sees_completeness_and_timeliness_per_phong_and_in_total(client
         "T-HB": "approved", "T-LP": "returned", "T-PD": "overdue", "T-LH": "overdue", "T-DT": "submitted_late",
         "T-NP": "submitted_on_time", "T-HS": "draft", "T-TL": "not_started", "T-LVL": "approved"}
     assert rows["T-DT"]["status_label"] == "Nộp muộn" and rows["T-DT"]["late_text"] == "nộp muộn 1 ngày 2 giờ"
-    assert rows["T-DT"]["group_id"] == str(units["p2"].id) and rows["T-LVL"]["group_id"] == str(units["s0"].id)
+    assert rows["T-DT"]["group_id"] == str(units["p2"].id) and rows["T-LVL"]["group_id"] == str(units["so"].id)
     assert rows["T-NP"]["workflow_status"] == "under_review" and rows["T-NP"]["late_seconds"] == 0
     assert rows["T-LH"]["overdue_seconds"] == 26 * 3600 and rows["T-LH"]["overdue_text"] == "quá hạn 1 ngày 2 giờ"
     assert rows["T-LH"]["submission_id"] is None and rows["T-LH"]["workflow_status"] is None
@@ -184,16 +187,16 @@ async def test_phong_reviewer_sees_only_its_schools(client: httpx.AsyncClient, i
     so_under_p1 = (await status_view(client, s.so_admin, cid, group_unit_id=str(units["p1"].id))).json()
 
     assert view["group_unit"]["id"] == str(units["p2"].id) and view["group_unit"]["name"] == "Phòng GDĐT Mang Thít"
-    assert [(g["unit"]["code"], g["is_target"]) for g in view["groups"]] == [
-        ("T-HS", True), ("T-DT", True), ("T-NP", True), ("T-TL", True)]  # by folded name
-    assert view["totals"] == P2
-    assert [counts(g)["targets"] for g in view["groups"]] == [1, 1, 1, 1]
+    # its schools are all directly under it: one group, not one per school
+    assert [(g["unit"]["id"], g["is_target"], g["label"]) for g in view["groups"]] == [
+        (str(units["p2"].id), True, "Trực thuộc Phòng GDĐT Mang Thít")]
+    assert view["totals"] == P2 and counts(view["groups"][0]) == P2
     assert {t["unit_code"] for t in view["targets"]["items"]} == {"T-NP", "T-HS", "T-TL", "T-DT"}
     assert searched_elsewhere["targets"]["total"] == 0
     assert rolled_up_above.status_code == 404 and rolled_up_above.json()["code"] == "group_unit_not_found"
     assert other_phong.status_code == 404 and other_phong.json()["code"] == "group_unit_not_found"
     assert so_under_p1["group_unit"]["name"] == "Phòng GDĐT Long Hồ" and so_under_p1["totals"] == P1
-    assert [g["unit"]["code"] for g in so_under_p1["groups"]] == ["T-HB", "T-LH", "T-LP", "T-PD"]
+    assert [(g["unit"]["id"], counts(g)) for g in so_under_p1["groups"]] == [(str(units["p1"].id), P1)]
 
 
 async def test_school_users_and_outsiders_are_refused(client: httpx.AsyncClient, id_session: AsyncSession,  # type: ignore[no-untyped-def]
@@ -254,7 +257,8 @@ async def test_export_xlsx_has_the_rows_and_the_roll_up_in_vietnamese(client: ht
     assert summary[0][0] == f"Tình hình nộp báo cáo: {s.campaign['title']}"
     assert summary[4][:3] == ("Đơn vị", "Mã", "Phải nộp") and summary[4][-2:] == ("Hoàn thành (%)", "Đúng hạn (%)")
     table = {r[0]: r[1:] for r in summary[5:]}
-    assert list(table) == ["Phòng GDĐT Long Hồ", "Phòng GDĐT Mang Thít", "Trường THPT Lưu Văn Liệt", "Tổng cộng"]
+    assert list(table) == ["Phòng GDĐT Long Hồ", "Phòng GDĐT Mang Thít", "Trực thuộc Sở GDĐT Vĩnh Long", "Tổng cộng"]
+    assert table["Trực thuộc Sở GDĐT Vĩnh Long"][1] == 1  # the one school directly under the Sở
     assert table["Phòng GDĐT Long Hồ"] == ("P-LH", 4, 0, 0, 2, 0, 0, 1, 1, 2, 50.0, 100.0)
     assert table["Tổng cộng"] == (None, 9, 1, 1, 2, 1, 1, 1, 2, 5, 55.6, 60.0)
 
@@ -301,3 +305,51 @@ def test_percentages_round_half_up_and_zero_of_zero_is_null() -> None:
     assert [percent(1, 16), percent(5, 9), percent(2, 3), percent(0, 4), percent(4, 4)] == [6.3, 55.6, 66.7, 0.0,
                                                                                               100.0]
     assert percent(0, 0) is None
+
+
+async def test_a_reformed_so_counts_its_direct_schools_in_one_group_with_the_same_figures(  # type: ignore[no-untyped-def]
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in, clock: MovableClock) -> None:
+    """After 1/7/2025 a Sở has its schools directly under it: one group for all of them (not one per school),
+    whose counts, and the chart's figures, are what the list says target by target."""
+    units = await make_province(id_session)
+    direct = [await make_unit(id_session, parent=units["so"], name=f"Trường Tiểu học Số {i}", code=f"T-SO-{i:02d}",
+                              levels=["tieu_hoc"]) for i in range(1, 25)]
+    so_admin = await sign_in(await make_user(id_session, units["so"], Role.AUTHORITY_ADMIN))
+    year = await make_school_year(client, so_admin)
+    due = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    cid = (await make_campaign(client, so_admin, school_year_id=year, due_at=due, levels=ALL_LEVELS))["id"]
+    clock.now = due - timedelta(days=1)
+    for school in direct[:6]:
+        await submitted(client, so_admin, cid, school.id)
+    approved = await submitted(client, so_admin, cid, direct[6].id)
+    await review(client, so_admin, approved, "approve")
+    for school in (*direct[7:10], units["s11"]):
+        await drafted(client, so_admin, cid, school.id)
+    await submitted(client, so_admin, cid, units["s21"].id)
+    clock.now = due + timedelta(hours=5)  # the drafts and the schools without a report are overdue now
+    await submitted(client, so_admin, cid, direct[10].id)  # late
+
+    view = (await status_view(client, so_admin, cid, limit=200)).json()
+    in_direct = (await status_view(client, so_admin, cid, group_id=str(units["so"].id), limit=200)).json()
+
+    so_hex = units["so"].id.hex
+    assert [(g["key"], g["is_target"]) for g in view["groups"]] == [
+        (units["p1"].id.hex, False), (units["p2"].id.hex, False), (so_hex, True)]
+    items = view["targets"]["items"]
+    assert len(items) == view["targets"]["total"] == view["totals"]["targets"] == 4 + 24 + 1
+    for group in view["groups"]:  # each group's counts are its targets' statuses, one by one
+        mine = [t for t in items if t["group_key"] == group["key"]]
+        assert counts(group) == expected(
+            len(mine), first_on_time=sum(t["late_seconds"] == 0 for t in mine),
+            **{s: sum(t["status"] == s for t in mine) for s in {t["status"] for t in mine}})
+    direct_group = view["groups"][2]
+    assert direct_group["targets"] == 25 and direct_group["unit"]["id"] == str(units["so"].id)
+    assert (direct_group["approved"], direct_group["submitted_late"], direct_group["overdue"]) == (1, 1, 3 + 14)
+    assert {t["unit_code"] for t in in_direct["targets"]["items"]} == {
+        *(s.code for s in direct), "T-LVL"} and in_direct["targets"]["total"] == 25
+    assert all(t["group_id"] == str(units["so"].id) for t in in_direct["targets"]["items"])
+    summary = view["summary"]  # the chart, from the same roll-up
+    awaiting = [t for t in items if t["workflow_status"] in ("submitted", "under_review", "resubmitted")]
+    assert summary["awaiting"] == summary["unassigned"] == len(awaiting) == 6 + 1 + 1
+    opened = [t["completeness"] for t in items if t["completeness"] is not None]
+    assert len(opened) == 13 and summary["average_completeness"] == round(sum(opened) / len(opened), 1)

@@ -11,9 +11,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Column, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from edudx_common.db import UTCDateTime
+from submissions.workflow.models import Submission
 
 
 class TargetReview(SQLModel, table=True):
@@ -35,3 +36,11 @@ class TargetReview(SQLModel, table=True):
     review_score: float | None = None
     final_score: float | None = None
     scores_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+# The status roll-up reads five narrow columns of every submission of the campaign; the rows also hold the report's
+# content (~1.3 KB each), so at 50,000 targets the scan read ~7,500 heap pages. This index carries just what the
+# roll-up reads (PostgreSQL: an index-only scan, ~480 pages; SQLite: a plain index on the two keys). Declared here,
+# beside the view that reads it, on the workflow's table.
+Index("ix_submissions_status_rollup", col(Submission.campaign_id), col(Submission.target_id),
+      postgresql_include=["status", "late_seconds", "first_submitted_at", "completeness"])

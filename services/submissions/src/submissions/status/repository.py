@@ -108,19 +108,23 @@ _ATTRIBUTE_COLUMNS: dict[str, Any] = {
 
 
 def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
-    """The group of a target. By child: the id (hex) of the group unit's child on the target's path; the group
-    unit itself if the path ends there — found by position, not by a fixed offset: targets added later may sit
-    under a moved branch. A target no longer under the group unit (a school of an absorbed Sở moves to the
-    surviving Sở, while the absorbed Sở, its campaigns' issuer, goes below the survivor) is its own group: the last
-    id on its path. By attribute: the attribute's stored text ('' for a school without a commune)."""
+    """The group of a target. By child: the id (hex) of the group unit's child on the target's path — found by
+    position, not by a fixed offset: targets added later may sit under a moved branch — except for a target that
+    is that child itself (a school directly under the group unit), or the group unit, or no longer under it (a
+    school of an absorbed Sở moves to the surviving Sở, while the absorbed Sở, its campaigns' issuer, goes below the
+    survivor): those share one group, the group unit's own hex. One group per school directly under a Sở would
+    be 2,500 groups for a reformed Sở and 50,000 for a national campaign, each a copy of a line of the list.
+    By attribute: the attribute's stored text ('' for a school without a commune)."""
     attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
     if attribute is not None:
         return func.coalesce(cast(col(attribute), String), "")
+    unit_hex = literal(scope.group_unit_id.hex)
     if scope.group_unit_id == scope.issuer_unit_id:
-        # Stored with the path (campaigns.models.issuer_group_of), and grouped by as the bare column: PostgreSQL
-        # then knows how few groups there are (a hash aggregate, no sort of every target spilled to disk).
-        return cast(col(CampaignTarget.issuer_group_hex), String)
-    return child_group(col(CampaignTarget.unit_path), literal(scope.group_unit_id.hex), dialect)
+        # Stored with the path (campaigns.models.issuer_group_of): not cut out of every path per request.
+        child: ColumnElement[str] = cast(col(CampaignTarget.issuer_group_hex), String)
+    else:
+        child = child_group(col(CampaignTarget.unit_path), unit_hex, dialect)
+    return case((child == uuid_hex(col(CampaignTarget.unit_id), dialect), unit_hex), else_=child)
 
 
 def child_group(path: Any, unit_hex: ColumnElement[str], dialect: str) -> ColumnElement[str]:
@@ -178,23 +182,43 @@ def _matches(query: str) -> ColumnElement[bool]:
 
 def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any]:
     first_on_time = and_(col(Submission.first_submitted_at).is_not(None), col(Submission.late_seconds) == 0)
-    judged = _targets(scope, group_expression(scope, dialect).label("group_key"),
+    awaiting = col(Submission.status).in_(AWAITING)
+    judged: Any = _targets(scope, group_expression(scope, dialect).label("group_key"),
                       group_label_expression(scope).label("group_label"),
                       status_expression(scope).label("status"),
                       case((first_on_time, 1), else_=0).label("first_on_time"),
                       case((_matches(query), 1), else_=0).label("matched") if query else literal(1).label("matched"),
-                      ).subquery()
+                      case((awaiting, 1), else_=0).label("awaiting"),
+                      case((and_(awaiting, col(TargetReview.reviewer_id).is_(None)), 1), else_=0).label("unassigned"),
+                      case((col(TargetReview.review_score).is_not(None), 1), else_=0).label("review_scored"),
+                      col(TargetReview.self_score), col(TargetReview.final_score), col(Submission.completeness),
+                      )
+    if dialect == "postgresql":
+        # Not flattened into the grouping (OFFSET 0): PostgreSQL then estimates the groups from the two keys alone,
+        # a few thousand, and hashes them. Flattened, it counted the distinct values of every column the keys read
+        # (unit ids, late seconds), one group per target, and sorted all of them, on disk at 50,000 targets.
+        judged = judged.offset(0)
+    judged = judged.subquery()
+    sums = [func.sum(judged.c[name]).label(name) for name in ("first_on_time", "matched", *SUMMED)]
+    # The chart's averages as sums and counts per cell: the service adds the cells up (no second scan).
+    averaged = [aggregate(judged.c[name]).label(f"{name}_{kind}") for name in AVERAGED
+                for kind, aggregate in (("sum", func.sum), ("count", func.count))]
     # Grouped outside: PostgreSQL cannot match a GROUP BY expression whose parameters are numbered apart.
-    return (select(judged.c.group_key, judged.c.status, func.count().label("targets"),
-                   func.sum(judged.c.first_on_time).label("first_on_time"),
-                   func.sum(judged.c.matched).label("matched"), func.max(judged.c.group_label).label("group_label"))
+    return (select(judged.c.group_key, judged.c.status, func.count().label("targets"), *sums, *averaged,
+                   func.max(judged.c.group_label).label("group_label"))
             .group_by(judged.c.group_key, judged.c.status))
 
 
+# What the roll-up adds up for the chart besides the status counts (a count each), and what it averages.
+SUMMED = ("awaiting", "unassigned", "review_scored")
+AVERAGED = ("self_score", "final_score", "completeness")
+
+
 async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> Sequence[Row[Any]]:
-    """(group_key, status, targets, first_on_time, matched, group_label) for every group and status present:
-    `matched`
-    counts the targets `query` finds, so the length of any filtered list is known without counting it."""
+    """(group_key, status, targets, first_on_time, matched, group_label, the chart's SUMMED counts, and sum and
+    count of each AVERAGED column) for every group and status present: `matched` counts the targets `query`
+    finds, so the length of any filtered list is known without counting it; the chart's figures over the whole
+    scope are the cells added up."""
     return (await session.execute(rollup_query(scope, _dialect(session), query=query))).all()
 
 
@@ -346,40 +370,6 @@ async def listed(session: AsyncSession, scope: Scope, *, filters: BoardFilters, 
     """Targets matching the filters, in the order asked, with their status, deadline and group."""
     stmt = list_query(scope, _dialect(session), filters=filters)
     return (await session.execute(stmt.limit(limit).offset(offset))).all()
-
-
-def summary_query(scope: Scope) -> Select[Any]:
-    """The chart's figures over the whole scope, in one aggregate: how many wait, are mine to decide, were
-    returned, are reviewed, and the average scores."""
-    status = col(Submission.status)
-    awaiting = status.in_(AWAITING)
-    return _targets(
-        scope,
-        func.count().label("targets"),
-        func.sum(case((awaiting, 1), else_=0)).label("awaiting"),
-        func.sum(case((and_(awaiting, col(TargetReview.reviewer_id).is_(None)), 1), else_=0)).label("unassigned"),
-        func.sum(case((col(TargetReview.review_score).is_not(None), 1), else_=0)).label("review_scored"),
-        func.avg(col(TargetReview.self_score)).label("average_self_score"),
-        func.avg(col(TargetReview.final_score)).label("average_final_score"),
-        func.avg(col(Submission.completeness)).label("average_completeness"),
-    )
-
-
-async def summary(session: AsyncSession, scope: Scope) -> Row[Any]:
-    return (await session.execute(summary_query(scope))).one()
-
-
-async def targets_among(session: AsyncSession, campaign_id: uuid.UUID,
-                        unit_ids: Collection[uuid.UUID]) -> Sequence[Any]:
-    """Which of these units are active targets themselves (a school directly under the viewer's unit)."""
-    if not unit_ids:
-        return []
-    result = await session.execute(
-        select(col(CampaignTarget.unit_id), col(CampaignTarget.unit_code), col(CampaignTarget.unit_name),
-               col(CampaignTarget.unit_type))
-        .where(col(CampaignTarget.campaign_id) == campaign_id, col(CampaignTarget.unit_id).in_(list(unit_ids)),
-               col(CampaignTarget.withdrawn_at).is_(None)))
-    return result.all()
 
 
 async def some_path(session: AsyncSession, campaign_id: uuid.UUID, path_patterns: Sequence[str]) -> str | None:

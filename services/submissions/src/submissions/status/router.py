@@ -74,9 +74,10 @@ async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, princ
     """Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
     returned, approved — with counts, completeness and timeliness per sub-authority and in total.
 
-    With `group_by=child` (the default) groups are the units directly under the viewing unit (`group_unit`):
-    a Sở sees one group per school directly under it (and per sub-authority, such as a Phòng before 1/7/2025,
-    if any); `group_unit_id` rolls up under a unit below instead (404 `group_unit_not_found` for a unit
+    With `group_by=child` (the default) groups are the sub-authorities directly under the viewing unit
+    (`group_unit`), such as a Phòng before 1/7/2025, and one group (`is_target`, keyed by the group unit's id) for
+    the targets directly under it — every school of a Sở after the reform; `group_unit_id` rolls up under a unit
+    below instead (404 `group_unit_not_found` for a unit
     outside the caller's scope). `group_by=commune|cluster|level` groups the targets by their commune (UBND
     xã/phường), clusters or education levels as frozen at publication (and kept up to date on
     reorganisations). Issuer-side users see every target, other authority users the targets under their unit,

@@ -122,7 +122,8 @@ class GroupStatus(StatusCounts):
     label: str = Field(description="Tên nhóm, ví dụ 'Phường Long Châu', 'Tiểu học, THCS'")
     unit: UnitRef | None = Field(description="Đơn vị của nhóm: đơn vị trực thuộc đơn vị tổng hợp, hoặc xã/phường; "
                                              "null khi nhóm theo cụm hoặc cấp học")
-    is_target: bool = Field(description="Nhóm là chính một đơn vị phải nộp (trường trực thuộc đơn vị tổng hợp)")
+    is_target: bool = Field(description="Nhóm gồm các đơn vị phải nộp trực thuộc trực tiếp đơn vị tổng hợp (các "
+                                        "trường trực thuộc Sở); khoá và `unit` là của chính đơn vị tổng hợp")
 
 
 class TargetStatusRead(BaseModel):

@@ -1,15 +1,16 @@
 """Where every target of a campaign stands, rolled up by the sub-authorities of the viewer's unit.
 
 The database judges and counts (see repository): one grouped query gives the counts of every group and
-status, a second one the page of the list. Counts always cover the caller's whole scope; filters narrow only
-the list. Group units that are not targets themselves (a Phòng) are named by identity, in one call per view
-(per 100 groups), made while the database reads the page.
+status (and the chart's sums), a second one the page of the list. Counts always cover the caller's whole scope;
+filters narrow only the list. Group units (a Phòng) are named by identity, in one call per view (per 100 groups),
+made while the database reads the page; the targets directly under the group unit are one group, named after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from submissions.workflow.models import SubmissionStatus
 _SUBMITTED = frozenset({TargetStatus.SUBMITTED_ON_TIME, TargetStatus.SUBMITTED_LATE, TargetStatus.RETURNED,
                         TargetStatus.APPROVED})
 _UNKNOWN_UNIT = "(đơn vị không còn trong danh mục)"
+_DIRECT_LABEL = "Trực thuộc"  # the group of the targets directly under the group unit: "Trực thuộc Sở GDĐT …"
 _NO_GROUP = {
     GroupBy.COMMUNE: "(chưa gắn xã/phường)",
     GroupBy.CLUSTER: "(không thuộc cụm trường nào)",
@@ -190,7 +192,7 @@ class StatusReport:
     groups_by_hex: dict[str, Group] = field(repr=False)
     # Of the listed submissions: whether the latest submitted version is digitally signed.
     signatures: dict[uuid.UUID, signatures_service.SignatureStatus] = field(default_factory=dict, repr=False)
-    summary: Row[Any] | None = field(default=None, repr=False)  # the chart's aggregates over the whole scope
+    summary: Summary | None = field(default=None, repr=False)  # the chart's aggregates over the whole scope
 
     def managing_name(self, line: TargetLine) -> str:
         """The group a target belongs to, or the viewer's unit for a target directly under it."""
@@ -200,6 +202,33 @@ class StatusReport:
         if group is None or group.is_target:
             return self.group_unit.name
         return group.label
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The chart's figures over the whole scope: the roll-up's cells added up."""
+
+    awaiting: int
+    unassigned: int
+    review_scored: int
+    average_self_score: float | None
+    average_final_score: float | None
+    average_completeness: float | None
+
+    @classmethod
+    def of(cls, cells: Iterable[Row[Any]]) -> Summary:
+        cells = list(cells)
+
+        def total(name: str) -> int:
+            return sum(int(getattr(c, name) or 0) for c in cells)
+
+        def average(name: str) -> float | None:
+            n = total(f"{name}_count")
+            return math.fsum(float(getattr(c, f"{name}_sum") or 0) for c in cells) / n if n else None
+
+        return cls(awaiting=total("awaiting"), unassigned=total("unassigned"), review_scored=total("review_scored"),
+                   average_self_score=average("self_score"), average_final_score=average("final_score"),
+                   average_completeness=average("completeness"))
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -226,8 +255,9 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
 
     cells = await repository.rollup(session, scope, query=filters.query)
     groups = _groups(cells, filters.group_by)
-    if filters.group_by == GroupBy.CHILD:
-        await _name_target_groups(session, campaign.id, groups)
+    direct = groups.get(scope.group_unit_id.hex) if filters.group_by == GroupBy.CHILD else None
+    if direct is not None:
+        direct.is_target, direct.order = True, (1,)  # after the sub-authorities
     statuses = {s.value for s in filters.statuses}
     group_hex = _stored_key(groups, filters)
     board = board_filters(principal, filters, statuses=statuses, group_hex=group_hex)
@@ -236,7 +266,7 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
     else:
         total = sum(int(c.matched) for c in cells
                     if (not statuses or c.status in statuses) and (group_hex is None or c.group_key == group_hex))
-    chart = await repository.summary(session, scope)
+    chart = Summary.of(cells)
 
     # Identity names the other groups while the database reads the page.
     naming = asyncio.ensure_future(_name_other_groups(
@@ -248,6 +278,9 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
         naming.cancel()
         raise
     group_unit = await naming
+    if direct is not None:
+        direct.named(group_unit)
+        direct.label = f"{_DIRECT_LABEL} {group_unit.name}"
 
     ordered = sorted(groups.items(), key=lambda item: (item[1].order, fold(item[1].label), item[1].code or ""))
     totals = Tally()
@@ -342,18 +375,10 @@ def _stored_key(groups: dict[str, Group], filters: StatusFilters) -> str | None:
     return found if found is not None else wanted  # an unknown group lists nothing
 
 
-async def _name_target_groups(session: AsyncSession, campaign_id: uuid.UUID, groups: dict[str, Group]) -> None:
-    """A group that is a target itself (a school directly under the group unit) is named from the targets."""
-    for target in await repository.targets_among(session, campaign_id, [g.unit.id for g in groups.values() if g.unit]):
-        group = groups[target.unit_id.hex]
-        group.named(UnitRef(id=target.unit_id, code=target.unit_code, name=target.unit_name, type=target.unit_type))
-        group.is_target = True
-
-
 async def _name_other_groups(identity: IdentityClient, campaign: Campaign, group_unit_id: uuid.UUID,
                              groups: dict[str, Group]) -> UnitRef:
-    """Name the other groups (a Phòng) and return the group unit, from identity: one call for the view, or
-    one per IDS_PER_CALL groups at once. Inactive units keep their name: targets were frozen under them."""
+    """Name the groups (a Phòng) and return the group unit, from identity: one call for the view, or one per
+    IDS_PER_CALL groups at once. Inactive units keep their name: targets were frozen under them."""
     missing = [g.unit.id for g in groups.values() if g.unit is not None and not g.is_target]
     if group_unit_id == campaign.issuer_unit_id and not missing:
         return UnitRef(id=group_unit_id, code=None, name=campaign.issuer_name, type=None)
