@@ -47,6 +47,13 @@ async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *, wit
     return [SubmittedSheet(*row) for row in found]
 
 
+async def campaign_stamped(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
+    """Whether every sheet of the campaign carries its issuer (results read the stored group), or some still wait
+    for `python -m scoring.cli stamp-issuers` (results cut the group from the paths: group_key). Read, never
+    written here: a results read takes no write lock."""
+    return await sheets_repository.campaign_stamped(session, campaign_id)
+
+
 async def commune_has_sheets(session: AsyncSession, campaign_id: uuid.UUID, commune_id: uuid.UUID) -> bool:
     found = await session.execute(select(col(ScoreSheet.id)).where(
         col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.commune_id) == commune_id).limit(1))
@@ -122,10 +129,16 @@ _ATTRIBUTE_GROUPS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def group_key(group_by: str) -> ColumnElement[str | None]:
+def group_key(group_by: str, *, cut_under: uuid.UUID | None = None) -> ColumnElement[str | None]:
     """The group of a sheet: its sub-authority under the campaign's issuer (`child`: the stored `group_hex`, kept
-    with the path), or its commune, clusters or levels as text."""
+    with the path), or its commune, clusters or levels as text. `cut_under`: the issuer of a campaign some of whose
+    sheets do not carry it yet (stored before s8b_0001, not yet stamped): the group is cut out of every sheet's
+    path under it instead — what the stored one holds for the others, and still an index-only read (the path is
+    in the covering index, the issuer column is not)."""
     attribute = _ATTRIBUTE_GROUPS.get(group_by)
+    if attribute is None and cut_under is not None:
+        path = cast("ColumnElement[str]", col(ScoreSheet.unit_path))
+        return sheets_repository.group_below(literal(cut_under.hex), path)
     if attribute is None:
         return cast("ColumnElement[str | None]", col(ScoreSheet.group_hex))
     return cast("ColumnElement[str | None]", expression.cast(col(attribute[0]), String))
@@ -239,16 +252,18 @@ class Ranked:
 
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
                   within: uuid.UUID | None = None, approved_only: bool = False, group_by: str = "child",
-                  commune_id: uuid.UUID | None = None, by_level: bool = False) -> Ranked:
+                  commune_id: uuid.UUID | None = None, by_level: bool = False, stamped: bool = True) -> Ranked:
     """Every submitted sheet of the campaign (of `within`'s subtree) ranked by its final total (`by_level`: by
-    its level, then its final total)."""
+    its level, then its final total). `stamped`: every sheet of the campaign carries its issuer (else the group is
+    cut from the paths: group_key)."""
     final = _final_total(unscored)
     keys: tuple[ColumnElement[Any], ...] = (_level_rank(unscored), final) if by_level else (final,)
     columns: tuple[ColumnElement[Any], ...] = (
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
         col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
         final.label("final_total"), _classification(unscored).label("classification"),
-        group_key(group_by).label("group_hex"), *(key.label(f"key_{i}") for i, key in enumerate(keys)))
+        group_key(group_by, cut_under=None if stamped else issuer_id).label("group_hex"),
+        *(key.label(f"key_{i}") for i, key in enumerate(keys)))
     population = (*_submitted(campaign_id, within, commune_id),
                   *([col(ScoreSheet.submission_status) == "approved"] if approved_only else []))
     return Ranked(campaign_id=campaign_id, issuer_id=issuer_id, population=population, keys=keys, columns=columns,
@@ -290,8 +305,7 @@ async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: 
     (a top-N sort of narrow rows), and each of its places gets rank = 1 + the number of sheets placed strictly
     above it, tied = more than one sheet in it, from one count per place over the sheets placed at or above the
     page's lowest place (an index range on the final total when that place is above the unscored one).
-    `population_count`: how many sheets `ranked` holds, when known (the figures' sum): no filter, no count.
-    The campaign's sheets must carry their issuer (`class_figures` sees to it, and runs first)."""
+    `population_count`: how many sheets `ranked` holds, when known (the figures' sum): no filter, no count."""
     base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
     where = _ranked_filters(base.c, classification=classification, only_unclassified=only_unclassified,
                             group=group, search=search, stored_group=stored_group)
@@ -340,11 +354,10 @@ async def sheet_details(session: AsyncSession, sheet_ids: Sequence[uuid.UUID]) -
 
 async def class_figures(session: AsyncSession, campaign_id: uuid.UUID, *, issuer_id: uuid.UUID,
                         unscored: Unscored, within: uuid.UUID | None = None, group_by: str = "child",
-                        commune_id: uuid.UUID | None = None) -> list[ClassFigure]:
+                        commune_id: uuid.UUID | None = None, stamped: bool = True) -> list[ClassFigure]:
     """Counts, sums of final totals and approvals per (group, class): every figure of the results page is
-    added up from these few rows, whatever the number of units."""
-    await sheets_repository.stamp_issuer(session, campaign_id, issuer_id)
-    group, label = group_key(group_by), _classification(unscored)
+    added up from these few rows, whatever the number of units. `stamped`: as ranked_sheets."""
+    group, label = group_key(group_by, cut_under=None if stamped else issuer_id), _classification(unscored)
     approved = func.sum(case((col(ScoreSheet.submission_status) == "approved", 1), else_=0))
     # Whole hundredths: exact on SQLite too, where NUMERIC is stored as a float and a float sum drifts.
     cents = func.sum(func.round(_final_total(unscored) * 100))
@@ -386,7 +399,6 @@ async def export_rows(session: AsyncSession, ranked: Ranked, *, with_group_level
     the stored summary in SQL: no summary is decoded whole, no outcome rebuilt in Python."""
     summary = col(ScoreSheet.summary)
     groups = summary["groups"] if with_group_levels else null()
-    await sheets_repository.stamp_issuer(session, ranked.campaign_id, ranked.issuer_id)
     rows = ranked.rows.c
     query = (select(rows.unit_id, rows.unit_name, rows.group_hex, summary["self_total"].as_string(),
                     summary["review_total"].as_string(), rows.final_total, groups, rows.classification, rows.rank,

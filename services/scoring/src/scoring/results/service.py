@@ -301,13 +301,14 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     settings = await repository.settings(session, campaign.id)
     ranking = settings.ranking_enabled if settings else True
     group_by = chosen.group_by.value
+    stamped = await repository.campaign_stamped(session, campaign.id)
     figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
                                              unscored=unscored, within=within, group_by=group_by,
-                                             commune_id=commune_id)
+                                             commune_id=commune_id, stamped=stamped)
     naming = await _group_naming(chosen.group_by, figures, identity)
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
                                       within=within, group_by=group_by, commune_id=commune_id,
-                                      by_level=definition.ranks_by_level)
+                                      by_level=definition.ranks_by_level, stamped=stamped)
     unclassified = chosen.classification == NOT_CLASSIFIED
     shown, total = await repository.ranked_page(
         session, ranked, classification=None if unclassified else chosen.classification,
@@ -384,12 +385,13 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
     unscored = _unscored(definition)
     settings = await repository.settings(session, campaign.id)
     ranking = settings.ranking_enabled if settings else True
+    stamped = await repository.campaign_stamped(session, campaign.id)
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
-                                      within=within, group_by=group_by.value, commune_id=commune_id)
+                                      within=within, group_by=group_by.value, commune_id=commune_id, stamped=stamped)
     rows = await repository.export_rows(session, ranked, with_group_levels=definition.mode.value == "group_levels")
     figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
                                              unscored=unscored, within=within, group_by=group_by.value,
-                                             commune_id=commune_id)
+                                             commune_id=commune_id, stamped=stamped)
     naming = await _group_naming(group_by, figures, identity)
     if group_by is not GroupBy.CHILD:
         rows.sort(key=lambda r: (naming[r.group_hex].order, naming[r.group_hex].name or ""))  # stable: ranks kept

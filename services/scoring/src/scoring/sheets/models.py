@@ -60,8 +60,9 @@ class ScoreSheet(SQLModel, table=True):
     # sub-authority results group by, kept with the path on every ORM write (the listener below) and on the bulk
     # path moves (sheets.repository.move_paths) so that the figures are a GROUP BY on a column, not a cut of every
     # path per request. NULL group: the unit sits directly under the issuer or outside its tree. A sheet written
-    # before these columns existed has no issuer until results first read its campaign (results.repository
-    # .stamp_issuer, one UPDATE per campaign, once).
+    # before these columns existed gets its issuer on its next event or score write, or from the operator step
+    # `python -m scoring.cli stamp-issuers` (sheets.repository.stamp_issuer); until then results cut its
+    # campaign's groups out of the paths (results.repository.group_key), never writing on a read.
     issuer_unit_id: uuid.UUID | None = None
     group_hex: str | None = Field(default=None, max_length=32)
     rubric_id: uuid.UUID = Field(index=True)

@@ -108,6 +108,8 @@ async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: Identit
             found = await repository.sheet_for_submission(session, ctx.info.id, for_update=True)
             assert found is not None
             sheet = found
+    if sheet.issuer_unit_id is None:  # stored before sheets carried it (s8b_0001): the listener derives the group
+        sheet.issuer_unit_id = ctx.campaign.issuer_unit_id
     if ctx.info.updated_at >= sheet.status_at:
         sheet.submission_status, sheet.submit_count = ctx.info.status, ctx.info.submit_count
         sheet.status_at = ctx.info.updated_at
