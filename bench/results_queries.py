@@ -85,6 +85,8 @@ async def build(size: int, rng: random.Random, summaries: list[tuple[dict[str, A
                      "unit_path": f"/{bo.hex}/{so.hex}/{rng.choice(phong[so]).hex}/{unit_id.hex}/",
                      "rubric_id": uuid.UUID(int=4), "submission_status": "approved", "submit_count": 1,
                      "status_at": now, "summary": summary, "final_total": total, "classification": label,
+                     "self_total": Decimal(summary["self_total"]),
+                     "review_total": None if summary["review_total"] is None else Decimal(summary["review_total"]),
                      "created_at": now, "updated_at": now})
     engine = create_engine(POSTGRES_URL, schema=SCHEMA)
     try:

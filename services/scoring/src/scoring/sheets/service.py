@@ -306,6 +306,7 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     sheet.summary = summary_of(result)
     sheet.final_total, sheet.classification = result.final_total, result.classification.label
     sheet.level_rank = result.classification.rank
+    sheet.self_total, sheet.review_total = result.self_total, result.review_total
     await session.flush()
     if events is not None:
         reviewed = [c.review_mark.points for c in result.criteria if c.review_mark is not None]
