@@ -105,6 +105,11 @@ CHOICES = [
     (ResultsFilter(), PageParams(limit=7, offset=14)),
     (ResultsFilter(), PageParams(limit=50, offset=500)),  # past the end: no rows, the count still right
     (ResultsFilter(sort=ResultsSort.NAME), PageParams(limit=9, offset=9)),
+    # Pages in the second half are read backwards from the end: the last one (partial), one just past the middle.
+    (ResultsFilter(sort=ResultsSort.NAME), PageParams(limit=9, offset=81)),
+    (ResultsFilter(), PageParams(limit=10, offset=80)),
+    (ResultsFilter(), PageParams(limit=7, offset=40)),
+    (ResultsFilter(q="ưng"), PageParams(limit=5, offset=25)),
     (ResultsFilter(q="ung hoa 1"), PageParams(limit=5, offset=0)),
     (ResultsFilter(q="ưng"), PageParams()),
     (ResultsFilter(classification="Trung bình"), PageParams(limit=6, offset=3)),

@@ -292,12 +292,19 @@ def _ranked_filters(rows: Any, *, classification: str | None, only_unclassified:
     return where
 
 
-def _page_order(columns: Any, keys: int, by_name: bool) -> list[Any]:
-    """Rank order is the keys' descending order; then the name (code points), the sheet id."""
-    by_rank = [columns[f"key_{i}"].desc() for i in range(keys)]
-    name_order = [_CodePointOrder(columns.unit_name_folded), _CodePointOrder(columns.unit_name)]
-    order = [*name_order, *by_rank] if by_name else [*by_rank, _CodePointOrder(columns.unit_name)]
-    return [*order, columns.sheet_id]
+def _page_order(columns: Any, keys: int, by_name: bool, *, backwards: bool = False) -> list[Any]:
+    """Rank order is the keys' descending order; then the name (code points), the sheet id: a total order (no
+    NULL in any of them), so `backwards` is exactly the same rows last to first."""
+    def up(column: Any) -> Any:
+        return column.desc() if backwards else column.asc()
+
+    def down(column: Any) -> Any:
+        return column.asc() if backwards else column.desc()
+
+    by_rank = [down(columns[f"key_{i}"]) for i in range(keys)]
+    name_order = [up(_CodePointOrder(columns.unit_name_folded)), up(_CodePointOrder(columns.unit_name))]
+    order = [*name_order, *by_rank] if by_name else [*by_rank, up(_CodePointOrder(columns.unit_name))]
+    return [*order, up(columns.sheet_id)]
 
 
 async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: str | None = None,
@@ -314,12 +321,21 @@ async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: 
     where = _ranked_filters(base.c, classification=classification, only_unclassified=only_unclassified,
                             group=group, search=search, stored_group=stored_group)
     width = len(ranked.keys)
-    found = (await session.execute(select(base).where(*where).order_by(*_page_order(base.c, width, by_name))
-                                   .limit(limit).offset(offset))).all()
     if population_count is not None and not where:
         matching = population_count
     else:
         matching = int(await session.scalar(select(func.count()).select_from(base).where(*where)) or 0)
+    if offset >= matching:
+        return [], matching
+    # A page in the second half is read from the end, backwards: the database then keeps the rows from the page to
+    # the end (a top-N sort), not every row before it — the last page by name of 50,000 sorted every row.
+    backwards = offset + limit > matching - offset
+    query = select(base).where(*where).order_by(*_page_order(base.c, width, by_name, backwards=backwards))
+    if backwards:
+        shown = min(limit, matching - offset)
+        found = list(reversed((await session.execute(query.limit(shown).offset(matching - offset - shown))).all()))
+    else:
+        found = list((await session.execute(query.limit(limit).offset(offset))).all())
     if not found:
         return [], matching
     places = {tuple(row[-width:]) for row in found}
