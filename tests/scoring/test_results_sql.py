@@ -25,6 +25,7 @@ from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound
 from scoring.results import export, service
+from scoring.results.computation import competition_ranks
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort
 from scoring.results.models import PublishedResult
 from scoring.rubrics.service import template_definition
@@ -214,7 +215,7 @@ async def test_publication_from_sql_snapshots_what_the_full_computation_would(st
             PublishedResult.campaign_id == campaign.id))).scalars().all()  # type: ignore[arg-type]
 
     approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
-    ranks = service.competition_ranks([r.outcome.final_total for r in approved])
+    ranks = competition_ranks([r.outcome.final_total for r in approved])
     expected = {r.sheet.unit_id: (r.sheet.unit_name, r.outcome.classification.label, r.outcome.final_total,
                                   r.outcome.max_total, rank,
                                   [{"code": g.code, "title": g.title, "total": float(g.final_total), "level": g.level}

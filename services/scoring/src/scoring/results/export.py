@@ -29,7 +29,7 @@ from scoring.sheets.export import XLSX_MEDIA_TYPE as XLSX_MEDIA_TYPE
 from scoring.sheets.export import sheet_name, write_row, write_unit_sheet
 
 if TYPE_CHECKING:  # the service builds the summary lines this module writes, and imports it
-    from scoring.results.service import Computation
+    from scoring.results.computation import Computation
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 GROUP_TITLES = {GroupBy.CHILD: "Đơn vị quản lý", GroupBy.COMMUNE: "Xã/phường", GroupBy.CLUSTER: "Cụm trường",
