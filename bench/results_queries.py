@@ -15,6 +15,11 @@ criterion scores are not needed by results). Per size, alternating so machine lo
 each for page 1 by rank, a late page by name, a search without diacritics, and one Sở's schools; and the ranking
 export's database work and XLSX (`export_rows` + `export.summary_xlsx`, every school) once per size.
 
+Session 9 (s9c), alternating too: the last page by name's statement read forwards (s8) and backwards from the end
+(`ranked_page` now); the summary export as s8 did it (self and review totals parsed out of each JSON summary, rows
+through the ORM, xlsxwriter) and now (columns of the covering index, plain rows, `streamed_xlsx`), the database
+part apart and the whole.
+
 Prints Markdown. Drops the schema at the end (also on failure). Refuses to run without PostgreSQL.
 """
 
@@ -50,7 +55,7 @@ from scoring.sheets.repository import stamp_issuer  # noqa: E402
 from tests.support import drop_schema_sync, migrate  # noqa: E402
 
 POSTGRES_URL = os.environ.get("EDUDX_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-SCHEMA = "bench_results_queries"
+SCHEMA = os.environ.get("EDUDX_BENCH_SCHEMA", "bench_results_queries")  # several people may bench at once
 STEP = Decimal("0.25")
 
 
@@ -85,6 +90,8 @@ async def build(size: int, rng: random.Random, summaries: list[tuple[dict[str, A
                      "unit_path": f"/{bo.hex}/{so.hex}/{rng.choice(phong[so]).hex}/{unit_id.hex}/",
                      "rubric_id": uuid.UUID(int=4), "submission_status": "approved", "submit_count": 1,
                      "status_at": now, "summary": summary, "final_total": total, "classification": label,
+                     "self_total": Decimal(summary["self_total"]),
+                     "review_total": None if summary["review_total"] is None else Decimal(summary["review_total"]),
                      "created_at": now, "updated_at": now})
     engine = create_engine(POSTGRES_URL, schema=SCHEMA)
     try:
@@ -133,6 +140,102 @@ async def _old_page(session: Any, campaign_id: uuid.UUID, issuer: uuid.UUID, *, 
     rows = (await session.execute(select(page, _old_group(issuer, page.c.path)))).all()
     await repository.sheet_details(session, [r.sheet_id for r in rows])
     return rows
+
+
+async def _s8_export(session: Any, ranked: Any) -> list[tuple[Any, ...]]:
+    """Session 8's export rows: the two totals parsed out of the JSON summary (a join to the sheet), ORM rows."""
+    summary = col(ScoreSheet.summary)
+    rows = ranked.rows.c
+    query = (select(rows.unit_id, rows.unit_name, rows.group_hex, summary["self_total"].as_string(),
+                    summary["review_total"].as_string(), rows.final_total, rows.classification, rows.rank, rows.tied,
+                    col(ScoreSheet.submission_status))
+             .join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
+             .order_by(rows.rank, repository._CodePointOrder(rows.unit_name), rows.sheet_id))
+    return [(unit_id, name, group, None if s is None else Decimal(s), None if r is None else Decimal(r),
+             Decimal(final), label, rank, bool(tied), status)
+            for unit_id, name, group, s, r, final, label, rank, tied, status in await session.execute(query)]
+
+
+def _s8_xlsx(lines: list[Any]) -> bytes:
+    """Session 8's summary workbook: xlsxwriter, constant memory."""
+    import io
+    definition = template_definition("seed-004-cntt")
+    buffer = io.BytesIO()
+    workbook = export._workbook(buffer, "Đánh giá")
+    header, points = export._formats(workbook)
+    export._summary_sheet(workbook, definition, True, False, export.GroupBy.CHILD, header, points, lines, len(lines))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _lines(rows: list[Any]) -> list[SummaryLine]:
+    return [SummaryLine(unit_name=name, group_name=group, self_total=s or Decimal(0), review_total=r,
+                        final_total=final, group_levels=[], classification=label, rank=rank, tied=tied,
+                        previous_total=None, previous_classification=None, submission_status=status)
+            for _, name, group, s, r, final, label, rank, tied, status in rows]
+
+
+# (s9c way, the s8 way it replaces): the ratio column compares them.
+S9C_TWINS = {"s9c: last page by name, read backwards": "s8: last page by name, read forwards",
+             "s9c: export rows, columns and plain rows (database)": "s8: export rows, JSON and ORM rows (database)",
+             "s9c: export rows + streamed XLSX (whole)": "s8: export rows + xlsxwriter (whole)"}
+
+
+async def measure_s9c(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, requests: int) -> dict[str, list[float]]:
+    engine = create_engine(POSTGRES_URL, schema=SCHEMA)
+    unscored = repository.Unscored(final_total=Decimal(0), classification=None)
+    ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
+    base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
+    definition = template_definition("seed-004-cntt")
+
+    async def forwards(session: Any) -> None:
+        order = repository._page_order(base.c, 1, True)
+        await session.execute(select(base).order_by(*order).limit(50).offset(size - 50))
+
+    async def backwards(session: Any) -> None:  # what ranked_page sends for that page now
+        order = repository._page_order(base.c, 1, True, backwards=True)
+        await session.execute(select(base).order_by(*order).limit(50))
+
+    async def s8_rows(session: Any) -> list[Any]:
+        return await _s8_export(session, ranked)
+
+    async def s9c_rows(session: Any) -> list[Any]:
+        return [(r.unit_id, r.unit_name, r.group_hex, r.self_total, r.review_total, r.final_total, r.classification,
+                 r.rank, r.tied, r.submission_status)
+                for r in await repository.export_rows(session, ranked, with_group_levels=False)]
+
+    def s9c_xlsx(lines: list[Any]) -> bytes:
+        return export.summary_xlsx("Đánh giá", definition, ranking=True, with_previous=False, lines=lines,
+                                   count=len(lines))
+
+    timings: dict[str, list[float]] = {}
+    pages = {"s8: last page by name, read forwards": forwards,
+             "s9c: last page by name, read backwards": backwards}
+    exports = {"s8": (s8_rows, _s8_xlsx, "JSON and ORM rows", "xlsxwriter"),
+               "s9c": (s9c_rows, s9c_xlsx, "columns and plain rows", "streamed XLSX")}
+    try:
+        for n in range(requests + 1):
+            for name, page in pages.items():
+                async with session_factory(engine)() as session:
+                    started = time.perf_counter()
+                    await page(session)
+                    if n:
+                        timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        for n in range(3):  # seconds each: a warm-up and two rounds, alternating
+            for who, (rows_of, write, rows_how, writer) in exports.items():
+                async with session_factory(engine)() as session:
+                    started = time.perf_counter()
+                    rows = await rows_of(session)
+                    queried = time.perf_counter()
+                    write(_lines(rows))
+                    if n:
+                        timings.setdefault(f"{who}: export rows, {rows_how} (database)", []).append(
+                            (queried - started) * 1000)
+                        timings.setdefault(f"{who}: export rows + {writer} (whole)", []).append(
+                            (time.perf_counter() - started) * 1000)
+    finally:
+        await engine.dispose()
+    return timings
 
 
 async def explain(engine: Any, label: str, way: Callable[[Any], Awaitable[None]]) -> None:
@@ -253,10 +356,11 @@ def main() -> None:
             campaign_id, issuer, one_so = asyncio.run(build(size, rng, summaries))
             timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests,
                                           args.explain and size == sizes[-1]))
+            timings.update(asyncio.run(measure_s9c(size, campaign_id, issuer, args.requests)))
             for name, samples in timings.items():
                 p50 = statistics.median(samples)
-                twin = timings.get(name.replace("after:", "before:"))
-                ratio = f"{p50 / statistics.median(twin):.2f}" if name.startswith("after:") and twin else ""
+                twin = timings.get(S9C_TWINS.get(name) or name.replace("after:", "before:"))
+                ratio = f"{p50 / statistics.median(twin):.2f}" if name.startswith(("after:", "s9c:")) and twin else ""
                 print(f"| {size:,} | {name} | {len(samples)} | {p50:.0f} | {max(samples):.0f} | {ratio} |")
             print(f"built and measured {size:,} schools", file=sys.stderr)
         print(f"\nRun took {time.perf_counter() - began:.0f} s.")

@@ -50,7 +50,7 @@ from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
 from scoring.rubrics.service import definition_of, ensure_templates  # noqa: E402
 from scoring.sheets.calculation import Mark, outcome, summary_of  # noqa: E402
-from scoring.sheets.models import CriterionScore, ScoreSheet  # noqa: E402
+from scoring.sheets.models import CriterionScore, ScoreSheet, group_under  # noqa: E402
 from submissions.campaigns.models import Campaign, CampaignTarget  # noqa: E402
 from tests.servers import serve, wait_until_up  # noqa: E402
 from tests.support import drop_schema_sync, free_port, migrate, write_key  # noqa: E402
@@ -78,6 +78,8 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
             parsed = definition_of(rubric)
         async with sub_engine.begin() as conn:
             await conn.execute(update(Campaign).where(Campaign.id == data.campaign_id).values(rubric_id=rubric.id))
+            issuer = (await conn.execute(select(Campaign.issuer_unit_id).where(Campaign.id == data.campaign_id))
+                      ).scalar_one()
             targets = (await conn.execute(select(CampaignTarget.unit_id, CampaignTarget.unit_name,
                                                  CampaignTarget.unit_path)
                                           .where(CampaignTarget.campaign_id == data.campaign_id))).all()
@@ -92,6 +94,8 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
             sheets.append({"id": sheet_id, "submission_id": uuid.uuid4(), "campaign_id": data.campaign_id,
                            "unit_id": unit_id, "unit_name": unit_name, "unit_name_folded": fold(unit_name),
                            "unit_path": unit_path, "rubric_id": rubric.id,
+                           # the campaign's issuer and the group under it, as a sheet written today carries them
+                           "issuer_unit_id": issuer, "group_hex": group_under(unit_path, issuer),
                            "submission_status": "approved", "submit_count": 1, "status_at": now, "created_at": now,
                            "updated_at": now})
             for code, maximum in maxima.items():
@@ -107,7 +111,8 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
             # what a score write stores with the sheet (scoring.sheets.service.refresh_summary)
             result = outcome(parsed, own_marks, review_marks)
             sheets[-1].update(summary=summary_of(result), final_total=result.final_total,
-                              classification=result.classification.label)
+                              classification=result.classification.label, level_rank=result.classification.rank,
+                              self_total=result.self_total, review_total=result.review_total)
         async with sc_engine.begin() as conn:
             for chunk in status_view._chunks(sheets, 2000):
                 await conn.execute(insert(ScoreSheet.__table__), chunk)
@@ -195,8 +200,8 @@ def main() -> None:
                                                      partial(http.get, f"{url}/export", headers=so), warmup=2))
                     export_peaks.append((data.size, peak_rss_kib(scoring.pid)))
                     check = http.get(url, headers=so).json()
-                    assert check["total"] == data.size and len(check["rows"]) == min(50, data.size)
-                    assert check["rows"][0]["rank"] == 1
+                    assert check["total"] == data.size and len(check["items"]) == min(50, data.size)
+                    assert check["items"][0]["rank"] == 1
             comparisons = [] if args.no_compare else [
                 asyncio.run(compare_in_process(data, identity_url, submissions_url, args.requests))
                 for data in datasets]

@@ -1,6 +1,7 @@
 """The sub-authority results group by is a column of the score sheet (`group_hex`, with the campaign's issuer),
-kept current with the sheet's path: a sheet stored before it existed gets it on its campaign's first results read;
-a sheet created by a submission event carries it at once; a school moved to another Phòng (the ORM write of
+kept current with the sheet's path: a sheet stored before it existed gets it from the operator step (`stamp-issuers`)
+or its next event, never from a results read (which writes nothing, and reads the same groups off the paths
+meanwhile); a sheet created by a submission event carries it at once; a school moved to another Phòng (the ORM write of
 `unit.changed`) and a Phòng moved under another (the bulk path move) change it in the same write; a rescore moves
 the school's rank. Ranks of a page are computed from counts of the sheets placed above (not a rank of every
 sheet): checked here against rescoring, and in test_results_sql against the full computation.
@@ -13,12 +14,12 @@ import uuid
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from edudx_common.db import utcnow
 from edudx_common.pagination import PageParams
 from edudx_common.tables.inbox import EventEnvelope
-from scoring import events
+from scoring import cli, events
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.results import service
@@ -101,12 +102,24 @@ async def test_the_group_column_follows_moves_and_the_rank_follows_a_rescore(sta
     assert (await _stored(stack, sheets[0].id))[:2] == (None, None)  # as stored before the column existed
 
     first = await _page(stack, campaign, submissions)
-    assert await _stored(stack, sheets[0].id) == (so, p1.hex, paths[0])  # given on the first read
-    assert (await _stored(stack, sheets[3].id))[:2] == (so, None)
+    assert (await _stored(stack, sheets[0].id))[:2] == (None, None)  # a read writes nothing
     assert sorted((g["group_name"] or "", g["unit_count"]) for g in first["groups"]) == sorted([
         (f"Phòng {p1.hex[:6]}", 2), (f"Phòng {p2.hex[:6]}", 1), ("", 1)])
     assert [(r["unit_name"], r["rank"], r["tied"]) for r in first["items"]] == [
         ("Trường số 0", 1, False), ("Trường số 2", 2, False), ("Trường số 1", 3, True), ("Trường số 3", 3, True)]
+    assert [r["group_id"] for r in (await _page(stack, campaign, submissions, group_id=p1))["items"]] == [
+        str(p1), str(p1)]
+
+    # The operator step stamps them (the campaign submissions no longer knows is reported, not stamped) and the
+    # page reads the stored groups: the same answer.
+    gone = _campaign(world)
+    await _scored(stack, gone, [f"/{so.hex}/{p1.hex}/{uuid.uuid4().hex}/"], [Decimal("1")])
+    async with stack.services["scoring"].sessions() as session:
+        done = await cli.stamp_campaigns(session, cast(SubmissionsClient, submissions))
+    assert done == {"stamped": 4, "unknown_campaigns": [str(gone.id)]}
+    assert await _stored(stack, sheets[0].id) == (so, p1.hex, paths[0])
+    assert (await _stored(stack, sheets[3].id))[:2] == (so, None)
+    assert await _page(stack, campaign, submissions) == first
 
     # A school moved from Phòng 1 to Phòng 2: the ORM write of its sheet takes the new group with the new path.
     moved_path = f"/{so.hex}/{p2.hex}/{schools[1].hex}/"
@@ -161,3 +174,47 @@ async def test_a_sheet_made_by_a_submission_event_carries_its_issuer_and_group(s
         sheet = (await session.execute(select(ScoreSheet).where(
             ScoreSheet.unit_id == school))).scalar_one()  # type: ignore[arg-type]
     assert (sheet.issuer_unit_id, sheet.group_hex) == (so, p1.hex)
+
+
+async def test_a_results_read_writes_nothing(stack: Stack, world: World) -> None:
+    """Neither the page nor the summary export writes, whether the campaign's sheets carry their issuer or not: on
+    SQLite a write would take the database's one write lock on every results read."""
+    so, p1 = world.units["so"].id, world.units["p1"].id
+    campaign = _campaign(world)
+    submissions = _Submissions({campaign.id: campaign})
+    await _scored(stack, campaign, [f"/{so.hex}/{p1.hex}/{uuid.uuid4().hex}/" for _ in range(3)],
+                  [Decimal("1"), Decimal("0.5"), Decimal("0.75")])
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    engine = stack.services["scoring"].engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = await _page(stack, campaign, submissions)
+        async with stack.services["scoring"].sessions() as session:
+            exported = await service.summary_export(session, campaign, submissions=cast(SubmissionsClient, submissions),
+                                                    identity=cast(IdentityClient, _Identity()))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert page["scored_count"] == 3 and [g["group_id"] for g in page["groups"]] == [str(p1)]
+    assert [line.group_name for line in exported.lines] == [f"Phòng {p1.hex[:6]}"] * 3
+    assert any(s.startswith("SELECT") for s in statements)
+    writes = [s for s in statements if not s.startswith(("SELECT", "WITH", "BEGIN", "SAVEPOINT", "RELEASE"))]
+    assert writes == []
+
+
+async def test_an_event_stamps_a_sheet_stored_without_its_issuer(stack: Stack, world: World) -> None:
+    so, p1 = world.units["so"].id, world.units["p1"].id
+    campaign = _campaign(world)
+    school = uuid.uuid4()
+    [sheet] = await _scored(stack, campaign, [f"/{so.hex}/{p1.hex}/{school.hex}/"], [Decimal("1")])
+    approved = EventEnvelope(id=uuid.uuid4(), type="submission.approved", occurred_at=utcnow(), payload={
+        "submission_id": str(sheet.submission_id), "campaign_id": str(campaign.id), "unit_id": str(school),
+        "unit_name": "Trường số 0", "unit_path": sheet.unit_path})
+    async with stack.services["scoring"].sessions() as session:
+        await events.handle(session, approved, submissions=cast(SubmissionsClient, _Submissions({campaign.id:
+                                                                                                 campaign})))
+        await session.commit()
+    assert await _stored(stack, sheet.id) == (so, p1.hex, sheet.unit_path)

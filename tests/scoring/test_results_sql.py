@@ -25,6 +25,7 @@ from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import CampaignInfo, SubmissionsClient
 from scoring.errors import CampaignNotFound
 from scoring.results import export, service
+from scoring.results.computation import competition_ranks
 from scoring.results.listing import NOT_CLASSIFIED, ResultsFilter, ResultsSort
 from scoring.results.models import PublishedResult
 from scoring.rubrics.service import template_definition
@@ -105,6 +106,11 @@ CHOICES = [
     (ResultsFilter(), PageParams(limit=7, offset=14)),
     (ResultsFilter(), PageParams(limit=50, offset=500)),  # past the end: no rows, the count still right
     (ResultsFilter(sort=ResultsSort.NAME), PageParams(limit=9, offset=9)),
+    # Pages in the second half are read backwards from the end: the last one (partial), one just past the middle.
+    (ResultsFilter(sort=ResultsSort.NAME), PageParams(limit=9, offset=81)),
+    (ResultsFilter(), PageParams(limit=10, offset=80)),
+    (ResultsFilter(), PageParams(limit=7, offset=40)),
+    (ResultsFilter(q="ưng"), PageParams(limit=5, offset=25)),
     (ResultsFilter(q="ung hoa 1"), PageParams(limit=5, offset=0)),
     (ResultsFilter(q="ưng"), PageParams()),
     (ResultsFilter(classification="Trung bình"), PageParams(limit=6, offset=3)),
@@ -209,7 +215,7 @@ async def test_publication_from_sql_snapshots_what_the_full_computation_would(st
             PublishedResult.campaign_id == campaign.id))).scalars().all()  # type: ignore[arg-type]
 
     approved = [r for r in computation.results if r.sheet.submission_status == "approved"]
-    ranks = service.competition_ranks([r.outcome.final_total for r in approved])
+    ranks = competition_ranks([r.outcome.final_total for r in approved])
     expected = {r.sheet.unit_id: (r.sheet.unit_name, r.outcome.classification.label, r.outcome.final_total,
                                   r.outcome.max_total, rank,
                                   [{"code": g.code, "title": g.title, "total": float(g.final_total), "level": g.level}
@@ -278,3 +284,41 @@ def test_the_migration_backfills_the_columns_from_the_summaries(tmp_path: Path) 
     assert level_ranks == {sheet_id: None if s is None else s["classification"]["rank"]
                            for sheet_id, s in zip(ids, summaries, strict=True)}
     assert sorted(r for r in level_ranks.values() if r is not None) == [1, 4]  # Trung bình, Xuất sắc
+
+
+def test_the_migration_copies_the_self_and_review_totals_out_of_the_summaries(tmp_path: Path) -> None:
+    """s9c_0001 on SQLite (batch mode; test_migrations runs it on PostgreSQL): a reviewed sheet, a self-scored one
+    (no review total) and one never scored."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
+    migrate("scoring", url, None, "s8b_0001")
+    definition = template_definition("seed-004-cntt")
+    half = {code: Mark(Decimal(str(points)) / 2) for code, points in SEED_004_MAXIMA.items()}
+    quarter = {code: Mark((Decimal(str(points)) / 4 / STEP).to_integral_value() * STEP)
+               for code, points in SEED_004_MAXIMA.items()}
+    summaries = [summary_of(outcome(definition, half, quarter)), summary_of(outcome(definition, half, {})), None]
+    sheets = sa.table("score_sheets", *(sa.column(c) for c in (
+        "id", "submission_id", "campaign_id", "unit_id", "unit_name", "unit_name_folded", "unit_path", "rubric_id",
+        "submission_status", "submit_count", "status_at", "created_at", "updated_at", "cluster_codes",
+        "cluster_names", "education_levels", "former_unit_paths")), sa.column("summary", sa.JSON()))
+    now = utcnow().isoformat()
+    ids = [uuid.uuid4().hex for _ in summaries]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'scoring.db'}")
+    try:
+        with engine.begin() as conn:
+            for sheet_id, summary in zip(ids, summaries, strict=True):
+                conn.execute(sheets.insert().values(
+                    id=sheet_id, submission_id=uuid.uuid4().hex, campaign_id=uuid.uuid4().hex,
+                    unit_id=uuid.uuid4().hex, unit_name="Trường A", unit_name_folded="truong a", unit_path="/a/",
+                    rubric_id=uuid.uuid4().hex, submission_status="approved", submit_count=1, status_at=now,
+                    created_at=now, updated_at=now, cluster_codes="[]", cluster_names="[]", education_levels="[]",
+                    former_unit_paths="[]", summary=summary if summary is not None else sa.null()))
+        migrate("scoring", url, None)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id, self_total, review_total FROM score_sheets")).all()
+    finally:
+        engine.dispose()
+    found = {sheet_id: tuple(None if v is None else Decimal(str(v)) for v in totals) for sheet_id, *totals in rows}
+    assert found == {sheet_id: (None, None) if s is None else (
+        Decimal(s["self_total"]), None if s["review_total"] is None else Decimal(s["review_total"]))
+        for sheet_id, s in zip(ids, summaries, strict=True)}
+    assert found[ids[0]][1] is not None and found[ids[1]] == (found[ids[0]][0], None)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.results.service import competition_ranks
+from scoring.results.computation import competition_ranks
 from scoring.rubrics.definition import MandatoryFailure, RubricDefinition, problems
 from scoring.rubrics.service import template_definition
 from scoring.sheets.calculation import Answer, InvalidMark, Mark, evaluate, outcome

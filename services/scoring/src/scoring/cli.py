@@ -8,6 +8,10 @@
 - `outbox status|requeue|purge`, `inbox status|purge`: the events' operator paths (docs/operations.md).
 - `refresh-summaries`: recompute every sheet's stored summary (after a release that changes the calculation,
   i.e. bumps `SUMMARY_VERSION`); prints how many were rewritten.
+- `stamp-issuers`: give the sheets stored before migration s8b_0001 their campaign's issuer and sub-authority
+  (asked of submissions, one campaign at a time, one UPDATE each): run once after migrating. Results are right
+  before it too (they cut the group out of the paths of a campaign not yet stamped), only slower; a results read
+  never writes. Prints how many sheets were stamped and the campaigns submissions no longer knows.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import asyncio
 import json
 import math
 import uuid
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal, Role
 from edudx_common.db import create_engine, session_factory, utcnow
@@ -30,8 +36,10 @@ from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import SubmissionsClient
 from scoring.config import Settings
+from scoring.errors import CampaignNotFound
 from scoring.rubrics.definition import Criterion, CriterionKind, RubricDefinition
 from scoring.rubrics.service import definition_of, ensure_templates, get_rubric
+from scoring.sheets import repository as sheets_repository
 from scoring.sheets.calculation import SUMMARY_VERSION
 from scoring.sheets.models import ScoreSheet
 from scoring.sheets.schemas import SelfScoreInput
@@ -109,6 +117,33 @@ async def refresh_summaries(settings: Settings) -> int:
     return rewritten
 
 
+async def stamp_campaigns(session: AsyncSession, submissions: SubmissionsClient) -> dict[str, Any]:
+    """Every campaign with sheets lacking their issuer, stamped and committed one at a time (a short lock each, and
+    what is done stays done if a later one fails)."""
+    stamped, unknown = 0, []
+    for campaign_id in await sheets_repository.unstamped_campaigns(session):
+        try:
+            campaign = await submissions.campaign(campaign_id)
+        except CampaignNotFound:
+            unknown.append(str(campaign_id))
+            continue
+        stamped += await sheets_repository.stamp_issuer(session, campaign_id, campaign.issuer_unit_id)
+        await session.commit()
+    return {"stamped": stamped, "unknown_campaigns": unknown}
+
+
+async def stamp_issuers(settings: Settings) -> dict[str, Any]:
+    clients, _ = downstream_clients(settings, submissions=settings.submissions_url)
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        async with session_factory(engine)() as session:
+            return await stamp_campaigns(session, SubmissionsClient(clients["submissions"]))
+    finally:
+        for client in clients.values():
+            await client.aclose()
+        await engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scoring.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
                                       help="self-score the demo school's draft (the embedded run's signed report)")
     demo_scores.add_argument("--submission-id", required=True, type=uuid.UUID)
     commands.add_parser("refresh-summaries", help="recompute stored sheet summaries made by an older calculation")
+    commands.add_parser("stamp-issuers", help="give sheets stored before s8b_0001 their campaign's issuer and group")
     add_event_commands(commands, outbox=True, inbox=True)
     args = parser.parse_args(argv)
     if args.command in EVENT_COMMANDS:
@@ -125,6 +161,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"rubrics": asyncio.run(seed_demo(Settings()))}))
     elif args.command == "seed-demo-self-scores":
         print(json.dumps({"self_scored": asyncio.run(seed_demo_self_scores(Settings(), args.submission_id))}))
+    elif args.command == "stamp-issuers":
+        print(json.dumps(asyncio.run(stamp_issuers(Settings()))))
     else:
         print(json.dumps({"rewritten": asyncio.run(refresh_summaries(Settings()))}))
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.tables.inbox import EventEnvelope
 from edudx_common.tables.outbox import ConsumedEvent, Event, EventSink
 from scoring.clients.submissions import SubmissionsClient
-from scoring.errors import InvalidEvent
+from scoring.errors import CampaignNotFound, InvalidEvent
 from scoring.results.events import PUBLISHED as RESULTS_EVENTS
 from scoring.sheets import repository as sheets
 from scoring.sheets.events import PUBLISHED as SHEET_EVENTS
@@ -119,8 +119,17 @@ async def handle(session: AsyncSession, event: EventEnvelope, *, submissions: Su
             found = await sheets.sheet_for_submission(session, step.submission_id, for_update=True)
             assert found is not None
             sheet = found
+    if sheet.issuer_unit_id is None:  # stored before sheets carried it (s8b_0001): the listener derives the group
+        await _stamp(sheet, submissions)
     if apply_state(sheet, state, event.occurred_at, version=version, unit_path=step.unit_path):
         copy_grouping(sheet, step)
+
+
+async def _stamp(sheet: ScoreSheet, submissions: SubmissionsClient) -> None:
+    try:
+        sheet.issuer_unit_id = (await submissions.campaign(sheet.campaign_id)).issuer_unit_id
+    except CampaignNotFound:  # results cut its group from the path meanwhile; the state still counts
+        log.info("issuer_unknown", campaign_id=str(sheet.campaign_id))
 
 
 def copy_grouping(sheet: ScoreSheet, step: SubmissionStep) -> None:

@@ -4,7 +4,8 @@ summary alone as CSV. The summary shows the self, review and final totals apart 
 self-score elsewhere). The group column is the sub-authority, or the commune, clusters or levels the results are
 grouped by.
 
-Written row by row (constant memory), so a campaign of thousands of units stays small in memory.
+The workbook with unit sheets is written by xlsxwriter row by row (constant memory); the summary alone, the
+national-scale download, by streamed_xlsx (one string per row, several times faster).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
+from scoring.results import streamed_xlsx
 from scoring.results.listing import GroupBy
 from scoring.results.sector_export import csv_cell
 from scoring.rubrics.definition import RubricDefinition
@@ -27,12 +29,13 @@ from scoring.sheets.export import XLSX_MEDIA_TYPE as XLSX_MEDIA_TYPE
 from scoring.sheets.export import sheet_name, write_row, write_unit_sheet
 
 if TYPE_CHECKING:  # the service builds the summary lines this module writes, and imports it
-    from scoring.results.service import Computation
+    from scoring.results.computation import Computation
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 GROUP_TITLES = {GroupBy.CHILD: "Đơn vị quản lý", GroupBy.COMMUNE: "Xã/phường", GroupBy.CLUSTER: "Cụm trường",
                 GroupBy.LEVEL: "Cấp học"}
 SUMMARY_SHEET = "Tổng hợp"
+SUMMARY_FROZEN = (1, 2)  # the header row and the STT and unit columns
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,15 @@ def results_xlsx(computation: Computation, *, unit_outcomes: Mapping[uuid.UUID, 
 
 def summary_xlsx(title: str, definition: RubricDefinition, *, ranking: bool, with_previous: bool,
                  lines: Iterable[SummaryLine], count: int, group_by: GroupBy = GroupBy.CHILD) -> bytes:
-    """The summary sheet alone, from lines already in order (results at national scale: the lines come
-    from the ranked SQL query, written as they are read)."""
-    buffer = io.BytesIO()
-    workbook = _workbook(buffer, title)
-    header, points = _formats(workbook)
-    _summary_sheet(workbook, definition, ranking, with_previous, group_by, header, points, lines, count)
-    workbook.close()
-    return buffer.getvalue()
+    """The summary sheet alone, from lines already in order (results at national scale: the lines come from the
+    ranked SQL query), written as XML text row by row (streamed_xlsx): the same cells, header and layout as
+    `results_xlsx`'s summary sheet, several times faster than xlsxwriter at 50,000 units. `count`: how many lines
+    (the caller knows it; kept for the callers)."""
+    columns = _summary_columns(definition, ranking, with_previous, group_by)
+    rows = [_summary_cells(definition, ranking, with_previous, number, line)
+            for number, line in enumerate(lines, start=1)]
+    return streamed_xlsx.single_sheet_xlsx(title=f"Kết quả - {title}", sheet=SUMMARY_SHEET, columns=columns,
+                                           rows=rows, frozen=SUMMARY_FROZEN)
 
 
 def summary_csv(definition: RubricDefinition, *, ranking: bool, with_previous: bool, lines: Iterable[SummaryLine],
@@ -158,5 +162,5 @@ def _summary_sheet(workbook: Any, definition: RubricDefinition, ranking: bool, w
         sheet.write_string(0, col, title, header)
     for row, line in enumerate(lines, start=1):
         write_row(sheet, row, _summary_cells(definition, ranking, with_previous, row, line), points)
-    sheet.freeze_panes(1, 2)
+    sheet.freeze_panes(*SUMMARY_FROZEN)
     sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)

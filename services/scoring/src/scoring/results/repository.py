@@ -47,6 +47,13 @@ async def submitted_sheets(session: AsyncSession, campaign_id: uuid.UUID, *, wit
     return [SubmittedSheet(*row) for row in found]
 
 
+async def campaign_stamped(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
+    """Whether every sheet of the campaign carries its issuer (results read the stored group), or some still wait
+    for `python -m scoring.cli stamp-issuers` (results cut the group from the paths: group_key). Read, never
+    written here: a results read takes no write lock."""
+    return await sheets_repository.campaign_stamped(session, campaign_id)
+
+
 async def commune_has_sheets(session: AsyncSession, campaign_id: uuid.UUID, commune_id: uuid.UUID) -> bool:
     found = await session.execute(select(col(ScoreSheet.id)).where(
         col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.commune_id) == commune_id).limit(1))
@@ -122,10 +129,16 @@ _ATTRIBUTE_GROUPS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def group_key(group_by: str) -> ColumnElement[str | None]:
+def group_key(group_by: str, *, cut_under: uuid.UUID | None = None) -> ColumnElement[str | None]:
     """The group of a sheet: its sub-authority under the campaign's issuer (`child`: the stored `group_hex`, kept
-    with the path), or its commune, clusters or levels as text."""
+    with the path), or its commune, clusters or levels as text. `cut_under`: the issuer of a campaign some of whose
+    sheets do not carry it yet (stored before s8b_0001, not yet stamped): the group is cut out of every sheet's
+    path under it instead — what the stored one holds for the others, and still an index-only read (the path is
+    in the covering index, the issuer column is not)."""
     attribute = _ATTRIBUTE_GROUPS.get(group_by)
+    if attribute is None and cut_under is not None:
+        path = cast("ColumnElement[str]", col(ScoreSheet.unit_path))
+        return sheets_repository.group_below(literal(cut_under.hex), path)
     if attribute is None:
         return cast("ColumnElement[str | None]", col(ScoreSheet.group_hex))
     return cast("ColumnElement[str | None]", expression.cast(col(attribute[0]), String))
@@ -228,27 +241,33 @@ class Ranked:
     def rows(self) -> Subquery:
         """Every sheet of the population with its rank: equal places share a rank and the next rank skips the
         tied places, and whether it is shared."""
+        return self.rows_with()
+
+    def rows_with(self, *extra: ColumnElement[Any]) -> Subquery:
+        """`rows`, with more columns of the sheet (labelled)."""
         order = [key.desc() for key in self.keys]
         # Tied: the neighbour before or after in the same order has the same place (one sort serves every window;
         # a count per place would sort a second time, a frame of peers costs more than the sort).
         tied = or_(and_(*(func.lag(key).over(order_by=order) == key for key in self.keys)),
                    and_(*(func.lead(key).over(order_by=order) == key for key in self.keys)))
-        return select(*self.columns, func.rank().over(order_by=order).label("rank"),
+        return select(*self.columns, *extra, func.rank().over(order_by=order).label("rank"),
                       tied.label("tied")).where(*self.population).subquery("ranked")
 
 
 def ranked_sheets(campaign_id: uuid.UUID, *, issuer_id: uuid.UUID, unscored: Unscored,
                   within: uuid.UUID | None = None, approved_only: bool = False, group_by: str = "child",
-                  commune_id: uuid.UUID | None = None, by_level: bool = False) -> Ranked:
+                  commune_id: uuid.UUID | None = None, by_level: bool = False, stamped: bool = True) -> Ranked:
     """Every submitted sheet of the campaign (of `within`'s subtree) ranked by its final total (`by_level`: by
-    its level, then its final total)."""
+    its level, then its final total). `stamped`: every sheet of the campaign carries its issuer (else the group is
+    cut from the paths: group_key)."""
     final = _final_total(unscored)
     keys: tuple[ColumnElement[Any], ...] = (_level_rank(unscored), final) if by_level else (final,)
     columns: tuple[ColumnElement[Any], ...] = (
         col(ScoreSheet.id).label("sheet_id"), col(ScoreSheet.unit_id).label("unit_id"),
         col(ScoreSheet.unit_name).label("unit_name"), col(ScoreSheet.unit_name_folded).label("unit_name_folded"),
         final.label("final_total"), _classification(unscored).label("classification"),
-        group_key(group_by).label("group_hex"), *(key.label(f"key_{i}") for i, key in enumerate(keys)))
+        group_key(group_by, cut_under=None if stamped else issuer_id).label("group_hex"),
+        *(key.label(f"key_{i}") for i, key in enumerate(keys)))
     population = (*_submitted(campaign_id, within, commune_id),
                   *([col(ScoreSheet.submission_status) == "approved"] if approved_only else []))
     return Ranked(campaign_id=campaign_id, issuer_id=issuer_id, population=population, keys=keys, columns=columns,
@@ -273,12 +292,19 @@ def _ranked_filters(rows: Any, *, classification: str | None, only_unclassified:
     return where
 
 
-def _page_order(columns: Any, keys: int, by_name: bool) -> list[Any]:
-    """Rank order is the keys' descending order; then the name (code points), the sheet id."""
-    by_rank = [columns[f"key_{i}"].desc() for i in range(keys)]
-    name_order = [_CodePointOrder(columns.unit_name_folded), _CodePointOrder(columns.unit_name)]
-    order = [*name_order, *by_rank] if by_name else [*by_rank, _CodePointOrder(columns.unit_name)]
-    return [*order, columns.sheet_id]
+def _page_order(columns: Any, keys: int, by_name: bool, *, backwards: bool = False) -> list[Any]:
+    """Rank order is the keys' descending order; then the name (code points), the sheet id: a total order (no
+    NULL in any of them), so `backwards` is exactly the same rows last to first."""
+    def up(column: Any) -> Any:
+        return column.desc() if backwards else column.asc()
+
+    def down(column: Any) -> Any:
+        return column.asc() if backwards else column.desc()
+
+    by_rank = [down(columns[f"key_{i}"]) for i in range(keys)]
+    name_order = [up(_CodePointOrder(columns.unit_name_folded)), up(_CodePointOrder(columns.unit_name))]
+    order = [*name_order, *by_rank] if by_name else [*by_rank, up(_CodePointOrder(columns.unit_name))]
+    return [*order, up(columns.sheet_id)]
 
 
 async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: str | None = None,
@@ -290,18 +316,26 @@ async def ranked_page(session: AsyncSession, ranked: Ranked, *, classification: 
     (a top-N sort of narrow rows), and each of its places gets rank = 1 + the number of sheets placed strictly
     above it, tied = more than one sheet in it, from one count per place over the sheets placed at or above the
     page's lowest place (an index range on the final total when that place is above the unscored one).
-    `population_count`: how many sheets `ranked` holds, when known (the figures' sum): no filter, no count.
-    The campaign's sheets must carry their issuer (`class_figures` sees to it, and runs first)."""
+    `population_count`: how many sheets `ranked` holds, when known (the figures' sum): no filter, no count."""
     base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
     where = _ranked_filters(base.c, classification=classification, only_unclassified=only_unclassified,
                             group=group, search=search, stored_group=stored_group)
     width = len(ranked.keys)
-    found = (await session.execute(select(base).where(*where).order_by(*_page_order(base.c, width, by_name))
-                                   .limit(limit).offset(offset))).all()
     if population_count is not None and not where:
         matching = population_count
     else:
         matching = int(await session.scalar(select(func.count()).select_from(base).where(*where)) or 0)
+    if offset >= matching:
+        return [], matching
+    # A page in the second half is read from the end, backwards: the database then keeps the rows from the page to
+    # the end (a top-N sort), not every row before it — the last page by name of 50,000 sorted every row.
+    backwards = offset + limit > matching - offset
+    query = select(base).where(*where).order_by(*_page_order(base.c, width, by_name, backwards=backwards))
+    if backwards:
+        shown = min(limit, matching - offset)
+        found = list(reversed((await session.execute(query.limit(shown).offset(matching - offset - shown))).all()))
+    else:
+        found = list((await session.execute(query.limit(limit).offset(offset))).all())
     if not found:
         return [], matching
     places = {tuple(row[-width:]) for row in found}
@@ -340,11 +374,10 @@ async def sheet_details(session: AsyncSession, sheet_ids: Sequence[uuid.UUID]) -
 
 async def class_figures(session: AsyncSession, campaign_id: uuid.UUID, *, issuer_id: uuid.UUID,
                         unscored: Unscored, within: uuid.UUID | None = None, group_by: str = "child",
-                        commune_id: uuid.UUID | None = None) -> list[ClassFigure]:
+                        commune_id: uuid.UUID | None = None, stamped: bool = True) -> list[ClassFigure]:
     """Counts, sums of final totals and approvals per (group, class): every figure of the results page is
-    added up from these few rows, whatever the number of units."""
-    await sheets_repository.stamp_issuer(session, campaign_id, issuer_id)
-    group, label = group_key(group_by), _classification(unscored)
+    added up from these few rows, whatever the number of units. `stamped`: as ranked_sheets."""
+    group, label = group_key(group_by, cut_under=None if stamped else issuer_id), _classification(unscored)
     approved = func.sum(case((col(ScoreSheet.submission_status) == "approved", 1), else_=0))
     # Whole hundredths: exact on SQLite too, where NUMERIC is stored as a float and a float sum drifts.
     cents = func.sum(func.round(_final_total(unscored) * 100))
@@ -382,25 +415,23 @@ class ExportRow(NamedTuple):
 
 
 async def export_rows(session: AsyncSession, ranked: Ranked, *, with_group_levels: bool) -> list[ExportRow]:
-    """Every row of `ranked` by rank then name, with the self-assessed total (and each group's level) read out of
-    the stored summary in SQL: no summary is decoded whole, no outcome rebuilt in Python."""
-    summary = col(ScoreSheet.summary)
-    groups = summary["groups"] if with_group_levels else null()
-    await sheets_repository.stamp_issuer(session, ranked.campaign_id, ranked.issuer_id)
-    rows = ranked.rows.c
-    query = (select(rows.unit_id, rows.unit_name, rows.group_hex, summary["self_total"].as_string(),
-                    summary["review_total"].as_string(), rows.final_total, groups, rows.classification, rows.rank,
-                    rows.tied,
-                    col(ScoreSheet.submission_status))
-             .join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
-             .order_by(rows.rank, _CodePointOrder(rows.unit_name), rows.sheet_id))
-    return [ExportRow(unit_id=unit_id, unit_name=name, group_hex=group, self_total=_decimal(self_total),
-                      review_total=_decimal(review), final_total=Decimal(final), classification=label, rank=rank,
-                      tied=bool(tied),
-                      group_levels=[g["level"] for g in levels] if levels is not None else None,
-                      submission_status=status)
-            for unit_id, name, group, self_total, review, final, levels, label, rank, tied, status
-            in await session.execute(query)]
+    """Every row of `ranked` by rank then name, with the self-assessed and reviewed totals of their columns (an
+    index-only scan on PostgreSQL) and, on request, each group's level read out of the stored summary in SQL: no
+    summary is decoded whole, no outcome rebuilt in Python."""
+    rows = ranked.rows_with(col(ScoreSheet.self_total).label("self_total"),
+                            col(ScoreSheet.review_total).label("review_total"),
+                            col(ScoreSheet.submission_status).label("submission_status")).c
+    groups = col(ScoreSheet.summary)["groups"] if with_group_levels else null()
+    query = select(rows.unit_id, rows.unit_name, rows.group_hex, rows.self_total, rows.review_total,
+                   rows.final_total, groups, rows.classification, rows.rank, rows.tied, rows.submission_status)
+    if with_group_levels:  # the levels are in the summary alone
+        query = query.join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
+    query = query.order_by(rows.rank, _CodePointOrder(rows.unit_name), rows.sheet_id)
+    # Through the connection: plain rows without the ORM's per-row loading (a third of the time at 50,000 rows).
+    found = await (await session.connection()).execute(query)
+    return [ExportRow(unit_id, name, group, self_total, review, final, None if levels is None else [
+        g["level"] for g in levels], label, rank, bool(tied), status)
+        for unit_id, name, group, self_total, review, final, levels, label, rank, tied, status in found]
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -25,12 +25,14 @@ class ScoreSheet(SQLModel, table=True):
     __tablename__ = "score_sheets"
     # Results of a campaign: ranked by final total in SQL (rank() OVER …, ORDER BY … LIMIT).
     # The results page's figures and ranked page read only these columns of a campaign's submitted sheets: on
-    # PostgreSQL an index-only scan, without the summaries' pages (migrations h24c_0005, s8b_0001: the group).
+    # PostgreSQL an index-only scan, without the summaries' pages (migrations h24c_0005, s8b_0001: the group;
+    # s9c_0001: the self and review totals, which the summary export shows).
     __table_args__ = (Index("ix_score_sheets_campaign_final_total", "campaign_id", "final_total"),
                       Index("ix_score_sheets_campaign_level_rank", "campaign_id", "level_rank", "final_total"),
                       Index("ix_score_sheets_results", "campaign_id", "submit_count", postgresql_include=[
                           "final_total", "classification", "level_rank", "submission_status", "unit_path",
-                          "unit_name", "unit_name_folded", "unit_id", "commune_id", "id", "group_hex"]),
+                          "unit_name", "unit_name_folded", "unit_id", "commune_id", "id", "group_hex", "self_total",
+                          "review_total"]),
                       # The figures' (sub-authority, class) aggregate: a GROUP BY on stored columns (s8b_0001).
                       Index("ix_score_sheets_campaign_group", "campaign_id", "group_hex"),
                       # The sheets not yet given their campaign's issuer (stored before s8b_0001): found by a probe.
@@ -60,8 +62,9 @@ class ScoreSheet(SQLModel, table=True):
     # sub-authority results group by, kept with the path on every ORM write (the listener below) and on the bulk
     # path moves (sheets.repository.move_paths) so that the figures are a GROUP BY on a column, not a cut of every
     # path per request. NULL group: the unit sits directly under the issuer or outside its tree. A sheet written
-    # before these columns existed has no issuer until results first read its campaign (results.repository
-    # .stamp_issuer, one UPDATE per campaign, once).
+    # before these columns existed gets its issuer on its next event or score write, or from the operator step
+    # `python -m scoring.cli stamp-issuers` (sheets.repository.stamp_issuer); until then results cut its
+    # campaign's groups out of the paths (results.repository.group_key), never writing on a read.
     issuer_unit_id: uuid.UUID | None = None
     group_hex: str | None = Field(default=None, max_length=32)
     rubric_id: uuid.UUID = Field(index=True)
@@ -80,6 +83,10 @@ class ScoreSheet(SQLModel, table=True):
     # The rank of that class or overall level among the rubric's bands (0: the lowest): a level-mode rubric's
     # results rank by it first, then by points (a Mức 1 school never above a Mức 2 one).
     level_rank: int | None = None
+    # The self-assessed and reviewed totals (None: no criterion review-scored), from the summary too: the results
+    # export of 50,000 units reads them beside the rank instead of parsing every summary's JSON twice (s9c_0001).
+    self_total: Decimal | None = Field(default=None, sa_column=Column(TOTAL))
+    review_total: Decimal | None = Field(default=None, sa_column=Column(TOTAL))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

@@ -57,14 +57,31 @@ async def move_paths(session: AsyncSession, former: str, new: str) -> None:
                           .execution_options(synchronize_session=False))
 
 
-async def stamp_issuer(session: AsyncSession, campaign_id: uuid.UUID, issuer_id: uuid.UUID) -> None:
+async def stamp_issuer(session: AsyncSession, campaign_id: uuid.UUID, issuer_id: uuid.UUID) -> int:
     """Give the campaign's sheets written before sheets carried their issuer (migration s8b_0001) the issuer and
-    their sub-authority under it: one UPDATE the first time results read the campaign, an index probe after."""
+    their sub-authority under it, in one UPDATE; how many were stamped. An operator step (`python -m scoring.cli
+    stamp-issuers`), never a results read: results cut the group out of the path while a campaign has such
+    sheets (campaign_stamped)."""
     path = cast("ColumnElement[str]", col(ScoreSheet.unit_path))
-    await session.execute(update(ScoreSheet).where(col(ScoreSheet.campaign_id) == campaign_id,
-                                                   col(ScoreSheet.issuer_unit_id).is_(None))
-                          .values(issuer_unit_id=issuer_id, group_hex=group_below(literal(issuer_id.hex), path))
-                          .execution_options(synchronize_session=False))
+    done = await session.execute(update(ScoreSheet).where(col(ScoreSheet.campaign_id) == campaign_id,
+                                                          col(ScoreSheet.issuer_unit_id).is_(None))
+                                 .values(issuer_unit_id=issuer_id, group_hex=group_below(literal(issuer_id.hex), path))
+                                 .execution_options(synchronize_session=False))
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+async def campaign_stamped(session: AsyncSession, campaign_id: uuid.UUID) -> bool:
+    """Whether every sheet of the campaign carries its issuer (a probe of the partial index of those that do not)."""
+    found = await session.execute(select(col(ScoreSheet.id)).where(
+        col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.issuer_unit_id).is_(None)).limit(1))
+    return found.first() is None
+
+
+async def unstamped_campaigns(session: AsyncSession) -> list[uuid.UUID]:
+    """The campaigns with sheets not yet given their issuer."""
+    found = await session.execute(select(col(ScoreSheet.campaign_id)).where(
+        col(ScoreSheet.issuer_unit_id).is_(None)).distinct())
+    return list(found.scalars())
 
 
 class _Spelt(expression.FunctionElement[Any]):

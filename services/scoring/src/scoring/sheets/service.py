@@ -108,6 +108,8 @@ async def ensure_sheet(session: AsyncSession, ctx: Context, *, identity: Identit
             found = await repository.sheet_for_submission(session, ctx.info.id, for_update=True)
             assert found is not None
             sheet = found
+    if sheet.issuer_unit_id is None:  # stored before sheets carried it (s8b_0001): the listener derives the group
+        sheet.issuer_unit_id = ctx.campaign.issuer_unit_id
     if ctx.info.updated_at >= sheet.status_at:
         sheet.submission_status, sheet.submit_count = ctx.info.status, ctx.info.submit_count
         sheet.status_at = ctx.info.updated_at
@@ -304,6 +306,7 @@ async def refresh_summary(session: AsyncSession, sheet: ScoreSheet, definition: 
     sheet.summary = summary_of(result)
     sheet.final_total, sheet.classification = result.final_total, result.classification.label
     sheet.level_rank = result.classification.rank
+    sheet.self_total, sheet.review_total = result.self_total, result.review_total
     await session.flush()
     if events is not None:
         reviewed = [c.review_mark.points for c in result.criteria if c.review_mark is not None]
