@@ -94,7 +94,7 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     # No line of ours shows the caller's file and line, the thread or the process, so the stdlib need not look
     # them up for every record (a walk of the stack and three lookups: a fifth of the request line's cost). The
     # switches of the logging HOWTO's "Optimization" section.
-    logging._srcfile = None  # type: ignore[attr-defined]
+    logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

@@ -52,7 +52,7 @@ class _PoolConnector(aiohttp.TCPConnector):
     `_get` is the pool's lookup (aiohttp 3.x); test_stale_connections fails if it stops being called."""
 
     async def _get(self, key: Any, traces: list[Any]) -> Any:
-        connection = await super()._get(key, traces)  # type: ignore[misc]
+        connection = await super()._get(key, traces)
         if connection is not None:
             _took_pooled.set(True)
         return connection
