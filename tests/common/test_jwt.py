@@ -187,6 +187,59 @@ async def test_remembered_tokens_are_checked_again_after_a_while(tmp_path) -> No
     assert keys.lookups == lookups + 1
 
 
+class CountingJWKS(RemoteJWKS):
+    """Identity's JWKS, counting the key lookups (each one a full verification)."""
+
+    lookups = 0
+
+    async def get_key(self, kid: str) -> dict[str, object] | None:
+        self.lookups += 1
+        return await super().get_key(kid)
+
+
+async def test_with_identitys_jwks_a_token_is_remembered_while_the_keys_are(  # type: ignore[no-untyped-def]
+        key_server, tmp_path) -> None:
+    server, url = key_server
+    key = _key(tmp_path, "k")
+    server.jwks = key.jwks
+    now = [time.time()]
+    jwks = CountingJWKS(f"{url}/jwks", ttl_seconds=600)
+    verifier = TokenVerifier(jwks, issuer="edudx-identity", audience="edudx", clock=lambda: now[0])
+    token = _token(key.private_pem, key.kid, exp=int(now[0]) + 900)
+    await verifier.verify(token)
+
+    now[0] += 300  # well past the 60 s kept for keys that cannot say, within the JWKS's 10 minutes
+    await verifier.verify(token)
+    assert jwks.lookups == 1
+
+    now[0] += 301  # past the time the JWKS is due again (its age on the verifier's clock): verified again
+    await verifier.verify(token)
+    assert jwks.lookups == 2
+
+    short = TokenVerifier(CountingJWKS(f"{url}/jwks", ttl_seconds=1), issuer="edudx-identity", audience="edudx",
+                          clock=lambda: now[0])
+    await short.verify(token)
+    now[0] += 2  # a JWKS cached for 1 s: its tokens are remembered no longer
+    await short.verify(token)
+    assert short.keys.lookups == 2  # type: ignore[attr-defined]
+
+
+async def test_a_key_gone_at_a_refetch_ends_the_memory_of_its_tokens(  # type: ignore[no-untyped-def]
+        key_server, tmp_path) -> None:
+    server, url = key_server
+    old, new = _key(tmp_path, "old"), _key(tmp_path, "new")
+    server.jwks = old.jwks
+    verifier = TokenVerifier(RemoteJWKS(f"{url}/jwks", min_refetch_seconds=0), issuer="edudx-identity",
+                             audience="edudx")
+    token = _token(old.private_pem, old.kid)
+    await verifier.verify(token)
+
+    server.jwks = new.jwks  # withdrawn at identity, not announced: a token with the new key makes us refetch
+    await verifier.verify(_token(new.private_pem, new.kid))
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+
+
 @pytest.mark.parametrize(("kind", "aud", "accepted_by"), [
     ("user", "edudx", {"scoring", "notifications", "gateway"}),  # a person's token works everywhere
     ("service", "edudx:scoring", {"scoring"}),  # a service's token only at the service it was issued for

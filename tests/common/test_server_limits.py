@@ -1,25 +1,38 @@
-"""Request-head limits of the protocol every EduDX process serves with (edudx_common.server)."""
+"""Request-head limits of the protocol every EduDX process serves with (edudx_common.server), and its writing of
+a response's head together with its body."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import uvicorn
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
-from edudx_common.server import LimitedHttpTools
+from edudx_common.server import HeadWithBody, LimitedHttpTools
 from tests.servers import wait_until_up
 from tests.support import REPO, free_port
 
-app = Starlette(routes=[Route("/ping", lambda _: PlainTextResponse("pong"), methods=["GET", "POST"])])
+
+async def _slow_stream(_request: Request) -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        await asyncio.sleep(1.5)
+        yield b"late"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+app = Starlette(routes=[Route("/ping", lambda _: PlainTextResponse("pong"), methods=["GET", "POST"]),
+                        Route("/slow-stream", _slow_stream)])
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +150,63 @@ def test_the_launcher_serves_with_the_limits_in_every_worker() -> None:
         process.terminate()
         process.wait(timeout=30)
     assert answers == [b"HTTP/1.1 431 "] * 4
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info {name}"
+
+
+async def test_a_head_goes_out_with_the_body_in_one_write() -> None:
+    transport = RecordingTransport()
+    connection = HeadWithBody(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+
+    connection.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
+    connection.write(b"pong")
+    await asyncio.sleep(0)
+
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\npong"]
+    assert connection.get_extra_info("peername") == "info peername"  # the rest is the transport's
+
+
+async def test_a_head_is_not_held_past_the_turn_nor_a_close_and_100_continue_is_not_held() -> None:
+    transport = RecordingTransport()
+    connection = HeadWithBody(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+
+    connection.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    assert transport.writes == [b"HTTP/1.1 100 Continue\r\n\r\n"]
+    connection.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+    await asyncio.sleep(0)  # the body is not written in the same turn: the head goes alone
+    assert transport.writes[-1] == b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+
+    connection.write(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 9\r\n\r\n")
+    connection.close()  # the app failed after starting its answer: the head still goes before the close
+    assert transport.writes[-1].startswith(b"HTTP/1.1 500 ")
+    assert transport.closed
+
+
+def test_a_streamed_answer_s_head_arrives_before_its_first_chunk(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /slow-stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(1.0)  # the first chunk comes after 1.5 s
+        head = sock.recv(65536)
+        sock.settimeout(5)
+        rest = b""
+        while b"0\r\n\r\n" not in rest:
+            rest += sock.recv(65536)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert b"late" not in head
+    assert b"late" in rest

@@ -15,6 +15,8 @@ import jwt
 from cachetools import TLRUCache
 
 ALGORITHM = "RS256"
+# How long a verified token is remembered when its key source cannot say how long its keys stay as they are.
+DEFAULT_REMEMBER_SECONDS = 60.0
 
 
 def service_audience(audience: str, service: str) -> str:
@@ -62,6 +64,9 @@ class RemoteJWKS:
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        # Moves on whenever a key we had may be gone (a refetch without it, `invalidate()`): what was verified with
+        # the keys of an earlier generation is verified again (TokenVerifier).
+        self.generation = 0
 
     async def get_key(self, kid: str) -> dict[str, Any] | None:
         now = time.monotonic()
@@ -72,9 +77,14 @@ class RemoteJWKS:
             await self._refresh(force_after=self._fetched_at)
         return self._keys.get(kid)
 
+    def fresh_for(self) -> float:
+        """Seconds until these keys are due to be fetched again (<= 0: due now)."""
+        return self._fetched_at + self._ttl - time.monotonic()
+
     def invalidate(self) -> None:
         """Identity announced new keys: the next token fetches the JWKS again, whatever its age."""
         self._fetched_at = float("-inf")
+        self.generation += 1
 
     async def _refresh(self, *, force_after: float) -> None:
         async with self._lock:
@@ -88,7 +98,10 @@ class RemoteJWKS:
                     async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
                         response = await client.get(self.url)
                 response.raise_for_status()
-                self._keys = {k["kid"]: k for k in response.json().get("keys", []) if "kid" in k}
+                keys = {k["kid"]: k for k in response.json().get("keys", []) if "kid" in k}
+                if any(keys.get(kid) != key for kid, key in self._keys.items()):
+                    self.generation += 1
+                self._keys = keys
             except (httpx.HTTPError, ValueError):
                 # Keep the keys we had: identity being briefly down must not reject valid tokens.
                 pass
@@ -96,18 +109,20 @@ class RemoteJWKS:
 
 
 class TokenVerifier:
-    """Checks a token's signature and claims once, then remembers the claims for a short while.
+    """Checks a token's signature and claims once, then remembers the claims while its key is sure to be valid.
 
     A client sends the same token with every request until it expires, and each request passes two
     verifications (gateway, service): the RSA check and the claim parsing cost ~0.3–1.5 ms each time on this
-    hardware (bench/RESULTS.md, deadline day). A remembered token is still refused the moment it expires, and
-    is forgotten after `remember_seconds` — far shorter than the 10 minutes the JWKS itself is cached, so a
-    withdrawn key stops working no later than it does without this cache. Beyond `max_remembered` tokens the
-    least recently used is forgotten.
+    hardware (bench/RESULTS.md, deadline day). A remembered token is still refused the moment it expires. It is
+    remembered no longer than the keys it was verified with are: with identity's JWKS (`RemoteJWKS`), until that is
+    due to be fetched again (at most its 10 minutes) and not once a refetch or `invalidate()` finds a key changed
+    or gone — so a withdrawn key stops working no later than it does without this memory. With keys that cannot
+    say (`StaticKeys`), for `remember_seconds` (default 60 s). `remember_seconds`, when given, caps both. Beyond
+    `max_remembered` tokens the least recently used is forgotten.
     """
 
     def __init__(self, keys: KeySource, *, issuer: str, audience: str, service_audience: str | None = None,
-                 remember_seconds: float = 60, max_remembered: int = 20_000,
+                 remember_seconds: float | None = None, max_remembered: int = 20_000,
                  clock: Callable[[], float] = time.time) -> None:
         self.keys = keys
         self.issuer = issuer
@@ -117,22 +132,36 @@ class TokenVerifier:
         self.audience = audience
         self.service_audience = service_audience
         self._remember_seconds = remember_seconds
-        # token → verified claims, each until `remember_seconds` after it was verified or its `exp`, if sooner.
-        self._remembered: TLRUCache[str, dict[str, Any]] = TLRUCache(
+        fresh_for: Callable[[], float] | None = getattr(keys, "fresh_for", None)
+        self._keys_fresh_for = fresh_for
+        # token → (verified claims, generation of the keys), each until the time `_remembered_until` says.
+        self._remembered: TLRUCache[str, tuple[dict[str, Any], int]] = TLRUCache(
             maxsize=max_remembered, ttu=self._remembered_until, timer=clock)
 
-    def _remembered_until(self, _token: str, claims: dict[str, Any], now: float) -> float:
-        return min(now + self._remember_seconds, float(claims["exp"]))
+    def _remembered_until(self, _token: str, entry: tuple[dict[str, Any], int], now: float) -> float:
+        if self._keys_fresh_for is not None:
+            seconds = self._keys_fresh_for()
+            if self._remember_seconds is not None:
+                seconds = min(seconds, self._remember_seconds)
+        else:
+            seconds = DEFAULT_REMEMBER_SECONDS if self._remember_seconds is None else self._remember_seconds
+        return min(now + seconds, float(entry[0]["exp"]))
+
+    def _keys_generation(self) -> int:
+        return int(getattr(self.keys, "generation", 0))
 
     def forget(self) -> None:
         """Forget every remembered token (the keys changed): each is verified again on its next use."""
         self._remembered.clear()
 
     async def verify(self, token: str) -> dict[str, Any]:
-        if (claims := self._remembered.get(token)) is not None:
-            return dict(claims)
+        generation = self._keys_generation()
+        entry = self._remembered.get(token)
+        if entry is not None and entry[1] == generation:
+            return dict(entry[0])
         claims = await self._verify(token)
-        self._remembered[token] = claims
+        # The generation from before the keys were looked up: one that moved meanwhile only verifies once more.
+        self._remembered[token] = (claims, generation)
         return dict(claims)
 
     async def _verify(self, token: str) -> dict[str, Any]:

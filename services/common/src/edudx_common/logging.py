@@ -91,6 +91,13 @@ def configure_logging(service: str, level: str = "INFO", json_output: bool = Tru
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # No line of ours shows the caller's file and line, the thread or the process, so the stdlib need not look
+    # them up for every record (a walk of the stack and three lookups: a fifth of the request line's cost). The
+    # switches of the logging HOWTO's "Optimization" section.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # Request handlers do not run in the context that called us (uvicorn's lifespan task): the name is added to
     # every line by a processor rather than bound to this context only.
     global _service

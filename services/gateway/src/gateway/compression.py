@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Ours first where a client likes both equally: Brotli files are 15–25 % smaller than gzip for the SPA's scripts.
@@ -50,19 +49,20 @@ def preferred_encoding(accept_encoding: str, available: tuple[str, ...] = PREFER
     return coding if weight > 0 else None
 
 
-def vary_accept_encoding(headers: MutableHeaders) -> None:
-    vary = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
-    if "accept-encoding" not in (v.lower() for v in vary):
-        headers["vary"] = ", ".join([*vary, "Accept-Encoding"])
-
-
 class JSONCompressionMiddleware:
     """Gzips JSON answers of `min_bytes` or more for clients that accept gzip. Streamed answers (more than one body
-    message: downloads, large exports) pass untouched, so nothing is ever held whole here that was not already."""
+    message: downloads, large exports) pass untouched, so nothing is ever held whole here that was not already.
+
+    Every API answer passes here, so the headers are read and changed as the raw list they are, in one pass."""
+
+    # Accept-Encoding values seen → whether they accept gzip. Browsers send a handful of distinct values; a client
+    # sending ever new ones only empties this now and then.
+    _ACCEPTS_GZIP_SEEN = 256
 
     def __init__(self, app: ASGIApp, *, min_bytes: int) -> None:
         self.app = app
         self.min_bytes = min_bytes
+        self._accepts: dict[bytes, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "HEAD":
@@ -81,35 +81,71 @@ class JSONCompressionMiddleware:
                 return
             held, start = start, None
             body = message.get("body", b"")
-            if message.get("more_body", False) or not self._compressible(held, body):
+            headers = None if message.get("more_body", False) else self._compressible(held, body)
+            if headers is None:
                 await send(held)
                 await send(message)
                 return
-            headers = MutableHeaders(raw=list(held.get("headers", [])))
-            vary_accept_encoding(headers)  # the answer depends on it, whether this client gets gzip or not
             if not accepts_gzip:
-                await send({**held, "headers": headers.raw})
+                await send({**held, "headers": _with_vary(headers)})
                 await send(message)
                 return
             compressed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-            headers["content-encoding"] = "gzip"
-            headers["content-length"] = str(len(compressed))
-            if etag := headers.get("etag"):
-                # Another representation, so another (weak) tag: a cache must not serve one for the other.
-                headers["etag"] = etag if etag.startswith("W/") else f"W/{etag}"
-            await send({**held, "headers": headers.raw})
+            changed: list[tuple[bytes, bytes]] = []
+            for name, value in _with_vary(headers):
+                lower = name.lower()
+                if lower == b"content-length":
+                    continue
+                if lower == b"etag" and not value.startswith(b"W/"):
+                    # Another representation, so another (weak) tag: a cache must not serve one for the other.
+                    value = b"W/" + value
+                changed.append((name, value))
+            changed += [(b"content-encoding", b"gzip"), (b"content-length", str(len(compressed)).encode())]
+            await send({**held, "headers": changed})
             await send({**message, "body": compressed})
 
         await self.app(scope, receive, compressing_send)
 
-    def _compressible(self, start: Message, body: bytes) -> bool:
+    def _compressible(self, start: Message, body: bytes) -> list[tuple[bytes, bytes]] | None:
+        """The answer's headers when it is a whole JSON answer worth compressing, else None."""
         if len(body) < self.min_bytes:
-            return False
-        headers = {k.lower(): v for k, v in start.get("headers", [])}
-        media_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
-        return media_type in _JSON_TYPES and b"content-encoding" not in headers
+            return None
+        headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
+        media_type = b""
+        for name, value in headers:
+            lower = name.lower()
+            if lower == b"content-encoding":
+                return None
+            if lower == b"content-type":
+                media_type = value.split(b";", 1)[0].strip().lower()
+        return headers if media_type in _JSON_TYPES else None
 
-    @staticmethod
-    def _accepts_gzip(scope: Scope) -> bool:
+    def _accepts_gzip(self, scope: Scope) -> bool:
         accept = b",".join(v for k, v in scope.get("headers", []) if k.lower() == b"accept-encoding")
-        return preferred_encoding(accept.decode("latin-1"), ("gzip",)) == "gzip"
+        verdict = self._accepts.get(accept)
+        if verdict is None:
+            if len(self._accepts) >= self._ACCEPTS_GZIP_SEEN:
+                self._accepts.clear()
+            verdict = self._accepts[accept] = preferred_encoding(accept.decode("latin-1"), ("gzip",)) == "gzip"
+        return verdict
+
+
+def _with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with Accept-Encoding named in `Vary`: the answer depends on it, whether this client gets gzip or
+    not. Several Vary headers become one, where the first was."""
+    varies = [value for name, value in headers if name.lower() == b"vary"]
+    tokens = [token.strip() for value in varies for token in value.split(b",") if token.strip()]
+    if any(token.lower() == b"accept-encoding" for token in tokens):
+        return headers
+    merged = b", ".join([*tokens, b"Accept-Encoding"])
+    if not varies:
+        return [*headers, (b"vary", merged)]
+    result: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name.lower() == b"vary":
+            if merged:
+                result.append((b"vary", merged))
+                merged = b""
+        else:
+            result.append((name, value))
+    return result

@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # FastAPI's OpenTelemetry hooks: EduDX installs no OpenTelemetry provider (its metrics are Prometheus'), yet
+        # with them on FastAPI asks the three global providers on every request whether one was installed (~8 µs).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     install_problem_handlers(app)

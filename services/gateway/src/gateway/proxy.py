@@ -38,6 +38,8 @@ _SET_BY_GATEWAY = frozenset({b"host", b"x-request-id", b"x-forwarded-for", b"x-f
 _REQUEST_ONLY_HERE = frozenset({b"expect"})
 # The server sending our response writes its own Date and Server; relaying the service's would send two.
 _RESPONSE_ONLY_HERE = frozenset({b"date", b"server"})
+_NOT_FORWARDED = HOP_BY_HOP | _SET_BY_GATEWAY | _REQUEST_ONLY_HERE
+_NOT_RETURNED = HOP_BY_HOP | _RESPONSE_ONLY_HERE
 # Escapes the client already made and reserved characters are forwarded byte for byte.
 _PATH_SAFE = "/%!$&'()*+,;=:@-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -77,7 +79,6 @@ async def proxy(request: Request) -> Response:
                     headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
                     data=body.chunks() if body is not None else None,
                     allow_redirects=False,
-                    trace_request_ctx=connection,
                 )
             break
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -237,27 +238,32 @@ def _has_body(request: Request) -> bool:
 
 
 def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tuple[str, str]]:
-    raw = request.headers.raw
-    headers = _without(raw, HOP_BY_HOP | _SET_BY_GATEWAY | _REQUEST_ONLY_HERE)
-    peer = request.client.host if request.client else "unknown"
-    forwarded_for, proto, host = peer, request.url.scheme, request.headers.get("host", "")
+    # From the raw scope, in one pass: Starlette's `request.headers` and `request.url` cost more than the copying.
+    scope = request.scope
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+    host = b""
+    for key, value in raw:
+        if key.lower() == b"host":
+            host = value
+            break
+    headers = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in _without(raw, _NOT_FORWARDED)]
+    client = scope.get("client")
+    forwarded_for, proto, forwarded_host = client[0] if client else "unknown", scope.get("scheme", "http"), \
+        host.decode("latin-1")
     if trust_forwarded_for:
         if chain := ", ".join(request.headers.getlist("x-forwarded-for")):
-            forwarded_for = f"{chain}, {peer}"
+            forwarded_for = f"{chain}, {forwarded_for}"
         proto = request.headers.get("x-forwarded-proto", proto)
-        host = request.headers.get("x-forwarded-host", host)
-    headers += [
-        (b"x-forwarded-for", forwarded_for.encode("latin-1")),
-        (b"x-forwarded-proto", proto.encode("latin-1")),
-        (b"x-forwarded-host", host.encode("latin-1")),
-    ]
+        forwarded_host = request.headers.get("x-forwarded-host", forwarded_host)
+    headers += [("x-forwarded-for", forwarded_for), ("x-forwarded-proto", proto),
+                ("x-forwarded-host", forwarded_host)]
     if request_id := get_request_id():
-        headers.append((b"x-request-id", request_id.encode("latin-1")))
-    return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in headers]
+        headers.append(("x-request-id", request_id))
+    return headers
 
 
 def _response_headers(raw: list[tuple[bytes, bytes]], *, status: int) -> list[tuple[bytes, bytes]]:
-    headers = _without(raw, HOP_BY_HOP | _RESPONSE_ONLY_HERE)
+    headers = _without(raw, _NOT_RETURNED)
     if status in (204, 304):
         # No body follows these; a Content-Length here describes another response and the server would
         # wait for bytes that never come.
@@ -266,15 +272,9 @@ def _response_headers(raw: list[tuple[bytes, bytes]], *, status: int) -> list[tu
 
 
 def _without(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> list[tuple[bytes, bytes]]:
-    # Headers named in `Connection` are hop-by-hop for this message too (RFC 9110 §7.6.1).
-    named = {
-        token.strip().lower()
-        for key, value in raw if key.lower() == b"connection"
-        for token in value.split(b",")
-    }
-    return [
-        (key, value)
-        for key, value in raw
-        if (lower := key.lower()) not in names and lower not in named and not lower.startswith(b"proxy-")
-    ]
-
+    # Headers named in `Connection` are hop-by-hop for this message too (RFC 9110 §7.6.1). Rare: looked for first.
+    for key, value in raw:
+        if key.lower() == b"connection":
+            names = names | {token.strip().lower() for token in value.split(b",")}
+    return [(key, value) for key, value in raw
+            if (lower := key.lower()) not in names and not lower.startswith(b"proxy-")]
