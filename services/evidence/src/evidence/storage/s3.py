@@ -47,11 +47,16 @@ class _Abort:
 
 
 class _QueueReader(io.RawIOBase):
-    """A file-like object `put_object` reads from, fed with chunks by the event loop through a bounded queue."""
+    """A file-like object `put_object` reads from, fed with chunks by the event loop through a bounded queue.
+
+    `put_object` asks for a whole part per read: the chunks are collected and joined once, so each byte is copied
+    once here (appending each chunk to one bytes object copied the growing part again for every chunk: with
+    ~250 KiB chunks and 5 MiB parts, ten copies of every byte, a fifth of the evidence process's CPU per upload)."""
 
     def __init__(self) -> None:
         self.chunks: queue.Queue[bytes | _Abort | None] = queue.Queue(maxsize=STREAM_QUEUE_CHUNKS)
-        self._buffer = b""
+        self._pieces: list[bytes] = []
+        self._buffered = 0
         self._done = False
 
     def readable(self) -> bool:
@@ -59,17 +64,28 @@ class _QueueReader(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         size = -1 if size is None else size
-        while not self._done and (size < 0 or len(self._buffer) < size):
+        while not self._done and (size < 0 or self._buffered < size):
             chunk = self.chunks.get()
             if isinstance(chunk, _Abort):
                 raise OSError("upload aborted by its producer")
             if chunk is None:
                 self._done = True
-            else:
-                self._buffer += chunk
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
+            elif chunk:
+                self._pieces.append(chunk)
+                self._buffered += len(chunk)
+        if size < 0 or size >= self._buffered:
+            taken, self._pieces, self._buffered = self._pieces, [], 0
+            return b"".join(taken)
+        # Split the piece that crosses `size`: only its tail is copied to stay for the next read.
+        count, total = 0, 0
+        while total + len(self._pieces[count]) <= size:
+            total += len(self._pieces[count])
+            count += 1
+        crossing = self._pieces[count]
+        head = crossing[: size - total]
+        data = b"".join([*self._pieces[:count], head])
+        self._pieces = [crossing[size - total:], *self._pieces[count + 1:]]
+        self._buffered -= size
         return data
 
     def abort(self) -> None:
