@@ -6,6 +6,8 @@ The client is synchronous: every call runs in a worker thread. Connection failur
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import io
 import queue
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -32,6 +34,25 @@ PART_SIZE = 5 * 1024 * 1024
 READ_CHUNK = 256 * 1024
 STREAM_QUEUE_CHUNKS = 8  # bounded: the producer waits when the uploader falls behind
 MISSING = ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
+
+
+def _load_libc() -> Any:
+    with contextlib.suppress(OSError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        if hasattr(libc, "malloc_trim"):  # glibc only
+            return libc
+    return None
+
+
+_LIBC = _load_libc()
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the system. A streamed upload's parts (5 MiB bytes objects) are allocated in
+    worker threads, whose glibc arenas keep what is freed: after an upload the process stayed 10–25 MiB above
+    idle (bench/evidence_upload.py); trimming once per upload brings it back."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def split_endpoint(raw: str, secure: bool) -> tuple[str, bool]:
@@ -197,9 +218,15 @@ class S3Storage:
         reader = _QueueReader()
         size = 0
 
+        def put() -> None:
+            try:
+                self.client.put_object(self.bucket, key, cast(BinaryIO, reader), -1, content_type=content_type,
+                                       part_size=PART_SIZE)
+            finally:
+                release_freed_memory()
+
         async def upload() -> None:
-            await self._run(self.client.put_object, self.bucket, key, reader, -1, content_type=content_type,
-                            part_size=PART_SIZE)
+            await self._run(put)
 
         try:
             async with anyio.create_task_group() as tasks:
