@@ -88,6 +88,12 @@ def _status(pid: int, key: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def reset_hwm(pid: int) -> bool:
     try:
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # 5: reset the peak RSS (VmHWM) to the current RSS
@@ -133,6 +139,7 @@ class Run:
     size: int
     peak_kib: dict[str, int] = field(default_factory=dict)  # sampled VmRSS peak per process
     hwm_kib: dict[str, int] = field(default_factory=dict)  # kernel VmHWM after a reset before the run
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process during the run
     samples: int = 0
 
     @property
@@ -250,11 +257,14 @@ def delete_item(http: httpx.Client, headers: dict[str, str], item_id: str) -> No
         raise RuntimeError(f"delete: {response.status_code} {response.text[:300]}")
 
 
-def measured(pids: dict[str, int], kind: str, size: int, action: Any) -> Run:
+def measured(pids: dict[str, int], kind: str, size: int, action: Any, cpu_pids: dict[str, int]) -> Run:
     hwm_ok = all(reset_hwm(pid) for pid in pids.values())
     with Sampler(pids) as sampler:
+        cpu_before = {n: cpu_seconds(pid) for n, pid in cpu_pids.items()}
         seconds = action()
-    run = Run(kind, seconds, size, {n: sampler.peak(n) for n in pids}, samples=len(sampler.samples["gateway"]))
+        cpu = {n: cpu_seconds(pid) - cpu_before[n] for n, pid in cpu_pids.items()}
+    run = Run(kind, seconds, size, {n: sampler.peak(n) for n in pids}, samples=len(sampler.samples["gateway"]),
+              cpu=cpu)
     if hwm_ok:
         run.hwm_kib = {n: _status(pid, "VmHWM") for n, pid in pids.items()}
     return run
@@ -310,6 +320,15 @@ def report(mb: int, size: int, runs: list[Run], idle: dict[str, int], after: dic
             f"| direct `fput_object` | {direct_med:.1f} |",
             f"| **ratio gateway / direct** | **{ratio:.2f}** (target ≥ {THROUGHPUT_TARGET:.2f}: "
             f"{'met' if verdict_tp else 'NOT met'}) |"]
+    cpu_names = list(runs[0].cpu)
+    out += ["", "## CPU seconds per upload (user + system, /proc/<pid>/stat; median per path)",
+            "Less sensitive than wall time to what else runs on the machine: the work each process does for one "
+            "upload. `client` is this process (httpx, or minio for the direct put).",
+            "| path | " + " | ".join(cpu_names) + " | total |", "|---|" + "---:|" * (len(cpu_names) + 1)]
+    for label, group in (("through the gateway", gw), ("direct `fput_object`", direct)):
+        cells = [statistics.median(r.cpu[n] for r in group) for n in cpu_names]
+        total = statistics.median(sum(r.cpu.values()) for r in group)
+        out.append(f"| {label} | " + " | ".join(f"{c:.2f}" for c in cells) + f" | {total:.2f} |")
     out += ["", "## Memory (RSS, MiB) during the uploads through the gateway",
             "| process | idle | peak (sampled) | peak − idle | peak (VmHWM) | VmHWM − idle | after all runs "
             f"| target +{MEMORY_TARGET_MB} MB (= {MEMORY_TARGET_MB * MB / 2**20:.0f} MiB) |",
@@ -373,6 +392,8 @@ def main() -> None:
             pids = {"gateway": system.pids["gateway"], "evidence": system.pids["evidence"]}
             idle = idle_rss(pids)
             hwm = all(reset_hwm(pid) for pid in pids.values())
+            assert system.s3 is not None
+            cpu_pids = {**pids, "s3": system.s3.pid, "client": os.getpid()}
 
             runs: list[Run] = []
             for i in range(args.runs):
@@ -391,11 +412,11 @@ def main() -> None:
                     return seconds
 
                 for kind, action in (("gateway", through_gateway), ("direct", direct)):
-                    run = measured(pids, kind, size, action)
+                    run = measured(pids, kind, size, action, cpu_pids)
                     runs.append(run)
                     print(f"• run {i + 1} {kind}: {run.seconds:.2f} s, {run.mb_s:.1f} MB/s, peak RSS "
-                          + ", ".join(f"{n} {run.peak_kib[n] / 1024:.0f} MiB" for n in pids), file=sys.stderr,
-                          flush=True)
+                          + ", ".join(f"{n} {run.peak_kib[n] / 1024:.0f} MiB" for n in pids) + "; CPU s "
+                          + ", ".join(f"{n} {c:.2f}" for n, c in run.cpu.items()), file=sys.stderr, flush=True)
                     if kind == "gateway":
                         if holder.get("size") != size:
                             raise RuntimeError(f"stored size {holder.get('size')} != {size}")

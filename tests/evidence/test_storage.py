@@ -60,3 +60,18 @@ async def test_sweeper_removes_old_objects_without_a_row_and_keeps_the_rest(
     assert too_young == [] and kept_while_young
     assert swept == [orphan]
     assert len(s3.keys()) == 1 and s3.keys()[0] != orphan
+
+
+def test_the_queue_reader_hands_out_exactly_the_bytes_asked_in_order() -> None:
+    from evidence.storage.s3 import _QueueReader
+
+    reader = _QueueReader()
+    pieces = [bytes([i]) * size for i, size in enumerate([3, 0, 7, 1, 10, 2])]
+    for piece in pieces:
+        reader.chunks.put_nowait(piece)
+    reader.chunks.put_nowait(None)
+
+    reads = [reader.read(4), reader.read(0), reader.read(9), reader.read(100), reader.read(5)]
+
+    assert [len(r) for r in reads] == [4, 0, 9, 10, 0]
+    assert b"".join(reads) == b"".join(pieces)

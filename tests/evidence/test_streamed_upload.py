@@ -1,16 +1,22 @@
-"""A multipart upload goes straight on into a staging object in the store while it arrives (no spool file, never
-whole in memory), is checked there, and only then copied to its final key; the staging object is removed in
-every case. Against the real SeaweedFS the tests start: after each upload the bucket holds exactly the objects
-of the items, nothing under `staging/`."""
+"""A multipart upload goes straight on into the store while it arrives (no spool file, never whole in memory), at
+the key its item will have, and is checked there before any row names it; the object is removed whenever no item
+is written (refused, cut off, too large, duplicate), and the sweeper removes what a failed removal or a crash
+leaves. Against the real SeaweedFS the tests start: after each upload the bucket holds exactly the objects of the
+items, nothing under `staging/`."""
 
 from __future__ import annotations
 
 import os
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+import evidence.files.service as files_service
+from edudx_common.db import utcnow
+from evidence.files.sweeper import sweep_orphans
 from tests.evidence.conftest import S3Server, World
 from tests.evidence.samples import API, BOUNDARY, large_pdf, multipart_stream, pdf_bytes
 
@@ -68,3 +74,52 @@ async def test_refused_and_broken_uploads_leave_no_object(client: httpx.AsyncCli
     assert first.status_code == 201 and again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["id"] == first.json()["id"]
     assert len(s3.keys()) == 1 and s3.keys(prefix="staging/") == []
+
+
+async def test_the_file_is_checked_at_its_final_key_before_any_row_names_it(
+        client: httpx.AsyncClient, world: World, s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+    inspect_content = files_service.inspect_content
+
+    def inspecting(head: bytes, size: int, open_file: Any) -> Any:
+        seen["keys"] = s3.keys()  # what the store holds while the check runs (worker thread: a blocking call)
+        return inspect_content(head, size, open_file)
+
+    monkeypatch.setattr(files_service, "inspect_content", inspecting)
+    response = await _post(client, world, [pdf_bytes("Kế hoạch kiểm tra tại chỗ")])
+
+    assert response.status_code == 201, response.text
+    # One object during the check, already under the submission (no staging key), and it is the one stored.
+    [checked] = seen["keys"]
+    assert checked.startswith(world.s11_submission["id"] + "/")
+    assert s3.keys() == [checked]
+
+
+async def test_an_object_left_by_a_failed_removal_is_swept_and_the_items_stay(
+        client: httpx.AsyncClient, world: World, s3: S3Server, evidence_app: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    state = evidence_app.state
+    kept = await _post(client, world, [pdf_bytes("Minh chứng giữ lại")])
+    # The store refuses every delete (as a crash between storing and the row would leave it): the refused file's
+    # object stays behind, under the submission like an item's.
+    with monkeypatch.context() as patch:
+        async def failing_delete(key: str) -> None:
+            raise OSError("store unreachable")
+
+        patch.setattr(state.storage, "delete", failing_delete)
+        refused = await _post(client, world, [b"%PDF-1.7\n", os.urandom(150_000)])
+    keys_after_refusal = s3.keys()
+
+    young = await sweep_orphans(state.session_factory, state.storage, older_than=timedelta(minutes=30))
+    swept = await sweep_orphans(state.session_factory, state.storage, older_than=timedelta(minutes=30),
+                                now=utcnow() + timedelta(hours=1))
+
+    assert kept.status_code == 201 and refused.status_code == 422
+    assert len(keys_after_refusal) == 2
+    [orphan] = swept
+    assert orphan in keys_after_refusal and orphan.startswith(world.s11_submission["id"] + "/")
+    uuid.UUID(orphan.rsplit("/", 1)[1])
+    assert young == []
+    assert len(s3.keys()) == 1 and orphan not in s3.keys()
+    content = await client.get(f"{API}/files/{kept.json()['id']}/content", headers=world.s11_officer)
+    assert content.status_code == 200 and content.content.startswith(b"%PDF")

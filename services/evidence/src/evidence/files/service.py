@@ -35,7 +35,6 @@ from evidence.errors import (
     InvalidUpload,
     NotAllowed,
     QuotaExceeded,
-    StorageUnavailable,
     SubmissionLocked,
     SubmissionNotFound,
     UploadNotFound,
@@ -45,7 +44,7 @@ from evidence.files.inspection import INLINE_TYPES, FileType, inspect_content, i
 from evidence.files.models import EvidenceItem, EvidenceKind, PendingUpload
 from evidence.files.names import display_name
 from evidence.files.schemas import EvidenceRead, UploadResult
-from evidence.files.upload import LimitExceeded, StagedUpload, discard_staged, read_upload, spool_stream
+from evidence.files.upload import LimitExceeded, StreamedUpload, discard_unchecked, read_upload, spool_stream
 from evidence.metrics import EVIDENCE_UPLOAD_BYTES
 from evidence.storage.base import ObjectChanged, ObjectStorage
 
@@ -185,10 +184,11 @@ def _one(fields: dict[str, list[str]], name: str, max_length: int) -> str | None
 async def receive_upload(session: AsyncSession, principal: Principal, chunks: AsyncIterator[bytes], content_type: str,
                          *, submissions: SubmissionsClient, tree: UnitTree, storage: ObjectStorage,
                          limits: Limits) -> tuple[EvidenceItem, bool]:
-    """A streamed multipart upload: the submission (sent before the file) is checked, then the file is staged
-    as it arrives, checked and stored. Returns (item, was it already there)."""
+    """A streamed multipart upload: the submission (sent before the file) is checked, then the file is stored
+    at its item's key as it arrives and checked there before its row is written. Returns (item, was it already
+    there)."""
     found: dict[str, SubmissionInfo] = {}
-    staging: dict[str, str] = {}
+    keys: dict[str, str] = {}
 
     async def before_file(fields: dict[str, list[str]]) -> int:
         raw = (fields.get("submission_id") or [""])[-1].strip()
@@ -199,53 +199,60 @@ async def receive_upload(session: AsyncSession, principal: Principal, chunks: As
         info = await submission_in_scope(principal, submission_id, submissions=submissions, tree=tree)
         limit = await upload_limit(session, principal, info, limits)
         found["info"] = info
-        staging["key"] = staging_key_for(info)
+        keys["key"] = object_key_for(info)
         return limit
 
     try:
         upload = await read_upload(chunks, content_type, before_file=before_file, storage=storage,
-                                   staging_key=lambda: staging["key"])
+                                   object_key=lambda: keys["key"])
     except LimitExceeded as exc:
         raise size_refusal(exc.limit, limits) from None
-    return await store_staged_upload(session, principal, found["info"], upload, storage=storage)
+    return await store_streamed_upload(session, principal, found["info"], upload, storage=storage)
 
 
 StoreObject = Callable[[str, str], Awaitable[None]]  # (storage key, checked content type)
 
 
-async def store_staged_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo,
-                              upload: StagedUpload, *, storage: ObjectStorage) -> tuple[EvidenceItem, bool]:
-    """Check a multipart file where it was staged, copy it to its final key, then write its row; the staging
-    object is deleted in every case. Returns (item, was it already there)."""
+async def store_streamed_upload(session: AsyncSession, principal: Principal, info: SubmissionInfo,
+                                upload: StreamedUpload, *, storage: ObjectStorage) -> tuple[EvidenceItem, bool]:
+    """Check a multipart file where it was stored, then write the row that names its key. The object is kept
+    only if that row is committed: refused, duplicate or failed, it is deleted. Returns (item, was it already
+    there)."""
     details = details_from_fields(upload.filename, upload.fields)
 
     def inspect() -> FileType:
         return inspect_content(upload.head, upload.size, lambda: storage.open_reader(upload.key, size=upload.size))
 
-    async def copy(key: str, mime: str) -> None:
-        # One server-side copy: the bytes checked are the bytes stored, and the final key never holds a
-        # partial or unchecked file.
-        if not await storage.copy(upload.key, key, content_type=mime):
-            raise StorageUnavailable("Tệp tạm không còn trong kho lưu trữ. Vui lòng tải lên lại.")
+    async def already_stored(key: str, mime: str) -> None:
+        # Nothing to move: the checked bytes already lie at the item's key (stored as octet-stream; downloads
+        # take their type from the row).
+        return None
 
+    kept = False
     try:
-        return await store_checked_file(session, principal, info, size=upload.size, sha256=upload.sha256,
-                                        inspect=inspect, details=details, storage=storage, store=copy)
+        item, duplicate = await store_checked_file(
+            session, principal, info, size=upload.size, sha256=upload.sha256, inspect=inspect, details=details,
+            storage=storage, storage_key=upload.key, store=already_stored)
+        kept = not duplicate
+        return item, duplicate
     finally:
-        with anyio.CancelScope(shield=True):
-            await discard_staged(storage, upload.key)
+        if not kept:
+            with anyio.CancelScope(shield=True):
+                await discard_unchecked(storage, upload.key)
 
 
-def staging_key_for(info: SubmissionInfo) -> str:
-    """Where a multipart upload's file is staged while it arrives and is checked (`staging/…`, swept if left)."""
-    return f"{STAGING_PREFIX}{info.id}/{uuid.uuid4()}"
+def object_key_for(info: SubmissionInfo) -> str:
+    """A fresh key for an item's file (`<submission>/<uuid>`): chosen before the bytes arrive, so that a streamed
+    upload is stored once, where it stays. Until a row names it, the sweeper counts it as an orphan."""
+    return f"{info.id}/{uuid.uuid4()}"
 
 
 async def store_checked_file(session: AsyncSession, principal: Principal, info: SubmissionInfo, *, size: int,
                              sha256: str, inspect: Callable[[], FileType], details: FileDetails,
-                             storage: ObjectStorage, store: StoreObject) -> tuple[EvidenceItem, bool]:
+                             storage: ObjectStorage, storage_key: str,
+                             store: StoreObject) -> tuple[EvidenceItem, bool]:
     """Inspect the bytes (`inspect`, blocking, in a thread); unless the same bytes are already in the submission,
-    `store` the object under a fresh key and commit its row. Shared by the streamed upload and the direct
+    `store` the object at `storage_key` and commit its row. Shared by the streamed upload and the direct
     (presigned) one."""
     file_type = await anyio.to_thread.run_sync(inspect)
     existing = await repository.by_sha256(session, info.id, sha256)
@@ -257,12 +264,11 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
         submission_id=info.id, unit_id=info.unit_id, draft_number=info.draft_number, kind=EvidenceKind.FILE.value,
         title=details.title or name.rsplit(".", 1)[0] or name, description=details.description,
         criterion_codes=details.criterion_codes,
-        original_name=name, storage_key=f"{info.id}/{uuid.uuid4()}", size=size,
+        original_name=name, storage_key=storage_key, size=size,
         content_type=file_type.mime, sha256=sha256, replaces_id=replaces_id,
         uploaded_by=principal.subject, uploaded_by_name=principal.name,
     )
-    assert item.storage_key is not None
-    await store(item.storage_key, file_type.mime)
+    await store(storage_key, file_type.mime)
     # The object store is outside the transaction: commit here so that a failed write removes the object
     # (the sweeper removes what a crash between the two leaves behind).
     try:
@@ -272,14 +278,14 @@ async def store_checked_file(session: AsyncSession, principal: Principal, info: 
         await session.commit()
     except IntegrityError:
         await session.rollback()
-        await _forget_object(storage, item.storage_key)
+        await _forget_object(storage, storage_key)
         existing = await repository.by_sha256(session, info.id, sha256)
         if existing is None:
             raise
         return existing, True  # the same file won a concurrent race
     except BaseException:
         await session.rollback()
-        await _forget_object(storage, item.storage_key)
+        await _forget_object(storage, storage_key)
         raise
     EVIDENCE_UPLOAD_BYTES.inc(size)
     return item, False
@@ -383,7 +389,7 @@ async def _check_and_store_staged(session: AsyncSession, principal: Principal, i
     try:
         return await store_checked_file(session, principal, info, size=upload.size, sha256=upload.sha256,
                                         inspect=lambda: inspect_file(upload.path, upload.size), details=details,
-                                        storage=storage, store=copy)
+                                        storage=storage, storage_key=object_key_for(info), store=copy)
     finally:
         upload.discard()
 

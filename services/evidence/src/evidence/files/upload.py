@@ -1,11 +1,13 @@
 """Reading a multipart upload from the request stream: text fields first, then one file part.
 
 The file is neither held in memory nor spooled to disk: each chunk is hashed, counted against the limit and
-streamed on into a staging object in the store (an S3 multipart upload, a few parts in memory at a time). The
-content checks (magic bytes, pypdf, zip structure) then read the staged object where it lies, by byte ranges;
-only a file that passes is copied to its final key (`service.store_staged_upload`), and the staging object is
-deleted whatever happens — a refused, cut-off or oversized upload leaves nothing behind. Text fields must come
-before the file so that permission and quota are decided before the first byte of the file is sent on.
+streamed on into the store (an S3 multipart upload, a few parts in memory at a time), straight to the key the item
+will have if the file is accepted. The content checks (magic bytes, pypdf, zip structure) then read the object
+where it lies, by byte ranges, before any row names it: no one sees the item until it is checked. A refused,
+cut-off, oversized or duplicate upload has its object deleted before the answer; what a crash leaves (an object
+no row names) is removed by the sweeper. There is no copy to a final key: on SeaweedFS a server-side copy
+rewrites every byte, which cost as much as the upload itself (bench/RESULTS.md, session 9). Text fields must
+come before the file so that permission and quota are decided before the first byte of the file is sent on.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ class SpooledUpload:
 
 
 @dataclass
-class StagedUpload:
-    """A multipart upload whose file now lies in the store at `key` (a staging key), unchecked."""
+class StreamedUpload:
+    """A multipart upload whose file now lies in the store at `key`, not checked yet and named by no row."""
 
     fields: dict[str, list[str]]
     filename: str | None
@@ -90,8 +92,8 @@ class _Spool:
         self.file.write(chunk)
 
 
-class _Staging:
-    """The file part streamed on into a staging object as it arrives: counted, hashed, its head kept.
+class _Streaming:
+    """The file part streamed on into the store as it arrives: counted, hashed, its head kept.
 
     The store's upload runs as a task fed through a small bounded buffer, so a store slower than the client
     slows the reading of the request (back-pressure) instead of filling memory.
@@ -112,7 +114,7 @@ class _Staging:
                     yield chunk
 
         self._upload = asyncio.create_task(
-            storage.put_stream(key, chunks(), content_type="application/octet-stream"), name="evidence-staging")
+            storage.put_stream(key, chunks(), content_type="application/octet-stream"), name="evidence-upload")
 
     async def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -133,16 +135,16 @@ class _Staging:
         await self._upload
 
     async def abort(self) -> None:
-        """Stop the store's upload (never completing a truncated object) and remove whatever was staged."""
+        """Stop the store's upload (never completing a truncated object) and remove whatever was stored."""
         self._upload.cancel()
         with contextlib.suppress(BaseException):
             await self._upload
         self._send.close()
-        await discard_staged(self.storage, self.key)
+        await discard_unchecked(self.storage, self.key)
 
 
-async def discard_staged(storage: ObjectStorage, key: str) -> None:
-    """Delete a staging object; a failure here is left to the sweeper (orphans older than its age)."""
+async def discard_unchecked(storage: ObjectStorage, key: str) -> None:
+    """Delete an object no row names; a failure here is left to the sweeper (orphans older than its age)."""
     with contextlib.suppress(Exception):
         await storage.delete(key)
 
@@ -187,10 +189,10 @@ async def read_upload(
     *,
     before_file: Callable[[dict[str, list[str]]], Awaitable[int]],
     storage: ObjectStorage,
-    staging_key: Callable[[], str],
-) -> StagedUpload:
+    object_key: Callable[[], str],
+) -> StreamedUpload:
     """Parse the body; `before_file(fields)` runs when the file part starts and returns its byte limit; the file
-    then goes to the key `staging_key()` names as it arrives. On any failure nothing stays staged."""
+    then goes to the key `object_key()` names as it arrives. On any failure nothing stays stored."""
     mime, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if mime != b"multipart/form-data" or not boundary:
@@ -210,7 +212,7 @@ async def read_upload(
     parser = MultipartParser(boundary, callbacks, max_header_size=MAX_PART_HEADER_BYTES)
     fields: dict[str, list[str]] = {}
     part = _Part()
-    staging: _Staging | None = None
+    streaming: _Streaming | None = None
     filename: str | None = None
     done_file = False
     in_file = False
@@ -234,13 +236,13 @@ async def read_upload(
                         if done_file:
                             raise InvalidUpload("Mỗi yêu cầu chỉ được gửi một tệp.")
                         limit = await before_file(fields)
-                        staging = _Staging(storage, staging_key(), limit)
+                        streaming = _Streaming(storage, object_key(), limit)
                         filename = part.filename
                         in_file = True
                 elif kind == "data":
                     if in_file:
-                        assert staging is not None
-                        await staging.write(value)
+                        assert streaming is not None
+                        await streaming.write(value)
                     else:
                         part.data += value
                         if len(part.data) > MAX_FIELD_BYTES:
@@ -254,14 +256,14 @@ async def read_upload(
                         fields.setdefault(part.name, []).append(part.data.decode("utf-8", "replace"))
             events.clear()
         _parse(parser, None)
-        if staging is None or not done_file:
+        if streaming is None or not done_file:
             raise InvalidUpload("Thiếu tệp minh chứng (trường 'file').")
-        await staging.finish()
-        return StagedUpload(fields=fields, filename=filename, key=staging.key, size=staging.size,
-                            sha256=staging.hash.hexdigest(), head=bytes(staging.head))
+        await streaming.finish()
+        return StreamedUpload(fields=fields, filename=filename, key=streaming.key, size=streaming.size,
+                              sha256=streaming.hash.hexdigest(), head=bytes(streaming.head))
     except BaseException:
-        if staging is not None:
-            # Shielded: a cancelled request (the client left) must still remove what it staged.
+        if streaming is not None:
+            # Shielded: a cancelled request (the client left) must still remove what it stored.
             with anyio.CancelScope(shield=True):
-                await staging.abort()
+                await streaming.abort()
         raise

@@ -6,6 +6,8 @@ The client is synchronous: every call runs in a worker thread. Connection failur
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import io
 import queue
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -34,6 +36,25 @@ STREAM_QUEUE_CHUNKS = 8  # bounded: the producer waits when the uploader falls b
 MISSING = ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
 
 
+def _load_libc() -> Any:
+    with contextlib.suppress(OSError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        if hasattr(libc, "malloc_trim"):  # glibc only
+            return libc
+    return None
+
+
+_LIBC = _load_libc()
+
+
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the system. A streamed upload's parts (5 MiB bytes objects) are allocated in
+    worker threads, whose glibc arenas keep what is freed: after an upload the process stayed 10–25 MiB above
+    idle (bench/evidence_upload.py); trimming once per upload brings it back."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
 def split_endpoint(raw: str, secure: bool) -> tuple[str, bool]:
     """`host:port` keeps the internal `secure`; `https://host` / `http://host:port` set it from the scheme."""
     for scheme, is_secure in (("https://", True), ("http://", False)):
@@ -47,11 +68,16 @@ class _Abort:
 
 
 class _QueueReader(io.RawIOBase):
-    """A file-like object `put_object` reads from, fed with chunks by the event loop through a bounded queue."""
+    """A file-like object `put_object` reads from, fed with chunks by the event loop through a bounded queue.
+
+    `put_object` asks for a whole part per read: the chunks are collected and joined once, so each byte is copied
+    once here (appending each chunk to one bytes object copied the growing part again for every chunk: with
+    ~250 KiB chunks and 5 MiB parts, ten copies of every byte, a fifth of the evidence process's CPU per upload)."""
 
     def __init__(self) -> None:
         self.chunks: queue.Queue[bytes | _Abort | None] = queue.Queue(maxsize=STREAM_QUEUE_CHUNKS)
-        self._buffer = b""
+        self._pieces: list[bytes] = []
+        self._buffered = 0
         self._done = False
 
     def readable(self) -> bool:
@@ -59,17 +85,28 @@ class _QueueReader(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         size = -1 if size is None else size
-        while not self._done and (size < 0 or len(self._buffer) < size):
+        while not self._done and (size < 0 or self._buffered < size):
             chunk = self.chunks.get()
             if isinstance(chunk, _Abort):
                 raise OSError("upload aborted by its producer")
             if chunk is None:
                 self._done = True
-            else:
-                self._buffer += chunk
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
+            elif chunk:
+                self._pieces.append(chunk)
+                self._buffered += len(chunk)
+        if size < 0 or size >= self._buffered:
+            taken, self._pieces, self._buffered = self._pieces, [], 0
+            return b"".join(taken)
+        # Split the piece that crosses `size`: only its tail is copied to stay for the next read.
+        count, total = 0, 0
+        while total + len(self._pieces[count]) <= size:
+            total += len(self._pieces[count])
+            count += 1
+        crossing = self._pieces[count]
+        head = crossing[: size - total]
+        data = b"".join([*self._pieces[:count], head])
+        self._pieces = [crossing[size - total:], *self._pieces[count + 1:]]
+        self._buffered -= size
         return data
 
     def abort(self) -> None:
@@ -181,9 +218,15 @@ class S3Storage:
         reader = _QueueReader()
         size = 0
 
+        def put() -> None:
+            try:
+                self.client.put_object(self.bucket, key, cast(BinaryIO, reader), -1, content_type=content_type,
+                                       part_size=PART_SIZE)
+            finally:
+                release_freed_memory()
+
         async def upload() -> None:
-            await self._run(self.client.put_object, self.bucket, key, reader, -1, content_type=content_type,
-                            part_size=PART_SIZE)
+            await self._run(put)
 
         try:
             async with anyio.create_task_group() as tasks:
