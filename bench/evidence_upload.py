@@ -306,8 +306,8 @@ def report(mb: int, size: int, runs: list[Run], idle: dict[str, int], after: dic
            "`EVIDENCE_MAX_FILE_BYTES`/`EVIDENCE_SUBMISSION_QUOTA_BYTES` raised; S3: `weed mini` on loopback.",
            "- Through the gateway: `POST /api/evidence/files` as the demo school IT officer into the school's demo "
            "submission, httpx streaming the file from disk as multipart (`submission_id`, `criterion_codes`, "
-           "`title`, then `file`); time until the 201 (streamed into a staging object with SHA-256, pypdf check "
-           "by range reads, server-side copy, row). The item is deleted after each run.",
+           "`title`, then `file`); time until the 201 (streamed into S3 at the item's key with SHA-256, pypdf check "
+           "by range reads, row). The item is deleted after each run.",
            "- Direct: `Minio.fput_object` of the same file to the same server and bucket (default part size).",
            f"- Alternating gateway/direct, {len(gw)} runs each; MB = 10^6 bytes. RSS: VmRSS from /proc every 50 ms "
            "in a thread" + ("; also VmHWM, reset via /proc/<pid>/clear_refs before each run" if hwm else "") + ". "

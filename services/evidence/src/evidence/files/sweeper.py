@@ -2,8 +2,9 @@
 
 Only objects older than `older_than` are touched, so an upload between its object and its row is never hit. A
 streamed upload is stored at its item's key before it is checked and its row written: an object appears when its
-S3 multipart upload completes, with that time as its last-modified (MinIO, SeaweedFS), and the check and the
-commit follow within seconds.
+S3 multipart upload completes, with that time as its last-modified (SeaweedFS; a store dating it at the upload's
+start would need `older_than` above the longest streamed upload), and the check and the commit follow within
+seconds.
 Direct uploads: a pending upload whose URL expired more than `older_than` ago is closed (row and staging object
 removed); a staging object is kept only while its pending row exists, so one without a row is an orphan too.
 """
