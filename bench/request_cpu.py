@@ -16,7 +16,7 @@ machine falls on both; the ratio is what to read.
 - submissions: `PATCH /api/submissions/submissions/{id}` (an autosave of one answer, If-Match, as the school's IT
   officer) and `GET /api/submissions/submissions` (the school's dashboard), on PostgreSQL (`EDUDX_BENCH_POSTGRES_URL`,
   default the local `test` database; schema `bench_request_cpu`, dropped before and after), with the seed-004
-  outline and its full answers in every draft.
+  outline and its full answers in every draft. Schema `EDUDX_BENCH_SCHEMA` instead, for two runs at once.
 
 `--instructions` counts instructions instead (valgrind's callgrind; a busy machine changes nothing but the time it
 takes): each child runs under callgrind with instrumentation switched on only around the measured requests, and
@@ -42,7 +42,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("EDUDX_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-SCHEMA = "bench_request_cpu"
+SCHEMA = os.environ.get("EDUDX_BENCH_SCHEMA", "bench_request_cpu")  # its own, when others run this at once
 SERVICES = ("common", "identity", "submissions", "gateway", "scoring", "evidence", "notifications")
 
 

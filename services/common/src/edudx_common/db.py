@@ -142,13 +142,13 @@ def session_factory(engine: AsyncEngine, *, info: dict[str, Any] | None = None) 
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or {})
 
 
-# A transaction costs two round trips on asyncpg: BEGIN before the first statement and COMMIT after the last — a
-# quarter of a deadline-day autosave's CPU in the driver. Under READ COMMITTED every statement takes its own
-# snapshot anyway, so a request that only reads, or whose one write is a single atomic statement, gains nothing
-# from it. Those routes say so with the sessions below: on PostgreSQL their connection, from the same pool, is put
-# in AUTOCOMMIT when the session takes it and reset when it goes back (attributes of the driver's connection, no
-# round trip). Set on the connection, not as an engine option: an engine option installs a connect hook that
-# turns on SQLAlchemy's event dispatch for every statement, which cost more than it saved.
+# A transaction costs two round trips on asyncpg: BEGIN before the first statement and COMMIT after the last —
+# half of an autosave's round trips, with their CPU here and in PostgreSQL. Under READ COMMITTED every statement
+# takes its own snapshot anyway, so a request that only reads, or whose one write is a single atomic statement,
+# gains nothing from it. Those routes say so with the sessions below: on PostgreSQL their connection, from the
+# same pool, is put in AUTOCOMMIT when the session takes it and reset when it goes back (attributes of the
+# driver's connection, no round trip). Set on the connection, not as an engine option: an engine option installs
+# a connect hook that turns on SQLAlchemy's event dispatch for every statement, which ate most of the saving.
 _AUTOCOMMIT_INFO = "edudx_autocommit"
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
