@@ -64,7 +64,7 @@ class HeadWithBody:
         if held is not None:
             self._held = None
             self._transport.write(held + data)
-        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 100 "):
+        elif isinstance(data, bytes) and data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 100 "):
             self._held = data
             self._loop.call_soon(self.flush)
         else:

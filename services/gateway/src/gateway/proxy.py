@@ -12,7 +12,7 @@ from urllib.parse import quote_from_bytes
 
 import aiohttp
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
@@ -46,8 +46,6 @@ _QUERY_SAFE = _PATH_SAFE + "?"
 
 # Answers up to this size are relayed whole; larger ones, and those of unknown length, are streamed.
 WHOLE_BODY_BYTES = 256 * 1024
-
-router = APIRouter(include_in_schema=False)
 
 
 async def proxy(request: Request) -> Response:
@@ -125,8 +123,8 @@ def _stale_pooled_connection(exc: BaseException, connection: ConnectionUse, body
     return closed_early and connection.reused and (body is None or body.replayable)
 
 
+# A plain Starlette route, added to the app's routes first (gateway.main).
 PROXY_ROUTE = Route("/api/{service}/{path:path}", proxy, methods=PROXY_METHODS)
-router.routes.append(PROXY_ROUTE)
 
 
 class _RequestBody:
