@@ -26,6 +26,7 @@ MACHINE_TEXT = {
     ("services/submissions/src/submissions/exports/formatting.py", "%d/%m/%Y"): "a date typed in a report",
     ("services/identity/src/identity/imports/spreadsheet.py", "%d/%m/%Y"): "a spreadsheet cell echoed back",
     ("services/evidence/src/evidence/storage/presign.py", "%Y%m%d"): "an S3 request signature (SigV4 dates)",
+    ("services/scoring/src/scoring/results/streamed_xlsx.py", "%Y-%m-%dT%H:%M:%SZ"): "a workbook's creation date",
 }
 
 
