@@ -4,8 +4,9 @@ The results page's figures grouped by sub-authority cut the group key out of eve
 request (strpos/rtrim/substr over 50,000 rows); the sheet now stores its campaign's issuer and that key
 (`issuer_unit_id`, `group_hex`), written with the path (the ORM listener in scoring.sheets.models, the bulk move in
 scoring.sheets.repository.move_paths). The issuer lives in the submissions service, not in this database, so the
-sheets already stored get both on their campaign's first results read (scoring.sheets.repository.stamp_issuer: one
-UPDATE per campaign); the partial index below finds the sheets still without one at the cost of an index probe.
+sheets already stored get both later (scoring.sheets.repository.stamp_issuer: one UPDATE per campaign; since s9c by
+`python -m scoring.cli stamp-issuers` or the sheet's next event, never by a results read); the partial index below
+finds the sheets still without one at the cost of an index probe.
 The results page's covering index (h24c_0005) carries the group too, so its two queries stay index-only scans.
 
 Revision ID: s8b_0001

@@ -11,7 +11,9 @@
 - `stamp-issuers`: give the sheets stored before migration s8b_0001 their campaign's issuer and sub-authority
   (asked of submissions, one campaign at a time, one UPDATE each): run once after migrating. Results are right
   before it too (they cut the group out of the paths of a campaign not yet stamped), only slower; a results read
-  never writes. Prints how many sheets were stamped and the campaigns submissions no longer knows.
+  never writes. Prints how many sheets were stamped and the campaigns submissions no longer knows. Then
+  `VACUUM ANALYZE score_sheets` (or let autovacuum run): results read index-only, which needs the pages marked
+  all-visible again after an UPDATE of every sheet.
 """
 
 from __future__ import annotations

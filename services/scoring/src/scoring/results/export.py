@@ -106,9 +106,8 @@ def summary_xlsx(title: str, definition: RubricDefinition, *, ranking: bool, wit
     ranked SQL query), written as XML text row by row (streamed_xlsx): the same cells, header and layout as
     `results_xlsx`'s summary sheet, several times faster than xlsxwriter at 50,000 units. `count`: how many lines
     (the caller knows it; kept for the callers)."""
-    columns = _summary_columns(definition, ranking, with_previous, group_by)
-    rows = [_summary_cells(definition, ranking, with_previous, number, line)
-            for number, line in enumerate(lines, start=1)]
+    columns, levels = _summary_columns(definition, ranking, with_previous, group_by), _with_levels(definition)
+    rows = [_summary_cells(levels, ranking, with_previous, number, line) for number, line in enumerate(lines, start=1)]
     return streamed_xlsx.single_sheet_xlsx(title=f"Kết quả - {title}", sheet=SUMMARY_SHEET, columns=columns,
                                            rows=rows, frozen=SUMMARY_FROZEN)
 
@@ -119,9 +118,10 @@ def summary_csv(definition: RubricDefinition, *, ranking: bool, with_previous: b
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([title for title, _ in _summary_columns(definition, ranking, with_previous, group_by)])
+    levels = _with_levels(definition)
     for number, line in enumerate(lines, start=1):
         writer.writerow(["" if cell is None else csv_cell(cell)
-                         for cell in _summary_cells(definition, ranking, with_previous, number, line)])
+                         for cell in _summary_cells(levels, ranking, with_previous, number, line)])
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -139,11 +139,16 @@ def _formats(workbook: Any) -> tuple[Any, Any]:
     return header, workbook.add_format({"num_format": "0.##"})
 
 
-def _summary_cells(definition: RubricDefinition, ranking: bool, with_previous: bool, number: int,
+def _with_levels(definition: RubricDefinition) -> bool:
+    return definition.mode.value == "group_levels"
+
+
+def _summary_cells(with_levels: bool, ranking: bool, with_previous: bool, number: int,
                    line: SummaryLine) -> list[Any]:
+    """`with_levels`: the rubric's mode shows each group's level (asked once per file, not per line)."""
     cells: list[Any] = [number, line.unit_name, line.group_name, line.self_total, line.review_total,
                         line.final_total]
-    if definition.mode.value == "group_levels":
+    if with_levels:
         cells += list(line.group_levels)
     cells += [line.classification]
     if ranking:
@@ -156,11 +161,11 @@ def _summary_cells(definition: RubricDefinition, ranking: bool, with_previous: b
 def _summary_sheet(workbook: Any, definition: RubricDefinition, ranking: bool, with_previous: bool,
                    group_by: GroupBy, header: Any, points: Any, lines: Iterable[SummaryLine], count: int) -> None:
     sheet = workbook.add_worksheet(SUMMARY_SHEET)
-    columns = _summary_columns(definition, ranking, with_previous, group_by)
+    columns, levels = _summary_columns(definition, ranking, with_previous, group_by), _with_levels(definition)
     for col, (title, width) in enumerate(columns):
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, title, header)
     for row, line in enumerate(lines, start=1):
-        write_row(sheet, row, _summary_cells(definition, ranking, with_previous, row, line), points)
+        write_row(sheet, row, _summary_cells(levels, ranking, with_previous, row, line), points)
     sheet.freeze_panes(*SUMMARY_FROZEN)
     sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)

@@ -428,7 +428,7 @@ async def export_rows(session: AsyncSession, ranked: Ranked, *, with_group_level
         query = query.join(ScoreSheet, col(ScoreSheet.id) == rows.sheet_id)
     query = query.order_by(rows.rank, _CodePointOrder(rows.unit_name), rows.sheet_id)
     # Through the connection: plain rows without the ORM's per-row loading (a third of the time at 50,000 rows).
-    found = await (await session.connection()).execute(query)
+    found = (await (await session.connection()).execute(query)).all()
     return [ExportRow(unit_id, name, group, self_total, review, final, None if levels is None else [
         g["level"] for g in levels], label, rank, bool(tied), status)
         for unit_id, name, group, self_total, review, final, levels, label, rank, tied, status in found]
