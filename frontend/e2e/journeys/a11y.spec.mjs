@@ -229,6 +229,12 @@ async function authorityPhase() {
   await page.getByRole("button", { name: "Nhập từ Excel" }).click();
   await check(page, "a11y-20-users-import", { ready: visibleText("Tải tệp mẫu (.xlsx)"), fullPage: false });
   await page.keyboard.press("Escape");
+  // Every dialog of the screen is checked open: axe sees only what is rendered (the grant form's checkbox group once
+  // carried an aria-required that ARIA does not allow on a group, unseen while the dialog stayed closed).
+  await page.getByRole("button", { name: "Cấp quyền" }).click();
+  await page.waitForTimeout(800); // the dialog's opening animation
+  await check(page, "a11y-20b-commune-grant", { ready: (p) => p.getByRole("dialog").getByText("Hiệu lực từ ngày").waitFor(), fullPage: false });
+  await page.keyboard.press("Escape");
   await integrationsScreen(page);
   await page.goto(`${BASE}/account`);
   await check(page, "a11y-21-account", { ready: visibleText("Lịch hạn nộp") });

@@ -66,7 +66,10 @@ function GrantForm({ open, onClose }: { open: boolean; onClose: () => void }) {
           <Select disabled={communeId === null} loading={officials.isFetching} placeholder={t("Chọn xã/phường trước", "Choose the commune first")}
             options={(officials.data?.items ?? []).filter((u) => u.active).map((u) => ({ value: u.id, label: `${u.full_name} (${u.email})` }))} />
         </Form.Item>
-        <Form.Item name="rights" label={t("Quyền", "Rights")} rules={[{ required: true, type: "array", min: 1, message: t("Chọn ít nhất một quyền", "Choose at least one") }]}
+        <Form.Item name="rights" className="no-optional-mark" label={t("Quyền", "Rights")} rules={[{
+          // A validator, not `required`: antd would put aria-required on the group, which ARIA does not allow there.
+          validator: (_, value?: Right[]) => value?.length ? Promise.resolve() : Promise.reject(new Error(t("Chọn ít nhất một quyền", "Choose at least one"))),
+        }]}
           validateStatus={errors.rights ? "error" : undefined} help={errors.rights}>
           <Checkbox.Group options={(Object.keys(labels) as Right[]).map((r) => ({ value: r, label: labels[r] }))} />
         </Form.Item>
@@ -129,7 +132,7 @@ export function CommuneGrantsCard() {
             render: (from: string, g) => `${formatDate(from)} – ${g.valid_to ? formatDate(g.valid_to) : t("khi thu hồi", "until revoked")}` },
           { title: t("Trạng thái", "State"), dataIndex: "in_force", width: 130,
             render: (inForce: boolean, g) => g.revoked_at ? <Tag>{t("Đã thu hồi", "Revoked")}</Tag> : inForce ? <Tag color="green">{t("Đang hiệu lực", "In force")}</Tag> : <Tag color="gold">{t("Chưa/hết hiệu lực", "Not in force")}</Tag> },
-          { title: "", key: "actions", width: 110, render: (_: unknown, g) => g.revoked_at ? null : (
+          { title: <span className="sr-only">{t("Thao tác", "Actions")}</span>, key: "actions", width: 110, render: (_: unknown, g) => g.revoked_at ? null : (
             <Popconfirm title={t(`Thu hồi quyền của ${g.user_name}?`, `Revoke ${g.user_name}'s rights?`)} okText={t("Thu hồi", "Revoke")} cancelText={t("Huỷ", "Cancel")}
               onConfirm={() => revoke.mutate(g)}>
               <Button danger size="small" loading={revoke.isPending && revoke.variables?.id === g.id}>{t("Thu hồi", "Revoke")}</Button>
