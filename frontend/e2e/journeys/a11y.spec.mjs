@@ -233,7 +233,7 @@ async function authorityPhase() {
   // carried an aria-required that ARIA does not allow on a group, unseen while the dialog stayed closed).
   await page.getByRole("button", { name: "Cấp quyền" }).click();
   await page.waitForTimeout(800); // the dialog's opening animation
-  await check(page, "a11y-20b-commune-grant", { ready: (p) => p.getByRole("dialog").getByText("Hiệu lực từ ngày").waitFor(), fullPage: false });
+  await check(page, "a11y-20a-commune-grant", { ready: (p) => p.getByRole("dialog").getByText("Hiệu lực từ ngày", { exact: true }).waitFor(), fullPage: false });
   await page.keyboard.press("Escape");
   await integrationsScreen(page);
   await page.goto(`${BASE}/account`);
