@@ -461,6 +461,8 @@ def uploads(var: Path, pids: dict[str, int], spare: dict[str, Any], work: Path, 
         for index, pid in enumerate(uvicorn_workers(pids[service]) or [pids[service]]):
             watched[service if index == 0 else f"{service}#{index + 1}"] = pid
     measured: list[evidence_upload.Run] = []
+    # CPU per upload of each process on the path, as bench/evidence_upload.py reports it.
+    cpu_pids = {**watched, **({"s3": pids["s3"]} if "s3" in pids else {})}
     with httpx.Client(base_url=GATEWAY, timeout=evidence_upload.REQUEST_TIMEOUT) as http:
         token = httpx.post(f"{IDENTITY}/api/identity/auth/login",
                            json={"email": spare["email"], "password": PASSWORD}).json()
@@ -479,9 +481,9 @@ def uploads(var: Path, pids: dict[str, int], spare: dict[str, Any], work: Path, 
                 minio.fput_object(evidence_upload.BUCKET, key, str(path), content_type="application/pdf")
                 return time.perf_counter() - start
 
-            measured.append(evidence_upload.measured(watched, "gateway", size, through_gateway))
+            measured.append(evidence_upload.measured(watched, "gateway", size, through_gateway, cpu_pids))
             evidence_upload.delete_item(http, headers, item["id"])
-            measured.append(evidence_upload.measured(watched, "direct", size, direct))
+            measured.append(evidence_upload.measured(watched, "direct", size, direct, cpu_pids))
     return {"mb": mb, "size": size, "idle_kib": idle,
             "runs": [{"kind": r.kind, "seconds": r.seconds, "mb_s": r.mb_s, "peak_kib": r.peak_kib,
                       "hwm_kib": r.hwm_kib} for r in measured]}
