@@ -99,6 +99,9 @@ async def test_two_workers_and_one_killed_mid_batch_send_every_message_exactly_o
     assert set(counts.values()) == {1}, [m for m, n in counts.items() if n > 1]
     assert len(recorder.received) == 120
     assert {r.status for r in rows} == {"sent"}
-    assert len({r.sent_by for r in rows}) >= 2  # the work was shared
+    # The work was shared: the stuck sender had claimed a batch (held_back) and others sent. Which sender delivered
+    # the first messages is a race of the two start-ups (one may send all 24 before the other claims its first
+    # batch), so the senders of the delivered rows are not counted.
+    assert {r.sent_by for r in rows} - {stuck_owner}
     # what the killed sender had claimed and not finished went out once, from another sender
     assert {r.message_id for r in held_back} <= {r.message_id for r in rows if r.sent_by != stuck_owner}
