@@ -126,9 +126,9 @@ async def compute(session: AsyncSession, campaign: CampaignInfo, *, submissions:
                        target_count=await submissions.target_count(campaign.id), previous=previous)
 
 
-async def _previous_year(session: AsyncSession, campaign: CampaignInfo, results: list[UnitResult], *,
-                         submissions: SubmissionsClient) -> tuple[CampaignInfo, list[UnitResult]] | None:
-    """The campaign this one was copied from (last school year's), scored the same way, beside this one."""
+async def scored_earlier_campaign(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
+                                  ) -> tuple[CampaignInfo, RubricDefinition] | None:
+    """The campaign this one was copied from (last school year's) with its rubric, when it is scored."""
     if campaign.copied_from_id is None:
         return None
     try:
@@ -137,7 +137,16 @@ async def _previous_year(session: AsyncSession, campaign: CampaignInfo, results:
         return None
     if earlier.rubric_id is None:
         return None
-    definition = rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id))
+    return earlier, rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id))
+
+
+async def _previous_year(session: AsyncSession, campaign: CampaignInfo, results: list[UnitResult], *,
+                         submissions: SubmissionsClient) -> tuple[CampaignInfo, list[UnitResult]] | None:
+    """The campaign this one was copied from (last school year's), scored the same way, beside this one."""
+    found = await scored_earlier_campaign(session, campaign, submissions=submissions)
+    if found is None:
+        return None
+    earlier, definition = found
     before = await _unit_results(session, earlier, definition)
     by_unit = {r.sheet.unit_id: r for r in before}
     for result in results:

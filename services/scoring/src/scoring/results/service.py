@@ -219,15 +219,8 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
 async def _earlier_campaign(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
                             ) -> tuple[CampaignInfo, repository.Unscored] | None:
     """Last school year's campaign (the one this was copied from) when it is scored, with its unscored figures."""
-    if campaign.copied_from_id is None:
-        return None
-    try:
-        earlier = await submissions.campaign(campaign.copied_from_id)
-    except CampaignNotFound:
-        return None
-    if earlier.rubric_id is None:
-        return None
-    return earlier, unscored_of(rubrics.definition_of(await rubrics.get_rubric(session, earlier.rubric_id)))
+    found = await computation.scored_earlier_campaign(session, campaign, submissions=submissions)
+    return (found[0], unscored_of(found[1])) if found is not None else None
 
 
 async def _previous_year_figures(
