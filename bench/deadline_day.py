@@ -12,7 +12,8 @@ submissions and the gateway, which do most of each request's work, one for the o
 notification worker processes, and the gateway on :18700, its per-address limits lifted (see UNLIMITED). Then a
 province is seeded straight into the services' databases with their own models (the rows the API would have
 written: units, users with an argon2 hash, 4 campaigns with their targets, drafts with their history, submitted
-versions): 3,000 schools under 30 Phòng, a principal and an IT officer per school, a reviewer per Phòng.
+versions): 3,000 schools directly under the Sở and owned by 120 communes (the structure since 1/7/2025:
+no Phòng), a principal and an IT officer per school, 10 reviewers of the Sở.
 Campaign A is due in 8 hours (80% drafts, 60% of them complete), B in a week, C and D are last year's and
 closed.
 
@@ -81,6 +82,8 @@ PASSWORD = "Han-chot-2025"
 SO_CODE = "SGD-VL"  # the demo Sở the embedded run seeds; the province hangs under it
 NOW = datetime.now(UTC).replace(microsecond=0)
 P95_LIMIT_MS = 500
+SCHOOLS_PER_COMMUNE = 25  # a merged commune or ward holds a few dozen schools
+REVIEWERS = 10
 # Issue 24's targets: the mix without uploads, the gateway beside nginx, uploads beside a direct S3 put.
 TARGET_REQUESTS_PER_SECOND = 250
 TARGET_CPU_MS_PER_REQUEST = 8.0
@@ -213,22 +216,26 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
     try:
         async with session_factory(id_engine)() as session:
             so = (await session.execute(select(Unit).where(Unit.code == SO_CODE))).scalar_one()
-            phongs = []
-            for i in range(max(1, schools // 100)):
+            # The province as it is since 1/7/2025 (reference/reform-2025.md): no Phòng; every school directly under
+            # the Sở (the professional line) and owned by one of its communes or wards (the administrative one).
+            communes = []
+            for i in range(max(1, schools // SCHOOLS_PER_COMMUNE)):
                 uid = uuid.uuid4()
-                name = f"Phòng GDĐT {COMMUNES[i % len(COMMUNES)]} {i + 1}"
-                phongs.append(Unit(id=uid, code=f"PGD-B{i + 1:02d}", name=name, name_folded=fold(name),
-                                   type=UnitType.DISTRICT_OFFICE.value, education_levels=[], parent_id=so.id,
-                                   path=f"{so.path}{uid.hex}/", depth=so.depth + 1, active=True))
+                name = f"UBND xã {COMMUNES[i % len(COMMUNES)]} {i + 1}"
+                communes.append(Unit(id=uid, code=f"XA-B{i + 1:03d}", name=name, name_folded=fold(name),
+                                     type=UnitType.COMMUNE.value, education_levels=[], parent_id=so.id,
+                                     path=f"{so.path}{uid.hex}/", depth=so.depth + 1, active=True))
             for i in range(schools):
-                phong = phongs[i % len(phongs)]
+                commune = communes[i % len(communes)]
                 kind, level = LEVELS[i % len(LEVELS)]
                 uid = uuid.uuid4()
-                name = f"{kind} {COMMUNES[rng.randrange(len(COMMUNES))]} {i + 1}"
+                name = f"{kind} {commune.name.removeprefix('UBND xã ')} {i + 1}"
                 units.append(Unit(id=uid, code=f"867B{i + 1:05d}", name=name, name_folded=fold(name),
-                                  type=UnitType.SCHOOL.value, education_levels=[level], parent_id=phong.id,
-                                  path=f"{phong.path}{uid.hex}/", depth=phong.depth + 1, active=True))
-            session.add_all(phongs)
+                                  type=UnitType.SCHOOL.value, education_levels=[level], parent_id=so.id,
+                                  path=f"{so.path}{uid.hex}/", depth=so.depth + 1, active=True,
+                                  commune_id=commune.id))
+            commune_names = {c.id: c.name for c in communes}
+            session.add_all(communes)
             session.add_all(units)
             await session.flush()
 
@@ -238,8 +245,9 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
                 users.append((person, role.value))
                 return person
 
-            reviewers = [user(p, f"cv.{p.code.lower()}@bench.edudx.vn", "Trần Thị Thẩm Định", Role.REVIEWER)
-                         for p in phongs]
+            # The Sở's reviewers: since the reform each one reads the whole province's status view.
+            reviewers = [user(so, f"cv{i + 1}.{SO_CODE.lower()}@bench.edudx.vn", "Trần Thị Thẩm Định", Role.REVIEWER)
+                         for i in range(REVIEWERS)]
             for unit in units:
                 user(unit, f"ht.{unit.code.lower()}@bench.edudx.vn", "Nguyễn Văn Hiệu Trưởng", Role.PRINCIPAL)
                 user(unit, f"cntt.{unit.code.lower()}@bench.edudx.vn", "Lê Thị Công Nghệ", Role.SCHOOL_IT_OFFICER)
@@ -283,7 +291,8 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
                     target = CampaignTarget(
                         campaign_id=campaign.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
                         unit_name_folded=unit.name_folded, unit_type="school", education_levels=unit.education_levels,
-                        unit_path=unit.path, added_at=campaign.opens_at)
+                        unit_path=unit.path, commune_id=unit.commune_id,
+                        commune_name=commune_names[unit.commune_id], added_at=campaign.opens_at)
                     rows.append(target)
                     state = _pick(rng.random(), mix)
                     if state == "none":
@@ -330,7 +339,7 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
         await id_engine.dispose()
         await sub_engine.dispose()
     return {"drafts": drafts, "reviewers": [{"email": e} for e in reviewer_emails[:10]], "campaign_id": campaign_a,
-            "spare": spare, "schools": schools, "phong": len(phongs), "users": len(users),
+            "spare": spare, "schools": schools, "communes": len(communes), "users": len(users),
             "campaigns": len(campaigns), "submission_rows": sum(isinstance(r, Submission) for r in rows)}
 
 
@@ -558,7 +567,8 @@ def report(args: argparse.Namespace, data: dict[str, Any], mix: dict[str, Any], 
            upload: dict[str, Any] | None, scale: str | None, seconds: float) -> str:
     lines = [f"## Run `{args.label}` — {NOW:%Y-%m-%d %H:%M} UTC", "", "### Machine", *machine(args.workers), "",
              "### Data",
-             f"- {data['schools']:,} schools under {data['phong']} Phòng (under the demo Sở), {data['users']:,} users, "
+             f"- {data['schools']:,} schools directly under the demo Sở in {data['communes']} communes (the 2025 "
+             f"structure), {data['users']:,} users, "
              f"{data['campaigns']} campaigns, {data['submission_rows']:,} submissions (drafts with history, "
              "submitted versions); campaign A due in 8 h",
              f"- load: {mix['logins']} accounts logged in at identity directly (set-up, not measured; the gateway "
