@@ -32,9 +32,10 @@ test-postgres: install-dev ## run the suite against PostgreSQL at 127.0.0.1:5432
 	@EDUDX_TEST_DATABASE=postgresql $(PY) -m pytest
 
 lint: install-dev ## ruff and mypy
-	@$(PY) -m ruff check services tests scripts
+	@$(PY) -m ruff check services tests scripts bench
 	@$(PY) -m mypy services/common/src services/identity/src services/gateway/src services/submissions/src \
 		services/evidence/src services/scoring/src services/notifications/src
+	@$(PY) -m mypy bench
 
 openapi: install-dev ## export every service's OpenAPI spec into openapi/ and its event schemas into events/
 	@$(PY) scripts/export_openapi.py

@@ -105,13 +105,14 @@ def main() -> None:
                     for sort in (key, f"-{key}"):
                         timings.append(base.timed(f"sort={sort}", data.size, args.requests, partial(
                             http.get, url, headers=so, params={"sort": sort, "limit": 50})))
-                for label, params in [
+                cases: list[tuple[str, dict[str, str | int]]] = [
                     ("queue=awaiting, sort=-self_score", {"queue": "awaiting", "sort": "-self_score"}),
                     ("queue=mine (none), sort=name", {"queue": "mine"}),
                     ("match=reviewer_id:none&range=completeness:50:", {"match": "reviewer_id:none",
                                                                         "range": "completeness:50:"}),
                     ("page 20 of 50, sort=-final_score", {"sort": "-final_score", "offset": 950}),
-                ]:
+                ]
+                for label, params in cases:
                     timings.append(base.timed(label, data.size, args.requests, partial(
                         http.get, url, headers=so, params={"limit": 50, **params})))
             load_after = os.getloadavg()

@@ -346,9 +346,9 @@ def report(mb: int, size: int, runs: list[Run], idle: dict[str, int], after: dic
     out += ["", "Per run, peak − idle (MiB, sampled / VmHWM):", "| run | " + " | ".join(names) + " |",
             "|---:|" + "---:|" * len(names)]
     for i, r in enumerate(gw):
-        cells = [f"{(r.peak_kib[n] - idle[n]) / 1024:+.0f} / "
+        rss_cells = [f"{(r.peak_kib[n] - idle[n]) / 1024:+.0f} / "
                  + (f"{(r.hwm_kib[n] - idle[n]) / 1024:+.0f}" if r.hwm_kib else "–") for n in names]
-        out.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+        out.append(f"| {i + 1} | " + " | ".join(rss_cells) + " |")
     out += ["", "## Reproduce", "```", ".venv/bin/python bench/evidence_upload.py"
             + (f" --mb {mb}" if mb != 200 else "") + f"   # whole run: {seconds:.0f} s", "```"]
     return "\n".join(out), verdicts

@@ -39,7 +39,7 @@ async def child(requests: int, key_file: Path) -> None:
 
     # One key for every run: generating one costs a random number of instructions (the search for primes).
     key = load_pem_private_key(key_file.read_bytes(), password=None)  # noqa: ASYNC240 - before any request
-    jwks = {"keys": [public_jwk(key.public_key())]}  # type: ignore[arg-type]
+    jwks = {"keys": [public_jwk(key.public_key())]}
     settings = Settings(services={"submissions": f"http://127.0.0.1:{UPSTREAM_PORT}"}, log_level="INFO",
                         requests_per_minute_per_ip=10**9, requests_per_minute_per_user=10**9)
     app = create_app(settings, key_source=StaticKeys(jwks))
@@ -48,7 +48,8 @@ async def child(requests: int, key_file: Path) -> None:
                (b"accept-encoding", b"gzip, deflate, br"), (b"user-agent", b"bench")]
     async with app.router.lifespan_context(app):
         for handler in logging.getLogger().handlers:
-            handler.stream = open(os.devnull, "w")  # noqa: ASYNC230 - once, before the requests
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(open(os.devnull, "w"))  # noqa: ASYNC230 - once, before the requests
         for _ in range(requests):
             status, _ = await call(app, "GET", "/api/submissions/submissions", headers, query=b"limit=20")
             assert status == 200, status

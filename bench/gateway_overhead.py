@@ -280,8 +280,9 @@ def main() -> None:
     direct = {key: statistics.median(r[key] for r in figures["direct"]) for key in ("rps", "p50_ms")}
     for name, rounds in figures.items():
         rps, p50 = (statistics.median(r[key] for r in rounds) for key in ("rps", "p50_ms"))
-        cpu = f"{statistics.median(r['cpu_ms'] for r in rounds):.3f}" if "cpu_ms" in rounds[0] else ""
-        print(f"| {name} | {rps:.0f} | {rps / direct['rps']:.2f} | {p50:.2f} | {p50 - direct['p50_ms']:+.2f} | {cpu} |")
+        cpu_text = f"{statistics.median(r['cpu_ms'] for r in rounds):.3f}" if "cpu_ms" in rounds[0] else ""
+        print(f"| {name} | {rps:.0f} | {rps / direct['rps']:.2f} | {p50:.2f} | {p50 - direct['p50_ms']:+.2f} "
+              f"| {cpu_text} |")
     for name, calls in syscalls.items():
         shown = ", ".join(f"{call} {n:.2f}" for call, n in sorted(calls.items(), key=lambda c: -c[1]) if n >= 0.05)
         print(f"\n{name}: system calls per request: {shown}")

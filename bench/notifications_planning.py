@@ -100,7 +100,7 @@ async def reset(sessions: Any, slot_end: datetime) -> None:
     """Back to 'every reminder due': no notifications, e-mails or feed items; targets at their 7-days slot."""
     async with sessions() as session, session.begin():
         for table in (FeedItem, OutgoingEmail, Notification):
-            await session.execute(text(f"TRUNCATE {table.__tablename__} CASCADE"))  # type: ignore[attr-defined]
+            await session.execute(text(f"TRUNCATE {table.__tablename__} CASCADE"))
         await session.execute(text("UPDATE tracked_targets SET next_reminder_at = due_at - interval '7 days 9 hours'"))
     async with sessions() as session:
         await session.execute(text("ANALYZE"))
@@ -154,8 +154,8 @@ async def main() -> None:
         for _ in range(args.expand):
             await reset(sessions, now)
             await planner.plan_reminders(now, PlanReport())
-            expander = Expander(sessions, Directory(sessions, None, ttl_seconds=10 ** 9),  # type: ignore[arg-type]
-                                None,  # type: ignore[arg-type]
+            expander = Expander(sessions, Directory(sessions, None, ttl_seconds=10 ** 9),
+                                None,
                                 links=Links("https://edudx.vn"), quiet_hours=QuietHours(clock_time(21), clock_time(7)),
                                 mail_domain="edudx.vn", owner="bench", batch_size=1000, read_owners=False)
             started = time.perf_counter()

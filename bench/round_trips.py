@@ -36,7 +36,7 @@ def count_round_trips(counts: Counter[str]) -> None:
 
     connection = asyncpg.connection.Connection
     simple, prepare = connection.execute, connection._prepare
-    do_execute = asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__do_execute  # type: ignore[attr-defined]
+    do_execute = asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__do_execute
 
     async def counted_execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
         if asyncio.current_task() is requests_task:
@@ -53,9 +53,9 @@ def count_round_trips(counts: Counter[str]) -> None:
             counts["prepared"] += 1
         return await do_execute(self, *args, **kwargs)
 
-    connection.execute = counted_execute  # type: ignore[method-assign]
-    connection._prepare = counted_prepare  # type: ignore[method-assign]
-    asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__do_execute = (  # type: ignore[attr-defined]
+    connection.execute = counted_execute
+    connection._prepare = counted_prepare
+    asyncpg.prepared_stmt.PreparedStatement._PreparedStatement__do_execute = (
         counted_do_execute)
 
 

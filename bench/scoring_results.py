@@ -193,7 +193,7 @@ def main() -> None:
                     timings.append(status_view.timed("results, search 'truong 1' (page 1)", data.size,
                                                      args.requests, partial(http.get, url, headers=so,
                                                                             params={"q": "truong 1"}), warmup=1))
-                    last = {"limit": 50, "offset": max(0, data.size - 50), "sort": "name"}
+                    last: dict[str, int | str] = {"limit": 50, "offset": max(0, data.size - 50), "sort": "name"}
                     timings.append(status_view.timed("results, last page by name", data.size, args.requests,
                                                      partial(http.get, url, headers=so, params=last), warmup=1))
                     timings.append(status_view.timed("ranking export (XLSX)", data.size, args.requests,
