@@ -4,9 +4,9 @@ and one submission's page — for two copies of the code (`--base`, as in `bench
     .venv/bin/python bench/round_trips.py [--base ../s9a-base] [--requests 50]
 
 Each tree runs in a child process on the same seeded rows as `bench/request_cpu.py` (schema `bench_round_trips`,
-dropped before and after). Counted at the driver, below SQLAlchemy: the simple-query
-protocol (`asyncpg.Connection.execute` without arguments: BEGIN, COMMIT, ROLLBACK), executions of prepared
-statements, and statement preparations (cached, so after the warm-up there should be none).
+dropped before and after; `EDUDX_BENCH_SCHEMA` instead, for two runs at once). Counted at the driver, below
+SQLAlchemy: the simple-query protocol (`asyncpg.Connection.execute` without arguments: BEGIN, COMMIT, ROLLBACK),
+executions of prepared statements, and statement preparations (cached, so after the warm-up there should be none).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -69,7 +70,7 @@ async def child(requests: int) -> dict[str, dict[str, float]]:
     from submissions.main import create_app
     from tests.support import migrate
 
-    url, schema = request_cpu.POSTGRES_URL, "bench_round_trips"
+    url, schema = request_cpu.POSTGRES_URL, os.environ.get("EDUDX_BENCH_SCHEMA", "bench_round_trips")
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

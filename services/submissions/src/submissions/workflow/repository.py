@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import JSON, Table, and_, bindparam, exists, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import col
 
+from edudx_common.db import UTCDateTime
+from edudx_common.vocabulary import SubmissionStatus
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
@@ -227,6 +229,182 @@ def _save_draft_statement(columns: tuple[str, ...], extend_line: bool) -> Any:
             .cte("history")
         )
     return (select(aliased(Submission, saved)).add_cte(history)
+            .execution_options(populate_existing=True))
+
+
+@dataclass(frozen=True)
+class EditScope:
+    """Who may edit a draft, as conditions on its target that one statement can check: the caller's unit
+    (`unit_id`), whether they see every unit, prepare their own unit's report, act for any school (system admin)
+    or for the schools below their unit (authority admin)."""
+
+    unit_id: uuid.UUID | None
+    sees_everything: bool
+    prepares: bool
+    acts_anywhere: bool
+    acts_below: bool
+
+
+@dataclass(frozen=True)
+class RequiredAnswers:
+    """An outline's required fields for the completeness computed in SQL: their ids, the fewest rows of each
+    (0 unless a table with `min_rows`), and the completeness to store for each count of unanswered ones."""
+
+    field_ids: list[str]
+    min_rows: list[int]
+    completeness_by_unanswered: list[int]
+    whitespace: str  # what `str.strip()` removes: an answer of only these is empty
+
+
+@dataclass(frozen=True)
+class EditLine:
+    """The history line of an autosave by `actor_id`, extended when the latest line is theirs since
+    `extend_since`, else added as `new_event_id` with `new_detail`."""
+
+    actor_id: str
+    actor_name: str | None
+    actor_unit_id: uuid.UUID | None
+    extend_since: datetime
+    new_event_id: uuid.UUID
+    new_detail: dict[str, Any]
+
+
+async def save_draft_at_once(session: AsyncSession, submission_id: uuid.UUID, *, expected_version: int,
+                             campaign_id: uuid.UUID, campaign_version: int, kept: dict[str, Any], now: datetime,
+                             updated_by: str, scope: EditScope, required: RequiredAnswers,
+                             line: EditLine) -> tuple[Submission, CampaignTarget, Campaign] | None:
+    """An autosave in one statement (PostgreSQL): the checks the read of `for_save` was for (version, editable
+    status, campaign published, open and still at `campaign_version`, target not withdrawn, the caller's scope),
+    the merge of `kept` into the stored answers (top-level nulls removed) with its completeness, the row's
+    compare-and-set and its history line. None when any check fails and nothing was written: the caller finds
+    out why by the ordinary read. The campaign comes without its outline."""
+    params = {"submission_id": submission_id, "expected_version": expected_version,
+              "new_version": expected_version + 1, "campaign_id": campaign_id, "campaign_version": campaign_version,
+              "kept": kept, "now": now, "updated_by": updated_by,
+              "unit_id": scope.unit_id, "unit_marker": f"/{scope.unit_id.hex}/" if scope.unit_id else None,
+              "sees_everything": scope.sees_everything, "prepares": scope.prepares,
+              "acts_anywhere": scope.acts_anywhere, "acts_below": scope.acts_below,
+              "required_ids": required.field_ids, "required_min_rows": required.min_rows,
+              "completeness_by_unanswered": required.completeness_by_unanswered,
+              "whitespace": required.whitespace,
+              "actor_id": line.actor_id, "actor_name": line.actor_name, "actor_unit_id": line.actor_unit_id,
+              "extend_since": line.extend_since, "event_id": line.new_event_id, "event_detail": line.new_detail}
+    row = (await session.execute(_save_draft_at_once_statement(), params)).one_or_none()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+def _merged_json(stored: str, new: str) -> str:
+    """SQL for `{**stored, **new}` on `json` objects, keys in Python's order and values as written (no `jsonb`
+    round trip), without the keys whose value is null."""
+    return f"""(SELECT coalesce(json_object_agg(merged.key, merged.value ORDER BY merged.added, merged.ord),
+                                 '{{}}'::json)
+               FROM (SELECT stored_each.key, coalesce(new_each.value, stored_each.value) AS value, false AS added,
+                            stored_each.ord
+                     FROM json_each({stored}) WITH ORDINALITY AS stored_each(key, value, ord)
+                     LEFT JOIN json_each({new}) AS new_each(key, value) ON new_each.key = stored_each.key
+                     UNION ALL
+                     SELECT new_each.key, new_each.value, true, new_each.ord
+                     FROM json_each({new}) WITH ORDINALITY AS new_each(key, value, ord)
+                     WHERE NOT EXISTS (SELECT FROM json_each({stored}) AS stored_each(key, value)
+                                       WHERE stored_each.key = new_each.key)) AS merged
+               WHERE json_typeof(merged.value) <> 'null')"""
+
+
+# `validation.is_empty` of an answer `answer`, and a table with fewer rows than `required.min_rows`.
+_UNANSWERED = r"""answer IS NULL OR CASE json_typeof(answer)
+    WHEN 'null' THEN true
+    WHEN 'string' THEN btrim(answer #>> '{}', :whitespace) = ''
+    WHEN 'array' THEN json_array_length(answer) = 0 OR json_array_length(answer) < required.min_rows
+    WHEN 'object' THEN NOT EXISTS (SELECT FROM json_object_keys(answer))
+    ELSE false END"""
+
+
+def _readable_by_json_functions(document: str) -> str:
+    r"""SQL: whether PostgreSQL's JSON functions can read `document` (json). A `json` column stores any string
+    Python writes, but the functions refuse an escaped NUL or a lone surrogate ("unsupported Unicode escape
+    sequence"): such answers are merged by the ordinary save. The regular expression only runs on text with an
+    escape in the surrogates' range (a `\uD…` is rare: Vietnamese is escaped as `\u1ea1`)."""
+    text_of = f"CAST({document} AS text)"
+    return (rf"""(strpos({text_of}, '\u0000') = 0
+                AND (strpos({text_of}, '\ud') = 0 AND strpos({text_of}, '\uD') = 0
+                     OR {text_of} !~* '\\ud[89ab][0-9a-f]{{2}}(?!\\ud[c-f][0-9a-f]{{2}})|(?<!\\ud[89ab][0-9a-f]{{2}})\\ud[c-f][0-9a-f]{{2}}'))""")
+
+
+def _columns(table: Table, alias: str, *, leaving: tuple[str, ...] = ()) -> tuple[list[Any], str]:
+    columns = [column for column in table.c if column.name not in leaving]
+    return columns, ", ".join(f'{alias}."{column.name}"' for column in columns)
+
+
+@functools.cache
+def _save_draft_at_once_statement() -> Any:
+    submissions = cast(Table, Submission.__table__)  # type: ignore[attr-defined]
+    targets = cast(Table, CampaignTarget.__table__)  # type: ignore[attr-defined]
+    campaigns = cast(Table, Campaign.__table__)  # type: ignore[attr-defined]
+    events = cast(Table, SubmissionEvent.__table__)  # type: ignore[attr-defined]
+    submission_columns, returned = _columns(submissions, "s")
+    _, saved_columns = _columns(submissions, "saved")
+    target_columns, target_list = _columns(targets, "t")
+    # The outline (kilobytes) is not read: the caller has it parsed (see `for_save`).
+    campaign_columns, campaign_list = _columns(campaigns, "c", leaving=("outline",))
+    editable = ", ".join(f"'{status.value}'" for status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED))
+    sql = f"""
+WITH saved AS (
+    UPDATE {submissions.name} AS s
+    SET (content, completeness) = (
+            SELECT answers.content,
+                   (CAST(:completeness_by_unanswered AS integer[]))[1 + (
+                       SELECT count(*)
+                       FROM unnest(CAST(:required_ids AS text[]), CAST(:required_min_rows AS integer[]))
+                            AS required(field_id, min_rows)
+                       CROSS JOIN LATERAL (SELECT answers.content -> required.field_id AS answer) AS given
+                       WHERE {_UNANSWERED})]
+            FROM (SELECT {_merged_json("s.content", "CAST(:kept AS json)")} AS content) AS answers),
+        version = :new_version, updated_at = :now, updated_by = :updated_by
+    FROM {targets.name} AS t, {campaigns.name} AS c
+    WHERE s.id = :submission_id AND s.version = :expected_version AND s.status IN ({editable})
+      AND s.campaign_id = :campaign_id
+      AND {_readable_by_json_functions("s.content")} AND {_readable_by_json_functions("CAST(:kept AS json)")}
+      AND t.id = s.target_id AND t.withdrawn_at IS NULL
+      AND c.id = s.campaign_id AND c.version = :campaign_version AND c.status = '{CampaignStatus.PUBLISHED.value}'
+      AND c.opens_at <= :now
+      AND (:sees_everything OR strpos(t.unit_path, :unit_marker) > 0)
+      AND ((:prepares AND t.unit_id = :unit_id)
+           OR (t.unit_id IS DISTINCT FROM :unit_id
+               AND (:acts_anywhere OR (:acts_below AND strpos(t.unit_path, :unit_marker) > 0))))
+    RETURNING {returned}
+),
+last_line AS (
+    SELECT id, seq, (action = 'edited' AND actor_id = :actor_id AND at > :extend_since) AS extended
+    FROM {events.name} WHERE submission_id = :submission_id ORDER BY seq DESC LIMIT 1
+),
+extended_line AS (
+    UPDATE {events.name} AS e
+    SET at = :now,
+        detail = CASE WHEN json_typeof(e.detail) = 'object'
+                      THEN {_merged_json("e.detail", "json_build_object('saves', coalesce((e.detail ->> 'saves')::integer, 1) + 1)")}
+                      ELSE json_build_object('saves', 2) END
+    FROM last_line
+    WHERE e.id = last_line.id AND last_line.extended AND EXISTS (SELECT FROM saved)
+    RETURNING e.id
+),
+added_line AS (
+    INSERT INTO {events.name} (id, submission_id, seq, action, actor_id, actor_name, actor_unit_id, on_behalf,
+                               version_number, detail, at)
+    SELECT :event_id, saved.id, coalesce((SELECT seq FROM last_line), 0) + 1, 'edited', :actor_id, :actor_name,
+           :actor_unit_id, t.unit_id IS DISTINCT FROM :actor_unit_id, NULL, CAST(:event_detail AS json), :now
+    FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id
+    WHERE NOT coalesce((SELECT extended FROM last_line), false)
+    RETURNING id
+)
+SELECT {saved_columns}, {target_list}, {campaign_list}
+FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id JOIN {campaigns.name} AS c ON c.id = saved.campaign_id
+"""
+    statement = text(sql).bindparams(
+        bindparam("kept", type_=JSON()), bindparam("event_detail", type_=events.c.detail.type),
+        bindparam("now", type_=UTCDateTime()), bindparam("extend_since", type_=UTCDateTime()),
+    ).columns(*submission_columns, *target_columns, *campaign_columns)
+    return (select(Submission, CampaignTarget, Campaign).from_statement(statement)
+            .options(defer(cast(Any, Campaign.outline), raiseload=True))
             .execution_options(populate_existing=True))
 
 
