@@ -293,29 +293,25 @@ async def save_draft_at_once(session: AsyncSession, submission_id: uuid.UUID, *,
     return (row[0], row[1], row[2]) if row is not None else None
 
 
-def _merged_json(stored: str, new: str) -> str:
-    """SQL for `{**stored, **new}` on `json` objects, keys in Python's order and values as written (no `jsonb`
-    round trip), without the keys whose value is null."""
-    return f"""(SELECT coalesce(json_object_agg(merged.key, merged.value ORDER BY merged.added, merged.ord),
-                                 '{{}}'::json)
-               FROM (SELECT stored_each.key, coalesce(new_each.value, stored_each.value) AS value, false AS added,
-                            stored_each.ord
-                     FROM json_each({stored}) WITH ORDINALITY AS stored_each(key, value, ord)
-                     LEFT JOIN json_each({new}) AS new_each(key, value) ON new_each.key = stored_each.key
-                     UNION ALL
-                     SELECT new_each.key, new_each.value, true, new_each.ord
-                     FROM json_each({new}) WITH ORDINALITY AS new_each(key, value, ord)
-                     WHERE NOT EXISTS (SELECT FROM json_each({stored}) AS stored_each(key, value)
-                                       WHERE stored_each.key = new_each.key)) AS merged
-               WHERE json_typeof(merged.value) <> 'null')"""
+def _merged(stored: str, new: str) -> str:
+    """SQL: the members of `{**stored, **new}` (two `json` objects, each read once) as rows (key, value, added, ord):
+    ordered by (added, ord) they are in Python's order; values as written (no `jsonb` round trip), nulls included."""
+    return f"""(SELECT coalesce(new_each.key, stored_each.key) AS key,
+                       coalesce(new_each.value, stored_each.value) AS value,
+                       stored_each.key IS NULL AS added, coalesce(stored_each.ord, new_each.ord) AS ord
+                FROM json_each({stored}) WITH ORDINALITY AS stored_each(key, value, ord)
+                FULL JOIN json_each({new}) WITH ORDINALITY AS new_each(key, value, ord)
+                     ON new_each.key = stored_each.key)"""  # noqa: S608 - SQL of ours, no values
 
 
-# `validation.is_empty` of an answer `answer`, and a table with fewer rows than `required.min_rows`.
-_UNANSWERED = r"""answer IS NULL OR CASE json_typeof(answer)
-    WHEN 'null' THEN true
-    WHEN 'string' THEN btrim(answer #>> '{}', :whitespace) = ''
-    WHEN 'array' THEN json_array_length(answer) = 0 OR json_array_length(answer) < required.min_rows
-    WHEN 'object' THEN NOT EXISTS (SELECT FROM json_object_keys(answer))
+_MERGED_OBJECT = "coalesce(json_object_agg(member.key, member.value ORDER BY member.added, member.ord), '{}'::json)"
+
+# `validation.is_empty` of a member's value (never null: those are left out), or a table with fewer rows than
+# `required.min_rows`.
+_UNANSWERED = r"""CASE json_typeof(member.value)
+    WHEN 'string' THEN btrim(member.value #>> '{}', :whitespace) = ''
+    WHEN 'array' THEN json_array_length(member.value) = 0 OR json_array_length(member.value) < required.min_rows
+    WHEN 'object' THEN NOT EXISTS (SELECT FROM json_object_keys(member.value))
     ELSE false END"""
 
 
@@ -325,9 +321,14 @@ def _readable_by_json_functions(document: str) -> str:
     sequence"): such answers are merged by the ordinary save. The regular expression only runs on text with an
     escape in the surrogates' range (a `\uD…` is rare: Vietnamese is escaped as `\u1ea1`)."""
     text_of = f"CAST({document} AS text)"
+    lone_surrogate = (r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+                      r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}")
     return (rf"""(strpos({text_of}, '\u0000') = 0
                 AND (strpos({text_of}, '\ud') = 0 AND strpos({text_of}, '\uD') = 0
-                     OR {text_of} !~* '\\ud[89ab][0-9a-f]{{2}}(?!\\ud[c-f][0-9a-f]{{2}})|(?<!\\ud[89ab][0-9a-f]{{2}})\\ud[c-f][0-9a-f]{{2}}'))""")
+                     OR {text_of} !~* '{lone_surrogate}'))""")
+
+
+_ONE_MORE_SAVE = "json_build_object('saves', coalesce((e.detail ->> 'saves')::integer, 1) + 1)"
 
 
 def _columns(table: Table, alias: str, *, leaving: tuple[str, ...] = ()) -> tuple[list[Any], str]:
@@ -351,14 +352,16 @@ def _save_draft_at_once_statement() -> Any:
 WITH saved AS (
     UPDATE {submissions.name} AS s
     SET (content, completeness) = (
-            SELECT answers.content,
-                   (CAST(:completeness_by_unanswered AS integer[]))[1 + (
-                       SELECT count(*)
-                       FROM unnest(CAST(:required_ids AS text[]), CAST(:required_min_rows AS integer[]))
-                            AS required(field_id, min_rows)
-                       CROSS JOIN LATERAL (SELECT answers.content -> required.field_id AS answer) AS given
-                       WHERE {_UNANSWERED})]
-            FROM (SELECT {_merged_json("s.content", "CAST(:kept AS json)")} AS content) AS answers),
+            -- The merged answers and, from the same rows, how many required ones are unanswered: the required
+            -- fields minus those with a member that is not empty.
+            SELECT {_MERGED_OBJECT},
+                   (CAST(:completeness_by_unanswered AS integer[]))[
+                       1 + cardinality(CAST(:required_ids AS text[]))
+                       - count(required.field_id) FILTER (WHERE NOT ({_UNANSWERED}))]
+            FROM {_merged("s.content", "CAST(:kept AS json)")} AS member
+            LEFT JOIN unnest(CAST(:required_ids AS text[]), CAST(:required_min_rows AS integer[]))
+                      AS required(field_id, min_rows) ON required.field_id = member.key
+            WHERE json_typeof(member.value) <> 'null'),
         version = :new_version, updated_at = :now, updated_by = :updated_by
     FROM {targets.name} AS t, {campaigns.name} AS c
     WHERE s.id = :submission_id AND s.version = :expected_version AND s.status IN ({editable})
@@ -381,7 +384,8 @@ extended_line AS (
     UPDATE {events.name} AS e
     SET at = :now,
         detail = CASE WHEN json_typeof(e.detail) = 'object'
-                      THEN {_merged_json("e.detail", "json_build_object('saves', coalesce((e.detail ->> 'saves')::integer, 1) + 1)")}
+                      THEN (SELECT {_MERGED_OBJECT}
+                            FROM {_merged("e.detail", _ONE_MORE_SAVE)} AS member)
                       ELSE json_build_object('saves', 2) END
     FROM last_line
     WHERE e.id = last_line.id AND last_line.extended AND EXISTS (SELECT FROM saved)
@@ -398,7 +402,7 @@ added_line AS (
 )
 SELECT {saved_columns}, {target_list}, {campaign_list}
 FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id JOIN {campaigns.name} AS c ON c.id = saved.campaign_id
-"""
+"""  # noqa: S608 - built once from table names and constants; every value is a bound parameter
     statement = text(sql).bindparams(
         bindparam("kept", type_=JSON()), bindparam("event_detail", type_=events.c.detail.type),
         bindparam("now", type_=UTCDateTime()), bindparam("extend_since", type_=UTCDateTime()),
