@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, and_, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import JSON, Table, and_, bindparam, column, exists, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
@@ -331,85 +331,81 @@ def _readable_by_json_functions(document: str) -> str:
 _ONE_MORE_SAVE = "json_build_object('saves', coalesce((e.detail ->> 'saves')::integer, 1) + 1)"
 
 
-def _columns(table: Table, alias: str, *, leaving: tuple[str, ...] = ()) -> tuple[list[Any], str]:
-    columns = [column for column in table.c if column.name not in leaving]
-    return columns, ", ".join(f'{alias}."{column.name}"' for column in columns)
-
-
 @functools.cache
 def _save_draft_at_once_statement() -> Any:
     submissions = cast(Table, Submission.__table__)  # type: ignore[attr-defined]
     targets = cast(Table, CampaignTarget.__table__)  # type: ignore[attr-defined]
     campaigns = cast(Table, Campaign.__table__)  # type: ignore[attr-defined]
     events = cast(Table, SubmissionEvent.__table__)  # type: ignore[attr-defined]
-    submission_columns, returned = _columns(submissions, "s")
-    _, saved_columns = _columns(submissions, "saved")
-    target_columns, target_list = _columns(targets, "t")
-    # The outline (kilobytes) is not read: the caller has it parsed (see `for_save`).
-    campaign_columns, campaign_list = _columns(campaigns, "c", leaving=("outline",))
+    returned = ", ".join(f's."{column.name}"' for column in submissions.c)
     editable = ", ".join(f"'{status.value}'" for status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED))
-    sql = f"""
-WITH saved AS (
-    UPDATE {submissions.name} AS s
-    SET (content, completeness) = (
-            -- The merged answers and, from the same rows, how many required ones are unanswered: the required
-            -- fields minus those with a member that is not empty.
-            SELECT {_MERGED_OBJECT},
-                   (CAST(:completeness_by_unanswered AS integer[]))[
-                       1 + cardinality(CAST(:required_ids AS text[]))
-                       - count(required.field_id) FILTER (WHERE NOT ({_UNANSWERED}))]
-            FROM {_merged("s.content", "CAST(:kept AS json)")} AS member
-            LEFT JOIN unnest(CAST(:required_ids AS text[]), CAST(:required_min_rows AS integer[]))
-                      AS required(field_id, min_rows) ON required.field_id = member.key
-            WHERE json_typeof(member.value) <> 'null'),
-        version = :new_version, updated_at = :now, updated_by = :updated_by
-    FROM {targets.name} AS t, {campaigns.name} AS c
-    WHERE s.id = :submission_id AND s.version = :expected_version AND s.status IN ({editable})
-      AND s.campaign_id = :campaign_id
-      AND {_readable_by_json_functions("s.content")} AND {_readable_by_json_functions("CAST(:kept AS json)")}
-      AND t.id = s.target_id AND t.withdrawn_at IS NULL
-      AND c.id = s.campaign_id AND c.version = :campaign_version AND c.status = '{CampaignStatus.PUBLISHED.value}'
-      AND c.opens_at <= :now
-      AND (:sees_everything OR strpos(t.unit_path, :unit_marker) > 0)
-      AND ((:prepares AND t.unit_id = :unit_id)
-           OR (t.unit_id IS DISTINCT FROM :unit_id
-               AND (:acts_anywhere OR (:acts_below AND strpos(t.unit_path, :unit_marker) > 0))))
-    RETURNING {returned}
-),
-last_line AS (
-    SELECT id, seq, (action = 'edited' AND actor_id = :actor_id AND at > :extend_since) AS extended
-    FROM {events.name} WHERE submission_id = :submission_id ORDER BY seq DESC LIMIT 1
-),
-extended_line AS (
-    UPDATE {events.name} AS e
-    SET at = :now,
-        detail = CASE WHEN json_typeof(e.detail) = 'object'
-                      THEN (SELECT {_MERGED_OBJECT}
-                            FROM {_merged("e.detail", _ONE_MORE_SAVE)} AS member)
-                      ELSE json_build_object('saves', 2) END
-    FROM last_line
-    WHERE e.id = last_line.id AND last_line.extended AND EXISTS (SELECT FROM saved)
-    RETURNING e.id
-),
-added_line AS (
-    INSERT INTO {events.name} (id, submission_id, seq, action, actor_id, actor_name, actor_unit_id, on_behalf,
-                               version_number, detail, at)
-    SELECT :event_id, saved.id, coalesce((SELECT seq FROM last_line), 0) + 1, 'edited', :actor_id, :actor_name,
-           :actor_unit_id, t.unit_id IS DISTINCT FROM :actor_unit_id, NULL, CAST(:event_detail AS json), :now
-    FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id
-    WHERE NOT coalesce((SELECT extended FROM last_line), false)
-    RETURNING id
-)
-SELECT {saved_columns}, {target_list}, {campaign_list}
-FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id JOIN {campaigns.name} AS c ON c.id = saved.campaign_id
-"""  # noqa: S608 - built once from table names and constants; every value is a bound parameter
-    statement = text(sql).bindparams(
-        bindparam("kept", type_=JSON()), bindparam("event_detail", type_=events.c.detail.type),
-        bindparam("now", type_=UTCDateTime()), bindparam("extend_since", type_=UTCDateTime()),
-    ).columns(*submission_columns, *target_columns, *campaign_columns)
-    return (select(Submission, CampaignTarget, Campaign).from_statement(statement)
+    # Data-modifying CTEs as text (UPDATE … FROM, SET (…) = (SELECT …), json_each), in the order PostgreSQL needs
+    # them; the rows come back through an ordinary ORM select of `saved`, whose loading plan is cached with it.
+    saved = _text_cte("saved", f"""
+UPDATE {submissions.name} AS s
+SET (content, completeness) = (
+        -- The merged answers and, from the same rows, how many required ones are unanswered: the required
+        -- fields minus those with a member that is not empty.
+        SELECT {_MERGED_OBJECT},
+               (CAST(:completeness_by_unanswered AS integer[]))[
+                   1 + cardinality(CAST(:required_ids AS text[]))
+                   - count(required.field_id) FILTER (WHERE NOT ({_UNANSWERED}))]
+        FROM {_merged("s.content", "CAST(:kept AS json)")} AS member
+        LEFT JOIN unnest(CAST(:required_ids AS text[]), CAST(:required_min_rows AS integer[]))
+                  AS required(field_id, min_rows) ON required.field_id = member.key
+        WHERE json_typeof(member.value) <> 'null'),
+    version = :new_version, updated_at = :now, updated_by = :updated_by
+FROM {targets.name} AS t, {campaigns.name} AS c
+WHERE s.id = :submission_id AND s.version = :expected_version AND s.status IN ({editable})
+  AND s.campaign_id = :campaign_id
+  AND {_readable_by_json_functions("s.content")} AND {_readable_by_json_functions("CAST(:kept AS json)")}
+  AND t.id = s.target_id AND t.withdrawn_at IS NULL
+  AND c.id = s.campaign_id AND c.version = :campaign_version AND c.status = '{CampaignStatus.PUBLISHED.value}'
+  AND c.opens_at <= :now
+  AND (:sees_everything OR strpos(t.unit_path, :unit_marker) > 0)
+  AND ((:prepares AND t.unit_id = :unit_id)
+       OR (t.unit_id IS DISTINCT FROM :unit_id
+           AND (:acts_anywhere OR (:acts_below AND strpos(t.unit_path, :unit_marker) > 0))))
+RETURNING {returned}""", *submissions.c)  # noqa: S608 - built once from table names and constants; values are bound
+    last_line = _text_cte("last_line", f"""
+SELECT id, seq, (action = 'edited' AND actor_id = :actor_id AND at > :extend_since) AS extended
+FROM {events.name} WHERE submission_id = :submission_id ORDER BY seq DESC LIMIT 1""",  # noqa: S608 - as above
+                          column("id"), column("seq"), column("extended"))
+    extended_line = _text_cte("extended_line", f"""
+UPDATE {events.name} AS e
+SET at = :now,
+    detail = CASE WHEN json_typeof(e.detail) = 'object'
+                  THEN (SELECT {_MERGED_OBJECT}
+                        FROM {_merged("e.detail", _ONE_MORE_SAVE)} AS member)
+                  ELSE json_build_object('saves', 2) END
+FROM last_line
+WHERE e.id = last_line.id AND last_line.extended AND EXISTS (SELECT FROM saved)
+RETURNING e.id""", column("id"))  # noqa: S608 - as above
+    added_line = _text_cte("added_line", f"""
+INSERT INTO {events.name} (id, submission_id, seq, action, actor_id, actor_name, actor_unit_id, on_behalf,
+                           version_number, detail, at)
+SELECT :event_id, saved.id, coalesce((SELECT seq FROM last_line), 0) + 1, 'edited', :actor_id, :actor_name,
+       :actor_unit_id, t.unit_id IS DISTINCT FROM :actor_unit_id, NULL, CAST(:event_detail AS json), :now
+FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id
+WHERE NOT coalesce((SELECT extended FROM last_line), false)
+RETURNING id""", column("id"))  # noqa: S608 - as above
+    return (select(aliased(Submission, saved), CampaignTarget, Campaign)
+            .join(CampaignTarget, col(CampaignTarget.id) == saved.c.target_id)
+            .join(Campaign, col(Campaign.id) == saved.c.campaign_id)
+            .add_cte(saved, last_line, extended_line, added_line)
+            # The outline (kilobytes) is not read: the caller has it parsed (see `for_save`).
             .options(defer(cast(Any, Campaign.outline), raiseload=True))
             .execution_options(populate_existing=True))
+
+
+# The bound parameters of the autosave's statement that need a type: JSON to serialise, timestamps to convert.
+_TYPED_PARAMETERS: dict[str, Any] = {"kept": JSON(), "event_detail": JSON(), "now": UTCDateTime(),
+                                      "extend_since": UTCDateTime()}
+
+
+def _text_cte(name: str, sql: str, *columns: Any) -> Any:
+    typed = [bindparam(key, type_=type_) for key, type_ in _TYPED_PARAMETERS.items() if f":{key}" in sql]
+    return text(sql).bindparams(*typed).columns(*columns).cte(name)
 
 
 async def last_event(session: AsyncSession, submission_id: uuid.UUID) -> SubmissionEvent | None:
