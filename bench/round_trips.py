@@ -4,9 +4,11 @@ and one submission's page — for two copies of the code (`--base`, as in `bench
     .venv/bin/python bench/round_trips.py [--base ../s9a-base] [--requests 50]
 
 Each tree runs in a child process on the same seeded rows as `bench/request_cpu.py` (schema `bench_round_trips`,
-dropped before and after). Counted at the driver, below SQLAlchemy: the simple-query
-protocol (`asyncpg.Connection.execute` without arguments: BEGIN, COMMIT, ROLLBACK), executions of prepared
-statements, and statement preparations (cached, so after the warm-up there should be none).
+dropped before and after; `EDUDX_BENCH_SCHEMA` instead, for two runs at once). Counted at the driver, below
+SQLAlchemy: the simple-query protocol (`asyncpg.Connection.execute` without arguments: BEGIN, COMMIT, ROLLBACK),
+executions of prepared statements, and statement preparations (cached, so after the warm-up there should be none).
+With a local server, also the CPU its backends spent for the app's pool (`/proc/<pid>/schedstat`, found by the pool's
+`application_name`), per request: what one statement in place of two saves or costs on the database's side.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -59,7 +62,18 @@ def count_round_trips(counts: Counter[str]) -> None:
         counted_do_execute)
 
 
-async def child(requests: int) -> dict[str, dict[str, float]]:
+def backends_cpu_ns(pids: list[int]) -> dict[int, int]:
+    """CPU time so far of each PostgreSQL backend in `pids` that this machine shows (none for a remote server)."""
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+async def child(requests: int) -> dict[str, dict[str, dict[str, float]]]:
     from autosave import seed
     from sqlalchemy import text
 
@@ -69,7 +83,7 @@ async def child(requests: int) -> dict[str, dict[str, float]]:
     from submissions.main import create_app
     from tests.support import migrate
 
-    url, schema = request_cpu.POSTGRES_URL, "bench_round_trips"
+    url, schema = request_cpu.POSTGRES_URL, os.environ.get("EDUDX_BENCH_SCHEMA", "bench_round_trips")
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -86,6 +100,14 @@ async def child(requests: int) -> dict[str, dict[str, float]]:
     app = create_app(settings)
     counts: Counter[str] = Counter()
     figures: dict[str, dict[str, float]] = {}
+    server_cpu: dict[str, dict[str, float]] = {}
+    watcher = create_engine(url)  # no `application_name`: not among the backends it looks for
+
+    async def pool_backends() -> list[int]:
+        async with watcher.connect() as conn:
+            rows = await conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                                      {"name": f"edudx:{schema}"[:63]})
+            return [row[0] for row in rows]
     async with app.router.lifespan_context(app):
         count_round_trips(counts)
         app.state.token_verifier = TokenVerifier(StaticKeys(jwks), issuer="edudx-identity", audience="edudx",
@@ -122,15 +144,21 @@ async def child(requests: int) -> dict[str, dict[str, float]]:
         for label, run in runs.items():
             for i in range(2 * len(people)):  # warm-up: pool, statement caches (new and extended lines)
                 await run(i)
+            before = backends_cpu_ns(await pool_backends())
             counts.clear()
             for i in range(requests):
                 await run(i)
             figures[label] = {kind: n / requests for kind, n in sorted(counts.items())}
+            after = backends_cpu_ns(await pool_backends())
+            if after:
+                spent = sum(ns - before.get(pid, 0) for pid, ns in after.items())
+                server_cpu[label] = {"PostgreSQL CPU µs": spent / requests / 1000}
+    await watcher.dispose()
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     await engine.dispose()
-    return figures
+    return {"round_trips": figures, "server_cpu": server_cpu}
 
 
 def main() -> None:
@@ -155,10 +183,18 @@ def main() -> None:
     print(f"### `bench/round_trips.py --requests {args.requests}` (base {args.base.resolve()})\n")
     print("| request | round trips to PostgreSQL per request, base | this tree |")
     print("|---|---|---|")
-    for label in results["base"]:
-        cells = [", ".join(f"{kind} {n:g}" for kind, n in results[name][label].items()) + " — **total "
-                 f"{sum(results[name][label].values()):g}**" for name in ("base", "this tree")]
+    trips = {name: results[name]["round_trips"] for name in results}
+    for label in trips["base"]:
+        cells = [", ".join(f"{kind} {n:g}" for kind, n in trips[name][label].items()) + " — **total "
+                 f"{sum(trips[name][label].values()):g}**" for name in ("base", "this tree")]
         print(f"| {label} | {cells[0]} | {cells[1]} |")
+    cpu = {name: results[name]["server_cpu"] for name in results}
+    if cpu["base"] and cpu["this tree"]:
+        print("\n| request | PostgreSQL backends' CPU per request, base | this tree | ratio |")
+        print("|---|---|---|---|")
+        for label in cpu["base"]:
+            base_us, this_us = (cpu[name][label]["PostgreSQL CPU µs"] for name in ("base", "this tree"))
+            print(f"| {label} | {base_us:.0f} µs | {this_us:.0f} µs | {this_us / base_us:.2f} |")
 
 
 if __name__ == "__main__":

@@ -208,14 +208,15 @@ async def test_autosaves_by_one_person_within_15_minutes_are_one_history_line(  
     assert saved["content"]["s3_posts"] == 5 and saved["version"] == draft["version"] + 5
 
 
-async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped-def]
+async def test_an_autosave_is_one_statement(  # type: ignore[no-untyped-def]
         client: httpx.AsyncClient, id_session: AsyncSession, sign_in, submissions_app,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Deadline day is mostly autosaves: on PostgreSQL each is one statement that reads the draft with its latest
-    history line, and one that writes the row (compare-and-set on the version) and the line together. A stale
-    save writes neither. No BEGIN or COMMIT either: the write is atomic by itself; nor for the
-    dashboard and a submission's page, which only read."""
-    units, _, campaign = await _sở_campaign(client, id_session, sign_in)
+    """Deadline day is mostly autosaves: on PostgreSQL a save of a draft the process saved before is one statement
+    that checks the version, the draft's state and the caller's scope, merges the answers, and writes the row and
+    its history line. The first save, and the first after the campaign was edited, read first (the campaign and
+    its outline) and write after. A stale save writes nothing. No BEGIN or COMMIT either: each write is atomic by
+    itself; nor for the dashboard and a submission's page, which only read."""
+    units, so_admin, campaign = await _sở_campaign(client, id_session, sign_in)
     officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER, name="CNTT Hòa Bình"))
     draft = await open_submission(client, officer, campaign["id"])
     statements: list[str] = []
@@ -223,7 +224,7 @@ async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped
     def count(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
         # The bulk-action runner polls its queue every second on its own connection: not the save's.
         if "bulk_actions" not in statement:
-            statements.append(statement)
+            statements.append(" ".join(statement.split()))
 
     transactions: list[str] = []  # what asyncpg sends by the simple-query protocol: BEGIN, COMMIT, ROLLBACK
     simple_query = asyncpg.connection.Connection.execute
@@ -235,30 +236,42 @@ async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped
             transactions.append(query.split()[0].rstrip(";").upper())
         return await simple_query(self, query, *args, **kwargs)
 
+    async def save_counted(saved: dict, posts: int) -> tuple[httpx.Response, list[str]]:  # type: ignore[type-arg]
+        statements[:] = []
+        answer = await save(client, officer, saved, {"s3_posts": posts})
+        return answer, list(statements)
+
     engine = submissions_app.state.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
     monkeypatch.setattr(asyncpg.connection.Connection, "execute", record)
     try:
-        first = await save(client, officer, draft, {"s3_posts": 1})  # a new history line
-        first_statements, statements[:] = list(statements), []
-        second = await save(client, officer, first.json(), {"s3_posts": 2})  # the same line, one more save
-        second_statements, statements[:] = list(statements), []
+        first, first_sent = await save_counted(draft, 1)  # a new history line
+        second, second_sent = await save_counted(first.json(), 2)  # the same line, one more save
+        before_edit = len(transactions)
+        edited = await client.patch(f"{API}/campaigns/{campaign['id']}", headers=so_admin,
+                                    json={"title": "Báo cáo (sửa tên)"})
+        del transactions[before_edit:]
+        third, third_sent = await save_counted(second.json(), 3)  # the campaign's version changed
+        fourth, fourth_sent = await save_counted(third.json(), 4)
         stale = await save(client, officer, first.json(), {"s3_posts": 99})
         dashboard = await client.get(f"{API}/submissions", headers=officer)
         page = await client.get(f"{API}/submissions/{draft['id']}", headers=officer)
         saves_and_reads = list(transactions)
         # An ordinary request after them, on the same pool, still runs in a transaction.
         submitted = await client.post(f"{API}/submissions/{draft['id']}/submit", headers=officer,
-                                      json={"base_version": second.json()["version"]})
+                                      json={"base_version": fourth.json()["version"]})
     finally:
         event.remove(engine, "before_cursor_execute", count)
     history = (await client.get(f"{API}/submissions/{draft['id']}/history", headers=officer)).json()["items"]
     stored = (await client.get(f"{API}/submissions/{draft['id']}", headers=officer)).json()
 
-    assert first.status_code == 200 and second.status_code == 200 and stale.status_code == 412
-    assert [(e["action"], (e["detail"] or {}).get("saves")) for e in history] == [("created", None), ("edited", 2)]
-    assert stored["content"]["s3_posts"] == 2 and stored["version"] == draft["version"] + 2
-    assert second.json()["version"] == stored["version"] and second.headers["etag"] == f'"{stored["version"]}"'
+    assert edited.status_code == 200, edited.text
+    assert [answer.status_code for answer in (first, second, third, fourth)] == [200] * 4
+    assert stale.status_code == 412 and stale.json()["extra"]["current_version"] == stored["version"]
+    assert [(e["action"], (e["detail"] or {}).get("saves")) for e in history] == [("created", None), ("edited", 4)]
+    assert stored["content"]["s3_posts"] == 4 and stored["version"] == draft["version"] + 4
+    assert fourth.json() == stored
+    assert fourth.headers["etag"] == f'"{stored["version"]}"'
     assert dashboard.status_code == 200 and [line["version"] for line in dashboard.json()["items"]] == [
         stored["version"]]
     assert page.status_code == 200 and page.json()["version"] == stored["version"]
@@ -266,6 +279,13 @@ async def test_an_autosave_is_one_read_and_one_write(  # type: ignore[no-untyped
     if on_postgres():
         assert saves_and_reads == []
         assert transactions[:1] == ["BEGIN"]
-        for sent in (first_statements, second_statements):
-            assert len(sent) == 2, sent
-            assert " ".join(sent[1].split()).startswith("WITH saved AS (UPDATE submissions"), sent[1]
+        at_once = "WITH saved AS ( UPDATE submissions AS s SET (content, completeness)"
+        read_then_write = "WITH saved AS (UPDATE submissions"
+        assert len(first_sent) == 2 and first_sent[1].startswith(read_then_write), first_sent
+        # After the edit: the statement misses (it names the campaign's old version), then the read, the new
+        # outline, and the write.
+        assert len(third_sent) == 4, third_sent
+        assert third_sent[0].startswith(at_once) and third_sent[3].startswith(read_then_write), third_sent
+        assert "outline" in third_sent[2]
+        for sent in (second_sent, fourth_sent):
+            assert len(sent) == 1 and sent[0].startswith(at_once), sent

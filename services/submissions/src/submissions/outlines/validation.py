@@ -29,6 +29,10 @@ class ContentError:
     section: str | None = None
 
 
+# What `str.strip()` removes (`str.isspace`: none above U+3000): an answer of only these is empty.
+WHITESPACE = "".join(character for character in map(chr, range(0x3001)) if character.isspace())
+
+
 def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | dict) and len(value) == 0) or (
         isinstance(value, str) and not value.strip())

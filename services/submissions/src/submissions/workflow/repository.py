@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import JSON, Table, and_, bindparam, column, exists, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import col
 
+from edudx_common.db import UTCDateTime
+from edudx_common.vocabulary import SubmissionStatus
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionVersion
 
@@ -228,6 +230,182 @@ def _save_draft_statement(columns: tuple[str, ...], extend_line: bool) -> Any:
         )
     return (select(aliased(Submission, saved)).add_cte(history)
             .execution_options(populate_existing=True))
+
+
+@dataclass(frozen=True)
+class EditScope:
+    """Who may edit a draft, as conditions on its target that one statement can check: the caller's unit
+    (`unit_id`), whether they see every unit, prepare their own unit's report, act for any school (system admin)
+    or for the schools below their unit (authority admin)."""
+
+    unit_id: uuid.UUID | None
+    sees_everything: bool
+    prepares: bool
+    acts_anywhere: bool
+    acts_below: bool
+
+
+@dataclass(frozen=True)
+class RequiredAnswers:
+    """An outline's required fields for the completeness computed in SQL: their ids, the fewest rows of each
+    (0 unless a table with `min_rows`), and the completeness to store for each count of unanswered ones."""
+
+    field_ids: list[str]
+    min_rows: list[int]
+    completeness_by_unanswered: list[int]
+    whitespace: str  # what `str.strip()` removes: an answer of only these is empty
+
+
+@dataclass(frozen=True)
+class EditLine:
+    """The history line of an autosave by `actor_id`, extended when the latest line is theirs since
+    `extend_since`, else added as `new_event_id` with `new_detail`."""
+
+    actor_id: str
+    actor_name: str | None
+    actor_unit_id: uuid.UUID | None
+    extend_since: datetime
+    new_event_id: uuid.UUID
+    new_detail: dict[str, Any]
+
+
+async def save_draft_at_once(session: AsyncSession, submission_id: uuid.UUID, *, expected_version: int,
+                             campaign_id: uuid.UUID, campaign_version: int, kept: dict[str, Any], now: datetime,
+                             updated_by: str, scope: EditScope, required: RequiredAnswers,
+                             line: EditLine) -> tuple[Submission, CampaignTarget, Campaign] | None:
+    """An autosave in one statement (PostgreSQL): the checks the read of `for_save` was for (version, editable
+    status, campaign published, open and still at `campaign_version`, target not withdrawn, the caller's scope),
+    the merge of `kept` into the stored answers (top-level nulls removed) with its completeness, the row's
+    compare-and-set and its history line. None when any check fails and nothing was written: the caller finds
+    out why by the ordinary read. The campaign comes without its outline."""
+    params = {"submission_id": submission_id, "expected_version": expected_version,
+              "new_version": expected_version + 1, "campaign_id": campaign_id, "campaign_version": campaign_version,
+              "kept": kept, "now": now, "updated_by": updated_by,
+              "unit_id": scope.unit_id, "unit_marker": f"/{scope.unit_id.hex}/" if scope.unit_id else None,
+              "sees_everything": scope.sees_everything, "prepares": scope.prepares,
+              "acts_anywhere": scope.acts_anywhere, "acts_below": scope.acts_below,
+              "required_ids": required.field_ids, "required_min_rows": required.min_rows,
+              "completeness_by_unanswered": required.completeness_by_unanswered,
+              "whitespace": required.whitespace,
+              "actor_id": line.actor_id, "actor_name": line.actor_name, "actor_unit_id": line.actor_unit_id,
+              "extend_since": line.extend_since, "event_id": line.new_event_id, "event_detail": line.new_detail}
+    row = (await session.execute(_save_draft_at_once_statement(), params)).one_or_none()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+def _merged(stored: str, new: str) -> str:
+    """SQL: the members of `{**stored, **new}` (two `json` objects, each read once) as rows (key, value, added, ord):
+    ordered by (added, ord) they are in Python's order; values as written (no `jsonb` round trip), nulls included."""
+    return f"""(SELECT coalesce(new_each.key, stored_each.key) AS key,
+                       coalesce(new_each.value, stored_each.value) AS value,
+                       stored_each.key IS NULL AS added, coalesce(stored_each.ord, new_each.ord) AS ord
+                FROM json_each({stored}) WITH ORDINALITY AS stored_each(key, value, ord)
+                FULL JOIN json_each({new}) WITH ORDINALITY AS new_each(key, value, ord)
+                     ON new_each.key = stored_each.key)"""  # noqa: S608 - SQL of ours, no values
+
+
+_MERGED_OBJECT = "coalesce(json_object_agg(member.key, member.value ORDER BY member.added, member.ord), '{}'::json)"
+
+# `validation.is_empty` of a member's value (never null: those are left out), or a table with fewer rows than
+# `required.min_rows`.
+_UNANSWERED = r"""CASE json_typeof(member.value)
+    WHEN 'string' THEN btrim(member.value #>> '{}', :whitespace) = ''
+    WHEN 'array' THEN json_array_length(member.value) = 0 OR json_array_length(member.value) < required.min_rows
+    WHEN 'object' THEN NOT EXISTS (SELECT FROM json_object_keys(member.value))
+    ELSE false END"""
+
+
+def _readable_by_json_functions(document: str) -> str:
+    r"""SQL: whether PostgreSQL's JSON functions can read `document` (json). A `json` column stores any string
+    Python writes, but the functions refuse an escaped NUL or a lone surrogate ("unsupported Unicode escape
+    sequence"): such answers are merged by the ordinary save. The regular expression only runs on text with an
+    escape in the surrogates' range (a `\uD…` is rare: Vietnamese is escaped as `\u1ea1`)."""
+    text_of = f"CAST({document} AS text)"
+    lone_surrogate = (r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+                      r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}")
+    return (rf"""(strpos({text_of}, '\u0000') = 0
+                AND (strpos({text_of}, '\ud') = 0 AND strpos({text_of}, '\uD') = 0
+                     OR {text_of} !~* '{lone_surrogate}'))""")
+
+
+_ONE_MORE_SAVE = "json_build_object('saves', coalesce((e.detail ->> 'saves')::integer, 1) + 1)"
+
+
+@functools.cache
+def _save_draft_at_once_statement() -> Any:
+    submissions = cast(Table, Submission.__table__)  # type: ignore[attr-defined]
+    targets = cast(Table, CampaignTarget.__table__)  # type: ignore[attr-defined]
+    campaigns = cast(Table, Campaign.__table__)  # type: ignore[attr-defined]
+    events = cast(Table, SubmissionEvent.__table__)  # type: ignore[attr-defined]
+    returned = ", ".join(f's."{column.name}"' for column in submissions.c)
+    editable = ", ".join(f"'{status.value}'" for status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED))
+    # Data-modifying CTEs as text (UPDATE … FROM, SET (…) = (SELECT …), json_each), in the order PostgreSQL needs
+    # them; the rows come back through an ordinary ORM select of `saved`, whose loading plan is cached with it.
+    saved = _text_cte("saved", f"""
+UPDATE {submissions.name} AS s
+SET (content, completeness) = (
+        -- The merged answers and, from the same rows, how many required ones are unanswered: the required
+        -- fields minus those with a member that is not empty.
+        SELECT {_MERGED_OBJECT},
+               (CAST(:completeness_by_unanswered AS integer[]))[
+                   1 + cardinality(CAST(:required_ids AS text[]))
+                   - count(required.field_id) FILTER (WHERE NOT ({_UNANSWERED}))]
+        FROM {_merged("s.content", "CAST(:kept AS json)")} AS member
+        LEFT JOIN unnest(CAST(:required_ids AS text[]), CAST(:required_min_rows AS integer[]))
+                  AS required(field_id, min_rows) ON required.field_id = member.key
+        WHERE json_typeof(member.value) <> 'null'),
+    version = :new_version, updated_at = :now, updated_by = :updated_by
+FROM {targets.name} AS t, {campaigns.name} AS c
+WHERE s.id = :submission_id AND s.version = :expected_version AND s.status IN ({editable})
+  AND s.campaign_id = :campaign_id
+  AND {_readable_by_json_functions("s.content")} AND {_readable_by_json_functions("CAST(:kept AS json)")}
+  AND t.id = s.target_id AND t.withdrawn_at IS NULL
+  AND c.id = s.campaign_id AND c.version = :campaign_version AND c.status = '{CampaignStatus.PUBLISHED.value}'
+  AND c.opens_at <= :now
+  AND (:sees_everything OR strpos(t.unit_path, :unit_marker) > 0)
+  AND ((:prepares AND t.unit_id = :unit_id)
+       OR (t.unit_id IS DISTINCT FROM :unit_id
+           AND (:acts_anywhere OR (:acts_below AND strpos(t.unit_path, :unit_marker) > 0))))
+RETURNING {returned}""", *submissions.c)  # noqa: S608 - built once from table names and constants; values are bound
+    last_line = _text_cte("last_line", f"""
+SELECT id, seq, (action = 'edited' AND actor_id = :actor_id AND at > :extend_since) AS extended
+FROM {events.name} WHERE submission_id = :submission_id ORDER BY seq DESC LIMIT 1""",  # noqa: S608 - as above
+                          column("id"), column("seq"), column("extended"))
+    extended_line = _text_cte("extended_line", f"""
+UPDATE {events.name} AS e
+SET at = :now,
+    detail = CASE WHEN json_typeof(e.detail) = 'object'
+                  THEN (SELECT {_MERGED_OBJECT}
+                        FROM {_merged("e.detail", _ONE_MORE_SAVE)} AS member)
+                  ELSE json_build_object('saves', 2) END
+FROM last_line
+WHERE e.id = last_line.id AND last_line.extended AND EXISTS (SELECT FROM saved)
+RETURNING e.id""", column("id"))  # noqa: S608 - as above
+    added_line = _text_cte("added_line", f"""
+INSERT INTO {events.name} (id, submission_id, seq, action, actor_id, actor_name, actor_unit_id, on_behalf,
+                           version_number, detail, at)
+SELECT :event_id, saved.id, coalesce((SELECT seq FROM last_line), 0) + 1, 'edited', :actor_id, :actor_name,
+       :actor_unit_id, t.unit_id IS DISTINCT FROM :actor_unit_id, NULL, CAST(:event_detail AS json), :now
+FROM saved JOIN {targets.name} AS t ON t.id = saved.target_id
+WHERE NOT coalesce((SELECT extended FROM last_line), false)
+RETURNING id""", column("id"))  # noqa: S608 - as above
+    return (select(aliased(Submission, saved), CampaignTarget, Campaign)
+            .join(CampaignTarget, col(CampaignTarget.id) == saved.c.target_id)
+            .join(Campaign, col(Campaign.id) == saved.c.campaign_id)
+            .add_cte(saved, last_line, extended_line, added_line)
+            # The outline (kilobytes) is not read: the caller has it parsed (see `for_save`).
+            .options(defer(cast(Any, Campaign.outline), raiseload=True))
+            .execution_options(populate_existing=True))
+
+
+# The bound parameters of the autosave's statement that need a type: JSON to serialise, timestamps to convert.
+_TYPED_PARAMETERS: dict[str, Any] = {"kept": JSON(), "event_detail": JSON(), "now": UTCDateTime(),
+                                      "extend_since": UTCDateTime()}
+
+
+def _text_cte(name: str, sql: str, *columns: Any) -> Any:
+    typed = [bindparam(key, type_=type_) for key, type_ in _TYPED_PARAMETERS.items() if f":{key}" in sql]
+    return text(sql).bindparams(*typed).columns(*columns).cte(name)
 
 
 async def last_event(session: AsyncSession, submission_id: uuid.UUID) -> SubmissionEvent | None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from edudx_common.auth import Principal, Role
+from edudx_common.auth import PREPARE_ROLES, Principal, Role
 from edudx_common.db import new_id
 from edudx_common.errors import FieldError
 from edudx_common.pagination import PageParams
@@ -47,8 +47,14 @@ from submissions.errors import (
     SubmissionStateConflict,
 )
 from submissions.events import EventSink
-from submissions.outlines.schemas import OutlineDefinition
-from submissions.outlines.validation import ContentError, check_values, split_storable, unanswered_required
+from submissions.outlines.schemas import FieldKind, OutlineDefinition
+from submissions.outlines.validation import (
+    WHITESPACE,
+    ContentError,
+    check_values,
+    split_storable,
+    unanswered_required,
+)
 from submissions.workflow import checklist, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
@@ -244,7 +250,14 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
 
     The route runs it without a transaction on PostgreSQL (`AutocommitSessionDep`): its one write is a single
     atomic statement, and the read before it is guarded by the compare-and-set on the version. Any other write
-    added here would commit on its own: make it part of that statement, or move the route to `SessionDep`."""
+    added here would commit on its own: make it part of that statement, or move the route to `SessionDep`.
+
+    On PostgreSQL a save of a draft this process saved before is that one statement alone (`_save_at_once`);
+    the first save, and any save it refuses, is the read and the write below."""
+    if session.get_bind().dialect.name == "postgresql":
+        saved = await _save_at_once(session, principal, clock, submission_id, values, base_version)
+        if saved is not None:
+            return saved
     found = await repository.for_save(session, submission_id)  # the one read of a save
     if found is None:
         raise SubmissionNotFound()
@@ -255,6 +268,7 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
     outline = await _outline_for_save(session, ctx.campaign)
     if outline is None:
         raise InvalidContent("Đợt báo cáo không có đề cương: chỉ cần nộp minh chứng.")
+    _learn_campaign(submission_id, ctx.campaign)
     kept, refused = split_storable(outline, values)
     if values and not kept:
         raise InvalidContent(errors=[FieldError(field=e.field, message=e.message) for e in refused])
@@ -267,6 +281,77 @@ async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, 
                                         "completeness": completeness(outline, content)}, line):
         await _refuse_stale(session, ctx.submission)
     return SavedDraft(ctx, refused)
+
+
+# The campaign (id, version) of submissions saved in this process: a submission never changes campaign, and the
+# version says whether the outline kept for it (`_OUTLINES`) is still the campaign's. With it a save needs no read:
+# `_save_at_once` names the version in its statement, so a campaign edited since makes it miss.
+_CAMPAIGN_OF_SUBMISSION: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
+_CAMPAIGNS_OF_SUBMISSIONS_KEPT = 50_000  # some 10 MB; emptied when full, each entry costs one read to learn again
+
+
+def _learn_campaign(submission_id: uuid.UUID, campaign: Campaign) -> None:
+    if len(_CAMPAIGN_OF_SUBMISSION) >= _CAMPAIGNS_OF_SUBMISSIONS_KEPT:
+        _CAMPAIGN_OF_SUBMISSION.clear()
+    _CAMPAIGN_OF_SUBMISSION[submission_id] = (campaign.id, campaign.version)
+
+
+async def _save_at_once(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
+                        values: dict[str, Any], base_version: int) -> SavedDraft | None:
+    """`save_draft` as one statement (PostgreSQL) that checks what the read was for; None when it cannot be used
+    (the submission's campaign or its outline unknown here, nothing of `values` storable) or wrote nothing, and the
+    ordinary path is to find out why: it raises the same problems as ever."""
+    known = _CAMPAIGN_OF_SUBMISSION.get(submission_id)
+    kept_outline = _OUTLINES.get(known) if known is not None else None
+    if known is None or kept_outline is None:
+        return None
+    stored_outline, outline = kept_outline
+    kept, refused = split_storable(outline, values)
+    if values and not kept:
+        return None
+    now = clock()
+    found = await repository.save_draft_at_once(
+        session, submission_id, expected_version=base_version, campaign_id=known[0], campaign_version=known[1],
+        kept=kept, now=now, updated_by=_who(principal), scope=_edit_scope(principal),
+        required=_required_answers(known, outline),
+        line=repository.EditLine(actor_id=principal.subject, actor_name=principal.name,
+                                 actor_unit_id=principal.unit_id, extend_since=now - EDIT_COALESCE,
+                                 new_event_id=new_id(), new_detail={"fields": list(kept)[:20], "saves": 1}))
+    if found is None:
+        return None
+    submission, target, campaign = found
+    set_committed_value(campaign, "outline", stored_outline)
+    return SavedDraft(Context(submission, campaign, target), refused)
+
+
+def _edit_scope(principal: Principal) -> repository.EditScope:
+    """`_visible` and the first check of `_ensure_can_edit` (`prepares_submission`, `acts_for_school`) as what
+    the statement checks on the target."""
+    return repository.EditScope(unit_id=principal.unit_id, sees_everything=sees_everything(principal),
+                                prepares=principal.has_any(*PREPARE_ROLES, Role.AUTHORITY_ADMIN),
+                                acts_anywhere=principal.is_system_admin,
+                                acts_below=principal.has_any(Role.AUTHORITY_ADMIN))
+
+
+_REQUIRED_ANSWERS: dict[tuple[uuid.UUID, int], repository.RequiredAnswers] = {}
+
+
+def _required_answers(campaign: tuple[uuid.UUID, int], outline: OutlineDefinition) -> repository.RequiredAnswers:
+    """What `completeness` needs of the outline, for the statement to compute it as `completeness` would."""
+    kept = _REQUIRED_ANSWERS.get(campaign)
+    if kept is not None:
+        return kept
+    required = [field for _, field in outline.fields_by_id().values() if field.required]
+    count = len(required)
+    if len(_REQUIRED_ANSWERS) >= _OUTLINES_KEPT:
+        _REQUIRED_ANSWERS.clear()
+    kept = _REQUIRED_ANSWERS[campaign] = repository.RequiredAnswers(
+        field_ids=[field.id for field in required],
+        min_rows=[(field.min_rows or 0) if field.kind == FieldKind.TABLE else 0 for field in required],
+        completeness_by_unanswered=[round(100 * (count - unanswered) / count) if count else 100
+                                    for unanswered in range(count + 1)],
+        whitespace=WHITESPACE)
+    return kept
 
 
 def completeness(outline: OutlineDefinition, content: dict[str, Any]) -> int:
