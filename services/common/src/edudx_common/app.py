@@ -18,14 +18,12 @@ from edudx_common.db import (
     session_factory,
 )
 from edudx_common.errors import install_problem_handlers
-from edudx_common.hardening import NO_STORE, BodyLimitMiddleware, UnexpectedErrorMiddleware
+from edudx_common.hardening import NO_STORE, ServiceLayers
 from edudx_common.http import ServiceClient, ServiceTokenProvider
 from edudx_common.jwt import KeySource, RemoteJWKS, TokenVerifier, service_audience
-from edudx_common.location import CreatedLocationMiddleware
 from edudx_common.logging import RequestContextMiddleware, configure_logging
 from edudx_common.metrics import RequestMetrics, ScrapeSource, install_metrics
 from edudx_common.openapi import RouteIds, finish_spec
-from edudx_common.pagination import PageLinkMiddleware
 from edudx_common.revocation import CHANNEL_INFO, RevocationChannel, RevokedSessions, SessionSource, from_identity
 from edudx_common.settings import BaseServiceSettings
 
@@ -60,14 +58,15 @@ def create_service_app(
         # (no `-Input`/`-Output` pairs, which generated clients could not type).
         generate_unique_id_function=route_ids,
         separate_input_output_schemas=False,
+        # FastAPI's OpenTelemetry hooks: EduDX installs no OpenTelemetry provider (its metrics are Prometheus'), yet
+        # with them on FastAPI asks the three global providers on every request whether one was installed.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
     _document_contract(app, route_ids)
     install_metrics(app, service=name, sources=metrics_sources, middleware=False)
-    app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(PageLinkMiddleware)
-    app.add_middleware(CreatedLocationMiddleware, routes_of=app)
+    # Body limits, the last-resort 500, the request a page answers and the Location of a 201, in one layer.
+    app.add_middleware(ServiceLayers, routes_of=app)
     # Added last, so outermost: the request id is set before anything else runs. It also counts the request
     # (metrics) and adds `Cache-Control: no-store`, in its one wrapper of `send` (each layer's costs every request).
     app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics(name), default_headers=NO_STORE)

@@ -191,7 +191,10 @@ async def get_optional_principal(request: Request) -> Principal | None:
     return principal
 
 
-async def get_principal(principal: Annotated[Principal | None, Depends(get_optional_principal)]) -> Principal:
+async def get_principal(request: Request) -> Principal:
+    # Calls get_optional_principal itself rather than depending on it: each level of dependencies costs FastAPI a
+    # solve of its own on every request, and nearly every route needs the principal.
+    principal = await get_optional_principal(request)
     if principal is None:
         raise Unauthorized("Vui lòng đăng nhập.", headers={"WWW-Authenticate": "Bearer"})
     return principal

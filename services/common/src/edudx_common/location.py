@@ -9,49 +9,29 @@ import json
 from typing import Any
 
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message
 
 
-class CreatedLocationMiddleware:
-    def __init__(self, app: ASGIApp, *, routes_of: Any) -> None:
-        self.app = app
+class CreatedLocation:
+    """Names the created resource of a 201 JSON answer; `edudx_common.hardening.ServiceLayers` holds the answer's
+    start until its body is complete and asks `location`."""
+
+    def __init__(self, routes_of: Any) -> None:
         self.routes_of = routes_of  # the FastAPI app, whose routes say which paths can be read
 
     def _readable(self, path: str) -> bool:
         scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
         return any(route.matches(scope)[0] == Match.FULL for route in self.routes_of.router.routes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
-            await self.app(scope, receive, send)
-            return
-        held: Message | None = None
-        chunks: list[bytes] = []
+    @staticmethod
+    def held(message: Message) -> bool:
+        """Whether this response start is one to complete with a Location: a 201 with a JSON body and none set."""
+        headers = message.get("headers", [])
+        return message["status"] == 201 and not any(k.lower() == b"location" for k, _ in headers) and any(
+            k.lower() == b"content-type" and v.startswith(b"application/json") for k, v in headers)
 
-        async def send_with_location(message: Message) -> None:
-            nonlocal held
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if message["status"] == 201 and not any(k.lower() == b"location" for k, _ in headers) and any(
-                        k.lower() == b"content-type" and v.startswith(b"application/json") for k, v in headers):
-                    held = message
-                    return
-            elif held is not None and message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if message.get("more_body"):
-                    return
-                body = b"".join(chunks)
-                start, held = held, None
-                location = self._location(str(scope.get("path", "")), body)
-                headers = [*start.get("headers", []), *([(b"location", location.encode())] if location else [])]
-                await send({**start, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-            await send(message)
-
-        await self.app(scope, receive, send_with_location)
-
-    def _location(self, path: str, body: bytes) -> str | None:
+    def location(self, path: str, body: bytes) -> str | None:
+        """`<path>/<id>` of the JSON answer's `id`, when the app reads that path with GET."""
         try:
             created = json.loads(body)
         except ValueError:

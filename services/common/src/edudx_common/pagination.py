@@ -7,20 +7,20 @@ document): `limit` is 1–500, 50 unless an operation says otherwise. The schema
 
 `next` is the link to the following page (None on the last): the request's own path and query with `offset`
 moved on, relative to the API's origin (`/api/submissions/campaigns?status=published&limit=50&offset=50`), so it
-names no internal address behind the gateway. `PageLinkMiddleware` (every service app has it) notes the request
-a page is answering.
+names no internal address behind the gateway. Every service app notes the request a page is answering
+(`note_request_target`, called by `edudx_common.hardening.ServiceLayers`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field, model_validator
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 T = TypeVar("T")
 
@@ -48,19 +48,14 @@ PageParamsDep = Annotated[PageParams, Depends(_page_params)]
 _request_target: ContextVar[tuple[str, str] | None] = ContextVar("request_target", default=None)
 
 
-class PageLinkMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def note_request_target(scope: Scope) -> Token[tuple[str, str] | None]:
+    """Notes the GET request being answered (its path and query), for the pages it builds; reset with the token
+    when it is answered (`edudx_common.hardening.ServiceLayers`)."""
+    return _request_target.set((str(scope.get("path", "")), scope.get("query_string", b"").decode("latin-1")))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
-            await self.app(scope, receive, send)
-            return
-        token = _request_target.set((str(scope.get("path", "")), scope.get("query_string", b"").decode("latin-1")))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _request_target.reset(token)
+
+def forget_request_target(token: Token[tuple[str, str] | None]) -> None:
+    _request_target.reset(token)
 
 
 def request_link(**moved: str) -> str | None:
