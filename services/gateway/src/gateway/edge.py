@@ -12,7 +12,8 @@ document, /healthz, /metrics, the SPA, websockets, and any method the proxy does
 
 The headers are the ones the full stack gives a proxied answer: the `gateway.hardening`, `gateway.compression`
 and Starlette `CORSMiddleware` objects of the app do the work, so the two ways cannot drift apart. The one
-difference is on purpose: a 500 and a 413 refused on its Content-Length get the CORS and security headers too.
+difference is on purpose: an unexpected error's 500 gets the CORS and security headers too (the full stack answers
+it outside every middleware).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class ProxyEdge:
         reraise: BaseException | None = None
         try:
             if declared_over(declared, limit):
-                await self.security.too_large(scope, receive, send_start_with_headers, limit)
+                # As in the full stack, where the body limit sits outside CORS: security headers only.
+                await self.security.too_large(scope, receive, _with_headers(send, for_documents, for_scripts), limit)
                 return
             response = await proxy(request)
         except Exception as exc:  # noqa: BLE001 - answered by the app's handlers, as the full stack does
@@ -133,6 +135,16 @@ class ProxyEdge:
         return answer, unexpected
 
 
+def _with_headers(send: Send, for_documents: SecurityHeaders, for_scripts: SecurityHeaders) -> Send:
+    async def send_with_security_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": with_security_headers(message.get("headers", []), for_documents,
+                                                                   for_scripts)}
+        await send(message)
+
+    return send_with_security_headers
+
+
 def _request_headers(scope: Scope) -> tuple[str | None, bytes, bool]:
     """Origin, Accept-Encoding (repeated ones joined) and whether this is a CORS preflight, in one pass."""
     origin: str | None = None
@@ -151,33 +163,41 @@ def _request_headers(scope: Scope) -> tuple[str | None, bytes, bool]:
 
 
 class _CORSHeaders:
-    """What Starlette's `CORSMiddleware` does to a simple (not preflight) answer's headers, on the raw list:
-    with an Origin, its simple headers and, for an allowed origin, that origin echoed; `Vary: Origin` always."""
+    """What Starlette's `CORSMiddleware` does to a simple (not preflight) answer's headers, on the raw list in one
+    pass: with an Origin, its simple headers and, for an allowed origin, that origin echoed; `Vary: Origin` always
+    (after the answer's own Vary values, in one header). The headers set replace the answer's own of that name."""
 
     def __init__(self, middleware: CORSMiddleware) -> None:
         self.middleware = middleware
         self.simple = [(name.lower().encode("latin-1"), value.encode("latin-1"))
                        for name, value in middleware.simple_headers.items()]
+        simple_names = {name for name, _ in self.simple}
+        # With every origin allowed and credentials, the origin is echoed instead of "*".
+        self._simple_echoing = [(name, value) for name, value in self.simple
+                                if name != b"access-control-allow-origin"]
+        self._replaced = {None: frozenset({b"vary"}),
+                          False: frozenset({b"vary", *simple_names}),
+                          True: frozenset({b"vary", b"access-control-allow-origin", *simple_names})}
 
     def apply(self, headers: Headers, origin: str | None) -> Headers:
         cors = self.middleware
+        echoed = None if origin is None else (cors.allow_all_origins and cors.allow_credentials) or (
+            not cors.allow_all_origins and cors.is_allowed_origin(origin=origin))
+        replaced = self._replaced[echoed]
+        varies: list[bytes] = []
+        result: Headers = []
+        for name, value in headers:
+            lower = name.lower()
+            if lower in replaced:
+                if lower == b"vary":
+                    varies.append(value)
+                continue
+            result.append((name, value))
         if origin is not None:
-            for name, value in self.simple:
-                _set(headers, name, value)
-            if (cors.allow_all_origins and cors.allow_credentials) or (
-                    not cors.allow_all_origins and cors.is_allowed_origin(origin=origin)):
-                _set(headers, b"access-control-allow-origin", origin.encode("latin-1"))
-        varies = [value for name, value in headers if name.lower() == b"vary"]
-        _set(headers, b"vary", b", ".join([*varies, b"Origin"]))
-        return headers
-
-
-def _set(headers: Headers, name: bytes, value: bytes) -> None:
-    """As Starlette's `MutableHeaders.__setitem__`: the first header of that name replaced, the others dropped."""
-    found = [i for i, (key, _) in enumerate(headers) if key.lower() == name]
-    for index in reversed(found[1:]):
-        del headers[index]
-    if found:
-        headers[found[0]] = (name, value)
-    else:
-        headers.append((name, value))
+            if echoed:
+                result += self._simple_echoing
+                result.append((b"access-control-allow-origin", origin.encode("latin-1")))
+            else:
+                result += self.simple
+        result.append((b"vary", b", ".join([*varies, b"Origin"])))
+        return result
