@@ -43,17 +43,17 @@ class GatewayApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         settings: Settings = self.state.settings
-        compression = (JSONCompressionMiddleware(_NO_APP, min_bytes=settings.compress_json_min_bytes)
+        compression = (JSONCompressionMiddleware(_no_app, min_bytes=settings.compress_json_min_bytes)
                        if settings.compress_json_min_bytes > 0 else None)
-        edge = ProxyEdge(super().build_middleware_stack(), security=SecurityMiddleware(_NO_APP, settings=settings),
-                         cors=CORSMiddleware(_NO_APP, **cors_options(settings)), compression=compression,
+        edge = ProxyEdge(super().build_middleware_stack(), security=SecurityMiddleware(_no_app, settings=settings),
+                         cors=CORSMiddleware(_no_app, **cors_options(settings)), compression=compression,
                          exception_handlers=self.exception_handlers)
         # Outermost: every answer carries a request id, a 500 and a CORS refusal too. It counts the requests too
         # (metrics), in its one wrapper of `send`.
         return RequestContextMiddleware(edge, metrics=self.request_metrics)
 
 
-async def _NO_APP(scope: Scope, receive: Receive, send: Send) -> None:
+async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
     raise RuntimeError("the edge's copies of the middlewares only lend their methods")
 
 
