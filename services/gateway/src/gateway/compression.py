@@ -68,7 +68,7 @@ class JSONCompressionMiddleware:
         if scope["type"] != "http" or scope["method"] == "HEAD":
             await self.app(scope, receive, send)
             return
-        accepts_gzip = self._accepts_gzip(scope)
+        accepts_gzip = self.accepts_gzip(scope)
         start: Message | None = None
 
         async def compressing_send(message: Message) -> None:
@@ -81,36 +81,45 @@ class JSONCompressionMiddleware:
                 return
             held, start = start, None
             body = message.get("body", b"")
-            headers = None if message.get("more_body", False) else self._compressible(held, body)
-            if headers is None:
+            whole = None if message.get("more_body", False) else self.whole_answer(
+                held.get("headers", []), body, accepts_gzip=accepts_gzip)
+            if whole is None:
                 await send(held)
                 await send(message)
                 return
-            if not accepts_gzip:
-                await send({**held, "headers": _with_vary(headers)})
-                await send(message)
-                return
-            compressed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-            changed: list[tuple[bytes, bytes]] = []
-            for name, value in _with_vary(headers):
-                lower = name.lower()
-                if lower == b"content-length":
-                    continue
-                if lower == b"etag" and not value.startswith(b"W/"):
-                    # Another representation, so another (weak) tag: a cache must not serve one for the other.
-                    value = b"W/" + value
-                changed.append((name, value))
-            changed += [(b"content-encoding", b"gzip"), (b"content-length", str(len(compressed)).encode())]
-            await send({**held, "headers": changed})
-            await send({**message, "body": compressed})
+            headers, body = whole
+            await send({**held, "headers": headers})
+            await send({**message, "body": body})
 
         await self.app(scope, receive, compressing_send)
 
-    def _compressible(self, start: Message, body: bytes) -> list[tuple[bytes, bytes]] | None:
+    def whole_answer(self, headers: list[tuple[bytes, bytes]], body: bytes, *, accepts_gzip: bool
+                     ) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """A whole answer's headers and body as sent: gzipped for a client that accepts it, and `Vary` naming
+        Accept-Encoding either way. None when the answer is not JSON worth compressing (left as it is)."""
+        compressible = self._compressible(headers, body)
+        if compressible is None:
+            return None
+        if not accepts_gzip:
+            return _with_vary(compressible), body
+        compressed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        changed: list[tuple[bytes, bytes]] = []
+        for name, value in _with_vary(compressible):
+            lower = name.lower()
+            if lower == b"content-length":
+                continue
+            if lower == b"etag" and not value.startswith(b"W/"):
+                # Another representation, so another (weak) tag: a cache must not serve one for the other.
+                value = b"W/" + value
+            changed.append((name, value))
+        changed += [(b"content-encoding", b"gzip"), (b"content-length", str(len(compressed)).encode())]
+        return changed, compressed
+
+    def _compressible(self, raw: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]] | None:
         """The answer's headers when it is a whole JSON answer worth compressing, else None."""
         if len(body) < self.min_bytes:
             return None
-        headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
+        headers = list(raw)
         media_type = b""
         for name, value in headers:
             lower = name.lower()
@@ -120,8 +129,12 @@ class JSONCompressionMiddleware:
                 media_type = value.split(b";", 1)[0].strip().lower()
         return headers if media_type in _JSON_TYPES else None
 
-    def _accepts_gzip(self, scope: Scope) -> bool:
-        accept = b",".join(v for k, v in scope.get("headers", []) if k.lower() == b"accept-encoding")
+    def accepts_gzip(self, scope: Scope) -> bool:
+        return self.accepts_gzip_value(
+            b",".join(v for k, v in scope.get("headers", []) if k.lower() == b"accept-encoding"))
+
+    def accepts_gzip_value(self, accept: bytes) -> bool:
+        """Whether this Accept-Encoding (repeated headers joined by commas) accepts gzip."""
         verdict = self._accepts.get(accept)
         if verdict is None:
             if len(self._accepts) >= self._ACCEPTS_GZIP_SEEN:

@@ -48,6 +48,45 @@ class BodyTooLarge(PayloadTooLarge):
                          extra={"limit_bytes": limit}, headers={"Connection": "close"})
 
 
+SecurityHeaders = tuple[tuple[bytes, bytes], ...]
+
+
+def with_security_headers(headers: list[tuple[bytes, bytes]], for_documents: SecurityHeaders,
+                          for_scripts: SecurityHeaders) -> list[tuple[bytes, bytes]]:
+    """`headers` and the security headers the response does not set itself: a document's, or, when the content
+    type says script or stylesheet, theirs."""
+    present = set()
+    script_or_style = False
+    for key, value in headers:
+        name = key.lower()
+        present.add(name)
+        if name == b"content-type":
+            script_or_style = _is_script_or_style(value)
+    extra = for_scripts if script_or_style else for_documents
+    return [*headers, *((k, v) for k, v in extra if k not in present)]
+
+
+def declared_over(declared: bytes | None, limit: int) -> bool:
+    return declared is not None and declared.isdigit() and int(declared) > limit
+
+
+def limited_receive(receive: Receive, limit: int) -> Receive:
+    """`receive` that raises `BodyTooLarge` once the body read passes `limit` (after discarding a little more)."""
+    received = 0
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                await _discard_rest(receive)
+                raise BodyTooLarge(limit)
+        return message
+
+    return counting_receive
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
@@ -60,7 +99,7 @@ class SecurityMiddleware:
         # The headers a response gets, built once for each (embeddable path, over TLS), and those a script or a
         # stylesheet gets (a document's policy does nothing on them; left off, it saves ~450 bytes on each of the
         # ~20 files of a first load).
-        self._extra: dict[tuple[bool, bool], tuple[tuple[tuple[bytes, bytes], ...], tuple[tuple[bytes, bytes], ...]]]
+        self._extra: dict[tuple[bool, bool], tuple[SecurityHeaders, SecurityHeaders]]
         self._extra = {}
         for embeddable in (False, True):
             for tls in (False, True):
@@ -75,6 +114,30 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, declared, for_documents, for_scripts = self.prepare(scope)
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": with_security_headers(message.get("headers", []), for_documents,
+                                                                       for_scripts)}
+            await send(message)
+
+        if declared_over(declared, limit):
+            await self.too_large(scope, receive, send_with_headers, limit)
+            return
+        try:
+            await self.app(scope, limited_receive(receive, limit), send_with_headers)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self.too_large(scope, receive, send_with_headers, limit)
+
+    def prepare(self, scope: Scope) -> tuple[int, bytes | None, SecurityHeaders, SecurityHeaders]:
+        """For one request: its body limit, the Content-Length it declared, and the headers its response gets (a
+        document's, a script's or stylesheet's)."""
         content_type, declared, forwarded_proto = b"", None, b""
         for key, value in scope.get("headers", []):  # one pass for the three headers looked at
             name = key.lower()
@@ -84,49 +147,10 @@ class SecurityMiddleware:
                 declared = value
             elif name == b"x-forwarded-proto":
                 forwarded_proto = value
-        limit = self._limit(content_type)
         path = scope.get("path", "")
         for_documents, for_scripts = self._extra[(any(p.match(path) for p in self.embeddable),
                                                   self._over_tls(scope, forwarded_proto))]
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = message.get("headers", [])
-                present = set()
-                script_or_style = False
-                for key, value in headers:
-                    name = key.lower()
-                    present.add(name)
-                    if name == b"content-type":
-                        script_or_style = _is_script_or_style(value)
-                extra = for_scripts if script_or_style else for_documents
-                message = {**message, "headers": [*headers, *((k, v) for k, v in extra if k not in present)]}
-            await send(message)
-
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._too_large(scope, receive, send_with_headers, limit)
-            return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    await _discard_rest(receive)
-                    raise BodyTooLarge(limit)
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send_with_headers)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._too_large(scope, receive, send_with_headers, limit)
+        return self._limit(content_type), declared, for_documents, for_scripts
 
     def _limit(self, content_type: bytes) -> int:
         media_type = content_type.split(b";", 1)[0].strip().decode("latin-1").lower()
@@ -139,7 +163,7 @@ class SecurityMiddleware:
         return self.trust_forwarded_proto and forwarded_proto.split(b",")[-1].strip().lower() == b"https"
 
     @staticmethod
-    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         # Connection: close — the rest of the body is not read, so the connection cannot serve another request.
         error = BodyTooLarge(limit)
         await problem_response(error.to_problem(), error.headers)(scope, receive, send)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edudx_common import health
 from edudx_common.background import in_background
@@ -25,14 +27,52 @@ from edudx_common.revocation import RevocationChannel
 from gateway import __version__, openapi, proxy, spa
 from gateway.compression import JSONCompressionMiddleware
 from gateway.config import Settings
+from gateway.edge import ProxyEdge
 from gateway.hardening import SecurityMiddleware
 from gateway.ratelimit import RateLimits
 from gateway.upstreams import close_upstreams, create_upstreams
 
 
+class GatewayApp(FastAPI):
+    """The FastAPI app with `ProxyEdge` in front of its middleware stack, inside the request id (see gateway.edge)."""
+
+    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state.settings = settings
+        self.request_metrics = RequestMetrics("gateway")
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        compression = (JSONCompressionMiddleware(_no_app, min_bytes=settings.compress_json_min_bytes)
+                       if settings.compress_json_min_bytes > 0 else None)
+        edge = ProxyEdge(super().build_middleware_stack(), security=SecurityMiddleware(_no_app, settings=settings),
+                         cors=CORSMiddleware(_no_app, **cors_options(settings)), compression=compression,
+                         exception_handlers=self.exception_handlers)
+        # Outermost: every answer carries a request id, a 500 and a CORS refusal too. It counts the requests too
+        # (metrics), in its one wrapper of `send`.
+        return RequestContextMiddleware(edge, metrics=self.request_metrics)
+
+
+async def _no_app(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("the edge's copies of the middlewares only lend their methods")
+
+
+def cors_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "allow_origins": settings.cors_origins,
+        "allow_credentials": True,
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": [REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location",
+                           *RATE_LIMIT_HEADERS],
+        "max_age": 600,
+    }
+
+
 def create_app(settings: Settings | None = None, *, key_source: KeySource | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(
+    app = GatewayApp(
+        settings=settings,
         title="EduDX gateway",
         version=__version__,
         lifespan=partial(_lifespan, settings=settings, key_source=key_source),
@@ -44,35 +84,24 @@ def create_app(settings: Settings | None = None, *, key_source: KeySource | None
         # with them on FastAPI asks the three global providers on every request whether one was installed (~8 µs).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.settings = settings
     install_problem_handlers(app)
     # Routes are tried in order and nearly every request is proxied: the proxy comes first, as the plain Starlette
     # route it is. The two exact /api/… paths of the merged document (which its pattern cannot match: one segment
     # after /api/) come next, then /healthz, /metrics and the SPA. FastAPI matches an included router's routes
     # through its own layer: ~1.5 times a plain route's cost for the proxy, and the document's router missing
-    # first cost more than the proxy's match.
+    # first cost more than the proxy's match. (Proxied requests skip the router and these middlewares:
+    # gateway.edge; the stack below serves them only for a CORS preflight.)
     app.router.routes.append(proxy.PROXY_ROUTE)
     app.include_router(openapi.router)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=True,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=[REQUEST_ID_HEADER, "Content-Disposition", "Retry-After", "ETag", "Location",
-                        *RATE_LIMIT_HEADERS],
-        max_age=600,
-    )
+    app.add_middleware(CORSMiddleware, **cors_options(settings))
     # gzip for whole JSON answers (the API and the merged OpenAPI document), see gateway.compression.
     if settings.compress_json_min_bytes > 0:
         app.add_middleware(JSONCompressionMiddleware, min_bytes=settings.compress_json_min_bytes)
     # Inside the request id (its 413 carries one), outside CORS (a CORS refusal has the headers too).
     app.add_middleware(SecurityMiddleware, settings=settings)
     # Public-facing, unlike the services: /metrics only with GATEWAY_METRICS_TOKEN (see edudx_common.metrics).
+    # The request id, log line and request metrics: `GatewayApp.build_middleware_stack`.
     install_metrics(app, service="gateway", token_required=True, middleware=False)
-    # Added last, so outermost: even a CORS refusal carries a request id. It counts the requests too (metrics), in
-    # its one wrapper of `send`.
-    app.add_middleware(RequestContextMiddleware, metrics=RequestMetrics("gateway"))
     app.include_router(health.router)
     app.include_router(spa.create_router(settings.spa_dir))
     return app

@@ -270,9 +270,11 @@ def _response_headers(raw: list[tuple[bytes, bytes]], *, status: int) -> list[tu
 
 
 def _without(raw: list[tuple[bytes, bytes]], names: frozenset[bytes]) -> list[tuple[bytes, bytes]]:
+    """`raw` without `names`, with names in lower case (as servers write them anyway): the layers after this one
+    compare names as they are."""
+    lowered = [(key.lower(), value) for key, value in raw]
     # Headers named in `Connection` are hop-by-hop for this message too (RFC 9110 §7.6.1). Rare: looked for first.
-    for key, value in raw:
-        if key.lower() == b"connection":
+    for key, value in lowered:
+        if key == b"connection":
             names = names | {token.strip().lower() for token in value.split(b",")}
-    return [(key, value) for key, value in raw
-            if (lower := key.lower()) not in names and not lower.startswith(b"proxy-")]
+    return [(key, value) for key, value in lowered if key not in names and not key.startswith(b"proxy-")]
