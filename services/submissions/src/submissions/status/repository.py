@@ -4,19 +4,40 @@ Where a target stands depends on its submission and on the clock, so the status 
 "now" and the deadlines: the database counts per group and status (a few hundred result rows, whatever the
 number of targets) and filters, sorts and pages the list. Python never walks every target of a view: on
 PostgreSQL with 30,000 targets that is several times faster than fetching every row (bench/RESULTS.md).
+
+The statements hold no values: the scope's and the filters' values are bound parameters with fixed names
+(`parameters`), so one statement serves every request of the same shape and is built once (`_statement`). Building
+the roll-up and the page for each request, and deriving SQLAlchemy's cache key from them, took a quarter of the
+CPU of a reviewer's view (bench/RESULTS.md, session 10).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, false, func, literal, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
 from edudx_common.db import UTCDateTime
@@ -58,6 +79,14 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
 )
 
 
+# The scope's values in every statement (Scope.parameters).
+_CAMPAIGN_ID: BindParameter[uuid.UUID] = bindparam("scope_campaign_id")
+_CAMPAIGN_DUE = bindparam("scope_campaign_due", type_=UTCDateTime())
+_NOW = bindparam("scope_now", type_=UTCDateTime())
+_GROUP_UNIT_HEX = bindparam("scope_group_unit_hex", type_=String())
+_COMMUNE_ID: BindParameter[uuid.UUID] = bindparam("scope_commune_id")
+
+
 @dataclass(frozen=True)
 class Scope:
     """The targets a view covers (active ones, every path pattern matching) and how they are judged."""
@@ -74,16 +103,30 @@ class Scope:
     # The campaign's issuer: rolled up under it by child, the group is the target's stored `issuer_group_hex`.
     issuer_unit_id: uuid.UUID | None = None
 
+    @property
+    def shape(self) -> tuple[Hashable, ...]:
+        """What the statements of this scope are made of (its values are parameters)."""
+        return (self.group_by, self.group_unit_id == self.issuer_unit_id, len(self.path_patterns),
+                self.commune_id is not None)
+
+    def parameters(self) -> dict[str, Any]:
+        return {_CAMPAIGN_ID.key: self.campaign_id, _CAMPAIGN_DUE.key: self.campaign_due, _NOW.key: self.now,
+                _GROUP_UNIT_HEX.key: self.group_unit_id.hex, _COMMUNE_ID.key: self.commune_id,
+                **{_path_pattern(i).key: pattern for i, pattern in enumerate(self.path_patterns)}}
+
+
+def _path_pattern(position: int) -> Any:
+    return bindparam(f"scope_path_{position}", type_=String())
+
 
 def status_expression(scope: Scope) -> ColumnElement[str]:
     """The rule, in SQL. Never submitted: not started / draft until the unit's deadline (its extension, or
     the campaign's), overdue after it — submitting exactly at the deadline is on time, as the workflow judges
     it. Returned and approved as such. Otherwise submitted, on time or late by the first submission."""
     status = col(Submission.status)
-    deadline = unit_due_sql(scope.campaign_due)
+    deadline = unit_due_sql(_CAMPAIGN_DUE)
     return case(
-        (and_(or_(status.is_(None), status == SubmissionStatus.DRAFT.value),
-              deadline < literal(scope.now, UTCDateTime())), "overdue"),
+        (and_(or_(status.is_(None), status == SubmissionStatus.DRAFT.value), deadline < _NOW), "overdue"),
         (status.is_(None), "not_started"),
         (status == SubmissionStatus.DRAFT.value, "draft"),
         (status.in_(_STILL_OPEN), status),
@@ -98,7 +141,7 @@ def status_condition(scope: Scope, statuses: Collection[str]) -> ColumnElement[b
     the value, so "overdue + a search" at 50,000 targets was planned as 75 rows, read by joining every submission
     and sorting, where walking the name index stops after a few hundred (bench/RESULTS.md, session 10)."""
     status = col(Submission.status)
-    past_due = unit_due_sql(scope.campaign_due) < literal(scope.now, UTCDateTime())
+    past_due = unit_due_sql(_CAMPAIGN_DUE) < _NOW
     never_submitted = or_(status.is_(None), status == SubmissionStatus.DRAFT.value)
     submitted = status.not_in([SubmissionStatus.DRAFT.value, *_STILL_OPEN])  # NULL (no submission) is not in it
     late = col(Submission.late_seconds) > 0
@@ -118,7 +161,7 @@ def status_condition(scope: Scope, statuses: Collection[str]) -> ColumnElement[b
 def due_expression(scope: Scope) -> ColumnElement[datetime]:
     """The deadline that applies to the unit now: its resubmission date when returned, else its extension,
     else the campaign's (`submissions.deadlines`)."""
-    return effective_due_sql(scope.campaign_due)
+    return effective_due_sql(_CAMPAIGN_DUE)
 
 
 # Attribute groupings: the stored column whose text is the group key (a uuid, or a JSON list written by the ORM,
@@ -141,7 +184,7 @@ def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
     attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
     if attribute is not None:
         return func.coalesce(cast(col(attribute), String), "")
-    unit_hex = literal(scope.group_unit_id.hex)
+    unit_hex = _GROUP_UNIT_HEX
     if scope.group_unit_id == scope.issuer_unit_id:
         # Stored with the path (campaigns.models.issuer_group_of): not cut out of every path per request.
         child: ColumnElement[str] = cast(col(CampaignTarget.issuer_group_hex), String)
@@ -187,30 +230,37 @@ def _targets(scope: Scope, *columns: Any) -> Select[Any]:
         select(*columns)
         .select_from(CampaignTarget)
         .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
-                                    col(Submission.campaign_id) == scope.campaign_id))
+                                    col(Submission.campaign_id) == _CAMPAIGN_ID))
         .outerjoin(TargetReview, col(TargetReview.target_id) == col(CampaignTarget.id))
-        .where(col(CampaignTarget.campaign_id) == scope.campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
-               *(col(CampaignTarget.unit_path).like(p) for p in scope.path_patterns))
+        .where(col(CampaignTarget.campaign_id) == _CAMPAIGN_ID, col(CampaignTarget.withdrawn_at).is_(None),
+               *(col(CampaignTarget.unit_path).like(_path_pattern(i)) for i in range(len(scope.path_patterns))))
     )
     if scope.commune_id is not None:
-        stmt = stmt.where(col(CampaignTarget.commune_id) == scope.commune_id)
+        stmt = stmt.where(col(CampaignTarget.commune_id) == _COMMUNE_ID)
     return stmt
 
 
-def _matches(query: str) -> ColumnElement[bool]:
-    pattern = like_pattern(query)
-    return (col(CampaignTarget.unit_name_folded).like(pattern, escape="\\")
-            | col(CampaignTarget.unit_code).ilike(pattern, escape="\\"))
+_QUERY = bindparam("filter_query", type_=String())  # the LIKE pattern of the search (BoardFilters.parameters)
+
+
+def _matches() -> ColumnElement[bool]:
+    return (col(CampaignTarget.unit_name_folded).like(_QUERY, escape="\\")
+            | col(CampaignTarget.unit_code).ilike(_QUERY, escape="\\"))
 
 
 def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any]:
+    """The roll-up's statement (its values: `parameters(scope, query=query)`)."""
+    return _statement(_rollup_query, scope, dialect, bool(query))
+
+
+def _rollup_query(scope: Scope, dialect: str, searched: bool) -> Select[Any]:
     first_on_time = and_(col(Submission.first_submitted_at).is_not(None), col(Submission.late_seconds) == 0)
     awaiting = col(Submission.status).in_(AWAITING)
     judged: Any = _targets(scope, group_expression(scope, dialect).label("group_key"),
                       group_label_expression(scope).label("group_label"),
                       status_expression(scope).label("status"),
                       case((first_on_time, 1), else_=0).label("first_on_time"),
-                      case((_matches(query), 1), else_=0).label("matched") if query else literal(1).label("matched"),
+                      case((_matches(), 1), else_=0).label("matched") if searched else literal(1).label("matched"),
                       case((awaiting, 1), else_=0).label("awaiting"),
                       case((and_(awaiting, col(TargetReview.reviewer_id).is_(None)), 1), else_=0).label("unassigned"),
                       case((col(TargetReview.review_score).is_not(None), 1), else_=0).label("review_scored"),
@@ -242,7 +292,8 @@ async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> S
     count of each AVERAGED column) for every group and status present: `matched` counts the targets `query`
     finds, so the length of any filtered list is known without counting it; the chart's figures over the whole
     scope are the cells added up."""
-    return (await session.execute(rollup_query(scope, _dialect(session), query=query))).all()
+    return (await session.execute(rollup_query(scope, _dialect(session), query=query),
+                                  parameters(scope, query=query))).all()
 
 
 @dataclass(frozen=True)
@@ -315,84 +366,176 @@ class BoardFilters:
         """Whether the roll-up's counts cannot give the list's length (it counts by status, group and text)."""
         return bool(self.queue or self.equals or self.ranges or self.exclude_unit_ids)
 
+    @property
+    def shape(self) -> tuple[Hashable, ...]:
+        """What the list's statement is made of (the values are parameters)."""
+        return (tuple(sorted(self.statuses)), bool(self.query), self.group_hex is not None, self.queue,
+                tuple((key, _equality(key, value)[0]) for key, value in self.equals),
+                tuple((key, low is not None, high is not None) for key, low, high in self.ranges),
+                self.sort, self.descending, bool(self.exclude_unit_ids))
 
-def queue_condition(scope: Scope, queue: str, reviewer_id: str | None) -> ColumnElement[bool]:
+    def parameters(self) -> dict[str, Any]:
+        found: dict[str, Any] = {_QUERY.key: like_pattern(self.query) if self.query else None,
+                                 _GROUP_HEX.key: self.group_hex, _REVIEWER_ID.key: self.reviewer_id or "",
+                                 _EXCLUDED.key: list(self.exclude_unit_ids)}
+        for position, (key, value) in enumerate(self.equals):
+            found[_equals_value(position).key] = _equality(key, value)[1]
+        for position, (_key, low, high) in enumerate(self.ranges):
+            found[_range_end(position, "low").key], found[_range_end(position, "high").key] = low, high
+        return found
+
+
+# The filters' values in the list's statement (BoardFilters.parameters).
+_GROUP_HEX = bindparam("filter_group_hex", type_=String())
+_REVIEWER_ID = bindparam("filter_reviewer_id", type_=String())
+_EXCLUDED: BindParameter[list[uuid.UUID]] = bindparam("filter_excluded_unit_ids", expanding=True)
+_LIMIT = bindparam("page_limit", type_=Integer())
+_OFFSET = bindparam("page_offset", type_=Integer())
+
+
+def _equals_value(position: int) -> Any:
+    return bindparam(f"filter_equals_{position}")
+
+
+def _range_end(position: int, end: str) -> Any:
+    return bindparam(f"filter_range_{end}_{position}")
+
+
+def _equality(key: str, value: str) -> tuple[str, Any]:
+    """How `match=key:value` filters — empty, holds (a quoted code in the JSON text of a list), equals, or nothing
+    (a value of the wrong kind) — and the value it binds."""
+    column = BOARD_COLUMNS[key]
+    if value == NONE_VALUE:
+        return "empty", None
+    if column.holds:
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return "holds", f'%"{escaped}"%'
+    try:
+        return "equals", column.value_of(value)
+    except ValueError:
+        return "nothing", None
+
+
+def parameters(scope: Scope, filters: BoardFilters | None = None, *, query: str | None = None,
+               limit: int | None = None, offset: int = 0) -> dict[str, Any]:
+    """The values of a statement of this module: the scope's, the filters' (or the roll-up's search), the page's."""
+    found = {**scope.parameters(), _QUERY.key: like_pattern(query) if query else None,
+             _LIMIT.key: limit, _OFFSET.key: offset}
+    if filters is not None:
+        found.update(filters.parameters())
+    return found
+
+
+def queue_condition(scope: Scope, queue: str) -> ColumnElement[bool]:
     status = col(Submission.status)
-    now = literal(scope.now, UTCDateTime())
     if queue == "awaiting":
         return status.in_(AWAITING)
     if queue == "mine":
-        return and_(status.in_(AWAITING), col(TargetReview.reviewer_id) == (reviewer_id or ""))
+        return and_(status.in_(AWAITING), col(TargetReview.reviewer_id) == _REVIEWER_ID)
     if queue == "returned":
         return status == SubmissionStatus.RETURNED.value
     # overdue: never submitted past the unit's deadline, or returned and not sent again by its resubmission date
     return or_(status_condition(scope, ["overdue"]),
-               and_(status == SubmissionStatus.RETURNED.value, col(Submission.resubmission_due_at) < now))
+               and_(status == SubmissionStatus.RETURNED.value, col(Submission.resubmission_due_at) < _NOW))
 
 
 def board_conditions(scope: Scope, filters: BoardFilters) -> list[ColumnElement[bool]]:
+    """The conditions of `filters`, their values as parameters (the statement depends on `filters.shape` only)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.query:
-        conditions.append(_matches(filters.query))
+        conditions.append(_matches())
     if filters.statuses:
         conditions.append(status_condition(scope, filters.statuses))
     if filters.queue:
-        conditions.append(queue_condition(scope, filters.queue, filters.reviewer_id))
-    for key, value in filters.equals:
-        column = BOARD_COLUMNS[key]
-        expression = column.expression(scope)
-        if value == NONE_VALUE:
+        conditions.append(queue_condition(scope, filters.queue))
+    for position, (key, value) in enumerate(filters.equals):
+        expression = BOARD_COLUMNS[key].expression(scope)
+        kind = _equality(key, value)[0]
+        if kind == "empty":
             conditions.append(expression.is_(None))
-        elif column.holds:  # JSON text of a list of codes: the quoted code is in it
-            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(expression.like(f'%"{escaped}"%', escape="\\"))
+        elif kind == "holds":
+            conditions.append(expression.like(_equals_value(position), escape="\\"))
+        elif kind == "equals":
+            conditions.append(expression == _equals_value(position))
         else:
-            try:
-                conditions.append(expression == column.value_of(value))
-            except ValueError:
-                conditions.append(false())
-    for key, low, high in filters.ranges:
+            conditions.append(false())
+    for position, (key, low, high) in enumerate(filters.ranges):
         expression = BOARD_COLUMNS[key].expression(scope)
         if low is not None:
-            conditions.append(expression >= low)
+            conditions.append(expression >= _range_end(position, "low"))
         if high is not None:
-            conditions.append(expression <= high)
+            conditions.append(expression <= _range_end(position, "high"))
     if filters.exclude_unit_ids:
-        conditions.append(col(CampaignTarget.unit_id).not_in(list(filters.exclude_unit_ids)))
+        conditions.append(col(CampaignTarget.unit_id).not_in(_EXCLUDED))
     return conditions
 
 
-def list_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[Any]:
+def list_query(scope: Scope, dialect: str, *, filters: BoardFilters, limited: bool | None = None) -> Select[Any]:
+    """The list's statement (its values: `parameters(scope, filters)`); `limited`: with LIMIT and OFFSET (False:
+    OFFSET alone), their values the page's parameters."""
+    return _statement(_list_query, scope, dialect, filters.shape, limited, filters=filters)
+
+
+def _list_query(scope: Scope, dialect: str, _shape: Hashable, limited: bool | None, *,
+                filters: BoardFilters) -> Select[Any]:
     group_key = group_expression(scope, dialect)
     stmt = _targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
                     due_expression(scope).label("due_at"), group_key.label("group_key"))
     stmt = stmt.where(*board_conditions(scope, filters))
     if filters.group_hex is not None:
-        stmt = stmt.where(group_key == filters.group_hex)
+        stmt = stmt.where(group_key == _GROUP_HEX)
     # By name (the index on name serves it); another column sorts with empty values last, then by name.
     by_name = (col(CampaignTarget.unit_name_folded), col(CampaignTarget.unit_code))
     if filters.sort == "name":
-        return stmt.order_by(*(c.desc() for c in by_name) if filters.descending else by_name)
-    key = BOARD_COLUMNS[filters.sort].expression(scope)
-    return stmt.order_by((key.desc() if filters.descending else key.asc()).nulls_last(), *by_name)
+        stmt = stmt.order_by(*(c.desc() for c in by_name) if filters.descending else by_name)
+    else:
+        key = BOARD_COLUMNS[filters.sort].expression(scope)
+        stmt = stmt.order_by((key.desc() if filters.descending else key.asc()).nulls_last(), *by_name)
+    if limited is None:
+        return stmt
+    return stmt.limit(_LIMIT).offset(_OFFSET) if limited else stmt.offset(_OFFSET)
 
 
 def count_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[Any]:
+    """How many targets the list holds (its values: `parameters(scope, filters)`)."""
+    return _statement(_count_query, scope, dialect, filters.shape, filters=filters)
+
+
+def _count_query(scope: Scope, dialect: str, _shape: Hashable, *, filters: BoardFilters) -> Select[Any]:
     stmt = _targets(scope, col(CampaignTarget.id)).where(*board_conditions(scope, filters))
     if filters.group_hex is not None:
-        stmt = stmt.where(group_expression(scope, dialect) == filters.group_hex)
+        stmt = stmt.where(group_expression(scope, dialect) == _GROUP_HEX)
     return select(func.count()).select_from(stmt.subquery())
 
 
 async def counted(session: AsyncSession, scope: Scope, *, filters: BoardFilters) -> int:
-    return int((await session.execute(count_query(scope, _dialect(session), filters=filters))).scalar_one())
+    return int((await session.execute(count_query(scope, _dialect(session), filters=filters),
+                                      parameters(scope, filters))).scalar_one())
 
 
 async def listed(session: AsyncSession, scope: Scope, *, filters: BoardFilters, limit: int | None,
                  offset: int) -> Sequence[Row[Any]]:
     """Targets matching the filters, in the order asked, with their status, deadline and group."""
-    stmt = list_query(scope, _dialect(session), filters=filters)
-    return (await session.execute(stmt.limit(limit).offset(offset))).all()
+    stmt = list_query(scope, _dialect(session), filters=filters, limited=limit is not None)
+    return (await session.execute(stmt, parameters(scope, filters, limit=limit, offset=offset))).all()
+
+
+# Statements by shape. A few dozen shapes serve every view; odd filter combinations beyond the bound start over.
+_STATEMENTS: dict[tuple[Hashable, ...], Select[Any]] = {}
+_STATEMENTS_KEPT = 512
+
+
+def _statement(build: Callable[..., Select[Any]], scope: Scope, dialect: str, *shape: Hashable,
+               **given: Any) -> Select[Any]:
+    """The statement `build` makes for a scope of this shape: built once. `build` reads only the shape of `scope`
+    and of what is `given` (their values are parameters)."""
+    key = (build.__name__, dialect, scope.shape, *shape)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = build(scope, dialect, *shape, **given)
+    return found
 
 
 async def some_path(session: AsyncSession, campaign_id: uuid.UUID, path_patterns: Sequence[str]) -> str | None:
