@@ -57,6 +57,11 @@ async def test_status_conditions_and_the_status_expression_agree_on_every_combin
     pair = await listed(repository.BoardFilters(statuses={"overdue", "submitted_late"}))
     overdue_queue = await listed(repository.BoardFilters(queue="overdue"))
     unknown = await listed(repository.BoardFilters(statuses={"no_such_status"}))
+    # The same statements (one per shape, built once) with another scope's values: a month earlier nothing is late.
+    scope = repository.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW - timedelta(days=30),
+                             group_unit_id=campaign.issuer_unit_id)
+    earlier = await listed(repository.BoardFilters())
+    earlier_overdue = await listed(repository.BoardFilters(statuses={"overdue"}))
     await engine.dispose()
 
     for status, found in by_status.items():
@@ -65,3 +70,4 @@ async def test_status_conditions_and_the_status_expression_agree_on_every_combin
     assert set(overdue_queue) == {u for u, s in every.items() if s == "overdue" or s == "returned"}
     assert unknown == {}
     assert set(every.values()) == {s.value for s in TargetStatus}  # every status is met by some combination
+    assert set(earlier) == set(every) and "overdue" not in earlier.values() and earlier_overdue == {}
