@@ -22,7 +22,7 @@ part apart and the whole.
 
 Session 10 (s10d), alternating: the whole page (figures, ranked page, details) with and without the index in the
 page's order by name (`ix_score_sheets_campaign_name`, dropped in a rolled-back transaction for the "without"
-way), for the last page by name, a middle page by name and page 1 by rank.
+way), for the last page by name, a middle page by name and page 1 by rank; and the page's statement alone.
 
 Prints Markdown. Drops the schema at the end (also on failure). Refuses to run without PostgreSQL.
 """
@@ -254,9 +254,29 @@ async def measure_s10d(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, req
     pages: dict[str, dict[str, Any]] = {"the last page by name": {"offset": size - 50, "by_name": True},
                                         "a middle page by name": {"offset": size // 2, "by_name": True},
                                         "page 1 by rank": {"offset": 0}}
+    ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
+    base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
+    statements = {  # the page's statement alone, as ranked_page sends it
+        "statement: the last page by name": select(base).order_by(
+            *repository._page_order(base.c, 1, True, backwards=True)).limit(50),
+        "statement: a middle page by name": select(base).order_by(
+            *repository._page_order(base.c, 1, True, backwards=True)).limit(50).offset(size // 2 - 50),
+        "statement: page 1 by rank": select(base).order_by(*repository._page_order(base.c, 1, False)).limit(50)}
     timings: dict[str, list[float]] = {}
     try:
         for n in range(requests + 1):
+            for label, statement in statements.items():
+                for indexed in (False, True):
+                    async with session_factory(engine)() as session, session.begin():
+                        if not indexed:
+                            await session.execute(text(f"DROP INDEX {NAME_INDEX}"))
+                        started = time.perf_counter()
+                        await session.execute(statement)
+                        elapsed = (time.perf_counter() - started) * 1000
+                        await session.rollback()
+                    if n:
+                        way = f"s10d: {label}, {'with' if indexed else 'without'} {NAME_INDEX}"
+                        timings.setdefault(way, []).append(elapsed)
             for label, page in pages.items():
                 for indexed in (False, True):
                     async with session_factory(engine)() as session, session.begin():
