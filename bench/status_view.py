@@ -60,6 +60,8 @@ from identity.units.models import UnitType  # noqa: E402
 from submissions.campaigns.models import Campaign, CampaignTarget, issuer_group_of  # noqa: E402
 from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
+from submissions.status import board as status_board  # noqa: E402
+from submissions.status import expressions as status_expressions  # noqa: E402
 from submissions.status import repository as status_repository  # noqa: E402
 from submissions.status import service as status_service  # noqa: E402
 from submissions.status.models import TargetReview  # noqa: E402
@@ -299,13 +301,13 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
     async with factory() as session:
         campaign = await session.get(Campaign, data.campaign_id)
         assert campaign is not None
-        scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+        scope = status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                         group_unit_id=campaign.issuer_unit_id)
-        by_path = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+        by_path = status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                           group_unit_id=campaign.issuer_unit_id)
-        scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+        scope = status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                         group_unit_id=campaign.issuer_unit_id, issuer_unit_id=campaign.issuer_unit_id)
-    no_filter: dict[str, Any] = {"filters": status_repository.BoardFilters()}
+    no_filter: dict[str, Any] = {"filters": status_board.BoardFilters()}
     parts: dict[str, Callable[[Any], Any]] = {
         "roll-up, group cut from each path (a Phòng's view)": lambda session: status_repository.rollup(
             session, by_path, query=None),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
 from submissions.campaigns.models import Campaign, CampaignTarget
-from submissions.status import repository
+from submissions.status import board, expressions, repository
 from submissions.status.schemas import TargetStatus
 from submissions.workflow.models import Submission, SubmissionStatus
 
@@ -45,23 +45,23 @@ async def test_status_conditions_and_the_status_expression_agree_on_every_combin
                 session.add(Submission(campaign_id=campaign.id, target_id=target.id, unit_id=target.unit_id,
                                        status=state, late_seconds=late,
                                        resubmission_due_at=NOW - timedelta(hours=2) if state == "returned" else None))
-    scope = repository.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW, group_unit_id=campaign.issuer_unit_id)
+    scope = expressions.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW, group_unit_id=campaign.issuer_unit_id)
 
-    async def listed(filters: repository.BoardFilters) -> dict[uuid.UUID, str]:
+    async def listed(filters: board.BoardFilters) -> dict[uuid.UUID, str]:
         async with sessions() as session:
             rows = await repository.listed(session, scope, filters=filters, limit=None, offset=0)
         return {row.unit_id: row.status for row in rows}
 
-    every = await listed(repository.BoardFilters())
-    by_status = {s: await listed(repository.BoardFilters(statuses={s.value})) for s in TargetStatus}
-    pair = await listed(repository.BoardFilters(statuses={"overdue", "submitted_late"}))
-    overdue_queue = await listed(repository.BoardFilters(queue="overdue"))
-    unknown = await listed(repository.BoardFilters(statuses={"no_such_status"}))
+    every = await listed(board.BoardFilters())
+    by_status = {s: await listed(board.BoardFilters(statuses={s.value})) for s in TargetStatus}
+    pair = await listed(board.BoardFilters(statuses={"overdue", "submitted_late"}))
+    overdue_queue = await listed(board.BoardFilters(queue="overdue"))
+    unknown = await listed(board.BoardFilters(statuses={"no_such_status"}))
     # The same statements (one per shape, built once) with another scope's values: a month earlier nothing is late.
-    scope = repository.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW - timedelta(days=30),
+    scope = expressions.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW - timedelta(days=30),
                              group_unit_id=campaign.issuer_unit_id)
-    earlier = await listed(repository.BoardFilters())
-    earlier_overdue = await listed(repository.BoardFilters(statuses={"overdue"}))
+    earlier = await listed(board.BoardFilters())
+    earlier_overdue = await listed(board.BoardFilters(statuses={"overdue"}))
     await engine.dispose()
 
     for status, found in by_status.items():

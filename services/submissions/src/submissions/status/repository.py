@@ -14,43 +14,30 @@ CPU of a reviewer's view (bench/RESULTS.md, session 10).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Hashable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    String,
-    and_,
-    bindparam,
-    case,
-    cast,
-    false,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-)
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, literal, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
-from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
-from submissions.campaigns.models import Campaign, CampaignTarget
-from submissions.deadlines import effective_due_sql, unit_due_sql
+from submissions.campaigns.models import CampaignTarget
+from submissions.status.board import BOARD_COLUMNS, GROUP_HEX, BoardFilters, board_conditions
+from submissions.status.expressions import (
+    AWAITING,
+    QUERY,
+    Scope,
+    due_expression,
+    group_expression,
+    group_label_expression,
+    matches,
+    scope_targets,
+    status_expression,
+)
 from submissions.status.models import TargetReview
-from submissions.workflow.models import Submission, SubmissionStatus
-
-# A path is "/" then 32-hex-digit ids, each closed by "/": a unit's child starts 33 characters after it.
-_CHILD_OFFSET = 33
-_HEX_LENGTH = 32
-_STILL_OPEN = (SubmissionStatus.RETURNED.value, SubmissionStatus.APPROVED.value)
+from submissions.workflow.models import Submission
 
 # What the list shows of each target: no ORM objects, no submission content.
 DETAIL_COLUMNS: tuple[Any, ...] = (
@@ -78,174 +65,8 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(TargetReview.final_score),
 )
 
-
-# The scope's values in every statement (Scope.parameters).
-_CAMPAIGN_ID: BindParameter[uuid.UUID] = bindparam("scope_campaign_id")
-_CAMPAIGN_DUE = bindparam("scope_campaign_due", type_=UTCDateTime())
-_NOW = bindparam("scope_now", type_=UTCDateTime())
-_GROUP_UNIT_HEX = bindparam("scope_group_unit_hex", type_=String())
-_COMMUNE_ID: BindParameter[uuid.UUID] = bindparam("scope_commune_id")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The targets a view covers (active ones, every path pattern matching) and how they are judged."""
-
-    campaign_id: uuid.UUID
-    campaign_due: datetime
-    now: datetime
-    group_unit_id: uuid.UUID
-    path_patterns: tuple[str, ...] = ()
-    # "child": the group unit's children on the path; "commune", "cluster", "level": the target's attribute.
-    group_by: str = "child"
-    # A commune's officials: only the schools it owns, wherever they sit in the professional tree.
-    commune_id: uuid.UUID | None = None
-    # The campaign's issuer: rolled up under it by child, the group is the target's stored `issuer_group_hex`.
-    issuer_unit_id: uuid.UUID | None = None
-
-    @property
-    def shape(self) -> tuple[Hashable, ...]:
-        """What the statements of this scope are made of (its values are parameters)."""
-        return (self.group_by, self.group_unit_id == self.issuer_unit_id, len(self.path_patterns),
-                self.commune_id is not None)
-
-    def parameters(self) -> dict[str, Any]:
-        return {_CAMPAIGN_ID.key: self.campaign_id, _CAMPAIGN_DUE.key: self.campaign_due, _NOW.key: self.now,
-                _GROUP_UNIT_HEX.key: self.group_unit_id.hex, _COMMUNE_ID.key: self.commune_id,
-                **{_path_pattern(i).key: pattern for i, pattern in enumerate(self.path_patterns)}}
-
-
-def _path_pattern(position: int) -> Any:
-    return bindparam(f"scope_path_{position}", type_=String())
-
-
-def status_expression(scope: Scope) -> ColumnElement[str]:
-    """The rule, in SQL. Never submitted: not started / draft until the unit's deadline (its extension, or
-    the campaign's), overdue after it — submitting exactly at the deadline is on time, as the workflow judges
-    it. Returned and approved as such. Otherwise submitted, on time or late by the first submission."""
-    status = col(Submission.status)
-    deadline = unit_due_sql(_CAMPAIGN_DUE)
-    return case(
-        (and_(or_(status.is_(None), status == SubmissionStatus.DRAFT.value), deadline < _NOW), "overdue"),
-        (status.is_(None), "not_started"),
-        (status == SubmissionStatus.DRAFT.value, "draft"),
-        (status.in_(_STILL_OPEN), status),
-        (col(Submission.late_seconds) > 0, "submitted_late"),
-        else_="submitted_on_time",
-    )
-
-
-def status_condition(scope: Scope, statuses: Collection[str]) -> ColumnElement[bool]:
-    """`status_expression(scope) IN statuses`, written as conditions on the columns: the planner estimates them
-    from the columns' statistics. It estimates a CASE compared with a value at half a percent of the rows whatever
-    the value, so "overdue + a search" at 50,000 targets was planned as 75 rows, read by joining every submission
-    and sorting, where walking the name index stops after a few hundred (bench/RESULTS.md, session 10)."""
-    status = col(Submission.status)
-    past_due = unit_due_sql(_CAMPAIGN_DUE) < _NOW
-    never_submitted = or_(status.is_(None), status == SubmissionStatus.DRAFT.value)
-    submitted = status.not_in([SubmissionStatus.DRAFT.value, *_STILL_OPEN])  # NULL (no submission) is not in it
-    late = col(Submission.late_seconds) > 0
-    conditions: dict[str, ColumnElement[bool]] = {
-        "overdue": and_(never_submitted, past_due),
-        "not_started": and_(status.is_(None), ~past_due),
-        "draft": and_(status == SubmissionStatus.DRAFT.value, ~past_due),
-        SubmissionStatus.RETURNED.value: status == SubmissionStatus.RETURNED.value,
-        SubmissionStatus.APPROVED.value: status == SubmissionStatus.APPROVED.value,
-        "submitted_late": and_(submitted, late),
-        "submitted_on_time": and_(submitted, func.coalesce(col(Submission.late_seconds), 0) <= 0),
-    }
-    chosen = [conditions[s] for s in sorted(statuses) if s in conditions]
-    return or_(*chosen) if chosen else false()
-
-
-def due_expression(scope: Scope) -> ColumnElement[datetime]:
-    """The deadline that applies to the unit now: its resubmission date when returned, else its extension,
-    else the campaign's (`submissions.deadlines`)."""
-    return effective_due_sql(_CAMPAIGN_DUE)
-
-
-# Attribute groupings: the stored column whose text is the group key (a uuid, or a JSON list written by the ORM,
-# always serialised the same way, so equal lists are equal text).
-_ATTRIBUTE_COLUMNS: dict[str, Any] = {
-    "commune": CampaignTarget.commune_id,
-    "cluster": CampaignTarget.cluster_codes,
-    "level": CampaignTarget.education_levels,
-}
-
-
-def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
-    """The group of a target. By child: the id (hex) of the group unit's child on the target's path — found by
-    position, not by a fixed offset: targets added later may sit under a moved branch — except for a target that
-    is that child itself (a school directly under the group unit), or the group unit, or no longer under it (a
-    school of an absorbed Sở moves to the surviving Sở, while the absorbed Sở, its campaigns' issuer, goes below the
-    survivor): those share one group, the group unit's own hex. One group per school directly under a Sở would
-    be 2,500 groups for a reformed Sở and 50,000 for a national campaign, each a copy of a line of the list.
-    By attribute: the attribute's stored text ('' for a school without a commune)."""
-    attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
-    if attribute is not None:
-        return func.coalesce(cast(col(attribute), String), "")
-    unit_hex = _GROUP_UNIT_HEX
-    if scope.group_unit_id == scope.issuer_unit_id:
-        # Stored with the path (campaigns.models.issuer_group_of): not cut out of every path per request.
-        child: ColumnElement[str] = cast(col(CampaignTarget.issuer_group_hex), String)
-    else:
-        child = child_group(col(CampaignTarget.unit_path), unit_hex, dialect)
-    return case((child == uuid_hex(col(CampaignTarget.unit_id), dialect), unit_hex), else_=child)
-
-
-def child_group(path: Any, unit_hex: ColumnElement[str], dialect: str) -> ColumnElement[str]:
-    """The group of a target whose path is `path` rolled up under the unit `unit_hex` (see group_expression)."""
-    position = func.instr(path, unit_hex) if dialect == "sqlite" else func.strpos(path, unit_hex)
-    child = case((position == 0, func.substr(path, func.length(path) - _HEX_LENGTH, _HEX_LENGTH)),
-                 else_=func.substr(path, position + _CHILD_OFFSET, _HEX_LENGTH))
-    return func.coalesce(func.nullif(child, ""), unit_hex)
-
-
-def uuid_hex(column: Any, dialect: str) -> ColumnElement[str]:
-    """A uuid column as the 32 lower-case hex digits paths spell ids with (SQLite already stores it so)."""
-    if dialect == "sqlite":
-        return cast(column, String)
-    return func.replace(cast(column, String), "-", "")
-
-
-def issuer_group_sql(path: Any, dialect: str) -> ColumnElement[str]:
-    """`campaigns.models.issuer_group_of` in SQL, for a target row (its campaign's issuer read in a subquery): what
-    a bulk path move writes beside the new path."""
-    issuer = (select(uuid_hex(col(Campaign.issuer_unit_id), dialect))
-              .where(col(Campaign.id) == col(CampaignTarget.campaign_id)).scalar_subquery())
-    return child_group(path, issuer, dialect)
-
-
-def group_label_expression(scope: Scope) -> ColumnElement[Any]:
-    """What names an attribute group: the commune's name, the clusters' names (JSON text); nothing by child."""
-    if scope.group_by == "commune":
-        return cast(col(CampaignTarget.commune_name), String)
-    if scope.group_by == "cluster":
-        return cast(col(CampaignTarget.cluster_names), String)
-    return cast(null(), String)
-
-
-def _targets(scope: Scope, *columns: Any) -> Select[Any]:
-    stmt = (
-        select(*columns)
-        .select_from(CampaignTarget)
-        .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
-                                    col(Submission.campaign_id) == _CAMPAIGN_ID))
-        .outerjoin(TargetReview, col(TargetReview.target_id) == col(CampaignTarget.id))
-        .where(col(CampaignTarget.campaign_id) == _CAMPAIGN_ID, col(CampaignTarget.withdrawn_at).is_(None),
-               *(col(CampaignTarget.unit_path).like(_path_pattern(i)) for i in range(len(scope.path_patterns))))
-    )
-    if scope.commune_id is not None:
-        stmt = stmt.where(col(CampaignTarget.commune_id) == _COMMUNE_ID)
-    return stmt
-
-
-_QUERY = bindparam("filter_query", type_=String())  # the LIKE pattern of the search (BoardFilters.parameters)
-
-
-def _matches() -> ColumnElement[bool]:
-    return (col(CampaignTarget.unit_name_folded).like(_QUERY, escape="\\")
-            | col(CampaignTarget.unit_code).ilike(_QUERY, escape="\\"))
+_LIMIT = bindparam("page_limit", type_=Integer())
+_OFFSET = bindparam("page_offset", type_=Integer())
 
 
 def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any]:
@@ -256,11 +77,11 @@ def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any
 def _rollup_query(scope: Scope, dialect: str, searched: bool) -> Select[Any]:
     first_on_time = and_(col(Submission.first_submitted_at).is_not(None), col(Submission.late_seconds) == 0)
     awaiting = col(Submission.status).in_(AWAITING)
-    judged: Any = _targets(scope, group_expression(scope, dialect).label("group_key"),
+    judged: Any = scope_targets(scope, group_expression(scope, dialect).label("group_key"),
                       group_label_expression(scope).label("group_label"),
                       status_expression(scope).label("status"),
                       case((first_on_time, 1), else_=0).label("first_on_time"),
-                      case((_matches(), 1), else_=0).label("matched") if searched else literal(1).label("matched"),
+                      case((matches(), 1), else_=0).label("matched") if searched else literal(1).label("matched"),
                       case((awaiting, 1), else_=0).label("awaiting"),
                       case((and_(awaiting, col(TargetReview.reviewer_id).is_(None)), 1), else_=0).label("unassigned"),
                       case((col(TargetReview.review_score).is_not(None), 1), else_=0).label("review_scored"),
@@ -296,178 +117,14 @@ async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> S
                                   parameters(scope, query=query))).all()
 
 
-@dataclass(frozen=True)
-class BoardColumn:
-    """A column of the board: how to compute it in SQL, and whether the list sorts by it, filters by equality
-    (`match=key:value`) or by a range (`range=key:min:max`)."""
-
-    expression: Callable[[Scope], Any]  # a column or an SQL expression of the scope
-    sortable: bool = True
-    equals: bool = False
-    ranged: bool = False
-    # For a list column (JSON text): `match=key:value` keeps the rows whose list holds the value.
-    holds: bool = False
-    value_of: Callable[[str], Any] = str  # the column's value from the query's text (ValueError: nothing matches)
-
-
-def _json_list_text(column: Any) -> Callable[[Scope], Any]:
-    return lambda s: cast(col(column), String)
-
-
-# The board's columns by API name. A new column (commune, cluster, level: on the target) is one line here.
-BOARD_COLUMNS: dict[str, BoardColumn] = {
-    "name": BoardColumn(lambda s: col(CampaignTarget.unit_name_folded)),
-    "code": BoardColumn(lambda s: col(CampaignTarget.unit_code), equals=True),
-    "status": BoardColumn(status_expression, equals=True),
-    "unit_type": BoardColumn(lambda s: col(CampaignTarget.unit_type), equals=True),
-    "workflow_status": BoardColumn(lambda s: col(Submission.status), equals=True),
-    "completeness": BoardColumn(lambda s: col(Submission.completeness), ranged=True),
-    "self_score": BoardColumn(lambda s: col(TargetReview.self_score), ranged=True),
-    "review_score": BoardColumn(lambda s: col(TargetReview.review_score), ranged=True),
-    "final_score": BoardColumn(lambda s: col(TargetReview.final_score), ranged=True),
-    "late_by": BoardColumn(lambda s: col(Submission.late_seconds), ranged=True),
-    "due_at": BoardColumn(due_expression),
-    "submitted_at": BoardColumn(lambda s: col(Submission.first_submitted_at)),
-    "reviewer": BoardColumn(lambda s: col(TargetReview.reviewer_name)),
-    "reviewer_id": BoardColumn(lambda s: col(TargetReview.reviewer_id), sortable=False, equals=True),
-    # The grouping attributes (issue 20): the commune sorts by name and filters by id; clusters and levels are lists.
-    "commune": BoardColumn(lambda s: col(CampaignTarget.commune_name)),
-    "commune_id": BoardColumn(lambda s: col(CampaignTarget.commune_id), sortable=False, equals=True,
-                              value_of=uuid.UUID),
-    "cluster": BoardColumn(_json_list_text(CampaignTarget.cluster_names)),
-    "cluster_code": BoardColumn(_json_list_text(CampaignTarget.cluster_codes), sortable=False, equals=True,
-                                holds=True),
-    "level": BoardColumn(_json_list_text(CampaignTarget.education_levels), equals=True, holds=True),
-}
-NONE_VALUE = "none"  # `match=reviewer_id:none`: the column is empty
-
-# Submissions waiting for a reviewer's decision (the two-level intermediate step included).
-AWAITING = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.RESUBMITTED.value,
-            SubmissionStatus.UNDER_REVIEW.value, SubmissionStatus.FORWARDED.value)
-
-
-@dataclass(frozen=True)
-class BoardFilters:
-    """What narrows and orders the list (never the counts)."""
-
-    statuses: Collection[str] = ()
-    query: str | None = None
-    group_hex: str | None = None
-    queue: str | None = None  # awaiting | mine | returned | overdue
-    reviewer_id: str | None = None  # whose "mine"
-    equals: tuple[tuple[str, str], ...] = ()
-    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
-    sort: str = "name"
-    descending: bool = False
-    exclude_unit_ids: tuple[uuid.UUID, ...] = field(default=())
-
-    @property
-    def narrows_beyond_rollup(self) -> bool:
-        """Whether the roll-up's counts cannot give the list's length (it counts by status, group and text)."""
-        return bool(self.queue or self.equals or self.ranges or self.exclude_unit_ids)
-
-    @property
-    def shape(self) -> tuple[Hashable, ...]:
-        """What the list's statement is made of (the values are parameters)."""
-        return (tuple(sorted(self.statuses)), bool(self.query), self.group_hex is not None, self.queue,
-                tuple((key, _equality(key, value)[0]) for key, value in self.equals),
-                tuple((key, low is not None, high is not None) for key, low, high in self.ranges),
-                self.sort, self.descending, bool(self.exclude_unit_ids))
-
-    def parameters(self) -> dict[str, Any]:
-        found: dict[str, Any] = {_QUERY.key: like_pattern(self.query) if self.query else None,
-                                 _GROUP_HEX.key: self.group_hex, _REVIEWER_ID.key: self.reviewer_id or "",
-                                 _EXCLUDED.key: list(self.exclude_unit_ids)}
-        for position, (key, value) in enumerate(self.equals):
-            found[_equals_value(position).key] = _equality(key, value)[1]
-        for position, (_key, low, high) in enumerate(self.ranges):
-            found[_range_end(position, "low").key], found[_range_end(position, "high").key] = low, high
-        return found
-
-
-# The filters' values in the list's statement (BoardFilters.parameters).
-_GROUP_HEX = bindparam("filter_group_hex", type_=String())
-_REVIEWER_ID = bindparam("filter_reviewer_id", type_=String())
-_EXCLUDED: BindParameter[list[uuid.UUID]] = bindparam("filter_excluded_unit_ids", expanding=True)
-_LIMIT = bindparam("page_limit", type_=Integer())
-_OFFSET = bindparam("page_offset", type_=Integer())
-
-
-def _equals_value(position: int) -> Any:
-    return bindparam(f"filter_equals_{position}")
-
-
-def _range_end(position: int, end: str) -> Any:
-    return bindparam(f"filter_range_{end}_{position}")
-
-
-def _equality(key: str, value: str) -> tuple[str, Any]:
-    """How `match=key:value` filters — empty, holds (a quoted code in the JSON text of a list), equals, or nothing
-    (a value of the wrong kind) — and the value it binds."""
-    column = BOARD_COLUMNS[key]
-    if value == NONE_VALUE:
-        return "empty", None
-    if column.holds:
-        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return "holds", f'%"{escaped}"%'
-    try:
-        return "equals", column.value_of(value)
-    except ValueError:
-        return "nothing", None
-
-
 def parameters(scope: Scope, filters: BoardFilters | None = None, *, query: str | None = None,
                limit: int | None = None, offset: int = 0) -> dict[str, Any]:
     """The values of a statement of this module: the scope's, the filters' (or the roll-up's search), the page's."""
-    found = {**scope.parameters(), _QUERY.key: like_pattern(query) if query else None,
+    found = {**scope.parameters(), QUERY.key: like_pattern(query) if query else None,
              _LIMIT.key: limit, _OFFSET.key: offset}
     if filters is not None:
         found.update(filters.parameters())
     return found
-
-
-def queue_condition(scope: Scope, queue: str) -> ColumnElement[bool]:
-    status = col(Submission.status)
-    if queue == "awaiting":
-        return status.in_(AWAITING)
-    if queue == "mine":
-        return and_(status.in_(AWAITING), col(TargetReview.reviewer_id) == _REVIEWER_ID)
-    if queue == "returned":
-        return status == SubmissionStatus.RETURNED.value
-    # overdue: never submitted past the unit's deadline, or returned and not sent again by its resubmission date
-    return or_(status_condition(scope, ["overdue"]),
-               and_(status == SubmissionStatus.RETURNED.value, col(Submission.resubmission_due_at) < _NOW))
-
-
-def board_conditions(scope: Scope, filters: BoardFilters) -> list[ColumnElement[bool]]:
-    """The conditions of `filters`, their values as parameters (the statement depends on `filters.shape` only)."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.query:
-        conditions.append(_matches())
-    if filters.statuses:
-        conditions.append(status_condition(scope, filters.statuses))
-    if filters.queue:
-        conditions.append(queue_condition(scope, filters.queue))
-    for position, (key, value) in enumerate(filters.equals):
-        expression = BOARD_COLUMNS[key].expression(scope)
-        kind = _equality(key, value)[0]
-        if kind == "empty":
-            conditions.append(expression.is_(None))
-        elif kind == "holds":
-            conditions.append(expression.like(_equals_value(position), escape="\\"))
-        elif kind == "equals":
-            conditions.append(expression == _equals_value(position))
-        else:
-            conditions.append(false())
-    for position, (key, low, high) in enumerate(filters.ranges):
-        expression = BOARD_COLUMNS[key].expression(scope)
-        if low is not None:
-            conditions.append(expression >= _range_end(position, "low"))
-        if high is not None:
-            conditions.append(expression <= _range_end(position, "high"))
-    if filters.exclude_unit_ids:
-        conditions.append(col(CampaignTarget.unit_id).not_in(_EXCLUDED))
-    return conditions
 
 
 def list_query(scope: Scope, dialect: str, *, filters: BoardFilters, limited: bool | None = None) -> Select[Any]:
@@ -479,11 +136,11 @@ def list_query(scope: Scope, dialect: str, *, filters: BoardFilters, limited: bo
 def _list_query(scope: Scope, dialect: str, _shape: Hashable, limited: bool | None, *,
                 filters: BoardFilters) -> Select[Any]:
     group_key = group_expression(scope, dialect)
-    stmt = _targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
+    stmt = scope_targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
                     due_expression(scope).label("due_at"), group_key.label("group_key"))
     stmt = stmt.where(*board_conditions(scope, filters))
     if filters.group_hex is not None:
-        stmt = stmt.where(group_key == _GROUP_HEX)
+        stmt = stmt.where(group_key == GROUP_HEX)
     # By name (the index on name serves it); another column sorts with empty values last, then by name.
     by_name = (col(CampaignTarget.unit_name_folded), col(CampaignTarget.unit_code))
     if filters.sort == "name":
@@ -502,9 +159,9 @@ def count_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[
 
 
 def _count_query(scope: Scope, dialect: str, _shape: Hashable, *, filters: BoardFilters) -> Select[Any]:
-    stmt = _targets(scope, col(CampaignTarget.id)).where(*board_conditions(scope, filters))
+    stmt = scope_targets(scope, col(CampaignTarget.id)).where(*board_conditions(scope, filters))
     if filters.group_hex is not None:
-        stmt = stmt.where(group_expression(scope, dialect) == _GROUP_HEX)
+        stmt = stmt.where(group_expression(scope, dialect) == GROUP_HEX)
     return select(func.count()).select_from(stmt.subquery())
 
 
