@@ -35,7 +35,7 @@ from edudx_common.db import create_engine  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
 from submissions.review.models import TargetReview  # noqa: E402
-from submissions.status.repository import BOARD_COLUMNS  # noqa: E402
+from submissions.status.board import BOARD_COLUMNS  # noqa: E402
 from submissions.workflow.models import Submission  # noqa: E402
 from tests.servers import serve  # noqa: E402
 from tests.support import migrate, write_key  # noqa: E402

@@ -20,6 +20,10 @@ Session 9 (s9c), alternating too: the last page by name's statement read forward
 through the ORM, xlsxwriter) and now (columns of the covering index, plain rows, `streamed_xlsx`), the database
 part apart and the whole.
 
+Session 10 (s10d), alternating: the whole page (figures, ranked page, details) with and without the index in the
+page's order by name (`ix_score_sheets_campaign_name`, dropped in a rolled-back transaction for the "without"
+way), for the last page by name, a middle page by name and page 1 by rank; and the page's statement alone.
+
 Prints Markdown. Drops the schema at the end (also on failure). Refuses to run without PostgreSQL.
 """
 
@@ -238,6 +242,63 @@ async def measure_s9c(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, requ
     return timings
 
 
+NAME_INDEX = "ix_score_sheets_campaign_name"
+
+
+async def measure_s10d(size: int, campaign_id: uuid.UUID, issuer: uuid.UUID, requests: int) -> dict[str, list[float]]:
+    """Session 10 (s10d), alternating: the whole page (figures, ranked page, details) as the service asks for it,
+    without the name index (dropped inside a transaction that is rolled back, so the other way finds it again) and
+    with it, for the last page by name, a middle page by name and page 1 by rank."""
+    engine = create_engine(POSTGRES_URL, schema=SCHEMA)
+    unscored = repository.Unscored(final_total=Decimal(0), classification=None)
+    pages: dict[str, dict[str, Any]] = {"the last page by name": {"offset": size - 50, "by_name": True},
+                                        "a middle page by name": {"offset": size // 2, "by_name": True},
+                                        "page 1 by rank": {"offset": 0}}
+    ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
+    base = select(*ranked.columns).where(*ranked.population).subquery("sheets")
+    statements = {  # the page's statement alone, as ranked_page sends it
+        "statement: the last page by name": select(base).order_by(
+            *repository._page_order(base.c, 1, True, backwards=True)).limit(50),
+        "statement: a middle page by name": select(base).order_by(
+            *repository._page_order(base.c, 1, True, backwards=True)).limit(50).offset(size // 2 - 50),
+        "statement: page 1 by rank": select(base).order_by(*repository._page_order(base.c, 1, False)).limit(50)}
+    timings: dict[str, list[float]] = {}
+    try:
+        for n in range(requests + 1):
+            for label, statement in statements.items():
+                for indexed in (False, True):
+                    async with session_factory(engine)() as session, session.begin():
+                        if not indexed:
+                            await session.execute(text(f"DROP INDEX {NAME_INDEX}"))
+                        started = time.perf_counter()
+                        await session.execute(statement)
+                        elapsed = (time.perf_counter() - started) * 1000
+                        await session.rollback()
+                    if n:
+                        way = f"s10d: {label}, {'with' if indexed else 'without'} {NAME_INDEX}"
+                        timings.setdefault(way, []).append(elapsed)
+            for label, page in pages.items():
+                for indexed in (False, True):
+                    async with session_factory(engine)() as session, session.begin():
+                        if not indexed:
+                            await session.execute(text(f"DROP INDEX {NAME_INDEX}"))
+                        started = time.perf_counter()
+                        ranked = repository.ranked_sheets(campaign_id, issuer_id=issuer, unscored=unscored)
+                        figures = await repository.class_figures(session, campaign_id, issuer_id=issuer,
+                                                                 unscored=unscored)
+                        rows, _ = await repository.ranked_page(session, ranked, limit=50, **page,
+                                                               population_count=sum(f.count for f in figures))
+                        await repository.sheet_details(session, [r.sheet_id for r in rows])
+                        elapsed = (time.perf_counter() - started) * 1000
+                        await session.rollback()
+                    if n:
+                        way = f"s10d: {label}, {'with' if indexed else 'without'} {NAME_INDEX}"
+                        timings.setdefault(way, []).append(elapsed)
+    finally:
+        await engine.dispose()
+    return timings
+
+
 async def explain(engine: Any, label: str, way: Callable[[Any], Awaitable[None]]) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of every SELECT `way` sends, to stderr: the plan's nodes, trimmed."""
     sent: list[tuple[str, Any]] = []
@@ -354,10 +415,13 @@ def main() -> None:
             timings = asyncio.run(measure(size, campaign_id, issuer, one_so, args.requests,
                                           args.explain and size == sizes[-1]))
             timings.update(asyncio.run(measure_s9c(size, campaign_id, issuer, args.requests)))
+            timings.update(asyncio.run(measure_s10d(size, campaign_id, issuer, args.requests)))
             for name, samples in timings.items():
                 p50 = statistics.median(samples)
-                twin = timings.get(S9C_TWINS.get(name) or name.replace("after:", "before:"))
-                ratio = f"{p50 / statistics.median(twin):.2f}" if name.startswith(("after:", "s9c:")) and twin else ""
+                twin = timings.get(S9C_TWINS.get(name)
+                                   or name.replace("after:", "before:").replace(", with ", ", without "))
+                compared = name.startswith(("after:", "s9c:")) or (name.startswith("s10d:") and ", with " in name)
+                ratio = f"{p50 / statistics.median(twin):.2f}" if compared and twin else ""
                 print(f"| {size:,} | {name} | {len(samples)} | {p50:.0f} | {max(samples):.0f} | {ratio} |")
             print(f"built and measured {size:,} schools", file=sys.stderr)
         print(f"\nRun took {time.perf_counter() - began:.0f} s.")

@@ -18,7 +18,8 @@ as a Phòng's view is); since s9b the roll-up also sums the chart's figures (no 
 `--flat`: the Sở after the 2025 reform, every school directly under it (no Phòng): one group per school under
 the old rule. `--schema-suffix`: other schema names, so that two runs (two helpers) do not drop each other's.
 `--base TREE`: a second submissions process runs TREE's code on the same database, and the HTTP views alternate
-request by request between the two (the same load hits both): the before/after ratio of one run.
+request by request between the two (the same load hits both): the before/after ratio of one run, and the CPU time
+each submissions process spent per request (from /proc, around each request).
 
 Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About 3 minutes.
 """
@@ -59,6 +60,8 @@ from identity.units.models import UnitType  # noqa: E402
 from submissions.campaigns.models import Campaign, CampaignTarget, issuer_group_of  # noqa: E402
 from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
+from submissions.status import board as status_board  # noqa: E402
+from submissions.status import expressions as status_expressions  # noqa: E402
 from submissions.status import repository as status_repository  # noqa: E402
 from submissions.status import service as status_service  # noqa: E402
 from submissions.status.models import TargetReview  # noqa: E402
@@ -98,6 +101,7 @@ class Timing:
     samples: list[float]  # seconds
     body_bytes: int = 0
     errors: dict[int, int] = field(default_factory=dict)  # status code → answers that were not 2xx
+    cpu_seconds: float = 0.0  # --base: the answering submissions process's CPU time over the samples
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.samples)
@@ -297,13 +301,13 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
     async with factory() as session:
         campaign = await session.get(Campaign, data.campaign_id)
         assert campaign is not None
-        scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+        scope = status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                         group_unit_id=campaign.issuer_unit_id)
-        by_path = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+        by_path = status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                           group_unit_id=campaign.issuer_unit_id)
-        scope = status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
+        scope = status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=NOW,
                                         group_unit_id=campaign.issuer_unit_id, issuer_unit_id=campaign.issuer_unit_id)
-    no_filter: dict[str, Any] = {"filters": status_repository.BoardFilters()}
+    no_filter: dict[str, Any] = {"filters": status_board.BoardFilters()}
     parts: dict[str, Callable[[Any], Any]] = {
         "roll-up, group cut from each path (a Phòng's view)": lambda session: status_repository.rollup(
             session, by_path, query=None),
@@ -329,12 +333,17 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
                         timings[label].samples.append(time.perf_counter() - start)
         plans = []
         async with engine.connect() as conn:
-            for label, stmt in [("roll-up, group cut from each path",
-                                 status_repository.rollup_query(by_path, "postgresql", query=None)),
-                                ("roll-up, stored group", status_repository.rollup_query(scope, "postgresql",
-                                                                                         query=None)),
-                                ("page", status_repository.list_query(scope, "postgresql", **no_filter).limit(50))]:
-                sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            for label, stmt, values in [
+                    ("roll-up, group cut from each path",
+                     status_repository.rollup_query(by_path, "postgresql", query=None),
+                     status_repository.parameters(by_path)),
+                    ("roll-up, stored group", status_repository.rollup_query(scope, "postgresql", query=None),
+                     status_repository.parameters(scope)),
+                    ("page", status_repository.list_query(scope, "postgresql", **no_filter, limited=True),
+                     status_repository.parameters(scope, no_filter["filters"], limit=50))]:
+                # The statements hold parameters (s10d): their values are written in for EXPLAIN.
+                sql = str(stmt.params(values).compile(dialect=postgresql.dialect(),
+                                                      compile_kwargs={"literal_binds": True}))
                 plan = await conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
                 plans.append(f"-- {label} query\n" + "\n".join(row[0] for row in plan))
     finally:
@@ -399,18 +408,28 @@ def start_submissions(identity_url: str, log: Path, tree: Path | None = None) ->
     return process, base_url
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (clock ticks of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def alternated(label: str, size: int, runs: int, calls: dict[str, Callable[[], httpx.Response]],
-               warmup: int = 3) -> list[Timing]:
-    """The same request to each server in turn, `runs` rounds: each way meets the same machine load."""
+               warmup: int = 3, pids: dict[str, int] | None = None) -> list[Timing]:
+    """The same request to each server in turn, `runs` rounds: each way meets the same machine load. `pids`: the
+    server process of each way, whose CPU time each request adds to its way's."""
     for _ in range(warmup):
         for call in calls.values():
             call()
     timings = {way: Timing(f"{label}, {way}", size, []) for way in calls}
     for _ in range(runs):
         for way, call in calls.items():
+            cpu = cpu_seconds(pids[way]) if pids else 0.0
             start = time.perf_counter()
             response = call()
             timings[way].samples.append(time.perf_counter() - start)
+            if pids:
+                timings[way].cpu_seconds += cpu_seconds(pids[way]) - cpu
             if response.is_success:
                 timings[way].body_bytes = len(response.content)
             else:  # counted, not fatal: the base may fail where this tree does not (reported as such)
@@ -419,7 +438,7 @@ def alternated(label: str, size: int, runs: int, calls: dict[str, Callable[[], h
 
 
 def measure_pairs(https: dict[str, httpx.Client], identity_url: str, datasets: list[Dataset],
-                  requests: int) -> list[Timing]:
+                  requests: int, pids: dict[str, int]) -> list[Timing]:
     """The views of measure_views, each alternating between the servers (--base)."""
     timings = []
     for data in datasets:
@@ -431,17 +450,20 @@ def measure_pairs(https: dict[str, httpx.Client], identity_url: str, datasets: l
                                              ("Sở admin, status=overdue&q=truong thcs", so, filtered, requests // 2),
                                              ("Phòng reviewer (its ~100 schools)", phong, {}, requests // 2)):
             timings += alternated(label, data.size, runs, {
-                way: partial(http.get, url, headers=headers, params=params) for way, http in https.items()})
+                way: partial(http.get, url, headers=headers, params=params) for way, http in https.items()}, pids=pids)
         print(f"measured {data.size:,}", file=sys.stderr)
     return timings
 
 
 def ratios(timings: list[Timing]) -> list[str]:
     """This tree's p50 and p95 over the base's, per view (rows come in base, this-tree pairs)."""
-    rows = ["| view | targets | p50 this / base | p95 this / base |", "|---|---:|---:|---:|"]
+    rows = ["| view | targets | p50 this / base | p95 this / base | CPU-ms per request, base → this | CPU ratio |",
+            "|---|---:|---:|---:|---:|---:|"]
     for base, this in zip(timings[::2], timings[1::2], strict=True):
+        base_cpu, this_cpu = (1000 * t.cpu_seconds / len(t.samples) for t in (base, this))
         rows.append(f"| {base.label.rsplit(', ', 1)[0]} | {base.size:,} | {this.pct(50) / base.pct(50):.2f} | "
-                    f"{this.pct(95) / base.pct(95):.2f} |")
+                    f"{this.pct(95) / base.pct(95):.2f} | {base_cpu:.1f} → {this_cpu:.1f} | "
+                    f"{this_cpu / base_cpu if base_cpu else float('nan'):.2f} |")
     return rows
 
 
@@ -511,7 +533,7 @@ def main() -> None:
                             httpx.Client(base_url=this_url, timeout=120) as after:
                         load = os.getloadavg()
                         pairs = measure_pairs({"base": before, "this tree": after}, identity_url, datasets,
-                                              args.requests)
+                                              args.requests, {"base": base.pid, "this tree": submissions.pid})
                     parts = [asyncio.run(in_process(d, args.requests // 2)) for d in datasets]
                 finally:
                     base.terminate()

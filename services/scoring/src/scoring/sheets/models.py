@@ -33,6 +33,13 @@ class ScoreSheet(SQLModel, table=True):
                           "final_total", "classification", "level_rank", "submission_status", "unit_path",
                           "unit_name", "unit_name_folded", "unit_id", "commune_id", "id", "group_hex", "self_total",
                           "review_total"]),
+                      # A page by name walks this index instead of sorting every sheet before it: the last page of
+                      # 50,000 by name read backwards, a middle page by offset (s10d_0001). On PostgreSQL the migration
+                      # gives both names COLLATE "C", the code-point order `_CodePointOrder` sorts by (reflection shows
+                      # plain columns, as here); SQLite's own order already is by code point.
+                      Index("ix_score_sheets_campaign_name", "campaign_id", "unit_name_folded", "unit_name",
+                            postgresql_include=["submit_count", "final_total", "classification", "level_rank",
+                                                "group_hex", "unit_id", "id"]),
                       # The figures' (sub-authority, class) aggregate: a GROUP BY on stored columns (s8b_0001).
                       Index("ix_score_sheets_campaign_group", "campaign_id", "group_hex"),
                       # The sheets not yet given their campaign's issuer (stored before s8b_0001): found by a probe.

@@ -104,7 +104,7 @@ class CampaignTarget(SQLModel, table=True):
     former_unit_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # The target's group in its campaign issuer's status view (`issuer_group_of`), written with the path (on
     # targeting, on every move): that view, the one a national campaign's 50,000 targets are counted in, groups by
-    # this column instead of cutting every path per request (status.repository.group_expression).
+    # this column instead of cutting every path per request (status.expressions.group_expression).
     issuer_group_hex: str | None = Field(default=None, max_length=32)
     added_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
@@ -116,7 +116,7 @@ _HEX = 32  # a unit id on a path: "/" then 32 hex digits
 
 
 def issuer_group_of(path: str, issuer_id: uuid.UUID) -> str:
-    """The group of a target under the campaign's issuer, as status.repository.group_expression computes it in SQL:
+    """The group of a target under the campaign's issuer, as status.expressions.group_expression computes it in SQL:
     the id (hex) of the issuer's child on the path, the issuer itself if the path ends there, the path's last id if
     the issuer is not on it (a school that left the issuer's tree is its own group)."""
     issuer = issuer_id.hex

@@ -40,6 +40,8 @@ from submissions.review.schemas import (
     ReviewerRef,
 )
 from submissions.signatures import service as signatures_service
+from submissions.status import board as status_board
+from submissions.status import expressions as status_expressions
 from submissions.status import repository as status_repository
 from submissions.status import service as status_service
 from submissions.status.models import TargetReview
@@ -82,9 +84,9 @@ def outside_grant(principal: Principal, campaign: Campaign, target: CampaignTarg
     return commune_id is not None and target.commune_id != commune_id
 
 
-def _scope(principal: Principal, campaign: Campaign, now: datetime) -> status_repository.Scope:
+def _scope(principal: Principal, campaign: Campaign, now: datetime) -> status_expressions.Scope:
     """The board's targets a reviewer works on: all of the campaign's, or a grantee's commune's schools."""
-    return status_repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
+    return status_expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
                                    group_unit_id=campaign.issuer_unit_id,
                                    commune_id=granted_commune(principal, campaign))
 
@@ -130,9 +132,9 @@ async def auto_assign(session: AsyncSession, principal: Principal, *, campaign_i
     ranges = status_service.parse_ranges(selection.range)
     campaign = await reviewed_campaign(session, principal, campaign_id)
     scope = _scope(principal, campaign, now)
-    filters = status_repository.BoardFilters(
+    filters = status_board.BoardFilters(
         query=selection.q, queue=selection.queue.value if selection.queue else None,
-        reviewer_id=principal.subject, equals=(*equals, ("reviewer_id", status_repository.NONE_VALUE)), ranges=ranges)
+        reviewer_id=principal.subject, equals=(*equals, ("reviewer_id", status_board.NONE_VALUE)), ranges=ranges)
     rows = await status_repository.listed(session, scope, filters=filters, limit=None, offset=0)
     found = await repository.targets_by_unit(session, campaign.id, [row.unit_id for row in rows])
     declined = await repository.declined_by(session, [t.id for t, _ in found.values()])
@@ -246,14 +248,14 @@ async def next_in_queue(session: AsyncSession, principal: Principal, campaign: C
     """The first report of "Của tôi" by name, else the first unassigned one waiting (the one the reviewer would
     claim next); the report just decided is skipped."""
     scope = _scope(principal, campaign, now)
-    mine = status_repository.BoardFilters(queue=ReviewQueue.MINE.value, reviewer_id=principal.subject,
+    mine = status_board.BoardFilters(queue=ReviewQueue.MINE.value, reviewer_id=principal.subject,
                                           exclude_unit_ids=tuple(skip_unit_ids))
     remaining = await status_repository.counted(session, scope, filters=mine)
     rows = await status_repository.listed(session, scope, filters=mine, limit=1, offset=0)
     queue = ReviewQueue.MINE
     if not rows:
-        pool = status_repository.BoardFilters(queue=ReviewQueue.AWAITING.value, exclude_unit_ids=tuple(skip_unit_ids),
-                                              equals=(("reviewer_id", status_repository.NONE_VALUE),))
+        pool = status_board.BoardFilters(queue=ReviewQueue.AWAITING.value, exclude_unit_ids=tuple(skip_unit_ids),
+                                              equals=(("reviewer_id", status_board.NONE_VALUE),))
         rows = await status_repository.listed(session, scope, filters=pool, limit=1, offset=0)
         queue = ReviewQueue.AWAITING
     if not rows:

@@ -4,32 +4,40 @@ Where a target stands depends on its submission and on the clock, so the status 
 "now" and the deadlines: the database counts per group and status (a few hundred result rows, whatever the
 number of targets) and filters, sorts and pages the list. Python never walks every target of a view: on
 PostgreSQL with 30,000 targets that is several times faster than fetching every row (bench/RESULTS.md).
+
+The statements hold no values: the scope's and the filters' values are bound parameters with fixed names
+(`parameters`), so one statement serves every request of the same shape and is built once (`_statement`). Building
+the roll-up and the page for each request, and deriving SQLAlchemy's cache key from them, took a quarter of the
+CPU of a reviewer's view (bench/RESULTS.md, session 10).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, false, func, literal, null, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, case, func, literal, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from edudx_common.db import UTCDateTime
 from edudx_common.text import like_pattern
-from submissions.campaigns.models import Campaign, CampaignTarget
-from submissions.deadlines import effective_due_sql, unit_due_sql
+from submissions.campaigns.models import CampaignTarget
+from submissions.status.board import BOARD_COLUMNS, GROUP_HEX, BoardFilters, board_conditions
+from submissions.status.expressions import (
+    AWAITING,
+    QUERY,
+    Scope,
+    due_expression,
+    group_expression,
+    group_label_expression,
+    matches,
+    scope_targets,
+    status_expression,
+)
 from submissions.status.models import TargetReview
-from submissions.workflow.models import Submission, SubmissionStatus
-
-# A path is "/" then 32-hex-digit ids, each closed by "/": a unit's child starts 33 characters after it.
-_CHILD_OFFSET = 33
-_HEX_LENGTH = 32
-_STILL_OPEN = (SubmissionStatus.RETURNED.value, SubmissionStatus.APPROVED.value)
+from submissions.workflow.models import Submission
 
 # What the list shows of each target: no ORM objects, no submission content.
 DETAIL_COLUMNS: tuple[Any, ...] = (
@@ -57,137 +65,23 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(TargetReview.final_score),
 )
 
-
-@dataclass(frozen=True)
-class Scope:
-    """The targets a view covers (active ones, every path pattern matching) and how they are judged."""
-
-    campaign_id: uuid.UUID
-    campaign_due: datetime
-    now: datetime
-    group_unit_id: uuid.UUID
-    path_patterns: tuple[str, ...] = ()
-    # "child": the group unit's children on the path; "commune", "cluster", "level": the target's attribute.
-    group_by: str = "child"
-    # A commune's officials: only the schools it owns, wherever they sit in the professional tree.
-    commune_id: uuid.UUID | None = None
-    # The campaign's issuer: rolled up under it by child, the group is the target's stored `issuer_group_hex`.
-    issuer_unit_id: uuid.UUID | None = None
-
-
-def status_expression(scope: Scope) -> ColumnElement[str]:
-    """The rule, in SQL. Never submitted: not started / draft until the unit's deadline (its extension, or
-    the campaign's), overdue after it — submitting exactly at the deadline is on time, as the workflow judges
-    it. Returned and approved as such. Otherwise submitted, on time or late by the first submission."""
-    status = col(Submission.status)
-    deadline = unit_due_sql(scope.campaign_due)
-    return case(
-        (and_(or_(status.is_(None), status == SubmissionStatus.DRAFT.value),
-              deadline < literal(scope.now, UTCDateTime())), "overdue"),
-        (status.is_(None), "not_started"),
-        (status == SubmissionStatus.DRAFT.value, "draft"),
-        (status.in_(_STILL_OPEN), status),
-        (col(Submission.late_seconds) > 0, "submitted_late"),
-        else_="submitted_on_time",
-    )
-
-
-def due_expression(scope: Scope) -> ColumnElement[datetime]:
-    """The deadline that applies to the unit now: its resubmission date when returned, else its extension,
-    else the campaign's (`submissions.deadlines`)."""
-    return effective_due_sql(scope.campaign_due)
-
-
-# Attribute groupings: the stored column whose text is the group key (a uuid, or a JSON list written by the ORM,
-# always serialised the same way, so equal lists are equal text).
-_ATTRIBUTE_COLUMNS: dict[str, Any] = {
-    "commune": CampaignTarget.commune_id,
-    "cluster": CampaignTarget.cluster_codes,
-    "level": CampaignTarget.education_levels,
-}
-
-
-def group_expression(scope: Scope, dialect: str) -> ColumnElement[str]:
-    """The group of a target. By child: the id (hex) of the group unit's child on the target's path — found by
-    position, not by a fixed offset: targets added later may sit under a moved branch — except for a target that
-    is that child itself (a school directly under the group unit), or the group unit, or no longer under it (a
-    school of an absorbed Sở moves to the surviving Sở, while the absorbed Sở, its campaigns' issuer, goes below the
-    survivor): those share one group, the group unit's own hex. One group per school directly under a Sở would
-    be 2,500 groups for a reformed Sở and 50,000 for a national campaign, each a copy of a line of the list.
-    By attribute: the attribute's stored text ('' for a school without a commune)."""
-    attribute = _ATTRIBUTE_COLUMNS.get(scope.group_by)
-    if attribute is not None:
-        return func.coalesce(cast(col(attribute), String), "")
-    unit_hex = literal(scope.group_unit_id.hex)
-    if scope.group_unit_id == scope.issuer_unit_id:
-        # Stored with the path (campaigns.models.issuer_group_of): not cut out of every path per request.
-        child: ColumnElement[str] = cast(col(CampaignTarget.issuer_group_hex), String)
-    else:
-        child = child_group(col(CampaignTarget.unit_path), unit_hex, dialect)
-    return case((child == uuid_hex(col(CampaignTarget.unit_id), dialect), unit_hex), else_=child)
-
-
-def child_group(path: Any, unit_hex: ColumnElement[str], dialect: str) -> ColumnElement[str]:
-    """The group of a target whose path is `path` rolled up under the unit `unit_hex` (see group_expression)."""
-    position = func.instr(path, unit_hex) if dialect == "sqlite" else func.strpos(path, unit_hex)
-    child = case((position == 0, func.substr(path, func.length(path) - _HEX_LENGTH, _HEX_LENGTH)),
-                 else_=func.substr(path, position + _CHILD_OFFSET, _HEX_LENGTH))
-    return func.coalesce(func.nullif(child, ""), unit_hex)
-
-
-def uuid_hex(column: Any, dialect: str) -> ColumnElement[str]:
-    """A uuid column as the 32 lower-case hex digits paths spell ids with (SQLite already stores it so)."""
-    if dialect == "sqlite":
-        return cast(column, String)
-    return func.replace(cast(column, String), "-", "")
-
-
-def issuer_group_sql(path: Any, dialect: str) -> ColumnElement[str]:
-    """`campaigns.models.issuer_group_of` in SQL, for a target row (its campaign's issuer read in a subquery): what
-    a bulk path move writes beside the new path."""
-    issuer = (select(uuid_hex(col(Campaign.issuer_unit_id), dialect))
-              .where(col(Campaign.id) == col(CampaignTarget.campaign_id)).scalar_subquery())
-    return child_group(path, issuer, dialect)
-
-
-def group_label_expression(scope: Scope) -> ColumnElement[Any]:
-    """What names an attribute group: the commune's name, the clusters' names (JSON text); nothing by child."""
-    if scope.group_by == "commune":
-        return cast(col(CampaignTarget.commune_name), String)
-    if scope.group_by == "cluster":
-        return cast(col(CampaignTarget.cluster_names), String)
-    return cast(null(), String)
-
-
-def _targets(scope: Scope, *columns: Any) -> Select[Any]:
-    stmt = (
-        select(*columns)
-        .select_from(CampaignTarget)
-        .outerjoin(Submission, and_(col(Submission.target_id) == col(CampaignTarget.id),
-                                    col(Submission.campaign_id) == scope.campaign_id))
-        .outerjoin(TargetReview, col(TargetReview.target_id) == col(CampaignTarget.id))
-        .where(col(CampaignTarget.campaign_id) == scope.campaign_id, col(CampaignTarget.withdrawn_at).is_(None),
-               *(col(CampaignTarget.unit_path).like(p) for p in scope.path_patterns))
-    )
-    if scope.commune_id is not None:
-        stmt = stmt.where(col(CampaignTarget.commune_id) == scope.commune_id)
-    return stmt
-
-
-def _matches(query: str) -> ColumnElement[bool]:
-    pattern = like_pattern(query)
-    return (col(CampaignTarget.unit_name_folded).like(pattern, escape="\\")
-            | col(CampaignTarget.unit_code).ilike(pattern, escape="\\"))
+_LIMIT = bindparam("page_limit", type_=Integer())
+_OFFSET = bindparam("page_offset", type_=Integer())
 
 
 def rollup_query(scope: Scope, dialect: str, *, query: str | None) -> Select[Any]:
+    """The roll-up's statement (its values: `parameters(scope, query=query)`)."""
+    return _statement(_rollup_query, scope, dialect, bool(query))
+
+
+def _rollup_query(scope: Scope, dialect: str, searched: bool) -> Select[Any]:
     first_on_time = and_(col(Submission.first_submitted_at).is_not(None), col(Submission.late_seconds) == 0)
     awaiting = col(Submission.status).in_(AWAITING)
-    judged: Any = _targets(scope, group_expression(scope, dialect).label("group_key"),
+    judged: Any = scope_targets(scope, group_expression(scope, dialect).label("group_key"),
                       group_label_expression(scope).label("group_label"),
                       status_expression(scope).label("status"),
                       case((first_on_time, 1), else_=0).label("first_on_time"),
-                      case((_matches(query), 1), else_=0).label("matched") if query else literal(1).label("matched"),
+                      case((matches(), 1), else_=0).label("matched") if searched else literal(1).label("matched"),
                       case((awaiting, 1), else_=0).label("awaiting"),
                       case((and_(awaiting, col(TargetReview.reviewer_id).is_(None)), 1), else_=0).label("unassigned"),
                       case((col(TargetReview.review_score).is_not(None), 1), else_=0).label("review_scored"),
@@ -219,157 +113,86 @@ async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> S
     count of each AVERAGED column) for every group and status present: `matched` counts the targets `query`
     finds, so the length of any filtered list is known without counting it; the chart's figures over the whole
     scope are the cells added up."""
-    return (await session.execute(rollup_query(scope, _dialect(session), query=query))).all()
+    return (await session.execute(rollup_query(scope, _dialect(session), query=query),
+                                  parameters(scope, query=query))).all()
 
 
-@dataclass(frozen=True)
-class BoardColumn:
-    """A column of the board: how to compute it in SQL, and whether the list sorts by it, filters by equality
-    (`match=key:value`) or by a range (`range=key:min:max`)."""
-
-    expression: Callable[[Scope], Any]  # a column or an SQL expression of the scope
-    sortable: bool = True
-    equals: bool = False
-    ranged: bool = False
-    # For a list column (JSON text): `match=key:value` keeps the rows whose list holds the value.
-    holds: bool = False
-    value_of: Callable[[str], Any] = str  # the column's value from the query's text (ValueError: nothing matches)
+def parameters(scope: Scope, filters: BoardFilters | None = None, *, query: str | None = None,
+               limit: int | None = None, offset: int = 0) -> dict[str, Any]:
+    """The values of a statement of this module: the scope's, the filters' (or the roll-up's search), the page's."""
+    found = {**scope.parameters(), QUERY.key: like_pattern(query) if query else None,
+             _LIMIT.key: limit, _OFFSET.key: offset}
+    if filters is not None:
+        found.update(filters.parameters())
+    return found
 
 
-def _json_list_text(column: Any) -> Callable[[Scope], Any]:
-    return lambda s: cast(col(column), String)
+def list_query(scope: Scope, dialect: str, *, filters: BoardFilters, limited: bool | None = None) -> Select[Any]:
+    """The list's statement (its values: `parameters(scope, filters)`); `limited`: with LIMIT and OFFSET (False:
+    OFFSET alone), their values the page's parameters."""
+    return _statement(_list_query, scope, dialect, filters.shape, limited, filters=filters)
 
 
-# The board's columns by API name. A new column (commune, cluster, level: on the target) is one line here.
-BOARD_COLUMNS: dict[str, BoardColumn] = {
-    "name": BoardColumn(lambda s: col(CampaignTarget.unit_name_folded)),
-    "code": BoardColumn(lambda s: col(CampaignTarget.unit_code), equals=True),
-    "status": BoardColumn(status_expression, equals=True),
-    "unit_type": BoardColumn(lambda s: col(CampaignTarget.unit_type), equals=True),
-    "workflow_status": BoardColumn(lambda s: col(Submission.status), equals=True),
-    "completeness": BoardColumn(lambda s: col(Submission.completeness), ranged=True),
-    "self_score": BoardColumn(lambda s: col(TargetReview.self_score), ranged=True),
-    "review_score": BoardColumn(lambda s: col(TargetReview.review_score), ranged=True),
-    "final_score": BoardColumn(lambda s: col(TargetReview.final_score), ranged=True),
-    "late_by": BoardColumn(lambda s: col(Submission.late_seconds), ranged=True),
-    "due_at": BoardColumn(due_expression),
-    "submitted_at": BoardColumn(lambda s: col(Submission.first_submitted_at)),
-    "reviewer": BoardColumn(lambda s: col(TargetReview.reviewer_name)),
-    "reviewer_id": BoardColumn(lambda s: col(TargetReview.reviewer_id), sortable=False, equals=True),
-    # The grouping attributes (issue 20): the commune sorts by name and filters by id; clusters and levels are lists.
-    "commune": BoardColumn(lambda s: col(CampaignTarget.commune_name)),
-    "commune_id": BoardColumn(lambda s: col(CampaignTarget.commune_id), sortable=False, equals=True,
-                              value_of=uuid.UUID),
-    "cluster": BoardColumn(_json_list_text(CampaignTarget.cluster_names)),
-    "cluster_code": BoardColumn(_json_list_text(CampaignTarget.cluster_codes), sortable=False, equals=True,
-                                holds=True),
-    "level": BoardColumn(_json_list_text(CampaignTarget.education_levels), equals=True, holds=True),
-}
-NONE_VALUE = "none"  # `match=reviewer_id:none`: the column is empty
-
-# Submissions waiting for a reviewer's decision (the two-level intermediate step included).
-AWAITING = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.RESUBMITTED.value,
-            SubmissionStatus.UNDER_REVIEW.value, SubmissionStatus.FORWARDED.value)
-
-
-@dataclass(frozen=True)
-class BoardFilters:
-    """What narrows and orders the list (never the counts)."""
-
-    statuses: Collection[str] = ()
-    query: str | None = None
-    group_hex: str | None = None
-    queue: str | None = None  # awaiting | mine | returned | overdue
-    reviewer_id: str | None = None  # whose "mine"
-    equals: tuple[tuple[str, str], ...] = ()
-    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
-    sort: str = "name"
-    descending: bool = False
-    exclude_unit_ids: tuple[uuid.UUID, ...] = field(default=())
-
-    @property
-    def narrows_beyond_rollup(self) -> bool:
-        """Whether the roll-up's counts cannot give the list's length (it counts by status, group and text)."""
-        return bool(self.queue or self.equals or self.ranges or self.exclude_unit_ids)
-
-
-def queue_condition(scope: Scope, queue: str, reviewer_id: str | None) -> ColumnElement[bool]:
-    status = col(Submission.status)
-    now = literal(scope.now, UTCDateTime())
-    if queue == "awaiting":
-        return status.in_(AWAITING)
-    if queue == "mine":
-        return and_(status.in_(AWAITING), col(TargetReview.reviewer_id) == (reviewer_id or ""))
-    if queue == "returned":
-        return status == SubmissionStatus.RETURNED.value
-    # overdue: never submitted past the unit's deadline, or returned and not sent again by its resubmission date
-    return or_(status_expression(scope) == "overdue",
-               and_(status == SubmissionStatus.RETURNED.value, col(Submission.resubmission_due_at) < now))
-
-
-def board_conditions(scope: Scope, filters: BoardFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.query:
-        conditions.append(_matches(filters.query))
-    if filters.statuses:
-        conditions.append(status_expression(scope).in_(list(filters.statuses)))
-    if filters.queue:
-        conditions.append(queue_condition(scope, filters.queue, filters.reviewer_id))
-    for key, value in filters.equals:
-        column = BOARD_COLUMNS[key]
-        expression = column.expression(scope)
-        if value == NONE_VALUE:
-            conditions.append(expression.is_(None))
-        elif column.holds:  # JSON text of a list of codes: the quoted code is in it
-            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(expression.like(f'%"{escaped}"%', escape="\\"))
-        else:
-            try:
-                conditions.append(expression == column.value_of(value))
-            except ValueError:
-                conditions.append(false())
-    for key, low, high in filters.ranges:
-        expression = BOARD_COLUMNS[key].expression(scope)
-        if low is not None:
-            conditions.append(expression >= low)
-        if high is not None:
-            conditions.append(expression <= high)
-    if filters.exclude_unit_ids:
-        conditions.append(col(CampaignTarget.unit_id).not_in(list(filters.exclude_unit_ids)))
-    return conditions
-
-
-def list_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[Any]:
+def _list_query(scope: Scope, dialect: str, _shape: Hashable, limited: bool | None, *,
+                filters: BoardFilters) -> Select[Any]:
     group_key = group_expression(scope, dialect)
-    stmt = _targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
+    stmt = scope_targets(scope, *DETAIL_COLUMNS, status_expression(scope).label("status"),
                     due_expression(scope).label("due_at"), group_key.label("group_key"))
     stmt = stmt.where(*board_conditions(scope, filters))
     if filters.group_hex is not None:
-        stmt = stmt.where(group_key == filters.group_hex)
+        stmt = stmt.where(group_key == GROUP_HEX)
     # By name (the index on name serves it); another column sorts with empty values last, then by name.
     by_name = (col(CampaignTarget.unit_name_folded), col(CampaignTarget.unit_code))
     if filters.sort == "name":
-        return stmt.order_by(*(c.desc() for c in by_name) if filters.descending else by_name)
-    key = BOARD_COLUMNS[filters.sort].expression(scope)
-    return stmt.order_by((key.desc() if filters.descending else key.asc()).nulls_last(), *by_name)
+        stmt = stmt.order_by(*(c.desc() for c in by_name) if filters.descending else by_name)
+    else:
+        key = BOARD_COLUMNS[filters.sort].expression(scope)
+        stmt = stmt.order_by((key.desc() if filters.descending else key.asc()).nulls_last(), *by_name)
+    if limited is None:
+        return stmt
+    return stmt.limit(_LIMIT).offset(_OFFSET) if limited else stmt.offset(_OFFSET)
 
 
 def count_query(scope: Scope, dialect: str, *, filters: BoardFilters) -> Select[Any]:
-    stmt = _targets(scope, col(CampaignTarget.id)).where(*board_conditions(scope, filters))
+    """How many targets the list holds (its values: `parameters(scope, filters)`)."""
+    return _statement(_count_query, scope, dialect, filters.shape, filters=filters)
+
+
+def _count_query(scope: Scope, dialect: str, _shape: Hashable, *, filters: BoardFilters) -> Select[Any]:
+    stmt = scope_targets(scope, col(CampaignTarget.id)).where(*board_conditions(scope, filters))
     if filters.group_hex is not None:
-        stmt = stmt.where(group_expression(scope, dialect) == filters.group_hex)
+        stmt = stmt.where(group_expression(scope, dialect) == GROUP_HEX)
     return select(func.count()).select_from(stmt.subquery())
 
 
 async def counted(session: AsyncSession, scope: Scope, *, filters: BoardFilters) -> int:
-    return int((await session.execute(count_query(scope, _dialect(session), filters=filters))).scalar_one())
+    return int((await session.execute(count_query(scope, _dialect(session), filters=filters),
+                                      parameters(scope, filters))).scalar_one())
 
 
 async def listed(session: AsyncSession, scope: Scope, *, filters: BoardFilters, limit: int | None,
                  offset: int) -> Sequence[Row[Any]]:
     """Targets matching the filters, in the order asked, with their status, deadline and group."""
-    stmt = list_query(scope, _dialect(session), filters=filters)
-    return (await session.execute(stmt.limit(limit).offset(offset))).all()
+    stmt = list_query(scope, _dialect(session), filters=filters, limited=limit is not None)
+    return (await session.execute(stmt, parameters(scope, filters, limit=limit, offset=offset))).all()
+
+
+# Statements by shape. A few dozen shapes serve every view; odd filter combinations beyond the bound start over.
+_STATEMENTS: dict[tuple[Hashable, ...], Select[Any]] = {}
+_STATEMENTS_KEPT = 512
+
+
+def _statement(build: Callable[..., Select[Any]], scope: Scope, dialect: str, *shape: Hashable,
+               **given: Any) -> Select[Any]:
+    """The statement `build` makes for a scope of this shape: built once. `build` reads only the shape of `scope`
+    and of what is `given` (their values are parameters)."""
+    key = (build.__name__, dialect, scope.shape, *shape)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        found = _STATEMENTS[key] = build(scope, dialect, *shape, **given)
+    return found
 
 
 async def some_path(session: AsyncSession, campaign_id: uuid.UUID, path_patterns: Sequence[str]) -> str | None:

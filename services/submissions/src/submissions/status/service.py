@@ -30,8 +30,8 @@ from submissions.campaigns.models import Campaign
 from submissions.clients.identity import IDS_PER_CALL, IdentityClient
 from submissions.errors import GroupUnitNotFound, InvalidBoardFilter, NotAllowed
 from submissions.signatures import service as signatures_service
-from submissions.status import export, repository
-from submissions.status.repository import BOARD_COLUMNS
+from submissions.status import board, export, expressions, repository
+from submissions.status.board import BOARD_COLUMNS
 from submissions.status.schemas import (
     EXPORT_MEDIA_TYPES,
     LEVEL_LABELS_VI,
@@ -298,15 +298,15 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
 
 
 def board_filters(principal: Principal, filters: StatusFilters, *, statuses: set[str],
-                  group_hex: str | None) -> repository.BoardFilters:
-    return repository.BoardFilters(
+                  group_hex: str | None) -> board.BoardFilters:
+    return board.BoardFilters(
         statuses=statuses, query=filters.query, group_hex=group_hex, queue=filters.queue,
         reviewer_id=principal.subject, equals=filters.equals, ranges=filters.ranges, sort=filters.sort,
         descending=filters.descending)
 
 
 async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign, filters: StatusFilters,
-                 now: datetime) -> repository.Scope:
+                 now: datetime) -> expressions.Scope:
     """Targets the caller may see, rolled up under `group_unit_id`: by default the issuer for issuer-side
     users and the caller's own unit for the others; otherwise a unit below that one. A commune's officials
     see the schools the commune owns, rolled up under the issuer (the commune is not on their paths)."""
@@ -325,7 +325,7 @@ async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign
         if path is None or not path.find(group_unit_id.hex) > path.find(scope_root.hex) >= 0:
             raise GroupUnitNotFound("Đơn vị tổng hợp phải là đơn vị của bạn (hoặc đơn vị ban hành), hoặc một đơn "
                                     "vị cấp dưới có đơn vị phải nộp báo cáo.")
-    return repository.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
+    return expressions.Scope(campaign_id=campaign.id, campaign_due=campaign.due_at, now=now,
                             group_unit_id=group_unit_id, path_patterns=tuple(patterns),
                             group_by=filters.group_by.value, commune_id=commune_id,
                             issuer_unit_id=campaign.issuer_unit_id)

@@ -27,7 +27,7 @@ from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarge
 from submissions.campaigns.service import copy_grouping
 from submissions.clients.identity import IdentityClient
 from submissions.errors import InvalidEvent
-from submissions.status.repository import issuer_group_sql
+from submissions.status.expressions import issuer_group_sql
 from submissions.units.events import UnitChangedIn
 
 log = structlog.get_logger("submissions.units")
