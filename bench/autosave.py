@@ -85,8 +85,8 @@ async def seed(engine: AsyncEngine, drafts: int) -> list[tuple[uuid.UUID, uuid.U
                             "submit_count": 0, "created_at": NOW, "updated_at": NOW, "updated_by": "Cán bộ CNTT"})
         drafts_of.append((submission_id, unit_id))
     async with engine.begin() as conn:
-        await conn.execute(insert(CampaignTarget.__table__), targets)
-        await conn.execute(insert(Submission.__table__), submissions)
+        await conn.execute(insert(CampaignTarget.__table__), targets)  # type: ignore[attr-defined]
+        await conn.execute(insert(Submission.__table__), submissions)  # type: ignore[attr-defined]
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE"))

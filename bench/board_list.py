@@ -34,8 +34,8 @@ from sqlalchemy import insert, text, update  # noqa: E402
 from edudx_common.db import create_engine  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
-from submissions.review.models import TargetReview  # noqa: E402
 from submissions.status.board import BOARD_COLUMNS  # noqa: E402
+from submissions.status.models import TargetReview  # noqa: E402
 from submissions.workflow.models import Submission  # noqa: E402
 from tests.servers import serve  # noqa: E402
 from tests.support import migrate, write_key  # noqa: E402
@@ -65,8 +65,8 @@ async def add_workbench_rows(campaign_id: object, size: int) -> None:
                              "reviewer_name": reviewer[1] if reviewer else None, "assigned_at": None,
                              "assigned_by": None, "self_score": self_score, "review_score": review,
                              "final_score": review if review is not None else self_score, "scores_at": None})
-            await conn.execute(insert(TargetReview.__table__), rows)
-            await conn.execute(update(Submission.__table__).where(Submission.__table__.c.campaign_id == campaign_id)
+            await conn.execute(insert(TargetReview.__table__), rows)  # type: ignore[attr-defined]
+            await conn.execute(update(Submission.__table__).where(Submission.__table__.c.campaign_id == campaign_id)  # type: ignore[attr-defined]
                                .values(completeness=text("(abs(hashtext(id::text)) % 101)")))
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")

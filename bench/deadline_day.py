@@ -58,6 +58,7 @@ import evidence_upload  # noqa: E402 - its PDF writer and RSS sampler
 import httpx  # noqa: E402
 from minio import Minio  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
+from sqlmodel import col  # noqa: E402
 from status_view import COMMUNES, LEVELS  # noqa: E402
 
 from edudx_common.auth import Role  # noqa: E402
@@ -215,7 +216,7 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
     users: list[tuple[User, str]] = []
     try:
         async with session_factory(id_engine)() as session:
-            so = (await session.execute(select(Unit).where(Unit.code == SO_CODE))).scalar_one()
+            so = (await session.execute(select(Unit).where(col(Unit.code) == SO_CODE))).scalar_one()
             # The province as it is since 1/7/2025 (reference/reform-2025.md): no Phòng; every school directly under
             # the Sở (the professional line) and owned by one of its communes or wards (the administrative one).
             communes = []
@@ -259,7 +260,8 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
             reviewer_emails = [r.email for r in reviewers]
 
         async with session_factory(sub_engine)() as session:
-            year = (await session.execute(select(SchoolYear).order_by(SchoolYear.starts_on.desc()))).scalars().first()
+            latest_first = select(SchoolYear).order_by(col(SchoolYear.starts_on).desc())
+            year = (await session.execute(latest_first)).scalars().first()
             assert year is not None, "the demo seed creates the school years"
             specs = [  # title, due, status, mix of (state, share)
                 ("Báo cáo tổng kết ứng dụng CNTT năm học (hạn hôm nay)", NOW + timedelta(hours=8), "published",
@@ -292,7 +294,8 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
                         campaign_id=campaign.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
                         unit_name_folded=unit.name_folded, unit_type="school", education_levels=unit.education_levels,
                         unit_path=unit.path, commune_id=unit.commune_id,
-                        commune_name=commune_names[unit.commune_id], added_at=campaign.opens_at)
+                        commune_name=commune_names.get(unit.commune_id) if unit.commune_id else None,
+                        added_at=campaign.opens_at)
                     rows.append(target)
                     state = _pick(rng.random(), mix)
                     if state == "none":

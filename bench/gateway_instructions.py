@@ -39,7 +39,7 @@ async def child(requests: int, key_file: Path) -> None:
 
     # One key for every run: generating one costs a random number of instructions (the search for primes).
     key = load_pem_private_key(key_file.read_bytes(), password=None)  # noqa: ASYNC240 - before any request
-    jwks = {"keys": [public_jwk(key.public_key())]}
+    jwks = {"keys": [public_jwk(key.public_key())]}  # type: ignore[arg-type]
     settings = Settings(services={"submissions": f"http://127.0.0.1:{UPSTREAM_PORT}"}, log_level="INFO",
                         requests_per_minute_per_ip=10**9, requests_per_minute_per_user=10**9)
     app = create_app(settings, key_source=StaticKeys(jwks))

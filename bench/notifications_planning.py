@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from edudx_common.db import create_engine, session_factory  # noqa: E402
 from edudx_common.timezone import VIETNAM  # noqa: E402
@@ -147,15 +148,15 @@ async def main() -> None:
         notifications = await count(sessions, Notification)
         async with sessions() as session:
             pending = (await session.execute(select(func.count()).where(
-                TrackedTarget.next_reminder_at <= now))).scalar_one()
+                col(TrackedTarget.next_reminder_at) <= now))).scalar_one()
 
         expand_times = []
         emails = feed = 0
         for _ in range(args.expand):
             await reset(sessions, now)
             await planner.plan_reminders(now, PlanReport())
-            expander = Expander(sessions, Directory(sessions, None, ttl_seconds=10 ** 9),
-                                None,
+            expander = Expander(sessions, Directory(sessions, None, ttl_seconds=10 ** 9),  # type: ignore[arg-type]
+                                None,  # type: ignore[arg-type]
                                 links=Links("https://edudx.vn"), quiet_hours=QuietHours(clock_time(21), clock_time(7)),
                                 mail_domain="edudx.vn", owner="bench", batch_size=1000, read_owners=False)
             started = time.perf_counter()

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from edudx_common.db import create_engine, session_factory  # noqa: E402
 from notifications.delivery.models import Notification, OutgoingEmail  # noqa: E402
@@ -81,7 +82,8 @@ async def fill(sessions: Any, count: int) -> None:
 
 async def sent(sessions: Any) -> int:
     async with sessions() as session:
-        return int((await session.execute(select(func.count()).where(OutgoingEmail.status == "sent"))).scalar_one())
+        sent = select(func.count()).where(col(OutgoingEmail.status) == "sent")
+        return int((await session.execute(sent)).scalar_one())
 
 
 async def scenario(sessions: Any, *, workers: int, messages: int, smtp_port: int) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def without_pollers() -> None:
         yield None
 
     for poller in (BulkRunner, OutboxDispatcher, EventRetention):
-        poller.running = idle
+        poller.running = idle  # type: ignore[method-assign]
 
 
 # --- the gateway -----------------------------------------------------------------------------------------------

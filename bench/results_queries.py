@@ -101,7 +101,7 @@ async def build(size: int, rng: random.Random, summaries: list[tuple[dict[str, A
     try:
         async with engine.begin() as conn:
             for start in range(0, len(rows), 2000):
-                await conn.execute(insert(ScoreSheet.__table__), rows[start:start + 2000])
+                await conn.execute(insert(ScoreSheet.__table__), rows[start:start + 2000])  # type: ignore[attr-defined]
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE"))

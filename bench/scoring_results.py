@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import httpx  # noqa: E402
 import status_view  # noqa: E402
 from sqlalchemy import insert, select, text, update  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from edudx_common.auth import Principal  # noqa: E402
 from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
@@ -77,12 +78,12 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
             definition = rubric.definition
             parsed = definition_of(rubric)
         async with sub_engine.begin() as conn:
-            await conn.execute(update(Campaign).where(Campaign.id == data.campaign_id).values(rubric_id=rubric.id))
-            issuer = (await conn.execute(select(Campaign.issuer_unit_id).where(Campaign.id == data.campaign_id))
-                      ).scalar_one()
-            targets = (await conn.execute(select(CampaignTarget.unit_id, CampaignTarget.unit_name,
-                                                 CampaignTarget.unit_path)
-                                          .where(CampaignTarget.campaign_id == data.campaign_id))).all()
+            await conn.execute(update(Campaign).where(col(Campaign.id) == data.campaign_id).values(rubric_id=rubric.id))
+            issuer = (await conn.execute(select(col(Campaign.issuer_unit_id))
+                                         .where(col(Campaign.id) == data.campaign_id))).scalar_one()
+            targets = (await conn.execute(select(col(CampaignTarget.unit_id), col(CampaignTarget.unit_name),
+                                                 col(CampaignTarget.unit_path))
+                                          .where(col(CampaignTarget.campaign_id) == data.campaign_id))).all()
         maxima = {c["code"]: Decimal(str(c["max_points"])) for g in definition["groups"] for c in g["criteria"]}
         now = utcnow()
         sheets: list[dict[str, Any]] = []
@@ -115,9 +116,9 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
                               self_total=result.self_total, review_total=result.review_total)
         async with sc_engine.begin() as conn:
             for chunk in status_view._chunks(sheets, 2000):
-                await conn.execute(insert(ScoreSheet.__table__), chunk)
+                await conn.execute(insert(ScoreSheet.__table__), chunk)  # type: ignore[attr-defined]
             for chunk in status_view._chunks(scores, 5000):
-                await conn.execute(insert(CriterionScore.__table__), chunk)
+                await conn.execute(insert(CriterionScore.__table__), chunk)  # type: ignore[attr-defined]
         async with sc_engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE"))
@@ -260,7 +261,7 @@ async def compare_in_process(data: status_view.Dataset, identity_url: str, submi
                                            ranking=summary.ranking, with_previous=summary.with_previous,
                                            lines=summary.lines, count=len(summary.lines)))
                 ended = time.perf_counter()
-                await service.publish(session, admin, campaign, None, events=_NoEvents(), clock=utcnow,
+                await service.publish(session, admin, campaign, None, events=_NoEvents(), clock=utcnow,  # type: ignore[arg-type]
                                       school_year="2024-2025", issuer_path="/")
                 await session.flush()
                 published = time.perf_counter()

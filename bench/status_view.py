@@ -190,11 +190,11 @@ async def build(size: int, identity_url: str, flat: bool = False) -> Dataset:
             target["issuer_group_hex"] = issuer_group_of(target["unit_path"], so_id)
         async with sub_engine.begin() as conn:
             for chunk in _chunks(targets, 5000):
-                await conn.execute(insert(CampaignTarget.__table__), chunk)
+                await conn.execute(insert(CampaignTarget.__table__), chunk)  # type: ignore[attr-defined]
             for chunk in _chunks(submissions, 2000):
-                await conn.execute(insert(Submission.__table__), chunk)
+                await conn.execute(insert(Submission.__table__), chunk)  # type: ignore[attr-defined]
             for chunk in _chunks(reviews, 5000):
-                await conn.execute(insert(TargetReview.__table__), chunk)
+                await conn.execute(insert(TargetReview.__table__), chunk)  # type: ignore[attr-defined]
         async with sub_engine.connect() as conn:  # the steady state: statistics and visibility map up to date
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE"))
@@ -316,7 +316,7 @@ async def in_process(data: Dataset, runs: int) -> tuple[list[Timing], str]:
         "page query (50 targets by name)": lambda session: status_repository.listed(
             session, scope, **no_filter, limit=50, offset=0),
         "service: roll-up + naming + page (no HTTP)": lambda session: status_service.status_report(
-            session, admin, NoNames(), campaign_id=data.campaign_id,
+            session, admin, NoNames(), campaign_id=data.campaign_id,  # type: ignore[arg-type]
             filters=status_service.StatusFilters(), now=NOW, limit=50),
         "for comparison: fetch every target (Python grouping)": lambda session: status_repository.listed(
             session, scope, **no_filter, limit=None, offset=0),
