@@ -8,7 +8,7 @@ before and after). One published campaign with `--drafts` schools, each with a d
 answers. Each round saves every draft once as its school's IT officer — one history line grows per draft, as
 an officer typing for a while — first the way before (a `pool_pre_ping` engine; the draft read, the
 compare-and-set, the latest history line read, the line's update or insert: four statements and a ping), then
-the way now (`workflow.service.save_draft`: two statements, no ping), and so on alternately. Each save is its own
+the way now (`workflow.drafts.save_draft`: two statements, no ping), and so on alternately. Each save is its own
 transaction, committed, as a request's is. Reports CPU of this process (all of it is the service's Python, the
 driver and SQLAlchemy: no HTTP, no token check) and wall time per save, and the statements each sends.
 """
@@ -40,8 +40,9 @@ from submissions.campaigns.models import Campaign, CampaignTarget  # noqa: E402
 from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.outlines.validation import split_storable  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
-from submissions.workflow import repository, service  # noqa: E402
+from submissions.workflow import outline_cache, repository, service  # noqa: E402
 from submissions.workflow.models import Submission, SubmissionEvent  # noqa: E402
+from submissions.workflow.service import drafts  # noqa: E402
 from tests.submissions.builders import FULL_ANSWERS  # noqa: E402
 from tests.support import migrate  # noqa: E402
 
@@ -98,8 +99,8 @@ async def save_before(session: AsyncSession, principal: Principal, submission_id
     """save_draft as it was before issue 24 (same checks; the statements of that time)."""
     ctx = await service.load(session, principal, submission_id)
     now = datetime.now(UTC)
-    service._ensure_can_edit(principal, ctx, now)
-    outline = service._outline(ctx.campaign)
+    service.ensure_can_edit(principal, ctx, now)
+    outline = outline_cache.outline(ctx.campaign)
     assert outline is not None
     kept, _refused = split_storable(outline, values)
     content = {k: v for k, v in {**ctx.submission.content, **kept}.items() if v is not None}
@@ -118,7 +119,7 @@ async def save_before(session: AsyncSession, principal: Principal, submission_id
 
 async def save_now(session: AsyncSession, principal: Principal, submission_id: uuid.UUID,
                    values: dict[str, Any], base_version: int) -> None:
-    await service.save_draft(session, principal, lambda: datetime.now(UTC), submission_id, values, base_version)
+    await drafts.save_draft(session, principal, lambda: datetime.now(UTC), submission_id, values, base_version)
 
 
 Save = Callable[[AsyncSession, Principal, uuid.UUID, dict[str, Any], int], Awaitable[None]]

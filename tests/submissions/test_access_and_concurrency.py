@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.timezone import format_vn
-from submissions.workflow import service as workflow_service
+from submissions.workflow import outline_cache
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, FULL_ANSWERS, make_campaign, make_school_year, open_submission, save, submit
 from tests.support import on_postgres
@@ -132,7 +132,7 @@ async def test_wrong_answers_are_saved_and_named_per_field(client: httpx.AsyncCl
     draft = await open_submission(client, officer, campaign["id"])
     answers = {**FULL_ANSWERS, "s3_portal_url": "thcshoabinh.edu.vn", "s3_posts": "nhiều", "unknown_field": 1,
                "s4_infrastructure": [{"item": "Máy", "quantity": -1}]}
-    monkeypatch.setattr(workflow_service, "_OUTLINES", {})
+    monkeypatch.setattr(outline_cache, "OUTLINES", {})
 
     saved = await save(client, officer, draft, answers)
     on_other_device = await client.get(f"{API}/submissions/{draft['id']}", headers=principal)

@@ -18,7 +18,7 @@ from edudx_common.auth import Role
 from submissions.outlines.schemas import OutlineDefinition
 from submissions.outlines.validation import WHITESPACE
 from submissions.workflow.models import Submission
-from submissions.workflow.service import completeness
+from submissions.workflow.service.drafts import completeness
 from tests.identity.builders import make_province, make_user
 from tests.submissions.builders import API, make_campaign, make_school_year, open_submission, save
 from tests.support import on_postgres

@@ -9,7 +9,7 @@ from typing import Any
 from submissions.outlines.schemas import OutlineDefinition, walk_sections
 from submissions.outlines.seed import SEED_004_DEFINITION
 from submissions.outlines.validation import missing_required
-from submissions.workflow.service import completeness
+from submissions.workflow.service.drafts import completeness
 from tests.submissions.builders import FULL_ANSWERS
 
 

@@ -34,6 +34,7 @@ from submissions.signatures.pki import (
 )
 from submissions.workflow import repository as workflow_repository
 from submissions.workflow import service as workflow_service
+from submissions.workflow.service import drafts as workflow_drafts
 
 DEMO_CA_FILE = "demo-ca"
 YEAR = timedelta(days=365)
@@ -70,11 +71,11 @@ async def seed_demo_draft(session: AsyncSession, *, campaign: Campaign, unit_id:
     submits it: the submit checks them."""
     now = now or utcnow()
     principal = _demo_principal(unit_id, principal_name)
-    draft = await workflow_service.open_draft(session, principal, lambda: now, campaign.id, unit_id)
+    draft = await workflow_drafts.open_draft(session, principal, lambda: now, campaign.id, unit_id)
     if draft.submit_count > 0:
         return None
     if draft.content != DEMO_ANSWERS:
-        await workflow_service.save_draft(session, principal, lambda: now, draft.id, DEMO_ANSWERS, draft.version)
+        await workflow_drafts.save_draft(session, principal, lambda: now, draft.id, DEMO_ANSWERS, draft.version)
     return draft.id
 
 

@@ -23,6 +23,7 @@ from submissions.workflow.schemas import (
     SubmitRequest,
     UnitSubmissionRead,
 )
+from submissions.workflow.service import drafts
 
 router = APIRouter(tags=["submissions"], responses=PROBLEM_RESPONSES)
 
@@ -74,7 +75,7 @@ async def open_submission(campaign_id: uuid.UUID, session: SessionDep, principal
                           response: Response, unit_id: uuid.UUID | None = None) -> SubmissionRead:
     """The caller's unit's submission for the campaign (or `unit_id`'s, for an authority acting for a school),
     created as an empty draft the first time. Its `ETag` is the version to send back when saving."""
-    submission = await service.open_draft(session, principal, clock, campaign_id, unit_id)
+    submission = await drafts.open_draft(session, principal, clock, campaign_id, unit_id)
     return _read(principal, await service.load(session, principal, submission.id), response)
 
 
@@ -96,8 +97,8 @@ async def save_draft(submission_id: uuid.UUID, body: DraftUpdate, session: Autoc
     `problems` with its field and message (200): only the submit refuses it. Answers that cannot be stored at
     all (a field the outline does not have) are left out and listed with `saved: false`; 422 only when nothing
     of the request could be stored."""
-    saved = await service.save_draft(session, principal, clock, submission_id, body.values,
-                                     _base_version(if_match, body.base_version))
+    saved = await drafts.save_draft(session, principal, clock, submission_id, body.values,
+                                    _base_version(if_match, body.base_version))
     return _read(principal, saved.ctx, response, saved.refused)
 
 

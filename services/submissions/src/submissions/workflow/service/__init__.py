@@ -9,15 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from edudx_common.auth import PREPARE_ROLES, Principal, Role
-from edudx_common.db import new_id
-from edudx_common.errors import FieldError
+from edudx_common.auth import Principal, Role
 from edudx_common.pagination import PageParams
 from edudx_common.tables import audit
 from edudx_common.timezone import describe_delay, format_vn
@@ -34,34 +31,26 @@ from submissions.access import (
     sees_submission,
     unit_in_path,
 )
-from submissions.campaigns import repository as campaigns_repository
-from submissions.campaigns import service as campaigns_service
 from submissions.campaigns.models import Campaign, CampaignStatus, CampaignTarget, LatePolicy
 from submissions.clients.scoring import ScoringClient
 from submissions.errors import (
     DeadlinePassed,
-    InvalidContent,
     NotAllowed,
     StaleSubmission,
     SubmissionNotFound,
     SubmissionStateConflict,
 )
 from submissions.events import EventSink
-from submissions.outlines.schemas import FieldKind, OutlineDefinition
 from submissions.outlines.validation import (
-    WHITESPACE,
     ContentError,
     check_values,
-    split_storable,
-    unanswered_required,
 )
-from submissions.workflow import checklist, repository
+from submissions.workflow import checklist, outline_cache, repository
 from submissions.workflow.events import SubmissionApproved, SubmissionReturned, SubmissionSubmitted
 from submissions.workflow.models import Submission, SubmissionEvent, SubmissionStatus, SubmissionVersion
 from submissions.workflow.schemas import CampaignPhase, FieldProblem, ReturnRequest, SubmissionRead, UnitSubmissionRead
 
 Clock = Callable[[], datetime]
-EDIT_COALESCE = timedelta(minutes=15)
 EDITABLE = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
 AWAITING_REVIEW = {SubmissionStatus.SUBMITTED, SubmissionStatus.RESUBMITTED}
 
@@ -94,7 +83,7 @@ async def load(session: AsyncSession, principal: Principal, submission_id: uuid.
     return Context(submission, campaign, target)
 
 
-def _visible(principal: Principal, submission: Submission, target: CampaignTarget, campaign: Campaign) -> Context:
+def visible(principal: Principal, submission: Submission, target: CampaignTarget, campaign: Campaign) -> Context:
     """The save path's check: only who may act can save, so the read-only readers of `load` need not be asked."""
     if not sees_submission(principal, target.unit_path):
         raise SubmissionNotFound()
@@ -193,33 +182,7 @@ def allowed_actions(principal: Principal, ctx: Context) -> list[str]:
     return actions
 
 
-# --- drafting ------------------------------------------------------------------------------------------
-
-
-async def open_draft(session: AsyncSession, principal: Principal, clock: Clock, campaign_id: uuid.UUID,
-                     unit_id: uuid.UUID | None) -> Submission:
-    """The unit's submission for the campaign, created as an empty draft on first use."""
-    unit_id = unit_id or principal.unit_id
-    if unit_id is None:
-        raise NotAllowed("Tài khoản chưa gắn với đơn vị nào.")
-    campaign = await campaigns_service.get_visible(session, principal, campaign_id)
-    target = await campaigns_repository.target(session, campaign.id, unit_id)
-    if target is None or not sees_submission(principal, target.unit_path):
-        raise SubmissionNotFound("Đơn vị không phải đối tượng của đợt báo cáo này.")
-    existing = await repository.for_unit(session, campaign.id, unit_id)
-    if existing is not None:
-        return existing
-    ctx_check = Context(Submission(campaign_id=campaign.id, target_id=target.id, unit_id=unit_id), campaign, target)
-    _ensure_can_edit(principal, ctx_check, clock())
-    submission = Submission(campaign_id=campaign.id, target_id=target.id, unit_id=unit_id,
-                            updated_by=_who(principal))
-    session.add(submission)
-    await session.flush()
-    await _record(session, submission, principal, "created", target)
-    return submission
-
-
-def _ensure_can_edit(principal: Principal, ctx: Context, now: datetime) -> None:
+def ensure_can_edit(principal: Principal, ctx: Context, now: datetime) -> None:
     if not (prepares_submission(principal, ctx.target.unit_id)
             or acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)):
         raise NotAllowed("Chỉ cán bộ của trường (hoặc quản trị viên cấp trên thay mặt trường) được soạn báo cáo.")
@@ -233,147 +196,18 @@ def _ensure_can_edit(principal: Principal, ctx: Context, now: datetime) -> None:
         raise SubmissionStateConflict("Báo cáo đã nộp không sửa được; chờ cấp trên trả lại nếu cần sửa.")
 
 
-@dataclass(frozen=True)
-class SavedDraft:
-    """A saved draft and the answers of this save that could not be stored (the stored ones that are wrong
-    are in `content_problems`)."""
-
-    ctx: Context
-    refused: list[ContentError]
-
-
-async def save_draft(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
-                     values: dict[str, Any], base_version: int) -> SavedDraft:
-    """Merge `values` into the draft if nobody saved since `base_version`; otherwise 412 and nothing written.
-    Wrong answers are stored too (validation blocks only the submit): what was typed is on the server, for the
-    next device and the next person, with a message per field.
-
-    The route runs it without a transaction on PostgreSQL (`AutocommitSessionDep`): its one write is a single
-    atomic statement, and the read before it is guarded by the compare-and-set on the version. Any other write
-    added here would commit on its own: make it part of that statement, or move the route to `SessionDep`.
-
-    On PostgreSQL a save of a draft this process saved before is that one statement alone (`_save_at_once`);
-    the first save, and any save it refuses, is the read and the write below."""
-    if session.get_bind().dialect.name == "postgresql":
-        saved = await _save_at_once(session, principal, clock, submission_id, values, base_version)
-        if saved is not None:
-            return saved
-    found = await repository.for_save(session, submission_id)  # the one read of a save
-    if found is None:
-        raise SubmissionNotFound()
-    submission, target, campaign, last_line = found
-    ctx = _visible(principal, submission, target, campaign)
-    now = clock()
-    _ensure_can_edit(principal, ctx, now)
-    outline = await _outline_for_save(session, ctx.campaign)
-    if outline is None:
-        raise InvalidContent("Đợt báo cáo không có đề cương: chỉ cần nộp minh chứng.")
-    _learn_campaign(submission_id, ctx.campaign)
-    kept, refused = split_storable(outline, values)
-    if values and not kept:
-        raise InvalidContent(errors=[FieldError(field=e.field, message=e.message) for e in refused])
-    content = {**ctx.submission.content, **kept}
-    content = {k: v for k, v in content.items() if v is not None}
-    # ... and its one write: the row (compare-and-set on the version) with its history line.
-    line = _edit_line(ctx.submission, principal, ctx.target, now, list(kept), last_line)
-    if not await repository.save_draft(session, ctx.submission, base_version,
-                                       {"content": content, "updated_at": now, "updated_by": _who(principal),
-                                        "completeness": completeness(outline, content)}, line):
-        await _refuse_stale(session, ctx.submission)
-    return SavedDraft(ctx, refused)
-
-
-# The campaign (id, version) of submissions saved in this process: a submission never changes campaign, and the
-# version says whether the outline kept for it (`_OUTLINES`) is still the campaign's. With it a save needs no read:
-# `_save_at_once` names the version in its statement, so a campaign edited since makes it miss.
-_CAMPAIGN_OF_SUBMISSION: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
-_CAMPAIGNS_OF_SUBMISSIONS_KEPT = 50_000  # some 10 MB; emptied when full, each entry costs one read to learn again
-
-
-def _learn_campaign(submission_id: uuid.UUID, campaign: Campaign) -> None:
-    if len(_CAMPAIGN_OF_SUBMISSION) >= _CAMPAIGNS_OF_SUBMISSIONS_KEPT:
-        _CAMPAIGN_OF_SUBMISSION.clear()
-    _CAMPAIGN_OF_SUBMISSION[submission_id] = (campaign.id, campaign.version)
-
-
-async def _save_at_once(session: AsyncSession, principal: Principal, clock: Clock, submission_id: uuid.UUID,
-                        values: dict[str, Any], base_version: int) -> SavedDraft | None:
-    """`save_draft` as one statement (PostgreSQL) that checks what the read was for; None when it cannot be used
-    (the submission's campaign or its outline unknown here, nothing of `values` storable) or wrote nothing, and the
-    ordinary path is to find out why: it raises the same problems as ever."""
-    known = _CAMPAIGN_OF_SUBMISSION.get(submission_id)
-    kept_outline = _OUTLINES.get(known) if known is not None else None
-    if known is None or kept_outline is None:
-        return None
-    stored_outline, outline = kept_outline
-    kept, refused = split_storable(outline, values)
-    if values and not kept:
-        return None
-    now = clock()
-    found = await repository.save_draft_at_once(
-        session, submission_id, expected_version=base_version, campaign_id=known[0], campaign_version=known[1],
-        kept=kept, now=now, updated_by=_who(principal), scope=_edit_scope(principal),
-        required=_required_answers(known, outline),
-        line=repository.EditLine(actor_id=principal.subject, actor_name=principal.name,
-                                 actor_unit_id=principal.unit_id, extend_since=now - EDIT_COALESCE,
-                                 new_event_id=new_id(), new_detail={"fields": list(kept)[:20], "saves": 1}))
-    if found is None:
-        return None
-    submission, target, campaign = found
-    set_committed_value(campaign, "outline", stored_outline)
-    return SavedDraft(Context(submission, campaign, target), refused)
-
-
-def _edit_scope(principal: Principal) -> repository.EditScope:
-    """`_visible` and the first check of `_ensure_can_edit` (`prepares_submission`, `acts_for_school`) as what
-    the statement checks on the target."""
-    return repository.EditScope(unit_id=principal.unit_id, sees_everything=sees_everything(principal),
-                                prepares=principal.has_any(*PREPARE_ROLES, Role.AUTHORITY_ADMIN),
-                                acts_anywhere=principal.is_system_admin,
-                                acts_below=principal.has_any(Role.AUTHORITY_ADMIN))
-
-
-_REQUIRED_ANSWERS: dict[tuple[uuid.UUID, int], repository.RequiredAnswers] = {}
-
-
-def _required_answers(campaign: tuple[uuid.UUID, int], outline: OutlineDefinition) -> repository.RequiredAnswers:
-    """What `completeness` needs of the outline, for the statement to compute it as `completeness` would."""
-    kept = _REQUIRED_ANSWERS.get(campaign)
-    if kept is not None:
-        return kept
-    required = [field for _, field in outline.fields_by_id().values() if field.required]
-    count = len(required)
-    if len(_REQUIRED_ANSWERS) >= _OUTLINES_KEPT:
-        _REQUIRED_ANSWERS.clear()
-    kept = _REQUIRED_ANSWERS[campaign] = repository.RequiredAnswers(
-        field_ids=[field.id for field in required],
-        min_rows=[(field.min_rows or 0) if field.kind == FieldKind.TABLE else 0 for field in required],
-        completeness_by_unanswered=[round(100 * (count - unanswered) / count) if count else 100
-                                    for unanswered in range(count + 1)],
-        whitespace=WHITESPACE)
-    return kept
-
-
-def completeness(outline: OutlineDefinition, content: dict[str, Any]) -> int:
-    """Share of the required fields answered, 0–100 (100 when the outline requires nothing)."""
-    required = sum(1 for _, field in outline.fields_by_id().values() if field.required)
-    if not required:
-        return 100
-    return round(100 * (required - unanswered_required(outline, content)) / required)
-
-
 def content_problems(ctx: Context) -> list[ContentError]:
     """What is wrong in the stored answers (types, formats, limits): shown at each field, refused on submit."""
-    outline = _outline(ctx.campaign)
+    outline = outline_cache.outline(ctx.campaign)
     return check_values(outline, ctx.submission.content) if outline is not None else []
 
 
 async def _write(session: AsyncSession, submission: Submission, base_version: int, **values: Any) -> None:
     if not await repository.compare_and_set(session, submission, base_version, values):
-        await _refuse_stale(session, submission)
+        await refuse_stale(session, submission)
 
 
-async def _refuse_stale(session: AsyncSession, submission: Submission) -> None:
+async def refuse_stale(session: AsyncSession, submission: Submission) -> None:
     await session.refresh(submission)  # what the winner wrote
     raise StaleSubmission(
             f"{submission.updated_by or 'Người khác'} đã lưu báo cáo (phiên bản {submission.version}) sau khi bạn mở."
@@ -385,7 +219,8 @@ async def _refuse_stale(session: AsyncSession, submission: Submission) -> None:
 
 
 async def checklist_of(ctx: Context, scoring: ScoringClient) -> checklist.Checklist:
-    return await checklist.build(_outline(ctx.campaign), ctx.submission.content, submission_id=ctx.submission.id,
+    return await checklist.build(outline_cache.outline(ctx.campaign), ctx.submission.content,
+                                 submission_id=ctx.submission.id,
                                  rubric_id=ctx.campaign.rubric_id, scoring=scoring)
 
 
@@ -401,7 +236,7 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     on_behalf = acts_for_school(principal, ctx.target.unit_id, ctx.target.unit_path)
     if not (_is_principal_of(principal, ctx.target) or on_behalf):
         raise NotAllowed("Chỉ Hiệu trưởng (hoặc cấp quản lý thay mặt trường) được nộp báo cáo.")
-    _ensure_can_edit(principal, ctx, now)
+    ensure_can_edit(principal, ctx, now)
     await ensure_complete(ctx, scoring)
     resubmitting = ctx.submission.status == SubmissionStatus.RETURNED
     due = effective_due(ctx)
@@ -414,7 +249,7 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     number = ctx.submission.submit_count + 1
     values: dict[str, Any] = {
         "status": (SubmissionStatus.RESUBMITTED if resubmitting else SubmissionStatus.SUBMITTED).value,
-        "submit_count": number, "last_submitted_at": now, "updated_at": now, "updated_by": _who(principal),
+        "submit_count": number, "last_submitted_at": now, "updated_at": now, "updated_by": who(principal),
     }
     if not resubmitting:
         values |= {"first_submitted_at": now, "late_seconds": late}
@@ -425,7 +260,7 @@ async def submit(session: AsyncSession, principal: Principal, events: EventSink,
     detail: dict[str, Any] = {"late_seconds": late} if late else {}
     if note:
         detail["note"] = note
-    await _record(session, ctx.submission, principal, "resubmitted" if resubmitting else "submitted", ctx.target,
+    await record(session, ctx.submission, principal, "resubmitted" if resubmitting else "submitted", ctx.target,
             version_number=number, detail=detail or None, on_behalf=on_behalf, at=now)
     await session.flush()
     await events.emit(session, SubmissionSubmitted.model_validate({
@@ -496,7 +331,7 @@ async def start_review(session: AsyncSession, principal: Principal, clock: Clock
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.UNDER_REVIEW.value,
                  updated_at=now)
-    await _record(session, ctx.submission, principal, "review_started", ctx.target, at=now)
+    await record(session, ctx.submission, principal, "review_started", ctx.target, at=now)
     return ctx
 
 
@@ -512,7 +347,7 @@ async def return_submission(session: AsyncSession, principal: Principal, events:
     reasons = data.reasons.model_dump(exclude_none=True)
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.RETURNED.value,
                  return_reasons=reasons, resubmission_due_at=due, forwarded_at=None, updated_at=now)
-    await _record(session, ctx.submission, principal, "returned", ctx.target, at=now,
+    await record(session, ctx.submission, principal, "returned", ctx.target, at=now,
             detail={"reasons": reasons, "resubmission_due_at": due.isoformat()})
     await session.flush()
     await events.emit(session, SubmissionReturned.model_validate({**_payload(ctx), "reasons": reasons,
@@ -527,7 +362,7 @@ async def forward(session: AsyncSession, principal: Principal, clock: Clock, sub
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.FORWARDED.value,
                  forwarded_at=now, updated_at=now)
-    await _record(session, ctx.submission, principal, "forwarded", ctx.target, at=now,
+    await record(session, ctx.submission, principal, "forwarded", ctx.target, at=now,
             detail={"comment": comment} if comment else None)
     return ctx
 
@@ -545,7 +380,7 @@ async def approve(session: AsyncSession, principal: Principal, events: EventSink
     now = clock()
     await _write(session, ctx.submission, ctx.submission.version, status=SubmissionStatus.APPROVED.value,
                  approved_at=now, updated_at=now)
-    await _record(session, ctx.submission, principal, "approved", ctx.target, at=now,
+    await record(session, ctx.submission, principal, "approved", ctx.target, at=now,
             detail={"comment": comment} if comment else None)
     await session.flush()
     await events.emit(session, SubmissionApproved.model_validate({**_payload(ctx), "comment": comment}))
@@ -559,45 +394,7 @@ def _is_principal_of(principal: Principal, target: CampaignTarget) -> bool:
     return principal.has_any(Role.PRINCIPAL) and principal.unit_id == target.unit_id
 
 
-# Outlines by (campaign, version), as stored and parsed: every autosave checks its values against the campaign's
-# outline, and parsing its JSON each time cost more than the check; the save does not even read it
-# (`repository.for_save`). A campaign's version changes with any edit of it.
-_OUTLINES: dict[tuple[uuid.UUID, int], tuple[dict[str, Any], OutlineDefinition]] = {}
-_OUTLINES_KEPT = 256
-
-
-def _outline(campaign: Campaign) -> OutlineDefinition | None:
-    kept = _OUTLINES.get((campaign.id, campaign.version))
-    if kept is not None:
-        return kept[1]
-    if not campaign.outline:
-        return None
-    return _keep_outline(campaign, campaign.outline)
-
-
-def _keep_outline(campaign: Campaign, stored: dict[str, Any]) -> OutlineDefinition:
-    outline = OutlineDefinition.model_validate(stored)
-    if len(_OUTLINES) >= _OUTLINES_KEPT:
-        del _OUTLINES[next(iter(_OUTLINES))]  # the oldest
-    _OUTLINES[(campaign.id, campaign.version)] = (stored, outline)
-    return outline
-
-
-async def _outline_for_save(session: AsyncSession, campaign: Campaign) -> OutlineDefinition | None:
-    """The outline of a campaign read without it (`repository.for_save`), from the kept copy or else the database;
-    either way set on `campaign` too, so that whatever reads `campaign.outline` later finds it."""
-    kept = _OUTLINES.get((campaign.id, campaign.version))
-    if kept is not None:
-        set_committed_value(campaign, "outline", kept[0])
-        return kept[1]
-    found, stored = await repository.outline_of_version(session, campaign)
-    if not found:
-        raise SubmissionStateConflict("Đợt báo cáo vừa được cập nhật. Hãy lưu lại.")
-    set_committed_value(campaign, "outline", stored)
-    return _keep_outline(campaign, stored) if stored else None
-
-
-def _who(principal: Principal) -> str:
+def who(principal: Principal) -> str:
     return principal.name or principal.subject
 
 
@@ -618,7 +415,7 @@ def _payload(ctx: Context) -> dict[str, Any]:
 UNAUDITED_ACTIONS = frozenset({"created", "edited"})
 
 
-async def _record(session: AsyncSession, submission: Submission, principal: Principal, action: str,
+async def record(session: AsyncSession, submission: Submission, principal: Principal, action: str,
                   target: CampaignTarget, *, version_number: int | None = None, detail: dict[str, Any] | None = None,
                   on_behalf: bool | None = None, at: datetime | None = None) -> None:
     if on_behalf is None:
@@ -637,20 +434,6 @@ async def _record(session: AsyncSession, submission: Submission, principal: Prin
                      target_id=submission.id, unit_id=target.unit_id, unit_path=target.unit_path,
                      after={"status": submission.status},
                      changes={"on_behalf": on_behalf, "version_number": version_number, **(detail or {})})
-
-
-def _edit_line(submission: Submission, principal: Principal, target: CampaignTarget, now: datetime,
-               field_ids: list[str], last: SubmissionEvent | None) -> repository.ExtendLine | SubmissionEvent:
-    """Autosave writes often: consecutive saves by one person within 15 minutes are one history line."""
-    if (last is not None and last.action == "edited" and last.actor_id == principal.subject
-            and now - last.at < EDIT_COALESCE):
-        detail = last.detail or {}
-        return repository.ExtendLine(last.id, now, {**detail, "saves": int(detail.get("saves", 1)) + 1})
-    # Not audited (UNAUDITED_ACTIONS): the history line is the whole record of an edit.
-    return SubmissionEvent(id=new_id(), submission_id=submission.id, seq=(last.seq + 1) if last else 1,
-                           action="edited", actor_id=principal.subject, actor_name=principal.name,
-                           actor_unit_id=principal.unit_id, on_behalf=principal.unit_id != target.unit_id,
-                           version_number=None, detail={"fields": field_ids[:20], "saves": 1}, at=now)
 
 
 def submission_read(principal: Principal, ctx: Context, refused: list[ContentError] | None = None) -> SubmissionRead:
