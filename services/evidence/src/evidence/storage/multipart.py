@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import mmap
 import queue
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -69,6 +70,12 @@ class ChunkFeed:
         return chunk
 
 
+def _part_buffer() -> mmap.mmap:
+    """An anonymous mapping, not a bytearray: unmapped when the upload ends, so the process goes back to its idle
+    size at once (freed bytearrays of this size stay in the worker threads' malloc arenas)."""
+    return mmap.mmap(-1, PART_SIZE)
+
+
 class PartWriter:
     """Assembles the stream into parts and sends each full one; blocking, one thread (`upload`)."""
 
@@ -76,13 +83,13 @@ class PartWriter:
         self.client, self.bucket, self.key, self.content_type = client, bucket, key, content_type
         self.hash = hashlib.sha256()
         self.size = 0
-        self._buffer = bytearray(PART_SIZE)
+        self._buffer = _part_buffer()
         self._filled = 0
-        self._buffers = 1
-        self._spare: list[bytearray] = []
+        self._buffers = [self._buffer]
+        self._spare: list[mmap.mmap] = []
         self._upload_id: str | None = None
         self._pool: ThreadPoolExecutor | None = None
-        self._sending: dict[Future[str], tuple[int, bytearray]] = {}
+        self._sending: dict[Future[str], tuple[int, mmap.mmap]] = {}
         self._etags: dict[int, str] = {}
 
     def upload(self, feed: ChunkFeed) -> StoredStream:
@@ -96,6 +103,9 @@ class PartWriter:
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
+            for buffer in self._buffers:
+                with contextlib.suppress(BufferError):  # a view still held (a failed part's traceback): GC unmaps it
+                    buffer.close()
 
     def write(self, chunk: bytes | memoryview) -> None:
         self.hash.update(chunk)
@@ -146,12 +156,12 @@ class PartWriter:
         self._sending[future] = (number, self._buffer)
         self._buffer, self._filled = self._free_buffer(), 0
 
-    def _free_buffer(self) -> bytearray:
+    def _free_buffer(self) -> mmap.mmap:
         """A buffer whose part has been sent; a new one while fewer than PARALLEL_PARTS + 1 exist; else wait."""
         self._collect(block=False)
-        if not self._spare and self._buffers <= PARALLEL_PARTS:
-            self._buffers += 1
-            return bytearray(PART_SIZE)
+        if not self._spare and len(self._buffers) <= PARALLEL_PARTS:
+            self._buffers.append(_part_buffer())
+            return self._buffers[-1]
         while not self._spare:
             self._collect(block=True)
         return self._spare.pop()
