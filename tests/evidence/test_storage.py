@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -9,7 +10,8 @@ import pytest
 
 from evidence.config import Settings
 from evidence.main import make_storage
-from tests.evidence.conftest import S3Server
+from evidence.storage.multipart import PART_SIZE
+from tests.evidence.conftest import BUCKET, S3Server
 
 
 async def test_streams_of_unknown_length_are_stored_in_parts_and_aborted_cleanly(
@@ -24,18 +26,62 @@ async def test_streams_of_unknown_length_are_stored_in_parts_and_aborted_cleanly
         if fail:
             raise RuntimeError("client went away")
 
-    size = await storage.put_stream(key, chunks(12), content_type="application/octet-stream")
+    result = await storage.put_stream(key, chunks(12), content_type="application/octet-stream")
     stored = await storage.stat(key)
     read_back = b"".join([c async for c in storage.get_stream(key)])
     with pytest.raises(RuntimeError):
         await storage.put_stream(f"{key}-broken", chunks(3, fail=True), content_type="application/octet-stream")
     await storage.delete(key)
 
-    assert size == 12 * len(chunk) and stored is not None and stored.size == size
+    assert result.size == 12 * len(chunk) and stored is not None and stored.size == result.size
+    assert result.sha256 == hashlib.sha256(chunk * 12).hexdigest()
     assert read_back == chunk * 12
     assert await storage.stat(f"{key}-broken") is None
     assert await storage.stat(key) is None
     assert s3.keys("stream-test/") == []
+
+
+@pytest.mark.parametrize("sizes", [
+    [],  # an empty object (how a direct upload's URL is closed)
+    [1, 0, 1000],  # smaller than one part: a plain PUT
+    [PART_SIZE],  # exactly one part
+    [777 * 1024] * 13 + [PART_SIZE * 2 - 777 * 1024 * 13],  # exactly two parts, chunks across their edge
+    [3 * 1024 * 1024 + 1] * 7,  # parts of 5 MiB and a short last one
+], ids=["empty", "small", "one-part", "two-parts", "short-last-part"])
+async def test_a_stream_is_stored_byte_for_byte_whatever_its_part_edges(
+        evidence_settings: Settings, s3: S3Server, sizes: list[int]) -> None:
+    storage = make_storage(evidence_settings)
+    key = f"stream-test/{uuid.uuid4()}"
+    pieces = [bytes([i % 251]) * size for i, size in enumerate(sizes)]
+
+    async def chunks() -> AsyncIterator[bytes | memoryview]:
+        for i, piece in enumerate(pieces):
+            yield memoryview(piece) if i % 2 else piece
+
+    result = await storage.put_stream(key, chunks(), content_type="application/octet-stream")
+    read_back = b"".join([c async for c in storage.get_stream(key)])
+    await storage.delete(key)
+
+    assert read_back == b"".join(pieces)
+    assert result.size == sum(sizes) and result.sha256 == hashlib.sha256(read_back).hexdigest()
+
+
+async def test_a_stream_that_fails_after_parts_were_sent_leaves_no_object_and_no_open_upload(
+        evidence_settings: Settings, s3: S3Server) -> None:
+    storage = make_storage(evidence_settings)
+    key = f"stream-test/{uuid.uuid4()}"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b"x" * PART_SIZE
+        raise RuntimeError("client went away")
+
+    with pytest.raises(RuntimeError):
+        await storage.put_stream(key, chunks(), content_type="application/octet-stream")
+    open_uploads = s3.client()._list_multipart_uploads(BUCKET, prefix=key).uploads
+
+    assert await storage.stat(key) is None
+    assert open_uploads == []
 
 
 async def test_sweeper_removes_old_objects_without_a_row_and_keeps_the_rest(
@@ -60,18 +106,3 @@ async def test_sweeper_removes_old_objects_without_a_row_and_keeps_the_rest(
     assert too_young == [] and kept_while_young
     assert swept == [orphan]
     assert len(s3.keys()) == 1 and s3.keys()[0] != orphan
-
-
-def test_the_queue_reader_hands_out_exactly_the_bytes_asked_in_order() -> None:
-    from evidence.storage.s3 import _QueueReader
-
-    reader = _QueueReader()
-    pieces = [bytes([i]) * size for i, size in enumerate([3, 0, 7, 1, 10, 2])]
-    for piece in pieces:
-        reader.chunks.put_nowait(piece)
-    reader.chunks.put_nowait(None)
-
-    reads = [reader.read(4), reader.read(0), reader.read(9), reader.read(100), reader.read(5)]
-
-    assert [len(r) for r in reads] == [4, 0, 9, 10, 0]
-    assert b"".join(reads) == b"".join(pieces)

@@ -1,13 +1,13 @@
 """Reading a multipart upload from the request stream: text fields first, then one file part.
 
-The file is neither held in memory nor spooled to disk: each chunk is hashed, counted against the limit and
-streamed on into the store (an S3 multipart upload, a few parts in memory at a time), straight to the key the item
-will have if the file is accepted. The content checks (magic bytes, pypdf, zip structure) then read the object
-where it lies, by byte ranges, before any row names it: no one sees the item until it is checked. A refused,
-cut-off, oversized or duplicate upload has its object deleted before the answer; what a crash leaves (an object
-no row names) is removed by the sweeper. There is no copy to a final key: on SeaweedFS a server-side copy
-rewrites every byte, which cost as much as the upload itself (bench/RESULTS.md, session 9). Text fields must
-come before the file so that permission and quota are decided before the first byte of the file is sent on.
+The file is neither held in memory nor spooled to disk: each chunk is counted against the limit and streamed on
+into the store (an S3 multipart upload, a few parts in memory at a time), which hashes it on the way, straight to
+the key the item will have if the file is accepted. The content checks (magic bytes, pypdf, zip structure) then
+read the object where it lies, by byte ranges, before any row names it: no one sees the item until it is checked. A
+refused, cut-off, oversized or duplicate upload has its object deleted before the answer; what a crash leaves (an
+object no row names) is removed by the sweeper. There is no copy to a final key: on SeaweedFS a server-side copy
+rewrites every byte, which cost as much as the upload itself (bench/RESULTS.md, session 9). Text fields must come
+before the file so that permission and quota are decided before the first byte of the file is sent on.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from python_multipart.multipart import MultipartParser, MultipartState, parse_op
 
 from evidence.errors import InvalidUpload, MalformedUpload
 from evidence.files.inspection import HEAD_BYTES
-from evidence.storage.base import ObjectStorage
+from evidence.storage.base import ObjectStorage, StoredStream
 
 MAX_FIELDS = 30
 MAX_FIELD_BYTES = 8000
@@ -93,7 +93,8 @@ class _Spool:
 
 
 class _Streaming:
-    """The file part streamed on into the store as it arrives: counted, hashed, its head kept.
+    """The file part streamed on into the store as it arrives: counted, its head kept; the store's upload hashes it
+    (SHA-256) in its own thread, beside the event loop that reads the request.
 
     The store's upload runs as a task fed through a small bounded buffer, so a store slower than the client
     slows the reading of the request (back-pressure) instead of filling memory.
@@ -103,12 +104,11 @@ class _Streaming:
 
     def __init__(self, storage: ObjectStorage, key: str, limit: int) -> None:
         self.storage, self.key, self.limit = storage, key, limit
-        self.hash = hashlib.sha256()
         self.size = 0
         self.head = bytearray()
-        self._send, receive = anyio.create_memory_object_stream[bytes](self.BUFFERED_CHUNKS)
+        self._send, receive = anyio.create_memory_object_stream[bytes | memoryview](self.BUFFERED_CHUNKS)
 
-        async def chunks() -> AsyncIterator[bytes]:
+        async def chunks() -> AsyncIterator[bytes | memoryview]:
             async with receive:
                 async for chunk in receive:
                     yield chunk
@@ -116,11 +116,10 @@ class _Streaming:
         self._upload = asyncio.create_task(
             storage.put_stream(key, chunks(), content_type="application/octet-stream"), name="evidence-upload")
 
-    async def write(self, chunk: bytes) -> None:
+    async def write(self, chunk: bytes | memoryview) -> None:
         self.size += len(chunk)
         if self.size > self.limit:
             raise LimitExceeded(self.limit)
-        self.hash.update(chunk)
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
         try:
@@ -129,10 +128,10 @@ class _Streaming:
             await self._upload  # the store's upload ended early: its own error says why
             raise
 
-    async def finish(self) -> None:
+    async def finish(self) -> StoredStream:
         """The whole file has been sent: wait until the store holds it."""
         await self._send.aclose()
-        await self._upload
+        return await self._upload
 
     async def abort(self) -> None:
         """Stop the store's upload (never completing a truncated object) and remove whatever was stored."""
@@ -202,7 +201,8 @@ async def read_upload(
     header: dict[str, bytes] = {"field": b"", "value": b""}
     callbacks: Any = {
         "on_part_begin": lambda: events.append(("begin", None)),
-        "on_part_data": lambda data, start, end: events.append(("data", bytes(data[start:end]))),
+        # A view, not a copy: the parser is given the request's own bytes objects, which nothing changes.
+        "on_part_data": lambda data, start, end: events.append(("data", memoryview(data)[start:end])),
         "on_part_end": lambda: events.append(("end", None)),
         "on_header_field": lambda data, start, end: header.__setitem__("field", header["field"] + data[start:end]),
         "on_header_value": lambda data, start, end: header.__setitem__("value", header["value"] + data[start:end]),
@@ -258,9 +258,9 @@ async def read_upload(
         _parse(parser, None)
         if streaming is None or not done_file:
             raise InvalidUpload("Thiếu tệp minh chứng (trường 'file').")
-        await streaming.finish()
-        return StreamedUpload(fields=fields, filename=filename, key=streaming.key, size=streaming.size,
-                              sha256=streaming.hash.hexdigest(), head=bytes(streaming.head))
+        stored = await streaming.finish()
+        return StreamedUpload(fields=fields, filename=filename, key=streaming.key, size=stored.size,
+                              sha256=stored.sha256, head=bytes(streaming.head))
     except BaseException:
         if streaming is not None:
             # Shielded: a cancelled request (the client left) must still remove what it stored.

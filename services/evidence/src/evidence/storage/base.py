@@ -25,6 +25,14 @@ class StoredObject:
     etag: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredStream:
+    """What `put_stream` stored: its size and the SHA-256 of its bytes, computed on the way."""
+
+    size: int
+    sha256: str
+
+
 class ObjectStorage(Protocol):
     async def ensure_bucket(self) -> None: ...
 
@@ -32,8 +40,10 @@ class ObjectStorage(Protocol):
         """Store a local file of known size (multipart above the part size)."""
         ...
 
-    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], *, content_type: str) -> int:
-        """Store a stream of unknown length in multipart parts; return its size. Memory stays at a few parts."""
+    async def put_stream(self, key: str, chunks: AsyncIterator[bytes | memoryview], *,
+                         content_type: str) -> StoredStream:
+        """Store a stream of unknown length in multipart parts; return its size and SHA-256. Memory stays at a
+        few parts. If `chunks` fails, nothing is stored at `key`."""
         ...
 
     def get_stream(self, key: str, *, match_etag: str | None = None) -> AsyncIterator[bytes]: ...

@@ -9,7 +9,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import io
-import queue
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,15 +23,14 @@ from minio.error import S3Error
 from urllib3.exceptions import HTTPError
 
 from evidence.errors import StorageUnavailable
-from evidence.storage.base import PUT_ONCE_HEADERS, ObjectChanged, StoredObject
+from evidence.storage.base import PUT_ONCE_HEADERS, ObjectChanged, StoredObject, StoredStream
+from evidence.storage.multipart import ChunkFeed, PartWriter
 from evidence.storage.presign import presign_put
 
 T = TypeVar("T")
-# The minio client holds several parts in memory while it uploads them in parallel: 5 MiB (S3's minimum)
-# keeps an upload's memory near +30 MiB (10 MiB parts: +60 MiB; bench/evidence_upload.py).
+# A local file's parts: the minio client holds several in memory while it uploads them in parallel.
 PART_SIZE = 5 * 1024 * 1024
 READ_CHUNK = 256 * 1024
-STREAM_QUEUE_CHUNKS = 8  # bounded: the producer waits when the uploader falls behind
 MISSING = ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
 
 
@@ -48,9 +46,9 @@ _LIBC = _load_libc()
 
 
 def release_freed_memory() -> None:
-    """Hand freed heap memory back to the system. A streamed upload's parts (5 MiB bytes objects) are allocated in
-    worker threads, whose glibc arenas keep what is freed: after an upload the process stayed 10–25 MiB above
-    idle (bench/evidence_upload.py); trimming once per upload brings it back."""
+    """Hand freed heap memory back to the system. A streamed upload's part buffers are allocated in worker
+    threads, whose glibc arenas keep what is freed: after an upload the process stayed 10–25 MiB above idle
+    (bench/evidence_upload.py); trimming once per upload brings it back."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
 
@@ -61,67 +59,6 @@ def split_endpoint(raw: str, secure: bool) -> tuple[str, bool]:
         if raw.lower().startswith(scheme):
             return raw[len(scheme):].rstrip("/"), is_secure
     return raw.rstrip("/"), secure
-
-
-class _Abort:
-    """Put on the queue when the producer fails: the upload must fail too, never store a truncated object."""
-
-
-class _QueueReader(io.RawIOBase):
-    """A file-like object `put_object` reads from, fed with chunks by the event loop through a bounded queue.
-
-    `put_object` asks for a whole part per read: the chunks are collected and joined once, so each byte is copied
-    once here (appending each chunk to one bytes object copied the growing part again for every chunk: with
-    ~250 KiB chunks and 5 MiB parts, ten copies of every byte, a fifth of the evidence process's CPU per upload)."""
-
-    def __init__(self) -> None:
-        self.chunks: queue.Queue[bytes | _Abort | None] = queue.Queue(maxsize=STREAM_QUEUE_CHUNKS)
-        self._pieces: list[bytes] = []
-        self._buffered = 0
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        size = -1 if size is None else size
-        while not self._done and (size < 0 or self._buffered < size):
-            chunk = self.chunks.get()
-            if isinstance(chunk, _Abort):
-                raise OSError("upload aborted by its producer")
-            if chunk is None:
-                self._done = True
-            elif chunk:
-                self._pieces.append(chunk)
-                self._buffered += len(chunk)
-        if size < 0 or size >= self._buffered:
-            taken, self._pieces, self._buffered = self._pieces, [], 0
-            return b"".join(taken)
-        # Split the piece that crosses `size`: only its tail is copied to stay for the next read.
-        count, total = 0, 0
-        while total + len(self._pieces[count]) <= size:
-            total += len(self._pieces[count])
-            count += 1
-        crossing = self._pieces[count]
-        head = crossing[: size - total]
-        data = b"".join([*self._pieces[:count], head])
-        self._pieces = [crossing[size - total:], *self._pieces[count + 1:]]
-        self._buffered -= size
-        return data
-
-    def abort(self) -> None:
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self.chunks.get_nowait()
-        self.chunks.put_nowait(_Abort())
-
-    async def put(self, item: bytes | _Abort | None) -> None:
-        while True:
-            try:
-                self.chunks.put_nowait(item)
-                return
-            except queue.Full:
-                await anyio.sleep(0.002)
 
 
 class _RangeReader(io.RawIOBase):
@@ -214,34 +151,31 @@ class S3Storage:
 
         await self._run(put)
 
-    async def put_stream(self, key: str, chunks: AsyncIterator[bytes], *, content_type: str) -> int:
-        reader = _QueueReader()
-        size = 0
+    async def put_stream(self, key: str, chunks: AsyncIterator[bytes | memoryview], *,
+                         content_type: str) -> StoredStream:
+        feed = ChunkFeed()
+        writer = PartWriter(self.client, self.bucket, key, content_type=content_type)
+        stored: list[StoredStream] = []
 
-        def put() -> None:
+        def upload() -> None:
             try:
-                self.client.put_object(self.bucket, key, cast(BinaryIO, reader), -1, content_type=content_type,
-                                       part_size=PART_SIZE)
+                stored.append(writer.upload(feed))
             finally:
                 release_freed_memory()
 
-        async def upload() -> None:
-            await self._run(put)
-
         try:
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(upload)
+                tasks.start_soon(self._run, upload)
                 try:
                     async for chunk in chunks:
-                        size += len(chunk)
-                        await reader.put(chunk)
+                        await feed.put(chunk)
                 except BaseException:
-                    reader.abort()
+                    feed.abort()
                     raise
-                await reader.put(None)
+                await feed.put(None)
         except BaseExceptionGroup as group:
             raise group.exceptions[0] from None
-        return size
+        return stored[0]
 
     async def get_stream(self, key: str, *, match_etag: str | None = None) -> AsyncIterator[bytes]:
         headers = {"If-Match": match_etag} if match_etag else None
