@@ -120,6 +120,29 @@ async def test_save_without_version_is_refused(client: httpx.AsyncClient, id_ses
     assert stored["version"] == draft["version"] and stored["content"] == {}
 
 
+async def test_half_a_surrogate_pair_in_an_answer_is_refused_and_the_draft_stays_readable(
+        client: httpx.AsyncClient, id_session: AsyncSession, sign_in) -> None:  # type: ignore[no-untyped-def]
+    """`"\\ud800"` alone is valid JSON, but no UTF-8 text holds it. It was stored, and from then on every read of the
+    draft failed (500) on every device. Now the save is a 422 naming the field, and nothing of it is written."""
+    units, _admin, campaign = await _sở_campaign(client, id_session, sign_in)
+    officer = await sign_in(await make_user(id_session, units["s11"], Role.SCHOOL_IT_OFFICER))
+    draft = await open_submission(client, officer, campaign["id"])
+    saved = await save(client, officer, draft, {"s3_posts": 12})
+    assert saved.status_code == 200, saved.text
+
+    refused = await client.patch(
+        f"{API}/submissions/{draft['id']}", content=b'{"values": {"s3_posts": 13, "s3_portal_url": "https://a.vn/\\ud800"}}',
+        headers={**officer, "If-Match": f'"{saved.json()["version"]}"', "Content-Type": "application/json"})
+    after = await client.get(f"{API}/submissions/{draft['id']}", headers=officer)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "values.s3_portal_url" in refused.json()["errors"][0]["message"]
+    assert "không hợp lệ" in refused.json()["errors"][0]["message"]
+    assert after.status_code == 200 and after.json()["version"] == saved.json()["version"]
+    assert after.json()["content"] == {"s3_posts": 12}
+
+
 async def test_wrong_answers_are_saved_and_named_per_field(client: httpx.AsyncClient, id_session: AsyncSession,
                                                             sign_in, monkeypatch: pytest.MonkeyPatch,
                                                             ) -> None:  # type: ignore[no-untyped-def]

@@ -23,7 +23,16 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
@@ -47,8 +56,43 @@ def _refuse_control_characters(text: str) -> str:
 SingleLine = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_refuse_control_characters)]
 
 
+def unpaired_surrogate_at(value: Any, path: str = "") -> str | None:
+    """Where in a decoded JSON value a string holds half of a UTF-16 surrogate pair (`"\\ud800"` alone), or None.
+    JSON allows the escape and Python decodes it, but no UTF-8 text can hold it: stored, it made every later answer
+    that carries the text fail to encode (a draft no device could open again)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = unpaired_surrogate_at(key, path) if isinstance(key, str) else None
+            where = where if where is not None else unpaired_surrogate_at(item, f"{path}.{key}" if path else str(key))
+            if where is not None:
+                return where
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            where = unpaired_surrogate_at(item, f"{path}[{index}]")
+            if where is not None:
+                return where
+    return None
+
+
 class RequestModel(BaseModel):
+    """A request body: unknown fields refused, and no text that UTF-8 cannot hold (see `unpaired_surrogate_at`)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unpaired_surrogates(cls, data: Any) -> Any:
+        where = unpaired_surrogate_at(data) if isinstance(data, dict | list) else None
+        if where is not None:
+            raise PydanticCustomError("unpaired_surrogate", "Văn bản có ký tự không hợp lệ ({where}): một nửa cặp "
+                                      "mã UTF-16 đứng lẻ. Hãy gõ lại ký tự đó.", {"where": where or "nội dung"})
+        return data
 
 
 class PartialUpdate(RequestModel):
