@@ -139,5 +139,8 @@ async def _until_blocked(system: System, databases: Databases, task: asyncio.Tas
                 {"name": name})).scalar_one()
             if waiting:
                 return
+            # pg_stat_activity is read once per transaction and kept: a probe that stays in one transaction sees
+            # the moment of its first look forever (under load, before the second transaction got to its lock).
+            await probe.rollback()
             await asyncio.sleep(0.05)
     raise AssertionError("the second transaction never waited for the first")
