@@ -68,3 +68,28 @@ async def test_a_connection_closed_on_a_fresh_connection_is_not_retried(start_ga
 
     assert answer.status_code == 502 and answer.json()["code"] == "bad_gateway"
     assert attempts == [1]
+
+
+async def test_a_body_still_arriving_when_the_stale_connection_fails_reaches_the_service_whole(
+        start_gateway: StartGateway) -> None:
+    """The service hangs up the reused connection while the gateway waits for the client's body (a phone sends the
+    head, then the body). The retry must still send the whole body: aiohttp abandons the first attempt's body
+    reader, and a reader that ended the request's body stream with it sent the head again with no body — the
+    service waited 30 s (408), then read the next request as the rest of this body (400)."""
+    handled: list[bytes] = []
+    body = b'{"points": 2, "note": "' + b"x" * 4000 + b'"}'
+
+    async def late_body() -> AsyncIterator[bytes]:
+        yield body[:100]  # the head and the start of the body go at once …
+        await asyncio.sleep(0.5)  # … the rest of it later
+        yield body[100:]
+
+    async with closing_upstream(handled) as url:
+        client = await start_gateway({"scoring": url})
+        first = await client.post("/api/scoring/sheets/x", content=b"{}", headers={"content-type": "application/json"})
+        second = await client.post("/api/scoring/sheets/x", content=late_body(),
+                                   headers={"content-type": "application/json", "content-length": str(len(body))})
+        third = await client.post("/api/scoring/sheets/x", content=b"{}", headers={"content-type": "application/json"})
+
+    assert [first.status_code, second.status_code, third.status_code] == [200, 200, 200], second.text
+    assert handled == [b"POST {}", b"POST " + body, b"POST {}"]

@@ -137,13 +137,19 @@ class _RequestBody:
 
     The first `REPLAY_BYTES` sent are kept, so a request whose pooled connection turns out dead can be sent again
     (most API bodies are a few kilobytes); a larger body is not replayable and such a failure stays a 502.
+
+    The client's body is read from the ASGI `receive` itself, not through `Request.stream()`: aiohttp cancels an
+    attempt's body reader wherever it waits, and a cancellation inside the stream's generator ends that generator
+    for good — the retry then sent the head again with no body (the service waited, answered 408, and read the next
+    request as the rest of this body). A cancelled `receive()` loses nothing: the next call returns the message.
     """
 
     REPLAY_BYTES = 1024 * 1024
 
     def __init__(self, request: Request, write_timeout: float) -> None:
         self.failure: Exception | None = None
-        self._source = request.stream()
+        self._receive = request.receive
+        self._more = True  # the client has more of the body to send
         self._write_timeout = write_timeout
         self._deadline: asyncio.Timeout | None = None
         self._sent: list[bytes] = []
@@ -170,7 +176,8 @@ class _RequestBody:
             yield chunk
             self._reschedule(None)
         try:
-            async for chunk in self._source:
+            while self._more:
+                chunk = await self._next_from_client()
                 if chunk:
                     self._remember(chunk)
                     self._reschedule(self._write_timeout)
@@ -179,6 +186,13 @@ class _RequestBody:
         except Exception as exc:
             self.failure = exc
             raise
+
+    async def _next_from_client(self) -> bytes:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        self._more = bool(message.get("more_body", False))
+        return bytes(message.get("body", b""))
 
 
 class UpstreamResponse(StreamingResponse):
