@@ -8,8 +8,9 @@ is deployed) on their own PostgreSQL schemas `bench_identity` and `bench_submiss
 services' Alembic migrations and dropped at the end. Per size: one Sở with N/100 Phòng (real identity units,
 named by identity in the view), a published campaign with N targets and realistic submissions, inserted
 directly. The Sở admin signs in at identity and calls `GET /campaigns/{id}/status` over loopback HTTP
-(also filtered, and as a Phòng reviewer), then exports every target as XLSX and CSV; the views are measured
-again with the list's index `ix_campaign_targets_campaign_name`, and the queries in process with their plans.
+(also filtered, and as a reviewer: a Phòng's, or with `--flat` the Sở's), then exports every target as XLSX and
+CSV; the views are measured again with the list's index `ix_campaign_targets_campaign_name`, and the queries in
+process with their plans.
 In process, the roll-up is measured both ways in one run, alternating: grouped by the target's stored group under
 the issuer (`issuer_group_hex`, s8b) and by the group cut out of each path (a scope that does not name the issuer,
 as a Phòng's view is); since s9b the roll-up also sums the chart's figures (no separate summary query).
@@ -437,6 +438,11 @@ def alternated(label: str, size: int, runs: int, calls: dict[str, Callable[[], h
     return list(timings.values())
 
 
+def reviewer_label(data: Dataset) -> str:
+    """The reviewer is a Phòng's (its ~100 schools) on the old shape, the Sở's (every school) with `--flat`."""
+    return "Phòng reviewer (its ~100 schools)" if data.phong_count else "reviewer of the Sở (every school)"
+
+
 def measure_pairs(https: dict[str, httpx.Client], identity_url: str, datasets: list[Dataset],
                   requests: int, pids: dict[str, int]) -> list[Timing]:
     """The views of measure_views, each alternating between the servers (--base)."""
@@ -448,7 +454,7 @@ def measure_pairs(https: dict[str, httpx.Client], identity_url: str, datasets: l
         filtered = {"status": "overdue", "q": "truong thcs"}
         for label, headers, params, runs in (("Sở admin, page of 50", so, {}, requests),
                                              ("Sở admin, status=overdue&q=truong thcs", so, filtered, requests // 2),
-                                             ("Phòng reviewer (its ~100 schools)", phong, {}, requests // 2)):
+                                             (reviewer_label(data), phong, {}, requests // 2)):
             timings += alternated(label, data.size, runs, {
                 way: partial(http.get, url, headers=headers, params=params) for way, http in https.items()}, pids=pids)
         print(f"measured {data.size:,}", file=sys.stderr)
@@ -479,7 +485,7 @@ def measure_views(http: httpx.Client, identity_url: str, datasets: list[Dataset]
                              partial(http.get, url, headers=so)))
         timings.append(timed(f"Sở admin, status=overdue&q=truong thcs{suffix}", data.size, requests // 2,
                              partial(http.get, url, headers=so, params=filtered)))
-        timings.append(timed(f"Phòng reviewer (its ~100 schools){suffix}", data.size, requests // 2,
+        timings.append(timed(f"{reviewer_label(data)}{suffix}", data.size, requests // 2,
                              partial(http.get, url, headers=phong)))
         print(f"measured {data.size:,}{suffix}", file=sys.stderr)
     return timings
