@@ -8,13 +8,10 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
-
-from submissions.campaigns.models import Campaign, CampaignTarget
 from submissions.status import board, expressions, repository
 from submissions.status.schemas import TargetStatus
-from submissions.workflow.models import Submission, SubmissionStatus
+from submissions.workflow.models import SubmissionStatus
+from tests.submissions.grid_builders import add_grid_target, grid_campaign, grid_database
 
 NOW = datetime(2026, 12, 16, 10, tzinfo=UTC)
 DUE = NOW - timedelta(days=1)
@@ -24,45 +21,34 @@ LATENESS = (None, 0, 600)
 
 
 async def test_status_conditions_and_the_status_expression_agree_on_every_combination() -> None:
-    engine = create_async_engine("sqlite+aiosqlite://")
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=[
-            SQLModel.metadata.tables[t] for t in ("campaigns", "campaign_targets", "submissions", "target_reviews")]))
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    campaign = Campaign(issuer_unit_id=uuid.uuid4(), issuer_path="/", issuer_name="Sở", school_year_id=uuid.uuid4(),
-                        title="Báo cáo", title_folded="bao cao", kind="year_end_report", opens_at=DUE - timedelta(30),
-                        due_at=DUE)
-    async with sessions() as session, session.begin():
-        session.add(campaign)
-        for extension, state, late in itertools.product(EXTENSIONS, STATES, LATENESS):
-            if state is None and late is not None:
-                continue  # no submission, no lateness
-            target = CampaignTarget(campaign_id=campaign.id, unit_id=uuid.uuid4(), unit_code="T", unit_name="Trường",
-                                    unit_name_folded="truong", unit_type="school", unit_path="/",
-                                    extension_due_at=extension)
-            session.add(target)
-            if state is not None:
-                session.add(Submission(campaign_id=campaign.id, target_id=target.id, unit_id=target.unit_id,
-                                       status=state, late_seconds=late,
-                                       resubmission_due_at=NOW - timedelta(hours=2) if state == "returned" else None))
-    scope = expressions.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW, group_unit_id=campaign.issuer_unit_id)
+    campaign = grid_campaign(DUE)
+    async with grid_database("campaigns", "campaign_targets", "submissions", "target_reviews") as sessions:
+        async with sessions() as session, session.begin():
+            session.add(campaign)
+            for extension, state, late in itertools.product(EXTENSIONS, STATES, LATENESS):
+                if state is None and late is not None:
+                    continue  # no submission, no lateness
+                add_grid_target(session, campaign, extension=extension, state=state, late_seconds=late,
+                                resubmission_due_at=NOW - timedelta(hours=2) if state == "returned" else None)
+        scope = expressions.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW,
+                                  group_unit_id=campaign.issuer_unit_id)
 
-    async def listed(filters: board.BoardFilters) -> dict[uuid.UUID, str]:
-        async with sessions() as session:
-            rows = await repository.listed(session, scope, filters=filters, limit=None, offset=0)
-        return {row.unit_id: row.status for row in rows}
+        async def listed(filters: board.BoardFilters) -> dict[uuid.UUID, str]:
+            async with sessions() as session:
+                rows = await repository.listed(session, scope, filters=filters, limit=None, offset=0)
+            return {row.unit_id: row.status for row in rows}
 
-    every = await listed(board.BoardFilters())
-    by_status = {s: await listed(board.BoardFilters(statuses={s.value})) for s in TargetStatus}
-    pair = await listed(board.BoardFilters(statuses={"overdue", "submitted_late"}))
-    overdue_queue = await listed(board.BoardFilters(queue="overdue"))
-    unknown = await listed(board.BoardFilters(statuses={"no_such_status"}))
-    # The same statements (one per shape, built once) with another scope's values: a month earlier nothing is late.
-    scope = expressions.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW - timedelta(days=30),
-                             group_unit_id=campaign.issuer_unit_id)
-    earlier = await listed(board.BoardFilters())
-    earlier_overdue = await listed(board.BoardFilters(statuses={"overdue"}))
-    await engine.dispose()
+        every = await listed(board.BoardFilters())
+        by_status = {s: await listed(board.BoardFilters(statuses={s.value})) for s in TargetStatus}
+        pair = await listed(board.BoardFilters(statuses={"overdue", "submitted_late"}))
+        overdue_queue = await listed(board.BoardFilters(queue="overdue"))
+        unknown = await listed(board.BoardFilters(statuses={"no_such_status"}))
+        # The same statements (one per shape, built once) with another scope's values: a month earlier nothing is
+        # late.
+        scope = expressions.Scope(campaign_id=campaign.id, campaign_due=DUE, now=NOW - timedelta(days=30),
+                                  group_unit_id=campaign.issuer_unit_id)
+        earlier = await listed(board.BoardFilters())
+        earlier_overdue = await listed(board.BoardFilters(statuses={"overdue"}))
 
     for status, found in by_status.items():
         assert found == {u: s for u, s in every.items() if s == status.value}, status
