@@ -32,6 +32,7 @@ from identity.units import repository as units_repository
 from identity.units.models import Unit, UnitCluster, UnitType
 from identity.units.schemas import UnitCreate
 from identity.units.service import changes as unit_changes
+from identity.units.service.import_rows import commune_unit_name
 from identity.users import repository as users_repository
 from identity.users import service as users_service
 from identity.users.schemas import UserCreate
@@ -138,10 +139,6 @@ class DemoAccount:
     granted: str = ""  # what the Sở granted a commune official, for the banner
 
 
-def _commune_unit_name(name: str) -> str:
-    return f"UBND {name[0].lower()}{name[1:]}"
-
-
 def more_schools() -> list[tuple[str, str, UnitType, list[str], str | None, str | None]]:
     """The communes' further schools: each commune has a few more preschools, primary and lower-secondary ones."""
     rows: list[tuple[str, str, UnitType, list[str], str | None, str | None]] = []
@@ -217,7 +214,7 @@ async def seed_demo(session: AsyncSession, passwords: Passwords, *,
     for code, name in DEMO_COMMUNES:
         if code not in units:
             units[code] = await unit_changes.create_unit(session, SEED_PRINCIPAL, UnitCreate(
-                code=code, name=_commune_unit_name(name), type=UnitType.COMMUNE, parent_id=units["SGD-VL"].id),
+                code=code, name=commune_unit_name(name), type=UnitType.COMMUNE, parent_id=units["SGD-VL"].id),
                 since=REFORM)
             units[code].created_at = datetime.combine(REFORM, datetime.min.time(), tzinfo=UTC)
     for code, *_, commune_code in rows:
