@@ -27,7 +27,8 @@ async def test_status_conditions_and_the_status_expression_agree_on_every_combin
     engine = create_async_engine("sqlite+aiosqlite://")
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=[
-            SQLModel.metadata.tables[t] for t in ("campaigns", "campaign_targets", "submissions", "target_reviews")]))
+            SQLModel.metadata.tables[t] for t in ("campaigns", "campaign_targets", "submissions", "target_reviews",
+                                                  "signed_reports")]))
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     campaign = Campaign(issuer_unit_id=uuid.uuid4(), issuer_path="/", issuer_name="Sở", school_year_id=uuid.uuid4(),
                         title="Báo cáo", title_folded="bao cao", kind="year_end_report", opens_at=DUE - timedelta(30),

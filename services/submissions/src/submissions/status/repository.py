@@ -24,6 +24,7 @@ from sqlmodel import col
 
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import CampaignTarget
+from submissions.signatures.models import SignedReport
 from submissions.status.board import BOARD_COLUMNS, GROUP_HEX, BoardFilters, board_conditions
 from submissions.status.expressions import (
     AWAITING,
@@ -63,6 +64,10 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(TargetReview.self_score),
     col(TargetReview.review_score),
     col(TargetReview.final_score),
+    # The highest signed version, for the signature column: read with the page (it was a second statement naming
+    # every submission of the page). PostgreSQL evaluates it after the LIMIT, for the listed rows only.
+    select(func.max(col(SignedReport.version_number))).where(col(SignedReport.submission_id) == col(Submission.id))
+    .scalar_subquery().label("signed_version"),
 )
 
 _LIMIT = bindparam("page_limit", type_=Integer())

@@ -290,8 +290,8 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
     if by_group and filters.sort == "name" and not filters.descending:
         rank = {hex_id: i for i, (hex_id, _) in enumerate(ordered)}
         lines.sort(key=lambda line: rank.get(line.group_hex, len(rank)))  # stable: by name within a group
-    signatures = await signatures_service.states_of(
-        session, [(line.row.submission_id, line.row.submit_count) for line in lines if line.row.submission_id])
+    signatures = {line.row.submission_id: signatures_service.state_of(line.row.submit_count, line.row.signed_version)
+                  for line in lines if line.row.submission_id}
     return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, group_by=filters.group_by, totals=totals,
                         groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups,
                         signatures=signatures, summary=chart)
