@@ -14,10 +14,11 @@ machine falls on both; the ratio is what to read.
 - gateway: `GET /api/submissions/…` and `PATCH` with a 200-byte JSON body and a bearer token, proxied to a
   trivial HTTP/1.1 server (another process, so its CPU is not counted) answering 1.5 KB of JSON.
 - submissions: `PATCH /api/submissions/submissions/{id}` (an autosave of one answer, If-Match, as the school's IT
-  officer), `GET /api/submissions/submissions` (the school's dashboard) and `GET …/campaigns/{id}/status` (the status
-  view of every target, `--drafts` of them, as a reviewer of the Sở: a page of 50), on PostgreSQL (`EDUDX_BENCH_POSTGRES_URL`,
-  default the local `test` database; schema `bench_request_cpu`, dropped before and after), with the seed-004
-  outline and its full answers in every draft. Schema `EDUDX_BENCH_SCHEMA` instead, for two runs at once.
+  officer), `GET /api/submissions/submissions` (the school's dashboard) and `GET …/campaigns/{id}/status` (the
+  status view of every target, `--drafts` of them, as a reviewer of the Sở: a page of 50), on PostgreSQL
+  (`EDUDX_BENCH_POSTGRES_URL`, default the local `test` database; schema `bench_request_cpu`, dropped before and
+  after), with the seed-004 outline and its full answers in every draft. Schema `EDUDX_BENCH_SCHEMA` instead, for
+  two runs at once.
 
 `--instructions` counts instructions instead (valgrind's callgrind; a busy machine changes nothing but the time it
 takes): each child runs under callgrind with instrumentation switched on only around the measured requests, and
@@ -258,7 +259,7 @@ async def submissions_child(requests: int, drafts: int) -> dict[str, float]:
 
         async with engine.connect() as conn:
             campaign_id, issuer_id = (await conn.execute(text(
-                f'SELECT id, issuer_unit_id FROM "{SCHEMA}".campaigns'))).one()
+                f'SELECT id, issuer_unit_id FROM "{SCHEMA}".campaigns'))).one()  # noqa: S608 - our schema name
         reviewer = [(b"authorization", b"Bearer " + user_token(key, jwks, issuer_id, ["reviewer"]).encode()),
                     (b"accept", b"application/json")]
 
