@@ -436,11 +436,6 @@ async def record(session: AsyncSession, submission: Submission, principal: Princ
                      changes={"on_behalf": on_behalf, "version_number": version_number, **(detail or {})})
 
 
-# The columns of a submission the API shows, read as attributes: `model_dump()` of the table model walked every
-# column, the answers included, through pydantic's serializer only for `SubmissionRead` to validate them again.
-_SHOWN_COLUMNS = tuple(name for name in SubmissionRead.model_fields if name in Submission.model_fields)
-
-
 def submission_read(principal: Principal, ctx: Context, refused: list[ContentError] | None = None) -> SubmissionRead:
     """The submission as the API shows it to `principal`: what it may do next, and the answers a submit would
     refuse while it is editable (`refused`: those not stored at all)."""
@@ -448,9 +443,8 @@ def submission_read(principal: Principal, ctx: Context, refused: list[ContentErr
     if ctx.submission.status in EDITABLE:
         problems += [FieldProblem(field=e.field, message=e.message, section=e.section) for e in content_problems(ctx)]
     return SubmissionRead.model_validate({
-        **{name: getattr(ctx.submission, name) for name in _SHOWN_COLUMNS},
-        "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code, "commune_id": ctx.target.commune_id,
-        "due_at": effective_due(ctx), "late_text": late_text(ctx.submission),
+        **ctx.submission.model_dump(), "unit_name": ctx.target.unit_name, "unit_code": ctx.target.unit_code,
+        "commune_id": ctx.target.commune_id, "due_at": effective_due(ctx), "late_text": late_text(ctx.submission),
         "allowed_actions": allowed_actions(principal, ctx), "problems": problems,
     })
 
