@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from edudx_common.auth import Principal, Role  # noqa: E402
 from edudx_common.db import create_engine, session_factory  # noqa: E402
 from edudx_common.text import fold  # noqa: E402
-from submissions.campaigns.models import Campaign, CampaignTarget  # noqa: E402
+from submissions.campaigns.models import Campaign, CampaignTarget, issuer_group_of  # noqa: E402
 from submissions.outlines.seed import SEED_004_DEFINITION  # noqa: E402
 from submissions.outlines.validation import split_storable  # noqa: E402
 from submissions.school_years.models import SchoolYear  # noqa: E402
@@ -79,6 +79,8 @@ async def seed(engine: AsyncEngine, drafts: int) -> list[tuple[uuid.UUID, uuid.U
         targets.append({"id": target_id, "campaign_id": campaign_id, "unit_id": unit_id, "unit_code": f"T{i:05d}",
                         "unit_name": name, "unit_name_folded": fold(name), "unit_type": "school",
                         "education_levels": ["thcs"], "unit_path": f"/{so.hex}/{unit_id.hex}/",
+                        # as targeting stamps it (an insert of rows skips the mapper's hook): the status view reads it
+                        "issuer_group_hex": issuer_group_of(f"/{so.hex}/{unit_id.hex}/", so),
                         "added_at": NOW - timedelta(days=30), "withdrawn_at": None, "extension_due_at": None,
                         "extension_reason": None})
         submissions.append({"id": submission_id, "campaign_id": campaign_id, "target_id": target_id,

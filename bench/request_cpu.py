@@ -14,9 +14,11 @@ machine falls on both; the ratio is what to read.
 - gateway: `GET /api/submissions/…` and `PATCH` with a 200-byte JSON body and a bearer token, proxied to a
   trivial HTTP/1.1 server (another process, so its CPU is not counted) answering 1.5 KB of JSON.
 - submissions: `PATCH /api/submissions/submissions/{id}` (an autosave of one answer, If-Match, as the school's IT
-  officer) and `GET /api/submissions/submissions` (the school's dashboard), on PostgreSQL (`EDUDX_BENCH_POSTGRES_URL`,
-  default the local `test` database; schema `bench_request_cpu`, dropped before and after), with the seed-004
-  outline and its full answers in every draft. Schema `EDUDX_BENCH_SCHEMA` instead, for two runs at once.
+  officer), `GET /api/submissions/submissions` (the school's dashboard) and `GET …/campaigns/{id}/status` (the
+  status view of every target, `--drafts` of them, as a reviewer of the Sở: a page of 50), on PostgreSQL
+  (`EDUDX_BENCH_POSTGRES_URL`, default the local `test` database; schema `bench_request_cpu`, dropped before and
+  after), with the seed-004 outline and its full answers in every draft. Schema `EDUDX_BENCH_SCHEMA` instead, for
+  two runs at once.
 
 `--instructions` counts instructions instead (valgrind's callgrind; a busy machine changes nothing but the time it
 takes): each child runs under callgrind with instrumentation switched on only around the measured requests, and
@@ -255,8 +257,20 @@ async def submissions_child(requests: int, drafts: int) -> dict[str, float]:
             status, answer = await call(app, "GET", "/api/submissions/submissions", headers, query=b"limit=20")
             assert status == 200, (status, answer[:300])
 
+        async with engine.connect() as conn:
+            campaign_id, issuer_id = (await conn.execute(text(
+                f'SELECT id, issuer_unit_id FROM "{SCHEMA}".campaigns'))).one()  # noqa: S608 - our schema name
+        reviewer = [(b"authorization", b"Bearer " + user_token(key, jwks, issuer_id, ["reviewer"]).encode()),
+                    (b"accept", b"application/json")]
+
+        async def status_view(_i: int) -> None:
+            status, answer = await call(app, "GET", f"/api/submissions/campaigns/{campaign_id}/status", reviewer,
+                                        query=b"limit=50")
+            assert status == 200, (status, answer[:300])
+
         figures["submissions autosave (PATCH)"] = await measure(requests, save)
         figures["submissions dashboard (GET)"] = await measure(requests, dashboard)
+        figures["submissions status view (GET, reviewer of the Sở, page of 50)"] = await measure(requests, status_view)
     engine = create_engine(POSTGRES_URL)
     async with engine.begin() as conn:
         await conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))

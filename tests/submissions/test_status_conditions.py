@@ -22,7 +22,8 @@ LATENESS = (None, 0, 600)
 
 async def test_status_conditions_and_the_status_expression_agree_on_every_combination() -> None:
     campaign = grid_campaign(DUE)
-    async with grid_database("campaigns", "campaign_targets", "submissions", "target_reviews") as sessions:
+    async with grid_database("campaigns", "campaign_targets", "submissions", "target_reviews",
+                             "signed_reports") as sessions:
         async with sessions() as session, session.begin():
             session.add(campaign)
             for extension, state, late in itertools.product(EXTENSIONS, STATES, LATENESS):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -166,11 +166,10 @@ async def status_of(session: AsyncSession, ctx: Context) -> SignatureStatus:
     return _status(ctx.submission.submit_count, latest.version_number if latest else None, latest)
 
 
-async def states_of(session: AsyncSession,
-                    submissions: Collection[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, SignatureStatus]:
-    """For the status board: (submission id, submit count) → its signature status, one query per page."""
-    signed = await repository.signed_versions(session, [submission_id for submission_id, _ in submissions])
-    return {submission_id: _status(count, signed.get(submission_id)) for submission_id, count in submissions}
+def state_of(submit_count: int, signed_version: int | None) -> SignatureStatus:
+    """For the status board: the signature status of a submission submitted `submit_count` times whose highest
+    signed version is `signed_version` (read with the board's page)."""
+    return _status(submit_count, signed_version)
 
 
 async def signed_file(session: AsyncSession, ctx: Context) -> SignedReport:

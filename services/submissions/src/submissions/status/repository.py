@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Hashable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, func, literal, select
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from edudx_common.text import like_pattern
 from submissions.campaigns.models import CampaignTarget
+from submissions.signatures.models import SignedReport
 from submissions.status.board import BOARD_COLUMNS, GROUP_HEX, BoardFilters, board_conditions
 from submissions.status.expressions import (
     AWAITING,
@@ -63,6 +65,10 @@ DETAIL_COLUMNS: tuple[Any, ...] = (
     col(TargetReview.self_score),
     col(TargetReview.review_score),
     col(TargetReview.final_score),
+    # The highest signed version, for the signature column: read with the page (it was a second statement naming
+    # every submission of the page). PostgreSQL evaluates it after the LIMIT, for the listed rows only.
+    select(func.max(col(SignedReport.version_number))).where(col(SignedReport.submission_id) == col(Submission.id))
+    .scalar_subquery().label("signed_version"),
 )
 
 _LIMIT = bindparam("page_limit", type_=Integer())
@@ -108,13 +114,24 @@ SUMMED = ("awaiting", "unassigned", "review_scored")
 AVERAGED = ("self_score", "final_score", "completeness")
 
 
-async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> Sequence[Row[Any]]:
+class Record(SimpleNamespace):
+    """A row of the roll-up or the list, its columns as attributes. Not SQLAlchemy's `Row`: reading a column of a
+    `Row` by name goes through `__getattr__` after a failed lookup (1–2 µs each), and the view reads some 35
+    columns of each target it lists (bench/RESULTS.md, session 11)."""
+
+
+def _records(result: Result[Any]) -> list[Record]:
+    names = tuple(result.keys())
+    return [Record(**dict(zip(names, row, strict=True))) for row in result]
+
+
+async def rollup(session: AsyncSession, scope: Scope, *, query: str | None) -> list[Record]:
     """(group_key, status, targets, first_on_time, matched, group_label, the chart's SUMMED counts, and sum and
     count of each AVERAGED column) for every group and status present: `matched` counts the targets `query`
     finds, so the length of any filtered list is known without counting it; the chart's figures over the whole
     scope are the cells added up."""
-    return (await session.execute(rollup_query(scope, _dialect(session), query=query),
-                                  parameters(scope, query=query))).all()
+    return _records(await session.execute(rollup_query(scope, _dialect(session), query=query),
+                                          parameters(scope, query=query)))
 
 
 def parameters(scope: Scope, filters: BoardFilters | None = None, *, query: str | None = None,
@@ -171,10 +188,10 @@ async def counted(session: AsyncSession, scope: Scope, *, filters: BoardFilters)
 
 
 async def listed(session: AsyncSession, scope: Scope, *, filters: BoardFilters, limit: int | None,
-                 offset: int) -> Sequence[Row[Any]]:
+                 offset: int) -> list[Record]:
     """Targets matching the filters, in the order asked, with their status, deadline and group."""
     stmt = list_query(scope, _dialect(session), filters=filters, limited=limit is not None)
-    return (await session.execute(stmt, parameters(scope, filters, limit=limit, offset=offset))).all()
+    return _records(await session.execute(stmt, parameters(scope, filters, limit=limit, offset=offset)))
 
 
 # Statements by shape. A few dozen shapes serve every view; odd filter combinations beyond the bound start over.

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from edudx_common.auth import CurrentPrincipal
-from edudx_common.db import SessionDep
+from edudx_common.db import ReadSessionDep
 from edudx_common.downloads import content_disposition
 from edudx_common.errors import PROBLEM_RESPONSES
 from edudx_common.pagination import Page, PageParamsDep
@@ -68,7 +68,7 @@ FormatDep = Annotated[ExportFormat, Query(description="xlsx hoặc csv")]
 
 
 @router.get("/{campaign_id}/status", response_model=StatusView)
-async def get_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+async def get_campaign_status(campaign_id: uuid.UUID, session: ReadSessionDep, principal: CurrentPrincipal,
                               identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
                               page: PageParamsDep) -> StatusView:
     """Where every target of the campaign stands now: not started, draft, overdue, submitted on time or late,
@@ -128,7 +128,7 @@ def _summary(report: service.StatusReport) -> BoardSummary:
                      "content": {media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
                                  for media_type in EXPORT_MEDIA_TYPES.values()}}},
 )
-async def export_campaign_status(campaign_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal,
+async def export_campaign_status(campaign_id: uuid.UUID, session: ReadSessionDep, principal: CurrentPrincipal,
                                  identity: IdentityDep, clock: ClockDep, filters: FiltersDep,
                                  format: FormatDep = ExportFormat.XLSX) -> Response:
     """The status view as a file: exactly the targets the same filters list (no paging), in the order asked

@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Principal
@@ -117,7 +116,7 @@ def _range(text: str) -> tuple[str, float | None, float | None]:
 class TargetLine:
     """One target of the list: its row (details, `status`, `due_at`, `group_key`) and what follows from it."""
 
-    row: Row[Any]
+    row: repository.Record
     status: TargetStatus
     overdue_seconds: int | None
 
@@ -216,7 +215,7 @@ class Summary:
     average_completeness: float | None
 
     @classmethod
-    def of(cls, cells: Iterable[Row[Any]]) -> Summary:
+    def of(cls, cells: Iterable[repository.Record]) -> Summary:
         cells = list(cells)
 
         def total(name: str) -> int:
@@ -290,8 +289,8 @@ async def status_report(session: AsyncSession, principal: Principal, identity: I
     if by_group and filters.sort == "name" and not filters.descending:
         rank = {hex_id: i for i, (hex_id, _) in enumerate(ordered)}
         lines.sort(key=lambda line: rank.get(line.group_hex, len(rank)))  # stable: by name within a group
-    signatures = await signatures_service.states_of(
-        session, [(line.row.submission_id, line.row.submit_count) for line in lines if line.row.submission_id])
+    signatures = {line.row.submission_id: signatures_service.state_of(line.row.submit_count, line.row.signed_version)
+                  for line in lines if line.row.submission_id}
     return StatusReport(campaign=campaign, as_of=now, group_unit=group_unit, group_by=filters.group_by, totals=totals,
                         groups=[g for _, g in ordered], lines=lines, total=total, groups_by_hex=groups,
                         signatures=signatures, summary=chart)
@@ -331,7 +330,7 @@ async def _scope(session: AsyncSession, principal: Principal, campaign: Campaign
                             issuer_unit_id=campaign.issuer_unit_id)
 
 
-def _groups(cells: Iterable[Row[Any]], group_by: GroupBy) -> dict[str, Group]:
+def _groups(cells: Iterable[repository.Record], group_by: GroupBy) -> dict[str, Group]:
     groups: dict[str, Group] = {}
     for cell in cells:
         group = groups.get(cell.group_key)
@@ -393,7 +392,7 @@ async def _name_other_groups(identity: IdentityClient, campaign: Campaign, group
     return named.get(group_unit_id) or UnitRef(id=group_unit_id, code=None, name=fallback, type=None)
 
 
-def _line(row: Row[Any], now: datetime) -> TargetLine:
+def _line(row: repository.Record, now: datetime) -> TargetLine:
     status = TargetStatus(row.status)
     overdue = int((now - row.due_at).total_seconds()) if status == TargetStatus.OVERDUE else None
     return TargetLine(row, status, overdue)
