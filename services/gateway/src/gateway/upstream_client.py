@@ -81,6 +81,7 @@ class _Connection(asyncio.Protocol):
         self._parser: httptools.HttpResponseParser | None = None
         self._head_only = False
         self._received = 0  # bytes of this answer so far
+        self._head_bytes = 0
         self._interim = False
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
@@ -113,7 +114,7 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self._fail(BadAnswer(f"not an HTTP answer: {exc}"))
             return
-        if not self.headers_done and self._received > MAX_HEAD_BYTES:
+        if self._head_bytes > MAX_HEAD_BYTES or (not self.headers_done and self._received > MAX_HEAD_BYTES):
             self._fail(BadAnswer(f"answer head over {MAX_HEAD_BYTES} bytes"))
             return
         if self._buffered > _READ_BUFFER_BYTES and not self._reading_paused and self.transport is not None:
@@ -149,6 +150,7 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
+        self._head_bytes += len(name) + len(value) + 4
 
     def on_headers_complete(self) -> None:
         assert self._parser is not None

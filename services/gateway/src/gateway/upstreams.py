@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -77,8 +76,8 @@ def create_upstreams(settings: Settings) -> dict[str, Upstream]:
 
 
 async def close_upstreams(upstreams: dict[str, Upstream]) -> None:
-    await asyncio.gather(*(u.session.close() for u in upstreams.values()), *(u.pool.close() for u in upstreams.values()),
-                         return_exceptions=True)
+    closing = [u.session.close() for u in upstreams.values()] + [u.pool.close() for u in upstreams.values()]
+    await asyncio.gather(*closing, return_exceptions=True)
 
 
 def upstream_problem(exc: BaseException, service: str) -> ProblemError:
