@@ -366,6 +366,7 @@ class UpstreamPool:
     async def _send_body(self, connection: _Connection, body: AsyncIterable[bytes], chunked: bool) -> bool:
         """True when the whole body was sent; False when the service answered before taking all of it (e.g. it
         refused it): the answer is what counts, and the connection is not reused."""
+        finished = False
         try:
             async for chunk in body:
                 if connection.headers_done:
@@ -376,11 +377,11 @@ class UpstreamPool:
                 else:
                     connection.write(chunk)
                 await connection.drain()
-        except BaseException:
+            finished = True
+        finally:
             # End the body's generator now, not whenever it is collected: the proxy may read the body again.
-            if isinstance(body, AsyncGenerator):
+            if not finished and isinstance(body, AsyncGenerator):
                 await body.aclose()
-            raise
         if chunked:
             connection.write(b"0\r\n\r\n")
         return True
