@@ -142,7 +142,8 @@ def start_gateway(tree: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 
 def wait_for(port: int) -> None:
-    for _ in range(100):
+    # Up to a minute: on a machine shared with other runs (load 15) a gateway took more than 10 s to start.
+    for _ in range(600):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return

@@ -6,7 +6,7 @@ sitting, alternating.
 
 Each measurement is a child process of this script that imports the code of one tree (`--base`: another worktree
 of the repository, e.g. main's; the default compares this tree with itself), drives the ASGI app directly — the
-same middleware stack, routes, dependencies, token check, database session and (for the gateway) aiohttp client as
+same middleware stack, routes, dependencies, token check, database session and (for the gateway) upstream client as
 in production, without uvicorn's protocol, which neither tree changes — and reports `time.process_time()` per
 request over `--requests` requests after a warm-up. Rounds alternate base and this tree, so the load of a shared
 machine falls on both; the ratio is what to read.

@@ -6,11 +6,9 @@ request stays at a few buffers whatever the body size.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from urllib.parse import quote_from_bytes
 
-import aiohttp
 import structlog
 from fastapi import Request, Response
 from starlette.requests import ClientDisconnect
@@ -23,7 +21,8 @@ from edudx_common.errors import NotFound
 from edudx_common.logging import get_request_id
 from gateway.checks import enforce_rate_limits, enforce_user_rate_limit, get_upstream
 from gateway.config import Settings
-from gateway.upstreams import ConnectionUse, upstream_problem
+from gateway.upstream_client import Disconnected, UpstreamAnswer, UpstreamError
+from gateway.upstreams import upstream_problem
 
 log = structlog.get_logger("edudx.gateway")
 
@@ -64,63 +63,60 @@ async def proxy(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if any(segment in (".", "..") for segment in request.scope["path"].split("/")):
         raise NotFound("Đường dẫn không hợp lệ.")
-    body = _RequestBody(request, settings.upstream_write_timeout_seconds) if _has_body(request) else None
+    body = _RequestBody(request) if _has_body(request) else None
+    headers = _request_headers(request, trust_forwarded_for=settings.trust_forwarded_for)
+    chunked = body is not None and "content-length" not in request.headers
+    if chunked:
+        headers.append((b"transfer-encoding", b"chunked"))
+    method, target = request.method.encode(), _target(request.scope)
     for retry in (False, True):
-        connection = ConnectionUse()
         try:
-            async with asyncio.timeout(None) as write_deadline:
-                if body is not None:
-                    body.time_writes_with(write_deadline)
-                upstream_response = await upstream.session.request(
-                    request.method,
-                    upstream.url(_target(request.scope)),
-                    headers=_request_headers(request, trust_forwarded_for=settings.trust_forwarded_for),
-                    data=body.chunks() if body is not None else None,
-                    allow_redirects=False,
-                )
+            answer = await upstream.pool.request(method, target, headers, body.chunks() if body is not None else None,
+                                                 chunked=chunked)
             break
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except Exception as exc:
             if body is not None and isinstance(body.failure, ClientDisconnect):
                 # The client left mid-upload: nobody is waiting for an answer; 499 only shows in the request log.
                 return Response(status_code=499)
             if body is not None and body.failure is not None:
                 # Reading the client's body failed on our side (e.g. over its size limit: 413), not the service's.
                 raise body.failure from None
-            if not retry and _stale_pooled_connection(exc, connection, body):
+            if not isinstance(exc, UpstreamError):
+                raise
+            if not retry and _stale_pooled_connection(exc, body):
                 # The service had closed this kept-alive connection before we wrote on it (its idle timeout, a
                 # restart): it received nothing it could act on, so sending again is safe whatever the method.
                 log.info("upstream_retry_stale_connection", service=upstream.name, error=type(exc).__name__)
                 continue
             log.warning("upstream_failed", service=upstream.name, error=type(exc).__name__, detail=str(exc))
             raise upstream_problem(exc, upstream.name) from exc
-        finally:
-            if body is not None:
-                body.time_writes_with(None)
-    if upstream_response.content_length is not None and upstream_response.content_length <= WHOLE_BODY_BYTES:
-        return await _whole(upstream_response, service=upstream.name)
-    return UpstreamResponse(upstream_response, service=upstream.name)
+    if answer.arrived or (answer.content_length is not None and answer.content_length <= WHOLE_BODY_BYTES):
+        return await _whole(answer, service=upstream.name)
+    return UpstreamResponse(answer, service=upstream.name)
 
 
-async def _whole(upstream: aiohttp.ClientResponse, *, service: str) -> Response:
+async def _whole(upstream: UpstreamAnswer, *, service: str) -> Response:
     """A small answer (most API answers) read whole, then sent. Streaming costs a task group per response in the
     server; a few kilobytes are not worth it. Nothing has reached the client yet, so a failure is a clean 502."""
     try:
         content = await upstream.read()
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except UpstreamError as exc:
         upstream.close()
         log.warning("upstream_failed", service=service, error=type(exc).__name__, detail=str(exc))
         raise upstream_problem(exc, service) from exc
+    except BaseException:
+        upstream.close()
+        raise
     upstream.release()
     answer = Response(content, status_code=upstream.status)
-    answer.raw_headers = _response_headers(list(upstream.raw_headers), status=upstream.status)
+    answer.raw_headers = _response_headers(upstream.raw_headers, status=upstream.status)
     return answer
 
 
-def _stale_pooled_connection(exc: BaseException, connection: ConnectionUse, body: _RequestBody | None) -> bool:
+def _stale_pooled_connection(exc: UpstreamError, body: _RequestBody | None) -> bool:
     """A reused pooled connection that the service closed before any answer, and a body we can send again."""
-    closed_early = isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError) and not isinstance(
-        exc, aiohttp.ClientConnectorError)
-    return closed_early and connection.reused and (body is None or body.replayable)
+    return (isinstance(exc, Disconnected) and exc.reused and not exc.answered
+            and (body is None or body.replayable))
 
 
 # A plain Starlette route, added to the app's routes first (gateway.main).
@@ -128,40 +124,28 @@ PROXY_ROUTE = Route("/api/{service}/{path:path}", proxy, methods=PROXY_METHODS)
 
 
 class _RequestBody:
-    """The client's body as aiohttp pulls it, chunk by chunk, never held whole.
+    """The client's body as the upstream client pulls it, chunk by chunk, never held whole.
 
-    Remembers why reading the client's body failed (aiohttp reports any failure of the body as its own connection
-    error): the client left, or the body broke a limit of ours. It also times the service's side of each chunk:
-    aiohttp has no write timeout, so a service that stops reading an upload for `write_timeout` seconds ends the
-    request (504). The time the client takes is not counted: a phone on slow 4G may pause as long as it likes.
+    Remembers why reading the client's body failed: the client left, or the body broke a limit of ours.
 
     The first `REPLAY_BYTES` sent are kept, so a request whose pooled connection turns out dead can be sent again
     (most API bodies are a few kilobytes); a larger body is not replayable and such a failure stays a 502.
 
-    The client's body is read from the ASGI `receive` itself, not through `Request.stream()`: aiohttp cancels an
-    attempt's body reader wherever it waits, and a cancellation inside the stream's generator ends that generator
-    for good — the retry then sent the head again with no body (the service waited, answered 408, and read the next
-    request as the rest of this body). A cancelled `receive()` loses nothing: the next call returns the message.
+    The client's body is read from the ASGI `receive` itself, not through `Request.stream()`: an attempt may end
+    while its body reader waits (the connection broke), and a generator ended there is over for good — the retry then
+    sent the head again with no body (the service waited, answered 408, and read the next request as the rest of this
+    body). Each attempt gets its own `chunks()`, which goes on where the client's body is.
     """
 
     REPLAY_BYTES = 1024 * 1024
 
-    def __init__(self, request: Request, write_timeout: float) -> None:
+    def __init__(self, request: Request) -> None:
         self.failure: Exception | None = None
         self._receive = request.receive
         self._more = True  # the client has more of the body to send
-        self._write_timeout = write_timeout
-        self._deadline: asyncio.Timeout | None = None
         self._sent: list[bytes] = []
         self._sent_bytes = 0
         self.replayable = True
-
-    def time_writes_with(self, deadline: asyncio.Timeout | None) -> None:
-        self._deadline = deadline
-
-    def _reschedule(self, seconds: float | None) -> None:
-        if self._deadline is not None:
-            self._deadline.reschedule(None if seconds is None else asyncio.get_running_loop().time() + seconds)
 
     def _remember(self, chunk: bytes) -> None:
         self._sent_bytes += len(chunk)
@@ -172,17 +156,13 @@ class _RequestBody:
 
     async def chunks(self) -> AsyncIterator[bytes]:
         for chunk in list(self._sent):  # what an earlier attempt already took from the client
-            self._reschedule(self._write_timeout)
             yield chunk
-            self._reschedule(None)
         try:
             while self._more:
                 chunk = await self._next_from_client()
                 if chunk:
                     self._remember(chunk)
-                    self._reschedule(self._write_timeout)
                     yield chunk
-                    self._reschedule(None)
         except Exception as exc:
             self.failure = exc
             raise
@@ -201,9 +181,9 @@ class UpstreamResponse(StreamingResponse):
     Raw bytes: a gzip body stays gzip, its Content-Length stays true, and the gateway spends no CPU on it.
     """
 
-    def __init__(self, upstream: aiohttp.ClientResponse, *, service: str) -> None:
-        super().__init__(upstream.content.iter_any(), status_code=upstream.status)
-        self.raw_headers = _response_headers(list(upstream.raw_headers), status=upstream.status)
+    def __init__(self, upstream: UpstreamAnswer, *, service: str) -> None:
+        super().__init__(upstream.chunks(), status_code=upstream.status)
+        self.raw_headers = _response_headers(upstream.raw_headers, status=upstream.status)
         self._upstream = upstream
         self._service = service
         self._complete = False
@@ -225,7 +205,7 @@ class UpstreamResponse(StreamingResponse):
         try:
             async for chunk in self.body_iterator:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except UpstreamError as exc:
             # Status and headers are already with the client, so no problem document can follow. Returning
             # without the final body message makes the server drop the connection: the client sees a broken
             # body, never a complete-looking truncated one.
@@ -235,12 +215,12 @@ class UpstreamResponse(StreamingResponse):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _target(scope: Scope) -> str:
+def _target(scope: Scope) -> bytes:
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     target = quote_from_bytes(raw_path, safe=_PATH_SAFE)
     if query := scope.get("query_string"):
         target += "?" + quote_from_bytes(query, safe=_QUERY_SAFE)
-    return target
+    return target.encode("ascii")
 
 
 def _has_body(request: Request) -> bool:
@@ -249,7 +229,7 @@ def _has_body(request: Request) -> bool:
     return "content-length" in request.headers or "transfer-encoding" in request.headers
 
 
-def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tuple[str, str]]:
+def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tuple[bytes, bytes]]:
     # From the raw scope, in one pass: Starlette's `request.headers` and `request.url` cost more than the copying.
     scope = request.scope
     raw: list[tuple[bytes, bytes]] = scope["headers"]
@@ -258,19 +238,23 @@ def _request_headers(request: Request, *, trust_forwarded_for: bool) -> list[tup
         if key.lower() == b"host":
             host = value
             break
-    headers = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in _without(raw, _NOT_FORWARDED)]
+    headers = _without(raw, _NOT_FORWARDED)
     client = scope.get("client")
-    forwarded_for, proto, forwarded_host = client[0] if client else "unknown", scope.get("scheme", "http"), \
-        host.decode("latin-1")
+    forwarded_for = client[0].encode("latin-1") if client else b"unknown"
+    proto, forwarded_host = scope.get("scheme", "http").encode("latin-1"), host
     if trust_forwarded_for:
-        if chain := ", ".join(request.headers.getlist("x-forwarded-for")):
-            forwarded_for = f"{chain}, {forwarded_for}"
-        proto = request.headers.get("x-forwarded-proto", proto)
-        forwarded_host = request.headers.get("x-forwarded-host", forwarded_host)
-    headers += [("x-forwarded-for", forwarded_for), ("x-forwarded-proto", proto),
-                ("x-forwarded-host", forwarded_host)]
+        if chain := b", ".join(value for key, value in raw if key.lower() == b"x-forwarded-for"):
+            forwarded_for = chain + b", " + forwarded_for
+        for key, value in reversed(raw):  # the first of each, as the client sent them
+            lowered = key.lower()
+            if lowered == b"x-forwarded-proto":
+                proto = value
+            elif lowered == b"x-forwarded-host":
+                forwarded_host = value
+    headers += [(b"x-forwarded-for", forwarded_for), (b"x-forwarded-proto", proto),
+                (b"x-forwarded-host", forwarded_host)]
     if request_id := get_request_id():
-        headers.append(("x-request-id", request_id))
+        headers.append((b"x-request-id", request_id.encode("latin-1")))
     return headers
 
 
