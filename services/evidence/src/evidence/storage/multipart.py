@@ -215,7 +215,7 @@ class PartWriter:
         body = ElementTree.tostring(root)
         response = self.client._execute(
             "POST", self.bucket, self.key, body=body, query_params={"uploadId": self._upload_id},
-            headers={"Content-Type": "application/xml", "Content-MD5": md5sum_hash(body)})
+            headers={"Content-Type": "application/xml", "Content-MD5": md5sum_hash(body) or ""})
         if b"<Error>" in response.data:  # S3 may answer 200 with an error in the body (a key's "<" is escaped)
             raise S3Error.fromxml(response)
 

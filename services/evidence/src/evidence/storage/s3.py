@@ -118,7 +118,7 @@ class S3Storage:
                                  region=region, http_client=http)
         # URLs handed to browsers and phones are signed for the address they reach (the host is part of the
         # signature). Presigning is local computation: with the region fixed this client never connects.
-        self.signer = self.client
+        self.signer: Minio = self.client
         if public_endpoint:
             host, public_secure = split_endpoint(public_endpoint, secure)
             self._public_base_url = f"{'https' if public_secure else 'http'}://{host}"
