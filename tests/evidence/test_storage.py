@@ -7,9 +7,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from minio.error import S3Error
 
 from evidence.config import Settings
 from evidence.main import make_storage
+from evidence.storage import multipart
 from evidence.storage.multipart import PART_SIZE
 from tests.evidence.conftest import BUCKET, S3Server
 
@@ -80,6 +82,27 @@ async def test_a_stream_that_fails_after_parts_were_sent_leaves_no_object_and_no
         await storage.put_stream(key, chunks(), content_type="application/octet-stream")
     open_uploads = s3.client()._list_multipart_uploads(BUCKET, prefix=key).uploads
 
+    assert await storage.stat(key) is None
+    assert open_uploads == []
+
+
+async def test_a_part_whose_bytes_do_not_match_its_checksum_is_refused_by_the_store_and_nothing_stays(
+        evidence_settings: Settings, s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Parts go out as UNSIGNED-PAYLOAD: the CRC32 each names is what the store checks the bytes against.
+    storage = make_storage(evidence_settings)
+    key = f"stream-test/{uuid.uuid4()}"
+    real_crc32 = multipart.crc32_header
+    monkeypatch.setattr(multipart, "crc32_header", lambda data: real_crc32(b"other bytes"))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b"y" * PART_SIZE
+
+    with pytest.raises(S3Error) as refused:
+        await storage.put_stream(key, chunks(), content_type="application/octet-stream")
+    open_uploads = s3.client()._list_multipart_uploads(BUCKET, prefix=key).uploads
+
+    assert refused.value.code == "BadDigest"
     assert await storage.stat(key) is None
     assert open_uploads == []
 

@@ -24,7 +24,7 @@ from urllib3.exceptions import HTTPError
 
 from evidence.errors import StorageUnavailable
 from evidence.storage.base import PUT_ONCE_HEADERS, ObjectChanged, StoredObject, StoredStream
-from evidence.storage.multipart import ChunkFeed, PartWriter
+from evidence.storage.multipart import ChunkFeed, PartClient, PartWriter
 from evidence.storage.presign import presign_put
 
 T = TypeVar("T")
@@ -114,11 +114,11 @@ class S3Storage:
         self.bucket = bucket
         self._credentials = (access_key, secret_key, region)
         self._public_base_url = f"{'https' if secure else 'http'}://{endpoint}"
-        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
-                            region=region, http_client=http)
+        self.client = PartClient(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
+                                 region=region, http_client=http)
         # URLs handed to browsers and phones are signed for the address they reach (the host is part of the
         # signature). Presigning is local computation: with the region fixed this client never connects.
-        self.signer = self.client
+        self.signer: Minio = self.client
         if public_endpoint:
             host, public_secure = split_endpoint(public_endpoint, secure)
             self._public_base_url = f"{'https' if public_secure else 'http'}://{host}"
