@@ -29,6 +29,7 @@ from scoring.results import (
     computation,
     document,
     export,
+    figures_cache,
     freshness,
     listing,
     preview,
@@ -92,8 +93,9 @@ async def results_scope(session: AsyncSession, principal: Principal, campaign_id
 async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
                        identity: IdentityClient, within: uuid.UUID | None = None, chosen: ResultsFilter | None = None,
                        page: PageParams | None = None, commune_id: uuid.UUID | None = None) -> CampaignResultsRead:
-    """The results page at any scale: the figures are SQL aggregates over the sheets' result columns, the rows
-    one ranked page (rank() OVER the final total, ORDER BY … LIMIT); only that page's summaries are read.
+    """The results page at any scale: the figures are SQL aggregates over the sheets' result columns (kept in the
+    process while the campaign's sheets are unchanged: figures_cache), the rows one ranked page (ORDER BY … LIMIT,
+    ranks from counts); only that page's summaries are read.
     What `to_read(compute(…))` answers, without loading every unit."""
     assert campaign.rubric_id is not None
     chosen, page = chosen or ResultsFilter(), page or PageParams()
@@ -103,7 +105,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     ranking = settings.ranking_enabled if settings else True
     group_by = chosen.group_by.value
     stamped = await repository.campaign_stamped(session, campaign.id)
-    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+    figures = await figures_cache.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
                                              unscored=unscored, within=within, group_by=group_by,
                                              commune_id=commune_id, stamped=stamped)
     naming = await group_naming(chosen.group_by, figures, identity)
@@ -190,7 +192,7 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
                                       within=within, group_by=group_by.value, commune_id=commune_id, stamped=stamped)
     rows = await repository.export_rows(session, ranked, with_group_levels=definition.mode.value == "group_levels")
-    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+    figures = await figures_cache.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
                                              unscored=unscored, within=within, group_by=group_by.value,
                                              commune_id=commune_id, stamped=stamped)
     naming = await group_naming(group_by, figures, identity)
@@ -232,7 +234,7 @@ async def _previous_year_figures(
     if found is None:
         return None, {}
     earlier, unscored = found
-    figures = await repository.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
+    figures = await figures_cache.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
                                              unscored=unscored)
     count, average, classes = figures_of(figures)
     previous = PreviousYear(campaign_id=earlier.id, campaign_title=earlier.title, unit_count=count,
