@@ -24,10 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.results import repository
 from scoring.sheets import repository as sheets_repository
 
-# (group, class) figures are a few hundred small rows per key at most; keys are campaigns × groupings × scopes.
-MAX_KEPT = 256
+# Bounded by figures, not keys: a national campaign grouped by commune has ~50,000 (commune, class) rows, by
+# sub-authority a few hundred. 100,000 small rows are some tens of MB; the least recently read go first.
+MAX_KEPT_FIGURES = 100_000
 
 _kept: OrderedDict[tuple[Any, ...], tuple[int, list[repository.ClassFigure]]] = OrderedDict()
+_kept_figures = 0
 
 
 async def class_figures(session: AsyncSession, campaign_id: uuid.UUID, *, issuer_id: uuid.UUID,
@@ -44,8 +46,18 @@ async def class_figures(session: AsyncSession, campaign_id: uuid.UUID, *, issuer
     figures = await repository.class_figures(session, campaign_id, issuer_id=issuer_id, unscored=unscored,
                                              within=within, group_by=group_by, commune_id=commune_id, stamped=stamped)
     if version is not None:
-        _kept[key] = (version, list(figures))
-        _kept.move_to_end(key)
-        while len(_kept) > MAX_KEPT:
-            _kept.popitem(last=False)
+        _keep(key, version, figures)
     return figures
+
+
+def _keep(key: tuple[Any, ...], version: int, figures: list[repository.ClassFigure]) -> None:
+    global _kept_figures
+    replaced = _kept.pop(key, None)
+    _kept_figures -= len(replaced[1]) if replaced else 0
+    if len(figures) > MAX_KEPT_FIGURES:
+        return
+    _kept[key] = (version, list(figures))
+    _kept_figures += len(figures)
+    while _kept_figures > MAX_KEPT_FIGURES:
+        _, (_, dropped) = _kept.popitem(last=False)
+        _kept_figures -= len(dropped)
