@@ -2,6 +2,7 @@
 and 50,000 schools (50,000: a national QĐ 4725 cycle), on PostgreSQL.
 
     .venv/bin/python bench/scoring_results.py [--sizes 300,3000,30000,50000] [--requests 10]
+        [--schema-suffix _s11d] [--base /path/to/other/checkout]
 
 What runs: identity (uvicorn in a thread), submissions and scoring (each its own uvicorn process, as deployed)
 on PostgreSQL schemas `bench_identity`, `bench_submissions`, `bench_scoring`, migrated by Alembic and dropped at
@@ -13,6 +14,10 @@ diacritics, the last page, and `GET /campaigns/{id}/results/export` (every unit'
 scoring process's peak RSS) over loopback HTTP. The requirement: both complete in under 2 s for 3,000 schools.
 In process, alternating: the page and the XLSX summary the way before issue 24 (every outcome rebuilt in
 Python) against the SQL way, and publication (ranked in SQL, one bulk insert; rolled back after each run).
+
+`--base`: a second scoring process runs that checkout's code on the same database and the requests alternate
+between the two, with the CPU time of scoring and of its PostgreSQL backends per request, and the page once more
+with one sheet written before each request (nothing kept can serve it): scoring_results_pairs.
 
 Prints a Markdown report (figures for bench/RESULTS.md). Refuses to run without PostgreSQL. About a minute with
 `--sizes 300,3000`; building 30,000 and 50,000 schools takes most of a quarter of an hour more.
@@ -40,6 +45,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import httpx  # noqa: E402
+import scoring_results_pairs  # noqa: E402
 import status_view  # noqa: E402
 from sqlalchemy import insert, select, text, update  # noqa: E402
 from sqlmodel import col  # noqa: E402
@@ -128,12 +134,16 @@ async def score(data: status_view.Dataset) -> dict[str, int]:
         await sc_engine.dispose()
 
 
-def start_service(name: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_service(name: str, env: dict[str, str], log: Path,
+                  tree: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`tree`: that checkout's code instead of this one's (PYTHONPATH overrides the venv's editable installs)."""
     port = free_port()
+    code = {} if tree is None else {"PYTHONPATH": ":".join(
+        [*(str(p) for p in sorted((tree / "services").glob("*/src"))), str(tree)])}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        env={**os.environ, **env, **code}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base_url}/healthz", timeout=180)  # a loaded shared machine takes a minute to start it
@@ -150,8 +160,14 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also profile one computation in process")
     parser.add_argument("--no-compare", action="store_true",
                         help="skip the in-process comparison with the way before issue 24 (minutes per run at 50,000)")
+    parser.add_argument("--schema-suffix", default="", help="appended to the bench schemas' names")
+    parser.add_argument("--base", type=Path, help="another checkout: its scoring alternates with this one's, request "
+                                                  "by request, with CPU per request (scoring_results_pairs)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    global SCORING_SCHEMA  # set once, from the command line
+    SCORING_SCHEMA = f"bench_scoring{args.schema_suffix}"
+    status_view.use_schemas(args.schema_suffix)
     status_view.require_postgres()
     began = time.perf_counter()
     status_view.drop_schemas()
@@ -176,14 +192,26 @@ def main() -> None:
                 print(f"built and scored {size:,} schools", file=sys.stderr)
             submissions, submissions_url = status_view.start_submissions(identity_url, tmp / "submissions.log")
             processes.append(submissions)
-            scoring, scoring_url = start_service("scoring", {
+            scoring_env = {
                 "SCORING_ENVIRONMENT": "test", "SCORING_DATABASE_URL": POSTGRES_URL,
                 "SCORING_DATABASE_SCHEMA": SCORING_SCHEMA, "SCORING_IDENTITY_URL": identity_url,
                 "SCORING_JWKS_URL": f"{identity_url}/api/identity/.well-known/jwks.json",
                 "SCORING_SUBMISSIONS_URL": submissions_url, "SCORING_SERVICE_CLIENT_ID": "scoring",
                 "SCORING_SERVICE_CLIENT_SECRET": SCORING_SECRET, "SCORING_LOG_LEVEL": "WARNING",
-                "SCORING_LOG_JSON": "false"}, tmp / "scoring.log")
+                "SCORING_LOG_JSON": "false"}
+            scoring, scoring_url = start_service("scoring", scoring_env, tmp / "scoring.log")
             processes.append(scoring)
+            if args.base is not None:
+                base, base_url = start_service("scoring", scoring_env, tmp / "base.log", args.base.resolve())
+                processes.append(base)
+                load = os.getloadavg()
+                with httpx.Client(base_url=base_url, timeout=120) as before, \
+                        httpx.Client(base_url=scoring_url, timeout=120) as after:
+                    pairs = scoring_results_pairs.measure(
+                        {"base": before, "this tree": after}, {"base": base.pid, "this tree": scoring.pid},
+                        identity_url, datasets, args.requests, SCORING_SCHEMA, POSTGRES_URL)
+                scoring_results_pairs.report(pairs, args.base, load)
+                return
             timings, export_peaks = [], []
             with httpx.Client(base_url=scoring_url, timeout=120) as http:
                 for data in datasets:

@@ -4,8 +4,8 @@ from edudx_common.tables.inbox import InboxEvent
 from edudx_common.tables.outbox import OutboxMessage
 from scoring.results.models import CampaignResults, PublishedResult
 from scoring.rubrics.models import Rubric
-from scoring.sheets.models import CriterionScore, ScoreSheet
+from scoring.sheets.models import CriterionScore, ScoreSheet, SheetVersion
 
 __all__ = ["AuditRecord",
            "CampaignResults", "CriterionScore", "InboxEvent", "OutboxMessage", "PublishedResult", "Rubric",
-           "ScoreSheet"]
+           "ScoreSheet", "SheetVersion"]

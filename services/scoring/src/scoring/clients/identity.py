@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -48,14 +49,18 @@ class IdentityClient:
         return {unit_id: unit.name for unit_id, unit in (await self.units(ids)).items()}
 
     async def units(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, UnitBrief]:
-        """Code, name and education levels of the given units (inactive ones too); unknown ids are left out."""
-        found: dict[uuid.UUID, UnitBrief] = {}
+        """Code, name and education levels of the given units (inactive ones too); unknown ids are left out. The
+        calls (one per IDS_PER_CALL ids) go out together: a national campaign's 500 sub-authorities were five round
+        trips one after the other on every results page."""
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), IDS_PER_CALL):
-            params: list[tuple[str, str | int]] = [("limit", PAGE), ("include_inactive", "true")]
-            params += [("ids", str(i)) for i in unique[start : start + IDS_PER_CALL]]
-            response = await self._client.get("/api/identity/units", params=params)
-            if response.status_code != 200:
-                raise BadGateway(f"Dịch vụ identity trả lời HTTP {response.status_code}.")
-            found.update({u.id: u for u in (UnitBrief.model_validate(item) for item in response.json()["items"])})
-        return found
+        answers = await asyncio.gather(*(self._units(unique[start : start + IDS_PER_CALL])
+                                         for start in range(0, len(unique), IDS_PER_CALL)))
+        return {unit_id: unit for answer in answers for unit_id, unit in answer.items()}
+
+    async def _units(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, UnitBrief]:
+        params: list[tuple[str, str | int]] = [("limit", PAGE), ("include_inactive", "true")]
+        params += [("ids", str(i)) for i in ids]
+        response = await self._client.get("/api/identity/units", params=params)
+        if response.status_code != 200:
+            raise BadGateway(f"Dịch vụ identity trả lời HTTP {response.status_code}.")
+        return {u.id: u for u in (UnitBrief.model_validate(item) for item in response.json()["items"])}

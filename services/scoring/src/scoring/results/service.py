@@ -9,6 +9,7 @@ figures (distributions, group names), publication (the published snapshot).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from scoring.results import (
     computation,
     document,
     export,
+    figures_cache,
     freshness,
     listing,
     preview,
@@ -37,7 +39,15 @@ from scoring.results import (
     sector_export,
 )
 from scoring.results.export import SummaryLine
-from scoring.results.figures import distribution_of, figures_of, group_naming, stored_group, stored_of, unscored_of
+from scoring.results.figures import (
+    band_labels,
+    distribution_of,
+    figures_of,
+    group_naming,
+    stored_group,
+    stored_of,
+    unscored_of,
+)
 from scoring.results.listing import NOT_CLASSIFIED, GroupBy, ResultsFilter, ResultsSort
 from scoring.results.schemas import (
     CampaignResultsRead,
@@ -92,33 +102,53 @@ async def results_scope(session: AsyncSession, principal: Principal, campaign_id
 async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submissions: SubmissionsClient,
                        identity: IdentityClient, within: uuid.UUID | None = None, chosen: ResultsFilter | None = None,
                        page: PageParams | None = None, commune_id: uuid.UUID | None = None) -> CampaignResultsRead:
-    """The results page at any scale: the figures are SQL aggregates over the sheets' result columns, the rows
-    one ranked page (rank() OVER the final total, ORDER BY … LIMIT); only that page's summaries are read.
+    """The results page at any scale: the figures are SQL aggregates over the sheets' result columns (kept in the
+    process while the campaign's sheets are unchanged: figures_cache), the rows one ranked page (ORDER BY … LIMIT,
+    ranks from counts); only that page's summaries are read.
     What `to_read(compute(…))` answers, without loading every unit."""
     assert campaign.rubric_id is not None
-    chosen, page = chosen or ResultsFilter(), page or PageParams()
+    # The other services' answers come while the database works: the target count at once, the groups' names as
+    # soon as the figures name the groups.
+    counted = asyncio.ensure_future(submissions.target_count(campaign.id))
+    try:
+        return await _results_page(session, campaign, counted, submissions=submissions, identity=identity,
+                                   within=within, chosen=chosen or ResultsFilter(), page=page or PageParams(),
+                                   commune_id=commune_id)
+    finally:
+        counted.cancel()  # done by then unless the page failed
+
+
+async def _results_page(session: AsyncSession, campaign: CampaignInfo, counted: asyncio.Future[int], *,
+                        submissions: SubmissionsClient, identity: IdentityClient, within: uuid.UUID | None,
+                        chosen: ResultsFilter, page: PageParams, commune_id: uuid.UUID | None) -> CampaignResultsRead:
+    assert campaign.rubric_id is not None
     definition = rubrics.definition_of(await rubrics.get_rubric(session, campaign.rubric_id))
     unscored = unscored_of(definition)
     settings = await repository.settings(session, campaign.id)
     ranking = settings.ranking_enabled if settings else True
     group_by = chosen.group_by.value
     stamped = await repository.campaign_stamped(session, campaign.id)
-    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
-                                             unscored=unscored, within=within, group_by=group_by,
-                                             commune_id=commune_id, stamped=stamped)
-    naming = await group_naming(chosen.group_by, figures, identity)
-    ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
-                                      within=within, group_by=group_by, commune_id=commune_id,
-                                      by_level=definition.ranks_by_level, stamped=stamped)
-    unclassified = chosen.classification == NOT_CLASSIFIED
-    shown, total = await repository.ranked_page(
-        session, ranked, classification=None if unclassified else chosen.classification,
-        only_unclassified=unclassified, group=chosen.group_id, search=chosen.q,
-        by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset,
-        stored_group=stored_group(naming, chosen.group_key), population_count=sum(f.count for f in figures))
-    details = await repository.sheet_details(session, [r.sheet_id for r in shown])
-    previous, earlier_by_unit = await _previous_year_figures(session, campaign, definition, submissions=submissions,
-                                                             unit_ids=[r.unit_id for r in shown])
+    figures = await figures_cache.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+                                                unscored=unscored, within=within, group_by=group_by,
+                                                commune_id=commune_id, stamped=stamped)
+    named = asyncio.ensure_future(group_naming(chosen.group_by, figures, identity))
+    try:
+        ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
+                                          within=within, group_by=group_by, commune_id=commune_id,
+                                          by_level=definition.ranks_by_level, stamped=stamped)
+        unclassified = chosen.classification == NOT_CLASSIFIED
+        shown, total = await repository.ranked_page(
+            session, ranked, classification=None if unclassified else chosen.classification,
+            only_unclassified=unclassified, group=chosen.group_id, search=chosen.q,
+            by_name=chosen.sort is ResultsSort.NAME, limit=page.limit, offset=page.offset,
+            stored_group=None if chosen.group_key is None else stored_group(await named, chosen.group_key),
+            population_count=sum(f.count for f in figures))
+        details = await repository.sheet_details(session, [r.sheet_id for r in shown])
+        previous, earlier_by_unit = await _previous_year_figures(
+            session, campaign, definition, submissions=submissions, unit_ids=[r.unit_id for r in shown])
+        naming = await named
+    finally:
+        named.cancel()  # done by then unless the page failed
 
     rows = []
     for r in shown:
@@ -145,12 +175,13 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     for figure in figures:
         by_group.setdefault(figure.group_hex, []).append(figure)
     groups = []
+    labels = band_labels(definition)
     for stored, members in by_group.items():
         group = naming[stored]
         count, average, classes = figures_of(members)
         groups.append(GroupSummary(group_id=group.unit_id, group_name=group.name, key=group.key,
                                    unit_count=count, average_total=average,
-                                   distribution=distribution_of(definition, classes)))
+                                   distribution=distribution_of(definition, classes, labels=labels)))
     if chosen.group_by is GroupBy.CHILD:
         groups.sort(key=lambda g: (g.group_name or "", str(g.group_id or "")))
     else:
@@ -159,7 +190,7 @@ async def results_page(session: AsyncSession, campaign: CampaignInfo, *, submiss
     return CampaignResultsRead(
         campaign_id=campaign.id, campaign_title=campaign.title, rubric_id=campaign.rubric_id,
         mode=definition.mode, ranking_enabled=ranking, published_at=settings.published_at if settings else None,
-        target_count=await submissions.target_count(campaign.id), scored_count=count, average_total=average,
+        target_count=await counted, scored_count=count, average_total=average,
         distribution=distribution_of(definition, classes), groups=groups, previous_year=previous,
         approved_count=sum(f.approved for f in figures),
         items=rows, total=total, limit=page.limit, offset=page.offset)
@@ -190,9 +221,9 @@ async def summary_export(session: AsyncSession, campaign: CampaignInfo, *, submi
     ranked = repository.ranked_sheets(campaign.id, issuer_id=campaign.issuer_unit_id, unscored=unscored,
                                       within=within, group_by=group_by.value, commune_id=commune_id, stamped=stamped)
     rows = await repository.export_rows(session, ranked, with_group_levels=definition.mode.value == "group_levels")
-    figures = await repository.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
-                                             unscored=unscored, within=within, group_by=group_by.value,
-                                             commune_id=commune_id, stamped=stamped)
+    figures = await figures_cache.class_figures(session, campaign.id, issuer_id=campaign.issuer_unit_id,
+                                                unscored=unscored, within=within, group_by=group_by.value,
+                                                commune_id=commune_id, stamped=stamped)
     naming = await group_naming(group_by, figures, identity)
     if group_by is not GroupBy.CHILD:
         rows.sort(key=lambda r: (naming[r.group_hex].order, naming[r.group_hex].name or ""))  # stable: ranks kept
@@ -232,8 +263,8 @@ async def _previous_year_figures(
     if found is None:
         return None, {}
     earlier, unscored = found
-    figures = await repository.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
-                                             unscored=unscored)
+    figures = await figures_cache.class_figures(session, earlier.id, issuer_id=earlier.issuer_unit_id,
+                                                unscored=unscored)
     count, average, classes = figures_of(figures)
     previous = PreviousYear(campaign_id=earlier.id, campaign_title=earlier.title, unit_count=count,
                             average_total=average, distribution=distribution_of(definition, classes))

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, event, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Numeric, UniqueConstraint, Uuid, event, text
 from sqlmodel import Field, SQLModel
 
 from edudx_common.db import UTCDateTime, new_id, utcnow
@@ -115,6 +115,19 @@ def group_under(path: str, issuer_id: uuid.UUID | None) -> str | None:
         return None
     below = parts[parts.index(issuer_id.hex) + 1:]
     return below[0] if len(below) > 1 else None
+
+
+class SheetVersion(SQLModel, table=True):
+    """A value that changes whenever any score sheet of the campaign is written (inserted, updated, deleted), set by
+    triggers in the writing statement's own transaction (migration s11d_0001), so that no writer can forget it: the
+    results figures a process keeps are keyed by it (scoring.results.figures_cache). A fresh value each time (a
+    sequence on PostgreSQL, a random number on SQLite), never the old one plus one: figures computed in a
+    transaction that then rolls back stay keyed by a value no one else sees."""
+
+    __tablename__ = "score_sheet_versions"
+
+    campaign_id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class CriterionScore(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlalchemy.sql import expression
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from scoring.sheets.models import CriterionScore, ScoreSheet
+from scoring.sheets.models import CriterionScore, ScoreSheet, SheetVersion
 
 
 async def sheet_for_submission(session: AsyncSession, submission_id: uuid.UUID, *,
@@ -75,6 +75,13 @@ async def campaign_stamped(session: AsyncSession, campaign_id: uuid.UUID) -> boo
     found = await session.execute(select(col(ScoreSheet.id)).where(
         col(ScoreSheet.campaign_id) == campaign_id, col(ScoreSheet.issuer_unit_id).is_(None)).limit(1))
     return found.first() is None
+
+
+async def sheets_version(session: AsyncSession, campaign_id: uuid.UUID) -> int | None:
+    """The campaign's sheet version (SheetVersion): another value after any write of its sheets; None before its
+    first sheet."""
+    found = await session.execute(select(col(SheetVersion.version)).where(col(SheetVersion.campaign_id) == campaign_id))
+    return found.scalar_one_or_none()
 
 
 async def unstamped_campaigns(session: AsyncSession) -> list[uuid.UUID]:
