@@ -236,7 +236,8 @@ def main() -> None:
             print(json.dumps(asyncio.run(run_sender(args.schema, args.url, args.events, args.single))))
         return
 
-    variants = [("base", args.base.resolve(), False), ("this, single posts", REPO, True), ("this, batches", REPO, False)]
+    variants = [("base", args.base.resolve(), False), ("this, single posts", REPO, True),
+                ("this, batches", REPO, False)]
     results: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in variants}
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     for round_ in range(args.rounds):

@@ -29,13 +29,22 @@ from tests.common.test_outbox import (  # noqa: F401 — pytest finds the fixtur
 )
 
 
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dispatcher(sessions: Sessions, notifications_url: str, make_client: Callable[[str, str], ServiceClient],
+               clock: Clock) -> OutboxDispatcher:
+    """Claims up to 150 messages a pass: more than one batch holds."""
+    return OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
+                            batch_size=150, clock=clock)
+
+
 async def test_one_request_carries_the_pass_and_each_event_gets_its_own_outcome(
-    sessions: Sessions, notifications: Receiver, notifications_url: str,
-    make_client: Callable[[str, str], ServiceClient],
+    sessions: Sessions, notifications: Receiver, dispatcher: OutboxDispatcher, clock: Clock,
 ) -> None:
-    clock = Clock()
-    dispatcher = OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
-                                  clock=clock)
     first = await publish(sessions, payload={"submission_id": "s-1"})
     rejected = await publish(sessions, payload={"title": "thiếu submission_id"})  # 422 for this one alone
     collides = await publish(sessions, payload={"submission_id": "s-3", "collide_first_time": True})  # 409, later
@@ -64,12 +73,8 @@ async def test_one_request_carries_the_pass_and_each_event_gets_its_own_outcome(
 
 
 async def test_a_receiver_without_batches_gets_single_posts_until_it_is_asked_again(
-    sessions: Sessions, notifications: Receiver, notifications_url: str,
-    make_client: Callable[[str, str], ServiceClient],
+    sessions: Sessions, notifications: Receiver, dispatcher: OutboxDispatcher, clock: Clock,
 ) -> None:
-    clock = Clock()
-    dispatcher = OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
-                                  clock=clock)
     notifications.batches = False  # deployed before batches: `/events/batch` is a 404
     old = [await publish(sessions) for _ in range(3)]
 
@@ -93,11 +98,8 @@ async def test_a_receiver_without_batches_gets_single_posts_until_it_is_asked_ag
 
 
 async def test_a_large_pass_goes_in_bounded_batches_in_order(
-    sessions: Sessions, notifications: Receiver, notifications_url: str,
-    make_client: Callable[[str, str], ServiceClient],
+    sessions: Sessions, notifications: Receiver, dispatcher: OutboxDispatcher,
 ) -> None:
-    dispatcher = OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
-                                  batch_size=150, clock=Clock())
     small = [await publish(sessions, payload={"submission_id": f"s-{n}"}) for n in range(120)]
     bulky = [await publish(sessions, payload={"submission_id": f"b-{n}", "text": "x" * 400_000}) for n in range(3)]
 
@@ -129,12 +131,8 @@ async def test_the_receiver_answers_each_event_of_a_batch(notifications: Receive
 
 @pytest.mark.parametrize("batches", [True, False], ids=["batch", "single"])
 async def test_events_the_receiver_cannot_handle_yet_all_come_again(
-    sessions: Sessions, notifications: Receiver, notifications_url: str,
-    make_client: Callable[[str, str], ServiceClient], batches: bool,
+    sessions: Sessions, notifications: Receiver, dispatcher: OutboxDispatcher, clock: Clock, batches: bool,
 ) -> None:
-    clock = Clock()
-    dispatcher = OutboxDispatcher(sessions, {"notifications": make_client(notifications_url, "notifications")},
-                                  clock=clock)
     notifications.batches = batches
     events = [await publish(sessions) for _ in range(3)]
     notifications.unavailable = True  # 503 for each event (as a receiver whose own dependency is down)
