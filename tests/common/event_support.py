@@ -153,10 +153,14 @@ class Receiver:
         receiver = self
         router = APIRouter()
 
-        async def handle(session: AsyncSession, envelope: EventEnvelope, idempotency_key: str | None) -> bool:
-            receiver.posts.append(envelope)
-            receiver.idempotency_keys.append(idempotency_key)
-            receiver.request_ids.append(get_request_id())
+        async def handle(session: AsyncSession, envelope: EventEnvelope, idempotency_key: str | None,
+                         seen: set[uuid.UUID] | None = None) -> bool:
+            if seen is None or envelope.id not in seen:  # a batch may handle an event twice (receive_batch)
+                receiver.posts.append(envelope)
+                receiver.idempotency_keys.append(idempotency_key)
+                receiver.request_ids.append(get_request_id())
+            if seen is not None:
+                seen.add(envelope.id)
             if not receiver.gate.is_set():
                 await asyncio.to_thread(receiver.gate.wait, 10)
             if receiver.unavailable:
@@ -187,9 +191,10 @@ class Receiver:
             if not receiver.batches:
                 raise HTTPException(status_code=404)
             receiver.batch_sizes.append(len(batch.events))
+            seen: set[uuid.UUID] = set()
 
             async def handle_one(session: AsyncSession, envelope: EventEnvelope) -> bool:
-                return await handle(session, envelope, None)  # a batch names each event by its id alone
+                return await handle(session, envelope, None, seen)  # a batch names each event by its id alone
 
             return await receive_batch(session, batch, handle_one)
 

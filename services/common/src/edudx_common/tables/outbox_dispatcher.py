@@ -301,16 +301,21 @@ class OutboxDispatcher:
         now = self._clock()
         table = OutboxMessage
         async with self._sessions() as session, session.begin():
+            # Deliveries in one statement (a batch's usual answer); a delivery counts whichever claim made it.
+            if delivered := [message.id for message, outcome in results if outcome.status is OutboxStatus.DELIVERED]:
+                await session.execute(
+                    update(table).where(col(table.id).in_(delivered), col(table.status) == OutboxStatus.PENDING)
+                    .values(status=OutboxStatus.DELIVERED, delivered_at=now,
+                            **({"payload": {}} if self._erase_payload else {}))
+                    .execution_options(synchronize_session=False))
             for message, outcome in results:
-                still_pending = (col(table.id) == message.id, col(table.status) == OutboxStatus.PENDING)
-                # Only the latest claim decides a retry or a failure; a delivery counts whichever claim made it.
-                latest_claim = (*still_pending, col(table.attempts) == message.attempts)
+                # Only the latest claim decides a retry or a failure.
+                latest_claim = (col(table.id) == message.id, col(table.status) == OutboxStatus.PENDING,
+                                col(table.attempts) == message.attempts)
                 statement: Update
                 if outcome.status is OutboxStatus.DELIVERED:
-                    statement = update(table).where(*still_pending).values(
-                        status=OutboxStatus.DELIVERED, delivered_at=now,
-                        **({"payload": {}} if self._erase_payload else {}))
-                elif outcome.status is OutboxStatus.FAILED:
+                    continue
+                if outcome.status is OutboxStatus.FAILED:
                     statement = update(table).where(*latest_claim).values(
                         status=OutboxStatus.FAILED, last_error=_short(outcome.error))
                     log.warning("outbox_rejected", receiver=message.receiver, event_id=str(message.event_id),
