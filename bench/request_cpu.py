@@ -164,7 +164,7 @@ def without_pollers() -> None:
     from contextlib import asynccontextmanager
 
     from edudx_common.event_retention import EventRetention
-    from edudx_common.tables.outbox import OutboxDispatcher
+    from edudx_common.tables.outbox_dispatcher import OutboxDispatcher
     from submissions.review.bulk import BulkRunner
 
     @asynccontextmanager

@@ -14,15 +14,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Header
+from fastapi import APIRouter, FastAPI, Header, HTTPException
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Uuid, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import SQLModel
 
 from edudx_common.app import create_service_app
 from edudx_common.db import SessionDep, create_engine, session_factory, utcnow
 from edudx_common.errors import ServiceUnavailable, Unprocessable
 from edudx_common.logging import get_request_id
+from edudx_common.tables.event_batches import EventBatch, EventBatchResults, receive_batch
 from edudx_common.tables.inbox import EventEnvelope, InboxEvent, accept_once
 from tests.servers import serve
 from tests.support import database_url
@@ -103,7 +104,10 @@ class Receiver:
     database_url: str
     schema: str | None
     engine: AsyncEngine  # for the test's own reads, on the test's event loop
-    posts: list[EventEnvelope] = field(default_factory=list)  # every POST that reached it, duplicates too
+    posts: list[EventEnvelope] = field(default_factory=list)  # every event that reached it, duplicates too
+    # False: a receiver deployed before batches (its `/events/batch` is a 404, as a route it does not have).
+    batches: bool = True
+    batch_sizes: list[int] = field(default_factory=list)  # the events of each batch request, in order
     idempotency_keys: list[str | None] = field(default_factory=list)
     request_ids: list[str | None] = field(default_factory=list)  # what its logs carried for each POST
     unavailable: bool = False
@@ -136,6 +140,8 @@ class Receiver:
 
     async def reset(self) -> None:
         self.posts.clear()
+        self.batches = True
+        self.batch_sizes.clear()
         self.idempotency_keys.clear()
         self.request_ids.clear()
         self.unavailable = False
@@ -147,15 +153,14 @@ class Receiver:
         receiver = self
         router = APIRouter()
 
-        @router.post("/events", status_code=204)
-        async def receive_event(
-            envelope: EventEnvelope,
-            session: SessionDep,
-            idempotency_key: Annotated[str | None, Header()] = None,
-        ) -> None:
-            receiver.posts.append(envelope)
-            receiver.idempotency_keys.append(idempotency_key)
-            receiver.request_ids.append(get_request_id())
+        async def handle(session: AsyncSession, envelope: EventEnvelope, idempotency_key: str | None,
+                         seen: set[uuid.UUID] | None = None) -> bool:
+            if seen is None or envelope.id not in seen:  # a batch may handle an event twice (receive_batch)
+                receiver.posts.append(envelope)
+                receiver.idempotency_keys.append(idempotency_key)
+                receiver.request_ids.append(get_request_id())
+            if seen is not None:
+                seen.add(envelope.id)
             if not receiver.gate.is_set():
                 await asyncio.to_thread(receiver.gate.wait, 10)
             if receiver.unavailable:
@@ -167,9 +172,31 @@ class Receiver:
                 for _ in range(2):
                     await session.execute(insert(received_events).values(
                         id=-1, event_id=envelope.id, event_type=envelope.type, payload={}))
-            if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
-                await session.execute(insert(received_events).values(
-                    event_id=envelope.id, event_type=envelope.type, payload=envelope.payload))
+            if not await accept_once(session, event_id=envelope.id, event_type=envelope.type):
+                return False
+            await session.execute(insert(received_events).values(
+                event_id=envelope.id, event_type=envelope.type, payload=envelope.payload))
+            return True
+
+        @router.post("/events", status_code=204)
+        async def receive_event(
+            envelope: EventEnvelope,
+            session: SessionDep,
+            idempotency_key: Annotated[str | None, Header()] = None,
+        ) -> None:
+            await handle(session, envelope, idempotency_key)
+
+        @router.post("/events/batch")
+        async def receive_events(batch: EventBatch, session: SessionDep) -> EventBatchResults:
+            if not receiver.batches:
+                raise HTTPException(status_code=404)
+            receiver.batch_sizes.append(len(batch.events))
+            seen: set[uuid.UUID] = set()
+
+            async def handle_one(session: AsyncSession, envelope: EventEnvelope) -> bool:
+                return await handle(session, envelope, None, seen)  # a batch names each event by its id alone
+
+            return await receive_batch(session, batch, handle_one)
 
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -23,7 +23,8 @@ from edudx_common.db import session_factory, utcnow
 from edudx_common.event_retention import EventRetention, parse_age
 from edudx_common.http import ServiceClient
 from edudx_common.tables.inbox import InboxEvent
-from edudx_common.tables.outbox import OutboxDispatcher, OutboxMessage, OutboxStatus, add_event
+from edudx_common.tables.outbox import OutboxMessage, OutboxStatus, add_event
+from edudx_common.tables.outbox_dispatcher import OutboxDispatcher
 from tests.common.event_support import Receiver, create_database, create_receiver, empty, eventually
 from tests.support import REPO
 

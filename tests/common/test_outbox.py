@@ -17,13 +17,13 @@ from edudx_common.db import session_factory
 from edudx_common.http import ServiceClient
 from edudx_common.logging import request_id_set
 from edudx_common.tables.outbox import (
-    OutboxDispatcher,
     OutboxMessage,
     add_event,
     pending_counts,
     purge_delivered,
     requeue_failed,
 )
+from edudx_common.tables.outbox_dispatcher import OutboxDispatcher
 from tests.common.event_support import (
     Clock,
     Receiver,
@@ -116,10 +116,12 @@ async def messages(sessions: Sessions, *, receiver: str | None = None) -> list[O
         return list((await session.execute(statement)).scalars())
 
 
+@pytest.mark.parametrize("batches", [True, False], ids=["batch", "receiver-without-batches"])
 async def test_only_committed_events_are_delivered_in_the_envelope(
     sessions: Sessions, notifications: Receiver, notifications_url: str,
-    make_client: Callable[[str, str], ServiceClient],
+    make_client: Callable[[str, str], ServiceClient], batches: bool,
 ) -> None:
+    notifications.batches = batches
     submission_id = uuid.uuid4()
     submitted_at = datetime(2025, 10, 20, 3, 15, tzinfo=UTC)
     async with sessions() as session:
@@ -139,7 +141,9 @@ async def test_only_committed_events_are_delivered_in_the_envelope(
     assert envelope.id == committed
     assert envelope.type == "submission.submitted"
     assert envelope.payload == {"submission_id": str(submission_id), "submitted_at": "2025-10-20T03:15:00Z"}
-    assert notifications.idempotency_keys == [str(committed)]
+    # The single form names the event in Idempotency-Key too; a batch by each event's id alone.
+    assert notifications.idempotency_keys == [None if batches else str(committed)]
+    assert notifications.batch_sizes == ([1] if batches else [])
     [message] = await messages(sessions)
     assert (message.event_id, message.status, message.attempts) == (committed, "delivered", 1)
     assert message.delivered_at is not None

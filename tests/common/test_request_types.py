@@ -136,7 +136,7 @@ def test_partial_updates_refuse_null_except_for_clearable_fields(service: str) -
 
 
 # Events come from our own services (their texts were request bodies first), not from people.
-SERVICE_TO_SERVICE = {"EventEnvelope"}
+SERVICE_TO_SERVICE = {"EventEnvelope", "EventBatch", "BatchedEvent"}
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
 from edudx_common.db import utcnow
-from edudx_common.tables.outbox import ClaimedMessage, OutboxMessage, OutboxStatus
+from edudx_common.tables.outbox import OutboxMessage, OutboxStatus
+from edudx_common.tables.outbox_dispatcher import ClaimedMessage
 from identity.config import Settings
 from identity.mail import MAIL_EVENT, MAIL_RECEIVER, Mailer, mail_deliverer
 from tests.identity.builders import login, make_province, make_user

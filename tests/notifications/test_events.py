@@ -217,3 +217,40 @@ async def test_a_reviewer_s_remind_now_reminds_each_school_once(harness: Harness
     assert (first.status_code, again.status_code) == (204, 204)
     assert sorted(str(n.unit_id) for n in notes) == sorted(schools)
     assert {n.data["message"] for n in notes} == {"Hạn nộp là thứ Sáu"}
+
+
+async def test_a_batch_is_handled_event_by_event_with_an_answer_for_each(harness: Harness) -> None:
+    h = harness
+    api, system, databases = h.api, h.system, h.databases
+    district, admin = await h.district(1)
+    school = district.schools[0]
+    campaign = await publish_campaign(system.submissions.url, admin, due_at=vn(today_vn() + timedelta(days=10), 17))
+    await wait_for_events(databases.notifications, 1)
+    service = await service_headers(system.identity.url, "submissions", SECRETS["submissions"])
+    now = utcnow()
+    base = {"campaign_id": campaign["id"], "campaign_title": campaign["title"], "unit_id": str(school.unit.id),
+            "unit_name": school.unit.name, "submission_id": str(uuid.uuid4()), "unit_path": school.unit.path,
+            "unit_due_at": (now + timedelta(days=3)).isoformat()}
+    returned = envelope("submission.returned", {**base, "reasons": {"general": "Bổ sung minh chứng"},
+                                                "resubmission_due_at": (now + timedelta(days=3)).isoformat()})
+    not_theirs = envelope("results.published", {  # scoring's type: 403 for this event alone, retried
+        "campaign_id": campaign["id"], "campaign_title": "Kết quả", "issuer_unit_id": str(district.phong.id),
+        "published_at": now.isoformat(), "unit_ids": [str(school.unit.id)]})
+    unreadable = envelope("submission.approved", {"campaign_id": "không phải mã"})  # 422: rejected for good
+
+    response = await api.post(f"{EVENTS}/batch", json={"events": [returned, not_theirs, returned, unreadable]},
+                              headers=service)
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [(r["id"], r["outcome"], r["status"]) for r in results] == [
+        (returned["id"], "done", 204), (not_theirs["id"], "retry", 403), (returned["id"], "duplicate", 204),
+        (unreadable["id"], "rejected", 422)]
+    assert results[1]["problem"]["code"] == "forbidden"
+    target = await _target(databases, campaign["id"], school.unit.id)
+    assert target is not None and target.state == "returned"
+    assert len(await _notifications(databases, "submission_returned")) == 1
+    async with databases.notifications() as session:
+        received = {e.event_id for e in (await session.execute(select(InboxEvent))).scalars()}
+    assert uuid.UUID(returned["id"]) in received
+    assert received.isdisjoint({uuid.UUID(not_theirs["id"]), uuid.UUID(unreadable["id"])})

@@ -267,6 +267,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scoring/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Event Batch
+         * @description Several events (up to 100) from one service, handled in the order sent, each as `POST /events` handles it
+         *     and in its own savepoint: 200 with one result per event (`done`, `duplicate`, `retry` after `retry_after`,
+         *     `rejected`) and the status `POST /events` would have answered it.
+         */
+        post: operations["scoring_events_receive_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring/public/units/{unit_id}/badge": {
         parameters: {
             query?: never;
@@ -717,6 +739,41 @@ export interface components {
             min_inclusive?: boolean;
         };
         /**
+         * BatchedEvent
+         * @description One event of a batch: the envelope of the single form and the id of the request that caused the event.
+         */
+        BatchedEvent: {
+            /**
+             * Id
+             * Format: uuid
+             * @description Event id, the same on every redelivery (also sent as Idempotency-Key)
+             */
+            id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description When the producer recorded the event (UTC)
+             */
+            occurred_at: string;
+            /**
+             * Payload
+             * @description Event data as JSON: ids are strings, times ISO 8601 strings
+             */
+            payload?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Request Id
+             * @description Id of the request that caused the event, to follow it in the logs
+             */
+            request_id?: string | null;
+            /**
+             * Type
+             * @description What happened, e.g. `submission.submitted`
+             */
+            type: string;
+        };
+        /**
          * CampaignKind
          * @description Loại đợt báo cáo.
          * @enum {string}
@@ -1019,6 +1076,22 @@ export interface components {
             self_score: components["schemas"]["SelfMarkRead"] | null;
         };
         /**
+         * EventBatch
+         * @description Events for one receiver, handled in this order: the body of `POST /api/<receiver>/events/batch`.
+         */
+        EventBatch: {
+            /** Events */
+            events: components["schemas"]["BatchedEvent"][];
+        };
+        /**
+         * EventBatchResults
+         * @description One result per event of the batch, in the order sent.
+         */
+        EventBatchResults: {
+            /** Results */
+            results: components["schemas"]["EventResult"][];
+        };
+        /**
          * EventEnvelope
          * @description An event as it travels from producer to receiver: the body of `POST /api/<receiver>/events`.
          */
@@ -1047,6 +1120,37 @@ export interface components {
              * @description What happened, e.g. `submission.submitted`
              */
             type: string;
+        };
+        /**
+         * EventOutcome
+         * @enum {string}
+         */
+        EventOutcome: "done" | "duplicate" | "retry" | "rejected";
+        /**
+         * EventResult
+         * @description What became of one event of a batch.
+         */
+        EventResult: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The event's id
+             */
+            id: string;
+            /** @description done, duplicate (already accepted), retry (send again later) or rejected (never: the producer marks it failed) */
+            outcome: components["schemas"]["EventOutcome"];
+            /** @description For `retry` and `rejected`: why */
+            problem?: components["schemas"]["Problem"] | null;
+            /**
+             * Retry After
+             * @description For `retry`: seconds to wait at the least
+             */
+            retry_after?: number | null;
+            /**
+             * Status
+             * @description The status the single-event route would have answered (204 when accepted)
+             */
+            status: number;
         };
         /**
          * EvidenceAttribute
@@ -3157,6 +3261,123 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Yêu cầu không hợp lệ */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Chưa đăng nhập */
+            401: {
+                headers: {
+                    /** @description `Bearer` (kèm `error="invalid_token"` khi mã hết hạn hoặc bị thu hồi) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không có quyền */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Không tìm thấy */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Xung đột trạng thái */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu gửi lên vượt giới hạn */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dữ liệu không hợp lệ */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Quá nhiều yêu cầu; thử lại sau số giây trong `Retry-After` (kèm `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`) */
+            429: {
+                headers: {
+                    /** @description Số yêu cầu được phép trong một khoảng (IETF draft-ietf-httpapi-ratelimit-headers-06) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Số yêu cầu còn lại trong khoảng hiện tại (0 khi bị từ chối) */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Số giây đến khi khoảng hiện tại kết thúc */
+                    "RateLimit-Reset"?: number;
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Dịch vụ hoặc cơ sở dữ liệu tạm thời không sẵn sàng; thử lại sau `Retry-After` giây */
+            503: {
+                headers: {
+                    /** @description Số giây cần chờ trước khi thử lại */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    scoring_events_receive_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventBatchResults"];
+                };
             };
             /** @description Yêu cầu không hợp lệ */
             400: {

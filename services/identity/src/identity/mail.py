@@ -20,14 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from edudx_common.logging import mask_email
 from edudx_common.mail import Mail as OutgoingMail
 from edudx_common.mail import PermanentMailError, TransientMailError, build_message, send_one
-from edudx_common.tables.outbox import (
-    ClaimedMessage,
-    Deliverer,
-    DeliveryOutcome,
-    OutboxDispatcher,
-    OutboxStatus,
-    add_event,
-)
+from edudx_common.tables.outbox import OutboxStatus, add_event
+from edudx_common.tables.outbox_dispatcher import ClaimedMessage, Deliverer, DeliveryOutcome, OutboxDispatcher
 from identity.config import Settings
 
 log = logging.getLogger("identity.mail")

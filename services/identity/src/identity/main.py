@@ -17,7 +17,7 @@ from edudx_common.jwt import StaticKeys
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.ratelimit import create_rate_limit_store
 from edudx_common.tables.audit import audit_router
-from edudx_common.tables.outbox import OutboxDispatcher
+from edudx_common.tables.outbox_dispatcher import OutboxDispatcher
 from identity.auth.passwords import Passwords
 from identity.auth.reset import PasswordResetQueue
 from identity.auth.router import router as auth_router

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import CurrentPrincipal
+from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
-from edudx_common.scope import RemoteUnitTree
+from edudx_common.scope import RemoteUnitTree, UnitTree
+from edudx_common.tables.event_batches import EventBatch, EventBatchResults, receive_batch
 from edudx_common.tables.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from scoring import events
+from scoring.clients.submissions import SubmissionsClient
 from scoring.deps import SubmissionsDep, UnitTreeDep
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
@@ -22,9 +25,29 @@ async def receive_event(event: EventEnvelope, session: SessionDep, principal: Cu
                         submissions: SubmissionsDep, tree: UnitTreeDep) -> Response:
     """Another service's event (service tokens only, and only the types the producing service may send here:
     otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing."""
+    await _receive(session, event, principal, submissions, tree)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/events/batch")
+async def receive_event_batch(batch: EventBatch, session: SessionDep, principal: CurrentPrincipal,
+                         submissions: SubmissionsDep, tree: UnitTreeDep) -> EventBatchResults:
+    """Several events (up to 100) from one service, handled in the order sent, each as `POST /events` handles it
+    and in its own savepoint: 200 with one result per event (`done`, `duplicate`, `retry` after `retry_after`,
+    `rejected`) and the status `POST /events` would have answered it."""
+
+    async def handle(session: AsyncSession, event: EventEnvelope) -> bool:
+        return await _receive(session, event, principal, submissions, tree)
+
+    return await receive_batch(session, batch, handle)
+
+
+async def _receive(session: AsyncSession, event: EventEnvelope, principal: Principal, submissions: SubmissionsClient,
+                   tree: UnitTree) -> bool:
     ensure_producer_may_send(principal, event.type, PRODUCERS)
     if event.type == "unit.changed" and isinstance(tree, RemoteUnitTree):
         tree.forget()  # the scope checks ask identity again rather than trust ancestors kept from before the move
-    if await accept_once(session, event_id=event.id, event_type=event.type):
-        await events.handle(session, event, submissions=submissions)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    if not await accept_once(session, event_id=event.id, event_type=event.type):
+        return False
+    await events.handle(session, event, submissions=submissions)
+    return True

@@ -14,7 +14,7 @@ from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.scope import RemoteUnitTree
 from edudx_common.tables.audit import audit_router
-from edudx_common.tables.outbox import OutboxDispatcher
+from edudx_common.tables.outbox_dispatcher import OutboxDispatcher
 from scoring.authority_index.router import router as authority_index_router
 from scoring.clients.evidence import EvidenceClient
 from scoring.clients.identity import IdentityClient

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from edudx_common.auth import CurrentPrincipal
+from edudx_common.auth import CurrentPrincipal, Principal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.tables.event_batches import EventBatch, EventBatchResults, receive_batch
 from edudx_common.tables.inbox import EventEnvelope, accept_once, ensure_producer_may_send
+from submissions.clients.identity import IdentityClient
 from submissions.deps import IdentityDep
 from submissions.review import scores
 from submissions.units import service as units
@@ -29,10 +32,30 @@ async def receive_event(envelope: EventEnvelope, session: SessionDep, principal:
     a school's self, review and final totals. Each event id takes effect once; a redelivery and an unknown type are
     answered 204 too. 403 for a user's token and for a type the producing service may not send; 422 for a payload
     that cannot be read."""
-    ensure_producer_may_send(principal, envelope.type, PRODUCERS)
-    if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
-        if envelope.type.startswith("scores."):
-            await scores.handle(session, envelope)
-        elif envelope.type == "unit.changed":
-            await units.handle(session, envelope, identity=identity)
+    await _receive(session, envelope, principal, identity)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/events/batch")
+async def receive_event_batch(batch: EventBatch, session: SessionDep, principal: CurrentPrincipal,
+                         identity: IdentityDep) -> EventBatchResults:
+    """Several events (up to 100) from one service, handled in the order sent, each as `POST /events` handles it
+    and in its own savepoint: 200 with one result per event (`done`, `duplicate`, `retry` after `retry_after`,
+    `rejected`) and the status `POST /events` would have answered it."""
+
+    async def handle(session: AsyncSession, event: EventEnvelope) -> bool:
+        return await _receive(session, event, principal, identity)
+
+    return await receive_batch(session, batch, handle)
+
+
+async def _receive(session: AsyncSession, envelope: EventEnvelope, principal: Principal,
+                   identity: IdentityClient) -> bool:
+    ensure_producer_may_send(principal, envelope.type, PRODUCERS)
+    if not await accept_once(session, event_id=envelope.id, event_type=envelope.type):
+        return False
+    if envelope.type.startswith("scores."):
+        await scores.handle(session, envelope)
+    elif envelope.type == "unit.changed":
+        await units.handle(session, envelope, identity=identity)
+    return True

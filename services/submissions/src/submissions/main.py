@@ -14,7 +14,7 @@ from edudx_common.event_retention import EventRetention
 from edudx_common.http import downstream_clients
 from edudx_common.metrics import outbox_depth_source
 from edudx_common.tables.audit import audit_router
-from edudx_common.tables.outbox import OutboxDispatcher
+from edudx_common.tables.outbox_dispatcher import OutboxDispatcher
 from submissions.campaigns.router import router as campaigns_router
 from submissions.clients.evidence import EvidenceClient
 from submissions.clients.identity import IdentityClient

@@ -18,6 +18,11 @@ type the receiver does not care about. A receiver that cannot handle an event ye
 later); one that never will answers 422 (the producer marks it failed; an operator requeues it there once the
 cause is fixed, docs/operations.md).
 
+Beside it, `POST /api/<service>/events/batch` takes several events in one request and answers 200 with each
+event's outcome (`edudx_common.tables.event_batches`, the contract): the route hands `receive_batch` the same
+per-event handling (permission check, `accept_once`, effects), which it runs for each event in a savepoint of its
+own. Producers send batches; the single route stays for producers deployed before them.
+
 Accepted ids are kept `inbox_keep_days` (edudx_common.event_retention), far longer than a producer can send an
 event again (its lease, a minute, after a crash), then deleted.
 

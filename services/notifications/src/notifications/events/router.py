@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import CurrentPrincipal
 from edudx_common.db import SessionDep
 from edudx_common.errors import PROBLEM_RESPONSES
+from edudx_common.tables.event_batches import EventBatch, EventBatchResults, receive_batch
 from edudx_common.tables.inbox import EventEnvelope, ensure_producer_may_send
 from notifications.deps import NowDep, SubmissionsDep, UnitTreeDep
 from notifications.events import service
@@ -29,3 +31,18 @@ async def receive_event(envelope: EventEnvelope, session: SessionDep, principal:
     403 for a user's token (a system admin's too) and for a type the producing service may not send."""
     ensure_producer_may_send(principal, envelope.type, PRODUCERS)
     await service.receive(session, envelope, service.EventContext(now=now, submissions=submissions), tree)
+
+
+@router.post("/events/batch")
+async def receive_event_batch(batch: EventBatch, session: SessionDep, principal: CurrentPrincipal,
+                         submissions: SubmissionsDep, tree: UnitTreeDep, now: NowDep) -> EventBatchResults:
+    """Several events (up to 100) from one service, handled in the order sent, each as `POST /events` handles it
+    and in its own savepoint: 200 with one result per event (`done`, `duplicate`, `retry` after `retry_after`,
+    `rejected`) and the status `POST /events` would have answered it."""
+    context = service.EventContext(now=now, submissions=submissions)
+
+    async def handle(session: AsyncSession, event: EventEnvelope) -> bool:
+        ensure_producer_may_send(principal, event.type, PRODUCERS)
+        return await service.receive(session, event, context, tree)
+
+    return await receive_batch(session, batch, handle)

@@ -70,12 +70,14 @@ Handler = Callable[[AsyncSession, EventEnvelope, Any, EventContext], Awaitable[N
 MODELS: dict[str, type[ConsumedEvent]] = {model.event_type: model for _, model in CONSUMED}
 
 
-async def receive(session: AsyncSession, envelope: EventEnvelope, context: EventContext, tree: UnitTree) -> None:
-    """An event delivered to us: applied once (a redelivery is left alone), then passed on, through the outbox,
-    to the webhooks subscribed in the event's subtree (notifications.webhooks)."""
-    if await accept_once(session, event_id=envelope.id, event_type=envelope.type):
-        await handle(session, envelope, context)
-        await webhooks.enqueue_for_event(session, envelope, tree, now=context.now)
+async def receive(session: AsyncSession, envelope: EventEnvelope, context: EventContext, tree: UnitTree) -> bool:
+    """An event delivered to us: applied once (a redelivery is left alone: False), then passed on, through the
+    outbox, to the webhooks subscribed in the event's subtree (notifications.webhooks)."""
+    if not await accept_once(session, event_id=envelope.id, event_type=envelope.type):
+        return False
+    await handle(session, envelope, context)
+    await webhooks.enqueue_for_event(session, envelope, tree, now=context.now)
+    return True
 
 
 async def handle(session: AsyncSession, envelope: EventEnvelope, context: EventContext) -> None:

@@ -19,7 +19,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from edudx_common.tables.outbox import ClaimedMessage, Deliverer, DeliveryOutcome, OutboxDispatcher, OutboxStatus
+from edudx_common.tables.outbox import OutboxStatus
+from edudx_common.tables.outbox_dispatcher import ClaimedMessage, Deliverer, DeliveryOutcome, OutboxDispatcher
 from notifications.config import Settings
 from notifications.delivery import service as delivery_service
 from notifications.timing import Clock
