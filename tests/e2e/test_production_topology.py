@@ -103,9 +103,11 @@ def test_one_request_id_in_the_logs_of_every_service_it_touched(production: tupl
 
     assert wanted <= processes_with(records, returned)
     assert {"gateway", "evidence", "submissions"} <= processes_with(records, uploaded)
-    # A line of the receiving service is about the event it took in under that id, not only a request line.
+    # A line of the receiving service is about the event it took in under that id, not only a request line: the
+    # batch route's line per event (or, for an event posted alone, that request's own line).
     notifications = [r for r in records["notifications"] if r.get("request_id") == returned]
-    assert any(r.get("path") == "/api/notifications/events" for r in notifications)
+    assert any((r.get("event") == "event received" and r.get("outcome") == "done")
+               or r.get("path") == "/api/notifications/events" for r in notifications)
     assert all(r.get("service") == "notifications" for r in notifications)
 
 

@@ -122,12 +122,22 @@ async def receive_batch(session: AsyncSession, batch: EventBatch, handle: EventH
         except Exception:  # noqa: BLE001 — which event, and what it is answered, the savepoints below say
             await session.rollback()
         else:
-            return EventBatchResults(results=[_accepted(event, done) for event, done in zip(batch.events, applied,
-                                                                                           strict=True)])
+            return _logged(batch, [_accepted(event, done) for event, done in zip(batch.events, applied, strict=True)])
     results = []
     for event in batch.events:
         with request_id_set(event.request_id or event.id.hex):
             results.append(await _receive_one(session, event, handle))
+    return _logged(batch, results)
+
+
+def _logged(batch: EventBatch, results: list[EventResult]) -> EventBatchResults:
+    """One line per event under the id of the request that caused it, as the single route's request line was: the
+    batch's own request line carries the batch's id, and following one request through the services' logs must
+    still find this service's part in it."""
+    for event, result in zip(batch.events, results, strict=True):
+        with request_id_set(event.request_id or event.id.hex):
+            log.info("event received", event_id=str(event.id), event_type=event.type, outcome=result.outcome.value,
+                     status=result.status)
     return EventBatchResults(results=results)
 
 
