@@ -99,9 +99,13 @@ def receiver_app(schema: str) -> Any:
     except ImportError:  # a tree from before batches: its receivers have the single route only
         pass
     else:
+        from edudx_common.auth import Principal
+
+        sender = Principal(subject="service:submissions", kind="service")  # no token checked here, as for /events
+
         @router.post("/events/batch")
         async def receive_event_batch(batch: EventBatch, session: SessionDep) -> EventBatchResults:
-            return await receive_batch(session, batch, handle)
+            return await receive_batch(session, batch, handle, caller=sender)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:

@@ -224,6 +224,10 @@ async def _event(world: Any, ref: str, role: str) -> Request:
                      "payload": {}}}
 
 
+async def _event_batch(world: Any, ref: str, role: str) -> Request:
+    return {"json": {"events": [(await _event(world, ref, role))["json"]]}}
+
+
 async def _rubric(world: Any, ref: str, role: str) -> Request:
     from tests.security.world import RUBRIC_BODY
     return {"json": RUBRIC_BODY}
@@ -381,6 +385,7 @@ TABLE.update({
     "POST /api/submissions/bulk-actions/{action_id}/run":
         Rule("none", "a-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 4-- 1", _bulk_action),
     "POST /api/submissions/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "POST /api/submissions/events/batch": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event_batch),
     "GET /api/submissions/campaigns/{campaign_id}/status": Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 3-4 3-4 1"),
     "GET /api/submissions/campaigns/{campaign_id}/status/export":
         Rule("campaign", "aaa aa4 aa4 aa4 aa4 -a4 -a4 3-4 3-4 1"),
@@ -470,6 +475,7 @@ TABLE.update({
     "PUT /api/scoring/campaigns/{campaign_id}/results/settings":
         Rule("campaign", "aaa aa4 334 aa4 334 -44 -44 3-3 3-3 1", body(ranking_enabled=True)),
     "POST /api/scoring/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "POST /api/scoring/events/batch": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event_batch),
     "GET /api/scoring/public/units/{unit_id}/badge": Rule("school", "-aa -aa -aa -aa -aa -aa -aa a-a a-a a"),
     "GET /api/scoring/public/units/{unit_id}/dx-level": Rule("school", "-aa -aa -aa -aa -aa -aa -aa a-a a-a a"),
     "GET /api/scoring/rubrics": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
@@ -523,6 +529,7 @@ TABLE.update({
         Rule("none", "a-- a-- 3-- a-- 3-- 3-- 3-- 3-- 3-- 1", call(lambda w, r, role: _delivery(w))),
     # service tokens only, of a producer allowed for the type: a system admin's token too is 403 (F7)
     "POST /api/notifications/events": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event),
+    "POST /api/notifications/events/batch": Rule("none", "3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 3-- 1", _event_batch),
     "GET /api/notifications/feed": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
     "POST /api/notifications/feed/read-all": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),
     "GET /api/notifications/feed/unread-count": Rule("none", "a-- a-- a-- a-- a-- a-- a-- a-- a-- 1"),

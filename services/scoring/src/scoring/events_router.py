@@ -39,7 +39,7 @@ async def receive_event_batch(batch: EventBatch, session: SessionDep, principal:
     async def handle(session: AsyncSession, event: EventEnvelope) -> bool:
         return await _receive(session, event, principal, submissions, tree)
 
-    return await receive_batch(session, batch, handle)
+    return await receive_batch(session, batch, handle, caller=principal)
 
 
 async def _receive(session: AsyncSession, event: EventEnvelope, principal: Principal, submissions: SubmissionsClient,

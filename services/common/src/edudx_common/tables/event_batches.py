@@ -39,9 +39,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from edudx_common.auth import Principal
 from edudx_common.errors import Problem, ProblemError
 from edudx_common.logging import get_request_id, request_id_set
-from edudx_common.tables.inbox import EventEnvelope
+from edudx_common.tables.inbox import EventEnvelope, ensure_service_caller
 
 log = structlog.get_logger("edudx.inbox")
 
@@ -106,12 +107,18 @@ class EventBatchResults(BaseModel):
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[bool]]
 
 
-async def receive_batch(session: AsyncSession, batch: EventBatch, handle: EventHandler) -> EventBatchResults:
+async def receive_batch(session: AsyncSession, batch: EventBatch, handle: EventHandler, *,
+                        caller: Principal) -> EventBatchResults:
     """Handle the events of `batch` in order; the caller's session commits what succeeded.
+
+    Only a service may send a batch: anyone else is refused the whole request (403) before any event is looked at,
+    not answered 200 with a refusal per event (a person's token must not get a success status from a
+    service-to-service route).
 
     First all in the caller's transaction, without savepoints (each costs two round trips per event, as much as the
     event's own work); when any event fails, that is rolled back and each event is handled again in a savepoint of
     its own, so that the others still take effect and each failure is answered for its event."""
+    ensure_service_caller(caller)
     if len(batch.events) > 1:
         applied: list[bool] = []
         try:

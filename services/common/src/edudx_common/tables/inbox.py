@@ -66,6 +66,13 @@ class EventEnvelope(BaseModel):
 SERVICE_SUBJECT_PREFIX = "service:"
 
 
+def ensure_service_caller(principal: Principal) -> str:
+    """Refuse (403) anyone but a service of the system; its client id otherwise."""
+    if not principal.is_service or not principal.subject.startswith(SERVICE_SUBJECT_PREFIX):
+        raise Forbidden("Chỉ các dịch vụ của hệ thống được gửi sự kiện.")
+    return principal.subject.removeprefix(SERVICE_SUBJECT_PREFIX)
+
+
 def ensure_producer_may_send(principal: Principal, event_type: str,
                              producers: Mapping[str, Collection[str]]) -> None:
     """Refuse (403) an event from anyone but a service allowed to produce this type here.
@@ -73,9 +80,7 @@ def ensure_producer_may_send(principal: Principal, event_type: str,
     `producers` maps a service (its client id, as in its token's `sub` "service:<id>") to the event types it may
     send to this receiver: exact names or a family `campaign.*`.
     """
-    if not principal.is_service or not principal.subject.startswith(SERVICE_SUBJECT_PREFIX):
-        raise Forbidden("Chỉ các dịch vụ của hệ thống được gửi sự kiện.")
-    producer = principal.subject.removeprefix(SERVICE_SUBJECT_PREFIX)
+    producer = ensure_service_caller(principal)
     for allowed in producers.get(producer, ()):
         if event_type == allowed or (allowed.endswith(".*") and event_type.startswith(allowed[:-1])):
             return

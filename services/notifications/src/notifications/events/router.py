@@ -45,4 +45,4 @@ async def receive_event_batch(batch: EventBatch, session: SessionDep, principal:
         ensure_producer_may_send(principal, event.type, PRODUCERS)
         return await service.receive(session, event, context, tree)
 
-    return await receive_batch(session, batch, handle)
+    return await receive_batch(session, batch, handle, caller=principal)
