@@ -12,7 +12,6 @@ before the file so that permission and quota are decided before the first byte o
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import tempfile
@@ -93,28 +92,15 @@ class _Spool:
 
 
 class _Streaming:
-    """The file part streamed on into the store as it arrives: counted, its head kept; the store's upload hashes it
-    (SHA-256) in its own thread, beside the event loop that reads the request.
-
-    The store's upload runs as a task fed through a small bounded buffer, so a store slower than the client
-    slows the reading of the request (back-pressure) instead of filling memory.
-    """
-
-    BUFFERED_CHUNKS = 4
+    """The file part streamed on into the store as it arrives: counted, its head kept; the store's writer copies
+    it into its part buffers and hashes (SHA-256) and sends each full part in its own threads. When the store is
+    behind, `write` waits, and so does the reading of the request (back-pressure) instead of memory filling."""
 
     def __init__(self, storage: ObjectStorage, key: str, limit: int) -> None:
         self.storage, self.key, self.limit = storage, key, limit
         self.size = 0
         self.head = bytearray()
-        self._send, receive = anyio.create_memory_object_stream[bytes | memoryview](self.BUFFERED_CHUNKS)
-
-        async def chunks() -> AsyncIterator[bytes | memoryview]:
-            async with receive:
-                async for chunk in receive:
-                    yield chunk
-
-        self._upload = asyncio.create_task(
-            storage.put_stream(key, chunks(), content_type="application/octet-stream"), name="evidence-upload")
+        self._writer = storage.open_stream(key, content_type="application/octet-stream")
 
     async def write(self, chunk: bytes | memoryview) -> None:
         self.size += len(chunk)
@@ -122,23 +108,15 @@ class _Streaming:
             raise LimitExceeded(self.limit)
         if len(self.head) < HEAD_BYTES:
             self.head += chunk[: HEAD_BYTES - len(self.head)]
-        try:
-            await self._send.send(chunk)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            await self._upload  # the store's upload ended early: its own error says why
-            raise
+        await self._writer.write(chunk)
 
     async def finish(self) -> StoredStream:
         """The whole file has been sent: wait until the store holds it."""
-        await self._send.aclose()
-        return await self._upload
+        return await self._writer.finish()
 
     async def abort(self) -> None:
         """Stop the store's upload (never completing a truncated object) and remove whatever was stored."""
-        self._upload.cancel()
-        with contextlib.suppress(BaseException):
-            await self._upload
-        self._send.close()
+        await self._writer.abort()
         await discard_unchecked(self.storage, self.key)
 
 

@@ -33,11 +33,26 @@ class StoredStream:
     sha256: str
 
 
+class StreamWriter(Protocol):
+    """An object being stored as its bytes arrive: `write` each chunk (it waits while the store is behind), then
+    `finish`; after any failure, `abort` (shielded from cancellation), which leaves nothing stored."""
+
+    async def write(self, chunk: bytes | memoryview) -> None: ...
+
+    async def finish(self) -> StoredStream: ...
+
+    async def abort(self) -> None: ...
+
+
 class ObjectStorage(Protocol):
     async def ensure_bucket(self) -> None: ...
 
     async def put_file(self, key: str, path: Path, *, size: int, content_type: str) -> None:
         """Store a local file of known size (multipart above the part size)."""
+        ...
+
+    def open_stream(self, key: str, *, content_type: str) -> StreamWriter:
+        """Start storing a stream of unknown length at `key` (see `StreamWriter`); memory stays at a few parts."""
         ...
 
     async def put_stream(self, key: str, chunks: AsyncIterator[bytes | memoryview], *,

@@ -1,11 +1,14 @@
-"""A stream of unknown length written to S3 as a multipart upload, from one worker thread fed by the event loop.
+"""A stream of unknown length written to S3 as a multipart upload, fed by the event loop part by part.
 
 Not `Minio.put_object(length=-1)`: for a stream of unknown length it reads one byte past each part and copies the
-part twice more (the byte kept is prepended, the byte read ahead cut off), each part a fresh 5 MiB allocation;
-with our reader joining the chunks, every byte was copied three times on its way to the socket. Here each byte is
-copied once, into one of a few part buffers reused for the whole upload, and hashed (the SHA-256 of the whole
-stream, which the item's row keeps) in this thread, beside the event loop that reads the request rather than in
-it, while the pool threads send the parts already filled.
+part twice more (the byte kept is prepended, the byte read ahead cut off), each part a fresh 5 MiB allocation.
+Here each byte is copied once, by the event loop as the request's chunks arrive, into one of a few part buffers
+reused for the whole upload. Only a full part crosses to a thread: one ordered thread adds it to the SHA-256 of
+the whole stream (which the item's row keeps), a pool sends it; the loop meanwhile fills the next buffer. The
+threads are handed 40 parts for 200 MB rather than ~800 chunks: a chunk at a time through a queue to a writing
+thread, the hand-offs (locks, wake-ups, the per-chunk Python) cost more than the copying (bench/RESULTS.md,
+session 12). When every buffer is in flight the loop waits for one (back-pressure: a slow store slows the reading
+of the request instead of filling memory).
 
 Each part is sent with `x-amz-content-sha256: UNSIGNED-PAYLOAD` and its CRC32 in `x-amz-checksum-crc32`, which the
 store checks (a mismatch is refused with BadDigest and the upload aborted), not signed with a SHA-256 of its bytes
@@ -23,19 +26,24 @@ The minio client's multipart calls used here (`_create_multipart_upload`, `_uplo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import io
 import mmap
-import queue
 import zlib
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
 import anyio
+import anyio.to_thread
 from minio import Minio, time
 from minio.credentials import Credentials
 from minio.error import S3Error
@@ -46,44 +54,27 @@ from evidence.storage.base import StoredStream
 # S3's smallest part (but the last). The memory an upload holds is (PARALLEL_PARTS + 1) part buffers.
 PART_SIZE = 5 * 1024 * 1024
 PARALLEL_PARTS = 3  # parts sent at once, as the minio client does
-FEED_CHUNKS = 8  # bounded: the event loop waits when the uploading thread falls behind
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
-class Aborted(OSError):
-    """The producer of the stream failed: the upload must fail too, never complete a truncated object."""
+def _load_libc() -> Any:
+    with contextlib.suppress(OSError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        if hasattr(libc, "malloc_trim"):  # glibc only
+            return libc
+    return None
 
 
-class _Abort:
-    pass
+_LIBC = _load_libc()
 
 
-class ChunkFeed:
-    """The chunks from the event loop to the uploading thread, through a bounded queue; `None` ends the stream."""
-
-    def __init__(self) -> None:
-        self.chunks: queue.Queue[bytes | memoryview | _Abort | None] = queue.Queue(maxsize=FEED_CHUNKS)
-
-    async def put(self, item: bytes | memoryview | None) -> None:
-        while True:
-            try:
-                self.chunks.put_nowait(item)
-                return
-            except queue.Full:
-                await anyio.sleep(0.002)
-
-    def abort(self) -> None:
-        with contextlib.suppress(queue.Empty):
-            while True:
-                self.chunks.get_nowait()
-        self.chunks.put_nowait(_Abort())
-
-    def get(self) -> bytes | memoryview | None:
-        chunk = self.chunks.get()
-        if isinstance(chunk, _Abort):
-            raise Aborted("upload aborted by its producer")
-        return chunk
+def release_freed_memory() -> None:
+    """Hand freed heap memory back to the system. What the minio client and urllib3 allocate in worker threads
+    stays in those threads' glibc arenas when freed: after an upload the process stayed 10–25 MiB above idle
+    (bench/evidence_upload.py); trimming once per upload, in a worker thread, brings it back."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 class PartClient(Minio):
@@ -111,13 +102,28 @@ def crc32_header(data: bytes | memoryview | mmap.mmap) -> str:
 
 
 def _part_buffer() -> mmap.mmap:
-    """An anonymous mapping, not a bytearray: unmapped when the upload ends, so the process goes back to its idle
-    size at once (freed bytearrays of this size stay in the worker threads' malloc arenas)."""
-    return mmap.mmap(-1, PART_SIZE)
+    """A private anonymous mapping, not a bytearray: unmapped when the upload ends, so the process goes back to its
+    idle size at once (freed bytearrays of this size stay in malloc's arenas). Private, not shared (mmap's default
+    for -1): a shared one is backed by shmem, whose page faults cost more."""
+    return mmap.mmap(-1, PART_SIZE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 
 
-class PartWriter:
-    """Assembles the stream into parts and sends each full one; blocking, one thread (`upload`)."""
+@dataclass
+class _PartInFlight:
+    buffer: mmap.mmap
+    hashed: Future[None]  # added to the stream's SHA-256 (the ordered thread)
+    sent: Future[tuple[str, str]]  # (ETag, CRC32) once stored
+
+    def done(self) -> bool:
+        return self.hashed.done() and self.sent.done()
+
+
+class StreamUpload:
+    """One object written from the event loop: `write` each chunk, then `finish`; on any failure `abort`.
+
+    Not safe for concurrent use: one task writes. Up to one part's worth the object is a plain PUT at `finish`;
+    beyond, a multipart upload created when the first part is full.
+    """
 
     def __init__(self, client: Minio, bucket: str, key: str, *, content_type: str) -> None:
         self.client, self.bucket, self.key, self.content_type = client, bucket, key, content_type
@@ -127,84 +133,102 @@ class PartWriter:
         self._filled = 0
         self._buffers = [self._buffer]
         self._spare: list[mmap.mmap] = []
-        self._upload_id: str | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._sending: dict[Future[tuple[str, str]], tuple[int, mmap.mmap]] = {}
+        # The SHA-256 must see the parts in order: one thread adds them (and creates the upload, first).
+        self._ordered: ThreadPoolExecutor | None = None
+        self._senders: ThreadPoolExecutor | None = None
+        self._upload_id: Future[str] | None = None
+        self._in_flight: dict[int, _PartInFlight] = {}
         self._etags: dict[int, tuple[str, str]] = {}  # part number: (ETag, CRC32)
+        self._settled = asyncio.Event()  # set from the threads whenever a part's work ends
+        self._loop = asyncio.get_running_loop()
+        self._closed = False
 
-    def upload(self, feed: ChunkFeed) -> StoredStream:
-        try:
-            while (chunk := feed.get()) is not None:
-                self.write(chunk)
-            return self.finish()
-        except BaseException:
-            self.abort()
-            raise
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-            for buffer in self._buffers:
-                with contextlib.suppress(BufferError):  # a view still held (a failed part's traceback): GC unmaps it
-                    buffer.close()
-
-    def write(self, chunk: bytes | memoryview) -> None:
-        self.hash.update(chunk)
+    async def write(self, chunk: bytes | memoryview) -> None:
         self.size += len(chunk)
         view = memoryview(chunk)
         while view:
             if self._filled == PART_SIZE:
                 # Sent only once a byte follows it: the last part is never empty.
-                self._send_part()
+                await self._send_part(last=False)
             count = min(len(view), PART_SIZE - self._filled)
             self._buffer[self._filled:self._filled + count] = view[:count]
             self._filled += count
             view = view[count:]
 
-    def finish(self) -> StoredStream:
-        if self._upload_id is None:  # one part at most: a plain PUT
-            self.client.put_object(self.bucket, self.key, io.BytesIO(self._buffer[:self._filled]), self._filled,
-                                   content_type=self.content_type)
-        else:
-            self._send_part()
-            while self._sending:
-                self._collect(block=True)
-            self._complete()
-        return StoredStream(size=self.size, sha256=self.hash.hexdigest())
+    async def finish(self) -> StoredStream:
+        """Store what was written; its size and SHA-256."""
+        try:
+            if self._upload_id is None:  # one part at most: a plain PUT
+                await anyio.to_thread.run_sync(self._put_whole)
+            else:
+                await self._send_part(last=True)
+                while self._in_flight:
+                    await self._settle()
+                await anyio.to_thread.run_sync(self._complete)
+            return StoredStream(size=self.size, sha256=self.hash.hexdigest())
+        finally:
+            if self._upload_id is None:
+                self._close()
 
-    def abort(self) -> None:
-        """Wait for the parts in flight (a part landing after the abort would outlive it), then abort."""
-        for future in self._sending:
-            future.cancel()
-        wait(self._sending)
+    async def abort(self) -> None:
+        """Stop: wait for the parts in flight (a part landing after the abort would outlive it), then abort the
+        multipart upload. What fails here is left to the store's expiry: the first error is the one that matters.
+        Call it shielded from cancellation."""
+        for part in self._in_flight.values():
+            part.sent.cancel()
+        futures: list[Future[Any]] = [f for part in self._in_flight.values() for f in (part.hashed, part.sent)]
         if self._upload_id is not None:
-            with contextlib.suppress(Exception):  # what stays is the store's to expire; the first error matters
-                self.client._abort_multipart_upload(self.bucket, self.key, self._upload_id)
+            futures.append(self._upload_id)
+        await anyio.to_thread.run_sync(lambda: wait_all(futures))
+        if self._upload_id is not None and not self._upload_id.cancelled() and self._upload_id.exception() is None:
+            upload_id = self._upload_id.result()
+            with contextlib.suppress(Exception):
+                await anyio.to_thread.run_sync(self.client._abort_multipart_upload, self.bucket, self.key, upload_id)
+        self._close()
+        await anyio.to_thread.run_sync(release_freed_memory)
 
-    def _send_part(self) -> None:
+    async def _send_part(self, *, last: bool) -> None:
         if self._upload_id is None:
-            self._upload_id = self.client._create_multipart_upload(
-                self.bucket, self.key, {"Content-Type": self.content_type, "x-amz-checksum-algorithm": "CRC32"})
-            self._pool = ThreadPoolExecutor(PARALLEL_PARTS, thread_name_prefix="evidence-part")
-        assert self._pool is not None
-        number = len(self._etags) + len(self._sending) + 1
+            self._ordered = ThreadPoolExecutor(1, thread_name_prefix="evidence-hash")
+            self._senders = ThreadPoolExecutor(PARALLEL_PARTS, thread_name_prefix="evidence-part")
+            self._upload_id = self._ordered.submit(
+                self.client._create_multipart_upload, self.bucket, self.key,
+                {"Content-Type": self.content_type, "x-amz-checksum-algorithm": "CRC32"})
+            self._upload_id.add_done_callback(self._wake)
+        assert self._ordered is not None and self._senders is not None
+        number = len(self._etags) + len(self._in_flight) + 1
         # A view of the buffer, not a copy: the client only takes its length and hands it to urllib3, which sends
         # any buffer (its annotation says bytes).
-        future = self._pool.submit(self._upload_part, number, memoryview(self._buffer)[:self._filled])
-        self._sending[future] = (number, self._buffer)
-        self._buffer, self._filled = self._free_buffer(), 0
+        body = memoryview(self._buffer)[:self._filled]
+        part = _PartInFlight(self._buffer, self._ordered.submit(self.hash.update, body),
+                             self._senders.submit(self._upload_part, number, body))
+        part.hashed.add_done_callback(self._wake)
+        part.sent.add_done_callback(self._wake)
+        self._in_flight[number] = part
+        if not last:
+            self._buffer, self._filled = await self._free_buffer(), 0
+
+    def _put_whole(self) -> None:
+        """The object as one PUT, in a worker thread."""
+        with memoryview(self._buffer)[:self._filled] as data:
+            self.hash.update(data)
+            self.client.put_object(self.bucket, self.key, io.BytesIO(data), len(data),
+                                   content_type=self.content_type)
+        release_freed_memory()
 
     def _upload_part(self, number: int, body: memoryview) -> tuple[str, str]:
         """One part, in a pool thread: its CRC32, then the PUT; returns (ETag, CRC32)."""
         assert self._upload_id is not None
+        upload_id = self._upload_id.result()  # created by the ordered thread before any part is hashed
         crc = crc32_header(body)
         headers = {"x-amz-content-sha256": UNSIGNED_PAYLOAD, "x-amz-checksum-crc32": crc}
         etag = self.client._upload_part(self.bucket, self.key, body, headers,  # type: ignore[arg-type]
-                                        self._upload_id, number)
+                                        upload_id, number)
         return etag, crc
 
     def _complete(self) -> None:
         """CompleteMultipartUpload naming each part's CRC32 (the upload was created with the algorithm; the minio
-        client's own call lists ETags only)."""
+        client's own call lists ETags only). In a worker thread."""
         assert self._upload_id is not None
         root = ElementTree.Element("CompleteMultipartUpload", xmlns=S3_XMLNS)
         for number, (etag, crc) in sorted(self._etags.items()):
@@ -214,27 +238,54 @@ class PartWriter:
             ElementTree.SubElement(part, "ChecksumCRC32").text = crc
         body = ElementTree.tostring(root)
         response = self.client._execute(
-            "POST", self.bucket, self.key, body=body, query_params={"uploadId": self._upload_id},
+            "POST", self.bucket, self.key, body=body, query_params={"uploadId": self._upload_id.result()},
             headers={"Content-Type": "application/xml", "Content-MD5": md5sum_hash(body) or ""})
         if b"<Error>" in response.data:  # S3 may answer 200 with an error in the body (a key's "<" is escaped)
             raise S3Error.fromxml(response)
+        self._close()
+        release_freed_memory()
 
-    def _free_buffer(self) -> mmap.mmap:
-        """A buffer whose part has been sent; a new one while fewer than PARALLEL_PARTS + 1 exist; else wait."""
-        self._collect(block=False)
+    async def _free_buffer(self) -> mmap.mmap:
+        """A buffer whose part is hashed and sent; a new one while fewer than PARALLEL_PARTS + 1 exist; else wait."""
+        self._collect()
         if not self._spare and len(self._buffers) <= PARALLEL_PARTS:
             self._buffers.append(_part_buffer())
             return self._buffers[-1]
         while not self._spare:
-            self._collect(block=True)
+            await self._settle()
         return self._spare.pop()
 
-    def _collect(self, *, block: bool) -> None:
-        """Record the parts sent (a failed part raises its error here)."""
-        done = [future for future in self._sending if future.done()]
-        if not done and block:
-            done = list(wait(self._sending, return_when=FIRST_COMPLETED).done)
-        for future in done:
-            number, buffer = self._sending.pop(future)
-            self._spare.append(buffer)
-            self._etags[number] = future.result()
+    async def _settle(self) -> None:
+        """Wait until some part's work ends (or has already), and record what has."""
+        self._settled.clear()
+        if not self._collect():
+            await self._settled.wait()
+            self._collect()
+
+    def _collect(self) -> bool:
+        """Record the parts hashed and sent (a failed part raises its error here); whether any was."""
+        done = [number for number, part in self._in_flight.items() if part.done()]
+        for number in done:
+            part = self._in_flight.pop(number)
+            self._spare.append(part.buffer)
+            part.hashed.result()
+            self._etags[number] = part.sent.result()
+        if self._upload_id is not None and self._upload_id.done():
+            self._upload_id.result()  # a refused creation fails the upload here, not at every part
+        return bool(done)
+
+    def _wake(self, _: Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: no one waits any more
+            self._loop.call_soon_threadsafe(self._settled.set)
+
+    def _close(self) -> None:
+        """Stop the threads and unmap the buffers (once; from the loop or, after completing, a worker thread)."""
+        if self._closed:
+            return
+        self._closed = True
+        for pool in (self._ordered, self._senders):
+            if pool is not None:
+                pool.shutdown(wait=False)
+        for buffer in self._buffers:
+            with contextlib.suppress(BufferError):  # a view still held (a failed part's traceback): GC unmaps it
+                buffer.close()

@@ -6,8 +6,6 @@ The client is synchronous: every call runs in a worker thread. Connection failur
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import io
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,7 +22,7 @@ from urllib3.exceptions import HTTPError
 
 from evidence.errors import StorageUnavailable
 from evidence.storage.base import PUT_ONCE_HEADERS, ObjectChanged, StoredObject, StoredStream
-from evidence.storage.multipart import ChunkFeed, PartClient, PartWriter
+from evidence.storage.multipart import PartClient, StreamUpload
 from evidence.storage.presign import presign_put
 
 T = TypeVar("T")
@@ -34,31 +32,39 @@ READ_CHUNK = 256 * 1024
 MISSING = ("NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound")
 
 
-def _load_libc() -> Any:
-    with contextlib.suppress(OSError, TypeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        if hasattr(libc, "malloc_trim"):  # glibc only
-            return libc
-    return None
-
-
-_LIBC = _load_libc()
-
-
-def release_freed_memory() -> None:
-    """Hand freed heap memory back to the system. A streamed upload's part buffers are allocated in worker
-    threads, whose glibc arenas keep what is freed: after an upload the process stayed 10–25 MiB above idle
-    (bench/evidence_upload.py); trimming once per upload brings it back."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
 def split_endpoint(raw: str, secure: bool) -> tuple[str, bool]:
     """`host:port` keeps the internal `secure`; `https://host` / `http://host:port` set it from the scheme."""
     for scheme, is_secure in (("https://", True), ("http://", False)):
         if raw.lower().startswith(scheme):
             return raw[len(scheme):].rstrip("/"), is_secure
     return raw.rstrip("/"), secure
+
+
+@contextlib.contextmanager
+def _unavailable_on_connection_errors() -> Iterator[None]:
+    """A store that cannot be reached is a 503 problem; what it answers (S3Error) is left to the caller."""
+    try:
+        yield
+    except (HTTPError, OSError) as exc:
+        raise StorageUnavailable("Không kết nối được kho lưu trữ tệp. Vui lòng thử lại sau.") from exc
+
+
+class S3StreamUpload:
+    """A `StreamUpload` whose connection failures are `StorageUnavailable`, as every other call's."""
+
+    def __init__(self, upload: StreamUpload) -> None:
+        self._upload = upload
+
+    async def write(self, chunk: bytes | memoryview) -> None:
+        with _unavailable_on_connection_errors():
+            await self._upload.write(chunk)
+
+    async def finish(self) -> StoredStream:
+        with _unavailable_on_connection_errors():
+            return await self._upload.finish()
+
+    async def abort(self) -> None:
+        await self._upload.abort()
 
 
 class _RangeReader(io.RawIOBase):
@@ -127,10 +133,8 @@ class S3Storage:
                                     region=region)
 
     async def _run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        try:
+        with _unavailable_on_connection_errors():
             return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
-        except (HTTPError, OSError) as exc:
-            raise StorageUnavailable("Không kết nối được kho lưu trữ tệp. Vui lòng thử lại sau.") from exc
 
     async def ping(self) -> None:
         await self._run(self.client.bucket_exists, self.bucket)
@@ -151,31 +155,20 @@ class S3Storage:
 
         await self._run(put)
 
+    def open_stream(self, key: str, *, content_type: str) -> S3StreamUpload:
+        return S3StreamUpload(StreamUpload(self.client, self.bucket, key, content_type=content_type))
+
     async def put_stream(self, key: str, chunks: AsyncIterator[bytes | memoryview], *,
                          content_type: str) -> StoredStream:
-        feed = ChunkFeed()
-        writer = PartWriter(self.client, self.bucket, key, content_type=content_type)
-        stored: list[StoredStream] = []
-
-        def upload() -> None:
-            try:
-                stored.append(writer.upload(feed))
-            finally:
-                release_freed_memory()
-
+        upload = self.open_stream(key, content_type=content_type)
         try:
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(self._run, upload)
-                try:
-                    async for chunk in chunks:
-                        await feed.put(chunk)
-                except BaseException:
-                    feed.abort()
-                    raise
-                await feed.put(None)
-        except BaseExceptionGroup as group:
-            raise group.exceptions[0] from None
-        return stored[0]
+            async for chunk in chunks:
+                await upload.write(chunk)
+            return await upload.finish()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await upload.abort()
+            raise
 
     async def get_stream(self, key: str, *, match_etag: str | None = None) -> AsyncIterator[bytes]:
         headers = {"If-Match": match_etag} if match_etag else None
