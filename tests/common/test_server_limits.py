@@ -4,6 +4,8 @@ a response's head together with its body."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import random
 import socket
 import subprocess
 import sys
@@ -31,8 +33,20 @@ async def _slow_stream(_request: Request) -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
+async def _digest(request: Request) -> PlainTextResponse:
+    """The body as the application received it: its SHA-256 and length; `?slow=1` takes each piece late, so
+    that pieces arrive while one is waiting."""
+    digest, size = hashlib.sha256(), 0
+    async for piece in request.stream():
+        digest.update(piece)
+        size += len(piece)
+        if request.query_params.get("slow"):
+            await asyncio.sleep(0.003)
+    return PlainTextResponse(f"{digest.hexdigest()} {size}")
+
+
 app = Starlette(routes=[Route("/ping", lambda _: PlainTextResponse("pong"), methods=["GET", "POST"]),
-                        Route("/slow-stream", _slow_stream)])
+                        Route("/slow-stream", _slow_stream), Route("/digest", _digest, methods=["POST"])])
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +136,52 @@ def test_a_short_head_arriving_with_a_large_body_in_one_read_passes(port: int) -
             while b"pong" not in answer and not answer.startswith(b"HTTP/1.1 4"):
                 answer += sock.recv(65536)
             assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def _answers(sock: socket.socket, count: int) -> list[bytes]:
+    """The bodies of the next `count` answers (each with a Content-Length)."""
+    data, bodies = b"", []
+    while len(bodies) < count:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end >= 0:
+            length = int(data[:head_end].lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            if len(data) >= head_end + 4 + length:
+                bodies.append(data[head_end + 4:head_end + 4 + length])
+                data = data[head_end + 4 + length:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return bodies
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["taken-at-once", "taken-late"])
+def test_a_body_reaches_the_application_byte_for_byte_however_its_pieces_arrive(port: int, slow: bool) -> None:
+    """The protocol hands a piece of body on without copying when nothing is waiting, and appends when pieces
+    arrive before the application took the last: both must give the application exactly the bytes sent."""
+    rng = random.Random(7)
+    body = rng.randbytes(3_000_000)
+    small = b"a" * 10
+    query = "?slow=1" if slow else ""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(f"POST /digest{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        at = 0
+        while at < len(body):  # pieces from 1 byte to 300 KB, some with a pause between them
+            size = rng.choice([1, 700, 65_536, 300_000])
+            sock.sendall(body[at:at + size])
+            at += size
+            if rng.random() < 0.1:
+                time.sleep(0.002)
+        # Then a chunked body and a small one, pipelined in one write with the head of the next.
+        sock.sendall(f"POST /digest{query} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+                     + b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in (body[:70_000], body[70_000:90_000]))
+                     + b"0\r\n\r\n"
+                     + f"POST /digest{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(small)}\r\n\r\n".encode()
+                     + small)
+        answers = _answers(sock, 3)
+    assert answers == [f"{hashlib.sha256(b).hexdigest()} {len(b)}".encode()
+                       for b in (body, body[:90_000], small)]
 
 
 def test_a_head_over_the_limit_is_refused_even_when_it_ends_within_one_read(port: int) -> None:

@@ -7,7 +7,9 @@ answers 431 to a head over `EDUDX_MAX_HEADER_BYTES` (default 64 KiB) and 408 to 
 by the application (edudx_common.hardening), which knows when it is waiting for one.
 
 It also writes a response's head and the start of its body to the socket together (`HeadWithBody`): uvicorn writes
-them separately, two system calls and two wake-ups of the client for every small answer.
+them separately, two system calls and two wake-ups of the client for every small answer. And it hands a request's
+body to the application as the parser gave it when nothing else is waiting (`on_body`): uvicorn appends every
+piece to a bytearray and copies that again into bytes, two copies of every byte of every upload.
 
 Run as `python -m edudx_common.server <uvicorn arguments>`: the uvicorn command line with this protocol.
 """
@@ -20,6 +22,7 @@ import os
 import sys
 from typing import Any
 
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 PROTOCOL = "edudx_common.server:LimitedHttpTools"
@@ -132,6 +135,20 @@ class LimitedHttpTools(HttpToolsProtocol):
         if name == b"expect" and value.lower() == b"100-continue":
             self.expect_100_continue = True
         self.headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        # uvicorn 0.54's `on_body` does `cycle.body += body` (a bytearray) and `receive` hands the app
+        # `bytes(cycle.body)`. When the cycle holds nothing yet, holding the parser's bytes object itself is the
+        # same for `receive` (`bytes()` of a bytes object is that object) without either copy; a piece arriving
+        # before the app took the last is appended by uvicorn as before (`+=` on bytes makes new bytes).
+        cycle = self.cycle
+        if cycle is None or cycle.body or cycle.response_complete or self.parser.should_upgrade():
+            super().on_body(body)
+            return
+        cycle.body = body  # type: ignore[assignment]
+        if len(body) > HIGH_WATER_LIMIT:
+            self.flow.pause_reading()
+        cycle.message_event.set()
 
     def _count_head(self, size: int) -> None:
         self._parsed_head_bytes += size
