@@ -14,17 +14,19 @@ province is seeded straight into the services' databases with their own models (
 written: units, users with an argon2 hash, 4 campaigns with their targets, drafts with their history, submitted
 versions): 3,000 schools directly under the Sở and owned by 120 communes (the structure since 1/7/2025:
 no Phòng), a principal and an IT officer per school, 10 reviewers of the Sở.
-Campaign A is due in 8 hours (80% drafts, 60% of them complete), B in a week, C and D are last year's and
-closed.
+Campaign A is due in 8 hours (80% drafts, 60% of them complete), B in a week (45% complete drafts, 25% partial),
+C and D are last year's and closed.
 
 Load: `bench/deadline_load.py`, a separate process (aiohttp on uvloop: it shares the two cores), logs in through
 the gateway as the principals of `--active` schools and the reviewers, then runs closed-loop clients at each
 concurrency level, bounded in requests and seconds: the deadline-day mix (70% draft saves, 15% reads — school
 dashboard and reviewer status view —, 10% evidence uploads of 1–10 MB PDFs, 5% submits) and the same mix without
-uploads. Then the gateway overhead (one read endpoint direct, through the gateway, through nginx), uploads of a 50
-MB PDF through the gateway against `Minio.fput_object` with the RSS of the gateway and evidence processes, and
-with `--scale` the scale curve (bench/status_view.py and bench/scoring_results.py at 300, 3,000, 30,000 and
-50,000 — a national QĐ 4725 cycle; `--scale-sizes` to change them).
+uploads. A report is submitted once, so each level gets its own complete drafts to submit (`submit_plan`; from
+schools beyond the active ones too, whose principals log in only for that) and ends early, said loudly in the
+report, if they run out. Then the gateway overhead (one read endpoint direct, through the gateway, through
+nginx), uploads of a 50 MB PDF through the gateway against `Minio.fput_object` with the RSS of the gateway and
+evidence processes, and with `--scale` the scale curve (bench/status_view.py and bench/scoring_results.py at 300,
+3,000, 30,000 and 50,000 — a national QĐ 4725 cycle; `--scale-sizes` to change them).
 
 Writes its section of bench/RESULTS.md (a new run under the heading, earlier runs kept below it).
 """
@@ -34,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import platform
 import random
@@ -83,6 +86,9 @@ PASSWORD = "Han-chot-2025"
 SO_CODE = "SGD-VL"  # the demo Sở the embedded run seeds; the province hangs under it
 NOW = datetime.now(UTC).replace(microsecond=0)
 P95_LIMIT_MS = 500
+# The fastest a level could run: the machine's cores spent at this many CPU-ms a request (the best measured is 6.6).
+# With --max-requests it bounds the requests of a level, and so the drafts it may submit.
+FASTEST_CPU_MS_PER_REQUEST = 5.0
 SCHOOLS_PER_COMMUNE = 25  # a merged commune or ward holds a few dozen schools
 REVIEWERS = 10
 # Issue 24's targets: the mix without uploads, the gateway beside nginx, uploads beside a direct S3 put.
@@ -210,6 +216,9 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
     """Units, users, campaigns, targets and submissions in the states the API leaves them in."""
     rng = random.Random(2025)  # noqa: S311 - test data, not secrets
     password_hash = Passwords().hash(PASSWORD)  # production strength: every login below costs what it will
+    # The other schools' principals log in only to submit (see submit_plan), up to a few thousand of them: with
+    # production hashes identity would spend 0.15 s a login, minutes of set-up that no figure measures.
+    quick_hash = Passwords(fast=True).hash(PASSWORD)
     id_engine = create_engine(POSTGRES_URL, schema=PREFIX + "identity")
     sub_engine = create_engine(POSTGRES_URL, schema=PREFIX + "submissions")
     units: list[Unit] = []
@@ -240,18 +249,20 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
             session.add_all(units)
             await session.flush()
 
-            def user(unit: Unit, email: str, name: str, role: Role) -> User:
+            def user(unit: Unit, email: str, name: str, role: Role, hashed: str = password_hash) -> User:
                 person = User(email=email, full_name=name, full_name_folded=fold(name), unit_id=unit.id,
-                              password_hash=password_hash)
+                              password_hash=hashed)
                 users.append((person, role.value))
                 return person
 
             # The Sở's reviewers: since the reform each one reads the whole province's status view.
             reviewers = [user(so, f"cv{i + 1}.{SO_CODE.lower()}@bench.edudx.vn", "Trần Thị Thẩm Định", Role.REVIEWER)
                          for i in range(REVIEWERS)]
-            for unit in units:
-                user(unit, f"ht.{unit.code.lower()}@bench.edudx.vn", "Nguyễn Văn Hiệu Trưởng", Role.PRINCIPAL)
-                user(unit, f"cntt.{unit.code.lower()}@bench.edudx.vn", "Lê Thị Công Nghệ", Role.SCHOOL_IT_OFFICER)
+            for index, unit in enumerate(units):
+                hashed = password_hash if index < active else quick_hash
+                user(unit, f"ht.{unit.code.lower()}@bench.edudx.vn", "Nguyễn Văn Hiệu Trưởng", Role.PRINCIPAL, hashed)
+                user(unit, f"cntt.{unit.code.lower()}@bench.edudx.vn", "Lê Thị Công Nghệ", Role.SCHOOL_IT_OFFICER,
+                     hashed)
             session.add_all([u for u, _ in users])
             await session.flush()
             session.add_all([UserRole(user_id=u.id, role=role) for u, role in users])
@@ -266,8 +277,9 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
             specs = [  # title, due, status, mix of (state, share)
                 ("Báo cáo tổng kết ứng dụng CNTT năm học (hạn hôm nay)", NOW + timedelta(hours=8), "published",
                  [("draft_complete", 0.48), ("draft_partial", 0.32), ("submitted", 0.10), ("none", 0.10)]),
+                # A short survey: many schools have filled it in and wait to submit it with the year-end report.
                 ("Khảo sát chuyển đổi số cơ sở giáo dục", NOW + timedelta(days=7), "published",
-                 [("draft_partial", 0.40), ("none", 0.60)]),
+                 [("draft_complete", 0.45), ("draft_partial", 0.25), ("none", 0.30)]),
                 ("Báo cáo tổng kết ứng dụng CNTT năm học trước", NOW - timedelta(days=300), "closed",
                  [("approved", 0.95), ("none", 0.05)]),
                 ("Khảo sát giữa năm học trước", NOW - timedelta(days=420), "closed",
@@ -286,6 +298,9 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
                 campaigns.append(campaign)
             await session.flush()
             drafts: list[dict[str, Any]] = []
+            # Complete drafts of the open campaigns, the active schools' first: what the load may submit.
+            submittable: list[dict[str, Any]] = []
+            later: list[dict[str, Any]] = []
             rows: list[Any] = []
             spare: dict[str, Any] | None = None
             for c_index, (campaign, (_title, due, _status, mix)) in enumerate(zip(campaigns, specs, strict=True)):
@@ -323,11 +338,13 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
                     rows += [SubmissionEvent(submission_id=submission.id, seq=n + 1, action=action,
                                              actor_id=principal, at=at_, version_number=1 if action == "submitted"
                                              else None) for n, (action, at_) in enumerate(events)]
-                    if submission.status == "draft":
-                        if s_index < active and c_index < 2:
-                            drafts.append({"id": str(submission.id), "email": principal,
-                                           "version": submission.version, "complete": state == "draft_complete"})
-                        elif spare is None and c_index == 1:
+                    if submission.status == "draft" and c_index < 2:
+                        draft = {"id": str(submission.id), "email": principal, "version": submission.version}
+                        if s_index < active:
+                            drafts.append({**draft, "complete": complete})
+                        if complete:
+                            (submittable if s_index < active else later).append(draft)
+                        elif spare is None and s_index >= active and c_index == 1:
                             spare = {"id": str(submission.id), "email": principal}
             session.add_all(rows)
             await session.commit()
@@ -341,9 +358,43 @@ async def seed(schools: int, active: int) -> dict[str, Any]:
     finally:
         await id_engine.dispose()
         await sub_engine.dispose()
-    return {"drafts": drafts, "reviewers": [{"email": e} for e in reviewer_emails[:10]], "campaign_id": campaign_a,
+    return {"drafts": drafts, "submittable": submittable + later,
+            "reviewers": [{"email": e} for e in reviewer_emails[:10]], "campaign_id": campaign_a,
             "spare": spare, "schools": schools, "communes": len(communes), "users": len(users),
             "campaigns": len(campaigns), "submission_rows": sum(isinstance(r, Submission) for r in rows)}
+
+
+def submit_plan(submittable: list[dict[str, Any]], mixes: dict[str, dict[str, int]], levels: list[int],
+                seconds: float, max_requests: int) -> dict[str, Any]:
+    """Each level its own complete drafts to submit, since a submitted report cannot be submitted again: a shared
+    supply ran dry by the third level, which then sent saves instead and measured a lighter mix.
+
+    A level wants its submit share of the most requests it can send, plus four standard deviations; when the
+    province holds fewer complete drafts than all levels want, every level gets the same fraction of its want. The
+    load hands a level's unused drafts on to the next one, and ends a level whose drafts run out (the report says
+    so) rather than send anything else in their place.
+    """
+    most = min(max_requests, seconds * (os.cpu_count() or 1) * 1000 / FASTEST_CPU_MS_PER_REQUEST)
+    wants: dict[str, int] = {}
+    for name, mix in mixes.items():
+        share = mix.get("submit", 0) / sum(mix.values())
+        expected = most * share
+        wants[name] = math.ceil(expected + 4 * math.sqrt(expected * (1 - share)))
+    wanted = sum(wants.values()) * len(levels)
+    fraction = min(1.0, len(submittable) / wanted) if wanted else 0.0
+    # The active schools' drafts come first (their principals log in anyway); shuffled, every level gets drafts of
+    # both open campaigns alike.
+    chosen = submittable[:wanted]
+    random.Random(12).shuffle(chosen)  # noqa: S311 - load shape, not secrets
+    per_level: dict[str, list[list[dict[str, Any]]]] = {}
+    for name in mixes:
+        per_level[name] = []
+        for _level in levels:
+            share_of_level = math.floor(wants[name] * fraction)
+            per_level[name].append(chosen[:share_of_level])
+            chosen = chosen[share_of_level:]
+    return {"wants": wants, "wanted": wanted, "most_requests": int(most), "province_has": len(submittable),
+            "levels": per_level}
 
 
 # --- scenarios -----------------------------------------------------------------------------------------------
@@ -536,10 +587,20 @@ def machine(workers: str = "1") -> list[str]:
             "(one number for all, then exceptions); two notification workers"]
 
 
+def _submits(lv: dict[str, Any]) -> str:
+    """Submits sent, their share of the level's requests, and the drafts the level had to submit."""
+    sent = lv["by_kind"].get("submit", {}).get("n", 0)
+    text_ = f"{sent} ({sent / max(1, lv['requests']):.1%}) of {lv['submit_drafts']}"
+    if lv["drafts_used_up_after"] is not None:
+        text_ += f" — **used up after {lv['drafts_used_up_after']:.1f} s**"
+    return text_
+
+
 def _mix_table(levels: list[dict[str, Any]]) -> list[str]:
     lines = ["| clients | requests | seconds | req/s | p50 ms | p95 ms | p99 ms | errors | upload MB/s "
+             "| submits (share) of drafts to submit "
              "| p95 by kind (ms) | CPU ms per request: all of the system, PostgreSQL and the load generator |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for lv in levels:
         kinds = ", ".join(f"{k} {v['p95']:.0f} (n={v['n']})" for k, v in lv["by_kind"].items())
         cpu = lv.get("cpu_ms_per_request", {})
@@ -550,7 +611,29 @@ def _mix_table(levels: list[dict[str, Any]]) -> list[str]:
                     if cpu and sum(cpu.values()) > 0 else "")
         lines.append(f"| {lv['concurrency']} | {lv['requests']} | {lv['seconds']:.1f} | {lv['throughput']:.1f} | "
                      f"{lv['p50']:.0f} | {lv['p95']:.0f} | {lv['p99']:.0f} | {lv['errors']} | {lv['mb_per_s']:.1f} "
-                     f"| {kinds} | {cpu_text} |")
+                     f"| {_submits(lv)} | {kinds} | {cpu_text} |")
+    return lines
+
+
+def _used_up(levels: list[dict[str, Any]]) -> list[str]:
+    """A loud line for each level whose drafts to submit ran out: it ended early to keep its mix whole."""
+    return [f"**⚠ Drafts to submit used up at {lv['concurrency']} clients after {lv['drafts_used_up_after']:.1f} s "
+            f"({lv['submit_drafts']} drafts):** the level ended there, so it ran the whole mix but for less time "
+            "than --seconds. Fewer levels, shorter ones or a lower --max-requests leave each level more drafts.\n"
+            for lv in levels if lv["drafts_used_up_after"] is not None]
+
+
+def _submit_supply(plan: dict[str, Any]) -> list[str]:
+    """What each level was given to submit, and a warning when the province could not give all it may want."""
+    given = {name: sorted({len(drafts) for drafts in per_level}) for name, per_level in plan["levels"].items()}
+    text_ = "; ".join(f"{name}: {'–'.join(str(n) for n in counts)} a level (wants {plan['wants'][name]})"
+                      for name, counts in given.items())
+    lines = [f"- drafts to submit, each level its own (unused ones pass to the next level): {text_}; a level sends at "
+             f"most {plan['most_requests']} requests; the province holds {plan['province_has']} complete drafts "
+             "in its open campaigns"]
+    if plan["province_has"] < plan["wanted"]:
+        lines.append("- fewer complete drafts than the levels could want at most: each level got the same fraction "
+                     "of its want; a level that uses them up ends early and is marked below")
     return lines
 
 
@@ -575,12 +658,15 @@ def report(args: argparse.Namespace, data: dict[str, Any], mix: dict[str, Any], 
              f"{data['campaigns']} campaigns, {data['submission_rows']:,} submissions (drafts with history, "
              "submitted versions); campaign A due in 8 h",
              f"- load: {mix['logins']} accounts logged in at identity directly (set-up, not measured; the gateway "
-             f"allows 20 logins a minute per address; {mix['login_seconds']:.1f} s, argon2), "
-             f"{len(data['drafts'])} drafts worked on; {mix['submitted']} submitted during the run",
+             f"allows 20 logins a minute per address; {mix['login_seconds']:.1f} s, argon2: production strength for "
+             f"the {args.active} active schools, the test parameters for principals who log in only to submit), "
+             f"{mix['drafts_to_save']} drafts saved to; {mix['submitted']} submitted during the run",
+             *_submit_supply(mix["submit_plan"]),
              f"- each level: at most {args.max_requests} requests or {args.seconds} s; load average before "
              f"{mix['load_before']}, after {mix['load_after']}", ""]
     for name, levels in mix["mixes"].items():
-        lines += [f"### Deadline day, {name}", "", *_mix_table(levels), "", f"Result: {_knee(levels)}."]
+        lines += [f"### Deadline day, {name}", "", *_mix_table(levels), "", *_used_up(levels),
+                  f"Result: {_knee(levels)}."]
         if name == "without uploads":
             best = max((lv for lv in levels if lv["errors"] == 0), key=lambda lv: lv["throughput"], default=None)
             ok = best is not None and best["throughput"] >= TARGET_REQUESTS_PER_SECOND \
@@ -702,19 +788,28 @@ def main() -> None:
             files.append(work / f"evidence-{mb}mb.pdf")
             evidence_upload.write_pdf(files[-1], mb * MB)
         non_upload = {"save": 70, "read": 15, "submit": 5}
-        plan = {"gateway": GATEWAY, "identity": IDENTITY, "password": PASSWORD, "drafts": data["drafts"],
-                "reviewers": data["reviewers"],
-                "campaign_id": data["campaign_id"], "answers": FULL_ANSWERS, "upload_files": [str(f) for f in files],
-                "levels": [int(x) for x in args.levels.split(",")], "seconds": args.seconds,
-                "max_requests": args.max_requests, "stop_above_ms": P95_LIMIT_MS,
-                "mixes": {"without uploads": non_upload, "with uploads": {**non_upload, "upload": 10}}}
+        mixes = {"without uploads": non_upload, "with uploads": {**non_upload, "upload": 10}}
         if args.mix_only:
-            del plan["mixes"]["with uploads"]
+            del mixes["with uploads"]
+        levels = [int(x) for x in args.levels.split(",")]
+        submits = submit_plan(data["submittable"], mixes, levels, args.seconds, args.max_requests)
+        if submits["province_has"] < submits["wanted"]:
+            print(f"  ⚠ {submits['province_has']} complete drafts for levels that may want {submits['wanted']}: "
+                  "a level may use its share up and end early", file=sys.stderr, flush=True)
+        # Saves and uploads check a partial draft out for one client at a time: every client needs one.
+        if len([d for d in data["drafts"] if not d["complete"]]) < max(levels):
+            sys.exit(f"--active {args.active}: fewer drafts to save than {max(levels)} clients")
+        plan = {"gateway": GATEWAY, "identity": IDENTITY, "password": PASSWORD, "drafts": data["drafts"],
+                "submits": submits["levels"], "reviewers": data["reviewers"],
+                "campaign_id": data["campaign_id"], "answers": FULL_ANSWERS, "upload_files": [str(f) for f in files],
+                "levels": levels, "seconds": args.seconds,
+                "max_requests": args.max_requests, "stop_above_ms": P95_LIMIT_MS, "mixes": mixes}
         print("• deadline-day mixes …", file=sys.stderr, flush=True)
         pids = child_pids(system.pid)
         plan["pids"] = pids
         profiled = {n: pids[n] for n in ("gateway", "submissions")} if args.profile else None
         mix = run_load(plan, "mix", work, profiled, profile_seconds=int(args.seconds * len(plan["levels"])))
+        mix["submit_plan"] = submits
         if args.mix_only:
             raise MixOnly
         print("• gateway overhead …", file=sys.stderr, flush=True)

@@ -4,10 +4,11 @@
 
 Runs in its own process so the clients' CPU is not counted in any service's process and a slow client loop
 cannot stall the services. PLAN.json (written by deadline_day.py) names the gateway, the accounts, the
-submissions to work on and the upload files; PHASE is `mix` (the deadline-day mixes at increasing
-concurrency) or `overhead` (one read endpoint directly, through the gateway and through nginx). Each level is
-bounded by a number of requests and a number of seconds, whichever comes first. Writes the raw figures as
-JSON to OUT.json; deadline_day.py makes the report.
+submissions to work on, each level's own complete drafts to submit and the upload files; PHASE is `mix` (the
+deadline-day mixes at increasing concurrency) or `overhead` (one read endpoint directly, through the gateway and
+through nginx). Each level is bounded by a number of requests and a number of seconds, whichever comes first, and
+ends early if its drafts to submit run out (sending something else instead would change the mix). Writes the raw
+figures as JSON to OUT.json; deadline_day.py makes the report.
 
 aiohttp on uvloop, not httpx: the load shares the machine's two cores with what it measures, and httpx spent
 about 1 ms of CPU per request here against aiohttp's 0.15 ms. The process's own CPU per request is reported too.
@@ -56,7 +57,10 @@ class Draft:
     id: str
     token: str
     version: int
-    complete: bool
+
+
+class DraftsUsedUp(Exception):
+    """The level has submitted every draft it was given."""
 
 
 @dataclass
@@ -73,17 +77,19 @@ class Tally:
 
 
 class Province:
-    """Everything the clients need: tokens, drafts (open for saving, complete ones ready to submit)."""
+    """Everything the clients need: tokens, drafts open for saving, the current level's drafts to submit."""
 
     def __init__(self, plan: dict[str, Any], tokens: dict[str, str]) -> None:
         self.plan = plan
-        self.open: deque[Draft] = deque()
-        self.ready: deque[Draft] = deque()
         rng = random.Random(10)  # noqa: S311 - load shape, not secrets
-        drafts = [Draft(d["id"], tokens[d["email"]], d["version"], d["complete"]) for d in plan["drafts"]]
+        drafts = [Draft(d["id"], tokens[d["email"]], d["version"]) for d in plan["drafts"]]
         rng.shuffle(drafts)
-        for draft in drafts:
-            (self.ready if draft.complete else self.open).append(draft)
+        # Saves and uploads work on the partial drafts, as the schools still filling theirs in; the complete ones
+        # wait for their level's submits (plan["submits"]).
+        partial = {d["id"] for d in plan["drafts"] if not d["complete"]}
+        self.open = deque(d for d in drafts if d.id in partial)
+        # Refilled before each level with its own drafts; what a level leaves passes on to the next.
+        self.ready: deque[Draft] = deque()
         self.school_tokens = sorted({d.token for d in drafts})
         self.reviewer_tokens = [tokens[r["email"]] for r in plan["reviewers"]]
         self.uploads = [Path(p).read_bytes() for p in plan["upload_files"]]
@@ -159,13 +165,12 @@ def _bearer(token: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def checked_out(province: Province) -> AsyncIterator[Draft]:
-    """A draft nobody else is working on (open ones first), given back afterwards."""
-    pool = province.open or province.ready
-    draft = pool.popleft()
+    """A draft nobody else is working on, given back afterwards."""
+    draft = province.open.popleft()
     try:
         yield draft
     finally:
-        pool.append(draft)
+        province.open.append(draft)
 
 
 async def save_draft(http: aiohttp.ClientSession, province: Province, rng: random.Random, tally: Tally) -> str:
@@ -217,7 +222,7 @@ async def upload(http: aiohttp.ClientSession, province: Province, rng: random.Ra
 
 async def submit(http: aiohttp.ClientSession, province: Province, rng: random.Random, tally: Tally) -> str:
     if not province.ready:
-        return await save_draft(http, province, rng, tally)
+        raise DraftsUsedUp
     draft = province.ready.popleft()
     async with http.post(f"/api/submissions/submissions/{draft.id}/submit", headers=_bearer(draft.token),
                          json={"base_version": draft.version}) as response:
@@ -240,16 +245,22 @@ async def run_level(http: aiohttp.ClientSession, province: Province, mix: dict[s
     weights = [mix[n] for n in names]
     sent = 0
     stop_at = time.perf_counter() + seconds
+    submit_drafts = len(province.ready)
+    used_up_after: float | None = None
 
     async def client(seed: int) -> None:
-        nonlocal sent
+        nonlocal sent, used_up_after
         rng = random.Random(seed)  # noqa: S311 - load shape, not secrets
-        while sent < max_requests and time.perf_counter() < stop_at:
+        while sent < max_requests and time.perf_counter() < stop_at and used_up_after is None:
             sent += 1
             operation = OPERATIONS[rng.choices(names, weights)[0]]
             start = time.perf_counter()
             try:
                 kind = await operation(http, province, rng, tally)
+            except DraftsUsedUp:
+                # The level ends here: a save in the submit's place would measure a lighter mix than the others.
+                used_up_after = time.perf_counter() - started
+                return
             except (aiohttp.ClientError, TimeoutError) as exc:
                 tally.failed(operation.__name__, f"{type(exc).__name__} {exc}")
                 continue
@@ -271,6 +282,7 @@ async def run_level(http: aiohttp.ClientSession, province: Province, mix: dict[s
         "errors": sum(tally.errors.values()), "error_samples": tally.error_samples,
         "throughput": len(every) / elapsed, "p50": pct(every, 50), "p95": pct(every, 95), "p99": pct(every, 99),
         "mb_per_s": tally.bytes_up / 1e6 / elapsed,
+        "submit_drafts": submit_drafts, "drafts_used_up_after": used_up_after,
         "by_kind": {k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "errors": tally.errors.get(k, 0)}
                     for k, v in sorted(tally.latencies.items())},
     }
@@ -278,20 +290,26 @@ async def run_level(http: aiohttp.ClientSession, province: Province, mix: dict[s
 
 async def phase_mix(plan: dict[str, Any]) -> dict[str, Any]:
     async with session(plan["gateway"]) as http:
-        emails = sorted({d["email"] for d in plan["drafts"]} | {r["email"] for r in plan["reviewers"]})
+        submitters = {d["email"] for levels in plan["submits"].values() for drafts in levels for d in drafts}
+        emails = sorted({d["email"] for d in plan["drafts"]} | submitters | {r["email"] for r in plan["reviewers"]})
         start = time.perf_counter()
         tokens = await login(plan["identity"], emails, plan["password"])
         login_seconds = time.perf_counter() - start
         await asyncio.to_thread(Path(plan["ready_file"]).touch)  # the profiler starts now
         province = Province(plan, tokens)
-        out: dict[str, Any] = {"logins": len(tokens), "login_seconds": login_seconds, "mixes": {}}
+        out: dict[str, Any] = {"logins": len(tokens), "login_seconds": login_seconds, "mixes": {},
+                               "drafts_to_save": len(province.open)}
         for name, mix in plan["mixes"].items():
             levels = []
-            for concurrency in plan["levels"]:
+            for concurrency, to_submit in zip(plan["levels"], plan["submits"][name], strict=True):
+                province.ready.extend(Draft(d["id"], tokens[d["email"]], d["version"]) for d in to_submit)
                 level = await run_level(http, province, mix, concurrency, plan["seconds"], plan["max_requests"])
                 levels.append(level)
+                used_up = level["drafts_used_up_after"]
                 print(f"{name} c={concurrency}: {level['throughput']:.0f} req/s p95 {level['p95']:.0f} ms "
-                      f"errors {level['errors']}", file=sys.stderr, flush=True)
+                      f"errors {level['errors']} submits {level['by_kind'].get('submit', {}).get('n', 0)} of "
+                      f"{level['submit_drafts']}{'' if used_up is None else f' — USED UP after {used_up:.1f} s'}",
+                      file=sys.stderr, flush=True)
             out["mixes"][name] = levels
         out["submitted"] = province.submitted
         return out
