@@ -116,7 +116,8 @@ class _Streaming:
 
     async def abort(self) -> None:
         """Stop the store's upload (never completing a truncated object) and remove whatever was stored."""
-        await self._writer.abort()
+        with contextlib.suppress(Exception):  # the error that made us abort is the one to report
+            await self._writer.abort()
         await discard_unchecked(self.storage, self.key)
 
 
