@@ -215,10 +215,10 @@ def _pick(r: float, mix: list[tuple[str, float]]) -> str:
 async def seed(schools: int, active: int) -> dict[str, Any]:
     """Units, users, campaigns, targets and submissions in the states the API leaves them in."""
     rng = random.Random(2025)  # noqa: S311 - test data, not secrets
-    password_hash = Passwords().hash(PASSWORD)  # production strength: every login below costs what it will
+    password_hash = await Passwords().hash(PASSWORD)  # production strength: every login below costs what it will
     # The other schools' principals log in only to submit (see submit_plan), up to a few thousand of them: with
     # production hashes identity would spend 0.15 s a login, minutes of set-up that no figure measures.
-    quick_hash = Passwords(fast=True).hash(PASSWORD)
+    quick_hash = await Passwords(fast=True).hash(PASSWORD)
     id_engine = create_engine(POSTGRES_URL, schema=PREFIX + "identity")
     sub_engine = create_engine(POSTGRES_URL, schema=PREFIX + "submissions")
     units: list[Unit] = []

@@ -56,7 +56,7 @@ async def make_user(
     n = next(_counter)
     user = User(
         email=(email or f"user{n}@vinhlong.edu.vn").lower(), full_name=name, full_name_folded=fold(name),
-        unit_id=unit.id, password_hash=_passwords.hash(password) if password else None,
+        unit_id=unit.id, password_hash=await _passwords.hash(password) if password else None,
     )
     session.add(user)
     await session.flush()

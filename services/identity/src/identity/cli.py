@@ -19,7 +19,7 @@ from identity.units.models import UnitType
 
 async def _seed_demo(settings: Settings, *, archive_office: bool) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
-    passwords = Passwords(fast=settings.password_hash_fast)
+    passwords = Passwords(fast=settings.password_hash_fast, concurrency=settings.password_hash_concurrency)
     async for session in session_scope(session_factory(engine)):
         accounts, unit_ids = await seed_demo(session, passwords, archive_office=archive_office)
     await engine.dispose()
@@ -36,8 +36,9 @@ async def _seed_demo(settings: Settings, *, archive_office: bool) -> None:
 async def _bootstrap_admin(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     async for session in session_scope(session_factory(engine)):
-        await bootstrap_admin(session, Passwords(), unit_code=args.unit_code, unit_name=args.unit_name,
-                              unit_type=UnitType(args.unit_type), email=args.email.lower(), password=args.password)
+        await bootstrap_admin(session, Passwords(concurrency=settings.password_hash_concurrency),
+                              unit_code=args.unit_code, unit_name=args.unit_name, unit_type=UnitType(args.unit_type),
+                              email=args.email.lower(), password=args.password)
     await engine.dispose()
 
 

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import os
+
 from pydantic import Field, model_validator
 
 from edudx_common.event_retention import OutboxRetentionSettings
 from edudx_common.mail import MailSettings
 from edudx_common.settings import PLACEHOLDER_SECRETS, service_config
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, which a container's cpuset narrows; a CPU quota does not)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on macOS or Windows
+        return os.cpu_count() or 1
 
 
 class Settings(MailSettings, OutboxRetentionSettings):
@@ -52,6 +62,10 @@ class Settings(MailSettings, OutboxRetentionSettings):
     password_history: int = 5
     # Cheaper Argon2 parameters are for tests only; production keeps the library defaults.
     password_hash_fast: bool = False
+    # Password hashes (sign-ins, changes, resets) computed at once, in worker threads beside the event loop; each
+    # takes a CPU for ~0.1 s and 64 MiB, and further ones wait their turn (identity.auth.passwords). Default: the
+    # CPUs this process may run on; under a CPU quota (a Kubernetes limit) set it to the quota.
+    password_hash_concurrency: int = Field(default_factory=usable_cpus, ge=1)
     reset_token_minutes: int = 60
     invite_token_days: int = 7
 

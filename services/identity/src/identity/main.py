@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signing_key = load_signing_key(settings.jwt_private_key_file, settings.jwt_previous_public_key_files)
         app.state.auth_kit = AuthKit(
             settings=settings,
-            passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length),
+            passwords=Passwords(fast=settings.password_hash_fast, min_length=settings.password_min_length,
+                                concurrency=settings.password_hash_concurrency),
             issuer=TokenIssuer(signing_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             jwks=signing_key.jwks,
             extra_claims=grants_service.token_claims,

@@ -166,7 +166,7 @@ async def _account(session: AsyncSession, passwords: Passwords, units: dict[str,
     if await users_repository.get_by_email(session, email) is None:
         user = await users_service.create_user(session, SEED_PRINCIPAL, UserCreate(
             email=email, full_name=full_name, unit_id=units[unit_code].id, roles=[role], send_invite=False))
-        user.password_hash = passwords.hash(DEMO_PASSWORD)
+        user.password_hash = await passwords.hash(DEMO_PASSWORD)
 
 
 async def _grant(session: AsyncSession, units: dict[str, Unit]) -> None:
@@ -254,5 +254,5 @@ async def bootstrap_admin(session: AsyncSession, passwords: Passwords, *, unit_c
         user = await users_service.create_user(session, SEED_PRINCIPAL, UserCreate(
             email=email, full_name="Quản trị hệ thống", unit_id=unit.id, roles=[Role.SYSTEM_ADMIN],
             send_invite=False))
-    user.password_hash = passwords.hash(password)
+    user.password_hash = await passwords.hash(password)
     await session.flush()

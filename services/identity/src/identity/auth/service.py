@@ -98,7 +98,8 @@ async def login(session: AsyncSession, kit: AuthKit, *, email: str, password: st
         raise TooManyAttempts(f"Vui lòng thử lại sau {math.ceil(wait)} giây hoặc đặt lại mật khẩu.",
                               limit=kit.settings.lockout_threshold, retry_after=wait)
     user = await users_repository.get_by_email(session, email)
-    matches = kit.passwords.verify(password, user.password_hash if user else None)
+    await _release_connection(session)
+    matches = await kit.passwords.verify(password, user.password_hash if user else None)
     if user is None or not matches or not await _may_sign_in(session, user):
         await kit.throttle.failed(email, client_address)
         await _record_user_event(session, user, "auth.login_failed", audit.ANONYMOUS)
@@ -225,35 +226,55 @@ async def set_password_with_token(session: AsyncSession, kit: AuthKit, *, token:
     user = await users_repository.get(session, stored.user_id)
     if user is None or not user.active:
         raise InvalidPasswordToken()
-    await _ensure_acceptable(session, kit, user, new_password)
+    earlier = await _earlier_hashes(session, kit, user)
+    await _release_connection(session)
+    new_hash = await _acceptable_hash(kit, user, new_password, earlier)
     stored.used_at = utcnow()
-    await _set_password(session, kit, user, new_password)
+    await _set_password(session, kit, user, new_hash)
     await _record_user_event(session, user, f"auth.password_{'set' if stored.purpose == 'invite' else 'reset'}",
                              _self(user))
 
 
 async def change_password(session: AsyncSession, kit: AuthKit, user: User, *, current: str, new: str) -> None:
-    if not kit.passwords.verify(current, user.password_hash):
+    earlier = await _earlier_hashes(session, kit, user)
+    await _release_connection(session)
+    if not await kit.passwords.verify(current, user.password_hash):
         raise InvalidCredentials("Mật khẩu hiện tại không đúng.")
-    await _ensure_acceptable(session, kit, user, new)
-    await _set_password(session, kit, user, new)
+    new_hash = await _acceptable_hash(kit, user, new, earlier)
+    await _set_password(session, kit, user, new_hash)
     await _record_user_event(session, user, "auth.password_changed", _self(user))
 
 
-async def _ensure_acceptable(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
-    """The policy (length, common lists, e-mail), and no return to the current or a recent password."""
-    kit.passwords.check_strength(password, email=user.email)
-    keep = kit.settings.password_history
+async def _release_connection(session: AsyncSession) -> None:
+    """End the request's transaction, which has only read so far, before the password work: a request waiting for
+    a hashing slot would otherwise hold a pooled connection, and a morning's queue of sign-ins would hold them all
+    while every other request waited for one. What was read stays loaded (sessions do not expire on commit)."""
+    assert not (session.new or session.dirty or session.deleted), "nothing may be written before the password work"
+    await session.commit()
+
+
+async def _earlier_hashes(session: AsyncSession, kit: AuthKit, user: User) -> list[str]:
+    """The current and recent password hashes, which a new password must not match."""
     earlier = [user.password_hash] if user.password_hash else []
-    earlier += await repository.recent_password_hashes(session, user.id, limit=keep)
-    if any(kit.passwords.verify(password, hashed) for hashed in earlier):
-        raise WeakPassword(f"Mật khẩu mới phải khác mật khẩu hiện tại và {keep} mật khẩu gần nhất của bạn.")
+    return earlier + await repository.recent_password_hashes(session, user.id, limit=kit.settings.password_history)
 
 
-async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password: str) -> None:
+async def _acceptable_hash(kit: AuthKit, user: User, password: str, earlier: list[str]) -> str:
+    """The new password's hash once it meets the policy (length, common lists, e-mail) and matches none of
+    `earlier`."""
+    kit.passwords.check_strength(password, email=user.email)
+    # One after another: a change holds one hashing slot at a time, and sign-ins take turns with it.
+    for hashed in earlier:
+        if await kit.passwords.verify(password, hashed):
+            raise WeakPassword(f"Mật khẩu mới phải khác mật khẩu hiện tại và {kit.settings.password_history} "
+                               "mật khẩu gần nhất của bạn.")
+    return await kit.passwords.hash(password)
+
+
+async def _set_password(session: AsyncSession, kit: AuthKit, user: User, password_hash: str) -> None:
     if user.password_hash is not None:
         await repository.remember_password(session, user.id, user.password_hash, keep=kit.settings.password_history)
-    user.password_hash = kit.passwords.hash(password)
+    user.password_hash = password_hash
     user.password_changed_at = utcnow()
     # A new password ends every session that the old one opened, and every other link to set one.
     await repository.revoke_all_for_user(session, user.id)
