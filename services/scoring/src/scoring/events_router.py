@@ -10,8 +10,9 @@ from edudx_common.scope import RemoteUnitTree, UnitTree
 from edudx_common.tables.event_batches import EventBatch, EventBatchResults, receive_batch
 from edudx_common.tables.inbox import EventEnvelope, accept_once, ensure_producer_may_send
 from scoring import events
+from scoring.clients.identity import IdentityClient
 from scoring.clients.submissions import SubmissionsClient
-from scoring.deps import SubmissionsDep, UnitTreeDep
+from scoring.deps import IdentityDep, SubmissionsDep, UnitTreeDep
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -22,31 +23,36 @@ PRODUCERS = {"submissions": ("campaign.*", "submission.*"), "evidence": ("eviden
 
 @router.post("/events", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def receive_event(event: EventEnvelope, session: SessionDep, principal: CurrentPrincipal,
-                        submissions: SubmissionsDep, tree: UnitTreeDep) -> Response:
+                        submissions: SubmissionsDep, tree: UnitTreeDep, identity: IdentityDep) -> Response:
     """Another service's event (service tokens only, and only the types the producing service may send here:
     otherwise 403). Redeliveries of an accepted event id are answered 204 and change nothing."""
-    await _receive(session, event, principal, submissions, tree)
+    await _receive(session, event, principal, submissions, tree, identity)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/events/batch")
 async def receive_event_batch(batch: EventBatch, session: SessionDep, principal: CurrentPrincipal,
-                         submissions: SubmissionsDep, tree: UnitTreeDep) -> EventBatchResults:
+                         submissions: SubmissionsDep, tree: UnitTreeDep,
+                         identity: IdentityDep) -> EventBatchResults:
     """Several events (up to 100) from one service, handled in the order sent, each as `POST /events` handles it
     and in its own savepoint: 200 with one result per event (`done`, `duplicate`, `retry` after `retry_after`,
     `rejected`) and the status `POST /events` would have answered it."""
 
     async def handle(session: AsyncSession, event: EventEnvelope) -> bool:
-        return await _receive(session, event, principal, submissions, tree)
+        return await _receive(session, event, principal, submissions, tree, identity)
 
     return await receive_batch(session, batch, handle, caller=principal)
 
 
 async def _receive(session: AsyncSession, event: EventEnvelope, principal: Principal, submissions: SubmissionsClient,
-                   tree: UnitTree) -> bool:
+                   tree: UnitTree, identity: IdentityClient) -> bool:
     ensure_producer_may_send(principal, event.type, PRODUCERS)
-    if event.type == "unit.changed" and isinstance(tree, RemoteUnitTree):
-        tree.forget()  # the scope checks ask identity again rather than trust ancestors kept from before the move
+    if event.type == "unit.changed":
+        # The scope checks ask identity again rather than trust ancestors kept from before a move, and the results
+        # name units afresh.
+        if isinstance(tree, RemoteUnitTree):
+            tree.forget()
+        identity.forget()
     if not await accept_once(session, event_id=event.id, event_type=event.type):
         return False
     await events.handle(session, event, submissions=submissions)

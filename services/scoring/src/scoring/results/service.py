@@ -331,7 +331,7 @@ async def exchange_download(session: AsyncSession, principal: Principal, campaig
                             identity: IdentityClient, format: ExchangeFormat) -> Download:
     """The published results in the sector's exchange layout (sector_export), as CSV or XLSX."""
     _, rows = await publication.published_rows(session, principal, campaign, tree)
-    units = await identity.units([r.unit_id for r in rows])
+    units = await identity.units([r.unit_id for r in rows], keep=False)
     stem = f"Kết quả trao đổi - {campaign.title[:100].replace('/', '-')}"
     if format is ExchangeFormat.CSV:
         return Download(sector_export.csv_bytes(rows, units), sector_export.CSV_MEDIA_TYPE, f"{stem}.csv")
