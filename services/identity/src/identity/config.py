@@ -63,7 +63,7 @@ class Settings(MailSettings, OutboxRetentionSettings):
     # Cheaper Argon2 parameters are for tests only; production keeps the library defaults.
     password_hash_fast: bool = False
     # Password hashes (sign-ins, changes, resets) computed at once, in worker threads beside the event loop; each
-    # takes a CPU for ~0.1 s and 64 MiB, and further ones wait their turn (identity.auth.passwords). Default: the
+    # takes ~0.3 s of CPU and 64 MiB, and further ones wait their turn (identity.auth.passwords). Default: the
     # CPUs this process may run on; under a CPU quota (a Kubernetes limit) set it to the quota.
     password_hash_concurrency: int = Field(default_factory=usable_cpus, ge=1)
     reset_token_minutes: int = 60

@@ -36,8 +36,8 @@ def common_passwords() -> frozenset[str]:
 class Passwords:
     """Argon2id hashes computed in worker threads, at most `concurrency` at once, never on the event loop.
 
-    A production hash is ~0.1-0.15 s of CPU and holds 64 MiB. On the loop, every other request to identity (token
-    refresh, the JWKS and unit tree other services read) would wait behind a morning's queue of sign-ins; in
+    A production hash is ~0.3 s of CPU (4 lanes) and holds 64 MiB. On the loop, every other request to identity
+    (token refresh, the JWKS and unit tree other services read) would wait behind a morning's queue of sign-ins; in
     unbounded threads a burst of sign-ins would take gigabytes. argon2-cffi releases the GIL, so the threads run
     in parallel, up to the CPUs there are.
     """
