@@ -65,6 +65,21 @@ def recorded_hashes(app: Any) -> Iterator[Recorder]:
         yield recorder
 
 
+class HeldUntilAnswered:
+    """A hash (`during`, in its thread) that holds on until another request has been answered: `hashing` is set once
+    it runs, the other request sets `answered`. On the event loop it would wait in vain, and say so (False)."""
+
+    def __init__(self) -> None:
+        self.hashing = asyncio.Event()
+        self.answered = threading.Event()
+        self.held_until_answered: list[bool] = []
+        self._loop = asyncio.get_running_loop()
+
+    def during(self) -> None:
+        self._loop.call_soon_threadsafe(self.hashing.set)
+        self.held_until_answered.append(self.answered.wait(timeout=STUCK_SECONDS))
+
+
 def _off_the_loop(recorder: Recorder) -> None:
     loop_thread = threading.get_ident()  # the test runs on the loop that serves the app (ASGITransport)
     assert recorder.threads
@@ -138,15 +153,7 @@ async def test_other_requests_are_answered_while_a_sign_in_is_hashing(client: ht
     units = await make_province(session)
     user = await make_user(session, units["s11"], Role.PRINCIPAL)
     finished: list[str] = []
-    hashing = asyncio.Event()
-    answered = threading.Event()
-    answered_during_hash: list[bool] = []
-    loop = asyncio.get_running_loop()
-
-    def until_answered() -> None:
-        loop.call_soon_threadsafe(hashing.set)
-        # The login's hash holds on until the JWKS has been answered; on the event loop it would wait in vain.
-        answered_during_hash.append(answered.wait(timeout=STUCK_SECONDS))
+    held = HeldUntilAnswered()
 
     async def sign_in() -> httpx.Response:
         response = await client.post(LOGIN, json={"email": user.email, "password": PASSWORD})
@@ -154,18 +161,18 @@ async def test_other_requests_are_answered_while_a_sign_in_is_hashing(client: ht
         return response
 
     async def fetch_keys() -> httpx.Response:
-        await hashing.wait()
+        await held.hashing.wait()
         response = await client.get(JWKS)
         finished.append("jwks")
-        answered.set()
+        held.answered.set()
         return response
 
     with recorded_hashes(identity_app) as recorder:
-        recorder.during = until_answered
+        recorder.during = held.during
         signed_in, keys = await asyncio.gather(sign_in(), fetch_keys())
 
     assert signed_in.status_code == 200 and keys.status_code == 200
-    assert answered_during_hash == [True]
+    assert held.held_until_answered == [True]
     assert finished == ["jwks", "login"]
     headers = await login(client, user)
     assert (await client.get("/api/identity/me", headers=headers)).status_code == 200
@@ -179,32 +186,25 @@ async def test_a_sign_in_waiting_on_its_hash_holds_no_database_connection(identi
     user = await make_user(session, units["s11"], Role.PRINCIPAL)
     app = create_app(identity_settings.model_copy(update={"database_pool_size": 1, "database_max_overflow": 0,
                                                           "password_hash_concurrency": 1}))
-    hashing = asyncio.Event()
-    answered = threading.Event()
-    answered_during_hash: list[bool] = []
-    loop = asyncio.get_running_loop()
-
-    def until_answered() -> None:
-        loop.call_soon_threadsafe(hashing.set)
-        answered_during_hash.append(answered.wait(timeout=STUCK_SECONDS))
+    held = HeldUntilAnswered()
 
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://identity") as client:  # type: ignore[arg-type]
         headers = await login(client, user)
 
         async def read_me() -> httpx.Response:
-            await hashing.wait()
+            await held.hashing.wait()
             response = await client.get("/api/identity/me", headers=headers)
-            answered.set()
+            held.answered.set()
             return response
 
         with recorded_hashes(app) as recorder:
-            recorder.during = until_answered
+            recorder.during = held.during
             signed_in, me = await asyncio.gather(
                 client.post(LOGIN, json={"email": user.email, "password": PASSWORD}), read_me())
 
     assert signed_in.status_code == 200 and me.status_code == 200
-    assert answered_during_hash == [True]
+    assert held.held_until_answered == [True]
 
 
 def test_the_default_limit_is_the_cpus_the_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
