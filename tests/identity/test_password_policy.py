@@ -3,14 +3,22 @@ compared without case or diacritics), not the e-mail, and not the current or a r
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from edudx_common.auth import Role
+from edudx_common.db import create_engine, session_factory
+from identity import cli
 from identity.auth.passwords import Passwords, common_passwords, normalise
 from identity.errors import WeakPassword
+from identity.users.models import User
 from tests.identity.builders import login, make_province, make_user
+from tests.support import migrated_database
 
 CHANGE = "/api/identity/me/password"
 POLICY = Passwords(fast=True)
@@ -70,3 +78,28 @@ async def test_changing_to_a_common_password_or_back_to_a_recent_one_is_refused(
     assert first.status_code == 204
     assert back.status_code == 422 and "gần nhất" in back.json()["detail"]
     assert second.status_code == 204
+
+
+def test_bootstrap_admin_holds_the_configured_minimum_length(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first administrator's password meets the installation's policy (`IDENTITY_PASSWORD_MIN_LENGTH`), not the
+    default 10 characters: the command built its policy without the setting."""
+    url, schema = migrated_database(tmp_path, "identity", "bootstrap_policy")
+    settings = {"IDENTITY_ENVIRONMENT": "test", "IDENTITY_DATABASE_URL": url, "IDENTITY_PASSWORD_HASH_FAST": "true",
+                "IDENTITY_PASSWORD_MIN_LENGTH": "16"} | ({"IDENTITY_DATABASE_SCHEMA": schema} if schema else {})
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    command = ["bootstrap-admin", "--unit-code", "SGD-CHINHSACH", "--unit-name", "Sở GDĐT thử chính sách",
+               "--email", "quantri@chinhsach.edu.vn", "--password"]
+
+    with pytest.raises(WeakPassword, match="16"):
+        cli.main([*command, "Cay-Tre-Xanh-26"])  # 15 characters: enough by default, short for this installation
+    cli.main([*command, "Cay-Tre-Xanh-2026"])  # 17
+
+    async def admins() -> list[str]:
+        engine = create_engine(url, schema=schema)
+        async with session_factory(engine)() as session:
+            emails = list((await session.execute(select(User.email))).scalars())
+        await engine.dispose()
+        return emails
+
+    assert asyncio.run(admins()) == ["quantri@chinhsach.edu.vn"]

@@ -36,7 +36,8 @@ async def _seed_demo(settings: Settings, *, archive_office: bool) -> None:
 async def _bootstrap_admin(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     async for session in session_scope(session_factory(engine)):
-        await bootstrap_admin(session, Passwords(concurrency=settings.password_hash_concurrency),
+        passwords = Passwords(min_length=settings.password_min_length, concurrency=settings.password_hash_concurrency)
+        await bootstrap_admin(session, passwords,
                               unit_code=args.unit_code, unit_name=args.unit_name, unit_type=UnitType(args.unit_type),
                               email=args.email.lower(), password=args.password)
     await engine.dispose()
