@@ -1,92 +1,83 @@
-"""The results name their groups through identity; the names are kept a minute, and forgotten at once when identity
-tells of a unit's change."""
+"""The results name their groups through identity (the real service of the test stack); the names are kept a
+minute, and forgotten at once when identity tells of a unit's change."""
 
 from __future__ import annotations
 
 import uuid
 
-import httpx
-
 from edudx_common.auth import Principal
 from edudx_common.db import utcnow
-from edudx_common.http import ServiceClient
+from edudx_common.http import ServiceClient, ServiceTokenProvider
 from edudx_common.tables.inbox import EventEnvelope
+from identity.units.models import Unit
 from scoring.clients.identity import BRIEFS_FRESH_SECONDS, IdentityClient
 from scoring.clients.submissions import SubmissionsClient
 from scoring.events_router import _receive
-from tests.scoring.conftest import Stack
+from tests.scoring.conftest import SECRETS, Stack, World
 
 
-class _Identity:
-    """identity's `GET /units?ids=…` over names it holds; every call's ids recorded."""
-
-    def __init__(self, names: dict[uuid.UUID, str]) -> None:
-        self.names = names
-        self.asked: list[list[str]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        ids = request.url.params.get_list("ids")
-        self.asked.append(ids)
-        items = [{"id": i, "code": i[:6], "name": self.names[uuid.UUID(i)], "type": "department",
-                  "education_levels": [], "active": True, "address": None}
-                 for i in ids if uuid.UUID(i) in self.names]
-        return httpx.Response(200, json={"items": items, "total": len(items)})
+def _client(stack: Stack, now: list[float]) -> IdentityClient:
+    tokens = ServiceTokenProvider(identity_url=stack.url("identity"), client_id="scoring",
+                                  client_secret=SECRETS["scoring"])
+    return IdentityClient(ServiceClient(stack.url("identity"), name="identity", token_provider=tokens),
+                          clock=lambda: now[0])
 
 
-def _client(identity: _Identity, now: list[float]) -> IdentityClient:
-    return IdentityClient(ServiceClient("http://identity.test", name="identity",
-                                        transport=httpx.MockTransport(identity)), clock=lambda: now[0])
-
-
-async def test_names_are_asked_once_a_minute_and_unknown_units_too() -> None:
-    first, second, unknown = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    identity = _Identity({first: "Sở GDĐT Vĩnh Long", second: "Sở GDĐT Cần Thơ"})
-    now = [1000.0]
-    client = _client(identity, now)
-
-    assert await client.names([first, second, unknown]) == {first: "Sở GDĐT Vĩnh Long", second: "Sở GDĐT Cần Thơ"}
-    assert await client.names([second, unknown, first]) == {first: "Sở GDĐT Vĩnh Long", second: "Sở GDĐT Cần Thơ"}
-    assert len(identity.asked) == 1  # the second page asked nobody, not even for the unknown unit
-
-    identity.names[first] = "Sở Giáo dục và Đào tạo Vĩnh Long"  # renamed at identity
-    now[0] += BRIEFS_FRESH_SECONDS + 1
-    assert (await client.names([first]))[first] == "Sở Giáo dục và Đào tạo Vĩnh Long"
-    assert identity.asked[-1] == [str(first)]  # only what was asked for, once stale
-
-
-async def test_forgetting_asks_again_and_an_export_s_units_are_not_kept() -> None:
-    unit, exported = uuid.uuid4(), uuid.uuid4()
-    identity = _Identity({unit: "Sở GDĐT Vĩnh Long", exported: "Trường THPT Lưu Văn Liệt"})
-    client = _client(identity, [0.0])
-
-    await client.names([unit])
-    identity.names[unit] = "Sở GDĐT Vĩnh Long (mới)"
-    client.forget()
-    renamed = await client.names([unit])
-    await client.units([exported], keep=False)
-    await client.units([exported], keep=False)
-
-    assert renamed == {unit: "Sở GDĐT Vĩnh Long (mới)"}
-    assert identity.asked == [[str(unit)], [str(unit)], [str(exported)], [str(exported)]]
-
-
-async def test_a_unit_changed_event_makes_the_results_name_units_afresh(stack: Stack) -> None:
-    unit = uuid.uuid4()
-    identity = _Identity({unit: "Sở GDĐT Vĩnh Long"})
-    client = _client(identity, [0.0])
-    from_identity = Principal(subject="service:identity", kind="service")
-    renamed = EventEnvelope(id=uuid.uuid4(), type="unit.changed", occurred_at=utcnow(), payload={
-        "unit_id": str(unit), "path": f"/{unit.hex}/", "position": 1, "former_path": f"/{unit.hex}/"})
-
-    await client.names([unit])
-    identity.names[unit] = "Sở Giáo dục và Đào tạo Vĩnh Long"
-    async with stack.services["scoring"].sessions() as session:
-        await _receive(session, renamed, from_identity, SubmissionsClient(ServiceClient(
-            "http://submissions.test", name="submissions")), _NoTree(), client)
+async def _rename(stack: Stack, unit_id: uuid.UUID, name: str) -> None:
+    """Renamed at identity, in its database: no event reaches scoring's client unless the test sends one."""
+    async with stack.services["identity"].sessions() as session:
+        unit = await session.get(Unit, unit_id)
+        assert unit is not None
+        unit.name = name
         await session.commit()
 
-    assert await client.names([unit]) == {unit: "Sở Giáo dục và Đào tạo Vĩnh Long"}
-    assert len(identity.asked) == 2
+
+async def test_names_are_kept_a_minute(stack: Stack, world: World) -> None:
+    p1 = world.units["p1"].id
+    now = [1000.0]
+    client = _client(stack, now)
+
+    first = await client.names([p1, uuid.uuid4()])  # an unknown unit is left out
+    await _rename(stack, p1, "Phòng thử đã đổi tên")
+    within_the_minute = await client.names([p1])
+    now[0] += BRIEFS_FRESH_SECONDS + 1
+    after_the_minute = await client.names([p1])
+
+    assert first == {p1: world.units["p1"].name}
+    assert within_the_minute == first
+    assert after_the_minute == {p1: "Phòng thử đã đổi tên"}
+
+
+async def test_forgetting_asks_again_and_an_export_s_units_are_not_kept(stack: Stack, world: World) -> None:
+    p1, p2 = world.units["p1"].id, world.units["p2"].id
+    client = _client(stack, [0.0])
+
+    await client.names([p1])
+    await client.units([p2], keep=False)
+    await _rename(stack, p1, "Phòng một, tên mới")
+    await _rename(stack, p2, "Phòng hai, tên mới")
+    not_kept = await client.names([p2])  # asked again: the export's read kept nothing
+    client.forget()
+
+    assert not_kept == {p2: "Phòng hai, tên mới"}
+    assert await client.names([p1]) == {p1: "Phòng một, tên mới"}
+
+
+async def test_a_unit_changed_event_makes_the_results_name_units_afresh(stack: Stack, world: World) -> None:
+    so = world.units["so"].id
+    client = _client(stack, [0.0])
+    from_identity = Principal(subject="service:identity", kind="service")
+    renamed = EventEnvelope(id=uuid.uuid4(), type="unit.changed", occurred_at=utcnow(), payload={
+        "unit_id": str(so), "path": f"/{so.hex}/", "position": 1, "former_path": f"/{so.hex}/"})
+
+    await client.names([so])
+    await _rename(stack, so, "Sở Giáo dục và Đào tạo (tên mới)")
+    async with stack.services["scoring"].sessions() as session:
+        await _receive(session, renamed, from_identity, SubmissionsClient(ServiceClient(
+            stack.url("submissions"), name="submissions")), _NoTree(), client)
+        await session.commit()
+
+    assert await client.names([so]) == {so: "Sở Giáo dục và Đào tạo (tên mới)"}
 
 
 class _NoTree:
