@@ -4,7 +4,8 @@
 
 What runs (all on 127.0.0.1, free ports, a temporary folder removed at the end): a real S3 server
 (SeaweedFS `weed mini`, `scripts/local_s3.py`), then identity, submissions, evidence and
-the gateway, each its own uvicorn process with the environment `scripts/run_embedded.py` gives it (SQLite,
+the gateway, each its own process served as production serves it (`python -m edudx_common.server`, the command
+`edudx_common.server.command` builds), with the environment `scripts/run_embedded.py` gives it (SQLite,
 migrations, signing key, demo data), except that evidence gets `EVIDENCE_MAX_FILE_BYTES` and
 `EVIDENCE_SUBMISSION_QUOTA_BYTES` above the file size (the runner strips `EVIDENCE_*` from its environment,
 and the default per-file limit is 50 MB).
@@ -50,6 +51,7 @@ from evidence_upload_report import Setup, report  # noqa: E402
 from local_s3 import start_local_s3, stop_local_s3  # noqa: E402
 from minio import Minio  # noqa: E402
 
+from edudx_common.server import command as server_command  # noqa: E402
 from tests.evidence.samples import large_pdf  # noqa: E402
 from tests.support import free_port  # noqa: E402
 
@@ -226,8 +228,7 @@ class System:
     def _uvicorn(self, name: str, factory: str, env: dict[str, str]) -> None:
         log = (self.logs / f"{name}.log").open("ab")
         process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
-             "--port", str(self.ports[name]), "--no-access-log", "--no-proxy-headers"],
+            server_command(factory, port=self.ports[name], options=["--no-access-log", "--no-proxy-headers"]),
             env=env, cwd=self.tree, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         self.processes.append((name, process))

@@ -38,6 +38,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from edudx_common.server import command as server_command
+
 REPO = Path(__file__).resolve().parent.parent
 SERVICE_PORT, NGINX_PORT, FIRST_GATEWAY_PORT = 18790, 18791, 18792
 PATH = "/api/submissions/submissions?limit=20"
@@ -134,8 +136,7 @@ def start_gateway(tree: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
            "GATEWAY_LOG_LEVEL": "INFO"}
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-            [sys.executable, "-m", "edudx_common.server", "--factory", "gateway.main:create_app", "--host",
-             "127.0.0.1", "--port", str(port), "--no-access-log", "--no-proxy-headers"],
+            server_command("gateway.main:create_app", port=port, options=["--no-access-log", "--no-proxy-headers"]),
             env=env, cwd=tree, stdout=out, stderr=subprocess.STDOUT)
     wait_for(port)
     return process

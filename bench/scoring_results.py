@@ -52,6 +52,7 @@ from sqlmodel import col  # noqa: E402
 
 from edudx_common.auth import Principal  # noqa: E402
 from edudx_common.db import create_engine, session_factory, utcnow  # noqa: E402
+from edudx_common.server import command as server_command  # noqa: E402
 from edudx_common.text import fold  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
@@ -141,8 +142,7 @@ def start_service(name: str, env: dict[str, str], log: Path,
     code = {} if tree is None else {"PYTHONPATH": ":".join(
         [*(str(p) for p in sorted((tree / "services").glob("*/src"))), str(tree)])}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        server_command(f"{name}.main:create_app", port=port, options=["--no-access-log", "--log-level", "warning"]),
         env={**os.environ, **env, **code}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -54,6 +54,7 @@ from sqlalchemy.dialects import postgresql  # noqa: E402
 
 from edudx_common.auth import Principal, Role  # noqa: E402
 from edudx_common.db import create_engine, session_factory  # noqa: E402
+from edudx_common.server import command as server_command  # noqa: E402
 from edudx_common.text import fold  # noqa: E402
 from identity.config import Settings as IdentitySettings  # noqa: E402
 from identity.main import create_app as create_identity_app  # noqa: E402
@@ -385,8 +386,9 @@ def machine() -> list[str]:
 
 
 def start_submissions(identity_url: str, log: Path, tree: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """The submissions app as deployed: its own uvicorn process (uvloop, httptools), one worker; `tree`: that
-    checkout's code instead of this one's (the venv's editable installs are overridden by PYTHONPATH)."""
+    """The submissions app as deployed: its own process served by `edudx_common.server` (uvicorn, uvloop, our
+    httptools protocol), one worker; `tree`: that checkout's code instead of this one's (the venv's editable
+    installs are overridden by PYTHONPATH)."""
     port = free_port()
     code = {} if tree is None else {"PYTHONPATH": ":".join(
         [*(str(p) for p in sorted((tree / "services").glob("*/src"))), str(tree)])}
@@ -396,8 +398,8 @@ def start_submissions(identity_url: str, log: Path, tree: Path | None = None) ->
            "SUBMISSIONS_SERVICE_CLIENT_ID": "submissions", "SUBMISSIONS_SERVICE_CLIENT_SECRET": SERVICE_SECRET,
            "SUBMISSIONS_LOG_LEVEL": "WARNING", "SUBMISSIONS_LOG_JSON": "false"}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "uvicorn", "--factory", "submissions.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        server_command("submissions.main:create_app", port=port,
+                       options=["--no-access-log", "--log-level", "warning"]),
         env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     # A loaded shared machine takes a minute to import and start the service (seen in the deadline-day runs).

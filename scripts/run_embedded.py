@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from edudx_common.server import command as server_command
+
 REPO = Path(__file__).resolve().parent.parent
 # Start order matters: identity first (everyone verifies tokens against it), the gateway last.
 SERVICE_ORDER = ["identity", "submissions", "evidence", "scoring", "notifications"]
@@ -283,8 +285,8 @@ def seed_assessment(python: str, port: int, identity_port: int, base_env: dict[s
 
 def start_service(python: str, name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
-        [python, "-m", "edudx_common.server", "--factory", f"{name}.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--no-proxy-headers"], env=env, cwd=REPO)
+        server_command(f"{name}.main:create_app", port=port, python=python,
+                       options=["--no-access-log", "--no-proxy-headers"]), env=env, cwd=REPO)
 
 
 def gateway_env(base_env: dict[str, str], ports: dict[str, int],
@@ -309,10 +311,9 @@ GENERAL_RATE_LIMIT_SETTINGS = ("GATEWAY_REQUESTS_PER_MINUTE_PER_IP", "GATEWAY_RE
 
 def start_gateway(python: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
-        [python, "-m", "edudx_common.server", "--factory", "gateway.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log",
-         # the gateway decides itself whether X-Forwarded-For is believed (GATEWAY_TRUST_FORWARDED_FOR)
-         "--no-proxy-headers"], env=env, cwd=REPO)
+        # the gateway decides itself whether X-Forwarded-For is believed (GATEWAY_TRUST_FORWARDED_FOR)
+        server_command("gateway.main:create_app", port=port, python=python,
+                       options=["--no-access-log", "--no-proxy-headers"]), env=env, cwd=REPO)
 
 
 def main() -> None:

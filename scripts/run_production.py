@@ -27,6 +27,8 @@ from typing import IO, Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run_embedded as embedded
 
+from edudx_common.server import command as server_command
+
 REPO = embedded.REPO
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 # Services whose settings are read from the caller's `--set` options: the prefixes a key may start with.
@@ -115,8 +117,8 @@ def production_env(name: str, env: dict[str, str], *, metrics_dir: Path, setting
 
 
 def uvicorn_command(app: str, port: int, workers: int, host: str = "127.0.0.1") -> list[str]:
-    return [sys.executable, "-m", "edudx_common.server", "--factory", app, "--host", host, "--port", str(port),
-            "--workers", str(workers), "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"]
+    return server_command(app, host=host, port=port, options=[
+        "--workers", str(workers), "--no-access-log", "--no-proxy-headers", "--timeout-graceful-shutdown", "10"])
 
 
 def main(argv: list[str] | None = None) -> None:

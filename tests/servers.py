@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import httpx
 import uvicorn
 
 from edudx_common.server import LimitedHttpTools
+from edudx_common.server import command as server_command
 from tests.support import free_port
 
 
@@ -74,8 +74,7 @@ def uvicorn_processes(factory: str, env: dict[str, str], count: int = 2,
         for _ in range(count):
             port = free_port()
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "edudx_common.server", "--factory", factory, "--host", "127.0.0.1",
-                 "--port", str(port), "--log-level", "warning", *extra_args], env=env))
+                server_command(factory, port=port, options=["--log-level", "warning", *extra_args]), env=env))
             urls.append(f"http://127.0.0.1:{port}")
         yield urls
     finally:

@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from edudx_common.jwt import StaticKeys
+from edudx_common.server import LimitedHttpTools
 from gateway.config import Settings
 from gateway.main import create_app
 
@@ -47,6 +48,8 @@ async def serve(app: Any, **config: Any) -> AsyncIterator[str]:
     """Serve an ASGI app on a free 127.0.0.1 port for the duration of the block; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    # The protocol every EduDX process is served with, unless a test asks for another.
+    config.setdefault("http", LimitedHttpTools)
     server = _Server(uvicorn.Config(app, log_config=None, log_level="warning", timeout_graceful_shutdown=1, **config))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

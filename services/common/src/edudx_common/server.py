@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
@@ -192,6 +193,14 @@ class LimitedHttpTools(HttpToolsProtocol):
         self._refused = True
         self.transport.write(answer)
         self.transport.close()
+
+
+def command(factory: str, *, port: int, host: str = "127.0.0.1", options: Sequence[str] = (),
+            python: str = sys.executable) -> list[str]:
+    """The command line serving `factory` (`module:create_app`) as every EduDX process is served (this module, so
+    this protocol). Launch scripts, benches and tests build their commands here: a bench that started plain
+    `uvicorn` measured uvicorn's protocol, with its two extra copies of every uploaded byte, not what ships."""
+    return [python, "-m", "edudx_common.server", "--factory", factory, "--host", host, "--port", str(port), *options]
 
 
 def main(argv: list[str] | None = None) -> None:

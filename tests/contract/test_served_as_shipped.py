@@ -1,0 +1,74 @@
+"""Every EduDX app this repository serves over HTTP is served as production serves it: by `edudx_common.server`
+(its protocol: head limits, the response head written with the body, request bodies handed over without two
+extra copies), not by uvicorn's default protocol.
+
+Found by the upload bench (session 13): it started the services with `python -m uvicorn` while the Dockerfiles,
+Kubernetes and the launch scripts use `python -m edudx_common.server`; it measured uvicorn's protocol, which copies
+every uploaded byte twice more, in the gateway and in evidence, and reported 0.80 of a direct put where the
+shipped code does 0.86–0.88. A command line that starts a server builds it with `edudx_common.server.command`;
+an in-process uvicorn (`uvicorn.run`, `uvicorn.Config`) names its `http` protocol.
+"""
+
+from __future__ import annotations
+
+import ast
+from itertools import pairwise
+from pathlib import Path
+
+from tests.support import REPO
+
+# The launcher's own test starts it with a plain app, not a factory: that is what it checks.
+EXEMPT = {REPO / "services" / "common" / "src" / "edudx_common" / "server.py"}
+
+
+def _sources() -> list[Path]:
+    roots = [REPO / "bench", REPO / "scripts", REPO / "tests", *sorted((REPO / "services").glob("*/src"))]
+    return sorted(p for root in roots for p in root.rglob("*.py") if p not in EXEMPT)
+
+
+def _uvicorn_argv(node: ast.List) -> bool:
+    """A command line `[..., "-m", "uvicorn", ...]`."""
+    items = [item.value if isinstance(item, ast.Constant) else None for item in node.elts]
+    return any(a == "-m" and b == "uvicorn" for a, b in pairwise(items))
+
+
+def _in_process_without_protocol(node: ast.Call) -> bool:
+    """`uvicorn.run(...)` or `uvicorn.Config(...)` that leaves the protocol to uvicorn's default."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "uvicorn"
+            and func.attr in {"run", "Config"}):
+        return False
+    passes_kwargs = any(keyword.arg is None for keyword in node.keywords)  # **config: the caller's to set
+    return not passes_kwargs and not any(keyword.arg == "http" for keyword in node.keywords)
+
+
+def offenders() -> list[str]:
+    found = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (isinstance(node, ast.List) and _uvicorn_argv(node)) or (
+                    isinstance(node, ast.Call) and _in_process_without_protocol(node)):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    return found
+
+
+def test_every_server_this_repository_starts_uses_the_shipped_protocol() -> None:
+    assert offenders() == []
+
+
+def test_the_census_finds_a_plain_uvicorn_launch(tmp_path: Path) -> None:
+    """The check itself: each of the three ways of serving with uvicorn's default is seen, the shipped ones not."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import sys, uvicorn\n"
+        "a = [sys.executable, '-m', 'uvicorn', '--factory', 'x:create_app']\n"
+        "uvicorn.run('x:create_app', factory=True)\n"
+        "uvicorn.Config(app)\n"
+        "b = [sys.executable, '-m', 'edudx_common.server', '--factory', 'x:create_app']\n"
+        "uvicorn.run(app, http=LimitedHttpTools)\n"
+        "uvicorn.Config(app, **settings)\n")
+    tree = ast.parse(sample.read_text())
+    lines = sorted({node.lineno for node in ast.walk(tree)
+                    if (isinstance(node, ast.List) and _uvicorn_argv(node))
+                    or (isinstance(node, ast.Call) and _in_process_without_protocol(node))})
+    assert lines == [2, 3, 4]
