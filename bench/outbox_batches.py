@@ -126,12 +126,13 @@ def run_receiver(schema: str, port: int) -> None:
     import uvicorn
 
     from edudx_common.logging import configure_logging
-    from edudx_common.server import LimitedHttpTools
+    from edudx_common.server import BufferedHttpTools
 
     asyncio.run(fresh_schema(schema))
     configure_logging(RECEIVER, level="WARNING")
     # served as every EduDX process is (edudx_common.server's protocol), not with uvicorn's default
-    uvicorn.run(receiver_app(schema), host="127.0.0.1", port=port, log_level="warning", http=LimitedHttpTools)
+    uvicorn.run(receiver_app(schema), host="127.0.0.1", port=port, log_level="warning",
+                http=BufferedHttpTools)  # type: ignore[arg-type]  # uvicorn types protocols as asyncio.Protocol
 
 
 # --- the sender ------------------------------------------------------------------------------------------------

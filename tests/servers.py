@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from edudx_common.server import LimitedHttpTools
+from edudx_common.server import BufferedHttpTools
 from edudx_common.server import command as server_command
 from tests.support import free_port
 
@@ -24,7 +24,7 @@ def serve(app: Any, *, port: int | None = None, ready_path: str = "/healthz") ->
     # The protocol every EduDX process serves with, head limits included: a test server with uvicorn's default
     # let an upload bug of that protocol (431 on a large first read) through every test.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            http=LimitedHttpTools)
+                            http=BufferedHttpTools)  # type: ignore[arg-type]  # typed as asyncio.Protocol
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

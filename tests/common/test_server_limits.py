@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
-from edudx_common.server import HeadWithBody, LimitedHttpTools
+from edudx_common.server import BufferedHttpTools, HeadWithBody
 from tests.servers import wait_until_up
 from tests.support import REPO, free_port
 
@@ -45,8 +45,15 @@ async def _digest(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"{digest.hexdigest()} {size}")
 
 
+async def _tagged_digest(request: Request) -> PlainTextResponse:
+    """`_digest` and the request's `X-Tag` header: which connection's head and body the application got."""
+    answer = await _digest(request)
+    return PlainTextResponse(f"{request.headers.get('x-tag', '')} {bytes(answer.body).decode()}")
+
+
 app = Starlette(routes=[Route("/ping", lambda _: PlainTextResponse("pong"), methods=["GET", "POST"]),
-                        Route("/slow-stream", _slow_stream), Route("/digest", _digest, methods=["POST"])])
+                        Route("/slow-stream", _slow_stream), Route("/digest", _digest, methods=["POST"]),
+                        Route("/tagged-digest", _tagged_digest, methods=["POST"])])
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +62,7 @@ def port() -> Iterator[int]:
     mp.setenv("EDUDX_HEADER_TIMEOUT_SECONDS", "1.5")
     mp.setenv("EDUDX_MAX_HEADER_BYTES", str(64 * 1024))
     chosen = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=chosen, http=LimitedHttpTools,
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=chosen, http=BufferedHttpTools,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -182,6 +189,52 @@ def test_a_body_reaches_the_application_byte_for_byte_however_its_pieces_arrive(
         answers = _answers(sock, 3)
     assert answers == [f"{hashlib.sha256(b).hexdigest()} {len(b)}".encode()
                        for b in (body, body[:90_000], small)]
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_connections_sending_at_once_each_get_their_own_head_and_body(loop: str) -> None:
+    """Every connection of a process reads into one buffer (`BufferedHttpTools`): the next read, for whichever
+    connection, overwrites it. Eight connections send at once, each its head in two pieces (a header cut in two)
+    and its body in pieces of every size, interleaved by the scheduler: each application call must get its own
+    header and exactly its own bytes. On uvloop, as deployed, and on asyncio's loop, whose reads differ."""
+    chosen = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=chosen, http=BufferedHttpTools, loop=loop,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    answers: dict[int, bytes] = {}
+    bodies = {number: random.Random(number).randbytes(1_500_000 + number * 1_000) for number in range(8)}
+
+    def send(number: int) -> None:
+        rng, body = random.Random(100 + number), bodies[number]
+        with socket.create_connection(("127.0.0.1", chosen)) as sock:
+            sock.settimeout(20)
+            head = (f"POST /tagged-digest HTTP/1.1\r\nHost: x\r\nX-Tag: connection-{number}-"
+                    f"{'t' * 200}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+            sock.sendall(head[:40])
+            time.sleep(0.01)
+            sock.sendall(head[40:])
+            at = 0
+            while at < len(body):
+                size = rng.choice([1, 4_000, 65_536, 300_000, 1_200_000])
+                sock.sendall(body[at:at + size])
+                at += size
+                time.sleep(rng.choice([0, 0, 0.001]))
+            answers[number] = _answers(sock, 1)[0]
+
+    try:
+        senders = [threading.Thread(target=send, args=(number,)) for number in bodies]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(timeout=60)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert answers == {number: f"connection-{number}-{'t' * 200} {hashlib.sha256(body).hexdigest()} "
+                               f"{len(body)}".encode() for number, body in bodies.items()}
 
 
 def test_a_head_over_the_limit_is_refused_even_when_it_ends_within_one_read(port: int) -> None:

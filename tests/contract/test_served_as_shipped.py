@@ -6,7 +6,7 @@ Found by the upload bench (session 13): it started the services with `python -m 
 Kubernetes and the launch scripts use `python -m edudx_common.server`; it measured uvicorn's protocol, which copies
 every uploaded byte twice more, in the gateway and in evidence, and reported 0.80 of a direct put where the
 shipped code does 0.86–0.88. A command line that starts a server builds it with `edudx_common.server.command`;
-an in-process uvicorn (`uvicorn.run`, `uvicorn.Config`) names its `http` protocol.
+an in-process uvicorn (`uvicorn.run`, `uvicorn.Config`) is given the shipped protocol class as `http`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ import ast
 from itertools import pairwise
 from pathlib import Path
 
+from edudx_common.server import PROTOCOL
 from tests.support import REPO
+
+SHIPPED = PROTOCOL.rsplit(":", 1)[1]  # the protocol class `python -m edudx_common.server` serves with
 
 # The launcher's own test starts it with a plain app, not a factory: that is what it checks.
 EXEMPT = {REPO / "services" / "common" / "src" / "edudx_common" / "server.py"}
@@ -33,13 +36,16 @@ def _uvicorn_argv(node: ast.List) -> bool:
 
 
 def _in_process_without_protocol(node: ast.Call) -> bool:
-    """`uvicorn.run(...)` or `uvicorn.Config(...)` that leaves the protocol to uvicorn's default."""
+    """`uvicorn.run(...)` or `uvicorn.Config(...)` that leaves the protocol to uvicorn's default or names another
+    than the shipped one."""
     func = node.func
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "uvicorn"
             and func.attr in {"run", "Config"}):
         return False
     passes_kwargs = any(keyword.arg is None for keyword in node.keywords)  # **config: the caller's to set
-    return not passes_kwargs and not any(keyword.arg == "http" for keyword in node.keywords)
+    shipped = any(keyword.arg == "http" and isinstance(keyword.value, ast.Name) and keyword.value.id == SHIPPED
+                  for keyword in node.keywords)
+    return not passes_kwargs and not shipped
 
 
 def offenders() -> list[str]:
@@ -57,18 +63,19 @@ def test_every_server_this_repository_starts_uses_the_shipped_protocol() -> None
 
 
 def test_the_census_finds_a_plain_uvicorn_launch(tmp_path: Path) -> None:
-    """The check itself: each of the three ways of serving with uvicorn's default is seen, the shipped ones not."""
+    """The check itself: each way of serving with another protocol is seen, the shipped ones not."""
     sample = tmp_path / "sample.py"
     sample.write_text(
         "import sys, uvicorn\n"
         "a = [sys.executable, '-m', 'uvicorn', '--factory', 'x:create_app']\n"
         "uvicorn.run('x:create_app', factory=True)\n"
         "uvicorn.Config(app)\n"
+        "uvicorn.Config(app, http=LimitedHttpTools)\n"
         "b = [sys.executable, '-m', 'edudx_common.server', '--factory', 'x:create_app']\n"
-        "uvicorn.run(app, http=LimitedHttpTools)\n"
+        f"uvicorn.run(app, http={SHIPPED})\n"
         "uvicorn.Config(app, **settings)\n")
     tree = ast.parse(sample.read_text())
     lines = sorted({node.lineno for node in ast.walk(tree)
                     if (isinstance(node, ast.List) and _uvicorn_argv(node))
                     or (isinstance(node, ast.Call) and _in_process_without_protocol(node))})
-    assert lines == [2, 3, 4]
+    assert lines == [2, 3, 4, 5]

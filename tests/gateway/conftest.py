@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from edudx_common.jwt import StaticKeys
-from edudx_common.server import LimitedHttpTools
+from edudx_common.server import BufferedHttpTools
 from gateway.config import Settings
 from gateway.main import create_app
 
@@ -49,7 +49,7 @@ async def serve(app: Any, **config: Any) -> AsyncIterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     # The protocol every EduDX process is served with, unless a test asks for another.
-    config.setdefault("http", LimitedHttpTools)
+    config.setdefault("http", BufferedHttpTools)
     server = _Server(uvicorn.Config(app, log_config=None, log_level="warning", timeout_graceful_shutdown=1, **config))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

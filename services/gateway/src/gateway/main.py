@@ -24,7 +24,7 @@ from edudx_common.logging import REQUEST_ID_HEADER, RequestContextMiddleware, co
 from edudx_common.metrics import RequestMetrics, install_metrics
 from edudx_common.ratelimit import RATE_LIMIT_HEADERS, create_rate_limit_store
 from edudx_common.revocation import RevocationChannel
-from edudx_common.server import LimitedHttpTools
+from edudx_common.server import BufferedHttpTools
 from gateway import __version__, openapi, proxy, spa
 from gateway.compression import JSONCompressionMiddleware
 from gateway.config import Settings
@@ -161,7 +161,8 @@ def main() -> None:
     # (uvicorn would otherwise already believe it from 127.0.0.1).
     uvicorn.run(
         "gateway.main:create_app", factory=True, host=settings.host, port=settings.port,
-        proxy_headers=False, log_config=None, http=LimitedHttpTools,
+        proxy_headers=False, log_config=None,
+        http=BufferedHttpTools,  # type: ignore[arg-type]  # uvicorn types its protocols as asyncio.Protocol
     )
 
 
