@@ -2,11 +2,12 @@
 (its protocol: head limits, the response head written with the body, request bodies handed over without two
 extra copies), not by uvicorn's default protocol.
 
-Found by the upload bench (session 13): it started the services with `python -m uvicorn` while the Dockerfiles,
-Kubernetes and the launch scripts use `python -m edudx_common.server`; it measured uvicorn's protocol, which copies
-every uploaded byte twice more, in the gateway and in evidence, and reported 0.80 of a direct put where the
-shipped code does 0.86–0.88. A command line that starts a server builds it with `edudx_common.server.command`;
-an in-process uvicorn (`uvicorn.run`, `uvicorn.Config`) is given the shipped protocol class as `http`.
+Found in session 13: the upload, results and status-view benches started the services with `python -m uvicorn`
+while the Dockerfiles, Kubernetes and the launch scripts use `python -m edudx_common.server`. The upload bench
+measured uvicorn's protocol, which copies every uploaded byte twice more in the gateway and in evidence: 0.80–0.82
+of a direct put (sessions 12 and 13), where the same code served as shipped gave 0.81–0.88 (bench/RESULTS.md). A
+command line that starts a server builds it with `edudx_common.server.command`; an in-process uvicorn
+(`uvicorn.run`, `uvicorn.Config`) is given the shipped protocol class as `http`.
 """
 
 from __future__ import annotations
