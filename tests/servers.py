@@ -19,11 +19,12 @@ from tests.support import free_port
 
 
 @contextmanager
-def serve(app: Any, *, port: int | None = None, ready_path: str = "/healthz") -> Iterator[str]:
+def serve(app: Any, *, port: int | None = None, ready_path: str = "/healthz", loop: str = "auto") -> Iterator[str]:
+    """`loop`: uvicorn's choice of event loop ("auto": uvloop, as deployed; "asyncio": the standard one)."""
     port = port or free_port()
     # The protocol every EduDX process serves with, head limits included: a test server with uvicorn's default
     # let an upload bug of that protocol (431 on a large first read) through every test.
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", loop=loop,
                             http=BufferedHttpTools)  # type: ignore[arg-type]  # typed as asyncio.Protocol
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -14,14 +14,13 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
-from edudx_common.server import BufferedHttpTools, HeadWithBody
-from tests.servers import wait_until_up
+from edudx_common.server import HeadWithBody
+from tests.servers import serve, wait_until_up
 from tests.support import REPO, free_port
 
 
@@ -62,15 +61,8 @@ def port() -> Iterator[int]:
     mp.setenv("EDUDX_HEADER_TIMEOUT_SECONDS", "1.5")
     mp.setenv("EDUDX_MAX_HEADER_BYTES", str(64 * 1024))
     chosen = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=chosen, http=BufferedHttpTools,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield chosen
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app, port=chosen):
+        yield chosen
     mp.undo()
 
 
@@ -198,12 +190,6 @@ def test_connections_sending_at_once_each_get_their_own_head_and_body(loop: str)
     and its body in pieces of every size, interleaved by the scheduler: each application call must get its own
     header and exactly its own bytes. On uvloop, as deployed, and on asyncio's loop, whose reads differ."""
     chosen = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=chosen, http=BufferedHttpTools, loop=loop,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
     answers: dict[int, bytes] = {}
     bodies = {number: random.Random(number).randbytes(1_500_000 + number * 1_000) for number in range(8)}
 
@@ -224,15 +210,12 @@ def test_connections_sending_at_once_each_get_their_own_head_and_body(loop: str)
                 time.sleep(rng.choice([0, 0, 0.001]))
             answers[number] = _answers(sock, 1)[0]
 
-    try:
+    with serve(app, port=chosen, loop=loop):
         senders = [threading.Thread(target=send, args=(number,)) for number in bodies]
         for sender in senders:
             sender.start()
         for sender in senders:
             sender.join(timeout=60)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     assert answers == {number: f"connection-{number}-{'t' * 200} {hashlib.sha256(body).hexdigest()} "
                                f"{len(body)}".encode() for number, body in bodies.items()}
 

@@ -49,14 +49,15 @@ def _in_process_without_protocol(node: ast.Call) -> bool:
     return not passes_kwargs and not shipped
 
 
+def _offending_lines(tree: ast.AST) -> list[int]:
+    return sorted({node.lineno for node in ast.walk(tree)
+                   if (isinstance(node, ast.List) and _uvicorn_argv(node))
+                   or (isinstance(node, ast.Call) and _in_process_without_protocol(node))})
+
+
 def offenders() -> list[str]:
-    found = []
-    for path in _sources():
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            if (isinstance(node, ast.List) and _uvicorn_argv(node)) or (
-                    isinstance(node, ast.Call) and _in_process_without_protocol(node)):
-                found.append(f"{path.relative_to(REPO)}:{node.lineno}")
-    return found
+    return [f"{path.relative_to(REPO)}:{line}" for path in _sources()
+            for line in _offending_lines(ast.parse(path.read_text(), filename=str(path)))]
 
 
 def test_every_server_this_repository_starts_uses_the_shipped_protocol() -> None:
@@ -75,8 +76,4 @@ def test_the_census_finds_a_plain_uvicorn_launch(tmp_path: Path) -> None:
         "b = [sys.executable, '-m', 'edudx_common.server', '--factory', 'x:create_app']\n"
         f"uvicorn.run(app, http={SHIPPED})\n"
         "uvicorn.Config(app, **settings)\n")
-    tree = ast.parse(sample.read_text())
-    lines = sorted({node.lineno for node in ast.walk(tree)
-                    if (isinstance(node, ast.List) and _uvicorn_argv(node))
-                    or (isinstance(node, ast.Call) and _in_process_without_protocol(node))})
-    assert lines == [2, 3, 4, 5]
+    assert _offending_lines(ast.parse(sample.read_text())) == [2, 3, 4, 5]

@@ -222,19 +222,20 @@ class BufferedHttpTools(asyncio.BufferedProtocol):
     it is create it, and everything else goes to the `LimitedHttpTools` inside (which registers itself as the
     server's connection)."""
 
-    __slots__ = ("http",)
+    __slots__ = ("_buffer", "http")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.http = LimitedHttpTools(*args, **kwargs)
+        self._buffer = _read_buffer()  # created in the loop's thread: that thread's buffer, not a copy
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.http.connection_made(transport)  # type: ignore[arg-type]
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return _read_buffer()
+        return self._buffer
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.http.data_received(_read_buffer()[:nbytes])
+        self.http.data_received(self._buffer[:nbytes])
 
     def eof_received(self) -> None:
         self.http.eof_received()  # uvicorn's returns nothing: the transport closes
